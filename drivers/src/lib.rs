@@ -1,0 +1,1 @@
+//! Moves bytes to and from devices: transports, printer status, dispenser buttons, the virtual printer.

@@ -1,0 +1,1 @@
+//! loket's one integration test binary; each module tests one area end to end.
