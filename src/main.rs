@@ -1,5 +1,8 @@
-//! The `loket` binary: parse arguments, load configuration, hand over to the library.
+//! The `loket` binary: parse arguments and hand over to the library.
 
-fn main() {
-    println!("loket");
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    loket::cli::run(loket::cli::Cli::parse())
 }

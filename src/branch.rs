@@ -1,0 +1,113 @@
+//! The branch service API: configuration, store and clock behind one type whose methods are the only
+//! way state changes. The CLI, the counter UI, the dispenser and the display all go through it.
+
+use crate::clock::{self, Clock};
+use crate::config::{self, Config, ConfigError};
+use crate::queue::QueueError;
+use crate::store::{self, Store, StoreError};
+use crate::users::{Lockout, UserError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// An open branch: its data folder, configuration and database.
+#[derive(Debug)]
+pub struct Branch {
+    pub data_dir: PathBuf,
+    pub config: Config,
+    pub store: Store,
+}
+
+/// Anything a branch operation can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum BranchError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error(transparent)]
+    User(#[from] UserError),
+    #[error("{0}")]
+    Refused(String),
+    #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]
+    NotInitialised { path: PathBuf },
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<rusqlite::Error> for BranchError {
+    fn from(e: rusqlite::Error) -> Self {
+        BranchError::Store(StoreError::Sql(e))
+    }
+}
+
+impl Branch {
+    /// Opens the branch in `data_dir` with the process clock.
+    pub fn open(data_dir: &Path) -> Result<Branch, BranchError> {
+        let clock = clock::from_env().map_err(BranchError::Refused)?;
+        Branch::open_with_clock(data_dir, clock)
+    }
+
+    pub fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Branch, BranchError> {
+        let config_path = data_dir.join(config::FILE_NAME);
+        if !config_path.exists() {
+            return Err(BranchError::NotInitialised {
+                path: data_dir.to_path_buf(),
+            });
+        }
+        let config = Config::load(&config_path)?;
+        let store = Store::open(&data_dir.join(store::FILE_NAME), clock, config.branch.timezone)?;
+        Ok(Branch {
+            data_dir: data_dir.to_path_buf(),
+            config,
+            store,
+        })
+    }
+
+    /// Writes the default configuration into `data_dir` (refusing to overwrite one unless `force`)
+    /// and creates the database.
+    pub fn init(data_dir: &Path, force: bool) -> Result<Branch, BranchError> {
+        let io = |what, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| BranchError::Io { what, path, source }
+        };
+        std::fs::create_dir_all(data_dir).map_err(io("tidak dapat membuat folder", data_dir))?;
+        let config_path = data_dir.join(config::FILE_NAME);
+        if config_path.exists() && !force {
+            return Err(BranchError::Refused(format!(
+                "{} sudah ada; pakai --force untuk menimpanya dengan konfigurasi contoh",
+                config_path.display()
+            )));
+        }
+        std::fs::write(&config_path, config::DEFAULT_TOML)
+            .map_err(io("tidak dapat menulis", &config_path))?;
+        Branch::open(data_dir)
+    }
+
+    /// Opens the branch, first creating the demo configuration when the folder has none: the
+    /// embedded default that lets loket run anywhere.
+    pub fn open_or_init(data_dir: &Path) -> Result<Branch, BranchError> {
+        if data_dir.join(config::FILE_NAME).exists() {
+            Branch::open(data_dir)
+        } else {
+            Branch::init(data_dir, false)
+        }
+    }
+
+    pub fn lockout(&self) -> Lockout {
+        Lockout {
+            max_attempts: self.config.security.max_pin_attempts,
+            minutes: self.config.security.lockout_minutes,
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        self.store.clock()
+    }
+}

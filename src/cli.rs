@@ -1,0 +1,436 @@
+//! The command line: argument definitions and the glue from each command to the branch API.
+
+use crate::branch::{Branch, BranchError};
+use crate::day::BusinessDay;
+use crate::journal;
+use crate::queue::{CounterState, QueueStatus, Step, clock_time};
+use crate::users::{self, Role};
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "loket", version, about = "Terminal loket Kantor Pos: antrean, kasir, e-Meterai dan pengiriman dokumen")]
+pub struct Cli {
+    /// Folder data cabang (konfigurasi, database, dokumen).
+    #[arg(long, global = true, env = "LOKET_DATA", default_value = "loket-data")]
+    pub data: PathBuf,
+    /// Siapa yang menjalankan perintah, untuk jurnal.
+    #[arg(long = "by", global = true, default_value = "admin")]
+    pub actor: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Tulis konfigurasi contoh dan siapkan database.
+    Init {
+        /// Timpa konfigurasi yang sudah ada.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Tampilan loket untuk petugas (bawaan bila tanpa perintah).
+    Counter,
+    /// Antrean: ambil nomor, panggil, layani, tunda, alihkan.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Jurnal bertaut hash.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// Petugas dan supervisor.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Alat pengembang dan pengujian beban.
+    #[command(subcommand, hide = true)]
+    Dev(DevCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CounterArg {
+    /// Nomor loket.
+    #[arg(long, short = 'c')]
+    pub counter: u32,
+    /// ID petugas.
+    #[arg(long, default_value = "petugas")]
+    pub clerk: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Ambil nomor antrean untuk layanan (awalan, mis. A); mencetak nomornya, mis. A-007.
+    Issue {
+        service: String,
+        /// Tiket prioritas (lansia, disabilitas, ibu hamil).
+        #[arg(long)]
+        priority: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Panggil berikutnya (atau --ticket tertentu); mencetak nomor yang dipanggil, kosong bila tak ada.
+    Call {
+        #[command(flatten)]
+        at: CounterArg,
+        /// Panggil nomor tertentu (dicatat sebagai panggilan di luar urutan).
+        #[arg(long)]
+        ticket: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Panggil ulang tiket yang sedang dipanggil.
+    Recall(CounterArg),
+    /// Mulai melayani tiket yang dipanggil.
+    Serve(CounterArg),
+    /// Selesai melayani.
+    Done(CounterArg),
+    /// Nyatakan tidak hadir (setelah waktu tunggu minimum).
+    Noshow(CounterArg),
+    /// Tunda tiket; dipanggil kembali nanti (otomatis setelah --minutes, atau dengan unpark/call --ticket).
+    Park {
+        #[command(flatten)]
+        at: CounterArg,
+        #[arg(long)]
+        minutes: Option<u32>,
+    },
+    /// Kembalikan tiket yang ditunda ke antrean.
+    Unpark {
+        ticket: String,
+        #[arg(long, default_value = "petugas")]
+        clerk: String,
+    },
+    /// Alihkan tiket ke layanan lain atau ke loket tertentu; waktu datangnya tetap.
+    Transfer {
+        #[command(flatten)]
+        at: CounterArg,
+        /// Layanan tujuan (awalan).
+        #[arg(long)]
+        to: String,
+        /// Loket tujuan.
+        #[arg(long)]
+        to_counter: Option<u32>,
+    },
+    /// Layani pelanggan tanpa tiket.
+    WalkIn {
+        #[command(flatten)]
+        at: CounterArg,
+        #[arg(long)]
+        service: String,
+    },
+    /// Aktifkan kembali tiket tidak hadir (perlu supervisor).
+    Reactivate {
+        ticket: String,
+        #[arg(long)]
+        supervisor: String,
+        /// PIN supervisor (atau dari LOKET_PIN / masukan standar).
+        #[arg(long, env = "LOKET_PIN", hide_env_values = true)]
+        pin: Option<String>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Buka loket, istirahat (dengan alasan) atau tutup.
+    State {
+        #[command(flatten)]
+        at: CounterArg,
+        #[arg(value_parser = ["open", "break", "closed"])]
+        state: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Keadaan antrean.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Posisi dan perkiraan waktu tunggu satu tiket.
+    Ticket {
+        ticket: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Periksa rantai hash; keluar 0 bila utuh, 1 dengan entri pertama yang rusak.
+    Verify {
+        /// Hanya hari kerja ini (TTTT-BB-HH).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Tambah petugas atau supervisor.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["clerk", "supervisor"])]
+        role: String,
+        /// PIN 4–12 angka (atau dari LOKET_PIN / masukan standar).
+        #[arg(long, env = "LOKET_PIN", hide_env_values = true)]
+        pin: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Disable {
+        id: String,
+    },
+    Enable {
+        id: String,
+    },
+    /// Buka kunci akun setelah PIN salah berulang.
+    Unlock {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Proses pekerja untuk uji beban: menerbitkan tiket atau memanggil dari satu loket.
+    Stress(crate::stress::StressArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("galat: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
+    let data = cli.data.clone();
+    let actor = cli.actor.clone();
+    match cli.command {
+        Some(Command::Init { force }) => {
+            let branch = Branch::init(&data, force)?;
+            println!(
+                "Cabang contoh '{}' disiapkan di {} ({} layanan, {} loket).",
+                branch.config.branch.name,
+                data.display(),
+                branch.config.services.len(),
+                branch.config.counters.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        None | Some(Command::Counter) => {
+            let mut branch = Branch::open_or_init(&data)?;
+            let status = branch.queue_status()?;
+            print_status(&status, &branch);
+            println!();
+            println!("Tampilan loket layar penuh belum tersedia pada versi ini; sementara gunakan");
+            println!("`loket queue ...` (lihat `loket queue --help`) untuk melayani antrean.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Queue(q)) => queue(&data, &actor, q),
+        Some(Command::Journal(JournalCommand::Verify { date, json })) => {
+            let mut branch = Branch::open(&data)?;
+            let day = date.as_deref().map(BusinessDay::parse).transpose().map_err(BranchError::Refused)?;
+            let report = branch.store.read(|c| journal::verify(c, day))?;
+            if json {
+                print_json(&report);
+            } else if let Some(t) = &report.tamper {
+                println!("JURNAL RUSAK: {t}.");
+            } else {
+                println!(
+                    "Jurnal utuh: {} entri diperiksa{}.",
+                    report.entries,
+                    day.map(|d| format!(" untuk {d}")).unwrap_or_default()
+                );
+            }
+            Ok(if report.intact() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Some(Command::Users(u)) => users_cmd(&data, &actor, u),
+        Some(Command::Dev(DevCommand::Stress(args))) => crate::stress::run(&data, &args),
+    }
+}
+
+fn queue(data: &std::path::Path, actor: &str, command: QueueCommand) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    match command {
+        QueueCommand::Issue { service, priority, json } => {
+            let t = branch.issue_ticket(&service, priority, actor)?;
+            if json {
+                print_json(&t);
+            } else {
+                println!("{}", t.ticket);
+            }
+        }
+        QueueCommand::Call { at, ticket, json } => {
+            let called = match ticket {
+                Some(label) => Some(branch.call_ticket(at.counter, &at.clerk, &label)?),
+                None => branch.call_next(at.counter, &at.clerk)?,
+            };
+            match (called, json) {
+                (Some(c), true) => print_json(&c),
+                (Some(c), false) => println!("{}", c.ticket),
+                (None, true) => println!("null"),
+                (None, false) => {}
+            }
+        }
+        QueueCommand::Recall(at) => step(&mut branch, at, Step::Recall)?,
+        QueueCommand::Serve(at) => step(&mut branch, at, Step::Serve)?,
+        QueueCommand::Done(at) => step(&mut branch, at, Step::Done)?,
+        QueueCommand::Noshow(at) => step(&mut branch, at, Step::NoShow)?,
+        QueueCommand::Park { at, minutes } => step(&mut branch, at, Step::Park { minutes })?,
+        QueueCommand::Unpark { ticket, clerk } => {
+            branch.unpark(&clerk, &ticket)?;
+            println!("{ticket}");
+        }
+        QueueCommand::Transfer { at, to, to_counter } => {
+            let t = branch.transfer(at.counter, &at.clerk, &to, to_counter)?;
+            println!("{}", t.ticket);
+        }
+        QueueCommand::WalkIn { at, service } => {
+            let t = branch.walk_in(at.counter, &at.clerk, &service)?;
+            println!("{}", t.ticket);
+        }
+        QueueCommand::Reactivate { ticket, supervisor, pin, reason } => {
+            let pin = pin_from(pin)?;
+            let label = crate::queue::domain::parse_label(&ticket)
+                .map(|(p, n)| crate::queue::domain::label(&p, n))
+                .unwrap_or(ticket.clone());
+            let lockout = branch.lockout();
+            let approval = users::approve(&mut branch.store, lockout, &supervisor, &pin, actor, "ticket.reactivate", &label, &reason)?;
+            branch.reactivate(&label, approval.id)?;
+            println!("{label}");
+        }
+        QueueCommand::State { at, state, reason } => {
+            let state = match state.as_str() {
+                "break" => CounterState::Break,
+                "closed" => CounterState::Closed,
+                _ => CounterState::Open,
+            };
+            branch.set_counter_state(at.counter, &at.clerk, state, reason.as_deref())?;
+        }
+        QueueCommand::Status { json } => {
+            let status = branch.queue_status()?;
+            if json {
+                print_json(&status);
+            } else {
+                print_status(&status, &branch);
+            }
+        }
+        QueueCommand::Ticket { ticket, json } => {
+            let t = branch.ticket_info(&ticket)?;
+            if json {
+                print_json(&t);
+            } else {
+                println!(
+                    "{} ({}): {}, {} orang di depan, perkiraan {}–{} menit",
+                    t.ticket, t.service_name, t.status.label(), t.ahead, t.wait.low_min, t.wait.high_min
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn step(branch: &mut Branch, at: CounterArg, step: Step) -> Result<(), BranchError> {
+    let t = branch.counter_step(at.counter, &at.clerk, step)?;
+    println!("{}", t.ticket);
+    Ok(())
+}
+
+fn users_cmd(data: &std::path::Path, actor: &str, command: UsersCommand) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    match command {
+        UsersCommand::Add { id, name, role, pin } => {
+            let role = Role::parse(&role).ok_or_else(|| BranchError::Refused(format!("peran '{role}' tidak dikenal")))?;
+            let pin = pin_from(pin)?;
+            let user = users::add(&mut branch.store, actor, &id, &name, role, &pin)?;
+            println!("Pengguna {} ({}) ditambahkan sebagai {}.", user.id, user.name, role.as_str());
+        }
+        UsersCommand::List { json } => {
+            let list = users::list(&mut branch.store)?;
+            if json {
+                print_json(&list);
+            } else {
+                for u in list {
+                    println!(
+                        "{:<16} {:<24} {:<10} {}",
+                        u.id,
+                        u.name,
+                        u.role.as_str(),
+                        if u.active { "aktif" } else { "nonaktif" }
+                    );
+                }
+            }
+        }
+        UsersCommand::Disable { id } => users::set_active(&mut branch.store, actor, &id, false)?,
+        UsersCommand::Enable { id } => users::set_active(&mut branch.store, actor, &id, true)?,
+        UsersCommand::Unlock { id } => users::unlock(&mut branch.store, actor, &id)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A PIN from the flag or environment, else one line of standard input (prompted on a terminal).
+fn pin_from(pin: Option<String>) -> Result<String, BranchError> {
+    if let Some(pin) = pin {
+        return Ok(pin.trim().to_string());
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("PIN: ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| BranchError::Refused(format!("PIN tidak terbaca: {e}")))?;
+    Ok(line.trim().to_string())
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("galat: json: {e}"),
+    }
+}
+
+fn print_status(s: &QueueStatus, branch: &Branch) {
+    let tz = branch.config.branch.timezone;
+    println!(
+        "{} — hari kerja {} — pukul {} {}",
+        s.branch,
+        s.business_day,
+        clock_time(s.now_ms, tz),
+        tz.name()
+    );
+    println!();
+    println!("{:<6} {:<26} {:>8} {:>10} {:>12}", "Layanan", "", "Menunggu", "Prioritas", "Terlama");
+    for svc in &s.services {
+        println!(
+            "{:<6} {:<26} {:>8} {:>10} {:>9} mnt",
+            svc.prefix,
+            svc.name,
+            svc.waiting,
+            svc.priority_waiting,
+            svc.longest_wait_ms / 60_000
+        );
+    }
+    println!();
+    for c in &s.counters {
+        let state = match c.state {
+            CounterState::Open => "buka".to_string(),
+            CounterState::Break => format!("istirahat ({})", c.reason.clone().unwrap_or_default()),
+            CounterState::Closed => "tutup".to_string(),
+        };
+        let ticket = match (&c.ticket, c.ticket_status) {
+            (Some(t), Some(st)) => format!("{t} {}", st.label()),
+            _ => "—".to_string(),
+        };
+        println!("Loket {:<3} {:<24} {}", c.number, state, ticket);
+    }
+}

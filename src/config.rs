@@ -1,0 +1,510 @@
+//! The branch configuration: one TOML file in the data folder, checked with file, line and key named on every error.
+
+use crate::day::TimeZone;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// File name of the configuration inside the data folder.
+pub const FILE_NAME: &str = "loket.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub branch: Branch,
+    #[serde(default)]
+    pub queue: QueueRules,
+    #[serde(rename = "service")]
+    pub services: Vec<Service>,
+    #[serde(rename = "counter")]
+    pub counters: Vec<Counter>,
+    #[serde(default)]
+    pub printers: BTreeMap<String, Printer>,
+    #[serde(default)]
+    pub dispenser: Option<Dispenser>,
+    #[serde(default)]
+    pub security: Security,
+    #[serde(default)]
+    pub stamping: Stamping,
+    #[serde(default)]
+    pub smtp: Option<Smtp>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    pub timezone: TimeZone,
+}
+
+/// The fairness policy between priority and normal tickets, and other queue rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueRules {
+    /// At most this many normal calls in a row in a service while a priority ticket waits there.
+    pub normal_calls_per_priority: u32,
+    /// A normal ticket that has waited this long goes ahead of priority tickets.
+    pub normal_max_wait_minutes: u32,
+    /// A called ticket may be marked as not present only after this many seconds.
+    pub noshow_min_wait_seconds: u32,
+    /// Service time assumed for wait estimates until enough tickets have been served.
+    pub default_service_minutes: u32,
+}
+
+impl Default for QueueRules {
+    fn default() -> Self {
+        QueueRules {
+            normal_calls_per_priority: 2,
+            normal_max_wait_minutes: 45,
+            noshow_min_wait_seconds: 60,
+            default_service_minutes: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// One to three capital letters printed before the number, e.g. `A` for `A-007`.
+    pub prefix: Spanned<String>,
+    pub name: String,
+    /// First and last ticket number of a business day.
+    #[serde(default = "default_range")]
+    pub range: Spanned<[u32; 2]>,
+    /// Service-level target: the longest a customer should wait, in minutes.
+    #[serde(default = "default_sla")]
+    pub sla_minutes: u32,
+    /// Whether priority tickets (elderly, disabled, pregnant) can be issued for this service.
+    #[serde(default)]
+    pub priority: bool,
+    /// Whether this service is the e-Meterai stamping service.
+    #[serde(default)]
+    pub emeterai: bool,
+}
+
+fn default_range() -> Spanned<[u32; 2]> {
+    Spanned::new(0..0, [1, 999])
+}
+
+fn default_sla() -> u32 {
+    15
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Counter {
+    pub number: Spanned<u32>,
+    /// Prefixes of the services this counter serves.
+    pub services: Vec<Spanned<String>>,
+    /// Name of the receipt printer in `[printers]`.
+    #[serde(default)]
+    pub printer: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Connection {
+    /// loket's own virtual printer, writing each job to a folder.
+    Virtual,
+    Usb,
+    Serial,
+    Tcp,
+    File,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Printer {
+    pub connection: Connection,
+    /// `58mm`, `80mm` (48 columns) or `80mm-42`.
+    #[serde(default = "default_profile")]
+    pub profile: String,
+    #[serde(default)]
+    pub vendor_id: Option<u16>,
+    #[serde(default)]
+    pub product_id: Option<u16>,
+    #[serde(default)]
+    pub port: Option<String>,
+    #[serde(default)]
+    pub baud: Option<u32>,
+    #[serde(default)]
+    pub parity: Option<String>,
+    #[serde(default)]
+    pub flow_control: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Folder for the virtual printer's output, relative to the data folder.
+    #[serde(default)]
+    pub output: Option<PathBuf>,
+}
+
+fn default_profile() -> String {
+    "80mm".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dispenser {
+    /// `serial` for a button box on a serial line, `keys` for keyboard-wedge buttons.
+    pub input: String,
+    #[serde(default)]
+    pub port: Option<String>,
+    #[serde(default)]
+    pub baud: Option<u32>,
+    #[serde(default)]
+    pub printer: Option<Spanned<String>>,
+    /// Key → service prefix for keyboard-wedge buttons.
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Security {
+    /// Wrong PINs in a row before a user is locked out.
+    pub max_pin_attempts: u32,
+    pub lockout_minutes: u32,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            max_pin_attempts: 5,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Stamping {
+    /// `local` (training certificate and a local SN inventory) or `peruri`.
+    pub provider: String,
+    /// Side of the square stamp in millimetres.
+    pub stamp_size_mm: u32,
+    /// Verification address; `{sn}` is replaced by the serial number.
+    pub verify_url: String,
+    pub location: String,
+    /// Largest PDF accepted, in megabytes.
+    pub max_pdf_mb: u32,
+    #[serde(default)]
+    pub peruri: Option<BTreeMap<String, toml::Value>>,
+}
+
+impl Default for Stamping {
+    fn default() -> Self {
+        Stamping {
+            provider: "local".to_string(),
+            stamp_size_mm: 30,
+            verify_url: "https://verification.peruri.co.id/?sn={sn}".to_string(),
+            location: "INDONESIA".to_string(),
+            max_pdf_mb: 50,
+            peruri: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls` (implicit) or `none`.
+    #[serde(default = "default_security")]
+    pub security: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub from: String,
+}
+
+fn default_security() -> String {
+    "starttls".to_string()
+}
+
+/// A configuration that could not be used, with the place to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("konfigurasi {path} tidak dapat dibaca: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}", .0)]
+    Invalid(Box<Invalid>),
+}
+
+/// Where a configuration is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": kunci '{key}'")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl Config {
+    /// Reads and checks the configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and checks configuration text; `path` only names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |span: Option<Range<usize>>, key: Option<String>, message: String| {
+            let line = span.as_ref().map(|s| line_of(text, s.start));
+            let key = key.or_else(|| span.and_then(|s| key_at(text, s.start)));
+            ConfigError::Invalid(Box::new(Invalid {
+                path: path.to_path_buf(),
+                line,
+                key,
+                message,
+            }))
+        };
+        let config: Config = toml::from_str(text)
+            .map_err(|e| invalid(e.span(), None, translate(e.message())))?;
+        config
+            .check()
+            .map_err(|(span, key, message)| invalid(span, Some(key.to_string()), message))?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), (Option<Range<usize>>, &'static str, String)> {
+        let mut prefixes = BTreeSet::new();
+        for service in &self.services {
+            let prefix = service.prefix.get_ref();
+            let span = Some(service.prefix.span());
+            if prefix.is_empty()
+                || prefix.len() > 3
+                || !prefix.chars().all(|c| c.is_ascii_uppercase())
+            {
+                return Err((
+                    span,
+                    "prefix",
+                    format!("awalan '{prefix}' harus 1–3 huruf kapital, misalnya \"A\""),
+                ));
+            }
+            if !prefixes.insert(prefix.clone()) {
+                return Err((span, "prefix", format!("awalan '{prefix}' dipakai dua kali")));
+            }
+            let [first, last] = *service.range.get_ref();
+            if first == 0 || first > last || last > 9999 {
+                return Err((
+                    Some(service.range.span()).filter(|s| !s.is_empty()),
+                    "range",
+                    format!("rentang nomor [{first}, {last}] tidak sah; contoh: [1, 999]"),
+                ));
+            }
+        }
+        if self.services.is_empty() {
+            return Err((None, "service", "belum ada layanan; tambahkan [[service]]".into()));
+        }
+        let mut numbers = BTreeSet::new();
+        for counter in &self.counters {
+            let number = *counter.number.get_ref();
+            if number == 0 || !numbers.insert(number) {
+                return Err((
+                    Some(counter.number.span()),
+                    "number",
+                    format!("nomor loket {number} tidak sah atau dipakai dua kali"),
+                ));
+            }
+            for service in &counter.services {
+                if !prefixes.contains(service.get_ref()) {
+                    return Err((
+                        Some(service.span()),
+                        "services",
+                        format!("loket {number} melayani '{}', tetapi layanan itu tidak ada", service.get_ref()),
+                    ));
+                }
+            }
+            if let Some(printer) = &counter.printer {
+                if !self.printers.contains_key(printer.get_ref()) {
+                    return Err((
+                        Some(printer.span()),
+                        "printer",
+                        format!("printer '{}' tidak ada di [printers]", printer.get_ref()),
+                    ));
+                }
+            }
+        }
+        if let Some(printer) = self.dispenser.as_ref().and_then(|d| d.printer.as_ref()) {
+            if !self.printers.contains_key(printer.get_ref()) {
+                return Err((
+                    Some(printer.span()),
+                    "printer",
+                    format!("printer '{}' tidak ada di [printers]", printer.get_ref()),
+                ));
+            }
+        }
+        if self.queue.normal_calls_per_priority == 0 {
+            return Err((None, "normal_calls_per_priority", "harus paling sedikit 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The service with this prefix, ignoring case.
+    pub fn service(&self, prefix: &str) -> Option<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.prefix.get_ref().eq_ignore_ascii_case(prefix.trim()))
+    }
+
+    pub fn counter(&self, number: u32) -> Option<&Counter> {
+        self.counters.iter().find(|c| *c.number.get_ref() == number)
+    }
+
+    /// Prefixes of the services a counter serves.
+    pub fn counter_services(&self, number: u32) -> Vec<String> {
+        self.counter(number)
+            .map(|c| c.services.iter().map(|s| s.get_ref().clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Service {
+    pub fn prefix(&self) -> &str {
+        self.prefix.get_ref()
+    }
+
+    pub fn first_number(&self) -> u32 {
+        self.range.get_ref()[0]
+    }
+
+    pub fn last_number(&self) -> u32 {
+        self.range.get_ref()[1]
+    }
+}
+
+impl Counter {
+    pub fn number(&self) -> u32 {
+        *self.number.get_ref()
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The key written on the line that holds `offset`, for errors whose span points at a value.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    (!key.is_empty() && !key.starts_with('#')).then(|| key.trim_matches('"').to_string())
+}
+
+/// Serde's English messages, in Indonesian where the shape is known.
+fn translate(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let (field, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
+        let expected = expected.trim_start_matches(" one of").trim();
+        return format!("kunci {field} tidak dikenal (salah ketik?); yang dikenal: {expected}");
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("kunci {rest} wajib diisi");
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (value, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
+        let expected = expected.trim_start_matches(" one of").trim();
+        return format!("nilai {value} tidak dikenal; pilih salah satu: {expected}");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        return format!("jenis nilai salah ({rest})");
+    }
+    message.trim().to_string()
+}
+
+/// The commented default written by `loket init`: a demo branch with four counters and three services.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Invalid> {
+        Config::parse(text, Path::new("loket.toml")).map_err(|e| match e {
+            ConfigError::Invalid(i) => *i,
+            ConfigError::Read { .. } => unreachable!("parse does not read files"),
+        })
+    }
+
+    #[test]
+    fn the_default_configuration_loads() {
+        let config = parse(DEFAULT_TOML).expect("default config is valid");
+        assert_eq!(config.counters.len(), 4);
+        assert_eq!(config.services.len(), 3);
+        assert_eq!(config.services.iter().filter(|s| s.emeterai).count(), 1);
+        for counter in &config.counters {
+            assert_eq!(counter.services.len(), 3, "every counter serves every service");
+        }
+        assert_eq!(config.branch.timezone, TimeZone::Wib);
+    }
+
+    fn check(from: &str, to: &str, line: usize, key: &str, says: &str) {
+        assert!(DEFAULT_TOML.contains(from), "default config contains {from:?}");
+        let text = DEFAULT_TOML.replacen(from, to, 1);
+        let err = parse(&text).expect_err("a broken configuration is refused");
+        assert_eq!(err.line, Some(line), "line of {err}");
+        assert_eq!(err.key.as_deref(), Some(key), "key of {err}");
+        assert!(err.message.contains(says), "{err} says {says:?}");
+        assert!(err.to_string().starts_with(&format!("loket.toml:{line}: kunci '{key}'")), "{err}");
+    }
+
+    fn line_of_text(needle: &str) -> usize {
+        line_of(DEFAULT_TOML, DEFAULT_TOML.find(needle).expect("needle in default"))
+    }
+
+    #[test]
+    fn mistakes_name_file_line_and_key() {
+        let tz = line_of_text("timezone = \"WIB\"");
+        check("timezone = \"WIB\"", "timezone = \"CET\"", tz, "timezone", "WITA");
+        check("timezone = \"WIB\"", "timezon = \"WIB\"", tz, "timezon", "tidak dikenal");
+        let sla = line_of_text("sla_minutes = 15");
+        check("sla_minutes = 15", "sla_minutes = \"lima belas\"", sla, "sla_minutes", "jenis nilai salah");
+        let prefix = line_of_text("prefix = \"B\"");
+        check("prefix = \"B\"", "prefix = \"A\"", prefix, "prefix", "dua kali");
+        check("prefix = \"B\"", "prefix = \"b1\"", prefix, "prefix", "huruf kapital");
+        let counter = line_of_text("services = [\"A\", \"B\", \"C\"]");
+        check(
+            "services = [\"A\", \"B\", \"C\"]",
+            "services = [\"A\", \"X\", \"C\"]",
+            counter,
+            "services",
+            "tidak ada",
+        );
+    }
+}

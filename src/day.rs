@@ -1,0 +1,99 @@
+//! Branch time zones (WIB, WITA, WIT) and the business day they decide.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use time::{Date, OffsetDateTime, UtcOffset, macros::format_description};
+
+/// Indonesia's three time zones; none observes daylight saving, so each is a fixed offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimeZone {
+    /// Waktu Indonesia Barat, UTC+7.
+    #[serde(rename = "WIB")]
+    Wib,
+    /// Waktu Indonesia Tengah, UTC+8.
+    #[serde(rename = "WITA")]
+    Wita,
+    /// Waktu Indonesia Timur, UTC+9.
+    #[serde(rename = "WIT")]
+    Wit,
+}
+
+impl TimeZone {
+    pub fn offset(self) -> UtcOffset {
+        let hours = match self {
+            TimeZone::Wib => 7,
+            TimeZone::Wita => 8,
+            TimeZone::Wit => 9,
+        };
+        UtcOffset::from_hms(hours, 0, 0).expect("7, 8 and 9 hours are valid UTC offsets")
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeZone::Wib => "WIB",
+            TimeZone::Wita => "WITA",
+            TimeZone::Wit => "WIT",
+        }
+    }
+
+    /// The moment shown on the branch's wall clock.
+    pub fn local(self, at: OffsetDateTime) -> OffsetDateTime {
+        at.to_offset(self.offset())
+    }
+}
+
+/// A branch's business day: the local calendar date in the branch time zone. Ticket numbers reset,
+/// shifts are dated and reports are cut by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BusinessDay(Date);
+
+impl BusinessDay {
+    pub fn of(at: OffsetDateTime, tz: TimeZone) -> BusinessDay {
+        BusinessDay(tz.local(at).date())
+    }
+
+    pub fn date(self) -> Date {
+        self.0
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Result<BusinessDay, String> {
+        Date::parse(text.trim(), format_description!("[year]-[month]-[day]"))
+            .map(BusinessDay)
+            .map_err(|_| format!("tanggal '{text}' tidak dikenali; tulis sebagai TTTT-BB-HH, misalnya 2026-11-21"))
+    }
+
+    pub fn from_date(date: Date) -> BusinessDay {
+        BusinessDay(date)
+    }
+
+    /// The first moment of this day in the branch time zone.
+    pub fn start(self, tz: TimeZone) -> OffsetDateTime {
+        self.0.midnight().assume_offset(tz.offset())
+    }
+}
+
+impl fmt::Display for BusinessDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, m, d) = (self.0.year(), u8::from(self.0.month()), self.0.day());
+        write!(f, "{y:04}-{m:02}-{d:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_day_turns_at_local_midnight() {
+        // 16:59 UTC is 23:59 WIB but already 00:59 WITA the next day.
+        let at = datetime!(2026-11-21 16:59 UTC);
+        assert_eq!(BusinessDay::of(at, TimeZone::Wib).to_string(), "2026-11-21");
+        assert_eq!(BusinessDay::of(at, TimeZone::Wita).to_string(), "2026-11-22");
+        assert_eq!(BusinessDay::of(at, TimeZone::Wit).to_string(), "2026-11-22");
+        let day = BusinessDay::parse("2026-11-22").expect("valid date");
+        assert_eq!(day.start(TimeZone::Wib), datetime!(2026-11-21 17:00 UTC));
+        assert!(BusinessDay::parse("22/11/2026").is_err());
+    }
+}

@@ -1,0 +1,368 @@
+//! The journal: an append-only, hash-chained record of every state change, and its verification.
+//!
+//! Each entry carries the hash of the entry before it and its own hash over its fields, so an entry
+//! that was edited, removed or moved breaks the chain at a place `verify` can name.
+
+use crate::day::BusinessDay;
+use crate::store::{StoreError, to_ms};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// The hash the first entry points back to.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A state change to record: who did what to which thing, with details as JSON.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub actor: String,
+    pub kind: String,
+    pub subject: String,
+    pub detail: serde_json::Value,
+}
+
+impl Entry {
+    pub fn new(
+        actor: impl Into<String>,
+        kind: impl Into<String>,
+        subject: impl Into<String>,
+        detail: serde_json::Value,
+    ) -> Entry {
+        Entry {
+            actor: actor.into(),
+            kind: kind.into(),
+            subject: subject.into(),
+            detail,
+        }
+    }
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stored {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub business_day: String,
+    pub actor: String,
+    pub kind: String,
+    pub subject: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Stored {
+    /// The hash this entry's fields should have.
+    pub fn computed_hash(&self) -> String {
+        hash_fields(
+            &self.prev_hash,
+            self.seq,
+            self.at_ms,
+            &self.business_day,
+            &self.actor,
+            &self.kind,
+            &self.subject,
+            &self.detail,
+        )
+    }
+}
+
+/// SHA-256 over the fields, each length-prefixed so no two different entries share an input.
+#[allow(clippy::too_many_arguments)]
+fn hash_fields(
+    prev: &str,
+    seq: i64,
+    at_ms: i64,
+    day: &str,
+    actor: &str,
+    kind: &str,
+    subject: &str,
+    detail: &str,
+) -> String {
+    let mut h = Sha256::new();
+    let seq = seq.to_string();
+    let at = at_ms.to_string();
+    for field in [prev, &seq, &at, day, actor, kind, subject, detail] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends an entry inside the caller's transaction and returns its sequence number.
+pub(crate) fn append(
+    conn: &Connection,
+    at: OffsetDateTime,
+    day: BusinessDay,
+    entry: &Entry,
+) -> Result<i64, StoreError> {
+    let head: Option<(i64, String)> = conn
+        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS.to_string()));
+    let seq = prev_seq + 1;
+    let at_ms = to_ms(at);
+    let day = day.to_string();
+    let detail = entry.detail.to_string();
+    let hash = hash_fields(
+        &prev_hash,
+        seq,
+        at_ms,
+        &day,
+        &entry.actor,
+        &entry.kind,
+        &entry.subject,
+        &detail,
+    );
+    conn.execute(
+        "INSERT INTO journal (seq, at_ms, business_day, actor, kind, subject, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![seq, at_ms, day, entry.actor, entry.kind, entry.subject, detail, prev_hash, hash],
+    )?;
+    conn.execute(
+        "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        params![seq, hash],
+    )?;
+    Ok(seq)
+}
+
+/// What is wrong with a chain, naming the first entry concerned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum Tamper {
+    /// The entry's content no longer matches its hash, or its hash was recomputed after an edit.
+    Edited { seq: i64 },
+    /// The entry is missing from the chain.
+    Removed { seq: i64 },
+    /// The entry stands after an entry that is not its predecessor.
+    Reordered { seq: i64 },
+}
+
+impl std::fmt::Display for Tamper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tamper::Edited { seq } => write!(f, "entri #{seq} telah diubah"),
+            Tamper::Removed { seq } => write!(f, "entri #{seq} telah dihapus"),
+            Tamper::Reordered { seq } => write!(f, "entri #{seq} telah dipindah urutannya"),
+        }
+    }
+}
+
+/// The result of checking a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Entries checked.
+    pub entries: u64,
+    pub first_seq: Option<i64>,
+    pub last_seq: Option<i64>,
+    /// The first problem found, if any.
+    pub tamper: Option<Tamper>,
+}
+
+impl Report {
+    pub fn intact(&self) -> bool {
+        self.tamper.is_none()
+    }
+}
+
+fn load(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> rusqlite::Result<Vec<Stored>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(args, |r| {
+        Ok(Stored {
+            seq: r.get(0)?,
+            at_ms: r.get(1)?,
+            business_day: r.get(2)?,
+            actor: r.get(3)?,
+            kind: r.get(4)?,
+            subject: r.get(5)?,
+            detail: r.get(6)?,
+            prev_hash: r.get(7)?,
+            hash: r.get(8)?,
+        })
+    })?;
+    rows.collect()
+}
+
+const COLUMNS: &str = "seq, at_ms, business_day, actor, kind, subject, detail, prev_hash, hash";
+
+/// Checks the whole chain, or with `day` only that business day's entries (anchored on the last
+/// entry before it).
+pub fn verify(conn: &Connection, day: Option<BusinessDay>) -> Result<Report, StoreError> {
+    let (anchor, rows) = match day {
+        None => (
+            (0, GENESIS.to_string()),
+            load(conn, &format!("SELECT {COLUMNS} FROM journal ORDER BY seq"), [])?,
+        ),
+        Some(day) => {
+            let day = day.to_string();
+            let anchor = conn
+                .query_row(
+                    "SELECT seq, hash FROM journal WHERE business_day < ?1 ORDER BY seq DESC LIMIT 1",
+                    [&day],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .unwrap_or((0, GENESIS.to_string()));
+            let rows = load(
+                conn,
+                &format!("SELECT {COLUMNS} FROM journal WHERE business_day = ?1 ORDER BY seq"),
+                [&day],
+            )?;
+            (anchor, rows)
+        }
+    };
+    let head: Option<(i64, String)> = conn
+        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let is_tail = match (day, rows.last()) {
+        (None, _) => true,
+        (Some(_), Some(last)) => {
+            let later: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM journal WHERE seq > ?1",
+                [last.seq],
+                |r| r.get(0),
+            )?;
+            later == 0
+        }
+        (Some(_), None) => false,
+    };
+    Ok(check_chain(anchor, &rows, is_tail.then_some(head).flatten()))
+}
+
+/// Walks `rows` (in stored order) from `anchor` and names the first problem. `head` is the recorded
+/// newest entry when `rows` runs to the end of the journal.
+pub fn check_chain(anchor: (i64, String), rows: &[Stored], head: Option<(i64, String)>) -> Report {
+    let by_hash: HashMap<&str, i64> = rows.iter().map(|r| (r.hash.as_str(), r.seq)).collect();
+    let (mut expected_seq, mut expected_prev) = (anchor.0 + 1, anchor.1);
+    let mut tamper = None;
+    for row in rows {
+        let self_consistent = row.computed_hash() == row.hash;
+        if row.prev_hash != expected_prev {
+            tamper = Some(if by_hash.contains_key(row.prev_hash.as_str()) {
+                // Its real predecessor is elsewhere in the chain: the entries were moved.
+                Tamper::Reordered { seq: row.seq }
+            } else if row.seq > expected_seq {
+                Tamper::Removed { seq: expected_seq }
+            } else if !self_consistent {
+                // Renumbered after an entry before it was taken out.
+                Tamper::Removed { seq: expected_seq }
+            } else {
+                // This entry is sound, so the one before it was edited and re-hashed.
+                Tamper::Edited {
+                    seq: expected_seq - 1,
+                }
+            });
+            break;
+        }
+        if !self_consistent || row.seq != expected_seq {
+            tamper = Some(Tamper::Edited { seq: row.seq });
+            break;
+        }
+        expected_prev = row.hash.clone();
+        expected_seq = row.seq + 1;
+    }
+    if tamper.is_none() {
+        if let Some((head_seq, head_hash)) = head {
+            if head_seq >= expected_seq {
+                tamper = Some(Tamper::Removed { seq: expected_seq });
+            } else if head_seq == expected_seq - 1 && head_hash != expected_prev {
+                tamper = Some(Tamper::Edited { seq: head_seq });
+            }
+        }
+    }
+    Report {
+        entries: rows.len() as u64,
+        first_seq: rows.first().map(|r| r.seq),
+        last_seq: rows.last().map(|r| r.seq),
+        tamper,
+    }
+}
+
+/// The entries of one business day, oldest first.
+pub fn entries_of_day(conn: &Connection, day: BusinessDay) -> Result<Vec<Stored>, StoreError> {
+    Ok(load(
+        conn,
+        &format!("SELECT {COLUMNS} FROM journal WHERE business_day = ?1 ORDER BY seq"),
+        [day.to_string()],
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<Stored> {
+        let mut rows: Vec<Stored> = Vec::new();
+        let mut prev = GENESIS.to_string();
+        for seq in 1..=n {
+            let mut row = Stored {
+                seq,
+                at_ms: 1_000 * seq,
+                business_day: "2026-11-21".into(),
+                actor: "petugas1".into(),
+                kind: "ticket.issued".into(),
+                subject: format!("A-{seq:03}"),
+                detail: "{}".into(),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+            };
+            row.hash = row.computed_hash();
+            prev = row.hash.clone();
+            rows.push(row);
+        }
+        rows
+    }
+
+    fn head(rows: &[Stored]) -> Option<(i64, String)> {
+        rows.last().map(|r| (r.seq, r.hash.clone()))
+    }
+
+    fn check(rows: Vec<Stored>, head: Option<(i64, String)>, expect: Option<Tamper>) {
+        let report = check_chain((0, GENESIS.into()), &rows, head);
+        assert_eq!(report.tamper, expect);
+    }
+
+    #[test]
+    fn names_the_first_broken_entry() {
+        let good = chain(6);
+        check(good.clone(), head(&good), None);
+
+        let mut edited = good.clone();
+        edited[2].subject = "A-999".into();
+        check(edited, head(&good), Some(Tamper::Edited { seq: 3 }));
+
+        let mut rehashed = good.clone();
+        rehashed[2].detail = "{\"total\":1}".into();
+        rehashed[2].hash = rehashed[2].computed_hash();
+        check(rehashed, head(&good), Some(Tamper::Edited { seq: 3 }));
+
+        let mut removed = good.clone();
+        removed.remove(3);
+        check(removed, head(&good), Some(Tamper::Removed { seq: 4 }));
+
+        let mut tail = good.clone();
+        tail.pop();
+        check(tail, head(&good), Some(Tamper::Removed { seq: 6 }));
+
+        // Two entries swap places: their sequence numbers are exchanged.
+        let mut swapped = good.clone();
+        swapped.swap(1, 4);
+        swapped[1].seq = 2;
+        swapped[4].seq = 5;
+        check(swapped, head(&good), Some(Tamper::Reordered { seq: 2 }));
+
+        let mut renumbered = good.clone();
+        renumbered.remove(2);
+        for row in renumbered.iter_mut().skip(2) {
+            row.seq -= 1;
+        }
+        check(renumbered, None, Some(Tamper::Removed { seq: 3 }));
+    }
+}

@@ -1,0 +1,9 @@
+//! The queue engine: pure rules in `domain`, persisted through the store in `service`.
+
+pub mod domain;
+mod service;
+
+pub use domain::{Command, Pick, QueueError, Rules, Status, Ticket, WaitRange};
+pub use service::{Step, clock_time, 
+    CallView, CounterState, CounterStatus, QueueStatus, ServiceStatus, TicketView, WaitingTicket,
+};

@@ -1,0 +1,775 @@
+//! The queue engine persisted: each operation is one immediate transaction that reads the tickets it
+//! needs, applies the pure rules of `domain`, writes the result and appends its journal entry.
+
+use super::domain::{self, Command, Ms, Rules, Status, Ticket, WaitRange};
+use crate::branch::{Branch, BranchError};
+use crate::config::Config;
+use crate::journal::Entry;
+use crate::store::{Tx, from_ms};
+use crate::users;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+const TICKET_COLUMNS: &str = "id, issued_service, number, service, priority, walk_in, status, arrived_ms, \
+    queued_ms, target_counter, counter, clerk, first_called_ms, called_ms, serve_ms, done_ms, calls, \
+    park_until_ms, out_of_order";
+
+fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
+    let status: String = r.get(6)?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        issued_service: r.get(1)?,
+        number: r.get(2)?,
+        service: r.get(3)?,
+        priority: r.get::<_, i64>(4)? != 0,
+        walk_in: r.get::<_, i64>(5)? != 0,
+        status: Status::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, status.into())
+        })?,
+        arrived: r.get(7)?,
+        queued: r.get(8)?,
+        target_counter: r.get(9)?,
+        counter: r.get(10)?,
+        clerk: r.get(11)?,
+        first_called: r.get(12)?,
+        called: r.get(13)?,
+        serve_started: r.get(14)?,
+        done: r.get(15)?,
+        calls: r.get(16)?,
+        park_until: r.get(17)?,
+        out_of_order: r.get::<_, i64>(18)? != 0,
+    })
+}
+
+fn load_tickets(conn: &Connection, filter: &str, args: impl rusqlite::Params) -> rusqlite::Result<Vec<Ticket>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE {filter} ORDER BY arrived_ms, id"))?;
+    let rows = stmt.query_map(args, row_to_ticket)?;
+    rows.collect()
+}
+
+fn save_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE tickets SET service = ?2, status = ?3, queued_ms = ?4, target_counter = ?5, counter = ?6,
+            clerk = ?7, first_called_ms = ?8, called_ms = ?9, serve_ms = ?10, done_ms = ?11, calls = ?12,
+            park_until_ms = ?13, out_of_order = ?14
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        t.id,
+        t.service,
+        t.status.as_str(),
+        t.queued,
+        t.target_counter,
+        t.counter,
+        t.clerk,
+        t.first_called,
+        t.called,
+        t.serve_started,
+        t.done,
+        t.calls,
+        t.park_until,
+        t.out_of_order as i64,
+    ])?;
+    Ok(())
+}
+
+fn event(tx: &Tx<'_>, t: &Ticket, kind: &str, counter: Option<u32>, clerk: Option<&str>, detail: serde_json::Value) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO ticket_events (ticket, at_ms, kind, counter, clerk, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![t.id, tx.now_ms(), kind, counter, clerk, detail.to_string()])?;
+    Ok(())
+}
+
+fn rules(config: &Config) -> Rules {
+    let q = &config.queue;
+    Rules {
+        normal_calls_per_priority: q.normal_calls_per_priority,
+        normal_max_wait_ms: i64::from(q.normal_max_wait_minutes) * 60_000,
+        noshow_min_wait_ms: i64::from(q.noshow_min_wait_seconds) * 1000,
+    }
+}
+
+/// What a newly issued ticket tells the customer.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketView {
+    pub ticket: String,
+    pub service: String,
+    pub service_name: String,
+    pub priority: bool,
+    pub status: Status,
+    pub business_day: String,
+    pub issued_at_ms: Ms,
+    pub ahead: usize,
+    pub wait: WaitRange,
+}
+
+/// A ticket called to a counter.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallView {
+    pub ticket: String,
+    pub service: String,
+    pub counter: u32,
+    pub status: Status,
+    pub priority: bool,
+    pub pick: Option<domain::Pick>,
+    pub waited_ms: Ms,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterState {
+    Open,
+    Break,
+    Closed,
+}
+
+impl CounterState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CounterState::Open => "open",
+            CounterState::Break => "break",
+            CounterState::Closed => "closed",
+        }
+    }
+
+    fn parse(text: &str) -> CounterState {
+        match text {
+            "break" => CounterState::Break,
+            "closed" => CounterState::Closed,
+            _ => CounterState::Open,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceStatus {
+    pub prefix: String,
+    pub name: String,
+    pub waiting: usize,
+    pub priority_waiting: usize,
+    pub parked: usize,
+    pub longest_wait_ms: Ms,
+    pub sla_minutes: u32,
+    pub last_issued: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CounterStatus {
+    pub number: u32,
+    pub state: CounterState,
+    pub reason: Option<String>,
+    pub clerk: Option<String>,
+    pub ticket: Option<String>,
+    pub ticket_status: Option<Status>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitingTicket {
+    pub ticket: String,
+    pub service: String,
+    pub priority: bool,
+    pub waited_ms: Ms,
+    pub status: Status,
+    pub target_counter: Option<u32>,
+}
+
+/// The whole queue at one moment; `loket queue status --json` prints this.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueStatus {
+    pub branch: String,
+    pub business_day: String,
+    pub now_ms: Ms,
+    pub services: Vec<ServiceStatus>,
+    pub counters: Vec<CounterStatus>,
+    pub waiting: Vec<WaitingTicket>,
+    pub recent_calls: Vec<CallView>,
+}
+
+impl Branch {
+    fn queue_rules(&self) -> Rules {
+        rules(&self.config)
+    }
+
+    /// Issues the next ticket of `service` (a prefix). Numbers are per service per business day,
+    /// without gaps or duplicates across processes.
+    pub fn issue_ticket(&mut self, service: &str, priority: bool, actor: &str) -> Result<TicketView, BranchError> {
+        let svc = self
+            .config
+            .service(service)
+            .ok_or_else(|| BranchError::Refused(format!("layanan '{service}' tidak ada")))?
+            .clone();
+        if priority && !svc.priority {
+            return Err(BranchError::Refused(format!(
+                "layanan {} tidak memiliki antrean prioritas",
+                svc.name
+            )));
+        }
+        let rules = self.queue_rules();
+        let config = &self.config;
+        self.store.write(|tx| {
+            expire_earlier_days(tx)?;
+            let ticket = insert_ticket(tx, &svc, priority, false)?;
+            event(tx, &ticket, "issued", None, None, json!({"priority": priority}))?;
+            tx.journal(Entry::new(
+                actor,
+                "ticket.issued",
+                ticket.label(),
+                json!({"service": svc.prefix(), "priority": priority}),
+            ))?;
+            let view = ticket_view(tx, config, &rules, &ticket, tx.now_ms())?;
+            Ok(view)
+        })
+    }
+
+    /// Calls the next customer to `counter` following the fairness policy; `None` when nobody waits.
+    pub fn call_next(&mut self, counter: u32, clerk: &str) -> Result<Option<CallView>, BranchError> {
+        let serves = self.counter_services(counter)?;
+        let rules = self.queue_rules();
+        self.store.write(|tx| {
+            expire_earlier_days(tx)?;
+            ensure_counter_free(tx, counter, clerk)?;
+            let day = tx.day().to_string();
+            let now = tx.now_ms();
+            let line = load_tickets(tx, "business_day = ?1 AND status IN ('waiting', 'parked')", [&day])?;
+            let streaks = load_streaks(tx, &day)?;
+            let Some((picked, pick)) = domain::choose_next(&line, counter, &serves, &streaks, &rules, now) else {
+                tx.unchanged();
+                return Ok(None);
+            };
+            let called = domain::apply(
+                picked,
+                &Command::Call { counter, clerk: clerk.to_string(), specific: false },
+                now,
+                &rules,
+            )?;
+            record_call(tx, &day, &streaks, &called, counter, clerk, Some(pick))?;
+            Ok(Some(call_view(&called, counter, Some(pick))))
+        })
+    }
+
+    /// Calls a specific ticket (the clerk picked it); recorded as an out-of-order call.
+    pub fn call_ticket(&mut self, counter: u32, clerk: &str, label: &str) -> Result<CallView, BranchError> {
+        let serves = self.counter_services(counter)?;
+        let rules = self.queue_rules();
+        self.store.write(|tx| {
+            expire_earlier_days(tx)?;
+            ensure_counter_free(tx, counter, clerk)?;
+            let t = find_ticket(tx, label)?;
+            if !serves.contains(&t.service) && t.target_counter != Some(counter) {
+                return Err(BranchError::Refused(format!(
+                    "tiket {} untuk layanan {}, yang tidak dilayani loket {counter}",
+                    t.label(),
+                    t.service
+                )));
+            }
+            let day = tx.day().to_string();
+            let streaks = load_streaks(tx, &day)?;
+            let called = domain::apply(
+                &t,
+                &Command::Call { counter, clerk: clerk.to_string(), specific: true },
+                tx.now_ms(),
+                &rules,
+            )?;
+            record_call(tx, &day, &streaks, &called, counter, clerk, None)?;
+            Ok(call_view(&called, counter, None))
+        })
+    }
+
+    /// A customer served without a ticket: a number is issued and the customer is at once being served.
+    pub fn walk_in(&mut self, counter: u32, clerk: &str, service: &str) -> Result<CallView, BranchError> {
+        self.counter_services(counter)?;
+        let svc = self
+            .config
+            .service(service)
+            .ok_or_else(|| BranchError::Refused(format!("layanan '{service}' tidak ada")))?
+            .clone();
+        self.store.write(|tx| {
+            expire_earlier_days(tx)?;
+            ensure_counter_free(tx, counter, clerk)?;
+            let mut t = insert_ticket(tx, &svc, false, true)?;
+            let now = tx.now_ms();
+            t.status = Status::Serving;
+            t.counter = Some(counter);
+            t.clerk = Some(clerk.to_string());
+            t.first_called = Some(now);
+            t.called = Some(now);
+            t.serve_started = Some(now);
+            t.calls = 1;
+            save_ticket(tx, &t)?;
+            event(tx, &t, "walk_in", Some(counter), Some(clerk), json!({}))?;
+            tx.journal(Entry::new(clerk, "ticket.walk_in", t.label(), json!({"counter": counter, "service": svc.prefix()})))?;
+            Ok(call_view(&t, counter, None))
+        })
+    }
+
+    /// Applies a step to the ticket the counter holds (recall, serve, done, no-show, park).
+    pub fn counter_step(&mut self, counter: u32, clerk: &str, step: Step) -> Result<CallView, BranchError> {
+        self.counter_services(counter)?;
+        let rules = self.queue_rules();
+        self.store.write(|tx| {
+            let t = held_ticket(tx, counter)?.ok_or_else(|| {
+                BranchError::Refused(format!("loket {counter} tidak sedang memanggil atau melayani siapa pun"))
+            })?;
+            let now = tx.now_ms();
+            let (command, kind) = match step {
+                Step::Recall => (Command::Recall { counter }, "recall"),
+                Step::Serve => (Command::Serve { counter }, "serve"),
+                Step::Done => (Command::Done { counter }, "done"),
+                Step::NoShow => (Command::NoShow { counter }, "noshow"),
+                Step::Park { minutes } => (
+                    Command::Park { counter, until: minutes.map(|m| now + i64::from(m) * 60_000) },
+                    "park",
+                ),
+            };
+            let next = domain::apply(&t, &command, now, &rules)?;
+            save_ticket(tx, &next)?;
+            event(tx, &next, kind, Some(counter), Some(clerk), json!({}))?;
+            tx.journal(Entry::new(
+                clerk,
+                format!("ticket.{kind}"),
+                next.label(),
+                json!({"counter": counter, "park_until_ms": next.park_until}),
+            ))?;
+            Ok(call_view(&next, counter, None))
+        })
+    }
+
+    /// Sends the ticket the counter holds to another service's line, or to one counter; it keeps its
+    /// arrival time and so its place.
+    pub fn transfer(&mut self, counter: u32, clerk: &str, to_service: &str, to_counter: Option<u32>) -> Result<CallView, BranchError> {
+        self.counter_services(counter)?;
+        let svc = self
+            .config
+            .service(to_service)
+            .ok_or_else(|| BranchError::Refused(format!("layanan '{to_service}' tidak ada")))?
+            .prefix()
+            .to_string();
+        if let Some(target) = to_counter {
+            if !self.config.counter_services(target).contains(&svc) {
+                return Err(BranchError::Refused(format!("loket {target} tidak melayani layanan {svc}")));
+            }
+        }
+        let rules = self.queue_rules();
+        self.store.write(|tx| {
+            let t = held_ticket(tx, counter)?.ok_or_else(|| {
+                BranchError::Refused(format!("loket {counter} tidak sedang memegang tiket"))
+            })?;
+            let next = domain::apply(&t, &Command::Transfer { service: svc.clone(), counter: to_counter }, tx.now_ms(), &rules)?;
+            save_ticket(tx, &next)?;
+            event(tx, &next, "transfer", Some(counter), Some(clerk), json!({"from": t.service, "to": svc, "to_counter": to_counter}))?;
+            tx.journal(Entry::new(
+                clerk,
+                "ticket.transferred",
+                next.label(),
+                json!({"from_counter": counter, "from": t.service, "to": svc, "to_counter": to_counter}),
+            ))?;
+            Ok(call_view(&next, counter, None))
+        })
+    }
+
+    /// Puts a parked ticket back in its line.
+    pub fn unpark(&mut self, clerk: &str, label: &str) -> Result<(), BranchError> {
+        let rules = self.queue_rules();
+        self.store.write(|tx| {
+            let t = find_ticket(tx, label)?;
+            if t.status != Status::Parked {
+                return Err(BranchError::Refused(format!("tiket {} tidak sedang ditunda", t.label())));
+            }
+            let next = domain::apply(&t, &Command::Requeue, tx.now_ms(), &rules)?;
+            save_ticket(tx, &next)?;
+            event(tx, &next, "unpark", None, Some(clerk), json!({}))?;
+            tx.journal(Entry::new(clerk, "ticket.unparked", next.label(), json!({})))?;
+            Ok(())
+        })
+    }
+
+    /// A supervisor puts a no-show ticket back in line, with an approval for `ticket.reactivate`.
+    pub fn reactivate(&mut self, label: &str, approval: i64) -> Result<(), BranchError> {
+        let rules = self.queue_rules();
+        self.store.write(|tx| {
+            let t = find_ticket(tx, label)?;
+            if t.status != Status::NoShow {
+                return Err(BranchError::Refused(format!("tiket {} tidak berstatus tidak hadir", t.label())));
+            }
+            let ok = users::consume_approval(tx, approval, "ticket.reactivate", &t.label())?;
+            let next = domain::apply(&t, &Command::Requeue, tx.now_ms(), &rules)?;
+            save_ticket(tx, &next)?;
+            event(tx, &next, "reactivate", None, Some(&ok.supervisor), json!({"approval": approval}))?;
+            tx.journal(Entry::new(
+                ok.supervisor.clone(),
+                "ticket.reactivated",
+                next.label(),
+                json!({"approval": approval, "reason": ok.reason}),
+            ))?;
+            Ok(())
+        })
+    }
+
+    /// Opens a counter, puts it on a break (a reason is required) or closes it.
+    pub fn set_counter_state(&mut self, counter: u32, clerk: &str, state: CounterState, reason: Option<&str>) -> Result<(), BranchError> {
+        self.counter_services(counter)?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if state == CounterState::Break && reason.is_none() {
+            return Err(BranchError::Refused("istirahat perlu alasan, misalnya \"makan siang\"".into()));
+        }
+        self.store.write(|tx| {
+            if state != CounterState::Open {
+                if let Some(t) = held_ticket(tx, counter)? {
+                    return Err(BranchError::Refused(format!(
+                        "loket {counter} masih memegang tiket {}; selesaikan, tunda atau alihkan dulu",
+                        t.label()
+                    )));
+                }
+            }
+            set_state(tx, counter, clerk, state, reason)?;
+            Ok(())
+        })
+    }
+
+    /// The queue now, for screens and `loket queue status`.
+    pub fn queue_status(&mut self) -> Result<QueueStatus, BranchError> {
+        let config = self.config.clone();
+        let now = self.store.now();
+        let day = self.store.today().to_string();
+        let now_ms = crate::store::to_ms(now);
+        self.store.read(|c| {
+            let open = load_tickets(c, "business_day = ?1 AND status IN ('waiting', 'parked', 'called', 'serving')", [&day])?;
+            let mut services = Vec::new();
+            for svc in &config.services {
+                let line: Vec<&Ticket> = open.iter().filter(|t| t.service == svc.prefix() && domain::in_line(t, now_ms)).collect();
+                let last: Option<u32> = c
+                    .query_row(
+                        "SELECT last_number FROM ticket_numbers WHERE business_day = ?1 AND service = ?2",
+                        params![day, svc.prefix()],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                services.push(ServiceStatus {
+                    prefix: svc.prefix().to_string(),
+                    name: svc.name.clone(),
+                    waiting: line.len(),
+                    priority_waiting: line.iter().filter(|t| t.priority).count(),
+                    parked: open.iter().filter(|t| t.service == svc.prefix() && t.status == Status::Parked).count(),
+                    longest_wait_ms: line.iter().map(|t| now_ms - t.arrived).max().unwrap_or(0),
+                    sla_minutes: svc.sla_minutes,
+                    last_issued: last.map(|n| domain::label(svc.prefix(), n)),
+                });
+            }
+            let states = load_counter_states(c)?;
+            let counters = config
+                .counters
+                .iter()
+                .map(|k| {
+                    let n = k.number();
+                    let held = open.iter().find(|t| t.counter == Some(n) && matches!(t.status, Status::Called | Status::Serving));
+                    let (state, reason, clerk) = states.get(&n).cloned().unwrap_or((CounterState::Open, None, None));
+                    CounterStatus {
+                        number: n,
+                        state,
+                        reason,
+                        clerk: held.and_then(|t| t.clerk.clone()).or(clerk),
+                        ticket: held.map(Ticket::label),
+                        ticket_status: held.map(|t| t.status),
+                    }
+                })
+                .collect();
+            let waiting = open
+                .iter()
+                .filter(|t| matches!(t.status, Status::Waiting | Status::Parked))
+                .map(|t| WaitingTicket {
+                    ticket: t.label(),
+                    service: t.service.clone(),
+                    priority: t.priority,
+                    waited_ms: now_ms - t.arrived,
+                    status: t.status,
+                    target_counter: t.target_counter,
+                })
+                .collect();
+            let recent_calls = recent_calls(c, &day, 10)?;
+            Ok(QueueStatus {
+                branch: config.branch.name.clone(),
+                business_day: day.clone(),
+                now_ms,
+                services,
+                counters,
+                waiting,
+                recent_calls,
+            })
+        })
+    }
+
+    /// One ticket of today with its place in line and estimated wait.
+    pub fn ticket_info(&mut self, label: &str) -> Result<TicketView, BranchError> {
+        let config = self.config.clone();
+        let rules = self.queue_rules();
+        let now = crate::store::to_ms(self.store.now());
+        let day = self.store.today();
+        self.store.read(|c| {
+            let t = find_ticket_on(c, &day.to_string(), label)?;
+            Ok(ticket_view(c, &config, &rules, &t, now)?)
+        })
+    }
+
+    fn counter_services(&self, counter: u32) -> Result<Vec<String>, BranchError> {
+        if self.config.counter(counter).is_none() {
+            return Err(BranchError::Refused(format!("loket {counter} tidak ada dalam konfigurasi")));
+        }
+        Ok(self.config.counter_services(counter))
+    }
+}
+
+/// A step on the ticket a counter holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Recall,
+    Serve,
+    Done,
+    NoShow,
+    Park { minutes: Option<u32> },
+}
+
+fn call_view(t: &Ticket, counter: u32, pick: Option<domain::Pick>) -> CallView {
+    CallView {
+        ticket: t.label(),
+        service: t.service.clone(),
+        counter,
+        status: t.status,
+        priority: t.priority,
+        pick,
+        waited_ms: t.called.unwrap_or(t.arrived) - t.arrived,
+    }
+}
+
+fn insert_ticket(tx: &Tx<'_>, svc: &crate::config::Service, priority: bool, walk_in: bool) -> Result<Ticket, BranchError> {
+    let day = tx.day().to_string();
+    let last: Option<u32> = tx
+        .query_row(
+            "SELECT last_number FROM ticket_numbers WHERE business_day = ?1 AND service = ?2",
+            params![day, svc.prefix()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let number = last.map_or(svc.first_number(), |n| n + 1);
+    if number > svc.last_number() {
+        return Err(BranchError::Refused(format!(
+            "nomor antrean layanan {} untuk hari ini sudah habis ({}); ubah rentang di konfigurasi atau arahkan ke layanan lain",
+            svc.name,
+            domain::label(svc.prefix(), svc.last_number())
+        )));
+    }
+    tx.execute(
+        "INSERT INTO ticket_numbers (business_day, service, last_number) VALUES (?1, ?2, ?3)
+         ON CONFLICT (business_day, service) DO UPDATE SET last_number = excluded.last_number",
+        params![day, svc.prefix(), number],
+    )?;
+    let now = tx.now_ms();
+    tx.execute(
+        "INSERT INTO tickets (business_day, issued_service, number, service, priority, walk_in, status, arrived_ms, queued_ms)
+         VALUES (?1, ?2, ?3, ?2, ?4, ?5, 'waiting', ?6, ?6)",
+        params![day, svc.prefix(), number, priority as i64, walk_in as i64, now],
+    )?;
+    Ok(Ticket {
+        id: tx.last_insert_rowid(),
+        issued_service: svc.prefix().to_string(),
+        number,
+        service: svc.prefix().to_string(),
+        priority,
+        walk_in,
+        status: Status::Waiting,
+        arrived: now,
+        queued: now,
+        target_counter: None,
+        counter: None,
+        clerk: None,
+        first_called: None,
+        called: None,
+        serve_started: None,
+        done: None,
+        calls: 0,
+        park_until: None,
+        out_of_order: false,
+    })
+}
+
+/// Tickets still open from an earlier business day are closed as expired, each journalled, so the
+/// new day starts with numbers from 1 and yesterday's customers appear in yesterday's report.
+fn expire_earlier_days(tx: &mut Tx<'_>) -> Result<(), BranchError> {
+    let day = tx.day().to_string();
+    let stale = load_tickets(
+        tx,
+        "business_day < ?1 AND status IN ('waiting', 'called', 'serving', 'parked')",
+        [&day],
+    )?;
+    let now = tx.now_ms();
+    let rules = Rules { normal_calls_per_priority: 1, normal_max_wait_ms: 0, noshow_min_wait_ms: 0 };
+    for t in stale {
+        let next = domain::apply(&t, &Command::Expire, now, &rules)?;
+        save_ticket(tx, &next)?;
+        event(tx, &next, "expired", t.counter, None, json!({"was": t.status.as_str()}))?;
+        tx.journal(Entry::new("system", "ticket.expired", next.label(), json!({"was": t.status.as_str(), "day_ended": true})))?;
+    }
+    Ok(())
+}
+
+fn ensure_counter_free(tx: &mut Tx<'_>, counter: u32, clerk: &str) -> Result<(), BranchError> {
+    if let Some(t) = held_ticket(tx, counter)? {
+        return Err(BranchError::Refused(format!(
+            "loket {counter} masih memegang tiket {} ({}); selesaikan, tunda atau alihkan dulu",
+            t.label(),
+            t.status.label()
+        )));
+    }
+    match load_counter_states(tx)?.get(&counter) {
+        Some((CounterState::Break, reason, _)) => Err(BranchError::Refused(format!(
+            "loket {counter} sedang istirahat ({}); buka loket dulu",
+            reason.clone().unwrap_or_default()
+        ))),
+        Some((CounterState::Closed, _, _)) => Err(BranchError::Refused(format!("loket {counter} tutup; buka loket dulu"))),
+        Some((CounterState::Open, _, _)) => Ok(()),
+        None => {
+            // A counter used for the first time opens with its first call.
+            set_state(tx, counter, clerk, CounterState::Open, None)?;
+            Ok(())
+        }
+    }
+}
+
+fn set_state(tx: &mut Tx<'_>, counter: u32, clerk: &str, state: CounterState, reason: Option<&str>) -> Result<(), BranchError> {
+    let now = tx.now_ms();
+    tx.execute(
+        "INSERT INTO counters (number, state, reason, clerk, since_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (number) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+             clerk = excluded.clerk, since_ms = excluded.since_ms",
+        params![counter, state.as_str(), reason, clerk, now],
+    )?;
+    tx.execute(
+        "INSERT INTO counter_events (counter, at_ms, state, reason, clerk) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![counter, now, state.as_str(), reason, clerk],
+    )?;
+    tx.journal(Entry::new(clerk, format!("counter.{}", state.as_str()), format!("loket {counter}"), json!({"reason": reason})))?;
+    Ok(())
+}
+
+fn load_counter_states(c: &Connection) -> rusqlite::Result<HashMap<u32, (CounterState, Option<String>, Option<String>)>> {
+    let mut stmt = c.prepare_cached("SELECT number, state, reason, clerk FROM counters")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, u32>(0)?, (CounterState::parse(&r.get::<_, String>(1)?), r.get(2)?, r.get(3)?)))
+    })?;
+    rows.collect()
+}
+
+fn held_ticket(c: &Connection, counter: u32) -> rusqlite::Result<Option<Ticket>> {
+    Ok(load_tickets(c, "counter = ?1 AND status IN ('called', 'serving')", [counter])?.into_iter().next())
+}
+
+fn find_ticket(tx: &Tx<'_>, label: &str) -> Result<Ticket, BranchError> {
+    find_ticket_on(tx, &tx.day().to_string(), label)
+}
+
+fn find_ticket_on(c: &Connection, day: &str, label: &str) -> Result<Ticket, BranchError> {
+    let (prefix, number) = domain::parse_label(label)
+        .ok_or_else(|| BranchError::Refused(format!("'{label}' bukan nomor tiket; tulis seperti A-007")))?;
+    load_tickets(c, "business_day = ?1 AND issued_service = ?2 AND number = ?3", params![day, prefix, number])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| BranchError::Refused(format!("tiket {} tidak ada hari ini", domain::label(&prefix, number))))
+}
+
+fn load_streaks(c: &Connection, day: &str) -> rusqlite::Result<HashMap<String, u32>> {
+    let mut stmt = c.prepare_cached("SELECT service, normal_streak FROM fairness WHERE business_day = ?1")?;
+    let rows = stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+fn record_call(
+    tx: &mut Tx<'_>,
+    day: &str,
+    streaks: &HashMap<String, u32>,
+    called: &Ticket,
+    counter: u32,
+    clerk: &str,
+    pick: Option<domain::Pick>,
+) -> Result<(), BranchError> {
+    let streak = domain::next_streak(streaks.get(&called.service).copied().unwrap_or(0), called);
+    tx.execute(
+        "INSERT INTO fairness (business_day, service, normal_streak) VALUES (?1, ?2, ?3)
+         ON CONFLICT (business_day, service) DO UPDATE SET normal_streak = excluded.normal_streak",
+        params![day, called.service, streak],
+    )?;
+    save_ticket(tx, called)?;
+    event(tx, called, "call", Some(counter), Some(clerk), json!({"pick": pick, "specific": pick.is_none()}))?;
+    tx.journal(Entry::new(
+        clerk,
+        "ticket.called",
+        called.label(),
+        json!({"counter": counter, "pick": pick, "out_of_order": pick.is_none()}),
+    ))?;
+    Ok(())
+}
+
+fn ticket_view(c: &Connection, config: &Config, rules: &Rules, t: &Ticket, now: Ms) -> Result<TicketView, BranchError> {
+    let day: String = c.query_row("SELECT business_day FROM tickets WHERE id = ?1", [t.id], |r| r.get(0))?;
+    let line = load_tickets(c, "business_day = ?1 AND service = ?2 AND status IN ('waiting', 'parked')", params![day, t.service])?;
+    let streak = load_streaks(c, &day)?.get(&t.service).copied().unwrap_or(0);
+    let ahead = domain::position(&line, t, streak, rules, now);
+    let recent = recent_service_ms(c, &t.service)?;
+    let states = load_counter_states(c)?;
+    let open = config
+        .counters
+        .iter()
+        .filter(|k| k.services.iter().any(|s| *s.get_ref() == t.service))
+        .filter(|k| states.get(&k.number()).is_none_or(|(s, _, _)| *s == CounterState::Open))
+        .count();
+    let default_ms = i64::from(config.queue.default_service_minutes) * 60_000;
+    let svc = config.service(&t.service);
+    Ok(TicketView {
+        ticket: t.label(),
+        service: t.service.clone(),
+        service_name: svc.map(|s| s.name.clone()).unwrap_or_default(),
+        priority: t.priority,
+        status: t.status,
+        business_day: day,
+        issued_at_ms: t.arrived,
+        ahead,
+        wait: domain::estimate_wait(ahead, &recent, open, default_ms),
+    })
+}
+
+/// Service durations of the last 20 tickets served in a service.
+fn recent_service_ms(c: &Connection, service: &str) -> rusqlite::Result<Vec<Ms>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT done_ms - serve_ms FROM tickets WHERE service = ?1 AND status = 'done' AND serve_ms IS NOT NULL
+         ORDER BY done_ms DESC LIMIT 20",
+    )?;
+    let rows = stmt.query_map([service], |r| r.get(0))?;
+    rows.collect()
+}
+
+fn recent_calls(c: &Connection, day: &str, limit: usize) -> rusqlite::Result<Vec<CallView>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT t.issued_service, t.number, t.service, e.counter, t.status, t.priority, e.at_ms - t.arrived_ms
+         FROM ticket_events e JOIN tickets t ON t.id = e.ticket
+         WHERE t.business_day = ?1 AND e.kind IN ('call', 'recall', 'walk_in')
+         ORDER BY e.id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![day, limit as i64], |r| {
+        let status: String = r.get(4)?;
+        Ok(CallView {
+            ticket: domain::label(&r.get::<_, String>(0)?, r.get(1)?),
+            service: r.get(2)?,
+            counter: r.get(3)?,
+            status: Status::parse(&status).unwrap_or(Status::Called),
+            priority: r.get::<_, i64>(5)? != 0,
+            pick: None,
+            waited_ms: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// When a moment was, on the branch clock, as `HH.MM`.
+pub fn clock_time(ms: Ms, tz: crate::day::TimeZone) -> String {
+    let t = tz.local(from_ms(ms));
+    format!("{:02}.{:02}", t.hour(), t.minute())
+}

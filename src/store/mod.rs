@@ -1,0 +1,258 @@
+//! The SQLite store: one database file per branch, forward-only migrations, and write transactions that
+//! always append their journal entry.
+
+mod migrations;
+
+pub use migrations::{LATEST_VERSION, MIGRATIONS, Migration};
+
+use crate::clock::Clock;
+use crate::day::{BusinessDay, TimeZone};
+use crate::journal::{self, Entry};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// File name of the database inside the data folder.
+pub const FILE_NAME: &str = "loket.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path} tidak dapat dibuka: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database is newer (schema {found}) than this loket (schema {supported}); update loket")]
+    TooNew { found: i64, supported: i64 },
+    #[error("database busy for too long; another loket process holds it")]
+    Busy,
+    #[error("sql: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("journal: {0}")]
+    Journal(String),
+}
+
+impl StoreError {
+    fn from_sql(e: rusqlite::Error) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy
+            }
+            _ => StoreError::Sql(e),
+        }
+    }
+}
+
+/// A connection to the branch database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    clock: Arc<dyn Clock>,
+    tz: TimeZone,
+}
+
+/// SQLite's own busy handler sleeps in steps of up to 100 ms, which makes latency under contention
+/// jumpy; this one retries in short, growing naps (50 µs up to 2 ms) so a waiting writer gets in
+/// soon after the lock frees. It gives up after about 15 seconds.
+fn busy_handler(attempt: i32) -> bool {
+    const GIVE_UP_AFTER: i32 = 7_600; // ~100 short naps (~0.1 s), then 7,500 naps of 2 ms
+    if attempt > GIVE_UP_AFTER {
+        return false;
+    }
+    let nap_us = (50 + u64::try_from(attempt).unwrap_or(0) * 20).min(2_000);
+    std::thread::sleep(Duration::from_micros(nap_us));
+    true
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>, tz: TimeZone) -> Result<Store, StoreError> {
+        Store::open_at_version(path, clock, tz, LATEST_VERSION)
+    }
+
+    /// Opens the database and migrates it up to `version` only (tests of older schemas use this).
+    pub fn open_at_version(
+        path: &Path,
+        clock: Arc<dyn Clock>,
+        tz: TimeZone,
+        version: i64,
+    ) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_handler(Some(busy_handler)).map_err(open_err)?;
+        // WAL lets readers (the display, reports) run beside one writer; FULL makes every commit
+        // survive a power cut, which a till and a stamp ledger need.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+        let mut store = Store { conn, clock, tz };
+        let found = store.version()?;
+        if found > LATEST_VERSION {
+            return Err(StoreError::TooNew {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        store.migrate_to(version)?;
+        Ok(store)
+    }
+
+    /// The schema version recorded in the database.
+    pub fn version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Applies every migration up to `version`, each in its own immediate transaction, so several
+    /// processes starting together migrate once.
+    pub fn migrate_to(&mut self, version: i64) -> Result<(), StoreError> {
+        for m in MIGRATIONS.iter().filter(|m| m.version <= version) {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::from_sql)?;
+            let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if current < m.version {
+                tx.execute_batch(m.sql)?;
+                tx.pragma_update(None, "user_version", m.version)?;
+            }
+            tx.commit().map_err(StoreError::from_sql)?;
+        }
+        Ok(())
+    }
+
+    pub fn timezone(&self) -> TimeZone {
+        self.tz
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn today(&self) -> BusinessDay {
+        BusinessDay::of(self.clock.now(), self.tz)
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Read-only access. Reads see a consistent snapshot of the last commit.
+    pub fn read<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| E::from(StoreError::from_sql(e)))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|e| E::from(StoreError::from_sql(e)))?;
+        Ok(out)
+    }
+
+    /// One state change: runs `f` inside `BEGIN IMMEDIATE`, commits only when `f` succeeded and it
+    /// appended at least one journal entry. An error rolls everything back.
+    pub fn write<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let now = self.clock.now();
+        let day = BusinessDay::of(now, self.tz);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| E::from(StoreError::from_sql(e)))?;
+        let mut wrapped = Tx {
+            tx,
+            now,
+            day,
+            journalled: 0,
+            unchanged: false,
+        };
+        let out = f(&mut wrapped)?;
+        if wrapped.journalled == 0 && !wrapped.unchanged {
+            return Err(E::from(StoreError::Journal(
+                "a state change must append a journal entry".into(),
+            )));
+        }
+        wrapped
+            .tx
+            .commit()
+            .map_err(|e| E::from(StoreError::from_sql(e)))?;
+        Ok(out)
+    }
+
+    /// The raw connection, for reports and tests that read across tables.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// An open write transaction, with the moment and business day it happens on.
+#[derive(Debug)]
+pub struct Tx<'c> {
+    tx: rusqlite::Transaction<'c>,
+    now: OffsetDateTime,
+    day: BusinessDay,
+    journalled: usize,
+    unchanged: bool,
+}
+
+impl Tx<'_> {
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// `now` as Unix milliseconds, the form timestamps are stored in.
+    pub fn now_ms(&self) -> i64 {
+        to_ms(self.now)
+    }
+
+    pub fn day(&self) -> BusinessDay {
+        self.day
+    }
+
+    /// Declares that this transaction found nothing to change (e.g. nobody to call), so it may
+    /// commit without a journal entry. Anything it did write is still journalled as usual.
+    pub fn unchanged(&mut self) {
+        self.unchanged = true;
+    }
+
+    /// Appends a journal entry in this transaction.
+    pub fn journal(&mut self, entry: Entry) -> Result<i64, StoreError> {
+        let seq = journal::append(&self.tx, self.now, self.day, &entry)?;
+        self.journalled += 1;
+        Ok(seq)
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.tx
+    }
+}
+
+/// Unix milliseconds of a moment.
+pub fn to_ms(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// The moment of a stored Unix-milliseconds timestamp.
+pub fn from_ms(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}

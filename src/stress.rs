@@ -1,0 +1,124 @@
+//! A load worker for the multi-process test and benchmark: one process issues tickets or works one
+//! counter against the shared database, timing every state change.
+
+use crate::branch::{Branch, BranchError};
+use crate::queue::Step;
+use clap::Args;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Args)]
+pub struct StressArgs {
+    /// `issue` (a dispenser) or `call` (a counter: call next, serve, done).
+    #[arg(long, value_parser = ["issue", "call"])]
+    pub role: String,
+    /// Tickets to issue (role issue).
+    #[arg(long, default_value_t = 100)]
+    pub count: u32,
+    /// Counter to work (role call).
+    #[arg(long, default_value_t = 1)]
+    pub counter: u32,
+    /// Role call stops once this many tickets were issued today and none is left open.
+    #[arg(long, default_value_t = 0)]
+    pub until_total: u32,
+    /// Seed for the service and priority choices.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// File to write each state change's latency to, in microseconds, one per line.
+    #[arg(long)]
+    pub latency_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary {
+    role: String,
+    state_changes: usize,
+    seconds: f64,
+    p50_us: u64,
+    p99_us: u64,
+    max_us: u64,
+}
+
+pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    let mut latencies: Vec<u64> = Vec::new();
+    let started = Instant::now();
+    let timed = |latencies: &mut Vec<u64>, f: &mut dyn FnMut() -> Result<bool, BranchError>| {
+        let t = Instant::now();
+        let out = f();
+        latencies.push(t.elapsed().as_micros() as u64);
+        out
+    };
+    if args.role == "issue" {
+        let services: Vec<String> = branch.config.services.iter().map(|s| s.prefix().to_string()).collect();
+        let mut rng = fastrand::Rng::with_seed(args.seed);
+        for _ in 0..args.count {
+            let service = &services[rng.usize(..services.len())];
+            let priority = rng.u8(..10) == 0;
+            let actor = format!("dispenser-{}", args.seed);
+            timed(&mut latencies, &mut || {
+                let prio = priority && branch.config.service(service).is_some_and(|s| s.priority);
+                branch.issue_ticket(service, prio, &actor).map(|_| true)
+            })?;
+        }
+    } else {
+        let clerk = format!("petugas{}", args.counter);
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let called = {
+                let t = Instant::now();
+                let c = branch.call_next(args.counter, &clerk)?;
+                latencies.push(t.elapsed().as_micros() as u64);
+                c
+            };
+            if called.is_some() {
+                for step in [Step::Serve, Step::Done] {
+                    timed(&mut latencies, &mut || branch.counter_step(args.counter, &clerk, step).map(|_| true))?;
+                }
+                continue;
+            }
+            let (issued, open) = branch.store.read(|c| {
+                c.query_row(
+                    "SELECT COUNT(*), COALESCE(SUM(status IN ('waiting', 'called', 'serving', 'parked')), 0) FROM tickets",
+                    [],
+                    |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
+                )
+                .map_err(BranchError::from)
+            })?;
+            if issued >= args.until_total && open == 0 {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(BranchError::Refused(format!(
+                    "stress: counter {} gave up with {issued} issued and {open} open",
+                    args.counter
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(path) = &args.latency_out {
+        let text: String = latencies.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(path, text).map_err(|source| BranchError::Io {
+            what: "cannot write latencies to",
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let mut sorted = latencies.clone();
+    sorted.sort_unstable();
+    let pct = |q: usize| sorted.get((sorted.len().saturating_sub(1)) * q / 100).copied().unwrap_or(0);
+    let summary = Summary {
+        role: args.role.clone(),
+        state_changes: latencies.len(),
+        seconds,
+        p50_us: pct(50),
+        p99_us: pct(99),
+        max_us: sorted.last().copied().unwrap_or(0),
+    };
+    println!("{}", serde_json::to_string(&summary).unwrap_or_default());
+    Ok(ExitCode::SUCCESS)
+}
