@@ -1,1 +1,3 @@
 //! loket's one integration test binary; each module tests one area end to end.
+
+mod common;

@@ -1,0 +1,75 @@
+//! Shared test fixtures: a fresh branch in a temporary data folder, a movable clock, and the real
+//! `loket` binary.
+
+use loket::Branch;
+use loket::clock::ManualClock;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use tempfile::TempDir;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// A demo branch in its own temporary data folder, on a clock the test moves.
+pub struct TestBranch {
+    pub dir: TempDir,
+    pub clock: ManualClock,
+    pub branch: Branch,
+}
+
+/// 08:00 WIB on a working day.
+pub const MORNING: OffsetDateTime = datetime!(2026-11-23 08:00 +07:00);
+
+impl TestBranch {
+    /// The demo configuration, optionally edited by `edit`, with the clock at [`MORNING`].
+    pub fn new() -> TestBranch {
+        TestBranch::with_config(|text| text.to_string())
+    }
+
+    pub fn with_config(edit: impl FnOnce(&str) -> String) -> TestBranch {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = edit(loket::config::DEFAULT_TOML);
+        std::fs::write(dir.path().join(loket::config::FILE_NAME), text).expect("write config");
+        let clock = ManualClock::new(MORNING);
+        let branch = Branch::open_with_clock(dir.path(), Arc::new(clock.clone())).expect("open branch");
+        TestBranch { dir, clock, branch }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Another connection to the same branch (as a second process would have), on the same clock.
+    pub fn reopen(&self) -> Branch {
+        Branch::open_with_clock(self.dir.path(), Arc::new(self.clock.clone())).expect("reopen branch")
+    }
+}
+
+/// The `loket` binary built for these tests.
+pub fn loket_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_loket"))
+}
+
+/// `loket --data DIR ARGS...`, with the clock placed at `LOKET_FAKE_NOW` when given.
+pub fn loket(data: &Path, args: &[&str]) -> Output {
+    Command::new(loket_bin())
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("LOKET_DATA")
+        .env_remove("LOKET_PIN")
+        .output()
+        .expect("run loket")
+}
+
+/// Standard output of a successful run, trimmed; panics with stderr when it failed.
+pub fn loket_ok(data: &Path, args: &[&str]) -> String {
+    let out = loket(data, args);
+    assert!(
+        out.status.success(),
+        "loket {args:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
