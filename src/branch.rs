@@ -62,7 +62,11 @@ impl Branch {
             });
         }
         let config = Config::load(&config_path)?;
-        let store = Store::open(&data_dir.join(store::FILE_NAME), clock, config.branch.timezone)?;
+        let store = Store::open(
+            &data_dir.join(store::FILE_NAME),
+            clock,
+            config.branch.timezone,
+        )?;
         Ok(Branch {
             data_dir: data_dir.to_path_buf(),
             config,

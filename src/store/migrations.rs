@@ -89,7 +89,15 @@ CREATE TABLE tickets (
     print_status   TEXT    NOT NULL DEFAULT 'none',
     UNIQUE (business_day, issued_service, number)
 );
-CREATE INDEX tickets_open ON tickets (status, service);
+-- Tickets still open, by day: the new day's rollover reads only yesterday's leftovers.
+CREATE INDEX tickets_open ON tickets (business_day)
+    WHERE status IN ('waiting', 'called', 'serving', 'parked');
+-- The latest services of a line, for wait estimates.
+CREATE INDEX tickets_done ON tickets (service, done_ms) WHERE status = 'done';
+-- The line of one service in arrival order, holding only tickets in line, so "call next" reads the
+-- head of each line however many were served before.
+CREATE INDEX tickets_line ON tickets (business_day, service, priority, arrived_ms, id)
+    WHERE status IN ('waiting', 'parked');
 CREATE INDEX tickets_by_counter ON tickets (counter, status);
 
 -- Last number issued per service per business day; bumped in the same transaction as the insert,
