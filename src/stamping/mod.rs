@@ -1,0 +1,4 @@
+//! The stamping service: persistent jobs, serial-number accounting and the providers that issue and
+//! apply e-Meterai stamps.
+
+pub mod job;
