@@ -146,6 +146,72 @@ CREATE TABLE counter_events (
 );
 "#,
     },
+    Migration {
+        version: 3,
+        name: "stamping: documents, jobs, serial ledger and lots",
+        sql: r#"
+-- Customer documents and stamped outputs, stored by SHA-256 in the data folder.
+CREATE TABLE documents (
+    sha256          TEXT PRIMARY KEY,
+    bytes           INTEGER NOT NULL,
+    stored_ms       INTEGER NOT NULL,
+    purge_after_ms  INTEGER,
+    purged_ms       INTEGER
+);
+
+CREATE TABLE stamp_jobs (
+    id              INTEGER PRIMARY KEY,
+    state           TEXT    NOT NULL,
+    ticket          TEXT,
+    counter         INTEGER,
+    clerk           TEXT    NOT NULL,
+    document_sha256 TEXT    NOT NULL REFERENCES documents (sha256),
+    document_name   TEXT    NOT NULL,
+    password        TEXT,
+    page            INTEGER,
+    x REAL, y REAL, width REAL, height REAL,
+    sale_id         INTEGER,
+    request_id      TEXT UNIQUE,
+    sn              TEXT,
+    stamped_sha256  TEXT REFERENCES documents (sha256),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER,
+    last_error      TEXT,
+    email           TEXT,
+    created_ms      INTEGER NOT NULL,
+    updated_ms      INTEGER NOT NULL
+);
+CREATE INDEX stamp_jobs_unfinished ON stamp_jobs (next_attempt_ms)
+    WHERE state IN ('paid', 'serial_issued');
+
+-- Lots of serial numbers bought by the branch (local inventory).
+CREATE TABLE serial_lots (
+    lot_id     TEXT PRIMARY KEY,
+    count      INTEGER NOT NULL,
+    price_paid INTEGER NOT NULL,
+    loaded_ms  INTEGER NOT NULL,
+    loaded_by  TEXT    NOT NULL
+);
+
+-- Every serial number loket ever held: available (local inventory), issued to a job, stamped on a
+-- document, or spoiled with the reason (the list claims are made from).
+CREATE TABLE serials (
+    sn              TEXT PRIMARY KEY,
+    provider        TEXT    NOT NULL,
+    lot_id          TEXT REFERENCES serial_lots (lot_id),
+    status          TEXT    NOT NULL CHECK (status IN ('available', 'issued', 'stamped', 'spoiled')),
+    job_id          INTEGER REFERENCES stamp_jobs (id),
+    document_sha256 TEXT,
+    reason          TEXT,
+    issued_ms       INTEGER,
+    stamped_ms      INTEGER,
+    spoiled_ms      INTEGER,
+    claimed_ms      INTEGER
+);
+CREATE INDEX serials_available ON serials (lot_id, sn) WHERE status = 'available';
+CREATE INDEX serials_by_job ON serials (job_id);
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.
