@@ -273,9 +273,10 @@ pub fn apply(t: &Ticket, command: &Command, now: Ms, rules: &Rules) -> Result<Ti
                     left_s: (rules.noshow_min_wait_ms - waited + 999) / 1000,
                 });
             }
+            // The counter stays recorded: it spent that time calling (reports count it). Holding a
+            // ticket is decided by its status, so the counter is free again.
             next.status = Status::NoShow;
             next.done = Some(now);
-            next.counter = None;
         }
         Command::Park { counter, until } => {
             holder(*counter)?;

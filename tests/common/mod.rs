@@ -36,6 +36,12 @@ impl TestBranch {
         TestBranch { dir, clock, branch }
     }
 
+    /// The moment the test clock shows.
+    pub fn clock_now(&self) -> OffsetDateTime {
+        use loket::clock::Clock;
+        self.clock.now()
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
