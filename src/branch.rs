@@ -4,8 +4,8 @@
 use crate::clock::{self, Clock};
 use crate::config::{self, Config, ConfigError};
 use crate::queue::QueueError;
-use crate::store::{self, Store, StoreError};
 use crate::till::TillError;
+use crate::store::{self, Store, StoreError};
 use crate::users::{Lockout, UserError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,11 +65,7 @@ impl Branch {
             });
         }
         let config = Config::load(&config_path)?;
-        let store = Store::open(
-            &data_dir.join(store::FILE_NAME),
-            clock,
-            config.branch.timezone,
-        )?;
+        let store = Store::open(&data_dir.join(store::FILE_NAME), clock, config.branch.timezone)?;
         Ok(Branch {
             data_dir: data_dir.to_path_buf(),
             config,

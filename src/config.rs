@@ -435,8 +435,8 @@ impl Config {
                 message,
             }))
         };
-        let config: Config =
-            toml::from_str(text).map_err(|e| invalid(e.span(), None, translate(e.message())))?;
+        let config: Config = toml::from_str(text)
+            .map_err(|e| invalid(e.span(), None, translate(e.message())))?;
         config
             .check()
             .map_err(|(span, key, message)| invalid(span, Some(key.to_string()), message))?;
@@ -459,11 +459,7 @@ impl Config {
                 ));
             }
             if !prefixes.insert(prefix.clone()) {
-                return Err((
-                    span,
-                    "prefix",
-                    format!("awalan '{prefix}' dipakai dua kali"),
-                ));
+                return Err((span, "prefix", format!("awalan '{prefix}' dipakai dua kali")));
             }
             let [first, last] = *service.range.get_ref();
             if first == 0 || first > last || last > 9999 {
@@ -475,11 +471,7 @@ impl Config {
             }
         }
         if self.services.is_empty() {
-            return Err((
-                None,
-                "service",
-                "belum ada layanan; tambahkan [[service]]".into(),
-            ));
+            return Err((None, "service", "belum ada layanan; tambahkan [[service]]".into()));
         }
         let mut numbers = BTreeSet::new();
         for counter in &self.counters {
@@ -496,10 +488,7 @@ impl Config {
                     return Err((
                         Some(service.span()),
                         "services",
-                        format!(
-                            "loket {number} melayani '{}', tetapi layanan itu tidak ada",
-                            service.get_ref()
-                        ),
+                        format!("loket {number} melayani '{}', tetapi layanan itu tidak ada", service.get_ref()),
                     ));
                 }
             }
@@ -588,11 +577,7 @@ impl Config {
             }
         }
         if self.queue.normal_calls_per_priority == 0 {
-            return Err((
-                None,
-                "normal_calls_per_priority",
-                "harus paling sedikit 1".into(),
-            ));
+            return Err((None, "normal_calls_per_priority", "harus paling sedikit 1".into()));
         }
         Ok(())
     }
@@ -646,9 +631,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// The key written on the line that holds `offset`, for errors whose span points at a value.
 fn key_at(text: &str, offset: usize) -> Option<String> {
-    let start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
     let line = text[start..].lines().next()?;
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
@@ -697,79 +680,35 @@ mod tests {
         assert_eq!(config.services.len(), 3);
         assert_eq!(config.services.iter().filter(|s| s.emeterai).count(), 1);
         for counter in &config.counters {
-            assert_eq!(
-                counter.services.len(),
-                3,
-                "every counter serves every service"
-            );
+            assert_eq!(counter.services.len(), 3, "every counter serves every service");
         }
         assert_eq!(config.branch.timezone, TimeZone::Wib);
     }
 
     fn check(from: &str, to: &str, line: usize, key: &str, says: &str) {
-        assert!(
-            DEFAULT_TOML.contains(from),
-            "default config contains {from:?}"
-        );
+        assert!(DEFAULT_TOML.contains(from), "default config contains {from:?}");
         let text = DEFAULT_TOML.replacen(from, to, 1);
         let err = parse(&text).expect_err("a broken configuration is refused");
         assert_eq!(err.line, Some(line), "line of {err}");
         assert_eq!(err.key.as_deref(), Some(key), "key of {err}");
         assert!(err.message.contains(says), "{err} says {says:?}");
-        assert!(
-            err.to_string()
-                .starts_with(&format!("loket.toml:{line}: kunci '{key}'")),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with(&format!("loket.toml:{line}: kunci '{key}'")), "{err}");
     }
 
     fn line_of_text(needle: &str) -> usize {
-        line_of(
-            DEFAULT_TOML,
-            DEFAULT_TOML.find(needle).expect("needle in default"),
-        )
+        line_of(DEFAULT_TOML, DEFAULT_TOML.find(needle).expect("needle in default"))
     }
 
     #[test]
     fn mistakes_name_file_line_and_key() {
         let tz = line_of_text("timezone = \"WIB\"");
-        check(
-            "timezone = \"WIB\"",
-            "timezone = \"CET\"",
-            tz,
-            "timezone",
-            "WITA",
-        );
-        check(
-            "timezone = \"WIB\"",
-            "timezon = \"WIB\"",
-            tz,
-            "timezon",
-            "tidak dikenal",
-        );
+        check("timezone = \"WIB\"", "timezone = \"CET\"", tz, "timezone", "WITA");
+        check("timezone = \"WIB\"", "timezon = \"WIB\"", tz, "timezon", "tidak dikenal");
         let sla = line_of_text("sla_minutes = 15");
-        check(
-            "sla_minutes = 15",
-            "sla_minutes = \"lima belas\"",
-            sla,
-            "sla_minutes",
-            "jenis nilai salah",
-        );
+        check("sla_minutes = 15", "sla_minutes = \"lima belas\"", sla, "sla_minutes", "jenis nilai salah");
         let prefix = line_of_text("prefix = \"B\"");
-        check(
-            "prefix = \"B\"",
-            "prefix = \"A\"",
-            prefix,
-            "prefix",
-            "dua kali",
-        );
-        check(
-            "prefix = \"B\"",
-            "prefix = \"b1\"",
-            prefix,
-            "prefix",
-            "huruf kapital",
-        );
+        check("prefix = \"B\"", "prefix = \"A\"", prefix, "prefix", "dua kali");
+        check("prefix = \"B\"", "prefix = \"b1\"", prefix, "prefix", "huruf kapital");
         let counter = line_of_text("services = [\"A\", \"B\", \"C\"]");
         check(
             "services = [\"A\", \"B\", \"C\"]",

@@ -1,17 +1,17 @@
 //! loket: the counter terminal of a Pos Indonesia branch — queue, till, e-Meterai stamping and delivery.
 
 pub mod branch;
-pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod day;
 pub mod journal;
+pub mod queue;
+pub mod cli;
+pub mod stress;
+pub mod store;
+pub mod users;
 pub mod money;
 pub mod qris;
-pub mod queue;
-pub mod store;
-pub mod stress;
 pub mod till;
-pub mod users;
 
 pub use branch::{Branch, BranchError};
