@@ -408,7 +408,11 @@ fn sale_view(conn: &Connection, id: i64, now_ms: i64) -> Result<SaleView, Branch
     let (row, sale) = load_sale(conn, id, now_ms)?;
     let total = sale.total()?;
     let paid = sale.paid_total()?;
-    let due = sale.due()?.max(Rupiah::ZERO);
+    let due = if sale.status == SaleStatus::Open {
+        sale.due()?.max(Rupiah::ZERO)
+    } else {
+        Rupiah::ZERO
+    };
     let lines = sale
         .lines
         .iter()
@@ -1472,6 +1476,12 @@ impl Branch {
             let mut open = false;
             if q.excess.is_positive() {
                 let session = if method == Method::Cash { Some(cash_session(tx, counter)?) } else { optional_session(tx, counter)? };
+                if let (Method::Cash, Some(session)) = (method, session) {
+                    let in_drawer = expected_cash(tx, session)?;
+                    if q.excess > in_drawer {
+                        return Err(TillError::NotEnoughCash { asked: q.excess, in_drawer }.into());
+                    }
+                }
                 movement(tx, session, counter, MoveKind::QrisExcess, method, q.excess.checked_neg().map_err(TillError::from)?, Some(q.sale), Some(&ok.reason), clerk, Some(&ok))?;
                 if method == Method::Cash {
                     drawer_open(tx, counter, session, clerk, "refund", Some(q.sale), Some(&ok.reason), Some(&ok))?;
@@ -1508,6 +1518,12 @@ impl Branch {
             let ok = users::consume_approval(tx, approval, actions::VOID, &approval_subject_sale(sale))?;
             let has_cash = plan.reversals.iter().any(|(m, _)| *m == Method::Cash);
             let session = if has_cash { Some(cash_session(tx, counter)?) } else { optional_session(tx, counter)? };
+            if let (Some(session), Some((_, cash))) = (session, plan.reversals.iter().find(|(m, _)| *m == Method::Cash)) {
+                let in_drawer = expected_cash(tx, session)?;
+                if *cash > in_drawer {
+                    return Err(TillError::NotEnoughCash { asked: *cash, in_drawer }.into());
+                }
+            }
             for (method, amount) in &plan.reversals {
                 tx.execute(
                     "INSERT INTO payments (sale, session, at_ms, kind, method, amount, clerk) VALUES (?1, ?2, ?3, 'void', ?4, ?5, ?6)",
@@ -1560,6 +1576,12 @@ impl Branch {
             let plan = s.plan_refund(request, method)?;
             let ok = users::consume_approval(tx, approval, actions::REFUND, &approval_subject_sale(sale))?;
             let session = if method == Method::Cash { Some(cash_session(tx, counter)?) } else { optional_session(tx, counter)? };
+            if let (Method::Cash, Some(session)) = (method, session) {
+                let in_drawer = expected_cash(tx, session)?;
+                if plan.amount > in_drawer {
+                    return Err(TillError::NotEnoughCash { asked: plan.amount, in_drawer }.into());
+                }
+            }
             tx.execute(
                 "INSERT INTO refunds (sale, session, at_ms, method, amount, reason, approval, supervisor, clerk)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
