@@ -5,6 +5,7 @@ use crate::clock::{self, Clock};
 use crate::config::{self, Config, ConfigError};
 use crate::queue::QueueError;
 use crate::store::{self, Store, StoreError};
+use crate::till::TillError;
 use crate::users::{Lockout, UserError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub enum BranchError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     User(#[from] UserError),
+    #[error(transparent)]
+    Till(#[from] TillError),
     #[error("{0}")]
     Refused(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]

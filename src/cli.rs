@@ -46,6 +46,12 @@ pub enum Command {
     /// Petugas dan supervisor.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Kas: buka laci, laporan X, tutup (hitung buta) dan laporan Z.
+    #[command(subcommand)]
+    Till(crate::till::cli::TillCommand),
+    /// Penjualan: buat, tambah barang, bayar, batalkan, kembalikan.
+    #[command(subcommand)]
+    Sale(crate::till::cli::SaleCommand),
     /// Alat pengembang dan pengujian beban.
     #[command(subcommand, hide = true)]
     Dev(DevCommand),
@@ -263,6 +269,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
             })
         }
         Some(Command::Users(u)) => users_cmd(&data, &actor, u),
+        Some(Command::Till(t)) => crate::till::cli::run_till(&data, &actor, t),
+        Some(Command::Sale(s)) => crate::till::cli::run_sale(&data, &actor, s),
         Some(Command::Dev(DevCommand::Stress(args))) => crate::stress::run(&data, &args),
     }
 }

@@ -6,11 +6,14 @@ pub mod clock;
 pub mod config;
 pub mod day;
 pub mod journal;
+pub mod money;
+pub mod qris;
 pub mod queue;
 pub mod report;
 pub mod stamping;
 pub mod store;
 pub mod stress;
+pub mod till;
 pub mod users;
 
 pub use branch::{Branch, BranchError};
