@@ -1,1 +1,2 @@
 //! loket's one integration test binary; each module tests one area end to end.
+mod pdf;
