@@ -1,7 +1,7 @@
 //! Intake checks: is the customer's file a PDF that can be stamped, and what the clerk should know about it.
 
 use lopdf::xref::XrefRecovery;
-use lopdf::{Document, LoadOptions, Object, ObjectId};
+use lopdf::{Document, LoadOptions, ObjectId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 

@@ -4,7 +4,7 @@ use cms::cert::CertificateChoices;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::OctetString;
 use der::{Decode, Encode, SliceReader};
-use lopdf::{Document, LoadOptions, Object};
+use lopdf::{Document, LoadOptions};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;

@@ -1,4 +1,5 @@
 //! End-to-end tests of the e-Meterai stamping engine against pdfsig, qpdf and pyHanko.
 
+mod intake;
 mod signing;
 mod support;
