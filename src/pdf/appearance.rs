@@ -47,39 +47,22 @@ const PINK_LIGHT: &str = "1 0.925 0.949";
 
 /// Advance widths (1/1000 em) of the standard-14 Helvetica faces for the characters the stamp uses.
 fn glyph_width(bold: bool, c: char) -> f64 {
-    let w = match c {
-        ' ' => 278,
-        '0'..='9' => 556,
-        'A' | 'B' | 'K' => {
-            if bold {
-                722
-            } else {
-                667
-            }
-        }
-        'C' | 'D' | 'H' | 'N' | 'R' | 'U' => 722,
-        'E' | 'P' | 'S' | 'V' | 'X' | 'Y' => 667,
-        'F' | 'T' | 'Z' => 611,
-        'G' | 'O' | 'Q' => 778,
-        'I' => 278,
-        'J' => {
-            if bold {
-                556
-            } else {
-                500
-            }
-        }
-        'L' => {
-            if bold {
-                611
-            } else {
-                556
-            }
-        }
-        'M' => 833,
-        'W' => 944,
-        '-' => 333,
-        '.' | ',' => 278,
+    let w = match (c, bold) {
+        (' ', _) | ('I', _) | ('.', _) | (',', _) => 278,
+        ('0'..='9', _) => 556,
+        ('A' | 'B' | 'K', true) => 722,
+        ('A' | 'B' | 'K', false) => 667,
+        ('C' | 'D' | 'H' | 'N' | 'R' | 'U', _) => 722,
+        ('E' | 'P' | 'S' | 'V' | 'X' | 'Y', _) => 667,
+        ('F' | 'T' | 'Z', _) => 611,
+        ('G' | 'O' | 'Q', _) => 778,
+        ('J', true) => 556,
+        ('J', false) => 500,
+        ('L', true) => 611,
+        ('L', false) => 556,
+        ('M', _) => 833,
+        ('W', _) => 944,
+        ('-', _) => 333,
         _ => 556,
     };
     f64::from(w)

@@ -277,12 +277,11 @@ pub(crate) fn docmdp_level(doc: &Document) -> Option<i64> {
             let Some(sigref) = deref(doc, r).and_then(|o| o.as_dict().ok()) else {
                 continue;
             };
-            if get_name(doc, sigref, b"TransformMethod") == Some(b"DocMDP".as_slice()) {
-                if let Some(p) = get_dict(doc, sigref, b"TransformParams")
+            if get_name(doc, sigref, b"TransformMethod") == Some(b"DocMDP".as_slice())
+                && let Some(p) = get_dict(doc, sigref, b"TransformParams")
                     .and_then(|tp| get_number(doc, tp, b"P"))
-                {
-                    level = p as i64;
-                }
+            {
+                level = p as i64;
             }
         }
     }

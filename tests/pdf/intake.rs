@@ -11,7 +11,8 @@ fn check(name: &str, opts: &IntakeOptions) -> Result<loket::pdf::IntakeReport, I
 #[test]
 fn refusals_are_typed_errors_with_indonesian_reasons() {
     let default = IntakeOptions::default();
-    let cases: Vec<(&str, IntakeOptions, fn(&IntakeError) -> bool)> = vec![
+    type Expect = fn(&IntakeError) -> bool;
+    let cases: Vec<(&str, IntakeOptions, Expect)> = vec![
         ("empty.pdf", default.clone(), |e| {
             matches!(e, IntakeError::Empty)
         }),

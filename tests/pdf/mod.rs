@@ -1,5 +1,6 @@
 //! End-to-end tests of the e-Meterai stamping engine against pdfsig, qpdf and pyHanko.
 
+mod cli;
 mod intake;
 mod placement;
 mod signing;
