@@ -90,7 +90,7 @@ fn mutated_inputs_never_panic_and_refusals_are_typed() {
         max_decompressed_size: 4 << 20,
         ..PlacementOptions::default()
     };
-    let mut rng = Rng(0x5EED_0F_10_C3E7);
+    let mut rng = Rng(0x5EED_0F10_C3E7);
     let (mut accepted, mut refused, mut stamped) = (0, 0, 0);
     const RUNS: usize = 3_000;
     for run in 0..RUNS {
