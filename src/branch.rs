@@ -10,6 +10,9 @@ use crate::users::{Lockout, UserError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Folder of the training PKI inside the data folder.
+pub const PKI_FOLDER: &str = "pki";
+
 /// An open branch: its data folder, configuration and database.
 #[derive(Debug)]
 pub struct Branch {
@@ -94,7 +97,15 @@ impl Branch {
         }
         std::fs::write(&config_path, config::DEFAULT_TOML)
             .map_err(io("tidak dapat menulis", &config_path))?;
-        Branch::open(data_dir)
+        let branch = Branch::open(data_dir)?;
+        // The training CA, signer and TSA the local stamping provider signs with.
+        let pki = data_dir.join(PKI_FOLDER);
+        if force || !crate::pdf::pki::TrainingPkiPaths::in_dir(&pki).exists() {
+            crate::pdf::pki::generate_training_pki(&pki, &branch.config.branch.name).map_err(
+                |e| BranchError::Refused(format!("sertifikat latihan tidak dapat dibuat: {e}")),
+            )?;
+        }
+        Ok(branch)
     }
 
     /// Opens the branch, first creating the demo configuration when the folder has none: the

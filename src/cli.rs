@@ -52,6 +52,10 @@ pub enum Command {
     /// Penjualan: buat, tambah barang, bayar, batalkan, kembalikan.
     #[command(subcommand)]
     Sale(crate::till::cli::SaleCommand),
+    /// Bubuhkan e-Meterai pada PDF (tingkat mesin, untuk teknisi).
+    Stamp(crate::pdf::cli::StampArgs),
+    /// Periksa semua tanda tangan pada PDF; keluar 0 bila semuanya sah.
+    Verify(crate::pdf::cli::VerifyArgs),
     /// Alat pengembang dan pengujian beban.
     #[command(subcommand, hide = true)]
     Dev(DevCommand),
@@ -271,6 +275,24 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Users(u)) => users_cmd(&data, &actor, u),
         Some(Command::Till(t)) => crate::till::cli::run_till(&data, &actor, t),
         Some(Command::Sale(s)) => crate::till::cli::run_sale(&data, &actor, s),
+        Some(Command::Stamp(args)) => {
+            let mut out = std::io::stdout().lock();
+            crate::pdf::cli::run_stamp(&data, &args, &mut out)
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(|e| BranchError::Refused(e.to_string()))
+        }
+        Some(Command::Verify(args)) => {
+            let mut out = std::io::stdout().lock();
+            crate::pdf::cli::run_verify(&data, &args, &mut out)
+                .map(|r| {
+                    if r.all_valid() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                })
+                .map_err(|e| BranchError::Refused(e.to_string()))
+        }
         Some(Command::Dev(DevCommand::Stress(args))) => crate::stress::run(&data, &args),
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod day;
 pub mod journal;
 pub mod money;
+pub mod pdf;
 pub mod qris;
 pub mod queue;
 pub mod report;

@@ -2,5 +2,6 @@
 
 mod common;
 mod foundation;
+mod pdf;
 mod report;
 mod till;

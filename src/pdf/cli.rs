@@ -1,0 +1,359 @@
+//! `loket stamp` and `loket verify`: argument structs and handlers for the technicians' command line.
+//!
+//! The handlers take the data folder (the training PKI lives in `DATA/pki/`) and a writer for their report, so the
+//! top-level CLI only parses and hands over.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use time::{OffsetDateTime, UtcOffset};
+
+use super::appearance::AppearanceOptions;
+use super::geometry::{DEFAULT_STAMP_MM, Rect, mm_to_pt, pt_to_mm};
+use super::intake::{IntakeError, IntakeOptions, intake};
+use super::io::{FileError, read_input, write_stamped};
+use super::pki::{PkiError, TrainingPkiPaths, generate_training_pki};
+use super::placement::{PlacementBasis, PlacementOptions, check_overlaps, propose};
+use super::serial::{InvalidSerial, SerialNumber};
+use super::sign::{SignatureProfile, Signer, SignerError};
+use super::stamp::{StampError, StampSpec, stamp};
+use super::tsa::{LocalTsa, TimestampSource};
+use super::verify::{VerifyError, VerifyReport, verify_pdf};
+
+/// `loket stamp IN OUT`: stamp a PDF with the training signer (engine level, for technicians).
+#[derive(Debug, Clone, clap::Args)]
+pub struct StampArgs {
+    /// The PDF to stamp.
+    pub input: PathBuf,
+    /// Where to write the stamped PDF.
+    pub output: PathBuf,
+    /// Page (1-based); default: the proposed page.
+    #[arg(long)]
+    pub page: Option<u32>,
+    /// Top-left corner of the stamp in millimetres from the page's top-left corner, as X,Y; default: the
+    /// proposed place next to the signature block.
+    #[arg(long, value_parser = parse_mm_pair)]
+    pub at: Option<(f64, f64)>,
+    /// Stamp edge in millimetres.
+    #[arg(long, default_value_t = DEFAULT_STAMP_MM)]
+    pub size: f64,
+    /// Serial number; default: a training serial (TRN…). Real serials come from the SN inventory.
+    #[arg(long)]
+    pub sn: Option<String>,
+    /// Password of an encrypted PDF.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Signature reason (document type); written as "[SN] reason".
+    #[arg(long, default_value = "Dokumen lain-lain")]
+    pub reason: String,
+    /// Signature location (branch city).
+    #[arg(long, default_value = "Indonesia")]
+    pub location: String,
+    /// The branch's UTC offset for the signing time: +07:00 (WIB), +08:00 (WITA) or +09:00 (WIT).
+    #[arg(long, default_value = "+07:00", value_parser = parse_offset)]
+    pub utc_offset: UtcOffset,
+    /// Add an RFC 3161 timestamp from the branch's training TSA (PAdES B-T).
+    #[arg(long)]
+    pub timestamp: bool,
+    /// Use adbe.pkcs7.detached (Peruri's adapter profile) instead of ETSI.CAdES.detached.
+    #[arg(long)]
+    pub pkcs7: bool,
+}
+
+/// `loket verify FILE`: list and check every signature of a PDF.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VerifyArgs {
+    /// The PDF to check.
+    pub file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Password of an encrypted PDF.
+    #[arg(long)]
+    pub password: Option<String>,
+}
+
+/// A command failed; `Display` is the Indonesian sentence for the technician.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Reading or writing files.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The input cannot be stamped.
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    /// Stamping failed.
+    #[error(transparent)]
+    Stamp(#[from] StampError),
+    /// The signer or TSA keys could not be loaded.
+    #[error(transparent)]
+    Signer(#[from] SignerError),
+    /// The training PKI could not be created.
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    /// The file could not be checked.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// `--sn` is not a serial number.
+    #[error(transparent)]
+    Serial(#[from] InvalidSerial),
+    /// Writing the report to the terminal failed.
+    #[error("Laporan tidak dapat ditampilkan.")]
+    Output(#[source] std::io::Error),
+}
+
+fn parse_mm_pair(s: &str) -> Result<(f64, f64), String> {
+    let (x, y) = s
+        .split_once(',')
+        .ok_or_else(|| "format: X,Y dalam milimeter, misalnya 140,230".to_string())?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+    };
+    match (parse(x), parse(y)) {
+        (Some(x), Some(y)) => Ok((x, y)),
+        _ => Err("X dan Y harus angka milimeter yang tidak negatif".to_string()),
+    }
+}
+
+fn parse_offset(s: &str) -> Result<UtcOffset, String> {
+    let bad = || format!("zona waktu \"{s}\" tidak dikenal; gunakan misalnya +07:00");
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1i8, &s[1..]),
+        Some(b'-') => (-1i8, &s[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let h: i8 = h.parse().map_err(|_| bad())?;
+    let m: i8 = m.parse().map_err(|_| bad())?;
+    UtcOffset::from_hms(sign * h, sign * m, 0).map_err(|_| bad())
+}
+
+/// The training signer from `DATA/pki/`, created on first use.
+fn training_keys(data_dir: &Path) -> Result<(Signer, TrainingPkiPaths, bool), CliError> {
+    let dir = data_dir.join("pki");
+    let mut paths = TrainingPkiPaths::in_dir(&dir);
+    let created = !paths.exists();
+    if created {
+        paths = generate_training_pki(&dir, "Cabang")?;
+    }
+    Ok((
+        Signer::from_files(&paths.signer_key, &paths.signer_chain)?,
+        paths,
+        created,
+    ))
+}
+
+fn out_err(e: std::io::Error) -> CliError {
+    CliError::Output(e)
+}
+
+/// Handle `loket stamp`. Writes a short Indonesian report to `out`.
+pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let (signer, paths, created) = training_keys(data_dir)?;
+    if created {
+        writeln!(
+            out,
+            "Sertifikat latihan dibuat di {}.",
+            paths.ca_cert.parent().unwrap_or(data_dir).display()
+        )
+        .map_err(out_err)?;
+    }
+    let opts = IntakeOptions {
+        password: args.password.clone(),
+        ..IntakeOptions::default()
+    };
+    let bytes = read_input(&args.input, opts.max_bytes)?;
+    let prepared = intake(bytes, &opts)?;
+    let report = prepared.report.clone();
+    writeln!(
+        out,
+        "Dokumen: {} halaman, {} KB, PDF {}{}, {} tanda tangan sebelumnya.",
+        report.pages,
+        report.size_bytes.div_ceil(1024),
+        report.version,
+        if report.encrypted { ", terkunci" } else { "" },
+        report.signatures.len()
+    )
+    .map_err(out_err)?;
+    for w in &report.warnings {
+        writeln!(out, "Peringatan: {}", w.message()).map_err(out_err)?;
+    }
+
+    let size_pt = mm_to_pt(args.size);
+    let placement_opts = PlacementOptions {
+        size_pt,
+        ..PlacementOptions::default()
+    };
+    let (page, rect, basis) = match args.at {
+        Some((x_mm, y_mm)) => {
+            let page = args.page.unwrap_or(report.pages);
+            let page_box = prepared.page_box(page).ok_or(StampError::PageOutOfRange {
+                page,
+                pages: report.pages,
+            })?;
+            let x0 = page_box.x0 + mm_to_pt(x_mm);
+            let y1 = page_box.y1 - mm_to_pt(y_mm);
+            (
+                page,
+                Rect::new(x0, y1 - size_pt, x0 + size_pt, y1),
+                "posisi yang diminta".to_string(),
+            )
+        }
+        None => {
+            let proposal = propose(&prepared, &placement_opts);
+            let page = args.page.unwrap_or(proposal.page);
+            if page == proposal.page {
+                let basis = match &proposal.basis {
+                    PlacementBasis::Anchor { line, .. } => format!("di dekat \"{}\"", line.trim()),
+                    PlacementBasis::Fallback => "kanan bawah halaman terakhir".to_string(),
+                };
+                (page, proposal.rect, basis)
+            } else {
+                let b = prepared.page_box(page).ok_or(StampError::PageOutOfRange {
+                    page,
+                    pages: report.pages,
+                })?;
+                let m = placement_opts.margin_pt;
+                (
+                    page,
+                    Rect::new(b.x1 - m - size_pt, b.y0 + m, b.x1 - m, b.y0 + m + size_pt),
+                    "kanan bawah".to_string(),
+                )
+            }
+        }
+    };
+    for o in check_overlaps(&prepared, page, &rect, placement_opts.max_decompressed_size) {
+        writeln!(
+            out,
+            "Perhatian: e-Meterai menimpa {}.",
+            describe_overlap(&o)
+        )
+        .map_err(out_err)?;
+    }
+
+    let serial = match &args.sn {
+        Some(s) => SerialNumber::parse(s)?,
+        None => SerialNumber::training(),
+    };
+    let spec = StampSpec {
+        page,
+        rect,
+        serial: serial.clone(),
+        reason: args.reason.clone(),
+        location: args.location.clone(),
+        signing_time: OffsetDateTime::now_utc().to_offset(args.utc_offset),
+        appearance: AppearanceOptions {
+            specimen: true,
+            ..AppearanceOptions::default()
+        },
+        profile: if args.pkcs7 {
+            SignatureProfile::Pkcs7Detached
+        } else {
+            SignatureProfile::CadesDetached
+        },
+    };
+    let tsa = if args.timestamp {
+        Some(LocalTsa::from_files(&paths.tsa_key, &paths.tsa_chain)?)
+    } else {
+        None
+    };
+    let stamped = stamp(
+        prepared,
+        &spec,
+        &signer,
+        tsa.as_ref().map(|t| t as &dyn TimestampSource),
+    )?;
+    write_stamped(&args.output, &stamped, true)?;
+    writeln!(
+        out,
+        "e-Meterai SN {serial} dibubuhkan di halaman {page}, {basis} ({:.0} × {:.0} mm). Tanda tangan diperiksa ulang: sah. Hasil: {}",
+        pt_to_mm(rect.width()),
+        pt_to_mm(rect.height()),
+        args.output.display()
+    )
+    .map_err(out_err)?;
+    Ok(())
+}
+
+fn describe_overlap(o: &super::placement::Overlap) -> String {
+    use super::placement::Overlap;
+    match o {
+        Overlap::SignatureField { name, .. } => format!("kolom tanda tangan \"{name}\""),
+        Overlap::Annotation { name, .. } => format!("anotasi \"{name}\""),
+        Overlap::Text { text, .. } => format!("teks \"{}\"", text.trim()),
+        Overlap::OutsidePage { .. } => "tepi halaman".to_string(),
+    }
+}
+
+/// Handle `loket verify`. Returns the report so the caller can choose the exit code
+/// ([`VerifyReport::all_valid`]).
+pub fn run_verify(
+    data_dir: &Path,
+    args: &VerifyArgs,
+    out: &mut dyn Write,
+) -> Result<VerifyReport, CliError> {
+    let bytes = read_input(&args.file, u64::MAX)?;
+    let ca_path = data_dir.join("pki").join(super::pki::CA_CERT_FILE);
+    let anchor = std::fs::read(&ca_path)
+        .ok()
+        .and_then(|pem| x509_cert::Certificate::load_pem_chain(&pem).ok())
+        .and_then(|mut v| {
+            if v.is_empty() {
+                None
+            } else {
+                Some(v.swap_remove(0))
+            }
+        });
+    let report = verify_pdf(&bytes, args.password.as_deref(), anchor.as_ref())?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.into()))?;
+        writeln!(out, "{text}").map_err(out_err)?;
+        return Ok(report);
+    }
+    if report.signatures.is_empty() {
+        writeln!(out, "Berkas ini tidak memiliki tanda tangan digital.").map_err(out_err)?;
+    }
+    for (i, s) in report.signatures.iter().enumerate() {
+        let verdict = if s.valid { "SAH" } else { "TIDAK SAH" };
+        writeln!(out, "Tanda tangan #{} ({}): {verdict}", i + 1, s.field).map_err(out_err)?;
+        if let Some(sn) = &s.serial {
+            writeln!(out, "  Nomor seri e-Meterai: {sn}").map_err(out_err)?;
+        }
+        writeln!(
+            out,
+            "  Penanda tangan: {}",
+            s.signer.as_deref().unwrap_or("-")
+        )
+        .map_err(out_err)?;
+        writeln!(out, "  Waktu: {}", s.signing_time.as_deref().unwrap_or("-")).map_err(out_err)?;
+        if let Some(ts) = &s.timestamp_time {
+            let ok = if s.timestamp_valid == Some(true) {
+                "sah"
+            } else {
+                "tidak sah"
+            };
+            writeln!(out, "  Stempel waktu: {ts} ({ok})").map_err(out_err)?;
+        }
+        if let Some(trusted) = s.trusted {
+            let t = if trusted {
+                "diterbitkan CA latihan cabang ini"
+            } else {
+                "bukan dari CA latihan cabang ini"
+            };
+            writeln!(out, "  Sertifikat: {t}").map_err(out_err)?;
+        }
+        let changed = if s.modified_after {
+            "ada perubahan sesudah tanda tangan ini (misalnya tanda tangan atau e-Meterai berikutnya)"
+        } else {
+            "tidak ada perubahan sesudah tanda tangan ini"
+        };
+        writeln!(out, "  Dokumen: {changed}").map_err(out_err)?;
+        if let Some(p) = &s.problem {
+            writeln!(out, "  Masalah: {p}").map_err(out_err)?;
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,502 @@
+//! Intake checks: is the customer's file a PDF that can be stamped, and what the clerk should know about it.
+
+use lopdf::xref::XrefRecovery;
+use lopdf::{Document, LoadOptions, ObjectId};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::geometry::{Rect, pt_to_mm};
+use super::objects;
+
+/// Bytes an e-Meterai adds to a file (appearance, signature placeholder, cross-reference section), used to
+/// estimate the stamped size for profile warnings.
+pub const STAMP_OVERHEAD_BYTES: u64 = 24 * 1024;
+
+/// Limits and expectations for intake.
+#[derive(Debug, Clone)]
+pub struct IntakeOptions {
+    /// Largest accepted file.
+    pub max_bytes: u64,
+    /// Most pages accepted.
+    pub max_pages: u32,
+    /// Password for an encrypted file.
+    pub password: Option<String>,
+    /// Bound on any single stream's decompressed size while reading (decompression bombs).
+    pub max_decompressed_size: usize,
+    /// Target channel rules that produce warnings, not refusals.
+    pub profile: Option<TargetProfile>,
+}
+
+impl Default for IntakeOptions {
+    fn default() -> Self {
+        IntakeOptions {
+            max_bytes: 100 * 1024 * 1024,
+            max_pages: 2_000,
+            password: None,
+            max_decompressed_size: 64 * 1024 * 1024,
+            profile: None,
+        }
+    }
+}
+
+/// Rules a receiving channel imposes on the stamped file (checked before stamping, as warnings).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetProfile {
+    /// Short name shown to the clerk.
+    pub name: String,
+    /// Largest stamped file the channel accepts.
+    pub max_bytes: Option<u64>,
+    /// Page size every page must have (portrait or landscape), in millimetres.
+    pub page_size_mm: Option<(f64, f64)>,
+    /// Lowest PDF version, e.g. (1, 6).
+    pub min_version: Option<(u8, u8)>,
+}
+
+impl TargetProfile {
+    /// CASN 2024 (BKN): at most 800 KB, A4, PDF 1.6 or newer.
+    pub fn casn_2024() -> TargetProfile {
+        TargetProfile {
+            name: "CASN 2024".to_string(),
+            // BKN's upload form counts 800 × 1024 bytes.
+            max_bytes: Some(800 * 1024),
+            page_size_mm: Some((210.0, 297.0)),
+            min_version: Some((1, 6)),
+        }
+    }
+}
+
+/// Something the clerk should tell the customer before stamping; stamping is still possible.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IntakeWarning {
+    /// The stamped file will likely exceed the channel's size limit.
+    TooLargeForProfile {
+        /// Profile name.
+        profile: String,
+        /// Estimated size after stamping.
+        estimated_bytes: u64,
+        /// The limit.
+        limit_bytes: u64,
+    },
+    /// A page is not the channel's page size.
+    PageSize {
+        /// Profile name.
+        profile: String,
+        /// 1-based page number.
+        page: u32,
+        /// Width in mm.
+        width_mm: f64,
+        /// Height in mm.
+        height_mm: f64,
+    },
+    /// The PDF version is below what the channel wants.
+    VersionTooLow {
+        /// Profile name.
+        profile: String,
+        /// The file's version.
+        version: String,
+        /// Required minimum.
+        minimum: String,
+    },
+    /// The cross-reference data was damaged and the file was rewritten before stamping.
+    Repaired,
+    /// The cross-reference offsets were slightly off and were corrected while reading.
+    OffsetsCorrected,
+}
+
+impl IntakeWarning {
+    /// The Indonesian sentence for the clerk.
+    pub fn message(&self) -> String {
+        match self {
+            IntakeWarning::TooLargeForProfile { profile, estimated_bytes, limit_bytes } => format!(
+                "Setelah dibubuhi e-Meterai, berkas akan berukuran sekitar {} KB, melebihi batas {} ({} KB). \
+                 Minta pelanggan memperkecil berkas sebelum dibubuhi, karena berkas tidak boleh diubah sesudahnya.",
+                estimated_bytes.div_ceil(1024),
+                profile,
+                limit_bytes / 1024
+            ),
+            IntakeWarning::PageSize { profile, page, width_mm, height_mm } => format!(
+                "Halaman {page} berukuran {width_mm:.0} × {height_mm:.0} mm, bukan ukuran yang diminta {profile}. \
+                 Tanyakan pelanggan apakah dokumen perlu diperbaiki dulu."
+            ),
+            IntakeWarning::VersionTooLow { profile, version, minimum } => format!(
+                "Berkas ini PDF versi {version}, sedangkan {profile} meminta versi {minimum} atau lebih baru. \
+                 Sarankan pelanggan menyimpan ulang dokumen dengan \"Print to PDF\" sebelum dibubuhi."
+            ),
+            IntakeWarning::Repaired => "Struktur berkas rusak dan sudah diperbaiki sebelum dibubuhi e-Meterai. \
+                                        Periksa hasilnya bersama pelanggan."
+                .to_string(),
+            IntakeWarning::OffsetsCorrected => {
+                "Struktur berkas sedikit tidak rapi tetapi dapat dibaca; e-Meterai tetap dapat dibubuhkan.".to_string()
+            }
+        }
+    }
+}
+
+/// An existing signature in the document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExistingSignature {
+    /// Fully qualified field name.
+    pub field: String,
+    /// `/Name` of the signature, when present.
+    pub signer: Option<String>,
+    /// `/Reason`, when present.
+    pub reason: Option<String>,
+    /// `/SubFilter`.
+    pub sub_filter: Option<String>,
+}
+
+/// What intake found, for the clerk's screen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntakeReport {
+    /// File size in bytes (as received).
+    pub size_bytes: u64,
+    /// Number of pages.
+    pub pages: u32,
+    /// PDF version (the higher of header and catalog `/Version`).
+    pub version: String,
+    /// Whether the file is encrypted (it stays encrypted after stamping).
+    pub encrypted: bool,
+    /// Signatures already in the file; they stay valid after stamping.
+    pub signatures: Vec<ExistingSignature>,
+    /// DocMDP level when the document is certified (2 or 3 here; 1 is refused).
+    pub certification_level: Option<i64>,
+    /// Whether the file had to be rewritten because its cross-reference data was damaged.
+    pub repaired: bool,
+    /// Size of each page in points (width, height), in page order.
+    pub page_sizes: Vec<(f64, f64)>,
+    /// Warnings for the clerk.
+    pub warnings: Vec<IntakeWarning>,
+}
+
+/// Why a file cannot be stamped. The `Display` text is the Indonesian sentence for the clerk.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// Zero bytes.
+    #[error("Berkas kosong (0 byte). Minta pelanggan mengirim ulang dokumennya.")]
+    Empty,
+    /// No `%PDF-` header.
+    #[error("Berkas ini bukan PDF. Minta pelanggan menyimpan dokumen sebagai PDF lalu coba lagi.")]
+    NotPdf,
+    /// Larger than the configured limit.
+    #[error("Berkas terlalu besar ({} MB, batas {} MB). Minta pelanggan memperkecil berkasnya.", size.div_ceil(1 << 20), limit >> 20)]
+    TooLarge {
+        /// File size.
+        size: u64,
+        /// Limit.
+        limit: u64,
+    },
+    /// More pages than the configured limit.
+    #[error(
+        "Dokumen memiliki {pages} halaman, melebihi batas {limit} halaman. Minta pelanggan memisahkan dokumennya."
+    )]
+    TooManyPages {
+        /// Pages found.
+        pages: u32,
+        /// Limit.
+        limit: u32,
+    },
+    /// Encrypted with a user password and none was given.
+    #[error(
+        "Berkas ini dikunci dengan kata sandi. Minta kata sandinya kepada pelanggan lalu coba lagi."
+    )]
+    PasswordRequired,
+    /// The given password is wrong.
+    #[error("Kata sandi berkas salah. Minta pelanggan memeriksa kata sandinya lalu coba lagi.")]
+    WrongPassword,
+    /// Encryption the reader does not support.
+    #[error(
+        "Berkas ini dikunci dengan cara yang tidak didukung. Minta pelanggan mengirim versi tanpa kunci."
+    )]
+    UnsupportedEncryption(#[source] lopdf::Error),
+    /// Certified with DocMDP P=1: no changes allowed.
+    #[error(
+        "Dokumen ini sudah disertifikasi \"tidak boleh diubah\", sehingga e-Meterai tidak dapat dibubuhkan tanpa merusak sertifikasinya. Minta pelanggan meminta dokumen tanpa sertifikasi dari penerbitnya."
+    )]
+    CertifiedNoChanges,
+    /// Damaged beyond reading.
+    #[error(
+        "Berkas PDF rusak dan tidak dapat dibaca. Minta pelanggan membuka lalu menyimpan ulang dokumennya (misalnya dengan \"Print to PDF\")."
+    )]
+    Unreadable(#[source] lopdf::Error),
+    /// Readable but without pages.
+    #[error(
+        "Berkas PDF tidak berisi halaman yang dapat dibaca. Minta pelanggan menyimpan ulang dokumennya."
+    )]
+    NoPages,
+    /// The repaired file could not be serialised.
+    #[error(
+        "Berkas PDF rusak dan gagal diperbaiki. Minta pelanggan menyimpan ulang dokumennya (misalnya dengan \"Print to PDF\")."
+    )]
+    Rewrite(#[source] std::io::Error),
+    /// Damaged cross-reference data in a signed or encrypted file: repairing would break signatures or the lock.
+    #[error(
+        "Berkas PDF ini rusak dan sudah bertanda tangan atau dikunci; memperbaikinya akan merusak tanda tangan atau kuncinya. Minta pelanggan meminta salinan baru dari penerbitnya."
+    )]
+    DamagedProtected,
+}
+
+/// A document that passed intake, ready for placement and stamping.
+#[derive(Debug)]
+pub struct PreparedDocument {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) doc: Document,
+    /// SHA-256 state over all of `bytes`, computed while parsing.
+    pub(crate) prefix_hash: Sha256,
+    /// What intake found.
+    pub report: IntakeReport,
+}
+
+impl PreparedDocument {
+    /// The bytes that will form the first part of the stamped file (the input, or its rewrite when repaired).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The parsed document (images are not loaded: they are not needed for an incremental update).
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+
+    /// Page object id for a 1-based page number.
+    pub fn page_id(&self, page: u32) -> Option<ObjectId> {
+        self.doc.get_pages().get(&page).copied()
+    }
+
+    /// Visible area of a 1-based page.
+    pub fn page_box(&self, page: u32) -> Option<Rect> {
+        self.page_id(page)
+            .map(|id| objects::page_box(&self.doc, id))
+    }
+}
+
+fn load(bytes: &[u8], opts: &IntakeOptions, skip: bool) -> Result<Document, IntakeError> {
+    let load_options = LoadOptions {
+        password: opts.password.clone(),
+        filter: if skip {
+            Some(objects::skip_images)
+        } else {
+            None
+        },
+        strict: false,
+        max_decompressed_size: Some(opts.max_decompressed_size),
+        force_reconstruct: false,
+    };
+    Document::load_mem_with_options(bytes, load_options).map_err(|e| match e {
+        lopdf::Error::InvalidPassword
+        | lopdf::Error::Decryption(lopdf::encryption::DecryptionError::IncorrectPassword) => {
+            if opts.password.is_some() {
+                IntakeError::WrongPassword
+            } else {
+                IntakeError::PasswordRequired
+            }
+        }
+        e @ (lopdf::Error::UnsupportedSecurityHandler(_) | lopdf::Error::Decryption(_)) => {
+            IntakeError::UnsupportedEncryption(e)
+        }
+        e => IntakeError::Unreadable(e),
+    })
+}
+
+/// Whether the encryption dictionary is still in force (no password, or password not accepted).
+fn still_locked(doc: &Document) -> bool {
+    doc.is_encrypted() && doc.encryption_state.is_none()
+}
+
+fn parse_version(v: &str) -> Option<(u8, u8)> {
+    let (a, b) = v.trim().split_once('.')?;
+    Some((
+        a.parse().ok()?,
+        b.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .ok()?,
+    ))
+}
+
+/// Check `bytes` and prepare them for stamping.
+///
+/// Hashes the input on a second thread while parsing (the stamp's digest starts from this state), rewrites the
+/// file when its cross-reference data had to be rebuilt, and refuses what cannot be stamped with a typed error.
+pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, IntakeError> {
+    let size = bytes.len() as u64;
+    if size == 0 {
+        return Err(IntakeError::Empty);
+    }
+    if size > opts.max_bytes {
+        return Err(IntakeError::TooLarge {
+            size,
+            limit: opts.max_bytes,
+        });
+    }
+    let head = &bytes[..bytes.len().min(1024)];
+    if !head.windows(5).any(|w| w == b"%PDF-") {
+        return Err(IntakeError::NotPdf);
+    }
+
+    let (hash, loaded) = std::thread::scope(|s| {
+        let hasher = s.spawn(|| Sha256::new().chain_update(&bytes));
+        let loaded = load(&bytes, opts, true);
+        // The hashing thread cannot panic; fall back to hashing here if it somehow did.
+        let hash = hasher
+            .join()
+            .unwrap_or_else(|_| Sha256::new().chain_update(&bytes));
+        (hash, loaded)
+    });
+    let mut doc = loaded?;
+    if still_locked(&doc) {
+        return Err(if opts.password.is_some() {
+            IntakeError::WrongPassword
+        } else {
+            IntakeError::PasswordRequired
+        });
+    }
+    if doc.get_pages().is_empty() {
+        // The image filter also turns off lopdf's rebuild of an unreadable page tree; read once more without it.
+        doc = load(&bytes, opts, false)?;
+    }
+    let encrypted = doc.encryption_state.is_some();
+
+    let mut warnings = Vec::new();
+    let mut bytes = bytes;
+    let mut prefix_hash = hash;
+    let damaged = doc.xref_recovery == Some(XrefRecovery::Reconstructed) || doc.xref_start == 0;
+    if damaged {
+        // An incremental update needs a correct /Prev chain; a rebuilt table has none. Rewrite the whole file
+        // (all objects, images included) and stamp the rewrite.
+        let full = load(&bytes, opts, false)?;
+        if encrypted || !objects::signatures(&full).is_empty() {
+            return Err(IntakeError::DamagedProtected);
+        }
+        let mut full = full;
+        let mut rewritten = Vec::with_capacity(bytes.len() + 1024);
+        full.save_to(&mut rewritten).map_err(IntakeError::Rewrite)?;
+        drop(full);
+        bytes = rewritten;
+        doc = load(&bytes, opts, true)?;
+        prefix_hash = Sha256::new().chain_update(&bytes);
+        warnings.push(IntakeWarning::Repaired);
+    } else if doc.xref_recovery == Some(XrefRecovery::OffsetCorrected) {
+        warnings.push(IntakeWarning::OffsetsCorrected);
+    }
+
+    let pages_map = doc.get_pages();
+    let pages = u32::try_from(pages_map.len()).unwrap_or(u32::MAX);
+    if pages == 0 {
+        return Err(IntakeError::NoPages);
+    }
+    if pages > opts.max_pages {
+        return Err(IntakeError::TooManyPages {
+            pages,
+            limit: opts.max_pages,
+        });
+    }
+
+    let certification_level = objects::docmdp_level(&doc);
+    if certification_level == Some(1) {
+        return Err(IntakeError::CertifiedNoChanges);
+    }
+
+    let signatures: Vec<ExistingSignature> = objects::signatures(&doc)
+        .into_iter()
+        .map(|s| ExistingSignature {
+            field: s.field_name,
+            signer: objects::get_text(&doc, &s.sig, b"Name"),
+            reason: objects::get_text(&doc, &s.sig, b"Reason"),
+            sub_filter: objects::get_name(&doc, &s.sig, b"SubFilter")
+                .map(|n| String::from_utf8_lossy(n).into_owned()),
+        })
+        .collect();
+
+    let mut version = doc.version.clone();
+    if let Some(cat_version) = doc
+        .catalog()
+        .ok()
+        .and_then(|c| objects::get_name(&doc, c, b"Version"))
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        && parse_version(&cat_version) > parse_version(&version)
+    {
+        version = cat_version;
+    }
+
+    let page_sizes: Vec<(f64, f64)> = pages_map
+        .values()
+        .map(|&id| {
+            let b = objects::page_box(&doc, id);
+            (b.width(), b.height())
+        })
+        .collect();
+
+    if let Some(profile) = &opts.profile {
+        profile_warnings(
+            profile,
+            bytes.len() as u64,
+            &version,
+            &page_sizes,
+            &mut warnings,
+        );
+    }
+
+    let report = IntakeReport {
+        size_bytes: size,
+        pages,
+        version,
+        encrypted,
+        signatures,
+        certification_level,
+        repaired: damaged,
+        page_sizes,
+        warnings,
+    };
+    Ok(PreparedDocument {
+        bytes,
+        doc,
+        prefix_hash,
+        report,
+    })
+}
+
+fn profile_warnings(
+    p: &TargetProfile,
+    size: u64,
+    version: &str,
+    pages: &[(f64, f64)],
+    out: &mut Vec<IntakeWarning>,
+) {
+    if let Some(limit) = p.max_bytes {
+        let estimated = size + STAMP_OVERHEAD_BYTES;
+        if estimated > limit {
+            out.push(IntakeWarning::TooLargeForProfile {
+                profile: p.name.clone(),
+                estimated_bytes: estimated,
+                limit_bytes: limit,
+            });
+        }
+    }
+    if let Some((want_w, want_h)) = p.page_size_mm {
+        // 2 mm tolerance: scanners and "Print to PDF" round A4 differently.
+        const TOL: f64 = 2.0;
+        for (i, &(w, h)) in pages.iter().enumerate() {
+            let (wm, hm) = (pt_to_mm(w), pt_to_mm(h));
+            let fits = |a: f64, b: f64| (a - want_w).abs() <= TOL && (b - want_h).abs() <= TOL;
+            if !fits(wm, hm) && !fits(hm, wm) {
+                out.push(IntakeWarning::PageSize {
+                    profile: p.name.clone(),
+                    page: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    width_mm: wm,
+                    height_mm: hm,
+                });
+            }
+        }
+    }
+    if let Some(min) = p.min_version
+        && parse_version(version).is_none_or(|v| v < min)
+    {
+        out.push(IntakeWarning::VersionTooLow {
+            profile: p.name.clone(),
+            version: version.to_string(),
+            minimum: format!("{}.{}", min.0, min.1),
+        });
+    }
+}

@@ -1,0 +1,469 @@
+//! Where the stamp goes: text positions from page content, a proposed place next to the signature block, and
+//! overlap checks against text, annotations and signature fields.
+
+use lopdf::content::{Content, Operation};
+use lopdf::{Document, Object, ObjectId};
+use serde::Serialize;
+
+use super::geometry::{DEFAULT_STAMP_MM, Matrix, Rect, mm_to_pt};
+use super::intake::PreparedDocument;
+use super::objects;
+
+/// Most content operations looked at per page (bounds work on crafted files).
+const MAX_OPERATIONS: usize = 500_000;
+/// Average glyph advance as a fraction of the font size; real widths need font programs we do not parse.
+const AVG_GLYPH_WIDTH: f64 = 0.5;
+
+/// Options for [`propose`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacementOptions {
+    /// Stamp edge in points (square stamp).
+    pub size_pt: f64,
+    /// Distance kept from the page edges.
+    pub margin_pt: f64,
+    /// Gap kept between the stamp and the anchor text.
+    pub gap_pt: f64,
+    /// The signer's name as typed by the clerk, if known: its line is an anchor too.
+    pub signer_name: Option<String>,
+    /// Limit for decompressing page content.
+    pub max_decompressed_size: usize,
+}
+
+impl Default for PlacementOptions {
+    fn default() -> Self {
+        PlacementOptions {
+            size_pt: mm_to_pt(DEFAULT_STAMP_MM),
+            margin_pt: mm_to_pt(12.0),
+            gap_pt: 4.0,
+            signer_name: None,
+            max_decompressed_size: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// A run of text shown on a page, with an estimated bounding box.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextLine {
+    /// Decoded text (best effort).
+    pub text: String,
+    /// Estimated box in user space.
+    pub rect: Rect,
+    /// Effective font size in points.
+    pub font_size: f64,
+}
+
+/// Why the proposal is where it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PlacementBasis {
+    /// Next to a line of text that marks the signature block.
+    Anchor {
+        /// The matched keyword (or the signer's name).
+        keyword: String,
+        /// The whole line.
+        line: String,
+    },
+    /// No anchor found (or no free place near one): lower right of the last page.
+    Fallback,
+}
+
+/// What a rectangle would cover.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Overlap {
+    /// An existing signature field's widget.
+    SignatureField {
+        /// Field name.
+        name: String,
+        /// Its rectangle.
+        rect: Rect,
+    },
+    /// Another annotation (link, comment, form field).
+    Annotation {
+        /// Subtype or field name.
+        name: String,
+        /// Its rectangle.
+        rect: Rect,
+    },
+    /// Text on the page.
+    Text {
+        /// The line.
+        text: String,
+        /// Its estimated box.
+        rect: Rect,
+    },
+    /// The rectangle extends beyond the visible page.
+    OutsidePage {
+        /// The page box.
+        page_box: Rect,
+    },
+}
+
+/// A proposed or chosen place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Placement {
+    /// 1-based page.
+    pub page: u32,
+    /// Rectangle in points.
+    pub rect: Rect,
+    /// How it was chosen.
+    pub basis: PlacementBasis,
+    /// What it covers (empty when the place is free).
+    pub overlaps: Vec<Overlap>,
+}
+
+struct TextState {
+    tm: Matrix,
+    tlm: Matrix,
+    font: Vec<u8>,
+    size: f64,
+    leading: f64,
+}
+
+fn operand_numbers(op: &Operation) -> Vec<f64> {
+    op.operands.iter().filter_map(objects::as_number).collect()
+}
+
+/// Decode a shown string with the font's encoding (ToUnicode when present), falling back to Latin-1.
+fn decode(
+    doc: &Document,
+    fonts: &std::collections::BTreeMap<Vec<u8>, &lopdf::Dictionary>,
+    font: &[u8],
+    bytes: &[u8],
+    limit: usize,
+) -> String {
+    if let Some(dict) = fonts.get(font)
+        && let Ok(enc) = dict.get_font_encoding_with_limit(doc, limit)
+        && let Ok(s) = Document::decode_text(&enc, bytes)
+    {
+        return s;
+    }
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Text runs of a page with estimated positions (Tm/Td/TD/T*/Tj/TJ/'/" and the CTM; text inside form XObjects
+/// is not followed).
+pub fn page_text(doc: &Document, page_id: ObjectId, max_decompressed_size: usize) -> Vec<TextLine> {
+    let Ok(raw) = doc.get_page_content_with_limit(page_id, max_decompressed_size) else {
+        return Vec::new();
+    };
+    let Ok(content) = Content::decode(&raw) else {
+        return Vec::new();
+    };
+    let fonts = doc.get_page_fonts(page_id).unwrap_or_default();
+    let mut runs = Vec::new();
+    let mut ctm = Matrix::IDENTITY;
+    let mut stack: Vec<Matrix> = Vec::new();
+    let mut ts = TextState {
+        tm: Matrix::IDENTITY,
+        tlm: Matrix::IDENTITY,
+        font: Vec::new(),
+        size: 12.0,
+        leading: 0.0,
+    };
+
+    let show =
+        |ts: &mut TextState, ctm: &Matrix, text: String, adjust: f64, runs: &mut Vec<TextLine>| {
+            let chars = text.chars().filter(|c| !c.is_control()).count() as f64;
+            let advance = (chars * AVG_GLYPH_WIDTH * ts.size - adjust / 1000.0 * ts.size).max(0.0);
+            let trm = ts.tm.then(ctm);
+            let (x0, y0) = trm.apply(0.0, 0.0);
+            let (x1, _) = trm.apply(advance, 0.0);
+            let fs = (ts.size * trm.y_scale()).abs();
+            if !text.trim().is_empty() && x0.is_finite() && y0.is_finite() && fs.is_finite() {
+                runs.push(TextLine {
+                    text,
+                    rect: Rect::new(x0.min(x1), y0 - 0.25 * fs, x0.max(x1), y0 + 0.8 * fs),
+                    font_size: fs,
+                });
+            }
+            ts.tm = Matrix::translate(advance, 0.0).then(&ts.tm);
+        };
+
+    for op in content.operations.iter().take(MAX_OPERATIONS) {
+        let n = operand_numbers(op);
+        match op.operator.as_str() {
+            "q" if stack.len() < 64 => stack.push(ctm),
+            "Q" => ctm = stack.pop().unwrap_or(Matrix::IDENTITY),
+            "cm" if n.len() == 6 => ctm = Matrix([n[0], n[1], n[2], n[3], n[4], n[5]]).then(&ctm),
+            "BT" => {
+                ts.tm = Matrix::IDENTITY;
+                ts.tlm = Matrix::IDENTITY;
+            }
+            "Tf" => {
+                if let Some(Object::Name(name)) = op.operands.first() {
+                    ts.font = name.clone();
+                }
+                if let Some(&s) = n.first() {
+                    ts.size = s;
+                }
+            }
+            "TL" if !n.is_empty() => ts.leading = n[0],
+            "Td" | "TD" if n.len() == 2 => {
+                if op.operator == "TD" {
+                    ts.leading = -n[1];
+                }
+                ts.tlm = Matrix::translate(n[0], n[1]).then(&ts.tlm);
+                ts.tm = ts.tlm;
+            }
+            "Tm" if n.len() == 6 => {
+                ts.tlm = Matrix([n[0], n[1], n[2], n[3], n[4], n[5]]);
+                ts.tm = ts.tlm;
+            }
+            "T*" => {
+                ts.tlm = Matrix::translate(0.0, -ts.leading).then(&ts.tlm);
+                ts.tm = ts.tlm;
+            }
+            "Tj" | "'" | "\"" => {
+                if op.operator != "Tj" {
+                    ts.tlm = Matrix::translate(0.0, -ts.leading).then(&ts.tlm);
+                    ts.tm = ts.tlm;
+                }
+                if let Some(Object::String(bytes, _)) = op.operands.last() {
+                    let text = decode(doc, &fonts, &ts.font, bytes, max_decompressed_size);
+                    show(&mut ts, &ctm, text, 0.0, &mut runs);
+                }
+            }
+            "TJ" => {
+                if let Some(Object::Array(items)) = op.operands.first() {
+                    let mut text = String::new();
+                    let mut adjust = 0.0;
+                    for item in items {
+                        match item {
+                            Object::String(bytes, _) => text.push_str(&decode(
+                                doc,
+                                &fonts,
+                                &ts.font,
+                                bytes,
+                                max_decompressed_size,
+                            )),
+                            other => {
+                                let a = objects::as_number(other).unwrap_or(0.0);
+                                // A large negative adjustment is a word space in many producers.
+                                if a < -200.0 && !text.ends_with(' ') {
+                                    text.push(' ');
+                                }
+                                adjust += a;
+                            }
+                        }
+                    }
+                    show(&mut ts, &ctm, text, adjust, &mut runs);
+                }
+            }
+            _ => {}
+        }
+    }
+    merge_lines(runs)
+}
+
+/// Join runs on the same baseline that follow each other, so "Hormat" + "saya" is one line.
+fn merge_lines(runs: Vec<TextLine>) -> Vec<TextLine> {
+    let mut out: Vec<TextLine> = Vec::new();
+    for run in runs {
+        if let Some(last) = out.last_mut() {
+            let same_base = (last.rect.y0 - run.rect.y0).abs()
+                < 0.3 * last.font_size.max(run.font_size).max(1.0);
+            let gap = run.rect.x0 - last.rect.x1;
+            if same_base && gap > -2.0 * last.font_size && gap < 2.5 * last.font_size.max(1.0) {
+                if gap > 0.15 * last.font_size
+                    && !last.text.ends_with(' ')
+                    && !run.text.starts_with(' ')
+                {
+                    last.text.push(' ');
+                }
+                last.text.push_str(&run.text);
+                last.rect = last.rect.union(&run.rect);
+                last.font_size = last.font_size.max(run.font_size);
+                continue;
+            }
+        }
+        out.push(run);
+    }
+    out
+}
+
+/// Keywords that mark where a stamp belongs, strongest first.
+const KEYWORDS: [&str; 4] = ["meterai", "materai", "hormat saya", "tanda tangan"];
+
+fn anchor_in(line: &str, signer: Option<&str>) -> Option<String> {
+    let lower = line.to_lowercase();
+    let compact: String = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(k) = KEYWORDS.iter().find(|k| compact.contains(*k)) {
+        return Some((*k).to_string());
+    }
+    let name = signer?.trim().to_lowercase();
+    (name.len() >= 3 && compact.contains(&name)).then_some(name)
+}
+
+/// What `rect` on `page_id` would cover.
+fn overlaps_on(doc: &Document, page_id: ObjectId, rect: &Rect, text: &[TextLine]) -> Vec<Overlap> {
+    let mut out = Vec::new();
+    let page_box = objects::page_box(doc, page_id);
+    if !page_box.contains(rect) {
+        out.push(Overlap::OutsidePage { page_box });
+    }
+    for (r, is_sig, name) in objects::page_annotations(doc, page_id) {
+        if r.intersects(rect) {
+            out.push(if is_sig {
+                Overlap::SignatureField { name, rect: r }
+            } else {
+                Overlap::Annotation { name, rect: r }
+            });
+        }
+    }
+    for line in text {
+        if line.rect.intersects(rect) {
+            out.push(Overlap::Text {
+                text: line.text.clone(),
+                rect: line.rect,
+            });
+        }
+    }
+    out
+}
+
+/// What a stamp at `rect` on `page` (1-based) would cover: signature fields, annotations, text, page edges.
+pub fn check_overlaps(
+    prepared: &PreparedDocument,
+    page: u32,
+    rect: &Rect,
+    max_decompressed_size: usize,
+) -> Vec<Overlap> {
+    let doc = prepared.document();
+    let Some(page_id) = prepared.page_id(page) else {
+        return vec![Overlap::OutsidePage {
+            page_box: Rect::new(0.0, 0.0, 0.0, 0.0),
+        }];
+    };
+    let text = page_text(doc, page_id, max_decompressed_size);
+    overlaps_on(doc, page_id, rect, &text)
+}
+
+/// Candidate rectangles around an anchor line, in order of preference: below it, to its right, to its left,
+/// above it; each also slid sideways so it can dodge neighbouring text.
+fn candidates(anchor: &Rect, s: f64, g: f64) -> Vec<Rect> {
+    let mid_y = (anchor.y0 + anchor.y1) / 2.0;
+    let bases = [
+        Rect::from_origin_size(anchor.x0, anchor.y0 - g - s, s, s),
+        Rect::from_origin_size(anchor.x1 + g, mid_y - s / 2.0, s, s),
+        Rect::from_origin_size(anchor.x0 - g - s, mid_y - s / 2.0, s, s),
+        Rect::from_origin_size(anchor.x0, anchor.y1 + g, s, s),
+    ];
+    let mut out = Vec::new();
+    for (i, b) in bases.iter().enumerate() {
+        out.push(*b);
+        let steps: &[f64] = if i == 0 || i == 3 {
+            &[0.5, 1.0, -0.5, 1.5, 2.0]
+        } else {
+            &[-0.5, 0.5, -1.0, 1.0]
+        };
+        for &k in steps {
+            if i == 0 || i == 3 {
+                out.push(b.translate(k * s, 0.0));
+            } else {
+                out.push(b.translate(0.0, k * s));
+            }
+        }
+    }
+    out
+}
+
+fn is_free(
+    doc: &Document,
+    page_id: ObjectId,
+    rect: &Rect,
+    text: &[TextLine],
+    inner: &Rect,
+) -> bool {
+    inner.contains(rect)
+        && overlaps_on(doc, page_id, &rect.inset(-1.0), text)
+            .iter()
+            .all(|o| matches!(o, Overlap::OutsidePage { .. }))
+}
+
+/// Propose a place for the stamp: next to the last signature-block line ("Meterai", "Materai", "Hormat saya",
+/// "Tanda tangan", or the signer's name) searching from the last page backwards, inside the margins and off any
+/// text, annotation or signature field; otherwise the lower right of the last page inside the margins.
+pub fn propose(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
+    let doc = prepared.document();
+    let pages = doc.get_pages();
+    let s = opts.size_pt;
+    for (&page_no, &page_id) in pages.iter().rev() {
+        let text = page_text(doc, page_id, opts.max_decompressed_size);
+        let inner = objects::page_box(doc, page_id).inset(opts.margin_pt);
+        // Lowest matching line first: signature blocks sit at the end of a letter.
+        let mut anchors: Vec<(&TextLine, String)> = text
+            .iter()
+            .filter_map(|l| anchor_in(&l.text, opts.signer_name.as_deref()).map(|k| (l, k)))
+            .collect();
+        anchors.sort_by(|a, b| {
+            let rank = |k: &str| {
+                KEYWORDS
+                    .iter()
+                    .position(|x| *x == k)
+                    .unwrap_or(KEYWORDS.len())
+            };
+            rank(&a.1)
+                .cmp(&rank(&b.1))
+                .then(a.0.rect.y0.total_cmp(&b.0.rect.y0))
+        });
+        for (line, keyword) in anchors {
+            if let Some(rect) = candidates(&line.rect, s, opts.gap_pt)
+                .into_iter()
+                .find(|r| is_free(doc, page_id, r, &text, &inner))
+            {
+                return Placement {
+                    page: page_no,
+                    rect,
+                    basis: PlacementBasis::Anchor {
+                        keyword,
+                        line: line.text.clone(),
+                    },
+                    overlaps: Vec::new(),
+                };
+            }
+        }
+    }
+    fallback(prepared, opts)
+}
+
+/// Lower right of the last page inside the margins, moved up or left to a free spot when one exists nearby.
+fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
+    let doc = prepared.document();
+    let pages = doc.get_pages();
+    let Some((&page_no, &page_id)) = pages.iter().next_back() else {
+        return Placement {
+            page: 1,
+            rect: Rect::from_origin_size(0.0, 0.0, opts.size_pt, opts.size_pt),
+            basis: PlacementBasis::Fallback,
+            overlaps: Vec::new(),
+        };
+    };
+    let s = opts.size_pt;
+    let inner = objects::page_box(doc, page_id).inset(opts.margin_pt);
+    let text = page_text(doc, page_id, opts.max_decompressed_size);
+    let corner = Rect::from_origin_size(inner.x1 - s, inner.y0, s, s);
+    let step = 12.0;
+    let rows = ((inner.height() / 2.0 - s) / step).max(0.0) as usize;
+    let cols = ((inner.width() - s) / step).max(0.0) as usize;
+    for row in 0..=rows {
+        for col in 0..=cols {
+            let r = corner.translate(-(col as f64) * step, row as f64 * step);
+            if is_free(doc, page_id, &r, &text, &inner) {
+                return Placement {
+                    page: page_no,
+                    rect: r,
+                    basis: PlacementBasis::Fallback,
+                    overlaps: Vec::new(),
+                };
+            }
+        }
+    }
+    let overlaps = overlaps_on(doc, page_id, &corner, &text);
+    Placement {
+        page: page_no,
+        rect: corner,
+        basis: PlacementBasis::Fallback,
+        overlaps,
+    }
+}

@@ -1,0 +1,503 @@
+//! Applying an e-Meterai: signature field, widget with the stamp appearance and a CMS signature, written as an
+//! incremental update so the original bytes (and any earlier signature) stay untouched.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::time::SystemTime;
+
+use lopdf::{Dictionary, IncrementalDocument, Object, ObjectId, StringFormat};
+use sha2::Digest;
+use time::OffsetDateTime;
+
+use super::appearance::{AppearanceError, AppearanceOptions, appearance_stream};
+use super::geometry::Rect;
+use super::intake::PreparedDocument;
+use super::objects;
+use super::serial::SerialNumber;
+use super::sign::{SignError, SignatureProfile, Signer, build_cms};
+use super::tsa::TimestampSource;
+
+/// Bytes reserved for the CMS blob at first (a P-256 CMS is ~1.4 KB, ~3.4 KB with a timestamp token); a larger
+/// blob makes the stamp be rebuilt with room to spare.
+pub const DEFAULT_SIGNATURE_RESERVE: usize = 8 * 1024;
+
+/// Everything about one stamp except the document and the keys.
+#[derive(Debug, Clone)]
+pub struct StampSpec {
+    /// 1-based page.
+    pub page: u32,
+    /// Widget rectangle in PDF points (user space of the page).
+    pub rect: Rect,
+    /// The serial number printed on the stamp and prefixed to the reason.
+    pub serial: SerialNumber,
+    /// Signature reason without the `[SN]` prefix (document type, e.g. "Surat Pernyataan").
+    pub reason: String,
+    /// Signature location (branch city).
+    pub location: String,
+    /// Signing time, in the branch's UTC offset (written to `/M`).
+    pub signing_time: OffsetDateTime,
+    /// QR template and SPESIMEN mark.
+    pub appearance: AppearanceOptions,
+    /// CMS flavour.
+    pub profile: SignatureProfile,
+}
+
+/// Why a stamp could not be applied. `Display` is the Indonesian sentence for the clerk.
+#[derive(Debug, thiserror::Error)]
+pub enum StampError {
+    /// The page number is outside the document.
+    #[error(
+        "Halaman {page} tidak ada; dokumen hanya memiliki {pages} halaman. Pilih halaman lain."
+    )]
+    PageOutOfRange {
+        /// Requested page.
+        page: u32,
+        /// Pages in the document.
+        pages: u32,
+    },
+    /// The rectangle is empty, not finite or outside the page.
+    #[error(
+        "Posisi e-Meterai berada di luar halaman atau ukurannya tidak sah. Atur ulang posisinya."
+    )]
+    BadPlacement,
+    /// The appearance could not be drawn.
+    #[error(transparent)]
+    Appearance(#[from] AppearanceError),
+    /// The CMS signature could not be built.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// lopdf could not serialise the update (a bug or an unsupported file).
+    #[error(
+        "Dokumen tidak dapat ditulis ulang dengan e-Meterai. Hubungi teknisi dan simpan berkas aslinya."
+    )]
+    Write(#[source] std::io::Error),
+    /// The document structure lacks what a signature needs (no catalog or page object).
+    #[error(
+        "Struktur dokumen tidak lengkap sehingga e-Meterai tidak dapat dibubuhkan. Minta pelanggan menyimpan ulang dokumennya."
+    )]
+    Structure(#[source] lopdf::Error),
+    /// The placeholder could not be found again in the written update (a bug).
+    #[error("Tempat tanda tangan digital tidak ditemukan di berkas hasil. Hubungi teknisi.")]
+    Placeholder,
+}
+
+/// A stamped document: the untouched previous bytes followed by the appended update.
+#[derive(Debug, Clone)]
+pub struct StampedPdf {
+    prefix: Vec<u8>,
+    tail: Vec<u8>,
+    /// Name of the new signature field.
+    pub field_name: String,
+    /// The signature's /ByteRange.
+    pub byte_range: [u64; 4],
+    /// The serial number stamped.
+    pub serial: SerialNumber,
+    /// SHA-256 over the byte range (what the CMS signs).
+    pub digest: [u8; 32],
+}
+
+impl StampedPdf {
+    /// Total length in bytes.
+    pub fn len(&self) -> usize {
+        self.prefix.len() + self.tail.len()
+    }
+
+    /// Never empty: a stamped PDF has at least its update.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The previous revision's bytes (unchanged input).
+    pub fn prefix(&self) -> &[u8] {
+        &self.prefix
+    }
+
+    /// The appended incremental update.
+    pub fn tail(&self) -> &[u8] {
+        &self.tail
+    }
+
+    /// Write the whole file.
+    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        w.write_all(&self.prefix)?;
+        w.write_all(&self.tail)
+    }
+
+    /// The whole file as one buffer (copies; prefer [`StampedPdf::write_to`] for large files).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.len());
+        v.extend_from_slice(&self.prefix);
+        v.extend_from_slice(&self.tail);
+        v
+    }
+
+    /// Give back the buffers (prefix, tail).
+    pub fn into_parts(self) -> (Vec<u8>, Vec<u8>) {
+        (self.prefix, self.tail)
+    }
+}
+
+/// `save_to` sink that drops the first `skip` bytes (the previous revision, which we already hold) so only the
+/// appended update is materialised.
+struct TailWriter {
+    skip: usize,
+    tail: Vec<u8>,
+}
+
+impl Write for TailWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.skip >= buf.len() {
+            self.skip -= buf.len();
+        } else {
+            self.tail.extend_from_slice(&buf[self.skip..]);
+            self.skip = 0;
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `D:YYYYMMDDHHmmSS+HH'mm'`.
+pub fn pdf_date(t: OffsetDateTime) -> String {
+    let off = t.offset();
+    let (h, m, _) = off.as_hms();
+    let sign = if off.is_negative() { '-' } else { '+' };
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}{}{:02}'{:02}'",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        sign,
+        h.unsigned_abs(),
+        m.unsigned_abs()
+    )
+}
+
+/// A field name not used yet in the document.
+fn unique_field_name(existing: &HashSet<String>, sn: &SerialNumber) -> String {
+    let base = format!("eMeterai_{sn}");
+    if !existing.contains(&base) {
+        return base;
+    }
+    (2..)
+        .map(|i| format!("{base}_{i}"))
+        .find(|n| !existing.contains(n))
+        .unwrap_or(base)
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// Positions inside the tail of the ByteRange array brackets and the Contents hex string delimiters.
+struct Placeholders {
+    byte_range: (usize, usize),
+    contents: (usize, usize),
+}
+
+fn locate(tail: &[u8], sig_id: ObjectId) -> Option<Placeholders> {
+    let header = format!("{} {} obj\n", sig_id.0, sig_id.1);
+    let mut from = 0;
+    let start = loop {
+        let p = find(tail, header.as_bytes(), from)?;
+        if p == 0 || matches!(tail[p - 1], b'\n' | b'\r') {
+            break p;
+        }
+        from = p + 1;
+    };
+    let end = find(tail, b"endobj", start)?;
+    let br = find(tail, b"/ByteRange", start).filter(|&p| p < end)?;
+    let br_open = find(tail, b"[", br)?;
+    let br_close = find(tail, b"]", br_open)?;
+    let ct = find(tail, b"/Contents", start).filter(|&p| p < end)?;
+    let lt = find(tail, b"<", ct)?;
+    let gt = find(tail, b">", lt)?;
+    (br_close < end && gt < end).then_some(Placeholders {
+        byte_range: (br_open, br_close),
+        contents: (lt, gt),
+    })
+}
+
+/// Build the update objects into `inc` and return the signature dictionary id and the field name.
+fn build_update(
+    inc: &mut IncrementalDocument,
+    spec: &StampSpec,
+    signer: &Signer,
+    page_id: ObjectId,
+    reserve: usize,
+) -> Result<(ObjectId, String), StampError> {
+    let prev = inc.get_prev_documents();
+    let existing: HashSet<String> = objects::fields(prev)
+        .into_iter()
+        .map(|f| f.full_name)
+        .collect();
+    let field_name = unique_field_name(&existing, &spec.serial);
+    let root_id = prev
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(StampError::Structure)?;
+    let catalog = prev
+        .get_dictionary(root_id)
+        .map_err(StampError::Structure)?
+        .clone();
+    let page = prev
+        .get_dictionary(page_id)
+        .map_err(StampError::Structure)?
+        .clone();
+
+    // Where the widget reference goes: the page's /Annots (direct or its own object).
+    let annots_ref = page.get(b"Annots").ok().and_then(|o| o.as_reference().ok());
+    let annots_prev = match annots_ref {
+        Some(id) => prev
+            .get_object(id)
+            .ok()
+            .and_then(|o| o.as_array().ok())
+            .cloned(),
+        None => page
+            .get(b"Annots")
+            .ok()
+            .and_then(|o| o.as_array().ok())
+            .cloned(),
+    };
+    // The AcroForm may be direct in the catalog or its own object, and its /Fields likewise.
+    let acroform_ref = catalog
+        .get(b"AcroForm")
+        .ok()
+        .and_then(|o| o.as_reference().ok());
+    let acroform_prev: Option<Dictionary> = match acroform_ref {
+        Some(id) => prev.get_dictionary(id).ok().cloned(),
+        None => catalog
+            .get(b"AcroForm")
+            .ok()
+            .and_then(|o| o.as_dict().ok())
+            .cloned(),
+    };
+    let fields_ref = acroform_prev
+        .as_ref()
+        .and_then(|a| a.get(b"Fields").ok())
+        .and_then(|o| o.as_reference().ok());
+    let fields_prev: Vec<Object> = match (fields_ref, &acroform_prev) {
+        (Some(id), _) => prev
+            .get_object(id)
+            .ok()
+            .and_then(|o| o.as_array().ok())
+            .cloned()
+            .unwrap_or_default(),
+        (None, Some(a)) => a
+            .get(b"Fields")
+            .ok()
+            .and_then(|o| o.as_array().ok())
+            .cloned()
+            .unwrap_or_default(),
+        (None, None) => Vec::new(),
+    };
+
+    let w = spec.rect.width();
+    let h = spec.rect.height();
+    let ap = appearance_stream(spec.serial.as_str(), w, h, &spec.appearance)?;
+    let new = &mut inc.new_document;
+    let ap_id = new.add_object(Object::Stream(ap));
+
+    let mut sig = Dictionary::new();
+    sig.set("Type", Object::Name(b"Sig".to_vec()));
+    sig.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
+    sig.set(
+        "SubFilter",
+        Object::Name(spec.profile.sub_filter().as_bytes().to_vec()),
+    );
+    sig.set("Name", objects::pdf_text(&signer.subject_name()));
+    sig.set("M", Object::string_literal(pdf_date(spec.signing_time)));
+    sig.set(
+        "Reason",
+        objects::pdf_text(&format!("[{}] {}", spec.serial, spec.reason.trim())),
+    );
+    sig.set("Location", objects::pdf_text(&spec.location));
+    // Ten-digit placeholders leave room for any real offset; they are overwritten in place, padded with spaces.
+    let big = Object::Integer(9_999_999_999);
+    sig.set(
+        "ByteRange",
+        Object::Array(vec![Object::Integer(0), big.clone(), big.clone(), big]),
+    );
+    sig.set(
+        "Contents",
+        Object::String(vec![0; reserve], StringFormat::Hexadecimal),
+    );
+    let sig_id = new.add_object(Object::Dictionary(sig));
+
+    let r = spec.rect;
+    let mut widget = Dictionary::new();
+    widget.set("Type", Object::Name(b"Annot".to_vec()));
+    widget.set("Subtype", Object::Name(b"Widget".to_vec()));
+    widget.set("FT", Object::Name(b"Sig".to_vec()));
+    // Print + Locked: the stamp prints and cannot be moved in a viewer.
+    widget.set("F", Object::Integer(132));
+    widget.set("T", objects::pdf_text(&field_name));
+    widget.set("V", Object::Reference(sig_id));
+    widget.set("P", Object::Reference(page_id));
+    widget.set(
+        "Rect",
+        Object::Array(vec![
+            Object::Real(r.x0 as f32),
+            Object::Real(r.y0 as f32),
+            Object::Real(r.x1 as f32),
+            Object::Real(r.y1 as f32),
+        ]),
+    );
+    let mut ap_dict = Dictionary::new();
+    ap_dict.set("N", Object::Reference(ap_id));
+    widget.set("AP", Object::Dictionary(ap_dict));
+    let widget_id = new.add_object(Object::Dictionary(widget));
+
+    // Page: add the widget to /Annots.
+    let mut annots = annots_prev.unwrap_or_default();
+    annots.push(Object::Reference(widget_id));
+    match annots_ref {
+        Some(id) => {
+            new.set_object(id, Object::Array(annots));
+        }
+        None => {
+            let mut page = page;
+            page.set("Annots", Object::Array(annots));
+            new.set_object(page_id, Object::Dictionary(page));
+        }
+    }
+
+    // AcroForm: add the field, SigFlags SignaturesExist | AppendOnly.
+    let mut fields = fields_prev;
+    fields.push(Object::Reference(widget_id));
+    let mut acroform = acroform_prev.unwrap_or_default();
+    match fields_ref {
+        Some(id) => {
+            new.set_object(id, Object::Array(fields));
+        }
+        None => acroform.set("Fields", Object::Array(fields)),
+    }
+    let flags = acroform
+        .get(b"SigFlags")
+        .ok()
+        .and_then(|o| o.as_i64().ok())
+        .unwrap_or(0);
+    acroform.set("SigFlags", Object::Integer(flags | 3));
+    match acroform_ref {
+        Some(id) => {
+            new.set_object(id, Object::Dictionary(acroform));
+        }
+        None => {
+            let mut catalog = catalog;
+            catalog.set("AcroForm", Object::Dictionary(acroform));
+            new.set_object(root_id, Object::Dictionary(catalog));
+        }
+    }
+    Ok((sig_id, field_name))
+}
+
+/// A buffer lopdf can hold as "the previous revision" without a second copy of the file in memory.
+///
+/// `IncrementalDocument` wants to own the previous bytes, but it only ever writes them out (into [`TailWriter`],
+/// which discards them) and looks at the last byte to decide whether to add a newline. A zero-filled allocation
+/// of the same length is mapped lazily by the allocator, so it costs no resident memory; its last byte is copied
+/// from the real file so the newline decision is the same.
+fn stand_in_for(bytes: &[u8]) -> Vec<u8> {
+    let mut v = vec![0u8; bytes.len()];
+    if let (Some(dst), Some(src)) = (v.last_mut(), bytes.last()) {
+        *dst = *src;
+    }
+    v
+}
+
+/// Stamp a prepared document: build the update, sign the byte range, return the stamped bytes.
+///
+/// Pure apart from the optional timestamp source. The previous bytes are never re-serialised: lopdf's writer is
+/// given a sink that skips them, and the digest continues from the state intake computed while parsing.
+pub fn stamp(
+    prepared: PreparedDocument,
+    spec: &StampSpec,
+    signer: &Signer,
+    tsa: Option<&dyn TimestampSource>,
+) -> Result<StampedPdf, StampError> {
+    let pages = prepared.doc.get_pages();
+    let page_count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
+    let page_id = *pages.get(&spec.page).ok_or(StampError::PageOutOfRange {
+        page: spec.page,
+        pages: page_count,
+    })?;
+    let page_box = objects::page_box(&prepared.doc, page_id);
+    if !spec.rect.is_valid() || !page_box.intersects(&spec.rect) {
+        return Err(StampError::BadPlacement);
+    }
+    let PreparedDocument {
+        bytes,
+        doc,
+        prefix_hash,
+        ..
+    } = prepared;
+    let prev_len = bytes.len();
+    let mut inc = IncrementalDocument::create_from(stand_in_for(&bytes), doc);
+
+    let mut reserve = DEFAULT_SIGNATURE_RESERVE;
+    loop {
+        inc.new_document = lopdf::Document::new_from_prev(inc.get_prev_documents());
+        let (sig_id, field_name) = build_update(&mut inc, spec, signer, page_id, reserve)?;
+        let mut sink = TailWriter {
+            skip: prev_len,
+            tail: Vec::with_capacity(reserve * 2 + 16 * 1024),
+        };
+        inc.save_to(&mut sink).map_err(StampError::Write)?;
+        let mut tail = sink.tail;
+        let ph = locate(&tail, sig_id).ok_or(StampError::Placeholder)?;
+
+        let total = (prev_len + tail.len()) as u64;
+        let hole_start = (prev_len + ph.contents.0) as u64;
+        let hole_end = (prev_len + ph.contents.1 + 1) as u64;
+        let byte_range = [0, hole_start, hole_end, total - hole_end];
+        let text = format!(
+            "{} {} {} {}",
+            byte_range[0], byte_range[1], byte_range[2], byte_range[3]
+        );
+        let slot = &mut tail[ph.byte_range.0 + 1..ph.byte_range.1];
+        if text.len() > slot.len() {
+            return Err(StampError::Placeholder);
+        }
+        slot.fill(b' ');
+        slot[..text.len()].copy_from_slice(text.as_bytes());
+
+        let mut hasher = prefix_hash.clone();
+        hasher.update(&tail[..ph.contents.0]);
+        hasher.update(&tail[ph.contents.1 + 1..]);
+        let digest: [u8; 32] = hasher.finalize().into();
+
+        let cms = build_cms(
+            signer,
+            &digest,
+            spec.profile,
+            SystemTime::from(spec.signing_time),
+            tsa,
+        )?;
+        let slot = &mut tail[ph.contents.0 + 1..ph.contents.1];
+        if cms.len() * 2 > slot.len() {
+            // Rare (very long chains or a large TSA token): rebuild with room for this blob and a margin.
+            reserve = cms.len() + 4096;
+            continue;
+        }
+        let hex = hex::encode_upper(&cms);
+        slot[..hex.len()].copy_from_slice(hex.as_bytes());
+
+        return Ok(StampedPdf {
+            prefix: bytes,
+            tail,
+            field_name,
+            byte_range,
+            serial: spec.serial.clone(),
+            digest,
+        });
+    }
+}

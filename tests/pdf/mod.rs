@@ -1,0 +1,8 @@
+//! End-to-end tests of the e-Meterai stamping engine against pdfsig, qpdf and pyHanko.
+
+mod cli;
+mod fuzz;
+mod intake;
+mod placement;
+mod signing;
+mod support;
