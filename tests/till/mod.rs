@@ -7,9 +7,9 @@ mod transitions;
 mod zreport;
 
 use crate::common::TestBranch;
+use loket::Branch;
 use loket::journal;
 use loket::users::{self, Role};
-use loket::{Branch, BranchError};
 
 pub const SUPERVISOR: &str = "spv";
 pub const SUPERVISOR_PIN: &str = "2468";

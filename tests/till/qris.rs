@@ -103,7 +103,7 @@ fn a_built_payload_parses_back_field_by_field() {
         crc,
         format!(
             "{:04X}",
-            crc_bitwise(payload[..payload.len() - 4].as_bytes())
+            crc_bitwise(&payload.as_bytes()[..payload.len() - 4])
         )
     );
     assert_eq!(crc, crc.to_uppercase());
@@ -138,7 +138,7 @@ fn published_payloads_verify() {
         let crc = u16::from_str_radix(&text[text.len() - 4..], 16).expect("hex");
         assert_eq!(
             crc,
-            crc_bitwise(text[..text.len() - 4].as_bytes()),
+            crc_bitwise(&text.as_bytes()[..text.len() - 4]),
             "independent CRC agrees"
         );
     }
@@ -180,7 +180,10 @@ fn the_code_renders_for_the_screen() {
     let payload = qris::build(&merchant(), rp(20_000), "40000-000001", "LOKET01").expect("build");
     let m = qris::matrix(&payload).expect("matrix");
     let n = m.len();
-    assert!(n >= 21 && (n - 17) % 4 == 0, "a QR version size, got {n}");
+    assert!(
+        n >= 21 && (n - 17).is_multiple_of(4),
+        "a QR version size, got {n}"
+    );
     assert!(m.iter().all(|row| row.len() == n));
     // The three finder patterns: dark 7×7 corners with a light ring inside.
     for (r, c) in [(0, 0), (0, n - 7), (n - 7, 0)] {
@@ -289,7 +292,7 @@ proptest! {
         prop_assert_eq!(p.amount(), Some(rp(amount)));
         prop_assert_eq!(p.sub("62", "01"), Some(bill.as_str()));
         let crc = u16::from_str_radix(&payload[payload.len() - 4..], 16).expect("hex");
-        prop_assert_eq!(crc, crc_bitwise(payload[..payload.len() - 4].as_bytes()));
+        prop_assert_eq!(crc, crc_bitwise(&payload.as_bytes()[..payload.len() - 4]));
     }
 
     #[test]
