@@ -786,7 +786,7 @@ impl Branch {
                 clerk,
                 "till.opened",
                 approval_subject_session(id),
-                json!({"counter": counter, "float": total, "count": float}),
+                json!({"counter": counter, "float": total, "count": float, "open_drawer": true}),
             ))?;
             Ok(session_by(tx, "s.id = ?1", id)?.ok_or(TillError::NoSession(counter))?)
         })
@@ -911,7 +911,7 @@ impl Branch {
                 clerk,
                 verb,
                 approval_subject_session(session),
-                json!({"counter": counter, "amount": amount, "reason": reason}),
+                json!({"counter": counter, "amount": amount, "reason": reason, "open_drawer": true}),
             ))?;
             Ok(DrawerOutcome {
                 session: Some(session),
@@ -940,7 +940,7 @@ impl Branch {
                 clerk,
                 "drawer.no_sale",
                 approval_subject_counter(counter),
-                json!({"session": session, "approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason}),
+                json!({"session": session, "approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "open_drawer": true}),
             ))?;
             Ok(DrawerOutcome {
                 session,
@@ -987,7 +987,7 @@ impl Branch {
                 clerk,
                 "till.counted",
                 approval_subject_session(s.id),
-                json!({"counter": counter, "counted": counted_total, "count": counted, "expected": expected, "variance": variance}),
+                json!({"counter": counter, "counted": counted_total, "count": counted, "expected": expected, "variance": variance, "open_drawer": true}),
             ))?;
             let over = variance.value().unsigned_abs() > tolerance.value().unsigned_abs();
             let z = if over { None } else { Some(close_session(tx, config, tz, s.id, clerk, None)?) };
@@ -1310,6 +1310,7 @@ impl Branch {
                         "approval_code": p.approval_code, "last4": p.last4,
                     })).collect::<Vec<_>>(),
                     "qris": plan.qris,
+                    "open_drawer": has_cash,
                     "due_after": plan.due_after,
                 }),
             ))?;
@@ -1546,7 +1547,7 @@ impl Branch {
                 clerk,
                 "sale.voided",
                 approval_subject_sale(sale),
-                json!({"approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "reversed": plan.reversals, "session": session}),
+                json!({"approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "reversed": plan.reversals, "session": session, "open_drawer": has_cash}),
             ))?;
             Ok(VoidOutcome {
                 sale: sale_view(tx, sale, now)?,
@@ -1608,7 +1609,7 @@ impl Branch {
                 "sale.refunded",
                 approval_subject_sale(sale),
                 json!({"refund": refund, "method": method, "amount": plan.amount, "lines": plan.lines,
-                       "approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "session": session}),
+                       "approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "session": session, "open_drawer": open}),
             ))?;
             Ok(RefundOutcome {
                 sale: sale_view(tx, sale, now)?,

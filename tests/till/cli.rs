@@ -1,6 +1,6 @@
 //! A whole shift through the real `loket` binary: open, sales in every tender and a split, a void, a refund, a pay-out, a blind close with a short and a supervisor, the Z report.
 
-use crate::common::{TestBranch, loket_bin};
+use crate::common::{TestBranch, loket, loket_bin, loket_ok};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -72,9 +72,8 @@ fn refused(data: &Path, pin: Option<&str>, args: &[&str], says: &str) {
 fn a_whole_shift_from_the_command_line() {
     let tb = TestBranch::new();
     let d = tb.path();
-    ok(
+    loket_ok(
         d,
-        Some("2468"),
         &[
             "users",
             "add",
@@ -83,6 +82,8 @@ fn a_whole_shift_from_the_command_line() {
             "Supervisor",
             "--role",
             "supervisor",
+            "--pin",
+            "2468",
         ],
     );
 
@@ -414,6 +415,10 @@ fn a_whole_shift_from_the_command_line() {
         &["till", "x-report", "--counter", "1"],
         "belum dibuka",
     );
-    let verify = ok(d, None, &["journal", "verify"]);
-    assert!(verify.starts_with("Jurnal utuh"), "{verify}");
+    let verify = loket(d, &["journal", "verify"]);
+    assert!(verify.status.success(), "journal verify exits 0");
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).starts_with("Jurnal utuh"),
+        "{verify:?}"
+    );
 }

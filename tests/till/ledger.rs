@@ -52,6 +52,16 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// A sale as the model sees it: id, status, paid per method, refunded per method, first line's
+/// quantity left to refund.
+type SaleModel = (
+    i64,
+    SaleStatus,
+    BTreeMap<Method, i64>,
+    BTreeMap<Method, i64>,
+    i64,
+);
+
 /// What the test itself believes the drawer and the takings are.
 #[derive(Debug, Default)]
 struct Model {
@@ -61,14 +71,7 @@ struct Model {
     cash_refunds: i64,
     payouts: i64,
     drops: i64,
-    /// sale → (status, paid per method, refunded per method, first line qty left)
-    sales: Vec<(
-        i64,
-        SaleStatus,
-        BTreeMap<Method, i64>,
-        BTreeMap<Method, i64>,
-        i64,
-    )>,
+    sales: Vec<SaleModel>,
 }
 
 impl Model {

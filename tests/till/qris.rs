@@ -103,7 +103,7 @@ fn a_built_payload_parses_back_field_by_field() {
         crc,
         format!(
             "{:04X}",
-            crc_bitwise(payload[..payload.len() - 4].as_bytes())
+            crc_bitwise(&payload.as_bytes()[..payload.len() - 4])
         )
     );
     assert_eq!(crc, crc.to_uppercase());
@@ -138,7 +138,7 @@ fn published_payloads_verify() {
         let crc = u16::from_str_radix(&text[text.len() - 4..], 16).expect("hex");
         assert_eq!(
             crc,
-            crc_bitwise(text[..text.len() - 4].as_bytes()),
+            crc_bitwise(&text.as_bytes()[..text.len() - 4]),
             "independent CRC agrees"
         );
     }
@@ -292,7 +292,7 @@ proptest! {
         prop_assert_eq!(p.amount(), Some(rp(amount)));
         prop_assert_eq!(p.sub("62", "01"), Some(bill.as_str()));
         let crc = u16::from_str_radix(&payload[payload.len() - 4..], 16).expect("hex");
-        prop_assert_eq!(crc, crc_bitwise(payload[..payload.len() - 4].as_bytes()));
+        prop_assert_eq!(crc, crc_bitwise(&payload.as_bytes()[..payload.len() - 4]));
     }
 
     #[test]

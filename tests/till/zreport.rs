@@ -168,8 +168,11 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
             "{sql}: {err}"
         );
     }
-    assert_eq!(stored_doc(b, 1), (doc, sha));
-    journal_intact(b);
+    assert_eq!(stored_doc(b, 1), (doc.clone(), sha.clone()));
+    // A second process sees the same frozen document.
+    let mut other = tb.reopen();
+    assert_eq!(stored_doc(&mut other, 1), (doc, sha));
+    journal_intact(&mut tb.branch);
 }
 
 #[test]
