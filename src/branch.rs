@@ -28,6 +28,8 @@ pub enum BranchError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     User(#[from] UserError),
+    #[error(transparent)]
+    Delivery(#[from] crate::delivery::DeliveryError),
     #[error("{0}")]
     Refused(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]

@@ -42,6 +42,15 @@ pub enum Command {
     /// Petugas dan supervisor.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Flash disk pelanggan yang terpasang (dan melepasnya dengan aman).
+    Drives(crate::delivery::cli::DrivesArgs),
+    /// Salin dokumen ke flash disk pelanggan dengan verifikasi baca-ulang.
+    Export(crate::delivery::cli::ExportArgs),
+    /// Kirim dokumen ke e-mail pelanggan lewat kotak keluar.
+    Mail(crate::delivery::cli::MailArgs),
+    /// Kotak keluar e-mail: daftar, kirim ulang, simpan .eml, kirim.
+    #[command(subcommand)]
+    Outbox(crate::delivery::cli::OutboxCommand),
     /// Alat pengembang dan pengujian beban.
     #[command(subcommand, hide = true)]
     Dev(DevCommand),
@@ -252,6 +261,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         }
         Some(Command::Users(u)) => users_cmd(&data, &actor, u),
         Some(Command::Dev(DevCommand::Stress(args))) => crate::stress::run(&data, &args),
+        Some(Command::Drives(args)) => crate::delivery::cli::drives(&data, args),
+        Some(Command::Export(args)) => crate::delivery::cli::export(&data, &actor, args),
+        Some(Command::Mail(args)) => crate::delivery::cli::mail(&data, &actor, args),
+        Some(Command::Outbox(c)) => crate::delivery::cli::outbox(&data, &actor, c),
     }
 }
 

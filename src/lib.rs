@@ -4,6 +4,7 @@ pub mod branch;
 pub mod clock;
 pub mod config;
 pub mod day;
+pub mod delivery;
 pub mod journal;
 pub mod queue;
 pub mod cli;
