@@ -1,3 +1,4 @@
 //! loket's one integration test binary; each module tests one area end to end.
 
 mod common;
+mod delivery;
