@@ -90,10 +90,14 @@ impl Postfix {
             let (a, b) = t.trim().split_once(' ')?;
             Some((a.parse().ok()?, b.parse().ok()?))
         });
-        let (submission, smtps) = match (running, ports) {
+        // A changed setup script means a changed server configuration: set it up again.
+        let script = std::fs::read(fixture_script("postfix-test.sh")).expect("read postfix script");
+        let stamp_file = work.join("script.sha256");
+        let current = std::fs::read_to_string(&stamp_file).is_ok_and(|s| s == sha256(&script));
+        let (submission, smtps) = match (running && current, ports) {
             (true, Some(ports)) => ports,
-            _ => {
-                let ports = (free_port(), free_port());
+            (_, old) => {
+                let ports = old.filter(|_| running).unwrap_or_else(|| (free_port(), free_port()));
                 run(Command::new("sh")
                     .arg(fixture_script("postfix-test.sh"))
                     .arg(&work)
@@ -101,6 +105,7 @@ impl Postfix {
                     .arg(ports.1.to_string())
                     .arg(SMTP_PASSWORD));
                 std::fs::write(&ports_file, format!("{} {}", ports.0, ports.1)).expect("write ports");
+                std::fs::write(&stamp_file, sha256(&script)).expect("write stamp");
                 ports
             }
         };

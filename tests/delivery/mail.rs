@@ -11,6 +11,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// `common::MORNING`, the test clock's start, for child processes.
+const MORNING_RFC3339: &str = "2026-11-23T08:00:00+07:00";
+
 /// A token that keeps recipients and subjects of concurrent tests apart.
 fn token() -> String {
     format!("{:08x}", fastrand::u32(..))
@@ -242,6 +245,7 @@ fn a_sender_killed_while_sending_is_taken_back_and_the_message_keeps_its_id() {
     let mut child = Command::new(loket_bin())
         .arg("--data")
         .arg(t.path())
+        .env(loket::clock::FAKE_NOW_VAR, MORNING_RFC3339)
         .args(["outbox", "send"])
         .spawn()
         .expect("spawn sender");
@@ -286,6 +290,7 @@ fn two_sender_processes_never_send_the_same_message_twice() {
             Command::new(loket_bin())
                 .arg("--data")
                 .arg(t.path())
+                .env(loket::clock::FAKE_NOW_VAR, MORNING_RFC3339)
                 .args(["outbox", "send", "--json"])
                 .stdout(std::process::Stdio::piped())
                 .spawn()
@@ -389,16 +394,16 @@ fn bad_addresses_and_oversized_mail_are_refused_before_queueing() {
 
 #[test]
 fn templates_and_smtp_settings_are_checked_when_the_configuration_loads() {
-    for (edit, says) in [
-        ("mail_subject = \"Dokumen {nama}\"", "{nama} tidak dikenal"),
-        ("mail_subject = \"Dokumen {branch\"", "tanpa penutup"),
-        ("max_mail_mb = 0", "antara 1 dan 100"),
+    let subject = "mail_subject = \"Dokumen bermeterai dari {branch}: {document}\"";
+    for (from, to, says) in [
+        (subject, "mail_subject = \"Dokumen {nama}\"", "{nama} tidak dikenal"),
+        (subject, "mail_subject = \"Dokumen {branch\"", "tanpa penutup"),
+        ("max_mail_mb = 20", "max_mail_mb = 0", "antara 1 dan 100"),
     ] {
-        let text = loket::config::DEFAULT_TOML
-            .replace("mail_subject = \"Dokumen bermeterai dari {branch}: {document}\"", edit)
-            .replace("max_mail_mb = 20", if edit.starts_with("max") { edit } else { "max_mail_mb = 20" });
-        let err = loket::config::Config::parse(&text, std::path::Path::new("loket.toml")).expect_err(edit);
-        assert!(err.to_string().contains(says), "{edit}: {err}");
+        assert!(loket::config::DEFAULT_TOML.contains(from), "{from}");
+        let text = loket::config::DEFAULT_TOML.replace(from, to);
+        let err = loket::config::Config::parse(&text, std::path::Path::new("loket.toml")).expect_err(to);
+        assert!(err.to_string().contains(says), "{to}: {err}");
     }
     let bad_security = format!(
         "{}\n[smtp]\nhost = \"x\"\nport = 25\nsecurity = \"ssl\"\nfrom = \"a@b.test\"\n",
