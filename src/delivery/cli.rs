@@ -116,7 +116,8 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
         for d in &list {
             let mut value = serde_json::to_value(d).unwrap_or_default();
             if args.pdfs {
-                value["pdfs"] = serde_json::to_value(branch.list_pdfs(&d.mount_point)?).unwrap_or_default();
+                value["pdfs"] =
+                    serde_json::to_value(branch.list_pdfs(&d.mount_point)?).unwrap_or_default();
             }
             out.push(value);
         }
@@ -131,7 +132,8 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
             "{}  {}  {} dari {} kosong{}  ({}, {})",
             d.mount_point.display(),
             d.label,
-            d.free_bytes.map_or_else(|| "?".to_string(), super::copy::human_bytes),
+            d.free_bytes
+                .map_or_else(|| "?".to_string(), super::copy::human_bytes),
             super::copy::human_bytes(d.size_bytes),
             if d.read_only { ", HANYA-BACA" } else { "" },
             d.device,
@@ -139,7 +141,11 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
         );
         if args.pdfs {
             for pdf in branch.list_pdfs(&d.mount_point)? {
-                println!("    {}  ({})", pdf.relative, super::copy::human_bytes(pdf.bytes));
+                println!(
+                    "    {}  ({})",
+                    pdf.relative,
+                    super::copy::human_bytes(pdf.bytes)
+                );
             }
         }
     }
@@ -169,7 +175,11 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Br
 }
 
 /// Copies a resolved source to a drive, with a progress line on a terminal.
-pub fn export_source(branch: &mut Branch, source: &Source, drive: &Path) -> Result<Delivered, BranchError> {
+pub fn export_source(
+    branch: &mut Branch,
+    source: &Source,
+    drive: &Path,
+) -> Result<Delivered, BranchError> {
     let show = std::io::stderr().is_terminal();
     let mut progress = |p: Progress| {
         if show && p.total > 0 {
@@ -181,7 +191,14 @@ pub fn export_source(branch: &mut Branch, source: &Source, drive: &Path) -> Resu
             let _ = std::io::stderr().flush();
         }
     };
-    let result = branch.copy_to_drive(&source.path, &source.sha256, &source.name, drive, &source.context, &mut progress);
+    let result = branch.copy_to_drive(
+        &source.path,
+        &source.sha256,
+        &source.name,
+        drive,
+        &source.context,
+        &mut progress,
+    );
     if show {
         eprint!("\r              \r");
     }
@@ -195,7 +212,10 @@ pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, Branch
         .iter()
         .map(|f| Source::from_file(f, None, actor))
         .collect::<Result<Vec<_>, _>>()?;
-    let documents: Vec<(PathBuf, String)> = sources.iter().map(|s| (s.path.clone(), s.name.clone())).collect();
+    let documents: Vec<(PathBuf, String)> = sources
+        .iter()
+        .map(|s| (s.path.clone(), s.name.clone()))
+        .collect();
     let id = branch.queue_mail(&args.to, &documents, &Context::by(actor))?;
     if !args.no_send && branch.config.smtp.is_some() {
         let now = branch.store.now();
@@ -245,7 +265,11 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
                         e.attempts,
                         e.subject
                     );
-                    if let Some(reason) = e.last_error.as_ref().filter(|_| e.status != super::Status::Sent) {
+                    if let Some(reason) = e
+                        .last_error
+                        .as_ref()
+                        .filter(|_| e.status != super::Status::Sent)
+                    {
                         println!("       {reason}");
                     }
                 }
@@ -257,7 +281,11 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
         }
         OutboxCommand::Eml { dir } => {
             let written = branch.outbox_write_eml(actor, &dir)?;
-            println!("{} e-mail disimpan sebagai .eml di {}.", written.len(), dir.display());
+            println!(
+                "{} e-mail disimpan sebagai .eml di {}.",
+                written.len(),
+                dir.display()
+            );
         }
         OutboxCommand::Send { json } => {
             let now = branch.store.now();
@@ -265,7 +293,9 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
             if json {
                 print_json(&summary);
             } else if !summary.smtp_configured {
-                println!("Server e-mail belum diatur ([smtp]); e-mail tetap menunggu di kotak keluar.");
+                println!(
+                    "Server e-mail belum diatur ([smtp]); e-mail tetap menunggu di kotak keluar."
+                );
             } else {
                 println!(
                     "Terkirim {}, dikirim ulang nanti {}, gagal {}.",

@@ -79,7 +79,9 @@ pub enum CopyError {
         #[source]
         source: io::Error,
     },
-    #[error("Nama berkas '{name}' tidak dapat dipakai di flash disk ({reason}). Ketik nama lain, lalu ulangi.")]
+    #[error(
+        "Nama berkas '{name}' tidak dapat dipakai di flash disk ({reason}). Ketik nama lain, lalu ulangi."
+    )]
     NameInvalid { name: String, reason: String },
     #[error(
         "Salinan {} berbeda dari dokumen asli (SHA-256 {found}, seharusnya {expected}) dan sudah dihapus. Ulangi; bila terulang, pakai flash disk lain.",
@@ -167,13 +169,24 @@ impl Target {
                 source: Some(source),
             };
         }
-        if is(&[Errno::IO, Errno::NOTCONN, Errno::NODEV, Errno::NXIO, Errno::SHUTDOWN]) || !self.present() {
+        if is(&[
+            Errno::IO,
+            Errno::NOTCONN,
+            Errno::NODEV,
+            Errno::NXIO,
+            Errno::SHUTDOWN,
+        ]) || !self.present()
+        {
             return CopyError::DriveRemoved { mount, source };
         }
         if is(&[Errno::ROFS, Errno::ACCESS, Errno::PERM]) {
             return CopyError::ReadOnly { mount, source };
         }
-        CopyError::Io { mount, what, source }
+        CopyError::Io {
+            mount,
+            what,
+            source,
+        }
     }
 }
 
@@ -212,7 +225,8 @@ pub fn copy_verified(
     let mut input = File::open(source).map_err(source_err)?;
     let total = input.metadata().map_err(source_err)?.len();
 
-    let free = free_space(target_dir).map_err(|e| target.classify("memeriksa ruang kosong", e, total))?;
+    let free =
+        free_space(target_dir).map_err(|e| target.classify("memeriksa ruang kosong", e, total))?;
     let needed = total.saturating_add(MARGIN);
 
     let mut n = 1;
@@ -299,7 +313,13 @@ enum Pick {
 
 /// The first candidate name, from attempt `n` on, that no file in the folder has (ignoring case),
 /// or the existing file that already holds exactly this document.
-fn pick_name(target: &Target, name: &SafeName, n: &mut u32, size: u64, expected: &str) -> Result<Pick, CopyError> {
+fn pick_name(
+    target: &Target,
+    name: &SafeName,
+    n: &mut u32,
+    size: u64,
+    expected: &str,
+) -> Result<Pick, CopyError> {
     let existing: Vec<(String, PathBuf)> = std::fs::read_dir(&target.dir)
         .and_then(|d| {
             d.map(|e| e.map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())))
@@ -308,7 +328,10 @@ fn pick_name(target: &Target, name: &SafeName, n: &mut u32, size: u64, expected:
         .map_err(|e| target.classify("membaca isi folder", e, size))?;
     while *n <= MAX_CANDIDATES {
         let candidate = name.candidate(*n);
-        match existing.iter().find(|(other, _)| same_name(other, &candidate)) {
+        match existing
+            .iter()
+            .find(|(other, _)| same_name(other, &candidate))
+        {
             None => return Ok(Pick::Free(candidate)),
             Some((_, path)) => {
                 let same = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == size)
@@ -328,18 +351,22 @@ fn pick_name(target: &Target, name: &SafeName, n: &mut u32, size: u64, expected:
 /// An exclusively created temporary file in the target folder, hidden and FAT-safe.
 fn create_temp(target: &Target, size: u64) -> Result<(PathBuf, File), CopyError> {
     for _ in 0..16 {
-        let path = target
-            .dir
-            .join(format!(".loket-{}-{:08x}.part", std::process::id(), fastrand::u32(..)));
+        let path = target.dir.join(format!(
+            ".loket-{}-{:08x}.part",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((path, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
                 return Err(match Errno::from_io_error(&e) {
-                    Some(Errno::NAMETOOLONG | Errno::INVAL | Errno::ILSEQ) => CopyError::NameInvalid {
-                        name: path.display().to_string(),
-                        reason: e.to_string(),
-                    },
+                    Some(Errno::NAMETOOLONG | Errno::INVAL | Errno::ILSEQ) => {
+                        CopyError::NameInvalid {
+                            name: path.display().to_string(),
+                            reason: e.to_string(),
+                        }
+                    }
                     _ => target.classify("membuat berkas sementara", e, size),
                 });
             }
@@ -378,7 +405,8 @@ fn write_and_sync(
             break;
         }
         hasher.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(|e| Fail::Write("menulis", e))?;
+        out.write_all(&buf[..n])
+            .map_err(|e| Fail::Write("menulis", e))?;
         done += n as u64;
         progress(Progress {
             phase: Phase::Writing,
@@ -386,7 +414,8 @@ fn write_and_sync(
             total,
         });
     }
-    out.sync_all().map_err(|e| Fail::Write("menyimpan (fsync)", e))?;
+    out.sync_all()
+        .map_err(|e| Fail::Write("menyimpan (fsync)", e))?;
     // close() can report a deferred write error on network and FUSE file systems.
     drop(out);
     Ok(hex::encode(hasher.finalize()))
@@ -416,7 +445,10 @@ fn rename_no_replace(from: &Path, to: &Path) -> io::Result<bool> {
         // rename. The name was free a moment ago, and only loket writes to the drive meanwhile.
         Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => {
             let dir = to.parent().unwrap_or(Path::new("."));
-            let name = to.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = to
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let taken = std::fs::read_dir(dir)?
                 .filter_map(Result::ok)
                 .any(|e| same_name(&e.file_name().to_string_lossy(), &name));

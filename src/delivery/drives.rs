@@ -95,7 +95,9 @@ fn unescape(field: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'\\'
             && i + 3 < bytes.len()
-            && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b))
+            && bytes[i + 1..i + 4]
+                .iter()
+                .all(|b| (b'0'..=b'7').contains(b))
         {
             let value = bytes[i + 1..i + 4]
                 .iter()
@@ -213,7 +215,9 @@ fn decode_udev_label(name: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'\\'
             && bytes.get(i + 1) == Some(&b'x')
-            && let Some(v) = name.get(i + 2..i + 4).and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(v) = name
+                .get(i + 2..i + 4)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(v);
             i += 4;
@@ -280,7 +284,9 @@ fn walk(root: &Path, dir: &Path, depth: usize, found: &mut Vec<PdfFile>) -> io::
             }
         } else if kind.is_file()
             && name.len() > 4
-            && name.get(name.len() - 4..).is_some_and(|e| e.eq_ignore_ascii_case(".pdf"))
+            && name
+                .get(name.len() - 4..)
+                .is_some_and(|e| e.eq_ignore_ascii_case(".pdf"))
         {
             let relative = path
                 .strip_prefix(root)
@@ -416,7 +422,10 @@ mod tests {
         let entries = parse_mountinfo(text);
         assert_eq!(entries.len(), 3);
         assert_eq!(entries[1].major_minor, "8:17");
-        assert_eq!(entries[1].mount_point, PathBuf::from("/media/budi/FLASH DISK"));
+        assert_eq!(
+            entries[1].mount_point,
+            PathBuf::from("/media/budi/FLASH DISK")
+        );
         assert_eq!(entries[1].fs_type, "exfat");
         assert_eq!(entries[1].source, "/dev/sdb1");
         assert_eq!(unescape("a\\011b\\012c\\134d"), "a\tb\nc\\d");

@@ -14,7 +14,9 @@ use std::time::{Duration, SystemTime};
 /// Why an e-mail could not be put in the outbox or sent.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
-    #[error("Alamat e-mail '{address}' tidak sah: {reason}. Periksa penulisannya bersama pelanggan.")]
+    #[error(
+        "Alamat e-mail '{address}' tidak sah: {reason}. Periksa penulisannya bersama pelanggan."
+    )]
     Address { address: String, reason: String },
     #[error(
         "E-mail terlalu besar ({}, batas {}); kirim dokumen lewat flash disk atau pisahkan menjadi beberapa e-mail.",
@@ -33,7 +35,9 @@ pub enum MailError {
     Template(String),
     #[error("Pesan e-mail tidak dapat disusun: {0}")]
     Build(#[from] lettre::error::Error),
-    #[error("Sertifikat akar {path} untuk server e-mail tidak dapat dipakai ({reason}); perbaiki [smtp] root_certificate.")]
+    #[error(
+        "Sertifikat akar {path} untuk server e-mail tidak dapat dipakai ({reason}); perbaiki [smtp] root_certificate."
+    )]
     RootCertificate { path: String, reason: String },
     #[error("Pengaturan TLS server e-mail tidak dapat dipakai: {0}")]
     Tls(#[source] lettre::transport::smtp::Error),
@@ -66,7 +70,9 @@ pub fn check_address(input: &str) -> Result<Address, MailError> {
     }
     let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
     if !local.chars().all(atext) {
-        return Err(refuse("bagian sebelum @ hanya boleh huruf tanpa aksen, angka dan . _ - +"));
+        return Err(refuse(
+            "bagian sebelum @ hanya boleh huruf tanpa aksen, angka dan . _ - +",
+        ));
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err(refuse("titik di awal, di akhir atau berurutan sebelum @"));
@@ -79,13 +85,17 @@ pub fn check_address(input: &str) -> Result<Address, MailError> {
     }
     for label in domain.split('.') {
         if label.is_empty() {
-            return Err(refuse("nama domain dengan titik di awal, di akhir atau berurutan"));
+            return Err(refuse(
+                "nama domain dengan titik di awal, di akhir atau berurutan",
+            ));
         }
         if label.starts_with('-') || label.ends_with('-') || label.chars().count() > 63 {
             return Err(refuse("bagian nama domain tidak sah"));
         }
         if !label.chars().all(|c| c.is_alphanumeric() || c == '-') {
-            return Err(refuse("nama domain hanya boleh huruf, angka dan tanda hubung"));
+            return Err(refuse(
+                "nama domain hanya boleh huruf, angka dan tanda hubung",
+            ));
         }
     }
     address
@@ -100,7 +110,10 @@ pub fn parse_mailbox(input: &str) -> Result<Mailbox, MailError> {
         Some((name, rest)) if rest.ends_with('>') => {
             let address = check_address(&rest[..rest.len() - 1])?;
             let name = name.trim().trim_matches('"').trim();
-            Ok(Mailbox::new((!name.is_empty()).then(|| name.to_string()), address))
+            Ok(Mailbox::new(
+                (!name.is_empty()).then(|| name.to_string()),
+                address,
+            ))
         }
         _ => Ok(Mailbox::new(None, check_address(input)?)),
     }
@@ -125,10 +138,10 @@ pub fn compose(
 ) -> Result<Vec<u8>, MailError> {
     let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body.to_string()));
     for doc in documents {
-        parts = parts.singlepart(
-            Attachment::new(doc.name.clone())
-                .body(doc.bytes.clone(), ContentType::parse("application/pdf").expect("a valid mime type")),
-        );
+        parts = parts.singlepart(Attachment::new(doc.name.clone()).body(
+            doc.bytes.clone(),
+            ContentType::parse("application/pdf").expect("a valid mime type"),
+        ));
     }
     let message = lettre::Message::builder()
         .message_id(Some(message_id.to_string()))
@@ -143,7 +156,11 @@ pub fn compose(
 /// A new Message-ID under the sender's domain; it stays the same across retries so that a
 /// message delivered twice (at-least-once after a crash) can be recognised.
 pub fn new_message_id(domain: &str) -> String {
-    format!("<{:016x}{:016x}@{domain}>", fastrand::u64(..), fastrand::u64(..))
+    format!(
+        "<{:016x}{:016x}@{domain}>",
+        fastrand::u64(..),
+        fastrand::u64(..)
+    )
 }
 
 /// The SMTP transport described by `[smtp]`; a relative root certificate path is taken from the
@@ -196,7 +213,10 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
     let detail = e.to_string();
     let code = e.status().map(|c| c.to_string()).unwrap_or_default();
     if e.is_permanent() {
-        if code.starts_with("535") || code.starts_with("534") || code == "530" && detail.contains("uth") {
+        if code.starts_with("535")
+            || code.starts_with("534")
+            || code == "530" && detail.contains("uth")
+        {
             return Outcome::Failed(format!(
                 "Server e-mail menolak nama pengguna atau kata sandi ({detail}). Perbaiki username/password di [smtp], lalu kirim ulang."
             ));
@@ -207,7 +227,9 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
     }
     if e.is_transient() {
         return Outcome::Retry {
-            reason: format!("Server e-mail meminta mencoba lagi nanti ({detail}); loket mengirim ulang otomatis."),
+            reason: format!(
+                "Server e-mail meminta mencoba lagi nanti ({detail}); loket mengirim ulang otomatis."
+            ),
             connection: false,
         };
     }
@@ -238,7 +260,9 @@ mod tests {
     fn check(input: &str, expected: Result<&str, &str>) {
         match (check_address(input), expected) {
             (Ok(a), Ok(want)) => assert_eq!(a.to_string(), want, "{input:?}"),
-            (Err(e), Err(says)) => assert!(e.to_string().contains(says), "{input:?}: {e} says {says:?}"),
+            (Err(e), Err(says)) => {
+                assert!(e.to_string().contains(says), "{input:?}: {e} says {says:?}")
+            }
             (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
         }
     }

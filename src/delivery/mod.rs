@@ -117,10 +117,12 @@ impl Branch {
 
     /// The PDFs on a drive (or folder), sorted, with sizes.
     pub fn list_pdfs(&self, drive: &Path) -> Result<Vec<PdfFile>, BranchError> {
-        Ok(drives::list_pdfs(drive).map_err(|source| DeliveryError::List {
-            mount: drive.to_path_buf(),
-            source,
-        })?)
+        Ok(
+            drives::list_pdfs(drive).map_err(|source| DeliveryError::List {
+                mount: drive.to_path_buf(),
+                source,
+            })?,
+        )
     }
 
     /// Copies a stored document to the customer's drive with read-back verification, then records
@@ -135,11 +137,15 @@ impl Branch {
         context: &Context,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Delivered, BranchError> {
-        let delivered = copy::copy_verified(source, expected_sha256, file_name, drive_mount, progress)
-            .map_err(DeliveryError::from)?;
+        let delivered =
+            copy::copy_verified(source, expected_sha256, file_name, drive_mount, progress)
+                .map_err(DeliveryError::from)?;
         let label = drives::detect(&drive_roots())
             .ok()
-            .and_then(|list| list.into_iter().find(|d| drive_mount.starts_with(&d.mount_point)))
+            .and_then(|list| {
+                list.into_iter()
+                    .find(|d| drive_mount.starts_with(&d.mount_point))
+            })
             .map(|d| d.label);
         self.store.write(|tx| {
             tx.execute(
@@ -202,9 +208,18 @@ impl Branch {
             .smtp
             .as_ref()
             .map(|s| s.from.get_ref().clone())
-            .or_else(|| self.config.delivery.mail_from.as_ref().map(|f| f.get_ref().clone()));
+            .or_else(|| {
+                self.config
+                    .delivery
+                    .mail_from
+                    .as_ref()
+                    .map(|f| f.get_ref().clone())
+            });
         let text = configured.unwrap_or_else(|| {
-            format!("{} <loket-{}@kantorpos.invalid>", self.config.branch.name, self.config.branch.code)
+            format!(
+                "{} <loket-{}@kantorpos.invalid>",
+                self.config.branch.name, self.config.branch.code
+            )
         });
         Ok(mail::parse_mailbox(&text).map_err(DeliveryError::from)?)
     }
@@ -271,7 +286,11 @@ impl Branch {
             .map(|sn| self.config.stamping.verify_url.replace("{sn}", sn))
             .collect();
         let or_dash = |list: &[String], sep: &str| {
-            if list.is_empty() { "-".to_string() } else { list.join(sep) }
+            if list.is_empty() {
+                "-".to_string()
+            } else {
+                list.join(sep)
+            }
         };
         let document_names: Vec<String> = docs.iter().map(|d| d.name.clone()).collect();
         let date = indonesian_date(self.store.timezone().local(now));
@@ -287,7 +306,8 @@ impl Branch {
         let body = settings::render(self.config.delivery.mail_body.get_ref(), &values)
             .map_err(|m| err(MailError::Template(m)))?;
         let message_id = mail::new_message_id(from.email.domain());
-        let message = mail::compose(&from, &to, &subject, &body, &docs, &message_id, now.into()).map_err(err)?;
+        let message = mail::compose(&from, &to, &subject, &body, &docs, &message_id, now.into())
+            .map_err(err)?;
         if message.len() as u64 > limit {
             return Err(err(MailError::TooLarge {
                 bytes: message.len() as u64,
@@ -325,7 +345,11 @@ impl Branch {
 
     /// Writes every e-mail not yet sent as `loket-<id>.eml` into `dir` (for sending by hand while
     /// no SMTP server is configured); the rows stay in the outbox.
-    pub fn outbox_write_eml(&mut self, actor: &str, dir: &Path) -> Result<Vec<PathBuf>, BranchError> {
+    pub fn outbox_write_eml(
+        &mut self,
+        actor: &str,
+        dir: &Path,
+    ) -> Result<Vec<PathBuf>, BranchError> {
         let eml_err = |path: &Path| {
             let path = path.to_path_buf();
             move |source| BranchError::from(DeliveryError::Eml { path, source })
@@ -361,7 +385,13 @@ impl Branch {
     pub fn send_due_mail(&mut self, now: OffsetDateTime) -> Result<SendSummary, BranchError> {
         let now_ms = crate::store::to_ms(now);
         let timeout_s = self.config.smtp.as_ref().map_or(30, |s| s.timeout_seconds);
-        let stale_ms = i64::try_from(timeout_s.saturating_mul(4).saturating_add(60).saturating_mul(1000)).unwrap_or(i64::MAX);
+        let stale_ms = i64::try_from(
+            timeout_s
+                .saturating_mul(4)
+                .saturating_add(60)
+                .saturating_mul(1000),
+        )
+        .unwrap_or(i64::MAX);
         let mut summary = SendSummary {
             recovered: outbox::recover_stuck(&mut self.store, now_ms, stale_ms)?,
             ..SendSummary::default()
@@ -371,8 +401,20 @@ impl Branch {
         };
         summary.smtp_configured = true;
         let transport = mail::transport(&smtp, &self.data_dir).map_err(DeliveryError::from)?;
-        let first_ms = i64::try_from(self.config.delivery.retry_first_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let max_ms = i64::try_from(self.config.delivery.retry_max_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX);
+        let first_ms = i64::try_from(
+            self.config
+                .delivery
+                .retry_first_seconds
+                .saturating_mul(1000),
+        )
+        .unwrap_or(i64::MAX);
+        let max_ms = i64::try_from(
+            self.config
+                .delivery
+                .retry_max_minutes
+                .saturating_mul(60_000),
+        )
+        .unwrap_or(i64::MAX);
         // A bound on one pass, so a long queue cannot keep the sender from noticing a stop request.
         for _ in 0..200 {
             let Some(id) = outbox::next_due(&mut self.store, now_ms)? else {
@@ -426,8 +468,18 @@ fn envelope(claimed: &outbox::Claimed) -> Result<Envelope, String> {
 /// `23 November 2026`.
 pub fn indonesian_date(at: OffsetDateTime) -> String {
     const MONTHS: [&str; 12] = [
-        "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-        "November", "Desember",
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
     ];
     let month = MONTHS[usize::from(u8::from(at.month())) - 1];
     format!("{} {month} {}", at.day(), at.year())

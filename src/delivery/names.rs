@@ -24,7 +24,8 @@ impl SafeName {
         let trimmed = input.trim();
         let stem = match trimmed.len().checked_sub(EXTENSION.len()) {
             Some(cut)
-                if trimmed.is_char_boundary(cut) && trimmed[cut..].eq_ignore_ascii_case(EXTENSION) =>
+                if trimmed.is_char_boundary(cut)
+                    && trimmed[cut..].eq_ignore_ascii_case(EXTENSION) =>
             {
                 &trimmed[..cut]
             }
@@ -55,7 +56,11 @@ impl SafeName {
 
     /// The name for attempt `n` (1 = the plain name, 2 = "name (2).pdf", …), within the length limits.
     pub fn candidate(&self, n: u32) -> String {
-        let suffix = if n <= 1 { String::new() } else { format!(" ({n})") };
+        let suffix = if n <= 1 {
+            String::new()
+        } else {
+            format!(" ({n})")
+        };
         let room = MAX_UNITS - EXTENSION.len() - suffix.len();
         let mut stem = String::new();
         let (mut units, mut bytes) = (0, 0);
@@ -78,7 +83,12 @@ impl SafeName {
 
 /// Windows device names, refused with any extension (`CON.pdf`, `com1.tar.pdf`).
 fn is_reserved(stem: &str) -> bool {
-    let base = stem.split('.').next().unwrap_or(stem).trim_end().to_ascii_uppercase();
+    let base = stem
+        .split('.')
+        .next()
+        .unwrap_or(stem)
+        .trim_end()
+        .to_ascii_uppercase();
     match base.as_str() {
         "CON" | "PRN" | "AUX" | "NUL" => true,
         _ => {
@@ -100,9 +110,16 @@ mod tests {
 
     fn check(input: &str, expected: Result<&str, NameError>) {
         let got = SafeName::new(input).map(|n| n.candidate(1));
-        assert_eq!(got.as_deref().map_err(Clone::clone), expected, "name for {input:?}");
+        assert_eq!(
+            got.as_deref().map_err(Clone::clone),
+            expected,
+            "name for {input:?}"
+        );
         if let Ok(name) = got {
-            assert!(name.encode_utf16().count() <= 255 && name.len() <= 255, "{name} fits");
+            assert!(
+                name.encode_utf16().count() <= 255 && name.len() <= 255,
+                "{name} fits"
+            );
             assert!(name.ends_with(".pdf"), "{name} keeps .pdf");
         }
     }
@@ -123,7 +140,10 @@ mod tests {
         check("akhir titik...pdf", Ok("akhir titik.pdf"));
         check("akhir spasi . .pdf", Ok("akhir spasi.pdf"));
         check(".tersembunyi.pdf", Ok("tersembunyi.pdf"));
-        check("Surat Keterangan é 2026.pdf", Ok("Surat Keterangan é 2026.pdf"));
+        check(
+            "Surat Keterangan é 2026.pdf",
+            Ok("Surat Keterangan é 2026.pdf"),
+        );
         check("laporan.docx", Ok("laporan.docx.pdf"));
         check("", Err(NameError::Empty));
         check("???.pdf", Err(NameError::Empty));
@@ -135,7 +155,11 @@ mod tests {
         let long = "é".repeat(300);
         let name = SafeName::new(&long).expect("usable");
         let first = name.candidate(1);
-        assert_eq!(first.len(), 255 - 1, "cut at a whole character within 255 bytes");
+        assert_eq!(
+            first.len(),
+            255 - 1,
+            "cut at a whole character within 255 bytes"
+        );
         let third = name.candidate(3);
         assert!(third.ends_with(" (3).pdf") && third.len() <= 255, "{third}");
         let emoji = "📄".repeat(100);

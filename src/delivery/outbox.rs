@@ -158,7 +158,9 @@ pub(crate) fn insert(store: &mut Store, actor: &str, mail: &NewMail) -> Result<i
 /// The newest rows first (at most `limit`).
 pub fn list(store: &mut Store, limit: u32) -> Result<Vec<OutboxEntry>, BranchError> {
     store.read(|c| {
-        let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1"))?;
+        let mut stmt = c.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1"
+        ))?;
         let rows = stmt.query_map([limit], row_to_entry)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     })
@@ -166,8 +168,12 @@ pub fn list(store: &mut Store, limit: u32) -> Result<Vec<OutboxEntry>, BranchErr
 
 pub fn get(store: &mut Store, id: i64) -> Result<Option<OutboxEntry>, BranchError> {
     store.read(|c| {
-        Ok(c.query_row(&format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"), [id], row_to_entry)
-            .optional()?)
+        Ok(c.query_row(
+            &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
+            [id],
+            row_to_entry,
+        )
+        .optional()?)
     })
 }
 
@@ -213,7 +219,11 @@ pub(crate) fn next_due(store: &mut Store, now_ms: i64) -> Result<Option<i64>, Br
 }
 
 /// Moves a due row to `sending` for this process, unless another process got there first.
-pub(crate) fn claim(store: &mut Store, id: i64, now_ms: i64) -> Result<Option<Claimed>, BranchError> {
+pub(crate) fn claim(
+    store: &mut Store,
+    id: i64,
+    now_ms: i64,
+) -> Result<Option<Claimed>, BranchError> {
     store.write(|tx| {
         let changed = tx.execute(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?2, claimed_ms = ?3
@@ -256,12 +266,22 @@ pub(crate) fn mark_sent(store: &mut Store, id: i64, reply: &str) -> Result<(), B
                 claimed_by = NULL WHERE id = ?1",
             params![id, tx.now_ms(), reply],
         )?;
-        tx.journal(Entry::new(SENDER, "mail.sent", format!("outbox/{id}"), json!({ "reply": reply })))?;
+        tx.journal(Entry::new(
+            SENDER,
+            "mail.sent",
+            format!("outbox/{id}"),
+            json!({ "reply": reply }),
+        ))?;
         Ok(())
     })
 }
 
-pub(crate) fn mark_retry(store: &mut Store, id: i64, reason: &str, next_ms: i64) -> Result<(), BranchError> {
+pub(crate) fn mark_retry(
+    store: &mut Store,
+    id: i64,
+    reason: &str,
+    next_ms: i64,
+) -> Result<(), BranchError> {
     store.write(|tx| {
         let changed = tx.execute(
             "UPDATE outbox SET status = 'retry', next_attempt_ms = ?2, last_error = ?3, claimed_by = NULL
@@ -293,7 +313,12 @@ pub(crate) fn mark_failed(store: &mut Store, id: i64, reason: &str) -> Result<()
             tx.unchanged();
             return Ok(());
         }
-        tx.journal(Entry::new(SENDER, "mail.failed", format!("outbox/{id}"), json!({ "reason": reason })))?;
+        tx.journal(Entry::new(
+            SENDER,
+            "mail.failed",
+            format!("outbox/{id}"),
+            json!({ "reason": reason }),
+        ))?;
         Ok(())
     })
 }
@@ -342,7 +367,9 @@ const INTERRUPTED: &str = "Pengiriman sebelumnya terputus karena loket berhenti;
 pub fn retry_now(store: &mut Store, actor: &str, id: i64) -> Result<(), BranchError> {
     store.write(|tx| {
         let status: Option<String> = tx
-            .query_row("SELECT status FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT status FROM outbox WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .optional()?;
         let Some(status) = status.as_deref().and_then(Status::parse) else {
             return Err(BranchError::Refused(format!(
@@ -383,7 +410,8 @@ pub(crate) fn unsent(store: &mut Store) -> Result<Vec<(i64, Vec<u8>)>, BranchErr
 /// Counts by status, for the health line of the counter and supervisor screens.
 pub fn counts(store: &mut Store) -> Result<Vec<(Status, i64)>, BranchError> {
     store.read(|c| {
-        let mut stmt = c.prepare("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")?;
+        let mut stmt =
+            c.prepare("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -400,7 +428,10 @@ pub fn counts(store: &mut Store) -> Result<Vec<(Status, i64)>, BranchError> {
 /// upper half jittered so that many messages failing together do not retry together.
 pub fn backoff_ms(attempts: i64, first_ms: i64, max_ms: i64) -> i64 {
     let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-    let base = first_ms.saturating_mul(1i64 << doublings).min(max_ms).max(1);
+    let base = first_ms
+        .saturating_mul(1i64 << doublings)
+        .min(max_ms)
+        .max(1);
     base / 2 + fastrand::i64(0..=base - base / 2)
 }
 
@@ -418,7 +449,8 @@ mod tests {
             let late = backoff_ms(40, 60_000, 1_800_000);
             assert!((900_000..=1_800_000).contains(&late), "{late}");
         }
-        let spread: std::collections::BTreeSet<i64> = (0..50).map(|_| backoff_ms(2, 60_000, 1_800_000)).collect();
+        let spread: std::collections::BTreeSet<i64> =
+            (0..50).map(|_| backoff_ms(2, 60_000, 1_800_000)).collect();
         assert!(spread.len() > 1, "retries are jittered");
     }
 }

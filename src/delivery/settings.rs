@@ -74,7 +74,11 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> Result<String, String>
         let Some((_, value)) = values.iter().find(|(k, _)| *k == name) else {
             return Err(format!(
                 "penanda {{{name}}} tidak dikenal; yang dikenal: {}",
-                PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
+                PLACEHOLDERS
+                    .iter()
+                    .map(|p| format!("{{{p}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         };
         out.push_str(value);
@@ -94,11 +98,18 @@ fn spanned(s: &Spanned<String>) -> Option<Range<usize>> {
 pub fn check(config: &Config) -> Result<(), CheckError> {
     let d = &config.delivery;
     let dummy: Vec<(&str, &str)> = PLACEHOLDERS.iter().map(|p| (*p, "")).collect();
-    for (key, template) in [("mail_subject", &d.mail_subject), ("mail_body", &d.mail_body)] {
+    for (key, template) in [
+        ("mail_subject", &d.mail_subject),
+        ("mail_body", &d.mail_body),
+    ] {
         render(template.get_ref(), &dummy).map_err(|m| (spanned(template), key, m))?;
     }
     if d.max_mail_mb == 0 || d.max_mail_mb > 100 {
-        return Err((None, "max_mail_mb", "harus antara 1 dan 100 (megabita)".into()));
+        return Err((
+            None,
+            "max_mail_mb",
+            "harus antara 1 dan 100 (megabita)".into(),
+        ));
     }
     if d.retry_first_seconds == 0 || d.retry_max_minutes == 0 || d.send_interval_seconds == 0 {
         return Err((
@@ -112,7 +123,10 @@ pub fn check(config: &Config) -> Result<(), CheckError> {
             .map_err(|e| (spanned(from), "mail_from", e.to_string()))?;
     }
     if let Some(smtp) = &config.smtp {
-        if !matches!(smtp.security.get_ref().as_str(), "starttls" | "tls" | "none") {
+        if !matches!(
+            smtp.security.get_ref().as_str(),
+            "starttls" | "tls" | "none"
+        ) {
             return Err((
                 spanned(&smtp.security),
                 "security",
@@ -125,7 +139,11 @@ pub fn check(config: &Config) -> Result<(), CheckError> {
         super::mail::parse_mailbox(smtp.from.get_ref())
             .map_err(|e| (spanned(&smtp.from), "from", e.to_string()))?;
         if smtp.username.is_some() != smtp.password.is_some() {
-            return Err((None, "username", "isi username dan password bersama-sama, atau keduanya kosong".into()));
+            return Err((
+                None,
+                "username",
+                "isi username dan password bersama-sama, atau keduanya kosong".into(),
+            ));
         }
         if smtp.timeout_seconds == 0 {
             return Err((None, "timeout_seconds", "harus lebih dari 0".into()));
@@ -139,7 +157,11 @@ mod tests {
     use super::*;
 
     fn check(template: &str, expected: Result<&str, &str>) {
-        let values = [("branch", "KP Bandung"), ("document", "Surat.pdf"), ("sns", "SN1")];
+        let values = [
+            ("branch", "KP Bandung"),
+            ("document", "Surat.pdf"),
+            ("sns", "SN1"),
+        ];
         let got = render(template, &values);
         match expected {
             Ok(text) => assert_eq!(got.as_deref(), Ok(text), "{template}"),

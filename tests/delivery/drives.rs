@@ -54,14 +54,28 @@ fn a_copy_to_exfat_is_verified_named_safely_and_recorded() {
             &mut |p| seen.push(p),
         )
         .expect("copy succeeds");
-    assert_eq!(done.path, drive.mount.join("Surat_ Lamaran_CPNS_ é 2026.pdf"));
+    assert_eq!(
+        done.path,
+        drive.mount.join("Surat_ Lamaran_CPNS_ é 2026.pdf")
+    );
     assert_eq!(done.sha256, hash);
     assert_eq!(done.bytes, 3 * 1024 * 1024 + 17);
     assert!(!done.already_there);
     for phase in [Phase::Writing, Phase::Verifying] {
-        let steps: Vec<u64> = seen.iter().filter(|p| p.phase == phase).map(|p| p.done).collect();
-        assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{phase:?} progress only grows: {steps:?}");
-        assert_eq!(steps.last(), Some(&done.bytes), "{phase:?} progress ends at the total");
+        let steps: Vec<u64> = seen
+            .iter()
+            .filter(|p| p.phase == phase)
+            .map(|p| p.done)
+            .collect();
+        assert!(
+            steps.windows(2).all(|w| w[0] <= w[1]),
+            "{phase:?} progress only grows: {steps:?}"
+        );
+        assert_eq!(
+            steps.last(),
+            Some(&done.bytes),
+            "{phase:?} progress ends at the total"
+        );
     }
     assert!(leftovers(&drive.mount).is_empty(), "no temporary file left");
     drive.remount();
@@ -80,18 +94,41 @@ fn a_copy_to_exfat_is_verified_named_safely_and_recorded() {
 fn collisions_get_a_number_and_an_identical_file_counts_as_delivered() {
     let mut t = TestBranch::new();
     let drive = Medium::exfat(16, "KOLISI");
-    std::fs::write(drive.mount.join("SURAT.PDF"), b"%PDF-1.4 a different document").expect("pre-existing file");
+    std::fs::write(
+        drive.mount.join("SURAT.PDF"),
+        b"%PDF-1.4 a different document",
+    )
+    .expect("pre-existing file");
     let (source, hash) = stored(&t, "job-2.pdf", 200_000, 2);
     let ctx = Context::by("petugas1");
-    let first = t.branch.copy_to_drive(&source, &hash, "surat.pdf", &drive.mount, &ctx, &mut |_| {}).expect("copy");
+    let first = t
+        .branch
+        .copy_to_drive(&source, &hash, "surat.pdf", &drive.mount, &ctx, &mut |_| {})
+        .expect("copy");
     assert_eq!(first.path, drive.mount.join("surat (2).pdf"));
     assert!(!first.already_there);
-    assert_eq!(std::fs::read(drive.mount.join("SURAT.PDF")).expect("kept"), b"%PDF-1.4 a different document");
-    let again = t.branch.copy_to_drive(&source, &hash, "surat.pdf", &drive.mount, &ctx, &mut |_| {}).expect("copy again");
+    assert_eq!(
+        std::fs::read(drive.mount.join("SURAT.PDF")).expect("kept"),
+        b"%PDF-1.4 a different document"
+    );
+    let again = t
+        .branch
+        .copy_to_drive(&source, &hash, "surat.pdf", &drive.mount, &ctx, &mut |_| {})
+        .expect("copy again");
     assert_eq!(again.path, first.path, "the identical copy is recognised");
     assert!(again.already_there);
     let (other, other_hash) = stored(&t, "job-3.pdf", 1000, 3);
-    let third = t.branch.copy_to_drive(&other, &other_hash, "Surat.pdf", &drive.mount, &ctx, &mut |_| {}).expect("copy third");
+    let third = t
+        .branch
+        .copy_to_drive(
+            &other,
+            &other_hash,
+            "Surat.pdf",
+            &drive.mount,
+            &ctx,
+            &mut |_| {},
+        )
+        .expect("copy third");
     assert_eq!(third.path, drive.mount.join("Surat (3).pdf"));
     let mut names: Vec<String> = std::fs::read_dir(&drive.mount)
         .expect("list")
@@ -108,10 +145,33 @@ fn a_full_drive_is_refused_up_front_and_when_it_fills_mid_copy() {
     let drive = Medium::tmpfs("1m", false);
     let ctx = Context::by("petugas1");
     let (big, big_hash) = stored(&t, "besar.pdf", 2 * 1024 * 1024, 4);
-    let e = copy_error(t.branch.copy_to_drive(&big, &big_hash, "besar.pdf", &drive.mount, &ctx, &mut |_| {}).expect_err("too big"));
-    assert!(matches!(e, CopyError::DriveFull { source: None, .. }), "{e:?}");
-    assert!(e.to_string().contains("penuh") && e.to_string().contains("flash disk lain"), "{e}");
-    assert!(std::fs::read_dir(&drive.mount).expect("list").next().is_none(), "nothing written");
+    let e = copy_error(
+        t.branch
+            .copy_to_drive(
+                &big,
+                &big_hash,
+                "besar.pdf",
+                &drive.mount,
+                &ctx,
+                &mut |_| {},
+            )
+            .expect_err("too big"),
+    );
+    assert!(
+        matches!(e, CopyError::DriveFull { source: None, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("penuh") && e.to_string().contains("flash disk lain"),
+        "{e}"
+    );
+    assert!(
+        std::fs::read_dir(&drive.mount)
+            .expect("list")
+            .next()
+            .is_none(),
+        "nothing written"
+    );
 
     let (doc, hash) = stored(&t, "sedang.pdf", 700 * 1024, 5);
     let filler = drive.mount.join("filler.bin");
@@ -127,10 +187,23 @@ fn a_full_drive_is_refused_up_front_and_when_it_fills_mid_copy() {
             })
             .expect_err("runs out of space"),
     );
-    assert!(matches!(e, CopyError::DriveFull { source: Some(_), .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            CopyError::DriveFull {
+                source: Some(_),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert!(leftovers(&drive.mount).is_empty(), "temporary file removed");
     assert!(!drive.mount.join("sedang.pdf").exists());
-    assert_eq!(sha256(&std::fs::read(&doc).expect("source")), hash, "stored file untouched");
+    assert_eq!(
+        sha256(&std::fs::read(&doc).expect("source")),
+        hash,
+        "stored file untouched"
+    );
 }
 
 #[test]
@@ -140,7 +213,14 @@ fn a_write_protected_drive_is_reported_as_read_only() {
     let (doc, hash) = stored(&t, "ro.pdf", 10_000, 6);
     let e = copy_error(
         t.branch
-            .copy_to_drive(&doc, &hash, "ro.pdf", &drive.mount, &Context::by("petugas1"), &mut |_| {})
+            .copy_to_drive(
+                &doc,
+                &hash,
+                "ro.pdf",
+                &drive.mount,
+                &Context::by("petugas1"),
+                &mut |_| {},
+            )
             .expect_err("read-only"),
     );
     assert!(matches!(e, CopyError::ReadOnly { .. }), "{e:?}");
@@ -156,36 +236,61 @@ fn pulling_the_drive_mid_copy_fails_as_removed_and_leaves_the_stored_file_intact
     let mut pulled = false;
     let e = copy_error(
         t.branch
-            .copy_to_drive(&doc, &hash, "cabut.pdf", &drive.mount, &Context::by("petugas1"), &mut |p| {
-                if !pulled && p.phase == Phase::Writing && p.done > 0 {
-                    run(Command::new("kill").arg("-9").arg(pid.to_string()));
-                    while Path::new(&format!("/proc/{pid}/status"))
-                        .exists()
-                        .then(|| std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default())
-                        .is_some_and(|s| !s.contains("State:\tZ"))
-                    {
-                        std::thread::sleep(std::time::Duration::from_millis(10));
+            .copy_to_drive(
+                &doc,
+                &hash,
+                "cabut.pdf",
+                &drive.mount,
+                &Context::by("petugas1"),
+                &mut |p| {
+                    if !pulled && p.phase == Phase::Writing && p.done > 0 {
+                        run(Command::new("kill").arg("-9").arg(pid.to_string()));
+                        while Path::new(&format!("/proc/{pid}/status"))
+                            .exists()
+                            .then(|| {
+                                std::fs::read_to_string(format!("/proc/{pid}/status"))
+                                    .unwrap_or_default()
+                            })
+                            .is_some_and(|s| !s.contains("State:\tZ"))
+                        {
+                            std::thread::sleep(std::time::Duration::from_millis(10));
+                        }
+                        pulled = true;
                     }
-                    pulled = true;
-                }
-            })
+                },
+            )
             .expect_err("the drive went away"),
     );
     assert!(pulled, "the copy was interrupted");
     assert!(matches!(e, CopyError::DriveRemoved { .. }), "{e:?}");
     assert!(e.to_string().contains("terlepas"), "{e}");
-    assert_eq!(sha256(&std::fs::read(&doc).expect("source still there")), hash, "stored file untouched");
+    assert_eq!(
+        sha256(&std::fs::read(&doc).expect("source still there")),
+        hash,
+        "stored file untouched"
+    );
     let copies: i64 = t
         .branch
         .store
-        .read(|c| Ok::<_, BranchError>(c.query_row("SELECT COUNT(*) FROM drive_copies", [], |r| r.get(0))?))
+        .read(|c| {
+            Ok::<_, BranchError>(
+                c.query_row("SELECT COUNT(*) FROM drive_copies", [], |r| r.get(0))?,
+            )
+        })
         .expect("read");
     assert_eq!(copies, 0, "a failed copy is not recorded as delivered");
     // The clerk retries on another drive.
     let other = Medium::exfat(64, "LAIN");
     let done = t
         .branch
-        .copy_to_drive(&doc, &hash, "cabut.pdf", &other.mount, &Context::by("petugas1"), &mut |_| {})
+        .copy_to_drive(
+            &doc,
+            &hash,
+            "cabut.pdf",
+            &other.mount,
+            &Context::by("petugas1"),
+            &mut |_| {},
+        )
         .expect("retry on another drive");
     assert_eq!(done.sha256, hash);
 }
@@ -196,12 +301,26 @@ fn a_bad_name_or_a_changed_source_is_refused() {
     let target = tempfile::tempdir().expect("folder");
     let (doc, hash) = stored(&t, "nama.pdf", 5000, 8);
     let ctx = Context::by("petugas1");
-    let e = copy_error(t.branch.copy_to_drive(&doc, &hash, "???.pdf", target.path(), &ctx, &mut |_| {}).expect_err("empty name"));
+    let e = copy_error(
+        t.branch
+            .copy_to_drive(&doc, &hash, "???.pdf", target.path(), &ctx, &mut |_| {})
+            .expect_err("empty name"),
+    );
     assert!(matches!(e, CopyError::NameInvalid { .. }), "{e:?}");
     let wrong = "0".repeat(64);
-    let e = copy_error(t.branch.copy_to_drive(&doc, &wrong, "nama.pdf", target.path(), &ctx, &mut |_| {}).expect_err("hash differs"));
+    let e = copy_error(
+        t.branch
+            .copy_to_drive(&doc, &wrong, "nama.pdf", target.path(), &ctx, &mut |_| {})
+            .expect_err("hash differs"),
+    );
     assert!(matches!(e, CopyError::SourceChanged { .. }), "{e:?}");
-    assert!(std::fs::read_dir(target.path()).expect("list").next().is_none(), "nothing left behind");
+    assert!(
+        std::fs::read_dir(target.path())
+            .expect("list")
+            .next()
+            .is_none(),
+        "nothing left behind"
+    );
 }
 
 /// A sysfs device folder with `size` (in 512-byte sectors) and optional `removable`.
@@ -220,26 +339,44 @@ fn device_dir(path: &Path, sectors: u64, removable: Option<&str>, partition: boo
 /// partition table mounted read-only, an internal SATA disk, a USB hard disk (not removable),
 /// a loop device and a tmpfs.
 fn fabricated_system(root: &Path) {
-    let usb = root.join("sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/host6/target6:0:0/6:0:0:0/block");
+    let usb = root.join(
+        "sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/host6/target6:0:0/6:0:0:0/block",
+    );
     device_dir(&usb.join("sdb"), 15_728_640, Some("1"), false);
     device_dir(&usb.join("sdb/sdb1"), 15_726_592, None, true);
-    let usb2 = root.join("sys/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host7/target7:0:0/7:0:0:0/block");
+    let usb2 = root.join(
+        "sys/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host7/target7:0:0/7:0:0:0/block",
+    );
     device_dir(&usb2.join("sdc"), 2_000_000, Some("1"), false);
-    let usb_hdd = root.join("sys/devices/pci0000:00/0000:00:14.0/usb2/2-2/2-2:1.0/host8/target8:0:0/8:0:0:0/block");
+    let usb_hdd = root.join(
+        "sys/devices/pci0000:00/0000:00:14.0/usb2/2-2/2-2:1.0/host8/target8:0:0/8:0:0:0/block",
+    );
     device_dir(&usb_hdd.join("sdd"), 1_953_525_168, Some("0"), false);
     device_dir(&usb_hdd.join("sdd/sdd1"), 1_953_523_120, None, true);
-    let sata = root.join("sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block");
+    let sata =
+        root.join("sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block");
     device_dir(&sata.join("sda"), 500_118_192, Some("0"), false);
     device_dir(&sata.join("sda/sda2"), 400_000_000, None, true);
-    device_dir(&root.join("sys/devices/virtual/block/loop0"), 131_072, Some("0"), false);
+    device_dir(
+        &root.join("sys/devices/virtual/block/loop0"),
+        131_072,
+        Some("0"),
+        false,
+    );
     let links = root.join("sys/dev/block");
     std::fs::create_dir_all(&links).expect("dev/block");
-    let rel = |p: PathBuf| PathBuf::from("../..").join(p.strip_prefix(root.join("sys")).expect("under sys"));
+    let rel = |p: PathBuf| {
+        PathBuf::from("../..").join(p.strip_prefix(root.join("sys")).expect("under sys"))
+    };
     symlink(rel(usb.join("sdb/sdb1")), links.join("8:17")).expect("link");
     symlink(rel(usb2.join("sdc")), links.join("8:32")).expect("link");
     symlink(rel(usb_hdd.join("sdd/sdd1")), links.join("8:49")).expect("link");
     symlink(rel(sata.join("sda/sda2")), links.join("8:2")).expect("link");
-    symlink(rel(root.join("sys/devices/virtual/block/loop0")), links.join("7:0")).expect("link");
+    symlink(
+        rel(root.join("sys/devices/virtual/block/loop0")),
+        links.join("7:0"),
+    )
+    .expect("link");
     let labels = root.join("dev/disk/by-label");
     std::fs::create_dir_all(&labels).expect("by-label");
     symlink("../../sdb1", labels.join("POS\\x20USB")).expect("label link");
@@ -279,18 +416,41 @@ fn only_removable_usb_drives_are_detected_from_sysfs_and_mountinfo() {
     let found = drives::detect(&roots).expect("detect");
     let summary: Vec<(String, String, String, u64, bool)> = found
         .iter()
-        .map(|d| (d.label.clone(), d.kernel_name.clone(), d.disk.clone(), d.size_bytes, d.read_only))
+        .map(|d| {
+            (
+                d.label.clone(),
+                d.kernel_name.clone(),
+                d.disk.clone(),
+                d.size_bytes,
+                d.read_only,
+            )
+        })
         .collect();
     assert_eq!(
         summary,
         [
-            ("POS USB".to_string(), "sdb1".to_string(), "sdb".to_string(), 15_726_592 * 512, false),
-            ("sdc".to_string(), "sdc".to_string(), "sdc".to_string(), 2_000_000 * 512, true),
+            (
+                "POS USB".to_string(),
+                "sdb1".to_string(),
+                "sdb".to_string(),
+                15_726_592 * 512,
+                false
+            ),
+            (
+                "sdc".to_string(),
+                "sdc".to_string(),
+                "sdc".to_string(),
+                2_000_000 * 512,
+                true
+            ),
         ]
     );
     assert_eq!(found[0].mount_point, root.path().join("media/POS USB"));
     assert_eq!(found[0].device, "/dev/sdb1");
-    assert!(found.iter().all(|d| d.free_bytes.is_some()), "free space from statvfs");
+    assert!(
+        found.iter().all(|d| d.free_bytes.is_some()),
+        "free space from statvfs"
+    );
 
     std::fs::write(root.path().join("media/POS USB/Lamaran.pdf"), b"%PDF-1.7").expect("pdf");
     let out = Command::new(crate::common::loket_bin())
@@ -299,7 +459,11 @@ fn only_removable_usb_drives_are_detected_from_sysfs_and_mountinfo() {
         .env(loket::delivery::DRIVE_ROOT_VAR, root.path())
         .output()
         .expect("run loket drives");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json[0]["label"], "POS USB");
     assert_eq!(json[0]["pdfs"][0]["relative"], "Lamaran.pdf");
@@ -326,8 +490,19 @@ fn pdfs_are_listed_sorted_with_sizes_skipping_hidden_and_deep_folders() {
         std::fs::write(&p, vec![b'x'; size]).expect("write");
     }
     let list = drives::list_pdfs(r).expect("list");
-    let got: Vec<(&str, u64)> = list.iter().map(|p| (p.relative.as_str(), p.bytes)).collect();
-    assert_eq!(got, [("A.PDF", 20), ("b.pdf", 10), ("Dokumen/CASN/surat.pdf", 30), ("Dokumen/lamaran.pdf", 40)]);
+    let got: Vec<(&str, u64)> = list
+        .iter()
+        .map(|p| (p.relative.as_str(), p.bytes))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("A.PDF", 20),
+            ("b.pdf", 10),
+            ("Dokumen/CASN/surat.pdf", 30),
+            ("Dokumen/lamaran.pdf", 40)
+        ]
+    );
 }
 
 #[test]
@@ -335,7 +510,10 @@ fn ejecting_without_udisks_flushes_the_drive() {
     let t = TestBranch::new();
     let drive = Medium::exfat(16, "LEPAS");
     std::fs::write(drive.mount.join("a.pdf"), b"%PDF").expect("write");
-    assert!(drives::udisksctl().is_none(), "this machine has no udisksctl; the flush path is what runs here");
+    assert!(
+        drives::udisksctl().is_none(),
+        "this machine has no udisksctl; the flush path is what runs here"
+    );
     let d = drives::Drive {
         mount_point: drive.mount.clone(),
         device: drive.loop_device.clone().expect("loop"),
@@ -358,13 +536,45 @@ fn the_export_command_copies_and_reports_in_indonesian() {
     let drive = Medium::tmpfs("1m", false);
     let (doc, hash) = stored(&t, "cli.pdf", 50_000, 9);
     let mount = drive.mount.display().to_string();
-    let out = loket(t.path(), &["export", "--file", &doc.display().to_string(), "--to-drive", &mount, "--name", "Surat Kuasa"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loket(
+        t.path(),
+        &[
+            "export",
+            "--file",
+            &doc.display().to_string(),
+            "--to-drive",
+            &mount,
+            "--name",
+            "Surat Kuasa",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Tersalin dan terverifikasi") && text.contains("Surat Kuasa.pdf") && text.contains(&hash), "{text}");
+    assert!(
+        text.contains("Tersalin dan terverifikasi")
+            && text.contains("Surat Kuasa.pdf")
+            && text.contains(&hash),
+        "{text}"
+    );
     let (big, _) = stored(&t, "cli-besar.pdf", 2 * 1024 * 1024, 10);
-    let out = loket(t.path(), &["export", "--file", &big.display().to_string(), "--to-drive", &mount]);
+    let out = loket(
+        t.path(),
+        &[
+            "export",
+            "--file",
+            &big.display().to_string(),
+            "--to-drive",
+            &mount,
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("galat: Flash disk") && err.contains("penuh"), "{err}");
+    assert!(
+        err.starts_with("galat: Flash disk") && err.contains("penuh"),
+        "{err}"
+    );
 }

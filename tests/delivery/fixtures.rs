@@ -13,7 +13,9 @@ pub const SMTP_USER: &str = "loket1@kantorpos.test";
 pub const SMTP_PASSWORD: &str = "rahasia-uji-123";
 
 fn fixture_script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn is_root() -> bool {
@@ -74,8 +76,12 @@ impl Postfix {
     }
 
     fn get(op: FlockOperation) -> Postfix {
-        assert!(is_root(), "the SMTP tests start Postfix and need root; run them as root (CI does)");
-        let work = std::env::temp_dir().join(format!("loket-postfix-{}", env!("CARGO_PKG_VERSION")));
+        assert!(
+            is_root(),
+            "the SMTP tests start Postfix and need root; run them as root (CI does)"
+        );
+        let work =
+            std::env::temp_dir().join(format!("loket-postfix-{}", env!("CARGO_PKG_VERSION")));
         std::fs::create_dir_all(&work).expect("postfix work folder");
         let setup = lock(&work.join("setup.lock"), FlockOperation::LockExclusive);
         let ports_file = work.join("ports");
@@ -97,14 +103,17 @@ impl Postfix {
         let (submission, smtps) = match (running && current, ports) {
             (true, Some(ports)) => ports,
             (_, old) => {
-                let ports = old.filter(|_| running).unwrap_or_else(|| (free_port(), free_port()));
+                let ports = old
+                    .filter(|_| running)
+                    .unwrap_or_else(|| (free_port(), free_port()));
                 run(Command::new("sh")
                     .arg(fixture_script("postfix-test.sh"))
                     .arg(&work)
                     .arg(ports.0.to_string())
                     .arg(ports.1.to_string())
                     .arg(SMTP_PASSWORD));
-                std::fs::write(&ports_file, format!("{} {}", ports.0, ports.1)).expect("write ports");
+                std::fs::write(&ports_file, format!("{} {}", ports.0, ports.1))
+                    .expect("write ports");
                 std::fs::write(&stamp_file, sha256(&script)).expect("write stamp");
                 ports
             }
@@ -146,19 +155,29 @@ impl Postfix {
         run(Command::new("postfix").arg("-c").arg(self.pf()).arg("stop"));
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", self.submission)).is_ok() {
-            assert!(Instant::now() < deadline, "postfix still accepts after stop");
+            assert!(
+                Instant::now() < deadline,
+                "postfix still accepts after stop"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     pub fn start(&self) {
-        run(Command::new("postfix").arg("-c").arg(self.pf()).arg("start"));
+        run(Command::new("postfix")
+            .arg("-c")
+            .arg(self.pf())
+            .arg("start"));
         wait_for_port(self.submission);
     }
 
     /// The `[smtp]` section for this server; `security` is `starttls` or `tls`.
     pub fn smtp_toml(&self, security: &str, password: &str) -> String {
-        let port = if security == "tls" { self.smtps } else { self.submission };
+        let port = if security == "tls" {
+            self.smtps
+        } else {
+            self.submission
+        };
         format!(
             "\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"{security}\"\n\
              username = \"{SMTP_USER}\"\npassword = \"{password}\"\n\
@@ -171,7 +190,10 @@ impl Postfix {
     /// Makes the server answer `reply` (e.g. `451 4.3.0 ...`) to RCPT TO `address`; `None` removes it.
     pub fn set_recipient_reply(&self, address: &str, reply: Option<&str>) {
         let path = self.pf().join("rcpt_access");
-        let _guard = lock(&self.work.join("access.lock"), FlockOperation::LockExclusive);
+        let _guard = lock(
+            &self.work.join("access.lock"),
+            FlockOperation::LockExclusive,
+        );
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let mut lines: Vec<String> = text
             .lines()
@@ -194,7 +216,10 @@ impl Postfix {
             if let Some(first) = found.into_iter().next() {
                 return first;
             }
-            assert!(Instant::now() < deadline, "message {message_id} not delivered to the Maildir in 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "message {message_id} not delivered to the Maildir in 30 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -208,7 +233,10 @@ impl Postfix {
                 d.filter_map(Result::ok)
                     .filter_map(|e| std::fs::read(e.path()).ok())
                     .filter(|bytes| {
-                        let head_end = bytes.windows(4).position(|w| w == b"\r\n\r\n" || w == b"\n\n\n\n").unwrap_or(bytes.len());
+                        let head_end = bytes
+                            .windows(4)
+                            .position(|w| w == b"\r\n\r\n" || w == b"\n\n\n\n")
+                            .unwrap_or(bytes.len());
                         let head = String::from_utf8_lossy(&bytes[..head_end.min(bytes.len())]);
                         head.lines().any(|l| l.eq_ignore_ascii_case(&needle))
                             || String::from_utf8_lossy(bytes).contains(&needle)
@@ -222,7 +250,10 @@ impl Postfix {
 fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "postfix does not accept on port {port}");
+        assert!(
+            Instant::now() < deadline,
+            "postfix does not accept on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -237,10 +268,17 @@ pub struct Medium {
 impl Medium {
     /// An exFAT image on a loop device, mounted through exfat-fuse, as a customer's flash drive.
     pub fn exfat(size_mb: u32, label: &str) -> Medium {
-        assert!(is_root(), "mounting an exFAT image needs root (losetup, FUSE); run the tests as root (CI does)");
+        assert!(
+            is_root(),
+            "mounting an exFAT image needs root (losetup, FUSE); run the tests as root (CI does)"
+        );
         for tool in ["mkfs.exfat", "mount.exfat-fuse", "losetup", "fusermount"] {
             assert!(
-                Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success()),
+                Command::new("sh")
+                    .arg("-c")
+                    .arg(format!("command -v {tool}"))
+                    .output()
+                    .is_ok_and(|o| o.status.success()),
                 "{tool} is missing; {INSTALL}"
             );
         }
@@ -248,9 +286,15 @@ impl Medium {
         let image = dir.path().join("drive.img");
         let mount = dir.path().join(label);
         std::fs::create_dir(&mount).expect("mount point");
-        run(Command::new("truncate").arg("-s").arg(format!("{size_mb}M")).arg(&image));
+        run(Command::new("truncate")
+            .arg("-s")
+            .arg(format!("{size_mb}M"))
+            .arg(&image));
         run(Command::new("mkfs.exfat").arg("-L").arg(label).arg(&image));
-        let device = run(Command::new("losetup").arg("--find").arg("--show").arg(&image));
+        let device = run(Command::new("losetup")
+            .arg("--find")
+            .arg("--show")
+            .arg(&image));
         run(Command::new("mount.exfat-fuse").arg(&device).arg(&mount));
         Medium {
             _dir: dir,
@@ -261,12 +305,20 @@ impl Medium {
 
     /// A tmpfs capped at `size` (e.g. `1m`), optionally read-only: a full or write-protected drive.
     pub fn tmpfs(size: &str, read_only: bool) -> Medium {
-        assert!(is_root(), "mounting tmpfs needs root; run the tests as root (CI does)");
+        assert!(
+            is_root(),
+            "mounting tmpfs needs root; run the tests as root (CI does)"
+        );
         let dir = tempfile::tempdir().expect("temp dir");
         let mount = dir.path().join("USBKECIL");
         std::fs::create_dir(&mount).expect("mount point");
-        let options = format!("size={size},mode=0777{}", if read_only { ",ro" } else { "" });
-        run(Command::new("mount").args(["-t", "tmpfs", "-o", &options, "usbsim"]).arg(&mount));
+        let options = format!(
+            "size={size},mode=0777{}",
+            if read_only { ",ro" } else { "" }
+        );
+        run(Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &options, "usbsim"])
+            .arg(&mount));
         Medium {
             _dir: dir,
             mount,
@@ -278,7 +330,10 @@ impl Medium {
     pub fn fuse_pid(&self) -> i32 {
         let device = self.loop_device.as_deref().expect("an exFAT medium");
         let mount = self.mount.to_string_lossy().into_owned();
-        for entry in std::fs::read_dir("/proc").expect("read /proc").filter_map(Result::ok) {
+        for entry in std::fs::read_dir("/proc")
+            .expect("read /proc")
+            .filter_map(Result::ok)
+        {
             let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
                 continue;
             };
@@ -289,7 +344,10 @@ impl Medium {
                 .split(|b| *b == 0)
                 .map(|a| String::from_utf8_lossy(a).into_owned())
                 .collect();
-            if args.iter().any(|a| a.contains("exfat")) && args.contains(&device.to_string()) && args.contains(&mount) {
+            if args.iter().any(|a| a.contains("exfat"))
+                && args.contains(&device.to_string())
+                && args.contains(&mount)
+            {
                 return pid;
             }
         }
@@ -300,7 +358,9 @@ impl Medium {
     pub fn remount(&mut self) {
         let device = self.loop_device.clone().expect("an exFAT medium");
         run(Command::new("umount").arg(&self.mount));
-        run(Command::new("mount.exfat-fuse").arg(&device).arg(&self.mount));
+        run(Command::new("mount.exfat-fuse")
+            .arg(&device)
+            .arg(&self.mount));
     }
 }
 

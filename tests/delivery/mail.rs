@@ -42,7 +42,10 @@ fn stamped_context(sn: &str) -> Context {
 }
 
 fn entry(t: &mut TestBranch, id: i64) -> loket::delivery::OutboxEntry {
-    t.branch.outbox_entry(id).expect("read outbox").expect("row exists")
+    t.branch
+        .outbox_entry(id)
+        .expect("read outbox")
+        .expect("row exists")
 }
 
 fn journal_kinds(t: &mut TestBranch, id: i64) -> Vec<String> {
@@ -66,42 +69,88 @@ fn check_delivery(security: &str) {
     let sn = format!("SN{tok}");
     let id = t
         .branch
-        .queue_mail(&to, &[(doc.clone(), format!("Surat Lamaran CPNS {tok}.pdf"))], &stamped_context(&sn))
+        .queue_mail(
+            &to,
+            &[(doc.clone(), format!("Surat Lamaran CPNS {tok}.pdf"))],
+            &stamped_context(&sn),
+        )
         .expect("queued");
     let queued = entry(&mut t, id);
     assert_eq!(queued.status, Status::Queued);
     let now = t.branch.store.now();
     let summary = t.branch.send_due_mail(now).expect("send pass");
-    assert_eq!(summary.sent, [id], "{security}: {:?}", entry(&mut t, id).last_error);
+    assert_eq!(
+        summary.sent,
+        [id],
+        "{security}: {:?}",
+        entry(&mut t, id).last_error
+    );
     let sent = entry(&mut t, id);
     assert_eq!(sent.status, Status::Sent);
-    assert!(sent.server_reply.as_deref().is_some_and(|r| r.starts_with("250")), "{:?}", sent.server_reply);
+    assert!(
+        sent.server_reply
+            .as_deref()
+            .is_some_and(|r| r.starts_with("250")),
+        "{:?}",
+        sent.server_reply
+    );
     assert_eq!(sent.attempts, 1);
 
     let raw = postfix.delivered(&queued.message_id);
     let text = String::from_utf8_lossy(&raw);
-    assert!(text.contains(&format!("X-Original-To: {to}")), "delivered to the recipient");
+    assert!(
+        text.contains(&format!("X-Original-To: {to}")),
+        "delivered to the recipient"
+    );
     assert!(text.contains("with ESMTPSA"), "sent over TLS with AUTH");
-    let message = MessageParser::default().parse(&raw).expect("parse delivered mail");
+    let message = MessageParser::default()
+        .parse(&raw)
+        .expect("parse delivered mail");
     assert_eq!(
         message.subject(),
-        Some(format!("Dokumen bermeterai dari Kantor Pos Demo: Surat Lamaran CPNS {tok}.pdf").as_str())
+        Some(
+            format!("Dokumen bermeterai dari Kantor Pos Demo: Surat Lamaran CPNS {tok}.pdf")
+                .as_str()
+        )
     );
-    assert_eq!(format!("<{}>", message.message_id().expect("message id")), queued.message_id);
+    assert_eq!(
+        format!("<{}>", message.message_id().expect("message id")),
+        queued.message_id
+    );
     assert!(queued.message_id.ends_with("@kantorpos.test>"));
     let body = message.body_text(0).expect("body");
-    assert!(body.contains("telah dibubuhi e-Meterai") && body.contains(&sn), "{body}");
-    assert!(body.contains(&format!("https://verification.peruri.co.id/?sn={sn}")), "{body}");
+    assert!(
+        body.contains("telah dibubuhi e-Meterai") && body.contains(&sn),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("https://verification.peruri.co.id/?sn={sn}")),
+        "{body}"
+    );
     let attachments: Vec<_> = message.attachments().collect();
     assert_eq!(attachments.len(), 1);
     let pdf = attachments[0];
-    assert_eq!(pdf.attachment_name(), Some(format!("Surat Lamaran CPNS {tok}.pdf").as_str()));
+    assert_eq!(
+        pdf.attachment_name(),
+        Some(format!("Surat Lamaran CPNS {tok}.pdf").as_str())
+    );
     let ct = pdf.content_type().expect("content type");
     assert_eq!((ct.ctype(), ct.subtype()), ("application", Some("pdf")));
-    assert_eq!(sha256(pdf.contents()), hash, "the attachment is the stamped file");
-    assert_eq!(journal_kinds(&mut t, id), ["mail.queued", "mail.sending", "mail.sent"]);
+    assert_eq!(
+        sha256(pdf.contents()),
+        hash,
+        "the attachment is the stamped file"
+    );
+    assert_eq!(
+        journal_kinds(&mut t, id),
+        ["mail.queued", "mail.sending", "mail.sent"]
+    );
     let verify = loket(t.path(), &["journal", "verify"]);
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
 }
 
 #[test]
@@ -121,16 +170,25 @@ fn a_tempfailed_recipient_is_retried_with_backoff_then_delivered() {
     let to = format!("sibuk.{}@contoh.test", token());
     postfix.set_recipient_reply(&to, Some("451 4.3.0 kotak surat sibuk, coba lagi"));
     let (doc, _) = document(&t, "a.pdf", 20_000, 12);
-    let id = t.branch.queue_mail(&to, &[(doc, "a.pdf".into())], &Context::by("petugas1")).expect("queued");
+    let id = t
+        .branch
+        .queue_mail(&to, &[(doc, "a.pdf".into())], &Context::by("petugas1"))
+        .expect("queued");
     let now = t.branch.store.now();
     let summary = t.branch.send_due_mail(now).expect("pass");
     assert_eq!(summary.retry, [id]);
     let waiting = entry(&mut t, id);
     assert_eq!(waiting.status, Status::Retry);
     let reason = waiting.last_error.clone().expect("reason");
-    assert!(reason.contains("451") && reason.contains("mengirim ulang otomatis"), "{reason}");
+    assert!(
+        reason.contains("451") && reason.contains("mengirim ulang otomatis"),
+        "{reason}"
+    );
     let wait = waiting.next_attempt_ms - loket::store::to_ms(now);
-    assert!((30_000..=60_000).contains(&wait), "first retry after 30–60 s, got {wait} ms");
+    assert!(
+        (30_000..=60_000).contains(&wait),
+        "first retry after 30–60 s, got {wait} ms"
+    );
     // Not due yet: nothing happens.
     let summary = t.branch.send_due_mail(now).expect("pass");
     assert!(summary.sent.is_empty() && summary.retry.is_empty());
@@ -143,7 +201,13 @@ fn a_tempfailed_recipient_is_retried_with_backoff_then_delivered() {
     postfix.delivered(&sent.message_id);
     assert_eq!(
         journal_kinds(&mut t, id),
-        ["mail.queued", "mail.sending", "mail.retry", "mail.sending", "mail.sent"]
+        [
+            "mail.queued",
+            "mail.sending",
+            "mail.retry",
+            "mail.sending",
+            "mail.sent"
+        ]
     );
 }
 
@@ -154,17 +218,28 @@ fn a_rejected_recipient_fails_with_its_reason_and_can_be_retried_by_hand() {
     let to = format!("tidakada.{}@contoh.test", token());
     postfix.set_recipient_reply(&to, Some("550 5.1.1 penerima tidak dikenal"));
     let (doc, _) = document(&t, "b.pdf", 20_000, 13);
-    let id = t.branch.queue_mail(&to, &[(doc, "b.pdf".into())], &Context::by("petugas1")).expect("queued");
+    let id = t
+        .branch
+        .queue_mail(&to, &[(doc, "b.pdf".into())], &Context::by("petugas1"))
+        .expect("queued");
     let now = t.branch.store.now();
     assert_eq!(t.branch.send_due_mail(now).expect("pass").failed, [id]);
     let failed = entry(&mut t, id);
     assert_eq!(failed.status, Status::Failed);
     let reason = failed.last_error.expect("reason");
-    assert!(reason.contains("550") && reason.contains("menolak pesan") && reason.contains("alamat penerima"), "{reason}");
+    assert!(
+        reason.contains("550")
+            && reason.contains("menolak pesan")
+            && reason.contains("alamat penerima"),
+        "{reason}"
+    );
 
     // The clerk corrects nothing and retries: it fails again; after the server relents it goes out.
     let listed = loket_ok(t.path(), &["outbox", "list"]);
-    assert!(listed.contains("gagal") && listed.contains("550"), "{listed}");
+    assert!(
+        listed.contains("gagal") && listed.contains("550"),
+        "{listed}"
+    );
     loket_ok(t.path(), &["outbox", "retry", &id.to_string()]);
     assert_eq!(entry(&mut t, id).status, Status::Queued);
     postfix.set_recipient_reply(&to, None);
@@ -172,7 +247,10 @@ fn a_rejected_recipient_fails_with_its_reason_and_can_be_retried_by_hand() {
     assert_eq!(t.branch.send_due_mail(now).expect("pass").sent, [id]);
     let err = loket(t.path(), &["outbox", "retry", &id.to_string()]);
     assert_eq!(err.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&err.stderr).contains("terkirim"), "a sent mail is not re-sent");
+    assert!(
+        String::from_utf8_lossy(&err.stderr).contains("terkirim"),
+        "a sent mail is not re-sent"
+    );
     assert!(journal_kinds(&mut t, id).contains(&"mail.retry_requested".to_string()));
 }
 
@@ -183,12 +261,19 @@ fn a_wrong_password_fails_and_says_to_fix_the_configuration() {
     let (doc, _) = document(&t, "c.pdf", 10_000, 14);
     let id = t
         .branch
-        .queue_mail(&format!("budi.{}@contoh.test", token()), &[(doc, "c.pdf".into())], &Context::by("petugas1"))
+        .queue_mail(
+            &format!("budi.{}@contoh.test", token()),
+            &[(doc, "c.pdf".into())],
+            &Context::by("petugas1"),
+        )
         .expect("queued");
     let now = t.branch.store.now();
     assert_eq!(t.branch.send_due_mail(now).expect("pass").failed, [id]);
     let reason = entry(&mut t, id).last_error.expect("reason");
-    assert!(reason.contains("535") && reason.contains("kata sandi") && reason.contains("[smtp]"), "{reason}");
+    assert!(
+        reason.contains("535") && reason.contains("kata sandi") && reason.contains("[smtp]"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -200,7 +285,11 @@ fn with_the_server_stopped_mail_waits_and_goes_out_when_it_is_back() {
     let ids: Vec<i64> = (0..2)
         .map(|i| {
             t.branch
-                .queue_mail(&format!("tunggu{i}.{}@contoh.test", token()), &[(doc.clone(), "d.pdf".into())], &Context::by("petugas1"))
+                .queue_mail(
+                    &format!("tunggu{i}.{}@contoh.test", token()),
+                    &[(doc.clone(), "d.pdf".into())],
+                    &Context::by("petugas1"),
+                )
                 .expect("queued")
         })
         .collect();
@@ -211,8 +300,19 @@ fn with_the_server_stopped_mail_waits_and_goes_out_when_it_is_back() {
     assert_eq!(summary.retry, [ids[0]], "the first refusal stops the pass");
     let first = entry(&mut t, ids[0]);
     assert_eq!(first.status, Status::Retry);
-    assert!(first.last_error.as_deref().is_some_and(|r| r.contains("tidak dapat dihubungi")), "{:?}", first.last_error);
-    assert_eq!(entry(&mut t, ids[1]).status, Status::Queued, "the second did not try in vain");
+    assert!(
+        first
+            .last_error
+            .as_deref()
+            .is_some_and(|r| r.contains("tidak dapat dihubungi")),
+        "{:?}",
+        first.last_error
+    );
+    assert_eq!(
+        entry(&mut t, ids[1]).status,
+        Status::Queued,
+        "the second did not try in vain"
+    );
     t.clock.advance(time::Duration::minutes(2));
     let now = t.branch.store.now();
     let summary = t.branch.send_due_mail(now).expect("pass");
@@ -222,7 +322,10 @@ fn with_the_server_stopped_mail_waits_and_goes_out_when_it_is_back() {
         assert_eq!(e.status, Status::Sent);
         let raw = postfix.delivered(&e.message_id);
         let message = MessageParser::default().parse(&raw).expect("parse");
-        assert_eq!(sha256(message.attachments().next().expect("pdf").contents()), hash);
+        assert_eq!(
+            sha256(message.attachments().next().expect("pdf").contents()),
+            hash
+        );
     }
 }
 
@@ -232,14 +335,19 @@ fn a_sender_killed_while_sending_is_taken_back_and_the_message_keeps_its_id() {
     // A server that accepts the connection and never says a word: the sender hangs in `sending`.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let silent_port = silent.local_addr().expect("addr").port();
-    let hung_config = postfix
-        .smtp_toml("starttls", SMTP_PASSWORD)
-        .replace(&format!("port = {}", postfix.submission), &format!("port = {silent_port}"));
+    let hung_config = postfix.smtp_toml("starttls", SMTP_PASSWORD).replace(
+        &format!("port = {}", postfix.submission),
+        &format!("port = {silent_port}"),
+    );
     let mut t = TestBranch::with_config(|text| format!("{text}{hung_config}"));
     let (doc, _) = document(&t, "e.pdf", 10_000, 16);
     let id = t
         .branch
-        .queue_mail(&format!("crash.{}@contoh.test", token()), &[(doc, "e.pdf".into())], &Context::by("petugas1"))
+        .queue_mail(
+            &format!("crash.{}@contoh.test", token()),
+            &[(doc, "e.pdf".into())],
+            &Context::by("petugas1"),
+        )
         .expect("queued");
     let message_id = entry(&mut t, id).message_id;
     let mut child = Command::new(loket_bin())
@@ -251,7 +359,10 @@ fn a_sender_killed_while_sending_is_taken_back_and_the_message_keeps_its_id() {
         .expect("spawn sender");
     let deadline = Instant::now() + Duration::from_secs(30);
     while entry(&mut t, id).status != Status::Sending {
-        assert!(Instant::now() < deadline, "the sender never claimed the row");
+        assert!(
+            Instant::now() < deadline,
+            "the sender never claimed the row"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().expect("kill the sender");
@@ -267,7 +378,10 @@ fn a_sender_killed_while_sending_is_taken_back_and_the_message_keeps_its_id() {
     assert_eq!(summary.recovered, 1);
     assert_eq!(summary.sent, [id]);
     let e = entry(&mut t, id);
-    assert_eq!((e.status, e.attempts, e.message_id.clone()), (Status::Sent, 2, message_id.clone()));
+    assert_eq!(
+        (e.status, e.attempts, e.message_id.clone()),
+        (Status::Sent, 2, message_id.clone())
+    );
     postfix.delivered(&message_id);
     assert!(journal_kinds(&mut t, id).contains(&"mail.recovered".to_string()));
 }
@@ -281,7 +395,11 @@ fn two_sender_processes_never_send_the_same_message_twice() {
     let ids: Vec<i64> = (0..8)
         .map(|i| {
             t.branch
-                .queue_mail(&format!("ganda{i}.{tok}@contoh.test"), &[(doc.clone(), "f.pdf".into())], &Context::by("petugas1"))
+                .queue_mail(
+                    &format!("ganda{i}.{tok}@contoh.test"),
+                    &[(doc.clone(), "f.pdf".into())],
+                    &Context::by("petugas1"),
+                )
                 .expect("queued")
         })
         .collect();
@@ -305,7 +423,11 @@ fn two_sender_processes_never_send_the_same_message_twice() {
         let e = entry(&mut t, id);
         assert_eq!((e.status, e.attempts), (Status::Sent, 1), "row {id}");
         postfix.delivered(&e.message_id);
-        assert_eq!(postfix.find_all(&e.message_id).len(), 1, "row {id} delivered once");
+        assert_eq!(
+            postfix.find_all(&e.message_id).len(),
+            1,
+            "row {id} delivered once"
+        );
     }
 }
 
@@ -318,15 +440,25 @@ fn the_background_sender_sends_when_woken() {
         let _ = tx.send(r.map_err(|e| e.to_string()));
     })
     .expect("start sender");
-    let first = rx.recv_timeout(Duration::from_secs(30)).expect("first pass").expect("pass ok");
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("first pass")
+        .expect("pass ok");
     assert!(first.smtp_configured && first.sent.is_empty());
     let (doc, _) = document(&t, "g.pdf", 5_000, 18);
     let id = t
         .branch
-        .queue_mail(&format!("latar.{}@contoh.test", token()), &[(doc, "g.pdf".into())], &Context::by("petugas1"))
+        .queue_mail(
+            &format!("latar.{}@contoh.test", token()),
+            &[(doc, "g.pdf".into())],
+            &Context::by("petugas1"),
+        )
         .expect("queued");
     sender.wake();
-    let pass = rx.recv_timeout(Duration::from_secs(30)).expect("woken pass").expect("pass ok");
+    let pass = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("woken pass")
+        .expect("pass ok");
     assert_eq!(pass.sent, [id]);
     sender.stop();
     let e = entry(&mut t, id);
@@ -339,26 +471,59 @@ fn without_smtp_mail_waits_in_the_outbox_and_can_be_written_as_eml() {
     let (doc, hash) = document(&t, "h.pdf", 40_000, 19);
     let id = t
         .branch
-        .queue_mail("budi@contoh.test", &[(doc.clone(), "Surat Kuasa.pdf".into())], &stamped_context("SN123"))
+        .queue_mail(
+            "budi@contoh.test",
+            &[(doc.clone(), "Surat Kuasa.pdf".into())],
+            &stamped_context("SN123"),
+        )
         .expect("queued");
     let now = t.branch.store.now();
     let summary = t.branch.send_due_mail(now).expect("pass");
     assert!(!summary.smtp_configured && summary.sent.is_empty());
     assert_eq!(entry(&mut t, id).status, Status::Queued);
     let out = tempfile::tempdir().expect("eml dir");
-    let said = loket_ok(t.path(), &["outbox", "eml", &out.path().display().to_string()]);
+    let said = loket_ok(
+        t.path(),
+        &["outbox", "eml", &out.path().display().to_string()],
+    );
     assert!(said.contains("1 e-mail disimpan"), "{said}");
     let eml = std::fs::read(out.path().join(format!("loket-{id:06}.eml"))).expect("eml written");
     let message = MessageParser::default().parse(&eml).expect("parse eml");
-    assert_eq!(sha256(message.attachments().next().expect("pdf").contents()), hash);
-    assert!(message.from().and_then(|f| f.first()).and_then(|a| a.address()).is_some_and(|a| a.ends_with("@kantorpos.invalid")));
-    assert_eq!(entry(&mut t, id).status, Status::Queued, "still waiting for a server");
-    let listed: serde_json::Value = serde_json::from_str(&loket_ok(t.path(), &["outbox", "list", "--json"])).expect("json");
+    assert_eq!(
+        sha256(message.attachments().next().expect("pdf").contents()),
+        hash
+    );
+    assert!(
+        message
+            .from()
+            .and_then(|f| f.first())
+            .and_then(|a| a.address())
+            .is_some_and(|a| a.ends_with("@kantorpos.invalid"))
+    );
+    assert_eq!(
+        entry(&mut t, id).status,
+        Status::Queued,
+        "still waiting for a server"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&loket_ok(t.path(), &["outbox", "list", "--json"])).expect("json");
     assert_eq!(listed[0]["id"], id);
     assert_eq!(listed[0]["status"], "queued");
     assert_eq!(listed[0]["documents"][0]["sha256"], hash);
-    let cli = loket_ok(t.path(), &["mail", "--file", &doc.display().to_string(), "--to", "siti@contoh.test"]);
-    assert!(cli.contains("menunggu dikirim") && cli.contains("[smtp]"), "{cli}");
+    let cli = loket_ok(
+        t.path(),
+        &[
+            "mail",
+            "--file",
+            &doc.display().to_string(),
+            "--to",
+            "siti@contoh.test",
+        ],
+    );
+    assert!(
+        cli.contains("menunggu dikirim") && cli.contains("[smtp]"),
+        "{cli}"
+    );
 }
 
 #[test]
@@ -373,21 +538,39 @@ fn bad_addresses_and_oversized_mail_are_refused_before_queueing() {
         ("bü@contoh.id", "tanpa aksen"),
         ("", "kosong"),
     ] {
-        match t.branch.queue_mail(address, &[(small.clone(), "kecil.pdf".into())], &ctx) {
+        match t
+            .branch
+            .queue_mail(address, &[(small.clone(), "kecil.pdf".into())], &ctx)
+        {
             Err(BranchError::Delivery(DeliveryError::Mail(e @ MailError::Address { .. }))) => {
                 assert!(e.to_string().contains(says), "{address}: {e}")
             }
             other => panic!("{address}: {other:?}"),
         }
     }
-    match t.branch.queue_mail("budi@contoh.id", &[(big, "besar.pdf".into())], &ctx) {
+    match t
+        .branch
+        .queue_mail("budi@contoh.id", &[(big, "besar.pdf".into())], &ctx)
+    {
         Err(BranchError::Delivery(DeliveryError::Mail(e @ MailError::TooLarge { .. }))) => {
             assert!(e.to_string().contains("flash disk"), "{e}")
         }
         other => panic!("oversized: {other:?}"),
     }
-    assert!(t.branch.outbox_list().expect("list").is_empty(), "nothing queued");
-    let out = loket(t.path(), &["mail", "--file", &small.display().to_string(), "--to", "budi@contoh"]);
+    assert!(
+        t.branch.outbox_list().expect("list").is_empty(),
+        "nothing queued"
+    );
+    let out = loket(
+        t.path(),
+        &[
+            "mail",
+            "--file",
+            &small.display().to_string(),
+            "--to",
+            "budi@contoh",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("galat: Alamat e-mail"));
 }
@@ -396,19 +579,32 @@ fn bad_addresses_and_oversized_mail_are_refused_before_queueing() {
 fn templates_and_smtp_settings_are_checked_when_the_configuration_loads() {
     let subject = "mail_subject = \"Dokumen bermeterai dari {branch}: {document}\"";
     for (from, to, says) in [
-        (subject, "mail_subject = \"Dokumen {nama}\"", "{nama} tidak dikenal"),
-        (subject, "mail_subject = \"Dokumen {branch\"", "tanpa penutup"),
+        (
+            subject,
+            "mail_subject = \"Dokumen {nama}\"",
+            "{nama} tidak dikenal",
+        ),
+        (
+            subject,
+            "mail_subject = \"Dokumen {branch\"",
+            "tanpa penutup",
+        ),
         ("max_mail_mb = 20", "max_mail_mb = 0", "antara 1 dan 100"),
     ] {
         assert!(loket::config::DEFAULT_TOML.contains(from), "{from}");
         let text = loket::config::DEFAULT_TOML.replace(from, to);
-        let err = loket::config::Config::parse(&text, std::path::Path::new("loket.toml")).expect_err(to);
+        let err =
+            loket::config::Config::parse(&text, std::path::Path::new("loket.toml")).expect_err(to);
         assert!(err.to_string().contains(says), "{to}: {err}");
     }
     let bad_security = format!(
         "{}\n[smtp]\nhost = \"x\"\nport = 25\nsecurity = \"ssl\"\nfrom = \"a@b.test\"\n",
         loket::config::DEFAULT_TOML
     );
-    let err = loket::config::Config::parse(&bad_security, std::path::Path::new("loket.toml")).expect_err("ssl");
-    assert!(err.to_string().contains("kunci 'security'") && err.to_string().contains("starttls"), "{err}");
+    let err = loket::config::Config::parse(&bad_security, std::path::Path::new("loket.toml"))
+        .expect_err("ssl");
+    assert!(
+        err.to_string().contains("kunci 'security'") && err.to_string().contains("starttls"),
+        "{err}"
+    );
 }
