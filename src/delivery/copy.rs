@@ -11,6 +11,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 /// Size of one read/write step; large enough for full device speed, small enough for smooth progress.
 const CHUNK: usize = 1 << 20;
@@ -471,33 +472,53 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// Reads the file back from the device (its cached pages dropped first) and hashes it.
+/// Reads the file back from the device (its cached pages dropped first) and hashes it. A reader
+/// thread keeps the device busy while this thread hashes the previous chunk.
 fn read_back(path: &Path, total: u64, progress: &mut dyn FnMut(Progress)) -> io::Result<String> {
     let mut file = File::open(path)?;
     drop_cache(&file)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut done = 0u64;
-    loop {
-        let n = read_full(&mut file, &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        done += n as u64;
-        progress(Progress {
-            phase: Phase::Verifying,
-            done,
-            total,
-        });
+    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(2);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    for _ in 0..3 {
+        let _ = empty_tx.send(vec![0u8; CHUNK]);
     }
-    Ok(hex::encode(hasher.finalize()))
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            while let Ok(mut buf) = empty_rx.recv() {
+                let read = read_full(&mut file, &mut buf);
+                let last = !matches!(read, Ok(n) if n > 0);
+                if full_tx.send(read.map(|n| (buf, n))).is_err() || last {
+                    break;
+                }
+            }
+        });
+        // Owned here, so that leaving early (error or panic) unblocks the reader.
+        let full_rx = full_rx;
+        let mut hasher = Sha256::new();
+        let mut done = 0u64;
+        for chunk in full_rx.iter() {
+            let (buf, n) = chunk?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            done += n as u64;
+            progress(Progress {
+                phase: Phase::Verifying,
+                done,
+                total,
+            });
+            let _ = empty_tx.send(buf);
+        }
+        // Dropping the sender ends the reader if it still waits for a buffer.
+        drop(empty_tx);
+        Ok(hex::encode(hasher.finalize()))
+    })
 }
 
-/// Drops the file's clean pages so the next read comes from the device. The pages are clean
-/// because the file was fsynced; without this the read-back would only prove the cache.
+/// Drops the file's cached pages so the next read comes from the device. The pages are clean
+/// because the file was fsynced before; without this the read-back would only prove the cache.
 fn drop_cache(file: &File) -> io::Result<()> {
-    file.sync_data()?;
     rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed).map_err(io::Error::from)
 }
 
