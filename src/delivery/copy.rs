@@ -219,6 +219,7 @@ pub fn copy_verified(
         dir: target_dir.to_path_buf(),
         dev: meta.dev(),
     };
+    remove_orphans(&target.dir);
     let source_err = |e| CopyError::Source {
         path: source.to_path_buf(),
         source: e,
@@ -545,6 +546,29 @@ fn sha256_reader(file: &mut File) -> io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
+}
+
+/// Removes temporary files that earlier copies left when the drive was pulled (FAT has no journal,
+/// so they survive): `.loket-<pid>-<random>.part` of processes that no longer run.
+fn remove_orphans(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Some(pid) = name
+            .strip_prefix(".loket-")
+            .and_then(|rest| rest.strip_suffix(".part"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn remove_quietly(target: &Target, path: &Path) {

@@ -42,6 +42,9 @@ fn a_copy_to_exfat_is_verified_named_safely_and_recorded() {
     let mut t = TestBranch::new();
     let mut drive = Medium::exfat(64, "POSUSB");
     let (source, hash) = stored(&t, "job-1.pdf", 3 * 1024 * 1024 + 17, 1);
+    // Left by a copy whose drive was pulled, in a process long gone.
+    let orphan = drive.mount.join(".loket-4194000-0badf00d.part");
+    std::fs::write(&orphan, b"half a document").expect("orphan");
     let mut seen: Vec<Progress> = Vec::new();
     let done = t
         .branch
@@ -77,7 +80,10 @@ fn a_copy_to_exfat_is_verified_named_safely_and_recorded() {
             "{phase:?} progress ends at the total"
         );
     }
-    assert!(leftovers(&drive.mount).is_empty(), "no temporary file left");
+    assert!(
+        leftovers(&drive.mount).is_empty(),
+        "no temporary file left, the orphan removed"
+    );
     drive.remount();
     let on_drive = std::fs::read(&done.path).expect("file is on the drive after remount");
     assert_eq!(sha256(&on_drive), hash);
@@ -577,4 +583,72 @@ fn the_export_command_copies_and_reports_in_indonesian() {
         err.starts_with("galat: Flash disk") && err.contains("penuh"),
         "{err}"
     );
+}
+
+#[test]
+fn ejecting_with_udisks_unmounts_then_powers_off_the_whole_disk() {
+    // udisks needs D-Bus, udevd and a real USB disk, none of which run here; a scripted udisksctl
+    // that answers like the real one (exit status, stderr) records what loket asks of it.
+    let root = tempfile::tempdir().expect("root");
+    fabricated_system(root.path());
+    let bin = root.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    let log = root.path().join("udisksctl.log");
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> '{}'\n\
+         case \"$1\" in\n  unmount) echo \"Unmounted $3.\" ;;\n  power-off) if [ -n \"$FAIL_POWER_OFF\" ]; then echo 'Error powering off drive: not supported' >&2; exit 1; fi ;;\nesac\n",
+        log.display()
+    );
+    std::fs::write(bin.join("udisksctl"), script).expect("script");
+    run(Command::new("chmod").arg("+x").arg(bin.join("udisksctl")));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let t = TestBranch::new();
+    let mount = root.path().join("media/POS USB");
+    let eject = |fail: bool| {
+        let mut cmd = Command::new(crate::common::loket_bin());
+        cmd.arg("--data")
+            .arg(t.path())
+            .arg("drives")
+            .arg("--eject")
+            .arg(&mount);
+        cmd.env(loket::delivery::DRIVE_ROOT_VAR, root.path())
+            .env("PATH", &path);
+        if fail {
+            cmd.env("FAIL_POWER_OFF", "1");
+        }
+        cmd.output().expect("run loket drives --eject")
+    };
+    let out = eject(false);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dilepas dengan aman"));
+    let out = eject(true);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tidak dapat dimatikan"));
+    let calls = std::fs::read_to_string(&log).expect("udisksctl was called");
+    assert_eq!(
+        calls.lines().collect::<Vec<_>>(),
+        [
+            "unmount -b /dev/sdb1",
+            "power-off -b /dev/sdb",
+            "unmount -b /dev/sdb1",
+            "power-off -b /dev/sdb"
+        ]
+    );
+    let out = Command::new(crate::common::loket_bin())
+        .arg("--data")
+        .arg(t.path())
+        .args(["drives", "--eject", "/tidak/ada"])
+        .env(loket::delivery::DRIVE_ROOT_VAR, root.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tidak ditemukan"));
 }
