@@ -18,6 +18,9 @@ pub struct DrivesArgs {
     /// Lepaskan flash disk di titik kait ini dengan aman.
     #[arg(long, value_name = "TITIK_KAIT")]
     pub eject: Option<PathBuf>,
+    /// Pasang flash disk yang belum terpasang (mis. /dev/sdb1) lewat udisks.
+    #[arg(long, value_name = "PERANGKAT")]
+    pub mount: Option<String>,
     /// Tampilkan juga berkas PDF di setiap flash disk.
     #[arg(long)]
     pub pdfs: bool,
@@ -110,7 +113,17 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
         println!("{}", done.message());
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(device) = args.mount {
+        let drive = branch.mount_drive(&device)?;
+        println!(
+            "Flash disk {} terpasang di {}.",
+            drive.label,
+            drive.mount_point.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let list = branch.drives()?;
+    let waiting = branch.unmounted_drives()?;
     if args.json {
         let mut out = Vec::new();
         for d in &list {
@@ -124,8 +137,11 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
         print_json(&out);
         return Ok(ExitCode::SUCCESS);
     }
-    if list.is_empty() {
+    if list.is_empty() && waiting.is_empty() {
         println!("Tidak ada flash disk terpasang. Pasang flash disk pelanggan, lalu coba lagi.");
+    }
+    for device in &waiting {
+        println!("{device}  belum terpasang; pasang dengan `loket drives --mount {device}`");
     }
     for d in &list {
         println!(

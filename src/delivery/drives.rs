@@ -162,7 +162,11 @@ struct BlockDevice {
 /// through USB; `None` for everything else (virtual file systems, internal disks, loop devices).
 fn usb_block_device(sys: &Path, major_minor: &str) -> Option<BlockDevice> {
     let link = sys.join("dev/block").join(major_minor);
-    let path = std::fs::canonicalize(&link).ok()?;
+    usb_device_at(std::fs::canonicalize(&link).ok()?)
+}
+
+/// The same test on a device folder under `sys/devices`.
+fn usb_device_at(path: PathBuf) -> Option<BlockDevice> {
     let through_usb = path
         .components()
         .any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with("usb")));
@@ -191,6 +195,66 @@ fn usb_block_device(sys: &Path, major_minor: &str) -> Option<BlockDevice> {
 
 fn name_of(path: &Path) -> Option<String> {
     path.file_name().and_then(OsStr::to_str).map(str::to_string)
+}
+
+/// Removable USB partitions (or whole disks without a partition table) that are inserted but not
+/// mounted, as `/dev/NAME`: the clerk can mount them with [`mount`].
+pub fn unmounted(roots: &DriveRoots) -> io::Result<Vec<String>> {
+    let mounted: BTreeSet<String> = std::fs::read_to_string(&roots.mountinfo)
+        .map(|t| {
+            parse_mountinfo(&t)
+                .into_iter()
+                .map(|e| e.major_minor)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    let Ok(disks) = std::fs::read_dir(roots.sys.join("block")) else {
+        return Ok(found);
+    };
+    let mut disks: Vec<_> = disks.filter_map(Result::ok).map(|e| e.path()).collect();
+    disks.sort();
+    for disk in disks {
+        let Ok(path) = std::fs::canonicalize(&disk) else {
+            continue;
+        };
+        if usb_device_at(path.clone()).is_none() {
+            continue;
+        }
+        let mut parts: Vec<PathBuf> = std::fs::read_dir(&path)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.join("partition").exists())
+            .collect();
+        parts.sort();
+        if parts.is_empty() {
+            parts.push(path.clone());
+        }
+        for part in parts {
+            let Some(mm) = std::fs::read_to_string(part.join("dev")).ok() else {
+                continue;
+            };
+            if !mounted.contains(mm.trim())
+                && let Some(name) = name_of(&part)
+            {
+                found.push(format!("/dev/{name}"));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Mounts an inserted drive through udisks and returns where it was mounted.
+pub fn mount(device: &str) -> Result<PathBuf, EjectError> {
+    let tool = udisksctl().ok_or(EjectError::NoUdisks)?;
+    let out = run(&tool, &["mount", "-b", device])?;
+    // "Mounted /dev/sdb1 at /media/user/LABEL" (older versions end with a dot).
+    out.split_once(" at ")
+        .map(|(_, at)| PathBuf::from(at.trim().trim_end_matches('.')))
+        .ok_or(EjectError::Refused {
+            command: format!("udisksctl mount -b {device}"),
+            output: out.clone(),
+        })
 }
 
 /// Volume labels from `/dev/disk/by-label`, as (label, kernel name of the device).
@@ -347,7 +411,7 @@ pub fn eject(drive: &Drive) -> Result<Ejected, EjectError> {
                 .map(|d| d.join(&drive.disk).display().to_string())
                 .unwrap_or_else(|| format!("/dev/{}", drive.disk));
             Ok(match run(&tool, &["power-off", "-b", &disk]) {
-                Ok(()) => Ejected::PoweredOff,
+                Ok(_) => Ejected::PoweredOff,
                 Err(_) => Ejected::Unmounted,
             })
         }
@@ -367,7 +431,7 @@ pub fn sync_fs(path: &Path) -> io::Result<()> {
     rustix::fs::syncfs(&dir).map_err(io::Error::from)
 }
 
-fn run(tool: &Path, args: &[&str]) -> Result<(), EjectError> {
+fn run(tool: &Path, args: &[&str]) -> Result<String, EjectError> {
     let out = Command::new(tool)
         .args(args)
         .output()
@@ -376,7 +440,7 @@ fn run(tool: &Path, args: &[&str]) -> Result<(), EjectError> {
             source,
         })?;
     if out.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     } else {
         Err(EjectError::Refused {
             command: format!("udisksctl {}", args.join(" ")),
@@ -385,9 +449,13 @@ fn run(tool: &Path, args: &[&str]) -> Result<(), EjectError> {
     }
 }
 
-/// The drive could not be handed back.
+/// The drive could not be mounted or handed back.
 #[derive(Debug, thiserror::Error)]
 pub enum EjectError {
+    #[error(
+        "flash disk belum terpasang dan udisks (udisksctl) tidak tersedia untuk memasangnya; minta teknisi memasang udisks2"
+    )]
+    NoUdisks,
     #[error("{} tidak dapat dijalankan: {source}", tool.display())]
     Spawn {
         tool: PathBuf,

@@ -188,6 +188,17 @@ impl Branch {
         Ok(drives::eject(drive).map_err(DeliveryError::from)?)
     }
 
+    /// Inserted USB drives that are not mounted yet (`/dev/NAME`), for [`Branch::mount_drive`].
+    pub fn unmounted_drives(&self) -> Result<Vec<String>, BranchError> {
+        Ok(drives::unmounted(&drive_roots()).map_err(|source| DeliveryError::Detect { source })?)
+    }
+
+    /// Mounts an inserted drive through udisks and returns it.
+    pub fn mount_drive(&self, device: &str) -> Result<Drive, BranchError> {
+        let at = drives::mount(device).map_err(DeliveryError::from)?;
+        self.drive_at(&at)
+    }
+
     /// The drive mounted at `mount`.
     pub fn drive_at(&self, mount: &Path) -> Result<Drive, BranchError> {
         self.drives()?

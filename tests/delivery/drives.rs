@@ -332,6 +332,23 @@ fn a_bad_name_or_a_changed_source_is_refused() {
 /// A sysfs device folder with `size` (in 512-byte sectors) and optional `removable`.
 fn device_dir(path: &Path, sectors: u64, removable: Option<&str>, partition: bool) {
     std::fs::create_dir_all(path).expect("device dir");
+    // Kernel names map to numbers as on a real system: sdX partitions 8:(16*disk + n), loop 7:0.
+    let name = path
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let number = match name.as_bytes() {
+        [b's', b'd', disk, rest @ ..] => {
+            let part: u32 = std::str::from_utf8(rest)
+                .ok()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0);
+            format!("8:{}", u32::from(disk - b'a') * 16 + part)
+        }
+        _ => "7:0".to_string(),
+    };
+    std::fs::write(path.join("dev"), format!("{number}\n")).expect("dev");
     std::fs::write(path.join("size"), format!("{sectors}\n")).expect("size");
     if let Some(r) = removable {
         std::fs::write(path.join("removable"), format!("{r}\n")).expect("removable");
@@ -369,6 +386,26 @@ fn fabricated_system(root: &Path) {
         Some("0"),
         false,
     );
+    // Inserted but not mounted: a stick with one partition.
+    let usb3 = root.join(
+        "sys/devices/pci0000:00/0000:00:14.0/usb1/1-3/1-3:1.0/host9/target9:0:0/9:0:0:0/block",
+    );
+    device_dir(&usb3.join("sde"), 8_000_000, Some("1"), false);
+    device_dir(&usb3.join("sde/sde1"), 7_999_000, None, true);
+    let block = root.join("sys/block");
+    std::fs::create_dir_all(&block).expect("sys/block");
+    for (name, dir) in [
+        ("sda", sata.join("sda")),
+        ("sdb", usb.join("sdb")),
+        ("sdc", usb2.join("sdc")),
+        ("sdd", usb_hdd.join("sdd")),
+        ("sde", usb3.join("sde")),
+        ("loop0", root.join("sys/devices/virtual/block/loop0")),
+    ] {
+        let target =
+            PathBuf::from("..").join(dir.strip_prefix(root.join("sys")).expect("under sys"));
+        symlink(target, block.join(name)).expect("block link");
+    }
     let links = root.join("sys/dev/block");
     std::fs::create_dir_all(&links).expect("dev/block");
     let rel = |p: PathBuf| {
@@ -383,6 +420,7 @@ fn fabricated_system(root: &Path) {
         links.join("7:0"),
     )
     .expect("link");
+    symlink(rel(usb3.join("sde/sde1")), links.join("8:65")).expect("link");
     let labels = root.join("dev/disk/by-label");
     std::fs::create_dir_all(&labels).expect("by-label");
     symlink("../../sdb1", labels.join("POS\\x20USB")).expect("label link");
@@ -452,6 +490,7 @@ fn only_removable_usb_drives_are_detected_from_sysfs_and_mountinfo() {
         ]
     );
     assert_eq!(found[0].mount_point, root.path().join("media/POS USB"));
+    assert_eq!(drives::unmounted(&roots).expect("unmounted"), ["/dev/sde1"]);
     assert_eq!(found[0].device, "/dev/sdb1");
     assert!(
         found.iter().all(|d| d.free_bytes.is_some()),
@@ -651,4 +690,67 @@ fn ejecting_with_udisks_unmounts_then_powers_off_the_whole_disk() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("tidak ditemukan"));
+}
+
+#[test]
+fn an_inserted_drive_is_mounted_through_udisks() {
+    // The scripted udisksctl mounts as udisks does: it adds the mount to the (fabricated) table.
+    let root = tempfile::tempdir().expect("root");
+    fabricated_system(root.path());
+    let bin = root.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    let media = root.path().join("media/BARU");
+    std::fs::create_dir_all(&media).expect("media");
+    let mountinfo = root.path().join("proc/self/mountinfo");
+    let script = format!(
+        "#!/bin/sh\n[ \"$1 $2 $3\" = \"mount -b /dev/sde1\" ] || {{ echo \"unexpected: $*\" >&2; exit 1; }}\n\
+         echo '70 22 8:65 / {} rw shared:10 - exfat /dev/sde1 rw' >> '{}'\n\
+         echo 'Mounted /dev/sde1 at {}'\n",
+        media.display(),
+        mountinfo.display(),
+        media.display()
+    );
+    std::fs::write(bin.join("udisksctl"), script).expect("script");
+    run(Command::new("chmod").arg("+x").arg(bin.join("udisksctl")));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let t = TestBranch::new();
+    let loket_drives = |args: &[&str], path: &str| {
+        Command::new(crate::common::loket_bin())
+            .arg("--data")
+            .arg(t.path())
+            .arg("drives")
+            .args(args)
+            .env(loket::delivery::DRIVE_ROOT_VAR, root.path())
+            .env("PATH", path)
+            .output()
+            .expect("run loket drives")
+    };
+    let listing = loket_drives(&[], &path);
+    let listed = String::from_utf8_lossy(&listing.stdout);
+    assert!(listed.contains("/dev/sde1  belum terpasang"), "{listed}");
+    let out = loket_drives(&["--mount", "/dev/sde1"], &path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("BARU terpasang di") && said.contains("media/BARU"),
+        "{said}"
+    );
+    let roots = drives::DriveRoots {
+        mountinfo,
+        sys: root.path().join("sys"),
+        dev: root.path().join("dev"),
+    };
+    assert!(drives::unmounted(&roots).expect("unmounted").is_empty());
+    // Without udisks the clerk is told what is missing.
+    let out = loket_drives(&["--mount", "/dev/sde1"], "/usr/bin:/bin");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("udisks"));
 }
