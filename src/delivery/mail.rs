@@ -238,9 +238,9 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
             "Pengaturan e-mail loket tidak cocok dengan server ({detail}). Periksa bagian [smtp] konfigurasi, lalu kirim ulang."
         ));
     }
-    let (what, connection) = if e.is_tls() {
+    let (what, connection) = if e.is_tls() || tls_failure(e) {
         ("Sambungan aman (TLS) ke server e-mail gagal", true)
-    } else if e.is_timeout() {
+    } else if e.is_timeout() || timed_out(e) {
         ("Server e-mail tidak menjawab tepat waktu", true)
     } else if e.is_response() {
         ("Jawaban server e-mail tidak dapat dibaca", false)
@@ -251,6 +251,36 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
         reason: format!("{what} ({detail}); loket mengirim ulang otomatis."),
         connection,
     }
+}
+
+/// The I/O error somewhere in a lettre error's sources.
+fn io_source(e: &lettre::transport::smtp::Error) -> Option<&std::io::Error> {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        source = err.source();
+    }
+    None
+}
+
+/// A blocking socket read that ran into its timeout surfaces as `WouldBlock` (lettre's own
+/// `is_timeout` only looks for `TimedOut`).
+fn timed_out(e: &lettre::transport::smtp::Error) -> bool {
+    io_source(e).is_some_and(|io| {
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )
+    })
+}
+
+/// A handshake failure (untrusted certificate, wrong name) that lettre reports as a network error.
+fn tls_failure(e: &lettre::transport::smtp::Error) -> bool {
+    io_source(e)
+        .and_then(|io| io.get_ref())
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
 }
 
 #[cfg(test)]

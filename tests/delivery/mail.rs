@@ -608,3 +608,62 @@ fn templates_and_smtp_settings_are_checked_when_the_configuration_loads() {
         "{err}"
     );
 }
+
+/// Queues one message for a branch whose `[smtp]` is `smtp`, runs one pass and returns the row.
+fn one_attempt(smtp: &str) -> loket::delivery::OutboxEntry {
+    let smtp = smtp.to_string();
+    let mut t = TestBranch::with_config(move |text| format!("{text}{smtp}"));
+    let (doc, _) = document(&t, "x.pdf", 2_000, 22);
+    let id = t
+        .branch
+        .queue_mail(
+            &format!("x.{}@contoh.test", token()),
+            &[(doc, "x.pdf".into())],
+            &Context::by("petugas1"),
+        )
+        .expect("queued");
+    let now = t.branch.store.now();
+    let summary = t.branch.send_due_mail(now).expect("pass");
+    assert_eq!(summary.retry, [id], "{:?}", entry(&mut t, id).last_error);
+    entry(&mut t, id)
+}
+
+#[test]
+fn an_untrusted_certificate_or_a_silent_server_is_retried_later() {
+    let postfix = Postfix::shared();
+    // Without the private root certificate the server's certificate is not trusted.
+    let untrusted = postfix
+        .smtp_toml("starttls", SMTP_PASSWORD)
+        .lines()
+        .filter(|l| !l.starts_with("root_certificate"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let e = one_attempt(&untrusted);
+    assert_eq!(e.status, Status::Retry);
+    let reason = e.last_error.expect("reason");
+    assert!(reason.contains("Sambungan aman (TLS)"), "{reason}");
+
+    // A server that takes the connection and never greets runs into the timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let hung = postfix
+        .smtp_toml("starttls", SMTP_PASSWORD)
+        .replace(
+            &format!("port = {}", postfix.submission),
+            &format!("port = {port}"),
+        )
+        .replace("timeout_seconds = 20", "timeout_seconds = 1");
+    let e = one_attempt(&hung);
+    let reason = e.last_error.expect("reason");
+    assert!(reason.contains("tidak menjawab tepat waktu"), "{reason}");
+    drop(silent);
+
+    // Nobody listening: connection refused.
+    let closed = postfix.smtp_toml("starttls", SMTP_PASSWORD).replace(
+        &format!("port = {}", postfix.submission),
+        &format!("port = {port}"),
+    );
+    let e = one_attempt(&closed);
+    let reason = e.last_error.expect("reason");
+    assert!(reason.contains("tidak dapat dihubungi"), "{reason}");
+}
