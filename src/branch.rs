@@ -5,6 +5,7 @@ use crate::clock::{self, Clock};
 use crate::config::{self, Config, ConfigError};
 use crate::queue::QueueError;
 use crate::store::{self, Store, StoreError};
+use crate::till::TillError;
 use crate::users::{Lockout, UserError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub enum BranchError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     User(#[from] UserError),
+    #[error(transparent)]
+    Till(#[from] TillError),
     #[error(transparent)]
     Delivery(#[from] crate::delivery::DeliveryError),
     #[error("{0}")]
@@ -64,7 +67,11 @@ impl Branch {
             });
         }
         let config = Config::load(&config_path)?;
-        let store = Store::open(&data_dir.join(store::FILE_NAME), clock, config.branch.timezone)?;
+        let store = Store::open(
+            &data_dir.join(store::FILE_NAME),
+            clock,
+            config.branch.timezone,
+        )?;
         Ok(Branch {
             data_dir: data_dir.to_path_buf(),
             config,

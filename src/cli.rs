@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "loket", version, about = "Terminal loket Kantor Pos: antrean, kasir, e-Meterai dan pengiriman dokumen")]
+#[command(
+    name = "loket",
+    version,
+    about = "Terminal loket Kantor Pos: antrean, kasir, e-Meterai dan pengiriman dokumen"
+)]
 pub struct Cli {
     /// Folder data cabang (konfigurasi, database, dokumen).
     #[arg(long, global = true, env = "LOKET_DATA", default_value = "loket-data")]
@@ -42,6 +46,12 @@ pub enum Command {
     /// Petugas dan supervisor.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Kas: buka laci, laporan X, tutup (hitung buta) dan laporan Z.
+    #[command(subcommand)]
+    Till(crate::till::cli::TillCommand),
+    /// Penjualan: buat, tambah barang, bayar, batalkan, kembalikan.
+    #[command(subcommand)]
+    Sale(crate::till::cli::SaleCommand),
     /// Flash disk pelanggan yang terpasang (dan melepasnya dengan aman).
     Drives(crate::delivery::cli::DrivesArgs),
     /// Salin dokumen ke flash disk pelanggan dengan verifikasi baca-ulang.
@@ -244,7 +254,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Queue(q)) => queue(&data, &actor, q),
         Some(Command::Journal(JournalCommand::Verify { date, json })) => {
             let mut branch = Branch::open(&data)?;
-            let day = date.as_deref().map(BusinessDay::parse).transpose().map_err(BranchError::Refused)?;
+            let day = date
+                .as_deref()
+                .map(BusinessDay::parse)
+                .transpose()
+                .map_err(BranchError::Refused)?;
             let report = branch.store.read(|c| journal::verify(c, day))?;
             if json {
                 print_json(&report);
@@ -257,9 +271,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                     day.map(|d| format!(" untuk {d}")).unwrap_or_default()
                 );
             }
-            Ok(if report.intact() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if report.intact() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Some(Command::Users(u)) => users_cmd(&data, &actor, u),
+        Some(Command::Till(t)) => crate::till::cli::run_till(&data, &actor, t),
+        Some(Command::Sale(s)) => crate::till::cli::run_sale(&data, &actor, s),
         Some(Command::Dev(DevCommand::Stress(args))) => crate::stress::run(&data, &args),
         Some(Command::Drives(args)) => crate::delivery::cli::drives(&data, args),
         Some(Command::Export(args)) => crate::delivery::cli::export(&data, &actor, args),
@@ -268,10 +288,18 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
     }
 }
 
-fn queue(data: &std::path::Path, actor: &str, command: QueueCommand) -> Result<ExitCode, BranchError> {
+fn queue(
+    data: &std::path::Path,
+    actor: &str,
+    command: QueueCommand,
+) -> Result<ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
     match command {
-        QueueCommand::Issue { service, priority, json } => {
+        QueueCommand::Issue {
+            service,
+            priority,
+            json,
+        } => {
             let t = branch.issue_ticket(&service, priority, actor)?;
             if json {
                 print_json(&t);
@@ -308,13 +336,27 @@ fn queue(data: &std::path::Path, actor: &str, command: QueueCommand) -> Result<E
             let t = branch.walk_in(at.counter, &at.clerk, &service)?;
             println!("{}", t.ticket);
         }
-        QueueCommand::Reactivate { ticket, supervisor, pin, reason } => {
+        QueueCommand::Reactivate {
+            ticket,
+            supervisor,
+            pin,
+            reason,
+        } => {
             let pin = pin_from(pin)?;
             let label = crate::queue::domain::parse_label(&ticket)
                 .map(|(p, n)| crate::queue::domain::label(&p, n))
                 .unwrap_or(ticket.clone());
             let lockout = branch.lockout();
-            let approval = users::approve(&mut branch.store, lockout, &supervisor, &pin, actor, "ticket.reactivate", &label, &reason)?;
+            let approval = users::approve(
+                &mut branch.store,
+                lockout,
+                &supervisor,
+                &pin,
+                actor,
+                "ticket.reactivate",
+                &label,
+                &reason,
+            )?;
             branch.reactivate(&label, approval.id)?;
             println!("{label}");
         }
@@ -341,7 +383,12 @@ fn queue(data: &std::path::Path, actor: &str, command: QueueCommand) -> Result<E
             } else {
                 println!(
                     "{} ({}): {}, {} orang di depan, perkiraan {}–{} menit",
-                    t.ticket, t.service_name, t.status.label(), t.ahead, t.wait.low_min, t.wait.high_min
+                    t.ticket,
+                    t.service_name,
+                    t.status.label(),
+                    t.ahead,
+                    t.wait.low_min,
+                    t.wait.high_min
                 );
             }
         }
@@ -355,14 +402,29 @@ fn step(branch: &mut Branch, at: CounterArg, step: Step) -> Result<(), BranchErr
     Ok(())
 }
 
-fn users_cmd(data: &std::path::Path, actor: &str, command: UsersCommand) -> Result<ExitCode, BranchError> {
+fn users_cmd(
+    data: &std::path::Path,
+    actor: &str,
+    command: UsersCommand,
+) -> Result<ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
     match command {
-        UsersCommand::Add { id, name, role, pin } => {
-            let role = Role::parse(&role).ok_or_else(|| BranchError::Refused(format!("peran '{role}' tidak dikenal")))?;
+        UsersCommand::Add {
+            id,
+            name,
+            role,
+            pin,
+        } => {
+            let role = Role::parse(&role)
+                .ok_or_else(|| BranchError::Refused(format!("peran '{role}' tidak dikenal")))?;
             let pin = pin_from(pin)?;
             let user = users::add(&mut branch.store, actor, &id, &name, role, &pin)?;
-            println!("Pengguna {} ({}) ditambahkan sebagai {}.", user.id, user.name, role.as_str());
+            println!(
+                "Pengguna {} ({}) ditambahkan sebagai {}.",
+                user.id,
+                user.name,
+                role.as_str()
+            );
         }
         UsersCommand::List { json } => {
             let list = users::list(&mut branch.store)?;
@@ -422,7 +484,10 @@ fn print_status(s: &QueueStatus, branch: &Branch) {
         tz.name()
     );
     println!();
-    println!("{:<6} {:<26} {:>8} {:>10} {:>12}", "Layanan", "", "Menunggu", "Prioritas", "Terlama");
+    println!(
+        "{:<6} {:<26} {:>8} {:>10} {:>12}",
+        "Layanan", "", "Menunggu", "Prioritas", "Terlama"
+    );
     for svc in &s.services {
         println!(
             "{:<6} {:<26} {:>8} {:>10} {:>9} mnt",

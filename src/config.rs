@@ -32,6 +32,12 @@ pub struct Config {
     #[serde(default)]
     pub smtp: Option<Smtp>,
     #[serde(default)]
+    pub prices: Prices,
+    #[serde(default)]
+    pub till: TillRules,
+    #[serde(default)]
+    pub qris: Option<Qris>,
+    #[serde(default)]
     pub delivery: crate::delivery::settings::Delivery,
 }
 
@@ -246,6 +252,146 @@ fn default_security() -> Spanned<String> {
     Spanned::new(0..0, "starttls".to_string())
 }
 
+/// The counter price list. e-Meterai is sold at its face value; a service fee, when the branch
+/// charges one, is a separate receipt line so the stamp itself is never sold above face value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prices {
+    #[serde(rename = "item")]
+    pub items: Vec<PriceItem>,
+}
+
+/// The statutory face value of one e-Meterai (UU 10/2020): Rp10.000.
+pub const METERAI_FACE_VALUE: crate::money::Rupiah = crate::money::Rupiah::new(10_000);
+
+/// Item code of the e-Meterai in the price list.
+pub const METERAI_CODE: &str = "meterai";
+
+impl Default for Prices {
+    fn default() -> Self {
+        Prices {
+            items: vec![PriceItem {
+                code: Spanned::new(0..0, METERAI_CODE.to_string()),
+                name: "e-Meterai".to_string(),
+                price: Spanned::new(0..0, METERAI_FACE_VALUE),
+                service_fee: Spanned::new(0..0, crate::money::Rupiah::ZERO),
+            }],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceItem {
+    /// Short code the clerk types, lowercase (e.g. `meterai`, `fotokopi`).
+    pub code: Spanned<String>,
+    pub name: String,
+    pub price: Spanned<crate::money::Rupiah>,
+    /// Fee charged per unit on top of the price, shown as its own receipt line; zero means none.
+    #[serde(default = "zero_fee")]
+    pub service_fee: Spanned<crate::money::Rupiah>,
+}
+
+fn zero_fee() -> Spanned<crate::money::Rupiah> {
+    Spanned::new(0..0, crate::money::Rupiah::ZERO)
+}
+
+impl PriceItem {
+    pub fn code(&self) -> &str {
+        self.code.get_ref()
+    }
+
+    pub fn price(&self) -> crate::money::Rupiah {
+        *self.price.get_ref()
+    }
+
+    pub fn service_fee(&self) -> crate::money::Rupiah {
+        *self.service_fee.get_ref()
+    }
+}
+
+impl Prices {
+    pub fn item(&self, code: &str) -> Option<&PriceItem> {
+        self.items
+            .iter()
+            .find(|i| i.code.get_ref().eq_ignore_ascii_case(code.trim()))
+    }
+}
+
+/// Drawer rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TillRules {
+    /// A difference between counted and expected cash larger than this needs a reason and a
+    /// supervisor's approval at close (it is recorded either way).
+    pub variance_tolerance: crate::money::Rupiah,
+    /// Name of the branch's EDC terminal, recorded with each debit payment.
+    pub edc_terminal: String,
+}
+
+impl Default for TillRules {
+    fn default() -> Self {
+        TillRules {
+            variance_tolerance: crate::money::Rupiah::ZERO,
+            edc_terminal: "EDC".to_string(),
+        }
+    }
+}
+
+/// The merchant identity for dynamic QRIS, as issued by the branch's acquirer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qris {
+    #[serde(default = "default_qris_gui")]
+    pub global_id: String,
+    pub merchant_pan: String,
+    pub merchant_id: String,
+    pub nmid: String,
+    #[serde(default = "default_criteria")]
+    pub criteria: String,
+    #[serde(default = "default_mcc")]
+    pub mcc: String,
+    pub merchant_name: String,
+    pub city: String,
+    pub postal_code: String,
+    /// Minutes a shown code may be paid; the code itself carries no expiry, loket enforces it.
+    #[serde(default = "default_qris_expiry")]
+    pub expiry_minutes: u32,
+}
+
+fn default_qris_gui() -> String {
+    crate::qris::QRIS_GUI.to_string()
+}
+
+fn default_criteria() -> String {
+    "UBE".to_string()
+}
+
+/// 9402: postal services.
+fn default_mcc() -> String {
+    "9402".to_string()
+}
+
+fn default_qris_expiry() -> u32 {
+    5
+}
+
+impl Qris {
+    pub fn merchant(&self) -> crate::qris::Merchant {
+        crate::qris::Merchant {
+            global_id: self.global_id.clone(),
+            pan: self.merchant_pan.clone(),
+            merchant_id: self.merchant_id.clone(),
+            nmid: self.nmid.clone(),
+            criteria: self.criteria.clone(),
+            mcc: self.mcc.clone(),
+            name: self.merchant_name.clone(),
+            city: self.city.clone(),
+            postal_code: self.postal_code.clone(),
+        }
+    }
+}
+
 /// A configuration that could not be used, with the place to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -304,8 +450,8 @@ impl Config {
                 message,
             }))
         };
-        let config: Config = toml::from_str(text)
-            .map_err(|e| invalid(e.span(), None, translate(e.message())))?;
+        let config: Config =
+            toml::from_str(text).map_err(|e| invalid(e.span(), None, translate(e.message())))?;
         config
             .check()
             .map_err(|(span, key, message)| invalid(span, Some(key.to_string()), message))?;
@@ -328,7 +474,11 @@ impl Config {
                 ));
             }
             if !prefixes.insert(prefix.clone()) {
-                return Err((span, "prefix", format!("awalan '{prefix}' dipakai dua kali")));
+                return Err((
+                    span,
+                    "prefix",
+                    format!("awalan '{prefix}' dipakai dua kali"),
+                ));
             }
             let [first, last] = *service.range.get_ref();
             if first == 0 || first > last || last > 9999 {
@@ -340,7 +490,11 @@ impl Config {
             }
         }
         if self.services.is_empty() {
-            return Err((None, "service", "belum ada layanan; tambahkan [[service]]".into()));
+            return Err((
+                None,
+                "service",
+                "belum ada layanan; tambahkan [[service]]".into(),
+            ));
         }
         let mut numbers = BTreeSet::new();
         for counter in &self.counters {
@@ -357,22 +511,16 @@ impl Config {
                     return Err((
                         Some(service.span()),
                         "services",
-                        format!("loket {number} melayani '{}', tetapi layanan itu tidak ada", service.get_ref()),
+                        format!(
+                            "loket {number} melayani '{}', tetapi layanan itu tidak ada",
+                            service.get_ref()
+                        ),
                     ));
                 }
             }
-            if let Some(printer) = &counter.printer {
-                if !self.printers.contains_key(printer.get_ref()) {
-                    return Err((
-                        Some(printer.span()),
-                        "printer",
-                        format!("printer '{}' tidak ada di [printers]", printer.get_ref()),
-                    ));
-                }
-            }
-        }
-        if let Some(printer) = self.dispenser.as_ref().and_then(|d| d.printer.as_ref()) {
-            if !self.printers.contains_key(printer.get_ref()) {
+            if let Some(printer) = &counter.printer
+                && !self.printers.contains_key(printer.get_ref())
+            {
                 return Err((
                     Some(printer.span()),
                     "printer",
@@ -380,9 +528,87 @@ impl Config {
                 ));
             }
         }
+        if let Some(printer) = self.dispenser.as_ref().and_then(|d| d.printer.as_ref())
+            && !self.printers.contains_key(printer.get_ref())
+        {
+            return Err((
+                Some(printer.span()),
+                "printer",
+                format!("printer '{}' tidak ada di [printers]", printer.get_ref()),
+            ));
+        }
+        let mut codes = BTreeSet::new();
+        for item in &self.prices.items {
+            let code = item.code.get_ref();
+            if code.is_empty()
+                || code.len() > 16
+                || !code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err((
+                    Some(item.code.span()),
+                    "code",
+                    format!("kode barang '{code}' harus 1–16 huruf kecil, angka atau tanda hubung"),
+                ));
+            }
+            if !codes.insert(code.clone()) {
+                return Err((
+                    Some(item.code.span()),
+                    "code",
+                    format!("kode barang '{code}' dipakai dua kali"),
+                ));
+            }
+            if !item.price().is_positive() {
+                return Err((
+                    Some(item.price.span()),
+                    "price",
+                    format!("harga '{code}' harus lebih dari Rp0"),
+                ));
+            }
+            if code == METERAI_CODE && item.price() != METERAI_FACE_VALUE {
+                return Err((
+                    Some(item.price.span()),
+                    "price",
+                    format!(
+                        "e-Meterai dijual sesuai nilai nominalnya {METERAI_FACE_VALUE}; biaya layanan diisi di service_fee"
+                    ),
+                ));
+            }
+            if item.service_fee().is_negative() {
+                return Err((
+                    Some(item.service_fee.span()),
+                    "service_fee",
+                    "biaya layanan tidak boleh negatif".into(),
+                ));
+            }
+        }
+        if self.till.variance_tolerance.is_negative() {
+            return Err((
+                None,
+                "variance_tolerance",
+                "toleransi selisih kas tidak boleh negatif".into(),
+            ));
+        }
+        if let Some(q) = &self.qris {
+            if let Err(e) = q.merchant().validate() {
+                return Err((None, "qris", e.to_string()));
+            }
+            if q.expiry_minutes == 0 || q.expiry_minutes > 60 {
+                return Err((
+                    None,
+                    "expiry_minutes",
+                    "masa berlaku QRIS harus 1–60 menit".into(),
+                ));
+            }
+        }
         crate::delivery::settings::check(self)?;
         if self.queue.normal_calls_per_priority == 0 {
-            return Err((None, "normal_calls_per_priority", "harus paling sedikit 1".into()));
+            return Err((
+                None,
+                "normal_calls_per_priority",
+                "harus paling sedikit 1".into(),
+            ));
         }
         Ok(())
     }
@@ -436,7 +662,9 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// The key written on the line that holds `offset`, for errors whose span points at a value.
 fn key_at(text: &str, offset: usize) -> Option<String> {
-    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let line = text[start..].lines().next()?;
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
@@ -485,35 +713,79 @@ mod tests {
         assert_eq!(config.services.len(), 3);
         assert_eq!(config.services.iter().filter(|s| s.emeterai).count(), 1);
         for counter in &config.counters {
-            assert_eq!(counter.services.len(), 3, "every counter serves every service");
+            assert_eq!(
+                counter.services.len(),
+                3,
+                "every counter serves every service"
+            );
         }
         assert_eq!(config.branch.timezone, TimeZone::Wib);
     }
 
     fn check(from: &str, to: &str, line: usize, key: &str, says: &str) {
-        assert!(DEFAULT_TOML.contains(from), "default config contains {from:?}");
+        assert!(
+            DEFAULT_TOML.contains(from),
+            "default config contains {from:?}"
+        );
         let text = DEFAULT_TOML.replacen(from, to, 1);
         let err = parse(&text).expect_err("a broken configuration is refused");
         assert_eq!(err.line, Some(line), "line of {err}");
         assert_eq!(err.key.as_deref(), Some(key), "key of {err}");
         assert!(err.message.contains(says), "{err} says {says:?}");
-        assert!(err.to_string().starts_with(&format!("loket.toml:{line}: kunci '{key}'")), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("loket.toml:{line}: kunci '{key}'")),
+            "{err}"
+        );
     }
 
     fn line_of_text(needle: &str) -> usize {
-        line_of(DEFAULT_TOML, DEFAULT_TOML.find(needle).expect("needle in default"))
+        line_of(
+            DEFAULT_TOML,
+            DEFAULT_TOML.find(needle).expect("needle in default"),
+        )
     }
 
     #[test]
     fn mistakes_name_file_line_and_key() {
         let tz = line_of_text("timezone = \"WIB\"");
-        check("timezone = \"WIB\"", "timezone = \"CET\"", tz, "timezone", "WITA");
-        check("timezone = \"WIB\"", "timezon = \"WIB\"", tz, "timezon", "tidak dikenal");
+        check(
+            "timezone = \"WIB\"",
+            "timezone = \"CET\"",
+            tz,
+            "timezone",
+            "WITA",
+        );
+        check(
+            "timezone = \"WIB\"",
+            "timezon = \"WIB\"",
+            tz,
+            "timezon",
+            "tidak dikenal",
+        );
         let sla = line_of_text("sla_minutes = 15");
-        check("sla_minutes = 15", "sla_minutes = \"lima belas\"", sla, "sla_minutes", "jenis nilai salah");
+        check(
+            "sla_minutes = 15",
+            "sla_minutes = \"lima belas\"",
+            sla,
+            "sla_minutes",
+            "jenis nilai salah",
+        );
         let prefix = line_of_text("prefix = \"B\"");
-        check("prefix = \"B\"", "prefix = \"A\"", prefix, "prefix", "dua kali");
-        check("prefix = \"B\"", "prefix = \"b1\"", prefix, "prefix", "huruf kapital");
+        check(
+            "prefix = \"B\"",
+            "prefix = \"A\"",
+            prefix,
+            "prefix",
+            "dua kali",
+        );
+        check(
+            "prefix = \"B\"",
+            "prefix = \"b1\"",
+            prefix,
+            "prefix",
+            "huruf kapital",
+        );
         let counter = line_of_text("services = [\"A\", \"B\", \"C\"]");
         check(
             "services = [\"A\", \"B\", \"C\"]",

@@ -60,7 +60,11 @@ impl BusinessDay {
     pub fn parse(text: &str) -> Result<BusinessDay, String> {
         Date::parse(text.trim(), format_description!("[year]-[month]-[day]"))
             .map(BusinessDay)
-            .map_err(|_| format!("tanggal '{text}' tidak dikenali; tulis sebagai TTTT-BB-HH, misalnya 2026-11-21"))
+            .map_err(|_| {
+                format!(
+                    "tanggal '{text}' tidak dikenali; tulis sebagai TTTT-BB-HH, misalnya 2026-11-21"
+                )
+            })
     }
 
     pub fn from_date(date: Date) -> BusinessDay {
@@ -90,7 +94,10 @@ mod tests {
         // 16:59 UTC is 23:59 WIB but already 00:59 WITA the next day.
         let at = datetime!(2026-11-21 16:59 UTC);
         assert_eq!(BusinessDay::of(at, TimeZone::Wib).to_string(), "2026-11-21");
-        assert_eq!(BusinessDay::of(at, TimeZone::Wita).to_string(), "2026-11-22");
+        assert_eq!(
+            BusinessDay::of(at, TimeZone::Wita).to_string(),
+            "2026-11-22"
+        );
         assert_eq!(BusinessDay::of(at, TimeZone::Wit).to_string(), "2026-11-22");
         let day = BusinessDay::parse("2026-11-22").expect("valid date");
         assert_eq!(day.start(TimeZone::Wib), datetime!(2026-11-21 17:00 UTC));

@@ -170,7 +170,11 @@ impl Report {
     }
 }
 
-fn load(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> rusqlite::Result<Vec<Stored>> {
+fn load(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<Stored>> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map(args, |r| {
         Ok(Stored {
@@ -196,7 +200,11 @@ pub fn verify(conn: &Connection, day: Option<BusinessDay>) -> Result<Report, Sto
     let (anchor, rows) = match day {
         None => (
             (0, GENESIS.to_string()),
-            load(conn, &format!("SELECT {COLUMNS} FROM journal ORDER BY seq"), [])?,
+            load(
+                conn,
+                &format!("SELECT {COLUMNS} FROM journal ORDER BY seq"),
+                [],
+            )?,
         ),
         Some(day) => {
             let day = day.to_string();
@@ -233,7 +241,11 @@ pub fn verify(conn: &Connection, day: Option<BusinessDay>) -> Result<Report, Sto
         }
         (Some(_), None) => false,
     };
-    Ok(check_chain(anchor, &rows, is_tail.then_some(head).flatten()))
+    Ok(check_chain(
+        anchor,
+        &rows,
+        is_tail.then_some(head).flatten(),
+    ))
 }
 
 /// Walks `rows` (in stored order) from `anchor` and names the first problem. `head` is the recorded
@@ -268,13 +280,13 @@ pub fn check_chain(anchor: (i64, String), rows: &[Stored], head: Option<(i64, St
         expected_prev = row.hash.clone();
         expected_seq = row.seq + 1;
     }
-    if tamper.is_none() {
-        if let Some((head_seq, head_hash)) = head {
-            if head_seq >= expected_seq {
-                tamper = Some(Tamper::Removed { seq: expected_seq });
-            } else if head_seq == expected_seq - 1 && head_hash != expected_prev {
-                tamper = Some(Tamper::Edited { seq: head_seq });
-            }
+    if tamper.is_none()
+        && let Some((head_seq, head_hash)) = head
+    {
+        if head_seq >= expected_seq {
+            tamper = Some(Tamper::Removed { seq: expected_seq });
+        } else if head_seq == expected_seq - 1 && head_hash != expected_prev {
+            tamper = Some(Tamper::Edited { seq: head_seq });
         }
     }
     Report {

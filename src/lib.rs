@@ -1,15 +1,20 @@
 //! loket: the counter terminal of a Pos Indonesia branch — queue, till, e-Meterai stamping and delivery.
 
 pub mod branch;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod day;
 pub mod delivery;
 pub mod journal;
+pub mod money;
+pub mod qris;
 pub mod queue;
-pub mod cli;
-pub mod stress;
+pub mod report;
+pub mod stamping;
 pub mod store;
+pub mod stress;
+pub mod till;
 pub mod users;
 
 pub use branch::{Branch, BranchError};

@@ -52,7 +52,12 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
         out
     };
     if args.role == "issue" {
-        let services: Vec<String> = branch.config.services.iter().map(|s| s.prefix().to_string()).collect();
+        let services: Vec<String> = branch
+            .config
+            .services
+            .iter()
+            .map(|s| s.prefix().to_string())
+            .collect();
         let mut rng = fastrand::Rng::with_seed(args.seed);
         for _ in 0..args.count {
             let service = &services[rng.usize(..services.len())];
@@ -75,7 +80,11 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
             };
             if called.is_some() {
                 for step in [Step::Serve, Step::Done] {
-                    timed(&mut latencies, &mut || branch.counter_step(args.counter, &clerk, step).map(|_| true))?;
+                    timed(&mut latencies, &mut || {
+                        branch
+                            .counter_step(args.counter, &clerk, step)
+                            .map(|_| true)
+                    })?;
                 }
                 continue;
             }
@@ -110,7 +119,12 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
     }
     let mut sorted = latencies.clone();
     sorted.sort_unstable();
-    let pct = |q: usize| sorted.get((sorted.len().saturating_sub(1)) * q / 100).copied().unwrap_or(0);
+    let pct = |q: usize| {
+        sorted
+            .get((sorted.len().saturating_sub(1)) * q / 100)
+            .copied()
+            .unwrap_or(0)
+    };
     let summary = Summary {
         role: args.role.clone(),
         state_changes: latencies.len(),

@@ -2,3 +2,6 @@
 
 mod common;
 mod delivery;
+mod foundation;
+mod report;
+mod till;

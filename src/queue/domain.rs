@@ -53,7 +53,10 @@ impl Status {
 
     /// Whether the ticket still needs something from a counter.
     pub fn is_open(self) -> bool {
-        matches!(self, Status::Waiting | Status::Called | Status::Serving | Status::Parked)
+        matches!(
+            self,
+            Status::Waiting | Status::Called | Status::Serving | Status::Parked
+        )
     }
 
     /// Indonesian word for the state, for screens and messages.
@@ -135,15 +138,33 @@ pub struct Rules {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Call to `counter`; `specific` when the clerk picked this ticket rather than "next".
-    Call { counter: u32, clerk: String, specific: bool },
-    Recall { counter: u32 },
-    Serve { counter: u32 },
-    Done { counter: u32 },
-    NoShow { counter: u32 },
-    Park { counter: u32, until: Option<Ms> },
+    Call {
+        counter: u32,
+        clerk: String,
+        specific: bool,
+    },
+    Recall {
+        counter: u32,
+    },
+    Serve {
+        counter: u32,
+    },
+    Done {
+        counter: u32,
+    },
+    NoShow {
+        counter: u32,
+    },
+    Park {
+        counter: u32,
+        until: Option<Ms>,
+    },
     /// Back into its line (a parked ticket, or a no-show reactivated by a supervisor).
     Requeue,
-    Transfer { service: String, counter: Option<u32> },
+    Transfer {
+        service: String,
+        counter: Option<u32>,
+    },
     Expire,
 }
 
@@ -152,11 +173,21 @@ pub enum QueueError {
     #[error("tiket {ticket} sedang {state}; tindakan ini tidak bisa dilakukan sekarang")]
     WrongState { ticket: String, state: &'static str },
     #[error("tiket {ticket} dipegang loket {holder}, bukan loket {counter}")]
-    OtherCounter { ticket: String, holder: u32, counter: u32 },
+    OtherCounter {
+        ticket: String,
+        holder: u32,
+        counter: u32,
+    },
     #[error("tiket {ticket} dialihkan khusus ke loket {target}")]
     Reserved { ticket: String, target: u32 },
-    #[error("tiket {ticket} baru dipanggil {waited_s} detik lalu; tunggu {left_s} detik lagi sebelum menyatakannya tidak hadir")]
-    NoShowTooSoon { ticket: String, waited_s: i64, left_s: i64 },
+    #[error(
+        "tiket {ticket} baru dipanggil {waited_s} detik lalu; tunggu {left_s} detik lagi sebelum menyatakannya tidak hadir"
+    )]
+    NoShowTooSoon {
+        ticket: String,
+        waited_s: i64,
+        left_s: i64,
+    },
     #[error("tiket {ticket} sudah berada di layanan {service}")]
     SameService { ticket: String, service: String },
 }
@@ -180,7 +211,11 @@ pub fn apply(t: &Ticket, command: &Command, now: Ms, rules: &Rules) -> Result<Ti
     };
     let mut next = t.clone();
     match command {
-        Command::Call { counter, clerk, specific } => {
+        Command::Call {
+            counter,
+            clerk,
+            specific,
+        } => {
             let parked_due = t.status == Status::Parked;
             if !(t.status == Status::Waiting || parked_due) {
                 return Err(wrong());
@@ -238,9 +273,10 @@ pub fn apply(t: &Ticket, command: &Command, now: Ms, rules: &Rules) -> Result<Ti
                     left_s: (rules.noshow_min_wait_ms - waited + 999) / 1000,
                 });
             }
+            // The counter stays recorded: it spent that time calling (reports count it). Holding a
+            // ticket is decided by its status, so the counter is free again.
             next.status = Status::NoShow;
             next.done = Some(now);
-            next.counter = None;
         }
         Command::Park { counter, until } => {
             holder(*counter)?;
@@ -262,7 +298,10 @@ pub fn apply(t: &Ticket, command: &Command, now: Ms, rules: &Rules) -> Result<Ti
             next.done = None;
         }
         Command::Transfer { service, counter } => {
-            if !matches!(t.status, Status::Waiting | Status::Called | Status::Serving | Status::Parked) {
+            if !matches!(
+                t.status,
+                Status::Waiting | Status::Called | Status::Serving | Status::Parked
+            ) {
                 return Err(wrong());
             }
             if *service == t.service && counter.is_none() {
@@ -330,7 +369,7 @@ pub fn choose_next<'a>(
 ) -> Option<(&'a Ticket, Pick)> {
     let eligible = tickets.iter().filter(|t| {
         in_line(t, now)
-            && serves.iter().any(|s| *s == t.service)
+            && serves.contains(&t.service)
             && t.target_counter.is_none_or(|c| c == counter)
     });
     let key = |t: &&Ticket| (t.arrived, t.id);
@@ -338,7 +377,11 @@ pub fn choose_next<'a>(
     for t in eligible {
         let slot = if t.priority {
             let streak = streaks.get(&t.service).copied().unwrap_or(0);
-            if streak >= rules.normal_calls_per_priority { 0 } else { 2 }
+            if streak >= rules.normal_calls_per_priority {
+                0
+            } else {
+                2
+            }
         } else if now - t.arrived >= rules.normal_max_wait_ms {
             1
         } else {
@@ -352,7 +395,12 @@ pub fn choose_next<'a>(
             best[2] = Some(t);
         }
     }
-    let picks = [Pick::PriorityTurn, Pick::Overdue, Pick::Priority, Pick::Normal];
+    let picks = [
+        Pick::PriorityTurn,
+        Pick::Overdue,
+        Pick::Priority,
+        Pick::Normal,
+    ];
     best.iter()
         .zip(picks)
         .find_map(|(t, pick)| t.map(|t| (t, pick)))
@@ -360,34 +408,54 @@ pub fn choose_next<'a>(
 
 /// The streak after calling `t` by policy or by number.
 pub fn next_streak(streak: u32, t: &Ticket) -> u32 {
-    if t.priority { 0 } else { streak.saturating_add(1) }
+    if t.priority {
+        0
+    } else {
+        streak.saturating_add(1)
+    }
 }
 
-/// How many tickets of the same line would be called before `target` if nobody else arrived,
-/// following the policy as one counter serving that service would.
-pub fn position(tickets: &[Ticket], target: &Ticket, streak: u32, rules: &Rules, now: Ms) -> usize {
-    let mut line: Vec<Ticket> = tickets
-        .iter()
-        .filter(|t| t.service == target.service && in_line(t, now) && t.target_counter == target.target_counter)
-        .cloned()
-        .collect();
-    if !line.iter().any(|t| t.id == target.id) {
+/// A ticket standing in one line, as much as its place depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InLine {
+    pub id: i64,
+    pub priority: bool,
+    pub arrived: Ms,
+}
+
+/// How many tickets of one line would be called before ticket `target` if nobody else arrived,
+/// following the policy as a counter serving that line would. With one line the policy merges two
+/// arrival-ordered lists (priority and normal), so this runs in one pass.
+pub fn position(line: &[InLine], target: i64, streak: u32, rules: &Rules, now: Ms) -> usize {
+    if !line.iter().any(|t| t.id == target) {
         return 0;
     }
-    let serves = [target.service.clone()];
-    let mut streaks = HashMap::from([(target.service.clone(), streak)]);
-    let counter = target.target_counter.unwrap_or(0);
-    let mut ahead = 0;
-    while let Some((picked, _)) = choose_next(&line, counter, &serves, &streaks, rules, now) {
-        if picked.id == target.id {
-            break;
+    let mut line = line.to_vec();
+    line.sort_by_key(|t| (t.arrived, t.id));
+    let (priority, normal): (Vec<InLine>, Vec<InLine>) = line.into_iter().partition(|t| t.priority);
+    let (mut p, mut n, mut streak, mut ahead) = (0, 0, streak, 0);
+    loop {
+        let overdue = normal
+            .get(n)
+            .is_some_and(|t| now - t.arrived >= rules.normal_max_wait_ms);
+        let take_priority =
+            p < priority.len() && (streak >= rules.normal_calls_per_priority || !overdue);
+        let next = if take_priority {
+            p += 1;
+            streak = 0;
+            priority[p - 1]
+        } else if n < normal.len() {
+            n += 1;
+            streak = streak.saturating_add(1);
+            normal[n - 1]
+        } else {
+            return ahead;
+        };
+        if next.id == target {
+            return ahead;
         }
-        let (id, s) = (picked.id, next_streak(streaks[&target.service], picked));
-        streaks.insert(target.service.clone(), s);
-        line.retain(|t| t.id != id);
         ahead += 1;
     }
-    ahead
 }
 
 /// An estimated wait as a range of whole minutes.
@@ -400,7 +468,12 @@ pub struct WaitRange {
 /// Estimates the wait of someone with `ahead` people before them, from recent service durations
 /// (milliseconds) and the counters open for the service. With few recent services the configured
 /// default is assumed, with a wider range.
-pub fn estimate_wait(ahead: usize, recent_ms: &[Ms], open_counters: usize, default_ms: Ms) -> WaitRange {
+pub fn estimate_wait(
+    ahead: usize,
+    recent_ms: &[Ms],
+    open_counters: usize,
+    default_ms: Ms,
+) -> WaitRange {
     let counters = open_counters.max(1) as i64;
     let (low_each, high_each) = if recent_ms.len() >= 5 {
         let mut sorted = recent_ms.to_vec();
@@ -410,12 +483,361 @@ pub fn estimate_wait(ahead: usize, recent_ms: &[Ms], open_counters: usize, defau
     } else {
         (default_ms / 2, default_ms * 3 / 2)
     };
+    // Earliest: everyone ahead is quick. Latest: everyone ahead and the one being served now are slow.
     let ahead = ahead as i64;
-    let minutes = |ms: i64| u32::try_from(ms / 60_000).unwrap_or(u32::MAX);
-    let low = minutes(ahead * low_each / counters);
-    let high = minutes(((ahead + 1) * high_each + counters - 1) / counters).max(low + 1);
+    let low = ahead * low_each / counters / 60_000;
+    let divisor = counters * 60_000;
+    let high = ((ahead + 1) * high_each + divisor - 1) / divisor;
+    let clamp = |m: i64| u32::try_from(m).unwrap_or(u32::MAX);
     WaitRange {
-        low_min: low,
-        high_min: if ahead == 0 { minutes(high_each).max(1) } else { high },
+        low_min: clamp(low),
+        high_min: clamp(high.max(low + 1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const RULES: Rules = Rules {
+        normal_calls_per_priority: 2,
+        normal_max_wait_ms: 45 * 60_000,
+        noshow_min_wait_ms: 60_000,
+    };
+
+    fn ticket(id: i64, service: &str, priority: bool, arrived: Ms) -> Ticket {
+        Ticket {
+            id,
+            issued_service: service.to_string(),
+            number: id as u32,
+            service: service.to_string(),
+            priority,
+            walk_in: false,
+            status: Status::Waiting,
+            arrived,
+            queued: arrived,
+            target_counter: None,
+            counter: None,
+            clerk: None,
+            first_called: None,
+            called: None,
+            serve_started: None,
+            done: None,
+            calls: 0,
+            park_until: None,
+            out_of_order: false,
+        }
+    }
+
+    fn in_state(status: Status, counter: Option<u32>) -> Ticket {
+        let mut t = ticket(1, "A", false, 0);
+        t.status = status;
+        t.counter = counter;
+        if status != Status::Waiting {
+            t.called = Some(1_000);
+            t.first_called = Some(1_000);
+        }
+        t
+    }
+
+    fn call(counter: u32) -> Command {
+        Command::Call {
+            counter,
+            clerk: "budi".into(),
+            specific: false,
+        }
+    }
+
+    /// Applies `cmd` to a ticket in `from` held by counter 1 (when held) at t = 100 s, and checks the
+    /// resulting state, or that it is refused.
+    fn check(from: Status, cmd: Command, expect: Result<Status, &str>) {
+        let held = matches!(from, Status::Called | Status::Serving).then_some(1);
+        let t = in_state(from, held);
+        let got = apply(&t, &cmd, 100_000, &RULES);
+        match (got, expect) {
+            (Ok(next), Ok(status)) => assert_eq!(next.status, status, "{from:?} + {cmd:?}"),
+            (Err(e), Err(says)) => assert!(e.to_string().contains(says), "{from:?} + {cmd:?}: {e}"),
+            (got, expect) => panic!("{from:?} + {cmd:?}: got {got:?}, expected {expect:?}"),
+        }
+    }
+
+    #[test]
+    fn transitions() {
+        use Status::*;
+        let park = Command::Park {
+            counter: 1,
+            until: None,
+        };
+        let transfer = Command::Transfer {
+            service: "B".into(),
+            counter: None,
+        };
+        let refused = Err("tidak bisa dilakukan");
+        // Calling.
+        check(Waiting, call(1), Ok(Called));
+        check(Parked, call(1), Ok(Called));
+        check(Called, call(2), refused);
+        check(Serving, call(1), refused);
+        check(Done, call(1), refused);
+        check(NoShow, call(1), refused);
+        check(Expired, call(1), refused);
+        // Recall, serve, done.
+        check(Called, Command::Recall { counter: 1 }, Ok(Called));
+        check(Serving, Command::Recall { counter: 1 }, refused);
+        check(
+            Called,
+            Command::Recall { counter: 2 },
+            Err("dipegang loket 1"),
+        );
+        check(Waiting, Command::Recall { counter: 1 }, refused);
+        check(Called, Command::Serve { counter: 1 }, Ok(Serving));
+        check(Serving, Command::Serve { counter: 1 }, refused);
+        check(Called, Command::Serve { counter: 3 }, Err("bukan loket 3"));
+        check(Serving, Command::Done { counter: 1 }, Ok(Done));
+        check(Called, Command::Done { counter: 1 }, refused);
+        check(Done, Command::Done { counter: 1 }, refused);
+        // No-show only after the minimum wait (called at 1 s, now 100 s: 99 s ≥ 60 s).
+        check(Called, Command::NoShow { counter: 1 }, Ok(NoShow));
+        check(Serving, Command::NoShow { counter: 1 }, refused);
+        // Park and back.
+        check(Called, park.clone(), Ok(Parked));
+        check(Serving, park.clone(), Ok(Parked));
+        check(Waiting, park, refused);
+        check(Parked, Command::Requeue, Ok(Waiting));
+        check(NoShow, Command::Requeue, Ok(Waiting));
+        check(Waiting, Command::Requeue, refused);
+        check(Done, Command::Requeue, refused);
+        // Transfer.
+        check(Waiting, transfer.clone(), Ok(Waiting));
+        check(Called, transfer.clone(), Ok(Waiting));
+        check(Serving, transfer.clone(), Ok(Waiting));
+        check(Parked, transfer.clone(), Ok(Waiting));
+        check(Done, transfer.clone(), refused);
+        check(
+            Waiting,
+            Command::Transfer {
+                service: "A".into(),
+                counter: None,
+            },
+            Err("sudah berada"),
+        );
+        // Day end.
+        for open in [Waiting, Called, Serving, Parked] {
+            check(open, Command::Expire, Ok(Expired));
+        }
+        for closed in [Done, NoShow, Expired] {
+            check(closed, Command::Expire, refused);
+        }
+    }
+
+    #[test]
+    fn noshow_needs_the_minimum_wait() {
+        let t = in_state(Status::Called, Some(1));
+        let err = apply(&t, &Command::NoShow { counter: 1 }, 31_000, &RULES).expect_err("too soon");
+        assert_eq!(
+            err,
+            QueueError::NoShowTooSoon {
+                ticket: "A-001".into(),
+                waited_s: 30,
+                left_s: 30
+            }
+        );
+        assert!(apply(&t, &Command::NoShow { counter: 1 }, 61_000, &RULES).is_ok());
+    }
+
+    #[test]
+    fn transfer_keeps_the_arrival_and_reserves_for_a_counter() {
+        let t = in_state(Status::Serving, Some(1));
+        let moved = apply(
+            &t,
+            &Command::Transfer {
+                service: "C".into(),
+                counter: Some(3),
+            },
+            500_000,
+            &RULES,
+        )
+        .expect("transfer");
+        assert_eq!(
+            (moved.arrived, moved.queued, moved.service.as_str()),
+            (0, 500_000, "C")
+        );
+        assert_eq!(moved.target_counter, Some(3));
+        let err = apply(&moved, &call(2), 600_000, &RULES).expect_err("reserved for counter 3");
+        assert_eq!(
+            err,
+            QueueError::Reserved {
+                ticket: "A-001".into(),
+                target: 3
+            }
+        );
+        assert!(apply(&moved, &call(3), 600_000, &RULES).is_ok());
+    }
+
+    #[test]
+    fn labels_parse_loosely() {
+        assert_eq!(parse_label("A-007"), Some(("A".into(), 7)));
+        assert_eq!(parse_label("a7"), Some(("A".into(), 7)));
+        assert_eq!(parse_label(" BC012 "), Some(("BC".into(), 12)));
+        assert_eq!(parse_label("007"), None);
+        assert_eq!(parse_label("A-"), None);
+        assert_eq!(label("A", 7), "A-007");
+        assert_eq!(label("A", 1234), "A-1234");
+    }
+
+    #[test]
+    fn policy_in_order() {
+        let serves = vec!["A".to_string(), "B".to_string()];
+        let minute = 60_000;
+        let tickets = vec![
+            ticket(1, "A", false, 0),
+            ticket(2, "B", false, 5 * minute),
+            ticket(3, "A", true, 10 * minute),
+        ];
+        let pick = |tickets: &[Ticket], streak: u32, now: Ms| {
+            let streaks = HashMap::from([("A".to_string(), streak)]);
+            choose_next(tickets, 1, &serves, &streaks, &RULES, now).map(|(t, p)| (t.id, p))
+        };
+        // Priority goes before the older normal tickets.
+        assert_eq!(pick(&tickets, 0, 20 * minute), Some((3, Pick::Priority)));
+        // Once a normal ticket waited 45 minutes, it goes first...
+        assert_eq!(pick(&tickets, 0, 45 * minute), Some((1, Pick::Overdue)));
+        // ...unless two normal calls already happened in a row while priority waited.
+        assert_eq!(
+            pick(&tickets, 2, 45 * minute),
+            Some((3, Pick::PriorityTurn))
+        );
+        // Without priority, first come first served across the counter's services.
+        assert_eq!(pick(&tickets[..2], 0, 20 * minute), Some((1, Pick::Normal)));
+        // A service the counter does not serve is never picked.
+        let only_c = vec![ticket(9, "C", true, 0)];
+        assert_eq!(pick(&only_c, 0, minute), None);
+    }
+
+    #[test]
+    fn wait_estimates_widen_without_history() {
+        let five_min = 5 * 60_000;
+        assert_eq!(
+            estimate_wait(0, &[], 1, five_min),
+            WaitRange {
+                low_min: 0,
+                high_min: 8
+            }
+        );
+        assert_eq!(
+            estimate_wait(4, &[], 2, five_min),
+            WaitRange {
+                low_min: 5,
+                high_min: 19
+            }
+        );
+        let steady = [4 * 60_000; 10];
+        assert_eq!(
+            estimate_wait(6, &steady, 3, five_min),
+            WaitRange {
+                low_min: 8,
+                high_min: 10
+            }
+        );
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Arrive { service: usize, priority: bool },
+        Call { counter: u32 },
+        Wait { minutes: i64 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0..3usize, prop::bool::weighted(0.3)).prop_map(|(service, priority)| Op::Arrive { service, priority }),
+            4 => (1..4u32).prop_map(|counter| Op::Call { counter }),
+            1 => (1..30i64).prop_map(|minutes| Op::Wait { minutes }),
+        ]
+    }
+
+    proptest! {
+        /// While a priority ticket a counter could call is waiting in a service, that service never
+        /// sees more than `normal_calls_per_priority` normal calls in a row; and an overdue normal
+        /// ticket is never passed over by a priority ticket that had no turn.
+        #[test]
+        fn fairness_bounds_hold(ops in prop::collection::vec(op(), 1..200)) {
+            let services = ["A", "B", "C"];
+            let counters: HashMap<u32, Vec<String>> = HashMap::from([
+                (1, vec!["A".into(), "B".into(), "C".into()]),
+                (2, vec!["A".into(), "B".into()]),
+                (3, vec!["C".into()]),
+            ]);
+            let mut now: Ms = 0;
+            let mut line: Vec<Ticket> = Vec::new();
+            let mut streaks: HashMap<String, u32> = HashMap::new();
+            let mut run: HashMap<String, u32> = HashMap::new();
+            let mut next_id = 1;
+            for op in ops {
+                match op {
+                    Op::Arrive { service, priority } => {
+                        line.push(ticket(next_id, services[service], priority, now));
+                        next_id += 1;
+                        now += 1_000;
+                    }
+                    Op::Wait { minutes } => now += minutes * 60_000,
+                    Op::Call { counter } => {
+                        let serves = &counters[&counter];
+                        let Some((picked, pick)) = choose_next(&line, counter, serves, &streaks, &RULES, now) else {
+                            prop_assert!(line.iter().all(|t| !serves.contains(&t.service)));
+                            continue;
+                        };
+                        let picked = picked.clone();
+                        let priority_waiting = line.iter().any(|t| t.priority && t.service == picked.service);
+                        if !picked.priority {
+                            let overdue_or_none = pick == Pick::Overdue || !priority_waiting;
+                            prop_assert!(overdue_or_none || pick == Pick::Normal && !priority_waiting);
+                            if priority_waiting {
+                                let r = run.entry(picked.service.clone()).or_default();
+                                *r += 1;
+                                prop_assert!(*r <= RULES.normal_calls_per_priority,
+                                    "{} normal calls in a row in {} while priority waited", r, picked.service);
+                            }
+                        } else {
+                            run.insert(picked.service.clone(), 0);
+                            let overdue_passed = line.iter().any(|t| !t.priority && serves.contains(&t.service)
+                                && now - t.arrived >= RULES.normal_max_wait_ms);
+                            prop_assert!(!overdue_passed || pick == Pick::PriorityTurn);
+                        }
+                        let s = next_streak(streaks.get(&picked.service).copied().unwrap_or(0), &picked);
+                        streaks.insert(picked.service.clone(), s);
+                        line.retain(|t| t.id != picked.id);
+                        now += 1_000;
+                    }
+                }
+            }
+        }
+
+        /// The position of every ticket is its index in the order one counter would call them.
+        #[test]
+        fn position_matches_the_call_order(ops in prop::collection::vec((prop::bool::weighted(0.3), 0..20i64), 1..25)) {
+            let mut line = Vec::new();
+            for (i, (priority, gap)) in ops.iter().enumerate() {
+                let arrived = line.last().map_or(0, |t: &Ticket| t.arrived) + gap * 60_000;
+                line.push(ticket(i as i64 + 1, "A", *priority, arrived));
+            }
+            let now = line.last().map_or(0, |t| t.arrived) + 60_000;
+            let serves = vec!["A".to_string()];
+            let mut order = Vec::new();
+            let mut rest = line.clone();
+            let mut streaks = HashMap::new();
+            while let Some((t, _)) = choose_next(&rest, 1, &serves, &streaks, &RULES, now) {
+                let t = t.clone();
+                streaks.insert("A".to_string(), next_streak(streaks.get("A").copied().unwrap_or(0), &t));
+                order.push(t.id);
+                rest.retain(|x| x.id != t.id);
+            }
+            let light: Vec<InLine> = line.iter().map(|t| InLine { id: t.id, priority: t.priority, arrived: t.arrived }).collect();
+            for t in &line {
+                let expected = order.iter().position(|id| *id == t.id).expect("every ticket is called");
+                prop_assert_eq!(position(&light, t.id, 0, &RULES, now), expected);
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ pub mod domain;
 mod service;
 
 pub use domain::{Command, Pick, QueueError, Rules, Status, Ticket, WaitRange};
-pub use service::{Step, clock_time, 
-    CallView, CounterState, CounterStatus, QueueStatus, ServiceStatus, TicketView, WaitingTicket,
+pub use service::{
+    CallView, CounterState, CounterStatus, QueueStatus, ServiceStatus, Step, TicketView,
+    WaitingTicket, clock_time,
 };

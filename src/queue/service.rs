@@ -43,8 +43,14 @@ fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     })
 }
 
-fn load_tickets(conn: &Connection, filter: &str, args: impl rusqlite::Params) -> rusqlite::Result<Vec<Ticket>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE {filter} ORDER BY arrived_ms, id"))?;
+fn load_tickets(
+    conn: &Connection,
+    filter: &str,
+    args: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<Ticket>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE {filter} ORDER BY arrived_ms, id"
+    ))?;
     let rows = stmt.query_map(args, row_to_ticket)?;
     rows.collect()
 }
@@ -75,7 +81,14 @@ fn save_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn event(tx: &Tx<'_>, t: &Ticket, kind: &str, counter: Option<u32>, clerk: Option<&str>, detail: serde_json::Value) -> rusqlite::Result<()> {
+fn event(
+    tx: &Tx<'_>,
+    t: &Ticket,
+    kind: &str,
+    counter: Option<u32>,
+    clerk: Option<&str>,
+    detail: serde_json::Value,
+) -> rusqlite::Result<()> {
     tx.prepare_cached("INSERT INTO ticket_events (ticket, at_ms, kind, counter, clerk, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
         .execute(params![t.id, tx.now_ms(), kind, counter, clerk, detail.to_string()])?;
     Ok(())
@@ -193,7 +206,12 @@ impl Branch {
 
     /// Issues the next ticket of `service` (a prefix). Numbers are per service per business day,
     /// without gaps or duplicates across processes.
-    pub fn issue_ticket(&mut self, service: &str, priority: bool, actor: &str) -> Result<TicketView, BranchError> {
+    pub fn issue_ticket(
+        &mut self,
+        service: &str,
+        priority: bool,
+        actor: &str,
+    ) -> Result<TicketView, BranchError> {
         let svc = self
             .config
             .service(service)
@@ -210,7 +228,14 @@ impl Branch {
         self.store.write(|tx| {
             expire_earlier_days(tx)?;
             let ticket = insert_ticket(tx, &svc, priority, false)?;
-            event(tx, &ticket, "issued", None, None, json!({"priority": priority}))?;
+            event(
+                tx,
+                &ticket,
+                "issued",
+                None,
+                None,
+                json!({"priority": priority}),
+            )?;
             tx.journal(Entry::new(
                 actor,
                 "ticket.issued",
@@ -223,7 +248,11 @@ impl Branch {
     }
 
     /// Calls the next customer to `counter` following the fairness policy; `None` when nobody waits.
-    pub fn call_next(&mut self, counter: u32, clerk: &str) -> Result<Option<CallView>, BranchError> {
+    pub fn call_next(
+        &mut self,
+        counter: u32,
+        clerk: &str,
+    ) -> Result<Option<CallView>, BranchError> {
         let serves = self.counter_services(counter)?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
@@ -231,15 +260,21 @@ impl Branch {
             ensure_counter_free(tx, counter, clerk)?;
             let day = tx.day().to_string();
             let now = tx.now_ms();
-            let line = load_tickets(tx, "business_day = ?1 AND status IN ('waiting', 'parked')", [&day])?;
+            let line = line_heads(tx, &day, &serves, counter, now)?;
             let streaks = load_streaks(tx, &day)?;
-            let Some((picked, pick)) = domain::choose_next(&line, counter, &serves, &streaks, &rules, now) else {
+            let Some((picked, pick)) =
+                domain::choose_next(&line, counter, &serves, &streaks, &rules, now)
+            else {
                 tx.unchanged();
                 return Ok(None);
             };
             let called = domain::apply(
                 picked,
-                &Command::Call { counter, clerk: clerk.to_string(), specific: false },
+                &Command::Call {
+                    counter,
+                    clerk: clerk.to_string(),
+                    specific: false,
+                },
                 now,
                 &rules,
             )?;
@@ -249,7 +284,12 @@ impl Branch {
     }
 
     /// Calls a specific ticket (the clerk picked it); recorded as an out-of-order call.
-    pub fn call_ticket(&mut self, counter: u32, clerk: &str, label: &str) -> Result<CallView, BranchError> {
+    pub fn call_ticket(
+        &mut self,
+        counter: u32,
+        clerk: &str,
+        label: &str,
+    ) -> Result<CallView, BranchError> {
         let serves = self.counter_services(counter)?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
@@ -267,7 +307,11 @@ impl Branch {
             let streaks = load_streaks(tx, &day)?;
             let called = domain::apply(
                 &t,
-                &Command::Call { counter, clerk: clerk.to_string(), specific: true },
+                &Command::Call {
+                    counter,
+                    clerk: clerk.to_string(),
+                    specific: true,
+                },
                 tx.now_ms(),
                 &rules,
             )?;
@@ -277,7 +321,12 @@ impl Branch {
     }
 
     /// A customer served without a ticket: a number is issued and the customer is at once being served.
-    pub fn walk_in(&mut self, counter: u32, clerk: &str, service: &str) -> Result<CallView, BranchError> {
+    pub fn walk_in(
+        &mut self,
+        counter: u32,
+        clerk: &str,
+        service: &str,
+    ) -> Result<CallView, BranchError> {
         self.counter_services(counter)?;
         let svc = self
             .config
@@ -298,18 +347,30 @@ impl Branch {
             t.calls = 1;
             save_ticket(tx, &t)?;
             event(tx, &t, "walk_in", Some(counter), Some(clerk), json!({}))?;
-            tx.journal(Entry::new(clerk, "ticket.walk_in", t.label(), json!({"counter": counter, "service": svc.prefix()})))?;
+            tx.journal(Entry::new(
+                clerk,
+                "ticket.walk_in",
+                t.label(),
+                json!({"counter": counter, "service": svc.prefix()}),
+            ))?;
             Ok(call_view(&t, counter, None))
         })
     }
 
     /// Applies a step to the ticket the counter holds (recall, serve, done, no-show, park).
-    pub fn counter_step(&mut self, counter: u32, clerk: &str, step: Step) -> Result<CallView, BranchError> {
+    pub fn counter_step(
+        &mut self,
+        counter: u32,
+        clerk: &str,
+        step: Step,
+    ) -> Result<CallView, BranchError> {
         self.counter_services(counter)?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
             let t = held_ticket(tx, counter)?.ok_or_else(|| {
-                BranchError::Refused(format!("loket {counter} tidak sedang memanggil atau melayani siapa pun"))
+                BranchError::Refused(format!(
+                    "loket {counter} tidak sedang memanggil atau melayani siapa pun"
+                ))
             })?;
             let now = tx.now_ms();
             let (command, kind) = match step {
@@ -318,7 +379,10 @@ impl Branch {
                 Step::Done => (Command::Done { counter }, "done"),
                 Step::NoShow => (Command::NoShow { counter }, "noshow"),
                 Step::Park { minutes } => (
-                    Command::Park { counter, until: minutes.map(|m| now + i64::from(m) * 60_000) },
+                    Command::Park {
+                        counter,
+                        until: minutes.map(|m| now + i64::from(m) * 60_000),
+                    },
                     "park",
                 ),
             };
@@ -337,7 +401,13 @@ impl Branch {
 
     /// Sends the ticket the counter holds to another service's line, or to one counter; it keeps its
     /// arrival time and so its place.
-    pub fn transfer(&mut self, counter: u32, clerk: &str, to_service: &str, to_counter: Option<u32>) -> Result<CallView, BranchError> {
+    pub fn transfer(
+        &mut self,
+        counter: u32,
+        clerk: &str,
+        to_service: &str,
+        to_counter: Option<u32>,
+    ) -> Result<CallView, BranchError> {
         self.counter_services(counter)?;
         let svc = self
             .config
@@ -345,10 +415,12 @@ impl Branch {
             .ok_or_else(|| BranchError::Refused(format!("layanan '{to_service}' tidak ada")))?
             .prefix()
             .to_string();
-        if let Some(target) = to_counter {
-            if !self.config.counter_services(target).contains(&svc) {
-                return Err(BranchError::Refused(format!("loket {target} tidak melayani layanan {svc}")));
-            }
+        if let Some(target) = to_counter
+            && !self.config.counter_services(target).contains(&svc)
+        {
+            return Err(BranchError::Refused(format!(
+                "loket {target} tidak melayani layanan {svc}"
+            )));
         }
         let rules = self.queue_rules();
         self.store.write(|tx| {
@@ -374,12 +446,20 @@ impl Branch {
         self.store.write(|tx| {
             let t = find_ticket(tx, label)?;
             if t.status != Status::Parked {
-                return Err(BranchError::Refused(format!("tiket {} tidak sedang ditunda", t.label())));
+                return Err(BranchError::Refused(format!(
+                    "tiket {} tidak sedang ditunda",
+                    t.label()
+                )));
             }
             let next = domain::apply(&t, &Command::Requeue, tx.now_ms(), &rules)?;
             save_ticket(tx, &next)?;
             event(tx, &next, "unpark", None, Some(clerk), json!({}))?;
-            tx.journal(Entry::new(clerk, "ticket.unparked", next.label(), json!({})))?;
+            tx.journal(Entry::new(
+                clerk,
+                "ticket.unparked",
+                next.label(),
+                json!({}),
+            ))?;
             Ok(())
         })
     }
@@ -390,12 +470,22 @@ impl Branch {
         self.store.write(|tx| {
             let t = find_ticket(tx, label)?;
             if t.status != Status::NoShow {
-                return Err(BranchError::Refused(format!("tiket {} tidak berstatus tidak hadir", t.label())));
+                return Err(BranchError::Refused(format!(
+                    "tiket {} tidak berstatus tidak hadir",
+                    t.label()
+                )));
             }
             let ok = users::consume_approval(tx, approval, "ticket.reactivate", &t.label())?;
             let next = domain::apply(&t, &Command::Requeue, tx.now_ms(), &rules)?;
             save_ticket(tx, &next)?;
-            event(tx, &next, "reactivate", None, Some(&ok.supervisor), json!({"approval": approval}))?;
+            event(
+                tx,
+                &next,
+                "reactivate",
+                None,
+                Some(&ok.supervisor),
+                json!({"approval": approval}),
+            )?;
             tx.journal(Entry::new(
                 ok.supervisor.clone(),
                 "ticket.reactivated",
@@ -407,20 +497,28 @@ impl Branch {
     }
 
     /// Opens a counter, puts it on a break (a reason is required) or closes it.
-    pub fn set_counter_state(&mut self, counter: u32, clerk: &str, state: CounterState, reason: Option<&str>) -> Result<(), BranchError> {
+    pub fn set_counter_state(
+        &mut self,
+        counter: u32,
+        clerk: &str,
+        state: CounterState,
+        reason: Option<&str>,
+    ) -> Result<(), BranchError> {
         self.counter_services(counter)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if state == CounterState::Break && reason.is_none() {
-            return Err(BranchError::Refused("istirahat perlu alasan, misalnya \"makan siang\"".into()));
+            return Err(BranchError::Refused(
+                "istirahat perlu alasan, misalnya \"makan siang\"".into(),
+            ));
         }
         self.store.write(|tx| {
-            if state != CounterState::Open {
-                if let Some(t) = held_ticket(tx, counter)? {
-                    return Err(BranchError::Refused(format!(
-                        "loket {counter} masih memegang tiket {}; selesaikan, tunda atau alihkan dulu",
-                        t.label()
-                    )));
-                }
+            if state != CounterState::Open
+                && let Some(t) = held_ticket(tx, counter)?
+            {
+                return Err(BranchError::Refused(format!(
+                    "loket {counter} masih memegang tiket {}; selesaikan, tunda atau alihkan dulu",
+                    t.label()
+                )));
             }
             set_state(tx, counter, clerk, state, reason)?;
             Ok(())
@@ -507,13 +605,15 @@ impl Branch {
         let day = self.store.today();
         self.store.read(|c| {
             let t = find_ticket_on(c, &day.to_string(), label)?;
-            Ok(ticket_view(c, &config, &rules, &t, now)?)
+            ticket_view(c, &config, &rules, &t, now)
         })
     }
 
     fn counter_services(&self, counter: u32) -> Result<Vec<String>, BranchError> {
         if self.config.counter(counter).is_none() {
-            return Err(BranchError::Refused(format!("loket {counter} tidak ada dalam konfigurasi")));
+            return Err(BranchError::Refused(format!(
+                "loket {counter} tidak ada dalam konfigurasi"
+            )));
         }
         Ok(self.config.counter_services(counter))
     }
@@ -541,7 +641,12 @@ fn call_view(t: &Ticket, counter: u32, pick: Option<domain::Pick>) -> CallView {
     }
 }
 
-fn insert_ticket(tx: &Tx<'_>, svc: &crate::config::Service, priority: bool, walk_in: bool) -> Result<Ticket, BranchError> {
+fn insert_ticket(
+    tx: &Tx<'_>,
+    svc: &crate::config::Service,
+    priority: bool,
+    walk_in: bool,
+) -> Result<Ticket, BranchError> {
     let day = tx.day().to_string();
     let last: Option<u32> = tx
         .query_row(
@@ -602,12 +707,28 @@ fn expire_earlier_days(tx: &mut Tx<'_>) -> Result<(), BranchError> {
         [&day],
     )?;
     let now = tx.now_ms();
-    let rules = Rules { normal_calls_per_priority: 1, normal_max_wait_ms: 0, noshow_min_wait_ms: 0 };
+    let rules = Rules {
+        normal_calls_per_priority: 1,
+        normal_max_wait_ms: 0,
+        noshow_min_wait_ms: 0,
+    };
     for t in stale {
         let next = domain::apply(&t, &Command::Expire, now, &rules)?;
         save_ticket(tx, &next)?;
-        event(tx, &next, "expired", t.counter, None, json!({"was": t.status.as_str()}))?;
-        tx.journal(Entry::new("system", "ticket.expired", next.label(), json!({"was": t.status.as_str(), "day_ended": true})))?;
+        event(
+            tx,
+            &next,
+            "expired",
+            t.counter,
+            None,
+            json!({"was": t.status.as_str()}),
+        )?;
+        tx.journal(Entry::new(
+            "system",
+            "ticket.expired",
+            next.label(),
+            json!({"was": t.status.as_str(), "day_ended": true}),
+        ))?;
     }
     Ok(())
 }
@@ -625,7 +746,9 @@ fn ensure_counter_free(tx: &mut Tx<'_>, counter: u32, clerk: &str) -> Result<(),
             "loket {counter} sedang istirahat ({}); buka loket dulu",
             reason.clone().unwrap_or_default()
         ))),
-        Some((CounterState::Closed, _, _)) => Err(BranchError::Refused(format!("loket {counter} tutup; buka loket dulu"))),
+        Some((CounterState::Closed, _, _)) => Err(BranchError::Refused(format!(
+            "loket {counter} tutup; buka loket dulu"
+        ))),
         Some((CounterState::Open, _, _)) => Ok(()),
         None => {
             // A counter used for the first time opens with its first call.
@@ -635,7 +758,13 @@ fn ensure_counter_free(tx: &mut Tx<'_>, counter: u32, clerk: &str) -> Result<(),
     }
 }
 
-fn set_state(tx: &mut Tx<'_>, counter: u32, clerk: &str, state: CounterState, reason: Option<&str>) -> Result<(), BranchError> {
+fn set_state(
+    tx: &mut Tx<'_>,
+    counter: u32,
+    clerk: &str,
+    state: CounterState,
+    reason: Option<&str>,
+) -> Result<(), BranchError> {
     let now = tx.now_ms();
     tx.execute(
         "INSERT INTO counters (number, state, reason, clerk, since_ms) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -647,20 +776,41 @@ fn set_state(tx: &mut Tx<'_>, counter: u32, clerk: &str, state: CounterState, re
         "INSERT INTO counter_events (counter, at_ms, state, reason, clerk) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![counter, now, state.as_str(), reason, clerk],
     )?;
-    tx.journal(Entry::new(clerk, format!("counter.{}", state.as_str()), format!("loket {counter}"), json!({"reason": reason})))?;
+    tx.journal(Entry::new(
+        clerk,
+        format!("counter.{}", state.as_str()),
+        format!("loket {counter}"),
+        json!({"reason": reason}),
+    ))?;
     Ok(())
 }
 
-fn load_counter_states(c: &Connection) -> rusqlite::Result<HashMap<u32, (CounterState, Option<String>, Option<String>)>> {
+/// A counter's state, the reason for it, and the clerk who set it.
+type CounterRow = (CounterState, Option<String>, Option<String>);
+
+fn load_counter_states(c: &Connection) -> rusqlite::Result<HashMap<u32, CounterRow>> {
     let mut stmt = c.prepare_cached("SELECT number, state, reason, clerk FROM counters")?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, u32>(0)?, (CounterState::parse(&r.get::<_, String>(1)?), r.get(2)?, r.get(3)?)))
+        Ok((
+            r.get::<_, u32>(0)?,
+            (
+                CounterState::parse(&r.get::<_, String>(1)?),
+                r.get(2)?,
+                r.get(3)?,
+            ),
+        ))
     })?;
     rows.collect()
 }
 
 fn held_ticket(c: &Connection, counter: u32) -> rusqlite::Result<Option<Ticket>> {
-    Ok(load_tickets(c, "counter = ?1 AND status IN ('called', 'serving')", [counter])?.into_iter().next())
+    Ok(load_tickets(
+        c,
+        "counter = ?1 AND status IN ('called', 'serving')",
+        [counter],
+    )?
+    .into_iter()
+    .next())
 }
 
 fn find_ticket(tx: &Tx<'_>, label: &str) -> Result<Ticket, BranchError> {
@@ -668,16 +818,57 @@ fn find_ticket(tx: &Tx<'_>, label: &str) -> Result<Ticket, BranchError> {
 }
 
 fn find_ticket_on(c: &Connection, day: &str, label: &str) -> Result<Ticket, BranchError> {
-    let (prefix, number) = domain::parse_label(label)
-        .ok_or_else(|| BranchError::Refused(format!("'{label}' bukan nomor tiket; tulis seperti A-007")))?;
-    load_tickets(c, "business_day = ?1 AND issued_service = ?2 AND number = ?3", params![day, prefix, number])?
-        .into_iter()
-        .next()
-        .ok_or_else(|| BranchError::Refused(format!("tiket {} tidak ada hari ini", domain::label(&prefix, number))))
+    let (prefix, number) = domain::parse_label(label).ok_or_else(|| {
+        BranchError::Refused(format!("'{label}' bukan nomor tiket; tulis seperti A-007"))
+    })?;
+    load_tickets(
+        c,
+        "business_day = ?1 AND issued_service = ?2 AND number = ?3",
+        params![day, prefix, number],
+    )?
+    .into_iter()
+    .next()
+    .ok_or_else(|| {
+        BranchError::Refused(format!(
+            "tiket {} tidak ada hari ini",
+            domain::label(&prefix, number)
+        ))
+    })
+}
+
+/// The oldest ticket in line of each class (normal, priority) in each service a counter serves. The
+/// policy only ever compares the oldest ticket of a class, so choosing among these heads picks the
+/// same ticket as choosing among the whole line, without reading it.
+fn line_heads(
+    c: &Connection,
+    day: &str,
+    serves: &[String],
+    counter: u32,
+    now: Ms,
+) -> rusqlite::Result<Vec<Ticket>> {
+    let mut heads = Vec::new();
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets
+         WHERE business_day = ?1 AND service = ?2 AND priority = ?3 AND status IN ('waiting', 'parked')
+           AND (status = 'waiting' OR park_until_ms <= ?4)
+           AND (target_counter IS NULL OR target_counter = ?5)
+         ORDER BY arrived_ms, id LIMIT 1"
+    ))?;
+    for service in serves {
+        for priority in [0i64, 1] {
+            let mut rows =
+                stmt.query_map(params![day, service, priority, now, counter], row_to_ticket)?;
+            if let Some(t) = rows.next() {
+                heads.push(t?);
+            }
+        }
+    }
+    Ok(heads)
 }
 
 fn load_streaks(c: &Connection, day: &str) -> rusqlite::Result<HashMap<String, u32>> {
-    let mut stmt = c.prepare_cached("SELECT service, normal_streak FROM fairness WHERE business_day = ?1")?;
+    let mut stmt =
+        c.prepare_cached("SELECT service, normal_streak FROM fairness WHERE business_day = ?1")?;
     let rows = stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
@@ -698,7 +889,14 @@ fn record_call(
         params![day, called.service, streak],
     )?;
     save_ticket(tx, called)?;
-    event(tx, called, "call", Some(counter), Some(clerk), json!({"pick": pick, "specific": pick.is_none()}))?;
+    event(
+        tx,
+        called,
+        "call",
+        Some(counter),
+        Some(clerk),
+        json!({"pick": pick, "specific": pick.is_none()}),
+    )?;
     tx.journal(Entry::new(
         clerk,
         "ticket.called",
@@ -708,18 +906,32 @@ fn record_call(
     Ok(())
 }
 
-fn ticket_view(c: &Connection, config: &Config, rules: &Rules, t: &Ticket, now: Ms) -> Result<TicketView, BranchError> {
-    let day: String = c.query_row("SELECT business_day FROM tickets WHERE id = ?1", [t.id], |r| r.get(0))?;
-    let line = load_tickets(c, "business_day = ?1 AND service = ?2 AND status IN ('waiting', 'parked')", params![day, t.service])?;
+fn ticket_view(
+    c: &Connection,
+    config: &Config,
+    rules: &Rules,
+    t: &Ticket,
+    now: Ms,
+) -> Result<TicketView, BranchError> {
+    let day: String = c.query_row(
+        "SELECT business_day FROM tickets WHERE id = ?1",
+        [t.id],
+        |r| r.get(0),
+    )?;
+    let line = line_of(c, &day, t, now)?;
     let streak = load_streaks(c, &day)?.get(&t.service).copied().unwrap_or(0);
-    let ahead = domain::position(&line, t, streak, rules, now);
+    let ahead = domain::position(&line, t.id, streak, rules, now);
     let recent = recent_service_ms(c, &t.service)?;
     let states = load_counter_states(c)?;
     let open = config
         .counters
         .iter()
         .filter(|k| k.services.iter().any(|s| *s.get_ref() == t.service))
-        .filter(|k| states.get(&k.number()).is_none_or(|(s, _, _)| *s == CounterState::Open))
+        .filter(|k| {
+            states
+                .get(&k.number())
+                .is_none_or(|(s, _, _)| *s == CounterState::Open)
+        })
         .count();
     let default_ms = i64::from(config.queue.default_service_minutes) * 60_000;
     let svc = config.service(&t.service);
@@ -734,6 +946,30 @@ fn ticket_view(c: &Connection, config: &Config, rules: &Rules, t: &Ticket, now: 
         ahead,
         wait: domain::estimate_wait(ahead, &recent, open, default_ms),
     })
+}
+
+/// The line `t` stands in (same service, same counter reservation, in line now), light rows only.
+fn line_of(
+    c: &Connection,
+    day: &str,
+    t: &Ticket,
+    now: Ms,
+) -> rusqlite::Result<Vec<domain::InLine>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, priority, arrived_ms FROM tickets
+         WHERE business_day = ?1 AND service = ?2 AND status IN ('waiting', 'parked')
+           AND (status = 'waiting' OR park_until_ms <= ?3)
+           AND target_counter IS ?4
+         ORDER BY arrived_ms, id",
+    )?;
+    let rows = stmt.query_map(params![day, t.service, now, t.target_counter], |r| {
+        Ok(domain::InLine {
+            id: r.get(0)?,
+            priority: r.get::<_, i64>(1)? != 0,
+            arrived: r.get(2)?,
+        })
+    })?;
+    rows.collect()
 }
 
 /// Service durations of the last 20 tickets served in a service.

@@ -89,7 +89,15 @@ CREATE TABLE tickets (
     print_status   TEXT    NOT NULL DEFAULT 'none',
     UNIQUE (business_day, issued_service, number)
 );
-CREATE INDEX tickets_open ON tickets (status, service);
+-- Tickets still open, by day: the new day's rollover reads only yesterday's leftovers.
+CREATE INDEX tickets_open ON tickets (business_day)
+    WHERE status IN ('waiting', 'called', 'serving', 'parked');
+-- The latest services of a line, for wait estimates.
+CREATE INDEX tickets_done ON tickets (service, done_ms) WHERE status = 'done';
+-- The line of one service in arrival order, holding only tickets in line, so "call next" reads the
+-- head of each line however many were served before.
+CREATE INDEX tickets_line ON tickets (business_day, service, priority, arrived_ms, id)
+    WHERE status IN ('waiting', 'parked');
 CREATE INDEX tickets_by_counter ON tickets (counter, status);
 
 -- Last number issued per service per business day; bumped in the same transaction as the insert,
@@ -139,7 +147,253 @@ CREATE TABLE counter_events (
 "#,
     },
     Migration {
+        version: 3,
+        name: "till: drawer sessions, cash ledger, sales, payments, QRIS, drawer opens, Z reports",
+        sql: r#"
+-- One drawer session (shift) per counter at a time; 'counted' holds the blind count until a large
+-- variance is explained and approved.
+CREATE TABLE till_sessions (
+    id              INTEGER PRIMARY KEY,
+    counter         INTEGER NOT NULL,
+    clerk           TEXT    NOT NULL,
+    business_day    TEXT    NOT NULL,
+    opened_ms       INTEGER NOT NULL,
+    float_count     TEXT    NOT NULL,
+    state           TEXT    NOT NULL CHECK (state IN ('open', 'counted', 'closed')),
+    counted         TEXT,
+    counted_total   INTEGER,
+    counted_ms      INTEGER,
+    counted_by      TEXT,
+    expected_total  INTEGER,
+    variance        INTEGER,
+    variance_reason TEXT,
+    approval        INTEGER REFERENCES approvals (id),
+    closed_ms       INTEGER,
+    closed_by       TEXT,
+    z_number        INTEGER
+);
+CREATE UNIQUE INDEX till_one_session_per_counter ON till_sessions (counter) WHERE state != 'closed';
+
+CREATE TABLE sales (
+    id           INTEGER PRIMARY KEY,
+    business_day TEXT    NOT NULL,
+    counter      INTEGER NOT NULL,
+    clerk        TEXT    NOT NULL,
+    session      INTEGER REFERENCES till_sessions (id),
+    ticket       TEXT,
+    status       TEXT    NOT NULL CHECK (status IN ('open', 'paid', 'partly_refunded', 'refunded', 'voided')),
+    created_ms   INTEGER NOT NULL,
+    paid_ms      INTEGER,
+    voided_ms    INTEGER,
+    void_reason  TEXT,
+    void_approval INTEGER REFERENCES approvals (id)
+);
+CREATE INDEX sales_by_day ON sales (business_day, counter);
+
+CREATE TABLE sale_lines (
+    id           INTEGER PRIMARY KEY,
+    sale         INTEGER NOT NULL REFERENCES sales (id),
+    line_no      INTEGER NOT NULL,
+    item         TEXT    NOT NULL,
+    name         TEXT    NOT NULL,
+    kind         TEXT    NOT NULL CHECK (kind IN ('item', 'fee')),
+    quantity     INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price   INTEGER NOT NULL,
+    refunded_qty INTEGER NOT NULL DEFAULT 0,
+    -- The stamping job this line pays for, set by the stamping service.
+    job          INTEGER,
+    UNIQUE (sale, line_no),
+    CHECK (refunded_qty BETWEEN 0 AND quantity)
+);
+
+-- Every tender taken, and every reversal or refund given, per sale.
+CREATE TABLE payments (
+    id            INTEGER PRIMARY KEY,
+    sale          INTEGER NOT NULL REFERENCES sales (id),
+    session       INTEGER REFERENCES till_sessions (id),
+    at_ms         INTEGER NOT NULL,
+    kind          TEXT    NOT NULL CHECK (kind IN ('payment', 'void', 'refund')),
+    method        TEXT    NOT NULL CHECK (method IN ('cash', 'debit', 'qris')),
+    amount        INTEGER NOT NULL,
+    tendered      INTEGER,
+    change        INTEGER,
+    edc_terminal  TEXT,
+    approval_code TEXT,
+    last4         TEXT,
+    qris          INTEGER,
+    refund        INTEGER,
+    clerk         TEXT    NOT NULL
+);
+CREATE INDEX payments_by_sale ON payments (sale);
+
+CREATE TABLE refunds (
+    id         INTEGER PRIMARY KEY,
+    sale       INTEGER NOT NULL REFERENCES sales (id),
+    session    INTEGER REFERENCES till_sessions (id),
+    at_ms      INTEGER NOT NULL,
+    method     TEXT    NOT NULL,
+    amount     INTEGER NOT NULL CHECK (amount > 0),
+    reason     TEXT    NOT NULL,
+    approval   INTEGER NOT NULL REFERENCES approvals (id),
+    supervisor TEXT    NOT NULL,
+    clerk      TEXT    NOT NULL
+);
+CREATE TABLE refund_lines (
+    refund   INTEGER NOT NULL REFERENCES refunds (id),
+    line     INTEGER NOT NULL REFERENCES sale_lines (id),
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    amount   INTEGER NOT NULL
+);
+
+CREATE TABLE qris_payments (
+    id          INTEGER PRIMARY KEY,
+    sale        INTEGER NOT NULL REFERENCES sales (id),
+    counter     INTEGER NOT NULL,
+    reference   TEXT    NOT NULL UNIQUE,
+    amount      INTEGER NOT NULL CHECK (amount > 0),
+    payload     TEXT    NOT NULL,
+    state       TEXT    NOT NULL CHECK (state IN ('created', 'shown', 'paid', 'paid_late', 'expired', 'cancelled')),
+    created_ms  INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL,
+    shown_ms    INTEGER,
+    ended_ms    INTEGER,
+    payer_ref   TEXT,
+    applied     INTEGER NOT NULL DEFAULT 0,
+    -- Paid after the sale was settled another way: money to give back, with the supervisor.
+    excess      INTEGER NOT NULL DEFAULT 0,
+    resolved_ms INTEGER,
+    resolved_approval INTEGER REFERENCES approvals (id)
+);
+CREATE INDEX qris_by_sale ON qris_payments (sale);
+
+-- The drawer ledger: every signed movement of money in a session, one row each, never changed.
+-- Cash rows are what the drawer should hold; debit and QRIS rows give takings by tender.
+CREATE TABLE till_movements (
+    id         INTEGER PRIMARY KEY,
+    session    INTEGER REFERENCES till_sessions (id),
+    counter    INTEGER NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    kind       TEXT    NOT NULL CHECK (kind IN ('float', 'sale', 'change', 'refund', 'void', 'payout', 'drop', 'qris_excess')),
+    method     TEXT    NOT NULL CHECK (method IN ('cash', 'debit', 'qris')),
+    amount     INTEGER NOT NULL,
+    sale       INTEGER REFERENCES sales (id),
+    reason     TEXT,
+    actor      TEXT    NOT NULL,
+    supervisor TEXT,
+    approval   INTEGER REFERENCES approvals (id),
+    -- Cash always moves through a drawer session; a card or QRIS payment may be taken without one.
+    CHECK (method != 'cash' OR session IS NOT NULL)
+);
+CREATE INDEX till_movements_by_session ON till_movements (session, id);
+CREATE TRIGGER till_movements_no_update BEFORE UPDATE ON till_movements
+    BEGIN SELECT RAISE(ABORT, 'the till ledger is append-only'); END;
+CREATE TRIGGER till_movements_no_delete BEFORE DELETE ON till_movements
+    BEGIN SELECT RAISE(ABORT, 'the till ledger is append-only'); END;
+
+CREATE TABLE drawer_opens (
+    id       INTEGER PRIMARY KEY,
+    at_ms    INTEGER NOT NULL,
+    counter  INTEGER NOT NULL,
+    session  INTEGER REFERENCES till_sessions (id),
+    clerk    TEXT    NOT NULL,
+    cause    TEXT    NOT NULL CHECK (cause IN ('float', 'sale', 'refund', 'void', 'payout', 'drop', 'no_sale', 'close')),
+    sale     INTEGER REFERENCES sales (id),
+    reason   TEXT,
+    approval INTEGER REFERENCES approvals (id),
+    supervisor TEXT
+);
+CREATE INDEX drawer_opens_by_session ON drawer_opens (session);
+
+-- Z reports: numbered per branch, stored as the frozen document that was printed.
+CREATE TABLE z_reports (
+    number       INTEGER PRIMARY KEY,
+    session      INTEGER NOT NULL UNIQUE REFERENCES till_sessions (id),
+    counter      INTEGER NOT NULL,
+    business_day TEXT    NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    document     TEXT    NOT NULL,
+    sha256       TEXT    NOT NULL
+);
+CREATE TRIGGER z_reports_no_update BEFORE UPDATE ON z_reports
+    BEGIN SELECT RAISE(ABORT, 'a Z report is immutable'); END;
+CREATE TRIGGER z_reports_no_delete BEFORE DELETE ON z_reports
+    BEGIN SELECT RAISE(ABORT, 'a Z report is immutable'); END;
+CREATE TABLE z_reprints (
+    id     INTEGER PRIMARY KEY,
+    number INTEGER NOT NULL REFERENCES z_reports (number),
+    at_ms  INTEGER NOT NULL,
+    actor  TEXT    NOT NULL
+);
+"#,
+    },
+    Migration {
         version: 4,
+        name: "stamping: documents, jobs, serial ledger and lots",
+        sql: r#"
+-- Customer documents and stamped outputs, stored by SHA-256 in the data folder.
+CREATE TABLE documents (
+    sha256          TEXT PRIMARY KEY,
+    bytes           INTEGER NOT NULL,
+    stored_ms       INTEGER NOT NULL,
+    purge_after_ms  INTEGER,
+    purged_ms       INTEGER
+);
+
+CREATE TABLE stamp_jobs (
+    id              INTEGER PRIMARY KEY,
+    state           TEXT    NOT NULL,
+    ticket          TEXT,
+    counter         INTEGER,
+    clerk           TEXT    NOT NULL,
+    document_sha256 TEXT    NOT NULL REFERENCES documents (sha256),
+    document_name   TEXT    NOT NULL,
+    password        TEXT,
+    page            INTEGER,
+    x REAL, y REAL, width REAL, height REAL,
+    sale_id         INTEGER,
+    request_id      TEXT UNIQUE,
+    sn              TEXT,
+    stamped_sha256  TEXT REFERENCES documents (sha256),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER,
+    last_error      TEXT,
+    email           TEXT,
+    created_ms      INTEGER NOT NULL,
+    updated_ms      INTEGER NOT NULL
+);
+CREATE INDEX stamp_jobs_unfinished ON stamp_jobs (next_attempt_ms)
+    WHERE state IN ('paid', 'serial_issued');
+
+-- Lots of serial numbers bought by the branch (local inventory).
+CREATE TABLE serial_lots (
+    lot_id     TEXT PRIMARY KEY,
+    count      INTEGER NOT NULL,
+    price_paid INTEGER NOT NULL,
+    loaded_ms  INTEGER NOT NULL,
+    loaded_by  TEXT    NOT NULL
+);
+
+-- Every serial number loket ever held: available (local inventory), issued to a job, stamped on a
+-- document, or spoiled with the reason (the list claims are made from).
+CREATE TABLE serials (
+    sn              TEXT PRIMARY KEY,
+    provider        TEXT    NOT NULL,
+    lot_id          TEXT REFERENCES serial_lots (lot_id),
+    status          TEXT    NOT NULL CHECK (status IN ('available', 'issued', 'stamped', 'spoiled')),
+    job_id          INTEGER REFERENCES stamp_jobs (id),
+    document_sha256 TEXT,
+    reason          TEXT,
+    issued_ms       INTEGER,
+    stamped_ms      INTEGER,
+    spoiled_ms      INTEGER,
+    claimed_ms      INTEGER
+);
+CREATE INDEX serials_available ON serials (lot_id, sn) WHERE status = 'available';
+CREATE INDEX serials_by_job ON serials (job_id);
+"#,
+    },
+    Migration {
+        version: 5,
         name: "delivery: e-mail outbox and flash drive copies",
         sql: r#"
 -- One e-mail per row, stored exactly as it will be sent, so retries send the same bytes and

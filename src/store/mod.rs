@@ -25,7 +25,9 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("database is newer (schema {found}) than this loket (schema {supported}); update loket")]
+    #[error(
+        "database is newer (schema {found}) than this loket (schema {supported}); update loket"
+    )]
     TooNew { found: i64, supported: i64 },
     #[error("database busy for too long; another loket process holds it")]
     Busy,
@@ -33,6 +35,8 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("journal: {0}")]
     Journal(String),
+    #[error("penyimpanan gagal menulis ke disk: {0}; periksa ruang disk lalu ulangi")]
+    Durability(String),
 }
 
 impl StoreError {
@@ -52,6 +56,9 @@ pub struct Store {
     conn: Connection,
     clock: Arc<dyn Clock>,
     tz: TimeZone,
+    wal_path: PathBuf,
+    /// The WAL file, kept open for fsync. SQLite never deletes it while this connection is open.
+    wal: Option<std::fs::File>,
 }
 
 /// SQLite's own busy handler sleeps in steps of up to 100 ms, which makes latency under contention
@@ -92,12 +99,36 @@ impl Store {
         )
         .map_err(open_err)?;
         conn.busy_handler(Some(busy_handler)).map_err(open_err)?;
-        // WAL lets readers (the display, reports) run beside one writer; FULL makes every commit
-        // survive a power cut, which a till and a stamp ledger need.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
-        let mut store = Store { conn, clock, tz };
+        // WAL lets readers (the display, reports) run beside one writer. Durability: SQLite with
+        // synchronous=FULL fsyncs the WAL while it still holds the write lock, so every other process
+        // queues behind each fsync. Instead the commit runs with NORMAL (no fsync under the lock) and
+        // `write` fsyncs the WAL file itself after the commit and before it returns, outside the lock:
+        // a write that returned Ok is on disk, exactly as with FULL, and fsyncs of several processes
+        // overlap (one fsync covers every commit before it). See `sync_wal`.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        let wal_path = {
+            let mut p = path.as_os_str().to_owned();
+            p.push("-wal");
+            PathBuf::from(p)
+        };
+        // The WAL's directory entry must survive a power cut too.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        let mut store = Store {
+            conn,
+            clock,
+            tz,
+            wal_path,
+            wal: None,
+        };
         let found = store.version()?;
         if found > LATEST_VERSION {
             return Err(StoreError::TooNew {
@@ -111,7 +142,9 @@ impl Store {
 
     /// The schema version recorded in the database.
     pub fn version(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Applies every migration up to `version`, each in its own immediate transaction, so several
@@ -187,10 +220,14 @@ impl Store {
                 "a state change must append a journal entry".into(),
             )));
         }
+        let changed = wrapped.journalled > 0;
         wrapped
             .tx
             .commit()
             .map_err(|e| E::from(StoreError::from_sql(e)))?;
+        if changed {
+            sync_wal(&mut self.wal, &self.wal_path).map_err(E::from)?;
+        }
         Ok(out)
     }
 
@@ -198,6 +235,23 @@ impl Store {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Makes every commit so far durable: fsync of the WAL file, outside SQLite's lock. fsync works
+/// on the file, not the descriptor, so it also covers other processes' earlier commits; a
+/// checkpoint that moved them into the database file already synced them there.
+fn sync_wal(wal: &mut Option<std::fs::File>, wal_path: &Path) -> Result<(), StoreError> {
+    if wal.is_none() {
+        *wal = Some(std::fs::File::open(wal_path).map_err(|e| {
+            StoreError::Durability(format!("cannot open {} for fsync: {e}", wal_path.display()))
+        })?);
+    }
+    if let Some(wal) = wal {
+        wal.sync_data().map_err(|e| {
+            StoreError::Durability(format!("fsync of {} failed: {e}", wal_path.display()))
+        })?;
+    }
+    Ok(())
 }
 
 /// An open write transaction, with the moment and business day it happens on.

@@ -31,8 +31,15 @@ impl TestBranch {
         let text = edit(loket::config::DEFAULT_TOML);
         std::fs::write(dir.path().join(loket::config::FILE_NAME), text).expect("write config");
         let clock = ManualClock::new(MORNING);
-        let branch = Branch::open_with_clock(dir.path(), Arc::new(clock.clone())).expect("open branch");
+        let branch =
+            Branch::open_with_clock(dir.path(), Arc::new(clock.clone())).expect("open branch");
         TestBranch { dir, clock, branch }
+    }
+
+    /// The moment the test clock shows.
+    pub fn clock_now(&self) -> OffsetDateTime {
+        use loket::clock::Clock;
+        self.clock.now()
     }
 
     pub fn path(&self) -> &Path {
@@ -41,7 +48,8 @@ impl TestBranch {
 
     /// Another connection to the same branch (as a second process would have), on the same clock.
     pub fn reopen(&self) -> Branch {
-        Branch::open_with_clock(self.dir.path(), Arc::new(self.clock.clone())).expect("reopen branch")
+        Branch::open_with_clock(self.dir.path(), Arc::new(self.clock.clone()))
+            .expect("reopen branch")
     }
 }
 

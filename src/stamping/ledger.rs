@@ -1,0 +1,358 @@
+//! The serial-number ledger: every SN loket ever held, and where it went — on a document, or spoiled
+//! with the reason. Claims to Peruri and the quota reconciliation are read from here.
+
+use crate::journal::Entry;
+use crate::store::{StoreError, Tx};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+
+/// Characters of a serial number: 22 of `[A-Z0-9]`, like Peruri's.
+const SN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+pub const SN_LEN: usize = 22;
+
+/// Whether `sn` has the shape of an e-Meterai serial number.
+pub fn is_serial(sn: &str) -> bool {
+    sn.len() == SN_LEN
+        && sn
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+fn random_serial(rng: &mut fastrand::Rng) -> String {
+    (0..SN_LEN)
+        .map(|_| char::from(SN_ALPHABET[rng.usize(..SN_ALPHABET.len())]))
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("lot '{0}' sudah pernah dimuat")]
+    LotExists(String),
+    #[error("jumlah nomor seri dalam lot harus 1–100.000")]
+    BadCount,
+    #[error("nomor seri {0} tidak dikenal di buku nomor seri")]
+    Unknown(String),
+    #[error("nomor seri {sn} berstatus '{status}', tidak bisa {wanted}")]
+    WrongStatus {
+        sn: String,
+        status: String,
+        wanted: &'static str,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for LedgerError {
+    fn from(e: rusqlite::Error) -> Self {
+        LedgerError::Store(StoreError::Sql(e))
+    }
+}
+
+/// Loads a lot of `count` serial numbers bought for `price_paid` rupiah into the local inventory.
+pub fn load_lot(
+    tx: &mut Tx<'_>,
+    actor: &str,
+    lot_id: &str,
+    count: u32,
+    price_paid: i64,
+) -> Result<(), LedgerError> {
+    if !(1..=100_000).contains(&count) {
+        return Err(LedgerError::BadCount);
+    }
+    let exists: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM serial_lots WHERE lot_id = ?1",
+        [lot_id],
+        |r| r.get(0),
+    )?;
+    if exists > 0 {
+        return Err(LedgerError::LotExists(lot_id.to_string()));
+    }
+    let now = tx.now_ms();
+    tx.execute(
+        "INSERT INTO serial_lots (lot_id, count, price_paid, loaded_ms, loaded_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![lot_id, count, price_paid, now, actor],
+    )?;
+    let mut rng = fastrand::Rng::new();
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO serials (sn, provider, lot_id, status) VALUES (?1, 'local', ?2, 'available')",
+    )?;
+    let mut added = 0;
+    while added < count {
+        added += insert.execute(params![random_serial(&mut rng), lot_id])? as u32;
+    }
+    drop(insert);
+    tx.journal(Entry::new(
+        actor,
+        "serial.lot_loaded",
+        lot_id,
+        json!({"count": count, "price_paid": price_paid}),
+    ))?;
+    Ok(())
+}
+
+/// Takes the next available serial from the local inventory (oldest lot first) for a job, binding it
+/// to the document it will stamp. `None` when the inventory is empty.
+pub fn draw_local(
+    tx: &Tx<'_>,
+    job_id: i64,
+    document_sha256: &str,
+) -> Result<Option<String>, LedgerError> {
+    let sn: Option<String> = tx
+        .query_row(
+            "SELECT s.sn FROM serials s JOIN serial_lots l ON l.lot_id = s.lot_id
+             WHERE s.status = 'available' ORDER BY l.loaded_ms, s.lot_id, s.sn LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(sn) = &sn {
+        tx.execute(
+            "UPDATE serials SET status = 'issued', job_id = ?2, document_sha256 = ?3, issued_ms = ?4 WHERE sn = ?1",
+            params![sn, job_id, document_sha256, tx.now_ms()],
+        )?;
+    }
+    Ok(sn)
+}
+
+/// Records a serial issued by an outside provider for a job.
+pub fn record_issued(
+    tx: &Tx<'_>,
+    sn: &str,
+    provider: &str,
+    job_id: i64,
+    document_sha256: &str,
+) -> Result<(), LedgerError> {
+    let status: Option<String> = tx
+        .query_row("SELECT status FROM serials WHERE sn = ?1", [sn], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match status.as_deref() {
+        None => {
+            tx.execute(
+                "INSERT INTO serials (sn, provider, status, job_id, document_sha256, issued_ms) VALUES (?1, ?2, 'issued', ?3, ?4, ?5)",
+                params![sn, provider, job_id, document_sha256, tx.now_ms()],
+            )?;
+            Ok(())
+        }
+        // The same serial reported again for the same job (a reconciled retry) is fine.
+        Some("issued") => Ok(()),
+        Some(other) => Err(LedgerError::WrongStatus {
+            sn: sn.to_string(),
+            status: other.to_string(),
+            wanted: "diterbitkan lagi",
+        }),
+    }
+}
+
+fn set_status(
+    tx: &Tx<'_>,
+    sn: &str,
+    from: &str,
+    to: &str,
+    wanted: &'static str,
+    extra: &str,
+    args: impl rusqlite::Params,
+) -> Result<(), LedgerError> {
+    let status: Option<String> = tx
+        .query_row("SELECT status FROM serials WHERE sn = ?1", [sn], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match status.as_deref() {
+        None => Err(LedgerError::Unknown(sn.to_string())),
+        Some(s) if s == from => {
+            tx.execute(
+                &format!("UPDATE serials SET status = '{to}', {extra} WHERE sn = ?1"),
+                args,
+            )?;
+            Ok(())
+        }
+        Some(s) => Err(LedgerError::WrongStatus {
+            sn: sn.to_string(),
+            status: s.to_string(),
+            wanted,
+        }),
+    }
+}
+
+/// The serial now stands on a stamped document.
+pub fn mark_stamped(tx: &Tx<'_>, sn: &str) -> Result<(), LedgerError> {
+    set_status(
+        tx,
+        sn,
+        "issued",
+        "stamped",
+        "dibubuhkan",
+        "stamped_ms = ?2",
+        params![sn, tx.now_ms()],
+    )
+}
+
+/// The serial cannot be used; it goes on the claims list with the reason.
+pub fn mark_spoiled(tx: &Tx<'_>, sn: &str, reason: &str) -> Result<(), LedgerError> {
+    set_status(
+        tx,
+        sn,
+        "issued",
+        "spoiled",
+        "dinyatakan rusak",
+        "spoiled_ms = ?2, reason = ?3",
+        params![sn, tx.now_ms(), reason],
+    )
+}
+
+/// Counts of the ledger, by status and by lot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Inventory {
+    pub available: u64,
+    pub issued: u64,
+    pub stamped: u64,
+    pub spoiled: u64,
+    pub lots: Vec<LotCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LotCount {
+    pub lot_id: String,
+    pub count: u64,
+    pub price_paid: i64,
+    pub available: u64,
+    pub used: u64,
+    pub spoiled: u64,
+}
+
+/// A COUNT or SUM column, never negative.
+fn count(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    Ok(u64::try_from(r.get::<_, i64>(i)?).unwrap_or(0))
+}
+
+pub fn inventory(c: &Connection) -> rusqlite::Result<Inventory> {
+    let mut inv = Inventory::default();
+    let mut stmt = c.prepare("SELECT status, COUNT(*) FROM serials GROUP BY status")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, count(r, 1)?)))? {
+        let (status, n) = row?;
+        match status.as_str() {
+            "available" => inv.available = n,
+            "issued" => inv.issued = n,
+            "stamped" => inv.stamped = n,
+            _ => inv.spoiled = n,
+        }
+    }
+    let mut stmt = c.prepare(
+        "SELECT l.lot_id, l.count, l.price_paid,
+                COALESCE(SUM(s.status = 'available'), 0), COALESCE(SUM(s.status IN ('issued', 'stamped')), 0),
+                COALESCE(SUM(s.status = 'spoiled'), 0)
+         FROM serial_lots l LEFT JOIN serials s ON s.lot_id = l.lot_id
+         GROUP BY l.lot_id ORDER BY l.loaded_ms, l.lot_id",
+    )?;
+    inv.lots = stmt
+        .query_map([], |r| {
+            Ok(LotCount {
+                lot_id: r.get(0)?,
+                count: count(r, 1)?,
+                price_paid: r.get(2)?,
+                available: count(r, 3)?,
+                used: count(r, 4)?,
+                spoiled: count(r, 5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(inv)
+}
+
+/// A spoiled serial to claim from Peruri.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    pub sn: String,
+    pub spoiled_ms: i64,
+    pub provider: String,
+    /// The lot (invoice) it was bought in, for local inventory.
+    pub lot_id: Option<String>,
+    pub job_id: Option<i64>,
+    pub ticket: Option<String>,
+    pub reason: String,
+}
+
+pub fn claims(c: &Connection) -> rusqlite::Result<Vec<Claim>> {
+    let mut stmt = c.prepare(
+        "SELECT s.sn, s.spoiled_ms, s.provider, s.lot_id, s.job_id, j.ticket, COALESCE(s.reason, '')
+         FROM serials s LEFT JOIN stamp_jobs j ON j.id = s.job_id
+         WHERE s.status = 'spoiled' AND s.claimed_ms IS NULL ORDER BY s.spoiled_ms, s.sn",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Claim {
+            sn: r.get(0)?,
+            spoiled_ms: r.get(1)?,
+            provider: r.get(2)?,
+            lot_id: r.get(3)?,
+            job_id: r.get(4)?,
+            ticket: r.get(5)?,
+            reason: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// loket's count of serials issued but not on a document, against what the provider reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    pub loket_issued_unstamped: u64,
+    pub provider_unstamped: u64,
+    pub loket_available: u64,
+    pub provider_remaining: Option<u64>,
+    /// Human-readable discrepancies; empty when the two agree.
+    pub discrepancies: Vec<String>,
+}
+
+/// Compares the ledger with a provider's quota report.
+pub fn reconcile(
+    inv: &Inventory,
+    provider_unstamped: u64,
+    provider_remaining: Option<u64>,
+) -> Reconciliation {
+    let mut discrepancies = Vec::new();
+    if inv.issued != provider_unstamped {
+        discrepancies.push(format!(
+            "penyedia mencatat {provider_unstamped} nomor seri terbit belum dibubuhkan, loket mencatat {}",
+            inv.issued
+        ));
+    }
+    Reconciliation {
+        loket_issued_unstamped: inv.issued,
+        provider_unstamped,
+        loket_available: inv.available,
+        provider_remaining,
+        discrepancies,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_shape() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..100 {
+            assert!(is_serial(&random_serial(&mut rng)));
+        }
+        assert!(is_serial("389UY343AP0GE9A40000A9"));
+        assert!(!is_serial("389uy343ap0ge9a40000a9"));
+        assert!(!is_serial("389UY343AP0GE9A40000A"));
+    }
+
+    #[test]
+    fn reconciliation_flags_a_difference() {
+        let inv = Inventory {
+            issued: 2,
+            available: 10,
+            ..Inventory::default()
+        };
+        assert!(reconcile(&inv, 2, Some(40)).discrepancies.is_empty());
+        let off = reconcile(&inv, 3, None);
+        assert_eq!(off.discrepancies.len(), 1);
+        assert!(off.discrepancies[0].contains("penyedia mencatat 3"));
+    }
+}

@@ -1,0 +1,764 @@
+//! The `loket till` and `loket sale` commands: enough to script a whole shift, with `--json` where a script reads the result.
+
+use super::domain::{CashCount, Method, RefundRequest, Tender};
+use super::service::{
+    CloseOutcome, SaleView, approval_subject_counter, approval_subject_qris, approval_subject_sale,
+    approval_subject_session,
+};
+use super::{TillError, TillReport, actions};
+use crate::branch::{Branch, BranchError};
+use crate::money::Rupiah;
+use crate::users;
+use clap::{Args, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// A supervisor's PIN approval, given on the command line.
+#[derive(Debug, Args)]
+pub struct Approve {
+    /// ID supervisor yang menyetujui.
+    #[arg(long)]
+    pub supervisor: String,
+    /// PIN supervisor (atau dari LOKET_PIN / masukan standar).
+    #[arg(long, env = "LOKET_PIN", hide_env_values = true)]
+    pub pin: Option<String>,
+    /// Alasan (wajib).
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TillCommand {
+    /// Buka sesi kas (laci) di loket dengan modal awal yang dihitung.
+    Open {
+        #[arg(long, short = 'c')]
+        counter: u32,
+        /// Modal awal per pecahan, mis. "100000x1,50000x2,5000x10", atau jumlahnya saja.
+        #[arg(long = "float")]
+        float: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Laporan X (sementara) sesi kas yang sedang berjalan; tidak mengubah apa pun.
+    XReport {
+        #[arg(long, short = 'c')]
+        counter: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tutup sesi kas: hitung buta (--count) lalu laporan Z; selisih di atas toleransi perlu supervisor.
+    Close {
+        #[arg(long, short = 'c')]
+        counter: u32,
+        /// Hitungan uang di laci per pecahan, mis. "100000x3,50000x1", atau jumlahnya saja.
+        #[arg(long)]
+        count: Option<String>,
+        /// Supervisor yang menyetujui selisih.
+        #[arg(long)]
+        supervisor: Option<String>,
+        #[arg(long, env = "LOKET_PIN", hide_env_values = true)]
+        pin: Option<String>,
+        /// Penjelasan selisih.
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cetak laporan Z yang tersimpan (selalu sebagai SALINAN); tanpa --number yang terbaru.
+    ZReport {
+        #[arg(long)]
+        number: Option<i64>,
+        #[arg(long, short = 'c')]
+        counter: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keluarkan uang dari laci untuk pengeluaran, dengan alasan.
+    Payout {
+        #[arg(long, short = 'c')]
+        counter: u32,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Setor uang dari laci ke brankas, dengan alasan.
+    Drop {
+        #[arg(long, short = 'c')]
+        counter: u32,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Buka laci tanpa penjualan (perlu supervisor).
+    NoSale {
+        #[arg(long, short = 'c')]
+        counter: u32,
+        #[command(flatten)]
+        approve: Approve,
+    },
+    /// Daftar harga.
+    Prices {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SaleCommand {
+    /// Buat penjualan baru; mencetak nomornya.
+    New {
+        #[arg(long, short = 'c')]
+        counter: u32,
+        /// Nomor antrean pelanggan, mis. C-003.
+        #[arg(long)]
+        ticket: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tambah barang dari daftar harga.
+    Add {
+        sale: i64,
+        item: String,
+        #[arg(default_value_t = 1)]
+        quantity: i64,
+        /// Pekerjaan pembubuhan e-Meterai yang dibayar baris ini.
+        #[arg(long)]
+        job: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bayar: tunai, debit (EDC) dan/atau QRIS; boleh beberapa sekaligus.
+    Pay {
+        sale: i64,
+        /// Uang tunai yang diterima (boleh lebih; ada kembalian).
+        #[arg(long)]
+        cash: Option<String>,
+        /// Jumlah yang didebit lewat EDC.
+        #[arg(long)]
+        debit: Option<String>,
+        /// Kode persetujuan (approval) dari struk EDC.
+        #[arg(long, requires = "debit")]
+        approval: Option<String>,
+        /// Empat angka terakhir kartu.
+        #[arg(long, requires = "debit")]
+        last4: Option<String>,
+        /// Jumlah yang dibayar dengan QRIS (kode QR ditampilkan).
+        #[arg(long)]
+        qris: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Konfirmasi pembayaran QRIS dengan nomor referensinya.
+    QrisConfirm {
+        #[arg(long = "ref")]
+        reference: String,
+        /// Nomor referensi dari aplikasi pembayar (bila ada).
+        #[arg(long)]
+        payer_ref: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Batalkan kode QRIS yang tidak jadi dibayar.
+    QrisCancel {
+        #[arg(long = "ref")]
+        reference: String,
+    },
+    /// Daftar QRIS yang perlu diperiksa supervisor (terlambat atau kelebihan bayar).
+    QrisFlagged {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Selesaikan QRIS bermasalah: kembalikan kelebihan bayarnya (perlu supervisor).
+    QrisResolve {
+        #[arg(long = "ref")]
+        reference: String,
+        #[arg(long, short = 'c')]
+        counter: u32,
+        /// Cara mengembalikan: qris (lewat pengakuisisi) atau cash (dari laci).
+        #[arg(long, default_value = "qris")]
+        method: String,
+        #[command(flatten)]
+        approve: Approve,
+    },
+    /// Batalkan penjualan (perlu supervisor); semua pembayaran dikembalikan.
+    Void {
+        sale: i64,
+        /// Loket tempat uang dikembalikan (bawaan: loket penjualan).
+        #[arg(long, short = 'c')]
+        counter: Option<u32>,
+        #[command(flatten)]
+        approve: Approve,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Kembalikan barang dari penjualan lunas (perlu supervisor).
+    Refund {
+        sale: i64,
+        /// Baris dan jumlah, mis. --line 1:2 (tanpa jumlah: seluruh sisa baris); tanpa --line: semuanya.
+        #[arg(long = "line")]
+        lines: Vec<String>,
+        /// Cara mengembalikan uang: cash, debit atau qris.
+        #[arg(long, default_value = "cash")]
+        method: String,
+        #[arg(long, short = 'c')]
+        counter: Option<u32>,
+        #[command(flatten)]
+        approve: Approve,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tampilkan penjualan (--receipt: isi struknya).
+    Show {
+        sale: i64,
+        #[arg(long)]
+        receipt: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("galat: json: {e}"),
+    }
+}
+
+fn pin_from(pin: Option<String>) -> Result<String, BranchError> {
+    if let Some(pin) = pin {
+        return Ok(pin.trim().to_string());
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("PIN supervisor: ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| BranchError::Refused(format!("PIN tidak terbaca: {e}")))?;
+    Ok(line.trim().to_string())
+}
+
+fn approve(
+    branch: &mut Branch,
+    actor: &str,
+    a: Approve,
+    action: &str,
+    subject: &str,
+) -> Result<i64, BranchError> {
+    let pin = pin_from(a.pin)?;
+    let lockout = branch.lockout();
+    Ok(users::approve(
+        &mut branch.store,
+        lockout,
+        &a.supervisor,
+        &pin,
+        actor,
+        action,
+        subject,
+        &a.reason,
+    )?
+    .id)
+}
+
+fn money(text: &str) -> Result<Rupiah, BranchError> {
+    Ok(Rupiah::parse(text).map_err(TillError::from)?)
+}
+
+fn drawer_note(open: bool) {
+    if open {
+        println!("Laci dibuka.");
+    }
+}
+
+fn print_sale(v: &SaleView) {
+    let ticket = v
+        .ticket
+        .as_deref()
+        .map(|t| format!(", tiket {t}"))
+        .unwrap_or_default();
+    println!(
+        "Penjualan {} — loket {}{ticket} — {}",
+        v.id, v.counter, v.status_label
+    );
+    for l in &v.lines {
+        let refunded = if l.refunded_qty > 0 {
+            format!(" (dikembalikan {})", l.refunded_qty)
+        } else {
+            String::new()
+        };
+        println!(
+            "  {:>2}. {:<30} {:>3} x {:>10} = {:>12}{refunded}",
+            l.no,
+            l.name,
+            l.quantity,
+            l.unit_price.to_string(),
+            l.amount.to_string()
+        );
+    }
+    println!("  Total {}, dibayar {}, sisa {}", v.total, v.paid, v.due);
+    if v.refunded.is_positive() {
+        println!("  Dikembalikan {}", v.refunded);
+    }
+    if v.pending_qris.is_positive() {
+        println!("  Menunggu QRIS {}", v.pending_qris);
+    }
+    for q in &v.qris {
+        println!("  QRIS {} {} — {}", q.reference, q.amount, q.state);
+    }
+    if !v.quick_amounts.is_empty() {
+        let quick: Vec<String> = v.quick_amounts.iter().map(Rupiah::to_string).collect();
+        println!("  Uang pas {} atau {}", v.due, quick.join(", "));
+    }
+    if let Some(r) = &v.void_reason {
+        println!("  Dibatalkan: {r}");
+    }
+}
+
+fn print_report(r: &TillReport, json: bool) {
+    if json {
+        print_json(r);
+    } else {
+        print!("{}", r.to_text());
+    }
+}
+
+fn print_close(o: &CloseOutcome, json: bool) {
+    if json {
+        print_json(o);
+        return;
+    }
+    println!(
+        "Dihitung {}, seharusnya {}, selisih {}.",
+        o.counted, o.expected, o.variance
+    );
+    if o.needs_approval {
+        println!(
+            "Selisih melebihi toleransi {}; penutupan menunggu alasan dan persetujuan supervisor:\n  loket till close --counter {} --supervisor ID --reason \"...\"",
+            o.tolerance, o.counter
+        );
+    }
+    if let Some(z) = &o.z {
+        println!();
+        print!("{}", z.to_text());
+    }
+}
+
+/// Runs a `loket till` command.
+pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    match command {
+        TillCommand::Open {
+            counter,
+            float,
+            json,
+        } => {
+            let count = CashCount::parse(&float)?;
+            let s = branch.open_till(counter, actor, &count)?;
+            if json {
+                print_json(&s);
+            } else {
+                println!(
+                    "Sesi kas {} dibuka di loket {} dengan modal {}.",
+                    s.id, s.counter, s.float
+                );
+                drawer_note(true);
+            }
+        }
+        TillCommand::XReport { counter, json } => print_report(&branch.x_report(counter)?, json),
+        TillCommand::Close {
+            counter,
+            count,
+            supervisor,
+            pin,
+            reason,
+            json,
+        } => {
+            let mut outcome = None;
+            if let Some(count) = count {
+                let count = CashCount::parse(&count)?;
+                let o = branch.count_till(counter, actor, &count)?;
+                if !o.needs_approval || supervisor.is_none() {
+                    print_close(&o, json);
+                    return Ok(ExitCode::SUCCESS);
+                }
+                outcome = Some(o);
+            }
+            let session = match &outcome {
+                Some(o) => o.session,
+                None => {
+                    branch
+                        .till_session(counter)?
+                        .ok_or(TillError::NoSession(counter))?
+                        .id
+                }
+            };
+            let approval = match supervisor {
+                Some(supervisor) => {
+                    let reason = reason.ok_or(TillError::ReasonRequired)?;
+                    let a = Approve {
+                        supervisor,
+                        pin,
+                        reason,
+                    };
+                    Some(approve(
+                        &mut branch,
+                        actor,
+                        a,
+                        actions::CLOSE_VARIANCE,
+                        &approval_subject_session(session),
+                    )?)
+                }
+                None => None,
+            };
+            let o = branch.finish_close(counter, actor, approval)?;
+            print_close(&o, json);
+        }
+        TillCommand::ZReport {
+            number,
+            counter,
+            json,
+        } => print_report(&branch.reprint_z(number, counter, actor)?, json),
+        TillCommand::Payout {
+            counter,
+            amount,
+            reason,
+        } => {
+            let o = branch.pay_out(counter, actor, money(&amount)?, &reason)?;
+            println!(
+                "Pengeluaran {} dicatat; kas seharusnya kini {}.",
+                o.amount,
+                o.expected_cash.unwrap_or_default()
+            );
+            drawer_note(o.open_drawer);
+        }
+        TillCommand::Drop {
+            counter,
+            amount,
+            reason,
+        } => {
+            let o = branch.cash_drop(counter, actor, money(&amount)?, &reason)?;
+            println!(
+                "Setoran {} ke brankas dicatat; kas seharusnya kini {}.",
+                o.amount,
+                o.expected_cash.unwrap_or_default()
+            );
+            drawer_note(o.open_drawer);
+        }
+        TillCommand::NoSale {
+            counter,
+            approve: a,
+        } => {
+            let id = approve(
+                &mut branch,
+                actor,
+                a,
+                actions::NO_SALE,
+                &approval_subject_counter(counter),
+            )?;
+            let o = branch.open_drawer_no_sale(counter, actor, id)?;
+            drawer_note(o.open_drawer);
+        }
+        TillCommand::Prices { json } => {
+            let items: Vec<serde_json::Value> = branch
+                .config
+                .prices
+                .items
+                .iter()
+                .map(|i| serde_json::json!({"code": i.code(), "name": i.name, "price": i.price(), "service_fee": i.service_fee()}))
+                .collect();
+            if json {
+                print_json(&items);
+            } else {
+                for i in &branch.config.prices.items {
+                    let fee = if i.service_fee().is_positive() {
+                        format!(" + biaya layanan {}", i.service_fee())
+                    } else {
+                        String::new()
+                    };
+                    println!(
+                        "{:<12} {:<28} {:>10}{fee}",
+                        i.code(),
+                        i.name,
+                        i.price().to_string()
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn refund_request(lines: &[String], sale: &SaleView) -> Result<RefundRequest, BranchError> {
+    if lines.is_empty() {
+        return Ok(RefundRequest::All);
+    }
+    let mut out = Vec::new();
+    for l in lines {
+        let bad = || {
+            BranchError::Refused(format!(
+                "baris '{l}' tidak dikenali; tulis misalnya --line 1:2 (baris 1, dua buah)"
+            ))
+        };
+        let (no, qty) = match l.split_once(':') {
+            Some((n, q)) => (
+                n.trim().parse::<u32>().map_err(|_| bad())?,
+                Some(q.trim().parse::<i64>().map_err(|_| bad())?),
+            ),
+            None => (l.trim().parse::<u32>().map_err(|_| bad())?, None),
+        };
+        let qty = match qty {
+            Some(q) => q,
+            None => sale
+                .lines
+                .iter()
+                .find(|x| x.no == no)
+                .map(|x| x.quantity - x.refunded_qty)
+                .ok_or(TillError::UnknownLine(no))?,
+        };
+        out.push((no, qty));
+    }
+    Ok(RefundRequest::Lines(out))
+}
+
+/// Runs a `loket sale` command.
+pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    match command {
+        SaleCommand::New {
+            counter,
+            ticket,
+            json,
+        } => {
+            let v = branch.new_sale(counter, actor, ticket.as_deref())?;
+            if json {
+                print_json(&v);
+            } else {
+                println!("{}", v.id);
+            }
+        }
+        SaleCommand::Add {
+            sale,
+            item,
+            quantity,
+            job,
+            json,
+        } => {
+            let v = branch.add_to_sale(sale, actor, &item, quantity, job)?;
+            if json {
+                print_json(&v);
+            } else {
+                print_sale(&v);
+            }
+        }
+        SaleCommand::Pay {
+            sale,
+            cash,
+            debit,
+            approval,
+            last4,
+            qris,
+            json,
+        } => {
+            let mut tenders = Vec::new();
+            if let Some(d) = debit {
+                tenders.push(Tender::Debit {
+                    amount: money(&d)?,
+                    approval_code: approval.unwrap_or_default(),
+                    last4: last4.unwrap_or_default(),
+                });
+            }
+            if let Some(q) = qris {
+                tenders.push(Tender::Qris { amount: money(&q)? });
+            }
+            if let Some(c) = cash {
+                tenders.push(Tender::Cash {
+                    tendered: money(&c)?,
+                });
+            }
+            let mut o = branch.pay_sale(sale, actor, &tenders)?;
+            for q in &mut o.qris {
+                *q = branch.qris_shown(&q.reference, actor)?;
+            }
+            if json {
+                print_json(&o);
+                return Ok(ExitCode::SUCCESS);
+            }
+            print_sale(&o.sale);
+            if o.change.is_positive() {
+                println!("Kembalian {}.", o.change);
+            }
+            let tz = branch.config.branch.timezone;
+            for q in &o.qris {
+                let until = tz.local(crate::store::from_ms(q.expires_ms));
+                println!(
+                    "\nQRIS {} sebesar {} — berlaku sampai {:02}.{:02} {}. Setelah pelanggan membayar:\n  loket sale qris-confirm --ref {}",
+                    q.reference,
+                    q.amount,
+                    until.hour(),
+                    until.minute(),
+                    tz.name(),
+                    q.reference
+                );
+                print!(
+                    "{}",
+                    crate::qris::half_blocks(&q.payload).map_err(TillError::from)?
+                );
+                println!("{}", q.payload);
+            }
+            drawer_note(o.open_drawer);
+        }
+        SaleCommand::QrisConfirm {
+            reference,
+            payer_ref,
+            json,
+        } => {
+            let o = branch.confirm_qris(&reference, actor, payer_ref.as_deref())?;
+            if json {
+                print_json(&o);
+            } else {
+                if o.late {
+                    println!(
+                        "PERHATIAN: QRIS {} dibayar setelah kedaluwarsa; dicatat sebagai terlambat dan ditandai untuk supervisor.",
+                        o.qris.reference
+                    );
+                }
+                if o.qris.excess.is_positive() {
+                    println!(
+                        "Kelebihan bayar {} harus dikembalikan (loket sale qris-resolve).",
+                        o.qris.excess
+                    );
+                }
+                print_sale(&o.sale);
+            }
+        }
+        SaleCommand::QrisCancel { reference } => {
+            let v = branch.cancel_qris(&reference, actor)?;
+            print_sale(&v);
+        }
+        SaleCommand::QrisFlagged { json } => {
+            let list = branch.qris_flagged()?;
+            if json {
+                print_json(&list);
+            } else if list.is_empty() {
+                println!("Tidak ada QRIS yang perlu diperiksa.");
+            } else {
+                for q in list {
+                    println!(
+                        "{} penjualan {} {} — {}, kelebihan {}",
+                        q.reference, q.sale, q.amount, q.state, q.excess
+                    );
+                }
+            }
+        }
+        SaleCommand::QrisResolve {
+            reference,
+            counter,
+            method,
+            approve: a,
+        } => {
+            let method = Method::parse(&method).ok_or_else(|| {
+                BranchError::Refused(format!(
+                    "cara bayar '{method}' tidak dikenal; pilih cash atau qris"
+                ))
+            })?;
+            let id = approve(
+                &mut branch,
+                actor,
+                a,
+                actions::QRIS_EXCESS,
+                &approval_subject_qris(reference.trim()),
+            )?;
+            let q = branch.resolve_qris(&reference, counter, actor, method, id)?;
+            println!(
+                "QRIS {} diselesaikan; {} dikembalikan lewat {}.",
+                q.reference, q.excess, method
+            );
+        }
+        SaleCommand::Void {
+            sale,
+            counter,
+            approve: a,
+            json,
+        } => {
+            let counter = match counter {
+                Some(c) => c,
+                None => branch.sale(sale)?.counter,
+            };
+            let id = approve(
+                &mut branch,
+                actor,
+                a,
+                actions::VOID,
+                &approval_subject_sale(sale),
+            )?;
+            let o = branch.void_sale(sale, counter, actor, id)?;
+            if json {
+                print_json(&o);
+            } else {
+                println!("Penjualan {sale} dibatalkan, disetujui {}.", o.supervisor);
+                for (m, a) in &o.reversed {
+                    println!("  Dikembalikan {a} ({m}).");
+                }
+                drawer_note(o.open_drawer);
+            }
+        }
+        SaleCommand::Refund {
+            sale,
+            lines,
+            method,
+            counter,
+            approve: a,
+            json,
+        } => {
+            let view = branch.sale(sale)?;
+            let counter = counter.unwrap_or(view.counter);
+            let method = Method::parse(&method).ok_or_else(|| {
+                BranchError::Refused(format!(
+                    "cara bayar '{method}' tidak dikenal; pilih cash, debit atau qris"
+                ))
+            })?;
+            let request = refund_request(&lines, &view)?;
+            let id = approve(
+                &mut branch,
+                actor,
+                a,
+                actions::REFUND,
+                &approval_subject_sale(sale),
+            )?;
+            let o = branch.refund_sale(sale, counter, actor, &request, method, id)?;
+            if json {
+                print_json(&o);
+            } else {
+                println!(
+                    "Pengembalian {} ({}) untuk penjualan {sale}, disetujui {}.",
+                    o.amount, o.method, o.supervisor
+                );
+                drawer_note(o.open_drawer);
+            }
+        }
+        SaleCommand::Show {
+            sale,
+            receipt,
+            json,
+        } => {
+            if receipt {
+                let r = branch.sale_receipt(sale)?;
+                print_json(&r);
+            } else {
+                let v = branch.sale(sale)?;
+                if json {
+                    print_json(&v);
+                } else {
+                    print_sale(&v);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,419 @@
+//! What a sale receipt, an X report and a Z report say, as plain structs with amounts already formatted; the `receipts` crate lays them out.
+#![deny(clippy::float_arithmetic)]
+
+use super::TillError;
+use super::domain::{CashCount, Method, Summary};
+use crate::money::Rupiah;
+use serde::{Deserialize, Serialize};
+
+/// The copy marking on every reprint of a Z report.
+pub const COPY_MARK: &str = "SALINAN";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportKind {
+    /// Read at any time; changes nothing.
+    X,
+    /// Printed once at close, numbered and frozen.
+    Z,
+}
+
+/// One line of a report: a label, an optional count and an optional amount, formatted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRow {
+    pub label: String,
+    pub count: Option<String>,
+    pub amount: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSection {
+    pub title: String,
+    pub rows: Vec<ReportRow>,
+}
+
+/// An X or Z report of one drawer session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TillReport {
+    pub kind: ReportKind,
+    pub title: String,
+    /// The Z number (per branch); none on an X report.
+    pub number: Option<i64>,
+    /// `SALINAN` on a reprint of a Z report.
+    pub copy_mark: Option<String>,
+    /// How many times this Z has been reprinted, this one included (0 on the original).
+    pub reprint: u32,
+    pub branch_code: String,
+    pub branch_name: String,
+    pub counter: u32,
+    pub session: i64,
+    pub clerk: String,
+    pub business_day: String,
+    pub opened_at: String,
+    pub closed_at: Option<String>,
+    pub printed_at: String,
+    pub sections: Vec<ReportSection>,
+    /// The raw figures, for the daily report and for checks.
+    pub summary: Summary,
+}
+
+/// Void, refund, pay-out, drop or drawer-open records of a session, for the report's lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEvents {
+    pub voids: Vec<EventRow>,
+    pub refunds: Vec<EventRow>,
+    pub payouts: Vec<EventRow>,
+    pub drops: Vec<EventRow>,
+    pub no_sale_opens: Vec<EventRow>,
+    pub drawer_opens: i64,
+    pub sales_paid: i64,
+    pub sales_open: i64,
+    pub qris_paid: i64,
+    pub qris_paid_late: i64,
+    pub qris_expired: i64,
+    pub qris_cancelled: i64,
+    pub qris_pending: i64,
+}
+
+/// A listed event: what, how much, why, who did it and who approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub what: String,
+    pub amount: Rupiah,
+    pub reason: String,
+    pub actor: String,
+    pub supervisor: Option<String>,
+}
+
+/// The session facts a report heads with and closes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFacts {
+    pub id: i64,
+    pub counter: u32,
+    pub clerk: String,
+    pub business_day: String,
+    pub opened_at: String,
+    pub float: CashCount,
+    pub close: Option<CloseFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseFacts {
+    pub closed_at: String,
+    pub closed_by: String,
+    pub counted: CashCount,
+    pub counted_total: Rupiah,
+    pub expected: Rupiah,
+    pub variance: Rupiah,
+    pub reason: Option<String>,
+    pub supervisor: Option<String>,
+}
+
+fn row(label: impl Into<String>, count: Option<i64>, amount: Option<Rupiah>) -> ReportRow {
+    ReportRow {
+        label: label.into(),
+        count: count.map(|c| c.to_string()),
+        amount: amount.map(|a| a.to_string()),
+    }
+}
+
+fn event_rows(events: &[EventRow]) -> Vec<ReportRow> {
+    events
+        .iter()
+        .map(|e| {
+            let approver = e
+                .supervisor
+                .as_deref()
+                .map(|s| format!(", disetujui {s}"))
+                .unwrap_or_default();
+            row(
+                format!("{} — {} (oleh {}{approver})", e.what, e.reason, e.actor),
+                None,
+                Some(e.amount),
+            )
+        })
+        .collect()
+}
+
+/// Builds an X or Z report from a session's figures and events. Pure: the same input gives the
+/// same document, which is why a stored Z can be compared with a rebuilt one.
+#[allow(clippy::too_many_arguments)]
+pub fn build(
+    kind: ReportKind,
+    number: Option<i64>,
+    branch_code: &str,
+    branch_name: &str,
+    facts: &SessionFacts,
+    summary: &Summary,
+    events: &SessionEvents,
+    printed_at: &str,
+) -> Result<TillReport, TillError> {
+    let mut sections = Vec::new();
+    sections.push(ReportSection {
+        title: "Kas di laci".into(),
+        rows: vec![
+            row("Modal awal", None, Some(summary.float)),
+            row(
+                "Tunai diterima",
+                Some(summary.cash.count),
+                Some(summary.cash_received),
+            ),
+            row("Kembalian", None, Some(summary.change_given.checked_neg()?)),
+            row(
+                "Pengembalian tunai",
+                None,
+                Some(summary.cash_refunds.checked_neg()?),
+            ),
+            row(
+                "Pembatalan tunai",
+                None,
+                Some(summary.cash_voids.checked_neg()?),
+            ),
+            row(
+                "Pengeluaran",
+                Some(summary.payout_count),
+                Some(summary.payouts.checked_neg()?),
+            ),
+            row(
+                "Setoran ke brankas",
+                Some(summary.drop_count),
+                Some(summary.drops.checked_neg()?),
+            ),
+            row("Kas seharusnya", None, Some(summary.expected_cash)),
+        ],
+    });
+    let mut tenders = Vec::new();
+    for m in Method::ALL {
+        let t = summary.tender(m);
+        tenders.push(row(
+            format!("{} (bersih)", m.label()),
+            Some(t.count),
+            Some(t.net),
+        ));
+    }
+    tenders.push(row(
+        "Penjualan kotor",
+        Some(events.sales_paid),
+        Some(summary.gross_sales),
+    ));
+    tenders.push(row(
+        "Pengembalian",
+        Some(events.refunds.len() as i64),
+        Some(summary.refunds.checked_neg()?),
+    ));
+    tenders.push(row(
+        "Pembatalan",
+        Some(events.voids.len() as i64),
+        Some(summary.voids.checked_neg()?),
+    ));
+    tenders.push(row("Penjualan bersih", None, Some(summary.net_sales)));
+    sections.push(ReportSection {
+        title: "Penerimaan per cara bayar".into(),
+        rows: tenders,
+    });
+    for (title, list) in [
+        ("Pembatalan (void)", &events.voids),
+        ("Pengembalian (refund)", &events.refunds),
+        ("Pengeluaran", &events.payouts),
+        ("Setoran ke brankas", &events.drops),
+    ] {
+        if !list.is_empty() {
+            sections.push(ReportSection {
+                title: title.into(),
+                rows: event_rows(list),
+            });
+        }
+    }
+    let mut drawer = vec![row("Laci dibuka", Some(events.drawer_opens), None)];
+    drawer.push(row(
+        "Tanpa penjualan",
+        Some(events.no_sale_opens.len() as i64),
+        None,
+    ));
+    drawer.extend(events.no_sale_opens.iter().map(|e| {
+        let approver = e
+            .supervisor
+            .as_deref()
+            .map(|s| format!(", disetujui {s}"))
+            .unwrap_or_default();
+        row(
+            format!("  {} (oleh {}{approver})", e.reason, e.actor),
+            None,
+            None,
+        )
+    }));
+    sections.push(ReportSection {
+        title: "Laci".into(),
+        rows: drawer,
+    });
+    sections.push(ReportSection {
+        title: "QRIS".into(),
+        rows: vec![
+            row("Dibayar", Some(events.qris_paid), None),
+            row(
+                "Dibayar terlambat (diperiksa supervisor)",
+                Some(events.qris_paid_late),
+                None,
+            ),
+            row("Kedaluwarsa", Some(events.qris_expired), None),
+            row("Dibatalkan", Some(events.qris_cancelled), None),
+            row("Masih menunggu", Some(events.qris_pending), None),
+            row(
+                "Kelebihan bayar harus dikembalikan",
+                None,
+                Some(summary.qris_excess),
+            ),
+        ],
+    });
+    if events.sales_open > 0 {
+        sections.push(ReportSection {
+            title: "Perhatian".into(),
+            rows: vec![row("Penjualan belum lunas", Some(events.sales_open), None)],
+        });
+    }
+    let mut closed_at = None;
+    if let Some(close) = &facts.close {
+        let mut rows: Vec<ReportRow> = close
+            .counted
+            .rows()
+            .into_iter()
+            .map(|(d, n, a)| row(format!("{d} ×"), Some(n), Some(a)))
+            .collect();
+        if !close.counted.other.is_zero() {
+            rows.push(row(
+                "Tanpa rincian pecahan",
+                None,
+                Some(close.counted.other),
+            ));
+        }
+        rows.push(row("Total dihitung", None, Some(close.counted_total)));
+        rows.push(row("Kas seharusnya", None, Some(close.expected)));
+        let label = if close.variance.is_negative() {
+            "Selisih (kurang)"
+        } else if close.variance.is_positive() {
+            "Selisih (lebih)"
+        } else {
+            "Selisih"
+        };
+        rows.push(row(label, None, Some(close.variance)));
+        if let Some(reason) = &close.reason {
+            rows.push(row(format!("Alasan: {reason}"), None, None));
+        }
+        if let Some(s) = &close.supervisor {
+            rows.push(row(format!("Disetujui: {s}"), None, None));
+        }
+        rows.push(row(
+            format!("Ditutup oleh: {}", close.closed_by),
+            None,
+            None,
+        ));
+        sections.push(ReportSection {
+            title: "Penutupan (hitungan buta)".into(),
+            rows,
+        });
+        closed_at = Some(close.closed_at.clone());
+    }
+    let title = match kind {
+        ReportKind::X => "LAPORAN X (SEMENTARA)".to_string(),
+        ReportKind::Z => format!("LAPORAN Z No. {}", number.unwrap_or_default()),
+    };
+    Ok(TillReport {
+        kind,
+        title,
+        number,
+        copy_mark: None,
+        reprint: 0,
+        branch_code: branch_code.to_string(),
+        branch_name: branch_name.to_string(),
+        counter: facts.counter,
+        session: facts.id,
+        clerk: facts.clerk.clone(),
+        business_day: facts.business_day.clone(),
+        opened_at: facts.opened_at.clone(),
+        closed_at,
+        printed_at: printed_at.to_string(),
+        sections,
+        summary: summary.clone(),
+    })
+}
+
+impl TillReport {
+    /// Plain text, for the command line and previews (the receipt printer uses `receipts`).
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        if let Some(mark) = &self.copy_mark {
+            out.push_str(&format!(
+                "*** {mark} (cetak ulang ke-{}) ***\n",
+                self.reprint
+            ));
+        }
+        out.push_str(&format!(
+            "{}\n{} ({})\n",
+            self.title, self.branch_name, self.branch_code
+        ));
+        out.push_str(&format!(
+            "Loket {} — sesi {} — petugas {}\nHari kerja {}\nDibuka {}\n",
+            self.counter, self.session, self.clerk, self.business_day, self.opened_at
+        ));
+        if let Some(closed) = &self.closed_at {
+            out.push_str(&format!("Ditutup {closed}\n"));
+        }
+        for section in &self.sections {
+            out.push_str(&format!("\n{}\n", section.title));
+            for r in &section.rows {
+                let count = r
+                    .count
+                    .as_deref()
+                    .map(|c| format!("{c:>5}"))
+                    .unwrap_or_else(|| " ".repeat(5));
+                let amount = r.amount.as_deref().unwrap_or("");
+                out.push_str(&format!("  {:<44}{count} {amount:>16}\n", r.label));
+            }
+        }
+        out.push_str(&format!("\nDicetak {}\n", self.printed_at));
+        if let Some(mark) = &self.copy_mark {
+            out.push_str(&format!("*** {mark} ***\n"));
+        }
+        out
+    }
+}
+
+/// One line on a sale receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptLine {
+    pub name: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub amount: String,
+    /// "dikembalikan 1" when part of the line was refunded.
+    pub note: Option<String>,
+}
+
+/// A tender, refund or reversal on a receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptPayment {
+    pub label: String,
+    pub amount: String,
+    /// E.g. "Appr 123ABC, kartu **** 1234", "Ref 40000-000012", "Diterima Rp50.000".
+    pub detail: Option<String>,
+}
+
+/// Everything a sale receipt says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleReceipt {
+    pub branch_name: String,
+    pub branch_address: String,
+    pub sale_no: String,
+    pub ticket: Option<String>,
+    pub counter: u32,
+    pub clerk: String,
+    pub at: String,
+    pub status: String,
+    pub lines: Vec<ReceiptLine>,
+    pub total: String,
+    pub payments: Vec<ReceiptPayment>,
+    pub change: Option<String>,
+    pub refunds: Vec<ReceiptPayment>,
+    /// "DIBATALKAN — reason" on a voided sale.
+    pub voided: Option<String>,
+    pub due: Option<String>,
+}

@@ -1,0 +1,230 @@
+//! The command line as scripts use it: outputs, exit codes (0 ok, 1 refused, 2 usage) and messages.
+
+use crate::common::{loket, loket_bin, loket_ok};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+#[test]
+fn init_then_a_day_at_the_counter() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let out = loket(d, &["queue", "status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("jalankan `loket init`"));
+
+    assert!(loket_ok(d, &["init"]).contains("Kantor Pos Demo"));
+    let again = loket(d, &["init"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    loket_ok(d, &["init", "--force"]);
+
+    assert_eq!(loket_ok(d, &["queue", "issue", "A"]), "A-001");
+    assert_eq!(loket_ok(d, &["queue", "issue", "c", "--priority"]), "C-001");
+    assert_eq!(
+        loket_ok(d, &["queue", "call", "--counter", "3"]),
+        "C-001",
+        "priority first"
+    );
+    assert_eq!(loket_ok(d, &["queue", "call", "-c", "1"]), "A-001");
+    assert_eq!(
+        loket_ok(d, &["queue", "call", "-c", "2"]),
+        "",
+        "nobody left: empty output"
+    );
+    let busy = loket(d, &["queue", "call", "-c", "1"]);
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&busy.stderr)
+            .starts_with("galat: loket 1 masih memegang tiket A-001")
+    );
+    assert_eq!(loket_ok(d, &["queue", "serve", "-c", "1"]), "A-001");
+    assert_eq!(loket_ok(d, &["queue", "done", "-c", "1"]), "A-001");
+
+    let status: serde_json::Value =
+        serde_json::from_str(&loket_ok(d, &["queue", "status", "--json"])).expect("json");
+    assert_eq!(status["branch"], "Kantor Pos Demo");
+    assert_eq!(status["counters"][2]["ticket"], "C-001");
+    assert_eq!(status["counters"][2]["ticket_status"], "called");
+    assert_eq!(status["services"][0]["last_issued"], "A-001");
+    assert_eq!(status["recent_calls"][0]["ticket"], "A-001");
+    let info: serde_json::Value =
+        serde_json::from_str(&loket_ok(d, &["queue", "issue", "B", "--json"])).expect("json");
+    assert_eq!(
+        (info["ticket"].as_str(), info["ahead"].as_u64()),
+        (Some("B-001"), Some(0))
+    );
+    assert!(loket_ok(d, &["journal", "verify"]).starts_with("Jurnal utuh"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for args in [
+        &["queue", "frobnicate"][..],
+        &["queue", "call"],
+        &["queue", "issue"],
+        &["--nope"],
+    ] {
+        let out = loket(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn a_typo_in_the_configuration_names_file_line_and_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    loket_ok(d, &["init"]);
+    let path = d.join("loket.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("sla_minutes"))
+        .expect("line")
+        + 1;
+    std::fs::write(&path, text.replacen("sla_minutes", "sla_minuts", 1)).expect("write");
+    let out = loket(d, &["queue", "status"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("loket.toml:{line}: kunci 'sla_minuts'")),
+        "{err}"
+    );
+    assert!(
+        err.contains("sla_minutes"),
+        "suggests the known keys: {err}"
+    );
+}
+
+#[test]
+fn the_main_command_runs_on_the_embedded_default() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("baru");
+    let out = Command::new(loket_bin())
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Kantor Pos Demo"), "{text}");
+    assert!(text.contains("Loket 4"), "{text}");
+    assert!(data.join("loket.toml").exists() && data.join("loket.db").exists());
+}
+
+#[test]
+fn users_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    loket_ok(d, &["init"]);
+    let mut child = Command::new(loket_bin())
+        .args(["--data"])
+        .arg(d)
+        .args([
+            "users",
+            "add",
+            "kepala",
+            "--name",
+            "Sri Wahyuni",
+            "--role",
+            "supervisor",
+        ])
+        .env_remove("LOKET_PIN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"246810\n")
+        .expect("pin");
+    assert!(child.wait().expect("wait").success());
+    loket_ok(
+        d,
+        &[
+            "users", "add", "budi", "--name", "Budi", "--role", "clerk", "--pin", "1357",
+        ],
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&loket_ok(d, &["users", "list", "--json"])).expect("json");
+    assert_eq!(list[0]["id"], "budi");
+    assert_eq!(list[1]["role"], "supervisor");
+    loket_ok(d, &["users", "disable", "budi"]);
+    let list: serde_json::Value =
+        serde_json::from_str(&loket_ok(d, &["users", "list", "--json"])).expect("json");
+    assert_eq!(list[0]["active"], false);
+    assert_eq!(
+        loket(
+            d,
+            &[
+                "users", "add", "x", "--name", "X", "--role", "boss", "--pin", "1234"
+            ]
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+
+    // A no-show reactivated with the supervisor's PIN.
+    assert_eq!(loket_ok(d, &["queue", "issue", "A"]), "A-001");
+    loket_ok(d, &["queue", "call", "-c", "1"]);
+    let noshow = Command::new(loket_bin())
+        .arg("--data")
+        .arg(d)
+        .args(["queue", "noshow", "-c", "1"])
+        .env("LOKET_FAKE_NOW", fake_now_plus_minutes(2))
+        .output()
+        .expect("run");
+    assert!(
+        noshow.status.success(),
+        "{}",
+        String::from_utf8_lossy(&noshow.stderr)
+    );
+    let wrong = loket(
+        d,
+        &[
+            "queue",
+            "reactivate",
+            "A-001",
+            "--supervisor",
+            "kepala",
+            "--pin",
+            "000000",
+            "--reason",
+            "terlambat",
+        ],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("PIN salah"));
+    assert_eq!(
+        loket_ok(
+            d,
+            &[
+                "queue",
+                "reactivate",
+                "a1",
+                "--supervisor",
+                "kepala",
+                "--pin",
+                "246810",
+                "--reason",
+                "terlambat"
+            ]
+        ),
+        "A-001"
+    );
+    assert_eq!(loket_ok(d, &["queue", "call", "-c", "2"]), "A-001");
+}
+
+/// The current time plus some minutes, as `LOKET_FAKE_NOW` wants it.
+fn fake_now_plus_minutes(minutes: i64) -> String {
+    let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .expect("format")
+}

@@ -1,0 +1,9 @@
+//! The Foundation end to end: queue engine on a real database, day rollover, migrations, journal,
+//! users, the command line and several processes on one file.
+
+mod cli;
+mod journal;
+mod migrations;
+mod multiprocess;
+mod queue;
+mod users;

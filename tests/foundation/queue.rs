@@ -1,0 +1,390 @@
+//! The queue engine persisted: flows, refusals, rollover at the end of a business day, and numbering.
+
+use crate::common::TestBranch;
+use loket::queue::{CounterState, Status, Step};
+use loket::{Branch, BranchError};
+use proptest::prelude::*;
+use rusqlite::params;
+use time::Duration;
+
+fn statuses(b: &mut Branch) -> Vec<(String, String)> {
+    b.store
+        .read(|c| {
+            let mut s = c.prepare("SELECT issued_service || '-' || printf('%03d', number), status FROM tickets ORDER BY id")?;
+            let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(BranchError::from)
+        })
+        .expect("read tickets")
+}
+
+#[test]
+fn a_customer_goes_from_ticket_to_done() {
+    let mut t = TestBranch::new();
+    let b = &mut t.branch;
+    let issued = b.issue_ticket("A", false, "dispenser").expect("issue");
+    assert_eq!(issued.ticket, "A-001");
+    assert_eq!(issued.ahead, 0);
+    assert_eq!(
+        b.issue_ticket("a", false, "dispenser")
+            .expect("issue")
+            .ticket,
+        "A-002"
+    );
+    let second = b.ticket_info("A-002").expect("info");
+    assert_eq!(second.ahead, 1);
+
+    t.clock.advance(Duration::minutes(3));
+    let called = b
+        .call_next(1, "budi")
+        .expect("call")
+        .expect("someone waits");
+    assert_eq!(
+        (called.ticket.as_str(), called.counter, called.waited_ms),
+        ("A-001", 1, 180_000)
+    );
+    assert_eq!(b.ticket_info("A-002").expect("info").ahead, 0);
+    b.counter_step(1, "budi", Step::Serve).expect("serve");
+    t.clock.advance(Duration::minutes(4));
+    b.counter_step(1, "budi", Step::Done).expect("done");
+    assert_eq!(
+        statuses(b),
+        vec![
+            ("A-001".into(), "done".into()),
+            ("A-002".into(), "waiting".into())
+        ]
+    );
+
+    let (serve_ms, done_ms): (i64, i64) = b
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT serve_ms, done_ms FROM tickets WHERE number = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(BranchError::from)
+        })
+        .expect("times");
+    assert_eq!(done_ms - serve_ms, 240_000, "service time is recorded");
+    let report = b
+        .store
+        .read(|c| loket::journal::verify(c, None))
+        .expect("verify");
+    assert!(report.intact());
+    assert_eq!(
+        report.entries, 6,
+        "2 issued, counter opened, called, served, done"
+    );
+}
+
+fn err<T: std::fmt::Debug>(r: Result<T, BranchError>) -> String {
+    r.expect_err("refused").to_string()
+}
+
+#[test]
+fn refusals_say_what_to_do() {
+    let mut t = TestBranch::new();
+    let b = &mut t.branch;
+    b.issue_ticket("A", false, "d").expect("issue");
+    b.issue_ticket("B", false, "d").expect("issue");
+    assert!(err(b.issue_ticket("X", false, "d")).contains("tidak ada"));
+    assert!(err(b.call_next(9, "budi")).contains("loket 9 tidak ada"));
+    assert!(err(b.counter_step(1, "budi", Step::Serve)).contains("tidak sedang"));
+    b.call_next(1, "budi").expect("call");
+    assert!(err(b.call_next(1, "budi")).contains("masih memegang tiket A-001"));
+    assert!(err(b.counter_step(1, "budi", Step::NoShow)).contains("tunggu 60 detik"));
+    assert!(err(b.counter_step(2, "sri", Step::Serve)).contains("tidak sedang"));
+    assert!(
+        err(b.set_counter_state(1, "budi", CounterState::Closed, None)).contains("masih memegang")
+    );
+    assert!(err(b.set_counter_state(2, "sri", CounterState::Break, None)).contains("alasan"));
+    b.set_counter_state(2, "sri", CounterState::Break, Some("makan siang"))
+        .expect("break");
+    assert!(err(b.call_next(2, "sri")).contains("istirahat (makan siang)"));
+    t.clock.advance(Duration::minutes(2));
+    b.counter_step(1, "budi", Step::NoShow)
+        .expect("no-show after the minimum wait");
+    let status = b.queue_status().expect("status");
+    assert_eq!(status.counters[1].state, CounterState::Break);
+    assert_eq!(status.services[1].waiting, 1);
+}
+
+#[test]
+fn park_transfer_and_specific_calls() {
+    let mut t = TestBranch::new();
+    let b = &mut t.branch;
+    for _ in 0..3 {
+        b.issue_ticket("A", false, "d").expect("issue");
+    }
+    b.call_next(1, "budi").expect("call");
+    b.counter_step(1, "budi", Step::Park { minutes: Some(10) })
+        .expect("park");
+    // Parked for 10 minutes: not called by "next" before then.
+    assert_eq!(
+        b.call_next(2, "sri").expect("call").map(|c| c.ticket),
+        Some("A-002".into())
+    );
+    t.clock.advance(Duration::minutes(11));
+    // Its time is up and it arrived first, so it is next again.
+    assert_eq!(
+        b.call_next(1, "budi").expect("call").map(|c| c.ticket),
+        Some("A-001".into())
+    );
+    b.counter_step(1, "budi", Step::Serve).expect("serve");
+    b.transfer(1, "budi", "C", Some(3))
+        .expect("transfer to counter 3");
+    b.issue_ticket("C", false, "d").expect("issue");
+    // Counter 4 also serves C, but A-001 (the oldest) is reserved for counter 3.
+    assert_eq!(
+        b.call_next(4, "ani").expect("call").map(|c| c.ticket),
+        Some("A-003".into())
+    );
+    assert_eq!(
+        b.call_next(3, "eko").expect("call").map(|c| c.ticket),
+        Some("A-001".into())
+    );
+    let out_of_order = b.call_ticket(1, "budi", "c1").expect("specific call");
+    assert_eq!(out_of_order.ticket, "C-001");
+    let flagged: i64 = b
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT out_of_order FROM tickets WHERE issued_service = 'C'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(BranchError::from)
+        })
+        .expect("flag");
+    assert_eq!(flagged, 1, "a picked ticket is reported as out of order");
+    assert!(
+        b.call_next(2, "sri").is_err(),
+        "counter 2 still holds A-002"
+    );
+}
+
+#[test]
+fn walk_in_and_reactivate_need_the_right_people() {
+    let mut t = TestBranch::new();
+    let b = &mut t.branch;
+    let lockout = b.lockout();
+    loket::users::add(
+        &mut b.store,
+        "admin",
+        "kepala",
+        "Bu Kepala",
+        loket::users::Role::Supervisor,
+        "2468",
+    )
+    .expect("add");
+    loket::users::add(
+        &mut b.store,
+        "admin",
+        "budi",
+        "Budi",
+        loket::users::Role::Clerk,
+        "1357",
+    )
+    .expect("add");
+    let walk = b.walk_in(2, "budi", "B").expect("walk-in");
+    assert_eq!(
+        (walk.ticket.as_str(), walk.status),
+        ("B-001", Status::Serving)
+    );
+    b.counter_step(2, "budi", Step::Done).expect("done");
+    b.issue_ticket("A", false, "d").expect("issue");
+    b.call_next(1, "budi").expect("call");
+    t.clock.advance(Duration::minutes(2));
+    b.counter_step(1, "budi", Step::NoShow).expect("noshow");
+    let clerk = loket::users::approve(
+        &mut b.store,
+        lockout,
+        "budi",
+        "1357",
+        "budi",
+        "ticket.reactivate",
+        "A-001",
+        "datang terlambat",
+    );
+    assert!(matches!(
+        clerk,
+        Err(loket::users::UserError::NotSupervisor(_))
+    ));
+    let ok = loket::users::approve(
+        &mut b.store,
+        lockout,
+        "kepala",
+        "2468",
+        "budi",
+        "ticket.reactivate",
+        "A-001",
+        "datang terlambat",
+    )
+    .expect("approve");
+    b.reactivate("A-001", ok.id).expect("reactivate");
+    assert!(
+        b.reactivate("A-001", ok.id).is_err(),
+        "an approval is used once"
+    );
+    assert_eq!(
+        b.call_next(3, "eko").expect("call").map(|c| c.ticket),
+        Some("A-001".into())
+    );
+}
+
+#[test]
+fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
+    let mut t = TestBranch::new();
+    let b = &mut t.branch;
+    for _ in 0..3 {
+        b.issue_ticket("A", false, "d").expect("issue");
+    }
+    b.call_next(1, "budi").expect("call");
+    b.counter_step(1, "budi", Step::Serve).expect("serve");
+    // 23:59 WIB, then past midnight.
+    t.clock.advance(Duration::hours(15) + Duration::minutes(59));
+    assert_eq!(
+        b.issue_ticket("A", false, "d").expect("issue").ticket,
+        "A-004"
+    );
+    t.clock.advance(Duration::minutes(2));
+    let fresh = b
+        .issue_ticket("A", false, "d")
+        .expect("issue on the new day");
+    assert_eq!(
+        (fresh.ticket.as_str(), fresh.business_day.as_str()),
+        ("A-001", "2026-11-24")
+    );
+    let old = statuses(b);
+    assert_eq!(
+        old.iter().filter(|(_, s)| s == "expired").count(),
+        4,
+        "{old:?}"
+    );
+    let expired_entries: i64 = b
+        .store
+        .read(|c| c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'ticket.expired' AND business_day = '2026-11-24'", [], |r| r.get(0)).map_err(BranchError::from))
+        .expect("count");
+    assert_eq!(expired_entries, 4, "each expired ticket is journalled");
+    // Counter 1 is free again on the new day.
+    assert_eq!(
+        b.call_next(1, "budi").expect("call").map(|c| c.ticket),
+        Some("A-001".into())
+    );
+    assert!(
+        b.ticket_info("A-004").is_err(),
+        "yesterday's numbers are not today's"
+    );
+}
+
+#[test]
+fn a_service_runs_out_of_numbers_without_reusing_one() {
+    let mut t = TestBranch::with_config(|s| s.replacen("range = [1, 999]", "range = [5, 7]", 1));
+    let b = &mut t.branch;
+    let got: Vec<String> = (0..3)
+        .map(|_| b.issue_ticket("A", false, "d").expect("issue").ticket)
+        .collect();
+    assert_eq!(got, ["A-005", "A-006", "A-007"]);
+    let err = b
+        .issue_ticket("A", false, "d")
+        .expect_err("range exhausted");
+    assert!(err.to_string().contains("sudah habis (A-007)"), "{err}");
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Issue(usize, bool),
+    Call(u32),
+    Serve(u32),
+    Done(u32),
+    NoShow(u32),
+    Park(u32),
+    Transfer(u32, usize),
+    Minutes(i64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (0..3usize, any::<bool>()).prop_map(|(s, p)| Op::Issue(s, p)),
+        3 => (1..5u32).prop_map(Op::Call),
+        2 => (1..5u32).prop_map(Op::Serve),
+        2 => (1..5u32).prop_map(Op::Done),
+        1 => (1..5u32).prop_map(Op::NoShow),
+        1 => (1..5u32).prop_map(Op::Park),
+        1 => (1..5u32, 0..3usize).prop_map(|(c, s)| Op::Transfer(c, s)),
+        2 => (1..400i64).prop_map(Op::Minutes),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    /// Whatever happens, numbers are unique and gapless per service per day, every ticket ever
+    /// issued is still there, and the journal is intact.
+    #[test]
+    fn numbering_is_unique_and_gapless(ops in prop::collection::vec(op(), 1..80)) {
+        let mut t = TestBranch::new();
+        let services = ["A", "B", "C"];
+        let mut issued = 0;
+        for op in ops {
+            let b = &mut t.branch;
+            // Refusals are part of the game; only the invariants matter.
+            let _ = match op {
+                Op::Issue(s, p) => b.issue_ticket(services[s], p, "d").map(|_| { issued += 1; }),
+                Op::Call(c) => b.call_next(c, "x").map(|_| ()),
+                Op::Serve(c) => b.counter_step(c, "x", Step::Serve).map(|_| ()),
+                Op::Done(c) => b.counter_step(c, "x", Step::Done).map(|_| ()),
+                Op::NoShow(c) => b.counter_step(c, "x", Step::NoShow).map(|_| ()),
+                Op::Park(c) => b.counter_step(c, "x", Step::Park { minutes: Some(5) }).map(|_| ()),
+                Op::Transfer(c, s) => b.transfer(c, "x", services[s], None).map(|_| ()),
+                Op::Minutes(m) => { t.clock.advance(Duration::minutes(m)); Ok(()) }
+            };
+        }
+        let b = &mut t.branch;
+        let rows: Vec<(String, String, u32)> = b.store.read(|c| {
+            let mut s = c.prepare("SELECT business_day, issued_service, number FROM tickets ORDER BY business_day, issued_service, number")?;
+            let rows = s.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(BranchError::from)
+        }).expect("tickets");
+        prop_assert_eq!(rows.len(), issued);
+        let mut i = 0;
+        while i < rows.len() {
+            let (day, svc) = (&rows[i].0, &rows[i].1);
+            let mut expected = 1;
+            while i < rows.len() && &rows[i].0 == day && &rows[i].1 == svc {
+                prop_assert_eq!(rows[i].2, expected, "{} {} numbers", day, svc);
+                expected += 1;
+                i += 1;
+            }
+        }
+        let report = b.store.read(|c| loket::journal::verify(c, None)).expect("verify");
+        prop_assert!(report.intact(), "{:?}", report);
+    }
+}
+
+#[test]
+fn two_connections_share_one_line() {
+    let mut t = TestBranch::new();
+    let mut other = t.reopen();
+    assert_eq!(
+        t.branch
+            .issue_ticket("B", false, "d")
+            .expect("issue")
+            .ticket,
+        "B-001"
+    );
+    assert_eq!(
+        other.issue_ticket("B", false, "d").expect("issue").ticket,
+        "B-002"
+    );
+    assert_eq!(
+        other.call_next(2, "sri").expect("call").map(|c| c.ticket),
+        Some("B-001".into())
+    );
+    assert_eq!(
+        t.branch
+            .call_next(1, "budi")
+            .expect("call")
+            .map(|c| c.ticket),
+        Some("B-002".into())
+    );
+}

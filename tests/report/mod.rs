@@ -1,0 +1,3 @@
+//! The daily pack against scripted days whose figures are known in advance.
+
+mod queue;
