@@ -34,6 +34,8 @@ pub enum BranchError {
     User(#[from] UserError),
     #[error(transparent)]
     Till(#[from] TillError),
+    #[error(transparent)]
+    Delivery(#[from] crate::delivery::DeliveryError),
     #[error("{0}")]
     Refused(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]

@@ -56,6 +56,15 @@ pub enum Command {
     Stamp(crate::pdf::cli::StampArgs),
     /// Periksa semua tanda tangan pada PDF; keluar 0 bila semuanya sah.
     Verify(crate::pdf::cli::VerifyArgs),
+    /// Flash disk pelanggan yang terpasang (dan melepasnya dengan aman).
+    Drives(crate::delivery::cli::DrivesArgs),
+    /// Salin dokumen ke flash disk pelanggan dengan verifikasi baca-ulang.
+    Export(crate::delivery::cli::ExportArgs),
+    /// Kirim dokumen ke e-mail pelanggan lewat kotak keluar.
+    Mail(crate::delivery::cli::MailArgs),
+    /// Kotak keluar e-mail: daftar, kirim ulang, simpan .eml, kirim.
+    #[command(subcommand)]
+    Outbox(crate::delivery::cli::OutboxCommand),
     /// Alat pengembang dan pengujian beban.
     #[command(subcommand, hide = true)]
     Dev(DevCommand),
@@ -294,6 +303,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                 .map_err(|e| BranchError::Refused(e.to_string()))
         }
         Some(Command::Dev(DevCommand::Stress(args))) => crate::stress::run(&data, &args),
+        Some(Command::Drives(args)) => crate::delivery::cli::drives(&data, args),
+        Some(Command::Export(args)) => crate::delivery::cli::export(&data, &actor, args),
+        Some(Command::Mail(args)) => crate::delivery::cli::mail(&data, &actor, args),
+        Some(Command::Outbox(c)) => crate::delivery::cli::outbox(&data, &actor, c),
     }
 }
 

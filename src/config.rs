@@ -37,6 +37,8 @@ pub struct Config {
     pub till: TillRules,
     #[serde(default)]
     pub qris: Option<Qris>,
+    #[serde(default)]
+    pub delivery: crate::delivery::settings::Delivery,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -225,16 +227,29 @@ pub struct Smtp {
     pub port: u16,
     /// `starttls`, `tls` (implicit) or `none`.
     #[serde(default = "default_security")]
-    pub security: String,
+    pub security: Spanned<String>,
     #[serde(default)]
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
-    pub from: String,
+    pub from: Spanned<String>,
+    /// Extra trusted root certificate (PEM) for a private server, beside the system's roots.
+    #[serde(default)]
+    pub root_certificate: Option<PathBuf>,
+    /// Name expected in the server's certificate when it differs from `host` (e.g. an IP address).
+    #[serde(default)]
+    pub tls_name: Option<String>,
+    /// Longest wait for the connection and for each server reply.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_seconds: u64,
 }
 
-fn default_security() -> String {
-    "starttls".to_string()
+fn default_smtp_timeout() -> u64 {
+    30
+}
+
+fn default_security() -> Spanned<String> {
+    Spanned::new(0..0, "starttls".to_string())
 }
 
 /// The counter price list. e-Meterai is sold at its face value; a service fee, when the branch
@@ -587,6 +602,7 @@ impl Config {
                 ));
             }
         }
+        crate::delivery::settings::check(self)?;
         if self.queue.normal_calls_per_priority == 0 {
             return Err((
                 None,

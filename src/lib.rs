@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod day;
+pub mod delivery;
 pub mod journal;
 pub mod money;
 pub mod pdf;

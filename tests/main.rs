@@ -1,6 +1,7 @@
 //! loket's one integration test binary; each module tests one area end to end.
 
 mod common;
+mod delivery;
 mod foundation;
 mod pdf;
 mod report;

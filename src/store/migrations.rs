@@ -392,6 +392,51 @@ CREATE INDEX serials_available ON serials (lot_id, sn) WHERE status = 'available
 CREATE INDEX serials_by_job ON serials (job_id);
 "#,
     },
+    Migration {
+        version: 5,
+        name: "delivery: e-mail outbox and flash drive copies",
+        sql: r#"
+-- One e-mail per row, stored exactly as it will be sent, so retries send the same bytes and
+-- the same Message-ID.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    message_id      TEXT    NOT NULL UNIQUE,
+    created_ms      INTEGER NOT NULL,
+    created_by      TEXT    NOT NULL,
+    env_from        TEXT    NOT NULL,
+    env_to          TEXT    NOT NULL,
+    subject         TEXT    NOT NULL,
+    documents       TEXT    NOT NULL,
+    job             TEXT,
+    message         BLOB    NOT NULL,
+    bytes           INTEGER NOT NULL,
+    status          TEXT    NOT NULL
+        CHECK (status IN ('queued', 'sending', 'sent', 'retry', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    claimed_by      TEXT,
+    claimed_ms      INTEGER,
+    last_error      TEXT,
+    server_reply    TEXT,
+    sent_ms         INTEGER
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_ms);
+
+-- Every verified copy to a customer's drive, for the daily pack.
+CREATE TABLE drive_copies (
+    id          INTEGER PRIMARY KEY,
+    at_ms       INTEGER NOT NULL,
+    actor       TEXT    NOT NULL,
+    job         TEXT,
+    source      TEXT    NOT NULL,
+    sha256      TEXT    NOT NULL,
+    bytes       INTEGER NOT NULL,
+    target      TEXT    NOT NULL,
+    drive_label TEXT,
+    already     INTEGER NOT NULL DEFAULT 0
+);
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.

@@ -1,0 +1,333 @@
+//! Command-line handlers for `loket drives`, `loket export`, `loket mail` and `loket outbox`.
+//!
+//! Each handler first resolves what to deliver into a [`Source`] (today from `--file`; a stamping
+//! job argument only has to add another way to build one), then calls the branch API.
+
+use super::{Context, Delivered, Phase, Progress};
+use crate::branch::{Branch, BranchError};
+use clap::{Args, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct DrivesArgs {
+    /// Keluaran JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Lepaskan flash disk di titik kait ini dengan aman.
+    #[arg(long, value_name = "TITIK_KAIT")]
+    pub eject: Option<PathBuf>,
+    /// Pasang flash disk yang belum terpasang (mis. /dev/sdb1) lewat udisks.
+    #[arg(long, value_name = "PERANGKAT")]
+    pub mount: Option<String>,
+    /// Tampilkan juga berkas PDF di setiap flash disk.
+    #[arg(long)]
+    pub pdfs: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Dokumen yang disalin.
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Titik kait flash disk pelanggan (atau folder tujuan).
+    #[arg(long, value_name = "TITIK_KAIT")]
+    pub to_drive: PathBuf,
+    /// Nama berkas di flash disk (bawaan: nama dokumen).
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// Dokumen yang dilampirkan (boleh lebih dari satu).
+    #[arg(long, required = true)]
+    pub file: Vec<PathBuf>,
+    /// Alamat e-mail pelanggan.
+    #[arg(long)]
+    pub to: String,
+    /// Hanya masukkan ke kotak keluar; jangan kirim sekarang.
+    #[arg(long)]
+    pub no_send: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Daftar e-mail di kotak keluar.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Kirim ulang e-mail yang gagal atau menunggu, sekarang.
+    Retry { id: i64 },
+    /// Simpan e-mail yang belum terkirim sebagai berkas .eml di folder ini.
+    Eml { dir: PathBuf },
+    /// Kirim e-mail yang sudah waktunya (satu putaran).
+    Send {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What is being delivered: a stored file with its known hash and the name the customer sees.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub name: String,
+    pub context: Context,
+}
+
+impl Source {
+    /// A file given on the command line; its hash is taken now, as nothing recorded one.
+    pub fn from_file(path: &Path, name: Option<&str>, actor: &str) -> Result<Source, BranchError> {
+        let sha256 = super::copy::sha256_file(path).map_err(|source| BranchError::Io {
+            what: "tidak dapat membaca dokumen",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let name = name.map(str::to_string).unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "dokumen.pdf".to_string())
+        });
+        Ok(Source {
+            path: path.to_path_buf(),
+            sha256,
+            name,
+            context: Context::by(actor),
+        })
+    }
+}
+
+pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
+    let branch = Branch::open(data)?;
+    if let Some(mount) = args.eject {
+        let drive = branch.drive_at(&mount)?;
+        let done = branch.eject(&drive)?;
+        println!("{}", done.message());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(device) = args.mount {
+        let drive = branch.mount_drive(&device)?;
+        println!(
+            "Flash disk {} terpasang di {}.",
+            drive.label,
+            drive.mount_point.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let list = branch.drives()?;
+    let waiting = branch.unmounted_drives()?;
+    if args.json {
+        let mut out = Vec::new();
+        for d in &list {
+            let mut value = serde_json::to_value(d).unwrap_or_default();
+            if args.pdfs {
+                value["pdfs"] =
+                    serde_json::to_value(branch.list_pdfs(&d.mount_point)?).unwrap_or_default();
+            }
+            out.push(value);
+        }
+        print_json(&out);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.is_empty() && waiting.is_empty() {
+        println!("Tidak ada flash disk terpasang. Pasang flash disk pelanggan, lalu coba lagi.");
+    }
+    for device in &waiting {
+        println!("{device}  belum terpasang; pasang dengan `loket drives --mount {device}`");
+    }
+    for d in &list {
+        println!(
+            "{}  {}  {} dari {} kosong{}  ({}, {})",
+            d.mount_point.display(),
+            d.label,
+            d.free_bytes
+                .map_or_else(|| "?".to_string(), super::copy::human_bytes),
+            super::copy::human_bytes(d.size_bytes),
+            if d.read_only { ", HANYA-BACA" } else { "" },
+            d.device,
+            d.fs_type
+        );
+        if args.pdfs {
+            for pdf in branch.list_pdfs(&d.mount_point)? {
+                println!(
+                    "    {}  ({})",
+                    pdf.relative,
+                    super::copy::human_bytes(pdf.bytes)
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    let source = Source::from_file(&args.file, args.name.as_deref(), actor)?;
+    let delivered = export_source(&mut branch, &source, &args.to_drive)?;
+    if args.json {
+        print_json(&delivered);
+    } else if delivered.already_there {
+        println!(
+            "Dokumen yang sama sudah ada di {}; tidak disalin ulang.",
+            delivered.path.display()
+        );
+    } else {
+        println!(
+            "Tersalin dan terverifikasi: {} ({}, SHA-256 {}).",
+            delivered.path.display(),
+            super::copy::human_bytes(delivered.bytes),
+            delivered.sha256
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Copies a resolved source to a drive, with a progress line on a terminal.
+pub fn export_source(
+    branch: &mut Branch,
+    source: &Source,
+    drive: &Path,
+) -> Result<Delivered, BranchError> {
+    let show = std::io::stderr().is_terminal();
+    let mut progress = |p: Progress| {
+        if show && p.total > 0 {
+            let what = match p.phase {
+                Phase::Writing => "Menyalin",
+                Phase::Verifying => "Memeriksa",
+            };
+            eprint!("\r{what} {:>3}%", p.done * 100 / p.total);
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let result = branch.copy_to_drive(
+        &source.path,
+        &source.sha256,
+        &source.name,
+        drive,
+        &source.context,
+        &mut progress,
+    );
+    if show {
+        eprint!("\r              \r");
+    }
+    result
+}
+
+pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    let sources = args
+        .file
+        .iter()
+        .map(|f| Source::from_file(f, None, actor))
+        .collect::<Result<Vec<_>, _>>()?;
+    let documents: Vec<(PathBuf, String)> = sources
+        .iter()
+        .map(|s| (s.path.clone(), s.name.clone()))
+        .collect();
+    let id = branch.queue_mail(&args.to, &documents, &Context::by(actor))?;
+    if !args.no_send && branch.config.smtp.is_some() {
+        let now = branch.store.now();
+        branch.send_due_mail(now)?;
+    }
+    let entry = branch.outbox_entry(id)?;
+    if args.json {
+        print_json(&entry);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match entry {
+        Some(e) => {
+            println!("E-mail #{} ke {}: {}.", e.id, e.to, e.status.label());
+            if let Some(reason) = &e.last_error {
+                println!("{reason}");
+            }
+            if branch.config.smtp.is_none() {
+                println!(
+                    "Server e-mail belum diatur ([smtp]); e-mail menunggu di kotak keluar. \
+                     Simpan sebagai .eml dengan `loket outbox eml FOLDER`."
+                );
+            }
+        }
+        None => println!("E-mail #{id} dimasukkan ke kotak keluar."),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    match command {
+        OutboxCommand::List { json } => {
+            let list = branch.outbox_list()?;
+            if json {
+                print_json(&list);
+            } else if list.is_empty() {
+                println!("Kotak keluar kosong.");
+            } else {
+                let tz = branch.config.branch.timezone;
+                for e in &list {
+                    println!(
+                        "#{:<5} {}  {:<32} {:<20} percobaan {}  {}",
+                        e.id,
+                        crate::queue::clock_time(e.created_ms, tz),
+                        e.to,
+                        e.status.label(),
+                        e.attempts,
+                        e.subject
+                    );
+                    if let Some(reason) = e
+                        .last_error
+                        .as_ref()
+                        .filter(|_| e.status != super::Status::Sent)
+                    {
+                        println!("       {reason}");
+                    }
+                }
+            }
+        }
+        OutboxCommand::Retry { id } => {
+            branch.outbox_retry(actor, id)?;
+            println!("E-mail #{id} akan dikirim ulang sekarang.");
+        }
+        OutboxCommand::Eml { dir } => {
+            let written = branch.outbox_write_eml(actor, &dir)?;
+            println!(
+                "{} e-mail disimpan sebagai .eml di {}.",
+                written.len(),
+                dir.display()
+            );
+        }
+        OutboxCommand::Send { json } => {
+            let now = branch.store.now();
+            let summary = branch.send_due_mail(now)?;
+            if json {
+                print_json(&summary);
+            } else if !summary.smtp_configured {
+                println!(
+                    "Server e-mail belum diatur ([smtp]); e-mail tetap menunggu di kotak keluar."
+                );
+            } else {
+                println!(
+                    "Terkirim {}, dikirim ulang nanti {}, gagal {}.",
+                    summary.sent.len(),
+                    summary.retry.len(),
+                    summary.failed.len()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("galat: json: {e}"),
+    }
+}

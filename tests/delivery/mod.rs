@@ -1,0 +1,5 @@
+//! Delivery end to end: verified copies to real file systems and e-mail through a real Postfix.
+
+mod drives;
+mod fixtures;
+mod mail;
