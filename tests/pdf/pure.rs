@@ -17,10 +17,15 @@ fn serial_numbers() {
     check("", false);
     for _ in 0..100 {
         let sn = SerialNumber::training();
-        assert!(sn.is_training() && SerialNumber::parse(sn.as_str()).is_ok(), "{sn}");
+        assert!(
+            sn.is_training() && SerialNumber::parse(sn.as_str()).is_ok(),
+            "{sn}"
+        );
     }
     assert_eq!(
-        SerialNumber::from_reason("[389UY343AP0GE9A40000A9] Surat Pernyataan").map(|s| s.to_string()).as_deref(),
+        SerialNumber::from_reason("[389UY343AP0GE9A40000A9] Surat Pernyataan")
+            .map(|s| s.to_string())
+            .as_deref(),
         Some("389UY343AP0GE9A40000A9")
     );
     assert_eq!(SerialNumber::from_reason("Surat Pernyataan"), None);
@@ -30,7 +35,9 @@ fn serial_numbers() {
 #[test]
 fn pdf_dates_carry_the_branch_offset() {
     let t = time::macros::datetime!(2024-09-03 08:05:09 UTC);
-    let check = |offset: time::UtcOffset, expected: &str| assert_eq!(pdf_date(t.to_offset(offset)), expected);
+    let check = |offset: time::UtcOffset, expected: &str| {
+        assert_eq!(pdf_date(t.to_offset(offset)), expected)
+    };
     check(time::macros::offset!(+7), "D:20240903150509+07'00'");
     check(time::macros::offset!(+8), "D:20240903160509+08'00'");
     check(time::macros::offset!(+9), "D:20240903170509+09'00'");
@@ -39,6 +46,12 @@ fn pdf_dates_carry_the_branch_offset() {
 
 #[test]
 fn verification_url_template() {
-    assert_eq!(verification_url("https://v.example/?sn={sn}", "TRN1"), "https://v.example/?sn=TRN1");
-    assert_eq!(verification_url("https://v.example/{sn}/{sn}", "A"), "https://v.example/A/A");
+    assert_eq!(
+        verification_url("https://v.example/?sn={sn}", "TRN1"),
+        "https://v.example/?sn=TRN1"
+    );
+    assert_eq!(
+        verification_url("https://v.example/{sn}/{sn}", "A"),
+        "https://v.example/A/A"
+    );
 }
