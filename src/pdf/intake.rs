@@ -237,7 +237,6 @@ pub enum IntakeError {
 }
 
 /// A document that passed intake, ready for placement and stamping.
-#[derive(Debug)]
 pub struct PreparedDocument {
     pub(crate) bytes: Vec<u8>,
     pub(crate) doc: Document,
@@ -245,6 +244,16 @@ pub struct PreparedDocument {
     pub(crate) prefix_hash: Sha256,
     /// What intake found.
     pub report: IntakeReport,
+}
+
+impl std::fmt::Debug for PreparedDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The bytes can be tens of megabytes; the report says what matters.
+        f.debug_struct("PreparedDocument")
+            .field("len", &self.bytes.len())
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PreparedDocument {

@@ -82,7 +82,7 @@ pub enum StampError {
 }
 
 /// A stamped document: the untouched previous bytes followed by the appended update.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StampedPdf {
     prefix: Vec<u8>,
     tail: Vec<u8>,
@@ -94,6 +94,18 @@ pub struct StampedPdf {
     pub serial: SerialNumber,
     /// SHA-256 over the byte range (what the CMS signs).
     pub digest: [u8; 32],
+}
+
+impl std::fmt::Debug for StampedPdf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StampedPdf")
+            .field("prefix_len", &self.prefix.len())
+            .field("tail_len", &self.tail.len())
+            .field("field_name", &self.field_name)
+            .field("byte_range", &self.byte_range)
+            .field("serial", &self.serial)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StampedPdf {

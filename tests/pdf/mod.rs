@@ -4,5 +4,6 @@ mod cli;
 mod fuzz;
 mod intake;
 mod placement;
+mod pure;
 mod signing;
 mod support;
