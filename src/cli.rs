@@ -199,6 +199,8 @@ pub enum UsersCommand {
 pub enum DevCommand {
     /// Proses pekerja untuk uji beban: menerbitkan tiket atau memanggil dari satu loket.
     Stress(crate::stress::StressArgs),
+    /// Layanan e-Meterai Peruri tiruan untuk pengujian (berjalan sampai dihentikan).
+    FakePeruri(crate::stamping::fake_peruri::FakeArgs),
 }
 
 /// Runs a parsed command line.
@@ -264,6 +266,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         }
         Some(Command::Users(u)) => users_cmd(&data, &actor, u),
         Some(Command::Dev(DevCommand::Stress(args))) => crate::stress::run(&data, &args),
+        Some(Command::Dev(DevCommand::FakePeruri(args))) => {
+            crate::stamping::fake_peruri::run_cli(&args)
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod day;
 pub mod journal;
 pub mod queue;
+pub mod stamping;
 pub mod store;
 pub mod stress;
 pub mod users;
