@@ -99,6 +99,8 @@ pub enum Fault {
     AdapterCode(String),
     /// SN generation records and charges the SN, then closes the connection without a reply.
     DropAfterIssue,
+    /// Any call is carried out in full, then the connection is closed without a reply.
+    DropReply,
     /// Reply 401 "Token expired" and forget every token issued so far.
     TokenExpired,
 }
@@ -116,6 +118,8 @@ pub struct Logged {
     pub bearer: Option<String>,
     /// The JSON body, or a multipart form's text fields and file names.
     pub body: Value,
+    /// When the request was read.
+    pub at: std::time::Instant,
 }
 
 /// A serial number the fake issued.
@@ -701,6 +705,14 @@ fn sleep_unless_stopped(shared: &Shared, d: Duration) {
 
 fn handle(shared: &Shared, req: Request) -> Outcome {
     let route = route_of(&req.method, &req.path);
+    let outcome = carry_out(shared, route, req);
+    if take_fault(&mut lock(shared), route, |f| *f == Fault::DropReply).is_some() {
+        return Outcome::Drop;
+    }
+    outcome
+}
+
+fn carry_out(shared: &Shared, route: Route, req: Request) -> Outcome {
     let pre = {
         let mut st = lock(shared);
         let body = if req
@@ -725,6 +737,7 @@ fn handle(shared: &Shared, req: Request) -> Outcome {
             idempotency_key: req.header("idempotency-key").map(str::to_string),
             bearer: req.bearer(),
             body,
+            at: std::time::Instant::now(),
         });
         *st.counts.entry(route).or_default() += 1;
         take_fault(&mut st, route, is_pre_fault)
