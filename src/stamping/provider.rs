@@ -13,8 +13,10 @@ pub struct DocumentType {
     pub nama: String,
 }
 
-/// What a serial number is asked for. `request_id` is the job's idempotency key: stored with the job
-/// before the first call, sent on every attempt, and used to find an SN whose reply was lost.
+/// What a serial number is asked for. `request_id` is the idempotency key of one SN request: stored
+/// with the job before the first call, sent on every attempt, and used to find an SN whose reply was
+/// lost. After [`ProviderError::SerialSpoiled`] the job asks for its next SN under a new request id
+/// (e.g. job id plus attempt number): the same id would find the spoiled SN again.
 #[derive(Debug, Clone)]
 pub struct IssueRequest {
     /// At least 12 characters of `[A-Za-z0-9_-]` (a UUID fits), unique per stamping job.
