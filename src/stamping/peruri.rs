@@ -258,6 +258,20 @@ impl PeruriProvider {
         PeruriProvider::build(cfg, true)
     }
 
+    /// The branch's Peruri provider when `[stamping] provider = "peruri"`, else `None`.
+    pub fn from_config(
+        stamping: &crate::config::Stamping,
+    ) -> Result<Option<PeruriProvider>, ProviderError> {
+        if stamping.provider != "peruri" {
+            return Ok(None);
+        }
+        let cfg = stamping
+            .peruri
+            .clone()
+            .ok_or_else(|| ProviderError::Config("bagian [stamping.peruri] belum ada.".into()))?;
+        PeruriProvider::new(cfg).map(Some)
+    }
+
     /// A provider with breakers of its own (tests and benchmarks that must not see each other's state).
     pub fn isolated(cfg: PeruriConfig) -> Result<PeruriProvider, ProviderError> {
         PeruriProvider::build(cfg, false)

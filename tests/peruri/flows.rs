@@ -357,3 +357,71 @@ fn the_fake_runs_as_a_command() {
     let _ = child.wait();
     assert_eq!(quota.expect("quota from the command's fake").remaining, 3);
 }
+
+#[test]
+fn many_threads_share_one_login() {
+    let env = Env::new(PeruriMode::Onprem);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            let p = env.provider.clone();
+            s.spawn(move || {
+                for _ in 0..5 {
+                    p.quota().expect("quota");
+                }
+            });
+        }
+    });
+    assert_eq!(env.fake.logins(), 1);
+    assert_eq!(env.count(Route::Quota), 40);
+}
+
+#[test]
+fn a_cloud_serial_recovered_after_a_restart_is_stamped_on_a_fresh_upload() {
+    let env = Env::new(PeruriMode::Cloud);
+    env.fake
+        .inject(Some(Route::IssueSerial), Fault::DropAfterIssue, 1);
+    let mut cfg = env.fake.config(PeruriMode::Cloud);
+    cfg.retries = 0;
+    let first = loket::stamping::peruri::PeruriProvider::isolated(cfg).expect("provider");
+    assert!(
+        first.issue_serial_once(&issue_request(140)).is_err(),
+        "reply lost"
+    );
+
+    let restarted = env.restarted(PeruriMode::Cloud);
+    let mut again = issue_request(140);
+    again.attempted_before = true;
+    let issued = restarted.issue_serial_once(&again).expect("found");
+    assert!(issued.reconciled);
+    assert_eq!(
+        issued.handle, None,
+        "the upload id died with the first process"
+    );
+    let stamped = restarted
+        .stamp(&stamp_request(140, &issued))
+        .expect("stamped");
+    assert!(String::from_utf8_lossy(&stamped).contains(&issued.sn));
+    assert_eq!(
+        env.count(Route::Upload),
+        2,
+        "uploaded again for the stamping call"
+    );
+    assert_eq!(env.fake.serials().len(), 1);
+}
+
+#[test]
+fn the_provider_is_built_from_the_branch_configuration() {
+    let mut stamping = loket::config::Stamping::default();
+    assert!(
+        loket::stamping::peruri::PeruriProvider::from_config(&stamping)
+            .expect("local provider")
+            .is_none()
+    );
+    let env = Env::new(PeruriMode::Onprem);
+    stamping.provider = "peruri".into();
+    stamping.peruri = Some(env.fake.config(PeruriMode::Onprem));
+    let p = loket::stamping::peruri::PeruriProvider::from_config(&stamping)
+        .expect("peruri provider")
+        .expect("configured");
+    assert_eq!(p.quota().expect("quota").remaining, 100);
+}
