@@ -378,7 +378,8 @@ impl PeruriProvider {
         let mut maybe_processed = false;
         loop {
             let token = if call.auth { Some(self.token()?) } else { None };
-            let permit = breaker.acquire().map_err(|r| {
+            // Tokens are fetched before the permit, so a probe slot is never held across a login.
+            breaker.acquire().map_err(|r| {
                 Failure::from(Self::unavailable(
                     format!(
                         "circuit open for {}, next probe in {} ms",
@@ -460,7 +461,6 @@ impl PeruriProvider {
                             relogged = true;
                             continue;
                         }
-                        let _ = permit;
                         return Ok(reply);
                     }
                 },
