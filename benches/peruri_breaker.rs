@@ -8,7 +8,7 @@
 //! 3. breaker closed, a server that accepts and never answers: the first failing call.
 
 use loket::config::PeruriConfig;
-use loket::stamping::fake_peruri::{Fault, FakeOptions, FakePeruri};
+use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Fault};
 use loket::stamping::peruri::PeruriProvider;
 use loket::stamping::provider::{IssueRequest, Provider, ProviderError};
 use std::time::{Duration, Instant};
@@ -65,10 +65,16 @@ fn main() {
     provider.quota().expect("warm-up");
     fake.inject(None, Fault::Status(503), u32::MAX);
     let opened = Instant::now();
-    while !matches!(provider.health(), loket::stamping::provider::Health::Down { .. }) {
+    while !matches!(
+        provider.health(),
+        loket::stamping::provider::Health::Down { .. }
+    ) {
         let _ = provider.quota();
     }
-    println!("breaker opened after {:?} of failing calls", opened.elapsed());
+    println!(
+        "breaker opened after {:?} of failing calls",
+        opened.elapsed()
+    );
     let reached = fake.total_requests();
     let calls = 20_000;
     let mut quota = Vec::with_capacity(calls);
@@ -81,7 +87,11 @@ fn main() {
         unavailable(provider.issue_serial_once(&request(n as u32)));
         issue.push(t.elapsed());
     }
-    assert_eq!(fake.total_requests(), reached, "no request reached the service");
+    assert_eq!(
+        fake.total_requests(),
+        reached,
+        "no request reached the service"
+    );
     report("breaker open, quota -> Unavailable", quota);
     report("breaker open, issue_serial_once -> Unavailable", issue);
 
