@@ -218,6 +218,8 @@ pub enum UsersCommand {
 pub enum DevCommand {
     /// Proses pekerja untuk uji beban: menerbitkan tiket atau memanggil dari satu loket.
     Stress(crate::stress::StressArgs),
+    /// Layanan e-Meterai Peruri tiruan untuk pengujian (berjalan sampai dihentikan).
+    FakePeruri(crate::stamping::fake_peruri::FakeArgs),
 }
 
 /// Runs a parsed command line.
@@ -307,6 +309,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Export(args)) => crate::delivery::cli::export(&data, &actor, args),
         Some(Command::Mail(args)) => crate::delivery::cli::mail(&data, &actor, args),
         Some(Command::Outbox(c)) => crate::delivery::cli::outbox(&data, &actor, c),
+        Some(Command::Dev(DevCommand::FakePeruri(args))) => {
+            crate::stamping::fake_peruri::run_cli(&args)
+        }
     }
 }
 

@@ -203,8 +203,181 @@ pub struct Stamping {
     pub location: String,
     /// Largest PDF accepted, in megabytes.
     pub max_pdf_mb: u32,
+    /// Peruri's e-Meterai API; required when `provider = "peruri"`.
     #[serde(default)]
-    pub peruri: Option<BTreeMap<String, toml::Value>>,
+    pub peruri: Option<PeruriConfig>,
+}
+
+/// How loket reaches Peruri's e-Meterai API (`[stamping.peruri]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeruriConfig {
+    /// `onprem` (Sign Adapter at the branch; the document stays here) or `cloud`.
+    #[serde(default)]
+    pub mode: PeruriMode,
+    /// Login e-mail of the API account.
+    pub user: String,
+    /// The password written here, or (better) `password_env`: the name of an environment variable holding it.
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// Base URLs per Peruri service (staging hosts by default; production must be named explicitly).
+    #[serde(default = "default_backend_url")]
+    pub backend_url: String,
+    #[serde(default = "default_stampv2_url")]
+    pub stampv2_url: String,
+    #[serde(default = "default_fileupload_url")]
+    pub fileupload_url: String,
+    #[serde(default = "default_stampservice_url")]
+    pub stampservice_url: String,
+    /// The on-premise Sign Adapter (Docker `signadapter:2.0`, port 7777).
+    #[serde(default = "default_adapter_url")]
+    pub adapter_url: String,
+    /// The adapter's shared folder as loket sees it (on-prem mode writes documents and stamp images here).
+    #[serde(default)]
+    pub shared_folder: Option<std::path::PathBuf>,
+    /// The same folder as the adapter names it in `src`/`dest`: `/sharefolder` or `sharefolder`,
+    /// depending on the adapter version.
+    #[serde(default = "default_adapter_folder")]
+    pub adapter_folder: String,
+    /// Signing profile of the adapter.
+    #[serde(default = "default_profile_name")]
+    pub profile_name: String,
+    /// Longest wait for a connection, in milliseconds.
+    #[serde(default = "default_connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
+    /// Longest wait for a whole reply of an ordinary call.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Longest wait for a stamping call (the adapter signs and timestamps).
+    #[serde(default = "default_stamp_timeout_ms")]
+    pub stamp_timeout_ms: u64,
+    /// Further attempts after a failure that may be retried (connection errors, timeouts, 429, 502–504).
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Backoff before the first retry; doubles each retry up to `backoff_max_ms`, with full jitter.
+    #[serde(default = "default_backoff_base_ms")]
+    pub backoff_base_ms: u64,
+    #[serde(default = "default_backoff_max_ms")]
+    pub backoff_max_ms: u64,
+    /// A `Retry-After` longer than this is not waited out; the job is told to come back later instead.
+    #[serde(default = "default_retry_after_max_ms")]
+    pub retry_after_max_ms: u64,
+    /// Consecutive failures that open the circuit breaker.
+    #[serde(default = "default_breaker_failures")]
+    pub breaker_failures: u32,
+    /// How long the breaker stays open before one probe call is let through.
+    #[serde(default = "default_breaker_cooldown_ms")]
+    pub breaker_cooldown_ms: u64,
+    /// Token lifetime assumed when the JWT carries no readable `exp` (Peruri: 24 hours).
+    #[serde(default = "default_token_lifetime_s")]
+    pub token_lifetime_s: u64,
+    /// Serial-number list page size and the most pages read when reconciling a lost reply.
+    #[serde(default = "default_list_page_size")]
+    pub list_page_size: u32,
+    #[serde(default = "default_reconcile_pages")]
+    pub reconcile_pages: u32,
+}
+
+/// Where the PDF is stamped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeruriMode {
+    #[default]
+    Onprem,
+    Cloud,
+}
+
+fn default_backend_url() -> String {
+    "https://backendservicestg.e-meterai.co.id".into()
+}
+fn default_stampv2_url() -> String {
+    "https://stampv2stg.e-meterai.co.id".into()
+}
+fn default_fileupload_url() -> String {
+    "https://fileuploadstg.e-meterai.co.id".into()
+}
+fn default_stampservice_url() -> String {
+    "https://stampservicestg.e-meterai.co.id".into()
+}
+fn default_adapter_url() -> String {
+    "http://127.0.0.1:7777".into()
+}
+fn default_adapter_folder() -> String {
+    "/sharefolder".into()
+}
+fn default_profile_name() -> String {
+    "emeteraicertificateSigner".into()
+}
+fn default_connect_timeout_ms() -> u64 {
+    3_000
+}
+fn default_timeout_ms() -> u64 {
+    15_000
+}
+fn default_stamp_timeout_ms() -> u64 {
+    60_000
+}
+fn default_retries() -> u32 {
+    3
+}
+fn default_backoff_base_ms() -> u64 {
+    250
+}
+fn default_backoff_max_ms() -> u64 {
+    4_000
+}
+fn default_retry_after_max_ms() -> u64 {
+    10_000
+}
+fn default_breaker_failures() -> u32 {
+    5
+}
+fn default_breaker_cooldown_ms() -> u64 {
+    30_000
+}
+fn default_token_lifetime_s() -> u64 {
+    86_400
+}
+fn default_list_page_size() -> u32 {
+    100
+}
+fn default_reconcile_pages() -> u32 {
+    20
+}
+
+impl PeruriConfig {
+    /// A configuration with every default, for `user` against the given base URL for all services.
+    pub fn new(user: &str, base_url: &str) -> PeruriConfig {
+        let base = base_url.trim_end_matches('/').to_string();
+        PeruriConfig {
+            mode: PeruriMode::Onprem,
+            user: user.to_string(),
+            password: None,
+            password_env: None,
+            backend_url: base.clone(),
+            stampv2_url: base.clone(),
+            fileupload_url: base.clone(),
+            stampservice_url: base.clone(),
+            adapter_url: base,
+            shared_folder: None,
+            adapter_folder: default_adapter_folder(),
+            profile_name: default_profile_name(),
+            connect_timeout_ms: default_connect_timeout_ms(),
+            timeout_ms: default_timeout_ms(),
+            stamp_timeout_ms: default_stamp_timeout_ms(),
+            retries: default_retries(),
+            backoff_base_ms: default_backoff_base_ms(),
+            backoff_max_ms: default_backoff_max_ms(),
+            retry_after_max_ms: default_retry_after_max_ms(),
+            breaker_failures: default_breaker_failures(),
+            breaker_cooldown_ms: default_breaker_cooldown_ms(),
+            token_lifetime_s: default_token_lifetime_s(),
+            list_page_size: default_list_page_size(),
+            reconcile_pages: default_reconcile_pages(),
+        }
+    }
 }
 
 impl Default for Stamping {
@@ -603,6 +776,30 @@ impl Config {
             }
         }
         crate::delivery::settings::check(self)?;
+        if self.stamping.provider == "peruri" && self.stamping.peruri.is_none() {
+            return Err((
+                None,
+                "provider",
+                "provider \"peruri\" memerlukan bagian [stamping.peruri]".into(),
+            ));
+        }
+        if let Some(p) = &self.stamping.peruri {
+            if p.password.is_none() && p.password_env.is_none() {
+                return Err((
+                    None,
+                    "password_env",
+                    "isi password_env (nama variabel lingkungan berisi kata sandi) atau password"
+                        .into(),
+                ));
+            }
+            if p.mode == PeruriMode::Onprem && p.shared_folder.is_none() {
+                return Err((
+                    None,
+                    "shared_folder",
+                    "mode onprem memerlukan shared_folder (folder bersama Sign Adapter)".into(),
+                ));
+            }
+        }
         if self.queue.normal_calls_per_priority == 0 {
             return Err((
                 None,

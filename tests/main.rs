@@ -4,5 +4,6 @@ mod common;
 mod delivery;
 mod foundation;
 mod pdf;
+mod peruri;
 mod report;
 mod till;

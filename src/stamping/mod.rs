@@ -1,6 +1,11 @@
-//! The stamping service: persistent jobs, serial-number accounting and the providers that issue and
-//! apply e-Meterai stamps.
+//! The stamping service: persistent jobs, serial-number accounting, and the providers that issue and
+//! apply e-Meterai stamps — the provider seam, Peruri's API client with its failure handling, and a
+//! fake Peruri for tests.
 
 pub mod documents;
+pub mod fake_peruri;
 pub mod job;
 pub mod ledger;
+pub mod peruri;
+pub mod provider;
+pub mod resilience;
