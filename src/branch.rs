@@ -28,6 +28,8 @@ pub enum BranchError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     User(#[from] UserError),
+    #[error(transparent)]
+    Ui(#[from] crate::ui::UiError),
     #[error("{0}")]
     Refused(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]

@@ -9,6 +9,7 @@ pub mod journal;
 pub mod queue;
 pub mod store;
 pub mod stress;
+pub mod ui;
 pub mod users;
 
 pub use branch::{Branch, BranchError};

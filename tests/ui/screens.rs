@@ -1,0 +1,251 @@
+//! Snapshots of every screen and dialog at 80×24 and 120×40, built by feeding actions into `update`
+//! with the effects carried out on a real branch database, on a fixed clock.
+
+use super::*;
+use loket::ui::state::Effect;
+use time::Duration;
+
+/// Both sizes of one screen.
+fn snap(name: &str, state: &State) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let terminal = render(state, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+    }
+}
+
+/// A morning queue: tickets in three services, some waiting past their target.
+fn busy_morning(tb: &mut TestBranch) {
+    let b = &mut tb.branch;
+    b.issue_ticket("A", false, "dispenser").expect("issue");
+    b.issue_ticket("A", true, "dispenser").expect("issue");
+    b.issue_ticket("B", false, "dispenser").expect("issue");
+    tb.clock.advance(Duration::minutes(18));
+    let b = &mut tb.branch;
+    b.issue_ticket("A", false, "dispenser").expect("issue");
+    b.issue_ticket("C", false, "dispenser").expect("issue");
+    b.issue_ticket("C", true, "dispenser").expect("issue");
+    b.issue_ticket("B", false, "dispenser").expect("issue");
+    tb.clock.advance(Duration::minutes(2));
+}
+
+fn counter_signed_in(tb: &mut TestBranch) -> State {
+    let mut state = state_for(tb, Mode::Counter, Lang::Id);
+    sign_in(&mut state, tb, "petugas", "1234");
+    assert!(state.user.is_some(), "signed in: {:?}", state.login.error);
+    state
+}
+
+#[test]
+fn login_screens() {
+    let mut tb = branch_with_users();
+    let mut state = state_for(&tb, Mode::Counter, Lang::Id);
+    let now = tick(&tb);
+    drive(&mut state, &mut tb.branch, now);
+    drive(&mut state, &mut tb.branch, Action::Start);
+    snap("counter_login_empty", &state);
+
+    type_text(&mut state, &mut tb.branch, "petugas");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut state, &mut tb.branch, "9999");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    assert!(state.user.is_none());
+    snap("counter_login_wrong_pin", &state);
+
+    // Five wrong PINs lock the account until a time the clerk is told.
+    for _ in 0..4 {
+        type_text(&mut state, &mut tb.branch, "1111");
+        drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    }
+    let error = state.login.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("dikunci") && error.contains("08.15 WIB"),
+        "{error}"
+    );
+    snap("counter_login_locked", &state);
+}
+
+#[test]
+fn login_without_users_says_how_to_add_them() {
+    let mut tb = TestBranch::new();
+    let mut state = state_for(&tb, Mode::Counter, Lang::Id);
+    drive(&mut state, &mut tb.branch, Action::Start);
+    let text = screen_text(&state, 80, 24);
+    assert!(text.contains("Belum ada pengguna"), "{text}");
+    snap("counter_login_no_users", &state);
+}
+
+#[test]
+fn counter_main_screens() {
+    let mut tb = branch_with_users();
+    busy_morning(&mut tb);
+    let mut state = counter_signed_in(&mut tb);
+    snap("counter_idle", &state);
+
+    // The priority ticket goes first; an e-Meterai session shows its steps honestly.
+    drive(&mut state, &mut tb.branch, ctrl('u'));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+    tb.branch
+        .call_ticket(1, "petugas", "C-002")
+        .expect("call C-002");
+    let now = tick(&tb);
+    state.last_load_ms = i64::MIN / 2;
+    drive(&mut state, &mut tb.branch, now);
+    assert_eq!(
+        state.session.as_ref().map(|s| s.ticket.as_str()),
+        Some("C-002")
+    );
+    snap("counter_called_emeterai", &state);
+
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(4)));
+    snap("counter_serving_emeterai", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(1)));
+    snap("counter_help", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+
+    // A refusal from the engine shows as a sentence on the message line.
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(2)));
+    let m = state.message.clone().expect("message");
+    assert!(
+        m.error && m.text.starts_with("Loket 1 masih memegang tiket C-002"),
+        "{m:?}"
+    );
+    snap("counter_refusal", &state);
+
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(5)));
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(2)));
+    snap("counter_called_plain", &state);
+}
+
+#[test]
+fn counter_dialogs() {
+    let mut tb = branch_with_users();
+    busy_morning(&mut tb);
+    let mut state = counter_signed_in(&mut tb);
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(2)));
+
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(9)));
+    type_text(&mut state, &mut tb.branch, "b");
+    snap("dialog_transfer", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(10)));
+    type_text(&mut state, &mut tb.branch, "A-004");
+    snap("dialog_call_number", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(11)));
+    snap("dialog_walk_in", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(12)));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    // A break needs a reason: the dialog says so and stays open.
+    snap("dialog_counter_state_reason_missing", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+
+    drive(&mut state, &mut tb.branch, ctrl('r'));
+    type_text(&mut state, &mut tb.branch, "A-001");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut state, &mut tb.branch, "kepala");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut state, &mut tb.branch, "9999");
+    snap("dialog_reactivate", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+
+    drive(&mut state, &mut tb.branch, ctrl('u'));
+    snap("dialog_unpark", &state);
+}
+
+#[test]
+fn counter_on_break() {
+    let mut tb = branch_with_users();
+    let mut state = counter_signed_in(&mut tb);
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(12)));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut state, &mut tb.branch, "makan siang");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    assert!(state.dialog.is_none(), "{:?}", state.dialog);
+    snap("counter_break", &state);
+}
+
+#[test]
+fn counter_in_english() {
+    let mut tb = branch_with_users();
+    busy_morning(&mut tb);
+    let mut state = state_for(&tb, Mode::Counter, Lang::En);
+    sign_in(&mut state, &mut tb, "petugas", "1234");
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(2)));
+    snap("counter_english", &state);
+}
+
+#[test]
+fn too_small_terminal() {
+    let tb = branch_with_users();
+    let state = state_for(&tb, Mode::Counter, Lang::Id);
+    let terminal = render(&state, 60, 20);
+    insta::assert_snapshot!("too_small_60x20", terminal.backend());
+}
+
+#[test]
+fn hall_display() {
+    let mut tb = branch_with_users();
+    let mut state = state_for(&tb, Mode::Display, Lang::Id);
+    let now = tick(&tb);
+    drive(&mut state, &mut tb.branch, now);
+    let effects = drive(&mut state, &mut tb.branch, Action::Start);
+    assert!(!effects.contains(&Effect::Bell), "no chime at start");
+    snap("display_no_calls", &state);
+
+    busy_morning(&mut tb);
+    tb.branch.call_next(1, "petugas").expect("call");
+    tb.branch.call_next(2, "budi").expect("call");
+    tb.branch.call_next(3, "sari").expect("call");
+    let now = tick(&tb);
+    let effects = drive(&mut state, &mut tb.branch, now);
+    assert_eq!(
+        effects.iter().filter(|e| **e == Effect::Bell).count(),
+        1,
+        "one chime for the new calls: {effects:?}"
+    );
+    snap("display_calls", &state);
+}
+
+#[test]
+fn supervisor_console() {
+    let mut tb = branch_with_users();
+    busy_morning(&mut tb);
+    tb.branch.call_next(2, "budi").expect("call");
+    tb.branch
+        .set_counter_state(3, "sari", loket::queue::CounterState::Break, Some("sholat"))
+        .expect("break");
+    let mut state = state_for(&tb, Mode::Supervisor, Lang::Id);
+    sign_in(&mut state, &mut tb, "petugas", "1234");
+    assert!(state.user.is_none(), "a clerk cannot open the console");
+    snap("supervisor_login_refused", &state);
+
+    type_text(&mut state, &mut tb.branch, "x");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+    type_text(&mut state, &mut tb.branch, "kepala");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut state, &mut tb.branch, "9999");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    assert!(state.is_supervisor());
+    snap("supervisor_live", &state);
+
+    drive(&mut state, &mut tb.branch, ctrl('r'));
+    snap("supervisor_reactivate", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+
+    for (i, name) in ["approvals", "emeterai", "outbox", "drawers", "daily"]
+        .iter()
+        .enumerate()
+    {
+        drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+        let text = screen_text(&state, 80, 24);
+        assert!(text.contains("belum tersedia"), "tab {}: {text}", i + 2);
+        if i == 0 {
+            snap(&format!("supervisor_tab_{name}"), &state);
+        }
+    }
+}
