@@ -100,6 +100,26 @@ pub enum Outcome {
         result: Result<Option<CallView>, String>,
     },
     Reactivated(Result<String, String>),
+    /// A device module read a device's state (printer status before/after a job, dispenser link,
+    /// upstream health, outbox, flash drive).
+    Device(Device, DeviceState),
+    /// A session step moved (stamping and delivery report progress this way). Ignored when the
+    /// ticket is no longer the one at the counter.
+    SessionStep {
+        ticket: String,
+        step: SessionStep,
+        progress: StepProgress,
+    },
+}
+
+/// The devices and outside services on the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    Printer,
+    Dispenser,
+    Emeterai,
+    Outbox,
+    Drive,
 }
 
 /// Static facts from the configuration that the screens show.
@@ -170,6 +190,16 @@ pub struct DeviceStatus {
 }
 
 impl DeviceStatus {
+    pub fn get_mut(&mut self, device: Device) -> &mut DeviceState {
+        match device {
+            Device::Printer => &mut self.printer,
+            Device::Dispenser => &mut self.dispenser,
+            Device::Emeterai => &mut self.emeterai,
+            Device::Outbox => &mut self.outbox,
+            Device::Drive => &mut self.drive,
+        }
+    }
+
     /// What is known from the configuration alone, before any device module reports.
     pub fn from_config(config: &Config, counter: u32) -> DeviceStatus {
         let configured = |yes: bool| {

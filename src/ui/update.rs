@@ -485,6 +485,22 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             }
             load(state).into_iter().collect()
         }
+        Outcome::Device(device, now) => {
+            *state.devices.get_mut(device) = now;
+            Vec::new()
+        }
+        Outcome::SessionStep {
+            ticket,
+            step,
+            progress,
+        } => {
+            if let Some(session) = state.session.as_mut().filter(|s| s.ticket == ticket)
+                && let Some(slot) = session.steps.iter_mut().find(|(s, _)| *s == step)
+            {
+                slot.1 = progress;
+            }
+            Vec::new()
+        }
         Outcome::Reactivated(result) => {
             state.pending = false;
             match result {

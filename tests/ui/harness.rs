@@ -125,6 +125,27 @@ impl Pty {
         }
     }
 
+    /// Resizes the terminal as a user dragging the window would (the program gets SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.screen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .set_size(
+                NonZeroU16::new(rows).expect("rows > 0"),
+                NonZeroU16::new(cols).expect("cols > 0"),
+            );
+        self.master
+            .as_ref()
+            .expect("master open")
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize pty");
+    }
+
     pub fn send(&mut self, bytes: &str) {
         let w = self.writer.as_mut().expect("writer open");
         w.write_all(bytes.as_bytes()).expect("write to pty");

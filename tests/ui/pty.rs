@@ -170,10 +170,16 @@ fn the_hall_display_shows_a_new_call_and_chimes() {
 }
 
 #[test]
-fn a_small_terminal_is_asked_to_grow() {
+fn a_small_terminal_is_asked_to_grow_and_resizing_redraws() {
     let tb = with_users();
-    let pty = spawn(tb.path(), &["counter"], 60, 20);
+    let mut pty = spawn(tb.path(), &["counter"], 60, 20);
     pty.wait_for("Perbesar jendela");
+    pty.resize(80, 24);
+    pty.wait_for("Masuk petugas loket");
+    pty.resize(70, 24);
+    pty.wait_for("Layar terlalu kecil (70×24)");
+    pty.resize(120, 40);
+    pty.wait_for("Masuk petugas loket");
 }
 
 #[test]

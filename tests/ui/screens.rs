@@ -249,3 +249,57 @@ fn supervisor_console() {
         }
     }
 }
+
+/// How the reports of device and session modules render once those modules send them: a printer
+/// problem with the next step, a finished step and one in progress. (Nothing in this version sends
+/// them; the test pins the extension point and its look.)
+#[test]
+fn device_problems_and_step_progress_render() {
+    use loket::ui::state::{Device, DeviceState, Outcome, SessionStep, StepProgress};
+    let mut tb = branch_with_users();
+    busy_morning(&mut tb);
+    let mut state = counter_signed_in(&mut tb);
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(10)));
+    type_text(&mut state, &mut tb.branch, "c1");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(4)));
+    let reports = [
+        Outcome::Device(
+            Device::Printer,
+            DeviceState::Problem {
+                what: "Kertas printer habis".into(),
+                next: "ganti gulungan lalu tekan F8 untuk cetak ulang".into(),
+            },
+        ),
+        Outcome::Device(Device::Drive, DeviceState::Ready("USB 16 GB, exFAT".into())),
+        Outcome::SessionStep {
+            ticket: "C-001".into(),
+            step: SessionStep::Document,
+            progress: StepProgress::Done("surat-lamaran.pdf, 3 hlm".into()),
+        },
+        Outcome::SessionStep {
+            ticket: "C-001".into(),
+            step: SessionStep::Stamping,
+            progress: StepProgress::Active {
+                percent: Some(40),
+                note: "meminta nomor seri".into(),
+            },
+        },
+        // A report for a ticket no longer at the counter changes nothing.
+        Outcome::SessionStep {
+            ticket: "C-002".into(),
+            step: SessionStep::Payment,
+            progress: StepProgress::Failed("x".into()),
+        },
+    ];
+    for r in reports {
+        assert!(drive(&mut state, &mut tb.branch, Action::Worker(r)).is_empty());
+    }
+    let text = screen_text(&state, 120, 40);
+    assert!(
+        text.contains("Kertas printer habis — ganti gulungan lalu tekan F8"),
+        "{text}"
+    );
+    assert!(text.contains(" 40% meminta nomor seri"), "{text}");
+    snap("counter_device_problem_and_progress", &state);
+}

@@ -244,12 +244,20 @@ fn session(frame: &mut Frame, area: Rect, state: &State) {
                 StepProgress::Failed(why) => ("✗", Style::new().fg(Color::Red).bold(), why.clone()),
             };
             let mut spans = vec![Span::styled(format!("{mark} {label}"), style)];
-            let show_note = wide || !matches!(progress, StepProgress::Unavailable);
-            if show_note && !note.is_empty() {
+            if note.is_empty() {
+                lines.push(Line::from(spans));
+            } else if wide {
                 let pad = 33usize.saturating_sub(label.chars().count() + 2);
                 spans.push(Span::styled(format!("{}{note}", " ".repeat(pad)), style));
+                lines.push(Line::from(spans));
+            } else {
+                // Narrow: the note goes under its step, except the shared "not available" one,
+                // which is said once below the list.
+                lines.push(Line::from(spans));
+                if !matches!(progress, StepProgress::Unavailable) {
+                    lines.push(Line::styled(format!("  {note}"), style));
+                }
             }
-            lines.push(Line::from(spans));
         }
         if any_unavailable && !wide {
             lines.push(Line::raw(""));
