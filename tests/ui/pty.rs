@@ -198,3 +198,82 @@ fn without_a_terminal_the_queue_is_printed_instead() {
         "{text}"
     );
 }
+
+#[test]
+fn the_supervisor_sees_the_branch_and_reactivates_a_no_show() {
+    let tb = with_users();
+    let data = tb.path().to_path_buf();
+    loket_run(&data, &["queue", "issue", "A"]);
+    loket_run(
+        &data,
+        &["queue", "call", "--counter", "2", "--clerk", "budi"],
+    );
+    // Two minutes later (past the minimum wait) the clerk marks the customer absent.
+    let out = Command::new(loket_bin())
+        .arg("--data")
+        .arg(&data)
+        .args(["queue", "noshow", "--counter", "2", "--clerk", "budi"])
+        .env("LOKET_FAKE_NOW", "2026-11-23T08:02:00+07:00")
+        .output()
+        .expect("noshow");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    loket_run(&data, &["queue", "issue", "B"]);
+    loket_run(
+        &data,
+        &["queue", "call", "--counter", "3", "--clerk", "sari"],
+    );
+
+    let mut pty = spawn(&data, &["supervisor"], 100, 30);
+    pty.wait_for("Masuk supervisor");
+    pty.send("kepala\t9999\r");
+    pty.wait_for("Supervisor: kepala");
+    pty.wait_for("B-001 dipanggil");
+    assert!(pty.contents().contains("sari"), "{}", pty.contents());
+
+    pty.send("\x12");
+    pty.wait_for("Aktifkan kembali tiket tidak hadir");
+    pty.send("a-001\t9999\tsalah dengar nomor\r");
+    pty.wait_for("A-001 diaktifkan kembali dan masuk antrean.");
+    pty.wait_for("A-001");
+    pty.send("\x11");
+    assert!(
+        pty.wait_exit(Duration::from_secs(10))
+            .is_some_and(|s| s.success())
+    );
+
+    let mut branch = tb.reopen();
+    assert_eq!(
+        branch.ticket_info("A-001").expect("ticket").status,
+        Status::Waiting
+    );
+    let approvals: Vec<(String, String, String)> = branch
+        .store
+        .read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT supervisor, action, reason FROM approvals WHERE used_ms IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok::<_, loket::BranchError>(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .expect("approvals");
+    assert_eq!(
+        approvals,
+        [(
+            "kepala".to_string(),
+            "ticket.reactivate".to_string(),
+            "salah dengar nomor".to_string()
+        )]
+    );
+}
+
+#[test]
+fn english_screens_with_lang_en() {
+    let tb = with_users();
+    let pty = spawn(tb.path(), &["--lang", "en", "counter"], 100, 30);
+    pty.wait_for("Counter clerk sign-in");
+    pty.wait_for("Demo branch: training clerk 'petugas' PIN 1234");
+}
