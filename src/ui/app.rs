@@ -61,15 +61,19 @@ fn spawn_input(actions: Sender<Action>, stop: Arc<AtomicBool>) -> std::io::Resul
                 match event::poll(Duration::from_millis(50)) {
                     Ok(false) => continue,
                     Ok(true) => {}
-                    Err(_) => break,
+                    Err(_) => {
+                        let _ = actions.send(Action::InputClosed);
+                        break;
+                    }
                 }
                 let action = match event::read() {
                     Ok(Event::Key(key)) => Action::Key(key),
                     Ok(Event::Resize(w, h)) => Action::Resize(w, h),
                     Ok(_) => continue,
-                    Err(_) => break,
+                    Err(_) => Action::InputClosed,
                 };
-                if actions.send(action).is_err() {
+                let closed = matches!(action, Action::InputClosed);
+                if actions.send(action).is_err() || closed {
                     break;
                 }
             }

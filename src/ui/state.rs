@@ -30,6 +30,8 @@ pub enum Action {
     Tick(i64),
     /// A worker finished an effect.
     Worker(Outcome),
+    /// The terminal's input is gone (window closed, session ended): leave cleanly.
+    InputClosed,
 }
 
 /// Work that leaves the pure `update`: every branch call (SQL now; printing, stamping, copying and

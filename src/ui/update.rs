@@ -32,6 +32,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             effects
         }
         Action::Resize(..) => Vec::new(),
+        Action::InputClosed => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
         Action::Tick(now) => tick(state, now),
         Action::Key(key) => {
             if key.kind == KeyEventKind::Release {

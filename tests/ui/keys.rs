@@ -238,6 +238,10 @@ fn quitting_and_help() {
     assert!(!state.help);
     assert_eq!(update(&mut state, ctrl('q')), vec![Effect::Quit]);
     assert!(state.quit);
+    // A terminal that goes away ends the program the same way.
+    let (_tb, mut state) = ready();
+    assert_eq!(update(&mut state, Action::InputClosed), vec![Effect::Quit]);
+    assert!(state.quit);
 }
 
 #[test]

@@ -56,6 +56,22 @@ fn glyph(c: char) -> [&'static str; 5] {
     }
 }
 
+/// `text` in block characters `scale` times the size of [`big_text`] (each cell repeated across and
+/// down), for large hall screens.
+pub fn big_text_scaled(text: &str, scale: usize) -> Vec<String> {
+    let scale = scale.max(1);
+    big_text(text)
+        .iter()
+        .flat_map(|row| {
+            let wide: String = row
+                .chars()
+                .flat_map(|c| std::iter::repeat_n(c, scale))
+                .collect();
+            std::iter::repeat_n(wide, scale)
+        })
+        .collect()
+}
+
 /// `text` as five lines of block characters (each glyph four cells wide plus a gap).
 pub fn big_text(text: &str) -> [String; 5] {
     let mut rows: [String; 5] = Default::default();
@@ -157,16 +173,31 @@ fn newest(frame: &mut Frame, area: Rect, state: &State) {
     } else {
         Style::new().fg(Color::White).bold()
     };
+    // Twice the size when the screen has room for both lines of big text (a TV terminal usually does).
+    let ticket_width = big_text(&call.ticket)[0].chars().count();
+    let scale = if usize::from(inner.width) >= ticket_width * 2 + 2 && inner.height >= 28 {
+        2
+    } else {
+        1
+    };
     let mut lines = vec![
         Line::raw(""),
         Line::from(s.display_now_calling).bold(),
         Line::raw(""),
     ];
-    lines.extend(big_text(&call.ticket).map(|r| Line::styled(r, style)));
+    lines.extend(
+        big_text_scaled(&call.ticket, scale)
+            .into_iter()
+            .map(|r| Line::styled(r, style)),
+    );
     lines.push(Line::raw(""));
     lines.push(Line::from(s.display_to_counter).bold());
     lines.push(Line::raw(""));
-    lines.extend(big_text(&call.counter.to_string()).map(|r| Line::styled(r, style)));
+    lines.extend(
+        big_text_scaled(&call.counter.to_string(), scale)
+            .into_iter()
+            .map(|r| Line::styled(r, style)),
+    );
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), inner);
 }
 
