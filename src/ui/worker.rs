@@ -156,3 +156,21 @@ fn queue_op(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn refusals_become_sentences() {
+        let check = |raw: &str, want: &str| assert_eq!(sentence(raw), want, "{raw:?}");
+        check(
+            "loket 1 tutup; buka loket dulu",
+            "Loket 1 tutup; buka loket dulu.",
+        );
+        check("PIN harus 4–12 angka", "PIN harus 4–12 angka.");
+        check("sudah berakhir.", "Sudah berakhir.");
+        check("  apa?  ", "Apa?");
+        check("", "");
+    }
+}

@@ -221,3 +221,29 @@ fn running_text(frame: &mut Frame, area: Rect, state: &State) {
         area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{big_text, big_text_scaled, glyph};
+
+    #[test]
+    fn every_glyph_is_four_by_five() {
+        for c in ('0'..='9').chain('A'..='Z').chain(['-', ' ']) {
+            for row in glyph(c) {
+                assert_eq!(row.chars().count(), 4, "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn big_text_lays_glyphs_out_with_gaps() {
+        let rows = big_text("a-1");
+        assert_eq!(rows[0], " ██         █ ");
+        assert_eq!(rows[2], "████ ███    █ ");
+        assert!(rows.iter().all(|r| r.chars().count() == 14));
+        let twice = big_text_scaled("1", 2);
+        assert_eq!(twice.len(), 10);
+        assert_eq!(twice[0], "    ██  ");
+        assert_eq!(twice[0], twice[1]);
+    }
+}
