@@ -58,6 +58,7 @@ pub struct Strings {
     pub press_call: &'static str,
     pub ticket_called: &'static str,
     pub ticket_serving: &'static str,
+    pub waited_before_call: fn(i64, bool) -> String,
     pub counter_break: fn(&str) -> String,
     pub counter_closed: &'static str,
     pub counter_open: &'static str,
@@ -225,6 +226,13 @@ pub static ID: Strings = Strings {
     press_call: "Tekan F2 untuk memanggil antrean berikutnya.",
     ticket_called: "dipanggil — menunggu pelanggan datang",
     ticket_serving: "sedang dilayani",
+    waited_before_call: |m, priority| {
+        if priority {
+            format!("Prioritas, menunggu {m} mnt sampai dipanggil.")
+        } else {
+            format!("Menunggu {m} mnt sampai dipanggil.")
+        }
+    },
     counter_break: |r| format!("Loket istirahat ({r}). Tekan F12 untuk membuka kembali."),
     counter_closed: "Loket tutup. Tekan F12 untuk membuka.",
     counter_open: "buka",
@@ -385,6 +393,13 @@ pub static EN: Strings = Strings {
     press_call: "Press F2 to call the next customer.",
     ticket_called: "called — waiting for the customer",
     ticket_serving: "being served",
+    waited_before_call: |m, priority| {
+        if priority {
+            format!("Priority; waited {m} min before the call.")
+        } else {
+            format!("Waited {m} min before the call.")
+        }
+    },
     counter_break: |r| format!("Counter on break ({r}). Press F12 to open it again."),
     counter_closed: "Counter closed. Press F12 to open it.",
     counter_open: "open",

@@ -290,3 +290,29 @@ fn display_rings_once_per_new_call_and_not_at_start() {
         vec![Effect::Quit]
     );
 }
+
+#[test]
+fn supervisor_tabs_follow_tab_arrows_and_digits() {
+    use loket::ui::state::Tab;
+    let mut tb = branch_with_users();
+    let mut state = state_for(&tb, Mode::Supervisor, Lang::Id);
+    sign_in(&mut state, &mut tb, "kepala", "9999");
+    assert!(state.is_supervisor());
+    let check = |state: &mut State, action: Action, want: Tab| {
+        assert!(update(state, action).is_empty());
+        assert_eq!(state.tab, want);
+    };
+    check(&mut state, key(KeyCode::Tab), Tab::Approvals);
+    check(&mut state, key(KeyCode::Right), Tab::Emeterai);
+    check(&mut state, key(KeyCode::Char('6')), Tab::Daily);
+    check(&mut state, key(KeyCode::Tab), Tab::Live);
+    check(&mut state, key(KeyCode::Left), Tab::Daily);
+    check(&mut state, key(KeyCode::BackTab), Tab::Drawers);
+    check(&mut state, key(KeyCode::Char('1')), Tab::Live);
+    // The counter's F-keys mean nothing here.
+    assert!(update(&mut state, key(KeyCode::F(2))).is_empty());
+    // Reactivation by the signed-in supervisor asks only for the ticket, PIN and reason.
+    update(&mut state, ctrl('r'));
+    let fields = state.dialog.as_ref().map(|d| d.fields.len());
+    assert_eq!(fields, Some(3));
+}

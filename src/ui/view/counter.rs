@@ -147,6 +147,17 @@ fn current_ticket(frame: &mut Frame, area: Rect, state: &State) {
             ]));
             lines.push(Line::raw(""));
             lines.push(Line::styled(what.to_string(), style));
+            let call = state.status.as_ref().and_then(|st| {
+                st.recent_calls
+                    .iter()
+                    .find(|c| c.ticket == ticket && c.counter == state.setup.counter)
+            });
+            if let Some(c) = call {
+                lines.push(Line::from((s.waited_before_call)(
+                    c.waited_ms / 60_000,
+                    c.priority,
+                )));
+            }
             lines.push(Line::raw(""));
             lines.push(Line::from(if status == Status::Serving {
                 s.finish_hint
