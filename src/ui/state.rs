@@ -46,6 +46,8 @@ pub enum Effect {
     },
     /// Reload `queue_status()`.
     LoadStatus,
+    /// Reload today's supervisor approvals (the supervisor console's approvals tab).
+    LoadApprovals,
     /// A queue operation at this counter by this clerk.
     Queue {
         counter: u32,
@@ -102,6 +104,7 @@ pub enum Outcome {
         result: Result<Option<CallView>, String>,
     },
     Reactivated(Result<String, String>),
+    Approvals(Result<Vec<ApprovalRow>, String>),
     /// A device module read a device's state (printer status before/after a job, dispenser link,
     /// upstream health, outbox, flash drive).
     Device(Device, DeviceState),
@@ -112,6 +115,19 @@ pub enum Outcome {
         step: SessionStep,
         progress: StepProgress,
     },
+}
+
+/// One supervisor approval as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRow {
+    pub at_ms: i64,
+    pub supervisor: String,
+    pub requested_by: String,
+    pub action: String,
+    pub subject: String,
+    pub reason: String,
+    /// Whether the action it allowed has been carried out.
+    pub used: bool,
 }
 
 /// The devices and outside services on the status bar.
@@ -471,6 +487,8 @@ pub struct State {
     pub session: Option<Session>,
     pub devices: DeviceStatus,
     pub tab: Tab,
+    /// Today's approvals, once the approvals tab has loaded them.
+    pub approvals: Option<Vec<ApprovalRow>>,
     pub announced: Announced,
     pub quit: bool,
 }
@@ -497,6 +515,7 @@ impl State {
             session: None,
             devices,
             tab: Tab::Live,
+            approvals: None,
             announced: Announced::default(),
             quit: false,
         }

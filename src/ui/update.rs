@@ -57,7 +57,11 @@ fn tick(state: &mut State, now: i64) -> Vec<Effect> {
         state.message = None;
     }
     if state.signed_in() && !state.loading && now - state.last_load_ms >= refresh_ms(state.mode) {
-        return load(state).into_iter().collect();
+        let mut effects: Vec<Effect> = load(state).into_iter().collect();
+        if state.mode == Mode::Supervisor && state.tab == Tab::Approvals {
+            effects.push(Effect::LoadApprovals);
+        }
+        return effects;
     }
     Vec::new()
 }
@@ -285,6 +289,9 @@ fn supervisor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         _ => {}
     }
+    if state.tab == Tab::Approvals && Tab::ALL[at] != Tab::Approvals {
+        return vec![Effect::LoadApprovals];
+    }
     Vec::new()
 }
 
@@ -488,6 +495,14 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                 Err(why) => refuse(state, why),
             }
             load(state).into_iter().collect()
+        }
+        Outcome::Approvals(Ok(rows)) => {
+            state.approvals = Some(rows);
+            Vec::new()
+        }
+        Outcome::Approvals(Err(why)) => {
+            say(state, why, true);
+            Vec::new()
         }
         Outcome::Device(device, now) => {
             *state.devices.get_mut(device) = now;

@@ -3,7 +3,7 @@
 
 use crate::branch::{Branch, BranchError};
 use crate::queue::domain::{label, parse_label};
-use crate::ui::state::{Action, Effect, Outcome, QueueOp};
+use crate::ui::state::{Action, ApprovalRow, Effect, Outcome, QueueOp};
 use crate::users;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
@@ -93,6 +93,7 @@ pub fn run(branch: &mut Branch, effect: Effect) -> Option<Outcome> {
                 Err(e) => Outcome::LoginRefused(sentence(&e.to_string())),
             }
         }
+        Effect::LoadApprovals => Outcome::Approvals(approvals_today(branch).map_err(|e| words(&e))),
         Effect::LoadStatus => match branch.queue_status() {
             Ok(status) => Outcome::Status(Box::new(status)),
             Err(e) => Outcome::StatusFailed(words(&e)),
@@ -129,6 +130,31 @@ pub fn run(branch: &mut Branch, effect: Effect) -> Option<Outcome> {
             Outcome::Reactivated(result)
         }
         Effect::Bell | Effect::Quit => return None,
+    })
+}
+
+/// Today's supervisor approvals, newest first.
+// A read of the users module's table; it belongs beside `users::approve` once that module offers it.
+fn approvals_today(branch: &mut Branch) -> Result<Vec<ApprovalRow>, BranchError> {
+    let tz = branch.config.branch.timezone;
+    let start = crate::store::to_ms(branch.store.today().start(tz));
+    branch.store.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT at_ms, supervisor, requested_by, action, subject, reason, used_ms IS NOT NULL
+             FROM approvals WHERE at_ms >= ?1 ORDER BY id DESC LIMIT 500",
+        )?;
+        let rows = stmt.query_map([start], |r| {
+            Ok(ApprovalRow {
+                at_ms: r.get(0)?,
+                supervisor: r.get(1)?,
+                requested_by: r.get(2)?,
+                action: r.get(3)?,
+                subject: r.get(4)?,
+                reason: r.get(5)?,
+                used: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     })
 }
 

@@ -299,8 +299,15 @@ fn supervisor_tabs_follow_tab_arrows_and_digits() {
     sign_in(&mut state, &mut tb, "kepala", "9999");
     assert!(state.is_supervisor());
     let check = |state: &mut State, action: Action, want: Tab| {
-        assert!(update(state, action).is_empty());
+        let effects = update(state, action);
         assert_eq!(state.tab, want);
+        // Arriving on the approvals tab loads them; other tabs draw what is already known.
+        let load = if want == Tab::Approvals {
+            vec![Effect::LoadApprovals]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(effects, load, "{want:?}");
     };
     check(&mut state, key(KeyCode::Tab), Tab::Approvals);
     check(&mut state, key(KeyCode::Right), Tab::Emeterai);

@@ -237,13 +237,39 @@ fn supervisor_console() {
     snap("supervisor_reactivate", &state);
     drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
 
-    for (i, name) in ["approvals", "emeterai", "outbox", "drawers", "daily"]
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    assert!(screen_text(&state, 80, 24).contains("Belum ada persetujuan hari ini."));
+
+    // A reactivation approved at the console shows on the approvals tab.
+    tb.branch
+        .call_ticket(4, "dewi", "A-003")
+        .expect("call A-003");
+    tb.clock.advance(Duration::minutes(2));
+    tb.branch
+        .counter_step(4, "dewi", loket::queue::Step::NoShow)
+        .expect("no-show");
+    drive(&mut state, &mut tb.branch, ctrl('r'));
+    type_text(&mut state, &mut tb.branch, "A-003");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut state, &mut tb.branch, "9999");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut state, &mut tb.branch, "pelanggan kembali");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    assert!(state.dialog.is_none(), "{:?}", state.dialog);
+    let now = tick(&tb);
+    state.last_load_ms = i64::MIN / 2;
+    drive(&mut state, &mut tb.branch, now);
+    let text = screen_text(&state, 120, 40);
+    assert!(text.contains("pelanggan kembali"), "{text}");
+    snap("supervisor_tab_approvals", &state);
+
+    for (i, name) in ["emeterai", "outbox", "drawers", "daily"]
         .iter()
         .enumerate()
     {
         drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
         let text = screen_text(&state, 80, 24);
-        assert!(text.contains("belum tersedia"), "tab {}: {text}", i + 2);
+        assert!(text.contains("belum tersedia"), "tab {name}: {text}");
         if i == 0 {
             snap(&format!("supervisor_tab_{name}"), &state);
         }

@@ -51,6 +51,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     );
     match state.tab {
         Tab::Live => live(frame, body, state),
+        Tab::Approvals => approvals(frame, body, state),
         other => {
             frame.render_widget(
                 Paragraph::new((s.tab_unavailable)(tab_title(s, other)))
@@ -142,4 +143,64 @@ fn live(frame: &mut Frame, area: Rect, state: &State) {
     );
 
     counter::waiting_list(frame, right, state);
+}
+
+/// Today's approvals: who approved what for whom and why, and whether it was used.
+fn approvals(frame: &mut Frame, area: Rect, state: &State) {
+    let s = state.lang.strings();
+    let block = Block::bordered()
+        .title(format!(" {} ", s.approvals_title))
+        .title_style(Style::new().bold());
+    let rows = state.approvals.as_deref().unwrap_or_default();
+    if rows.is_empty() {
+        let text = if state.approvals.is_some() {
+            s.approvals_none
+        } else {
+            s.connecting
+        };
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|a| {
+            Row::new(vec![
+                Cell::from(crate::queue::clock_time(a.at_ms, state.setup.timezone)),
+                Cell::from(a.supervisor.clone()),
+                Cell::from((s.action_name)(&a.action)),
+                Cell::from(a.subject.clone()),
+                Cell::from(a.requested_by.clone()),
+                Cell::from(a.reason.clone()),
+                Cell::from(if a.used { s.yes } else { s.no }),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(
+            table_rows,
+            [
+                Constraint::Length(6),
+                Constraint::Length(10),
+                Constraint::Length(16),
+                Constraint::Length(8),
+                Constraint::Length(9),
+                Constraint::Fill(1),
+                Constraint::Length(8),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                s.col_time,
+                s.supervisor,
+                s.col_action,
+                s.col_subject,
+                s.col_requested_by,
+                s.col_reason,
+                s.col_used,
+            ])
+            .style(Style::new().bold().underlined()),
+        )
+        .block(block),
+        area,
+    );
 }
