@@ -323,3 +323,49 @@ fn supervisor_tabs_follow_tab_arrows_and_digits() {
     let fields = state.dialog.as_ref().map(|d| d.fields.len());
     assert_eq!(fields, Some(3));
 }
+
+/// Each dialog, filled in and sent, asks for its operation with what was typed (tickets and
+/// services upper-cased).
+#[test]
+fn dialogs_ask_for_their_operations() {
+    let check = |open: Action, typed: &[&str], want: QueueOp| {
+        let (mut tb, mut state) = ready();
+        drive(&mut state, &mut tb.branch, open);
+        assert!(state.dialog.is_some());
+        for (i, text) in typed.iter().enumerate() {
+            if i > 0 {
+                drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+            }
+            // Clear what the dialog proposed before typing.
+            for _ in 0..8 {
+                drive(&mut state, &mut tb.branch, key(KeyCode::Backspace));
+            }
+            type_text(&mut state, &mut tb.branch, text);
+        }
+        assert_eq!(
+            update(&mut state, key(KeyCode::Enter)),
+            queue_effect(want.clone()),
+            "{want:?}"
+        );
+    };
+    check(
+        key(KeyCode::F(10)),
+        &["a-2"],
+        QueueOp::CallTicket("A-2".into()),
+    );
+    check(key(KeyCode::F(11)), &["b"], QueueOp::WalkIn("B".into()));
+    check(ctrl('u'), &["c-001"], QueueOp::Unpark("C-001".into()));
+
+    // Closing needs no reason: → moves from "istirahat" to "tutup".
+    let (mut tb, mut state) = ready();
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(12)));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Right));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    assert_eq!(
+        update(&mut state, key(KeyCode::Enter)),
+        queue_effect(QueueOp::SetState {
+            state: CounterState::Closed,
+            reason: None,
+        })
+    );
+}
