@@ -160,8 +160,14 @@ fn newest(frame: &mut Frame, area: Rect, state: &State) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(call) = state.status.as_ref().and_then(|st| st.recent_calls.first()) else {
+        // "No calls yet" only once the queue has been read: until then nothing is known.
+        let text = if state.status.is_some() {
+            s.display_no_calls
+        } else {
+            s.connecting
+        };
         frame.render_widget(
-            Paragraph::new(s.display_no_calls).alignment(Alignment::Center),
+            Paragraph::new(text).alignment(Alignment::Center),
             common::centered(inner, inner.width, 1),
         );
         return;
