@@ -101,7 +101,8 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match state.mode {
         Mode::Display => {
-            if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
+            // Only a deliberate key ends the hall screen; a stray Esc on its keyboard does not.
+            if key.code == KeyCode::Char('q') {
                 state.quit = true;
                 return vec![Effect::Quit];
             }

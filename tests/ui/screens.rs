@@ -43,6 +43,9 @@ fn login_screens() {
     drive(&mut state, &mut tb.branch, now);
     drive(&mut state, &mut tb.branch, Action::Start);
     snap("counter_login_empty", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(1)));
+    snap("counter_login_help", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(1)));
 
     type_text(&mut state, &mut tb.branch, "petugas");
     drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
@@ -209,6 +212,8 @@ fn hall_display() {
         "one chime for the new calls: {effects:?}"
     );
     snap("display_calls", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(1)));
+    snap("display_help", &state);
 }
 
 #[test]
@@ -232,6 +237,9 @@ fn supervisor_console() {
     drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
     assert!(state.is_supervisor());
     snap("supervisor_live", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(1)));
+    snap("supervisor_help", &state);
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
 
     drive(&mut state, &mut tb.branch, ctrl('r'));
     snap("supervisor_reactivate", &state);
