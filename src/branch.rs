@@ -36,6 +36,8 @@ pub enum BranchError {
     Till(#[from] TillError),
     #[error(transparent)]
     Delivery(#[from] crate::delivery::DeliveryError),
+    #[error(transparent)]
+    Ui(#[from] crate::ui::UiError),
     #[error("{0}")]
     Refused(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]

@@ -23,6 +23,15 @@ pub struct Cli {
     /// Siapa yang menjalankan perintah, untuk jurnal.
     #[arg(long = "by", global = true, default_value = "admin")]
     pub actor: String,
+    /// Bahasa layar: id (Indonesia) atau en (English).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "LOKET_LANG",
+        default_value = "id"
+    )]
+    pub lang: crate::ui::Lang,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -36,7 +45,15 @@ pub enum Command {
         force: bool,
     },
     /// Tampilan loket untuk petugas (bawaan bila tanpa perintah).
-    Counter,
+    Counter {
+        /// Nomor loket ini.
+        #[arg(long, short = 'c', default_value_t = 1)]
+        counter: u32,
+    },
+    /// Layar ruang tunggu: nomor yang dipanggil dan antrean per layanan.
+    Display,
+    /// Konsol supervisor: keadaan cabang dan persetujuan.
+    Supervisor,
     /// Antrean: ambil nomor, panggil, layani, tunda, alihkan.
     #[command(subcommand)]
     Queue(QueueCommand),
@@ -248,15 +265,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        None | Some(Command::Counter) => {
-            let mut branch = Branch::open_or_init(&data)?;
-            let status = branch.queue_status()?;
-            print_status(&status, &branch);
-            println!();
-            println!("Tampilan loket layar penuh belum tersedia pada versi ini; sementara gunakan");
-            println!("`loket queue ...` (lihat `loket queue --help`) untuk melayani antrean.");
-            Ok(ExitCode::SUCCESS)
+        None => ui_mode(&data, crate::ui::Mode::Counter, cli.lang, 1),
+        Some(Command::Counter { counter }) => {
+            ui_mode(&data, crate::ui::Mode::Counter, cli.lang, counter)
         }
+        Some(Command::Display) => ui_mode(&data, crate::ui::Mode::Display, cli.lang, 1),
+        Some(Command::Supervisor) => ui_mode(&data, crate::ui::Mode::Supervisor, cli.lang, 1),
         Some(Command::Queue(q)) => queue(&data, &actor, q),
         Some(Command::Journal(JournalCommand::Verify { date, json })) => {
             let mut branch = Branch::open(&data)?;
@@ -313,6 +327,26 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
             crate::stamping::fake_peruri::run_cli(&args)
         }
     }
+}
+
+fn ui_mode(
+    data: &std::path::Path,
+    mode: crate::ui::Mode,
+    lang: crate::ui::Lang,
+    counter: u32,
+) -> Result<ExitCode, BranchError> {
+    if !std::io::stdout().is_terminal() {
+        // Piped or scripted: print the queue instead of drawing a screen nobody sees.
+        let mut branch = Branch::open_or_init(data)?;
+        print_status(&branch.queue_status()?, &branch);
+        println!();
+        println!(
+            "Tampilan layar penuh perlu terminal; jalankan `loket` di terminal untuk membukanya."
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    crate::ui::run(data, mode, lang, counter)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn queue(

@@ -39,6 +39,7 @@ pub struct Config {
     pub qris: Option<Qris>,
     #[serde(default)]
     pub delivery: crate::delivery::settings::Delivery,
+    pub display: HallDisplay,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -389,6 +390,24 @@ impl Default for Stamping {
             location: "INDONESIA".to_string(),
             max_pdf_mb: 50,
             peruri: None,
+        }
+    }
+}
+
+/// The hall display (`loket display`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HallDisplay {
+    /// Text scrolling along the bottom of the hall screen.
+    pub running_text: String,
+}
+
+impl Default for HallDisplay {
+    fn default() -> Self {
+        HallDisplay {
+            running_text:
+                "Selamat datang di Kantor Pos. Ambil nomor antrean dan tunggu nomor Anda dipanggil."
+                    .to_string(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod stamping;
 pub mod store;
 pub mod stress;
 pub mod till;
+pub mod ui;
 pub mod users;
 
 pub use branch::{Branch, BranchError};

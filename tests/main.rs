@@ -7,3 +7,4 @@ mod pdf;
 mod peruri;
 mod report;
 mod till;
+mod ui;

@@ -1,0 +1,163 @@
+//! The event loop: merges keys, ticks and worker results into one stream of actions, applies them
+//! with `update`, hands effects to the worker, and redraws. The terminal is restored on every exit,
+//! panics included.
+
+use crate::branch::Branch;
+use crate::clock::Clock;
+use crate::store::to_ms;
+use crate::ui::UiError;
+use crate::ui::state::{Action, DeviceStatus, Effect, Mode, Setup, State};
+use crate::ui::strings::Lang;
+use crate::ui::update::update;
+use crate::ui::view;
+use crate::ui::worker::Worker;
+use ratatui::crossterm::event::{self, Event};
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Sender, channel};
+use std::time::Duration;
+
+/// What to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub mode: Mode,
+    pub lang: Lang,
+    pub counter: u32,
+}
+
+/// The screens' initial state for `branch`.
+pub fn initial_state(branch: &Branch, options: Options) -> State {
+    State::new(
+        options.mode,
+        options.lang,
+        Setup::from_config(&branch.config, options.counter),
+        DeviceStatus::from_config(&branch.config, options.counter),
+    )
+}
+
+/// Restores the terminal when the loop ends, whichever way it ends.
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+fn tick_every(mode: Mode) -> Duration {
+    match mode {
+        // The running text moves and new calls must show within a second.
+        Mode::Display => Duration::from_millis(100),
+        _ => Duration::from_millis(250),
+    }
+}
+
+fn spawn_input(actions: Sender<Action>, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("loket-ui-input".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match event::poll(Duration::from_millis(50)) {
+                    Ok(false) => continue,
+                    Ok(true) => {}
+                    Err(_) => {
+                        let _ = actions.send(Action::InputClosed);
+                        break;
+                    }
+                }
+                let action = match event::read() {
+                    Ok(Event::Key(key)) => Action::Key(key),
+                    Ok(Event::Resize(w, h)) => Action::Resize(w, h),
+                    Ok(_) => continue,
+                    Err(_) => Action::InputClosed,
+                };
+                let closed = matches!(action, Action::InputClosed);
+                if actions.send(action).is_err() || closed {
+                    break;
+                }
+            }
+        })?;
+    Ok(())
+}
+
+fn spawn_ticks(
+    actions: Sender<Action>,
+    stop: Arc<AtomicBool>,
+    clock: Arc<dyn Clock>,
+    every: Duration,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("loket-ui-tick".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(every);
+                if actions.send(Action::Tick(to_ms(clock.now()))).is_err() {
+                    break;
+                }
+            }
+        })?;
+    Ok(())
+}
+
+/// Runs the screens of `options.mode` on `branch` until the user quits.
+pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
+    let mut state = initial_state(&branch, options);
+    let clock = branch.clock().clone();
+    let (tx, rx) = channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let worker = Worker::spawn(branch, tx.clone()).map_err(UiError::Thread)?;
+
+    // try_init enters raw mode and the alternate screen and installs a panic hook that restores
+    // the terminal before the panic message prints.
+    let mut terminal = ratatui::try_init().map_err(UiError::Terminal)?;
+    let _restore = Restore;
+    spawn_input(tx.clone(), stop.clone()).map_err(UiError::Thread)?;
+    spawn_ticks(
+        tx.clone(),
+        stop.clone(),
+        clock.clone(),
+        tick_every(options.mode),
+    )
+    .map_err(UiError::Thread)?;
+    drop(tx);
+
+    let mut effects = update(&mut state, Action::Tick(to_ms(clock.now())));
+    effects.extend(update(&mut state, Action::Start));
+    let result = loop {
+        let mut worker_gone = false;
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Bell => {
+                    let backend = terminal.backend_mut();
+                    let _ = backend.write_all(b"\x07").and_then(|()| backend.flush());
+                }
+                Effect::Quit => {}
+                other => {
+                    worker_gone |= !worker.send(other);
+                }
+            }
+        }
+        if worker_gone {
+            break Err(UiError::WorkerStopped);
+        }
+        if state.quit {
+            break Ok(());
+        }
+        if let Err(e) = terminal.draw(|f| view::draw(f, &state)) {
+            break Err(UiError::Terminal(e));
+        }
+        let Ok(first) = rx.recv() else {
+            break Err(UiError::WorkerStopped);
+        };
+        effects = update(&mut state, first);
+        // Apply everything already waiting before drawing again, so a burst of keys or results
+        // costs one frame.
+        while let Ok(more) = rx.try_recv() {
+            effects.extend(update(&mut state, more));
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    drop(worker);
+    result
+}

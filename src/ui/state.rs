@@ -1,0 +1,558 @@
+//! What the screens show and what can happen to it: `State`, the `Action`s that change it and the
+//! `Effect`s it asks the worker to carry out. Plain data, no I/O.
+
+use crate::config::{Config, Connection};
+use crate::day::TimeZone;
+use crate::queue::{CallView, CounterState, QueueStatus, Status, Step};
+use crate::ui::strings::Lang;
+use crate::users::{Role, User};
+use ratatui::crossterm::event::KeyEvent;
+
+/// Which program the screens belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The clerk's counter screen.
+    Counter,
+    /// The hall display for customers.
+    Display,
+    /// The supervisor console.
+    Supervisor,
+}
+
+/// Everything that reaches `update`: keys, time, and what the worker finished.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// The first action after the screens open.
+    Start,
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// The clock moved; Unix milliseconds on the branch clock.
+    Tick(i64),
+    /// A worker finished an effect.
+    Worker(Outcome),
+    /// The terminal's input is gone (window closed, session ended): leave cleanly.
+    InputClosed,
+}
+
+/// Work that leaves the pure `update`: every branch call (SQL now; printing, stamping, copying and
+/// e-mail as those modules land) runs on the worker; `Bell` and `Quit` are done by the event loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Find out whether any user exists (first-run hint on the login screen).
+    Startup,
+    Authenticate {
+        id: String,
+        pin: String,
+    },
+    /// Reload `queue_status()`.
+    LoadStatus,
+    /// Reload today's supervisor approvals (the supervisor console's approvals tab).
+    LoadApprovals,
+    /// A queue operation at this counter by this clerk.
+    Queue {
+        counter: u32,
+        clerk: String,
+        op: QueueOp,
+    },
+    /// Supervisor approval (`users::approve`) and then `reactivate`.
+    Reactivate {
+        ticket: String,
+        supervisor: String,
+        pin: String,
+        reason: String,
+        requested_by: String,
+    },
+    /// Ring the terminal bell (the hall display's chime).
+    Bell,
+    Quit,
+}
+
+/// The queue engine's operations a counter can ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueOp {
+    CallNext,
+    CallTicket(String),
+    Step(Step),
+    Transfer {
+        to: String,
+        to_counter: Option<u32>,
+    },
+    WalkIn(String),
+    SetState {
+        state: CounterState,
+        reason: Option<String>,
+    },
+    Unpark(String),
+}
+
+/// What the worker reports back.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Started {
+        users: usize,
+        /// The demo's training users exist (their PINs are shown on the login screen).
+        demo: bool,
+    },
+    LoggedIn(User),
+    /// A refusal in words (wrong PIN with attempts left, locked until …).
+    LoginRefused(String),
+    Status(Box<QueueStatus>),
+    StatusFailed(String),
+    /// A queue operation finished: the ticket it concerned, or a refusal in words.
+    Queue {
+        op: QueueOp,
+        result: Result<Option<CallView>, String>,
+    },
+    Reactivated(Result<String, String>),
+    Approvals(Result<Vec<ApprovalRow>, String>),
+    /// A device module read a device's state (printer status before/after a job, dispenser link,
+    /// upstream health, outbox, flash drive).
+    Device(Device, DeviceState),
+    /// A session step moved (stamping and delivery report progress this way). Ignored when the
+    /// ticket is no longer the one at the counter.
+    SessionStep {
+        ticket: String,
+        step: SessionStep,
+        progress: StepProgress,
+    },
+}
+
+/// One supervisor approval as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRow {
+    pub at_ms: i64,
+    pub supervisor: String,
+    pub requested_by: String,
+    pub action: String,
+    pub subject: String,
+    pub reason: String,
+    /// Whether the action it allowed has been carried out.
+    pub used: bool,
+}
+
+/// The devices and outside services on the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    Printer,
+    Dispenser,
+    Emeterai,
+    Outbox,
+    Drive,
+}
+
+/// Static facts from the configuration that the screens show.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub branch: String,
+    pub timezone: TimeZone,
+    pub counter: u32,
+    pub services: Vec<ServiceInfo>,
+    pub running_text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    pub prefix: String,
+    pub name: String,
+    pub sla_minutes: u32,
+    pub emeterai: bool,
+}
+
+impl Setup {
+    pub fn from_config(config: &Config, counter: u32) -> Setup {
+        Setup {
+            branch: config.branch.name.clone(),
+            timezone: config.branch.timezone,
+            counter,
+            services: config
+                .services
+                .iter()
+                .map(|s| ServiceInfo {
+                    prefix: s.prefix().to_string(),
+                    name: s.name.clone(),
+                    sla_minutes: s.sla_minutes,
+                    emeterai: s.emeterai,
+                })
+                .collect(),
+            running_text: config.display.running_text.clone(),
+        }
+    }
+
+    pub fn service(&self, prefix: &str) -> Option<&ServiceInfo> {
+        self.services.iter().find(|s| s.prefix == prefix)
+    }
+}
+
+/// One device or outside service as the status bar shows it. Modules that drive a device replace
+/// `NotConnected` with what they read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceState {
+    /// Configured, but this version has no module driving it yet.
+    NotConnected,
+    /// Not configured for this branch or counter.
+    NotConfigured,
+    /// Working; the text says how, e.g. "virtual, 80 mm".
+    Ready(String),
+    /// A problem in words and the next step for the clerk.
+    Problem { what: String, next: String },
+}
+
+/// The status bar: printer, dispenser, e-Meterai service, outbox and flash drive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceStatus {
+    pub printer: DeviceState,
+    pub dispenser: DeviceState,
+    pub emeterai: DeviceState,
+    pub outbox: DeviceState,
+    pub drive: DeviceState,
+}
+
+impl DeviceStatus {
+    pub fn get_mut(&mut self, device: Device) -> &mut DeviceState {
+        match device {
+            Device::Printer => &mut self.printer,
+            Device::Dispenser => &mut self.dispenser,
+            Device::Emeterai => &mut self.emeterai,
+            Device::Outbox => &mut self.outbox,
+            Device::Drive => &mut self.drive,
+        }
+    }
+
+    /// What is known from the configuration alone, before any device module reports.
+    pub fn from_config(config: &Config, counter: u32) -> DeviceStatus {
+        let configured = |yes: bool| {
+            if yes {
+                DeviceState::NotConnected
+            } else {
+                DeviceState::NotConfigured
+            }
+        };
+        let printer = config
+            .counter(counter)
+            .and_then(|c| c.printer.as_ref())
+            .and_then(|p| config.printers.get(p.get_ref()));
+        DeviceStatus {
+            printer: configured(printer.is_some_and(|p| {
+                // A configured printer of any connection kind waits for the drivers module.
+                matches!(
+                    p.connection,
+                    Connection::Virtual
+                        | Connection::Usb
+                        | Connection::Serial
+                        | Connection::Tcp
+                        | Connection::File
+                )
+            })),
+            dispenser: configured(config.dispenser.is_some()),
+            emeterai: configured(config.services.iter().any(|s| s.emeterai)),
+            // Without SMTP, mail waits in the outbox; the outbox itself is always there once built.
+            outbox: DeviceState::NotConnected,
+            drive: DeviceState::NotConnected,
+        }
+    }
+}
+
+/// Which form the login screen is showing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginForm {
+    pub id: String,
+    pub pin: String,
+    /// 0: user id, 1: PIN.
+    pub focus: usize,
+    pub checking: bool,
+    pub error: Option<String>,
+}
+
+/// A message line: the outcome of the last action, or a refusal in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+    pub at_ms: i64,
+}
+
+/// The forms that pop over the counter and supervisor screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogKind {
+    Transfer,
+    CallNumber,
+    WalkIn,
+    CounterState,
+    Reactivate,
+    Unpark,
+}
+
+/// Names of form fields; the screens look up their label in the strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldId {
+    Service,
+    Counter,
+    Ticket,
+    State,
+    Reason,
+    Supervisor,
+    SupervisorPin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    /// Digits only, shown as dots.
+    Pin,
+    /// Digits only.
+    Number,
+    /// One of a few options, changed with ←/→.
+    Choice(Vec<CounterState>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub id: FieldId,
+    pub kind: FieldKind,
+    pub value: String,
+    /// Selected option of a `Choice`.
+    pub choice: usize,
+    pub required: bool,
+}
+
+impl Field {
+    pub fn text(id: FieldId, required: bool) -> Field {
+        Field {
+            id,
+            kind: FieldKind::Text,
+            value: String::new(),
+            choice: 0,
+            required,
+        }
+    }
+
+    pub fn with_kind(mut self, kind: FieldKind) -> Field {
+        self.kind = kind;
+        self
+    }
+
+    pub fn with_value(mut self, value: impl Into<String>) -> Field {
+        self.value = value.into();
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialog {
+    pub kind: DialogKind,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+impl Dialog {
+    pub fn field(&self, id: FieldId) -> Option<&Field> {
+        self.fields.iter().find(|f| f.id == id)
+    }
+
+    pub fn value(&self, id: FieldId) -> String {
+        self.field(id)
+            .map(|f| f.value.trim().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// The steps of a customer session at an e-Meterai counter, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStep {
+    Document,
+    Intake,
+    Placement,
+    Quote,
+    Payment,
+    Stamping,
+    Delivery,
+    Receipts,
+    Finish,
+}
+
+impl SessionStep {
+    pub const ALL: [SessionStep; 9] = [
+        SessionStep::Document,
+        SessionStep::Intake,
+        SessionStep::Placement,
+        SessionStep::Quote,
+        SessionStep::Payment,
+        SessionStep::Stamping,
+        SessionStep::Delivery,
+        SessionStep::Receipts,
+        SessionStep::Finish,
+    ];
+}
+
+/// Where one session step stands. Stamping and delivery report progress in percent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepProgress {
+    /// No module backs this step in this version; the screen says so plainly.
+    Unavailable,
+    Pending,
+    Active {
+        percent: Option<u8>,
+        note: String,
+    },
+    Done(String),
+    Failed(String),
+}
+
+/// The customer at the counter: opened for the called or served ticket, closed when it leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub ticket: String,
+    pub service: String,
+    /// Whether the stamping steps apply (the service is the e-Meterai service).
+    pub stamping: bool,
+    pub steps: Vec<(SessionStep, StepProgress)>,
+}
+
+impl Session {
+    pub fn open(ticket: &str, service: &ServiceInfo) -> Session {
+        let steps = SessionStep::ALL
+            .iter()
+            .map(|&s| {
+                let progress = if s == SessionStep::Finish {
+                    StepProgress::Pending
+                } else {
+                    StepProgress::Unavailable
+                };
+                (s, progress)
+            })
+            .collect();
+        Session {
+            ticket: ticket.to_string(),
+            service: service.prefix.clone(),
+            stamping: service.emeterai,
+            steps,
+        }
+    }
+}
+
+/// The supervisor console's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Live,
+    Approvals,
+    Emeterai,
+    Outbox,
+    Drawers,
+    Daily,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Live,
+        Tab::Approvals,
+        Tab::Emeterai,
+        Tab::Outbox,
+        Tab::Drawers,
+        Tab::Daily,
+    ];
+}
+
+/// The hall display's memory of the calls it has already announced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Announced {
+    /// Ticket, counter and waited time of each recent call event, newest first.
+    pub calls: Option<Vec<(String, u32, i64)>>,
+    /// When the newest call first appeared, for its highlight.
+    pub newest_at_ms: i64,
+}
+
+/// Everything the screens draw.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub mode: Mode,
+    pub lang: Lang,
+    pub setup: Setup,
+    pub now_ms: i64,
+    pub login: LoginForm,
+    pub user: Option<User>,
+    /// Whether any user exists; `None` until the worker has looked.
+    pub users_exist: Option<bool>,
+    /// The data folder was just created with the demo configuration and its training users.
+    pub demo: bool,
+    pub status: Option<QueueStatus>,
+    pub status_error: Option<String>,
+    pub loading: bool,
+    pub last_load_ms: i64,
+    /// A queue operation is running on the worker; further ones wait.
+    pub pending: bool,
+    pub message: Option<Message>,
+    pub dialog: Option<Dialog>,
+    pub help: bool,
+    pub session: Option<Session>,
+    pub devices: DeviceStatus,
+    pub tab: Tab,
+    /// Today's approvals, once the approvals tab has loaded them.
+    pub approvals: Option<Vec<ApprovalRow>>,
+    pub announced: Announced,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(mode: Mode, lang: Lang, setup: Setup, devices: DeviceStatus) -> State {
+        State {
+            mode,
+            lang,
+            setup,
+            now_ms: 0,
+            login: LoginForm::default(),
+            user: None,
+            users_exist: None,
+            demo: false,
+            status: None,
+            status_error: None,
+            loading: false,
+            last_load_ms: i64::MIN / 2,
+            pending: false,
+            message: None,
+            dialog: None,
+            help: false,
+            session: None,
+            devices,
+            tab: Tab::Live,
+            approvals: None,
+            announced: Announced::default(),
+            quit: false,
+        }
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.user.is_some() || self.mode == Mode::Display
+    }
+
+    pub fn clerk(&self) -> &str {
+        self.user.as_ref().map_or("", |u| u.id.as_str())
+    }
+
+    pub fn is_supervisor(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Supervisor)
+    }
+
+    /// The ticket this counter holds and its status, from the last queue reading.
+    pub fn current(&self) -> Option<(&str, Status)> {
+        let c = self
+            .status
+            .as_ref()?
+            .counters
+            .iter()
+            .find(|c| c.number == self.setup.counter)?;
+        Some((c.ticket.as_deref()?, c.ticket_status?))
+    }
+
+    /// This counter's state, reason included.
+    pub fn counter_state(&self) -> (CounterState, Option<&str>) {
+        self.status
+            .as_ref()
+            .and_then(|s| s.counters.iter().find(|c| c.number == self.setup.counter))
+            .map_or((CounterState::Open, None), |c| {
+                (c.state, c.reason.as_deref())
+            })
+    }
+}

@@ -1,0 +1,671 @@
+//! The one place the screens' state changes: `update(state, action) -> effects`, pure and testable.
+
+use crate::queue::{CallView, CounterState, Step};
+use crate::ui::state::{
+    Action, Dialog, DialogKind, Effect, Field, FieldId, FieldKind, Message, Mode, Outcome, QueueOp,
+    Session, State, Tab,
+};
+use crate::ui::strings::Strings;
+use crate::users::Role;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// How often each mode rereads the queue, so other processes' changes show promptly.
+pub fn refresh_ms(mode: Mode) -> i64 {
+    match mode {
+        Mode::Counter => 500,
+        Mode::Display => 300,
+        Mode::Supervisor => 1000,
+    }
+}
+
+/// How long an information message stays on the message line; refusals stay until the next one.
+const INFO_MESSAGE_MS: i64 = 15_000;
+
+/// Applies one action to the state and returns the work it asks for.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Start => {
+            let mut effects = vec![Effect::Startup];
+            if state.mode == Mode::Display {
+                effects.extend(load(state));
+            }
+            effects
+        }
+        Action::Resize(..) => Vec::new(),
+        Action::InputClosed => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Action::Tick(now) => tick(state, now),
+        Action::Key(key) => {
+            if key.kind == KeyEventKind::Release {
+                return Vec::new();
+            }
+            on_key(state, key)
+        }
+        Action::Worker(outcome) => on_outcome(state, outcome),
+    }
+}
+
+fn tick(state: &mut State, now: i64) -> Vec<Effect> {
+    state.now_ms = now;
+    if state
+        .message
+        .as_ref()
+        .is_some_and(|m| !m.error && now - m.at_ms > INFO_MESSAGE_MS)
+    {
+        state.message = None;
+    }
+    if state.signed_in() && !state.loading && now - state.last_load_ms >= refresh_ms(state.mode) {
+        let mut effects: Vec<Effect> = load(state).into_iter().collect();
+        if state.mode == Mode::Supervisor && state.tab == Tab::Approvals {
+            effects.push(Effect::LoadApprovals);
+        }
+        return effects;
+    }
+    Vec::new()
+}
+
+fn load(state: &mut State) -> Option<Effect> {
+    state.loading = true;
+    state.last_load_ms = state.now_ms;
+    Some(Effect::LoadStatus)
+}
+
+fn say(state: &mut State, text: impl Into<String>, error: bool) {
+    state.message = Some(Message {
+        text: text.into(),
+        error,
+        at_ms: state.now_ms,
+    });
+}
+
+fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if ctrl(&key, 'q') || ctrl(&key, 'c') {
+        state.quit = true;
+        return vec![Effect::Quit];
+    }
+    if state.help {
+        if matches!(key.code, KeyCode::Esc | KeyCode::F(1)) {
+            state.help = false;
+        }
+        return Vec::new();
+    }
+    if key.code == KeyCode::F(1) {
+        state.help = true;
+        return Vec::new();
+    }
+    match state.mode {
+        Mode::Display => {
+            // Only a deliberate key ends the hall screen; a stray Esc on its keyboard does not.
+            if key.code == KeyCode::Char('q') {
+                state.quit = true;
+                return vec![Effect::Quit];
+            }
+            Vec::new()
+        }
+        _ if state.user.is_none() => login_key(state, key),
+        _ if state.dialog.is_some() => dialog_key(state, key),
+        Mode::Counter => counter_key(state, key),
+        Mode::Supervisor => supervisor_key(state, key),
+    }
+}
+
+fn login_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let s = state.lang.strings();
+    let form = &mut state.login;
+    if form.checking {
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => {
+            form.focus = 1 - form.focus
+        }
+        KeyCode::Esc => {
+            form.id.clear();
+            form.pin.clear();
+            form.focus = 0;
+        }
+        KeyCode::Backspace => {
+            if form.focus == 0 {
+                form.id.pop();
+            } else {
+                form.pin.pop();
+            }
+        }
+        KeyCode::Enter => {
+            let id = form.id.trim().to_ascii_lowercase();
+            if form.focus == 0 && !id.is_empty() && form.pin.is_empty() {
+                form.focus = 1;
+            } else if id.is_empty() || form.pin.is_empty() {
+                form.error = Some(s.need_id_and_pin.to_string());
+            } else {
+                form.checking = true;
+                form.error = None;
+                let pin = std::mem::take(&mut form.pin);
+                return vec![Effect::Authenticate { id, pin }];
+            }
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            if form.focus == 0 {
+                if form.id.len() < 32 && !c.is_whitespace() {
+                    form.id.push(c);
+                }
+            } else if c.is_ascii_digit() && form.pin.len() < 12 {
+                form.pin.push(c);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn queue(state: &mut State, op: QueueOp) -> Vec<Effect> {
+    if state.pending {
+        let s = state.lang.strings();
+        say(state, s.busy, true);
+        return Vec::new();
+    }
+    state.pending = true;
+    vec![Effect::Queue {
+        counter: state.setup.counter,
+        clerk: state.clerk().to_string(),
+        op,
+    }]
+}
+
+fn open_dialog(state: &mut State, kind: DialogKind) {
+    let fields = match kind {
+        DialogKind::Transfer => vec![
+            Field::text(FieldId::Service, true),
+            Field::text(FieldId::Counter, false).with_kind(FieldKind::Number),
+        ],
+        DialogKind::CallNumber | DialogKind::Unpark => vec![Field::text(FieldId::Ticket, true)],
+        DialogKind::WalkIn => {
+            let first = state
+                .setup
+                .services
+                .first()
+                .map(|s| s.prefix.clone())
+                .unwrap_or_default();
+            vec![Field::text(FieldId::Service, true).with_value(first)]
+        }
+        DialogKind::CounterState => {
+            let now = state.counter_state().0;
+            let options = vec![
+                CounterState::Open,
+                CounterState::Break,
+                CounterState::Closed,
+            ];
+            // Offer the change the clerk most likely wants: a break when open, open otherwise.
+            let choice = if now == CounterState::Open { 1 } else { 0 };
+            vec![
+                Field {
+                    choice,
+                    ..Field::text(FieldId::State, true).with_kind(FieldKind::Choice(options))
+                },
+                Field::text(FieldId::Reason, false),
+            ]
+        }
+        DialogKind::Reactivate => {
+            let mut f = vec![Field::text(FieldId::Ticket, true)];
+            if state.mode == Mode::Counter {
+                f.push(Field::text(FieldId::Supervisor, true));
+            }
+            f.push(Field::text(FieldId::SupervisorPin, true).with_kind(FieldKind::Pin));
+            f.push(Field::text(FieldId::Reason, true));
+            f
+        }
+    };
+    state.dialog = Some(Dialog {
+        kind,
+        fields,
+        focus: 0,
+        error: None,
+    });
+}
+
+fn counter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let s = state.lang.strings();
+    if ctrl(&key, 'r') {
+        open_dialog(state, DialogKind::Reactivate);
+        return Vec::new();
+    }
+    if ctrl(&key, 'u') {
+        open_dialog(state, DialogKind::Unpark);
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::F(2) => queue(state, QueueOp::CallNext),
+        KeyCode::F(3) => queue(state, QueueOp::Step(Step::Recall)),
+        KeyCode::F(4) => queue(state, QueueOp::Step(Step::Serve)),
+        KeyCode::F(5) => queue(state, QueueOp::Step(Step::Done)),
+        KeyCode::F(6) => queue(state, QueueOp::Step(Step::NoShow)),
+        KeyCode::F(7) => queue(state, QueueOp::Step(Step::Park { minutes: None })),
+        KeyCode::F(8) => {
+            say(state, s.reprint_unavailable, true);
+            Vec::new()
+        }
+        KeyCode::F(9) => {
+            if state.current().is_none() {
+                say(state, s.no_ticket_held, true);
+            } else {
+                open_dialog(state, DialogKind::Transfer);
+            }
+            Vec::new()
+        }
+        KeyCode::F(10) => {
+            open_dialog(state, DialogKind::CallNumber);
+            Vec::new()
+        }
+        KeyCode::F(11) => {
+            open_dialog(state, DialogKind::WalkIn);
+            Vec::new()
+        }
+        KeyCode::F(12) => {
+            open_dialog(state, DialogKind::CounterState);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn supervisor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let at = Tab::ALL.iter().position(|t| *t == state.tab).unwrap_or(0);
+    if ctrl(&key, 'r') {
+        open_dialog(state, DialogKind::Reactivate);
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Tab | KeyCode::Right => state.tab = Tab::ALL[(at + 1) % Tab::ALL.len()],
+        KeyCode::BackTab | KeyCode::Left => {
+            state.tab = Tab::ALL[(at + Tab::ALL.len() - 1) % Tab::ALL.len()];
+        }
+        KeyCode::Char(c @ '1'..='6') => {
+            state.tab = Tab::ALL[c as usize - '1' as usize];
+        }
+        _ => {}
+    }
+    if state.tab == Tab::Approvals && Tab::ALL[at] != Tab::Approvals {
+        return vec![Effect::LoadApprovals];
+    }
+    Vec::new()
+}
+
+fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(dialog) = state.dialog.as_mut() else {
+        return Vec::new();
+    };
+    if state.pending {
+        // The dialog's own request is running; only waiting makes sense.
+        return Vec::new();
+    }
+    let last = dialog.fields.len().saturating_sub(1);
+    match key.code {
+        KeyCode::Esc => state.dialog = None,
+        KeyCode::Tab | KeyCode::Down => dialog.focus = (dialog.focus + 1).min(last),
+        KeyCode::BackTab | KeyCode::Up => dialog.focus = dialog.focus.saturating_sub(1),
+        KeyCode::Left | KeyCode::Right => {
+            let field = &mut dialog.fields[dialog.focus];
+            if let FieldKind::Choice(options) = &field.kind {
+                let n = options.len();
+                field.choice = if key.code == KeyCode::Right {
+                    (field.choice + 1) % n
+                } else {
+                    (field.choice + n - 1) % n
+                };
+            }
+        }
+        KeyCode::Backspace => {
+            dialog.fields[dialog.focus].value.pop();
+        }
+        KeyCode::Enter => {
+            if dialog.focus < last {
+                dialog.focus += 1;
+            } else {
+                return submit(state);
+            }
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            let field = &mut dialog.fields[dialog.focus];
+            match field.kind {
+                FieldKind::Pin | FieldKind::Number if !c.is_ascii_digit() => {}
+                FieldKind::Choice(_) => {}
+                _ if field.value.chars().count() >= 60 => {}
+                _ => field.value.push(c),
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn field_label(s: &Strings, id: FieldId) -> &'static str {
+    match id {
+        FieldId::Service => s.f_service,
+        FieldId::Counter => s.f_counter_optional,
+        FieldId::Ticket => s.f_ticket,
+        FieldId::State => s.f_state,
+        FieldId::Reason => s.f_reason,
+        FieldId::Supervisor => s.f_supervisor,
+        FieldId::SupervisorPin => s.f_supervisor_pin,
+    }
+}
+
+/// The label of a form field in the screen's language.
+pub fn label_of(s: &Strings, id: FieldId) -> &'static str {
+    field_label(s, id)
+}
+
+fn submit(state: &mut State) -> Vec<Effect> {
+    let s = state.lang.strings();
+    let me = state.clerk().to_string();
+    let mode = state.mode;
+    let Some(dialog) = state.dialog.as_mut() else {
+        return Vec::new();
+    };
+    if let Some(missing) = dialog.fields.iter().find(|f| {
+        f.required && f.value.trim().is_empty() && !matches!(f.kind, FieldKind::Choice(_))
+    }) {
+        dialog.error = Some((s.field_required)(field_label(s, missing.id)));
+        return Vec::new();
+    }
+    let upper = |id| dialog.value(id).to_ascii_uppercase();
+    let op = match dialog.kind {
+        DialogKind::Transfer => {
+            let to_counter = dialog.value(FieldId::Counter);
+            QueueOp::Transfer {
+                to: upper(FieldId::Service),
+                to_counter: if to_counter.is_empty() {
+                    None
+                } else {
+                    to_counter.parse().ok()
+                },
+            }
+        }
+        DialogKind::CallNumber => QueueOp::CallTicket(upper(FieldId::Ticket)),
+        DialogKind::Unpark => QueueOp::Unpark(upper(FieldId::Ticket)),
+        DialogKind::WalkIn => QueueOp::WalkIn(upper(FieldId::Service)),
+        DialogKind::CounterState => {
+            let field = dialog.field(FieldId::State);
+            let chosen = field
+                .and_then(|f| match &f.kind {
+                    FieldKind::Choice(options) => options.get(f.choice).copied(),
+                    _ => None,
+                })
+                .unwrap_or(CounterState::Open);
+            let reason = dialog.value(FieldId::Reason);
+            if chosen == CounterState::Break && reason.is_empty() {
+                dialog.error = Some((s.field_required)(s.f_reason));
+                return Vec::new();
+            }
+            QueueOp::SetState {
+                state: chosen,
+                reason: (!reason.is_empty()).then_some(reason),
+            }
+        }
+        DialogKind::Reactivate => {
+            let supervisor = if mode == Mode::Counter {
+                dialog.value(FieldId::Supervisor).to_ascii_lowercase()
+            } else {
+                me.clone()
+            };
+            let effect = Effect::Reactivate {
+                ticket: upper(FieldId::Ticket),
+                supervisor,
+                pin: dialog.value(FieldId::SupervisorPin),
+                reason: dialog.value(FieldId::Reason),
+                requested_by: me,
+            };
+            dialog.error = None;
+            state.pending = true;
+            return vec![effect];
+        }
+    };
+    dialog.error = None;
+    queue(state, op)
+}
+
+fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
+    let s = state.lang.strings();
+    match outcome {
+        Outcome::Started { users, demo } => {
+            state.users_exist = Some(users > 0);
+            state.demo = demo;
+            Vec::new()
+        }
+        Outcome::LoggedIn(user) => {
+            state.login.checking = false;
+            if state.mode == Mode::Supervisor && user.role != Role::Supervisor {
+                state.login.error = Some((s.not_a_supervisor)(&user.id));
+                return Vec::new();
+            }
+            state.login = Default::default();
+            let welcome = if state.mode == Mode::Supervisor {
+                (s.welcome_supervisor)(&user.name)
+            } else {
+                (s.welcome)(&user.name)
+            };
+            say(state, welcome, false);
+            state.user = Some(user);
+            load(state).into_iter().collect()
+        }
+        Outcome::LoginRefused(why) => {
+            state.login.checking = false;
+            state.login.pin.clear();
+            state.login.focus = 1;
+            state.login.error = Some(why);
+            Vec::new()
+        }
+        Outcome::Status(status) => {
+            state.loading = false;
+            state.status_error = None;
+            state.status = Some(*status);
+            sync_session(state);
+            if state.mode == Mode::Display {
+                return announce(state);
+            }
+            Vec::new()
+        }
+        Outcome::StatusFailed(why) => {
+            state.loading = false;
+            state.status_error = Some((s.status_failed)(&why));
+            Vec::new()
+        }
+        Outcome::Queue { op, result } => {
+            state.pending = false;
+            match result {
+                Ok(view) => {
+                    state.dialog = None;
+                    let text = done_message(s, &op, view.as_ref(), state.setup.counter);
+                    if let Some(v) = &view
+                        && matches!(
+                            op,
+                            QueueOp::CallNext | QueueOp::CallTicket(_) | QueueOp::WalkIn(_)
+                        )
+                        && let Some(svc) = state.setup.service(&v.service)
+                    {
+                        state.session = Some(Session::open(&v.ticket, svc));
+                    }
+                    say(state, text, false);
+                }
+                Err(why) => refuse(state, why),
+            }
+            load(state).into_iter().collect()
+        }
+        Outcome::Approvals(Ok(rows)) => {
+            state.approvals = Some(rows);
+            Vec::new()
+        }
+        Outcome::Approvals(Err(why)) => {
+            say(state, why, true);
+            Vec::new()
+        }
+        Outcome::Device(device, now) => {
+            *state.devices.get_mut(device) = now;
+            Vec::new()
+        }
+        Outcome::SessionStep {
+            ticket,
+            step,
+            progress,
+        } => {
+            if let Some(session) = state.session.as_mut().filter(|s| s.ticket == ticket)
+                && let Some(slot) = session.steps.iter_mut().find(|(s, _)| *s == step)
+            {
+                slot.1 = progress;
+            }
+            Vec::new()
+        }
+        Outcome::Reactivated(result) => {
+            state.pending = false;
+            match result {
+                Ok(ticket) => {
+                    state.dialog = None;
+                    say(state, (s.reactivated)(&ticket), false);
+                }
+                Err(why) => refuse(state, why),
+            }
+            load(state).into_iter().collect()
+        }
+    }
+}
+
+fn refuse(state: &mut State, why: String) {
+    if let Some(d) = state.dialog.as_mut() {
+        d.error = Some(why.clone());
+    }
+    say(state, why, true);
+}
+
+fn done_message(s: &Strings, op: &QueueOp, view: Option<&CallView>, counter: u32) -> String {
+    let ticket = view.map_or("", |v| v.ticket.as_str());
+    match op {
+        QueueOp::CallNext if view.is_none() => s.nobody_to_call.to_string(),
+        QueueOp::CallNext | QueueOp::CallTicket(_) => (s.called)(ticket, counter),
+        QueueOp::Step(Step::Recall) => (s.recalled)(ticket),
+        QueueOp::Step(Step::Serve) => (s.serving)(ticket),
+        QueueOp::Step(Step::Done) => (s.done)(ticket),
+        QueueOp::Step(Step::NoShow) => (s.noshow)(ticket),
+        QueueOp::Step(Step::Park { .. }) => (s.parked)(ticket),
+        QueueOp::Transfer { to, to_counter } => {
+            let to = match to_counter {
+                Some(c) => format!("{to} ({} {c})", s.counter.to_lowercase()),
+                None => to.clone(),
+            };
+            (s.transferred)(ticket, &to)
+        }
+        QueueOp::WalkIn(_) => (s.walked_in)(ticket),
+        QueueOp::Unpark(t) => (s.unparked)(t),
+        QueueOp::SetState { state, .. } => (s.state_set)(state_word(s, *state)),
+    }
+}
+
+/// A counter state in the screen's language.
+pub fn state_word(s: &Strings, state: CounterState) -> &'static str {
+    match state {
+        CounterState::Open => s.state_open,
+        CounterState::Break => s.state_break,
+        CounterState::Closed => s.state_closed,
+    }
+}
+
+/// Keeps the customer session on the ticket the counter holds: a new ticket opens one, no ticket
+/// closes it.
+fn sync_session(state: &mut State) {
+    if state.mode != Mode::Counter {
+        return;
+    }
+    let current = state.current().map(|(t, _)| t.to_string());
+    match current {
+        None => state.session = None,
+        Some(ticket) if state.session.as_ref().is_none_or(|s| s.ticket != ticket) => {
+            let prefix = crate::queue::domain::parse_label(&ticket)
+                .map(|(p, _)| p)
+                .unwrap_or_default();
+            state.session = state
+                .setup
+                .service(&prefix)
+                .map(|svc| Session::open(&ticket, svc));
+        }
+        Some(_) => {}
+    }
+}
+
+/// The hall display rings once for each new call it sees (not for the calls already on screen
+/// when it starts).
+fn announce(state: &mut State) -> Vec<Effect> {
+    let Some(status) = &state.status else {
+        return Vec::new();
+    };
+    let calls: Vec<(String, u32, i64)> = status
+        .recent_calls
+        .iter()
+        .map(|c| (c.ticket.clone(), c.counter, c.waited_ms))
+        .collect();
+    let before = state.announced.calls.replace(calls.clone());
+    match before {
+        Some(before) if !calls.is_empty() && calls.first() != before.first() => {
+            state.announced.newest_at_ms = state.now_ms;
+            vec![Effect::Bell]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Every key of the screen now showing, with what it does: the key bar and the help overlay.
+pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
+    let s = state.lang.strings();
+    if state.dialog.is_some() {
+        let mut k = vec![
+            ("Tab", s.key_next_field),
+            ("Enter", s.key_submit),
+            ("Esc", s.key_cancel),
+        ];
+        if state.dialog.as_ref().is_some_and(|d| {
+            d.fields
+                .iter()
+                .any(|f| matches!(f.kind, FieldKind::Choice(_)))
+        }) {
+            k.push(("←/→", s.key_choice));
+        }
+        return k;
+    }
+    match state.mode {
+        Mode::Display => vec![("F1", s.key_help), ("q", s.key_quit)],
+        _ if state.user.is_none() => vec![
+            ("Tab", s.key_next_field),
+            ("Enter", s.key_submit),
+            ("Esc", s.key_cancel),
+            ("F1", s.key_help),
+            ("Ctrl+Q", s.key_quit),
+        ],
+        Mode::Counter => vec![
+            ("F1", s.key_help),
+            ("F2", s.key_call),
+            ("F3", s.key_recall),
+            ("F4", s.key_serve),
+            ("F5", s.key_done),
+            ("F6", s.key_noshow),
+            ("F7", s.key_park),
+            ("F8", s.key_reprint),
+            ("F9", s.key_transfer),
+            ("F10", s.key_call_number),
+            ("F11", s.key_walk_in),
+            ("F12", s.key_counter_state),
+            ("Ctrl+R", s.key_reactivate),
+            ("Ctrl+U", s.key_unpark),
+            ("Ctrl+Q", s.key_quit),
+        ],
+        Mode::Supervisor => vec![
+            ("F1", s.key_help),
+            ("Tab/1-6", s.key_tabs),
+            ("Ctrl+R", s.key_reactivate),
+            ("Ctrl+Q", s.key_quit),
+        ],
+    }
+}

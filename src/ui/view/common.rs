@@ -1,0 +1,338 @@
+//! Pieces every screen shares: header, message line, device bar, key bar, dialogs, help and the
+//! too-small notice.
+
+use crate::day::BusinessDay;
+use crate::queue::clock_time;
+use crate::store::from_ms;
+use crate::ui::state::{DeviceState, FieldKind, Mode, State};
+use crate::ui::strings::Strings;
+use crate::ui::update::{keys, label_of, state_word};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+/// The smallest terminal the screens are laid out for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn too_small(frame: &mut Frame, s: &Strings) {
+    let area = frame.area();
+    let text = (s.too_small)(area.width, area.height);
+    let [mid] = Layout::vertical([Constraint::Length(3)])
+        .flex(Flex::Center)
+        .areas(area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true })
+            .style(Style::new().fg(Color::Yellow).bold()),
+        mid,
+    );
+}
+
+/// `08.00 WIB`.
+pub fn clock(state: &State) -> String {
+    format!(
+        "{} {}",
+        clock_time(state.now_ms, state.setup.timezone),
+        state.setup.timezone.name()
+    )
+}
+
+pub fn business_day(state: &State) -> String {
+    state.status.as_ref().map_or_else(
+        || BusinessDay::of(from_ms(state.now_ms), state.setup.timezone).to_string(),
+        |s| s.business_day.clone(),
+    )
+}
+
+/// Branch, counter, clerk, business day and clock on one reversed line.
+pub fn header(frame: &mut Frame, area: Rect, state: &State) {
+    let s = state.lang.strings();
+    let mut parts = vec![format!(" {}", state.setup.branch)];
+    match state.mode {
+        Mode::Counter => parts.push(format!("{} {}", s.counter, state.setup.counter)),
+        Mode::Supervisor if state.user.is_none() => parts.push(s.supervisor.to_string()),
+        Mode::Supervisor => {}
+        Mode::Display => {}
+    }
+    if let Some(u) = &state.user {
+        let who = if state.mode == Mode::Supervisor {
+            s.supervisor
+        } else {
+            s.clerk
+        };
+        parts.push(format!("{who}: {}", u.id));
+    }
+    let right = format!("{} ", clock(state));
+    let with_label = format!("{} {}", s.business_day, business_day(state));
+    let used: usize = parts.iter().map(|p| p.chars().count() + 3).sum();
+    // Narrow terminals keep the date and drop its label rather than run into the clock.
+    if used + with_label.chars().count() + right.chars().count() + 2 < usize::from(area.width) {
+        parts.push(with_label);
+    } else {
+        parts.push(business_day(state));
+    }
+    let left = parts.join(" │ ");
+    let pad = (area.width as usize).saturating_sub(left.chars().count() + right.chars().count());
+    let line = Line::from(vec![
+        Span::raw(left),
+        Span::raw(" ".repeat(pad)),
+        Span::raw(right).bold(),
+    ]);
+    frame.render_widget(
+        Paragraph::new(line).style(Style::new().fg(Color::Black).bg(Color::Cyan)),
+        area,
+    );
+}
+
+/// The message line: the last outcome, a refusal in red, or the queue reading's failure.
+pub fn message(frame: &mut Frame, area: Rect, state: &State) {
+    let (text, style) = if let Some(m) = &state.message {
+        let style = if m.error {
+            Style::new().fg(Color::White).bg(Color::Red).bold()
+        } else {
+            Style::new().fg(Color::Green).bold()
+        };
+        (m.text.clone(), style)
+    } else if let Some(e) = &state.status_error {
+        (e.clone(), Style::new().fg(Color::Yellow))
+    } else {
+        (String::new(), Style::new())
+    };
+    frame.render_widget(
+        Paragraph::new(format!(" {text}"))
+            .style(style)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// Lays out labelled items left to right, starting a new line when one would not fit.
+pub fn wrap_items(items: Vec<Vec<Span<'static>>>, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width);
+    let mut lines = Vec::new();
+    let mut line: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for item in items {
+        let len: usize = item.iter().map(|s| s.content.chars().count()).sum();
+        if used > 0 && used + 2 + len > width {
+            lines.push(Line::from(std::mem::take(&mut line)));
+            used = 0;
+        }
+        if used > 0 {
+            line.push(Span::raw("  "));
+            used += 2;
+        }
+        used += len;
+        line.extend(item);
+    }
+    if !line.is_empty() {
+        lines.push(Line::from(line));
+    }
+    lines
+}
+
+pub fn key_lines(state: &State, width: u16) -> Vec<Line<'static>> {
+    let items = keys(state)
+        .into_iter()
+        .map(|(k, what)| {
+            vec![
+                Span::styled(
+                    k.to_string(),
+                    Style::new().fg(Color::Black).bg(Color::White),
+                ),
+                Span::raw(format!(" {what}")),
+            ]
+        })
+        .collect();
+    wrap_items(items, width)
+}
+
+fn device_item(name: &str, state: &DeviceState, s: &Strings) -> Vec<Span<'static>> {
+    let (text, style) = match state {
+        DeviceState::NotConnected => (
+            s.dev_not_connected.to_string(),
+            Style::new().fg(Color::Gray),
+        ),
+        DeviceState::NotConfigured => (
+            s.dev_not_configured.to_string(),
+            Style::new().fg(Color::Gray),
+        ),
+        DeviceState::Ready(how) if how.is_empty() => {
+            (s.dev_ok.to_string(), Style::new().fg(Color::Green))
+        }
+        DeviceState::Ready(how) => (how.clone(), Style::new().fg(Color::Green)),
+        DeviceState::Problem { what, next } => (
+            format!("{what} — {next}"),
+            Style::new().fg(Color::White).bg(Color::Red).bold(),
+        ),
+    };
+    vec![
+        Span::raw(format!("{name}: ")).bold(),
+        Span::styled(text, style),
+    ]
+}
+
+pub fn device_lines(state: &State, width: u16) -> Vec<Line<'static>> {
+    let s = state.lang.strings();
+    let d = &state.devices;
+    let items = vec![
+        device_item(s.dev_printer, &d.printer, s),
+        device_item(s.dev_dispenser, &d.dispenser, s),
+        device_item(s.dev_emeterai, &d.emeterai, s),
+        device_item(s.dev_outbox, &d.outbox, s),
+        device_item(s.dev_drive, &d.drive, s),
+    ];
+    wrap_items(items, width)
+}
+
+/// A box of `width`×`height` in the middle of `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(h);
+    v
+}
+
+fn dialog_title(s: &Strings, kind: crate::ui::state::DialogKind) -> &'static str {
+    use crate::ui::state::DialogKind as K;
+    match kind {
+        K::Transfer => s.dlg_transfer,
+        K::CallNumber => s.dlg_call_number,
+        K::WalkIn => s.dlg_walk_in,
+        K::CounterState => s.dlg_counter_state,
+        K::Reactivate => s.dlg_reactivate,
+        K::Unpark => s.dlg_unpark,
+    }
+}
+
+/// The open form, over whatever screen is below it.
+pub fn dialog(frame: &mut Frame, state: &State) {
+    use crate::ui::state::DialogKind as K;
+    let Some(d) = &state.dialog else {
+        return;
+    };
+    let s = state.lang.strings();
+    let mut lines: Vec<Line> = Vec::new();
+    match d.kind {
+        K::Transfer | K::WalkIn => {
+            let names = state
+                .setup
+                .services
+                .iter()
+                .map(|x| format!("{} {}", x.prefix, x.name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            lines.push(Line::from((s.services_hint)(&names)).fg(Color::Gray));
+        }
+        K::Reactivate => lines.push(Line::from(s.approval_note).fg(Color::Gray)),
+        _ => {}
+    }
+    lines.push(Line::raw(""));
+    for (i, f) in d.fields.iter().enumerate() {
+        let focused = i == d.focus;
+        let value = match &f.kind {
+            FieldKind::Pin => "•".repeat(f.value.chars().count()),
+            FieldKind::Choice(options) => options
+                .iter()
+                .enumerate()
+                .map(|(j, o)| {
+                    if j == f.choice {
+                        format!("[{}]", state_word(s, *o))
+                    } else {
+                        format!(" {} ", state_word(s, *o))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => f.value.clone(),
+        };
+        let cursor = if focused && !matches!(f.kind, FieldKind::Choice(_)) {
+            "▏"
+        } else {
+            ""
+        };
+        let marker = if focused { "▶ " } else { "  " };
+        lines.push(Line::from(vec![
+            Span::raw(marker),
+            Span::raw(format!("{:<24}", label_of(s, f.id))).bold(),
+            Span::styled(
+                format!("{value}{cursor}"),
+                if focused {
+                    Style::new().fg(Color::Black).bg(Color::White)
+                } else {
+                    Style::new().add_modifier(Modifier::UNDERLINED)
+                },
+            ),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    if let Some(e) = &d.error {
+        lines.push(Line::from(e.clone()).fg(Color::Red).bold());
+    }
+    let area = frame.area();
+    let width = 66.min(area.width.saturating_sub(4));
+    let inner = width.saturating_sub(2).max(1);
+    let rows: u16 = lines
+        .iter()
+        .map(|l| (l.width() as u16).div_ceil(inner).max(1))
+        .sum();
+    let key_line = key_lines(state, inner);
+    let height = rows + key_line.len() as u16 + 2;
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .title(format!(" {} ", dialog_title(s, d.kind)))
+        .title_style(Style::new().bold())
+        .border_style(Style::new().fg(Color::Yellow));
+    let inside = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [body, foot] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(key_line.len() as u16),
+    ])
+    .areas(inside);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    frame.render_widget(Paragraph::new(key_line), foot);
+}
+
+/// F1: every key of the screen below.
+pub fn help(frame: &mut Frame, state: &State) {
+    if !state.help {
+        return;
+    }
+    let s = state.lang.strings();
+    let keys = keys(state);
+    let mut lines: Vec<Line> = keys
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::raw(format!("  {k:<9}")).bold(),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(format!("  {}", s.help_close)).fg(Color::Gray));
+    let area = frame.area();
+    let rect = centered(
+        area,
+        56.min(area.width.saturating_sub(2)),
+        lines.len() as u16 + 2,
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(format!(" {} ", s.help_title))
+                .border_style(Style::new().fg(Color::Cyan)),
+        ),
+        rect,
+    );
+}

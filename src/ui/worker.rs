@@ -1,0 +1,202 @@
+//! The worker thread: owns its own `Branch` on the data folder, carries out effects one at a time
+//! (every SQL statement the screens need) and sends what happened back to the event loop as actions.
+
+use crate::branch::{Branch, BranchError};
+use crate::queue::domain::{label, parse_label};
+use crate::ui::state::{Action, ApprovalRow, Effect, Outcome, QueueOp};
+use crate::users;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread::JoinHandle;
+
+/// A handle to the running worker; dropping the sender ends it.
+#[derive(Debug)]
+pub struct Worker {
+    effects: Option<Sender<Effect>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the worker on `branch`; results go to `actions`.
+    pub fn spawn(branch: Branch, actions: Sender<Action>) -> std::io::Result<Worker> {
+        let (tx, rx) = channel();
+        let thread = std::thread::Builder::new()
+            .name("loket-ui-worker".into())
+            .spawn(move || serve(branch, rx, actions))?;
+        Ok(Worker {
+            effects: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues an effect; returns false when the worker has gone.
+    pub fn send(&self, effect: Effect) -> bool {
+        self.effects
+            .as_ref()
+            .is_some_and(|t| t.send(effect).is_ok())
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.effects.take();
+        if let Some(t) = self.thread.take() {
+            // The worker finishes the effect it is on (a transaction is never cut halfway).
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(mut branch: Branch, effects: Receiver<Effect>, actions: Sender<Action>) {
+    while let Ok(effect) = effects.recv() {
+        if let Some(outcome) = run(&mut branch, effect)
+            && actions.send(Action::Worker(outcome)).is_err()
+        {
+            break;
+        }
+    }
+}
+
+/// An engine refusal as a sentence for the screen: capital first letter, full stop at the end.
+pub fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+fn words(e: &BranchError) -> String {
+    sentence(&e.to_string())
+}
+
+/// Carries out one effect on the branch.
+pub fn run(branch: &mut Branch, effect: Effect) -> Option<Outcome> {
+    Some(match effect {
+        Effect::Startup => {
+            let list = users::list(&mut branch.store).unwrap_or_default();
+            Outcome::Started {
+                users: list.len(),
+                demo: list
+                    .iter()
+                    .any(|u| u.id == "petugas" && u.name == crate::ui::DEMO_CLERK_NAME),
+            }
+        }
+        Effect::Authenticate { id, pin } => {
+            let lockout = branch.lockout();
+            match users::authenticate(&mut branch.store, lockout, &id, &pin) {
+                Ok(user) => Outcome::LoggedIn(user),
+                Err(e) => Outcome::LoginRefused(sentence(&e.to_string())),
+            }
+        }
+        Effect::LoadApprovals => Outcome::Approvals(approvals_today(branch).map_err(|e| words(&e))),
+        Effect::LoadStatus => match branch.queue_status() {
+            Ok(status) => Outcome::Status(Box::new(status)),
+            Err(e) => Outcome::StatusFailed(words(&e)),
+        },
+        Effect::Queue { counter, clerk, op } => {
+            let result = queue_op(branch, counter, &clerk, &op).map_err(|e| words(&e));
+            Outcome::Queue { op, result }
+        }
+        Effect::Reactivate {
+            ticket,
+            supervisor,
+            pin,
+            reason,
+            requested_by,
+        } => {
+            let label = parse_label(&ticket)
+                .map(|(p, n)| label(&p, n))
+                .unwrap_or(ticket);
+            let lockout = branch.lockout();
+            let result = users::approve(
+                &mut branch.store,
+                lockout,
+                &supervisor,
+                &pin,
+                &requested_by,
+                "ticket.reactivate",
+                &label,
+                &reason,
+            )
+            .map_err(BranchError::from)
+            .and_then(|approval| branch.reactivate(&label, approval.id))
+            .map(|()| label)
+            .map_err(|e| words(&e));
+            Outcome::Reactivated(result)
+        }
+        Effect::Bell | Effect::Quit => return None,
+    })
+}
+
+/// Today's supervisor approvals, newest first.
+// A read of the users module's table; it belongs beside `users::approve` once that module offers it.
+fn approvals_today(branch: &mut Branch) -> Result<Vec<ApprovalRow>, BranchError> {
+    let tz = branch.config.branch.timezone;
+    let start = crate::store::to_ms(branch.store.today().start(tz));
+    branch.store.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT at_ms, supervisor, requested_by, action, subject, reason, used_ms IS NOT NULL
+             FROM approvals WHERE at_ms >= ?1 ORDER BY id DESC LIMIT 500",
+        )?;
+        let rows = stmt.query_map([start], |r| {
+            Ok(ApprovalRow {
+                at_ms: r.get(0)?,
+                supervisor: r.get(1)?,
+                requested_by: r.get(2)?,
+                action: r.get(3)?,
+                subject: r.get(4)?,
+                reason: r.get(5)?,
+                used: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    })
+}
+
+fn queue_op(
+    branch: &mut Branch,
+    counter: u32,
+    clerk: &str,
+    op: &QueueOp,
+) -> Result<Option<crate::queue::CallView>, BranchError> {
+    Ok(match op {
+        QueueOp::CallNext => branch.call_next(counter, clerk)?,
+        QueueOp::CallTicket(t) => Some(branch.call_ticket(counter, clerk, t)?),
+        QueueOp::Step(step) => Some(branch.counter_step(counter, clerk, *step)?),
+        QueueOp::Transfer { to, to_counter } => {
+            Some(branch.transfer(counter, clerk, to, *to_counter)?)
+        }
+        QueueOp::WalkIn(service) => Some(branch.walk_in(counter, clerk, service)?),
+        QueueOp::SetState { state, reason } => {
+            branch.set_counter_state(counter, clerk, *state, reason.as_deref())?;
+            None
+        }
+        QueueOp::Unpark(t) => {
+            branch.unpark(clerk, t)?;
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn refusals_become_sentences() {
+        let check = |raw: &str, want: &str| assert_eq!(sentence(raw), want, "{raw:?}");
+        check(
+            "loket 1 tutup; buka loket dulu",
+            "Loket 1 tutup; buka loket dulu.",
+        );
+        check("PIN harus 4–12 angka", "PIN harus 4–12 angka.");
+        check("sudah berakhir.", "Sudah berakhir.");
+        check("  apa?  ", "Apa?");
+        check("", "");
+    }
+}

@@ -1,0 +1,371 @@
+//! Key handling through the pure `update`: which key asks for which effect, and what refusals say.
+
+use super::*;
+use loket::queue::{CounterState, Status, Step};
+use loket::ui::state::{Effect, Outcome, QueueOp};
+use time::Duration;
+
+/// A signed-in counter 1 with no ticket, on a branch with two tickets waiting.
+fn ready() -> (TestBranch, State) {
+    let mut tb = branch_with_users();
+    tb.branch.issue_ticket("A", false, "d").expect("issue");
+    tb.branch.issue_ticket("A", false, "d").expect("issue");
+    let mut state = state_for(&tb, Mode::Counter, Lang::Id);
+    sign_in(&mut state, &mut tb, "petugas", "1234");
+    assert!(state.user.is_some());
+    (tb, state)
+}
+
+fn queue_effect(op: QueueOp) -> Vec<Effect> {
+    vec![Effect::Queue {
+        counter: 1,
+        clerk: "petugas".into(),
+        op,
+    }]
+}
+
+/// Each F-key asks for its queue operation (and nothing runs yet: `update` is pure).
+#[test]
+fn f_keys_ask_for_their_queue_operations() {
+    let check = |code: KeyCode, op: QueueOp| {
+        let (_tb, mut state) = ready();
+        assert_eq!(update(&mut state, key(code)), queue_effect(op), "{code:?}");
+        assert!(state.pending);
+    };
+    check(KeyCode::F(2), QueueOp::CallNext);
+    check(KeyCode::F(3), QueueOp::Step(Step::Recall));
+    check(KeyCode::F(4), QueueOp::Step(Step::Serve));
+    check(KeyCode::F(5), QueueOp::Step(Step::Done));
+    check(KeyCode::F(6), QueueOp::Step(Step::NoShow));
+    check(KeyCode::F(7), QueueOp::Step(Step::Park { minutes: None }));
+}
+
+#[test]
+fn a_second_key_while_the_first_runs_is_refused_in_words() {
+    let (_tb, mut state) = ready();
+    assert_eq!(update(&mut state, key(KeyCode::F(2))).len(), 1);
+    assert!(update(&mut state, key(KeyCode::F(2))).is_empty());
+    let m = state.message.expect("message");
+    assert!(m.error && m.text.contains("masih diproses"), "{m:?}");
+}
+
+#[test]
+fn call_serve_done_cycle_updates_ticket_and_session() {
+    let (mut tb, mut state) = ready();
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(2)));
+    assert_eq!(state.current(), Some(("A-001", Status::Called)));
+    assert_eq!(
+        state.message.as_ref().map(|m| m.text.as_str()),
+        Some("A-001 dipanggil ke loket 1.")
+    );
+    assert_eq!(
+        state.session.as_ref().map(|s| s.ticket.as_str()),
+        Some("A-001")
+    );
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(4)));
+    assert_eq!(state.current(), Some(("A-001", Status::Serving)));
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(5)));
+    assert_eq!(state.current(), None);
+    assert!(state.session.is_none());
+    assert_eq!(
+        tb.branch.ticket_info("A-001").expect("info").status,
+        Status::Done
+    );
+}
+
+#[test]
+fn engine_refusals_become_sentences_on_the_message_line() {
+    let (mut tb, mut state) = ready();
+    // Serving with nothing called.
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(4)));
+    let m = state.message.clone().expect("message");
+    assert!(m.error);
+    assert_eq!(
+        m.text,
+        "Loket 1 tidak sedang memanggil atau melayani siapa pun."
+    );
+    // No-show before the minimum wait.
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(2)));
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(6)));
+    let m = state.message.clone().expect("message");
+    assert!(m.error && m.text.starts_with(char::is_uppercase), "{m:?}");
+    assert_eq!(state.current(), Some(("A-001", Status::Called)));
+}
+
+#[test]
+fn transfer_dialog_needs_a_ticket_and_a_service() {
+    let (mut tb, mut state) = ready();
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(9)));
+    assert!(state.dialog.is_none());
+    assert!(state.message.as_ref().is_some_and(|m| m.error));
+
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(2)));
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(9)));
+    assert!(state.dialog.is_some());
+    // Enter on the service field moves on; Enter on the last submits and finds the service missing.
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    assert_eq!(
+        state
+            .dialog
+            .as_ref()
+            .and_then(|d| d.error.clone())
+            .as_deref(),
+        Some("Layanan wajib diisi.")
+    );
+    drive(&mut state, &mut tb.branch, key(KeyCode::BackTab));
+    type_text(&mut state, &mut tb.branch, "c");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut state, &mut tb.branch, "x3");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        queue_effect(QueueOp::Transfer {
+            to: "C".into(),
+            to_counter: Some(3)
+        })
+    );
+    let outcome = worker::run(&mut tb.branch, effects[0].clone()).expect("outcome");
+    update(&mut state, Action::Worker(outcome));
+    assert!(state.dialog.is_none());
+    assert_eq!(
+        state.message.as_ref().map(|m| m.text.as_str()),
+        Some("A-001 dialihkan ke C (loket 3).")
+    );
+}
+
+#[test]
+fn counter_state_dialog_sets_a_break_with_its_reason() {
+    let (mut tb, mut state) = ready();
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(12)));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut state, &mut tb.branch, "rapat");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        queue_effect(QueueOp::SetState {
+            state: CounterState::Break,
+            reason: Some("rapat".into())
+        })
+    );
+}
+
+#[test]
+fn reactivating_a_no_show_takes_a_supervisor_pin() {
+    let (mut tb, mut state) = ready();
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(2)));
+    tb.clock.advance(Duration::minutes(2));
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(6)));
+    assert_eq!(
+        tb.branch.ticket_info("A-001").expect("info").status,
+        Status::NoShow
+    );
+
+    let fill = |state: &mut State, tb: &mut TestBranch, pin: &str| {
+        drive(state, &mut tb.branch, ctrl('r'));
+        for (i, text) in ["a1", "kepala", pin, "salah panggil"].iter().enumerate() {
+            if i > 0 {
+                drive(state, &mut tb.branch, key(KeyCode::Tab));
+            }
+            type_text(state, &mut tb.branch, text);
+        }
+        drive(state, &mut tb.branch, key(KeyCode::Enter))
+    };
+    let effects = fill(&mut state, &mut tb, "1111");
+    assert!(
+        matches!(&effects[0], Effect::Reactivate { ticket, supervisor, .. } if ticket == "A1" && supervisor == "kepala")
+    );
+    let error = state.dialog.as_ref().and_then(|d| d.error.clone());
+    assert_eq!(
+        error.as_deref(),
+        Some("PIN salah; sisa 4 kali percobaan sebelum akun dikunci.")
+    );
+    drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
+
+    fill(&mut state, &mut tb, "9999");
+    assert!(state.dialog.is_none());
+    assert_eq!(
+        state.message.as_ref().map(|m| m.text.as_str()),
+        Some("A-001 diaktifkan kembali dan masuk antrean.")
+    );
+    assert_eq!(
+        tb.branch.ticket_info("A-001").expect("info").status,
+        Status::Waiting
+    );
+}
+
+#[test]
+fn login_masks_the_pin_and_takes_digits_only() {
+    let mut tb = branch_with_users();
+    let mut state = state_for(&tb, Mode::Counter, Lang::Id);
+    drive(&mut state, &mut tb.branch, Action::Start);
+    type_text(&mut state, &mut tb.branch, "petugas");
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    assert_eq!(state.login.focus, 1, "Enter on the id moves to the PIN");
+    type_text(&mut state, &mut tb.branch, "12a34");
+    assert_eq!(state.login.pin, "1234");
+    let text = screen_text(&state, 80, 24);
+    let pin_row = text
+        .lines()
+        .find(|l| l.contains("▶ PIN"))
+        .unwrap_or_default();
+    assert!(
+        pin_row.contains("••••") && !pin_row.contains("1234"),
+        "{text}"
+    );
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::Authenticate {
+            id: "petugas".into(),
+            pin: "1234".into()
+        }]
+    );
+    assert!(
+        state.login.pin.is_empty(),
+        "the PIN leaves the state once sent"
+    );
+}
+
+#[test]
+fn quitting_and_help() {
+    let (_tb, mut state) = ready();
+    assert!(update(&mut state, key(KeyCode::F(1))).is_empty());
+    assert!(state.help);
+    // Keys other than Esc/F1 do nothing while help is open.
+    assert!(update(&mut state, key(KeyCode::F(2))).is_empty());
+    update(&mut state, key(KeyCode::Esc));
+    assert!(!state.help);
+    assert_eq!(update(&mut state, ctrl('q')), vec![Effect::Quit]);
+    assert!(state.quit);
+    // A terminal that goes away ends the program the same way.
+    let (_tb, mut state) = ready();
+    assert_eq!(update(&mut state, Action::InputClosed), vec![Effect::Quit]);
+    assert!(state.quit);
+}
+
+#[test]
+fn ticks_reload_the_queue_at_the_refresh_rate() {
+    let (tb, mut state) = ready();
+    let now = state.now_ms;
+    state.loading = false;
+    state.last_load_ms = now;
+    assert!(update(&mut state, Action::Tick(now + 100)).is_empty());
+    assert_eq!(
+        update(&mut state, Action::Tick(now + 500)),
+        vec![Effect::LoadStatus]
+    );
+    // Not again while that reading is in flight.
+    assert!(update(&mut state, Action::Tick(now + 1500)).is_empty());
+    let _ = tb;
+}
+
+#[test]
+fn display_rings_once_per_new_call_and_not_at_start() {
+    let mut tb = branch_with_users();
+    tb.branch.issue_ticket("A", false, "d").expect("issue");
+    tb.branch.issue_ticket("A", false, "d").expect("issue");
+    tb.branch.call_next(1, "petugas").expect("call");
+    let mut state = state_for(&tb, Mode::Display, Lang::Id);
+    let bells = |effects: &[Effect]| effects.iter().filter(|e| **e == Effect::Bell).count();
+    assert_eq!(bells(&drive(&mut state, &mut tb.branch, Action::Start)), 0);
+    let status = tb.branch.queue_status().expect("status");
+    let same = update(
+        &mut state,
+        Action::Worker(Outcome::Status(Box::new(status))),
+    );
+    assert_eq!(bells(&same), 0, "nothing new");
+    tb.clock.advance(Duration::seconds(30));
+    tb.branch
+        .counter_step(1, "petugas", Step::Recall)
+        .expect("recall");
+    let status = tb.branch.queue_status().expect("status");
+    let recall = update(
+        &mut state,
+        Action::Worker(Outcome::Status(Box::new(status))),
+    );
+    assert_eq!(bells(&recall), 1, "a recall is announced again");
+    assert_eq!(
+        update(&mut state, key(KeyCode::Char('q'))),
+        vec![Effect::Quit]
+    );
+}
+
+#[test]
+fn supervisor_tabs_follow_tab_arrows_and_digits() {
+    use loket::ui::state::Tab;
+    let mut tb = branch_with_users();
+    let mut state = state_for(&tb, Mode::Supervisor, Lang::Id);
+    sign_in(&mut state, &mut tb, "kepala", "9999");
+    assert!(state.is_supervisor());
+    let check = |state: &mut State, action: Action, want: Tab| {
+        let effects = update(state, action);
+        assert_eq!(state.tab, want);
+        // Arriving on the approvals tab loads them; other tabs draw what is already known.
+        let load = if want == Tab::Approvals {
+            vec![Effect::LoadApprovals]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(effects, load, "{want:?}");
+    };
+    check(&mut state, key(KeyCode::Tab), Tab::Approvals);
+    check(&mut state, key(KeyCode::Right), Tab::Emeterai);
+    check(&mut state, key(KeyCode::Char('6')), Tab::Daily);
+    check(&mut state, key(KeyCode::Tab), Tab::Live);
+    check(&mut state, key(KeyCode::Left), Tab::Daily);
+    check(&mut state, key(KeyCode::BackTab), Tab::Drawers);
+    check(&mut state, key(KeyCode::Char('1')), Tab::Live);
+    // The counter's F-keys mean nothing here.
+    assert!(update(&mut state, key(KeyCode::F(2))).is_empty());
+    // Reactivation by the signed-in supervisor asks only for the ticket, PIN and reason.
+    update(&mut state, ctrl('r'));
+    let fields = state.dialog.as_ref().map(|d| d.fields.len());
+    assert_eq!(fields, Some(3));
+}
+
+/// Each dialog, filled in and sent, asks for its operation with what was typed (tickets and
+/// services upper-cased).
+#[test]
+fn dialogs_ask_for_their_operations() {
+    let check = |open: Action, typed: &[&str], want: QueueOp| {
+        let (mut tb, mut state) = ready();
+        drive(&mut state, &mut tb.branch, open);
+        assert!(state.dialog.is_some());
+        for (i, text) in typed.iter().enumerate() {
+            if i > 0 {
+                drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+            }
+            // Clear what the dialog proposed before typing.
+            for _ in 0..8 {
+                drive(&mut state, &mut tb.branch, key(KeyCode::Backspace));
+            }
+            type_text(&mut state, &mut tb.branch, text);
+        }
+        assert_eq!(
+            update(&mut state, key(KeyCode::Enter)),
+            queue_effect(want.clone()),
+            "{want:?}"
+        );
+    };
+    check(
+        key(KeyCode::F(10)),
+        &["a-2"],
+        QueueOp::CallTicket("A-2".into()),
+    );
+    check(key(KeyCode::F(11)), &["b"], QueueOp::WalkIn("B".into()));
+    check(ctrl('u'), &["c-001"], QueueOp::Unpark("C-001".into()));
+
+    // Closing needs no reason: → moves from "istirahat" to "tutup".
+    let (mut tb, mut state) = ready();
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(12)));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Right));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    assert_eq!(
+        update(&mut state, key(KeyCode::Enter)),
+        queue_effect(QueueOp::SetState {
+            state: CounterState::Closed,
+            reason: None,
+        })
+    );
+}

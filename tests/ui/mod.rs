@@ -1,0 +1,105 @@
+//! The terminal screens: snapshots of every screen and dialog, pure key handling, and the real binary
+//! in a pseudo-terminal.
+
+mod keys;
+mod pty;
+mod screens;
+
+use crate::common::TestBranch;
+use loket::Branch;
+use loket::store::to_ms;
+use loket::ui::state::{Action, Effect, State};
+use loket::ui::update::update;
+use loket::ui::{Lang, Mode, Options, app, view, worker};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// A demo branch with its training users.
+pub fn branch_with_users() -> TestBranch {
+    let mut tb = TestBranch::new();
+    assert!(loket::ui::seed_demo_users(&mut tb.branch).expect("seed users"));
+    tb
+}
+
+pub fn state_for(tb: &TestBranch, mode: Mode, lang: Lang) -> State {
+    app::initial_state(
+        &tb.branch,
+        Options {
+            mode,
+            lang,
+            counter: 1,
+        },
+    )
+}
+
+/// Applies `action`, then carries out every effect on `branch` synchronously (as the worker does)
+/// and applies the outcomes, until nothing is left to do. Returns every effect `update` asked for.
+pub fn drive(state: &mut State, branch: &mut Branch, action: Action) -> Vec<Effect> {
+    let mut all = Vec::new();
+    let mut queue = update(state, action);
+    while !queue.is_empty() {
+        let mut next = Vec::new();
+        for effect in queue {
+            all.push(effect.clone());
+            if let Some(outcome) = worker::run(branch, effect) {
+                next.extend(update(state, Action::Worker(outcome)));
+            }
+        }
+        queue = next;
+    }
+    all
+}
+
+/// The branch clock's now, as a tick.
+pub fn tick(tb: &TestBranch) -> Action {
+    Action::Tick(to_ms(tb.branch.store.now()))
+}
+
+pub fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+pub fn type_text(state: &mut State, branch: &mut Branch, text: &str) {
+    for c in text.chars() {
+        drive(state, branch, key(KeyCode::Char(c)));
+    }
+}
+
+/// Starts the screens and signs in `id` with `pin`.
+pub fn sign_in(state: &mut State, tb: &mut TestBranch, id: &str, pin: &str) {
+    let now = tick(tb);
+    drive(state, &mut tb.branch, now);
+    drive(state, &mut tb.branch, Action::Start);
+    type_text(state, &mut tb.branch, id);
+    drive(state, &mut tb.branch, key(KeyCode::Tab));
+    type_text(state, &mut tb.branch, pin);
+    drive(state, &mut tb.branch, key(KeyCode::Enter));
+}
+
+/// The screen for `state` drawn on a `width`×`height` test terminal.
+pub fn render(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|f| view::draw(f, state))
+        .expect("draw into test backend");
+    terminal
+}
+
+/// The text of a drawn screen, rows joined by newlines.
+pub fn screen_text(state: &State, width: u16, height: u16) -> String {
+    let terminal = render(state, width, height);
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,279 @@
+//! End to end: the real `loket` binary in a pseudo-terminal, a ticket issued by a separate process,
+//! the clerk serving it with F-keys, checked on the screen and in the database; and the hall display.
+
+#[path = "harness.rs"]
+mod harness;
+
+use crate::common::{TestBranch, loket_bin};
+use harness::{Pty, f_key};
+use loket::queue::Status;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// Every process in these tests runs on the same business day, whatever the machine's date.
+const FAKE_NOW: &str = "2026-11-23T08:00:00+07:00";
+
+fn loket_run(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(loket_bin())
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("LOKET_FAKE_NOW", FAKE_NOW)
+        .env_remove("LOKET_DATA")
+        .env_remove("LOKET_PIN")
+        .output()
+        .expect("run loket");
+    assert!(
+        out.status.success(),
+        "loket {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn with_users() -> TestBranch {
+    let mut tb = TestBranch::new();
+    assert!(loket::ui::seed_demo_users(&mut tb.branch).expect("seed users"));
+    tb
+}
+
+fn spawn(data: &Path, args: &[&str], cols: u16, rows: u16) -> Pty {
+    let mut full = vec!["--data", data.to_str().expect("utf-8 temp path")];
+    full.extend_from_slice(args);
+    Pty::spawn(
+        &loket_bin(),
+        &full,
+        &[("LOKET_FAKE_NOW", FAKE_NOW)],
+        cols,
+        rows,
+    )
+}
+
+#[test]
+fn a_clerk_serves_a_ticket_issued_by_the_dispenser() {
+    let tb = with_users();
+    let data = tb.path().to_path_buf();
+    let mut pty = spawn(&data, &["counter", "--counter", "1"], 100, 30);
+    pty.wait_for("Masuk petugas loket");
+    pty.wait_for("Kantor Pos Demo");
+
+    pty.send("petugas\t1234\r");
+    pty.wait_for("Selamat bekerja");
+    pty.wait_for("Tidak ada yang menunggu");
+
+    // The dispenser side: a separate process issues a ticket; the counter sees it by itself.
+    assert_eq!(loket_run(&data, &["queue", "issue", "A"]), "A-001");
+    let a_waiting_one = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("A Surat"))
+            .and_then(|row| row.split_whitespace().nth(3))
+            == Some("1")
+    };
+    if pty.poll(Duration::from_secs(20), a_waiting_one).is_none() {
+        panic!("A-001 never showed as waiting:\n{}", pty.contents());
+    }
+
+    pty.send(f_key(2));
+    pty.wait_for("A-001 dipanggil ke loket 1.");
+    pty.wait_for("dipanggil — menunggu pelanggan datang");
+    pty.send(f_key(4));
+    pty.wait_for("Mulai melayani A-001.");
+    pty.wait_for("sedang dilayani");
+    pty.send(f_key(5));
+    pty.wait_for("A-001 selesai dilayani.");
+    pty.wait_for("Tidak ada tiket di loket ini.");
+
+    pty.send("\x11");
+    let status = pty.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.as_ref().is_some_and(|s| s.success()),
+        "Ctrl+Q ends the program cleanly: {status:?}"
+    );
+
+    // The test's own connection, on the same business day as the processes above.
+    let mut branch = tb.reopen();
+    assert_eq!(
+        branch.ticket_info("A-001").expect("ticket").status,
+        Status::Done
+    );
+    let kinds: Vec<(String, String)> = branch
+        .store
+        .read(|c| {
+            let mut stmt =
+                c.prepare("SELECT actor, kind FROM journal WHERE subject = 'A-001' ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok::<_, loket::BranchError>(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .expect("journal rows");
+    let kinds: Vec<(&str, &str)> = kinds
+        .iter()
+        .map(|(a, k)| (a.as_str(), k.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("admin", "ticket.issued"),
+            ("petugas", "ticket.called"),
+            ("petugas", "ticket.serve"),
+            ("petugas", "ticket.done"),
+        ]
+    );
+    let verify = Command::new(loket_bin())
+        .arg("--data")
+        .arg(&data)
+        .args(["journal", "verify"])
+        .output()
+        .expect("journal verify");
+    assert!(
+        verify.status.success(),
+        "journal intact: {}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+}
+
+#[test]
+fn the_hall_display_shows_a_new_call_and_chimes() {
+    let tb = with_users();
+    let data = tb.path().to_path_buf();
+    let pty = spawn(&data, &["display"], 100, 30);
+    pty.wait_for("Belum ada panggilan hari ini.");
+    pty.wait_for("Selamat datang di Kantor Pos Demo");
+    assert_eq!(pty.bells(), 0);
+
+    loket_run(&data, &["queue", "issue", "B"]);
+    assert_eq!(
+        loket_run(
+            &data,
+            &["queue", "call", "--counter", "3", "--clerk", "sari"]
+        ),
+        "B-001"
+    );
+    let big = loket::ui::view::display::big_text("B-001");
+    pty.wait_for(big[0].trim_end());
+    pty.wait_for("SILAKAN KE LOKET");
+    let screen = pty.contents();
+    for row in &big {
+        assert!(
+            screen.contains(row.trim_end()),
+            "big B-001 row {row:?}:\n{screen}"
+        );
+    }
+    if pty
+        .poll(Duration::from_secs(10), |_| pty.bells() >= 1)
+        .is_none()
+    {
+        panic!("no chime for the new call");
+    }
+    assert_eq!(pty.bells(), 1);
+}
+
+#[test]
+fn a_small_terminal_is_asked_to_grow_and_resizing_redraws() {
+    let tb = with_users();
+    let mut pty = spawn(tb.path(), &["counter"], 60, 20);
+    pty.wait_for("Perbesar jendela");
+    pty.resize(80, 24);
+    pty.wait_for("Masuk petugas loket");
+    pty.resize(70, 24);
+    pty.wait_for("Layar terlalu kecil (70×24)");
+    pty.resize(120, 40);
+    pty.wait_for("Masuk petugas loket");
+}
+
+#[test]
+fn without_a_terminal_the_queue_is_printed_instead() {
+    let tb = with_users();
+    let out = Command::new(loket_bin())
+        .arg("--data")
+        .arg(tb.path())
+        .arg("counter")
+        .output()
+        .expect("run loket");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Surat dan Paket") && text.contains("perlu terminal"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_supervisor_sees_the_branch_and_reactivates_a_no_show() {
+    let tb = with_users();
+    let data = tb.path().to_path_buf();
+    loket_run(&data, &["queue", "issue", "A"]);
+    loket_run(
+        &data,
+        &["queue", "call", "--counter", "2", "--clerk", "budi"],
+    );
+    // Two minutes later (past the minimum wait) the clerk marks the customer absent.
+    let out = Command::new(loket_bin())
+        .arg("--data")
+        .arg(&data)
+        .args(["queue", "noshow", "--counter", "2", "--clerk", "budi"])
+        .env("LOKET_FAKE_NOW", "2026-11-23T08:02:00+07:00")
+        .output()
+        .expect("noshow");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    loket_run(&data, &["queue", "issue", "B"]);
+    loket_run(
+        &data,
+        &["queue", "call", "--counter", "3", "--clerk", "sari"],
+    );
+
+    let mut pty = spawn(&data, &["supervisor"], 100, 30);
+    pty.wait_for("Masuk supervisor");
+    pty.send("kepala\t9999\r");
+    pty.wait_for("Supervisor: kepala");
+    pty.wait_for("B-001 dipanggil");
+    assert!(pty.contents().contains("sari"), "{}", pty.contents());
+
+    pty.send("\x12");
+    pty.wait_for("Aktifkan kembali tiket tidak hadir");
+    pty.send("a-001\t9999\tsalah dengar nomor\r");
+    pty.wait_for("A-001 diaktifkan kembali dan masuk antrean.");
+    pty.wait_for("A-001");
+    pty.send("\x11");
+    assert!(
+        pty.wait_exit(Duration::from_secs(10))
+            .is_some_and(|s| s.success())
+    );
+
+    let mut branch = tb.reopen();
+    assert_eq!(
+        branch.ticket_info("A-001").expect("ticket").status,
+        Status::Waiting
+    );
+    let approvals: Vec<(String, String, String)> = branch
+        .store
+        .read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT supervisor, action, reason FROM approvals WHERE used_ms IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok::<_, loket::BranchError>(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .expect("approvals");
+    assert_eq!(
+        approvals,
+        [(
+            "kepala".to_string(),
+            "ticket.reactivate".to_string(),
+            "salah dengar nomor".to_string()
+        )]
+    );
+}
+
+#[test]
+fn english_screens_with_lang_en() {
+    let tb = with_users();
+    let pty = spawn(tb.path(), &["--lang", "en", "counter"], 100, 30);
+    pty.wait_for("Counter clerk sign-in");
+    pty.wait_for("Demo branch: training clerk 'petugas' PIN 1234");
+}
