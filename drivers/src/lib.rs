@@ -56,6 +56,7 @@ pub use usb::{
     UsbSelection, UsbSettings, UsbTransport, list_usb_devices, select_interface,
 };
 pub use virtual_printer::{
-    Job, Kick, Picture, PtyPrinter, TcpPrinter, UnknownState, VirtualConfig, VirtualPrinter,
-    VirtualSettings, VirtualState, VirtualTransport, interpret_file, serve_pty, serve_tcp,
+    Job, KEPT_JOBS, Kick, Picture, PtyPrinter, TcpPrinter, UnknownState, VirtualConfig,
+    VirtualPrinter, VirtualSettings, VirtualState, VirtualTransport, interpret_file, serve_pty,
+    serve_tcp,
 };

@@ -152,10 +152,19 @@ impl SerialTransport {
     }
 }
 
+/// An error from an operation on a port that was open: whatever serialport calls it (often
+/// "Unknown: I/O error" for EIO), the port no longer works and must be re-opened.
+fn on_open_port(e: serialport::Error) -> TransportError {
+    match TransportError::from(e) {
+        TransportError::Serial(_) | TransportError::NoDevice => TransportError::Disconnected,
+        other => other,
+    }
+}
+
 impl Transport for SerialTransport {
     fn write_all(&mut self, data: &[u8]) -> Result<(), TransportError> {
         let timeout = Duration::from_millis(self.settings.write_timeout_ms);
-        self.port.set_timeout(timeout)?;
+        self.port.set_timeout(timeout).map_err(on_open_port)?;
         write_all_io(&mut self.port, data, timeout)
     }
 
@@ -171,8 +180,8 @@ impl Transport for SerialTransport {
     }
 
     fn drain(&mut self) -> Result<usize, TransportError> {
-        let waiting = self.port.bytes_to_read().unwrap_or(0) as usize;
-        self.port.clear(ClearBuffer::Input)?;
+        let waiting = self.port.bytes_to_read().map_err(on_open_port)? as usize;
+        self.port.clear(ClearBuffer::Input).map_err(on_open_port)?;
         Ok(waiting)
     }
 

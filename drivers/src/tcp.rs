@@ -1,6 +1,6 @@
 //! TCP transport for network printers (raw port 9100), with connect, write and read timeouts.
 
-use std::io;
+use std::io::{self, Read};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -101,6 +101,24 @@ impl Transport for TcpTransport {
         self.stream
             .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
         read_io(&mut self.stream, buf)
+    }
+
+    fn drain(&mut self) -> Result<usize, TransportError> {
+        // Take only what is already here: waiting for more would cost every status read a delay.
+        self.stream.set_nonblocking(true)?;
+        let mut dropped = 0;
+        let mut buf = [0u8; 256];
+        let result = loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) => break Err(TransportError::Disconnected),
+                Ok(n) => dropped += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(dropped),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e.into()),
+            }
+        };
+        self.stream.set_nonblocking(false)?;
+        result
     }
 
     fn describe(&self) -> String {

@@ -119,14 +119,19 @@ pub fn layout(doc: &Document, profile: &Profile) -> Result<Vec<Line>, RenderErro
                 if !data.is_ascii() {
                     return Err(RenderError::QrNotAscii);
                 }
-                let symbol = Symbol::new(data).ok_or(RenderError::QrTooLong { len: data.len() })?;
-                let module = symbol.fit_module(*module, profile.area_dots());
+                let too_long = RenderError::QrTooLong { len: data.len() };
                 lines.push(match profile.qr {
-                    QrMode::Native => Line::Qr {
-                        data: data.clone(),
-                        module,
-                    },
-                    QrMode::Raster => Line::Image(symbol.raster(module)),
+                    QrMode::Native => {
+                        let width = Symbol::width_for(data).ok_or(too_long)?;
+                        Line::Qr {
+                            data: data.clone(),
+                            module: crate::qr::fit_module(width, *module, profile.area_dots()),
+                        }
+                    }
+                    QrMode::Raster => {
+                        let symbol = Symbol::new(data).ok_or(too_long)?;
+                        Line::Image(symbol.raster(symbol.fit_module(*module, profile.area_dots())))
+                    }
                 });
             }
             Block::Image(raster) => {

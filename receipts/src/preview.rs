@@ -4,7 +4,7 @@
 //! - a character `w` times wide is the character followed by `w - 1` spaces; height is not shown;
 //! - centred lines get `(columns - printed width) / 2` leading spaces, right-aligned lines the rest;
 //! - a native QR code is the line `[QR]`, an image (or a raster QR) `[gambar WxH]` with its size in
-//!   dots, both centred;
+//!   dots (width rounded up to whole bytes, as the printer receives it), both centred;
 //! - trailing spaces of each line and trailing blank lines of the document are dropped;
 //! - cuts and drawer pulses print nothing.
 
@@ -43,7 +43,8 @@ pub fn preview(doc: &Document, profile: &Profile) -> Result<String, RenderError>
             Line::Feed(n) => out.extend(std::iter::repeat_n(String::new(), usize::from(n))),
             Line::Qr { .. } => out.push(placeholder("[QR]", columns)),
             Line::Image(r) => out.push(placeholder(
-                &format!("[gambar {}x{}]", r.width(), r.height()),
+                // The printer receives whole bytes per row, so it sees the width rounded up to 8.
+                &format!("[gambar {}x{}]", r.row_bytes() * 8, r.height()),
                 columns,
             )),
             Line::DrawerPulse | Line::Cut => {}

@@ -33,11 +33,17 @@ impl Symbol {
         })
     }
 
+    /// Modules per side of the symbol for `data`, without drawing it (choosing the mask pattern
+    /// is most of the work of drawing, and printers with `GS ( k` draw it themselves).
+    pub fn width_for(data: &str) -> Option<usize> {
+        let bits = qrcode::bits::encode_auto(data.as_bytes(), EC_LEVEL).ok()?;
+        usize::try_from(bits.version().width()).ok()
+    }
+
     /// The module size actually used: the requested one, clamped to 1..=[`MAX_MODULE`], and made
     /// smaller when the symbol would not fit in `area_dots`.
     pub fn fit_module(&self, requested: u8, area_dots: u16) -> u8 {
-        let fit = (usize::from(area_dots) / self.width.max(1)).clamp(1, usize::from(MAX_MODULE));
-        requested.clamp(1, MAX_MODULE).min(fit as u8)
+        fit_module(self.width, requested, area_dots)
     }
 
     /// Draws the symbol with `module` dots per module and no quiet zone (the paper around it is
@@ -59,6 +65,12 @@ impl Symbol {
         }
         r
     }
+}
+
+/// [`Symbol::fit_module`] for a symbol `width` modules wide.
+pub fn fit_module(width: usize, requested: u8, area_dots: u16) -> u8 {
+    let fit = (usize::from(area_dots) / width.max(1)).clamp(1, usize::from(MAX_MODULE));
+    requested.clamp(1, MAX_MODULE).min(fit as u8)
 }
 
 #[cfg(test)]
@@ -88,7 +100,15 @@ mod tests {
     }
 
     #[test]
+    fn width_without_drawing_matches_the_drawn_symbol() {
+        for data in ["A-007", &"x".repeat(200), crate::SAMPLE_QRIS_PAYLOAD] {
+            assert_eq!(Symbol::width_for(data), Symbol::new(data).map(|s| s.width));
+        }
+    }
+
+    #[test]
     fn too_long_payload_is_rejected() {
         assert!(Symbol::new(&"x".repeat(3000)).is_none());
+        assert!(Symbol::width_for(&"x".repeat(3000)).is_none());
     }
 }

@@ -89,3 +89,41 @@ fn jobs_start_with_init_and_code_page_and_end_with_the_profile_cut() {
         }
     }
 }
+
+/// ESC/POS fixtures for the virtual printer's round-trip test in `loket-drivers` (which may not
+/// depend on this crate): every kind on every profile, bytes and preview. Regenerate with
+/// `LOKET_UPDATE_FIXTURES=1`; otherwise this fails when they no longer match the encoder.
+#[test]
+fn virtual_printer_fixtures_are_current() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../drivers/tests/fixtures");
+    let update = std::env::var_os("LOKET_UPDATE_FIXTURES").is_some();
+    if update {
+        std::fs::create_dir_all(&dir).expect("create fixture folder");
+    }
+    for profile in Profile::builtin() {
+        for kind in Kind::ALL {
+            let doc = sample(kind);
+            let bytes = encode(&doc, &profile).expect("encodes");
+            let text = preview(&doc, &profile).expect("lays out");
+            let base = dir.join(format!("{kind}-{}", profile.name));
+            let (bin, txt) = (base.with_extension("escpos"), base.with_extension("txt"));
+            if update {
+                std::fs::write(&bin, &bytes).expect("write fixture");
+                std::fs::write(&txt, &text).expect("write fixture");
+            }
+            let stale = "stale fixture: run LOKET_UPDATE_FIXTURES=1 cargo test -p loket-receipts";
+            assert_eq!(
+                std::fs::read(&bin).expect(stale),
+                bytes,
+                "{}: {stale}",
+                bin.display()
+            );
+            assert_eq!(
+                std::fs::read_to_string(&txt).expect(stale),
+                text,
+                "{}: {stale}",
+                txt.display()
+            );
+        }
+    }
+}

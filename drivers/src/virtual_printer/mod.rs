@@ -32,6 +32,9 @@ pub use serve::{PtyPrinter, TcpPrinter, serve_pty, serve_tcp};
 use crate::transport::{Transport, TransportError, lock};
 use page::{Page, render_png};
 
+/// How many jobs a virtual printer keeps in memory; a long-running emulator must not grow.
+pub const KEPT_JOBS: usize = 64;
+
 /// What the virtual printer reports and whether it prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -172,6 +175,7 @@ impl VirtualSettings {
             dots: self.dots,
             out_dir: Some(self.out_dir.clone()),
             state: self.state,
+            pictures: true,
         }
     }
 }
@@ -185,15 +189,26 @@ pub struct VirtualConfig {
     pub out_dir: Option<PathBuf>,
     /// State at start.
     pub state: VirtualState,
+    /// Draw QR codes and images (for the PNG); without, they only leave their text placeholder.
+    pub pictures: bool,
 }
 
 impl VirtualConfig {
-    /// An 80 mm printer (576 dots) keeping jobs in memory.
+    /// A printer `dots` wide keeping jobs in memory, drawing pictures.
     pub fn in_memory(dots: u16) -> VirtualConfig {
         VirtualConfig {
             dots,
             out_dir: None,
             state: VirtualState::Ok,
+            pictures: true,
+        }
+    }
+
+    /// The same printer writing its jobs to `dir`.
+    pub fn writing_to(dots: u16, dir: impl Into<PathBuf>) -> VirtualConfig {
+        VirtualConfig {
+            out_dir: Some(dir.into()),
+            ..VirtualConfig::in_memory(dots)
         }
     }
 }
@@ -238,7 +253,8 @@ struct Inner {
     interrupted: bool,
     kicks: Vec<Kick>,
     all_kicks: Vec<Kick>,
-    jobs: Vec<Job>,
+    jobs: std::collections::VecDeque<Job>,
+    jobs_total: usize,
     next_number: u32,
     bytes_in: u64,
     write_error: Option<String>,
@@ -296,12 +312,13 @@ impl VirtualPrinter {
                     out_dir: config.out_dir,
                     state: config.state,
                     paper_left: None,
-                    page: Page::new(config.dots),
+                    page: Page::new(config.dots, config.pictures),
                     pending: Vec::new(),
                     interrupted: false,
                     kicks: Vec::new(),
                     all_kicks: Vec::new(),
-                    jobs: Vec::new(),
+                    jobs: Default::default(),
+                    jobs_total: 0,
                     next_number,
                     bytes_in: 0,
                     write_error: None,
@@ -332,9 +349,15 @@ impl VirtualPrinter {
         lock(&self.inner.0).paper_left = Some(bytes);
     }
 
-    /// Every job so far.
+    /// The jobs kept in memory: all of them, up to the last [`KEPT_JOBS`] (the files in the
+    /// output folder keep everything).
     pub fn jobs(&self) -> Vec<Job> {
-        lock(&self.inner.0).jobs.clone()
+        lock(&self.inner.0).jobs.iter().cloned().collect()
+    }
+
+    /// How many jobs were printed since start.
+    pub fn jobs_printed(&self) -> usize {
+        lock(&self.inner.0).jobs_total
     }
 
     /// Every drawer kick so far, in or outside jobs.
@@ -352,12 +375,12 @@ impl VirtualPrinter {
         lock(&self.inner.0).write_error.clone()
     }
 
-    /// Waits until at least `count` jobs exist or `timeout` passes; returns the jobs.
+    /// Waits until at least `count` jobs were printed or `timeout` passes; returns the jobs kept.
     pub fn wait_for_jobs(&self, count: usize, timeout: Duration) -> Vec<Job> {
         let deadline = Instant::now() + timeout;
         let (mutex, cond) = &*self.inner;
         let mut inner = lock(mutex);
-        while inner.jobs.len() < count {
+        while inner.jobs_total < count {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -367,16 +390,16 @@ impl VirtualPrinter {
                 .map(|(g, _)| g)
                 .unwrap_or_else(|p| p.into_inner().0);
         }
-        inner.jobs.clone()
+        inner.jobs.iter().cloned().collect()
     }
 
     /// Feeds received bytes through the interpreter; returns the bytes to send back.
     pub fn feed(&self, bytes: &[u8]) -> Vec<u8> {
         let (mutex, cond) = &*self.inner;
         let mut inner = lock(mutex);
-        let before = inner.jobs.len();
+        let before = inner.jobs_total;
         let replies = inner.feed(bytes);
-        if inner.jobs.len() != before {
+        if inner.jobs_total != before {
             cond.notify_all();
         }
         replies
@@ -519,7 +542,11 @@ impl Inner {
                 self.write_error = Some(format!("could not write job {}: {e}", job.number));
             }
         }
-        self.jobs.push(job);
+        if self.jobs.len() == KEPT_JOBS {
+            self.jobs.pop_front();
+        }
+        self.jobs.push_back(job);
+        self.jobs_total += 1;
     }
 }
 
@@ -590,12 +617,7 @@ mod tests {
     fn jobs_split_at_cuts_and_number_on_from_the_folder() {
         let dir = tempfile::tempdir().expect("temp dir");
         fs::write(dir.path().join("0041.txt"), "older job").expect("seed");
-        let vp = VirtualPrinter::new(VirtualConfig {
-            dots: 384,
-            out_dir: Some(dir.path().to_path_buf()),
-            state: VirtualState::Ok,
-        })
-        .expect("creates");
+        let vp = VirtualPrinter::new(VirtualConfig::writing_to(384, dir.path())).expect("creates");
         vp.feed(&[TICKET, TICKET].concat());
         let jobs = vp.jobs();
         assert_eq!(jobs.len(), 2);

@@ -51,6 +51,7 @@ struct RasterAcc {
 /// Printer modes and the current job's content.
 pub struct Page {
     dots: u16,
+    pictures_on: bool,
     margin: u16,
     area: Option<u16>,
     table: u8,
@@ -70,10 +71,12 @@ pub struct Page {
 }
 
 impl Page {
-    /// A page for a head `dots` wide, in the power-on state.
-    pub fn new(dots: u16) -> Page {
+    /// A page for a head `dots` wide, in the power-on state. Without `pictures` QR codes and
+    /// images only leave their text placeholder (drawing a QR symbol costs a millisecond or two).
+    pub fn new(dots: u16, pictures: bool) -> Page {
         Page {
             dots,
+            pictures_on: pictures,
             margin: 0,
             area: None,
             table: 0,
@@ -149,12 +152,12 @@ impl Page {
                 self.lines.extend(std::iter::repeat_n(String::new(), blank));
             }
             Cmd::Init => {
-                let keep_dots = self.dots;
+                let (keep_dots, keep_pictures) = (self.dots, self.pictures_on);
                 let lines = std::mem::take(&mut self.lines);
                 let pictures = std::mem::take(&mut self.pictures);
                 let unknown = std::mem::take(&mut self.unknown);
                 // ESC @ clears the line buffer and all modes, but not what is already on paper.
-                *self = Page::new(keep_dots);
+                *self = Page::new(keep_dots, keep_pictures);
                 self.lines = lines;
                 self.pictures = pictures;
                 self.unknown = unknown;
@@ -213,6 +216,10 @@ impl Page {
             (81, _) => {
                 if self.line.is_empty() {
                     self.line_align = self.align;
+                }
+                if !self.pictures_on {
+                    self.placeholder("[QR]".into(), self.align);
+                    return;
                 }
                 let level = match self.qr_level {
                     48 => qrcode::EcLevel::L,
@@ -275,6 +282,10 @@ impl Page {
             return;
         };
         let width = u32::from(acc.row_bytes) * 8;
+        if !self.pictures_on {
+            self.placeholder(format!("[gambar {}x{}]", width, acc.rows), acc.align);
+            return;
+        }
         let rb = usize::from(acc.row_bytes);
         let mut dots = Vec::with_capacity((width * acc.rows) as usize);
         for row in acc.data.chunks(rb.max(1)) {
@@ -355,17 +366,21 @@ impl Page {
     }
 }
 
-/// Renders pictures stacked top to bottom on a head `dots` wide as an 8-bit grey PNG.
+/// Renders pictures stacked top to bottom on a head `dots` wide as a 1-bit grey PNG.
 pub fn render_png(pictures: &[Picture], dots: u16) -> Result<Vec<u8>, png::EncodingError> {
     let width = u32::from(dots).max(pictures.iter().map(|p| p.x + p.width).max().unwrap_or(1));
     let height: u32 = pictures.iter().map(|p| p.height + PNG_GAP).sum::<u32>() + PNG_GAP;
-    let mut pixels = vec![0xFFu8; (width * height) as usize];
+    let row_bytes = width.div_ceil(8) as usize;
+    // 1-bit grey: a set bit is white, so start all white and clear the black dots.
+    let mut rows = vec![0xFFu8; row_bytes * height as usize];
     let mut top = PNG_GAP;
     for p in pictures {
         for y in 0..p.height {
+            let row = (top + y) as usize * row_bytes;
             for x in 0..p.width {
                 if p.dots[(y * p.width + x) as usize] {
-                    pixels[((top + y) * width + p.x + x) as usize] = 0;
+                    let px = (p.x + x) as usize;
+                    rows[row + px / 8] &= !(0x80 >> (px % 8));
                 }
             }
         }
@@ -375,9 +390,10 @@ pub fn render_png(pictures: &[Picture], dots: u16) -> Result<Vec<u8>, png::Encod
     {
         let mut encoder = png::Encoder::new(&mut out, width, height);
         encoder.set_color(png::ColorType::Grayscale);
-        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_depth(png::BitDepth::One);
+        encoder.set_compression(png::Compression::Fast);
         let mut writer = encoder.write_header()?;
-        writer.write_image_data(&pixels)?;
+        writer.write_image_data(&rows)?;
         writer.finish()?;
     }
     Ok(out)
@@ -393,7 +409,7 @@ mod tests {
     }
 
     fn run_on(dots: u16, bytes: &[u8]) -> Rendered {
-        let mut page = Page::new(dots);
+        let mut page = Page::new(dots, true);
         let mut rest = bytes;
         while !rest.is_empty() {
             let (cmd, n) = parse(rest).expect("complete test input");
@@ -455,7 +471,7 @@ mod tests {
 
     #[test]
     fn an_unfinished_line_is_lost_when_paper_runs_out() {
-        let mut page = Page::new(384);
+        let mut page = Page::new(384, true);
         for cmd in [Cmd::Text(b"done"), Cmd::LineFeed, Cmd::Text(b"half")] {
             page.apply(&cmd);
         }
