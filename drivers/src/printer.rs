@@ -749,3 +749,45 @@ mod tests {
         assert_eq!(handle.written(), [0x1B, b'd', 3, 0x1D, b'V', 66, 0]);
     }
 }
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    fn parse(text: &str) -> PrinterSettings {
+        toml::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn configuration_reads_every_kind_with_defaults() {
+        let PrinterSettings::Tcp(t) = parse("kind = \"tcp\"\nhost = \"192.168.1.50\"") else {
+            panic!("tcp")
+        };
+        assert_eq!((t.port, t.connect_timeout_ms), (9100, 3000));
+        let PrinterSettings::Usb(u) = parse("kind = \"usb\"\nvid = 0x04b8") else {
+            panic!("usb")
+        };
+        assert_eq!((u.vid, u.pid), (Some(0x04B8), None));
+        let PrinterSettings::Serial(s) = parse(
+            "kind = \"serial\"\npath = \"/dev/ttyUSB0\"\nbaud = 19200\nflow_control = \"hardware\"",
+        ) else {
+            panic!("serial")
+        };
+        assert_eq!((s.baud, s.data_bits, s.stop_bits), (19200, 8, 1));
+        assert_eq!(s.flow_control, crate::serial::FlowControl::Hardware);
+        let PrinterSettings::File(f) = parse("kind = \"file\"\npath = \"/dev/usb/lp0\"") else {
+            panic!("file")
+        };
+        assert_eq!(f.path, std::path::Path::new("/dev/usb/lp0"));
+        let PrinterSettings::Virtual(v) =
+            parse("kind = \"virtual\"\nout_dir = \"out\"\nstate = \"paper-out\"")
+        else {
+            panic!("virtual")
+        };
+        assert_eq!(
+            (v.dots, v.state),
+            (576, crate::virtual_printer::VirtualState::PaperOut)
+        );
+        assert!(toml::from_str::<PrinterSettings>("kind = \"bluetooth\"").is_err());
+    }
+}

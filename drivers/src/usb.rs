@@ -544,3 +544,24 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod udev_tests {
+    use super::KNOWN_EPSON_PIDS;
+
+    #[test]
+    fn the_udev_rules_cover_every_known_epson_id_and_printer_class() {
+        let rules = include_str!("../udev/60-loket-printers.rules");
+        for (pid, model) in KNOWN_EPSON_PIDS {
+            let line = format!(
+                "ATTR{{idVendor}}==\"04b8\", ATTR{{idProduct}}==\"{pid:04x}\", MODE=\"0664\", GROUP=\"lp\""
+            );
+            assert!(
+                rules.contains(&line),
+                "{model} ({pid:04x}) missing from the udev rules"
+            );
+        }
+        assert!(rules.contains("ENV{ID_USB_INTERFACES}==\"*:0701*\""));
+        assert!(rules.contains("udevadm control --reload-rules"));
+    }
+}

@@ -1,4 +1,4 @@
-//! Benchmark: encoding a 40-line sale receipt to ESC/POS (target below 1 ms), against the `escpos` crate alone.
+//! Benchmark: encoding a 40-line sale receipt to ESC/POS (target below 1 ms), against the `escpos` crate alone; and QR slips.
 
 use std::cell::RefCell;
 use std::hint::black_box;
@@ -9,7 +9,7 @@ use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::printer_options::PrinterOptions;
 use escpos::utils::{PageCode, Protocol};
-use loket_receipts::{Line, Profile, encode, layout, preview, sample_forty_line_sale};
+use loket_receipts::{Kind, Line, Profile, encode, layout, preview, sample, sample_forty_line_sale};
 
 #[derive(Clone, Default)]
 struct Sink(Rc<RefCell<Vec<u8>>>);
@@ -67,6 +67,16 @@ fn bench(c: &mut Criterion) {
             })
         },
     );
+    group.finish();
+
+    // QR codes: a native-QR profile only sizes the symbol; a raster-QR profile draws it.
+    let ticket = sample(Kind::Qris);
+    let mut group = c.benchmark_group("qris-slip");
+    for profile in [Profile::mm80_48(), Profile::mm58()] {
+        group.bench_function(format!("loket encode on {} ({:?} QR)", profile.name, profile.qr), |b| {
+            b.iter(|| encode(black_box(&ticket), black_box(&profile)).expect("encodes"))
+        });
+    }
     group.finish();
 }
 
