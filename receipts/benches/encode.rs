@@ -9,7 +9,9 @@ use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::printer_options::PrinterOptions;
 use escpos::utils::{PageCode, Protocol};
-use loket_receipts::{Kind, Line, Profile, encode, layout, preview, sample, sample_forty_line_sale};
+use loket_receipts::{
+    Kind, Line, Profile, encode, layout, preview, sample, sample_forty_line_sale,
+};
 
 #[derive(Clone, Default)]
 struct Sink(Rc<RefCell<Vec<u8>>>);
@@ -73,9 +75,10 @@ fn bench(c: &mut Criterion) {
     let ticket = sample(Kind::Qris);
     let mut group = c.benchmark_group("qris-slip");
     for profile in [Profile::mm80_48(), Profile::mm58()] {
-        group.bench_function(format!("loket encode on {} ({:?} QR)", profile.name, profile.qr), |b| {
-            b.iter(|| encode(black_box(&ticket), black_box(&profile)).expect("encodes"))
-        });
+        group.bench_function(
+            format!("loket encode on {} ({:?} QR)", profile.name, profile.qr),
+            |b| b.iter(|| encode(black_box(&ticket), black_box(&profile)).expect("encodes")),
+        );
     }
     group.finish();
 }
