@@ -437,6 +437,39 @@ CREATE TABLE drive_copies (
 );
 "#,
     },
+    Migration {
+        version: 6,
+        name: "devices: print jobs and device incidents",
+        sql: r#"
+-- Every slip loket sends to a printer, and whether the printer confirmed it. A failed one can be
+-- printed again; a reprint of a receipt or report is marked as a copy.
+CREATE TABLE print_jobs (
+    id         INTEGER PRIMARY KEY,
+    printer    TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    subject    TEXT    NOT NULL,
+    status     TEXT    NOT NULL CHECK (status IN ('pending', 'printed', 'failed')),
+    copy       INTEGER NOT NULL DEFAULT 0,
+    error      TEXT,
+    created_ms INTEGER NOT NULL,
+    printed_ms INTEGER
+);
+CREATE INDEX print_jobs_by_subject ON print_jobs (kind, subject);
+
+-- Problems with a device (paper out, cover open, offline, …) from when they were first seen until
+-- they cleared; the daily pack reports them with how long they lasted.
+CREATE TABLE device_incidents (
+    id         INTEGER PRIMARY KEY,
+    device     TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    started_ms INTEGER NOT NULL,
+    ended_ms   INTEGER,
+    detail     TEXT
+);
+CREATE INDEX device_incidents_open ON device_incidents (device) WHERE ended_ms IS NULL;
+CREATE INDEX device_incidents_by_time ON device_incidents (started_ms);
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.
