@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 per=${1:-400}
 total=$((per * 4))
-cargo build --release --quiet
+cargo build --release --quiet --bin loket
 bin=target/release/loket
 work=$(mktemp -d /var/tmp/loket-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
