@@ -6,6 +6,14 @@ pub mod documents;
 pub mod fake_peruri;
 pub mod job;
 pub mod ledger;
+pub mod local;
 pub mod peruri;
 pub mod provider;
 pub mod resilience;
+pub mod service;
+pub mod tsa_http;
+
+pub use job::{Place, State};
+pub use service::{
+    JobFilter, JobOutput, JobStage, JobView, ReceiveDocument, Settle, StampingError,
+};
