@@ -2,6 +2,7 @@
 //! apply e-Meterai stamps — the provider seam, Peruri's API client with its failure handling, and a
 //! fake Peruri for tests.
 
+pub mod cli;
 pub mod documents;
 pub mod fake_peruri;
 pub mod job;
@@ -12,6 +13,7 @@ pub mod provider;
 pub mod resilience;
 pub mod service;
 pub mod tsa_http;
+pub mod worker;
 
 pub use job::{Place, State};
 pub use service::{

@@ -957,6 +957,31 @@ impl Branch {
         self.job(id)
     }
 
+    /// The top-left corner (x, y in points) of a page of the job's document, for places given in
+    /// millimetres from the top-left corner.
+    pub fn job_page_top(&mut self, job: i64, page: u32) -> Result<(f64, f64), BranchError> {
+        let row = self.job_row(job)?;
+        let bytes = self
+            .documents()
+            .get(&row.job.document_sha256)
+            .map_err(StampingError::from)?;
+        let prepared = pdf::intake(
+            bytes,
+            &IntakeOptions {
+                password: row.password.clone(),
+                ..IntakeOptions::default()
+            },
+        )
+        .map_err(StampingError::from)?;
+        let b = prepared
+            .page_box(page)
+            .ok_or(StampingError::PageOutOfRange {
+                page,
+                pages: row.pages,
+            })?;
+        Ok((b.x0, b.y1))
+    }
+
     pub fn job(&mut self, job: i64) -> Result<JobView, BranchError> {
         Ok(view(&self.job_row(job)?))
     }
