@@ -3,4 +3,5 @@
 
 mod crash;
 mod flow;
+mod peruri;
 mod support;
