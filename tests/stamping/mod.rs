@@ -3,5 +3,6 @@
 
 mod crash;
 mod flow;
+mod many;
 mod peruri;
 mod support;

@@ -280,3 +280,74 @@ fn three_spoiled_serials_in_a_row_make_the_job_wait_with_all_on_the_claims_list(
     assert_eq!(v.state, State::Stamped);
     service::forget_provider(p.t.path());
 }
+
+#[test]
+fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
+    use loket::stamping::Settle;
+    use loket::till::{Method, actions, approval_subject_sale};
+    use loket::users::{self, Role};
+    let mut p = peruri_branch(100);
+    let b = &mut p.t.branch;
+    users::add(
+        &mut b.store,
+        "admin",
+        "kepala",
+        "Kepala Kantor",
+        Role::Supervisor,
+        "9999",
+    )
+    .expect("supervisor");
+    let lockout = b.lockout();
+    for (n, choice) in [(4, Settle::NewSerial), (5, Settle::Refund(Method::Cash))] {
+        let job = paid_job(b, n);
+        // Adapter code 82: the document is refused; the issued serial is recorded spoiled.
+        p.fake
+            .inject(Some(Route::AdapterSign), Fault::AdapterCode("82".into()), 1);
+        let failed = b.run_job(job.id, &mut |_| {}).expect("run");
+        assert_eq!(failed.state, State::Failed, "{}", failed.message);
+        assert!(failed.message.contains("supervisor"), "{}", failed.message);
+        let (action, subject) = match choice {
+            Settle::NewSerial => (
+                service::ACTION_REISSUE.to_string(),
+                service::job_subject(job.id),
+            ),
+            Settle::Refund(_) => (
+                actions::REFUND.to_string(),
+                approval_subject_sale(failed.sale_id.expect("sale")),
+            ),
+        };
+        let approval = users::approve(
+            &mut b.store,
+            lockout,
+            "kepala",
+            "9999",
+            "petugas",
+            &action,
+            &subject,
+            "dokumen ditolak adapter",
+        )
+        .expect("approve");
+        let settled = b
+            .settle_failed_job(job.id, approval.id, choice, 1, "petugas")
+            .expect("settle");
+        match choice {
+            Settle::NewSerial => {
+                assert_eq!(settled.state, State::Paid);
+                let v = run_until_done(b, job.id, 3);
+                assert_eq!(v.state, State::Stamped, "{}", v.message);
+            }
+            Settle::Refund(_) => {
+                assert_eq!(settled.state, State::Refunded);
+                let sale = b.sale(failed.sale_id.expect("sale")).expect("sale");
+                assert_eq!(sale.refunded, loket::money::Rupiah::new(10_000));
+            }
+        }
+        // The approval is used up: settling again is refused.
+        assert!(
+            b.settle_failed_job(job.id, approval.id, choice, 1, "petugas")
+                .is_err()
+        );
+    }
+    check_accounted(&mut p);
+    service::forget_provider(p.t.path());
+}
