@@ -13,7 +13,7 @@ use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -133,6 +133,7 @@ struct Shared {
     wake: Mutex<bool>,
     bell: Condvar,
     last: Mutex<Option<Round>>,
+    rounds: AtomicU64,
 }
 
 /// The running worker.
@@ -157,6 +158,11 @@ impl Handle {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Rounds completed so far.
+    pub fn rounds(&self) -> u64 {
+        self.shared.rounds.load(Ordering::SeqCst)
     }
 
     /// Stops the thread after its current round.
@@ -187,6 +193,7 @@ pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, BranchErr
         wake: Mutex::new(false),
         bell: Condvar::new(),
         last: Mutex::new(None),
+        rounds: AtomicU64::new(0),
     });
     let s = shared.clone();
     let dir: PathBuf = data_dir.to_path_buf();
@@ -214,6 +221,7 @@ pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, BranchErr
                 if let Ok(r) = result {
                     *s.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
                 }
+                s.rounds.fetch_add(1, Ordering::SeqCst);
                 let mut woken = s.wake.lock().unwrap_or_else(|p| p.into_inner());
                 if !*woken && !s.stop.load(Ordering::SeqCst) {
                     woken = s

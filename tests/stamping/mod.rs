@@ -6,3 +6,4 @@ mod flow;
 mod many;
 mod peruri;
 mod support;
+mod worker;
