@@ -232,8 +232,18 @@ impl Provider for LocalProvider {
             },
             profile: SignatureProfile::CadesDetached,
         };
-        let stamped = pdf::stamp(prepared, &spec, &self.signer, self.tsa.as_deref())
-            .map_err(|e| bad(e.to_string()))?;
+        let stamped = pdf::stamp(prepared, &spec, &self.signer, self.tsa.as_deref()).map_err(
+            |e| match e {
+                // The timestamp authority is an outside service: its outage is waited out.
+                pdf::StampError::Sign(pdf::sign::SignError::Timestamp(t)) => {
+                    ProviderError::Unavailable {
+                        detail: format!("timestamp authority: {t}"),
+                        source: Some(Box::new(t)),
+                    }
+                }
+                other => bad(other.to_string()),
+            },
+        )?;
         Ok(stamped.to_vec())
     }
 

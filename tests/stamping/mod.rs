@@ -6,4 +6,5 @@ mod flow;
 mod many;
 mod peruri;
 mod support;
+mod tsa;
 mod worker;
