@@ -1,0 +1,93 @@
+//! The background worker: resumes unfinished jobs at start-up, e-mails the result to a customer who
+//! left, and purges documents `keep_days` after delivery.
+
+use super::support::{CLERK, paid_job};
+use crate::common::TestBranch;
+use loket::stamping::{State, ledger, worker};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Polls `check` until it holds; fails with `what` after a generous limit (a hung worker).
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "never happened: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_job_waiting_for_serials_is_finished_mailed_and_later_purged_by_the_worker() {
+    let mut t = TestBranch::new();
+    // A lot of one serial: the first job takes it, the second finds the inventory empty.
+    t.branch
+        .store
+        .write(|tx| ledger::load_lot(tx, "kepala", "LOT-KECIL", 1, 10_000))
+        .expect("lot");
+    let first = paid_job(&mut t.branch, 1);
+    assert_eq!(
+        t.branch.run_job(first.id, &mut |_| {}).expect("run").state,
+        State::Stamped
+    );
+    let second = paid_job(&mut t.branch, 2);
+    let waiting = t.branch.run_job(second.id, &mut |_| {}).expect("run");
+    assert_eq!(waiting.state, State::Paid);
+    assert!(waiting.message.contains("load-lot"), "{}", waiting.message);
+    assert!(
+        waiting.message.contains("tanda terima klaim"),
+        "{}",
+        waiting.message
+    );
+    t.branch
+        .set_job_email(second.id, "budi@contoh.test", CLERK)
+        .expect("email");
+    // The supervisor loads a lot; the retry is not yet due (manual clock), but a worker starting
+    // up resumes every unfinished job.
+    t.branch
+        .store
+        .write(|tx| ledger::load_lot(tx, "kepala", "LOT-2", 10, 100_000))
+        .expect("lot 2");
+    let handle = worker::start(t.path(), Arc::new(t.clock.clone())).expect("worker");
+    let mut b = t.reopen();
+    eventually("the waiting job is stamped and mailed", || {
+        b.job(second.id).expect("job").state == State::Delivered
+    });
+    let outbox = b.outbox_list().expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].to, "budi@contoh.test");
+    let out = b.job_output(second.id).expect("output");
+    assert!(out.path.exists());
+    // Three days later the documents stay; after keep_days they are purged, with a journal entry.
+    t.clock.advance(time::Duration::days(2));
+    let before = handle.rounds();
+    handle.wake();
+    eventually("a round ran", || handle.rounds() > before);
+    assert_eq!(handle.last_round().expect("round").purged, 0);
+    assert!(out.path.exists(), "kept until keep_days have passed");
+    t.clock.advance(time::Duration::days(2));
+    handle.wake();
+    eventually("the delivered documents are purged", || !out.path.exists());
+    handle.stop();
+    let purged: i64 = b
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM journal WHERE kind = 'document.purged'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(loket::store::StoreError::Sql)
+        })
+        .expect("journal");
+    assert_eq!(
+        purged, 2,
+        "the original and the stamped file of the delivered job"
+    );
+    assert!(
+        b.job_output(first.id).expect("first").path.exists(),
+        "the first job was never delivered: its output stays"
+    );
+}
