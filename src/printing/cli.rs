@@ -1,0 +1,1 @@
+//! Command-line handlers for printers, receipt previews and printing sales, Z reports and tickets.

@@ -1,0 +1,1 @@
+//! The dispenser end to end on a pseudo-terminal pair.
