@@ -199,8 +199,12 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     let t = &q.totals;
     w.heading("Antrean");
     w.line(&format!(
-        "Nomor diambil {}  (prioritas {}, langsung {})   dilayani {}   tidak hadir {}   ditunda {}   dialihkan {}   masih terbuka {}",
-        t.issued, t.priority, t.walk_in, t.served, t.no_show, t.parked, t.transferred, t.still_open
+        "Nomor diambil {}  (prioritas {}, langsung {})   dilayani {}   tidak hadir {}",
+        t.issued, t.priority, t.walk_in, t.served, t.no_show
+    ));
+    w.line(&format!(
+        "Ditunda {}   dialihkan {}   kedaluwarsa {}   masih terbuka {}",
+        t.parked, t.transferred, t.expired, t.still_open
     ));
     let rows: Vec<Vec<String>> = q
         .services
@@ -345,9 +349,9 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         &[80.0, 60.0, 90.0, 85.0, 80.0, 90.0],
         &rows,
     );
+    w.line(&format!("Total penerimaan bersih: {}", rp(tl.net_sales)));
     w.line(&format!(
-        "Total penerimaan bersih: {}   QRIS menunggu {} ({}), kedaluwarsa {}, lunas terlambat {} ({})",
-        rp(tl.net_sales),
+        "QRIS: menunggu {} ({}), kedaluwarsa {}, lunas terlambat {} ({})",
         tl.qris.pending,
         rp(tl.qris.pending_amount),
         tl.qris.expired,
