@@ -211,6 +211,27 @@ fn the_command_line_writes_the_pack_and_its_slip() {
     let slip = String::from_utf8_lossy(&slip);
     assert!(slip.contains("Rp30.000"));
 
+    // The pack to a drive (a folder stands in for its mount point) and into the e-mail outbox.
+    let drive = tempfile::tempdir().expect("drive");
+    let text = loket_ok(
+        &dir,
+        &[
+            "report",
+            "daily",
+            "--date",
+            "2026-11-23",
+            "--to-drive",
+            drive.path().to_str().expect("utf-8"),
+            "--mail",
+            "kepala@example.co.id",
+        ],
+    );
+    assert!(text.contains("masuk kotak keluar"), "{text}");
+    let copied = std::fs::read(drive.path().join("laporan-harian-2026-11-23.pdf")).expect("copy");
+    assert!(copied.starts_with(b"%PDF-"));
+    let mut b = t.reopen();
+    assert_eq!(b.outbox_list().expect("outbox").len(), 1);
+
     let text = loket_ok(
         &dir,
         &[
