@@ -44,6 +44,8 @@ pub enum BranchError {
     Printing(#[from] crate::printing::PrintingError),
     #[error(transparent)]
     Dispenser(#[from] crate::dispenser::DispenserError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     #[error("{0}")]
     Refused(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]

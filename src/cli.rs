@@ -82,6 +82,9 @@ pub enum Command {
     /// Kotak keluar e-mail: daftar, kirim ulang, simpan .eml, kirim.
     #[command(subcommand)]
     Outbox(crate::delivery::cli::OutboxCommand),
+    /// Paket harian supervisor: antrean, kas, e-Meterai, pengiriman, perangkat, jurnal.
+    #[command(subcommand)]
+    Report(crate::report::cli::ReportCommand),
     /// Alat pengembang dan pengujian beban.
     #[command(subcommand, hide = true)]
     Dev(DevCommand),
@@ -341,6 +344,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Outbox(c)) => crate::delivery::cli::outbox(&data, &actor, c),
         Some(Command::Stamps(c)) => crate::stamping::cli::run_stamps(&data, &actor, c),
         Some(Command::Job(c)) => crate::stamping::cli::run_job(&data, &actor, c),
+        Some(Command::Report(c)) => crate::report::cli::run(&data, &actor, c),
         Some(Command::Dev(DevCommand::FakePeruri(args))) => {
             crate::stamping::fake_peruri::run_cli(&args)
         }

@@ -83,6 +83,7 @@ struct Row {
     done: Option<i64>,
     counter: Option<u32>,
     clerk: Option<String>,
+    day: String,
 }
 
 /// The queue figures of `day`; `now_ms` ends the intervals of counters still open today.
@@ -92,16 +93,30 @@ pub fn daily(
     day: BusinessDay,
     now_ms: i64,
 ) -> rusqlite::Result<QueueReport> {
+    range(c, config, day, day, now_ms)
+}
+
+/// The queue figures of the days `from` to `to` inclusive, computed over all their tickets at once:
+/// percentiles are of every ticket, not averages of daily figures. `waiting_by_hour` sums the
+/// customers waiting at each hour over the days.
+pub fn range(
+    c: &Connection,
+    config: &Config,
+    from: BusinessDay,
+    to: BusinessDay,
+    now_ms: i64,
+) -> rusqlite::Result<QueueReport> {
     let tz = config.branch.timezone;
-    let day_start = crate::store::to_ms(day.start(tz));
-    let day_end = day_start + 86_400_000;
-    let d = day.to_string();
+    let day_start = crate::store::to_ms(from.start(tz));
+    let day_end = crate::store::to_ms(to.start(tz)) + 86_400_000;
+    let d = from.to_string();
+    let d_to = to.to_string();
     let mut stmt = c.prepare_cached(
         "SELECT service, status, priority, walk_in, arrived_ms, first_called_ms, serve_ms, done_ms, counter, clerk
-         FROM tickets WHERE business_day = ?1",
+         , business_day FROM tickets WHERE business_day BETWEEN ?1 AND ?2",
     )?;
     let rows: Vec<Row> = stmt
-        .query_map([&d], |r| {
+        .query_map([&d, &d_to], |r| {
             Ok(Row {
                 service: r.get(0)?,
                 status: r.get(1)?,
@@ -113,6 +128,7 @@ pub fn daily(
                 done: r.get(7)?,
                 counter: r.get(8)?,
                 clerk: r.get(9)?,
+                day: r.get(10)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -120,18 +136,18 @@ pub fn daily(
     let flagged = |kind: &str| -> rusqlite::Result<std::collections::HashSet<(String, i64)>> {
         let mut s = c.prepare_cached(
             "SELECT DISTINCT t.service, t.id FROM ticket_events e JOIN tickets t ON t.id = e.ticket
-             WHERE t.business_day = ?1 AND e.kind = ?2",
+             WHERE t.business_day BETWEEN ?1 AND ?3 AND e.kind = ?2",
         )?;
-        s.query_map(params![d, kind], |r| Ok((r.get(0)?, r.get(1)?)))?
+        s.query_map(params![d, kind, d_to], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect()
     };
     // Calls of a ticket the clerk picked, by counter and by clerk.
     let mut picked_stmt = c.prepare_cached(
         "SELECT e.counter, COALESCE(e.clerk, '') FROM ticket_events e JOIN tickets t ON t.id = e.ticket
-         WHERE t.business_day = ?1 AND e.kind = 'call' AND json_extract(e.detail, '$.specific') = 1",
+         WHERE t.business_day BETWEEN ?1 AND ?2 AND e.kind = 'call' AND json_extract(e.detail, '$.specific') = 1",
     )?;
     let picked: Vec<(Option<u32>, String)> = picked_stmt
-        .query_map([&d], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([&d, &d_to], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let parked_by_service = count_by_first(flagged("park")?);
     let transferred_by_service = count_by_first(flagged("transfer")?);
@@ -286,20 +302,32 @@ pub fn daily(
         })
         .collect();
 
-    let mut waiting_by_hour = Vec::new();
-    for hour in 0..24u8 {
-        let at = day_start + i64::from(hour) * 3_600_000;
-        let n = rows
-            .iter()
-            .filter(|r| r.arrived <= at && r.first_called.or(r.done).is_none_or(|c| c > at))
-            .count() as u64;
-        if n > 0 {
-            waiting_by_hour.push((hour, n));
+    // Each ticket counts at the hours of its own business day.
+    let mut starts: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut by_hour = [0u64; 24];
+    for r in &rows {
+        let start = match starts.get(r.day.as_str()) {
+            Some(&s) => s,
+            None => {
+                let s = BusinessDay::parse(&r.day)
+                    .map(|d| crate::store::to_ms(d.start(tz)))
+                    .unwrap_or(day_start);
+                starts.insert(&r.day, s);
+                s
+            }
+        };
+        let left = r.first_called.or(r.done);
+        for (hour, slot) in by_hour.iter_mut().enumerate() {
+            let at = start + hour as i64 * 3_600_000;
+            if r.arrived <= at && left.is_none_or(|c| c > at) {
+                *slot += 1;
+            }
         }
     }
+    let waiting_by_hour = (0..24u8).zip(by_hour).filter(|(_, n)| *n > 0).collect();
 
     Ok(QueueReport {
-        day: d,
+        day: if d == d_to { d } else { format!("{d}..{d_to}") },
         totals,
         services,
         counters,

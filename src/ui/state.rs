@@ -48,6 +48,8 @@ pub enum Effect {
     LoadStatus,
     /// Reload today's supervisor approvals (the supervisor console's approvals tab).
     LoadApprovals,
+    /// Rebuild today's daily pack as text (the supervisor console's daily-pack tab).
+    LoadDaily,
     /// A queue operation at this counter by this clerk.
     Queue {
         counter: u32,
@@ -105,6 +107,7 @@ pub enum Outcome {
     },
     Reactivated(Result<String, String>),
     Approvals(Result<Vec<ApprovalRow>, String>),
+    Daily(Result<String, String>),
     /// A device module read a device's state (printer status before/after a job, dispenser link,
     /// upstream health, outbox, flash drive).
     Device(Device, DeviceState),
@@ -489,6 +492,8 @@ pub struct State {
     pub tab: Tab,
     /// Today's approvals, once the approvals tab has loaded them.
     pub approvals: Option<Vec<ApprovalRow>>,
+    /// Today's daily pack as text, once the daily-pack tab has loaded it.
+    pub daily: Option<String>,
     pub announced: Announced,
     pub quit: bool,
 }
@@ -516,6 +521,7 @@ impl State {
             devices,
             tab: Tab::Live,
             approvals: None,
+            daily: None,
             announced: Announced::default(),
             quit: false,
         }

@@ -61,6 +61,9 @@ fn tick(state: &mut State, now: i64) -> Vec<Effect> {
         if state.mode == Mode::Supervisor && state.tab == Tab::Approvals {
             effects.push(Effect::LoadApprovals);
         }
+        if state.mode == Mode::Supervisor && state.tab == Tab::Daily {
+            effects.push(Effect::LoadDaily);
+        }
         return effects;
     }
     Vec::new()
@@ -502,6 +505,14 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             Vec::new()
         }
         Outcome::Approvals(Err(why)) => {
+            say(state, why, true);
+            Vec::new()
+        }
+        Outcome::Daily(Ok(text)) => {
+            state.daily = Some(text);
+            Vec::new()
+        }
+        Outcome::Daily(Err(why)) => {
             say(state, why, true);
             Vec::new()
         }

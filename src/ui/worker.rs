@@ -94,6 +94,9 @@ pub fn run(branch: &mut Branch, effect: Effect) -> Option<Outcome> {
             }
         }
         Effect::LoadApprovals => Outcome::Approvals(approvals_today(branch).map_err(|e| words(&e))),
+        Effect::LoadDaily => {
+            Outcome::Daily(crate::ui::view::daily::load(branch).map_err(|e| words(&e)))
+        }
         Effect::LoadStatus => match branch.queue_status() {
             Ok(status) => Outcome::Status(Box::new(status)),
             Err(e) => Outcome::StatusFailed(words(&e)),

@@ -271,10 +271,7 @@ fn supervisor_console() {
     assert!(text.contains("pelanggan kembali"), "{text}");
     snap("supervisor_tab_approvals", &state);
 
-    for (i, name) in ["emeterai", "outbox", "drawers", "daily"]
-        .iter()
-        .enumerate()
-    {
+    for (i, name) in ["emeterai", "outbox", "drawers"].iter().enumerate() {
         drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
         let text = screen_text(&state, 80, 24);
         assert!(text.contains("belum tersedia"), "tab {name}: {text}");
@@ -282,6 +279,14 @@ fn supervisor_console() {
             snap(&format!("supervisor_tab_{name}"), &state);
         }
     }
+    // The daily-pack tab shows today's pack once the next refresh has built it.
+    drive(&mut state, &mut tb.branch, key(KeyCode::Tab));
+    let now = tick(&tb);
+    state.last_load_ms = i64::MIN / 2;
+    drive(&mut state, &mut tb.branch, now);
+    let text = screen_text(&state, 120, 40);
+    assert!(text.contains("PAKET HARIAN"), "{text}");
+    assert!(text.contains("Diambil 7"), "{text}");
 }
 
 /// How the reports of device and session modules render once those modules send them: a printer

@@ -2,6 +2,7 @@
 
 pub mod common;
 pub mod counter;
+pub mod daily;
 pub mod display;
 pub mod login;
 pub mod supervisor;

@@ -52,6 +52,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     match state.tab {
         Tab::Live => live(frame, body, state),
         Tab::Approvals => approvals(frame, body, state),
+        Tab::Daily => super::daily::draw(frame, body, state),
         other => {
             frame.render_widget(
                 Paragraph::new((s.tab_unavailable)(tab_title(s, other)))

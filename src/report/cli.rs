@@ -1,0 +1,195 @@
+//! `loket report daily|range`: builds the pack and sends it to the screen, CSV, PDF, the thermal
+//! slip, a flash drive or the e-mail outbox.
+
+use super::pack::{self, Pack};
+use crate::branch::{Branch, BranchError};
+use crate::day::BusinessDay;
+use crate::delivery::cli::Source;
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Paket harian satu hari kerja (bawaan: hari ini).
+    Daily {
+        /// Hari kerja, TTTT-BB-HH.
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        out: Outputs,
+    },
+    /// Paket gabungan beberapa hari (persentil dihitung ulang atas semua nomor antrean).
+    Range {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        out: Outputs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Outputs {
+    /// Tulis satu berkas CSV per bagian ke folder ini.
+    #[arg(long, value_name = "FOLDER")]
+    pub csv: Option<PathBuf>,
+    /// Tulis laporan PDF (A4) ke berkas ini.
+    #[arg(long, value_name = "BERKAS")]
+    pub pdf: Option<PathBuf>,
+    /// Susun ringkasan untuk printer termal (ESC/POS disimpan di DATA/reports/).
+    #[arg(long)]
+    pub print: bool,
+    /// Keluaran JSON (kontrak mesin).
+    #[arg(long)]
+    pub json: bool,
+    /// Salin PDF (dan CSV) ke flash disk di titik kait ini.
+    #[arg(long, value_name = "TITIK_KAIT")]
+    pub to_drive: Option<PathBuf>,
+    /// Kirim PDF (dan CSV) ke alamat e-mail ini lewat kotak keluar.
+    #[arg(long, value_name = "ALAMAT")]
+    pub mail: Option<String>,
+    /// Tanyakan kuota ke penyedia e-Meterai (bila tidak terjangkau, laporan tetap jadi).
+    #[arg(long)]
+    pub check_provider: bool,
+}
+
+fn day_arg(text: &str) -> Result<BusinessDay, BranchError> {
+    BusinessDay::parse(text).map_err(|e| BranchError::Refused(format!("{e}.")))
+}
+
+pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    let (mut p, out) = match cmd {
+        ReportCommand::Daily { date, out } => {
+            let day = match date {
+                Some(d) => day_arg(&d)?,
+                None => branch.store.today(),
+            };
+            (pack::daily(&mut branch, day)?, out)
+        }
+        ReportCommand::Range { from, to, out } => {
+            let (from, to) = (day_arg(&from)?, day_arg(&to)?);
+            (pack::range(&mut branch, from, to)?, out)
+        }
+    };
+    if out.check_provider {
+        match crate::stamping::peruri::PeruriProvider::from_config(&branch.config.stamping) {
+            Ok(Some(provider)) => pack::check_provider(&mut p, &provider),
+            Ok(None) => {}
+            Err(e) => {
+                p.stamps.provider = pack::ProviderCheck::Unreachable {
+                    message: e.to_string(),
+                }
+            }
+        }
+    }
+    deliver(&mut branch, actor, &p, &out)
+}
+
+/// Writes the requested outputs of a built pack and prints it (text or JSON).
+pub fn deliver(
+    branch: &mut Branch,
+    actor: &str,
+    p: &Pack,
+    out: &Outputs,
+) -> Result<ExitCode, BranchError> {
+    let tz = branch.config.branch.timezone;
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(dir) = &out.csv {
+        let written = super::csv::write(p, dir)?;
+        notes.push(format!(
+            "{} berkas CSV ditulis ke {}.",
+            written.len(),
+            dir.display()
+        ));
+        files.extend(written);
+    }
+    let wants_pdf = out.pdf.is_some() || out.to_drive.is_some() || out.mail.is_some();
+    if wants_pdf {
+        let path = match &out.pdf {
+            Some(path) => path.clone(),
+            None => reports_dir(branch)?.join(format!("{}.pdf", p.file_stem())),
+        };
+        let bytes = super::pdf::render(p, tz)?;
+        write_file(&path, &bytes)?;
+        notes.push(format!("PDF ditulis ke {}.", path.display()));
+        files.insert(0, path);
+    }
+    if out.print {
+        let (preview, bytes) = super::thermal::slip(p, &branch.config, actor, tz)?;
+        let path = reports_dir(branch)?.join(format!("{}.escpos", p.file_stem()));
+        write_file(&path, &bytes)?;
+        if !out.json {
+            println!("{preview}");
+        }
+        notes.push(format!(
+            "Ringkasan printer (ESC/POS) disimpan di {}; kirim ke printer dengan `cat` ke perangkatnya.",
+            path.display()
+        ));
+    }
+    if let Some(mount) = &out.to_drive {
+        for f in &files {
+            let source = Source::from_file(f, None, actor)?;
+            let done = crate::delivery::cli::export_source(branch, &source, mount)?;
+            notes.push(format!("Tersalin ke {}.", done.path.display()));
+        }
+    }
+    if let Some(to) = &out.mail {
+        let docs: Vec<(PathBuf, String)> = files
+            .iter()
+            .map(|f| {
+                let name = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "laporan.pdf".into());
+                (f.clone(), name)
+            })
+            .collect();
+        let id = branch.queue_mail(to, &docs, &crate::delivery::Context::by(actor))?;
+        notes.push(format!(
+            "E-mail ke {to} masuk kotak keluar (#{id}); terkirim saat server e-mail terjangkau."
+        ));
+    }
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(p).map_err(|e| BranchError::Refused(format!(
+                "Laporan tidak dapat ditulis sebagai JSON: {e}."
+            )))?
+        );
+    } else {
+        print!("{}", super::text::render(p, tz));
+        for n in notes {
+            println!("{n}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn reports_dir(branch: &Branch) -> Result<PathBuf, BranchError> {
+    let dir = branch.data_dir.join("reports");
+    std::fs::create_dir_all(&dir).map_err(|source| BranchError::Io {
+        what: "tidak dapat membuat folder",
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(dir)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BranchError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| BranchError::Io {
+            what: "tidak dapat membuat folder",
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, bytes).map_err(|source| BranchError::Io {
+        what: "tidak dapat menulis",
+        path: path.to_path_buf(),
+        source,
+    })
+}

@@ -1,0 +1,567 @@
+//! The daily pack: every section (queue, till, stamps, deliveries, devices, journal) of one business
+//! day or a range of days, read from the store in one place for the screen, CSV, PDF and printer.
+
+use super::queue::{self, QueueReport};
+use crate::branch::{Branch, BranchError};
+use crate::day::BusinessDay;
+use crate::journal;
+use crate::till::{Method, MoveKind, Movement, summarize};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The whole pack. Amounts are whole rupiah.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pack {
+    pub branch: String,
+    pub from: String,
+    pub to: String,
+    /// When the pack was made (Unix ms); open incidents and counters count until then.
+    pub made_ms: i64,
+    pub queue: QueueReport,
+    pub till: TillSection,
+    pub stamps: StampSection,
+    pub deliveries: DeliverySection,
+    pub devices: Vec<Incident>,
+    pub journal: Vec<JournalDay>,
+}
+
+impl Pack {
+    pub fn is_range(&self) -> bool {
+        self.from != self.to
+    }
+
+    /// `2026-11-21` or `2026-11-01 s.d. 2026-11-30`.
+    pub fn period(&self) -> String {
+        if self.is_range() {
+            format!("{} s.d. {}", self.from, self.to)
+        } else {
+            self.from.clone()
+        }
+    }
+
+    /// `laporan-harian-2026-11-21` or `laporan-2026-11-01_2026-11-30`: the stem of file names.
+    pub fn file_stem(&self) -> String {
+        if self.is_range() {
+            format!("laporan-{}_{}", self.from, self.to)
+        } else {
+            format!("laporan-harian-{}", self.from)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TillSection {
+    pub tenders: Vec<Tender>,
+    pub gross_sales: i64,
+    pub refunds_total: i64,
+    pub voids_total: i64,
+    pub net_sales: i64,
+    pub sales_paid: u64,
+    pub voids: Vec<Void>,
+    pub refunds: Vec<Refund>,
+    pub no_sale_opens: Vec<DrawerOpen>,
+    pub sessions: Vec<Session>,
+    pub qris: QrisFigures,
+}
+
+/// Takings of one tender, from the cashier's ledger summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tender {
+    pub method: String,
+    pub label: String,
+    pub count: i64,
+    pub sales: i64,
+    pub refunds: i64,
+    pub voids: i64,
+    pub net: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Void {
+    pub sale: i64,
+    pub at_ms: i64,
+    pub counter: u32,
+    pub clerk: String,
+    pub amount: i64,
+    pub reason: String,
+    pub approver: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refund {
+    pub sale: i64,
+    pub at_ms: i64,
+    pub method: String,
+    pub amount: i64,
+    pub clerk: String,
+    pub reason: String,
+    pub approver: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DrawerOpen {
+    pub at_ms: i64,
+    pub counter: u32,
+    pub clerk: String,
+    pub reason: String,
+    pub approver: String,
+}
+
+/// One drawer session: expected, counted and variance exactly as the cashier's ledger has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Session {
+    pub id: i64,
+    pub day: String,
+    pub counter: u32,
+    pub clerk: String,
+    pub state: String,
+    pub float: i64,
+    pub expected: i64,
+    pub counted: Option<i64>,
+    pub variance: Option<i64>,
+    pub reason: Option<String>,
+    pub approver: Option<String>,
+    pub z_number: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QrisFigures {
+    pub created: u64,
+    pub paid: u64,
+    pub paid_amount: i64,
+    /// Still created or shown.
+    pub pending: u64,
+    pub pending_amount: i64,
+    pub expired: u64,
+    pub cancelled: u64,
+    pub paid_late: u64,
+    pub paid_late_amount: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StampSection {
+    /// Stamps on paid sales (sale lines `meterai`), net of refunds.
+    pub sold: u64,
+    pub refunded: u64,
+    /// Serial numbers stamped on a document in the period.
+    pub used: u64,
+    /// Serial numbers spoiled in the period.
+    pub failed: u64,
+    /// Paid jobs waiting for a serial number or the stamp (now, not only the period's).
+    pub waiting_jobs: u64,
+    /// Spoiled serials not claimed back yet (all, not only the period's).
+    pub awaiting_claim: Vec<crate::stamping::ledger::Claim>,
+    /// The ledger now.
+    pub inventory: crate::stamping::ledger::Inventory,
+    pub provider: ProviderCheck,
+}
+
+/// The provider's own count, when it could be asked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ProviderCheck {
+    #[default]
+    NotChecked,
+    Checked {
+        remaining: u64,
+        not_stamped: u64,
+        discrepancies: Vec<String>,
+    },
+    Unreachable {
+        message: String,
+    },
+}
+
+impl ProviderCheck {
+    /// Indonesian one-liner for the screen and the printer.
+    pub fn describe(&self) -> String {
+        match self {
+            ProviderCheck::NotChecked => "tidak diperiksa".into(),
+            ProviderCheck::Checked {
+                remaining,
+                not_stamped,
+                discrepancies,
+            } if discrepancies.is_empty() => {
+                format!("sesuai (sisa kuota {remaining}, terbit belum dibubuhkan {not_stamped})")
+            }
+            ProviderCheck::Checked { discrepancies, .. } => {
+                format!("TIDAK SESUAI: {}", discrepancies.join("; "))
+            }
+            ProviderCheck::Unreachable { message } => {
+                format!("tidak dapat diperiksa: {message}")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DeliverySection {
+    pub drive_copies: u64,
+    /// Copies where the same file was already on the drive.
+    pub drive_already: u64,
+    pub drive_bytes: i64,
+    pub mail_sent: u64,
+    pub mail_failed: u64,
+    /// Queued, being sent or waiting for a retry.
+    pub mail_waiting: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incident {
+    pub device: String,
+    pub kind: String,
+    pub started_ms: i64,
+    pub ended_ms: Option<i64>,
+    /// How long it lasted within the period (open ones until now or the period's end).
+    pub duration_ms: i64,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JournalDay {
+    pub day: String,
+    pub report: journal::Report,
+}
+
+/// The days from `from` to `to` inclusive.
+pub fn days(from: BusinessDay, to: BusinessDay) -> Vec<BusinessDay> {
+    let mut out = Vec::new();
+    let mut d = from.date();
+    while d <= to.date() {
+        out.push(BusinessDay::from_date(d));
+        match d.next_day() {
+            Some(n) => d = n,
+            None => break,
+        }
+    }
+    out
+}
+
+/// The pack of one business day.
+pub fn daily(branch: &mut Branch, day: BusinessDay) -> Result<Pack, BranchError> {
+    range(branch, day, day)
+}
+
+/// The pack of the days `from` to `to` inclusive; figures are recomputed over all the period's rows.
+pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<Pack, BranchError> {
+    if to < from {
+        return Err(BranchError::Refused(format!(
+            "Tanggal akhir {to} sebelum tanggal awal {from}; tukar urutannya lalu ulangi."
+        )));
+    }
+    let days = days(from, to);
+    let mut sessions = Vec::new();
+    for d in &days {
+        for (s, summary) in branch.till_sessions_of_day(&d.to_string())? {
+            sessions.push(Session {
+                id: s.id,
+                day: s.business_day.clone(),
+                counter: s.counter,
+                clerk: s.clerk.clone(),
+                state: s.state.clone(),
+                float: s.float.value(),
+                // A closed session keeps the expected total it was closed with; an open one is
+                // the ledger's running figure.
+                expected: s.expected_total.unwrap_or(summary.expected_cash).value(),
+                counted: s.counted_total.map(|r| r.value()),
+                variance: s.variance.map(|r| r.value()),
+                reason: s.variance_reason.clone(),
+                approver: s.supervisor.clone(),
+                z_number: s.z_number,
+            });
+        }
+    }
+    let tz = branch.config.branch.timezone;
+    let start = crate::store::to_ms(from.start(tz));
+    let end = crate::store::to_ms(to.start(tz)) + DAY_MS;
+    let now = crate::store::to_ms(branch.store.now());
+    let config = branch.config.clone();
+    let (f, t) = (from.to_string(), to.to_string());
+    let mut pack = branch.store.read(|c| -> Result<Pack, BranchError> {
+        let queue = queue::range(c, &config, from, to, now)?;
+        let mut till = till_section(c, &f, &t, start, end)?;
+        till.sessions = sessions;
+        let journal = days
+            .iter()
+            .map(|d| {
+                Ok(JournalDay {
+                    day: d.to_string(),
+                    report: journal::verify(c, Some(*d))?,
+                })
+            })
+            .collect::<Result<Vec<_>, BranchError>>()?;
+        Ok(Pack {
+            branch: config.branch.name.clone(),
+            from: f.clone(),
+            to: t.clone(),
+            made_ms: now,
+            queue,
+            till,
+            stamps: stamp_section(c, &f, &t, start, end)?,
+            deliveries: delivery_section(c, start, end)?,
+            devices: incidents(c, start, end, now)?,
+            journal,
+        })
+    })?;
+    pack.till.sessions.sort_by_key(|s| s.id);
+    Ok(pack)
+}
+
+fn till_section(
+    c: &Connection,
+    from: &str,
+    to: &str,
+    start: i64,
+    end: i64,
+) -> Result<TillSection, BranchError> {
+    // The period's ledger: movements of its drawer sessions, and card/QRIS takings of its sales
+    // taken without a session.
+    let mut stmt = c.prepare_cached(
+        "SELECT m.kind, m.method, m.amount, m.sale FROM till_movements m
+         LEFT JOIN till_sessions s ON s.id = m.session
+         LEFT JOIN sales x ON x.id = m.sale
+         WHERE (m.session IS NOT NULL AND s.business_day BETWEEN ?1 AND ?2)
+            OR (m.session IS NULL AND x.business_day BETWEEN ?1 AND ?2)
+         ORDER BY m.id",
+    )?;
+    let movements: Vec<Movement> = stmt
+        .query_map([from, to], |r| {
+            let kind: String = r.get(0)?;
+            let method: String = r.get(1)?;
+            Ok(Movement {
+                kind: MoveKind::parse(&kind).unwrap_or(MoveKind::Sale),
+                method: Method::parse(&method).unwrap_or(Method::Cash),
+                amount: crate::money::Rupiah::new(r.get(2)?),
+                sale: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let summary = summarize(&movements)?;
+    let tenders = Method::ALL
+        .iter()
+        .map(|&m| {
+            let t = summary.tender(m);
+            Tender {
+                method: m.as_str().into(),
+                label: m.label().into(),
+                count: t.count,
+                sales: t.sales.value(),
+                refunds: t.refunds.value(),
+                voids: t.voids.value(),
+                net: t.net.value(),
+            }
+        })
+        .collect();
+    let sales_paid: u64 = c.query_row(
+        "SELECT COUNT(*) FROM sales WHERE business_day BETWEEN ?1 AND ?2 AND paid_ms IS NOT NULL",
+        [from, to],
+        |r| r.get::<_, i64>(0),
+    )? as u64;
+    let voids = c
+        .prepare_cached(
+            "SELECT s.id, s.voided_ms, s.counter, s.clerk,
+                    COALESCE((SELECT SUM(quantity * unit_price) FROM sale_lines WHERE sale = s.id), 0),
+                    COALESCE(s.void_reason, ''), COALESCE(a.supervisor, '')
+             FROM sales s LEFT JOIN approvals a ON a.id = s.void_approval
+             WHERE s.status = 'voided' AND s.voided_ms >= ?1 AND s.voided_ms < ?2 ORDER BY s.voided_ms, s.id",
+        )?
+        .query_map(params![start, end], |r| {
+            Ok(Void {
+                sale: r.get(0)?,
+                at_ms: r.get(1)?,
+                counter: r.get(2)?,
+                clerk: r.get(3)?,
+                amount: r.get(4)?,
+                reason: r.get(5)?,
+                approver: r.get(6)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let refunds = c
+        .prepare_cached(
+            "SELECT sale, at_ms, method, amount, clerk, reason, supervisor FROM refunds
+             WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id",
+        )?
+        .query_map(params![start, end], |r| {
+            Ok(Refund {
+                sale: r.get(0)?,
+                at_ms: r.get(1)?,
+                method: r.get(2)?,
+                amount: r.get(3)?,
+                clerk: r.get(4)?,
+                reason: r.get(5)?,
+                approver: r.get(6)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let no_sale_opens = c
+        .prepare_cached(
+            "SELECT d.at_ms, d.counter, d.clerk, COALESCE(d.reason, ''),
+                    COALESCE(d.supervisor, a.supervisor, '')
+             FROM drawer_opens d LEFT JOIN approvals a ON a.id = d.approval
+             WHERE d.cause = 'no_sale' AND d.at_ms >= ?1 AND d.at_ms < ?2 ORDER BY d.at_ms, d.id",
+        )?
+        .query_map(params![start, end], |r| {
+            Ok(DrawerOpen {
+                at_ms: r.get(0)?,
+                counter: r.get(1)?,
+                clerk: r.get(2)?,
+                reason: r.get(3)?,
+                approver: r.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut qris = QrisFigures::default();
+    let mut q = c.prepare_cached(
+        "SELECT state, COUNT(*), COALESCE(SUM(amount), 0) FROM qris_payments
+         WHERE created_ms >= ?1 AND created_ms < ?2 GROUP BY state",
+    )?;
+    for row in q.query_map(params![start, end], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)? as u64,
+            r.get::<_, i64>(2)?,
+        ))
+    })? {
+        let (state, n, amount) = row?;
+        qris.created += n;
+        match state.as_str() {
+            "paid" => {
+                qris.paid += n;
+                qris.paid_amount += amount;
+            }
+            "paid_late" => {
+                qris.paid_late += n;
+                qris.paid_late_amount += amount;
+            }
+            "expired" => qris.expired += n,
+            "cancelled" => qris.cancelled += n,
+            _ => {
+                qris.pending += n;
+                qris.pending_amount += amount;
+            }
+        }
+    }
+    Ok(TillSection {
+        tenders,
+        gross_sales: summary.gross_sales.value(),
+        refunds_total: summary.refunds.value(),
+        voids_total: summary.voids.value(),
+        net_sales: summary.net_sales.value(),
+        sales_paid,
+        voids,
+        refunds,
+        no_sale_opens,
+        sessions: Vec::new(),
+        qris,
+    })
+}
+
+fn stamp_section(
+    c: &Connection,
+    from: &str,
+    to: &str,
+    start: i64,
+    end: i64,
+) -> Result<StampSection, BranchError> {
+    let (sold, refunded): (i64, i64) = c.query_row(
+        "SELECT COALESCE(SUM(l.quantity - l.refunded_qty), 0), COALESCE(SUM(l.refunded_qty), 0)
+         FROM sale_lines l JOIN sales s ON s.id = l.sale
+         WHERE l.item = 'meterai' AND s.business_day BETWEEN ?1 AND ?2 AND s.paid_ms IS NOT NULL
+           AND s.status != 'voided'",
+        [from, to],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let count = |sql: &str| -> rusqlite::Result<u64> {
+        c.query_row(sql, params![start, end], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+    };
+    Ok(StampSection {
+        sold: sold as u64,
+        refunded: refunded as u64,
+        used: count("SELECT COUNT(*) FROM serials WHERE stamped_ms >= ?1 AND stamped_ms < ?2")?,
+        failed: count("SELECT COUNT(*) FROM serials WHERE spoiled_ms >= ?1 AND spoiled_ms < ?2")?,
+        waiting_jobs: c.query_row(
+            "SELECT COUNT(*) FROM stamp_jobs WHERE state IN ('paid', 'serial_issued')",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64,
+        awaiting_claim: crate::stamping::ledger::claims(c)?,
+        inventory: crate::stamping::ledger::inventory(c)?,
+        provider: ProviderCheck::NotChecked,
+    })
+}
+
+fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySection, BranchError> {
+    let mut d = DeliverySection::default();
+    let (n, already, bytes): (i64, i64, i64) = c.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(already), 0), COALESCE(SUM(bytes), 0) FROM drive_copies
+         WHERE at_ms >= ?1 AND at_ms < ?2",
+        params![start, end],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    d.drive_copies = n as u64;
+    d.drive_already = already as u64;
+    d.drive_bytes = bytes;
+    let mut stmt = c.prepare_cached(
+        "SELECT status, COUNT(*) FROM outbox WHERE created_ms >= ?1 AND created_ms < ?2 GROUP BY status",
+    )?;
+    for row in stmt.query_map(params![start, end], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })? {
+        let (status, n) = row?;
+        match status.as_str() {
+            "sent" => d.mail_sent += n,
+            "failed" => d.mail_failed += n,
+            _ => d.mail_waiting += n,
+        }
+    }
+    Ok(d)
+}
+
+fn incidents(c: &Connection, start: i64, end: i64, now: i64) -> Result<Vec<Incident>, BranchError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT device, kind, started_ms, ended_ms, detail FROM device_incidents
+         WHERE started_ms < ?2 AND (ended_ms IS NULL OR ended_ms > ?1) ORDER BY started_ms, id",
+    )?;
+    let rows = stmt
+        .query_map(params![start, end], |r| {
+            let started: i64 = r.get(2)?;
+            let ended: Option<i64> = r.get(3)?;
+            let until = ended.unwrap_or_else(|| now.min(end)).min(end);
+            Ok(Incident {
+                device: r.get(0)?,
+                kind: r.get(1)?,
+                started_ms: started,
+                ended_ms: ended,
+                duration_ms: (until - started.max(start)).max(0),
+                detail: r.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Asks the stamping provider for its quota and compares it with the ledger. Any failure is
+/// reported in the pack, never raised: the pack does not wait on the network.
+pub fn check_provider(pack: &mut Pack, provider: &dyn crate::stamping::provider::Provider) {
+    pack.stamps.provider = match provider.quota() {
+        Ok(q) => {
+            let r = crate::stamping::ledger::reconcile(
+                &pack.stamps.inventory,
+                q.not_stamped,
+                Some(q.remaining),
+            );
+            ProviderCheck::Checked {
+                remaining: q.remaining,
+                not_stamped: q.not_stamped,
+                discrepancies: r.discrepancies,
+            }
+        }
+        Err(e) => ProviderCheck::Unreachable {
+            message: e.to_string(),
+        },
+    };
+}

@@ -1,0 +1,248 @@
+//! A small day run through the real branch services (queue, till, serial ledger); every figure of
+//! its pack is known in advance.
+
+use crate::common::{TestBranch, loket_ok};
+use crate::till::{CLERK, SUPERVISOR, approval, branch, rp};
+use loket::day::BusinessDay;
+use loket::journal::Entry;
+use loket::queue::Step;
+use loket::report::pack;
+use loket::stamping::ledger::{self, LedgerError};
+use loket::till::{CashCount, Tender, actions, approval_subject_counter, approval_subject_sale};
+use time::Duration;
+
+/// The scripted day; returns the branch with its clock at 09:00.
+fn scripted_day() -> TestBranch {
+    let mut t = branch();
+    let b = &mut t.branch;
+    // Queue: three A tickets at 08:00; two served by counter 1, the third does not come.
+    for _ in 0..3 {
+        b.issue_ticket("A", false, "d").expect("issue");
+    }
+    t.clock.advance(Duration::minutes(10));
+    let b = &mut t.branch;
+    b.call_next(1, CLERK).expect("call A-001");
+    b.counter_step(1, CLERK, Step::Serve).expect("serve");
+    t.clock.advance(Duration::minutes(5));
+    let b = &mut t.branch;
+    b.counter_step(1, CLERK, Step::Done).expect("done");
+    b.call_next(1, CLERK).expect("call A-002");
+    b.counter_step(1, CLERK, Step::Serve).expect("serve");
+    t.clock.advance(Duration::minutes(5));
+    let b = &mut t.branch;
+    b.counter_step(1, CLERK, Step::Done).expect("done");
+    b.call_next(1, CLERK).expect("call A-003");
+    t.clock.advance(Duration::minutes(2));
+    let b = &mut t.branch;
+    b.counter_step(1, CLERK, Step::NoShow).expect("noshow");
+
+    // Till: float Rp200.000; 2 stamps cash (Rp50.000 tendered), 1 stamp by debit, 1 stamp cash
+    // then voided; a no-sale drawer open; blind count exactly right.
+    b.open_till(1, CLERK, &CashCount::parse("100000x2").expect("count"))
+        .expect("open till");
+    let s1 = b.new_sale(1, CLERK, Some("A-001")).expect("sale");
+    b.add_to_sale(s1.id, CLERK, "meterai", 2, None)
+        .expect("add");
+    b.pay_sale(
+        s1.id,
+        CLERK,
+        &[Tender::Cash {
+            tendered: rp(50_000),
+        }],
+    )
+    .expect("cash");
+    let s2 = b.new_sale(1, CLERK, Some("A-002")).expect("sale");
+    b.add_to_sale(s2.id, CLERK, "meterai", 1, None)
+        .expect("add");
+    b.pay_sale(
+        s2.id,
+        CLERK,
+        &[Tender::Debit {
+            amount: rp(10_000),
+            approval_code: "123ABC".into(),
+            last4: "4242".into(),
+        }],
+    )
+    .expect("debit");
+    let s3 = b.new_sale(1, CLERK, None).expect("sale");
+    b.add_to_sale(s3.id, CLERK, "meterai", 1, None)
+        .expect("add");
+    b.pay_sale(
+        s3.id,
+        CLERK,
+        &[Tender::Cash {
+            tendered: rp(10_000),
+        }],
+    )
+    .expect("cash");
+    let a = approval(b, actions::VOID, &approval_subject_sale(s3.id));
+    b.void_sale(s3.id, 1, CLERK, a).expect("void");
+    let a = approval(b, actions::NO_SALE, &approval_subject_counter(1));
+    b.open_drawer_no_sale(1, CLERK, a).expect("no sale");
+    b.count_till(
+        1,
+        CLERK,
+        &CashCount::parse("100000x2,20000x1").expect("count"),
+    )
+    .expect("count");
+
+    // Serial ledger: a lot of 5; one serial stamped, one spoiled.
+    b.store
+        .write(|tx| -> Result<(), LedgerError> {
+            ledger::load_lot(tx, "kepala", "INV-001", 5, 50_000)?;
+            tx.execute(
+                "INSERT INTO documents (sha256, bytes, stored_ms) VALUES ('aa', 1, 0)",
+                [],
+            )?;
+            for id in [1, 2] {
+                tx.execute(
+                    "INSERT INTO stamp_jobs (id, state, clerk, document_sha256, document_name, created_ms, updated_ms)
+                     VALUES (?1, 'paid', 'petugas', 'aa', 'a.pdf', 0, 0)",
+                    [id],
+                )?;
+            }
+            let sn = ledger::draw_local(tx, 1, "aa")?.expect("serial");
+            ledger::mark_stamped(tx, &sn)?;
+            let sn = ledger::draw_local(tx, 2, "aa")?.expect("serial");
+            ledger::mark_spoiled(tx, &sn, "dokumen terkunci")?;
+            tx.journal(Entry::new("petugas", "test.stamps", "INV-001", serde_json::json!({})))?;
+            Ok(())
+        })
+        .expect("ledger");
+    t.clock.advance(Duration::minutes(38));
+    t
+}
+
+#[test]
+fn a_scripted_day_gives_exact_figures() {
+    let mut t = scripted_day();
+    let day = BusinessDay::parse("2026-11-23").expect("day");
+    let p = pack::daily(&mut t.branch, day).expect("pack");
+
+    let q = &p.queue;
+    assert_eq!(
+        (q.totals.issued, q.totals.served, q.totals.no_show),
+        (3, 2, 1)
+    );
+    let a = &q.services[0];
+    // Waits 10, 15 and 20 minutes; service 5 minutes each.
+    assert_eq!(a.wait.median_ms, 15 * 60_000);
+    assert_eq!(a.wait.max_ms, 20 * 60_000);
+    assert_eq!(a.service.mean_ms, 5 * 60_000);
+    assert_eq!(a.over_sla, 1);
+
+    let tl = &p.till;
+    let cash = &tl.tenders[0];
+    assert_eq!(cash.method, "cash");
+    assert_eq!((cash.count, cash.net, cash.voids), (2, 20_000, 10_000));
+    let debit = &tl.tenders[1];
+    assert_eq!((debit.count, debit.net), (1, 10_000));
+    assert_eq!(tl.tenders[2].count, 0);
+    assert_eq!(tl.net_sales, 30_000);
+    assert_eq!(tl.voids.len(), 1);
+    assert_eq!(
+        (
+            tl.voids[0].sale,
+            tl.voids[0].amount,
+            tl.voids[0].approver.as_str()
+        ),
+        (3, 10_000, SUPERVISOR)
+    );
+    assert_eq!(tl.no_sale_opens.len(), 1);
+    assert_eq!(tl.no_sale_opens[0].approver, SUPERVISOR);
+    assert_eq!(tl.sessions.len(), 1);
+    let s = &tl.sessions[0];
+    assert_eq!(
+        (s.expected, s.counted, s.variance),
+        (220_000, Some(220_000), Some(0))
+    );
+    assert_eq!(s.state, "closed");
+    assert_eq!(s.z_number, Some(1));
+
+    let st = &p.stamps;
+    assert_eq!((st.sold, st.used, st.failed), (3, 1, 1));
+    assert_eq!(st.awaiting_claim.len(), 1);
+    assert_eq!(st.awaiting_claim[0].reason, "dokumen terkunci");
+    assert_eq!(st.inventory.available, 3);
+    assert_eq!(st.provider.describe(), "tidak diperiksa");
+    assert_eq!(p.deliveries, pack::DeliverySection::default());
+    assert!(p.devices.is_empty());
+    assert_eq!(p.journal.len(), 1);
+    assert!(p.journal[0].report.intact());
+    assert!(p.journal[0].report.entries > 10);
+
+    let text = loket::report::text::render(&p, loket::day::TimeZone::Wib);
+    assert!(text.contains("Diambil 3"), "{text}");
+    assert!(text.contains("bersih Rp30.000"), "{text}");
+    assert!(text.contains("Kuota penyedia: tidak diperiksa"), "{text}");
+}
+
+#[test]
+fn the_command_line_writes_the_pack_and_its_slip() {
+    let t = scripted_day();
+    let dir = t.path().to_path_buf();
+    let out = dir.join("out");
+    let json = loket_ok(
+        &dir,
+        &[
+            "report",
+            "daily",
+            "--date",
+            "2026-11-23",
+            "--json",
+            "--csv",
+            out.to_str().expect("utf-8"),
+            "--pdf",
+            out.join("pack.pdf").to_str().expect("utf-8"),
+            "--print",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["queue"]["totals"]["issued"], 3);
+    assert_eq!(v["till"]["net_sales"], 30_000);
+    assert_eq!(v["stamps"]["provider"]["status"], "not_checked");
+    assert!(out.join("pack.pdf").is_file());
+    assert!(
+        out.join("laporan-harian-2026-11-23-kas-tender.csv")
+            .is_file()
+    );
+    let slip = std::fs::read(dir.join("reports/laporan-harian-2026-11-23.escpos")).expect("slip");
+    assert!(slip.starts_with(b"\x1b@"), "ESC/POS starts with ESC @");
+    let slip = String::from_utf8_lossy(&slip);
+    assert!(slip.contains("Rp30.000"));
+
+    // The pack to a drive (a folder stands in for its mount point) and into the e-mail outbox.
+    let drive = tempfile::tempdir().expect("drive");
+    let text = loket_ok(
+        &dir,
+        &[
+            "report",
+            "daily",
+            "--date",
+            "2026-11-23",
+            "--to-drive",
+            drive.path().to_str().expect("utf-8"),
+            "--mail",
+            "kepala@example.co.id",
+        ],
+    );
+    assert!(text.contains("masuk kotak keluar"), "{text}");
+    let copied = std::fs::read(drive.path().join("laporan-harian-2026-11-23.pdf")).expect("copy");
+    assert!(copied.starts_with(b"%PDF-"));
+    let mut b = t.reopen();
+    assert_eq!(b.outbox_list().expect("outbox").len(), 1);
+
+    let text = loket_ok(
+        &dir,
+        &[
+            "report",
+            "range",
+            "--from",
+            "2026-11-22",
+            "--to",
+            "2026-11-23",
+        ],
+    );
+    assert!(text.contains("2026-11-22 s.d. 2026-11-23"), "{text}");
+    assert!(text.contains("Diambil 3"), "{text}");
+}
