@@ -1,6 +1,7 @@
 //! The stamping service end to end: jobs from a received document to a delivered stamped file,
 //! with the SN ledger, the cashier and the providers.
 
+mod cli;
 mod crash;
 mod flow;
 mod many;

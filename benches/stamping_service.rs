@@ -1,0 +1,240 @@
+//! Stamping service throughput and outage latency, as a release binary (no criterion: whole jobs).
+//!
+//! `cargo bench --bench stamping_service`. Two measurements in one run:
+//! 1. jobs per second through the service with the local provider: receive a 1-page letter, accept
+//!    the proposed place, charge, pay (debit), mark paid, issue + stamp + verify + store; on a
+//!    durable SQLite file (WAL, synchronous=FULL) and the fsynced document store; one thread and
+//!    two threads (two `Branch`es on the same data folder). Reference measured in the same run:
+//!    the engine alone (`pdf::intake` + `pdf::stamp` of the same letter in memory).
+//! 2. while Peruri is down (fake answering 503) and the breaker is open: time from a clerk's
+//!    `run_job` to the view whose message says "sedang gangguan", p50/p99.
+
+use loket::Branch;
+use loket::config::PeruriMode;
+use loket::money::Rupiah;
+use loket::pdf::placement::PlacementOptions;
+use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Fault};
+use loket::stamping::peruri::PeruriProvider;
+use loket::stamping::{ReceiveDocument, State, service};
+use loket::till::Tender;
+use lopdf::{Dictionary, Document, Object, Stream, dictionary};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn letter(n: u32) -> Vec<u8> {
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+    });
+    let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
+    let content = format!(
+        "BT /F1 12 Tf 72 700 Td (SURAT PERNYATAAN) Tj ET\nBT /F1 11 Tf 72 660 Td (Surat nomor {n}.) Tj ET\n\
+         BT /F1 11 Tf 360 300 Td (Hormat saya,) Tj ET\nBT /F1 11 Tf 360 200 Td (Budi Santoso) Tj ET\n"
+    );
+    let content_id = doc.add_object(Stream::new(Dictionary::new(), content.into_bytes()));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources_id,
+        "MediaBox" => vec![0.into(), 0.into(), Object::Real(595.276), Object::Real(841.89)],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![Object::Reference(page_id)], "Count" => 1 },
+        ),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save letter");
+    out
+}
+
+fn one_job(b: &mut Branch, n: u32, counter: u32) -> State {
+    let job = b
+        .receive_document(ReceiveDocument {
+            bytes: letter(n),
+            name: format!("surat-{n}.pdf"),
+            ticket: None,
+            counter,
+            clerk: "petugas".into(),
+            password: None,
+        })
+        .expect("receive");
+    b.place_job(job.id, "petugas", job.proposed.expect("proposed"))
+        .expect("place");
+    let sale = b
+        .quote_job(job.id, counter, "petugas", None)
+        .expect("quote");
+    b.pay_sale(
+        sale,
+        "petugas",
+        &[Tender::Debit {
+            amount: Rupiah::new(10_000),
+            approval_code: "A1B2C3".into(),
+            last4: "4321".into(),
+        }],
+    )
+    .expect("pay");
+    b.job_paid(job.id, "petugas").expect("paid");
+    b.run_job(job.id, &mut |_| {}).expect("run").state
+}
+
+fn branch(dir: &Path) -> Branch {
+    let b = Branch::init(dir, false).expect("init");
+    drop(b);
+    let mut b = Branch::open(dir).expect("open");
+    b.store
+        .write(|tx| loket::stamping::ledger::load_lot(tx, "kepala", "BENCH", 100_000, 0))
+        .expect("lot");
+    b
+}
+
+fn throughput(threads: u32, jobs_per_thread: u32) -> f64 {
+    let dir = tempfile::tempdir().expect("dir");
+    drop(branch(dir.path()));
+    // Warm the provider (PKI load) outside the timing.
+    {
+        let mut b = Branch::open(dir.path()).expect("open");
+        assert_eq!(one_job(&mut b, 0, 1), State::Stamped);
+    }
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let dir = dir.path();
+            s.spawn(move || {
+                let mut b = Branch::open(dir).expect("open");
+                for i in 0..jobs_per_thread {
+                    let state = one_job(&mut b, 1 + t * 1_000_000 + i, t + 1);
+                    assert_eq!(state, State::Stamped);
+                }
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    f64::from(threads * jobs_per_thread) / elapsed.as_secs_f64()
+}
+
+fn engine_alone(n: u32) -> f64 {
+    let dir = tempfile::tempdir().expect("dir");
+    let paths = loket::pdf::pki::generate_training_pki(dir.path(), "Bench").expect("pki");
+    let signer =
+        loket::pdf::Signer::from_files(&paths.signer_key, &paths.signer_chain).expect("signer");
+    let start = Instant::now();
+    for i in 0..n {
+        let prepared =
+            loket::pdf::intake(letter(i), &loket::pdf::IntakeOptions::default()).expect("intake");
+        let place = loket::pdf::propose(&prepared, &PlacementOptions::default());
+        let spec = loket::pdf::StampSpec {
+            page: place.page,
+            rect: place.rect,
+            serial: loket::pdf::SerialNumber::training(),
+            reason: "Dokumen lain-lain".into(),
+            location: "BANDUNG".into(),
+            signing_time: time::OffsetDateTime::now_utc(),
+            appearance: loket::pdf::AppearanceOptions::default(),
+            profile: loket::pdf::SignatureProfile::CadesDetached,
+        };
+        let stamped = loket::pdf::stamp(prepared, &spec, &signer, None).expect("stamp");
+        assert!(!stamped.is_empty());
+    }
+    f64::from(n) / start.elapsed().as_secs_f64()
+}
+
+fn outage_latency(samples: usize) -> (Duration, Duration, Duration) {
+    let share = tempfile::tempdir().expect("share");
+    let fake = FakePeruri::start(FakeOptions {
+        shared_folder: Some(share.path().to_path_buf()),
+        ..FakeOptions::default()
+    })
+    .expect("fake");
+    fake.inject(None, Fault::Status(503), u32::MAX);
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join(loket::config::FILE_NAME),
+        loket::config::DEFAULT_TOML.replace("provider = \"local\"", "provider = \"peruri\"")
+            + &format!(
+                "\n[stamping.peruri]\nuser = \"loket@pos.test\"\npassword = \"x\"\nshared_folder = \"{}\"\n",
+                share.path().display()
+            ),
+    )
+    .expect("config");
+    let mut b = Branch::open(dir.path()).expect("open");
+    // Production retry/breaker settings, except the cool-down, long enough to stay open here.
+    let mut cfg = fake.config(PeruriMode::Onprem);
+    let prod = loket::config::PeruriConfig::new("loket@pos.test", &fake.base_url());
+    cfg.retries = prod.retries;
+    cfg.backoff_base_ms = prod.backoff_base_ms;
+    cfg.backoff_max_ms = prod.backoff_max_ms;
+    cfg.breaker_failures = prod.breaker_failures;
+    cfg.breaker_cooldown_ms = 3_600_000;
+    service::install_provider(
+        dir.path(),
+        Arc::new(PeruriProvider::isolated(cfg).expect("provider")),
+    );
+    let mut jobs = Vec::new();
+    for n in 0..samples + 10 {
+        let job = b
+            .receive_document(ReceiveDocument {
+                bytes: letter(n as u32),
+                name: "surat.pdf".into(),
+                ticket: None,
+                counter: 1,
+                clerk: "petugas".into(),
+                password: None,
+            })
+            .expect("receive");
+        b.place_job(job.id, "petugas", job.proposed.expect("proposed"))
+            .expect("place");
+        let sale = b.quote_job(job.id, 1, "petugas", None).expect("quote");
+        b.pay_sale(
+            sale,
+            "petugas",
+            &[Tender::Debit {
+                amount: Rupiah::new(10_000),
+                approval_code: "A1B2C3".into(),
+                last4: "4321".into(),
+            }],
+        )
+        .expect("pay");
+        b.job_paid(job.id, "petugas").expect("paid");
+        jobs.push(job.id);
+    }
+    // Open the breaker: the first calls fail through retries.
+    for id in &jobs[..10] {
+        b.run_job(*id, &mut |_| {}).expect("run");
+    }
+    let before = fake.total_requests();
+    let mut times = Vec::new();
+    for id in &jobs[10..] {
+        let start = Instant::now();
+        let v = b.run_job(*id, &mut |_| {}).expect("run");
+        times.push(start.elapsed());
+        assert!(v.message.contains("sedang gangguan"), "{}", v.message);
+        assert_eq!(v.state, State::Paid);
+    }
+    assert_eq!(fake.total_requests(), before, "breaker open: nothing sent");
+    times.sort();
+    let p = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    (p(0.5), p(0.99), times[times.len() - 1])
+}
+
+fn main() {
+    let engine = engine_alone(300);
+    println!("engine alone (intake + propose + stamp, in memory): {engine:.0} documents/s");
+    let one = throughput(1, 300);
+    println!(
+        "service, 1 thread: {one:.0} jobs/s ({:.2} of the engine alone)",
+        one / engine
+    );
+    let two = throughput(2, 200);
+    println!(
+        "service, 2 threads: {two:.0} jobs/s ({:.2} of the engine alone)",
+        two / engine
+    );
+    let (p50, p99, max) = outage_latency(200);
+    println!(
+        "run_job to 'sedang gangguan' with the breaker open: p50={p50:?} p99={p99:?} max={max:?}"
+    );
+}
