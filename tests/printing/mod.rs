@@ -1,5 +1,6 @@
 //! Printing end to end: receipts on the virtual printer in process, over TCP loopback and over a pty, failures, incidents and reprints.
 
+mod cli;
 mod dispenser;
 mod roundtrip;
 

@@ -1,0 +1,167 @@
+//! The printing commands through the real binary: previews, device list, test slips, the emulator, sale and Z prints.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use loket_receipts::{Kind, Profile, encode, preview, sample};
+
+use super::{CLERK, cash_sale, rp};
+use crate::common::{TestBranch, loket, loket_bin, loket_ok};
+
+#[test]
+fn receipts_preview_prints_the_sample_as_text_or_raw_escpos() {
+    let tb = TestBranch::new();
+    for (arg, kind, profile) in [
+        ("sale", Kind::Sale, Profile::mm58()),
+        ("stamp-proof", Kind::Proof, Profile::mm80_48()),
+        ("daily", Kind::DailySummary, Profile::mm80_42()),
+        ("z-report", Kind::ZReport, Profile::mm80_48()),
+    ] {
+        let name = match profile.name.as_str() {
+            "80mm-48" => "80mm",
+            other => other,
+        }
+        .to_string();
+        let out = loket(tb.path(), &["receipts", "preview", arg, "--profile", &name]);
+        assert!(out.status.success(), "{arg}: {out:?}");
+        let expected = preview(&sample(kind), &profile).expect("preview");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{arg}");
+        let raw = loket(
+            tb.path(),
+            &[
+                "receipts",
+                "preview",
+                arg,
+                "--profile",
+                &name,
+                "--format",
+                "escpos",
+            ],
+        );
+        assert!(raw.status.success());
+        assert_eq!(
+            raw.stdout,
+            encode(&sample(kind), &profile).expect("encode"),
+            "{arg}"
+        );
+    }
+    let bad = loket(tb.path(), &["receipts", "preview", "struk"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.starts_with("galat: jenis struk 'struk' tidak dikenal"),
+        "{err}"
+    );
+    let bad = loket(
+        tb.path(),
+        &["receipts", "preview", "sale", "--profile", "57mm"],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("57mm"));
+}
+
+#[test]
+fn printers_list_names_usb_and_serial_or_says_there_is_no_usb() {
+    let tb = TestBranch::new();
+    let out = loket_ok(tb.path(), &["printers", "list"]);
+    assert!(out.starts_with("USB:"), "{out}");
+    assert!(out.contains("Serial:"), "{out}");
+    if !std::path::Path::new("/dev/bus/usb").exists() {
+        assert!(out.contains("tidak menyediakan USB"), "{out}");
+    }
+    let json = loket_ok(tb.path(), &["printers", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert!(v.get("serial").is_some() && v.get("usb").is_some(), "{v}");
+}
+
+#[test]
+fn printers_test_prints_a_slip_on_the_virtual_printer_and_reports_a_problem() {
+    let tb = TestBranch::new();
+    let out = loket_ok(tb.path(), &["printers", "test", "loket2"]);
+    assert!(out.contains("Slip uji tercetak di printer loket2"), "{out}");
+    assert!(out.contains("Keadaan printer loket2: siap"), "{out}");
+    let slip = std::fs::read_to_string(tb.path().join("printer/loket2/0001.txt")).expect("slip");
+    assert!(slip.contains("Printer siap dipakai loket."), "{slip}");
+    let unknown = loket(tb.path(), &["printers", "test", "gudang"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("printer 'gudang' tidak ada"));
+}
+
+#[test]
+fn the_emulator_serves_a_network_printer_that_loket_prints_to() {
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(loket_bin())
+        .args([
+            "printers",
+            "emulate",
+            "--tcp",
+            "127.0.0.1:0",
+            "--status",
+            "paper-out",
+            "--out",
+        ])
+        .arg(out_dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a line").expect("read");
+    let addr = first
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .expect("address printed")
+        .to_string();
+    assert!(first.contains("paper-out"), "{first}");
+    let tb = TestBranch::with_config(|t| {
+        t.replace(
+            "[printers.loket1]\nconnection = \"virtual\"\nprofile = \"80mm\"\noutput = \"printer/loket1\"",
+            &format!("[printers.loket1]\nconnection = \"tcp\"\naddress = \"{addr}\"\nprofile = \"80mm\""),
+        )
+    });
+    let failed = loket(tb.path(), &["printers", "test", "loket1"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        failed.status.code(),
+        Some(1),
+        "paper out fails the test slip"
+    );
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("Kertas printer habis"), "{err}");
+}
+
+#[test]
+fn sale_print_and_till_print_z_use_the_counter_printer() {
+    let mut tb = TestBranch::new();
+    let sale = cash_sale(&mut tb.branch);
+    let z = tb
+        .branch
+        .count_till(1, CLERK, &loket::till::CashCount::total_only(rp(120_000)))
+        .expect("close")
+        .z
+        .expect("z")
+        .number
+        .expect("number");
+    let out = loket_ok(tb.path(), &["sale", "print", &sale.to_string()]);
+    assert!(out.contains("tercetak di printer loket1"), "{out}");
+    let out = loket_ok(tb.path(), &["sale", "print", &sale.to_string(), "--copy"]);
+    assert!(out.contains("tercetak"), "{out}");
+    let out = loket_ok(tb.path(), &["till", "print-z", &z.to_string()]);
+    assert!(out.contains("Laporan Z 1 (salinan) tercetak"), "{out}");
+    let dir = tb.path().join("printer/loket1");
+    let read = |n: u32| std::fs::read_to_string(dir.join(format!("{n:04}.txt"))).expect("job");
+    assert!(!read(1).contains("S A L I N A N"));
+    assert!(read(2).contains("S A L I N A N"));
+    assert!(read(3).contains("S A L I N A N"));
+    let reprints: i64 = tb
+        .branch
+        .store
+        .read(|c| {
+            c.query_row("SELECT COUNT(*) FROM z_reprints", [], |r| r.get(0))
+                .map_err(loket::BranchError::from)
+        })
+        .expect("count");
+    assert_eq!(reprints, 1, "the Z copy is counted");
+    let missing = loket(tb.path(), &["sale", "print", "999"]);
+    assert_eq!(missing.status.code(), Some(1));
+}
