@@ -489,9 +489,29 @@ fn stamp_section(
             |r| r.get::<_, i64>(0),
         )? as u64,
         awaiting_claim: crate::stamping::ledger::claims(c)?,
-        inventory: crate::stamping::ledger::inventory(c)?,
+        inventory: ledger_counts(c)?,
         provider: ProviderCheck::NotChecked,
     })
+}
+
+/// The ledger's counts by status, as `ledger::inventory` gives them, without its per-lot figures:
+/// those join every lot with every serial (no index on `serials.lot_id`), which takes seconds
+/// after a year of lots.
+fn ledger_counts(c: &Connection) -> rusqlite::Result<crate::stamping::ledger::Inventory> {
+    let mut inv = crate::stamping::ledger::Inventory::default();
+    let mut stmt = c.prepare_cached("SELECT status, COUNT(*) FROM serials GROUP BY status")?;
+    for row in stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })? {
+        let (status, n) = row?;
+        match status.as_str() {
+            "available" => inv.available = n,
+            "issued" => inv.issued = n,
+            "stamped" => inv.stamped = n,
+            _ => inv.spoiled = n,
+        }
+    }
+    Ok(inv)
 }
 
 fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySection, BranchError> {
