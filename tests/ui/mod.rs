@@ -29,6 +29,7 @@ pub fn state_for(tb: &TestBranch, mode: Mode, lang: Lang) -> State {
             mode,
             lang,
             counter: 1,
+            drive_dir: None,
         },
     )
 }

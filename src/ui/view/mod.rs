@@ -3,6 +3,7 @@
 pub mod common;
 pub mod counter;
 pub mod display;
+pub mod flow;
 pub mod login;
 pub mod supervisor;
 
