@@ -744,7 +744,7 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             let n = files.len();
             f.files = files;
             if n == 0 {
-                f.error = Some((s.no_pdfs)(&dir.display().to_string()));
+                f.error = Some((s.no_pdfs)(&crate::ui::view::flow::short(&dir)));
             }
             mark(state, SessionStep::Document, active((s.found_pdfs)(n)));
         }

@@ -147,8 +147,13 @@ pub fn run(branch: &mut Branch, effect: FlowEffect, report: &mut dyn FnMut(Outco
         FlowEffect::PrintReceipt { sale, clerk: _ } => FlowOutcome::Receipt(
             branch
                 .sale_receipt(sale)
-                .map(|_| "struk belum dapat dicetak: modul printer belum terpasang".to_string())
-                .map_err(|e| words(&e)),
+                .map_err(|e| words(&e))
+                .and_then(|_| {
+                    Err(
+                        "Struk belum dapat dicetak: printer belum terpasang pada versi ini."
+                            .to_string(),
+                    )
+                }),
         ),
     })
 }
@@ -278,7 +283,7 @@ fn stamp_local(
     branch: &mut Branch,
     ticket: &str,
     _clerk: &str,
-    _sale: i64,
+    sale: i64,
     document: &Path,
     name: &str,
     page: u32,
@@ -310,7 +315,8 @@ fn stamp_local(
         paths = generate_training_pki(&dir, &branch.config.branch.name).map_err(|e| err(&e))?;
     }
     let signer = Signer::from_files(&paths.signer_key, &paths.signer_chain).map_err(|e| err(&e))?;
-    let serial = SerialNumber::training();
+    // A training serial numbered by the sale, so the same sale always carries the same serial.
+    let serial = SerialNumber::parse(&format!("TRN{:0>19}", sale)).map_err(|e| err(&e))?;
     let offset = branch.config.branch.timezone.offset();
     let spec = StampSpec {
         page,

@@ -528,8 +528,11 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         }
         Outcome::Flow(f) => {
             let effects = flow::outcome(state, f);
-            if let Some(why) = flow::flow(state).and_then(|f| f.error.clone()) {
-                say(state, why, true);
+            match flow::flow(state).and_then(|f| f.error.clone()) {
+                Some(why) => say(state, why, true),
+                // A step went through: an earlier refusal no longer applies.
+                None if state.message.as_ref().is_some_and(|m| m.error) => state.message = None,
+                None => {}
             }
             effects
         }

@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         return;
     };
     let s = state.lang.strings();
-    let steps_width = if area.width >= 110 { 34 } else { 22 };
+    let steps_width = if area.width >= 110 { 34 } else { 25 };
     let [left, right] =
         Layout::horizontal([Constraint::Length(steps_width), Constraint::Fill(1)]).areas(area);
     steps(frame, left, s, session, state);
@@ -103,13 +103,20 @@ fn steps(frame: &mut Frame, area: Rect, s: &Strings, session: &Session, state: &
     );
 }
 
+/// The last two parts of a path: the drive's name and the file, without the machine's mount
+/// folders.
+pub fn short(path: &std::path::Path) -> String {
+    let parts: Vec<_> = path.iter().map(|p| p.to_string_lossy()).collect();
+    parts[parts.len().saturating_sub(2)..].join("/")
+}
+
 fn kb(bytes: u64) -> String {
     format!("{} KB", bytes.div_ceil(1024))
 }
 
 fn choose(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow, height: u16) {
     if let Some(src) = &f.source {
-        lines.push(Line::from((fs.from_source)(&src.display().to_string())).fg(Color::Gray));
+        lines.push(Line::from((fs.from_source)(&short(src))).fg(Color::Gray));
     }
     if f.busy {
         lines.push(Line::from(fs.reading).fg(Color::Yellow));
@@ -415,7 +422,7 @@ fn finish(frame: &mut Frame, area: Rect, fs: &FlowStrings, f: &Flow) {
         lines.push(Line::from(st.file_name.clone()));
     }
     if let Some(d) = &f.delivered {
-        lines.push(Line::from((fs.delivered_to)(d)).fg(Color::Green));
+        lines.push(Line::from((fs.delivered_to)(&short(std::path::Path::new(d)))).fg(Color::Green));
     } else if f.stage == Stage::Deliver && f.progress.is_none() {
         let to = f
             .source
