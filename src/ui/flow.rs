@@ -506,11 +506,9 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 q.payer_ref.push(c);
             }
         }
-        (Stage::Stamping, KeyCode::Enter) => {
-            // Retry after a failure: the sale is paid, the document is still stored.
-            if f.stamped.is_none() && f.progress.is_none() {
-                return stamp(state, clerk);
-            }
+        // Retry after a failure: the sale is paid, the document is still stored.
+        (Stage::Stamping, KeyCode::Enter) if f.stamped.is_none() && f.progress.is_none() => {
+            return stamp(state, clerk);
         }
         (Stage::Deliver, KeyCode::Enter) => {
             if let (Some(stamped), Some(to)) = (&f.stamped, &f.source) {

@@ -125,11 +125,11 @@ pub fn run(branch: &mut Branch, effect: FlowEffect, report: &mut dyn FnMut(Outco
                 sns: vec![stamped.sn.clone()],
             };
             let mut on_copy = |p: crate::delivery::copy::Progress| {
-                let pct = if p.total == 0 {
-                    100
-                } else {
-                    (p.done.saturating_mul(100) / p.total).min(100) as u8
-                };
+                let pct = p
+                    .done
+                    .saturating_mul(100)
+                    .checked_div(p.total)
+                    .map_or(100, |v| v.min(100) as u8);
                 progress(pct, "menyalin dan membaca ulang");
             };
             branch
