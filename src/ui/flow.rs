@@ -213,10 +213,14 @@ pub struct Flow {
     pub pay: PayForm,
     pub qris: Option<QrisShown>,
     pub paid: Option<Paid>,
+    /// A part of the bill was settled (a split payment waiting for its QRIS part).
+    pub money_taken: bool,
     /// Stamping/copy progress: percent and what is happening.
     pub progress: Option<(u8, String)>,
     pub stamped: Option<Stamped>,
     pub delivered: Option<String>,
+    /// The customer's e-mail address, typed in the delivery step (empty: copy to the drive).
+    pub email: String,
     /// Receipt printing result in words.
     pub receipt: Option<String>,
     /// The last refusal for this flow, shown in its panel.
@@ -226,7 +230,7 @@ pub struct Flow {
 impl Flow {
     /// Money has been taken: from here on nothing may be dropped silently.
     pub fn committed(&self) -> bool {
-        self.paid.is_some() && self.stage != Stage::Done
+        (self.paid.is_some() || self.money_taken) && self.stage != Stage::Done
     }
 
     /// What is still owed after the tenders put aside.
@@ -252,8 +256,10 @@ pub enum FlowOutcome {
     Quoted(Result<Quote, String>),
     /// Paid in full (change), or QRIS codes to show (the sale waits for them).
     Payment(Result<PaymentResult, String>),
-    QrisConfirmed(Result<bool, String>),
-    QrisCancelled(Result<(), String>),
+    /// Whether the sale is now paid, and what it still owes.
+    QrisConfirmed(Result<(bool, Rupiah), String>),
+    /// What the sale owes once the code is cancelled.
+    QrisCancelled(Result<Rupiah, String>),
     Progress(u8, String),
     Stamped(Result<Stamped, String>),
     Delivered(Result<String, String>),
@@ -313,6 +319,12 @@ pub enum FlowEffect {
         clerk: String,
         stamped: Stamped,
         to: PathBuf,
+    },
+    /// Put the stamped document in the outbox for the customer's address.
+    Mail {
+        clerk: String,
+        stamped: Stamped,
+        to: String,
     },
     PrintReceipt {
         sale: i64,
@@ -509,6 +521,25 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         // Retry after a failure: the sale is paid, the document is still stored.
         (Stage::Stamping, KeyCode::Enter) if f.stamped.is_none() && f.progress.is_none() => {
             return stamp(state, clerk);
+        }
+        (Stage::Deliver, KeyCode::Backspace) => {
+            f.email.pop();
+        }
+        (Stage::Deliver, KeyCode::Char(c)) => {
+            if f.email.len() < 80 && !c.is_whitespace() {
+                f.email.push(c);
+            }
+        }
+        (Stage::Deliver, KeyCode::Enter) if !f.email.trim().is_empty() => {
+            if let Some(stamped) = &f.stamped {
+                f.busy = true;
+                f.error = None;
+                return effect(FlowEffect::Mail {
+                    clerk,
+                    stamped: stamped.clone(),
+                    to: f.email.trim().to_string(),
+                });
+            }
         }
         (Stage::Deliver, KeyCode::Enter) => {
             if let (Some(stamped), Some(to)) = (&f.stamped, &f.source) {
@@ -741,6 +772,11 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             f.cursor = 0;
             let n = files.len();
             f.files = files;
+            state.devices.drive =
+                crate::ui::state::DeviceState::Ready(crate::ui::view::flow::short(&dir));
+            let Some(f) = flow_mut(state) else {
+                return Vec::new();
+            };
             if n == 0 {
                 f.error = Some((s.no_pdfs)(&crate::ui::view::flow::short(&dir)));
             }
@@ -780,6 +816,13 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             f.error = Some(why);
         }
         FlowOutcome::Payment(Ok(result)) => {
+            let qris_part = result.qris.as_ref().map_or(Rupiah::ZERO, |q| q.amount);
+            f.money_taken |= f.quote.as_ref().is_some_and(|q| {
+                result
+                    .due
+                    .checked_add(qris_part)
+                    .map_or(true, |left| left < q.due)
+            });
             if let Some(q) = result.qris {
                 f.qris = Some(q);
                 f.stage = Stage::Qris;
@@ -793,20 +836,28 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             f.pay.error = Some(why.clone());
             f.error = Some(why);
         }
-        FlowOutcome::QrisConfirmed(Ok(true)) => {
+        FlowOutcome::QrisConfirmed(Ok((true, _))) => {
             f.qris = None;
             return paid(state, Rupiah::ZERO, clerk);
         }
-        FlowOutcome::QrisConfirmed(Ok(false)) => {
+        FlowOutcome::QrisConfirmed(Ok((false, due))) => {
             f.qris = None;
             f.stage = Stage::Pay;
-            f.pay.tenders.clear();
+            f.money_taken = true;
+            f.pay = PayForm::default();
+            if let Some(q) = f.quote.as_mut() {
+                q.due = due;
+            }
         }
         FlowOutcome::QrisConfirmed(Err(why)) => f.error = Some(why),
-        FlowOutcome::QrisCancelled(Ok(())) => {
+        FlowOutcome::QrisCancelled(Ok(due)) => {
+            // Tenders already settled stay settled; the form asks only for what is still owed.
             f.qris = None;
             f.stage = Stage::Pay;
             f.pay = PayForm::default();
+            if let Some(q) = f.quote.as_mut() {
+                q.due = due;
+            }
         }
         FlowOutcome::Progress(p, note) => {
             f.busy = true;

@@ -85,13 +85,13 @@ pub fn run(branch: &mut Branch, effect: FlowEffect, report: &mut dyn FnMut(Outco
         } => FlowOutcome::QrisConfirmed(
             branch
                 .confirm_qris(&reference, &clerk, payer_ref.as_deref())
-                .map(|o| o.sale.status == SaleStatus::Paid)
+                .map(|o| (o.sale.status == SaleStatus::Paid, o.sale.due))
                 .map_err(|e| words(&e)),
         ),
         FlowEffect::CancelQris { reference, clerk } => FlowOutcome::QrisCancelled(
             branch
                 .cancel_qris(&reference, &clerk)
-                .map(|_| ())
+                .map(|sale| sale.due)
                 .map_err(|e| words(&e)),
         ),
         FlowEffect::Stamp {
@@ -144,6 +144,20 @@ pub fn run(branch: &mut Branch, effect: FlowEffect, report: &mut dyn FnMut(Outco
                 .map(|d| d.path.display().to_string())
                 .map_err(|e| words(&e))
         }),
+        FlowEffect::Mail { clerk, stamped, to } => FlowOutcome::Delivered(
+            branch
+                .queue_mail(
+                    &to,
+                    &[(stamped.path.clone(), stamped.file_name.clone())],
+                    &Context {
+                        actor: clerk,
+                        job: stamped.job.clone(),
+                        sns: vec![stamped.sn.clone()],
+                    },
+                )
+                .map(|id| format!("e-mail #{id} → {to}"))
+                .map_err(|e| words(&e)),
+        ),
         FlowEffect::PrintReceipt { sale, clerk: _ } => FlowOutcome::Receipt(
             branch
                 .sale_receipt(sale)

@@ -644,6 +644,8 @@ pub struct FlowStrings {
     pub delivered_to: fn(&str) -> String,
     pub copy_hint: fn(&str) -> String,
     pub finish_hint: &'static str,
+    pub f_email: &'static str,
+    pub email_hint: &'static str,
 }
 
 pub static FLOW_ID: FlowStrings = FlowStrings {
@@ -733,6 +735,8 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     delivered_to: |p: &str| format!("Tersalin ke {p}"),
     copy_hint: |d: &str| format!("Enter: salin ke flashdisk pelanggan ({d})."),
     finish_hint: "F5: selesaikan tiket dan kembalikan flashdisk pelanggan.",
+    f_email: "Atau kirim ke e-mail:",
+    email_hint: "Ketik alamat e-mail pelanggan lalu Enter untuk mengirim lewat kotak keluar.",
 };
 
 pub static FLOW_EN: FlowStrings = FlowStrings {
@@ -822,4 +826,6 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     delivered_to: |p: &str| format!("Copied to {p}"),
     copy_hint: |d: &str| format!("Enter: copy to the customer's drive ({d})."),
     finish_hint: "F5: finish the ticket and hand back the customer's drive.",
+    f_email: "Or send to e-mail:",
+    email_hint: "Type the customer's e-mail address and press Enter to send it through the outbox.",
 };

@@ -193,6 +193,14 @@ fn a_split_payment_by_debit_and_qris_shows_the_code_and_waits_for_it() {
         .map(|p| format!("{:?}", p.method))
         .collect();
     assert_eq!(methods.len(), 2, "{methods:?}");
+
+    // The customer has no drive with them: the document goes to their e-mail through the outbox.
+    type_text(&mut state, &mut tb.branch, "budi@contoh.test");
+    snap("deliver_email", &state);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+    let outbox = tb.branch.outbox_list().expect("outbox");
+    assert_eq!(outbox.len(), 1);
 }
 
 #[test]

@@ -422,14 +422,24 @@ fn finish(frame: &mut Frame, area: Rect, fs: &FlowStrings, f: &Flow) {
         lines.push(Line::from(st.file_name.clone()));
     }
     if let Some(d) = &f.delivered {
-        lines.push(Line::from((fs.delivered_to)(&short(std::path::Path::new(d)))).fg(Color::Green));
+        let shown = if d.starts_with("e-mail") {
+            d.clone()
+        } else {
+            short(std::path::Path::new(d))
+        };
+        lines.push(Line::from((fs.delivered_to)(&shown)).fg(Color::Green));
     } else if f.stage == Stage::Deliver && f.progress.is_none() {
-        let to = f
-            .source
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+        let to = f.source.as_deref().map(short).unwrap_or_default();
+        lines.push(Line::raw(""));
         lines.push(Line::from((fs.copy_hint)(&to)).bold());
+        lines.push(Line::from(vec![
+            Span::raw(format!("{} ", fs.f_email)).bold(),
+            Span::styled(
+                format!("{}▏", f.email),
+                Style::new().fg(Color::Black).bg(Color::White),
+            ),
+        ]));
+        lines.push(Line::from(fs.email_hint).fg(Color::Gray));
     }
     if let Some(r) = &f.receipt {
         lines.push(Line::from(r.clone()));
