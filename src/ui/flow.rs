@@ -773,12 +773,12 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             let n = files.len();
             f.files = files;
             state.devices.drive =
-                crate::ui::state::DeviceState::Ready(crate::ui::view::flow::short(&dir));
+                crate::ui::state::DeviceState::Ready(crate::ui::view::flow::folder_name(&dir));
             let Some(f) = flow_mut(state) else {
                 return Vec::new();
             };
             if n == 0 {
-                f.error = Some((s.no_pdfs)(&crate::ui::view::flow::short(&dir)));
+                f.error = Some((s.no_pdfs)(&crate::ui::view::flow::folder_name(&dir)));
             }
             mark(state, SessionStep::Document, active((s.found_pdfs)(n)));
         }

@@ -110,13 +110,21 @@ pub fn short(path: &std::path::Path) -> String {
     parts[parts.len().saturating_sub(2)..].join("/")
 }
 
+/// A folder's own name: the drive's label as the customer knows it.
+pub fn folder_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
 fn kb(bytes: u64) -> String {
     format!("{} KB", bytes.div_ceil(1024))
 }
 
 fn choose(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow, height: u16) {
     if let Some(src) = &f.source {
-        lines.push(Line::from((fs.from_source)(&short(src))).fg(Color::Gray));
+        lines.push(Line::from((fs.from_source)(&folder_name(src))).fg(Color::Gray));
     }
     if f.busy {
         lines.push(Line::from(fs.reading).fg(Color::Yellow));
@@ -429,7 +437,7 @@ fn finish(frame: &mut Frame, area: Rect, fs: &FlowStrings, f: &Flow) {
         };
         lines.push(Line::from((fs.delivered_to)(&shown)).fg(Color::Green));
     } else if f.stage == Stage::Deliver && f.progress.is_none() {
-        let to = f.source.as_deref().map(short).unwrap_or_default();
+        let to = f.source.as_deref().map(folder_name).unwrap_or_default();
         lines.push(Line::raw(""));
         lines.push(Line::from((fs.copy_hint)(&to)).bold());
         lines.push(Line::from(vec![
