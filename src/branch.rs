@@ -38,6 +38,8 @@ pub enum BranchError {
     Delivery(#[from] crate::delivery::DeliveryError),
     #[error(transparent)]
     Ui(#[from] crate::ui::UiError),
+    #[error(transparent)]
+    Stamping(crate::stamping::StampingError),
     #[error("{0}")]
     Refused(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]

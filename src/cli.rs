@@ -85,6 +85,12 @@ pub enum Command {
     /// Alat pengembang dan pengujian beban.
     #[command(subcommand, hide = true)]
     Dev(DevCommand),
+    /// Buku nomor seri e-Meterai: stok, klaim, rekonsiliasi, muat lot.
+    #[command(subcommand)]
+    Stamps(crate::stamping::cli::StampsCommand),
+    /// Pekerjaan meterai: terima dokumen, tetapkan letak, bayar, bubuhkan.
+    #[command(subcommand)]
+    Job(crate::stamping::cli::JobCommand),
 }
 
 #[derive(Debug, Args)]
@@ -323,6 +329,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Export(args)) => crate::delivery::cli::export(&data, &actor, args),
         Some(Command::Mail(args)) => crate::delivery::cli::mail(&data, &actor, args),
         Some(Command::Outbox(c)) => crate::delivery::cli::outbox(&data, &actor, c),
+        Some(Command::Stamps(c)) => crate::stamping::cli::run_stamps(&data, &actor, c),
+        Some(Command::Job(c)) => crate::stamping::cli::run_job(&data, &actor, c),
         Some(Command::Dev(DevCommand::FakePeruri(args))) => {
             crate::stamping::fake_peruri::run_cli(&args)
         }

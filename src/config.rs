@@ -207,6 +207,13 @@ pub struct Stamping {
     /// Peruri's e-Meterai API; required when `provider = "peruri"`.
     #[serde(default)]
     pub peruri: Option<PeruriConfig>,
+    /// Days a delivered job's documents stay in the data folder before they are purged.
+    pub keep_days: u32,
+    /// An RFC 3161 timestamp authority for the local provider's signatures (none: no timestamp).
+    pub tsa_url: Option<String>,
+    /// Peruri document type code (`jenisdoc` kode) and its name, written as the signature reason.
+    pub doc_type: String,
+    pub doc_type_name: String,
 }
 
 /// How loket reaches Peruri's e-Meterai API (`[stamping.peruri]`).
@@ -390,6 +397,10 @@ impl Default for Stamping {
             location: "INDONESIA".to_string(),
             max_pdf_mb: 50,
             peruri: None,
+            keep_days: 3,
+            tsa_url: None,
+            doc_type: "2".to_string(),
+            doc_type_name: "Dokumen lain-lain".to_string(),
         }
     }
 }

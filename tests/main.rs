@@ -6,5 +6,6 @@ mod foundation;
 mod pdf;
 mod peruri;
 mod report;
+mod stamping;
 mod till;
 mod ui;

@@ -28,9 +28,12 @@ pub struct DrivesArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    /// Pekerjaan meterai yang hasilnya diserahkan (pengganti --file).
+    #[arg(conflicts_with = "file")]
+    pub job: Option<i64>,
     /// Dokumen yang disalin.
-    #[arg(long)]
-    pub file: PathBuf,
+    #[arg(long, required_unless_present = "job")]
+    pub file: Option<PathBuf>,
     /// Titik kait flash disk pelanggan (atau folder tujuan).
     #[arg(long, value_name = "TITIK_KAIT")]
     pub to_drive: PathBuf,
@@ -43,8 +46,11 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct MailArgs {
+    /// Pekerjaan meterai yang hasilnya dikirim (pengganti --file).
+    #[arg(conflicts_with = "file")]
+    pub job: Option<i64>,
     /// Dokumen yang dilampirkan (boleh lebih dari satu).
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "job")]
     pub file: Vec<PathBuf>,
     /// Alamat e-mail pelanggan.
     #[arg(long)]
@@ -101,6 +107,21 @@ impl Source {
             sha256,
             name,
             context: Context::by(actor),
+        })
+    }
+
+    /// The verified stamped file of a stamping job, with its recorded hash and serial numbers.
+    pub fn from_job(branch: &mut Branch, job: i64, actor: &str) -> Result<Source, BranchError> {
+        let out = branch.job_output(job)?;
+        Ok(Source {
+            path: out.path,
+            sha256: out.sha256,
+            name: out.file_name,
+            context: Context {
+                actor: actor.to_string(),
+                job: Some(job.to_string()),
+                sns: out.sns,
+            },
         })
     }
 }
@@ -170,8 +191,27 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
 
 pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
-    let source = Source::from_file(&args.file, args.name.as_deref(), actor)?;
-    let delivered = export_source(&mut branch, &source, &args.to_drive)?;
+    let delivered = match (args.job, &args.file) {
+        (Some(job), _) => {
+            // The job form also marks the job delivered (stamping service).
+            let source = Source::from_job(&mut branch, job, actor)?;
+            eprintln!(
+                "Menyalin {} (SN {}).",
+                source.name,
+                source.context.sns.join(", ")
+            );
+            branch.deliver_job_to_drive(job, &args.to_drive, actor, &mut |_, _| {})?
+        }
+        (None, Some(file)) => {
+            let source = Source::from_file(file, args.name.as_deref(), actor)?;
+            export_source(&mut branch, &source, &args.to_drive)?
+        }
+        (None, None) => {
+            return Err(BranchError::Refused(
+                "Sebutkan --file atau nomor pekerjaan.".into(),
+            ));
+        }
+    };
     if args.json {
         print_json(&delivered);
     } else if delivered.already_there {
@@ -223,6 +263,14 @@ pub fn export_source(
 
 pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
+    if let Some(job) = args.job {
+        let id = branch.mail_job(job, &args.to, actor)?;
+        if !args.no_send && branch.config.smtp.is_some() {
+            let now = branch.store.now();
+            branch.send_due_mail(now)?;
+        }
+        return mail_report(&mut branch, id, args.json);
+    }
     let sources = args
         .file
         .iter()
@@ -237,8 +285,12 @@ pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, Branch
         let now = branch.store.now();
         branch.send_due_mail(now)?;
     }
+    mail_report(&mut branch, id, args.json)
+}
+
+fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, BranchError> {
     let entry = branch.outbox_entry(id)?;
-    if args.json {
+    if json {
         print_json(&entry);
         return Ok(ExitCode::SUCCESS);
     }

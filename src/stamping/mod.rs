@@ -2,10 +2,20 @@
 //! apply e-Meterai stamps — the provider seam, Peruri's API client with its failure handling, and a
 //! fake Peruri for tests.
 
+pub mod cli;
 pub mod documents;
 pub mod fake_peruri;
 pub mod job;
 pub mod ledger;
+pub mod local;
 pub mod peruri;
 pub mod provider;
 pub mod resilience;
+pub mod service;
+pub mod tsa_http;
+pub mod worker;
+
+pub use job::{Place, State};
+pub use service::{
+    JobFilter, JobOutput, JobStage, JobView, ReceiveDocument, Settle, StampingError,
+};

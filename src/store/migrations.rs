@@ -470,6 +470,31 @@ CREATE INDEX device_incidents_open ON device_incidents (device) WHERE ended_ms I
 CREATE INDEX device_incidents_by_time ON device_incidents (started_ms);
 "#,
     },
+    Migration {
+        version: 7,
+        name: "stamping service: job details, serial request ids, delivery and purge",
+        sql: r#"
+-- What intake found and proposed, so a job can be shown again without reading the PDF.
+ALTER TABLE stamp_jobs ADD COLUMN pages INTEGER;
+ALTER TABLE stamp_jobs ADD COLUMN warnings TEXT;          -- JSON list of Indonesian sentences
+ALTER TABLE stamp_jobs ADD COLUMN proposed TEXT;          -- JSON {page, x, y, width, height}
+-- Set (in its own transaction) just before a serial is asked for under request_id: a job resumed
+-- after a crash then asks the provider to look the request up first.
+ALTER TABLE stamp_jobs ADD COLUMN sn_requested_ms INTEGER;
+-- What the provider returned with the SN and needs back for stamping.
+ALTER TABLE stamp_jobs ADD COLUMN stamp_image BLOB;
+ALTER TABLE stamp_jobs ADD COLUMN handle TEXT;
+-- Delivery: how and when; e-mail queued by the worker for a customer who left.
+ALTER TABLE stamp_jobs ADD COLUMN delivered_ms INTEGER;
+ALTER TABLE stamp_jobs ADD COLUMN delivery TEXT;
+ALTER TABLE stamp_jobs ADD COLUMN outbox_id INTEGER;
+-- The request id each serial was issued under (lost replies are found by it).
+ALTER TABLE serials ADD COLUMN request_id TEXT;
+CREATE INDEX serials_by_request ON serials (request_id);
+CREATE INDEX stamp_jobs_by_state ON stamp_jobs (state, created_ms);
+CREATE INDEX stamp_jobs_by_ticket ON stamp_jobs (ticket);
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.

@@ -1,0 +1,451 @@
+//! `loket stamps …` (SN accounting) and `loket job …` (stamping jobs from the command line).
+
+use super::ledger;
+use super::provider::{ListFilter, SerialState};
+use super::service::{JobFilter, JobView, ReceiveDocument};
+use crate::branch::{Branch, BranchError};
+use crate::journal::Entry;
+use crate::money::Rupiah;
+use crate::store::StoreError;
+use crate::till::Tender;
+use crate::users::{self, Role};
+use clap::Subcommand;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum StampsCommand {
+    /// Stok nomor seri: tersedia, terbit, terbubuh, rusak, per lot.
+    Inventory {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Nomor seri rusak yang diklaim ke Peruri (SN, tanggal, lot/faktur, alasan).
+    Claims {
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Bandingkan kuota penyedia dengan buku nomor seri loket.
+    Reconcile {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Muat satu lot nomor seri ke stok lokal (supervisor).
+    LoadLot {
+        /// Nomor lot atau faktur pembelian.
+        #[arg(long)]
+        lot: String,
+        #[arg(long)]
+        count: u32,
+        /// Harga yang dibayar untuk seluruh lot, mis. 1000000.
+        #[arg(long)]
+        price: String,
+        /// ID supervisor.
+        #[arg(long, default_value = "kepala")]
+        supervisor: String,
+        /// PIN supervisor (atau variabel lingkungan LOKET_PIN).
+        #[arg(long, env = "LOKET_PIN", hide_env_values = true)]
+        pin: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// Terima dokumen PDF pelanggan; mencetak nomor pekerjaan.
+    New {
+        file: PathBuf,
+        #[arg(long)]
+        ticket: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        counter: u32,
+        /// Kata sandi PDF terkunci.
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tetapkan letak e-Meterai (bawaan: letak yang diusulkan).
+    Place {
+        job: i64,
+        #[arg(long)]
+        page: Option<u32>,
+        /// Pojok kiri atas dalam milimeter dari pojok kiri atas halaman, X,Y.
+        #[arg(long)]
+        at: Option<String>,
+        /// Sisi meterai dalam milimeter.
+        #[arg(long)]
+        size: Option<f64>,
+    },
+    /// Tagih dan bayar tunai sekaligus (kasir), lalu tandai pekerjaan dibayar.
+    Pay {
+        job: i64,
+        #[arg(long)]
+        cash: String,
+        #[arg(long, default_value_t = 1)]
+        counter: u32,
+    },
+    /// Terbitkan nomor seri dan bubuhkan (atau lanjutkan pekerjaan yang tertunda).
+    Run {
+        job: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tampilkan satu pekerjaan.
+    Show {
+        job: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Daftar pekerjaan (bawaan: 50 terakhir).
+    List {
+        /// Hanya yang belum selesai (dibayar, belum bermeterai).
+        #[arg(long)]
+        unfinished: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Alamat e-mail untuk mengirim hasil bila pelanggan sudah pulang.
+    Email { job: i64, to: String },
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("galat: json: {e}"),
+    }
+}
+
+fn print_job(v: &JobView) {
+    println!(
+        "Pekerjaan #{} ({}): {}, {} halaman, status {}.",
+        v.id,
+        v.ticket.as_deref().unwrap_or("tanpa tiket"),
+        v.document_name,
+        v.pages,
+        v.state_label
+    );
+    if let Some(sn) = &v.sn {
+        println!("Nomor seri: {sn}");
+    }
+    for w in &v.warnings {
+        println!("Peringatan: {w}");
+    }
+    println!("{}", v.message);
+}
+
+fn store_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Sql(e)
+}
+
+pub fn run_stamps(
+    data: &std::path::Path,
+    actor: &str,
+    command: StampsCommand,
+) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    match command {
+        StampsCommand::Inventory { json } => {
+            let inv = branch
+                .store
+                .read(|c| ledger::inventory(c).map_err(store_err))?;
+            if json {
+                print_json(&inv);
+            } else {
+                println!(
+                    "Tersedia {}, terbit belum dibubuhkan {}, terbubuh {}, rusak {}.",
+                    inv.available, inv.issued, inv.stamped, inv.spoiled
+                );
+                for l in &inv.lots {
+                    println!(
+                        "Lot {}: {} nomor seri, dibeli {}, tersedia {}, terpakai {}, rusak {}.",
+                        l.lot_id,
+                        l.count,
+                        Rupiah::new(l.price_paid),
+                        l.available,
+                        l.used,
+                        l.spoiled
+                    );
+                }
+            }
+        }
+        StampsCommand::Claims { csv } => {
+            let claims = branch
+                .store
+                .read(|c| ledger::claims(c).map_err(store_err))?;
+            let tz = branch.store.timezone();
+            let date = |ms: i64| {
+                crate::store::from_ms(ms)
+                    .to_offset(tz.offset())
+                    .date()
+                    .to_string()
+            };
+            if csv {
+                println!("sn,tanggal,penyedia,lot,pekerjaan,tiket,alasan");
+                for c in &claims {
+                    println!(
+                        "{},{},{},{},{},{},\"{}\"",
+                        c.sn,
+                        date(c.spoiled_ms),
+                        c.provider,
+                        c.lot_id.as_deref().unwrap_or(""),
+                        c.job_id.map(|j| j.to_string()).unwrap_or_default(),
+                        c.ticket.as_deref().unwrap_or(""),
+                        c.reason.replace('"', "\"\"")
+                    );
+                }
+            } else if claims.is_empty() {
+                println!("Tidak ada nomor seri rusak yang perlu diklaim.");
+            } else {
+                for c in &claims {
+                    println!(
+                        "{}  {}  {}  {}",
+                        c.sn,
+                        date(c.spoiled_ms),
+                        c.lot_id.as_deref().unwrap_or(&c.provider),
+                        c.reason
+                    );
+                }
+            }
+        }
+        StampsCommand::Reconcile { json } => {
+            let provider = branch.stamping_provider()?;
+            let inv = branch
+                .store
+                .read(|c| ledger::inventory(c).map_err(store_err))?;
+            let quota = provider
+                .quota()
+                .map_err(|e| BranchError::Refused(e.to_string()))?;
+            let mut rec = ledger::reconcile(&inv, quota.not_stamped, Some(quota.remaining));
+            // Serials the provider lists as issued-not-stamped that loket does not know at all.
+            if let Ok(page) = provider.list_serials(&ListFilter {
+                state: Some(SerialState::NotStamped),
+                start: 0,
+                length: 1000,
+            }) {
+                for entry in page.items {
+                    let known: i64 = branch.store.read(|c| {
+                        c.query_row(
+                            "SELECT COUNT(*) FROM serials WHERE sn = ?1",
+                            [&entry.sn],
+                            |r| r.get(0),
+                        )
+                        .map_err(store_err)
+                    })?;
+                    if known == 0 {
+                        rec.discrepancies.push(format!(
+                            "nomor seri {} tercatat di penyedia tetapi tidak di loket",
+                            entry.sn
+                        ));
+                    }
+                }
+            }
+            if json {
+                print_json(&rec);
+            } else {
+                println!(
+                    "Loket: {} terbit belum dibubuhkan, {} tersedia. Penyedia: {} terbit belum dibubuhkan, sisa kuota {}.",
+                    rec.loket_issued_unstamped,
+                    rec.loket_available,
+                    rec.provider_unstamped,
+                    rec.provider_remaining
+                        .map_or_else(|| "?".to_string(), |r| r.to_string())
+                );
+                if rec.discrepancies.is_empty() {
+                    println!("Cocok: tidak ada selisih.");
+                }
+                for d in &rec.discrepancies {
+                    println!("SELISIH: {d}.");
+                }
+            }
+            return Ok(if rec.discrepancies.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+        StampsCommand::LoadLot {
+            lot,
+            count,
+            price,
+            supervisor,
+            pin,
+        } => {
+            let price = Rupiah::parse(&price)
+                .map_err(|e| BranchError::Refused(format!("harga lot: {e}")))?;
+            let lockout = branch.lockout();
+            let user = users::authenticate(&mut branch.store, lockout, &supervisor, &pin)?;
+            if user.role != Role::Supervisor {
+                return Err(BranchError::Refused(format!(
+                    "{} bukan supervisor; hanya supervisor yang boleh memuat lot nomor seri.",
+                    user.id
+                )));
+            }
+            branch
+                .store
+                .write(|tx| {
+                    ledger::load_lot(tx, &supervisor, &lot, count, price.value())?;
+                    tx.journal(Entry::new(
+                        actor,
+                        "serial.lot_approved",
+                        &lot,
+                        json!({"supervisor": supervisor}),
+                    ))?;
+                    Ok::<_, ledger::LedgerError>(())
+                })
+                .map_err(|e| match e {
+                    ledger::LedgerError::Store(s) => BranchError::Store(s),
+                    other => BranchError::Refused(format!("{other}.")),
+                })?;
+            println!("Lot {lot} dimuat: {count} nomor seri, dibeli {price}.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_at(text: &str) -> Result<(f64, f64), BranchError> {
+    let bad =
+        || BranchError::Refused("--at harus X,Y dalam milimeter, misalnya 140,230.".to_string());
+    let (x, y) = text.split_once(',').ok_or_else(bad)?;
+    let x: f64 = x.trim().parse().map_err(|_| bad())?;
+    let y: f64 = y.trim().parse().map_err(|_| bad())?;
+    if !(x.is_finite() && y.is_finite() && x >= 0.0 && y >= 0.0) {
+        return Err(bad());
+    }
+    Ok((x, y))
+}
+
+pub fn run_job(
+    data: &std::path::Path,
+    actor: &str,
+    command: JobCommand,
+) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    match command {
+        JobCommand::New {
+            file,
+            ticket,
+            counter,
+            password,
+            json,
+        } => {
+            let limit = u64::from(branch.config.stamping.max_pdf_mb) * 1024 * 1024;
+            let bytes = crate::pdf::io::read_input(&file, limit)
+                .map_err(|e| BranchError::Refused(e.to_string()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "dokumen.pdf".into());
+            let v = branch.receive_document(ReceiveDocument {
+                bytes,
+                name,
+                ticket,
+                counter,
+                clerk: actor.to_string(),
+                password,
+            })?;
+            if json {
+                print_json(&v);
+            } else {
+                println!("{}", v.id);
+            }
+        }
+        JobCommand::Place {
+            job,
+            page,
+            at,
+            size,
+        } => {
+            let v = branch.job(job)?;
+            let proposed = v.proposed.ok_or(BranchError::Refused(
+                "Pekerjaan ini tidak punya letak usulan; sebutkan --page dan --at.".into(),
+            ))?;
+            let size_pt = size.map_or(proposed.width, crate::pdf::mm_to_pt);
+            let place = match at {
+                Some(at) => {
+                    let (x_mm, y_mm) = parse_at(&at)?;
+                    let page = page.unwrap_or(proposed.page);
+                    let top = branch.job_page_top(job, page)?;
+                    let (x0, y1) = (
+                        top.0 + crate::pdf::mm_to_pt(x_mm),
+                        top.1 - crate::pdf::mm_to_pt(y_mm),
+                    );
+                    super::Place {
+                        page,
+                        x: x0,
+                        y: y1 - size_pt,
+                        width: size_pt,
+                        height: size_pt,
+                    }
+                }
+                None => super::Place {
+                    page: page.unwrap_or(proposed.page),
+                    width: size_pt,
+                    height: size_pt,
+                    ..proposed
+                },
+            };
+            let v = branch.place_job(job, actor, place)?;
+            print_job(&v);
+        }
+        JobCommand::Pay { job, cash, counter } => {
+            let tendered = Rupiah::parse(&cash)
+                .map_err(|e| BranchError::Refused(format!("jumlah tunai: {e}")))?;
+            let sale = branch.quote_job(job, counter, actor, None)?;
+            if branch.sale(sale)?.due.is_positive() {
+                let paid = branch.pay_sale(sale, actor, &[Tender::Cash { tendered }])?;
+                if paid.change.is_positive() {
+                    println!("Kembalian: {}.", paid.change);
+                }
+            }
+            let v = branch.job_paid(job, actor)?;
+            print_job(&v);
+        }
+        JobCommand::Run { job, json } => {
+            let v = branch.run_job(job, &mut |_| {})?;
+            if json {
+                print_json(&v);
+            } else {
+                print_job(&v);
+            }
+        }
+        JobCommand::Show { job, json } => {
+            let v = branch.job(job)?;
+            if json {
+                print_json(&v);
+            } else {
+                print_job(&v);
+            }
+        }
+        JobCommand::List { unfinished, json } => {
+            let list = branch.jobs(&if unfinished {
+                JobFilter::Unfinished
+            } else {
+                JobFilter::Recent(50)
+            })?;
+            if json {
+                print_json(&list);
+            } else if list.is_empty() {
+                println!("Tidak ada pekerjaan meterai.");
+            } else {
+                for v in &list {
+                    println!(
+                        "#{:<5} {:<8} {:<40} {}{}",
+                        v.id,
+                        v.ticket.as_deref().unwrap_or("-"),
+                        v.document_name,
+                        v.state_label,
+                        v.sn.as_deref()
+                            .map(|s| format!("  SN {s}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        JobCommand::Email { job, to } => {
+            let v = branch.set_job_email(job, &to, actor)?;
+            print_job(&v);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

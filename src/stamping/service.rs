@@ -1,0 +1,1291 @@
+//! The stamping service on `Branch`: a customer's document from intake to a verified stamped file,
+//! each transition one store transaction with its journal entry and SN-ledger change.
+
+use super::documents::{DocumentError, Documents};
+use super::job::{self, JobError, Place, State, Step};
+use super::ledger::{self, LedgerError};
+use super::provider::{self, IssueRequest, NextStep, Provider, ProviderError, StampRequest};
+use crate::branch::{Branch, BranchError};
+use crate::delivery::Context;
+use crate::journal::Entry;
+use crate::pdf::placement::PlacementOptions;
+use crate::pdf::{self, IntakeError, IntakeOptions};
+use crate::store::{self, StoreError, Tx};
+use crate::till::domain::{Method, RefundRequest};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Approval action for settling a failed job with a new serial at no charge (subject `job/<id>`).
+pub const ACTION_REISSUE: &str = "stamping.reissue";
+
+/// Most spoiled serials replaced within one `run_job` before the job waits for the worker.
+const MAX_SPOILED_PER_RUN: u32 = 3;
+
+/// Environment variable naming the transition after whose commit the process aborts (crash tests).
+pub const CRASH_ENV: &str = "LOKET_CRASH_AT";
+
+/// The approval subject of a job.
+pub fn job_subject(id: i64) -> String {
+    format!("job/{id}")
+}
+
+/// A document handed over at the counter.
+#[derive(Debug, Clone)]
+pub struct ReceiveDocument {
+    pub bytes: Vec<u8>,
+    pub name: String,
+    pub ticket: Option<String>,
+    pub counter: u32,
+    pub clerk: String,
+    pub password: Option<String>,
+}
+
+/// A job as screens, receipts and the CLI show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobView {
+    pub id: i64,
+    pub state: State,
+    pub state_label: &'static str,
+    pub ticket: Option<String>,
+    pub document_name: String,
+    pub pages: u32,
+    pub warnings: Vec<String>,
+    pub place: Option<Place>,
+    pub proposed: Option<Place>,
+    pub sale_id: Option<i64>,
+    pub sn: Option<String>,
+    pub stamped_sha256: Option<String>,
+    /// Indonesian: what happens next.
+    pub message: String,
+    pub attempts: u32,
+    pub next_attempt_ms: Option<i64>,
+    pub last_error: Option<String>,
+    pub email: Option<String>,
+    pub created_ms: i64,
+}
+
+/// Progress of `run_job`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStage {
+    IssuingSerial,
+    Stamping,
+    Verifying,
+    Stored,
+}
+
+/// The verified stamped file of a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobOutput {
+    /// In the document store.
+    pub path: PathBuf,
+    pub sha256: String,
+    /// The name the customer gets.
+    pub file_name: String,
+    pub sns: Vec<String>,
+}
+
+/// Which jobs to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobFilter {
+    /// Paid and not yet stamped (what the worker retries).
+    Unfinished,
+    /// Created on this business day (`YYYY-MM-DD`).
+    Day(String),
+    Ticket(String),
+    /// The most recent `n`.
+    Recent(u32),
+}
+
+/// How a supervisor settles a job that failed for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// Stamp again under a new serial, at no charge.
+    NewSerial,
+    /// Refund the job's sale line (approval for `sale.refund` on `sale/<id>`).
+    Refund(Method),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StampingError {
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    #[error(transparent)]
+    Job(#[from] JobError),
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    User(#[from] crate::users::UserError),
+    #[error("Pekerjaan meterai #{0} tidak ada. Periksa nomornya.")]
+    UnknownJob(i64),
+    #[error(
+        "Pekerjaan meterai #{0} belum ditagih. Tambahkan e-Meterai ke penjualan dan terima pembayarannya dulu."
+    )]
+    NotQuoted(i64),
+    #[error(
+        "Penjualan #{sale} untuk pekerjaan meterai #{job} belum lunas. Terima pembayarannya dulu."
+    )]
+    NotPaid { job: i64, sale: i64 },
+    #[error("Dokumen pekerjaan #{0} belum bermeterai; hasilnya belum bisa diserahkan.")]
+    NoOutput(i64),
+    #[error(
+        "Halaman {page} tidak ada; dokumen hanya memiliki {pages} halaman. Pilih halaman lain."
+    )]
+    PageOutOfRange { page: u32, pages: u32 },
+    #[error(
+        "Hasil pembubuhan nomor seri {sn} tidak lolos pemeriksaan ({why}); dokumen tidak diserahkan dan pembubuhan diulang."
+    )]
+    BadOutput { sn: String, why: String },
+    #[error("Nama berkas dokumen kosong. Beri nama berkas, misalnya surat.pdf.")]
+    NoName,
+}
+
+impl From<rusqlite::Error> for StampingError {
+    fn from(e: rusqlite::Error) -> Self {
+        StampingError::Store(StoreError::Sql(e))
+    }
+}
+
+impl From<StampingError> for BranchError {
+    fn from(e: StampingError) -> Self {
+        match e {
+            StampingError::Store(s) => BranchError::Store(s),
+            other => BranchError::Stamping(other),
+        }
+    }
+}
+
+/// Aborts the process right AFTER the named transition committed, when `LOKET_CRASH_AT` names it
+/// (crash-safety tests of the real binary).
+pub fn crash_point(name: &str) {
+    static AT: OnceLock<Option<String>> = OnceLock::new();
+    let at = AT.get_or_init(|| std::env::var(CRASH_ENV).ok());
+    if at.as_deref() == Some(name) {
+        std::process::abort();
+    }
+}
+
+type ProviderCache = Mutex<Vec<(PathBuf, Arc<dyn Provider>)>>;
+
+fn providers() -> &'static ProviderCache {
+    static CACHE: OnceLock<ProviderCache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+fn cache_key(data_dir: &Path) -> PathBuf {
+    data_dir
+        .canonicalize()
+        .unwrap_or_else(|_| data_dir.to_path_buf())
+}
+
+/// Makes every `Branch` of `data_dir` in this process stamp through `provider` (tests, and a
+/// process that keeps one provider's circuit breaker across branches).
+pub fn install_provider(data_dir: &Path, provider: Arc<dyn Provider>) {
+    let key = cache_key(data_dir);
+    let mut cache = providers().lock().unwrap_or_else(|p| p.into_inner());
+    cache.retain(|(k, _)| *k != key);
+    cache.push((key, provider));
+}
+
+/// Forgets the provider of `data_dir` (the next call builds one from the configuration).
+pub fn forget_provider(data_dir: &Path) {
+    let key = cache_key(data_dir);
+    let mut cache = providers().lock().unwrap_or_else(|p| p.into_inner());
+    cache.retain(|(k, _)| *k != key);
+}
+
+/// One job row with the columns the domain type does not carry.
+#[derive(Debug, Clone)]
+struct Row {
+    job: job::Job,
+    password: Option<String>,
+    pages: u32,
+    warnings: Vec<String>,
+    proposed: Option<Place>,
+    sn_requested_ms: Option<i64>,
+    stamp_image: Option<Vec<u8>>,
+    handle: Option<String>,
+    email: Option<String>,
+    created_ms: i64,
+}
+
+const ROW_COLUMNS: &str = "id, state, ticket, document_sha256, document_name, page, x, y, width, height, sale_id,
+     request_id, sn, stamped_sha256, attempts, next_attempt_ms, last_error, password, pages, warnings, proposed,
+     sn_requested_ms, stamp_image, handle, email, created_ms";
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let state: String = r.get(1)?;
+    let page: Option<u32> = r.get(5)?;
+    let place = match page {
+        Some(page) => Some(Place {
+            page,
+            x: r.get(6)?,
+            y: r.get(7)?,
+            width: r.get(8)?,
+            height: r.get(9)?,
+        }),
+        None => None,
+    };
+    let warnings: Option<String> = r.get(19)?;
+    let proposed: Option<String> = r.get(20)?;
+    Ok(Row {
+        job: job::Job {
+            id: r.get(0)?,
+            state: State::parse(&state).unwrap_or(State::Failed),
+            ticket: r.get(2)?,
+            document_sha256: r.get(3)?,
+            document_name: r.get(4)?,
+            place,
+            sale_id: r.get(10)?,
+            request_id: r.get(11)?,
+            sn: r.get(12)?,
+            stamped_sha256: r.get(13)?,
+            attempts: r.get(14)?,
+            next_attempt: r.get(15)?,
+            last_error: r.get(16)?,
+        },
+        password: r.get(17)?,
+        pages: r.get::<_, Option<u32>>(18)?.unwrap_or(0),
+        warnings: warnings
+            .and_then(|w| serde_json::from_str(&w).ok())
+            .unwrap_or_default(),
+        proposed: proposed.and_then(|p| place_from_json(&p)),
+        sn_requested_ms: r.get(21)?,
+        stamp_image: r.get(22)?,
+        handle: r.get(23)?,
+        email: r.get(24)?,
+        created_ms: r.get(25)?,
+    })
+}
+
+fn place_json(p: &Place) -> String {
+    json!({"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height}).to_string()
+}
+
+fn place_from_json(text: &str) -> Option<Place> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    Some(Place {
+        page: u32::try_from(v.get("page")?.as_u64()?).ok()?,
+        x: v.get("x")?.as_f64()?,
+        y: v.get("y")?.as_f64()?,
+        width: v.get("width")?.as_f64()?,
+        height: v.get("height")?.as_f64()?,
+    })
+}
+
+fn load(c: &Connection, id: i64) -> Result<Row, StampingError> {
+    c.query_row(
+        &format!("SELECT {ROW_COLUMNS} FROM stamp_jobs WHERE id = ?1"),
+        [id],
+        read_row,
+    )
+    .optional()?
+    .ok_or(StampingError::UnknownJob(id))
+}
+
+fn verb(step: &Step) -> &'static str {
+    match step {
+        Step::Place(_) => "placed",
+        Step::Paid { .. } => "paid",
+        Step::SerialIssued { .. } => "serial_issued",
+        Step::Stamped { .. } => "stamped",
+        Step::Delivered => "delivered",
+        Step::Wait { .. } => "waiting",
+        Step::SerialSpoiled { .. } => "serial_spoiled",
+        Step::Fail { .. } => "failed",
+        Step::Cancel => "cancelled",
+        Step::Refund => "refunded",
+        Step::Reissue { .. } => "reissued",
+    }
+}
+
+/// Applies `step` to the job inside `tx`: the pure rule decides, the row is written, the journal
+/// gets `job.<verb>` with `detail`.
+fn apply_step(
+    tx: &mut Tx<'_>,
+    actor: &str,
+    id: i64,
+    step: &Step,
+    detail: serde_json::Value,
+) -> Result<job::Job, StampingError> {
+    let row = load(tx, id)?;
+    let next = job::apply(&row.job, step)?;
+    let (page, x, y, w, h) = match next.place {
+        Some(p) => (
+            Some(p.page),
+            Some(p.x),
+            Some(p.y),
+            Some(p.width),
+            Some(p.height),
+        ),
+        None => (None, None, None, None, None),
+    };
+    tx.execute(
+        "UPDATE stamp_jobs SET state = ?2, page = ?3, x = ?4, y = ?5, width = ?6, height = ?7, sale_id = ?8,
+             request_id = ?9, sn = ?10, stamped_sha256 = ?11, attempts = ?12, next_attempt_ms = ?13,
+             last_error = ?14, updated_ms = ?15 WHERE id = ?1",
+        params![
+            id,
+            next.state.as_str(),
+            page,
+            x,
+            y,
+            w,
+            h,
+            next.sale_id,
+            next.request_id,
+            next.sn,
+            next.stamped_sha256,
+            next.attempts,
+            next.next_attempt,
+            next.last_error,
+            tx.now_ms()
+        ],
+    )?;
+    let mut detail = detail;
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("from".into(), json!(row.job.state.as_str()));
+        map.insert("to".into(), json!(next.state.as_str()));
+    }
+    tx.journal(Entry::new(
+        actor,
+        format!("job.{}", verb(step)),
+        job_subject(id),
+        detail,
+    ))?;
+    Ok(next)
+}
+
+fn new_request_id(job: i64, n: u32) -> String {
+    let mut rng = fastrand::Rng::new();
+    let tail: String = (0..10)
+        .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.usize(..36)]))
+        .collect();
+    format!("J{job}-{n}-{tail}")
+}
+
+/// The request number of a request id (`J<job>-<n>-…`), to number its successor.
+fn request_number(request_id: Option<&str>) -> u32 {
+    request_id
+        .and_then(|r| r.split('-').nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn output_name(document_name: &str) -> String {
+    let stem = document_name
+        .strip_suffix(".pdf")
+        .or_else(|| document_name.strip_suffix(".PDF"))
+        .unwrap_or(document_name);
+    format!("{stem}-emeterai.pdf")
+}
+
+fn message(row: &Row) -> String {
+    let j = &row.job;
+    match j.state {
+        State::Received => {
+            "Dokumen diterima. Periksa letak e-Meterai yang diusulkan, lalu tetapkan letaknya."
+                .into()
+        }
+        State::Placed => {
+            "Letak e-Meterai ditetapkan. Tagih e-Meterai di kasir, lalu terima pembayarannya."
+                .into()
+        }
+        State::Paid | State::SerialIssued => match (&j.last_error, j.attempts) {
+            (Some(err), n) if n > 0 => format!(
+                "{err} Pelanggan boleh pulang dengan tanda terima klaim; dokumen dikirim lewat e-mail atau diambil begitu selesai."
+            ),
+            _ => "Pembayaran diterima. e-Meterai sedang dibubuhkan; tunggu sebentar.".into(),
+        },
+        State::Stamped => format!(
+            "e-Meterai {} dibubuhkan dan diperiksa: sah. Serahkan dokumen ke flash disk atau kirim lewat e-mail.",
+            j.sn.as_deref().unwrap_or("")
+        ),
+        State::Delivered => "Dokumen bermeterai sudah diserahkan kepada pelanggan.".into(),
+        State::Failed => format!(
+            "Pembubuhan gagal: {} Minta supervisor memilih nomor seri baru tanpa biaya atau pengembalian dana.",
+            j.last_error.as_deref().unwrap_or("alasan tidak tercatat.")
+        ),
+        State::Cancelled => "Pekerjaan dibatalkan sebelum pembayaran.".into(),
+        State::Refunded => "Dana e-Meterai sudah dikembalikan kepada pelanggan.".into(),
+    }
+}
+
+fn view(row: &Row) -> JobView {
+    let j = &row.job;
+    JobView {
+        id: j.id,
+        state: j.state,
+        state_label: j.state.label(),
+        ticket: j.ticket.clone(),
+        document_name: j.document_name.clone(),
+        pages: row.pages,
+        warnings: row.warnings.clone(),
+        place: j.place,
+        proposed: row.proposed,
+        sale_id: j.sale_id,
+        sn: j.sn.clone(),
+        stamped_sha256: j.stamped_sha256.clone(),
+        message: message(row),
+        attempts: j.attempts,
+        next_attempt_ms: j.next_attempt,
+        last_error: j.last_error.clone(),
+        email: row.email.clone(),
+        created_ms: row.created_ms,
+    }
+}
+
+/// The sale line paying for a job: (sale, line number, sale status), newest first; voided sales
+/// and refunded lines do not count.
+fn paying_line(c: &Connection, job: i64) -> rusqlite::Result<Option<(i64, u32, String)>> {
+    c.query_row(
+        "SELECT s.id, l.line_no, s.status FROM sale_lines l JOIN sales s ON s.id = l.sale
+         WHERE l.job = ?1 AND l.kind = 'item' AND s.status != 'voided' AND l.refunded_qty < l.quantity
+         ORDER BY s.id DESC, l.line_no DESC LIMIT 1",
+        [job],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()
+}
+
+fn retry_message(e: &ProviderError, local: bool) -> String {
+    match e {
+        ProviderError::QuotaExhausted { .. } if local => "Stok nomor seri e-Meterai lokal habis; minta supervisor memuat lot baru (`loket stamps load-lot --lot ID --count N --price RP`). Dokumen disimpan dan dibubuhi otomatis begitu stok tersedia.".into(),
+        other => other.to_string(),
+    }
+}
+
+impl Branch {
+    fn documents(&self) -> Documents {
+        Documents::new(&self.data_dir)
+    }
+
+    fn is_local_provider(&self) -> bool {
+        self.config.stamping.provider != "peruri"
+    }
+
+    /// The provider this branch stamps with; built once per data folder and process so that the
+    /// circuit breaker and token cache survive between calls.
+    pub fn stamping_provider(&self) -> Result<Arc<dyn Provider>, BranchError> {
+        let key = cache_key(&self.data_dir);
+        let mut cache = providers().lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, p)) = cache.iter().find(|(k, _)| *k == key) {
+            return Ok(p.clone());
+        }
+        let provider: Arc<dyn Provider> = if self.is_local_provider() {
+            Arc::new(
+                super::local::LocalProvider::open(
+                    &self.data_dir,
+                    &self.config,
+                    self.clock().clone(),
+                )
+                .map_err(StampingError::from)?,
+            )
+        } else {
+            Arc::new(
+                super::peruri::PeruriProvider::from_config(&self.config.stamping)
+                    .map_err(StampingError::from)?
+                    .ok_or_else(|| {
+                        StampingError::Provider(ProviderError::Config(
+                            "bagian [stamping.peruri] belum diisi".into(),
+                        ))
+                    })?,
+            )
+        };
+        cache.push((key, provider.clone()));
+        Ok(provider)
+    }
+
+    fn job_row(&mut self, id: i64) -> Result<Row, BranchError> {
+        Ok(self.store.read(|c| load(c, id))?)
+    }
+
+    /// Intake checks, stores the document by SHA-256 and creates the job (`received`) with the
+    /// proposed place. A refused document creates no job.
+    pub fn receive_document(&mut self, req: ReceiveDocument) -> Result<JobView, BranchError> {
+        let name = req.name.trim().to_string();
+        if name.is_empty() {
+            return Err(StampingError::NoName.into());
+        }
+        let opts = IntakeOptions {
+            max_bytes: u64::from(self.config.stamping.max_pdf_mb) * 1024 * 1024,
+            password: req.password.clone(),
+            ..IntakeOptions::default()
+        };
+        let size = req.bytes.len() as u64;
+        let prepared = pdf::intake(req.bytes, &opts).map_err(StampingError::from)?;
+        let report = prepared.report.clone();
+        let placement = pdf::propose(
+            &prepared,
+            &PlacementOptions {
+                size_pt: pdf::mm_to_pt(f64::from(self.config.stamping.stamp_size_mm)),
+                ..PlacementOptions::default()
+            },
+        );
+        let proposed = Place {
+            page: placement.page,
+            x: placement.rect.x0,
+            y: placement.rect.y0,
+            width: placement.rect.width(),
+            height: placement.rect.height(),
+        };
+        let sha = self
+            .documents()
+            .put(prepared.bytes())
+            .map_err(StampingError::from)?;
+        let warnings: Vec<String> = report.warnings.iter().map(|w| w.message()).collect();
+        let ticket = req
+            .ticket
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        let id = self.store.write(|tx| {
+            let now = tx.now_ms();
+            tx.execute(
+                "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
+                params![sha, size as i64, now],
+            )?;
+            // A document stored again is kept again (its purge is cancelled).
+            tx.execute(
+                "UPDATE documents SET purge_after_ms = NULL, purged_ms = NULL WHERE sha256 = ?1",
+                [&sha],
+            )?;
+            tx.execute(
+                "INSERT INTO stamp_jobs (state, ticket, counter, clerk, document_sha256, document_name, password,
+                     pages, warnings, proposed, created_ms, updated_ms)
+                 VALUES ('received', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                params![
+                    ticket,
+                    req.counter,
+                    req.clerk,
+                    sha,
+                    name,
+                    req.password,
+                    report.pages,
+                    serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into()),
+                    place_json(&proposed),
+                    now
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.journal(Entry::new(
+                &req.clerk,
+                "job.received",
+                job_subject(id),
+                json!({"document": sha, "name": name, "bytes": size, "pages": report.pages,
+                       "ticket": ticket, "counter": req.counter, "warnings": warnings, "proposed": proposed}),
+            ))?;
+            Ok::<_, StampingError>(id)
+        })?;
+        self.job(id)
+    }
+
+    /// Sets where the stamp goes (`placed`).
+    pub fn place_job(
+        &mut self,
+        job: i64,
+        clerk: &str,
+        place: Place,
+    ) -> Result<JobView, BranchError> {
+        self.store.write(|tx| {
+            let row = load(tx, job)?;
+            if place.page > row.pages && row.pages > 0 {
+                return Err(StampingError::PageOutOfRange {
+                    page: place.page,
+                    pages: row.pages,
+                });
+            }
+            apply_step(tx, clerk, job, &Step::Place(place), json!({"place": place}))
+        })?;
+        crash_point("placed");
+        self.job(job)
+    }
+
+    /// Adds one `meterai` line linked to the job to `sale` (or a new sale for the job's ticket at
+    /// `counter`) and returns the sale id. A job already on a live sale line is not charged again.
+    pub fn quote_job(
+        &mut self,
+        job: i64,
+        counter: u32,
+        clerk: &str,
+        sale: Option<i64>,
+    ) -> Result<i64, BranchError> {
+        let row = self.job_row(job)?;
+        if !matches!(row.job.state, State::Received | State::Placed) {
+            return Err(StampingError::Job(JobError::WrongState {
+                id: job,
+                state: row.job.state,
+            })
+            .into());
+        }
+        if let Some((existing, _, _)) = self
+            .store
+            .read(|c| paying_line(c, job).map_err(StoreError::Sql))?
+        {
+            return Ok(existing);
+        }
+        let sale = match sale {
+            Some(s) => s,
+            None => self.new_sale(counter, clerk, row.job.ticket.as_deref())?.id,
+        };
+        self.add_to_sale(sale, clerk, "meterai", 1, Some(job))?;
+        Ok(sale)
+    }
+
+    /// After the sale is paid: checks it and moves the job to `paid`, storing the serial request's
+    /// idempotency key before any provider call.
+    pub fn job_paid(&mut self, job: i64, clerk: &str) -> Result<JobView, BranchError> {
+        self.store.write(|tx| {
+            let row = load(tx, job)?;
+            let (sale, line, status) =
+                paying_line(tx, job)?.ok_or(StampingError::NotQuoted(job))?;
+            if row.job.state != State::Placed && row.job.sale_id == Some(sale) {
+                // Paid already (a repeated call): nothing to do.
+                tx.unchanged();
+                return Ok(());
+            }
+            if status != "paid" {
+                return Err(StampingError::NotPaid { job, sale });
+            }
+            let request_id = new_request_id(job, 1);
+            apply_step(
+                tx,
+                clerk,
+                job,
+                &Step::Paid {
+                    sale_id: sale,
+                    request_id: request_id.clone(),
+                },
+                json!({"sale": sale, "line": line, "request_id": request_id}),
+            )?;
+            Ok(())
+        })?;
+        crash_point("paid");
+        self.job(job)
+    }
+
+    /// Issues the serial (once per job) and stamps, verifies and stores the output: `stamped`. A
+    /// provider that is down or busy leaves the job `paid`/`serial_issued` with its next attempt
+    /// scheduled; the returned view's `message` says the customer can leave with a claim receipt.
+    pub fn run_job(
+        &mut self,
+        job: i64,
+        progress: &mut dyn FnMut(JobStage),
+    ) -> Result<JobView, BranchError> {
+        let provider = self.stamping_provider()?;
+        self.run_job_with(job, provider.as_ref(), progress)
+    }
+
+    /// [`Branch::run_job`] with a given provider.
+    pub fn run_job_with(
+        &mut self,
+        job: i64,
+        provider: &dyn Provider,
+        progress: &mut dyn FnMut(JobStage),
+    ) -> Result<JobView, BranchError> {
+        let mut spoiled = 0;
+        loop {
+            let row = self.job_row(job)?;
+            match row.job.state {
+                State::Paid => {
+                    if let Err(e) = self.issue_serial(&row, provider, progress)? {
+                        return self.provider_failed(&row, e);
+                    }
+                }
+                State::SerialIssued => match self.stamp_job(&row, provider, progress)? {
+                    Ok(()) => return self.job(job),
+                    Err(e) if e.next_step() == NextStep::NewSerial => {
+                        self.serial_spoiled(&row, &e)?;
+                        spoiled += 1;
+                        if spoiled >= MAX_SPOILED_PER_RUN {
+                            let row = self.job_row(job)?;
+                            return self.provider_failed(&row, e);
+                        }
+                    }
+                    Err(e) => return self.provider_failed(&row, e),
+                },
+                _ => return self.job(job),
+            }
+        }
+    }
+
+    fn issue_serial(
+        &mut self,
+        row: &Row,
+        provider: &dyn Provider,
+        progress: &mut dyn FnMut(JobStage),
+    ) -> Result<Result<(), ProviderError>, BranchError> {
+        let id = row.job.id;
+        let request_id = row
+            .job
+            .request_id
+            .clone()
+            .ok_or(StampingError::NotQuoted(id))?;
+        let attempted_before = row.sn_requested_ms.is_some();
+        if !attempted_before {
+            self.store.write(|tx| {
+                tx.execute(
+                    "UPDATE stamp_jobs SET sn_requested_ms = ?2 WHERE id = ?1",
+                    params![id, tx.now_ms()],
+                )?;
+                tx.journal(Entry::new(
+                    "system",
+                    "job.serial_requested",
+                    job_subject(id),
+                    json!({"request_id": request_id}),
+                ))?;
+                Ok::<_, StoreError>(())
+            })?;
+            crash_point("serial_requested");
+        }
+        progress(JobStage::IssuingSerial);
+        let document = self
+            .documents()
+            .get(&row.job.document_sha256)
+            .map_err(StampingError::from)?;
+        let request = IssueRequest {
+            request_id: request_id.clone(),
+            doc_type: self.config.stamping.doc_type.clone(),
+            file_name: row.job.document_name.clone(),
+            doc_date: self
+                .store
+                .now()
+                .to_offset(self.store.timezone().offset())
+                .date(),
+            value: 0,
+            sha256: row.job.document_sha256.clone(),
+            document: Some(document),
+            attempted_before,
+        };
+        let issued = match provider.issue_serial_once(&request) {
+            Ok(i) => i,
+            Err(e) => return Ok(Err(e)),
+        };
+        crash_point("serial_received");
+        let provider_name = if self.is_local_provider() {
+            "local"
+        } else {
+            "peruri"
+        };
+        self.store.write(|tx| {
+            ledger::record_issued(tx, &issued.sn, provider_name, id, &row.job.document_sha256)?;
+            tx.execute(
+                "UPDATE serials SET job_id = ?2, document_sha256 = ?3, request_id = ?4 WHERE sn = ?1",
+                params![issued.sn, id, row.job.document_sha256, request_id],
+            )?;
+            tx.execute(
+                "UPDATE stamp_jobs SET stamp_image = ?2, handle = ?3 WHERE id = ?1",
+                params![id, issued.stamp_image, issued.handle],
+            )?;
+            apply_step(
+                tx,
+                "system",
+                id,
+                &Step::SerialIssued {
+                    sn: issued.sn.clone(),
+                },
+                json!({"sn": issued.sn, "request_id": request_id, "reconciled": issued.reconciled, "provider": provider_name}),
+            )?;
+            Ok::<_, StampingError>(())
+        })?;
+        crash_point("serial_issued");
+        Ok(Ok(()))
+    }
+
+    fn stamp_job(
+        &mut self,
+        row: &Row,
+        provider: &dyn Provider,
+        progress: &mut dyn FnMut(JobStage),
+    ) -> Result<Result<(), ProviderError>, BranchError> {
+        let id = row.job.id;
+        let sn = row.job.sn.clone().unwrap_or_default();
+        let place = row
+            .job
+            .place
+            .ok_or(StampingError::Job(JobError::NotPlaced))?;
+        progress(JobStage::Stamping);
+        let original = self
+            .documents()
+            .get(&row.job.document_sha256)
+            .map_err(StampingError::from)?;
+        let request = StampRequest {
+            request_id: row.job.request_id.clone().unwrap_or_default(),
+            sn: sn.clone(),
+            document: provider::Document::Bytes(original.clone()),
+            page: place.page,
+            rect: provider::Rect {
+                llx: place.x as f32,
+                lly: place.y as f32,
+                urx: (place.x + place.width) as f32,
+                ury: (place.y + place.height) as f32,
+            },
+            reason: self.config.stamping.doc_type_name.clone(),
+            location: self.config.stamping.location.clone(),
+            password: row.password.clone(),
+            stamp_image: row.stamp_image.clone(),
+            handle: row.handle.clone(),
+        };
+        let stamped = match provider.stamp(&request) {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
+        };
+        progress(JobStage::Verifying);
+        if let Err(why) = check_output(&original, &stamped, &sn, row.password.as_deref()) {
+            // Not delivered, not recorded: the next attempt stamps again with the same serial.
+            let e = StampingError::BadOutput {
+                sn: sn.clone(),
+                why: why.clone(),
+            };
+            return Ok(Err(ProviderError::Protocol {
+                detail: format!("stamped output failed its check: {why} ({e})"),
+            }));
+        }
+        let sha = self
+            .documents()
+            .put(&stamped)
+            .map_err(StampingError::from)?;
+        // Read back from the store: what is delivered later is what was checked now.
+        self.documents().get(&sha).map_err(StampingError::from)?;
+        progress(JobStage::Stored);
+        crash_point("stamp_written");
+        self.store.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
+                params![sha, stamped.len() as i64, tx.now_ms()],
+            )?;
+            ledger::mark_stamped(tx, &sn)?;
+            apply_step(
+                tx,
+                "system",
+                id,
+                &Step::Stamped {
+                    sha256: sha.clone(),
+                },
+                json!({"sn": sn, "output": sha, "bytes": stamped.len()}),
+            )?;
+            Ok::<_, StampingError>(())
+        })?;
+        crash_point("stamped");
+        Ok(Ok(()))
+    }
+
+    fn serial_spoiled(&mut self, row: &Row, e: &ProviderError) -> Result<(), BranchError> {
+        let id = row.job.id;
+        let sn = row.job.sn.clone().unwrap_or_default();
+        let new_request_id = new_request_id(id, request_number(row.job.request_id.as_deref()) + 1);
+        self.store.write(|tx| {
+            ledger::mark_spoiled(tx, &sn, &e.detail())?;
+            tx.execute(
+                "UPDATE stamp_jobs SET sn_requested_ms = NULL, stamp_image = NULL, handle = NULL WHERE id = ?1",
+                [id],
+            )?;
+            apply_step(
+                tx,
+                "system",
+                id,
+                &Step::SerialSpoiled {
+                    new_request_id: new_request_id.clone(),
+                },
+                json!({"sn": sn, "reason": e.detail(), "new_request_id": new_request_id}),
+            )?;
+            Ok::<_, StampingError>(())
+        })?;
+        crash_point("serial_spoiled");
+        Ok(())
+    }
+
+    /// A provider call failed: wait and retry later, or fail for good (a serial already issued is
+    /// then recorded as spoiled, so it stays accounted for).
+    fn provider_failed(&mut self, row: &Row, e: ProviderError) -> Result<JobView, BranchError> {
+        let id = row.job.id;
+        let local = self.is_local_provider();
+        match e.next_step() {
+            NextStep::RetryLater | NextStep::NewSerial => {
+                let after = match &e {
+                    ProviderError::RetryLater { after } => {
+                        i64::try_from(after.as_millis()).unwrap_or(i64::MAX)
+                    }
+                    _ => 0,
+                };
+                let delay = job::backoff_ms(row.job.attempts, fastrand::u32(..1000)).max(after);
+                let text = retry_message(&e, local);
+                self.store.write(|tx| {
+                    let next_attempt = tx.now_ms().saturating_add(delay);
+                    apply_step(
+                        tx,
+                        "system",
+                        id,
+                        &Step::Wait {
+                            error: text.clone(),
+                            next_attempt,
+                        },
+                        json!({"error": e.detail(), "next_attempt_ms": next_attempt}),
+                    )?;
+                    Ok::<_, StampingError>(())
+                })?;
+            }
+            NextStep::GiveUp => {
+                let text = e.to_string();
+                self.store.write(|tx| {
+                    if row.job.state == State::SerialIssued
+                        && let Some(sn) = &row.job.sn
+                    {
+                        ledger::mark_spoiled(tx, sn, &e.detail())?;
+                    }
+                    apply_step(
+                        tx,
+                        "system",
+                        id,
+                        &Step::Fail {
+                            error: text.clone(),
+                        },
+                        json!({"error": e.detail(), "sn": row.job.sn}),
+                    )?;
+                    Ok::<_, StampingError>(())
+                })?;
+                crash_point("failed");
+            }
+        }
+        self.job(id)
+    }
+
+    /// The top-left corner (x, y in points) of a page of the job's document, for places given in
+    /// millimetres from the top-left corner.
+    pub fn job_page_top(&mut self, job: i64, page: u32) -> Result<(f64, f64), BranchError> {
+        let row = self.job_row(job)?;
+        let bytes = self
+            .documents()
+            .get(&row.job.document_sha256)
+            .map_err(StampingError::from)?;
+        let prepared = pdf::intake(
+            bytes,
+            &IntakeOptions {
+                password: row.password.clone(),
+                ..IntakeOptions::default()
+            },
+        )
+        .map_err(StampingError::from)?;
+        let b = prepared
+            .page_box(page)
+            .ok_or(StampingError::PageOutOfRange {
+                page,
+                pages: row.pages,
+            })?;
+        Ok((b.x0, b.y1))
+    }
+
+    pub fn job(&mut self, job: i64) -> Result<JobView, BranchError> {
+        Ok(view(&self.job_row(job)?))
+    }
+
+    pub fn jobs(&mut self, filter: &JobFilter) -> Result<Vec<JobView>, BranchError> {
+        let tz = self.store.timezone();
+        let rows: Vec<Row> = self.store.read(|c| {
+            let (sql, arg): (String, rusqlite::types::Value) = match filter {
+                JobFilter::Unfinished => (
+                    format!(
+                        "SELECT {ROW_COLUMNS} FROM stamp_jobs WHERE state IN ('paid', 'serial_issued') ORDER BY COALESCE(next_attempt_ms, 0), id LIMIT ?1"
+                    ),
+                    i64::MAX.into(),
+                ),
+                JobFilter::Ticket(t) => (
+                    format!("SELECT {ROW_COLUMNS} FROM stamp_jobs WHERE ticket = ?1 ORDER BY id"),
+                    t.clone().into(),
+                ),
+                JobFilter::Recent(n) => (
+                    format!("SELECT {ROW_COLUMNS} FROM stamp_jobs ORDER BY id DESC LIMIT ?1"),
+                    i64::from(*n).into(),
+                ),
+                JobFilter::Day(_) => (
+                    format!("SELECT {ROW_COLUMNS} FROM stamp_jobs WHERE ?1 ORDER BY id"),
+                    1i64.into(),
+                ),
+            };
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt
+                .query_map([arg], read_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, StampingError>(rows)
+        })?;
+        Ok(rows
+            .iter()
+            .filter(|r| match filter {
+                JobFilter::Day(day) => {
+                    crate::day::BusinessDay::of(store::from_ms(r.created_ms), tz).to_string()
+                        == *day
+                }
+                _ => true,
+            })
+            .map(view)
+            .collect())
+    }
+
+    /// The verified stamped file of a stamped or delivered job.
+    pub fn job_output(&mut self, job: i64) -> Result<JobOutput, BranchError> {
+        let row = self.job_row(job)?;
+        let (Some(sha), true) = (
+            row.job.stamped_sha256.clone(),
+            matches!(row.job.state, State::Stamped | State::Delivered),
+        ) else {
+            return Err(StampingError::NoOutput(job).into());
+        };
+        let path = self.documents().path_of(&sha);
+        Ok(JobOutput {
+            path,
+            sha256: sha,
+            file_name: output_name(&row.job.document_name),
+            sns: row.job.sn.into_iter().collect(),
+        })
+    }
+
+    fn mark_delivered(
+        &mut self,
+        job: i64,
+        clerk: &str,
+        how: &str,
+        detail: serde_json::Value,
+        outbox: Option<i64>,
+    ) -> Result<(), BranchError> {
+        let keep_ms = i64::from(self.config.stamping.keep_days) * 86_400_000;
+        self.store.write(|tx| {
+            let row = load(tx, job)?;
+            let now = tx.now_ms();
+            tx.execute(
+                "UPDATE stamp_jobs SET delivered_ms = ?2, delivery = CASE WHEN delivery IS NULL THEN ?3
+                     WHEN instr(delivery, ?3) > 0 THEN delivery ELSE delivery || ',' || ?3 END,
+                     outbox_id = COALESCE(?4, outbox_id) WHERE id = ?1",
+                params![job, now, how, outbox],
+            )?;
+            tx.execute(
+                "UPDATE documents SET purge_after_ms = ?3 WHERE sha256 IN (?1, ?2) AND purged_ms IS NULL",
+                params![row.job.document_sha256, row.job.stamped_sha256, now + keep_ms],
+            )?;
+            apply_step(tx, clerk, job, &Step::Delivered, detail)?;
+            Ok::<_, StampingError>(())
+        })?;
+        crash_point("delivered");
+        Ok(())
+    }
+
+    /// Copies the stamped file to the customer's drive (read back and checked), then `delivered`.
+    pub fn deliver_job_to_drive(
+        &mut self,
+        job: i64,
+        mount: &Path,
+        clerk: &str,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<crate::delivery::Delivered, BranchError> {
+        let out = self.job_output(job)?;
+        let context = Context {
+            actor: clerk.to_string(),
+            job: Some(job.to_string()),
+            sns: out.sns.clone(),
+        };
+        let delivered = self.copy_to_drive(
+            &out.path,
+            &out.sha256,
+            &out.file_name,
+            mount,
+            &context,
+            &mut |p| progress(p.done, p.total),
+        )?;
+        self.mark_delivered(
+            job,
+            clerk,
+            "drive",
+            json!({"drive": delivered.path, "sha256": delivered.sha256, "already_there": delivered.already_there}),
+            None,
+        )?;
+        Ok(delivered)
+    }
+
+    /// Queues the stamped file for e-mail and marks the job `delivered`: the outbox stores the
+    /// message and keeps trying, so the job is done from the counter's side once it is queued.
+    /// Returns the outbox id; a job already queued to the same address is not queued twice.
+    pub fn mail_job(&mut self, job: i64, to: &str, clerk: &str) -> Result<i64, BranchError> {
+        let out = self.job_output(job)?;
+        let existing: Option<i64> = self.store.read(|c| {
+            c.query_row(
+                "SELECT id FROM outbox WHERE job = ?1 AND lower(env_to) = lower(?2) ORDER BY id DESC LIMIT 1",
+                params![job.to_string(), to.trim()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::Sql)
+        })?;
+        let id = match existing {
+            Some(id) => id,
+            None => self.queue_mail(
+                to,
+                &[(out.path.clone(), out.file_name.clone())],
+                &Context {
+                    actor: clerk.to_string(),
+                    job: Some(job.to_string()),
+                    sns: out.sns.clone(),
+                },
+            )?,
+        };
+        let state = self.job_row(job)?.job.state;
+        self.mark_delivered(
+            job,
+            clerk,
+            "email",
+            json!({"outbox": id, "to": to.trim(), "was_delivered": state == State::Delivered}),
+            Some(id),
+        )?;
+        Ok(id)
+    }
+
+    /// Records the address a job's document goes to when it is finished after the customer left.
+    pub fn set_job_email(
+        &mut self,
+        job: i64,
+        to: &str,
+        clerk: &str,
+    ) -> Result<JobView, BranchError> {
+        let to = crate::delivery::mail::check_address(to)
+            .map_err(|e| BranchError::from(crate::delivery::DeliveryError::from(e)))?;
+        let to = to.to_string();
+        self.store.write(|tx| {
+            load(tx, job)?;
+            tx.execute(
+                "UPDATE stamp_jobs SET email = ?2, updated_ms = ?3 WHERE id = ?1",
+                params![job, to, tx.now_ms()],
+            )?;
+            tx.journal(Entry::new(
+                clerk,
+                "job.email_set",
+                job_subject(job),
+                json!({"email": to}),
+            ))?;
+            Ok::<_, StampingError>(())
+        })?;
+        self.job(job)
+    }
+
+    /// Cancels a job before payment.
+    pub fn cancel_job(&mut self, job: i64, clerk: &str) -> Result<JobView, BranchError> {
+        self.store.write(|tx| {
+            apply_step(tx, clerk, job, &Step::Cancel, json!({}))?;
+            Ok::<_, StampingError>(())
+        })?;
+        crash_point("cancelled");
+        self.job(job)
+    }
+
+    /// A job that failed for good: a new serial at no charge (approval for `stamping.reissue` on
+    /// `job/<id>`), or a refund of its sale line (approval for `sale.refund` on `sale/<id>`, the
+    /// cashier's rule; the refund and the job's transition are two transactions, and a repeated
+    /// call after a crash between them finds the line refunded and only moves the job).
+    pub fn settle_failed_job(
+        &mut self,
+        job: i64,
+        approval: i64,
+        choice: Settle,
+        counter: u32,
+        clerk: &str,
+    ) -> Result<JobView, BranchError> {
+        let row = self.job_row(job)?;
+        if row.job.state != State::Failed {
+            return Err(StampingError::Job(JobError::WrongState {
+                id: job,
+                state: row.job.state,
+            })
+            .into());
+        }
+        match choice {
+            Settle::NewSerial => {
+                let request_id =
+                    new_request_id(job, request_number(row.job.request_id.as_deref()) + 1);
+                self.store.write(|tx| {
+                    let ok = crate::users::consume_approval(
+                        tx,
+                        approval,
+                        ACTION_REISSUE,
+                        &job_subject(job),
+                    )?;
+                    tx.execute(
+                        "UPDATE stamp_jobs SET sn_requested_ms = NULL, stamp_image = NULL, handle = NULL WHERE id = ?1",
+                        [job],
+                    )?;
+                    apply_step(
+                        tx,
+                        clerk,
+                        job,
+                        &Step::Reissue {
+                            new_request_id: request_id.clone(),
+                        },
+                        json!({"approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "request_id": request_id}),
+                    )?;
+                    Ok::<_, StampingError>(())
+                })?;
+            }
+            Settle::Refund(method) => {
+                let line = self
+                    .store
+                    .read(|c| paying_line(c, job).map_err(StoreError::Sql))?;
+                let sale = row.job.sale_id.ok_or(StampingError::NotQuoted(job))?;
+                if let Some((s, no, _)) = line {
+                    self.refund_sale(
+                        s,
+                        counter,
+                        clerk,
+                        &RefundRequest::Lines(vec![(no, 1)]),
+                        method,
+                        approval,
+                    )?;
+                }
+                self.store.write(|tx| {
+                    apply_step(
+                        tx,
+                        clerk,
+                        job,
+                        &Step::Refund,
+                        json!({"sale": sale, "approval": approval, "method": method.as_str()}),
+                    )?;
+                    Ok::<_, StampingError>(())
+                })?;
+            }
+        }
+        self.job(job)
+    }
+}
+
+/// Checks a stamped output before it is stored: the original revision unchanged at its start, and
+/// a valid signature carrying the job's serial number.
+fn check_output(
+    original: &[u8],
+    stamped: &[u8],
+    sn: &str,
+    password: Option<&str>,
+) -> Result<(), String> {
+    if !stamped.starts_with(original) {
+        return Err("the original revision was changed".into());
+    }
+    let report = pdf::verify_pdf(stamped, password, None).map_err(|e| e.to_string())?;
+    let last = report
+        .signatures
+        .last()
+        .ok_or_else(|| "no signature".to_string())?;
+    if !last.valid {
+        return Err(last
+            .problem
+            .clone()
+            .unwrap_or_else(|| "signature not valid".into()));
+    }
+    if last.serial.as_deref() != Some(sn) {
+        return Err(format!(
+            "signature carries serial {:?}, expected {sn}",
+            last.serial
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! The stamping worker: a background thread with its own `Branch` that finishes paid jobs the
+//! counter could not (provider down, process restarted), e-mails the results to customers who left,
+//! and purges stored documents a set time after delivery.
+
+use super::documents::Documents;
+use super::service::{JobFilter, JobView};
+use super::{State, job};
+use crate::branch::{Branch, BranchError};
+use crate::clock::Clock;
+use crate::journal::Entry;
+use crate::store::{self, StoreError};
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Longest sleep between rounds: due jobs are found even without a wake-up.
+const MAX_SLEEP: Duration = Duration::from_secs(5);
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Round {
+    /// Jobs attempted, and of those now stamped.
+    pub attempted: usize,
+    pub stamped: usize,
+    /// Stamped jobs whose e-mail was queued (the customer had left).
+    pub mailed: usize,
+    /// Documents removed from the data folder.
+    pub purged: usize,
+    /// Next due retry, if any job waits.
+    pub next_due_ms: Option<i64>,
+    /// Errors met (lowercase English), the round went on past them.
+    pub errors: Vec<String>,
+}
+
+/// One round of the worker's duties. `resume_all` (at start-up) runs every unfinished job,
+/// whatever its schedule says: the process may have stopped in the middle of it.
+pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError> {
+    let mut out = Round::default();
+    let now = store::to_ms(branch.store.now());
+    for v in branch.jobs(&JobFilter::Unfinished)? {
+        let due = resume_all || v.next_attempt_ms.is_none_or(|t| t <= now);
+        if !due {
+            out.next_due_ms = Some(
+                out.next_due_ms
+                    .map_or(v.next_attempt_ms.unwrap_or(now), |d| {
+                        d.min(v.next_attempt_ms.unwrap_or(now))
+                    }),
+            );
+            continue;
+        }
+        out.attempted += 1;
+        match branch.run_job(v.id, &mut |_| {}) {
+            Ok(after) if after.state == State::Stamped => out.stamped += 1,
+            Ok(after) => {
+                if let Some(t) = after.next_attempt_ms {
+                    out.next_due_ms = Some(out.next_due_ms.map_or(t, |d| d.min(t)));
+                }
+            }
+            Err(e) => out.errors.push(format!("job {}: {e}", v.id)),
+        }
+    }
+    out.mailed = mail_waiting(branch, &mut out.errors)?;
+    out.purged = purge(branch, now)?;
+    Ok(out)
+}
+
+/// Stamped jobs with an e-mail address whose customer left: their e-mail is queued and the job
+/// marked delivered (the outbox keeps trying).
+fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, BranchError> {
+    let waiting: Vec<(i64, String)> = branch.store.read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT id, email FROM stamp_jobs WHERE state = 'stamped' AND email IS NOT NULL ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, StoreError>(rows)
+    })?;
+    let mut mailed = 0;
+    for (id, to) in waiting {
+        match branch.mail_job(id, &to, "system") {
+            Ok(_) => mailed += 1,
+            Err(e) => errors.push(format!("mail job {id}: {e}")),
+        }
+    }
+    Ok(mailed)
+}
+
+/// Removes documents whose keep time after delivery has passed; each removal is journalled.
+fn purge(branch: &mut Branch, now: i64) -> Result<usize, BranchError> {
+    let due: Vec<String> = branch.store.read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT sha256 FROM documents WHERE purge_after_ms IS NOT NULL AND purge_after_ms <= ?1
+             AND purged_ms IS NULL
+             AND NOT EXISTS (SELECT 1 FROM stamp_jobs j WHERE (j.document_sha256 = documents.sha256
+                 OR j.stamped_sha256 = documents.sha256) AND j.state NOT IN ('delivered', 'cancelled', 'refunded'))",
+        )?;
+        let rows = stmt
+            .query_map([now], |r| r.get(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, StoreError>(rows)
+    })?;
+    let docs = Documents::new(&branch.data_dir);
+    let keep_days = branch.config.stamping.keep_days;
+    for sha in &due {
+        docs.remove(sha)
+            .map_err(|e| BranchError::Refused(e.to_string()))?;
+        branch.store.write(|tx| {
+            tx.execute(
+                "UPDATE documents SET purged_ms = ?2 WHERE sha256 = ?1",
+                params![sha, tx.now_ms()],
+            )?;
+            tx.journal(Entry::new(
+                "system",
+                "document.purged",
+                sha,
+                json!({"keep_days": keep_days}),
+            ))?;
+            Ok::<_, StoreError>(())
+        })?;
+    }
+    Ok(due.len())
+}
+
+#[derive(Debug)]
+struct Shared {
+    stop: AtomicBool,
+    wake: Mutex<bool>,
+    bell: Condvar,
+    last: Mutex<Option<Round>>,
+}
+
+/// The running worker.
+#[derive(Debug)]
+pub struct Handle {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Handle {
+    /// Run a round now (e.g. a job was just paid while the provider was down).
+    pub fn wake(&self) {
+        let mut w = self.shared.wake.lock().unwrap_or_else(|p| p.into_inner());
+        *w = true;
+        self.shared.bell.notify_all();
+    }
+
+    /// The last round's report.
+    pub fn last_round(&self) -> Option<Round> {
+        self.shared
+            .last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Stops the thread after its current round.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.wake();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+/// Starts the worker for the branch in `data_dir`. Its first round resumes every unfinished job.
+pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, BranchError> {
+    let mut branch = Branch::open_with_clock(data_dir, clock)?;
+    let shared = Arc::new(Shared {
+        stop: AtomicBool::new(false),
+        wake: Mutex::new(false),
+        bell: Condvar::new(),
+        last: Mutex::new(None),
+    });
+    let s = shared.clone();
+    let dir: PathBuf = data_dir.to_path_buf();
+    let thread = std::thread::Builder::new()
+        .name("stamping-worker".into())
+        .spawn(move || {
+            let mut first = true;
+            while !s.stop.load(Ordering::SeqCst) {
+                let result = round(&mut branch, first);
+                first = false;
+                let sleep = match &result {
+                    Ok(r) => r
+                        .next_due_ms
+                        .map(|due| {
+                            let now = store::to_ms(branch.store.now());
+                            Duration::from_millis(u64::try_from(due - now).unwrap_or(0))
+                        })
+                        .unwrap_or(MAX_SLEEP)
+                        .clamp(Duration::from_millis(50), MAX_SLEEP),
+                    Err(e) => {
+                        eprintln!("galat: pekerja meterai {}: {e}", dir.display());
+                        MAX_SLEEP
+                    }
+                };
+                if let Ok(r) = result {
+                    *s.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                }
+                let mut woken = s.wake.lock().unwrap_or_else(|p| p.into_inner());
+                if !*woken && !s.stop.load(Ordering::SeqCst) {
+                    woken = s
+                        .bell
+                        .wait_timeout(woken, sleep)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|p| p.into_inner().0);
+                }
+                *woken = false;
+            }
+        })
+        .map_err(|source| BranchError::Io {
+            what: "pekerja meterai tidak dapat dijalankan",
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+    Ok(Handle {
+        shared,
+        thread: Some(thread),
+    })
+}
+
+/// Whether a job view is one the worker still has to finish.
+pub fn is_pending(v: &JobView) -> bool {
+    v.state.is_unfinished() || (v.state == job::State::Stamped && v.email.is_some())
+}
