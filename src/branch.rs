@@ -40,6 +40,10 @@ pub enum BranchError {
     Ui(#[from] crate::ui::UiError),
     #[error(transparent)]
     Stamping(crate::stamping::StampingError),
+    #[error(transparent)]
+    Printing(#[from] crate::printing::PrintingError),
+    #[error(transparent)]
+    Dispenser(#[from] crate::dispenser::DispenserError),
     #[error("{0}")]
     Refused(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]

@@ -91,6 +91,14 @@ pub enum Command {
     /// Pekerjaan meterai: terima dokumen, tetapkan letak, bayar, bubuhkan.
     #[command(subcommand)]
     Job(crate::stamping::cli::JobCommand),
+    /// Printer: daftar perangkat, slip uji, printer virtual.
+    #[command(subcommand)]
+    Printers(crate::printing::cli::PrintersCommand),
+    /// Pratinjau struk dan tiket dengan data contoh.
+    #[command(subcommand)]
+    Receipts(crate::printing::cli::ReceiptsCommand),
+    /// Dispenser nomor antrean: tombol layanan menerbitkan dan mencetak tiket.
+    Dispenser(crate::printing::cli::DispenserArgs),
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +202,8 @@ pub enum QueueCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Cetak ulang tiket dengan nomor yang sama (mis. setelah kertas dispenser habis).
+    Reprint { ticket: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,6 +344,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Dev(DevCommand::FakePeruri(args))) => {
             crate::stamping::fake_peruri::run_cli(&args)
         }
+        Some(Command::Printers(c)) => crate::printing::cli::printers(&data, &actor, c),
+        Some(Command::Receipts(c)) => crate::printing::cli::receipts(c),
+        Some(Command::Dispenser(args)) => crate::printing::cli::dispenser(&data, args),
     }
 }
 
@@ -460,6 +473,9 @@ fn queue(
                     t.wait.high_min
                 );
             }
+        }
+        QueueCommand::Reprint { ticket } => {
+            return crate::printing::cli::queue_reprint(&mut branch, actor, &ticket);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -153,6 +153,9 @@ pub struct Printer {
     /// Folder for the virtual printer's output, relative to the data folder.
     #[serde(default)]
     pub output: Option<PathBuf>,
+    /// How long to wait for each status reply (milliseconds; 1000 when absent).
+    #[serde(default)]
+    pub status_timeout_ms: Option<u64>,
 }
 
 fn default_profile() -> String {

@@ -5,6 +5,7 @@ mod delivery;
 mod foundation;
 mod pdf;
 mod peruri;
+mod printing;
 mod report;
 mod stamping;
 mod till;

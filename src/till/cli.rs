@@ -104,10 +104,18 @@ pub enum TillCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Cetak laporan Z nomor N di printer loketnya (sebagai SALINAN, dihitung).
+    PrintZ { number: i64 },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SaleCommand {
+    /// Cetak struk penjualan di printer loketnya; --copy menandainya SALINAN.
+    Print {
+        sale: i64,
+        #[arg(long)]
+        copy: bool,
+    },
     /// Buat penjualan baru; mencetak nomornya.
     New {
         #[arg(long, short = 'c')]
@@ -353,6 +361,9 @@ fn print_close(o: &CloseOutcome, json: bool) {
 pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
     match command {
+        TillCommand::PrintZ { number } => {
+            return crate::printing::cli::till_print_z(&mut branch, number);
+        }
         TillCommand::Open {
             counter,
             float,
@@ -530,6 +541,9 @@ fn refund_request(lines: &[String], sale: &SaleView) -> Result<RefundRequest, Br
 pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
     match command {
+        SaleCommand::Print { sale, copy } => {
+            return crate::printing::cli::sale_print(&mut branch, sale, copy);
+        }
         SaleCommand::New {
             counter,
             ticket,

@@ -1,0 +1,338 @@
+//! The ticket dispenser: button presses issue queue tickets and print them on the dispenser's printer.
+//!
+//! A press ([`Branch::dispense`]) issues a ticket through the queue engine, then prints it. The
+//! ticket exists from the moment it is issued: when the print fails it keeps
+//! `print_status = 'failed'`, the box is answered `ERR PAPER`, and `loket queue reprint` prints it
+//! with the same number later. One service's failure never stops the loop; the printer is asked
+//! again on the next press, so a reloaded roll is picked up without a restart.
+//!
+//! Buttons come from a serial button box ([`serve_port`], the line protocol of
+//! `loket_drivers::dispenser`) or from keyboard-wedge keys ([`run_keys`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use loket_drivers::{
+    DispenserNotice, DispenserPort, ErrReason, KeyMap, Reply, SerialSettings, SerialTransport,
+    Transport, TransportError,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::branch::{Branch, BranchError};
+use crate::journal::Entry;
+
+/// Who the dispenser's journal entries are by.
+pub const ACTOR: &str = "dispenser";
+
+/// Why the dispenser loop stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DispenserError {
+    #[error("kotak tombol dispenser tidak dapat dipakai ({path}): {source}")]
+    Port {
+        path: String,
+        #[source]
+        source: TransportError,
+    },
+    #[error("dispenser belum diatur; tambahkan bagian [dispenser] di konfigurasi")]
+    NotConfigured,
+    #[error("pemetaan tombol [dispenser] keys salah: {0}")]
+    Keys(String),
+    #[error("untuk input serial, sebutkan port kotak tombol (--port atau port di [dispenser])")]
+    NoPort,
+    #[error("input dispenser '{0}' tidak dikenal; pakai serial atau keys")]
+    UnknownInput(String),
+    #[error("terminal tidak dapat dipakai untuk tombol keyboard: {0}")]
+    Terminal(#[source] std::io::Error),
+}
+
+/// What one button press did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Press {
+    /// Service code pressed.
+    pub service: String,
+    /// The ticket issued, if any (also when its print failed).
+    pub ticket: Option<String>,
+    /// Whether the ticket came out of the printer.
+    pub printed: bool,
+    /// The print job, for a reprint.
+    pub job: Option<i64>,
+    /// What the box is told.
+    #[serde(skip)]
+    pub reply: Reply,
+    /// A sentence for the screen.
+    pub message: String,
+}
+
+impl Branch {
+    /// One button press: issues a ticket of `service` and prints it on the dispenser's printer.
+    /// Device problems are part of the [`Press`]; only a failing database is an error.
+    pub fn dispense(&mut self, service: &str) -> Result<Press, BranchError> {
+        let service = service.trim().to_ascii_uppercase();
+        let refused = |reason: ErrReason, message: String| Press {
+            service: service.clone(),
+            ticket: None,
+            printed: false,
+            job: None,
+            reply: Reply::Err(reason),
+            message,
+        };
+        if self.config.service(&service).is_none() {
+            return Ok(refused(
+                ErrReason::Unknown,
+                format!("Layanan {service} tidak ada. Periksa tombol dan konfigurasi dispenser."),
+            ));
+        }
+        let view = match self.issue_ticket(&service, false, ACTOR) {
+            Ok(v) => v,
+            Err(BranchError::Refused(why)) => {
+                return Ok(refused(
+                    ErrReason::Closed,
+                    format!("Nomor tidak dapat diambil: {why}."),
+                ));
+            }
+            Err(BranchError::Store(e)) => {
+                return Ok(refused(
+                    ErrReason::Busy,
+                    format!("Sistem sibuk ({e}). Tekan tombol sekali lagi."),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        let label = view.ticket.clone();
+        match self.print_ticket_view(&view, ACTOR) {
+            Ok(o) if o.printed => Ok(Press {
+                service,
+                ticket: Some(label.clone()),
+                printed: true,
+                job: Some(o.job),
+                reply: Reply::Ok { ticket: label },
+                message: o.message,
+            }),
+            Ok(o) => Ok(Press {
+                service,
+                message: format!(
+                    "Nomor {label} tercatat tetapi tiketnya tidak tercetak: {} Cetak ulang dengan `loket queue reprint {label}`.",
+                    o.message
+                ),
+                ticket: Some(label),
+                printed: false,
+                job: Some(o.job),
+                reply: Reply::Err(ErrReason::Paper),
+            }),
+            Err(e) => {
+                // The printer could not even be opened (configuration): the ticket stays,
+                // marked failed, so it is reprinted rather than lost.
+                let why = e.to_string();
+                self.mark_ticket_unprinted(&view.business_day, &label, &why)?;
+                Ok(Press {
+                    service,
+                    message: format!(
+                        "Nomor {label} tercatat tetapi tiketnya tidak tercetak: {why}. Cetak ulang dengan `loket queue reprint {label}`."
+                    ),
+                    ticket: Some(label),
+                    printed: false,
+                    job: None,
+                    reply: Reply::Err(ErrReason::Paper),
+                })
+            }
+        }
+    }
+
+    fn mark_ticket_unprinted(
+        &mut self,
+        day: &str,
+        label: &str,
+        why: &str,
+    ) -> Result<(), BranchError> {
+        let Some((prefix, number)) = crate::queue::domain::parse_label(label) else {
+            return Ok(());
+        };
+        self.store.write(|tx| {
+            tx.execute(
+                "UPDATE tickets SET print_status = 'failed'
+                 WHERE business_day = ?1 AND issued_service = ?2 AND number = ?3",
+                rusqlite::params![day, prefix, number],
+            )?;
+            tx.journal(Entry::new(
+                ACTOR,
+                "ticket.print_failed",
+                label,
+                json!({"error": why}),
+            ))?;
+            Ok::<_, BranchError>(())
+        })
+    }
+}
+
+/// Serves a button box until `stop` is set: every press is issued, printed and answered;
+/// `report` sees each press (for the screen). Returns when the port fails or `stop` is set.
+pub fn serve_port<T: Transport>(
+    branch: &mut Branch,
+    port: &mut DispenserPort<T>,
+    stop: &AtomicBool,
+    report: &mut dyn FnMut(&Press),
+) -> Result<(), BranchError> {
+    while !stop.load(Ordering::Relaxed) {
+        let (events, notices) = match port.poll(Duration::from_millis(100)) {
+            Ok(x) => x,
+            Err(e) => {
+                return Err(BranchError::Dispenser(DispenserError::Port {
+                    path: "serial".into(),
+                    source: e,
+                }));
+            }
+        };
+        for n in notices {
+            if let DispenserNotice::Hello(firmware) = n {
+                // Noted for technicians; the journal is for state changes only.
+                eprintln!("dispenser box started: {firmware}");
+            }
+        }
+        for event in events {
+            let press = branch.dispense(&event.service)?;
+            if let Err(e) = port.reply(&event, &press.reply) {
+                return Err(BranchError::Dispenser(DispenserError::Port {
+                    path: "serial".into(),
+                    source: e,
+                }));
+            }
+            report(&press);
+        }
+    }
+    Ok(())
+}
+
+/// Opens the button box on `path` and serves it until `stop`, re-opening the port after it
+/// fails (a box unplugged and plugged back).
+pub fn run_serial(
+    branch: &mut Branch,
+    path: &str,
+    baud: Option<u32>,
+    stop: &AtomicBool,
+    report: &mut dyn FnMut(&Press),
+) -> Result<(), BranchError> {
+    let mut settings = SerialSettings::new(path);
+    if let Some(b) = baud {
+        settings.baud = b;
+    }
+    let mut first = true;
+    while !stop.load(Ordering::Relaxed) {
+        match SerialTransport::open(&settings) {
+            Ok(t) => {
+                first = false;
+                let mut port = DispenserPort::new(t);
+                match serve_port(branch, &mut port, stop, report) {
+                    Ok(()) => return Ok(()),
+                    Err(BranchError::Dispenser(e)) => eprintln!("button box lost: {e}"),
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(source) if first => {
+                return Err(BranchError::Dispenser(DispenserError::Port {
+                    path: path.to_string(),
+                    source,
+                }));
+            }
+            Err(_) => {}
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    Ok(())
+}
+
+/// The key map of `[dispenser] keys`.
+pub fn key_map(branch: &Branch) -> Result<KeyMap, BranchError> {
+    let d = branch
+        .config
+        .dispenser
+        .as_ref()
+        .ok_or(BranchError::Dispenser(DispenserError::NotConfigured))?;
+    let spec = d
+        .keys
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    KeyMap::parse(&spec).map_err(|e| BranchError::Dispenser(DispenserError::Keys(e.to_string())))
+}
+
+/// Key names as [`KeyMap`] compares them: `F1`, `a`, `1`, `Enter`.
+fn key_name(code: ratatui::crossterm::event::KeyCode) -> Option<String> {
+    use ratatui::crossterm::event::KeyCode;
+    match code {
+        KeyCode::F(n) => Some(format!("F{n}")),
+        KeyCode::Char(c) => Some(c.to_string()),
+        KeyCode::Enter => Some("Enter".into()),
+        _ => None,
+    }
+}
+
+/// Keyboard-wedge buttons: reads keys from the terminal in raw mode until Esc or Ctrl-C.
+pub fn run_keys(branch: &mut Branch, report: &mut dyn FnMut(&Press)) -> Result<(), BranchError> {
+    use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    use ratatui::crossterm::terminal;
+    let map = key_map(branch)?;
+    let term = |e| BranchError::Dispenser(DispenserError::Terminal(e));
+    terminal::enable_raw_mode().map_err(term)?;
+    let result = (|| loop {
+        let ev = event::read().map_err(term)?;
+        let Event::Key(key) = ev else { continue };
+        if key.kind != KeyEventKind::Press {
+            continue;
+        }
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if key.code == KeyCode::Esc || ctrl_c {
+            return Ok(());
+        }
+        if let Some(press) = key_name(key.code).and_then(|k| map.event(&k)) {
+            let p = branch.dispense(&press.service)?;
+            report(&p);
+        }
+    })();
+    let restored = terminal::disable_raw_mode().map_err(term);
+    result.and(restored)
+}
+
+/// `loket dispenser`: serves the configured (or given) input until stopped.
+pub fn run_cli(
+    data: &std::path::Path,
+    input: Option<&str>,
+    port: Option<&str>,
+) -> Result<std::process::ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    let cfg = branch
+        .config
+        .dispenser
+        .clone()
+        .ok_or(BranchError::Dispenser(DispenserError::NotConfigured))?;
+    let input = input.unwrap_or(&cfg.input).to_string();
+    let mut report = |p: &Press| {
+        // Raw mode needs an explicit carriage return.
+        print!("{}\r\n", p.message);
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    };
+    match input.as_str() {
+        "serial" => {
+            let path = port
+                .map(str::to_string)
+                .or(cfg.port.clone())
+                .ok_or(BranchError::Dispenser(DispenserError::NoPort))?;
+            println!("Dispenser siap: kotak tombol di {path}. Hentikan dengan Ctrl-C.");
+            let stop = AtomicBool::new(false);
+            run_serial(&mut branch, &path, cfg.baud, &stop, &mut report)?;
+        }
+        "keys" => {
+            println!("Dispenser siap: tekan tombol layanan; Esc untuk berhenti.");
+            run_keys(&mut branch, &mut report)?;
+        }
+        other => {
+            return Err(BranchError::Dispenser(DispenserError::UnknownInput(
+                other.to_string(),
+            )));
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

@@ -1,0 +1,293 @@
+//! Maps loket's own records (tickets, sales, QRIS codes, till reports) to the receipt layouts' plain data.
+
+use loket_receipts as rc;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::day::TimeZone;
+use crate::queue::TicketView;
+use crate::store::from_ms;
+use crate::till::report::{SaleReceipt, TillReport};
+
+const DAYS: [&str; 7] = [
+    "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+];
+const MONTHS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
+/// `Kamis, 21 November 2026` on the branch clock.
+pub fn long_date(ms: i64, tz: TimeZone) -> String {
+    let t = tz.local(from_ms(ms));
+    let day = DAYS[usize::from(t.weekday().number_days_from_monday())];
+    let month = MONTHS[usize::from(u8::from(t.month()) - 1)];
+    format!("{day}, {} {month} {}", t.day(), t.year())
+}
+
+/// `09:14 WIB` on the branch clock.
+pub fn clock(ms: i64, tz: TimeZone) -> String {
+    let t = tz.local(from_ms(ms));
+    format!("{:02}:{:02} {}", t.hour(), t.minute(), tz.name())
+}
+
+/// `21-11-2026 09:14 WIB` on the branch clock.
+pub fn date_time(ms: i64, tz: TimeZone) -> String {
+    let t = tz.local(from_ms(ms));
+    format!(
+        "{:02}-{:02}-{} {:02}:{:02} {}",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        tz.name()
+    )
+}
+
+/// The branch as printed at the top of every slip.
+pub fn branch_header(config: &Config) -> rc::Branch {
+    rc::Branch {
+        name: format!("{} {}", config.branch.name, config.branch.code),
+        address: config.branch.address.clone(),
+        logo: None,
+    }
+}
+
+/// A queue ticket from the queue engine's view of it.
+pub fn ticket(config: &Config, view: &TicketView) -> rc::QueueTicket {
+    let tz = config.branch.timezone;
+    let wait = (view.ahead > 0).then_some((view.wait.low_min, view.wait.high_min));
+    rc::QueueTicket {
+        branch: branch_header(config),
+        number: view.ticket.clone(),
+        service: view.service_name.clone(),
+        date: long_date(view.issued_at_ms, tz),
+        time: clock(view.issued_at_ms, tz),
+        people_ahead: u32::try_from(view.ahead).unwrap_or(u32::MAX),
+        wait_minutes: wait,
+        footer: None,
+        status_url: None,
+    }
+}
+
+/// A sale receipt from the till's receipt data.
+pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> rc::SaleReceipt {
+    let qris_reference = r
+        .payments
+        .iter()
+        .filter_map(|p| p.detail.as_deref())
+        .find_map(|d| d.strip_prefix("Ref ").map(str::to_string));
+    let mut tenders: Vec<rc::Tender> = r
+        .payments
+        .iter()
+        .map(|p| rc::Tender {
+            label: p.label.clone(),
+            amount: p.amount.clone(),
+            approval: p
+                .detail
+                .as_deref()
+                .and_then(|d| d.strip_prefix("Appr "))
+                .map(str::to_string),
+        })
+        .collect();
+    tenders.extend(r.refunds.iter().map(|p| rc::Tender {
+        label: p.label.clone(),
+        amount: format!("-{}", p.amount),
+        approval: None,
+    }));
+    rc::SaleReceipt {
+        branch: branch_header(config),
+        receipt_no: r.sale_no.clone(),
+        date_time: r.at.clone(),
+        items: r
+            .lines
+            .iter()
+            .map(|l| rc::SaleItem {
+                name: match &l.note {
+                    Some(note) => format!("{} ({note})", l.name),
+                    None => l.name.clone(),
+                },
+                qty: l.quantity.parse().unwrap_or(1),
+                unit_price: l.unit_price.clone(),
+                line_total: l.amount.clone(),
+            })
+            .collect(),
+        total: r.total.clone(),
+        tenders,
+        change: r.change.clone(),
+        qris_reference,
+        clerk: r.clerk.clone(),
+        counter: r.counter.to_string(),
+        ticket: r.ticket.clone(),
+        copy,
+        open_drawer,
+    }
+}
+
+fn section_amount(r: &TillReport, title_prefix: &str, label_prefix: &str) -> Option<String> {
+    r.sections
+        .iter()
+        .filter(|s| s.title.starts_with(title_prefix))
+        .flat_map(|s| s.rows.iter())
+        .find(|row| row.label.starts_with(label_prefix))
+        .and_then(|row| row.amount.clone())
+}
+
+/// An X or Z report from the till's report.
+pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillReport {
+    use crate::till::report::ReportKind;
+    let s = &r.summary;
+    let tender = |label: &str, t: &crate::till::domain::TenderTotal| rc::TenderTotal {
+        label: label.to_string(),
+        count: u32::try_from(t.count).unwrap_or(0),
+        amount: t.net.to_string(),
+    };
+    let neg = |a: crate::money::Rupiah| {
+        if a.is_positive() {
+            format!("-{a}")
+        } else {
+            a.to_string()
+        }
+    };
+    let supervisor = r
+        .sections
+        .iter()
+        .flat_map(|s| s.rows.iter())
+        .find_map(|row| row.label.strip_prefix("Disetujui: ").map(str::to_string));
+    rc::TillReport {
+        kind: match r.kind {
+            ReportKind::X => rc::ReportKind::X,
+            ReportKind::Z => rc::ReportKind::Z {
+                number: u32::try_from(r.number.unwrap_or(0)).unwrap_or(0),
+            },
+        },
+        copy,
+        branch: branch_header(config),
+        counter: r.counter.to_string(),
+        clerk: r.clerk.clone(),
+        opened_at: r.opened_at.clone(),
+        closed_at: r.closed_at.clone(),
+        printed_at: r.printed_at.clone(),
+        takings: vec![
+            tender("Tunai", &s.cash),
+            tender("Debit", &s.debit),
+            tender("QRIS", &s.qris),
+        ],
+        takings_total: s.net_sales.to_string(),
+        movements: vec![
+            rc::Amount {
+                label: "Modal awal".into(),
+                amount: s.float.to_string(),
+            },
+            rc::Amount {
+                label: "Setoran ke brankas".into(),
+                amount: neg(s.drops),
+            },
+            rc::Amount {
+                label: "Pengeluaran".into(),
+                amount: neg(s.payouts),
+            },
+            rc::Amount {
+                label: "Pengembalian tunai".into(),
+                amount: neg(s.cash_refunds),
+            },
+        ],
+        expected_cash: s.expected_cash.to_string(),
+        counted_cash: section_amount(r, "Penutupan", "Total dihitung"),
+        variance: section_amount(r, "Penutupan", "Selisih"),
+        voids: count_rows(r, "Pembatalan (void)"),
+        refunds: count_rows(r, "Pengembalian (refund)"),
+        supervisor,
+    }
+}
+
+fn count_rows(r: &TillReport, title: &str) -> u32 {
+    r.sections
+        .iter()
+        .find(|s| s.title == title)
+        .map(|s| u32::try_from(s.rows.len()).unwrap_or(u32::MAX))
+        .unwrap_or(0)
+}
+
+/// What a stamping proof says, filled by the stamping service or the counter screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StampProofData {
+    /// Counter the proof is printed at (its printer is used).
+    pub counter: u32,
+    pub clerk: String,
+    pub ticket: Option<String>,
+    /// File name of the stamped document.
+    pub document_name: String,
+    /// SHA-256 of the stamped document, hex.
+    pub sha256: String,
+    /// e-Meterai serial numbers on the document.
+    pub serials: Vec<String>,
+    /// Verification link (printed as a QR code).
+    pub verify_url: String,
+    /// Where it went: `Flashdisk (KINGSTON)`, `e-mail a***@gmail.com`.
+    pub delivered_to: Vec<String>,
+}
+
+/// What a claim receipt (document taken in, collected later) says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimData {
+    pub counter: u32,
+    pub clerk: String,
+    pub ticket: Option<String>,
+    /// The code the customer shows to collect.
+    pub claim_code: String,
+    pub document_name: String,
+    pub sha256: String,
+    /// Stamps paid for.
+    pub stamps: u32,
+    /// Amount paid, formatted (`Rp10.000`).
+    pub paid: String,
+    pub email: Option<String>,
+    pub status_url: Option<String>,
+}
+
+/// A stamping proof printed now.
+pub fn stamp_proof(config: &Config, d: &StampProofData, now_ms: i64) -> rc::StampingProof {
+    rc::StampingProof {
+        branch: branch_header(config),
+        date_time: date_time(now_ms, config.branch.timezone),
+        document_name: d.document_name.clone(),
+        sha256: d.sha256.clone(),
+        serials: d.serials.clone(),
+        verification_url: d.verify_url.clone(),
+        delivered_to: d.delivered_to.clone(),
+        clerk: d.clerk.clone(),
+        counter: d.counter.to_string(),
+        ticket: d.ticket.clone(),
+        copy: false,
+    }
+}
+
+/// A claim receipt printed now.
+pub fn claim(config: &Config, d: &ClaimData, now_ms: i64) -> rc::ClaimReceipt {
+    rc::ClaimReceipt {
+        branch: branch_header(config),
+        date_time: date_time(now_ms, config.branch.timezone),
+        claim_code: d.claim_code.clone(),
+        document_name: d.document_name.clone(),
+        sha256: d.sha256.clone(),
+        stamps: d.stamps,
+        paid: d.paid.clone(),
+        email: d.email.clone(),
+        status_url: d.status_url.clone(),
+        clerk: d.clerk.clone(),
+        counter: d.counter.to_string(),
+        ticket: d.ticket.clone(),
+    }
+}

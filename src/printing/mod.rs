@@ -1,0 +1,224 @@
+//! Printing for the app: opens configured printers, prints slips, records print jobs and device incidents.
+//!
+//! The flow of every print: the slip's data (a `loket_receipts` layout input) is stored with a
+//! `print_jobs` row in state `pending`, laid out and encoded for the printer's profile, sent with
+//! `loket_drivers::Printer::print` (status read before and after), and the row becomes `printed`
+//! or `failed` with the error. What the printer reported opens or closes `device_incidents` rows
+//! in the same transaction. The outcome ([`PrintOutcome`]) carries the Indonesian sentence for the
+//! clerk.
+//!
+//! Printers are kept open per data folder and name for the life of the process ([`registry`]),
+//! so the virtual printer keeps its state and numbering and a network printer its connection.
+
+pub mod cli;
+pub mod data;
+mod registry;
+mod service;
+
+pub use data::{ClaimData, StampProofData};
+pub use registry::PrinterHandle;
+pub use service::PrintPayload;
+
+use loket_drivers::{PrintError, PrinterStatus, Problem, Warning};
+use serde::Serialize;
+
+/// Anything printing can refuse or fail with (a failed print is not an error: it is a
+/// [`PrintOutcome`] with `printed == false`).
+#[derive(Debug, thiserror::Error)]
+pub enum PrintingError {
+    #[error("loket {0} tidak memakai printer; atur `printer` pada [[counter]] di konfigurasi")]
+    NoCounterPrinter(u32),
+    #[error("dispenser tidak memakai printer; atur `printer` pada [dispenser] di konfigurasi")]
+    NoDispenserPrinter,
+    #[error("printer '{0}' tidak ada di [printers]; periksa nama printer di konfigurasi")]
+    UnknownPrinter(String),
+    #[error("pengaturan printer '{name}' tidak lengkap: {what}")]
+    BadPrinterConfig { name: String, what: String },
+    #[error("profil printer '{0}' tidak dikenal; pakai 58mm, 80mm atau 80mm-42")]
+    UnknownProfile(String),
+    #[error("printer '{name}' tidak dapat dibuka: {source}")]
+    Open {
+        name: String,
+        #[source]
+        source: PrintError,
+    },
+    #[error("struk tidak dapat disusun untuk printer '{name}': {source}")]
+    Encode {
+        name: String,
+        #[source]
+        source: loket_receipts::EncodeError,
+    },
+    #[error("cetakan nomor {0} tidak ada")]
+    UnknownJob(i64),
+    #[error("tiket {0} tidak ada hari ini")]
+    UnknownTicket(String),
+    #[error("data cetakan nomor {id} rusak: {source}")]
+    BadPayload {
+        id: i64,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("pembayaran QRIS {0} tidak ada")]
+    UnknownQris(String),
+}
+
+/// A condition of a device worth an incident row; `kind` is what `device_incidents.kind` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    PaperOut,
+    CoverOpen,
+    Offline,
+    Timeout,
+    Disconnected,
+    Unavailable,
+    /// A warning: it still prints.
+    PaperNearEnd,
+}
+
+impl Condition {
+    /// The value stored in `device_incidents.kind`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Condition::PaperOut => "paper_out",
+            Condition::CoverOpen => "cover_open",
+            Condition::Offline => "offline",
+            Condition::Timeout => "timeout",
+            Condition::Disconnected => "disconnected",
+            Condition::Unavailable => "unavailable",
+            Condition::PaperNearEnd => "paper_near_end",
+        }
+    }
+
+    /// Whether the printer still prints.
+    pub fn is_warning(self) -> bool {
+        self == Condition::PaperNearEnd
+    }
+
+    /// What is wrong, for the clerk.
+    pub fn what(self) -> &'static str {
+        match self {
+            Condition::PaperOut => "Kertas printer habis",
+            Condition::CoverOpen => "Penutup printer terbuka",
+            Condition::Offline => "Printer offline",
+            Condition::Timeout => "Printer tidak menjawab",
+            Condition::Disconnected => "Sambungan printer terputus",
+            Condition::Unavailable => "Printer tidak dapat dipakai",
+            Condition::PaperNearEnd => "Kertas printer hampir habis",
+        }
+    }
+
+    /// What the clerk does next.
+    pub fn next_step(self) -> &'static str {
+        match self {
+            Condition::PaperOut => "ganti gulungan lalu tekan F8 untuk cetak ulang",
+            Condition::CoverOpen => "tutup penutup sampai terkunci lalu tekan F8 untuk cetak ulang",
+            Condition::Offline => {
+                "periksa lampu error dan tombol FEED lalu tekan F8 untuk cetak ulang"
+            }
+            Condition::Timeout => "periksa kabel dan daya printer lalu tekan F8 untuk cetak ulang",
+            Condition::Disconnected => "pasang kembali kabelnya lalu tekan F8 untuk cetak ulang",
+            Condition::Unavailable => {
+                "periksa kabel, daya dan pengaturan printer lalu tekan F8 untuk cetak ulang"
+            }
+            Condition::PaperNearEnd => "siapkan gulungan kertas baru",
+        }
+    }
+
+    pub(crate) fn of_error(e: &PrintError) -> Condition {
+        match e {
+            PrintError::PaperOut { .. } => Condition::PaperOut,
+            PrintError::CoverOpen { .. } => Condition::CoverOpen,
+            PrintError::Offline { .. } => Condition::Offline,
+            PrintError::Timeout { .. } => Condition::Timeout,
+            PrintError::Disconnected { .. } => Condition::Disconnected,
+            PrintError::Unavailable { .. } => Condition::Unavailable,
+        }
+    }
+
+    pub(crate) fn of_status(s: &PrinterStatus) -> Vec<Condition> {
+        match s.problem() {
+            Some(Problem::PaperOut) => vec![Condition::PaperOut],
+            Some(Problem::CoverOpen) => vec![Condition::CoverOpen],
+            Some(Problem::Offline) => vec![Condition::Offline],
+            None if s.paper_near_end => vec![Condition::PaperNearEnd],
+            None => Vec::new(),
+        }
+    }
+
+    pub(crate) fn of_warnings(w: &[Warning]) -> Vec<Condition> {
+        w.iter()
+            .map(|w| match w {
+                Warning::PaperNearEnd => Condition::PaperNearEnd,
+            })
+            .collect()
+    }
+}
+
+/// What happened to one print, for the screen and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrintOutcome {
+    /// The `print_jobs` row; `reprint(job)` prints it again.
+    pub job: i64,
+    /// Printer name in `[printers]`.
+    pub printer: String,
+    /// Whether the printer confirmed the slip.
+    pub printed: bool,
+    /// The problem that stopped it (or the warning it printed with).
+    pub condition: Option<Condition>,
+    /// Full Indonesian sentence for the clerk: what happened and what to do next.
+    pub message: String,
+}
+
+impl PrintOutcome {
+    /// The problem in two parts (what, next step) when it did not print.
+    pub fn problem(&self) -> Option<(String, String)> {
+        match self.condition {
+            Some(c) if !self.printed => Some((c.what().to_string(), c.next_step().to_string())),
+            _ => None,
+        }
+    }
+}
+
+/// A printer as the counter's status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DeviceState {
+    /// Not configured for this counter.
+    NotConfigured,
+    /// Ready; `detail` says which printer, e.g. "loket1 (virtual, 80mm)".
+    Ok { detail: String },
+    /// Prints, but needs attention soon.
+    Warning { what: String, next: String },
+    /// Does not print.
+    Problem { what: String, next: String },
+}
+
+impl DeviceState {
+    pub(crate) fn from_conditions(detail: String, conditions: &[Condition]) -> DeviceState {
+        match conditions.iter().find(|c| !c.is_warning()) {
+            Some(c) => DeviceState::Problem {
+                what: c.what().into(),
+                next: c.next_step().into(),
+            },
+            None => match conditions.first() {
+                Some(c) => DeviceState::Warning {
+                    what: c.what().into(),
+                    next: c.next_step().into(),
+                },
+                None => DeviceState::Ok { detail },
+            },
+        }
+    }
+
+    /// One line for the status bar.
+    pub fn text(&self) -> String {
+        match self {
+            DeviceState::NotConfigured => "tidak ada printer".into(),
+            DeviceState::Ok { detail } => format!("siap — {detail}"),
+            DeviceState::Warning { what, next } | DeviceState::Problem { what, next } => {
+                format!("{what} — {next}")
+            }
+        }
+    }
+}
