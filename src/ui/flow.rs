@@ -42,6 +42,8 @@ pub struct DocFile {
 /// What the intake found in the chosen document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocCheck {
+    /// The stamping job the document was received into.
+    pub job: i64,
     pub path: PathBuf,
     pub name: String,
     pub pages: u32,
@@ -70,6 +72,8 @@ impl MmRect {
 /// A page as the preview draws it: its size and its text lines, in millimetres.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PagePreview {
+    /// The page box in whole points: left, bottom, right, top.
+    pub box_pt: [i32; 4],
     pub width_mm: i32,
     pub height_mm: i32,
     pub lines: Vec<(MmRect, String)>,
@@ -114,6 +118,21 @@ impl Placement {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The place in PDF points, as the stamping service records it.
+    pub fn to_points(&self) -> crate::stamping::Place {
+        let (left, top) = self.preview().map_or((0.0, 842.0), |p| {
+            (f64::from(p.box_pt[0]), f64::from(p.box_pt[3]))
+        });
+        let size = crate::pdf::mm_to_pt(f64::from(self.size_mm));
+        crate::stamping::Place {
+            page: self.page,
+            x: left + crate::pdf::mm_to_pt(f64::from(self.x_mm)),
+            y: top - crate::pdf::mm_to_pt(f64::from(self.y_mm)) - size,
+            width: size,
+            height: size,
+        }
     }
 
     /// Moves the stamp, keeping it on the page.
@@ -221,6 +240,8 @@ pub struct Flow {
     pub delivered: Option<String>,
     /// The customer's e-mail address, typed in the delivery step (empty: copy to the drive).
     pub email: String,
+    /// The print jobs of this customer's slips, for F8.
+    pub print_jobs: Vec<i64>,
     /// Receipt printing result in words.
     pub receipt: Option<String>,
     /// The last refusal for this flow, shown in its panel.
@@ -263,7 +284,8 @@ pub enum FlowOutcome {
     Progress(u8, String),
     Stamped(Result<Stamped, String>),
     Delivered(Result<String, String>),
-    Receipt(Result<String, String>),
+    /// What printing said, and the print jobs F8 prints again.
+    Receipt(Result<String, String>, Vec<i64>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,21 +297,32 @@ pub struct PaymentResult {
 }
 
 /// Work the flow asks the worker for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FlowEffect {
     /// List the PDFs in `dir`, or on the first mounted drive when `None`.
     ListDocuments {
         dir: Option<PathBuf>,
     },
+    /// Check the file and receive it into a stamping job.
     Check {
         path: PathBuf,
-    },
-    /// Start (or reread) the sale for the stamp.
-    Quote {
-        sale: Option<i64>,
         counter: u32,
         clerk: String,
         ticket: String,
+    },
+    /// The clerk went back from the placement: the received job is cancelled (nothing was paid).
+    CancelJob {
+        job: i64,
+        clerk: String,
+    },
+    /// Start (or reread) the sale for the stamp.
+    /// Record the place on the job and start (or reread) its sale.
+    Quote {
+        job: i64,
+        place: crate::stamping::Place,
+        sale: Option<i64>,
+        counter: u32,
+        clerk: String,
     },
     Pay {
         sale: i64,
@@ -305,14 +338,10 @@ pub enum FlowEffect {
         reference: String,
         clerk: String,
     },
+    /// Place the job, record it as paid and stamp it (the stamping service, with progress).
     Stamp {
-        ticket: String,
+        job: i64,
         clerk: String,
-        sale: i64,
-        document: PathBuf,
-        name: String,
-        page: u32,
-        rect: MmRect,
     },
     Deliver {
         ticket: String,
@@ -326,8 +355,22 @@ pub enum FlowEffect {
         stamped: Stamped,
         to: String,
     },
+    /// Print the sale receipt and the stamping proof on the counter's printer.
     PrintReceipt {
         sale: i64,
+        clerk: String,
+        counter: u32,
+        ticket: String,
+        stamped: Option<Stamped>,
+        delivered: Option<String>,
+    },
+    /// Read the counter printer's state for the status bar.
+    PrinterStatus {
+        counter: u32,
+    },
+    /// F8: print the flow's slips again (after paper-out, a jam, a lost slip).
+    Reprint {
+        jobs: Vec<i64>,
         clerk: String,
     },
 }
@@ -419,6 +462,9 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 f.error = None;
                 return effect(FlowEffect::Check {
                     path: file.path.clone(),
+                    counter,
+                    clerk,
+                    ticket,
                 });
             }
         }
@@ -444,16 +490,26 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         (Stage::Place, KeyCode::Enter) => {
             f.busy = true;
             f.error = None;
+            let (Some(check), Some(p)) = (&f.check, &f.placement) else {
+                return Vec::new();
+            };
+            let _ = ticket;
             return effect(FlowEffect::Quote {
+                job: check.job,
+                place: p.to_points(),
                 sale: f.quote.as_ref().map(|q| q.sale),
                 counter,
                 clerk,
-                ticket,
             });
         }
         (Stage::Place, KeyCode::Esc) => {
+            let cancel = f.check.as_ref().map(|c| FlowEffect::CancelJob {
+                job: c.job,
+                clerk: clerk.clone(),
+            });
             f.stage = Stage::Choose;
             f.check = None;
+            f.quote = None;
             f.placement = None;
             mark(state, SessionStep::Intake, StepProgress::Pending);
             mark(state, SessionStep::Placement, StepProgress::Pending);
@@ -465,6 +521,7 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     note: String::new(),
                 },
             );
+            return cancel.map(|e| vec![Effect::Flow(e)]).unwrap_or_default();
         }
         (Stage::Quote, KeyCode::Enter) => {
             f.stage = Stage::Pay;
@@ -564,12 +621,9 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         }
         (Stage::Done, KeyCode::Enter) => {
-            if let Some(q) = &f.quote {
+            if let Some(e) = receipt_effect(f, &ticket, counter, clerk) {
                 f.busy = true;
-                return effect(FlowEffect::PrintReceipt {
-                    sale: q.sale,
-                    clerk,
-                });
+                return effect(e);
             }
         }
         (_, KeyCode::Esc) if f.committed() => {
@@ -730,14 +784,10 @@ fn stamp(state: &mut State, clerk: String) -> Vec<Effect> {
     let (Some(check), Some(place), Some(quote)) = (&f.check, &f.placement, &f.quote) else {
         return Vec::new();
     };
+    let _ = (place, quote, ticket);
     let e = FlowEffect::Stamp {
-        ticket,
+        job: check.job,
         clerk,
-        sale: quote.sale,
-        document: check.path.clone(),
-        name: check.name.clone(),
-        page: place.page,
-        rect: place.rect(),
     };
     f.stage = Stage::Stamping;
     f.busy = true;
@@ -893,16 +943,25 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             f.progress = None;
             f.delivered = Some(path);
             f.stage = Stage::Done;
-            let sale = f.quote.as_ref().map(|q| q.sale);
-            f.busy = sale.is_some();
+            let ticket = state
+                .session
+                .as_ref()
+                .map(|x| x.ticket.clone())
+                .unwrap_or_default();
+            let counter = state.setup.counter;
+            let Some(f) = flow_mut(state) else {
+                return Vec::new();
+            };
+            let print = receipt_effect(f, &ticket, counter, clerk);
+            f.busy = print.is_some();
             mark(
                 state,
                 SessionStep::Delivery,
                 StepProgress::Done(s.copied.to_string()),
             );
             mark(state, SessionStep::Receipts, active(String::new()));
-            if let Some(sale) = sale {
-                return effect(FlowEffect::PrintReceipt { sale, clerk });
+            if let Some(e) = print {
+                return effect(e);
             }
         }
         FlowOutcome::Delivered(Err(why)) => {
@@ -910,12 +969,18 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             f.error = Some(why.clone());
             mark(state, SessionStep::Delivery, StepProgress::Failed(why));
         }
-        FlowOutcome::Receipt(Ok(what)) => {
+        FlowOutcome::Receipt(Ok(what), jobs) => {
+            if !jobs.is_empty() {
+                f.print_jobs = jobs;
+            }
             f.receipt = Some(what.clone());
             mark(state, SessionStep::Receipts, StepProgress::Done(what));
             mark(state, SessionStep::Finish, active(String::new()));
         }
-        FlowOutcome::Receipt(Err(why)) => {
+        FlowOutcome::Receipt(Err(why), jobs) => {
+            if !jobs.is_empty() {
+                f.print_jobs = jobs;
+            }
             f.receipt = Some(why.clone());
             mark(state, SessionStep::Receipts, StepProgress::Failed(why));
             mark(state, SessionStep::Finish, active(String::new()));
@@ -949,4 +1014,31 @@ fn paid(state: &mut State, change: Rupiah, clerk: String) -> Vec<Effect> {
     };
     mark(state, SessionStep::Payment, StepProgress::Done(note));
     stamp(state, clerk)
+}
+
+/// The receipt and proof to print for the flow as it stands.
+fn receipt_effect(f: &Flow, ticket: &str, counter: u32, clerk: String) -> Option<FlowEffect> {
+    let sale = f.quote.as_ref()?.sale;
+    Some(FlowEffect::PrintReceipt {
+        sale,
+        clerk,
+        counter,
+        ticket: ticket.to_string(),
+        stamped: f.stamped.clone(),
+        delivered: f.delivered.clone(),
+    })
+}
+
+/// F8 at the counter: the flow's slips again, when there are any.
+pub fn reprint(state: &mut State) -> Option<Vec<Effect>> {
+    let clerk = state.clerk().to_string();
+    let f = flow_mut(state)?;
+    if f.print_jobs.is_empty() || f.busy {
+        return None;
+    }
+    f.busy = true;
+    Some(effect(FlowEffect::Reprint {
+        jobs: f.print_jobs.clone(),
+        clerk,
+    }))
 }

@@ -2,7 +2,6 @@
 //! document, runs the sale and payment, stamps, copies and prints, reporting progress as it goes.
 
 use crate::branch::{Branch, BranchError};
-use crate::delivery::Context;
 use crate::pdf::intake::{IntakeOptions, intake};
 use crate::pdf::placement::{PlacementOptions, page_text};
 use crate::pdf::{DEFAULT_STAMP_MM, PlacementBasis, Rect, mm_to_pt, propose, pt_to_mm};
@@ -35,20 +34,40 @@ fn to_mm(r: &Rect, page: &Rect) -> MmRect {
 }
 
 /// Carries out one flow effect; `report` gets progress on the way.
-pub fn run(branch: &mut Branch, effect: FlowEffect, report: &mut dyn FnMut(Outcome)) -> Outcome {
+pub fn run(
+    branch: &mut Branch,
+    effect: FlowEffect,
+    report: &mut dyn FnMut(Outcome),
+) -> Option<Outcome> {
     let mut progress = |p: u8, note: &str| {
         report(Outcome::Flow(FlowOutcome::Progress(p, note.to_string())));
     };
-    Outcome::Flow(match effect {
+    Some(Outcome::Flow(match effect {
         FlowEffect::ListDocuments { dir } => FlowOutcome::Documents(list(branch, dir)),
-        FlowEffect::Check { path } => FlowOutcome::Checked(check(&path)),
-        FlowEffect::Quote {
-            sale,
+        FlowEffect::Check {
+            path,
             counter,
             clerk,
             ticket,
+        } => FlowOutcome::Checked(receive(branch, &path, counter, &clerk, &ticket)),
+        FlowEffect::CancelJob { job, clerk } => {
+            // Nothing was paid; a job that cannot be cancelled any more is left for the supervisor's list.
+            let _ = branch.cancel_job(job, &clerk);
+            return None;
+        }
+        FlowEffect::Quote {
+            job,
+            place,
+            sale,
+            counter,
+            clerk,
         } => FlowOutcome::Quoted(
-            quote(branch, sale, counter, &clerk, &ticket).map_err(|e| words(&e)),
+            (|| {
+                branch.place_job(job, &clerk, place)?;
+                let sale = branch.quote_job(job, counter, &clerk, sale)?;
+                quote(branch, sale)
+            })()
+            .map_err(|e| words(&e)),
         ),
         FlowEffect::Pay {
             sale,
@@ -94,82 +113,75 @@ pub fn run(branch: &mut Branch, effect: FlowEffect, report: &mut dyn FnMut(Outco
                 .map(|sale| sale.due)
                 .map_err(|e| words(&e)),
         ),
-        FlowEffect::Stamp {
-            ticket,
-            clerk,
-            sale,
-            document,
-            name,
-            page,
-            rect,
-        } => FlowOutcome::Stamped(stamp_local(
-            branch,
-            &ticket,
-            &clerk,
-            sale,
-            &document,
-            &name,
-            page,
-            rect,
-            &mut progress,
-        )),
+        FlowEffect::Stamp { job, clerk } => {
+            FlowOutcome::Stamped(stamp(branch, job, &clerk, &mut progress))
+        }
         FlowEffect::Deliver {
             ticket: _,
             clerk,
             stamped,
             to,
         } => FlowOutcome::Delivered({
-            let context = Context {
-                actor: clerk,
-                job: stamped.job.clone(),
-                sns: vec![stamped.sn.clone()],
-            };
-            let mut on_copy = |p: crate::delivery::copy::Progress| {
-                let pct = p
-                    .done
+            let mut on_copy = |done: u64, total: u64| {
+                let pct = done
                     .saturating_mul(100)
-                    .checked_div(p.total)
+                    .checked_div(total)
                     .map_or(100, |v| v.min(100) as u8);
                 progress(pct, "menyalin dan membaca ulang");
             };
-            branch
-                .copy_to_drive(
-                    &stamped.path,
-                    &stamped.sha256,
-                    &stamped.file_name,
-                    &to,
-                    &context,
-                    &mut on_copy,
-                )
-                .map(|d| d.path.display().to_string())
-                .map_err(|e| words(&e))
+            match stamped.job.as_deref().and_then(|j| j.parse::<i64>().ok()) {
+                Some(job) => branch
+                    .deliver_job_to_drive(job, &to, &clerk, &mut on_copy)
+                    .map(|d| d.path.display().to_string())
+                    .map_err(|e| words(&e)),
+                None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
+            }
         }),
         FlowEffect::Mail { clerk, stamped, to } => FlowOutcome::Delivered(
-            branch
-                .queue_mail(
-                    &to,
-                    &[(stamped.path.clone(), stamped.file_name.clone())],
-                    &Context {
-                        actor: clerk,
-                        job: stamped.job.clone(),
-                        sns: vec![stamped.sn.clone()],
-                    },
-                )
-                .map(|id| format!("e-mail #{id} → {to}"))
-                .map_err(|e| words(&e)),
+            match stamped.job.as_deref().and_then(|j| j.parse::<i64>().ok()) {
+                Some(job) => branch
+                    .mail_job(job, &to, &clerk)
+                    .map(|id| format!("e-mail #{id} → {to}"))
+                    .map_err(|e| words(&e)),
+                None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
+            },
         ),
-        FlowEffect::PrintReceipt { sale, clerk: _ } => FlowOutcome::Receipt(
-            branch
-                .sale_receipt(sale)
-                .map_err(|e| words(&e))
-                .and_then(|_| {
-                    Err(
-                        "Struk belum dapat dicetak: printer belum terpasang pada versi ini."
-                            .to_string(),
-                    )
-                }),
-        ),
-    })
+        FlowEffect::PrintReceipt {
+            sale,
+            clerk,
+            counter,
+            ticket,
+            stamped,
+            delivered,
+        } => {
+            let (result, jobs) =
+                print_slips(branch, sale, &clerk, counter, &ticket, stamped, delivered);
+            printer_state(branch, counter, report);
+            FlowOutcome::Receipt(result, jobs)
+        }
+        FlowEffect::PrinterStatus { counter } => {
+            printer_state(branch, counter, report);
+            return None;
+        }
+        FlowEffect::Reprint { jobs, clerk } => {
+            let mut said = Vec::new();
+            let mut failed = None;
+            for job in &jobs {
+                match branch.reprint(*job, &clerk) {
+                    Ok(o) if o.printed => said.push(o.message),
+                    Ok(o) => {
+                        failed = Some(o.message);
+                        break;
+                    }
+                    Err(e) => {
+                        failed = Some(words(&e));
+                        break;
+                    }
+                }
+            }
+            FlowOutcome::Receipt(failed.map_or_else(|| Ok(said.join(" ")), Err), jobs)
+        }
+    }))
 }
 
 fn list(branch: &mut Branch, dir: Option<PathBuf>) -> Result<(PathBuf, Vec<DocFile>), String> {
@@ -199,6 +211,62 @@ fn list(branch: &mut Branch, dir: Option<PathBuf>) -> Result<(PathBuf, Vec<DocFi
     Ok((dir, files))
 }
 
+fn receive(
+    branch: &mut Branch,
+    path: &Path,
+    counter: u32,
+    clerk: &str,
+    ticket: &str,
+) -> Result<(DocCheck, Placement), String> {
+    let (mut check, placement) = check(path)?;
+    let bytes = crate::pdf::io::read_input(path, IntakeOptions::default().max_bytes)
+        .map_err(|e| sentence(&e.to_string()))?;
+    let job = branch
+        .receive_document(crate::stamping::ReceiveDocument {
+            bytes,
+            name: check.name.clone(),
+            ticket: Some(ticket.to_string()),
+            counter,
+            clerk: clerk.to_string(),
+            password: None,
+        })
+        .map_err(|e| words(&e))?;
+    check.job = job.id;
+    check.warnings = job.warnings;
+    Ok((check, placement))
+}
+
+/// Records the payment on the job, then stamps it through the configured provider.
+fn stamp(
+    branch: &mut Branch,
+    job: i64,
+    clerk: &str,
+    progress: &mut dyn FnMut(u8, &str),
+) -> Result<Stamped, String> {
+    use crate::stamping::JobStage;
+    progress(5, "mencatat pembayaran pada pekerjaan");
+    branch.job_paid(job, clerk).map_err(|e| words(&e))?;
+    let view = branch
+        .run_job(job, &mut |stage| match stage {
+            JobStage::IssuingSerial => progress(25, "meminta nomor seri"),
+            JobStage::Stamping => progress(50, "membubuhkan e-Meterai"),
+            JobStage::Verifying => progress(80, "memeriksa tanda tangan"),
+            JobStage::Stored => progress(100, "tersimpan"),
+        })
+        .map_err(|e| words(&e))?;
+    let out = branch
+        .job_output(job)
+        .map_err(|_| sentence(&view.message))?;
+    Ok(Stamped {
+        sn: out.sns.join(", "),
+        path: out.path,
+        sha256: out.sha256,
+        file_name: out.file_name,
+        job: Some(job.to_string()),
+        verified: "tanda tangan sah (diperiksa ulang)".into(),
+    })
+}
+
 fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
     let opts = IntakeOptions::default();
     let bytes =
@@ -210,6 +278,7 @@ fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
         |n| n.to_string_lossy().into_owned(),
     );
     let check = DocCheck {
+        job: 0,
         path: path.to_path_buf(),
         name,
         pages: r.pages,
@@ -237,6 +306,12 @@ fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
             .map(|l| (to_mm(&l.rect, &b), l.text))
             .collect();
         pages.push(PagePreview {
+            box_pt: [
+                b.x0.round() as i32,
+                b.y0.round() as i32,
+                b.x1.round() as i32,
+                b.y1.round() as i32,
+            ],
             width_mm: mm(b.x1 - b.x0),
             height_mm: mm(b.y1 - b.y0),
             lines,
@@ -263,20 +338,8 @@ fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
     ))
 }
 
-fn quote(
-    branch: &mut Branch,
-    sale: Option<i64>,
-    counter: u32,
-    clerk: &str,
-    ticket: &str,
-) -> Result<Quote, BranchError> {
-    let view = match sale {
-        Some(id) => branch.sale(id)?,
-        None => {
-            let s = branch.new_sale(counter, clerk, Some(ticket))?;
-            branch.add_to_sale(s.id, clerk, "meterai", 1, None)?
-        }
-    };
+fn quote(branch: &mut Branch, sale: i64) -> Result<Quote, BranchError> {
+    let view = branch.sale(sale)?;
     Ok(Quote {
         sale: view.id,
         lines: view
@@ -290,80 +353,70 @@ fn quote(
     })
 }
 
-/// Stamps with the branch's training signer (the local provider) and keeps the result under
-/// `DATA/stamped/`.
-#[allow(clippy::too_many_arguments)]
-fn stamp_local(
+/// Prints the sale receipt, then the stamping proof. Returns what the printer said and the print
+/// jobs made (for F8).
+fn print_slips(
     branch: &mut Branch,
-    ticket: &str,
-    _clerk: &str,
     sale: i64,
-    document: &Path,
-    name: &str,
-    page: u32,
-    rect: MmRect,
-    progress: &mut dyn FnMut(u8, &str),
-) -> Result<Stamped, String> {
-    use crate::pdf::pki::{TrainingPkiPaths, generate_training_pki};
-    use crate::pdf::{AppearanceOptions, SerialNumber, SignatureProfile, Signer, StampSpec};
-    let err = |e: &dyn std::fmt::Display| sentence(&e.to_string());
-    progress(10, "memeriksa dokumen");
-    let opts = IntakeOptions::default();
-    let bytes = crate::pdf::io::read_input(document, opts.max_bytes).map_err(|e| err(&e))?;
-    let prepared = intake(bytes, &opts).map_err(|e| err(&e))?;
-    let b = prepared
-        .page_box(page)
-        .ok_or_else(|| format!("Halaman {page} tidak ada pada dokumen."))?;
-    let x0 = b.x0 + mm_to_pt(f64::from(rect.x));
-    let y1 = b.y1 - mm_to_pt(f64::from(rect.y));
-    let pt = Rect::new(
-        x0,
-        y1 - mm_to_pt(f64::from(rect.h)),
-        x0 + mm_to_pt(f64::from(rect.w)),
-        y1,
-    );
-    progress(30, "menyiapkan nomor seri");
-    let dir = branch.data_dir.join("pki");
-    let mut paths = TrainingPkiPaths::in_dir(&dir);
-    if !paths.exists() {
-        paths = generate_training_pki(&dir, &branch.config.branch.name).map_err(|e| err(&e))?;
-    }
-    let signer = Signer::from_files(&paths.signer_key, &paths.signer_chain).map_err(|e| err(&e))?;
-    // A training serial numbered by the sale, so the same sale always carries the same serial.
-    let serial = SerialNumber::parse(&format!("TRN{:0>19}", sale)).map_err(|e| err(&e))?;
-    let offset = branch.config.branch.timezone.offset();
-    let spec = StampSpec {
-        page,
-        rect: pt,
-        serial: serial.clone(),
-        reason: "Dokumen lain-lain".into(),
-        location: branch.config.branch.name.clone(),
-        signing_time: branch.store.now().to_offset(offset),
-        appearance: AppearanceOptions {
-            specimen: true,
-            ..AppearanceOptions::default()
-        },
-        profile: SignatureProfile::CadesDetached,
+    clerk: &str,
+    counter: u32,
+    ticket: &str,
+    stamped: Option<Stamped>,
+    delivered: Option<String>,
+) -> (Result<String, String>, Vec<i64>) {
+    let mut jobs = Vec::new();
+    let receipt = match branch.print_sale_receipt(sale, false) {
+        Ok(o) => o,
+        Err(e) => return (Err(words(&e)), jobs),
     };
-    progress(60, "membubuhkan e-Meterai");
-    let stamped = crate::pdf::stamp(prepared, &spec, &signer, None).map_err(|e| err(&e))?;
-    let stem = Path::new(name)
-        .file_stem()
-        .map_or_else(|| "dokumen".into(), |s| s.to_string_lossy().into_owned());
-    let file_name = format!("{stem}-emeterai.pdf");
-    let out_dir = branch.data_dir.join("stamped").join(ticket);
-    std::fs::create_dir_all(&out_dir).map_err(|e| err(&e))?;
-    let out = out_dir.join(&file_name);
-    progress(85, "menyimpan dan memeriksa tanda tangan");
-    crate::pdf::io::write_stamped(&out, &stamped, true).map_err(|e| err(&e))?;
-    let sha256 = crate::delivery::copy::sha256_file(&out).map_err(|e| err(&e))?;
-    progress(100, "selesai");
-    Ok(Stamped {
-        sn: serial.to_string(),
-        path: out,
-        sha256,
-        file_name,
-        job: None,
-        verified: "tanda tangan sah (diperiksa ulang)".into(),
-    })
+    jobs.push(receipt.job);
+    if !receipt.printed {
+        return (Err(receipt.message), jobs);
+    }
+    let Some(st) = stamped else {
+        return (Ok(receipt.message), jobs);
+    };
+    let proof = crate::printing::StampProofData {
+        counter,
+        clerk: clerk.to_string(),
+        ticket: Some(ticket.to_string()),
+        document_name: st.file_name.clone(),
+        sha256: st.sha256.clone(),
+        serials: st.sn.split(", ").map(str::to_string).collect(),
+        verify_url: branch
+            .config
+            .stamping
+            .verify_url
+            .replace("{sn}", st.sn.split(", ").next().unwrap_or_default()),
+        delivered_to: delivered.into_iter().collect(),
+    };
+    match branch.print_stamp_proof(&proof) {
+        Ok(o) => {
+            jobs.push(o.job);
+            if o.printed {
+                (Ok("Struk dan bukti pembubuhan tercetak.".to_string()), jobs)
+            } else {
+                (Err(o.message), jobs)
+            }
+        }
+        Err(e) => (Err(words(&e)), jobs),
+    }
+}
+
+/// Reads the counter printer's state for the status bar.
+pub fn printer_state(branch: &mut Branch, counter: u32, report: &mut dyn FnMut(Outcome)) {
+    use crate::printing::DeviceState as P;
+    use crate::ui::state::{Device, DeviceState};
+    let state = match branch.printer_status(counter) {
+        Ok(P::NotConfigured) => DeviceState::NotConfigured,
+        Ok(P::Ok { detail }) => DeviceState::Ready(detail),
+        Ok(P::Warning { what, next }) | Ok(P::Problem { what, next }) => {
+            DeviceState::Problem { what, next }
+        }
+        Err(e) => DeviceState::Problem {
+            what: words(&e),
+            next: String::new(),
+        },
+    };
+    report(Outcome::Device(Device::Printer, state));
 }

@@ -38,7 +38,7 @@ pub enum Action {
 
 /// Work that leaves the pure `update`: every branch call (SQL now; printing, stamping, copying and
 /// e-mail as those modules land) runs on the worker; `Bell` and `Quit` are done by the event loop.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Find out whether any user exists (first-run hint on the login screen).
     Startup,

@@ -306,7 +306,7 @@ pub static ID: Strings = Strings {
     state_set: |s| format!("Loket sekarang {s}."),
     no_ticket_held: "Loket ini tidak memegang tiket; panggil dulu dengan F2.",
     busy: "Tunggu sebentar, perintah sebelumnya masih diproses.",
-    reprint_unavailable: "Cetak ulang belum tersedia di versi ini: printer belum terhubung.",
+    reprint_unavailable: "Belum ada struk untuk dicetak ulang di sesi ini.",
     field_required: |f| format!("{f} wajib diisi."),
     status_failed: |e| format!("Keadaan antrean tidak terbaca: {e} Layar akan mencoba lagi."),
 
@@ -488,7 +488,7 @@ pub static EN: Strings = Strings {
     state_set: |s| format!("Counter is now {s}."),
     no_ticket_held: "This counter holds no ticket; call one first with F2.",
     busy: "One moment, the previous command is still running.",
-    reprint_unavailable: "Reprint is not available in this version: no printer is connected yet.",
+    reprint_unavailable: "There is no slip to print again in this session yet.",
     field_required: |f| format!("{f} is required."),
     status_failed: |e| format!("Could not read the queue: {e} The screen will retry."),
 

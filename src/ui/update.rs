@@ -267,10 +267,13 @@ fn counter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::F(5) => queue(state, QueueOp::Step(Step::Done)),
         KeyCode::F(6) => queue(state, QueueOp::Step(Step::NoShow)),
         KeyCode::F(7) => queue(state, QueueOp::Step(Step::Park { minutes: None })),
-        KeyCode::F(8) => {
-            say(state, s.reprint_unavailable, true);
-            Vec::new()
-        }
+        KeyCode::F(8) => match flow::reprint(state) {
+            Some(effects) => effects,
+            None => {
+                say(state, s.reprint_unavailable, true);
+                Vec::new()
+            }
+        },
         KeyCode::F(9) => {
             if state.current().is_none() {
                 say(state, s.no_ticket_held, true);
@@ -473,7 +476,13 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             };
             say(state, welcome, false);
             state.user = Some(user);
-            load(state).into_iter().collect()
+            let mut effects: Vec<Effect> = load(state).into_iter().collect();
+            if state.mode == Mode::Counter {
+                effects.push(Effect::Flow(flow::FlowEffect::PrinterStatus {
+                    counter: state.setup.counter,
+                }));
+            }
+            effects
         }
         Outcome::LoginRefused(why) => {
             state.login.checking = false;

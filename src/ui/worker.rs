@@ -90,7 +90,7 @@ pub fn run_reporting(
     report: &mut dyn FnMut(Outcome),
 ) -> Option<Outcome> {
     Some(match effect {
-        Effect::Flow(e) => crate::ui::flow_worker::run(branch, e, report),
+        Effect::Flow(e) => return crate::ui::flow_worker::run(branch, e, report),
         Effect::Startup => {
             let list = users::list(&mut branch.store).unwrap_or_default();
             Outcome::Started {

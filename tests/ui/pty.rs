@@ -327,9 +327,11 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
     pty.wait_for("Uang diterima");
     pty.send("20000\r");
     pty.wait_for("Kembalian Rp10.000");
-    pty.wait_for("Nomor seri e-Meterai: TRN");
+    pty.wait_for("Nomor seri e-Meterai: ");
+    pty.wait_for("tanda tangan sah");
     pty.send("\r");
     pty.wait_for("Tersalin ke FLASHDISK/surat-lamaran-emeterai.pdf");
+    pty.wait_for("Struk dan bukti pembubuhan tercetak.");
     pty.send(f_key(5));
     pty.wait_for("C-001 selesai dilayani.");
     pty.send("\x11");
@@ -373,6 +375,34 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
         verify.contains("SAH") && !verify.contains("TIDAK SAH"),
         "{verify}"
     );
+    // The virtual printer's output: the sale receipt and the stamping proof, as text.
+    let mut slips: Vec<String> = std::fs::read_dir(data.join("printer/loket1"))
+        .expect("printer output folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).expect("slip text"))
+        .collect();
+    slips.sort();
+    assert_eq!(slips.len(), 2, "{slips:#?}");
+    assert!(slips.iter().any(|s| s.contains("Rp10.000")), "{slips:#?}");
+    assert!(
+        slips
+            .iter()
+            .any(|s| s.contains("surat-lamaran-emeterai.pdf")),
+        "{slips:#?}"
+    );
+    let (state, sn): (String, String) = branch
+        .store
+        .read(|c| {
+            Ok::<_, loket::BranchError>(c.query_row(
+                "SELECT state, sn FROM stamp_jobs WHERE ticket = 'C-001'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .expect("the job");
+    assert_eq!(state, "delivered");
+    assert!(verify.contains(&sn), "{verify}");
     let journal = loket_run(&data, &["journal", "verify"]);
     assert!(journal.starts_with("Jurnal utuh"), "{journal}");
 }
