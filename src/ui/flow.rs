@@ -582,10 +582,8 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         (Stage::Deliver, KeyCode::Backspace) => {
             f.email.pop();
         }
-        (Stage::Deliver, KeyCode::Char(c)) => {
-            if f.email.len() < 80 && !c.is_whitespace() {
-                f.email.push(c);
-            }
+        (Stage::Deliver, KeyCode::Char(c)) if f.email.len() < 80 && !c.is_whitespace() => {
+            f.email.push(c);
         }
         (Stage::Deliver, KeyCode::Enter) if !f.email.trim().is_empty() => {
             if let Some(stamped) = &f.stamped {
