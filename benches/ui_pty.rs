@@ -243,6 +243,7 @@ fn while_stamping(dir: &Path, data: &str) -> (Vec<Duration>, Vec<Duration>) {
         runs.push(paid.elapsed());
         pty.send("\r");
         wait(&pty, "Tersalin ke");
+        wait(&pty, "Struk dan bukti pembubuhan tercetak.");
         pty.send(f_key(5));
         wait(&pty, &format!("C-{n:03} selesai dilayani"));
         let _ = std::fs::remove_file(usb.join("lamaran-emeterai.pdf"));

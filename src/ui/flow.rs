@@ -284,6 +284,8 @@ pub enum FlowOutcome {
     Progress(u8, String),
     Stamped(Result<Stamped, String>),
     Delivered(Result<String, String>),
+    /// The claim receipt was printed (or not, in words); the session may end, the job waits.
+    Claimed(Result<String, String>, Vec<i64>),
     /// What printing said, and the print jobs F8 prints again.
     Receipt(Result<String, String>, Vec<i64>),
 }
@@ -364,6 +366,16 @@ pub enum FlowEffect {
         stamped: Option<Stamped>,
         delivered: Option<String>,
     },
+    /// Print a claim receipt for a paid job that waits for the e-Meterai service.
+    Claim {
+        job: i64,
+        clerk: String,
+        counter: u32,
+        ticket: String,
+        document: PathBuf,
+        name: String,
+        paid: Rupiah,
+    },
     /// Read the counter printer's state for the status bar.
     PrinterStatus {
         counter: u32,
@@ -372,6 +384,7 @@ pub enum FlowEffect {
     Reprint {
         jobs: Vec<i64>,
         clerk: String,
+        counter: u32,
     },
 }
 
@@ -578,6 +591,22 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         // Retry after a failure: the sale is paid, the document is still stored.
         (Stage::Stamping, KeyCode::Enter) if f.stamped.is_none() && f.progress.is_none() => {
             return stamp(state, clerk);
+        }
+        // The e-Meterai service is down: the job waits and retries by itself; the customer leaves
+        // with a claim receipt.
+        (Stage::Stamping, KeyCode::Char('k')) if f.stamped.is_none() && f.progress.is_none() => {
+            if let (Some(check), Some(quote)) = (&f.check, &f.quote) {
+                f.busy = true;
+                return effect(FlowEffect::Claim {
+                    job: check.job,
+                    clerk,
+                    counter,
+                    ticket,
+                    document: check.path.clone(),
+                    name: check.name.clone(),
+                    paid: quote.total,
+                });
+            }
         }
         (Stage::Deliver, KeyCode::Backspace) => {
             f.email.pop();
@@ -967,6 +996,24 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             f.error = Some(why.clone());
             mark(state, SessionStep::Delivery, StepProgress::Failed(why));
         }
+        FlowOutcome::Claimed(result, jobs) => {
+            if !jobs.is_empty() {
+                f.print_jobs = jobs;
+            }
+            let (text, ok) = match result {
+                Ok(t) => (t, true),
+                Err(t) => (t, false),
+            };
+            f.receipt = Some(text.clone());
+            if ok {
+                f.stage = Stage::Done;
+                f.error = None;
+                mark(state, SessionStep::Receipts, StepProgress::Done(text));
+                mark(state, SessionStep::Finish, active(String::new()));
+            } else {
+                f.error = Some(text);
+            }
+        }
         FlowOutcome::Receipt(Ok(what), jobs) => {
             if !jobs.is_empty() {
                 f.print_jobs = jobs;
@@ -1030,6 +1077,7 @@ fn receipt_effect(f: &Flow, ticket: &str, counter: u32, clerk: String) -> Option
 /// F8 at the counter: the flow's slips again, when there are any.
 pub fn reprint(state: &mut State) -> Option<Vec<Effect>> {
     let clerk = state.clerk().to_string();
+    let counter = state.setup.counter;
     let f = flow_mut(state)?;
     if f.print_jobs.is_empty() || f.busy {
         return None;
@@ -1038,5 +1086,6 @@ pub fn reprint(state: &mut State) -> Option<Vec<Effect>> {
     Some(effect(FlowEffect::Reprint {
         jobs: f.print_jobs.clone(),
         clerk,
+        counter,
     }))
 }

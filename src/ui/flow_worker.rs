@@ -159,11 +159,52 @@ pub fn run(
             printer_state(branch, counter, report);
             FlowOutcome::Receipt(result, jobs)
         }
+        FlowEffect::Claim {
+            job,
+            clerk,
+            counter,
+            ticket,
+            document,
+            name,
+            paid,
+        } => {
+            let claim_code = format!("{ticket}-J{job}");
+            let sha256 = crate::delivery::copy::sha256_file(&document).unwrap_or_default();
+            let email = branch.job(job).ok().and_then(|j| j.email);
+            let data = crate::printing::ClaimData {
+                counter,
+                clerk,
+                ticket: Some(ticket),
+                claim_code: claim_code.clone(),
+                document_name: name,
+                sha256,
+                stamps: 1,
+                paid: paid.to_string(),
+                email,
+                status_url: None,
+            };
+            let result = branch.print_claim_receipt(&data);
+            printer_state(branch, counter, report);
+            match result {
+                Ok(o) if o.printed => FlowOutcome::Claimed(
+                    Ok(format!(
+                        "Tanda terima klaim {claim_code} tercetak; dokumen dibubuhkan otomatis begitu layanan e-Meterai pulih."
+                    )),
+                    vec![o.job],
+                ),
+                Ok(o) => FlowOutcome::Claimed(Err(o.message), vec![o.job]),
+                Err(e) => FlowOutcome::Claimed(Err(words(&e)), Vec::new()),
+            }
+        }
         FlowEffect::PrinterStatus { counter } => {
             printer_state(branch, counter, report);
             return None;
         }
-        FlowEffect::Reprint { jobs, clerk } => {
+        FlowEffect::Reprint {
+            jobs,
+            clerk,
+            counter,
+        } => {
             let mut said = Vec::new();
             let mut failed = None;
             for job in &jobs {
@@ -179,6 +220,7 @@ pub fn run(
                     }
                 }
             }
+            printer_state(branch, counter, report);
             FlowOutcome::Receipt(failed.map_or_else(|| Ok(said.join(" ")), Err), jobs)
         }
     }))

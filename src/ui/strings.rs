@@ -644,6 +644,7 @@ pub struct FlowStrings {
     pub delivered_to: fn(&str) -> String,
     pub copy_hint: fn(&str) -> String,
     pub finish_hint: &'static str,
+    pub k_claim: &'static str,
     pub f_email: &'static str,
     pub email_hint: &'static str,
 }
@@ -668,7 +669,9 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     check_summary: |p: u32, kb: u64| format!("{p} hlm, {kb} KB"),
     placed_at: |p: u32, x: i32, y: i32| format!("hlm {p}, {x},{y} mm"),
     stamp_failed: |w: &str| {
-        format!("Pembubuhan gagal: {w} Pembayaran tetap tercatat; tekan Enter untuk mencoba lagi.")
+        format!(
+            "Pembubuhan gagal: {w} Pembayaran tetap tercatat. Enter: coba lagi; k: cetak tanda terima klaim, pelanggan boleh pulang."
+        )
     },
     tender_cash_line: |a: &str| format!("Tunai {a}"),
     tender_debit_line: |a: &str, l: &str| format!("Debit {a} (kartu …{l})"),
@@ -735,6 +738,7 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     delivered_to: |p: &str| format!("Tersalin ke {p}"),
     copy_hint: |d: &str| format!("Enter: salin ke flashdisk pelanggan ({d})."),
     finish_hint: "F5: selesaikan tiket dan kembalikan flashdisk pelanggan.",
+    k_claim: "tanda terima klaim",
     f_email: "Atau kirim ke e-mail:",
     email_hint: "Ketik alamat e-mail pelanggan lalu Enter untuk mengirim lewat kotak keluar.",
 };
@@ -759,7 +763,9 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     check_summary: |p: u32, kb: u64| format!("{p} p., {kb} KB"),
     placed_at: |p: u32, x: i32, y: i32| format!("p. {p}, {x},{y} mm"),
     stamp_failed: |w: &str| {
-        format!("Stamping failed: {w} The payment stays recorded; press Enter to try again.")
+        format!(
+            "Stamping failed: {w} The payment stays recorded. Enter: try again; k: print a claim receipt and the customer may leave."
+        )
     },
     tender_cash_line: |a: &str| format!("Cash {a}"),
     tender_debit_line: |a: &str, l: &str| format!("Debit {a} (card …{l})"),
@@ -826,6 +832,7 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     delivered_to: |p: &str| format!("Copied to {p}"),
     copy_hint: |d: &str| format!("Enter: copy to the customer's drive ({d})."),
     finish_hint: "F5: finish the ticket and hand back the customer's drive.",
+    k_claim: "claim receipt",
     f_email: "Or send to e-mail:",
     email_hint: "Type the customer's e-mail address and press Enter to send it through the outbox.",
 };

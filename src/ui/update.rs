@@ -764,7 +764,7 @@ fn flow_keys(state: &State) -> Vec<(&'static str, &'static str)> {
         }
         Stage::Qris => vec![("Enter", s.k_qris_paid), ("Esc", s.k_qris_cancel)],
         Stage::Stamping if f.progress.is_none() && f.stamped.is_none() => {
-            vec![("Enter", s.k_retry)]
+            vec![("Enter", s.k_retry), ("k", s.k_claim)]
         }
         Stage::Stamping => Vec::new(),
         Stage::Deliver => vec![("Enter", s.k_copy)],

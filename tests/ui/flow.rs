@@ -247,3 +247,131 @@ fn a_file_that_is_not_a_pdf_is_refused_with_its_reason() {
     drive_key(&mut state, &mut tb, KeyCode::Esc);
     assert_eq!(stage(&state), Stage::Idle);
 }
+
+/// An e-Meterai service that is down: every call answers `Unavailable`.
+#[derive(Debug)]
+struct Down;
+
+impl loket::stamping::provider::Provider for Down {
+    fn document_types(
+        &self,
+    ) -> Result<
+        Vec<loket::stamping::provider::DocumentType>,
+        loket::stamping::provider::ProviderError,
+    > {
+        Err(down())
+    }
+    fn issue_serial_once(
+        &self,
+        _: &loket::stamping::provider::IssueRequest,
+    ) -> Result<loket::stamping::provider::Issued, loket::stamping::provider::ProviderError> {
+        Err(down())
+    }
+    fn stamp(
+        &self,
+        _: &loket::stamping::provider::StampRequest,
+    ) -> Result<Vec<u8>, loket::stamping::provider::ProviderError> {
+        Err(down())
+    }
+    fn quota(
+        &self,
+    ) -> Result<loket::stamping::provider::Quota, loket::stamping::provider::ProviderError> {
+        Err(down())
+    }
+    fn serial_status(
+        &self,
+        _: &str,
+    ) -> Result<loket::stamping::provider::SerialEntry, loket::stamping::provider::ProviderError>
+    {
+        Err(down())
+    }
+    fn list_serials(
+        &self,
+        _: &loket::stamping::provider::ListFilter,
+    ) -> Result<loket::stamping::provider::SerialPage, loket::stamping::provider::ProviderError>
+    {
+        Err(down())
+    }
+    fn health(&self) -> loket::stamping::provider::Health {
+        loket::stamping::provider::Health::Down {
+            retry_in: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+fn down() -> loket::stamping::provider::ProviderError {
+    loket::stamping::provider::ProviderError::Unavailable {
+        detail: "connection refused".into(),
+        source: None,
+    }
+}
+
+#[test]
+fn when_the_emeterai_service_is_down_the_customer_leaves_with_a_claim_receipt() {
+    let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    loket::stamping::service::install_provider(tb.path(), std::sync::Arc::new(Down));
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Stamping, "{:?}", state.message);
+    snap("stamp_waiting", &state);
+    // Paid and not stamped: the ticket cannot be finished yet.
+    drive_key(&mut state, &mut tb, KeyCode::F(5));
+    assert!(state.message.as_ref().is_some_and(|m| m.error));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Char('k')));
+    assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+    snap("claimed", &state);
+    let job = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.check.as_ref())
+        .map(|c| c.job)
+        .expect("job");
+    let view = tb.branch.job(job).expect("job view");
+    assert!(view.sn.is_none() && view.sale_id.is_some(), "{view:?}");
+    let slips = std::fs::read_dir(tb.path().join("printer/loket1"))
+        .expect("printer output")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
+        .count();
+    assert_eq!(slips, 1, "one claim receipt");
+    loket::stamping::service::forget_provider(tb.path());
+}
+
+#[test]
+fn a_printer_out_of_paper_is_shown_and_f8_prints_the_slips_again() {
+    let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..5 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    let printer = tb
+        .branch
+        .printer("loket1")
+        .expect("counter printer")
+        .virtual_printer()
+        .expect("a virtual printer");
+    printer.set_state(loket_drivers::VirtualState::PaperOut);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Done);
+    assert!(
+        matches!(
+            state.devices.printer,
+            loket::ui::state::DeviceState::Problem { .. }
+        ),
+        "{:?}",
+        state.devices.printer
+    );
+    snap("paper_out", &state);
+
+    printer.set_state(loket_drivers::VirtualState::Ok);
+    drive_key(&mut state, &mut tb, KeyCode::F(8));
+    let receipt = state.session.as_ref().and_then(|s| s.flow.receipt.clone());
+    assert_eq!(receipt.as_deref(), Some("Tercetak."), "{receipt:?}");
+    assert!(matches!(
+        state.devices.printer,
+        loket::ui::state::DeviceState::Ready(_)
+    ));
+    snap("reprinted", &state);
+}

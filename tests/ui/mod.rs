@@ -44,8 +44,11 @@ pub fn drive(state: &mut State, branch: &mut Branch, action: Action) -> Vec<Effe
         let mut next = Vec::new();
         for effect in queue {
             all.push(effect.clone());
-            if let Some(outcome) = worker::run(branch, effect) {
-                next.extend(update(state, Action::Worker(outcome)));
+            // Progress and device reports arrive before the effect's own outcome, as in the app.
+            let mut reports = Vec::new();
+            let outcome = worker::run_reporting(branch, effect, &mut |o| reports.push(o));
+            for report in reports.into_iter().chain(outcome) {
+                next.extend(update(state, Action::Worker(report)));
             }
         }
         queue = next;
