@@ -68,6 +68,7 @@ fn busy(mode: Mode) -> (tempfile::TempDir, State) {
             mode,
             lang: Lang::Id,
             counter: 1,
+            drive_dir: None,
         },
     );
     drive(&mut state, &mut branch, Action::Tick(to_ms(clock.now())));

@@ -106,8 +106,149 @@ fn main() {
     pty.send("\x11");
     pty.wait_exit(Duration::from_secs(5));
 
+    let (during_stamping, stamp_runs) = while_stamping(dir.path(), &data);
+
     println!();
     report("reference: loket queue status", reference);
     report("counter: launch to first frame", first_frame);
     report("counter: keystroke to redrawn frame", keystroke);
+    report("counter: keystroke while stamping", during_stamping);
+    report("stamping: payment to serial shown", stamp_runs);
+}
+
+/// A scanned-looking PDF: a letter page and `pages` pages each carrying a 1 MB grey image of noise,
+/// so stamping (hash, write, read back, verify) takes long enough to type during it.
+fn big_letter(pages: usize) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let mut kids = Vec::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..=pages {
+        let (content, resources) = if i == 0 {
+            (
+                "BT /F1 11 Tf 360 300 Td (Hormat saya,) Tj ET BT /F1 11 Tf 360 200 Td (Budi Santoso) Tj ET".to_string(),
+                dictionary! { "Font" => dictionary! { "F1" => font } },
+            )
+        } else {
+            let mut noise = Vec::with_capacity(1_000_000);
+            while noise.len() < 1_000_000 {
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                noise.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+            }
+            noise.truncate(1_000_000);
+            let img = doc.add_object(Stream::new(
+                dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 1000, "Height" => 1000,
+                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8 },
+                noise,
+            ));
+            (
+                "q 500 0 0 700 50 70 cm /Im0 Do Q".to_string(),
+                dictionary! { "XObject" => dictionary! { "Im0" => img } },
+            )
+        };
+        let content = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+        kids.push(Object::Reference(doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => resources,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        })));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+/// Keystroke to redrawn frame while the worker stamps: customers of the e-Meterai service are taken
+/// through the flow to payment, and F1/Esc are timed from payment until the serial shows.
+fn while_stamping(dir: &Path, data: &str) -> (Vec<Duration>, Vec<Duration>) {
+    let usb = dir.join("FLASHDISK");
+    std::fs::create_dir_all(&usb).expect("drive folder");
+    std::fs::write(usb.join("lamaran.pdf"), big_letter(40)).expect("big letter");
+    {
+        let mut branch = loket::Branch::open(dir).expect("open");
+        branch
+            .open_till(
+                1,
+                "petugas",
+                &loket::till::CashCount::total_only(loket::money::Rupiah::new(500_000)),
+            )
+            .expect("open till");
+        // The queue keeps A tickets waiting; the counter calls C tickets by number.
+        for _ in 0..8 {
+            branch.issue_ticket("C", false, "bench").expect("issue");
+        }
+    }
+    let usb_text = usb.to_str().expect("utf-8").to_string();
+    let mut pty = Pty::spawn(
+        &bin(),
+        &["--data", data, "counter"],
+        &[("LOKET_DRIVE_DIR", &usb_text)],
+        120,
+        40,
+    );
+    let wait = |pty: &Pty, text: &str| {
+        if pty
+            .poll(Duration::from_secs(60), |s| s.contains(text))
+            .is_none()
+        {
+            panic!("never showed {text:?}:\n{}", pty.contents());
+        }
+    };
+    wait(&pty, "Masuk petugas loket");
+    pty.send("petugas\t1234\r");
+    wait(&pty, "Selamat bekerja");
+    let mut samples = Vec::new();
+    let mut runs = Vec::new();
+    for n in 1..=8 {
+        pty.send(f_key(10));
+        wait(&pty, "Nomor tiket");
+        pty.send(&format!("C-{n:03}\r"));
+        wait(&pty, &format!("C-{n:03} dipanggil"));
+        pty.send(f_key(4));
+        wait(&pty, &format!("Mulai melayani C-{n:03}"));
+        pty.send("\r");
+        wait(&pty, "lamaran.pdf");
+        pty.send("\r");
+        wait(&pty, "Usulan:");
+        pty.send("\r");
+        wait(&pty, "Belum ada uang diterima");
+        pty.send("\r");
+        wait(&pty, "Uang diterima");
+        let paid = Instant::now();
+        pty.send("\r");
+        wait(&pty, "Pembubuhan e-Meterai");
+        while !pty.contents().contains("Nomor seri e-Meterai") {
+            let start = Instant::now();
+            pty.send(f_key(1));
+            wait(&pty, "Bantuan — tombol");
+            samples.push(start.elapsed());
+            let start = Instant::now();
+            pty.send("\x1b");
+            pty.poll(Duration::from_secs(5), |s| !s.contains("Bantuan — tombol"))
+                .expect("help closes");
+            samples.push(start.elapsed());
+        }
+        runs.push(paid.elapsed());
+        pty.send("\r");
+        wait(&pty, "Tersalin ke");
+        wait(&pty, "Struk dan bukti pembubuhan tercetak.");
+        pty.send(f_key(5));
+        wait(&pty, &format!("C-{n:03} selesai dilayani"));
+        let _ = std::fs::remove_file(usb.join("lamaran-emeterai.pdf"));
+    }
+    pty.send("\x11");
+    pty.wait_exit(Duration::from_secs(5));
+    (samples, runs)
 }

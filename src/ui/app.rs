@@ -19,19 +19,23 @@ use std::sync::mpsc::{Sender, channel};
 use std::time::Duration;
 
 /// What to run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub mode: Mode,
     pub lang: Lang,
     pub counter: u32,
+    /// A folder standing in for the customer's flash drive.
+    pub drive_dir: Option<std::path::PathBuf>,
 }
 
 /// The screens' initial state for `branch`.
 pub fn initial_state(branch: &Branch, options: Options) -> State {
+    let mut setup = Setup::from_config(&branch.config, options.counter);
+    setup.drive_dir = options.drive_dir;
     State::new(
         options.mode,
         options.lang,
-        Setup::from_config(&branch.config, options.counter),
+        setup,
         DeviceStatus::from_config(&branch.config, options.counter),
     )
 }
@@ -102,6 +106,7 @@ fn spawn_ticks(
 
 /// Runs the screens of `options.mode` on `branch` until the user quits.
 pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
+    let mode = options.mode;
     let mut state = initial_state(&branch, options);
     let clock = branch.clock().clone();
     let (tx, rx) = channel();
@@ -113,13 +118,8 @@ pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
     let mut terminal = ratatui::try_init().map_err(UiError::Terminal)?;
     let _restore = Restore;
     spawn_input(tx.clone(), stop.clone()).map_err(UiError::Thread)?;
-    spawn_ticks(
-        tx.clone(),
-        stop.clone(),
-        clock.clone(),
-        tick_every(options.mode),
-    )
-    .map_err(UiError::Thread)?;
+    spawn_ticks(tx.clone(), stop.clone(), clock.clone(), tick_every(mode))
+        .map_err(UiError::Thread)?;
     drop(tx);
 
     let mut effects = update(&mut state, Action::Tick(to_ms(clock.now())));

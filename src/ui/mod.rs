@@ -7,6 +7,8 @@
 //! [`view`] only draw the state. The UI thread never runs SQL.
 
 pub mod app;
+pub mod flow;
+pub mod flow_worker;
 pub mod state;
 pub mod strings;
 pub mod update;
@@ -37,6 +39,10 @@ pub enum UiError {
     )]
     NotATerminal,
 }
+
+/// Environment variable naming a folder the counter treats as the customer's flash drive
+/// (training without a USB port, and the end-to-end tests).
+pub const DRIVE_DIR_VAR: &str = "LOKET_DRIVE_DIR";
 
 /// The name the demo's training clerk carries; the login screen shows the demo PINs while it exists.
 pub const DEMO_CLERK_NAME: &str = "Petugas Latihan (demo)";
@@ -90,6 +96,7 @@ pub fn run(data: &Path, mode: Mode, lang: Lang, counter: u32) -> Result<(), Bran
             mode,
             lang,
             counter,
+            drive_dir: std::env::var_os(DRIVE_DIR_VAR).map(std::path::PathBuf::from),
         },
     )?;
     Ok(())

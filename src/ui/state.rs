@@ -4,9 +4,11 @@
 use crate::config::{Config, Connection};
 use crate::day::TimeZone;
 use crate::queue::{CallView, CounterState, QueueStatus, Status, Step};
+use crate::ui::flow::{Flow, FlowEffect, FlowOutcome};
 use crate::ui::strings::Lang;
 use crate::users::{Role, User};
 use ratatui::crossterm::event::KeyEvent;
+use std::path::PathBuf;
 
 /// Which program the screens belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +38,7 @@ pub enum Action {
 
 /// Work that leaves the pure `update`: every branch call (SQL now; printing, stamping, copying and
 /// e-mail as those modules land) runs on the worker; `Bell` and `Quit` are done by the event loop.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Find out whether any user exists (first-run hint on the login screen).
     Startup,
@@ -64,6 +66,8 @@ pub enum Effect {
         reason: String,
         requested_by: String,
     },
+    /// A step of the e-Meterai customer flow (intake, sale, payment, stamping, copying, printing).
+    Flow(FlowEffect),
     /// Ring the terminal bell (the hall display's chime).
     Bell,
     Quit,
@@ -111,6 +115,8 @@ pub enum Outcome {
     /// A device module read a device's state (printer status before/after a job, dispenser link,
     /// upstream health, outbox, flash drive).
     Device(Device, DeviceState),
+    /// The e-Meterai customer flow moved on (or was refused, in words).
+    Flow(FlowOutcome),
     /// A session step moved (stamping and delivery report progress this way). Ignored when the
     /// ticket is no longer the one at the counter.
     SessionStep {
@@ -151,6 +157,9 @@ pub struct Setup {
     pub counter: u32,
     pub services: Vec<ServiceInfo>,
     pub running_text: String,
+    /// A folder that stands in for the customer's flash drive (`LOKET_DRIVE_DIR`, training and
+    /// tests); without it the first mounted removable drive is used.
+    pub drive_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -178,6 +187,7 @@ impl Setup {
                 })
                 .collect(),
             running_text: config.display.running_text.clone(),
+            drive_dir: None,
         }
     }
 
@@ -410,6 +420,8 @@ pub struct Session {
     /// Whether the stamping steps apply (the service is the e-Meterai service).
     pub stamping: bool,
     pub steps: Vec<(SessionStep, StepProgress)>,
+    /// The e-Meterai flow's data (document, placement, sale, payment, stamp, delivery).
+    pub flow: Flow,
 }
 
 impl Session {
@@ -417,11 +429,7 @@ impl Session {
         let steps = SessionStep::ALL
             .iter()
             .map(|&s| {
-                let progress = if s == SessionStep::Finish {
-                    StepProgress::Pending
-                } else {
-                    StepProgress::Unavailable
-                };
+                let progress = StepProgress::Pending;
                 (s, progress)
             })
             .collect();
@@ -430,6 +438,7 @@ impl Session {
             service: service.prefix.clone(),
             stamping: service.emeterai,
             steps,
+            flow: Flow::default(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The one place the screens' state changes: `update(state, action) -> effects`, pure and testable.
 
 use crate::queue::{CallView, CounterState, Step};
+use crate::ui::flow;
 use crate::ui::state::{
     Action, Dialog, DialogKind, Effect, Field, FieldId, FieldKind, Message, Mode, Outcome, QueueOp,
     Session, State, Tab,
@@ -234,6 +235,26 @@ fn open_dialog(state: &mut State, kind: DialogKind) {
 
 fn counter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let s = state.lang.strings();
+    if flow::wants(state, &key) {
+        return flow::key(state, key);
+    }
+    // After payment the customer's stamp, document and money are in the flow: the ticket may not
+    // leave the counter until the flow is finished.
+    if flow::flow(state).is_some_and(|f| f.committed() || f.busy)
+        && matches!(
+            key.code,
+            KeyCode::F(2)
+                | KeyCode::F(5)
+                | KeyCode::F(6)
+                | KeyCode::F(7)
+                | KeyCode::F(9)
+                | KeyCode::F(10)
+                | KeyCode::F(11)
+        )
+    {
+        say(state, s.flow.finish_first, true);
+        return Vec::new();
+    }
     if ctrl(&key, 'r') {
         open_dialog(state, DialogKind::Reactivate);
         return Vec::new();
@@ -249,10 +270,13 @@ fn counter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::F(5) => queue(state, QueueOp::Step(Step::Done)),
         KeyCode::F(6) => queue(state, QueueOp::Step(Step::NoShow)),
         KeyCode::F(7) => queue(state, QueueOp::Step(Step::Park { minutes: None })),
-        KeyCode::F(8) => {
-            say(state, s.reprint_unavailable, true);
-            Vec::new()
-        }
+        KeyCode::F(8) => match flow::reprint(state) {
+            Some(effects) => effects,
+            None => {
+                say(state, s.reprint_unavailable, true);
+                Vec::new()
+            }
+        },
         KeyCode::F(9) => {
             if state.current().is_none() {
                 say(state, s.no_ticket_held, true);
@@ -455,7 +479,13 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             };
             say(state, welcome, false);
             state.user = Some(user);
-            load(state).into_iter().collect()
+            let mut effects: Vec<Effect> = load(state).into_iter().collect();
+            if state.mode == Mode::Counter {
+                effects.push(Effect::Flow(flow::FlowEffect::PrinterStatus {
+                    counter: state.setup.counter,
+                }));
+            }
+            effects
         }
         Outcome::LoginRefused(why) => {
             state.login.checking = false;
@@ -515,6 +545,16 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         Outcome::Daily(Err(why)) => {
             say(state, why, true);
             Vec::new()
+        }
+        Outcome::Flow(f) => {
+            let effects = flow::outcome(state, f);
+            match flow::flow(state).and_then(|f| f.error.clone()) {
+                Some(why) => say(state, why, true),
+                // A step went through: an earlier refusal no longer applies.
+                None if state.message.as_ref().is_some_and(|m| m.error) => state.message = None,
+                None => {}
+            }
+            effects
         }
         Outcome::Device(device, now) => {
             *state.devices.get_mut(device) = now;
@@ -655,28 +695,90 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
             ("F1", s.key_help),
             ("Ctrl+Q", s.key_quit),
         ],
-        Mode::Counter => vec![
-            ("F1", s.key_help),
-            ("F2", s.key_call),
-            ("F3", s.key_recall),
-            ("F4", s.key_serve),
-            ("F5", s.key_done),
-            ("F6", s.key_noshow),
-            ("F7", s.key_park),
-            ("F8", s.key_reprint),
-            ("F9", s.key_transfer),
-            ("F10", s.key_call_number),
-            ("F11", s.key_walk_in),
-            ("F12", s.key_counter_state),
-            ("Ctrl+R", s.key_reactivate),
-            ("Ctrl+U", s.key_unpark),
-            ("Ctrl+Q", s.key_quit),
-        ],
+        Mode::Counter if flow::flow(state).is_some_and(|f| f.stage != flow::Stage::Idle) => {
+            let mut k = flow_keys(state);
+            k.extend([
+                ("F1", s.key_help),
+                ("F5", s.key_done),
+                ("F8", s.key_reprint),
+                ("Ctrl+Q", s.key_quit),
+            ]);
+            k
+        }
+        Mode::Counter => {
+            let mut k = flow_keys(state);
+            k.extend(counter_keys(s));
+            k
+        }
         Mode::Supervisor => vec![
             ("F1", s.key_help),
             ("Tab/1-6", s.key_tabs),
             ("Ctrl+R", s.key_reactivate),
             ("Ctrl+Q", s.key_quit),
         ],
+    }
+}
+
+fn counter_keys(s: &Strings) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("F1", s.key_help),
+        ("F2", s.key_call),
+        ("F3", s.key_recall),
+        ("F4", s.key_serve),
+        ("F5", s.key_done),
+        ("F6", s.key_noshow),
+        ("F7", s.key_park),
+        ("F8", s.key_reprint),
+        ("F9", s.key_transfer),
+        ("F10", s.key_call_number),
+        ("F11", s.key_walk_in),
+        ("F12", s.key_counter_state),
+        ("Ctrl+R", s.key_reactivate),
+        ("Ctrl+U", s.key_unpark),
+        ("Ctrl+Q", s.key_quit),
+    ]
+}
+
+/// The keys of the flow's current stage.
+fn flow_keys(state: &State) -> Vec<(&'static str, &'static str)> {
+    use flow::Stage;
+    let s = state.lang.strings().flow;
+    let Some(f) = flow::flow(state) else {
+        return Vec::new();
+    };
+    match f.stage {
+        Stage::Idle => vec![("Enter", s.k_take_document)],
+        Stage::Choose => vec![
+            ("↑/↓", s.k_select),
+            ("Enter", s.k_check),
+            ("r", s.k_reload),
+            ("Esc", s.k_back),
+        ],
+        Stage::Place => vec![
+            ("←↑↓→", s.k_move),
+            ("Shift", s.k_move_fast),
+            ("PgUp/PgDn", s.k_page),
+            ("Enter", s.k_accept),
+            ("Esc", s.k_back),
+        ],
+        Stage::Quote => vec![("Enter", s.k_pay), ("Esc", s.k_back)],
+        Stage::Pay => {
+            let mut k = vec![("←/→", s.k_tender), ("0-9", s.k_amount)];
+            if f.pay.kind == flow::TenderKind::Cash {
+                k.push(("↑/↓", s.k_quick));
+            } else if f.pay.kind == flow::TenderKind::Debit {
+                k.push(("Tab", s.k_next_field));
+            }
+            k.push(("Enter", s.k_take_payment));
+            k.push(("Esc", s.k_back));
+            k
+        }
+        Stage::Qris => vec![("Enter", s.k_qris_paid), ("Esc", s.k_qris_cancel)],
+        Stage::Stamping if f.progress.is_none() && f.stamped.is_none() => {
+            vec![("Enter", s.k_retry), ("k", s.k_claim)]
+        }
+        Stage::Stamping => Vec::new(),
+        Stage::Deliver => vec![("Enter", s.k_copy)],
+        Stage::Done => vec![("Enter", s.k_print_again)],
     }
 }

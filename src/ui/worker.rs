@@ -48,7 +48,10 @@ impl Drop for Worker {
 
 fn serve(mut branch: Branch, effects: Receiver<Effect>, actions: Sender<Action>) {
     while let Ok(effect) = effects.recv() {
-        if let Some(outcome) = run(&mut branch, effect)
+        let mut report = |o: Outcome| {
+            let _ = actions.send(Action::Worker(o));
+        };
+        if let Some(outcome) = run_reporting(&mut branch, effect, &mut report)
             && actions.send(Action::Worker(outcome)).is_err()
         {
             break;
@@ -74,9 +77,20 @@ fn words(e: &BranchError) -> String {
     sentence(&e.to_string())
 }
 
-/// Carries out one effect on the branch.
+/// Carries out one effect on the branch, dropping progress reports.
 pub fn run(branch: &mut Branch, effect: Effect) -> Option<Outcome> {
+    run_reporting(branch, effect, &mut |_| {})
+}
+
+/// Carries out one effect on the branch; long work (stamping, copying) sends progress to `report`
+/// before the final outcome is returned.
+pub fn run_reporting(
+    branch: &mut Branch,
+    effect: Effect,
+    report: &mut dyn FnMut(Outcome),
+) -> Option<Outcome> {
     Some(match effect {
+        Effect::Flow(e) => return crate::ui::flow_worker::run(branch, e, report),
         Effect::Startup => {
             let list = users::list(&mut branch.store).unwrap_or_default();
             Outcome::Started {

@@ -1,6 +1,7 @@
 //! The terminal screens: snapshots of every screen and dialog, pure key handling, and the real binary
 //! in a pseudo-terminal.
 
+mod flow;
 mod keys;
 mod pty;
 mod screens;
@@ -29,6 +30,7 @@ pub fn state_for(tb: &TestBranch, mode: Mode, lang: Lang) -> State {
             mode,
             lang,
             counter: 1,
+            drive_dir: None,
         },
     )
 }
@@ -42,8 +44,11 @@ pub fn drive(state: &mut State, branch: &mut Branch, action: Action) -> Vec<Effe
         let mut next = Vec::new();
         for effect in queue {
             all.push(effect.clone());
-            if let Some(outcome) = worker::run(branch, effect) {
-                next.extend(update(state, Action::Worker(outcome)));
+            // Progress and device reports arrive before the effect's own outcome, as in the app.
+            let mut reports = Vec::new();
+            let outcome = worker::run_reporting(branch, effect, &mut |o| reports.push(o));
+            for report in reports.into_iter().chain(outcome) {
+                next.extend(update(state, Action::Worker(report)));
             }
         }
         queue = next;
@@ -101,5 +106,51 @@ pub fn screen_text(state: &State, width: u16, height: u16) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// A one-page A4 application letter with "Hormat saya," and the signer's name near the bottom,
+/// built with lopdf as a customer's word processor would.
+pub fn letter_pdf() -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut lines = vec![
+        (360, 780, "Bandung, 23 November 2026".to_string()),
+        (72, 740, "Kepada Yth. Panitia Seleksi CASN".to_string()),
+        (72, 690, "SURAT PERNYATAAN".to_string()),
+    ];
+    for i in 0..12 {
+        lines.push((
+            72,
+            660 - 16 * i,
+            format!("Baris isi surat nomor {i} tentang kesediaan."),
+        ));
+    }
+    lines.push((360, 300, "Hormat saya,".to_string()));
+    lines.push((360, 200, "Budi Santoso".to_string()));
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+    });
+    let content: String = lines
+        .iter()
+        .map(|(x, y, t)| format!("BT /F1 11 Tf {x} {y} Td ({t}) Tj ET\n"))
+        .collect();
+    let content = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        "MediaBox" => vec![0.into(), 0.into(), Object::Real(595.276), Object::Real(841.89)],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save the letter");
     out
 }

@@ -277,3 +277,132 @@ fn english_screens_with_lang_en() {
     pty.wait_for("Counter clerk sign-in");
     pty.wait_for("Demo branch: training clerk 'petugas' PIN 1234");
 }
+
+/// The whole e-Meterai flow in the real binary: a ticket from a separate `loket queue issue C`
+/// process, called and served, the letter taken from the customer's drive (a folder the counter is
+/// told to use), placed, paid in cash, stamped, copied back, and the ticket finished.
+#[test]
+fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
+    let mut tb = with_users();
+    tb.branch
+        .open_till(
+            1,
+            "petugas",
+            &loket::till::CashCount::total_only(loket::money::Rupiah::new(200_000)),
+        )
+        .expect("open the till");
+    let data = tb.path().to_path_buf();
+    let usb = data.join("FLASHDISK");
+    std::fs::create_dir_all(&usb).expect("drive folder");
+    std::fs::write(usb.join("surat-lamaran.pdf"), super::letter_pdf()).expect("letter");
+
+    let mut full = vec!["--data", data.to_str().expect("utf-8 temp path")];
+    full.extend_from_slice(&["counter", "--counter", "1"]);
+    let usb_text = usb.to_str().expect("utf-8 temp path").to_string();
+    let mut pty = Pty::spawn(
+        &loket_bin(),
+        &full,
+        &[("LOKET_FAKE_NOW", FAKE_NOW), ("LOKET_DRIVE_DIR", &usb_text)],
+        120,
+        40,
+    );
+    pty.wait_for("Masuk petugas loket");
+    pty.send("petugas\t1234\r");
+    pty.wait_for("Selamat bekerja");
+    assert_eq!(loket_run(&data, &["queue", "issue", "C"]), "C-001");
+    pty.wait_for("C-001");
+    pty.send(f_key(2));
+    pty.wait_for("C-001 dipanggil ke loket 1.");
+    pty.send(f_key(4));
+    pty.wait_for("Mulai melayani C-001.");
+    pty.send("\r");
+    pty.wait_for("surat-lamaran.pdf");
+    pty.send("\r");
+    pty.wait_for("Usulan: di dekat \"Hormat saya,\"");
+    pty.send("\x1b[D");
+    pty.wait_for("X 156 mm");
+    pty.send("\r");
+    pty.wait_for("Belum ada uang diterima.");
+    pty.send("\r");
+    pty.wait_for("Uang diterima");
+    pty.send("20000\r");
+    pty.wait_for("Kembalian Rp10.000");
+    pty.wait_for("Nomor seri e-Meterai: ");
+    pty.wait_for("tanda tangan sah");
+    pty.send("\r");
+    pty.wait_for("Tersalin ke FLASHDISK/surat-lamaran-emeterai.pdf");
+    pty.wait_for("Struk dan bukti pembubuhan tercetak.");
+    pty.send(f_key(5));
+    pty.wait_for("C-001 selesai dilayani.");
+    pty.send("\x11");
+    let status = pty.wait_exit(Duration::from_secs(10));
+    assert!(status.as_ref().is_some_and(|s| s.success()), "{status:?}");
+
+    let mut branch = tb.reopen();
+    assert_eq!(
+        branch.ticket_info("C-001").expect("ticket").status,
+        Status::Done
+    );
+    let (sale_status, paid): (String, i64) = branch
+        .store
+        .read(|c| {
+            Ok::<_, loket::BranchError>(c.query_row(
+                "SELECT status, (SELECT SUM(amount) FROM payments WHERE sale = sales.id)
+                 FROM sales WHERE ticket = 'C-001'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .expect("sale of the ticket");
+    assert_eq!((sale_status.as_str(), paid), ("paid", 10_000));
+    let copied: String = branch
+        .store
+        .read(|c| {
+            Ok::<_, loket::BranchError>(c.query_row(
+                "SELECT target FROM drive_copies WHERE actor = 'petugas'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .expect("the copy is recorded");
+    assert!(
+        copied.ends_with("FLASHDISK/surat-lamaran-emeterai.pdf"),
+        "{copied}"
+    );
+
+    let verify = loket_run(&data, &["verify", &copied]);
+    assert!(
+        verify.contains("SAH") && !verify.contains("TIDAK SAH"),
+        "{verify}"
+    );
+    // The virtual printer's output: the sale receipt and the stamping proof, as text.
+    let mut slips: Vec<String> = std::fs::read_dir(data.join("printer/loket1"))
+        .expect("printer output folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).expect("slip text"))
+        .collect();
+    slips.sort();
+    assert_eq!(slips.len(), 2, "{slips:#?}");
+    assert!(slips.iter().any(|s| s.contains("Rp10.000")), "{slips:#?}");
+    assert!(
+        slips
+            .iter()
+            .any(|s| s.contains("surat-lamaran-emeterai.pdf")),
+        "{slips:#?}"
+    );
+    let (state, sn): (String, String) = branch
+        .store
+        .read(|c| {
+            Ok::<_, loket::BranchError>(c.query_row(
+                "SELECT state, sn FROM stamp_jobs WHERE ticket = 'C-001'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .expect("the job");
+    assert_eq!(state, "delivered");
+    assert!(verify.contains(&sn), "{verify}");
+    let journal = loket_run(&data, &["journal", "verify"]);
+    assert!(journal.starts_with("Jurnal utuh"), "{journal}");
+}

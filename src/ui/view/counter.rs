@@ -33,6 +33,16 @@ pub fn draw(frame: &mut Frame, state: &State) {
     ])
     .areas(area);
     common::header(frame, head, state);
+    if super::flow::active(state) {
+        super::flow::draw(frame, body, state);
+        common::message(frame, msg, state);
+        frame.render_widget(
+            Paragraph::new(devices).style(Style::new().bg(Color::Black)),
+            dev,
+        );
+        frame.render_widget(Paragraph::new(keys), key);
+        return;
+    }
     let left_width = if area.width >= 110 { 54 } else { 46 };
     let [left, right] =
         Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(body);
@@ -197,7 +207,7 @@ fn current_ticket(frame: &mut Frame, area: Rect, state: &State) {
     );
 }
 
-fn step_label(s: &Strings, step: SessionStep) -> &'static str {
+pub fn step_label(s: &Strings, step: SessionStep) -> &'static str {
     match step {
         SessionStep::Document => s.step_document,
         SessionStep::Intake => s.step_intake,
@@ -269,6 +279,10 @@ fn session(frame: &mut Frame, area: Rect, state: &State) {
                     lines.push(Line::styled(format!("  {note}"), style));
                 }
             }
+        }
+        if session.flow.stage == crate::ui::flow::Stage::Idle {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(s.flow.idle_hint).bold());
         }
         if any_unavailable && !wide {
             lines.push(Line::raw(""));

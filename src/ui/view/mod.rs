@@ -4,6 +4,7 @@ pub mod common;
 pub mod counter;
 pub mod daily;
 pub mod display;
+pub mod flow;
 pub mod login;
 pub mod supervisor;
 

@@ -1,0 +1,1091 @@
+//! The e-Meterai customer flow at the counter: its data (document, placement, quote, payment,
+//! stamping, delivery) and the pure key handling that moves it forward or one step back.
+
+use crate::money::Rupiah;
+use crate::till::Tender;
+use crate::ui::state::{Effect, SessionStep, State, StepProgress};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::path::PathBuf;
+
+/// Where the clerk stands in the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stage {
+    /// The session is open; Enter takes the document.
+    #[default]
+    Idle,
+    /// The PDFs on the customer's drive (or folder), one to choose.
+    Choose,
+    /// Checked document with the proposed stamp place, moved with the arrow keys.
+    Place,
+    /// The sale for the stamp, before any money.
+    Quote,
+    /// Tenders being entered.
+    Pay,
+    /// A QRIS code is on screen, waiting for the clerk to confirm the payment.
+    Qris,
+    /// Paid; the stamp is being applied (or failed and waits for a retry).
+    Stamping,
+    /// Stamped and verified; deliver to the drive.
+    Deliver,
+    /// Delivered; receipts and finishing the ticket remain.
+    Done,
+}
+
+/// One PDF found on the customer's drive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocFile {
+    pub path: PathBuf,
+    pub name: String,
+    pub bytes: u64,
+}
+
+/// What the intake found in the chosen document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocCheck {
+    /// The stamping job the document was received into.
+    pub job: i64,
+    pub path: PathBuf,
+    pub name: String,
+    pub pages: u32,
+    pub size_bytes: u64,
+    pub version: String,
+    pub encrypted: bool,
+    pub signatures: usize,
+    pub warnings: Vec<String>,
+}
+
+/// A rectangle in whole millimetres from the page's top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MmRect {
+    pub x: i32,
+    pub y: i32,
+    pub w: i32,
+    pub h: i32,
+}
+
+impl MmRect {
+    pub fn intersects(&self, o: &MmRect) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+}
+
+/// A page as the preview draws it: its size and its text lines, in millimetres.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagePreview {
+    /// The page box in whole points: left, bottom, right, top.
+    pub box_pt: [i32; 4],
+    pub width_mm: i32,
+    pub height_mm: i32,
+    pub lines: Vec<(MmRect, String)>,
+}
+
+/// The stamp's place: page and top-left corner in millimetres.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub page: u32,
+    pub x_mm: i32,
+    pub y_mm: i32,
+    pub size_mm: i32,
+    /// How the proposal was found, in words.
+    pub basis: String,
+    /// One preview per page.
+    pub pages: Vec<PagePreview>,
+}
+
+impl Placement {
+    pub fn preview(&self) -> Option<&PagePreview> {
+        self.pages.get(self.page.saturating_sub(1) as usize)
+    }
+
+    pub fn rect(&self) -> MmRect {
+        MmRect {
+            x: self.x_mm,
+            y: self.y_mm,
+            w: self.size_mm,
+            h: self.size_mm,
+        }
+    }
+
+    /// The text lines the stamp would cover.
+    pub fn covered(&self) -> Vec<&str> {
+        let r = self.rect();
+        self.preview()
+            .map(|p| {
+                p.lines
+                    .iter()
+                    .filter(|(l, _)| l.intersects(&r))
+                    .map(|(_, t)| t.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The place in PDF points, as the stamping service records it.
+    pub fn to_points(&self) -> crate::stamping::Place {
+        let (left, top) = self.preview().map_or((0.0, 842.0), |p| {
+            (f64::from(p.box_pt[0]), f64::from(p.box_pt[3]))
+        });
+        let size = crate::pdf::mm_to_pt(f64::from(self.size_mm));
+        crate::stamping::Place {
+            page: self.page,
+            x: left + crate::pdf::mm_to_pt(f64::from(self.x_mm)),
+            y: top - crate::pdf::mm_to_pt(f64::from(self.y_mm)) - size,
+            width: size,
+            height: size,
+        }
+    }
+
+    /// Moves the stamp, keeping it on the page.
+    pub fn nudge(&mut self, dx: i32, dy: i32) {
+        let (w, h) = self
+            .preview()
+            .map_or((210, 297), |p| (p.width_mm, p.height_mm));
+        self.x_mm = (self.x_mm + dx).clamp(0, (w - self.size_mm).max(0));
+        self.y_mm = (self.y_mm + dy).clamp(0, (h - self.size_mm).max(0));
+    }
+
+    pub fn to_page(&mut self, page: u32) {
+        if page >= 1 && (page as usize) <= self.pages.len() {
+            self.page = page;
+            self.nudge(0, 0);
+        }
+    }
+}
+
+/// The sale as quoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    pub sale: i64,
+    pub lines: Vec<(String, i64, Rupiah)>,
+    pub total: Rupiah,
+    pub due: Rupiah,
+    pub quick: Vec<Rupiah>,
+}
+
+/// The tender kinds the payment form offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TenderKind {
+    #[default]
+    Cash,
+    Debit,
+    Qris,
+}
+
+impl TenderKind {
+    pub const ALL: [TenderKind; 3] = [TenderKind::Cash, TenderKind::Debit, TenderKind::Qris];
+}
+
+/// The payment form: one tender being typed and the tenders already put aside (split payment).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PayForm {
+    pub kind: TenderKind,
+    pub amount: String,
+    pub approval: String,
+    pub last4: String,
+    /// 0 amount, 1 approval code, 2 last four digits (debit only).
+    pub focus: usize,
+    pub tenders: Vec<Tender>,
+    pub error: Option<String>,
+}
+
+/// A QRIS code waiting for its payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrisShown {
+    pub reference: String,
+    pub amount: Rupiah,
+    pub payload: String,
+    /// The payer's reference from the bank notification, typed by the clerk (optional).
+    pub payer_ref: String,
+}
+
+/// What paying did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paid {
+    pub change: Rupiah,
+    pub tenders: Vec<String>,
+}
+
+/// The stamped document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamped {
+    pub sn: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub file_name: String,
+    pub job: Option<String>,
+    pub verified: String,
+}
+
+/// The customer flow's data. Lives in the session; dropped only with it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Flow {
+    pub stage: Stage,
+    /// Work for this flow is running on the worker; keys wait.
+    pub busy: bool,
+    /// Where the documents come from (the customer's drive or the configured folder).
+    pub source: Option<PathBuf>,
+    pub files: Vec<DocFile>,
+    pub cursor: usize,
+    pub check: Option<DocCheck>,
+    pub placement: Option<Placement>,
+    pub quote: Option<Quote>,
+    pub pay: PayForm,
+    pub qris: Option<QrisShown>,
+    pub paid: Option<Paid>,
+    /// A part of the bill was settled (a split payment waiting for its QRIS part).
+    pub money_taken: bool,
+    /// Stamping/copy progress: percent and what is happening.
+    pub progress: Option<(u8, String)>,
+    pub stamped: Option<Stamped>,
+    pub delivered: Option<String>,
+    /// The customer's e-mail address, typed in the delivery step (empty: copy to the drive).
+    pub email: String,
+    /// The print jobs of this customer's slips, for F8.
+    pub print_jobs: Vec<i64>,
+    /// Receipt printing result in words.
+    pub receipt: Option<String>,
+    /// The last refusal for this flow, shown in its panel.
+    pub error: Option<String>,
+}
+
+impl Flow {
+    /// Money has been taken: from here on nothing may be dropped silently.
+    pub fn committed(&self) -> bool {
+        (self.paid.is_some() || self.money_taken) && self.stage != Stage::Done
+    }
+
+    /// What is still owed after the tenders put aside.
+    pub fn remaining(&self) -> Rupiah {
+        let due = self.quote.as_ref().map_or(Rupiah::ZERO, |q| q.due);
+        let mut left = due;
+        for t in &self.pay.tenders {
+            let a = match t {
+                Tender::Cash { tendered } => *tendered,
+                Tender::Debit { amount, .. } | Tender::Qris { amount } => *amount,
+            };
+            left = left.checked_sub(a).unwrap_or(Rupiah::ZERO);
+        }
+        left.max(Rupiah::ZERO)
+    }
+}
+
+/// What the worker reports about the flow.
+#[derive(Debug, Clone)]
+pub enum FlowOutcome {
+    Documents(Result<(PathBuf, Vec<DocFile>), String>),
+    Checked(Result<(DocCheck, Placement), String>),
+    Quoted(Result<Quote, String>),
+    /// Paid in full (change), or QRIS codes to show (the sale waits for them).
+    Payment(Result<PaymentResult, String>),
+    /// Whether the sale is now paid, and what it still owes.
+    QrisConfirmed(Result<(bool, Rupiah), String>),
+    /// What the sale owes once the code is cancelled.
+    QrisCancelled(Result<Rupiah, String>),
+    Progress(u8, String),
+    Stamped(Result<Stamped, String>),
+    Delivered(Result<String, String>),
+    /// The claim receipt was printed (or not, in words); the session may end, the job waits.
+    Claimed(Result<String, String>, Vec<i64>),
+    /// What printing said, and the print jobs F8 prints again.
+    Receipt(Result<String, String>, Vec<i64>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentResult {
+    pub paid: bool,
+    pub change: Rupiah,
+    pub qris: Option<QrisShown>,
+    pub due: Rupiah,
+}
+
+/// Work the flow asks the worker for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowEffect {
+    /// List the PDFs in `dir`, or on the first mounted drive when `None`.
+    ListDocuments {
+        dir: Option<PathBuf>,
+    },
+    /// Check the file and receive it into a stamping job.
+    Check {
+        path: PathBuf,
+        counter: u32,
+        clerk: String,
+        ticket: String,
+    },
+    /// The clerk went back from the placement: the received job is cancelled (nothing was paid).
+    CancelJob {
+        job: i64,
+        clerk: String,
+    },
+    /// Start (or reread) the sale for the stamp.
+    /// Record the place on the job and start (or reread) its sale.
+    Quote {
+        job: i64,
+        place: crate::stamping::Place,
+        sale: Option<i64>,
+        counter: u32,
+        clerk: String,
+    },
+    Pay {
+        sale: i64,
+        clerk: String,
+        tenders: Vec<Tender>,
+    },
+    ConfirmQris {
+        reference: String,
+        clerk: String,
+        payer_ref: Option<String>,
+    },
+    CancelQris {
+        reference: String,
+        clerk: String,
+    },
+    /// Place the job, record it as paid and stamp it (the stamping service, with progress).
+    Stamp {
+        job: i64,
+        clerk: String,
+    },
+    Deliver {
+        ticket: String,
+        clerk: String,
+        stamped: Stamped,
+        to: PathBuf,
+    },
+    /// Put the stamped document in the outbox for the customer's address.
+    Mail {
+        clerk: String,
+        stamped: Stamped,
+        to: String,
+    },
+    /// Print the sale receipt and the stamping proof on the counter's printer.
+    PrintReceipt {
+        sale: i64,
+        clerk: String,
+        counter: u32,
+        ticket: String,
+        stamped: Option<Stamped>,
+        delivered: Option<String>,
+    },
+    /// Print a claim receipt for a paid job that waits for the e-Meterai service.
+    Claim {
+        job: i64,
+        clerk: String,
+        counter: u32,
+        ticket: String,
+        document: PathBuf,
+        name: String,
+        paid: Rupiah,
+    },
+    /// Read the counter printer's state for the status bar.
+    PrinterStatus {
+        counter: u32,
+    },
+    /// F8: print the flow's slips again (after paper-out, a jam, a lost slip).
+    Reprint {
+        jobs: Vec<i64>,
+        clerk: String,
+        counter: u32,
+    },
+}
+
+fn effect(e: FlowEffect) -> Vec<Effect> {
+    vec![Effect::Flow(e)]
+}
+
+/// Sets one step's mark in the session list.
+fn mark(state: &mut State, step: SessionStep, progress: StepProgress) {
+    if let Some(slot) = state
+        .session
+        .as_mut()
+        .and_then(|s| s.steps.iter_mut().find(|(st, _)| *st == step))
+    {
+        slot.1 = progress;
+    }
+}
+
+/// The flow of the session at the counter, if it is an e-Meterai session.
+pub fn flow_mut(state: &mut State) -> Option<&mut Flow> {
+    state
+        .session
+        .as_mut()
+        .filter(|s| s.stamping)
+        .map(|s| &mut s.flow)
+}
+
+pub fn flow(state: &State) -> Option<&Flow> {
+    state
+        .session
+        .as_ref()
+        .filter(|s| s.stamping)
+        .map(|s| &s.flow)
+}
+
+/// Whether the flow takes this key (it does for Enter, Esc, arrows and typing once started).
+pub fn wants(state: &State, key: &KeyEvent) -> bool {
+    let Some(f) = flow(state) else {
+        return false;
+    };
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return false;
+    }
+    match f.stage {
+        Stage::Idle => key.code == KeyCode::Enter,
+        _ => !matches!(key.code, KeyCode::F(_)),
+    }
+}
+
+fn parse_amount(text: &str) -> Option<Rupiah> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    Rupiah::parse(t).ok()
+}
+
+/// Applies a key to the flow. Only called when [`wants`] said yes.
+pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let s = state.lang.strings().flow;
+    let counter = state.setup.counter;
+    let clerk = state.clerk().to_string();
+    let drive_dir = state.setup.drive_dir.clone();
+    let Some(session) = state.session.as_mut() else {
+        return Vec::new();
+    };
+    let ticket = session.ticket.clone();
+    let f = &mut session.flow;
+    if f.busy {
+        return Vec::new();
+    }
+    let shift = key.modifiers.contains(KeyModifiers::SHIFT);
+    let step = if shift { 10 } else { 1 };
+    match (f.stage, key.code) {
+        (Stage::Idle, KeyCode::Enter) | (Stage::Choose, KeyCode::Char('r')) => {
+            f.busy = true;
+            f.error = None;
+            f.stage = Stage::Choose;
+            return effect(FlowEffect::ListDocuments { dir: drive_dir });
+        }
+        (Stage::Choose, KeyCode::Up) => f.cursor = f.cursor.saturating_sub(1),
+        (Stage::Choose, KeyCode::Down) => {
+            f.cursor = (f.cursor + 1).min(f.files.len().saturating_sub(1));
+        }
+        (Stage::Choose, KeyCode::Enter) => {
+            if let Some(file) = f.files.get(f.cursor) {
+                f.busy = true;
+                f.error = None;
+                return effect(FlowEffect::Check {
+                    path: file.path.clone(),
+                    counter,
+                    clerk,
+                    ticket,
+                });
+            }
+        }
+        (Stage::Choose, KeyCode::Esc) => {
+            f.stage = Stage::Idle;
+            f.error = None;
+            mark(state, SessionStep::Document, StepProgress::Pending);
+        }
+        (Stage::Place, KeyCode::Left) => nudge(f, -step, 0),
+        (Stage::Place, KeyCode::Right) => nudge(f, step, 0),
+        (Stage::Place, KeyCode::Up) => nudge(f, 0, -step),
+        (Stage::Place, KeyCode::Down) => nudge(f, 0, step),
+        (Stage::Place, KeyCode::PageUp) => {
+            if let Some(p) = f.placement.as_mut() {
+                p.to_page(p.page.saturating_sub(1));
+            }
+        }
+        (Stage::Place, KeyCode::PageDown) => {
+            if let Some(p) = f.placement.as_mut() {
+                p.to_page(p.page + 1);
+            }
+        }
+        (Stage::Place, KeyCode::Enter) => {
+            f.busy = true;
+            f.error = None;
+            let (Some(check), Some(p)) = (&f.check, &f.placement) else {
+                return Vec::new();
+            };
+            let _ = ticket;
+            return effect(FlowEffect::Quote {
+                job: check.job,
+                place: p.to_points(),
+                sale: f.quote.as_ref().map(|q| q.sale),
+                counter,
+                clerk,
+            });
+        }
+        (Stage::Place, KeyCode::Esc) => {
+            let cancel = f.check.as_ref().map(|c| FlowEffect::CancelJob {
+                job: c.job,
+                clerk: clerk.clone(),
+            });
+            f.stage = Stage::Choose;
+            f.check = None;
+            f.quote = None;
+            f.placement = None;
+            mark(state, SessionStep::Intake, StepProgress::Pending);
+            mark(state, SessionStep::Placement, StepProgress::Pending);
+            mark(
+                state,
+                SessionStep::Document,
+                StepProgress::Active {
+                    percent: None,
+                    note: String::new(),
+                },
+            );
+            return cancel.map(|e| vec![Effect::Flow(e)]).unwrap_or_default();
+        }
+        (Stage::Quote, KeyCode::Enter) => {
+            f.stage = Stage::Pay;
+            f.pay = PayForm::default();
+            mark(
+                state,
+                SessionStep::Payment,
+                StepProgress::Active {
+                    percent: None,
+                    note: String::new(),
+                },
+            );
+        }
+        (Stage::Quote, KeyCode::Esc) => {
+            // The open sale stays and is reused when the clerk comes back; no money was taken.
+            f.stage = Stage::Place;
+            mark(state, SessionStep::Quote, StepProgress::Pending);
+        }
+        (Stage::Pay, code) => return pay_key(state, code, clerk),
+        (Stage::Qris, KeyCode::Enter) => {
+            if let Some(q) = &f.qris {
+                f.busy = true;
+                f.error = None;
+                let payer = q.payer_ref.trim().to_string();
+                return effect(FlowEffect::ConfirmQris {
+                    reference: q.reference.clone(),
+                    clerk,
+                    payer_ref: (!payer.is_empty()).then_some(payer),
+                });
+            }
+        }
+        (Stage::Qris, KeyCode::Esc) => {
+            if let Some(q) = &f.qris {
+                f.busy = true;
+                return effect(FlowEffect::CancelQris {
+                    reference: q.reference.clone(),
+                    clerk,
+                });
+            }
+        }
+        (Stage::Qris, KeyCode::Backspace) => {
+            if let Some(q) = f.qris.as_mut() {
+                q.payer_ref.pop();
+            }
+        }
+        (Stage::Qris, KeyCode::Char(c)) => {
+            if let Some(q) = f.qris.as_mut()
+                && q.payer_ref.len() < 40
+                && c.is_ascii_alphanumeric()
+            {
+                q.payer_ref.push(c);
+            }
+        }
+        // Retry after a failure: the sale is paid, the document is still stored.
+        (Stage::Stamping, KeyCode::Enter) if f.stamped.is_none() && f.progress.is_none() => {
+            return stamp(state, clerk);
+        }
+        // The e-Meterai service is down: the job waits and retries by itself; the customer leaves
+        // with a claim receipt.
+        (Stage::Stamping, KeyCode::Char('k')) if f.stamped.is_none() && f.progress.is_none() => {
+            if let (Some(check), Some(quote)) = (&f.check, &f.quote) {
+                f.busy = true;
+                return effect(FlowEffect::Claim {
+                    job: check.job,
+                    clerk,
+                    counter,
+                    ticket,
+                    document: check.path.clone(),
+                    name: check.name.clone(),
+                    paid: quote.total,
+                });
+            }
+        }
+        (Stage::Deliver, KeyCode::Backspace) => {
+            f.email.pop();
+        }
+        (Stage::Deliver, KeyCode::Char(c)) if f.email.len() < 80 && !c.is_whitespace() => {
+            f.email.push(c);
+        }
+        (Stage::Deliver, KeyCode::Enter) if !f.email.trim().is_empty() => {
+            if let Some(stamped) = &f.stamped {
+                f.busy = true;
+                f.error = None;
+                return effect(FlowEffect::Mail {
+                    clerk,
+                    stamped: stamped.clone(),
+                    to: f.email.trim().to_string(),
+                });
+            }
+        }
+        (Stage::Deliver, KeyCode::Enter) => {
+            if let (Some(stamped), Some(to)) = (&f.stamped, &f.source) {
+                f.busy = true;
+                f.error = None;
+                f.progress = Some((0, s.copying.to_string()));
+                let e = FlowEffect::Deliver {
+                    ticket,
+                    clerk,
+                    stamped: stamped.clone(),
+                    to: to.clone(),
+                };
+                mark(
+                    state,
+                    SessionStep::Delivery,
+                    StepProgress::Active {
+                        percent: Some(0),
+                        note: String::new(),
+                    },
+                );
+                return effect(e);
+            }
+        }
+        (Stage::Done, KeyCode::Enter) => {
+            if let Some(e) = receipt_effect(f, &ticket, counter, clerk) {
+                f.busy = true;
+                return effect(e);
+            }
+        }
+        (_, KeyCode::Esc) if f.committed() => {
+            f.error = Some(s.paid_cannot_go_back.to_string());
+        }
+        _ => {}
+    }
+    let _ = s;
+    Vec::new()
+}
+
+fn nudge(f: &mut Flow, dx: i32, dy: i32) {
+    if let Some(p) = f.placement.as_mut() {
+        p.nudge(dx, dy);
+    }
+}
+
+fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
+    let s = state.lang.strings().flow;
+    let Some(f) = flow_mut(state) else {
+        return Vec::new();
+    };
+    let remaining = f.remaining();
+    let Some(sale) = f.quote.as_ref().map(|q| q.sale) else {
+        return Vec::new();
+    };
+    let quick = f
+        .quote
+        .as_ref()
+        .map(|q| q.quick.clone())
+        .unwrap_or_default();
+    let form = &mut f.pay;
+    let fields = if form.kind == TenderKind::Debit { 3 } else { 1 };
+    match code {
+        KeyCode::Esc => {
+            if form.tenders.pop().is_none() {
+                f.stage = Stage::Quote;
+                mark(state, SessionStep::Payment, StepProgress::Pending);
+            }
+            return Vec::new();
+        }
+        KeyCode::Left | KeyCode::Right => {
+            let at = TenderKind::ALL
+                .iter()
+                .position(|k| *k == form.kind)
+                .unwrap_or(0);
+            let n = TenderKind::ALL.len();
+            let next = if code == KeyCode::Right {
+                (at + 1) % n
+            } else {
+                (at + n - 1) % n
+            };
+            form.kind = TenderKind::ALL[next];
+            form.focus = 0;
+            form.error = None;
+        }
+        KeyCode::Tab | KeyCode::Down if fields > 1 => form.focus = (form.focus + 1) % fields,
+        KeyCode::BackTab if fields > 1 => form.focus = (form.focus + fields - 1) % fields,
+        KeyCode::Up | KeyCode::Down if form.kind == TenderKind::Cash => {
+            // Quick amounts: cycle through what the customer is likely to hand over.
+            let now = parse_amount(&form.amount);
+            let at = now.and_then(|a| quick.iter().position(|q| *q == a));
+            let next = match (at, code) {
+                (None, _) => 0,
+                (Some(i), KeyCode::Up) => (i + quick.len() - 1) % quick.len().max(1),
+                (Some(i), _) => (i + 1) % quick.len().max(1),
+            };
+            if let Some(q) = quick.get(next) {
+                form.amount = q.value().to_string();
+            }
+        }
+        KeyCode::Backspace => {
+            field(form).pop();
+        }
+        KeyCode::Char(c)
+            if c.is_ascii_digit() || (form.focus == 1 && c.is_ascii_alphanumeric()) =>
+        {
+            let limit = [12, 12, 4][form.focus.min(2)];
+            let fld = field(form);
+            if fld.len() < limit {
+                fld.push(c.to_ascii_uppercase());
+            }
+        }
+        KeyCode::Enter => {
+            if fields > 1 && form.focus + 1 < fields {
+                form.focus += 1;
+                return Vec::new();
+            }
+            let amount = match parse_amount(&form.amount) {
+                Some(a) if a.is_positive() => a,
+                None if form.amount.trim().is_empty() => remaining,
+                _ => {
+                    form.error = Some(s.bad_amount.to_string());
+                    return Vec::new();
+                }
+            };
+            let tender = match form.kind {
+                TenderKind::Cash => Tender::Cash { tendered: amount },
+                TenderKind::Debit => {
+                    if form.approval.len() < 4 || form.last4.len() != 4 {
+                        form.error = Some(s.need_debit_details.to_string());
+                        return Vec::new();
+                    }
+                    if amount > remaining {
+                        form.error = Some(s.card_over_due.to_string());
+                        return Vec::new();
+                    }
+                    Tender::Debit {
+                        amount,
+                        approval_code: form.approval.clone(),
+                        last4: form.last4.clone(),
+                    }
+                }
+                TenderKind::Qris => {
+                    if amount > remaining {
+                        form.error = Some(s.card_over_due.to_string());
+                        return Vec::new();
+                    }
+                    Tender::Qris { amount }
+                }
+            };
+            form.error = None;
+            form.amount.clear();
+            form.approval.clear();
+            form.last4.clear();
+            form.focus = 0;
+            let covers = amount >= remaining;
+            form.tenders.push(tender);
+            if covers {
+                f.busy = true;
+                return effect(FlowEffect::Pay {
+                    sale,
+                    clerk,
+                    tenders: form.tenders.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn field(form: &mut PayForm) -> &mut String {
+    match form.focus {
+        1 => &mut form.approval,
+        2 => &mut form.last4,
+        _ => &mut form.amount,
+    }
+}
+
+fn stamp(state: &mut State, clerk: String) -> Vec<Effect> {
+    let s = state.lang.strings().flow;
+    let Some(session) = state.session.as_mut() else {
+        return Vec::new();
+    };
+    let ticket = session.ticket.clone();
+    let f = &mut session.flow;
+    let (Some(check), Some(place), Some(quote)) = (&f.check, &f.placement, &f.quote) else {
+        return Vec::new();
+    };
+    let _ = (place, quote, ticket);
+    let e = FlowEffect::Stamp {
+        job: check.job,
+        clerk,
+    };
+    f.stage = Stage::Stamping;
+    f.busy = true;
+    f.error = None;
+    f.progress = Some((0, s.stamp_starting.to_string()));
+    mark(
+        state,
+        SessionStep::Stamping,
+        StepProgress::Active {
+            percent: Some(0),
+            note: String::new(),
+        },
+    );
+    effect(e)
+}
+
+/// Applies what the worker reports.
+pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
+    let s = state.lang.strings().flow;
+    let clerk = state.clerk().to_string();
+    let Some(f) = flow_mut(state) else {
+        return Vec::new();
+    };
+    f.busy = false;
+    let active = |note: String| StepProgress::Active {
+        percent: None,
+        note,
+    };
+    match outcome {
+        FlowOutcome::Documents(Ok((dir, files))) => {
+            f.source = Some(dir.clone());
+            f.cursor = 0;
+            let n = files.len();
+            f.files = files;
+            state.devices.drive =
+                crate::ui::state::DeviceState::Ready(crate::ui::view::flow::folder_name(&dir));
+            let Some(f) = flow_mut(state) else {
+                return Vec::new();
+            };
+            if n == 0 {
+                f.error = Some((s.no_pdfs)(&crate::ui::view::flow::folder_name(&dir)));
+            }
+            mark(state, SessionStep::Document, active((s.found_pdfs)(n)));
+        }
+        FlowOutcome::Documents(Err(why)) => {
+            f.error = Some(why.clone());
+            mark(state, SessionStep::Document, StepProgress::Failed(why));
+        }
+        FlowOutcome::Checked(Ok((check, placement))) => {
+            let name = check.name.clone();
+            let summary = (s.check_summary)(check.pages, check.size_bytes.div_ceil(1024));
+            f.check = Some(check);
+            f.placement = Some(placement);
+            f.stage = Stage::Place;
+            mark(state, SessionStep::Document, StepProgress::Done(name));
+            mark(state, SessionStep::Intake, StepProgress::Done(summary));
+            mark(state, SessionStep::Placement, active(String::new()));
+        }
+        FlowOutcome::Checked(Err(why)) => {
+            f.error = Some(why.clone());
+            mark(state, SessionStep::Intake, StepProgress::Failed(why));
+        }
+        FlowOutcome::Quoted(Ok(quote)) => {
+            let total = quote.total.to_string();
+            let at = f
+                .placement
+                .as_ref()
+                .map(|p| (s.placed_at)(p.page, p.x_mm, p.y_mm))
+                .unwrap_or_default();
+            f.quote = Some(quote);
+            f.stage = Stage::Quote;
+            mark(state, SessionStep::Placement, StepProgress::Done(at));
+            mark(state, SessionStep::Quote, StepProgress::Done(total));
+        }
+        FlowOutcome::Quoted(Err(why)) | FlowOutcome::QrisCancelled(Err(why)) => {
+            f.error = Some(why);
+        }
+        FlowOutcome::Payment(Ok(result)) => {
+            let qris_part = result.qris.as_ref().map_or(Rupiah::ZERO, |q| q.amount);
+            f.money_taken |= f.quote.as_ref().is_some_and(|q| {
+                result
+                    .due
+                    .checked_add(qris_part)
+                    .map_or(true, |left| left < q.due)
+            });
+            if let Some(q) = result.qris {
+                f.qris = Some(q);
+                f.stage = Stage::Qris;
+            } else if result.paid {
+                return paid(state, result.change, clerk);
+            }
+        }
+        FlowOutcome::Payment(Err(why)) => {
+            // Nothing was written: the tenders stay on the form to fix and pay again.
+            f.pay.tenders.clear();
+            f.pay.error = Some(why.clone());
+            f.error = Some(why);
+        }
+        FlowOutcome::QrisConfirmed(Ok((true, _))) => {
+            f.qris = None;
+            return paid(state, Rupiah::ZERO, clerk);
+        }
+        FlowOutcome::QrisConfirmed(Ok((false, due))) => {
+            f.qris = None;
+            f.stage = Stage::Pay;
+            f.money_taken = true;
+            f.pay = PayForm::default();
+            if let Some(q) = f.quote.as_mut() {
+                q.due = due;
+            }
+        }
+        FlowOutcome::QrisConfirmed(Err(why)) => f.error = Some(why),
+        FlowOutcome::QrisCancelled(Ok(due)) => {
+            // Tenders already settled stay settled; the form asks only for what is still owed.
+            f.qris = None;
+            f.stage = Stage::Pay;
+            f.pay = PayForm::default();
+            if let Some(q) = f.quote.as_mut() {
+                q.due = due;
+            }
+        }
+        FlowOutcome::Progress(p, note) => {
+            f.busy = true;
+            f.progress = Some((p, note.clone()));
+            let step = if f.stage == Stage::Deliver {
+                SessionStep::Delivery
+            } else {
+                SessionStep::Stamping
+            };
+            mark(
+                state,
+                step,
+                StepProgress::Active {
+                    percent: Some(p),
+                    note,
+                },
+            );
+        }
+        FlowOutcome::Stamped(Ok(stamped)) => {
+            let sn = stamped.sn.clone();
+            f.stamped = Some(stamped);
+            f.progress = None;
+            f.stage = Stage::Deliver;
+            mark(state, SessionStep::Stamping, StepProgress::Done(sn));
+            mark(state, SessionStep::Delivery, active(String::new()));
+        }
+        FlowOutcome::Stamped(Err(why)) => {
+            f.progress = None;
+            f.error = Some((s.stamp_failed)(&why));
+            mark(state, SessionStep::Stamping, StepProgress::Failed(why));
+        }
+        FlowOutcome::Delivered(Ok(path)) => {
+            f.progress = None;
+            f.delivered = Some(path);
+            f.stage = Stage::Done;
+            let ticket = state
+                .session
+                .as_ref()
+                .map(|x| x.ticket.clone())
+                .unwrap_or_default();
+            let counter = state.setup.counter;
+            let Some(f) = flow_mut(state) else {
+                return Vec::new();
+            };
+            let print = receipt_effect(f, &ticket, counter, clerk);
+            f.busy = print.is_some();
+            mark(
+                state,
+                SessionStep::Delivery,
+                StepProgress::Done(s.copied.to_string()),
+            );
+            mark(state, SessionStep::Receipts, active(String::new()));
+            if let Some(e) = print {
+                return effect(e);
+            }
+        }
+        FlowOutcome::Delivered(Err(why)) => {
+            f.progress = None;
+            f.error = Some(why.clone());
+            mark(state, SessionStep::Delivery, StepProgress::Failed(why));
+        }
+        FlowOutcome::Claimed(result, jobs) => {
+            if !jobs.is_empty() {
+                f.print_jobs = jobs;
+            }
+            let (text, ok) = match result {
+                Ok(t) => (t, true),
+                Err(t) => (t, false),
+            };
+            f.receipt = Some(text.clone());
+            if ok {
+                f.stage = Stage::Done;
+                f.error = None;
+                mark(state, SessionStep::Receipts, StepProgress::Done(text));
+                mark(state, SessionStep::Finish, active(String::new()));
+            } else {
+                f.error = Some(text);
+            }
+        }
+        FlowOutcome::Receipt(Ok(what), jobs) => {
+            if !jobs.is_empty() {
+                f.print_jobs = jobs;
+            }
+            f.receipt = Some(what.clone());
+            mark(state, SessionStep::Receipts, StepProgress::Done(what));
+            mark(state, SessionStep::Finish, active(String::new()));
+        }
+        FlowOutcome::Receipt(Err(why), jobs) => {
+            if !jobs.is_empty() {
+                f.print_jobs = jobs;
+            }
+            f.receipt = Some(why.clone());
+            mark(state, SessionStep::Receipts, StepProgress::Failed(why));
+            mark(state, SessionStep::Finish, active(String::new()));
+        }
+    }
+    Vec::new()
+}
+
+fn paid(state: &mut State, change: Rupiah, clerk: String) -> Vec<Effect> {
+    let s = state.lang.strings().flow;
+    let Some(f) = flow_mut(state) else {
+        return Vec::new();
+    };
+    let tenders = f
+        .pay
+        .tenders
+        .iter()
+        .map(|t| match t {
+            Tender::Cash { tendered } => (s.tender_cash_line)(&tendered.to_string()),
+            Tender::Debit { amount, last4, .. } => {
+                (s.tender_debit_line)(&amount.to_string(), last4)
+            }
+            Tender::Qris { amount } => (s.tender_qris_line)(&amount.to_string()),
+        })
+        .collect();
+    f.paid = Some(Paid { change, tenders });
+    let note = if change.is_positive() {
+        (s.change_given)(&change.to_string())
+    } else {
+        s.paid_in_full.to_string()
+    };
+    mark(state, SessionStep::Payment, StepProgress::Done(note));
+    stamp(state, clerk)
+}
+
+/// The receipt and proof to print for the flow as it stands.
+fn receipt_effect(f: &Flow, ticket: &str, counter: u32, clerk: String) -> Option<FlowEffect> {
+    let sale = f.quote.as_ref()?.sale;
+    Some(FlowEffect::PrintReceipt {
+        sale,
+        clerk,
+        counter,
+        ticket: ticket.to_string(),
+        stamped: f.stamped.clone(),
+        delivered: f.delivered.clone(),
+    })
+}
+
+/// F8 at the counter: the flow's slips again, when there are any.
+pub fn reprint(state: &mut State) -> Option<Vec<Effect>> {
+    let clerk = state.clerk().to_string();
+    let counter = state.setup.counter;
+    let f = flow_mut(state)?;
+    if f.print_jobs.is_empty() || f.busy {
+        return None;
+    }
+    f.busy = true;
+    Some(effect(FlowEffect::Reprint {
+        jobs: f.print_jobs.clone(),
+        clerk,
+        counter,
+    }))
+}

@@ -1,0 +1,464 @@
+//! The worker's half of the e-Meterai flow: reads the customer's drive, checks and places the
+//! document, runs the sale and payment, stamps, copies and prints, reporting progress as it goes.
+
+use crate::branch::{Branch, BranchError};
+use crate::pdf::intake::{IntakeOptions, intake};
+use crate::pdf::placement::{PlacementOptions, page_text};
+use crate::pdf::{DEFAULT_STAMP_MM, PlacementBasis, Rect, mm_to_pt, propose, pt_to_mm};
+use crate::till::SaleStatus;
+use crate::ui::flow::{
+    DocCheck, DocFile, FlowEffect, FlowOutcome, MmRect, PagePreview, PaymentResult, Placement,
+    QrisShown, Quote, Stamped,
+};
+use crate::ui::state::Outcome;
+use crate::ui::worker::sentence;
+use std::path::{Path, PathBuf};
+
+fn words(e: &BranchError) -> String {
+    sentence(&e.to_string())
+}
+
+fn mm(pt: f64) -> i32 {
+    // Whole millimetres are what the clerk moves the stamp by.
+    pt_to_mm(pt).round() as i32
+}
+
+/// A rectangle in points as millimetres from the page box's top-left corner.
+fn to_mm(r: &Rect, page: &Rect) -> MmRect {
+    MmRect {
+        x: mm(r.x0 - page.x0),
+        y: mm(page.y1 - r.y1),
+        w: mm(r.x1 - r.x0).max(1),
+        h: mm(r.y1 - r.y0).max(1),
+    }
+}
+
+/// Carries out one flow effect; `report` gets progress on the way.
+pub fn run(
+    branch: &mut Branch,
+    effect: FlowEffect,
+    report: &mut dyn FnMut(Outcome),
+) -> Option<Outcome> {
+    let mut progress = |p: u8, note: &str| {
+        report(Outcome::Flow(FlowOutcome::Progress(p, note.to_string())));
+    };
+    Some(Outcome::Flow(match effect {
+        FlowEffect::ListDocuments { dir } => FlowOutcome::Documents(list(branch, dir)),
+        FlowEffect::Check {
+            path,
+            counter,
+            clerk,
+            ticket,
+        } => FlowOutcome::Checked(receive(branch, &path, counter, &clerk, &ticket)),
+        FlowEffect::CancelJob { job, clerk } => {
+            // Nothing was paid; a job that cannot be cancelled any more is left for the supervisor's list.
+            let _ = branch.cancel_job(job, &clerk);
+            return None;
+        }
+        FlowEffect::Quote {
+            job,
+            place,
+            sale,
+            counter,
+            clerk,
+        } => FlowOutcome::Quoted(
+            (|| {
+                branch.place_job(job, &clerk, place)?;
+                let sale = branch.quote_job(job, counter, &clerk, sale)?;
+                quote(branch, sale)
+            })()
+            .map_err(|e| words(&e)),
+        ),
+        FlowEffect::Pay {
+            sale,
+            clerk,
+            tenders,
+        } => FlowOutcome::Payment(
+            (|| {
+                let out = branch.pay_sale(sale, &clerk, &tenders)?;
+                let qris = match out.qris.first() {
+                    Some(q) => {
+                        branch.qris_shown(&q.reference, &clerk)?;
+                        Some(QrisShown {
+                            reference: q.reference.clone(),
+                            amount: q.amount,
+                            payload: q.payload.clone(),
+                            payer_ref: String::new(),
+                        })
+                    }
+                    None => None,
+                };
+                Ok::<_, BranchError>(PaymentResult {
+                    paid: out.sale.status == SaleStatus::Paid,
+                    change: out.change,
+                    qris,
+                    due: out.sale.due,
+                })
+            })()
+            .map_err(|e| words(&e)),
+        ),
+        FlowEffect::ConfirmQris {
+            reference,
+            clerk,
+            payer_ref,
+        } => FlowOutcome::QrisConfirmed(
+            branch
+                .confirm_qris(&reference, &clerk, payer_ref.as_deref())
+                .map(|o| (o.sale.status == SaleStatus::Paid, o.sale.due))
+                .map_err(|e| words(&e)),
+        ),
+        FlowEffect::CancelQris { reference, clerk } => FlowOutcome::QrisCancelled(
+            branch
+                .cancel_qris(&reference, &clerk)
+                .map(|sale| sale.due)
+                .map_err(|e| words(&e)),
+        ),
+        FlowEffect::Stamp { job, clerk } => {
+            FlowOutcome::Stamped(stamp(branch, job, &clerk, &mut progress))
+        }
+        FlowEffect::Deliver {
+            ticket: _,
+            clerk,
+            stamped,
+            to,
+        } => FlowOutcome::Delivered({
+            let mut on_copy = |done: u64, total: u64| {
+                let pct = done
+                    .saturating_mul(100)
+                    .checked_div(total)
+                    .map_or(100, |v| v.min(100) as u8);
+                progress(pct, "menyalin dan membaca ulang");
+            };
+            match stamped.job.as_deref().and_then(|j| j.parse::<i64>().ok()) {
+                Some(job) => branch
+                    .deliver_job_to_drive(job, &to, &clerk, &mut on_copy)
+                    .map(|d| d.path.display().to_string())
+                    .map_err(|e| words(&e)),
+                None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
+            }
+        }),
+        FlowEffect::Mail { clerk, stamped, to } => FlowOutcome::Delivered(
+            match stamped.job.as_deref().and_then(|j| j.parse::<i64>().ok()) {
+                Some(job) => branch
+                    .mail_job(job, &to, &clerk)
+                    .map(|id| format!("e-mail #{id} → {to}"))
+                    .map_err(|e| words(&e)),
+                None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
+            },
+        ),
+        FlowEffect::PrintReceipt {
+            sale,
+            clerk,
+            counter,
+            ticket,
+            stamped,
+            delivered,
+        } => {
+            let (result, jobs) =
+                print_slips(branch, sale, &clerk, counter, &ticket, stamped, delivered);
+            printer_state(branch, counter, report);
+            FlowOutcome::Receipt(result, jobs)
+        }
+        FlowEffect::Claim {
+            job,
+            clerk,
+            counter,
+            ticket,
+            document,
+            name,
+            paid,
+        } => {
+            let claim_code = format!("{ticket}-J{job}");
+            let sha256 = crate::delivery::copy::sha256_file(&document).unwrap_or_default();
+            let email = branch.job(job).ok().and_then(|j| j.email);
+            let data = crate::printing::ClaimData {
+                counter,
+                clerk,
+                ticket: Some(ticket),
+                claim_code: claim_code.clone(),
+                document_name: name,
+                sha256,
+                stamps: 1,
+                paid: paid.to_string(),
+                email,
+                status_url: None,
+            };
+            let result = branch.print_claim_receipt(&data);
+            printer_state(branch, counter, report);
+            match result {
+                Ok(o) if o.printed => FlowOutcome::Claimed(
+                    Ok(format!(
+                        "Tanda terima klaim {claim_code} tercetak; dokumen dibubuhkan otomatis begitu layanan e-Meterai pulih."
+                    )),
+                    vec![o.job],
+                ),
+                Ok(o) => FlowOutcome::Claimed(Err(o.message), vec![o.job]),
+                Err(e) => FlowOutcome::Claimed(Err(words(&e)), Vec::new()),
+            }
+        }
+        FlowEffect::PrinterStatus { counter } => {
+            printer_state(branch, counter, report);
+            return None;
+        }
+        FlowEffect::Reprint {
+            jobs,
+            clerk,
+            counter,
+        } => {
+            let mut said = Vec::new();
+            let mut failed = None;
+            for job in &jobs {
+                match branch.reprint(*job, &clerk) {
+                    Ok(o) if o.printed => said.push(o.message),
+                    Ok(o) => {
+                        failed = Some(o.message);
+                        break;
+                    }
+                    Err(e) => {
+                        failed = Some(words(&e));
+                        break;
+                    }
+                }
+            }
+            printer_state(branch, counter, report);
+            FlowOutcome::Receipt(failed.map_or_else(|| Ok(said.join(" ")), Err), jobs)
+        }
+    }))
+}
+
+fn list(branch: &mut Branch, dir: Option<PathBuf>) -> Result<(PathBuf, Vec<DocFile>), String> {
+    let dir = match dir {
+        Some(d) => d,
+        None => branch
+            .drives()
+            .map_err(|e| words(&e))?
+            .into_iter()
+            .next()
+            .map(|d| d.mount_point)
+            .ok_or_else(|| {
+                "Flashdisk pelanggan belum terbaca. Colokkan flashdisk, tunggu sebentar, lalu tekan Enter lagi."
+                    .to_string()
+            })?,
+    };
+    let files = branch
+        .list_pdfs(&dir)
+        .map_err(|e| words(&e))?
+        .into_iter()
+        .map(|f| DocFile {
+            path: f.path,
+            name: f.relative,
+            bytes: f.bytes,
+        })
+        .collect();
+    Ok((dir, files))
+}
+
+fn receive(
+    branch: &mut Branch,
+    path: &Path,
+    counter: u32,
+    clerk: &str,
+    ticket: &str,
+) -> Result<(DocCheck, Placement), String> {
+    let (mut check, placement) = check(path)?;
+    let bytes = crate::pdf::io::read_input(path, IntakeOptions::default().max_bytes)
+        .map_err(|e| sentence(&e.to_string()))?;
+    let job = branch
+        .receive_document(crate::stamping::ReceiveDocument {
+            bytes,
+            name: check.name.clone(),
+            ticket: Some(ticket.to_string()),
+            counter,
+            clerk: clerk.to_string(),
+            password: None,
+        })
+        .map_err(|e| words(&e))?;
+    check.job = job.id;
+    check.warnings = job.warnings;
+    Ok((check, placement))
+}
+
+/// Records the payment on the job, then stamps it through the configured provider.
+fn stamp(
+    branch: &mut Branch,
+    job: i64,
+    clerk: &str,
+    progress: &mut dyn FnMut(u8, &str),
+) -> Result<Stamped, String> {
+    use crate::stamping::JobStage;
+    progress(5, "mencatat pembayaran pada pekerjaan");
+    branch.job_paid(job, clerk).map_err(|e| words(&e))?;
+    let view = branch
+        .run_job(job, &mut |stage| match stage {
+            JobStage::IssuingSerial => progress(25, "meminta nomor seri"),
+            JobStage::Stamping => progress(50, "membubuhkan e-Meterai"),
+            JobStage::Verifying => progress(80, "memeriksa tanda tangan"),
+            JobStage::Stored => progress(100, "tersimpan"),
+        })
+        .map_err(|e| words(&e))?;
+    let out = branch
+        .job_output(job)
+        .map_err(|_| sentence(&view.message))?;
+    Ok(Stamped {
+        sn: out.sns.join(", "),
+        path: out.path,
+        sha256: out.sha256,
+        file_name: out.file_name,
+        job: Some(job.to_string()),
+        verified: "tanda tangan sah (diperiksa ulang)".into(),
+    })
+}
+
+fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
+    let opts = IntakeOptions::default();
+    let bytes =
+        crate::pdf::io::read_input(path, opts.max_bytes).map_err(|e| sentence(&e.to_string()))?;
+    let prepared = intake(bytes, &opts).map_err(|e| sentence(&e.to_string()))?;
+    let r = &prepared.report;
+    let name = path.file_name().map_or_else(
+        || "dokumen.pdf".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let check = DocCheck {
+        job: 0,
+        path: path.to_path_buf(),
+        name,
+        pages: r.pages,
+        size_bytes: r.size_bytes,
+        version: r.version.clone(),
+        encrypted: r.encrypted,
+        signatures: r.signatures.len(),
+        warnings: r.warnings.iter().map(|w| w.message()).collect(),
+    };
+    let popts = PlacementOptions {
+        size_pt: mm_to_pt(DEFAULT_STAMP_MM),
+        ..PlacementOptions::default()
+    };
+    let proposal = propose(&prepared, &popts);
+    let mut pages = Vec::new();
+    for page in 1..=r.pages {
+        let Some(b) = prepared.page_box(page) else {
+            continue;
+        };
+        let lines = prepared
+            .page_id(page)
+            .map(|id| page_text(prepared.document(), id, popts.max_decompressed_size))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| (to_mm(&l.rect, &b), l.text))
+            .collect();
+        pages.push(PagePreview {
+            box_pt: [
+                b.x0.round() as i32,
+                b.y0.round() as i32,
+                b.x1.round() as i32,
+                b.y1.round() as i32,
+            ],
+            width_mm: mm(b.x1 - b.x0),
+            height_mm: mm(b.y1 - b.y0),
+            lines,
+        });
+    }
+    let b = prepared
+        .page_box(proposal.page)
+        .unwrap_or(Rect::new(0.0, 0.0, 595.0, 842.0));
+    let at = to_mm(&proposal.rect, &b);
+    let basis = match &proposal.basis {
+        PlacementBasis::Anchor { line, .. } => format!("di dekat \"{}\"", line.trim()),
+        PlacementBasis::Fallback => "kanan bawah halaman terakhir".to_string(),
+    };
+    Ok((
+        check,
+        Placement {
+            page: proposal.page,
+            x_mm: at.x,
+            y_mm: at.y,
+            size_mm: DEFAULT_STAMP_MM.round() as i32,
+            basis,
+            pages,
+        },
+    ))
+}
+
+fn quote(branch: &mut Branch, sale: i64) -> Result<Quote, BranchError> {
+    let view = branch.sale(sale)?;
+    Ok(Quote {
+        sale: view.id,
+        lines: view
+            .lines
+            .iter()
+            .map(|l| (l.name.clone(), l.quantity, l.amount))
+            .collect(),
+        total: view.total,
+        due: view.due,
+        quick: view.quick_amounts.clone(),
+    })
+}
+
+/// Prints the sale receipt, then the stamping proof. Returns what the printer said and the print
+/// jobs made (for F8).
+fn print_slips(
+    branch: &mut Branch,
+    sale: i64,
+    clerk: &str,
+    counter: u32,
+    ticket: &str,
+    stamped: Option<Stamped>,
+    delivered: Option<String>,
+) -> (Result<String, String>, Vec<i64>) {
+    let mut jobs = Vec::new();
+    let receipt = match branch.print_sale_receipt(sale, false) {
+        Ok(o) => o,
+        Err(e) => return (Err(words(&e)), jobs),
+    };
+    jobs.push(receipt.job);
+    if !receipt.printed {
+        return (Err(receipt.message), jobs);
+    }
+    let Some(st) = stamped else {
+        return (Ok(receipt.message), jobs);
+    };
+    let proof = crate::printing::StampProofData {
+        counter,
+        clerk: clerk.to_string(),
+        ticket: Some(ticket.to_string()),
+        document_name: st.file_name.clone(),
+        sha256: st.sha256.clone(),
+        serials: st.sn.split(", ").map(str::to_string).collect(),
+        verify_url: branch
+            .config
+            .stamping
+            .verify_url
+            .replace("{sn}", st.sn.split(", ").next().unwrap_or_default()),
+        delivered_to: delivered.into_iter().collect(),
+    };
+    match branch.print_stamp_proof(&proof) {
+        Ok(o) => {
+            jobs.push(o.job);
+            if o.printed {
+                (Ok("Struk dan bukti pembubuhan tercetak.".to_string()), jobs)
+            } else {
+                (Err(o.message), jobs)
+            }
+        }
+        Err(e) => (Err(words(&e)), jobs),
+    }
+}
+
+/// Reads the counter printer's state for the status bar.
+pub fn printer_state(branch: &mut Branch, counter: u32, report: &mut dyn FnMut(Outcome)) {
+    use crate::printing::DeviceState as P;
+    use crate::ui::state::{Device, DeviceState};
+    let state = match branch.printer_status(counter) {
+        Ok(P::NotConfigured) => DeviceState::NotConfigured,
+        Ok(P::Ok { detail }) => DeviceState::Ready(detail),
+        Ok(P::Warning { what, next }) | Ok(P::Problem { what, next }) => {
+            DeviceState::Problem { what, next }
+        }
+        Err(e) => DeviceState::Problem {
+            what: words(&e),
+            next: String::new(),
+        },
+    };
+    report(Outcome::Device(Device::Printer, state));
+}

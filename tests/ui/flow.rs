@@ -1,0 +1,377 @@
+//! The e-Meterai customer flow at the counter, driven by keys through `update` with every effect
+//! carried out on a real branch: snapshots of each stage at 80×24 and 120×40, and what the database
+//! and the customer's drive hold afterwards.
+
+use super::*;
+use loket::money::Rupiah;
+use loket::till::{CashCount, SaleStatus};
+use loket::ui::flow::Stage;
+use std::path::PathBuf;
+
+/// Both sizes of one screen, with the serial number (random per run from the local provider)
+/// replaced by `[SN…]`.
+fn snap(name: &str, state: &State) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = redact_serial(&screen_text(state, w, h));
+        insta::assert_snapshot!(format!("flow_{name}_{w}x{h}"), text);
+    }
+}
+
+fn redact_serial(screen: &str) -> String {
+    const LABEL: &str = "e-Meterai: ";
+    screen
+        .lines()
+        .map(|line| match line.find(LABEL) {
+            Some(at) => {
+                let start = at + LABEL.len();
+                let sn: String = line[start..].chars().take(22).collect();
+                if sn.len() == 22
+                    && sn
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                {
+                    format!("{}{:<22}{}", &line[..start], "[SN]", &line[start + 22..])
+                } else {
+                    line.to_string()
+                }
+            }
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A signed-in counter with an open till, a C ticket called, and the customer's "drive" (a folder
+/// named FLASHDISK holding `files`).
+fn called_with_drive(files: &[(&str, Vec<u8>)]) -> (TestBranch, State, PathBuf) {
+    let mut tb = branch_with_users();
+    let drive = tb.path().join("FLASHDISK");
+    std::fs::create_dir_all(&drive).expect("drive folder");
+    for (name, bytes) in files {
+        std::fs::write(drive.join(name), bytes).expect("write document");
+    }
+    tb.branch
+        .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(200_000)))
+        .expect("open till");
+    tb.branch
+        .issue_ticket("C", false, "dispenser")
+        .expect("issue");
+    let mut state = state_for(&tb, Mode::Counter, Lang::Id);
+    state.setup.drive_dir = Some(drive.clone());
+    sign_in(&mut state, &mut tb, "petugas", "1234");
+    assert!(state.user.is_some());
+    drive_key(&mut state, &mut tb, KeyCode::F(2));
+    drive_key(&mut state, &mut tb, KeyCode::F(4));
+    assert!(
+        state.session.as_ref().is_some_and(|s| s.stamping),
+        "C session open"
+    );
+    (tb, state, drive)
+}
+
+fn drive_key(state: &mut State, tb: &mut TestBranch, code: KeyCode) {
+    drive(state, &mut tb.branch, key(code));
+}
+
+fn shift(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::SHIFT))
+}
+
+fn stage(state: &State) -> Stage {
+    state
+        .session
+        .as_ref()
+        .map(|s| s.flow.stage)
+        .expect("session")
+}
+
+#[test]
+fn a_letter_from_the_drive_is_placed_paid_in_cash_stamped_and_copied_back() {
+    let (mut tb, mut state, usb) = called_with_drive(&[("surat-lamaran.pdf", letter_pdf())]);
+    snap("idle", &state);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Choose);
+    snap("choose", &state);
+
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
+    let proposed = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.placement.clone())
+        .expect("placement");
+    snap("place", &state);
+    drive(&mut state, &mut tb.branch, shift(KeyCode::Left));
+    drive_key(&mut state, &mut tb, KeyCode::Down);
+    drive_key(&mut state, &mut tb, KeyCode::Down);
+    let moved = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.placement.clone())
+        .expect("placement");
+    assert_eq!(
+        (moved.x_mm, moved.y_mm),
+        (proposed.x_mm - 10, proposed.y_mm + 2)
+    );
+    snap("place_moved", &state);
+
+    // Esc goes back a step and nothing is lost on the way forward again.
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Quote);
+    snap("quote", &state);
+    drive_key(&mut state, &mut tb, KeyCode::Esc);
+    assert_eq!(stage(&state), Stage::Place);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Quote);
+    let sale = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.quote.as_ref())
+        .map(|q| q.sale)
+        .expect("sale");
+
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Pay);
+    type_text(&mut state, &mut tb.branch, "50000");
+    snap("pay_cash", &state);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(
+        stage(&state),
+        Stage::Deliver,
+        "{:?}",
+        state.session.as_ref().map(|s| &s.flow.error)
+    );
+    snap("deliver", &state);
+
+    // Paid: the ticket cannot be finished before the document is handed over.
+    drive_key(&mut state, &mut tb, KeyCode::F(5));
+    assert!(state.message.as_ref().is_some_and(|m| m.error));
+    drive_key(&mut state, &mut tb, KeyCode::Esc);
+    assert_eq!(stage(&state), Stage::Deliver);
+
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Done);
+    snap("done", &state);
+
+    let copied = usb.join("surat-lamaran-emeterai.pdf");
+    let bytes = std::fs::read(&copied).expect("stamped copy on the drive");
+    let report = loket::pdf::verify_pdf(&bytes, None, None).expect("verify");
+    assert_eq!(report.signatures.len(), 1);
+    assert!(report.signatures[0].valid, "{report:?}");
+    let sale = tb.branch.sale(sale).expect("sale");
+    assert_eq!(sale.status, SaleStatus::Paid);
+    assert_eq!(sale.payments.len(), 1);
+    let copies: i64 = tb
+        .branch
+        .store
+        .read(|c| {
+            Ok::<_, loket::BranchError>(c.query_row(
+                "SELECT COUNT(*) FROM drive_copies",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .expect("count copies");
+    assert_eq!(copies, 1);
+
+    drive_key(&mut state, &mut tb, KeyCode::F(5));
+    assert!(
+        state.session.is_none(),
+        "ticket finished: {:?}",
+        state.message
+    );
+}
+
+#[test]
+fn a_split_payment_by_debit_and_qris_shows_the_code_and_waits_for_it() {
+    let (mut tb, mut state, _drive) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Pay);
+    drive_key(&mut state, &mut tb, KeyCode::Right);
+    type_text(&mut state, &mut tb.branch, "4000");
+    drive_key(&mut state, &mut tb, KeyCode::Tab);
+    type_text(&mut state, &mut tb.branch, "A1B2C3");
+    drive_key(&mut state, &mut tb, KeyCode::Tab);
+    type_text(&mut state, &mut tb.branch, "4321");
+    snap("pay_debit", &state);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Pay, "a part of the bill stays due");
+    drive_key(&mut state, &mut tb, KeyCode::Right);
+    snap("pay_split", &state);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Qris);
+    snap("qris", &state);
+    type_text(&mut state, &mut tb.branch, "BNI778");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    let quote = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.quote.clone())
+        .expect("quote");
+    let sale = tb.branch.sale(quote.sale).expect("sale");
+    assert_eq!(sale.status, SaleStatus::Paid);
+    let methods: Vec<String> = sale
+        .payments
+        .iter()
+        .map(|p| format!("{:?}", p.method))
+        .collect();
+    assert_eq!(methods.len(), 2, "{methods:?}");
+
+    // The customer has no drive with them: the document goes to their e-mail through the outbox.
+    type_text(&mut state, &mut tb.branch, "budi@contoh.test");
+    snap("deliver_email", &state);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+    let outbox = tb.branch.outbox_list().expect("outbox");
+    assert_eq!(outbox.len(), 1);
+}
+
+#[test]
+fn a_file_that_is_not_a_pdf_is_refused_with_its_reason() {
+    let (mut tb, mut state, _drive) =
+        called_with_drive(&[("foto.pdf", b"\xff\xd8\xff\xe0 bukan pdf".to_vec())]);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Choose);
+    let error = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.error.clone())
+        .expect("a reason");
+    assert!(!error.is_empty());
+    snap("refused", &state);
+    // Esc leaves the document step; nothing was sold.
+    drive_key(&mut state, &mut tb, KeyCode::Esc);
+    assert_eq!(stage(&state), Stage::Idle);
+}
+
+/// An e-Meterai service that is down: every call answers `Unavailable`.
+#[derive(Debug)]
+struct Down;
+
+impl loket::stamping::provider::Provider for Down {
+    fn document_types(
+        &self,
+    ) -> Result<
+        Vec<loket::stamping::provider::DocumentType>,
+        loket::stamping::provider::ProviderError,
+    > {
+        Err(down())
+    }
+    fn issue_serial_once(
+        &self,
+        _: &loket::stamping::provider::IssueRequest,
+    ) -> Result<loket::stamping::provider::Issued, loket::stamping::provider::ProviderError> {
+        Err(down())
+    }
+    fn stamp(
+        &self,
+        _: &loket::stamping::provider::StampRequest,
+    ) -> Result<Vec<u8>, loket::stamping::provider::ProviderError> {
+        Err(down())
+    }
+    fn quota(
+        &self,
+    ) -> Result<loket::stamping::provider::Quota, loket::stamping::provider::ProviderError> {
+        Err(down())
+    }
+    fn serial_status(
+        &self,
+        _: &str,
+    ) -> Result<loket::stamping::provider::SerialEntry, loket::stamping::provider::ProviderError>
+    {
+        Err(down())
+    }
+    fn list_serials(
+        &self,
+        _: &loket::stamping::provider::ListFilter,
+    ) -> Result<loket::stamping::provider::SerialPage, loket::stamping::provider::ProviderError>
+    {
+        Err(down())
+    }
+    fn health(&self) -> loket::stamping::provider::Health {
+        loket::stamping::provider::Health::Down {
+            retry_in: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+fn down() -> loket::stamping::provider::ProviderError {
+    loket::stamping::provider::ProviderError::Unavailable {
+        detail: "connection refused".into(),
+        source: None,
+    }
+}
+
+#[test]
+fn when_the_emeterai_service_is_down_the_customer_leaves_with_a_claim_receipt() {
+    let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    loket::stamping::service::install_provider(tb.path(), std::sync::Arc::new(Down));
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Stamping, "{:?}", state.message);
+    snap("stamp_waiting", &state);
+    // Paid and not stamped: the ticket cannot be finished yet.
+    drive_key(&mut state, &mut tb, KeyCode::F(5));
+    assert!(state.message.as_ref().is_some_and(|m| m.error));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Char('k')));
+    assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+    snap("claimed", &state);
+    let job = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.check.as_ref())
+        .map(|c| c.job)
+        .expect("job");
+    let view = tb.branch.job(job).expect("job view");
+    assert!(view.sn.is_none() && view.sale_id.is_some(), "{view:?}");
+    let slips = std::fs::read_dir(tb.path().join("printer/loket1"))
+        .expect("printer output")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
+        .count();
+    assert_eq!(slips, 1, "one claim receipt");
+    loket::stamping::service::forget_provider(tb.path());
+}
+
+#[test]
+fn a_printer_out_of_paper_is_shown_and_f8_prints_the_slips_again() {
+    let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..5 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    let printer = tb
+        .branch
+        .printer("loket1")
+        .expect("counter printer")
+        .virtual_printer()
+        .expect("a virtual printer");
+    printer.set_state(loket_drivers::VirtualState::PaperOut);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Done);
+    assert!(
+        matches!(
+            state.devices.printer,
+            loket::ui::state::DeviceState::Problem { .. }
+        ),
+        "{:?}",
+        state.devices.printer
+    );
+    snap("paper_out", &state);
+
+    printer.set_state(loket_drivers::VirtualState::Ok);
+    drive_key(&mut state, &mut tb, KeyCode::F(8));
+    let receipt = state.session.as_ref().and_then(|s| s.flow.receipt.clone());
+    assert_eq!(receipt.as_deref(), Some("Tercetak."), "{receipt:?}");
+    assert!(matches!(
+        state.devices.printer,
+        loket::ui::state::DeviceState::Ready(_)
+    ));
+    snap("reprinted", &state);
+}
