@@ -495,6 +495,14 @@ CREATE INDEX stamp_jobs_by_state ON stamp_jobs (state, created_ms);
 CREATE INDEX stamp_jobs_by_ticket ON stamp_jobs (ticket);
 "#,
     },
+    Migration {
+        version: 8,
+        name: "serial ledger: serials by lot",
+        sql: r#"
+-- Per-lot inventory figures join lots with their serials.
+CREATE INDEX serials_by_lot ON serials (lot_id, status);
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.
