@@ -33,6 +33,8 @@ pub enum PrintPayload {
     ZReport(rc::TillReport),
     StampProof(rc::StampingProof),
     Claim(rc::ClaimReceipt),
+    /// The supervisor's daily summary.
+    Daily(rc::DailySummary),
     /// A test slip from `loket printers test`.
     Test {
         printer: String,
@@ -51,6 +53,7 @@ impl PrintPayload {
             PrintPayload::ZReport(_) => "z-report",
             PrintPayload::StampProof(_) => "stamp-proof",
             PrintPayload::Claim(_) => "claim",
+            PrintPayload::Daily(_) => "daily",
             PrintPayload::Test { .. } => "test",
         }
     }
@@ -64,6 +67,7 @@ impl PrintPayload {
             PrintPayload::XReport(r) | PrintPayload::ZReport(r) => rc::till_report(r),
             PrintPayload::StampProof(p) => rc::stamping_proof(p),
             PrintPayload::Claim(c) => rc::claim_receipt(c),
+            PrintPayload::Daily(d) => rc::daily_summary(d),
             PrintPayload::Test { printer, at } => test_slip(printer, at),
         }
     }

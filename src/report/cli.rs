@@ -38,9 +38,12 @@ pub struct Outputs {
     /// Tulis laporan PDF (A4) ke berkas ini.
     #[arg(long, value_name = "BERKAS")]
     pub pdf: Option<PathBuf>,
-    /// Susun ringkasan untuk printer termal (ESC/POS disimpan di DATA/reports/).
+    /// Cetak ringkasan di printer termal (bawaan: printer loket 1).
     #[arg(long)]
     pub print: bool,
+    /// Printer untuk --print, nama dari [printers].
+    #[arg(long)]
+    pub printer: Option<String>,
     /// Keluaran JSON (kontrak mesin).
     #[arg(long)]
     pub json: bool,
@@ -88,6 +91,22 @@ pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, Bra
     deliver(&mut branch, actor, &p, &out)
 }
 
+/// The printer a supervisor's summary goes to when none is named: counter 1's, else the first one
+/// configured.
+fn default_printer(branch: &Branch) -> Result<String, BranchError> {
+    branch
+        .config
+        .counters
+        .iter()
+        .find_map(|c| c.printer.as_ref().map(|p| p.get_ref().clone()))
+        .or_else(|| branch.config.printers.keys().next().cloned())
+        .ok_or_else(|| {
+            BranchError::Refused(
+                "belum ada printer di [printers]; ringkasan tidak dapat dicetak".into(),
+            )
+        })
+}
+
 /// Writes the requested outputs of a built pack and prints it (text or JSON).
 pub fn deliver(
     branch: &mut Branch,
@@ -119,16 +138,17 @@ pub fn deliver(
         files.insert(0, path);
     }
     if out.print {
-        let (preview, bytes) = super::thermal::slip(p, &branch.config, actor, tz)?;
-        let path = reports_dir(branch)?.join(format!("{}.escpos", p.file_stem()));
-        write_file(&path, &bytes)?;
-        if !out.json {
-            println!("{preview}");
+        let summary = super::thermal::summary(p, &branch.config, actor, tz);
+        let printer = match &out.printer {
+            Some(name) => name.clone(),
+            None => default_printer(branch)?,
+        };
+        let payload = crate::printing::PrintPayload::Daily(summary);
+        let outcome = branch.print_payload(&printer, &p.file_stem(), &payload, actor)?;
+        notes.push(outcome.message.clone());
+        if !outcome.printed {
+            return Err(BranchError::Refused(outcome.message));
         }
-        notes.push(format!(
-            "Ringkasan printer (ESC/POS) disimpan di {}; kirim ke printer dengan `cat` ke perangkatnya.",
-            path.display()
-        ));
     }
     if let Some(mount) = &out.to_drive {
         for f in &files {

@@ -206,10 +206,26 @@ fn the_command_line_writes_the_pack_and_its_slip() {
         out.join("laporan-harian-2026-11-23-kas-tender.csv")
             .is_file()
     );
-    let slip = std::fs::read(dir.join("reports/laporan-harian-2026-11-23.escpos")).expect("slip");
-    assert!(slip.starts_with(b"\x1b@"), "ESC/POS starts with ESC @");
-    let slip = String::from_utf8_lossy(&slip);
-    assert!(slip.contains("Rp30.000"));
+    // The summary went to counter 1's (virtual) printer, recorded as a print job.
+    let printed: Vec<String> = std::fs::read_dir(dir.join("printer/loket1"))
+        .expect("printer output")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("slip text"))
+        .collect();
+    assert!(
+        printed.iter().any(|t| t.contains("Rp30.000")),
+        "a printed slip shows the takings: {printed:?}"
+    );
+    let db = rusqlite::Connection::open(dir.join("loket.db")).expect("db");
+    let status: String = db
+        .query_row(
+            "SELECT status FROM print_jobs WHERE kind = 'daily'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("daily print job");
+    assert_eq!(status, "printed");
 
     // The pack to a drive (a folder stands in for its mount point) and into the e-mail outbox.
     let drive = tempfile::tempdir().expect("drive");
