@@ -538,14 +538,19 @@ fn users_cmd(
     Ok(ExitCode::SUCCESS)
 }
 
-/// A PIN from the flag or environment, else one line of standard input (prompted on a terminal).
-fn pin_from(pin: Option<String>) -> Result<String, BranchError> {
+/// A PIN from the flag or environment, else one line of standard input (prompted with `prompt` on a
+/// terminal).
+pub(crate) fn pin_from(pin: Option<String>) -> Result<String, BranchError> {
+    pin_with_prompt(pin, "PIN: ")
+}
+
+pub(crate) fn pin_with_prompt(pin: Option<String>, prompt: &str) -> Result<String, BranchError> {
     if let Some(pin) = pin {
         return Ok(pin.trim().to_string());
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("PIN: ");
+        eprint!("{prompt}");
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
@@ -556,7 +561,8 @@ fn pin_from(pin: Option<String>) -> Result<String, BranchError> {
     Ok(line.trim().to_string())
 }
 
-fn print_json<T: serde::Serialize>(value: &T) {
+/// Prints a value as pretty JSON: the machine-readable `--json` outputs.
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => println!("{text}"),
         Err(e) => eprintln!("galat: json: {e}"),

@@ -3,6 +3,8 @@
 //! Each handler first resolves what to deliver into a [`Source`] (today from `--file`; a stamping
 //! job argument only has to add another way to build one), then calls the branch API.
 
+use crate::cli::print_json;
+
 use super::{Context, Delivered, Phase, Progress};
 use crate::branch::{Branch, BranchError};
 use clap::{Args, Subcommand};
@@ -375,11 +377,4 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn print_json<T: serde::Serialize>(value: &T) {
-    match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
-        Err(e) => eprintln!("galat: json: {e}"),
-    }
 }

@@ -1,5 +1,7 @@
 //! Command-line handlers for printers, receipt previews and printing sales, Z reports and tickets.
 
+use crate::cli::print_json;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -88,13 +90,6 @@ pub struct DispenserArgs {
     /// Port serial kotak tombol, mis. /dev/ttyUSB0; bawaan dari [dispenser] port.
     #[arg(long)]
     pub port: Option<String>,
-}
-
-fn print_json<T: serde::Serialize>(value: &T) {
-    match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("galat: {e}"),
-    }
 }
 
 fn refused(msg: impl Into<String>) -> BranchError {

@@ -1,5 +1,7 @@
 //! `loket stamps …` (SN accounting) and `loket job …` (stamping jobs from the command line).
 
+use crate::cli::print_json;
+
 use super::ledger;
 use super::provider::{ListFilter, SerialState};
 use super::service::{JobFilter, JobView, ReceiveDocument};
@@ -107,13 +109,6 @@ pub enum JobCommand {
     },
     /// Alamat e-mail untuk mengirim hasil bila pelanggan sudah pulang.
     Email { job: i64, to: String },
-}
-
-fn print_json<T: serde::Serialize>(value: &T) {
-    match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
-        Err(e) => eprintln!("galat: json: {e}"),
-    }
 }
 
 fn print_job(v: &JobView) {

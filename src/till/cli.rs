@@ -1,5 +1,7 @@
 //! The `loket till` and `loket sale` commands: enough to script a whole shift, with `--json` where a script reads the result.
 
+use crate::cli::{pin_with_prompt, print_json};
+
 use super::domain::{CashCount, Method, RefundRequest, Tender};
 use super::service::{
     CloseOutcome, SaleView, approval_subject_counter, approval_subject_qris, approval_subject_sale,
@@ -10,7 +12,6 @@ use crate::branch::{Branch, BranchError};
 use crate::money::Rupiah;
 use crate::users;
 use clap::{Args, Subcommand};
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -228,30 +229,6 @@ pub enum SaleCommand {
     },
 }
 
-fn print_json<T: serde::Serialize>(value: &T) {
-    match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
-        Err(e) => eprintln!("galat: json: {e}"),
-    }
-}
-
-fn pin_from(pin: Option<String>) -> Result<String, BranchError> {
-    if let Some(pin) = pin {
-        return Ok(pin.trim().to_string());
-    }
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("PIN supervisor: ");
-        let _ = std::io::stderr().flush();
-    }
-    let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| BranchError::Refused(format!("PIN tidak terbaca: {e}")))?;
-    Ok(line.trim().to_string())
-}
-
 fn approve(
     branch: &mut Branch,
     actor: &str,
@@ -259,7 +236,7 @@ fn approve(
     action: &str,
     subject: &str,
 ) -> Result<i64, BranchError> {
-    let pin = pin_from(a.pin)?;
+    let pin = pin_with_prompt(a.pin, "PIN supervisor: ")?;
     let lockout = branch.lockout();
     Ok(users::approve(
         &mut branch.store,
