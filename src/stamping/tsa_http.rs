@@ -38,7 +38,10 @@ impl HttpTsa {
             url: url.to_string(),
             source: Box::new(source),
         })?;
+        // One request per stamp: a pooled keep-alive connection gains nothing and can be found
+        // closed by the server when the next stamp comes, which a POST may not retry.
         let client = reqwest::blocking::Client::builder()
+            .pool_max_idle_per_host(0)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
             .build()
