@@ -15,13 +15,36 @@ use super::{VirtualPrinter, VirtualState};
 /// How often the serving threads look at the stop flag and the state.
 const TICK: Duration = Duration::from_millis(20);
 
+/// A serving thread and the flag that stops it. Stopping (or dropping) sets the flag and waits for
+/// the thread.
+#[derive(Debug)]
+struct Serving {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Serving {
+    fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            // A panic in the serving thread has already been reported on stderr.
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
 /// A virtual printer answering on a pseudo-terminal; open [`PtyPrinter::path`] as a serial port.
 #[derive(Debug)]
 pub struct PtyPrinter {
     printer: VirtualPrinter,
     path: PathBuf,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    serving: Serving,
 }
 
 impl PtyPrinter {
@@ -37,21 +60,7 @@ impl PtyPrinter {
 
     /// Stops serving and waits for the thread.
     pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            // A panic in the serving thread has already been reported on stderr.
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for PtyPrinter {
-    fn drop(&mut self) {
-        self.shutdown();
+        self.serving.shutdown();
     }
 }
 
@@ -98,8 +107,10 @@ pub fn serve_pty(printer: VirtualPrinter) -> io::Result<PtyPrinter> {
     Ok(PtyPrinter {
         printer,
         path,
-        stop,
-        thread: Some(thread),
+        serving: Serving {
+            stop,
+            thread: Some(thread),
+        },
     })
 }
 
@@ -108,8 +119,7 @@ pub fn serve_pty(printer: VirtualPrinter) -> io::Result<PtyPrinter> {
 pub struct TcpPrinter {
     printer: VirtualPrinter,
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    serving: Serving,
 }
 
 impl TcpPrinter {
@@ -125,20 +135,7 @@ impl TcpPrinter {
 
     /// Stops serving and waits for the thread.
     pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for TcpPrinter {
-    fn drop(&mut self) {
-        self.shutdown();
+        self.serving.shutdown();
     }
 }
 
@@ -166,8 +163,10 @@ pub fn serve_tcp(printer: VirtualPrinter, addr: SocketAddr) -> io::Result<TcpPri
     Ok(TcpPrinter {
         printer,
         addr,
-        stop,
-        thread: Some(thread),
+        serving: Serving {
+            stop,
+            thread: Some(thread),
+        },
     })
 }
 
