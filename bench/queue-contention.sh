@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue and call-next latency with 8 processes contending on one database file (4 dispensers issuing,
-# 4 counters calling, serving and finishing), durable writes (WAL, synchronous=FULL). The floor it is
+# 4 counters calling, serving and finishing), durable writes (every write returns after its WAL fsync). The floor it is
 # compared with, in the same run on the same file system: a bare SQLite commit of one row with the same
 # settings, from Python's sqlite3 module.
 #   bash bench/queue-contention.sh [TICKETS_PER_DISPENSER]

@@ -6,4 +6,5 @@ mod journal;
 mod migrations;
 mod multiprocess;
 mod queue;
+mod store;
 mod users;
