@@ -83,60 +83,61 @@ impl Branch {
                 format!("Layanan {service} tidak ada. Periksa tombol dan konfigurasi dispenser."),
             ));
         }
-        let view = match self.issue_ticket(&service, false, ACTOR) {
-            Ok(v) => v,
-            Err(BranchError::Refused(why)) => {
-                return Ok(refused(
-                    ErrReason::Closed,
-                    format!("Nomor tidak dapat diambil: {why}."),
-                ));
-            }
-            Err(BranchError::Store(e)) => {
-                return Ok(refused(
-                    ErrReason::Busy,
-                    format!("Sistem sibuk ({e}). Tekan tombol sekali lagi."),
-                ));
-            }
-            Err(e) => return Err(e),
+        // The usual path: ticket and print job in one commit, then the paper.
+        if let Err(e) = self.dispenser_printer().and_then(|n| self.printer(&n)) {
+            return self.dispense_without_printer(service, &e.to_string());
+        }
+        let (view, o) = match self.issue_and_print_ticket(&service, ACTOR) {
+            Ok(x) => x,
+            Err(e) => return not_issued(service, e),
         };
-        let label = view.ticket.clone();
-        match self.print_ticket_view(&view, ACTOR) {
-            Ok(o) if o.printed => Ok(Press {
+        let label = view.ticket;
+        if o.printed {
+            return Ok(Press {
                 service,
                 ticket: Some(label.clone()),
                 printed: true,
                 job: Some(o.job),
                 reply: Reply::Ok { ticket: label },
                 message: o.message,
-            }),
-            Ok(o) => Ok(Press {
-                service,
-                message: format!(
-                    "Nomor {label} tercatat tetapi tiketnya tidak tercetak: {} Cetak ulang dengan `loket queue reprint {label}`.",
-                    o.message
-                ),
-                ticket: Some(label),
-                printed: false,
-                job: Some(o.job),
-                reply: Reply::Err(ErrReason::Paper),
-            }),
-            Err(e) => {
-                // The printer could not even be opened (configuration): the ticket stays,
-                // marked failed, so it is reprinted rather than lost.
-                let why = e.to_string();
-                self.mark_ticket_unprinted(&view.business_day, &label, &why)?;
-                Ok(Press {
-                    service,
-                    message: format!(
-                        "Nomor {label} tercatat tetapi tiketnya tidak tercetak: {why}. Cetak ulang dengan `loket queue reprint {label}`."
-                    ),
-                    ticket: Some(label),
-                    printed: false,
-                    job: None,
-                    reply: Reply::Err(ErrReason::Paper),
-                })
-            }
+            });
         }
+        Ok(Press {
+            service,
+            message: format!(
+                "Nomor {label} tercatat tetapi tiketnya tidak tercetak: {} Cetak ulang dengan `loket queue reprint {label}`.",
+                o.message
+            ),
+            ticket: Some(label),
+            printed: false,
+            job: Some(o.job),
+            reply: Reply::Err(ErrReason::Paper),
+        })
+    }
+
+    /// A press while the dispenser's printer cannot even be opened (its configuration): the
+    /// ticket is still issued and marked unprinted, so it is reprinted rather than lost.
+    fn dispense_without_printer(
+        &mut self,
+        service: String,
+        why: &str,
+    ) -> Result<Press, BranchError> {
+        let view = match self.issue_ticket(&service, false, ACTOR) {
+            Ok(v) => v,
+            Err(e) => return not_issued(service, e),
+        };
+        let label = view.ticket;
+        self.mark_ticket_unprinted(&view.business_day, &label, why)?;
+        Ok(Press {
+            service,
+            message: format!(
+                "Nomor {label} tercatat tetapi tiketnya tidak tercetak: {why}. Cetak ulang dengan `loket queue reprint {label}`."
+            ),
+            ticket: Some(label),
+            printed: false,
+            job: None,
+            reply: Reply::Err(ErrReason::Paper),
+        })
     }
 
     fn mark_ticket_unprinted(
@@ -163,6 +164,30 @@ impl Branch {
             Ok::<_, BranchError>(())
         })
     }
+}
+
+/// The answer to a press whose ticket could not be issued: refused by the queue (closed, range
+/// used up) or a busy database, both said to the box; anything else is the caller's error.
+fn not_issued(service: String, e: BranchError) -> Result<Press, BranchError> {
+    let (reason, message) = match e {
+        BranchError::Refused(why) => (
+            ErrReason::Closed,
+            format!("Nomor tidak dapat diambil: {why}."),
+        ),
+        BranchError::Store(e) => (
+            ErrReason::Busy,
+            format!("Sistem sibuk ({e}). Tekan tombol sekali lagi."),
+        ),
+        e => return Err(e),
+    };
+    Ok(Press {
+        service,
+        ticket: None,
+        printed: false,
+        job: None,
+        reply: Reply::Err(reason),
+        message,
+    })
 }
 
 /// Serves a button box until `stop` is set: every press is issued, printed and answered;

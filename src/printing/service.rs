@@ -242,35 +242,30 @@ impl Branch {
         actor: &str,
     ) -> Result<PrintOutcome, BranchError> {
         let handle = self.printer(name)?;
-        let profile = handle.profile();
-        let bytes = rc::encode(&payload.document(), &profile).map_err(|source| {
-            printing(PrintingError::Encode {
-                name: name.to_string(),
-                source,
-            })
-        })?;
+        let bytes = encode_for(&handle, name, payload)?;
+        let job = self
+            .store
+            .write(|tx| queue_print_job(tx, name, subject, payload, actor))?;
+        self.send_print_job(&handle, job, &bytes, name, subject, payload, actor)
+    }
+
+    /// Sends an already queued job's bytes and records the result: the second half of
+    /// [`Branch::print_payload`], for callers that queued the job inside their own transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn send_print_job(
+        &mut self,
+        handle: &PrinterHandle,
+        job: i64,
+        bytes: &[u8],
+        name: &str,
+        subject: &str,
+        payload: &PrintPayload,
+        actor: &str,
+    ) -> Result<PrintOutcome, BranchError> {
         let kind = payload.kind();
-        let copy = payload.is_copy();
-        let job = self.store.write(|tx| {
-            tx.execute(
-                "INSERT INTO print_jobs (printer, kind, subject, status, copy, created_ms)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
-                params![name, kind, subject, copy, tx.now_ms()],
-            )?;
-            let id = tx.last_insert_rowid();
-            // The slip's data goes with the job's first journal entry, so a reprint prints
-            // exactly what this job printed, whatever the tables say by then.
-            tx.journal(Entry::new(
-                actor,
-                "print.queued",
-                format!("print/{id}"),
-                json!({"printer": name, "kind": kind, "subject": subject, "copy": copy, "payload": payload}),
-            ))?;
-            Ok::<_, BranchError>(id)
-        })?;
         let result = {
             let mut slot = handle.lock();
-            let r = slot.printer.print(&bytes);
+            let r = slot.printer.print(bytes);
             let observed = match &r {
                 Ok(p) => Condition::of_warnings(&p.warnings),
                 Err(e) => vec![Condition::of_error(e)],
@@ -326,6 +321,40 @@ impl Branch {
             condition,
             message: outcome_message(printed, condition, result.as_ref().err()),
         })
+    }
+
+    /// Issues a ticket of `service` and prints it on the dispenser's printer, with the ticket and
+    /// its print job recorded in one transaction: one durable commit fewer between the button and
+    /// the paper, and no moment where a ticket exists without the job that prints it. The printer
+    /// is opened before anything is issued: a printer that cannot be opened is an error and
+    /// issues nothing.
+    pub fn issue_and_print_ticket(
+        &mut self,
+        service: &str,
+        actor: &str,
+    ) -> Result<(TicketView, PrintOutcome), BranchError> {
+        let name = self.dispenser_printer()?;
+        let handle = self.printer(&name)?;
+        let profile = handle.profile();
+        let config = self.config.clone();
+        let queued = self.issue_ticket_then(service, false, actor, |tx, view| {
+            let payload = PrintPayload::Ticket {
+                day: view.business_day.clone(),
+                ticket: data::ticket(&config, view),
+            };
+            let bytes = rc::encode(&payload.document(), &profile).map_err(|source| {
+                printing(PrintingError::Encode {
+                    name: name.clone(),
+                    source,
+                })
+            })?;
+            let job = queue_print_job(tx, &name, &view.ticket, &payload, actor)?;
+            Ok((job, bytes, payload))
+        })?;
+        let (view, (job, bytes, payload)) = queued;
+        let outcome =
+            self.send_print_job(&handle, job, &bytes, &name, &view.ticket, &payload, actor)?;
+        Ok((view, outcome))
     }
 
     /// Prints the ticket `label` (today's) on the dispenser's printer.
@@ -640,4 +669,44 @@ impl Branch {
         let detail = handle.lock().detail.clone();
         Ok(DeviceState::from_conditions(detail, &observed))
     }
+}
+
+/// The slip's bytes for `handle`'s profile.
+fn encode_for(
+    handle: &PrinterHandle,
+    name: &str,
+    payload: &PrintPayload,
+) -> Result<Vec<u8>, BranchError> {
+    rc::encode(&payload.document(), &handle.profile()).map_err(|source| {
+        printing(PrintingError::Encode {
+            name: name.to_string(),
+            source,
+        })
+    })
+}
+
+/// Records a pending print job in `tx`. The slip's data goes with the job's first journal entry,
+/// so a reprint prints exactly what this job printed, whatever the tables say by then.
+fn queue_print_job(
+    tx: &mut Tx<'_>,
+    name: &str,
+    subject: &str,
+    payload: &PrintPayload,
+    actor: &str,
+) -> Result<i64, BranchError> {
+    let kind = payload.kind();
+    let copy = payload.is_copy();
+    tx.execute(
+        "INSERT INTO print_jobs (printer, kind, subject, status, copy, created_ms)
+         VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
+        params![name, kind, subject, copy, tx.now_ms()],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.journal(Entry::new(
+        actor,
+        "print.queued",
+        format!("print/{id}"),
+        json!({"printer": name, "kind": kind, "subject": subject, "copy": copy, "payload": payload}),
+    ))?;
+    Ok(id)
 }

@@ -212,6 +212,19 @@ impl Branch {
         priority: bool,
         actor: &str,
     ) -> Result<TicketView, BranchError> {
+        self.issue_ticket_then(service, priority, actor, |_, _| Ok(()))
+            .map(|(view, ())| view)
+    }
+
+    /// Issues a ticket and runs `then` in the same transaction (e.g. to queue its print job), so
+    /// both are committed together or not at all.
+    pub fn issue_ticket_then<T>(
+        &mut self,
+        service: &str,
+        priority: bool,
+        actor: &str,
+        then: impl FnOnce(&mut Tx<'_>, &TicketView) -> Result<T, BranchError>,
+    ) -> Result<(TicketView, T), BranchError> {
         let svc = self
             .config
             .service(service)
@@ -243,7 +256,8 @@ impl Branch {
                 json!({"service": svc.prefix(), "priority": priority}),
             ))?;
             let view = ticket_view(tx, config, &rules, &ticket, tx.now_ms())?;
-            Ok(view)
+            let extra = then(tx, &view)?;
+            Ok((view, extra))
         })
     }
 
