@@ -102,6 +102,13 @@ pub enum IntakeWarning {
     Repaired,
     /// The cross-reference offsets were slightly off and were corrected while reading.
     OffsetsCorrected,
+    /// A hybrid-reference file (a classic table plus `/XRefStm`) was rewritten with one kind of
+    /// cross-reference before stamping: readers disagree on such files, and strict validators
+    /// refuse signatures in them.
+    HybridRewritten,
+    /// A hybrid-reference file that is signed or encrypted, so it could not be rewritten; the
+    /// stamp is added as usual, but strict validators may refuse signatures in it.
+    HybridKept,
 }
 
 impl IntakeWarning {
@@ -125,6 +132,16 @@ impl IntakeWarning {
             ),
             IntakeWarning::Repaired => "Struktur berkas rusak dan sudah diperbaiki sebelum dibubuhi e-Meterai. \
                                         Periksa hasilnya bersama pelanggan."
+                .to_string(),
+            IntakeWarning::HybridRewritten => "Berkas memakai tabel referensi campuran (biasanya dari Microsoft Word) \
+                                               dan sudah disusun ulang tanpa mengubah isinya, agar e-Meterai dapat \
+                                               diperiksa oleh semua aplikasi."
+                .to_string(),
+            IntakeWarning::HybridKept => "Berkas memakai tabel referensi campuran dan sudah bertanda tangan atau \
+                                          terkunci, jadi tidak dapat disusun ulang. E-Meterai tetap dibubuhkan, tetapi \
+                                          sebagian aplikasi pemeriksa mungkin menolak tanda tangannya; sarankan pelanggan \
+                                          menyimpan ulang dokumen dengan \"Print to PDF\" bila diminta dokumen yang \
+                                          dapat diperiksa di mana saja."
                 .to_string(),
             IntakeWarning::OffsetsCorrected => {
                 "Struktur berkas sedikit tidak rapi tetapi dapat dibaca; e-Meterai tetap dapat dibubuhkan.".to_string()
@@ -371,8 +388,12 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
     let mut bytes = bytes;
     let mut prefix_hash = hash;
     let damaged = doc.xref_recovery == Some(XrefRecovery::Reconstructed) || doc.xref_start == 0;
-    if damaged {
-        // An incremental update needs a correct /Prev chain; a rebuilt table has none. Rewrite the whole file
+    let hybrid = !damaged && is_hybrid(&bytes, doc.xref_start);
+    if hybrid && (encrypted || !objects::signatures(&doc).is_empty()) {
+        warnings.push(IntakeWarning::HybridKept);
+    } else if damaged || hybrid {
+        // An incremental update needs a correct /Prev chain; a rebuilt table has none. A hybrid file
+        // has one, but strict validators refuse any signature added to it. Rewrite the whole file
         // (all objects, images included) and stamp the rewrite.
         let full = load(&bytes, opts, false)?;
         if encrypted || !objects::signatures(&full).is_empty() {
@@ -385,7 +406,11 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
         bytes = rewritten;
         doc = load(&bytes, opts, true)?;
         prefix_hash = Sha256::new().chain_update(&bytes);
-        warnings.push(IntakeWarning::Repaired);
+        warnings.push(if damaged {
+            IntakeWarning::Repaired
+        } else {
+            IntakeWarning::HybridRewritten
+        });
     } else if doc.xref_recovery == Some(XrefRecovery::OffsetCorrected) {
         warnings.push(IntakeWarning::OffsetsCorrected);
     }
@@ -464,6 +489,46 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
         prefix_hash,
         report,
     })
+}
+
+/// Whether any cross-reference section on the `/Prev` chain from `xref_start` is a hybrid one: a
+/// classic table whose trailer names an `/XRefStm`. Reads only the sections themselves (a table
+/// and its trailer, up to the next `startxref`), never the whole file.
+fn is_hybrid(bytes: &[u8], xref_start: usize) -> bool {
+    // A section is its table plus trailer; a table of a million objects is 20 MB. Anything larger
+    // is not a section this check needs to understand.
+    const MAX_SECTION: usize = 32 << 20;
+    let mut seen = std::collections::HashSet::new();
+    let mut at = xref_start;
+    while at < bytes.len() && seen.insert(at) {
+        let window = &bytes[at..bytes.len().min(at.saturating_add(MAX_SECTION))];
+        let end = find(window, b"startxref").unwrap_or(window.len());
+        let section = &window[..end];
+        if find(section, b"/XRefStm").is_some() {
+            return true;
+        }
+        let Some(prev) = find(section, b"/Prev").and_then(|i| leading_number(&section[i + 5..]))
+        else {
+            return false;
+        };
+        at = prev;
+    }
+    false
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(haystack, needle)
+}
+
+/// The unsigned integer after optional white space at the start of `b`.
+fn leading_number(b: &[u8]) -> Option<usize> {
+    let digits: Vec<u8> = b
+        .iter()
+        .skip_while(|c| c.is_ascii_whitespace())
+        .take_while(|c| c.is_ascii_digit())
+        .copied()
+        .collect();
+    std::str::from_utf8(&digits).ok()?.parse().ok()
 }
 
 fn profile_warnings(

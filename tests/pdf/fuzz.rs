@@ -80,6 +80,8 @@ fn mutated_inputs_never_panic_and_refusals_are_typed() {
         "letter-enc-empty.pdf",
         "letter-signed.pdf",
         "letter-certified-p2.pdf",
+        "letter-hybrid.pdf",
+        "letter-hybrid-signed.pdf",
     ];
     let inputs: Vec<Vec<u8>> = names.iter().map(|n| corpus().bytes(n)).collect();
     let opts = IntakeOptions {

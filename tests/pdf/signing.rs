@@ -4,6 +4,7 @@ use loket::pdf::Rect;
 use loket::pdf::verify::verify_pdf;
 
 use super::support::*;
+use std::process::Command;
 
 fn box_on_letter() -> Rect {
     Rect::from_origin_size(360.0, 320.0, 85.0, 85.0)
@@ -37,6 +38,97 @@ fn classic_xref_letter_validates() {
 #[test]
 fn xref_stream_letter_validates() {
     stamp_and_validate("letter-xrefstream.pdf", None, 1);
+}
+
+#[test]
+fn hybrid_xref_letter_is_rewritten_then_stamped() {
+    // The fixture is what it claims: qpdf reads it cleanly and finds the font only through
+    // /XRefStm, compressed in object stream 6.
+    let input = corpus().path("letter-hybrid.pdf");
+    assert_eq!(
+        qpdf_check(&input, None).0,
+        0,
+        "the hybrid fixture itself is valid"
+    );
+    let (code, xref) = run(Command::new(tool("qpdf")).arg("--show-xref").arg(&input));
+    assert_eq!(code, 0, "{xref}");
+    assert!(
+        xref.contains("5/0: compressed; stream = 6, index = 0"),
+        "font not reached through /XRefStm: {xref}"
+    );
+    let dir = scratch("hybrid");
+    let prepared = loket::pdf::intake(corpus().bytes("letter-hybrid.pdf"), &Default::default())
+        .expect("intake");
+    assert!(
+        prepared
+            .report
+            .warnings
+            .contains(&loket::pdf::IntakeWarning::HybridRewritten),
+        "{:#?}",
+        prepared.report
+    );
+    let sp = spec(1, box_on_letter());
+    let stamped = loket::pdf::stamp(prepared, &sp, &pki().signer, None).expect("stamp");
+    let out = write(&dir, "out.pdf", &stamped);
+    let bytes = std::fs::read(&out).expect("read");
+    assert!(
+        !bytes.windows(8).any(|w| w == b"/XRefStm"),
+        "the stamped file is still hybrid"
+    );
+    // Strict pyHanko refuses any signature in a hybrid file; this one it must accept.
+    assert_validators_accept(&out, None, 1);
+    let report = verify_pdf(&bytes, None, None).expect("verify");
+    assert_eq!(report.signatures.len(), 1);
+    assert_eq!(
+        report.signatures[0].serial.as_deref(),
+        Some(sp.serial.as_str())
+    );
+    // The page kept its text (placement still finds the closing line) and its font.
+    let again = loket::pdf::intake(bytes, &Default::default()).expect("stamped file reads back");
+    let placement = loket::pdf::propose(&again, &Default::default());
+    assert!(
+        matches!(&placement.basis, loket::pdf::PlacementBasis::Anchor { line, .. } if line.contains("Hormat saya")),
+        "{placement:#?}"
+    );
+}
+
+#[test]
+fn signed_hybrid_xref_is_kept_stamped_and_flagged() {
+    // Signed by pyHanko on top of the hybrid fixture: the original section stays hybrid, so the
+    // file cannot be rewritten without breaking that signature.
+    let name = "letter-hybrid-signed.pdf";
+    let input = corpus().bytes(name);
+    let prepared = loket::pdf::intake(input.clone(), &Default::default()).expect("intake");
+    assert!(
+        prepared
+            .report
+            .warnings
+            .contains(&loket::pdf::IntakeWarning::HybridKept),
+        "{:#?}",
+        prepared.report
+    );
+    let stamped =
+        loket::pdf::stamp(prepared, &spec(1, box_on_letter()), &pki().signer, None).expect("stamp");
+    let bytes = stamped.to_vec();
+    assert_eq!(
+        &bytes[..input.len()],
+        &input[..],
+        "the signed original must stay the prefix"
+    );
+    let out = write(&scratch("hybrid-signed"), "out.pdf", &stamped);
+    let sigs = pdfsig(&out, None);
+    assert_eq!(sigs.len(), 2, "{sigs:#?}");
+    assert!(sigs.iter().all(|s| s.0), "pdfsig: {sigs:#?}");
+    assert_eq!(qpdf_check(&out, None).0, 0);
+    // Strict validators refuse every signature in a hybrid file (hence the warning); lenient
+    // pyHanko accepts both.
+    let (rc, text) = pyhanko_validate(&out, None, false);
+    assert_eq!(rc, 0, "{text}");
+    let (rc, text) = pyhanko_validate(&out, None, true);
+    assert_ne!(
+        rc, 0,
+        "strict pyHanko accepted a hybrid file; the warning is then wrong: {text}"
+    );
 }
 
 #[test]

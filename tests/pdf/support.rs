@@ -130,6 +130,100 @@ pub fn text_pdf(pages: &[PageText], media: (f64, f64), classic: bool, version: &
     out
 }
 
+/// A hybrid-reference file (PDF 1.5, §7.5.8.4), written byte by byte because no tool here makes
+/// one: a classic xref table for the plain objects and, through the trailer's `/XRefStm`, an xref
+/// stream for the font, which lives in an object stream. The classic table lists the font's number
+/// as free, so a reader that ignores `/XRefStm` cannot find it — exactly what such files do.
+pub fn hybrid_xref_pdf(page: &PageText) -> Vec<u8> {
+    let mut content = String::new();
+    for (x, y, size, text) in page {
+        content.push_str(&format!(
+            "BT /F1 {size} Tf {x} {y} Td ({}) Tj ET\n",
+            escape(text)
+        ));
+    }
+    let font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
+    let objstm_header = "5 0 ";
+    let objstm_body = format!("{objstm_header}{font}");
+    let mut out: Vec<u8> = b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = [0usize; 8];
+    let obj = |out: &mut Vec<u8>, n: usize, body: &[u8], offsets: &mut [usize; 8]| {
+        offsets[n] = out.len();
+        out.extend_from_slice(format!("{n} 0 obj\n").as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    obj(
+        &mut out,
+        1,
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        &mut offsets,
+    );
+    obj(
+        &mut out,
+        2,
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        &mut offsets,
+    );
+    obj(
+        &mut out,
+        3,
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+            A4.0, A4.1
+        )
+        .as_bytes(),
+        &mut offsets,
+    );
+    obj(
+        &mut out,
+        4,
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        )
+        .as_bytes(),
+        &mut offsets,
+    );
+    obj(
+        &mut out,
+        6,
+        format!(
+            "<< /Type /ObjStm /N 1 /First {} /Length {} >>\nstream\n{objstm_body}\nendstream",
+            objstm_header.len(),
+            objstm_body.len()
+        )
+        .as_bytes(),
+        &mut offsets,
+    );
+    // The xref stream covers object 5 only: type 2 (compressed), in object stream 6, index 0.
+    let entries: [u8; 4] = [2, 0, 6, 0];
+    let mut xref_stream =
+        b"<< /Type /XRef /Size 8 /W [1 2 1] /Index [5 1] /Length 4 >>\nstream\n".to_vec();
+    xref_stream.extend_from_slice(&entries);
+    xref_stream.extend_from_slice(b"\nendstream");
+    obj(&mut out, 7, &xref_stream, &mut offsets);
+    let xref_at = out.len();
+    out.extend_from_slice(b"xref\n0 8\n0000000000 65535 f\r\n");
+    for (n, offset) in offsets.iter().enumerate().skip(1) {
+        let line = if n == 5 {
+            // Free in the table; found through /XRefStm.
+            "0000000000 00001 f\r\n".to_string()
+        } else {
+            format!("{offset:010} 00000 n\r\n")
+        };
+        out.extend_from_slice(line.as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size 8 /Root 1 0 R /XRefStm {} >>\nstartxref\n{xref_at}\n%%EOF\n",
+            offsets[7]
+        )
+        .as_bytes(),
+    );
+    out
+}
+
 pub const A4: (f64, f64) = (595.276, 841.89);
 
 /// A one-page application letter with "Hormat saya," and the signer's name near the bottom.
@@ -283,6 +377,7 @@ pub fn corpus() -> &'static Corpus {
         )
         .expect("write");
         std::fs::write(p("blank.pdf"), text_pdf(&[vec![]], A4, true, "1.7")).expect("write");
+        std::fs::write(p("letter-hybrid.pdf"), hybrid_xref_pdf(&letter_text())).expect("write");
         let hundred: Vec<PageText> = (1..=100)
             .map(|i| {
                 let mut t = vec![(72.0, 780.0, 12.0, format!("Lampiran halaman {i}"))];
@@ -349,6 +444,13 @@ pub fn corpus() -> &'static Corpus {
         pyhanko_sign(
             &p("letter.pdf"),
             &p("letter-signed.pdf"),
+            "TTD_Pelamar",
+            "sign",
+            Some("1/360,210,520,290"),
+        );
+        pyhanko_sign(
+            &p("letter-hybrid.pdf"),
+            &p("letter-hybrid-signed.pdf"),
             "TTD_Pelamar",
             "sign",
             Some("1/360,210,520,290"),
