@@ -6,6 +6,7 @@ mod crash;
 mod flow;
 mod many;
 mod peruri;
+mod settle;
 mod support;
 mod tsa;
 mod worker;
