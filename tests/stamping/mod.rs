@@ -4,6 +4,7 @@
 mod cli;
 mod crash;
 mod flow;
+mod local;
 mod many;
 mod peruri;
 mod settle;
