@@ -3,9 +3,10 @@
 //! `cargo bench --bench stamping_service`. Two measurements in one run:
 //! 1. jobs per second through the service with the local provider: receive a 1-page letter, accept
 //!    the proposed place, charge, pay (debit), mark paid, issue + stamp + verify + store; on a
-//!    durable SQLite file (WAL, synchronous=FULL) and the fsynced document store; one thread and
-//!    two threads (two `Branch`es on the same data folder). Reference measured in the same run:
-//!    the engine alone (`pdf::intake` + `pdf::stamp` of the same letter in memory).
+//!    durable SQLite file (WAL, every commit's WAL fsynced before it returns) and the fsynced
+//!    document store; one, two and four threads (each its own `Branch` on the same data folder, as
+//!    counters working at once), with the mean time of each step. Reference measured in the same
+//!    run: the engine alone (`pdf::intake` + `pdf::stamp` of the same letter in memory).
 //! 2. while Peruri is down (fake answering 503) and the breaker is open: time from a clerk's
 //!    `run_job` to the view whose message says "sedang gangguan", p50/p99.
 
@@ -51,7 +52,23 @@ fn letter(n: u32) -> Vec<u8> {
     out
 }
 
-fn one_job(b: &mut Branch, n: u32, counter: u32) -> State {
+/// The steps of one job, in order, for the time breakdown.
+const STEPS: [&str; 6] = [
+    "receive",
+    "place",
+    "quote",
+    "pay",
+    "paid",
+    "run (serial, stamp, verify, store)",
+];
+
+/// Runs one job through the counter flow; adds each step's time to `spent`.
+fn one_job(b: &mut Branch, n: u32, counter: u32, spent: &mut [Duration; 6]) -> State {
+    let mut t = Instant::now();
+    let mut lap = |i: usize| {
+        spent[i] += t.elapsed();
+        t = Instant::now();
+    };
     let job = b
         .receive_document(ReceiveDocument {
             bytes: letter(n),
@@ -62,11 +79,14 @@ fn one_job(b: &mut Branch, n: u32, counter: u32) -> State {
             password: None,
         })
         .expect("receive");
+    lap(0);
     b.place_job(job.id, "petugas", job.proposed.expect("proposed"))
         .expect("place");
+    lap(1);
     let sale = b
         .quote_job(job.id, counter, "petugas", None)
         .expect("quote");
+    lap(2);
     b.pay_sale(
         sale,
         "petugas",
@@ -77,8 +97,12 @@ fn one_job(b: &mut Branch, n: u32, counter: u32) -> State {
         }],
     )
     .expect("pay");
+    lap(3);
     b.job_paid(job.id, "petugas").expect("paid");
-    b.run_job(job.id, &mut |_| {}).expect("run").state
+    lap(4);
+    let state = b.run_job(job.id, &mut |_| {}).expect("run").state;
+    lap(5);
+    state
 }
 
 fn branch(dir: &Path) -> Branch {
@@ -91,29 +115,55 @@ fn branch(dir: &Path) -> Branch {
     b
 }
 
-fn throughput(threads: u32, jobs_per_thread: u32) -> f64 {
+/// Jobs per second with `threads` threads (each its own `Branch` on the same data folder), and the
+/// mean time per job of each step.
+fn throughput(threads: u32, jobs_per_thread: u32) -> (f64, [Duration; 6]) {
     let dir = tempfile::tempdir().expect("dir");
     drop(branch(dir.path()));
     // Warm the provider (PKI load) outside the timing.
     {
         let mut b = Branch::open(dir.path()).expect("open");
-        assert_eq!(one_job(&mut b, 0, 1), State::Stamped);
+        assert_eq!(
+            one_job(&mut b, 0, 1, &mut [Duration::ZERO; 6]),
+            State::Stamped
+        );
     }
     let start = Instant::now();
-    std::thread::scope(|s| {
-        for t in 0..threads {
-            let dir = dir.path();
-            s.spawn(move || {
-                let mut b = Branch::open(dir).expect("open");
-                for i in 0..jobs_per_thread {
-                    let state = one_job(&mut b, 1 + t * 1_000_000 + i, t + 1);
-                    assert_eq!(state, State::Stamped);
-                }
-            });
+    let spent = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let dir = dir.path();
+                s.spawn(move || {
+                    let mut spent = [Duration::ZERO; 6];
+                    let mut b = Branch::open(dir).expect("open");
+                    for i in 0..jobs_per_thread {
+                        let state = one_job(&mut b, 1 + t * 1_000_000 + i, t + 1, &mut spent);
+                        assert_eq!(state, State::Stamped);
+                    }
+                    spent
+                })
+            })
+            .collect();
+        let mut total = [Duration::ZERO; 6];
+        for w in workers {
+            for (sum, d) in total.iter_mut().zip(w.join().expect("worker")) {
+                *sum += d;
+            }
         }
+        total
     });
     let elapsed = start.elapsed();
-    f64::from(threads * jobs_per_thread) / elapsed.as_secs_f64()
+    let jobs = threads * jobs_per_thread;
+    (
+        f64::from(jobs) / elapsed.as_secs_f64(),
+        spent.map(|d| d / jobs),
+    )
+}
+
+fn print_steps(spent: &[Duration; 6]) {
+    for (name, d) in STEPS.iter().zip(spent) {
+        println!("    {name}: {:.2} ms per job", d.as_secs_f64() * 1000.0);
+    }
 }
 
 fn engine_alone(n: u32) -> f64 {
@@ -223,16 +273,17 @@ fn outage_latency(samples: usize) -> (Duration, Duration, Duration) {
 fn main() {
     let engine = engine_alone(300);
     println!("engine alone (intake + propose + stamp, in memory): {engine:.0} documents/s");
-    let one = throughput(1, 300);
-    println!(
-        "service, 1 thread: {one:.0} jobs/s ({:.2} of the engine alone)",
-        one / engine
-    );
-    let two = throughput(2, 200);
-    println!(
-        "service, 2 threads: {two:.0} jobs/s ({:.2} of the engine alone)",
-        two / engine
-    );
+    // One thread, then two and four counters at once (each its own `Branch` and connection; the
+    // default configuration has four counters).
+    for (threads, jobs) in [(1, 300), (2, 200), (4, 100)] {
+        let (rate, spent) = throughput(threads, jobs);
+        println!(
+            "service, {threads} thread(s), {} jobs: {rate:.0} jobs/s ({:.2} of the engine alone)",
+            threads * jobs,
+            rate / engine
+        );
+        print_steps(&spent);
+    }
     let (p50, p99, max) = outage_latency(200);
     println!(
         "run_job to 'sedang gangguan' with the breaker open: p50={p50:?} p99={p99:?} max={max:?}"

@@ -58,6 +58,11 @@ impl Documents {
         let sha256 = sha256_hex(bytes);
         let path = self.path_of(&sha256);
         if path.exists() {
+            // Stored again: its time is renewed, so the start-up sweep of files no row names (see
+            // `worker::sweep_orphans`) leaves it to the commit that is about to record it.
+            if let Ok(f) = OpenOptions::new().write(true).open(&path) {
+                let _ = f.set_modified(std::time::SystemTime::now());
+            }
             return Ok(sha256);
         }
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();

@@ -91,6 +91,31 @@ pub fn load_lot(
     Ok(())
 }
 
+/// The next `n` available serials of the local inventory in draw order: oldest lot first, then
+/// by serial. Each lot is read through the `serials_available` index, so the cost does not grow
+/// with the size of the inventory.
+pub fn next_available(c: &Connection, n: usize) -> Result<Vec<String>, LedgerError> {
+    let mut lots = c.prepare_cached("SELECT lot_id FROM serial_lots ORDER BY loaded_ms, lot_id")?;
+    let lots = lots
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(n);
+    let mut stmt = c.prepare_cached(
+        "SELECT sn FROM serials INDEXED BY serials_available
+         WHERE lot_id = ?1 AND status = 'available' ORDER BY sn LIMIT ?2",
+    )?;
+    for lot in lots {
+        if out.len() >= n {
+            break;
+        }
+        let want = i64::try_from(n - out.len()).unwrap_or(i64::MAX);
+        for sn in stmt.query_map(params![lot, want], |r| r.get::<_, String>(0))? {
+            out.push(sn?);
+        }
+    }
+    Ok(out)
+}
+
 /// Takes the next available serial from the local inventory (oldest lot first) for a job, binding it
 /// to the document it will stamp. `None` when the inventory is empty.
 pub fn draw_local(
@@ -98,21 +123,27 @@ pub fn draw_local(
     job_id: i64,
     document_sha256: &str,
 ) -> Result<Option<String>, LedgerError> {
-    let sn: Option<String> = tx
-        .query_row(
-            "SELECT s.sn FROM serials s JOIN serial_lots l ON l.lot_id = s.lot_id
-             WHERE s.status = 'available' ORDER BY l.loaded_ms, s.lot_id, s.sn LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let sn = next_available(tx, 1)?.into_iter().next();
     if let Some(sn) = &sn {
-        tx.execute(
-            "UPDATE serials SET status = 'issued', job_id = ?2, document_sha256 = ?3, issued_ms = ?4 WHERE sn = ?1",
-            params![sn, job_id, document_sha256, tx.now_ms()],
-        )?;
+        draw(tx, sn, job_id, document_sha256)?;
     }
     Ok(sn)
+}
+
+/// Takes the serial `sn` from the local inventory for a job, if it is still available; `false`
+/// when another job (or process) took it first.
+pub fn draw(
+    tx: &Tx<'_>,
+    sn: &str,
+    job_id: i64,
+    document_sha256: &str,
+) -> Result<bool, LedgerError> {
+    let n = tx.execute(
+        "UPDATE serials SET status = 'issued', job_id = ?2, document_sha256 = ?3, issued_ms = ?4
+         WHERE sn = ?1 AND status = 'available'",
+        params![sn, job_id, document_sha256, tx.now_ms()],
+    )?;
+    Ok(n == 1)
 }
 
 /// Records a serial issued by an outside provider for a job.

@@ -13,6 +13,7 @@ use crate::pdf::{self, AppearanceOptions, IntakeOptions, SignatureProfile, Signe
 use crate::store::{self, Store, StoreError};
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -48,6 +49,33 @@ pub struct LocalProvider {
     tsa: Option<Box<dyn pdf::TimestampSource>>,
     verify_url: String,
     location: String,
+    /// Serials this process is stamping right now and will draw when the output is stored: two
+    /// jobs running side by side never put the same serial on two documents.
+    reserved: Mutex<HashSet<String>>,
+}
+
+/// A serial held for one stamping in this process, given back when dropped. Holding it does not
+/// draw it: the service draws it (checking it is still available) in the transaction that records
+/// the stamped output.
+#[derive(Debug)]
+pub struct Reservation<'a> {
+    sn: String,
+    held: &'a Mutex<HashSet<String>>,
+}
+
+impl Reservation<'_> {
+    pub fn sn(&self) -> &str {
+        &self.sn
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.sn);
+    }
 }
 
 impl std::fmt::Debug for LocalProvider {
@@ -100,7 +128,28 @@ impl LocalProvider {
             tsa,
             verify_url: config.stamping.verify_url.clone(),
             location: config.stamping.location.clone(),
+            reserved: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// Holds the first of `candidates` (next available serials, in draw order) that no other
+    /// stamping of this process holds; `None` when all are held.
+    pub fn reserve(&self, candidates: &[String]) -> Option<Reservation<'_>> {
+        let mut held = self.reserved.lock().unwrap_or_else(|p| p.into_inner());
+        let sn = candidates.iter().find(|sn| !held.contains(*sn))?.clone();
+        held.insert(sn.clone());
+        Some(Reservation {
+            sn,
+            held: &self.reserved,
+        })
+    }
+
+    /// How many serials are held now (a bound for how far down the inventory to look).
+    pub fn held(&self) -> usize {
+        self.reserved
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -345,5 +394,9 @@ impl Provider for LocalProvider {
 
     fn health(&self) -> Health {
         Health::Up
+    }
+
+    fn as_local(&self) -> Option<&LocalProvider> {
+        Some(self)
     }
 }

@@ -69,6 +69,9 @@ struct Inner {
     doc_types: Mutex<Option<Vec<DocumentType>>>,
     /// Request ids this process has sent an SN request for, with the cloud upload made for it.
     attempts: Mutex<HashMap<String, Option<CloudHandle>>>,
+    /// Cloud uploads made or handed back (`resume_upload`) per request id, not yet used for an SN
+    /// request in this process.
+    uploads: Mutex<HashMap<String, CloudHandle>>,
 }
 
 impl std::fmt::Debug for PeruriProvider {
@@ -337,6 +340,7 @@ impl PeruriProvider {
                 session: Mutex::new(None),
                 doc_types: Mutex::new(None),
                 attempts: Mutex::new(HashMap::new()),
+                uploads: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -1121,7 +1125,9 @@ impl Provider for PeruriProvider {
         let cloud_mode = self.inner.cfg.mode == PeruriMode::Cloud;
         let remembered = lock(&self.inner.attempts).get(&req.request_id).cloned();
         let mut look_first = req.attempted_before || remembered.is_some();
-        let mut cloud = remembered.flatten();
+        let mut cloud = remembered
+            .flatten()
+            .or_else(|| lock(&self.inner.uploads).get(&req.request_id).cloned());
         let mut last = None;
         for _ in 0..=self.inner.cfg.retries {
             if look_first && let Some(entry) = self.find_issued(&req.request_id)? {
@@ -1148,6 +1154,7 @@ impl Provider for PeruriProvider {
                 cloud = Some(CloudHandle { doc_id, qr: None });
             }
             lock(&self.inner.attempts).insert(req.request_id.clone(), cloud.clone());
+            lock(&self.inner.uploads).remove(&req.request_id);
             match self.request_serial(req, cloud.as_ref()) {
                 Ok(issued) => return Ok(issued),
                 Err(f) if f.maybe_processed => {
@@ -1158,6 +1165,44 @@ impl Provider for PeruriProvider {
             }
         }
         Err(last.unwrap_or_else(|| Self::unavailable("sn request failed".into(), None)))
+    }
+
+    fn upload_document(&self, req: &IssueRequest) -> Result<Option<String>, ProviderError> {
+        if self.inner.cfg.mode != PeruriMode::Cloud {
+            return Ok(None);
+        }
+        if !is_request_id(&req.request_id) {
+            return Err(ProviderError::Config(format!(
+                "request id {:?} harus 12–64 huruf, angka, '-' atau '_'.",
+                req.request_id
+            )));
+        }
+        let known = lock(&self.inner.uploads).get(&req.request_id).cloned();
+        let handle = match known {
+            Some(h) => h,
+            None => {
+                let doc = req.document.as_ref().ok_or_else(|| {
+                    ProviderError::Config(
+                        "mode cloud memerlukan isi dokumen saat meminta SN.".into(),
+                    )
+                })?;
+                let doc_id = self.upload(
+                    doc,
+                    &peruri_file_name(&req.request_id, &req.file_name),
+                    &req.request_id,
+                )?;
+                let h = CloudHandle { doc_id, qr: None };
+                lock(&self.inner.uploads).insert(req.request_id.clone(), h.clone());
+                h
+            }
+        };
+        Ok(Some(serde_json::to_string(&handle).unwrap_or_default()))
+    }
+
+    fn resume_upload(&self, request_id: &str, handle: &str) {
+        if let Ok(h) = serde_json::from_str::<CloudHandle>(handle) {
+            lock(&self.inner.uploads).insert(request_id.to_string(), h);
+        }
     }
 
     fn stamp(&self, req: &StampRequest) -> Result<Vec<u8>, ProviderError> {

@@ -304,6 +304,23 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     fn list_serials(&self, filter: &ListFilter) -> Result<SerialPage, ProviderError>;
     /// Upstream health, without a network call.
     fn health(&self) -> Health;
+    /// Puts the document where the provider needs it before a serial is asked for (Peruri's cloud
+    /// mode: the upload) and returns a handle for it, which the service stores with the job before
+    /// the serial request. `None`: this provider needs no upload.
+    fn upload_document(&self, request: &IssueRequest) -> Result<Option<String>, ProviderError> {
+        let _ = request;
+        Ok(None)
+    }
+    /// Hands back, after a restart, the upload handle the service stored for `request_id`, so the
+    /// serial request and the stamping use that upload instead of uploading the document again.
+    fn resume_upload(&self, request_id: &str, handle: &str) {
+        let _ = (request_id, handle);
+    }
+    /// The local provider, whose serials come from the branch's own ledger: the service then draws
+    /// the serial in the same transaction that records the stamped output (see `service`).
+    fn as_local(&self) -> Option<&super::local::LocalProvider> {
+        None
+    }
 }
 
 /// Whether `sn` looks like an e-Meterai serial number: 22 characters `[A-Z0-9]`.

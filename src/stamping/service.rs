@@ -24,6 +24,19 @@ pub const ACTION_REISSUE: &str = "stamping.reissue";
 /// Most spoiled serials replaced within one `run_job` before the job waits for the worker.
 const MAX_SPOILED_PER_RUN: u32 = 3;
 
+/// Serials the local path tries before it leaves the job to the two-step path (another process
+/// drawing the same serial at the same moment is the only reason to try again).
+const LOCAL_DRAW_TRIES: u32 = 4;
+
+/// How the local provider's one-commit path ended.
+enum Local {
+    Stamped,
+    /// The job stays `paid`; what failed decides between waiting and failing for good.
+    Failed(ProviderError),
+    /// Not this way (no serial to hold): the two-step path takes the job.
+    TwoStep,
+}
+
 /// Environment variable naming the transition after whose commit the process aborts (crash tests).
 pub const CRASH_ENV: &str = "LOKET_CRASH_AT";
 
@@ -695,6 +708,17 @@ impl Branch {
             let row = self.job_row(job)?;
             match row.job.state {
                 State::Paid => {
+                    // A job whose serial was asked for before (an earlier run went the two-step
+                    // way) goes on that way: the request is looked up, never drawn twice.
+                    if let Some(local) = provider.as_local()
+                        && row.sn_requested_ms.is_none()
+                    {
+                        match self.run_local(&row, local, progress)? {
+                            Local::Stamped => return self.job(job),
+                            Local::Failed(e) => return self.provider_failed(&row, e),
+                            Local::TwoStep => {}
+                        }
+                    }
                     if let Err(e) = self.issue_serial(&row, provider, progress)? {
                         return self.provider_failed(&row, e);
                     }
@@ -716,6 +740,142 @@ impl Branch {
         }
     }
 
+    /// The local provider's path from `paid` to `stamped` with one commit. The next available
+    /// serial is held in memory (not drawn), the document is stamped with it, checked and stored
+    /// (file and folder synced), and then ONE transaction draws the serial, if it is still
+    /// available, and records `job.serial_requested`, `serial.drawn`, `job.serial_issued` and
+    /// `job.stamped`. Before that commit nothing is drawn: a crash leaves the job `paid` and the
+    /// inventory whole (at most an output file no job points at). A serial another process drew
+    /// meanwhile is let go with its output, and the next one is tried.
+    fn run_local(
+        &mut self,
+        row: &Row,
+        local: &super::local::LocalProvider,
+        progress: &mut dyn FnMut(JobStage),
+    ) -> Result<Local, BranchError> {
+        let id = row.job.id;
+        let request_id = row
+            .job
+            .request_id
+            .clone()
+            .ok_or(StampingError::NotQuoted(id))?;
+        let place = row
+            .job
+            .place
+            .ok_or(StampingError::Job(JobError::NotPlaced))?;
+        let original = self
+            .documents()
+            .get(&row.job.document_sha256)
+            .map_err(StampingError::from)?;
+        for attempt in 0..LOCAL_DRAW_TRIES {
+            let look = local.held() + 1;
+            let candidates = self
+                .store
+                .read(|c| ledger::next_available(c, look).map_err(StampingError::from))?;
+            // An empty inventory (or a first run that still has to load the training lot) is the
+            // two-step path's to handle: it loads the lot or reports the empty inventory.
+            let Some(held) = local.reserve(&candidates) else {
+                return Ok(Local::TwoStep);
+            };
+            let sn = held.sn().to_string();
+            if attempt == 0 {
+                progress(JobStage::IssuingSerial);
+            }
+            crash_point("serial_received");
+            progress(JobStage::Stamping);
+            let request = StampRequest {
+                request_id: request_id.clone(),
+                sn: sn.clone(),
+                document: provider::Document::Bytes(original.clone()),
+                page: place.page,
+                rect: provider::Rect {
+                    llx: place.x as f32,
+                    lly: place.y as f32,
+                    urx: (place.x + place.width) as f32,
+                    ury: (place.y + place.height) as f32,
+                },
+                reason: self.config.stamping.doc_type_name.clone(),
+                location: self.config.stamping.location.clone(),
+                password: row.password.clone(),
+                stamp_image: None,
+                handle: None,
+            };
+            let stamped = match local.stamp(&request) {
+                Ok(b) => b,
+                Err(e) => return Ok(Local::Failed(e)),
+            };
+            progress(JobStage::Verifying);
+            if let Err(why) = check_output(&original, &stamped, &sn, row.password.as_deref()) {
+                return Ok(Local::Failed(ProviderError::Protocol {
+                    detail: format!("stamped output failed its check: {why}"),
+                }));
+            }
+            let docs = self.documents();
+            let sha = docs.put(&stamped).map_err(StampingError::from)?;
+            progress(JobStage::Stored);
+            crash_point("stamp_written");
+            let drawn = self.store.write(|tx| {
+                if !ledger::draw(tx, &sn, id, &row.job.document_sha256)? {
+                    tx.unchanged();
+                    return Ok::<_, StampingError>(false);
+                }
+                tx.execute(
+                    "UPDATE serials SET request_id = ?2 WHERE sn = ?1",
+                    params![sn, request_id],
+                )?;
+                tx.execute(
+                    "UPDATE stamp_jobs SET sn_requested_ms = ?2 WHERE id = ?1",
+                    params![id, tx.now_ms()],
+                )?;
+                tx.journal(Entry::new(
+                    "system",
+                    "job.serial_requested",
+                    job_subject(id),
+                    json!({"request_id": request_id}),
+                ))?;
+                tx.journal(Entry::new(
+                    "system",
+                    "serial.drawn",
+                    &sn,
+                    json!({"job": id, "request_id": request_id, "document": row.job.document_sha256}),
+                ))?;
+                apply_step(
+                    tx,
+                    "system",
+                    id,
+                    &Step::SerialIssued { sn: sn.clone() },
+                    json!({"sn": sn, "request_id": request_id, "reconciled": false, "provider": "local"}),
+                )?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
+                    params![sha, stamped.len() as i64, tx.now_ms()],
+                )?;
+                ledger::mark_stamped(tx, &sn)?;
+                apply_step(
+                    tx,
+                    "system",
+                    id,
+                    &Step::Stamped {
+                        sha256: sha.clone(),
+                    },
+                    json!({"sn": sn, "output": sha, "bytes": stamped.len()}),
+                )?;
+                Ok(true)
+            })?;
+            drop(held);
+            if drawn {
+                // One commit holds all three transitions; a crash test naming any of them stops here.
+                for point in ["serial_requested", "serial_issued", "stamped"] {
+                    crash_point(point);
+                }
+                return Ok(Local::Stamped);
+            }
+            // The output carries a serial that is not ours: it must never be delivered.
+            docs.remove(&sha).map_err(StampingError::from)?;
+        }
+        Ok(Local::TwoStep)
+    }
+
     fn issue_serial(
         &mut self,
         row: &Row,
@@ -729,23 +889,6 @@ impl Branch {
             .clone()
             .ok_or(StampingError::NotQuoted(id))?;
         let attempted_before = row.sn_requested_ms.is_some();
-        if !attempted_before {
-            self.store.write(|tx| {
-                tx.execute(
-                    "UPDATE stamp_jobs SET sn_requested_ms = ?2 WHERE id = ?1",
-                    params![id, tx.now_ms()],
-                )?;
-                tx.journal(Entry::new(
-                    "system",
-                    "job.serial_requested",
-                    job_subject(id),
-                    json!({"request_id": request_id}),
-                ))?;
-                Ok::<_, StoreError>(())
-            })?;
-            crash_point("serial_requested");
-        }
-        progress(JobStage::IssuingSerial);
         let document = self
             .documents()
             .get(&row.job.document_sha256)
@@ -764,6 +907,31 @@ impl Branch {
             document: Some(document),
             attempted_before,
         };
+        if !attempted_before {
+            // An upload the provider needs first (Peruri's cloud mode) is stored with the request
+            // id, so that after a restart the serial is recovered and stamped on that upload.
+            let upload = match provider.upload_document(&request) {
+                Ok(u) => u,
+                Err(e) => return Ok(Err(e)),
+            };
+            self.store.write(|tx| {
+                tx.execute(
+                    "UPDATE stamp_jobs SET sn_requested_ms = ?2, handle = COALESCE(?3, handle) WHERE id = ?1",
+                    params![id, tx.now_ms(), upload],
+                )?;
+                tx.journal(Entry::new(
+                    "system",
+                    "job.serial_requested",
+                    job_subject(id),
+                    json!({"request_id": request_id, "upload": upload}),
+                ))?;
+                Ok::<_, StoreError>(())
+            })?;
+            crash_point("serial_requested");
+        } else if let Some(handle) = &row.handle {
+            provider.resume_upload(&request_id, handle);
+        }
+        progress(JobStage::IssuingSerial);
         let issued = match provider.issue_serial_once(&request) {
             Ok(i) => i,
             Err(e) => return Ok(Err(e)),
@@ -852,8 +1020,8 @@ impl Branch {
             .documents()
             .put(&stamped)
             .map_err(StampingError::from)?;
-        // Read back from the store: what is delivered later is what was checked now.
-        self.documents().get(&sha).map_err(StampingError::from)?;
+        // No read-back: `put` hashed exactly the checked bytes, and every later read (delivery,
+        // e-mail) checks the file against that hash.
         progress(JobStage::Stored);
         crash_point("stamp_written");
         self.store.write(|tx| {
@@ -1183,8 +1351,7 @@ impl Branch {
 
     /// A job that failed for good: a new serial at no charge (approval for `stamping.reissue` on
     /// `job/<id>`), or a refund of its sale line (approval for `sale.refund` on `sale/<id>`, the
-    /// cashier's rule; the refund and the job's transition are two transactions, and a repeated
-    /// call after a crash between them finds the line refunded and only moves the job).
+    /// cashier's rule; the refund and the job's transition are one transaction).
     pub fn settle_failed_job(
         &mut self,
         job: i64,
@@ -1229,30 +1396,38 @@ impl Branch {
                 })?;
             }
             Settle::Refund(method) => {
-                let line = self
-                    .store
-                    .read(|c| paying_line(c, job).map_err(StoreError::Sql))?;
-                let sale = row.job.sale_id.ok_or(StampingError::NotQuoted(job))?;
-                if let Some((s, no, _)) = line {
-                    self.refund_sale(
-                        s,
-                        counter,
-                        clerk,
-                        &RefundRequest::Lines(vec![(no, 1)]),
-                        method,
-                        approval,
-                    )?;
-                }
+                self.check_counter(counter).map_err(BranchError::from)?;
                 self.store.write(|tx| {
+                    let row = load(tx, job)?;
+                    let sale = row.job.sale_id.ok_or(StampingError::NotQuoted(job))?;
+                    // The refund and the job's move to `refunded` commit together: neither is ever
+                    // on disk without the other. A line already refunded (by a version that did
+                    // this in two steps) is not refunded again; the job just moves.
+                    let refund = match paying_line(tx, job)? {
+                        Some((s, no, _)) => Some(
+                            crate::till::refund_in(
+                                tx,
+                                s,
+                                counter,
+                                clerk,
+                                &RefundRequest::Lines(vec![(no, 1)]),
+                                method,
+                                approval,
+                            )?
+                            .refund,
+                        ),
+                        None => None,
+                    };
                     apply_step(
                         tx,
                         clerk,
                         job,
                         &Step::Refund,
-                        json!({"sale": sale, "approval": approval, "method": method.as_str()}),
+                        json!({"sale": sale, "approval": approval, "method": method.as_str(), "refund": refund}),
                     )?;
-                    Ok::<_, StampingError>(())
+                    Ok::<_, BranchError>(())
                 })?;
+                crash_point("refunded");
             }
         }
         self.job(job)

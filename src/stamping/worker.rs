@@ -21,6 +21,11 @@ use std::time::Duration;
 /// Longest sleep between rounds: due jobs are found even without a wake-up.
 const MAX_SLEEP: Duration = Duration::from_secs(5);
 
+/// A file in the document store that no `documents` row names was left by a crash between writing
+/// it and the commit that records it (a letter before its job existed, an output before its job was
+/// stamped). Younger than this it may belong to a commit in progress in another process.
+pub const ORPHAN_AGE: Duration = Duration::from_secs(3600);
+
 /// What one round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Round {
@@ -31,6 +36,8 @@ pub struct Round {
     pub mailed: usize,
     /// Documents removed from the data folder.
     pub purged: usize,
+    /// Files no job points at (left by a crash), removed at start-up.
+    pub swept: usize,
     /// Next due retry, if any job waits.
     pub next_due_ms: Option<i64>,
     /// Errors met (lowercase English), the round went on past them.
@@ -66,7 +73,107 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
     }
     out.mailed = mail_waiting(branch, &mut out.errors)?;
     out.purged = purge(branch, now)?;
+    if resume_all {
+        out.swept = sweep_orphans(branch, ORPHAN_AGE)?;
+    }
     Ok(out)
+}
+
+/// Removes files of the document store that no `documents` row names and that are older than
+/// `age` (by the file's own time), each with a journal entry. Run at start-up: a customer's
+/// document must not stay in the data folder, unpurged, because a crash cut its commit off.
+pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, BranchError> {
+    let root = branch.data_dir.join(super::documents::FOLDER);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BranchError::Io {
+            what: "penyimpanan dokumen tidak dapat dibaca",
+            path,
+            source,
+        }
+    };
+    let Ok(fans) = std::fs::read_dir(&root) else {
+        return Ok(0);
+    };
+    let cutoff = std::time::SystemTime::now()
+        .checked_sub(age)
+        .unwrap_or(std::time::UNIX_EPOCH);
+    // (sha256 or temporary name, path, bytes)
+    let mut old = Vec::new();
+    for fan in fans {
+        let fan = fan.map_err(io(&root))?.path();
+        if !fan.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&fan).map_err(io(&fan))? {
+            let file = file.map_err(io(&fan))?;
+            let meta = file.metadata().map_err(io(&file.path()))?;
+            if !meta.is_file() || meta.modified().map_err(io(&file.path()))? > cutoff {
+                continue;
+            }
+            let name = file.file_name().to_string_lossy().into_owned();
+            let prefix = fan
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let key = match name.strip_suffix(".pdf") {
+                Some(rest) if !name.starts_with('.') => format!("{prefix}{rest}"),
+                // A temporary file of a write that never finished.
+                _ => name,
+            };
+            old.push((key, file.path(), meta.len()));
+        }
+    }
+    let orphans: Vec<(String, PathBuf, u64)> = branch.store.read(|c| {
+        let mut known = c.prepare("SELECT 1 FROM documents WHERE sha256 = ?1")?;
+        let mut out = Vec::new();
+        for (key, path, bytes) in old {
+            if !known.exists([&key])? {
+                out.push((key, path, bytes));
+            }
+        }
+        Ok::<_, StoreError>(out)
+    })?;
+    if orphans.is_empty() {
+        return Ok(0);
+    }
+    let mut removed = Vec::new();
+    for (key, path, bytes) in orphans {
+        // Looked at again just before: a file stored again meanwhile has a new time.
+        let still_old = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t <= cutoff);
+        if !still_old {
+            continue;
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(BranchError::Io {
+                    what: "berkas yatim di penyimpanan dokumen tidak dapat dihapus",
+                    path,
+                    source,
+                });
+            }
+        }
+        removed.push((key, bytes));
+    }
+    if removed.is_empty() {
+        return Ok(0);
+    }
+    branch.store.write(|tx| {
+        for (key, bytes) in &removed {
+            tx.journal(Entry::new(
+                "system",
+                "document.orphan_removed",
+                key,
+                json!({"bytes": bytes}),
+            ))?;
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(removed.len())
 }
 
 /// Stamped jobs with an e-mail address whose customer left: their e-mail is queued and the job

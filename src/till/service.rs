@@ -740,7 +740,7 @@ fn z_document(
 }
 
 impl Branch {
-    fn check_counter(&self, counter: u32) -> Result<(), TillError> {
+    pub(crate) fn check_counter(&self, counter: u32) -> Result<(), TillError> {
         self.config
             .counter(counter)
             .map(|_| ())
@@ -1571,55 +1571,8 @@ impl Branch {
         approval: i64,
     ) -> Result<RefundOutcome, BranchError> {
         self.check_counter(counter)?;
-        self.store.write(|tx| {
-            let now = tx.now_ms();
-            let (_, s) = load_sale(tx, sale, now)?;
-            let plan = s.plan_refund(request, method)?;
-            let ok = users::consume_approval(tx, approval, actions::REFUND, &approval_subject_sale(sale))?;
-            let session = if method == Method::Cash { Some(cash_session(tx, counter)?) } else { optional_session(tx, counter)? };
-            if let (Method::Cash, Some(session)) = (method, session) {
-                let in_drawer = expected_cash(tx, session)?;
-                if plan.amount > in_drawer {
-                    return Err(TillError::NotEnoughCash { asked: plan.amount, in_drawer }.into());
-                }
-            }
-            tx.execute(
-                "INSERT INTO refunds (sale, session, at_ms, method, amount, reason, approval, supervisor, clerk)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![sale, session, now, method.as_str(), plan.amount, ok.reason, ok.id, ok.supervisor, clerk],
-            )?;
-            let refund = tx.last_insert_rowid();
-            for (no, qty, amount) in &plan.lines {
-                let line_id: i64 = tx.query_row("SELECT id FROM sale_lines WHERE sale = ?1 AND line_no = ?2", params![sale, no], |r| r.get(0))?;
-                tx.execute("INSERT INTO refund_lines (refund, line, quantity, amount) VALUES (?1, ?2, ?3, ?4)", params![refund, line_id, qty, amount])?;
-                tx.execute("UPDATE sale_lines SET refunded_qty = refunded_qty + ?2 WHERE id = ?1", params![line_id, qty])?;
-            }
-            tx.execute(
-                "INSERT INTO payments (sale, session, at_ms, kind, method, amount, refund, clerk) VALUES (?1, ?2, ?3, 'refund', ?4, ?5, ?6, ?7)",
-                params![sale, session, now, method.as_str(), plan.amount, refund, clerk],
-            )?;
-            movement(tx, session, counter, MoveKind::Refund, method, plan.amount.checked_neg().map_err(TillError::from)?, Some(sale), Some(&ok.reason), clerk, Some(&ok))?;
-            tx.execute("UPDATE sales SET status = ?2 WHERE id = ?1", params![sale, plan.status_after.as_str()])?;
-            let open = method == Method::Cash;
-            if open {
-                drawer_open(tx, counter, session, clerk, "refund", Some(sale), Some(&ok.reason), Some(&ok))?;
-            }
-            tx.journal(Entry::new(
-                clerk,
-                "sale.refunded",
-                approval_subject_sale(sale),
-                json!({"refund": refund, "method": method, "amount": plan.amount, "lines": plan.lines,
-                       "approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "session": session, "open_drawer": open}),
-            ))?;
-            Ok(RefundOutcome {
-                sale: sale_view(tx, sale, now)?,
-                refund,
-                method,
-                amount: plan.amount,
-                supervisor: ok.supervisor,
-                open_drawer: open,
-            })
-        })
+        self.store
+            .write(|tx| refund_in(tx, sale, counter, clerk, request, method, approval))
     }
 
     /// What the receipt of a sale says.
@@ -1761,4 +1714,107 @@ fn close_session(
         }),
     ))?;
     Ok(doc)
+}
+
+/// The refund of `refund_sale` inside a caller's transaction, so that a caller can commit it
+/// together with its own change (the stamping service refunds a failed job's line and moves the
+/// job to `refunded` in one commit). The caller checks `counter` exists.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn refund_in(
+    tx: &mut Tx<'_>,
+    sale: i64,
+    counter: u32,
+    clerk: &str,
+    request: &RefundRequest,
+    method: Method,
+    approval: i64,
+) -> Result<RefundOutcome, BranchError> {
+    let now = tx.now_ms();
+    let (_, s) = load_sale(tx, sale, now)?;
+    let plan = s.plan_refund(request, method)?;
+    let ok = users::consume_approval(tx, approval, actions::REFUND, &approval_subject_sale(sale))?;
+    let session = if method == Method::Cash {
+        Some(cash_session(tx, counter)?)
+    } else {
+        optional_session(tx, counter)?
+    };
+    if let (Method::Cash, Some(session)) = (method, session) {
+        let in_drawer = expected_cash(tx, session)?;
+        if plan.amount > in_drawer {
+            return Err(TillError::NotEnoughCash {
+                asked: plan.amount,
+                in_drawer,
+            }
+            .into());
+        }
+    }
+    tx.execute(
+            "INSERT INTO refunds (sale, session, at_ms, method, amount, reason, approval, supervisor, clerk)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![sale, session, now, method.as_str(), plan.amount, ok.reason, ok.id, ok.supervisor, clerk],
+        )?;
+    let refund = tx.last_insert_rowid();
+    for (no, qty, amount) in &plan.lines {
+        let line_id: i64 = tx.query_row(
+            "SELECT id FROM sale_lines WHERE sale = ?1 AND line_no = ?2",
+            params![sale, no],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO refund_lines (refund, line, quantity, amount) VALUES (?1, ?2, ?3, ?4)",
+            params![refund, line_id, qty, amount],
+        )?;
+        tx.execute(
+            "UPDATE sale_lines SET refunded_qty = refunded_qty + ?2 WHERE id = ?1",
+            params![line_id, qty],
+        )?;
+    }
+    tx.execute(
+            "INSERT INTO payments (sale, session, at_ms, kind, method, amount, refund, clerk) VALUES (?1, ?2, ?3, 'refund', ?4, ?5, ?6, ?7)",
+            params![sale, session, now, method.as_str(), plan.amount, refund, clerk],
+        )?;
+    movement(
+        tx,
+        session,
+        counter,
+        MoveKind::Refund,
+        method,
+        plan.amount.checked_neg().map_err(TillError::from)?,
+        Some(sale),
+        Some(&ok.reason),
+        clerk,
+        Some(&ok),
+    )?;
+    tx.execute(
+        "UPDATE sales SET status = ?2 WHERE id = ?1",
+        params![sale, plan.status_after.as_str()],
+    )?;
+    let open = method == Method::Cash;
+    if open {
+        drawer_open(
+            tx,
+            counter,
+            session,
+            clerk,
+            "refund",
+            Some(sale),
+            Some(&ok.reason),
+            Some(&ok),
+        )?;
+    }
+    tx.journal(Entry::new(
+            clerk,
+            "sale.refunded",
+            approval_subject_sale(sale),
+            json!({"refund": refund, "method": method, "amount": plan.amount, "lines": plan.lines,
+                   "approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "session": session, "open_drawer": open}),
+        ))?;
+    Ok(RefundOutcome {
+        sale: sale_view(tx, sale, now)?,
+        refund,
+        method,
+        amount: plan.amount,
+        supervisor: ok.supervisor,
+        open_drawer: open,
+    })
 }

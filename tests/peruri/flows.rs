@@ -410,6 +410,56 @@ fn a_cloud_serial_recovered_after_a_restart_is_stamped_on_a_fresh_upload() {
 }
 
 #[test]
+fn a_cloud_upload_handed_back_after_a_restart_is_used_again() {
+    let env = Env::new(PeruriMode::Cloud);
+    env.fake
+        .inject(Some(Route::IssueSerial), Fault::DropAfterIssue, 1);
+    let mut cfg = env.fake.config(PeruriMode::Cloud);
+    cfg.retries = 0;
+    let first = loket::stamping::peruri::PeruriProvider::isolated(cfg).expect("provider");
+    // The service stores this handle with the job before it asks for the SN.
+    let handle = first
+        .upload_document(&issue_request(141))
+        .expect("upload")
+        .expect("cloud mode hands back an upload handle");
+    assert!(
+        first.issue_serial_once(&issue_request(141)).is_err(),
+        "reply lost"
+    );
+    assert_eq!(
+        env.count(Route::Upload),
+        1,
+        "the SN request used the upload made first"
+    );
+
+    let restarted = env.restarted(PeruriMode::Cloud);
+    restarted.resume_upload(&request_id(141), &handle);
+    let mut again = issue_request(141);
+    again.attempted_before = true;
+    let issued = restarted.issue_serial_once(&again).expect("found");
+    assert!(issued.reconciled);
+    assert!(issued.handle.is_some(), "the handed-back upload goes on");
+    let stamped = restarted
+        .stamp(&stamp_request(141, &issued))
+        .expect("stamped");
+    assert!(String::from_utf8_lossy(&stamped).contains(&issued.sn));
+    assert_eq!(env.count(Route::Upload), 1, "no second upload");
+    assert_eq!(env.fake.serials().len(), 1);
+}
+
+#[test]
+fn onprem_needs_no_upload_before_the_serial() {
+    let env = Env::new(PeruriMode::Onprem);
+    assert_eq!(
+        env.provider
+            .upload_document(&issue_request(142))
+            .expect("no upload"),
+        None
+    );
+    assert_eq!(env.count(Route::Upload), 0);
+}
+
+#[test]
 fn the_provider_is_built_from_the_branch_configuration() {
     let mut stamping = loket::config::Stamping::default();
     assert!(

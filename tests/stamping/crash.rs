@@ -1,11 +1,20 @@
 //! Crash safety: the real binary aborts right after each transition's commit
-//! (`LOKET_CRASH_AT=<point>`), is started again, and the job ends stamped with its money and serial
-//! numbers accounted for exactly once.
+//! (`LOKET_CRASH_AT=<point>`), is started again, and the job ends stamped (or delivered) with its
+//! money and serial numbers accounted for exactly once.
+//!
+//! With the local provider `serial_requested`, `serial_issued` and `stamped` are one commit (the
+//! serial is drawn in the transaction that records the stored output), `serial_received` is the
+//! moment the serial is held and on the stamped bytes but nothing is recorded, and `stamp_written`
+//! the moment the output file is durable but not yet recorded. `serial_spoiled` runs through the
+//! fake Peruri (the only provider that spoils serials), `delivered` after a copy to a drive and
+//! after an e-mail is queued.
 
+use super::peruri::real_signer;
 use super::support::letter;
 use crate::common::{loket, loket_ok};
 use loket::Branch;
 use loket::stamping::State;
+use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Fault, Route};
 use std::path::Path;
 use std::process::Command;
 
@@ -30,12 +39,13 @@ fn loket_crashing(data: &Path, point: &str, args: &[&str]) -> std::process::Outp
         .expect("run loket")
 }
 
-/// The invariants after recovery, read by an independent connection.
-fn check_invariants(data: &Path, job: i64, point: &str) {
+/// The invariants after recovery, read by an independent connection: the job in `state`, one
+/// serial stamped on its document and `spoiled` more on the claims list, none left issued.
+fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i64) {
     let mut b = Branch::open(data).expect("open");
     let v = b.job(job).expect("job");
-    assert_eq!(v.state, State::Stamped, "{point}: {}", v.message);
-    let (stamped, issued, spoiled): (i64, i64, i64) = b
+    assert_eq!(v.state, state, "{point}: {}", v.message);
+    let (stamped, issued, spoilt): (i64, i64, i64) = b
         .store
         .read(|c| {
             c.query_row(
@@ -48,9 +58,9 @@ fn check_invariants(data: &Path, job: i64, point: &str) {
         })
         .expect("serials");
     assert_eq!(
-        (stamped, issued, spoiled),
-        (1, 0, 0),
-        "{point}: one SN, stamped"
+        (stamped, issued, spoilt),
+        (1, 0, spoiled),
+        "{point}: one SN stamped, {spoiled} spoiled"
     );
     let orphans: i64 = b
         .store
@@ -127,6 +137,149 @@ fn a_crash_after_any_transition_resumes_to_one_stamp_and_one_charge() {
             "{point}: {}",
             String::from_utf8_lossy(&again.stderr)
         );
-        check_invariants(data, job, point);
+        check_invariants(data, job, point, State::Stamped, 0);
     }
+}
+
+/// A branch folder with an open till and a paid job for letter 7; returns the job id.
+fn paid_job(data: &Path) -> i64 {
+    loket_ok(data, &["till", "open", "-c", "1", "--float", "100000"]);
+    let pdf = data.join("surat.pdf");
+    std::fs::write(&pdf, letter(7)).expect("letter");
+    let job: i64 = loket_ok(data, &["job", "new", pdf.to_str().expect("utf-8")])
+        .parse()
+        .expect("job id");
+    let id = job.to_string();
+    loket_ok(data, &["job", "place", &id]);
+    loket_ok(data, &["job", "pay", &id, "--cash", "10000"]);
+    job
+}
+
+#[test]
+fn a_crash_after_delivery_leaves_the_job_delivered_with_one_copy_and_one_mail() {
+    let dir = tempfile::tempdir().expect("dir");
+    let drive = tempfile::tempdir().expect("drive");
+    let data = dir.path();
+    loket_ok(data, &["init"]);
+    let job = paid_job(data);
+    let id = job.to_string();
+    loket_ok(data, &["job", "run", &id]);
+
+    let to = drive.path().to_str().expect("utf-8");
+    let copy = loket_crashing(data, "delivered", &["export", &id, "--to-drive", to]);
+    assert!(
+        !copy.status.success(),
+        "the copy should have aborted after `delivered`: {}",
+        String::from_utf8_lossy(&copy.stdout)
+    );
+    // Started again: the clerk repeats the copy; the file is there already and stays one file.
+    loket_ok(data, &["export", &id, "--to-drive", to]);
+    check_invariants(data, job, "delivered (drive)", State::Delivered, 0);
+    let out = Branch::open(data)
+        .expect("open")
+        .job_output(job)
+        .expect("output");
+    let on_drive: Vec<_> = std::fs::read_dir(drive.path())
+        .expect("drive")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(on_drive.len(), 1, "{on_drive:?}");
+    assert_eq!(
+        std::fs::read(&on_drive[0]).expect("copy"),
+        std::fs::read(&out.path).expect("stored output")
+    );
+
+    let mail = loket_crashing(
+        data,
+        "delivered",
+        &["mail", &id, "--to", "budi@contoh.test", "--no-send"],
+    );
+    assert!(!mail.status.success(), "the mail should have aborted");
+    loket_ok(
+        data,
+        &["mail", &id, "--to", "budi@contoh.test", "--no-send"],
+    );
+    check_invariants(data, job, "delivered (mail)", State::Delivered, 0);
+    let mut b = Branch::open(data).expect("open");
+    let queued: i64 = b
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE job = ?1",
+                [job.to_string()],
+                |r| r.get(0),
+            )
+            .map_err(loket::store::StoreError::Sql)
+        })
+        .expect("outbox");
+    assert_eq!(queued, 1, "one e-mail queued for the address, not two");
+}
+
+#[test]
+fn a_crash_after_a_spoiled_serial_resumes_with_a_new_one_and_claims_the_old() {
+    let share = tempfile::tempdir().expect("share");
+    let pki = tempfile::tempdir().expect("pki");
+    let fake = FakePeruri::start(FakeOptions {
+        shared_folder: Some(share.path().to_path_buf()),
+        quota: 10,
+        signer: real_signer(pki.path()),
+        ..FakeOptions::default()
+    })
+    .expect("fake peruri");
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path();
+    loket_ok(data, &["init"]);
+    let config = data.join(loket::config::FILE_NAME);
+    let cfg = fake.config(loket::config::PeruriMode::Onprem);
+    let url = fake.base_url();
+    let text = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("provider = \"local\"", "provider = \"peruri\"")
+        + &format!(
+            "\n[stamping.peruri]\nuser = \"{}\"\npassword = \"{}\"\nbackend_url = \"{url}\"\n\
+             stampv2_url = \"{url}\"\nfileupload_url = \"{url}\"\nstampservice_url = \"{url}\"\n\
+             adapter_url = \"{url}\"\nshared_folder = \"{}\"\nretries = 1\nbackoff_base_ms = 5\n\
+             backoff_max_ms = 20\n",
+            cfg.user,
+            cfg.password.clone().unwrap_or_default(),
+            share.path().display()
+        );
+    std::fs::write(&config, text).expect("peruri config");
+    let job = paid_job(data);
+    let id = job.to_string();
+    // The adapter answers 92 once: the serial is spoiled, and the process dies right after that
+    // commit, before it asks for the next serial.
+    fake.inject(Some(Route::AdapterSign), Fault::AdapterCode("92".into()), 1);
+    let run = loket_crashing(data, "serial_spoiled", &["job", "run", &id]);
+    assert!(
+        !run.status.success(),
+        "the run should have aborted after `serial_spoiled`: {} {}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let again = loket(data, &["job", "run", &id, "--json"]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    check_invariants(data, job, "serial_spoiled", State::Stamped, 1);
+    // Both serials Peruri issued are in the ledger; the spoiled one is on the claims list.
+    let issued = fake.serials();
+    assert_eq!(issued.len(), 2, "one spoiled, one stamped: {issued:?}");
+    let claims = loket_ok(data, &["stamps", "claims", "--csv"]);
+    let mut b = Branch::open(data).expect("open");
+    let spoiled: String = b
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT sn FROM serials WHERE job_id = ?1 AND status = 'spoiled'",
+                [job],
+                |r| r.get(0),
+            )
+            .map_err(loket::store::StoreError::Sql)
+        })
+        .expect("spoiled serial");
+    assert!(issued.iter().any(|s| s.sn == spoiled));
+    assert!(claims.contains(&spoiled), "{claims}");
 }

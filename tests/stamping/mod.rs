@@ -4,8 +4,10 @@
 mod cli;
 mod crash;
 mod flow;
+mod local;
 mod many;
 mod peruri;
+mod settle;
 mod support;
 mod tsa;
 mod worker;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// The fake adapter signs with loket's engine and a training certificate: outputs are real
 /// stamped PDFs the service verifies.
-fn real_signer(dir: &std::path::Path) -> fake_peruri::Signer {
+pub fn real_signer(dir: &std::path::Path) -> fake_peruri::Signer {
     let paths: TrainingPkiPaths = generate_training_pki(dir, "Peruri Tiruan").expect("pki");
     let signer = Signer::from_files(&paths.signer_key, &paths.signer_chain).expect("signer");
     Arc::new(move |call: &SignCall| {
@@ -65,6 +65,11 @@ pub struct PeruriBranch {
 /// A branch configured for Peruri, stamping through the fake (on-prem mode, quick retries, a
 /// breaker that cools down at once so the test can go on).
 pub fn peruri_branch(quota: u64) -> PeruriBranch {
+    peruri_branch_in(quota, PeruriMode::Onprem)
+}
+
+/// [`peruri_branch`] in the given mode.
+pub fn peruri_branch_in(quota: u64, mode: PeruriMode) -> PeruriBranch {
     let share = tempfile::tempdir().expect("share");
     let pki = tempfile::tempdir().expect("pki");
     let fake = FakePeruri::start(FakeOptions {
@@ -74,7 +79,7 @@ pub fn peruri_branch(quota: u64) -> PeruriBranch {
         ..FakeOptions::default()
     })
     .expect("fake peruri");
-    let mut cfg = fake.config(PeruriMode::Onprem);
+    let mut cfg = fake.config(mode);
     cfg.breaker_cooldown_ms = 1;
     cfg.retries = 1;
     let t = TestBranch::with_config(|text| {
@@ -348,6 +353,57 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
                 .is_err()
         );
     }
+    check_accounted(&mut p);
+    service::forget_provider(p.t.path());
+}
+
+#[test]
+fn cloud_recovery_after_a_restart_stamps_on_the_stored_upload() {
+    let mut p = peruri_branch_in(10, PeruriMode::Cloud);
+    let job = paid_job(&mut p.t.branch, 31);
+    // The SN is issued but its reply is lost, and the list that would find it is down: the run
+    // ends waiting, with the upload's handle stored with the request id.
+    p.fake
+        .inject(Some(Route::IssueSerial), Fault::DropAfterIssue, 1);
+    p.fake
+        .inject(Some(Route::SerialList), Fault::Status(503), u32::MAX);
+    let waiting = p.t.branch.run_job(job.id, &mut |_| {}).expect("run");
+    assert_eq!(waiting.state, State::Paid, "{}", waiting.message);
+    assert_eq!(p.fake.count(Route::Upload), 1);
+    assert_eq!(p.fake.serials().len(), 1, "the SN was issued");
+    let stored: Option<String> =
+        p.t.branch
+            .store
+            .read(|c| {
+                c.query_row(
+                    "SELECT handle FROM stamp_jobs WHERE id = ?1",
+                    [job.id],
+                    |r| r.get(0),
+                )
+                .map_err(loket::store::StoreError::Sql)
+            })
+            .expect("handle");
+    assert!(stored.is_some(), "the upload handle is stored with the job");
+
+    // A restart: a new provider that never saw this request, and a new connection.
+    p.fake.clear_faults();
+    let mut cfg = p.fake.config(PeruriMode::Cloud);
+    cfg.breaker_cooldown_ms = 1;
+    cfg.retries = 1;
+    service::install_provider(
+        p.t.path(),
+        Arc::new(PeruriProvider::isolated(cfg).expect("provider")),
+    );
+    let mut b = p.t.reopen();
+    let done = b.run_job(job.id, &mut |_| {}).expect("run after restart");
+    assert_eq!(done.state, State::Stamped, "{}", done.message);
+    assert_eq!(
+        p.fake.count(Route::Upload),
+        1,
+        "the stored upload was used, not a second one"
+    );
+    assert_eq!(p.fake.serials().len(), 1, "the issued SN was recovered");
+    assert_eq!(done.sn.as_deref(), Some(p.fake.serials()[0].sn.as_str()));
     check_accounted(&mut p);
     service::forget_provider(p.t.path());
 }

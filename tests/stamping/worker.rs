@@ -91,3 +91,73 @@ fn a_job_waiting_for_serials_is_finished_mailed_and_later_purged_by_the_worker()
         "the first job was never delivered: its output stays"
     );
 }
+
+#[test]
+fn files_a_crash_left_in_the_document_store_are_swept_at_start_up() {
+    use loket::stamping::documents::Documents;
+    use std::time::SystemTime;
+    let mut t = TestBranch::new();
+    let job = paid_job(&mut t.branch, 70);
+    let letter_sha: String = t
+        .branch
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT document_sha256 FROM stamp_jobs WHERE id = ?1",
+                [job.id],
+                |r| r.get(0),
+            )
+            .map_err(loket::store::StoreError::Sql)
+        })
+        .expect("letter");
+    let docs = Documents::new(t.path());
+    // Written, but the commit that would record them never happened.
+    let orphan = docs.put(b"%PDF-1.7 yatim").expect("orphan");
+    let fresh = docs.put(b"%PDF-1.7 baru").expect("fresh orphan");
+    let tmp = docs
+        .path_of(&orphan)
+        .with_file_name(".0123456789abcdef.1.tmp");
+    std::fs::write(&tmp, b"%PDF-1.7 setengah").expect("temporary file");
+    let two_hours_ago = SystemTime::now() - Duration::from_secs(7_200);
+    for path in [
+        docs.path_of(&orphan),
+        docs.path_of(&letter_sha),
+        tmp.clone(),
+    ] {
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(two_hours_ago))
+            .expect("age the file");
+    }
+
+    let round = worker::round(&mut t.branch, true).expect("start-up round");
+    assert_eq!(round.swept, 2, "{round:?}");
+    assert!(!docs.path_of(&orphan).exists());
+    assert!(!tmp.exists());
+    assert!(
+        docs.path_of(&fresh).exists(),
+        "younger than an hour: it may belong to a commit in progress"
+    );
+    assert!(
+        docs.path_of(&letter_sha).exists(),
+        "the job's letter stays, however old"
+    );
+    let entries: i64 = t
+        .branch
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM journal WHERE kind = 'document.orphan_removed'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(loket::store::StoreError::Sql)
+        })
+        .expect("journal");
+    assert_eq!(entries, 2);
+    // The same round resumed the paid job from its (old) letter.
+    assert_eq!(t.branch.job(job.id).expect("job").state, State::Stamped);
+    // A later round sweeps nothing more.
+    assert_eq!(worker::round(&mut t.branch, true).expect("again").swept, 0);
+}
