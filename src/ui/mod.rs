@@ -7,6 +7,7 @@
 //! [`view`] only draw the state. The UI thread never runs SQL.
 
 pub mod app;
+pub mod console_worker;
 pub mod flow;
 pub mod flow_worker;
 pub mod state;

@@ -301,11 +301,14 @@ fn supervisor_tabs_follow_tab_arrows_and_digits() {
     let check = |state: &mut State, action: Action, want: Tab| {
         let effects = update(state, action);
         assert_eq!(state.tab, want);
-        // Arriving on the approvals tab loads them; other tabs draw what is already known.
-        let load = if want == Tab::Approvals {
-            vec![Effect::LoadApprovals]
-        } else {
-            Vec::new()
+        // Arriving on a tab loads its data; the live branch is what the refresh already reads.
+        let load = match want {
+            Tab::Live => Vec::new(),
+            Tab::Approvals => vec![Effect::LoadApprovals],
+            Tab::Emeterai => vec![Effect::LoadEmeterai],
+            Tab::Outbox => vec![Effect::LoadOutbox],
+            Tab::Drawers => vec![Effect::LoadDrawers],
+            Tab::Daily => vec![Effect::LoadDaily],
         };
         assert_eq!(effects, load, "{want:?}");
     };

@@ -4,7 +4,7 @@
 use crate::money::Rupiah;
 use crate::till::Tender;
 use crate::ui::flow::{Flow, Placement, Stage, TenderKind};
-use crate::ui::state::{Session, SessionStep, State, StepProgress};
+use crate::ui::state::{Session, SessionStep, State, StepProgress, TillState};
 use crate::ui::strings::{FlowStrings, Strings};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -52,7 +52,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Stage::Choose => choose(&mut lines, fs, f, inner.height),
         Stage::Place => return place(frame, inner, fs, f),
         Stage::Quote => quote(&mut lines, fs, f),
-        Stage::Pay => pay(&mut lines, fs, f),
+        Stage::Pay => pay(
+            &mut lines,
+            fs,
+            f,
+            matches!(state.till, TillState::Closed | TillState::Counting),
+        ),
         Stage::Qris => return qris(frame, inner, fs, f),
         Stage::Stamping | Stage::Deliver | Stage::Done => {
             return finish(frame, inner, fs, f);
@@ -281,7 +286,7 @@ fn tender_text(fs: &FlowStrings, t: &Tender) -> String {
     }
 }
 
-fn pay(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow) {
+fn pay(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow, till_closed: bool) {
     let Some(q) = &f.quote else {
         return;
     };
@@ -360,6 +365,9 @@ fn pay(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow) {
         let quick: Vec<String> = q.quick.iter().map(Rupiah::to_string).collect();
         if !quick.is_empty() {
             lines.push(Line::from(format!("  {} {}", fs.quick, quick.join("  "))).fg(Color::Gray));
+        }
+        if till_closed && f.pay.error.is_none() {
+            lines.push(Line::from(fs.cash_needs_till).fg(Color::Yellow));
         }
     }
     if let Some(e) = &f.pay.error {
