@@ -336,8 +336,10 @@ fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
         ..PlacementOptions::default()
     };
     let proposal = propose(&prepared, &popts);
+    let mut pictures = crate::ui::raster::pages(prepared.bytes()).into_iter();
     let mut pages = Vec::new();
     for page in 1..=r.pages {
+        let picture = pictures.next().flatten();
         let Some(b) = prepared.page_box(page) else {
             continue;
         };
@@ -358,6 +360,7 @@ fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
             width_mm: mm(b.x1 - b.x0),
             height_mm: mm(b.y1 - b.y0),
             lines,
+            raster: picture,
         });
     }
     let b = prepared

@@ -510,3 +510,60 @@ fn a_card_payment_needs_no_drawer_session() {
     assert!(tb.branch.till_session(1).expect("read").is_none());
     assert_eq!(drawer_kicks(&tb), 0, "no cash, no drawer");
 }
+
+/// The placement step draws the page itself (rasterised, in half-blocks) so that scans, logos and
+/// signatures show where the stamp would go; a page the rasterizer could not draw falls back to
+/// the text preview.
+#[test]
+fn the_placement_preview_is_the_page_drawn_in_half_blocks() {
+    let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
+    let placement = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.placement.clone())
+        .expect("placement");
+    let page = placement.preview().expect("page 1");
+    let raster = page
+        .raster
+        .as_ref()
+        .expect("the rasterizer drew the letter");
+    assert_eq!(raster.width, 120);
+    assert_eq!(
+        raster.ink.len(),
+        usize::from(raster.width) * usize::from(raster.height)
+    );
+    // In page points from the top-left of the 595×842 letter: "Hormat saya," is set at x 360,
+    // baseline 300 from the bottom; the left margin (x < 60) holds nothing.
+    let (w, h) = (595, 842);
+    assert!(
+        raster.darkest(360, 430, 842 - 300 - 9, 842 - 300, w, h) > 48,
+        "ink where the closing is"
+    );
+    assert_eq!(raster.darkest(0, 60, 0, 842, w, h), 0, "an empty margin");
+    assert_eq!(
+        raster.darkest(360, 430, 842 - 260, 842 - 240, w, h),
+        0,
+        "blank line"
+    );
+
+    let text = screen_text(&state, 120, 40);
+    assert!(text.contains('▀') || text.contains('▄'), "{text}");
+    assert!(text.contains('▒'), "the stamp's place: {text}");
+    assert!(!text.contains("Baris isi surat"), "no text preview: {text}");
+
+    let mut without = state.clone();
+    if let Some(p) = without
+        .session
+        .as_mut()
+        .and_then(|s| s.flow.placement.as_mut())
+    {
+        for page in &mut p.pages {
+            page.raster = None;
+        }
+    }
+    let text = screen_text(&without, 120, 40);
+    assert!(text.contains("Baris isi surat"), "text preview: {text}");
+}
