@@ -594,6 +594,9 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     note: String::new(),
                 },
             );
+            // Whether cash can be taken depends on the drawer session, which another process
+            // (`loket till`) may have opened or closed since the clerk signed in.
+            return vec![Effect::LoadTill { counter }];
         }
         (Stage::Quote, KeyCode::Esc) => {
             // The open sale stays and is reused when the clerk comes back; no money was taken.

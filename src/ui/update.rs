@@ -692,9 +692,16 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                 f,
                 flow::FlowOutcome::Stamped(_) | flow::FlowOutcome::Delivered(_)
             );
+            // A refused payment may be a drawer session closed elsewhere: read it again.
+            let till = matches!(f, flow::FlowOutcome::Payment(Err(_)));
             let mut effects = flow::outcome(state, f);
             if recheck && !state.health_loading {
                 effects.push(health(state));
+            }
+            if till {
+                effects.push(Effect::LoadTill {
+                    counter: state.setup.counter,
+                });
             }
             match flow::flow(state).and_then(|f| f.error.clone()) {
                 Some(why) => say(state, why, true),

@@ -567,3 +567,28 @@ fn the_placement_preview_is_the_page_drawn_in_half_blocks() {
     let text = screen_text(&without, 120, 40);
     assert!(text.contains("Baris isi surat"), "text preview: {text}");
 }
+
+/// A drawer session opened elsewhere (`loket till open` on the same branch) after the clerk signed
+/// in is seen when the payment step starts.
+#[test]
+fn a_drawer_opened_elsewhere_is_seen_when_payment_starts() {
+    let (mut tb, mut state, _usb) = called(&[("surat.pdf", letter_pdf())], false);
+    assert_eq!(state.till, loket::ui::state::TillState::Closed);
+    let mut other = tb.reopen();
+    let session = other
+        .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(150_000)))
+        .expect("open elsewhere");
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Pay);
+    assert_eq!(
+        state.till,
+        loket::ui::state::TillState::Open {
+            session: session.id,
+            float: Rupiah::new(150_000),
+        }
+    );
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+}
