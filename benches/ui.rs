@@ -39,6 +39,12 @@ fn key(state: &mut State, branch: &mut Branch, code: KeyCode) {
 
 /// A branch with 120 tickets waiting, counter 1 serving an e-Meterai customer, others busy.
 fn busy(mode: Mode) -> (tempfile::TempDir, State) {
+    let (dir, state, _) = busy_branch(mode);
+    (dir, state)
+}
+
+/// As [`busy`], with the branch (on its manual clock) to go on with.
+fn busy_branch(mode: Mode) -> (tempfile::TempDir, State, Branch) {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         dir.path().join(loket::config::FILE_NAME),
@@ -91,7 +97,7 @@ fn busy(mode: Mode) -> (tempfile::TempDir, State) {
     } else {
         drive(&mut state, &mut branch, Action::Start);
     }
-    (dir, state)
+    (dir, state, branch)
 }
 
 fn draw(c: &mut Criterion) {
@@ -132,5 +138,120 @@ fn draw(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, draw);
+/// A letter page (Helvetica, not embedded) and `scans` pages each a 600×800 grey image of noise,
+/// as a scanned attachment would be.
+fn letter_with_scans(scans: usize) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let mut kids = Vec::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..=scans {
+        let (content, resources) = if i == 0 {
+            let mut text =
+                String::from("BT /F1 11 Tf 72 740 Td (Kepada Yth. Panitia Seleksi) Tj ET ");
+            for line in 0..12 {
+                text.push_str(&format!(
+                    "BT /F1 11 Tf 72 {} Td (Baris isi surat nomor {line} tentang kesediaan.) Tj ET ",
+                    660 - 16 * line
+                ));
+            }
+            text.push_str("BT /F1 11 Tf 360 300 Td (Hormat saya,) Tj ET BT /F1 11 Tf 360 200 Td (Budi Santoso) Tj ET");
+            (text, dictionary! { "Font" => dictionary! { "F1" => font } })
+        } else {
+            let mut noise = Vec::with_capacity(480_000);
+            while noise.len() < 480_000 {
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                noise.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+            }
+            noise.truncate(480_000);
+            let img = doc.add_object(Stream::new(
+                dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 600, "Height" => 800,
+                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8 },
+                noise,
+            ));
+            (
+                "q 500 0 0 700 50 70 cm /Im0 Do Q".to_string(),
+                dictionary! { "XObject" => dictionary! { "Im0" => img } },
+            )
+        };
+        let content = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+        kids.push(Object::Reference(doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => resources,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        })));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+/// The placement step's page pictures (rasterised on the worker while the document is checked),
+/// with the intake check of the same bytes, which runs in the same step, as the reference.
+fn raster(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ui_raster");
+    group.sample_size(20);
+    for (name, scans) in [("letter_1_page", 0), ("letter_and_4_scans", 4)] {
+        let bytes = letter_with_scans(scans);
+        group.bench_function(format!("raster_{name}"), |b| {
+            b.iter(|| loket::ui::raster::pages(black_box(&bytes)))
+        });
+        let opts = loket::pdf::intake::IntakeOptions::default();
+        group.bench_function(format!("reference_intake_{name}"), |b| {
+            b.iter(|| loket::pdf::intake::intake(black_box(bytes.clone()), &opts).expect("intake"))
+        });
+    }
+    // Drawing the placement screen with the picture, against the same screen with the text preview.
+    let (dir, mut state, mut branch) = busy_branch(Mode::Counter);
+    let usb = dir.path().join("FLASHDISK");
+    std::fs::create_dir_all(&usb).expect("drive folder");
+    std::fs::write(usb.join("surat.pdf"), letter_with_scans(0)).expect("letter");
+    state.setup.drive_dir = Some(usb);
+    key(&mut state, &mut branch, KeyCode::Enter);
+    key(&mut state, &mut branch, KeyCode::Enter);
+    assert!(
+        state
+            .session
+            .as_ref()
+            .and_then(|s| s.flow.placement.as_ref())
+            .and_then(|p| p.preview())
+            .is_some_and(|p| p.raster.is_some()),
+        "at the placement step with a picture"
+    );
+    let mut text_only = state.clone();
+    if let Some(p) = text_only
+        .session
+        .as_mut()
+        .and_then(|s| s.flow.placement.as_mut())
+    {
+        for page in &mut p.pages {
+            page.raster = None;
+        }
+    }
+    for (name, s) in [("picture", &state), ("reference_text_preview", &text_only)] {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        group.bench_function(format!("draw_placement_{name}_120x40"), |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| view::draw(f, black_box(s)))
+                    .expect("draw");
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, draw, raster);
 criterion_main!(benches);

@@ -15,6 +15,7 @@ pub use domain::{
     SaleStatus, Summary, Tender, TenderTotal, quick_amounts, summarize,
 };
 pub use report::{ReportKind, ReportRow, ReportSection, SaleReceipt, TillReport};
+pub use service::ZListing;
 pub(crate) use service::refund_in;
 pub use service::{
     CloseOutcome, DrawerOutcome, LineView, PaymentOutcome, PaymentView, QrisOutcome, QrisView,

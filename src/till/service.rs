@@ -1818,3 +1818,39 @@ pub(crate) fn refund_in(
         open_drawer: open,
     })
 }
+
+/// One stored Z report as a list shows it (the document itself stays in `z_reports`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ZListing {
+    pub number: i64,
+    pub session: i64,
+    pub counter: u32,
+    pub business_day: String,
+    pub created_ms: i64,
+    /// How many counted copies have been printed since the close.
+    pub reprints: i64,
+}
+
+impl Branch {
+    /// The newest stored Z reports, newest first (the supervisor console's list).
+    pub fn recent_z_reports(&mut self, limit: u32) -> Result<Vec<ZListing>, BranchError> {
+        self.store.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT z.number, z.session, z.counter, z.business_day, z.created_ms,
+                        (SELECT COUNT(*) FROM z_reprints r WHERE r.number = z.number)
+                 FROM z_reports z ORDER BY z.number DESC LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit], |r| {
+                Ok(ZListing {
+                    number: r.get(0)?,
+                    session: r.get(1)?,
+                    counter: r.get(2)?,
+                    business_day: r.get(3)?,
+                    created_ms: r.get(4)?,
+                    reprints: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+}

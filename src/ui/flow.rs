@@ -3,7 +3,7 @@
 
 use crate::money::Rupiah;
 use crate::till::Tender;
-use crate::ui::state::{Effect, SessionStep, State, StepProgress};
+use crate::ui::state::{Effect, SessionStep, State, StepProgress, TillState};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::PathBuf;
 
@@ -69,7 +69,8 @@ impl MmRect {
     }
 }
 
-/// A page as the preview draws it: its size and its text lines, in millimetres.
+/// A page as the preview draws it: its size and its text lines, in millimetres, and its picture
+/// when the rasterizer could draw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PagePreview {
     /// The page box in whole points: left, bottom, right, top.
@@ -77,6 +78,37 @@ pub struct PagePreview {
     pub width_mm: i32,
     pub height_mm: i32,
     pub lines: Vec<(MmRect, String)>,
+    pub raster: Option<Raster>,
+}
+
+/// A page drawn small: how dark each pixel is, 0 paper to 255 ink, row by row from the top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raster {
+    pub width: u16,
+    pub height: u16,
+    pub ink: Vec<u8>,
+}
+
+impl Raster {
+    /// The darkest pixel of the part of the page from `(x0, y0)` to `(x1, y1)`, given as fractions
+    /// `numerator / denominator` of the page's width and height (at least one pixel is read). The
+    /// darkest, not the mean: a short line of small type must still show in a cell that covers
+    /// several millimetres.
+    pub fn darkest(&self, x0: i64, x1: i64, y0: i64, y1: i64, wden: i64, hden: i64) -> u8 {
+        let (w, h) = (i64::from(self.width), i64::from(self.height));
+        if w == 0 || h == 0 || wden <= 0 || hden <= 0 {
+            return 0;
+        }
+        let px0 = (x0 * w / wden).clamp(0, w - 1);
+        let px1 = ((x1 * w + wden - 1) / wden).clamp(px0 + 1, w);
+        let py0 = (y0 * h / hden).clamp(0, h - 1);
+        let py1 = ((y1 * h + hden - 1) / hden).clamp(py0 + 1, h);
+        (py0..py1)
+            .flat_map(|y| (px0..px1).map(move |x| (y * w + x) as usize))
+            .filter_map(|i| self.ink.get(i).copied())
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// The stamp's place: page and top-left corner in millimetres.
@@ -240,6 +272,8 @@ pub struct Flow {
     pub delivered: Option<String>,
     /// The customer's e-mail address, typed in the delivery step (empty: copy to the drive).
     pub email: String,
+    /// What the cash drawer did after the cash part of the payment, in words.
+    pub drawer: Option<String>,
     /// The print jobs of this customer's slips, for F8.
     pub print_jobs: Vec<i64>,
     /// Receipt printing result in words.
@@ -269,6 +303,14 @@ impl Flow {
     }
 }
 
+/// A stamping proof still to print: the stamped document and where it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofSlip {
+    pub ticket: String,
+    pub stamped: Stamped,
+    pub delivered: Option<String>,
+}
+
 /// What the worker reports about the flow.
 #[derive(Debug, Clone)]
 pub enum FlowOutcome {
@@ -296,6 +338,8 @@ pub struct PaymentResult {
     pub change: Rupiah,
     pub qris: Option<QrisShown>,
     pub due: Rupiah,
+    /// What the cash drawer did when cash was taken (opened, or why not), in words.
+    pub drawer: Option<String>,
 }
 
 /// Work the flow asks the worker for.
@@ -380,11 +424,14 @@ pub enum FlowEffect {
     PrinterStatus {
         counter: u32,
     },
-    /// F8: print the flow's slips again (after paper-out, a jam, a lost slip).
+    /// F8: print the flow's slips again (after paper-out, a jam, a lost slip): a slip that never
+    /// printed as the original, one that did as a copy; then the stamping proof when none of
+    /// `jobs` is one (it never reached the printer).
     Reprint {
         jobs: Vec<i64>,
         clerk: String,
         counter: u32,
+        proof: Option<ProofSlip>,
     },
 }
 
@@ -547,6 +594,9 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     note: String::new(),
                 },
             );
+            // Whether cash can be taken depends on the drawer session, which another process
+            // (`loket till`) may have opened or closed since the clerk signed in.
+            return vec![Effect::LoadTill { counter }];
         }
         (Stage::Quote, KeyCode::Esc) => {
             // The open sale stays and is reused when the clerk comes back; no money was taken.
@@ -670,6 +720,8 @@ fn nudge(f: &mut Flow, dx: i32, dy: i32) {
 
 fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
     let s = state.lang.strings().flow;
+    // Card and QRIS money is booked without a drawer session; cash needs one.
+    let till_closed = matches!(state.till, TillState::Closed | TillState::Counting);
     let Some(f) = flow_mut(state) else {
         return Vec::new();
     };
@@ -748,6 +800,10 @@ fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
                 }
             };
             let tender = match form.kind {
+                TenderKind::Cash if till_closed => {
+                    form.error = Some(s.cash_needs_till.to_string());
+                    return Vec::new();
+                }
                 TenderKind::Cash => Tender::Cash { tendered: amount },
                 TenderKind::Debit => {
                     if form.approval.len() < 4 || form.last4.len() != 4 {
@@ -893,6 +949,9 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             f.error = Some(why);
         }
         FlowOutcome::Payment(Ok(result)) => {
+            if result.drawer.is_some() {
+                f.drawer = result.drawer.clone();
+            }
             let qris_part = result.qris.as_ref().map_or(Rupiah::ZERO, |q| q.amount);
             f.money_taken |= f.quote.as_ref().is_some_and(|q| {
                 result
@@ -1057,6 +1116,10 @@ fn paid(state: &mut State, change: Rupiah, clerk: String) -> Vec<Effect> {
     } else {
         s.paid_in_full.to_string()
     };
+    let note = match &f.drawer {
+        Some(drawer) => (s.drawer_after_cash)(&note, drawer),
+        None => note,
+    };
     mark(state, SessionStep::Payment, StepProgress::Done(note));
     stamp(state, clerk)
 }
@@ -1078,14 +1141,30 @@ fn receipt_effect(f: &Flow, ticket: &str, counter: u32, clerk: String) -> Option
 pub fn reprint(state: &mut State) -> Option<Vec<Effect>> {
     let clerk = state.clerk().to_string();
     let counter = state.setup.counter;
+    let ticket = state.session.as_ref()?.ticket.clone();
     let f = flow_mut(state)?;
-    if f.print_jobs.is_empty() || f.busy {
+    if f.busy {
         return None;
     }
+    if f.print_jobs.is_empty() {
+        // Printing stopped before any slip was queued: print them all as the first time.
+        if f.stage != Stage::Done || f.stamped.is_none() {
+            return None;
+        }
+        let e = receipt_effect(f, &ticket, counter, clerk)?;
+        f.busy = true;
+        return Some(effect(e));
+    }
     f.busy = true;
+    let proof = f.stamped.clone().map(|stamped| ProofSlip {
+        ticket,
+        stamped,
+        delivered: f.delivered.clone(),
+    });
     Some(effect(FlowEffect::Reprint {
         jobs: f.print_jobs.clone(),
         clerk,
         counter,
+        proof,
     }))
 }

@@ -5,7 +5,7 @@ use crate::branch::{Branch, BranchError};
 use crate::pdf::intake::{IntakeOptions, intake};
 use crate::pdf::placement::{PlacementOptions, page_text};
 use crate::pdf::{DEFAULT_STAMP_MM, PlacementBasis, Rect, mm_to_pt, propose, pt_to_mm};
-use crate::till::SaleStatus;
+use crate::till::{SaleStatus, TillError};
 use crate::ui::flow::{
     DocCheck, DocFile, FlowEffect, FlowOutcome, MmRect, PagePreview, PaymentResult, Placement,
     QrisShown, Quote, Stamped,
@@ -73,30 +73,44 @@ pub fn run(
             sale,
             clerk,
             tenders,
-        } => FlowOutcome::Payment(
-            (|| {
-                let out = branch.pay_sale(sale, &clerk, &tenders)?;
-                let qris = match out.qris.first() {
-                    Some(q) => {
-                        branch.qris_shown(&q.reference, &clerk)?;
-                        Some(QrisShown {
-                            reference: q.reference.clone(),
-                            amount: q.amount,
-                            payload: q.payload.clone(),
-                            payer_ref: String::new(),
-                        })
-                    }
-                    None => None,
+        } => FlowOutcome::Payment((|| {
+            let out = match branch.pay_sale(sale, &clerk, &tenders) {
+                Err(BranchError::Till(TillError::NoSession(_))) => {
+                    return Err(crate::ui::strings::FLOW_ID.cash_needs_till.to_string());
+                }
+                other => other.map_err(|e| words(&e))?,
+            };
+            // Cash went into the drawer: open it on the counter's printer, and say so.
+            let drawer = out.open_drawer.then(|| {
+                let said = match branch.open_drawer(out.sale.counter, &clerk) {
+                    Ok(o) => o.message,
+                    Err(e) => words(&e),
                 };
-                Ok::<_, BranchError>(PaymentResult {
-                    paid: out.sale.status == SaleStatus::Paid,
-                    change: out.change,
-                    qris,
-                    due: out.sale.due,
-                })
-            })()
-            .map_err(|e| words(&e)),
-        ),
+                printer_state(branch, out.sale.counter, report);
+                said
+            });
+            let qris = match out.qris.first() {
+                Some(q) => {
+                    branch
+                        .qris_shown(&q.reference, &clerk)
+                        .map_err(|e| words(&e))?;
+                    Some(QrisShown {
+                        reference: q.reference.clone(),
+                        amount: q.amount,
+                        payload: q.payload.clone(),
+                        payer_ref: String::new(),
+                    })
+                }
+                None => None,
+            };
+            Ok(PaymentResult {
+                paid: out.sale.status == SaleStatus::Paid,
+                change: out.change,
+                qris,
+                due: out.sale.due,
+                drawer,
+            })
+        })()),
         FlowEffect::ConfirmQris {
             reference,
             clerk,
@@ -204,24 +218,11 @@ pub fn run(
             jobs,
             clerk,
             counter,
+            proof,
         } => {
-            let mut said = Vec::new();
-            let mut failed = None;
-            for job in &jobs {
-                match branch.reprint(*job, &clerk) {
-                    Ok(o) if o.printed => said.push(o.message),
-                    Ok(o) => {
-                        failed = Some(o.message);
-                        break;
-                    }
-                    Err(e) => {
-                        failed = Some(words(&e));
-                        break;
-                    }
-                }
-            }
+            let (result, jobs) = reprint(branch, jobs, &clerk, counter, proof);
             printer_state(branch, counter, report);
-            FlowOutcome::Receipt(failed.map_or_else(|| Ok(said.join(" ")), Err), jobs)
+            FlowOutcome::Receipt(result, jobs)
         }
     }))
 }
@@ -335,8 +336,10 @@ fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
         ..PlacementOptions::default()
     };
     let proposal = propose(&prepared, &popts);
+    let mut pictures = crate::ui::raster::pages(prepared.bytes()).into_iter();
     let mut pages = Vec::new();
     for page in 1..=r.pages {
+        let picture = pictures.next().flatten();
         let Some(b) = prepared.page_box(page) else {
             continue;
         };
@@ -357,6 +360,7 @@ fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
             width_mm: mm(b.x1 - b.x0),
             height_mm: mm(b.y1 - b.y0),
             lines,
+            raster: picture,
         });
     }
     let b = prepared
@@ -418,7 +422,30 @@ fn print_slips(
     let Some(st) = stamped else {
         return (Ok(receipt.message), jobs);
     };
-    let proof = crate::printing::StampProofData {
+    let proof = proof_data(branch, counter, clerk, ticket, &st, delivered);
+    match branch.print_stamp_proof(&proof) {
+        Ok(o) => {
+            jobs.push(o.job);
+            if o.printed {
+                (Ok("Struk dan bukti pembubuhan tercetak.".to_string()), jobs)
+            } else {
+                (Err(o.message), jobs)
+            }
+        }
+        Err(e) => (Err(words(&e)), jobs),
+    }
+}
+
+/// What the stamping proof of `st` says.
+fn proof_data(
+    branch: &Branch,
+    counter: u32,
+    clerk: &str,
+    ticket: &str,
+    st: &Stamped,
+    delivered: Option<String>,
+) -> crate::printing::StampProofData {
+    crate::printing::StampProofData {
         counter,
         clerk: clerk.to_string(),
         ticket: Some(ticket.to_string()),
@@ -431,17 +458,86 @@ fn print_slips(
             .verify_url
             .replace("{sn}", st.sn.split(", ").next().unwrap_or_default()),
         delivered_to: delivered.into_iter().collect(),
+    }
+}
+
+/// Whether print job `job` reached the printer.
+fn job_printed(branch: &mut Branch, job: i64) -> Result<bool, BranchError> {
+    // A read of the printing module's table; it belongs beside `Branch::print_job` once that
+    // module offers it.
+    branch.store.read(|c| {
+        let status: String =
+            c.query_row("SELECT status FROM print_jobs WHERE id = ?1", [job], |r| {
+                r.get(0)
+            })?;
+        Ok(status == "printed")
+    })
+}
+
+/// Prints one slip again: as the original when it never printed, else as a counted copy.
+fn print_again(
+    branch: &mut Branch,
+    job: i64,
+    clerk: &str,
+) -> Result<crate::printing::PrintOutcome, BranchError> {
+    if job_printed(branch, job)? {
+        return branch.reprint(job, clerk);
+    }
+    let (printer, subject, payload) = branch.print_job(job)?;
+    branch.print_payload(&printer, &subject, &payload, clerk)
+}
+
+/// F8: every slip of the flow again, in order, stopping at the first the printer refuses; then the
+/// stamping proof when it never reached the printer. Returns what happened and the jobs a later F8
+/// prints again (the new jobs for the slips printed now, the old ones for those not reached).
+fn reprint(
+    branch: &mut Branch,
+    jobs: Vec<i64>,
+    clerk: &str,
+    counter: u32,
+    proof: Option<crate::ui::flow::ProofSlip>,
+) -> (Result<String, String>, Vec<i64>) {
+    let mut now = Vec::new();
+    let mut said = Vec::new();
+    let mut has_proof = false;
+    for (i, &job) in jobs.iter().enumerate() {
+        if let Ok((_, _, payload)) = branch.print_job(job) {
+            has_proof |= matches!(payload, crate::printing::PrintPayload::StampProof(_));
+        }
+        let failed = match print_again(branch, job, clerk) {
+            Ok(o) => {
+                now.push(o.job);
+                if o.printed {
+                    said.push(o.message);
+                    None
+                } else {
+                    Some(o.message)
+                }
+            }
+            Err(e) => {
+                now.push(job);
+                Some(words(&e))
+            }
+        };
+        if let Some(why) = failed {
+            now.extend_from_slice(&jobs[i + 1..]);
+            return (Err(why), now);
+        }
+    }
+    let Some(p) = proof.filter(|_| !has_proof) else {
+        return (Ok(said.join(" ")), now);
     };
-    match branch.print_stamp_proof(&proof) {
+    let data = proof_data(branch, counter, clerk, &p.ticket, &p.stamped, p.delivered);
+    match branch.print_stamp_proof(&data) {
         Ok(o) => {
-            jobs.push(o.job);
+            now.push(o.job);
             if o.printed {
-                (Ok("Struk dan bukti pembubuhan tercetak.".to_string()), jobs)
+                (Ok("Struk dan bukti pembubuhan tercetak.".to_string()), now)
             } else {
-                (Err(o.message), jobs)
+                (Err(o.message), now)
             }
         }
-        Err(e) => (Err(words(&e)), jobs),
+        Err(e) => (Err(words(&e)), now),
     }
 }
 

@@ -7,8 +7,10 @@
 //! [`view`] only draw the state. The UI thread never runs SQL.
 
 pub mod app;
+pub mod console_worker;
 pub mod flow;
 pub mod flow_worker;
+pub mod raster;
 pub mod state;
 pub mod strings;
 pub mod update;

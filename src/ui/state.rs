@@ -3,7 +3,11 @@
 
 use crate::config::{Config, Connection};
 use crate::day::TimeZone;
+use crate::delivery::outbox::OutboxEntry;
+use crate::money::Rupiah;
 use crate::queue::{CallView, CounterState, QueueStatus, Status, Step};
+use crate::stamping::ledger::{Claim, Inventory, Reconciliation};
+use crate::till::{TillReport, ZListing};
 use crate::ui::flow::{Flow, FlowEffect, FlowOutcome};
 use crate::ui::strings::Lang;
 use crate::users::{Role, User};
@@ -66,6 +70,37 @@ pub enum Effect {
         reason: String,
         requested_by: String,
     },
+    /// Reload the console's e-Meterai tab: the serial ledger by lot, serials waiting for a claim,
+    /// and the comparison with the provider's own count.
+    LoadEmeterai,
+    /// Reload the console's outbox tab.
+    LoadOutbox,
+    /// Reload the console's drawers tab: today's sessions, the X report of each open drawer and
+    /// the stored Z reports.
+    LoadDrawers,
+    /// Put an e-mail that failed or waits back in line now.
+    RetryMail {
+        id: i64,
+        actor: String,
+    },
+    /// Print a counted copy (SALINAN) of Z report `number` on its counter's printer.
+    ReprintZ {
+        number: i64,
+        actor: String,
+    },
+    /// Read the e-Meterai service's state and the outbox counts for the status bar.
+    LoadHealth,
+    /// Read this counter's drawer session.
+    LoadTill {
+        counter: u32,
+    },
+    /// Open the counter's drawer session with the counted float (as the clerk typed it) and open
+    /// the drawer to put the float in.
+    OpenTill {
+        counter: u32,
+        clerk: String,
+        count: String,
+    },
     /// A step of the e-Meterai customer flow (intake, sale, payment, stamping, copying, printing).
     Flow(FlowEffect),
     /// Ring the terminal bell (the hall display's chime).
@@ -117,6 +152,20 @@ pub enum Outcome {
     Device(Device, DeviceState),
     /// The e-Meterai customer flow moved on (or was refused, in words).
     Flow(FlowOutcome),
+    Emeterai(Result<Box<EmeteraiPanel>, String>),
+    Outbox(Result<Vec<OutboxEntry>, String>),
+    Drawers(Result<Box<DrawersPanel>, String>),
+    /// A console action (mail retry, Z copy) finished: what happened, in words.
+    ConsoleDone(Result<String, String>),
+    /// The e-Meterai service's state and the outbox counts, for the status bar.
+    Health {
+        emeterai: ServiceHealth,
+        outbox: Result<OutboxCounts, String>,
+    },
+    /// This counter's drawer session as read.
+    Till(Result<TillState, String>),
+    /// The drawer session was opened (with what the drawer pulse said), or refused in words.
+    TillOpened(Result<(TillState, String), String>),
     /// A session step moved (stamping and delivery report progress this way). Ignored when the
     /// ticket is no longer the one at the counter.
     SessionStep {
@@ -137,6 +186,87 @@ pub struct ApprovalRow {
     pub reason: String,
     /// Whether the action it allowed has been carried out.
     pub used: bool,
+}
+
+/// The console's e-Meterai tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmeteraiPanel {
+    pub inventory: Inventory,
+    /// Spoiled serials not yet claimed back from Peruri.
+    pub claims: Vec<Claim>,
+    /// The ledger against the provider's count, or why the provider could not be asked.
+    pub reconcile: Result<Reconciliation, String>,
+    pub service: ServiceHealth,
+}
+
+/// One drawer session of the day as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawerRow {
+    pub session: i64,
+    pub counter: u32,
+    pub clerk: String,
+    /// `open`, `counted` or `closed`.
+    pub state: String,
+    pub opened_ms: i64,
+    pub float: Rupiah,
+    /// Cash the drawer should hold by its ledger.
+    pub expected: Rupiah,
+    pub net_sales: Rupiah,
+    pub counted: Option<Rupiah>,
+    pub variance: Option<Rupiah>,
+    pub z: Option<i64>,
+}
+
+/// The console's drawers tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawersPanel {
+    pub sessions: Vec<DrawerRow>,
+    /// The X report of every drawer still open.
+    pub x_reports: Vec<TillReport>,
+    /// Stored Z reports, newest first.
+    pub z_reports: Vec<ZListing>,
+}
+
+/// The e-Meterai service as the worker found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceHealth {
+    /// No service of this branch stamps.
+    NotUsed,
+    /// The training provider on this machine.
+    Local,
+    /// Peruri answers.
+    Up,
+    /// Peruri failed recently; its circuit breaker is open for this many more seconds.
+    Down { retry_s: u64 },
+    /// The breaker's cool-down ended; the next call tries Peruri again.
+    Probing,
+    /// The provider could not be set up (configuration), in words.
+    Broken(String),
+}
+
+/// E-mails in the outbox by where they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Queued, being sent or waiting for a retry.
+    pub waiting: i64,
+    pub failed: i64,
+    pub sent: i64,
+}
+
+/// This counter's drawer session, as far as the screens know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TillState {
+    /// Not read yet.
+    #[default]
+    Unknown,
+    /// No session: cash cannot be taken until the clerk opens one.
+    Closed,
+    Open {
+        session: i64,
+        float: Rupiah,
+    },
+    /// Counted for the close; cash waits for the close to finish.
+    Counting,
 }
 
 /// The devices and outside services on the status bar.
@@ -293,6 +423,8 @@ pub enum DialogKind {
     CounterState,
     Reactivate,
     Unpark,
+    /// Open the drawer session with the counted float.
+    OpenTill,
 }
 
 /// Names of form fields; the screens look up their label in the strings.
@@ -305,6 +437,8 @@ pub enum FieldId {
     Reason,
     Supervisor,
     SupervisorPin,
+    /// The opening float: a total or pieces per denomination.
+    Float,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -503,6 +637,15 @@ pub struct State {
     pub approvals: Option<Vec<ApprovalRow>>,
     /// Today's daily pack as text, once the daily-pack tab has loaded it.
     pub daily: Option<String>,
+    pub emeterai: Option<EmeteraiPanel>,
+    pub outbox: Option<Vec<OutboxEntry>>,
+    pub drawers: Option<DrawersPanel>,
+    /// The selected row of the console tab's list (outbox e-mails, Z reports).
+    pub cursor: usize,
+    /// This counter's drawer session.
+    pub till: TillState,
+    pub health_loading: bool,
+    pub last_health_ms: i64,
     pub announced: Announced,
     pub quit: bool,
 }
@@ -531,6 +674,13 @@ impl State {
             tab: Tab::Live,
             approvals: None,
             daily: None,
+            emeterai: None,
+            outbox: None,
+            drawers: None,
+            cursor: 0,
+            till: TillState::Unknown,
+            health_loading: false,
+            last_health_ms: i64::MIN / 2,
             announced: Announced::default(),
             quit: false,
         }

@@ -171,7 +171,6 @@ pub struct Strings {
     pub tab_outbox: &'static str,
     pub tab_drawers: &'static str,
     pub tab_daily: &'static str,
-    pub tab_unavailable: fn(&str) -> String,
     pub approvals_title: &'static str,
     pub approvals_none: &'static str,
     pub col_time: &'static str,
@@ -193,8 +192,39 @@ pub struct Strings {
     pub parked_mark: &'static str,
     pub priority_mark: &'static str,
 
+    // Status bar: e-Meterai service and outbox
+    pub svc_local: &'static str,
+    pub svc_up: &'static str,
+    pub svc_probing: &'static str,
+    pub svc_down: &'static str,
+    pub svc_down_next: fn(u64) -> String,
+    pub svc_broken_next: &'static str,
+    pub outbox_empty: &'static str,
+    pub outbox_waiting: fn(i64) -> String,
+    pub outbox_failed: fn(i64, i64) -> String,
+    pub outbox_failed_next: &'static str,
+    pub outbox_unreadable_next: &'static str,
+
+    // Drawer session at the counter
+    pub key_open_till: &'static str,
+    pub dlg_open_till: &'static str,
+    pub f_float: &'static str,
+    pub float_hint: &'static str,
+    pub till_already_open: fn(i64, &str) -> String,
+    pub till_counting: &'static str,
+    pub till_opened: fn(&str, &str) -> String,
+
+    // Console keys
+    pub key_select: &'static str,
+    pub key_reload: &'static str,
+    pub key_reload_check: &'static str,
+    pub key_retry_mail: &'static str,
+    pub key_reprint_z: &'static str,
+
     /// The e-Meterai customer flow.
     pub flow: &'static FlowStrings,
+    /// The supervisor console's e-Meterai, outbox and drawer tabs.
+    pub console: &'static ConsoleStrings,
 }
 
 pub static ID: Strings = Strings {
@@ -352,11 +382,6 @@ pub static ID: Strings = Strings {
     tab_outbox: "Kotak keluar",
     tab_drawers: "Laci & Z",
     tab_daily: "Paket harian",
-    tab_unavailable: |t| {
-        format!(
-            "{t}: belum tersedia di versi ini. Modulnya belum terpasang; data yang ada tetap aman di jurnal."
-        )
-    },
     approvals_title: "Persetujuan supervisor hari ini",
     approvals_none: "Belum ada persetujuan hari ini.",
     col_time: "Pukul",
@@ -380,7 +405,41 @@ pub static ID: Strings = Strings {
     col_waited: "Menunggu",
     parked_mark: "ditunda",
     priority_mark: "prioritas",
+    svc_local: "lokal (latihan), siap",
+    svc_up: "Peruri tersambung",
+    svc_probing: "Peruri sedang dicoba lagi",
+    svc_down: "Layanan e-Meterai gangguan",
+    svc_down_next: |s| {
+        format!("dicoba lagi dalam {s} detik; pelanggan boleh pulang dengan tanda terima klaim (k)")
+    },
+    svc_broken_next: "periksa bagian [stamping] di loket.toml",
+    outbox_empty: "kosong",
+    outbox_waiting: |n| format!("{n} e-mail menunggu dikirim"),
+    outbox_failed: |f, w| {
+        if w > 0 {
+            format!("{f} e-mail gagal, {w} menunggu")
+        } else {
+            format!("{f} e-mail gagal")
+        }
+    },
+    outbox_failed_next: "supervisor mengirim ulang di konsol, tab Kotak keluar",
+    outbox_unreadable_next: "jalankan `loket outbox` untuk melihat sebabnya",
+    key_open_till: "Buka laci kas",
+    dlg_open_till: "Buka laci kas (modal awal)",
+    f_float: "Modal awal",
+    float_hint: "Hitung uang modal di laci. Tulis totalnya (200000) atau per pecahan (100000x1, 50000x2).",
+    till_already_open: |id, float| {
+        format!("Laci kas sudah dibuka (sesi {id}, modal awal {float}).")
+    },
+    till_counting: "Kas loket ini sedang ditutup (sudah dihitung); selesaikan penutupan dengan `loket till close` sebelum membuka sesi baru.",
+    till_opened: |float, drawer| format!("Sesi kas dibuka dengan modal awal {float}. {drawer}"),
+    key_select: "Pilih",
+    key_reload: "Muat ulang",
+    key_reload_check: "Muat ulang & cocokkan",
+    key_retry_mail: "Kirim ulang",
+    key_reprint_z: "Cetak salinan Z",
     flow: &FLOW_ID,
+    console: &CONSOLE_ID,
 };
 
 pub static EN: Strings = Strings {
@@ -534,11 +593,6 @@ pub static EN: Strings = Strings {
     tab_outbox: "Outbox",
     tab_drawers: "Drawers & Z",
     tab_daily: "Daily pack",
-    tab_unavailable: |t| {
-        format!(
-            "{t}: not available in this version. Its module is not installed yet; existing records stay safe in the journal."
-        )
-    },
     approvals_title: "Supervisor approvals today",
     approvals_none: "No approvals yet today.",
     col_time: "Time",
@@ -562,13 +616,49 @@ pub static EN: Strings = Strings {
     col_waited: "Waited",
     parked_mark: "parked",
     priority_mark: "priority",
+    svc_local: "local (training), ready",
+    svc_up: "Peruri connected",
+    svc_probing: "Peruri being tried again",
+    svc_down: "e-Meterai service down",
+    svc_down_next: |s| {
+        format!("retried in {s} seconds; the customer may leave with a claim receipt (k)")
+    },
+    svc_broken_next: "check the [stamping] section of loket.toml",
+    outbox_empty: "empty",
+    outbox_waiting: |n| format!("{n} e-mail(s) waiting to be sent"),
+    outbox_failed: |f, w| {
+        if w > 0 {
+            format!("{f} e-mail(s) failed, {w} waiting")
+        } else {
+            format!("{f} e-mail(s) failed")
+        }
+    },
+    outbox_failed_next: "the supervisor resends them in the console, Outbox tab",
+    outbox_unreadable_next: "run `loket outbox` to see why",
+    key_open_till: "Open drawer",
+    dlg_open_till: "Open the cash drawer (opening float)",
+    f_float: "Opening float",
+    float_hint: "Count the float in the drawer. Type the total (200000) or per denomination (100000x1, 50000x2).",
+    till_already_open: |id, float| {
+        format!("The cash drawer is already open (session {id}, float {float}).")
+    },
+    till_counting: "This counter's cash is being closed (already counted); finish the close with `loket till close` before opening a new session.",
+    till_opened: |float, drawer| format!("Drawer session opened with a float of {float}. {drawer}"),
+    key_select: "Select",
+    key_reload: "Reload",
+    key_reload_check: "Reload & reconcile",
+    key_retry_mail: "Send again",
+    key_reprint_z: "Print Z copy",
     flow: &FLOW_EN,
+    console: &CONSOLE_EN,
 };
 
 /// The e-Meterai flow's words.
 #[derive(Debug)]
 pub struct FlowStrings {
     pub idle_hint: &'static str,
+    pub cash_needs_till: &'static str,
+    pub drawer_after_cash: fn(&str, &str) -> String,
     pub finish_first: &'static str,
     pub paid_cannot_go_back: &'static str,
     pub bad_amount: &'static str,
@@ -650,6 +740,10 @@ pub struct FlowStrings {
 }
 
 pub static FLOW_ID: FlowStrings = FlowStrings {
+    cash_needs_till: "Laci kas belum dibuka, jadi uang tunai belum bisa diterima. Tekan Ctrl+O dan hitung modal awal untuk membukanya, atau pilih Debit atau QRIS dengan ←/→ (keduanya tidak perlu laci).",
+    drawer_after_cash: |paid, drawer| {
+        format!("{paid}; {}", drawer.trim_end_matches('.').to_lowercase())
+    },
     idle_hint: "Enter: ambil dokumen pelanggan dari flashdisk.",
     finish_first: "Selesaikan dulu layanan e-Meterai yang sudah dibayar (salin dokumen, cetak struk), baru tiket dapat ditutup atau dialihkan.",
     paid_cannot_go_back: "Sudah dibayar: langkah sebelumnya tidak dapat dibatalkan di sini. Lanjutkan, atau minta supervisor membatalkan penjualan.",
@@ -744,6 +838,10 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
 };
 
 pub static FLOW_EN: FlowStrings = FlowStrings {
+    cash_needs_till: "The cash drawer is not open yet, so cash cannot be taken. Press Ctrl+O and count the opening float to open it, or choose Debit or QRIS with ←/→ (neither needs the drawer).",
+    drawer_after_cash: |paid, drawer| {
+        format!("{paid}; {}", drawer.trim_end_matches('.').to_lowercase())
+    },
     idle_hint: "Enter: take the customer's document from the flash drive.",
     finish_first: "Finish the paid e-Meterai service first (copy the document, print the receipt); only then can the ticket be closed or transferred.",
     paid_cannot_go_back: "Already paid: earlier steps cannot be undone here. Carry on, or ask the supervisor to void the sale.",
@@ -835,4 +933,181 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     k_claim: "claim receipt",
     f_email: "Or send to e-mail:",
     email_hint: "Type the customer's e-mail address and press Enter to send it through the outbox.",
+};
+
+/// The supervisor console's e-Meterai, outbox and drawer tabs.
+#[derive(Debug)]
+pub struct ConsoleStrings {
+    pub inventory_title: &'static str,
+    pub inventory_line: fn(u64, u64, u64, u64) -> String,
+    pub col_lot: &'static str,
+    pub col_count: &'static str,
+    pub col_price: &'static str,
+    pub col_available: &'static str,
+    pub col_used: &'static str,
+    pub col_spoiled: &'static str,
+    pub no_lots: &'static str,
+    pub claims_title: &'static str,
+    pub no_claims: &'static str,
+    pub col_sn: &'static str,
+    pub col_date: &'static str,
+    pub col_ticket: &'static str,
+    pub col_reason: &'static str,
+    pub reconcile_title: &'static str,
+    pub reconcile_line: fn(u64, u64, u64, Option<u64>) -> String,
+    pub reconcile_ok: &'static str,
+    pub reconcile_diff: fn(&str) -> String,
+    pub reconcile_failed: fn(&str) -> String,
+    pub service_line: fn(&str) -> String,
+    pub outbox_title: &'static str,
+    pub outbox_none: &'static str,
+    pub col_id: &'static str,
+    pub col_to: &'static str,
+    pub col_status: &'static str,
+    pub col_attempts: &'static str,
+    pub col_last_error: &'static str,
+    pub status_word: fn(&str) -> &'static str,
+    pub sessions_title: &'static str,
+    pub no_sessions: &'static str,
+    pub col_session: &'static str,
+    pub col_float: &'static str,
+    pub col_expected: &'static str,
+    pub col_counted: &'static str,
+    pub col_variance: &'static str,
+    pub col_z: &'static str,
+    pub session_state: fn(&str) -> &'static str,
+    pub x_title: fn(u32, i64) -> String,
+    pub no_open_drawer: &'static str,
+    pub z_title: &'static str,
+    pub no_z: &'static str,
+    pub col_day: &'static str,
+    pub col_copies: &'static str,
+}
+
+pub static CONSOLE_ID: ConsoleStrings = ConsoleStrings {
+    inventory_title: "Persediaan nomor seri",
+    inventory_line: |a, i, st, sp| {
+        format!("Tersedia {a} · terbit belum dibubuhkan {i} · terbubuh {st} · rusak {sp}")
+    },
+    col_lot: "Lot",
+    col_count: "Jumlah",
+    col_price: "Dibeli",
+    col_available: "Tersedia",
+    col_used: "Terpakai",
+    col_spoiled: "Rusak",
+    no_lots: "Belum ada lot nomor seri yang dimuat.",
+    claims_title: "Klaim nomor seri rusak",
+    no_claims: "Tidak ada nomor seri rusak yang perlu diklaim.",
+    col_sn: "Nomor seri",
+    col_date: "Tanggal",
+    col_ticket: "Tiket",
+    col_reason: "Alasan",
+    reconcile_title: "Pencocokan dengan penyedia",
+    reconcile_line: |li, la, pu, pr| {
+        let pr = pr.map_or_else(|| "?".to_string(), |r| r.to_string());
+        format!(
+            "Loket: {li} terbit belum dibubuhkan, {la} tersedia. Penyedia: {pu} terbit belum dibubuhkan, sisa kuota {pr}."
+        )
+    },
+    reconcile_ok: "Cocok: tidak ada selisih.",
+    reconcile_diff: |d| format!("SELISIH: {d}."),
+    reconcile_failed: |why| format!("Belum dapat dicocokkan: {why} Tekan r untuk mencoba lagi."),
+    service_line: |s| format!("Layanan: {s}"),
+    outbox_title: "Kotak keluar e-mail",
+    outbox_none: "Kotak keluar kosong: belum ada e-mail.",
+    col_id: "No",
+    col_to: "Kepada",
+    col_status: "Status",
+    col_attempts: "Coba",
+    col_last_error: "Kesalahan terakhir",
+    status_word: |s| match s {
+        "queued" => "menunggu",
+        "sending" => "dikirim",
+        "sent" => "terkirim",
+        "retry" => "diulang",
+        _ => "gagal",
+    },
+    sessions_title: "Sesi laci hari ini",
+    no_sessions: "Belum ada sesi laci hari ini.",
+    col_session: "Sesi",
+    col_float: "Modal",
+    col_expected: "Seharusnya",
+    col_counted: "Dihitung",
+    col_variance: "Selisih",
+    col_z: "Z",
+    session_state: |s| match s {
+        "open" => "buka",
+        "counted" => "dihitung",
+        _ => "tutup",
+    },
+    x_title: |c, id| format!("Laporan X loket {c} (sesi {id})"),
+    no_open_drawer: "Tidak ada laci yang sedang buka.",
+    z_title: "Laporan Z tersimpan",
+    no_z: "Belum ada laporan Z.",
+    col_day: "Hari kerja",
+    col_copies: "Salinan",
+};
+
+pub static CONSOLE_EN: ConsoleStrings = ConsoleStrings {
+    inventory_title: "Serial number stock",
+    inventory_line: |a, i, st, sp| {
+        format!("Available {a} · issued not stamped {i} · stamped {st} · spoiled {sp}")
+    },
+    col_lot: "Lot",
+    col_count: "Count",
+    col_price: "Paid",
+    col_available: "Available",
+    col_used: "Used",
+    col_spoiled: "Spoiled",
+    no_lots: "No serial number lot loaded yet.",
+    claims_title: "Spoiled serials to claim",
+    no_claims: "No spoiled serial numbers to claim.",
+    col_sn: "Serial number",
+    col_date: "Date",
+    col_ticket: "Ticket",
+    col_reason: "Reason",
+    reconcile_title: "Reconciliation with the provider",
+    reconcile_line: |li, la, pu, pr| {
+        let pr = pr.map_or_else(|| "?".to_string(), |r| r.to_string());
+        format!(
+            "loket: {li} issued not stamped, {la} available. Provider: {pu} issued not stamped, {pr} left in quota."
+        )
+    },
+    reconcile_ok: "In agreement: no difference.",
+    reconcile_diff: |d| format!("DIFFERENCE: {d}."),
+    reconcile_failed: |why| format!("Could not reconcile: {why} Press r to try again."),
+    service_line: |s| format!("Service: {s}"),
+    outbox_title: "E-mail outbox",
+    outbox_none: "The outbox is empty: no e-mail yet.",
+    col_id: "No",
+    col_to: "To",
+    col_status: "Status",
+    col_attempts: "Tries",
+    col_last_error: "Last error",
+    status_word: |s| match s {
+        "queued" => "queued",
+        "sending" => "sending",
+        "sent" => "sent",
+        "retry" => "retrying",
+        _ => "failed",
+    },
+    sessions_title: "Drawer sessions today",
+    no_sessions: "No drawer session today yet.",
+    col_session: "Session",
+    col_float: "Float",
+    col_expected: "Expected",
+    col_counted: "Counted",
+    col_variance: "Variance",
+    col_z: "Z",
+    session_state: |s| match s {
+        "open" => "open",
+        "counted" => "counted",
+        _ => "closed",
+    },
+    x_title: |c, id| format!("X report counter {c} (session {id})"),
+    no_open_drawer: "No drawer is open.",
+    z_title: "Stored Z reports",
+    no_z: "No Z report yet.",
+    col_day: "Business day",
+    col_copies: "Copies",
 };

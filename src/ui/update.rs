@@ -3,8 +3,8 @@
 use crate::queue::{CallView, CounterState, Step};
 use crate::ui::flow;
 use crate::ui::state::{
-    Action, Dialog, DialogKind, Effect, Field, FieldId, FieldKind, Message, Mode, Outcome, QueueOp,
-    Session, State, Tab,
+    Action, DeviceState, Dialog, DialogKind, Effect, Field, FieldId, FieldKind, Message, Mode,
+    OutboxCounts, Outcome, QueueOp, ServiceHealth, Session, State, Tab, TillState,
 };
 use crate::ui::strings::Strings;
 use crate::users::Role;
@@ -18,6 +18,9 @@ pub fn refresh_ms(mode: Mode) -> i64 {
         Mode::Supervisor => 1000,
     }
 }
+
+/// How often the status bar's e-Meterai service and outbox states are read again.
+pub const HEALTH_MS: i64 = 5_000;
 
 /// How long an information message stays on the message line; refusals stay until the next one.
 const INFO_MESSAGE_MS: i64 = 15_000;
@@ -57,17 +60,76 @@ fn tick(state: &mut State, now: i64) -> Vec<Effect> {
     {
         state.message = None;
     }
-    if state.signed_in() && !state.loading && now - state.last_load_ms >= refresh_ms(state.mode) {
-        let mut effects: Vec<Effect> = load(state).into_iter().collect();
-        if state.mode == Mode::Supervisor && state.tab == Tab::Approvals {
-            effects.push(Effect::LoadApprovals);
-        }
-        if state.mode == Mode::Supervisor && state.tab == Tab::Daily {
-            effects.push(Effect::LoadDaily);
-        }
-        return effects;
+    let mut effects = Vec::new();
+    if state.user.is_some() && !state.health_loading && now - state.last_health_ms >= HEALTH_MS {
+        effects.push(health(state));
     }
-    Vec::new()
+    if state.signed_in() && !state.loading && now - state.last_load_ms >= refresh_ms(state.mode) {
+        effects.extend(load(state));
+        if state.mode == Mode::Supervisor {
+            // The e-Meterai tab asks the provider; it reloads on entry and on `r` only.
+            match state.tab {
+                Tab::Approvals => effects.push(Effect::LoadApprovals),
+                Tab::Daily => effects.push(Effect::LoadDaily),
+                Tab::Outbox => effects.push(Effect::LoadOutbox),
+                Tab::Drawers => effects.push(Effect::LoadDrawers),
+                Tab::Live | Tab::Emeterai => {}
+            }
+        }
+    }
+    effects
+}
+
+fn health(state: &mut State) -> Effect {
+    state.health_loading = true;
+    state.last_health_ms = state.now_ms;
+    Effect::LoadHealth
+}
+
+/// The loader of a console tab's data, if it has any of its own.
+fn tab_load(tab: Tab) -> Option<Effect> {
+    match tab {
+        Tab::Live => None,
+        Tab::Approvals => Some(Effect::LoadApprovals),
+        Tab::Emeterai => Some(Effect::LoadEmeterai),
+        Tab::Outbox => Some(Effect::LoadOutbox),
+        Tab::Drawers => Some(Effect::LoadDrawers),
+        Tab::Daily => Some(Effect::LoadDaily),
+    }
+}
+
+/// The status bar's words for the e-Meterai service.
+pub fn service_state(s: &Strings, h: &ServiceHealth) -> DeviceState {
+    match h {
+        ServiceHealth::NotUsed => DeviceState::NotConfigured,
+        ServiceHealth::Local => DeviceState::Ready(s.svc_local.to_string()),
+        ServiceHealth::Up => DeviceState::Ready(s.svc_up.to_string()),
+        ServiceHealth::Probing => DeviceState::Ready(s.svc_probing.to_string()),
+        ServiceHealth::Down { retry_s } => DeviceState::Problem {
+            what: s.svc_down.to_string(),
+            next: (s.svc_down_next)(*retry_s),
+        },
+        ServiceHealth::Broken(why) => DeviceState::Problem {
+            what: why.trim_end_matches('.').to_string(),
+            next: s.svc_broken_next.to_string(),
+        },
+    }
+}
+
+/// The status bar's words for the outbox.
+pub fn outbox_state(s: &Strings, counts: &Result<OutboxCounts, String>) -> DeviceState {
+    match counts {
+        Err(why) => DeviceState::Problem {
+            what: why.trim_end_matches('.').to_string(),
+            next: s.outbox_unreadable_next.to_string(),
+        },
+        Ok(c) if c.failed > 0 => DeviceState::Problem {
+            what: (s.outbox_failed)(c.failed, c.waiting),
+            next: s.outbox_failed_next.to_string(),
+        },
+        Ok(c) if c.waiting > 0 => DeviceState::Ready((s.outbox_waiting)(c.waiting)),
+        Ok(_) => DeviceState::Ready(s.outbox_empty.to_string()),
+    }
 }
 
 fn load(state: &mut State) -> Option<Effect> {
@@ -224,6 +286,7 @@ fn open_dialog(state: &mut State, kind: DialogKind) {
             f.push(Field::text(FieldId::Reason, true));
             f
         }
+        DialogKind::OpenTill => vec![Field::text(FieldId::Float, true)],
     };
     state.dialog = Some(Dialog {
         kind,
@@ -261,6 +324,20 @@ fn counter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     if ctrl(&key, 'u') {
         open_dialog(state, DialogKind::Unpark);
+        return Vec::new();
+    }
+    if ctrl(&key, 'o') {
+        match state.till {
+            TillState::Open { session, float } => {
+                say(
+                    state,
+                    (s.till_already_open)(session, &float.to_string()),
+                    false,
+                );
+            }
+            TillState::Counting => say(state, s.till_counting, true),
+            TillState::Closed | TillState::Unknown => open_dialog(state, DialogKind::OpenTill),
+        }
         return Vec::new();
     }
     match key.code {
@@ -315,12 +392,59 @@ fn supervisor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char(c @ '1'..='6') => {
             state.tab = Tab::ALL[c as usize - '1' as usize];
         }
+        KeyCode::Up => state.cursor = state.cursor.saturating_sub(1),
+        KeyCode::Down => state.cursor = (state.cursor + 1).min(list_len(state).saturating_sub(1)),
+        KeyCode::Char('r') => return tab_load(state.tab).into_iter().collect(),
+        KeyCode::Enter => return console_action(state),
         _ => {}
     }
-    if state.tab == Tab::Approvals && Tab::ALL[at] != Tab::Approvals {
-        return vec![Effect::LoadApprovals];
+    if state.tab != Tab::ALL[at] {
+        state.cursor = 0;
+        return tab_load(state.tab).into_iter().collect();
     }
     Vec::new()
+}
+
+/// How many rows the console tab's list has (the cursor stays inside it).
+fn list_len(state: &State) -> usize {
+    match state.tab {
+        Tab::Outbox => state.outbox.as_ref().map_or(0, Vec::len),
+        Tab::Drawers => state.drawers.as_ref().map_or(0, |d| d.z_reports.len()),
+        _ => 0,
+    }
+}
+
+/// Enter on a console tab: send the selected e-mail again, or print a copy of the selected Z.
+fn console_action(state: &mut State) -> Vec<Effect> {
+    let s = state.lang.strings();
+    if state.pending {
+        say(state, s.busy, true);
+        return Vec::new();
+    }
+    let actor = state.clerk().to_string();
+    let effect = match state.tab {
+        Tab::Outbox => state
+            .outbox
+            .as_ref()
+            .and_then(|o| o.get(state.cursor))
+            .map(|m| Effect::RetryMail { id: m.id, actor }),
+        Tab::Drawers => state
+            .drawers
+            .as_ref()
+            .and_then(|d| d.z_reports.get(state.cursor))
+            .map(|z| Effect::ReprintZ {
+                number: z.number,
+                actor,
+            }),
+        _ => None,
+    };
+    match effect {
+        Some(e) => {
+            state.pending = true;
+            vec![e]
+        }
+        None => Vec::new(),
+    }
 }
 
 fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -380,6 +504,7 @@ fn field_label(s: &Strings, id: FieldId) -> &'static str {
         FieldId::Reason => s.f_reason,
         FieldId::Supervisor => s.f_supervisor,
         FieldId::SupervisorPin => s.f_supervisor_pin,
+        FieldId::Float => s.f_float,
     }
 }
 
@@ -435,6 +560,16 @@ fn submit(state: &mut State) -> Vec<Effect> {
                 reason: (!reason.is_empty()).then_some(reason),
             }
         }
+        DialogKind::OpenTill => {
+            let effect = Effect::OpenTill {
+                counter: state.setup.counter,
+                clerk: me,
+                count: dialog.value(FieldId::Float),
+            };
+            dialog.error = None;
+            state.pending = true;
+            return vec![effect];
+        }
         DialogKind::Reactivate => {
             let supervisor = if mode == Mode::Counter {
                 dialog.value(FieldId::Supervisor).to_ascii_lowercase()
@@ -480,10 +615,14 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             say(state, welcome, false);
             state.user = Some(user);
             let mut effects: Vec<Effect> = load(state).into_iter().collect();
+            effects.push(health(state));
             if state.mode == Mode::Counter {
                 effects.push(Effect::Flow(flow::FlowEffect::PrinterStatus {
                     counter: state.setup.counter,
                 }));
+                effects.push(Effect::LoadTill {
+                    counter: state.setup.counter,
+                });
             }
             effects
         }
@@ -547,7 +686,23 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             Vec::new()
         }
         Outcome::Flow(f) => {
-            let effects = flow::outcome(state, f);
+            // Stamping and mailing change what the status bar says about the e-Meterai service
+            // and the outbox: read them again now rather than at the next interval.
+            let recheck = matches!(
+                f,
+                flow::FlowOutcome::Stamped(_) | flow::FlowOutcome::Delivered(_)
+            );
+            // A refused payment may be a drawer session closed elsewhere: read it again.
+            let till = matches!(f, flow::FlowOutcome::Payment(Err(_)));
+            let mut effects = flow::outcome(state, f);
+            if recheck && !state.health_loading {
+                effects.push(health(state));
+            }
+            if till {
+                effects.push(Effect::LoadTill {
+                    counter: state.setup.counter,
+                });
+            }
             match flow::flow(state).and_then(|f| f.error.clone()) {
                 Some(why) => say(state, why, true),
                 // A step went through: an earlier refusal no longer applies.
@@ -555,6 +710,73 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                 None => {}
             }
             effects
+        }
+        Outcome::Emeterai(result) => {
+            match result {
+                Ok(panel) => {
+                    state.devices.emeterai = service_state(s, &panel.service);
+                    state.emeterai = Some(*panel);
+                }
+                Err(why) => say(state, why, true),
+            }
+            Vec::new()
+        }
+        Outcome::Outbox(result) => {
+            match result {
+                Ok(list) => {
+                    state.cursor = state.cursor.min(list.len().saturating_sub(1));
+                    state.outbox = Some(list);
+                }
+                Err(why) => say(state, why, true),
+            }
+            Vec::new()
+        }
+        Outcome::Drawers(result) => {
+            match result {
+                Ok(panel) => {
+                    state.cursor = state.cursor.min(panel.z_reports.len().saturating_sub(1));
+                    state.drawers = Some(*panel);
+                }
+                Err(why) => say(state, why, true),
+            }
+            Vec::new()
+        }
+        Outcome::ConsoleDone(result) => {
+            state.pending = false;
+            match result {
+                Ok(text) => say(state, text, false),
+                Err(why) => say(state, why, true),
+            }
+            tab_load(state.tab).into_iter().collect()
+        }
+        Outcome::Health { emeterai, outbox } => {
+            state.health_loading = false;
+            state.devices.emeterai = service_state(s, &emeterai);
+            state.devices.outbox = outbox_state(s, &outbox);
+            Vec::new()
+        }
+        Outcome::Till(result) => {
+            match result {
+                Ok(till) => state.till = till,
+                Err(why) => say(state, why, true),
+            }
+            Vec::new()
+        }
+        Outcome::TillOpened(result) => {
+            state.pending = false;
+            match result {
+                Ok((till, drawer)) => {
+                    state.dialog = None;
+                    state.till = till;
+                    let float = match till {
+                        TillState::Open { float, .. } => float.to_string(),
+                        _ => String::new(),
+                    };
+                    say(state, (s.till_opened)(&float, &drawer), false);
+                }
+                Err(why) => refuse(state, why),
+            }
+            Vec::new()
         }
         Outcome::Device(device, now) => {
             *state.devices.get_mut(device) = now;
@@ -710,12 +932,25 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
             k.extend(counter_keys(s));
             k
         }
-        Mode::Supervisor => vec![
-            ("F1", s.key_help),
-            ("Tab/1-6", s.key_tabs),
-            ("Ctrl+R", s.key_reactivate),
-            ("Ctrl+Q", s.key_quit),
-        ],
+        Mode::Supervisor => {
+            let mut k = vec![("F1", s.key_help), ("Tab/1-6", s.key_tabs)];
+            match state.tab {
+                Tab::Emeterai => k.push(("r", s.key_reload_check)),
+                Tab::Outbox => k.extend([
+                    ("↑/↓", s.key_select),
+                    ("Enter", s.key_retry_mail),
+                    ("r", s.key_reload),
+                ]),
+                Tab::Drawers => k.extend([
+                    ("↑/↓", s.key_select),
+                    ("Enter", s.key_reprint_z),
+                    ("r", s.key_reload),
+                ]),
+                _ => {}
+            }
+            k.extend([("Ctrl+R", s.key_reactivate), ("Ctrl+Q", s.key_quit)]);
+            k
+        }
     }
 }
 
@@ -735,6 +970,7 @@ fn counter_keys(s: &Strings) -> Vec<(&'static str, &'static str)> {
         ("F12", s.key_counter_state),
         ("Ctrl+R", s.key_reactivate),
         ("Ctrl+U", s.key_unpark),
+        ("Ctrl+O", s.key_open_till),
         ("Ctrl+Q", s.key_quit),
     ]
 }
@@ -766,6 +1002,9 @@ fn flow_keys(state: &State) -> Vec<(&'static str, &'static str)> {
             let mut k = vec![("←/→", s.k_tender), ("0-9", s.k_amount)];
             if f.pay.kind == flow::TenderKind::Cash {
                 k.push(("↑/↓", s.k_quick));
+                if matches!(state.till, TillState::Closed | TillState::Counting) {
+                    k.push(("Ctrl+O", state.lang.strings().key_open_till));
+                }
             } else if f.pay.kind == flow::TenderKind::Debit {
                 k.push(("Tab", s.k_next_field));
             }

@@ -3,6 +3,7 @@
 
 use crate::branch::{Branch, BranchError};
 use crate::queue::domain::{label, parse_label};
+use crate::ui::console_worker as console;
 use crate::ui::state::{Action, ApprovalRow, Effect, Outcome, QueueOp};
 use crate::users;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -145,6 +146,39 @@ pub fn run_reporting(
             .map(|()| label)
             .map_err(|e| words(&e));
             Outcome::Reactivated(result)
+        }
+        Effect::LoadEmeterai => Outcome::Emeterai(
+            console::emeterai(branch)
+                .map(Box::new)
+                .map_err(|e| words(&e)),
+        ),
+        Effect::LoadOutbox => Outcome::Outbox(console::outbox(branch).map_err(|e| words(&e))),
+        Effect::LoadDrawers => Outcome::Drawers(
+            console::drawers(branch)
+                .map(Box::new)
+                .map_err(|e| words(&e)),
+        ),
+        Effect::RetryMail { id, actor } => {
+            Outcome::ConsoleDone(console::retry_mail(branch, &actor, id))
+        }
+        Effect::ReprintZ { number, actor: _ } => {
+            Outcome::ConsoleDone(console::reprint_z(branch, number))
+        }
+        Effect::LoadHealth => Outcome::Health {
+            emeterai: console::service_health(branch),
+            outbox: console::outbox_counts(branch).map_err(|e| words(&e)),
+        },
+        Effect::LoadTill { counter } => {
+            Outcome::Till(console::till_state(branch, counter).map_err(|e| words(&e)))
+        }
+        Effect::OpenTill {
+            counter,
+            clerk,
+            count,
+        } => {
+            let result = console::open_till(branch, counter, &clerk, &count);
+            crate::ui::flow_worker::printer_state(branch, counter, report);
+            Outcome::TillOpened(result)
         }
         Effect::Bell | Effect::Quit => return None,
     })

@@ -6,6 +6,7 @@ use super::*;
 use loket::money::Rupiah;
 use loket::till::{CashCount, SaleStatus};
 use loket::ui::flow::Stage;
+use loket::ui::state::{SessionStep, StepProgress};
 use std::path::PathBuf;
 
 /// Both sizes of one screen, with the serial number (random per run from the local provider)
@@ -44,15 +45,22 @@ fn redact_serial(screen: &str) -> String {
 /// A signed-in counter with an open till, a C ticket called, and the customer's "drive" (a folder
 /// named FLASHDISK holding `files`).
 fn called_with_drive(files: &[(&str, Vec<u8>)]) -> (TestBranch, State, PathBuf) {
+    called(files, true)
+}
+
+/// As [`called_with_drive`]; `till` says whether the drawer session is opened beforehand.
+fn called(files: &[(&str, Vec<u8>)], till: bool) -> (TestBranch, State, PathBuf) {
     let mut tb = branch_with_users();
     let drive = tb.path().join("FLASHDISK");
     std::fs::create_dir_all(&drive).expect("drive folder");
     for (name, bytes) in files {
         std::fs::write(drive.join(name), bytes).expect("write document");
     }
-    tb.branch
-        .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(200_000)))
-        .expect("open till");
+    if till {
+        tb.branch
+            .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(200_000)))
+            .expect("open till");
+    }
     tb.branch
         .issue_ticket("C", false, "dispenser")
         .expect("issue");
@@ -365,13 +373,222 @@ fn a_printer_out_of_paper_is_shown_and_f8_prints_the_slips_again() {
     );
     snap("paper_out", &state);
 
+    assert!(slips(&tb).is_empty(), "nothing printed while out of paper");
+
+    // New roll, F8: the receipt that never printed comes out as the original, then the stamping
+    // proof that was never reached.
     printer.set_state(loket_drivers::VirtualState::Ok);
     drive_key(&mut state, &mut tb, KeyCode::F(8));
     let receipt = state.session.as_ref().and_then(|s| s.flow.receipt.clone());
-    assert_eq!(receipt.as_deref(), Some("Tercetak."), "{receipt:?}");
+    assert_eq!(
+        receipt.as_deref(),
+        Some("Struk dan bukti pembubuhan tercetak."),
+        "{receipt:?}"
+    );
     assert!(matches!(
         state.devices.printer,
         loket::ui::state::DeviceState::Ready(_)
     ));
     snap("reprinted", &state);
+    let out = slips(&tb);
+    assert_eq!(out.len(), 2, "{out:#?}");
+    assert!(
+        out[0].contains("Rp10.000") && !out[0].contains(COPY),
+        "{}",
+        out[0]
+    );
+    assert!(out[1].contains("surat-emeterai.pdf"), "{}", out[1]);
+
+    // A second F8 (a slip lost on the counter) prints both again, now as marked copies.
+    drive_key(&mut state, &mut tb, KeyCode::F(8));
+    let out = slips(&tb);
+    assert_eq!(out.len(), 4, "{out:#?}");
+    assert!(out[2].contains(COPY), "{}", out[2]);
+}
+
+/// What a reprinted slip says at its foot.
+const COPY: &str = "salinan (cetak ulang)";
+
+/// The text of every slip on counter 1's virtual printer, in printing order.
+fn slips(tb: &TestBranch) -> Vec<String> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(tb.path().join("printer/loket1"))
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    paths.retain(|p| p.extension().is_some_and(|x| x == "txt"));
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("slip text"))
+        .collect()
+}
+
+fn drawer_kicks(tb: &TestBranch) -> usize {
+    tb.branch
+        .printer("loket1")
+        .expect("counter printer")
+        .virtual_printer()
+        .expect("a virtual printer")
+        .kicks()
+        .len()
+}
+
+#[test]
+fn cash_waits_for_a_drawer_session_the_clerk_opens_at_the_counter() {
+    let (mut tb, mut state, _usb) = called(&[("surat.pdf", letter_pdf())], false);
+    assert_eq!(state.till, loket::ui::state::TillState::Closed);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Pay);
+    let text = screen_text(&state, 120, 40);
+    assert!(text.contains("Laci kas belum dibuka"), "{text}");
+    assert!(text.contains("Ctrl+O"), "{text}");
+    // Cash is refused before anything is written.
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Pay);
+    let error = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.pay.error.clone())
+        .expect("a reason");
+    assert!(error.contains("Tekan Ctrl+O"), "{error}");
+    snap("pay_no_till", &state);
+    let quote = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.quote.clone())
+        .expect("quote");
+    assert_eq!(
+        tb.branch.sale(quote.sale).expect("sale").status,
+        SaleStatus::Open
+    );
+
+    // Ctrl+O: the float counted by denomination opens the session and the drawer.
+    drive(&mut state, &mut tb.branch, ctrl('o'));
+    assert!(state.dialog.is_some());
+    type_text(&mut state, &mut tb.branch, "100000x1, 50000x2");
+    snap("open_till", &state);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert!(state.dialog.is_none(), "{:?}", state.dialog);
+    let message = state.message.clone().expect("message");
+    assert_eq!(
+        message.text,
+        "Sesi kas dibuka dengan modal awal Rp200.000. Laci kas terbuka."
+    );
+    let session = tb.branch.till_session(1).expect("read").expect("open");
+    assert_eq!(session.float, Rupiah::new(200_000));
+    assert_eq!(drawer_kicks(&tb), 1);
+
+    // Now the cash goes through and the drawer opens again for it.
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    assert_eq!(drawer_kicks(&tb), 2);
+    let payment = state
+        .session
+        .as_ref()
+        .and_then(|s| s.steps.iter().find(|(st, _)| *st == SessionStep::Payment))
+        .map(|(_, p)| p.clone());
+    assert!(
+        matches!(&payment, Some(StepProgress::Done(note)) if note.contains("laci kas terbuka")),
+        "{payment:?}"
+    );
+}
+
+#[test]
+fn a_card_payment_needs_no_drawer_session() {
+    let (mut tb, mut state, _usb) = called(&[("surat.pdf", letter_pdf())], false);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    drive_key(&mut state, &mut tb, KeyCode::Right);
+    drive_key(&mut state, &mut tb, KeyCode::Tab);
+    type_text(&mut state, &mut tb.branch, "A1B2C3");
+    drive_key(&mut state, &mut tb, KeyCode::Tab);
+    type_text(&mut state, &mut tb.branch, "4321");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    assert!(tb.branch.till_session(1).expect("read").is_none());
+    assert_eq!(drawer_kicks(&tb), 0, "no cash, no drawer");
+}
+
+/// The placement step draws the page itself (rasterised, in half-blocks) so that scans, logos and
+/// signatures show where the stamp would go; a page the rasterizer could not draw falls back to
+/// the text preview.
+#[test]
+fn the_placement_preview_is_the_page_drawn_in_half_blocks() {
+    let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
+    let placement = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.placement.clone())
+        .expect("placement");
+    let page = placement.preview().expect("page 1");
+    let raster = page
+        .raster
+        .as_ref()
+        .expect("the rasterizer drew the letter");
+    assert_eq!(raster.width, 120);
+    assert_eq!(
+        raster.ink.len(),
+        usize::from(raster.width) * usize::from(raster.height)
+    );
+    // In page points from the top-left of the 595×842 letter: "Hormat saya," is set at x 360,
+    // baseline 300 from the bottom; the left margin (x < 60) holds nothing.
+    let (w, h) = (595, 842);
+    assert!(
+        raster.darkest(360, 430, 842 - 300 - 9, 842 - 300, w, h) > 48,
+        "ink where the closing is"
+    );
+    assert_eq!(raster.darkest(0, 60, 0, 842, w, h), 0, "an empty margin");
+    assert_eq!(
+        raster.darkest(360, 430, 842 - 260, 842 - 240, w, h),
+        0,
+        "blank line"
+    );
+
+    let text = screen_text(&state, 120, 40);
+    assert!(text.contains('▀') || text.contains('▄'), "{text}");
+    assert!(text.contains('▒'), "the stamp's place: {text}");
+    assert!(!text.contains("Baris isi surat"), "no text preview: {text}");
+
+    let mut without = state.clone();
+    if let Some(p) = without
+        .session
+        .as_mut()
+        .and_then(|s| s.flow.placement.as_mut())
+    {
+        for page in &mut p.pages {
+            page.raster = None;
+        }
+    }
+    let text = screen_text(&without, 120, 40);
+    assert!(text.contains("Baris isi surat"), "text preview: {text}");
+}
+
+/// A drawer session opened elsewhere (`loket till open` on the same branch) after the clerk signed
+/// in is seen when the payment step starts.
+#[test]
+fn a_drawer_opened_elsewhere_is_seen_when_payment_starts() {
+    let (mut tb, mut state, _usb) = called(&[("surat.pdf", letter_pdf())], false);
+    assert_eq!(state.till, loket::ui::state::TillState::Closed);
+    let mut other = tb.reopen();
+    let session = other
+        .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(150_000)))
+        .expect("open elsewhere");
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Pay);
+    assert_eq!(
+        state.till,
+        loket::ui::state::TillState::Open {
+            session: session.id,
+            float: Rupiah::new(150_000),
+        }
+    );
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
 }

@@ -301,11 +301,14 @@ fn supervisor_tabs_follow_tab_arrows_and_digits() {
     let check = |state: &mut State, action: Action, want: Tab| {
         let effects = update(state, action);
         assert_eq!(state.tab, want);
-        // Arriving on the approvals tab loads them; other tabs draw what is already known.
-        let load = if want == Tab::Approvals {
-            vec![Effect::LoadApprovals]
-        } else {
-            Vec::new()
+        // Arriving on a tab loads its data; the live branch is what the refresh already reads.
+        let load = match want {
+            Tab::Live => Vec::new(),
+            Tab::Approvals => vec![Effect::LoadApprovals],
+            Tab::Emeterai => vec![Effect::LoadEmeterai],
+            Tab::Outbox => vec![Effect::LoadOutbox],
+            Tab::Drawers => vec![Effect::LoadDrawers],
+            Tab::Daily => vec![Effect::LoadDaily],
         };
         assert_eq!(effects, load, "{want:?}");
     };
@@ -367,5 +370,126 @@ fn dialogs_ask_for_their_operations() {
             state: CounterState::Closed,
             reason: None,
         })
+    );
+}
+
+/// The status bar's words for the e-Meterai service and the outbox, from what the worker read.
+#[test]
+fn service_and_outbox_states_in_words() {
+    use loket::ui::state::{DeviceState, OutboxCounts, ServiceHealth};
+    use loket::ui::update::{outbox_state, service_state};
+    let s = Lang::Id.strings();
+    let ready = |t: &str| DeviceState::Ready(t.to_string());
+    let problem = |what: &str, next: &str| DeviceState::Problem {
+        what: what.to_string(),
+        next: next.to_string(),
+    };
+    let check = |h: ServiceHealth, want: DeviceState| {
+        assert_eq!(service_state(s, &h), want, "{h:?}");
+    };
+    check(ServiceHealth::NotUsed, DeviceState::NotConfigured);
+    check(ServiceHealth::Local, ready("lokal (latihan), siap"));
+    check(ServiceHealth::Up, ready("Peruri tersambung"));
+    check(ServiceHealth::Probing, ready("Peruri sedang dicoba lagi"));
+    check(
+        ServiceHealth::Down { retry_s: 42 },
+        problem(
+            "Layanan e-Meterai gangguan",
+            "dicoba lagi dalam 42 detik; pelanggan boleh pulang dengan tanda terima klaim (k)",
+        ),
+    );
+    check(
+        ServiceHealth::Broken("Bagian [stamping.peruri] belum diisi.".into()),
+        problem(
+            "Bagian [stamping.peruri] belum diisi",
+            "periksa bagian [stamping] di loket.toml",
+        ),
+    );
+
+    let check = |c: Result<OutboxCounts, String>, want: DeviceState| {
+        assert_eq!(outbox_state(s, &c), want, "{c:?}");
+    };
+    let counts = |waiting, failed, sent| OutboxCounts {
+        waiting,
+        failed,
+        sent,
+    };
+    check(Ok(counts(0, 0, 0)), ready("kosong"));
+    check(Ok(counts(0, 0, 12)), ready("kosong"));
+    check(Ok(counts(3, 0, 1)), ready("3 e-mail menunggu dikirim"));
+    let next = "supervisor mengirim ulang di konsol, tab Kotak keluar";
+    check(Ok(counts(0, 2, 0)), problem("2 e-mail gagal", next));
+    check(
+        Ok(counts(1, 2, 0)),
+        problem("2 e-mail gagal, 1 menunggu", next),
+    );
+    check(
+        Err("Basis data terkunci.".into()),
+        problem(
+            "Basis data terkunci",
+            "jalankan `loket outbox` untuk melihat sebabnya",
+        ),
+    );
+}
+
+/// Ctrl+O opens the drawer-session form only when no session is open, and the form sends the
+/// count as typed.
+#[test]
+fn ctrl_o_opens_the_drawer_form_only_without_a_session() {
+    use loket::money::Rupiah;
+    use loket::ui::state::{DialogKind, TillState};
+    let (_tb, mut state) = ready();
+    assert_eq!(state.till, TillState::Closed);
+    assert!(update(&mut state, ctrl('o')).is_empty());
+    assert_eq!(
+        state.dialog.as_ref().map(|d| d.kind),
+        Some(DialogKind::OpenTill)
+    );
+    // An empty count is refused in the form.
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    assert!(
+        state
+            .dialog
+            .as_ref()
+            .and_then(|d| d.error.clone())
+            .is_some_and(|e| e.contains("Modal awal")),
+        "{:?}",
+        state.dialog
+    );
+    for c in "250000".chars() {
+        update(&mut state, key(KeyCode::Char(c)));
+    }
+    assert_eq!(
+        update(&mut state, key(KeyCode::Enter)),
+        vec![Effect::OpenTill {
+            counter: 1,
+            clerk: "petugas".into(),
+            count: "250000".into(),
+        }]
+    );
+    // A refusal stays in the form; a session already open is only reported.
+    update(
+        &mut state,
+        Action::Worker(Outcome::TillOpened(Err("Hitungan kosong.".into()))),
+    );
+    assert_eq!(
+        state
+            .dialog
+            .as_ref()
+            .and_then(|d| d.error.clone())
+            .as_deref(),
+        Some("Hitungan kosong.")
+    );
+    update(&mut state, key(KeyCode::Esc));
+    state.till = TillState::Open {
+        session: 7,
+        float: Rupiah::new(250_000),
+    };
+    assert!(update(&mut state, ctrl('o')).is_empty());
+    assert!(state.dialog.is_none());
+    let message = state.message.clone().expect("message");
+    assert_eq!(
+        message.text,
+        "Laci kas sudah dibuka (sesi 7, modal awal Rp250.000)."
     );
 }

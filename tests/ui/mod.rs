@@ -1,6 +1,7 @@
 //! The terminal screens: snapshots of every screen and dialog, pure key handling, and the real binary
 //! in a pseudo-terminal.
 
+mod console;
 mod flow;
 mod keys;
 mod pty;

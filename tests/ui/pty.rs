@@ -406,3 +406,137 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
     let journal = loket_run(&data, &["journal", "verify"]);
     assert!(journal.starts_with("Jurnal utuh"), "{journal}");
 }
+
+/// The e-Meterai flow again in the real binary, with the counter's printer a virtual printer on
+/// loopback TCP whose state this test sets: the cash payment opens its drawer, the paper runs out
+/// before the receipts, the screen says what to do, and after a new roll F8 brings the receipt and
+/// the stamping proof out exactly once each.
+#[test]
+fn the_printer_runs_out_of_paper_mid_flow_and_f8_recovers_the_slips() {
+    use loket_drivers::{VirtualConfig, VirtualPrinter, VirtualState, serve_tcp};
+    let out = tempfile::tempdir().expect("printer output folder");
+    let vp = VirtualPrinter::new(VirtualConfig::writing_to(576, out.path())).expect("printer");
+    let server = serve_tcp(vp.clone(), "127.0.0.1:0".parse().expect("address")).expect("serve");
+    let address = server.addr().to_string();
+    let mut tb = TestBranch::with_config(|text| {
+        let virtual_printer = "[printers.loket1]\nconnection = \"virtual\"\nprofile = \"80mm\"\noutput = \"printer/loket1\"\n";
+        assert!(text.contains(virtual_printer), "the demo's counter printer");
+        text.replace(
+            virtual_printer,
+            &format!("[printers.loket1]\nconnection = \"tcp\"\nprofile = \"80mm\"\naddress = \"{address}\"\n"),
+        )
+    });
+    assert!(loket::ui::seed_demo_users(&mut tb.branch).expect("seed users"));
+    tb.branch
+        .open_till(
+            1,
+            "petugas",
+            &loket::till::CashCount::total_only(loket::money::Rupiah::new(200_000)),
+        )
+        .expect("open the till");
+    let data = tb.path().to_path_buf();
+    let usb = data.join("FLASHDISK");
+    std::fs::create_dir_all(&usb).expect("drive folder");
+    std::fs::write(usb.join("surat-lamaran.pdf"), super::letter_pdf()).expect("letter");
+    let usb_text = usb.to_str().expect("utf-8 temp path").to_string();
+    let mut pty = Pty::spawn(
+        &loket_bin(),
+        &[
+            "--data",
+            data.to_str().expect("utf-8 temp path"),
+            "counter",
+            "--counter",
+            "1",
+        ],
+        &[("LOKET_FAKE_NOW", FAKE_NOW), ("LOKET_DRIVE_DIR", &usb_text)],
+        120,
+        40,
+    );
+    pty.wait_for("Masuk petugas loket");
+    pty.send("petugas\t1234\r");
+    pty.wait_for("Selamat bekerja");
+    assert_eq!(loket_run(&data, &["queue", "issue", "C"]), "C-001");
+    pty.wait_for("C-001");
+    pty.send(f_key(2));
+    pty.wait_for("C-001 dipanggil ke loket 1.");
+    pty.send(f_key(4));
+    pty.wait_for("Mulai melayani C-001.");
+    pty.send("\r");
+    pty.wait_for("surat-lamaran.pdf");
+    pty.send("\r");
+    pty.wait_for("Usulan: di dekat \"Hormat saya,\"");
+    pty.send("\r");
+    pty.wait_for("Belum ada uang diterima.");
+    pty.send("\r");
+    pty.wait_for("Uang diterima");
+    pty.send("20000\r");
+    pty.wait_for("Kembalian Rp10.000");
+    pty.wait_for("tanda tangan sah");
+    assert_eq!(vp.kicks().len(), 1, "the cash payment opened the drawer");
+
+    // The roll ends before the receipts.
+    vp.set_state(VirtualState::PaperOut);
+    pty.send("\r");
+    pty.wait_for("Tersalin ke FLASHDISK/surat-lamaran-emeterai.pdf");
+    pty.wait_for("Kertas printer habis — ganti gulungan lalu tekan F8 untuk cetak ulang");
+    assert_eq!(vp.jobs_printed(), 0, "nothing printed without paper");
+
+    // A new roll, F8: both slips come out.
+    vp.set_state(VirtualState::Ok);
+    pty.send(f_key(8));
+    pty.wait_for("Struk dan bukti pembubuhan tercetak.");
+    if pty
+        .poll(Duration::from_secs(20), |s| {
+            !s.contains("Kertas printer habis")
+        })
+        .is_none()
+    {
+        panic!("the paper-out notice stayed:\n{}", pty.contents());
+    }
+    pty.send(f_key(5));
+    pty.wait_for("C-001 selesai dilayani.");
+    pty.send("\x11");
+    let status = pty.wait_exit(Duration::from_secs(10));
+    assert!(status.as_ref().is_some_and(|s| s.success()), "{status:?}");
+
+    let jobs = vp.jobs();
+    assert_eq!(jobs.len(), 2, "{jobs:#?}");
+    assert!(
+        jobs[0].text.contains("Rp10.000") && !jobs[0].text.contains("salinan (cetak ulang)"),
+        "the receipt, as the original:\n{}",
+        jobs[0].text
+    );
+    assert!(
+        jobs[1].text.contains("surat-lamaran-emeterai.pdf"),
+        "the stamping proof:\n{}",
+        jobs[1].text
+    );
+    let files = std::fs::read_dir(out.path())
+        .expect("printer output")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
+        .count();
+    assert_eq!(files, 2);
+    let mut branch = tb.reopen();
+    let kinds: Vec<(String, String)> = branch
+        .store
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT kind, status FROM print_jobs ORDER BY id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok::<_, loket::BranchError>(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .expect("print jobs");
+    let kinds: Vec<(&str, &str)> = kinds
+        .iter()
+        .map(|(k, s)| (k.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("sale", "failed"),
+            ("sale", "printed"),
+            ("stamp-proof", "printed")
+        ]
+    );
+    server.stop();
+}

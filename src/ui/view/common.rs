@@ -209,6 +209,7 @@ fn dialog_title(s: &Strings, kind: crate::ui::state::DialogKind) -> &'static str
         K::CounterState => s.dlg_counter_state,
         K::Reactivate => s.dlg_reactivate,
         K::Unpark => s.dlg_unpark,
+        K::OpenTill => s.dlg_open_till,
     }
 }
 
@@ -232,6 +233,7 @@ pub fn dialog(frame: &mut Frame, state: &State) {
             lines.push(Line::from((s.services_hint)(&names)).fg(Color::Gray));
         }
         K::Reactivate => lines.push(Line::from(s.approval_note).fg(Color::Gray)),
+        K::OpenTill => lines.push(Line::from(s.float_hint).fg(Color::Gray)),
         _ => {}
     }
     lines.push(Line::raw(""));

@@ -4,7 +4,7 @@
 use crate::money::Rupiah;
 use crate::till::Tender;
 use crate::ui::flow::{Flow, Placement, Stage, TenderKind};
-use crate::ui::state::{Session, SessionStep, State, StepProgress};
+use crate::ui::state::{Session, SessionStep, State, StepProgress, TillState};
 use crate::ui::strings::{FlowStrings, Strings};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -52,7 +52,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Stage::Choose => choose(&mut lines, fs, f, inner.height),
         Stage::Place => return place(frame, inner, fs, f),
         Stage::Quote => quote(&mut lines, fs, f),
-        Stage::Pay => pay(&mut lines, fs, f),
+        Stage::Pay => pay(
+            &mut lines,
+            fs,
+            f,
+            matches!(state.till, TillState::Closed | TillState::Counting),
+        ),
         Stage::Qris => return qris(frame, inner, fs, f),
         Stage::Stamping | Stage::Deliver | Stage::Done => {
             return finish(frame, inner, fs, f);
@@ -157,6 +162,9 @@ pub fn preview_lines(p: &Placement, cols: u16, rows: u16) -> Vec<Line<'static>> 
         .max(1);
     let w = (page.width_mm * 10 / scale).clamp(1, cols);
     let h = (page.height_mm * 10 / (2 * scale)).clamp(1, rows);
+    if let Some(raster) = &page.raster {
+        return picture_lines(p, raster, scale, w, h);
+    }
     let mut grid = vec![vec!['·'; w as usize]; h as usize];
     for (r, text) in &page.lines {
         let row = r.y * 10 / (2 * scale);
@@ -196,6 +204,59 @@ pub fn preview_lines(p: &Placement, cols: u16, rows: u16) -> Vec<Line<'static>> 
                         )
                     } else {
                         Span::styled(c.to_string(), Style::new().fg(Color::Gray))
+                    }
+                })
+                .collect();
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// Darkness above which half a cell is drawn as ink: small type at preview size is a light grey
+/// smudge, and it must still show as a line; paper tints and faint scan noise stay white.
+const INK: u8 = 48;
+
+/// The page's picture in half-blocks (a cell is two pixels tall), black ink on white paper, with
+/// the stamp's place in yellow.
+fn picture_lines(
+    p: &Placement,
+    raster: &crate::ui::flow::Raster,
+    scale: i32,
+    w: i32,
+    h: i32,
+) -> Vec<Line<'static>> {
+    let Some(page) = p.preview() else {
+        return Vec::new();
+    };
+    let (pw, ph) = (
+        i64::from(page.width_mm) * 10,
+        i64::from(page.height_mm) * 10,
+    );
+    let st = p.rect();
+    let (c0, c1) = (st.x * 10 / scale, ((st.x + st.w) * 10 + scale - 1) / scale);
+    let (r0, r1) = (
+        st.y * 10 / (2 * scale),
+        ((st.y + st.h) * 10 + 2 * scale - 1) / (2 * scale),
+    );
+    let scale = i64::from(scale);
+    (0..h)
+        .map(|y| {
+            let spans: Vec<Span> = (0..w)
+                .map(|x| {
+                    let (x0, x1) = (i64::from(x) * scale, i64::from(x + 1) * scale);
+                    let top = i64::from(y) * 2 * scale;
+                    let ink = |y0: i64| raster.darkest(x0, x1, y0, y0 + scale, pw, ph) > INK;
+                    let glyph = match (ink(top), ink(top + scale)) {
+                        (true, true) => "█",
+                        (true, false) => "▀",
+                        (false, true) => "▄",
+                        (false, false) => " ",
+                    };
+                    if (c0..c1).contains(&x) && (r0..r1).contains(&y) {
+                        let glyph = if glyph == " " { "▒" } else { glyph };
+                        Span::styled(glyph, Style::new().fg(Color::Black).bg(Color::Yellow))
+                    } else {
+                        Span::styled(glyph, Style::new().fg(Color::Black).bg(Color::White))
                     }
                 })
                 .collect();
@@ -281,7 +342,7 @@ fn tender_text(fs: &FlowStrings, t: &Tender) -> String {
     }
 }
 
-fn pay(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow) {
+fn pay(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow, till_closed: bool) {
     let Some(q) = &f.quote else {
         return;
     };
@@ -360,6 +421,9 @@ fn pay(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow) {
         let quick: Vec<String> = q.quick.iter().map(Rupiah::to_string).collect();
         if !quick.is_empty() {
             lines.push(Line::from(format!("  {} {}", fs.quick, quick.join("  "))).fg(Color::Gray));
+        }
+        if till_closed && f.pay.error.is_none() {
+            lines.push(Line::from(fs.cash_needs_till).fg(Color::Yellow));
         }
     }
     if let Some(e) = &f.pay.error {

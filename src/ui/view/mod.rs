@@ -1,6 +1,7 @@
 //! Drawing: each screen is a function of `State` alone; screens never call each other.
 
 pub mod common;
+pub mod console;
 pub mod counter;
 pub mod daily;
 pub mod display;

@@ -1,5 +1,5 @@
 //! The supervisor console: the live branch (queues against their targets, counters and clerks, who
-//! waits) and tabs for the areas whose modules have not landed yet.
+//! waits), approvals, and the tabs of `console` and `daily`.
 
 use crate::queue::CounterState;
 use crate::ui::state::{State, Tab};
@@ -9,7 +9,7 @@ use crate::ui::view::{common, counter};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Tabs, Wrap};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Tabs};
 
 pub fn tab_title(s: &Strings, tab: Tab) -> &'static str {
     match tab {
@@ -53,14 +53,9 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Tab::Live => live(frame, body, state),
         Tab::Approvals => approvals(frame, body, state),
         Tab::Daily => super::daily::draw(frame, body, state),
-        other => {
-            frame.render_widget(
-                Paragraph::new((s.tab_unavailable)(tab_title(s, other)))
-                    .wrap(Wrap { trim: true })
-                    .block(Block::bordered()),
-                body,
-            );
-        }
+        Tab::Emeterai => super::console::emeterai(frame, body, state),
+        Tab::Outbox => super::console::outbox(frame, body, state),
+        Tab::Drawers => super::console::drawers(frame, body, state),
     }
     common::message(frame, msg, state);
     frame.render_widget(

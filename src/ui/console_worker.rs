@@ -1,0 +1,177 @@
+//! The worker's reads and actions for the supervisor console's tabs (e-Meterai ledger, outbox,
+//! drawers and Z reports), the status bar's e-Meterai and outbox states, and the counter's drawer
+//! session. Runs on the worker thread only.
+
+use crate::branch::{Branch, BranchError};
+use crate::stamping::ledger;
+use crate::stamping::provider::Health;
+use crate::till::CashCount;
+use crate::ui::state::{
+    DrawerRow, DrawersPanel, EmeteraiPanel, OutboxCounts, ServiceHealth, TillState,
+};
+use crate::ui::worker::sentence;
+
+/// How many e-mails and Z reports the console lists.
+const LIST_LIMIT: u32 = 200;
+
+fn words(e: &BranchError) -> String {
+    sentence(&e.to_string())
+}
+
+/// The e-Meterai service's state, without a network call (the breaker's memory of recent calls).
+pub fn service_health(branch: &Branch) -> ServiceHealth {
+    if !branch.config.services.iter().any(|s| s.emeterai) {
+        return ServiceHealth::NotUsed;
+    }
+    let local = branch.config.stamping.provider != "peruri";
+    match branch.stamping_provider() {
+        Err(e) => ServiceHealth::Broken(words(&e)),
+        Ok(p) => match p.health() {
+            Health::Up if local => ServiceHealth::Local,
+            Health::Up => ServiceHealth::Up,
+            Health::Probing => ServiceHealth::Probing,
+            Health::Down { retry_in } => ServiceHealth::Down {
+                retry_s: retry_in.as_secs().max(1),
+            },
+        },
+    }
+}
+
+/// E-mails in the outbox by where they are.
+pub fn outbox_counts(branch: &mut Branch) -> Result<OutboxCounts, BranchError> {
+    use crate::delivery::outbox::Status;
+    let mut out = OutboxCounts::default();
+    for (status, n) in crate::delivery::outbox::counts(&mut branch.store)? {
+        match status {
+            Status::Sent => out.sent += n,
+            Status::Failed => out.failed += n,
+            Status::Queued | Status::Sending | Status::Retry => out.waiting += n,
+        }
+    }
+    Ok(out)
+}
+
+/// The ledger by lot, the serials to claim, and the ledger against the provider's own count
+/// (asked once per load; a provider that is down says so instead).
+pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, BranchError> {
+    let inventory = branch
+        .store
+        .read(|c| ledger::inventory(c).map_err(BranchError::from))?;
+    let claims = branch
+        .store
+        .read(|c| ledger::claims(c).map_err(BranchError::from))?;
+    let service = service_health(branch);
+    let reconcile = match branch.stamping_provider() {
+        Ok(p) => p
+            .quota()
+            .map(|q| ledger::reconcile(&inventory, q.not_stamped, Some(q.remaining)))
+            .map_err(|e| sentence(&e.to_string())),
+        Err(e) => Err(words(&e)),
+    };
+    Ok(EmeteraiPanel {
+        inventory,
+        claims,
+        reconcile,
+        service,
+    })
+}
+
+pub fn outbox(
+    branch: &mut Branch,
+) -> Result<Vec<crate::delivery::outbox::OutboxEntry>, BranchError> {
+    crate::delivery::outbox::list(&mut branch.store, LIST_LIMIT)
+}
+
+/// Today's drawer sessions with their figures, the X report of each open drawer, and the newest
+/// stored Z reports.
+pub fn drawers(branch: &mut Branch) -> Result<DrawersPanel, BranchError> {
+    let day = branch.store.today().to_string();
+    let mut sessions = Vec::new();
+    let mut x_reports = Vec::new();
+    for (s, summary) in branch.till_sessions_of_day(&day)? {
+        if s.state == "open" {
+            x_reports.push(branch.x_report(s.counter)?);
+        }
+        sessions.push(DrawerRow {
+            session: s.id,
+            counter: s.counter,
+            clerk: s.clerk,
+            state: s.state,
+            opened_ms: s.opened_ms,
+            float: s.float,
+            expected: summary.expected_cash,
+            net_sales: summary.net_sales,
+            counted: s.counted_total,
+            variance: s.variance,
+            z: s.z_number,
+        });
+    }
+    let z_reports = branch.recent_z_reports(LIST_LIMIT)?;
+    Ok(DrawersPanel {
+        sessions,
+        x_reports,
+        z_reports,
+    })
+}
+
+/// Puts e-mail `id` back in line for the sender.
+pub fn retry_mail(branch: &mut Branch, actor: &str, id: i64) -> Result<String, String> {
+    branch
+        .outbox_retry(actor, id)
+        .map(|()| {
+            format!("E-mail #{id} masuk antrean lagi dan dikirim pada putaran pengirim berikutnya.")
+        })
+        .map_err(|e| words(&e))
+}
+
+/// Prints a counted copy of Z report `number` on its counter's printer.
+pub fn reprint_z(branch: &mut Branch, number: i64) -> Result<String, String> {
+    match branch.print_z_report(number, true) {
+        Ok(o) if o.printed => Ok(format!(
+            "Salinan laporan Z {number} tercetak di printer {}.",
+            o.printer
+        )),
+        Ok(o) => Err(format!(
+            "Salinan laporan Z {number} tidak tercetak: {}",
+            o.message
+        )),
+        Err(e) => Err(words(&e)),
+    }
+}
+
+/// This counter's drawer session.
+pub fn till_state(branch: &mut Branch, counter: u32) -> Result<TillState, BranchError> {
+    Ok(match branch.till_session(counter)? {
+        None => TillState::Closed,
+        Some(s) if s.state == "open" => TillState::Open {
+            session: s.id,
+            float: s.float,
+        },
+        Some(_) => TillState::Counting,
+    })
+}
+
+/// Opens the drawer session with the float as the clerk typed it, then opens the drawer so the
+/// float can go in. Returns the session and what the drawer did, in words.
+pub fn open_till(
+    branch: &mut Branch,
+    counter: u32,
+    clerk: &str,
+    count: &str,
+) -> Result<(TillState, String), String> {
+    let count = CashCount::parse(count).map_err(|e| sentence(&e.to_string()))?;
+    let session = branch
+        .open_till(counter, clerk, &count)
+        .map_err(|e| words(&e))?;
+    let drawer = match branch.open_drawer(counter, clerk) {
+        Ok(o) => o.message,
+        Err(e) => words(&e),
+    };
+    Ok((
+        TillState::Open {
+            session: session.id,
+            float: session.float,
+        },
+        drawer,
+    ))
+}

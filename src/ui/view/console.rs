@@ -1,0 +1,384 @@
+//! The supervisor console's e-Meterai tab (serial stock by lot, reconciliation, claims), outbox
+//! tab (e-mails with attempts and last error) and drawers tab (today's sessions, X of open
+//! drawers, stored Z reports).
+
+use crate::money::Rupiah;
+use crate::queue::clock_time;
+use crate::ui::state::State;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+
+fn block(title: &str) -> Block<'static> {
+    Block::bordered()
+        .title(format!(" {title} "))
+        .title_style(Style::new().bold())
+}
+
+fn header(cells: Vec<&'static str>) -> Row<'static> {
+    Row::new(cells).style(Style::new().bold().underlined())
+}
+
+/// A list with its selected row highlighted and kept in view.
+fn selectable(frame: &mut Frame, area: Rect, table: Table, selected: usize) {
+    let table = table
+        .row_highlight_style(Style::new().fg(Color::Black).bg(Color::White))
+        .highlight_symbol("▶ ");
+    let mut at = TableState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(table, area, &mut at);
+}
+
+fn loading(frame: &mut Frame, area: Rect, state: &State, title: &str) {
+    let s = state.lang.strings();
+    frame.render_widget(Paragraph::new(s.connecting).block(block(title)), area);
+}
+
+fn date(state: &State, ms: i64) -> String {
+    crate::store::from_ms(ms)
+        .to_offset(state.setup.timezone.offset())
+        .date()
+        .to_string()
+}
+
+pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
+    let s = state.lang.strings();
+    let c = s.console;
+    let Some(panel) = &state.emeterai else {
+        return loading(frame, area, state, c.inventory_title);
+    };
+    let inv = &panel.inventory;
+    let lots = inv.lots.len().max(1) as u16;
+    let mut reconcile: Vec<Line> = Vec::new();
+    match &panel.reconcile {
+        Ok(r) => {
+            reconcile.push(Line::from((c.reconcile_line)(
+                r.loket_issued_unstamped,
+                r.loket_available,
+                r.provider_unstamped,
+                r.provider_remaining,
+            )));
+            if r.discrepancies.is_empty() {
+                reconcile.push(Line::from(c.reconcile_ok).fg(Color::Green));
+            }
+            for d in &r.discrepancies {
+                reconcile.push(Line::from((c.reconcile_diff)(d)).fg(Color::Red).bold());
+            }
+        }
+        Err(why) => reconcile.push(Line::from((c.reconcile_failed)(why)).fg(Color::Yellow)),
+    }
+    let reconcile_rows: u16 = reconcile
+        .iter()
+        .map(|l| {
+            (l.width() as u16)
+                .div_ceil(area.width.saturating_sub(2).max(1))
+                .max(1)
+        })
+        .sum();
+    let [top, mid, bottom] = Layout::vertical([
+        Constraint::Length((lots + 5).min(area.height / 2)),
+        Constraint::Length(reconcile_rows + 2),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+
+    let service = match &state.devices.emeterai {
+        crate::ui::state::DeviceState::Ready(how) => how.clone(),
+        crate::ui::state::DeviceState::Problem { what, next } => format!("{what} — {next}"),
+        _ => s.dev_not_connected.to_string(),
+    };
+    let inner = block(c.inventory_title).inner(top);
+    frame.render_widget(block(c.inventory_title), top);
+    let [line1, line2, table_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new((c.inventory_line)(
+            inv.available,
+            inv.issued,
+            inv.stamped,
+            inv.spoiled,
+        ))
+        .bold(),
+        line1,
+    );
+    frame.render_widget(Paragraph::new((c.service_line)(&service)), line2);
+    if inv.lots.is_empty() {
+        frame.render_widget(Paragraph::new(c.no_lots).fg(Color::Gray), table_area);
+    } else {
+        let rows: Vec<Row> = inv
+            .lots
+            .iter()
+            .map(|l| {
+                Row::new(vec![
+                    Cell::from(l.lot_id.clone()),
+                    Cell::from(l.count.to_string()),
+                    Cell::from(Rupiah::new(l.price_paid).to_string()),
+                    Cell::from(l.available.to_string()),
+                    Cell::from(l.used.to_string()),
+                    Cell::from(l.spoiled.to_string()),
+                ])
+            })
+            .collect();
+        frame.render_widget(
+            Table::new(
+                rows,
+                [
+                    Constraint::Fill(2),
+                    Constraint::Length(7),
+                    Constraint::Length(13),
+                    Constraint::Length(9),
+                    Constraint::Length(9),
+                    Constraint::Length(6),
+                ],
+            )
+            .header(header(vec![
+                c.col_lot,
+                c.col_count,
+                c.col_price,
+                c.col_available,
+                c.col_used,
+                c.col_spoiled,
+            ])),
+            table_area,
+        );
+    }
+
+    frame.render_widget(
+        Paragraph::new(reconcile)
+            .wrap(Wrap { trim: true })
+            .block(block(c.reconcile_title)),
+        mid,
+    );
+
+    if panel.claims.is_empty() {
+        frame.render_widget(
+            Paragraph::new(c.no_claims).block(block(c.claims_title)),
+            bottom,
+        );
+        return;
+    }
+    let rows: Vec<Row> = panel
+        .claims
+        .iter()
+        .map(|cl| {
+            Row::new(vec![
+                Cell::from(cl.sn.clone()),
+                Cell::from(date(state, cl.spoiled_ms)),
+                Cell::from(cl.ticket.clone().unwrap_or_else(|| "—".into())),
+                Cell::from(cl.reason.clone()),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(22),
+                Constraint::Length(10),
+                Constraint::Length(6),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(header(vec![
+            c.col_sn,
+            c.col_date,
+            c.col_ticket,
+            c.col_reason,
+        ]))
+        .block(block(c.claims_title)),
+        bottom,
+    );
+}
+
+pub fn outbox(frame: &mut Frame, area: Rect, state: &State) {
+    let s = state.lang.strings();
+    let c = s.console;
+    let Some(list) = &state.outbox else {
+        return loading(frame, area, state, c.outbox_title);
+    };
+    if list.is_empty() {
+        frame.render_widget(
+            Paragraph::new(c.outbox_none).block(block(c.outbox_title)),
+            area,
+        );
+        return;
+    }
+    let rows: Vec<Row> = list
+        .iter()
+        .map(|m| {
+            let status = (c.status_word)(m.status.as_str());
+            let style = match m.status {
+                crate::delivery::outbox::Status::Sent => Style::new().fg(Color::Green),
+                crate::delivery::outbox::Status::Failed => Style::new().fg(Color::Red).bold(),
+                _ => Style::new().fg(Color::Yellow),
+            };
+            Row::new(vec![
+                Cell::from(m.id.to_string()),
+                Cell::from(clock_time(m.created_ms, state.setup.timezone)),
+                Cell::from(m.to.clone()),
+                Cell::from(status).style(style),
+                Cell::from(m.attempts.to_string()),
+                Cell::from(m.last_error.clone().unwrap_or_else(|| "—".into())),
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(4),
+            Constraint::Length(5),
+            Constraint::Fill(2),
+            Constraint::Length(9),
+            Constraint::Length(5),
+            Constraint::Fill(3),
+        ],
+    )
+    .header(header(vec![
+        c.col_id,
+        s.col_time,
+        c.col_to,
+        c.col_status,
+        c.col_attempts,
+        c.col_last_error,
+    ]))
+    .block(block(c.outbox_title));
+    selectable(frame, area, table, state.cursor);
+}
+
+pub fn drawers(frame: &mut Frame, area: Rect, state: &State) {
+    let s = state.lang.strings();
+    let c = s.console;
+    let Some(panel) = &state.drawers else {
+        return loading(frame, area, state, c.sessions_title);
+    };
+    let sessions = panel.sessions.len().max(1) as u16;
+    let [top, bottom] = Layout::vertical([
+        Constraint::Length((sessions + 3).min(area.height / 2)),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(bottom);
+
+    let none = "—".to_string();
+    if panel.sessions.is_empty() {
+        frame.render_widget(
+            Paragraph::new(c.no_sessions).block(block(c.sessions_title)),
+            top,
+        );
+    } else {
+        let rows: Vec<Row> = panel
+            .sessions
+            .iter()
+            .map(|d| {
+                let variance_style = match d.variance {
+                    Some(v) if v != Rupiah::ZERO => Style::new().fg(Color::Red).bold(),
+                    _ => Style::new(),
+                };
+                Row::new(vec![
+                    Cell::from(d.counter.to_string()),
+                    Cell::from(d.clerk.clone()),
+                    Cell::from((c.session_state)(&d.state)),
+                    Cell::from(d.float.to_string()),
+                    Cell::from(d.expected.to_string()),
+                    Cell::from(d.counted.map_or_else(|| none.clone(), |r| r.to_string())),
+                    Cell::from(d.variance.map_or_else(|| none.clone(), |r| r.to_string()))
+                        .style(variance_style),
+                    Cell::from(d.z.map_or_else(|| none.clone(), |z| z.to_string())),
+                ])
+            })
+            .collect();
+        frame.render_widget(
+            Table::new(
+                rows,
+                [
+                    Constraint::Length(5),
+                    Constraint::Fill(1),
+                    Constraint::Length(8),
+                    Constraint::Length(11),
+                    Constraint::Length(11),
+                    Constraint::Length(11),
+                    Constraint::Length(9),
+                    Constraint::Length(3),
+                ],
+            )
+            .header(header(vec![
+                s.col_counter,
+                s.col_clerk,
+                s.col_state,
+                c.col_float,
+                c.col_expected,
+                c.col_counted,
+                c.col_variance,
+                c.col_z,
+            ]))
+            .block(block(c.sessions_title)),
+            top,
+        );
+    }
+
+    // The X report of each open drawer: its sections, label and amount.
+    let mut x: Vec<Line> = Vec::new();
+    let width = usize::from(left.width.saturating_sub(2));
+    for report in &panel.x_reports {
+        x.push(Line::from((c.x_title)(report.counter, report.session)).bold());
+        for section in &report.sections {
+            x.push(Line::from(section.title.clone()).fg(Color::Cyan));
+            for r in &section.rows {
+                let amount = r.amount.clone().unwrap_or_default();
+                let count = r
+                    .count
+                    .clone()
+                    .map(|n| format!("{n}× "))
+                    .unwrap_or_default();
+                let right_part = format!("{count}{amount}");
+                let label_w = width.saturating_sub(right_part.chars().count() + 1);
+                let label: String = r.label.chars().take(label_w).collect();
+                x.push(Line::from(format!("{label:<label_w$} {right_part}")));
+            }
+        }
+    }
+    if x.is_empty() {
+        x.push(Line::from(c.no_open_drawer).fg(Color::Gray));
+    }
+    frame.render_widget(Paragraph::new(x).block(block(s.tab_drawers)), left);
+
+    if panel.z_reports.is_empty() {
+        frame.render_widget(Paragraph::new(c.no_z).block(block(c.z_title)), right);
+        return;
+    }
+    let rows: Vec<Row> = panel
+        .z_reports
+        .iter()
+        .map(|z| {
+            Row::new(vec![
+                Cell::from(z.number.to_string()),
+                Cell::from(z.counter.to_string()),
+                Cell::from(z.business_day.clone()),
+                Cell::from(z.reprints.to_string()),
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(3),
+            Constraint::Length(5),
+            Constraint::Length(10),
+            Constraint::Length(7),
+        ],
+    )
+    .header(header(vec![
+        c.col_z,
+        s.col_counter,
+        c.col_day,
+        c.col_copies,
+    ]))
+    .block(block(c.z_title));
+    selectable(frame, right, table, state.cursor);
+}
