@@ -116,6 +116,14 @@ pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
     // try_init enters raw mode and the alternate screen and installs a panic hook that restores
     // the terminal before the panic message prints.
     let mut terminal = ratatui::try_init().map_err(UiError::Terminal)?;
+    // A panic the rasterizer's guard catches must not tear down the screen: skip the terminal
+    // restore (and the message over the screen) for it; every other panic goes on as before.
+    let restore_then_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !crate::ui::raster::contained_panic() {
+            restore_then_report(info);
+        }
+    }));
     let _restore = Restore;
     spawn_input(tx.clone(), stop.clone()).map_err(UiError::Thread)?;
     spawn_ticks(tx.clone(), stop.clone(), clock.clone(), tick_every(mode))

@@ -18,8 +18,30 @@ pub const MAX_PAGES: usize = 30;
 /// when the rasterizer cannot read the file (an encrypted PDF, for one); the screen then shows the
 /// text preview.
 pub fn pages(bytes: &[u8]) -> Vec<Option<Raster>> {
-    // The rasterizer is young; a panic inside it must cost the picture, not the counter's worker.
-    std::panic::catch_unwind(|| render_all(bytes)).unwrap_or_default()
+    // The rasterizer is young; a panic inside it must cost the picture, not the counter's worker
+    // or the clerk's screen: the panic is caught here, and the panic hook (see `contained_panic`)
+    // leaves the terminal alone while it happens.
+    contained(|| render_all(bytes))
+}
+
+/// Runs `f`, turning a panic into `T::default()` and marking the thread for the panic hook.
+fn contained<T: Default>(f: impl FnOnce() -> T) -> T {
+    RENDERING.with(|r| r.set(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_default();
+    RENDERING.with(|r| r.set(false));
+    out
+}
+
+thread_local! {
+    /// Set while this thread is inside the rasterizer.
+    static RENDERING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the panic being reported happens inside [`pages`], which catches it. The UI's panic
+/// hook uses this to skip restoring the terminal (and printing over the screen) for a panic that
+/// only costs a page picture.
+pub fn contained_panic() -> bool {
+    RENDERING.with(std::cell::Cell::get)
 }
 
 fn render_all(bytes: &[u8]) -> Vec<Option<Raster>> {
@@ -71,4 +93,27 @@ fn render_all(bytes: &[u8]) -> Vec<Option<Raster>> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_the_guard_is_contained_and_marked() {
+        assert!(!contained_panic());
+        let seen_inside = std::cell::Cell::new(false);
+        let out: Vec<u8> = contained(|| {
+            seen_inside.set(contained_panic());
+            panic!("rasterizer failure");
+        });
+        assert!(out.is_empty(), "a panic gives the empty default");
+        assert!(seen_inside.get(), "the hook can see the panic is contained");
+        assert!(!contained_panic(), "the mark is cleared after the guard");
+        assert_eq!(
+            contained(|| vec![1u8]),
+            vec![1u8],
+            "no panic, the value passes through"
+        );
+    }
 }
