@@ -747,6 +747,20 @@ impl PeruriProvider {
         Ok(None)
     }
 
+    /// Cloud mode: uploads the request's document under its request id; the handle the SN request
+    /// and the stamp refer to.
+    fn upload_for(&self, req: &IssueRequest) -> Result<CloudHandle, ProviderError> {
+        let doc = req.document.as_ref().ok_or_else(|| {
+            ProviderError::Config("mode cloud memerlukan isi dokumen saat meminta SN.".into())
+        })?;
+        let doc_id = self.upload(
+            doc,
+            &peruri_file_name(&req.request_id, &req.file_name),
+            &req.request_id,
+        )?;
+        Ok(CloudHandle { doc_id, qr: None })
+    }
+
     /// Cloud mode: uploads the document (`uploaddoc2`, multipart `file` plus form field `token`).
     fn upload(
         &self,
@@ -1141,17 +1155,7 @@ impl Provider for PeruriProvider {
                 });
             }
             if cloud_mode && cloud.is_none() {
-                let doc = req.document.as_ref().ok_or_else(|| {
-                    ProviderError::Config(
-                        "mode cloud memerlukan isi dokumen saat meminta SN.".into(),
-                    )
-                })?;
-                let doc_id = self.upload(
-                    doc,
-                    &peruri_file_name(&req.request_id, &req.file_name),
-                    &req.request_id,
-                )?;
-                cloud = Some(CloudHandle { doc_id, qr: None });
+                cloud = Some(self.upload_for(req)?);
             }
             lock(&self.inner.attempts).insert(req.request_id.clone(), cloud.clone());
             lock(&self.inner.uploads).remove(&req.request_id);
@@ -1181,17 +1185,7 @@ impl Provider for PeruriProvider {
         let handle = match known {
             Some(h) => h,
             None => {
-                let doc = req.document.as_ref().ok_or_else(|| {
-                    ProviderError::Config(
-                        "mode cloud memerlukan isi dokumen saat meminta SN.".into(),
-                    )
-                })?;
-                let doc_id = self.upload(
-                    doc,
-                    &peruri_file_name(&req.request_id, &req.file_name),
-                    &req.request_id,
-                )?;
-                let h = CloudHandle { doc_id, qr: None };
+                let h = self.upload_for(req)?;
                 lock(&self.inner.uploads).insert(req.request_id.clone(), h.clone());
                 h
             }

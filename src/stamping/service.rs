@@ -320,6 +320,32 @@ fn verb(step: &Step) -> &'static str {
     }
 }
 
+/// Records a stored, checked output in `tx`: its document row, the serial as stamped in the
+/// ledger, and the job's `stamped` step.
+fn record_stamped(
+    tx: &mut Tx<'_>,
+    id: i64,
+    sn: &str,
+    sha: &str,
+    bytes: usize,
+) -> Result<(), StampingError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
+        params![sha, bytes as i64, tx.now_ms()],
+    )?;
+    ledger::mark_stamped(tx, sn)?;
+    apply_step(
+        tx,
+        "system",
+        id,
+        &Step::Stamped {
+            sha256: sha.to_string(),
+        },
+        json!({"sn": sn, "output": sha, "bytes": bytes}),
+    )?;
+    Ok(())
+}
+
 /// Applies `step` to the job inside `tx`: the pure rule decides, the row is written, the journal
 /// gets `job.<verb>` with `detail`.
 fn apply_step(
@@ -846,20 +872,7 @@ impl Branch {
                     &Step::SerialIssued { sn: sn.clone() },
                     json!({"sn": sn, "request_id": request_id, "reconciled": false, "provider": "local"}),
                 )?;
-                tx.execute(
-                    "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
-                    params![sha, stamped.len() as i64, tx.now_ms()],
-                )?;
-                ledger::mark_stamped(tx, &sn)?;
-                apply_step(
-                    tx,
-                    "system",
-                    id,
-                    &Step::Stamped {
-                        sha256: sha.clone(),
-                    },
-                    json!({"sn": sn, "output": sha, "bytes": stamped.len()}),
-                )?;
+                record_stamped(tx, id, &sn, &sha, stamped.len())?;
                 Ok(true)
             })?;
             drop(held);
@@ -1024,23 +1037,8 @@ impl Branch {
         // e-mail) checks the file against that hash.
         progress(JobStage::Stored);
         crash_point("stamp_written");
-        self.store.write(|tx| {
-            tx.execute(
-                "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
-                params![sha, stamped.len() as i64, tx.now_ms()],
-            )?;
-            ledger::mark_stamped(tx, &sn)?;
-            apply_step(
-                tx,
-                "system",
-                id,
-                &Step::Stamped {
-                    sha256: sha.clone(),
-                },
-                json!({"sn": sn, "output": sha, "bytes": stamped.len()}),
-            )?;
-            Ok::<_, StampingError>(())
-        })?;
+        self.store
+            .write(|tx| record_stamped(tx, id, &sn, &sha, stamped.len()))?;
         crash_point("stamped");
         Ok(Ok(()))
     }
