@@ -3,7 +3,6 @@
 use crate::cli::print_json;
 
 use super::ledger;
-use super::provider::{ListFilter, SerialState};
 use super::service::{JobFilter, JobView, ReceiveDocument};
 use crate::branch::{Branch, BranchError};
 use crate::journal::Entry;
@@ -204,37 +203,7 @@ pub fn run_stamps(
             }
         }
         StampsCommand::Reconcile { json } => {
-            let provider = branch.stamping_provider()?;
-            let inv = branch
-                .store
-                .read(|c| ledger::inventory(c).map_err(store_err))?;
-            let quota = provider
-                .quota()
-                .map_err(|e| BranchError::Refused(e.to_string()))?;
-            let mut rec = ledger::reconcile(&inv, quota.not_stamped, Some(quota.remaining));
-            // Serials the provider lists as issued-not-stamped that loket does not know at all.
-            if let Ok(page) = provider.list_serials(&ListFilter {
-                state: Some(SerialState::NotStamped),
-                start: 0,
-                length: 1000,
-            }) {
-                for entry in page.items {
-                    let known: i64 = branch.store.read(|c| {
-                        c.query_row(
-                            "SELECT COUNT(*) FROM serials WHERE sn = ?1",
-                            [&entry.sn],
-                            |r| r.get(0),
-                        )
-                        .map_err(store_err)
-                    })?;
-                    if known == 0 {
-                        rec.discrepancies.push(format!(
-                            "nomor seri {} tercatat di penyedia tetapi tidak di loket",
-                            entry.sn
-                        ));
-                    }
-                }
-            }
+            let rec = branch.reconcile_serials()?;
             if json {
                 print_json(&rec);
             } else {

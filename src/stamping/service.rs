@@ -511,6 +511,66 @@ impl Branch {
         self.config.stamping.provider != "peruri"
     }
 
+    /// Compares loket's ledger with the provider: counts of issued-but-unstamped serials and the
+    /// remaining quota, and every serial the provider lists as issued-not-stamped that loket does
+    /// not know, read page by page. A provider that cannot be asked is an error; a list that
+    /// breaks off halfway is a discrepancy saying so (the counts still stand).
+    pub fn reconcile_serials(&mut self) -> Result<ledger::Reconciliation, BranchError> {
+        // Enough pages for any branch's unstamped serials; a list that never ends is not followed.
+        const MAX_PAGES: u64 = 1_000;
+        let page_size = self
+            .config
+            .stamping
+            .peruri
+            .as_ref()
+            .map_or(500, |p| p.list_page_size.max(1));
+        let provider = self.stamping_provider()?;
+        let inventory = self
+            .store
+            .read(|c| ledger::inventory(c).map_err(BranchError::from))?;
+        let quota = provider
+            .quota()
+            .map_err(|e| BranchError::Refused(e.to_string()))?;
+        let mut rec = ledger::reconcile(&inventory, quota.not_stamped, Some(quota.remaining));
+        for n in 0..MAX_PAGES {
+            let filter = provider::ListFilter {
+                state: Some(provider::SerialState::NotStamped),
+                start: n * u64::from(page_size),
+                length: page_size,
+            };
+            let page = match provider.list_serials(&filter) {
+                Ok(page) => page,
+                Err(e) => {
+                    rec.discrepancies.push(format!(
+                        "daftar nomor seri penyedia tidak terbaca mulai urutan {}: {e} Ulangi pemeriksaan nanti",
+                        filter.start
+                    ));
+                    break;
+                }
+            };
+            let unknown: Vec<String> = self.store.read(|c| {
+                let mut known = c.prepare_cached("SELECT 1 FROM serials WHERE sn = ?1")?;
+                let mut out = Vec::new();
+                for entry in &page.items {
+                    if !known.exists([&entry.sn])? {
+                        out.push(entry.sn.clone());
+                    }
+                }
+                Ok::<_, BranchError>(out)
+            })?;
+            rec.discrepancies.extend(
+                unknown.into_iter().map(|sn| {
+                    format!("nomor seri {sn} tercatat di penyedia tetapi tidak di loket")
+                }),
+            );
+            let read = filter.start + page.items.len() as u64;
+            if page.items.len() < page_size as usize || read >= page.total {
+                break;
+            }
+        }
+        Ok(rec)
+    }
+
     /// The provider this branch stamps with; built once per data folder and process so that the
     /// circuit breaker and token cache survive between calls.
     pub fn stamping_provider(&self) -> Result<Arc<dyn Provider>, BranchError> {

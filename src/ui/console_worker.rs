@@ -61,13 +61,7 @@ pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, BranchError> {
         .store
         .read(|c| ledger::claims(c).map_err(BranchError::from))?;
     let service = service_health(branch);
-    let reconcile = match branch.stamping_provider() {
-        Ok(p) => p
-            .quota()
-            .map(|q| ledger::reconcile(&inventory, q.not_stamped, Some(q.remaining)))
-            .map_err(|e| sentence(&e.to_string())),
-        Err(e) => Err(words(&e)),
-    };
+    let reconcile = branch.reconcile_serials().map_err(|e| words(&e));
     Ok(EmeteraiPanel {
         inventory,
         claims,

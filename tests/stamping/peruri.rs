@@ -407,3 +407,48 @@ fn cloud_recovery_after_a_restart_stamps_on_the_stored_upload() {
     check_accounted(&mut p);
     service::forget_provider(p.t.path());
 }
+
+#[test]
+fn reconciliation_pages_through_the_providers_list_and_names_every_unknown_serial() {
+    let mut p = peruri_branch(500);
+    // One job stamped through loket: known, not a discrepancy.
+    let job = paid_job(&mut p.t.branch, 1);
+    let done = run_until_done(&mut p.t.branch, job.id, 5);
+    assert_eq!(done.state, State::Stamped);
+    // 103 serials issued outside loket (another system on the same account): more than one page
+    // of the provider's list (100 by default).
+    let provider = p.t.branch.stamping_provider().expect("provider");
+    let mut outside = Vec::new();
+    for n in 0..103 {
+        let issued = provider
+            .issue_serial_once(&crate::peruri::issue_request(1_000 + n))
+            .expect("issued outside loket");
+        outside.push(issued.sn);
+    }
+    let rec = p.t.branch.reconcile_serials().expect("reconcile");
+    for sn in &outside {
+        let line = format!("nomor seri {sn} tercatat di penyedia tetapi tidak di loket");
+        assert!(
+            rec.discrepancies.contains(&line),
+            "missing: {line}\n{rec:#?}"
+        );
+    }
+    let unknown = rec
+        .discrepancies
+        .iter()
+        .filter(|d| d.contains("tidak di loket"))
+        .count();
+    assert_eq!(
+        unknown,
+        outside.len(),
+        "only the outside serials are unknown"
+    );
+    assert_eq!(rec.provider_unstamped, 103, "{rec:#?}");
+    assert_eq!(rec.loket_issued_unstamped, 0);
+    assert!(
+        rec.discrepancies
+            .iter()
+            .any(|d| d.contains("penyedia mencatat 103")),
+        "the count difference is flagged too: {rec:#?}"
+    );
+}
