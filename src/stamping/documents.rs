@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 /// Folder of the document store inside the data folder.
 pub const FOLDER: &str = "documents";
 
+/// Folder, beside the store, of stamped outputs received but not yet recorded.
+pub const PENDING_FOLDER: &str = "stamping-pending";
+
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
     #[error("dokumen tidak dapat disimpan di {path}: {source}")]
@@ -103,6 +106,52 @@ impl Documents {
             });
         }
         Ok(bytes)
+    }
+
+    /// Where a job's stamped output waits between the provider's reply and its record:
+    /// `DATA/stamping-pending/<job>.pdf`, outside the store so the sweep of unnamed files leaves it.
+    fn pending_path(&self, job: i64) -> PathBuf {
+        let data = self.root.parent().unwrap_or(&self.root);
+        data.join(PENDING_FOLDER).join(format!("{job}.pdf"))
+    }
+
+    /// Keeps a job's stamped output durably under the job's id before anything else happens to
+    /// it: a crash before the output is recorded then finds it again (see [`Documents::pending`])
+    /// instead of asking the provider to stamp with the same serial a second time.
+    pub fn put_pending(&self, job: i64, bytes: &[u8]) -> Result<(), DocumentError> {
+        let path = self.pending_path(job);
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        let err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| DocumentError::Write { path, source }
+        };
+        fs::create_dir_all(&dir).map_err(err(&dir))?;
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(err(&dir))?;
+        let tmp = dir.join(format!(".{job}.{}.tmp", std::process::id()));
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(err(&tmp))?;
+        file.write_all(bytes).map_err(err(&tmp))?;
+        file.sync_all().map_err(err(&tmp))?;
+        fs::rename(&tmp, &path).map_err(err(&path))?;
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(err(&dir))?;
+        Ok(())
+    }
+
+    /// The stamped output a crashed run left for `job`, if any (the caller checks it).
+    pub fn pending(&self, job: i64) -> Option<Vec<u8>> {
+        fs::read(self.pending_path(job)).ok()
+    }
+
+    /// Forgets a job's pending output once it is recorded (or found unusable).
+    pub fn clear_pending(&self, job: i64) {
+        let _ = fs::remove_file(self.pending_path(job));
     }
 
     /// Deletes a stored document; an already missing one is fine.

@@ -1074,12 +1074,29 @@ impl Branch {
             stamp_image: row.stamp_image.clone(),
             handle: row.handle.clone(),
         };
-        let stamped = match provider.stamp(&request) {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(e)),
+        // A run that crashed after the provider stamped but before the output was recorded left
+        // it under the job's id: use it rather than stamp again with the same serial (Peruri
+        // refuses a serial that already stamped, and the serial would be spoiled).
+        let docs = self.documents();
+        let left_over = docs.pending(id).filter(|bytes| {
+            let usable = check_output(&original, bytes, &sn, row.password.as_deref()).is_ok();
+            if !usable {
+                docs.clear_pending(id);
+            }
+            usable
+        });
+        let resumed = left_over.is_some();
+        let stamped = match left_over {
+            Some(bytes) => bytes,
+            None => match provider.stamp(&request) {
+                Ok(b) => b,
+                Err(e) => return Ok(Err(e)),
+            },
         };
         progress(JobStage::Verifying);
-        if let Err(why) = check_output(&original, &stamped, &sn, row.password.as_deref()) {
+        if !resumed
+            && let Err(why) = check_output(&original, &stamped, &sn, row.password.as_deref())
+        {
             // Not delivered, not recorded: the next attempt stamps again with the same serial.
             let e = StampingError::BadOutput {
                 sn: sn.clone(),
@@ -1089,16 +1106,19 @@ impl Branch {
                 detail: format!("stamped output failed its check: {why} ({e})"),
             }));
         }
-        let sha = self
-            .documents()
-            .put(&stamped)
-            .map_err(StampingError::from)?;
+        if !resumed {
+            docs.put_pending(id, &stamped)
+                .map_err(StampingError::from)?;
+            crash_point("stamp_received");
+        }
+        let sha = docs.put(&stamped).map_err(StampingError::from)?;
         // No read-back: `put` hashed exactly the checked bytes, and every later read (delivery,
         // e-mail) checks the file against that hash.
         progress(JobStage::Stored);
         crash_point("stamp_written");
         self.store
             .write(|tx| record_stamped(tx, id, &sn, &sha, stamped.len()))?;
+        docs.clear_pending(id);
         crash_point("stamped");
         Ok(Ok(()))
     }

@@ -7,7 +7,9 @@
 //! moment the serial is held and on the stamped bytes but nothing is recorded, and `stamp_written`
 //! the moment the output file is durable but not yet recorded. `serial_spoiled` runs through the
 //! fake Peruri (the only provider that spoils serials), `delivered` after a copy to a drive and
-//! after an e-mail is queued.
+//! after an e-mail is queued. The Peruri path is crashed at the same points and at
+//! `stamp_received` (the output kept under the job's id, not yet stored): Peruri never issues a
+//! second serial, and a stamped output is never asked for twice.
 
 use super::peruri::real_signer;
 use super::support::letter;
@@ -228,23 +230,7 @@ fn a_crash_after_a_spoiled_serial_resumes_with_a_new_one_and_claims_the_old() {
     .expect("fake peruri");
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path();
-    loket_ok(data, &["init"]);
-    let config = data.join(loket::config::FILE_NAME);
-    let cfg = fake.config(loket::config::PeruriMode::Onprem);
-    let url = fake.base_url();
-    let text = std::fs::read_to_string(&config)
-        .expect("config")
-        .replace("provider = \"local\"", "provider = \"peruri\"")
-        + &format!(
-            "\n[stamping.peruri]\nuser = \"{}\"\npassword = \"{}\"\nbackend_url = \"{url}\"\n\
-             stampv2_url = \"{url}\"\nfileupload_url = \"{url}\"\nstampservice_url = \"{url}\"\n\
-             adapter_url = \"{url}\"\nshared_folder = \"{}\"\nretries = 1\nbackoff_base_ms = 5\n\
-             backoff_max_ms = 20\n",
-            cfg.user,
-            cfg.password.clone().unwrap_or_default(),
-            share.path().display()
-        );
-    std::fs::write(&config, text).expect("peruri config");
+    peruri_folder(data, &fake, share.path());
     let job = paid_job(data);
     let id = job.to_string();
     // The adapter answers 92 once: the serial is spoiled, and the process dies right after that
@@ -282,4 +268,83 @@ fn a_crash_after_a_spoiled_serial_resumes_with_a_new_one_and_claims_the_old() {
         .expect("spoiled serial");
     assert!(issued.iter().any(|s| s.sn == spoiled));
     assert!(claims.contains(&spoiled), "{claims}");
+}
+
+/// A branch folder set up to stamp through `fake` (on-prem adapter, quick retries).
+fn peruri_folder(data: &Path, fake: &FakePeruri, share: &Path) {
+    loket_ok(data, &["init"]);
+    let config = data.join(loket::config::FILE_NAME);
+    let cfg = fake.config(loket::config::PeruriMode::Onprem);
+    let url = fake.base_url();
+    let text = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("provider = \"local\"", "provider = \"peruri\"")
+        + &format!(
+            "\n[stamping.peruri]\nuser = \"{}\"\npassword = \"{}\"\nbackend_url = \"{url}\"\n\
+             stampv2_url = \"{url}\"\nfileupload_url = \"{url}\"\nstampservice_url = \"{url}\"\n\
+             adapter_url = \"{url}\"\nshared_folder = \"{}\"\nretries = 1\nbackoff_base_ms = 5\n\
+             backoff_max_ms = 20\n",
+            cfg.user,
+            cfg.password.clone().unwrap_or_default(),
+            share.display()
+        );
+    std::fs::write(&config, text).expect("peruri config");
+}
+
+/// The same crash points on the Peruri path, where the serial comes from the (fake) service: after
+/// the restart the job is stamped with exactly one serial Peruri issued — a serial whose reply was
+/// received but not yet recorded (`serial_received`) is found again through the request id and the
+/// serial list, never requested twice.
+#[test]
+fn a_crash_on_the_peruri_path_resumes_without_a_second_serial() {
+    // `stamp_received`: the provider's output is kept under the job's id, not yet in the store.
+    let points = POINTS
+        .iter()
+        .copied()
+        .filter(|p| *p != "paid")
+        .chain(["stamp_received"]);
+    for point in points {
+        let share = tempfile::tempdir().expect("share");
+        let pki = tempfile::tempdir().expect("pki");
+        let fake = FakePeruri::start(FakeOptions {
+            shared_folder: Some(share.path().to_path_buf()),
+            quota: 10,
+            signer: real_signer(pki.path()),
+            ..FakeOptions::default()
+        })
+        .expect("fake peruri");
+        let dir = tempfile::tempdir().expect("dir");
+        let data = dir.path();
+        peruri_folder(data, &fake, share.path());
+        let job = paid_job(data);
+        let id = job.to_string();
+        let run = loket_crashing(data, point, &["job", "run", &id]);
+        assert!(
+            !run.status.success(),
+            "{point}: the run should have aborted: {} {}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let again = loket(data, &["job", "run", &id, "--json"]);
+        assert!(
+            again.status.success(),
+            "{point}: {}",
+            String::from_utf8_lossy(&again.stderr)
+        );
+        check_invariants(data, job, point, State::Stamped, 0);
+        let issued = fake.serials();
+        assert_eq!(
+            issued.len(),
+            1,
+            "{point}: Peruri issued more than one serial for one job: {issued:?}"
+        );
+        let pending = data.join(loket::stamping::documents::PENDING_FOLDER);
+        let left: Vec<_> = std::fs::read_dir(&pending)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        assert!(
+            left.is_empty(),
+            "{point}: pending outputs left behind: {left:?}"
+        );
+    }
 }
