@@ -642,6 +642,8 @@ pub struct State {
     pub drawers: Option<DrawersPanel>,
     /// The selected row of the console tab's list (outbox e-mails, Z reports).
     pub cursor: usize,
+    /// First line shown of the console tab's long text (the daily pack, the X reports).
+    pub scroll: u16,
     /// This counter's drawer session.
     pub till: TillState,
     pub health_loading: bool,
@@ -678,6 +680,7 @@ impl State {
             outbox: None,
             drawers: None,
             cursor: 0,
+            scroll: 0,
             till: TillState::Unknown,
             health_loading: false,
             last_health_ms: i64::MIN / 2,

@@ -217,6 +217,7 @@ pub struct Strings {
     // Console keys
     pub key_select: &'static str,
     pub key_reload: &'static str,
+    pub key_scroll: &'static str,
     pub key_reload_check: &'static str,
     pub key_retry_mail: &'static str,
     pub key_reprint_z: &'static str,
@@ -435,6 +436,7 @@ pub static ID: Strings = Strings {
     till_opened: |float, drawer| format!("Sesi kas dibuka dengan modal awal {float}. {drawer}"),
     key_select: "Pilih",
     key_reload: "Muat ulang",
+    key_scroll: "Gulir",
     key_reload_check: "Muat ulang & cocokkan",
     key_retry_mail: "Kirim ulang",
     key_reprint_z: "Cetak salinan Z",
@@ -646,6 +648,7 @@ pub static EN: Strings = Strings {
     till_opened: |float, drawer| format!("Drawer session opened with a float of {float}. {drawer}"),
     key_select: "Select",
     key_reload: "Reload",
+    key_scroll: "Scroll",
     key_reload_check: "Reload & reconcile",
     key_retry_mail: "Send again",
     key_reprint_z: "Print Z copy",

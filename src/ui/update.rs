@@ -394,15 +394,38 @@ fn supervisor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Up => state.cursor = state.cursor.saturating_sub(1),
         KeyCode::Down => state.cursor = (state.cursor + 1).min(list_len(state).saturating_sub(1)),
+        KeyCode::PageDown => {
+            let last = text_lines(state).saturating_sub(1);
+            state.scroll = state.scroll.saturating_add(SCROLL_PAGE).min(last);
+        }
+        KeyCode::PageUp => state.scroll = state.scroll.saturating_sub(SCROLL_PAGE),
+        KeyCode::Home => state.scroll = 0,
         KeyCode::Char('r') => return tab_load(state.tab).into_iter().collect(),
         KeyCode::Enter => return console_action(state),
         _ => {}
     }
     if state.tab != Tab::ALL[at] {
         state.cursor = 0;
+        state.scroll = 0;
         return tab_load(state.tab).into_iter().collect();
     }
     Vec::new()
+}
+
+/// Lines PgUp/PgDn move the console's long text by.
+const SCROLL_PAGE: u16 = 10;
+
+/// How many lines the console tab's long text has (the scroll stays inside it).
+fn text_lines(state: &State) -> u16 {
+    let n = match state.tab {
+        Tab::Daily => state.daily.as_deref().map_or(0, |t| t.lines().count()),
+        Tab::Drawers => state
+            .drawers
+            .as_ref()
+            .map_or(0, crate::ui::view::console::x_report_lines),
+        _ => 0,
+    };
+    u16::try_from(n).unwrap_or(u16::MAX)
 }
 
 /// How many rows the console tab's list has (the cursor stays inside it).
@@ -944,8 +967,10 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
                 Tab::Drawers => k.extend([
                     ("↑/↓", s.key_select),
                     ("Enter", s.key_reprint_z),
+                    ("PgUp/PgDn", s.key_scroll),
                     ("r", s.key_reload),
                 ]),
+                Tab::Daily => k.push(("PgUp/PgDn", s.key_scroll)),
                 _ => {}
             }
             k.extend([("Ctrl+R", s.key_reactivate), ("Ctrl+Q", s.key_quit)]);

@@ -272,6 +272,31 @@ fn the_drawers_tab_shows_sessions_the_x_report_and_prints_a_z_copy() {
         assert!(text.contains(want), "{want:?} in\n{text}");
     }
     snap("console_drawers", &state);
+    // At 80×24 the X report is longer than its panel: PgDn brings its last line into view.
+    let x = state.drawers.clone().expect("panel");
+    let last = x.x_reports[0]
+        .sections
+        .last()
+        .and_then(|s| s.rows.last())
+        .map(|r| r.label.clone())
+        .expect("the X report has rows");
+    assert!(
+        loket::ui::view::console::x_report_lines(&x) > 20,
+        "the X report fits one panel"
+    );
+    assert!(
+        !screen_text(&state, 80, 24).contains(&last),
+        "already visible"
+    );
+    for _ in 0..5 {
+        drive(&mut state, &mut tb.branch, key(KeyCode::PageDown));
+    }
+    let scrolled = screen_text(&state, 80, 24);
+    assert!(
+        scrolled.contains(&last),
+        "{last:?} not reachable:\n{scrolled}"
+    );
+    drive(&mut state, &mut tb.branch, key(KeyCode::Home));
 
     drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
     let message = state.message.clone().expect("a message");

@@ -295,6 +295,37 @@ fn supervisor_console() {
     let text = screen_text(&state, 120, 40);
     assert!(text.contains("PAKET HARIAN"), "{text}");
     assert!(text.contains("Diambil 7"), "{text}");
+    // The pack is longer than an 80×24 screen: PgDn scrolls to its end, Home back to its start.
+    let pack = state.daily.clone().expect("the pack loaded");
+    assert!(
+        pack.lines().count() > 24,
+        "the pack fits one screen: {pack}"
+    );
+    let end: String = pack
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .expect("a last line")
+        .chars()
+        .take(30)
+        .collect();
+    let top = screen_text(&state, 80, 24);
+    assert!(top.contains("PAKET HARIAN") && !top.contains(&end), "{top}");
+    for _ in 0..40 {
+        drive(&mut state, &mut tb.branch, key(KeyCode::PageDown));
+    }
+    let bottom = screen_text(&state, 80, 24);
+    assert!(
+        bottom.contains(&end),
+        "the pack's end is not reachable: {bottom}"
+    );
+    assert!(!bottom.contains("PAKET HARIAN"), "{bottom}");
+    assert!(
+        bottom.contains("PgUp/PgDn"),
+        "the key bar names the scroll keys: {bottom}"
+    );
+    drive(&mut state, &mut tb.branch, key(KeyCode::Home));
+    assert!(screen_text(&state, 80, 24).contains("PAKET HARIAN"));
 }
 
 /// How the reports of device and session modules render once those modules send them: a printer

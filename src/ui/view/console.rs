@@ -4,7 +4,8 @@
 
 use crate::money::Rupiah;
 use crate::queue::clock_time;
-use crate::ui::state::State;
+use crate::ui::state::{DrawersPanel, State};
+use crate::ui::strings::ConsoleStrings;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
@@ -322,31 +323,15 @@ pub fn drawers(frame: &mut Frame, area: Rect, state: &State) {
         );
     }
 
-    // The X report of each open drawer: its sections, label and amount.
-    let mut x: Vec<Line> = Vec::new();
-    let width = usize::from(left.width.saturating_sub(2));
-    for report in &panel.x_reports {
-        x.push(Line::from((c.x_title)(report.counter, report.session)).bold());
-        for section in &report.sections {
-            x.push(Line::from(section.title.clone()).fg(Color::Cyan));
-            for r in &section.rows {
-                let amount = r.amount.clone().unwrap_or_default();
-                let count = r
-                    .count
-                    .clone()
-                    .map(|n| format!("{n}× "))
-                    .unwrap_or_default();
-                let right_part = format!("{count}{amount}");
-                let label_w = width.saturating_sub(right_part.chars().count() + 1);
-                let label: String = r.label.chars().take(label_w).collect();
-                x.push(Line::from(format!("{label:<label_w$} {right_part}")));
-            }
-        }
-    }
-    if x.is_empty() {
-        x.push(Line::from(c.no_open_drawer).fg(Color::Gray));
-    }
-    frame.render_widget(Paragraph::new(x).block(block(s.tab_drawers)), left);
+    let x = x_report_text(panel, usize::from(left.width.saturating_sub(2)), c);
+    let shown = usize::from(left.height.saturating_sub(2));
+    let top_line = usize::from(state.scroll).min(x.len().saturating_sub(shown));
+    frame.render_widget(
+        Paragraph::new(x)
+            .block(block(s.tab_drawers))
+            .scroll((u16::try_from(top_line).unwrap_or(u16::MAX), 0)),
+        left,
+    );
 
     if panel.z_reports.is_empty() {
         frame.render_widget(Paragraph::new(c.no_z).block(block(c.z_title)), right);
@@ -381,4 +366,41 @@ pub fn drawers(frame: &mut Frame, area: Rect, state: &State) {
     ]))
     .block(block(c.z_title));
     selectable(frame, right, table, state.cursor);
+}
+
+/// How many lines the drawers tab's X reports take (the supervisor scrolls through them).
+pub fn x_report_lines(panel: &DrawersPanel) -> usize {
+    let lines: usize = panel
+        .x_reports
+        .iter()
+        .map(|r| 1 + r.sections.iter().map(|s| 1 + s.rows.len()).sum::<usize>())
+        .sum();
+    lines.max(1)
+}
+
+/// The X report of each open drawer: its sections, label and amount, fitted to `width`.
+fn x_report_text(panel: &DrawersPanel, width: usize, c: &ConsoleStrings) -> Vec<Line<'static>> {
+    let mut x: Vec<Line> = Vec::new();
+    for report in &panel.x_reports {
+        x.push(Line::from((c.x_title)(report.counter, report.session)).bold());
+        for section in &report.sections {
+            x.push(Line::from(section.title.clone()).fg(Color::Cyan));
+            for r in &section.rows {
+                let amount = r.amount.clone().unwrap_or_default();
+                let count = r
+                    .count
+                    .clone()
+                    .map(|n| format!("{n}× "))
+                    .unwrap_or_default();
+                let right_part = format!("{count}{amount}");
+                let label_w = width.saturating_sub(right_part.chars().count() + 1);
+                let label: String = r.label.chars().take(label_w).collect();
+                x.push(Line::from(format!("{label:<label_w$} {right_part}")));
+            }
+        }
+    }
+    if x.is_empty() {
+        x.push(Line::from(c.no_open_drawer).fg(Color::Gray));
+    }
+    x
 }

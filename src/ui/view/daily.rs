@@ -1,5 +1,5 @@
 //! The supervisor console's daily-pack tab: today's pack as the same Indonesian text `loket report
-//! daily` prints, scrolled to its start.
+//! daily` prints, scrolled with PgUp/PgDn.
 
 use crate::branch::{Branch, BranchError};
 use crate::ui::state::State;
@@ -24,5 +24,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .title(format!(" {} ", s.tab_daily))
         .title_style(Style::new().bold());
     let text = state.daily.as_deref().unwrap_or(s.connecting);
-    frame.render_widget(Paragraph::new(text).block(block), area);
+    // PgUp/PgDn scroll (the update keeps `scroll` inside the text); never past the last screenful.
+    let shown = area.height.saturating_sub(2);
+    let lines = u16::try_from(text.lines().count()).unwrap_or(u16::MAX);
+    let top = state.scroll.min(lines.saturating_sub(shown));
+    frame.render_widget(Paragraph::new(text).block(block).scroll((top, 0)), area);
 }
