@@ -7,7 +7,7 @@ use crate::stamping::ledger;
 use crate::stamping::provider::Health;
 use crate::till::CashCount;
 use crate::ui::state::{
-    DrawerRow, DrawersPanel, EmeteraiPanel, OutboxCounts, ServiceHealth, TillState,
+    ConsoleDone, DrawerRow, DrawersPanel, EmeteraiPanel, OutboxCounts, ServiceHealth, TillState,
 };
 use crate::ui::worker::sentence;
 
@@ -109,26 +109,22 @@ pub fn drawers(branch: &mut Branch) -> Result<DrawersPanel, BranchError> {
 }
 
 /// Puts e-mail `id` back in line for the sender.
-pub fn retry_mail(branch: &mut Branch, actor: &str, id: i64) -> Result<String, String> {
+pub fn retry_mail(branch: &mut Branch, actor: &str, id: i64) -> Result<ConsoleDone, String> {
     branch
         .outbox_retry(actor, id)
-        .map(|()| {
-            format!("E-mail #{id} masuk antrean lagi dan dikirim pada putaran pengirim berikutnya.")
-        })
+        .map(|()| ConsoleDone::MailRequeued(id))
         .map_err(|e| words(&e))
 }
 
 /// Prints a counted copy of Z report `number` on its counter's printer.
-pub fn reprint_z(branch: &mut Branch, number: i64) -> Result<String, String> {
+pub fn reprint_z(branch: &mut Branch, number: i64) -> Result<ConsoleDone, String> {
     match branch.print_z_report(number, true) {
-        Ok(o) if o.printed => Ok(format!(
-            "Salinan laporan Z {number} tercetak di printer {}.",
-            o.printer
-        )),
-        Ok(o) => Err(format!(
-            "Salinan laporan Z {number} tidak tercetak: {}",
-            o.message
-        )),
+        Ok(o) => Ok(ConsoleDone::ZCopy {
+            number,
+            printer: o.printer,
+            printed: o.printed,
+            why: o.message,
+        }),
         Err(e) => Err(words(&e)),
     }
 }

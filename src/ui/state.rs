@@ -126,6 +126,19 @@ pub enum QueueOp {
     Unpark(String),
 }
 
+/// What a console action did, for the screen to say in the clerk's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsoleDone {
+    MailRequeued(i64),
+    ZCopy {
+        number: i64,
+        printer: String,
+        printed: bool,
+        /// The printing service's sentence when it did not print.
+        why: String,
+    },
+}
+
 /// What the worker reports back.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -156,7 +169,7 @@ pub enum Outcome {
     Outbox(Result<Vec<OutboxEntry>, String>),
     Drawers(Result<Box<DrawersPanel>, String>),
     /// A console action (mail retry, Z copy) finished: what happened, in words.
-    ConsoleDone(Result<String, String>),
+    ConsoleDone(Result<ConsoleDone, String>),
     /// The e-Meterai service's state and the outbox counts, for the status bar.
     Health {
         emeterai: ServiceHealth,

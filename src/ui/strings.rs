@@ -980,6 +980,12 @@ pub struct ConsoleStrings {
     pub col_z: &'static str,
     pub session_state: fn(&str) -> &'static str,
     pub x_title: fn(u32, i64) -> String,
+    /// An e-mail put back in line for the sender (its number).
+    pub mail_requeued: fn(i64) -> String,
+    /// A counted Z copy printed (Z number, printer).
+    pub z_copy_printed: fn(i64, &str) -> String,
+    /// A Z copy that did not print (Z number, the printer's reason).
+    pub z_copy_failed: fn(i64, &str) -> String,
     pub no_open_drawer: &'static str,
     pub z_title: &'static str,
     pub no_z: &'static str,
@@ -1044,6 +1050,11 @@ pub static CONSOLE_ID: ConsoleStrings = ConsoleStrings {
         _ => "tutup",
     },
     x_title: |c, id| format!("Laporan X loket {c} (sesi {id})"),
+    mail_requeued: |id| {
+        format!("E-mail #{id} masuk antrean lagi dan dikirim pada putaran pengirim berikutnya.")
+    },
+    z_copy_printed: |n, printer| format!("Salinan laporan Z {n} tercetak di printer {printer}."),
+    z_copy_failed: |n, why| format!("Salinan laporan Z {n} tidak tercetak: {why}"),
     no_open_drawer: "Tidak ada laci yang sedang buka.",
     z_title: "Laporan Z tersimpan",
     no_z: "Belum ada laporan Z.",
@@ -1108,6 +1119,11 @@ pub static CONSOLE_EN: ConsoleStrings = ConsoleStrings {
         _ => "closed",
     },
     x_title: |c, id| format!("X report counter {c} (session {id})"),
+    mail_requeued: |id| {
+        format!("E-mail #{id} is queued again and goes out on the sender's next round.")
+    },
+    z_copy_printed: |n, printer| format!("Copy of Z report {n} printed on printer {printer}."),
+    z_copy_failed: |n, why| format!("Copy of Z report {n} did not print: {why}"),
     no_open_drawer: "No drawer is open.",
     z_title: "Stored Z reports",
     no_z: "No Z report yet.",

@@ -3,8 +3,8 @@
 use crate::queue::{CallView, CounterState, Step};
 use crate::ui::flow;
 use crate::ui::state::{
-    Action, DeviceState, Dialog, DialogKind, Effect, Field, FieldId, FieldKind, Message, Mode,
-    OutboxCounts, Outcome, QueueOp, ServiceHealth, Session, State, Tab, TillState,
+    Action, ConsoleDone, DeviceState, Dialog, DialogKind, Effect, Field, FieldId, FieldKind,
+    Message, Mode, OutboxCounts, Outcome, QueueOp, ServiceHealth, Session, State, Tab, TillState,
 };
 use crate::ui::strings::Strings;
 use crate::users::Role;
@@ -766,8 +766,18 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         }
         Outcome::ConsoleDone(result) => {
             state.pending = false;
+            let c = s.console;
             match result {
-                Ok(text) => say(state, text, false),
+                Ok(ConsoleDone::MailRequeued(id)) => say(state, (c.mail_requeued)(id), false),
+                Ok(ConsoleDone::ZCopy {
+                    number,
+                    printer,
+                    printed: true,
+                    ..
+                }) => say(state, (c.z_copy_printed)(number, &printer), false),
+                Ok(ConsoleDone::ZCopy { number, why, .. }) => {
+                    say(state, (c.z_copy_failed)(number, &why), true);
+                }
                 Err(why) => say(state, why, true),
             }
             tab_load(state.tab).into_iter().collect()

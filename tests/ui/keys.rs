@@ -493,3 +493,42 @@ fn ctrl_o_opens_the_drawer_form_only_without_a_session() {
         "Laci kas sudah dibuka (sesi 7, modal awal Rp250.000)."
     );
 }
+
+/// What a console action did is said in the screen's language, and a copy that did not print is
+/// an error with the printer's reason.
+#[test]
+fn console_results_speak_the_screen_language() {
+    use loket::ui::state::ConsoleDone;
+    let tb = branch_with_users();
+    for (lang, queued, printed, failed) in [
+        (
+            Lang::Id,
+            "E-mail #7 masuk antrean lagi",
+            "Salinan laporan Z 3 tercetak di printer loket1.",
+            "Salinan laporan Z 3 tidak tercetak: Kertas habis.",
+        ),
+        (
+            Lang::En,
+            "E-mail #7 is queued again",
+            "Copy of Z report 3 printed on printer loket1.",
+            "Copy of Z report 3 did not print: Kertas habis.",
+        ),
+    ] {
+        let mut state = state_for(&tb, Mode::Supervisor, lang);
+        let said = |state: &mut State, done: ConsoleDone| {
+            update(state, Action::Worker(Outcome::ConsoleDone(Ok(done))));
+            let m = state.message.clone().expect("a message");
+            (m.text, m.error)
+        };
+        let (text, error) = said(&mut state, ConsoleDone::MailRequeued(7));
+        assert!(text.starts_with(queued) && !error, "{lang:?}: {text}");
+        let copy = |printed: bool| ConsoleDone::ZCopy {
+            number: 3,
+            printer: "loket1".into(),
+            printed,
+            why: "Kertas habis.".into(),
+        };
+        assert_eq!(said(&mut state, copy(true)), (printed.to_string(), false));
+        assert_eq!(said(&mut state, copy(false)), (failed.to_string(), true));
+    }
+}
