@@ -1,6 +1,9 @@
 //! Drawing cost of the busiest screens into ratatui's TestBackend (the budget is 2 ms a frame), with
 //! a plain full-buffer clear-and-fill as the reference measured in the same run.
 
+#[path = "support/scanned.rs"]
+mod scanned;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use loket::Branch;
 use loket::clock::{Clock, ManualClock};
@@ -141,65 +144,19 @@ fn draw(c: &mut Criterion) {
 /// A letter page (Helvetica, not embedded) and `scans` pages each a 600×800 grey image of noise,
 /// as a scanned attachment would be.
 fn letter_with_scans(scans: usize) -> Vec<u8> {
-    use lopdf::{Document, Object, Stream, dictionary};
-    let mut doc = Document::with_version("1.7");
-    let pages_id = doc.new_object_id();
-    let font = doc.add_object(dictionary! {
-        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
-    });
-    let mut kids = Vec::new();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in 0..=scans {
-        let (content, resources) = if i == 0 {
-            let mut text =
-                String::from("BT /F1 11 Tf 72 740 Td (Kepada Yth. Panitia Seleksi) Tj ET ");
-            for line in 0..12 {
-                text.push_str(&format!(
-                    "BT /F1 11 Tf 72 {} Td (Baris isi surat nomor {line} tentang kesediaan.) Tj ET ",
-                    660 - 16 * line
-                ));
-            }
-            text.push_str("BT /F1 11 Tf 360 300 Td (Hormat saya,) Tj ET BT /F1 11 Tf 360 200 Td (Budi Santoso) Tj ET");
-            (text, dictionary! { "Font" => dictionary! { "F1" => font } })
-        } else {
-            let mut noise = Vec::with_capacity(480_000);
-            while noise.len() < 480_000 {
-                x ^= x >> 12;
-                x ^= x << 25;
-                x ^= x >> 27;
-                noise.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-            }
-            noise.truncate(480_000);
-            let img = doc.add_object(Stream::new(
-                dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 600, "Height" => 800,
-                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8 },
-                noise,
-            ));
-            (
-                "q 500 0 0 700 50 70 cm /Im0 Do Q".to_string(),
-                dictionary! { "XObject" => dictionary! { "Im0" => img } },
-            )
-        };
-        let content = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
-        kids.push(Object::Reference(doc.add_object(dictionary! {
-            "Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => resources,
-            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-        })));
+    let mut text = String::from("BT /F1 11 Tf 72 740 Td (Kepada Yth. Panitia Seleksi) Tj ET ");
+    for line in 0..12 {
+        text.push_str(&format!(
+            "BT /F1 11 Tf 72 {} Td (Baris isi surat nomor {line} tentang kesediaan.) Tj ET ",
+            660 - 16 * line
+        ));
     }
-    let count = kids.len() as i64;
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    text.push_str(
+        "BT /F1 11 Tf 360 300 Td (Hormat saya,) Tj ET BT /F1 11 Tf 360 200 Td (Budi Santoso) Tj ET",
     );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("save");
-    out
+    scanned::letter_with_scans(&text, scans, 600, 800)
 }
 
-/// The placement step's page pictures (rasterised on the worker while the document is checked),
-/// with the intake check of the same bytes, which runs in the same step, as the reference.
 fn raster(c: &mut Criterion) {
     let mut group = c.benchmark_group("ui_raster");
     group.sample_size(20);

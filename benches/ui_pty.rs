@@ -6,6 +6,8 @@
 #[allow(dead_code)]
 #[path = "../tests/ui/harness.rs"]
 mod harness;
+#[path = "support/scanned.rs"]
+mod scanned;
 
 use harness::{Pty, f_key};
 use std::path::{Path, PathBuf};
@@ -119,55 +121,12 @@ fn main() {
 /// A scanned-looking PDF: a letter page and `pages` pages each carrying a 1 MB grey image of noise,
 /// so stamping (hash, write, read back, verify) takes long enough to type during it.
 fn big_letter(pages: usize) -> Vec<u8> {
-    use lopdf::{Document, Object, Stream, dictionary};
-    let mut doc = Document::with_version("1.7");
-    let pages_id = doc.new_object_id();
-    let font = doc.add_object(dictionary! {
-        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
-    });
-    let mut kids = Vec::new();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in 0..=pages {
-        let (content, resources) = if i == 0 {
-            (
-                "BT /F1 11 Tf 360 300 Td (Hormat saya,) Tj ET BT /F1 11 Tf 360 200 Td (Budi Santoso) Tj ET".to_string(),
-                dictionary! { "Font" => dictionary! { "F1" => font } },
-            )
-        } else {
-            let mut noise = Vec::with_capacity(1_000_000);
-            while noise.len() < 1_000_000 {
-                x ^= x >> 12;
-                x ^= x << 25;
-                x ^= x >> 27;
-                noise.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-            }
-            noise.truncate(1_000_000);
-            let img = doc.add_object(Stream::new(
-                dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 1000, "Height" => 1000,
-                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8 },
-                noise,
-            ));
-            (
-                "q 500 0 0 700 50 70 cm /Im0 Do Q".to_string(),
-                dictionary! { "XObject" => dictionary! { "Im0" => img } },
-            )
-        };
-        let content = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
-        kids.push(Object::Reference(doc.add_object(dictionary! {
-            "Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => resources,
-            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-        })));
-    }
-    let count = kids.len() as i64;
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
-    );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("save");
-    out
+    scanned::letter_with_scans(
+        "BT /F1 11 Tf 360 300 Td (Hormat saya,) Tj ET BT /F1 11 Tf 360 200 Td (Budi Santoso) Tj ET",
+        pages,
+        1000,
+        1000,
+    )
 }
 
 /// Keystroke to redrawn frame while the worker stamps: customers of the e-Meterai service are taken
