@@ -604,10 +604,10 @@ impl Branch {
         let message = if printed {
             "Laci kas terbuka.".to_string()
         } else {
-            format!(
-                "Laci kas tidak terbuka: {}",
-                outcome_message(false, condition, result.as_ref().err())
-            )
+            // Not the slip advice (F8 reprints slips, not drawers): say what the printer has and
+            // that the drawer opens with its key.
+            let why = condition.map_or("Printer tidak menjawab", Condition::what);
+            format!("Laci kas tidak terbuka: {why}. Buka laci dengan kuncinya.")
         };
         Ok(PrintOutcome {
             job: 0,

@@ -744,9 +744,7 @@ pub struct FlowStrings {
 
 pub static FLOW_ID: FlowStrings = FlowStrings {
     cash_needs_till: "Laci kas belum dibuka, jadi uang tunai belum bisa diterima. Tekan Ctrl+O dan hitung modal awal untuk membukanya, atau pilih Debit atau QRIS dengan ←/→ (keduanya tidak perlu laci).",
-    drawer_after_cash: |paid, drawer| {
-        format!("{paid}; {}", drawer.trim_end_matches('.').to_lowercase())
-    },
+    drawer_after_cash: |paid, drawer| format!("{paid} {drawer}"),
     idle_hint: "Enter: ambil dokumen pelanggan dari flashdisk.",
     finish_first: "Selesaikan dulu layanan e-Meterai yang sudah dibayar (salin dokumen, cetak struk), baru tiket dapat ditutup atau dialihkan.",
     paid_cannot_go_back: "Sudah dibayar: langkah sebelumnya tidak dapat dibatalkan di sini. Lanjutkan, atau minta supervisor membatalkan penjualan.",
@@ -842,9 +840,7 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
 
 pub static FLOW_EN: FlowStrings = FlowStrings {
     cash_needs_till: "The cash drawer is not open yet, so cash cannot be taken. Press Ctrl+O and count the opening float to open it, or choose Debit or QRIS with ←/→ (neither needs the drawer).",
-    drawer_after_cash: |paid, drawer| {
-        format!("{paid}; {}", drawer.trim_end_matches('.').to_lowercase())
-    },
+    drawer_after_cash: |paid, drawer| format!("{paid} {drawer}"),
     idle_hint: "Enter: take the customer's document from the flash drive.",
     finish_first: "Finish the paid e-Meterai service first (copy the document, print the receipt); only then can the ticket be closed or transferred.",
     paid_cannot_go_back: "Already paid: earlier steps cannot be undone here. Carry on, or ask the supervisor to void the sale.",

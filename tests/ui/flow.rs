@@ -489,7 +489,7 @@ fn cash_waits_for_a_drawer_session_the_clerk_opens_at_the_counter() {
         .and_then(|s| s.steps.iter().find(|(st, _)| *st == SessionStep::Payment))
         .map(|(_, p)| p.clone());
     assert!(
-        matches!(&payment, Some(StepProgress::Done(note)) if note.contains("laci kas terbuka")),
+        matches!(&payment, Some(StepProgress::Done(note)) if note == "Lunas. Laci kas terbuka."),
         "{payment:?}"
     );
 }
@@ -591,4 +591,63 @@ fn a_drawer_opened_elsewhere_is_seen_when_payment_starts() {
     );
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+}
+
+/// A drawer that cannot be opened (the counter's printer offline) does not undo or block the cash
+/// payment: the sale is paid once, the flow goes on, and the payment step says the drawer stayed
+/// shut and what to do.
+#[test]
+fn cash_is_taken_even_when_the_drawer_cannot_open() {
+    let (mut tb, mut state, _usb) = called(&[("surat.pdf", letter_pdf())], true);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Pay);
+    let vp = tb
+        .branch
+        .printer("loket1")
+        .expect("counter printer")
+        .virtual_printer()
+        .expect("a virtual printer");
+    vp.set_state(loket_drivers::VirtualState::Offline);
+    let kicks_before = drawer_kicks(&tb);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    assert_eq!(
+        drawer_kicks(&tb),
+        kicks_before,
+        "an offline printer kicked the drawer"
+    );
+    let quote = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.quote.clone())
+        .expect("quote");
+    assert_eq!(
+        tb.branch.sale(quote.sale).expect("sale").status,
+        SaleStatus::Paid
+    );
+    let payment = state
+        .session
+        .as_ref()
+        .and_then(|s| s.steps.iter().find(|(st, _)| *st == SessionStep::Payment))
+        .map(|(_, p)| p.clone());
+    assert!(
+        matches!(&payment, Some(StepProgress::Done(note))
+            if note == "Lunas. Laci kas tidak terbuka: Printer offline. Buka laci dengan kuncinya."),
+        "{payment:?}"
+    );
+    let failed: i64 = tb
+        .branch
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM journal WHERE kind = 'drawer.failed'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(loket::store::StoreError::Sql)
+        })
+        .expect("journal");
+    assert_eq!(failed, 1, "the failed pulse is in the journal");
 }
