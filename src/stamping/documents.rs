@@ -78,19 +78,7 @@ impl Documents {
             fs::set_permissions(d, fs::Permissions::from_mode(0o700)).map_err(err(d))?;
         }
         let tmp = dir.join(format!(".{}.{}.tmp", &sha256[..16], std::process::id()));
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(err(&tmp))?;
-        file.write_all(bytes).map_err(err(&tmp))?;
-        file.sync_all().map_err(err(&tmp))?;
-        fs::rename(&tmp, &path).map_err(err(&path))?;
-        File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(err(&dir))?;
+        write_durably(&tmp, &path, bytes)?;
         Ok(sha256)
     }
 
@@ -128,20 +116,7 @@ impl Documents {
         fs::create_dir_all(&dir).map_err(err(&dir))?;
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(err(&dir))?;
         let tmp = dir.join(format!(".{job}.{}.tmp", std::process::id()));
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(err(&tmp))?;
-        file.write_all(bytes).map_err(err(&tmp))?;
-        file.sync_all().map_err(err(&tmp))?;
-        fs::rename(&tmp, &path).map_err(err(&path))?;
-        File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(err(&dir))?;
-        Ok(())
+        write_durably(&tmp, &path, bytes)
     }
 
     /// The stamped output a crashed run left for `job`, if any (the caller checks it).
@@ -163,6 +138,27 @@ impl Documents {
             Err(source) => Err(DocumentError::Write { path, source }),
         }
     }
+}
+
+/// Writes `bytes` to `tmp` (0600), syncs it, renames it to `path` and syncs the folder: a crash
+/// never leaves half a file under the final name, and a returned Ok is on disk.
+fn write_durably(tmp: &Path, path: &Path, bytes: &[u8]) -> Result<(), DocumentError> {
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| DocumentError::Write { path, source }
+    };
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(tmp)
+        .map_err(err(tmp))?;
+    file.write_all(bytes).map_err(err(tmp))?;
+    file.sync_all().map_err(err(tmp))?;
+    fs::rename(tmp, path).map_err(err(path))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    File::open(dir).and_then(|d| d.sync_all()).map_err(err(dir))
 }
 
 #[cfg(test)]

@@ -219,15 +219,7 @@ fn a_crash_after_delivery_leaves_the_job_delivered_with_one_copy_and_one_mail() 
 
 #[test]
 fn a_crash_after_a_spoiled_serial_resumes_with_a_new_one_and_claims_the_old() {
-    let share = tempfile::tempdir().expect("share");
-    let pki = tempfile::tempdir().expect("pki");
-    let fake = FakePeruri::start(FakeOptions {
-        shared_folder: Some(share.path().to_path_buf()),
-        quota: 10,
-        signer: real_signer(pki.path()),
-        ..FakeOptions::default()
-    })
-    .expect("fake peruri");
+    let (fake, share, _pki) = fake_peruri();
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path();
     peruri_folder(data, &fake, share.path());
@@ -270,6 +262,21 @@ fn a_crash_after_a_spoiled_serial_resumes_with_a_new_one_and_claims_the_old() {
     assert!(claims.contains(&spoiled), "{claims}");
 }
 
+/// The fake Peruri with a quota of 10 and loket's real signer behind its adapter; the shared folder
+/// and the signer's keys live as long as the returned folders.
+fn fake_peruri() -> (FakePeruri, tempfile::TempDir, tempfile::TempDir) {
+    let share = tempfile::tempdir().expect("share");
+    let pki = tempfile::tempdir().expect("pki");
+    let fake = FakePeruri::start(FakeOptions {
+        shared_folder: Some(share.path().to_path_buf()),
+        quota: 10,
+        signer: real_signer(pki.path()),
+        ..FakeOptions::default()
+    })
+    .expect("fake peruri");
+    (fake, share, pki)
+}
+
 /// A branch folder set up to stamp through `fake` (on-prem adapter, quick retries).
 fn peruri_folder(data: &Path, fake: &FakePeruri, share: &Path) {
     loket_ok(data, &["init"]);
@@ -304,15 +311,7 @@ fn a_crash_on_the_peruri_path_resumes_without_a_second_serial() {
         .filter(|p| *p != "paid")
         .chain(["stamp_received"]);
     for point in points {
-        let share = tempfile::tempdir().expect("share");
-        let pki = tempfile::tempdir().expect("pki");
-        let fake = FakePeruri::start(FakeOptions {
-            shared_folder: Some(share.path().to_path_buf()),
-            quota: 10,
-            signer: real_signer(pki.path()),
-            ..FakeOptions::default()
-        })
-        .expect("fake peruri");
+        let (fake, share, _pki) = fake_peruri();
         let dir = tempfile::tempdir().expect("dir");
         let data = dir.path();
         peruri_folder(data, &fake, share.path());
