@@ -9,7 +9,7 @@ use loket::pdf::pki::{TrainingPkiPaths, generate_training_pki};
 use loket::pdf::stamp::{StampSpec, StampedPdf, stamp};
 use loket::pdf::{AppearanceOptions, LocalTsa, Rect, SerialNumber, SignatureProfile, Signer};
 use lopdf::xref::XrefType;
-use lopdf::{Dictionary, Document, Object, Stream, dictionary};
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
 
 pub const VENV_BIN: &str = "/opt/loket-venv/bin";
 
@@ -118,16 +118,7 @@ pub fn text_pdf(pages: &[PageText], media: (f64, f64), classic: bool, version: &
         });
         kids.push(Object::Reference(page_id));
     }
-    let count = kids.len() as i64;
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
-    );
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog_id);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("save");
-    out
+    finish(doc, pages_id, kids)
 }
 
 /// A hybrid-reference file (PDF 1.5, §7.5.8.4), written byte by byte because no tool here makes
@@ -224,6 +215,20 @@ pub fn hybrid_xref_pdf(page: &PageText) -> Vec<u8> {
     out
 }
 
+/// Writes the page tree (`pages_id` over `kids`) and the catalog, and saves the document.
+fn finish(mut doc: Document, pages_id: ObjectId, kids: Vec<Object>) -> Vec<u8> {
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
 pub const A4: (f64, f64) = (595.276, 841.89);
 
 /// A one-page application letter with "Hormat saya," and the signer's name near the bottom.
@@ -294,16 +299,7 @@ pub fn scanned_pdf(pages: usize, image_bytes: usize) -> Vec<u8> {
         });
         kids.push(Object::Reference(page_id));
     }
-    let count = kids.len() as i64;
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
-    );
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog_id);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("save");
-    out
+    finish(doc, pages_id, kids)
 }
 
 pub fn run(cmd: &mut Command) -> (i32, String) {

@@ -227,13 +227,7 @@ fn a_reply_lost_after_the_serial_was_issued_is_found_not_reissued() {
         .stamp(&stamp_request(60, &issued))
         .expect("stamped");
     assert_eq!(env.count(Route::QrImage), 1);
-    assert_eq!(
-        env.provider
-            .serial_status(&issued.sn)
-            .expect("status")
-            .state,
-        SerialState::Stamped
-    );
+    assert_eq!(env.state_of(&issued.sn), SerialState::Stamped);
 }
 
 #[test]

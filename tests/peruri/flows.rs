@@ -23,13 +23,7 @@ fn onprem_issues_a_serial_with_image_and_stamps_through_the_adapter() {
         .clone()
         .expect("on-prem reply carries the stamp image");
     assert!(image.starts_with(b"\x89PNG"), "stamp image is a PNG");
-    assert_eq!(
-        env.provider
-            .serial_status(&issued.sn)
-            .expect("status")
-            .state,
-        SerialState::NotStamped
-    );
+    assert_eq!(env.state_of(&issued.sn), SerialState::NotStamped);
 
     let stamped = env
         .provider
@@ -67,13 +61,7 @@ fn onprem_issues_a_serial_with_image_and_stamps_through_the_adapter() {
     assert!(sign.body["visLLY"].as_f64() < sign.body["visURY"].as_f64());
     assert_eq!(sign.request_id.as_deref(), Some(request_id(1).as_str()));
 
-    assert_eq!(
-        env.provider
-            .serial_status(&issued.sn)
-            .expect("status")
-            .state,
-        SerialState::Stamped
-    );
+    assert_eq!(env.state_of(&issued.sn), SerialState::Stamped);
     assert_eq!(
         env.provider.quota().expect("quota").remaining,
         quota_before - 1
@@ -156,13 +144,7 @@ fn cloud_uploads_issues_against_the_file_stamps_and_downloads() {
     );
     assert_eq!(env.count(Route::Upload), 1);
     assert_eq!(env.count(Route::Download), 1);
-    assert_eq!(
-        env.provider
-            .serial_status(&issued.sn)
-            .expect("status")
-            .state,
-        SerialState::Stamped
-    );
+    assert_eq!(env.state_of(&issued.sn), SerialState::Stamped);
 }
 
 #[test]

@@ -7,7 +7,9 @@ mod flows;
 use loket::config::{PeruriConfig, PeruriMode};
 use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Route};
 use loket::stamping::peruri::PeruriProvider;
-use loket::stamping::provider::{Document, IssueRequest, Issued, Rect, StampRequest};
+use loket::stamping::provider::{
+    Document, IssueRequest, Issued, Provider, Rect, SerialState, StampRequest,
+};
 use tempfile::TempDir;
 
 /// A minimal PDF the fake's signer accepts.
@@ -49,6 +51,11 @@ impl Env {
 
     pub fn count(&self, route: Route) -> usize {
         self.fake.count(route)
+    }
+
+    /// The serial's state as the provider reports it.
+    pub fn state_of(&self, sn: &str) -> SerialState {
+        self.provider.serial_status(sn).expect("status").state
     }
 }
 

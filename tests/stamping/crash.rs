@@ -41,6 +41,27 @@ fn loket_crashing(data: &Path, point: &str, args: &[&str]) -> std::process::Outp
         .expect("run loket")
 }
 
+/// `loket job run JOB` aborted right after the commit named `point`.
+fn run_aborts_at(data: &Path, point: &str, job: &str) {
+    let run = loket_crashing(data, point, &["job", "run", job]);
+    assert!(
+        !run.status.success(),
+        "{point}: the run should have aborted: {} {}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// Started again: the clerk runs the job (the worker does the same at start-up) and it succeeds.
+fn run_again(data: &Path, point: &str, job: &str) {
+    let again = loket(data, &["job", "run", job, "--json"]);
+    assert!(
+        again.status.success(),
+        "{point}: {}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
 /// The invariants after recovery, read by an independent connection: the job in `state`, one
 /// serial stamped on its document and `spoiled` more on the claims list, none left issued.
 fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i64) {
@@ -125,20 +146,9 @@ fn a_crash_after_any_transition_resumes_to_one_stamp_and_one_charge() {
                 "{}",
                 String::from_utf8_lossy(&pay.stderr)
             );
-            let run = loket_crashing(data, point, &["job", "run", &id]);
-            assert!(
-                !run.status.success(),
-                "{point}: the run should have aborted: {}",
-                String::from_utf8_lossy(&run.stdout)
-            );
+            run_aborts_at(data, point, &id);
         }
-        // Started again: the clerk runs the job (the worker does the same at start-up).
-        let again = loket(data, &["job", "run", &id, "--json"]);
-        assert!(
-            again.status.success(),
-            "{point}: {}",
-            String::from_utf8_lossy(&again.stderr)
-        );
+        run_again(data, point, &id);
         check_invariants(data, job, point, State::Stamped, 0);
     }
 }
@@ -228,19 +238,8 @@ fn a_crash_after_a_spoiled_serial_resumes_with_a_new_one_and_claims_the_old() {
     // The adapter answers 92 once: the serial is spoiled, and the process dies right after that
     // commit, before it asks for the next serial.
     fake.inject(Some(Route::AdapterSign), Fault::AdapterCode("92".into()), 1);
-    let run = loket_crashing(data, "serial_spoiled", &["job", "run", &id]);
-    assert!(
-        !run.status.success(),
-        "the run should have aborted after `serial_spoiled`: {} {}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let again = loket(data, &["job", "run", &id, "--json"]);
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    run_aborts_at(data, "serial_spoiled", &id);
+    run_again(data, "serial_spoiled", &id);
     check_invariants(data, job, "serial_spoiled", State::Stamped, 1);
     // Both serials Peruri issued are in the ledger; the spoiled one is on the claims list.
     let issued = fake.serials();
@@ -317,19 +316,8 @@ fn a_crash_on_the_peruri_path_resumes_without_a_second_serial() {
         peruri_folder(data, &fake, share.path());
         let job = paid_job(data);
         let id = job.to_string();
-        let run = loket_crashing(data, point, &["job", "run", &id]);
-        assert!(
-            !run.status.success(),
-            "{point}: the run should have aborted: {} {}",
-            String::from_utf8_lossy(&run.stdout),
-            String::from_utf8_lossy(&run.stderr)
-        );
-        let again = loket(data, &["job", "run", &id, "--json"]);
-        assert!(
-            again.status.success(),
-            "{point}: {}",
-            String::from_utf8_lossy(&again.stderr)
-        );
+        run_aborts_at(data, point, &id);
+        run_again(data, point, &id);
         check_invariants(data, job, point, State::Stamped, 0);
         let issued = fake.serials();
         assert_eq!(

@@ -7,7 +7,7 @@ mod harness;
 use crate::common::{TestBranch, loket_bin};
 use harness::{Pty, f_key};
 use loket::queue::Status;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -284,45 +284,7 @@ fn english_screens_with_lang_en() {
 #[test]
 fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
     let mut tb = with_users();
-    tb.branch
-        .open_till(
-            1,
-            "petugas",
-            &loket::till::CashCount::total_only(loket::money::Rupiah::new(200_000)),
-        )
-        .expect("open the till");
-    let data = tb.path().to_path_buf();
-    let usb = data.join("FLASHDISK");
-    std::fs::create_dir_all(&usb).expect("drive folder");
-    std::fs::write(usb.join("surat-lamaran.pdf"), super::letter_pdf()).expect("letter");
-
-    let mut full = vec!["--data", data.to_str().expect("utf-8 temp path")];
-    full.extend_from_slice(&["counter", "--counter", "1"]);
-    let usb_text = usb.to_str().expect("utf-8 temp path").to_string();
-    let mut pty = Pty::spawn(
-        &loket_bin(),
-        &full,
-        &[("LOKET_FAKE_NOW", FAKE_NOW), ("LOKET_DRIVE_DIR", &usb_text)],
-        120,
-        40,
-    );
-    pty.wait_for("Masuk petugas loket");
-    pty.send("petugas\t1234\r");
-    pty.wait_for("Selamat bekerja");
-    assert_eq!(loket_run(&data, &["queue", "issue", "C"]), "C-001");
-    pty.wait_for("C-001");
-    pty.send(f_key(2));
-    pty.wait_for("C-001 dipanggil ke loket 1.");
-    pty.send(f_key(4));
-    pty.wait_for("Mulai melayani C-001.");
-    pty.send("\r");
-    pty.wait_for("surat-lamaran.pdf");
-    pty.send("\r");
-    pty.wait_for("Usulan: di dekat \"Hormat saya,\"");
-    pty.send("\x1b[D");
-    pty.wait_for("X 156 mm");
-    pty.send("\r");
-    pty.wait_for("Belum ada uang diterima.");
+    let (data, mut pty) = at_payment(&mut tb, true);
     pty.send("\r");
     pty.wait_for("Uang diterima");
     pty.send("20000\r");
@@ -427,46 +389,7 @@ fn the_printer_runs_out_of_paper_mid_flow_and_f8_recovers_the_slips() {
         )
     });
     assert!(loket::ui::seed_demo_users(&mut tb.branch).expect("seed users"));
-    tb.branch
-        .open_till(
-            1,
-            "petugas",
-            &loket::till::CashCount::total_only(loket::money::Rupiah::new(200_000)),
-        )
-        .expect("open the till");
-    let data = tb.path().to_path_buf();
-    let usb = data.join("FLASHDISK");
-    std::fs::create_dir_all(&usb).expect("drive folder");
-    std::fs::write(usb.join("surat-lamaran.pdf"), super::letter_pdf()).expect("letter");
-    let usb_text = usb.to_str().expect("utf-8 temp path").to_string();
-    let mut pty = Pty::spawn(
-        &loket_bin(),
-        &[
-            "--data",
-            data.to_str().expect("utf-8 temp path"),
-            "counter",
-            "--counter",
-            "1",
-        ],
-        &[("LOKET_FAKE_NOW", FAKE_NOW), ("LOKET_DRIVE_DIR", &usb_text)],
-        120,
-        40,
-    );
-    pty.wait_for("Masuk petugas loket");
-    pty.send("petugas\t1234\r");
-    pty.wait_for("Selamat bekerja");
-    assert_eq!(loket_run(&data, &["queue", "issue", "C"]), "C-001");
-    pty.wait_for("C-001");
-    pty.send(f_key(2));
-    pty.wait_for("C-001 dipanggil ke loket 1.");
-    pty.send(f_key(4));
-    pty.wait_for("Mulai melayani C-001.");
-    pty.send("\r");
-    pty.wait_for("surat-lamaran.pdf");
-    pty.send("\r");
-    pty.wait_for("Usulan: di dekat \"Hormat saya,\"");
-    pty.send("\r");
-    pty.wait_for("Belum ada uang diterima.");
+    let (_data, mut pty) = at_payment(&mut tb, false);
     pty.send("\r");
     pty.wait_for("Uang diterima");
     pty.send("20000\r");
@@ -539,4 +462,56 @@ fn the_printer_runs_out_of_paper_mid_flow_and_f8_recovers_the_slips() {
         ]
     );
     server.stop();
+}
+
+/// The counter in a pty on `tb`'s branch with a drawer session open and the letter on the
+/// customer's drive (`usb`): signed in, ticket C-001 from a separate `loket queue issue C` process
+/// called and served, the letter checked and placed (`nudge` moves the box 1 mm left first), and the
+/// payment step on screen. Returns the data folder (the drive is its `FLASHDISK`) and the pty.
+fn at_payment(tb: &mut TestBranch, nudge: bool) -> (PathBuf, Pty) {
+    tb.branch
+        .open_till(
+            1,
+            "petugas",
+            &loket::till::CashCount::total_only(loket::money::Rupiah::new(200_000)),
+        )
+        .expect("open the till");
+    let data = tb.path().to_path_buf();
+    let usb = data.join("FLASHDISK");
+    std::fs::create_dir_all(&usb).expect("drive folder");
+    std::fs::write(usb.join("surat-lamaran.pdf"), super::letter_pdf()).expect("letter");
+    let usb_text = usb.to_str().expect("utf-8 temp path").to_string();
+    let mut pty = Pty::spawn(
+        &loket_bin(),
+        &[
+            "--data",
+            data.to_str().expect("utf-8 temp path"),
+            "counter",
+            "--counter",
+            "1",
+        ],
+        &[("LOKET_FAKE_NOW", FAKE_NOW), ("LOKET_DRIVE_DIR", &usb_text)],
+        120,
+        40,
+    );
+    pty.wait_for("Masuk petugas loket");
+    pty.send("petugas\t1234\r");
+    pty.wait_for("Selamat bekerja");
+    assert_eq!(loket_run(&data, &["queue", "issue", "C"]), "C-001");
+    pty.wait_for("C-001");
+    pty.send(f_key(2));
+    pty.wait_for("C-001 dipanggil ke loket 1.");
+    pty.send(f_key(4));
+    pty.wait_for("Mulai melayani C-001.");
+    pty.send("\r");
+    pty.wait_for("surat-lamaran.pdf");
+    pty.send("\r");
+    pty.wait_for("Usulan: di dekat \"Hormat saya,\"");
+    if nudge {
+        pty.send("\x1b[D");
+        pty.wait_for("X 156 mm");
+    }
+    pty.send("\r");
+    pty.wait_for("Belum ada uang diterima.");
+    (data, pty)
 }
