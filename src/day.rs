@@ -4,6 +4,27 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::{Date, OffsetDateTime, UtcOffset, macros::format_description};
 
+/// Month names in Indonesian, January first.
+const MONTHS_ID: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
+/// The Indonesian name of `month` (`November`).
+pub fn month_id(month: time::Month) -> &'static str {
+    MONTHS_ID[usize::from(u8::from(month)) - 1]
+}
+
 /// Indonesia's three time zones; none observes daylight saving, so each is a fixed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TimeZone {

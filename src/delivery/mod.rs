@@ -478,21 +478,7 @@ fn envelope(claimed: &outbox::Claimed) -> Result<Envelope, String> {
 
 /// `23 November 2026`.
 pub fn indonesian_date(at: OffsetDateTime) -> String {
-    const MONTHS: [&str; 12] = [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ];
-    let month = MONTHS[usize::from(u8::from(at.month())) - 1];
+    let month = crate::day::month_id(at.month());
     format!("{} {month} {}", at.day(), at.year())
 }
 

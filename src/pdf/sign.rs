@@ -151,13 +151,8 @@ impl Signer {
 
     /// From PEM files (the edge version of [`Signer::from_pem`]).
     pub fn from_files(key: &Path, chain: &Path) -> Result<Self, SignerError> {
-        let read = |p: &Path| {
-            std::fs::read_to_string(p).map_err(|source| SignerError::Io {
-                path: p.to_path_buf(),
-                source,
-            })
-        };
-        Self::from_pem(&read(key)?, &read(chain)?)
+        let (key, chain) = read_pem_pair(key, chain)?;
+        Self::from_pem(&key, &chain)
     }
 
     /// The signer's certificate.
@@ -333,4 +328,15 @@ pub fn build_cms(
         content: Any::encode_from(&sd)?,
     };
     Ok(out.to_der()?)
+}
+
+/// Reads a PEM key file and a PEM certificate chain file (a signer's or a TSA's).
+pub(crate) fn read_pem_pair(key: &Path, chain: &Path) -> Result<(String, String), SignerError> {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).map_err(|source| SignerError::Io {
+            path: p.to_path_buf(),
+            source,
+        })
+    };
+    Ok((read(key)?, read(chain)?))
 }

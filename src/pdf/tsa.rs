@@ -146,13 +146,8 @@ impl LocalTsa {
 
     /// From PEM files (`DATA/pki/tsa.key`, `DATA/pki/tsa.pem`).
     pub fn from_files(key: &Path, chain: &Path) -> Result<Self, SignerError> {
-        let read = |p: &Path| {
-            std::fs::read_to_string(p).map_err(|source| SignerError::Io {
-                path: p.to_path_buf(),
-                source,
-            })
-        };
-        Self::from_pem(&read(key)?, &read(chain)?)
+        let (key, chain) = super::sign::read_pem_pair(key, chain)?;
+        Self::from_pem(&key, &chain)
     }
 
     fn answer(&self, request_der: &[u8]) -> Result<Vec<u8>, CmsBuildError> {

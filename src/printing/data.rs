@@ -12,26 +12,12 @@ use crate::till::report::{SaleReceipt, TillReport};
 const DAYS: [&str; 7] = [
     "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
 ];
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
 
 /// `Kamis, 21 November 2026` on the branch clock.
 pub fn long_date(ms: i64, tz: TimeZone) -> String {
     let t = tz.local(from_ms(ms));
     let day = DAYS[usize::from(t.weekday().number_days_from_monday())];
-    let month = MONTHS[usize::from(u8::from(t.month()) - 1)];
+    let month = crate::day::month_id(t.month());
     format!("{day}, {} {month} {}", t.day(), t.year())
 }
 

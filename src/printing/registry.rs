@@ -25,6 +25,14 @@ pub struct Slot {
     pub last: Option<(Instant, DeviceState)>,
 }
 
+impl Slot {
+    /// Records what a job or pulse just observed as the printer's state, now.
+    pub fn remember(&mut self, observed: &[super::Condition]) {
+        let state = DeviceState::from_conditions(self.detail.clone(), observed);
+        self.last = Some((Instant::now(), state));
+    }
+}
+
 /// A shared open printer.
 #[derive(Clone)]
 pub struct PrinterHandle(Arc<Mutex<Slot>>);

@@ -1,6 +1,6 @@
 //! The printing service as `Branch` methods: each slip kind, reprints, the drawer, and printer state.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use loket_drivers::{DrawerKick, PrintError};
 use loket_receipts as rc;
@@ -270,11 +270,7 @@ impl Branch {
                 Ok(p) => Condition::of_warnings(&p.warnings),
                 Err(e) => vec![Condition::of_error(e)],
             };
-            let detail = slot.detail.clone();
-            slot.last = Some((
-                Instant::now(),
-                DeviceState::from_conditions(detail, &observed),
-            ));
+            slot.remember(&observed);
             (r, observed)
         };
         let (result, observed) = result;
@@ -577,11 +573,7 @@ impl Branch {
                 Ok(()) => Vec::new(),
                 Err(e) => vec![Condition::of_error(e)],
             };
-            let detail = slot.detail.clone();
-            slot.last = Some((
-                Instant::now(),
-                DeviceState::from_conditions(detail, &observed),
-            ));
+            slot.remember(&observed);
             (r, observed)
         };
         let printed = result.is_ok();
@@ -657,8 +649,7 @@ impl Branch {
                 Ok(s) => Condition::of_status(&s),
                 Err(e) => vec![Condition::of_error(&e)],
             };
-            let state = DeviceState::from_conditions(slot.detail.clone(), &observed);
-            slot.last = Some((Instant::now(), state));
+            slot.remember(&observed);
             observed
         };
         let open = self.store.read(|c| open_kinds(c, name))?;

@@ -507,6 +507,35 @@ impl Branch {
         Documents::new(&self.data_dir)
     }
 
+    /// What the provider is asked to stamp: `original` with `sn` in the job's box, the branch's
+    /// reason and location; no stamp image or upload handle (the Peruri path adds its own).
+    fn stamp_request(
+        &self,
+        row: &Row,
+        place: Place,
+        request_id: String,
+        sn: &str,
+        original: &[u8],
+    ) -> StampRequest {
+        StampRequest {
+            request_id,
+            sn: sn.to_string(),
+            document: provider::Document::Bytes(original.to_vec()),
+            page: place.page,
+            rect: provider::Rect {
+                llx: place.x as f32,
+                lly: place.y as f32,
+                urx: (place.x + place.width) as f32,
+                ury: (place.y + place.height) as f32,
+            },
+            reason: self.config.stamping.doc_type_name.clone(),
+            location: self.config.stamping.location.clone(),
+            password: row.password.clone(),
+            stamp_image: None,
+            handle: None,
+        }
+    }
+
     fn is_local_provider(&self) -> bool {
         self.config.stamping.provider != "peruri"
     }
@@ -869,23 +898,7 @@ impl Branch {
             }
             crash_point("serial_received");
             progress(JobStage::Stamping);
-            let request = StampRequest {
-                request_id: request_id.clone(),
-                sn: sn.clone(),
-                document: provider::Document::Bytes(original.clone()),
-                page: place.page,
-                rect: provider::Rect {
-                    llx: place.x as f32,
-                    lly: place.y as f32,
-                    urx: (place.x + place.width) as f32,
-                    ury: (place.y + place.height) as f32,
-                },
-                reason: self.config.stamping.doc_type_name.clone(),
-                location: self.config.stamping.location.clone(),
-                password: row.password.clone(),
-                stamp_image: None,
-                handle: None,
-            };
+            let request = self.stamp_request(row, place, request_id.clone(), &sn, &original);
             let stamped = match local.stamp(&request) {
                 Ok(b) => b,
                 Err(e) => return Ok(Local::Failed(e)),
@@ -1058,21 +1071,15 @@ impl Branch {
             .get(&row.job.document_sha256)
             .map_err(StampingError::from)?;
         let request = StampRequest {
-            request_id: row.job.request_id.clone().unwrap_or_default(),
-            sn: sn.clone(),
-            document: provider::Document::Bytes(original.clone()),
-            page: place.page,
-            rect: provider::Rect {
-                llx: place.x as f32,
-                lly: place.y as f32,
-                urx: (place.x + place.width) as f32,
-                ury: (place.y + place.height) as f32,
-            },
-            reason: self.config.stamping.doc_type_name.clone(),
-            location: self.config.stamping.location.clone(),
-            password: row.password.clone(),
             stamp_image: row.stamp_image.clone(),
             handle: row.handle.clone(),
+            ..self.stamp_request(
+                row,
+                place,
+                row.job.request_id.clone().unwrap_or_default(),
+                &sn,
+                &original,
+            )
         };
         // A run that crashed after the provider stamped but before the output was recorded left
         // it under the job's id: use it rather than stamp again with the same serial (Peruri
