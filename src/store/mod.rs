@@ -29,7 +29,9 @@ pub enum StoreError {
         "database is newer (schema {found}) than this loket (schema {supported}); update loket"
     )]
     TooNew { found: i64, supported: i64 },
-    #[error("database busy for too long; another loket process holds it")]
+    #[error(
+        "basis data sedang dipakai proses loket lain terlalu lama; tunggu sebentar lalu ulangi (bila terus terjadi, mulai ulang loket yang macet)"
+    )]
     Busy,
     #[error("sql: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -61,8 +63,14 @@ pub struct Store {
     wal: Option<std::fs::File>,
     /// The writers' queue: an exclusive `flock` on `loket.db-writer` taken before `BEGIN IMMEDIATE`.
     /// `None` when the lock file cannot be created; writers then rely on the busy handler alone.
-    writer_lock: Option<std::fs::File>,
+    writer_lock: Option<Arc<std::fs::File>>,
+    writer_lock_path: PathBuf,
+    /// How long a write waits for its turn before it gives up with [`StoreError::Busy`].
+    writer_wait: Duration,
 }
+
+/// How long a write waits in the writers' queue: as long as the busy handler waits for SQLite.
+const WRITER_WAIT: Duration = Duration::from_secs(15);
 
 /// SQLite's own busy handler sleeps in steps of up to 100 ms, which makes latency under contention
 /// jumpy; this one retries in short, growing naps (50 µs up to 2 ms) so a waiting writer gets in
@@ -125,16 +133,12 @@ impl Store {
         {
             let _ = d.sync_all();
         }
-        let writer_lock = {
+        let writer_lock_path = {
             let mut p = path.as_os_str().to_owned();
             p.push("-writer");
-            std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(PathBuf::from(p))
-                .ok()
+            PathBuf::from(p)
         };
+        let writer_lock = open_writer_lock(&writer_lock_path);
         let mut store = Store {
             conn,
             clock,
@@ -142,6 +146,8 @@ impl Store {
             wal_path,
             wal: None,
             writer_lock,
+            writer_lock_path,
+            writer_wait: WRITER_WAIT,
         };
         let found = store.version()?;
         if found > LATEST_VERSION {
@@ -220,7 +226,15 @@ impl Store {
         // holder is not crowded off the CPU by processes retrying. The lock covers only the
         // transaction; the fsync below runs after it is released. The kernel drops the lock when
         // its holder dies, so a killed process never leaves it held.
-        let turn = WriterTurn::take(self.writer_lock.as_ref());
+        let turn = match WriterTurn::take(self.writer_lock.as_ref(), self.writer_wait) {
+            Ok(turn) => turn,
+            Err(e) => {
+                // The abandoned wait still owns a request on this descriptor; later writes use a
+                // fresh one so that request can never release a lock they hold.
+                self.writer_lock = open_writer_lock(&self.writer_lock_path);
+                return Err(E::from(e));
+            }
+        };
         let now = self.clock.now();
         let day = BusinessDay::of(now, self.tz);
         let tx = self
@@ -252,26 +266,102 @@ impl Store {
         Ok(out)
     }
 
+    /// How long a write waits for its turn in the writers' queue before it gives up with
+    /// [`StoreError::Busy`] (15 s unless changed; tests shorten it).
+    pub fn set_writer_wait(&mut self, wait: Duration) {
+        self.writer_wait = wait;
+    }
+
     /// The raw connection, for reports and tests that read across tables.
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
 }
 
-/// This process's turn to write: holds the exclusive lock on the writer lock file until dropped.
-struct WriterTurn<'f>(Option<&'f std::fs::File>);
+fn open_writer_lock(path: &Path) -> Option<Arc<std::fs::File>> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .ok()
+        .map(Arc::new)
+}
 
-impl<'f> WriterTurn<'f> {
-    fn take(file: Option<&'f std::fs::File>) -> WriterTurn<'f> {
-        // A lock that cannot be taken (a file system without flock) only costs the queueing; the
-        // transaction itself is still serialised by SQLite and its busy handler.
-        WriterTurn(file.filter(|f| f.lock().is_ok()))
+/// This process's turn to write: holds the exclusive lock on the writer lock file until dropped.
+struct WriterTurn(Option<Arc<std::fs::File>>);
+
+/// Where a contended wait for the writers' lock stands; the waiting thread and the writer agree
+/// through it on who releases a lock that came too late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Waiting,
+    Acquired,
+    Failed,
+    Abandoned,
+}
+
+impl WriterTurn {
+    /// Takes the lock: at once when it is free; otherwise a helper thread sleeps in the kernel's
+    /// queue for it while this thread waits at most `patience`, so a stuck holder costs a clear
+    /// [`StoreError::Busy`] instead of a hang. A lock that cannot be taken at all (a file system
+    /// without `flock`) only costs the queueing: SQLite's lock still serialises the writes.
+    fn take(
+        file: Option<&Arc<std::fs::File>>,
+        patience: Duration,
+    ) -> Result<WriterTurn, StoreError> {
+        let Some(file) = file else {
+            return Ok(WriterTurn(None));
+        };
+        match file.try_lock() {
+            Ok(()) => return Ok(WriterTurn(Some(file.clone()))),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(_)) => return Ok(WriterTurn(None)),
+        }
+        let shared = Arc::new((
+            std::sync::Mutex::new(Wait::Waiting),
+            std::sync::Condvar::new(),
+        ));
+        let (waiter_file, waiter_shared) = (file.clone(), shared.clone());
+        let spawned = std::thread::Builder::new()
+            .name("loket-writer-wait".into())
+            .spawn(move || {
+                let got = waiter_file.lock().is_ok();
+                let (state, wake) = &*waiter_shared;
+                let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+                if *state == Wait::Abandoned {
+                    // The writer gave up: the lock came too late and goes straight back.
+                    if got {
+                        let _ = waiter_file.unlock();
+                    }
+                } else {
+                    *state = if got { Wait::Acquired } else { Wait::Failed };
+                    wake.notify_one();
+                }
+            });
+        if spawned.is_err() {
+            // No thread to wait with: fall back to SQLite's own lock and busy handler.
+            return Ok(WriterTurn(None));
+        }
+        let (state, wake) = &*shared;
+        let guard = state.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut guard, _) = wake
+            .wait_timeout_while(guard, patience, |s| *s == Wait::Waiting)
+            .unwrap_or_else(|p| p.into_inner());
+        match *guard {
+            Wait::Acquired => Ok(WriterTurn(Some(file.clone()))),
+            Wait::Failed => Ok(WriterTurn(None)),
+            Wait::Waiting | Wait::Abandoned => {
+                *guard = Wait::Abandoned;
+                Err(StoreError::Busy)
+            }
+        }
     }
 }
 
-impl Drop for WriterTurn<'_> {
+impl Drop for WriterTurn {
     fn drop(&mut self) {
-        if let Some(f) = self.0 {
+        if let Some(f) = &self.0 {
             let _ = f.unlock();
         }
     }

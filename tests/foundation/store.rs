@@ -99,3 +99,46 @@ fn a_lock_left_by_a_killed_process_does_not_block_writers() {
         .expect("the write still waits for a lock whose holder was killed");
     out.expect("write after the holder died");
 }
+
+#[test]
+fn a_stuck_lock_holder_costs_a_clear_busy_error_not_a_hang() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("loket.db");
+    let mut store = open(&db);
+    one_write(&mut store, "pertama").expect("first write");
+    let holder = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join("loket.db-writer"))
+        .expect("lock file");
+    holder.lock().expect("a holder that never lets go");
+    store.set_writer_wait(Duration::from_millis(200));
+    let err = one_write(&mut store, "kedua").expect_err("the write must give up");
+    assert!(matches!(err, StoreError::Busy), "{err:?}");
+    assert!(
+        err.to_string().contains("tunggu sebentar lalu ulangi"),
+        "the clerk is told what to do: {err}"
+    );
+    // Nothing of the refused write was kept.
+    let entries: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(entries, 1);
+    // Once the holder lets go, the abandoned wait hands the lock straight back, and writing works.
+    holder.unlock().expect("release");
+    let probe = std::fs::File::open(dir.path().join("loket.db-writer")).expect("lock file");
+    let mut free = false;
+    for _ in 0..500 {
+        if probe.try_lock().is_ok() {
+            probe.unlock().expect("unlock probe");
+            free = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(free, "the abandoned wait kept the writers' lock");
+    assert_eq!(
+        one_write(&mut store, "ketiga").expect("write after release"),
+        2
+    );
+}
