@@ -15,7 +15,9 @@ pub const PENDING_FOLDER: &str = "stamping-pending";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
-    #[error("dokumen tidak dapat disimpan di {path}: {source}")]
+    #[error(
+        "dokumen tidak dapat disimpan di {path}: {source}. Periksa ruang kosong dan izin folder data, lalu ulangi; dokumen pelanggan tidak hilang"
+    )]
     Write {
         path: PathBuf,
         #[source]
