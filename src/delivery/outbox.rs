@@ -118,12 +118,17 @@ pub struct NewMail {
     pub message: Vec<u8>,
 }
 
+/// `next_attempt_ms` of a row that is due at once, whatever any process's clock says: a new mail, a
+/// retry asked for by hand, a send cut off by a stopped process. A wall-clock "now" from one process
+/// is not "now" for another whose clock differs (a training clock, a PC a little behind).
+pub const DUE_AT_ONCE: i64 = 0;
+
 pub(crate) fn insert(store: &mut Store, actor: &str, mail: &NewMail) -> Result<i64, BranchError> {
     store.write(|tx| {
         tx.execute(
             "INSERT INTO outbox (message_id, created_ms, created_by, env_from, env_to, subject, documents, job,
                 message, bytes, status, next_attempt_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?2)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11)",
             params![
                 mail.message_id,
                 tx.now_ms(),
@@ -135,6 +140,7 @@ pub(crate) fn insert(store: &mut Store, actor: &str, mail: &NewMail) -> Result<i
                 mail.job,
                 mail.message,
                 mail.message.len() as i64,
+                DUE_AT_ONCE,
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -324,7 +330,7 @@ pub(crate) fn mark_failed(store: &mut Store, id: i64, reason: &str) -> Result<()
 }
 
 /// Rows left in `sending` by a process that no longer runs, or claimed longer ago than
-/// `stale_ms`, go back to retry now. Delivery is at-least-once: the server may already have the
+/// `stale_ms`, go back to retry, due at once. Delivery is at-least-once: the server may already have the
 /// message, and the fixed Message-ID lets the duplicate be recognised.
 pub fn recover_stuck(store: &mut Store, now_ms: i64, stale_ms: i64) -> Result<usize, BranchError> {
     let stuck: Vec<(i64, String, i64)> = store.read(|c| {
@@ -343,7 +349,7 @@ pub fn recover_stuck(store: &mut Store, now_ms: i64, stale_ms: i64) -> Result<us
             let changed = tx.execute(
                 "UPDATE outbox SET status = 'retry', next_attempt_ms = ?2, claimed_by = NULL, last_error = ?3
                  WHERE id = ?1 AND status = 'sending' AND COALESCE(claimed_by, '') = ?4",
-                params![id, now_ms, INTERRUPTED, by],
+                params![id, DUE_AT_ONCE, INTERRUPTED, by],
             )?;
             if changed == 0 {
                 tx.unchanged();
@@ -384,7 +390,7 @@ pub fn retry_now(store: &mut Store, actor: &str, id: i64) -> Result<(), BranchEr
         }
         tx.execute(
             "UPDATE outbox SET status = 'queued', next_attempt_ms = ?2 WHERE id = ?1",
-            params![id, tx.now_ms()],
+            params![id, DUE_AT_ONCE],
         )?;
         tx.journal(Entry::new(
             actor,

@@ -79,6 +79,19 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
     Ok(out)
 }
 
+/// "Now" as the file system that holds `dir` stamps files: the modification time of a probe file
+/// written there. File ages are measured on the clock that set them, so a process whose clock
+/// differs (a training clock, a clock corrected since, a network share's server) never sees a
+/// file being written this moment as an hour old. The process clock when no probe can be written.
+fn file_system_now(dir: &Path) -> std::time::SystemTime {
+    let probe = dir.join(format!(".clock-probe-{}", std::process::id()));
+    let stamped = std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::metadata(&probe))
+        .and_then(|m| m.modified());
+    let _ = std::fs::remove_file(&probe);
+    stamped.unwrap_or_else(|_| std::time::SystemTime::now())
+}
+
 /// Removes files of the document store that no `documents` row names and that are older than
 /// `age` (by the file's own time), each with a journal entry. Run at start-up: a customer's
 /// document must not stay in the data folder, unpurged, because a crash cut its commit off.
@@ -95,7 +108,7 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, Branch
     let Ok(fans) = std::fs::read_dir(&root) else {
         return Ok(0);
     };
-    let cutoff = std::time::SystemTime::now()
+    let cutoff = file_system_now(&root)
         .checked_sub(age)
         .unwrap_or(std::time::UNIX_EPOCH);
     // (sha256 or temporary name, path, bytes)

@@ -46,6 +46,23 @@ impl TestBranch {
         self.dir.path()
     }
 
+    /// The test clock's moment as `LOKET_FAKE_NOW` wants it (RFC 3339), for child processes.
+    pub fn fake_now(&self) -> String {
+        rfc3339(self.clock_now())
+    }
+
+    /// `loket --data DIR ARGS...` as a separate process whose clock starts where the test clock is,
+    /// so what it stores (due times, days) agrees with what this test's branch reads.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        loket_at(self.path(), &self.fake_now(), args)
+    }
+
+    /// Standard output of a successful [`TestBranch::cli`] run, trimmed; panics with stderr when it
+    /// failed.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        succeeded(args, self.cli(args))
+    }
+
     /// Another connection to the same branch (as a second process would have), on the same clock.
     pub fn reopen(&self) -> Branch {
         Branch::open_with_clock(self.dir.path(), Arc::new(self.clock.clone()))
@@ -58,21 +75,43 @@ pub fn loket_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_loket"))
 }
 
-/// `loket --data DIR ARGS...`, with the clock placed at `LOKET_FAKE_NOW` when given.
+/// A moment as RFC 3339 text, the form `LOKET_FAKE_NOW` takes.
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339 time")
+}
+
+/// `loket --data DIR ARGS...` on the machine's clock (for tests whose branch lives only in child
+/// processes, all on the same clock).
 pub fn loket(data: &Path, args: &[&str]) -> Output {
-    Command::new(loket_bin())
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("LOKET_DATA")
-        .env_remove("LOKET_PIN")
+    command(data, args).output().expect("run loket")
+}
+
+/// `loket --data DIR ARGS...` with the process's clock placed at `now` (RFC 3339).
+pub fn loket_at(data: &Path, now: &str, args: &[&str]) -> Output {
+    command(data, args)
+        .env(loket::clock::FAKE_NOW_VAR, now)
         .output()
         .expect("run loket")
 }
 
+fn command(data: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(loket_bin());
+    cmd.arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("LOKET_DATA")
+        .env_remove("LOKET_PIN")
+        .env_remove(loket::clock::FAKE_NOW_VAR);
+    cmd
+}
+
 /// Standard output of a successful run, trimmed; panics with stderr when it failed.
 pub fn loket_ok(data: &Path, args: &[&str]) -> String {
-    let out = loket(data, args);
+    succeeded(args, loket(data, args))
+}
+
+fn succeeded(args: &[&str], out: Output) -> String {
     assert!(
         out.status.success(),
         "loket {args:?} failed ({}): {}",

@@ -2,7 +2,7 @@
 //! read-only tmpfs, a FUSE daemon killed mid-copy, and detection from a fabricated sysfs tree.
 
 use super::fixtures::{Medium, pdf_bytes, run, sha256};
-use crate::common::{TestBranch, loket};
+use crate::common::TestBranch;
 use loket::BranchError;
 use loket::delivery::{Context, CopyError, DeliveryError, Phase, Progress, drives};
 use std::os::unix::fs::symlink;
@@ -581,18 +581,15 @@ fn the_export_command_copies_and_reports_in_indonesian() {
     let drive = Medium::tmpfs("1m", false);
     let (doc, hash) = stored(&t, "cli.pdf", 50_000, 9);
     let mount = drive.mount.display().to_string();
-    let out = loket(
-        t.path(),
-        &[
-            "export",
-            "--file",
-            &doc.display().to_string(),
-            "--to-drive",
-            &mount,
-            "--name",
-            "Surat Kuasa",
-        ],
-    );
+    let out = t.cli(&[
+        "export",
+        "--file",
+        &doc.display().to_string(),
+        "--to-drive",
+        &mount,
+        "--name",
+        "Surat Kuasa",
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -606,16 +603,13 @@ fn the_export_command_copies_and_reports_in_indonesian() {
         "{text}"
     );
     let (big, _) = stored(&t, "cli-besar.pdf", 2 * 1024 * 1024, 10);
-    let out = loket(
-        t.path(),
-        &[
-            "export",
-            "--file",
-            &big.display().to_string(),
-            "--to-drive",
-            &mount,
-        ],
-    );
+    let out = t.cli(&[
+        "export",
+        "--file",
+        &big.display().to_string(),
+        "--to-drive",
+        &mount,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -3,16 +3,13 @@
 //! stopped and back, a sender killed mid-send, two senders at once, and the outbox without SMTP.
 
 use super::fixtures::{Postfix, SMTP_PASSWORD, pdf_bytes, sha256};
-use crate::common::{TestBranch, loket, loket_bin, loket_ok};
+use crate::common::{TestBranch, loket_bin, loket_ok};
 use loket::BranchError;
 use loket::delivery::{Context, DeliveryError, MailError, Sender, Status};
 use mail_parser::{MessageParser, MimeHeaders};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// `common::MORNING`, the test clock's start, for child processes.
-const MORNING_RFC3339: &str = "2026-11-23T08:00:00+07:00";
 
 /// A token that keeps recipients and subjects of concurrent tests apart.
 fn token() -> String {
@@ -145,7 +142,7 @@ fn check_delivery(security: &str) {
         journal_kinds(&mut t, id),
         ["mail.queued", "mail.sending", "mail.sent"]
     );
-    let verify = loket(t.path(), &["journal", "verify"]);
+    let verify = t.cli(&["journal", "verify"]);
     assert!(
         verify.status.success(),
         "{}",
@@ -235,17 +232,19 @@ fn a_rejected_recipient_fails_with_its_reason_and_can_be_retried_by_hand() {
     );
 
     // The clerk corrects nothing and retries: it fails again; after the server relents it goes out.
-    let listed = loket_ok(t.path(), &["outbox", "list"]);
+    let listed = t.cli_ok(&["outbox", "list"]);
     assert!(
         listed.contains("gagal") && listed.contains("550"),
         "{listed}"
     );
+    // The retry is asked on another clock than the sender's (here the machine's, days after the
+    // test clock): "retry now" means due at once for every sender, not "due at that clock's now".
     loket_ok(t.path(), &["outbox", "retry", &id.to_string()]);
     assert_eq!(entry(&mut t, id).status, Status::Queued);
     postfix.set_recipient_reply(&to, None);
     let now = t.branch.store.now();
     assert_eq!(t.branch.send_due_mail(now).expect("pass").sent, [id]);
-    let err = loket(t.path(), &["outbox", "retry", &id.to_string()]);
+    let err = t.cli(&["outbox", "retry", &id.to_string()]);
     assert_eq!(err.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&err.stderr).contains("terkirim"),
@@ -353,7 +352,7 @@ fn a_sender_killed_while_sending_is_taken_back_and_the_message_keeps_its_id() {
     let mut child = Command::new(loket_bin())
         .arg("--data")
         .arg(t.path())
-        .env(loket::clock::FAKE_NOW_VAR, MORNING_RFC3339)
+        .env(loket::clock::FAKE_NOW_VAR, t.fake_now())
         .args(["outbox", "send"])
         .spawn()
         .expect("spawn sender");
@@ -408,7 +407,7 @@ fn two_sender_processes_never_send_the_same_message_twice() {
             Command::new(loket_bin())
                 .arg("--data")
                 .arg(t.path())
-                .env(loket::clock::FAKE_NOW_VAR, MORNING_RFC3339)
+                .env(loket::clock::FAKE_NOW_VAR, t.fake_now())
                 .args(["outbox", "send", "--json"])
                 .stdout(std::process::Stdio::piped())
                 .spawn()
@@ -482,10 +481,7 @@ fn without_smtp_mail_waits_in_the_outbox_and_can_be_written_as_eml() {
     assert!(!summary.smtp_configured && summary.sent.is_empty());
     assert_eq!(entry(&mut t, id).status, Status::Queued);
     let out = tempfile::tempdir().expect("eml dir");
-    let said = loket_ok(
-        t.path(),
-        &["outbox", "eml", &out.path().display().to_string()],
-    );
+    let said = t.cli_ok(&["outbox", "eml", &out.path().display().to_string()]);
     assert!(said.contains("1 e-mail disimpan"), "{said}");
     let eml = std::fs::read(out.path().join(format!("loket-{id:06}.eml"))).expect("eml written");
     let message = MessageParser::default().parse(&eml).expect("parse eml");
@@ -506,20 +502,17 @@ fn without_smtp_mail_waits_in_the_outbox_and_can_be_written_as_eml() {
         "still waiting for a server"
     );
     let listed: serde_json::Value =
-        serde_json::from_str(&loket_ok(t.path(), &["outbox", "list", "--json"])).expect("json");
+        serde_json::from_str(&t.cli_ok(&["outbox", "list", "--json"])).expect("json");
     assert_eq!(listed[0]["id"], id);
     assert_eq!(listed[0]["status"], "queued");
     assert_eq!(listed[0]["documents"][0]["sha256"], hash);
-    let cli = loket_ok(
-        t.path(),
-        &[
-            "mail",
-            "--file",
-            &doc.display().to_string(),
-            "--to",
-            "siti@contoh.test",
-        ],
-    );
+    let cli = t.cli_ok(&[
+        "mail",
+        "--file",
+        &doc.display().to_string(),
+        "--to",
+        "siti@contoh.test",
+    ]);
     assert!(
         cli.contains("menunggu dikirim") && cli.contains("[smtp]"),
         "{cli}"
@@ -561,16 +554,13 @@ fn bad_addresses_and_oversized_mail_are_refused_before_queueing() {
         t.branch.outbox_list().expect("list").is_empty(),
         "nothing queued"
     );
-    let out = loket(
-        t.path(),
-        &[
-            "mail",
-            "--file",
-            &small.display().to_string(),
-            "--to",
-            "budi@contoh",
-        ],
-    );
+    let out = t.cli(&[
+        "mail",
+        "--file",
+        &small.display().to_string(),
+        "--to",
+        "budi@contoh",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("galat: Alamat e-mail"));
 }

@@ -1,7 +1,7 @@
 //! The journal on a real database: any single edited, removed or swapped entry is caught, by the
 //! library and by `loket journal verify`.
 
-use crate::common::{TestBranch, loket};
+use crate::common::TestBranch;
 use loket::journal::{Tamper, verify};
 use loket::queue::Step;
 use proptest::prelude::*;
@@ -118,7 +118,7 @@ fn each_attack_is_named() {
         assert_eq!(report.tamper, Some(expected.clone()), "{attack:?}");
 
         // The command line says the same and exits 1.
-        let out = loket(t.path(), &["journal", "verify"]);
+        let out = t.cli(&["journal", "verify"]);
         assert_eq!(out.status.code(), Some(1), "{attack:?}");
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(said.contains(&expected.to_string()), "{attack:?}: {said}");
@@ -149,7 +149,7 @@ fn verify_by_date_checks_that_day() {
         verify(c, Some(day2)).expect("v").intact(),
         "the next day's chain is anchored on its own"
     );
-    let out = loket(t.path(), &["journal", "verify", "--date", "2026-11-24"]);
+    let out = t.cli(&["journal", "verify", "--date", "2026-11-24"]);
     assert!(out.status.success());
 }
 

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use loket_receipts::{Kind, Profile, encode, preview, sample};
 
 use super::{CLERK, cash_sale, rp};
-use crate::common::{TestBranch, loket, loket_bin, loket_ok};
+use crate::common::{TestBranch, loket_bin};
 
 #[test]
 fn receipts_preview_prints_the_sample_as_text_or_raw_escpos() {
@@ -22,22 +22,19 @@ fn receipts_preview_prints_the_sample_as_text_or_raw_escpos() {
             other => other,
         }
         .to_string();
-        let out = loket(tb.path(), &["receipts", "preview", arg, "--profile", &name]);
+        let out = tb.cli(&["receipts", "preview", arg, "--profile", &name]);
         assert!(out.status.success(), "{arg}: {out:?}");
         let expected = preview(&sample(kind), &profile).expect("preview");
         assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{arg}");
-        let raw = loket(
-            tb.path(),
-            &[
-                "receipts",
-                "preview",
-                arg,
-                "--profile",
-                &name,
-                "--format",
-                "escpos",
-            ],
-        );
+        let raw = tb.cli(&[
+            "receipts",
+            "preview",
+            arg,
+            "--profile",
+            &name,
+            "--format",
+            "escpos",
+        ]);
         assert!(raw.status.success());
         assert_eq!(
             raw.stdout,
@@ -45,30 +42,27 @@ fn receipts_preview_prints_the_sample_as_text_or_raw_escpos() {
             "{arg}"
         );
     }
-    let bad = loket(tb.path(), &["receipts", "preview", "struk"]);
+    let bad = tb.cli(&["receipts", "preview", "struk"]);
     assert_eq!(bad.status.code(), Some(1));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(
         err.starts_with("galat: jenis struk 'struk' tidak dikenal"),
         "{err}"
     );
-    let bad = loket(
-        tb.path(),
-        &["receipts", "preview", "sale", "--profile", "57mm"],
-    );
+    let bad = tb.cli(&["receipts", "preview", "sale", "--profile", "57mm"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("57mm"));
 }
 
 #[test]
 fn printers_list_names_usb_and_serial_or_says_there_is_no_usb() {
     let tb = TestBranch::new();
-    let out = loket_ok(tb.path(), &["printers", "list"]);
+    let out = tb.cli_ok(&["printers", "list"]);
     assert!(out.starts_with("USB:"), "{out}");
     assert!(out.contains("Serial:"), "{out}");
     if !std::path::Path::new("/dev/bus/usb").exists() {
         assert!(out.contains("tidak menyediakan USB"), "{out}");
     }
-    let json = loket_ok(tb.path(), &["printers", "list", "--json"]);
+    let json = tb.cli_ok(&["printers", "list", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert!(v.get("serial").is_some() && v.get("usb").is_some(), "{v}");
 }
@@ -76,12 +70,12 @@ fn printers_list_names_usb_and_serial_or_says_there_is_no_usb() {
 #[test]
 fn printers_test_prints_a_slip_on_the_virtual_printer_and_reports_a_problem() {
     let tb = TestBranch::new();
-    let out = loket_ok(tb.path(), &["printers", "test", "loket2"]);
+    let out = tb.cli_ok(&["printers", "test", "loket2"]);
     assert!(out.contains("Slip uji tercetak di printer loket2"), "{out}");
     assert!(out.contains("Keadaan printer loket2: siap"), "{out}");
     let slip = std::fs::read_to_string(tb.path().join("printer/loket2/0001.txt")).expect("slip");
     assert!(slip.contains("Printer siap dipakai loket."), "{slip}");
-    let unknown = loket(tb.path(), &["printers", "test", "gudang"]);
+    let unknown = tb.cli(&["printers", "test", "gudang"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("printer 'gudang' tidak ada"));
 }
@@ -118,7 +112,7 @@ fn the_emulator_serves_a_network_printer_that_loket_prints_to() {
             &format!("[printers.loket1]\nconnection = \"tcp\"\naddress = \"{addr}\"\nprofile = \"80mm\""),
         )
     });
-    let failed = loket(tb.path(), &["printers", "test", "loket1"]);
+    let failed = tb.cli(&["printers", "test", "loket1"]);
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(
@@ -142,11 +136,11 @@ fn sale_print_and_till_print_z_use_the_counter_printer() {
         .expect("z")
         .number
         .expect("number");
-    let out = loket_ok(tb.path(), &["sale", "print", &sale.to_string()]);
+    let out = tb.cli_ok(&["sale", "print", &sale.to_string()]);
     assert!(out.contains("tercetak di printer loket1"), "{out}");
-    let out = loket_ok(tb.path(), &["sale", "print", &sale.to_string(), "--copy"]);
+    let out = tb.cli_ok(&["sale", "print", &sale.to_string(), "--copy"]);
     assert!(out.contains("tercetak"), "{out}");
-    let out = loket_ok(tb.path(), &["till", "print-z", &z.to_string()]);
+    let out = tb.cli_ok(&["till", "print-z", &z.to_string()]);
     assert!(out.contains("Laporan Z 1 (salinan) tercetak"), "{out}");
     let dir = tb.path().join("printer/loket1");
     let read = |n: u32| std::fs::read_to_string(dir.join(format!("{n:04}.txt"))).expect("job");
@@ -162,6 +156,6 @@ fn sale_print_and_till_print_z_use_the_counter_printer() {
         })
         .expect("count");
     assert_eq!(reprints, 1, "the Z copy is counted");
-    let missing = loket(tb.path(), &["sale", "print", "999"]);
+    let missing = tb.cli(&["sale", "print", "999"]);
     assert_eq!(missing.status.code(), Some(1));
 }

@@ -10,7 +10,7 @@ use loket_drivers::{DispenserPort, SerialSettings, SerialTransport, VirtualState
 use serialport::{SerialPort, TTYPort};
 
 use super::{incidents, journal_intact};
-use crate::common::{TestBranch, loket_ok};
+use crate::common::TestBranch;
 
 /// The box's end of the line: writes button lines, reads loket's answers.
 struct ButtonBox {
@@ -178,7 +178,7 @@ fn button_presses_on_a_pty_issue_and_print_tickets_and_a_paper_out_keeps_the_tic
     );
 
     // The failed ticket is reprinted with its own number, never reissued.
-    let out = loket_ok(tb.path(), &["queue", "reprint", "A-002"]);
+    let out = tb.cli_ok(&["queue", "reprint", "A-002"]);
     assert!(out.contains("A-002"), "{out}");
     assert_eq!(print_status(&mut tb, "A-002"), "printed");
     let reprinted = text(4);

@@ -118,16 +118,20 @@ fn files_a_crash_left_in_the_document_store_are_swept_at_start_up() {
         .path_of(&orphan)
         .with_file_name(".0123456789abcdef.1.tmp");
     std::fs::write(&tmp, b"%PDF-1.7 setengah").expect("temporary file");
-    let two_hours_ago = SystemTime::now() - Duration::from_secs(7_200);
+    // Aged on the file system's own clock (the one the sweep measures by), whatever the process
+    // clock says.
     for path in [
         docs.path_of(&orphan),
         docs.path_of(&letter_sha),
         tmp.clone(),
     ] {
+        let written: SystemTime = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("file time");
         std::fs::File::options()
             .write(true)
             .open(&path)
-            .and_then(|f| f.set_modified(two_hours_ago))
+            .and_then(|f| f.set_modified(written - Duration::from_secs(7_200)))
             .expect("age the file");
     }
 
