@@ -11,14 +11,15 @@ use time::{OffsetDateTime, UtcOffset};
 use super::appearance::AppearanceOptions;
 use super::geometry::{DEFAULT_STAMP_MM, Rect, mm_to_pt, pt_to_mm};
 use super::intake::{IntakeError, IntakeOptions, intake};
-use super::io::{FileError, read_input, write_stamped};
+use super::io::{FileError, RootsError, load_roots, read_input, write_stamped};
 use super::pki::{PkiError, TrainingPkiPaths, generate_training_pki};
 use super::placement::{PlacementBasis, PlacementOptions, check_overlaps, propose};
 use super::serial::{InvalidSerial, SerialNumber};
 use super::sign::{SignatureProfile, Signer, SignerError};
 use super::stamp::{StampError, StampSpec, stamp};
+use super::trust::{TrustProblem, certificates_from_pem, show};
 use super::tsa::{LocalTsa, TimestampSource};
-use super::verify::{VerifyError, VerifyReport, verify_pdf};
+use super::verify::{VerifyError, VerifyReport, verify_pdf_with_roots};
 
 /// `loket stamp IN OUT`: stamp a PDF with the training signer (engine level, for technicians).
 #[derive(Debug, Clone, clap::Args)]
@@ -71,6 +72,10 @@ pub struct VerifyArgs {
     /// Password of an encrypted PDF.
     #[arg(long)]
     pub password: Option<String>,
+    /// A PEM file of root certificates to trust besides the branch's training CA (one or more roots per file;
+    /// repeat the option for several files).
+    #[arg(long = "trust", value_name = "FILE")]
+    pub trust: Vec<PathBuf>,
 }
 
 /// A command failed; `Display` is the Indonesian sentence for the technician.
@@ -94,6 +99,9 @@ pub enum CliError {
     /// The file could not be checked.
     #[error(transparent)]
     Verify(#[from] VerifyError),
+    /// A `--trust` file could not be loaded.
+    #[error(transparent)]
+    Roots(#[from] RootsError),
     /// `--sn` is not a serial number.
     #[error(transparent)]
     Serial(#[from] InvalidSerial),
@@ -296,18 +304,17 @@ pub fn run_verify(
     out: &mut dyn Write,
 ) -> Result<VerifyReport, CliError> {
     let bytes = read_input(&args.file, u64::MAX)?;
+    // The training CA is trusted when the data folder has one; a branch that never ran `loket init` has none, which
+    // is not an error (the report then says nothing about trust unless `--trust` names roots).
     let ca_path = data_dir.join("pki").join(super::pki::CA_CERT_FILE);
-    let anchor = std::fs::read(&ca_path)
+    let mut roots = std::fs::read(&ca_path)
         .ok()
-        .and_then(|pem| x509_cert::Certificate::load_pem_chain(&pem).ok())
-        .and_then(|mut v| {
-            if v.is_empty() {
-                None
-            } else {
-                Some(v.swap_remove(0))
-            }
-        });
-    let report = verify_pdf(&bytes, args.password.as_deref(), anchor.as_ref())?;
+        .and_then(|pem| certificates_from_pem(&pem).ok())
+        .unwrap_or_default();
+    for path in &args.trust {
+        roots.extend(load_roots(path)?);
+    }
+    let report = verify_pdf_with_roots(&bytes, args.password.as_deref(), &roots)?;
     if args.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.into()))?;
         writeln!(out, "{text}").map_err(out_err)?;
@@ -337,13 +344,22 @@ pub fn run_verify(
             };
             writeln!(out, "  Stempel waktu: {ts} ({ok})").map_err(out_err)?;
         }
-        if let Some(trusted) = s.trusted {
-            let t = if trusted {
-                "diterbitkan CA latihan cabang ini"
-            } else {
-                "bukan dari CA latihan cabang ini"
-            };
-            writeln!(out, "  Sertifikat: {t}").map_err(out_err)?;
+        match (s.trusted, &s.trust_problem) {
+            (Some(true), _) => writeln!(
+                out,
+                "  Sertifikat: dipercaya (berantai ke sertifikat akar yang dipercaya)"
+            )
+            .map_err(out_err)?,
+            (Some(false), problem) => writeln!(
+                out,
+                "  Sertifikat: tidak dipercaya. {}",
+                problem
+                    .as_ref()
+                    .map(trust_problem_text)
+                    .unwrap_or_else(|| "Alasannya tidak diketahui.".to_string())
+            )
+            .map_err(out_err)?,
+            (None, _) => {}
         }
         let changed = if s.modified_after {
             "ada perubahan sesudah tanda tangan ini (misalnya tanda tangan atau e-Meterai berikutnya)"
@@ -356,4 +372,51 @@ pub fn run_verify(
         }
     }
     Ok(report)
+}
+
+/// The Indonesian sentence for why a certificate is not trusted.
+fn trust_problem_text(problem: &TrustProblem) -> String {
+    match problem {
+        TrustProblem::NoSignerCertificate => {
+            "Tanda tangan tidak membawa sertifikat penanda tangan.".to_string()
+        }
+        TrustProblem::NoChain { issuer } => format!(
+            "Tidak ada rantai ke sertifikat akar yang dipercaya: penerbit {issuer} tidak ditemukan."
+        ),
+        TrustProblem::SelfSigned { subject } => format!(
+            "Tidak ada rantai ke sertifikat akar yang dipercaya: {subject} menandatangani dirinya sendiri dan bukan sertifikat akar yang dipercaya."
+        ),
+        TrustProblem::OutsideValidity {
+            subject,
+            not_before,
+            not_after,
+            at,
+        } => format!(
+            "Sertifikat {subject} tidak berlaku pada waktu penandatanganan {} (berlaku {} sampai {}).",
+            show(*at),
+            show(*not_before),
+            show(*not_after)
+        ),
+        TrustProblem::BadSignature { subject } => {
+            format!("Tanda tangan pada sertifikat {subject} tidak cocok dengan kunci penerbitnya.")
+        }
+        TrustProblem::UnsupportedAlgorithm { subject, algorithm } => format!(
+            "Sertifikat {subject} ditandatangani dengan algoritme yang tidak didukung ({algorithm})."
+        ),
+        TrustProblem::NotIssuer { subject } => {
+            format!("Sertifikat {subject} tidak berhak menerbitkan sertifikat lain.")
+        }
+        TrustProblem::PathLenExceeded { subject } => format!(
+            "Rantai di bawah sertifikat {subject} lebih panjang daripada batas yang ditetapkannya."
+        ),
+        TrustProblem::TooLong { max } => {
+            format!("Rantai sertifikat lebih panjang daripada {max} sertifikat.")
+        }
+        TrustProblem::Loop { subject } => {
+            format!("Rantai sertifikat berputar kembali ke {subject}.")
+        }
+        TrustProblem::TooManyCandidates => {
+            "Tanda tangan membawa terlalu banyak sertifikat untuk diperiksa.".to_string()
+        }
+    }
 }

@@ -574,3 +574,45 @@ fn profile_warnings(
         });
     }
 }
+
+/// An unsigned PDF older than 1.6 with its header rewritten to 1.7 in place (same length: no byte
+/// offset moves, every object stays as it was); `None` when the file is 1.6 or later, has no
+/// header in its first kilobyte, or is signed (a signature covers the header's bytes). Peruri's
+/// adapter otherwise re-copies such a file into a new one before signing, and the output would no
+/// longer contain the customer's file. Every PDF 1.x file is a valid 1.7 file.
+pub fn upgraded_to_1_7(bytes: &[u8]) -> Option<Vec<u8>> {
+    let head = &bytes[..bytes.len().min(1024)];
+    let at = memchr::memmem::find(head, b"%PDF-1.")?;
+    let minor = *bytes.get(at + 7)?;
+    let after = bytes.get(at + 8).copied().unwrap_or(b'\n');
+    if !(b'0'..b'6').contains(&minor) || after.is_ascii_digit() {
+        return None;
+    }
+    if memchr::memmem::find(bytes, b"/ByteRange").is_some() {
+        return None;
+    }
+    let mut out = bytes.to_vec();
+    out[at + 7] = b'7';
+    Some(out)
+}
+
+#[cfg(test)]
+mod upgrade_tests {
+    use super::upgraded_to_1_7;
+
+    #[test]
+    fn old_headers_become_1_7_and_nothing_else_moves() {
+        let check = |input: &[u8], want: Option<&[u8]>| {
+            assert_eq!(upgraded_to_1_7(input).as_deref(), want, "{input:?}");
+        };
+        check(b"%PDF-1.4\n1 0 obj\n", Some(b"%PDF-1.7\n1 0 obj\n"));
+        check(b"%PDF-1.0\r\n", Some(b"%PDF-1.7\r\n"));
+        check(b"junk\n%PDF-1.5\n", Some(b"junk\n%PDF-1.7\n"));
+        check(b"%PDF-1.6\n", None);
+        check(b"%PDF-1.7\n", None);
+        check(b"%PDF-2.0\n", None);
+        check(b"%PDF-1.50\n", None);
+        check(b"no header", None);
+        check(b"%PDF-1.3\n<</ByteRange [0 10 20 30]>>", None);
+    }
+}

@@ -4,8 +4,11 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use x509_cert::Certificate;
+
 use super::intake::IntakeError;
 use super::stamp::StampedPdf;
+use super::trust::certificates_from_pem;
 use super::verify::{StampCheckError, check_stamp};
 
 /// Reading or writing a file failed.
@@ -138,6 +141,55 @@ fn range_matches(f: &File, offset: u64, expected: &[u8]) -> io::Result<bool> {
         at += want.len() as u64;
     }
     Ok(true)
+}
+
+/// A file of root certificates could not be loaded; `Display` is the Indonesian sentence, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum RootsError {
+    /// The file could not be read.
+    #[error(
+        "Berkas sertifikat akar {path} tidak dapat dibaca. Periksa nama dan izin berkas tersebut."
+    )]
+    Read {
+        /// Which file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// A `CERTIFICATE` block in it is not a certificate.
+    #[error("Berkas sertifikat akar {path} berisi sertifikat PEM yang rusak.")]
+    Pem {
+        /// Which file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: der::Error,
+    },
+    /// It holds no certificate at all.
+    #[error("Berkas sertifikat akar {path} tidak berisi sertifikat PEM.")]
+    Empty {
+        /// Which file.
+        path: PathBuf,
+    },
+}
+
+/// The root certificates in a PEM file (one or more).
+pub fn load_roots(path: &Path) -> Result<Vec<Certificate>, RootsError> {
+    let text = fs::read(path).map_err(|source| RootsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let roots = certificates_from_pem(&text).map_err(|source| RootsError::Pem {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if roots.is_empty() {
+        return Err(RootsError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(roots)
 }
 
 #[cfg(test)]

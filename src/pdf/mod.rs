@@ -7,7 +7,8 @@
 //! 3. [`stamp::stamp`] with a [`serial::SerialNumber`], a [`sign::Signer`] and optionally a
 //!    [`tsa::TimestampSource`] → [`stamp::StampedPdf`];
 //! 4. [`io::write_stamped`] writes it and reads it back through [`verify::check_written`];
-//! 5. [`verify::verify_pdf`] lists every signature of any PDF (`loket verify`).
+//! 5. [`verify::verify_pdf_with_roots`] lists every signature of any PDF (`loket verify`), and whether each signer
+//!    chains to a configured root ([`trust::check_chain`]).
 //!
 //! [`pki::generate_training_pki`] creates the branch's training CA, signer and TSA (`loket init`).
 
@@ -22,6 +23,9 @@ pub mod placement;
 pub mod serial;
 pub mod sign;
 pub mod stamp;
+#[cfg(test)]
+mod test_pki;
+pub mod trust;
 pub mod tsa;
 pub mod verify;
 
@@ -29,11 +33,13 @@ pub use appearance::AppearanceOptions;
 pub use geometry::{DEFAULT_STAMP_MM, Rect, mm_to_pt, pt_to_mm};
 pub use intake::{
     IntakeError, IntakeOptions, IntakeReport, IntakeWarning, PreparedDocument, TargetProfile,
-    intake,
+    intake, upgraded_to_1_7,
 };
+pub use io::load_roots;
 pub use placement::{Placement, PlacementBasis, propose};
 pub use serial::SerialNumber;
 pub use sign::{SignatureProfile, Signer};
 pub use stamp::{StampError, StampSpec, StampedPdf, stamp};
+pub use trust::TrustProblem;
 pub use tsa::{LocalTsa, TimestampSource};
-pub use verify::{SignatureCheck, VerifyReport, verify_pdf};
+pub use verify::{SignatureCheck, VerifyReport, verify_pdf, verify_pdf_with_roots};

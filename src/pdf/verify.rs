@@ -1,4 +1,6 @@
-//! Verifying the signatures in a PDF: byte ranges, digests, CMS signatures, SNs and later changes.
+//! Verifying the signatures in a PDF: byte ranges, digests, CMS signatures, SNs, later changes and trust.
+
+use std::time::SystemTime;
 
 use cms::cert::CertificateChoices;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
@@ -13,6 +15,7 @@ use super::objects;
 use super::serial::SerialNumber;
 use super::sign::{ID_AA_TIME_STAMP_TOKEN, common_name};
 use super::stamp::StampedPdf;
+use super::trust::{TrustProblem, check_chain, is_time_stamping, verify_signature};
 use super::tsa::token_tst_info;
 
 /// The result for one signature.
@@ -26,7 +29,8 @@ pub struct SignatureCheck {
     pub signer: Option<String>,
     /// `/M` as written.
     pub signing_time: Option<String>,
-    /// Generation time of an embedded RFC 3161 timestamp.
+    /// Generation time of an embedded RFC 3161 timestamp, with the fractional seconds the TSA sent
+    /// (`2026-12-06T10:32:15.123Z`).
     pub timestamp_time: Option<String>,
     /// `/Reason`.
     pub reason: Option<String>,
@@ -42,8 +46,11 @@ pub struct SignatureCheck {
     pub signature_valid: bool,
     /// The embedded timestamp token (if any) is intact and covers this signature.
     pub timestamp_valid: Option<bool>,
-    /// The signer certificate was issued by the given trust anchor (`None` when no anchor was given).
+    /// The signer certificate chains to one of the configured roots at the signing time (`None` when no root was
+    /// given). See [`super::trust::check_chain`].
     pub trusted: Option<bool>,
+    /// Why it is not trusted, when `trusted` is `Some(false)`.
+    pub trust_problem: Option<TrustProblem>,
     /// Byte range well-formed, digest and signature valid.
     pub valid: bool,
     /// The file continues after this signature's revision (later updates exist).
@@ -100,11 +107,25 @@ pub enum StampCheckError {
     Signature,
 }
 
-/// Check every signature in `bytes`. `trust_anchor` (e.g. the training CA) decides `trusted`.
+/// Check every signature in `bytes`, with at most one trusted root (e.g. the training CA) deciding `trusted`: the
+/// one-root form of [`verify_pdf_with_roots`], kept for the callers that trust a single CA or none.
 pub fn verify_pdf(
     bytes: &[u8],
     password: Option<&str>,
     trust_anchor: Option<&Certificate>,
+) -> Result<VerifyReport, VerifyError> {
+    let roots = trust_anchor.map(std::slice::from_ref).unwrap_or_default();
+    verify_pdf_with_roots(bytes, password, roots)
+}
+
+/// Check every signature in `bytes`. With `roots` given, `trusted` says whether each signer certificate chains to
+/// one of them through the certificates its signature carries, valid at the signing time: the timestamp's genTime
+/// when a timestamp from a trusted TSA is present, else the signing-time attribute, else now. With no roots,
+/// `trusted` is `None`.
+pub fn verify_pdf_with_roots(
+    bytes: &[u8],
+    password: Option<&str>,
+    roots: &[Certificate],
 ) -> Result<VerifyReport, VerifyError> {
     if !bytes[..bytes.len().min(1024)]
         .windows(5)
@@ -127,7 +148,7 @@ pub fn verify_pdf(
     }
     let mut signatures: Vec<SignatureCheck> = objects::signatures(&doc)
         .into_iter()
-        .map(|s| check_one(&doc, bytes, &s, trust_anchor))
+        .map(|s| check_one(&doc, bytes, &s, roots))
         .collect();
     signatures.sort_by_key(|s| {
         s.byte_range.get(2).copied().unwrap_or(0) + s.byte_range.get(3).copied().unwrap_or(0)
@@ -142,7 +163,7 @@ fn check_one(
     doc: &Document,
     bytes: &[u8],
     s: &objects::SigValue,
-    anchor: Option<&Certificate>,
+    roots: &[Certificate],
 ) -> SignatureCheck {
     let reason = objects::get_text(doc, &s.sig, b"Reason");
     let mut out = SignatureCheck {
@@ -163,6 +184,7 @@ fn check_one(
         signature_valid: false,
         timestamp_valid: None,
         trusted: None,
+        trust_problem: None,
         valid: false,
         modified_after: false,
         problem: None,
@@ -211,10 +233,14 @@ fn check_one(
             out.digest_matches = cms.digest_matches;
             out.signature_valid = cms.signature_valid;
             out.timestamp_valid = cms.timestamp_valid;
-            out.timestamp_time = cms.timestamp_time;
+            out.timestamp_time = cms.timestamp_time.clone();
             if let Some(cert) = &cms.signer_cert {
                 out.signer = Some(common_name(&cert.tbs_certificate.subject));
-                out.trusted = anchor.map(|ca| issued_by(cert, ca));
+            }
+            if !roots.is_empty() {
+                let trust = chain_to_roots(&cms, roots);
+                out.trusted = Some(trust.is_ok());
+                out.trust_problem = trust.err();
             }
             out.valid =
                 cms.digest_matches && cms.signature_valid && cms.timestamp_valid != Some(false);
@@ -252,6 +278,69 @@ struct CmsCheck {
     timestamp_valid: Option<bool>,
     timestamp_time: Option<String>,
     signer_cert: Option<Certificate>,
+    /// Every certificate the SignedData carries, in file order.
+    certificates: Vec<Certificate>,
+    /// The signing-time signed attribute: the time the signer claims.
+    claimed_time: Option<SystemTime>,
+    /// The timestamp, when one is present and verifies.
+    timestamp: Option<VerifiedTimestamp>,
+}
+
+/// An intact timestamp token covering the signature.
+struct VerifiedTimestamp {
+    gen_time: SystemTime,
+    tsa_cert: Certificate,
+    /// Every certificate the token carries.
+    certificates: Vec<Certificate>,
+}
+
+/// Whether the signer of `cms` chains to `roots` at the signing time.
+fn chain_to_roots(cms: &CmsCheck, roots: &[Certificate]) -> Result<(), TrustProblem> {
+    let cert = cms
+        .signer_cert
+        .as_ref()
+        .ok_or(TrustProblem::NoSignerCertificate)?;
+    check_chain(cert, &cms.certificates, roots, signing_moment(cms, roots))
+}
+
+/// When the signature was made, as far as it can be known: a timestamp's genTime counts only when the TSA itself
+/// chains to a root and may stamp times (otherwise anyone could backdate a signature past its certificate's expiry
+/// with a home-made token); then the signing-time attribute the signer claims; then now.
+fn signing_moment(cms: &CmsCheck, roots: &[Certificate]) -> SystemTime {
+    cms.timestamp
+        .as_ref()
+        .filter(|ts| {
+            is_time_stamping(&ts.tsa_cert)
+                && check_chain(&ts.tsa_cert, &ts.certificates, roots, ts.gen_time).is_ok()
+        })
+        .map(|ts| ts.gen_time)
+        .or(cms.claimed_time)
+        .unwrap_or_else(SystemTime::now)
+}
+
+fn carried_certificates(sd: &SignedData) -> Vec<Certificate> {
+    sd.certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|c| match c {
+            CertificateChoices::Certificate(cert) => Some(cert.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn signing_time_attr(si: &SignerInfo) -> Option<SystemTime> {
+    let value = si
+        .signed_attrs
+        .as_ref()?
+        .iter()
+        .find(|a| a.oid == const_oid::db::rfc5911::ID_SIGNING_TIME)?
+        .values
+        .iter()
+        .next()?;
+    // `Time` is a CHOICE (UTCTime or GeneralizedTime), which `Any::decode_as` cannot take.
+    let time = x509_cert::time::Time::from_der(&value.to_der().ok()?).ok()?;
+    Some(time.to_system_time())
 }
 
 /// Decode the first DER element of `bytes` (the rest is placeholder padding).
@@ -276,34 +365,24 @@ fn verify_cms(cms_bytes: &[u8], digest: &[u8; 32]) -> Result<CmsCheck, String> {
     let (digest_matches, signature_valid, cert) = verify_signer_info(&sd, si, digest);
     let mut timestamp_valid = None;
     let mut timestamp_time = None;
+    let mut timestamp = None;
     if let Some(attr) = si
         .unsigned_attrs
         .as_ref()
         .and_then(|a| a.iter().find(|a| a.oid == ID_AA_TIME_STAMP_TOKEN))
     {
-        let ok = attr
+        let token = attr
             .values
             .iter()
             .next()
-            .and_then(|v| v.decode_as::<cms::content_info::ContentInfo>().ok())
-            .and_then(|token| {
-                let tst = token_tst_info(&token).ok()?;
-                timestamp_time = Some(tst.gen_time.to_date_time().to_string());
-                let imprint_ok = tst.message_imprint.hashed_message.as_bytes()
-                    == Sha256::digest(si.signature.as_bytes()).as_slice();
-                let tsd: SignedData = token.content.decode_as().ok()?;
-                let tsi = tsd.signer_infos.0.iter().next()?;
-                let econtent = tsd
-                    .encap_content_info
-                    .econtent
-                    .as_ref()?
-                    .decode_as::<OctetString>()
-                    .ok()?;
-                let content_digest: [u8; 32] = Sha256::digest(econtent.as_bytes()).into();
-                let (d_ok, s_ok, _) = verify_signer_info(&tsd, tsi, &content_digest);
-                Some(imprint_ok && d_ok && s_ok)
-            });
-        timestamp_valid = Some(ok.unwrap_or(false));
+            .and_then(|v| v.decode_as::<cms::content_info::ContentInfo>().ok());
+        let (shown, verified) = match token {
+            Some(token) => check_timestamp(&token, si.signature.as_bytes()),
+            None => (None, None),
+        };
+        timestamp_time = shown;
+        timestamp_valid = Some(verified.is_some());
+        timestamp = verified;
     }
     Ok(CmsCheck {
         digest_matches,
@@ -311,7 +390,44 @@ fn verify_cms(cms_bytes: &[u8], digest: &[u8; 32]) -> Result<CmsCheck, String> {
         timestamp_valid,
         timestamp_time,
         signer_cert: cert,
+        certificates: carried_certificates(&sd),
+        claimed_time: signing_time_attr(si),
+        timestamp,
     })
+}
+
+/// (genTime as shown, the token when it is intact and its imprint is the digest of `signature`).
+fn check_timestamp(
+    token: &cms::content_info::ContentInfo,
+    signature: &[u8],
+) -> (Option<String>, Option<VerifiedTimestamp>) {
+    let Ok(tst) = token_tst_info(token) else {
+        return (None, None);
+    };
+    let shown = Some(tst.gen_time.to_string());
+    let verified = (|| {
+        let imprint_ok =
+            tst.message_imprint.hashed_message.as_bytes() == Sha256::digest(signature).as_slice();
+        let tsd: SignedData = token.content.decode_as().ok()?;
+        let tsi = tsd.signer_infos.0.iter().next()?;
+        let econtent = tsd
+            .encap_content_info
+            .econtent
+            .as_ref()?
+            .decode_as::<OctetString>()
+            .ok()?;
+        let content_digest: [u8; 32] = Sha256::digest(econtent.as_bytes()).into();
+        let (d_ok, s_ok, tsa_cert) = verify_signer_info(&tsd, tsi, &content_digest);
+        if !(imprint_ok && d_ok && s_ok) {
+            return None;
+        }
+        Some(VerifiedTimestamp {
+            gen_time: tst.gen_time.to_system_time(),
+            tsa_cert: tsa_cert?,
+            certificates: carried_certificates(&tsd),
+        })
+    })();
+    (shown, verified)
 }
 
 /// (message digest attribute equals `digest`, signature over the signed attributes verifies, signer cert).
@@ -332,8 +448,8 @@ fn verify_signer_info(
         .and_then(|v| v.decode_as::<OctetString>().ok());
     let digest_matches = md.is_some_and(|m| m.as_bytes() == digest);
     let signature_valid = match (&cert, attrs.to_der()) {
-        (Some(cert), Ok(signed)) => verify_raw(
-            cert,
+        (Some(cert), Ok(signed)) => verify_signature(
+            &cert.tbs_certificate.subject_public_key_info,
             &si.signature_algorithm.oid,
             &signed,
             si.signature.as_bytes(),
@@ -366,39 +482,8 @@ fn find_cert(sd: &SignedData, sid: &SignerIdentifier) -> Option<Certificate> {
     })
 }
 
-/// Verify `sig` over `msg` with the public key in `cert`. `None` for algorithms loket does not check.
-fn verify_raw(
-    cert: &Certificate,
-    alg: &der::asn1::ObjectIdentifier,
-    msg: &[u8],
-    sig: &[u8],
-) -> Option<bool> {
-    use const_oid::db::rfc5912::{
-        ECDSA_WITH_SHA_256, ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SHA_256_WITH_RSA_ENCRYPTION,
-    };
-    use p256::ecdsa::signature::Verifier;
-    let spki = &cert.tbs_certificate.subject_public_key_info;
-    if spki.algorithm.oid == ID_EC_PUBLIC_KEY
-        && (*alg == ECDSA_WITH_SHA_256 || *alg == ID_EC_PUBLIC_KEY)
-    {
-        let key =
-            p256::ecdsa::VerifyingKey::from_sec1_bytes(spki.subject_public_key.raw_bytes()).ok()?;
-        let sig = p256::ecdsa::DerSignature::try_from(sig).ok()?;
-        return Some(key.verify(msg, &sig).is_ok());
-    }
-    if spki.algorithm.oid == RSA_ENCRYPTION
-        && (*alg == SHA_256_WITH_RSA_ENCRYPTION || *alg == RSA_ENCRYPTION)
-    {
-        use rsa::pkcs1::DecodeRsaPublicKey;
-        let key = rsa::RsaPublicKey::from_pkcs1_der(spki.subject_public_key.raw_bytes()).ok()?;
-        let key = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key);
-        let sig = rsa::pkcs1v15::Signature::try_from(sig).ok()?;
-        return Some(key.verify(msg, &sig).is_ok());
-    }
-    None
-}
-
-/// Whether `cert` names `ca` as issuer and carries a valid signature from `ca`'s key.
+/// Whether `cert` names `ca` as issuer and carries a valid signature from `ca`'s key (one link, no validity or CA
+/// checks: [`super::trust::check_chain`] is the trust decision).
 pub fn issued_by(cert: &Certificate, ca: &Certificate) -> bool {
     if cert.tbs_certificate.issuer != ca.tbs_certificate.subject {
         return false;
@@ -409,7 +494,13 @@ pub fn issued_by(cert: &Certificate, ca: &Certificate) -> bool {
     let Some(sig) = cert.signature.as_bytes() else {
         return false;
     };
-    verify_raw(ca, &cert.signature_algorithm.oid, &tbs, sig).unwrap_or(false)
+    verify_signature(
+        &ca.tbs_certificate.subject_public_key_info,
+        &cert.signature_algorithm.oid,
+        &tbs,
+        sig,
+    )
+    .unwrap_or(false)
 }
 
 /// Read-back check of a file just written from `stamped`: the same bytes (so the original revision is unchanged
@@ -455,5 +546,197 @@ pub fn check_stamp(stamped: &StampedPdf) -> Result<(), StampCheckError> {
             Ok(())
         }
         _ => Err(StampCheckError::Signature),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use der::DateTime;
+    use time::OffsetDateTime;
+    use x509_tsp::TimeStampResp;
+
+    use super::*;
+    use crate::pdf::intake::{IntakeOptions, intake};
+    use crate::pdf::sign::{SignatureProfile, Signer};
+    use crate::pdf::stamp::{StampSpec, stamp};
+    use crate::pdf::test_pki::{
+        Issued, chain_pem, intermediate, jan1, key_pem, leaf, root, tsa, years,
+    };
+    use crate::pdf::tsa::tests::OPENSSL_REPLY_MILLIS;
+    use crate::pdf::tsa::{GenTime, LocalTsa, TimestampSource, TsaError};
+    use crate::pdf::{AppearanceOptions, Rect, SerialNumber};
+
+    /// The training TSA answering with a fixed genTime (fractional seconds included).
+    struct TsaAt {
+        tsa: LocalTsa,
+        gen_time: &'static str,
+    }
+
+    impl TimestampSource for TsaAt {
+        fn respond(&self, request_der: &[u8]) -> Result<Vec<u8>, TsaError> {
+            let gen_time = GenTime::parse(self.gen_time.as_bytes()).expect("test genTime");
+            self.tsa
+                .answer_at(request_der, gen_time)
+                .map_err(TsaError::Internal)
+        }
+    }
+
+    fn tsa_at(tsa: &Issued, chain: &[&Certificate], gen_time: &'static str) -> TsaAt {
+        TsaAt {
+            tsa: LocalTsa::from_pem(&key_pem(tsa), &chain_pem(chain)).expect("tsa"),
+            gen_time,
+        }
+    }
+
+    fn one_page_pdf() -> Vec<u8> {
+        use lopdf::{Document, Object, Stream, dictionary};
+        let mut doc = Document::with_version("1.7");
+        let pages_id = doc.new_object_id();
+        let content_id = doc.add_object(Stream::new(dictionary! {}, b"BT ET".to_vec()));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+            ),
+        );
+        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog_id);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).expect("save");
+        out
+    }
+
+    /// A one-page PDF stamped by `signer` (its chain `chain` carried), adbe.pkcs7.detached so that the CMS has a
+    /// signing-time attribute of `claimed`.
+    fn stamped(
+        signer: &Issued,
+        chain: &[&Certificate],
+        tsa: Option<&dyn TimestampSource>,
+        claimed: SystemTime,
+    ) -> Vec<u8> {
+        let signer =
+            Signer::from_pem(&key_pem(signer), &chain_pem(chain)).expect("signer and chain");
+        let prepared = intake(one_page_pdf(), &IntakeOptions::default()).expect("intake");
+        let spec = StampSpec {
+            page: 1,
+            rect: Rect::from_origin_size(400.0, 100.0, 85.0, 85.0),
+            serial: SerialNumber::training(),
+            reason: "Surat Pernyataan".into(),
+            location: "Jakarta".into(),
+            signing_time: OffsetDateTime::from(claimed),
+            appearance: AppearanceOptions::default(),
+            profile: SignatureProfile::Pkcs7Detached,
+        };
+        stamp(prepared, &spec, &signer, tsa)
+            .expect("stamp")
+            .to_vec()
+    }
+
+    fn at(y: u16, mo: u8, d: u8) -> SystemTime {
+        DateTime::new(y, mo, d, 12, 0, 0)
+            .expect("date")
+            .to_system_time()
+    }
+
+    #[test]
+    fn an_openssl_timestamp_with_milliseconds_verifies() {
+        let der = hex::decode(OPENSSL_REPLY_MILLIS).expect("hex");
+        let token = TimeStampResp::from_der(&der)
+            .expect("response")
+            .time_stamp_token
+            .expect("token");
+        // The token stamps the bytes `abc`, standing in for a signature value.
+        let (shown, verified) = check_timestamp(&token, b"abc");
+        assert_eq!(shown.as_deref(), Some("2026-12-06T10:45:20.755Z"));
+        let verified = verified.expect("the token's signature verifies");
+        let whole = DateTime::new(2026, 12, 6, 10, 45, 20)
+            .expect("date")
+            .to_system_time();
+        assert_eq!(verified.gen_time, whole + Duration::from_millis(755));
+        assert!(is_time_stamping(&verified.tsa_cert));
+        // Over other bytes it is intact but does not cover them.
+        assert!(check_timestamp(&token, b"abd").1.is_none());
+    }
+
+    #[test]
+    fn a_gen_time_with_milliseconds_is_accepted_and_shown() {
+        let ca = root("Root A", years(2020, 2040));
+        let sub = intermediate("Sub A", &ca, years(2020, 2040), None);
+        let signer = leaf("Signer A", &sub, years(2025, 2028));
+        let stamp_tsa = tsa("TSA A", &ca, years(2020, 2040));
+        let source = tsa_at(
+            &stamp_tsa,
+            &[&stamp_tsa.cert, &ca.cert],
+            "20261206103215.123Z",
+        );
+        let pdf = stamped(
+            &signer,
+            &[&signer.cert, &sub.cert],
+            Some(&source),
+            at(2026, 12, 6),
+        );
+        let report =
+            verify_pdf_with_roots(&pdf, None, std::slice::from_ref(&ca.cert)).expect("verify");
+        let sig = &report.signatures[0];
+        assert_eq!(
+            sig.timestamp_time.as_deref(),
+            Some("2026-12-06T10:32:15.123Z")
+        );
+        assert_eq!(sig.timestamp_valid, Some(true));
+        assert!(sig.valid, "{sig:#?}");
+        assert_eq!((sig.trusted, &sig.trust_problem), (Some(true), &None));
+        // Without roots nothing is said about trust, as before.
+        let report = verify_pdf(&pdf, None, None).expect("verify");
+        assert_eq!(
+            (
+                report.signatures[0].trusted,
+                &report.signatures[0].trust_problem
+            ),
+            (None, &None)
+        );
+    }
+
+    #[test]
+    fn the_chain_is_checked_at_a_trusted_timestamp_else_at_the_claimed_time() {
+        let ca = root("Root A", years(2020, 2040));
+        // The signer's certificate ran out at the start of 2024; the stamp claims 2030.
+        let signer = leaf("Signer Old", &ca, years(2020, 2024));
+        let claimed = jan1(2030);
+        let trusted_tsa = tsa("TSA A", &ca, years(2020, 2040));
+        let source = tsa_at(&trusted_tsa, &[&trusted_tsa.cert], "20230601120000.5Z");
+        let pdf = stamped(&signer, &[&signer.cert], Some(&source), claimed);
+        let report =
+            verify_pdf_with_roots(&pdf, None, std::slice::from_ref(&ca.cert)).expect("verify");
+        assert_eq!(report.signatures[0].trusted, Some(true), "{report:#?}");
+
+        // A timestamp from a TSA outside the roots proves nothing: the claimed time counts, and the certificate
+        // had expired by then.
+        let other = root("Other Root", years(2020, 2040));
+        let stranger_tsa = tsa("TSA B", &other, years(2020, 2040));
+        let source = tsa_at(&stranger_tsa, &[&stranger_tsa.cert], "20230601120000.5Z");
+        let pdf = stamped(&signer, &[&signer.cert], Some(&source), claimed);
+        let report =
+            verify_pdf_with_roots(&pdf, None, std::slice::from_ref(&ca.cert)).expect("verify");
+        let sig = &report.signatures[0];
+        assert_eq!(sig.timestamp_valid, Some(true));
+        assert_eq!(sig.trusted, Some(false));
+        assert!(
+            matches!(&sig.trust_problem, Some(TrustProblem::OutsideValidity { at, .. }) if *at == claimed),
+            "{sig:#?}"
+        );
+        // The reason is in the JSON as an English fragment.
+        let json = serde_json::to_value(sig).expect("json");
+        assert!(
+            json["trust_problem"]
+                .as_str()
+                .is_some_and(|t| t.contains("not valid at signing time 2030-01-01T00:00:00Z")),
+            "{json}"
+        );
     }
 }

@@ -7,3 +7,4 @@ mod placement;
 mod pure;
 mod signing;
 mod support;
+mod trust;
