@@ -52,6 +52,14 @@ pub enum Command {
     },
     /// Layar ruang tunggu: nomor yang dipanggil dan antrean per layanan.
     Display,
+    /// Pekerja latar cabang: membubuhkan e-Meterai yang tertunda menurut jadwal coba-ulang tiap
+    /// pekerjaan, mengantrekan e-mail hasil, menghapus dokumen yang masa simpannya habis. Berjalan
+    /// sampai dihentikan (layanan systemd atau terminal supervisor).
+    Worker {
+        /// Satu putaran saja, lalu keluar.
+        #[arg(long)]
+        once: bool,
+    },
     /// Konsol supervisor: keadaan cabang dan persetujuan.
     Supervisor,
     /// Antrean: ambil nomor, panggil, layani, tunda, alihkan.
@@ -289,6 +297,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
             ui_mode(&data, crate::ui::Mode::Counter, cli.lang, counter)
         }
         Some(Command::Display) => ui_mode(&data, crate::ui::Mode::Display, cli.lang, 1),
+        Some(Command::Worker { once }) => {
+            crate::stamping::worker::run_foreground(&data, once)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Supervisor) => ui_mode(&data, crate::ui::Mode::Supervisor, cli.lang, 1),
         Some(Command::Queue(q)) => queue(&data, &actor, q),
         Some(Command::Journal(JournalCommand::Verify { date, json })) => {

@@ -255,6 +255,11 @@ pub struct PeruriConfig {
     /// Signing profile of the adapter.
     #[serde(default = "default_profile_name")]
     pub profile_name: String,
+    /// Peruri's root certificate(s), PEM files (relative to the data folder unless absolute). A
+    /// stamped output whose signature does not chain to one of them is not delivered: the job
+    /// waits and the supervisor is told. None configured: no Peruri output is trusted.
+    #[serde(default)]
+    pub root_certs: Vec<std::path::PathBuf>,
     /// Longest wait for a connection, in milliseconds.
     #[serde(default = "default_connect_timeout_ms")]
     pub connect_timeout_ms: u64,
@@ -375,6 +380,7 @@ impl PeruriConfig {
             shared_folder: None,
             adapter_folder: default_adapter_folder(),
             profile_name: default_profile_name(),
+            root_certs: Vec::new(),
             connect_timeout_ms: default_connect_timeout_ms(),
             timeout_ms: default_timeout_ms(),
             stamp_timeout_ms: default_stamp_timeout_ms(),

@@ -151,6 +151,10 @@ pub struct StampSection {
     pub failed: u64,
     /// Paid jobs waiting for a serial number or the stamp (now, not only the period's).
     pub waiting_jobs: u64,
+    /// Paid jobs held for a supervisor's decision (now, not only the period's).
+    pub held_jobs: u64,
+    /// Paid jobs a supervisor settled in the period (a new serial at no charge, or a refund).
+    pub settled_jobs: u64,
     /// Spoiled serials not claimed back yet (all, not only the period's).
     pub awaiting_claim: Vec<crate::stamping::ledger::Claim>,
     /// The ledger now.
@@ -488,6 +492,14 @@ fn stamp_section(
             [],
             |r| r.get::<_, i64>(0),
         )? as u64,
+        held_jobs: c.query_row(
+            "SELECT COUNT(*) FROM stamp_jobs WHERE state IN ('held', 'failed')",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64,
+        settled_jobs: count(
+            "SELECT COUNT(*) FROM journal WHERE kind IN ('job.refunded', 'job.reissued') AND at_ms >= ?1 AND at_ms < ?2",
+        )?,
         awaiting_claim: crate::stamping::ledger::claims(c)?,
         inventory: ledger_counts(c)?,
         provider: ProviderCheck::NotChecked,

@@ -227,6 +227,11 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
         st.failed,
         st.awaiting_claim.len()
     );
+    let _ = writeln!(
+        w,
+        "  Pekerjaan dibayar: menunggu e-Meterai {}  menunggu keputusan supervisor {}  diselesaikan supervisor {}",
+        st.waiting_jobs, st.held_jobs, st.settled_jobs
+    );
     let inv = &st.inventory;
     let _ = writeln!(
         w,

@@ -86,11 +86,39 @@ pub enum JobCommand {
         #[arg(long, default_value_t = 1)]
         counter: u32,
     },
-    /// Terbitkan nomor seri dan bubuhkan (atau lanjutkan pekerjaan yang tertunda).
+    /// Terbitkan nomor seri dan bubuhkan (atau lanjutkan pekerjaan yang tertunda). Bila pekerjaan
+    /// harus menunggu, tanda terima klaim dicetak di printer loket.
     Run {
         job: i64,
+        /// Loket yang mencetak tanda terima klaim bila pekerjaan harus menunggu.
+        #[arg(long, short = 'c', default_value_t = 1)]
+        counter: u32,
+        /// Jangan cetak tanda terima klaim.
+        #[arg(long)]
+        no_claim: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Keputusan supervisor atas pekerjaan yang dibayar tetapi menunggu atau ditahan: nomor seri
+    /// baru tanpa biaya, atau pengembalian dana. Nomor seri yang sudah terbit dicatat rusak untuk
+    /// klaim ke Peruri.
+    Settle {
+        job: i64,
+        /// Bubuhkan ulang dengan nomor seri baru, tanpa biaya bagi pelanggan.
+        #[arg(long, conflicts_with = "refund", required_unless_present = "refund")]
+        new_serial: bool,
+        /// Kembalikan dana pelanggan (tunai, debit atau qris).
+        #[arg(long, value_name = "CARA")]
+        refund: Option<String>,
+        #[arg(long)]
+        supervisor: String,
+        /// PIN supervisor (atau dari LOKET_PIN / masukan standar).
+        #[arg(long, env = "LOKET_PIN", hide_env_values = true)]
+        pin: Option<String>,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, short = 'c', default_value_t = 1)]
+        counter: u32,
     },
     /// Tampilkan satu pekerjaan.
     Show {
@@ -100,7 +128,8 @@ pub enum JobCommand {
     },
     /// Daftar pekerjaan (bawaan: 50 terakhir).
     List {
-        /// Hanya yang belum selesai (dibayar, belum bermeterai).
+        /// Hanya yang dibayar dan belum bermeterai: yang menunggu layanan e-Meterai dan yang
+        /// menunggu keputusan supervisor.
         #[arg(long)]
         unfinished: bool,
         #[arg(long)]
@@ -365,11 +394,95 @@ pub fn run_job(
             let v = branch.job_paid(job, actor)?;
             print_job(&v);
         }
-        JobCommand::Run { job, json } => {
+        JobCommand::Run {
+            job,
+            counter,
+            no_claim,
+            json,
+        } => {
             let v = branch.run_job(job, &mut |_| {})?;
             if json {
                 print_json(&v);
             } else {
+                print_job(&v);
+            }
+            // The customer leaves with a claim receipt when the job must wait (the message says
+            // so); a job stamped or settled needs none.
+            let waits =
+                v.state == super::State::Held || (v.state.is_unfinished() && v.attempts > 0);
+            if waits && !no_claim {
+                let claim = branch.job_claim(job, counter, actor)?;
+                let out = branch.print_claim_receipt(&claim)?;
+                let line = if out.printed {
+                    format!(
+                        "Tanda terima klaim {} tercetak di printer {}.",
+                        claim.claim_code, out.printer
+                    )
+                } else {
+                    out.message
+                };
+                if json {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
+            }
+        }
+        JobCommand::Settle {
+            job,
+            new_serial,
+            refund,
+            supervisor,
+            pin,
+            reason,
+            counter,
+        } => {
+            let pin = crate::cli::pin_from(pin)?;
+            let before = branch.job(job)?;
+            let (choice, action, subject) = match (new_serial, refund.as_deref()) {
+                (true, _) => (
+                    super::service::Settle::NewSerial,
+                    super::service::ACTION_REISSUE.to_string(),
+                    super::service::job_subject(job),
+                ),
+                (false, Some(method)) => {
+                    let method = crate::till::Method::parse(method).ok_or_else(|| {
+                        BranchError::Refused(format!(
+                            "Cara pengembalian {method:?} tidak dikenal; pakai tunai, debit atau qris."
+                        ))
+                    })?;
+                    let sale = before.sale_id.ok_or_else(|| {
+                        BranchError::Refused(format!(
+                            "Pekerjaan #{job} belum dibayar; tidak ada dana untuk dikembalikan."
+                        ))
+                    })?;
+                    (
+                        super::service::Settle::Refund(method),
+                        crate::till::actions::REFUND.to_string(),
+                        crate::till::approval_subject_sale(sale),
+                    )
+                }
+                (false, None) => {
+                    return Err(BranchError::Refused(
+                        "Pilih --new-serial atau --refund CARA.".into(),
+                    ));
+                }
+            };
+            let lockout = branch.lockout();
+            let approval = users::approve(
+                &mut branch.store,
+                lockout,
+                &supervisor,
+                &pin,
+                actor,
+                &action,
+                &subject,
+                &reason,
+            )?;
+            let v = branch.settle_failed_job(job, approval.id, choice, counter, actor)?;
+            print_job(&v);
+            if v.state == super::State::Paid {
+                let v = branch.run_job(job, &mut |_| {})?;
                 print_job(&v);
             }
         }
@@ -383,7 +496,7 @@ pub fn run_job(
         }
         JobCommand::List { unfinished, json } => {
             let list = branch.jobs(&if unfinished {
-                JobFilter::Unfinished
+                JobFilter::OpenPaid
             } else {
                 JobFilter::Recent(50)
             })?;

@@ -1,9 +1,11 @@
 //! The stamping job as pure logic: its states, the steps between them, and the rules that keep every
 //! paid stamp accounted for. No I/O here; `service` persists it.
 //!
-//! `received → placed → paid → serial_issued → stamped → delivered`, with `failed` (for good, a
-//! supervisor decides), `cancelled` (before payment) and `refunded` on the side. A provider outage is
-//! not a failure: the job keeps its state and waits for the background worker.
+//! `received → placed → paid → serial_issued → stamped → delivered`, with `held` (a person must
+//! decide: the document was refused, or the serial was used with no output to show for it),
+//! `cancelled` (before payment) and `refunded` on the side. **A paid job ends stamped or settled by a
+//! person, never failed by a machine**: an outage, an unreadable reply or an unknown refusal keeps
+//! the job's state and it waits for the worker; a person may settle a waiting job at any time.
 
 use serde::Serialize;
 
@@ -19,7 +21,8 @@ pub enum State {
     SerialIssued,
     Stamped,
     Delivered,
-    Failed,
+    /// Waiting for a person's decision (new serial at no charge, or refund); the machine stops.
+    Held,
     Cancelled,
     Refunded,
 }
@@ -33,7 +36,7 @@ impl State {
             State::SerialIssued => "serial_issued",
             State::Stamped => "stamped",
             State::Delivered => "delivered",
-            State::Failed => "failed",
+            State::Held => "held",
             State::Cancelled => "cancelled",
             State::Refunded => "refunded",
         }
@@ -47,7 +50,8 @@ impl State {
             "serial_issued" => State::SerialIssued,
             "stamped" => State::Stamped,
             "delivered" => State::Delivered,
-            "failed" => State::Failed,
+            // Rows written before `held` existed called the same state `failed`.
+            "held" | "failed" => State::Held,
             "cancelled" => State::Cancelled,
             "refunded" => State::Refunded,
             _ => return None,
@@ -59,6 +63,17 @@ impl State {
         matches!(self, State::Paid | State::SerialIssued)
     }
 
+    /// Paid for and not yet stamped: the worker's jobs and those held for a person. Every such job
+    /// is listed as unfinished and counted in the daily pack.
+    pub fn is_open_paid(self) -> bool {
+        matches!(self, State::Paid | State::SerialIssued | State::Held)
+    }
+
+    /// Whether a person may settle the job now (new serial or refund): it is held, or it waits.
+    pub fn can_settle(self) -> bool {
+        self.is_open_paid()
+    }
+
     /// Indonesian word for the state, for screens, receipts and reports.
     pub fn label(self) -> &'static str {
         match self {
@@ -68,7 +83,7 @@ impl State {
             State::SerialIssued => "nomor seri terbit, menunggu pembubuhan",
             State::Stamped => "bermeterai",
             State::Delivered => "diserahkan",
-            State::Failed => "gagal, menunggu keputusan supervisor",
+            State::Held => "menunggu keputusan supervisor",
             State::Cancelled => "dibatalkan",
             State::Refunded => "dana dikembalikan",
         }
@@ -131,15 +146,17 @@ pub enum Step {
     SerialSpoiled {
         new_request_id: String,
     },
-    /// A failure no retry will fix (the document itself is refused, quota exhausted, …).
-    Fail {
-        error: String,
+    /// A failure no retry will fix (the document itself is refused, the serial was used with no
+    /// output): the job waits for a person's decision.
+    Hold {
+        reason: String,
     },
     /// Before payment the customer may walk away.
     Cancel,
-    /// Money back: before a serial was issued, or after a failure the supervisor settled that way.
+    /// Money back, settled by a supervisor for a job that is held or waits (a serial already
+    /// issued is recorded as spoiled in the same transaction).
     Refund,
-    /// The supervisor settles a failure with a new serial at no charge.
+    /// The supervisor settles a held or waiting job with a new serial at no charge.
     Reissue {
         new_request_id: String,
     },
@@ -237,12 +254,12 @@ pub fn apply(job: &Job, step: &Step) -> Result<Job, JobError> {
             next.state = Paid;
             next.next_attempt = None;
         }
-        Step::Fail { error } => {
+        Step::Hold { reason } => {
             if !job.state.is_unfinished() {
                 return Err(wrong());
             }
-            next.state = Failed;
-            next.last_error = Some(error.clone());
+            next.state = Held;
+            next.last_error = Some(reason.clone());
             next.next_attempt = None;
         }
         Step::Cancel => {
@@ -252,22 +269,23 @@ pub fn apply(job: &Job, step: &Step) -> Result<Job, JobError> {
             next.state = Cancelled;
         }
         Step::Refund => {
-            // Once a serial exists the stamp has been bought from Peruri: the customer is refunded
-            // only through a failure the supervisor settles, never silently.
-            if !matches!(job.state, Paid | Failed) {
+            // Once paid, the customer is refunded only through a supervisor's settlement, never
+            // silently; the service records an issued serial as spoiled in the same commit.
+            if !job.state.can_settle() {
                 return Err(wrong());
             }
             next.state = Refunded;
             next.next_attempt = None;
         }
         Step::Reissue { new_request_id } => {
-            if job.state != Failed {
+            if !job.state.can_settle() {
                 return Err(wrong());
             }
             next.sn = None;
             next.request_id = Some(new_request_id.clone());
             next.state = Paid;
             next.attempts = 0;
+            next.next_attempt = None;
             next.last_error = None;
         }
     }
@@ -341,8 +359,8 @@ mod tests {
         let spoiled = || Step::SerialSpoiled {
             new_request_id: "r2".into(),
         };
-        let fail = || Step::Fail {
-            error: "kode 83".into(),
+        let hold = || Step::Hold {
+            reason: "kode 83".into(),
         };
         let reissue = || Step::Reissue {
             new_request_id: "r3".into(),
@@ -374,18 +392,24 @@ mod tests {
             (Stamped, wait(), wrong.clone()),
             (SerialIssued, spoiled(), Ok(Paid)),
             (Paid, spoiled(), wrong.clone()),
-            (Paid, fail(), Ok(Failed)),
-            (SerialIssued, fail(), Ok(Failed)),
-            (Placed, fail(), wrong.clone()),
+            (Paid, hold(), Ok(Held)),
+            (SerialIssued, hold(), Ok(Held)),
+            (Placed, hold(), wrong.clone()),
+            (Held, hold(), wrong.clone()),
+            (Held, wait(), wrong.clone()),
             (Received, Step::Cancel, Ok(Cancelled)),
             (Placed, Step::Cancel, Ok(Cancelled)),
             (Paid, Step::Cancel, wrong.clone()),
             (Paid, Step::Refund, Ok(Refunded)),
-            (Failed, Step::Refund, Ok(Refunded)),
-            (SerialIssued, Step::Refund, wrong.clone()),
+            (Held, Step::Refund, Ok(Refunded)),
+            (SerialIssued, Step::Refund, Ok(Refunded)),
+            (Placed, Step::Refund, wrong.clone()),
             (Stamped, Step::Refund, wrong.clone()),
-            (Failed, reissue(), Ok(Paid)),
-            (Paid, reissue(), wrong.clone()),
+            (Held, reissue(), Ok(Paid)),
+            (Paid, reissue(), Ok(Paid)),
+            (SerialIssued, reissue(), Ok(Paid)),
+            (Placed, reissue(), wrong.clone()),
+            (Stamped, reissue(), wrong.clone()),
         ];
         for (from, step, expect) in table {
             check(from, step, expect);

@@ -116,6 +116,9 @@ struct Call<'a> {
     timeout: Duration,
     /// Repeating the call after it may have reached the server does no harm.
     repeatable: bool,
+    /// The JSON body field that carries the token too (the adapter's `jwToken`): filled at each
+    /// attempt with the token the header carries, so a renewal reaches every place the token goes.
+    token_field: Option<&'static str>,
 }
 
 /// The outcome of a signing call: the adapter's reply, or the stamped file found after a lost reply.
@@ -191,6 +194,71 @@ pub fn jwt_expiry(token: &str) -> Option<SystemTime> {
     Some(SystemTime::UNIX_EPOCH + Duration::from_secs(exp))
 }
 
+/// What a reply says of its own outcome. Peruri's replies vary (reference §4–§9): most carry
+/// `statusCode` "00"; the SN list and status are documented as `{"message":"success","result":{…}}`
+/// without one; a refusal puts its reason in `result.err`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Success,
+    Refused {
+        code: String,
+        message: String,
+    },
+    /// Neither a status code nor a word of success or refusal: the caller decides by the fields
+    /// it needs.
+    Unstated,
+}
+
+fn outcome(v: &Value) -> Outcome {
+    if let Some(code) = v.get("statusCode").and_then(text) {
+        let code = code.trim().to_string();
+        return if code.chars().all(|c| c == '0') && !code.is_empty() {
+            Outcome::Success
+        } else {
+            Outcome::Refused {
+                code,
+                message: message_of(v),
+            }
+        };
+    }
+    if let Some(err) = v
+        .pointer("/result/err")
+        .and_then(text)
+        .filter(|e| !e.is_empty())
+    {
+        return Outcome::Refused {
+            code: String::new(),
+            message: err,
+        };
+    }
+    let word = v
+        .get("message")
+        .and_then(text)
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
+    if ["success", "sukses", "berhasil", "ok"].contains(&word.as_str()) {
+        Outcome::Success
+    } else {
+        Outcome::Unstated
+    }
+}
+
+/// A reply's body cut to a length the journal and the supervisor's screen can hold, kept with an
+/// unreadable reply so that someone can see what Peruri actually said.
+fn excerpt(v: &Value) -> String {
+    let text = v.to_string();
+    if text.len() <= 300 {
+        text
+    } else {
+        let mut end = 300;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}…", &text[..end])
+    }
+}
+
 /// Whether a reply says the token is no longer accepted.
 fn says_token_expired(v: &Value) -> bool {
     let code = v.get("statusCode").and_then(text).unwrap_or_default();
@@ -243,10 +311,15 @@ fn adapter_error(code: &str, message: &str, sn: &str) -> ProviderError {
             code: code.to_string(),
             message: message.to_string(),
         },
-        // The remote hash-signing server failed or could not be reached: upstream trouble.
-        "95" | "96" => ProviderError::Unavailable {
+        // The remote signer refused even after a fresh login: Peruri's signing side is failing.
+        "95" => ProviderError::Unavailable {
             detail: format!("adapter {code}: {message}"),
             source: None,
+        },
+        // The SN was used and no output for it can be found: only a person can settle it.
+        "96" => ProviderError::SerialUsed {
+            sn: sn.to_string(),
+            message: message.to_string(),
         },
         _ => ProviderError::Rejected {
             code: code.to_string(),
@@ -516,7 +589,14 @@ impl PeruriProvider {
         }
         rb = match &call.body {
             Body::Empty => rb,
-            Body::Json(v) => rb.json(v),
+            Body::Json(v) => match (call.token_field, token) {
+                (Some(field), Some(token)) => {
+                    let mut v = v.clone();
+                    v[field] = json!(token);
+                    rb.json(&v)
+                }
+                _ => rb.json(v),
+            },
             Body::Upload { bytes, file_name } => {
                 let part = multipart::Part::bytes(bytes.clone())
                     .file_name(file_name.clone())
@@ -571,13 +651,27 @@ impl PeruriProvider {
             request_id: None,
             timeout: Duration::from_millis(cfg.timeout_ms),
             repeatable: true,
+            token_field: None,
         };
         let reply = self.send(&call).map_err(|f| f.error)?;
         let v: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
-        let code = v.get("statusCode").and_then(text).unwrap_or_default();
-        if !reply.status.is_success() || code != "00" {
-            return Err(ProviderError::AuthFailed {
-                detail: format!("http {} code {code:?}: {}", reply.status, message_of(&v)),
+        let has_token = v.get("token").is_some() || v.pointer("/result/data/login/token").is_some();
+        match outcome(&v) {
+            _ if !reply.status.is_success() => {
+                return Err(ProviderError::AuthFailed {
+                    detail: format!("http {}: {}", reply.status, message_of(&v)),
+                });
+            }
+            Outcome::Refused { code, message } => {
+                return Err(ProviderError::AuthFailed {
+                    detail: format!("code {code:?}: {message}"),
+                });
+            }
+            Outcome::Success | Outcome::Unstated => {}
+        }
+        if !has_token && v.is_null() {
+            return Err(ProviderError::Protocol {
+                detail: format!("login reply is not json (http {})", reply.status),
             });
         }
         let token = v
@@ -639,20 +733,26 @@ impl PeruriProvider {
             request_id: None,
             timeout: Duration::from_millis(self.inner.cfg.timeout_ms),
             repeatable: true,
+            token_field: None,
         };
         let reply = self.send(&call).map_err(|f| f.error)?;
         Self::json(&reply)
     }
 
-    fn check_status(v: &Value) -> Result<(), ProviderError> {
-        let code = v.get("statusCode").and_then(text).unwrap_or_default();
-        if code == "00" {
-            Ok(())
-        } else {
-            Err(ProviderError::Rejected {
-                code,
-                message: message_of(v),
-            })
+    /// A reply is good when it says so, or says nothing of its outcome but carries the fields the
+    /// call needs (`has_fields`). A refusal is `Rejected`; a reply that is neither is kept, cut
+    /// short, in a `Protocol` error (the job waits; the supervisor can read it).
+    fn check_reply(v: &Value, what: &str, has_fields: bool) -> Result<(), ProviderError> {
+        match outcome(v) {
+            Outcome::Success => Ok(()),
+            Outcome::Unstated if has_fields => Ok(()),
+            Outcome::Refused { code, message } => Err(ProviderError::Rejected { code, message }),
+            Outcome::Unstated => Err(ProviderError::Protocol {
+                detail: format!(
+                    "{what} reply says neither success nor refusal: {}",
+                    excerpt(v)
+                ),
+            }),
         }
     }
 
@@ -684,18 +784,41 @@ impl PeruriProvider {
             request_id: Some(&req.request_id),
             timeout: Duration::from_millis(cfg.timeout_ms),
             repeatable: false,
+            token_field: None,
         };
         let reply = self.send(&call)?;
-        let v = Self::json(&reply)?;
-        let code = v.get("statusCode").and_then(text).unwrap_or_default();
-        if code != "00" {
-            let message = message_of(&v);
-            return Err(if says_quota_exhausted(&code, &message) {
-                ProviderError::QuotaExhausted { message }
-            } else {
-                ProviderError::Rejected { code, message }
+        let v = match Self::json(&reply) {
+            Ok(v) => v,
+            // An unreadable answer to an SN request may hide an SN that was issued: look it up
+            // before asking again.
+            Err(e @ ProviderError::Protocol { .. }) => {
+                return Err(Failure {
+                    error: e,
+                    maybe_processed: true,
+                });
             }
-            .into());
+            Err(e) => return Err(e.into()),
+        };
+        let has_sn = v
+            .pointer("/result/sn")
+            .and_then(text)
+            .is_some_and(|sn| is_serial_number(&sn));
+        match Self::check_reply(&v, "sn", has_sn) {
+            Ok(()) => {}
+            Err(ProviderError::Rejected { code, message }) => {
+                return Err(if says_quota_exhausted(&code, &message) {
+                    ProviderError::QuotaExhausted { message }
+                } else {
+                    ProviderError::Rejected { code, message }
+                }
+                .into());
+            }
+            Err(e) => {
+                return Err(Failure {
+                    error: e,
+                    maybe_processed: true,
+                });
+            }
         }
         let sn = v
             .pointer("/result/sn")
@@ -782,10 +905,12 @@ impl PeruriProvider {
             timeout: Duration::from_millis(cfg.stamp_timeout_ms),
             // A repeated upload leaves an unused file at Peruri, nothing worse.
             repeatable: true,
+            token_field: None,
         };
         let reply = self.send(&call).map_err(|f| f.error)?;
         let v = Self::json(&reply)?;
-        Self::check_status(&v)?;
+        let has_id = v.get("id").or_else(|| v.pointer("/result/id")).is_some();
+        Self::check_reply(&v, "upload", has_id)?;
         v.get("id")
             .or_else(|| v.pointer("/result/id"))
             .and_then(text)
@@ -807,10 +932,15 @@ impl PeruriProvider {
             request_id: None,
             timeout: Duration::from_millis(cfg.timeout_ms),
             repeatable: true,
+            token_field: None,
         };
         let reply = self.send(&call).map_err(|f| f.error)?;
         let v = Self::json(&reply)?;
-        Self::check_status(&v)?;
+        let has_image = v
+            .pointer("/result/image")
+            .or_else(|| v.get("image"))
+            .is_some();
+        Self::check_reply(&v, "qr image", has_image)?;
         let b64 = v
             .pointer("/result/image")
             .or_else(|| v.get("image"))
@@ -859,8 +989,10 @@ impl PeruriProvider {
         body
     }
 
-    /// Sends a signing request; 97 is retried once with `retryFlag:"1"`. `done` is asked, after a lost
-    /// reply, whether the signing happened anyway; it returns the stamped bytes if so.
+    /// Sends a signing request. 97 is retried once with `retryFlag:"1"`; 95 (the remote signer
+    /// refused, typically an expired token) once after a fresh login, the new token going in the
+    /// header and in `jwToken` alike. `done` is asked, after a lost reply or a 96 (the SN is
+    /// already used), whether the signing happened anyway; it returns the stamped bytes if so.
     fn sign(
         &self,
         base: &str,
@@ -871,6 +1003,7 @@ impl PeruriProvider {
     ) -> Result<Signed, ProviderError> {
         let cfg = &self.inner.cfg;
         let mut retried_97 = false;
+        let mut renewed_95 = false;
         let mut lost = 0u32;
         loop {
             let call = Call {
@@ -882,6 +1015,7 @@ impl PeruriProvider {
                 request_id: Some(&req.request_id),
                 timeout: Duration::from_millis(cfg.stamp_timeout_ms),
                 repeatable: false,
+                token_field: Some("jwToken"),
             };
             let reply = match self.send(&call) {
                 Ok(r) => r,
@@ -896,14 +1030,34 @@ impl PeruriProvider {
             };
             let v = Self::json(&reply)?;
             let status = v.get("status").and_then(text).unwrap_or_default();
-            let code = v.get("errorCode").and_then(text).unwrap_or_default();
+            let code = v
+                .get("errorCode")
+                .and_then(text)
+                .unwrap_or_default()
+                .trim()
+                .to_string();
             if status.eq_ignore_ascii_case("true") && (code == "00" || code.is_empty()) {
                 return Ok(Signed::Reply(v));
             }
-            if code == "97" && !retried_97 {
-                retried_97 = true;
-                body["retryFlag"] = json!("1");
-                continue;
+            match code.as_str() {
+                "97" if !retried_97 => {
+                    retried_97 = true;
+                    body["retryFlag"] = json!("1");
+                    continue;
+                }
+                "95" if !renewed_95 => {
+                    renewed_95 = true;
+                    self.forget_token();
+                    continue;
+                }
+                "96" => {
+                    // The SN has been used: by an earlier signing whose reply or output this
+                    // process lost? Its output is the customer's stamp.
+                    if let Some(bytes) = done() {
+                        return Ok(Signed::Recovered(bytes));
+                    }
+                }
+                _ => {}
             }
             return Err(adapter_error(&code, &message_of(&v), &req.sn));
         }
@@ -933,18 +1087,19 @@ impl PeruriProvider {
             Some(img) => img.clone(),
             None => self.fetch_stamp_image(&req.sn)?,
         };
+        // The adapter may have finished this SN for an earlier run that was cut off (a counter
+        // killed while the adapter signed): that output is the customer's stamp, not a stale file.
+        // The stamping service checks it and calls `release` once it is stored or refused.
+        let finished = || std::fs::read(&signed).ok().filter(|b| is_complete_pdf(b));
+        if let Some(bytes) = finished() {
+            return Ok(bytes);
+        }
         match &req.document {
             Document::Bytes(b) => std::fs::write(&unsigned, b),
             Document::Path(p) => std::fs::copy(p, &unsigned).map(|_| ()),
         }
         .map_err(|e| local("cannot write", &unsigned, e))?;
         std::fs::write(&image, &stamp_image).map_err(|e| local("cannot write", &image, e))?;
-        match std::fs::remove_file(&signed) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(local("cannot remove stale", &signed, e));
-            }
-            _ => {}
-        }
         let token = self.token()?;
         let body = self.signing_body(
             req,
@@ -953,31 +1108,37 @@ impl PeruriProvider {
             &format!("{prefix}/SIGNED/{name}"),
             Some(&format!("{prefix}/STAMP/{}.png", req.sn)),
         );
-        let done = || {
-            std::fs::read(&signed)
-                .ok()
-                .filter(|b| b.starts_with(b"%PDF"))
-        };
         let outcome = self.sign(
             &cfg.adapter_url,
             "adapter/pdfsigning/rest/docSigningZ",
             req,
             body,
-            &done,
+            &finished,
         );
-        let result = outcome.and_then(|signed_reply| match signed_reply {
+        // The output stays in the shared folder until the stamping service has stored it
+        // (`release`): a crash before that finds it again instead of signing the SN twice.
+        outcome.and_then(|signed_reply| match signed_reply {
             Signed::Recovered(bytes) => Ok(bytes),
             Signed::Reply(_) => {
                 std::fs::read(&signed).map_err(|e| local("cannot read signed", &signed, e))
             }
-        });
-        if result.is_ok() {
-            // The stamping service keeps the output; the shared folder is only a mailbox.
-            for p in [&unsigned, &signed, &image] {
-                let _ = std::fs::remove_file(p);
-            }
+        })
+    }
+
+    /// The shared folder's files for an SN (input, stamp image, output), removed once the
+    /// stamping service has stored or refused the output: the folder is only a mailbox.
+    fn clear_mailbox(&self, sn: &str) {
+        let Some(shared) = self.inner.cfg.shared_folder.as_ref() else {
+            return;
+        };
+        let name = format!("{sn}.pdf");
+        for p in [
+            shared.join("UNSIGNED").join(&name),
+            shared.join("SIGNED").join(&name),
+            shared.join("STAMP").join(format!("{sn}.png")),
+        ] {
+            let _ = std::fs::remove_file(p);
         }
-        result
     }
 
     fn stamp_cloud(&self, req: &StampRequest) -> Result<Vec<u8>, ProviderError> {
@@ -1045,6 +1206,7 @@ impl PeruriProvider {
             request_id: None,
             timeout: Duration::from_millis(self.inner.cfg.stamp_timeout_ms),
             repeatable: true,
+            token_field: None,
         };
         let reply = self.send(&call).map_err(|f| f.error)?;
         if !reply.status.is_success() {
@@ -1057,6 +1219,14 @@ impl PeruriProvider {
         }
         Ok(reply.body)
     }
+}
+
+/// Whether a file read from the shared folder is a whole PDF: its header, and an end-of-file
+/// marker near its end (an adapter writing straight into `dest` leaves a cut-off file while it
+/// works).
+fn is_complete_pdf(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    bytes.starts_with(b"%PDF") && memchr::memmem::rfind(tail, b"%%EOF").is_some()
 }
 
 fn decode_image(b64: &str) -> Result<Vec<u8>, ProviderError> {
@@ -1092,7 +1262,7 @@ impl Provider for PeruriProvider {
             .url(&cfg.stampv2_url, "jenisdoc")
             .and_then(|url| self.get(&cfg.stampv2_url, url))
             .and_then(|v| {
-                Self::check_status(&v)?;
+                Self::check_reply(&v, "jenisdoc", v.get("result").is_some_and(Value::is_array))?;
                 let list: Vec<DocumentType> = v
                     .get("result")
                     .and_then(Value::as_array)
@@ -1212,21 +1382,34 @@ impl Provider for PeruriProvider {
         }
     }
 
+    fn release(&self, sn: &str) {
+        if self.inner.cfg.mode == PeruriMode::Onprem {
+            self.clear_mailbox(sn);
+        }
+    }
+
     fn quota(&self) -> Result<Quota, ProviderError> {
         let cfg = &self.inner.cfg;
         let v = self.get(
             &cfg.backend_url,
             self.url(&cfg.backend_url, "function/saldopos")?,
         )?;
-        let status = v
-            .pointer("/result/status")
-            .and_then(text)
-            .unwrap_or_default();
-        if status != "00" && v.get("statusCode").and_then(text).as_deref() != Some("00") {
-            return Err(ProviderError::Rejected {
-                code: status,
-                message: message_of(&v),
-            });
+        // saldopos states its outcome inside `result` (`result.status`), sometimes beside a
+        // top-level `statusCode`; either "00" is success.
+        let inner = v.pointer("/result/status").and_then(text);
+        let inner_ok = inner.as_deref().is_some_and(|c| c.trim() == "00");
+        if !inner_ok {
+            let has_saldo = v.pointer("/result/saldo").is_some();
+            match (inner, Self::check_reply(&v, "saldopos", has_saldo)) {
+                (Some(code), _) if !code.trim().is_empty() && outcome(&v) != Outcome::Success => {
+                    return Err(ProviderError::Rejected {
+                        code,
+                        message: message_of(&v),
+                    });
+                }
+                (_, Err(e)) => return Err(e),
+                _ => {}
+            }
         }
         let field = |name: &str| v.pointer(&format!("/result/{name}")).and_then(count);
         Ok(Quota {
@@ -1242,7 +1425,8 @@ impl Provider for PeruriProvider {
         let mut url = self.url(&cfg.backend_url, "api/chanel/stamp/ext")?;
         url.query_pairs_mut().append_pair("filter", sn);
         let v = self.get(&cfg.backend_url, url)?;
-        Self::check_status(&v)?;
+        let has_data = v.pointer("/result/data").is_some_and(Value::is_array);
+        Self::check_reply(&v, "sn status", has_data)?;
         let first = v
             .pointer("/result/data")
             .and_then(Value::as_array)
@@ -1288,7 +1472,8 @@ impl Provider for PeruriProvider {
             q.append_pair("notEncrypt", "true");
         }
         let v = self.get(&cfg.stampv2_url, url)?;
-        Self::check_status(&v)?;
+        let has_data = v.pointer("/result/data").is_some_and(Value::is_array);
+        Self::check_reply(&v, "sn list", has_data)?;
         let items = v
             .pointer("/result/data")
             .and_then(Value::as_array)
@@ -1392,6 +1577,7 @@ mod tests {
                 ProviderError::BadDocument { .. } => "document",
                 ProviderError::Unavailable { .. } => "unavailable",
                 ProviderError::Rejected { .. } => "rejected",
+                ProviderError::SerialUsed { .. } => "used",
                 _ => "other",
             };
             assert_eq!(got, expect, "code {code}");
@@ -1407,7 +1593,7 @@ mod tests {
             ("91", "rejected"),
             ("93", "rejected"),
             ("95", "unavailable"),
-            ("96", "unavailable"),
+            ("96", "used"),
         ] {
             check(code, expect);
         }

@@ -180,8 +180,9 @@ pub enum NextStep {
     RetryLater,
     /// The serial number is spoiled: record it with the code and ask for a new one.
     NewSerial,
-    /// Do not retry: the request or the document must change first (or a supervisor must act).
-    GiveUp,
+    /// Stop and wait for a person's decision (new serial at no charge, or refund): the document
+    /// was refused, or the serial was used with no output to show for it.
+    AskPerson,
 }
 
 /// A failure the stamping service can act on. `Display` is the Indonesian sentence for the clerk.
@@ -201,9 +202,17 @@ pub enum ProviderError {
     )]
     RetryLater { after: Duration },
     #[error(
-        "Peruri menolak permintaan (kode {code}: {message}); periksa data dokumen, lalu hubungi supervisor bila tetap ditolak."
+        "Peruri menolak permintaan (kode {code}: {message}); pekerjaan menunggu dan dicoba lagi otomatis. Bila tetap ditolak, supervisor memutuskan (`loket job settle`)."
     )]
     Rejected { code: String, message: String },
+    #[error(
+        "Nomor seri {sn} sudah terpakai menurut Peruri ({message}) dan hasil bermeterainya tidak ditemukan; nomor seri dicatat untuk klaim dan pekerjaan menunggu keputusan supervisor (nomor seri baru tanpa biaya atau pengembalian dana)."
+    )]
+    SerialUsed { sn: String, message: String },
+    #[error(
+        "Hasil bermeterai nomor seri {sn} tidak berantai ke sertifikat akar Peruri yang diatur; dokumen tidak diserahkan dan pekerjaan menunggu. Supervisor: periksa `root_certs` di bagian [stamping.peruri]."
+    )]
+    Untrusted { sn: String, detail: String },
     #[error(
         "Nomor seri {sn} gagal dibubuhkan (kode {code}) dan dicatat sebagai rusak untuk klaim; dokumen akan dibubuhi dengan nomor seri baru."
     )]
@@ -256,11 +265,16 @@ impl ProviderError {
             | ProviderError::Protocol { .. }
             | ProviderError::QuotaExhausted { .. }
             | ProviderError::AuthFailed { .. }
-            | ProviderError::Local { .. } => NextStep::RetryLater,
+            | ProviderError::Local { .. }
+            // An unknown refusal or a configuration a technician can fix never ends a paid job:
+            // it waits, its reason shown, until it works or a person settles it.
+            | ProviderError::Rejected { .. }
+            | ProviderError::Untrusted { .. }
+            | ProviderError::Config(_) => NextStep::RetryLater,
             ProviderError::SerialSpoiled { .. } => NextStep::NewSerial,
-            ProviderError::Rejected { .. }
-            | ProviderError::BadDocument { .. }
-            | ProviderError::Config(_) => NextStep::GiveUp,
+            ProviderError::BadDocument { .. } | ProviderError::SerialUsed { .. } => {
+                NextStep::AskPerson
+            }
         }
     }
 
@@ -271,6 +285,12 @@ impl ProviderError {
             ProviderError::RetryLater { after } => format!("retry after {} ms", after.as_millis()),
             ProviderError::Rejected { code, message } => format!("rejected {code}: {message}"),
             ProviderError::SerialSpoiled { sn, code } => format!("serial {sn} spoiled by {code}"),
+            ProviderError::Untrusted { sn, detail } => {
+                format!("output for serial {sn} not trusted: {detail}")
+            }
+            ProviderError::SerialUsed { sn, message } => {
+                format!("serial {sn} already used, no output found: {message}")
+            }
             ProviderError::QuotaExhausted { message } => format!("quota exhausted: {message}"),
             ProviderError::AuthFailed { detail } => format!("login refused: {detail}"),
             ProviderError::BadDocument { code, message } => {
@@ -315,6 +335,11 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     /// serial request and the stamping use that upload instead of uploading the document again.
     fn resume_upload(&self, request_id: &str, handle: &str) {
         let _ = (request_id, handle);
+    }
+    /// The service has stored (or refused) the output stamped with `sn`: whatever the provider kept
+    /// for it until then (the adapter's shared-folder files) may go.
+    fn release(&self, sn: &str) {
+        let _ = sn;
     }
     /// The local provider, whose serials come from the branch's own ledger: the service then draws
     /// the serial in the same transaction that records the stamped output (see `service`).
@@ -392,7 +417,7 @@ mod tests {
                 code: "83".into(),
                 message: "Document already Certified".into(),
             },
-            NextStep::GiveUp,
+            NextStep::AskPerson,
             "Print to PDF",
         );
         check(
@@ -401,6 +426,22 @@ mod tests {
             },
             NextStep::RetryLater,
             "Kuota",
+        );
+        check(
+            ProviderError::Rejected {
+                code: "77".into(),
+                message: "tidak dikenal".into(),
+            },
+            NextStep::RetryLater,
+            "menunggu",
+        );
+        check(
+            ProviderError::SerialUsed {
+                sn: "389UY343AP0GE9A40000A9".into(),
+                message: "SN already used".into(),
+            },
+            NextStep::AskPerson,
+            "keputusan supervisor",
         );
     }
 

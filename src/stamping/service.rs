@@ -103,8 +103,10 @@ pub struct JobOutput {
 /// Which jobs to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobFilter {
-    /// Paid and not yet stamped (what the worker retries).
+    /// Paid and not yet stamped, waiting for the provider (what the worker retries).
     Unfinished,
+    /// Every paid job not yet stamped: those the worker retries and those held for a person.
+    OpenPaid,
     /// Created on this business day (`YYYY-MM-DD`).
     Day(String),
     Ticket(String),
@@ -252,7 +254,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
         job: job::Job {
             id: r.get(0)?,
-            state: State::parse(&state).unwrap_or(State::Failed),
+            state: State::parse(&state).unwrap_or(State::Held),
             ticket: r.get(2)?,
             document_sha256: r.get(3)?,
             document_name: r.get(4)?,
@@ -313,7 +315,7 @@ fn verb(step: &Step) -> &'static str {
         Step::Delivered => "delivered",
         Step::Wait { .. } => "waiting",
         Step::SerialSpoiled { .. } => "serial_spoiled",
-        Step::Fail { .. } => "failed",
+        Step::Hold { .. } => "held",
         Step::Cancel => "cancelled",
         Step::Refund => "refunded",
         Step::Reissue { .. } => "reissued",
@@ -449,9 +451,10 @@ fn message(row: &Row) -> String {
             j.sn.as_deref().unwrap_or("")
         ),
         State::Delivered => "Dokumen bermeterai sudah diserahkan kepada pelanggan.".into(),
-        State::Failed => format!(
-            "Pembubuhan gagal: {} Minta supervisor memilih nomor seri baru tanpa biaya atau pengembalian dana.",
-            j.last_error.as_deref().unwrap_or("alasan tidak tercatat.")
+        State::Held => format!(
+            "Menunggu keputusan supervisor: {} Supervisor memilih nomor seri baru tanpa biaya (`loket job settle {} --new-serial`) atau pengembalian dana (`--refund`).",
+            j.last_error.as_deref().unwrap_or("alasan tidak tercatat."),
+            j.id
         ),
         State::Cancelled => "Pekerjaan dibatalkan sebelum pembayaran.".into(),
         State::Refunded => "Dana e-Meterai sudah dikembalikan kepada pelanggan.".into(),
@@ -538,6 +541,32 @@ impl Branch {
 
     fn is_local_provider(&self) -> bool {
         self.config.stamping.provider != "peruri"
+    }
+
+    /// The roots a stamped output must chain to: the branch's training CA for the local provider,
+    /// `[stamping.peruri] root_certs` for Peruri (none configured: nothing is trusted, and the
+    /// jobs wait saying so).
+    fn trust_roots(&self) -> Result<Vec<x509_cert::Certificate>, ProviderError> {
+        let files: Vec<PathBuf> = if self.is_local_provider() {
+            vec![
+                pdf::pki::TrainingPkiPaths::in_dir(&self.data_dir.join(crate::branch::PKI_FOLDER))
+                    .ca_cert,
+            ]
+        } else {
+            self.config
+                .stamping
+                .peruri
+                .as_ref()
+                .map(|p| p.root_certs.iter().map(|f| self.data_dir.join(f)).collect())
+                .unwrap_or_default()
+        };
+        let mut roots = Vec::new();
+        for file in files {
+            roots.extend(pdf::load_roots(&file).map_err(|e| {
+                ProviderError::Config(format!("sertifikat akar {}: {e}", file.display()))
+            })?);
+        }
+        Ok(roots)
     }
 
     /// Compares loket's ledger with the provider: counts of issued-but-unstamped serials and the
@@ -811,13 +840,18 @@ impl Branch {
         self.run_job_with(job, provider.as_ref(), progress)
     }
 
-    /// [`Branch::run_job`] with a given provider.
+    /// [`Branch::run_job`] with a given provider. A job another process is running right now (a
+    /// counter, the supervisor console, `loket worker`) is left to it: its view is returned as it
+    /// stands.
     pub fn run_job_with(
         &mut self,
         job: i64,
         provider: &dyn Provider,
         progress: &mut dyn FnMut(JobStage),
     ) -> Result<JobView, BranchError> {
+        let Some(_running) = lock_job(&self.data_dir, job)? else {
+            return self.job(job);
+        };
         let mut spoiled = 0;
         loop {
             let row = self.job_row(job)?;
@@ -904,7 +938,10 @@ impl Branch {
                 Err(e) => return Ok(Local::Failed(e)),
             };
             progress(JobStage::Verifying);
-            if let Err(why) = check_output(&original, &stamped, &sn, row.password.as_deref()) {
+            let roots = self.trust_roots().map_err(StampingError::from)?;
+            if let Err(why) =
+                check_output(&original, &stamped, &sn, row.password.as_deref(), &roots)
+            {
                 return Ok(Local::Failed(ProviderError::Protocol {
                     detail: format!("stamped output failed its check: {why}"),
                 }));
@@ -1070,6 +1107,15 @@ impl Branch {
             .documents()
             .get(&row.job.document_sha256)
             .map_err(StampingError::from)?;
+        // Peruri's adapter re-copies an unsigned PDF older than 1.6 into a new 1.7 file before it
+        // signs, and that output no longer contains the customer's file. loket sends such a file
+        // as 1.7 itself (the header rewritten in place, nothing moved), and the upgraded file is
+        // the revision the output must contain.
+        let original = if self.is_local_provider() {
+            original
+        } else {
+            pdf::upgraded_to_1_7(&original).unwrap_or(original)
+        };
         let request = StampRequest {
             stamp_image: row.stamp_image.clone(),
             handle: row.handle.clone(),
@@ -1081,12 +1127,17 @@ impl Branch {
                 &original,
             )
         };
+        let roots = match self.trust_roots() {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
         // A run that crashed after the provider stamped but before the output was recorded left
         // it under the job's id: use it rather than stamp again with the same serial (Peruri
         // refuses a serial that already stamped, and the serial would be spoiled).
         let docs = self.documents();
         let left_over = docs.pending(id).filter(|bytes| {
-            let usable = check_output(&original, bytes, &sn, row.password.as_deref()).is_ok();
+            let usable =
+                check_output(&original, bytes, &sn, row.password.as_deref(), &roots).is_ok();
             if !usable {
                 docs.clear_pending(id);
             }
@@ -1102,15 +1153,28 @@ impl Branch {
         };
         progress(JobStage::Verifying);
         if !resumed
-            && let Err(why) = check_output(&original, &stamped, &sn, row.password.as_deref())
+            && let Err(why) =
+                check_output(&original, &stamped, &sn, row.password.as_deref(), &roots)
         {
-            // Not delivered, not recorded: the next attempt stamps again with the same serial.
+            // Not delivered, not recorded. An untrusted output stays with the provider (the right
+            // root may still be configured) and the job waits, the supervisor told why. A wrong
+            // one is let go: the next attempt stamps again with the same serial, and if Peruri
+            // counts that serial as used, the job is held for a person, never retried forever.
             let e = StampingError::BadOutput {
                 sn: sn.clone(),
-                why: why.clone(),
+                why: why.to_string(),
             };
-            return Ok(Err(ProviderError::Protocol {
-                detail: format!("stamped output failed its check: {why} ({e})"),
+            return Ok(Err(match why {
+                OutputProblem::Untrusted(detail) => ProviderError::Untrusted {
+                    sn: sn.clone(),
+                    detail,
+                },
+                OutputProblem::Bad(why) => {
+                    provider.release(&sn);
+                    ProviderError::Protocol {
+                        detail: format!("stamped output failed its check: {why} ({e})"),
+                    }
+                }
             }));
         }
         if !resumed {
@@ -1118,6 +1182,7 @@ impl Branch {
                 .map_err(StampingError::from)?;
             crash_point("stamp_received");
         }
+        provider.release(&sn);
         let sha = docs.put(&stamped).map_err(StampingError::from)?;
         // No read-back: `put` hashed exactly the checked bytes, and every later read (delivery,
         // e-mail) checks the file against that hash.
@@ -1155,8 +1220,9 @@ impl Branch {
         Ok(())
     }
 
-    /// A provider call failed: wait and retry later, or fail for good (a serial already issued is
-    /// then recorded as spoiled, so it stays accounted for).
+    /// A provider call failed: wait and retry later, or hold the job for a person's decision (a
+    /// serial already issued is then recorded as spoiled, so it stays accounted for). Never a
+    /// machine's "failed".
     fn provider_failed(&mut self, row: &Row, e: ProviderError) -> Result<JobView, BranchError> {
         let id = row.job.id;
         let local = self.is_local_provider();
@@ -1185,9 +1251,10 @@ impl Branch {
                     Ok::<_, StampingError>(())
                 })?;
             }
-            NextStep::GiveUp => {
+            NextStep::AskPerson => {
                 let text = e.to_string();
                 self.store.write(|tx| {
+                    // A serial Peruri counts as used is accounted for: spoiled, to be claimed.
                     if row.job.state == State::SerialIssued
                         && let Some(sn) = &row.job.sn
                     {
@@ -1197,14 +1264,14 @@ impl Branch {
                         tx,
                         "system",
                         id,
-                        &Step::Fail {
-                            error: text.clone(),
+                        &Step::Hold {
+                            reason: text.clone(),
                         },
                         json!({"error": e.detail(), "sn": row.job.sn}),
                     )?;
                     Ok::<_, StampingError>(())
                 })?;
-                crash_point("failed");
+                crash_point("held");
             }
         }
         self.job(id)
@@ -1246,6 +1313,12 @@ impl Branch {
                 JobFilter::Unfinished => (
                     format!(
                         "SELECT {ROW_COLUMNS} FROM stamp_jobs WHERE state IN ('paid', 'serial_issued') ORDER BY COALESCE(next_attempt_ms, 0), id LIMIT ?1"
+                    ),
+                    i64::MAX.into(),
+                ),
+                JobFilter::OpenPaid => (
+                    format!(
+                        "SELECT {ROW_COLUMNS} FROM stamp_jobs WHERE state IN ('paid', 'serial_issued', 'held', 'failed') ORDER BY id LIMIT ?1"
                     ),
                     i64::MAX.into(),
                 ),
@@ -1424,6 +1497,38 @@ impl Branch {
         self.job(job)
     }
 
+    /// What the claim receipt of a paid job that must wait says: the code the customer shows to
+    /// collect (`<ticket>-J<job>`), the document's name and SHA-256, and what was paid for it.
+    pub fn job_claim(
+        &mut self,
+        job: i64,
+        counter: u32,
+        clerk: &str,
+    ) -> Result<crate::printing::ClaimData, BranchError> {
+        let row = self.job_row(job)?;
+        let paid: i64 = self.store.read(|c| {
+            c.query_row(
+                "SELECT COALESCE(SUM(l.quantity * l.unit_price), 0) FROM sale_lines l
+                 JOIN sales s ON s.id = l.sale WHERE l.job = ?1 AND s.status != 'voided'",
+                [job],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::Sql)
+        })?;
+        Ok(crate::printing::ClaimData {
+            counter,
+            clerk: clerk.to_string(),
+            ticket: row.job.ticket.clone(),
+            claim_code: format!("{}-J{job}", row.job.ticket.as_deref().unwrap_or("TANPA")),
+            document_name: row.job.document_name.clone(),
+            sha256: row.job.document_sha256.clone(),
+            stamps: 1,
+            paid: crate::money::Rupiah::new(paid).to_string(),
+            email: row.email.clone(),
+            status_url: None,
+        })
+    }
+
     /// Cancels a job before payment.
     pub fn cancel_job(&mut self, job: i64, clerk: &str) -> Result<JobView, BranchError> {
         self.store.write(|tx| {
@@ -1434,9 +1539,10 @@ impl Branch {
         self.job(job)
     }
 
-    /// A job that failed for good: a new serial at no charge (approval for `stamping.reissue` on
-    /// `job/<id>`), or a refund of its sale line (approval for `sale.refund` on `sale/<id>`, the
-    /// cashier's rule; the refund and the job's transition are one transaction).
+    /// A paid job a person settles, held or still waiting: a new serial at no charge (approval for
+    /// `stamping.reissue` on `job/<id>`), or a refund of its sale line (approval for `sale.refund`
+    /// on `sale/<id>`, the cashier's rule). A serial already issued to the job and not yet spoiled
+    /// is recorded as spoiled (claimable) in the same transaction as the job's move.
     pub fn settle_failed_job(
         &mut self,
         job: i64,
@@ -1446,13 +1552,25 @@ impl Branch {
         clerk: &str,
     ) -> Result<JobView, BranchError> {
         let row = self.job_row(job)?;
-        if row.job.state != State::Failed {
+        if !row.job.state.can_settle() {
             return Err(StampingError::Job(JobError::WrongState {
                 id: job,
                 state: row.job.state,
             })
             .into());
         }
+        let issued_sn = match (row.job.state, &row.job.sn) {
+            (State::SerialIssued, Some(sn)) => Some(sn.clone()),
+            _ => None,
+        };
+        let spoil = |tx: &mut Tx<'_>, by: &str| -> Result<(), StampingError> {
+            if let Some(sn) = &issued_sn {
+                // Only this job's own serial; the documents kept in the shared folder no longer
+                // matter once the job is settled.
+                ledger::mark_spoiled(tx, sn, &format!("settled by {by} before stamping"))?;
+            }
+            Ok(())
+        };
         match choice {
             Settle::NewSerial => {
                 let request_id =
@@ -1464,6 +1582,7 @@ impl Branch {
                         ACTION_REISSUE,
                         &job_subject(job),
                     )?;
+                    spoil(tx, &ok.supervisor)?;
                     tx.execute(
                         "UPDATE stamp_jobs SET sn_requested_ms = NULL, stamp_image = NULL, handle = NULL WHERE id = ?1",
                         [job],
@@ -1485,6 +1604,7 @@ impl Branch {
                 self.store.write(|tx| {
                     let row = load(tx, job)?;
                     let sale = row.job.sale_id.ok_or(StampingError::NotQuoted(job))?;
+                    spoil(tx, clerk)?;
                     // The refund and the job's move to `refunded` commit together: neither is ever
                     // on disk without the other. A line already refunded (by a version that did
                     // this in two steps) is not refunded again; the job just moves.
@@ -1519,32 +1639,97 @@ impl Branch {
     }
 }
 
+/// Folder of the per-job run locks in the data folder.
+pub const LOCK_FOLDER: &str = "locks";
+
+/// Takes the run lock of job `id`: an exclusive `flock` on `DATA/locks/job-<id>.lock`, so two
+/// processes never run one job at once (never ask for its serial twice, never sign it twice).
+/// `None` when another process holds it. The kernel releases it when the file is dropped or the
+/// process dies, so a killed worker never leaves a job locked.
+fn lock_job(data_dir: &Path, id: i64) -> Result<Option<std::fs::File>, BranchError> {
+    let dir = data_dir.join(LOCK_FOLDER);
+    let path = dir.join(format!("job-{id}.lock"));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BranchError::Io {
+            what: "kunci pekerjaan e-Meterai tidak dapat dibuat",
+            path,
+            source,
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(&path)(e)),
+    }
+}
+
+/// Why a stamped output is not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum OutputProblem {
+    /// A valid signature with the job's serial that does not chain to a configured root: kept
+    /// where it is (it may be fine once the right root is configured) and the job waits.
+    Untrusted(String),
+    /// Not the customer's document stamped with the job's serial.
+    Bad(String),
+}
+
+impl std::fmt::Display for OutputProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputProblem::Untrusted(why) => write!(f, "not trusted: {why}"),
+            OutputProblem::Bad(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Checks a stamped output before it is stored: the original revision unchanged at its start, and
-/// a valid signature carrying the job's serial number.
+/// a valid signature carrying the job's serial number that chains to one of `roots`.
 fn check_output(
     original: &[u8],
     stamped: &[u8],
     sn: &str,
     password: Option<&str>,
-) -> Result<(), String> {
+    roots: &[x509_cert::Certificate],
+) -> Result<(), OutputProblem> {
     if !stamped.starts_with(original) {
-        return Err("the original revision was changed".into());
+        return Err(OutputProblem::Bad(
+            "the original revision was changed".into(),
+        ));
     }
-    let report = pdf::verify_pdf(stamped, password, None).map_err(|e| e.to_string())?;
+    let report = pdf::verify_pdf_with_roots(stamped, password, roots)
+        .map_err(|e| OutputProblem::Bad(e.to_string()))?;
     let last = report
         .signatures
         .last()
-        .ok_or_else(|| "no signature".to_string())?;
+        .ok_or_else(|| OutputProblem::Bad("no signature".to_string()))?;
     if !last.valid {
-        return Err(last
-            .problem
-            .clone()
-            .unwrap_or_else(|| "signature not valid".into()));
+        return Err(OutputProblem::Bad(
+            last.problem
+                .clone()
+                .unwrap_or_else(|| "signature not valid".into()),
+        ));
     }
     if last.serial.as_deref() != Some(sn) {
-        return Err(format!(
+        return Err(OutputProblem::Bad(format!(
             "signature carries serial {:?}, expected {sn}",
             last.serial
+        )));
+    }
+    if last.trusted != Some(true) {
+        return Err(OutputProblem::Untrusted(
+            match (&last.trust_problem, roots.is_empty()) {
+                (_, true) => "no root certificate configured".to_string(),
+                (Some(p), false) => p.to_string(),
+                (None, false) => "no chain to a configured root".to_string(),
+            },
         ));
     }
     Ok(())

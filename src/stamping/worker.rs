@@ -253,6 +253,8 @@ struct Shared {
     wake: Mutex<bool>,
     bell: Condvar,
     last: Mutex<Option<Round>>,
+    /// The last round's error, if it failed (cleared by the next good round).
+    failure: Mutex<Option<String>>,
     rounds: AtomicU64,
 }
 
@@ -275,6 +277,15 @@ impl Handle {
     pub fn last_round(&self) -> Option<Round> {
         self.shared
             .last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Why the last round failed, if it did.
+    pub fn failure(&self) -> Option<String> {
+        self.shared
+            .failure
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -313,6 +324,7 @@ pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, BranchErr
         wake: Mutex::new(false),
         bell: Condvar::new(),
         last: Mutex::new(None),
+        failure: Mutex::new(None),
         rounds: AtomicU64::new(0),
     });
     let s = shared.clone();
@@ -333,13 +345,17 @@ pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, BranchErr
                         })
                         .unwrap_or(MAX_SLEEP)
                         .clamp(Duration::from_millis(50), MAX_SLEEP),
+                    // Kept for the status bar rather than printed: the worker also runs under
+                    // the counter's full-screen UI, where a stray line would garble the screen.
                     Err(e) => {
-                        eprintln!("galat: pekerja meterai {}: {e}", dir.display());
+                        *s.failure.lock().unwrap_or_else(|p| p.into_inner()) =
+                            Some(format!("pekerja meterai {}: {e}", dir.display()));
                         MAX_SLEEP
                     }
                 };
                 if let Ok(r) = result {
                     *s.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                    *s.failure.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 }
                 s.rounds.fetch_add(1, Ordering::SeqCst);
                 let mut woken = s.wake.lock().unwrap_or_else(|p| p.into_inner());
@@ -367,4 +383,93 @@ pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, BranchErr
 /// Whether a job view is one the worker still has to finish.
 pub fn is_pending(v: &JobView) -> bool {
     v.state.is_unfinished() || (v.state == job::State::Stamped && v.email.is_some())
+}
+
+/// What waits for the stamping worker now, in one line for status bars and `loket worker`:
+/// "12 dokumen menunggu e-Meterai — dicoba lagi 14.32 WIB". `None` when nothing waits.
+pub fn waiting_line(branch: &mut Branch) -> Result<Option<String>, BranchError> {
+    let waiting = branch.jobs(&JobFilter::Unfinished)?;
+    let held = branch
+        .jobs(&JobFilter::OpenPaid)?
+        .into_iter()
+        .filter(|v| v.state == State::Held)
+        .count();
+    let mut parts = Vec::new();
+    if !waiting.is_empty() {
+        let tz = branch.store.timezone();
+        let next = waiting.iter().filter_map(|v| v.next_attempt_ms).min();
+        let when = match next {
+            Some(ms) if ms > store::to_ms(branch.store.now()) => {
+                let t = tz.local(store::from_ms(ms));
+                format!(
+                    "dicoba lagi {:02}.{:02} {}",
+                    t.hour(),
+                    t.minute(),
+                    tz.name()
+                )
+            }
+            _ => "sedang dicoba".to_string(),
+        };
+        parts.push(format!(
+            "{} dokumen menunggu e-Meterai — {when}",
+            waiting.len()
+        ));
+    }
+    if held > 0 {
+        parts.push(format!(
+            "{held} menunggu keputusan supervisor (`loket job list --unfinished`)"
+        ));
+    }
+    Ok((!parts.is_empty()).then(|| parts.join("; ")))
+}
+
+/// `loket worker`: the worker's rounds in the foreground until the process is stopped (a systemd
+/// service, a terminal on the supervisor's PC), or one round with `once`. Each round that did
+/// something prints a line; so does a change in what waits.
+pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, BranchError> {
+    let mut branch = Branch::open(data_dir)?;
+    let mut first = true;
+    let mut said = None;
+    loop {
+        let r = round(&mut branch, first)?;
+        first = false;
+        if r.attempted + r.mailed + r.purged + r.swept > 0 || !r.errors.is_empty() {
+            println!(
+                "Putaran: {} dicoba, {} bermeterai, {} e-mail hasil diantrekan, {} dokumen dihapus{}.",
+                r.attempted,
+                r.stamped,
+                r.mailed,
+                r.purged,
+                if r.swept > 0 {
+                    format!(", {} berkas sisa dibersihkan", r.swept)
+                } else {
+                    String::new()
+                }
+            );
+            for e in &r.errors {
+                eprintln!("galat: {e}");
+            }
+        }
+        let line = waiting_line(&mut branch)?;
+        if line != said {
+            println!(
+                "{}",
+                line.as_deref()
+                    .unwrap_or("Tidak ada dokumen yang menunggu e-Meterai.")
+            );
+            said = line;
+        }
+        if once {
+            return Ok(r);
+        }
+        let sleep = r
+            .next_due_ms
+            .map(|due| {
+                let now = store::to_ms(branch.store.now());
+                Duration::from_millis(u64::try_from(due - now).unwrap_or(0))
+            })
+            .unwrap_or(MAX_SLEEP)
+            .clamp(Duration::from_millis(50), MAX_SLEEP);
+        std::thread::sleep(sleep);
+    }
 }

@@ -109,6 +109,16 @@ pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
     let mode = options.mode;
     let mut state = initial_state(&branch, options);
     let clock = branch.clock().clone();
+    // The stamping worker runs wherever the branch runs with people at it (the counter, the
+    // supervisor's console): paid jobs that wait for Peruri are retried on their schedule without
+    // anyone typing `loket job run`. `loket worker` does the same as a service. Two processes never
+    // run one job at once (the service's per-job lock).
+    let _stamping = match mode {
+        Mode::Counter | Mode::Supervisor => {
+            crate::stamping::worker::start(&branch.data_dir, clock.clone()).ok()
+        }
+        _ => None,
+    };
     let (tx, rx) = channel();
     let stop = Arc::new(AtomicBool::new(false));
     let worker = Worker::spawn(branch, tx.clone()).map_err(UiError::Thread)?;

@@ -15,6 +15,8 @@ fn kind<T>(r: &Result<T, ProviderError>) -> &'static str {
         Err(ProviderError::RetryLater { .. }) => "retry-later",
         Err(ProviderError::Rejected { .. }) => "rejected",
         Err(ProviderError::SerialSpoiled { .. }) => "spoiled",
+        Err(ProviderError::SerialUsed { .. }) => "used",
+        Err(ProviderError::Untrusted { .. }) => "untrusted",
         Err(ProviderError::QuotaExhausted { .. }) => "quota",
         Err(ProviderError::AuthFailed { .. }) => "auth",
         Err(ProviderError::BadDocument { .. }) => "document",
@@ -377,7 +379,7 @@ fn adapter_92_spoils_the_serial_at_once_and_80s_blame_the_document() {
     req.document = Document::Bytes(b"GIF89a not a pdf".to_vec());
     let r = env.provider.stamp(&req);
     assert_eq!(kind(&r), "document", "{r:?}");
-    assert_eq!(r.expect_err("bad").next_step(), NextStep::GiveUp);
+    assert_eq!(r.expect_err("bad").next_step(), NextStep::AskPerson);
     assert_eq!(env.count(Route::AdapterSign), 2, "not retried");
 }
 

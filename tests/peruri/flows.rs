@@ -66,7 +66,15 @@ fn onprem_issues_a_serial_with_image_and_stamps_through_the_adapter() {
         env.provider.quota().expect("quota").remaining,
         quota_before - 1
     );
-    // The shared folder is only a mailbox: nothing of this job stays behind.
+    // The shared folder is only a mailbox: the output stays there until the stamping service has
+    // stored it (a crash before that finds it again), then nothing of this job stays behind.
+    let signed = env
+        .share
+        .path()
+        .join("SIGNED")
+        .join(format!("{}.pdf", issued.sn));
+    assert!(signed.exists(), "kept until released");
+    env.provider.release(&issued.sn);
     for dir in ["UNSIGNED", "SIGNED", "STAMP"] {
         let left: Vec<_> = std::fs::read_dir(env.share.path().join(dir))
             .expect("folder exists")

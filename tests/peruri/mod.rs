@@ -3,6 +3,7 @@
 mod config;
 mod faults;
 mod flows;
+mod reference;
 
 use loket::config::{PeruriConfig, PeruriMode};
 use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Route};

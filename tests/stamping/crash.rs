@@ -15,6 +15,7 @@ use super::peruri::real_signer;
 use super::support::letter;
 use crate::common::{loket, loket_ok};
 use loket::Branch;
+use loket::pdf::pki::TrainingPkiPaths;
 use loket::stamping::State;
 use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Fault, Route};
 use std::path::Path;
@@ -229,10 +230,10 @@ fn a_crash_after_delivery_leaves_the_job_delivered_with_one_copy_and_one_mail() 
 
 #[test]
 fn a_crash_after_a_spoiled_serial_resumes_with_a_new_one_and_claims_the_old() {
-    let (fake, share, _pki) = fake_peruri();
+    let (fake, share, pki) = fake_peruri();
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path();
-    peruri_folder(data, &fake, share.path());
+    peruri_folder(data, &fake, share.path(), pki.path());
     let job = paid_job(data);
     let id = job.to_string();
     // The adapter answers 92 once: the serial is spoiled, and the process dies right after that
@@ -277,7 +278,7 @@ fn fake_peruri() -> (FakePeruri, tempfile::TempDir, tempfile::TempDir) {
 }
 
 /// A branch folder set up to stamp through `fake` (on-prem adapter, quick retries).
-fn peruri_folder(data: &Path, fake: &FakePeruri, share: &Path) {
+fn peruri_folder(data: &Path, fake: &FakePeruri, share: &Path, pki: &Path) {
     loket_ok(data, &["init"]);
     let config = data.join(loket::config::FILE_NAME);
     let cfg = fake.config(loket::config::PeruriMode::Onprem);
@@ -289,10 +290,11 @@ fn peruri_folder(data: &Path, fake: &FakePeruri, share: &Path) {
             "\n[stamping.peruri]\nuser = \"{}\"\npassword = \"{}\"\nbackend_url = \"{url}\"\n\
              stampv2_url = \"{url}\"\nfileupload_url = \"{url}\"\nstampservice_url = \"{url}\"\n\
              adapter_url = \"{url}\"\nshared_folder = \"{}\"\nretries = 1\nbackoff_base_ms = 5\n\
-             backoff_max_ms = 20\n",
+             backoff_max_ms = 20\nroot_certs = [\"{}\"]\n",
             cfg.user,
             cfg.password.clone().unwrap_or_default(),
-            share.display()
+            share.display(),
+            TrainingPkiPaths::in_dir(pki).ca_cert.display()
         );
     std::fs::write(&config, text).expect("peruri config");
 }
@@ -310,10 +312,10 @@ fn a_crash_on_the_peruri_path_resumes_without_a_second_serial() {
         .filter(|p| *p != "paid")
         .chain(["stamp_received"]);
     for point in points {
-        let (fake, share, _pki) = fake_peruri();
+        let (fake, share, pki) = fake_peruri();
         let dir = tempfile::tempdir().expect("dir");
         let data = dir.path();
-        peruri_folder(data, &fake, share.path());
+        peruri_folder(data, &fake, share.path(), pki.path());
         let job = paid_job(data);
         let id = job.to_string();
         run_aborts_at(data, point, &id);

@@ -51,7 +51,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
         p.fake.clear_faults();
         match v.state {
             State::Stamped => stamped += 1,
-            State::Failed => {
+            State::Held => {
                 let sale = v.sale_id.expect("sale");
                 let lockout = b.lockout();
                 let approval = users::approve(

@@ -8,6 +8,6 @@ mod local;
 mod many;
 mod peruri;
 mod settle;
-mod support;
+pub(crate) mod support;
 mod tsa;
 mod worker;

@@ -85,9 +85,10 @@ pub fn peruri_branch_in(quota: u64, mode: PeruriMode) -> PeruriBranch {
     let t = TestBranch::with_config(|text| {
         let mut text = text.replace("provider = \"local\"", "provider = \"peruri\"");
         text.push_str(&format!(
-            "\n[stamping.peruri]\nuser = \"{}\"\npassword = \"x\"\nshared_folder = \"{}\"\n",
+            "\n[stamping.peruri]\nuser = \"{}\"\npassword = \"x\"\nshared_folder = \"{}\"\nroot_certs = [\"{}\"]\n",
             cfg.user,
-            share.path().display()
+            share.path().display(),
+            TrainingPkiPaths::in_dir(pki.path()).ca_cert.display()
         ));
         text
     });
@@ -309,7 +310,7 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
         p.fake
             .inject(Some(Route::AdapterSign), Fault::AdapterCode("82".into()), 1);
         let failed = b.run_job(job.id, &mut |_| {}).expect("run");
-        assert_eq!(failed.state, State::Failed, "{}", failed.message);
+        assert_eq!(failed.state, State::Held, "{}", failed.message);
         assert!(failed.message.contains("supervisor"), "{}", failed.message);
         let (action, subject) = match choice {
             Settle::NewSerial => (

@@ -26,7 +26,7 @@ fn failed_job_with_approval(p: &mut PeruriBranch, n: u32) -> (i64, i64, i64) {
     p.fake
         .inject(Some(Route::AdapterSign), Fault::AdapterCode("82".into()), 1);
     let failed = b.run_job(job.id, &mut |_| {}).expect("run");
-    assert_eq!(failed.state, State::Failed, "{}", failed.message);
+    assert_eq!(failed.state, State::Held, "{}", failed.message);
     let sale = failed.sale_id.expect("sale");
     let lockout = b.lockout();
     let approval = users::approve(
@@ -94,7 +94,7 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
     assert!(err.to_string().contains("refused by test"), "{err}");
     assert_eq!(refund_facts(&mut p, job, sale), (0, 0, vec![]));
     let b = &mut p.t.branch;
-    assert_eq!(b.job(job).expect("job").state, State::Failed);
+    assert_eq!(b.job(job).expect("job").state, State::Held);
     assert_eq!(b.sale(sale).expect("sale").refunded, Rupiah::ZERO);
 
     // The refund's half fails (cash refund at a counter whose drawer is not open): the job stays
@@ -103,7 +103,7 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
         .settle_failed_job(job, approval, Settle::Refund(Method::Cash), 2, "petugas")
         .expect_err("no drawer open at counter 2");
     assert!(!err.to_string().is_empty());
-    assert_eq!(b.job(job).expect("job").state, State::Failed);
+    assert_eq!(b.job(job).expect("job").state, State::Held);
 
     // Without the obstacle both halves commit, with both journal entries.
     b.store

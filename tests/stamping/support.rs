@@ -12,7 +12,12 @@ pub const CLERK: &str = "petugas";
 /// A one-page A4 letter with "Hormat saya," and a name near the bottom; `n` varies its text (and
 /// so its SHA-256).
 pub fn letter(n: u32) -> Vec<u8> {
-    let mut doc = Document::with_version("1.7");
+    letter_in_version(n, "1.7")
+}
+
+/// [`letter`] written as PDF `version` (e.g. "1.4", which Peruri's adapter would re-copy).
+pub fn letter_in_version(n: u32, version: &str) -> Vec<u8> {
+    let mut doc = Document::with_version(version);
     let pages_id = doc.new_object_id();
     let font_id = doc.add_object(dictionary! {
         "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
@@ -57,11 +62,16 @@ pub fn open_till(b: &mut Branch) {
 
 /// Receives letter `n`, accepts the proposed place, charges and takes cash: the job is `paid`.
 pub fn paid_job(b: &mut Branch, n: u32) -> JobView {
+    paid_job_of(b, letter(n), &format!("surat-{n}.pdf"))
+}
+
+/// Receives `bytes` as `name`, accepts the proposed place, charges and takes cash: `paid`.
+pub fn paid_job_of(b: &mut Branch, bytes: Vec<u8>, name: &str) -> JobView {
     open_till(b);
     let job = b
         .receive_document(ReceiveDocument {
-            bytes: letter(n),
-            name: format!("surat-{n}.pdf"),
+            bytes,
+            name: name.to_string(),
             ticket: None,
             counter: 1,
             clerk: CLERK.into(),
