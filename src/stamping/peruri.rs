@@ -312,9 +312,9 @@ fn adapter_error(code: &str, message: &str, sn: &str) -> ProviderError {
             message: message.to_string(),
         },
         // The remote signer refused even after a fresh login: Peruri's signing side is failing.
-        "95" => ProviderError::Unavailable {
-            detail: format!("adapter {code}: {message}"),
-            source: None,
+        "95" => ProviderError::SignerRefused {
+            code: code.to_string(),
+            message: message.to_string(),
         },
         // The SN was used and no output for it can be found: only a person can settle it.
         "96" => ProviderError::SerialUsed {
@@ -1578,6 +1578,7 @@ mod tests {
                 ProviderError::Unavailable { .. } => "unavailable",
                 ProviderError::Rejected { .. } => "rejected",
                 ProviderError::SerialUsed { .. } => "used",
+                ProviderError::SignerRefused { .. } => "signer",
                 _ => "other",
             };
             assert_eq!(got, expect, "code {code}");
@@ -1592,7 +1593,7 @@ mod tests {
             ("90", "rejected"),
             ("91", "rejected"),
             ("93", "rejected"),
-            ("95", "unavailable"),
+            ("95", "signer"),
             ("96", "used"),
         ] {
             check(code, expect);

@@ -210,6 +210,10 @@ pub enum ProviderError {
     )]
     SerialUsed { sn: String, message: String },
     #[error(
+        "Penandatangan Peruri menolak permintaan (kode {code}: {message}) walau sudah masuk ulang; dokumen disimpan dan dicoba lagi otomatis. Laporkan ke supervisor bila berulang."
+    )]
+    SignerRefused { code: String, message: String },
+    #[error(
         "Hasil bermeterai nomor seri {sn} tidak berantai ke sertifikat akar Peruri yang diatur; dokumen tidak diserahkan dan pekerjaan menunggu. Supervisor: periksa `root_certs` di bagian [stamping.peruri]."
     )]
     Untrusted { sn: String, detail: String },
@@ -270,6 +274,7 @@ impl ProviderError {
             // it waits, its reason shown, until it works or a person settles it.
             | ProviderError::Rejected { .. }
             | ProviderError::Untrusted { .. }
+            | ProviderError::SignerRefused { .. }
             | ProviderError::Config(_) => NextStep::RetryLater,
             ProviderError::SerialSpoiled { .. } => NextStep::NewSerial,
             ProviderError::BadDocument { .. } | ProviderError::SerialUsed { .. } => {
@@ -285,6 +290,9 @@ impl ProviderError {
             ProviderError::RetryLater { after } => format!("retry after {} ms", after.as_millis()),
             ProviderError::Rejected { code, message } => format!("rejected {code}: {message}"),
             ProviderError::SerialSpoiled { sn, code } => format!("serial {sn} spoiled by {code}"),
+            ProviderError::SignerRefused { code, message } => {
+                format!("remote signer refused {code}: {message}")
+            }
             ProviderError::Untrusted { sn, detail } => {
                 format!("output for serial {sn} not trusted: {detail}")
             }

@@ -16,6 +16,7 @@ fn kind<T>(r: &Result<T, ProviderError>) -> &'static str {
         Err(ProviderError::Rejected { .. }) => "rejected",
         Err(ProviderError::SerialSpoiled { .. }) => "spoiled",
         Err(ProviderError::SerialUsed { .. }) => "used",
+        Err(ProviderError::SignerRefused { .. }) => "signer",
         Err(ProviderError::Untrusted { .. }) => "untrusted",
         Err(ProviderError::QuotaExhausted { .. }) => "quota",
         Err(ProviderError::AuthFailed { .. }) => "auth",

@@ -571,3 +571,143 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
         String::from_utf8_lossy(&verify.stdout)
     );
 }
+
+/// Each documented call (§4 login, §5 jenisdoc, §6 SN, §9 saldopos, SN status and SN list) read in
+/// every reply shape the reference fake draws, seed after seed.
+#[test]
+fn every_documented_call_reads_every_reply_shape() {
+    use loket::stamping::peruri::PeruriProvider;
+    use loket::stamping::provider::{ListFilter, Provider, SerialState};
+    for seed in 0..12u64 {
+        let r = Reference::start(seed);
+        r.control(json!({"shapes": if seed == 0 { "documented" } else { "random" }}));
+        let mut cfg = loket::config::PeruriConfig::new(USER, &r.url());
+        cfg.password = Some(PASSWORD.into());
+        cfg.shared_folder = Some(r.share.path().to_path_buf());
+        let p = PeruriProvider::isolated(cfg).expect("provider");
+
+        let types = p.document_types().expect("jenisdoc");
+        assert_eq!(
+            r.requests("jenisdoc"),
+            1,
+            "seed {seed}: asked, not the built-in list"
+        );
+        assert!(
+            types
+                .iter()
+                .any(|t| t.kode == "3" && t.nama == "Surat Pernyataan"),
+            "seed {seed}: {types:?}"
+        );
+        let before = p.quota().expect("saldopos");
+        let issued = p
+            .issue_serial_once(&super::issue_request(u32::try_from(seed).expect("small")))
+            .expect("sn");
+        assert!(
+            issued.stamp_image.is_some(),
+            "seed {seed}: on-prem SN comes with its image"
+        );
+        let after = p.quota().expect("saldopos");
+        assert_eq!(after.remaining + 1, before.remaining, "seed {seed}");
+        assert_eq!(after.not_stamped, before.not_stamped + 1, "seed {seed}");
+        let status = p.serial_status(&issued.sn).expect("status");
+        assert_eq!(status.state, SerialState::NotStamped, "seed {seed}");
+        let page = p
+            .list_serials(&ListFilter {
+                state: Some(SerialState::NotStamped),
+                start: 0,
+                length: 10,
+            })
+            .expect("list");
+        assert_eq!(page.total, 1, "seed {seed}");
+        assert_eq!(page.items[0].sn, issued.sn, "seed {seed}");
+        let unknown = p.serial_status("AAAAAAAAAAAAAAAAAAAAAA").expect("status");
+        assert!(
+            matches!(unknown.state, SerialState::Unknown(_)),
+            "seed {seed}: {unknown:?}"
+        );
+    }
+}
+
+/// Property: whatever the reply shapes and whatever faults Peruri throws in whatever order, every
+/// paid job ends stamped or held for a person, and every SN Peruri issued is on a document or in
+/// the claims (none lost, none counted twice).
+mod schedules {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FAULTS: &[(&str, &str)] = &[
+        ("sn", "drop_after"),
+        ("sn", "garbage"),
+        ("sn", "http500"),
+        ("sn", "http503_retry_after"),
+        ("sn_list", "garbage"),
+        ("sn_list", "http500"),
+        ("login", "http500"),
+        ("sign", "drop_after"),
+        ("sign", "token_expired"),
+        ("sign", "error97"),
+        ("sign", "error92"),
+        ("sign", "sn_used"),
+        ("sign", "garbage"),
+        ("sign", "http500"),
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+        #[test]
+        fn every_paid_job_ends_stamped_or_with_a_person(
+            seed in 0u64..1_000,
+            faults in proptest::collection::vec(0..FAULTS.len(), 1..7),
+            jobs in 2u32..5,
+        ) {
+            let r = Reference::start(seed);
+            r.control(json!({"shapes": "random"}));
+            let schedule: Vec<Value> = faults
+                .iter()
+                .map(|i| json!({"route": FAULTS[*i].0, "kind": FAULTS[*i].1}))
+                .collect();
+            r.control(json!({ "faults": schedule }));
+            let mut t = r.branch();
+            let ids: Vec<i64> = (0..jobs).map(|n| paid_job(&mut t.branch, n).id).collect();
+            for id in &ids {
+                let _ = t.branch.run_job(*id, &mut |_| {}).expect("run");
+            }
+            for _ in 0..12 {
+                let open = t
+                    .branch
+                    .jobs(&loket::stamping::service::JobFilter::Unfinished)
+                    .expect("jobs");
+                if open.is_empty() {
+                    break;
+                }
+                t.clock.advance(time::Duration::hours(1));
+                worker::round(&mut t.branch, false).expect("round");
+            }
+            let views: Vec<JobView> = ids.iter().map(|id| t.branch.job(*id).expect("job")).collect();
+            for v in &views {
+                prop_assert!(
+                    matches!(v.state, State::Stamped | State::Held),
+                    "job {} {:?}: {:?} (faults {schedule:?})", v.id, v.state, v.last_error
+                );
+            }
+            let claims = t
+                .branch
+                .store
+                .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
+                .expect("claims");
+            let on_documents: Vec<&str> = views
+                .iter()
+                .filter(|v| v.state == State::Stamped)
+                .filter_map(|v| v.sn.as_deref())
+                .collect();
+            let fake = issued(&r);
+            for (sn, _) in &fake {
+                prop_assert!(
+                    on_documents.contains(&sn.as_str()) || claims.iter().any(|c| &c.sn == sn),
+                    "SN {sn} neither on a document nor claimable (faults {schedule:?})"
+                );
+            }
+            prop_assert_eq!(fake.len(), on_documents.len() + claims.len());
+        }
+    }
+}
