@@ -19,9 +19,14 @@ fn words(e: &BranchError) -> String {
 }
 
 /// The e-Meterai service's state, without a network call (the breaker's memory of recent calls).
-pub fn service_health(branch: &Branch) -> ServiceHealth {
+/// Paid jobs that wait (for the service, or for a supervisor) are what the clerk must hear about
+/// first: they take the status bar, with the next retry time.
+pub fn service_health(branch: &mut Branch) -> ServiceHealth {
     if !branch.config.services.iter().any(|s| s.emeterai) {
         return ServiceHealth::NotUsed;
+    }
+    if let Ok(Some(line)) = crate::stamping::worker::waiting_line(branch) {
+        return ServiceHealth::Waiting(line);
     }
     let local = branch.config.stamping.provider != "peruri";
     match branch.stamping_provider() {

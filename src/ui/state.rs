@@ -255,6 +255,9 @@ pub enum ServiceHealth {
     Probing,
     /// The provider could not be set up (configuration), in words.
     Broken(String),
+    /// Paid jobs wait: "12 dokumen menunggu e-Meterai — dicoba lagi 14.32 WIB" (and those held
+    /// for a supervisor).
+    Waiting(String),
 }
 
 /// E-mails in the outbox by where they are.

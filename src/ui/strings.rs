@@ -199,6 +199,7 @@ pub struct Strings {
     pub svc_down: &'static str,
     pub svc_down_next: fn(u64) -> String,
     pub svc_broken_next: &'static str,
+    pub svc_waiting_next: &'static str,
     pub outbox_empty: &'static str,
     pub outbox_waiting: fn(i64) -> String,
     pub outbox_failed: fn(i64, i64) -> String,
@@ -414,6 +415,7 @@ pub static ID: Strings = Strings {
         format!("dicoba lagi dalam {s} detik; pelanggan boleh pulang dengan tanda terima klaim (k)")
     },
     svc_broken_next: "periksa bagian [stamping] di loket.toml",
+    svc_waiting_next: "pelanggan boleh pulang dengan tanda terima klaim (k)",
     outbox_empty: "kosong",
     outbox_waiting: |n| format!("{n} e-mail menunggu dikirim"),
     outbox_failed: |f, w| {
@@ -626,6 +628,7 @@ pub static EN: Strings = Strings {
         format!("retried in {s} seconds; the customer may leave with a claim receipt (k)")
     },
     svc_broken_next: "check the [stamping] section of loket.toml",
+    svc_waiting_next: "the customer may leave with a claim receipt (k)",
     outbox_empty: "empty",
     outbox_waiting: |n| format!("{n} e-mail(s) waiting to be sent"),
     outbox_failed: |f, w| {
@@ -765,7 +768,7 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     placed_at: |p: u32, x: i32, y: i32| format!("hlm {p}, {x},{y} mm"),
     stamp_failed: |w: &str| {
         format!(
-            "Pembubuhan gagal: {w} Pembayaran tetap tercatat. Enter: coba lagi; k: cetak tanda terima klaim, pelanggan boleh pulang."
+            "Pembubuhan tertunda: {w} Pembayaran tetap tercatat. Enter: coba lagi; k: cetak tanda terima klaim, pelanggan boleh pulang."
         )
     },
     tender_cash_line: |a: &str| format!("Tunai {a}"),
@@ -861,7 +864,7 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     placed_at: |p: u32, x: i32, y: i32| format!("p. {p}, {x},{y} mm"),
     stamp_failed: |w: &str| {
         format!(
-            "Stamping failed: {w} The payment stays recorded. Enter: try again; k: print a claim receipt and the customer may leave."
+            "Stamping delayed: {w} The payment stays recorded. Enter: try again; k: print a claim receipt and the customer may leave."
         )
     },
     tender_cash_line: |a: &str| format!("Cash {a}"),

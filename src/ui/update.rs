@@ -113,6 +113,10 @@ pub fn service_state(s: &Strings, h: &ServiceHealth) -> DeviceState {
             what: why.trim_end_matches('.').to_string(),
             next: s.svc_broken_next.to_string(),
         },
+        ServiceHealth::Waiting(line) => DeviceState::Problem {
+            what: line.clone(),
+            next: s.svc_waiting_next.to_string(),
+        },
     }
 }
 

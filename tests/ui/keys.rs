@@ -405,6 +405,13 @@ fn service_and_outbox_states_in_words() {
             "periksa bagian [stamping] di loket.toml",
         ),
     );
+    check(
+        ServiceHealth::Waiting("12 dokumen menunggu e-Meterai — dicoba lagi 14.32 WIB".into()),
+        problem(
+            "12 dokumen menunggu e-Meterai — dicoba lagi 14.32 WIB",
+            "pelanggan boleh pulang dengan tanda terima klaim (k)",
+        ),
+    );
 
     let check = |c: Result<OutboxCounts, String>, want: DeviceState| {
         assert_eq!(outbox_state(s, &c), want, "{c:?}");
