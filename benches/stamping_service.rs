@@ -18,39 +18,13 @@ use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Fault};
 use loket::stamping::peruri::PeruriProvider;
 use loket::stamping::{ReceiveDocument, State, service};
 use loket::till::Tender;
-use lopdf::{Dictionary, Document, Object, Stream, dictionary};
 use std::path::Path;
+
+#[path = "support/letter.rs"]
+mod letter;
+use letter::letter;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn letter(n: u32) -> Vec<u8> {
-    let mut doc = Document::with_version("1.7");
-    let pages_id = doc.new_object_id();
-    let font_id = doc.add_object(dictionary! {
-        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
-    });
-    let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
-    let content = format!(
-        "BT /F1 12 Tf 72 700 Td (SURAT PERNYATAAN) Tj ET\nBT /F1 11 Tf 72 660 Td (Surat nomor {n}.) Tj ET\n\
-         BT /F1 11 Tf 360 300 Td (Hormat saya,) Tj ET\nBT /F1 11 Tf 360 200 Td (Budi Santoso) Tj ET\n"
-    );
-    let content_id = doc.add_object(Stream::new(Dictionary::new(), content.into_bytes()));
-    let page_id = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources_id,
-        "MediaBox" => vec![0.into(), 0.into(), Object::Real(595.276), Object::Real(841.89)],
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(
-            dictionary! { "Type" => "Pages", "Kids" => vec![Object::Reference(page_id)], "Count" => 1 },
-        ),
-    );
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog_id);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("save letter");
-    out
-}
 
 /// The steps of one job, in order, for the time breakdown.
 const STEPS: [&str; 6] = [
