@@ -139,11 +139,7 @@ fn pay(b: &mut Branch, n: u32, run_once: bool) {
 fn drain(b: &mut Branch, dir: &Path, jobs: u32) -> Duration {
     let start = Instant::now();
     let handle = worker::start(dir, Arc::new(loket::clock::SystemClock)).expect("worker");
-    while !b
-        .jobs(&JobFilter::Unfinished)
-        .expect("jobs")
-        .is_empty()
-    {
+    while !b.jobs(&JobFilter::Unfinished).expect("jobs").is_empty() {
         assert!(
             start.elapsed() < Duration::from_secs(1800),
             "stuck: {:?}",
@@ -189,7 +185,9 @@ fn main() {
         .unwrap_or(200);
     let normal = scenario(false, jobs);
     let after = scenario(true, jobs);
-    println!("peruri_outage: {jobs} paid jobs through the reference fake, worker on the machine's clock");
+    println!(
+        "peruri_outage: {jobs} paid jobs through the reference fake, worker on the machine's clock"
+    );
     println!(
         "  no outage:           {:>8.1} s  ({:.0} ms per job)",
         normal.as_secs_f64(),
