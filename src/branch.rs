@@ -46,6 +46,8 @@ pub enum BranchError {
     Dispenser(#[from] crate::dispenser::DispenserError),
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
+    #[error(transparent)]
+    Backup(Box<crate::backup::BackupError>),
     #[error("{0}")]
     Refused(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]

@@ -52,6 +52,30 @@ pub enum Command {
     },
     /// Layar ruang tunggu: nomor yang dipanggil dan antrean per layanan.
     Display,
+    /// Cadangan cabang yang konsisten (basis data, dokumen, manifes SHA-256) ke folder atau flash
+    /// disk, dibaca ulang dan diperiksa sebelum dinyatakan selesai.
+    Backup {
+        /// Folder tujuan (atau titik kait flash disk).
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pulihkan cadangan ke folder data yang kosong: manifes diperiksa, jurnal diperiksa.
+    Restore {
+        /// Folder cadangan (yang berisi MANIFEST.json).
+        from: PathBuf,
+        /// Folder data baru yang kosong.
+        #[arg(long = "into")]
+        into: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pemeriksaan PC cabang untuk teknisi: setiap pemeriksaan ✓ atau ✗ dengan perbaikannya.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
     /// Pekerja latar cabang: membubuhkan e-Meterai yang tertunda menurut jadwal coba-ulang tiap
     /// pekerjaan, mengantrekan e-mail hasil, menghapus dokumen yang masa simpannya habis. Berjalan
     /// sampai dihentikan (layanan systemd atau terminal supervisor).
@@ -264,6 +288,47 @@ pub enum DevCommand {
     Stress(crate::stress::StressArgs),
     /// Layanan e-Meterai Peruri tiruan untuk pengujian (berjalan sampai dihentikan).
     FakePeruri(crate::stamping::fake_peruri::FakeArgs),
+    /// Tulis halaman manual loket.1 (dari definisi perintah ini) ke sebuah folder, untuk paket Debian.
+    Man {
+        /// Folder tujuan.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Writes `loket.1` (and one page per subcommand, `loket-queue.1`, …) into `out`, generated from the
+/// clap definitions above, so the manual never drifts from the program.
+fn write_man_pages(out: &std::path::Path) -> Result<Vec<PathBuf>, BranchError> {
+    use clap::CommandFactory;
+    let io = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| BranchError::Io {
+            what: "halaman manual tidak dapat ditulis",
+            path,
+            source,
+        }
+    };
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let root = Cli::command();
+    let mut written = Vec::new();
+    let mut pages = vec![(String::from("loket"), root.clone())];
+    for sub in root
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "dev")
+    {
+        pages.push((format!("loket-{}", sub.get_name()), sub.clone()));
+    }
+    for (name, cmd) in pages {
+        let path = out.join(format!("{name}.1"));
+        let mut bytes = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .title(name.clone())
+            .render(&mut bytes)
+            .map_err(io(&path))?;
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// Runs a parsed command line.
@@ -297,6 +362,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
             ui_mode(&data, crate::ui::Mode::Counter, cli.lang, counter)
         }
         Some(Command::Display) => ui_mode(&data, crate::ui::Mode::Display, cli.lang, 1),
+        Some(Command::Backup { to, json }) => crate::backup::cli_backup(&data, &actor, &to, json),
+        Some(Command::Restore { from, into, json }) => {
+            crate::backup::cli_restore(&from, &into, &actor, json)
+        }
+        Some(Command::Doctor { json }) => crate::doctor::cli_doctor(&data, json),
         Some(Command::Worker { once }) => {
             crate::stamping::worker::run_foreground(&data, once)?;
             Ok(ExitCode::SUCCESS)
@@ -359,6 +429,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Report(c)) => crate::report::cli::run(&data, &actor, c),
         Some(Command::Dev(DevCommand::FakePeruri(args))) => {
             crate::stamping::fake_peruri::run_cli(&args)
+        }
+        Some(Command::Dev(DevCommand::Man { out })) => {
+            for page in write_man_pages(&out)? {
+                println!("{}", page.display());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Printers(c)) => crate::printing::cli::printers(&data, &actor, c),
         Some(Command::Receipts(c)) => crate::printing::cli::receipts(c),

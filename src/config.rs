@@ -30,6 +30,8 @@ pub struct Config {
     #[serde(default)]
     pub stamping: Stamping,
     #[serde(default)]
+    pub backup: BackupSettings,
+    #[serde(default)]
     pub smtp: Option<Smtp>,
     #[serde(default)]
     pub prices: Prices,
@@ -217,6 +219,29 @@ pub struct Stamping {
     /// Peruri document type code (`jenisdoc` kode) and its name, written as the signature reason.
     pub doc_type: String,
     pub doc_type_name: String,
+}
+
+/// The daily backup (`[backup]`), made by the worker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupSettings {
+    /// Folder (or mounted drive) the worker writes a daily backup to; none: no daily backup.
+    pub folder: Option<std::path::PathBuf>,
+    /// Daily backups kept in that folder; older ones are removed after a good new one.
+    pub keep: u32,
+    /// A last good backup older than this many hours is shown on every status bar and by
+    /// `loket doctor`.
+    pub max_age_hours: u32,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        BackupSettings {
+            folder: None,
+            keep: 14,
+            max_age_hours: 26,
+        }
+    }
 }
 
 /// How loket reaches Peruri's e-Meterai API (`[stamping.peruri]`).

@@ -1,5 +1,6 @@
 //! loket: the counter terminal of a Pos Indonesia branch — queue, till, e-Meterai stamping and delivery.
 
+pub mod backup;
 pub mod branch;
 pub mod cli;
 pub mod clock;
@@ -7,6 +8,7 @@ pub mod config;
 pub mod day;
 pub mod delivery;
 pub mod dispenser;
+pub mod doctor;
 pub mod journal;
 pub mod money;
 pub mod pdf;

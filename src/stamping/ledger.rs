@@ -177,6 +177,25 @@ pub fn record_issued(
     }
 }
 
+/// An SN the provider lists as issued and unused that no job of loket's holds (its reply came
+/// after loket had looked for it and asked again): recorded as spoiled with `reason`, so that it is
+/// in the claims list like every other serial that was paid for and not used. `false` when loket
+/// already knew it.
+pub fn record_orphan(
+    tx: &Tx<'_>,
+    sn: &str,
+    provider: &str,
+    reason: &str,
+) -> Result<bool, LedgerError> {
+    let now = tx.now_ms();
+    let added = tx.execute(
+        "INSERT INTO serials (sn, provider, status, reason, issued_ms, spoiled_ms)
+         VALUES (?1, ?2, 'spoiled', ?3, ?4, ?4) ON CONFLICT (sn) DO NOTHING",
+        params![sn, provider, reason, now],
+    )?;
+    Ok(added == 1)
+}
+
 fn set_status(
     tx: &Tx<'_>,
     sn: &str,

@@ -590,6 +590,13 @@ impl Branch {
             .quota()
             .map_err(|e| BranchError::Refused(e.to_string()))?;
         let mut rec = ledger::reconcile(&inventory, quota.not_stamped, Some(quota.remaining));
+        // The provider's count of issued-unused serials includes those loket recorded as spoiled
+        // (refused by the adapter, settled by a supervisor) that Peruri still shows unused: they
+        // are expected, and claimable. So the count is compared after the list is read.
+        rec.discrepancies.clear();
+        let mut spoiled_listed = 0u64;
+        let mut listed = 0u64;
+        let mut complete = false;
         for n in 0..MAX_PAGES {
             let filter = provider::ListFilter {
                 state: Some(provider::SerialState::NotStamped),
@@ -606,25 +613,73 @@ impl Branch {
                     break;
                 }
             };
-            let unknown: Vec<String> = self.store.read(|c| {
-                let mut known = c.prepare_cached("SELECT 1 FROM serials WHERE sn = ?1")?;
-                let mut out = Vec::new();
+            listed += page.items.len() as u64;
+            // What loket knows of each listed serial; one it does not know was issued for a
+            // request whose reply came too late: it is recorded as spoiled, to be claimed.
+            let notes: Vec<String> = self.store.write(|tx| {
+                let mut notes = Vec::new();
+                let mut recorded = false;
                 for entry in &page.items {
-                    if !known.exists([&entry.sn])? {
-                        out.push(entry.sn.clone());
+                    let status: Option<String> = tx
+                        .query_row(
+                            "SELECT status FROM serials WHERE sn = ?1",
+                            [&entry.sn],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    match status.as_deref() {
+                        Some("issued") => {}
+                        Some("spoiled") => spoiled_listed += 1,
+                        Some(other) => notes.push(format!(
+                            "nomor seri {} berstatus '{other}' di loket tetapi belum dibubuhkan menurut penyedia",
+                            entry.sn
+                        )),
+                        None if !is_own_request(tx, entry.file.as_deref())? => {
+                            // Another system on the same account, or a request loket never made.
+                            notes.push(format!(
+                                "nomor seri {} tercatat di penyedia tetapi tidak di loket",
+                                entry.sn
+                            ));
+                        }
+                        None => {
+                            spoiled_listed += 1;
+                            if ledger::record_orphan(tx, &entry.sn, "peruri", ORPHAN_REASON)
+                                .map_err(StampingError::from)?
+                            {
+                                recorded = true;
+                                tx.journal(Entry::new(
+                                    "system",
+                                    "serial.orphan_recorded",
+                                    &entry.sn,
+                                    json!({"file": entry.file, "issued": entry.issued}),
+                                ))?;
+                            }
+                            notes.push(format!(
+                                "nomor seri {} tercatat di penyedia tetapi tidak di pekerjaan mana pun; dicatat rusak untuk klaim",
+                                entry.sn
+                            ));
+                        }
                     }
                 }
-                Ok::<_, BranchError>(out)
+                if !recorded {
+                    tx.unchanged();
+                }
+                Ok::<_, BranchError>(notes)
             })?;
-            rec.discrepancies.extend(
-                unknown.into_iter().map(|sn| {
-                    format!("nomor seri {sn} tercatat di penyedia tetapi tidak di loket")
-                }),
-            );
+            rec.discrepancies.extend(notes);
             let read = filter.start + page.items.len() as u64;
             if page.items.len() < page_size as usize || read >= page.total {
+                complete = true;
                 break;
             }
+        }
+        // Only a list read to its end says what the provider's count should be.
+        let expected = inventory.issued + spoiled_listed;
+        if complete && quota.not_stamped != expected {
+            rec.discrepancies.push(format!(
+                "penyedia mencatat {} nomor seri terbit belum dibubuhkan (daftarnya {listed}), loket mencatat {} terbit dan {spoiled_listed} rusak yang belum dipakai",
+                quota.not_stamped, inventory.issued
+            ));
         }
         Ok(rec)
     }
@@ -1638,6 +1693,28 @@ impl Branch {
         self.job(job)
     }
 }
+
+/// Whether a file name from Peruri's SN list is one of this branch's requests: `J<job>-<n>-<tail>_…`
+/// (see [`new_request_id`] and `peruri_file_name`) for a job this branch has.
+fn is_own_request(c: &Connection, file: Option<&str>) -> rusqlite::Result<bool> {
+    let Some(job) = file.and_then(|f| {
+        let rest = f.strip_prefix('J')?;
+        let (request, _) = rest.split_once('_')?;
+        let mut parts = request.splitn(3, '-');
+        let job: i64 = parts.next()?.parse().ok()?;
+        parts.next()?.parse::<u32>().ok()?;
+        let tail = parts.next()?;
+        (tail.len() == 10 && tail.chars().all(|ch| ch.is_ascii_alphanumeric())).then_some(job)
+    }) else {
+        return Ok(false);
+    };
+    c.query_row("SELECT 1 FROM stamp_jobs WHERE id = ?1", [job], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
+/// Why an SN Peruri issued that no job holds is in the claims list.
+const ORPHAN_REASON: &str = "terbit di Peruri tanpa pekerjaan (balasan terlambat); tidak terpakai";
 
 /// Folder of the per-job run locks in the data folder.
 pub const LOCK_FOLDER: &str = "locks";

@@ -73,6 +73,9 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
     }
     out.mailed = mail_waiting(branch, &mut out.errors)?;
     out.purged = purge(branch, now)?;
+    if let Err(e) = crate::backup::daily(branch) {
+        out.errors.push(format!("daily backup: {e}"));
+    }
     if resume_all {
         out.swept = sweep_orphans(branch, ORPHAN_AGE)?;
     }
@@ -416,9 +419,8 @@ pub fn waiting_line(branch: &mut Branch) -> Result<Option<String>, BranchError> 
         ));
     }
     if held > 0 {
-        parts.push(format!(
-            "{held} menunggu keputusan supervisor (`loket job list --unfinished`)"
-        ));
+        // The supervisor decides in the console's e-Meterai tab (or `loket job settle`).
+        parts.push(format!("{held} menunggu keputusan supervisor"));
     }
     Ok((!parts.is_empty()).then(|| parts.join("; ")))
 }

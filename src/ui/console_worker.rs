@@ -1,15 +1,19 @@
-//! The worker's reads and actions for the supervisor console's tabs (e-Meterai ledger, outbox,
-//! drawers and Z reports), the status bar's e-Meterai and outbox states, and the counter's drawer
-//! session. Runs on the worker thread only.
+//! The worker's reads and actions for the supervisor console's tabs (e-Meterai ledger, paid jobs
+//! not yet stamped and their settlement, outbox, drawers and Z reports), the status bar's
+//! e-Meterai and outbox states, and the counter's drawer session. Runs on the worker thread only.
 
 use crate::branch::{Branch, BranchError};
-use crate::stamping::ledger;
+use crate::money::Rupiah;
+use crate::stamping::job::JobError;
 use crate::stamping::provider::Health;
+use crate::stamping::{JobFilter, Settle, StampingError, ledger, service};
 use crate::till::CashCount;
 use crate::ui::state::{
-    ConsoleDone, DrawerRow, DrawersPanel, EmeteraiPanel, OutboxCounts, ServiceHealth, TillState,
+    ConsoleDone, DrawerRow, DrawersPanel, EmeteraiPanel, OpenJob, OutboxCounts, ServiceHealth,
+    Settled, TillState,
 };
 use crate::ui::worker::sentence;
+use crate::users;
 
 /// How many e-mails and Z reports the console lists.
 const LIST_LIMIT: u32 = 200;
@@ -56,8 +60,8 @@ pub fn outbox_counts(branch: &mut Branch) -> Result<OutboxCounts, BranchError> {
     Ok(out)
 }
 
-/// The ledger by lot, the serials to claim, and the ledger against the provider's own count
-/// (asked once per load; a provider that is down says so instead).
+/// The ledger by lot, the serials to claim, the paid jobs not yet stamped, and the ledger against
+/// the provider's own count (asked once per load; a provider that is down says so instead).
 pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, BranchError> {
     let inventory = branch
         .store
@@ -66,12 +70,116 @@ pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, BranchError> {
         .store
         .read(|c| ledger::claims(c).map_err(BranchError::from))?;
     let service = service_health(branch);
+    let open_jobs = open_jobs(branch)?;
     let reconcile = branch.reconcile_serials().map_err(|e| words(&e));
     Ok(EmeteraiPanel {
         inventory,
         claims,
         reconcile,
         service,
+        open_jobs,
+    })
+}
+
+/// Every paid job not yet stamped, with the counter and amount of the sale that paid for it.
+fn open_jobs(branch: &mut Branch) -> Result<Vec<OpenJob>, BranchError> {
+    let jobs = branch.jobs(&JobFilter::OpenPaid)?;
+    let mut out = Vec::with_capacity(jobs.len());
+    for v in jobs {
+        let sale = match v.sale_id {
+            Some(id) => Some(branch.sale(id)?),
+            None => None,
+        };
+        let paid = sale.as_ref().and_then(|s| {
+            Rupiah::sum(
+                s.lines
+                    .iter()
+                    .filter(|l| l.job == Some(v.id))
+                    .map(|l| l.amount),
+            )
+            .ok()
+        });
+        out.push(OpenJob {
+            id: v.id,
+            ticket: v.ticket,
+            document: v.document_name,
+            held: v.state == crate::stamping::State::Held,
+            next_attempt_ms: v.next_attempt_ms,
+            attempts: v.attempts,
+            reason: v.last_error,
+            counter: sale.as_ref().map(|s| s.counter),
+            paid,
+        });
+    }
+    Ok(out)
+}
+
+/// A supervisor settles paid job `job` the way `loket job settle` does: their approval for this
+/// job (a new serial) or for its sale (a refund), then the settlement in one transaction. The
+/// signed-in supervisor both asks and approves. After a new serial the job is `paid` again and the
+/// stamping worker thread of this console (or of any counter) stamps it; nothing runs here.
+pub fn settle_job(
+    branch: &mut Branch,
+    job: i64,
+    choice: Settle,
+    counter: u32,
+    supervisor: &str,
+    pin: &str,
+    reason: &str,
+) -> Result<Settled, String> {
+    settle(branch, job, choice, counter, supervisor, pin, reason).map_err(|e| words(&e))
+}
+
+fn settle(
+    branch: &mut Branch,
+    job: i64,
+    choice: Settle,
+    counter: u32,
+    supervisor: &str,
+    pin: &str,
+    reason: &str,
+) -> Result<Settled, BranchError> {
+    let before = branch.job(job)?;
+    // Settled elsewhere meanwhile (another console, the CLI, or stamped by the worker): refuse
+    // before the supervisor's approval is recorded for nothing.
+    if !before.state.can_settle() {
+        return Err(StampingError::Job(JobError::WrongState {
+            id: job,
+            state: before.state,
+        })
+        .into());
+    }
+    let sale = before.sale_id.ok_or(StampingError::NotQuoted(job))?;
+    let (action, subject) = match choice {
+        Settle::NewSerial => (service::ACTION_REISSUE, service::job_subject(job)),
+        Settle::Refund(_) => (
+            crate::till::actions::REFUND,
+            crate::till::approval_subject_sale(sale),
+        ),
+    };
+    let refunded_before = branch.sale(sale)?.refunded;
+    let lockout = branch.lockout();
+    let approval = users::approve(
+        &mut branch.store,
+        lockout,
+        supervisor,
+        pin,
+        supervisor,
+        action,
+        &subject,
+        reason,
+    )?;
+    branch.settle_failed_job(job, approval.id, choice, counter, supervisor)?;
+    Ok(match choice {
+        Settle::NewSerial => Settled::NewSerial,
+        Settle::Refund(method) => {
+            let refunded = branch.sale(sale)?.refunded;
+            Settled::Refunded {
+                amount: refunded.checked_sub(refunded_before).unwrap_or(refunded),
+                method,
+                counter,
+            }
+        }
     })
 }
 

@@ -6,7 +6,9 @@ use crate::day::TimeZone;
 use crate::delivery::outbox::OutboxEntry;
 use crate::money::Rupiah;
 use crate::queue::{CallView, CounterState, QueueStatus, Status, Step};
+use crate::stamping::Settle;
 use crate::stamping::ledger::{Claim, Inventory, Reconciliation};
+use crate::till::Method;
 use crate::till::{TillReport, ZListing};
 use crate::ui::flow::{Flow, FlowEffect, FlowOutcome};
 use crate::ui::strings::Lang;
@@ -87,6 +89,17 @@ pub enum Effect {
     ReprintZ {
         number: i64,
         actor: String,
+    },
+    /// Supervisor approval (`users::approve`) and then `settle_failed_job`: a paid job that waits
+    /// or is held gets a new serial at no charge, or its money back. The supervisor is the
+    /// signed-in user; a cash refund comes out of `counter`'s drawer.
+    SettleJob {
+        job: i64,
+        choice: Settle,
+        counter: u32,
+        supervisor: String,
+        pin: String,
+        reason: String,
     },
     /// Read the e-Meterai service's state and the outbox counts for the status bar.
     LoadHealth,
@@ -170,6 +183,11 @@ pub enum Outcome {
     Drawers(Result<Box<DrawersPanel>, String>),
     /// A console action (mail retry, Z copy) finished: what happened, in words.
     ConsoleDone(Result<ConsoleDone, String>),
+    /// A paid job was settled, or the settlement was refused (in words).
+    Settled {
+        job: i64,
+        result: Result<Settled, String>,
+    },
     /// The e-Meterai service's state and the outbox counts, for the status bar.
     Health {
         emeterai: ServiceHealth,
@@ -185,6 +203,19 @@ pub enum Outcome {
         ticket: String,
         step: SessionStep,
         progress: StepProgress,
+    },
+}
+
+/// How a supervisor's settlement of a paid job went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// The job is paid again under a new request: the stamping worker stamps it by itself.
+    NewSerial,
+    /// The job's sale line was refunded.
+    Refunded {
+        amount: Rupiah,
+        method: Method,
+        counter: u32,
     },
 }
 
@@ -210,6 +241,29 @@ pub struct EmeteraiPanel {
     /// The ledger against the provider's count, or why the provider could not be asked.
     pub reconcile: Result<Reconciliation, String>,
     pub service: ServiceHealth,
+    /// Paid jobs not yet stamped (waiting for the provider, or held for a supervisor), oldest
+    /// first: money the branch took for a stamp it has not delivered.
+    pub open_jobs: Vec<OpenJob>,
+}
+
+/// A paid e-Meterai job not yet stamped, as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenJob {
+    pub id: i64,
+    pub ticket: Option<String>,
+    pub document: String,
+    /// Held for a supervisor's decision (the document was refused, or the serial was used with no
+    /// output); otherwise the stamping worker retries it on its own.
+    pub held: bool,
+    /// When the worker tries a waiting job again.
+    pub next_attempt_ms: Option<i64>,
+    pub attempts: u32,
+    /// Why it is not stamped, in the service's words.
+    pub reason: Option<String>,
+    /// The counter whose sale took the money: a cash refund comes out of its drawer by default.
+    pub counter: Option<u32>,
+    /// What the customer paid for this stamp.
+    pub paid: Option<Rupiah>,
 }
 
 /// One drawer session of the day as the console lists it.
@@ -441,6 +495,11 @@ pub enum DialogKind {
     Unpark,
     /// Open the drawer session with the counted float.
     OpenTill,
+    /// Settle paid job `job`: a new serial at no charge, or (`refund`) the customer's money back.
+    SettleJob {
+        job: i64,
+        refund: bool,
+    },
 }
 
 /// Names of form fields; the screens look up their label in the strings.
@@ -455,6 +514,10 @@ pub enum FieldId {
     SupervisorPin,
     /// The opening float: a total or pieces per denomination.
     Float,
+    /// How a refund is paid back: cash, debit or QRIS.
+    Method,
+    /// The counter whose drawer pays a cash refund.
+    RefundCounter,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -465,7 +528,14 @@ pub enum FieldKind {
     /// Digits only.
     Number,
     /// One of a few options, changed with ←/→.
-    Choice(Vec<CounterState>),
+    Choice(Vec<Choice>),
+}
+
+/// An option of a `Choice` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    CounterState(CounterState),
+    Method(Method),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -511,6 +581,15 @@ pub struct Dialog {
 impl Dialog {
     pub fn field(&self, id: FieldId) -> Option<&Field> {
         self.fields.iter().find(|f| f.id == id)
+    }
+
+    /// The selected option of choice field `id`.
+    pub fn chosen(&self, id: FieldId) -> Option<Choice> {
+        let f = self.field(id)?;
+        match &f.kind {
+            FieldKind::Choice(options) => options.get(f.choice).copied(),
+            _ => None,
+        }
     }
 
     pub fn value(&self, id: FieldId) -> String {
@@ -656,7 +735,8 @@ pub struct State {
     pub emeterai: Option<EmeteraiPanel>,
     pub outbox: Option<Vec<OutboxEntry>>,
     pub drawers: Option<DrawersPanel>,
-    /// The selected row of the console tab's list (outbox e-mails, Z reports).
+    /// The selected row of the console tab's list (open e-Meterai jobs, outbox e-mails, Z
+    /// reports).
     pub cursor: usize,
     /// First line shown of the console tab's long text (the daily pack, the X reports).
     pub scroll: u16,

@@ -1,5 +1,7 @@
 //! Every word the terminal screens show, once per language: Indonesian first (the default), English second.
 
+use crate::till::Method;
+
 /// The language of the screens, chosen with `--lang`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Lang {
@@ -222,6 +224,14 @@ pub struct Strings {
     pub key_reload_check: &'static str,
     pub key_retry_mail: &'static str,
     pub key_reprint_z: &'static str,
+    pub key_new_serial: &'static str,
+    pub key_refund: &'static str,
+
+    // Settling a paid job not yet stamped
+    pub dlg_settle_new_serial: &'static str,
+    pub dlg_settle_refund: &'static str,
+    pub f_refund_method: &'static str,
+    pub f_refund_counter: &'static str,
 
     /// The e-Meterai customer flow.
     pub flow: &'static FlowStrings,
@@ -442,6 +452,12 @@ pub static ID: Strings = Strings {
     key_reload_check: "Muat ulang & cocokkan",
     key_retry_mail: "Kirim ulang",
     key_reprint_z: "Cetak salinan Z",
+    key_new_serial: "Nomor seri baru",
+    key_refund: "Kembalikan dana",
+    dlg_settle_new_serial: "Nomor seri baru tanpa biaya",
+    dlg_settle_refund: "Kembalikan dana pelanggan",
+    f_refund_method: "Cara pengembalian",
+    f_refund_counter: "Dari laci loket",
     flow: &FLOW_ID,
     console: &CONSOLE_ID,
 };
@@ -655,6 +671,12 @@ pub static EN: Strings = Strings {
     key_reload_check: "Reload & reconcile",
     key_retry_mail: "Send again",
     key_reprint_z: "Print Z copy",
+    key_new_serial: "New serial",
+    key_refund: "Refund",
+    dlg_settle_new_serial: "New serial at no charge",
+    dlg_settle_refund: "Refund the customer",
+    f_refund_method: "Refund by",
+    f_refund_counter: "From drawer of counter",
     flow: &FLOW_EN,
     console: &CONSOLE_EN,
 };
@@ -990,6 +1012,28 @@ pub struct ConsoleStrings {
     pub no_z: &'static str,
     pub col_day: &'static str,
     pub col_copies: &'static str,
+    /// Paid jobs not yet stamped: waiting for the provider or held for a supervisor.
+    pub jobs_title: &'static str,
+    pub col_document: &'static str,
+    pub col_paid: &'static str,
+    pub job_held: &'static str,
+    /// A waiting job and the time (14.32) the worker tries it again.
+    pub job_waiting_at: fn(&str) -> String,
+    /// A waiting job whose next try is due or running.
+    pub job_waiting_now: &'static str,
+    /// A refund method as the refund form and messages name it.
+    pub method_word: fn(Method) -> &'static str,
+    /// The new-serial form's explanation (job, ticket).
+    pub settle_note_new_serial: fn(i64, Option<&str>) -> String,
+    /// The refund form's explanation (job, ticket, amount paid).
+    pub settle_note_refund: fn(i64, Option<&str>, Option<&str>) -> String,
+    /// Why the job is not stamped, in the service's words.
+    pub settle_note_reason: fn(&str) -> String,
+    pub settle_nothing: &'static str,
+    pub settled_new_serial: fn(i64) -> String,
+    /// A refund paid (job, amount, method, counter whose drawer paid cash).
+    pub settled_refund: fn(i64, &str, Method, u32) -> String,
+    pub settle_refused: fn(i64, &str) -> String,
 }
 
 pub static CONSOLE_ID: ConsoleStrings = ConsoleStrings {
@@ -1059,6 +1103,43 @@ pub static CONSOLE_ID: ConsoleStrings = ConsoleStrings {
     no_z: "Belum ada laporan Z.",
     col_day: "Hari kerja",
     col_copies: "Salinan",
+    jobs_title: "Pekerjaan dibayar belum bermeterai",
+    col_document: "Dokumen",
+    col_paid: "Dibayar",
+    job_held: "ditahan: keputusan supervisor",
+    job_waiting_at: |t| format!("menunggu, dicoba lagi {t}"),
+    job_waiting_now: "menunggu, sedang dicoba",
+    method_word: |m| match m {
+        Method::Cash => "tunai",
+        Method::Debit => "debit",
+        Method::Qris => "QRIS",
+    },
+    settle_note_new_serial: |job, ticket| {
+        let ticket = ticket.map_or_else(String::new, |t| format!(" (tiket {t})"));
+        format!(
+            "Pekerjaan #{job}{ticket} dibubuhkan ulang dengan nomor seri baru; pelanggan tidak membayar lagi. Nomor seri lama yang sudah terbit dicatat rusak untuk diklaim."
+        )
+    },
+    settle_note_refund: |job, ticket, amount| {
+        let ticket = ticket.map_or_else(String::new, |t| format!(" (tiket {t})"));
+        let amount = amount.map_or_else(String::new, |a| format!(" sebesar {a}"));
+        format!(
+            "Dana pekerjaan #{job}{ticket}{amount} dikembalikan dan pekerjaan ditutup tanpa meterai. Uang tunai keluar dari laci loket yang diisi di bawah."
+        )
+    },
+    settle_note_reason: |why| format!("Sebab: {why}"),
+    settle_nothing: "Tidak ada pekerjaan yang dipilih: tidak ada pekerjaan dibayar yang belum bermeterai.",
+    settled_new_serial: |job| {
+        format!("Pekerjaan #{job}: nomor seri baru tanpa biaya; dibubuhkan otomatis.")
+    },
+    settled_refund: |job, amount, method, counter| match method {
+        Method::Cash => format!(
+            "Pekerjaan #{job}: dana {amount} dikembalikan tunai dari laci loket {counter} — serahkan kepada pelanggan."
+        ),
+        Method::Debit => format!("Pekerjaan #{job}: dana {amount} dikembalikan lewat debit."),
+        Method::Qris => format!("Pekerjaan #{job}: dana {amount} dikembalikan lewat QRIS."),
+    },
+    settle_refused: |job, why| format!("Pekerjaan #{job} belum diselesaikan: {why}"),
 };
 
 pub static CONSOLE_EN: ConsoleStrings = ConsoleStrings {
@@ -1128,4 +1209,41 @@ pub static CONSOLE_EN: ConsoleStrings = ConsoleStrings {
     no_z: "No Z report yet.",
     col_day: "Business day",
     col_copies: "Copies",
+    jobs_title: "Paid jobs not yet stamped",
+    col_document: "Document",
+    col_paid: "Paid",
+    job_held: "held: supervisor decides",
+    job_waiting_at: |t| format!("waiting, retry at {t}"),
+    job_waiting_now: "waiting, being tried",
+    method_word: |m| match m {
+        Method::Cash => "cash",
+        Method::Debit => "debit",
+        Method::Qris => "QRIS",
+    },
+    settle_note_new_serial: |job, ticket| {
+        let ticket = ticket.map_or_else(String::new, |t| format!(" (ticket {t})"));
+        format!(
+            "Job #{job}{ticket} is stamped again under a new serial; the customer does not pay again. An old serial already issued is recorded as spoiled, to be claimed."
+        )
+    },
+    settle_note_refund: |job, ticket, amount| {
+        let ticket = ticket.map_or_else(String::new, |t| format!(" (ticket {t})"));
+        let amount = amount.map_or_else(String::new, |a| format!(" of {a}"));
+        format!(
+            "The payment{amount} for job #{job}{ticket} is refunded and the job closes without a stamp. Cash comes out of the drawer of the counter below."
+        )
+    },
+    settle_note_reason: |why| format!("Cause: {why}"),
+    settle_nothing: "No job selected: no paid job is waiting to be stamped.",
+    settled_new_serial: |job| {
+        format!("Job #{job}: new serial at no charge; it is stamped automatically.")
+    },
+    settled_refund: |job, amount, method, counter| match method {
+        Method::Cash => format!(
+            "Job #{job}: {amount} refunded in cash from counter {counter}'s drawer — hand it to the customer."
+        ),
+        Method::Debit => format!("Job #{job}: {amount} refunded by debit."),
+        Method::Qris => format!("Job #{job}: {amount} refunded by QRIS."),
+    },
+    settle_refused: |job, why| format!("Job #{job} was not settled: {why}"),
 };

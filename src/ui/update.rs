@@ -1,10 +1,13 @@
 //! The one place the screens' state changes: `update(state, action) -> effects`, pure and testable.
 
 use crate::queue::{CallView, CounterState, Step};
+use crate::stamping::Settle;
+use crate::till::Method;
 use crate::ui::flow;
 use crate::ui::state::{
-    Action, ConsoleDone, DeviceState, Dialog, DialogKind, Effect, Field, FieldId, FieldKind,
-    Message, Mode, OutboxCounts, Outcome, QueueOp, ServiceHealth, Session, State, Tab, TillState,
+    Action, Choice, ConsoleDone, DeviceState, Dialog, DialogKind, Effect, Field, FieldId,
+    FieldKind, Message, Mode, OutboxCounts, Outcome, QueueOp, ServiceHealth, Session, Settled,
+    State, Tab, TillState,
 };
 use crate::ui::strings::Strings;
 use crate::users::Role;
@@ -266,11 +269,13 @@ fn open_dialog(state: &mut State, kind: DialogKind) {
         }
         DialogKind::CounterState => {
             let now = state.counter_state().0;
-            let options = vec![
+            let options = [
                 CounterState::Open,
                 CounterState::Break,
                 CounterState::Closed,
-            ];
+            ]
+            .map(Choice::CounterState)
+            .to_vec();
             // Offer the change the clerk most likely wants: a break when open, open otherwise.
             let choice = if now == CounterState::Open { 1 } else { 0 };
             vec![
@@ -291,6 +296,28 @@ fn open_dialog(state: &mut State, kind: DialogKind) {
             f
         }
         DialogKind::OpenTill => vec![Field::text(FieldId::Float, true)],
+        DialogKind::SettleJob { job, refund } => {
+            let mut f = Vec::new();
+            if refund {
+                // Cash first: most customers paid cash, and it goes back the same way.
+                let methods = Method::ALL.map(Choice::Method).to_vec();
+                let counter = state
+                    .emeterai
+                    .as_ref()
+                    .and_then(|p| p.open_jobs.iter().find(|j| j.id == job))
+                    .and_then(|j| j.counter)
+                    .unwrap_or(state.setup.counter);
+                f.push(Field::text(FieldId::Method, true).with_kind(FieldKind::Choice(methods)));
+                f.push(
+                    Field::text(FieldId::RefundCounter, true)
+                        .with_kind(FieldKind::Number)
+                        .with_value(counter.to_string()),
+                );
+            }
+            f.push(Field::text(FieldId::Reason, true));
+            f.push(Field::text(FieldId::SupervisorPin, true).with_kind(FieldKind::Pin));
+            f
+        }
     };
     state.dialog = Some(Dialog {
         kind,
@@ -405,6 +432,9 @@ fn supervisor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::PageUp => state.scroll = state.scroll.saturating_sub(SCROLL_PAGE),
         KeyCode::Home => state.scroll = 0,
         KeyCode::Char('r') => return tab_load(state.tab).into_iter().collect(),
+        KeyCode::Char(c @ ('n' | 'u')) if state.tab == Tab::Emeterai => {
+            settle_dialog(state, c == 'u');
+        }
         KeyCode::Enter => return console_action(state),
         _ => {}
     }
@@ -432,9 +462,28 @@ fn text_lines(state: &State) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
 }
 
+/// `n` / `u` on the e-Meterai tab: the settlement form for the selected paid job.
+fn settle_dialog(state: &mut State, refund: bool) {
+    let s = state.lang.strings();
+    if state.pending {
+        say(state, s.busy, true);
+        return;
+    }
+    let job = state
+        .emeterai
+        .as_ref()
+        .and_then(|p| p.open_jobs.get(state.cursor))
+        .map(|j| j.id);
+    match job {
+        Some(job) => open_dialog(state, DialogKind::SettleJob { job, refund }),
+        None => say(state, s.console.settle_nothing, true),
+    }
+}
+
 /// How many rows the console tab's list has (the cursor stays inside it).
 fn list_len(state: &State) -> usize {
     match state.tab {
+        Tab::Emeterai => state.emeterai.as_ref().map_or(0, |p| p.open_jobs.len()),
         Tab::Outbox => state.outbox.as_ref().map_or(0, Vec::len),
         Tab::Drawers => state.drawers.as_ref().map_or(0, |d| d.z_reports.len()),
         _ => 0,
@@ -532,6 +581,8 @@ fn field_label(s: &Strings, id: FieldId) -> &'static str {
         FieldId::Supervisor => s.f_supervisor,
         FieldId::SupervisorPin => s.f_supervisor_pin,
         FieldId::Float => s.f_float,
+        FieldId::Method => s.f_refund_method,
+        FieldId::RefundCounter => s.f_refund_counter,
     }
 }
 
@@ -570,13 +621,10 @@ fn submit(state: &mut State) -> Vec<Effect> {
         DialogKind::Unpark => QueueOp::Unpark(upper(FieldId::Ticket)),
         DialogKind::WalkIn => QueueOp::WalkIn(upper(FieldId::Service)),
         DialogKind::CounterState => {
-            let field = dialog.field(FieldId::State);
-            let chosen = field
-                .and_then(|f| match &f.kind {
-                    FieldKind::Choice(options) => options.get(f.choice).copied(),
-                    _ => None,
-                })
-                .unwrap_or(CounterState::Open);
+            let chosen = match dialog.chosen(FieldId::State) {
+                Some(Choice::CounterState(c)) => c,
+                _ => CounterState::Open,
+            };
             let reason = dialog.value(FieldId::Reason);
             if chosen == CounterState::Break && reason.is_empty() {
                 dialog.error = Some((s.field_required)(s.f_reason));
@@ -592,6 +640,38 @@ fn submit(state: &mut State) -> Vec<Effect> {
                 counter: state.setup.counter,
                 clerk: me,
                 count: dialog.value(FieldId::Float),
+            };
+            dialog.error = None;
+            state.pending = true;
+            return vec![effect];
+        }
+        DialogKind::SettleJob { job, refund } => {
+            let choice = if refund {
+                match dialog.chosen(FieldId::Method) {
+                    Some(Choice::Method(m)) => Settle::Refund(m),
+                    _ => Settle::Refund(Method::Cash),
+                }
+            } else {
+                Settle::NewSerial
+            };
+            let counter = if refund {
+                match dialog.value(FieldId::RefundCounter).parse::<u32>() {
+                    Ok(c) if c > 0 => c,
+                    _ => {
+                        dialog.error = Some((s.field_required)(s.f_refund_counter));
+                        return Vec::new();
+                    }
+                }
+            } else {
+                state.setup.counter
+            };
+            let effect = Effect::SettleJob {
+                job,
+                choice,
+                counter,
+                supervisor: me,
+                pin: dialog.value(FieldId::SupervisorPin),
+                reason: dialog.value(FieldId::Reason),
             };
             dialog.error = None;
             state.pending = true;
@@ -742,6 +822,9 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             match result {
                 Ok(panel) => {
                     state.devices.emeterai = service_state(s, &panel.service);
+                    if state.tab == Tab::Emeterai {
+                        state.cursor = state.cursor.min(panel.open_jobs.len().saturating_sub(1));
+                    }
                     state.emeterai = Some(*panel);
                 }
                 Err(why) => say(state, why, true),
@@ -785,6 +868,42 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                 Err(why) => say(state, why, true),
             }
             tab_load(state.tab).into_iter().collect()
+        }
+        Outcome::Settled { job, result } => {
+            state.pending = false;
+            let c = s.console;
+            match result {
+                Ok(done) => {
+                    state.dialog = None;
+                    let text = match done {
+                        Settled::NewSerial => (c.settled_new_serial)(job),
+                        Settled::Refunded {
+                            amount,
+                            method,
+                            counter,
+                        } => (c.settled_refund)(job, &amount.to_string(), method, counter),
+                    };
+                    say(state, text, false);
+                }
+                Err(why) => {
+                    // The PIN is typed again; the reason and the method stay as they were.
+                    if let Some(d) = state.dialog.as_mut() {
+                        for f in d.fields.iter_mut().filter(|f| f.kind == FieldKind::Pin) {
+                            f.value.clear();
+                        }
+                        if let Some(at) = d.fields.iter().position(|f| f.kind == FieldKind::Pin) {
+                            d.focus = at;
+                        }
+                    }
+                    refuse(state, (c.settle_refused)(job, &why));
+                }
+            }
+            // The list and the status bar's waiting line both change with the job.
+            let mut effects = vec![Effect::LoadEmeterai];
+            if !state.health_loading {
+                effects.push(health(state));
+            }
+            effects
         }
         Outcome::Health { emeterai, outbox } => {
             state.health_loading = false;
@@ -972,7 +1091,20 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
         Mode::Supervisor => {
             let mut k = vec![("F1", s.key_help), ("Tab/1-6", s.key_tabs)];
             match state.tab {
-                Tab::Emeterai => k.push(("r", s.key_reload_check)),
+                Tab::Emeterai => {
+                    if state
+                        .emeterai
+                        .as_ref()
+                        .is_some_and(|p| !p.open_jobs.is_empty())
+                    {
+                        k.extend([
+                            ("↑/↓", s.key_select),
+                            ("n", s.key_new_serial),
+                            ("u", s.key_refund),
+                        ]);
+                    }
+                    k.push(("r", s.key_reload_check));
+                }
                 Tab::Outbox => k.extend([
                     ("↑/↓", s.key_select),
                     ("Enter", s.key_retry_mail),

@@ -164,6 +164,17 @@ pub fn run_reporting(
         Effect::ReprintZ { number, actor: _ } => {
             Outcome::ConsoleDone(console::reprint_z(branch, number))
         }
+        Effect::SettleJob {
+            job,
+            choice,
+            counter,
+            supervisor,
+            pin,
+            reason,
+        } => Outcome::Settled {
+            job,
+            result: console::settle_job(branch, job, choice, counter, &supervisor, &pin, &reason),
+        },
         Effect::LoadHealth => Outcome::Health {
             emeterai: console::service_health(branch),
             outbox: console::outbox_counts(branch).map_err(|e| words(&e)),

@@ -1,10 +1,13 @@
 //! The Foundation end to end: queue engine on a real database, day rollover, migrations, journal,
 //! users, the command line and several processes on one file.
 
+mod backup;
 mod cli;
+mod doctor;
 mod journal;
 mod migrations;
 mod multiprocess;
+mod package;
 mod queue;
 mod store;
 mod users;

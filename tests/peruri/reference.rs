@@ -234,6 +234,12 @@ fn an_outage_while_customers_pay_leaves_every_job_waiting_and_all_stamp_when_per
         .expect("line")
         .expect("something waits");
     assert!(line.starts_with("10 dokumen menunggu e-Meterai"), "{line}");
+    // From the command line too: the job waits and the customer's claim receipt is printed.
+    let ran = t.cli_ok(&["job", "run", &jobs[0].id.to_string()]);
+    assert!(
+        ran.contains("tanda terima klaim") && ran.contains("Tanda terima klaim"),
+        "{ran}"
+    );
 
     // Peruri returns. The worker honours each job's next attempt: nothing is due yet.
     r.control(json!({"outage": false}));
@@ -328,6 +334,52 @@ fn an_sn_used_with_no_output_is_held_for_a_person_and_claimable() {
         .jobs(&loket::stamping::service::JobFilter::OpenPaid)
         .expect("open");
     assert_eq!(open.len(), 1, "listed for the supervisor");
+    let listed = t.cli_ok(&["job", "list", "--unfinished"]);
+    assert!(listed.contains("menunggu keputusan supervisor"), "{listed}");
+
+    // The supervisor decides from the command line: a wrong PIN changes nothing; the right one
+    // gives a new serial at no charge, and the job is stamped at once.
+    loket::users::add(
+        &mut t.branch.store,
+        "system",
+        "kepala",
+        "Kepala Kantor",
+        loket::users::Role::Supervisor,
+        "9999",
+    )
+    .expect("supervisor");
+    let id = job.id.to_string();
+    let wrong = t.cli(&[
+        "job",
+        "settle",
+        &id,
+        "--new-serial",
+        "--supervisor",
+        "kepala",
+        "--pin",
+        "0000",
+        "--reason",
+        "SN terpakai tanpa hasil",
+    ]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert_eq!(t.branch.job(job.id).expect("job").state, State::Held);
+    let settled = t.cli_ok(&[
+        "job",
+        "settle",
+        &id,
+        "--new-serial",
+        "--supervisor",
+        "kepala",
+        "--pin",
+        "9999",
+        "--reason",
+        "SN terpakai tanpa hasil",
+    ]);
+    assert!(settled.contains("bermeterai"), "{settled}");
+    let v = t.branch.job(job.id).expect("job");
+    assert_eq!(v.state, State::Stamped, "{}", v.message);
+    assert_ne!(v.sn.as_deref(), Some(sn.as_str()), "a new serial");
+    assert_eq!(issued(&r).len(), 2);
 }
 
 #[test]
@@ -710,4 +762,49 @@ mod schedules {
             prop_assert_eq!(fake.len(), on_documents.len() + claims.len());
         }
     }
+}
+
+/// An SN Peruri issued for a request whose reply came after loket had looked for it and asked
+/// again (a late reply): reconcile names it and puts it in the claims list, once.
+#[test]
+fn a_late_issued_orphan_sn_goes_to_the_claims_list() {
+    use loket::stamping::peruri::PeruriProvider;
+    use loket::stamping::provider::Provider;
+    let r = Reference::start(37);
+    r.control(json!({"list_shape": "documented"}));
+    let mut t = r.branch();
+    let job = paid_job(&mut t.branch, 1);
+    let v = run(&mut t.branch, job.id);
+    assert_eq!(v.state, State::Stamped, "{}", v.message);
+    // Peruri carries out a request of that job's that loket no longer waits for (its first
+    // request id, answered after loket had looked and asked again).
+    let mut cfg = loket::config::PeruriConfig::new(USER, &r.url());
+    cfg.password = Some(PASSWORD.into());
+    cfg.shared_folder = Some(r.share.path().to_path_buf());
+    let mut request = super::issue_request(77);
+    request.request_id = format!("J{}-1-late0reply", job.id);
+    let late = PeruriProvider::isolated(cfg)
+        .expect("provider")
+        .issue_serial_once(&request)
+        .expect("late sn");
+    let rec = t.branch.reconcile_serials().expect("reconcile");
+    assert!(
+        rec.discrepancies
+            .iter()
+            .any(|d| d.contains(&late.sn) && d.contains("klaim")),
+        "{:?}",
+        rec.discrepancies
+    );
+    let claims = t
+        .branch
+        .store
+        .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
+        .expect("claims");
+    assert!(
+        claims.iter().any(|c| c.sn == late.sn && c.job_id.is_none()),
+        "{claims:?}"
+    );
+    // Known now: the next reconcile agrees with Peruri.
+    let again = t.branch.reconcile_serials().expect("reconcile");
+    assert!(again.discrepancies.is_empty(), "{:?}", again.discrepancies);
 }

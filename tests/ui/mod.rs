@@ -6,6 +6,7 @@ mod flow;
 mod keys;
 mod pty;
 mod screens;
+mod settle;
 
 use crate::common::TestBranch;
 use loket::Branch;

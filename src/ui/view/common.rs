@@ -4,7 +4,7 @@
 use crate::day::BusinessDay;
 use crate::queue::clock_time;
 use crate::store::from_ms;
-use crate::ui::state::{DeviceState, FieldKind, Mode, State};
+use crate::ui::state::{Choice, DeviceState, FieldKind, Mode, State};
 use crate::ui::strings::Strings;
 use crate::ui::update::{keys, label_of, state_word};
 use ratatui::Frame;
@@ -189,6 +189,16 @@ pub fn device_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     wrap_items(items, width)
 }
 
+/// `text` in at most `max` characters, with an ellipsis when it was longer.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// A box of `width`×`height` in the middle of `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
@@ -210,6 +220,8 @@ fn dialog_title(s: &Strings, kind: crate::ui::state::DialogKind) -> &'static str
         K::Reactivate => s.dlg_reactivate,
         K::Unpark => s.dlg_unpark,
         K::OpenTill => s.dlg_open_till,
+        K::SettleJob { refund: false, .. } => s.dlg_settle_new_serial,
+        K::SettleJob { refund: true, .. } => s.dlg_settle_refund,
     }
 }
 
@@ -234,6 +246,24 @@ pub fn dialog(frame: &mut Frame, state: &State) {
         }
         K::Reactivate => lines.push(Line::from(s.approval_note).fg(Color::Gray)),
         K::OpenTill => lines.push(Line::from(s.float_hint).fg(Color::Gray)),
+        K::SettleJob { job, refund } => {
+            let c = s.console;
+            let row = state
+                .emeterai
+                .as_ref()
+                .and_then(|p| p.open_jobs.iter().find(|j| j.id == job));
+            let ticket = row.and_then(|j| j.ticket.as_deref());
+            let note = if refund {
+                let paid = row.and_then(|j| j.paid).map(|r| r.to_string());
+                (c.settle_note_refund)(job, ticket, paid.as_deref())
+            } else {
+                (c.settle_note_new_serial)(job, ticket)
+            };
+            lines.push(Line::from(note).fg(Color::Gray));
+            if let Some(why) = row.and_then(|j| j.reason.as_deref()) {
+                lines.push(Line::from((c.settle_note_reason)(&cut(why, 160))).fg(Color::Gray));
+            }
+        }
         _ => {}
     }
     lines.push(Line::raw(""));
@@ -245,10 +275,14 @@ pub fn dialog(frame: &mut Frame, state: &State) {
                 .iter()
                 .enumerate()
                 .map(|(j, o)| {
+                    let word = match o {
+                        Choice::CounterState(c) => state_word(s, *c),
+                        Choice::Method(m) => (s.console.method_word)(*m),
+                    };
                     if j == f.choice {
-                        format!("[{}]", state_word(s, *o))
+                        format!("[{word}]")
                     } else {
-                        format!(" {} ", state_word(s, *o))
+                        format!(" {word} ")
                     }
                 })
                 .collect::<Vec<_>>()

@@ -1,11 +1,12 @@
-//! The supervisor console's e-Meterai tab (serial stock by lot, reconciliation, claims), outbox
-//! tab (e-mails with attempts and last error) and drawers tab (today's sessions, X of open
-//! drawers, stored Z reports).
+//! The supervisor console's e-Meterai tab (serial stock by lot, reconciliation, paid jobs not yet
+//! stamped, claims), outbox tab (e-mails with attempts and last error) and drawers tab (today's
+//! sessions, X of open drawers, stored Z reports).
 
 use crate::money::Rupiah;
 use crate::queue::clock_time;
-use crate::ui::state::{DrawersPanel, State};
+use crate::ui::state::{DrawersPanel, OpenJob, State};
 use crate::ui::strings::ConsoleStrings;
+use crate::ui::view::common::cut;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
@@ -77,9 +78,29 @@ pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
                 .max(1)
         })
         .sum();
-    let [top, mid, bottom] = Layout::vertical([
-        Constraint::Length((lots + 5).min(area.height / 2)),
-        Constraint::Length(reconcile_rows + 2),
+    // Paid jobs not yet stamped are money waiting: their list gets its rows first, then the
+    // reconciliation (a difference is money too), then the stock (at least its two summary
+    // lines); the claims take what is left.
+    let h = area.height;
+    let jobs = panel.open_jobs.len() as u16;
+    let jobs_box = if jobs == 0 {
+        (0, 0)
+    } else {
+        ((jobs + 3).min(5), (jobs + 3).min((h / 2).max(5)))
+    };
+    let heights = stack(
+        h,
+        &[
+            (4, (lots + 5).min(h / 2).max(4)),
+            (3, reconcile_rows + 2),
+            jobs_box,
+        ],
+        &[2, 1, 0],
+    );
+    let [top, mid, jobs_area, bottom] = Layout::vertical([
+        Constraint::Length(heights[0]),
+        Constraint::Length(heights[1]),
+        Constraint::Length(heights[2]),
         Constraint::Fill(1),
     ])
     .areas(area);
@@ -156,6 +177,13 @@ pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
         mid,
     );
 
+    if !panel.open_jobs.is_empty() {
+        open_jobs(frame, jobs_area, state, &panel.open_jobs);
+    }
+    // A box with no room for a row says nothing; the open jobs above matter more.
+    if bottom.height < 3 {
+        return;
+    }
     if panel.claims.is_empty() {
         frame.render_widget(
             Paragraph::new(c.no_claims).block(block(c.claims_title)),
@@ -194,6 +222,117 @@ pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
         .block(block(c.claims_title)),
         bottom,
     );
+}
+
+/// Heights of boxes stacked in `total` rows, for all but the last box (which takes the rest):
+/// in `priority` order each box first gets its minimum, then grows towards what it wants.
+fn stack(total: u16, boxes: &[(u16, u16)], priority: &[usize]) -> Vec<u16> {
+    let mut got = vec![0u16; boxes.len()];
+    let mut left = total;
+    for pass in 0..2 {
+        for &i in priority {
+            let Some(&(min, want)) = boxes.get(i) else {
+                continue;
+            };
+            let goal = if pass == 0 { min } else { want.max(min) };
+            let more = goal.saturating_sub(got[i]).min(left);
+            got[i] += more;
+            left -= more;
+        }
+    }
+    got
+}
+
+/// The width of a column: its widest text or its header.
+fn col_width(texts: impl Iterator<Item = String>, header: &str) -> u16 {
+    let w = texts
+        .map(|t| t.chars().count().max(1))
+        .max()
+        .unwrap_or(1)
+        .max(header.chars().count());
+    u16::try_from(w).unwrap_or(u16::MAX)
+}
+
+/// Paid jobs not yet stamped: number, ticket, whether the worker retries it (and when) or it is
+/// held for a supervisor, and why, cut to the width; document and amount when the screen is wide.
+fn open_jobs(frame: &mut Frame, area: Rect, state: &State, jobs: &[OpenJob]) {
+    let s = state.lang.strings();
+    let c = s.console;
+    let status = |j: &OpenJob| match j.next_attempt_ms {
+        _ if j.held => c.job_held.to_string(),
+        Some(ms) if ms > state.now_ms => (c.job_waiting_at)(&clock_time(ms, state.setup.timezone)),
+        _ => c.job_waiting_now.to_string(),
+    };
+    let no_w = col_width(jobs.iter().map(|j| format!("#{}", j.id)), c.col_id);
+    let ticket_w = col_width(
+        jobs.iter().map(|j| j.ticket.clone().unwrap_or_default()),
+        c.col_ticket,
+    );
+    let status_w = col_width(jobs.iter().map(status), c.col_status);
+    let paid_w = col_width(
+        jobs.iter()
+            .map(|j| j.paid.map(|r| r.to_string()).unwrap_or_default()),
+        c.col_paid,
+    );
+    let wide = area.width >= 110;
+    // Inside the borders, less the selection mark and one space between columns.
+    let columns: u16 = if wide { 6 } else { 4 };
+    let fixed = no_w + ticket_w + status_w + if wide { paid_w } else { 0 };
+    let rest = area
+        .width
+        .saturating_sub(2 + 2 + (columns - 1) + fixed)
+        .max(8);
+    let (doc_w, reason_w) = if wide {
+        let doc_w =
+            col_width(jobs.iter().map(|j| j.document.clone()), c.col_document).min(rest / 3);
+        (doc_w, rest - doc_w)
+    } else {
+        (0, rest)
+    };
+    let none = "—".to_string();
+    let rows: Vec<Row> = jobs
+        .iter()
+        .map(|j| {
+            let style = if j.held {
+                Style::new().fg(Color::Red).bold()
+            } else {
+                Style::new().fg(Color::Yellow)
+            };
+            let mut cells = vec![
+                Cell::from(format!("#{}", j.id)),
+                Cell::from(j.ticket.clone().unwrap_or_else(|| none.clone())),
+                Cell::from(status(j)).style(style),
+            ];
+            if wide {
+                cells.push(Cell::from(cut(&j.document, usize::from(doc_w))));
+                cells.push(Cell::from(
+                    j.paid.map_or_else(|| none.clone(), |r| r.to_string()),
+                ));
+            }
+            cells.push(Cell::from(cut(
+                j.reason.as_deref().unwrap_or("—"),
+                usize::from(reason_w),
+            )));
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Length(no_w),
+        Constraint::Length(ticket_w),
+        Constraint::Length(status_w),
+    ];
+    let mut head = vec![c.col_id, c.col_ticket, c.col_status];
+    if wide {
+        widths.extend([Constraint::Length(doc_w), Constraint::Length(paid_w)]);
+        head.extend([c.col_document, c.col_paid]);
+    }
+    widths.push(Constraint::Fill(1));
+    head.push(c.col_reason);
+    let title = format!("{} ({})", c.jobs_title, jobs.len());
+    let table = Table::new(rows, widths)
+        .header(header(head))
+        .block(block(&title).border_style(Style::new().fg(Color::Yellow)));
+    selectable(frame, area, table, state.cursor);
 }
 
 pub fn outbox(frame: &mut Frame, area: Rect, state: &State) {
