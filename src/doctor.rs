@@ -2115,7 +2115,7 @@ impl Verdict for TimeZoneCheck {
 // ---------------------------------------------------------------------------------------------
 // 10. The last good backup.
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackupCheck {
     Recent {
         age_ms: i64,

@@ -192,6 +192,8 @@ pub enum Outcome {
     Health {
         emeterai: ServiceHealth,
         outbox: Result<OutboxCounts, String>,
+        /// The branch's last good backup, when it is too old (or missing though configured).
+        backup: Option<crate::doctor::BackupCheck>,
     },
     /// This counter's drawer session as read.
     Till(Result<TillState, String>),
@@ -418,6 +420,8 @@ pub struct DeviceStatus {
     pub emeterai: DeviceState,
     pub outbox: DeviceState,
     pub drive: DeviceState,
+    /// Shown only when it is a problem: the last good backup is too old.
+    pub backup: DeviceState,
 }
 
 impl DeviceStatus {
@@ -461,6 +465,7 @@ impl DeviceStatus {
             // Without SMTP, mail waits in the outbox; the outbox itself is always there once built.
             outbox: DeviceState::NotConnected,
             drive: DeviceState::NotConnected,
+            backup: DeviceState::NotConfigured,
         }
     }
 }

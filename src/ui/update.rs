@@ -123,6 +123,23 @@ pub fn service_state(s: &Strings, h: &ServiceHealth) -> DeviceState {
     }
 }
 
+/// The status bar's words for the branch's backup: a problem only when the last good backup is
+/// older than `[backup] max_age_hours`, or missing though a folder is configured.
+pub fn backup_state(s: &Strings, check: Option<&crate::doctor::BackupCheck>) -> DeviceState {
+    use crate::doctor::BackupCheck;
+    match check {
+        Some(BackupCheck::TooOld { age_ms, .. }) => DeviceState::Problem {
+            what: (s.backup_too_old)(age_ms / 3_600_000),
+            next: s.backup_next.to_string(),
+        },
+        Some(BackupCheck::Never { .. }) => DeviceState::Problem {
+            what: s.backup_never.to_string(),
+            next: s.backup_next.to_string(),
+        },
+        _ => DeviceState::NotConfigured,
+    }
+}
+
 /// The status bar's words for the outbox.
 pub fn outbox_state(s: &Strings, counts: &Result<OutboxCounts, String>) -> DeviceState {
     match counts {
@@ -905,10 +922,15 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             }
             effects
         }
-        Outcome::Health { emeterai, outbox } => {
+        Outcome::Health {
+            emeterai,
+            outbox,
+            backup,
+        } => {
             state.health_loading = false;
             state.devices.emeterai = service_state(s, &emeterai);
             state.devices.outbox = outbox_state(s, &outbox);
+            state.devices.backup = backup_state(s, backup.as_ref());
             Vec::new()
         }
         Outcome::Till(result) => {

@@ -178,6 +178,10 @@ pub fn run_reporting(
         Effect::LoadHealth => Outcome::Health {
             emeterai: console::service_health(branch),
             outbox: console::outbox_counts(branch).map_err(|e| words(&e)),
+            backup: Some(crate::doctor::check_backup(
+                &mut branch.store,
+                &branch.config.backup,
+            )),
         },
         Effect::LoadTill { counter } => {
             Outcome::Till(console::till_state(branch, counter).map_err(|e| words(&e)))

@@ -405,6 +405,39 @@ fn service_and_outbox_states_in_words() {
             "periksa bagian [stamping] di loket.toml",
         ),
     );
+    {
+        use loket::doctor::BackupCheck;
+        use loket::ui::update::backup_state;
+        let backup = |c: Option<BackupCheck>| backup_state(s, c.as_ref());
+        assert_eq!(
+            backup(Some(BackupCheck::TooOld {
+                age_ms: 30 * 3_600_000 + 5,
+                max_age_hours: 26,
+                folder: None,
+            })),
+            problem(
+                "cadangan terakhir 30 jam lalu",
+                "periksa pekerja (loket-worker) atau jalankan `loket backup --to …`",
+            )
+        );
+        assert_eq!(
+            backup(Some(BackupCheck::Never {
+                folder: "/media/cadangan".into(),
+            })),
+            problem(
+                "belum pernah dicadangkan",
+                "periksa pekerja (loket-worker) atau jalankan `loket backup --to …`",
+            )
+        );
+        // A recent backup, or none expected, is not shown at all.
+        for quiet in [
+            Some(BackupCheck::Recent { age_ms: 3_600_000 }),
+            Some(BackupCheck::NotConfigured),
+            None,
+        ] {
+            assert_eq!(backup(quiet), DeviceState::NotConfigured);
+        }
+    }
     check(
         ServiceHealth::Waiting("12 dokumen menunggu e-Meterai — dicoba lagi 14.32 WIB".into()),
         problem(

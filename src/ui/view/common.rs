@@ -179,13 +179,17 @@ fn device_item(name: &str, state: &DeviceState, s: &Strings) -> Vec<Span<'static
 pub fn device_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     let s = state.lang.strings();
     let d = &state.devices;
-    let items = vec![
+    let mut items = vec![
         device_item(s.dev_printer, &d.printer, s),
         device_item(s.dev_dispenser, &d.dispenser, s),
         device_item(s.dev_emeterai, &d.emeterai, s),
         device_item(s.dev_outbox, &d.outbox, s),
         device_item(s.dev_drive, &d.drive, s),
     ];
+    // The backup is named only when something must be done about it.
+    if matches!(d.backup, DeviceState::Problem { .. }) {
+        items.push(device_item(s.dev_backup, &d.backup, s));
+    }
     wrap_items(items, width)
 }
 
