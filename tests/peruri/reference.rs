@@ -552,11 +552,13 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
             .collect::<Vec<_>>()
     );
     assert!(held.iter().all(|j| j.last_error.is_some()), "{held:?}");
-    assert_eq!(
-        held.len(),
-        1,
-        "only the 96 without output needs a person: {held:?}"
-    );
+    // Only the 96 without an output needs a person. A worker killed between sending that request
+    // and reading its 96 never hears it: the next one signs again and is stamped, so no job or one.
+    assert!(held.len() <= 1, "{held:?}");
+    for j in &held {
+        let why = j.last_error.as_deref().unwrap_or_default();
+        assert!(why.contains("sudah terpakai"), "held for the 96: {why}");
+    }
     let left = r.control(json!({}));
     assert_eq!(
         left["faults"].as_array().map(Vec::len),
