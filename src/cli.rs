@@ -243,11 +243,14 @@ pub enum QueueCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum JournalCommand {
-    /// Periksa rantai hash; keluar 0 bila utuh, 1 dengan entri pertama yang rusak.
+    /// Periksa rantai hash dan jangkarnya; keluar 0 bila utuh, 1 dengan entri atau jangkar pertama yang rusak.
     Verify {
         /// Hanya hari kerja ini (TTTT-BB-HH).
         #[arg(long)]
         date: Option<String>,
+        /// Kepala rantai dari slip Z atau e-mail, NOMOR:HASH (hash utuh atau 16 digit pertama); boleh berulang.
+        #[arg(long = "anchor", value_name = "NOMOR:HASH")]
+        anchors: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -373,26 +376,63 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         }
         Some(Command::Supervisor) => ui_mode(&data, crate::ui::Mode::Supervisor, cli.lang, 1),
         Some(Command::Queue(q)) => queue(&data, &actor, q),
-        Some(Command::Journal(JournalCommand::Verify { date, json })) => {
+        Some(Command::Journal(JournalCommand::Verify {
+            date,
+            anchors,
+            json,
+        })) => {
+            use crate::journal::anchor;
             let mut branch = Branch::open(&data)?;
             let day = date
                 .as_deref()
                 .map(BusinessDay::parse)
                 .transpose()
                 .map_err(BranchError::Refused)?;
+            let claims = anchors
+                .iter()
+                .map(|a| a.parse::<anchor::Claim>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(BranchError::Refused)?;
+            let roots = anchor::roots(&branch);
             let report = branch.store.read(|c| journal::verify(c, day))?;
+            let anchored = branch.store.read(|c| anchor::verify(c, &roots, &claims))?;
             if json {
-                print_json(&report);
+                #[derive(serde::Serialize)]
+                struct Verified<'a> {
+                    #[serde(flatten)]
+                    chain: &'a journal::Report,
+                    anchors: &'a anchor::AnchorReport,
+                }
+                print_json(&Verified {
+                    chain: &report,
+                    anchors: &anchored,
+                });
             } else if let Some(t) = &report.tamper {
                 println!("JURNAL RUSAK: {t}.");
+            } else if let Some(p) = &anchored.problem {
+                println!("JURNAL RUSAK: {p}.");
             } else {
                 println!(
                     "Jurnal utuh: {} entri diperiksa{}.",
                     report.entries,
                     day.map(|d| format!(" untuk {d}")).unwrap_or_default()
                 );
+                match (anchored.anchored_from, anchored.anchored_to) {
+                    (Some(from), Some(to)) => println!(
+                        "Jangkar: {} cocok ({} berstempel waktu, {} menunggu stempel waktu). \
+                         Jurnal berjangkar sejak entri #{from}; entri sebelumnya hanya dijaga rantai \
+                         sejak jangkar itu dibuat, entri setelah #{to} menunggu jangkar berikutnya.",
+                        anchored.anchors, anchored.stamped, anchored.pending
+                    ),
+                    _ => println!(
+                        "Belum ada jangkar: jurnal ini belum berjangkar (jangkar dibuat pada laporan Z dan paket harian)."
+                    ),
+                }
+                if anchored.claims > 0 {
+                    println!("{} jangkar yang diberikan cocok.", anchored.claims);
+                }
             }
-            Ok(if report.intact() {
+            Ok(if report.intact() && anchored.intact() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

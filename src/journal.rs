@@ -3,6 +3,8 @@
 //! Each entry carries the hash of the entry before it and its own hash over its fields, so an entry
 //! that was edited, removed or moved breaks the chain at a place `verify` can name.
 
+pub mod anchor;
+
 use crate::day::BusinessDay;
 use crate::store::{StoreError, to_ms};
 use rusqlite::{Connection, OptionalExtension, params};

@@ -70,7 +70,16 @@ pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, Bra
                 Some(d) => day_arg(&d)?,
                 None => branch.store.today(),
             };
-            (pack::daily(&mut branch, day)?, out)
+            let mut p = pack::daily(&mut branch, day)?;
+            // The pack leaves the branch (mail, drive, paper): it carries the head it anchored.
+            let head = crate::journal::anchor::anchor_daily(&mut branch, actor, day).map_err(
+                |e| match e {
+                    crate::journal::anchor::AnchorError::Store(e) => BranchError::Store(e),
+                    other => BranchError::Refused(other.to_string()),
+                },
+            )?;
+            p.journal_head = Some(head.short());
+            (p, out)
         }
         ReportCommand::Range { from, to, out } => {
             let (from, to) = (day_arg(&from)?, day_arg(&to)?);

@@ -25,6 +25,10 @@ pub struct Pack {
     pub deliveries: DeliverySection,
     pub devices: Vec<Incident>,
     pub journal: Vec<JournalDay>,
+    /// The journal's head anchored for this pack (`#1234 9f86d081884c7d65`), when the pack was made
+    /// by `loket report daily`; the copy that leaves the branch carries it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_head: Option<String>,
 }
 
 impl Pack {
@@ -307,6 +311,7 @@ pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<
             deliveries: delivery_section(c, start, end)?,
             devices: incidents(c, start, end, now)?,
             journal,
+            journal_head: None,
         })
     })?;
     pack.till.sessions.sort_by_key(|s| s.id);

@@ -272,6 +272,9 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
     for j in &p.journal {
         let _ = writeln!(w, "  {} {}", j.day, journal_line(&j.report));
     }
+    if let Some(head) = &p.journal_head {
+        let _ = writeln!(w, "  Jangkar jurnal: {head}");
+    }
     o
 }
 

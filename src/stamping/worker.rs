@@ -72,6 +72,10 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
         }
     }
     out.mailed = mail_waiting(branch, &mut out.errors)?;
+    // Journal anchors made while the TSA was unreachable are stamped once it answers.
+    if let Err(e) = crate::journal::anchor::stamp_pending_anchors(branch) {
+        out.errors.push(format!("journal anchors: {e}"));
+    }
     out.purged = purge(branch, now)?;
     if let Err(e) = crate::backup::daily(branch) {
         out.errors.push(format!("daily backup: {e}"));

@@ -503,6 +503,33 @@ CREATE INDEX stamp_jobs_by_ticket ON stamp_jobs (ticket);
 CREATE INDEX serials_by_lot ON serials (lot_id, status);
 "#,
     },
+    Migration {
+        version: 9,
+        name: "journal anchors: the chain's head at each Z report and daily pack, time-stamped",
+        sql: r#"
+-- The head (seq, hash) as it left the database on a Z slip or in a daily pack; reason is
+-- 'z:<n>' or 'daily:<date>'. The token is an RFC 3161 token over SHA-256 of "<seq>:<hash>",
+-- added when the TSA answers (NULL until then).
+CREATE TABLE journal_anchors (
+    id         INTEGER PRIMARY KEY,
+    seq        INTEGER NOT NULL,
+    hash       TEXT    NOT NULL,
+    made_ms    INTEGER NOT NULL,
+    reason     TEXT    NOT NULL,
+    tsa_token  BLOB,
+    stamped_ms INTEGER
+);
+CREATE INDEX journal_anchors_pending ON journal_anchors (id) WHERE tsa_token IS NULL;
+-- Guards against mistakes, not against the database's owner (verify is what catches that):
+-- an anchor is never removed, and only its missing token may be filled in.
+CREATE TRIGGER journal_anchors_no_delete BEFORE DELETE ON journal_anchors
+    BEGIN SELECT RAISE(ABORT, 'journal anchors are append-only'); END;
+CREATE TRIGGER journal_anchors_stamp_only BEFORE UPDATE ON journal_anchors
+    WHEN OLD.tsa_token IS NOT NULL OR NEW.seq IS NOT OLD.seq OR NEW.hash IS NOT OLD.hash
+      OR NEW.made_ms IS NOT OLD.made_ms OR NEW.reason IS NOT OLD.reason
+    BEGIN SELECT RAISE(ABORT, 'journal anchors are append-only'); END;
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.

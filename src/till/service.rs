@@ -969,7 +969,7 @@ impl Branch {
         let tolerance = self.config.till.variance_tolerance;
         let tz = self.tz();
         let config = &self.config;
-        self.store.write(|tx| {
+        let out: Result<CloseOutcome, BranchError> = self.store.write(|tx| {
             let s = current_session(tx, counter)?.ok_or(TillError::NoSession(counter))?;
             if s.state != "open" {
                 return Err(TillError::SessionCounting(counter).into());
@@ -1002,7 +1002,19 @@ impl Branch {
                 z,
                 open_drawer: true,
             })
-        })
+        });
+        let out = out?;
+        self.stamp_anchor_after_z(out.z.is_some());
+        Ok(out)
+    }
+
+    /// Stamps the anchor a Z just recorded. A TSA that is down must not stop the close: the anchor
+    /// stays pending (verify counts it) and the worker stamps it on a later round. Nothing is
+    /// printed: the counter's screen may be the terminal.
+    fn stamp_anchor_after_z(&mut self, closed: bool) {
+        if closed {
+            let _ = crate::journal::anchor::stamp_pending_anchors(self);
+        }
     }
 
     /// Finishes a close whose variance was over the tolerance, with a supervisor's approval for
@@ -1017,7 +1029,7 @@ impl Branch {
         let tolerance = self.config.till.variance_tolerance;
         let tz = self.tz();
         let config = &self.config;
-        self.store.write(|tx| {
+        let out: Result<CloseOutcome, BranchError> = self.store.write(|tx| {
             let s = current_session(tx, counter)?.ok_or(TillError::NoSession(counter))?;
             if s.state != "counted" {
                 return Err(TillError::NotCounted(counter).into());
@@ -1052,7 +1064,10 @@ impl Branch {
                 z: Some(z),
                 open_drawer: false,
             })
-        })
+        });
+        let out = out?;
+        self.stamp_anchor_after_z(true);
+        Ok(out)
     }
 
     /// Reprints a stored Z report (by number, else the newest, of `counter` when given), marked
@@ -1694,7 +1709,22 @@ fn close_session(
         ],
     )?;
     let s = session_by(tx, "s.id = ?1", session)?.ok_or(TillError::NoZ)?;
-    let doc = build_report(tx, config, tz, &s, ReportKind::Z, Some(number), now)?;
+    // The head as the Z slip carries it out of the database: a later rewrite of anything up to
+    // here contradicts the paper (and the anchor's timestamp).
+    let anchored = crate::journal::anchor::record(tx, crate::journal::anchor::Reason::Z(number))?;
+    let mut doc = build_report(tx, config, tz, &s, ReportKind::Z, Some(number), now)?;
+    if let (Some(head), Some(closing)) = (
+        anchored,
+        doc.sections
+            .iter_mut()
+            .find(|s| s.title.starts_with("Penutupan")),
+    ) {
+        closing.rows.push(crate::till::report::ReportRow {
+            label: format!("Jurnal s.d. {}", head.short()),
+            count: None,
+            amount: None,
+        });
+    }
     let text = serde_json::to_string(&doc).map_err(|e| BranchError::Refused(e.to_string()))?;
     let sha = hex::encode(Sha256::digest(text.as_bytes()));
     tx.execute(

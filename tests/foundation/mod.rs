@@ -1,6 +1,7 @@
 //! The Foundation end to end: queue engine on a real database, day rollover, migrations, journal,
 //! users, the command line and several processes on one file.
 
+mod anchors;
 mod backup;
 mod cli;
 mod doctor;

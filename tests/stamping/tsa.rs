@@ -54,6 +54,13 @@ fn serve(tsa: LocalTsa, down: Arc<AtomicBool>) -> String {
             );
             let _ = stream.write_all(head.as_bytes());
             let _ = stream.write_all(&reply);
+            // Close as a server should: our side first, then let the client close. Dropping a
+            // socket with unread bytes sends a reset, which can reach the client before it has
+            // read the answer (seen on a loaded machine as a TSA "outage" right after it is back).
+            let _ = stream.flush();
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
         }
     });
     url

@@ -1,0 +1,263 @@
+//! Journal anchors: a day rewritten with every later hash recomputed passes the plain chain check
+//! but contradicts the Z report's anchor, a forged timestamp is refused, an anchor made while the TSA
+//! is down is stamped later, and a head copied off paper is checked with `--anchor`.
+
+use crate::common::TestBranch;
+use loket::journal::anchor::{self, AnchorProblem, Head, TokenProblem};
+use loket::journal::{GENESIS, entries_of_day, verify};
+use loket::money::Rupiah;
+use loket::pdf::LocalTsa;
+use loket::till::CashCount;
+use rusqlite::Connection;
+
+const CLERK: &str = "petugas";
+
+/// Opens counter 1 with Rp200.000, pays out Rp15.000 and closes with the right count: Z nomor 1.
+fn day_with_z(t: &mut TestBranch) {
+    let b = &mut t.branch;
+    b.open_till(1, CLERK, &CashCount::parse("100000x2").expect("count"))
+        .expect("open");
+    b.pay_out(1, CLERK, Rupiah::new(15_000), "beli kertas struk")
+        .expect("pay-out");
+    let closed = b
+        .count_till(
+            1,
+            CLERK,
+            &CashCount::parse("100000x1,50000x1,20000x1,10000x1,5000x1").expect("count"),
+        )
+        .expect("close");
+    assert!(closed.z.is_some(), "closed without a variance: {closed:?}");
+}
+
+/// What an insider with the sqlite3 shell does: changes the first entry of `kind` and recomputes
+/// every later hash with journal.rs's own function, then the head, so the chain is consistent again.
+fn rewrite(c: &Connection, kind: &str) {
+    c.execute_batch("DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;")
+        .expect("unguard");
+    let day = loket::day::BusinessDay::parse("2026-11-23").expect("day");
+    let mut rows = entries_of_day(c, day).expect("rows");
+    let at = rows
+        .iter()
+        .position(|r| r.kind == kind)
+        .expect("entry to rewrite");
+    let mut detail: serde_json::Value = serde_json::from_str(&rows[at].detail).expect("json");
+    detail["catatan"] = "diubah".into();
+    rows[at].detail = detail.to_string();
+    let mut prev = if at == 0 {
+        GENESIS.to_string()
+    } else {
+        rows[at - 1].hash.clone()
+    };
+    for row in rows.iter_mut().skip(at) {
+        row.prev_hash = prev.clone();
+        row.hash = row.computed_hash();
+        prev = row.hash.clone();
+        c.execute(
+            "UPDATE journal SET detail = ?2, prev_hash = ?3, hash = ?4 WHERE seq = ?1",
+            rusqlite::params![row.seq, row.detail, row.prev_hash, row.hash],
+        )
+        .expect("rehash");
+    }
+    let last = rows.last().expect("rows");
+    c.execute(
+        "UPDATE journal_head SET seq = ?1, hash = ?2 WHERE id = 1",
+        rusqlite::params![last.seq, last.hash],
+    )
+    .expect("head");
+}
+
+fn anchors_of(t: &mut TestBranch) -> anchor::AnchorReport {
+    let roots = anchor::roots(&t.branch);
+    t.branch
+        .store
+        .read(|c| anchor::verify(c, &roots, &[]))
+        .expect("verify anchors")
+}
+
+#[test]
+fn a_recomputed_rewrite_contradicts_the_z_anchor() {
+    let mut t = TestBranch::new();
+    day_with_z(&mut t);
+    let before = anchors_of(&mut t);
+    assert_eq!((before.anchors, before.stamped, before.pending), (1, 1, 0));
+    assert!(before.intact(), "{before:?}");
+    let z_text = t.cli_ok(&["journal", "verify"]);
+    assert!(z_text.contains("berjangkar sejak entri #"), "{z_text}");
+
+    // The Z report carries the head it anchored.
+    let doc: String = t
+        .branch
+        .store
+        .conn()
+        .query_row("SELECT document FROM z_reports WHERE number = 1", [], |r| {
+            r.get(0)
+        })
+        .expect("z");
+    assert!(doc.contains("Jurnal s.d. #"), "{doc}");
+
+    rewrite(t.branch.store.conn(), "till.payout");
+    assert!(
+        verify(t.branch.store.conn(), None).expect("chain").intact(),
+        "the rewrite is consistent: the plain chain check cannot see it"
+    );
+    let after = anchors_of(&mut t);
+    match &after.problem {
+        Some(AnchorProblem::Contradicted { reason, .. }) => assert_eq!(reason, "z:1"),
+        other => panic!("expected the Z anchor to be contradicted, got {other:?}"),
+    }
+    let out = t.cli(&["journal", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Z nomor 1"), "{said}");
+}
+
+#[test]
+fn the_daily_pack_anchors_and_shows_the_head() {
+    let mut t = TestBranch::new();
+    day_with_z(&mut t);
+    let text = t.cli_ok(&["report", "daily", "--date", "2026-11-23"]);
+    let head = t
+        .branch
+        .store
+        .read(anchor::head)
+        .expect("head")
+        .expect("some");
+    assert!(
+        text.contains(&format!("Jangkar jurnal: {}", head.short())),
+        "{text}"
+    );
+    let report = anchors_of(&mut t);
+    assert_eq!((report.anchors, report.stamped), (2, 2), "{report:?}");
+    rewrite(t.branch.store.conn(), "journal.anchored");
+    let out = t.cli(&["journal", "verify"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("paket harian 2026-11-23"), "{said}");
+}
+
+#[test]
+fn forged_tokens_are_refused() {
+    let mut t = TestBranch::new();
+    day_with_z(&mut t);
+    let roots = anchor::roots(&t.branch);
+    let (head, at_ms, token): (Head, i64, Vec<u8>) = t
+        .branch
+        .store
+        .conn()
+        .query_row(
+            "SELECT a.seq, a.hash, j.at_ms, a.tsa_token FROM journal_anchors a JOIN journal j ON j.seq = a.seq",
+            [],
+            |r| {
+                Ok((
+                    Head {
+                        seq: r.get(0)?,
+                        hash: r.get(1)?,
+                    },
+                    r.get(2)?,
+                    r.get(3)?,
+                ))
+            },
+        )
+        .expect("anchor");
+    assert_eq!(anchor::check_token(&token, &head, at_ms, &roots), Ok(()));
+
+    // The branch's own token over another head.
+    let other = Head {
+        seq: head.seq,
+        hash: "ab".repeat(32),
+    };
+    assert_eq!(
+        anchor::check_token(&token, &other, at_ms, &roots),
+        Err(TokenProblem::WrongImprint)
+    );
+
+    // A token over the right head from a TSA key the branch does not trust.
+    let pki = tempfile::tempdir().expect("pki");
+    let paths = loket::pdf::pki::generate_training_pki(pki.path(), "Penyusup").expect("pki");
+    let foreign = LocalTsa::from_files(&paths.tsa_key, &paths.tsa_chain).expect("tsa");
+    let forged = anchor::token_for(&foreign, &head).expect("token");
+    assert!(matches!(
+        anchor::check_token(&forged, &head, at_ms, &roots),
+        Err(TokenProblem::Untrusted { .. })
+    ));
+
+    // Put in the database in place of the real one, verify names the Z report.
+    let c = t.branch.store.conn();
+    c.execute_batch("DROP TRIGGER journal_anchors_stamp_only;")
+        .expect("unguard");
+    c.execute("UPDATE journal_anchors SET tsa_token = ?1", [&forged])
+        .expect("forge");
+    let out = t.cli(&["journal", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("Z nomor 1") && said.contains("tidak dipercaya"),
+        "{said}"
+    );
+}
+
+#[test]
+fn an_anchor_made_while_the_tsa_is_down_is_stamped_later() {
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let mut t = TestBranch::with_config(|text| {
+        text.replace(
+            "keep_days = 3",
+            &format!("keep_days = 3\ntsa_url = \"http://127.0.0.1:{closed_port}/tsr\""),
+        )
+    });
+    day_with_z(&mut t);
+    let pending = anchors_of(&mut t);
+    assert_eq!(
+        (pending.anchors, pending.stamped, pending.pending),
+        (1, 0, 1)
+    );
+    assert!(
+        anchor::stamp_pending_anchors(&mut t.branch).is_err(),
+        "the TSA is still down"
+    );
+
+    // The TSA answers again (here the branch's training TSA, used when no tsa_url is set).
+    t.branch.config.stamping.tsa_url = None;
+    assert_eq!(
+        anchor::stamp_pending_anchors(&mut t.branch).expect("stamp"),
+        1
+    );
+    assert_eq!(
+        anchor::stamp_pending_anchors(&mut t.branch).expect("again"),
+        0
+    );
+    let stamped = anchors_of(&mut t);
+    assert_eq!((stamped.stamped, stamped.pending), (1, 0));
+    assert!(stamped.intact(), "{stamped:?}");
+}
+
+#[test]
+fn a_head_from_paper_is_checked_with_anchor() {
+    let mut t = TestBranch::new();
+    for _ in 0..4 {
+        t.branch
+            .issue_ticket("A", false, "dispenser")
+            .expect("issue");
+    }
+    let head = t
+        .branch
+        .store
+        .read(anchor::head)
+        .expect("head")
+        .expect("some");
+    let claim = format!("{}:{}", head.seq, &head.hash[..16]);
+    let ok = t.cli_ok(&["journal", "verify", "--anchor", &claim]);
+    assert!(ok.contains("1 jangkar yang diberikan cocok"), "{ok}");
+
+    rewrite(t.branch.store.conn(), "ticket.issued");
+    assert!(verify(t.branch.store.conn(), None).expect("chain").intact());
+    let out = t.cli(&["journal", "verify", "--anchor", &claim]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("jangkar yang diberikan"), "{said}");
+
+    let bad = t.cli(&["journal", "verify", "--anchor", "12:xyz"]);
+    assert_ne!(bad.status.code(), Some(0));
+}
