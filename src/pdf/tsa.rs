@@ -67,15 +67,22 @@ pub trait TimestampSource: Send + Sync {
 }
 
 /// Obtain a timestamp token over `data` (the signature value) and check it answers our request.
+/// `N` random bytes that encode as a positive DER INTEGER of exactly `N` octets. Clearing only the
+/// top bit left a first octet of zero once in 256 draws, and a leading zero octet before one below
+/// 0x80 is not canonical DER: strict readers (loket's own among them) refuse such a nonce or serial.
+fn positive_random<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    OsRng.fill_bytes(&mut bytes);
+    bytes[0] = (bytes[0] & 0x7f) | 0x40;
+    bytes
+}
+
 pub(crate) fn request_token(
     tsa: &dyn TimestampSource,
     data: &[u8],
 ) -> Result<ContentInfo, TsaError> {
     let imprint = Sha256::digest(data);
-    let mut nonce = [0u8; 8];
-    OsRng.fill_bytes(&mut nonce);
-    nonce[0] &= 0x7f;
-    let nonce = Int::new(&nonce).map_err(TsaError::Invalid)?;
+    let nonce = Int::new(&positive_random::<8>()).map_err(TsaError::Invalid)?;
     let req = TimeStampReq {
         version: TspVersion::V1,
         message_imprint: MessageImprint {
@@ -344,9 +351,7 @@ impl LocalTsa {
         gen_time: GenTime,
     ) -> Result<Vec<u8>, CmsBuildError> {
         let req = TimeStampReq::from_der(request_der)?;
-        let mut serial = [0u8; 16];
-        OsRng.fill_bytes(&mut serial);
-        serial[0] &= 0x7f;
+        let serial = positive_random::<16>();
         let tst = TokenInfo {
             version: TspVersion::V1,
             policy: TRAINING_TSA_POLICY,
@@ -395,6 +400,17 @@ impl TimestampSource for LocalTsa {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn random_nonces_and_serials_are_canonical_positive_integers() {
+        for _ in 0..4_096 {
+            let bytes = positive_random::<8>();
+            let der = Int::new(&bytes).and_then(|i| i.to_der()).expect("encode");
+            // Tag, length 8, the eight bytes as drawn: no leading zero octet added or needed.
+            assert_eq!(der.len(), 10, "{bytes:02x?}");
+            assert_eq!(Int::from_der(&der).expect("canonical").as_bytes(), &bytes);
+        }
+    }
 
     /// An OpenSSL 3.0 `openssl ts -reply` answer with `clock_precision_digits = 3` (genTime
     /// `20261206104520.755Z`) over the data `abc`, nonce 0xA4434E53DE9D6BDE, carrying its self-signed
