@@ -481,6 +481,9 @@ pub struct TillReport {
     pub refunds: u32,
     /// Supervisor who approved the close.
     pub supervisor: Option<String>,
+    /// The journal's head when the Z was made, short form (`#1234 9f86d081884c7d65`): evidence
+    /// on paper that a later rewrite of the journal cannot match.
+    pub journal_head: Option<String>,
 }
 
 /// Lays out an X or Z report.
@@ -543,6 +546,9 @@ pub fn till_report(r: &TillReport) -> Document {
     }
     if let Some(sup) = &r.supervisor {
         doc.row(s::SUPERVISOR, sup, Style::NORMAL);
+    }
+    if let Some(head) = &r.journal_head {
+        doc.row(s::JOURNAL_HEAD, head, Style::NORMAL);
     }
     if matches!(r.kind, ReportKind::Z { .. }) {
         doc.feed(2)
@@ -624,6 +630,8 @@ pub struct DailySummary {
     pub z_reports: Vec<Amount>,
     /// Journal check result as printed: `utuh (4.213 entri)`.
     pub journal: String,
+    /// The journal's head this summary anchored, short form (`#1234 9f86d081884c7d65`).
+    pub journal_head: Option<String>,
 }
 
 /// Lays out the supervisor's daily summary.
@@ -673,8 +681,11 @@ pub fn daily_summary(d: &DailySummary) -> Document {
     for z in &d.z_reports {
         doc.row(&z.label, &z.amount, Style::NORMAL);
     }
-    doc.row(s::JOURNAL, &d.journal, Style::NORMAL)
-        .feed(2)
+    doc.row(s::JOURNAL, &d.journal, Style::NORMAL);
+    if let Some(head) = &d.journal_head {
+        doc.row(s::JOURNAL_HEAD, head, Style::NORMAL);
+    }
+    doc.feed(2)
         .text(
             format!("{}:", s::SIGN_SUPERVISOR),
             Style::NORMAL,

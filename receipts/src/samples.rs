@@ -224,6 +224,7 @@ fn till(kind: ReportKind, copy: bool) -> TillReport {
         voids: 1,
         refunds: 1,
         supervisor: closing.then(|| "Bambang Sutrisno".into()),
+        journal_head: None,
     }
 }
 
@@ -383,6 +384,7 @@ pub fn sample_data(kind: Kind) -> SampleData {
                 },
             ],
             journal: "utuh (4.213 entri)".into(),
+            journal_head: None,
         }),
     }
 }

@@ -167,6 +167,7 @@ pub const VOIDS: &str = "Pembatalan";
 pub const REFUNDS: &str = "Pengembalian dana";
 /// Supervisor label.
 pub const SUPERVISOR: &str = "Supervisor";
+pub const JOURNAL_HEAD: &str = "Jurnal s.d.";
 /// Signature line label for the clerk.
 pub const SIGN_CLERK: &str = "Tanda tangan petugas";
 /// Signature line label for the supervisor.

@@ -151,6 +151,11 @@ pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillRepor
         .iter()
         .flat_map(|s| s.rows.iter())
         .find_map(|row| row.label.strip_prefix("Disetujui: ").map(str::to_string));
+    let journal_head = r
+        .sections
+        .iter()
+        .flat_map(|s| s.rows.iter())
+        .find_map(|row| row.label.strip_prefix("Jurnal s.d. ").map(str::to_string));
     rc::TillReport {
         kind: match r.kind {
             ReportKind::X => rc::ReportKind::X,
@@ -195,6 +200,7 @@ pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillRepor
         voids: count_rows(r, "Pembatalan (void)"),
         refunds: count_rows(r, "Pengembalian (refund)"),
         supervisor,
+        journal_head,
     }
 }
 

@@ -477,5 +477,17 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             })
             .collect(),
     )?;
+    if let Some(head) = &pack.journal_head {
+        // `#1234 9f86d081884c7d65` as `entri;hash`, what `journal verify --anchor N:HASH` takes.
+        let (entry, hash) = head
+            .strip_prefix('#')
+            .and_then(|h| h.split_once(' '))
+            .unwrap_or(("", head.as_str()));
+        o.file(
+            "jurnal-jangkar",
+            &["entri", "hash"],
+            vec![vec![entry.to_string(), hash.to_string()]],
+        )?;
+    }
     Ok(o.files)
 }

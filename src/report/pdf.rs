@@ -475,6 +475,11 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     for j in &p.journal {
         w.line(&format!("{} {}", j.day, journal_line(&j.report)));
     }
+    if let Some(head) = &p.journal_head {
+        w.line(&format!(
+            "Jangkar jurnal: {head} (periksa dengan `loket journal verify --anchor`)"
+        ));
+    }
     assemble(w.finish())
 }
 

@@ -128,6 +128,30 @@ fn the_daily_pack_anchors_and_shows_the_head() {
     );
     let report = anchors_of(&mut t);
     assert_eq!((report.anchors, report.stamped), (2, 2), "{report:?}");
+    // The CSV that leaves with the pack carries a head `journal verify --anchor` takes back.
+    let csv_dir = tempfile::tempdir().expect("csv");
+    t.cli_ok(&[
+        "report",
+        "daily",
+        "--date",
+        "2026-11-23",
+        "--csv",
+        csv_dir.path().to_str().expect("path"),
+    ]);
+    let anchor_csv = std::fs::read_dir(csv_dir.path())
+        .expect("csv dir")
+        .filter_map(Result::ok)
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .ends_with("-jurnal-jangkar.csv")
+        })
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .expect("the anchor file");
+    let row = anchor_csv.lines().nth(1).expect("one row").to_string();
+    let (entry, hash) = row.split_once(';').expect("entri;hash");
+    assert_eq!(hash.len(), 16, "{row}");
+    t.cli_ok(&["journal", "verify", "--anchor", &format!("{entry}:{hash}")]);
     rewrite(t.branch.store.conn(), "journal.anchored");
     let out = t.cli(&["journal", "verify"]);
     let said = String::from_utf8_lossy(&out.stdout);

@@ -145,6 +145,22 @@ fn sale_print_and_till_print_z_use_the_counter_printer() {
     let dir = tb.path().join("printer/loket1");
     let read = |n: u32| std::fs::read_to_string(dir.join(format!("{n:04}.txt"))).expect("job");
     assert!(!read(1).contains("S A L I N A N"));
+    // The Z slip carries the journal's head as it stood at the close, as `journal verify
+    // --anchor` takes it back.
+    let z_slip = read(3);
+    let head = z_slip
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Jurnal s.d."))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no journal head on the Z slip:\n{z_slip}"))
+        .to_string();
+    let (number, hash) = head
+        .strip_prefix('#')
+        .and_then(|h| h.split_once(' '))
+        .unwrap_or_else(|| panic!("head {head:?}"));
+    assert_eq!(hash.len(), 16, "{head}");
+    let checked = tb.cli_ok(&["journal", "verify", "--anchor", &format!("{number}:{hash}")]);
+    assert!(checked.contains("utuh"), "{checked}");
     assert!(read(2).contains("S A L I N A N"));
     assert!(read(3).contains("S A L I N A N"));
     let reprints: i64 = tb
