@@ -303,7 +303,8 @@ pub enum AnchorProblem {
         anchored: Head,
         why: TokenProblem,
     },
-    /// A Z report made after anchoring began has no anchor (its row was removed).
+    /// A Z report made after anchoring began, or a daily pack's `journal.anchored` entry, has no
+    /// anchor (its row was removed).
     Missing { reason: String },
     /// A head given with `--anchor` does not match the journal.
     Claim { claim: Claim, found: Option<String> },
@@ -490,6 +491,22 @@ pub fn verify(
         report.problem = Some(AnchorProblem::Missing {
             reason: Reason::Z(n).code(),
         });
+        return Ok(report);
+    }
+    // A daily pack's anchor sits on its own `journal.anchored` entry: such an entry without its
+    // anchor row lost it to someone.
+    let lost_daily: Option<String> = conn
+        .query_row(
+            "SELECT COALESCE(json_extract(j.detail, '$.reason'), '') FROM journal j
+             WHERE j.kind = 'journal.anchored'
+               AND NOT EXISTS (SELECT 1 FROM journal_anchors a WHERE a.seq = j.seq)
+             ORDER BY j.seq LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(reason) = lost_daily {
+        report.problem = Some(AnchorProblem::Missing { reason });
         return Ok(report);
     }
     for claim in claims {

@@ -152,6 +152,24 @@ fn the_daily_pack_anchors_and_shows_the_head() {
     let (entry, hash) = row.split_once(';').expect("entri;hash");
     assert_eq!(hash.len(), 16, "{row}");
     t.cli_ok(&["journal", "verify", "--anchor", &format!("{entry}:{hash}")]);
+    // Removing a daily anchor's row (its guard dropped first) is caught, naming the pack.
+    {
+        let c = t.branch.store.conn();
+        c.execute_batch("DROP TRIGGER journal_anchors_no_delete;")
+            .expect("unguard anchors");
+        c.execute_batch(
+            "CREATE TEMP TABLE kept AS SELECT * FROM journal_anchors WHERE reason LIKE 'daily:%';
+             DELETE FROM journal_anchors WHERE reason LIKE 'daily:%';",
+        )
+        .expect("delete the daily anchors");
+        let out = t.cli(&["journal", "verify"]);
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{said}");
+        assert!(said.contains("paket harian 2026-11-23"), "{said}");
+        // Put them back as they were, for the rest of the test.
+        c.execute_batch("INSERT INTO journal_anchors SELECT * FROM kept; DROP TABLE kept;")
+            .expect("restore");
+    }
     rewrite(t.branch.store.conn(), "journal.anchored");
     let out = t.cli(&["journal", "verify"]);
     let said = String::from_utf8_lossy(&out.stdout);
