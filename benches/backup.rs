@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 #[path = "../tests/report/generator.rs"]
 #[allow(dead_code)]
 mod generator;
+// Shared with the stamping benchmarks; this one only needs the letters, not the paid jobs.
+#[allow(dead_code)]
 #[path = "support/letter.rs"]
 mod letter;
 

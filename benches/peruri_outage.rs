@@ -13,12 +13,10 @@
 #[path = "support/letter.rs"]
 mod letter;
 
-use letter::letter;
+use letter::paid_by_debit;
 use loket::Branch;
-use loket::money::Rupiah;
 use loket::stamping::service::JobFilter;
-use loket::stamping::{ReceiveDocument, State, worker};
-use loket::till::Tender;
+use loket::stamping::{State, worker};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -105,32 +103,9 @@ fn branch(dir: &Path, fake: &Fake) -> Branch {
 
 /// A customer pays for job `n` (debit: no drawer needed); at the counter the job runs once.
 fn pay(b: &mut Branch, n: u32, run_once: bool) {
-    let job = b
-        .receive_document(ReceiveDocument {
-            bytes: letter(n),
-            name: format!("surat-{n}.pdf"),
-            ticket: None,
-            counter: 1,
-            clerk: "petugas".into(),
-            password: None,
-        })
-        .expect("receive");
-    b.place_job(job.id, "petugas", job.proposed.expect("proposed"))
-        .expect("place");
-    let sale = b.quote_job(job.id, 1, "petugas", None).expect("quote");
-    b.pay_sale(
-        sale,
-        "petugas",
-        &[Tender::Debit {
-            amount: Rupiah::new(10_000),
-            approval_code: "A1B2C3".into(),
-            last4: "4321".into(),
-        }],
-    )
-    .expect("pay");
-    b.job_paid(job.id, "petugas").expect("paid");
+    let job = paid_by_debit(b, n);
     if run_once {
-        let v = b.run_job(job.id, &mut |_| {}).expect("run");
+        let v = b.run_job(job, &mut |_| {}).expect("run");
         assert!(v.state.is_unfinished(), "Peruri is down: the job waits");
     }
 }

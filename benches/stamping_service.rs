@@ -22,7 +22,7 @@ use std::path::Path;
 
 #[path = "support/letter.rs"]
 mod letter;
-use letter::letter;
+use letter::{letter, paid_by_debit};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -199,31 +199,7 @@ fn outage_latency(samples: usize) -> (Duration, Duration, Duration) {
     );
     let mut jobs = Vec::new();
     for n in 0..samples + 10 {
-        let job = b
-            .receive_document(ReceiveDocument {
-                bytes: letter(n as u32),
-                name: "surat.pdf".into(),
-                ticket: None,
-                counter: 1,
-                clerk: "petugas".into(),
-                password: None,
-            })
-            .expect("receive");
-        b.place_job(job.id, "petugas", job.proposed.expect("proposed"))
-            .expect("place");
-        let sale = b.quote_job(job.id, 1, "petugas", None).expect("quote");
-        b.pay_sale(
-            sale,
-            "petugas",
-            &[Tender::Debit {
-                amount: Rupiah::new(10_000),
-                approval_code: "A1B2C3".into(),
-                last4: "4321".into(),
-            }],
-        )
-        .expect("pay");
-        b.job_paid(job.id, "petugas").expect("paid");
-        jobs.push(job.id);
+        jobs.push(paid_by_debit(&mut b, n as u32));
     }
     // Open the breaker: the first calls fail through retries.
     for id in &jobs[..10] {

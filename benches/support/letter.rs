@@ -1,5 +1,5 @@
-//! A one-page A4 letter with a signature block, the document the stamping benchmarks stamp; `n`
-//! varies its text (and so its SHA-256).
+//! A one-page A4 letter with a signature block, the document the stamping benchmarks stamp (`n`
+//! varies its text and so its SHA-256), and a job paid for it.
 
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
 
@@ -30,4 +30,34 @@ pub fn letter(n: u32) -> Vec<u8> {
     let mut out = Vec::new();
     doc.save_to(&mut out).expect("save letter");
     out
+}
+
+/// Receives letter `n` on counter 1, accepts the proposed place, charges and pays by debit (no
+/// drawer needed), and marks the job paid: the job's id.
+pub fn paid_by_debit(b: &mut loket::Branch, n: u32) -> i64 {
+    let job = b
+        .receive_document(loket::stamping::ReceiveDocument {
+            bytes: letter(n),
+            name: format!("surat-{n}.pdf"),
+            ticket: None,
+            counter: 1,
+            clerk: "petugas".into(),
+            password: None,
+        })
+        .expect("receive");
+    b.place_job(job.id, "petugas", job.proposed.expect("proposed"))
+        .expect("place");
+    let sale = b.quote_job(job.id, 1, "petugas", None).expect("quote");
+    b.pay_sale(
+        sale,
+        "petugas",
+        &[loket::till::Tender::Debit {
+            amount: loket::money::Rupiah::new(10_000),
+            approval_code: "A1B2C3".into(),
+            last4: "4321".into(),
+        }],
+    )
+    .expect("pay");
+    b.job_paid(job.id, "petugas").expect("paid");
+    job.id
 }

@@ -438,48 +438,30 @@ pub fn run_job(
             counter,
         } => {
             let pin = crate::cli::pin_from(pin)?;
-            let before = branch.job(job)?;
-            let (choice, action, subject) = match (new_serial, refund.as_deref()) {
-                (true, _) => (
-                    super::service::Settle::NewSerial,
-                    super::service::ACTION_REISSUE.to_string(),
-                    super::service::job_subject(job),
-                ),
-                (false, Some(method)) => {
-                    let method = crate::till::Method::parse(method).ok_or_else(|| {
+            let choice = match (new_serial, refund.as_deref()) {
+                (true, _) => super::service::Settle::NewSerial,
+                (false, Some(method)) => super::service::Settle::Refund(
+                    crate::till::Method::parse(method).ok_or_else(|| {
                         BranchError::Refused(format!(
                             "Cara pengembalian {method:?} tidak dikenal; pakai tunai, debit atau qris."
                         ))
-                    })?;
-                    let sale = before.sale_id.ok_or_else(|| {
-                        BranchError::Refused(format!(
-                            "Pekerjaan #{job} belum dibayar; tidak ada dana untuk dikembalikan."
-                        ))
-                    })?;
-                    (
-                        super::service::Settle::Refund(method),
-                        crate::till::actions::REFUND.to_string(),
-                        crate::till::approval_subject_sale(sale),
-                    )
-                }
+                    })?,
+                ),
                 (false, None) => {
                     return Err(BranchError::Refused(
                         "Pilih --new-serial atau --refund CARA.".into(),
                     ));
                 }
             };
-            let lockout = branch.lockout();
-            let approval = users::approve(
-                &mut branch.store,
-                lockout,
+            let v = branch.settle_job_approved(
+                job,
+                choice,
+                counter,
+                actor,
                 &supervisor,
                 &pin,
-                actor,
-                &action,
-                &subject,
                 &reason,
             )?;
-            let v = branch.settle_failed_job(job, approval.id, choice, counter, actor)?;
             print_job(&v);
             if v.state == super::State::Paid {
                 let v = branch.run_job(job, &mut |_| {})?;

@@ -1594,6 +1594,51 @@ impl Branch {
         self.job(job)
     }
 
+    /// [`Branch::settle_failed_job`] with the supervisor's approval taken here, from their ID and
+    /// PIN: for `stamping.reissue` on the job (a new serial) or `sale.refund` on its sale (a
+    /// refund). A job that can no longer be settled is refused before any approval is recorded.
+    /// The one path for the command line and the supervisor's console.
+    #[allow(clippy::too_many_arguments)]
+    pub fn settle_job_approved(
+        &mut self,
+        job: i64,
+        choice: Settle,
+        counter: u32,
+        requested_by: &str,
+        supervisor: &str,
+        pin: &str,
+        reason: &str,
+    ) -> Result<JobView, BranchError> {
+        let before = self.job(job)?;
+        if !before.state.can_settle() {
+            return Err(StampingError::Job(JobError::WrongState {
+                id: job,
+                state: before.state,
+            })
+            .into());
+        }
+        let sale = before.sale_id.ok_or(StampingError::NotQuoted(job))?;
+        let (action, subject) = match choice {
+            Settle::NewSerial => (ACTION_REISSUE, job_subject(job)),
+            Settle::Refund(_) => (
+                crate::till::actions::REFUND,
+                crate::till::approval_subject_sale(sale),
+            ),
+        };
+        let lockout = self.lockout();
+        let approval = crate::users::approve(
+            &mut self.store,
+            lockout,
+            supervisor,
+            pin,
+            requested_by,
+            action,
+            &subject,
+            reason,
+        )?;
+        self.settle_failed_job(job, approval.id, choice, counter, requested_by)
+    }
+
     /// A paid job a person settles, held or still waiting: a new serial at no charge (approval for
     /// `stamping.reissue` on `job/<id>`), or a refund of its sale line (approval for `sale.refund`
     /// on `sale/<id>`, the cashier's rule). A serial already issued to the job and not yet spoiled

@@ -4,16 +4,14 @@
 
 use crate::branch::{Branch, BranchError};
 use crate::money::Rupiah;
-use crate::stamping::job::JobError;
 use crate::stamping::provider::Health;
-use crate::stamping::{JobFilter, Settle, StampingError, ledger, service};
+use crate::stamping::{JobFilter, Settle, StampingError, ledger};
 use crate::till::CashCount;
 use crate::ui::state::{
     ConsoleDone, DrawerRow, DrawersPanel, EmeteraiPanel, OpenJob, OutboxCounts, ServiceHealth,
     Settled, TillState,
 };
 use crate::ui::worker::sentence;
-use crate::users;
 
 /// How many e-mails and Z reports the console lists.
 const LIST_LIMIT: u32 = 200;
@@ -139,37 +137,14 @@ fn settle(
     pin: &str,
     reason: &str,
 ) -> Result<Settled, BranchError> {
-    let before = branch.job(job)?;
-    // Settled elsewhere meanwhile (another console, the CLI, or stamped by the worker): refuse
-    // before the supervisor's approval is recorded for nothing.
-    if !before.state.can_settle() {
-        return Err(StampingError::Job(JobError::WrongState {
-            id: job,
-            state: before.state,
-        })
-        .into());
-    }
-    let sale = before.sale_id.ok_or(StampingError::NotQuoted(job))?;
-    let (action, subject) = match choice {
-        Settle::NewSerial => (service::ACTION_REISSUE, service::job_subject(job)),
-        Settle::Refund(_) => (
-            crate::till::actions::REFUND,
-            crate::till::approval_subject_sale(sale),
-        ),
-    };
+    // Settled elsewhere meanwhile (another console, the CLI, or stamped by the worker) is refused
+    // by the service before the supervisor's approval is recorded for nothing.
+    let sale = branch
+        .job(job)?
+        .sale_id
+        .ok_or(StampingError::NotQuoted(job))?;
     let refunded_before = branch.sale(sale)?.refunded;
-    let lockout = branch.lockout();
-    let approval = users::approve(
-        &mut branch.store,
-        lockout,
-        supervisor,
-        pin,
-        supervisor,
-        action,
-        &subject,
-        reason,
-    )?;
-    branch.settle_failed_job(job, approval.id, choice, counter, supervisor)?;
+    branch.settle_job_approved(job, choice, counter, supervisor, supervisor, pin, reason)?;
     Ok(match choice {
         Settle::NewSerial => Settled::NewSerial,
         Settle::Refund(method) => {
