@@ -428,6 +428,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                         "Belum ada jangkar: jurnal ini belum berjangkar (jangkar dibuat pada laporan Z dan paket harian)."
                     ),
                 }
+                let now_ms = crate::store::to_ms(branch.store.now());
+                for d in &anchored.delays {
+                    println!("Catatan: {}.", d.sentence(now_ms));
+                }
                 if anchored.claims > 0 {
                     println!("{} jangkar yang diberikan cocok.", anchored.claims);
                 }

@@ -32,6 +32,8 @@ pub struct Config {
     #[serde(default)]
     pub backup: BackupSettings,
     #[serde(default)]
+    pub report: ReportSettings,
+    #[serde(default)]
     pub smtp: Option<Smtp>,
     #[serde(default)]
     pub prices: Prices,
@@ -219,6 +221,15 @@ pub struct Stamping {
     /// Peruri document type code (`jenisdoc` kode) and its name, written as the signature reason.
     pub doc_type: String,
     pub doc_type_name: String,
+}
+
+/// Where the daily pack goes by itself (`[report]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// Addresses the worker mails each closed day's pack (PDF and CSV) to, once, through the
+    /// outbox: a copy of the day, and of the journal's anchored head, that lives outside the branch.
+    pub mail_to: Vec<Spanned<String>>,
 }
 
 /// The daily backup (`[backup]`), made by the worker.
@@ -773,6 +784,17 @@ impl Config {
                 "printer",
                 format!("printer '{}' tidak ada di [printers]", printer.get_ref()),
             ));
+        }
+        for to in &self.report.mail_to {
+            if let Err(e) = crate::delivery::mail::check_address(to.get_ref()) {
+                let message = match e {
+                    crate::delivery::mail::MailError::Address { address, reason } => {
+                        format!("alamat e-mail '{address}' tidak sah: {reason}")
+                    }
+                    other => other.to_string(),
+                };
+                return Err((Some(to.span()), "mail_to", message));
+            }
         }
         let mut codes = BTreeSet::new();
         for item in &self.prices.items {

@@ -96,6 +96,16 @@ impl BusinessDay {
     pub fn start(self, tz: TimeZone) -> OffsetDateTime {
         self.0.midnight().assume_offset(tz.offset())
     }
+
+    /// The next business day (the same day at the end of the calendar).
+    pub fn next(self) -> BusinessDay {
+        BusinessDay(self.0.next_day().unwrap_or(self.0))
+    }
+
+    /// The business day before (the same day at the start of the calendar).
+    pub fn previous(self) -> BusinessDay {
+        BusinessDay(self.0.previous_day().unwrap_or(self.0))
+    }
 }
 
 impl fmt::Display for BusinessDay {

@@ -366,6 +366,80 @@ impl std::fmt::Display for AnchorProblem {
     }
 }
 
+/// An anchor whose timestamp came late (the TSA was unreachable when it was made), or that still
+/// waits for one: the evidence for the entries it covers left the branch only when it was stamped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delay {
+    pub reason: String,
+    pub anchored: Head,
+    pub made_ms: i64,
+    /// When the token was stored; `None` while it still waits.
+    pub stamped_ms: Option<i64>,
+}
+
+impl Delay {
+    /// How long the anchor waited (until `now_ms` while it still waits).
+    pub fn waited_ms(&self, now_ms: i64) -> i64 {
+        self.stamped_ms.unwrap_or(now_ms) - self.made_ms
+    }
+
+    /// `jangkar Z nomor 3 (#812 9f86…) dicap 2 jam 5 menit setelah dibuat` or `… menunggu TSA
+    /// sejak 2 jam 5 menit`.
+    pub fn sentence(&self, now_ms: i64) -> String {
+        let waited = duration_words(self.waited_ms(now_ms));
+        match self.stamped_ms {
+            Some(_) => format!(
+                "jangkar {} ({}) baru dicap {waited} setelah dibuat",
+                carrier(&self.reason),
+                self.anchored.short()
+            ),
+            None => format!(
+                "jangkar {} ({}) menunggu stempel waktu TSA sejak {waited} lalu",
+                carrier(&self.reason),
+                self.anchored.short()
+            ),
+        }
+    }
+}
+
+/// A stamp later than this after its anchor was made is reported as late.
+pub const LATE_AFTER_MS: i64 = 60_000;
+
+/// `3 hari 2 jam`, `2 jam 5 menit`, `4 menit`, `kurang dari 1 menit`.
+pub fn duration_words(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours, mins) {
+        (0, 0, 0) => "kurang dari 1 menit".into(),
+        (0, 0, m) => format!("{m} menit"),
+        (0, h, 0) => format!("{h} jam"),
+        (0, h, m) => format!("{h} jam {m} menit"),
+        (d, 0, _) => format!("{d} hari"),
+        (d, h, _) => format!("{d} hari {h} jam"),
+    }
+}
+
+/// Every anchor stamped late or still waiting for its timestamp, oldest first (what the pack
+/// shows; `verify` lists the same for the anchors it checked).
+pub fn delays(conn: &Connection) -> Result<Vec<Delay>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT reason, seq, hash, made_ms, stamped_ms FROM journal_anchors
+         WHERE stamped_ms IS NULL OR stamped_ms - made_ms > ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([LATE_AFTER_MS], |r| {
+        Ok(Delay {
+            reason: r.get(0)?,
+            anchored: Head {
+                seq: r.get(1)?,
+                hash: r.get(2)?,
+            },
+            made_ms: r.get(3)?,
+            stamped_ms: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// What the anchors say about the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AnchorReport {
@@ -381,6 +455,8 @@ pub struct AnchorReport {
     pub anchored_from: Option<i64>,
     /// The newest anchored entry: entries after it are held only by the chain until the next anchor.
     pub anchored_to: Option<i64>,
+    /// Anchors stamped late or still waiting for their timestamp, oldest first.
+    pub delays: Vec<Delay>,
     pub problem: Option<AnchorProblem>,
 }
 
@@ -409,7 +485,13 @@ pub fn roots(branch: &Branch) -> Vec<Certificate> {
     roots
 }
 
-type Row = (String, Head, Option<Vec<u8>>);
+struct Row {
+    reason: String,
+    anchored: Head,
+    token: Option<Vec<u8>>,
+    made_ms: i64,
+    stamped_ms: Option<i64>,
+}
 
 /// Checks every stored anchor and every `claims` head against the journal as it is now.
 pub fn verify(
@@ -418,17 +500,21 @@ pub fn verify(
     claims: &[Claim],
 ) -> Result<AnchorReport, StoreError> {
     let rows: Vec<Row> = {
-        let mut stmt = conn
-            .prepare("SELECT reason, seq, hash, tsa_token FROM journal_anchors ORDER BY seq, id")?;
+        let mut stmt = conn.prepare(
+            "SELECT reason, seq, hash, tsa_token, made_ms, stamped_ms FROM journal_anchors
+             ORDER BY seq, id",
+        )?;
         let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                Head {
+            Ok(Row {
+                reason: r.get(0)?,
+                anchored: Head {
                     seq: r.get(1)?,
                     hash: r.get(2)?,
                 },
-                r.get(3)?,
-            ))
+                token: r.get(3)?,
+                made_ms: r.get(4)?,
+                stamped_ms: r.get(5)?,
+            })
         })?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -446,11 +532,27 @@ pub fn verify(
         stamped: 0,
         pending: 0,
         claims: claims.len() as u64,
-        anchored_from: rows.first().map(|r| r.1.seq),
-        anchored_to: rows.last().map(|r| r.1.seq),
+        anchored_from: rows.first().map(|r| r.anchored.seq),
+        anchored_to: rows.last().map(|r| r.anchored.seq),
+        delays: Vec::new(),
         problem: None,
     };
-    for (reason, anchored, token) in &rows {
+    for row in &rows {
+        let Row {
+            reason,
+            anchored,
+            token,
+            made_ms,
+            stamped_ms,
+        } = row;
+        if stamped_ms.is_none_or(|t| t - made_ms > LATE_AFTER_MS) {
+            report.delays.push(Delay {
+                reason: reason.clone(),
+                anchored: anchored.clone(),
+                made_ms: *made_ms,
+                stamped_ms: *stamped_ms,
+            });
+        }
         let found = entry(anchored.seq)?;
         let Some((hash, at_ms)) = found.clone().filter(|(h, _)| *h == anchored.hash) else {
             report.problem = Some(AnchorProblem::Contradicted {

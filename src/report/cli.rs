@@ -70,15 +70,8 @@ pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, Bra
                 Some(d) => day_arg(&d)?,
                 None => branch.store.today(),
             };
-            let mut p = pack::daily(&mut branch, day)?;
             // The pack leaves the branch (mail, drive, paper): it carries the head it anchored.
-            let head = crate::journal::anchor::anchor_daily(&mut branch, actor, day).map_err(
-                |e| match e {
-                    crate::journal::anchor::AnchorError::Store(e) => BranchError::Store(e),
-                    other => BranchError::Refused(other.to_string()),
-                },
-            )?;
-            p.journal_head = Some(head.short());
+            let p = pack::daily_anchored(&mut branch, actor, day)?;
             (p, out)
         }
         ReportCommand::Range { from, to, out } => {
@@ -198,7 +191,7 @@ pub fn deliver(
     Ok(ExitCode::SUCCESS)
 }
 
-fn reports_dir(branch: &Branch) -> Result<PathBuf, BranchError> {
+pub(crate) fn reports_dir(branch: &Branch) -> Result<PathBuf, BranchError> {
     let dir = branch.data_dir.join("reports");
     std::fs::create_dir_all(&dir).map_err(|source| BranchError::Io {
         what: "tidak dapat membuat folder",
@@ -208,7 +201,7 @@ fn reports_dir(branch: &Branch) -> Result<PathBuf, BranchError> {
     Ok(dir)
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BranchError> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BranchError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| BranchError::Io {
             what: "tidak dapat membuat folder",

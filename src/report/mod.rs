@@ -6,6 +6,7 @@ pub mod csv;
 pub mod pack;
 pub mod pdf;
 pub mod queue;
+pub mod send;
 pub mod stats;
 pub mod text;
 pub mod thermal;

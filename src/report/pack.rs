@@ -29,6 +29,10 @@ pub struct Pack {
     /// by `loket report daily`; the copy that leaves the branch carries it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journal_head: Option<String>,
+    /// How the anchors' timestamps stand: this pack's own when it waits for the TSA, and every
+    /// anchor of the period stamped late (how late), in Indonesian sentences.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub anchor_notes: Vec<String>,
 }
 
 impl Pack {
@@ -252,6 +256,45 @@ pub fn daily(branch: &mut Branch, day: BusinessDay) -> Result<Pack, BranchError>
     range(branch, day, day)
 }
 
+/// The daily pack of `day` as it leaves the branch (mail, drive, paper): the journal's head is
+/// anchored for it, time-stamped when the TSA answers, and the pack carries that head and how the
+/// period's anchors were stamped.
+pub fn daily_anchored(
+    branch: &mut Branch,
+    actor: &str,
+    day: BusinessDay,
+) -> Result<Pack, BranchError> {
+    use crate::journal::anchor::{self, AnchorError};
+    let mut p = daily(branch, day)?;
+    let head = anchor::anchor_daily(branch, actor, day).map_err(|e| match e {
+        AnchorError::Store(e) => BranchError::Store(e),
+        other => BranchError::Refused(other.to_string()),
+    })?;
+    p.journal_head = Some(head.short());
+    p.anchor_notes = anchor_notes(branch, day, Some(head.seq))?;
+    Ok(p)
+}
+
+/// Sentences on the anchors of `day` (and the anchor at `own`) stamped late or still waiting.
+pub fn anchor_notes(
+    branch: &mut Branch,
+    day: BusinessDay,
+    own: Option<i64>,
+) -> Result<Vec<String>, BranchError> {
+    let tz = branch.config.branch.timezone;
+    let (start, end) = (
+        crate::store::to_ms(day.start(tz)),
+        crate::store::to_ms(day.next().start(tz)),
+    );
+    let now = crate::store::to_ms(branch.store.now());
+    let delays = branch.store.read(crate::journal::anchor::delays)?;
+    Ok(delays
+        .iter()
+        .filter(|d| Some(d.anchored.seq) == own || (start..end).contains(&d.made_ms))
+        .map(|d| d.sentence(now))
+        .collect())
+}
+
 /// The pack of the days `from` to `to` inclusive; figures are recomputed over all the period's rows.
 pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<Pack, BranchError> {
     if to < from {
@@ -312,6 +355,7 @@ pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<
             devices: incidents(c, start, end, now)?,
             journal,
             journal_head: None,
+            anchor_notes: Vec::new(),
         })
     })?;
     pack.till.sessions.sort_by_key(|s| s.id);

@@ -480,6 +480,9 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
             "Jangkar jurnal: {head} (periksa dengan `loket journal verify --anchor`)"
         ));
     }
+    for note in &p.anchor_notes {
+        w.line(&format!("Catatan: {note}."));
+    }
     assemble(w.finish())
 }
 

@@ -275,6 +275,9 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
     if let Some(head) = &p.journal_head {
         let _ = writeln!(w, "  Jangkar jurnal: {head}");
     }
+    for note in &p.anchor_notes {
+        let _ = writeln!(w, "  Catatan: {note}.");
+    }
     o
 }
 

@@ -38,6 +38,8 @@ pub struct Round {
     pub purged: usize,
     /// Files no job points at (left by a crash), removed at start-up.
     pub swept: usize,
+    /// Closed days whose daily pack was mailed to `[report] mail_to`.
+    pub packs_mailed: usize,
     /// Next due retry, if any job waits.
     pub next_due_ms: Option<i64>,
     /// Errors met (lowercase English), the round went on past them.
@@ -75,6 +77,10 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
     // Journal anchors made while the TSA was unreachable are stamped once it answers.
     if let Err(e) = crate::journal::anchor::stamp_pending_anchors(branch) {
         out.errors.push(format!("journal anchors: {e}"));
+    }
+    match crate::report::send::mail_due(branch) {
+        Ok(mailed) => out.packs_mailed = mailed.len(),
+        Err(e) => out.errors.push(format!("daily pack mail: {e}")),
     }
     out.purged = purge(branch, now)?;
     if let Err(e) = crate::backup::daily(branch) {
@@ -439,15 +445,21 @@ pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, BranchError>
     loop {
         let r = round(&mut branch, first)?;
         first = false;
-        if r.attempted + r.mailed + r.purged + r.swept > 0 || !r.errors.is_empty() {
+        if r.attempted + r.mailed + r.purged + r.swept + r.packs_mailed > 0 || !r.errors.is_empty()
+        {
             println!(
-                "Putaran: {} dicoba, {} bermeterai, {} e-mail hasil diantrekan, {} dokumen dihapus{}.",
+                "Putaran: {} dicoba, {} bermeterai, {} e-mail hasil diantrekan, {} dokumen dihapus{}{}.",
                 r.attempted,
                 r.stamped,
                 r.mailed,
                 r.purged,
                 if r.swept > 0 {
                     format!(", {} berkas sisa dibersihkan", r.swept)
+                } else {
+                    String::new()
+                },
+                if r.packs_mailed > 0 {
+                    format!(", {} paket harian dikirim ke kotak keluar", r.packs_mailed)
                 } else {
                     String::new()
                 }

@@ -530,6 +530,18 @@ CREATE TRIGGER journal_anchors_stamp_only BEFORE UPDATE ON journal_anchors
     BEGIN SELECT RAISE(ABORT, 'journal anchors are append-only'); END;
 "#,
     },
+    Migration {
+        version: 10,
+        name: "daily packs mailed by the worker",
+        sql: r#"
+-- One row per business day whose pack the worker mailed to [report] mail_to (outbox: JSON ids).
+CREATE TABLE pack_mailings (
+    day     TEXT PRIMARY KEY,
+    made_ms INTEGER NOT NULL,
+    outbox  TEXT    NOT NULL
+);
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.

@@ -1,6 +1,8 @@
 //! Shared test fixtures: a fresh branch in a temporary data folder, a movable clock, and the real
 //! `loket` binary.
 
+pub mod tsa;
+
 use loket::Branch;
 use loket::clock::ManualClock;
 use std::path::{Path, PathBuf};

@@ -3,12 +3,15 @@
 //! is down is stamped later, and a head copied off paper is checked with `--anchor`.
 
 use crate::common::TestBranch;
+use crate::common::tsa::serve;
 use loket::journal::anchor::{self, AnchorProblem, Head, TokenProblem};
 use loket::journal::{GENESIS, entries_of_day, verify};
 use loket::money::Rupiah;
 use loket::pdf::LocalTsa;
 use loket::till::CashCount;
 use rusqlite::Connection;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const CLERK: &str = "petugas";
 
@@ -238,17 +241,27 @@ fn forged_tokens_are_refused() {
 }
 
 #[test]
-fn an_anchor_made_while_the_tsa_is_down_is_stamped_later() {
-    let closed_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
+fn an_anchor_made_while_the_tsa_is_down_is_stamped_later_and_its_delay_shown() {
+    // An RFC 3161 TSA over HTTP on loopback, signing with the branch's own training TSA key (so
+    // verify trusts it), down when the Z is made.
+    let staging = tempfile::tempdir().expect("pki");
+    let pki =
+        loket::pdf::pki::generate_training_pki(staging.path(), "Kantor Pos Demo").expect("pki");
+    let tsa = LocalTsa::from_files(&pki.tsa_key, &pki.tsa_chain).expect("tsa");
+    let down = Arc::new(AtomicBool::new(true));
+    let url = serve(tsa, down.clone());
     let mut t = TestBranch::with_config(|text| {
         text.replace(
             "keep_days = 3",
-            &format!("keep_days = 3\ntsa_url = \"http://127.0.0.1:{closed_port}/tsr\""),
+            &format!("keep_days = 3\ntsa_url = \"{url}\""),
         )
     });
+    let branch_pki = t.path().join("pki");
+    std::fs::create_dir_all(&branch_pki).expect("pki folder");
+    for entry in std::fs::read_dir(staging.path()).expect("staged pki") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), branch_pki.join(entry.file_name())).expect("copy pki");
+    }
     day_with_z(&mut t);
     let pending = anchors_of(&mut t);
     assert_eq!(
@@ -256,16 +269,24 @@ fn an_anchor_made_while_the_tsa_is_down_is_stamped_later() {
         (1, 0, 1)
     );
     assert!(
+        pending.intact(),
+        "a waiting anchor is not a broken one: {pending:?}"
+    );
+    assert!(
         anchor::stamp_pending_anchors(&mut t.branch).is_err(),
         "the TSA is still down"
     );
-
-    // The TSA answers again (here the branch's training TSA, used when no tsa_url is set).
-    t.branch.config.stamping.tsa_url = None;
-    assert_eq!(
-        anchor::stamp_pending_anchors(&mut t.branch).expect("stamp"),
-        1
+    let waiting = t.cli_ok(&["journal", "verify"]);
+    assert!(
+        waiting.contains("jangkar Z nomor 1") && waiting.contains("menunggu stempel waktu TSA"),
+        "{waiting}"
     );
+
+    // Two hours later the TSA answers again; the worker's round stamps the anchor.
+    t.clock.advance(time::Duration::hours(2));
+    down.store(false, Ordering::SeqCst);
+    let round = loket::stamping::worker::round(&mut t.branch, false).expect("round");
+    assert!(round.errors.is_empty(), "{:?}", round.errors);
     assert_eq!(
         anchor::stamp_pending_anchors(&mut t.branch).expect("again"),
         0
@@ -273,6 +294,112 @@ fn an_anchor_made_while_the_tsa_is_down_is_stamped_later() {
     let stamped = anchors_of(&mut t);
     assert_eq!((stamped.stamped, stamped.pending), (1, 0));
     assert!(stamped.intact(), "{stamped:?}");
+    assert_eq!(stamped.delays.len(), 1, "{stamped:?}");
+    let delay = &stamped.delays[0];
+    assert_eq!(delay.reason, "z:1");
+    assert_eq!(
+        delay.stamped_ms.map(|s| s - delay.made_ms),
+        Some(2 * 3_600_000)
+    );
+    let said = t.cli_ok(&["journal", "verify"]);
+    assert!(
+        said.contains("jangkar Z nomor 1") && said.contains("baru dicap 2 jam setelah dibuat"),
+        "{said}"
+    );
+    // The day's pack says it too, beside its own (promptly stamped) head.
+    let pack = t.cli_ok(&["report", "daily", "--date", "2026-11-23"]);
+    assert!(pack.contains("Jangkar jurnal: #"), "{pack}");
+    assert!(pack.contains("baru dicap 2 jam setelah dibuat"), "{pack}");
+    let after = anchors_of(&mut t);
+    assert_eq!((after.anchors, after.stamped, after.pending), (2, 2, 0));
+}
+
+#[test]
+fn the_worker_mails_each_closed_days_pack_once_carrying_its_head() {
+    let mut t = TestBranch::with_config(|text| {
+        format!("{text}\n[report]\nmail_to = [\"kacab@contoh.test\", \"arsip@contoh.test\"]\n")
+    });
+    day_with_z(&mut t);
+    let same_day = loket::stamping::worker::round(&mut t.branch, false).expect("round");
+    assert_eq!(same_day.packs_mailed, 0, "the day is not over yet");
+    assert!(t.branch.outbox_list().expect("outbox").is_empty());
+
+    t.clock.advance(time::Duration::hours(24));
+    let next_day = loket::stamping::worker::round(&mut t.branch, false).expect("round");
+    assert!(next_day.errors.is_empty(), "{:?}", next_day.errors);
+    assert_eq!(next_day.packs_mailed, 1);
+    let outbox = t.branch.outbox_list().expect("outbox");
+    let mut to: Vec<&str> = outbox.iter().map(|e| e.to.as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["arsip@contoh.test", "kacab@contoh.test"]);
+    // Each carries the PDF and the CSV files, among them the anchored head.
+    let documents = outbox[0].documents.to_string();
+    assert!(documents.contains("2026-11-23.pdf"), "{documents}");
+    assert!(documents.contains("jurnal-jangkar.csv"), "{documents}");
+    let daily = t
+        .branch
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT seq, hash FROM journal_anchors WHERE reason = 'daily:2026-11-23'",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
+            .map_err(loket::store::StoreError::from)
+        })
+        .expect("the daily anchor");
+    let reports = t.path().join("reports");
+    let anchor_csv = walk(&reports)
+        .into_iter()
+        .find(|p| p.to_string_lossy().ends_with("jurnal-jangkar.csv"))
+        .expect("anchor CSV");
+    let csv = std::fs::read_to_string(anchor_csv).expect("csv");
+    assert!(
+        csv.contains(&format!("{};{}", daily.0, &daily.1[..16])),
+        "{csv}"
+    );
+    t.cli_ok(&[
+        "journal",
+        "verify",
+        "--anchor",
+        &format!("{}:{}", daily.0, &daily.1[..16]),
+    ]);
+
+    // Never twice for the same day, and a day with no one at work (only the worker's own entries)
+    // is not mailed.
+    let again = loket::stamping::worker::round(&mut t.branch, false).expect("round");
+    assert_eq!(again.packs_mailed, 0);
+    t.clock.advance(time::Duration::hours(24));
+    let idle = loket::stamping::worker::round(&mut t.branch, false).expect("round");
+    assert_eq!(idle.packs_mailed, 0);
+    assert_eq!(t.branch.outbox_list().expect("outbox").len(), 2);
+
+    // A typo in the address is refused when the configuration loads, naming the line.
+    let text = format!(
+        "{}\n[report]\nmail_to = [\"kacab@contoh\"]\n",
+        loket::config::DEFAULT_TOML
+    );
+    let err = loket::config::Config::parse(&text, std::path::Path::new("loket.toml"))
+        .expect_err("bad address");
+    let line = text.lines().count();
+    assert!(
+        err.to_string().contains("mail_to")
+            && err.to_string().contains(&format!("loket.toml:{line}")),
+        "{err}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[test]

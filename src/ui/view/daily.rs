@@ -11,7 +11,10 @@ use ratatui::widgets::{Block, Paragraph};
 /// Builds today's pack and renders it as text (called on the worker thread).
 pub fn load(branch: &mut Branch) -> Result<String, BranchError> {
     let day = branch.store.today();
-    let pack = crate::report::pack::daily(branch, day)?;
+    // A screen view stays in the branch, so it does not anchor (the CLI's and the worker's packs
+    // that leave do); it shows how the day's anchors were stamped.
+    let mut pack = crate::report::pack::daily(branch, day)?;
+    pack.anchor_notes = crate::report::pack::anchor_notes(branch, day, None)?;
     Ok(crate::report::text::render(
         &pack,
         branch.config.branch.timezone,
