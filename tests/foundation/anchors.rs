@@ -215,6 +215,29 @@ fn forged_tokens_are_refused() {
         Err(TokenProblem::WrongImprint)
     );
 
+    // The right token, but the entry it anchors claims a time after the token's: a token cannot
+    // vouch for an entry written after it was made.
+    let real_now_ms = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis(),
+    )
+    .expect("ms");
+    assert_eq!(
+        anchor::check_token(&token, &head, real_now_ms + 2 * 86_400_000, &roots),
+        Err(TokenProblem::TooEarly)
+    );
+
+    // One bit of the TSA's signature (the token's last bytes) flipped.
+    let mut tampered = token.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0x01;
+    assert_eq!(
+        anchor::check_token(&tampered, &head, at_ms, &roots),
+        Err(TokenProblem::BadSignature)
+    );
+
     // A token over the right head from a TSA key the branch does not trust.
     let pki = tempfile::tempdir().expect("pki");
     let paths = loket::pdf::pki::generate_training_pki(pki.path(), "Penyusup").expect("pki");
