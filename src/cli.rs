@@ -111,7 +111,11 @@ pub enum Command {
     Export(crate::delivery::cli::ExportArgs),
     /// Kirim dokumen ke e-mail pelanggan lewat kotak keluar.
     Mail(crate::delivery::cli::MailArgs),
-    /// Kotak keluar e-mail: daftar, kirim ulang, simpan .eml, kirim.
+    /// Kirim dokumen ke WhatsApp pelanggan lewat kotak keluar (API WhatsApp Business resmi).
+    Wa(crate::delivery::cli::WaArgs),
+    /// Terima laporan status WhatsApp (webhook Meta) di alamat [whatsapp] webhook_listen.
+    WaWebhook(crate::delivery::cli::WaWebhookArgs),
+    /// Kotak keluar e-mail dan WhatsApp: daftar, kirim ulang, simpan .eml, kirim.
     #[command(subcommand)]
     Outbox(crate::delivery::cli::OutboxCommand),
     /// Paket harian supervisor: antrean, kas, e-Meterai, pengiriman, perangkat, jurnal.
@@ -467,6 +471,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Drives(args)) => crate::delivery::cli::drives(&data, args),
         Some(Command::Export(args)) => crate::delivery::cli::export(&data, &actor, args),
         Some(Command::Mail(args)) => crate::delivery::cli::mail(&data, &actor, args),
+        Some(Command::Wa(args)) => crate::delivery::cli::whatsapp(&data, &actor, args),
+        Some(Command::WaWebhook(args)) => crate::delivery::cli::wa_webhook(&data, args),
         Some(Command::Outbox(c)) => crate::delivery::cli::outbox(&data, &actor, c),
         Some(Command::Stamps(c)) => crate::stamping::cli::run_stamps(&data, &actor, c),
         Some(Command::Job(c)) => crate::stamping::cli::run_job(&data, &actor, c),

@@ -36,6 +36,8 @@ pub struct Config {
     #[serde(default)]
     pub smtp: Option<Smtp>,
     #[serde(default)]
+    pub whatsapp: Option<crate::delivery::whatsapp::Settings>,
+    #[serde(default)]
     pub prices: Prices,
     #[serde(default)]
     pub till: TillRules,
@@ -784,6 +786,9 @@ impl Config {
                 "printer",
                 format!("printer '{}' tidak ada di [printers]", printer.get_ref()),
             ));
+        }
+        if let Some(wa) = &self.whatsapp {
+            wa.check()?;
         }
         for to in &self.report.mail_to {
             if let Err(e) = crate::delivery::mail::check_address(to.get_ref()) {

@@ -50,7 +50,7 @@ pub const LOW_SPACE_PERCENT: u64 = 10;
 pub struct Finding {
     /// Stable id: `config`, `data_folder`, `disk_space`, `local_disk`, `database`, `journal`,
     /// `printer.NAME` (or `printers` when none are configured), `dispenser`, `drives`, `smtp`,
-    /// `peruri`, `tsa`, `peruri_roots`, `time_zone`, `backup`.
+    /// `whatsapp`, `peruri`, `tsa`, `peruri_roots`, `time_zone`, `backup`.
     pub check: String,
     pub ok: bool,
     /// What was found, in Indonesian.
@@ -226,6 +226,7 @@ pub fn run(data: &Path, clock: Arc<dyn Clock>, progress: &mut dyn FnMut(&Finding
     let i_dispenser = add("dispenser".into(), "dispenser");
     let i_drives = add("drives".into(), "flash disk");
     let i_smtp = add("smtp".into(), "server e-mail");
+    let i_whatsapp = add("whatsapp".into(), "WhatsApp");
     let i_peruri = add("peruri".into(), "Peruri");
     let i_tsa = add("tsa".into(), "TSA");
     let i_roots = add("peruri_roots".into(), "sertifikat akar Peruri");
@@ -271,6 +272,10 @@ pub fn run(data: &Path, clock: Arc<dyn Clock>, progress: &mut dyn FnMut(&Finding
             let cfg = c.clone();
             spawn_check(&tx, i_smtp, "smtp", move || check_smtp(cfg.smtp.as_ref()));
             let cfg = c.clone();
+            spawn_check(&tx, i_whatsapp, "whatsapp", move || {
+                check_whatsapp(cfg.whatsapp.as_ref())
+            });
+            let cfg = c.clone();
             spawn_check(&tx, i_peruri, "peruri", move || {
                 check_peruri(&cfg.stamping.provider, cfg.stamping.peruri.as_ref())
             });
@@ -290,6 +295,7 @@ pub fn run(data: &Path, clock: Arc<dyn Clock>, progress: &mut dyn FnMut(&Finding
             for (i, what) in [
                 (i_dispenser, "dispenser"),
                 (i_smtp, "server e-mail"),
+                (i_whatsapp, "WhatsApp"),
                 (i_peruri, "Peruri"),
                 (i_tsa, "TSA"),
                 (i_roots, "sertifikat akar Peruri"),
@@ -1728,6 +1734,58 @@ impl Verdict for SmtpCheck {
             SmtpFailure::NoStartTls => "server ini tidak mendukung STARTTLS: pakai security = \"tls\" dengan port 465, atau \"none\" hanya bila server di jaringan lokal cabang".into(),
             _ => "pastikan port di [smtp] milik server e-mail (587 untuk starttls, 465 untuk tls, 25 untuk none) dan security sesuai; tanyakan pengelola server bila tetap gagal".into(),
         })
+    }
+}
+
+/// `[whatsapp]`: the token is there and the Cloud API answers for the phone-number id (a read of
+/// the number's record; no message is sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhatsappCheck {
+    NotConfigured,
+    NoToken(String),
+    Answered { number: String, name: String },
+    Failed(String),
+}
+
+pub fn check_whatsapp(settings: Option<&crate::delivery::whatsapp::Settings>) -> WhatsappCheck {
+    use crate::delivery::whatsapp::Api;
+    let Some(settings) = settings else {
+        return WhatsappCheck::NotConfigured;
+    };
+    let mut settings = settings.clone();
+    settings.timeout_seconds = settings.timeout_seconds.min(NET_BUDGET.as_secs().max(1));
+    let api = match Api::new(&settings) {
+        Ok(api) => api,
+        Err(e) => return WhatsappCheck::NoToken(e.to_string()),
+    };
+    match api.check() {
+        Ok((number, name)) => WhatsappCheck::Answered { number, name },
+        Err(f) => WhatsappCheck::Failed(f.reason().to_string()),
+    }
+}
+
+impl Verdict for WhatsappCheck {
+    fn detail(&self) -> String {
+        match self {
+            WhatsappCheck::NotConfigured => "WhatsApp: tidak diatur".into(),
+            WhatsappCheck::NoToken(why) => why.clone(),
+            WhatsappCheck::Answered { number, name } => {
+                format!("WhatsApp Cloud API menjawab untuk {number} ({name})")
+            }
+            WhatsappCheck::Failed(why) => format!("WhatsApp Cloud API tidak dapat dipakai: {why}"),
+        }
+    }
+
+    fn fix(&self) -> Option<String> {
+        match self {
+            WhatsappCheck::NotConfigured | WhatsappCheck::Answered { .. } => None,
+            WhatsappCheck::NoToken(_) => Some(
+                "isi token akses di [whatsapp] (token_env: nama variabel lingkungan yang memuatnya, di berkas layanan loket); sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
+            ),
+            WhatsappCheck::Failed(_) => Some(
+                "periksa phone_number_id dan token di [whatsapp] (WhatsApp Manager), jaringan ke graph.facebook.com; sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
+            ),
+        }
     }
 }
 

@@ -64,6 +64,31 @@ pub struct MailArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct WaArgs {
+    /// Pekerjaan meterai yang hasilnya dikirim (pengganti --file).
+    #[arg(conflicts_with = "file")]
+    pub job: Option<i64>,
+    /// Dokumen yang dikirim.
+    #[arg(long, required_unless_present = "job")]
+    pub file: Option<PathBuf>,
+    /// Nomor WhatsApp pelanggan: 0812-3456-7890, 62812… atau +62 812 …
+    #[arg(long)]
+    pub to: String,
+    /// Hanya masukkan ke kotak keluar; jangan kirim sekarang.
+    #[arg(long)]
+    pub no_send: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaWebhookArgs {
+    /// Alamat:port (bawaan: [whatsapp] webhook_listen).
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
     /// Daftar e-mail di kotak keluar.
@@ -314,6 +339,90 @@ fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, Bra
     Ok(ExitCode::SUCCESS)
 }
 
+pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, BranchError> {
+    let mut branch = Branch::open(data)?;
+    let id = match (args.job, &args.file) {
+        (Some(job), _) => branch.whatsapp_job(job, &args.to, actor)?,
+        (None, Some(file)) => {
+            let source = Source::from_file(file, None, actor)?;
+            branch.queue_whatsapp(
+                &args.to,
+                &(source.path.clone(), source.name.clone()),
+                &source.context,
+            )?
+        }
+        (None, None) => {
+            return Err(BranchError::Refused(
+                "Sebutkan --file atau nomor pekerjaan.".into(),
+            ));
+        }
+    };
+    if !args.no_send && branch.whatsapp_configured() {
+        let now = branch.store.now();
+        let pass = branch.send_due_whatsapp(now)?;
+        if let Some(problem) = pass.problem {
+            eprintln!("{problem}");
+        }
+    }
+    let entry = branch.outbox_entry(id)?;
+    if args.json {
+        print_json(&entry);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match entry {
+        Some(e) => {
+            println!(
+                "WhatsApp #{} ke {}: {}.",
+                e.id,
+                super::whatsapp::mask_number(&e.to),
+                e.state_label()
+            );
+            if let Some(reason) = &e.last_error {
+                println!("{reason}");
+            }
+            if !branch.whatsapp_configured() {
+                println!("{}", super::whatsapp::WaError::NotConfigured);
+            }
+            Ok(if e.status == super::Status::Failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, BranchError> {
+    let branch = Branch::open(data)?;
+    let Some(settings) = branch.config.whatsapp.clone() else {
+        return Err(super::DeliveryError::from(super::whatsapp::WaError::NotConfigured).into());
+    };
+    let listen = args
+        .listen
+        .or_else(|| settings.webhook_listen.as_ref().map(|l| l.get_ref().clone()))
+        .ok_or_else(|| {
+            BranchError::Refused(
+                "Isi webhook_listen di [whatsapp] atau berikan --listen ALAMAT:PORT.".into(),
+            )
+        })?;
+    // Refuse to listen when statuses could not be checked.
+    settings
+        .app_secret()
+        .map_err(|e| BranchError::from(super::DeliveryError::from(e)))?
+        .ok_or_else(|| {
+            BranchError::Refused(
+                "Isi app_secret_env (atau app_secret) di [whatsapp]: tanpanya laporan status tidak dapat diperiksa keasliannya.".into(),
+            )
+        })?;
+    drop(branch);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    super::wa_outbox::serve_webhook(data, &listen, stop, |addr| {
+        println!("Menerima laporan status WhatsApp di http://{addr}/webhook");
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
     match command {
@@ -326,12 +435,17 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
             } else {
                 let tz = branch.config.branch.timezone;
                 for e in &list {
+                    let to = match e.channel {
+                        super::Channel::Mail => e.to.clone(),
+                        super::Channel::Whatsapp => super::whatsapp::mask_number(&e.to),
+                    };
                     println!(
-                        "#{:<5} {}  {:<32} {:<20} percobaan {}  {}",
+                        "#{:<5} {}  {:<8} {:<32} {:<20} percobaan {}  {}",
                         e.id,
                         crate::queue::clock_time(e.created_ms, tz),
-                        e.to,
-                        e.status.label(),
+                        e.channel.label(),
+                        to,
+                        e.state_label(),
                         e.attempts,
                         e.subject
                     );
@@ -359,20 +473,40 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
         }
         OutboxCommand::Send { json } => {
             let now = branch.store.now();
-            let summary = branch.send_due_mail(now)?;
+            let (summary, wa) = branch.send_outbox(now)?;
             if json {
-                print_json(&summary);
-            } else if !summary.smtp_configured {
-                println!(
-                    "Server e-mail belum diatur ([smtp]); e-mail tetap menunggu di kotak keluar."
-                );
+                print_json(&serde_json::json!({
+                    "smtp_configured": summary.smtp_configured,
+                    "sent": summary.sent,
+                    "retry": summary.retry,
+                    "failed": summary.failed,
+                    "recovered": summary.recovered,
+                    "whatsapp": wa,
+                }));
             } else {
-                println!(
-                    "Terkirim {}, dikirim ulang nanti {}, gagal {}.",
-                    summary.sent.len(),
-                    summary.retry.len(),
-                    summary.failed.len()
-                );
+                if !summary.smtp_configured {
+                    println!(
+                        "Server e-mail belum diatur ([smtp]); e-mail tetap menunggu di kotak keluar."
+                    );
+                } else {
+                    println!(
+                        "E-mail: terkirim {}, dikirim ulang nanti {}, gagal {}.",
+                        summary.sent.len(),
+                        summary.retry.len(),
+                        summary.failed.len()
+                    );
+                }
+                if wa.configured {
+                    println!(
+                        "WhatsApp: terkirim {}, dikirim ulang nanti {}, gagal {}.",
+                        wa.sent.len(),
+                        wa.retry.len(),
+                        wa.failed.len()
+                    );
+                }
+                if let Some(problem) = wa.problem {
+                    println!("{problem}");
+                }
             }
         }
     }

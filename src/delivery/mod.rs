@@ -8,11 +8,13 @@ pub mod mail;
 pub mod names;
 pub mod outbox;
 pub mod settings;
+pub mod wa_outbox;
+pub mod whatsapp;
 
 pub use copy::{CopyError, Delivered, Phase, Progress};
 pub use drives::{Drive, DriveRoots, EjectError, Ejected, PdfFile};
 pub use mail::MailError;
-pub use outbox::{OutboxEntry, Status};
+pub use outbox::{Channel, OutboxEntry, Status};
 
 use crate::branch::{Branch, BranchError};
 use crate::clock::Clock;
@@ -38,6 +40,8 @@ pub enum DeliveryError {
     Mail(#[from] MailError),
     #[error(transparent)]
     Eject(#[from] EjectError),
+    #[error(transparent)]
+    WhatsApp(#[from] whatsapp::WaError),
     #[error("Daftar flash disk tidak dapat dibaca ({source}); hubungi teknisi.")]
     Detect {
         #[source]
@@ -428,7 +432,7 @@ impl Branch {
         .unwrap_or(i64::MAX);
         // A bound on one pass, so a long queue cannot keep the sender from noticing a stop request.
         for _ in 0..200 {
-            let Some(id) = outbox::next_due(&mut self.store, now_ms)? else {
+            let Some(id) = outbox::next_due(&mut self.store, outbox::Channel::Mail, now_ms)? else {
                 break;
             };
             let Some(claimed) = outbox::claim(&mut self.store, id, now_ms)? else {
@@ -464,6 +468,37 @@ impl Branch {
             }
         }
         Ok(summary)
+    }
+}
+
+impl Branch {
+    /// One pass of every channel of the outbox: e-mail, then WhatsApp.
+    pub fn send_outbox(
+        &mut self,
+        now: OffsetDateTime,
+    ) -> Result<(SendSummary, wa_outbox::WaSummary), BranchError> {
+        let mail = self.send_due_mail(now)?;
+        let wa = self.send_due_whatsapp(now)?;
+        Ok((mail, wa))
+    }
+
+    /// When the outbox next needs a pass for a channel that can send (none: nothing waits, or
+    /// only for a channel not configured), never sooner than `floor_ms`.
+    pub fn outbox_next_due_ms(&mut self, floor_ms: i64) -> Result<Option<i64>, BranchError> {
+        let mut channels = Vec::new();
+        if self.config.smtp.is_some() {
+            channels.push(Channel::Mail);
+        }
+        if self.config.whatsapp.is_some() {
+            channels.push(Channel::Whatsapp);
+        }
+        let mut due: Option<i64> = None;
+        for channel in channels {
+            if let Some(t) = outbox::next_due_ms(&mut self.store, channel)? {
+                due = Some(due.map_or(t, |d| d.min(t)));
+            }
+        }
+        Ok(due.map(|t| t.max(floor_ms)))
     }
 }
 

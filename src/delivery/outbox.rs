@@ -13,6 +13,52 @@ use std::sync::OnceLock;
 /// Who the background sender journals as.
 pub const SENDER: &str = "sistem";
 
+/// How a row leaves the branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Mail,
+    Whatsapp,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Mail => "mail",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        match text {
+            "mail" => Some(Channel::Mail),
+            "whatsapp" => Some(Channel::Whatsapp),
+            _ => None,
+        }
+    }
+
+    /// `e-mail` or `WhatsApp`, as the clerk reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Mail => "e-mail",
+            Channel::Whatsapp => "WhatsApp",
+        }
+    }
+
+    /// The journal kind of `what` happening to a row of this channel: `mail.sent`, `whatsapp.sent`.
+    pub fn kind(self, what: &str) -> String {
+        format!("{}.{what}", self.as_str())
+    }
+}
+
+/// The channel of row `id` (e-mail when the row is gone: only the journal kind depends on it).
+fn channel_of(c: &rusqlite::Connection, id: i64) -> rusqlite::Result<Channel> {
+    let text: Option<String> = c
+        .query_row("SELECT channel FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    Ok(text.as_deref().and_then(Channel::parse).unwrap_or(Channel::Mail))
+}
+
 /// Where an e-mail is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -77,10 +123,25 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
     pub server_reply: Option<String>,
     pub sent_ms: Option<i64>,
+    pub channel: Channel,
+    /// WhatsApp only: the latest status a webhook reported (`delivered`, `read`, `failed`).
+    pub wa_status: Option<String>,
+}
+
+impl OutboxEntry {
+    /// The row's state as the clerk reads it, WhatsApp's own words included.
+    pub fn state_label(&self) -> &'static str {
+        match (self.channel, self.status, self.wa_status.as_deref()) {
+            (Channel::Whatsapp, Status::Sent, Some("read")) => "sudah dibaca",
+            (Channel::Whatsapp, Status::Sent, Some("delivered")) => "sampai di ponsel",
+            (Channel::Whatsapp, Status::Sent, _) => "terkirim ke WhatsApp",
+            (_, status, _) => status.label(),
+        }
+    }
 }
 
 const COLUMNS: &str = "id, message_id, created_ms, created_by, env_to, subject, documents, job, bytes, status, \
-    attempts, next_attempt_ms, last_error, server_reply, sent_ms";
+    attempts, next_attempt_ms, last_error, server_reply, sent_ms, channel, wa_status";
 
 fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let status: String = r.get(9)?;
@@ -103,6 +164,13 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
         last_error: r.get(12)?,
         server_reply: r.get(13)?,
         sent_ms: r.get(14)?,
+        channel: {
+            let text: String = r.get(15)?;
+            Channel::parse(&text).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, text.into())
+            })?
+        },
+        wa_status: r.get(16)?,
     })
 }
 
@@ -211,16 +279,31 @@ pub struct Claimed {
     pub attempts: i64,
 }
 
-/// The oldest due row, if any.
-pub(crate) fn next_due(store: &mut Store, now_ms: i64) -> Result<Option<i64>, BranchError> {
+/// The oldest due row of `channel`, if any.
+pub(crate) fn next_due(
+    store: &mut Store,
+    channel: Channel,
+    now_ms: i64,
+) -> Result<Option<i64>, BranchError> {
     store.read(|c| {
         Ok(c.query_row(
             "SELECT id FROM outbox WHERE status IN ('queued', 'retry') AND next_attempt_ms <= ?1
-             ORDER BY next_attempt_ms, id LIMIT 1",
-            [now_ms],
+             AND channel = ?2 ORDER BY next_attempt_ms, id LIMIT 1",
+            params![now_ms, channel.as_str()],
             |r| r.get(0),
         )
         .optional()?)
+    })
+}
+
+/// When the next row of `channel` is due (for the worker's sleep).
+pub fn next_due_ms(store: &mut Store, channel: Channel) -> Result<Option<i64>, BranchError> {
+    store.read(|c| {
+        Ok(c.query_row(
+            "SELECT MIN(next_attempt_ms) FROM outbox WHERE status IN ('queued', 'retry') AND channel = ?1",
+            [channel.as_str()],
+            |r| r.get(0),
+        )?)
     })
 }
 
@@ -255,7 +338,7 @@ pub(crate) fn claim(
         )?;
         tx.journal(Entry::new(
             SENDER,
-            "mail.sending",
+            channel_of(tx, id)?.kind("sending"),
             format!("outbox/{id}"),
             json!({ "attempt": claimed.attempts, "by": claimer() }),
         ))?;
@@ -274,7 +357,7 @@ pub(crate) fn mark_sent(store: &mut Store, id: i64, reply: &str) -> Result<(), B
         )?;
         tx.journal(Entry::new(
             SENDER,
-            "mail.sent",
+            channel_of(tx, id)?.kind("sent"),
             format!("outbox/{id}"),
             json!({ "reply": reply }),
         ))?;
@@ -300,7 +383,7 @@ pub(crate) fn mark_retry(
         }
         tx.journal(Entry::new(
             SENDER,
-            "mail.retry",
+            channel_of(tx, id)?.kind("retry"),
             format!("outbox/{id}"),
             json!({ "reason": reason, "next_attempt_ms": next_ms }),
         ))?;
@@ -321,7 +404,7 @@ pub(crate) fn mark_failed(store: &mut Store, id: i64, reason: &str) -> Result<()
         }
         tx.journal(Entry::new(
             SENDER,
-            "mail.failed",
+            channel_of(tx, id)?.kind("failed"),
             format!("outbox/{id}"),
             json!({ "reason": reason }),
         ))?;
@@ -357,7 +440,7 @@ pub fn recover_stuck(store: &mut Store, now_ms: i64, stale_ms: i64) -> Result<us
             }
             tx.journal(Entry::new(
                 SENDER,
-                "mail.recovered",
+                channel_of(tx, id)?.kind("recovered"),
                 format!("outbox/{id}"),
                 json!({ "claimed_by": by, "claimed_ms": at }),
             ))?;
@@ -379,22 +462,25 @@ pub fn retry_now(store: &mut Store, actor: &str, id: i64) -> Result<(), BranchEr
             .optional()?;
         let Some(status) = status.as_deref().and_then(Status::parse) else {
             return Err(BranchError::Refused(format!(
-                "Tidak ada e-mail nomor {id} di kotak keluar; lihat `loket outbox list`."
+                "Tidak ada pesan nomor {id} di kotak keluar; lihat `loket outbox list`."
             )));
         };
         if !matches!(status, Status::Failed | Status::Retry | Status::Queued) {
             return Err(BranchError::Refused(format!(
-                "E-mail nomor {id} {}; tidak perlu dikirim ulang.",
+                "Pesan nomor {id} {}; tidak perlu dikirim ulang.",
                 status.label()
             )));
         }
+        // A WhatsApp send whose reply was lost is sent again only this way: the clerk asked the
+        // customer, who did not get it.
         tx.execute(
-            "UPDATE outbox SET status = 'queued', next_attempt_ms = ?2 WHERE id = ?1",
+            "UPDATE outbox SET status = 'queued', next_attempt_ms = ?2, wa_send_started_ms = NULL
+             WHERE id = ?1",
             params![id, DUE_AT_ONCE],
         )?;
         tx.journal(Entry::new(
             actor,
-            "mail.retry_requested",
+            channel_of(tx, id)?.kind("retry_requested"),
             format!("outbox/{id}"),
             json!({ "from_status": status.as_str() }),
         ))?;
@@ -406,7 +492,8 @@ pub fn retry_now(store: &mut Store, actor: &str, id: i64) -> Result<(), BranchEr
 pub(crate) fn unsent(store: &mut Store) -> Result<Vec<(i64, Vec<u8>)>, BranchError> {
     store.read(|c| {
         let mut stmt = c.prepare(
-            "SELECT id, message FROM outbox WHERE status IN ('queued', 'retry', 'failed') ORDER BY id",
+            "SELECT id, message FROM outbox WHERE status IN ('queued', 'retry', 'failed')
+             AND channel = 'mail' ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -424,6 +424,10 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             "email_terkirim",
             "email_gagal",
             "email_menunggu",
+            "whatsapp_terkirim",
+            "whatsapp_sampai",
+            "whatsapp_gagal",
+            "whatsapp_menunggu",
         ],
         vec![vec![
             s(&d.drive_copies),
@@ -432,6 +436,10 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             s(&d.mail_sent),
             s(&d.mail_failed),
             s(&d.mail_waiting),
+            s(&d.whatsapp_sent),
+            s(&d.whatsapp_delivered),
+            s(&d.whatsapp_failed),
+            s(&d.whatsapp_waiting),
         ]],
     )?;
     o.file(

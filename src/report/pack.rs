@@ -218,6 +218,11 @@ pub struct DeliverySection {
     pub mail_failed: u64,
     /// Queued, being sent or waiting for a retry.
     pub mail_waiting: u64,
+    /// WhatsApp messages accepted by the API (of those, reported delivered or read by a webhook).
+    pub whatsapp_sent: u64,
+    pub whatsapp_delivered: u64,
+    pub whatsapp_failed: u64,
+    pub whatsapp_waiting: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -587,15 +592,29 @@ fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySect
     d.drive_already = already as u64;
     d.drive_bytes = bytes;
     let mut stmt = c.prepare_cached(
-        "SELECT status, COUNT(*) FROM outbox WHERE created_ms >= ?1 AND created_ms < ?2 GROUP BY status",
+        "SELECT channel, status, COALESCE(wa_status, ''), COUNT(*) FROM outbox
+         WHERE created_ms >= ?1 AND created_ms < ?2 GROUP BY channel, status, wa_status",
     )?;
     for row in stmt.query_map(params![start, end], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)? as u64,
+        ))
     })? {
-        let (status, n) = row?;
-        match status.as_str() {
-            "sent" => d.mail_sent += n,
-            "failed" => d.mail_failed += n,
+        let (channel, status, wa, n) = row?;
+        match (channel.as_str(), status.as_str()) {
+            ("whatsapp", "sent") => {
+                d.whatsapp_sent += n;
+                if wa == "delivered" || wa == "read" {
+                    d.whatsapp_delivered += n;
+                }
+            }
+            ("whatsapp", "failed") => d.whatsapp_failed += n,
+            ("whatsapp", _) => d.whatsapp_waiting += n,
+            (_, "sent") => d.mail_sent += n,
+            (_, "failed") => d.mail_failed += n,
             _ => d.mail_waiting += n,
         }
     }

@@ -451,6 +451,10 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         "Flash disk {} salinan ({} sudah ada); e-mail terkirim {}, gagal {}, menunggu {}",
         d.drive_copies, d.drive_already, d.mail_sent, d.mail_failed, d.mail_waiting
     ));
+    w.line(&format!(
+        "WhatsApp terkirim {} (sampai di ponsel {}), gagal {}, menunggu {}",
+        d.whatsapp_sent, d.whatsapp_delivered, d.whatsapp_failed, d.whatsapp_waiting
+    ));
 
     w.heading("Perangkat");
     if p.devices.is_empty() {

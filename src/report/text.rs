@@ -248,6 +248,11 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
         "  Flash disk {} salinan ({} sudah ada)  E-mail terkirim {}  gagal {}  menunggu {}",
         d.drive_copies, d.drive_already, d.mail_sent, d.mail_failed, d.mail_waiting
     );
+    let _ = writeln!(
+        w,
+        "  WhatsApp terkirim {} (sampai di ponsel {})  gagal {}  menunggu {}",
+        d.whatsapp_sent, d.whatsapp_delivered, d.whatsapp_failed, d.whatsapp_waiting
+    );
 
     let _ = writeln!(w);
     let _ = writeln!(w, "PERANGKAT: {} gangguan", p.devices.len());

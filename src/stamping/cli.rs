@@ -137,6 +137,8 @@ pub enum JobCommand {
     },
     /// Alamat e-mail untuk mengirim hasil bila pelanggan sudah pulang.
     Email { job: i64, to: String },
+    /// Nomor WhatsApp untuk mengirim hasil bila pelanggan sudah pulang (mis. 0812-3456-7890).
+    Whatsapp { job: i64, to: String },
 }
 
 fn print_job(v: &JobView) {
@@ -504,6 +506,13 @@ pub fn run_job(
         JobCommand::Email { job, to } => {
             let v = branch.set_job_email(job, &to, actor)?;
             print_job(&v);
+        }
+        JobCommand::Whatsapp { job, to } => {
+            let v = branch.set_job_whatsapp(job, &to, actor)?;
+            print_job(&v);
+            if !branch.whatsapp_configured() {
+                println!("{}", crate::delivery::whatsapp::WaError::NotConfigured);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1427,7 +1427,7 @@ impl Branch {
         })
     }
 
-    fn mark_delivered(
+    pub(crate) fn mark_delivered(
         &mut self,
         job: i64,
         clerk: &str,
@@ -1546,6 +1546,33 @@ impl Branch {
                 "job.email_set",
                 job_subject(job),
                 json!({"email": to}),
+            ))?;
+            Ok::<_, StampingError>(())
+        })?;
+        self.job(job)
+    }
+
+    /// Records the WhatsApp number a job's document goes to when it is finished after the
+    /// customer left (normalised to E.164; the journal keeps it masked).
+    pub fn set_job_whatsapp(
+        &mut self,
+        job: i64,
+        to: &str,
+        clerk: &str,
+    ) -> Result<JobView, BranchError> {
+        let number = crate::delivery::whatsapp::normalize_number(to)
+            .map_err(|e| BranchError::from(crate::delivery::DeliveryError::from(e)))?;
+        self.store.write(|tx| {
+            load(tx, job)?;
+            tx.execute(
+                "UPDATE stamp_jobs SET whatsapp = ?2, updated_ms = ?3 WHERE id = ?1",
+                params![job, number, tx.now_ms()],
+            )?;
+            tx.journal(Entry::new(
+                clerk,
+                "job.whatsapp_set",
+                job_subject(job),
+                json!({"whatsapp": crate::delivery::whatsapp::mask_number(&number)}),
             ))?;
             Ok::<_, StampingError>(())
         })?;

@@ -40,6 +40,8 @@ pub struct Round {
     pub swept: usize,
     /// Closed days whose daily pack was mailed to `[report] mail_to`.
     pub packs_mailed: usize,
+    /// Outbox messages (e-mail and WhatsApp) that left in this round.
+    pub sent: usize,
     /// Next due retry, if any job waits.
     pub next_due_ms: Option<i64>,
     /// Errors met (lowercase English), the round went on past them.
@@ -81,6 +83,22 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
     match crate::report::send::mail_due(branch) {
         Ok(mailed) => out.packs_mailed = mailed.len(),
         Err(e) => out.errors.push(format!("daily pack mail: {e}")),
+    }
+    // The outbox goes out from here: the counter only queues (a customer never waits on a server).
+    match branch.send_outbox(branch.store.now()) {
+        Ok((mail, wa)) => {
+            out.sent = mail.sent.len() + wa.sent.len();
+            if let Some(problem) = wa.problem {
+                out.errors.push(format!("whatsapp: {problem}"));
+            }
+        }
+        Err(e) => out.errors.push(format!("outbox: {e}")),
+    }
+    let floor = store::to_ms(branch.store.now())
+        + i64::try_from(branch.config.delivery.send_interval_seconds.saturating_mul(1000))
+            .unwrap_or(i64::MAX / 2);
+    if let Some(due) = branch.outbox_next_due_ms(floor)? {
+        out.next_due_ms = Some(out.next_due_ms.map_or(due, |d| d.min(due)));
     }
     out.purged = purge(branch, now)?;
     if let Err(e) = crate::backup::daily(branch) {
@@ -205,20 +223,31 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, Branch
 /// Stamped jobs with an e-mail address whose customer left: their e-mail is queued and the job
 /// marked delivered (the outbox keeps trying).
 fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, BranchError> {
-    let waiting: Vec<(i64, String)> = branch.store.read(|c| {
+    type Waiting = (i64, Option<String>, Option<String>);
+    let waiting: Vec<Waiting> = branch.store.read(|c| {
         let mut stmt = c.prepare(
-            "SELECT id, email FROM stamp_jobs WHERE state = 'stamped' AND email IS NOT NULL ORDER BY id",
+            "SELECT id, email, whatsapp FROM stamp_jobs WHERE state = 'stamped'
+             AND (email IS NOT NULL OR whatsapp IS NOT NULL) ORDER BY id",
         )?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok::<_, StoreError>(rows)
     })?;
     let mut mailed = 0;
-    for (id, to) in waiting {
-        match branch.mail_job(id, &to, "system") {
-            Ok(_) => mailed += 1,
-            Err(e) => errors.push(format!("mail job {id}: {e}")),
+    for (id, email, whatsapp) in waiting {
+        // Both when both were left: each queue is idempotent per job and address.
+        if let Some(number) = whatsapp {
+            match branch.whatsapp_job(id, &number, "system") {
+                Ok(_) => mailed += 1,
+                Err(e) => errors.push(format!("whatsapp job {id}: {e}")),
+            }
+        }
+        if let Some(to) = email {
+            match branch.mail_job(id, &to, "system") {
+                Ok(_) => mailed += 1,
+                Err(e) => errors.push(format!("mail job {id}: {e}")),
+            }
         }
     }
     Ok(mailed)
@@ -445,13 +474,15 @@ pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, BranchError>
     loop {
         let r = round(&mut branch, first)?;
         first = false;
-        if r.attempted + r.mailed + r.purged + r.swept + r.packs_mailed > 0 || !r.errors.is_empty()
+        if r.attempted + r.mailed + r.purged + r.swept + r.packs_mailed + r.sent > 0
+            || !r.errors.is_empty()
         {
             println!(
-                "Putaran: {} dicoba, {} bermeterai, {} e-mail hasil diantrekan, {} dokumen dihapus{}{}.",
+                "Putaran: {} dicoba, {} bermeterai, {} e-mail hasil diantrekan, {} pesan terkirim, {} dokumen dihapus{}{}.",
                 r.attempted,
                 r.stamped,
                 r.mailed,
+                r.sent,
                 r.purged,
                 if r.swept > 0 {
                     format!(", {} berkas sisa dibersihkan", r.swept)

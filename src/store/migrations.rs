@@ -542,6 +542,38 @@ CREATE TABLE pack_mailings (
 );
 "#,
     },
+    Migration {
+        version: 11,
+        name: "delivery: WhatsApp through the same outbox",
+        sql: r#"
+-- The outbox carries e-mail ('mail': message is the RFC 5322 bytes) and WhatsApp ('whatsapp':
+-- message is the PDF, env_to the E.164 number, env_from the phone-number id, message_id the
+-- idempotency key also sent as biz_opaque_callback_data).
+ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'mail'
+    CHECK (channel IN ('mail', 'whatsapp'));
+-- JSON: file name, caption, template body parameters.
+ALTER TABLE outbox ADD COLUMN wa_params TEXT;
+-- The uploaded media and when (re-uploaded when the API says it expired).
+ALTER TABLE outbox ADD COLUMN wa_media_id TEXT;
+ALTER TABLE outbox ADD COLUMN wa_media_ms INTEGER;
+-- Set in its own transaction just before the send call; with no message id after it, the reply
+-- was lost and the message may have gone: never sent again by itself.
+ALTER TABLE outbox ADD COLUMN wa_send_started_ms INTEGER;
+-- The API's message id (wamid) and the latest status a webhook reported (delivered, read, failed).
+ALTER TABLE outbox ADD COLUMN wa_message_id TEXT;
+ALTER TABLE outbox ADD COLUMN wa_status TEXT;
+ALTER TABLE outbox ADD COLUMN wa_status_ms INTEGER;
+CREATE UNIQUE INDEX outbox_by_wamid ON outbox (wa_message_id) WHERE wa_message_id IS NOT NULL;
+-- Customers who wrote to the branch's WhatsApp number (their 24-hour window), by the SHA-256 of
+-- the E.164 number: the number itself is not kept.
+CREATE TABLE wa_inbound (
+    number_sha256 TEXT PRIMARY KEY,
+    last_ms       INTEGER NOT NULL
+);
+-- A job whose customer left with a WhatsApp number: its document goes there once stamped.
+ALTER TABLE stamp_jobs ADD COLUMN whatsapp TEXT;
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.

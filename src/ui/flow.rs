@@ -401,6 +401,12 @@ pub enum FlowEffect {
         stamped: Stamped,
         to: String,
     },
+    /// Queue the stamped document for the customer's WhatsApp number and mark the job delivered.
+    WhatsApp {
+        clerk: String,
+        stamped: Stamped,
+        to: String,
+    },
     /// Print the sale receipt and the stamping proof on the counter's printer.
     PrintReceipt {
         sale: i64,
@@ -668,10 +674,20 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             if let Some(stamped) = &f.stamped {
                 f.busy = true;
                 f.error = None;
-                return effect(FlowEffect::Mail {
-                    clerk,
-                    stamped: stamped.clone(),
-                    to: f.email.trim().to_string(),
+                let to = f.email.trim().to_string();
+                // One field for both: an address has an @, a WhatsApp number never does.
+                return effect(if to.contains('@') {
+                    FlowEffect::Mail {
+                        clerk,
+                        stamped: stamped.clone(),
+                        to,
+                    }
+                } else {
+                    FlowEffect::WhatsApp {
+                        clerk,
+                        stamped: stamped.clone(),
+                        to,
+                    }
                 });
             }
         }

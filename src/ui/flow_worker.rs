@@ -151,6 +151,26 @@ pub fn run(
                 None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
             }
         }),
+        FlowEffect::WhatsApp { clerk, stamped, to } => FlowOutcome::Delivered(
+            match stamped.job.as_deref().and_then(|j| j.parse::<i64>().ok()) {
+                Some(job) => branch
+                    .whatsapp_job(job, &to, &clerk)
+                    .map(|id| {
+                        let number = crate::delivery::whatsapp::normalize_number(&to)
+                            .map(|n| crate::delivery::whatsapp::mask_number(&n))
+                            .unwrap_or_default();
+                        if branch.whatsapp_configured() {
+                            format!("WhatsApp #{id} → {number}")
+                        } else {
+                            format!(
+                                "WhatsApp #{id} → {number} (menunggu: WhatsApp belum diatur ([whatsapp]))"
+                            )
+                        }
+                    })
+                    .map_err(|e| words(&e)),
+                None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
+            },
+        ),
         FlowEffect::Mail { clerk, stamped, to } => FlowOutcome::Delivered(
             match stamped.job.as_deref().and_then(|j| j.parse::<i64>().ok()) {
                 Some(job) => branch

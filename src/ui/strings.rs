@@ -871,8 +871,8 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     copy_hint: |d: &str| format!("Enter: salin ke flashdisk pelanggan ({d})."),
     finish_hint: "F5: selesaikan tiket dan kembalikan flashdisk pelanggan.",
     k_claim: "tanda terima klaim",
-    f_email: "Atau kirim ke e-mail:",
-    email_hint: "Ketik alamat e-mail pelanggan lalu Enter untuk mengirim lewat kotak keluar.",
+    f_email: "Atau kirim ke e-mail / WhatsApp:",
+    email_hint: "Ketik alamat e-mail atau nomor WhatsApp pelanggan (mis. 0812-3456-7890) lalu Enter untuk mengirim lewat kotak keluar.",
 };
 
 pub static FLOW_EN: FlowStrings = FlowStrings {
@@ -967,8 +967,8 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     copy_hint: |d: &str| format!("Enter: copy to the customer's drive ({d})."),
     finish_hint: "F5: finish the ticket and hand back the customer's drive.",
     k_claim: "claim receipt",
-    f_email: "Or send to e-mail:",
-    email_hint: "Type the customer's e-mail address and press Enter to send it through the outbox.",
+    f_email: "Or send to e-mail / WhatsApp:",
+    email_hint: "Type the customer's e-mail address or WhatsApp number (e.g. 0812-3456-7890) and press Enter to send it through the outbox.",
 };
 
 /// The supervisor console's e-Meterai, outbox and drawer tabs.
@@ -1077,8 +1077,8 @@ pub static CONSOLE_ID: ConsoleStrings = ConsoleStrings {
     reconcile_diff: |d| format!("SELISIH: {d}."),
     reconcile_failed: |why| format!("Belum dapat dicocokkan: {why} Tekan r untuk mencoba lagi."),
     service_line: |s| format!("Layanan: {s}"),
-    outbox_title: "Kotak keluar e-mail",
-    outbox_none: "Kotak keluar kosong: belum ada e-mail.",
+    outbox_title: "Kotak keluar e-mail dan WhatsApp",
+    outbox_none: "Kotak keluar kosong: belum ada e-mail atau pesan WhatsApp.",
     col_id: "No",
     col_to: "Kepada",
     col_status: "Status",
@@ -1088,6 +1088,8 @@ pub static CONSOLE_ID: ConsoleStrings = ConsoleStrings {
         "queued" => "menunggu",
         "sending" => "dikirim",
         "sent" => "terkirim",
+        "delivered" => "sampai",
+        "read" => "dibaca",
         "retry" => "diulang",
         _ => "gagal",
     },
@@ -1183,8 +1185,8 @@ pub static CONSOLE_EN: ConsoleStrings = ConsoleStrings {
     reconcile_diff: |d| format!("DIFFERENCE: {d}."),
     reconcile_failed: |why| format!("Could not reconcile: {why} Press r to try again."),
     service_line: |s| format!("Service: {s}"),
-    outbox_title: "E-mail outbox",
-    outbox_none: "The outbox is empty: no e-mail yet.",
+    outbox_title: "E-mail and WhatsApp outbox",
+    outbox_none: "The outbox is empty: no e-mail or WhatsApp message yet.",
     col_id: "No",
     col_to: "To",
     col_status: "Status",
@@ -1194,6 +1196,8 @@ pub static CONSOLE_EN: ConsoleStrings = ConsoleStrings {
         "queued" => "queued",
         "sending" => "sending",
         "sent" => "sent",
+        "delivered" => "delivered",
+        "read" => "read",
         "retry" => "retrying",
         _ => "failed",
     },

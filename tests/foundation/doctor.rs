@@ -36,6 +36,7 @@ const DEMO_CHECKS: &[&str] = &[
     "dispenser",
     "drives",
     "smtp",
+    "whatsapp",
     "peruri",
     "tsa",
     "peruri_roots",

@@ -351,7 +351,18 @@ pub fn outbox(frame: &mut Frame, area: Rect, state: &State) {
     let rows: Vec<Row> = list
         .iter()
         .map(|m| {
-            let status = (c.status_word)(m.status.as_str());
+            // WhatsApp's own states (delivered, read) where a webhook reported them.
+            let word = match (m.status, m.wa_status.as_deref()) {
+                (crate::delivery::outbox::Status::Sent, Some(w @ ("delivered" | "read"))) => w,
+                _ => m.status.as_str(),
+            };
+            let status = (c.status_word)(word);
+            let to = match m.channel {
+                crate::delivery::Channel::Mail => m.to.clone(),
+                crate::delivery::Channel::Whatsapp => {
+                    format!("WA {}", crate::delivery::whatsapp::mask_number(&m.to))
+                }
+            };
             let style = match m.status {
                 crate::delivery::outbox::Status::Sent => Style::new().fg(Color::Green),
                 crate::delivery::outbox::Status::Failed => Style::new().fg(Color::Red).bold(),
@@ -360,7 +371,7 @@ pub fn outbox(frame: &mut Frame, area: Rect, state: &State) {
             Row::new(vec![
                 Cell::from(m.id.to_string()),
                 Cell::from(clock_time(m.created_ms, state.setup.timezone)),
-                Cell::from(m.to.clone()),
+                Cell::from(to),
                 Cell::from(status).style(style),
                 Cell::from(m.attempts.to_string()),
                 Cell::from(m.last_error.clone().unwrap_or_else(|| "—".into())),

@@ -494,7 +494,7 @@ fn finish(frame: &mut Frame, area: Rect, fs: &FlowStrings, f: &Flow) {
         lines.push(Line::from(st.file_name.clone()));
     }
     if let Some(d) = &f.delivered {
-        let shown = if d.starts_with("e-mail") {
+        let shown = if d.starts_with("e-mail") || d.starts_with("WhatsApp") {
             d.clone()
         } else {
             short(std::path::Path::new(d))
