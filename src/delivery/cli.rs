@@ -400,7 +400,12 @@ pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, BranchEr
     };
     let listen = args
         .listen
-        .or_else(|| settings.webhook_listen.as_ref().map(|l| l.get_ref().clone()))
+        .or_else(|| {
+            settings
+                .webhook_listen
+                .as_ref()
+                .map(|l| l.get_ref().clone())
+        })
         .ok_or_else(|| {
             BranchError::Refused(
                 "Isi webhook_listen di [whatsapp] atau berikan --listen ALAMAT:PORT.".into(),
@@ -415,9 +420,10 @@ pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, BranchEr
                 "Isi app_secret_env (atau app_secret) di [whatsapp]: tanpanya laporan status tidak dapat diperiksa keasliannya.".into(),
             )
         })?;
+    let clock = branch.clock().clone();
     drop(branch);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    super::wa_outbox::serve_webhook(data, &listen, stop, |addr| {
+    super::wa_outbox::serve_webhook(data, clock, &listen, stop, |addr| {
         println!("Menerima laporan status WhatsApp di http://{addr}/webhook");
     })?;
     Ok(ExitCode::SUCCESS)

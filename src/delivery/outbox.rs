@@ -54,9 +54,14 @@ impl Channel {
 /// The channel of row `id` (e-mail when the row is gone: only the journal kind depends on it).
 fn channel_of(c: &rusqlite::Connection, id: i64) -> rusqlite::Result<Channel> {
     let text: Option<String> = c
-        .query_row("SELECT channel FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT channel FROM outbox WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
         .optional()?;
-    Ok(text.as_deref().and_then(Channel::parse).unwrap_or(Channel::Mail))
+    Ok(text
+        .as_deref()
+        .and_then(Channel::parse)
+        .unwrap_or(Channel::Mail))
 }
 
 /// Where an e-mail is.
@@ -167,7 +172,11 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
         channel: {
             let text: String = r.get(15)?;
             Channel::parse(&text).ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, text.into())
+                rusqlite::Error::FromSqlConversionFailure(
+                    15,
+                    rusqlite::types::Type::Text,
+                    text.into(),
+                )
             })?
         },
         wa_status: r.get(16)?,

@@ -153,13 +153,16 @@ impl Branch {
             "bytes": pdf.len(),
         }]);
         let wa_params = json!({
+            // Which number, after the number itself is masked (finding a repeat of this delivery).
+            "to_sha256": whatsapp::number_key(&number),
             "filename": filename,
             "caption": caption,
             "params": [branch_name, sns],
         });
         let masked = whatsapp::mask_number(&number);
-        self.store.write(|tx| {
-            tx.execute(
+        self.store
+            .write(|tx| {
+                tx.execute(
                 "INSERT INTO outbox (message_id, created_ms, created_by, env_from, env_to, subject,
                     documents, job, message, bytes, status, next_attempt_ms, channel, wa_params)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, 'whatsapp', ?12)",
@@ -178,16 +181,16 @@ impl Branch {
                     wa_params.to_string(),
                 ],
             )?;
-            let id = tx.last_insert_rowid();
-            tx.journal(Entry::new(
-                &context.actor,
-                Channel::Whatsapp.kind("queued"),
-                format!("outbox/{id}"),
-                json!({"to": masked, "key": key, "documents": documents, "job": context.job}),
-            ))?;
-            Ok::<_, StoreError>(id)
-        })
-        .map_err(BranchError::from)
+                let id = tx.last_insert_rowid();
+                tx.journal(Entry::new(
+                    &context.actor,
+                    Channel::Whatsapp.kind("queued"),
+                    format!("outbox/{id}"),
+                    json!({"to": masked, "key": key, "documents": documents, "job": context.job}),
+                ))?;
+                Ok::<_, StoreError>(id)
+            })
+            .map_err(BranchError::from)
     }
 
     /// Queues a stamped job's document for a WhatsApp number and marks the job delivered (the
@@ -197,9 +200,10 @@ impl Branch {
         let out = self.job_output(job)?;
         let existing: Option<i64> = self.store.read(|c| {
             c.query_row(
-                "SELECT id FROM outbox WHERE channel = 'whatsapp' AND job = ?1 AND env_to = ?2
+                "SELECT id FROM outbox WHERE channel = 'whatsapp' AND job = ?1
+                 AND json_extract(wa_params, '$.to_sha256') = ?2
                  AND status <> 'failed' ORDER BY id DESC LIMIT 1",
-                params![job.to_string(), number],
+                params![job.to_string(), whatsapp::number_key(&number)],
                 |r| r.get(0),
             )
             .optional()
@@ -333,6 +337,7 @@ impl Branch {
                     let id = api.upload(row.pdf.clone(), &row.filename)?;
                     self.wa_set_media(row.id, Some(&id))
                         .map_err(|e| store_failure(&e))?;
+                    crate::stamping::service::crash_point("whatsapp.uploaded");
                     id
                 }
             };
@@ -346,13 +351,17 @@ impl Branch {
                 caption: &row.caption,
                 key: &row.key,
             };
+            crate::stamping::service::crash_point("whatsapp.send_started");
             let result = if template {
                 api.send_template(&message)
             } else {
                 api.send_document(&message)
             };
             match result {
-                Ok(sent) => return Ok(sent),
+                Ok(sent) => {
+                    crate::stamping::service::crash_point("whatsapp.sent_unrecorded");
+                    return Ok(sent);
+                }
                 Err(Failure::Unsure(r)) => return Err(Failure::Unsure(r)),
                 Err(failure) => {
                     // A refused send is a definite answer: nothing went out.
@@ -725,7 +734,8 @@ pub fn check_signature(
         .ok_or(WebhookError::Signature)?;
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| WebhookError::Signature)?;
     mac.update(body);
-    mac.verify_slice(&given).map_err(|_| WebhookError::Signature)
+    mac.verify_slice(&given)
+        .map_err(|_| WebhookError::Signature)
 }
 
 /// The largest webhook body read.
@@ -736,11 +746,12 @@ const MAX_WEBHOOK_BYTES: u64 = 1024 * 1024;
 /// to the branch database.
 pub fn serve_webhook(
     data_dir: &Path,
+    clock: Arc<dyn crate::clock::Clock>,
     listen: &str,
     stop: Arc<AtomicBool>,
     ready: impl FnOnce(std::net::SocketAddr),
 ) -> Result<(), BranchError> {
-    let mut branch = Branch::open(data_dir)?;
+    let mut branch = Branch::open_with_clock(data_dir, clock)?;
     let server = tiny_http::Server::http(listen).map_err(|e| {
         BranchError::Refused(format!(
             "Alamat webhook WhatsApp {listen} tidak dapat dipakai ({e}); ubah webhook_listen di [whatsapp]."
@@ -790,7 +801,11 @@ fn handle(branch: &mut Branch, request: &mut tiny_http::Request) -> (u16, String
                 .whatsapp
                 .as_ref()
                 .and_then(|w| w.verify_token().ok().flatten());
-            match (param("hub.mode").as_deref(), param("hub.verify_token"), expected) {
+            match (
+                param("hub.mode").as_deref(),
+                param("hub.verify_token"),
+                expected,
+            ) {
                 (Some("subscribe"), Some(given), Some(expected)) if given == expected.expose() => {
                     (200, param("hub.challenge").unwrap_or_default())
                 }
@@ -798,7 +813,10 @@ fn handle(branch: &mut Branch, request: &mut tiny_http::Request) -> (u16, String
             }
         }
         tiny_http::Method::Post => {
-            if request.body_length().is_some_and(|n| n as u64 > MAX_WEBHOOK_BYTES) {
+            if request
+                .body_length()
+                .is_some_and(|n| n as u64 > MAX_WEBHOOK_BYTES)
+            {
                 return (413, "too large".into());
             }
             let signature = request

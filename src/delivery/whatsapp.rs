@@ -134,7 +134,9 @@ impl Settings {
             return Err((
                 at(&self.template_language),
                 "template_language",
-                format!("kode bahasa templat '{language}' tidak sah; contoh: \"id\" atau \"en_US\""),
+                format!(
+                    "kode bahasa templat '{language}' tidak sah; contoh: \"id\" atau \"en_US\""
+                ),
             ));
         }
         let url = self.api_url.get_ref();
@@ -344,7 +346,10 @@ pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> Failu
     let said = if details.is_empty() {
         format!("HTTP {status}")
     } else {
-        format!("{} {details}", code.map_or(format!("HTTP {status}"), |c| format!("kode {c}:")))
+        format!(
+            "{} {details}",
+            code.map_or(format!("HTTP {status}"), |c| format!("kode {c}:"))
+        )
     };
     let lower = format!(
         "{} {}",
@@ -378,11 +383,9 @@ pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> Failu
         )),
         Some(
             132000 | 132001 | 132005 | 132007 | 132012 | 132015 | 132016 | 132018 | 132068 | 132069,
-        ) => {
-            Failure::Permanent(format!(
-                "Templat WhatsApp tidak dapat dipakai ({said}); minta teknisi memeriksa templat dan bahasanya di [whatsapp] dan statusnya di WhatsApp Manager (harus disetujui)."
-            ))
-        }
+        ) => Failure::Permanent(format!(
+            "Templat WhatsApp tidak dapat dipakai ({said}); minta teknisi memeriksa templat dan bahasanya di [whatsapp] dan statusnya di WhatsApp Manager (harus disetujui)."
+        )),
         Some(131053 | 131052) => Failure::MediaGone(format!("Media WhatsApp bermasalah ({said}).")),
         Some(100 | 131008 | 131009) if lower.contains("media") => {
             Failure::MediaGone(format!("Media WhatsApp tidak dikenal lagi ({said})."))
@@ -535,9 +538,7 @@ impl Api {
                 message_id: id.to_string(),
             })
             .ok_or_else(|| {
-                Failure::Unsure(
-                    "WhatsApp menerima pesan tetapi jawabannya tanpa id pesan.".into(),
-                )
+                Failure::Unsure("WhatsApp menerima pesan tetapi jawabannya tanpa id pesan.".into())
             })
     }
 
@@ -598,7 +599,9 @@ fn answer(
     if (200..300).contains(&status) {
         return serde_json::from_str(&text).map_err(|_| {
             if sends {
-                Failure::Unsure("Jawaban WhatsApp tidak terbaca; pesan mungkin sudah terkirim.".into())
+                Failure::Unsure(
+                    "Jawaban WhatsApp tidak terbaca; pesan mungkin sudah terkirim.".into(),
+                )
             } else {
                 Failure::Retry {
                     reason: "Jawaban WhatsApp tidak terbaca; dicoba lagi nanti.".into(),
@@ -698,8 +701,14 @@ mod tests {
         assert!(matches!(e(131047, 400), Failure::OutsideWindow(_)));
         assert!(matches!(e(131053, 400), Failure::MediaGone(_)));
         assert!(matches!(e(131000, 500), Failure::Retry { .. }));
-        assert!(matches!(classify(502, "<html>", None), Failure::Retry { .. }));
-        assert!(matches!(classify(400, "not json", None), Failure::Permanent(_)));
+        assert!(matches!(
+            classify(502, "<html>", None),
+            Failure::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(400, "not json", None),
+            Failure::Permanent(_)
+        ));
     }
 
     #[test]
@@ -707,7 +716,10 @@ mod tests {
         let h = r#"{"102290129340398": [{"type": "whatsapp_business_management", "call_count": 100,
             "total_cputime": 1, "total_time": 1, "estimated_time_to_regain_access": 3}]}"#;
         assert_eq!(regain_after(h), Some(Duration::from_secs(180)));
-        assert_eq!(regain_after(r#"{"1": [{"estimated_time_to_regain_access": 0}]}"#), None);
+        assert_eq!(
+            regain_after(r#"{"1": [{"estimated_time_to_regain_access": 0}]}"#),
+            None
+        );
         assert_eq!(regain_after("nonsense"), None);
     }
 

@@ -95,8 +95,14 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
         Err(e) => out.errors.push(format!("outbox: {e}")),
     }
     let floor = store::to_ms(branch.store.now())
-        + i64::try_from(branch.config.delivery.send_interval_seconds.saturating_mul(1000))
-            .unwrap_or(i64::MAX / 2);
+        + i64::try_from(
+            branch
+                .config
+                .delivery
+                .send_interval_seconds
+                .saturating_mul(1000),
+        )
+        .unwrap_or(i64::MAX / 2);
     if let Some(due) = branch.outbox_next_due_ms(floor)? {
         out.next_due_ms = Some(out.next_due_ms.map_or(due, |d| d.min(due)));
     }
@@ -469,6 +475,31 @@ pub fn waiting_line(branch: &mut Branch) -> Result<Option<String>, BranchError> 
 /// something prints a line; so does a change in what waits.
 pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, BranchError> {
     let mut branch = Branch::open(data_dir)?;
+    // WhatsApp status webhooks are received beside the worker when `[whatsapp] webhook_listen` is
+    // set (the thread ends with the process).
+    if !once
+        && let Some(listen) = branch
+            .config
+            .whatsapp
+            .as_ref()
+            .and_then(|w| w.webhook_listen.as_ref())
+            .map(|l| l.get_ref().clone())
+    {
+        let dir = data_dir.to_path_buf();
+        let clock = branch.clock().clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let _ = std::thread::Builder::new()
+            .name("wa-webhook".into())
+            .spawn(move || {
+                let served =
+                    crate::delivery::wa_outbox::serve_webhook(&dir, clock, &listen, stop, |addr| {
+                        println!("Menerima laporan status WhatsApp di http://{addr}/webhook")
+                    });
+                if let Err(e) = served {
+                    eprintln!("galat: webhook WhatsApp: {e}");
+                }
+            });
+    }
     let mut first = true;
     let mut said = None;
     loop {

@@ -3,3 +3,4 @@
 mod drives;
 mod fixtures;
 mod mail;
+mod whatsapp;

@@ -238,6 +238,52 @@ fn a_split_payment_by_debit_and_qris_shows_the_code_and_waits_for_it() {
 }
 
 #[test]
+fn a_customer_without_a_drive_or_e_mail_gets_the_document_by_whatsapp() {
+    let (mut tb, mut state, _drive) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Pay);
+    type_text(&mut state, &mut tb.branch, "50000");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+
+    // A number nobody can use is refused on the spot, with the form that works; nothing queued.
+    type_text(&mut state, &mut tb.branch, "12345");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver);
+    let error = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.error.clone())
+        .unwrap_or_default();
+    assert!(error.contains("0812-3456-7890"), "{error}");
+    assert!(tb.branch.outbox_list().expect("outbox").is_empty());
+    for _ in 0..5 {
+        drive_key(&mut state, &mut tb, KeyCode::Backspace);
+    }
+
+    // The number as the customer reads it out; [whatsapp] is not set on this branch yet.
+    type_text(&mut state, &mut tb.branch, "0812-3456-7890");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+    let delivered = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.delivered.clone())
+        .unwrap_or_default();
+    assert!(
+        delivered.contains("+62812****890") && delivered.contains("belum diatur"),
+        "{delivered}"
+    );
+    let outbox = tb.branch.outbox_list().expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].channel, loket::delivery::Channel::Whatsapp);
+    assert_eq!(outbox[0].to, "+6281234567890");
+    assert_eq!(outbox[0].status, loket::delivery::Status::Queued);
+}
+
+#[test]
 fn a_file_that_is_not_a_pdf_is_refused_with_its_reason() {
     let (mut tb, mut state, _drive) =
         called_with_drive(&[("foto.pdf", b"\xff\xd8\xff\xe0 bukan pdf".to_vec())]);

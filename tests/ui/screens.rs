@@ -274,7 +274,10 @@ fn supervisor_console() {
     // Each tab loads its own data on entry (the console module's tests fill them).
     for (i, (name, says)) in [
         ("emeterai", "Belum ada lot nomor seri yang dimuat."),
-        ("outbox", "Kotak keluar kosong: belum ada e-mail."),
+        (
+            "outbox",
+            "Kotak keluar kosong: belum ada e-mail atau pesan WhatsApp.",
+        ),
         ("drawers", "Belum ada sesi laci hari ini."),
     ]
     .iter()
