@@ -356,6 +356,13 @@ pub struct ClaimReceipt {
     pub paid: String,
     /// Where the result will be e-mailed, if anywhere.
     pub email: Option<String>,
+    /// Where the result will go by WhatsApp (the number masked), if anywhere.
+    #[serde(default)]
+    pub whatsapp: Option<String>,
+    /// A `wa.me` link to the branch's WhatsApp number with the claim code, printed as a QR code:
+    /// the customer who writes first opens the conversation window the document is sent in.
+    #[serde(default)]
+    pub whatsapp_link: Option<String>,
     /// Status link, printed as a QR code.
     pub status_url: Option<String>,
     /// Clerk name.
@@ -389,17 +396,21 @@ pub fn claim_receipt(c: &ClaimReceipt) -> Document {
         .text(format!("{}:", s::SHA256), Style::BOLD, Align::Left)
         .text(&c.sha256, Style::NORMAL, Align::Left)
         .separator('-');
-    match &c.email {
-        Some(email) => {
-            doc.text(s::CLAIM_EMAIL, Style::NORMAL, Align::Left).text(
-                email,
-                Style::BOLD,
-                Align::Left,
-            );
-        }
-        None => {
-            doc.text(s::CLAIM_PICKUP, Style::BOLD, Align::Left);
-        }
+    if let Some(email) = &c.email {
+        doc.text(s::CLAIM_EMAIL, Style::NORMAL, Align::Left)
+            .text(email, Style::BOLD, Align::Left);
+    }
+    if let Some(number) = &c.whatsapp {
+        doc.text(s::CLAIM_WHATSAPP, Style::NORMAL, Align::Left)
+            .text(number, Style::BOLD, Align::Left);
+    }
+    if c.email.is_none() && c.whatsapp.is_none() {
+        doc.text(s::CLAIM_PICKUP, Style::BOLD, Align::Left);
+    }
+    if let Some(link) = &c.whatsapp_link {
+        doc.feed(1)
+            .qr(link, 5)
+            .text(s::CLAIM_WHATSAPP_QR, Style::NORMAL, Align::Center);
     }
     if let Some(url) = &c.status_url {
         doc.feed(1)

@@ -315,6 +315,8 @@ pub fn sample_data(kind: Kind) -> SampleData {
             stamps: 1,
             paid: "Rp15.000".into(),
             email: Some("ahmad.fauzi@example.co.id".into()),
+            whatsapp: None,
+            whatsapp_link: None,
             status_url: Some("https://loket.example/klaim/KL-7Q4M".into()),
             clerk: "Siti Rahmawati".into(),
             counter: "Loket 2".into(),

@@ -129,6 +129,8 @@ pub const CLAIM_PICKUP: &str =
     "Bawa tanda terima ini ke loket untuk mengambil dokumen yang sudah dibubuhi e-Meterai.";
 /// Caption under the status QR code.
 pub const CLAIM_STATUS_QR: &str = "Pindai untuk melihat status dokumen";
+pub const CLAIM_WHATSAPP: &str = "Hasil dikirim ke WhatsApp:";
+pub const CLAIM_WHATSAPP_QR: &str = "Pindai dan kirim pesan ke WhatsApp kantor pos";
 
 // Till reports.
 /// X report title.

@@ -246,6 +246,8 @@ pub struct ClaimData {
     /// Amount paid, formatted (`Rp10.000`).
     pub paid: String,
     pub email: Option<String>,
+    /// The WhatsApp number the result goes to (E.164; printed masked).
+    pub whatsapp: Option<String>,
     pub status_url: Option<String>,
 }
 
@@ -277,6 +279,22 @@ pub fn claim(config: &Config, d: &ClaimData, now_ms: i64) -> rc::ClaimReceipt {
         stamps: d.stamps,
         paid: d.paid.clone(),
         email: d.email.clone(),
+        whatsapp: d
+            .whatsapp
+            .as_deref()
+            .map(crate::delivery::whatsapp::mask_number),
+        whatsapp_link: config
+            .whatsapp
+            .as_ref()
+            .and_then(|w| w.business_number.as_ref())
+            .and_then(|n| crate::delivery::whatsapp::normalize_number(n.get_ref()).ok())
+            .map(|n| {
+                format!(
+                    "https://wa.me/{}?text=Klaim%20{}",
+                    n.trim_start_matches('+'),
+                    d.claim_code
+                )
+            }),
         status_url: d.status_url.clone(),
         clerk: d.clerk.clone(),
         counter: d.counter.to_string(),

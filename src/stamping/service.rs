@@ -229,12 +229,13 @@ struct Row {
     stamp_image: Option<Vec<u8>>,
     handle: Option<String>,
     email: Option<String>,
+    whatsapp: Option<String>,
     created_ms: i64,
 }
 
 const ROW_COLUMNS: &str = "id, state, ticket, document_sha256, document_name, page, x, y, width, height, sale_id,
      request_id, sn, stamped_sha256, attempts, next_attempt_ms, last_error, password, pages, warnings, proposed,
-     sn_requested_ms, stamp_image, handle, email, created_ms";
+     sn_requested_ms, stamp_image, handle, email, created_ms, whatsapp";
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let state: String = r.get(1)?;
@@ -278,6 +279,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         handle: r.get(23)?,
         email: r.get(24)?,
         created_ms: r.get(25)?,
+        whatsapp: r.get(26)?,
     })
 }
 
@@ -1552,6 +1554,11 @@ impl Branch {
         self.job(job)
     }
 
+    /// The WhatsApp number a job's document goes to when it is finished, if one was left.
+    pub fn job_whatsapp(&mut self, job: i64) -> Option<String> {
+        self.job_row(job).ok().and_then(|r| r.whatsapp)
+    }
+
     /// Records the WhatsApp number a job's document goes to when it is finished after the
     /// customer left (normalised to E.164; the journal keeps it masked).
     pub fn set_job_whatsapp(
@@ -1607,6 +1614,7 @@ impl Branch {
             stamps: 1,
             paid: crate::money::Rupiah::new(paid).to_string(),
             email: row.email.clone(),
+            whatsapp: row.whatsapp.clone(),
             status_url: None,
         })
     }

@@ -205,6 +205,7 @@ pub fn run(
             let claim_code = format!("{ticket}-J{job}");
             let sha256 = crate::delivery::copy::sha256_file(&document).unwrap_or_default();
             let email = branch.job(job).ok().and_then(|j| j.email);
+            let whatsapp = branch.job_whatsapp(job);
             let data = crate::printing::ClaimData {
                 counter,
                 clerk,
@@ -215,6 +216,7 @@ pub fn run(
                 stamps: 1,
                 paid: paid.to_string(),
                 email,
+                whatsapp,
                 status_url: None,
             };
             let result = branch.print_claim_receipt(&data);

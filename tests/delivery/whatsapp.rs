@@ -643,3 +643,53 @@ fn a_typo_in_the_whatsapp_section_names_its_line() {
         "{err}"
     );
 }
+
+#[test]
+fn the_claim_slip_names_the_masked_number_and_carries_the_branchs_wa_me_code() {
+    let fake = Fake::start(11);
+    let mut t = TestBranch::with_config(|text| {
+        format!(
+            "{text}\n[whatsapp]\nphone_number_id = \"{PHONE_ID}\"\ntoken = \"{TOKEN}\"\napi_url = \"{}\"\n\
+             business_number = \"0811-2222-3333\"\n",
+            fake.url()
+        )
+    });
+    let job = paid_job(&mut t.branch, 1).id;
+    t.branch
+        .set_job_whatsapp(job, NUMBER, CLERK)
+        .expect("number");
+    let claim = t.branch.job_claim(job, 1, CLERK).expect("claim");
+    let printed = t.branch.print_claim_receipt(&claim).expect("print");
+    assert!(printed.printed, "{printed:?}");
+    let dir = t.path().join("printer/loket1");
+    let mut text = String::new();
+    let mut raw = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("printer output").flatten() {
+        let bytes = std::fs::read(entry.path()).expect("read");
+        if entry.path().extension().is_some_and(|x| x == "txt") {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        } else {
+            raw.extend(bytes);
+        }
+    }
+    assert!(text.contains("Hasil dikirim ke WhatsApp:"), "{text}");
+    assert!(text.contains("+62812****890"), "{text}");
+    assert!(!text.contains("81234567890"), "{text}");
+    assert!(
+        text.contains("Pindai dan kirim pesan ke WhatsApp kantor pos"),
+        "{text}"
+    );
+    assert!(!raw.is_empty() || !text.is_empty());
+    // The QR code is printed as a picture; what it encodes is the slip's link.
+    let slip = loket::printing::data::claim(&t.branch.config, &claim, 0);
+    assert_eq!(
+        slip.whatsapp_link.as_deref(),
+        Some(
+            format!(
+                "https://wa.me/6281122223333?text=Klaim%20{}",
+                claim.claim_code
+            )
+            .as_str()
+        )
+    );
+}
