@@ -621,9 +621,12 @@ impl Branch {
                             Failure::Permanent("WhatsApp melaporkan pesan gagal.".into())
                         });
                         if let Failure::OutsideWindow(_) = failure {
-                            // A document message outside the window: the template goes instead.
+                            // A document message outside the window: the template goes instead,
+                            // under a key of its own (late reports of the refused message then
+                            // match nothing).
                             tx.execute(
                                 "UPDATE outbox SET status = 'queued', next_attempt_ms = ?2,
+                                    message_id = message_id || '-t',
                                     wa_message_id = NULL, wa_send_started_ms = NULL, wa_status = NULL,
                                     wa_params = json_set(COALESCE(wa_params, '{}'), '$.force_template', json('true')),
                                     last_error = ?3

@@ -693,3 +693,38 @@ fn the_claim_slip_names_the_masked_number_and_carries_the_branchs_wa_me_code() {
         )
     );
 }
+
+#[test]
+fn a_document_message_refused_outside_the_window_goes_again_as_the_template() {
+    let fake = Fake::start(12);
+    let (mut t, job) = branch_with(&fake, true);
+    let _receiver = Receiver::start(&t, &fake);
+    // loket believes the customer wrote (a window it recorded), but WhatsApp's window has closed.
+    t.branch
+        .store
+        .conn()
+        .execute(
+            "INSERT INTO wa_inbound (number_sha256, last_ms) VALUES (?1, ?2)",
+            rusqlite::params![
+                loket::delivery::whatsapp::number_key(E164),
+                loket::store::to_ms(t.clock_now())
+            ],
+        )
+        .expect("window");
+    let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
+    assert_eq!(pass(&mut t).sent, vec![id]);
+    assert_eq!(fake.messages()[0]["type"], "document");
+    // The failed status (131047) puts it back in the queue as the template.
+    wait_for(&mut t, id, |r| r.status == Status::Queued);
+    assert!(
+        row(&mut t, id)
+            .last_error
+            .unwrap_or_default()
+            .contains("jendela 24 jam")
+    );
+    assert_eq!(pass(&mut t).sent, vec![id]);
+    let messages = fake.messages();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["type"], "template");
+    wait_for(&mut t, id, |r| r.wa_status.as_deref() == Some("delivered"));
+}
