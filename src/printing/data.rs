@@ -69,22 +69,16 @@ pub fn ticket(config: &Config, view: &TicketView) -> rc::QueueTicket {
 
 /// A sale receipt from the till's receipt data.
 pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> rc::SaleReceipt {
-    let qris_reference = r
-        .payments
-        .iter()
-        .filter_map(|p| p.detail.as_deref())
-        .find_map(|d| d.strip_prefix("Ref ").map(str::to_string));
+    let qris_reference = r.payments.iter().find_map(|p| p.reference.clone());
+    // Each tender as it was taken: cash shows what the customer handed over (the change below is
+    // the difference), a card its approval code.
     let mut tenders: Vec<rc::Tender> = r
         .payments
         .iter()
         .map(|p| rc::Tender {
             label: p.label.clone(),
-            amount: p.amount.clone(),
-            approval: p
-                .detail
-                .as_deref()
-                .and_then(|d| d.strip_prefix("Appr "))
-                .map(str::to_string),
+            amount: p.tendered.clone().unwrap_or_else(|| p.amount.clone()),
+            approval: p.approval.clone(),
         })
         .collect();
     tenders.extend(r.refunds.iter().map(|p| rc::Tender {

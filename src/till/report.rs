@@ -392,9 +392,19 @@ pub struct ReceiptLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiptPayment {
     pub label: String,
+    /// What the tender paid of the bill.
     pub amount: String,
     /// E.g. "Appr 123ABC, kartu **** 1234", "Ref 40000-000012", "Diterima Rp50.000".
     pub detail: Option<String>,
+    /// Cash handed over, when more than the amount (the change is the difference).
+    #[serde(default)]
+    pub tendered: Option<String>,
+    /// A card payment's approval code.
+    #[serde(default)]
+    pub approval: Option<String>,
+    /// A QRIS payment's reference.
+    #[serde(default)]
+    pub reference: Option<String>,
 }
 
 /// Everything a sale receipt says.

@@ -1629,6 +1629,12 @@ impl Branch {
                 },
                 amount: p.amount.to_string(),
                 detail,
+                tendered: p
+                    .tendered
+                    .filter(|t| p.method == Method::Cash && *t != p.amount)
+                    .map(|t| t.to_string()),
+                approval: p.approval_code.clone(),
+                reference: p.qris_reference.clone(),
             };
             if p.kind == "payment" {
                 if let Some(c) = p.change {

@@ -3,8 +3,9 @@
 use loket_drivers::{Printer, VirtualConfig, VirtualPrinter};
 use loket_receipts::{Kind, Profile, encode, preview, sample};
 
-use super::{cash_sale, preview_of_job};
+use super::{CLERK, cash_sale, preview_of_job, rp};
 use crate::common::TestBranch;
+use loket::till::{CashCount, Tender};
 
 #[test]
 fn every_kind_and_profile_prints_exactly_its_preview() {
@@ -65,4 +66,69 @@ fn the_app_prints_the_preview_of_its_own_data_on_each_profile() {
             assert_eq!(job.text, preview_of_job(b, o.job), "{profile}");
         }
     }
+}
+
+/// The printed text's row for `label` (its amount), e.g. `Tunai ... Rp20.000`.
+fn row_amounts(text: &str, label: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with(label))
+        .filter_map(|l| l.split_whitespace().last().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_receipt_shows_each_tender_as_taken_and_the_change() {
+    let mut tb = TestBranch::new();
+    let b = &mut tb.branch;
+    b.open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+        .expect("open till");
+    // Rp20.000 cash on a Rp10.000 bill.
+    let s = b.new_sale(1, CLERK, None).expect("sale");
+    b.add_to_sale(s.id, CLERK, "meterai", 1, None).expect("add");
+    b.pay_sale(
+        s.id,
+        CLERK,
+        &[Tender::Cash {
+            tendered: rp(20_000),
+        }],
+    )
+    .expect("pay");
+    let o = b.print_sale_receipt(s.id, false).expect("print");
+    assert!(o.printed, "{o:?}");
+    // A split: Rp4.000 by debit, then Rp10.000 cash for the Rp6.000 left.
+    let split = b.new_sale(1, CLERK, None).expect("sale");
+    b.add_to_sale(split.id, CLERK, "meterai", 1, None)
+        .expect("add");
+    b.pay_sale(
+        split.id,
+        CLERK,
+        &[
+            Tender::Debit {
+                amount: rp(4_000),
+                approval_code: "A1B2C3".into(),
+                last4: "4321".into(),
+            },
+            Tender::Cash {
+                tendered: rp(10_000),
+            },
+        ],
+    )
+    .expect("pay split");
+    let o2 = b.print_sale_receipt(split.id, false).expect("print");
+    assert!(o2.printed, "{o2:?}");
+    let vp = b
+        .printer("loket1")
+        .expect("printer")
+        .virtual_printer()
+        .expect("virtual");
+    let jobs = vp.jobs();
+    assert_eq!(jobs.len(), 2);
+    let cash = &jobs[0].text;
+    assert_eq!(row_amounts(cash, "Tunai"), ["Rp20.000"], "{cash}");
+    assert_eq!(row_amounts(cash, "Kembali"), ["Rp10.000"], "{cash}");
+    let both = &jobs[1].text;
+    assert_eq!(row_amounts(both, "Debit"), ["Rp4.000"], "{both}");
+    assert_eq!(row_amounts(both, "Tunai"), ["Rp10.000"], "{both}");
+    assert_eq!(row_amounts(both, "Kembali"), ["Rp4.000"], "{both}");
+    assert!(both.contains("A1B2C3"), "{both}");
 }
