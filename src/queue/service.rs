@@ -387,6 +387,9 @@ impl Branch {
                 ))
             })?;
             let now = tx.now_ms();
+            if matches!(step, Step::Done | Step::NoShow) {
+                refuse_open_visit(tx, &t, "diselesaikan")?;
+            }
             let (command, kind) = match step {
                 Step::Recall => (Command::Recall { counter }, "recall"),
                 Step::Serve => (Command::Serve { counter }, "serve"),
@@ -441,6 +444,7 @@ impl Branch {
             let t = held_ticket(tx, counter)?.ok_or_else(|| {
                 BranchError::Refused(format!("loket {counter} tidak sedang memegang tiket"))
             })?;
+            refuse_open_visit(tx, &t, "dialihkan")?;
             let next = domain::apply(&t, &Command::Transfer { service: svc.clone(), counter: to_counter }, tx.now_ms(), &rules)?;
             save_ticket(tx, &next)?;
             event(tx, &next, "transfer", Some(counter), Some(clerk), json!({"from": t.service, "to": svc, "to_counter": to_counter}))?;
@@ -727,6 +731,17 @@ fn expire_earlier_days(tx: &mut Tx<'_>) -> Result<(), BranchError> {
         noshow_min_wait_ms: 0,
     };
     for t in stale {
+        // A customer whose paid document was not handed over keeps the visit open: the
+        // supervisor's list shows it, and its counter resumes it.
+        if let Some(job) = open_visit_job(tx, &t)? {
+            tx.journal(Entry::new(
+                "system",
+                "ticket.kept_open",
+                t.label(),
+                json!({"job": job.id, "state": job.state, "day_ended": true}),
+            ))?;
+            continue;
+        }
         let next = domain::apply(&t, &Command::Expire, now, &rules)?;
         save_ticket(tx, &next)?;
         event(
@@ -745,6 +760,54 @@ fn expire_earlier_days(tx: &mut Tx<'_>) -> Result<(), BranchError> {
         ))?;
     }
     Ok(())
+}
+
+/// A paid stamping job of a ticket's visit that nobody else answers for yet: paid (or further)
+/// but not handed over, with no claim receipt printed for it and no address to send it to.
+#[derive(Debug, Clone)]
+struct OpenJob {
+    id: i64,
+    state: String,
+    sn: Option<String>,
+}
+
+fn open_visit_job(c: &Connection, t: &Ticket) -> Result<Option<OpenJob>, BranchError> {
+    Ok(c.query_row(
+        "SELECT j.id, j.state, j.sn FROM stamp_jobs j
+         WHERE j.ticket = ?1 AND j.created_ms >= ?2
+           AND j.state IN ('paid', 'serial_issued', 'stamped', 'held')
+           AND j.email IS NULL AND j.whatsapp IS NULL
+           AND NOT EXISTS (SELECT 1 FROM print_jobs p
+                           WHERE p.subject = 'claim/' || j.ticket || '-J' || j.id)
+         ORDER BY j.id LIMIT 1",
+        params![t.label(), t.arrived],
+        |r| {
+            Ok(OpenJob {
+                id: r.get(0)?,
+                state: r.get(1)?,
+                sn: r.get(2)?,
+            })
+        },
+    )
+    .optional()?)
+}
+
+/// Refuses to end or move a ticket whose customer paid for a document not yet handed over.
+fn refuse_open_visit(c: &Connection, t: &Ticket, verb: &str) -> Result<(), BranchError> {
+    let Some(job) = open_visit_job(c, t)? else {
+        return Ok(());
+    };
+    let what = match (job.state.as_str(), &job.sn) {
+        ("stamped", Some(sn)) => format!("dokumen bermeterai (SN {sn}) belum diserahkan"),
+        ("held", _) => "dokumen menunggu keputusan supervisor".to_string(),
+        _ => "dokumen sudah dibayar dan belum bermeterai".to_string(),
+    };
+    Err(BranchError::Refused(format!(
+        "Tiket {} tidak dapat {verb}: {what} (pekerjaan #{}). Serahkan dokumen (flash disk, e-mail \
+         atau WhatsApp) atau cetak tanda terima klaim dulu; supervisor dapat memindahkan kunjungan ini.",
+        t.label(),
+        job.id
+    )))
 }
 
 fn ensure_counter_free(tx: &mut Tx<'_>, counter: u32, clerk: &str) -> Result<(), BranchError> {

@@ -10,4 +10,5 @@ mod peruri;
 mod settle;
 pub(crate) mod support;
 mod tsa;
+mod visit;
 mod worker;

@@ -1,0 +1,120 @@
+//! The rules of a customer's visit live in the services: a ticket whose paid document was not handed
+//! over cannot be finished, marked absent or transferred — from any caller — and the day rollover
+//! keeps it open instead of expiring it.
+
+use super::support::{CLERK, letter, open_till, rp};
+use crate::common::TestBranch;
+use loket::queue::Step;
+use loket::stamping::{ReceiveDocument, State};
+use loket::till::Tender;
+
+/// Issues a C ticket, calls it at counter 1 and takes letter `n` for it up to `stamped`.
+fn visit_with_stamped_job(t: &mut TestBranch, n: u32) -> (String, i64) {
+    let b = &mut t.branch;
+    open_till(b);
+    b.issue_ticket("C", false, "dispenser").expect("issue");
+    let call = b.call_next(1, CLERK).expect("call").expect("a ticket");
+    let label = call.ticket.clone();
+    b.counter_step(1, CLERK, Step::Serve).expect("serve");
+    let job = b
+        .receive_document(ReceiveDocument {
+            bytes: letter(n),
+            name: format!("surat-{n}.pdf"),
+            ticket: Some(label.clone()),
+            counter: 1,
+            clerk: CLERK.into(),
+            password: None,
+        })
+        .expect("receive");
+    let place = job.proposed.expect("place");
+    b.place_job(job.id, CLERK, place).expect("place");
+    let sale = b.quote_job(job.id, 1, CLERK, None).expect("quote");
+    b.pay_sale(
+        sale,
+        CLERK,
+        &[Tender::Cash {
+            tendered: rp(10_000),
+        }],
+    )
+    .expect("pay");
+    b.job_paid(job.id, CLERK).expect("paid");
+    let done = b.run_job(job.id, &mut |_| {}).expect("stamp");
+    assert_eq!(done.state, State::Stamped);
+    (label, job.id)
+}
+
+#[test]
+fn a_ticket_with_a_paid_document_not_handed_over_cannot_be_finished_by_anyone() {
+    let mut t = TestBranch::new();
+    let (label, job) = visit_with_stamped_job(&mut t, 1);
+    for step in [Step::Done, Step::NoShow] {
+        let err = t.branch.counter_step(1, CLERK, step).expect_err("refused");
+        let said = err.to_string();
+        assert!(
+            said.contains(&label)
+                && said.contains("belum diserahkan")
+                && said.contains(&format!("#{job}")),
+            "{said}"
+        );
+    }
+    let err = t
+        .branch
+        .transfer(1, CLERK, "A", None)
+        .expect_err("no transfer");
+    assert!(err.to_string().contains("tidak dapat dialihkan"), "{err}");
+    // The command line is refused the same way.
+    let out = t.cli(&["queue", "done", "--counter", "1"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("belum diserahkan"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Handed over: now it can be finished.
+    let drive = tempfile::tempdir().expect("drive");
+    t.branch
+        .deliver_job_to_drive(job, drive.path(), CLERK, &mut |_, _| {})
+        .expect("copy");
+    t.branch
+        .counter_step(1, CLERK, Step::Done)
+        .expect("finished after hand-over");
+}
+
+#[test]
+fn the_day_rollover_keeps_an_undelivered_visit_open() {
+    let mut t = TestBranch::new();
+    let (label, _job) = visit_with_stamped_job(&mut t, 2);
+    // A plain ticket left waiting expires as before.
+    t.branch
+        .issue_ticket("A", false, "dispenser")
+        .expect("issue");
+    t.clock.advance(time::Duration::hours(24));
+    t.branch
+        .issue_ticket("A", false, "dispenser")
+        .expect("next day");
+    let (status, kept): (String, i64) = t
+        .branch
+        .store
+        .conn()
+        .query_row(
+            "SELECT (SELECT status FROM tickets WHERE issued_service = 'C' ORDER BY id LIMIT 1),
+                    (SELECT COUNT(*) FROM journal WHERE kind = 'ticket.kept_open' AND subject = ?1)",
+            [&label],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("state");
+    assert_eq!(status, "serving");
+    assert_eq!(kept, 1);
+    let expired: i64 = t
+        .branch
+        .store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM tickets WHERE status = 'expired' AND issued_service = 'A'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("expired");
+    assert_eq!(expired, 1);
+}
