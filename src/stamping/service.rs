@@ -755,7 +755,10 @@ impl Branch {
             .documents()
             .put(prepared.bytes())
             .map_err(StampingError::from)?;
-        let warnings: Vec<String> = report.warnings.iter().map(|w| w.message()).collect();
+        let mut warnings: Vec<String> = report.warnings.iter().map(|w| w.message()).collect();
+        if let Some(earlier) = self.paid_before(&sha)? {
+            warnings.insert(0, earlier);
+        }
         let ticket = req
             .ticket
             .map(|t| t.trim().to_string())
@@ -799,6 +802,40 @@ impl Branch {
             Ok::<_, StampingError>(id)
         })?;
         self.job(id)
+    }
+
+    /// When the same document (by SHA-256) was paid for in the last `keep_days`: the sentence the
+    /// clerk reads before billing it again.
+    fn paid_before(&mut self, sha: &str) -> Result<Option<String>, BranchError> {
+        let since = crate::store::to_ms(self.store.now())
+            - i64::from(self.config.stamping.keep_days.max(1)) * 86_400_000;
+        let found: Option<(i64, i64, Option<String>, i64, String)> = self.store.read(|c| {
+            c.query_row(
+                "SELECT j.id, j.counter, j.sn, s.paid_ms, j.state FROM stamp_jobs j
+                 JOIN sale_lines l ON l.job = j.id JOIN sales s ON s.id = l.sale
+                 WHERE j.document_sha256 = ?1 AND s.status IN ('paid', 'partly_refunded')
+                   AND s.paid_ms >= ?2 AND j.state NOT IN ('cancelled', 'refunded')
+                 ORDER BY s.paid_ms DESC LIMIT 1",
+                params![sha, since],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()
+            .map_err(StoreError::Sql)
+        })?;
+        let tz = self.config.branch.timezone;
+        Ok(found.map(|(job, counter, sn, paid_ms, state)| {
+            let when = crate::queue::clock_time(paid_ms, tz);
+            let day = crate::day::BusinessDay::of(crate::store::from_ms(paid_ms), tz);
+            let sn = sn.map(|sn| format!(", SN {sn}")).unwrap_or_default();
+            let next = if state == "delivered" {
+                "sudah diserahkan; tanyakan pelanggan sebelum menagih lagi"
+            } else {
+                "belum diserahkan; lanjutkan pekerjaan itu, jangan menagih lagi"
+            };
+            format!(
+                "Dokumen ini sudah dibayar pada {day} {when} di loket {counter} (pekerjaan #{job}{sn}) dan {next}."
+            )
+        }))
     }
 
     /// Sets where the stamp goes (`placed`).

@@ -118,3 +118,45 @@ fn the_day_rollover_keeps_an_undelivered_visit_open() {
         .expect("expired");
     assert_eq!(expired, 1);
 }
+
+#[test]
+fn the_same_document_brought_again_says_when_and_where_it_was_paid() {
+    let mut t = TestBranch::new();
+    let first = super::support::paid_job(&mut t.branch, 7);
+    let again = t
+        .branch
+        .receive_document(ReceiveDocument {
+            bytes: letter(7),
+            name: "surat-7-lagi.pdf".into(),
+            ticket: None,
+            counter: 2,
+            clerk: CLERK.into(),
+            password: None,
+        })
+        .expect("receive");
+    let said = again.warnings.first().cloned().unwrap_or_default();
+    assert!(
+        said.contains("sudah dibayar pada 2026-11-23 08.")
+            && said.contains("di loket 1")
+            && said.contains(&format!("pekerjaan #{}", first.id))
+            && said.contains("jangan menagih lagi"),
+        "{said}"
+    );
+    // Another document says nothing of the kind.
+    let other = t
+        .branch
+        .receive_document(ReceiveDocument {
+            bytes: letter(8),
+            name: "surat-8.pdf".into(),
+            ticket: None,
+            counter: 2,
+            clerk: CLERK.into(),
+            password: None,
+        })
+        .expect("receive");
+    assert!(
+        other.warnings.iter().all(|w| !w.contains("sudah dibayar")),
+        "{:?}",
+        other.warnings
+    );
+}
