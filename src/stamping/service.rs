@@ -1591,6 +1591,43 @@ impl Branch {
         self.job(job)
     }
 
+    /// The stamping job of the visit counter `counter` holds now: the newest job of its ticket made
+    /// since the customer arrived and not cancelled. What a counter reopens after a crash.
+    pub fn visit_job(
+        &mut self,
+        counter: u32,
+        ticket: &str,
+    ) -> Result<Option<JobView>, BranchError> {
+        let id: Option<i64> = self.store.read(|c| {
+            c.query_row(
+                "SELECT j.id FROM stamp_jobs j
+                 JOIN tickets t ON t.counter = ?1 AND t.status IN ('called', 'serving')
+                 WHERE j.ticket = ?2 AND j.created_ms >= t.arrived_ms
+                   AND j.state NOT IN ('cancelled', 'refunded')
+                 ORDER BY j.id DESC LIMIT 1",
+                params![counter, ticket],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::Sql)
+        })?;
+        id.map(|id| self.job(id)).transpose()
+    }
+
+    /// The sale that bills a job (quoted, paid or partly paid), if any.
+    pub fn job_sale(&mut self, job: i64) -> Result<Option<i64>, BranchError> {
+        let found = self
+            .store
+            .read(|c| paying_line(c, job).map_err(StoreError::Sql))?;
+        Ok(found.map(|(sale, _, _)| sale))
+    }
+
+    /// Where a job's received document is kept (for a visit reopened after a crash).
+    pub fn job_document_path(&mut self, job: i64) -> Result<PathBuf, BranchError> {
+        let row = self.job_row(job)?;
+        Ok(self.documents().path_of(&row.job.document_sha256))
+    }
+
     /// The WhatsApp number a job's document goes to when it is finished, if one was left.
     pub fn job_whatsapp(&mut self, job: i64) -> Option<String> {
         self.job_row(job).ok().and_then(|r| r.whatsapp)

@@ -314,6 +314,8 @@ pub struct ProofSlip {
 /// What the worker reports about the flow.
 #[derive(Debug, Clone)]
 pub enum FlowOutcome {
+    /// The visit the counter holds, read back from the store (`None`: nothing to resume).
+    Resumed(Result<Option<Box<Resumed>>, String>),
     Documents(Result<(PathBuf, Vec<DocFile>), String>),
     Checked(Result<(DocCheck, Placement), String>),
     Quoted(Result<Quote, String>),
@@ -342,9 +344,34 @@ pub struct PaymentResult {
     pub drawer: Option<String>,
 }
 
+/// A visit reopened from the store (after a crash, a closed terminal, a new sign-in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumed {
+    pub stage: Stage,
+    pub check: DocCheck,
+    pub placement: Placement,
+    pub quote: Option<Quote>,
+    pub paid: Option<Paid>,
+    /// Part of the bill was paid (a split with tenders already taken).
+    pub money_taken: bool,
+    pub stamped: Option<Stamped>,
+    /// Already handed over (the ticket was not finished yet).
+    pub delivered: Option<String>,
+    pub source: Option<PathBuf>,
+    /// What the clerk is told, in words.
+    pub note: String,
+}
+
 /// Work the flow asks the worker for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FlowEffect {
+    /// Read back the visit of `ticket` held by `counter` (its job, sale, stamp) to reopen it.
+    Resume {
+        ticket: String,
+        counter: u32,
+        /// Where documents come from (the configured folder), else the first mounted drive.
+        dir: Option<PathBuf>,
+    },
     /// List the PDFs in `dir`, or on the first mounted drive when `None`.
     ListDocuments {
         dir: Option<PathBuf>,
@@ -916,6 +943,59 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
         note,
     };
     match outcome {
+        FlowOutcome::Resumed(Ok(Some(r))) => {
+            let r = *r;
+            f.stage = r.stage;
+            f.check = Some(r.check);
+            f.placement = Some(r.placement);
+            f.quote = r.quote;
+            f.paid = r.paid;
+            f.money_taken = r.money_taken;
+            f.stamped = r.stamped;
+            f.delivered = r.delivered;
+            if f.source.is_none() {
+                f.source = r.source;
+            }
+            let stage = r.stage;
+            let note = r.note;
+            let sn = f.stamped.as_ref().map(|x| x.sn.clone());
+            for step in [
+                SessionStep::Document,
+                SessionStep::Intake,
+                SessionStep::Placement,
+                SessionStep::Quote,
+            ] {
+                mark(state, step, StepProgress::Done(String::new()));
+            }
+            if matches!(stage, Stage::Stamping | Stage::Deliver) {
+                mark(
+                    state,
+                    SessionStep::Payment,
+                    StepProgress::Done(String::new()),
+                );
+            }
+            if let (Stage::Deliver | Stage::Done, Some(sn)) = (stage, sn) {
+                mark(state, SessionStep::Stamping, StepProgress::Done(sn));
+                if stage == Stage::Done {
+                    mark(
+                        state,
+                        SessionStep::Delivery,
+                        StepProgress::Done(String::new()),
+                    );
+                } else {
+                    mark(state, SessionStep::Delivery, active(String::new()));
+                }
+            }
+            state.message = Some(crate::ui::state::Message {
+                text: note,
+                error: false,
+                at_ms: state.now_ms,
+            });
+        }
+        FlowOutcome::Resumed(Ok(None)) => {}
+        FlowOutcome::Resumed(Err(why)) => {
+            f.error = Some(why);
+        }
         FlowOutcome::Documents(Ok((dir, files))) => {
             f.source = Some(dir.clone());
             f.cursor = 0;

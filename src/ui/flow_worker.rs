@@ -2,13 +2,14 @@
 //! document, runs the sale and payment, stamps, copies and prints, reporting progress as it goes.
 
 use crate::branch::{Branch, BranchError};
+use crate::money::Rupiah;
 use crate::pdf::intake::{IntakeOptions, intake};
 use crate::pdf::placement::{PlacementOptions, page_text};
 use crate::pdf::{DEFAULT_STAMP_MM, PlacementBasis, Rect, mm_to_pt, propose, pt_to_mm};
 use crate::till::{SaleStatus, TillError};
 use crate::ui::flow::{
-    DocCheck, DocFile, FlowEffect, FlowOutcome, MmRect, PagePreview, PaymentResult, Placement,
-    QrisShown, Quote, Stamped,
+    DocCheck, DocFile, FlowEffect, FlowOutcome, MmRect, PagePreview, Paid, PaymentResult,
+    Placement, QrisShown, Quote, Resumed, Stage, Stamped,
 };
 use crate::ui::state::Outcome;
 use crate::ui::worker::sentence;
@@ -127,6 +128,11 @@ pub fn run(
                 .map(|sale| sale.due)
                 .map_err(|e| words(&e)),
         ),
+        FlowEffect::Resume {
+            ticket,
+            counter,
+            dir,
+        } => FlowOutcome::Resumed(resume(branch, &ticket, counter, dir).map_err(|e| words(&e))),
         FlowEffect::Stamp { job, clerk } => {
             FlowOutcome::Stamped(stamp(branch, job, &clerk, &mut progress))
         }
@@ -330,6 +336,139 @@ fn stamp(
         job: Some(job.to_string()),
         verified: "tanda tangan sah (diperiksa ulang)".into(),
     })
+}
+
+/// Reads a counter's visit back from the store: its job, the sale and what was paid, the stamp.
+fn resume(
+    branch: &mut Branch,
+    ticket: &str,
+    counter: u32,
+    dir: Option<PathBuf>,
+) -> Result<Option<Box<Resumed>>, BranchError> {
+    use crate::stamping::State as Job;
+    let Some(job) = branch.visit_job(counter, ticket)? else {
+        return Ok(None);
+    };
+    let Some(sale) = job.sale_id.or(branch.job_sale(job.id)?) else {
+        // Received or placed without a bill: nothing paid, the clerk starts the document again.
+        return Ok(None);
+    };
+    let path = branch.job_document_path(job.id)?;
+    let check = DocCheck {
+        job: job.id,
+        size_bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+        path,
+        name: job.document_name.clone(),
+        pages: job.pages,
+        version: String::new(),
+        encrypted: false,
+        signatures: 0,
+        warnings: job.warnings.clone(),
+    };
+    let place = job.place.or(job.proposed);
+    let placement = Placement {
+        page: place.as_ref().map_or(1, |p| p.page),
+        x_mm: place.as_ref().map_or(0, |p| mm(p.x)),
+        y_mm: place.as_ref().map_or(0, |p| mm(p.y)),
+        size_mm: DEFAULT_STAMP_MM.round() as i32,
+        basis: "posisi yang sudah ditetapkan".into(),
+        pages: Vec::new(),
+    };
+    let quote = quote(branch, sale)?;
+    let view = branch.sale(sale)?;
+    let taken: Vec<String> = view
+        .payments
+        .iter()
+        .filter(|p| p.kind == "payment")
+        .map(|p| format!("{} {}", p.method.label(), p.amount))
+        .collect();
+    let change = view
+        .payments
+        .iter()
+        .filter_map(|p| p.change)
+        .fold(Rupiah::ZERO, |a, c| a.checked_add(c).unwrap_or(a));
+    let paid_in_full = !view.due.is_positive() && !taken.is_empty();
+    let paid = paid_in_full.then(|| Paid {
+        change,
+        tenders: taken.clone(),
+    });
+    let delivered = (job.state == Job::Delivered).then(|| "sudah diserahkan".to_string());
+    let (stage, stamped, note) = match job.state {
+        Job::Stamped | Job::Delivered => {
+            let out = branch.job_output(job.id)?;
+            let sn = out.sns.join(", ");
+            let note = if delivered.is_some() {
+                format!(
+                    "Kunjungan {ticket} dilanjutkan: dokumen (SN {sn}) sudah diserahkan — F5 untuk menyelesaikan."
+                )
+            } else {
+                format!(
+                    "Kunjungan {ticket} dilanjutkan: dokumen bermeterai (SN {sn}) belum diserahkan — serahkan sekarang."
+                )
+            };
+            (
+                if delivered.is_some() {
+                    Stage::Done
+                } else {
+                    Stage::Deliver
+                },
+                Some(Stamped {
+                    sn,
+                    path: out.path,
+                    sha256: out.sha256,
+                    file_name: out.file_name,
+                    job: Some(job.id.to_string()),
+                    verified: "tanda tangan sah (diperiksa ulang)".into(),
+                }),
+                note,
+            )
+        }
+        Job::Paid | Job::SerialIssued | Job::Held => (
+            Stage::Stamping,
+            None,
+            format!(
+                "Kunjungan {ticket} dilanjutkan: sudah dibayar ({}), e-Meterai belum dibubuhkan — Enter untuk membubuhkan, k untuk tanda terima klaim.",
+                taken.join(" + ")
+            ),
+        ),
+        _ if paid_in_full => (
+            Stage::Stamping,
+            None,
+            format!(
+                "Kunjungan {ticket} dilanjutkan: sudah dibayar ({}) — Enter untuk membubuhkan e-Meterai.",
+                taken.join(" + ")
+            ),
+        ),
+        _ => (
+            Stage::Pay,
+            None,
+            if taken.is_empty() {
+                format!(
+                    "Kunjungan {ticket} dilanjutkan di pembayaran: tagihan {}.",
+                    quote.due
+                )
+            } else {
+                format!(
+                    "Kunjungan {ticket} dilanjutkan di pembayaran: sudah diterima {}; sisa tagihan {}.",
+                    taken.join(" + "),
+                    quote.due
+                )
+            },
+        ),
+    };
+    let source = list(branch, dir).ok().map(|(dir, _)| dir);
+    Ok(Some(Box::new(Resumed {
+        stage,
+        check,
+        placement,
+        money_taken: !taken.is_empty(),
+        quote: Some(quote),
+        paid,
+        stamped,
+        delivered,
+        source,
+        note,
+    })))
 }
 
 fn check(path: &Path) -> Result<(DocCheck, Placement), String> {

@@ -761,11 +761,11 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             state.loading = false;
             state.status_error = None;
             state.status = Some(*status);
-            sync_session(state);
+            let resume = sync_session(state);
             if state.mode == Mode::Display {
                 return announce(state);
             }
-            Vec::new()
+            resume.into_iter().collect()
         }
         Outcome::StatusFailed(why) => {
             state.loading = false;
@@ -1027,9 +1027,12 @@ pub fn state_word(s: &Strings, state: CounterState) -> &'static str {
 
 /// Keeps the customer session on the ticket the counter holds: a new ticket opens one, no ticket
 /// closes it.
-fn sync_session(state: &mut State) {
+/// Keeps the session in step with the ticket the counter holds. A session opened here for a ticket
+/// the counter already held (after a restart, a closed terminal, a sign-in) asks for its visit to be
+/// read back from the store, so a paid document is never forgotten.
+fn sync_session(state: &mut State) -> Option<Effect> {
     if state.mode != Mode::Counter {
-        return;
+        return None;
     }
     let current = state.current().map(|(t, _)| t.to_string());
     match current {
@@ -1042,9 +1045,17 @@ fn sync_session(state: &mut State) {
                 .setup
                 .service(&prefix)
                 .map(|svc| Session::open(&ticket, svc));
+            if state.session.as_ref().is_some_and(|s| s.stamping) {
+                return Some(Effect::Flow(flow::FlowEffect::Resume {
+                    ticket,
+                    counter: state.setup.counter,
+                    dir: state.setup.drive_dir.clone(),
+                }));
+            }
         }
         Some(_) => {}
     }
+    None
 }
 
 /// The hall display rings once for each new call it sees (not for the calls already on screen

@@ -283,6 +283,108 @@ fn a_customer_without_a_drive_or_e_mail_gets_the_document_by_whatsapp() {
     assert_eq!(outbox[0].status, loket::delivery::Status::Queued);
 }
 
+/// A counter started again (a new `State`, as after `kill -9`) on the same branch and signed in.
+fn restarted(tb: &mut TestBranch, drive: &std::path::Path) -> State {
+    let mut state = state_for(tb, Mode::Counter, Lang::Id);
+    state.setup.drive_dir = Some(drive.to_path_buf());
+    sign_in(&mut state, tb, "petugas", "1234");
+    assert!(state.user.is_some());
+    state
+}
+
+#[test]
+fn a_visit_paid_and_stamped_reopens_at_hand_over_after_the_counter_restarts() {
+    let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    type_text(&mut state, &mut tb.branch, "20000");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    let sn = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.stamped.as_ref())
+        .map(|s| s.sn.clone())
+        .expect("stamped");
+    drop(state);
+
+    // The process died; the clerk signs in again on the same counter.
+    let mut state = restarted(&mut tb, &usb);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    let message = state
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(
+        message.contains(&sn) && message.contains("belum diserahkan"),
+        "{message}"
+    );
+    let f = &state.session.as_ref().expect("session").flow;
+    assert_eq!(f.paid.as_ref().map(|p| p.change), Some(Rupiah::new(10_000)));
+    // F5 cannot end it before hand-over; Enter copies it to the drive, once.
+    drive_key(&mut state, &mut tb, KeyCode::F(5));
+    assert!(state.session.is_some());
+    assert!(state.message.as_ref().is_some_and(|m| m.error));
+    drive_key(&mut state, &mut tb, KeyCode::Esc);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+    assert!(usb.join("surat-emeterai.pdf").exists());
+    let sales: i64 = tb
+        .branch
+        .store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0))
+        .expect("sales");
+    assert_eq!(sales, 1, "nobody was charged twice");
+    drive_key(&mut state, &mut tb, KeyCode::F(5));
+    assert!(state.session.is_none(), "{:?}", state.message);
+}
+
+#[test]
+fn a_half_paid_split_reopens_at_the_payment_with_the_tender_taken() {
+    let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Pay);
+    let sale = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.quote.as_ref())
+        .map(|q| q.sale)
+        .expect("sale");
+    // Rp4.000 by card is recorded on the sale (as the payment service records each tender).
+    tb.branch
+        .pay_sale(
+            sale,
+            "petugas",
+            &[loket::till::Tender::Debit {
+                amount: Rupiah::new(4_000),
+                approval_code: "A1B2C3".into(),
+                last4: "4321".into(),
+            }],
+        )
+        .expect("card part");
+    drop(state);
+    let mut state = restarted(&mut tb, &usb);
+    assert_eq!(stage(&state), Stage::Pay, "{:?}", state.message);
+    let message = state
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(message.contains("sisa tagihan Rp6.000"), "{message}");
+    // The rest in cash finishes the bill and the stamp goes on.
+    type_text(&mut state, &mut tb.branch, "6000");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    let view = tb.branch.sale(sale).expect("sale");
+    assert_eq!(view.status, SaleStatus::Paid);
+    assert_eq!(view.payments.len(), 2);
+}
+
 #[test]
 fn a_file_that_is_not_a_pdf_is_refused_with_its_reason() {
     let (mut tb, mut state, _drive) =
