@@ -781,9 +781,21 @@ fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
     let fields = if form.kind == TenderKind::Debit { 3 } else { 1 };
     match code {
         KeyCode::Esc => {
-            if form.tenders.pop().is_none() {
+            if form.tenders.is_empty() {
                 f.stage = Stage::Quote;
                 mark(state, SessionStep::Payment, StepProgress::Pending);
+            } else {
+                // Money taken is on the sale already: it is never dropped by a key.
+                let taken = form.tenders.iter().fold(Rupiah::ZERO, |a, t| {
+                    let v = match t {
+                        Tender::Cash { tendered } => *tendered,
+                        Tender::Debit { amount, .. } | Tender::Qris { amount } => *amount,
+                    };
+                    a.checked_add(v).unwrap_or(a)
+                });
+                let said = (s.money_already_taken)(&taken.to_string(), &remaining.to_string());
+                form.error = Some(said.clone());
+                f.error = Some(said);
             }
             return Vec::new();
         }
@@ -876,16 +888,14 @@ fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
             form.approval.clear();
             form.last4.clear();
             form.focus = 0;
-            let covers = amount >= remaining;
-            form.tenders.push(tender);
-            if covers {
-                f.busy = true;
-                return effect(FlowEffect::Pay {
-                    sale,
-                    clerk,
-                    tenders: form.tenders.clone(),
-                });
-            }
+            // Each tender is recorded on the sale (and in the drawer) the moment it is confirmed.
+            form.tenders.push(tender.clone());
+            f.busy = true;
+            return effect(FlowEffect::Pay {
+                sale,
+                clerk,
+                tenders: vec![tender],
+            });
         }
         _ => {}
     }
@@ -1063,8 +1073,9 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             }
         }
         FlowOutcome::Payment(Err(why)) => {
-            // Nothing was written: the tenders stay on the form to fix and pay again.
-            f.pay.tenders.clear();
+            // Nothing was written for this tender: it comes off the form to fix and pay again
+            // (the ones before it are recorded on the sale).
+            f.pay.tenders.pop();
             f.pay.error = Some(why.clone());
             f.error = Some(why);
         }

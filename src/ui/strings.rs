@@ -717,6 +717,8 @@ pub struct FlowStrings {
     pub tender_debit_line: fn(&str, &str) -> String,
     pub tender_qris_line: fn(&str) -> String,
     pub change_given: fn(&str) -> String,
+    /// Esc on the payment with tenders taken: (taken, still due).
+    pub money_already_taken: fn(&str, &str) -> String,
     pub k_take_document: &'static str,
     pub k_select: &'static str,
     pub k_check: &'static str,
@@ -809,6 +811,11 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     tender_debit_line: |a: &str, l: &str| format!("Debit {a} (kartu …{l})"),
     tender_qris_line: |a: &str| format!("QRIS {a}"),
     change_given: |c: &str| format!("Kembalian {c}"),
+    money_already_taken: |taken: &str, due: &str| {
+        format!(
+            "Sudah diterima {taken} dan tercatat pada penjualan ini; terima sisa {due}. Bila pelanggan batal, minta supervisor membatalkan penjualan (uangnya dikembalikan dan tercatat)."
+        )
+    },
     k_take_document: "ambil dokumen",
     k_select: "pilih",
     k_check: "periksa",
@@ -905,6 +912,11 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     tender_debit_line: |a: &str, l: &str| format!("Debit {a} (card …{l})"),
     tender_qris_line: |a: &str| format!("QRIS {a}"),
     change_given: |c: &str| format!("Change {c}"),
+    money_already_taken: |taken: &str, due: &str| {
+        format!(
+            "{taken} already taken and recorded on this sale; take the {due} still due. If the customer cancels, ask a supervisor to void the sale (the money goes back, recorded)."
+        )
+    },
     k_take_document: "take document",
     k_select: "select",
     k_check: "check",

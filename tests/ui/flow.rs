@@ -386,6 +386,54 @@ fn a_half_paid_split_reopens_at_the_payment_with_the_tender_taken() {
 }
 
 #[test]
+fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
+    let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Pay);
+    let sale = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.quote.as_ref())
+        .map(|q| q.sale)
+        .expect("sale");
+    type_text(&mut state, &mut tb.branch, "5000");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Pay, "Rp5.000 of Rp10.000");
+    let view = tb.branch.sale(sale).expect("sale");
+    assert_eq!(
+        view.payments.len(),
+        1,
+        "on the sale the moment it was taken"
+    );
+    assert_eq!(view.due, Rupiah::new(5_000));
+    // Esc does not take it off: the clerk is told what was taken and what is still due.
+    drive_key(&mut state, &mut tb, KeyCode::Esc);
+    assert_eq!(stage(&state), Stage::Pay);
+    let said = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.error.clone())
+        .unwrap_or_default();
+    assert!(
+        said.contains("Rp5.000") && said.contains("tercatat"),
+        "{said}"
+    );
+    assert_eq!(tb.branch.sale(sale).expect("sale").payments.len(), 1);
+    // A restart here reopens the payment with Rp5.000 still due.
+    drop(state);
+    let mut state = restarted(&mut tb, &usb);
+    assert_eq!(stage(&state), Stage::Pay, "{:?}", state.message);
+    type_text(&mut state, &mut tb.branch, "5000");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    let view = tb.branch.sale(sale).expect("sale");
+    assert_eq!(view.status, SaleStatus::Paid);
+    assert_eq!(view.payments.len(), 2);
+}
+
+#[test]
 fn a_file_that_is_not_a_pdf_is_refused_with_its_reason() {
     let (mut tb, mut state, _drive) =
         called_with_drive(&[("foto.pdf", b"\xff\xd8\xff\xe0 bukan pdf".to_vec())]);
