@@ -467,6 +467,26 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             .collect(),
     )?;
     o.file(
+        "belum-selesai",
+        &[
+            "subjek", "loket", "petugas", "tiket", "sejak_ms", "keadaan", "tindakan",
+        ],
+        pack.unfinished
+            .iter()
+            .map(|u| {
+                vec![
+                    u.subject.clone(),
+                    opt(u.counter.map(i64::from)),
+                    u.clerk.clone(),
+                    u.ticket.clone().unwrap_or_default(),
+                    s(&u.since_ms),
+                    u.what.clone(),
+                    u.next.clone(),
+                ]
+            })
+            .collect(),
+    )?;
+    o.file(
         "jurnal",
         &["tanggal", "entri", "utuh", "masalah"],
         pack.journal

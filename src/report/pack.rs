@@ -33,6 +33,126 @@ pub struct Pack {
     /// anchor of the period stamped late (how late), in Indonesian sentences.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub anchor_notes: Vec<String>,
+    /// What is left half-done when the pack is made (belum selesai): unpaid and half-paid sales,
+    /// documents placed but not paid, paid but not handed over — each with its counter and age.
+    pub unfinished: Vec<Unfinished>,
+}
+
+/// One thing left half-done, with who owns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unfinished {
+    /// `sale/12` or `job/34`.
+    pub subject: String,
+    pub counter: Option<u32>,
+    pub clerk: String,
+    pub ticket: Option<String>,
+    pub since_ms: i64,
+    /// What it is, in Indonesian ("dibayar sebagian Rp5.000 dari Rp10.000").
+    pub what: String,
+    /// What to do, in Indonesian.
+    pub next: String,
+}
+
+/// Everything half-done now, oldest first (the "belum selesai" list of the console and the pack).
+pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, BranchError> {
+    let mut out = Vec::new();
+    let mut stmt = c.prepare_cached(
+        "SELECT s.id, s.counter, s.clerk, s.ticket, s.created_ms,
+                COALESCE((SELECT SUM(l.quantity * l.unit_price) FROM sale_lines l WHERE l.sale = s.id), 0),
+                COALESCE((SELECT SUM(p.amount) FROM payments p WHERE p.sale = s.id AND p.kind = 'payment'), 0)
+         FROM sales s WHERE s.status = 'open' ORDER BY s.created_ms, s.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, i64>(6)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, counter, clerk, ticket, since_ms, total, paid) = row?;
+        let (total, paid) = (
+            crate::money::Rupiah::new(total),
+            crate::money::Rupiah::new(paid),
+        );
+        let (what, next) = if paid.is_positive() {
+            (
+                format!("dibayar sebagian {paid} dari {total}"),
+                "terima sisanya di loket itu, atau supervisor membatalkan penjualan (uang dikembalikan)".to_string(),
+            )
+        } else {
+            (
+                format!("penjualan {total} belum dibayar"),
+                "lanjutkan di loket itu atau batalkan penjualannya".to_string(),
+            )
+        };
+        out.push(Unfinished {
+            subject: format!("sale/{id}"),
+            counter: Some(counter),
+            clerk,
+            ticket,
+            since_ms,
+            what,
+            next,
+        });
+    }
+    let mut stmt = c.prepare_cached(
+        "SELECT j.id, j.counter, j.clerk, j.ticket, j.created_ms, j.state, j.sn, j.document_name
+         FROM stamp_jobs j
+         WHERE j.state IN ('received', 'placed', 'paid', 'serial_issued', 'stamped', 'held')
+         ORDER BY j.created_ms, j.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<u32>>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, counter, clerk, ticket, since_ms, state, sn, name) = row?;
+        let (what, next) = match state.as_str() {
+            "received" | "placed" => (
+                format!("dokumen {name} diterima, belum dibayar"),
+                "lanjutkan di loket itu, atau batalkan pekerjaannya",
+            ),
+            "stamped" => (
+                format!(
+                    "dokumen {name} bermeterai{}, belum diserahkan",
+                    sn.map(|s| format!(" (SN {s})")).unwrap_or_default()
+                ),
+                "serahkan di loket itu (flash disk, e-mail, WhatsApp) atau kirim ke alamat pelanggan",
+            ),
+            "held" => (
+                format!("dokumen {name} dibayar, menunggu keputusan supervisor"),
+                "putuskan dengan `loket job settle` atau di konsol supervisor",
+            ),
+            _ => (
+                format!("dokumen {name} dibayar, e-Meterai belum dibubuhkan"),
+                "pekerja membubuhkannya otomatis; pastikan pelanggan memegang tanda terima klaim",
+            ),
+        };
+        out.push(Unfinished {
+            subject: format!("job/{id}"),
+            counter,
+            clerk,
+            ticket,
+            since_ms,
+            what,
+            next: next.to_string(),
+        });
+    }
+    out.sort_by_key(|u| u.since_ms);
+    Ok(out)
 }
 
 impl Pack {
@@ -361,6 +481,7 @@ pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<
             journal,
             journal_head: None,
             anchor_notes: Vec::new(),
+            unfinished: unfinished(c)?,
         })
     })?;
     pack.till.sessions.sort_by_key(|s| s.id);

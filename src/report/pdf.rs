@@ -475,6 +475,14 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         ));
     }
 
+    w.heading("Belum selesai");
+    if p.unfinished.is_empty() {
+        w.line("Tidak ada: semua penjualan dan dokumen sudah tuntas.");
+    }
+    for u in &p.unfinished {
+        w.line(&super::text::unfinished_line(u, tz));
+    }
+
     w.heading("Jurnal");
     for j in &p.journal {
         w.line(&format!("{} {}", j.day, journal_line(&j.report)));

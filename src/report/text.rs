@@ -273,6 +273,15 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
     }
 
     let _ = writeln!(w);
+    let _ = writeln!(w, "BELUM SELESAI");
+    if p.unfinished.is_empty() {
+        let _ = writeln!(w, "  Tidak ada: semua penjualan dan dokumen sudah tuntas.");
+    }
+    for u in &p.unfinished {
+        let _ = writeln!(w, "  {}", unfinished_line(u, tz));
+    }
+
+    let _ = writeln!(w);
     let _ = writeln!(w, "JURNAL");
     for j in &p.journal {
         let _ = writeln!(w, "  {} {}", j.day, journal_line(&j.report));
@@ -284,6 +293,25 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
         let _ = writeln!(w, "  Catatan: {note}.");
     }
     o
+}
+
+/// `loket 2 (petugas, C-004) sejak 14.02: dibayar sebagian Rp5.000 dari Rp10.000 — terima sisanya …`.
+pub fn unfinished_line(u: &super::pack::Unfinished, tz: crate::day::TimeZone) -> String {
+    let at = u
+        .counter
+        .map_or_else(|| "tanpa loket".to_string(), |c| format!("loket {c}"));
+    let ticket = u
+        .ticket
+        .as_ref()
+        .map(|t| format!(", {t}"))
+        .unwrap_or_default();
+    format!(
+        "{at} ({}{ticket}) sejak {}: {} — {}",
+        u.clerk,
+        crate::queue::clock_time(u.since_ms, tz),
+        u.what,
+        u.next
+    )
 }
 
 /// `utuh (4.213 entri)` or what is wrong.

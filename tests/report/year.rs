@@ -172,7 +172,7 @@ fn the_csv_files_read_back() {
     let day = year().day("2025-02-10");
     let dir = tempfile::tempdir().expect("dir");
     let files = loket::report::csv::write(&p, dir.path()).expect("csv");
-    assert_eq!(files.len(), 15);
+    assert_eq!(files.len(), 16);
     let read = |section: &str| -> (Vec<String>, Vec<Vec<String>>) {
         let path = dir
             .path()

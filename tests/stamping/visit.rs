@@ -160,3 +160,62 @@ fn the_same_document_brought_again_says_when_and_where_it_was_paid() {
         other.warnings
     );
 }
+
+#[test]
+fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
+    let mut t = TestBranch::new();
+    let (_label, job) = visit_with_stamped_job(&mut t, 3);
+    // A second bill with only part of it taken.
+    let b = &mut t.branch;
+    let s = b.new_sale(1, CLERK, None).expect("sale");
+    b.add_to_sale(s.id, CLERK, "meterai", 2, None).expect("add");
+    b.pay_sale(
+        s.id,
+        CLERK,
+        &[Tender::Cash {
+            tendered: rp(5_000),
+        }],
+    )
+    .expect("part");
+    let text = t.cli_ok(&["report", "daily", "--date", "2026-11-23"]);
+    let section: String = text
+        .split("BELUM SELESAI")
+        .nth(1)
+        .and_then(|rest| rest.split("JURNAL").next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        section.contains("loket 1") && section.contains("dibayar sebagian Rp5.000 dari Rp20.000"),
+        "{section}"
+    );
+    assert!(section.contains("belum diserahkan"), "{section}");
+    let today = t.branch.store.today();
+    let p = loket::report::pack::daily(&mut t.branch, today).expect("pack");
+    assert!(
+        p.unfinished
+            .iter()
+            .any(|u| u.subject == format!("job/{job}"))
+    );
+    assert!(
+        p.unfinished
+            .iter()
+            .any(|u| u.subject == format!("sale/{}", s.id))
+    );
+    // Handed over and paid in full, nothing is left.
+    let drive = tempfile::tempdir().expect("drive");
+    t.branch
+        .deliver_job_to_drive(job, drive.path(), CLERK, &mut |_, _| {})
+        .expect("copy");
+    t.branch
+        .pay_sale(
+            s.id,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(15_000),
+            }],
+        )
+        .expect("rest");
+    let today = t.branch.store.today();
+    let p = loket::report::pack::daily(&mut t.branch, today).expect("pack");
+    assert!(p.unfinished.is_empty(), "{:?}", p.unfinished);
+}
