@@ -115,9 +115,8 @@ pub enum Command {
     Wa(crate::delivery::cli::WaArgs),
     /// Terima laporan status WhatsApp (webhook Meta) di alamat [whatsapp] webhook_listen.
     WaWebhook(crate::delivery::cli::WaWebhookArgs),
-    /// Kotak keluar e-mail dan WhatsApp: daftar, kirim ulang, simpan .eml, kirim.
-    #[command(subcommand)]
-    Outbox(crate::delivery::cli::OutboxCommand),
+    /// Kotak keluar e-mail dan WhatsApp: daftar (bawaan), kirim ulang, simpan .eml, kirim.
+    Outbox(crate::delivery::cli::OutboxArgs),
     /// Paket harian supervisor: antrean, kas, e-Meterai, pengiriman, perangkat, jurnal.
     #[command(subcommand)]
     Report(crate::report::cli::ReportCommand),
@@ -473,7 +472,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Mail(args)) => crate::delivery::cli::mail(&data, &actor, args),
         Some(Command::Wa(args)) => crate::delivery::cli::whatsapp(&data, &actor, args),
         Some(Command::WaWebhook(args)) => crate::delivery::cli::wa_webhook(&data, args),
-        Some(Command::Outbox(c)) => crate::delivery::cli::outbox(&data, &actor, c),
+        Some(Command::Outbox(c)) => crate::delivery::cli::outbox(
+            &data,
+            &actor,
+            c.command
+                .unwrap_or(crate::delivery::cli::OutboxCommand::List { json: false }),
+        ),
         Some(Command::Stamps(c)) => crate::stamping::cli::run_stamps(&data, &actor, c),
         Some(Command::Job(c)) => crate::stamping::cli::run_job(&data, &actor, c),
         Some(Command::Report(c)) => crate::report::cli::run(&data, &actor, c),

@@ -89,6 +89,13 @@ pub struct WaWebhookArgs {
     pub listen: Option<String>,
 }
 
+/// `loket outbox [COMMAND]`: without a command, the list.
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    pub command: Option<OutboxCommand>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
     /// Daftar e-mail di kotak keluar.

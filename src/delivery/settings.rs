@@ -34,7 +34,7 @@ Terlampir dokumen Anda yang telah dibubuhi e-Meterai di {branch} pada {date}:\n\
 {document}\n\n\
 Nomor seri e-Meterai: {sns}\n\
 Keabsahan e-Meterai dapat diperiksa di:\n{verify}\n\n\
-Simpan berkas PDF ini apa adanya; mengubah atau mencetak ulang berkas membatalkan tanda tangan digitalnya.\n\n\
+Tanda tangan digital e-Meterai ada di dalam berkas PDF ini, bukan di kertas: simpan dan kirim berkasnya apa adanya; berkas yang diubah tidak lagi sah, dan hasil cetaknya tidak membawa tanda tangan digital.\n\n\
 Hormat kami,\n{branch}\n";
 
 impl Default for Delivery {
@@ -154,6 +154,13 @@ pub fn check(config: &Config) -> Result<(), CheckError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_default_mail_says_the_signature_lives_in_the_file_not_on_paper() {
+        assert!(DEFAULT_BODY.contains("bukan di kertas"));
+        assert!(!DEFAULT_BODY.contains("mencetak ulang berkas membatalkan"));
+    }
+
     use super::*;
 
     fn check(template: &str, expected: Result<&str, &str>) {

@@ -103,3 +103,25 @@ fn a_scripted_morning_adds_up() {
     // At 08:00 four waited (issued at 08:00 exactly count as waiting), none at 09:00 but the parked one.
     assert_eq!(r.waiting_by_hour, vec![(8, 4)]);
 }
+
+#[test]
+fn waiting_per_hour_counts_only_hours_that_have_happened() {
+    let mut t = TestBranch::new();
+    // Two customers arrive at 08:00 and are still waiting at 10:30.
+    for _ in 0..2 {
+        t.branch
+            .issue_ticket("A", false, "dispenser")
+            .expect("issue");
+    }
+    t.clock.advance(Duration::minutes(150));
+    let day = BusinessDay::parse("2026-11-23").expect("day");
+    let now = loket::store::to_ms(t.clock_now());
+    let config = t.branch.config.clone();
+    let r = t
+        .branch
+        .store
+        .read(|c| daily(c, &config, day, now).map_err(loket::BranchError::from))
+        .expect("report");
+    // 08.00, 09.00 and 10.00 have happened; 11.00 onwards have not and show nobody.
+    assert_eq!(r.waiting_by_hour, vec![(8, 2), (9, 2), (10, 2)]);
+}
