@@ -376,11 +376,12 @@ fn resume(
     };
     let quote = quote(branch, sale)?;
     let view = branch.sale(sale)?;
+    // Each tender as it was taken (cash: what the customer handed over).
     let taken: Vec<String> = view
         .payments
         .iter()
         .filter(|p| p.kind == "payment")
-        .map(|p| format!("{} {}", p.method.label(), p.amount))
+        .map(|p| format!("{} {}", p.method.label(), p.tendered.unwrap_or(p.amount)))
         .collect();
     let change = view
         .payments

@@ -152,6 +152,16 @@ impl Pty {
         w.flush().expect("flush pty");
     }
 
+    /// Kills the program with SIGKILL, as a power cut or `kill -9` would: no clean-up runs.
+    pub fn kill9(&mut self) {
+        if let Some(pid) = self.child.process_id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        }
+        let _ = self.child.wait();
+    }
+
     /// Waits for the program to end; kills it when it does not end within `timeout`.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<portable_pty::ExitStatus> {
         let start = Instant::now();

@@ -515,3 +515,121 @@ fn at_payment(tb: &mut TestBranch, nudge: bool) -> (PathBuf, Pty) {
     pty.wait_for("Belum ada uang diterima.");
     (data, pty)
 }
+
+/// A counter started on `data` with the customer's drive at `usb`, signed in.
+fn counter_again(data: &Path, usb: &Path) -> Pty {
+    let mut pty = Pty::spawn(
+        &loket_bin(),
+        &[
+            "--data",
+            data.to_str().expect("utf-8 temp path"),
+            "counter",
+            "--counter",
+            "1",
+        ],
+        &[
+            ("LOKET_FAKE_NOW", FAKE_NOW),
+            ("LOKET_DRIVE_DIR", usb.to_str().expect("utf-8 temp path")),
+        ],
+        120,
+        40,
+    );
+    pty.wait_for("Masuk petugas loket");
+    pty.send("petugas\t1234\r");
+    pty.wait_for("Selamat bekerja");
+    pty
+}
+
+fn count(data: &Path, sql: &str) -> i64 {
+    let c = rusqlite::Connection::open(data.join("loket.db")).expect("db");
+    c.query_row(sql, [], |r| r.get(0)).expect("count")
+}
+
+#[test]
+fn a_counter_killed_after_the_stamp_reopens_the_visit_at_hand_over() {
+    let mut tb = with_users();
+    let (data, mut pty) = at_payment(&mut tb, false);
+    pty.send("\r");
+    pty.wait_for("Uang diterima");
+    pty.send("20000\r");
+    pty.wait_for("tanda tangan sah");
+    pty.kill9();
+    drop(pty);
+
+    let usb = data.join("FLASHDISK");
+    let mut pty = counter_again(&data, &usb);
+    pty.wait_for("Kunjungan C-001 dilanjutkan");
+    pty.wait_for("belum diserahkan");
+    // F5 cannot end the visit before the document is handed over.
+    pty.send(f_key(5));
+    pty.wait_for("Selesaikan dulu layanan e-Meterai");
+    pty.send("\x1b");
+    pty.send("\r");
+    pty.wait_for("Tersalin ke FLASHDISK/surat-lamaran-emeterai.pdf");
+    pty.wait_for("Struk dan bukti pembubuhan tercetak.");
+    pty.send(f_key(5));
+    pty.wait_for("C-001 selesai dilayani.");
+    pty.send("\x11");
+    let status = pty.wait_exit(Duration::from_secs(10));
+    assert!(status.as_ref().is_some_and(|s| s.success()), "{status:?}");
+    assert_eq!(
+        count(&data, "SELECT COUNT(*) FROM sales"),
+        1,
+        "charged once"
+    );
+    assert_eq!(count(&data, "SELECT COUNT(*) FROM payments"), 1);
+    assert_eq!(
+        count(
+            &data,
+            "SELECT COUNT(*) FROM serials WHERE status <> 'available'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &data,
+            "SELECT COUNT(*) FROM stamp_jobs WHERE state = 'delivered'"
+        ),
+        1
+    );
+    let journal = loket_run(&data, &["journal", "verify"]);
+    assert!(journal.starts_with("Jurnal utuh"), "{journal}");
+}
+
+#[test]
+fn a_counter_killed_after_part_of_a_split_reopens_at_the_payment() {
+    let mut tb = with_users();
+    let (data, mut pty) = at_payment(&mut tb, false);
+    pty.send("\r");
+    pty.wait_for("Uang diterima");
+    pty.send("5000\r");
+    pty.wait_for("Sisa tagihan        Rp5.000");
+    // The tender is on the sale before anything else happens.
+    for _ in 0..100 {
+        if count(&data, "SELECT COUNT(*) FROM payments") == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(count(&data, "SELECT COUNT(*) FROM payments"), 1);
+    pty.kill9();
+    drop(pty);
+
+    let usb = data.join("FLASHDISK");
+    let mut pty = counter_again(&data, &usb);
+    pty.wait_for("sisa tagihan Rp5.000");
+    pty.send("5000\r");
+    pty.wait_for("tanda tangan sah");
+    pty.send("\r");
+    pty.wait_for("Tersalin ke FLASHDISK/surat-lamaran-emeterai.pdf");
+    assert_eq!(count(&data, "SELECT COUNT(*) FROM sales"), 1);
+    assert_eq!(
+        count(&data, "SELECT COALESCE(SUM(amount), 0) FROM payments"),
+        10_000
+    );
+    assert_eq!(
+        count(&data, "SELECT COUNT(*) FROM stamp_jobs"),
+        1,
+        "no second job"
+    );
+}
