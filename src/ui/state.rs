@@ -751,6 +751,8 @@ pub struct State {
     pub last_health_ms: i64,
     pub announced: Announced,
     pub quit: bool,
+    /// Ctrl+Q was pressed once during a visit with money taken; a second press quits.
+    pub quit_armed: bool,
 }
 
 impl State {
@@ -787,6 +789,7 @@ impl State {
             last_health_ms: i64::MIN / 2,
             announced: Announced::default(),
             quit: false,
+            quit_armed: false,
         }
     }
 

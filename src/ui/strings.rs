@@ -100,6 +100,8 @@ pub struct Strings {
     pub key_reactivate: &'static str,
     pub key_unpark: &'static str,
     pub key_quit: &'static str,
+    /// Ctrl+Q during a visit with money taken: asks for a second press.
+    pub quit_mid_visit: fn(&str) -> String,
     pub key_next_field: &'static str,
     pub key_submit: &'static str,
     pub key_cancel: &'static str,
@@ -330,6 +332,11 @@ pub static ID: Strings = Strings {
     key_reactivate: "Aktifkan tak hadir",
     key_unpark: "Kembalikan tunda",
     key_quit: "Keluar",
+    quit_mid_visit: |t: &str| {
+        format!(
+            "Pelanggan {t} sudah membayar dan layanannya belum selesai. Tekan Ctrl+Q sekali lagi untuk tetap keluar; kunjungan dibuka lagi saat Anda masuk kembali."
+        )
+    },
     key_next_field: "Kolom berikutnya",
     key_submit: "Kirim",
     key_cancel: "Batal",
@@ -553,6 +560,11 @@ pub static EN: Strings = Strings {
     key_reactivate: "Reactivate no-show",
     key_unpark: "Return parked",
     key_quit: "Quit",
+    quit_mid_visit: |t: &str| {
+        format!(
+            "Customer {t} has paid and the service is not finished. Press Ctrl+Q again to quit anyway; the visit reopens when you sign in again."
+        )
+    },
     key_next_field: "Next field",
     key_submit: "Submit",
     key_cancel: "Cancel",

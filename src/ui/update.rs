@@ -176,9 +176,23 @@ fn ctrl(key: &KeyEvent, c: char) -> bool {
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if ctrl(&key, 'q') || ctrl(&key, 'c') {
+        // A visit with money taken asks once: nothing is lost by quitting (the visit reopens at
+        // the next sign-in), but the clerk should know the customer is still at the counter.
+        let committed = state
+            .session
+            .as_ref()
+            .filter(|s| s.flow.committed())
+            .map(|s| s.ticket.clone());
+        if let (Some(ticket), false) = (committed, state.quit_armed) {
+            state.quit_armed = true;
+            let s = state.lang.strings();
+            say(state, (s.quit_mid_visit)(&ticket), true);
+            return Vec::new();
+        }
         state.quit = true;
         return vec![Effect::Quit];
     }
+    state.quit_armed = false;
     if state.help {
         if matches!(key.code, KeyCode::Esc | KeyCode::F(1)) {
             state.help = false;

@@ -847,3 +847,26 @@ fn cash_is_taken_even_when_the_drawer_cannot_open() {
         .expect("journal");
     assert_eq!(failed, 1, "the failed pulse is in the journal");
 }
+
+#[test]
+fn quitting_with_a_paid_visit_asks_first_and_the_visit_survives() {
+    let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    type_text(&mut state, &mut tb.branch, "5000");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    drive(&mut state, &mut tb.branch, ctrl('q'));
+    assert!(!state.quit, "the first Ctrl+Q asks");
+    let said = state
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("Ctrl+Q sekali lagi"), "{said}");
+    drive(&mut state, &mut tb.branch, ctrl('q'));
+    assert!(state.quit, "the second quits");
+    drop(state);
+    let state = restarted(&mut tb, &usb);
+    assert_eq!(stage(&state), Stage::Pay, "{:?}", state.message);
+}
