@@ -221,7 +221,7 @@ pub struct StampProofData {
     pub serials: Vec<String>,
     /// Verification link (printed as a QR code).
     pub verify_url: String,
-    /// Where it went: `Flashdisk (KINGSTON)`, `e-mail a***@gmail.com`.
+    /// Where it went: `Flash disk (KINGSTON)`, `e-mail a***@gmail.com`.
     pub delivered_to: Vec<String>,
 }
 

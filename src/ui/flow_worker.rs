@@ -265,7 +265,7 @@ fn list(branch: &mut Branch, dir: Option<PathBuf>) -> Result<(PathBuf, Vec<DocFi
             .next()
             .map(|d| d.mount_point)
             .ok_or_else(|| {
-                "Flashdisk pelanggan belum terbaca. Colokkan flashdisk, tunggu sebentar, lalu tekan Enter lagi."
+                "Flash disk pelanggan belum terbaca. Colokkan flash disk, tunggu sebentar, lalu tekan Enter lagi."
                     .to_string()
             })?,
     };

@@ -796,7 +796,7 @@ pub struct FlowStrings {
 pub static FLOW_ID: FlowStrings = FlowStrings {
     cash_needs_till: "Laci kas belum dibuka, jadi uang tunai belum bisa diterima. Tekan Ctrl+O dan hitung modal awal untuk membukanya, atau pilih Debit atau QRIS dengan ←/→ (keduanya tidak perlu laci).",
     drawer_after_cash: |paid, drawer| format!("{paid} {drawer}"),
-    idle_hint: "Enter: ambil dokumen pelanggan dari flashdisk.",
+    idle_hint: "Enter: ambil dokumen pelanggan dari flash disk.",
     finish_first: "Selesaikan dulu layanan e-Meterai yang sudah dibayar (salin dokumen, cetak struk), baru tiket dapat ditutup atau dialihkan.",
     paid_cannot_go_back: "Sudah dibayar: langkah sebelumnya tidak dapat dibatalkan di sini. Lanjutkan, atau minta supervisor membatalkan penjualan.",
     bad_amount: "Jumlah tidak dapat dibaca; ketik angka rupiah, misalnya 20000.",
@@ -808,7 +808,7 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     paid_in_full: "Lunas.",
     no_pdfs: |d: &str| {
         format!(
-            "Tidak ada berkas PDF di {d}. Minta pelanggan memeriksa flashdisknya, lalu tekan r untuk membaca ulang."
+            "Tidak ada berkas PDF di {d}. Minta pelanggan memeriksa flash disknya, lalu tekan r untuk membaca ulang."
         )
     },
     found_pdfs: |n: usize| format!("{n} PDF ditemukan"),
@@ -846,7 +846,7 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     k_qris_paid: "pembayaran masuk",
     k_qris_cancel: "batalkan kode",
     k_retry: "coba lagi",
-    k_copy: "salin ke flashdisk",
+    k_copy: "salin ke flash disk",
     k_print_again: "cetak struk lagi",
     t_choose: "Dokumen pelanggan",
     t_place: "Letak e-Meterai",
@@ -887,8 +887,8 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     qris_too_small: "Layar terlalu kecil untuk kode QR; perbesar jendela (paling sedikit 100×40).",
     sn: "Nomor seri e-Meterai:",
     delivered_to: |p: &str| format!("Tersalin ke {p}"),
-    copy_hint: |d: &str| format!("Enter: salin ke flashdisk pelanggan ({d})."),
-    finish_hint: "F5: selesaikan tiket dan kembalikan flashdisk pelanggan.",
+    copy_hint: |d: &str| format!("Enter: salin ke flash disk pelanggan ({d})."),
+    finish_hint: "F5: selesaikan tiket dan kembalikan flash disk pelanggan.",
     k_claim: "tanda terima klaim",
     f_email: "Atau kirim ke e-mail / WhatsApp:",
     email_hint: "Ketik alamat e-mail atau nomor WhatsApp pelanggan (mis. 0812-3456-7890) lalu Enter untuk mengirim lewat kotak keluar.",
