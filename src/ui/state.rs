@@ -362,6 +362,9 @@ pub struct Setup {
     /// A folder that stands in for the customer's flash drive (`LOKET_DRIVE_DIR`, training and
     /// tests); without it the first mounted removable drive is used.
     pub drive_dir: Option<PathBuf>,
+    /// Whether `[smtp]` and `[whatsapp]` are set (the outbox tab says why messages wait).
+    pub mail_configured: bool,
+    pub whatsapp_configured: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -390,6 +393,8 @@ impl Setup {
                 .collect(),
             running_text: config.display.running_text.clone(),
             drive_dir: None,
+            mail_configured: config.smtp.is_some(),
+            whatsapp_configured: config.whatsapp.is_some(),
         }
     }
 

@@ -750,7 +750,14 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             } else {
                 (s.welcome)(&user.name)
             };
-            say(state, welcome, false);
+            // A visit reopened while signing in keeps its note (what to do next matters more).
+            let resumed = state
+                .session
+                .as_ref()
+                .is_some_and(|x| x.flow.stage != flow::Stage::Idle);
+            if !resumed {
+                say(state, welcome, false);
+            }
             state.user = Some(user);
             let mut effects: Vec<Effect> = load(state).into_iter().collect();
             effects.push(health(state));

@@ -536,7 +536,7 @@ fn counter_again(data: &Path, usb: &Path) -> Pty {
     );
     pty.wait_for("Masuk petugas loket");
     pty.send("petugas\t1234\r");
-    pty.wait_for("Selamat bekerja");
+    pty.wait_for("Petugas: petugas");
     pty
 }
 
@@ -617,7 +617,7 @@ fn a_counter_killed_after_part_of_a_split_reopens_at_the_payment() {
 
     let usb = data.join("FLASHDISK");
     let mut pty = counter_again(&data, &usb);
-    pty.wait_for("sisa tagihan Rp5.000");
+    pty.wait_for("Sisa tagihan        Rp5.000");
     pty.send("5000\r");
     pty.wait_for("tanda tangan sah");
     pty.send("\r");

@@ -338,6 +338,25 @@ fn open_jobs(frame: &mut Frame, area: Rect, state: &State, jobs: &[OpenJob]) {
 pub fn outbox(frame: &mut Frame, area: Rect, state: &State) {
     let s = state.lang.strings();
     let c = s.console;
+    // Why messages wait, when a channel is not set up: said above the list.
+    let mut why = Vec::new();
+    if !state.setup.mail_configured {
+        why.push(c.outbox_no_smtp);
+    }
+    if !state.setup.whatsapp_configured {
+        why.push(c.outbox_no_whatsapp);
+    }
+    let area = if why.is_empty() {
+        area
+    } else {
+        let [note, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+        frame.render_widget(
+            Paragraph::new(why.join(" ")).style(Style::new().fg(Color::Yellow)),
+            note,
+        );
+        rest
+    };
     let Some(list) = &state.outbox else {
         return loading(frame, area, state, c.outbox_title);
     };
