@@ -500,6 +500,35 @@ fn paying_line(c: &Connection, job: i64) -> rusqlite::Result<Option<(i64, u32, S
     .optional()
 }
 
+/// The sentence for a document that already carries an e-Meterai (a signature field named like
+/// loket's `eMeterai_<SN>`, or one whose reason or signer names a meterai), with its serial when
+/// the field name carries one.
+fn earlier_emeterai(signatures: &[crate::pdf::intake::ExistingSignature]) -> Option<String> {
+    let found: Vec<String> = signatures
+        .iter()
+        .filter(|s| {
+            let named = |t: &Option<String>| {
+                t.as_deref()
+                    .is_some_and(|t| t.to_ascii_lowercase().contains("meterai"))
+            };
+            s.field.to_ascii_lowercase().contains("meterai") || named(&s.reason) || named(&s.signer)
+        })
+        .map(|s| {
+            s.field
+                .rsplit(['.', '_'])
+                .next()
+                .filter(|sn| sn.len() >= 10 && sn.bytes().all(|b| b.is_ascii_alphanumeric()))
+                .map_or_else(|| s.field.clone(), |sn| format!("SN {sn}"))
+        })
+        .collect();
+    (!found.is_empty()).then(|| {
+        format!(
+            "Dokumen ini sudah memuat e-Meterai ({}). Tanyakan pelanggan apakah memang perlu e-Meterai lagi sebelum menagih; meterai baru tidak boleh menimpa yang lama.",
+            found.join(", ")
+        )
+    })
+}
+
 fn retry_message(e: &ProviderError, local: bool) -> String {
     match e {
         ProviderError::QuotaExhausted { .. } if local => "Stok nomor seri e-Meterai lokal habis; minta supervisor memuat lot baru (`loket stamps load-lot --lot ID --count N --price RP`). Dokumen disimpan dan dibubuhi otomatis begitu stok tersedia.".into(),
@@ -758,6 +787,9 @@ impl Branch {
         let mut warnings: Vec<String> = report.warnings.iter().map(|w| w.message()).collect();
         if let Some(earlier) = self.paid_before(&sha)? {
             warnings.insert(0, earlier);
+        }
+        if let Some(stamped) = earlier_emeterai(&report.signatures) {
+            warnings.insert(0, stamped);
         }
         let ticket = req
             .ticket

@@ -219,3 +219,28 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
     let p = loket::report::pack::daily(&mut t.branch, today).expect("pack");
     assert!(p.unfinished.is_empty(), "{:?}", p.unfinished);
 }
+
+#[test]
+fn a_document_that_already_carries_an_emeterai_says_so_with_its_serial() {
+    let mut t = TestBranch::new();
+    let first = super::support::paid_job(&mut t.branch, 9);
+    t.branch.run_job(first.id, &mut |_| {}).expect("stamp");
+    let out = t.branch.job_output(first.id).expect("output");
+    let stamped = std::fs::read(&out.path).expect("stamped file");
+    let again = t
+        .branch
+        .receive_document(ReceiveDocument {
+            bytes: stamped,
+            name: "surat-9-emeterai.pdf".into(),
+            ticket: None,
+            counter: 1,
+            clerk: CLERK.into(),
+            password: None,
+        })
+        .expect("receive");
+    let said = again.warnings.first().cloned().unwrap_or_default();
+    assert!(
+        said.contains("sudah memuat e-Meterai") && said.contains(&out.sns[0]),
+        "{said}"
+    );
+}
