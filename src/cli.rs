@@ -209,6 +209,21 @@ pub enum QueueCommand {
         #[arg(long)]
         service: String,
     },
+    /// Pindahkan kunjungan yang dipegang sebuah loket ke loket lain (perlu supervisor); dibuka di
+    /// sana apa adanya saat petugas masuk.
+    MoveVisit {
+        #[arg(long)]
+        from: u32,
+        #[arg(long)]
+        to: u32,
+        #[arg(long)]
+        supervisor: String,
+        /// PIN supervisor (atau dari LOKET_PIN / masukan standar).
+        #[arg(long, env = "LOKET_PIN", hide_env_values = true)]
+        pin: Option<String>,
+        #[arg(long)]
+        reason: String,
+    },
     /// Aktifkan kembali tiket tidak hadir (perlu supervisor).
     Reactivate {
         ticket: String,
@@ -587,6 +602,37 @@ fn queue(
             )?;
             branch.reactivate(&label, approval.id)?;
             println!("{label}");
+        }
+        QueueCommand::MoveVisit {
+            from,
+            to,
+            supervisor,
+            pin,
+            reason,
+        } => {
+            let pin = pin_from(pin)?;
+            let status = branch.queue_status()?;
+            let label = status
+                .counters
+                .iter()
+                .find(|c| c.number == from)
+                .and_then(|c| c.ticket.clone())
+                .ok_or_else(|| {
+                    BranchError::Refused(format!("loket {from} tidak sedang memegang kunjungan"))
+                })?;
+            let lockout = branch.lockout();
+            let approval = users::approve(
+                &mut branch.store,
+                lockout,
+                &supervisor,
+                &pin,
+                actor,
+                "visit.move",
+                &label,
+                &reason,
+            )?;
+            let moved = branch.move_visit(from, to, approval.id)?;
+            println!("Kunjungan {moved} dipindahkan ke loket {to}.");
         }
         QueueCommand::State { at, state, reason } => {
             let state = match state.as_str() {

@@ -514,6 +514,66 @@ impl Branch {
         })
     }
 
+    /// A supervisor moves the visit counter `from` holds (its ticket, open sale and stamping jobs)
+    /// to counter `to`, with an approval for `visit.move` on the ticket: it reopens there as it
+    /// stood. Tenders already taken stay in the drawer that took them; the rest is taken at `to`.
+    pub fn move_visit(&mut self, from: u32, to: u32, approval: i64) -> Result<String, BranchError> {
+        if from == to {
+            return Err(BranchError::Refused(format!(
+                "loket asal dan tujuan sama (loket {from}); sebutkan loket lain"
+            )));
+        }
+        let target_serves = self.counter_services(to)?;
+        self.store.write(|tx| {
+            let t = held_ticket(tx, from)?.ok_or_else(|| {
+                BranchError::Refused(format!("loket {from} tidak sedang memegang kunjungan"))
+            })?;
+            if !target_serves.contains(&t.service) {
+                return Err(BranchError::Refused(format!(
+                    "loket {to} tidak melayani layanan {}; pilih loket yang melayaninya",
+                    t.service
+                )));
+            }
+            if let Some(busy) = held_ticket(tx, to)? {
+                return Err(BranchError::Refused(format!(
+                    "loket {to} masih memegang tiket {}; selesaikan dulu di sana",
+                    busy.label()
+                )));
+            }
+            let ok = users::consume_approval(tx, approval, "visit.move", &t.label())?;
+            let label = t.label();
+            tx.execute(
+                "UPDATE tickets SET counter = ?2 WHERE id = ?1",
+                params![t.id, to],
+            )?;
+            let sales = tx.execute(
+                "UPDATE sales SET counter = ?3 WHERE ticket = ?1 AND status = 'open' AND created_ms >= ?2",
+                params![label, t.arrived, to],
+            )?;
+            let jobs = tx.execute(
+                "UPDATE stamp_jobs SET counter = ?3 WHERE ticket = ?1 AND created_ms >= ?2
+                   AND state NOT IN ('delivered', 'cancelled', 'refunded')",
+                params![label, t.arrived, to],
+            )?;
+            event(
+                tx,
+                &t,
+                "moved",
+                Some(to),
+                Some(&ok.supervisor),
+                json!({"from": from, "to": to, "approval": approval}),
+            )?;
+            tx.journal(Entry::new(
+                ok.supervisor.clone(),
+                "visit.moved",
+                label.clone(),
+                json!({"from": from, "to": to, "approval": approval, "reason": ok.reason,
+                       "open_sales": sales, "jobs": jobs}),
+            ))?;
+            Ok(label)
+        })
+    }
+
     /// Opens a counter, puts it on a break (a reason is required) or closes it.
     pub fn set_counter_state(
         &mut self,

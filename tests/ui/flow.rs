@@ -870,3 +870,78 @@ fn quitting_with_a_paid_visit_asks_first_and_the_visit_survives() {
     let state = restarted(&mut tb, &usb);
     assert_eq!(stage(&state), Stage::Pay, "{:?}", state.message);
 }
+
+#[test]
+fn a_supervisor_moves_a_paid_visit_to_another_counter_where_it_reopens() {
+    let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    type_text(&mut state, &mut tb.branch, "10000");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    drop(state);
+
+    // Counter 1's PC fails; the supervisor moves the visit to counter 3 (which serves C).
+    let out = tb.cli(&[
+        "queue",
+        "move-visit",
+        "--from",
+        "1",
+        "--to",
+        "3",
+        "--supervisor",
+        "kepala",
+        "--pin",
+        "9999",
+        "--reason",
+        "PC loket 1 mati",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dipindahkan ke loket 3"));
+    let mut state = app::initial_state(
+        &tb.branch,
+        Options {
+            mode: Mode::Counter,
+            lang: Lang::Id,
+            counter: 3,
+            drive_dir: Some(usb.clone()),
+        },
+    );
+    state.setup.drive_dir = Some(usb.clone());
+    sign_in(&mut state, &mut tb, "petugas", "1234");
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+    let moved: i64 = tb
+        .branch
+        .store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM journal WHERE kind = 'visit.moved' AND actor = 'kepala'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("journal");
+    assert_eq!(moved, 1);
+    // Without a supervisor's PIN nothing moves.
+    let refused = tb.cli(&[
+        "queue",
+        "move-visit",
+        "--from",
+        "3",
+        "--to",
+        "1",
+        "--supervisor",
+        "kepala",
+        "--pin",
+        "0000",
+        "--reason",
+        "coba",
+    ]);
+    assert!(!refused.status.success());
+}
