@@ -328,6 +328,15 @@ fn print_close(o: &CloseOutcome, json: bool) {
             o.tolerance, o.counter
         );
     }
+    if !o.unfinished.is_empty() {
+        println!(
+            "Perhatian: loket {} masih meninggalkan yang belum selesai:",
+            o.counter
+        );
+        for u in &o.unfinished {
+            println!("  {u}");
+        }
+    }
     if let Some(z) = &o.z {
         println!();
         print!("{}", z.to_text());

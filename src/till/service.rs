@@ -568,6 +568,8 @@ pub struct CloseOutcome {
     /// The Z report, once closed.
     pub z: Option<TillReport>,
     pub open_drawer: bool,
+    /// What this counter left half-done (belum selesai), in words: the close warns about it.
+    pub unfinished: Vec<String>,
 }
 
 fn ledger_movements(conn: &Connection, session: i64) -> rusqlite::Result<Vec<Movement>> {
@@ -1001,11 +1003,24 @@ impl Branch {
                 needs_approval: over,
                 z,
                 open_drawer: true,
+                unfinished: Vec::new(),
             })
         });
-        let out = out?;
+        let mut out = out?;
         self.stamp_anchor_after_z(out.z.is_some());
+        out.unfinished = self.unfinished_at(counter)?;
         Ok(out)
+    }
+
+    /// What counter `counter` left half-done, one line each (the belum selesai list, this counter's).
+    pub fn unfinished_at(&mut self, counter: u32) -> Result<Vec<String>, BranchError> {
+        let tz = self.config.branch.timezone;
+        let all = self.store.read(crate::report::pack::unfinished)?;
+        Ok(all
+            .iter()
+            .filter(|u| u.counter == Some(counter))
+            .map(|u| crate::report::text::unfinished_line(u, tz))
+            .collect())
     }
 
     /// Stamps the anchor a Z just recorded. A TSA that is down must not stop the close: the anchor
@@ -1063,10 +1078,12 @@ impl Branch {
                 needs_approval: false,
                 z: Some(z),
                 open_drawer: false,
+                unfinished: Vec::new(),
             })
         });
-        let out = out?;
+        let mut out = out?;
         self.stamp_anchor_after_z(true);
+        out.unfinished = self.unfinished_at(counter)?;
         Ok(out)
     }
 

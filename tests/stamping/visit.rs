@@ -244,3 +244,21 @@ fn a_document_that_already_carries_an_emeterai_says_so_with_its_serial() {
         "{said}"
     );
 }
+
+#[test]
+fn closing_the_till_warns_about_what_the_counter_left_half_done() {
+    let mut t = TestBranch::new();
+    let (label, _job) = visit_with_stamped_job(&mut t, 4);
+    let o = t
+        .branch
+        .count_till(1, CLERK, &loket::till::CashCount::total_only(rp(110_000)))
+        .expect("count");
+    assert!(
+        o.unfinished
+            .iter()
+            .any(|u| u.contains(&label) && u.contains("belum diserahkan")),
+        "{:?}",
+        o.unfinished
+    );
+    assert!(o.unfinished.iter().all(|u| u.contains("loket 1")));
+}
