@@ -1,0 +1,11 @@
+#!/bin/sh
+# The hall display's tests and voice segments: headless Chromium driven through chromedriver, and
+# espeak-ng + opus-tools for voice/make-segments.sh. Idempotent and quiet.
+set -eu
+missing=""
+for pkg in chromium chromium-driver espeak-ng opus-tools; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
