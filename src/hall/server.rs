@@ -182,7 +182,21 @@ fn refuse(stream: &mut TcpStream, refusal: Refusal) -> std::io::Result<()> {
         extra,
     );
     stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())
+    stream.write_all(body.as_bytes())?;
+    stream.flush()?;
+    // Closing with unread bytes would reset the connection and could lose the answer before the
+    // client reads it: stop sending, then read (and drop) what is still coming, for a moment.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut sink = [0u8; 4096];
+    let mut left: usize = 1024 * 1024;
+    while left > 0 {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => left = left.saturating_sub(n),
+        }
+    }
+    Ok(())
 }
 
 fn send(

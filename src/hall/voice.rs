@@ -296,9 +296,9 @@ mod tests {
         check(999, "9 ratus 9 puluh 9");
         check(1000, "seribu");
         check(1500, "seribu 5 ratus");
-        check(2019, "2 ribu 1 belas");
+        check(2019, "2 ribu 9 belas");
         check(9999, "9 ribu 9 ratus 9 puluh 9");
-        check(12_345, "1 belas ribu 3 ratus 4 puluh 5");
+        check(12_345, "2 belas ribu 3 ratus 4 puluh 5");
     }
 
     #[test]
