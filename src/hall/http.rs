@@ -199,7 +199,9 @@ pub fn sse_event(event: &str, id: Option<i64>, data: &str) -> String {
 mod tests {
     use super::*;
 
-    fn check(head: &str, expected: Result<(&str, &[(&str, &str)]), Refusal>) {
+    type Expected<'a> = Result<(&'a str, &'a [(&'a str, &'a str)]), Refusal>;
+
+    fn check(head: &str, expected: Expected<'_>) {
         let got = parse(head.as_bytes());
         match (got, expected) {
             (Ok(r), Ok((path, query))) => {

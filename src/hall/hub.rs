@@ -85,6 +85,26 @@ struct PhoneView {
     counter_name: Option<String>,
 }
 
+/// A call's event id and its JSON.
+pub type CallJson = (i64, Arc<String>);
+
+/// A change as a stream sees it: the version, the hall state, and the calls it has not sent yet.
+pub type Change = (u64, Arc<String>, Vec<CallJson>);
+
+/// A phone view cached at a version (`None`: no such ticket today).
+type CachedTicket = (u64, Option<Arc<String>>);
+
+/// A row of a call read from `ticket_events`.
+struct CallRow {
+    id: i64,
+    kind: String,
+    prefix: String,
+    number: u32,
+    service: String,
+    counter: Option<u32>,
+    at_ms: i64,
+}
+
 /// What every stream waits on.
 #[derive(Debug)]
 pub struct Shared {
@@ -93,7 +113,7 @@ pub struct Shared {
     /// The hall state as JSON.
     pub state: Arc<String>,
     /// The latest calls, oldest first, each with its JSON.
-    pub calls: VecDeque<(i64, Arc<String>)>,
+    pub calls: VecDeque<CallJson>,
     pub last_call_id: i64,
 }
 
@@ -103,7 +123,7 @@ pub struct Hub {
     shared: Mutex<Shared>,
     changed: Condvar,
     reader: Mutex<Branch>,
-    tickets: Mutex<HashMap<String, (u64, Option<Arc<String>>)>>,
+    tickets: Mutex<HashMap<String, CachedTicket>>,
     pub config: Config,
     pub data_dir: std::path::PathBuf,
     pub secret: super::token::Secret,
@@ -240,12 +260,7 @@ impl Hub {
 
     /// Waits until the version differs from `seen` or `timeout` passes; returns the version, the
     /// state, and the calls after `after_call` (oldest first).
-    pub fn wait_change(
-        &self,
-        seen: u64,
-        after_call: i64,
-        timeout: Duration,
-    ) -> Option<(u64, Arc<String>, Vec<(i64, Arc<String>)>)> {
+    pub fn wait_change(&self, seen: u64, after_call: i64, timeout: Duration) -> Option<Change> {
         let guard = lock(&self.shared);
         let (guard, result) = self
             .changed
@@ -262,7 +277,7 @@ impl Hub {
     }
 
     /// The kept calls after `after_call`, oldest first (a reconnecting page's catch-up).
-    pub fn calls_after(&self, after_call: i64) -> Vec<(i64, Arc<String>)> {
+    pub fn calls_after(&self, after_call: i64) -> Vec<CallJson> {
         calls_after(&lock(&self.shared), after_call)
     }
 
@@ -315,7 +330,7 @@ impl Hub {
     }
 }
 
-fn calls_after(shared: &Shared, after: i64) -> Vec<(i64, Arc<String>)> {
+fn calls_after(shared: &Shared, after: i64) -> Vec<CallJson> {
     shared
         .calls
         .iter()
@@ -332,43 +347,42 @@ fn read_calls(
     after: Option<i64>,
 ) -> Result<Vec<CallEvent>, BranchError> {
     let day = branch.store.today().to_string();
-    let rows: Vec<(i64, String, String, u32, String, Option<u32>, i64)> =
-        branch.store.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT e.id, e.kind, t.issued_service, t.number, t.service, e.counter, e.at_ms
-                 FROM ticket_events e JOIN tickets t ON t.id = e.ticket
-                 WHERE t.business_day = ?1 AND e.kind IN ('call', 'recall') AND e.id > ?2
-                 ORDER BY e.id DESC LIMIT ?3",
-            )?;
-            let rows = stmt
-                .query_map(params![day, after.unwrap_or(0), KEPT_CALLS as i64], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok::<_, BranchError>(rows)
-        })?;
+    let rows: Vec<CallRow> = branch.store.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT e.id, e.kind, t.issued_service, t.number, t.service, e.counter, e.at_ms
+             FROM ticket_events e JOIN tickets t ON t.id = e.ticket
+             WHERE t.business_day = ?1 AND e.kind IN ('call', 'recall') AND e.id > ?2
+             ORDER BY e.id DESC LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![day, after.unwrap_or(0), KEPT_CALLS as i64], |r| {
+                Ok(CallRow {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    prefix: r.get(2)?,
+                    number: r.get(3)?,
+                    service: r.get(4)?,
+                    counter: r.get(5)?,
+                    at_ms: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok::<_, BranchError>(rows)
+    })?;
     Ok(rows
         .into_iter()
         .rev()
-        .filter_map(|(id, kind, prefix, number, service, counter, at_ms)| {
-            let counter = counter?;
+        .filter_map(|row| {
+            let counter = row.counter?;
             Some(CallEvent {
-                id,
-                kind,
-                ticket: domain::label(&prefix, number),
-                service,
+                id: row.id,
+                kind: row.kind,
+                ticket: domain::label(&row.prefix, row.number),
+                service: row.service,
                 counter,
                 counter_name: voice::counter_name(config, counter),
-                at_ms,
-                segments: voice::call_segments(config, &prefix, number, counter),
+                at_ms: row.at_ms,
+                segments: voice::call_segments(config, &row.prefix, row.number, counter),
             })
         })
         .collect())

@@ -155,7 +155,7 @@ pub fn number_words(n: u32) -> Vec<String> {
             _ => {
                 out.push((rest / 10).to_string());
                 out.push("puluh".into());
-                if rest % 10 != 0 {
+                if !rest.is_multiple_of(10) {
                     out.push((rest % 10).to_string());
                 }
             }

@@ -42,7 +42,10 @@ fn hall_phone_page_follows_the_ticket_and_turns_when_called() {
             .map_err(loket::store::StoreError::from)
         })
         .expect("print job");
-    assert!(queued.contains(&format!("\"status_url\":\"{url}\"")), "{queued}");
+    assert!(
+        queued.contains(&format!("\"status_url\":\"{url}\"")),
+        "{queued}"
+    );
     let printed: String = std::fs::read_dir(tb.path().join("printer/dispenser"))
         .expect("dispenser output")
         .filter_map(|e| e.ok())
