@@ -19,6 +19,10 @@ pub const WATCH_EVERY: Duration = Duration::from_millis(50);
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
 /// Calls kept for pages that reconnect and catch up.
 const KEPT_CALLS: usize = 50;
+/// A reconnecting page is sent the calls it missed from this far back at most…
+const CATCH_UP_MS: i64 = 5 * 60_000;
+/// …and no more than this many of them.
+const CATCH_UP_CALLS: usize = 5;
 
 /// One call or recall, as pushed to the hall page.
 #[derive(Debug, Clone, Serialize)]
@@ -113,7 +117,8 @@ pub struct Shared {
     /// The hall state as JSON.
     pub state: Arc<String>,
     /// The latest calls, oldest first, each with its JSON.
-    pub calls: VecDeque<CallJson>,
+    /// With each call's time on the branch clock (ms), for the catch-up's age limit.
+    pub calls: VecDeque<(i64, CallJson)>,
     pub last_call_id: i64,
 }
 
@@ -203,7 +208,9 @@ impl Hub {
         for call in calls {
             shared.last_call_id = shared.last_call_id.max(call.id);
             let json = serde_json::to_string(&call).unwrap_or_default();
-            shared.calls.push_back((call.id, Arc::new(json)));
+            shared
+                .calls
+                .push_back((call.at_ms, (call.id, Arc::new(json))));
             if shared.calls.len() > KEPT_CALLS {
                 shared.calls.pop_front();
             }
@@ -276,9 +283,20 @@ impl Hub {
         ))
     }
 
-    /// The kept calls after `after_call`, oldest first (a reconnecting page's catch-up).
-    pub fn calls_after(&self, after_call: i64) -> Vec<CallJson> {
-        calls_after(&lock(&self.shared), after_call)
+    /// The calls a reconnecting page missed: after `after_call`, made within `CATCH_UP_MS` of
+    /// now, at most `CATCH_UP_CALLS` (the newest), oldest first. A TV that was off overnight does
+    /// not read out the whole morning.
+    pub fn missed_calls(&self, after_call: i64) -> Vec<CallJson> {
+        let since = self.now_ms() - CATCH_UP_MS;
+        let shared = lock(&self.shared);
+        let missed: Vec<CallJson> = shared
+            .calls
+            .iter()
+            .filter(|(at, (id, _))| *id > after_call && *at >= since)
+            .map(|(_, call)| call.clone())
+            .collect();
+        let skip = missed.len().saturating_sub(CATCH_UP_CALLS);
+        missed.into_iter().skip(skip).collect()
     }
 
     /// The phone view of today's ticket `label` at the current version, as JSON; `None` when
@@ -334,8 +352,8 @@ fn calls_after(shared: &Shared, after: i64) -> Vec<CallJson> {
     shared
         .calls
         .iter()
-        .filter(|(id, _)| *id > after)
-        .cloned()
+        .filter(|(_, (id, _))| *id > after)
+        .map(|(_, call)| call.clone())
         .collect()
 }
 

@@ -312,7 +312,7 @@ fn hall_events(stream: &mut TcpStream, hub: &Hub, request: &Request) -> std::io:
     let (mut seen, state, last) = hub.snapshot();
     let mut out = String::from("retry: 1000\n\n");
     if let Some(after) = resume {
-        for (id, json) in hub.calls_after(after) {
+        for (id, json) in hub.missed_calls(after) {
             out.push_str(&http::sse_event("call", Some(id), &json));
         }
     }
