@@ -2,6 +2,7 @@
 //! against the real binary, the server's answers to hostile requests, and the voice segments.
 
 mod browser;
+mod config;
 mod phone;
 mod server;
 mod support;
