@@ -29,6 +29,8 @@ const HALL_CSS: &str = include_str!("assets/hall.css");
 const PHONE_HTML: &str = include_str!("assets/phone.html");
 const PHONE_JS: &str = include_str!("assets/phone.js");
 const PHONE_CSS: &str = include_str!("assets/phone.css");
+const FONT_REGULAR: &[u8] = include_bytes!("assets/fonts/DejaVuSans.ttf");
+const FONT_BOLD: &[u8] = include_bytes!("assets/fonts/DejaVuSans-Bold.ttf");
 
 #[derive(Debug)]
 struct Allowance {
@@ -244,6 +246,8 @@ fn route(stream: &mut TcpStream, hub: &Hub, request: &Request) -> std::io::Resul
         "/assets/hall.css" => send(stream, request, CSS, HALL_CSS.as_bytes(), ASSET_CACHE),
         "/assets/phone.js" => send(stream, request, JS, PHONE_JS.as_bytes(), ASSET_CACHE),
         "/assets/phone.css" => send(stream, request, CSS, PHONE_CSS.as_bytes(), ASSET_CACHE),
+        "/assets/sans.ttf" => send(stream, request, "font/ttf", FONT_REGULAR, "max-age=86400"),
+        "/assets/sans-bold.ttf" => send(stream, request, "font/ttf", FONT_BOLD, "max-age=86400"),
         "/state" => {
             let (_, state, _) = hub.snapshot();
             send(

@@ -54,6 +54,15 @@ fn hall_page_shows_a_call_within_one_second_and_is_captured_at_1920x1080() {
     assert!(waiting.contains("1 orang"), "{waiting}");
     assert!(browser.text("running-text").contains("Selamat datang"));
 
+    // The embedded font, not whatever the TV has installed.
+    browser.wait_for("the embedded font", PATIENCE, |b| {
+        b.eval(
+            "return Array.from(document.fonts).some(function (f) {
+                 return f.family.indexOf('Loket Sans') >= 0 && f.weight.indexOf('700') === 0 && f.status === 'loaded';
+             });",
+        ) == serde_json::json!(true)
+    });
+
     // The caption blinks for a while after a call; the screenshot is of the settled screen layout.
     let png = browser.screenshot();
     assert_eq!(png_size(&png), (1920, 1080));
