@@ -129,3 +129,82 @@ fn hall_server_limits_requests_per_address() {
         "a burst past the allowance is refused with 429"
     );
 }
+
+/// The events a fresh stream sends before its first state: the calls it catches up on.
+fn caught_up(port: u16, request: &str) -> Vec<String> {
+    use std::io::BufRead;
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    s.write_all(request.as_bytes()).expect("request");
+    let mut calls = Vec::new();
+    for line in std::io::BufReader::new(s).lines() {
+        let line = line.expect("line");
+        if line == "event: state" {
+            break;
+        }
+        if let Some(data) = line.strip_prefix("data: ") {
+            let call: serde_json::Value = serde_json::from_str(data).expect("call json");
+            calls.push(call["ticket"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    calls
+}
+
+#[test]
+fn hall_stream_catches_a_returning_page_up_on_its_last_missed_calls_only() {
+    let tb = TestBranch::new();
+    for _ in 0..8 {
+        tb.clock.advance(time::Duration::seconds(10));
+        tb.cli_ok(&["queue", "issue", "A"]);
+    }
+    for n in 0..8u32 {
+        let counter = (n % 4 + 1).to_string();
+        if n >= 4 {
+            tb.cli_ok(&["queue", "serve", "--counter", &counter]);
+            tb.cli_ok(&["queue", "done", "--counter", &counter]);
+        }
+        tb.cli_ok(&["queue", "call", "--counter", &counter]);
+    }
+    let server = DisplayServer::start(tb.path(), &tb.fake_now(), free_port());
+    // A new page: nothing to read out, only the state.
+    assert_eq!(
+        caught_up(server.port, "GET /events HTTP/1.1\r\n\r\n"),
+        Vec::<String>::new()
+    );
+    // A page that saw nothing of today: the five newest calls, oldest first.
+    assert_eq!(
+        caught_up(
+            server.port,
+            "GET /events HTTP/1.1\r\nLast-Event-ID: 0\r\n\r\n"
+        ),
+        ["A-004", "A-005", "A-006", "A-007", "A-008"]
+    );
+    // A page that missed the last two (its id from the state it last had).
+    let state: serde_json::Value = reqwest::blocking::get(server.url("/state"))
+        .and_then(|r| r.json())
+        .expect("state");
+    let last = state["last_call_id"].as_i64().expect("last call id");
+    let ids: Vec<i64> = tb
+        .reopen()
+        .store
+        .read(|c| {
+            let mut stmt = c
+                .prepare("SELECT id FROM ticket_events WHERE kind = 'call' ORDER BY id")
+                .map_err(loket::store::StoreError::from)?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))
+                .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
+                .map_err(loket::store::StoreError::from)?;
+            Ok::<_, loket::store::StoreError>(ids)
+        })
+        .expect("call ids");
+    assert_eq!(ids.last(), Some(&last));
+    assert_eq!(
+        caught_up(
+            server.port,
+            &format!("GET /events?last={} HTTP/1.1\r\n\r\n", ids[5])
+        ),
+        ["A-007", "A-008"]
+    );
+}
