@@ -77,10 +77,27 @@ prioritas=prioritas
 pengiriman=pengiriman
 '
 
+# Cuts the silence espeak-ng leaves before and after a word (keeping 40 ms), so the assembled call
+# flows like one sentence.
+cat >"$tmp/trim.py" <<'PY'
+import sys, wave, array
+with wave.open(sys.argv[1], "rb") as w:
+    params = w.getparams()
+    samples = array.array("h", w.readframes(w.getnframes()))
+loud = [i for i, x in enumerate(samples) if abs(x) > 400]
+margin = params.framerate * 40 // 1000
+if loud:
+    samples = samples[max(0, loud[0] - margin):min(len(samples), loud[-1] + margin)]
+with wave.open(sys.argv[2], "wb") as w:
+    w.setparams(params)
+    w.writeframes(samples.tobytes())
+PY
+
 make() {
     name=$1
     text=$2
-    espeak-ng -v id -s 135 -a 180 -w "$tmp/$name.wav" "$text"
+    espeak-ng -v id -s 135 -a 180 -w "$tmp/$name.raw.wav" "$text"
+    python3 "$tmp/trim.py" "$tmp/$name.raw.wav" "$tmp/$name.wav"
     opusenc --quiet --bitrate 24 --comp 10 "$tmp/$name.wav" "$out/$name.ogg"
 }
 
