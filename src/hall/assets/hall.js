@@ -126,6 +126,8 @@
     if (runningText !== s.running_text) {
       runningText = s.running_text;
       $('running-text').textContent = s.running_text;
+      // The same reading speed whatever the length: about four characters a second.
+      $('running-text').style.animationDuration = Math.max(12, s.running_text.length / 4) + 's';
     }
     tick();
   }
