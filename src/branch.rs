@@ -94,6 +94,29 @@ impl Branch {
         })
     }
 
+    /// Opens the branch with a read-only store (the hall display server): every write is refused by
+    /// SQLite itself.
+    pub fn open_read_only(data_dir: &Path) -> Result<Branch, BranchError> {
+        let clock = clock::from_env().map_err(BranchError::Refused)?;
+        let config_path = data_dir.join(config::FILE_NAME);
+        if !config_path.exists() {
+            return Err(BranchError::NotInitialised {
+                path: data_dir.to_path_buf(),
+            });
+        }
+        let config = Config::load(&config_path)?;
+        let store = Store::open_read_only(
+            &data_dir.join(store::FILE_NAME),
+            clock,
+            config.branch.timezone,
+        )?;
+        Ok(Branch {
+            data_dir: data_dir.to_path_buf(),
+            config,
+            store,
+        })
+    }
+
     /// Writes the default configuration into `data_dir` (refusing to overwrite one unless `force`)
     /// and creates the database.
     pub fn init(data_dir: &Path, force: bool) -> Result<Branch, BranchError> {

@@ -51,7 +51,13 @@ pub enum Command {
         counter: u32,
     },
     /// Layar ruang tunggu: nomor yang dipanggil dan antrean per layanan.
-    Display,
+    Display {
+        /// Sajikan layar ruang tunggu sebagai halaman web untuk peramban TV (bawaan
+        /// 127.0.0.1:8080; 0.0.0.0:8080 agar terjangkau dari LAN), dengan panggilan bersuara dan
+        /// halaman tiket di ponsel. Hanya-baca.
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = crate::hall::DEFAULT_ADDRESS)]
+        web: Option<String>,
+    },
     /// Cadangan cabang yang konsisten (basis data, dokumen, manifes SHA-256) ke folder atau flash
     /// disk, dibaca ulang dan diperiksa sebelum dinyatakan selesai.
     Backup {
@@ -382,7 +388,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Counter { counter }) => {
             ui_mode(&data, crate::ui::Mode::Counter, cli.lang, counter)
         }
-        Some(Command::Display) => ui_mode(&data, crate::ui::Mode::Display, cli.lang, 1),
+        Some(Command::Display { web: None }) => {
+            ui_mode(&data, crate::ui::Mode::Display, cli.lang, 1)
+        }
+        Some(Command::Display { web: Some(address) }) => {
+            crate::hall::serve(&data, &address)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Backup { to, json }) => crate::backup::cli_backup(&data, &actor, &to, json),
         Some(Command::Restore { from, into, json }) => {
             crate::backup::cli_restore(&from, &into, &actor, json)

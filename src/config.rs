@@ -120,6 +120,9 @@ pub struct Counter {
     /// Name of the receipt printer in `[printers]`.
     #[serde(default)]
     pub printer: Option<Spanned<String>>,
+    /// How the hall display's voice names this counter ("meja e-Meterai"); "loket N" when absent.
+    #[serde(default)]
+    pub spoken_name: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -452,12 +455,31 @@ impl Default for Stamping {
     }
 }
 
-/// The hall display (`loket display`).
+/// The hall display (`loket display`, `loket display --web`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HallDisplay {
     /// Text scrolling along the bottom of the hall screen.
     pub running_text: String,
+    /// Whether the web hall page speaks each call.
+    pub voice: bool,
+    /// Loudness of the spoken calls, 0–100.
+    pub voice_volume: Spanned<u8>,
+    /// How the ticket number is read aloud.
+    pub voice_numbers: VoiceNumbers,
+    /// Whether each printed ticket carries a QR code to the customer's live place in the queue.
+    pub ticket_qr: bool,
+    /// The display server as customers' phones reach it on the hall's guest Wi-Fi, e.g.
+    /// `http://192.168.1.10:8080`; needed when `ticket_qr` is on.
+    pub public_url: Option<Spanned<String>>,
+}
+
+/// How a ticket number is read aloud: `A-007` as "nol nol tujuh" or as "tujuh".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VoiceNumbers {
+    Digits,
+    Number,
 }
 
 impl Default for HallDisplay {
@@ -466,6 +488,11 @@ impl Default for HallDisplay {
             running_text:
                 "Selamat datang di Kantor Pos. Ambil nomor antrean dan tunggu nomor Anda dipanggil."
                     .to_string(),
+            voice: true,
+            voice_volume: Spanned::new(0..0, 80),
+            voice_numbers: VoiceNumbers::Digits,
+            ticket_qr: false,
+            public_url: None,
         }
     }
 }
@@ -777,6 +804,53 @@ impl Config {
                     format!("printer '{}' tidak ada di [printers]", printer.get_ref()),
                 ));
             }
+        }
+        if *self.display.voice_volume.get_ref() > 100 {
+            return Err((
+                Some(self.display.voice_volume.span()),
+                "voice_volume",
+                format!(
+                    "volume suara {} di luar 0–100",
+                    self.display.voice_volume.get_ref()
+                ),
+            ));
+        }
+        for counter in &self.counters {
+            if let Some(name) = &counter.spoken_name
+                && let Err(word) = crate::hall::voice::spoken_words(name.get_ref())
+            {
+                return Err((
+                    Some(name.span()),
+                    "spoken_name",
+                    format!(
+                        "nama ucapan '{}' memuat '{word}'; pakai huruf, angka, spasi dan tanda hubung saja",
+                        name.get_ref()
+                    ),
+                ));
+            }
+        }
+        match &self.display.public_url {
+            Some(url)
+                if !(url.get_ref().starts_with("http://")
+                    || url.get_ref().starts_with("https://")) =>
+            {
+                return Err((
+                    Some(url.span()),
+                    "public_url",
+                    format!(
+                        "alamat '{}' harus diawali http://, misalnya \"http://192.168.1.10:8080\"",
+                        url.get_ref()
+                    ),
+                ));
+            }
+            None if self.display.ticket_qr => {
+                return Err((
+                    None,
+                    "public_url",
+                    "ticket_qr = true memerlukan public_url di [display], misalnya \"http://192.168.1.10:8080\" (alamat PC layar di Wi-Fi tamu)".into(),
+                ));
+            }
+            _ => {}
         }
         if let Some(printer) = self.dispenser.as_ref().and_then(|d| d.printer.as_ref())
             && !self.printers.contains_key(printer.get_ref())

@@ -9,6 +9,7 @@ pub mod day;
 pub mod delivery;
 pub mod dispenser;
 pub mod doctor;
+pub mod hall;
 pub mod journal;
 pub mod money;
 pub mod pdf;

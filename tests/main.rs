@@ -3,6 +3,7 @@
 mod common;
 mod delivery;
 mod foundation;
+mod hall;
 mod pdf;
 mod peruri;
 mod printing;

@@ -50,8 +50,9 @@ pub fn branch_header(config: &Config) -> rc::Branch {
     }
 }
 
-/// A queue ticket from the queue engine's view of it.
-pub fn ticket(config: &Config, view: &TicketView) -> rc::QueueTicket {
+/// A queue ticket from the queue engine's view of it; `status_url` is the phone link printed as a
+/// QR code (`[display] ticket_qr`).
+pub fn ticket(config: &Config, view: &TicketView, status_url: Option<String>) -> rc::QueueTicket {
     let tz = config.branch.timezone;
     let wait = (view.ahead > 0).then_some((view.wait.low_min, view.wait.high_min));
     rc::QueueTicket {
@@ -63,7 +64,7 @@ pub fn ticket(config: &Config, view: &TicketView) -> rc::QueueTicket {
         people_ahead: u32::try_from(view.ahead).unwrap_or(u32::MAX),
         wait_minutes: wait,
         footer: None,
-        status_url: None,
+        status_url,
     }
 }
 

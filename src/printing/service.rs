@@ -333,10 +333,14 @@ impl Branch {
         let handle = self.printer(&name)?;
         let profile = handle.profile();
         let config = self.config.clone();
+        let links = self.ticket_links()?;
         let queued = self.issue_ticket_then(service, false, actor, |tx, view| {
+            let url = links
+                .as_ref()
+                .map(|l| l.url(&view.business_day, &view.ticket));
             let payload = PrintPayload::Ticket {
                 day: view.business_day.clone(),
-                ticket: data::ticket(&config, view),
+                ticket: data::ticket(&config, view, url),
             };
             let bytes = rc::encode(&payload.document(), &profile).map_err(|source| {
                 printing(PrintingError::Encode {
@@ -366,9 +370,12 @@ impl Branch {
         actor: &str,
     ) -> Result<PrintOutcome, BranchError> {
         let printer = self.dispenser_printer()?;
+        let url = self
+            .ticket_links()?
+            .map(|l| l.url(&view.business_day, &view.ticket));
         let payload = PrintPayload::Ticket {
             day: view.business_day.clone(),
-            ticket: data::ticket(&self.config, view),
+            ticket: data::ticket(&self.config, view, url),
         };
         self.print_payload(&printer, &view.ticket, &payload, actor)
     }

@@ -115,6 +115,8 @@ pub struct TicketView {
     pub issued_at_ms: Ms,
     pub ahead: usize,
     pub wait: WaitRange,
+    /// The counter that called it, while it is called or served.
+    pub counter: Option<u32>,
 }
 
 /// A ticket called to a counter.
@@ -1082,6 +1084,9 @@ fn ticket_view(
         issued_at_ms: t.arrived,
         ahead,
         wait: domain::estimate_wait(ahead, &recent, open, default_ms),
+        counter: t
+            .counter
+            .filter(|_| matches!(t.status, Status::Called | Status::Serving)),
     })
 }
 

@@ -160,6 +160,59 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing database read-only, for the hall display server: no migration, no writer
+    /// lock, and SQLite itself refuses any write (`SQLITE_OPEN_READ_ONLY`, `query_only`). The schema
+    /// must be the one this program knows.
+    pub fn open_read_only(
+        path: &Path,
+        clock: Arc<dyn Clock>,
+        tz: TimeZone,
+    ) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_handler(Some(busy_handler)).map_err(open_err)?;
+        conn.pragma_update(None, "query_only", true)
+            .map_err(open_err)?;
+        let with_suffix = |suffix: &str| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            PathBuf::from(p)
+        };
+        let store = Store {
+            conn,
+            clock,
+            tz,
+            wal_path: with_suffix("-wal"),
+            wal: None,
+            writer_lock: None,
+            writer_lock_path: with_suffix("-writer"),
+            writer_wait: WRITER_WAIT,
+        };
+        let found = store.version()?;
+        if found != LATEST_VERSION {
+            return Err(StoreError::TooNew {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        Ok(store)
+    }
+
+    /// SQLite's `data_version`: it changes whenever another connection commits, so a reader can
+    /// notice new data cheaply without reading it.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
     /// The schema version recorded in the database.
     pub fn version(&self) -> Result<i64, StoreError> {
         Ok(self

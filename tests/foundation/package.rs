@@ -108,6 +108,7 @@ fn the_package_installs_upgrades_and_removes_without_losing_branch_data() {
         "/lib/systemd/system/loket-worker.service",
         "/lib/systemd/system/loket-dispenser.service",
         "/lib/systemd/system/loket-display.service",
+        "/lib/systemd/system/loket-display-web.service",
     ];
     let mut verify = vec!["verify", "--man=no"];
     verify.extend_from_slice(&units);

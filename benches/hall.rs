@@ -1,0 +1,296 @@
+//! The web hall display under load: 200 open connections (100 hall pages, 100 phone pages) to one
+//! `loket display --web`, a call committed by a counter, and the time until every page has it.
+//!
+//! The release `loket` binary serves; this process holds the branch (calls through `Branch`, as a
+//! counter does) and 200 reader threads, each a plain HTTP client reading its event stream. A hall
+//! page counts a round when its `call` event arrives; a phone page (each watching its own waiting
+//! ticket of the called service) when its `ticket` event with one fewer ahead arrives. Timed from
+//! just before the call's transaction begins. Reference in the same run: the same call to one hall
+//! page alone. Also: the server's resident memory per open connection, and its CPU while idle with
+//! the 200 connections open. Run: `cargo bench --bench hall`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use loket::Branch;
+use loket::clock::ManualClock;
+use loket::queue::Step;
+use time::macros::datetime;
+
+const HALL_PAGES: usize = 100;
+const PHONE_PAGES: usize = 100;
+const ROUNDS: usize = 60;
+const WARM_UP: usize = 5;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn summary(name: &str, mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    let mean = v.iter().sum::<Duration>() / v.len() as u32;
+    let p99 = percentile(&v, 0.99);
+    println!(
+        "{name:<52} n={:<5} p50={:>8.2?} p90={:>8.2?} p99={:>8.2?} max={:>8.2?} mean={:>8.2?}",
+        v.len(),
+        percentile(&v, 0.50),
+        percentile(&v, 0.90),
+        p99,
+        v[v.len() - 1],
+        mean
+    );
+    percentile(&v, 0.50)
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(dir: &std::path::Path) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loket"))
+        .arg("--data")
+        .arg(dir)
+        .args(["display", "--web", &format!("127.0.0.1:{port}")])
+        .env(loket::clock::FAKE_NOW_VAR, "2026-11-23T08:00:00+07:00")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start loket display --web");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    assert!(line.contains("http://"), "{line}");
+    Server { child, port }
+}
+
+/// Opens `path` as an event stream and reports every `event: <counted>` after the first one of
+/// that kind the stream sends on connect (when `skip_first`).
+fn reader(
+    port: u16,
+    path: String,
+    counted: &'static str,
+    skip_first: bool,
+    ready: mpsc::Sender<()>,
+    seen: mpsc::Sender<Instant>,
+) {
+    std::thread::spawn(move || {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n").as_bytes())
+            .expect("request");
+        let mut lines = BufReader::new(s);
+        let mut line = String::new();
+        let mut skip = skip_first;
+        let mut signalled = false;
+        loop {
+            line.clear();
+            match lines.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let text = line.trim_end();
+            if !signalled && text.starts_with("event: ") {
+                let _ = ready.send(());
+                signalled = true;
+            }
+            if text == format!("event: {counted}") {
+                if skip {
+                    skip = false;
+                    continue;
+                }
+                let _ = seen.send(Instant::now());
+            }
+        }
+    });
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn cpu_ticks(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.to_string();
+            let f: Vec<&str> = after.split_whitespace().collect();
+            // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name.
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+/// Before a round: the counter that calls next finishes its previous customer (not timed; the
+/// pages see it as a state change, and anything it sends is drained before the clock starts).
+fn prepare(branch: &mut Branch, round: usize) -> u32 {
+    let counter = (round % 4) as u32 + 1;
+    let _ = branch.counter_step(counter, "bench", Step::Serve);
+    let _ = branch.counter_step(counter, "bench", Step::Done);
+    std::thread::sleep(Duration::from_millis(200));
+    counter
+}
+
+fn measure(
+    branch: &mut Branch,
+    rounds: std::ops::Range<usize>,
+    expected: usize,
+    seen: &mpsc::Receiver<Instant>,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let mut every = Vec::new();
+    let mut all = Vec::new();
+    for round in rounds {
+        let counter = prepare(branch, round);
+        while seen.try_recv().is_ok() {}
+        let start = Instant::now();
+        let called = branch.call_next(counter, "bench").expect("call");
+        assert!(called.is_some(), "somebody waits");
+        let mut last = start;
+        for _ in 0..expected {
+            let at = seen
+                .recv_timeout(Duration::from_secs(10))
+                .expect("every page updated within 10 s");
+            every.push(at.saturating_duration_since(start));
+            last = last.max(at);
+        }
+        all.push(last.saturating_duration_since(start));
+    }
+    (every, all)
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(loket::config::FILE_NAME),
+        loket::config::DEFAULT_TOML,
+    )
+    .expect("config");
+    let clock = ManualClock::new(datetime!(2026-11-23 08:00 +07:00));
+    let mut branch =
+        Branch::open_with_clock(dir.path(), Arc::new(clock.clone())).expect("open branch");
+    let tickets = 2 * (ROUNDS + WARM_UP) + PHONE_PAGES + 10;
+    let mut labels = Vec::new();
+    for _ in 0..tickets {
+        clock.advance(time::Duration::seconds(5));
+        labels.push(
+            branch
+                .issue_ticket("A", false, "bench")
+                .expect("issue")
+                .ticket,
+        );
+    }
+    let day = branch.store.today().to_string();
+    let code = branch.config.branch.code.clone();
+    let server = start_server(dir.path());
+    let pid = server.child.id();
+    let secret = loket::hall::token::Secret::load_or_create(dir.path()).expect("secret");
+    std::thread::sleep(Duration::from_millis(300));
+    let idle_rss = rss_kib(pid);
+
+    // Reference: one hall page.
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (seen_tx, seen_rx) = mpsc::channel();
+    reader(
+        server.port,
+        "/events".into(),
+        "call",
+        false,
+        ready_tx,
+        seen_tx,
+    );
+    ready_rx.recv().expect("reference page ready");
+    let _ = measure(&mut branch, 0..WARM_UP, 1, &seen_rx);
+    let (one, _) = measure(&mut branch, WARM_UP..WARM_UP + ROUNDS, 1, &seen_rx);
+    drop(seen_rx);
+
+    // 100 hall pages and 100 phones, each phone on a ticket still waiting after every round.
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (seen_tx, seen_rx) = mpsc::channel();
+    for _ in 0..HALL_PAGES {
+        reader(
+            server.port,
+            "/events".into(),
+            "call",
+            false,
+            ready_tx.clone(),
+            seen_tx.clone(),
+        );
+    }
+    for label in labels.iter().rev().take(PHONE_PAGES) {
+        let token = secret.token(&code, &day, label);
+        reader(
+            server.port,
+            format!("/t/{label}/events?k={token}"),
+            "ticket",
+            true,
+            ready_tx.clone(),
+            seen_tx.clone(),
+        );
+    }
+    for _ in 0..HALL_PAGES + PHONE_PAGES {
+        ready_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("every page connected");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let open_rss = rss_kib(pid);
+
+    // Idle: nothing happens for 10 s with every page connected.
+    let before = cpu_ticks(pid);
+    let idle_for = Duration::from_secs(10);
+    std::thread::sleep(idle_for);
+    let ticks = cpu_ticks(pid) - before;
+    // USER_HZ is 100 on Linux.
+    let idle_cpu_pct = ticks as f64 / idle_for.as_secs_f64();
+
+    let pages = HALL_PAGES + PHONE_PAGES;
+    let first = 2 * WARM_UP + ROUNDS;
+    let _ = measure(&mut branch, first..first + WARM_UP, pages, &seen_rx);
+    let (every, all) = measure(
+        &mut branch,
+        first + WARM_UP..first + WARM_UP + ROUNDS,
+        pages,
+        &seen_rx,
+    );
+
+    println!(
+        "hall display, {pages} connections ({HALL_PAGES} hall + {PHONE_PAGES} phone), {ROUNDS} calls:"
+    );
+    let reference = summary("reference: call -> 1 hall page", one);
+    let each = summary("call -> each of 200 pages", every);
+    summary("call -> all 200 pages updated (per call)", all);
+    println!(
+        "ratio p50 (each of 200) / p50 (1 page): {:.2}x",
+        each.as_secs_f64() / reference.as_secs_f64()
+    );
+    println!(
+        "server RSS: {idle_rss} KiB with no page, {open_rss} KiB with {pages} open: {:.1} KiB per connection",
+        (open_rss.saturating_sub(idle_rss)) as f64 / pages as f64
+    );
+    println!(
+        "server CPU while idle with {pages} open: {idle_cpu_pct:.2} % of one core over {idle_for:?}"
+    );
+}
