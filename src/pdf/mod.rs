@@ -17,6 +17,7 @@ pub mod cli;
 pub mod geometry;
 pub mod intake;
 pub mod io;
+pub(crate) mod load;
 pub(crate) mod objects;
 pub mod pki;
 pub mod placement;
@@ -30,7 +31,7 @@ pub mod tsa;
 pub mod verify;
 
 pub use appearance::AppearanceOptions;
-pub use geometry::{DEFAULT_STAMP_MM, Rect, mm_to_pt, pt_to_mm};
+pub use geometry::{DEFAULT_STAMP_MM, PageFrame, Rect, mm_to_pt, pt_to_mm};
 pub use intake::{
     IntakeError, IntakeOptions, IntakeReport, IntakeWarning, PreparedDocument, TargetProfile,
     intake, upgraded_to_1_7,

@@ -11,10 +11,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
+use super::load::load_document;
 use super::objects;
 use super::serial::SerialNumber;
 use super::sign::{ID_AA_TIME_STAMP_TOKEN, common_name};
-use super::stamp::StampedPdf;
+use super::stamp::{EncryptedUpdate, StampedPdf};
 use super::trust::{TrustProblem, check_chain, is_time_stamping, verify_signature};
 use super::tsa::token_tst_info;
 
@@ -86,6 +87,11 @@ pub enum VerifyError {
         "Berkas ini dikunci dengan kata sandi. Berikan kata sandinya untuk memeriksa tanda tangan."
     )]
     PasswordRequired,
+    /// Locked to its recipients' certificates: no password opens it.
+    #[error(
+        "Berkas ini dikunci dengan sertifikat digital penerimanya, bukan dengan kata sandi. Periksa berkas itu di komputer pemilik sertifikat, atau minta salinan tanpa kunci."
+    )]
+    CertificateProtected,
     /// Damaged beyond reading.
     #[error("Berkas PDF rusak dan tidak dapat dibaca untuk diperiksa.")]
     Unreadable(#[source] lopdf::Error),
@@ -105,6 +111,12 @@ pub enum StampCheckError {
     /// The signature does not verify.
     #[error("Tanda tangan digital pada berkas hasil tidak sah. Hubungi teknisi.")]
     Signature,
+    /// In an encrypted document, the new field, signature values or stamp picture do not decrypt
+    /// to what was written.
+    #[error(
+        "E-Meterai pada berkas terkunci ini tidak terbaca kembali dengan benar. Berkas hasil tidak dipakai; hubungi teknisi dan simpan berkas aslinya."
+    )]
+    Encryption,
 }
 
 /// Check every signature in `bytes`, with at most one trusted root (e.g. the training CA) deciding `trusted`: the
@@ -139,11 +151,17 @@ pub fn verify_pdf_with_roots(
         max_decompressed_size: Some(64 * 1024 * 1024),
         ..LoadOptions::default()
     };
-    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+    let doc = super::load::load_document(bytes, options).map_err(|e| match e {
         lopdf::Error::InvalidPassword => VerifyError::PasswordRequired,
+        lopdf::Error::UnsupportedSecurityHandler(name) if name == b"Adobe.PubSec" => {
+            VerifyError::CertificateProtected
+        }
         e => VerifyError::Unreadable(e),
     })?;
     if doc.is_encrypted() && doc.encryption_state.is_none() {
+        if super::load::security_handler(&doc).as_deref() == Some(b"Adobe.PubSec") {
+            return Err(VerifyError::CertificateProtected);
+        }
         return Err(VerifyError::PasswordRequired);
     }
     let mut signatures: Vec<SignatureCheck> = objects::signatures(&doc)
@@ -541,12 +559,47 @@ pub fn check_stamp(stamped: &StampedPdf) -> Result<(), StampCheckError> {
         Ok(check)
             if check.digest_matches
                 && check.signature_valid
-                && check.timestamp_valid != Some(false) =>
-        {
-            Ok(())
-        }
-        _ => Err(StampCheckError::Signature),
+                && check.timestamp_valid != Some(false) => {}
+        _ => return Err(StampCheckError::Signature),
     }
+    match &stamped.encrypted {
+        Some(expected) => check_encrypted_update(stamped, expected),
+        None => Ok(()),
+    }
+}
+
+/// Decrypt the stamped file as a reader would and compare the new field's name, the signature's
+/// strings and the stamp's appearance with what was written.
+pub(crate) fn check_encrypted_update(
+    stamped: &StampedPdf,
+    expected: &EncryptedUpdate,
+) -> Result<(), StampCheckError> {
+    let bytes = stamped.to_vec();
+    let options = LoadOptions {
+        password: expected.password.clone(),
+        max_decompressed_size: Some(64 * 1024 * 1024),
+        ..LoadOptions::default()
+    };
+    let doc = load_document(&bytes, options).map_err(|_| StampCheckError::Encryption)?;
+    let field = objects::fields(&doc)
+        .into_iter()
+        .find(|f| f.full_name == stamped.field_name)
+        .ok_or(StampCheckError::Encryption)?;
+    let sig = objects::get_dict(&doc, &field.dict, b"V").ok_or(StampCheckError::Encryption)?;
+    for (key, want) in &expected.sig_strings {
+        match sig.get(key) {
+            Ok(lopdf::Object::String(got, _)) if got == want => {}
+            _ => return Err(StampCheckError::Encryption),
+        }
+    }
+    let appearance = objects::get_dict(&doc, &field.dict, b"AP")
+        .and_then(|ap| objects::dict_get(&doc, ap, b"N"))
+        .and_then(|n| n.as_stream().ok())
+        .ok_or(StampCheckError::Encryption)?;
+    if appearance.content != expected.appearance {
+        return Err(StampCheckError::Encryption);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
