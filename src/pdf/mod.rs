@@ -13,6 +13,7 @@
 //! [`pki::generate_training_pki`] creates the branch's training CA, signer and TSA (`loket init`).
 
 pub mod appearance;
+pub(crate) mod ber;
 pub mod cli;
 pub mod geometry;
 pub mod intake;

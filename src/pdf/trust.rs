@@ -439,6 +439,72 @@ pub(crate) fn verify_signature(
     Err(Unsupported(key_alg))
 }
 
+/// Verify a CMS signer's signature. Its `signature_algorithm` often names only the key type
+/// (`rsaEncryption`, `id-ecPublicKey`), the hash then being the signer's `digest_algorithm`; an
+/// RSASSA-PSS signature takes its hash and salt length from its parameters.
+pub(crate) fn verify_signer_signature(
+    key: &SubjectPublicKeyInfoOwned,
+    signature_algorithm: &spki::AlgorithmIdentifierOwned,
+    digest_algorithm: &ObjectIdentifier,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, Unsupported> {
+    use const_oid::db::rfc5912::{
+        ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY,
+        ID_RSASSA_PSS, ID_SHA_256, ID_SHA_384, ID_SHA_512, RSA_ENCRYPTION,
+        SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
+    };
+    let specific = match (signature_algorithm.oid, *digest_algorithm) {
+        (RSA_ENCRYPTION, ID_SHA_256) => SHA_256_WITH_RSA_ENCRYPTION,
+        (RSA_ENCRYPTION, ID_SHA_384) => SHA_384_WITH_RSA_ENCRYPTION,
+        (RSA_ENCRYPTION, ID_SHA_512) => SHA_512_WITH_RSA_ENCRYPTION,
+        (ID_EC_PUBLIC_KEY, ID_SHA_256) => ECDSA_WITH_SHA_256,
+        (ID_EC_PUBLIC_KEY, ID_SHA_384) => ECDSA_WITH_SHA_384,
+        (ID_EC_PUBLIC_KEY, ID_SHA_512) => ECDSA_WITH_SHA_512,
+        (ID_RSASSA_PSS, _) => return verify_pss(key, signature_algorithm, message, signature),
+        (other, _) => other,
+    };
+    verify_signature(key, &specific, message, signature)
+}
+
+/// RSASSA-PSS with the hash and salt length its parameters name (MGF1 over the same hash, which
+/// is what PAdES signers use).
+fn verify_pss(
+    key: &SubjectPublicKeyInfoOwned,
+    algorithm: &spki::AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, Unsupported> {
+    use const_oid::db::rfc5912::{ID_RSASSA_PSS, ID_SHA_256, ID_SHA_384, ID_SHA_512};
+    use rsa::pss::{Signature, VerifyingKey};
+    use rsa::signature::Verifier;
+    let Some(params) = algorithm.parameters.as_ref().and_then(|p| p.to_der().ok()) else {
+        return Err(Unsupported(ID_RSASSA_PSS));
+    };
+    let Ok(params) = <rsa::pkcs1::RsaPssParams as der::Decode>::from_der(&params) else {
+        return Err(Unsupported(ID_RSASSA_PSS));
+    };
+    let Some(key) = rsa_key(key) else {
+        return Ok(false);
+    };
+    let Ok(signature) = Signature::try_from(signature) else {
+        return Ok(false);
+    };
+    let salt = usize::from(params.salt_len);
+    Ok(match params.hash.oid {
+        ID_SHA_256 => VerifyingKey::<Sha256>::new_with_salt_len(key, salt)
+            .verify(message, &signature)
+            .is_ok(),
+        ID_SHA_384 => VerifyingKey::<Sha384>::new_with_salt_len(key, salt)
+            .verify(message, &signature)
+            .is_ok(),
+        ID_SHA_512 => VerifyingKey::<Sha512>::new_with_salt_len(key, salt)
+            .verify(message, &signature)
+            .is_ok(),
+        other => return Err(Unsupported(other)),
+    })
+}
+
 fn rsa_key(key: &SubjectPublicKeyInfoOwned) -> Option<rsa::RsaPublicKey> {
     let bytes = key.subject_public_key.as_bytes()?;
     let parsed = rsa::pkcs1::RsaPublicKey::try_from(bytes).ok()?;

@@ -16,7 +16,9 @@ use super::objects;
 use super::serial::SerialNumber;
 use super::sign::{ID_AA_TIME_STAMP_TOKEN, common_name};
 use super::stamp::{EncryptedUpdate, StampedPdf};
-use super::trust::{TrustProblem, check_chain, is_time_stamping, verify_signature};
+use super::trust::{
+    TrustProblem, check_chain, is_time_stamping, verify_signature, verify_signer_signature,
+};
 use super::tsa::token_tst_info;
 
 /// The result for one signature.
@@ -242,11 +244,9 @@ fn check_one(
         out.problem = Some("Isi tanda tangan (/Contents) bukan heksadesimal yang sah.".to_string());
         return out;
     };
-    let mut hasher = Sha256::new();
-    hasher.update(&bytes[..end1]);
-    hasher.update(&bytes[c..end2]);
-    let digest: [u8; 32] = hasher.finalize().into();
-    match verify_cms(&cms_bytes, &digest) {
+    // The byte range is hashed with the digest algorithm the signer names (SHA-256, -384, -512).
+    let ranges = [&bytes[..end1], &bytes[c..end2]];
+    match verify_cms(&cms_bytes, &|alg| hash_parts(alg, &ranges)) {
         Ok(cms) => {
             out.digest_matches = cms.digest_matches;
             out.signature_valid = cms.signature_valid;
@@ -367,8 +367,36 @@ fn decode_content_info(bytes: &[u8]) -> Result<cms::content_info::ContentInfo, d
     cms::content_info::ContentInfo::decode(&mut reader)
 }
 
-fn verify_cms(cms_bytes: &[u8], digest: &[u8; 32]) -> Result<CmsCheck, String> {
+/// The digest of `parts` (concatenated) with the named algorithm; `None` for one not supported.
+fn hash_parts(algorithm: &der::asn1::ObjectIdentifier, parts: &[&[u8]]) -> Option<Vec<u8>> {
+    use const_oid::db::rfc5912::{ID_SHA_256, ID_SHA_384, ID_SHA_512};
+    fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
+        let mut h = D::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize().to_vec()
+    }
+    match *algorithm {
+        ID_SHA_256 => Some(run::<Sha256>(parts)),
+        ID_SHA_384 => Some(run::<sha2::Sha384>(parts)),
+        ID_SHA_512 => Some(run::<sha2::Sha512>(parts)),
+        _ => None,
+    }
+}
+
+/// The digest of the signed content for a digest algorithm, as the caller computes it.
+type ContentDigest<'a> = dyn Fn(&der::asn1::ObjectIdentifier) -> Option<Vec<u8>> + 'a;
+
+fn verify_cms(cms_bytes: &[u8], digest_of: &ContentDigest<'_>) -> Result<CmsCheck, String> {
+    // DER first; a BER encoding (indefinite lengths, constructed strings), which some signers
+    // write and readers accept, is brought to DER and read again.
     let ci = decode_content_info(cms_bytes)
+        .or_else(|e| {
+            super::ber::to_der(cms_bytes)
+                .ok_or(e)
+                .and_then(|der| decode_content_info(&der))
+        })
         .map_err(|_| "Isi tanda tangan bukan CMS yang sah.".to_string())?;
     let sd: SignedData = ci
         .content
@@ -380,7 +408,8 @@ fn verify_cms(cms_bytes: &[u8], digest: &[u8; 32]) -> Result<CmsCheck, String> {
         .iter()
         .next()
         .ok_or_else(|| "CMS tidak berisi penanda tangan.".to_string())?;
-    let (digest_matches, signature_valid, cert) = verify_signer_info(&sd, si, digest);
+    let digest = digest_of(&si.digest_alg.oid).unwrap_or_default();
+    let (digest_matches, signature_valid, cert) = verify_signer_info(&sd, si, &digest);
     let mut timestamp_valid = None;
     let mut timestamp_time = None;
     let mut timestamp = None;
@@ -424,8 +453,8 @@ fn check_timestamp(
     };
     let shown = Some(tst.gen_time.to_string());
     let verified = (|| {
-        let imprint_ok =
-            tst.message_imprint.hashed_message.as_bytes() == Sha256::digest(signature).as_slice();
+        let imprint_ok = hash_parts(&tst.message_imprint.hash_algorithm.oid, &[signature])
+            .is_some_and(|d| d.as_slice() == tst.message_imprint.hashed_message.as_bytes());
         let tsd: SignedData = token.content.decode_as().ok()?;
         let tsi = tsd.signer_infos.0.iter().next()?;
         let econtent = tsd
@@ -434,7 +463,8 @@ fn check_timestamp(
             .as_ref()?
             .decode_as::<OctetString>()
             .ok()?;
-        let content_digest: [u8; 32] = Sha256::digest(econtent.as_bytes()).into();
+        let content_digest =
+            hash_parts(&tsi.digest_alg.oid, &[econtent.as_bytes()]).unwrap_or_default();
         let (d_ok, s_ok, tsa_cert) = verify_signer_info(&tsd, tsi, &content_digest);
         if !(imprint_ok && d_ok && s_ok) {
             return None;
@@ -452,7 +482,7 @@ fn check_timestamp(
 fn verify_signer_info(
     sd: &SignedData,
     si: &SignerInfo,
-    digest: &[u8; 32],
+    digest: &[u8],
 ) -> (bool, bool, Option<Certificate>) {
     let cert = find_cert(sd, &si.sid);
     let Some(attrs) = &si.signed_attrs else {
@@ -464,11 +494,12 @@ fn verify_signer_info(
         .find(|a| a.oid == const_oid::db::rfc5911::ID_MESSAGE_DIGEST)
         .and_then(|a| a.values.iter().next())
         .and_then(|v| v.decode_as::<OctetString>().ok());
-    let digest_matches = md.is_some_and(|m| m.as_bytes() == digest);
+    let digest_matches = !digest.is_empty() && md.is_some_and(|m| m.as_bytes() == digest);
     let signature_valid = match (&cert, attrs.to_der()) {
-        (Some(cert), Ok(signed)) => verify_signature(
+        (Some(cert), Ok(signed)) => verify_signer_signature(
             &cert.tbs_certificate.subject_public_key_info,
-            &si.signature_algorithm.oid,
+            &si.signature_algorithm,
+            &si.digest_alg.oid,
             &signed,
             si.signature.as_bytes(),
         )
@@ -555,7 +586,10 @@ pub fn check_stamp(stamped: &StampedPdf) -> Result<(), StampCheckError> {
     }
     let cms_bytes =
         hex::decode(trim_hex(&tail[hb + 1..hc - 1])).map_err(|_| StampCheckError::Signature)?;
-    match verify_cms(&cms_bytes, &stamped.digest) {
+    let own_digest = |alg: &der::asn1::ObjectIdentifier| {
+        (*alg == const_oid::db::rfc5912::ID_SHA_256).then(|| stamped.digest.to_vec())
+    };
+    match verify_cms(&cms_bytes, &own_digest) {
         Ok(check)
             if check.digest_matches
                 && check.signature_valid

@@ -865,3 +865,132 @@ fn the_cli_measures_and_reports_on_the_page_as_shown() {
         }
     }
 }
+
+/// `letter.pdf` signed by pyHanko in signature kind `kind` (see tests/pdf/pyhanko_sign_kinds.py).
+fn signed_by_pyhanko(kind: &str, dir: &Path) -> std::path::PathBuf {
+    let other = &pki().other;
+    let out = dir.join(format!("{kind}.pdf"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/pyhanko_sign_kinds.py");
+    let (rc, text) = run(Command::new(tool("python"))
+        .arg(script)
+        .arg(&other.signer_key)
+        .arg(&other.signer_chain)
+        .arg(&other.ca_cert)
+        .arg(corpus().path("letter.pdf"))
+        .arg(&out)
+        .arg(kind));
+    assert_eq!(rc, 0, "pyHanko signing ({kind}) failed: {}", tail(&text));
+    out
+}
+
+/// `bytes` with its (only or first) signature's CMS re-encoded in BER: every element whose DER
+/// header is four bytes (tag, 0x82, two length bytes) gets an indefinite length and an
+/// end-of-contents marker instead, down to `depth` levels. The lengths add up the same, so the
+/// file keeps its size and byte range and the signature stays valid.
+fn with_ber_cms(bytes: &[u8]) -> Vec<u8> {
+    fn indefinite(der: &[u8], depth: usize) -> Vec<u8> {
+        let four_byte_header = der.len() >= 4 && der[1] == 0x82 && der[0] & 0x20 != 0;
+        if depth == 0 || !four_byte_header {
+            return der.to_vec();
+        }
+        let len = usize::from(der[2]) << 8 | usize::from(der[3]);
+        let content = &der[4..4 + len];
+        let mut out = vec![der[0], 0x80];
+        let mut at = 0;
+        while at < content.len() {
+            let child_len = match content[at + 1] {
+                n if n < 0x80 => 2 + usize::from(n),
+                0x81 => 3 + usize::from(content[at + 2]),
+                0x82 => 4 + (usize::from(content[at + 2]) << 8 | usize::from(content[at + 3])),
+                other => panic!("length form {other:#x} in the test CMS"),
+            };
+            out.extend(indefinite(&content[at..at + child_len], depth - 1));
+            at += child_len;
+        }
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+    let start = find(bytes, b"/Contents <")
+        .map(|p| p + 11)
+        .or_else(|| find(bytes, b"/Contents<").map(|p| p + 10))
+        .expect("signature contents");
+    let end = start + find(&bytes[start..], b">").expect("end of contents");
+    let der = hex::decode(&bytes[start..end]).expect("hex");
+    let len = 4 + (usize::from(der[2]) << 8 | usize::from(der[3]));
+    let ber = indefinite(&der[..len], 4);
+    assert_eq!(ber.len(), len, "the BER form must keep the length");
+    assert_ne!(ber, der[..len].to_vec());
+    let mut out = bytes.to_vec();
+    let hex_ber = hex::encode(&ber);
+    out[start..start + hex_ber.len()].copy_from_slice(hex_ber.as_bytes());
+    out
+}
+
+/// Class F: `loket verify` reads what pdfsig and pyHanko accept: SHA-384 and SHA-512 digests,
+/// RSA with SHA-512, RSASSA-PSS, and a CMS in BER; and a stamp over each leaves it valid.
+#[test]
+fn verify_reads_signature_kinds_other_signers_make() {
+    let dir = scratch("class-f");
+    let mut files: Vec<(String, std::path::PathBuf, bool)> =
+        ["sha384", "sha512", "rsa-sha512", "rsa-pss"]
+            .into_iter()
+            .map(|k| {
+                (
+                    k.to_string(),
+                    signed_by_pyhanko(k, &dir),
+                    !k.starts_with("rsa"),
+                )
+            })
+            .collect();
+    let ber = dir.join("ber.pdf");
+    std::fs::write(
+        &ber,
+        with_ber_cms(&std::fs::read(&files[1].1).expect("read")),
+    )
+    .expect("write");
+    files.push(("ber".into(), ber, true));
+    for (kind, path, trusted_by_validators) in files {
+        let sigs = pdfsig(&path, None);
+        assert!(sigs.len() == 1 && sigs[0].0, "{kind}: pdfsig: {sigs:#?}");
+        if trusted_by_validators {
+            let (rc, text) = pyhanko_validate(&path, None, true);
+            assert_eq!(rc, 0, "{kind}: pyHanko: {}", tail(&text));
+        }
+        let bytes = std::fs::read(&path).expect("read");
+        let report = verify_pdf(&bytes, None, None).expect("verify");
+        let sig = &report.signatures[0];
+        assert!(
+            sig.valid && sig.digest_matches && sig.signature_valid,
+            "{kind}: {sig:#?}"
+        );
+        // Tampering is still noticed with these kinds.
+        let mut bad = bytes.clone();
+        let at = 400;
+        bad[at] ^= 0x01;
+        let report = verify_pdf(&bad, None, None).expect("verify");
+        assert!(!report.signatures[0].valid, "{kind}: a flipped byte passed");
+
+        let stamped = stamp_with(bytes, None, &spec(1, letter_box()), false);
+        let out = write(&dir, &format!("{kind}-stamped.pdf"), &stamped);
+        let report = verify_pdf(&std::fs::read(&out).expect("read"), None, None).expect("verify");
+        assert!(
+            report.all_valid() && report.signatures.len() == 2,
+            "{kind}: {report:#?}"
+        );
+        let sigs = pdfsig(&out, None);
+        assert!(
+            sigs.len() == 2 && sigs.iter().all(|s| s.0),
+            "{kind}: {sigs:#?}"
+        );
+        assert_eq!(qpdf_check(&out, None).0, 0, "{kind}");
+        if trusted_by_validators {
+            let (rc, text) = pyhanko_validate(&out, None, true);
+            assert_eq!(
+                rc,
+                0,
+                "{kind}: pyHanko on the stamped file: {}",
+                tail(&text)
+            );
+        }
+    }
+}

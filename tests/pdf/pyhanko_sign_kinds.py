@@ -1,0 +1,75 @@
+"""Signs a PDF with pyHanko in signature kinds loket's own signer never makes, for `loket verify`.
+
+usage: pyhanko_sign_kinds.py KEY CERT CA IN OUT KIND
+KIND: sha384 | sha512 (KEY/CERT/CA as given, SHA-2 digests over the document)
+      rsa-pss | rsa-sha512 (a throw-away RSA-2048 key and self-signed certificate made here;
+      KEY/CERT/CA are not used)
+"""
+import datetime
+import os
+import sys
+import tempfile
+
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+
+key, cert, ca, inp, out, kind = sys.argv[1:7]
+tmp = tempfile.mkdtemp()
+if kind.startswith("rsa"):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Penanda Tangan RSA")])
+    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    c = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(k.public_key())
+        .serial_number(7)
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=365 * 30))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                crl_sign=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(k, hashes.SHA256())
+    )
+    key = os.path.join(tmp, "key.pem")
+    cert = os.path.join(tmp, "cert.pem")
+    with open(key, "wb") as f:
+        f.write(k.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ))
+    with open(cert, "wb") as f:
+        f.write(c.public_bytes(serialization.Encoding.PEM))
+    signer = signers.SimpleSigner.load(key, cert, prefer_pss=kind == "rsa-pss")
+    md = "sha512" if kind == "rsa-sha512" else "sha256"
+else:
+    # pyHanko wants the signer certificate alone; loket's chain file holds signer + CA.
+    end = "-----END CERTIFICATE-----"
+    with open(cert) as f:
+        first = f.read().split(end)[0] + end + "\n"
+    cert = os.path.join(tmp, "cert.pem")
+    with open(cert, "w") as f:
+        f.write(first)
+    signer = signers.SimpleSigner.load(key, cert, ca_chain_files=(ca,))
+    md = kind
+with open(inp, "rb") as f:
+    w = IncrementalPdfFileWriter(f)
+    fields.append_signature_field(
+        w, fields.SigFieldSpec(sig_field_name="TTD", on_page=0, box=(360, 210, 520, 290))
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name="TTD", md_algorithm=md, reason="Disetujui", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    with open(out, "wb") as o:
+        signers.sign_pdf(w, meta, signer=signer, output=o)
