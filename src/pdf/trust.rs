@@ -383,9 +383,10 @@ pub(crate) fn verify_signature(
 ) -> Result<bool, Unsupported> {
     use const_oid::db::rfc5912::{
         ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY,
-        RSA_ENCRYPTION, SECP_256_R_1, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
-        SHA_512_WITH_RSA_ENCRYPTION,
+        RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1, SHA_256_WITH_RSA_ENCRYPTION,
+        SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
     };
+    use const_oid::db::rfc8410::ID_ED_25519;
     let key_alg = key.algorithm.oid;
     if key_alg == ID_EC_PUBLIC_KEY {
         let curve = key
@@ -393,9 +394,6 @@ pub(crate) fn verify_signature(
             .parameters
             .as_ref()
             .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
-        if curve != Some(SECP_256_R_1) {
-            return Err(Unsupported(curve.unwrap_or(key_alg)));
-        }
         let digest = match *algorithm {
             ECDSA_WITH_SHA_256 | ID_EC_PUBLIC_KEY => Sha256::digest(message).to_vec(),
             ECDSA_WITH_SHA_384 => Sha384::digest(message).to_vec(),
@@ -403,15 +401,44 @@ pub(crate) fn verify_signature(
             other => return Err(Unsupported(other)),
         };
         use p256::ecdsa::signature::hazmat::PrehashVerifier;
-        let Ok(key) =
-            p256::ecdsa::VerifyingKey::from_sec1_bytes(key.subject_public_key.raw_bytes())
-        else {
+        let point = key.subject_public_key.raw_bytes();
+        return match curve {
+            Some(SECP_256_R_1) => {
+                let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(point) else {
+                    return Ok(false);
+                };
+                let Ok(signature) = p256::ecdsa::Signature::from_der(signature) else {
+                    return Ok(false);
+                };
+                Ok(key.verify_prehash(&digest, &signature).is_ok())
+            }
+            Some(SECP_384_R_1) => {
+                let Ok(key) = p384::ecdsa::VerifyingKey::from_sec1_bytes(point) else {
+                    return Ok(false);
+                };
+                let Ok(signature) = p384::ecdsa::Signature::from_der(signature) else {
+                    return Ok(false);
+                };
+                Ok(key.verify_prehash(&digest, &signature).is_ok())
+            }
+            other => Err(Unsupported(other.unwrap_or(key_alg))),
+        };
+    }
+    if key_alg == ID_ED_25519 {
+        // Ed25519 signs the message itself (RFC 8419: the DER signed attributes in CMS).
+        if *algorithm != ID_ED_25519 {
+            return Err(Unsupported(*algorithm));
+        }
+        let Ok(point) = <[u8; 32]>::try_from(key.subject_public_key.raw_bytes()) else {
             return Ok(false);
         };
-        let Ok(signature) = p256::ecdsa::Signature::from_der(signature) else {
+        let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&point) else {
             return Ok(false);
         };
-        return Ok(key.verify_prehash(&digest, &signature).is_ok());
+        let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {
+            return Ok(false);
+        };
+        return Ok(key.verify_strict(message, &signature).is_ok());
     }
     if key_alg == RSA_ENCRYPTION {
         use p256::ecdsa::signature::Verifier;

@@ -2,8 +2,8 @@
 
 usage: pyhanko_sign_kinds.py KEY CERT CA IN OUT KIND
 KIND: sha384 | sha512 (KEY/CERT/CA as given, SHA-2 digests over the document)
-      rsa-pss | rsa-sha512 (a throw-away RSA-2048 key and self-signed certificate made here;
-      KEY/CERT/CA are not used)
+      rsa-pss | rsa-sha512 | p384 | ed25519 (a throw-away key and self-signed certificate made
+      here, written to OUT.cert.pem for the validators; KEY/CERT/CA are not used)
 """
 import datetime
 import os
@@ -15,14 +15,22 @@ from pyhanko.sign import fields, signers
 
 key, cert, ca, inp, out, kind = sys.argv[1:7]
 tmp = tempfile.mkdtemp()
-if kind.startswith("rsa"):
+if kind in ("rsa-pss", "rsa-sha512", "p384", "ed25519"):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
     from cryptography.x509.oid import NameOID
 
-    k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Penanda Tangan RSA")])
+    if kind == "p384":
+        k = ec.generate_private_key(ec.SECP384R1())
+        cert_hash = hashes.SHA384()
+    elif kind == "ed25519":
+        k = ed25519.Ed25519PrivateKey.generate()
+        cert_hash = None
+    else:
+        k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cert_hash = hashes.SHA256()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Penanda Tangan " + kind)])
     start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
     c = (
         x509.CertificateBuilder()
@@ -40,10 +48,10 @@ if kind.startswith("rsa"):
             ),
             critical=True,
         )
-        .sign(k, hashes.SHA256())
+        .sign(k, cert_hash)
     )
     key = os.path.join(tmp, "key.pem")
-    cert = os.path.join(tmp, "cert.pem")
+    cert = out + ".cert.pem"
     with open(key, "wb") as f:
         f.write(k.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -52,7 +60,7 @@ if kind.startswith("rsa"):
     with open(cert, "wb") as f:
         f.write(c.public_bytes(serialization.Encoding.PEM))
     signer = signers.SimpleSigner.load(key, cert, prefer_pss=kind == "rsa-pss")
-    md = "sha512" if kind == "rsa-sha512" else "sha256"
+    md = {"rsa-sha512": "sha512", "p384": "sha384", "ed25519": "sha512"}.get(kind, "sha256")
 else:
     # pyHanko wants the signer certificate alone; loket's chain file holds signer + CA.
     end = "-----END CERTIFICATE-----"
