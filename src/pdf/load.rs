@@ -264,6 +264,8 @@ fn rename_key(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 /// object given that number would clobber it.
 pub(crate) fn xref_stream_numbers(bytes: &[u8], xref_start: usize) -> Vec<u32> {
     const MAX_SECTIONS: usize = 4096;
+    // A classic table of a million objects is 20 MB; its trailer (and `/Prev`) follows it.
+    const MAX_SECTION: usize = 32 << 20;
     let body = &bytes[header_offset(bytes)..];
     let mut out = Vec::new();
     let mut todo = vec![xref_start];
@@ -272,7 +274,7 @@ pub(crate) fn xref_stream_numbers(bytes: &[u8], xref_start: usize) -> Vec<u32> {
         if at >= body.len() || !seen.insert(at) || seen.len() > MAX_SECTIONS {
             continue;
         }
-        let section = &body[at..body.len().min(at + (1 << 16))];
+        let section = &body[at..body.len().min(at.saturating_add(MAX_SECTION))];
         // A cross-reference stream is `N G obj << ... >> stream`; its dictionary ends at `stream`.
         let dict_end = if let Some(n) = object_number_at(section) {
             out.push(n);
