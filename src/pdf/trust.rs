@@ -494,6 +494,85 @@ pub(crate) fn verify_signer_signature(
     verify_signature(key, &specific, message, signature)
 }
 
+/// Verify a CMS signer's signature made without signed attributes: it signs the content's digest
+/// itself (RSA PKCS #1 v1.5 over the DigestInfo, ECDSA over the digest). Ed25519 and PSS signers
+/// always sign attributes in PDF signatures and are not taken here.
+pub(crate) fn verify_signer_prehashed(
+    key: &SubjectPublicKeyInfoOwned,
+    signature_algorithm: &spki::AlgorithmIdentifierOwned,
+    digest_algorithm: &ObjectIdentifier,
+    digest: &[u8],
+    signature: &[u8],
+) -> Result<bool, Unsupported> {
+    use const_oid::db::rfc5912::{
+        ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY, ID_SHA_256,
+        ID_SHA_384, ID_SHA_512, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1,
+        SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
+    };
+    use rsa::signature::hazmat::PrehashVerifier;
+    let key_alg = key.algorithm.oid;
+    let sig_alg = signature_algorithm.oid;
+    if key_alg == RSA_ENCRYPTION
+        && matches!(
+            sig_alg,
+            RSA_ENCRYPTION
+                | SHA_256_WITH_RSA_ENCRYPTION
+                | SHA_384_WITH_RSA_ENCRYPTION
+                | SHA_512_WITH_RSA_ENCRYPTION
+        )
+    {
+        use rsa::pkcs1v15::{Signature, VerifyingKey};
+        let Some(key) = rsa_key(key) else {
+            return Ok(false);
+        };
+        let Ok(signature) = Signature::try_from(signature) else {
+            return Ok(false);
+        };
+        return Ok(match *digest_algorithm {
+            ID_SHA_256 => VerifyingKey::<Sha256>::new(key).verify_prehash(digest, &signature),
+            ID_SHA_384 => VerifyingKey::<Sha384>::new(key).verify_prehash(digest, &signature),
+            ID_SHA_512 => VerifyingKey::<Sha512>::new(key).verify_prehash(digest, &signature),
+            other => return Err(Unsupported(other)),
+        }
+        .is_ok());
+    }
+    if key_alg == ID_EC_PUBLIC_KEY
+        && matches!(
+            sig_alg,
+            ID_EC_PUBLIC_KEY | ECDSA_WITH_SHA_256 | ECDSA_WITH_SHA_384 | ECDSA_WITH_SHA_512
+        )
+    {
+        let curve = key
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+        let point = key.subject_public_key.raw_bytes();
+        return Ok(match curve {
+            Some(SECP_256_R_1) => {
+                match (
+                    p256::ecdsa::VerifyingKey::from_sec1_bytes(point),
+                    p256::ecdsa::Signature::from_der(signature),
+                ) {
+                    (Ok(k), Ok(s)) => k.verify_prehash(digest, &s).is_ok(),
+                    _ => false,
+                }
+            }
+            Some(SECP_384_R_1) => {
+                match (
+                    p384::ecdsa::VerifyingKey::from_sec1_bytes(point),
+                    p384::ecdsa::Signature::from_der(signature),
+                ) {
+                    (Ok(k), Ok(s)) => k.verify_prehash(digest, &s).is_ok(),
+                    _ => false,
+                }
+            }
+            other => return Err(Unsupported(other.unwrap_or(key_alg))),
+        });
+    }
+    Err(Unsupported(sig_alg))
+}
+
 /// RSASSA-PSS with the hash and salt length its parameters name (MGF1 over the same hash, which
 /// is what PAdES signers use).
 fn verify_pss(

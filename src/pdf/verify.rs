@@ -17,7 +17,8 @@ use super::serial::SerialNumber;
 use super::sign::{ID_AA_TIME_STAMP_TOKEN, common_name};
 use super::stamp::{EncryptedUpdate, StampedPdf};
 use super::trust::{
-    TrustProblem, check_chain, is_time_stamping, verify_signature, verify_signer_signature,
+    TrustProblem, check_chain, is_time_stamping, verify_signature, verify_signer_prehashed,
+    verify_signer_signature,
 };
 use super::tsa::token_tst_info;
 
@@ -486,8 +487,20 @@ fn verify_signer_info(
 ) -> (bool, bool, Option<Certificate>) {
     let cert = find_cert(sd, &si.sid);
     let Some(attrs) = &si.signed_attrs else {
-        // Without signed attributes the signature is over the content digest directly; PAdES never does this.
-        return (false, false, cert);
+        // Without signed attributes the signature is over the content digest itself (older
+        // adbe.pkcs7.detached signers): the digest is bound by the signature alone.
+        let valid = !digest.is_empty()
+            && cert.as_ref().is_some_and(|cert| {
+                verify_signer_prehashed(
+                    &cert.tbs_certificate.subject_public_key_info,
+                    &si.signature_algorithm,
+                    &si.digest_alg.oid,
+                    digest,
+                    si.signature.as_bytes(),
+                )
+                .unwrap_or(false)
+            });
+        return (valid, valid, cert);
     };
     let md = attrs
         .iter()

@@ -4,6 +4,8 @@ usage: pyhanko_sign_kinds.py KEY CERT CA IN OUT KIND
 KIND: sha384 | sha512 (KEY/CERT/CA as given, SHA-2 digests over the document)
       rsa-pss | rsa-sha512 | p384 | ed25519 (a throw-away key and self-signed certificate made
       here, written to OUT.cert.pem for the validators; KEY/CERT/CA are not used)
+      rsa-no-attrs (as rsa-sha512, with SHA-256, and a CMS with no signed attributes: the
+      signature is over the document digest itself, built here with asn1crypto)
 """
 import datetime
 import os
@@ -15,7 +17,7 @@ from pyhanko.sign import fields, signers
 
 key, cert, ca, inp, out, kind = sys.argv[1:7]
 tmp = tempfile.mkdtemp()
-if kind in ("rsa-pss", "rsa-sha512", "p384", "ed25519"):
+if kind in ("rsa-pss", "rsa-sha512", "p384", "ed25519", "rsa-no-attrs"):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -71,6 +73,54 @@ else:
         f.write(first)
     signer = signers.SimpleSigner.load(key, cert, ca_chain_files=(ca,))
     md = kind
+if kind == "rsa-no-attrs":
+    from io import BytesIO
+
+    from asn1crypto import algos
+    from asn1crypto import cms as acms
+    from asn1crypto import x509 as ax
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+    from pyhanko.sign.signers.cms_embedder import PdfCMSEmbedder, SigIOSetup, SigObjSetup
+    from pyhanko.sign.signers.pdf_byterange import SignatureObject
+
+    with open(inp, "rb") as f:
+        w = IncrementalPdfFileWriter(BytesIO(f.read()))
+    fields.append_signature_field(
+        w, fields.SigFieldSpec(sig_field_name="TTD", on_page=0, box=(360, 210, 520, 290))
+    )
+    embedder = PdfCMSEmbedder().write_cms(field_name="TTD", writer=w)
+    next(embedder)
+    sig_obj = SignatureObject(
+        bytes_reserved=8192, subfilter=fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED
+    )
+    embedder.send(SigObjSetup(sig_placeholder=sig_obj))
+    buffer = BytesIO()
+    prepared, _ = embedder.send(SigIOSetup(md_algorithm="sha256", in_place=False, output=buffer))
+    value = k.sign(prepared.document_digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+    signer_cert = ax.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+    sha256 = algos.DigestAlgorithm({"algorithm": "sha256"})
+    info = acms.SignerInfo({
+        "version": "v1",
+        "sid": acms.SignerIdentifier({"issuer_and_serial_number": acms.IssuerAndSerialNumber({
+            "issuer": signer_cert.issuer, "serial_number": signer_cert.serial_number,
+        })}),
+        "digest_algorithm": sha256,
+        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "rsassa_pkcs1v15"}),
+        "signature": value,
+    })
+    signed = acms.SignedData({
+        "version": "v1",
+        "digest_algorithms": [sha256],
+        "encap_content_info": {"content_type": "data"},
+        "certificates": [signer_cert],
+        "signer_infos": [info],
+    })
+    embedder.send(acms.ContentInfo({"content_type": "signed_data", "content": signed}))
+    with open(out, "wb") as o:
+        o.write(buffer.getvalue())
+    sys.exit(0)
+
 with open(inp, "rb") as f:
     w = IncrementalPdfFileWriter(f)
     fields.append_signature_field(

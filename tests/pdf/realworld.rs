@@ -946,8 +946,8 @@ fn pyhanko_validate_trusting(path: &Path, trust: &Path) -> (i32, String) {
 }
 
 /// Class F: `loket verify` reads what pdfsig and pyHanko accept: SHA-384 and SHA-512 digests,
-/// RSA with SHA-512, RSASSA-PSS, ECDSA P-384, Ed25519 and a CMS in BER; a stamp over each leaves
-/// it valid.
+/// RSA with SHA-512, RSASSA-PSS, ECDSA P-384, Ed25519, a CMS without signed attributes and a CMS
+/// in BER; a stamp over each leaves it valid.
 #[test]
 fn verify_reads_signature_kinds_other_signers_make() {
     let dir = scratch("class-f");
@@ -958,6 +958,7 @@ fn verify_reads_signature_kinds_other_signers_make() {
         "rsa-pss",
         "p384",
         "ed25519",
+        "rsa-no-attrs",
     ];
     let mut files: Vec<(String, std::path::PathBuf)> = kinds
         .into_iter()
