@@ -198,15 +198,19 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
     let (page, rect, basis) = match args.at {
         Some((x_mm, y_mm)) => {
             let page = args.page.unwrap_or(report.pages);
-            let page_box = prepared.page_box(page).ok_or(StampError::PageOutOfRange {
-                page,
-                pages: report.pages,
-            })?;
-            let x0 = page_box.x0 + mm_to_pt(x_mm);
-            let y1 = page_box.y1 - mm_to_pt(y_mm);
+            let frame = prepared
+                .page_frame(page)
+                .ok_or(StampError::PageOutOfRange {
+                    page,
+                    pages: report.pages,
+                })?;
+            // Measured on the page as the reader shows it (a turned page is measured turned).
+            let (_, h) = frame.display_size();
+            let x0 = mm_to_pt(x_mm);
+            let y1 = h - mm_to_pt(y_mm);
             (
                 page,
-                Rect::new(x0, y1 - size_pt, x0 + size_pt, y1),
+                frame.to_user(&Rect::new(x0, y1 - size_pt, x0 + size_pt, y1)),
                 "posisi yang diminta".to_string(),
             )
         }
@@ -220,14 +224,17 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
                 };
                 (page, proposal.rect, basis)
             } else {
-                let b = prepared.page_box(page).ok_or(StampError::PageOutOfRange {
-                    page,
-                    pages: report.pages,
-                })?;
+                let frame = prepared
+                    .page_frame(page)
+                    .ok_or(StampError::PageOutOfRange {
+                        page,
+                        pages: report.pages,
+                    })?;
                 let m = placement_opts.margin_pt;
+                let (w, _) = frame.display_size();
                 (
                     page,
-                    Rect::new(b.x1 - m - size_pt, b.y0 + m, b.x1 - m, b.y0 + m + size_pt),
+                    frame.to_user(&Rect::new(w - m - size_pt, m, w - m, m + size_pt)),
                     "kanan bawah".to_string(),
                 )
             }
@@ -242,6 +249,7 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
         .map_err(out_err)?;
     }
 
+    let frame_rotation = prepared.page_frame(page).map_or(0, |f| f.rotate);
     let serial = match &args.sn {
         Some(s) => SerialNumber::parse(s)?,
         None => SerialNumber::training(),
@@ -275,6 +283,10 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
         tsa.as_ref().map(|t| t as &dyn TimestampSource),
     )?;
     write_stamped(&args.output, &stamped, true)?;
+    let basis = match frame_rotation {
+        0 => basis,
+        r => format!("{basis} (halaman tampil diputar {r}°)"),
+    };
     writeln!(
         out,
         "e-Meterai SN {serial} dibubuhkan di halaman {page}, {basis} ({:.0} × {:.0} mm). Tanda tangan diperiksa ulang: sah. Hasil: {}",

@@ -170,3 +170,117 @@ impl Matrix {
         Matrix([1.0, 0.0, 0.0, 1.0, tx, ty])
     }
 }
+
+/// A page as a reader shows it: the visible box in user space and the clockwise turn of its
+/// `/Rotate` (0, 90, 180 or 270). Display coordinates have their origin at the lower left of the page
+/// as shown, in points, y upwards.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PageFrame {
+    /// The visible box (CropBox within MediaBox) in user space.
+    pub page_box: Rect,
+    /// Clockwise rotation in degrees: 0, 90, 180 or 270.
+    pub rotate: u16,
+}
+
+impl PageFrame {
+    /// From a page box and a `/Rotate` value; values that are not multiples of 90 count as 0, as
+    /// readers treat them.
+    pub fn new(page_box: Rect, rotate: i64) -> PageFrame {
+        let r = rotate.rem_euclid(360);
+        let rotate = if r % 90 == 0 { r as u16 } else { 0 };
+        PageFrame { page_box, rotate }
+    }
+
+    /// Width and height of the page as shown.
+    pub fn display_size(&self) -> (f64, f64) {
+        let (w, h) = (self.page_box.width(), self.page_box.height());
+        if self.rotate % 180 == 90 {
+            (h, w)
+        } else {
+            (w, h)
+        }
+    }
+
+    /// A user-space point in display coordinates.
+    pub fn point_to_display(&self, x: f64, y: f64) -> (f64, f64) {
+        let b = &self.page_box;
+        match self.rotate {
+            90 => (y - b.y0, b.x1 - x),
+            180 => (b.x1 - x, b.y1 - y),
+            270 => (b.y1 - y, x - b.x0),
+            _ => (x - b.x0, y - b.y0),
+        }
+    }
+
+    /// A display point in user space.
+    pub fn point_to_user(&self, dx: f64, dy: f64) -> (f64, f64) {
+        let b = &self.page_box;
+        match self.rotate {
+            90 => (b.x1 - dy, b.y0 + dx),
+            180 => (b.x1 - dx, b.y1 - dy),
+            270 => (b.x0 + dy, b.y1 - dx),
+            _ => (b.x0 + dx, b.y0 + dy),
+        }
+    }
+
+    /// A user-space rectangle as shown.
+    pub fn to_display(&self, r: &Rect) -> Rect {
+        let (ax, ay) = self.point_to_display(r.x0, r.y0);
+        let (bx, by) = self.point_to_display(r.x1, r.y1);
+        Rect::new(ax, ay, bx, by)
+    }
+
+    /// A rectangle as shown, in user space.
+    pub fn to_user(&self, r: &Rect) -> Rect {
+        let (ax, ay) = self.point_to_user(r.x0, r.y0);
+        let (bx, by) = self.point_to_user(r.x1, r.y1);
+        Rect::new(ax, ay, bx, by)
+    }
+
+    /// The matrix an appearance drawn upright on the page as shown needs in user space: the page's
+    /// turn undone (counter-clockwise by `rotate`).
+    pub fn upright_matrix(&self) -> Matrix {
+        match self.rotate {
+            90 => Matrix([0.0, 1.0, -1.0, 0.0, 0.0, 0.0]),
+            180 => Matrix([-1.0, 0.0, 0.0, -1.0, 0.0, 0.0]),
+            270 => Matrix([0.0, -1.0, 1.0, 0.0, 0.0, 0.0]),
+            _ => Matrix::IDENTITY,
+        }
+    }
+}
+
+#[cfg(test)]
+mod frame_tests {
+    use super::*;
+
+    #[test]
+    fn display_and_user_space_round_trip_for_every_turn() {
+        let b = Rect::new(10.0, 20.0, 610.0, 820.0);
+        // (rotate, the user point shown at the display's lower right)
+        let check = |rotate: i64, lower_right_user: (f64, f64)| {
+            let f = PageFrame::new(b, rotate);
+            let (w, h) = f.display_size();
+            assert_eq!(f.point_to_user(w, 0.0), lower_right_user, "{rotate}");
+            for (x, y) in [(10.0, 20.0), (610.0, 820.0), (100.0, 700.0)] {
+                let (dx, dy) = f.point_to_display(x, y);
+                assert!(
+                    (0.0..=w).contains(&dx) && (0.0..=h).contains(&dy),
+                    "{rotate}"
+                );
+                assert_eq!(f.point_to_user(dx, dy), (x, y), "{rotate}");
+            }
+            let r = Rect::new(100.0, 200.0, 150.0, 290.0);
+            assert_eq!(f.to_user(&f.to_display(&r)), r, "{rotate}");
+        };
+        check(0, (610.0, 20.0));
+        // Turned clockwise: the page's lower left is shown at the upper left, its upper left at the
+        // upper right, its upper right at the lower right.
+        check(90, (610.0, 820.0));
+        check(180, (10.0, 820.0));
+        check(270, (10.0, 20.0));
+        check(-90, (10.0, 20.0));
+        check(450, (610.0, 820.0));
+        assert_eq!(PageFrame::new(b, 45).rotate, 0);
+        assert_eq!(PageFrame::new(b, 90).display_size(), (800.0, 600.0));
+    }
+}

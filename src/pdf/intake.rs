@@ -5,7 +5,7 @@ use lopdf::{Document, LoadOptions, ObjectId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::geometry::{Rect, pt_to_mm};
+use super::geometry::{PageFrame, Rect, pt_to_mm};
 use super::objects;
 
 /// Bytes an e-Meterai adds to a file (appearance, signature placeholder, cross-reference section), used to
@@ -221,6 +221,12 @@ pub enum IntakeError {
     /// The given password is wrong.
     #[error("Kata sandi berkas salah. Minta pelanggan memeriksa kata sandinya lalu coba lagi.")]
     WrongPassword,
+    /// Locked to the certificates of its recipients (public-key security handler), not with a
+    /// password: only a recipient's private key opens it.
+    #[error(
+        "Berkas ini dikunci dengan sertifikat digital penerimanya, bukan dengan kata sandi, sehingga kata sandi apa pun tidak dapat membukanya. Minta pelanggan membuka berkas itu di komputer pemilik sertifikat lalu mengirim salinan tanpa kunci."
+    )]
+    CertificateProtected,
     /// Encryption the reader does not support.
     #[error(
         "Berkas ini dikunci dengan cara yang tidak didukung. Minta pelanggan mengirim versi tanpa kunci."
@@ -259,6 +265,8 @@ pub struct PreparedDocument {
     pub(crate) doc: Document,
     /// SHA-256 state over all of `bytes`, computed while parsing.
     pub(crate) prefix_hash: Sha256,
+    /// The password the document was opened with (an encrypted update is checked by decrypting it).
+    pub(crate) password: Option<String>,
     /// What intake found.
     pub report: IntakeReport,
 }
@@ -289,6 +297,12 @@ impl PreparedDocument {
         self.doc.get_pages().get(&page).copied()
     }
 
+    /// A 1-based page as the reader shows it (visible area and rotation).
+    pub fn page_frame(&self, page: u32) -> Option<PageFrame> {
+        self.page_id(page)
+            .map(|id| objects::page_frame(&self.doc, id))
+    }
+
     /// Visible area of a 1-based page.
     pub fn page_box(&self, page: u32) -> Option<Rect> {
         self.page_id(page)
@@ -308,7 +322,7 @@ fn load(bytes: &[u8], opts: &IntakeOptions, skip: bool) -> Result<Document, Inta
         max_decompressed_size: Some(opts.max_decompressed_size),
         force_reconstruct: false,
     };
-    Document::load_mem_with_options(bytes, load_options).map_err(|e| match e {
+    super::load::load_document(bytes, load_options).map_err(|e| match e {
         lopdf::Error::InvalidPassword
         | lopdf::Error::Decryption(lopdf::encryption::DecryptionError::IncorrectPassword) => {
             if opts.password.is_some() {
@@ -316,6 +330,9 @@ fn load(bytes: &[u8], opts: &IntakeOptions, skip: bool) -> Result<Document, Inta
             } else {
                 IntakeError::PasswordRequired
             }
+        }
+        lopdf::Error::UnsupportedSecurityHandler(name) if name == b"Adobe.PubSec" => {
+            IntakeError::CertificateProtected
         }
         e @ (lopdf::Error::UnsupportedSecurityHandler(_) | lopdf::Error::Decryption(_)) => {
             IntakeError::UnsupportedEncryption(e)
@@ -372,6 +389,17 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
     });
     let mut doc = loaded?;
     if still_locked(&doc) {
+        if let Some(handler) = super::load::security_handler(&doc)
+            && handler != b"Standard"
+        {
+            return Err(if handler == b"Adobe.PubSec" {
+                IntakeError::CertificateProtected
+            } else {
+                IntakeError::UnsupportedEncryption(lopdf::Error::UnsupportedSecurityHandler(
+                    handler,
+                ))
+            });
+        }
         return Err(if opts.password.is_some() {
             IntakeError::WrongPassword
         } else {
@@ -388,7 +416,8 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
     let mut bytes = bytes;
     let mut prefix_hash = hash;
     let damaged = doc.xref_recovery == Some(XrefRecovery::Reconstructed) || doc.xref_start == 0;
-    let hybrid = !damaged && is_hybrid(&bytes, doc.xref_start);
+    let hybrid =
+        !damaged && is_hybrid(&bytes[super::load::header_offset(&bytes)..], doc.xref_start);
     if hybrid && (encrypted || !objects::signatures(&doc).is_empty()) {
         warnings.push(IntakeWarning::HybridKept);
     } else if damaged || hybrid {
@@ -400,6 +429,13 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
             return Err(IntakeError::DamagedProtected);
         }
         let mut full = full;
+        // The rewrite holds only the objects in use: object and cross-reference streams are not
+        // written again, so /Size counts from the highest object kept, not from the old table.
+        full.objects.retain(|_, o| {
+            !o.as_stream()
+                .is_ok_and(|s| s.dict.has_type(b"XRef") || s.dict.has_type(b"ObjStm"))
+        });
+        full.max_id = full.objects.keys().next_back().map_or(0, |id| id.0);
         let mut rewritten = Vec::with_capacity(bytes.len() + 1024);
         full.save_to(&mut rewritten).map_err(IntakeError::Rewrite)?;
         drop(full);
@@ -487,6 +523,7 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
         bytes,
         doc,
         prefix_hash,
+        password: opts.password.clone(),
         report,
     })
 }

@@ -13,10 +13,12 @@
 //! [`pki::generate_training_pki`] creates the branch's training CA, signer and TSA (`loket init`).
 
 pub mod appearance;
+pub(crate) mod ber;
 pub mod cli;
 pub mod geometry;
 pub mod intake;
 pub mod io;
+pub(crate) mod load;
 pub(crate) mod objects;
 pub mod pki;
 pub mod placement;
@@ -30,7 +32,7 @@ pub mod tsa;
 pub mod verify;
 
 pub use appearance::AppearanceOptions;
-pub use geometry::{DEFAULT_STAMP_MM, Rect, mm_to_pt, pt_to_mm};
+pub use geometry::{DEFAULT_STAMP_MM, PageFrame, Rect, mm_to_pt, pt_to_mm};
 pub use intake::{
     IntakeError, IntakeOptions, IntakeReport, IntakeWarning, PreparedDocument, TargetProfile,
     intake, upgraded_to_1_7,

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
-use super::geometry::Rect;
+use super::geometry::{PageFrame, Rect};
 
 /// Deepest field tree / reference chain followed; crafted files may nest or loop.
 const MAX_DEPTH: usize = 32;
@@ -166,6 +166,14 @@ pub(crate) fn page_box(doc: &Document, page_id: ObjectId) -> Rect {
         ),
         _ => media,
     }
+}
+
+/// The page as a reader shows it: its visible box and its (inherited) `/Rotate`.
+pub(crate) fn page_frame(doc: &Document, page_id: ObjectId) -> PageFrame {
+    let rotate = inherited(doc, page_id, b"Rotate")
+        .and_then(as_number)
+        .map_or(0, |r| r as i64);
+    PageFrame::new(page_box(doc, page_id), rotate)
 }
 
 /// A terminal form field (a field dictionary with no `/Kids` fields below it).

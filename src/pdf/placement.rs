@@ -391,10 +391,16 @@ pub fn propose(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placemen
     for (&page_no, &page_id) in pages.iter().rev() {
         let text = page_text(doc, page_id, opts.max_decompressed_size);
         let inner = objects::page_box(doc, page_id).inset(opts.margin_pt);
+        // Candidates are laid out on the page as the reader shows it (below, right of, … the line as
+        // shown), then taken back to user space, where the overlap checks work.
+        let frame = objects::page_frame(doc, page_id);
         // Lowest matching line first: signature blocks sit at the end of a letter.
-        let mut anchors: Vec<(&TextLine, String)> = text
+        let mut anchors: Vec<(&TextLine, Rect, String)> = text
             .iter()
-            .filter_map(|l| anchor_in(&l.text, opts.signer_name.as_deref()).map(|k| (l, k)))
+            .filter_map(|l| {
+                anchor_in(&l.text, opts.signer_name.as_deref())
+                    .map(|k| (l, frame.to_display(&l.rect), k))
+            })
             .collect();
         anchors.sort_by(|a, b| {
             let rank = |k: &str| {
@@ -403,13 +409,12 @@ pub fn propose(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placemen
                     .position(|x| *x == k)
                     .unwrap_or(KEYWORDS.len())
             };
-            rank(&a.1)
-                .cmp(&rank(&b.1))
-                .then(a.0.rect.y0.total_cmp(&b.0.rect.y0))
+            rank(&a.2).cmp(&rank(&b.2)).then(a.1.y0.total_cmp(&b.1.y0))
         });
-        for (line, keyword) in anchors {
-            if let Some(rect) = candidates(&line.rect, s, opts.gap_pt)
+        for (line, shown, keyword) in anchors {
+            if let Some(rect) = candidates(&shown, s, opts.gap_pt)
                 .into_iter()
+                .map(|r| frame.to_user(&r))
                 .find(|r| is_free(doc, page_id, r, &text, &inner))
             {
                 return Placement {
@@ -442,13 +447,18 @@ fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
     let s = opts.size_pt;
     let inner = objects::page_box(doc, page_id).inset(opts.margin_pt);
     let text = page_text(doc, page_id, opts.max_decompressed_size);
-    let corner = Rect::from_origin_size(inner.x1 - s, inner.y0, s, s);
+    // The lower right of the page as shown, searched upwards and leftwards as shown.
+    let frame = objects::page_frame(doc, page_id);
+    let (w, h) = frame.display_size();
+    let shown = Rect::new(0.0, 0.0, w, h).inset(opts.margin_pt);
+    let shown_corner = Rect::from_origin_size(shown.x1 - s, shown.y0, s, s);
+    let corner = frame.to_user(&shown_corner);
     let step = 12.0;
-    let rows = ((inner.height() / 2.0 - s) / step).max(0.0) as usize;
-    let cols = ((inner.width() - s) / step).max(0.0) as usize;
+    let rows = ((shown.height() / 2.0 - s) / step).max(0.0) as usize;
+    let cols = ((shown.width() - s) / step).max(0.0) as usize;
     for row in 0..=rows {
         for col in 0..=cols {
-            let r = corner.translate(-(col as f64) * step, row as f64 * step);
+            let r = frame.to_user(&shown_corner.translate(-(col as f64) * step, row as f64 * step));
             if is_free(doc, page_id, &r, &text, &inner) {
                 return Placement {
                     page: page_no,

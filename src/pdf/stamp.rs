@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use super::appearance::{AppearanceError, AppearanceOptions, appearance_stream};
 use super::geometry::Rect;
 use super::intake::PreparedDocument;
+use super::load;
 use super::objects;
 use super::serial::SerialNumber;
 use super::sign::{SignError, SignatureProfile, Signer, build_cms};
@@ -76,6 +77,12 @@ pub enum StampError {
         "Struktur dokumen tidak lengkap sehingga e-Meterai tidak dapat dibubuhkan. Minta pelanggan menyimpan ulang dokumennya."
     )]
     Structure(#[source] lopdf::Error),
+    /// In an encrypted document, the update does not decrypt to what was written (the file's
+    /// encryption or structure is damaged in a way the engine cannot follow).
+    #[error(
+        "E-Meterai tidak dapat dibubuhkan dengan benar pada berkas terkunci ini. Minta pelanggan mengirim versi tanpa kunci (misalnya dengan \"Print to PDF\")."
+    )]
+    EncryptedReadBack,
     /// The placeholder could not be found again in the written update (a bug).
     #[error("Tempat tanda tangan digital tidak ditemukan di berkas hasil. Hubungi teknisi.")]
     Placeholder,
@@ -94,6 +101,19 @@ pub struct StampedPdf {
     pub serial: SerialNumber,
     /// SHA-256 over the byte range (what the CMS signs).
     pub digest: [u8; 32],
+    /// For an encrypted document: what the update's encrypted strings and stream must decrypt to.
+    pub(crate) encrypted: Option<EncryptedUpdate>,
+}
+
+/// The plain values of an encrypted update, which the read-back decrypts and compares.
+#[derive(Clone)]
+pub(crate) struct EncryptedUpdate {
+    /// The password the document was opened with.
+    pub password: Option<String>,
+    /// `/M`, `/Reason` and `/Location` of the signature dictionary, as written.
+    pub sig_strings: Vec<(&'static [u8], Vec<u8>)>,
+    /// The appearance stream's bytes before encryption.
+    pub appearance: Vec<u8>,
 }
 
 impl std::fmt::Debug for StampedPdf {
@@ -245,7 +265,7 @@ fn build_update(
     signer: &Signer,
     page_id: ObjectId,
     reserve: usize,
-) -> Result<(ObjectId, String), StampError> {
+) -> Result<(ObjectId, String, EncryptedUpdate), StampError> {
     let prev = inc.get_prev_documents();
     let existing: HashSet<String> = objects::fields(prev)
         .into_iter()
@@ -313,9 +333,30 @@ fn build_update(
         (None, None) => Vec::new(),
     };
 
-    let w = spec.rect.width();
-    let h = spec.rect.height();
-    let ap = appearance_stream(spec.serial.as_str(), w, h, &spec.appearance)?;
+    // Drawn upright on the page as the reader shows it: the appearance is laid out at the size it
+    // has there, and its matrix undoes the page's /Rotate.
+    let frame = objects::page_frame(prev, page_id);
+    let shown = frame.to_display(&spec.rect);
+    let mut ap = appearance_stream(
+        spec.serial.as_str(),
+        shown.width(),
+        shown.height(),
+        &spec.appearance,
+    )?;
+    if frame.rotate != 0 {
+        ap.dict.set(
+            "Matrix",
+            Object::Array(
+                frame
+                    .upright_matrix()
+                    .0
+                    .iter()
+                    .map(|&v| Object::Integer(v as i64))
+                    .collect(),
+            ),
+        );
+    }
+    let appearance = ap.content.clone();
     let new = &mut inc.new_document;
     let ap_id = new.add_object(Object::Stream(ap));
 
@@ -343,6 +384,13 @@ fn build_update(
         "Contents",
         Object::String(vec![0; reserve], StringFormat::Hexadecimal),
     );
+    let sig_strings = [&b"M"[..], b"Reason", b"Location"]
+        .into_iter()
+        .filter_map(|k| match sig.get(k) {
+            Ok(Object::String(v, _)) => Some((k, v.clone())),
+            _ => None,
+        })
+        .collect();
     let sig_id = new.add_object(Object::Dictionary(sig));
 
     let r = spec.rect;
@@ -367,6 +415,12 @@ fn build_update(
     let mut ap_dict = Dictionary::new();
     ap_dict.set("N", Object::Reference(ap_id));
     widget.set("AP", Object::Dictionary(ap_dict));
+    if frame.rotate != 0 {
+        // Tells form-aware viewers the widget is turned with the page, as its appearance is.
+        let mut mk = Dictionary::new();
+        mk.set("R", Object::Integer(i64::from(frame.rotate)));
+        widget.set("MK", Object::Dictionary(mk));
+    }
     let widget_id = new.add_object(Object::Dictionary(widget));
 
     // Page: add the widget to /Annots.
@@ -409,7 +463,12 @@ fn build_update(
             new.set_object(root_id, Object::Dictionary(catalog));
         }
     }
-    Ok((sig_id, field_name))
+    let expected = EncryptedUpdate {
+        password: None,
+        sig_strings,
+        appearance,
+    };
+    Ok((sig_id, field_name, expected))
 }
 
 /// A buffer lopdf can hold as "the previous revision" without a second copy of the file in memory.
@@ -450,17 +509,32 @@ pub fn stamp(
         bytes,
         doc,
         prefix_hash,
+        password,
         ..
     } = prepared;
     let prev_len = bytes.len();
-    let mut inc = IncrementalDocument::create_from(stand_in_for(&bytes), doc);
+    let encrypted = doc.encryption_state.is_some();
+    // Offsets in the file count from `%PDF-` (readers and lopdf skip anything before it), so the
+    // update is laid out as if the file began there; the byte range still counts every byte.
+    let header = load::header_offset(&bytes);
+    // New objects start above every number in use, including cross-reference streams that some
+    // writers leave out of `/Size`.
+    let floor = load::xref_stream_numbers(&bytes, doc.xref_start)
+        .into_iter()
+        .max();
+    let mut inc = IncrementalDocument::create_from(stand_in_for(&bytes[header..]), doc);
 
     let mut reserve = DEFAULT_SIGNATURE_RESERVE;
     loop {
         inc.new_document = lopdf::Document::new_from_prev(inc.get_prev_documents());
-        let (sig_id, field_name) = build_update(&mut inc, spec, signer, page_id, reserve)?;
+        if let Some(n) = floor {
+            inc.new_document.max_id = inc.new_document.max_id.max(n);
+        }
+        let (sig_id, field_name, mut expected) =
+            build_update(&mut inc, spec, signer, page_id, reserve)?;
+        expected.password = password.clone();
         let mut sink = TailWriter {
-            skip: prev_len,
+            skip: prev_len - header,
             tail: Vec::with_capacity(reserve * 2 + 16 * 1024),
         };
         inc.save_to(&mut sink).map_err(StampError::Write)?;
@@ -503,13 +577,20 @@ pub fn stamp(
         let hex = hex::encode_upper(&cms);
         slot[..hex.len()].copy_from_slice(hex.as_bytes());
 
-        return Ok(StampedPdf {
+        let stamped = StampedPdf {
             prefix: bytes,
             tail,
             field_name,
             byte_range,
             serial: spec.serial.clone(),
             digest,
-        });
+            encrypted: encrypted.then_some(expected),
+        };
+        // A stamp on an encrypted file is only handed out when it decrypts to what was written.
+        if let Some(expected) = &stamped.encrypted {
+            super::verify::check_encrypted_update(&stamped, expected)
+                .map_err(|_| StampError::EncryptedReadBack)?;
+        }
+        return Ok(stamped);
     }
 }

@@ -383,9 +383,10 @@ pub(crate) fn verify_signature(
 ) -> Result<bool, Unsupported> {
     use const_oid::db::rfc5912::{
         ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY,
-        RSA_ENCRYPTION, SECP_256_R_1, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
-        SHA_512_WITH_RSA_ENCRYPTION,
+        RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1, SHA_256_WITH_RSA_ENCRYPTION,
+        SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
     };
+    use const_oid::db::rfc8410::ID_ED_25519;
     let key_alg = key.algorithm.oid;
     if key_alg == ID_EC_PUBLIC_KEY {
         let curve = key
@@ -393,9 +394,6 @@ pub(crate) fn verify_signature(
             .parameters
             .as_ref()
             .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
-        if curve != Some(SECP_256_R_1) {
-            return Err(Unsupported(curve.unwrap_or(key_alg)));
-        }
         let digest = match *algorithm {
             ECDSA_WITH_SHA_256 | ID_EC_PUBLIC_KEY => Sha256::digest(message).to_vec(),
             ECDSA_WITH_SHA_384 => Sha384::digest(message).to_vec(),
@@ -403,15 +401,44 @@ pub(crate) fn verify_signature(
             other => return Err(Unsupported(other)),
         };
         use p256::ecdsa::signature::hazmat::PrehashVerifier;
-        let Ok(key) =
-            p256::ecdsa::VerifyingKey::from_sec1_bytes(key.subject_public_key.raw_bytes())
-        else {
+        let point = key.subject_public_key.raw_bytes();
+        return match curve {
+            Some(SECP_256_R_1) => {
+                let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(point) else {
+                    return Ok(false);
+                };
+                let Ok(signature) = p256::ecdsa::Signature::from_der(signature) else {
+                    return Ok(false);
+                };
+                Ok(key.verify_prehash(&digest, &signature).is_ok())
+            }
+            Some(SECP_384_R_1) => {
+                let Ok(key) = p384::ecdsa::VerifyingKey::from_sec1_bytes(point) else {
+                    return Ok(false);
+                };
+                let Ok(signature) = p384::ecdsa::Signature::from_der(signature) else {
+                    return Ok(false);
+                };
+                Ok(key.verify_prehash(&digest, &signature).is_ok())
+            }
+            other => Err(Unsupported(other.unwrap_or(key_alg))),
+        };
+    }
+    if key_alg == ID_ED_25519 {
+        // Ed25519 signs the message itself (RFC 8419: the DER signed attributes in CMS).
+        if *algorithm != ID_ED_25519 {
+            return Err(Unsupported(*algorithm));
+        }
+        let Ok(point) = <[u8; 32]>::try_from(key.subject_public_key.raw_bytes()) else {
             return Ok(false);
         };
-        let Ok(signature) = p256::ecdsa::Signature::from_der(signature) else {
+        let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&point) else {
             return Ok(false);
         };
-        return Ok(key.verify_prehash(&digest, &signature).is_ok());
+        let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {
+            return Ok(false);
+        };
+        return Ok(key.verify_strict(message, &signature).is_ok());
     }
     if key_alg == RSA_ENCRYPTION {
         use p256::ecdsa::signature::Verifier;
@@ -437,6 +464,151 @@ pub(crate) fn verify_signature(
         return Ok(ok);
     }
     Err(Unsupported(key_alg))
+}
+
+/// Verify a CMS signer's signature. Its `signature_algorithm` often names only the key type
+/// (`rsaEncryption`, `id-ecPublicKey`), the hash then being the signer's `digest_algorithm`; an
+/// RSASSA-PSS signature takes its hash and salt length from its parameters.
+pub(crate) fn verify_signer_signature(
+    key: &SubjectPublicKeyInfoOwned,
+    signature_algorithm: &spki::AlgorithmIdentifierOwned,
+    digest_algorithm: &ObjectIdentifier,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, Unsupported> {
+    use const_oid::db::rfc5912::{
+        ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY,
+        ID_RSASSA_PSS, ID_SHA_256, ID_SHA_384, ID_SHA_512, RSA_ENCRYPTION,
+        SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
+    };
+    let specific = match (signature_algorithm.oid, *digest_algorithm) {
+        (RSA_ENCRYPTION, ID_SHA_256) => SHA_256_WITH_RSA_ENCRYPTION,
+        (RSA_ENCRYPTION, ID_SHA_384) => SHA_384_WITH_RSA_ENCRYPTION,
+        (RSA_ENCRYPTION, ID_SHA_512) => SHA_512_WITH_RSA_ENCRYPTION,
+        (ID_EC_PUBLIC_KEY, ID_SHA_256) => ECDSA_WITH_SHA_256,
+        (ID_EC_PUBLIC_KEY, ID_SHA_384) => ECDSA_WITH_SHA_384,
+        (ID_EC_PUBLIC_KEY, ID_SHA_512) => ECDSA_WITH_SHA_512,
+        (ID_RSASSA_PSS, _) => return verify_pss(key, signature_algorithm, message, signature),
+        (other, _) => other,
+    };
+    verify_signature(key, &specific, message, signature)
+}
+
+/// Verify a CMS signer's signature made without signed attributes: it signs the content's digest
+/// itself (RSA PKCS #1 v1.5 over the DigestInfo, ECDSA over the digest). Ed25519 and PSS signers
+/// always sign attributes in PDF signatures and are not taken here.
+pub(crate) fn verify_signer_prehashed(
+    key: &SubjectPublicKeyInfoOwned,
+    signature_algorithm: &spki::AlgorithmIdentifierOwned,
+    digest_algorithm: &ObjectIdentifier,
+    digest: &[u8],
+    signature: &[u8],
+) -> Result<bool, Unsupported> {
+    use const_oid::db::rfc5912::{
+        ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY, ID_SHA_256,
+        ID_SHA_384, ID_SHA_512, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1,
+        SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
+    };
+    use rsa::signature::hazmat::PrehashVerifier;
+    let key_alg = key.algorithm.oid;
+    let sig_alg = signature_algorithm.oid;
+    if key_alg == RSA_ENCRYPTION
+        && matches!(
+            sig_alg,
+            RSA_ENCRYPTION
+                | SHA_256_WITH_RSA_ENCRYPTION
+                | SHA_384_WITH_RSA_ENCRYPTION
+                | SHA_512_WITH_RSA_ENCRYPTION
+        )
+    {
+        use rsa::pkcs1v15::{Signature, VerifyingKey};
+        let Some(key) = rsa_key(key) else {
+            return Ok(false);
+        };
+        let Ok(signature) = Signature::try_from(signature) else {
+            return Ok(false);
+        };
+        return Ok(match *digest_algorithm {
+            ID_SHA_256 => VerifyingKey::<Sha256>::new(key).verify_prehash(digest, &signature),
+            ID_SHA_384 => VerifyingKey::<Sha384>::new(key).verify_prehash(digest, &signature),
+            ID_SHA_512 => VerifyingKey::<Sha512>::new(key).verify_prehash(digest, &signature),
+            other => return Err(Unsupported(other)),
+        }
+        .is_ok());
+    }
+    if key_alg == ID_EC_PUBLIC_KEY
+        && matches!(
+            sig_alg,
+            ID_EC_PUBLIC_KEY | ECDSA_WITH_SHA_256 | ECDSA_WITH_SHA_384 | ECDSA_WITH_SHA_512
+        )
+    {
+        let curve = key
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+        let point = key.subject_public_key.raw_bytes();
+        return Ok(match curve {
+            Some(SECP_256_R_1) => {
+                match (
+                    p256::ecdsa::VerifyingKey::from_sec1_bytes(point),
+                    p256::ecdsa::Signature::from_der(signature),
+                ) {
+                    (Ok(k), Ok(s)) => k.verify_prehash(digest, &s).is_ok(),
+                    _ => false,
+                }
+            }
+            Some(SECP_384_R_1) => {
+                match (
+                    p384::ecdsa::VerifyingKey::from_sec1_bytes(point),
+                    p384::ecdsa::Signature::from_der(signature),
+                ) {
+                    (Ok(k), Ok(s)) => k.verify_prehash(digest, &s).is_ok(),
+                    _ => false,
+                }
+            }
+            other => return Err(Unsupported(other.unwrap_or(key_alg))),
+        });
+    }
+    Err(Unsupported(sig_alg))
+}
+
+/// RSASSA-PSS with the hash and salt length its parameters name (MGF1 over the same hash, which
+/// is what PAdES signers use).
+fn verify_pss(
+    key: &SubjectPublicKeyInfoOwned,
+    algorithm: &spki::AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, Unsupported> {
+    use const_oid::db::rfc5912::{ID_RSASSA_PSS, ID_SHA_256, ID_SHA_384, ID_SHA_512};
+    use rsa::pss::{Signature, VerifyingKey};
+    use rsa::signature::Verifier;
+    let Some(params) = algorithm.parameters.as_ref().and_then(|p| p.to_der().ok()) else {
+        return Err(Unsupported(ID_RSASSA_PSS));
+    };
+    let Ok(params) = <rsa::pkcs1::RsaPssParams as der::Decode>::from_der(&params) else {
+        return Err(Unsupported(ID_RSASSA_PSS));
+    };
+    let Some(key) = rsa_key(key) else {
+        return Ok(false);
+    };
+    let Ok(signature) = Signature::try_from(signature) else {
+        return Ok(false);
+    };
+    let salt = usize::from(params.salt_len);
+    Ok(match params.hash.oid {
+        ID_SHA_256 => VerifyingKey::<Sha256>::new_with_salt_len(key, salt)
+            .verify(message, &signature)
+            .is_ok(),
+        ID_SHA_384 => VerifyingKey::<Sha384>::new_with_salt_len(key, salt)
+            .verify(message, &signature)
+            .is_ok(),
+        ID_SHA_512 => VerifyingKey::<Sha512>::new_with_salt_len(key, salt)
+            .verify(message, &signature)
+            .is_ok(),
+        other => return Err(Unsupported(other)),
+    })
 }
 
 fn rsa_key(key: &SubjectPublicKeyInfoOwned) -> Option<rsa::RsaPublicKey> {

@@ -11,11 +11,15 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
+use super::load::load_document;
 use super::objects;
 use super::serial::SerialNumber;
 use super::sign::{ID_AA_TIME_STAMP_TOKEN, common_name};
-use super::stamp::StampedPdf;
-use super::trust::{TrustProblem, check_chain, is_time_stamping, verify_signature};
+use super::stamp::{EncryptedUpdate, StampedPdf};
+use super::trust::{
+    TrustProblem, check_chain, is_time_stamping, verify_signature, verify_signer_prehashed,
+    verify_signer_signature,
+};
 use super::tsa::token_tst_info;
 
 /// The result for one signature.
@@ -86,6 +90,11 @@ pub enum VerifyError {
         "Berkas ini dikunci dengan kata sandi. Berikan kata sandinya untuk memeriksa tanda tangan."
     )]
     PasswordRequired,
+    /// Locked to its recipients' certificates: no password opens it.
+    #[error(
+        "Berkas ini dikunci dengan sertifikat digital penerimanya, bukan dengan kata sandi. Periksa berkas itu di komputer pemilik sertifikat, atau minta salinan tanpa kunci."
+    )]
+    CertificateProtected,
     /// Damaged beyond reading.
     #[error("Berkas PDF rusak dan tidak dapat dibaca untuk diperiksa.")]
     Unreadable(#[source] lopdf::Error),
@@ -105,6 +114,12 @@ pub enum StampCheckError {
     /// The signature does not verify.
     #[error("Tanda tangan digital pada berkas hasil tidak sah. Hubungi teknisi.")]
     Signature,
+    /// In an encrypted document, the new field, signature values or stamp picture do not decrypt
+    /// to what was written.
+    #[error(
+        "E-Meterai pada berkas terkunci ini tidak terbaca kembali dengan benar. Berkas hasil tidak dipakai; hubungi teknisi dan simpan berkas aslinya."
+    )]
+    Encryption,
 }
 
 /// Check every signature in `bytes`, with at most one trusted root (e.g. the training CA) deciding `trusted`: the
@@ -139,11 +154,17 @@ pub fn verify_pdf_with_roots(
         max_decompressed_size: Some(64 * 1024 * 1024),
         ..LoadOptions::default()
     };
-    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+    let doc = super::load::load_document(bytes, options).map_err(|e| match e {
         lopdf::Error::InvalidPassword => VerifyError::PasswordRequired,
+        lopdf::Error::UnsupportedSecurityHandler(name) if name == b"Adobe.PubSec" => {
+            VerifyError::CertificateProtected
+        }
         e => VerifyError::Unreadable(e),
     })?;
     if doc.is_encrypted() && doc.encryption_state.is_none() {
+        if super::load::security_handler(&doc).as_deref() == Some(b"Adobe.PubSec") {
+            return Err(VerifyError::CertificateProtected);
+        }
         return Err(VerifyError::PasswordRequired);
     }
     let mut signatures: Vec<SignatureCheck> = objects::signatures(&doc)
@@ -224,11 +245,9 @@ fn check_one(
         out.problem = Some("Isi tanda tangan (/Contents) bukan heksadesimal yang sah.".to_string());
         return out;
     };
-    let mut hasher = Sha256::new();
-    hasher.update(&bytes[..end1]);
-    hasher.update(&bytes[c..end2]);
-    let digest: [u8; 32] = hasher.finalize().into();
-    match verify_cms(&cms_bytes, &digest) {
+    // The byte range is hashed with the digest algorithm the signer names (SHA-256, -384, -512).
+    let ranges = [&bytes[..end1], &bytes[c..end2]];
+    match verify_cms(&cms_bytes, &|alg| hash_parts(alg, &ranges)) {
         Ok(cms) => {
             out.digest_matches = cms.digest_matches;
             out.signature_valid = cms.signature_valid;
@@ -349,8 +368,36 @@ fn decode_content_info(bytes: &[u8]) -> Result<cms::content_info::ContentInfo, d
     cms::content_info::ContentInfo::decode(&mut reader)
 }
 
-fn verify_cms(cms_bytes: &[u8], digest: &[u8; 32]) -> Result<CmsCheck, String> {
+/// The digest of `parts` (concatenated) with the named algorithm; `None` for one not supported.
+fn hash_parts(algorithm: &der::asn1::ObjectIdentifier, parts: &[&[u8]]) -> Option<Vec<u8>> {
+    use const_oid::db::rfc5912::{ID_SHA_256, ID_SHA_384, ID_SHA_512};
+    fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
+        let mut h = D::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize().to_vec()
+    }
+    match *algorithm {
+        ID_SHA_256 => Some(run::<Sha256>(parts)),
+        ID_SHA_384 => Some(run::<sha2::Sha384>(parts)),
+        ID_SHA_512 => Some(run::<sha2::Sha512>(parts)),
+        _ => None,
+    }
+}
+
+/// The digest of the signed content for a digest algorithm, as the caller computes it.
+type ContentDigest<'a> = dyn Fn(&der::asn1::ObjectIdentifier) -> Option<Vec<u8>> + 'a;
+
+fn verify_cms(cms_bytes: &[u8], digest_of: &ContentDigest<'_>) -> Result<CmsCheck, String> {
+    // DER first; a BER encoding (indefinite lengths, constructed strings), which some signers
+    // write and readers accept, is brought to DER and read again.
     let ci = decode_content_info(cms_bytes)
+        .or_else(|e| {
+            super::ber::to_der(cms_bytes)
+                .ok_or(e)
+                .and_then(|der| decode_content_info(&der))
+        })
         .map_err(|_| "Isi tanda tangan bukan CMS yang sah.".to_string())?;
     let sd: SignedData = ci
         .content
@@ -362,7 +409,8 @@ fn verify_cms(cms_bytes: &[u8], digest: &[u8; 32]) -> Result<CmsCheck, String> {
         .iter()
         .next()
         .ok_or_else(|| "CMS tidak berisi penanda tangan.".to_string())?;
-    let (digest_matches, signature_valid, cert) = verify_signer_info(&sd, si, digest);
+    let digest = digest_of(&si.digest_alg.oid).unwrap_or_default();
+    let (digest_matches, signature_valid, cert) = verify_signer_info(&sd, si, &digest);
     let mut timestamp_valid = None;
     let mut timestamp_time = None;
     let mut timestamp = None;
@@ -406,8 +454,8 @@ fn check_timestamp(
     };
     let shown = Some(tst.gen_time.to_string());
     let verified = (|| {
-        let imprint_ok =
-            tst.message_imprint.hashed_message.as_bytes() == Sha256::digest(signature).as_slice();
+        let imprint_ok = hash_parts(&tst.message_imprint.hash_algorithm.oid, &[signature])
+            .is_some_and(|d| d.as_slice() == tst.message_imprint.hashed_message.as_bytes());
         let tsd: SignedData = token.content.decode_as().ok()?;
         let tsi = tsd.signer_infos.0.iter().next()?;
         let econtent = tsd
@@ -416,7 +464,8 @@ fn check_timestamp(
             .as_ref()?
             .decode_as::<OctetString>()
             .ok()?;
-        let content_digest: [u8; 32] = Sha256::digest(econtent.as_bytes()).into();
+        let content_digest =
+            hash_parts(&tsi.digest_alg.oid, &[econtent.as_bytes()]).unwrap_or_default();
         let (d_ok, s_ok, tsa_cert) = verify_signer_info(&tsd, tsi, &content_digest);
         if !(imprint_ok && d_ok && s_ok) {
             return None;
@@ -434,23 +483,36 @@ fn check_timestamp(
 fn verify_signer_info(
     sd: &SignedData,
     si: &SignerInfo,
-    digest: &[u8; 32],
+    digest: &[u8],
 ) -> (bool, bool, Option<Certificate>) {
     let cert = find_cert(sd, &si.sid);
     let Some(attrs) = &si.signed_attrs else {
-        // Without signed attributes the signature is over the content digest directly; PAdES never does this.
-        return (false, false, cert);
+        // Without signed attributes the signature is over the content digest itself (older
+        // adbe.pkcs7.detached signers): the digest is bound by the signature alone.
+        let valid = !digest.is_empty()
+            && cert.as_ref().is_some_and(|cert| {
+                verify_signer_prehashed(
+                    &cert.tbs_certificate.subject_public_key_info,
+                    &si.signature_algorithm,
+                    &si.digest_alg.oid,
+                    digest,
+                    si.signature.as_bytes(),
+                )
+                .unwrap_or(false)
+            });
+        return (valid, valid, cert);
     };
     let md = attrs
         .iter()
         .find(|a| a.oid == const_oid::db::rfc5911::ID_MESSAGE_DIGEST)
         .and_then(|a| a.values.iter().next())
         .and_then(|v| v.decode_as::<OctetString>().ok());
-    let digest_matches = md.is_some_and(|m| m.as_bytes() == digest);
+    let digest_matches = !digest.is_empty() && md.is_some_and(|m| m.as_bytes() == digest);
     let signature_valid = match (&cert, attrs.to_der()) {
-        (Some(cert), Ok(signed)) => verify_signature(
+        (Some(cert), Ok(signed)) => verify_signer_signature(
             &cert.tbs_certificate.subject_public_key_info,
-            &si.signature_algorithm.oid,
+            &si.signature_algorithm,
+            &si.digest_alg.oid,
             &signed,
             si.signature.as_bytes(),
         )
@@ -537,16 +599,54 @@ pub fn check_stamp(stamped: &StampedPdf) -> Result<(), StampCheckError> {
     }
     let cms_bytes =
         hex::decode(trim_hex(&tail[hb + 1..hc - 1])).map_err(|_| StampCheckError::Signature)?;
-    match verify_cms(&cms_bytes, &stamped.digest) {
+    let own_digest = |alg: &der::asn1::ObjectIdentifier| {
+        (*alg == const_oid::db::rfc5912::ID_SHA_256).then(|| stamped.digest.to_vec())
+    };
+    match verify_cms(&cms_bytes, &own_digest) {
         Ok(check)
             if check.digest_matches
                 && check.signature_valid
-                && check.timestamp_valid != Some(false) =>
-        {
-            Ok(())
-        }
-        _ => Err(StampCheckError::Signature),
+                && check.timestamp_valid != Some(false) => {}
+        _ => return Err(StampCheckError::Signature),
     }
+    match &stamped.encrypted {
+        Some(expected) => check_encrypted_update(stamped, expected),
+        None => Ok(()),
+    }
+}
+
+/// Decrypt the stamped file as a reader would and compare the new field's name, the signature's
+/// strings and the stamp's appearance with what was written.
+pub(crate) fn check_encrypted_update(
+    stamped: &StampedPdf,
+    expected: &EncryptedUpdate,
+) -> Result<(), StampCheckError> {
+    let bytes = stamped.to_vec();
+    let options = LoadOptions {
+        password: expected.password.clone(),
+        max_decompressed_size: Some(64 * 1024 * 1024),
+        ..LoadOptions::default()
+    };
+    let doc = load_document(&bytes, options).map_err(|_| StampCheckError::Encryption)?;
+    let field = objects::fields(&doc)
+        .into_iter()
+        .find(|f| f.full_name == stamped.field_name)
+        .ok_or(StampCheckError::Encryption)?;
+    let sig = objects::get_dict(&doc, &field.dict, b"V").ok_or(StampCheckError::Encryption)?;
+    for (key, want) in &expected.sig_strings {
+        match sig.get(key) {
+            Ok(lopdf::Object::String(got, _)) if got == want => {}
+            _ => return Err(StampCheckError::Encryption),
+        }
+    }
+    let appearance = objects::get_dict(&doc, &field.dict, b"AP")
+        .and_then(|ap| objects::dict_get(&doc, ap, b"N"))
+        .and_then(|n| n.as_stream().ok())
+        .ok_or(StampCheckError::Encryption)?;
+    if appearance.content != expected.appearance {
+        return Err(StampCheckError::Encryption);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -75,6 +75,9 @@ impl MmRect {
 pub struct PagePreview {
     /// The page box in whole points: left, bottom, right, top.
     pub box_pt: [i32; 4],
+    /// The page's clockwise `/Rotate` (0, 90, 180, 270). Sizes, lines, the picture and the stamp's
+    /// place are all measured on the page as shown, turned.
+    pub rotate: u16,
     pub width_mm: i32,
     pub height_mm: i32,
     pub lines: Vec<(MmRect, String)>,
@@ -154,16 +157,24 @@ impl Placement {
 
     /// The place in PDF points, as the stamping service records it.
     pub fn to_points(&self) -> crate::stamping::Place {
-        let (left, top) = self.preview().map_or((0.0, 842.0), |p| {
-            (f64::from(p.box_pt[0]), f64::from(p.box_pt[3]))
-        });
-        let size = crate::pdf::mm_to_pt(f64::from(self.size_mm));
+        use crate::pdf::{PageFrame, Rect, mm_to_pt};
+        let frame =
+            self.preview()
+                .map_or(PageFrame::new(Rect::new(0.0, 0.0, 595.0, 842.0), 0), |p| {
+                    let [x0, y0, x1, y1] = p.box_pt.map(f64::from);
+                    PageFrame::new(Rect::new(x0, y0, x1, y1), i64::from(p.rotate))
+                });
+        let size = mm_to_pt(f64::from(self.size_mm));
+        let (_, shown_height) = frame.display_size();
+        let left = mm_to_pt(f64::from(self.x_mm));
+        let top = shown_height - mm_to_pt(f64::from(self.y_mm));
+        let r = frame.to_user(&Rect::new(left, top - size, left + size, top));
         crate::stamping::Place {
             page: self.page,
-            x: left + crate::pdf::mm_to_pt(f64::from(self.x_mm)),
-            y: top - crate::pdf::mm_to_pt(f64::from(self.y_mm)) - size,
-            width: size,
-            height: size,
+            x: r.x0,
+            y: r.y0,
+            width: r.width(),
+            height: r.height(),
         }
     }
 

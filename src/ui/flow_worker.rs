@@ -5,7 +5,7 @@ use crate::branch::{Branch, BranchError};
 use crate::money::Rupiah;
 use crate::pdf::intake::{IntakeOptions, intake};
 use crate::pdf::placement::{PlacementOptions, page_text};
-use crate::pdf::{DEFAULT_STAMP_MM, PlacementBasis, Rect, mm_to_pt, propose, pt_to_mm};
+use crate::pdf::{DEFAULT_STAMP_MM, PageFrame, PlacementBasis, Rect, mm_to_pt, propose, pt_to_mm};
 use crate::till::{SaleStatus, TillError};
 use crate::ui::flow::{
     DocCheck, DocFile, FlowEffect, FlowOutcome, MmRect, PagePreview, Paid, PaymentResult,
@@ -500,17 +500,25 @@ fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
     let proposal = propose(&prepared, &popts);
     let mut pictures = crate::ui::raster::pages(prepared.bytes()).into_iter();
     let mut pages = Vec::new();
+    // Everything the clerk sees is measured on the page as shown: a turned page is drawn turned
+    // (as the rasterizer draws it), with its lines and the stamp's place turned alike.
+    let shown_box = |f: &PageFrame| {
+        let (w, h) = f.display_size();
+        Rect::new(0.0, 0.0, w, h)
+    };
     for page in 1..=r.pages {
         let picture = pictures.next().flatten();
-        let Some(b) = prepared.page_box(page) else {
+        let Some(frame) = prepared.page_frame(page) else {
             continue;
         };
+        let b = frame.page_box;
+        let shown = shown_box(&frame);
         let lines = prepared
             .page_id(page)
             .map(|id| page_text(prepared.document(), id, popts.max_decompressed_size))
             .unwrap_or_default()
             .into_iter()
-            .map(|l| (to_mm(&l.rect, &b), l.text))
+            .map(|l| (to_mm(&frame.to_display(&l.rect), &shown), l.text))
             .collect();
         pages.push(PagePreview {
             box_pt: [
@@ -519,16 +527,17 @@ fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
                 b.x1.round() as i32,
                 b.y1.round() as i32,
             ],
-            width_mm: mm(b.x1 - b.x0),
-            height_mm: mm(b.y1 - b.y0),
+            rotate: frame.rotate,
+            width_mm: mm(shown.width()),
+            height_mm: mm(shown.height()),
             lines,
             raster: picture,
         });
     }
-    let b = prepared
-        .page_box(proposal.page)
-        .unwrap_or(Rect::new(0.0, 0.0, 595.0, 842.0));
-    let at = to_mm(&proposal.rect, &b);
+    let frame = prepared
+        .page_frame(proposal.page)
+        .unwrap_or(PageFrame::new(Rect::new(0.0, 0.0, 595.0, 842.0), 0));
+    let at = to_mm(&frame.to_display(&proposal.rect), &shown_box(&frame));
     let basis = match &proposal.basis {
         PlacementBasis::Anchor { line, .. } => format!("di dekat \"{}\"", line.trim()),
         PlacementBasis::Fallback => "kanan bawah halaman terakhir".to_string(),

@@ -5,6 +5,7 @@ mod fuzz;
 mod intake;
 mod placement;
 mod pure;
+mod realworld;
 mod signing;
 mod support;
 mod trust;

@@ -20,7 +20,7 @@ pub fn tool(name: &str) -> PathBuf {
             PathBuf::from(VENV_BIN).join(name),
             "sudo bash .ci/install.d/pdf.sh",
         ),
-        "pdfsig" | "pdftoppm" => (
+        "pdfsig" | "pdftoppm" | "pdftotext" => (
             PathBuf::from("/usr/bin").join(name),
             "apt-get install -y poppler-utils",
         ),

@@ -42,6 +42,7 @@ enum Key {
     Rsa,
     P256,
     P384,
+    P521,
 }
 
 /// How a certificate is made: its key, its extensions section, its validity (YYYYMMDDHHMMSSZ) and the digest the
@@ -117,6 +118,7 @@ impl Ca {
             Key::Rsa => vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
             Key::P256 => vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
             Key::P384 => vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            Key::P521 => vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"],
         };
         let mut args = vec!["genpkey", "-quiet"];
         args.extend(key_opt);
@@ -275,7 +277,7 @@ fn ca() -> &'static Ca {
             &wide("selfie", "Self Signer", Key::P256, "v3_leaf", "sha256"),
             None,
         );
-        // A P-384 root, which loket cannot check.
+        // A P-384 root, which loket checks, and a P-521 root, which it cannot.
         ca.make(
             &wide("p384-root", "P384 Root", Key::P384, "v3_ca", "sha384"),
             None,
@@ -289,6 +291,20 @@ fn ca() -> &'static Ca {
                 "sha256",
             ),
             Some("p384-root"),
+        );
+        ca.make(
+            &wide("p521-root", "P521 Root", Key::P521, "v3_ca", "sha512"),
+            None,
+        );
+        ca.make(
+            &wide(
+                "p521-signer",
+                "Signer Under P521",
+                Key::P256,
+                "v3_leaf",
+                "sha256",
+            ),
+            Some("p521-root"),
         );
         // A TSA under the RSA root.
         ca.make(
@@ -512,7 +528,7 @@ fn a_self_signed_signer_outside_the_roots_is_untrusted() {
 }
 
 #[test]
-fn a_p384_root_is_reported_as_unsupported() {
+fn a_p384_root_is_checked() {
     let ca = ca();
     let pdf = stamped(
         &ca.signer("p384-signer", &["p384-signer"]),
@@ -522,9 +538,27 @@ fn a_p384_root_is_reported_as_unsupported() {
     let p384 = load_roots(&ca.path("p384-root.pem")).expect("p384 root");
     let report = verify_pdf_with_roots(&pdf, None, &p384).expect("verify");
     let sig = &report.signatures[0];
+    assert_eq!(
+        (sig.trusted, &sig.trust_problem),
+        (Some(true), &None),
+        "{sig:#?}"
+    );
+}
+
+#[test]
+fn a_p521_root_is_reported_as_unsupported() {
+    let ca = ca();
+    let pdf = stamped(
+        &ca.signer("p521-signer", &["p521-signer"]),
+        None,
+        SignatureProfile::Pkcs7Detached,
+    );
+    let p521 = load_roots(&ca.path("p521-root.pem")).expect("p521 root");
+    let report = verify_pdf_with_roots(&pdf, None, &p521).expect("verify");
+    let sig = &report.signatures[0];
     assert_eq!(sig.trusted, Some(false));
     assert!(
-        matches!(&sig.trust_problem, Some(TrustProblem::UnsupportedAlgorithm { algorithm, .. }) if algorithm.to_string() == "1.3.132.0.34"),
+        matches!(&sig.trust_problem, Some(TrustProblem::UnsupportedAlgorithm { algorithm, .. }) if algorithm.to_string() == "1.3.132.0.35"),
         "{sig:#?}"
     );
 }
