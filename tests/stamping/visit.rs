@@ -243,6 +243,15 @@ fn a_document_that_already_carries_an_emeterai_says_so_with_its_serial() {
         said.contains("sudah memuat e-Meterai") && said.contains(&out.sns[0]),
         "{said}"
     );
+    // The place proposed for a second stamp never lands on the first.
+    let first_place = t.branch.job(first.id).expect("job").place.expect("placed");
+    let second = again.proposed.expect("proposed");
+    let apart = second.page != first_place.page
+        || second.x + second.width <= first_place.x
+        || first_place.x + first_place.width <= second.x
+        || second.y + second.height <= first_place.y
+        || first_place.y + first_place.height <= second.y;
+    assert!(apart, "first {first_place:?}, second {second:?}");
 }
 
 #[test]
