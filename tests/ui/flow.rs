@@ -945,3 +945,114 @@ fn a_supervisor_moves_a_paid_visit_to_another_counter_where_it_reopens() {
     ]);
     assert!(!refused.status.success());
 }
+
+/// Where a visit is cut off in [`a_visit_cut_off_at_any_step_finishes_once_after_a_restart`].
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    AtTheBill,
+    AfterTheCardPart,
+    AfterTheStamp,
+    AfterTheCopy,
+}
+
+#[test]
+fn a_visit_cut_off_at_any_step_finishes_once_after_a_restart() {
+    for cut in [
+        Cut::AtTheBill,
+        Cut::AfterTheCardPart,
+        Cut::AfterTheStamp,
+        Cut::AfterTheCopy,
+    ] {
+        let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+        for _ in 0..4 {
+            drive_key(&mut state, &mut tb, KeyCode::Enter);
+        }
+        assert_eq!(stage(&state), Stage::Pay, "{cut:?}");
+        let mut card_taken = false;
+        if !matches!(cut, Cut::AtTheBill) {
+            // Rp4.000 by card, then (unless cut there) Rp10.000 cash for the Rp6.000 left.
+            drive_key(&mut state, &mut tb, KeyCode::Right);
+            type_text(&mut state, &mut tb.branch, "4000");
+            drive_key(&mut state, &mut tb, KeyCode::Tab);
+            type_text(&mut state, &mut tb.branch, "A1B2C3");
+            drive_key(&mut state, &mut tb, KeyCode::Tab);
+            type_text(&mut state, &mut tb.branch, "4321");
+            drive_key(&mut state, &mut tb, KeyCode::Enter);
+            card_taken = true;
+            assert_eq!(stage(&state), Stage::Pay, "{cut:?}: {:?}", state.message);
+        }
+        if matches!(cut, Cut::AfterTheStamp | Cut::AfterTheCopy) {
+            drive_key(&mut state, &mut tb, KeyCode::Left);
+            type_text(&mut state, &mut tb.branch, "10000");
+            drive_key(&mut state, &mut tb, KeyCode::Enter);
+            assert_eq!(
+                stage(&state),
+                Stage::Deliver,
+                "{cut:?}: {:?}",
+                state.message
+            );
+        }
+        if matches!(cut, Cut::AfterTheCopy) {
+            drive_key(&mut state, &mut tb, KeyCode::Enter);
+            assert_eq!(stage(&state), Stage::Done, "{cut:?}: {:?}", state.message);
+        }
+        drop(state);
+
+        // Started again: the visit goes on from where it was and ends once.
+        let mut state = restarted(&mut tb, &usb);
+        let resumed = stage(&state);
+        match cut {
+            Cut::AtTheBill | Cut::AfterTheCardPart => {
+                assert_eq!(resumed, Stage::Pay, "{cut:?}: {:?}", state.message);
+                let left = if card_taken { "6000" } else { "10000" };
+                type_text(&mut state, &mut tb.branch, left);
+                drive_key(&mut state, &mut tb, KeyCode::Enter);
+                assert_eq!(
+                    stage(&state),
+                    Stage::Deliver,
+                    "{cut:?}: {:?}",
+                    state.message
+                );
+                drive_key(&mut state, &mut tb, KeyCode::Enter);
+            }
+            Cut::AfterTheStamp => {
+                assert_eq!(resumed, Stage::Deliver, "{cut:?}: {:?}", state.message);
+                drive_key(&mut state, &mut tb, KeyCode::Enter);
+            }
+            Cut::AfterTheCopy => assert_eq!(resumed, Stage::Done, "{cut:?}: {:?}", state.message),
+        }
+        assert_eq!(stage(&state), Stage::Done, "{cut:?}: {:?}", state.message);
+        drive_key(&mut state, &mut tb, KeyCode::F(5));
+        assert!(state.session.is_none(), "{cut:?}: {:?}", state.message);
+
+        // Money taken = money recorded; one serial, on the document; nothing left open.
+        let c = tb.branch.store.conn();
+        let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+        assert_eq!(one("SELECT COUNT(*) FROM sales"), 1, "{cut:?}");
+        assert_eq!(
+            one("SELECT COALESCE(SUM(amount), 0) FROM payments WHERE kind = 'payment'"),
+            10_000,
+            "{cut:?}"
+        );
+        assert_eq!(one("SELECT COUNT(*) FROM stamp_jobs"), 1, "{cut:?}");
+        assert_eq!(
+            one("SELECT COUNT(*) FROM serials WHERE status NOT IN ('available')"),
+            1,
+            "{cut:?}"
+        );
+        assert_eq!(
+            one("SELECT COUNT(*) FROM stamp_jobs WHERE state = 'delivered'"),
+            1,
+            "{cut:?}"
+        );
+        let today = tb.branch.store.today();
+        let pack = loket::report::pack::daily(&mut tb.branch, today).expect("pack");
+        assert!(pack.unfinished.is_empty(), "{cut:?}: {:?}", pack.unfinished);
+        assert!(
+            loket::journal::verify(tb.branch.store.conn(), None)
+                .expect("verify")
+                .intact(),
+            "{cut:?}"
+        );
+    }
+}
