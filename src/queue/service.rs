@@ -1124,7 +1124,18 @@ fn recent_service_ms(c: &Connection, service: &str) -> rusqlite::Result<Vec<Ms>>
     rows.collect()
 }
 
+/// The newest calls of the day, one line per ticket (a recalled ticket is listed once, at its
+/// newest call).
 fn recent_calls(c: &Connection, day: &str, limit: usize) -> rusqlite::Result<Vec<CallView>> {
+    let mut seen = std::collections::HashSet::new();
+    Ok(recent_call_events(c, day, limit.saturating_mul(4))?
+        .into_iter()
+        .filter(|v| seen.insert(v.ticket.clone()))
+        .take(limit)
+        .collect())
+}
+
+fn recent_call_events(c: &Connection, day: &str, limit: usize) -> rusqlite::Result<Vec<CallView>> {
     let mut stmt = c.prepare_cached(
         "SELECT t.issued_service, t.number, t.service, e.counter, t.status, t.priority, e.at_ms - t.arrived_ms
          FROM ticket_events e JOIN tickets t ON t.id = e.ticket

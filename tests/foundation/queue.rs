@@ -388,3 +388,30 @@ fn two_connections_share_one_line() {
         Some("B-002".into())
     );
 }
+
+#[test]
+fn a_recalled_number_is_listed_once_at_its_newest_call() {
+    let mut t = TestBranch::new();
+    let b = &mut t.branch;
+    b.issue_ticket("A", false, "dispenser").expect("A-001");
+    b.issue_ticket("A", false, "dispenser").expect("A-002");
+    b.call_next(1, "budi").expect("call A-001");
+    b.call_next(2, "sri").expect("call A-002");
+    t.clock.advance(Duration::minutes(1));
+    t.branch
+        .counter_step(1, "budi", Step::Recall)
+        .expect("recall A-001");
+    let recent: Vec<String> = t
+        .branch
+        .queue_status()
+        .expect("status")
+        .recent_calls
+        .iter()
+        .map(|c| c.ticket.clone())
+        .collect();
+    assert_eq!(
+        recent,
+        ["A-001", "A-002"],
+        "the recall first, each number once"
+    );
+}
