@@ -100,6 +100,8 @@ pub struct Strings {
     pub key_reactivate: &'static str,
     pub key_unpark: &'static str,
     pub key_quit: &'static str,
+    /// The F12 dialog's line saying how the counter stands now.
+    pub counter_state_now: fn(&str) -> String,
     /// Ctrl+Q during a visit with money taken: asks for a second press.
     pub quit_mid_visit: fn(&str) -> String,
     pub key_next_field: &'static str,
@@ -332,6 +334,7 @@ pub static ID: Strings = Strings {
     key_reactivate: "Aktifkan tak hadir",
     key_unpark: "Kembalikan tunda",
     key_quit: "Keluar",
+    counter_state_now: |w: &str| format!("Keadaan loket sekarang: {w}."),
     quit_mid_visit: |t: &str| {
         format!(
             "Pelanggan {t} sudah membayar dan layanannya belum selesai. Tekan Ctrl+Q sekali lagi untuk tetap keluar; kunjungan dibuka lagi saat Anda masuk kembali."
@@ -560,6 +563,7 @@ pub static EN: Strings = Strings {
     key_reactivate: "Reactivate no-show",
     key_unpark: "Return parked",
     key_quit: "Quit",
+    counter_state_now: |w: &str| format!("The counter is now: {w}."),
     quit_mid_visit: |t: &str| {
         format!(
             "Customer {t} has paid and the service is not finished. Press Ctrl+Q again to quit anyway; the visit reopens when you sign in again."

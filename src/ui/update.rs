@@ -582,10 +582,22 @@ fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             dialog.fields[dialog.focus].value.pop();
         }
         KeyCode::Enter => {
-            if dialog.focus < last {
-                dialog.focus += 1;
-            } else {
-                return submit(state);
+            // Enter sends the form, as its key hint says; while a required field after this one is
+            // still empty it goes there first.
+            let empty_required = dialog
+                .fields
+                .iter()
+                .enumerate()
+                .skip(dialog.focus + 1)
+                .find(|(_, f)| {
+                    f.required
+                        && f.value.trim().is_empty()
+                        && !matches!(f.kind, FieldKind::Choice(_))
+                })
+                .map(|(i, _)| i);
+            match empty_required {
+                Some(i) => dialog.focus = i,
+                None => return submit(state),
             }
         }
         KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -659,6 +671,9 @@ fn submit(state: &mut State) -> Vec<Effect> {
             let reason = dialog.value(FieldId::Reason);
             if chosen == CounterState::Break && reason.is_empty() {
                 dialog.error = Some((s.field_required)(s.f_reason));
+                if let Some(i) = dialog.fields.iter().position(|f| f.id == FieldId::Reason) {
+                    dialog.focus = i;
+                }
                 return Vec::new();
             }
             QueueOp::SetState {

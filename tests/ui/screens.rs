@@ -384,3 +384,23 @@ fn device_problems_and_step_progress_render() {
     assert!(text.contains(" 40% meminta nomor seri"), "{text}");
     snap("counter_device_problem_and_progress", &state);
 }
+
+#[test]
+fn the_counter_state_dialog_shows_the_state_and_enter_sends_it() {
+    let mut tb = branch_with_users();
+    let mut state = counter_signed_in(&mut tb);
+    drive(&mut state, &mut tb.branch, key(KeyCode::F(12)));
+    let text = screen_text(&state, 100, 30);
+    assert!(text.contains("Keadaan loket sekarang: buka."), "{text}");
+    // From "istirahat" (proposed) one step right is "tutup", which needs no reason: one Enter.
+    drive(&mut state, &mut tb.branch, key(KeyCode::Right));
+    drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
+    assert!(state.dialog.is_none(), "{:?}", state.dialog);
+    let status = tb.branch.queue_status().expect("status");
+    let counter = status
+        .counters
+        .iter()
+        .find(|c| c.number == 1)
+        .expect("counter 1");
+    assert_eq!(counter.state, loket::queue::CounterState::Closed);
+}

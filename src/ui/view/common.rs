@@ -249,6 +249,14 @@ pub fn dialog(frame: &mut Frame, state: &State) {
             lines.push(Line::from((s.services_hint)(&names)).fg(Color::Gray));
         }
         K::Reactivate => lines.push(Line::from(s.approval_note).fg(Color::Gray)),
+        K::CounterState => {
+            let (now, reason) = state.counter_state();
+            let word = match reason {
+                Some(r) => format!("{} ({r})", state_word(s, now)),
+                None => state_word(s, now).to_string(),
+            };
+            lines.push(Line::from((s.counter_state_now)(&word)).fg(Color::Gray));
+        }
         K::OpenTill => lines.push(Line::from(s.float_hint).fg(Color::Gray)),
         K::SettleJob { job, refund } => {
             let c = s.console;
