@@ -581,9 +581,21 @@ fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Backspace => {
             dialog.fields[dialog.focus].value.pop();
         }
+        KeyCode::Enter
+            if !matches!(
+                dialog.kind,
+                DialogKind::CounterState | DialogKind::Reactivate
+            ) =>
+        {
+            if dialog.focus < last {
+                dialog.focus += 1;
+            } else {
+                return submit(state);
+            }
+        }
         KeyCode::Enter => {
-            // Enter sends the form, as its key hint says; while a required field after this one is
-            // still empty it goes there first.
+            // The short forms (F12, Ctrl+R): Enter sends the form, as its key hint says; while a
+            // required field after this one is still empty it goes there first.
             let empty_required = dialog
                 .fields
                 .iter()
