@@ -325,6 +325,8 @@ pub struct ProofSlip {
 /// What the worker reports about the flow.
 #[derive(Debug, Clone)]
 pub enum FlowOutcome {
+    /// What the printer did with the QRIS slip, in words.
+    QrisPrinted(Result<String, String>),
     /// The visit the counter holds, read back from the store (`None`: nothing to resume).
     Resumed(Result<Option<Box<Resumed>>, String>),
     Documents(Result<(PathBuf, Vec<DocFile>), String>),
@@ -376,6 +378,10 @@ pub struct Resumed {
 /// Work the flow asks the worker for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FlowEffect {
+    /// Print the QRIS code `reference` on the counter's printer.
+    PrintQris {
+        reference: String,
+    },
     /// Read back the visit of `ticket` held by `counter` (its job, sale, stamp) to reopen it.
     Resume {
         ticket: String,
@@ -1014,6 +1020,17 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             });
         }
         FlowOutcome::Resumed(Ok(None)) => {}
+        FlowOutcome::QrisPrinted(result) => {
+            let (text, error) = match result {
+                Ok(t) => (t, false),
+                Err(t) => (t, true),
+            };
+            state.message = Some(crate::ui::state::Message {
+                text,
+                error,
+                at_ms: state.now_ms,
+            });
+        }
         FlowOutcome::Resumed(Err(why)) => {
             f.error = Some(why);
         }
@@ -1263,6 +1280,13 @@ pub fn reprint(state: &mut State) -> Option<Vec<Effect>> {
     let f = flow_mut(state)?;
     if f.busy {
         return None;
+    }
+    // On the QRIS step F8 prints the code on the counter's printer (for a screen too small for it,
+    // or a customer who scans from paper).
+    if f.stage == Stage::Qris {
+        let reference = f.qris.as_ref()?.reference.clone();
+        f.busy = true;
+        return Some(effect(FlowEffect::PrintQris { reference }));
     }
     if f.print_jobs.is_empty() {
         // Printing stopped before any slip was queued: print them all as the first time.

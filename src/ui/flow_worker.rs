@@ -128,6 +128,18 @@ pub fn run(
                 .map(|sale| sale.due)
                 .map_err(|e| words(&e)),
         ),
+        FlowEffect::PrintQris { reference } => FlowOutcome::QrisPrinted(
+            branch
+                .print_qris_slip(&reference)
+                .map_err(|e| words(&e))
+                .and_then(|o| {
+                    if o.printed {
+                        Ok(o.message)
+                    } else {
+                        Err(o.message)
+                    }
+                }),
+        ),
         FlowEffect::Resume {
             ticket,
             counter,

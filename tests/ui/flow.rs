@@ -1056,3 +1056,31 @@ fn a_visit_cut_off_at_any_step_finishes_once_after_a_restart() {
         );
     }
 }
+
+#[test]
+fn on_a_small_screen_f8_prints_the_qris_code_instead() {
+    let (mut tb, mut state, _drive) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    for _ in 0..4 {
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+    }
+    assert_eq!(stage(&state), Stage::Pay);
+    drive_key(&mut state, &mut tb, KeyCode::Right);
+    drive_key(&mut state, &mut tb, KeyCode::Right);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Qris, "{:?}", state.message);
+    let small = screen_text(&state, 80, 24);
+    assert!(small.contains("tekan F8"), "{small}");
+    drive_key(&mut state, &mut tb, KeyCode::F(8));
+    let m = state.message.clone().expect("a message");
+    assert!(!m.error, "{m:?}");
+    let printed = tb
+        .branch
+        .printer("loket1")
+        .expect("printer")
+        .virtual_printer()
+        .expect("virtual")
+        .jobs();
+    assert_eq!(printed.len(), 1, "the QRIS slip");
+    assert!(printed[0].text.contains("QRIS"), "{}", printed[0].text);
+    assert_eq!(stage(&state), Stage::Qris, "still waiting for the payment");
+}
