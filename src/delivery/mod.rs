@@ -416,20 +416,7 @@ impl Branch {
         };
         summary.smtp_configured = true;
         let transport = mail::transport(&smtp, &self.data_dir).map_err(DeliveryError::from)?;
-        let first_ms = i64::try_from(
-            self.config
-                .delivery
-                .retry_first_seconds
-                .saturating_mul(1000),
-        )
-        .unwrap_or(i64::MAX);
-        let max_ms = i64::try_from(
-            self.config
-                .delivery
-                .retry_max_minutes
-                .saturating_mul(60_000),
-        )
-        .unwrap_or(i64::MAX);
+        let (first_ms, max_ms) = self.config.delivery.retry_bounds_ms();
         // A bound on one pass, so a long queue cannot keep the sender from noticing a stop request.
         for _ in 0..200 {
             let Some(id) = outbox::next_due(&mut self.store, outbox::Channel::Mail, now_ms)? else {

@@ -37,6 +37,16 @@ Keabsahan e-Meterai dapat diperiksa di:\n{verify}\n\n\
 Tanda tangan digital e-Meterai ada di dalam berkas PDF ini, bukan di kertas: simpan dan kirim berkasnya apa adanya; berkas yang diubah tidak lagi sah, dan hasil cetaknya tidak membawa tanda tangan digital.\n\n\
 Hormat kami,\n{branch}\n";
 
+impl Delivery {
+    /// The outbox's retry waits, in ms: the first one, and the longest (every channel uses them).
+    pub fn retry_bounds_ms(&self) -> (i64, i64) {
+        let first =
+            i64::try_from(self.retry_first_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let max = i64::try_from(self.retry_max_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX);
+        (first, max)
+    }
+}
+
 impl Default for Delivery {
     fn default() -> Self {
         Delivery {

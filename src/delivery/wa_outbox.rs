@@ -259,20 +259,7 @@ impl Branch {
             }
         };
         let webhooks = settings.webhook_listen.is_some();
-        let first_ms = i64::try_from(
-            self.config
-                .delivery
-                .retry_first_seconds
-                .saturating_mul(1000),
-        )
-        .unwrap_or(i64::MAX);
-        let max_ms = i64::try_from(
-            self.config
-                .delivery
-                .retry_max_minutes
-                .saturating_mul(60_000),
-        )
-        .unwrap_or(i64::MAX);
+        let (first_ms, max_ms) = self.config.delivery.retry_bounds_ms();
         for _ in 0..200 {
             let Some(id) = outbox::next_due(&mut self.store, Channel::Whatsapp, now_ms)? else {
                 break;

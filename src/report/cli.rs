@@ -160,16 +160,7 @@ pub fn deliver(
         }
     }
     if let Some(to) = &out.mail {
-        let docs: Vec<(PathBuf, String)> = files
-            .iter()
-            .map(|f| {
-                let name = f
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "laporan.pdf".into());
-                (f.clone(), name)
-            })
-            .collect();
+        let docs = named(&files);
         let id = branch.queue_mail(to, &docs, &crate::delivery::Context::by(actor))?;
         notes.push(format!(
             "E-mail ke {to} masuk kotak keluar (#{id}); terkirim saat server e-mail terjangkau."
@@ -189,6 +180,20 @@ pub fn deliver(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each file with the name it is attached under (its own).
+pub(crate) fn named(files: &[PathBuf]) -> Vec<(PathBuf, String)> {
+    files
+        .iter()
+        .map(|f| {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "laporan.pdf".into());
+            (f.clone(), name)
+        })
+        .collect()
 }
 
 pub(crate) fn reports_dir(branch: &Branch) -> Result<PathBuf, BranchError> {

@@ -8,7 +8,6 @@ use crate::day::BusinessDay;
 use crate::journal::Entry;
 use crate::store::StoreError;
 use rusqlite::OptionalExtension;
-use std::path::PathBuf;
 
 /// How many closed days back a pack not yet mailed is still mailed (a PC switched off over a long
 /// weekend sends them when it is on again).
@@ -67,16 +66,7 @@ pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, BranchError> {
             &p,
             &dir.join(format!("{}-csv", p.file_stem())),
         )?);
-        let docs: Vec<(PathBuf, String)> = files
-            .iter()
-            .map(|f| {
-                let name = f
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "laporan.pdf".into());
-                (f.clone(), name)
-            })
-            .collect();
+        let docs = super::cli::named(&files);
         let mut outbox = Vec::with_capacity(to.len());
         for address in &to {
             outbox.push(branch.queue_mail(address, &docs, &crate::delivery::Context::by(ACTOR))?);

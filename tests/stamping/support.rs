@@ -67,12 +67,17 @@ pub fn paid_job(b: &mut Branch, n: u32) -> JobView {
 
 /// Receives `bytes` as `name`, accepts the proposed place, charges and takes cash: `paid`.
 pub fn paid_job_of(b: &mut Branch, bytes: Vec<u8>, name: &str) -> JobView {
+    paid_job_for(b, bytes, name, None)
+}
+
+/// [`paid_job_of`] for the visit of `ticket`.
+pub fn paid_job_for(b: &mut Branch, bytes: Vec<u8>, name: &str, ticket: Option<&str>) -> JobView {
     open_till(b);
     let job = b
         .receive_document(ReceiveDocument {
             bytes,
             name: name.to_string(),
-            ticket: None,
+            ticket: ticket.map(str::to_string),
             counter: 1,
             clerk: CLERK.into(),
             password: None,

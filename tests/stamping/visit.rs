@@ -16,28 +16,7 @@ fn visit_with_stamped_job(t: &mut TestBranch, n: u32) -> (String, i64) {
     let call = b.call_next(1, CLERK).expect("call").expect("a ticket");
     let label = call.ticket.clone();
     b.counter_step(1, CLERK, Step::Serve).expect("serve");
-    let job = b
-        .receive_document(ReceiveDocument {
-            bytes: letter(n),
-            name: format!("surat-{n}.pdf"),
-            ticket: Some(label.clone()),
-            counter: 1,
-            clerk: CLERK.into(),
-            password: None,
-        })
-        .expect("receive");
-    let place = job.proposed.expect("place");
-    b.place_job(job.id, CLERK, place).expect("place");
-    let sale = b.quote_job(job.id, 1, CLERK, None).expect("quote");
-    b.pay_sale(
-        sale,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(10_000),
-        }],
-    )
-    .expect("pay");
-    b.job_paid(job.id, CLERK).expect("paid");
+    let job = super::support::paid_job_for(b, letter(n), &format!("surat-{n}.pdf"), Some(&label));
     let done = b.run_job(job.id, &mut |_| {}).expect("stamp");
     assert_eq!(done.state, State::Stamped);
     (label, job.id)

@@ -85,6 +85,13 @@ fn shift(code: KeyCode) -> Action {
     Action::Key(KeyEvent::new(code, KeyModifiers::SHIFT))
 }
 
+/// From a called ticket with one PDF on the drive: list, check, place, bill; the payment is next.
+fn to_payment(state: &mut State, tb: &mut TestBranch) {
+    for _ in 0..4 {
+        drive_key(state, tb, KeyCode::Enter);
+    }
+}
+
 fn stage(state: &State) -> Stage {
     state
         .session
@@ -193,9 +200,7 @@ fn a_letter_from_the_drive_is_placed_paid_in_cash_stamped_and_copied_back() {
 #[test]
 fn a_split_payment_by_debit_and_qris_shows_the_code_and_waits_for_it() {
     let (mut tb, mut state, _drive) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     assert_eq!(stage(&state), Stage::Pay);
     drive_key(&mut state, &mut tb, KeyCode::Right);
     type_text(&mut state, &mut tb.branch, "4000");
@@ -240,9 +245,7 @@ fn a_split_payment_by_debit_and_qris_shows_the_code_and_waits_for_it() {
 #[test]
 fn a_customer_without_a_drive_or_e_mail_gets_the_document_by_whatsapp() {
     let (mut tb, mut state, _drive) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     assert_eq!(stage(&state), Stage::Pay);
     type_text(&mut state, &mut tb.branch, "50000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
@@ -295,9 +298,7 @@ fn restarted(tb: &mut TestBranch, drive: &std::path::Path) -> State {
 #[test]
 fn a_visit_paid_and_stamped_reopens_at_hand_over_after_the_counter_restarts() {
     let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     type_text(&mut state, &mut tb.branch, "20000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
@@ -345,9 +346,7 @@ fn a_visit_paid_and_stamped_reopens_at_hand_over_after_the_counter_restarts() {
 #[test]
 fn a_half_paid_split_reopens_at_the_payment_with_the_tender_taken() {
     let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     assert_eq!(stage(&state), Stage::Pay);
     let sale = state
         .session
@@ -388,9 +387,7 @@ fn a_half_paid_split_reopens_at_the_payment_with_the_tender_taken() {
 #[test]
 fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
     let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     assert_eq!(stage(&state), Stage::Pay);
     let sale = state
         .session
@@ -514,9 +511,7 @@ fn down() -> loket::stamping::provider::ProviderError {
 fn when_the_emeterai_service_is_down_the_customer_leaves_with_a_claim_receipt() {
     let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
     loket::stamping::service::install_provider(tb.path(), std::sync::Arc::new(Down));
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Stamping, "{:?}", state.message);
     snap("stamp_waiting", &state);
@@ -632,9 +627,7 @@ fn drawer_kicks(tb: &TestBranch) -> usize {
 fn cash_waits_for_a_drawer_session_the_clerk_opens_at_the_counter() {
     let (mut tb, mut state, _usb) = called(&[("surat.pdf", letter_pdf())], false);
     assert_eq!(state.till, loket::ui::state::TillState::Closed);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     assert_eq!(stage(&state), Stage::Pay);
     let text = screen_text(&state, 120, 40);
     assert!(text.contains("Laci kas belum dibuka"), "{text}");
@@ -693,9 +686,7 @@ fn cash_waits_for_a_drawer_session_the_clerk_opens_at_the_counter() {
 #[test]
 fn a_card_payment_needs_no_drawer_session() {
     let (mut tb, mut state, _usb) = called(&[("surat.pdf", letter_pdf())], false);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     drive_key(&mut state, &mut tb, KeyCode::Right);
     drive_key(&mut state, &mut tb, KeyCode::Tab);
     type_text(&mut state, &mut tb.branch, "A1B2C3");
@@ -774,9 +765,7 @@ fn a_drawer_opened_elsewhere_is_seen_when_payment_starts() {
     let session = other
         .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(150_000)))
         .expect("open elsewhere");
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     assert_eq!(stage(&state), Stage::Pay);
     assert_eq!(
         state.till,
@@ -795,9 +784,7 @@ fn a_drawer_opened_elsewhere_is_seen_when_payment_starts() {
 #[test]
 fn cash_is_taken_even_when_the_drawer_cannot_open() {
     let (mut tb, mut state, _usb) = called(&[("surat.pdf", letter_pdf())], true);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     assert_eq!(stage(&state), Stage::Pay);
     let vp = tb
         .branch
@@ -851,9 +838,7 @@ fn cash_is_taken_even_when_the_drawer_cannot_open() {
 #[test]
 fn quitting_with_a_paid_visit_asks_first_and_the_visit_survives() {
     let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     type_text(&mut state, &mut tb.branch, "5000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     drive(&mut state, &mut tb.branch, ctrl('q'));
@@ -874,9 +859,7 @@ fn quitting_with_a_paid_visit_asks_first_and_the_visit_survives() {
 #[test]
 fn a_supervisor_moves_a_paid_visit_to_another_counter_where_it_reopens() {
     let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     type_text(&mut state, &mut tb.branch, "10000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
@@ -964,9 +947,7 @@ fn a_visit_cut_off_at_any_step_finishes_once_after_a_restart() {
         Cut::AfterTheCopy,
     ] {
         let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-        for _ in 0..4 {
-            drive_key(&mut state, &mut tb, KeyCode::Enter);
-        }
+        to_payment(&mut state, &mut tb);
         assert_eq!(stage(&state), Stage::Pay, "{cut:?}");
         let mut card_taken = false;
         if !matches!(cut, Cut::AtTheBill) {
@@ -1060,9 +1041,7 @@ fn a_visit_cut_off_at_any_step_finishes_once_after_a_restart() {
 #[test]
 fn on_a_small_screen_f8_prints_the_qris_code_instead() {
     let (mut tb, mut state, _drive) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    for _ in 0..4 {
-        drive_key(&mut state, &mut tb, KeyCode::Enter);
-    }
+    to_payment(&mut state, &mut tb);
     assert_eq!(stage(&state), Stage::Pay);
     drive_key(&mut state, &mut tb, KeyCode::Right);
     drive_key(&mut state, &mut tb, KeyCode::Right);
