@@ -239,6 +239,37 @@ impl Branch {
         Ok(mail::parse_mailbox(&text).map_err(DeliveryError::from)?)
     }
 
+    /// The markers of the message templates (`[delivery]` mail, `[whatsapp]` caption): branch,
+    /// date (on the branch's calendar), documents, serial numbers and their check addresses (joined
+    /// by `verify_sep`); `-` for an empty list.
+    pub(crate) fn template_values(
+        &self,
+        context: &Context,
+        documents: &[String],
+        verify_sep: &str,
+    ) -> [(&'static str, String); 5] {
+        let or_dash = |list: &[String], sep: &str| {
+            if list.is_empty() {
+                "-".to_string()
+            } else {
+                list.join(sep)
+            }
+        };
+        let verify: Vec<String> = context
+            .sns
+            .iter()
+            .map(|sn| self.config.stamping.verify_url.replace("{sn}", sn))
+            .collect();
+        let now = self.store.now();
+        [
+            ("branch", self.config.branch.name.clone()),
+            ("date", indonesian_date(self.store.timezone().local(now))),
+            ("document", or_dash(documents, ", ")),
+            ("sns", or_dash(&context.sns, ", ")),
+            ("verify", or_dash(&verify, verify_sep)),
+        ]
+    }
+
     /// Builds the e-mail with the documents attached and puts it in the outbox; returns its id.
     /// Sending happens in [`Branch::send_due_mail`] (the background sender).
     pub fn queue_mail(
@@ -295,27 +326,9 @@ impl Branch {
             docs.push(mail::Document { name, bytes });
         }
         let now = self.store.now();
-        let verify: Vec<String> = context
-            .sns
-            .iter()
-            .map(|sn| self.config.stamping.verify_url.replace("{sn}", sn))
-            .collect();
-        let or_dash = |list: &[String], sep: &str| {
-            if list.is_empty() {
-                "-".to_string()
-            } else {
-                list.join(sep)
-            }
-        };
         let document_names: Vec<String> = docs.iter().map(|d| d.name.clone()).collect();
-        let date = indonesian_date(self.store.timezone().local(now));
-        let values = [
-            ("branch", self.config.branch.name.as_str()),
-            ("date", date.as_str()),
-            ("document", &or_dash(&document_names, ", ")),
-            ("sns", &or_dash(&context.sns, ", ")),
-            ("verify", &or_dash(&verify, "\n")),
-        ];
+        let owned = self.template_values(context, &document_names, "\n");
+        let values: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let subject = settings::render(self.config.delivery.mail_subject.get_ref(), &values)
             .map_err(|m| err(MailError::Template(m)))?;
         let body = settings::render(self.config.delivery.mail_body.get_ref(), &values)

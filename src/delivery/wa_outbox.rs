@@ -106,20 +106,8 @@ impl Branch {
                 BranchError::Refused(format!("Nama dokumen '{name}' tidak dapat dipakai: {e}."))
             })?
             .candidate(1);
-        let verify: Vec<String> = context
-            .sns
-            .iter()
-            .map(|sn| self.config.stamping.verify_url.replace("{sn}", sn))
-            .collect();
-        let or_dash = |list: &[String], sep: &str| {
-            if list.is_empty() {
-                "-".to_string()
-            } else {
-                list.join(sep)
-            }
-        };
-        let branch_name = self.config.branch.name.clone();
-        let sns = or_dash(&context.sns, ", ");
+        let owned = self.template_values(context, std::slice::from_ref(&filename), " ");
+        let values: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let caption_template = self
             .config
             .whatsapp
@@ -128,17 +116,10 @@ impl Branch {
             .unwrap_or_else(|| {
                 "Dokumen bermeterai dari {branch}: {document} (SN {sns}).".to_string()
             });
-        let caption = super::settings::render(
-            &caption_template,
-            &[
-                ("branch", branch_name.as_str()),
-                ("date", &super::indonesian_date(self.store.now())),
-                ("document", filename.as_str()),
-                ("sns", sns.as_str()),
-                ("verify", &or_dash(&verify, " ")),
-            ],
-        )
-        .map_err(|m| BranchError::Refused(format!("[whatsapp] caption: {m}.")))?;
+        let caption = super::settings::render(&caption_template, &values)
+            .map_err(|m| BranchError::Refused(format!("[whatsapp] caption: {m}.")))?;
+        let branch_name = self.config.branch.name.clone();
+        let sns = owned[3].1.clone();
         let key = format!("wa-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         let from = self
             .config
