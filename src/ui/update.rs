@@ -483,7 +483,11 @@ const SCROLL_PAGE: u16 = 10;
 /// How many lines the console tab's long text has (the scroll stays inside it).
 fn text_lines(state: &State) -> u16 {
     let n = match state.tab {
-        Tab::Daily => state.daily.as_deref().map_or(0, |t| t.lines().count()),
+        // Counted wrapped at the narrowest console (the screen clamps to its own width).
+        Tab::Daily => state
+            .daily
+            .as_deref()
+            .map_or(0, |t| crate::ui::view::daily::wrapped_lines(t, 60)),
         Tab::Drawers => state
             .drawers
             .as_ref()

@@ -329,6 +329,14 @@ fn supervisor_console() {
     );
     drive(&mut state, &mut tb.branch, key(KeyCode::Home));
     assert!(screen_text(&state, 80, 24).contains("PAKET HARIAN"));
+    // A line longer than the screen wraps instead of being cut (the belum selesai list's lines).
+    state.daily = Some(format!(
+        "PAKET HARIAN\n  {} ujung-baris-panjang\n",
+        "loket 1 (petugas, C-004) sejak 08.12: ".repeat(4)
+    ));
+    state.scroll = 0;
+    let wrapped = screen_text(&state, 80, 24);
+    assert!(wrapped.contains("ujung-baris-panjang"), "{wrapped}");
 }
 
 /// How the reports of device and session modules render once those modules send them: a printer

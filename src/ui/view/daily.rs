@@ -6,7 +6,7 @@ use crate::ui::state::State;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 /// Builds today's pack and renders it as text (called on the worker thread).
 pub fn load(branch: &mut Branch) -> Result<String, BranchError> {
@@ -27,9 +27,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .title(format!(" {} ", s.tab_daily))
         .title_style(Style::new().bold());
     let text = state.daily.as_deref().unwrap_or(s.connecting);
-    // PgUp/PgDn scroll (the update keeps `scroll` inside the text); never past the last screenful.
+    // Long lines (the belum selesai list, notes) wrap; PgUp/PgDn scroll (the update keeps
+    // `scroll` inside the text), never past the last screenful.
     let shown = area.height.saturating_sub(2);
-    let lines = u16::try_from(text.lines().count()).unwrap_or(u16::MAX);
+    let lines =
+        u16::try_from(wrapped_lines(text, area.width.saturating_sub(2))).unwrap_or(u16::MAX);
     let top = state.scroll.min(lines.saturating_sub(shown));
-    frame.render_widget(Paragraph::new(text).block(block).scroll((top, 0)), area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((top, 0)),
+        area,
+    );
+}
+
+/// How many rows `text` takes wrapped at `width` columns (each line at least one).
+pub fn wrapped_lines(text: &str, width: u16) -> usize {
+    let width = usize::from(width.max(1));
+    text.lines()
+        .map(|l| l.chars().count().div_ceil(width).max(1))
+        .sum()
 }
