@@ -449,11 +449,17 @@ impl Branch {
 
     fn wa_mark_sent(&mut self, id: i64, wamid: &str, last: bool) -> Result<(), BranchError> {
         self.store.write(|tx| {
-            tx.execute(
+            // A status report can overtake the API's own answer: one that already settled the row
+            // (sent, failed, or put back for the template) is not undone by this late answer.
+            let changed = tx.execute(
                 "UPDATE outbox SET status = 'sent', sent_ms = ?2, server_reply = ?3, wa_message_id = ?3,
-                    last_error = NULL, claimed_by = NULL WHERE id = ?1",
+                    last_error = NULL, claimed_by = NULL WHERE id = ?1 AND status = 'sending'",
                 params![id, tx.now_ms(), wamid],
             )?;
+            if changed == 0 {
+                tx.unchanged();
+                return Ok::<_, StoreError>(());
+            }
             if last {
                 mask(tx, id)?;
             }
