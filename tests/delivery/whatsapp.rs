@@ -712,19 +712,42 @@ fn a_document_message_refused_outside_the_window_goes_again_as_the_template() {
         )
         .expect("window");
     let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
-    assert_eq!(pass(&mut t).sent, vec![id]);
-    assert_eq!(fake.messages()[0]["type"], "document");
-    // The failed status (131047) puts it back in the queue as the template.
-    wait_for(&mut t, id, |r| r.status == Status::Queued);
+    let first = pass(&mut t);
     assert!(
-        row(&mut t, id)
-            .last_error
-            .unwrap_or_default()
-            .contains("jendela 24 jam")
+        !first.sent.is_empty() && first.sent.iter().all(|s| *s == id),
+        "{first:?}"
     );
-    assert_eq!(pass(&mut t).sent, vec![id]);
+    assert_eq!(fake.messages()[0]["type"], "document");
+    // The failed status (131047) puts the row back in the queue as the template; the next pass
+    // sends it (or this one already did, when the report came before the API's own answer).
+    for _ in 0..200 {
+        if fake.messages().len() >= 2 {
+            break;
+        }
+        if row(&mut t, id).status == Status::Queued {
+            pass(&mut t);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let messages = fake.messages();
-    assert_eq!(messages.len(), 2);
+    assert_eq!(messages.len(), 2, "{messages:?}");
     assert_eq!(messages[1]["type"], "template");
-    assert_eq!(row(&mut t, id).status, Status::Sent);
+    wait_for(&mut t, id, |r| r.status == Status::Sent);
+    assert_eq!(
+        row(&mut t, id).server_reply.as_deref(),
+        messages[1]["wamid"].as_str(),
+        "the row carries the template's message id"
+    );
+    wait_for(&mut t, id, |r| r.wa_status.as_deref() == Some("delivered"));
+    let refused: i64 = t
+        .branch
+        .store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM journal WHERE kind = 'whatsapp.failed' AND detail LIKE '%jendela 24 jam%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("journal");
+    assert!(refused >= 1);
 }
