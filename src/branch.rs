@@ -75,13 +75,7 @@ impl Branch {
     }
 
     pub fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Branch, BranchError> {
-        let config_path = data_dir.join(config::FILE_NAME);
-        if !config_path.exists() {
-            return Err(BranchError::NotInitialised {
-                path: data_dir.to_path_buf(),
-            });
-        }
-        let config = Config::load(&config_path)?;
+        let config = Branch::load_config(data_dir)?;
         let store = Store::open(
             &data_dir.join(store::FILE_NAME),
             clock,
@@ -94,17 +88,22 @@ impl Branch {
         })
     }
 
-    /// Opens the branch with a read-only store (the hall display server): every write is refused by
-    /// SQLite itself.
-    pub fn open_read_only(data_dir: &Path) -> Result<Branch, BranchError> {
-        let clock = clock::from_env().map_err(BranchError::Refused)?;
+    /// The data folder's configuration; a folder without one was never initialised.
+    fn load_config(data_dir: &Path) -> Result<Config, BranchError> {
         let config_path = data_dir.join(config::FILE_NAME);
         if !config_path.exists() {
             return Err(BranchError::NotInitialised {
                 path: data_dir.to_path_buf(),
             });
         }
-        let config = Config::load(&config_path)?;
+        Ok(Config::load(&config_path)?)
+    }
+
+    /// Opens the branch with a read-only store (the hall display server): every write is refused by
+    /// SQLite itself.
+    pub fn open_read_only(data_dir: &Path) -> Result<Branch, BranchError> {
+        let clock = clock::from_env().map_err(BranchError::Refused)?;
+        let config = Branch::load_config(data_dir)?;
         let store = Store::open_read_only(
             &data_dir.join(store::FILE_NAME),
             clock,
