@@ -43,27 +43,12 @@ fn visit() -> Vec<Step> {
             shows: "{t} dipanggil",
         },
         Step {
-            name: "F4 mulai melayani",
-            key: f_key(4),
-            shows: "Mulai melayani {t}",
-        },
-        Step {
-            name: "Enter daftar PDF",
-            key: "\r",
-            shows: "surat.pdf",
-        },
-        Step {
-            name: "Enter periksa",
+            name: "Enter ambil dokumen (dilayani, satu PDF diperiksa)",
             key: "\r",
             shows: "Usulan:",
         },
         Step {
-            name: "Enter letak → tagihan",
-            key: "\r",
-            shows: "Belum ada uang diterima",
-        },
-        Step {
-            name: "Enter tagihan → bayar",
+            name: "Enter letak → tagihan di layar bayar",
             key: "\r",
             shows: "Uang diterima",
         },

@@ -545,6 +545,10 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let counter = state.setup.counter;
     let clerk = state.clerk().to_string();
     let drive_dir = state.setup.drive_dir.clone();
+    // A customer who hands over a document has come to the counter: taking it starts serving a
+    // ticket that was only called (one key fewer than F4 then Enter).
+    let arrived =
+        !state.pending && matches!(state.current(), Some((_, crate::queue::Status::Called)));
     let Some(session) = state.session.as_mut() else {
         return Vec::new();
     };
@@ -557,10 +561,23 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let step = if shift { 10 } else { 1 };
     match (f.stage, key.code) {
         (Stage::Idle, KeyCode::Enter) | (Stage::Choose, KeyCode::Char('r')) => {
+            let serve = arrived && f.stage == Stage::Idle;
             f.busy = true;
             f.error = None;
             f.stage = Stage::Choose;
-            return effect(FlowEffect::ListDocuments { dir: drive_dir });
+            let list = Effect::Flow(FlowEffect::ListDocuments { dir: drive_dir });
+            if serve {
+                state.pending = true;
+                return vec![
+                    Effect::Queue {
+                        counter,
+                        clerk,
+                        op: crate::ui::state::QueueOp::Step(crate::queue::Step::Serve),
+                    },
+                    list,
+                ];
+            }
+            return vec![list];
         }
         (Stage::Choose, KeyCode::Up) => f.cursor = f.cursor.saturating_sub(1),
         (Stage::Choose, KeyCode::Down) => {
@@ -799,8 +816,11 @@ fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
     match code {
         KeyCode::Esc => {
             if form.tenders.is_empty() {
-                f.stage = Stage::Quote;
+                // The bill is on the payment screen: one step back is the stamp's place. The open
+                // sale stays and is reused when the clerk comes back; no money was taken.
+                f.stage = Stage::Place;
                 mark(state, SessionStep::Payment, StepProgress::Pending);
+                mark(state, SessionStep::Quote, StepProgress::Pending);
             } else {
                 // Money taken is on the sale already: it is never dropped by a key.
                 let taken = form.tenders.iter().fold(Rupiah::ZERO, |a, t| {
@@ -1047,7 +1067,19 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             if n == 0 {
                 f.error = Some((s.no_pdfs)(&crate::ui::view::flow::folder_name(&dir)));
             }
+            // One PDF on the drive leaves nothing to choose: it is checked at once (Esc on the
+            // placement still goes back to the list).
+            let only = f.files.first().filter(|_| n == 1).map(|x| x.path.clone());
             mark(state, SessionStep::Document, active((s.found_pdfs)(n)));
+            if let (Some(path), Some(session)) = (only, state.session.as_mut()) {
+                session.flow.busy = true;
+                return effect(FlowEffect::Check {
+                    path,
+                    counter: state.setup.counter,
+                    clerk,
+                    ticket: session.ticket.clone(),
+                });
+            }
         }
         FlowOutcome::Documents(Err(why)) => {
             f.error = Some(why.clone());
@@ -1075,9 +1107,17 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
                 .map(|p| (s.placed_at)(p.page, p.x_mm, p.y_mm))
                 .unwrap_or_default();
             f.quote = Some(quote);
-            f.stage = Stage::Quote;
+            // The bill is shown on the payment screen itself: one Enter fewer per customer.
+            f.stage = Stage::Pay;
+            f.pay = PayForm::default();
             mark(state, SessionStep::Placement, StepProgress::Done(at));
             mark(state, SessionStep::Quote, StepProgress::Done(total));
+            mark(state, SessionStep::Payment, active(String::new()));
+            // Whether cash can be taken depends on the drawer session, which another process
+            // (`loket till`) may have opened or closed since the clerk signed in.
+            return vec![Effect::LoadTill {
+                counter: state.setup.counter,
+            }];
         }
         FlowOutcome::Quoted(Err(why)) | FlowOutcome::QrisCancelled(Err(why)) => {
             f.error = Some(why);

@@ -83,6 +83,8 @@ pub struct Strings {
     pub session_none: &'static str,
     pub finish_hint: &'static str,
     pub serve_first_hint: &'static str,
+    /// A called e-Meterai customer: F4, or Enter takes the document and starts serving at once.
+    pub serve_or_take_hint: &'static str,
 
     // Keys
     pub key_help: &'static str,
@@ -318,6 +320,7 @@ pub static ID: Strings = Strings {
     session_none: "Sesi pelanggan terbuka saat tiket dipanggil (F2, F10) atau pelanggan tanpa tiket dilayani (F11).",
     finish_hint: "Tekan F5 bila pelanggan sudah selesai dilayani.",
     serve_first_hint: "Tekan F4 saat pelanggan tiba untuk mulai melayani.",
+    serve_or_take_hint: "Pelanggan tiba: Enter langsung mengambil dokumennya (atau F4 dulu).",
 
     key_help: "Bantuan",
     key_call: "Panggil",
@@ -547,6 +550,7 @@ pub static EN: Strings = Strings {
     session_none: "A customer session opens when a ticket is called (F2, F10) or a walk-in is served (F11).",
     finish_hint: "Press F5 when the customer has been served.",
     serve_first_hint: "Press F4 when the customer arrives to start serving.",
+    serve_or_take_hint: "Customer here: Enter takes the document at once (or F4 first).",
 
     key_help: "Help",
     key_call: "Call",
@@ -855,7 +859,7 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     t_choose: "Dokumen pelanggan",
     t_place: "Letak e-Meterai",
     t_quote: "Tagihan",
-    t_pay: "Pembayaran",
+    t_pay: "Tagihan dan pembayaran",
     t_qris: "QRIS",
     t_stamping: "Pembubuhan e-Meterai",
     t_deliver: "Serahkan dokumen",
@@ -956,7 +960,7 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     t_choose: "Customer's document",
     t_place: "Stamp placement",
     t_quote: "Quote",
-    t_pay: "Payment",
+    t_pay: "Bill and payment",
     t_qris: "QRIS",
     t_stamping: "Stamping",
     t_deliver: "Deliver the document",

@@ -50,6 +50,17 @@ fn called_with_drive(files: &[(&str, Vec<u8>)]) -> (TestBranch, State, PathBuf) 
 
 /// As [`called_with_drive`]; `till` says whether the drawer session is opened beforehand.
 fn called(files: &[(&str, Vec<u8>)], till: bool) -> (TestBranch, State, PathBuf) {
+    let (mut tb, mut state, drive) = called_only(files, till);
+    drive_key(&mut state, &mut tb, KeyCode::F(4));
+    assert!(
+        state.session.as_ref().is_some_and(|s| s.stamping),
+        "C session open"
+    );
+    (tb, state, drive)
+}
+
+/// A C ticket called to the signed-in counter (F2), the customer not yet marked as served.
+fn called_only(files: &[(&str, Vec<u8>)], till: bool) -> (TestBranch, State, PathBuf) {
     let mut tb = branch_with_users();
     let drive = tb.path().join("FLASHDISK");
     std::fs::create_dir_all(&drive).expect("drive folder");
@@ -69,11 +80,6 @@ fn called(files: &[(&str, Vec<u8>)], till: bool) -> (TestBranch, State, PathBuf)
     sign_in(&mut state, &mut tb, "petugas", "1234");
     assert!(state.user.is_some());
     drive_key(&mut state, &mut tb, KeyCode::F(2));
-    drive_key(&mut state, &mut tb, KeyCode::F(4));
-    assert!(
-        state.session.as_ref().is_some_and(|s| s.stamping),
-        "C session open"
-    );
     (tb, state, drive)
 }
 
@@ -86,8 +92,10 @@ fn shift(code: KeyCode) -> Action {
 }
 
 /// From a called ticket with one PDF on the drive: list, check, place, bill; the payment is next.
+/// Enter takes the document (a single PDF is checked at once), Enter accepts the place and shows the
+/// bill on the payment screen.
 fn to_payment(state: &mut State, tb: &mut TestBranch) {
-    for _ in 0..4 {
+    for _ in 0..2 {
         drive_key(state, tb, KeyCode::Enter);
     }
 }
@@ -102,14 +110,21 @@ fn stage(state: &State) -> Stage {
 
 #[test]
 fn a_letter_from_the_drive_is_placed_paid_in_cash_stamped_and_copied_back() {
-    let (mut tb, mut state, usb) = called_with_drive(&[("surat-lamaran.pdf", letter_pdf())]);
+    let (mut tb, mut state, usb) = called_only(&[("surat-lamaran.pdf", letter_pdf())], true);
+    assert_eq!(
+        state.current().map(|(_, st)| st),
+        Some(loket::queue::Status::Called)
+    );
     snap("idle", &state);
-    drive_key(&mut state, &mut tb, KeyCode::Enter);
-    assert_eq!(stage(&state), Stage::Choose);
-    snap("choose", &state);
-
+    // The only PDF on the drive is checked at once, and taking it starts serving the ticket.
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
+    assert_eq!(
+        state.current().map(|(_, st)| st),
+        Some(loket::queue::Status::Serving),
+        "{:?}",
+        state.message
+    );
     let proposed = state
         .session
         .as_ref()
@@ -130,23 +145,29 @@ fn a_letter_from_the_drive_is_placed_paid_in_cash_stamped_and_copied_back() {
     );
     snap("place_moved", &state);
 
-    // Esc goes back a step and nothing is lost on the way forward again.
+    // The bill is on the payment screen. Esc goes back a step and nothing is lost on the way
+    // forward again: the same sale is reused.
     drive_key(&mut state, &mut tb, KeyCode::Enter);
-    assert_eq!(stage(&state), Stage::Quote);
+    assert_eq!(stage(&state), Stage::Pay);
     snap("quote", &state);
-    drive_key(&mut state, &mut tb, KeyCode::Esc);
-    assert_eq!(stage(&state), Stage::Place);
-    drive_key(&mut state, &mut tb, KeyCode::Enter);
-    assert_eq!(stage(&state), Stage::Quote);
     let sale = state
         .session
         .as_ref()
         .and_then(|s| s.flow.quote.as_ref())
         .map(|q| q.sale)
         .expect("sale");
-
+    drive_key(&mut state, &mut tb, KeyCode::Esc);
+    assert_eq!(stage(&state), Stage::Place);
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Pay);
+    assert_eq!(
+        state
+            .session
+            .as_ref()
+            .and_then(|s| s.flow.quote.as_ref())
+            .map(|q| q.sale),
+        Some(sale)
+    );
     type_text(&mut state, &mut tb.branch, "50000");
     snap("pay_cash", &state);
     drive_key(&mut state, &mut tb, KeyCode::Enter);
@@ -430,11 +451,39 @@ fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
     assert_eq!(view.payments.len(), 2);
 }
 
+/// With more than one PDF on the drive the clerk chooses: nothing is checked until Enter on one.
+#[test]
+fn several_pdfs_on_the_drive_are_listed_to_choose_from() {
+    let (mut tb, mut state, _usb) = called_with_drive(&[
+        ("surat-lamaran.pdf", letter_pdf()),
+        ("surat-pernyataan.pdf", letter_pdf()),
+    ]);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Choose, "{:?}", state.message);
+    snap("choose", &state);
+    let jobs: i64 = tb
+        .branch
+        .store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM stamp_jobs", [], |r| r.get(0))
+        .expect("count jobs");
+    assert_eq!(jobs, 0, "nothing is received before the clerk chooses");
+    drive_key(&mut state, &mut tb, KeyCode::Down);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
+    let name = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.check.as_ref())
+        .map(|c| c.name.clone());
+    assert_eq!(name.as_deref(), Some("surat-pernyataan.pdf"));
+}
+
 #[test]
 fn a_file_that_is_not_a_pdf_is_refused_with_its_reason() {
     let (mut tb, mut state, _drive) =
         called_with_drive(&[("foto.pdf", b"\xff\xd8\xff\xe0 bukan pdf".to_vec())]);
-    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    // The only file on the drive is checked at once, and refused: the list stays for another try.
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Choose);
     let error = state
@@ -541,7 +590,7 @@ fn when_the_emeterai_service_is_down_the_customer_leaves_with_a_claim_receipt() 
 #[test]
 fn a_printer_out_of_paper_is_shown_and_f8_prints_the_slips_again() {
     let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    for _ in 0..5 {
+    for _ in 0..3 {
         drive_key(&mut state, &mut tb, KeyCode::Enter);
     }
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
@@ -704,7 +753,6 @@ fn a_card_payment_needs_no_drawer_session() {
 #[test]
 fn the_placement_preview_is_the_page_drawn_in_half_blocks() {
     let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
-    drive_key(&mut state, &mut tb, KeyCode::Enter);
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
     let placement = state

@@ -285,8 +285,6 @@ fn english_screens_with_lang_en() {
 fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
     let mut tb = with_users();
     let (data, mut pty) = at_payment(&mut tb, true);
-    pty.send("\r");
-    pty.wait_for("Uang diterima");
     pty.send("20000\r");
     pty.wait_for("Kembalian Rp10.000");
     pty.wait_for("Nomor seri e-Meterai: ");
@@ -390,8 +388,6 @@ fn the_printer_runs_out_of_paper_mid_flow_and_f8_recovers_the_slips() {
     });
     assert!(loket::ui::seed_demo_users(&mut tb.branch).expect("seed users"));
     let (_data, mut pty) = at_payment(&mut tb, false);
-    pty.send("\r");
-    pty.wait_for("Uang diterima");
     pty.send("20000\r");
     pty.wait_for("Kembalian Rp10.000");
     pty.wait_for("tanda tangan sah");
@@ -501,18 +497,18 @@ fn at_payment(tb: &mut TestBranch, nudge: bool) -> (PathBuf, Pty) {
     pty.wait_for("C-001");
     pty.send(f_key(2));
     pty.wait_for("C-001 dipanggil ke loket 1.");
-    pty.send(f_key(4));
+    // Enter takes the customer's document: the ticket is served and the only PDF is checked.
+    pty.send("\r");
     pty.wait_for("Mulai melayani C-001.");
-    pty.send("\r");
-    pty.wait_for("surat-lamaran.pdf");
-    pty.send("\r");
     pty.wait_for("Usulan: di dekat \"Hormat saya,\"");
     if nudge {
         pty.send("\x1b[D");
         pty.wait_for("X 156 mm");
     }
+    // Enter accepts the place; the bill is on the payment screen.
     pty.send("\r");
-    pty.wait_for("Belum ada uang diterima.");
+    pty.wait_for("Uang diterima");
+    pty.wait_for("1 ×     Rp10.000");
     (data, pty)
 }
 
@@ -549,8 +545,6 @@ fn count(data: &Path, sql: &str) -> i64 {
 fn a_counter_killed_after_the_stamp_reopens_the_visit_at_hand_over() {
     let mut tb = with_users();
     let (data, mut pty) = at_payment(&mut tb, false);
-    pty.send("\r");
-    pty.wait_for("Uang diterima");
     pty.send("20000\r");
     pty.wait_for("tanda tangan sah");
     pty.kill9();
@@ -600,8 +594,6 @@ fn a_counter_killed_after_the_stamp_reopens_the_visit_at_hand_over() {
 fn a_counter_killed_after_part_of_a_split_reopens_at_the_payment() {
     let mut tb = with_users();
     let (data, mut pty) = at_payment(&mut tb, false);
-    pty.send("\r");
-    pty.wait_for("Uang diterima");
     pty.send("5000\r");
     pty.wait_for("Sisa tagihan        Rp5.000");
     // The tender is on the sale before anything else happens.

@@ -169,8 +169,11 @@ fn current_ticket(frame: &mut Frame, area: Rect, state: &State) {
                 )));
             }
             lines.push(Line::raw(""));
+            let stamping = state.session.as_ref().is_some_and(|x| x.stamping);
             lines.push(Line::from(if status == Status::Serving {
                 s.finish_hint
+            } else if stamping {
+                s.serve_or_take_hint
             } else {
                 s.serve_first_hint
             }));

@@ -347,6 +347,16 @@ fn pay(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow, till_closed: bool) {
         return;
     };
     let remaining = f.remaining();
+    // The bill itself, so that the clerk and the customer see what is paid for before any money.
+    lines.push(Line::from((fs.sale_no)(q.sale)).fg(Color::Gray));
+    for (name, qty, amount) in &q.lines {
+        lines.push(Line::raw(format!(
+            "{:<28} {:>3} × {:>12}",
+            name,
+            qty,
+            amount.to_string()
+        )));
+    }
     lines.push(Line::from(format!("{:<20}{}", fs.total, q.total)).bold());
     for t in &f.pay.tenders {
         lines.push(Line::from(format!("  {}", tender_text(fs, t))).fg(Color::Gray));
