@@ -19,8 +19,9 @@ pub use service::ZListing;
 pub(crate) use service::refund_in;
 pub use service::{
     CloseOutcome, DrawerOutcome, LineView, PaymentOutcome, PaymentView, QrisOutcome, QrisView,
-    RefundOutcome, SaleView, SessionView, VoidOutcome, approval_subject_counter,
-    approval_subject_qris, approval_subject_sale, approval_subject_session,
+    RETURNED_BEFORE_PAID, RefundOutcome, SaleView, SessionView, VoidOutcome,
+    approval_subject_counter, approval_subject_qris, approval_subject_sale,
+    approval_subject_session,
 };
 
 use crate::money::{MoneyError, Rupiah};
@@ -50,6 +51,10 @@ pub enum TillError {
     SaleVoided(i64),
     #[error("penjualan {0} sudah lunas; tidak dapat diubah atau dibayar lagi")]
     SaleAlreadyPaid(i64),
+    #[error(
+        "penjualan {0} sudah lunas atau dibatalkan; uangnya hanya kembali lewat pembatalan atau refund dengan persetujuan supervisor"
+    )]
+    ReturnAfterPaid(i64),
     #[error("penjualan {0} belum berisi barang; tambahkan barang dulu")]
     EmptySale(i64),
     #[error("belum ada pembayaran yang dimasukkan; pilih tunai, debit atau QRIS")]

@@ -213,6 +213,86 @@ fn drawer_open(
     Ok(())
 }
 
+/// Why a sale given back at the counter before it was paid in full is closed.
+pub const RETURNED_BEFORE_PAID: &str = "uang dikembalikan sebelum lunas";
+
+/// Voids `sale` inside `tx`: every settled tender is reversed in the payments and the drawer ledger
+/// (cash out of `counter`'s open drawer, refused when the drawer holds less), pending QRIS codes
+/// are cancelled and the sale is marked voided for `reason`. Returns what was given back, the
+/// drawer session and whether the drawer opens.
+#[allow(clippy::type_complexity)]
+fn void_in(
+    tx: &Tx<'_>,
+    sale: i64,
+    counter: u32,
+    clerk: &str,
+    reason: &str,
+    approval: Option<&users::Approval>,
+) -> Result<(Vec<(Method, Rupiah)>, Option<i64>, bool), BranchError> {
+    let now = tx.now_ms();
+    let (_, s) = load_sale(tx, sale, now)?;
+    let plan = s.plan_void()?;
+    let has_cash = plan.reversals.iter().any(|(m, _)| *m == Method::Cash);
+    let session = if has_cash {
+        Some(cash_session(tx, counter)?)
+    } else {
+        optional_session(tx, counter)?
+    };
+    if let (Some(session), Some((_, cash))) = (
+        session,
+        plan.reversals.iter().find(|(m, _)| *m == Method::Cash),
+    ) {
+        let in_drawer = expected_cash(tx, session)?;
+        if *cash > in_drawer {
+            return Err(TillError::NotEnoughCash {
+                asked: *cash,
+                in_drawer,
+            }
+            .into());
+        }
+    }
+    for (method, amount) in &plan.reversals {
+        tx.execute(
+            "INSERT INTO payments (sale, session, at_ms, kind, method, amount, clerk) VALUES (?1, ?2, ?3, 'void', ?4, ?5, ?6)",
+            params![sale, session, now, method.as_str(), amount, clerk],
+        )?;
+        let back = amount.checked_neg().map_err(TillError::from)?;
+        movement(
+            tx,
+            session,
+            counter,
+            MoveKind::Void,
+            *method,
+            back,
+            Some(sale),
+            Some(reason),
+            clerk,
+            approval,
+        )?;
+    }
+    tx.execute(
+        "UPDATE qris_payments SET state = 'cancelled', ended_ms = ?2 WHERE sale = ?1 AND state IN ('created', 'shown')",
+        params![sale, now],
+    )?;
+    tx.execute(
+        "UPDATE sales SET status = 'voided', voided_ms = ?2, void_reason = ?3, void_approval = ?4 WHERE id = ?1",
+        params![sale, now, reason, approval.map(|a| a.id)],
+    )?;
+    if has_cash {
+        drawer_open(
+            tx,
+            counter,
+            session,
+            clerk,
+            "void",
+            Some(sale),
+            Some(reason),
+            approval,
+        )?;
+    }
+    Ok((plan.reversals, session, has_cash))
+}
+
 /// The stored facts of a sale beside its rules view.
 #[derive(Debug, Clone)]
 struct SaleRow {
@@ -1545,47 +1625,55 @@ impl Branch {
         self.check_counter(counter)?;
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
-            let now = tx.now_ms();
-            let (_, s) = load_sale(tx, sale, now)?;
-            let plan = s.plan_void()?;
             let ok = users::consume_approval(tx, approval, actions::VOID, &approval_subject_sale(sale))?;
-            let has_cash = plan.reversals.iter().any(|(m, _)| *m == Method::Cash);
-            let session = if has_cash { Some(cash_session(tx, counter)?) } else { optional_session(tx, counter)? };
-            if let (Some(session), Some((_, cash))) = (session, plan.reversals.iter().find(|(m, _)| *m == Method::Cash)) {
-                let in_drawer = expected_cash(tx, session)?;
-                if *cash > in_drawer {
-                    return Err(TillError::NotEnoughCash { asked: *cash, in_drawer }.into());
-                }
-            }
-            for (method, amount) in &plan.reversals {
-                tx.execute(
-                    "INSERT INTO payments (sale, session, at_ms, kind, method, amount, clerk) VALUES (?1, ?2, ?3, 'void', ?4, ?5, ?6)",
-                    params![sale, session, now, method.as_str(), amount, clerk],
-                )?;
-                movement(tx, session, counter, MoveKind::Void, *method, amount.checked_neg().map_err(TillError::from)?, Some(sale), Some(&ok.reason), clerk, Some(&ok))?;
-            }
-            tx.execute(
-                "UPDATE qris_payments SET state = 'cancelled', ended_ms = ?2 WHERE sale = ?1 AND state IN ('created', 'shown')",
-                params![sale, now],
-            )?;
-            tx.execute(
-                "UPDATE sales SET status = 'voided', voided_ms = ?2, void_reason = ?3, void_approval = ?4 WHERE id = ?1",
-                params![sale, now, ok.reason, ok.id],
-            )?;
-            if has_cash {
-                drawer_open(tx, counter, session, clerk, "void", Some(sale), Some(&ok.reason), Some(&ok))?;
-            }
+            let (reversed, session, open_drawer) = void_in(tx, sale, counter, clerk, &ok.reason, Some(&ok))?;
             tx.journal(Entry::new(
                 clerk,
                 "sale.voided",
                 approval_subject_sale(sale),
-                json!({"approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "reversed": plan.reversals, "session": session, "open_drawer": has_cash}),
+                json!({"approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "reversed": reversed, "session": session, "open_drawer": open_drawer}),
             ))?;
             Ok(VoidOutcome {
-                sale: sale_view(tx, sale, now)?,
-                reversed: plan.reversals.clone(),
+                sale: sale_view(tx, sale, tx.now_ms())?,
+                reversed,
                 supervisor: ok.supervisor,
-                open_drawer: has_cash,
+                open_drawer,
+            })
+        })
+    }
+
+    /// Gives back what was taken on a sale that is not paid in full, when the customer leaves the
+    /// payment half-way: every settled tender is reversed (cash out of `counter`'s drawer, which
+    /// opens), pending QRIS codes are cancelled, and the sale is closed as voided with the reason
+    /// "uang dikembalikan sebelum lunas". Nothing was sold, so no approval is asked; the journal
+    /// (`sale.tenders_returned`), the drawer ledger and the Z report show it. A paid sale is refused:
+    /// its money comes back only by a supervisor's void or refund.
+    pub fn return_tenders(
+        &mut self,
+        sale: i64,
+        counter: u32,
+        clerk: &str,
+    ) -> Result<VoidOutcome, BranchError> {
+        self.check_counter(counter)?;
+        self.store.write(|tx| {
+            expire_qris_codes(tx)?;
+            let (_, s) = load_sale(tx, sale, tx.now_ms())?;
+            if s.status != SaleStatus::Open {
+                return Err(TillError::ReturnAfterPaid(sale).into());
+            }
+            let (reversed, session, open_drawer) =
+                void_in(tx, sale, counter, clerk, RETURNED_BEFORE_PAID, None)?;
+            tx.journal(Entry::new(
+                clerk,
+                "sale.tenders_returned",
+                approval_subject_sale(sale),
+                json!({"reversed": reversed, "session": session, "open_drawer": open_drawer}),
+            ))?;
+            Ok(VoidOutcome {
+                sale: sale_view(tx, sale, tx.now_ms())?,
+                reversed,
+                supervisor: String::new(),
+                open_drawer,
             })
         })
     }

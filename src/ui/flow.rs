@@ -229,6 +229,8 @@ pub struct PayForm {
     pub focus: usize,
     pub tenders: Vec<Tender>,
     pub error: Option<String>,
+    /// Esc was pressed with money taken: Enter goes on with the payment, `k` gives it back.
+    pub leaving: bool,
 }
 
 /// A QRIS code waiting for its payment.
@@ -338,6 +340,8 @@ pub enum FlowOutcome {
     QrisConfirmed(Result<(bool, Rupiah), String>),
     /// What the sale owes once the code is cancelled.
     QrisCancelled(Result<Rupiah, String>),
+    /// The tenders taken were given back (per method) and the sale voided.
+    Returned(Result<Vec<(crate::till::Method, Rupiah)>, String>),
     Progress(u8, String),
     Stamped(Result<Stamped, String>),
     Delivered(Result<String, String>),
@@ -426,6 +430,12 @@ pub enum FlowEffect {
     },
     CancelQris {
         reference: String,
+        clerk: String,
+    },
+    /// The customer leaves the payment half-way: give back the tenders taken on `sale`.
+    ReturnTenders {
+        sale: i64,
+        counter: u32,
         clerk: String,
     },
     /// Place the job, record it as paid and stamp it (the stamping service, with progress).
@@ -797,6 +807,7 @@ fn nudge(f: &mut Flow, dx: i32, dy: i32) {
 
 fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
     let s = state.lang.strings().flow;
+    let state_counter = state.setup.counter;
     // Card and QRIS money is booked without a drawer session; cash needs one.
     let till_closed = matches!(state.till, TillState::Closed | TillState::Counting);
     let Some(f) = flow_mut(state) else {
@@ -813,7 +824,26 @@ fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
         .unwrap_or_default();
     let form = &mut f.pay;
     let fields = if form.kind == TenderKind::Debit { 3 } else { 1 };
+    if form.leaving && !matches!(code, KeyCode::Char('k' | 'K')) {
+        // Going on with the payment: the question goes away, the money stays on the sale. Enter
+        // or Esc only answer it; any other key also does what it always does.
+        form.leaving = false;
+        form.error = None;
+        f.error = None;
+        if matches!(code, KeyCode::Enter | KeyCode::Esc) {
+            return Vec::new();
+        }
+    }
     match code {
+        KeyCode::Char('k' | 'K') if form.leaving => {
+            form.leaving = false;
+            f.busy = true;
+            return effect(FlowEffect::ReturnTenders {
+                sale,
+                counter: state_counter,
+                clerk,
+            });
+        }
         KeyCode::Esc => {
             if form.tenders.is_empty() {
                 // The bill is on the payment screen: one step back is the stamp's place. The open
@@ -831,6 +861,7 @@ fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
                     a.checked_add(v).unwrap_or(a)
                 });
                 let said = (s.money_already_taken)(&taken.to_string(), &remaining.to_string());
+                form.leaving = true;
                 form.error = Some(said.clone());
                 f.error = Some(said);
             }
@@ -1118,6 +1149,40 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             return vec![Effect::LoadTill {
                 counter: state.setup.counter,
             }];
+        }
+        FlowOutcome::Returned(Ok(reversed)) => {
+            let parts: Vec<String> = reversed
+                .iter()
+                .map(|(method, amount)| {
+                    let a = amount.to_string();
+                    match method {
+                        crate::till::Method::Cash => (s.return_cash)(&a),
+                        crate::till::Method::Debit => (s.return_debit)(&a),
+                        crate::till::Method::Qris => (s.return_qris)(&a),
+                    }
+                })
+                .collect();
+            let said = (s.returned)(&parts.join("; "));
+            // Nothing is owed and nothing held: back to the stamp's place, where Enter bills anew.
+            f.stage = Stage::Place;
+            f.quote = None;
+            f.qris = None;
+            f.pay = PayForm::default();
+            f.money_taken = false;
+            f.drawer = None;
+            f.error = None;
+            mark(state, SessionStep::Payment, StepProgress::Pending);
+            mark(state, SessionStep::Quote, StepProgress::Pending);
+            mark(state, SessionStep::Placement, active(String::new()));
+            state.message = Some(crate::ui::state::Message {
+                text: said,
+                error: false,
+                at_ms: state.now_ms,
+            });
+        }
+        FlowOutcome::Returned(Err(why)) => {
+            f.pay.error = Some(why.clone());
+            f.error = Some(why);
         }
         FlowOutcome::Quoted(Err(why)) | FlowOutcome::QrisCancelled(Err(why)) => {
             f.error = Some(why);

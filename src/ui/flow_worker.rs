@@ -70,6 +70,21 @@ pub fn run(
             })()
             .map_err(|e| words(&e)),
         ),
+        FlowEffect::ReturnTenders {
+            sale,
+            counter,
+            clerk,
+        } => FlowOutcome::Returned((|| {
+            let out = branch
+                .return_tenders(sale, counter, &clerk)
+                .map_err(|e| words(&e))?;
+            if out.open_drawer {
+                // The cash goes back out of the drawer; a drawer that stays shut is said, not fatal.
+                let _ = branch.open_drawer(counter, &clerk);
+                printer_state(branch, counter, report);
+            }
+            Ok(out.reversed)
+        })()),
         FlowEffect::Pay {
             sale,
             clerk,

@@ -739,6 +739,12 @@ pub struct FlowStrings {
     pub change_given: fn(&str) -> String,
     /// Esc on the payment with tenders taken: (taken, still due).
     pub money_already_taken: fn(&str, &str) -> String,
+    /// The tenders were given back: what the clerk hands back, one sentence per tender kind.
+    pub return_cash: fn(&str) -> String,
+    pub return_debit: fn(&str) -> String,
+    pub return_qris: fn(&str) -> String,
+    /// After the money went back: (what to hand back).
+    pub returned: fn(&str) -> String,
     pub k_take_document: &'static str,
     pub k_select: &'static str,
     pub k_check: &'static str,
@@ -833,7 +839,17 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     change_given: |c: &str| format!("Kembalian {c}"),
     money_already_taken: |taken: &str, due: &str| {
         format!(
-            "Sudah diterima {taken} dan tercatat pada penjualan ini; terima sisa {due}. Bila pelanggan batal, minta supervisor membatalkan penjualan (uangnya dikembalikan dan tercatat)."
+            "Sudah diterima {taken} dan tercatat pada penjualan ini. Enter: lanjut, terima sisa {due}; k: pelanggan batal, kembalikan uangnya (tercatat)."
+        )
+    },
+    return_cash: |a: &str| format!("Kembalikan {a} tunai kepada pelanggan"),
+    return_debit: |a: &str| {
+        format!("batalkan debit {a} di mesin EDC (void) dan berikan struk batalnya")
+    },
+    return_qris: |a: &str| format!("kembalikan QRIS {a} sesuai prosedur refund QRIS"),
+    returned: |what: &str| {
+        format!(
+            "{what}. Penjualan dibatalkan dan tercatat; dokumen masih ada, pilih letak lagi atau Esc."
         )
     },
     k_take_document: "ambil dokumen",
@@ -934,7 +950,15 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     change_given: |c: &str| format!("Change {c}"),
     money_already_taken: |taken: &str, due: &str| {
         format!(
-            "{taken} already taken and recorded on this sale; take the {due} still due. If the customer cancels, ask a supervisor to void the sale (the money goes back, recorded)."
+            "{taken} already taken and recorded on this sale. Enter: go on, take the {due} still due; k: the customer cancels, give the money back (recorded)."
+        )
+    },
+    return_cash: |a: &str| format!("Give {a} cash back to the customer"),
+    return_debit: |a: &str| format!("void the debit {a} on the EDC and hand over its void slip"),
+    return_qris: |a: &str| format!("refund the QRIS {a} by the QRIS refund procedure"),
+    returned: |what: &str| {
+        format!(
+            "{what}. The sale is voided and recorded; the document is still here: place it again or Esc."
         )
     },
     k_take_document: "take document",

@@ -31,6 +31,8 @@ enum Step {
     RefundReusingApproval(&'static [(u32, i64)]),
     Refund(&'static [(u32, i64)], Method),
     RefundAll(Method),
+    /// The customer leaves half-way: the clerk gives back what was taken (no approval).
+    ReturnTenders,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -142,6 +144,9 @@ impl Run {
                     method,
                     id,
                 )?;
+            }
+            Step::ReturnTenders => {
+                b.return_tenders(current.expect("a sale was started"), 1, CLERK)?;
             }
             Step::RefundAll(method) => {
                 let sale = current.expect("a sale was started");
@@ -468,6 +473,36 @@ fn sale_and_tender_transitions() {
             &[Sale(METERAI_2), Void],
             Pay(&[T::Debit(20_000, CARD, "1234")]),
             Refused("dibatalkan"),
+        ),
+        (
+            "giving back a half-paid split",
+            &[
+                OPEN,
+                Sale(MIXED),
+                Pay(&[T::Debit(10_000, CARD, "1234"), T::Cash(5_000)]),
+            ],
+            ReturnTenders,
+            Is {
+                status: SaleStatus::Voided,
+                paid: 15_000,
+                due: 0,
+            },
+        ),
+        (
+            "giving back with a QRIS code still shown cancels the code",
+            &[OPEN, Sale(MIXED), Pay(&[T::Cash(7_000), T::Qris(30_000)])],
+            ReturnTenders,
+            Qris {
+                status: SaleStatus::Voided,
+                state: "cancelled",
+                excess: 0,
+            },
+        ),
+        (
+            "a paid sale is not given back at the counter",
+            &[OPEN, Sale(MIXED), Pay(&[T::Cash(37_000)])],
+            ReturnTenders,
+            Refused("persetujuan supervisor"),
         ),
         (
             "void of an open sale",

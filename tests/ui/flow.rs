@@ -479,6 +479,100 @@ fn several_pdfs_on_the_drive_are_listed_to_choose_from() {
     assert_eq!(name.as_deref(), Some("surat-pernyataan.pdf"));
 }
 
+/// The customer changes their mind half-way through paying: Esc asks, Enter goes on, `k` gives
+/// the money back — recorded as a void of those tenders, the drawer opened, the screen saying what
+/// to hand back — and the document can be billed and paid again from its place.
+#[test]
+fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
+    let (mut tb, mut state, _usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    let float = Rupiah::new(200_000);
+    to_payment(&mut state, &mut tb);
+    let sale = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.quote.as_ref())
+        .map(|q| q.sale)
+        .expect("sale");
+    type_text(&mut state, &mut tb.branch, "5000");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(tb.branch.sale(sale).expect("sale").due, Rupiah::new(5_000));
+
+    // Esc asks; Enter answers "go on" and nothing changes.
+    drive_key(&mut state, &mut tb, KeyCode::Esc);
+    let asked = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.error.clone())
+        .unwrap_or_default();
+    assert!(asked.contains("k: pelanggan batal"), "{asked}");
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Pay);
+    assert_eq!(tb.branch.sale(sale).expect("sale").status, SaleStatus::Open);
+    assert_eq!(tb.branch.sale(sale).expect("sale").payments.len(), 1);
+
+    // Esc, then k: the Rp5.000 goes back.
+    let kicks = drawer_kicks(&tb);
+    drive_key(&mut state, &mut tb, KeyCode::Esc);
+    type_text(&mut state, &mut tb.branch, "k");
+    assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
+    let said = state
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.contains("Kembalikan Rp5.000 tunai kepada pelanggan"),
+        "{said}"
+    );
+    let view = tb.branch.sale(sale).expect("sale");
+    assert_eq!(view.status, SaleStatus::Voided);
+    assert_eq!(
+        view.void_reason.as_deref(),
+        Some(loket::till::RETURNED_BEFORE_PAID)
+    );
+    assert_eq!(
+        drawer_kicks(&tb),
+        kicks + 1,
+        "the drawer opens for the cash"
+    );
+    let x = tb.branch.x_report(1).expect("x report");
+    assert_eq!(
+        x.summary.expected_cash, float,
+        "the drawer holds the float again"
+    );
+    assert_eq!(x.summary.cash_voids, Rupiah::new(5_000));
+    let returned: i64 = tb
+        .branch
+        .store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM journal WHERE kind = 'sale.tenders_returned' AND actor = 'petugas'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("journal");
+    assert_eq!(returned, 1);
+
+    // Billed again from the place: a new sale, paid in full, stamped.
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Pay, "{:?}", state.message);
+    let again = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.quote.as_ref())
+        .map(|q| q.sale)
+        .expect("sale");
+    assert_ne!(again, sale);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    let x = tb.branch.x_report(1).expect("x report");
+    assert_eq!(
+        x.summary.expected_cash,
+        Rupiah::new(210_000),
+        "money in the drawer = money recorded"
+    );
+}
+
 #[test]
 fn a_file_that_is_not_a_pdf_is_refused_with_its_reason() {
     let (mut tb, mut state, _drive) =
