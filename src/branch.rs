@@ -19,6 +19,8 @@ pub struct Branch {
     pub data_dir: PathBuf,
     pub config: Config,
     pub store: Store,
+    /// Passwords of locked documents given to this process (memory only).
+    pub(crate) passwords: crate::stamping::DocPasswords,
 }
 
 /// Anything a branch operation can refuse or fail with.
@@ -85,6 +87,7 @@ impl Branch {
             data_dir: data_dir.to_path_buf(),
             config,
             store,
+            passwords: Default::default(),
         })
     }
 
@@ -113,6 +116,7 @@ impl Branch {
             data_dir: data_dir.to_path_buf(),
             config,
             store,
+            passwords: Default::default(),
         })
     }
 

@@ -413,6 +413,7 @@ fn database_chain(
             data_dir: data.to_path_buf(),
             config,
             store,
+            passwords: Default::default(),
         };
         for (i, name) in printers {
             let opened = branch.printer(name);

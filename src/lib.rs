@@ -17,6 +17,7 @@ pub mod printing;
 pub mod qris;
 pub mod queue;
 pub mod report;
+pub mod secret;
 pub mod stamping;
 pub mod store;
 pub mod stress;

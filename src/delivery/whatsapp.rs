@@ -11,22 +11,7 @@ use std::ops::Range;
 use std::time::Duration;
 use toml::Spanned;
 
-/// A secret from the configuration: never shown by `Debug`, logs or the journal.
-#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+pub use crate::secret::Secret;
 
 /// `[whatsapp]`: the branch's WhatsApp Business number on the Cloud API.
 #[derive(Debug, Clone, Deserialize)]
@@ -224,7 +209,7 @@ fn optional_secret(
     match (value, var) {
         (Some(v), _) => Ok(Some(v.clone())),
         (None, Some(var)) => match std::env::var(var) {
-            Ok(v) if !v.trim().is_empty() => Ok(Some(Secret(v.trim().to_string()))),
+            Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim().to_string()))),
             _ => Err(WaError::Config(format!(
                 "variabel lingkungan {var} ({what}) belum diisi."
             ))),
@@ -725,7 +710,7 @@ mod tests {
 
     #[test]
     fn secrets_do_not_show_in_debug() {
-        let s = Secret("EAAGm0PX4ZCpsBA".into());
+        let s = Secret::new("EAAGm0PX4ZCpsBA".into());
         assert_eq!(format!("{s:?}"), "Secret(***)");
     }
 }

@@ -96,6 +96,9 @@ pub enum JobCommand {
         /// Jangan cetak tanda terima klaim.
         #[arg(long)]
         no_claim: bool,
+        /// Kata sandi dokumen terkunci (tidak disimpan; bawaan: variabel LOKET_PDF_PASSWORD).
+        #[arg(long, env = "LOKET_PDF_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -400,8 +403,12 @@ pub fn run_job(
             job,
             counter,
             no_claim,
+            password,
             json,
         } => {
+            if let Some(p) = password.filter(|p| !p.is_empty()) {
+                branch.unlock_job(job, &p)?;
+            }
             let v = branch.run_job(job, &mut |_| {})?;
             if json {
                 print_json(&v);

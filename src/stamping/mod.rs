@@ -17,5 +17,5 @@ pub mod worker;
 
 pub use job::{Place, State};
 pub use service::{
-    JobFilter, JobOutput, JobStage, JobView, ReceiveDocument, Settle, StampingError,
+    DocPasswords, JobFilter, JobOutput, JobStage, JobView, ReceiveDocument, Settle, StampingError,
 };

@@ -78,6 +78,8 @@ pub struct JobView {
     pub last_error: Option<String>,
     pub email: Option<String>,
     pub created_ms: i64,
+    /// The document is locked with a password (which is never stored).
+    pub locked: bool,
 }
 
 /// Progress of `run_job`.
@@ -145,6 +147,10 @@ pub enum StampingError {
         "Pekerjaan meterai #{0} belum ditagih. Tambahkan e-Meterai ke penjualan dan terima pembayarannya dulu."
     )]
     NotQuoted(i64),
+    #[error(
+        "Dokumen pekerjaan meterai #{0} terkunci dan kata sandinya tidak disimpan. Panggil pelanggan ke loket dan ketik lagi kata sandinya (pekerjaan dilanjutkan di loket)."
+    )]
+    PasswordNeeded(i64),
     #[error(
         "Penjualan #{sale} untuk pekerjaan meterai #{job} belum lunas. Terima pembayarannya dulu."
     )]
@@ -217,11 +223,33 @@ pub fn forget_provider(data_dir: &Path) {
     cache.retain(|(k, _)| *k != key);
 }
 
+/// Passwords of locked documents, by job, held in this process's memory only: never written to the
+/// store, the journal, a log or `Debug` output. Lost with the process; the counter asks again.
+#[derive(Default)]
+pub struct DocPasswords(std::collections::HashMap<i64, crate::secret::Secret>);
+
+impl DocPasswords {
+    pub fn remember(&mut self, job: i64, password: String) {
+        self.0.insert(job, crate::secret::Secret::new(password));
+    }
+
+    pub fn get(&self, job: i64) -> Option<String> {
+        self.0.get(&job).map(|p| p.expose().to_string())
+    }
+}
+
+impl std::fmt::Debug for DocPasswords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DocPasswords({} held)", self.0.len())
+    }
+}
+
 /// One job row with the columns the domain type does not carry.
 #[derive(Debug, Clone)]
 struct Row {
     job: job::Job,
-    password: Option<String>,
+    /// The document needs its password (kept only in memory: [`DocPasswords`]).
+    locked: bool,
     pages: u32,
     warnings: Vec<String>,
     proposed: Option<Place>,
@@ -234,7 +262,7 @@ struct Row {
 }
 
 const ROW_COLUMNS: &str = "id, state, ticket, document_sha256, document_name, page, x, y, width, height, sale_id,
-     request_id, sn, stamped_sha256, attempts, next_attempt_ms, last_error, password, pages, warnings, proposed,
+     request_id, sn, stamped_sha256, attempts, next_attempt_ms, last_error, locked, pages, warnings, proposed,
      sn_requested_ms, stamp_image, handle, email, created_ms, whatsapp";
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
@@ -268,7 +296,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             next_attempt: r.get(15)?,
             last_error: r.get(16)?,
         },
-        password: r.get(17)?,
+        locked: r.get(17)?,
         pages: r.get::<_, Option<u32>>(18)?.unwrap_or(0),
         warnings: warnings
             .and_then(|w| serde_json::from_str(&w).ok())
@@ -484,6 +512,7 @@ fn view(row: &Row) -> JobView {
         last_error: j.last_error.clone(),
         email: row.email.clone(),
         created_ms: row.created_ms,
+        locked: row.locked,
     }
 }
 
@@ -564,7 +593,7 @@ impl Branch {
             },
             reason: self.config.stamping.doc_type_name.clone(),
             location: self.config.stamping.location.clone(),
-            password: row.password.clone(),
+            password: self.passwords.get(row.job.id),
             stamp_image: None,
             handle: None,
         }
@@ -763,6 +792,7 @@ impl Branch {
             password: req.password.clone(),
             ..IntakeOptions::default()
         };
+        let locked = req.password.as_deref().is_some_and(|p| !p.is_empty());
         let size = req.bytes.len() as u64;
         let prepared = pdf::intake(req.bytes, &opts).map_err(StampingError::from)?;
         let report = prepared.report.clone();
@@ -807,7 +837,7 @@ impl Branch {
                 [&sha],
             )?;
             tx.execute(
-                "INSERT INTO stamp_jobs (state, ticket, counter, clerk, document_sha256, document_name, password,
+                "INSERT INTO stamp_jobs (state, ticket, counter, clerk, document_sha256, document_name, locked,
                      pages, warnings, proposed, created_ms, updated_ms)
                  VALUES ('received', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
                 params![
@@ -816,7 +846,7 @@ impl Branch {
                     req.clerk,
                     sha,
                     name,
-                    req.password,
+                    locked,
                     report.pages,
                     serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into()),
                     place_json(&proposed),
@@ -833,7 +863,37 @@ impl Branch {
             ))?;
             Ok::<_, StampingError>(id)
         })?;
+        if let Some(p) = req.password.filter(|p| !p.is_empty()) {
+            self.passwords.remember(id, p);
+        }
         self.job(id)
+    }
+
+    /// Gives a locked job's password again (the customer typed it at the counter after a restart or
+    /// a move): it is checked against the stored document and kept in this process's memory only.
+    pub fn unlock_job(&mut self, job: i64, password: &str) -> Result<(), BranchError> {
+        let row = self.job_row(job)?;
+        let bytes = self
+            .documents()
+            .get(&row.job.document_sha256)
+            .map_err(StampingError::from)?;
+        pdf::intake(
+            bytes,
+            &IntakeOptions {
+                password: Some(password.to_string()),
+                max_bytes: u64::from(self.config.stamping.max_pdf_mb) * 1024 * 1024,
+                ..IntakeOptions::default()
+            },
+        )
+        .map_err(StampingError::from)?;
+        self.passwords.remember(job, password.to_string());
+        Ok(())
+    }
+
+    /// Whether the job's document is locked and this process does not hold its password.
+    pub fn job_needs_password(&mut self, job: i64) -> Result<bool, BranchError> {
+        let row = self.job_row(job)?;
+        Ok(row.locked && self.passwords.get(job).is_none())
     }
 
     /// When the same document (by SHA-256) was paid for in the last `keep_days`: the sentence the
@@ -981,6 +1041,14 @@ impl Branch {
         let mut spoiled = 0;
         loop {
             let row = self.job_row(job)?;
+            // A locked document is stamped only by a process that was given its password (it is
+            // never stored): before any serial is asked for, not half-way.
+            if row.locked
+                && matches!(row.job.state, State::Paid | State::SerialIssued)
+                && self.passwords.get(job).is_none()
+            {
+                return Err(StampingError::PasswordNeeded(job).into());
+            }
             match row.job.state {
                 State::Paid => {
                     // A job whose serial was asked for before (an earlier run went the two-step
@@ -1065,9 +1133,8 @@ impl Branch {
             };
             progress(JobStage::Verifying);
             let roots = self.trust_roots().map_err(StampingError::from)?;
-            if let Err(why) =
-                check_output(&original, &stamped, &sn, row.password.as_deref(), &roots)
-            {
+            let password = self.passwords.get(id);
+            if let Err(why) = check_output(&original, &stamped, &sn, password.as_deref(), &roots) {
                 return Ok(Local::Failed(ProviderError::Protocol {
                     detail: format!("stamped output failed its check: {why}"),
                 }));
@@ -1257,13 +1324,13 @@ impl Branch {
             Ok(r) => r,
             Err(e) => return Ok(Err(e)),
         };
+        let password = self.passwords.get(id);
         // A run that crashed after the provider stamped but before the output was recorded left
         // it under the job's id: use it rather than stamp again with the same serial (Peruri
         // refuses a serial that already stamped, and the serial would be spoiled).
         let docs = self.documents();
         let left_over = docs.pending(id).filter(|bytes| {
-            let usable =
-                check_output(&original, bytes, &sn, row.password.as_deref(), &roots).is_ok();
+            let usable = check_output(&original, bytes, &sn, password.as_deref(), &roots).is_ok();
             if !usable {
                 docs.clear_pending(id);
             }
@@ -1279,8 +1346,7 @@ impl Branch {
         };
         progress(JobStage::Verifying);
         if !resumed
-            && let Err(why) =
-                check_output(&original, &stamped, &sn, row.password.as_deref(), &roots)
+            && let Err(why) = check_output(&original, &stamped, &sn, password.as_deref(), &roots)
         {
             // Not delivered, not recorded. An untrusted output stays with the provider (the right
             // root may still be configured) and the job waits, the supervisor told why. A wrong
@@ -1414,7 +1480,7 @@ impl Branch {
         let prepared = pdf::intake(
             bytes,
             &IntakeOptions {
-                password: row.password.clone(),
+                password: self.passwords.get(job),
                 ..IntakeOptions::default()
             },
         )

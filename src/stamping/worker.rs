@@ -64,6 +64,11 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
             );
             continue;
         }
+        // A locked document waits for the counter, where the customer types its password again
+        // (it is never stored); the supervisor's list says so.
+        if v.locked && branch.job_needs_password(v.id)? {
+            continue;
+        }
         out.attempted += 1;
         match branch.run_job(v.id, &mut |_| {}) {
             Ok(after) if after.state == State::Stamped => out.stamped += 1,

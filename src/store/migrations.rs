@@ -574,6 +574,18 @@ CREATE TABLE wa_inbound (
 ALTER TABLE stamp_jobs ADD COLUMN whatsapp TEXT;
 "#,
     },
+    Migration {
+        version: 12,
+        name: "stamping: a locked PDF's password is never stored",
+        sql: r#"
+-- Whether the document needs its password to be stamped. The password itself lives only in the
+-- memory of the process that was given it; a job whose password is gone waits for the counter to
+-- ask the customer again.
+ALTER TABLE stamp_jobs ADD COLUMN locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1));
+UPDATE stamp_jobs SET locked = 1 WHERE password IS NOT NULL AND password != '';
+ALTER TABLE stamp_jobs DROP COLUMN password;
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.

@@ -15,6 +15,8 @@ pub enum Stage {
     Idle,
     /// The PDFs on the customer's drive (or folder), one to choose.
     Choose,
+    /// The document is locked: its password is typed (masked), never stored.
+    Password,
     /// Checked document with the proposed stamp place, moved with the arrow keys.
     Place,
     /// The sale for the stamp, before any money.
@@ -293,6 +295,12 @@ pub struct Flow {
     pub receipt: Option<String>,
     /// The last refusal for this flow, shown in its panel.
     pub error: Option<String>,
+    /// The locked document's password as it is typed (shown masked; memory only).
+    pub password: crate::secret::Secret,
+    /// The locked file being opened (`None`: a received job's password is asked again).
+    pub locked_path: Option<PathBuf>,
+    /// Where a resumed visit goes once its document's password is given again.
+    pub after_unlock: Option<Stage>,
 }
 
 impl Flow {
@@ -333,6 +341,13 @@ pub enum FlowOutcome {
     Resumed(Result<Option<Box<Resumed>>, String>),
     Documents(Result<(PathBuf, Vec<DocFile>), String>),
     Checked(Result<(DocCheck, Placement), String>),
+    /// The file is locked: its password is needed (`wrong`: the one given was not it).
+    Locked {
+        path: PathBuf,
+        wrong: bool,
+    },
+    /// A received job's password was given again: `Ok`, or wrong (true) / another refusal.
+    Unlocked(Result<(), (bool, String)>),
     Quoted(Result<Quote, String>),
     /// Paid in full (change), or QRIS codes to show (the sale waits for them).
     Payment(Result<PaymentResult, String>),
@@ -371,6 +386,8 @@ pub struct Resumed {
     pub paid: Option<Paid>,
     /// Part of the bill was paid (a split with tenders already taken).
     pub money_taken: bool,
+    /// The document is locked and this process does not hold its password: ask for it first.
+    pub locked: bool,
     pub stamped: Option<Stamped>,
     /// Already handed over (the ticket was not finished yet).
     pub delivered: Option<String>,
@@ -403,6 +420,13 @@ pub enum FlowEffect {
         counter: u32,
         clerk: String,
         ticket: String,
+        /// The password of a locked file, as the customer typed it.
+        password: Option<crate::secret::Secret>,
+    },
+    /// Give a received job's password again (after a restart or a move: it is never stored).
+    Unlock {
+        job: i64,
+        password: crate::secret::Secret,
     },
     /// The clerk went back from the placement: the received job is cancelled (nothing was paid).
     CancelJob {
@@ -602,8 +626,47 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     counter,
                     clerk,
                     ticket,
+                    password: None,
                 });
             }
+        }
+        (Stage::Password, KeyCode::Char(c)) => {
+            f.error = None;
+            let mut typed = f.password.expose().to_string();
+            if typed.chars().count() < 128 {
+                typed.push(c);
+                f.password = crate::secret::Secret::new(typed);
+            }
+        }
+        (Stage::Password, KeyCode::Backspace) => {
+            let mut typed = f.password.expose().to_string();
+            typed.pop();
+            f.password = crate::secret::Secret::new(typed);
+        }
+        (Stage::Password, KeyCode::Enter) if !f.password.is_empty() => {
+            let password = std::mem::take(&mut f.password);
+            f.busy = true;
+            f.error = None;
+            if let Some(path) = f.locked_path.clone() {
+                return effect(FlowEffect::Check {
+                    path,
+                    counter,
+                    clerk,
+                    ticket,
+                    password: Some(password),
+                });
+            }
+            if let Some(job) = f.check.as_ref().map(|c| c.job) {
+                return effect(FlowEffect::Unlock { job, password });
+            }
+            f.busy = false;
+        }
+        (Stage::Password, KeyCode::Esc) if f.locked_path.is_some() => {
+            // Another file, or none: back to the list; what was typed is forgotten.
+            f.password = crate::secret::Secret::default();
+            f.locked_path = None;
+            f.stage = Stage::Choose;
+            f.error = None;
         }
         (Stage::Choose, KeyCode::Esc) => {
             f.stage = Stage::Idle;
@@ -1029,6 +1092,13 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             f.quote = r.quote;
             f.paid = r.paid;
             f.money_taken = r.money_taken;
+            if r.locked {
+                // The password went with the process that had it: the customer types it again
+                // before anything is stamped; the visit then goes on where it was.
+                f.after_unlock = Some(r.stage);
+                f.stage = Stage::Password;
+                f.locked_path = None;
+            }
             f.stamped = r.stamped;
             f.delivered = r.delivered;
             if f.source.is_none() {
@@ -1109,6 +1179,7 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
                     counter: state.setup.counter,
                     clerk,
                     ticket: session.ticket.clone(),
+                    password: None,
                 });
             }
         }
@@ -1117,6 +1188,8 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             mark(state, SessionStep::Document, StepProgress::Failed(why));
         }
         FlowOutcome::Checked(Ok((check, placement))) => {
+            f.locked_path = None;
+            f.password = crate::secret::Secret::default();
             let name = check.name.clone();
             let summary = (s.check_summary)(check.pages, check.size_bytes.div_ceil(1024));
             f.check = Some(check);
@@ -1125,6 +1198,29 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             mark(state, SessionStep::Document, StepProgress::Done(name));
             mark(state, SessionStep::Intake, StepProgress::Done(summary));
             mark(state, SessionStep::Placement, active(String::new()));
+        }
+        FlowOutcome::Locked { path, wrong } => {
+            f.stage = Stage::Password;
+            f.locked_path = Some(path);
+            f.password = crate::secret::Secret::default();
+            f.error = wrong.then(|| s.password_wrong.to_string());
+            mark(
+                state,
+                SessionStep::Intake,
+                active(s.password_needed.to_string()),
+            );
+        }
+        FlowOutcome::Unlocked(Ok(())) => {
+            f.password = crate::secret::Secret::default();
+            f.error = None;
+            f.stage = f.after_unlock.take().unwrap_or(Stage::Stamping);
+        }
+        FlowOutcome::Unlocked(Err((wrong, why))) => {
+            f.error = Some(if wrong {
+                s.password_wrong.to_string()
+            } else {
+                why
+            });
         }
         FlowOutcome::Checked(Err(why)) => {
             f.error = Some(why.clone());

@@ -50,7 +50,22 @@ pub fn run(
             counter,
             clerk,
             ticket,
-        } => FlowOutcome::Checked(receive(branch, &path, counter, &clerk, &ticket)),
+            password,
+        } => match receive(branch, &path, counter, &clerk, &ticket, password) {
+            Ok(done) => FlowOutcome::Checked(Ok(done)),
+            Err(Refusal::Locked { wrong }) => FlowOutcome::Locked { path, wrong },
+            Err(Refusal::Said(why)) => FlowOutcome::Checked(Err(why)),
+        },
+        FlowEffect::Unlock { job, password } => {
+            FlowOutcome::Unlocked(match branch.unlock_job(job, password.expose()) {
+                Ok(()) => Ok(()),
+                Err(BranchError::Stamping(crate::stamping::StampingError::Intake(
+                    crate::pdf::intake::IntakeError::WrongPassword
+                    | crate::pdf::intake::IntakeError::PasswordRequired,
+                ))) => Err((true, String::new())),
+                Err(e) => Err((false, words(&e))),
+            })
+        }
         FlowEffect::CancelJob { job, clerk } => {
             // Nothing was paid; a job that cannot be cancelled any more is left for the supervisor's list.
             let _ = branch.cancel_job(job, &clerk);
@@ -309,14 +324,31 @@ fn list(branch: &mut Branch, dir: Option<PathBuf>) -> Result<(PathBuf, Vec<DocFi
     Ok((dir, files))
 }
 
+/// Why a document was not received.
+enum Refusal {
+    /// Locked with a password: none was given, or (`wrong`) not the right one.
+    Locked {
+        wrong: bool,
+    },
+    Said(String),
+}
+
+impl From<String> for Refusal {
+    fn from(why: String) -> Refusal {
+        Refusal::Said(why)
+    }
+}
+
 fn receive(
     branch: &mut Branch,
     path: &Path,
     counter: u32,
     clerk: &str,
     ticket: &str,
-) -> Result<(DocCheck, Placement), String> {
-    let (mut check, placement) = check(path)?;
+    password: Option<crate::secret::Secret>,
+) -> Result<(DocCheck, Placement), Refusal> {
+    let password = password.map(|p| p.expose().to_string());
+    let (mut check, placement) = check(path, password.clone())?;
     let bytes = crate::pdf::io::read_input(path, IntakeOptions::default().max_bytes)
         .map_err(|e| sentence(&e.to_string()))?;
     let job = branch
@@ -326,7 +358,7 @@ fn receive(
             ticket: Some(ticket.to_string()),
             counter,
             clerk: clerk.to_string(),
-            password: None,
+            password,
         })
         .map_err(|e| words(&e))?;
     check.job = job.id;
@@ -485,10 +517,12 @@ fn resume(
         ),
     };
     let source = list(branch, dir).ok().map(|(dir, _)| dir);
+    let locked = branch.job_needs_password(job.id)?;
     Ok(Some(Box::new(Resumed {
         stage,
         check,
         placement,
+        locked,
         money_taken: !taken.is_empty(),
         quote: Some(quote),
         paid,
@@ -499,11 +533,19 @@ fn resume(
     })))
 }
 
-fn check(path: &Path) -> Result<(DocCheck, Placement), String> {
-    let opts = IntakeOptions::default();
+fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement), Refusal> {
+    let given = password.is_some();
+    let opts = IntakeOptions {
+        password,
+        ..IntakeOptions::default()
+    };
     let bytes =
         crate::pdf::io::read_input(path, opts.max_bytes).map_err(|e| sentence(&e.to_string()))?;
-    let prepared = intake(bytes, &opts).map_err(|e| sentence(&e.to_string()))?;
+    let prepared = intake(bytes, &opts).map_err(|e| match e {
+        crate::pdf::intake::IntakeError::PasswordRequired
+        | crate::pdf::intake::IntakeError::WrongPassword => Refusal::Locked { wrong: given },
+        other => Refusal::Said(sentence(&other.to_string())),
+    })?;
     let r = &prepared.report;
     let name = path.file_name().map_or_else(
         || "dokumen.pdf".to_string(),

@@ -1253,6 +1253,10 @@ fn flow_keys(state: &State) -> Vec<(&'static str, &'static str)> {
             ("Enter", s.k_accept),
             ("Esc", s.k_back),
         ],
+        Stage::Password if f.locked_path.is_some() => {
+            vec![("Enter", s.k_open_locked), ("Esc", s.k_back)]
+        }
+        Stage::Password => vec![("Enter", s.k_open_locked)],
         Stage::Quote => vec![("Enter", s.k_pay), ("Esc", s.k_back)],
         Stage::Pay => {
             let mut k = vec![("←/→", s.k_tender), ("0-9", s.k_amount)];

@@ -10,5 +10,5 @@ mod peruri;
 mod settle;
 pub(crate) mod support;
 mod tsa;
-mod visit;
+pub mod visit;
 mod worker;

@@ -250,3 +250,154 @@ fn closing_the_till_warns_about_what_the_counter_left_half_done() {
     );
     assert!(o.unfinished.iter().all(|u| u.contains("loket 1")));
 }
+
+/// `letter(n)` locked by qpdf (AES-256) with the user password `password`.
+pub fn locked_letter(n: u32, password: &str) -> Vec<u8> {
+    locked_letter_from(letter(n), password)
+}
+
+/// `bytes` locked by qpdf (AES-256) with the user password `password`.
+pub fn locked_letter_from(bytes: Vec<u8>, password: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp");
+    let plain = dir.path().join("plain.pdf");
+    let locked = dir.path().join("locked.pdf");
+    std::fs::write(&plain, bytes).expect("write");
+    let out = std::process::Command::new("qpdf")
+        .args(["--encrypt", password, "pemilik-kantor", "256", "--"])
+        .arg(&plain)
+        .arg(&locked)
+        .output()
+        .expect("qpdf (apt-get install qpdf)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(&locked).expect("read")
+}
+
+/// Every byte loket wrote in the data folder except the customer's documents (which are the locked
+/// file itself): the database, its WAL, logs and configuration.
+fn written_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in walkdir(dir) {
+        let name = entry.to_string_lossy().to_string();
+        if name.contains("/documents/") || name.ends_with(".pdf") {
+            continue;
+        }
+        if let Ok(bytes) = std::fs::read(&entry) {
+            all.extend_from_slice(&bytes);
+        }
+    }
+    all
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A locked PDF's password opens and stamps the document in the process it was given to and is
+/// never stored: another process (the worker, a restarted counter) finds the job waiting for it,
+/// draws no serial, and goes on once the password is given again; a wrong one is refused.
+#[test]
+fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restart() {
+    const SECRET: &str = "Kunci-Rahasia-77";
+    let mut t = TestBranch::new();
+    let b = &mut t.branch;
+    open_till(b);
+    let bytes = locked_letter(5, SECRET);
+    let refused = b
+        .receive_document(ReceiveDocument {
+            bytes: bytes.clone(),
+            name: "terkunci.pdf".into(),
+            ticket: None,
+            counter: 1,
+            clerk: CLERK.into(),
+            password: None,
+        })
+        .expect_err("a locked file needs its password");
+    assert!(refused.to_string().contains("kata sandi"), "{refused}");
+    let job = b
+        .receive_document(ReceiveDocument {
+            bytes,
+            name: "terkunci.pdf".into(),
+            ticket: None,
+            counter: 1,
+            clerk: CLERK.into(),
+            password: Some(SECRET.into()),
+        })
+        .expect("received with its password");
+    assert!(job.locked);
+    let place = job.proposed.expect("proposed place");
+    b.place_job(job.id, CLERK, place).expect("place");
+    let sale = b.quote_job(job.id, 1, CLERK, None).expect("quote");
+    b.pay_sale(
+        sale,
+        CLERK,
+        &[Tender::Cash {
+            tendered: rp(10_000),
+        }],
+    )
+    .expect("pay");
+    b.job_paid(job.id, CLERK).expect("paid");
+
+    // Another process: the password is not there.
+    let mut other = t.reopen();
+    let err = other
+        .run_job(job.id, &mut |_| {})
+        .expect_err("waits for the password");
+    assert!(
+        err.to_string().contains("ketik lagi kata sandinya"),
+        "{err}"
+    );
+    let round = loket::stamping::worker::round(&mut other, true).expect("worker round");
+    assert_eq!(round.attempted, 0, "the worker leaves it to the counter");
+    assert!(round.errors.is_empty(), "{:?}", round.errors);
+    let drawn: i64 = other
+        .store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM serials WHERE job_id = ?1",
+            [job.id],
+            |r| r.get(0),
+        )
+        .expect("serials");
+    assert_eq!(
+        drawn, 0,
+        "no serial is drawn for a job that cannot be stamped"
+    );
+    let wrong = other
+        .unlock_job(job.id, "salah")
+        .expect_err("wrong password");
+    assert!(wrong.to_string().contains("salah"), "{wrong}");
+    other.unlock_job(job.id, SECRET).expect("the right one");
+    let done = other.run_job(job.id, &mut |_| {}).expect("stamp");
+    assert_eq!(done.state, State::Stamped, "{}", done.message);
+    let out = other.job_output(job.id).expect("output");
+    let stamped = std::fs::read(&out.path).expect("stamped file");
+    let report = loket::pdf::verify_pdf(&stamped, Some(SECRET), None).expect("verify");
+    assert!(report.signatures.iter().any(|s| s.valid), "{report:?}");
+
+    // Nowhere in what loket wrote: database, WAL, journal, logs.
+    drop(other);
+    let written = written_bytes(t.path());
+    assert!(!written.is_empty());
+    assert!(
+        !written
+            .windows(SECRET.len())
+            .any(|w| w == SECRET.as_bytes()),
+        "the password was written somewhere in the data folder"
+    );
+}

@@ -573,6 +573,53 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
     );
 }
 
+/// A locked PDF at the counter: the password is typed into a masked field, a wrong one is said,
+/// the right one opens the document; after a restart the visit asks for it again before stamping.
+#[test]
+fn a_locked_pdf_asks_for_its_password_masked_and_again_after_a_restart() {
+    const SECRET: &str = "Rahasia99";
+    let (mut tb, mut state, usb) = called_with_drive(&[(
+        "terkunci.pdf",
+        crate::stamping::visit::locked_letter_from(letter_pdf(), SECRET),
+    )]);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Password, "{:?}", state.message);
+    type_text(&mut state, &mut tb.branch, "salah");
+    let text = screen_text(&state, 120, 40);
+    assert!(text.contains("●●●●●"), "masked: {text}");
+    assert!(
+        !text.contains("salah"),
+        "the typed password never shows: {text}"
+    );
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Password);
+    let said = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.error.clone())
+        .unwrap_or_default();
+    assert!(said.contains("Kata sandi salah"), "{said}");
+    type_text(&mut state, &mut tb.branch, SECRET);
+    snap("password", &state);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Pay, "{:?}", state.message);
+
+    // The counter restarts before the payment: the password went with the process.
+    drop(state);
+    tb.branch = tb.reopen();
+    let mut state = restarted(&mut tb, &usb);
+    assert_eq!(stage(&state), Stage::Password, "{:?}", state.message);
+    type_text(&mut state, &mut tb.branch, SECRET);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Pay, "{:?}", state.message);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    let debug = format!("{state:?}");
+    assert!(!debug.contains(SECRET), "not even in Debug output");
+}
+
 #[test]
 fn a_file_that_is_not_a_pdf_is_refused_with_its_reason() {
     let (mut tb, mut state, _drive) =

@@ -32,6 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let title = match f.stage {
         Stage::Idle => "",
         Stage::Choose => fs.t_choose,
+        Stage::Password => fs.t_password,
         Stage::Place => fs.t_place,
         Stage::Quote => fs.t_quote,
         Stage::Pay => fs.t_pay,
@@ -50,6 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     match f.stage {
         Stage::Idle => {}
         Stage::Choose => choose(&mut lines, fs, f, inner.height),
+        Stage::Password => password(&mut lines, fs, f),
         Stage::Place => return place(frame, inner, fs, f),
         Stage::Quote => quote(&mut lines, fs, f),
         Stage::Pay => pay(
@@ -125,6 +127,30 @@ pub fn folder_name(path: &std::path::Path) -> String {
 
 fn kb(bytes: u64) -> String {
     format!("{} KB", bytes.div_ceil(1024))
+}
+
+/// The locked document's password: one bullet per character typed, never the characters.
+fn password(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow) {
+    let name = f
+        .locked_path
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .or_else(|| f.check.as_ref().map(|c| c.name.clone()))
+        .unwrap_or_default();
+    lines.push(Line::from((fs.password_prompt)(&name)));
+    lines.push(Line::raw(""));
+    let dots = "●".repeat(f.password.expose().chars().count());
+    lines.push(Line::from(vec![
+        Span::raw("▶ "),
+        Span::raw(format!("{:<22}", fs.f_password)).bold(),
+        Span::styled(
+            format!("{dots}▏"),
+            Style::new().fg(Color::Black).bg(Color::White),
+        ),
+    ]));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(fs.password_not_kept).fg(Color::Gray));
 }
 
 fn choose(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow, height: u16) {
