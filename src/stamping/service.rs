@@ -152,6 +152,10 @@ pub enum StampingError {
     )]
     PasswordNeeded(i64),
     #[error(
+        "Pekerjaan meterai #{job} masih terbuka di loket {counter}. Minta supervisor memindahkan kunjungan itu (loket queue move-visit) alih-alih menagih lagi."
+    )]
+    OpenElsewhere { job: i64, counter: u32 },
+    #[error(
         "Penjualan #{sale} untuk pekerjaan meterai #{job} belum lunas. Terima pembayarannya dulu."
     )]
     NotPaid { job: i64, sale: i64 },
@@ -930,6 +934,85 @@ impl Branch {
         }))
     }
 
+    /// A paid job for the same document as `job` (by SHA-256) in the last `keep_days` that was not
+    /// handed over yet: the visit can take it up instead of billing again.
+    pub fn earlier_paid_job(&mut self, job: i64) -> Result<Option<i64>, BranchError> {
+        let since = crate::store::to_ms(self.store.now())
+            - i64::from(self.config.stamping.keep_days.max(1)) * 86_400_000;
+        Ok(self.store.read(|c| {
+            c.query_row(
+                "SELECT j.id FROM stamp_jobs j
+                 JOIN stamp_jobs me ON me.id = ?1 AND me.document_sha256 = j.document_sha256
+                 JOIN sale_lines l ON l.job = j.id JOIN sales s ON s.id = l.sale
+                 WHERE j.id != ?1 AND s.status IN ('paid', 'partly_refunded') AND s.paid_ms >= ?2
+                   AND j.state IN ('paid', 'serial_issued', 'held', 'stamped')
+                 ORDER BY s.paid_ms DESC LIMIT 1",
+                params![job, since],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::Sql)
+        })?)
+    }
+
+    /// The visit of `ticket` at `counter` takes up `earlier`, a paid job for the same document not
+    /// handed over yet, instead of `received` (the copy just brought, cancelled: nothing was paid
+    /// for it). Refused when `earlier`'s own visit is still open at another counter (a supervisor
+    /// moves that visit instead).
+    pub fn take_up_earlier_job(
+        &mut self,
+        received: i64,
+        earlier: i64,
+        ticket: &str,
+        counter: u32,
+        clerk: &str,
+    ) -> Result<JobView, BranchError> {
+        self.store.write(|tx| {
+            let row = load(tx, earlier)?;
+            if !matches!(
+                row.job.state,
+                State::Paid | State::SerialIssued | State::Held | State::Stamped
+            ) {
+                return Err(StampingError::Job(JobError::WrongState {
+                    id: earlier,
+                    state: row.job.state,
+                }));
+            }
+            let open_elsewhere: Option<u32> = tx
+                .query_row(
+                    "SELECT t.counter FROM stamp_jobs j
+                     JOIN tickets t ON t.counter = j.counter AND t.status IN ('called', 'serving')
+                       AND t.issued_service || '-' || printf('%03d', t.number) = j.ticket
+                     WHERE j.id = ?1 AND t.counter != ?2
+                     ORDER BY t.id DESC LIMIT 1",
+                    params![earlier, counter],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(other) = open_elsewhere {
+                return Err(StampingError::OpenElsewhere {
+                    job: earlier,
+                    counter: other,
+                });
+            }
+            let now = tx.now_ms();
+            tx.execute(
+                "UPDATE stamp_jobs SET ticket = ?2, counter = ?3, adopted_ms = ?4, updated_ms = ?4 WHERE id = ?1",
+                params![earlier, ticket, counter, now],
+            )?;
+            tx.journal(Entry::new(
+                clerk,
+                "job.taken_up",
+                job_subject(earlier),
+                json!({"ticket": ticket, "counter": counter, "from_ticket": row.job.ticket, "instead_of": received}),
+            ))?;
+            Ok(())
+        })?;
+        // The copy just brought was never billed: it goes (a failure leaves it for the purge).
+        let _ = self.cancel_job(received, clerk);
+        self.job(earlier)
+    }
+
     /// Sets where the stamp goes (`placed`).
     pub fn place_job(
         &mut self,
@@ -1700,7 +1783,7 @@ impl Branch {
             c.query_row(
                 "SELECT j.id FROM stamp_jobs j
                  JOIN tickets t ON t.counter = ?1 AND t.status IN ('called', 'serving')
-                 WHERE j.ticket = ?2 AND j.created_ms >= t.arrived_ms
+                 WHERE j.ticket = ?2 AND (j.created_ms >= t.arrived_ms OR j.adopted_ms >= t.arrived_ms)
                    AND j.state NOT IN ('cancelled', 'refunded')
                  ORDER BY j.id DESC LIMIT 1",
                 params![counter, ticket],

@@ -584,6 +584,9 @@ ALTER TABLE stamp_jobs ADD COLUMN whatsapp TEXT;
 ALTER TABLE stamp_jobs ADD COLUMN locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1));
 UPDATE stamp_jobs SET locked = 1 WHERE password IS NOT NULL AND password != '';
 ALTER TABLE stamp_jobs DROP COLUMN password;
+-- When a paid job was taken up again by a later visit (the same document brought again): that
+-- visit reopens it.
+ALTER TABLE stamp_jobs ADD COLUMN adopted_ms INTEGER;
 "#,
     },
 ];

@@ -54,6 +54,8 @@ pub struct DocCheck {
     pub encrypted: bool,
     pub signatures: usize,
     pub warnings: Vec<String>,
+    /// A paid job for this same document not handed over yet: `l` takes it up instead of billing.
+    pub earlier_job: Option<i64>,
 }
 
 /// A rectangle in whole millimetres from the page's top-left corner.
@@ -423,6 +425,16 @@ pub enum FlowEffect {
         /// The password of a locked file, as the customer typed it.
         password: Option<crate::secret::Secret>,
     },
+    /// The same document was paid for before and not handed over: the visit takes up that job
+    /// (`earlier`) instead of the one just received, and reopens at its step.
+    TakeUp {
+        received: i64,
+        earlier: i64,
+        ticket: String,
+        counter: u32,
+        clerk: String,
+        dir: Option<PathBuf>,
+    },
     /// Give a received job's password again (after a restart or a move: it is never stored).
     Unlock {
         job: i64,
@@ -672,6 +684,24 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             f.stage = Stage::Idle;
             f.error = None;
             mark(state, SessionStep::Document, StepProgress::Pending);
+        }
+        (Stage::Place, KeyCode::Char('l' | 'L')) => {
+            if let Some((received, earlier)) = f
+                .check
+                .as_ref()
+                .and_then(|c| c.earlier_job.map(|e| (c.job, e)))
+            {
+                f.busy = true;
+                f.error = None;
+                return effect(FlowEffect::TakeUp {
+                    received,
+                    earlier,
+                    ticket,
+                    counter,
+                    clerk,
+                    dir: drive_dir,
+                });
+            }
         }
         (Stage::Place, KeyCode::Left) => nudge(f, -step, 0),
         (Stage::Place, KeyCode::Right) => nudge(f, step, 0),

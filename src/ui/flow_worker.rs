@@ -175,6 +175,19 @@ pub fn run(
             counter,
             dir,
         } => FlowOutcome::Resumed(resume(branch, &ticket, counter, dir).map_err(|e| words(&e))),
+        FlowEffect::TakeUp {
+            received,
+            earlier,
+            ticket,
+            counter,
+            clerk,
+            dir,
+        } => FlowOutcome::Resumed(
+            branch
+                .take_up_earlier_job(received, earlier, &ticket, counter, &clerk)
+                .and_then(|_| resume(branch, &ticket, counter, dir))
+                .map_err(|e| words(&e)),
+        ),
         FlowEffect::Stamp { job, clerk } => {
             FlowOutcome::Stamped(stamp(branch, job, &clerk, &mut progress))
         }
@@ -363,6 +376,7 @@ fn receive(
         .map_err(|e| words(&e))?;
     check.job = job.id;
     check.warnings = job.warnings;
+    check.earlier_job = branch.earlier_paid_job(job.id).unwrap_or(None);
     Ok((check, placement))
 }
 
@@ -423,6 +437,7 @@ fn resume(
         encrypted: false,
         signatures: 0,
         warnings: job.warnings.clone(),
+        earlier_job: None,
     };
     let place = job.place.or(job.proposed);
     let placement = Placement {
@@ -561,6 +576,7 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
         encrypted: r.encrypted,
         signatures: r.signatures.len(),
         warnings: r.warnings.iter().map(|w| w.message()).collect(),
+        earlier_job: None,
     };
     let popts = PlacementOptions {
         size_pt: mm_to_pt(DEFAULT_STAMP_MM),

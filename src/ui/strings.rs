@@ -774,6 +774,9 @@ pub struct FlowStrings {
     pub password_wrong: &'static str,
     pub password_needed: &'static str,
     pub k_open_locked: &'static str,
+    /// (job) The same document was paid for and not handed over: `l` takes that job up.
+    pub take_up_hint: fn(i64) -> String,
+    pub k_take_up: &'static str,
     pub t_place: &'static str,
     pub t_quote: &'static str,
     pub t_pay: &'static str,
@@ -890,6 +893,10 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     password_wrong: "Kata sandi salah. Minta pelanggan mengetik ulang dengan teliti (huruf besar/kecil dibedakan).",
     password_needed: "terkunci, perlu kata sandi",
     k_open_locked: "buka dokumen",
+    take_up_hint: |job: i64| {
+        format!("l: lanjutkan pekerjaan #{job} yang sudah dibayar (tanpa menagih lagi)")
+    },
+    k_take_up: "lanjutkan yang sudah dibayar",
     t_place: "Letak e-Meterai",
     t_quote: "Tagihan",
     t_pay: "Tagihan dan pembayaran",
@@ -1008,6 +1015,8 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     password_wrong: "Wrong password. Ask the customer to type it again carefully (upper and lower case differ).",
     password_needed: "locked, needs its password",
     k_open_locked: "open document",
+    take_up_hint: |job: i64| format!("l: go on with job #{job}, already paid (no second charge)"),
+    k_take_up: "go on with the paid job",
     t_place: "Stamp placement",
     t_quote: "Quote",
     t_pay: "Bill and payment",

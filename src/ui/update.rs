@@ -1246,13 +1246,19 @@ fn flow_keys(state: &State) -> Vec<(&'static str, &'static str)> {
             ("r", s.k_reload),
             ("Esc", s.k_back),
         ],
-        Stage::Place => vec![
-            ("←↑↓→", s.k_move),
-            ("Shift", s.k_move_fast),
-            ("PgUp/PgDn", s.k_page),
-            ("Enter", s.k_accept),
-            ("Esc", s.k_back),
-        ],
+        Stage::Place => {
+            let mut k = vec![
+                ("←↑↓→", s.k_move),
+                ("Shift", s.k_move_fast),
+                ("PgUp/PgDn", s.k_page),
+                ("Enter", s.k_accept),
+            ];
+            if f.check.as_ref().is_some_and(|c| c.earlier_job.is_some()) {
+                k.push(("l", s.k_take_up));
+            }
+            k.push(("Esc", s.k_back));
+            k
+        }
         Stage::Password if f.locked_path.is_some() => {
             vec![("Enter", s.k_open_locked), ("Esc", s.k_back)]
         }

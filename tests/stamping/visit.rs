@@ -401,3 +401,34 @@ fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restar
         "the password was written somewhere in the data folder"
     );
 }
+
+/// A paid job whose own visit is still open at another counter is not taken up by a second visit:
+/// the refusal names that counter and the supervisor's move.
+#[test]
+fn a_paid_job_still_open_at_another_counter_is_not_taken_up() {
+    let mut t = TestBranch::new();
+    let (_, job) = visit_with_stamped_job(&mut t, 3);
+    let b = &mut t.branch;
+    b.issue_ticket("C", false, "dispenser").expect("issue");
+    let second = b.call_next(2, CLERK).expect("call").expect("a ticket");
+    let again = b
+        .receive_document(ReceiveDocument {
+            bytes: letter(3),
+            name: "surat-3.pdf".into(),
+            ticket: Some(second.ticket.clone()),
+            counter: 2,
+            clerk: CLERK.into(),
+            password: None,
+        })
+        .expect("received again");
+    assert_eq!(b.earlier_paid_job(again.id).expect("lookup"), Some(job));
+    let err = b
+        .take_up_earlier_job(again.id, job, &second.ticket, 2, CLERK)
+        .expect_err("open at counter 1");
+    let said = err.to_string();
+    assert!(
+        said.contains("loket 1") && said.contains("move-visit"),
+        "{said}"
+    );
+    assert_eq!(b.job(again.id).expect("job").state, State::Received);
+}

@@ -620,6 +620,73 @@ fn a_locked_pdf_asks_for_its_password_masked_and_again_after_a_restart() {
     assert!(!debug.contains(SECRET), "not even in Debug output");
 }
 
+/// A customer who left with a claim receipt comes back later with the same file on a new ticket:
+/// the counter says it was paid and, with `l`, takes that job up — stamped and handed over with
+/// no second bill.
+#[test]
+fn the_same_document_brought_again_takes_up_the_paid_job_instead_of_billing_again() {
+    let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    loket::stamping::service::install_provider(tb.path(), std::sync::Arc::new(Down));
+    to_payment(&mut state, &mut tb);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Stamping, "{:?}", state.message);
+    drive(&mut state, &mut tb.branch, key(KeyCode::Char('k')));
+    assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+    drive_key(&mut state, &mut tb, KeyCode::F(5));
+    assert!(state.session.is_none(), "{:?}", state.message);
+    loket::stamping::service::forget_provider(tb.path());
+
+    // Later: a new ticket, the same file.
+    tb.branch
+        .issue_ticket("C", false, "dispenser")
+        .expect("issue");
+    drive_key(&mut state, &mut tb, KeyCode::F(2));
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
+    let check = state
+        .session
+        .as_ref()
+        .and_then(|s| s.flow.check.clone())
+        .expect("checked");
+    let earlier = check.earlier_job.expect("the paid job is offered");
+    assert!(
+        check.warnings.iter().any(|w| w.contains("sudah dibayar")),
+        "{:?}",
+        check.warnings
+    );
+    let text = screen_text(&state, 120, 40);
+    assert!(
+        text.contains(&format!("l: lanjutkan pekerjaan #{earlier}")),
+        "{text}"
+    );
+    drive(&mut state, &mut tb.branch, key(KeyCode::Char('l')));
+    assert_eq!(stage(&state), Stage::Stamping, "{:?}", state.message);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+    drive_key(&mut state, &mut tb, KeyCode::F(5));
+    assert!(state.session.is_none(), "{:?}", state.message);
+
+    let c = tb.branch.store.conn();
+    let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(one("SELECT COUNT(*) FROM sales"), 1, "billed once");
+    assert_eq!(
+        one("SELECT COUNT(*) FROM stamp_jobs WHERE state = 'cancelled'"),
+        1,
+        "the copy brought again was let go"
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM journal WHERE kind = 'job.taken_up'"),
+        1
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM serials WHERE status = 'stamped'"),
+        1
+    );
+    assert!(usb.join("surat-emeterai.pdf").exists());
+}
+
 #[test]
 fn a_file_that_is_not_a_pdf_is_refused_with_its_reason() {
     let (mut tb, mut state, _drive) =

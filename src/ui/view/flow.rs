@@ -317,6 +317,9 @@ fn place(frame: &mut Frame, area: Rect, fs: &FlowStrings, f: &Flow) {
         for w in &c.warnings {
             lines.push(Line::from(format!("! {w}")).fg(Color::Yellow));
         }
+        if let Some(job) = c.earlier_job {
+            lines.push(Line::from((fs.take_up_hint)(job)).fg(Color::Yellow).bold());
+        }
         lines.push(Line::raw(""));
     }
     lines.push(
