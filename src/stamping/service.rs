@@ -894,6 +894,12 @@ impl Branch {
         Ok(())
     }
 
+    /// Whether another runner (the background worker, another process) is stamping the job right
+    /// now: its per-job lock is held.
+    pub fn job_running_elsewhere(&self, job: i64) -> Result<bool, BranchError> {
+        Ok(lock_job(&self.data_dir, job)?.is_none())
+    }
+
     /// Whether the job's document is locked and this process does not hold its password.
     pub fn job_needs_password(&mut self, job: i64) -> Result<bool, BranchError> {
         let row = self.job_row(job)?;
@@ -1698,6 +1704,8 @@ impl Branch {
             &context,
             &mut |p| progress(p.done, p.total),
         )?;
+        // On the drive, not yet recorded: a copy started again finds it there (same SHA-256).
+        crash_point("copied");
         self.mark_delivered(
             job,
             clerk,

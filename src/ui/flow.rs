@@ -409,6 +409,8 @@ pub enum FlowEffect {
     Resume {
         ticket: String,
         counter: u32,
+        /// Who signed in (a received document never billed is let go in their name).
+        clerk: String,
         /// Where documents come from (the configured folder), else the first mounted drive.
         dir: Option<PathBuf>,
     },

@@ -173,8 +173,11 @@ pub fn run(
         FlowEffect::Resume {
             ticket,
             counter,
+            clerk,
             dir,
-        } => FlowOutcome::Resumed(resume(branch, &ticket, counter, dir).map_err(|e| words(&e))),
+        } => FlowOutcome::Resumed(
+            resume(branch, &ticket, counter, &clerk, dir).map_err(|e| words(&e)),
+        ),
         FlowEffect::TakeUp {
             received,
             earlier,
@@ -185,7 +188,7 @@ pub fn run(
         } => FlowOutcome::Resumed(
             branch
                 .take_up_earlier_job(received, earlier, &ticket, counter, &clerk)
-                .and_then(|_| resume(branch, &ticket, counter, dir))
+                .and_then(|_| resume(branch, &ticket, counter, &clerk, dir))
                 .map_err(|e| words(&e)),
         ),
         FlowEffect::Stamp { job, clerk } => {
@@ -390,6 +393,15 @@ fn stamp(
     use crate::stamping::JobStage;
     progress(5, "mencatat pembayaran pada pekerjaan");
     branch.job_paid(job, clerk).map_err(|e| words(&e))?;
+    // After a restart the background worker may already be stamping this paid job: wait for it
+    // (the clerk sees why) rather than report a delay that is not one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while branch.job_running_elsewhere(job).map_err(|e| words(&e))?
+        && std::time::Instant::now() < deadline
+    {
+        progress(20, "sedang dibubuhkan oleh proses latar; menunggu");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let view = branch
         .run_job(job, &mut |stage| match stage {
             JobStage::IssuingSerial => progress(25, "meminta nomor seri"),
@@ -416,6 +428,7 @@ fn resume(
     branch: &mut Branch,
     ticket: &str,
     counter: u32,
+    clerk: &str,
     dir: Option<PathBuf>,
 ) -> Result<Option<Box<Resumed>>, BranchError> {
     use crate::stamping::State as Job;
@@ -423,7 +436,11 @@ fn resume(
         return Ok(None);
     };
     let Some(sale) = job.sale_id.or(branch.job_sale(job.id)?) else {
-        // Received or placed without a bill: nothing paid, the clerk starts the document again.
+        // Received or placed without a bill: nothing paid, the clerk takes the document again.
+        // The unbilled job is let go so that the visit never holds two jobs for one document.
+        if matches!(job.state, Job::Received | Job::Placed) {
+            branch.cancel_job(job.id, clerk)?;
+        }
         return Ok(None);
     };
     let path = branch.job_document_path(job.id)?;

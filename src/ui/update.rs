@@ -1101,6 +1101,7 @@ fn sync_session(state: &mut State) -> Option<Effect> {
                 return Some(Effect::Flow(flow::FlowEffect::Resume {
                     ticket,
                     counter: state.setup.counter,
+                    clerk: state.clerk().to_string(),
                     dir: state.setup.drive_dir.clone(),
                 }));
             }

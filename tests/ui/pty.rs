@@ -465,6 +465,25 @@ fn the_printer_runs_out_of_paper_mid_flow_and_f8_recovers_the_slips() {
 /// called and served, the letter checked and placed (`nudge` moves the box 1 mm left first), and the
 /// payment step on screen. Returns the data folder (the drive is its `FLASHDISK`) and the pty.
 fn at_payment(tb: &mut TestBranch, nudge: bool) -> (PathBuf, Pty) {
+    at_payment_with(tb, nudge, &[])
+}
+
+/// [`at_payment`] with more environment for the counter (a crash point).
+fn at_payment_with(tb: &mut TestBranch, nudge: bool, env: &[(&str, &str)]) -> (PathBuf, Pty) {
+    let (data, mut pty) = at_placement(tb, env);
+    if nudge {
+        pty.send("\x1b[D");
+        pty.wait_for("X 156 mm");
+    }
+    // Enter accepts the place; the bill is on the payment screen.
+    pty.send("\r");
+    pty.wait_for("Uang diterima");
+    pty.wait_for("1 ×     Rp10.000");
+    (data, pty)
+}
+
+/// As [`at_payment`], stopped at the proposed place (the document taken and received).
+fn at_placement(tb: &mut TestBranch, env: &[(&str, &str)]) -> (PathBuf, Pty) {
     tb.branch
         .open_till(
             1,
@@ -477,6 +496,11 @@ fn at_payment(tb: &mut TestBranch, nudge: bool) -> (PathBuf, Pty) {
     std::fs::create_dir_all(&usb).expect("drive folder");
     std::fs::write(usb.join("surat-lamaran.pdf"), super::letter_pdf()).expect("letter");
     let usb_text = usb.to_str().expect("utf-8 temp path").to_string();
+    let mut all_env = vec![
+        ("LOKET_FAKE_NOW", FAKE_NOW),
+        ("LOKET_DRIVE_DIR", usb_text.as_str()),
+    ];
+    all_env.extend_from_slice(env);
     let mut pty = Pty::spawn(
         &loket_bin(),
         &[
@@ -486,7 +510,7 @@ fn at_payment(tb: &mut TestBranch, nudge: bool) -> (PathBuf, Pty) {
             "--counter",
             "1",
         ],
-        &[("LOKET_FAKE_NOW", FAKE_NOW), ("LOKET_DRIVE_DIR", &usb_text)],
+        &all_env,
         120,
         40,
     );
@@ -499,21 +523,31 @@ fn at_payment(tb: &mut TestBranch, nudge: bool) -> (PathBuf, Pty) {
     pty.wait_for("C-001 dipanggil ke loket 1.");
     // Enter takes the customer's document: the ticket is served and the only PDF is checked.
     pty.send("\r");
-    pty.wait_for("Mulai melayani C-001.");
     pty.wait_for("Usulan: di dekat \"Hormat saya,\"");
-    if nudge {
-        pty.send("\x1b[D");
-        pty.wait_for("X 156 mm");
+    let serving = || {
+        count(
+            &data,
+            "SELECT COUNT(*) FROM tickets WHERE status = 'serving'",
+        ) == 1
+    };
+    for _ in 0..100 {
+        if serving() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
-    // Enter accepts the place; the bill is on the payment screen.
-    pty.send("\r");
-    pty.wait_for("Uang diterima");
-    pty.wait_for("1 ×     Rp10.000");
+    assert!(serving(), "taking the document started serving C-001");
     (data, pty)
 }
 
 /// A counter started on `data` with the customer's drive at `usb`, signed in.
 fn counter_again(data: &Path, usb: &Path) -> Pty {
+    counter_again_at(data, usb, 1)
+}
+
+/// [`counter_again`] as counter `counter`.
+fn counter_again_at(data: &Path, usb: &Path, counter: u32) -> Pty {
+    let number = counter.to_string();
     let mut pty = Pty::spawn(
         &loket_bin(),
         &[
@@ -521,7 +555,7 @@ fn counter_again(data: &Path, usb: &Path) -> Pty {
             data.to_str().expect("utf-8 temp path"),
             "counter",
             "--counter",
-            "1",
+            &number,
         ],
         &[
             ("LOKET_FAKE_NOW", FAKE_NOW),
@@ -624,4 +658,281 @@ fn a_counter_killed_after_part_of_a_split_reopens_at_the_payment() {
         1,
         "no second job"
     );
+}
+
+/// Where the counter is killed in [`a_counter_killed_at_every_step_reopens_the_visit_once`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kill {
+    /// The document taken and received, the place proposed.
+    AfterTheDocument,
+    /// The bill on the payment screen, nothing paid.
+    AtTheBill,
+    /// Rp4.000 by card taken of a split, Rp6.000 still due.
+    AfterTheCardPart,
+    /// The payment recorded on the job, nothing stamped (the process dies at `paid`).
+    AfterThePayment,
+    /// The stamped file written, not yet recorded (the process dies at `stamp_written`).
+    WhileStamping,
+    /// Stamped and verified, not handed over.
+    AfterTheStamp,
+    /// The copy on the drive, not yet recorded (the process dies at `copied`).
+    DuringTheCopy,
+    /// Copied and both slips printed.
+    AfterTheSlips,
+}
+
+impl Kill {
+    /// The crash point the counter dies at, for the kills in the middle of a step.
+    fn crash_at(self) -> Option<&'static str> {
+        match self {
+            Kill::AfterThePayment => Some("paid"),
+            Kill::WhileStamping => Some("stamp_written"),
+            Kill::DuringTheCopy => Some("copied"),
+            _ => None,
+        }
+    }
+}
+
+/// Runs one visit to `kill`, kills the counter there (SIGKILL, or the process dying at a crash
+/// point), optionally moves the visit to counter 3 with the supervisor's approval, starts a counter
+/// again and finishes the visit; then checks that nothing was lost or doubled.
+fn kill_and_resume(kill: Kill, moved: bool) {
+    let mut tb = with_users();
+    let crash: Vec<(&str, &str)> = kill
+        .crash_at()
+        .map(|at| vec![("LOKET_CRASH_AT", at)])
+        .unwrap_or_default();
+    let (data, mut pty) = if kill == Kill::AfterTheDocument {
+        at_placement(&mut tb, &crash)
+    } else {
+        at_payment_with(&mut tb, false, &crash)
+    };
+    let dies = |pty: &mut Pty| {
+        let status = pty.wait_exit(Duration::from_secs(30));
+        assert!(
+            status.as_ref().is_some_and(|s| !s.success()),
+            "{kill:?}: the counter dies at its crash point: {status:?}\n{}",
+            pty.contents()
+        );
+    };
+    match kill {
+        Kill::AfterTheDocument | Kill::AtTheBill => pty.kill9(),
+        Kill::AfterTheCardPart => {
+            pty.send("\x1b[C");
+            pty.send("4000\tA1B2C3\t4321\r");
+            pty.wait_for("Sisa tagihan        Rp6.000");
+            for _ in 0..100 {
+                if count(&data, "SELECT COUNT(*) FROM payments") == 1 {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            pty.kill9();
+        }
+        Kill::AfterThePayment | Kill::WhileStamping => {
+            pty.send("\r");
+            dies(&mut pty);
+        }
+        Kill::AfterTheStamp => {
+            pty.send("\r");
+            pty.wait_for("tanda tangan sah");
+            pty.kill9();
+        }
+        Kill::DuringTheCopy => {
+            pty.send("\r");
+            pty.wait_for("tanda tangan sah");
+            pty.send("\r");
+            dies(&mut pty);
+        }
+        Kill::AfterTheSlips => {
+            pty.send("\r");
+            pty.wait_for("tanda tangan sah");
+            pty.send("\r");
+            pty.wait_for("Struk dan bukti pembubuhan tercetak.");
+            pty.kill9();
+        }
+    }
+    drop(pty);
+
+    let counter = if moved {
+        let out = loket_run(
+            &data,
+            &[
+                "queue",
+                "move-visit",
+                "--from",
+                "1",
+                "--to",
+                "3",
+                "--supervisor",
+                "kepala",
+                "--pin",
+                "9999",
+                "--reason",
+                "PC loket 1 mati",
+            ],
+        );
+        assert!(out.contains("dipindahkan ke loket 3"), "{kill:?}: {out}");
+        // Counter 3 takes cash into its own drawer.
+        tb.branch
+            .open_till(
+                3,
+                "petugas",
+                &loket::till::CashCount::total_only(loket::money::Rupiah::new(100_000)),
+            )
+            .expect("open counter 3's till");
+        3
+    } else {
+        1
+    };
+    let usb = data.join("FLASHDISK");
+    let mut pty = counter_again_at(&data, &usb, counter);
+    let copied = "Tersalin ke FLASHDISK/surat-lamaran-emeterai.pdf";
+    match kill {
+        Kill::AfterTheDocument => {
+            // Nothing was billed: the document is taken again, the first job let go.
+            pty.wait_for("C-001");
+            pty.send("\r");
+            pty.wait_for("Usulan: di dekat");
+            pty.send("\r");
+            pty.wait_for("Uang diterima");
+            pty.send("\r");
+        }
+        Kill::AtTheBill => {
+            pty.wait_for("dilanjutkan di pembayaran: tagihan Rp10.000");
+            pty.send("\r");
+        }
+        Kill::AfterTheCardPart => {
+            pty.wait_for("Sisa tagihan        Rp6.000");
+            pty.send("\r");
+        }
+        Kill::AfterThePayment | Kill::WhileStamping => {
+            // The counter's background worker may stamp the paid job before the visit is read
+            // back: the visit then reopens at hand-over; otherwise Enter stamps it.
+            let seen = pty
+                .poll(Duration::from_secs(30), |t| {
+                    t.contains("e-Meterai belum dibubuhkan") || t.contains("Nomor seri e-Meterai")
+                })
+                .map(|_| pty.contents())
+                .unwrap_or_default();
+            if !seen.contains("Nomor seri e-Meterai") {
+                pty.send("\r");
+            }
+        }
+        Kill::AfterTheStamp | Kill::DuringTheCopy | Kill::AfterTheSlips => {}
+    }
+    if kill != Kill::AfterTheSlips {
+        if matches!(kill, Kill::AfterTheStamp | Kill::DuringTheCopy) {
+            pty.wait_for("belum diserahkan");
+        } else {
+            pty.wait_for("tanda tangan sah");
+        }
+        pty.wait_for("Enter: salin ke flash disk pelanggan");
+        // The ticket cannot end before the document is handed over.
+        pty.send(f_key(5));
+        pty.wait_for("Selesaikan dulu layanan e-Meterai");
+        pty.send("\x1b");
+        pty.send("\r");
+        pty.wait_for(copied);
+        pty.wait_for("Struk dan bukti pembubuhan tercetak.");
+    } else {
+        pty.wait_for("sudah diserahkan");
+    }
+    pty.send(f_key(5));
+    pty.wait_for("C-001 selesai dilayani.");
+    pty.send("\x11");
+    let status = pty.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.as_ref().is_some_and(|s| s.success()),
+        "{kill:?}: {status:?}"
+    );
+
+    // Money taken = money recorded; one bill; one serial, on the document; one job delivered.
+    let n = |sql: &str| count(&data, sql);
+    assert_eq!(
+        n("SELECT COUNT(*) FROM sales WHERE status = 'paid'"),
+        1,
+        "{kill:?}"
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) FROM sales WHERE status = 'open'"),
+        0,
+        "{kill:?}"
+    );
+    assert_eq!(
+        n("SELECT COALESCE(SUM(amount), 0) FROM payments WHERE kind = 'payment'"),
+        10_000,
+        "{kill:?}"
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) FROM serials WHERE status <> 'available'"),
+        1,
+        "{kill:?}"
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) FROM serials WHERE status = 'stamped'"),
+        1,
+        "{kill:?}"
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) FROM stamp_jobs WHERE state = 'delivered'"),
+        1,
+        "{kill:?}"
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) FROM stamp_jobs WHERE state NOT IN ('delivered', 'cancelled')"),
+        0,
+        "{kill:?}: nothing left half-done"
+    );
+    let mut on_drive: Vec<String> = std::fs::read_dir(&usb)
+        .expect("drive")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    on_drive.sort();
+    assert_eq!(
+        on_drive,
+        ["surat-lamaran-emeterai.pdf", "surat-lamaran.pdf"],
+        "{kill:?}: one stamped copy, no leftovers"
+    );
+    let stamped = std::fs::read(usb.join("surat-lamaran-emeterai.pdf")).expect("stamped copy");
+    let report = loket::pdf::verify_pdf(&stamped, None, None).expect("verify");
+    assert_eq!(report.signatures.len(), 1, "{kill:?}");
+    assert!(report.signatures[0].valid, "{kill:?}: {report:?}");
+    let journal = loket_run(&data, &["journal", "verify"]);
+    assert!(journal.starts_with("Jurnal utuh"), "{kill:?}: {journal}");
+}
+
+/// The counter killed at every step of the e-Meterai visit and started again: the visit reopens at
+/// the right step, nothing is lost or doubled, the journal verifies, and the ticket ends only after
+/// hand-over.
+#[test]
+fn a_counter_killed_at_every_step_reopens_the_visit_once() {
+    for kill in [
+        Kill::AfterTheDocument,
+        Kill::AtTheBill,
+        Kill::AfterTheCardPart,
+        Kill::AfterThePayment,
+        Kill::WhileStamping,
+        Kill::AfterTheStamp,
+        Kill::DuringTheCopy,
+        Kill::AfterTheSlips,
+    ] {
+        kill_and_resume(kill, false);
+    }
+}
+
+/// The same, with the visit moved by a supervisor to counter 3 before it is started again there.
+#[test]
+fn a_counter_killed_and_its_visit_moved_reopens_at_the_new_counter_once() {
+    for kill in [
+        Kill::AtTheBill,
+        Kill::AfterTheCardPart,
+        Kill::AfterThePayment,
+        Kill::AfterTheStamp,
+        Kill::DuringTheCopy,
+    ] {
+        kill_and_resume(kill, true);
+    }
 }
