@@ -12,6 +12,8 @@ const W: f32 = 595.0;
 const H: f32 = 842.0;
 const MARGIN: f32 = 40.0;
 const LINE: f32 = 12.0;
+/// What a table needs on the page it starts on: its header and first row.
+const TABLE_START: f32 = LINE * 2.0;
 
 /// Helvetica advance widths (per 1000 em) of the characters figures are made of; others get an
 /// average lower-case width, which only shifts right-aligned text slightly.
@@ -90,8 +92,11 @@ impl Writer {
         self.cur.extend_from_slice(b" Tj ET\n");
     }
 
-    fn heading(&mut self, s: &str) {
-        self.need(LINE * 3.0);
+    /// A section heading, kept on one page with the first `then` points of what follows it (a
+    /// heading alone at the foot of a page, its table on the next, reads as an empty section).
+    fn heading(&mut self, s: &str, then: f32) {
+        // Half a point of slack: the heading's own steps add up to 2 lines in floating point.
+        self.need(LINE * 2.0 + then + 0.5);
         self.y -= LINE * 0.8;
         let y = self.y;
         self.text_at(MARGIN, y, s, 12.0, true);
@@ -135,12 +140,20 @@ impl Writer {
             w.y -= LINE;
         };
         let head: Vec<String> = header.iter().map(|s| s.to_string()).collect();
-        self.need(LINE * 2.0);
-        row(self, &head, true);
         let total: f32 = widths.iter().sum();
-        let y = self.y + LINE * 0.7;
-        self.rule(MARGIN, y, MARGIN + total);
+        let header_row = |w: &mut Writer| {
+            row(w, &head, true);
+            let y = w.y + LINE * 0.7;
+            w.rule(MARGIN, y, MARGIN + total);
+        };
+        self.need(TABLE_START);
+        header_row(self);
         for r in rows {
+            // A table that runs over a page starts the next one with its header again.
+            if self.y - LINE < MARGIN {
+                self.new_page();
+                header_row(self);
+            }
             row(self, r, false);
         }
         self.y -= LINE * 0.4;
@@ -197,7 +210,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
 
     let q = &p.queue;
     let t = &q.totals;
-    w.heading("Antrean");
+    w.heading("Antrean", LINE * 2.0 + TABLE_START);
     w.line(&format!(
         "Nomor diambil {}  (prioritas {}, langsung {})   dilayani {}   tidak hadir {}",
         t.issued, t.priority, t.walk_in, t.served, t.no_show
@@ -314,7 +327,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     );
 
     let tl = &p.till;
-    w.heading("Kas");
+    w.heading("Kas", TABLE_START);
     let mut rows: Vec<Vec<String>> = tl
         .tenders
         .iter()
@@ -423,7 +436,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     }
 
     let st = &p.stamps;
-    w.heading("e-Meterai");
+    w.heading("e-Meterai", TABLE_START);
     w.table(
         &[
             "Terjual",
@@ -446,7 +459,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     w.line(&format!("Kuota penyedia: {}", st.provider.describe()));
 
     let d = &p.deliveries;
-    w.heading("Pengiriman");
+    w.heading("Pengiriman", LINE);
     w.line(&format!(
         "Flash disk {} salinan ({} sudah ada); e-mail terkirim {}, gagal {}, menunggu {}",
         d.drive_copies, d.drive_already, d.mail_sent, d.mail_failed, d.mail_waiting
@@ -456,7 +469,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         d.whatsapp_sent, d.whatsapp_delivered, d.whatsapp_failed, d.whatsapp_waiting
     ));
 
-    w.heading("Perangkat");
+    w.heading("Perangkat", LINE);
     if p.devices.is_empty() {
         w.line("Tidak ada gangguan.");
     }
@@ -475,7 +488,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         ));
     }
 
-    w.heading("Belum selesai");
+    w.heading("Belum selesai", LINE);
     if p.unfinished.is_empty() {
         w.line("Tidak ada: semua penjualan dan dokumen sudah tuntas.");
     }
@@ -483,7 +496,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         w.line(&super::text::unfinished_line(u, tz));
     }
 
-    w.heading("Jurnal");
+    w.heading("Jurnal", LINE);
     for j in &p.journal {
         w.line(&format!("{} {}", j.day, journal_line(&j.report)));
     }
