@@ -5,7 +5,7 @@ use super::domain::{self, Command, Ms, Rules, Status, Ticket, WaitRange};
 use crate::branch::{Branch, BranchError};
 use crate::config::Config;
 use crate::journal::Entry;
-use crate::store::{Tx, from_ms};
+use crate::store::Tx;
 use crate::users;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -1159,6 +1159,5 @@ fn recent_call_events(c: &Connection, day: &str, limit: usize) -> rusqlite::Resu
 
 /// When a moment was, on the branch clock, as `HH.MM`.
 pub fn clock_time(ms: Ms, tz: crate::day::TimeZone) -> String {
-    let t = tz.local(from_ms(ms));
-    format!("{:02}.{:02}", t.hour(), t.minute())
+    crate::when::When::ms(ms, tz).time()
 }

@@ -3,9 +3,8 @@
 
 use super::ReportError;
 use super::pack::Pack;
-use super::text::{duration, journal_line, permille, rp};
+use super::text::{at, duration, journal_line, permille, rp};
 use crate::day::TimeZone;
-use crate::queue::clock_time;
 use lopdf::{Document, Object, Stream, dictionary};
 
 const W: f32 = 595.0;
@@ -203,9 +202,8 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     w.y -= LINE * 1.6;
     w.line(&format!("Periode: {}", p.period()));
     w.line(&format!(
-        "Disusun: {} {}",
-        crate::day::BusinessDay::of(crate::store::from_ms(p.made_ms), tz),
-        clock_time(p.made_ms, tz)
+        "Disusun: {}",
+        crate::when::When::ms(p.made_ms, tz).full()
     ));
 
     let q = &p.queue;
@@ -402,7 +400,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         for v in &tl.voids {
             w.line(&format!(
                 "  {} batal #{} loket {} {} {} - {} (disetujui {})",
-                clock_time(v.at_ms, tz),
+                at(p, v.at_ms, tz),
                 v.sale,
                 v.counter,
                 v.clerk,
@@ -414,7 +412,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         for r in &tl.refunds {
             w.line(&format!(
                 "  {} kembali #{} {} {} {} - {} (disetujui {})",
-                clock_time(r.at_ms, tz),
+                at(p, r.at_ms, tz),
                 r.sale,
                 r.method,
                 rp(r.amount),
@@ -426,7 +424,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         for d in &tl.no_sale_opens {
             w.line(&format!(
                 "  {} laci loket {} {} - {} (disetujui {})",
-                clock_time(d.at_ms, tz),
+                at(p, d.at_ms, tz),
                 d.counter,
                 d.clerk,
                 d.reason,
@@ -476,7 +474,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     for i in &p.devices {
         w.line(&format!(
             "{} {} {} selama {}{}",
-            clock_time(i.started_ms, tz),
+            at(p, i.started_ms, tz),
             i.device,
             i.kind,
             duration(i.duration_ms),

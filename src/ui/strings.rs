@@ -30,6 +30,8 @@ pub struct Strings {
     pub clerk: &'static str,
     pub supervisor: &'static str,
     pub business_day: &'static str,
+    /// Month names, January first, for dates on screen (`23 November 2026`).
+    pub months: [&'static str; 12],
     pub too_small: fn(u16, u16) -> String,
     pub connecting: &'static str,
 
@@ -258,6 +260,7 @@ pub static ID: Strings = Strings {
         )
     },
     connecting: "Membuka data cabang…",
+    months: crate::day::MONTHS_ID,
 
     login_title: "Masuk petugas loket",
     login_supervisor_title: "Masuk supervisor",
@@ -497,6 +500,20 @@ pub static EN: Strings = Strings {
     login_hint: "Tab next field · Enter sign in · Ctrl+Q quit",
     checking_pin: "Checking PIN…",
     no_users: "No users yet. Add one first, e.g.: loket users add clerk1 --name \"Name\" --role clerk",
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
     demo_users: "Demo branch: training clerk 'petugas' PIN 1234, supervisor 'kepala' PIN 9999.",
     need_id_and_pin: "Enter user ID and PIN, then press Enter.",
     not_a_supervisor: |id| {

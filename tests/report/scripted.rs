@@ -259,7 +259,10 @@ fn the_command_line_writes_the_pack_and_its_slip() {
             "2026-11-23",
         ],
     );
-    assert!(text.contains("2026-11-22 s.d. 2026-11-23"), "{text}");
+    assert!(
+        text.contains("22 November 2026 s.d. 23 November 2026"),
+        "{text}"
+    );
     assert!(text.contains("Diambil 3"), "{text}");
 }
 

@@ -38,10 +38,7 @@ fn loading(frame: &mut Frame, area: Rect, state: &State, title: &str) {
 }
 
 fn date(state: &State, ms: i64) -> String {
-    crate::store::from_ms(ms)
-        .to_offset(state.setup.timezone.offset())
-        .date()
-        .to_string()
+    crate::when::When::ms(ms, state.setup.timezone).date_in(&state.lang.strings().months)
 }
 
 pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
@@ -208,7 +205,8 @@ pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
             rows,
             [
                 Constraint::Length(22),
-                Constraint::Length(10),
+                // `30 September 2026`.
+                Constraint::Length(17),
                 Constraint::Length(6),
                 Constraint::Fill(1),
             ],
