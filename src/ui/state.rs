@@ -194,6 +194,8 @@ pub enum Outcome {
         outbox: Result<OutboxCounts, String>,
         /// The branch's last good backup, when it is too old (or missing though configured).
         backup: Option<crate::doctor::BackupCheck>,
+        /// The branch's dispenser, when one runs (`loket dispenser` holds its run lock).
+        dispenser: Option<crate::dispenser::Running>,
     },
     /// This counter's drawer session as read.
     Till(Result<TillState, String>),

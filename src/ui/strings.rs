@@ -167,6 +167,10 @@ pub struct Strings {
     pub dev_ok: &'static str,
     pub dev_not_connected: &'static str,
     pub dev_not_configured: &'static str,
+    /// A running dispenser that takes keyboard keys.
+    pub dev_dispenser_keys: &'static str,
+    /// A running dispenser with a serial button box on this port.
+    pub dev_dispenser_serial: fn(&str) -> String,
 
     // Hall display
     pub display_now_calling: &'static str,
@@ -403,6 +407,8 @@ pub static ID: Strings = Strings {
     dev_not_configured: "tidak dikonfigurasi",
 
     display_now_calling: "NOMOR ANTREAN",
+    dev_dispenser_keys: "berjalan (tombol keyboard)",
+    dev_dispenser_serial: |port| format!("berjalan (kotak tombol {port})"),
     display_to_counter: "SILAKAN KE LOKET",
     display_recent: "Panggilan terakhir",
     display_waiting: "Menunggu",
@@ -650,6 +656,8 @@ pub static EN: Strings = Strings {
     display_recent: "Latest calls",
     display_waiting: "Waiting",
     display_people: |n| format!("{n} waiting"),
+    dev_dispenser_keys: "running (keyboard keys)",
+    dev_dispenser_serial: |port| format!("running (button box on {port})"),
     display_no_calls: "No calls yet today.",
 
     tab_live: "Branch",

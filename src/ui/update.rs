@@ -978,11 +978,23 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             emeterai,
             outbox,
             backup,
+            dispenser,
         } => {
             state.health_loading = false;
             state.devices.emeterai = service_state(s, &emeterai);
             state.devices.outbox = outbox_state(s, &outbox);
             state.devices.backup = backup_state(s, backup.as_ref());
+            if state.devices.dispenser != DeviceState::NotConfigured {
+                state.devices.dispenser = match dispenser {
+                    Some(crate::dispenser::Running::Keys) => {
+                        DeviceState::Ready(s.dev_dispenser_keys.to_string())
+                    }
+                    Some(crate::dispenser::Running::Serial(port)) => {
+                        DeviceState::Ready((s.dev_dispenser_serial)(&port))
+                    }
+                    None => DeviceState::NotConnected,
+                };
+            }
             Vec::new()
         }
         Outcome::Till(result) => {

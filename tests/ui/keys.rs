@@ -572,3 +572,54 @@ fn console_results_speak_the_screen_language() {
         assert_eq!(said(&mut state, copy(false)), (failed.to_string(), true));
     }
 }
+
+#[test]
+fn the_status_bar_sees_a_running_dispenser_and_its_end() {
+    let (mut tb, mut state) = ready();
+    let health = |tb: &mut TestBranch, state: &mut State| {
+        let outcome = worker::run(&mut tb.branch, Effect::LoadHealth).expect("health");
+        update(state, Action::Worker(outcome));
+        screen_text(state, 120, 40)
+    };
+    let bar = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("Dispenser:"))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        bar(&health(&mut tb, &mut state)).contains("Dispenser: belum terhubung"),
+        "no dispenser runs yet"
+    );
+
+    let held = loket::dispenser::hold_running(tb.path(), &loket::dispenser::Running::Keys)
+        .expect("lock")
+        .expect("no other dispenser");
+    let screen = health(&mut tb, &mut state);
+    assert!(
+        bar(&screen).contains("Dispenser: berjalan (tombol keyboard)"),
+        "{screen}"
+    );
+    assert!(
+        loket::dispenser::hold_running(tb.path(), &loket::dispenser::Running::Keys)
+            .expect("lock")
+            .is_none(),
+        "a second dispenser is refused while one runs"
+    );
+
+    drop(held);
+    let box_running = loket::dispenser::hold_running(
+        tb.path(),
+        &loket::dispenser::Running::Serial("/dev/ttyUSB0".into()),
+    )
+    .expect("lock")
+    .expect("free again");
+    assert!(
+        bar(&health(&mut tb, &mut state))
+            .contains("Dispenser: berjalan (kotak tombol /dev/ttyUSB0)")
+    );
+    drop(box_running);
+    assert!(bar(&health(&mut tb, &mut state)).contains("Dispenser: belum terhubung"));
+}
