@@ -177,6 +177,9 @@ pub struct CounterStatus {
     pub clerk: Option<String>,
     pub ticket: Option<String>,
     pub ticket_status: Option<Status>,
+    /// The service the held ticket is in now: after a transfer, not the one its number was
+    /// issued for.
+    pub ticket_service: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -649,6 +652,7 @@ impl Branch {
                         clerk: held.and_then(|t| t.clerk.clone()).or(clerk),
                         ticket: held.map(Ticket::label),
                         ticket_status: held.map(|t| t.status),
+                        ticket_service: held.map(|t| t.service.clone()),
                     }
                 })
                 .collect();

@@ -825,6 +825,18 @@ impl State {
         Some((c.ticket.as_deref()?, c.ticket_status?))
     }
 
+    /// The service of the ticket this counter holds, as it is now (a transferred ticket's new
+    /// service, not the one its number was issued for).
+    pub fn current_service(&self) -> Option<&str> {
+        self.status
+            .as_ref()?
+            .counters
+            .iter()
+            .find(|c| c.number == self.setup.counter)?
+            .ticket_service
+            .as_deref()
+    }
+
     /// This counter's state, reason included.
     pub fn counter_state(&self) -> (CounterState, Option<&str>) {
         self.status

@@ -207,6 +207,8 @@ pub struct Strings {
     pub col_waited: &'static str,
     pub parked_mark: &'static str,
     pub priority_mark: &'static str,
+    /// A transferred ticket in the waiting list: its new service, and the counter it waits for.
+    pub moved_mark: fn(&str, Option<u32>) -> String,
 
     // Status bar: e-Meterai service and outbox
     pub svc_local: &'static str,
@@ -258,13 +260,13 @@ pub static ID: Strings = Strings {
     clerk: "Petugas",
     supervisor: "Supervisor",
     business_day: "Hari kerja",
+    months: crate::day::MONTHS_ID,
     too_small: |w, h| {
         format!(
             "Layar terlalu kecil ({w}×{h}). Perbesar jendela menjadi paling sedikit 80×24 atau perkecil huruf."
         )
     },
     connecting: "Membuka data cabang…",
-    months: crate::day::MONTHS_ID,
 
     login_title: "Masuk petugas loket",
     login_supervisor_title: "Masuk supervisor",
@@ -405,10 +407,10 @@ pub static ID: Strings = Strings {
     dev_ok: "siap",
     dev_not_connected: "belum terhubung",
     dev_not_configured: "tidak dikonfigurasi",
-
-    display_now_calling: "NOMOR ANTREAN",
     dev_dispenser_keys: "berjalan (tombol keyboard)",
     dev_dispenser_serial: |port| format!("berjalan (kotak tombol {port})"),
+
+    display_now_calling: "NOMOR ANTREAN",
     display_to_counter: "SILAKAN KE LOKET",
     display_recent: "Panggilan terakhir",
     display_waiting: "Menunggu",
@@ -444,6 +446,10 @@ pub static ID: Strings = Strings {
     col_waited: "Menunggu",
     parked_mark: "ditunda",
     priority_mark: "prioritas",
+    moved_mark: |service, counter| match counter {
+        Some(c) => format!("ke {service}, loket {c}"),
+        None => format!("ke {service}"),
+    },
     svc_local: "lokal (latihan), siap",
     svc_up: "Peruri tersambung",
     svc_probing: "Peruri sedang dicoba lagi",
@@ -494,18 +500,6 @@ pub static EN: Strings = Strings {
     clerk: "Clerk",
     supervisor: "Supervisor",
     business_day: "Business day",
-    too_small: |w, h| {
-        format!("Window too small ({w}×{h}). Enlarge it to at least 80×24 or use a smaller font.")
-    },
-    connecting: "Opening branch data…",
-
-    login_title: "Counter clerk sign-in",
-    login_supervisor_title: "Supervisor sign-in",
-    user_id: "User ID",
-    pin: "PIN",
-    login_hint: "Tab next field · Enter sign in · Ctrl+Q quit",
-    checking_pin: "Checking PIN…",
-    no_users: "No users yet. Add one first, e.g.: loket users add clerk1 --name \"Name\" --role clerk",
     months: [
         "January",
         "February",
@@ -520,6 +514,18 @@ pub static EN: Strings = Strings {
         "November",
         "December",
     ],
+    too_small: |w, h| {
+        format!("Window too small ({w}×{h}). Enlarge it to at least 80×24 or use a smaller font.")
+    },
+    connecting: "Opening branch data…",
+
+    login_title: "Counter clerk sign-in",
+    login_supervisor_title: "Supervisor sign-in",
+    user_id: "User ID",
+    pin: "PIN",
+    login_hint: "Tab next field · Enter sign in · Ctrl+Q quit",
+    checking_pin: "Checking PIN…",
+    no_users: "No users yet. Add one first, e.g.: loket users add clerk1 --name \"Name\" --role clerk",
     demo_users: "Demo branch: training clerk 'petugas' PIN 1234, supervisor 'kepala' PIN 9999.",
     need_id_and_pin: "Enter user ID and PIN, then press Enter.",
     not_a_supervisor: |id| {
@@ -650,14 +656,14 @@ pub static EN: Strings = Strings {
     dev_ok: "ready",
     dev_not_connected: "not connected yet",
     dev_not_configured: "not configured",
+    dev_dispenser_keys: "running (keyboard keys)",
+    dev_dispenser_serial: |port| format!("running (button box on {port})"),
 
     display_now_calling: "NOW SERVING",
     display_to_counter: "PLEASE GO TO COUNTER",
     display_recent: "Latest calls",
     display_waiting: "Waiting",
     display_people: |n| format!("{n} waiting"),
-    dev_dispenser_keys: "running (keyboard keys)",
-    dev_dispenser_serial: |port| format!("running (button box on {port})"),
     display_no_calls: "No calls yet today.",
 
     tab_live: "Branch",
@@ -689,6 +695,10 @@ pub static EN: Strings = Strings {
     col_waited: "Waited",
     parked_mark: "parked",
     priority_mark: "priority",
+    moved_mark: |service, counter| match counter {
+        Some(c) => format!("to {service}, counter {c}"),
+        None => format!("to {service}"),
+    },
     svc_local: "local (training), ready",
     svc_up: "Peruri connected",
     svc_probing: "Peruri being tried again",

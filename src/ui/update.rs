@@ -1102,9 +1102,15 @@ fn sync_session(state: &mut State) -> Option<Effect> {
     match current {
         None => state.session = None,
         Some(ticket) if state.session.as_ref().is_none_or(|s| s.ticket != ticket) => {
-            let prefix = crate::queue::domain::parse_label(&ticket)
-                .map(|(p, _)| p)
-                .unwrap_or_default();
+            // The ticket's service now: a ticket transferred here is served as its new service.
+            let prefix = state
+                .current_service()
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    crate::queue::domain::parse_label(&ticket)
+                        .map(|(p, _)| p)
+                        .unwrap_or_default()
+                });
             state.session = state
                 .setup
                 .service(&prefix)
