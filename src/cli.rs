@@ -448,7 +448,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                 println!(
                     "Jurnal utuh: {} entri diperiksa{}.",
                     report.entries,
-                    day.map(|d| format!(" untuk {d}")).unwrap_or_default()
+                    day.map(|d| format!(" untuk {}", crate::when::date(d.date())))
+                        .unwrap_or_default()
                 );
                 match (anchored.anchored_from, anchored.anchored_to) {
                     (Some(from), Some(to)) => println!(

@@ -374,7 +374,12 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         .iter()
         .map(|s| {
             vec![
-                format!("{} L{} {}", s.day, s.counter, s.clerk),
+                format!(
+                    "{} L{} {}",
+                    crate::when::day_text(&s.day),
+                    s.counter,
+                    s.clerk
+                ),
                 s.state.clone(),
                 rp(s.expected),
                 s.counted.map_or("-".into(), rp),
@@ -496,7 +501,11 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
 
     w.heading("Jurnal", LINE);
     for j in &p.journal {
-        w.line(&format!("{} {}", j.day, journal_line(&j.report)));
+        w.line(&format!(
+            "{} {}",
+            crate::when::day_text(&j.day),
+            journal_line(&j.report)
+        ));
     }
     if let Some(head) = &p.journal_head {
         w.line(&format!(

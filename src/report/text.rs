@@ -197,7 +197,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
         let _ = writeln!(
             w,
             "    {} loket {} {:<10} {:<8} seharusnya {:>12}  dihitung {:>12}  selisih {:>10}{}{}",
-            s.day,
+            crate::when::day_text(&s.day),
             s.counter,
             s.clerk,
             s.state,
@@ -294,7 +294,12 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
     let _ = writeln!(w);
     let _ = writeln!(w, "JURNAL");
     for j in &p.journal {
-        let _ = writeln!(w, "  {} {}", j.day, journal_line(&j.report));
+        let _ = writeln!(
+            w,
+            "  {} {}",
+            crate::when::day_text(&j.day),
+            journal_line(&j.report)
+        );
     }
     if let Some(head) = &p.journal_head {
         let _ = writeln!(w, "  Jangkar jurnal: {head}");
