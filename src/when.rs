@@ -61,6 +61,16 @@ impl When {
         format!("{:02}.{:02}", self.local.hour(), self.local.minute())
     }
 
+    /// The time alone when the moment is on the same day as `now` (in this zone), else date and
+    /// time: for lists where most rows are from today but some may be older.
+    pub fn on_day_of(self, now: OffsetDateTime) -> String {
+        if self.local.date() == now.to_offset(self.local.offset()).date() {
+            self.time()
+        } else {
+            self.full()
+        }
+    }
+
     /// `15.54 WIB`.
     pub fn time_zone(self) -> String {
         format!("{} {}", self.time(), self.zone_name())
@@ -216,6 +226,12 @@ mod tests {
             ("1 Februari 2026".into(), "00.05".into())
         );
         assert_eq!(w.time_zone(), "00.05 WIB");
+        // 16:59 UTC is still 31 January in WIB; 17:05 UTC is the next day there.
+        assert_eq!(w.on_day_of(datetime!(2026-02-01 02:00 UTC)), "00.05");
+        assert_eq!(
+            w.on_day_of(datetime!(2026-01-31 16:59 UTC)),
+            "1 Februari 2026 00.05 WIB"
+        );
         let own = When::in_own_offset(datetime!(2026-12-06 10:00 +05:30));
         assert_eq!(own.full(), "6 Desember 2026 10.00 UTC+05:30");
         let own = When::in_own_offset(datetime!(2026-12-06 10:00 +08:00));

@@ -447,6 +447,7 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
                 println!("Kotak keluar kosong.");
             } else {
                 let tz = branch.config.branch.timezone;
+                let now = branch.store.now();
                 for e in &list {
                     let to = match e.channel {
                         super::Channel::Mail => e.to.clone(),
@@ -455,7 +456,7 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
                     println!(
                         "#{:<5} {}  {:<8} {:<32} {:<20} percobaan {}  {}",
                         e.id,
-                        crate::queue::clock_time(e.created_ms, tz),
+                        crate::when::When::ms(e.created_ms, tz).on_day_of(now),
                         e.channel.label(),
                         to,
                         e.state_label(),
