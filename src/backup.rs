@@ -679,23 +679,10 @@ fn rfc3339(at: OffsetDateTime) -> String {
 /// `6 Desember 2026 18.30 WIB` for a moment a manifest recorded; the text itself if it does not
 /// parse.
 fn when_text(rfc: &str) -> String {
-    let Ok(at) = OffsetDateTime::parse(rfc, &time::format_description::well_known::Rfc3339) else {
-        return rfc.to_string();
-    };
-    let zone = match at.offset().whole_hours() {
-        7 => " WIB",
-        8 => " WITA",
-        9 => " WIT",
-        _ => "",
-    };
-    format!(
-        "{} {} {} {:02}.{:02}{zone}",
-        at.day(),
-        crate::day::month_id(at.month()),
-        at.year(),
-        at.hour(),
-        at.minute()
-    )
+    match OffsetDateTime::parse(rfc, &time::format_description::well_known::Rfc3339) {
+        Ok(at) => crate::when::When::in_own_offset(at).full(),
+        Err(_) => rfc.to_string(),
+    }
 }
 
 /// A backup folder being written under a temporary name; removed unless [`Partial::finish`]
@@ -1367,7 +1354,7 @@ pub fn cli_backup(
     let mut branch = Branch::open(data)?;
     let report = backup(&mut branch, actor, to)?;
     if json {
-        crate::cli::print_json(&report);
+        crate::cli::print_json(&report, branch.config.branch.timezone);
     } else {
         println!(
             "Cadangan selesai dan sudah dibaca ulang: {} berkas ({} dokumen), {}, di {} ({} detik).",
@@ -1407,7 +1394,15 @@ pub fn cli_restore(
 ) -> Result<ExitCode, BranchError> {
     let report = restore(from, into, actor)?;
     if json {
-        crate::cli::print_json(&report);
+        // The restored branch's zone, as its manifest wrote the moment.
+        let tz = OffsetDateTime::parse(
+            &report.backup_created,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .ok()
+        .and_then(|at| crate::day::TimeZone::of_offset(at.offset()))
+        .unwrap_or(crate::day::TimeZone::Wib);
+        crate::cli::print_json(&report, tz);
     } else {
         println!(
             "Cadangan cabang {} dari {} dipulihkan ke {}: {} tiket antrean, {} penjualan, {} pekerjaan e-Meterai, {} dokumen; jurnal utuh ({} entri). {} berkas, {}, {} detik.",

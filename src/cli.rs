@@ -3,7 +3,7 @@
 use crate::branch::{Branch, BranchError};
 use crate::day::BusinessDay;
 use crate::journal;
-use crate::queue::{CounterState, QueueStatus, Step, clock_time};
+use crate::queue::{CounterState, QueueStatus, Step};
 use crate::users::{self, Role};
 use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
@@ -433,10 +433,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                     chain: &'a journal::Report,
                     anchors: &'a anchor::AnchorReport,
                 }
-                print_json(&Verified {
-                    chain: &report,
-                    anchors: &anchored,
-                });
+                print_json(
+                    &Verified {
+                        chain: &report,
+                        anchors: &anchored,
+                    },
+                    branch.config.branch.timezone,
+                );
             } else if let Some(t) = &report.tamper {
                 println!("JURNAL RUSAK: {t}.");
             } else if let Some(p) = &anchored.problem {
@@ -445,7 +448,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                 println!(
                     "Jurnal utuh: {} entri diperiksa{}.",
                     report.entries,
-                    day.map(|d| format!(" untuk {d}")).unwrap_or_default()
+                    day.map(|d| format!(" untuk {}", crate::when::date(d.date())))
+                        .unwrap_or_default()
                 );
                 match (anchored.anchored_from, anchored.anchored_to) {
                     (Some(from), Some(to)) => println!(
@@ -557,7 +561,7 @@ fn queue(
         } => {
             let t = branch.issue_ticket(&service, priority, actor)?;
             if json {
-                print_json(&t);
+                print_json(&t, branch.config.branch.timezone);
             } else {
                 println!("{}", t.ticket);
             }
@@ -568,7 +572,7 @@ fn queue(
                 None => branch.call_next(at.counter, &at.clerk)?,
             };
             match (called, json) {
-                (Some(c), true) => print_json(&c),
+                (Some(c), true) => print_json(&c, branch.config.branch.timezone),
                 (Some(c), false) => println!("{}", c.ticket),
                 (None, true) => println!("null"),
                 (None, false) => {}
@@ -657,7 +661,7 @@ fn queue(
         QueueCommand::Status { json } => {
             let status = branch.queue_status()?;
             if json {
-                print_json(&status);
+                print_json(&status, branch.config.branch.timezone);
             } else {
                 print_status(&status, &branch);
             }
@@ -665,7 +669,7 @@ fn queue(
         QueueCommand::Ticket { ticket, json } => {
             let t = branch.ticket_info(&ticket)?;
             if json {
-                print_json(&t);
+                print_json(&t, branch.config.branch.timezone);
             } else {
                 println!(
                     "{} ({}): {}, {} orang di depan, perkiraan {}–{} menit",
@@ -718,7 +722,7 @@ fn users_cmd(
         UsersCommand::List { json } => {
             let list = users::list(&mut branch.store)?;
             if json {
-                print_json(&list);
+                print_json(&list, branch.config.branch.timezone);
             } else {
                 for u in list {
                     println!(
@@ -761,8 +765,20 @@ pub(crate) fn pin_with_prompt(pin: Option<String>, prompt: &str) -> Result<Strin
     Ok(line.trim().to_string())
 }
 
-/// Prints a value as pretty JSON: the machine-readable `--json` outputs.
-pub(crate) fn print_json<T: serde::Serialize>(value: &T) {
+/// Prints a value as pretty JSON: the machine-readable `--json` outputs, with every moment in
+/// ISO 8601 in the branch's zone `tz` (`crate::when::json_moments`).
+pub(crate) fn print_json<T: serde::Serialize>(value: &T, tz: crate::day::TimeZone) {
+    match serde_json::to_value(value) {
+        Ok(mut v) => {
+            crate::when::json_moments(&mut v, tz);
+            print_json_plain(&v);
+        }
+        Err(e) => eprintln!("galat: json: {e}"),
+    }
+}
+
+/// Prints a value that holds no moment (a device list) as pretty JSON.
+pub(crate) fn print_json_plain<T: serde::Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => println!("{text}"),
         Err(e) => eprintln!("galat: json: {e}"),
@@ -772,11 +788,10 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) {
 fn print_status(s: &QueueStatus, branch: &Branch) {
     let tz = branch.config.branch.timezone;
     println!(
-        "{} — hari kerja {} — pukul {} {}",
+        "{} — hari kerja {} — pukul {}",
         s.branch,
-        s.business_day,
-        clock_time(s.now_ms, tz),
-        tz.name()
+        crate::when::day_text(&s.business_day),
+        crate::when::When::ms(s.now_ms, tz).time_zone()
     );
     println!();
     println!(

@@ -5,7 +5,7 @@ use std::fmt;
 use time::{Date, OffsetDateTime, UtcOffset, macros::format_description};
 
 /// Month names in Indonesian, January first.
-const MONTHS_ID: [&str; 12] = [
+pub const MONTHS_ID: [&str; 12] = [
     "Januari",
     "Februari",
     "Maret",
@@ -55,6 +55,13 @@ impl TimeZone {
             TimeZone::Wita => "WITA",
             TimeZone::Wit => "WIT",
         }
+    }
+
+    /// The zone whose offset is `offset`, if it is one of the three.
+    pub fn of_offset(offset: UtcOffset) -> Option<TimeZone> {
+        [TimeZone::Wib, TimeZone::Wita, TimeZone::Wit]
+            .into_iter()
+            .find(|tz| tz.offset() == offset)
     }
 
     /// The moment shown on the branch's wall clock.

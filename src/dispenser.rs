@@ -8,6 +8,11 @@
 //!
 //! Buttons come from a serial button box ([`serve_port`], the line protocol of
 //! `loket_drivers::dispenser`) or from keyboard-wedge keys ([`run_keys`]).
+//!
+//! While it runs, `loket dispenser` holds an exclusive `flock` on `DATA/locks/dispenser.lock`
+//! (which says how buttons come in): the counters' status bars ask [`running`] and show the
+//! dispenser as running. The kernel lets go of the lock when the process ends, however it ends, so
+//! a dead dispenser is never shown as running and nothing has to write a heartbeat to the database.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -44,6 +49,8 @@ pub enum DispenserError {
     UnknownInput(String),
     #[error("terminal tidak dapat dipakai untuk tombol keyboard: {0}")]
     Terminal(#[source] std::io::Error),
+    #[error("dispenser sudah berjalan di cabang ini; hentikan yang lain dulu")]
+    AlreadyRunning,
 }
 
 /// What one button press did.
@@ -293,8 +300,13 @@ fn key_name(code: ratatui::crossterm::event::KeyCode) -> Option<String> {
     }
 }
 
-/// Keyboard-wedge buttons: reads keys from the terminal in raw mode until Esc or Ctrl-C.
-pub fn run_keys(branch: &mut Branch, report: &mut dyn FnMut(&Press)) -> Result<(), BranchError> {
+/// Keyboard-wedge buttons: reads keys from the terminal in raw mode until Esc or Ctrl-C; a key
+/// that issues nothing is told to `unknown` by name.
+pub fn run_keys(
+    branch: &mut Branch,
+    report: &mut dyn FnMut(&Press),
+    unknown: &mut dyn FnMut(&str),
+) -> Result<(), BranchError> {
     use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
     use ratatui::crossterm::terminal;
     let map = key_map(branch)?;
@@ -311,13 +323,180 @@ pub fn run_keys(branch: &mut Branch, report: &mut dyn FnMut(&Press)) -> Result<(
         if key.code == KeyCode::Esc || ctrl_c {
             return Ok(());
         }
-        if let Some(press) = key_name(key.code).and_then(|k| map.event(&k)) {
-            let p = branch.dispense(&press.service)?;
-            report(&p);
+        let Some(name) = key_name(key.code) else {
+            unknown(&format!("{:?}", key.code));
+            continue;
+        };
+        match map.event(&name) {
+            Some(press) => {
+                let p = branch.dispense(&press.service)?;
+                report(&p);
+            }
+            None => unknown(&name),
         }
     })();
     let restored = terminal::disable_raw_mode().map_err(term);
     result.and(restored)
+}
+
+/// The dispenser's run lock in the data folder.
+fn lock_path(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir
+        .join(crate::stamping::service::LOCK_FOLDER)
+        .join("dispenser.lock")
+}
+
+/// How a running dispenser takes its buttons, as its run lock says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Running {
+    /// Keyboard-wedge keys.
+    Keys,
+    /// A serial button box on this port.
+    Serial(String),
+}
+
+impl Running {
+    fn to_line(&self) -> String {
+        match self {
+            Running::Keys => "keys".to_string(),
+            Running::Serial(port) => format!("serial {port}"),
+        }
+    }
+
+    fn from_line(line: &str) -> Running {
+        match line.trim().strip_prefix("serial") {
+            Some(port) => Running::Serial(port.trim().to_string()),
+            None => Running::Keys,
+        }
+    }
+}
+
+/// Marks the dispenser of `data_dir` as running for as long as the returned file is open: an
+/// exclusive lock on its run lock, which says how buttons come in. `None` when another
+/// dispenser already runs.
+pub fn hold_running(
+    data_dir: &std::path::Path,
+    how: &Running,
+) -> Result<Option<std::fs::File>, BranchError> {
+    use std::io::Write;
+    let path = lock_path(data_dir);
+    let io = |source| BranchError::Io {
+        what: "tanda dispenser berjalan tidak dapat dibuat",
+        path: path.clone(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    file.set_len(0).map_err(io)?;
+    file.write_all(format!("{}\n", how.to_line()).as_bytes())
+        .map_err(io)?;
+    Ok(Some(file))
+}
+
+/// Whether a dispenser runs on the branch of `data_dir`, and how it takes its buttons: its run
+/// lock is held. A quick shared try that lets go at once, so it never holds a dispenser up.
+pub fn running(data_dir: &std::path::Path) -> Option<Running> {
+    let path = lock_path(data_dir);
+    let file = std::fs::File::open(&path).ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => None,
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            Some(Running::from_line(&text))
+        }
+        Err(std::fs::TryLockError::Error(_)) => None,
+    }
+}
+
+/// The service a key stands for, with its name, in the configuration's order of keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLegend {
+    pub key: String,
+    pub service: String,
+    /// The service's name; empty when the configuration has no such service.
+    pub name: String,
+}
+
+/// Which key issues which service (`[dispenser] keys`), for the dispenser's screen.
+pub fn legend(config: &crate::config::Config) -> Vec<KeyLegend> {
+    config
+        .dispenser
+        .iter()
+        .flat_map(|d| d.keys.iter())
+        .map(|(key, service)| {
+            let service = service.trim().to_ascii_uppercase();
+            KeyLegend {
+                key: key.clone(),
+                name: config
+                    .service(&service)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                service,
+            }
+        })
+        .collect()
+}
+
+/// The legend as lines: `  1  →  A  Surat & Paket`.
+pub fn legend_lines(legend: &[KeyLegend]) -> Vec<String> {
+    let width = legend
+        .iter()
+        .map(|l| l.key.chars().count())
+        .max()
+        .unwrap_or(0);
+    legend
+        .iter()
+        .map(|l| {
+            let name = if l.name.is_empty() {
+                "(layanan tidak ada di konfigurasi)"
+            } else {
+                l.name.as_str()
+            };
+            format!("  {:<width$}  →  {}  {name}", l.key, l.service)
+        })
+        .collect()
+}
+
+/// What the dispenser's screen says after a press: the number just issued and its service, or why
+/// there is none.
+pub fn press_line(config: &crate::config::Config, p: &Press) -> String {
+    let name = config
+        .service(&p.service)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    match (&p.ticket, p.printed) {
+        (Some(t), true) => format!("Nomor {t} — {name}: tiket tercetak."),
+        _ => p.message.clone(),
+    }
+}
+
+/// What the screen says for a key that issues nothing.
+pub fn unknown_key_line(key: &str, legend: &[KeyLegend]) -> String {
+    let keys: Vec<String> = legend
+        .iter()
+        .map(|l| format!("{} = {}", l.key, l.service))
+        .collect();
+    if keys.is_empty() {
+        format!("Tombol {key} tidak dipakai: belum ada tombol layanan di [dispenser] keys.")
+    } else {
+        format!(
+            "Tombol {key} tidak dipakai. Tombol layanan: {}.",
+            keys.join(", ")
+        )
+    }
 }
 
 /// `loket dispenser`: serves the configured (or given) input until stopped.
@@ -333,31 +512,106 @@ pub fn run_cli(
         .clone()
         .ok_or(BranchError::Dispenser(DispenserError::NotConfigured))?;
     let input = input.unwrap_or(&cfg.input).to_string();
-    let mut report = |p: &Press| {
+    let config = branch.config.clone();
+    let say = |line: &str| {
         // Raw mode needs an explicit carriage return.
-        print!("{}\r\n", p.message);
+        print!("{line}\r\n");
         use std::io::Write;
         let _ = std::io::stdout().flush();
     };
-    match input.as_str() {
-        "serial" => {
-            let path = port
-                .map(str::to_string)
+    let mut report = |p: &Press| say(&press_line(&config, p));
+    let how = match input.as_str() {
+        "serial" => Running::Serial(
+            port.map(str::to_string)
                 .or(cfg.port.clone())
-                .ok_or(BranchError::Dispenser(DispenserError::NoPort))?;
-            println!("Dispenser siap: kotak tombol di {path}. Hentikan dengan Ctrl-C.");
-            let stop = AtomicBool::new(false);
-            run_serial(&mut branch, &path, cfg.baud, &stop, &mut report)?;
-        }
-        "keys" => {
-            println!("Dispenser siap: tekan tombol layanan; Esc untuk berhenti.");
-            run_keys(&mut branch, &mut report)?;
-        }
+                .ok_or(BranchError::Dispenser(DispenserError::NoPort))?,
+        ),
+        "keys" => Running::Keys,
         other => {
             return Err(BranchError::Dispenser(DispenserError::UnknownInput(
                 other.to_string(),
             )));
         }
+    };
+    // Held until the loop ends: the counters see the dispenser running meanwhile.
+    let Some(_running) = hold_running(data, &how)? else {
+        return Err(BranchError::Dispenser(DispenserError::AlreadyRunning));
+    };
+    match &how {
+        Running::Serial(path) => {
+            println!("Dispenser siap: kotak tombol di {path}. Hentikan dengan Ctrl-C.");
+            let stop = AtomicBool::new(false);
+            run_serial(&mut branch, path, cfg.baud, &stop, &mut report)?;
+        }
+        Running::Keys => {
+            let legend = legend(&config);
+            say("Dispenser siap: tekan tombol layanan; Esc untuk berhenti.");
+            for line in legend_lines(&legend) {
+                say(&line);
+            }
+            run_keys(&mut branch, &mut report, &mut |key| {
+                say(&unknown_key_line(key, &legend))
+            })?;
+        }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> crate::config::Config {
+        crate::config::Config::parse(
+            crate::config::DEFAULT_TOML,
+            std::path::Path::new("loket.toml"),
+        )
+        .expect("the demo configuration")
+    }
+
+    #[test]
+    fn the_screen_says_which_key_issues_what_and_what_a_press_did() {
+        let config = demo();
+        let legend = legend(&config);
+        assert_eq!(
+            legend_lines(&legend),
+            [
+                "  1  →  A  Surat dan Paket",
+                "  2  →  B  Pembayaran dan Keuangan",
+                "  3  →  C  e-Meterai",
+            ]
+        );
+        assert_eq!(
+            unknown_key_line("F5", &legend),
+            "Tombol F5 tidak dipakai. Tombol layanan: 1 = A, 2 = B, 3 = C."
+        );
+        assert_eq!(
+            unknown_key_line("x", &[]),
+            "Tombol x tidak dipakai: belum ada tombol layanan di [dispenser] keys."
+        );
+        let press = |ticket: Option<&str>, printed: bool, message: &str| Press {
+            service: "B".into(),
+            ticket: ticket.map(str::to_string),
+            printed,
+            job: None,
+            reply: Reply::Err(ErrReason::Paper),
+            message: message.into(),
+        };
+        assert_eq!(
+            press_line(&config, &press(Some("B-004"), true, "Tercetak.")),
+            "Nomor B-004 — Pembayaran dan Keuangan: tiket tercetak."
+        );
+        assert_eq!(
+            press_line(
+                &config,
+                &press(Some("B-005"), false, "Nomor B-005 tercatat …")
+            ),
+            "Nomor B-005 tercatat …"
+        );
+        assert_eq!(
+            Running::from_line(&Running::Serial("/dev/ttyUSB0".into()).to_line()),
+            Running::Serial("/dev/ttyUSB0".into())
+        );
+        assert_eq!(Running::from_line("keys\n"), Running::Keys);
+    }
 }

@@ -24,5 +24,6 @@ pub mod stress;
 pub mod till;
 pub mod ui;
 pub mod users;
+pub mod when;
 
 pub use branch::{Branch, BranchError};

@@ -2,7 +2,7 @@
 //! supervisor approval that voids, refunds, reprints and no-sale drawer opens require.
 
 use crate::journal::Entry;
-use crate::store::{Store, StoreError, Tx, from_ms};
+use crate::store::{Store, StoreError, Tx};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rusqlite::{OptionalExtension, params};
@@ -230,14 +230,10 @@ pub fn authenticate(
         Outcome::Ok(user) => Ok(user),
         Outcome::Wrong { remaining } => Err(UserError::WrongPin { remaining }),
         Outcome::Disabled => Err(UserError::Disabled(id.to_string())),
-        Outcome::Locked { until_ms } => {
-            let tz = store.timezone();
-            let until = tz.local(from_ms(until_ms));
-            Err(UserError::Locked {
-                id: id.to_string(),
-                until: format!("{:02}.{:02} {}", until.hour(), until.minute(), tz.name()),
-            })
-        }
+        Outcome::Locked { until_ms } => Err(UserError::Locked {
+            id: id.to_string(),
+            until: crate::when::When::ms(until_ms, store.timezone()).time_zone(),
+        }),
     }
 }
 

@@ -189,7 +189,7 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
             }
             out.push(value);
         }
-        print_json(&out);
+        print_json(&out, branch.config.branch.timezone);
         return Ok(ExitCode::SUCCESS);
     }
     if list.is_empty() && waiting.is_empty() {
@@ -247,7 +247,7 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Br
         }
     };
     if args.json {
-        print_json(&delivered);
+        print_json(&delivered, branch.config.branch.timezone);
     } else if delivered.already_there {
         println!(
             "Dokumen yang sama sudah ada di {}; tidak disalin ulang.",
@@ -325,7 +325,7 @@ pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, Branch
 fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, BranchError> {
     let entry = branch.outbox_entry(id)?;
     if json {
-        print_json(&entry);
+        print_json(&entry, branch.config.branch.timezone);
         return Ok(ExitCode::SUCCESS);
     }
     match entry {
@@ -373,7 +373,7 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Bran
     }
     let entry = branch.outbox_entry(id)?;
     if args.json {
-        print_json(&entry);
+        print_json(&entry, branch.config.branch.timezone);
         return Ok(ExitCode::SUCCESS);
     }
     match entry {
@@ -442,11 +442,12 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
         OutboxCommand::List { json } => {
             let list = branch.outbox_list()?;
             if json {
-                print_json(&list);
+                print_json(&list, branch.config.branch.timezone);
             } else if list.is_empty() {
                 println!("Kotak keluar kosong.");
             } else {
                 let tz = branch.config.branch.timezone;
+                let now = branch.store.now();
                 for e in &list {
                     let to = match e.channel {
                         super::Channel::Mail => e.to.clone(),
@@ -455,7 +456,7 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
                     println!(
                         "#{:<5} {}  {:<8} {:<32} {:<20} percobaan {}  {}",
                         e.id,
-                        crate::queue::clock_time(e.created_ms, tz),
+                        crate::when::When::ms(e.created_ms, tz).on_day_of(now),
                         e.channel.label(),
                         to,
                         e.state_label(),
@@ -488,14 +489,17 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
             let now = branch.store.now();
             let (summary, wa) = branch.send_outbox(now)?;
             if json {
-                print_json(&serde_json::json!({
-                    "smtp_configured": summary.smtp_configured,
-                    "sent": summary.sent,
-                    "retry": summary.retry,
-                    "failed": summary.failed,
-                    "recovered": summary.recovered,
-                    "whatsapp": wa,
-                }));
+                print_json(
+                    &serde_json::json!({
+                        "smtp_configured": summary.smtp_configured,
+                        "sent": summary.sent,
+                        "retry": summary.retry,
+                        "failed": summary.failed,
+                        "recovered": summary.recovered,
+                        "whatsapp": wa,
+                    }),
+                    branch.config.branch.timezone,
+                );
             } else {
                 if !summary.smtp_configured {
                     println!(

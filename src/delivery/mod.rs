@@ -513,8 +513,7 @@ fn envelope(claimed: &outbox::Claimed) -> Result<Envelope, String> {
 
 /// `23 November 2026`.
 pub fn indonesian_date(at: OffsetDateTime) -> String {
-    let month = crate::day::month_id(at.month());
-    format!("{} {month} {}", at.day(), at.year())
+    crate::when::date(at.date())
 }
 
 /// The background sender: a thread with its own connection to the branch database that runs

@@ -20,6 +20,7 @@ use super::stamp::{StampError, StampSpec, stamp};
 use super::trust::{TrustProblem, certificates_from_pem, show};
 use super::tsa::{LocalTsa, TimestampSource};
 use super::verify::{VerifyError, VerifyReport, verify_pdf_with_roots};
+use crate::when::When;
 
 /// `loket stamp IN OUT`: stamp a PDF with the training signer (engine level, for technicians).
 #[derive(Debug, Clone, clap::Args)]
@@ -327,8 +328,37 @@ pub fn run_verify(
         roots.extend(load_roots(path)?);
     }
     let report = verify_pdf_with_roots(&bytes, args.password.as_deref(), &roots)?;
+    // Moments in the branch's zone when the data folder has a configuration; otherwise in the
+    // zone the first signature gives its own time in.
+    let zone = crate::config::Config::load(&data_dir.join(crate::config::FILE_NAME))
+        .ok()
+        .map(|c| c.branch.timezone)
+        .or_else(|| {
+            report
+                .signatures
+                .iter()
+                .find_map(|s| s.signing_time.as_deref().and_then(pdf_moment))
+                .and_then(|at| crate::day::TimeZone::of_offset(at.offset()))
+        });
+    let human = |at: OffsetDateTime| match zone {
+        Some(tz) => When::at(at, tz).full(),
+        None => When::in_own_offset(at).full(),
+    };
     if args.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.into()))?;
+        // The signing time as ISO 8601 with its offset, like every other `--json` moment.
+        let mut value = serde_json::to_value(&report).map_err(|e| CliError::Output(e.into()))?;
+        if let Some(sigs) = value["signatures"].as_array_mut() {
+            for sig in sigs {
+                let iso = sig["signing_time"]
+                    .as_str()
+                    .and_then(pdf_moment)
+                    .map(|at| When::in_own_offset(at).iso());
+                if let Some(iso) = iso {
+                    sig["signing_time"] = serde_json::Value::String(iso);
+                }
+            }
+        }
+        let text = serde_json::to_string_pretty(&value).map_err(|e| CliError::Output(e.into()))?;
         writeln!(out, "{text}").map_err(out_err)?;
         return Ok(report);
     }
@@ -347,8 +377,14 @@ pub fn run_verify(
             s.signer.as_deref().unwrap_or("-")
         )
         .map_err(out_err)?;
-        writeln!(out, "  Waktu: {}", s.signing_time.as_deref().unwrap_or("-")).map_err(out_err)?;
+        let signed = s
+            .signing_time
+            .as_deref()
+            .map(|t| pdf_moment(t).map_or(t.to_string(), human));
+        writeln!(out, "  Waktu: {}", signed.as_deref().unwrap_or("-")).map_err(out_err)?;
         if let Some(ts) = &s.timestamp_time {
+            let ts = OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+                .map_or(ts.to_string(), human);
             let ok = if s.timestamp_valid == Some(true) {
                 "sah"
             } else {
@@ -384,6 +420,42 @@ pub fn run_verify(
         }
     }
     Ok(report)
+}
+
+/// A PDF date (`D:20261206155409+07'00'`, `D:20261206085409Z`; seconds and zone optional).
+fn pdf_moment(text: &str) -> Option<OffsetDateTime> {
+    let t = text.trim().strip_prefix("D:").unwrap_or(text.trim());
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (d, zone) = t.split_at(digits);
+    let num = |from: usize, len: usize, default: u32| -> Option<u32> {
+        match d.get(from..from + len) {
+            Some(s) => s.parse().ok(),
+            None if from >= d.len() => Some(default),
+            None => None,
+        }
+    };
+    let year = i32::try_from(num(0, 4, 0)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(num(4, 2, 1)?).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(year, month, u8::try_from(num(6, 2, 1)?).ok()?).ok()?;
+    let clock = time::Time::from_hms(
+        u8::try_from(num(8, 2, 0)?).ok()?,
+        u8::try_from(num(10, 2, 0)?).ok()?,
+        u8::try_from(num(12, 2, 0)?).ok()?,
+    )
+    .ok()?;
+    let offset = match zone.chars().next() {
+        None | Some('Z') => UtcOffset::UTC,
+        Some(sign @ ('+' | '-')) => {
+            let z: String = zone[1..].chars().filter(char::is_ascii_digit).collect();
+            let h: i8 = z.get(0..2)?.parse().ok()?;
+            let m: i8 = z.get(2..4).map_or(Some(0), |m| m.parse().ok())?;
+            let (h, m) = if sign == '-' { (-h, -m) } else { (h, m) };
+            UtcOffset::from_hms(h, m, 0).ok()?
+        }
+        Some(_) => return None,
+    };
+    Some(time::PrimitiveDateTime::new(date, clock).assume_offset(offset))
 }
 
 /// The Indonesian sentence for why a certificate is not trusted.
@@ -430,5 +502,32 @@ fn trust_problem_text(problem: &TrustProblem) -> String {
         TrustProblem::TooManyCandidates => {
             "Tanda tangan membawa terlalu banyak sertifikat untuk diperiksa.".to_string()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pdf_moment;
+    use time::macros::datetime;
+
+    #[test]
+    fn pdf_dates_are_read_with_their_zone() {
+        let check = |text: &str, at| assert_eq!(pdf_moment(text), at, "{text}");
+        check(
+            "D:20261206155409+07'00'",
+            Some(datetime!(2026-12-06 15:54:09 +07:00)),
+        );
+        check(
+            "D:20261206085409Z",
+            Some(datetime!(2026-12-06 08:54:09 UTC)),
+        );
+        check("D:202612061554", Some(datetime!(2026-12-06 15:54 UTC)));
+        check(
+            "D:20261206155409-03'30'",
+            Some(datetime!(2026-12-06 15:54:09 -03:30)),
+        );
+        check("D:2026", Some(datetime!(2026-01-01 0:00 UTC)));
+        check("kemarin", None);
+        check("D:20261306", None);
     }
 }

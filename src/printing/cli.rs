@@ -125,7 +125,10 @@ pub fn printers(data: &Path, actor: &str, cmd: PrintersCommand) -> Result<ExitCo
             let o = branch.print_test(&name, actor)?;
             let state = branch.named_printer_status(&name)?;
             if json {
-                print_json(&serde_json::json!({"outcome": o, "state": state}));
+                print_json(
+                    &serde_json::json!({"outcome": o, "state": state}),
+                    branch.config.branch.timezone,
+                );
                 return Ok(if o.printed {
                     ExitCode::SUCCESS
                 } else {
@@ -144,7 +147,7 @@ fn list(json: bool) -> Result<ExitCode, BranchError> {
     let usb = list_usb_devices();
     let serial = list_serial_ports();
     if json {
-        print_json(&serde_json::json!({
+        crate::cli::print_json_plain(&serde_json::json!({
             "usb": usb.as_ref().ok(),
             "usb_error": usb.as_ref().err().map(|e| e.to_string()),
             "serial": serial.as_ref().ok(),

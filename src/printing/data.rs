@@ -6,39 +6,22 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::day::TimeZone;
 use crate::queue::TicketView;
-use crate::store::from_ms;
 use crate::till::report::{SaleReceipt, TillReport};
+use crate::when::When;
 
-const DAYS: [&str; 7] = [
-    "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
-];
-
-/// `Kamis, 21 November 2026` on the branch clock.
+/// `21 November 2026` on the branch clock.
 pub fn long_date(ms: i64, tz: TimeZone) -> String {
-    let t = tz.local(from_ms(ms));
-    let day = DAYS[usize::from(t.weekday().number_days_from_monday())];
-    let month = crate::day::month_id(t.month());
-    format!("{day}, {} {month} {}", t.day(), t.year())
+    When::ms(ms, tz).date()
 }
 
-/// `09:14 WIB` on the branch clock.
+/// `09.14 WIB` on the branch clock.
 pub fn clock(ms: i64, tz: TimeZone) -> String {
-    let t = tz.local(from_ms(ms));
-    format!("{:02}:{:02} {}", t.hour(), t.minute(), tz.name())
+    When::ms(ms, tz).time_zone()
 }
 
-/// `21-11-2026 09:14 WIB` on the branch clock.
+/// `21 November 2026 09.14 WIB` on the branch clock.
 pub fn date_time(ms: i64, tz: TimeZone) -> String {
-    let t = tz.local(from_ms(ms));
-    format!(
-        "{:02}-{:02}-{} {:02}:{:02} {}",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        tz.name()
-    )
+    When::ms(ms, tz).full()
 }
 
 /// The branch as printed at the top of every slip.

@@ -265,6 +265,11 @@ impl Branch {
         let kind = payload.kind();
         let result = {
             let mut slot = handle.lock();
+            // The virtual printer's file is named by this job's number, the one "(cetakan N)"
+            // reports, rather than by a count of its own that every process keeps separately.
+            if let (Some(vp), Ok(number)) = (slot.printer.virtual_printer(), u32::try_from(job)) {
+                vp.number_next_job(number);
+            }
             let r = slot.printer.print(bytes);
             let observed = match &r {
                 Ok(p) => Condition::of_warnings(&p.warnings),

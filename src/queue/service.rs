@@ -5,7 +5,7 @@ use super::domain::{self, Command, Ms, Rules, Status, Ticket, WaitRange};
 use crate::branch::{Branch, BranchError};
 use crate::config::Config;
 use crate::journal::Entry;
-use crate::store::{Tx, from_ms};
+use crate::store::Tx;
 use crate::users;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -177,6 +177,9 @@ pub struct CounterStatus {
     pub clerk: Option<String>,
     pub ticket: Option<String>,
     pub ticket_status: Option<Status>,
+    /// The service the held ticket is in now: after a transfer, not the one its number was
+    /// issued for.
+    pub ticket_service: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -649,6 +652,7 @@ impl Branch {
                         clerk: held.and_then(|t| t.clerk.clone()).or(clerk),
                         ticket: held.map(Ticket::label),
                         ticket_status: held.map(|t| t.status),
+                        ticket_service: held.map(|t| t.service.clone()),
                     }
                 })
                 .collect();
@@ -1159,6 +1163,5 @@ fn recent_call_events(c: &Connection, day: &str, limit: usize) -> rusqlite::Resu
 
 /// When a moment was, on the branch clock, as `HH.MM`.
 pub fn clock_time(ms: Ms, tz: crate::day::TimeZone) -> String {
-    let t = tz.local(from_ms(ms));
-    format!("{:02}.{:02}", t.hour(), t.minute())
+    crate::when::When::ms(ms, tz).time()
 }

@@ -120,7 +120,7 @@ pub fn deliver(
     let mut files: Vec<PathBuf> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     if let Some(dir) = &out.csv {
-        let written = super::csv::write(p, dir)?;
+        let written = super::csv::write(p, dir, tz)?;
         notes.push(format!(
             "{} berkas CSV ditulis ke {}.",
             written.len(),
@@ -167,12 +167,11 @@ pub fn deliver(
         ));
     }
     if out.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(p).map_err(|e| BranchError::Refused(format!(
-                "Laporan tidak dapat ditulis sebagai JSON: {e}."
-            )))?
-        );
+        let mut value = serde_json::to_value(p).map_err(|e| {
+            BranchError::Refused(format!("Laporan tidak dapat ditulis sebagai JSON: {e}."))
+        })?;
+        crate::when::json_moments(&mut value, tz);
+        crate::cli::print_json_plain(&value);
     } else {
         print!("{}", super::text::render(p, tz));
         for n in notes {

@@ -1,9 +1,12 @@
 //! The daily pack as CSV files, one per section: `;`-separated (the list separator of Indonesian
 //! spreadsheets, whose decimal mark is the comma), UTF-8, a header row, amounts in whole rupiah and
-//! durations in whole seconds.
+//! durations in whole seconds, moments in ISO 8601 with the branch's offset
+//! (`2026-11-23T08:05:00+07:00`).
 
 use super::ReportError;
 use super::pack::Pack;
+use crate::day::TimeZone;
+use crate::when::When;
 use std::path::{Path, PathBuf};
 
 pub const DELIMITER: u8 = b';';
@@ -51,8 +54,9 @@ impl Out<'_> {
     }
 }
 
-/// Writes every section of `pack` into `dir` (created if missing); returns the files written.
-pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+/// Writes every section of `pack` into `dir` (created if missing), moments in zone `tz`; returns
+/// the files written.
+pub fn write(pack: &Pack, dir: &Path, tz: TimeZone) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|e| ReportError::Io {
         what: "membuat folder",
         path: dir.to_path_buf(),
@@ -64,6 +68,7 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
         files: Vec::new(),
     };
     let s = |v: &dyn ToString| v.to_string();
+    let iso = |ms: i64| When::ms(ms, tz).iso();
     let q = &pack.queue;
     let mut rows = vec![{
         let t = &q.totals;
@@ -237,7 +242,7 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     o.file(
         "kas-pembatalan",
         &[
-            "waktu_ms",
+            "waktu",
             "penjualan",
             "loket",
             "petugas",
@@ -249,7 +254,7 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             .iter()
             .map(|v| {
                 vec![
-                    s(&v.at_ms),
+                    iso(v.at_ms),
                     s(&v.sale),
                     s(&v.counter),
                     v.clerk.clone(),
@@ -263,7 +268,7 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     o.file(
         "kas-pengembalian",
         &[
-            "waktu_ms",
+            "waktu",
             "penjualan",
             "tender",
             "jumlah",
@@ -275,7 +280,7 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             .iter()
             .map(|r| {
                 vec![
-                    s(&r.at_ms),
+                    iso(r.at_ms),
                     s(&r.sale),
                     r.method.clone(),
                     s(&r.amount),
@@ -288,12 +293,12 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     )?;
     o.file(
         "kas-laci-tanpa-transaksi",
-        &["waktu_ms", "loket", "petugas", "alasan", "disetujui"],
+        &["waktu", "loket", "petugas", "alasan", "disetujui"],
         tl.no_sale_opens
             .iter()
             .map(|d| {
                 vec![
-                    s(&d.at_ms),
+                    iso(d.at_ms),
                     s(&d.counter),
                     d.clerk.clone(),
                     d.reason.clone(),
@@ -394,7 +399,7 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
         "meterai-klaim",
         &[
             "nomor_seri",
-            "rusak_ms",
+            "rusak",
             "penyedia",
             "lot",
             "antrean",
@@ -405,7 +410,7 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             .map(|c| {
                 vec![
                     c.sn.clone(),
-                    s(&c.spoiled_ms),
+                    iso(c.spoiled_ms),
                     c.provider.clone(),
                     c.lot_id.clone().unwrap_or_default(),
                     c.ticket.clone().unwrap_or_default(),
@@ -447,8 +452,8 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
         &[
             "perangkat",
             "jenis",
-            "mulai_ms",
-            "selesai_ms",
+            "mulai",
+            "selesai",
             "lama_detik",
             "keterangan",
         ],
@@ -458,8 +463,8 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
                 vec![
                     i.device.clone(),
                     i.kind.clone(),
-                    s(&i.started_ms),
-                    opt(i.ended_ms),
+                    iso(i.started_ms),
+                    i.ended_ms.map(iso).unwrap_or_default(),
                     secs(i.duration_ms),
                     i.detail.clone().unwrap_or_default(),
                 ]
@@ -469,7 +474,7 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     o.file(
         "belum-selesai",
         &[
-            "subjek", "loket", "petugas", "tiket", "sejak_ms", "keadaan", "tindakan",
+            "subjek", "loket", "petugas", "tiket", "sejak", "keadaan", "tindakan",
         ],
         pack.unfinished
             .iter()
@@ -479,7 +484,7 @@ pub fn write(pack: &Pack, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
                     opt(u.counter.map(i64::from)),
                     u.clerk.clone(),
                     u.ticket.clone().unwrap_or_default(),
-                    s(&u.since_ms),
+                    iso(u.since_ms),
                     u.what.clone(),
                     u.next.clone(),
                 ]

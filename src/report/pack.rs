@@ -162,10 +162,11 @@ impl Pack {
 
     /// `2026-11-21` or `2026-11-01 s.d. 2026-11-30`.
     pub fn period(&self) -> String {
+        let day = |d: &str| crate::when::day_text(d);
         if self.is_range() {
-            format!("{} s.d. {}", self.from, self.to)
+            format!("{} s.d. {}", day(&self.from), day(&self.to))
         } else {
-            self.from.clone()
+            day(&self.from)
         }
     }
 

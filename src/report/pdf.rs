@@ -3,15 +3,16 @@
 
 use super::ReportError;
 use super::pack::Pack;
-use super::text::{duration, journal_line, permille, rp};
+use super::text::{at, duration, journal_line, permille, rp};
 use crate::day::TimeZone;
-use crate::queue::clock_time;
 use lopdf::{Document, Object, Stream, dictionary};
 
 const W: f32 = 595.0;
 const H: f32 = 842.0;
 const MARGIN: f32 = 40.0;
 const LINE: f32 = 12.0;
+/// What a table needs on the page it starts on: its header and first row.
+const TABLE_START: f32 = LINE * 2.0;
 
 /// Helvetica advance widths (per 1000 em) of the characters figures are made of; others get an
 /// average lower-case width, which only shifts right-aligned text slightly.
@@ -90,8 +91,11 @@ impl Writer {
         self.cur.extend_from_slice(b" Tj ET\n");
     }
 
-    fn heading(&mut self, s: &str) {
-        self.need(LINE * 3.0);
+    /// A section heading, kept on one page with the first `then` points of what follows it (a
+    /// heading alone at the foot of a page, its table on the next, reads as an empty section).
+    fn heading(&mut self, s: &str, then: f32) {
+        // Half a point of slack: the heading's own steps add up to 2 lines in floating point.
+        self.need(LINE * 2.0 + then + 0.5);
         self.y -= LINE * 0.8;
         let y = self.y;
         self.text_at(MARGIN, y, s, 12.0, true);
@@ -135,12 +139,20 @@ impl Writer {
             w.y -= LINE;
         };
         let head: Vec<String> = header.iter().map(|s| s.to_string()).collect();
-        self.need(LINE * 2.0);
-        row(self, &head, true);
         let total: f32 = widths.iter().sum();
-        let y = self.y + LINE * 0.7;
-        self.rule(MARGIN, y, MARGIN + total);
+        let header_row = |w: &mut Writer| {
+            row(w, &head, true);
+            let y = w.y + LINE * 0.7;
+            w.rule(MARGIN, y, MARGIN + total);
+        };
+        self.need(TABLE_START);
+        header_row(self);
         for r in rows {
+            // A table that runs over a page starts the next one with its header again.
+            if self.y - LINE < MARGIN {
+                self.new_page();
+                header_row(self);
+            }
             row(self, r, false);
         }
         self.y -= LINE * 0.4;
@@ -190,14 +202,13 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     w.y -= LINE * 1.6;
     w.line(&format!("Periode: {}", p.period()));
     w.line(&format!(
-        "Disusun: {} {}",
-        crate::day::BusinessDay::of(crate::store::from_ms(p.made_ms), tz),
-        clock_time(p.made_ms, tz)
+        "Disusun: {}",
+        crate::when::When::ms(p.made_ms, tz).full()
     ));
 
     let q = &p.queue;
     let t = &q.totals;
-    w.heading("Antrean");
+    w.heading("Antrean", LINE * 2.0 + TABLE_START);
     w.line(&format!(
         "Nomor diambil {}  (prioritas {}, langsung {})   dilayani {}   tidak hadir {}",
         t.issued, t.priority, t.walk_in, t.served, t.no_show
@@ -314,7 +325,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     );
 
     let tl = &p.till;
-    w.heading("Kas");
+    w.heading("Kas", TABLE_START);
     let mut rows: Vec<Vec<String>> = tl
         .tenders
         .iter()
@@ -363,7 +374,12 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         .iter()
         .map(|s| {
             vec![
-                format!("{} L{} {}", s.day, s.counter, s.clerk),
+                format!(
+                    "{} L{} {}",
+                    crate::when::day_text(&s.day),
+                    s.counter,
+                    s.clerk
+                ),
                 s.state.clone(),
                 rp(s.expected),
                 s.counted.map_or("-".into(), rp),
@@ -389,7 +405,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         for v in &tl.voids {
             w.line(&format!(
                 "  {} batal #{} loket {} {} {} - {} (disetujui {})",
-                clock_time(v.at_ms, tz),
+                at(p, v.at_ms, tz),
                 v.sale,
                 v.counter,
                 v.clerk,
@@ -401,7 +417,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         for r in &tl.refunds {
             w.line(&format!(
                 "  {} kembali #{} {} {} {} - {} (disetujui {})",
-                clock_time(r.at_ms, tz),
+                at(p, r.at_ms, tz),
                 r.sale,
                 r.method,
                 rp(r.amount),
@@ -413,7 +429,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         for d in &tl.no_sale_opens {
             w.line(&format!(
                 "  {} laci loket {} {} - {} (disetujui {})",
-                clock_time(d.at_ms, tz),
+                at(p, d.at_ms, tz),
                 d.counter,
                 d.clerk,
                 d.reason,
@@ -423,7 +439,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     }
 
     let st = &p.stamps;
-    w.heading("e-Meterai");
+    w.heading("e-Meterai", TABLE_START);
     w.table(
         &[
             "Terjual",
@@ -446,7 +462,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     w.line(&format!("Kuota penyedia: {}", st.provider.describe()));
 
     let d = &p.deliveries;
-    w.heading("Pengiriman");
+    w.heading("Pengiriman", LINE);
     w.line(&format!(
         "Flash disk {} salinan ({} sudah ada); e-mail terkirim {}, gagal {}, menunggu {}",
         d.drive_copies, d.drive_already, d.mail_sent, d.mail_failed, d.mail_waiting
@@ -456,14 +472,14 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         d.whatsapp_sent, d.whatsapp_delivered, d.whatsapp_failed, d.whatsapp_waiting
     ));
 
-    w.heading("Perangkat");
+    w.heading("Perangkat", LINE);
     if p.devices.is_empty() {
         w.line("Tidak ada gangguan.");
     }
     for i in &p.devices {
         w.line(&format!(
             "{} {} {} selama {}{}",
-            clock_time(i.started_ms, tz),
+            at(p, i.started_ms, tz),
             i.device,
             i.kind,
             duration(i.duration_ms),
@@ -475,7 +491,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         ));
     }
 
-    w.heading("Belum selesai");
+    w.heading("Belum selesai", LINE);
     if p.unfinished.is_empty() {
         w.line("Tidak ada: semua penjualan dan dokumen sudah tuntas.");
     }
@@ -483,9 +499,13 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
         w.line(&super::text::unfinished_line(u, tz));
     }
 
-    w.heading("Jurnal");
+    w.heading("Jurnal", LINE);
     for j in &p.journal {
-        w.line(&format!("{} {}", j.day, journal_line(&j.report)));
+        w.line(&format!(
+            "{} {}",
+            crate::when::day_text(&j.day),
+            journal_line(&j.report)
+        ));
     }
     if let Some(head) = &p.journal_head {
         w.line(&format!(

@@ -65,6 +65,7 @@ pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, BranchError> {
         files.extend(super::csv::write(
             &p,
             &dir.join(format!("{}-csv", p.file_stem())),
+            branch.config.branch.timezone,
         )?);
         let docs = super::cli::named(&files);
         let mut outbox = Vec::with_capacity(to.len());

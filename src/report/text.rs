@@ -3,7 +3,6 @@
 use super::pack::Pack;
 use crate::day::TimeZone;
 use crate::money::Rupiah;
-use crate::queue::clock_time;
 use std::fmt::Write;
 
 /// `12:05` (minutes:seconds), or `1j 02m` past an hour.
@@ -23,6 +22,17 @@ pub fn rp(v: i64) -> String {
 /// `12,5%` from tenths of a percent.
 pub fn permille(v: u64) -> String {
     format!("{},{}%", v / 10, v % 10)
+}
+
+/// When something in the pack happened: the time alone in a one-day pack, whose date is in its
+/// title; date and time in a range.
+pub fn at(p: &Pack, ms: i64, tz: TimeZone) -> String {
+    let when = crate::when::When::ms(ms, tz);
+    if p.is_range() {
+        when.full()
+    } else {
+        when.time()
+    }
 }
 
 /// The whole pack, section by section.
@@ -143,7 +153,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
         let _ = writeln!(
             w,
             "    {} penjualan #{} loket {} {} {}  alasan: {}  disetujui: {}",
-            clock_time(v.at_ms, tz),
+            at(p, v.at_ms, tz),
             v.sale,
             v.counter,
             v.clerk,
@@ -157,7 +167,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
         let _ = writeln!(
             w,
             "    {} penjualan #{} {} {} {}  alasan: {}  disetujui: {}",
-            clock_time(r.at_ms, tz),
+            at(p, r.at_ms, tz),
             r.sale,
             r.method,
             rp(r.amount),
@@ -175,7 +185,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
         let _ = writeln!(
             w,
             "    {} loket {} {}  alasan: {}  disetujui: {}",
-            clock_time(d.at_ms, tz),
+            at(p, d.at_ms, tz),
             d.counter,
             d.clerk,
             d.reason,
@@ -187,7 +197,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
         let _ = writeln!(
             w,
             "    {} loket {} {:<10} {:<8} seharusnya {:>12}  dihitung {:>12}  selisih {:>10}{}{}",
-            s.day,
+            crate::when::day_text(&s.day),
             s.counter,
             s.clerk,
             s.state,
@@ -260,7 +270,7 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
         let _ = writeln!(
             w,
             "  {} {} {} selama {}{}",
-            clock_time(i.started_ms, tz),
+            at(p, i.started_ms, tz),
             i.device,
             i.kind,
             duration(i.duration_ms),
@@ -284,7 +294,12 @@ pub fn render(p: &Pack, tz: TimeZone) -> String {
     let _ = writeln!(w);
     let _ = writeln!(w, "JURNAL");
     for j in &p.journal {
-        let _ = writeln!(w, "  {} {}", j.day, journal_line(&j.report));
+        let _ = writeln!(
+            w,
+            "  {} {}",
+            crate::when::day_text(&j.day),
+            journal_line(&j.report)
+        );
     }
     if let Some(head) = &p.journal_head {
         let _ = writeln!(w, "  Jangkar jurnal: {head}");

@@ -6,7 +6,6 @@ use super::pack::Pack;
 use super::text::{duration, journal_line, rp};
 use crate::config::Config;
 use crate::day::TimeZone;
-use crate::queue::clock_time;
 use loket_receipts::{Amount, DailySummary, Document, Profile, ServiceCount};
 
 fn n(v: impl TryInto<u32>) -> u32 {
@@ -28,7 +27,6 @@ pub fn summary(p: &Pack, config: &Config, supervisor: &str, tz: TimeZone) -> Dai
     let within = ((called - over.min(called)) * 100)
         .checked_div(called)
         .unwrap_or(100);
-    let made = crate::store::from_ms(p.made_ms);
     DailySummary {
         branch: loket_receipts::Branch {
             name: config.branch.name.clone(),
@@ -36,11 +34,7 @@ pub fn summary(p: &Pack, config: &Config, supervisor: &str, tz: TimeZone) -> Dai
             logo: None,
         },
         business_day: p.period(),
-        printed_at: format!(
-            "{} {}",
-            crate::day::BusinessDay::of(made, tz),
-            clock_time(p.made_ms, tz)
-        ),
+        printed_at: crate::when::When::ms(p.made_ms, tz).full(),
         supervisor: supervisor.to_string(),
         tickets_issued: n(q.totals.issued),
         tickets_served: n(q.totals.served),

@@ -178,7 +178,7 @@ pub fn run_stamps(
                 .store
                 .read(|c| ledger::inventory(c).map_err(store_err))?;
             if json {
-                print_json(&inv);
+                print_json(&inv, branch.config.branch.timezone);
             } else {
                 println!(
                     "Tersedia {}, terbit belum dibubuhkan {}, terbubuh {}, rusak {}.",
@@ -202,19 +202,15 @@ pub fn run_stamps(
                 .store
                 .read(|c| ledger::claims(c).map_err(store_err))?;
             let tz = branch.store.timezone();
-            let date = |ms: i64| {
-                crate::store::from_ms(ms)
-                    .to_offset(tz.offset())
-                    .date()
-                    .to_string()
-            };
+            // ISO 8601 in the CSV, `23 November 2026 08.05 WIB` for people.
+            let when = |ms: i64| crate::when::When::ms(ms, tz);
             if csv {
-                println!("sn,tanggal,penyedia,lot,pekerjaan,tiket,alasan");
+                println!("sn,waktu,penyedia,lot,pekerjaan,tiket,alasan");
                 for c in &claims {
                     println!(
                         "{},{},{},{},{},{},\"{}\"",
                         c.sn,
-                        date(c.spoiled_ms),
+                        when(c.spoiled_ms).iso(),
                         c.provider,
                         c.lot_id.as_deref().unwrap_or(""),
                         c.job_id.map(|j| j.to_string()).unwrap_or_default(),
@@ -229,7 +225,7 @@ pub fn run_stamps(
                     println!(
                         "{}  {}  {}  {}",
                         c.sn,
-                        date(c.spoiled_ms),
+                        when(c.spoiled_ms).full(),
                         c.lot_id.as_deref().unwrap_or(&c.provider),
                         c.reason
                     );
@@ -239,7 +235,7 @@ pub fn run_stamps(
         StampsCommand::Reconcile { json } => {
             let rec = branch.reconcile_serials()?;
             if json {
-                print_json(&rec);
+                print_json(&rec, branch.config.branch.timezone);
             } else {
                 println!(
                     "Loket: {} terbit belum dibubuhkan, {} tersedia. Penyedia: {} terbit belum dibubuhkan, sisa kuota {}.",
@@ -343,7 +339,7 @@ pub fn run_job(
                 password,
             })?;
             if json {
-                print_json(&v);
+                print_json(&v, branch.config.branch.timezone);
             } else {
                 println!("{}", v.id);
             }
@@ -411,7 +407,7 @@ pub fn run_job(
             }
             let v = branch.run_job(job, &mut |_| {})?;
             if json {
-                print_json(&v);
+                print_json(&v, branch.config.branch.timezone);
             } else {
                 print_job(&v);
             }
@@ -480,7 +476,7 @@ pub fn run_job(
         JobCommand::Show { job, json } => {
             let v = branch.job(job)?;
             if json {
-                print_json(&v);
+                print_json(&v, branch.config.branch.timezone);
             } else {
                 print_job(&v);
             }
@@ -492,7 +488,7 @@ pub fn run_job(
                 JobFilter::Recent(50)
             })?;
             if json {
-                print_json(&list);
+                print_json(&list, branch.config.branch.timezone);
             } else if list.is_empty() {
                 println!("Tidak ada pekerjaan meterai.");
             } else {

@@ -453,13 +453,7 @@ pub fn waiting_line(branch: &mut Branch) -> Result<Option<String>, BranchError> 
         let next = waiting.iter().filter_map(|v| v.next_attempt_ms).min();
         let when = match next {
             Some(ms) if ms > store::to_ms(branch.store.now()) => {
-                let t = tz.local(store::from_ms(ms));
-                format!(
-                    "dicoba lagi {:02}.{:02} {}",
-                    t.hour(),
-                    t.minute(),
-                    tz.name()
-                )
+                format!("dicoba lagi {}", crate::when::When::ms(ms, tz).time_zone())
             }
             _ => "sedang dicoba".to_string(),
         };

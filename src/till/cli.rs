@@ -1,6 +1,7 @@
 //! The `loket till` and `loket sale` commands: enough to script a whole shift, with `--json` where a script reads the result.
 
 use crate::cli::{pin_with_prompt, print_json};
+use crate::day::TimeZone;
 
 use super::domain::{CashCount, Method, RefundRequest, Tender};
 use super::service::{
@@ -305,17 +306,17 @@ fn print_sale(v: &SaleView) {
     }
 }
 
-fn print_report(r: &TillReport, json: bool) {
+fn print_report(r: &TillReport, json: bool, tz: TimeZone) {
     if json {
-        print_json(r);
+        print_json(r, tz);
     } else {
         print!("{}", r.to_text());
     }
 }
 
-fn print_close(o: &CloseOutcome, json: bool) {
+fn print_close(o: &CloseOutcome, json: bool, tz: TimeZone) {
     if json {
-        print_json(o);
+        print_json(o, tz);
         return;
     }
     println!(
@@ -358,7 +359,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             let count = CashCount::parse(&float)?;
             let s = branch.open_till(counter, actor, &count)?;
             if json {
-                print_json(&s);
+                print_json(&s, branch.config.branch.timezone);
             } else {
                 println!(
                     "Sesi kas {} dibuka di loket {} dengan modal {}.",
@@ -367,7 +368,11 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 drawer_note(true);
             }
         }
-        TillCommand::XReport { counter, json } => print_report(&branch.x_report(counter)?, json),
+        TillCommand::XReport { counter, json } => print_report(
+            &branch.x_report(counter)?,
+            json,
+            branch.config.branch.timezone,
+        ),
         TillCommand::Close {
             counter,
             count,
@@ -381,7 +386,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 let count = CashCount::parse(&count)?;
                 let o = branch.count_till(counter, actor, &count)?;
                 if !o.needs_approval || supervisor.is_none() {
-                    print_close(&o, json);
+                    print_close(&o, json, branch.config.branch.timezone);
                     return Ok(ExitCode::SUCCESS);
                 }
                 outcome = Some(o);
@@ -414,13 +419,17 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 None => None,
             };
             let o = branch.finish_close(counter, actor, approval)?;
-            print_close(&o, json);
+            print_close(&o, json, branch.config.branch.timezone);
         }
         TillCommand::ZReport {
             number,
             counter,
             json,
-        } => print_report(&branch.reprint_z(number, counter, actor)?, json),
+        } => print_report(
+            &branch.reprint_z(number, counter, actor)?,
+            json,
+            branch.config.branch.timezone,
+        ),
         TillCommand::Payout {
             counter,
             amount,
@@ -470,7 +479,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 .map(|i| serde_json::json!({"code": i.code(), "name": i.name, "price": i.price(), "service_fee": i.service_fee()}))
                 .collect();
             if json {
-                print_json(&items);
+                print_json(&items, branch.config.branch.timezone);
             } else {
                 for i in &branch.config.prices.items {
                     let fee = if i.service_fee().is_positive() {
@@ -537,7 +546,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
         } => {
             let v = branch.new_sale(counter, actor, ticket.as_deref())?;
             if json {
-                print_json(&v);
+                print_json(&v, branch.config.branch.timezone);
             } else {
                 println!("{}", v.id);
             }
@@ -551,7 +560,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
         } => {
             let v = branch.add_to_sale(sale, actor, &item, quantity, job)?;
             if json {
-                print_json(&v);
+                print_json(&v, branch.config.branch.timezone);
             } else {
                 print_sale(&v);
             }
@@ -586,7 +595,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 *q = branch.qris_shown(&q.reference, actor)?;
             }
             if json {
-                print_json(&o);
+                print_json(&o, branch.config.branch.timezone);
                 return Ok(ExitCode::SUCCESS);
             }
             print_sale(&o.sale);
@@ -595,15 +604,10 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             }
             let tz = branch.config.branch.timezone;
             for q in &o.qris {
-                let until = tz.local(crate::store::from_ms(q.expires_ms));
+                let until = crate::when::When::ms(q.expires_ms, tz).time_zone();
                 println!(
-                    "\nQRIS {} sebesar {} — berlaku sampai {:02}.{:02} {}. Setelah pelanggan membayar:\n  loket sale qris-confirm --ref {}",
-                    q.reference,
-                    q.amount,
-                    until.hour(),
-                    until.minute(),
-                    tz.name(),
-                    q.reference
+                    "\nQRIS {} sebesar {} — berlaku sampai {until}. Setelah pelanggan membayar:\n  loket sale qris-confirm --ref {}",
+                    q.reference, q.amount, q.reference
                 );
                 print!(
                     "{}",
@@ -620,7 +624,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
         } => {
             let o = branch.confirm_qris(&reference, actor, payer_ref.as_deref())?;
             if json {
-                print_json(&o);
+                print_json(&o, branch.config.branch.timezone);
             } else {
                 if o.late {
                     println!(
@@ -644,7 +648,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
         SaleCommand::QrisFlagged { json } => {
             let list = branch.qris_flagged()?;
             if json {
-                print_json(&list);
+                print_json(&list, branch.config.branch.timezone);
             } else if list.is_empty() {
                 println!("Tidak ada QRIS yang perlu diperiksa.");
             } else {
@@ -699,7 +703,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             )?;
             let o = branch.void_sale(sale, counter, actor, id)?;
             if json {
-                print_json(&o);
+                print_json(&o, branch.config.branch.timezone);
             } else {
                 println!("Penjualan {sale} dibatalkan, disetujui {}.", o.supervisor);
                 for (m, a) in &o.reversed {
@@ -733,7 +737,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             )?;
             let o = branch.refund_sale(sale, counter, actor, &request, method, id)?;
             if json {
-                print_json(&o);
+                print_json(&o, branch.config.branch.timezone);
             } else {
                 println!(
                     "Pengembalian {} ({}) untuk penjualan {sale}, disetujui {}.",
@@ -749,11 +753,11 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
         } => {
             if receipt {
                 let r = branch.sale_receipt(sale)?;
-                print_json(&r);
+                print_json(&r, branch.config.branch.timezone);
             } else {
                 let v = branch.sale(sale)?;
                 if json {
-                    print_json(&v);
+                    print_json(&v, branch.config.branch.timezone);
                 } else {
                     print_sale(&v);
                 }

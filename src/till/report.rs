@@ -352,7 +352,11 @@ impl TillReport {
         ));
         out.push_str(&format!(
             "Loket {} — sesi {} — petugas {}\nHari kerja {}\nDibuka {}\n",
-            self.counter, self.session, self.clerk, self.business_day, self.opened_at
+            self.counter,
+            self.session,
+            self.clerk,
+            crate::when::day_text(&self.business_day),
+            self.opened_at
         ));
         if let Some(closed) = &self.closed_at {
             out.push_str(&format!("Ditutup {closed}\n"));

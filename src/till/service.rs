@@ -15,7 +15,7 @@ use crate::day::TimeZone;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::qris;
-use crate::store::{Tx, from_ms};
+use crate::store::Tx;
 use crate::users;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -38,18 +38,9 @@ pub fn approval_subject_qris(reference: &str) -> String {
     format!("qris/{reference}")
 }
 
-/// Local wall-clock time of a stored timestamp, e.g. `2026-11-23 08:05 WIB`.
+/// Local wall-clock time of a stored timestamp, e.g. `23 November 2026 08.05 WIB`.
 fn local_time(ms: i64, tz: TimeZone) -> String {
-    let t = tz.local(from_ms(ms));
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} {}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        tz.name()
-    )
+    crate::when::When::ms(ms, tz).full()
 }
 
 fn reason_ok(reason: &str) -> Result<String, TillError> {

@@ -194,6 +194,8 @@ pub enum Outcome {
         outbox: Result<OutboxCounts, String>,
         /// The branch's last good backup, when it is too old (or missing though configured).
         backup: Option<crate::doctor::BackupCheck>,
+        /// The branch's dispenser, when one runs (`loket dispenser` holds its run lock).
+        dispenser: Option<crate::dispenser::Running>,
     },
     /// This counter's drawer session as read.
     Till(Result<TillState, String>),
@@ -821,6 +823,18 @@ impl State {
             .iter()
             .find(|c| c.number == self.setup.counter)?;
         Some((c.ticket.as_deref()?, c.ticket_status?))
+    }
+
+    /// The service of the ticket this counter holds, as it is now (a transferred ticket's new
+    /// service, not the one its number was issued for).
+    pub fn current_service(&self) -> Option<&str> {
+        self.status
+            .as_ref()?
+            .counters
+            .iter()
+            .find(|c| c.number == self.setup.counter)?
+            .ticket_service
+            .as_deref()
     }
 
     /// This counter's state, reason included.

@@ -30,6 +30,8 @@ pub struct Strings {
     pub clerk: &'static str,
     pub supervisor: &'static str,
     pub business_day: &'static str,
+    /// Month names, January first, for dates on screen (`23 November 2026`).
+    pub months: [&'static str; 12],
     pub too_small: fn(u16, u16) -> String,
     pub connecting: &'static str,
 
@@ -167,6 +169,10 @@ pub struct Strings {
     pub dev_ok: &'static str,
     pub dev_not_connected: &'static str,
     pub dev_not_configured: &'static str,
+    /// A running dispenser that takes keyboard keys.
+    pub dev_dispenser_keys: &'static str,
+    /// A running dispenser with a serial button box on this port.
+    pub dev_dispenser_serial: fn(&str) -> String,
 
     // Hall display
     pub display_now_calling: &'static str,
@@ -203,6 +209,8 @@ pub struct Strings {
     pub col_waited: &'static str,
     pub parked_mark: &'static str,
     pub priority_mark: &'static str,
+    /// A transferred ticket in the waiting list: its new service, and the counter it waits for.
+    pub moved_mark: fn(&str, Option<u32>) -> String,
 
     // Status bar: e-Meterai service and outbox
     pub svc_local: &'static str,
@@ -254,6 +262,7 @@ pub static ID: Strings = Strings {
     clerk: "Petugas",
     supervisor: "Supervisor",
     business_day: "Hari kerja",
+    months: crate::day::MONTHS_ID,
     too_small: |w, h| {
         format!(
             "Layar terlalu kecil ({w}×{h}). Perbesar jendela menjadi paling sedikit 80×24 atau perkecil huruf."
@@ -401,6 +410,8 @@ pub static ID: Strings = Strings {
     dev_ok: "siap",
     dev_not_connected: "belum terhubung",
     dev_not_configured: "tidak dikonfigurasi",
+    dev_dispenser_keys: "berjalan (tombol keyboard)",
+    dev_dispenser_serial: |port| format!("berjalan (kotak tombol {port})"),
 
     display_now_calling: "NOMOR ANTREAN",
     display_to_counter: "SILAKAN KE LOKET",
@@ -438,6 +449,10 @@ pub static ID: Strings = Strings {
     col_waited: "Menunggu",
     parked_mark: "ditunda",
     priority_mark: "prioritas",
+    moved_mark: |service, counter| match counter {
+        Some(c) => format!("ke {service}, loket {c}"),
+        None => format!("ke {service}"),
+    },
     svc_local: "lokal (latihan), siap",
     svc_up: "Peruri tersambung",
     svc_probing: "Peruri sedang dicoba lagi",
@@ -488,6 +503,20 @@ pub static EN: Strings = Strings {
     clerk: "Clerk",
     supervisor: "Supervisor",
     business_day: "Business day",
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
     too_small: |w, h| {
         format!("Window too small ({w}×{h}). Enlarge it to at least 80×24 or use a smaller font.")
     },
@@ -631,6 +660,8 @@ pub static EN: Strings = Strings {
     dev_ok: "ready",
     dev_not_connected: "not connected yet",
     dev_not_configured: "not configured",
+    dev_dispenser_keys: "running (keyboard keys)",
+    dev_dispenser_serial: |port| format!("running (button box on {port})"),
 
     display_now_calling: "NOW SERVING",
     display_to_counter: "PLEASE GO TO COUNTER",
@@ -668,6 +699,10 @@ pub static EN: Strings = Strings {
     col_waited: "Waited",
     parked_mark: "parked",
     priority_mark: "priority",
+    moved_mark: |service, counter| match counter {
+        Some(c) => format!("to {service}, counter {c}"),
+        None => format!("to {service}"),
+    },
     svc_local: "local (training), ready",
     svc_up: "Peruri connected",
     svc_probing: "Peruri being tried again",

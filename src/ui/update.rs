@@ -978,11 +978,23 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             emeterai,
             outbox,
             backup,
+            dispenser,
         } => {
             state.health_loading = false;
             state.devices.emeterai = service_state(s, &emeterai);
             state.devices.outbox = outbox_state(s, &outbox);
             state.devices.backup = backup_state(s, backup.as_ref());
+            if state.devices.dispenser != DeviceState::NotConfigured {
+                state.devices.dispenser = match dispenser {
+                    Some(crate::dispenser::Running::Keys) => {
+                        DeviceState::Ready(s.dev_dispenser_keys.to_string())
+                    }
+                    Some(crate::dispenser::Running::Serial(port)) => {
+                        DeviceState::Ready((s.dev_dispenser_serial)(&port))
+                    }
+                    None => DeviceState::NotConnected,
+                };
+            }
             Vec::new()
         }
         Outcome::Till(result) => {
@@ -1090,9 +1102,15 @@ fn sync_session(state: &mut State) -> Option<Effect> {
     match current {
         None => state.session = None,
         Some(ticket) if state.session.as_ref().is_none_or(|s| s.ticket != ticket) => {
-            let prefix = crate::queue::domain::parse_label(&ticket)
-                .map(|(p, _)| p)
-                .unwrap_or_default();
+            // The ticket's service now: a ticket transferred here is served as its new service.
+            let prefix = state
+                .current_service()
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    crate::queue::domain::parse_label(&ticket)
+                        .map(|(p, _)| p)
+                        .unwrap_or_default()
+                });
             state.session = state
                 .setup
                 .service(&prefix)

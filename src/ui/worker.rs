@@ -182,6 +182,7 @@ pub fn run_reporting(
                 &mut branch.store,
                 &branch.config.backup,
             )),
+            dispenser: crate::dispenser::running(&branch.data_dir),
         },
         Effect::LoadTill { counter } => {
             Outcome::Till(console::till_state(branch, counter).map_err(|e| words(&e)))

@@ -76,12 +76,53 @@ fn stamp_at_a_given_place_then_verify_as_json() {
     assert_eq!(sig["trusted"], true);
     assert_eq!(sig["timestamp_valid"], true);
     assert_eq!(sig["reason"], format!("[{sn}] Surat Pernyataan"));
-    assert!(
-        sig["signing_time"]
-            .as_str()
-            .is_some_and(|t| t.ends_with("+07'00'")),
-        "{sig}"
-    );
+    // ISO 8601 with the signature's own offset, like every `--json` moment.
+    let signed = sig["signing_time"].as_str().expect("signing time");
+    let shape: String = signed
+        .chars()
+        .map(|c| if c.is_ascii_digit() { 'd' } else { c })
+        .collect();
+    assert_eq!(shape, "dddd-dd-ddTdd:dd:dd+dd:dd", "{sig}");
+    assert!(signed.ends_with("+07:00"), "{sig}");
+
+    // For people: "6 Desember 2026 15.54 WIB", the signature's and the timestamp's alike.
+    let vargs = VerifyCli::try_parse_from(["verify", output.to_str().expect("utf-8")])
+        .expect("args")
+        .args;
+    let mut text = Vec::new();
+    run_verify(&data, &vargs, &mut text).expect("verify");
+    let text = String::from_utf8(text).expect("utf-8");
+    let months = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ];
+    let human = |line: &str| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        words.len() >= 5
+            && words[0].parse::<u8>().is_ok()
+            && months.contains(&words[1])
+            && words[2].len() == 4
+            && words[3].len() == 5
+            && words[3].as_bytes()[2] == b'.'
+            && words[4] == "WIB"
+    };
+    for label in ["  Waktu: ", "  Stempel waktu: "] {
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label:?} in {text}"));
+        assert!(human(line), "{label}{line}");
+    }
     // 140 mm from the left, 200 mm from the top, 25 mm square.
     let range = report.signatures[0].byte_range.clone();
     assert_eq!(range[0], 0);

@@ -80,6 +80,52 @@ fn printers_test_prints_a_slip_on_the_virtual_printer_and_reports_a_problem() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("printer 'gudang' tidak ada"));
 }
 
+/// The number in "(cetakan N)", as the command printed it.
+fn cetakan(out: &str) -> u32 {
+    out.split("(cetakan ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no (cetakan N) in {out:?}"))
+}
+
+#[test]
+fn the_cetakan_number_names_the_virtual_printers_file_whichever_process_printed() {
+    let mut tb = TestBranch::new();
+    // Another printer's slip first: the print job numbers are the branch's, not one printer's.
+    let first = cetakan(&tb.cli_ok(&["printers", "test", "loket2"]));
+    let second = cetakan(&tb.cli_ok(&["printers", "test", "loket1"]));
+    assert_eq!((first, second), (1, 2));
+    let folder = tb.path().join("printer/loket1");
+    let file = |n: i64| folder.join(format!("{n:04}.txt"));
+    let slip = std::fs::read_to_string(file(2)).expect("(cetakan 2) is file 0002.txt");
+    assert!(slip.contains("Printer siap dipakai loket."), "{slip}");
+    assert!(!file(1).exists(), "loket1 printed no job 1");
+
+    // This process keeps its own virtual printer open while the command line prints beside it:
+    // neither overwrites the other's file, and each slip is in the file of its own number.
+    let sale = cash_sale(&mut tb.branch);
+    let receipt = tb.branch.print_sale_receipt(sale, false).expect("print");
+    assert!(receipt.printed, "{receipt:?}");
+    let third = cetakan(&tb.cli_ok(&["printers", "test", "loket1"]));
+    let copy = tb.branch.reprint(receipt.job, CLERK).expect("reprint");
+    assert!(copy.printed, "{copy:?}");
+    assert!(i64::from(third) > receipt.job && copy.job > i64::from(third));
+    let text = |n: i64| std::fs::read_to_string(file(n)).expect("job file");
+    assert!(
+        text(receipt.job).contains("Rp20.000"),
+        "{}",
+        text(receipt.job)
+    );
+    assert!(!text(receipt.job).contains("S A L I N A N"));
+    assert!(text(i64::from(third)).contains("Printer siap dipakai loket."));
+    assert!(
+        text(copy.job).contains("S A L I N A N"),
+        "{}",
+        text(copy.job)
+    );
+}
+
 #[test]
 fn the_emulator_serves_a_network_printer_that_loket_prints_to() {
     let out_dir = tempfile::tempdir().expect("temp dir");

@@ -149,20 +149,32 @@ fn button_presses_on_a_pty_issue_and_print_tickets_and_a_paper_out_keeps_the_tic
         failed.message
     );
 
-    // On paper: the three good tickets, each with its number and service.
+    // On paper: the three good tickets, each with its number and service, in the file named by
+    // its print job.
     let dir = tb.path().join("printer/dispenser");
-    let text = |n: u32| std::fs::read_to_string(dir.join(format!("{n:04}.txt"))).expect("job");
+    let text = |n: i64| std::fs::read_to_string(dir.join(format!("{n:04}.txt"))).expect("job");
+    let job_of = |label: &str| {
+        presses
+            .iter()
+            .find(|p| p.ticket.as_deref() == Some(label))
+            .and_then(|p| p.job)
+            .expect("print job of the press")
+    };
     // The number is printed four times as large, so its letters stand apart in the text.
     let number_on = |t: &str| t.split_whitespace().collect::<String>();
-    let first = text(1);
-    let job = presses[0].job.expect("job of A-001");
+    let job = job_of("A-001");
+    let first = text(job);
     assert_eq!(first, super::preview_of_job(&mut tb.branch, job));
-    for needle in ["Kantor Pos Demo", "Senin, 23 November 2026", "08:00 WIB"] {
+    for needle in ["Kantor Pos Demo", "23 November 2026", "08.00 WIB"] {
         assert!(first.contains(needle), "ticket shows {needle}:\n{first}");
     }
     assert!(number_on(&first).contains("A-001"), "{first}");
-    assert!(number_on(&text(2)).contains("B-001"));
-    assert!(number_on(&text(3)).contains("B-002"));
+    assert!(number_on(&text(job_of("B-001"))).contains("B-001"));
+    assert!(number_on(&text(job_of("B-002"))).contains("B-002"));
+    assert!(
+        !dir.join(format!("{:04}.txt", job_of("A-002"))).exists(),
+        "no paper, no file"
+    );
 
     for (label, status) in [
         ("A-001", "printed"),
@@ -181,7 +193,13 @@ fn button_presses_on_a_pty_issue_and_print_tickets_and_a_paper_out_keeps_the_tic
     let out = tb.cli_ok(&["queue", "reprint", "A-002"]);
     assert!(out.contains("A-002"), "{out}");
     assert_eq!(print_status(&mut tb, "A-002"), "printed");
-    let reprinted = text(4);
+    let cetakan: i64 = out
+        .split("(cetakan ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .expect("(cetakan N)");
+    let reprinted = text(cetakan);
     assert!(number_on(&reprinted).contains("A-002"), "{reprinted}");
     assert!(!reprinted.contains("SALINAN"));
     let next = tb

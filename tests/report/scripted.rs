@@ -259,6 +259,61 @@ fn the_command_line_writes_the_pack_and_its_slip() {
             "2026-11-23",
         ],
     );
-    assert!(text.contains("2026-11-22 s.d. 2026-11-23"), "{text}");
+    assert!(
+        text.contains("22 November 2026 s.d. 23 November 2026"),
+        "{text}"
+    );
     assert!(text.contains("Diambil 3"), "{text}");
+}
+
+/// The text of each page of a PDF, as lopdf reads it.
+fn page_texts(bytes: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(bytes).expect("lopdf reads the pack");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    pages
+        .iter()
+        .map(|n| doc.extract_text(&[*n]).expect("page text"))
+        .collect()
+}
+
+#[test]
+fn in_the_pdf_a_section_heading_stays_on_the_page_of_its_table() {
+    let mut t = scripted_day();
+    let day = BusinessDay::parse("2026-11-23").expect("day");
+    let p = pack::daily(&mut t.branch, day).expect("pack");
+    let void = p.till.voids[0].clone();
+    // Each void line moves what follows by one line, so one of these counts puts the e-Meterai
+    // heading on the last lines of a page.
+    let mut pages_seen = std::collections::BTreeSet::new();
+    for extra in 0..80 {
+        let mut p = p.clone();
+        p.till
+            .voids
+            .extend(std::iter::repeat_n(void.clone(), extra));
+        let bytes = loket::report::pdf::render(&p, loket::day::TimeZone::Wib).expect("pdf");
+        let pages = page_texts(&bytes);
+        let on = |what: &str| {
+            pages
+                .iter()
+                .position(|text| text.lines().any(|l| l.trim() == what))
+                .unwrap_or_else(|| panic!("{what:?} on no page with {extra} voids: {pages:#?}"))
+        };
+        let heading = on("e-Meterai");
+        let table = pages
+            .iter()
+            .position(|text| text.contains("Dibubuhkan"))
+            .expect("the e-Meterai table");
+        assert_eq!(
+            heading,
+            table,
+            "with {extra} more voids the e-Meterai heading is on page {} and its table on page {}:\n{pages:#?}",
+            heading + 1,
+            table + 1
+        );
+        pages_seen.insert(heading);
+    }
+    assert!(
+        pages_seen.len() > 1,
+        "the heading moved to the next page within the range tried"
+    );
 }

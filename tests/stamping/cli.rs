@@ -111,7 +111,7 @@ fn the_accounting_commands_show_inventory_claims_and_reconciliation() {
     let reconcile = loket_ok(data, &["stamps", "reconcile"]);
     assert!(reconcile.contains("Cocok"), "{reconcile}");
     let claims = loket_ok(data, &["stamps", "claims", "--csv"]);
-    assert_eq!(claims, "sn,tanggal,penyedia,lot,pekerjaan,tiket,alasan");
+    assert_eq!(claims, "sn,waktu,penyedia,lot,pekerjaan,tiket,alasan");
 
     // The stamped file goes to a "drive" (a folder) by job number, and the job is delivered.
     let drive = tempfile::tempdir().expect("drive");

@@ -7,6 +7,7 @@ use loket::money::Rupiah;
 use loket::till::{CashCount, SaleStatus};
 use loket::ui::flow::Stage;
 use loket::ui::state::{SessionStep, StepProgress};
+use proptest::prelude::*;
 use std::path::PathBuf;
 
 /// Both sizes of one screen, with the serial number (random per run from the local provider)
@@ -1318,4 +1319,135 @@ fn on_a_small_screen_f8_prints_the_qris_code_instead() {
     assert_eq!(printed.len(), 1, "the QRIS slip");
     assert!(printed[0].text.contains("QRIS"), "{}", printed[0].text);
     assert_eq!(stage(&state), Stage::Qris, "still waiting for the payment");
+}
+
+/// One tender of a random split, as the clerk types it: Rp1.000 steps, cash or card.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Cash(i64),
+    Card(i64),
+}
+
+/// Takes `parts` (each at most what is still due, the last one settling the rest in cash) on the
+/// payment screen, stopping after `stop` of them. Returns the money the customer handed over.
+fn take_parts(state: &mut State, tb: &mut TestBranch, parts: &[Part], stop: usize) -> i64 {
+    let mut handed = 0;
+    for part in parts.iter().take(stop) {
+        let due = state
+            .session
+            .as_ref()
+            .map(|s| s.flow.remaining().value())
+            .unwrap_or(0);
+        match *part {
+            Part::Cash(v) => {
+                let v = v.min(due - 1_000).max(1_000);
+                type_text(state, &mut tb.branch, &v.to_string());
+                handed += v;
+            }
+            Part::Card(v) => {
+                let v = v.min(due - 1_000).max(1_000);
+                drive_key(state, tb, KeyCode::Right);
+                type_text(state, &mut tb.branch, &v.to_string());
+                drive_key(state, tb, KeyCode::Tab);
+                type_text(state, &mut tb.branch, "A1B2C3");
+                drive_key(state, tb, KeyCode::Tab);
+                type_text(state, &mut tb.branch, "4321");
+                handed += v;
+            }
+        }
+        drive_key(state, tb, KeyCode::Enter);
+        if matches!(part, Part::Card(_)) {
+            drive_key(state, tb, KeyCode::Left);
+        }
+    }
+    handed
+}
+
+/// A random visit cut off at a random step (the counter's process gone, its memory lost) and
+/// started again, then finished or left: money taken = money recorded, serials drawn = serials on
+/// documents + spoiled, and a visit not finished is on the "belum selesai" list.
+fn random_visit(parts: Vec<Part>, cut: usize, finish: bool) -> Result<(), TestCaseError> {
+    let (mut tb, mut state, usb) = called_with_drive(&[("surat.pdf", letter_pdf())]);
+    to_payment(&mut state, &mut tb);
+    // Parts before the last settle part of the Rp10.000; the last settles the rest exactly.
+    let cut = cut.min(parts.len() + 2);
+    let mut handed = take_parts(&mut state, &mut tb, &parts, cut.min(parts.len()));
+    if cut > parts.len() {
+        // Everything paid: exact cash for what is left; stamped; maybe copied.
+        let due = state
+            .session
+            .as_ref()
+            .map(|s| s.flow.remaining().value())
+            .unwrap_or(0);
+        drive_key(&mut state, &mut tb, KeyCode::Enter);
+        handed += due;
+        prop_assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
+        if cut > parts.len() + 1 {
+            drive_key(&mut state, &mut tb, KeyCode::Enter);
+            prop_assert_eq!(stage(&state), Stage::Done);
+        }
+    }
+    // The process is gone: a new branch handle, a new screen.
+    drop(state);
+    tb.branch = tb.reopen();
+    let mut state = restarted(&mut tb, &usb);
+    if finish {
+        if stage(&state) == Stage::Pay {
+            let due = state
+                .session
+                .as_ref()
+                .map(|s| s.flow.remaining().value())
+                .unwrap_or(0);
+            drive_key(&mut state, &mut tb, KeyCode::Enter);
+            handed += due;
+        }
+        if stage(&state) == Stage::Deliver {
+            drive_key(&mut state, &mut tb, KeyCode::Enter);
+        }
+        prop_assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
+        drive_key(&mut state, &mut tb, KeyCode::F(5));
+        prop_assert!(state.session.is_none(), "{:?}", state.message);
+    }
+
+    let open = tb
+        .branch
+        .store
+        .read(loket::report::pack::unfinished)
+        .expect("belum selesai");
+    let c = tb.branch.store.conn();
+    let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    let recorded = one("SELECT COALESCE(SUM(amount), 0) FROM payments WHERE kind = 'payment'");
+    prop_assert_eq!(handed, recorded, "money taken = money recorded");
+    let drawn = one("SELECT COUNT(*) FROM serials WHERE status <> 'available'");
+    let on_documents = one("SELECT COUNT(*) FROM stamp_jobs WHERE sn IS NOT NULL");
+    let spoiled = one("SELECT COUNT(*) FROM serials WHERE status = 'spoiled'");
+    prop_assert_eq!(drawn, on_documents + spoiled);
+    prop_assert!(on_documents <= 1, "one document, one serial at most");
+    if !finish {
+        let paid_and_delivered = one("SELECT COUNT(*) FROM stamp_jobs WHERE state = 'delivered'");
+        if paid_and_delivered == 0 {
+            prop_assert!(!open.is_empty(), "an unfinished visit is listed");
+        }
+    }
+    Ok(())
+}
+
+fn part() -> impl Strategy<Value = Part> {
+    prop_oneof![
+        (1i64..=4).prop_map(|k| Part::Cash(k * 1_000)),
+        (1i64..=4).prop_map(|k| Part::Card(k * 1_000)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_random_visit_cut_off_anywhere_keeps_money_and_serials_whole(
+        parts in prop::collection::vec(part(), 0..3),
+        cut in 0usize..6,
+        finish in any::<bool>(),
+    ) {
+        random_visit(parts, cut, finish)?;
+    }
 }

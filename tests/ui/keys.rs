@@ -572,3 +572,149 @@ fn console_results_speak_the_screen_language() {
         assert_eq!(said(&mut state, copy(false)), (failed.to_string(), true));
     }
 }
+
+#[test]
+fn the_status_bar_sees_a_running_dispenser_and_its_end() {
+    let (mut tb, mut state) = ready();
+    let health = |tb: &mut TestBranch, state: &mut State| {
+        let outcome = worker::run(&mut tb.branch, Effect::LoadHealth).expect("health");
+        update(state, Action::Worker(outcome));
+        screen_text(state, 120, 40)
+    };
+    let bar = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("Dispenser:"))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        bar(&health(&mut tb, &mut state)).contains("Dispenser: belum terhubung"),
+        "no dispenser runs yet"
+    );
+
+    let held = loket::dispenser::hold_running(tb.path(), &loket::dispenser::Running::Keys)
+        .expect("lock")
+        .expect("no other dispenser");
+    let screen = health(&mut tb, &mut state);
+    assert!(
+        bar(&screen).contains("Dispenser: berjalan (tombol keyboard)"),
+        "{screen}"
+    );
+    assert!(
+        loket::dispenser::hold_running(tb.path(), &loket::dispenser::Running::Keys)
+            .expect("lock")
+            .is_none(),
+        "a second dispenser is refused while one runs"
+    );
+
+    drop(held);
+    let box_running = loket::dispenser::hold_running(
+        tb.path(),
+        &loket::dispenser::Running::Serial("/dev/ttyUSB0".into()),
+    )
+    .expect("lock")
+    .expect("free again");
+    assert!(
+        bar(&health(&mut tb, &mut state))
+            .contains("Dispenser: berjalan (kotak tombol /dev/ttyUSB0)")
+    );
+    drop(box_running);
+    assert!(bar(&health(&mut tb, &mut state)).contains("Dispenser: belum terhubung"));
+}
+
+/// The row of `ticket` in the waiting list on a drawn screen.
+fn waiting_row(screen: &str, ticket: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains(ticket) && l.contains(" mnt"))
+        .map(str::to_string)
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_transferred_ticket_shows_its_new_service_and_counter_on_both_counters() {
+    let (mut tb, mut one) = ready();
+    loket::users::add(
+        &mut tb.branch.store,
+        "admin",
+        "petugas3",
+        "Petugas Loket 3",
+        loket::users::Role::Clerk,
+        "3456",
+    )
+    .expect("second clerk");
+    let mut three = app::initial_state(
+        &tb.branch,
+        loket::ui::Options {
+            mode: Mode::Counter,
+            lang: Lang::Id,
+            counter: 3,
+            drive_dir: None,
+        },
+    );
+    sign_in(&mut three, &mut tb, "petugas3", "3456");
+    assert!(three.user.is_some());
+
+    // Counter 1 calls A-001 (Surat dan Paket) and sends it to e-Meterai at counter 3.
+    drive(&mut one, &mut tb.branch, key(KeyCode::F(2)));
+    assert_eq!(one.current(), Some(("A-001", Status::Called)));
+    drive(&mut one, &mut tb.branch, key(KeyCode::F(9)));
+    type_text(&mut one, &mut tb.branch, "c");
+    drive(&mut one, &mut tb.branch, key(KeyCode::Tab));
+    type_text(&mut one, &mut tb.branch, "3");
+    drive(&mut one, &mut tb.branch, key(KeyCode::Enter));
+    assert_eq!(
+        one.message.as_ref().map(|m| m.text.as_str()),
+        Some("A-001 dialihkan ke C (loket 3).")
+    );
+    assert_eq!(one.current(), None);
+
+    // Both counters' waiting lists say where A-001 waits now.
+    for state in [&mut one, &mut three] {
+        let status = worker::run(&mut tb.branch, Effect::LoadStatus).expect("status");
+        drive(state, &mut tb.branch, Action::Worker(status));
+        let screen = screen_text(state, 120, 40);
+        let row = waiting_row(&screen, "A-001");
+        assert!(
+            row.contains("ke C, loket 3"),
+            "counter {}: {row}\n{screen}",
+            state.setup.counter
+        );
+        assert!(
+            !waiting_row(&screen, "A-002").contains("ke "),
+            "A-002 stays in A"
+        );
+    }
+
+    // Counter 3 calls it: the ticket keeps its number and is served as e-Meterai, on the screen
+    // and in the customer session.
+    drive(&mut three, &mut tb.branch, key(KeyCode::F(2)));
+    assert_eq!(three.current(), Some(("A-001", Status::Called)));
+    assert_eq!(three.current_service(), Some("C"));
+    let screen = screen_text(&three, 120, 40);
+    let line = screen
+        .lines()
+        .find(|l| l.contains(" A-001 "))
+        .unwrap_or_default();
+    assert!(line.contains("e-Meterai"), "{line}\n{screen}");
+    assert!(!line.contains("Surat dan Paket"), "{line}");
+    assert_eq!(
+        three
+            .session
+            .as_ref()
+            .map(|s| (s.service.as_str(), s.stamping)),
+        Some(("C", true)),
+        "the e-Meterai session opens for the transferred ticket"
+    );
+    // Counter 1 no longer shows it anywhere as its own.
+    let status = worker::run(&mut tb.branch, Effect::LoadStatus).expect("status");
+    drive(&mut one, &mut tb.branch, Action::Worker(status));
+    assert_eq!(one.current(), None);
+    assert_eq!(
+        waiting_row(&screen_text(&one, 120, 40), "A-001"),
+        "",
+        "no longer waiting"
+    );
+}

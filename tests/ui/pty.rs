@@ -936,3 +936,50 @@ fn a_counter_killed_and_its_visit_moved_reopens_at_the_new_counter_once() {
         kill_and_resume(kill, true);
     }
 }
+
+#[test]
+fn the_dispenser_screen_shows_its_keys_the_number_issued_and_an_unknown_key() {
+    let tb = with_users();
+    let data = tb.path().to_path_buf();
+    assert_eq!(loket::dispenser::running(&data), None);
+    let mut pty = spawn(&data, &["dispenser", "--input", "keys"], 100, 30);
+    pty.wait_for("Dispenser siap");
+    // Which key issues which service, from `[dispenser] keys` and the services' names.
+    pty.wait_for("1  →  A  Surat dan Paket");
+    pty.wait_for("2  →  B  Pembayaran dan Keuangan");
+    pty.wait_for("3  →  C  e-Meterai");
+    // A running dispenser is seen from another process (a counter's status bar asks the same).
+    assert_eq!(
+        loket::dispenser::running(&data),
+        Some(loket::dispenser::Running::Keys)
+    );
+
+    pty.send("2");
+    pty.wait_for("Nomor B-001 — Pembayaran dan Keuangan: tiket tercetak.");
+    pty.send("9");
+    pty.wait_for("Tombol 9 tidak dipakai. Tombol layanan: 1 = A, 2 = B, 3 = C.");
+    pty.send("1");
+    pty.wait_for("Nomor A-001 — Surat dan Paket: tiket tercetak.");
+
+    pty.send("\x1b");
+    let status = pty.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.as_ref().is_some_and(|s| s.success()),
+        "Esc ends the dispenser: {status:?}\n{}",
+        pty.contents()
+    );
+    assert_eq!(
+        loket::dispenser::running(&data),
+        None,
+        "stopped is not running"
+    );
+    let mut branch = tb.reopen();
+    assert_eq!(
+        branch.ticket_info("B-001").expect("ticket").status,
+        Status::Waiting
+    );
+    assert!(
+        branch.ticket_info("A-002").is_err(),
+        "the unknown key issued nothing"
+    );
+}

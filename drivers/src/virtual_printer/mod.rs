@@ -256,6 +256,8 @@ struct Inner {
     jobs: std::collections::VecDeque<Job>,
     jobs_total: usize,
     next_number: u32,
+    /// The number of the last job finished (0 before the first), for the drawer log.
+    last_number: u32,
     bytes_in: u64,
     write_error: Option<String>,
 }
@@ -320,12 +322,29 @@ impl VirtualPrinter {
                     jobs: Default::default(),
                     jobs_total: 0,
                     next_number,
+                    last_number: next_number.saturating_sub(1),
                     bytes_in: 0,
                     write_error: None,
                 }),
                 Condvar::new(),
             )),
         })
+    }
+
+    /// Gives the next job `number` (and its files `NNNN.txt`, `NNNN.png`); later jobs count on
+    /// from it. A caller with its own numbering (loket's print job ids) sets it before each job, so
+    /// the file a slip lands in carries the number the caller reports, and two processes printing
+    /// to one folder never write the same file.
+    ///
+    /// ```
+    /// use loket_drivers::{VirtualConfig, VirtualPrinter};
+    /// let p = VirtualPrinter::new(VirtualConfig::in_memory(384)).unwrap();
+    /// p.number_next_job(41);
+    /// p.feed(b"slip\n\x1dV\x00");
+    /// assert_eq!(p.jobs()[0].number, 41);
+    /// ```
+    pub fn number_next_job(&self, number: u32) {
+        lock(&self.inner.0).next_number = number;
     }
 
     /// The current state.
@@ -488,10 +507,7 @@ impl Inner {
             use std::io::Write as _;
             let line = format!(
                 "kick pin {} on {} ms off {} ms after job {}\n",
-                kick.pin,
-                kick.on_ms,
-                kick.off_ms,
-                self.next_number.saturating_sub(1)
+                kick.pin, kick.on_ms, kick.off_ms, self.last_number
             );
             let result = fs::OpenOptions::new()
                 .create(true)
@@ -531,7 +547,8 @@ impl Inner {
             complete,
             kicks,
         };
-        self.next_number += 1;
+        self.last_number = job.number;
+        self.next_number = job.number.saturating_add(1);
         if let Some(dir) = &self.out_dir {
             let base = dir.join(format!("{:04}", job.number));
             let mut result = write_atomically(&base.with_extension("txt"), job.text.as_bytes());

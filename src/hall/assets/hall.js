@@ -3,7 +3,6 @@
 // every segment in the order it was played and window.loketCalls every call received.
 'use strict';
 (function () {
-  var DAYS = ['Minggu', 'Senin', 'Selasa', 'Rabu', 'Kamis', 'Jumat', 'Sabtu'];
   var MONTHS = ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus',
     'September', 'Oktober', 'November', 'Desember'];
   var SEGMENT_TIMEOUT_MS = 4000; // a segment that neither ends nor fails is skipped after this
@@ -137,8 +136,8 @@
   function tick() {
     var t = new Date(Date.now() + clockOffset + tzMinutes * 60000);
     text($('time'), pad(t.getUTCHours()) + '.' + pad(t.getUTCMinutes()) + ' ' + tzName);
-    text($('date'), DAYS[t.getUTCDay()] + ', ' + t.getUTCDate() + ' ' + MONTHS[t.getUTCMonth()] +
-      ' ' + t.getUTCFullYear());
+    // The same style as every other screen and slip (src/when.rs): 6 Desember 2026, 15.54 WIB.
+    text($('date'), t.getUTCDate() + ' ' + MONTHS[t.getUTCMonth()] + ' ' + t.getUTCFullYear());
   }
   setInterval(tick, 1000);
 

@@ -2,7 +2,6 @@
 //! too-small notice.
 
 use crate::day::BusinessDay;
-use crate::queue::clock_time;
 use crate::store::from_ms;
 use crate::ui::state::{Choice, DeviceState, FieldKind, Mode, State};
 use crate::ui::strings::Strings;
@@ -34,18 +33,17 @@ pub fn too_small(frame: &mut Frame, s: &Strings) {
 
 /// `08.00 WIB`.
 pub fn clock(state: &State) -> String {
-    format!(
-        "{} {}",
-        clock_time(state.now_ms, state.setup.timezone),
-        state.setup.timezone.name()
-    )
+    crate::when::When::ms(state.now_ms, state.setup.timezone).time_zone()
 }
 
+/// `23 November 2026`.
 pub fn business_day(state: &State) -> String {
-    state.status.as_ref().map_or_else(
-        || BusinessDay::of(from_ms(state.now_ms), state.setup.timezone).to_string(),
-        |s| s.business_day.clone(),
-    )
+    let day = state
+        .status
+        .as_ref()
+        .and_then(|s| BusinessDay::parse(&s.business_day).ok())
+        .unwrap_or_else(|| BusinessDay::of(from_ms(state.now_ms), state.setup.timezone));
+    crate::when::date_in(day.date(), &state.lang.strings().months)
 }
 
 /// Branch, counter, clerk, business day and clock on one reversed line.

@@ -3,7 +3,6 @@
 //! sessions, X of open drawers, stored Z reports).
 
 use crate::money::Rupiah;
-use crate::queue::clock_time;
 use crate::ui::state::{DrawersPanel, OpenJob, State};
 use crate::ui::strings::ConsoleStrings;
 use crate::ui::view::common::cut;
@@ -38,10 +37,7 @@ fn loading(frame: &mut Frame, area: Rect, state: &State, title: &str) {
 }
 
 fn date(state: &State, ms: i64) -> String {
-    crate::store::from_ms(ms)
-        .to_offset(state.setup.timezone.offset())
-        .date()
-        .to_string()
+    crate::when::When::ms(ms, state.setup.timezone).date_in(&state.lang.strings().months)
 }
 
 pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
@@ -208,7 +204,8 @@ pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
             rows,
             [
                 Constraint::Length(22),
-                Constraint::Length(10),
+                // `30 September 2026`.
+                Constraint::Length(17),
                 Constraint::Length(6),
                 Constraint::Fill(1),
             ],
@@ -260,7 +257,10 @@ fn open_jobs(frame: &mut Frame, area: Rect, state: &State, jobs: &[OpenJob]) {
     let c = s.console;
     let status = |j: &OpenJob| match j.next_attempt_ms {
         _ if j.held => c.job_held.to_string(),
-        Some(ms) if ms > state.now_ms => (c.job_waiting_at)(&clock_time(ms, state.setup.timezone)),
+        Some(ms) if ms > state.now_ms => (c.job_waiting_at)(
+            &crate::when::When::ms(ms, state.setup.timezone)
+                .on_day_of(crate::store::from_ms(state.now_ms)),
+        ),
         _ => c.job_waiting_now.to_string(),
     };
     let no_w = col_width(jobs.iter().map(|j| format!("#{}", j.id)), c.col_id);
@@ -367,6 +367,15 @@ pub fn outbox(frame: &mut Frame, area: Rect, state: &State) {
         );
         return;
     }
+    // The time of today's mail, date and time of older mail still waiting.
+    let now = crate::store::from_ms(state.now_ms);
+    let made = |ms: i64| crate::when::When::ms(ms, state.setup.timezone).on_day_of(now);
+    let made_width = list
+        .iter()
+        .map(|m| made(m.created_ms).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
     let rows: Vec<Row> = list
         .iter()
         .map(|m| {
@@ -389,7 +398,7 @@ pub fn outbox(frame: &mut Frame, area: Rect, state: &State) {
             };
             Row::new(vec![
                 Cell::from(m.id.to_string()),
-                Cell::from(clock_time(m.created_ms, state.setup.timezone)),
+                Cell::from(made(m.created_ms)),
                 Cell::from(to),
                 Cell::from(status).style(style),
                 Cell::from(m.attempts.to_string()),
@@ -401,7 +410,7 @@ pub fn outbox(frame: &mut Frame, area: Rect, state: &State) {
         rows,
         [
             Constraint::Length(4),
-            Constraint::Length(5),
+            Constraint::Length(u16::try_from(made_width).unwrap_or(5)),
             Constraint::Fill(2),
             Constraint::Length(9),
             Constraint::Length(5),

@@ -140,8 +140,11 @@ fn current_ticket(frame: &mut Frame, area: Rect, state: &State) {
     let mut lines = Vec::new();
     match state.current() {
         Some((ticket, status)) => {
-            let service = crate::queue::domain::parse_label(ticket)
-                .and_then(|(p, _)| state.setup.service(&p).map(|x| x.name.clone()))
+            // The service the ticket is in now (a transferred ticket's new one).
+            let service = state
+                .current_service()
+                .and_then(|p| state.setup.service(p))
+                .map(|x| x.name.clone())
                 .unwrap_or_default();
             let (what, style) = if status == Status::Serving {
                 (s.ticket_serving, Style::new().fg(Color::Green).bold())
@@ -310,10 +313,15 @@ pub fn waiting_list(frame: &mut Frame, area: Rect, state: &State) {
         .map(|w| {
             let mut tags = Vec::new();
             if w.priority {
-                tags.push(s.priority_mark);
+                tags.push(s.priority_mark.to_string());
             }
             if w.status == Status::Parked {
-                tags.push(s.parked_mark);
+                tags.push(s.parked_mark.to_string());
+            }
+            // A transferred ticket keeps its number; the list says where it waits now.
+            let issued = crate::queue::domain::parse_label(&w.ticket).map(|(p, _)| p);
+            if issued.is_some_and(|p| p != w.service) || w.target_counter.is_some() {
+                tags.push((s.moved_mark)(&w.service, w.target_counter));
             }
             let tags = if tags.is_empty() {
                 String::new()
