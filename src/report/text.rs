@@ -323,7 +323,7 @@ pub fn unfinished_line(u: &super::pack::Unfinished, tz: crate::day::TimeZone) ->
     format!(
         "{at} ({}{ticket}) sejak {}: {} — {}",
         u.clerk,
-        crate::queue::clock_time(u.since_ms, tz),
+        crate::when::When::ms(u.since_ms, tz).full(),
         u.what,
         u.next
     )

@@ -926,8 +926,7 @@ impl Branch {
         })?;
         let tz = self.config.branch.timezone;
         Ok(found.map(|(job, counter, sn, paid_ms, state)| {
-            let when = crate::queue::clock_time(paid_ms, tz);
-            let day = crate::day::BusinessDay::of(crate::store::from_ms(paid_ms), tz);
+            let when = crate::when::When::ms(paid_ms, tz).full();
             let sn = sn.map(|sn| format!(", SN {sn}")).unwrap_or_default();
             let next = if state == "delivered" {
                 "sudah diserahkan; tanyakan pelanggan sebelum menagih lagi"
@@ -935,7 +934,7 @@ impl Branch {
                 "belum diserahkan; lanjutkan pekerjaan itu, jangan menagih lagi"
             };
             format!(
-                "Dokumen ini sudah dibayar pada {day} {when} di loket {counter} (pekerjaan #{job}{sn}) dan {next}."
+                "Dokumen ini sudah dibayar pada {when} di loket {counter} (pekerjaan #{job}{sn}) dan {next}."
             )
         }))
     }

@@ -115,7 +115,7 @@ fn the_same_document_brought_again_says_when_and_where_it_was_paid() {
         .expect("receive");
     let said = again.warnings.first().cloned().unwrap_or_default();
     assert!(
-        said.contains("sudah dibayar pada 2026-11-23 08.")
+        said.contains("sudah dibayar pada 23 November 2026 08.")
             && said.contains("di loket 1")
             && said.contains(&format!("pekerjaan #{}", first.id))
             && said.contains("jangan menagih lagi"),
