@@ -287,7 +287,7 @@ pub static ID: Strings = Strings {
         format!("Selamat bekerja, {name}. Tekan F2 untuk memanggil antrean berikutnya.")
     },
     welcome_supervisor: |name| {
-        format!("Selamat bekerja, {name}. Tab atau angka 1–6 berpindah tab; F1 bantuan.")
+        format!("Selamat bekerja, {name}. Tab atau angka 1–7 berpindah tab; F1 bantuan.")
     },
 
     queue_title: "Antrean",
@@ -525,7 +525,7 @@ pub static EN: Strings = Strings {
         )
     },
     welcome: |name| format!("Welcome, {name}. Press F2 to call the next customer."),
-    welcome_supervisor: |name| format!("Welcome, {name}. Tab or 1–6 switch tabs; F1 for help."),
+    welcome_supervisor: |name| format!("Welcome, {name}. Tab or 1–7 switch tabs; F1 for help."),
 
     queue_title: "Queue",
     col_service: "Service",
