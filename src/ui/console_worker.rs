@@ -363,6 +363,22 @@ fn act_on(
                     "loket {from} tidak sedang memegang tiket {ticket}; panggil tiket itu di loket mana pun untuk melanjutkannya"
                 ));
             }
+            // Said before the approval is recorded, so a refused move leaves no approval unused.
+            if from == to {
+                return refused(format!(
+                    "tiket {ticket} sudah di loket {to}; sebutkan loket lain"
+                ));
+            }
+            if let Some(busy) = status
+                .counters
+                .iter()
+                .find(|c| c.number == to)
+                .and_then(|c| c.ticket.as_deref())
+            {
+                return refused(format!(
+                    "loket {to} masih memegang tiket {busy}; selesaikan dulu di sana atau pilih loket lain"
+                ));
+            }
             let approval = approve(branch, "visit.move", &ticket)?;
             let ticket = branch.move_visit(from, to, approval)?;
             Ok(UnfinishedDone::Moved { ticket, from, to })

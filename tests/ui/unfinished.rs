@@ -564,6 +564,15 @@ fn resume_moves_the_visit_to_another_counter_with_approval() {
         ),
         0
     );
+    // Refused before the approval: no approval left unused.
+    assert_eq!(
+        count(
+            b,
+            "SELECT COUNT(*) FROM approvals WHERE action = 'visit.move'",
+            &[]
+        ),
+        0
+    );
 
     // Counter 3 is free: the visit moves there, with its stamped job.
     let dialog = state.dialog.as_mut().expect("the form stays open");
