@@ -659,11 +659,10 @@ pub fn unfinished(frame: &mut Frame, area: Rect, state: &State) {
     } else {
         widths.push(Constraint::Fill(1));
     }
-    let [list, detail] = Layout::vertical([
-        Constraint::Length((rows.len() as u16 + 3).min(area.height.saturating_sub(5).max(4))),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
+    // The list takes the room; the selected row in full below it when there is room for both.
+    let detail_h = if area.height >= 12 { 5 } else { 0 };
+    let [list, detail] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_h)]).areas(area);
     let title = format!("{} ({})", c.uf_title, rows.len());
     let table = Table::new(table_rows, widths)
         .header(header(head))
@@ -680,16 +679,19 @@ pub fn unfinished(frame: &mut Frame, area: Rect, state: &State) {
         Line::from((c.uf_what)(r)).bold(),
         Line::from((c.uf_next)(r)).fg(Color::Cyan),
     ];
-    if let Some(t) = &r.item.ticket {
-        lines.push(Line::from(format!(
-            "{} {t} · {} {} · {} · {}",
-            s.col_ticket,
-            s.col_counter,
-            counter(r),
-            r.item.clerk,
-            clock_time(r.item.since_ms, state.setup.timezone)
-        )));
-    }
+    let ticket_part = r
+        .item
+        .ticket
+        .as_ref()
+        .map(|t| format!("{} {t} · ", s.col_ticket))
+        .unwrap_or_default();
+    lines.push(Line::from(format!(
+        "{ticket_part}{} {} · {} · {}",
+        s.col_counter,
+        counter(r),
+        r.item.clerk,
+        clock_time(r.item.since_ms, state.setup.timezone)
+    )));
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
