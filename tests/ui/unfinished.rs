@@ -280,6 +280,21 @@ fn the_tab_lists_every_half_done_thing_with_its_owner_and_age() {
     ] {
         assert!(text.contains(want), "{want:?} in\n{text}");
     }
+    let mut state = state;
+    select(&mut state, &mut f.tb.branch, Subject::Sale(f.half_paid));
+    drive(&mut state, &mut f.tb.branch, key(KeyCode::Char('b')));
+    let (text, error) = message(&state);
+    assert!(error, "{text}");
+    assert_eq!(
+        text,
+        format!(
+            "Sale #{} cannot be cancelled: Rp5.000 has been taken. Refund it with u, or resume it at a counter with p.",
+            f.half_paid
+        )
+    );
+    drive(&mut state, &mut f.tb.branch, key(KeyCode::Char('u')));
+    let text = screen_text(&state, 120, 40);
+    assert!(text.contains("Give back what was paid"), "{text}");
 }
 
 #[test]
@@ -616,4 +631,35 @@ fn resume_moves_the_visit_to_another_counter_with_approval() {
         .find(|r| r.subject == Subject::Job(f.stamped))
         .expect("still unfinished until handed over");
     assert_eq!(row.item.counter, Some(3));
+}
+
+#[test]
+fn a_paid_job_is_not_cancelled_even_with_an_approval() {
+    let mut f = fixture();
+    let b = &mut f.tb.branch;
+    let subject = format!("job/{}", f.waiting);
+    let lockout = b.lockout();
+    let approval = loket::users::approve(
+        &mut b.store,
+        lockout,
+        "kepala",
+        "9999",
+        "kepala",
+        loket::stamping::service::ACTION_CANCEL,
+        &subject,
+        "salah pilih",
+    )
+    .expect("approve");
+    b.cancel_job_approved(f.waiting, approval.id, "kepala")
+        .expect_err("a paid job is settled, not cancelled");
+    assert_eq!(b.job(f.waiting).expect("job").state, JobState::Paid);
+    // The approval was not spent on it.
+    assert_eq!(
+        count(
+            b,
+            "SELECT COUNT(*) FROM approvals WHERE id = ?1 AND used_ms IS NULL",
+            &[&approval.id]
+        ),
+        1
+    );
 }
