@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// Approval action for settling a failed job with a new serial at no charge (subject `job/<id>`).
 pub const ACTION_REISSUE: &str = "stamping.reissue";
+/// A supervisor's approval to cancel a job left before payment, on `job/<id>`.
+pub const ACTION_CANCEL: &str = "stamping.cancel";
 
 /// Most spoiled serials replaced within one `run_job` before the job waits for the worker.
 const MAX_SPOILED_PER_RUN: u32 = 3;
@@ -1885,6 +1887,32 @@ impl Branch {
     pub fn cancel_job(&mut self, job: i64, clerk: &str) -> Result<JobView, BranchError> {
         self.store.write(|tx| {
             apply_step(tx, clerk, job, &Step::Cancel, json!({}))?;
+            Ok::<_, StampingError>(())
+        })?;
+        crash_point("cancelled");
+        self.job(job)
+    }
+
+    /// A supervisor cancels a job left before payment (received or placed) with an approval for
+    /// `stamping.cancel` on `job/<id>`: the approval is consumed and the job cancelled in one
+    /// transaction, the journal entry naming who approved and why. A paid job is refused; its
+    /// money comes back only by a settlement.
+    pub fn cancel_job_approved(
+        &mut self,
+        job: i64,
+        approval: i64,
+        clerk: &str,
+    ) -> Result<JobView, BranchError> {
+        self.store.write(|tx| {
+            let ok =
+                crate::users::consume_approval(tx, approval, ACTION_CANCEL, &job_subject(job))?;
+            apply_step(
+                tx,
+                clerk,
+                job,
+                &Step::Cancel,
+                json!({"approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason}),
+            )?;
             Ok::<_, StampingError>(())
         })?;
         crash_point("cancelled");

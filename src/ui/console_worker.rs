@@ -9,7 +9,7 @@ use crate::stamping::{JobFilter, Settle, StampingError, ledger};
 use crate::till::CashCount;
 use crate::ui::state::{
     ConsoleDone, DrawerRow, DrawersPanel, EmeteraiPanel, OpenJob, OutboxCounts, ServiceHealth,
-    Settled, TillState,
+    Settled, Subject, TillState, UnfinishedAct, UnfinishedDone, UnfinishedKind, UnfinishedRow,
 };
 use crate::ui::worker::sentence;
 
@@ -252,4 +252,195 @@ pub fn open_till(
         },
         drawer,
     ))
+}
+
+/// Everything left half-done now, oldest first (the daily pack's "belum selesai" list), each with
+/// where it stands: what has been paid on a sale, the state of a job.
+pub fn unfinished(branch: &mut Branch) -> Result<Vec<UnfinishedRow>, BranchError> {
+    let items = branch.store.read(crate::report::pack::unfinished)?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(subject) = Subject::parse(&item.subject) else {
+            continue;
+        };
+        let (kind, document, sn) = match subject {
+            Subject::Sale(id) => {
+                let s = branch.sale(id)?;
+                (
+                    UnfinishedKind::Sale {
+                        total: s.total,
+                        paid: s.paid,
+                    },
+                    None,
+                    None,
+                )
+            }
+            Subject::Job(id) => {
+                let j = branch.job(id)?;
+                (UnfinishedKind::Job(j.state), Some(j.document_name), j.sn)
+            }
+        };
+        out.push(UnfinishedRow {
+            subject,
+            kind,
+            item,
+            document,
+            sn,
+        });
+    }
+    Ok(out)
+}
+
+/// A supervisor acts on a half-done thing with their own approval, asked for here from their PIN:
+/// moves the visit that holds it to another counter (`visit.move` on the ticket), cancels what
+/// nothing was paid for (`stamping.cancel` on the job, `sale.void` on the sale), or voids a
+/// half-paid sale, giving every tender back (`sale.void`). What it is now is read again first, so
+/// an approval is never recorded for something that can no longer be done.
+pub fn act_on_unfinished(
+    branch: &mut Branch,
+    subject: Subject,
+    act: UnfinishedAct,
+    supervisor: &str,
+    pin: &str,
+    reason: &str,
+) -> Result<UnfinishedDone, String> {
+    act_on(branch, subject, act, supervisor, pin, reason).map_err(|e| words(&e))
+}
+
+fn act_on(
+    branch: &mut Branch,
+    subject: Subject,
+    act: UnfinishedAct,
+    supervisor: &str,
+    pin: &str,
+    reason: &str,
+) -> Result<UnfinishedDone, BranchError> {
+    let refused = |text: String| Err(BranchError::Refused(text));
+    let approve = |branch: &mut Branch, action: &str, on: &str| {
+        let lockout = branch.lockout();
+        crate::users::approve(
+            &mut branch.store,
+            lockout,
+            supervisor,
+            pin,
+            supervisor,
+            action,
+            on,
+            reason,
+        )
+        .map(|a| a.id)
+        .map_err(BranchError::from)
+    };
+    match (act, subject) {
+        (UnfinishedAct::Resume { to }, _) => {
+            let (ticket, from) = match subject {
+                Subject::Sale(id) => {
+                    let s = branch.sale(id)?;
+                    (s.ticket, Some(s.counter))
+                }
+                Subject::Job(id) => {
+                    let j = branch.job(id)?;
+                    let counter = branch.store.read(|c| {
+                        c.query_row("SELECT counter FROM stamp_jobs WHERE id = ?1", [id], |r| {
+                            r.get::<_, Option<u32>>(0)
+                        })
+                        .map_err(crate::store::StoreError::from)
+                    })?;
+                    (j.ticket, counter)
+                }
+            };
+            let (Some(ticket), Some(from)) = (ticket, from) else {
+                return refused("tidak ada tiket dan loket yang memegang kunjungan ini".into());
+            };
+            let status = branch.queue_status()?;
+            let held = status
+                .counters
+                .iter()
+                .find(|c| c.number == from)
+                .and_then(|c| c.ticket.clone());
+            if held.as_deref() != Some(ticket.as_str()) {
+                return refused(format!(
+                    "loket {from} tidak sedang memegang tiket {ticket}; panggil tiket itu di loket mana pun untuk melanjutkannya"
+                ));
+            }
+            // Said before the approval is recorded, so a refused move leaves no approval unused.
+            if from == to {
+                return refused(format!(
+                    "tiket {ticket} sudah di loket {to}; sebutkan loket lain"
+                ));
+            }
+            if let Some(busy) = status
+                .counters
+                .iter()
+                .find(|c| c.number == to)
+                .and_then(|c| c.ticket.as_deref())
+            {
+                return refused(format!(
+                    "loket {to} masih memegang tiket {busy}; selesaikan dulu di sana atau pilih loket lain"
+                ));
+            }
+            let approval = approve(branch, "visit.move", &ticket)?;
+            let ticket = branch.move_visit(from, to, approval)?;
+            Ok(UnfinishedDone::Moved { ticket, from, to })
+        }
+        (UnfinishedAct::Cancel, Subject::Job(id)) => {
+            let state = branch.job(id)?.state;
+            if !matches!(
+                state,
+                crate::stamping::State::Received | crate::stamping::State::Placed
+            ) {
+                return refused(format!(
+                    "pekerjaan #{id} sudah {}; yang sudah dibayar hanya dapat dikembalikan dananya",
+                    state.label()
+                ));
+            }
+            let approval = approve(
+                branch,
+                crate::stamping::service::ACTION_CANCEL,
+                &crate::stamping::service::job_subject(id),
+            )?;
+            branch.cancel_job_approved(id, approval, supervisor)?;
+            Ok(UnfinishedDone::JobCancelled(id))
+        }
+        (UnfinishedAct::Cancel | UnfinishedAct::Refund, Subject::Sale(id)) => {
+            let sale = branch.sale(id)?;
+            if sale.status != crate::till::SaleStatus::Open {
+                return refused(format!(
+                    "penjualan #{id} sudah {}",
+                    sale.status_label.to_lowercase()
+                ));
+            }
+            let paid = sale.paid.is_positive();
+            if act == UnfinishedAct::Cancel && paid {
+                return refused(format!(
+                    "penjualan #{id} sudah dibayar {}; kembalikan dananya (u) alih-alih membatalkan",
+                    sale.paid
+                ));
+            }
+            if act == UnfinishedAct::Refund && !paid {
+                return refused(format!(
+                    "penjualan #{id} belum dibayar; tidak ada dana untuk dikembalikan, batalkan saja (b)"
+                ));
+            }
+            let approval = approve(
+                branch,
+                crate::till::actions::VOID,
+                &crate::till::approval_subject_sale(id),
+            )?;
+            let out = branch.void_sale(id, sale.counter, supervisor, approval)?;
+            if out.open_drawer {
+                // The cash goes back out of the drawer that took it; a drawer that stays shut is
+                // the printer's matter, not a reason to undo the void.
+                let _ = branch.open_drawer(sale.counter, supervisor);
+            }
+            Ok(UnfinishedDone::SaleVoided {
+                sale: id,
+                returned: out.reversed,
+                counter: sale.counter,
+            })
+        }
+        (UnfinishedAct::Refund, Subject::Job(id)) => refused(format!(
+            "dana pekerjaan #{id} dikembalikan lewat penyelesaian pekerjaan dibayar"
+        )),
+    }
 }

@@ -101,6 +101,17 @@ pub enum Effect {
         pin: String,
         reason: String,
     },
+    /// Reload the console's unfinished tab: everything left half-done (belum selesai).
+    LoadUnfinished,
+    /// A supervisor acts on a half-done thing of the unfinished tab with their own approval: the
+    /// signed-in supervisor both asks and approves.
+    Unfinished {
+        subject: Subject,
+        act: UnfinishedAct,
+        supervisor: String,
+        pin: String,
+        reason: String,
+    },
     /// Read the e-Meterai service's state and the outbox counts for the status bar.
     LoadHealth,
     /// Read this counter's drawer session.
@@ -119,6 +130,78 @@ pub enum Effect {
     /// Ring the terminal bell (the hall display's chime).
     Bell,
     Quit,
+}
+
+/// A half-done thing of the unfinished tab: a sale or a stamping job, by its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Sale(i64),
+    Job(i64),
+}
+
+impl Subject {
+    /// `sale/12` or `job/34`, as the daily pack names it.
+    pub fn parse(text: &str) -> Option<Subject> {
+        let (kind, id) = text.split_once('/')?;
+        let id = id.parse().ok()?;
+        match kind {
+            "sale" => Some(Subject::Sale(id)),
+            "job" => Some(Subject::Job(id)),
+            _ => None,
+        }
+    }
+}
+
+/// What a supervisor does to a half-done thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnfinishedAct {
+    /// Move the visit holding it to counter `to` (`visit.move`), where it reopens at its step.
+    Resume { to: u32 },
+    /// Cancel what nothing was paid for: a job before payment (`job.cancel`), a sale with no
+    /// tender (`sale.void`).
+    Cancel,
+    /// Void a half-paid sale (`sale.void`): every tender taken goes back to the customer.
+    Refund,
+}
+
+/// How a supervisor's action on a half-done thing went through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnfinishedDone {
+    Moved {
+        ticket: String,
+        from: u32,
+        to: u32,
+    },
+    JobCancelled(i64),
+    /// The sale was voided; what went back to the customer, by method, out of `counter`'s drawer.
+    SaleVoided {
+        sale: i64,
+        returned: Vec<(Method, Rupiah)>,
+        counter: u32,
+    },
+}
+
+/// Where a half-done thing stands, for the keys that act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnfinishedKind {
+    /// An open sale, its total and what has been paid on it so far.
+    Sale {
+        total: Rupiah,
+        paid: Rupiah,
+    },
+    Job(crate::stamping::State),
+}
+
+/// One row of the unfinished tab: the daily pack's line and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfinishedRow {
+    pub subject: Subject,
+    pub kind: UnfinishedKind,
+    /// Counter, clerk, ticket and age, as the daily pack lists it.
+    pub item: crate::report::pack::Unfinished,
+    /// A job's document name and serial number, once issued.
+    pub document: Option<String>,
+    pub sn: Option<String>,
 }
 
 /// The queue engine's operations a counter can ask for.
@@ -196,6 +279,13 @@ pub enum Outcome {
         backup: Option<crate::doctor::BackupCheck>,
         /// The branch's dispenser, when one runs (`loket dispenser` holds its run lock).
         dispenser: Option<crate::dispenser::Running>,
+    },
+    /// The unfinished tab's rows, oldest first.
+    Unfinished(Result<Vec<UnfinishedRow>, String>),
+    /// A supervisor's action on a half-done thing finished, or was refused (in words).
+    UnfinishedDone {
+        subject: Subject,
+        result: Result<UnfinishedDone, String>,
     },
     /// This counter's drawer session as read.
     Till(Result<TillState, String>),
@@ -512,6 +602,19 @@ pub enum DialogKind {
         job: i64,
         refund: bool,
     },
+    /// Act on a half-done thing of the unfinished tab (reason and PIN; a target counter to resume).
+    Unfinished {
+        subject: Subject,
+        act: UnfinishedActKind,
+    },
+}
+
+/// The unfinished tab's actions, as their dialogs know them before the form is filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnfinishedActKind {
+    Resume,
+    Cancel,
+    Refund,
 }
 
 /// Names of form fields; the screens look up their label in the strings.
@@ -530,6 +633,8 @@ pub enum FieldId {
     Method,
     /// The counter whose drawer pays a cash refund.
     RefundCounter,
+    /// The counter a visit moves to.
+    TargetCounter,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -693,16 +798,19 @@ pub enum Tab {
     Outbox,
     Drawers,
     Daily,
+    /// Everything left half-done (belum selesai), with actions.
+    Unfinished,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Live,
         Tab::Approvals,
         Tab::Emeterai,
         Tab::Outbox,
         Tab::Drawers,
         Tab::Daily,
+        Tab::Unfinished,
     ];
 }
 
@@ -747,6 +855,8 @@ pub struct State {
     pub emeterai: Option<EmeteraiPanel>,
     pub outbox: Option<Vec<OutboxEntry>>,
     pub drawers: Option<DrawersPanel>,
+    /// What is left half-done, once the unfinished tab has loaded it.
+    pub unfinished: Option<Vec<UnfinishedRow>>,
     /// The selected row of the console tab's list (open e-Meterai jobs, outbox e-mails, Z
     /// reports).
     pub cursor: usize,
@@ -789,6 +899,7 @@ impl State {
             emeterai: None,
             outbox: None,
             drawers: None,
+            unfinished: None,
             cursor: 0,
             scroll: 0,
             till: TillState::Unknown,

@@ -1,6 +1,7 @@
 //! Every word the terminal screens show, once per language: Indonesian first (the default), English second.
 
 use crate::till::Method;
+use crate::ui::state::{Subject, UnfinishedKind, UnfinishedRow};
 
 /// The language of the screens, chosen with `--lang`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -189,6 +190,7 @@ pub struct Strings {
     pub tab_outbox: &'static str,
     pub tab_drawers: &'static str,
     pub tab_daily: &'static str,
+    pub tab_unfinished: &'static str,
     pub approvals_title: &'static str,
     pub approvals_none: &'static str,
     pub col_time: &'static str,
@@ -244,12 +246,20 @@ pub struct Strings {
     pub key_reprint_z: &'static str,
     pub key_new_serial: &'static str,
     pub key_refund: &'static str,
+    pub key_resume: &'static str,
+    pub key_cancel_unpaid: &'static str,
 
     // Settling a paid job not yet stamped
     pub dlg_settle_new_serial: &'static str,
     pub dlg_settle_refund: &'static str,
     pub f_refund_method: &'static str,
     pub f_refund_counter: &'static str,
+
+    // Acting on what is left half-done
+    pub dlg_uf_resume: &'static str,
+    pub dlg_uf_cancel: &'static str,
+    pub dlg_uf_refund: &'static str,
+    pub f_target_counter: &'static str,
 
     /// The e-Meterai customer flow.
     pub flow: &'static FlowStrings,
@@ -286,7 +296,7 @@ pub static ID: Strings = Strings {
         format!("Selamat bekerja, {name}. Tekan F2 untuk memanggil antrean berikutnya.")
     },
     welcome_supervisor: |name| {
-        format!("Selamat bekerja, {name}. Tab atau angka 1–6 berpindah tab; F1 bantuan.")
+        format!("Selamat bekerja, {name}. Tab atau angka 1–7 berpindah tab; F1 bantuan.")
     },
 
     queue_title: "Antrean",
@@ -426,6 +436,7 @@ pub static ID: Strings = Strings {
     tab_outbox: "Kotak keluar",
     tab_drawers: "Laci & Z",
     tab_daily: "Paket harian",
+    tab_unfinished: "Belum selesai",
     approvals_title: "Persetujuan supervisor hari ini",
     approvals_none: "Belum ada persetujuan hari ini.",
     col_time: "Pukul",
@@ -490,10 +501,16 @@ pub static ID: Strings = Strings {
     key_reprint_z: "Cetak salinan Z",
     key_new_serial: "Nomor seri baru",
     key_refund: "Kembalikan dana",
+    key_resume: "Lanjutkan di loket",
+    key_cancel_unpaid: "Batalkan",
     dlg_settle_new_serial: "Nomor seri baru tanpa biaya",
     dlg_settle_refund: "Kembalikan dana pelanggan",
     f_refund_method: "Cara pengembalian",
     f_refund_counter: "Dari laci loket",
+    dlg_uf_resume: "Lanjutkan di loket lain",
+    dlg_uf_cancel: "Batalkan yang belum dibayar",
+    dlg_uf_refund: "Kembalikan uang yang sudah dibayar",
+    f_target_counter: "Pindahkan ke loket",
     flow: &FLOW_ID,
     console: &CONSOLE_ID,
 };
@@ -537,7 +554,7 @@ pub static EN: Strings = Strings {
         )
     },
     welcome: |name| format!("Welcome, {name}. Press F2 to call the next customer."),
-    welcome_supervisor: |name| format!("Welcome, {name}. Tab or 1–6 switch tabs; F1 for help."),
+    welcome_supervisor: |name| format!("Welcome, {name}. Tab or 1–7 switch tabs; F1 for help."),
 
     queue_title: "Queue",
     col_service: "Service",
@@ -676,6 +693,7 @@ pub static EN: Strings = Strings {
     tab_outbox: "Outbox",
     tab_drawers: "Drawers & Z",
     tab_daily: "Daily pack",
+    tab_unfinished: "Unfinished",
     approvals_title: "Supervisor approvals today",
     approvals_none: "No approvals yet today.",
     col_time: "Time",
@@ -740,10 +758,16 @@ pub static EN: Strings = Strings {
     key_reprint_z: "Print Z copy",
     key_new_serial: "New serial",
     key_refund: "Refund",
+    key_resume: "Resume at a counter",
+    key_cancel_unpaid: "Cancel",
     dlg_settle_new_serial: "New serial at no charge",
     dlg_settle_refund: "Refund the customer",
     f_refund_method: "Refund by",
     f_refund_counter: "From drawer of counter",
+    dlg_uf_resume: "Resume at another counter",
+    dlg_uf_cancel: "Cancel what is unpaid",
+    dlg_uf_refund: "Give back what was paid",
+    f_target_counter: "Move to counter",
     flow: &FLOW_EN,
     console: &CONSOLE_EN,
 };
@@ -1174,6 +1198,129 @@ pub struct ConsoleStrings {
     /// A refund paid (job, amount, method, counter whose drawer paid cash).
     pub settled_refund: fn(i64, &str, Method, u32) -> String,
     pub settle_refused: fn(i64, &str) -> String,
+    /// The unfinished tab (belum selesai): what is left half-done, with its owner.
+    pub uf_title: &'static str,
+    pub uf_none: &'static str,
+    pub col_age: &'static str,
+    pub col_what: &'static str,
+    pub col_next: &'static str,
+    /// How long ago, from minutes.
+    pub uf_age: fn(i64) -> String,
+    /// "Penjualan #3", "Pekerjaan #4".
+    pub uf_subject: fn(Subject) -> String,
+    /// What the row is: "dibayar sebagian Rp5.000 dari Rp10.000".
+    pub uf_what: fn(&UnfinishedRow) -> String,
+    /// The console's keys that settle the row.
+    pub uf_next: fn(&UnfinishedRow) -> String,
+    pub uf_nothing: &'static str,
+    pub uf_no_visit: fn(&str) -> String,
+    /// Cancel refused: money was taken (what, how much).
+    pub uf_cancel_has_money: fn(&str, &str) -> String,
+    pub uf_cancel_paid_job: fn(&str) -> String,
+    /// A stamped document not yet handed over: only the counter can finish it.
+    pub uf_stamped: fn(&str) -> String,
+    pub uf_refund_nothing_paid: fn(&str) -> String,
+    pub uf_note_resume: fn(&str, &str, u32) -> String,
+    pub uf_note_cancel: fn(&str) -> String,
+    pub uf_note_refund: fn(&str, &str, u32) -> String,
+    /// A visit moved (ticket, from, to).
+    pub uf_moved: fn(&str, u32, u32) -> String,
+    pub uf_job_cancelled: fn(i64) -> String,
+    pub uf_sale_cancelled: fn(i64) -> String,
+    /// A half-paid sale voided (sale, what goes back, the counter whose drawer pays cash).
+    pub uf_sale_refunded: fn(i64, &str, Option<u32>) -> String,
+    /// Between two amounts given back.
+    pub uf_and: &'static str,
+    pub uf_refused: fn(&str, &str) -> String,
+}
+
+fn minutes_id(m: i64) -> String {
+    match m {
+        ..1 => "baru saja".to_string(),
+        1..60 => format!("{m} mnt"),
+        60..1440 => format!("{} j {:02} mnt", m / 60, m % 60),
+        _ => format!("{} hr {} j", m / 1440, m % 1440 / 60),
+    }
+}
+
+fn minutes_en(m: i64) -> String {
+    match m {
+        ..1 => "just now".to_string(),
+        1..60 => format!("{m} min"),
+        60..1440 => format!("{} h {:02} min", m / 60, m % 60),
+        _ => format!("{} d {} h", m / 1440, m % 1440 / 60),
+    }
+}
+
+/// Whether the row's visit can be moved to another counter (it has a ticket and a counter).
+fn movable(r: &UnfinishedRow) -> bool {
+    r.item.ticket.is_some() && r.item.counter.is_some()
+}
+
+fn sn_of(r: &UnfinishedRow) -> String {
+    r.sn.as_ref()
+        .map(|s| format!(" (SN {s})"))
+        .unwrap_or_default()
+}
+
+fn what_id(r: &UnfinishedRow) -> String {
+    use crate::stamping::State as J;
+    let doc = r.document.as_deref().unwrap_or("?");
+    match r.kind {
+        UnfinishedKind::Sale { total, paid } if paid.is_positive() => {
+            format!("dibayar sebagian {paid} dari {total}")
+        }
+        UnfinishedKind::Sale { total, .. } => format!("penjualan {total} belum dibayar"),
+        UnfinishedKind::Job(J::Received | J::Placed) => {
+            format!("dokumen {doc} diterima, belum dibayar")
+        }
+        UnfinishedKind::Job(J::Stamped) => {
+            format!("dokumen {doc} bermeterai{}, belum diserahkan", sn_of(r))
+        }
+        UnfinishedKind::Job(J::Held) => format!("dokumen {doc} dibayar, ditahan untuk supervisor"),
+        UnfinishedKind::Job(_) => format!("dokumen {doc} dibayar, belum bermeterai"),
+    }
+}
+
+fn what_en(r: &UnfinishedRow) -> String {
+    use crate::stamping::State as J;
+    let doc = r.document.as_deref().unwrap_or("?");
+    match r.kind {
+        UnfinishedKind::Sale { total, paid } if paid.is_positive() => {
+            format!("part-paid {paid} of {total}")
+        }
+        UnfinishedKind::Sale { total, .. } => format!("sale of {total} not paid"),
+        UnfinishedKind::Job(J::Received | J::Placed) => format!("document {doc} taken, not paid"),
+        UnfinishedKind::Job(J::Stamped) => {
+            format!("document {doc} stamped{}, not handed over", sn_of(r))
+        }
+        UnfinishedKind::Job(J::Held) => format!("document {doc} paid, held for a supervisor"),
+        UnfinishedKind::Job(_) => format!("document {doc} paid, not yet stamped"),
+    }
+}
+
+/// The keys that settle a row: `p` only with a visit, `b` only with no money, `u` only with money
+/// that can go back.
+fn next_keys(r: &UnfinishedRow, words: [&str; 4]) -> String {
+    use crate::stamping::State as J;
+    let [resume, cancel, refund, hand_over] = words;
+    let mut keys = Vec::new();
+    let stamped = r.kind == UnfinishedKind::Job(J::Stamped);
+    if movable(r) {
+        keys.push(format!("p {}", if stamped { hand_over } else { resume }));
+    }
+    match r.kind {
+        UnfinishedKind::Sale { paid, .. } if paid.is_positive() => keys.push(format!("u {refund}")),
+        UnfinishedKind::Sale { .. } | UnfinishedKind::Job(J::Received | J::Placed) => {
+            keys.push(format!("b {cancel}"))
+        }
+        UnfinishedKind::Job(j) if j.can_settle() => keys.push(format!("u {refund}")),
+        _ => {}
+    }
+    if keys.is_empty() && stamped {
+        keys.push(hand_over.to_string());
+    }
+    keys.join(" · ")
 }
 
 pub static CONSOLE_ID: ConsoleStrings = ConsoleStrings {
@@ -1284,6 +1431,82 @@ pub static CONSOLE_ID: ConsoleStrings = ConsoleStrings {
         Method::Qris => format!("Pekerjaan #{job}: dana {amount} dikembalikan lewat QRIS."),
     },
     settle_refused: |job, why| format!("Pekerjaan #{job} belum diselesaikan: {why}"),
+    uf_title: "Belum selesai",
+    uf_none: "Tidak ada yang belum selesai: setiap penjualan dan pekerjaan meterai sudah tuntas.",
+    col_age: "Umur",
+    col_what: "Apa",
+    col_next: "Selanjutnya",
+    uf_age: minutes_id,
+    uf_subject: |s| match s {
+        Subject::Sale(n) => format!("Penjualan #{n}"),
+        Subject::Job(n) => format!("Pekerjaan #{n}"),
+    },
+    uf_what: what_id,
+    uf_next: |r| {
+        next_keys(
+            r,
+            [
+                "lanjutkan",
+                "batalkan",
+                "kembalikan dana",
+                "serahkan di loket",
+            ],
+        )
+    },
+    uf_nothing: "Tidak ada yang dipilih: daftar belum selesai kosong.",
+    uf_no_visit: |what| {
+        format!(
+            "{what} tidak terikat pada tiket di sebuah loket: tidak ada kunjungan yang dapat dilanjutkan."
+        )
+    },
+    uf_cancel_has_money: |what, paid| {
+        format!(
+            "{what} tidak dapat dibatalkan: sudah ada uang {paid} yang diterima. Kembalikan dananya dengan u, atau lanjutkan di loket dengan p."
+        )
+    },
+    uf_cancel_paid_job: |what| {
+        format!(
+            "{what} sudah dibayar dan tidak dapat dibatalkan: kembalikan dananya dengan u, atau biarkan dibubuhkan."
+        )
+    },
+    uf_stamped: |what| {
+        format!(
+            "{what} sudah bermeterai dan belum diserahkan: dananya tidak dapat dikembalikan di sini. Lanjutkan di loket dengan p untuk menyerahkannya."
+        )
+    },
+    uf_refund_nothing_paid: |what| {
+        format!("{what} belum dibayar: tidak ada dana untuk dikembalikan. Batalkan dengan b.")
+    },
+    uf_note_resume: |what, ticket, from| {
+        format!(
+            "Kunjungan tiket {ticket} ({what}) dipindahkan dari loket {from} ke loket yang diisi di bawah; petugas di sana melanjutkannya saat masuk, apa adanya. Uang yang sudah diterima tetap di laci loket {from}."
+        )
+    },
+    uf_note_cancel: |what| {
+        format!("{what} dibatalkan. Belum ada uang yang diterima; tidak ada yang dikembalikan.")
+    },
+    uf_note_refund: |what, paid, counter| {
+        format!(
+            "{what} dibatalkan dan {paid} yang sudah diterima dikembalikan kepada pelanggan dengan cara yang sama; uang tunai keluar dari laci loket {counter}."
+        )
+    },
+    uf_moved: |ticket, from, to| {
+        format!(
+            "Kunjungan {ticket} dipindahkan dari loket {from} ke loket {to}; petugas loket {to} melanjutkannya saat masuk."
+        )
+    },
+    uf_job_cancelled: |job| format!("Pekerjaan #{job} dibatalkan; belum ada uang yang diterima."),
+    uf_sale_cancelled: |sale| {
+        format!("Penjualan #{sale} dibatalkan; belum ada uang yang diterima.")
+    },
+    uf_sale_refunded: |sale, money, cash| match cash {
+        Some(counter) => format!(
+            "Penjualan #{sale} dibatalkan: kembalikan {money} kepada pelanggan — uang tunai dari laci loket {counter}."
+        ),
+        None => format!("Penjualan #{sale} dibatalkan: kembalikan {money} kepada pelanggan."),
+    },
+    uf_and: " dan ",
+    uf_refused: |what, why| format!("{what} tidak diubah: {why}"),
 };
 
 pub static CONSOLE_EN: ConsoleStrings = ConsoleStrings {
@@ -1394,4 +1617,62 @@ pub static CONSOLE_EN: ConsoleStrings = ConsoleStrings {
         Method::Qris => format!("Job #{job}: {amount} refunded by QRIS."),
     },
     settle_refused: |job, why| format!("Job #{job} was not settled: {why}"),
+    uf_title: "Unfinished",
+    uf_none: "Nothing is left unfinished: every sale and stamping job is complete.",
+    col_age: "Age",
+    col_what: "What",
+    col_next: "Next",
+    uf_age: minutes_en,
+    uf_subject: |s| match s {
+        Subject::Sale(n) => format!("Sale #{n}"),
+        Subject::Job(n) => format!("Job #{n}"),
+    },
+    uf_what: what_en,
+    uf_next: |r| next_keys(r, ["resume", "cancel", "refund", "hand over at a counter"]),
+    uf_nothing: "Nothing selected: the unfinished list is empty.",
+    uf_no_visit: |what| {
+        format!("{what} is not tied to a ticket at a counter: there is no visit to resume.")
+    },
+    uf_cancel_has_money: |what, paid| {
+        format!(
+            "{what} cannot be cancelled: {paid} has been taken. Refund it with u, or resume it at a counter with p."
+        )
+    },
+    uf_cancel_paid_job: |what| {
+        format!("{what} is paid and cannot be cancelled: refund it with u, or let it be stamped.")
+    },
+    uf_stamped: |what| {
+        format!(
+            "{what} is stamped and not handed over: it cannot be refunded here. Resume it at a counter with p to hand it over."
+        )
+    },
+    uf_refund_nothing_paid: |what| {
+        format!("{what} is not paid: there is nothing to give back. Cancel it with b.")
+    },
+    uf_note_resume: |what, ticket, from| {
+        format!(
+            "The visit of ticket {ticket} ({what}) moves from counter {from} to the counter below; the clerk there resumes it on sign-in, as it stands. Money already taken stays in counter {from}'s drawer."
+        )
+    },
+    uf_note_cancel: |what| format!("{what} is cancelled. No money was taken; nothing goes back."),
+    uf_note_refund: |what, paid, counter| {
+        format!(
+            "{what} is voided and the {paid} taken goes back to the customer the way it was paid; cash comes out of counter {counter}'s drawer."
+        )
+    },
+    uf_moved: |ticket, from, to| {
+        format!(
+            "Visit {ticket} moved from counter {from} to counter {to}; the clerk at counter {to} resumes it on sign-in."
+        )
+    },
+    uf_job_cancelled: |job| format!("Job #{job} cancelled; no money was taken."),
+    uf_sale_cancelled: |sale| format!("Sale #{sale} cancelled; no money was taken."),
+    uf_sale_refunded: |sale, money, cash| match cash {
+        Some(counter) => format!(
+            "Sale #{sale} voided: give {money} back to the customer — cash from counter {counter}'s drawer."
+        ),
+        None => format!("Sale #{sale} voided: give {money} back to the customer."),
+    },
+    uf_and: " and ",
+    uf_refused: |what, why| format!("{what} was not changed: {why}"),
 };

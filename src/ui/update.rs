@@ -7,7 +7,8 @@ use crate::ui::flow;
 use crate::ui::state::{
     Action, Choice, ConsoleDone, DeviceState, Dialog, DialogKind, Effect, Field, FieldId,
     FieldKind, Message, Mode, OutboxCounts, Outcome, QueueOp, ServiceHealth, Session, Settled,
-    State, Tab, TillState,
+    State, Subject, Tab, TillState, UnfinishedAct, UnfinishedActKind, UnfinishedDone,
+    UnfinishedKind,
 };
 use crate::ui::strings::Strings;
 use crate::users::Role;
@@ -76,6 +77,7 @@ fn tick(state: &mut State, now: i64) -> Vec<Effect> {
                 Tab::Daily => effects.push(Effect::LoadDaily),
                 Tab::Outbox => effects.push(Effect::LoadOutbox),
                 Tab::Drawers => effects.push(Effect::LoadDrawers),
+                Tab::Unfinished => effects.push(Effect::LoadUnfinished),
                 Tab::Live | Tab::Emeterai => {}
             }
         }
@@ -98,6 +100,7 @@ fn tab_load(tab: Tab) -> Option<Effect> {
         Tab::Outbox => Some(Effect::LoadOutbox),
         Tab::Drawers => Some(Effect::LoadDrawers),
         Tab::Daily => Some(Effect::LoadDaily),
+        Tab::Unfinished => Some(Effect::LoadUnfinished),
     }
 }
 
@@ -337,6 +340,15 @@ fn open_dialog(state: &mut State, kind: DialogKind) {
                     .as_ref()
                     .and_then(|p| p.open_jobs.iter().find(|j| j.id == job))
                     .and_then(|j| j.counter)
+                    .or_else(|| {
+                        state
+                            .unfinished
+                            .as_ref()?
+                            .iter()
+                            .find(|r| r.subject == Subject::Job(job))?
+                            .item
+                            .counter
+                    })
                     .unwrap_or(state.setup.counter);
                 f.push(Field::text(FieldId::Method, true).with_kind(FieldKind::Choice(methods)));
                 f.push(
@@ -344,6 +356,15 @@ fn open_dialog(state: &mut State, kind: DialogKind) {
                         .with_kind(FieldKind::Number)
                         .with_value(counter.to_string()),
                 );
+            }
+            f.push(Field::text(FieldId::Reason, true));
+            f.push(Field::text(FieldId::SupervisorPin, true).with_kind(FieldKind::Pin));
+            f
+        }
+        DialogKind::Unfinished { act, .. } => {
+            let mut f = Vec::new();
+            if act == UnfinishedActKind::Resume {
+                f.push(Field::text(FieldId::TargetCounter, true).with_kind(FieldKind::Number));
             }
             f.push(Field::text(FieldId::Reason, true));
             f.push(Field::text(FieldId::SupervisorPin, true).with_kind(FieldKind::Pin));
@@ -451,8 +472,10 @@ fn supervisor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::BackTab | KeyCode::Left => {
             state.tab = Tab::ALL[(at + Tab::ALL.len() - 1) % Tab::ALL.len()];
         }
-        KeyCode::Char(c @ '1'..='6') => {
-            state.tab = Tab::ALL[c as usize - '1' as usize];
+        KeyCode::Char(c @ '1'..='9') => {
+            if let Some(&tab) = Tab::ALL.get(c as usize - '1' as usize) {
+                state.tab = tab;
+            }
         }
         KeyCode::Up => state.cursor = state.cursor.saturating_sub(1),
         KeyCode::Down => state.cursor = (state.cursor + 1).min(list_len(state).saturating_sub(1)),
@@ -465,6 +488,9 @@ fn supervisor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('r') => return tab_load(state.tab).into_iter().collect(),
         KeyCode::Char(c @ ('n' | 'u')) if state.tab == Tab::Emeterai => {
             settle_dialog(state, c == 'u');
+        }
+        KeyCode::Char(c @ ('p' | 'b' | 'u')) if state.tab == Tab::Unfinished => {
+            unfinished_key(state, c);
         }
         KeyCode::Enter => return console_action(state),
         _ => {}
@@ -515,9 +541,67 @@ fn settle_dialog(state: &mut State, refund: bool) {
     }
 }
 
+/// `p` / `b` / `u` on the unfinished tab: the form to resume, cancel or refund the selected row,
+/// or why that cannot be done to it (money on a row to cancel, a stamped document to refund).
+fn unfinished_key(state: &mut State, key: char) {
+    use crate::stamping::State as Job;
+    let s = state.lang.strings();
+    let c = s.console;
+    if state.pending {
+        say(state, s.busy, true);
+        return;
+    }
+    let Some(row) = state
+        .unfinished
+        .as_ref()
+        .and_then(|r| r.get(state.cursor))
+        .cloned()
+    else {
+        say(state, c.uf_nothing, true);
+        return;
+    };
+    let what = (c.uf_subject)(row.subject);
+    let dialog = |act| {
+        Ok(DialogKind::Unfinished {
+            subject: row.subject,
+            act,
+        })
+    };
+    let next = match (key, row.subject, row.kind) {
+        ('p', ..) if row.item.ticket.is_none() || row.item.counter.is_none() => {
+            Err((c.uf_no_visit)(&what))
+        }
+        ('p', ..) => dialog(UnfinishedActKind::Resume),
+        ('b', _, UnfinishedKind::Sale { paid, .. }) if paid.is_positive() => {
+            Err((c.uf_cancel_has_money)(&what, &paid.to_string()))
+        }
+        (
+            'b',
+            _,
+            UnfinishedKind::Job(Job::Received | Job::Placed) | UnfinishedKind::Sale { .. },
+        ) => dialog(UnfinishedActKind::Cancel),
+        ('b', _, UnfinishedKind::Job(Job::Stamped)) => Err((c.uf_stamped)(&what)),
+        ('b', ..) => Err((c.uf_cancel_paid_job)(&what)),
+        ('u', _, UnfinishedKind::Sale { paid, .. }) if !paid.is_positive() => {
+            Err((c.uf_refund_nothing_paid)(&what))
+        }
+        ('u', _, UnfinishedKind::Sale { .. }) => dialog(UnfinishedActKind::Refund),
+        ('u', Subject::Job(_), UnfinishedKind::Job(Job::Stamped)) => Err((c.uf_stamped)(&what)),
+        ('u', Subject::Job(job), UnfinishedKind::Job(st)) if st.can_settle() => {
+            Ok(DialogKind::SettleJob { job, refund: true })
+        }
+        _ => Err((c.uf_refund_nothing_paid)(&what)),
+    };
+    match next {
+        Ok(kind) => open_dialog(state, kind),
+        Err(why) => say(state, why, true),
+    }
+}
+
 /// How many rows the console tab's list has (the cursor stays inside it).
 fn list_len(state: &State) -> usize {
     match state.tab {
+        Tab::Unfinished => state.unfinished.as_ref().map_or(0, Vec::len),
         Tab::Emeterai => state.emeterai.as_ref().map_or(0, |p| p.open_jobs.len()),
         Tab::Outbox => state.outbox.as_ref().map_or(0, Vec::len),
         Tab::Drawers => state.drawers.as_ref().map_or(0, |d| d.z_reports.len()),
@@ -642,6 +726,7 @@ fn field_label(s: &Strings, id: FieldId) -> &'static str {
         FieldId::Float => s.f_float,
         FieldId::Method => s.f_refund_method,
         FieldId::RefundCounter => s.f_refund_counter,
+        FieldId::TargetCounter => s.f_target_counter,
     }
 }
 
@@ -731,6 +816,32 @@ fn submit(state: &mut State) -> Vec<Effect> {
                 job,
                 choice,
                 counter,
+                supervisor: me,
+                pin: dialog.value(FieldId::SupervisorPin),
+                reason: dialog.value(FieldId::Reason),
+            };
+            dialog.error = None;
+            state.pending = true;
+            return vec![effect];
+        }
+        DialogKind::Unfinished { subject, act } => {
+            let act = match act {
+                UnfinishedActKind::Resume => {
+                    match dialog.value(FieldId::TargetCounter).parse::<u32>() {
+                        Ok(to) if to > 0 => UnfinishedAct::Resume { to },
+                        _ => {
+                            dialog.error = Some((s.field_required)(s.f_target_counter));
+                            dialog.focus = 0;
+                            return Vec::new();
+                        }
+                    }
+                }
+                UnfinishedActKind::Cancel => UnfinishedAct::Cancel,
+                UnfinishedActKind::Refund => UnfinishedAct::Refund,
+            };
+            let effect = Effect::Unfinished {
+                subject,
+                act,
                 supervisor: me,
                 pin: dialog.value(FieldId::SupervisorPin),
                 reason: dialog.value(FieldId::Reason),
@@ -955,20 +1066,75 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                     say(state, text, false);
                 }
                 Err(why) => {
-                    // The PIN is typed again; the reason and the method stay as they were.
-                    if let Some(d) = state.dialog.as_mut() {
-                        for f in d.fields.iter_mut().filter(|f| f.kind == FieldKind::Pin) {
-                            f.value.clear();
-                        }
-                        if let Some(at) = d.fields.iter().position(|f| f.kind == FieldKind::Pin) {
-                            d.focus = at;
-                        }
-                    }
+                    retype_pin(state);
                     refuse(state, (c.settle_refused)(job, &why));
                 }
             }
             // The list and the status bar's waiting line both change with the job.
-            let mut effects = vec![Effect::LoadEmeterai];
+            let mut effects = vec![if state.tab == Tab::Unfinished {
+                Effect::LoadUnfinished
+            } else {
+                Effect::LoadEmeterai
+            }];
+            if !state.health_loading {
+                effects.push(health(state));
+            }
+            effects
+        }
+        Outcome::Unfinished(result) => {
+            match result {
+                Ok(rows) => {
+                    if state.tab == Tab::Unfinished {
+                        state.cursor = state.cursor.min(rows.len().saturating_sub(1));
+                    }
+                    state.unfinished = Some(rows);
+                }
+                Err(why) => say(state, why, true),
+            }
+            Vec::new()
+        }
+        Outcome::UnfinishedDone { subject, result } => {
+            state.pending = false;
+            let c = s.console;
+            match result {
+                Ok(done) => {
+                    state.dialog = None;
+                    let text = match done {
+                        UnfinishedDone::Moved { ticket, from, to } => {
+                            (c.uf_moved)(&ticket, from, to)
+                        }
+                        UnfinishedDone::JobCancelled(job) => (c.uf_job_cancelled)(job),
+                        UnfinishedDone::SaleVoided { sale, returned, .. }
+                            if returned.is_empty() =>
+                        {
+                            (c.uf_sale_cancelled)(sale)
+                        }
+                        UnfinishedDone::SaleVoided {
+                            sale,
+                            returned,
+                            counter,
+                        } => {
+                            let money = returned
+                                .iter()
+                                .map(|(m, r)| format!("{r} {}", (c.method_word)(*m)))
+                                .collect::<Vec<_>>()
+                                .join(c.uf_and);
+                            let cash = returned
+                                .iter()
+                                .any(|(m, _)| *m == Method::Cash)
+                                .then_some(counter);
+                            (c.uf_sale_refunded)(sale, &money, cash)
+                        }
+                    };
+                    say(state, text, false);
+                }
+                Err(why) => {
+                    retype_pin(state);
+                    refuse(state, (c.uf_refused)(&(c.uf_subject)(subject), &why));
+                }
+            }
+            let mut effects = vec![Effect::LoadUnfinished];
+            effects.extend(load(state));
             if !state.health_loading {
                 effects.push(health(state));
             }
@@ -1046,6 +1212,18 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                 Err(why) => refuse(state, why),
             }
             load(state).into_iter().collect()
+        }
+    }
+}
+
+/// After a refused approval the PIN is typed again; the other fields stay as they were.
+fn retype_pin(state: &mut State) {
+    if let Some(d) = state.dialog.as_mut() {
+        for f in d.fields.iter_mut().filter(|f| f.kind == FieldKind::Pin) {
+            f.value.clear();
+        }
+        if let Some(at) = d.fields.iter().position(|f| f.kind == FieldKind::Pin) {
+            d.focus = at;
         }
     }
 }
@@ -1193,7 +1371,7 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
             k
         }
         Mode::Supervisor => {
-            let mut k = vec![("F1", s.key_help), ("Tab/1-6", s.key_tabs)];
+            let mut k = vec![("F1", s.key_help), ("Tab/1-7", s.key_tabs)];
             match state.tab {
                 Tab::Emeterai => {
                     if state
@@ -1221,6 +1399,17 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
                     ("r", s.key_reload),
                 ]),
                 Tab::Daily => k.push(("PgUp/PgDn", s.key_scroll)),
+                Tab::Unfinished => {
+                    if state.unfinished.as_ref().is_some_and(|r| !r.is_empty()) {
+                        k.extend([
+                            ("↑/↓", s.key_select),
+                            ("p", s.key_resume),
+                            ("b", s.key_cancel_unpaid),
+                            ("u", s.key_refund),
+                        ]);
+                    }
+                    k.push(("r", s.key_reload));
+                }
                 _ => {}
             }
             k.extend([("Ctrl+R", s.key_reactivate), ("Ctrl+Q", s.key_quit)]);

@@ -175,6 +175,19 @@ pub fn run_reporting(
             job,
             result: console::settle_job(branch, job, choice, counter, &supervisor, &pin, &reason),
         },
+        Effect::LoadUnfinished => {
+            Outcome::Unfinished(console::unfinished(branch).map_err(|e| words(&e)))
+        }
+        Effect::Unfinished {
+            subject,
+            act,
+            supervisor,
+            pin,
+            reason,
+        } => Outcome::UnfinishedDone {
+            subject,
+            result: console::act_on_unfinished(branch, subject, act, &supervisor, &pin, &reason),
+        },
         Effect::LoadHealth => Outcome::Health {
             emeterai: console::service_health(branch),
             outbox: console::outbox_counts(branch).map_err(|e| words(&e)),

@@ -309,15 +309,22 @@ fn supervisor_tabs_follow_tab_arrows_and_digits() {
             Tab::Outbox => vec![Effect::LoadOutbox],
             Tab::Drawers => vec![Effect::LoadDrawers],
             Tab::Daily => vec![Effect::LoadDaily],
+            Tab::Unfinished => vec![Effect::LoadUnfinished],
         };
         assert_eq!(effects, load, "{want:?}");
     };
     check(&mut state, key(KeyCode::Tab), Tab::Approvals);
     check(&mut state, key(KeyCode::Right), Tab::Emeterai);
     check(&mut state, key(KeyCode::Char('6')), Tab::Daily);
+    check(&mut state, key(KeyCode::Tab), Tab::Unfinished);
     check(&mut state, key(KeyCode::Tab), Tab::Live);
-    check(&mut state, key(KeyCode::Left), Tab::Daily);
-    check(&mut state, key(KeyCode::BackTab), Tab::Drawers);
+    check(&mut state, key(KeyCode::Left), Tab::Unfinished);
+    check(&mut state, key(KeyCode::BackTab), Tab::Daily);
+    check(&mut state, key(KeyCode::Char('7')), Tab::Unfinished);
+    // No eighth tab: 8 stays where it is.
+    assert!(update(&mut state, key(KeyCode::Char('8'))).is_empty());
+    assert_eq!(state.tab, Tab::Unfinished);
+    check(&mut state, key(KeyCode::Char('5')), Tab::Drawers);
     check(&mut state, key(KeyCode::Char('1')), Tab::Live);
     // The counter's F-keys mean nothing here.
     assert!(update(&mut state, key(KeyCode::F(2))).is_empty());

@@ -7,6 +7,7 @@ mod keys;
 mod pty;
 mod screens;
 mod settle;
+mod unfinished;
 
 use crate::common::TestBranch;
 use loket::Branch;

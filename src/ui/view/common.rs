@@ -3,7 +3,9 @@
 
 use crate::day::BusinessDay;
 use crate::store::from_ms;
-use crate::ui::state::{Choice, DeviceState, FieldKind, Mode, State};
+use crate::ui::state::{
+    Choice, DeviceState, FieldKind, Mode, State, Subject, UnfinishedActKind, UnfinishedKind,
+};
 use crate::ui::strings::Strings;
 use crate::ui::update::{keys, label_of, state_word};
 use ratatui::Frame;
@@ -224,6 +226,11 @@ fn dialog_title(s: &Strings, kind: crate::ui::state::DialogKind) -> &'static str
         K::OpenTill => s.dlg_open_till,
         K::SettleJob { refund: false, .. } => s.dlg_settle_new_serial,
         K::SettleJob { refund: true, .. } => s.dlg_settle_refund,
+        K::Unfinished { act, .. } => match act {
+            UnfinishedActKind::Resume => s.dlg_uf_resume,
+            UnfinishedActKind::Cancel => s.dlg_uf_cancel,
+            UnfinishedActKind::Refund => s.dlg_uf_refund,
+        },
     }
 }
 
@@ -262,7 +269,14 @@ pub fn dialog(frame: &mut Frame, state: &State) {
                 .emeterai
                 .as_ref()
                 .and_then(|p| p.open_jobs.iter().find(|j| j.id == job));
-            let ticket = row.and_then(|j| j.ticket.as_deref());
+            // Opened from the unfinished tab, the job is found in its list.
+            let listed = state
+                .unfinished
+                .as_ref()
+                .and_then(|r| r.iter().find(|r| r.subject == Subject::Job(job)));
+            let ticket = row
+                .and_then(|j| j.ticket.as_deref())
+                .or_else(|| listed.and_then(|r| r.item.ticket.as_deref()));
             let note = if refund {
                 let paid = row.and_then(|j| j.paid).map(|r| r.to_string());
                 (c.settle_note_refund)(job, ticket, paid.as_deref())
@@ -272,6 +286,35 @@ pub fn dialog(frame: &mut Frame, state: &State) {
             lines.push(Line::from(note).fg(Color::Gray));
             if let Some(why) = row.and_then(|j| j.reason.as_deref()) {
                 lines.push(Line::from((c.settle_note_reason)(&cut(why, 160))).fg(Color::Gray));
+            } else if let Some(r) = listed {
+                lines.push(Line::from((c.uf_what)(r)).fg(Color::Gray));
+            }
+        }
+        K::Unfinished { subject, act } => {
+            let c = s.console;
+            let what = (c.uf_subject)(subject);
+            let listed = state
+                .unfinished
+                .as_ref()
+                .and_then(|r| r.iter().find(|r| r.subject == subject));
+            let counter = listed.and_then(|r| r.item.counter).unwrap_or(0);
+            let note = match act {
+                UnfinishedActKind::Resume => {
+                    let ticket = listed.and_then(|r| r.item.ticket.as_deref()).unwrap_or("—");
+                    (c.uf_note_resume)(&what, ticket, counter)
+                }
+                UnfinishedActKind::Cancel => (c.uf_note_cancel)(&what),
+                UnfinishedActKind::Refund => {
+                    let paid = match listed.map(|r| r.kind) {
+                        Some(UnfinishedKind::Sale { paid, .. }) => paid.to_string(),
+                        _ => String::new(),
+                    };
+                    (c.uf_note_refund)(&what, &paid, counter)
+                }
+            };
+            lines.push(Line::from(note).fg(Color::Gray));
+            if let Some(r) = listed {
+                lines.push(Line::from((c.uf_what)(r)).fg(Color::Gray));
             }
         }
         _ => {}

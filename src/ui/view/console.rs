@@ -3,7 +3,8 @@
 //! sessions, X of open drawers, stored Z reports).
 
 use crate::money::Rupiah;
-use crate::ui::state::{DrawersPanel, OpenJob, State};
+use crate::queue::clock_time;
+use crate::ui::state::{DrawersPanel, OpenJob, State, UnfinishedKind, UnfinishedRow};
 use crate::ui::strings::ConsoleStrings;
 use crate::ui::view::common::cut;
 use ratatui::Frame;
@@ -581,4 +582,130 @@ fn x_report_text(panel: &DrawersPanel, width: usize, c: &ConsoleStrings) -> Vec<
         x.push(Line::from(c.no_open_drawer).fg(Color::Gray));
     }
     x
+}
+
+/// What is left half-done (belum selesai), oldest first: counter, clerk, ticket, age, what it is
+/// and the keys that settle it; below, the selected row in full.
+pub fn unfinished(frame: &mut Frame, area: Rect, state: &State) {
+    let s = state.lang.strings();
+    let c = s.console;
+    let Some(rows) = &state.unfinished else {
+        return loading(frame, area, state, c.uf_title);
+    };
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(c.uf_none)
+                .wrap(Wrap { trim: true })
+                .block(block(c.uf_title)),
+            area,
+        );
+        return;
+    }
+    let none = "—".to_string();
+    let age = |r: &UnfinishedRow| (c.uf_age)((state.now_ms - r.item.since_ms).max(0) / 60_000);
+    let counter = |r: &UnfinishedRow| {
+        r.item
+            .counter
+            .map_or_else(|| none.clone(), |n| n.to_string())
+    };
+    let ticket = |r: &UnfinishedRow| r.item.ticket.clone().unwrap_or_else(|| none.clone());
+    let counter_w = col_width(rows.iter().map(counter), s.col_counter);
+    let clerk_w = col_width(rows.iter().map(|r| r.item.clerk.clone()), s.col_clerk);
+    let ticket_w = col_width(rows.iter().map(ticket), s.col_ticket);
+    let age_w = col_width(rows.iter().map(age), c.col_age);
+    let wide = area.width >= 110;
+    let columns: u16 = if wide { 6 } else { 5 };
+    let rest = area
+        .width
+        .saturating_sub(2 + 2 + (columns - 1) + counter_w + clerk_w + ticket_w + age_w)
+        .max(8);
+    let (what_w, next_w) = if wide {
+        let next_w = col_width(rows.iter().map(|r| (c.uf_next)(r)), c.col_next).min(rest / 2);
+        (rest - next_w, next_w)
+    } else {
+        (rest, 0)
+    };
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            let money = match r.kind {
+                UnfinishedKind::Sale { paid, .. } => paid.is_positive(),
+                UnfinishedKind::Job(j) => j.can_settle() || j == crate::stamping::State::Stamped,
+            };
+            let style = if money {
+                Style::new().fg(Color::Red).bold()
+            } else {
+                Style::new().fg(Color::Yellow)
+            };
+            let mut cells = vec![
+                Cell::from(counter(r)),
+                Cell::from(r.item.clerk.clone()),
+                Cell::from(ticket(r)),
+                Cell::from(age(r)),
+                Cell::from(cut(&(c.uf_what)(r), usize::from(what_w))).style(style),
+            ];
+            if wide {
+                cells.push(Cell::from(cut(&(c.uf_next)(r), usize::from(next_w))));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Length(counter_w),
+        Constraint::Length(clerk_w),
+        Constraint::Length(ticket_w),
+        Constraint::Length(age_w),
+    ];
+    let mut head = vec![
+        s.col_counter,
+        s.col_clerk,
+        s.col_ticket,
+        c.col_age,
+        c.col_what,
+    ];
+    if wide {
+        widths.extend([Constraint::Length(what_w), Constraint::Fill(1)]);
+        head.push(c.col_next);
+    } else {
+        widths.push(Constraint::Fill(1));
+    }
+    // The list takes the room; the selected row in full below it when there is room for both.
+    let detail_h = if area.height >= 12 { 5 } else { 0 };
+    let [list, detail] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_h)]).areas(area);
+    let title = format!("{} ({})", c.uf_title, rows.len());
+    let table = Table::new(table_rows, widths)
+        .header(header(head))
+        .block(block(&title).border_style(Style::new().fg(Color::Yellow)));
+    selectable(frame, list, table, state.cursor);
+
+    let Some(r) = rows.get(state.cursor) else {
+        return;
+    };
+    if detail.height < 3 {
+        return;
+    }
+    let mut lines = vec![
+        Line::from((c.uf_what)(r)).bold(),
+        Line::from((c.uf_next)(r)).fg(Color::Cyan),
+    ];
+    let ticket_part = r
+        .item
+        .ticket
+        .as_ref()
+        .map(|t| format!("{} {t} · ", s.col_ticket))
+        .unwrap_or_default();
+    lines.push(Line::from(format!(
+        "{ticket_part}{} {} · {} · {}",
+        s.col_counter,
+        counter(r),
+        r.item.clerk,
+        clock_time(r.item.since_ms, state.setup.timezone)
+    )));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(block(&(c.uf_subject)(r.subject))),
+        detail,
+    );
 }

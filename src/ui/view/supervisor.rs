@@ -19,6 +19,7 @@ pub fn tab_title(s: &Strings, tab: Tab) -> &'static str {
         Tab::Outbox => s.tab_outbox,
         Tab::Drawers => s.tab_drawers,
         Tab::Daily => s.tab_daily,
+        Tab::Unfinished => s.tab_unfinished,
     }
 }
 
@@ -37,10 +38,23 @@ pub fn draw(frame: &mut Frame, state: &State) {
     ])
     .areas(area);
     common::header(frame, head, state);
+    // Every tab by number and name; on a narrow screen the others by number only, so all stay in
+    // reach of their digit key.
+    let full: usize = Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{} {}", i + 1, tab_title(s, *t)).chars().count() + 3)
+        .sum();
     let titles: Vec<String> = Tab::ALL
         .iter()
         .enumerate()
-        .map(|(i, t)| format!("{} {}", i + 1, tab_title(s, *t)))
+        .map(|(i, t)| {
+            if full <= usize::from(tabs.width) || *t == state.tab {
+                format!("{} {}", i + 1, tab_title(s, *t))
+            } else {
+                format!("{}", i + 1)
+            }
+        })
         .collect();
     let selected = Tab::ALL.iter().position(|t| *t == state.tab);
     frame.render_widget(
@@ -56,6 +70,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Tab::Emeterai => super::console::emeterai(frame, body, state),
         Tab::Outbox => super::console::outbox(frame, body, state),
         Tab::Drawers => super::console::drawers(frame, body, state),
+        Tab::Unfinished => super::console::unfinished(frame, body, state),
     }
     common::message(frame, msg, state);
     frame.render_widget(
