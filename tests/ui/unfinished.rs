@@ -663,3 +663,25 @@ fn a_paid_job_is_not_cancelled_even_with_an_approval() {
         1
     );
 }
+
+/// The approvals tab names every approval the console and the counters ask for, in both languages.
+#[test]
+fn every_approval_kind_has_a_name_on_the_approvals_tab() {
+    for action in [
+        "ticket.reactivate",
+        "visit.move",
+        loket::till::actions::VOID,
+        loket::till::actions::REFUND,
+        loket::till::actions::NO_SALE,
+        loket::till::actions::CLOSE_VARIANCE,
+        loket::till::actions::QRIS_EXCESS,
+        loket::stamping::service::ACTION_REISSUE,
+        loket::stamping::service::ACTION_CANCEL,
+    ] {
+        for lang in [Lang::Id, Lang::En] {
+            let name = (lang.strings().action_name)(action);
+            assert_ne!(name, action, "{lang:?} names {action}");
+            assert!(!name.contains('.'), "{lang:?}: {name}");
+        }
+    }
+}
