@@ -576,8 +576,10 @@ pub fn fitted_size(frame: &super::geometry::PageFrame, opts: &PlacementOptions) 
 }
 
 /// Propose a place for the stamp: next to the last signature-block line ("Meterai", "Materai", "Hormat saya",
-/// "Tanda tangan", or the signer's name) searching from the last page backwards, inside the margins and off any
-/// text, annotation or signature field; otherwise the lower right of the last page inside the margins.
+/// "Tanda tangan", English closings and labels such as "Yours faithfully" or "Signature", a row of underscores, a
+/// drawn signature line with a name by it, or the signer's name) searching from the last page backwards, inside
+/// the margins and off any text, drawn rule, annotation or signature field; otherwise the lower right of the last
+/// page inside the margins. On a small page the stamp is shrunk to fit ([`fitted_size`]).
 pub fn propose(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
     let doc = prepared.document();
     let pages = doc.get_pages();

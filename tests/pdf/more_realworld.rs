@@ -46,6 +46,17 @@ fn job_place_at_measures_on_the_page_as_shown() {
     let pdf = dir.join("diputar.pdf");
     std::fs::write(&pdf, rotated("blank.pdf", 90, true)).expect("write");
     let id = loket_ok(&data, &["job", "new", pdf.to_str().expect("utf-8")]);
+    // The shown page is 297 mm wide: a 25 mm square 290 mm from its left edge lies off it, and is
+    // refused before payment.
+    let off = crate::common::loket(
+        &data,
+        &["job", "place", &id, "--page", "1", "--at", "290,10", "--size", "25"],
+    );
+    let said = String::from_utf8_lossy(&off.stderr);
+    assert!(
+        !off.status.success() && said.contains("di luar halaman"),
+        "{said}"
+    );
     loket_ok(
         &data,
         &[
