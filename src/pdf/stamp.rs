@@ -643,9 +643,11 @@ pub fn check_fits(frame: &PageFrame, page: u32, rect: &Rect) -> Result<(), Stamp
     if !rect.is_valid() {
         return Err(StampError::BadPlacement);
     }
+    // A millimetre of rounding is allowed: the counter places the stamp in whole millimetres.
+    let slack = super::geometry::mm_to_pt(1.0);
     let (w, h) = frame.display_size();
     let shown = frame.to_display(rect);
-    if shown.width() > w + 0.5 || shown.height() > h + 0.5 {
+    if shown.width() > w + slack || shown.height() > h + slack {
         return Err(StampError::PageTooSmall {
             page,
             page_mm: (pt_to_mm(w), pt_to_mm(h)),
@@ -654,7 +656,7 @@ pub fn check_fits(frame: &PageFrame, page: u32, rect: &Rect) -> Result<(), Stamp
             fits_mm: pt_to_mm(0.88 * w.min(h)),
         });
     }
-    if !frame.page_box.inset(-0.5).contains(rect) {
+    if !frame.page_box.inset(-slack).contains(rect) {
         return Err(StampError::BadPlacement);
     }
     Ok(())

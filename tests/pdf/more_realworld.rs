@@ -50,7 +50,9 @@ fn job_place_at_measures_on_the_page_as_shown() {
     // refused before payment.
     let off = crate::common::loket(
         &data,
-        &["job", "place", &id, "--page", "1", "--at", "290,10", "--size", "25"],
+        &[
+            "job", "place", &id, "--page", "1", "--at", "290,10", "--size", "25",
+        ],
     );
     let said = String::from_utf8_lossy(&off.stderr);
     assert!(
