@@ -8,6 +8,9 @@
 //! - `stamp DATA IN OUT`            read, intake, propose a place, stamp, write and read back (one process)
 //! - `stamp-no-readback DATA IN OUT` the same without the read-back check (to show what it costs)
 //! - `loop DATA IN OUT N`           the same N times in-process; prints the median and minimum in ms
+//! - `gen-hostile DIR`              what `gen` makes, and many-fields (a 40 MB scan, stamped, then 5,000
+//!   signature fields sharing its signature dictionary) and million (one page and a million small objects)
+//! - `verify IN`                    `loket verify`'s check of every signature (one process)
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -114,6 +117,109 @@ fn generate(dir: &Path) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// A one-page letter followed by `count` small objects nothing refers to, with a classic table (the
+/// hostile file of issue 17: memory must stay bounded by the file's size).
+fn million(count: usize) -> Vec<u8> {
+    use std::io::Write;
+    let content = b"BT /F1 11 Tf 360 200 Td (Hormat saya,) Tj ET";
+    let fixed = [
+        "<</Type/Catalog/Pages 2 0 R>>".to_string(),
+        "<</Type/Pages/Kids[3 0 R]/Count 1>>".to_string(),
+        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>"
+            .to_string(),
+        format!(
+            "<</Length {}>>\nstream\n{}\nendstream",
+            content.len(),
+            String::from_utf8_lossy(content)
+        ),
+        "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>".to_string(),
+    ];
+    let total = fixed.len() + count;
+    let mut out = Vec::with_capacity(total * 48);
+    out.extend_from_slice(b"%PDF-1.7\n");
+    let mut offsets = Vec::with_capacity(total);
+    for i in 0..total {
+        offsets.push(out.len());
+        let n = i + 1;
+        match fixed.get(i) {
+            Some(body) => {
+                let _ = write!(out, "{n} 0 obj\n{body}\nendobj\n");
+            }
+            None => {
+                let _ = write!(out, "{n} 0 obj\n<</N {n}>>\nendobj\n");
+            }
+        }
+    }
+    let xref = out.len();
+    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", total + 1);
+    for o in offsets {
+        let _ = writeln!(out, "{o:010} 00000 n ");
+    }
+    let _ = write!(
+        out,
+        "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
+        total + 1
+    );
+    out
+}
+
+/// `stamped` with an update adding `extra` signature fields whose `/V` is its signature dictionary.
+fn many_fields(stamped: &[u8], extra: usize) -> Result<Vec<u8>, BoxError> {
+    let doc = Document::load_mem(stamped)?;
+    let root_id = doc.trailer.get(b"Root")?.as_reference()?;
+    let mut catalog = doc.get_dictionary(root_id)?.clone();
+    let mut acroform = catalog.get(b"AcroForm")?.as_dict()?.clone();
+    let mut fields = acroform.get(b"Fields")?.as_array()?.clone();
+    let widget = fields.first().ok_or("no field")?.as_reference()?;
+    let sig = doc.get_dictionary(widget)?.get(b"V")?.clone();
+    let mut inc = lopdf::IncrementalDocument::create_from(stamped.to_vec(), doc);
+    for i in 0..extra {
+        let field = dictionary! { "FT" => "Sig", "T" => Object::string_literal(format!("Salinan_{i}")), "V" => sig.clone() };
+        fields.push(Object::Reference(inc.new_document.add_object(field)));
+    }
+    acroform.set("Fields", Object::Array(fields));
+    catalog.set("AcroForm", Object::Dictionary(acroform));
+    inc.new_document
+        .set_object(root_id, Object::Dictionary(catalog));
+    let mut out = Vec::new();
+    inc.save_to(&mut out)?;
+    Ok(out)
+}
+
+fn generate_hostile(dir: &Path) -> Result<(), BoxError> {
+    generate(dir)?;
+    let scan40 = dir.join("scan-40mb.pdf");
+    std::fs::write(&scan40, scan(16)?)?;
+    let stamped = dir.join("scan-40mb-stamped.pdf");
+    stamp_once(&signer(dir)?, &scan40, &stamped)?;
+    std::fs::write(
+        dir.join("many-fields.pdf"),
+        many_fields(&std::fs::read(&stamped)?, 4_999)?,
+    )?;
+    std::fs::write(dir.join("million.pdf"), million(1_000_000))?;
+    Ok(())
+}
+
+fn verify(input: &Path) -> Result<(), BoxError> {
+    let bytes = std::fs::read(input)?;
+    let t = Instant::now();
+    let report = loket::pdf::verify_pdf(&bytes, None, None)?;
+    let valid = report
+        .signatures
+        .iter()
+        .filter(|s| s.digest_matches && s.signature_valid)
+        .count();
+    if valid != report.signatures.len() || valid == 0 {
+        return Err(format!("{valid} of {} signatures verify", report.signatures.len()).into());
+    }
+    println!(
+        "signatures={} verify_ms={:.1}",
+        report.signatures.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
 fn floor(input: &Path, output: &Path) -> Result<(), BoxError> {
     let bytes = std::fs::read(input)?;
     let digest = Sha256::digest(&bytes);
@@ -174,6 +280,8 @@ fn main() -> Result<(), BoxError> {
     };
     match args.first().map(String::as_str) {
         Some("gen") => generate(&path(1)?),
+        Some("gen-hostile") => generate_hostile(&path(1)?),
+        Some("verify") => verify(&path(1)?),
         Some("floor") => floor(&path(1)?, &path(2)?),
         Some("stamp") => stamp_once(&signer(&path(1)?)?, &path(2)?, &path(3)?),
         Some("phases") => {

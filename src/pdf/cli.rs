@@ -206,12 +206,9 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
                     pages: report.pages,
                 })?;
             // Measured on the page as the reader shows it (a turned page is measured turned).
-            let (_, h) = frame.display_size();
-            let x0 = mm_to_pt(x_mm);
-            let y1 = h - mm_to_pt(y_mm);
             (
                 page,
-                frame.to_user(&Rect::new(x0, y1 - size_pt, x0 + size_pt, y1)),
+                frame.square_from_top_left_mm(x_mm, y_mm, size_pt),
                 "posisi yang diminta".to_string(),
             )
         }
@@ -305,6 +302,7 @@ fn describe_overlap(o: &super::placement::Overlap) -> String {
         Overlap::SignatureField { name, .. } => format!("kolom tanda tangan \"{name}\""),
         Overlap::Annotation { name, .. } => format!("anotasi \"{name}\""),
         Overlap::Text { text, .. } => format!("teks \"{}\"", text.trim()),
+        Overlap::Rule { .. } => "garis tanda tangan".to_string(),
         Overlap::OutsidePage { .. } => "tepi halaman".to_string(),
     }
 }

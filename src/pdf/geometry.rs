@@ -237,6 +237,15 @@ impl PageFrame {
         Rect::new(ax, ay, bx, by)
     }
 
+    /// The square of edge `size_pt` whose top-left corner is `x_mm`, `y_mm` from the top-left corner
+    /// of the page as shown (how the clerk gives a place with `--at`), in user space.
+    pub fn square_from_top_left_mm(&self, x_mm: f64, y_mm: f64, size_pt: f64) -> Rect {
+        let (_, h) = self.display_size();
+        let x0 = mm_to_pt(x_mm);
+        let y1 = h - mm_to_pt(y_mm);
+        self.to_user(&Rect::new(x0, y1 - size_pt, x0 + size_pt, y1))
+    }
+
     /// The matrix an appearance drawn upright on the page as shown needs in user space: the page's
     /// turn undone (counter-clockwise by `rotate`).
     pub fn upright_matrix(&self) -> Matrix {

@@ -24,14 +24,144 @@ pub(crate) fn header_offset(bytes: &[u8]) -> usize {
 /// - it refuses a `/Length` that V4 and V5 handlers do not use, and a non-boolean `/EncryptMetadata`.
 ///
 /// A trailer `/Encrypt` that is not a reference to a dictionary (`/Encrypt []`) is ignored, as
-/// readers ignore it.
+/// readers ignore it. One that is a direct dictionary (lopdf reads only a reference) is read as
+/// readers read it: the copy holds it as an object of its own, and the document keeps the direct
+/// dictionary in its trailer, which [`restore_direct_encrypt`] writes back into an update.
+///
+/// A cross-reference entry whose offset holds an object with another number (Word lists the
+/// catalog's offset a second time under an unused number) is read by lopdf as a second copy of that
+/// object, which replaces the copy a later update wrote: the update's catalog, and every signature
+/// in it, disappears. Readers skip such an entry; here the file is loaded through a copy with one
+/// more revision that marks it free.
 pub(crate) fn load_document(bytes: &[u8], options: LoadOptions) -> lopdf::Result<Document> {
     let first = Document::load_mem_with_options(bytes, options.clone());
+    if let Ok(doc) = &first {
+        let misnumbered = misnumbered_entries(bytes, doc);
+        if !misnumbered.is_empty()
+            && let Some(copy) = without_entries(bytes, doc, &misnumbered)
+        {
+            let mut fixed = load_decrypted(&copy, options)?;
+            fixed.xref_start = doc.xref_start;
+            // The table as the file has it, so the update can mark those entries free too.
+            for (n, _) in &misnumbered {
+                if let Some(entry) = doc.reference_table.entries.get(n) {
+                    fixed.reference_table.entries.insert(*n, entry.clone());
+                }
+            }
+            let mut trailer = doc.trailer.clone();
+            if fixed.encryption_state.is_some()
+                && matches!(trailer.get(b"Encrypt"), Ok(Object::Reference(_)))
+            {
+                trailer.remove(b"Encrypt");
+            }
+            fixed.trailer = trailer;
+            return Ok(fixed);
+        }
+    }
+    load_decrypted_from(bytes, options, first)
+}
+
+fn load_decrypted(bytes: &[u8], options: LoadOptions) -> lopdf::Result<Document> {
+    let first = Document::load_mem_with_options(bytes, options.clone());
+    load_decrypted_from(bytes, options, first)
+}
+
+/// In an update lopdf wrote with a classic cross-reference table, mark `entries` free as well, so
+/// that no reader (qpdf checks every entry) meets them again. The subsections go right after the
+/// `xref` keyword, which `startxref` points at; only the trailer after the table moves.
+pub(crate) fn free_in_update(tail: &mut Vec<u8>, entries: &[(u32, u16)]) {
+    if entries.is_empty() {
+        return;
+    }
+    let Some(at) = memchr::memmem::rfind(tail, b"\nxref") else {
+        return;
+    };
+    let Some(eol) = tail[at + 1..].iter().position(|&c| c == b'\n') else {
+        return;
+    };
+    let mut sections = Vec::new();
+    for &(n, generation) in entries {
+        let _ = write!(
+            sections,
+            "{n} 1\n0000000000 {:05} f\r\n",
+            generation.saturating_add(1)
+        );
+    }
+    let insert_at = at + 1 + eol + 1;
+    tail.splice(insert_at..insert_at, sections);
+}
+
+/// The numbers (and generations) of in-use entries of the cross-reference data whose offset holds
+/// an object with another number.
+pub(crate) fn misnumbered_entries(bytes: &[u8], doc: &Document) -> Vec<(u32, u16)> {
+    let body = &bytes[header_offset(bytes)..];
+    doc.reference_table
+        .entries
+        .iter()
+        .filter_map(|(&id, entry)| match entry {
+            lopdf::xref::XrefEntry::Normal { offset, generation } => {
+                let found = object_number_at(body.get(*offset as usize..)?)?;
+                (found != id).then_some((id, *generation))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A copy of `bytes` ending with a revision that marks `entries` free, under the document's own
+/// trailer (its `/Encrypt` as the file has it).
+fn without_entries(bytes: &[u8], doc: &Document, entries: &[(u32, u16)]) -> Option<Vec<u8>> {
+    let mut trailer = doc.trailer.clone();
+    if let Some(id) = doc
+        .encryption_state
+        .as_ref()
+        .and_then(|s| s.encrypt_object_id())
+    {
+        trailer.set("Encrypt", Object::Reference(id));
+    }
+    for key in [
+        &b"XRefStm"[..],
+        b"Type",
+        b"W",
+        b"Index",
+        b"Length",
+        b"Filter",
+        b"DecodeParms",
+    ] {
+        trailer.remove(key);
+    }
+    trailer.set("Prev", Object::Integer(i64::try_from(doc.xref_start).ok()?));
+    let header = header_offset(bytes);
+    let mut out = bytes.to_vec();
+    if out.last() != Some(&b'\n') {
+        out.push(b'\n');
+    }
+    let xref_at = out.len() - header;
+    out.extend_from_slice(b"xref\n");
+    for &(n, generation) in entries {
+        let _ = write!(
+            out,
+            "{n} 1\n0000000000 {:05} f\r\n",
+            generation.saturating_add(1)
+        );
+    }
+    out.extend_from_slice(b"trailer\n");
+    lopdf::Writer::write_object(&mut out, &Object::Dictionary(trailer)).ok()?;
+    let _ = write!(out, "\nstartxref\n{xref_at}\n%%EOF\n");
+    Some(out)
+}
+
+fn load_decrypted_from(
+    bytes: &[u8],
+    options: LoadOptions,
+    first: lopdf::Result<Document>,
+) -> lopdf::Result<Document> {
     let needs_help = match &first {
         Ok(doc) => {
             crypt_filters_missing(doc)
                 || (doc.is_encrypted() && doc.encryption_state.is_none())
                 || encrypt_not_a_dictionary(doc)
+                || (encrypt_is_direct(&doc.trailer) && doc.encryption_state.is_none())
         }
         Err(lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_)) => true,
         Err(_) => false,
@@ -59,19 +189,55 @@ pub(crate) fn load_document(bytes: &[u8], options: LoadOptions) -> lopdf::Result
         Err(handler) => {
             return match first {
                 Err(_) => Err(lopdf::Error::UnsupportedSecurityHandler(handler)),
+                Ok(doc) if encrypt_is_direct(&doc.trailer) => {
+                    Err(lopdf::Error::UnsupportedSecurityHandler(handler))
+                }
                 ok => ok,
             };
         }
     };
+    let direct = encrypt_is_direct(&fixed.trailer);
     match Document::load_mem_with_options(&fixed.bytes, options) {
         Ok(mut doc) if doc.encryption_state.is_some() && !crypt_filters_missing(&doc) => {
             doc.xref_start = fixed.xref_start;
             doc.trailer = fixed.trailer;
             Ok(doc)
         }
+        // A direct dictionary that still locks the copy: a real user password (or a wrong one),
+        // which only the copy shows; the first load took the file for an unencrypted one.
+        Ok(doc) if direct && doc.is_encrypted() => Ok(doc),
+        Err(e @ (lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_))) if direct => Err(e),
         // Still locked with the fix: a real user password, and the first answer stands.
         _ => first,
     }
+}
+
+/// Whether a trailer's `/Encrypt` is a direct dictionary rather than a reference.
+fn encrypt_is_direct(trailer: &Dictionary) -> bool {
+    matches!(trailer.get(b"Encrypt"), Ok(Object::Dictionary(_)))
+}
+
+/// In an update lopdf wrote for a document whose trailer holds its `/Encrypt` as a direct
+/// dictionary, the trailer's `/Encrypt` refers to the object only the readable copy has; put the
+/// file's own dictionary back in its place. The trailer follows every object and the
+/// cross-reference data, so no offset moves.
+pub(crate) fn restore_direct_encrypt(tail: &mut Vec<u8>, doc: &Document) -> std::io::Result<()> {
+    let (Ok(Object::Dictionary(dict)), Some(id)) = (
+        doc.trailer.get(b"Encrypt"),
+        doc.encryption_state
+            .as_ref()
+            .and_then(|s| s.encrypt_object_id()),
+    ) else {
+        return Ok(());
+    };
+    let reference = format!("/Encrypt {} {} R", id.0, id.1);
+    let at = memchr::memmem::rfind(tail, reference.as_bytes()).ok_or_else(|| {
+        std::io::Error::other("the update's trailer has no /Encrypt reference to replace")
+    })?;
+    let mut direct = b"/Encrypt ".to_vec();
+    lopdf::Writer::write_object(&mut direct, &Object::Dictionary(dict.clone()))?;
+    tail.splice(at..at + reference.len(), direct);
+    Ok(())
 }
 
 /// The name of the security handler (`/Filter` of the encryption dictionary) of a document lopdf
@@ -117,8 +283,7 @@ struct FixedCopy {
 /// dictionary to read, the handler's name when it is not the standard (password) one.
 fn readable_copy(bytes: &[u8], options: &LoadOptions) -> Result<Option<FixedCopy>, Vec<u8>> {
     let handler = |raw: &Document| -> Option<Vec<u8>> {
-        let id = raw.trailer.get(b"Xncrypt").ok()?.as_reference().ok()?;
-        let dict = raw.get_dictionary(id).ok()?;
+        let dict = encryption_dictionary(raw)?.1;
         Some(dict.get(b"Filter").ok()?.as_name().ok()?.to_vec())
     };
     let renamed = rename_key(bytes, b"/Encrypt", b"/Xncrypt");
@@ -138,10 +303,32 @@ fn readable_copy(bytes: &[u8], options: &LoadOptions) -> Result<Option<FixedCopy
     }
 }
 
+/// The encryption dictionary of a file loaded with `/Encrypt` renamed `/Xncrypt` (so lopdf leaves
+/// it alone): its object id, or for a direct dictionary in the trailer a number no object of the
+/// file has, and the dictionary.
+fn encryption_dictionary(raw: &Document) -> Option<(ObjectId, &Dictionary, bool)> {
+    match raw.trailer.get(b"Xncrypt").ok()? {
+        Object::Reference(id) => Some((*id, raw.get_dictionary(*id).ok()?, false)),
+        Object::Dictionary(dict) => {
+            let size = raw
+                .trailer
+                .get(b"Size")
+                .ok()
+                .and_then(|o| o.as_i64().ok())
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0);
+            let free = size.max(raw.max_id.saturating_add(1));
+            Some(((free, 0), dict, true))
+        }
+        _ => None,
+    }
+}
+
 /// [`readable_copy`] for the standard security handler, from the file loaded without decryption.
 fn standard_copy(bytes: &[u8], raw: &Document) -> Option<FixedCopy> {
-    let encrypt_id = raw.trailer.get(b"Xncrypt").ok()?.as_reference().ok()?;
-    let mut encrypt = raw.get_dictionary(encrypt_id).ok()?.clone();
+    let (encrypt_id, encrypt, direct) = encryption_dictionary(raw)?;
+    let original = encrypt.clone();
+    let mut encrypt = encrypt.clone();
     let resolve = |o: &Object| -> Option<Object> {
         match o {
             Object::Reference(id) => raw.get_object(*id).ok().cloned(),
@@ -175,6 +362,9 @@ fn standard_copy(bytes: &[u8], raw: &Document) -> Option<FixedCopy> {
     let mut trailer = raw.trailer.clone();
     trailer.remove(b"Xncrypt");
     let mut new_trailer = trailer.clone();
+    if direct {
+        trailer.set("Encrypt", Object::Dictionary(original));
+    }
     new_trailer.set("Encrypt", Object::Reference(encrypt_id));
     new_trailer.set("Prev", Object::Integer(raw.xref_start as i64));
     new_trailer.set("ID", readable_id(trailer.get(b"ID").ok()));

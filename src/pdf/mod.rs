@@ -24,6 +24,7 @@ pub mod pki;
 pub mod placement;
 pub mod serial;
 pub mod sign;
+pub(crate) mod splice;
 pub mod stamp;
 #[cfg(test)]
 mod test_pki;

@@ -253,20 +253,28 @@ pub(crate) fn fields(doc: &Document) -> Vec<Field> {
 
 /// A signature value found in the document.
 #[derive(Debug, Clone)]
-pub(crate) struct SigValue {
+pub(crate) struct SigValue<'a> {
     pub field_name: String,
-    pub sig: Dictionary,
+    /// The signature dictionary's object, when it is one (several fields may share it).
+    pub sig_id: Option<ObjectId>,
+    /// Borrowed, not copied: thousands of fields may name one dictionary with a large /Contents.
+    pub sig: std::borrow::Cow<'a, Dictionary>,
 }
 
 /// Signed signature fields (a `/Sig` field whose `/V` is a signature dictionary).
-pub(crate) fn signatures(doc: &Document) -> Vec<SigValue> {
+pub(crate) fn signatures(doc: &Document) -> Vec<SigValue<'_>> {
     fields(doc)
         .into_iter()
         .filter(|f| f.field_type.as_deref() == Some(b"Sig"))
         .filter_map(|f| {
-            let sig = get_dict(doc, &f.dict, b"V")?.clone();
+            let sig_id = f.dict.get(b"V").ok().and_then(|v| v.as_reference().ok());
+            let sig = match sig_id {
+                Some(id) => std::borrow::Cow::Borrowed(doc.get_dictionary(id).ok()?),
+                None => std::borrow::Cow::Owned(get_dict(doc, &f.dict, b"V")?.clone()),
+            };
             sig.has(b"ByteRange").then_some(SigValue {
                 field_name: f.full_name,
+                sig_id,
                 sig,
             })
         })

@@ -92,6 +92,11 @@ pub enum Overlap {
         /// Its estimated box.
         rect: Rect,
     },
+    /// A drawn rule (a signature line or an underline).
+    Rule {
+        /// The box it covers.
+        rect: Rect,
+    },
     /// The rectangle extends beyond the visible page.
     OutsidePage {
         /// The page box.
@@ -282,21 +287,179 @@ fn merge_lines(runs: Vec<TextLine>) -> Vec<TextLine> {
     out
 }
 
-/// Keywords that mark where a stamp belongs, strongest first.
-const KEYWORDS: [&str; 4] = ["meterai", "materai", "hormat saya", "tanda tangan"];
+/// Keywords that mark where a stamp belongs, strongest first: Indonesian, then English closings and
+/// signature labels.
+const KEYWORDS: [&str; 10] = [
+    "meterai",
+    "materai",
+    "hormat saya",
+    "tanda tangan",
+    "yours faithfully",
+    "yours sincerely",
+    "sincerely",
+    "signature",
+    "signed",
+    "yours truly",
+];
+
+/// The keyword of a signature line drawn as text ("______") or as a rule with a name next to it.
+pub const SIGNATURE_LINE: &str = "garis tanda tangan";
+
+/// Whether `word` occurs in `text` as whole words ("signed" is not in "designed").
+fn contains_words(text: &str, word: &str) -> bool {
+    let letter = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    text.match_indices(word).any(|(at, _)| {
+        !letter(text[..at].chars().next_back()) && !letter(text[at + word.len()..].chars().next())
+    })
+}
 
 fn anchor_in(line: &str, signer: Option<&str>) -> Option<String> {
     let lower = line.to_lowercase();
     let compact: String = lower.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(k) = KEYWORDS.iter().find(|k| compact.contains(*k)) {
+    if let Some(k) = KEYWORDS.iter().find(|k| contains_words(&compact, k)) {
         return Some((*k).to_string());
+    }
+    if compact.contains("_____") {
+        return Some(SIGNATURE_LINE.to_string());
     }
     let name = signer?.trim().to_lowercase();
     (name.len() >= 3 && compact.contains(&name)).then_some(name)
 }
 
+/// Shortest drawn rule taken for a signature line (about 2 cm).
+const MIN_RULE_PT: f64 = 56.0;
+/// Thickest rule taken for a line rather than a box.
+const MAX_RULE_THICKNESS_PT: f64 = 3.0;
+
+/// Horizontal rules drawn on a page: stroked horizontal segments and thin filled rectangles (how
+/// word processors draw a signature line or an underline), at least [`MIN_RULE_PT`] long, each as
+/// the box it covers (its line width included) in user space. Form XObjects are not followed.
+pub fn page_rules(doc: &Document, page_id: ObjectId, max_decompressed_size: usize) -> Vec<Rect> {
+    let Ok(raw) = doc.get_page_content_with_limit(page_id, max_decompressed_size) else {
+        return Vec::new();
+    };
+    let Ok(content) = Content::decode(&raw) else {
+        return Vec::new();
+    };
+    let mut rules = Vec::new();
+    let mut ctm = Matrix::IDENTITY;
+    let mut stack: Vec<(Matrix, f64)> = Vec::new();
+    let mut width = 1.0_f64;
+    // The current path: segments (in user space) and rectangles.
+    let mut segments: Vec<((f64, f64), (f64, f64))> = Vec::new();
+    let mut boxes: Vec<Rect> = Vec::new();
+    let mut at: Option<(f64, f64)> = None;
+    let mut start: Option<(f64, f64)> = None;
+    for op in content.operations.iter().take(MAX_OPERATIONS) {
+        let n = operand_numbers(op);
+        match op.operator.as_str() {
+            "q" if stack.len() < 64 => stack.push((ctm, width)),
+            "Q" => (ctm, width) = stack.pop().unwrap_or((Matrix::IDENTITY, 1.0)),
+            "cm" if n.len() == 6 => ctm = Matrix([n[0], n[1], n[2], n[3], n[4], n[5]]).then(&ctm),
+            "w" if !n.is_empty() => width = n[0].abs(),
+            "m" if n.len() == 2 => {
+                at = Some(ctm.apply(n[0], n[1]));
+                start = at;
+            }
+            "l" if n.len() == 2 => {
+                let to = ctm.apply(n[0], n[1]);
+                if let Some(from) = at
+                    && segments.len() < 100_000
+                {
+                    segments.push((from, to));
+                }
+                at = Some(to);
+            }
+            "h" => {
+                if let (Some(from), Some(to)) = (at, start)
+                    && segments.len() < 100_000
+                {
+                    segments.push((from, to));
+                }
+                at = start;
+            }
+            "re" if n.len() == 4 => {
+                let (ax, ay) = ctm.apply(n[0], n[1]);
+                let (bx, by) = ctm.apply(n[0] + n[2], n[1] + n[3]);
+                if boxes.len() < 100_000 {
+                    boxes.push(Rect::new(ax, ay, bx, by));
+                }
+            }
+            "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" | "n" => {
+                let stroked = matches!(op.operator.as_str(), "S" | "s" | "B" | "B*" | "b" | "b*");
+                let filled = matches!(
+                    op.operator.as_str(),
+                    "f" | "F" | "f*" | "B" | "B*" | "b" | "b*"
+                );
+                let half = (width * ctm.y_scale()).max(1.0) / 2.0;
+                if stroked {
+                    for &((x0, y0), (x1, y1)) in &segments {
+                        if (y1 - y0).abs() <= 1.0 && (x1 - x0).abs() >= MIN_RULE_PT {
+                            rules.push(Rect::new(x0, y0 - half, x1, y1 + half));
+                        }
+                    }
+                }
+                for b in &boxes {
+                    let thin = b.height() <= MAX_RULE_THICKNESS_PT && b.width() >= MIN_RULE_PT;
+                    if thin && filled {
+                        rules.push(*b);
+                    } else if thin && stroked {
+                        rules.push(b.inset(-half));
+                    }
+                }
+                segments.clear();
+                boxes.clear();
+                at = None;
+                start = None;
+            }
+            _ => {}
+        }
+        if rules.len() >= 10_000 {
+            break;
+        }
+    }
+    rules.retain(|r| r.x0.is_finite() && r.y0.is_finite() && r.x1.is_finite() && r.y1.is_finite());
+    rules
+}
+
+/// Text lines next to a rule as shown (the signer's name under it, or a label over it), nearest
+/// first.
+fn named_rules<'a>(
+    rules: &[Rect],
+    text: &'a [TextLine],
+    frame: &super::geometry::PageFrame,
+) -> Vec<(Rect, &'a TextLine)> {
+    let mut out = Vec::new();
+    for rule in rules {
+        let shown = frame.to_display(rule);
+        let near = text
+            .iter()
+            .map(|l| (l, frame.to_display(&l.rect)))
+            .filter(|(l, r)| {
+                let reach = 2.5 * l.font_size.max(6.0);
+                let gap = (r.y0 - shown.y1).max(shown.y0 - r.y1);
+                let side = r.x1 > shown.x0 - 10.0 && r.x0 < shown.x1 + 10.0;
+                side && gap < reach && !l.text.trim().is_empty()
+            })
+            .min_by(|a, b| {
+                let d = |r: &Rect| (r.y0 - shown.y1).abs().min((shown.y0 - r.y1).abs());
+                d(&a.1).total_cmp(&d(&b.1))
+            });
+        if let Some((line, _)) = near {
+            out.push((*rule, line));
+        }
+    }
+    out
+}
+
 /// What `rect` on `page_id` would cover.
-fn overlaps_on(doc: &Document, page_id: ObjectId, rect: &Rect, text: &[TextLine]) -> Vec<Overlap> {
+fn overlaps_on(
+    doc: &Document,
+    page_id: ObjectId,
+    rect: &Rect,
+    text: &[TextLine],
+    rules: &[Rect],
+) -> Vec<Overlap> {
     let mut out = Vec::new();
     let page_box = objects::page_box(doc, page_id);
     if !page_box.contains(rect) {
@@ -319,6 +482,11 @@ fn overlaps_on(doc: &Document, page_id: ObjectId, rect: &Rect, text: &[TextLine]
             });
         }
     }
+    for rule in rules {
+        if rule.intersects(rect) {
+            out.push(Overlap::Rule { rect: *rule });
+        }
+    }
     out
 }
 
@@ -336,7 +504,8 @@ pub fn check_overlaps(
         }];
     };
     let text = page_text(doc, page_id, max_decompressed_size);
-    overlaps_on(doc, page_id, rect, &text)
+    let rules = page_rules(doc, page_id, max_decompressed_size);
+    overlaps_on(doc, page_id, rect, &text, &rules)
 }
 
 /// Candidate rectangles around an anchor line, in order of preference: below it, to its right, to its left,
@@ -368,32 +537,63 @@ fn candidates(anchor: &Rect, s: f64, g: f64) -> Vec<Rect> {
     out
 }
 
+/// What a page offers the proposal: its text lines and drawn rules.
+struct PageContent {
+    text: Vec<TextLine>,
+    rules: Vec<Rect>,
+}
+
 fn is_free(
     doc: &Document,
     page_id: ObjectId,
     rect: &Rect,
-    text: &[TextLine],
+    page: &PageContent,
     inner: &Rect,
 ) -> bool {
     inner.contains(rect)
-        && overlaps_on(doc, page_id, &rect.inset(-1.0), text)
+        && overlaps_on(doc, page_id, &rect.inset(-1.0), &page.text, &page.rules)
             .iter()
             .all(|o| matches!(o, Overlap::OutsidePage { .. }))
 }
 
+/// The smallest stamp edge the proposal shrinks to on a small page (a 20 mm stamp keeps its serial
+/// number and QR code legible after printing); below it the page is too small for a stamp.
+pub const MIN_STAMP_MM: f64 = 20.0;
+
+/// The stamp edge and the margin used on a page of `frame`: the requested edge and margin where
+/// they fit; on a small page the margin shrinks to 6 % of its shorter side and the edge to what
+/// fits inside it, but not below [`MIN_STAMP_MM`] (the proposal then keeps that edge and reports
+/// that it leaves the page; stamping refuses it).
+pub fn fitted_size(frame: &super::geometry::PageFrame, opts: &PlacementOptions) -> (f64, f64) {
+    let (w, h) = frame.display_size();
+    let margin = opts.margin_pt.min(0.06 * w.min(h)).max(0.0);
+    let room = (w.min(h) - 2.0 * margin).max(0.0);
+    let size = opts
+        .size_pt
+        .min(room)
+        .max(mm_to_pt(MIN_STAMP_MM).min(opts.size_pt));
+    (size, margin)
+}
+
 /// Propose a place for the stamp: next to the last signature-block line ("Meterai", "Materai", "Hormat saya",
-/// "Tanda tangan", or the signer's name) searching from the last page backwards, inside the margins and off any
-/// text, annotation or signature field; otherwise the lower right of the last page inside the margins.
+/// "Tanda tangan", English closings and labels such as "Yours faithfully" or "Signature", a row of underscores, a
+/// drawn signature line with a name by it, or the signer's name) searching from the last page backwards, inside
+/// the margins and off any text, drawn rule, annotation or signature field; otherwise the lower right of the last
+/// page inside the margins. On a small page the stamp is shrunk to fit ([`fitted_size`]).
 pub fn propose(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
     let doc = prepared.document();
     let pages = doc.get_pages();
-    let s = opts.size_pt;
     for (&page_no, &page_id) in pages.iter().rev() {
-        let text = page_text(doc, page_id, opts.max_decompressed_size);
-        let inner = objects::page_box(doc, page_id).inset(opts.margin_pt);
+        let page = PageContent {
+            text: page_text(doc, page_id, opts.max_decompressed_size),
+            rules: page_rules(doc, page_id, opts.max_decompressed_size),
+        };
+        let text = &page.text;
         // Candidates are laid out on the page as the reader shows it (below, right of, … the line as
         // shown), then taken back to user space, where the overlap checks work.
         let frame = objects::page_frame(doc, page_id);
+        let (s, margin) = fitted_size(&frame, opts);
+        let inner = objects::page_box(doc, page_id).inset(margin);
         // Lowest matching line first: signature blocks sit at the end of a letter.
         let mut anchors: Vec<(&TextLine, Rect, String)> = text
             .iter()
@@ -402,6 +602,15 @@ pub fn propose(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placemen
                     .map(|k| (l, frame.to_display(&l.rect), k))
             })
             .collect();
+        // A drawn signature line with a name under (or a label over) it: the stamp goes beside
+        // the line and its name, never on them.
+        for (rule, line) in named_rules(&page.rules, text, &frame) {
+            anchors.push((
+                line,
+                frame.to_display(&rule.union(&line.rect)),
+                SIGNATURE_LINE.to_string(),
+            ));
+        }
         anchors.sort_by(|a, b| {
             let rank = |k: &str| {
                 KEYWORDS
@@ -415,7 +624,7 @@ pub fn propose(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placemen
             if let Some(rect) = candidates(&shown, s, opts.gap_pt)
                 .into_iter()
                 .map(|r| frame.to_user(&r))
-                .find(|r| is_free(doc, page_id, r, &text, &inner))
+                .find(|r| is_free(doc, page_id, r, &page, &inner))
             {
                 return Placement {
                     page: page_no,
@@ -444,13 +653,16 @@ fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
             overlaps: Vec::new(),
         };
     };
-    let s = opts.size_pt;
-    let inner = objects::page_box(doc, page_id).inset(opts.margin_pt);
-    let text = page_text(doc, page_id, opts.max_decompressed_size);
+    let page = PageContent {
+        text: page_text(doc, page_id, opts.max_decompressed_size),
+        rules: page_rules(doc, page_id, opts.max_decompressed_size),
+    };
     // The lower right of the page as shown, searched upwards and leftwards as shown.
     let frame = objects::page_frame(doc, page_id);
+    let (s, margin) = fitted_size(&frame, opts);
+    let inner = objects::page_box(doc, page_id).inset(margin);
     let (w, h) = frame.display_size();
-    let shown = Rect::new(0.0, 0.0, w, h).inset(opts.margin_pt);
+    let shown = Rect::new(0.0, 0.0, w, h).inset(margin);
     let shown_corner = Rect::from_origin_size(shown.x1 - s, shown.y0, s, s);
     let corner = frame.to_user(&shown_corner);
     let step = 12.0;
@@ -459,7 +671,7 @@ fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
     for row in 0..=rows {
         for col in 0..=cols {
             let r = frame.to_user(&shown_corner.translate(-(col as f64) * step, row as f64 * step));
-            if is_free(doc, page_id, &r, &text, &inner) {
+            if is_free(doc, page_id, &r, &page, &inner) {
                 return Placement {
                     page: page_no,
                     rect: r,
@@ -469,7 +681,7 @@ fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
             }
         }
     }
-    let overlaps = overlaps_on(doc, page_id, &corner, &text);
+    let overlaps = overlaps_on(doc, page_id, &corner, &page.text, &page.rules);
     Placement {
         page: page_no,
         rect: corner,

@@ -10,12 +10,13 @@ use sha2::Digest;
 use time::OffsetDateTime;
 
 use super::appearance::{AppearanceError, AppearanceOptions, appearance_stream};
-use super::geometry::Rect;
+use super::geometry::{PageFrame, Rect, pt_to_mm};
 use super::intake::PreparedDocument;
 use super::load;
 use super::objects;
 use super::serial::SerialNumber;
 use super::sign::{SignError, SignatureProfile, Signer, build_cms};
+use super::splice;
 use super::tsa::TimestampSource;
 
 /// Bytes reserved for the CMS blob at first (a P-256 CMS is ~1.4 KB, ~3.4 KB with a timestamp token); a larger
@@ -61,6 +62,23 @@ pub enum StampError {
         "Posisi e-Meterai berada di luar halaman atau ukurannya tidak sah. Atur ulang posisinya."
     )]
     BadPlacement,
+    /// The stamp is larger than the page as shown.
+    #[error(
+        "Halaman {page} berukuran {:.0}×{:.0} mm, lebih kecil dari e-Meterai {stamp_mm:.0} mm. {}",
+        .page_mm.0,
+        .page_mm.1,
+        too_small_advice(*.fits_mm)
+    )]
+    PageTooSmall {
+        /// The page.
+        page: u32,
+        /// Its width and height as shown, in millimetres.
+        page_mm: (f64, f64),
+        /// The stamp's edge in millimetres.
+        stamp_mm: f64,
+        /// The largest edge that fits on the page with a small margin.
+        fits_mm: f64,
+    },
     /// The appearance could not be drawn.
     #[error(transparent)]
     Appearance(#[from] AppearanceError),
@@ -86,6 +104,21 @@ pub enum StampError {
     /// The placeholder could not be found again in the written update (a bug).
     #[error("Tempat tanda tangan digital tidak ditemukan di berkas hasil. Hubungi teknisi.")]
     Placeholder,
+}
+
+/// What the clerk can do when the stamp is larger than the page.
+fn too_small_advice(fits_mm: f64) -> String {
+    use super::placement::MIN_STAMP_MM;
+    if fits_mm >= MIN_STAMP_MM {
+        format!(
+            "Pilih ukuran e-Meterai {:.0} mm atau lebih kecil.",
+            fits_mm.floor()
+        )
+    } else {
+        format!(
+            "Halaman ini terlalu kecil untuk e-Meterai yang masih terbaca (paling kecil {MIN_STAMP_MM:.0} mm); minta pelanggan mencetak dokumennya pada kertas yang lebih besar."
+        )
+    }
 }
 
 /// A stamped document: the untouched previous bytes followed by the appended update.
@@ -258,14 +291,70 @@ fn locate(tail: &[u8], sig_id: ObjectId) -> Option<Placeholders> {
     })
 }
 
+/// An object of the update written from the original's text with one entry changed (see
+/// [`splice`]): lopdf writes a name of the same length in its place, which is then overwritten.
+struct RawObject {
+    placeholder: Vec<u8>,
+    text: Vec<u8>,
+}
+
+/// The original text of the dictionary object `id` when it is a plain indirect object of the file
+/// (`body` counts from `%PDF-`), not one inside an object stream.
+fn original_text<'a>(prev: &lopdf::Document, body: &'a [u8], id: ObjectId) -> Option<&'a [u8]> {
+    match prev.reference_table.entries.get(&id.0)? {
+        lopdf::xref::XrefEntry::Normal { offset, generation } if *generation == id.1 => {
+            splice::indirect_dictionary(body, *offset as usize, id)
+        }
+        _ => None,
+    }
+}
+
+fn pdf_text_of(obj: &Object) -> Vec<u8> {
+    let mut v = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = lopdf::Writer::write_object(&mut v, obj);
+    v
+}
+
+/// Put `object` into the update as `id`: from the original's text with `edit` applied when that
+/// works, else as lopdf writes it.
+fn set_preserving(
+    new: &mut lopdf::Document,
+    raws: &mut Vec<RawObject>,
+    original: Option<&[u8]>,
+    edit: impl FnOnce(&[u8]) -> Option<Vec<u8>>,
+    id: ObjectId,
+    object: Object,
+) {
+    let tag = format!("LoketRaw{}x", raws.len());
+    match original.and_then(edit) {
+        Some(text) if text.len() > tag.len() + 1 => {
+            let mut name = tag.into_bytes();
+            name.resize(text.len() - 1, b'x');
+            let mut placeholder = b"/".to_vec();
+            placeholder.extend_from_slice(&name);
+            new.set_object(id, Object::Name(name));
+            raws.push(RawObject { placeholder, text });
+        }
+        _ => {
+            new.set_object(id, object);
+        }
+    }
+}
+
 /// Build the update objects into `inc` and return the signature dictionary id and the field name.
+///
+/// A page, catalog or form dictionary the update must change is written from the original's text
+/// with only `/Annots`, `/AcroForm`, `/Fields` or `/SigFlags` changed, so an earlier signature's
+/// modification policy sees nothing else change (the returned [`RawObject`]s).
 fn build_update(
     inc: &mut IncrementalDocument,
+    body: &[u8],
     spec: &StampSpec,
     signer: &Signer,
     page_id: ObjectId,
     reserve: usize,
-) -> Result<(ObjectId, String, EncryptedUpdate), StampError> {
+) -> Result<(ObjectId, String, EncryptedUpdate, Vec<RawObject>), StampError> {
     let prev = inc.get_prev_documents();
     let existing: HashSet<String> = objects::fields(prev)
         .into_iter()
@@ -357,6 +446,10 @@ fn build_update(
         );
     }
     let appearance = ap.content.clone();
+    let page_text = original_text(prev, body, page_id);
+    let catalog_text = original_text(prev, body, root_id);
+    let acroform_text = acroform_ref.and_then(|id| original_text(prev, body, id));
+    let mut raws = Vec::new();
     let new = &mut inc.new_document;
     let ap_id = new.add_object(Object::Stream(ap));
 
@@ -431,9 +524,18 @@ fn build_update(
             new.set_object(id, Object::Array(annots));
         }
         None => {
+            let annots = Object::Array(annots);
+            let value = pdf_text_of(&annots);
             let mut page = page;
-            page.set("Annots", Object::Array(annots));
-            new.set_object(page_id, Object::Dictionary(page));
+            page.set("Annots", annots);
+            set_preserving(
+                new,
+                &mut raws,
+                page_text,
+                |d| splice::set_entry(d, b"Annots", &value),
+                page_id,
+                Object::Dictionary(page),
+            );
         }
     }
 
@@ -453,14 +555,54 @@ fn build_update(
         .and_then(|o| o.as_i64().ok())
         .unwrap_or(0);
     acroform.set("SigFlags", Object::Integer(flags | 3));
+    // The form's own text with /Fields (when direct) and /SigFlags changed.
+    let fields_text = acroform
+        .get(b"Fields")
+        .ok()
+        .filter(|_| fields_ref.is_none())
+        .map(pdf_text_of);
+    let edit_form = |form: &[u8]| -> Option<Vec<u8>> {
+        let form = match &fields_text {
+            Some(fields) => splice::set_entry(form, b"Fields", fields)?,
+            None => form.to_vec(),
+        };
+        splice::set_entry(&form, b"SigFlags", (flags | 3).to_string().as_bytes())
+    };
     match acroform_ref {
         Some(id) => {
-            new.set_object(id, Object::Dictionary(acroform));
+            set_preserving(
+                new,
+                &mut raws,
+                acroform_text,
+                edit_form,
+                id,
+                Object::Dictionary(acroform),
+            );
         }
         None => {
+            let form_text = pdf_text_of(&Object::Dictionary(acroform.clone()));
+            let edit_catalog = |cat: &[u8]| -> Option<Vec<u8>> {
+                match splice::entry_value(cat, b"AcroForm")? {
+                    None => splice::set_entry(cat, b"AcroForm", &form_text),
+                    Some((start, end)) => {
+                        let form = edit_form(&cat[start..end])?;
+                        let mut out = cat[..start].to_vec();
+                        out.extend_from_slice(&form);
+                        out.extend_from_slice(&cat[end..]);
+                        Some(out)
+                    }
+                }
+            };
             let mut catalog = catalog;
             catalog.set("AcroForm", Object::Dictionary(acroform));
-            new.set_object(root_id, Object::Dictionary(catalog));
+            set_preserving(
+                new,
+                &mut raws,
+                catalog_text,
+                edit_catalog,
+                root_id,
+                Object::Dictionary(catalog),
+            );
         }
     }
     let expected = EncryptedUpdate {
@@ -468,7 +610,16 @@ fn build_update(
         sig_strings,
         appearance,
     };
-    Ok((sig_id, field_name, expected))
+    Ok((sig_id, field_name, expected, raws))
+}
+
+/// Overwrite each placeholder in `tail` with its object's text (of the same length).
+fn fill_raw_objects(tail: &mut [u8], raws: &[RawObject]) -> Result<(), StampError> {
+    for raw in raws {
+        let at = memchr::memmem::find(tail, &raw.placeholder).ok_or(StampError::Placeholder)?;
+        tail[at..at + raw.text.len()].copy_from_slice(&raw.text);
+    }
+    Ok(())
 }
 
 /// A buffer lopdf can hold as "the previous revision" without a second copy of the file in memory.
@@ -483,6 +634,32 @@ fn stand_in_for(bytes: &[u8]) -> Vec<u8> {
         *dst = *src;
     }
     v
+}
+
+/// Whether a stamp at `rect` (user space) lies on page `page` of `frame`: a stamp larger than the
+/// page as shown would be printed mostly off it ([`StampError::PageTooSmall`], with the largest
+/// edge that fits), and one that fits must lie on the page ([`StampError::BadPlacement`]).
+pub fn check_fits(frame: &PageFrame, page: u32, rect: &Rect) -> Result<(), StampError> {
+    if !rect.is_valid() {
+        return Err(StampError::BadPlacement);
+    }
+    // A millimetre of rounding is allowed: the counter places the stamp in whole millimetres.
+    let slack = super::geometry::mm_to_pt(1.0);
+    let (w, h) = frame.display_size();
+    let shown = frame.to_display(rect);
+    if shown.width() > w + slack || shown.height() > h + slack {
+        return Err(StampError::PageTooSmall {
+            page,
+            page_mm: (pt_to_mm(w), pt_to_mm(h)),
+            stamp_mm: pt_to_mm(shown.width().max(shown.height())),
+            // The proposal's small-page margin is 6 % of the shorter side on each side.
+            fits_mm: pt_to_mm(0.88 * w.min(h)),
+        });
+    }
+    if !frame.page_box.inset(-slack).contains(rect) {
+        return Err(StampError::BadPlacement);
+    }
+    Ok(())
 }
 
 /// Stamp a prepared document: build the update, sign the byte range, return the stamped bytes.
@@ -501,10 +678,11 @@ pub fn stamp(
         page: spec.page,
         pages: page_count,
     })?;
-    let page_box = objects::page_box(&prepared.doc, page_id);
-    if !spec.rect.is_valid() || !page_box.intersects(&spec.rect) {
-        return Err(StampError::BadPlacement);
-    }
+    check_fits(
+        &objects::page_frame(&prepared.doc, page_id),
+        spec.page,
+        &spec.rect,
+    )?;
     let PreparedDocument {
         bytes,
         doc,
@@ -522,6 +700,8 @@ pub fn stamp(
     let floor = load::xref_stream_numbers(&bytes, doc.xref_start)
         .into_iter()
         .max();
+    // Entries readers skip (another object at their offset) are marked free by the update.
+    let misnumbered = load::misnumbered_entries(&bytes, &doc);
     let mut inc = IncrementalDocument::create_from(stand_in_for(&bytes[header..]), doc);
 
     let mut reserve = DEFAULT_SIGNATURE_RESERVE;
@@ -530,8 +710,8 @@ pub fn stamp(
         if let Some(n) = floor {
             inc.new_document.max_id = inc.new_document.max_id.max(n);
         }
-        let (sig_id, field_name, mut expected) =
-            build_update(&mut inc, spec, signer, page_id, reserve)?;
+        let (sig_id, field_name, mut expected, raws) =
+            build_update(&mut inc, &bytes[header..], spec, signer, page_id, reserve)?;
         expected.password = password.clone();
         let mut sink = TailWriter {
             skip: prev_len - header,
@@ -539,6 +719,10 @@ pub fn stamp(
         };
         inc.save_to(&mut sink).map_err(StampError::Write)?;
         let mut tail = sink.tail;
+        fill_raw_objects(&mut tail, &raws)?;
+        load::free_in_update(&mut tail, &misnumbered);
+        load::restore_direct_encrypt(&mut tail, inc.get_prev_documents())
+            .map_err(StampError::Write)?;
         let ph = locate(&tail, sig_id).ok_or(StampError::Placeholder)?;
 
         let total = (prev_len + tail.len()) as u64;

@@ -1,12 +1,13 @@
 //! Verifying the signatures in a PDF: byte ranges, digests, CMS signatures, SNs, later changes and trust.
 
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use cms::cert::CertificateChoices;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::OctetString;
 use der::{Decode, Encode, SliceReader};
-use lopdf::{Document, LoadOptions};
+use lopdf::{Document, LoadOptions, ObjectId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
@@ -167,9 +168,24 @@ pub fn verify_pdf_with_roots(
         }
         return Err(VerifyError::PasswordRequired);
     }
+    // Fields that share one signature dictionary share its check: the byte range is hashed once
+    // per signature, not once per field, so the cost stays linear in the file.
+    let mut checked: HashMap<ObjectId, SignatureCheck> = HashMap::new();
     let mut signatures: Vec<SignatureCheck> = objects::signatures(&doc)
         .into_iter()
-        .map(|s| check_one(&doc, bytes, &s, roots))
+        .map(|s| match s.sig_id.and_then(|id| checked.get(&id)) {
+            Some(done) => SignatureCheck {
+                field: s.field_name.clone(),
+                ..done.clone()
+            },
+            None => {
+                let check = check_one(&doc, bytes, &s, roots);
+                if let Some(id) = s.sig_id {
+                    checked.insert(id, check.clone());
+                }
+                check
+            }
+        })
         .collect();
     signatures.sort_by_key(|s| {
         s.byte_range.get(2).copied().unwrap_or(0) + s.byte_range.get(3).copied().unwrap_or(0)
@@ -183,7 +199,7 @@ pub fn verify_pdf_with_roots(
 fn check_one(
     doc: &Document,
     bytes: &[u8],
-    s: &objects::SigValue,
+    s: &objects::SigValue<'_>,
     roots: &[Certificate],
 ) -> SignatureCheck {
     let reason = objects::get_text(doc, &s.sig, b"Reason");

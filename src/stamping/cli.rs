@@ -359,17 +359,15 @@ pub fn run_job(
                 Some(at) => {
                     let (x_mm, y_mm) = parse_at(&at)?;
                     let page = page.unwrap_or(proposed.page);
-                    let top = branch.job_page_top(job, page)?;
-                    let (x0, y1) = (
-                        top.0 + crate::pdf::mm_to_pt(x_mm),
-                        top.1 - crate::pdf::mm_to_pt(y_mm),
-                    );
+                    // Measured on the page as the reader shows it, like `loket stamp --at`.
+                    let frame = branch.job_page_frame(job, page)?;
+                    let r = frame.square_from_top_left_mm(x_mm, y_mm, size_pt);
                     super::Place {
                         page,
-                        x: x0,
-                        y: y1 - size_pt,
-                        width: size_pt,
-                        height: size_pt,
+                        x: r.x0,
+                        y: r.y0,
+                        width: r.width(),
+                        height: r.height(),
                     }
                 }
                 None => super::Place {
@@ -379,6 +377,12 @@ pub fn run_job(
                     ..proposed
                 },
             };
+            // A square larger than the page, or off it, is refused now rather than after payment.
+            let frame = branch.job_page_frame(job, place.page)?;
+            let rect =
+                crate::pdf::Rect::from_origin_size(place.x, place.y, place.width, place.height);
+            crate::pdf::stamp::check_fits(&frame, place.page, &rect)
+                .map_err(|e| BranchError::Refused(e.to_string()))?;
             let v = branch.place_job(job, actor, place)?;
             print_job(&v);
         }

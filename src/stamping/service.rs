@@ -1559,9 +1559,9 @@ impl Branch {
         self.job(id)
     }
 
-    /// The top-left corner (x, y in points) of a page of the job's document, for places given in
-    /// millimetres from the top-left corner.
-    pub fn job_page_top(&mut self, job: i64, page: u32) -> Result<(f64, f64), BranchError> {
+    /// A page of the job's document as the reader shows it (its box and turn), for a place the
+    /// clerk gives in millimetres from the shown top-left corner.
+    pub fn job_page_frame(&mut self, job: i64, page: u32) -> Result<pdf::PageFrame, BranchError> {
         let row = self.job_row(job)?;
         let bytes = self
             .documents()
@@ -1575,13 +1575,13 @@ impl Branch {
             },
         )
         .map_err(StampingError::from)?;
-        let b = prepared
-            .page_box(page)
+        let frame = prepared
+            .page_frame(page)
             .ok_or(StampingError::PageOutOfRange {
                 page,
                 pages: row.pages,
             })?;
-        Ok((b.x0, b.y1))
+        Ok(frame)
     }
 
     pub fn job(&mut self, job: i64) -> Result<JobView, BranchError> {

@@ -461,7 +461,10 @@ fn resume(
         page: place.as_ref().map_or(1, |p| p.page),
         x_mm: place.as_ref().map_or(0, |p| mm(p.x)),
         y_mm: place.as_ref().map_or(0, |p| mm(p.y)),
-        size_mm: DEFAULT_STAMP_MM.round() as i32,
+        size_mm: place
+            .as_ref()
+            .map_or(DEFAULT_STAMP_MM, |p| pt_to_mm(p.width))
+            .round() as i32,
         basis: "posisi yang sudah ditetapkan".into(),
         pages: Vec::new(),
     };
@@ -650,7 +653,8 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
             page: proposal.page,
             x_mm: at.x,
             y_mm: at.y,
-            size_mm: DEFAULT_STAMP_MM.round() as i32,
+            // Smaller than the default on a small page (the proposal fits the stamp to it).
+            size_mm: pt_to_mm(proposal.rect.width()).round() as i32,
             basis,
             pages,
         },

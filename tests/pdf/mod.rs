@@ -3,6 +3,7 @@
 mod cli;
 mod fuzz;
 mod intake;
+mod more_realworld;
 mod placement;
 mod pure;
 mod realworld;

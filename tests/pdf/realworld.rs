@@ -158,7 +158,7 @@ fn indirect_crypt_filters(name: &str, how: Indirect, user_password: &str) -> Vec
 }
 
 /// The last lines of a tool's long answer (a Python traceback), for a readable failure.
-fn tail(text: &str) -> String {
+pub(super) fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(6)..].join("\n")
 }
@@ -683,7 +683,7 @@ fn refusals_name_the_true_reason() {
 
 /// `name` from the corpus with `/Rotate rotate` on its first page, or on the page tree's root when
 /// `inherited` (the page then has none of its own).
-fn rotated(name: &str, rotate: i64, inherited: bool) -> Vec<u8> {
+pub(super) fn rotated(name: &str, rotate: i64, inherited: bool) -> Vec<u8> {
     use lopdf::{Document, Object};
     let mut doc = Document::load_mem(&corpus().bytes(name)).expect("load");
     let page_id = *doc.get_pages().get(&1).expect("page 1");
@@ -705,7 +705,7 @@ fn rotated(name: &str, rotate: i64, inherited: bool) -> Vec<u8> {
 }
 
 /// The first page of `pdf` drawn by pdftoppm at 72 dpi: (width, height, RGB rows from the top).
-fn render(pdf: &Path) -> (usize, usize, Vec<u8>) {
+pub(super) fn render(pdf: &Path) -> (usize, usize, Vec<u8>) {
     let prefix = pdf.with_extension("render");
     let (rc, text) = run(Command::new(tool("pdftoppm"))
         .args(["-r", "72", "-f", "1", "-l", "1", "-singlefile"])
@@ -732,7 +732,11 @@ fn render(pdf: &Path) -> (usize, usize, Vec<u8>) {
 
 /// Where the stamp is drawn on a rendered page: its box (pink pixels) and the centre of the white
 /// square behind its QR code, which sits above the stamp's middle when the stamp is upright.
-fn stamp_on_picture(w: usize, h: usize, rgb: &[u8]) -> ((usize, usize, usize, usize), (f64, f64)) {
+pub(super) fn stamp_on_picture(
+    w: usize,
+    h: usize,
+    rgb: &[u8],
+) -> ((usize, usize, usize, usize), (f64, f64)) {
     let px = |x: usize, y: usize| {
         let i = (y * w + x) * 3;
         (

@@ -319,7 +319,7 @@ fn qpdf(args: &[&str]) {
     assert!(rc == 0 || rc == 3, "qpdf {args:?} failed ({rc}): {out}");
 }
 
-fn pyhanko_sign(input: &Path, output: &Path, field: &str, mode: &str, box_spec: Option<&str>) {
+pub fn pyhanko_sign(input: &Path, output: &Path, field: &str, mode: &str, box_spec: Option<&str>) {
     let other = &pki().other;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/pyhanko_sign.py");
     let mut cmd = Command::new(tool("python"));
