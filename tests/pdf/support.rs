@@ -40,11 +40,32 @@ pub fn tool(name: &str) -> PathBuf {
 
 /// A temp dir that lives as long as the test process.
 fn process_dir(name: &str) -> PathBuf {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(sweep_dead_process_dirs);
     let dir = std::env::temp_dir()
         .join(format!("loket-pdf-tests-{}", std::process::id()))
         .join(name);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
+}
+
+/// Each test process keeps its corpus in `loket-pdf-tests-<pid>` (a process's tests share it) and
+/// cannot remove it when it exits; the next process removes those of processes that are gone, so
+/// the folders never pile up beyond the processes running now.
+fn sweep_dead_process_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("loket-pdf-tests-") else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid).exists();
+        if !alive && pid.bytes().all(|b| b.is_ascii_digit()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Fresh scratch dir for one test.

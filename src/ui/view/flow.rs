@@ -343,11 +343,8 @@ fn place(frame: &mut Frame, area: Rect, fs: &FlowStrings, f: &Flow) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), info);
 }
 
-fn quote(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow) {
-    let Some(q) = &f.quote else {
-        lines.push(Line::from(fs.reading));
-        return;
-    };
+/// The sale's number and its lines (name, quantity, amount).
+fn bill_lines(lines: &mut Vec<Line>, fs: &FlowStrings, q: &crate::ui::flow::Quote) {
     lines.push(Line::from((fs.sale_no)(q.sale)).fg(Color::Gray));
     for (name, qty, amount) in &q.lines {
         lines.push(Line::raw(format!(
@@ -357,6 +354,14 @@ fn quote(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow) {
             amount.to_string()
         )));
     }
+}
+
+fn quote(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow) {
+    let Some(q) = &f.quote else {
+        lines.push(Line::from(fs.reading));
+        return;
+    };
+    bill_lines(lines, fs, q);
     lines.push(Line::raw(""));
     lines.push(Line::from(format!("{:<34} {:>12}", fs.total, q.total.to_string())).bold());
     lines.push(Line::raw(""));
@@ -377,15 +382,7 @@ fn pay(lines: &mut Vec<Line>, fs: &FlowStrings, f: &Flow, till_closed: bool) {
     };
     let remaining = f.remaining();
     // The bill itself, so that the clerk and the customer see what is paid for before any money.
-    lines.push(Line::from((fs.sale_no)(q.sale)).fg(Color::Gray));
-    for (name, qty, amount) in &q.lines {
-        lines.push(Line::raw(format!(
-            "{:<28} {:>3} × {:>12}",
-            name,
-            qty,
-            amount.to_string()
-        )));
-    }
+    bill_lines(lines, fs, q);
     lines.push(Line::from(format!("{:<20}{}", fs.total, q.total)).bold());
     for t in &f.pay.tenders {
         lines.push(Line::from(format!("  {}", tender_text(fs, t))).fg(Color::Gray));
