@@ -480,6 +480,7 @@ fn message(row: &Row) -> String {
             (Some(err), n) if n > 0 => format!(
                 "{err} Pelanggan boleh pulang dengan tanda terima klaim; dokumen dikirim lewat e-mail atau diambil begitu selesai."
             ),
+            _ if row.locked => "Pembayaran diterima. Dokumen terkunci: e-Meterai dibubuhkan di loket yang memegang kata sandinya; bila loket itu sudah ditutup, pelanggan mengetik lagi kata sandinya di loket (kata sandi tidak disimpan).".into(),
             _ => "Pembayaran diterima. e-Meterai sedang dibubuhkan; tunggu sebentar.".into(),
         },
         State::Stamped => format!(

@@ -104,7 +104,12 @@ fn open_jobs(branch: &mut Branch) -> Result<Vec<OpenJob>, BranchError> {
             held: v.state == crate::stamping::State::Held,
             next_attempt_ms: v.next_attempt_ms,
             attempts: v.attempts,
-            reason: v.last_error,
+            // A locked document waiting for its password says so (it never failed: it waits).
+            reason: if v.locked && v.last_error.is_none() {
+                Some(v.message)
+            } else {
+                v.last_error
+            },
             counter: sale.as_ref().map(|s| s.counter),
             paid,
         });

@@ -362,6 +362,12 @@ fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restar
         err.to_string().contains("ketik lagi kata sandinya"),
         "{err}"
     );
+    let waiting = other.job(job.id).expect("job");
+    assert!(
+        waiting.message.contains("kata sandinya"),
+        "{}",
+        waiting.message
+    );
     let round = loket::stamping::worker::round(&mut other, true).expect("worker round");
     assert_eq!(round.attempted, 0, "the worker leaves it to the counter");
     assert!(round.errors.is_empty(), "{:?}", round.errors);
