@@ -595,11 +595,22 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let drive_dir = state.setup.drive_dir.clone();
     // A customer who hands over a document has come to the counter: taking it starts serving a
     // ticket that was only called (one key fewer than F4 then Enter).
-    let arrived =
-        !state.pending && matches!(state.current(), Some((_, crate::queue::Status::Called)));
+    // The session knows at once that its ticket was just called; the queue status read after the
+    // call may not be back yet when the clerk presses Enter.
+    let serving_already = matches!(state.current(), Some((_, crate::queue::Status::Serving)));
+    let pending = state.pending;
     let Some(session) = state.session.as_mut() else {
         return Vec::new();
     };
+    let serve = !pending
+        && session.just_called
+        && !serving_already
+        && key.code == KeyCode::Enter
+        && session.flow.stage == Stage::Idle
+        && !session.flow.busy;
+    if serve {
+        session.just_called = false;
+    }
     let ticket = session.ticket.clone();
     let f = &mut session.flow;
     if f.busy {
@@ -609,7 +620,6 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let step = if shift { 10 } else { 1 };
     match (f.stage, key.code) {
         (Stage::Idle, KeyCode::Enter) | (Stage::Choose, KeyCode::Char('r')) => {
-            let serve = arrived && f.stage == Stage::Idle;
             f.busy = true;
             f.error = None;
             f.stage = Stage::Choose;

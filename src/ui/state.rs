@@ -768,6 +768,9 @@ pub struct Session {
     pub steps: Vec<(SessionStep, StepProgress)>,
     /// The e-Meterai flow's data (document, placement, sale, payment, stamp, delivery).
     pub flow: Flow,
+    /// The ticket was called to this counter and not yet marked served: taking the customer's
+    /// document marks it (known at once, before the queue status is read again).
+    pub just_called: bool,
 }
 
 impl Session {
@@ -785,6 +788,7 @@ impl Session {
             stamping: service.emeterai,
             steps,
             flow: Flow::default(),
+            just_called: false,
         }
     }
 }

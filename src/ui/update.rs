@@ -948,7 +948,15 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                         )
                         && let Some(svc) = state.setup.service(&v.service)
                     {
-                        state.session = Some(Session::open(&v.ticket, svc));
+                        let mut session = Session::open(&v.ticket, svc);
+                        session.just_called =
+                            matches!(op, QueueOp::CallNext | QueueOp::CallTicket(_));
+                        state.session = Some(session);
+                    }
+                    if matches!(op, QueueOp::Step(crate::queue::Step::Serve))
+                        && let Some(session) = state.session.as_mut()
+                    {
+                        session.just_called = false;
                     }
                     say(state, text, false);
                 }
@@ -1276,6 +1284,7 @@ fn sync_session(state: &mut State) -> Option<Effect> {
     if state.mode != Mode::Counter {
         return None;
     }
+    let called = matches!(state.current(), Some((_, crate::queue::Status::Called)));
     let current = state.current().map(|(t, _)| t.to_string());
     match current {
         None => state.session = None,
@@ -1289,10 +1298,11 @@ fn sync_session(state: &mut State) -> Option<Effect> {
                         .map(|(p, _)| p)
                         .unwrap_or_default()
                 });
-            state.session = state
-                .setup
-                .service(&prefix)
-                .map(|svc| Session::open(&ticket, svc));
+            state.session = state.setup.service(&prefix).map(|svc| {
+                let mut session = Session::open(&ticket, svc);
+                session.just_called = called;
+                session
+            });
             if state.session.as_ref().is_some_and(|s| s.stamping) {
                 return Some(Effect::Flow(flow::FlowEffect::Resume {
                     ticket,

@@ -452,6 +452,43 @@ fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
     assert_eq!(view.payments.len(), 2);
 }
 
+/// Enter pressed right after the call, before the queue status is read again, still starts serving
+/// the ticket: the session knows it was just called.
+#[test]
+fn enter_right_after_the_call_serves_the_ticket_before_the_status_is_read_again() {
+    let mut tb = branch_with_users();
+    let drive = tb.path().join("FLASHDISK");
+    std::fs::create_dir_all(&drive).expect("drive folder");
+    std::fs::write(drive.join("surat.pdf"), letter_pdf()).expect("write document");
+    tb.branch
+        .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(200_000)))
+        .expect("open till");
+    tb.branch
+        .issue_ticket("C", false, "dispenser")
+        .expect("issue");
+    let mut state = state_for(&tb, Mode::Counter, Lang::Id);
+    state.setup.drive_dir = Some(drive);
+    sign_in(&mut state, &mut tb, "petugas", "1234");
+    let before_the_call = state.status.clone();
+    drive_key(&mut state, &mut tb, KeyCode::F(2));
+    assert!(state.session.as_ref().is_some_and(|s| s.just_called));
+    // The status as it was before the call: the reload has not come back yet.
+    state.status = before_the_call;
+    drive_key(&mut state, &mut tb, KeyCode::Enter);
+    let serving: i64 = tb
+        .branch
+        .store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM tickets WHERE status = 'serving'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(serving, 1, "{:?}", state.message);
+    assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
+}
+
 /// With more than one PDF on the drive the clerk chooses: nothing is checked until Enter on one.
 #[test]
 fn several_pdfs_on_the_drive_are_listed_to_choose_from() {
