@@ -8,6 +8,8 @@
 mod harness;
 #[path = "support/scanned.rs"]
 mod scanned;
+#[path = "support/stats.rs"]
+mod stats;
 
 use harness::{Pty, f_key};
 use std::path::{Path, PathBuf};
@@ -16,23 +18,6 @@ use std::time::{Duration, Instant};
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_loket"))
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn report(name: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    println!(
-        "{name:<34} n={:<4} min {:>7.2} ms  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.2} ms",
-        samples.len(),
-        samples[0].as_secs_f64() * 1e3,
-        percentile(&samples, 0.5).as_secs_f64() * 1e3,
-        percentile(&samples, 0.99).as_secs_f64() * 1e3,
-        samples[samples.len() - 1].as_secs_f64() * 1e3,
-    );
 }
 
 fn data_dir(dir: &Path) -> &str {
@@ -111,11 +96,11 @@ fn main() {
     let (during_stamping, stamp_runs) = while_stamping(dir.path(), &data);
 
     println!();
-    report("reference: loket queue status", reference);
-    report("counter: launch to first frame", first_frame);
-    report("counter: keystroke to redrawn frame", keystroke);
-    report("counter: keystroke while stamping", during_stamping);
-    report("stamping: payment to serial shown", stamp_runs);
+    stats::report("reference: loket queue status", reference);
+    stats::report("counter: launch to first frame", first_frame);
+    stats::report("counter: keystroke to redrawn frame", keystroke);
+    stats::report("counter: keystroke while stamping", during_stamping);
+    stats::report("stamping: payment to serial shown", stamp_runs);
 }
 
 /// A scanned-looking PDF: a letter page and `pages` pages each carrying a 1 MB grey image of noise,

@@ -1160,20 +1160,7 @@ fn a_supervisor_moves_a_paid_visit_to_another_counter_where_it_reopens() {
     drop(state);
 
     // Counter 1's PC fails; the supervisor moves the visit to counter 3 (which serves C).
-    let out = tb.cli(&[
-        "queue",
-        "move-visit",
-        "--from",
-        "1",
-        "--to",
-        "3",
-        "--supervisor",
-        "kepala",
-        "--pin",
-        "9999",
-        "--reason",
-        "PC loket 1 mati",
-    ]);
+    let out = tb.cli(super::MOVE_VISIT_1_TO_3);
     assert!(
         out.status.success(),
         "{}",

@@ -157,3 +157,20 @@ pub fn letter_pdf() -> Vec<u8> {
     doc.save_to(&mut out).expect("save the letter");
     out
 }
+
+/// `loket queue move-visit` from counter 1 to counter 3 with the demo supervisor's approval (counter
+/// 1's PC has failed).
+pub const MOVE_VISIT_1_TO_3: &[&str] = &[
+    "queue",
+    "move-visit",
+    "--from",
+    "1",
+    "--to",
+    "3",
+    "--supervisor",
+    "kepala",
+    "--pin",
+    "9999",
+    "--reason",
+    "PC loket 1 mati",
+];

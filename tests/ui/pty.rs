@@ -524,19 +524,15 @@ fn at_placement(tb: &mut TestBranch, env: &[(&str, &str)]) -> (PathBuf, Pty) {
     // Enter takes the customer's document: the ticket is served and the only PDF is checked.
     pty.send("\r");
     pty.wait_for("Usulan: di dekat \"Hormat saya,\"");
-    let serving = || {
-        count(
+    assert_eq!(
+        count_within(
             &data,
             "SELECT COUNT(*) FROM tickets WHERE status = 'serving'",
-        ) == 1
-    };
-    for _ in 0..100 {
-        if serving() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(serving(), "taking the document started serving C-001");
+            1
+        ),
+        1,
+        "taking the document started serving C-001"
+    );
     (data, pty)
 }
 
@@ -568,6 +564,17 @@ fn counter_again_at(data: &Path, usb: &Path, counter: u32) -> Pty {
     pty.send("petugas\t1234\r");
     pty.wait_for("Petugas: petugas");
     pty
+}
+
+/// `sql`'s count once it reaches `wanted` (another process writes it), or as it is after 5 s.
+fn count_within(data: &Path, sql: &str, wanted: i64) -> i64 {
+    for _ in 0..100 {
+        if count(data, sql) == wanted {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    count(data, sql)
 }
 
 fn count(data: &Path, sql: &str) -> i64 {
@@ -631,13 +638,7 @@ fn a_counter_killed_after_part_of_a_split_reopens_at_the_payment() {
     pty.send("5000\r");
     pty.wait_for("Sisa tagihan        Rp5.000");
     // The tender is on the sale before anything else happens.
-    for _ in 0..100 {
-        if count(&data, "SELECT COUNT(*) FROM payments") == 1 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(count(&data, "SELECT COUNT(*) FROM payments"), 1);
+    assert_eq!(count_within(&data, "SELECT COUNT(*) FROM payments", 1), 1);
     pty.kill9();
     drop(pty);
 
@@ -721,12 +722,7 @@ fn kill_and_resume(kill: Kill, moved: bool) {
             pty.send("\x1b[C");
             pty.send("4000\tA1B2C3\t4321\r");
             pty.wait_for("Sisa tagihan        Rp6.000");
-            for _ in 0..100 {
-                if count(&data, "SELECT COUNT(*) FROM payments") == 1 {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            assert_eq!(count_within(&data, "SELECT COUNT(*) FROM payments", 1), 1);
             pty.kill9();
         }
         Kill::AfterThePayment | Kill::WhileStamping => {
@@ -755,23 +751,7 @@ fn kill_and_resume(kill: Kill, moved: bool) {
     drop(pty);
 
     let counter = if moved {
-        let out = loket_run(
-            &data,
-            &[
-                "queue",
-                "move-visit",
-                "--from",
-                "1",
-                "--to",
-                "3",
-                "--supervisor",
-                "kepala",
-                "--pin",
-                "9999",
-                "--reason",
-                "PC loket 1 mati",
-            ],
-        );
+        let out = loket_run(&data, super::MOVE_VISIT_1_TO_3);
         assert!(out.contains("dipindahkan ke loket 3"), "{kill:?}: {out}");
         // Counter 3 takes cash into its own drawer.
         tb.branch
