@@ -24,6 +24,11 @@ use lopdf::xref::XrefType;
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
 use sha2::{Digest, Sha256};
 
+/// The hostile files the tests use too (shared by path: a bench cannot use the test crate).
+#[path = "../tests/pdf/hostile_files.rs"]
+#[allow(dead_code)]
+mod hostile_files;
+
 type BoxError = Box<dyn std::error::Error>;
 
 fn letter(pages: usize, classic: bool) -> Result<Vec<u8>, BoxError> {
@@ -117,52 +122,6 @@ fn generate(dir: &Path) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// A one-page letter followed by `count` small objects nothing refers to, with a classic table (the
-/// hostile file of issue 17: memory must stay bounded by the file's size).
-fn million(count: usize) -> Vec<u8> {
-    use std::io::Write;
-    let content = b"BT /F1 11 Tf 360 200 Td (Hormat saya,) Tj ET";
-    let fixed = [
-        "<</Type/Catalog/Pages 2 0 R>>".to_string(),
-        "<</Type/Pages/Kids[3 0 R]/Count 1>>".to_string(),
-        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>"
-            .to_string(),
-        format!(
-            "<</Length {}>>\nstream\n{}\nendstream",
-            content.len(),
-            String::from_utf8_lossy(content)
-        ),
-        "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>".to_string(),
-    ];
-    let total = fixed.len() + count;
-    let mut out = Vec::with_capacity(total * 48);
-    out.extend_from_slice(b"%PDF-1.7\n");
-    let mut offsets = Vec::with_capacity(total);
-    for i in 0..total {
-        offsets.push(out.len());
-        let n = i + 1;
-        match fixed.get(i) {
-            Some(body) => {
-                let _ = write!(out, "{n} 0 obj\n{body}\nendobj\n");
-            }
-            None => {
-                let _ = write!(out, "{n} 0 obj\n<</N {n}>>\nendobj\n");
-            }
-        }
-    }
-    let xref = out.len();
-    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", total + 1);
-    for o in offsets {
-        let _ = writeln!(out, "{o:010} 00000 n ");
-    }
-    let _ = write!(
-        out,
-        "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
-        total + 1
-    );
-    out
-}
-
 /// `stamped` with an update adding `extra` signature fields whose `/V` is its signature dictionary.
 fn many_fields(stamped: &[u8], extra: usize) -> Result<Vec<u8>, BoxError> {
     let doc = Document::load_mem(stamped)?;
@@ -196,7 +155,10 @@ fn generate_hostile(dir: &Path) -> Result<(), BoxError> {
         dir.join("many-fields.pdf"),
         many_fields(&std::fs::read(&stamped)?, 4_999)?,
     )?;
-    std::fs::write(dir.join("million.pdf"), million(1_000_000))?;
+    std::fs::write(
+        dir.join("million.pdf"),
+        hostile_files::million_objects(1_000_000),
+    )?;
     Ok(())
 }
 

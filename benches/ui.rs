@@ -162,8 +162,9 @@ fn raster(c: &mut Criterion) {
     group.sample_size(20);
     for (name, scans) in [("letter_1_page", 0), ("letter_and_4_scans", 4)] {
         let bytes = letter_with_scans(scans);
+        let shared = std::sync::Arc::new(bytes.clone());
         group.bench_function(format!("raster_{name}"), |b| {
-            b.iter(|| loket::ui::raster::pages(black_box(&bytes)))
+            b.iter(|| loket::pdf::picture::pages(black_box(std::sync::Arc::clone(&shared))))
         });
         let opts = loket::pdf::intake::IntakeOptions::default();
         group.bench_function(format!("reference_intake_{name}"), |b| {

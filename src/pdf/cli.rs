@@ -13,7 +13,7 @@ use super::geometry::{DEFAULT_STAMP_MM, Rect, mm_to_pt, pt_to_mm};
 use super::intake::{IntakeError, IntakeOptions, intake};
 use super::io::{FileError, RootsError, load_roots, read_input, write_stamped};
 use super::pki::{PkiError, TrainingPkiPaths, generate_training_pki};
-use super::placement::{PlacementBasis, PlacementOptions, check_overlaps, propose};
+use super::placement::{PlacementOptions, check_overlaps, propose};
 use super::serial::{InvalidSerial, SerialNumber};
 use super::sign::{SignatureProfile, Signer, SignerError};
 use super::stamp::{StampError, StampSpec, stamp};
@@ -216,10 +216,7 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
             let proposal = propose(&prepared, &placement_opts);
             let page = args.page.unwrap_or(proposal.page);
             if page == proposal.page {
-                let basis = match &proposal.basis {
-                    PlacementBasis::Anchor { line, .. } => format!("di dekat \"{}\"", line.trim()),
-                    PlacementBasis::Fallback => "kanan bawah halaman terakhir".to_string(),
-                };
+                let basis = proposal.basis.describe();
                 (page, proposal.rect, basis)
             } else {
                 let frame = prepared

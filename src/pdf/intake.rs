@@ -261,7 +261,8 @@ pub enum IntakeError {
 
 /// A document that passed intake, ready for placement and stamping.
 pub struct PreparedDocument {
-    pub(crate) bytes: Vec<u8>,
+    /// Shared with the page renderer, which reads the file without a copy of it.
+    pub(crate) bytes: std::sync::Arc<Vec<u8>>,
     pub(crate) doc: Document,
     /// SHA-256 state over all of `bytes`, computed while parsing.
     pub(crate) prefix_hash: Sha256,
@@ -287,6 +288,11 @@ impl PreparedDocument {
         &self.bytes
     }
 
+    /// The same bytes, shared rather than copied (for the page renderer).
+    pub fn shared_bytes(&self) -> std::sync::Arc<Vec<u8>> {
+        std::sync::Arc::clone(&self.bytes)
+    }
+
     /// The parsed document (images are not loaded: they are not needed for an incremental update).
     pub fn document(&self) -> &Document {
         &self.doc
@@ -294,7 +300,7 @@ impl PreparedDocument {
 
     /// Page object id for a 1-based page number.
     pub fn page_id(&self, page: u32) -> Option<ObjectId> {
-        self.doc.get_pages().get(&page).copied()
+        objects::pages(&self.doc).get(&page).copied()
     }
 
     /// A 1-based page as the reader shows it (visible area and rotation).
@@ -406,7 +412,7 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
             IntakeError::PasswordRequired
         });
     }
-    if doc.get_pages().is_empty() {
+    if objects::pages(&doc).is_empty() {
         // The image filter also turns off lopdf's rebuild of an unreadable page tree; read once more without it.
         doc = load(&bytes, opts, false)?;
     }
@@ -451,7 +457,7 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
         warnings.push(IntakeWarning::OffsetsCorrected);
     }
 
-    let pages_map = doc.get_pages();
+    let pages_map = objects::pages(&doc);
     let pages = u32::try_from(pages_map.len()).unwrap_or(u32::MAX);
     if pages == 0 {
         return Err(IntakeError::NoPages);
@@ -520,7 +526,7 @@ pub fn intake(bytes: Vec<u8>, opts: &IntakeOptions) -> Result<PreparedDocument, 
         warnings,
     };
     Ok(PreparedDocument {
-        bytes,
+        bytes: std::sync::Arc::new(bytes),
         doc,
         prefix_hash,
         password: opts.password.clone(),

@@ -33,7 +33,22 @@ pub(crate) fn header_offset(bytes: &[u8]) -> usize {
 /// object, which replaces the copy a later update wrote: the update's catalog, and every signature
 /// in it, disappears. Readers skip such an entry; here the file is loaded through a copy with one
 /// more revision that marks it free.
+///
+/// A file that lists very many objects is loaded with only the objects its trailer reaches
+/// ([`super::reach`]), unless that leaves it without pages (lopdf then rebuilds damaged
+/// cross-reference data only in a whole load).
 pub(crate) fn load_document(bytes: &[u8], options: LoadOptions) -> lopdf::Result<Document> {
+    if super::reach::worth_pruning(bytes)
+        && let Some(Ok(doc)) =
+            super::reach::load_reachable(bytes, &options, |o| load_whole(bytes, o))
+        && !super::objects::pages(&doc).is_empty()
+    {
+        return Ok(doc);
+    }
+    load_whole(bytes, options)
+}
+
+fn load_whole(bytes: &[u8], options: LoadOptions) -> lopdf::Result<Document> {
     let first = Document::load_mem_with_options(bytes, options.clone());
     if let Ok(doc) = &first {
         let misnumbered = misnumbered_entries(bytes, doc);
@@ -174,7 +189,7 @@ fn load_decrypted_from(
     {
         let renamed = rename_key(bytes, b"/Encrypt", b"/Xncrypt");
         return match Document::load_mem_with_options(&renamed, options) {
-            Ok(mut doc) if !doc.get_pages().is_empty() => {
+            Ok(mut doc) if !super::objects::pages(&doc).is_empty() => {
                 doc.trailer.remove(b"Xncrypt");
                 Ok(doc)
             }

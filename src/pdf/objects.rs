@@ -1,6 +1,6 @@
 //! Reading the parts of a lopdf document the engine needs: form fields, signatures, DocMDP, page boxes.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
@@ -8,6 +8,9 @@ use super::geometry::{PageFrame, Rect};
 
 /// Deepest field tree / reference chain followed; crafted files may nest or loop.
 const MAX_DEPTH: usize = 32;
+/// Most page tree nodes walked up or down: readers (poppler, qpdf) follow a page tree of any depth,
+/// so the bound is the work, not the depth; every node is visited once.
+const MAX_PAGE_TREE_NODES: usize = 1_000_000;
 /// Most fields visited; bounds work on crafted files.
 const MAX_FIELDS: usize = 10_000;
 
@@ -131,7 +134,49 @@ pub(crate) fn rect_of(doc: &Document, obj: &Object) -> Option<Rect> {
     r.is_valid().then_some(r)
 }
 
-/// A page attribute that may be inherited from the page tree (MediaBox, CropBox, Rotate).
+/// Every page in reading order, numbered from 1, however deep the page tree: readers follow any
+/// depth, where lopdf's own walk stops at 256 levels and finds no page below. A node met twice
+/// (a loop) is walked once.
+pub(crate) fn pages(doc: &Document) -> BTreeMap<u32, ObjectId> {
+    let mut out = BTreeMap::new();
+    let Some(root) = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|o| o.as_reference().ok())
+    else {
+        return out;
+    };
+    let mut seen = HashSet::new();
+    let mut todo = vec![root];
+    while let Some(id) = todo.pop() {
+        if seen.len() >= MAX_PAGE_TREE_NODES || !seen.insert(id) {
+            continue;
+        }
+        let Ok(dict) = doc.get_dictionary(id) else {
+            continue;
+        };
+        let kids = dict
+            .get(b"Kids")
+            .ok()
+            .and_then(|k| deref(doc, k))
+            .and_then(|k| k.as_array().ok());
+        match kids {
+            Some(kids) if !dict.has_type(b"Page") => {
+                todo.extend(kids.iter().rev().filter_map(|k| k.as_reference().ok()))
+            }
+            _ if dict.has_type(b"Page") || !dict.has(b"Type") => {
+                let n = u32::try_from(out.len() + 1).unwrap_or(u32::MAX);
+                out.insert(n, id);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A page attribute that may be inherited from the page tree (MediaBox, CropBox, Rotate), from
+/// however far up.
 pub(crate) fn inherited<'a>(
     doc: &'a Document,
     page_id: ObjectId,
@@ -139,7 +184,7 @@ pub(crate) fn inherited<'a>(
 ) -> Option<&'a Object> {
     let mut id = page_id;
     let mut seen = HashSet::new();
-    for _ in 0..MAX_DEPTH {
+    for _ in 0..MAX_PAGE_TREE_NODES {
         if !seen.insert(id) {
             return None;
         }

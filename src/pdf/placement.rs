@@ -65,6 +65,22 @@ pub enum PlacementBasis {
     },
     /// No anchor found (or no free place near one): lower right of the last page.
     Fallback,
+    /// A last page without a text layer (a scan) and no anchor: the part of its lower half where
+    /// the page's picture holds the least ink.
+    EmptiestArea,
+}
+
+impl PlacementBasis {
+    /// Why the stamp is where it is, in the clerk's words.
+    pub fn describe(&self) -> String {
+        match self {
+            PlacementBasis::Anchor { line, .. } => format!("di dekat \"{}\"", line.trim()),
+            PlacementBasis::Fallback => "kanan bawah halaman terakhir".to_string(),
+            PlacementBasis::EmptiestArea => {
+                "bagian terkosong di paruh bawah halaman terakhir (halaman pindaian)".to_string()
+            }
+        }
+    }
 }
 
 /// What a rectangle would cover.
@@ -582,7 +598,7 @@ pub fn fitted_size(frame: &super::geometry::PageFrame, opts: &PlacementOptions) 
 /// page inside the margins. On a small page the stamp is shrunk to fit ([`fitted_size`]).
 pub fn propose(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
     let doc = prepared.document();
-    let pages = doc.get_pages();
+    let pages = objects::pages(doc);
     for (&page_no, &page_id) in pages.iter().rev() {
         let page = PageContent {
             text: page_text(doc, page_id, opts.max_decompressed_size),
@@ -644,7 +660,7 @@ pub fn propose(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placemen
 /// Lower right of the last page inside the margins, moved up or left to a free spot when one exists nearby.
 fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
     let doc = prepared.document();
-    let pages = doc.get_pages();
+    let pages = objects::pages(doc);
     let Some((&page_no, &page_id)) = pages.iter().next_back() else {
         return Placement {
             page: 1,
@@ -661,6 +677,26 @@ fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
     let frame = objects::page_frame(doc, page_id);
     let (s, margin) = fitted_size(&frame, opts);
     let inner = objects::page_box(doc, page_id).inset(margin);
+    if page.text.is_empty()
+        && let Some(rect) = emptiest_lower_half(
+            prepared,
+            page_no,
+            page_id,
+            &frame,
+            s,
+            margin,
+            opts.gap_pt,
+            &page,
+            &inner,
+        )
+    {
+        return Placement {
+            page: page_no,
+            rect,
+            basis: PlacementBasis::EmptiestArea,
+            overlaps: Vec::new(),
+        };
+    }
     let (w, h) = frame.display_size();
     let shown = Rect::new(0.0, 0.0, w, h).inset(margin);
     let shown_corner = Rect::from_origin_size(shown.x1 - s, shown.y0, s, s);
@@ -688,4 +724,88 @@ fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
         basis: PlacementBasis::Fallback,
         overlaps,
     }
+}
+
+/// Width of the picture the emptiest-area search looks at: about a millimetre a pixel on A4, and a
+/// few milliseconds to draw.
+const PICTURE_WIDTH_PX: f32 = 200.0;
+/// A pixel this dark (of 255) is writing, not the grey of scanned paper or its speckles.
+const INK: u8 = 96;
+
+/// On a page without a text layer (a scan), the square of edge `s` inside the margin in the lower
+/// half of the page as shown whose surroundings (the square and the anchor gap around it) hold the
+/// fewest dark pixels of the page's picture; among places nearly as empty (a pixel in 500 more),
+/// the one nearest the lower right corner; never on an annotation or a signature field. `None`
+/// when the lower right corner itself is as empty as that (the usual fallback then stands), the
+/// page cannot be drawn, or nothing there is free.
+#[allow(clippy::too_many_arguments)]
+fn emptiest_lower_half(
+    prepared: &PreparedDocument,
+    page_no: u32,
+    page_id: ObjectId,
+    frame: &super::geometry::PageFrame,
+    s: f64,
+    margin: f64,
+    gap: f64,
+    page: &PageContent,
+    inner: &Rect,
+) -> Option<Rect> {
+    let index = usize::try_from(page_no.checked_sub(1)?).ok()?;
+    let picture = super::picture::page(prepared.shared_bytes(), index, PICTURE_WIDTH_PX)?;
+    let (w, h) = frame.display_size();
+    let (pw, ph) = (usize::from(picture.width), usize::from(picture.height));
+    let scale = pw as f64 / w;
+    let side = (s * scale).ceil() as usize;
+    let m = (margin * scale).ceil() as usize;
+    let g = (gap * scale).ceil() as usize;
+    if side == 0 || pw < side + 2 * m || ph < side + 2 * m || picture.ink.len() < pw * ph {
+        return None;
+    }
+    // Summed-area table of dark pixels: the count in any rectangle in four look-ups.
+    let stride = pw + 1;
+    let mut sat = vec![0u32; stride * (ph + 1)];
+    for y in 0..ph {
+        let mut row = 0u32;
+        for x in 0..pw {
+            row += u32::from(picture.ink[y * pw + x] >= INK);
+            sat[(y + 1) * stride + x + 1] = sat[y * stride + x + 1] + row;
+        }
+    }
+    let dark = |x: usize, y: usize| {
+        let (x0, y0) = (x.saturating_sub(g), y.saturating_sub(g));
+        let (x1, y1) = ((x + side + g).min(pw), (y + side + g).min(ph));
+        sat[y1 * stride + x1] + sat[y0 * stride + x0]
+            - sat[y0 * stride + x1]
+            - sat[y1 * stride + x0]
+    };
+    let (right, bottom) = (pw - m - side, ph - m - side);
+    let top = (ph / 2).min(bottom);
+    let mut places: Vec<(u32, usize, usize, usize)> = (top..=bottom)
+        .flat_map(|y| (m..=right).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let far = (right - x).pow(2) + (bottom - y).pow(2);
+            (dark(x, y), far, x, y)
+        })
+        .collect();
+    let least = places.iter().map(|p| p.0).min()?;
+    let enough = least + u32::try_from(side * side / 500).unwrap_or(0);
+    // A lower right corner as empty as any place: the usual fallback, at its exact place.
+    if dark(right, bottom) <= enough {
+        return None;
+    }
+    // Empty enough first, nearest the corner first; then the rest, emptiest first.
+    places.sort_unstable_by_key(|&(dark, far, _, _)| {
+        if dark <= enough {
+            (0, far)
+        } else {
+            (1, dark as usize)
+        }
+    });
+    let doc = prepared.document();
+    places.into_iter().find_map(|(_, _, x, y)| {
+        let x0 = x as f64 / scale;
+        let y1 = h - y as f64 / scale;
+        let rect = frame.to_user(&Rect::new(x0, y1 - s, x0 + s, y1));
+        is_free(doc, page_id, &rect, page, inner).then_some(rect)
+    })
 }

@@ -672,7 +672,7 @@ pub fn stamp(
     signer: &Signer,
     tsa: Option<&dyn TimestampSource>,
 ) -> Result<StampedPdf, StampError> {
-    let pages = prepared.doc.get_pages();
+    let pages = super::objects::pages(&prepared.doc);
     let page_count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
     let page_id = *pages.get(&spec.page).ok_or(StampError::PageOutOfRange {
         page: spec.page,
@@ -690,6 +690,8 @@ pub fn stamp(
         password,
         ..
     } = prepared;
+    // The renderer that shared the bytes is done with them by now; a copy only if it is not.
+    let bytes = std::sync::Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.as_ref().clone());
     let prev_len = bytes.len();
     let encrypted = doc.encryption_state.is_some();
     // Offsets in the file count from `%PDF-` (readers and lopdf skip anything before it), so the

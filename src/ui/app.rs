@@ -130,7 +130,7 @@ pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
     // restore (and the message over the screen) for it; every other panic goes on as before.
     let restore_then_report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if !crate::ui::raster::contained_panic() {
+        if !crate::pdf::picture::contained_panic() {
             restore_then_report(info);
         }
     }));

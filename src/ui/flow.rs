@@ -88,35 +88,7 @@ pub struct PagePreview {
     pub raster: Option<Raster>,
 }
 
-/// A page drawn small: how dark each pixel is, 0 paper to 255 ink, row by row from the top.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Raster {
-    pub width: u16,
-    pub height: u16,
-    pub ink: Vec<u8>,
-}
-
-impl Raster {
-    /// The darkest pixel of the part of the page from `(x0, y0)` to `(x1, y1)`, given as fractions
-    /// `numerator / denominator` of the page's width and height (at least one pixel is read). The
-    /// darkest, not the mean: a short line of small type must still show in a cell that covers
-    /// several millimetres.
-    pub fn darkest(&self, x0: i64, x1: i64, y0: i64, y1: i64, wden: i64, hden: i64) -> u8 {
-        let (w, h) = (i64::from(self.width), i64::from(self.height));
-        if w == 0 || h == 0 || wden <= 0 || hden <= 0 {
-            return 0;
-        }
-        let px0 = (x0 * w / wden).clamp(0, w - 1);
-        let px1 = ((x1 * w + wden - 1) / wden).clamp(px0 + 1, w);
-        let py0 = (y0 * h / hden).clamp(0, h - 1);
-        let py1 = ((y1 * h + hden - 1) / hden).clamp(py0 + 1, h);
-        (py0..py1)
-            .flat_map(|y| (px0..px1).map(move |x| (y * w + x) as usize))
-            .filter_map(|i| self.ink.get(i).copied())
-            .max()
-            .unwrap_or(0)
-    }
-}
+pub use crate::pdf::picture::Raster;
 
 /// The stamp's place: page and top-left corner in millimetres.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use crate::branch::{Branch, BranchError};
 use crate::money::Rupiah;
 use crate::pdf::intake::{IntakeOptions, intake};
 use crate::pdf::placement::{PlacementOptions, page_text};
-use crate::pdf::{DEFAULT_STAMP_MM, PageFrame, PlacementBasis, Rect, mm_to_pt, propose, pt_to_mm};
+use crate::pdf::{DEFAULT_STAMP_MM, PageFrame, Rect, mm_to_pt, propose, pt_to_mm};
 use crate::till::{SaleStatus, TillError};
 use crate::ui::flow::{
     DocCheck, DocFile, FlowEffect, FlowOutcome, MmRect, PagePreview, Paid, PaymentResult,
@@ -603,7 +603,7 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
         ..PlacementOptions::default()
     };
     let proposal = propose(&prepared, &popts);
-    let mut pictures = crate::ui::raster::pages(prepared.bytes()).into_iter();
+    let mut pictures = crate::pdf::picture::pages(prepared.shared_bytes()).into_iter();
     let mut pages = Vec::new();
     // Everything the clerk sees is measured on the page as shown: a turned page is drawn turned
     // (as the rasterizer draws it), with its lines and the stamp's place turned alike.
@@ -643,10 +643,7 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
         .page_frame(proposal.page)
         .unwrap_or(PageFrame::new(Rect::new(0.0, 0.0, 595.0, 842.0), 0));
     let at = to_mm(&frame.to_display(&proposal.rect), &shown_box(&frame));
-    let basis = match &proposal.basis {
-        PlacementBasis::Anchor { line, .. } => format!("di dekat \"{}\"", line.trim()),
-        PlacementBasis::Fallback => "kanan bawah halaman terakhir".to_string(),
-    };
+    let basis = proposal.basis.describe();
     Ok((
         check,
         Placement {

@@ -10,7 +10,6 @@ pub mod app;
 pub mod console_worker;
 pub mod flow;
 pub mod flow_worker;
-pub mod raster;
 pub mod state;
 pub mod strings;
 pub mod update;
