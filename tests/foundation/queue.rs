@@ -30,7 +30,7 @@ fn a_customer_goes_from_ticket_to_done() {
             .ticket,
         "A-002"
     );
-    let second = b.ticket_info("A-002").expect("info");
+    let second = b.ticket_info(&crate::common::no("A-002")).expect("info");
     assert_eq!(second.ahead, 1);
 
     t.clock.advance(Duration::minutes(3));
@@ -42,7 +42,12 @@ fn a_customer_goes_from_ticket_to_done() {
         (called.ticket.as_str(), called.counter, called.waited_ms),
         ("A-001", 1, 180_000)
     );
-    assert_eq!(b.ticket_info("A-002").expect("info").ahead, 0);
+    assert_eq!(
+        b.ticket_info(&crate::common::no("A-002"))
+            .expect("info")
+            .ahead,
+        0
+    );
     b.counter_step(1, "budi", Step::Serve).expect("serve");
     t.clock.advance(Duration::minutes(4));
     b.counter_step(1, "budi", Step::Done).expect("done");
@@ -143,7 +148,9 @@ fn park_transfer_and_specific_calls() {
         b.call_next(3, "eko").expect("call").map(|c| c.ticket),
         Some("A-001".into())
     );
-    let out_of_order = b.call_ticket(1, "budi", "c1").expect("specific call");
+    let out_of_order = b
+        .call_ticket(1, "budi", &crate::common::no("c1"))
+        .expect("specific call");
     assert_eq!(out_of_order.ticket, "C-001");
     let flagged: i64 = b
         .store
@@ -221,9 +228,10 @@ fn walk_in_and_reactivate_need_the_right_people() {
         "datang terlambat",
     )
     .expect("approve");
-    b.reactivate("A-001", ok.id).expect("reactivate");
+    b.reactivate(&crate::common::no("A-001"), ok.id)
+        .expect("reactivate");
     assert!(
-        b.reactivate("A-001", ok.id).is_err(),
+        b.reactivate(&crate::common::no("A-001"), ok.id).is_err(),
         "an approval is used once"
     );
     assert_eq!(
@@ -272,7 +280,7 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
         Some("A-001".into())
     );
     assert!(
-        b.ticket_info("A-004").is_err(),
+        b.ticket_info(&crate::common::no("A-004")).is_err(),
         "yesterday's numbers are not today's"
     );
 }

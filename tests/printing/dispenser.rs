@@ -92,13 +92,13 @@ fn start(tb: &TestBranch) -> (ButtonBox, Running) {
 }
 
 fn print_status(tb: &mut TestBranch, label: &str) -> String {
-    let (prefix, number) = loket::queue::domain::parse_label(label).expect("label");
+    let no: loket::queue::TicketNo = label.parse().expect("label");
     tb.branch
         .store
         .read(|c| {
             c.query_row(
                 "SELECT print_status FROM tickets WHERE issued_service = ?1 AND number = ?2",
-                rusqlite::params![prefix, number],
+                rusqlite::params![no.service, no.number],
                 |r| r.get(0),
             )
             .map_err(loket::BranchError::from)

@@ -68,7 +68,10 @@ fn call_serve_done_cycle_updates_ticket_and_session() {
     assert_eq!(state.current(), None);
     assert!(state.session.is_none());
     assert_eq!(
-        tb.branch.ticket_info("A-001").expect("info").status,
+        tb.branch
+            .ticket_info(&crate::common::no("A-001"))
+            .expect("info")
+            .status,
         Status::Done
     );
 }
@@ -157,7 +160,10 @@ fn reactivating_a_no_show_takes_a_supervisor_pin() {
     tb.clock.advance(Duration::minutes(2));
     drive(&mut state, &mut tb.branch, key(KeyCode::F(6)));
     assert_eq!(
-        tb.branch.ticket_info("A-001").expect("info").status,
+        tb.branch
+            .ticket_info(&crate::common::no("A-001"))
+            .expect("info")
+            .status,
         Status::NoShow
     );
 
@@ -189,7 +195,10 @@ fn reactivating_a_no_show_takes_a_supervisor_pin() {
         Some("A-001 diaktifkan kembali dan masuk antrean.")
     );
     assert_eq!(
-        tb.branch.ticket_info("A-001").expect("info").status,
+        tb.branch
+            .ticket_info(&crate::common::no("A-001"))
+            .expect("info")
+            .status,
         Status::Waiting
     );
 }
