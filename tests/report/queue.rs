@@ -21,7 +21,7 @@ fn a_scripted_morning_adds_up() {
     let b = &mut t.branch;
     assert_eq!(
         b.call_next(1, "budi").expect("call").map(|c| c.ticket),
-        Some("C-001".into())
+        Some(crate::common::no("C-001"))
     );
     b.counter_step(1, "budi", Step::Serve).expect("serve");
     t.clock.advance(minutes(6));
