@@ -143,7 +143,7 @@ pub fn run_reporting(
                 &reason,
             )
             .map_err(BranchError::from)
-            .and_then(|approval| Ok(branch.reactivate(&no?, approval.id)?))
+            .and_then(|approval| branch.reactivate(&no?, approval.id))
             .map(|()| subject)
             .map_err(|e| words(&e));
             Outcome::Reactivated(result)
