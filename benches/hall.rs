@@ -199,7 +199,8 @@ fn main() {
             branch
                 .issue_ticket("A", false, "bench")
                 .expect("issue")
-                .ticket,
+                .ticket
+                .to_string(),
         );
     }
     let day = branch.store.today().to_string();

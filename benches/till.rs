@@ -34,7 +34,9 @@ fn busy_branch(dir: &Path) {
     b.open_till(1, "petugas", &CashCount::total_only(Rupiah::new(500_000)))
         .expect("open till");
     for i in 0..SALES {
-        let s = b.new_sale(1, "petugas", Some("C-001")).expect("sale");
+        let s = b
+            .new_sale(1, "petugas", Some(&"C-001".parse().expect("ticket")))
+            .expect("sale");
         b.add_to_sale(s.id, "petugas", "meterai", 1 + (i % 3) as i64, None)
             .expect("add");
         b.add_to_sale(s.id, "petugas", "fotokopi", 1 + (i % 7) as i64, None)

@@ -65,7 +65,9 @@ fn busy_branch(mode: Mode) -> (tempfile::TempDir, State, Branch) {
             .expect("issue");
         clock.advance(time::Duration::seconds(20));
     }
-    branch.call_ticket(1, "petugas", "C-003").expect("call");
+    branch
+        .call_ticket(1, "petugas", &"C-003".parse().expect("ticket"))
+        .expect("call");
     branch
         .counter_step(1, "petugas", loket::queue::Step::Serve)
         .expect("serve");

@@ -63,6 +63,13 @@ pub enum BranchError {
     },
 }
 
+/// A ticket number typed by a person that is not one (CLI argument, counter dialog).
+impl From<crate::queue::NotTicketNo> for BranchError {
+    fn from(e: crate::queue::NotTicketNo) -> Self {
+        BranchError::Refused(e.to_string())
+    }
+}
+
 impl From<rusqlite::Error> for BranchError {
     fn from(e: rusqlite::Error) -> Self {
         BranchError::Store(StoreError::Sql(e))

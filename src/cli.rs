@@ -568,7 +568,7 @@ fn queue(
         }
         QueueCommand::Call { at, ticket, json } => {
             let called = match ticket {
-                Some(label) => Some(branch.call_ticket(at.counter, &at.clerk, &label)?),
+                Some(label) => Some(branch.call_ticket(at.counter, &at.clerk, &label.parse()?)?),
                 None => branch.call_next(at.counter, &at.clerk)?,
             };
             match (called, json) {
@@ -584,7 +584,7 @@ fn queue(
         QueueCommand::Noshow(at) => step(&mut branch, at, Step::NoShow)?,
         QueueCommand::Park { at, minutes } => step(&mut branch, at, Step::Park { minutes })?,
         QueueCommand::Unpark { ticket, clerk } => {
-            branch.unpark(&clerk, &ticket)?;
+            branch.unpark(&clerk, &ticket.parse()?)?;
             println!("{ticket}");
         }
         QueueCommand::Transfer { at, to, to_counter } => {
@@ -602,9 +602,9 @@ fn queue(
             reason,
         } => {
             let pin = pin_from(pin)?;
-            let label = crate::queue::domain::parse_label(&ticket)
-                .map(|(p, n)| crate::queue::domain::label(&p, n))
-                .unwrap_or(ticket.clone());
+            // As at the counter: text that is not a ticket number is refused after the PIN.
+            let no = ticket.parse::<crate::queue::TicketNo>();
+            let label = no.as_ref().map_or(ticket.clone(), ToString::to_string);
             let lockout = branch.lockout();
             let approval = users::approve(
                 &mut branch.store,
@@ -616,7 +616,7 @@ fn queue(
                 &label,
                 &reason,
             )?;
-            branch.reactivate(&label, approval.id)?;
+            branch.reactivate(&no?, approval.id)?;
             println!("{label}");
         }
         QueueCommand::MoveVisit {
@@ -632,7 +632,7 @@ fn queue(
                 .counters
                 .iter()
                 .find(|c| c.number == from)
-                .and_then(|c| c.ticket.clone())
+                .and_then(|c| c.ticket.as_ref().map(ToString::to_string))
                 .ok_or_else(|| {
                     BranchError::Refused(format!("loket {from} tidak sedang memegang kunjungan"))
                 })?;
@@ -667,7 +667,7 @@ fn queue(
             }
         }
         QueueCommand::Ticket { ticket, json } => {
-            let t = branch.ticket_info(&ticket)?;
+            let t = branch.ticket_info(&ticket.parse()?)?;
             if json {
                 print_json(&t, branch.config.branch.timezone);
             } else {

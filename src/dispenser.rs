@@ -98,7 +98,7 @@ impl Branch {
             Ok(x) => x,
             Err(e) => return not_issued(service, e),
         };
-        let label = view.ticket;
+        let label = view.ticket.to_string();
         if o.printed {
             return Ok(Press {
                 service,
@@ -133,8 +133,8 @@ impl Branch {
             Ok(v) => v,
             Err(e) => return not_issued(service, e),
         };
-        let label = view.ticket;
-        self.mark_ticket_unprinted(&view.business_day, &label, why)?;
+        self.mark_ticket_unprinted(&view.business_day, &view.ticket, why)?;
+        let label = view.ticket.to_string();
         Ok(Press {
             service,
             message: format!(
@@ -150,22 +150,19 @@ impl Branch {
     fn mark_ticket_unprinted(
         &mut self,
         day: &str,
-        label: &str,
+        no: &crate::queue::TicketNo,
         why: &str,
     ) -> Result<(), BranchError> {
-        let Some((prefix, number)) = crate::queue::domain::parse_label(label) else {
-            return Ok(());
-        };
         self.store.write(|tx| {
             tx.execute(
                 "UPDATE tickets SET print_status = 'failed'
                  WHERE business_day = ?1 AND issued_service = ?2 AND number = ?3",
-                rusqlite::params![day, prefix, number],
+                rusqlite::params![day, no.service, no.number],
             )?;
             tx.journal(Entry::new(
                 ACTOR,
                 "ticket.print_failed",
-                label,
+                no.to_string(),
                 json!({"error": why}),
             ))?;
             Ok::<_, BranchError>(())

@@ -7,6 +7,7 @@ use crate::cli::print_json;
 
 use super::{Context, Delivered, Phase, Progress};
 use crate::branch::{Branch, BranchError};
+use crate::stamping::{JobId, Sn};
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -153,7 +154,7 @@ impl Source {
             name: out.file_name,
             context: Context {
                 actor: actor.to_string(),
-                job: Some(job.to_string()),
+                job: Some(JobId(job)),
                 sns: out.sns,
             },
         })
@@ -232,7 +233,7 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Br
             eprintln!(
                 "Menyalin {} (SN {}).",
                 source.name,
-                source.context.sns.join(", ")
+                Sn::list(&source.context.sns)
             );
             branch.deliver_job_to_drive(job, &args.to_drive, actor, &mut |_, _| {})?
         }

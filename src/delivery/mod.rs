@@ -19,6 +19,7 @@ pub use outbox::{Channel, OutboxEntry, Status};
 use crate::branch::{Branch, BranchError};
 use crate::clock::Clock;
 use crate::journal::Entry;
+use crate::stamping::{JobId, Sn};
 use lettre::Transport;
 use lettre::address::Envelope;
 use serde::Serialize;
@@ -69,9 +70,9 @@ pub struct Context {
     /// The clerk (journal actor).
     pub actor: String,
     /// The stamping job delivered, when there is one.
-    pub job: Option<String>,
+    pub job: Option<JobId>,
     /// e-Meterai serial numbers on the documents, for the e-mail text.
-    pub sns: Vec<String>,
+    pub sns: Vec<Sn>,
 }
 
 impl Context {
@@ -171,7 +172,9 @@ impl Branch {
             tx.journal(Entry::new(
                 &context.actor,
                 "delivery.copied",
-                context.job.clone().unwrap_or_else(|| format!("copy/{id}")),
+                context
+                    .job
+                    .map_or_else(|| format!("copy/{id}"), |job| job.to_string()),
                 json!({
                     "source": source.display().to_string(),
                     "target": delivered.path.display().to_string(),
@@ -258,14 +261,21 @@ impl Branch {
         let verify: Vec<String> = context
             .sns
             .iter()
-            .map(|sn| self.config.stamping.verify_url.replace("{sn}", sn))
+            .map(|sn| self.config.stamping.verify_url.replace("{sn}", sn.as_str()))
             .collect();
         let now = self.store.now();
         [
             ("branch", self.config.branch.name.clone()),
             ("date", indonesian_date(self.store.timezone().local(now))),
             ("document", or_dash(documents, ", ")),
-            ("sns", or_dash(&context.sns, ", ")),
+            (
+                "sns",
+                if context.sns.is_empty() {
+                    "-".to_string()
+                } else {
+                    Sn::list(&context.sns)
+                },
+            ),
             ("verify", or_dash(&verify, verify_sep)),
         ]
     }
@@ -351,7 +361,7 @@ impl Branch {
                 to: to.to_string(),
                 subject,
                 documents: serde_json::Value::Array(listed),
-                job: context.job.clone(),
+                job: context.job,
                 message,
             },
         )

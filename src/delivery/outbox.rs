@@ -4,6 +4,7 @@
 
 use crate::branch::BranchError;
 use crate::journal::Entry;
+use crate::stamping::JobId;
 use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -119,7 +120,7 @@ pub struct OutboxEntry {
     pub to: String,
     pub subject: String,
     pub documents: serde_json::Value,
-    pub job: Option<String>,
+    pub job: Option<JobId>,
     pub bytes: i64,
     pub status: Status,
     pub attempts: i64,
@@ -191,7 +192,7 @@ pub struct NewMail {
     pub to: String,
     pub subject: String,
     pub documents: serde_json::Value,
-    pub job: Option<String>,
+    pub job: Option<JobId>,
     pub message: Vec<u8>,
 }
 

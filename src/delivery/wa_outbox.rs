@@ -13,6 +13,7 @@ use super::whatsapp::{self, Api, Failure, Message, WaError};
 use super::{Context, DeliveryError, names};
 use crate::branch::{Branch, BranchError};
 use crate::journal::Entry;
+use crate::stamping::JobId;
 use crate::store::StoreError;
 use hmac::{Hmac, Mac};
 use rusqlite::{OptionalExtension, params};
@@ -184,7 +185,7 @@ impl Branch {
                 "SELECT id FROM outbox WHERE channel = 'whatsapp' AND job = ?1
                  AND json_extract(wa_params, '$.to_sha256') = ?2
                  AND status <> 'failed' ORDER BY id DESC LIMIT 1",
-                params![job.to_string(), whatsapp::number_key(&number)],
+                params![JobId(job), whatsapp::number_key(&number)],
                 |r| r.get(0),
             )
             .optional()
@@ -197,7 +198,7 @@ impl Branch {
                 &(out.path.clone(), out.file_name.clone()),
                 &Context {
                     actor: clerk.to_string(),
-                    job: Some(job.to_string()),
+                    job: Some(JobId(job)),
                     sns: out.sns.clone(),
                 },
             )?,

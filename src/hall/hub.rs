@@ -5,6 +5,7 @@
 use super::voice;
 use crate::branch::{Branch, BranchError};
 use crate::config::{Config, VoiceNumbers};
+use crate::queue::TicketNo;
 use crate::queue::domain;
 use crate::store::to_ms;
 use rusqlite::params;
@@ -29,7 +30,7 @@ const CATCH_UP_CALLS: usize = 5;
 pub struct CallEvent {
     pub id: i64,
     pub kind: String,
-    pub ticket: String,
+    pub ticket: TicketNo,
     pub service: String,
     pub counter: u32,
     pub counter_name: String,
@@ -40,7 +41,7 @@ pub struct CallEvent {
 
 #[derive(Debug, Clone, Serialize)]
 struct Recent {
-    ticket: String,
+    ticket: TicketNo,
     counter: u32,
     counter_name: String,
 }
@@ -79,7 +80,7 @@ struct HallState {
 /// What a customer's phone shows for their ticket.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 struct PhoneView {
-    ticket: String,
+    ticket: TicketNo,
     service_name: String,
     status: domain::Status,
     ahead: usize,
@@ -128,7 +129,7 @@ pub struct Hub {
     shared: Mutex<Shared>,
     changed: Condvar,
     reader: Mutex<Branch>,
-    tickets: Mutex<HashMap<String, CachedTicket>>,
+    tickets: Mutex<HashMap<TicketNo, CachedTicket>>,
     pub config: Config,
     pub data_dir: std::path::PathBuf,
     pub secret: super::token::Secret,
@@ -299,18 +300,18 @@ impl Hub {
         missed.into_iter().skip(skip).collect()
     }
 
-    /// The phone view of today's ticket `label` at the current version, as JSON; `None` when
+    /// The phone view of today's ticket `no` at the current version, as JSON; `None` when
     /// there is no such ticket today.
-    pub fn ticket(&self, label: &str) -> Option<Arc<String>> {
+    pub fn ticket(&self, no: &TicketNo) -> Option<Arc<String>> {
         let version = lock(&self.shared).version;
-        if let Some((v, view)) = lock(&self.tickets).get(label)
+        if let Some((v, view)) = lock(&self.tickets).get(no)
             && *v == version
         {
             return view.clone();
         }
         let view = {
             let mut reader = lock(&self.reader);
-            reader.ticket_info(label).ok()
+            reader.ticket_info(no).ok()
         }
         .map(|v| {
             let phone = PhoneView {
@@ -329,7 +330,7 @@ impl Hub {
         if cache.len() > 20_000 {
             cache.clear();
         }
-        cache.insert(label.to_string(), (version, view.clone()));
+        cache.insert(no.clone(), (version, view.clone()));
         view
     }
 
@@ -395,7 +396,7 @@ fn read_calls(
             Some(CallEvent {
                 id: row.id,
                 kind: row.kind,
-                ticket: domain::label(&row.prefix, row.number),
+                ticket: TicketNo::new(&row.prefix, row.number),
                 service: row.service,
                 counter,
                 counter_name: voice::counter_name(config, counter),

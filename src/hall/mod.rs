@@ -56,9 +56,15 @@ pub struct TicketLinks {
 }
 
 impl TicketLinks {
-    /// The link printed as a QR code on ticket `label` of `day`.
-    pub fn url(&self, day: &str, label: &str) -> String {
-        token::ticket_url(&self.public_url, &self.secret, &self.code, day, label)
+    /// The link printed as a QR code on ticket `no` of `day`.
+    pub fn url(&self, day: &str, no: &crate::queue::TicketNo) -> String {
+        token::ticket_url(
+            &self.public_url,
+            &self.secret,
+            &self.code,
+            day,
+            &no.to_string(),
+        )
     }
 }
 

@@ -351,16 +351,16 @@ fn phone(
     label: &str,
     events: bool,
 ) -> std::io::Result<()> {
-    let Some((prefix, number)) = crate::queue::domain::parse_label(label) else {
+    let Ok(no) = label.parse::<crate::queue::TicketNo>() else {
         return not_found(stream);
     };
-    let label = crate::queue::domain::label(&prefix, number);
+    let label = no.to_string();
     let (code, day) = hub.token_scope();
     let token = request.param("k").unwrap_or("");
     if !hub.secret.check(&code, &day, &label, token) {
         return not_found(stream);
     }
-    let Some(view) = hub.ticket(&label) else {
+    let Some(view) = hub.ticket(&no) else {
         return not_found(stream);
     };
     if !events {
@@ -388,7 +388,7 @@ fn phone(
             None => stream.write_all(b": ping\n\n")?,
             Some((version, _, _)) => {
                 seen = version;
-                match hub.ticket(&label) {
+                match hub.ticket(&no) {
                     Some(view) if view != sent => {
                         stream.write_all(http::sse_event("ticket", None, &view).as_bytes())?;
                         sent = view;

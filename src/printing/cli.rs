@@ -302,7 +302,7 @@ pub fn queue_reprint(
     actor: &str,
     ticket: &str,
 ) -> Result<ExitCode, BranchError> {
-    let o = branch.reprint_ticket(ticket, actor)?;
+    let o = branch.reprint_ticket(&ticket.parse()?, actor)?;
     Ok(report(
         &o,
         &format!("Tiket {}", ticket.trim().to_ascii_uppercase()),

@@ -40,7 +40,7 @@ pub fn ticket(config: &Config, view: &TicketView, status_url: Option<String>) ->
     let wait = (view.ahead > 0).then_some((view.wait.low_min, view.wait.high_min));
     rc::QueueTicket {
         branch: branch_header(config),
-        number: view.ticket.clone(),
+        number: view.ticket.to_string(),
         service: view.service_name.clone(),
         date: long_date(view.issued_at_ms, tz),
         time: clock(view.issued_at_ms, tz),

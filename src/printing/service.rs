@@ -12,7 +12,7 @@ use super::registry::{self, PrinterHandle};
 use super::{ClaimData, Condition, DeviceState, PrintOutcome, PrintingError, StampProofData, data};
 use crate::branch::{Branch, BranchError};
 use crate::journal::Entry;
-use crate::queue::TicketView;
+use crate::queue::{TicketNo, TicketView};
 use crate::store::Tx;
 
 /// How long a status read stays fresh for the status bar.
@@ -296,13 +296,14 @@ impl Branch {
                     printed.then(|| tx.now_ms())
                 ],
             )?;
+            // The slip's number is read as stored in the print job (a reprint has nothing else).
             if let Some((day, label)) = &ticket
-                && let Some((prefix, number)) = crate::queue::domain::parse_label(label)
+                && let Ok(no) = label.parse::<TicketNo>()
             {
                 tx.execute(
                     "UPDATE tickets SET print_status = ?4
                      WHERE business_day = ?1 AND issued_service = ?2 AND number = ?3",
-                    params![day, prefix, number, if printed { "printed" } else { "failed" }],
+                    params![day, no.service, no.number, if printed { "printed" } else { "failed" }],
                 )?;
             }
             sync_incidents(tx, name, &observed, actor)?;
@@ -353,18 +354,25 @@ impl Branch {
                     source,
                 })
             })?;
-            let job = queue_print_job(tx, &name, &view.ticket, &payload, actor)?;
+            let job = queue_print_job(tx, &name, &view.ticket.to_string(), &payload, actor)?;
             Ok((job, bytes, payload))
         })?;
         let (view, (job, bytes, payload)) = queued;
-        let outcome =
-            self.send_print_job(&handle, job, &bytes, &name, &view.ticket, &payload, actor)?;
+        let outcome = self.send_print_job(
+            &handle,
+            job,
+            &bytes,
+            &name,
+            &view.ticket.to_string(),
+            &payload,
+            actor,
+        )?;
         Ok((view, outcome))
     }
 
-    /// Prints the ticket `label` (today's) on the dispenser's printer.
-    pub fn print_ticket(&mut self, label: &str) -> Result<PrintOutcome, BranchError> {
-        let view = self.ticket_info(label)?;
+    /// Prints the ticket `no` (today's) on the dispenser's printer.
+    pub fn print_ticket(&mut self, no: &TicketNo) -> Result<PrintOutcome, BranchError> {
+        let view = self.ticket_info(no)?;
         self.print_ticket_view(&view, "dispenser")
     }
 
@@ -382,7 +390,7 @@ impl Branch {
             day: view.business_day.clone(),
             ticket: data::ticket(&self.config, view, url),
         };
-        self.print_payload(&printer, &view.ticket, &payload, actor)
+        self.print_payload(&printer, &view.ticket.to_string(), &payload, actor)
     }
 
     /// Prints the receipt of `sale` on its counter's printer; `copy` marks it SALINAN. The
@@ -524,32 +532,29 @@ impl Branch {
     }
 
     /// The last print job of a ticket (today's unless `day` says otherwise), to reprint it.
-    pub fn ticket_print_job(&mut self, label: &str) -> Result<i64, BranchError> {
-        let label = crate::queue::domain::parse_label(label)
-            .map(|(p, n)| crate::queue::domain::label(&p, n))
-            .ok_or_else(|| printing(PrintingError::UnknownTicket(label.to_string())))?;
+    pub fn ticket_print_job(&mut self, no: &TicketNo) -> Result<i64, BranchError> {
         let found: Option<i64> = self.store.read(|c| {
             c.query_row(
                 "SELECT MAX(id) FROM print_jobs WHERE kind = 'ticket' AND subject = ?1",
-                [&label],
+                [no],
                 |r| r.get(0),
             )
             .map_err(BranchError::from)
         })?;
-        found.ok_or_else(|| printing(PrintingError::UnknownTicket(label)))
+        found.ok_or_else(|| printing(PrintingError::UnknownTicket(no.to_string())))
     }
 
-    /// Prints ticket `label` again with the same number: its last print job reprinted, or, when
+    /// Prints ticket `no` again with the same number: its last print job reprinted, or, when
     /// it never reached a printer, printed now.
     pub fn reprint_ticket(
         &mut self,
-        label: &str,
+        no: &TicketNo,
         actor: &str,
     ) -> Result<PrintOutcome, BranchError> {
-        match self.ticket_print_job(label) {
+        match self.ticket_print_job(no) {
             Ok(job) => self.reprint(job, actor),
             Err(BranchError::Printing(PrintingError::UnknownTicket(_))) => {
-                let view = self.ticket_info(label)?;
+                let view = self.ticket_info(no)?;
                 self.print_ticket_view(&view, actor)
             }
             Err(e) => Err(e),

@@ -104,26 +104,86 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// The ticket's number, as issued: the service prefix it was issued for and its number.
+    pub fn no(&self) -> TicketNo {
+        TicketNo::new(&self.issued_service, self.number)
+    }
+
     /// The number as printed: `A-007`.
     pub fn label(&self) -> String {
-        label(&self.issued_service, self.number)
+        self.no().to_string()
     }
 }
 
-pub fn label(prefix: &str, number: u32) -> String {
-    format!("{prefix}-{number:03}")
+/// A ticket's number: the prefix of the service that issued it and its number that day. Written
+/// `A-007` everywhere (printed, on screens, in the journal and in the database); this is the one
+/// place that writes and reads that form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TicketNo {
+    pub service: String,
+    pub number: u32,
 }
 
-/// Splits `A-007` (or `a7`, `A007`) into prefix and number.
-pub fn parse_label(text: &str) -> Option<(String, u32)> {
-    let text = text.trim();
-    let split = text.find(|c: char| c.is_ascii_digit())?;
-    let (prefix, number) = text.split_at(split);
-    let prefix = prefix.trim_end_matches('-').to_ascii_uppercase();
-    if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_uppercase()) {
-        return None;
+impl TicketNo {
+    pub fn new(service: &str, number: u32) -> TicketNo {
+        TicketNo {
+            service: service.to_string(),
+            number,
+        }
     }
-    Some((prefix, number.parse().ok()?))
+}
+
+impl std::fmt::Display for TicketNo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad` so that `{:<8}` lines tickets up in lists.
+        f.pad(&format!("{}-{:03}", self.service, self.number))
+    }
+}
+
+/// Text that is not a ticket number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' bukan nomor tiket; tulis seperti A-007")]
+pub struct NotTicketNo(pub String);
+
+impl std::str::FromStr for TicketNo {
+    type Err = NotTicketNo;
+
+    /// Reads `A-007` loosely, as people type it: `a7`, `A007`, ` BC012 `.
+    fn from_str(text: &str) -> Result<TicketNo, NotTicketNo> {
+        let bad = || NotTicketNo(text.to_string());
+        let trimmed = text.trim();
+        let split = trimmed.find(|c: char| c.is_ascii_digit()).ok_or_else(bad)?;
+        let (prefix, number) = trimmed.split_at(split);
+        let service = prefix.trim_end_matches('-').to_ascii_uppercase();
+        if service.is_empty() || !service.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(bad());
+        }
+        Ok(TicketNo {
+            service,
+            number: number.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+impl Serialize for TicketNo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl rusqlite::types::ToSql for TicketNo {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.to_string().into())
+    }
+}
+
+impl rusqlite::types::FromSql for TicketNo {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
 }
 
 /// The queue rules that transitions need.
@@ -676,14 +736,16 @@ mod tests {
     }
 
     #[test]
-    fn labels_parse_loosely() {
-        assert_eq!(parse_label("A-007"), Some(("A".into(), 7)));
-        assert_eq!(parse_label("a7"), Some(("A".into(), 7)));
-        assert_eq!(parse_label(" BC012 "), Some(("BC".into(), 12)));
-        assert_eq!(parse_label("007"), None);
-        assert_eq!(parse_label("A-"), None);
-        assert_eq!(label("A", 7), "A-007");
-        assert_eq!(label("A", 1234), "A-1234");
+    fn ticket_numbers_parse_loosely() {
+        let parse = |text: &str| text.parse::<TicketNo>().ok();
+        assert_eq!(parse("A-007"), Some(TicketNo::new("A", 7)));
+        assert_eq!(parse("a7"), Some(TicketNo::new("A", 7)));
+        assert_eq!(parse(" BC012 "), Some(TicketNo::new("BC", 12)));
+        assert_eq!(parse("007"), None);
+        assert_eq!(parse("A-"), None);
+        assert_eq!(TicketNo::new("A", 7).to_string(), "A-007");
+        assert_eq!(TicketNo::new("A", 1234).to_string(), "A-1234");
+        assert_eq!(format!("{:<7}|", TicketNo::new("A", 7)), "A-007  |");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 pub mod domain;
 mod service;
 
-pub use domain::{Command, Pick, QueueError, Rules, Status, Ticket, WaitRange};
+pub use domain::{
+    Command, NotTicketNo, Pick, QueueError, Rules, Status, Ticket, TicketNo, WaitRange,
+};
 pub use service::{
     CallView, CounterState, CounterStatus, QueueStatus, ServiceStatus, Step, TicketView,
     WaitingTicket, clock_time,

@@ -1,7 +1,7 @@
 //! The queue engine persisted: each operation is one immediate transaction that reads the tickets it
 //! needs, applies the pure rules of `domain`, writes the result and appends its journal entry.
 
-use super::domain::{self, Command, Ms, Rules, Status, Ticket, WaitRange};
+use super::domain::{self, Command, Ms, Rules, Status, Ticket, TicketNo, WaitRange};
 use crate::branch::{Branch, BranchError};
 use crate::config::Config;
 use crate::journal::Entry;
@@ -106,7 +106,7 @@ fn rules(config: &Config) -> Rules {
 /// What a newly issued ticket tells the customer.
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketView {
-    pub ticket: String,
+    pub ticket: TicketNo,
     pub service: String,
     pub service_name: String,
     pub priority: bool,
@@ -122,7 +122,7 @@ pub struct TicketView {
 /// A ticket called to a counter.
 #[derive(Debug, Clone, Serialize)]
 pub struct CallView {
-    pub ticket: String,
+    pub ticket: TicketNo,
     pub service: String,
     pub counter: u32,
     pub status: Status,
@@ -166,7 +166,7 @@ pub struct ServiceStatus {
     pub parked: usize,
     pub longest_wait_ms: Ms,
     pub sla_minutes: u32,
-    pub last_issued: Option<String>,
+    pub last_issued: Option<TicketNo>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,7 +175,7 @@ pub struct CounterStatus {
     pub state: CounterState,
     pub reason: Option<String>,
     pub clerk: Option<String>,
-    pub ticket: Option<String>,
+    pub ticket: Option<TicketNo>,
     pub ticket_status: Option<Status>,
     /// The service the held ticket is in now: after a transfer, not the one its number was
     /// issued for.
@@ -184,7 +184,7 @@ pub struct CounterStatus {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct WaitingTicket {
-    pub ticket: String,
+    pub ticket: TicketNo,
     pub service: String,
     pub priority: bool,
     pub waited_ms: Ms,
@@ -307,14 +307,14 @@ impl Branch {
         &mut self,
         counter: u32,
         clerk: &str,
-        label: &str,
+        no: &TicketNo,
     ) -> Result<CallView, BranchError> {
         let serves = self.counter_services(counter)?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
             expire_earlier_days(tx)?;
             ensure_counter_free(tx, counter, clerk)?;
-            let t = find_ticket(tx, label)?;
+            let t = find_ticket(tx, no)?;
             if !serves.contains(&t.service) && t.target_counter != Some(counter) {
                 return Err(BranchError::Refused(format!(
                     "tiket {} untuk layanan {}, yang tidak dilayani loket {counter}",
@@ -464,10 +464,10 @@ impl Branch {
     }
 
     /// Puts a parked ticket back in its line.
-    pub fn unpark(&mut self, clerk: &str, label: &str) -> Result<(), BranchError> {
+    pub fn unpark(&mut self, clerk: &str, no: &TicketNo) -> Result<(), BranchError> {
         let rules = self.queue_rules();
         self.store.write(|tx| {
-            let t = find_ticket(tx, label)?;
+            let t = find_ticket(tx, no)?;
             if t.status != Status::Parked {
                 return Err(BranchError::Refused(format!(
                     "tiket {} tidak sedang ditunda",
@@ -488,10 +488,10 @@ impl Branch {
     }
 
     /// A supervisor puts a no-show ticket back in line, with an approval for `ticket.reactivate`.
-    pub fn reactivate(&mut self, label: &str, approval: i64) -> Result<(), BranchError> {
+    pub fn reactivate(&mut self, no: &TicketNo, approval: i64) -> Result<(), BranchError> {
         let rules = self.queue_rules();
         self.store.write(|tx| {
-            let t = find_ticket(tx, label)?;
+            let t = find_ticket(tx, no)?;
             if t.status != Status::NoShow {
                 return Err(BranchError::Refused(format!(
                     "tiket {} tidak berstatus tidak hadir",
@@ -634,7 +634,7 @@ impl Branch {
                     parked: open.iter().filter(|t| t.service == svc.prefix() && t.status == Status::Parked).count(),
                     longest_wait_ms: line.iter().map(|t| now_ms - t.arrived).max().unwrap_or(0),
                     sla_minutes: svc.sla_minutes,
-                    last_issued: last.map(|n| domain::label(svc.prefix(), n)),
+                    last_issued: last.map(|n| TicketNo::new(svc.prefix(), n)),
                 });
             }
             let states = load_counter_states(c)?;
@@ -650,7 +650,7 @@ impl Branch {
                         state,
                         reason,
                         clerk: held.and_then(|t| t.clerk.clone()).or(clerk),
-                        ticket: held.map(Ticket::label),
+                        ticket: held.map(Ticket::no),
                         ticket_status: held.map(|t| t.status),
                         ticket_service: held.map(|t| t.service.clone()),
                     }
@@ -660,7 +660,7 @@ impl Branch {
                 .iter()
                 .filter(|t| matches!(t.status, Status::Waiting | Status::Parked))
                 .map(|t| WaitingTicket {
-                    ticket: t.label(),
+                    ticket: t.no(),
                     service: t.service.clone(),
                     priority: t.priority,
                     waited_ms: now_ms - t.arrived,
@@ -682,13 +682,13 @@ impl Branch {
     }
 
     /// One ticket of today with its place in line and estimated wait.
-    pub fn ticket_info(&mut self, label: &str) -> Result<TicketView, BranchError> {
+    pub fn ticket_info(&mut self, no: &TicketNo) -> Result<TicketView, BranchError> {
         let config = self.config.clone();
         let rules = self.queue_rules();
         let now = crate::store::to_ms(self.store.now());
         let day = self.store.today();
         self.store.read(|c| {
-            let t = find_ticket_on(c, &day.to_string(), label)?;
+            let t = find_ticket_on(c, &day.to_string(), no)?;
             ticket_view(c, &config, &rules, &t, now)
         })
     }
@@ -715,7 +715,7 @@ pub enum Step {
 
 fn call_view(t: &Ticket, counter: u32, pick: Option<domain::Pick>) -> CallView {
     CallView {
-        ticket: t.label(),
+        ticket: t.no(),
         service: t.service.clone(),
         counter,
         status: t.status,
@@ -744,7 +744,7 @@ fn insert_ticket(
         return Err(BranchError::Refused(format!(
             "nomor antrean layanan {} untuk hari ini sudah habis ({}); ubah rentang di konfigurasi atau arahkan ke layanan lain",
             svc.name,
-            domain::label(svc.prefix(), svc.last_number())
+            TicketNo::new(svc.prefix(), svc.last_number())
         )));
     }
     tx.execute(
@@ -956,27 +956,19 @@ fn held_ticket(c: &Connection, counter: u32) -> rusqlite::Result<Option<Ticket>>
     .next())
 }
 
-fn find_ticket(tx: &Tx<'_>, label: &str) -> Result<Ticket, BranchError> {
-    find_ticket_on(tx, &tx.day().to_string(), label)
+fn find_ticket(tx: &Tx<'_>, no: &TicketNo) -> Result<Ticket, BranchError> {
+    find_ticket_on(tx, &tx.day().to_string(), no)
 }
 
-fn find_ticket_on(c: &Connection, day: &str, label: &str) -> Result<Ticket, BranchError> {
-    let (prefix, number) = domain::parse_label(label).ok_or_else(|| {
-        BranchError::Refused(format!("'{label}' bukan nomor tiket; tulis seperti A-007"))
-    })?;
+fn find_ticket_on(c: &Connection, day: &str, no: &TicketNo) -> Result<Ticket, BranchError> {
     load_tickets(
         c,
         "business_day = ?1 AND issued_service = ?2 AND number = ?3",
-        params![day, prefix, number],
+        params![day, no.service, no.number],
     )?
     .into_iter()
     .next()
-    .ok_or_else(|| {
-        BranchError::Refused(format!(
-            "tiket {} tidak ada hari ini",
-            domain::label(&prefix, number)
-        ))
-    })
+    .ok_or_else(|| BranchError::Refused(format!("tiket {no} tidak ada hari ini")))
 }
 
 /// The oldest ticket in line of each class (normal, priority) in each service a counter serves. The
@@ -1079,7 +1071,7 @@ fn ticket_view(
     let default_ms = i64::from(config.queue.default_service_minutes) * 60_000;
     let svc = config.service(&t.service);
     Ok(TicketView {
-        ticket: t.label(),
+        ticket: t.no(),
         service: t.service.clone(),
         service_name: svc.map(|s| s.name.clone()).unwrap_or_default(),
         priority: t.priority,
@@ -1149,7 +1141,7 @@ fn recent_call_events(c: &Connection, day: &str, limit: usize) -> rusqlite::Resu
     let rows = stmt.query_map(params![day, limit as i64], |r| {
         let status: String = r.get(4)?;
         Ok(CallView {
-            ticket: domain::label(&r.get::<_, String>(0)?, r.get(1)?),
+            ticket: TicketNo::new(&r.get::<_, String>(0)?, r.get(1)?),
             service: r.get(2)?,
             counter: r.get(3)?,
             status: Status::parse(&status).unwrap_or(Status::Called),

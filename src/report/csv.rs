@@ -480,7 +480,7 @@ pub fn write(pack: &Pack, dir: &Path, tz: TimeZone) -> Result<Vec<PathBuf>, Repo
             .iter()
             .map(|u| {
                 vec![
-                    u.subject.clone(),
+                    u.subject.to_string(),
                     opt(u.counter.map(i64::from)),
                     u.clerk.clone(),
                     u.ticket.clone().unwrap_or_default(),

@@ -5,7 +5,8 @@ use super::queue::{self, QueueReport};
 use crate::branch::{Branch, BranchError};
 use crate::day::BusinessDay;
 use crate::journal;
-use crate::till::{Method, MoveKind, Movement, summarize};
+use crate::stamping::JobId;
+use crate::till::{Method, MoveKind, Movement, SaleId, summarize};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
@@ -38,11 +39,32 @@ pub struct Pack {
     pub unfinished: Vec<Unfinished>,
 }
 
+/// What is left half-done: a sale or a stamping job. Written `sale/12` or `job/34`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Sale(SaleId),
+    Job(JobId),
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Sale(id) => write!(f, "sale/{id}"),
+            Subject::Job(id) => write!(f, "job/{id}"),
+        }
+    }
+}
+
+impl Serialize for Subject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// One thing left half-done, with who owns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unfinished {
-    /// `sale/12` or `job/34`.
-    pub subject: String,
+    pub subject: Subject,
     pub counter: Option<u32>,
     pub clerk: String,
     pub ticket: Option<String>,
@@ -91,7 +113,7 @@ pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, BranchError> {
             )
         };
         out.push(Unfinished {
-            subject: format!("sale/{id}"),
+            subject: Subject::Sale(SaleId(id)),
             counter: Some(counter),
             clerk,
             ticket,
@@ -142,7 +164,7 @@ pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, BranchError> {
             ),
         };
         out.push(Unfinished {
-            subject: format!("job/{id}"),
+            subject: Subject::Job(JobId(id)),
             counter,
             clerk,
             ticket,

@@ -100,6 +100,52 @@ pub struct Place {
     pub height: f64,
 }
 
+/// A stamping job's number (`stamp_jobs.id`), as the CLI, the outbox and the drive copies name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub i64);
+
+crate::store::typed::integer_id!(JobId, i64);
+
+/// A serial number of an e-Meterai (SN), as Peruri or the local inventory issued it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Sn(pub String);
+
+impl Sn {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Several serials as one line for people (`SN1, SN2`); never read back.
+    pub fn list(sns: &[Sn]) -> String {
+        sns.iter().map(Sn::as_str).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl PartialEq<String> for Sn {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl std::fmt::Display for Sn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl rusqlite::types::ToSql for Sn {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        self.0.to_sql()
+    }
+}
+
+impl rusqlite::types::FromSql for Sn {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        String::column_result(value).map(Sn)
+    }
+}
+
 /// A job as the domain sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Job {

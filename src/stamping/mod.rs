@@ -15,7 +15,7 @@ pub mod service;
 pub mod tsa_http;
 pub mod worker;
 
-pub use job::{Place, State};
+pub use job::{JobId, Place, Sn, State};
 pub use service::{
     DocPasswords, JobFilter, JobOutput, JobStage, JobView, ReceiveDocument, Settle, StampingError,
 };

@@ -2,7 +2,7 @@
 //! each transition one store transaction with its journal entry and SN-ledger change.
 
 use super::documents::{DocumentError, Documents};
-use super::job::{self, JobError, Place, State, Step};
+use super::job::{self, JobError, JobId, Place, Sn, State, Step};
 use super::ledger::{self, LedgerError};
 use super::provider::{self, IssueRequest, NextStep, Provider, ProviderError, StampRequest};
 use crate::branch::{Branch, BranchError};
@@ -11,6 +11,7 @@ use crate::journal::Entry;
 use crate::pdf::placement::PlacementOptions;
 use crate::pdf::{self, IntakeError, IntakeOptions};
 use crate::store::{self, StoreError, Tx};
+use crate::till::TillError;
 use crate::till::domain::{Method, RefundRequest};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -101,7 +102,7 @@ pub struct JobOutput {
     pub sha256: String,
     /// The name the customer gets.
     pub file_name: String,
-    pub sns: Vec<String>,
+    pub sns: Vec<Sn>,
 }
 
 /// Which jobs to list.
@@ -1067,7 +1068,16 @@ impl Branch {
         }
         let sale = match sale {
             Some(s) => s,
-            None => self.new_sale(counter, clerk, row.job.ticket.as_deref())?.id,
+            None => {
+                // The job's ticket as stored (it came from the counter or `--ticket`).
+                let ticket = row
+                    .job
+                    .ticket
+                    .as_deref()
+                    .map(|t| t.parse().map_err(|_| TillError::BadTicket(t.to_string())))
+                    .transpose()?;
+                self.new_sale(counter, clerk, ticket.as_ref())?.id
+            }
         };
         self.add_to_sale(sale, clerk, "meterai", 1, Some(job))?;
         Ok(sale)
@@ -1651,7 +1661,7 @@ impl Branch {
             path,
             sha256: sha,
             file_name: output_name(&row.job.document_name),
-            sns: row.job.sn.into_iter().collect(),
+            sns: row.job.sn.into_iter().map(Sn).collect(),
         })
     }
 
@@ -1695,7 +1705,7 @@ impl Branch {
         let out = self.job_output(job)?;
         let context = Context {
             actor: clerk.to_string(),
-            job: Some(job.to_string()),
+            job: Some(JobId(job)),
             sns: out.sns.clone(),
         };
         let delivered = self.copy_to_drive(
@@ -1726,7 +1736,7 @@ impl Branch {
         let existing: Option<i64> = self.store.read(|c| {
             c.query_row(
                 "SELECT id FROM outbox WHERE job = ?1 AND lower(env_to) = lower(?2) ORDER BY id DESC LIMIT 1",
-                params![job.to_string(), to.trim()],
+                params![JobId(job), to.trim()],
                 |r| r.get(0),
             )
             .optional()
@@ -1739,7 +1749,7 @@ impl Branch {
                 &[(out.path.clone(), out.file_name.clone())],
                 &Context {
                     actor: clerk.to_string(),
-                    job: Some(job.to_string()),
+                    job: Some(JobId(job)),
                     sns: out.sns.clone(),
                 },
             )?,

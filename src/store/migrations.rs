@@ -589,6 +589,81 @@ ALTER TABLE stamp_jobs DROP COLUMN password;
 ALTER TABLE stamp_jobs ADD COLUMN adopted_ms INTEGER;
 "#,
     },
+    Migration {
+        version: 13,
+        name: "delivery: the job of an outbox row or drive copy is a number",
+        sql: r#"
+-- outbox.job and drive_copies.job were TEXT holding the job's number as digits; they become
+-- INTEGER like stamp_jobs.id, with their rows kept. SQLite cannot change a column's type, so
+-- each table is made again and its rows copied, indexes included (neither has triggers). loket
+-- only ever wrote digits or NULL there; text that is not a number names no job and becomes NULL.
+CREATE TABLE outbox_typed (
+    id              INTEGER PRIMARY KEY,
+    message_id      TEXT    NOT NULL UNIQUE,
+    created_ms      INTEGER NOT NULL,
+    created_by      TEXT    NOT NULL,
+    env_from        TEXT    NOT NULL,
+    env_to          TEXT    NOT NULL,
+    subject         TEXT    NOT NULL,
+    documents       TEXT    NOT NULL,
+    job             INTEGER,
+    message         BLOB    NOT NULL,
+    bytes           INTEGER NOT NULL,
+    status          TEXT    NOT NULL
+        CHECK (status IN ('queued', 'sending', 'sent', 'retry', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    claimed_by      TEXT,
+    claimed_ms      INTEGER,
+    last_error      TEXT,
+    server_reply    TEXT,
+    sent_ms         INTEGER,
+    channel         TEXT    NOT NULL DEFAULT 'mail' CHECK (channel IN ('mail', 'whatsapp')),
+    wa_params       TEXT,
+    wa_media_id     TEXT,
+    wa_media_ms     INTEGER,
+    wa_send_started_ms INTEGER,
+    wa_message_id   TEXT,
+    wa_status       TEXT,
+    wa_status_ms    INTEGER
+);
+INSERT INTO outbox_typed (id, message_id, created_ms, created_by, env_from, env_to, subject,
+        documents, job, message, bytes, status, attempts, next_attempt_ms, claimed_by, claimed_ms,
+        last_error, server_reply, sent_ms, channel, wa_params, wa_media_id, wa_media_ms,
+        wa_send_started_ms, wa_message_id, wa_status, wa_status_ms)
+    SELECT id, message_id, created_ms, created_by, env_from, env_to, subject,
+        documents,
+        CASE WHEN trim(job) != '' AND trim(job) NOT GLOB '*[^0-9]*' THEN CAST(trim(job) AS INTEGER) END,
+        message, bytes, status, attempts, next_attempt_ms, claimed_by, claimed_ms,
+        last_error, server_reply, sent_ms, channel, wa_params, wa_media_id, wa_media_ms,
+        wa_send_started_ms, wa_message_id, wa_status, wa_status_ms
+    FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_typed RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (status, next_attempt_ms);
+CREATE UNIQUE INDEX outbox_by_wamid ON outbox (wa_message_id) WHERE wa_message_id IS NOT NULL;
+
+CREATE TABLE drive_copies_typed (
+    id          INTEGER PRIMARY KEY,
+    at_ms       INTEGER NOT NULL,
+    actor       TEXT    NOT NULL,
+    job         INTEGER,
+    source      TEXT    NOT NULL,
+    sha256      TEXT    NOT NULL,
+    bytes       INTEGER NOT NULL,
+    target      TEXT    NOT NULL,
+    drive_label TEXT,
+    already     INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO drive_copies_typed (id, at_ms, actor, job, source, sha256, bytes, target, drive_label, already)
+    SELECT id, at_ms, actor,
+        CASE WHEN trim(job) != '' AND trim(job) NOT GLOB '*[^0-9]*' THEN CAST(trim(job) AS INTEGER) END,
+        source, sha256, bytes, target, drive_label, already
+    FROM drive_copies;
+DROP TABLE drive_copies;
+ALTER TABLE drive_copies_typed RENAME TO drive_copies;
+"#,
+    },
 ];
 
 /// The schema version this build of loket writes.

@@ -2,6 +2,7 @@
 //! always append their journal entry.
 
 mod migrations;
+pub(crate) mod typed;
 
 pub use migrations::{LATEST_VERSION, MIGRATIONS, Migration};
 

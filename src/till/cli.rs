@@ -544,7 +544,10 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             ticket,
             json,
         } => {
-            let v = branch.new_sale(counter, actor, ticket.as_deref())?;
+            let ticket = ticket
+                .map(|t| t.parse().map_err(|_| TillError::BadTicket(t)))
+                .transpose()?;
+            let v = branch.new_sale(counter, actor, ticket.as_ref())?;
             if json {
                 print_json(&v, branch.config.branch.timezone);
             } else {

@@ -208,6 +208,12 @@ impl Line {
 }
 
 /// A sale as the rules see it.
+/// A sale's number (`sales.id`), as receipts, the CLI and the daily pack name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SaleId(pub i64);
+
+crate::store::typed::integer_id!(SaleId, i64);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sale {
     pub id: i64,

@@ -12,7 +12,7 @@ mod service;
 
 pub use domain::{
     CashCount, DENOMINATIONS, Line, LineKind, Method, MoveKind, Movement, RefundRequest, Sale,
-    SaleStatus, Summary, Tender, TenderTotal, quick_amounts, summarize,
+    SaleId, SaleStatus, Summary, Tender, TenderTotal, quick_amounts, summarize,
 };
 pub use report::{ReportKind, ReportRow, ReportSection, SaleReceipt, TillReport};
 pub use service::ZListing;

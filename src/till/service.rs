@@ -15,6 +15,7 @@ use crate::day::TimeZone;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::qris;
+use crate::queue::TicketNo;
 use crate::store::Tx;
 use crate::users;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -1220,16 +1221,9 @@ impl Branch {
         &mut self,
         counter: u32,
         clerk: &str,
-        ticket: Option<&str>,
+        ticket: Option<&TicketNo>,
     ) -> Result<SaleView, BranchError> {
         self.check_counter(counter)?;
-        let ticket = ticket
-            .map(|t| {
-                crate::queue::domain::parse_label(t)
-                    .map(|(p, n)| crate::queue::domain::label(&p, n))
-                    .ok_or_else(|| TillError::BadTicket(t.to_string()))
-            })
-            .transpose()?;
         self.store.write(|tx| {
             let session = optional_session(tx, counter)?;
             tx.execute(

@@ -265,9 +265,7 @@ pub fn unfinished(branch: &mut Branch) -> Result<Vec<UnfinishedRow>, BranchError
     let items = branch.store.read(crate::report::pack::unfinished)?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        let Some(subject) = Subject::parse(&item.subject) else {
-            continue;
-        };
+        let subject = Subject::from(item.subject);
         let (kind, document, sn) = match subject {
             Subject::Sale(id) => {
                 let s = branch.sale(id)?;
@@ -362,7 +360,7 @@ fn act_on(
                 .counters
                 .iter()
                 .find(|c| c.number == from)
-                .and_then(|c| c.ticket.clone());
+                .and_then(|c| c.ticket.as_ref().map(ToString::to_string));
             if held.as_deref() != Some(ticket.as_str()) {
                 return refused(format!(
                     "loket {from} tidak sedang memegang tiket {ticket}; panggil tiket itu di loket mana pun untuk melanjutkannya"
@@ -378,7 +376,7 @@ fn act_on(
                 .counters
                 .iter()
                 .find(|c| c.number == to)
-                .and_then(|c| c.ticket.as_deref())
+                .and_then(|c| c.ticket.as_ref())
             {
                 return refused(format!(
                     "loket {to} masih memegang tiket {busy}; selesaikan dulu di sana atau pilih loket lain"

@@ -2,6 +2,7 @@
 //! stamping, delivery) and the pure key handling that moves it forward or one step back.
 
 use crate::money::Rupiah;
+use crate::stamping::{JobId, Sn};
 use crate::till::Tender;
 use crate::ui::state::{Effect, SessionStep, State, StepProgress, TillState};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -229,11 +230,11 @@ pub struct Paid {
 /// The stamped document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamped {
-    pub sn: String,
+    pub sns: Vec<Sn>,
     pub path: PathBuf,
     pub sha256: String,
     pub file_name: String,
-    pub job: Option<String>,
+    pub job: Option<JobId>,
     pub verified: String,
 }
 
@@ -1120,7 +1121,7 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             }
             let stage = r.stage;
             let note = r.note;
-            let sn = f.stamped.as_ref().map(|x| x.sn.clone());
+            let sn = f.stamped.as_ref().map(|x| Sn::list(&x.sns));
             for step in [
                 SessionStep::Document,
                 SessionStep::Intake,
@@ -1363,7 +1364,7 @@ pub fn outcome(state: &mut State, outcome: FlowOutcome) -> Vec<Effect> {
             );
         }
         FlowOutcome::Stamped(Ok(stamped)) => {
-            let sn = stamped.sn.clone();
+            let sn = Sn::list(&stamped.sns);
             f.stamped = Some(stamped);
             f.progress = None;
             f.stage = Stage::Deliver;

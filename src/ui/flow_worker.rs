@@ -6,6 +6,7 @@ use crate::money::Rupiah;
 use crate::pdf::intake::{IntakeOptions, intake};
 use crate::pdf::placement::{PlacementOptions, page_text};
 use crate::pdf::{DEFAULT_STAMP_MM, PageFrame, Rect, mm_to_pt, propose, pt_to_mm};
+use crate::stamping::{JobId, Sn};
 use crate::till::{SaleStatus, TillError};
 use crate::ui::flow::{
     DocCheck, DocFile, FlowEffect, FlowOutcome, MmRect, PagePreview, Paid, PaymentResult,
@@ -207,18 +208,18 @@ pub fn run(
                     .map_or(100, |v| v.min(100) as u8);
                 progress(pct, "menyalin dan membaca ulang");
             };
-            match stamped.job.as_deref().and_then(|j| j.parse::<i64>().ok()) {
+            match stamped.job {
                 Some(job) => branch
-                    .deliver_job_to_drive(job, &to, &clerk, &mut on_copy)
+                    .deliver_job_to_drive(job.get(), &to, &clerk, &mut on_copy)
                     .map(|d| d.path.display().to_string())
                     .map_err(|e| words(&e)),
                 None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
             }
         }),
         FlowEffect::WhatsApp { clerk, stamped, to } => FlowOutcome::Delivered(
-            match stamped.job.as_deref().and_then(|j| j.parse::<i64>().ok()) {
+            match stamped.job {
                 Some(job) => branch
-                    .whatsapp_job(job, &to, &clerk)
+                    .whatsapp_job(job.get(), &to, &clerk)
                     .map(|id| {
                         let number = crate::delivery::whatsapp::normalize_number(&to)
                             .map(|n| crate::delivery::whatsapp::mask_number(&n))
@@ -236,9 +237,9 @@ pub fn run(
             },
         ),
         FlowEffect::Mail { clerk, stamped, to } => FlowOutcome::Delivered(
-            match stamped.job.as_deref().and_then(|j| j.parse::<i64>().ok()) {
+            match stamped.job {
                 Some(job) => branch
-                    .mail_job(job, &to, &clerk)
+                    .mail_job(job.get(), &to, &clerk)
                     .map(|id| format!("e-mail #{id} → {to}"))
                     .map_err(|e| words(&e)),
                 None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
@@ -414,11 +415,11 @@ fn stamp(
         .job_output(job)
         .map_err(|_| sentence(&view.message))?;
     Ok(Stamped {
-        sn: out.sns.join(", "),
+        sns: out.sns,
         path: out.path,
         sha256: out.sha256,
         file_name: out.file_name,
-        job: Some(job.to_string()),
+        job: Some(JobId(job)),
         verified: "tanda tangan sah (diperiksa ulang)".into(),
     })
 }
@@ -491,7 +492,7 @@ fn resume(
     let (stage, stamped, note) = match job.state {
         Job::Stamped | Job::Delivered => {
             let out = branch.job_output(job.id)?;
-            let sn = out.sns.join(", ");
+            let sn = Sn::list(&out.sns);
             let note = if delivered.is_some() {
                 format!(
                     "Kunjungan {ticket} dilanjutkan: dokumen (SN {sn}) sudah diserahkan — F5 untuk menyelesaikan."
@@ -508,11 +509,11 @@ fn resume(
                     Stage::Deliver
                 },
                 Some(Stamped {
-                    sn,
+                    sns: out.sns,
                     path: out.path,
                     sha256: out.sha256,
                     file_name: out.file_name,
-                    job: Some(job.id.to_string()),
+                    job: Some(JobId(job.id)),
                     verified: "tanda tangan sah (diperiksa ulang)".into(),
                 }),
                 note,
@@ -725,12 +726,12 @@ fn proof_data(
         ticket: Some(ticket.to_string()),
         document_name: st.file_name.clone(),
         sha256: st.sha256.clone(),
-        serials: st.sn.split(", ").map(str::to_string).collect(),
+        serials: st.sns.iter().map(ToString::to_string).collect(),
         verify_url: branch
             .config
             .stamping
             .verify_url
-            .replace("{sn}", st.sn.split(", ").next().unwrap_or_default()),
+            .replace("{sn}", st.sns.first().map_or("", Sn::as_str)),
         delivered_to: delivered.into_iter().collect(),
     }
 }

@@ -5,7 +5,7 @@ use crate::config::{Config, Connection};
 use crate::day::TimeZone;
 use crate::delivery::outbox::OutboxEntry;
 use crate::money::Rupiah;
-use crate::queue::{CallView, CounterState, QueueStatus, Status, Step};
+use crate::queue::{CallView, CounterState, QueueStatus, Status, Step, TicketNo};
 use crate::stamping::Settle;
 use crate::stamping::ledger::{Claim, Inventory, Reconciliation};
 use crate::till::Method;
@@ -139,15 +139,11 @@ pub enum Subject {
     Job(i64),
 }
 
-impl Subject {
-    /// `sale/12` or `job/34`, as the daily pack names it.
-    pub fn parse(text: &str) -> Option<Subject> {
-        let (kind, id) = text.split_once('/')?;
-        let id = id.parse().ok()?;
-        match kind {
-            "sale" => Some(Subject::Sale(id)),
-            "job" => Some(Subject::Job(id)),
-            _ => None,
+impl From<crate::report::pack::Subject> for Subject {
+    fn from(subject: crate::report::pack::Subject) -> Subject {
+        match subject {
+            crate::report::pack::Subject::Sale(id) => Subject::Sale(id.get()),
+            crate::report::pack::Subject::Job(id) => Subject::Job(id.get()),
         }
     }
 }
@@ -822,7 +818,7 @@ impl Tab {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Announced {
     /// Ticket, counter and waited time of each recent call event, newest first.
-    pub calls: Option<Vec<(String, u32, i64)>>,
+    pub calls: Option<Vec<(TicketNo, u32, i64)>>,
     /// When the newest call first appeared, for its highlight.
     pub newest_at_ms: i64,
 }
@@ -930,14 +926,14 @@ impl State {
     }
 
     /// The ticket this counter holds and its status, from the last queue reading.
-    pub fn current(&self) -> Option<(&str, Status)> {
+    pub fn current(&self) -> Option<(&TicketNo, Status)> {
         let c = self
             .status
             .as_ref()?
             .counters
             .iter()
             .find(|c| c.number == self.setup.counter)?;
-        Some((c.ticket.as_deref()?, c.ticket_status?))
+        Some((c.ticket.as_ref()?, c.ticket_status?))
     }
 
     /// The service of the ticket this counter holds, as it is now (a transferred ticket's new

@@ -1,6 +1,6 @@
 //! The one place the screens' state changes: `update(state, action) -> effects`, pure and testable.
 
-use crate::queue::{CallView, CounterState, Step};
+use crate::queue::{CallView, CounterState, Step, TicketNo};
 use crate::stamping::Settle;
 use crate::till::Method;
 use crate::ui::flow;
@@ -948,7 +948,7 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                         )
                         && let Some(svc) = state.setup.service(&v.service)
                     {
-                        let mut session = Session::open(&v.ticket, svc);
+                        let mut session = Session::open(&v.ticket.to_string(), svc);
                         session.just_called =
                             matches!(op, QueueOp::CallNext | QueueOp::CallTicket(_));
                         state.session = Some(session);
@@ -1244,7 +1244,8 @@ fn refuse(state: &mut State, why: String) {
 }
 
 fn done_message(s: &Strings, op: &QueueOp, view: Option<&CallView>, counter: u32) -> String {
-    let ticket = view.map_or("", |v| v.ticket.as_str());
+    let ticket = view.map_or(String::new(), |v| v.ticket.to_string());
+    let ticket = ticket.as_str();
     match op {
         QueueOp::CallNext if view.is_none() => s.nobody_to_call.to_string(),
         QueueOp::CallNext | QueueOp::CallTicket(_) => (s.called)(ticket, counter),
@@ -1285,19 +1286,18 @@ fn sync_session(state: &mut State) -> Option<Effect> {
         return None;
     }
     let called = matches!(state.current(), Some((_, crate::queue::Status::Called)));
-    let current = state.current().map(|(t, _)| t.to_string());
+    let current = state.current().map(|(t, _)| t.clone());
     match current {
         None => state.session = None,
-        Some(ticket) if state.session.as_ref().is_none_or(|s| s.ticket != ticket) => {
+        Some(no)
+            if state
+                .session
+                .as_ref()
+                .is_none_or(|s| s.ticket != no.to_string()) =>
+        {
+            let ticket = no.to_string();
             // The ticket's service now: a ticket transferred here is served as its new service.
-            let prefix = state
-                .current_service()
-                .map(str::to_string)
-                .unwrap_or_else(|| {
-                    crate::queue::domain::parse_label(&ticket)
-                        .map(|(p, _)| p)
-                        .unwrap_or_default()
-                });
+            let prefix = state.current_service().map_or(no.service, str::to_string);
             state.session = state.setup.service(&prefix).map(|svc| {
                 let mut session = Session::open(&ticket, svc);
                 session.just_called = called;
@@ -1323,7 +1323,7 @@ fn announce(state: &mut State) -> Vec<Effect> {
     let Some(status) = &state.status else {
         return Vec::new();
     };
-    let calls: Vec<(String, u32, i64)> = status
+    let calls: Vec<(TicketNo, u32, i64)> = status
         .recent_calls
         .iter()
         .map(|c| (c.ticket.clone(), c.counter, c.waited_ms))

@@ -2,7 +2,7 @@
 //! (every SQL statement the screens need) and sends what happened back to the event loop as actions.
 
 use crate::branch::{Branch, BranchError};
-use crate::queue::domain::{label, parse_label};
+use crate::queue::TicketNo;
 use crate::ui::console_worker as console;
 use crate::ui::state::{Action, ApprovalRow, Effect, Outcome, QueueOp};
 use crate::users;
@@ -127,9 +127,10 @@ pub fn run_reporting(
             reason,
             requested_by,
         } => {
-            let label = parse_label(&ticket)
-                .map(|(p, n)| label(&p, n))
-                .unwrap_or(ticket);
+            // The approval names the ticket as written everywhere; text that is not a ticket
+            // number is refused after the PIN is checked, as before.
+            let no = ticket.parse::<TicketNo>();
+            let subject = no.as_ref().map_or(ticket, ToString::to_string);
             let lockout = branch.lockout();
             let result = users::approve(
                 &mut branch.store,
@@ -138,12 +139,12 @@ pub fn run_reporting(
                 &pin,
                 &requested_by,
                 "ticket.reactivate",
-                &label,
+                &subject,
                 &reason,
             )
             .map_err(BranchError::from)
-            .and_then(|approval| branch.reactivate(&label, approval.id))
-            .map(|()| label)
+            .and_then(|approval| branch.reactivate(&no?, approval.id))
+            .map(|()| subject)
             .map_err(|e| words(&e));
             Outcome::Reactivated(result)
         }
@@ -246,7 +247,7 @@ fn queue_op(
 ) -> Result<Option<crate::queue::CallView>, BranchError> {
     Ok(match op {
         QueueOp::CallNext => branch.call_next(counter, clerk)?,
-        QueueOp::CallTicket(t) => Some(branch.call_ticket(counter, clerk, t)?),
+        QueueOp::CallTicket(t) => Some(branch.call_ticket(counter, clerk, &t.parse()?)?),
         QueueOp::Step(step) => Some(branch.counter_step(counter, clerk, *step)?),
         QueueOp::Transfer { to, to_counter } => {
             Some(branch.transfer(counter, clerk, to, *to_counter)?)
@@ -257,7 +258,7 @@ fn queue_op(
             None
         }
         QueueOp::Unpark(t) => {
-            branch.unpark(clerk, t)?;
+            branch.unpark(clerk, &t.parse()?)?;
             None
         }
     })

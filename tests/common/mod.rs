@@ -122,3 +122,8 @@ fn succeeded(args: &[&str], out: Output) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// A ticket number as a person writes it (`A-001`, `c1`).
+pub fn no(text: &str) -> loket::queue::TicketNo {
+    text.parse().expect("a ticket number")
+}

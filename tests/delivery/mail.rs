@@ -33,8 +33,8 @@ fn document(t: &TestBranch, name: &str, size: usize, seed: u64) -> (PathBuf, Str
 fn stamped_context(sn: &str) -> Context {
     Context {
         actor: "petugas1".into(),
-        job: Some("J-0001".into()),
-        sns: vec![sn.to_string()],
+        job: Some(loket::stamping::JobId(1)),
+        sns: vec![loket::stamping::Sn(sn.to_string())],
     }
 }
 

@@ -248,7 +248,7 @@ fn a_counter_delivery_goes_out_as_the_approved_template_with_the_document() {
     assert_eq!(m["template"]["name"], "loket_dokumen_bermeterai");
     let params = m["template"]["params"].to_string();
     assert!(
-        params.contains("Kantor Pos Demo") && params.contains(&out.sns[0]),
+        params.contains("Kantor Pos Demo") && params.contains(out.sns[0].as_str()),
         "{m}"
     );
 

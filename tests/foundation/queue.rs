@@ -22,15 +22,16 @@ fn a_customer_goes_from_ticket_to_done() {
     let mut t = TestBranch::new();
     let b = &mut t.branch;
     let issued = b.issue_ticket("A", false, "dispenser").expect("issue");
-    assert_eq!(issued.ticket, "A-001");
+    assert_eq!(issued.ticket.to_string(), "A-001");
     assert_eq!(issued.ahead, 0);
     assert_eq!(
         b.issue_ticket("a", false, "dispenser")
             .expect("issue")
-            .ticket,
+            .ticket
+            .to_string(),
         "A-002"
     );
-    let second = b.ticket_info("A-002").expect("info");
+    let second = b.ticket_info(&crate::common::no("A-002")).expect("info");
     assert_eq!(second.ahead, 1);
 
     t.clock.advance(Duration::minutes(3));
@@ -39,10 +40,19 @@ fn a_customer_goes_from_ticket_to_done() {
         .expect("call")
         .expect("someone waits");
     assert_eq!(
-        (called.ticket.as_str(), called.counter, called.waited_ms),
+        (
+            called.ticket.to_string().as_str(),
+            called.counter,
+            called.waited_ms
+        ),
         ("A-001", 1, 180_000)
     );
-    assert_eq!(b.ticket_info("A-002").expect("info").ahead, 0);
+    assert_eq!(
+        b.ticket_info(&crate::common::no("A-002"))
+            .expect("info")
+            .ahead,
+        0
+    );
     b.counter_step(1, "budi", Step::Serve).expect("serve");
     t.clock.advance(Duration::minutes(4));
     b.counter_step(1, "budi", Step::Done).expect("done");
@@ -122,13 +132,13 @@ fn park_transfer_and_specific_calls() {
     // Parked for 10 minutes: not called by "next" before then.
     assert_eq!(
         b.call_next(2, "sri").expect("call").map(|c| c.ticket),
-        Some("A-002".into())
+        Some(crate::common::no("A-002"))
     );
     t.clock.advance(Duration::minutes(11));
     // Its time is up and it arrived first, so it is next again.
     assert_eq!(
         b.call_next(1, "budi").expect("call").map(|c| c.ticket),
-        Some("A-001".into())
+        Some(crate::common::no("A-001"))
     );
     b.counter_step(1, "budi", Step::Serve).expect("serve");
     b.transfer(1, "budi", "C", Some(3))
@@ -137,14 +147,16 @@ fn park_transfer_and_specific_calls() {
     // Counter 4 also serves C, but A-001 (the oldest) is reserved for counter 3.
     assert_eq!(
         b.call_next(4, "ani").expect("call").map(|c| c.ticket),
-        Some("A-003".into())
+        Some(crate::common::no("A-003"))
     );
     assert_eq!(
         b.call_next(3, "eko").expect("call").map(|c| c.ticket),
-        Some("A-001".into())
+        Some(crate::common::no("A-001"))
     );
-    let out_of_order = b.call_ticket(1, "budi", "c1").expect("specific call");
-    assert_eq!(out_of_order.ticket, "C-001");
+    let out_of_order = b
+        .call_ticket(1, "budi", &crate::common::no("c1"))
+        .expect("specific call");
+    assert_eq!(out_of_order.ticket.to_string(), "C-001");
     let flagged: i64 = b
         .store
         .read(|c| {
@@ -188,7 +200,7 @@ fn walk_in_and_reactivate_need_the_right_people() {
     .expect("add");
     let walk = b.walk_in(2, "budi", "B").expect("walk-in");
     assert_eq!(
-        (walk.ticket.as_str(), walk.status),
+        (walk.ticket.to_string().as_str(), walk.status),
         ("B-001", Status::Serving)
     );
     b.counter_step(2, "budi", Step::Done).expect("done");
@@ -221,14 +233,15 @@ fn walk_in_and_reactivate_need_the_right_people() {
         "datang terlambat",
     )
     .expect("approve");
-    b.reactivate("A-001", ok.id).expect("reactivate");
+    b.reactivate(&crate::common::no("A-001"), ok.id)
+        .expect("reactivate");
     assert!(
-        b.reactivate("A-001", ok.id).is_err(),
+        b.reactivate(&crate::common::no("A-001"), ok.id).is_err(),
         "an approval is used once"
     );
     assert_eq!(
         b.call_next(3, "eko").expect("call").map(|c| c.ticket),
-        Some("A-001".into())
+        Some(crate::common::no("A-001"))
     );
 }
 
@@ -244,7 +257,10 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
     // 23:59 WIB, then past midnight.
     t.clock.advance(Duration::hours(15) + Duration::minutes(59));
     assert_eq!(
-        b.issue_ticket("A", false, "d").expect("issue").ticket,
+        b.issue_ticket("A", false, "d")
+            .expect("issue")
+            .ticket
+            .to_string(),
         "A-004"
     );
     t.clock.advance(Duration::minutes(2));
@@ -252,7 +268,10 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
         .issue_ticket("A", false, "d")
         .expect("issue on the new day");
     assert_eq!(
-        (fresh.ticket.as_str(), fresh.business_day.as_str()),
+        (
+            fresh.ticket.to_string().as_str(),
+            fresh.business_day.as_str()
+        ),
         ("A-001", "2026-11-24")
     );
     let old = statuses(b);
@@ -269,10 +288,10 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
     // Counter 1 is free again on the new day.
     assert_eq!(
         b.call_next(1, "budi").expect("call").map(|c| c.ticket),
-        Some("A-001".into())
+        Some(crate::common::no("A-001"))
     );
     assert!(
-        b.ticket_info("A-004").is_err(),
+        b.ticket_info(&crate::common::no("A-004")).is_err(),
         "yesterday's numbers are not today's"
     );
 }
@@ -282,7 +301,12 @@ fn a_service_runs_out_of_numbers_without_reusing_one() {
     let mut t = TestBranch::with_config(|s| s.replacen("range = [1, 999]", "range = [5, 7]", 1));
     let b = &mut t.branch;
     let got: Vec<String> = (0..3)
-        .map(|_| b.issue_ticket("A", false, "d").expect("issue").ticket)
+        .map(|_| {
+            b.issue_ticket("A", false, "d")
+                .expect("issue")
+                .ticket
+                .to_string()
+        })
         .collect();
     assert_eq!(got, ["A-005", "A-006", "A-007"]);
     let err = b
@@ -369,23 +393,28 @@ fn two_connections_share_one_line() {
         t.branch
             .issue_ticket("B", false, "d")
             .expect("issue")
-            .ticket,
+            .ticket
+            .to_string(),
         "B-001"
     );
     assert_eq!(
-        other.issue_ticket("B", false, "d").expect("issue").ticket,
+        other
+            .issue_ticket("B", false, "d")
+            .expect("issue")
+            .ticket
+            .to_string(),
         "B-002"
     );
     assert_eq!(
         other.call_next(2, "sri").expect("call").map(|c| c.ticket),
-        Some("B-001".into())
+        Some(crate::common::no("B-001"))
     );
     assert_eq!(
         t.branch
             .call_next(1, "budi")
             .expect("call")
             .map(|c| c.ticket),
-        Some("B-002".into())
+        Some(crate::common::no("B-002"))
     );
 }
 
@@ -407,7 +436,7 @@ fn a_recalled_number_is_listed_once_at_its_newest_call() {
         .expect("status")
         .recent_calls
         .iter()
-        .map(|c| c.ticket.clone())
+        .map(|c| c.ticket.to_string())
         .collect();
     assert_eq!(
         recent,

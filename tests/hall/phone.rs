@@ -21,7 +21,7 @@ fn hall_phone_page_follows_the_ticket_and_turns_when_called() {
     let (view, _) = branch
         .issue_and_print_ticket("A", "dispenser")
         .expect("issue and print");
-    assert_eq!(view.ticket, "A-002");
+    assert_eq!(view.ticket.to_string(), "A-002");
     let links = branch
         .ticket_links()
         .expect("links")

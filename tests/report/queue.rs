@@ -21,14 +21,15 @@ fn a_scripted_morning_adds_up() {
     let b = &mut t.branch;
     assert_eq!(
         b.call_next(1, "budi").expect("call").map(|c| c.ticket),
-        Some("C-001".into())
+        Some(crate::common::no("C-001"))
     );
     b.counter_step(1, "budi", Step::Serve).expect("serve");
     t.clock.advance(minutes(6));
     let b = &mut t.branch;
     b.counter_step(1, "budi", Step::Done).expect("done");
     // 08:16 counter 2 calls A-002 out of order; A-001 by counter 1 (waited 16 minutes: over the SLA of 15).
-    b.call_ticket(2, "sri", "A-002").expect("specific");
+    b.call_ticket(2, "sri", &crate::common::no("A-002"))
+        .expect("specific");
     b.call_next(1, "budi").expect("call A-001");
     b.counter_step(1, "budi", Step::Serve).expect("serve");
     b.counter_step(2, "sri", Step::Serve).expect("serve");

@@ -40,7 +40,9 @@ fn scripted_day() -> TestBranch {
     // then voided; a no-sale drawer open; blind count exactly right.
     b.open_till(1, CLERK, &CashCount::parse("100000x2").expect("count"))
         .expect("open till");
-    let s1 = b.new_sale(1, CLERK, Some("A-001")).expect("sale");
+    let s1 = b
+        .new_sale(1, CLERK, Some(&crate::common::no("A-001")))
+        .expect("sale");
     b.add_to_sale(s1.id, CLERK, "meterai", 2, None)
         .expect("add");
     b.pay_sale(
@@ -51,7 +53,9 @@ fn scripted_day() -> TestBranch {
         }],
     )
     .expect("cash");
-    let s2 = b.new_sale(1, CLERK, Some("A-002")).expect("sale");
+    let s2 = b
+        .new_sale(1, CLERK, Some(&crate::common::no("A-002")))
+        .expect("sale");
     b.add_to_sale(s2.id, CLERK, "meterai", 1, None)
         .expect("add");
     b.pay_sale(

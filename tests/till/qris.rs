@@ -202,7 +202,9 @@ fn the_code_renders_for_the_screen() {
 fn a_sale_shows_a_dynamic_code_that_expires() {
     let mut tb = branch();
     let b = &mut tb.branch;
-    let s = b.new_sale(2, CLERK, Some("c-7")).expect("sale");
+    let s = b
+        .new_sale(2, CLERK, Some(&crate::common::no("c-7")))
+        .expect("sale");
     b.add_to_sale(s.id, CLERK, "meterai", 2, None).expect("add");
     let o = b
         .pay_sale(s.id, CLERK, &[Tender::Qris { amount: rp(20_000) }])

@@ -72,7 +72,7 @@ impl Run {
                 b.open_till(1, CLERK, &loket::till::CashCount::total_only(rp(float)))?;
             }
             Step::Sale(items) => {
-                let s = b.new_sale(1, CLERK, Some("C-003"))?;
+                let s = b.new_sale(1, CLERK, Some(&crate::common::no("C-003")))?;
                 for (code, qty) in items {
                     b.add_to_sale(s.id, CLERK, code, *qty, None)?;
                 }

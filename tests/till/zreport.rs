@@ -16,7 +16,9 @@ fn shift(b: &mut loket::Branch) {
         &CashCount::parse("100000x1,50000x1,20000x2,5000x2").expect("count"),
     )
     .expect("open");
-    let s = b.new_sale(1, CLERK, Some("C-001")).expect("sale");
+    let s = b
+        .new_sale(1, CLERK, Some(&crate::common::no("C-001")))
+        .expect("sale");
     b.add_to_sale(s.id, CLERK, "meterai", 3, None).expect("add");
     b.add_to_sale(s.id, CLERK, "fotokopi", 14, None)
         .expect("add");

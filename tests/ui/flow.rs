@@ -328,7 +328,7 @@ fn a_visit_paid_and_stamped_reopens_at_hand_over_after_the_counter_restarts() {
         .session
         .as_ref()
         .and_then(|s| s.flow.stamped.as_ref())
-        .map(|s| s.sn.clone())
+        .map(|s| loket::stamping::Sn::list(&s.sns))
         .expect("stamped");
     drop(state);
 

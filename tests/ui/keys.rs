@@ -53,7 +53,10 @@ fn a_second_key_while_the_first_runs_is_refused_in_words() {
 fn call_serve_done_cycle_updates_ticket_and_session() {
     let (mut tb, mut state) = ready();
     drive(&mut state, &mut tb.branch, key(KeyCode::F(2)));
-    assert_eq!(state.current(), Some(("A-001", Status::Called)));
+    assert_eq!(
+        state.current(),
+        Some((&crate::common::no("A-001"), Status::Called))
+    );
     assert_eq!(
         state.message.as_ref().map(|m| m.text.as_str()),
         Some("A-001 dipanggil ke loket 1.")
@@ -63,12 +66,18 @@ fn call_serve_done_cycle_updates_ticket_and_session() {
         Some("A-001")
     );
     drive(&mut state, &mut tb.branch, key(KeyCode::F(4)));
-    assert_eq!(state.current(), Some(("A-001", Status::Serving)));
+    assert_eq!(
+        state.current(),
+        Some((&crate::common::no("A-001"), Status::Serving))
+    );
     drive(&mut state, &mut tb.branch, key(KeyCode::F(5)));
     assert_eq!(state.current(), None);
     assert!(state.session.is_none());
     assert_eq!(
-        tb.branch.ticket_info("A-001").expect("info").status,
+        tb.branch
+            .ticket_info(&crate::common::no("A-001"))
+            .expect("info")
+            .status,
         Status::Done
     );
 }
@@ -89,7 +98,10 @@ fn engine_refusals_become_sentences_on_the_message_line() {
     drive(&mut state, &mut tb.branch, key(KeyCode::F(6)));
     let m = state.message.clone().expect("message");
     assert!(m.error && m.text.starts_with(char::is_uppercase), "{m:?}");
-    assert_eq!(state.current(), Some(("A-001", Status::Called)));
+    assert_eq!(
+        state.current(),
+        Some((&crate::common::no("A-001"), Status::Called))
+    );
 }
 
 #[test]
@@ -157,7 +169,10 @@ fn reactivating_a_no_show_takes_a_supervisor_pin() {
     tb.clock.advance(Duration::minutes(2));
     drive(&mut state, &mut tb.branch, key(KeyCode::F(6)));
     assert_eq!(
-        tb.branch.ticket_info("A-001").expect("info").status,
+        tb.branch
+            .ticket_info(&crate::common::no("A-001"))
+            .expect("info")
+            .status,
         Status::NoShow
     );
 
@@ -189,7 +204,10 @@ fn reactivating_a_no_show_takes_a_supervisor_pin() {
         Some("A-001 diaktifkan kembali dan masuk antrean.")
     );
     assert_eq!(
-        tb.branch.ticket_info("A-001").expect("info").status,
+        tb.branch
+            .ticket_info(&crate::common::no("A-001"))
+            .expect("info")
+            .status,
         Status::Waiting
     );
 }
@@ -666,7 +684,10 @@ fn a_transferred_ticket_shows_its_new_service_and_counter_on_both_counters() {
 
     // Counter 1 calls A-001 (Surat dan Paket) and sends it to e-Meterai at counter 3.
     drive(&mut one, &mut tb.branch, key(KeyCode::F(2)));
-    assert_eq!(one.current(), Some(("A-001", Status::Called)));
+    assert_eq!(
+        one.current(),
+        Some((&crate::common::no("A-001"), Status::Called))
+    );
     drive(&mut one, &mut tb.branch, key(KeyCode::F(9)));
     type_text(&mut one, &mut tb.branch, "c");
     drive(&mut one, &mut tb.branch, key(KeyCode::Tab));
@@ -698,7 +719,10 @@ fn a_transferred_ticket_shows_its_new_service_and_counter_on_both_counters() {
     // Counter 3 calls it: the ticket keeps its number and is served as e-Meterai, on the screen
     // and in the customer session.
     drive(&mut three, &mut tb.branch, key(KeyCode::F(2)));
-    assert_eq!(three.current(), Some(("A-001", Status::Called)));
+    assert_eq!(
+        three.current(),
+        Some((&crate::common::no("A-001"), Status::Called))
+    );
     assert_eq!(three.current_service(), Some("C"));
     let screen = screen_text(&three, 120, 40);
     let line = screen

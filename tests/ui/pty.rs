@@ -95,7 +95,10 @@ fn a_clerk_serves_a_ticket_issued_by_the_dispenser() {
     // The test's own connection, on the same business day as the processes above.
     let mut branch = tb.reopen();
     assert_eq!(
-        branch.ticket_info("A-001").expect("ticket").status,
+        branch
+            .ticket_info(&crate::common::no("A-001"))
+            .expect("ticket")
+            .status,
         Status::Done
     );
     let kinds: Vec<(String, String)> = branch
@@ -247,7 +250,10 @@ fn the_supervisor_sees_the_branch_and_reactivates_a_no_show() {
 
     let mut branch = tb.reopen();
     assert_eq!(
-        branch.ticket_info("A-001").expect("ticket").status,
+        branch
+            .ticket_info(&crate::common::no("A-001"))
+            .expect("ticket")
+            .status,
         Status::Waiting
     );
     let approvals: Vec<(String, String, String)> = branch
@@ -300,7 +306,10 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
 
     let mut branch = tb.reopen();
     assert_eq!(
-        branch.ticket_info("C-001").expect("ticket").status,
+        branch
+            .ticket_info(&crate::common::no("C-001"))
+            .expect("ticket")
+            .status,
         Status::Done
     );
     let (sale_status, paid): (String, i64) = branch
@@ -955,11 +964,14 @@ fn the_dispenser_screen_shows_its_keys_the_number_issued_and_an_unknown_key() {
     );
     let mut branch = tb.reopen();
     assert_eq!(
-        branch.ticket_info("B-001").expect("ticket").status,
+        branch
+            .ticket_info(&crate::common::no("B-001"))
+            .expect("ticket")
+            .status,
         Status::Waiting
     );
     assert!(
-        branch.ticket_info("A-002").is_err(),
+        branch.ticket_info(&crate::common::no("A-002")).is_err(),
         "the unknown key issued nothing"
     );
 }

@@ -88,7 +88,7 @@ fn counter_main_screens() {
     drive(&mut state, &mut tb.branch, ctrl('u'));
     drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
     tb.branch
-        .call_ticket(1, "petugas", "C-002")
+        .call_ticket(1, "petugas", &crate::common::no("C-002"))
         .expect("call C-002");
     let now = tick(&tb);
     state.last_load_ms = i64::MIN / 2;
@@ -250,7 +250,7 @@ fn supervisor_console() {
 
     // A reactivation approved at the console shows on the approvals tab.
     tb.branch
-        .call_ticket(4, "dewi", "A-003")
+        .call_ticket(4, "dewi", &crate::common::no("A-003"))
         .expect("call A-003");
     tb.clock.advance(Duration::minutes(2));
     tb.branch

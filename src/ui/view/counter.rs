@@ -163,7 +163,7 @@ fn current_ticket(frame: &mut Frame, area: Rect, state: &State) {
             let call = state.status.as_ref().and_then(|st| {
                 st.recent_calls
                     .iter()
-                    .find(|c| c.ticket == ticket && c.counter == state.setup.counter)
+                    .find(|c| &c.ticket == ticket && c.counter == state.setup.counter)
             });
             if let Some(c) = call {
                 lines.push(Line::from((s.waited_before_call)(
@@ -319,8 +319,7 @@ pub fn waiting_list(frame: &mut Frame, area: Rect, state: &State) {
                 tags.push(s.parked_mark.to_string());
             }
             // A transferred ticket keeps its number; the list says where it waits now.
-            let issued = crate::queue::domain::parse_label(&w.ticket).map(|(p, _)| p);
-            if issued.is_some_and(|p| p != w.service) || w.target_counter.is_some() {
+            if w.ticket.service != w.service || w.target_counter.is_some() {
                 tags.push((s.moved_mark)(&w.service, w.target_counter));
             }
             let tags = if tags.is_empty() {

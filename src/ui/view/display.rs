@@ -180,7 +180,8 @@ fn newest(frame: &mut Frame, area: Rect, state: &State) {
         Style::new().fg(Color::White).bold()
     };
     // Twice the size when the screen has room for both lines of big text (a TV terminal usually does).
-    let ticket_width = big_text(&call.ticket)[0].chars().count();
+    let ticket = call.ticket.to_string();
+    let ticket_width = big_text(&ticket)[0].chars().count();
     let scale = if usize::from(inner.width) >= ticket_width * 2 + 2 && inner.height >= 28 {
         2
     } else {
@@ -192,7 +193,7 @@ fn newest(frame: &mut Frame, area: Rect, state: &State) {
         Line::raw(""),
     ];
     lines.extend(
-        big_text_scaled(&call.ticket, scale)
+        big_text_scaled(&ticket, scale)
             .into_iter()
             .map(|r| Line::styled(r, style)),
     );

@@ -2,6 +2,7 @@
 //! place on a page preview, the quote, the payment form, the QRIS code, stamping and delivery.
 
 use crate::money::Rupiah;
+use crate::stamping::Sn;
 use crate::till::Tender;
 use crate::ui::flow::{Flow, Placement, Stage, TenderKind};
 use crate::ui::state::{Session, SessionStep, State, StepProgress, TillState};
@@ -525,7 +526,7 @@ fn finish(frame: &mut Frame, area: Rect, fs: &FlowStrings, f: &Flow) {
     }
     if let Some(st) = &f.stamped {
         lines.push(Line::raw(""));
-        lines.push(Line::from(format!("{} {}", fs.sn, st.sn)).bold());
+        lines.push(Line::from(format!("{} {}", fs.sn, Sn::list(&st.sns))).bold());
         lines.push(Line::from(st.verified.clone()).fg(Color::Green));
         lines.push(Line::from(st.file_name.clone()));
     }
