@@ -17,7 +17,7 @@ use crate::common::{loket, loket_ok};
 use loket::Branch;
 use loket::pdf::pki::TrainingPkiPaths;
 use loket::stamping::State;
-use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Fault, Route};
+use loket::testing::fake_peruri::{FakeOptions, FakePeruri, Fault, Route};
 use std::path::Path;
 use std::process::Command;
 
@@ -36,7 +36,7 @@ fn loket_crashing(data: &Path, point: &str, args: &[&str]) -> std::process::Outp
         .arg("--data")
         .arg(data)
         .args(args)
-        .env("LOKET_CRASH_AT", point)
+        .env(loket::crash::ENV, point)
         .env_remove("LOKET_DATA")
         .output()
         .expect("run loket")
