@@ -21,7 +21,7 @@ use loket::testing::fake_peruri::{FakeOptions, FakePeruri, Fault, Route};
 use std::path::Path;
 use std::process::Command;
 
-/// Points after whose commit the process aborts (see `stamping::service::crash_point`).
+/// Points after whose commit the process aborts (see `loket::crash::point`).
 const POINTS: &[&str] = &[
     "paid",
     "serial_requested",
