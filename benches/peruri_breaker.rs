@@ -8,9 +8,9 @@
 //! 3. breaker closed, a server that accepts and never answers: the first failing call.
 
 use loket::config::PeruriConfig;
-use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Fault};
 use loket::stamping::peruri::PeruriProvider;
 use loket::stamping::provider::{IssueRequest, Provider, ProviderError};
+use loket::testing::fake_peruri::{FakeOptions, FakePeruri, Fault};
 use std::time::{Duration, Instant};
 
 fn config(base: &str) -> PeruriConfig {

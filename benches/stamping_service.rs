@@ -14,9 +14,9 @@ use loket::Branch;
 use loket::config::PeruriMode;
 use loket::money::Rupiah;
 use loket::pdf::placement::PlacementOptions;
-use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Fault};
 use loket::stamping::peruri::PeruriProvider;
 use loket::stamping::{ReceiveDocument, State, service};
+use loket::testing::fake_peruri::{FakeOptions, FakePeruri, Fault};
 use loket::till::Tender;
 use std::path::Path;
 

@@ -314,7 +314,9 @@ pub enum DevCommand {
     /// Proses pekerja untuk uji beban: menerbitkan tiket atau memanggil dari satu loket.
     Stress(crate::stress::StressArgs),
     /// Layanan e-Meterai Peruri tiruan untuk pengujian (berjalan sampai dihentikan).
-    FakePeruri(crate::stamping::fake_peruri::FakeArgs),
+    // Only in builds made for tests (feature `testing`): a release binary does not know the command.
+    #[cfg(feature = "testing")]
+    FakePeruri(crate::testing::fake_peruri::FakeArgs),
     /// Tulis halaman manual loket.1 (dari definisi perintah ini) ke sebuah folder, untuk paket Debian.
     Man {
         /// Folder tujuan.
@@ -512,8 +514,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
         Some(Command::Stamps(c)) => crate::stamping::cli::run_stamps(&data, &actor, c),
         Some(Command::Job(c)) => crate::stamping::cli::run_job(&data, &actor, c),
         Some(Command::Report(c)) => crate::report::cli::run(&data, &actor, c),
+        #[cfg(feature = "testing")]
         Some(Command::Dev(DevCommand::FakePeruri(args))) => {
-            crate::stamping::fake_peruri::run_cli(&args)
+            crate::testing::fake_peruri::run_cli(&args)
         }
         Some(Command::Dev(DevCommand::Man { out })) => {
             for page in write_man_pages(&out)? {

@@ -5,6 +5,7 @@ pub mod branch;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crash;
 pub mod day;
 pub mod delivery;
 pub mod dispenser;
@@ -21,6 +22,8 @@ pub mod secret;
 pub mod stamping;
 pub mod store;
 pub mod stress;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod till;
 pub mod ui;
 pub mod users;

@@ -306,7 +306,7 @@ impl Branch {
                     let id = api.upload(row.pdf.clone(), &row.filename)?;
                     self.wa_set_media(row.id, Some(&id))
                         .map_err(|e| store_failure(&e))?;
-                    crate::stamping::service::crash_point("whatsapp.uploaded");
+                    crate::crash::point("whatsapp.uploaded");
                     id
                 }
             };
@@ -320,7 +320,7 @@ impl Branch {
                 caption: &row.caption,
                 key: &row.key,
             };
-            crate::stamping::service::crash_point("whatsapp.send_started");
+            crate::crash::point("whatsapp.send_started");
             let result = if template {
                 api.send_template(&message)
             } else {
@@ -328,7 +328,7 @@ impl Branch {
             };
             match result {
                 Ok(sent) => {
-                    crate::stamping::service::crash_point("whatsapp.sent_unrecorded");
+                    crate::crash::point("whatsapp.sent_unrecorded");
                     return Ok(sent);
                 }
                 Err(Failure::Unsure(r)) => return Err(Failure::Unsure(r)),

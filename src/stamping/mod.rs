@@ -1,10 +1,9 @@
 //! The stamping service: persistent jobs, serial-number accounting, and the providers that issue and
-//! apply e-Meterai stamps — the provider seam, Peruri's API client with its failure handling, and a
-//! fake Peruri for tests.
+//! apply e-Meterai stamps — the provider seam and Peruri's API client with its failure handling
+//! (the fake Peruri the tests use is in `crate::testing`).
 
 pub mod cli;
 pub mod documents;
-pub mod fake_peruri;
 pub mod job;
 pub mod ledger;
 pub mod local;

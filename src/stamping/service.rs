@@ -6,6 +6,7 @@ use super::job::{self, JobError, JobId, Place, Sn, State, Step};
 use super::ledger::{self, LedgerError};
 use super::provider::{self, IssueRequest, NextStep, Provider, ProviderError, StampRequest};
 use crate::branch::{Branch, BranchError};
+use crate::crash;
 use crate::delivery::Context;
 use crate::journal::Entry;
 use crate::pdf::placement::PlacementOptions;
@@ -39,9 +40,6 @@ enum Local {
     /// Not this way (no serial to hold): the two-step path takes the job.
     TwoStep,
 }
-
-/// Environment variable naming the transition after whose commit the process aborts (crash tests).
-pub const CRASH_ENV: &str = "LOKET_CRASH_AT";
 
 /// The approval subject of a job.
 pub fn job_subject(id: i64) -> String {
@@ -188,16 +186,6 @@ impl From<StampingError> for BranchError {
             StampingError::Store(s) => BranchError::Store(s),
             other => BranchError::Stamping(other),
         }
-    }
-}
-
-/// Aborts the process right AFTER the named transition committed, when `LOKET_CRASH_AT` names it
-/// (crash-safety tests of the real binary).
-pub fn crash_point(name: &str) {
-    static AT: OnceLock<Option<String>> = OnceLock::new();
-    let at = AT.get_or_init(|| std::env::var(CRASH_ENV).ok());
-    if at.as_deref() == Some(name) {
-        std::process::abort();
     }
 }
 
@@ -1039,7 +1027,7 @@ impl Branch {
             }
             apply_step(tx, clerk, job, &Step::Place(place), json!({"place": place}))
         })?;
-        crash_point("placed");
+        crash::point("placed");
         self.job(job)
     }
 
@@ -1111,7 +1099,7 @@ impl Branch {
             )?;
             Ok(())
         })?;
-        crash_point("paid");
+        crash::point("paid");
         self.job(job)
     }
 
@@ -1225,7 +1213,7 @@ impl Branch {
             if attempt == 0 {
                 progress(JobStage::IssuingSerial);
             }
-            crash_point("serial_received");
+            crash::point("serial_received");
             progress(JobStage::Stamping);
             let request = self.stamp_request(row, place, request_id.clone(), &sn, &original);
             let stamped = match local.stamp(&request) {
@@ -1243,7 +1231,7 @@ impl Branch {
             let docs = self.documents();
             let sha = docs.put(&stamped).map_err(StampingError::from)?;
             progress(JobStage::Stored);
-            crash_point("stamp_written");
+            crash::point("stamp_written");
             let drawn = self.store.write(|tx| {
                 if !ledger::draw(tx, &sn, id, &row.job.document_sha256)? {
                     tx.unchanged();
@@ -1283,7 +1271,7 @@ impl Branch {
             if drawn {
                 // One commit holds all three transitions; a crash test naming any of them stops here.
                 for point in ["serial_requested", "serial_issued", "stamped"] {
-                    crash_point(point);
+                    crash::point(point);
                 }
                 return Ok(Local::Stamped);
             }
@@ -1344,7 +1332,7 @@ impl Branch {
                 ))?;
                 Ok::<_, StoreError>(())
             })?;
-            crash_point("serial_requested");
+            crash::point("serial_requested");
         } else if let Some(handle) = &row.handle {
             provider.resume_upload(&request_id, handle);
         }
@@ -1353,7 +1341,7 @@ impl Branch {
             Ok(i) => i,
             Err(e) => return Ok(Err(e)),
         };
-        crash_point("serial_received");
+        crash::point("serial_received");
         let provider_name = if self.is_local_provider() {
             "local"
         } else {
@@ -1380,7 +1368,7 @@ impl Branch {
             )?;
             Ok::<_, StampingError>(())
         })?;
-        crash_point("serial_issued");
+        crash::point("serial_issued");
         Ok(Ok(()))
     }
 
@@ -1473,18 +1461,18 @@ impl Branch {
         if !resumed {
             docs.put_pending(id, &stamped)
                 .map_err(StampingError::from)?;
-            crash_point("stamp_received");
+            crash::point("stamp_received");
         }
         provider.release(&sn);
         let sha = docs.put(&stamped).map_err(StampingError::from)?;
         // No read-back: `put` hashed exactly the checked bytes, and every later read (delivery,
         // e-mail) checks the file against that hash.
         progress(JobStage::Stored);
-        crash_point("stamp_written");
+        crash::point("stamp_written");
         self.store
             .write(|tx| record_stamped(tx, id, &sn, &sha, stamped.len()))?;
         docs.clear_pending(id);
-        crash_point("stamped");
+        crash::point("stamped");
         Ok(Ok(()))
     }
 
@@ -1509,7 +1497,7 @@ impl Branch {
             )?;
             Ok::<_, StampingError>(())
         })?;
-        crash_point("serial_spoiled");
+        crash::point("serial_spoiled");
         Ok(())
     }
 
@@ -1564,7 +1552,7 @@ impl Branch {
                     )?;
                     Ok::<_, StampingError>(())
                 })?;
-                crash_point("held");
+                crash::point("held");
             }
         }
         self.job(id)
@@ -1690,7 +1678,7 @@ impl Branch {
             apply_step(tx, clerk, job, &Step::Delivered, detail)?;
             Ok::<_, StampingError>(())
         })?;
-        crash_point("delivered");
+        crash::point("delivered");
         Ok(())
     }
 
@@ -1717,7 +1705,7 @@ impl Branch {
             &mut |p| progress(p.done, p.total),
         )?;
         // On the drive, not yet recorded: a copy started again finds it there (same SHA-256).
-        crash_point("copied");
+        crash::point("copied");
         self.mark_delivered(
             job,
             clerk,
@@ -1900,7 +1888,7 @@ impl Branch {
             apply_step(tx, clerk, job, &Step::Cancel, json!({}))?;
             Ok::<_, StampingError>(())
         })?;
-        crash_point("cancelled");
+        crash::point("cancelled");
         self.job(job)
     }
 
@@ -1926,7 +1914,7 @@ impl Branch {
             )?;
             Ok::<_, StampingError>(())
         })?;
-        crash_point("cancelled");
+        crash::point("cancelled");
         self.job(job)
     }
 
@@ -2068,7 +2056,7 @@ impl Branch {
                     )?;
                     Ok::<_, BranchError>(())
                 })?;
-                crash_point("refunded");
+                crash::point("refunded");
             }
         }
         self.job(job)

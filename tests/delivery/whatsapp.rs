@@ -509,7 +509,7 @@ fn killed_sender(t: &TestBranch, at: &str) {
         .arg(t.path())
         .args(["outbox", "send"])
         .env(loket::clock::FAKE_NOW_VAR, t.fake_now())
-        .env(loket::stamping::service::CRASH_ENV, at)
+        .env(loket::crash::ENV, at)
         .output()
         .expect("run sender");
     assert!(!out.status.success(), "the sender died at {at}");

@@ -2,9 +2,9 @@
 
 use super::{Env, issue_request, request_id, stamp_request};
 use loket::config::PeruriMode;
-use loket::stamping::fake_peruri::{Fault, Route};
 use loket::stamping::peruri::PeruriProvider;
 use loket::stamping::provider::{Document, Health, NextStep, Provider, ProviderError, SerialState};
+use loket::testing::fake_peruri::{Fault, Route};
 use std::time::Duration;
 
 /// The kind of an outcome, for table rows.

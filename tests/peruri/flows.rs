@@ -2,10 +2,10 @@
 
 use super::{Env, PDF, issue_request, request_id, stamp_request};
 use loket::config::PeruriMode;
-use loket::stamping::fake_peruri::{Fault, Route};
 use loket::stamping::provider::{
     Health, ListFilter, Provider, ProviderError, SerialState, is_serial_number,
 };
+use loket::testing::fake_peruri::{Fault, Route};
 use serde_json::Value;
 
 #[test]

@@ -6,11 +6,11 @@ mod flows;
 mod reference;
 
 use loket::config::{PeruriConfig, PeruriMode};
-use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Route};
 use loket::stamping::peruri::PeruriProvider;
 use loket::stamping::provider::{
     Document, IssueRequest, Issued, Provider, Rect, SerialState, StampRequest,
 };
+use loket::testing::fake_peruri::{FakeOptions, FakePeruri, Route};
 use tempfile::TempDir;
 
 /// A minimal PDF the fake's signer accepts.

@@ -17,11 +17,11 @@ use crate::common::{loket, loket_ok};
 use loket::Branch;
 use loket::pdf::pki::TrainingPkiPaths;
 use loket::stamping::State;
-use loket::stamping::fake_peruri::{FakeOptions, FakePeruri, Fault, Route};
+use loket::testing::fake_peruri::{FakeOptions, FakePeruri, Fault, Route};
 use std::path::Path;
 use std::process::Command;
 
-/// Points after whose commit the process aborts (see `stamping::service::crash_point`).
+/// Points after whose commit the process aborts (see `loket::crash::point`).
 const POINTS: &[&str] = &[
     "paid",
     "serial_requested",
@@ -36,7 +36,7 @@ fn loket_crashing(data: &Path, point: &str, args: &[&str]) -> std::process::Outp
         .arg("--data")
         .arg(data)
         .args(args)
-        .env("LOKET_CRASH_AT", point)
+        .env(loket::crash::ENV, point)
         .env_remove("LOKET_DATA")
         .output()
         .expect("run loket")

@@ -3,8 +3,8 @@
 
 use super::peruri::{check_accounted, peruri_branch, run_until_done};
 use super::support::paid_job;
-use loket::stamping::fake_peruri::{Fault, Route};
 use loket::stamping::{Settle, State, service};
+use loket::testing::fake_peruri::{Fault, Route};
 use loket::till::{Method, actions, approval_subject_sale};
 use loket::users::{self, Role};
 

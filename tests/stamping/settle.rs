@@ -4,8 +4,8 @@
 use super::peruri::{PeruriBranch, peruri_branch};
 use super::support::paid_job;
 use loket::money::Rupiah;
-use loket::stamping::fake_peruri::{Fault, Route};
 use loket::stamping::{Settle, State, service};
+use loket::testing::fake_peruri::{Fault, Route};
 use loket::till::{Method, actions, approval_subject_sale};
 use loket::users::{self, Role};
 

@@ -710,7 +710,7 @@ fn kill_and_resume(kill: Kill, moved: bool) {
     let mut tb = with_users();
     let crash: Vec<(&str, &str)> = kill
         .crash_at()
-        .map(|at| vec![("LOKET_CRASH_AT", at)])
+        .map(|at| vec![(loket::crash::ENV, at)])
         .unwrap_or_default();
     let (data, mut pty) = if kill == Kill::AfterTheDocument {
         at_placement(&mut tb, &crash)

@@ -1,56 +1,31 @@
 //! Peruri's e-Meterai API over blocking HTTP: login, document types, serial numbers, on-prem and cloud stamping.
 //!
-//! The API is reconstructed from integrators' public code (see `shared/reference/emeterai.md`); field names
-//! and codes follow it. Every call goes through [`PeruriProvider::send`], which owns the failure policy:
-//! retries only on connection errors, timeouts, 429 and 502–504 (with full-jitter backoff and
-//! `Retry-After`), a process-wide circuit breaker per upstream, the job's request id on every attempt,
-//! and one re-login when the token has expired.
+//! What goes over the wire (request bodies, reply shapes, what a reply means) is [`wire`], pure and
+//! tested on bytes; this module moves those bytes and decides what to do next. Every call goes through
+//! [`PeruriProvider::send`], which owns the failure policy: retries only on connection errors,
+//! timeouts, 429 and 502–504 (with full-jitter backoff and `Retry-After`), a process-wide circuit
+//! breaker per upstream, the job's request id on every attempt, and one re-login when the token has
+//! expired.
+
+pub mod wire;
 
 use super::provider::{
     Document, DocumentType, Health, IssueRequest, Issued, ListFilter, Provider, ProviderError,
-    Quota, Rect, SerialEntry, SerialPage, SerialState, StampRequest, is_request_id,
-    is_serial_number,
+    Quota, SerialEntry, SerialPage, SerialState, StampRequest, is_request_id, is_serial_number,
 };
 use super::resilience::{Breaker, BreakerState, RetryPolicy, parse_retry_after};
 use crate::config::{PeruriConfig, PeruriMode};
-use base64::Engine;
 use reqwest::blocking::{Client, multipart};
+use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode, Url};
-use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
-
-/// Header carrying the job's request id on every attempt.
-pub const REQUEST_ID_HEADER: &str = "X-Request-Id";
-/// The same id under the name idempotency-aware gateways look for.
-pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
-
-/// Document types from a real `jenisdoc` response, used when the service cannot be asked.
-pub fn fallback_document_types() -> Vec<DocumentType> {
-    [
-        (
-            "2",
-            "Dokumen Transaksi; Surat Berharga; Akta Pejabat; Dokumen lain-lain; Akta Notaris; Dokumen Lelang",
-        ),
-        (
-            "3",
-            "Surat Keterangan; Surat Lainnya; Surat Pernyataan; Surat Perjanjian",
-        ),
-        (
-            "4a",
-            "Dokumen penerimaan uang (lebih dari 5 juta); Dokumen pernyataan jumlah uang lebih dari 5jt",
-        ),
-        ("4b", "Dokumen pelunasan utang (lebih dari 5 juta)"),
-    ]
-    .into_iter()
-    .map(|(kode, nama)| DocumentType {
-        kode: kode.into(),
-        nama: nama.into(),
-    })
-    .collect()
-}
+pub use wire::{
+    IDEMPOTENCY_HEADER, REQUEST_ID_HEADER, fallback_document_types, jwt_expiry, peruri_file_name,
+};
+use wire::{LoginReply, SerialReply, SigningReply, SigningRequest};
 
 /// The Peruri provider. Cheap to clone; clones share the token, caches and breakers.
 #[derive(Clone)]
@@ -102,8 +77,15 @@ struct CloudHandle {
 
 enum Body {
     Empty,
-    Json(Value),
-    Upload { bytes: Vec<u8>, file_name: String },
+    /// A JSON body as [`wire`] encoded it.
+    Json(Vec<u8>),
+    /// A signing request: encoded at each attempt with the token the header carries, so a renewal
+    /// reaches every place the token goes (the adapter's `jwToken`).
+    Signing(Box<SigningRequest>),
+    Upload {
+        bytes: Vec<u8>,
+        file_name: String,
+    },
 }
 
 struct Call<'a> {
@@ -116,14 +98,14 @@ struct Call<'a> {
     timeout: Duration,
     /// Repeating the call after it may have reached the server does no harm.
     repeatable: bool,
-    /// The JSON body field that carries the token too (the adapter's `jwToken`): filled at each
-    /// attempt with the token the header carries, so a renewal reaches every place the token goes.
-    token_field: Option<&'static str>,
 }
 
 /// The outcome of a signing call: the adapter's reply, or the stamped file found after a lost reply.
 enum Signed {
-    Reply(Value),
+    /// Cloud mode names the output's address.
+    Reply {
+        url_file: Option<String>,
+    },
     Recovered(Vec<u8>),
 }
 
@@ -150,182 +132,6 @@ impl From<ProviderError> for Failure {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // The guarded data stays consistent even if a holder panicked.
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// A string or number field as text.
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn count(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// The message of a reply: `message`, `result.err`, `errorMessage`, whichever is there.
-fn message_of(v: &Value) -> String {
-    [
-        "/message",
-        "/result/err",
-        "/errorMessage",
-        "/result/message",
-    ]
-    .iter()
-    .find_map(|p| v.pointer(p).and_then(text))
-    .unwrap_or_default()
-}
-
-/// Seconds until a JWT's `exp`, read without verifying the signature (only used to renew in time).
-pub fn jwt_expiry(token: &str) -> Option<SystemTime> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_u64()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(exp))
-}
-
-/// What a reply says of its own outcome. Peruri's replies vary (reference §4–§9): most carry
-/// `statusCode` "00"; the SN list and status are documented as `{"message":"success","result":{…}}`
-/// without one; a refusal puts its reason in `result.err`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Outcome {
-    Success,
-    Refused {
-        code: String,
-        message: String,
-    },
-    /// Neither a status code nor a word of success or refusal: the caller decides by the fields
-    /// it needs.
-    Unstated,
-}
-
-fn outcome(v: &Value) -> Outcome {
-    if let Some(code) = v.get("statusCode").and_then(text) {
-        let code = code.trim().to_string();
-        return if code.chars().all(|c| c == '0') && !code.is_empty() {
-            Outcome::Success
-        } else {
-            Outcome::Refused {
-                code,
-                message: message_of(v),
-            }
-        };
-    }
-    if let Some(err) = v
-        .pointer("/result/err")
-        .and_then(text)
-        .filter(|e| !e.is_empty())
-    {
-        return Outcome::Refused {
-            code: String::new(),
-            message: err,
-        };
-    }
-    let word = v
-        .get("message")
-        .and_then(text)
-        .unwrap_or_default()
-        .trim()
-        .to_lowercase();
-    if ["success", "sukses", "berhasil", "ok"].contains(&word.as_str()) {
-        Outcome::Success
-    } else {
-        Outcome::Unstated
-    }
-}
-
-/// A reply's body cut to a length the journal and the supervisor's screen can hold, kept with an
-/// unreadable reply so that someone can see what Peruri actually said.
-fn excerpt(v: &Value) -> String {
-    let text = v.to_string();
-    if text.len() <= 300 {
-        text
-    } else {
-        let mut end = 300;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}…", &text[..end])
-    }
-}
-
-/// Whether a reply says the token is no longer accepted.
-fn says_token_expired(v: &Value) -> bool {
-    let code = v.get("statusCode").and_then(text).unwrap_or_default();
-    let message = message_of(v).to_lowercase();
-    code == "01"
-        || (message.contains("token")
-            && ["expired", "expire", "kadaluarsa", "kedaluwarsa", "invalid"]
-                .iter()
-                .any(|w| message.contains(w)))
-}
-
-/// Whether a non-"00" reply to an SN request means the quota is used up. Peruri's code for it is not
-/// public: one design document says 93; integrators match on the word.
-fn says_quota_exhausted(code: &str, message: &str) -> bool {
-    let m = message.to_lowercase();
-    code == "93" || ["saldo", "kuota", "quota"].iter().any(|w| m.contains(w))
-}
-
-/// The file name Peruri records for a request: `<request id>_<customer's name>.pdf`. The SN list returns
-/// it, which is how a lost reply is found again.
-pub fn peruri_file_name(request_id: &str, file_name: &str) -> String {
-    let stem = file_name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(file_name)
-        .trim_end_matches(".pdf")
-        .trim_end_matches(".PDF");
-    let clean: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
-    format!("{request_id}_{clean}.pdf")
-}
-
-/// Adapter error codes and what they mean for the job.
-fn adapter_error(code: &str, message: &str, sn: &str) -> ProviderError {
-    match code {
-        "92" | "97" => ProviderError::SerialSpoiled {
-            sn: sn.to_string(),
-            code: code.to_string(),
-        },
-        "80" | "81" | "82" | "83" => ProviderError::BadDocument {
-            code: code.to_string(),
-            message: message.to_string(),
-        },
-        // The remote signer refused even after a fresh login: Peruri's signing side is failing.
-        "95" => ProviderError::SignerRefused {
-            code: code.to_string(),
-            message: message.to_string(),
-        },
-        // The SN was used and no output for it can be found: only a person can settle it.
-        "96" => ProviderError::SerialUsed {
-            sn: sn.to_string(),
-            message: message.to_string(),
-        },
-        _ => ProviderError::Rejected {
-            code: code.to_string(),
-            message: message.to_string(),
-        },
-    }
 }
 
 impl PeruriProvider {
@@ -529,11 +335,7 @@ impl PeruriProvider {
                     }
                     _ => {
                         breaker.success();
-                        if call.auth
-                            && !relogged
-                            && serde_json::from_slice::<Value>(&reply.body)
-                                .is_ok_and(|v| says_token_expired(&v))
-                        {
+                        if call.auth && !relogged && wire::says_token_expired(&reply.body) {
                             self.forget_token();
                             relogged = true;
                             continue;
@@ -587,23 +389,29 @@ impl PeruriProvider {
                 .header(REQUEST_ID_HEADER, id)
                 .header(IDEMPOTENCY_HEADER, id);
         }
+        let json = |rb: reqwest::blocking::RequestBuilder, bytes: Vec<u8>| {
+            rb.header(CONTENT_TYPE, "application/json").body(bytes)
+        };
         rb = match &call.body {
             Body::Empty => rb,
-            Body::Json(v) => match (call.token_field, token) {
-                (Some(field), Some(token)) => {
-                    let mut v = v.clone();
-                    v[field] = json!(token);
-                    rb.json(&v)
+            Body::Json(bytes) => json(rb, bytes.clone()),
+            Body::Signing(req) => {
+                let mut req = SigningRequest::clone(req);
+                if let Some(token) = token {
+                    req.token = token.to_string();
                 }
-                _ => rb.json(v),
-            },
+                json(rb, req.encode())
+            }
             Body::Upload { bytes, file_name } => {
                 let part = multipart::Part::bytes(bytes.clone())
                     .file_name(file_name.clone())
                     .mime_str("application/pdf")?;
                 let form = multipart::Form::new()
-                    .text("token", token.unwrap_or_default().to_string())
-                    .part("file", part);
+                    .text(
+                        wire::UPLOAD_TOKEN_FIELD,
+                        token.unwrap_or_default().to_string(),
+                    )
+                    .part(wire::UPLOAD_FILE_PART, part);
                 rb.multipart(form)
             }
         };
@@ -645,44 +453,21 @@ impl PeruriProvider {
         let call = Call {
             base: &cfg.backend_url,
             method: Method::POST,
-            url: self.url(&cfg.backend_url, "api/users/login")?,
-            body: Body::Json(json!({"user": cfg.user, "password": self.inner.password})),
+            url: self.url(&cfg.backend_url, wire::LOGIN_PATH)?,
+            body: Body::Json(
+                wire::Login {
+                    user: &cfg.user,
+                    password: &self.inner.password,
+                }
+                .encode(),
+            ),
             auth: false,
             request_id: None,
             timeout: Duration::from_millis(cfg.timeout_ms),
             repeatable: true,
-            token_field: None,
         };
         let reply = self.send(&call).map_err(|f| f.error)?;
-        let v: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
-        let has_token = v.get("token").is_some() || v.pointer("/result/data/login/token").is_some();
-        match outcome(&v) {
-            _ if !reply.status.is_success() => {
-                return Err(ProviderError::AuthFailed {
-                    detail: format!("http {}: {}", reply.status, message_of(&v)),
-                });
-            }
-            Outcome::Refused { code, message } => {
-                return Err(ProviderError::AuthFailed {
-                    detail: format!("code {code:?}: {message}"),
-                });
-            }
-            Outcome::Success | Outcome::Unstated => {}
-        }
-        if !has_token && v.is_null() {
-            return Err(ProviderError::Protocol {
-                detail: format!("login reply is not json (http {})", reply.status),
-            });
-        }
-        let token = v
-            .get("token")
-            .and_then(text)
-            .or_else(|| v.pointer("/result/data/login/token").and_then(text))
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ProviderError::Protocol {
-                detail: "login reply without token".into(),
-            })?;
-        let user_id = v.pointer("/result/data/login/user/id").and_then(text);
+        let LoginReply { token, user_id } = LoginReply::decode(reply.status, &reply.body)?;
         let lifetime = jwt_expiry(&token)
             .and_then(|exp| exp.duration_since(SystemTime::now()).ok())
             .unwrap_or(Duration::from_secs(cfg.token_lifetime_s));
@@ -695,35 +480,8 @@ impl PeruriProvider {
         })
     }
 
-    /// A call's JSON body when the HTTP status is a success; otherwise the refusal.
-    fn json(reply: &Reply) -> Result<Value, ProviderError> {
-        let v: Result<Value, _> = serde_json::from_slice(&reply.body);
-        if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
-            return Err(ProviderError::AuthFailed {
-                detail: format!(
-                    "http {}: {}",
-                    reply.status,
-                    v.as_ref().map(message_of).unwrap_or_default()
-                ),
-            });
-        }
-        if !reply.status.is_success() {
-            return Err(ProviderError::Rejected {
-                code: reply.status.as_u16().to_string(),
-                message: v.as_ref().map(message_of).unwrap_or_else(|_| {
-                    String::from_utf8_lossy(&reply.body)
-                        .chars()
-                        .take(200)
-                        .collect()
-                }),
-            });
-        }
-        v.map_err(|e| ProviderError::Protocol {
-            detail: format!("reply is not json: {e}"),
-        })
-    }
-
-    fn get(&self, base: &str, url: Url) -> Result<Value, ProviderError> {
+    /// A GET with the token; the reply for [`wire`] to read.
+    fn get(&self, base: &str, url: Url) -> Result<Reply, ProviderError> {
         let call = Call {
             base,
             method: Method::GET,
@@ -733,27 +491,8 @@ impl PeruriProvider {
             request_id: None,
             timeout: Duration::from_millis(self.inner.cfg.timeout_ms),
             repeatable: true,
-            token_field: None,
         };
-        let reply = self.send(&call).map_err(|f| f.error)?;
-        Self::json(&reply)
-    }
-
-    /// A reply is good when it says so, or says nothing of its outcome but carries the fields the
-    /// call needs (`has_fields`). A refusal is `Rejected`; a reply that is neither is kept, cut
-    /// short, in a `Protocol` error (the job waits; the supervisor can read it).
-    fn check_reply(v: &Value, what: &str, has_fields: bool) -> Result<(), ProviderError> {
-        match outcome(v) {
-            Outcome::Success => Ok(()),
-            Outcome::Unstated if has_fields => Ok(()),
-            Outcome::Refused { code, message } => Err(ProviderError::Rejected { code, message }),
-            Outcome::Unstated => Err(ProviderError::Protocol {
-                detail: format!(
-                    "{what} reply says neither success nor refusal: {}",
-                    excerpt(v)
-                ),
-            }),
-        }
+        self.send(&call).map_err(|f| f.error)
     }
 
     /// Asks for a new SN: one call, retried only where the request cannot have been carried out.
@@ -763,81 +502,30 @@ impl PeruriProvider {
         cloud: Option<&CloudHandle>,
     ) -> Result<Issued, Failure> {
         let cfg = &self.inner.cfg;
-        let mut body = json!({
-            "isUpload": cloud.is_some(),
-            "namadoc": req.doc_type,
-            "namafile": peruri_file_name(&req.request_id, &req.file_name),
-            "nilaidoc": req.value.to_string(),
-            "snOnly": false,
-            "nodoc": req.request_id,
-            "tgldoc": format!("{:04}-{:02}-{:02}", req.doc_date.year(), u8::from(req.doc_date.month()), req.doc_date.day()),
-        });
-        if let Some(c) = cloud {
-            body["idfile"] = json!(c.doc_id);
-        }
+        let body = wire::SerialRequest::new(req, cloud.map(|c| c.doc_id.as_str())).encode();
         let call = Call {
             base: &cfg.stampv2_url,
             method: Method::POST,
-            url: self.url(&cfg.stampv2_url, "chanel/stampv2")?,
+            url: self.url(&cfg.stampv2_url, wire::SERIAL_PATH)?,
             body: Body::Json(body),
             auth: true,
             request_id: Some(&req.request_id),
             timeout: Duration::from_millis(cfg.timeout_ms),
             repeatable: false,
-            token_field: None,
         };
         let reply = self.send(&call)?;
-        let v = match Self::json(&reply) {
-            Ok(v) => v,
-            // An unreadable answer to an SN request may hide an SN that was issued: look it up
-            // before asking again.
-            Err(e @ ProviderError::Protocol { .. }) => {
-                return Err(Failure {
-                    error: e,
-                    maybe_processed: true,
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let has_sn = v
-            .pointer("/result/sn")
-            .and_then(text)
-            .is_some_and(|sn| is_serial_number(&sn));
-        match Self::check_reply(&v, "sn", has_sn) {
-            Ok(()) => {}
-            Err(ProviderError::Rejected { code, message }) => {
-                return Err(if says_quota_exhausted(&code, &message) {
-                    ProviderError::QuotaExhausted { message }
-                } else {
-                    ProviderError::Rejected { code, message }
-                }
-                .into());
-            }
-            Err(e) => {
-                return Err(Failure {
-                    error: e,
-                    maybe_processed: true,
-                });
-            }
-        }
-        let sn = v
-            .pointer("/result/sn")
-            .and_then(text)
-            .filter(|sn| is_serial_number(sn))
-            .ok_or_else(|| ProviderError::Protocol {
-                detail: format!("sn reply without a valid serial number: {v}"),
+        let SerialReply { sn, image, qr } = SerialReply::decode(reply.status, &reply.body)
+            .map_err(|f| Failure {
+                error: f.error,
+                maybe_processed: f.maybe_issued,
             })?;
-        let stamp_image = match v.pointer("/result/image").and_then(text) {
-            Some(b64) if !b64.is_empty() => Some(decode_image(&b64)?),
-            _ => None,
-        };
         let handle = cloud.map(|c| CloudHandle {
             doc_id: c.doc_id.clone(),
-            qr: v.pointer("/result/filenameQR").and_then(text),
+            qr,
         });
         Ok(Issued {
             sn,
-            stamp_image,
+            stamp_image: image,
             handle: handle.map(|h| serde_json::to_string(&h).unwrap_or_default()),
             reconciled: false,
         })
@@ -895,7 +583,7 @@ impl PeruriProvider {
         let call = Call {
             base: &cfg.fileupload_url,
             method: Method::POST,
-            url: self.url(&cfg.fileupload_url, "uploaddoc2")?,
+            url: self.url(&cfg.fileupload_url, wire::UPLOAD_PATH)?,
             body: Body::Upload {
                 bytes: bytes.to_vec(),
                 file_name: file_name.to_string(),
@@ -905,18 +593,9 @@ impl PeruriProvider {
             timeout: Duration::from_millis(cfg.stamp_timeout_ms),
             // A repeated upload leaves an unused file at Peruri, nothing worse.
             repeatable: true,
-            token_field: None,
         };
         let reply = self.send(&call).map_err(|f| f.error)?;
-        let v = Self::json(&reply)?;
-        let has_id = v.get("id").or_else(|| v.pointer("/result/id")).is_some();
-        Self::check_reply(&v, "upload", has_id)?;
-        v.get("id")
-            .or_else(|| v.pointer("/result/id"))
-            .and_then(text)
-            .ok_or_else(|| ProviderError::Protocol {
-                detail: format!("upload reply without id: {v}"),
-            })
+        wire::decode_upload(reply.status, &reply.body)
     }
 
     /// The stamp image of an SN whose reply (with its image) was lost: `snqr/qrimage`. The reply shape
@@ -926,67 +605,36 @@ impl PeruriProvider {
         let call = Call {
             base: &cfg.stampv2_url,
             method: Method::POST,
-            url: self.url(&cfg.stampv2_url, "snqr/qrimage")?,
-            body: Body::Json(json!({"serialnumber": sn, "onprem": true})),
+            url: self.url(&cfg.stampv2_url, wire::QR_IMAGE_PATH)?,
+            body: Body::Json(
+                wire::QrImageRequest {
+                    serialnumber: sn,
+                    onprem: true,
+                }
+                .encode(),
+            ),
             auth: true,
             request_id: None,
             timeout: Duration::from_millis(cfg.timeout_ms),
             repeatable: true,
-            token_field: None,
         };
         let reply = self.send(&call).map_err(|f| f.error)?;
-        let v = Self::json(&reply)?;
-        let has_image = v
-            .pointer("/result/image")
-            .or_else(|| v.get("image"))
-            .is_some();
-        Self::check_reply(&v, "qr image", has_image)?;
-        let b64 = v
-            .pointer("/result/image")
-            .or_else(|| v.get("image"))
-            .and_then(text)
-            .ok_or_else(|| ProviderError::Protocol {
-                detail: "qr image reply without image".into(),
-            })?;
-        decode_image(&b64)
+        wire::decode_qr_image(reply.status, &reply.body)
     }
 
-    /// The adapter's signing request body: Peruri's field names, box in PDF points.
-    ///
-    /// Peruri's sample sends `visLLY` above `visURY`; the adapter hands the four numbers to iText,
-    /// which normalises the rectangle, so either order stamps the same box. loket sends the
-    /// normalised PDF rectangle (lower-left below upper-right), the unambiguous form.
-    fn signing_body(
+    /// The signing request for `req`, carrying `token` until an attempt fills in its own.
+    fn signing_request(
         &self,
         req: &StampRequest,
-        token: &str,
-        src: &str,
-        dest: &str,
-        spesimen: Option<&str>,
-    ) -> Value {
-        let r: Rect = req.rect.normalized();
-        let round = |x: f32| (f64::from(x) * 100.0).round() / 100.0;
-        let mut body = json!({
-            "profileName": self.inner.cfg.profile_name,
-            "src": src,
-            "dest": dest,
-            "reason": req.reason,
-            "location": req.location,
-            "certificatelevel": "NOT_CERTIFIED",
-            "docpass": req.password.clone().unwrap_or_default(),
-            "jwToken": token,
-            "refToken": req.sn,
-            "visSignaturePage": req.page.max(1),
-            "visLLX": round(r.llx),
-            "visLLY": round(r.lly),
-            "visURX": round(r.urx),
-            "visURY": round(r.ury),
-            "retryFlag": "0",
-        });
-        if let Some(s) = spesimen {
-            body["spesimenPath"] = json!(s);
+        token: String,
+        src: String,
+        dest: String,
+        spesimen: Option<String>,
+    ) -> SigningRequest {
+        SigningRequest {
+            token,
+            ..SigningRequest::new(&self.inner.cfg.profile_name, req, src, dest, spesimen)
         }
-        body
     }
 
     /// Sends a signing request. 97 is retried once with `retryFlag:"1"`; 95 (the remote signer
@@ -998,7 +646,7 @@ impl PeruriProvider {
         base: &str,
         path: &str,
         req: &StampRequest,
-        mut body: Value,
+        mut body: SigningRequest,
         done: &dyn Fn() -> Option<Vec<u8>>,
     ) -> Result<Signed, ProviderError> {
         let cfg = &self.inner.cfg;
@@ -1010,12 +658,11 @@ impl PeruriProvider {
                 base,
                 method: Method::POST,
                 url: self.url(base, path)?,
-                body: Body::Json(body.clone()),
+                body: Body::Signing(Box::new(body.clone())),
                 auth: true,
                 request_id: Some(&req.request_id),
                 timeout: Duration::from_millis(cfg.stamp_timeout_ms),
                 repeatable: false,
-                token_field: Some("jwToken"),
             };
             let reply = match self.send(&call) {
                 Ok(r) => r,
@@ -1028,21 +675,14 @@ impl PeruriProvider {
                 }
                 Err(f) => return Err(f.error),
             };
-            let v = Self::json(&reply)?;
-            let status = v.get("status").and_then(text).unwrap_or_default();
-            let code = v
-                .get("errorCode")
-                .and_then(text)
-                .unwrap_or_default()
-                .trim()
-                .to_string();
-            if status.eq_ignore_ascii_case("true") && (code == "00" || code.is_empty()) {
-                return Ok(Signed::Reply(v));
-            }
+            let (code, message) = match SigningReply::decode(reply.status, &reply.body)? {
+                SigningReply::Signed { url_file } => return Ok(Signed::Reply { url_file }),
+                SigningReply::Failed { code, message } => (code, message),
+            };
             match code.as_str() {
                 "97" if !retried_97 => {
                     retried_97 = true;
-                    body["retryFlag"] = json!("1");
+                    body.retry = true;
                     continue;
                 }
                 "95" if !renewed_95 => {
@@ -1059,7 +699,7 @@ impl PeruriProvider {
                 }
                 _ => {}
             }
-            return Err(adapter_error(&code, &message_of(&v), &req.sn));
+            return Err(wire::adapter_error(&code, &message, &req.sn));
         }
     }
 
@@ -1101,16 +741,16 @@ impl PeruriProvider {
         .map_err(|e| local("cannot write", &unsigned, e))?;
         std::fs::write(&image, &stamp_image).map_err(|e| local("cannot write", &image, e))?;
         let token = self.token()?;
-        let body = self.signing_body(
+        let body = self.signing_request(
             req,
-            &token,
-            &format!("{prefix}/UNSIGNED/{name}"),
-            &format!("{prefix}/SIGNED/{name}"),
-            Some(&format!("{prefix}/STAMP/{}.png", req.sn)),
+            token,
+            format!("{prefix}/UNSIGNED/{name}"),
+            format!("{prefix}/SIGNED/{name}"),
+            Some(format!("{prefix}/STAMP/{}.png", req.sn)),
         );
         let outcome = self.sign(
             &cfg.adapter_url,
-            "adapter/pdfsigning/rest/docSigningZ",
+            wire::ADAPTER_SIGN_PATH,
             req,
             body,
             &finished,
@@ -1119,7 +759,7 @@ impl PeruriProvider {
         // (`release`): a crash before that finds it again instead of signing the SN twice.
         outcome.and_then(|signed_reply| match signed_reply {
             Signed::Recovered(bytes) => Ok(bytes),
-            Signed::Reply(_) => {
+            Signed::Reply { .. } => {
                 std::fs::read(&signed).map_err(|e| local("cannot read signed", &signed, e))
             }
         })
@@ -1161,33 +801,33 @@ impl PeruriProvider {
         let token = self.token()?;
         let id = &handle.doc_id;
         let spesimen = handle.qr.as_ref().map(|q| format!("/sharefolder/{q}"));
-        let mut body = self.signing_body(
-            req,
-            &token,
-            &format!("/sharefolder/doc_{id}.pdf"),
-            &format!("/sharefolder/final_{id}.pdf"),
-            spesimen.as_deref(),
-        );
-        body["docId"] = json!(id);
-        body["onPrem"] = json!(false);
-        let final_url = self.url(&cfg.fileupload_url, &format!("getfile3/final_{id}.pdf"))?;
+        let body = self
+            .signing_request(
+                req,
+                token,
+                format!("/sharefolder/doc_{id}.pdf"),
+                format!("/sharefolder/final_{id}.pdf"),
+                spesimen,
+            )
+            .in_cloud(id);
+        let final_url = self.url(&cfg.fileupload_url, &wire::download_path(id))?;
         let done = || {
             self.serial_status(&req.sn)
                 .ok()
                 .filter(|s| s.state == SerialState::Stamped)
                 .and_then(|_| self.download(&cfg.fileupload_url, final_url.clone()).ok())
         };
-        let v = match self.sign(
+        let url_file = match self.sign(
             &cfg.stampservice_url,
-            "keystamp/adapter/docSigningZ",
+            wire::CLOUD_SIGN_PATH,
             req,
             body,
             &done,
         )? {
             Signed::Recovered(bytes) => return Ok(bytes),
-            Signed::Reply(v) => v,
+            Signed::Reply { url_file } => url_file,
         };
-        let url = match v.get("urlFile").and_then(text).filter(|u| !u.is_empty()) {
+        let url = match url_file {
             Some(u) => Url::parse(&u).map_err(|e| ProviderError::Protocol {
                 detail: format!("urlFile {u:?}: {e}"),
             })?,
@@ -1206,18 +846,9 @@ impl PeruriProvider {
             request_id: None,
             timeout: Duration::from_millis(self.inner.cfg.stamp_timeout_ms),
             repeatable: true,
-            token_field: None,
         };
         let reply = self.send(&call).map_err(|f| f.error)?;
-        if !reply.status.is_success() {
-            return Self::json(&reply).map(|_| Vec::new());
-        }
-        if !reply.body.starts_with(b"%PDF") {
-            return Err(ProviderError::Protocol {
-                detail: format!("download of {} is not a pdf", call.url.path()),
-            });
-        }
-        Ok(reply.body)
+        wire::decode_download(reply.status, reply.body, call.url.path())
     }
 }
 
@@ -1227,18 +858,6 @@ impl PeruriProvider {
 fn is_complete_pdf(bytes: &[u8]) -> bool {
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
     bytes.starts_with(b"%PDF") && memchr::memmem::rfind(tail, b"%%EOF").is_some()
-}
-
-fn decode_image(b64: &str) -> Result<Vec<u8>, ProviderError> {
-    let clean = b64
-        .split_once("base64,")
-        .map_or(b64, |(_, rest)| rest)
-        .trim();
-    base64::engine::general_purpose::STANDARD
-        .decode(clean)
-        .map_err(|e| ProviderError::Protocol {
-            detail: format!("image is not base64: {e}"),
-        })
 }
 
 fn read_document(doc: &Document) -> Result<Vec<u8>, ProviderError> {
@@ -1259,32 +878,9 @@ impl Provider for PeruriProvider {
         }
         let cfg = &self.inner.cfg;
         let fetched = self
-            .url(&cfg.stampv2_url, "jenisdoc")
+            .url(&cfg.stampv2_url, wire::DOCUMENT_TYPES_PATH)
             .and_then(|url| self.get(&cfg.stampv2_url, url))
-            .and_then(|v| {
-                Self::check_reply(&v, "jenisdoc", v.get("result").is_some_and(Value::is_array))?;
-                let list: Vec<DocumentType> = v
-                    .get("result")
-                    .and_then(Value::as_array)
-                    .map(|items| {
-                        items
-                            .iter()
-                            .filter_map(|i| {
-                                Some(DocumentType {
-                                    kode: i.get("kode").and_then(text)?,
-                                    nama: i.get("nama").and_then(text).unwrap_or_default(),
-                                })
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if list.is_empty() {
-                    return Err(ProviderError::Protocol {
-                        detail: "jenisdoc reply without types".into(),
-                    });
-                }
-                Ok(list)
-            });
+            .and_then(|reply| wire::decode_document_types(reply.status, &reply.body));
         match fetched {
             Ok(list) => {
                 *lock(&self.inner.doc_types) = Some(list.clone());
@@ -1390,64 +986,20 @@ impl Provider for PeruriProvider {
 
     fn quota(&self) -> Result<Quota, ProviderError> {
         let cfg = &self.inner.cfg;
-        let v = self.get(
+        let reply = self.get(
             &cfg.backend_url,
-            self.url(&cfg.backend_url, "function/saldopos")?,
+            self.url(&cfg.backend_url, wire::QUOTA_PATH)?,
         )?;
-        // saldopos states its outcome inside `result` (`result.status`), sometimes beside a
-        // top-level `statusCode`; either "00" is success.
-        let inner = v.pointer("/result/status").and_then(text);
-        let inner_ok = inner.as_deref().is_some_and(|c| c.trim() == "00");
-        if !inner_ok {
-            let has_saldo = v.pointer("/result/saldo").is_some();
-            match (inner, Self::check_reply(&v, "saldopos", has_saldo)) {
-                (Some(code), _) if !code.trim().is_empty() && outcome(&v) != Outcome::Success => {
-                    return Err(ProviderError::Rejected {
-                        code,
-                        message: message_of(&v),
-                    });
-                }
-                (_, Err(e)) => return Err(e),
-                _ => {}
-            }
-        }
-        let field = |name: &str| v.pointer(&format!("/result/{name}")).and_then(count);
-        Ok(Quota {
-            remaining: field("saldo").ok_or_else(|| ProviderError::Protocol {
-                detail: format!("saldopos reply without saldo: {v}"),
-            })?,
-            not_stamped: field("notstamp").unwrap_or(0),
-        })
+        wire::decode_quota(reply.status, &reply.body)
     }
 
     fn serial_status(&self, sn: &str) -> Result<SerialEntry, ProviderError> {
         let cfg = &self.inner.cfg;
-        let mut url = self.url(&cfg.backend_url, "api/chanel/stamp/ext")?;
-        url.query_pairs_mut().append_pair("filter", sn);
-        let v = self.get(&cfg.backend_url, url)?;
-        let has_data = v.pointer("/result/data").is_some_and(Value::is_array);
-        Self::check_reply(&v, "sn status", has_data)?;
-        let first = v
-            .pointer("/result/data")
-            .and_then(Value::as_array)
-            .and_then(|d| d.first())
-            .cloned();
-        Ok(match first {
-            Some(d) => SerialEntry {
-                sn: sn.to_string(),
-                state: SerialState::parse(&d.get("status").and_then(text).unwrap_or_default()),
-                file: d.get("file").and_then(text),
-                issued: d.get("tgl").and_then(text),
-                updated: d.get("tglupdate").and_then(text),
-            },
-            None => SerialEntry {
-                sn: sn.to_string(),
-                state: SerialState::Unknown("tidak ditemukan".into()),
-                file: None,
-                issued: None,
-                updated: None,
-            },
-        })
+        let mut url = self.url(&cfg.backend_url, wire::SERIAL_STATUS_PATH)?;
+        url.query_pairs_mut()
+            .extend_pairs(wire::serial_status_query(sn));
+        let reply = self.get(&cfg.backend_url, url)?;
+        wire::decode_serial_status(sn, reply.status, &reply.body)
     }
 
     fn list_serials(&self, filter: &ListFilter) -> Result<SerialPage, ProviderError> {
@@ -1458,46 +1010,11 @@ impl Provider for PeruriProvider {
             .ok_or_else(|| ProviderError::Protocol {
                 detail: "login reply without user id; cannot list serial numbers".into(),
             })?;
-        let mut url = self.url(
-            &cfg.stampv2_url,
-            &format!("chanel/sale/stamp/ext/{user_id}"),
-        )?;
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("start", &filter.start.to_string());
-            q.append_pair("length", &filter.length.to_string());
-            if let Some(s) = &filter.state {
-                q.append_pair("status", s.as_api());
-            }
-            q.append_pair("notEncrypt", "true");
-        }
-        let v = self.get(&cfg.stampv2_url, url)?;
-        let has_data = v.pointer("/result/data").is_some_and(Value::is_array);
-        Self::check_reply(&v, "sn list", has_data)?;
-        let items = v
-            .pointer("/result/data")
-            .and_then(Value::as_array)
-            .map(|d| {
-                d.iter()
-                    .filter_map(|e| {
-                        Some(SerialEntry {
-                            sn: e.get("serialnumber").and_then(text)?,
-                            state: SerialState::parse(
-                                &e.get("status").and_then(text).unwrap_or_default(),
-                            ),
-                            file: e.get("file").and_then(text),
-                            issued: e.get("tgl").and_then(text),
-                            updated: e.get("tglupdate").and_then(text),
-                        })
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        let total = v
-            .pointer("/result/total")
-            .and_then(count)
-            .unwrap_or(items.len() as u64);
-        Ok(SerialPage { total, items })
+        let mut url = self.url(&cfg.stampv2_url, &wire::serial_list_path(&user_id))?;
+        url.query_pairs_mut()
+            .extend_pairs(wire::serial_list_query(filter));
+        let reply = self.get(&cfg.stampv2_url, url)?;
+        wire::decode_serial_page(reply.status, &reply.body)
     }
 
     fn health(&self) -> Health {
@@ -1510,93 +1027,5 @@ impl Provider for PeruriProvider {
             }
         }
         health
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jwt_expiry_is_read_without_verifying() {
-        let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-        let token = format!(
-            "{}.{}.sig",
-            enc(r#"{"alg":"HS256","typ":"JWT"}"#),
-            enc(r#"{"iss":"emeterai","iat":1700000000,"exp":1700086400}"#)
-        );
-        assert_eq!(
-            jwt_expiry(&token),
-            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_086_400))
-        );
-        assert_eq!(jwt_expiry("not-a-jwt"), None);
-        assert_eq!(jwt_expiry(&format!("a.{}.c", enc(r#"{"iat":1}"#))), None);
-    }
-
-    #[test]
-    fn file_names_carry_the_request_id() {
-        let check = |rid: &str, name: &str, expect: &str| {
-            assert_eq!(peruri_file_name(rid, name), expect);
-        };
-        check(
-            "J-0001-abcdefgh",
-            "surat lamaran.pdf",
-            "J-0001-abcdefgh_surat_lamaran.pdf",
-        );
-        check(
-            "J-0001-abcdefgh",
-            "C:\\Users\\x\\CV (1).PDF",
-            "J-0001-abcdefgh_CV__1_.pdf",
-        );
-        check(
-            "J-0001-abcdefgh",
-            "/media/usb/pernyataan",
-            "J-0001-abcdefgh_pernyataan.pdf",
-        );
-    }
-
-    #[test]
-    fn replies_are_classified() {
-        assert!(says_token_expired(
-            &json!({"statusCode": "01", "message": "x"})
-        ));
-        assert!(says_token_expired(
-            &json!({"statusCode": "99", "message": "Token Expired"})
-        ));
-        assert!(!says_token_expired(
-            &json!({"statusCode": "00", "message": "success"})
-        ));
-        assert!(says_quota_exhausted("93", ""));
-        assert!(says_quota_exhausted("99", "Saldo tidak mencukupi"));
-        assert!(!says_quota_exhausted("99", "namadoc wajib diisi"));
-        let sn = "389UY343AP0GE9A40000A9";
-        let check = |code: &str, expect: &str| {
-            let e = adapter_error(code, "m", sn);
-            let got = match e {
-                ProviderError::SerialSpoiled { .. } => "spoiled",
-                ProviderError::BadDocument { .. } => "document",
-                ProviderError::Unavailable { .. } => "unavailable",
-                ProviderError::Rejected { .. } => "rejected",
-                ProviderError::SerialUsed { .. } => "used",
-                ProviderError::SignerRefused { .. } => "signer",
-                _ => "other",
-            };
-            assert_eq!(got, expect, "code {code}");
-        };
-        for (code, expect) in [
-            ("92", "spoiled"),
-            ("97", "spoiled"),
-            ("80", "document"),
-            ("81", "document"),
-            ("82", "document"),
-            ("83", "document"),
-            ("90", "rejected"),
-            ("91", "rejected"),
-            ("93", "rejected"),
-            ("95", "signer"),
-            ("96", "used"),
-        ] {
-            check(code, expect);
-        }
     }
 }

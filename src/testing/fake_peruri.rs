@@ -1,4 +1,4 @@
-//! A fake Peruri e-Meterai service on loopback, with state and switchable faults, for tests and `loket dev fake-peruri`.
+//! A fake Peruri e-Meterai service on loopback, with state and switchable faults, for tests and `loket dev fake-peruri` (test builds only).
 //!
 //! It speaks the endpoints and bodies of `shared/reference/emeterai.md` (login, jenisdoc, chanel/stampv2,
 //! the on-prem adapter and the cloud keystamp docSigningZ, uploaddoc2, getfile3, saldopos, SN status and
