@@ -38,28 +38,45 @@ fn stamp_within_bound(dir: &Path, bytes: &[u8]) -> (PathBuf, String) {
     (output, text)
 }
 
-/// pdfsig calls every signature of `path` valid.
-fn assert_pdfsig_valid(path: &Path) {
+/// pdfsig, `qpdf --check` and pyHanko in strict mode accept `path`, stamped with the training
+/// signer of the data folder `data`.
+fn assert_validators_accept(path: &Path, data: &Path) {
     let (_, text) = run(Command::new(tool("pdfsig")).arg(path));
     assert!(
         text.contains("Signature is Valid") && !text.contains("Signature is Invalid"),
         "pdfsig on {}: {text}",
         path.display()
     );
+    let (rc, text) = qpdf_check(path, None);
+    assert_eq!(rc, 0, "qpdf --check: {}", tail(&text));
+    let ca = loket::pdf::pki::TrainingPkiPaths::in_dir(&data.join("pki")).ca_cert;
+    let (rc, text) = run(Command::new(tool("pyhanko"))
+        .args([
+            "sign",
+            "validate",
+            "--no-revocation-check",
+            "--trust-replace",
+        ])
+        .arg("--trust")
+        .arg(ca)
+        .arg(path));
+    assert!(
+        rc == 0 && text.contains("INTACT:TRUSTED"),
+        "pyHanko (strict) rc {rc}: {}",
+        tail(&text)
+    );
 }
 
 /// Stamping (intake, proposal, stamp, write and the read-back check) and verifying a 54 MB file
 /// whose million small objects nothing refers to stay within twice the file plus 50 MB: only the
 /// objects the trailer reaches are kept (lopdf kept all of them, 980 MB). The stamp is still next
-/// to the letter's closing, and the output is whole in pdfsig and `qpdf --check`.
+/// to the letter's closing, and pdfsig, `qpdf --check` and pyHanko (strict) accept the output.
 #[test]
 fn a_million_objects_nothing_refers_to_cost_memory_bounded_by_the_file() {
     let dir = scratch("million-objects");
     let (output, text) = stamp_within_bound(&dir, &million_objects(1_000_000));
     assert!(text.contains("Hormat saya"), "{text}");
-    assert_pdfsig_valid(&output);
-    let (rc, check) = run(Command::new(tool("qpdf")).arg("--check").arg(&output));
-    assert_eq!(rc, 0, "qpdf --check: {}", tail(&check));
+    assert_validators_accept(&output, &dir.join("data"));
 
     let stamped = std::fs::read(&output).expect("read");
     let (peak_kib, wall, text) = loket_measured(
@@ -80,7 +97,7 @@ fn a_million_objects_nothing_refers_to_cost_memory_bounded_by_the_file() {
 /// A page under 3,000 nested `/Pages` nodes inherits its media box, rotation and fonts from the
 /// outermost one: loket finds the page (lopdf's own walk stops at 256 levels and finds none) and
 /// reads what it inherits as poppler does, in bounded memory. The stamp goes next to the closing
-/// on the page as shown (turned 90°), drawn upright, and poppler agrees the output is signed.
+/// on the page as shown (turned 90°), drawn upright, and pdfsig, qpdf and pyHanko (strict) accept the output.
 #[test]
 fn a_page_tree_nested_thousands_deep_is_stamped_with_what_the_page_inherits() {
     let dir = scratch("nested-page-tree");
@@ -89,7 +106,7 @@ fn a_page_tree_nested_thousands_deep_is_stamped_with_what_the_page_inherits() {
         text.contains("di dekat \"Hormat saya,\"") && text.contains("diputar 90"),
         "the closing found with the inherited font, the inherited turn reported: {text}"
     );
-    assert_pdfsig_valid(&output);
+    assert_validators_accept(&output, &dir.join("data"));
     // Shown turned: 842 wide and 595 high at 72 dpi (the inherited media box and rotation); the
     // stamp upright on it (the QR code's white square above the stamp's middle).
     let (w, h, rgb) = render(&output);
@@ -131,7 +148,7 @@ fn a_scan_without_text_gets_the_stamp_on_the_emptiest_part_of_its_lower_half() {
             text.contains("bagian terkosong di paruh bawah halaman terakhir"),
             "rotate {rotate}: {text}"
         );
-        assert_pdfsig_valid(&output);
+        assert_validators_accept(&output, &dir.join("data"));
 
         let (w, h, rgb) = render(&output);
         assert_eq!(
