@@ -180,6 +180,87 @@ impl SaleStatus {
     }
 }
 
+/// Where a QRIS code is in its life: made, on the customer's screen or slip, then paid (in time or
+/// after it ended), expired or cancelled. Stored as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QrisState {
+    Created,
+    Shown,
+    Paid,
+    PaidLate,
+    Expired,
+    Cancelled,
+}
+
+impl QrisState {
+    const ALL: [QrisState; 6] = [
+        QrisState::Created,
+        QrisState::Shown,
+        QrisState::Paid,
+        QrisState::PaidLate,
+        QrisState::Expired,
+        QrisState::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QrisState::Created => "created",
+            QrisState::Shown => "shown",
+            QrisState::Paid => "paid",
+            QrisState::PaidLate => "paid_late",
+            QrisState::Expired => "expired",
+            QrisState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<QrisState> {
+        QrisState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The customer may still pay it (until its expiry).
+    pub fn is_open(self) -> bool {
+        matches!(self, QrisState::Created | QrisState::Shown)
+    }
+
+    /// It ended unpaid: a payment that still comes is late.
+    pub fn ended_unpaid(self) -> bool {
+        matches!(self, QrisState::Expired | QrisState::Cancelled)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QrisState::Created => "dibuat",
+            QrisState::Shown => "ditampilkan",
+            QrisState::Paid => "dibayar",
+            QrisState::PaidLate => "dibayar (terlambat)",
+            QrisState::Expired => "kedaluwarsa",
+            QrisState::Cancelled => "dibatalkan",
+        }
+    }
+}
+
+impl fmt::Display for QrisState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl rusqlite::types::ToSql for QrisState {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for QrisState {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        QrisState::parse(text).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown QRIS state {text:?}").into())
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LineKind {

@@ -2,8 +2,8 @@
 //! applies the rules of `domain`, writes rows and ledger movements, and appends its journal entry.
 
 use super::domain::{
-    CashCount, Line, LineKind, Method, MoveKind, Movement, RefundRequest, Sale, SaleStatus,
-    Summary, Tender, quick_amounts, summarize,
+    CashCount, Line, LineKind, Method, MoveKind, Movement, QrisState, RefundRequest, Sale,
+    SaleStatus, Summary, Tender, quick_amounts, summarize,
 };
 use super::report::{
     self, CloseFacts, EventRow, ReportKind, SessionEvents, SessionFacts, TillReport,
@@ -413,9 +413,8 @@ pub struct QrisView {
     pub reference: String,
     pub amount: Rupiah,
     pub payload: String,
-    /// created, shown, paid, paid_late, expired or cancelled (as of now: a code past its expiry
-    /// reads as expired even before the sweep records it).
-    pub state: String,
+    /// As of now: a code past its expiry reads as expired even before the sweep records it.
+    pub state: QrisState,
     pub expires_ms: i64,
     pub applied: Rupiah,
     pub excess: Rupiah,
@@ -451,10 +450,10 @@ pub struct SaleView {
 }
 
 fn row_to_qris(r: &rusqlite::Row<'_>, now_ms: i64) -> rusqlite::Result<QrisView> {
-    let mut state: String = r.get(5)?;
+    let mut state: QrisState = r.get(5)?;
     let expires_ms: i64 = r.get(6)?;
-    if (state == "created" || state == "shown") && expires_ms <= now_ms {
-        state = "expired".into();
+    if state.is_open() && expires_ms <= now_ms {
+        state = QrisState::Expired;
     }
     let excess: Rupiah = r.get(8)?;
     let resolved = r.get::<_, Option<i64>>(9)?.is_some();
@@ -464,7 +463,7 @@ fn row_to_qris(r: &rusqlite::Row<'_>, now_ms: i64) -> rusqlite::Result<QrisView>
         reference: r.get(2)?,
         amount: r.get(3)?,
         payload: r.get(4)?,
-        flagged: (state == "paid_late" || excess.is_positive()) && !resolved,
+        flagged: (state == QrisState::PaidLate || excess.is_positive()) && !resolved,
         state,
         expires_ms,
         applied: r.get(7)?,
@@ -1422,7 +1421,7 @@ impl Branch {
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let q = find_qris(tx, reference)?;
-            if q.state == "created" {
+            if q.state == QrisState::Created {
                 tx.execute(
                     "UPDATE qris_payments SET state = 'shown', shown_ms = ?2 WHERE id = ?1",
                     params![q.id, tx.now_ms()],
@@ -1445,10 +1444,10 @@ impl Branch {
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let q = find_qris(tx, reference)?;
-            if q.state != "created" && q.state != "shown" {
+            if !q.state.is_open() {
                 return Err(TillError::QrisEnded {
                     reference: q.reference,
-                    state: qris_state_label(&q.state).into(),
+                    state: q.state.label().into(),
                 }
                 .into());
             }
@@ -1491,11 +1490,11 @@ impl Branch {
             expire_qris_codes(tx)?;
             let now = tx.now_ms();
             let q = find_qris(tx, reference)?;
-            let late = match q.state.as_str() {
-                "created" | "shown" => false,
-                "expired" | "cancelled" => true,
-                _ => {
-                    return Err(TillError::QrisEnded { reference: q.reference, state: qris_state_label(&q.state).into() }.into());
+            let late = match q.state {
+                s if s.is_open() => false,
+                s if s.ended_unpaid() => true,
+                s => {
+                    return Err(TillError::QrisEnded { reference: q.reference, state: s.label().into() }.into());
                 }
             };
             let (row, s) = load_sale(tx, q.sale, now)?;
@@ -1509,7 +1508,7 @@ impl Branch {
             let applied = q.amount.min(owed);
             let excess = q.amount.checked_sub(applied).map_err(TillError::from)?;
             let session = optional_session(tx, row.counter)?;
-            let state = if late { "paid_late" } else { "paid" };
+            let state = if late { QrisState::PaidLate } else { QrisState::Paid };
             tx.execute(
                 "UPDATE qris_payments SET state = ?2, ended_ms = ?3, payer_ref = ?4, applied = ?5, excess = ?6 WHERE id = ?1",
                 params![q.id, state, now, payer_ref, applied, excess],
@@ -1567,7 +1566,7 @@ impl Branch {
         self.check_counter(counter)?;
         self.store.write(|tx| {
             let q = find_qris(tx, reference)?;
-            if q.resolved || !(q.state == "paid_late" || q.excess.is_positive()) {
+            if q.resolved || !(q.state == QrisState::PaidLate || q.excess.is_positive()) {
                 return Err(TillError::QrisNoExcess(q.reference).into());
             }
             let ok = users::consume_approval(tx, approval, actions::QRIS_EXCESS, &approval_subject_qris(&q.reference))?;
@@ -1753,17 +1752,6 @@ impl Branch {
                 .then(|| format!("DIBATALKAN — {}", v.void_reason.clone().unwrap_or_default())),
             due: (v.status == SaleStatus::Open && v.due.is_positive()).then(|| v.due.to_string()),
         })
-    }
-}
-
-fn qris_state_label(state: &str) -> &'static str {
-    match state {
-        "paid" => "dibayar",
-        "paid_late" => "dibayar (terlambat)",
-        "expired" => "kedaluwarsa",
-        "cancelled" => "dibatalkan",
-        "shown" => "ditampilkan",
-        _ => "dibuat",
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{CLERK, branch, rp};
 use loket::qris::{self, Merchant, QrisError};
-use loket::till::Tender;
+use loket::till::{QrisState, Tender};
 use proptest::prelude::*;
 
 /// CRC-16/CCITT-FALSE written bit by bit from its definition (poly 0x1021, init 0xFFFF, MSB first,
@@ -210,25 +210,25 @@ fn a_sale_shows_a_dynamic_code_that_expires() {
         .pay_sale(s.id, CLERK, &[Tender::Qris { amount: rp(20_000) }])
         .expect("pay");
     let q = &o.qris[0];
-    assert_eq!(q.state, "created");
+    assert_eq!(q.state, QrisState::Created);
     let p = qris::parse(&q.payload).expect("valid payload");
     assert_eq!(p.amount(), Some(rp(20_000)));
     assert_eq!(p.sub("62", "01"), Some(q.reference.as_str()));
     assert_eq!(p.sub("62", "07"), Some("LOKET02"));
     assert_eq!(
         b.qris_shown(&q.reference, CLERK).expect("shown").state,
-        "shown"
+        QrisState::Shown
     );
     tb.clock.advance(time::Duration::minutes(4));
     assert_eq!(
         tb.branch.sale(s.id).expect("sale").qris[0].state,
-        "shown",
+        QrisState::Shown,
         "still valid at 4 minutes"
     );
     tb.clock.advance(time::Duration::seconds(61));
     assert_eq!(
         tb.branch.sale(s.id).expect("sale").qris[0].state,
-        "expired",
+        QrisState::Expired,
         "expired after 5 minutes"
     );
     assert_eq!(tb.branch.expire_qris().expect("sweep"), 1);
@@ -237,7 +237,7 @@ fn a_sale_shows_a_dynamic_code_that_expires() {
         .confirm_qris(&q.reference, CLERK, None)
         .expect("late payment is recorded");
     assert!(late.late && late.qris.flagged);
-    assert_eq!(late.qris.state, "paid_late");
+    assert_eq!(late.qris.state, QrisState::PaidLate);
     let flagged = tb.branch.qris_flagged().expect("flagged");
     assert_eq!(flagged.len(), 1);
     assert_eq!(flagged[0].reference, q.reference);
