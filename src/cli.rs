@@ -636,9 +636,7 @@ fn queue(
                 .iter()
                 .find(|c| c.number == from)
                 .and_then(|c| c.ticket.as_ref().map(ToString::to_string))
-                .ok_or_else(|| {
-                    BranchError::Refused(format!("loket {from} tidak sedang memegang kunjungan"))
-                })?;
+                .ok_or(crate::queue::QueueError::NoVisitHeld { counter: from })?;
             let lockout = branch.lockout();
             let approval = users::approve(
                 &mut branch.store,

@@ -26,6 +26,7 @@ use serde_json::json;
 
 use crate::branch::{Branch, BranchError};
 use crate::journal::Entry;
+use crate::queue::QueueError;
 
 /// Who the dispenser's journal entries are by.
 pub const ACTOR: &str = "dispenser";
@@ -174,7 +175,11 @@ impl Branch {
 /// used up) or a busy database, both said to the box; anything else is the caller's error.
 fn not_issued(service: String, e: BranchError) -> Result<Press, BranchError> {
     let (reason, message) = match e {
-        BranchError::Refused(why) => (
+        BranchError::Queue(
+            why @ (QueueError::UnknownService { .. }
+            | QueueError::NoPriorityLine { .. }
+            | QueueError::NumbersUsedUp { .. }),
+        ) => (
             ErrReason::Closed,
             format!("Nomor tidak dapat diambil: {why}."),
         ),

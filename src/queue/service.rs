@@ -1,7 +1,7 @@
 //! The queue engine persisted: each operation is one immediate transaction that reads the tickets it
 //! needs, applies the pure rules of `domain`, writes the result and appends its journal entry.
 
-use super::domain::{self, Command, Ms, Rules, Status, Ticket, TicketNo, WaitRange};
+use super::domain::{self, Command, Ms, QueueError, Rules, Status, Ticket, TicketNo, WaitRange};
 use crate::branch::{Branch, BranchError};
 use crate::config::Config;
 use crate::journal::Entry;
@@ -233,13 +233,15 @@ impl Branch {
         let svc = self
             .config
             .service(service)
-            .ok_or_else(|| BranchError::Refused(format!("layanan '{service}' tidak ada")))?
+            .ok_or_else(|| QueueError::UnknownService {
+                service: service.to_string(),
+            })?
             .clone();
         if priority && !svc.priority {
-            return Err(BranchError::Refused(format!(
-                "layanan {} tidak memiliki antrean prioritas",
-                svc.name
-            )));
+            return Err(QueueError::NoPriorityLine {
+                service: svc.name.clone(),
+            }
+            .into());
         }
         let rules = self.queue_rules();
         let config = &self.config;
@@ -316,11 +318,12 @@ impl Branch {
             ensure_counter_free(tx, counter, clerk)?;
             let t = find_ticket(tx, no)?;
             if !serves.contains(&t.service) && t.target_counter != Some(counter) {
-                return Err(BranchError::Refused(format!(
-                    "tiket {} untuk layanan {}, yang tidak dilayani loket {counter}",
-                    t.label(),
-                    t.service
-                )));
+                return Err(QueueError::NotServedHere {
+                    ticket: t.label(),
+                    service: t.service.clone(),
+                    counter,
+                }
+                .into());
             }
             let day = tx.day().to_string();
             let streaks = load_streaks(tx, &day)?;
@@ -350,7 +353,9 @@ impl Branch {
         let svc = self
             .config
             .service(service)
-            .ok_or_else(|| BranchError::Refused(format!("layanan '{service}' tidak ada")))?
+            .ok_or_else(|| QueueError::UnknownService {
+                service: service.to_string(),
+            })?
             .clone();
         self.store.write(|tx| {
             expire_earlier_days(tx)?;
@@ -386,11 +391,7 @@ impl Branch {
         self.counter_services(counter)?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
-            let t = held_ticket(tx, counter)?.ok_or_else(|| {
-                BranchError::Refused(format!(
-                    "loket {counter} tidak sedang memanggil atau melayani siapa pun"
-                ))
-            })?;
+            let t = held_ticket(tx, counter)?.ok_or(QueueError::CounterIdle { counter })?;
             let now = tx.now_ms();
             if matches!(step, Step::Done | Step::NoShow) {
                 refuse_open_visit(tx, &t, "diselesaikan")?;
@@ -434,21 +435,23 @@ impl Branch {
         let svc = self
             .config
             .service(to_service)
-            .ok_or_else(|| BranchError::Refused(format!("layanan '{to_service}' tidak ada")))?
+            .ok_or_else(|| QueueError::UnknownService {
+                service: to_service.to_string(),
+            })?
             .prefix()
             .to_string();
         if let Some(target) = to_counter
             && !self.config.counter_services(target).contains(&svc)
         {
-            return Err(BranchError::Refused(format!(
-                "loket {target} tidak melayani layanan {svc}"
-            )));
+            return Err(QueueError::TransferTargetDoesNotServe {
+                counter: target,
+                service: svc,
+            }
+            .into());
         }
         let rules = self.queue_rules();
         self.store.write(|tx| {
-            let t = held_ticket(tx, counter)?.ok_or_else(|| {
-                BranchError::Refused(format!("loket {counter} tidak sedang memegang tiket"))
-            })?;
+            let t = held_ticket(tx, counter)?.ok_or(QueueError::NoTicketHeld { counter })?;
             refuse_open_visit(tx, &t, "dialihkan")?;
             let next = domain::apply(&t, &Command::Transfer { service: svc.clone(), counter: to_counter }, tx.now_ms(), &rules)?;
             save_ticket(tx, &next)?;
@@ -469,10 +472,7 @@ impl Branch {
         self.store.write(|tx| {
             let t = find_ticket(tx, no)?;
             if t.status != Status::Parked {
-                return Err(BranchError::Refused(format!(
-                    "tiket {} tidak sedang ditunda",
-                    t.label()
-                )));
+                return Err(QueueError::NotParked { ticket: t.label() }.into());
             }
             let next = domain::apply(&t, &Command::Requeue, tx.now_ms(), &rules)?;
             save_ticket(tx, &next)?;
@@ -493,10 +493,7 @@ impl Branch {
         self.store.write(|tx| {
             let t = find_ticket(tx, no)?;
             if t.status != Status::NoShow {
-                return Err(BranchError::Refused(format!(
-                    "tiket {} tidak berstatus tidak hadir",
-                    t.label()
-                )));
+                return Err(QueueError::NotNoShow { ticket: t.label() }.into());
             }
             let ok = users::consume_approval(tx, approval, "ticket.reactivate", &t.label())?;
             let next = domain::apply(&t, &Command::Requeue, tx.now_ms(), &rules)?;
@@ -524,26 +521,24 @@ impl Branch {
     /// stood. Tenders already taken stay in the drawer that took them; the rest is taken at `to`.
     pub fn move_visit(&mut self, from: u32, to: u32, approval: i64) -> Result<String, BranchError> {
         if from == to {
-            return Err(BranchError::Refused(format!(
-                "loket asal dan tujuan sama (loket {from}); sebutkan loket lain"
-            )));
+            return Err(QueueError::SameCounter { counter: from }.into());
         }
         let target_serves = self.counter_services(to)?;
         self.store.write(|tx| {
-            let t = held_ticket(tx, from)?.ok_or_else(|| {
-                BranchError::Refused(format!("loket {from} tidak sedang memegang kunjungan"))
-            })?;
+            let t = held_ticket(tx, from)?.ok_or(QueueError::NoVisitHeld { counter: from })?;
             if !target_serves.contains(&t.service) {
-                return Err(BranchError::Refused(format!(
-                    "loket {to} tidak melayani layanan {}; pilih loket yang melayaninya",
-                    t.service
-                )));
+                return Err(QueueError::MoveTargetDoesNotServe {
+                    counter: to,
+                    service: t.service.clone(),
+                }
+                .into());
             }
             if let Some(busy) = held_ticket(tx, to)? {
-                return Err(BranchError::Refused(format!(
-                    "loket {to} masih memegang tiket {}; selesaikan dulu di sana",
-                    busy.label()
-                )));
+                return Err(QueueError::MoveTargetBusy {
+                    counter: to,
+                    ticket: busy.label(),
+                }
+                .into());
             }
             let ok = users::consume_approval(tx, approval, "visit.move", &t.label())?;
             let label = t.label();
@@ -590,18 +585,17 @@ impl Branch {
         self.counter_services(counter)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if state == CounterState::Break && reason.is_none() {
-            return Err(BranchError::Refused(
-                "istirahat perlu alasan, misalnya \"makan siang\"".into(),
-            ));
+            return Err(QueueError::BreakNeedsReason.into());
         }
         self.store.write(|tx| {
             if state != CounterState::Open
                 && let Some(t) = held_ticket(tx, counter)?
             {
-                return Err(BranchError::Refused(format!(
-                    "loket {counter} masih memegang tiket {}; selesaikan, tunda atau alihkan dulu",
-                    t.label()
-                )));
+                return Err(QueueError::CounterBusy {
+                    counter,
+                    ticket: t.label(),
+                }
+                .into());
             }
             set_state(tx, counter, clerk, state, reason)?;
             Ok(())
@@ -695,9 +689,7 @@ impl Branch {
 
     fn counter_services(&self, counter: u32) -> Result<Vec<String>, BranchError> {
         if self.config.counter(counter).is_none() {
-            return Err(BranchError::Refused(format!(
-                "loket {counter} tidak ada dalam konfigurasi"
-            )));
+            return Err(QueueError::UnknownCounter { counter }.into());
         }
         Ok(self.config.counter_services(counter))
     }
@@ -741,11 +733,11 @@ fn insert_ticket(
         .optional()?;
     let number = last.map_or(svc.first_number(), |n| n + 1);
     if number > svc.last_number() {
-        return Err(BranchError::Refused(format!(
-            "nomor antrean layanan {} untuk hari ini sudah habis ({}); ubah rentang di konfigurasi atau arahkan ke layanan lain",
-            svc.name,
-            TicketNo::new(svc.prefix(), svc.last_number())
-        )));
+        return Err(QueueError::NumbersUsedUp {
+            service: svc.name.clone(),
+            last: TicketNo::new(svc.prefix(), svc.last_number()),
+        }
+        .into());
     }
     tx.execute(
         "INSERT INTO ticket_numbers (business_day, service, last_number) VALUES (?1, ?2, ?3)
@@ -868,30 +860,31 @@ fn refuse_open_visit(c: &Connection, t: &Ticket, verb: &str) -> Result<(), Branc
         ("held", _) => "dokumen menunggu keputusan supervisor".to_string(),
         _ => "dokumen sudah dibayar dan belum bermeterai".to_string(),
     };
-    Err(BranchError::Refused(format!(
-        "Tiket {} tidak dapat {verb}: {what} (pekerjaan #{}). Serahkan dokumen (flash disk, e-mail \
-         atau WhatsApp) atau cetak tanda terima klaim dulu; supervisor dapat memindahkan kunjungan ini.",
-        t.label(),
-        job.id
-    )))
+    Err(QueueError::DocumentNotHandedOver {
+        ticket: t.label(),
+        verb: verb.to_string(),
+        what,
+        job: job.id,
+    }
+    .into())
 }
 
 fn ensure_counter_free(tx: &mut Tx<'_>, counter: u32, clerk: &str) -> Result<(), BranchError> {
     if let Some(t) = held_ticket(tx, counter)? {
-        return Err(BranchError::Refused(format!(
-            "loket {counter} masih memegang tiket {} ({}); selesaikan, tunda atau alihkan dulu",
-            t.label(),
-            t.status.label()
-        )));
+        return Err(QueueError::CounterHolds {
+            counter,
+            ticket: t.label(),
+            state: t.status.label(),
+        }
+        .into());
     }
     match load_counter_states(tx)?.get(&counter) {
-        Some((CounterState::Break, reason, _)) => Err(BranchError::Refused(format!(
-            "loket {counter} sedang istirahat ({}); buka loket dulu",
-            reason.clone().unwrap_or_default()
-        ))),
-        Some((CounterState::Closed, _, _)) => Err(BranchError::Refused(format!(
-            "loket {counter} tutup; buka loket dulu"
-        ))),
+        Some((CounterState::Break, reason, _)) => Err(QueueError::CounterOnBreak {
+            counter,
+            reason: reason.clone().unwrap_or_default(),
+        }
+        .into()),
+        Some((CounterState::Closed, _, _)) => Err(QueueError::CounterClosed { counter }.into()),
         Some((CounterState::Open, _, _)) => Ok(()),
         None => {
             // A counter used for the first time opens with its first call.
@@ -968,7 +961,12 @@ fn find_ticket_on(c: &Connection, day: &str, no: &TicketNo) -> Result<Ticket, Br
     )?
     .into_iter()
     .next()
-    .ok_or_else(|| BranchError::Refused(format!("tiket {no} tidak ada hari ini")))
+    .ok_or_else(|| {
+        QueueError::UnknownTicket {
+            ticket: no.to_string(),
+        }
+        .into()
+    })
 }
 
 /// The oldest ticket in line of each class (normal, priority) in each service a counter serves. The
