@@ -43,6 +43,10 @@ pub enum DeliveryError {
     Eject(#[from] EjectError),
     #[error(transparent)]
     WhatsApp(#[from] whatsapp::WaError),
+    #[error("Tidak ada pesan nomor {id} di kotak keluar; lihat `loket outbox list`.")]
+    UnknownOutboxEntry { id: i64 },
+    #[error("Pesan nomor {id} {state}; tidak perlu dikirim ulang.")]
+    NothingToResend { id: i64, state: &'static str },
     #[error("Daftar flash disk tidak dapat dibaca ({source}); hubungi teknisi.")]
     Detect {
         #[source]

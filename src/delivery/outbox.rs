@@ -471,15 +471,14 @@ pub fn retry_now(store: &mut Store, actor: &str, id: i64) -> Result<(), BranchEr
             })
             .optional()?;
         let Some(status) = status.as_deref().and_then(Status::parse) else {
-            return Err(BranchError::Refused(format!(
-                "Tidak ada pesan nomor {id} di kotak keluar; lihat `loket outbox list`."
-            )));
+            return Err(super::DeliveryError::UnknownOutboxEntry { id }.into());
         };
         if !matches!(status, Status::Failed | Status::Retry | Status::Queued) {
-            return Err(BranchError::Refused(format!(
-                "Pesan nomor {id} {}; tidak perlu dikirim ulang.",
-                status.label()
-            )));
+            return Err(super::DeliveryError::NothingToResend {
+                id,
+                state: status.label(),
+            }
+            .into());
         }
         // A WhatsApp send whose reply was lost is sent again only this way: the clerk asked the
         // customer, who did not get it.

@@ -47,6 +47,10 @@ pub enum TillError {
     BadCount(String),
     #[error("penjualan {0} tidak ada")]
     UnknownSale(i64),
+    #[error("laporan Z {number} tersimpan rusak: {reason}")]
+    StoredZDamaged { number: i64, reason: String },
+    #[error("data kas tidak dapat ditulis: {0}")]
+    Encode(String),
     #[error("penjualan {0} sudah dibatalkan; buat penjualan baru")]
     SaleVoided(i64),
     #[error("penjualan {0} sudah lunas; tidak dapat diubah atau dibayar lagi")]

@@ -807,7 +807,12 @@ fn z_document(
         .map(|(n, doc)| {
             serde_json::from_str::<TillReport>(&doc)
                 .map(|d| (n, d))
-                .map_err(|e| BranchError::Refused(format!("laporan Z {n} tersimpan rusak: {e}")))
+                .map_err(|e| {
+                    BranchError::from(TillError::StoredZDamaged {
+                        number: n,
+                        reason: e.to_string(),
+                    })
+                })
         })
         .transpose()
 }
@@ -837,7 +842,7 @@ impl Branch {
             return Err(TillError::NotPositive.into());
         }
         let float_json =
-            serde_json::to_string(float).map_err(|e| BranchError::Refused(e.to_string()))?;
+            serde_json::to_string(float).map_err(|e| TillError::Encode(e.to_string()))?;
         self.store.write(|tx| {
             if let Some(s) = current_session(tx, counter)? {
                 return Err(if s.state == "counted" {
@@ -1038,7 +1043,7 @@ impl Branch {
         self.check_counter(counter)?;
         let counted_total = counted.total()?;
         let counted_json =
-            serde_json::to_string(counted).map_err(|e| BranchError::Refused(e.to_string()))?;
+            serde_json::to_string(counted).map_err(|e| TillError::Encode(e.to_string()))?;
         let tolerance = self.config.till.variance_tolerance;
         let tz = self.tz();
         let config = &self.config;
@@ -1208,8 +1213,9 @@ impl Branch {
                 )
                 .optional()?
                 .ok_or(TillError::UnknownZ(number))?;
-            let report = serde_json::from_str(&doc).map_err(|e| {
-                BranchError::Refused(format!("laporan Z {number} tersimpan rusak: {e}"))
+            let report = serde_json::from_str(&doc).map_err(|e| TillError::StoredZDamaged {
+                number,
+                reason: e.to_string(),
             })?;
             Ok((report, sha))
         })
@@ -1809,7 +1815,7 @@ fn close_session(
             amount: None,
         });
     }
-    let text = serde_json::to_string(&doc).map_err(|e| BranchError::Refused(e.to_string()))?;
+    let text = serde_json::to_string(&doc).map_err(|e| TillError::Encode(e.to_string()))?;
     let sha = hex::encode(Sha256::digest(text.as_bytes()));
     tx.execute(
         "INSERT INTO z_reports (number, session, counter, business_day, created_ms, document, sha256)
