@@ -2,7 +2,7 @@
 //! too-small notice.
 
 use crate::day::BusinessDay;
-use crate::store::from_ms;
+use crate::clock::from_ms;
 use crate::ui::state::{
     Choice, DeviceState, FieldKind, Mode, State, Subject, UnfinishedActKind, UnfinishedKind,
 };
