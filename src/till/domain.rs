@@ -971,11 +971,16 @@ mod tests {
 
     #[test]
     fn payment_preview_decides_the_next_tender() {
+        use TenderDraft::{Cash, Qris};
+        use TenderRefusal::*;
         let r = Rupiah::new;
-        let debit = TenderDraft::Debit {
-            approval_code: "A1B2C3",
-            last4: "1234",
+        let debit = |approval_code, last4| TenderDraft::Debit {
+            approval_code,
+            last4,
         };
+        let card = debit("A1B2C3", "1234");
+        let cash = |v| Ok(Tender::Cash { tendered: r(v) });
+        let qris = |v| Ok(Tender::Qris { amount: r(v) });
         let check = |remaining: i64,
                      draft: TenderDraft<'_>,
                      typed: &str,
@@ -991,50 +996,44 @@ mod tests {
                 "{remaining} {draft:?} {typed:?} drawer open {drawer_open}"
             );
         };
-        use TenderRefusal::*;
         // Blank pays what is still owed; typed amounts are read as rupiah.
-        check(12_000, TenderDraft::Cash, "", true, Ok(Tender::Cash { tendered: r(12_000) }));
-        check(12_000, TenderDraft::Cash, " 50.000 ", true, Ok(Tender::Cash { tendered: r(50_000) }));
-        check(12_000, TenderDraft::Qris, "Rp5.000", true, Ok(Tender::Qris { amount: r(5_000) }));
-        check(
-            12_000,
-            debit,
-            "12000",
-            false,
-            Ok(Tender::Debit {
-                amount: r(12_000),
-                approval_code: "A1B2C3".into(),
-                last4: "1234".into(),
-            }),
-        );
+        check(12_000, Cash, "", true, cash(12_000));
+        check(12_000, Cash, " 50.000 ", true, cash(50_000));
+        check(12_000, Qris, "Rp5.000", true, qris(5_000));
+        let paid_by_card = Tender::Debit {
+            amount: r(12_000),
+            approval_code: "A1B2C3".into(),
+            last4: "1234".into(),
+        };
+        check(12_000, card, "12000", false, Ok(paid_by_card));
         // A bad amount is said first, whatever the tender.
         for typed in ["0", "-5000", "abc", "5.00"] {
-            check(12_000, TenderDraft::Cash, typed, false, Err(BadAmount));
-            check(12_000, TenderDraft::Qris, typed, true, Err(BadAmount));
+            check(12_000, Cash, typed, false, Err(BadAmount));
+            check(12_000, Qris, typed, true, Err(BadAmount));
         }
         // Cash needs an open drawer; card and QRIS do not.
-        check(12_000, TenderDraft::Cash, "", false, Err(CashNeedsDrawer));
-        check(12_000, TenderDraft::Qris, "", false, Ok(Tender::Qris { amount: r(12_000) }));
+        check(12_000, Cash, "", false, Err(CashNeedsDrawer));
+        check(12_000, Qris, "", false, qris(12_000));
         // Card details come before the amount check.
-        for (approval_code, last4) in [("", "1234"), ("A1B", "1234"), ("A1B2", "123"), ("A1B2", "")] {
+        for (code, last4) in [("", "1234"), ("A1B", "1234"), ("A1B2", "123"), ("A1B2", "")] {
             check(
                 12_000,
-                TenderDraft::Debit { approval_code, last4 },
+                debit(code, last4),
                 "99999",
                 true,
                 Err(DebitDetailsMissing),
             );
         }
         // Card and QRIS never over what is owed; cash may be (change).
-        let over = Err(OverDue {
+        let over = OverDue {
             amount: r(12_001),
             remaining: r(12_000),
-        });
-        check(12_000, debit, "12001", true, over.clone());
-        check(12_000, TenderDraft::Qris, "12001", true, over);
-        check(12_000, TenderDraft::Cash, "12001", true, Ok(Tender::Cash { tendered: r(12_001) }));
+        };
+        check(12_000, card, "12001", true, Err(over));
+        check(12_000, Qris, "12001", true, Err(over));
+        check(12_000, Cash, "12001", true, cash(12_001));
         // Nothing owed and nothing typed: the zero tender goes on, for the till to refuse.
-        check(0, TenderDraft::Qris, "", true, Ok(Tender::Qris { amount: r(0) }));
+        check(0, Qris, "", true, qris(0));
     }
 
     #[test]

@@ -319,7 +319,7 @@ fn act_on(
         branch
             .approve(supervisor, pin, supervisor, action, on, reason)
             .map(|a| a.id)
-        .map_err(BranchError::from)
+            .map_err(BranchError::from)
     };
     match (act, subject) {
         (UnfinishedAct::Resume { to }, _) => {

@@ -101,12 +101,10 @@ pub fn run_reporting(
                     .any(|u| u.id == "petugas" && u.name == crate::ui::DEMO_CLERK_NAME),
             }
         }
-        Effect::Authenticate { id, pin } => {
-            match branch.authenticate(&id, &pin) {
-                Ok(user) => Outcome::LoggedIn(user),
-                Err(e) => Outcome::LoginRefused(sentence(&e.to_string())),
-            }
-        }
+        Effect::Authenticate { id, pin } => match branch.authenticate(&id, &pin) {
+            Ok(user) => Outcome::LoggedIn(user),
+            Err(e) => Outcome::LoginRefused(sentence(&e.to_string())),
+        },
         Effect::LoadApprovals => Outcome::Approvals(
             branch
                 .approvals_today()
@@ -136,17 +134,17 @@ pub fn run_reporting(
             let subject = no.as_ref().map_or(ticket, ToString::to_string);
             let result = branch
                 .approve(
-                &supervisor,
-                &pin,
-                &requested_by,
-                "ticket.reactivate",
-                &subject,
-                &reason,
-            )
-            .map_err(BranchError::from)
-            .and_then(|approval| branch.reactivate(&no?, approval.id))
-            .map(|()| subject)
-            .map_err(|e| words(&e));
+                    &supervisor,
+                    &pin,
+                    &requested_by,
+                    "ticket.reactivate",
+                    &subject,
+                    &reason,
+                )
+                .map_err(BranchError::from)
+                .and_then(|approval| branch.reactivate(&no?, approval.id))
+                .map(|()| subject)
+                .map_err(|e| words(&e));
             Outcome::Reactivated(result)
         }
         Effect::LoadEmeterai => Outcome::Emeterai(
