@@ -309,7 +309,7 @@ pub struct ProofSlip {
 pub enum FlowOutcome {
     /// What the printer did with the QRIS slip, in words.
     QrisPrinted(Result<String, String>),
-    /// The visit the counter holds, read back from the store (`None`: nothing to resume).
+    /// The visit the counter holds, read back from the database (`None`: nothing to resume).
     Resumed(Result<Option<Box<Resumed>>, String>),
     Documents(Result<(PathBuf, Vec<DocFile>), String>),
     Checked(Result<(DocCheck, Placement), String>),
@@ -348,7 +348,7 @@ pub struct PaymentResult {
     pub drawer: Option<String>,
 }
 
-/// A visit reopened from the store (after a crash, a closed terminal, a new sign-in).
+/// A visit reopened from the database (after a crash, a closed terminal, a new sign-in).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resumed {
     pub stage: Stage,

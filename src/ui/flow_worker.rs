@@ -424,7 +424,7 @@ fn stamp(
     })
 }
 
-/// Reads a counter's visit back from the store: its job, the sale and what was paid, the stamp.
+/// Reads a counter's visit back from the database: its job, the sale and what was paid, the stamp.
 fn resume(
     branch: &mut Branch,
     ticket: &str,
