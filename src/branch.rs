@@ -175,4 +175,9 @@ impl Branch {
     pub fn clock(&self) -> &Arc<dyn Clock> {
         self.store.clock()
     }
+
+    /// The branch's business day now.
+    pub fn today(&self) -> crate::day::BusinessDay {
+        self.store.today()
+    }
 }

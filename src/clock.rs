@@ -3,6 +3,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 
+/// Moments as Unix milliseconds, the way the store keeps them and the screens tick.
+pub use crate::store::{from_ms, to_ms};
+
 /// Where "now" comes from.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> OffsetDateTime;

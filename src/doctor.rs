@@ -2225,6 +2225,13 @@ pub fn check_backup(store: &mut Store, settings: &BackupSettings) -> BackupCheck
     }
 }
 
+impl crate::branch::Branch {
+    /// The age of the branch's last good backup against its `[backup]` settings.
+    pub fn backup_check(&mut self) -> BackupCheck {
+        check_backup(&mut self.store, &self.config.backup)
+    }
+}
+
 /// `45 menit`, `30 jam`, `3 hari`.
 pub fn age_text(ms: i64) -> String {
     let minutes = ms / 60_000;

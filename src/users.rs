@@ -369,6 +369,45 @@ pub fn approve(
     })
 }
 
+/// One supervisor approval as it was granted, and whether the action it allowed has been done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRecord {
+    pub at_ms: i64,
+    pub supervisor: String,
+    pub requested_by: String,
+    pub action: String,
+    pub subject: String,
+    pub reason: String,
+    /// Whether the action it allowed has been carried out.
+    pub used: bool,
+}
+
+/// Approvals granted from `start_ms` on, newest first (at most `limit`).
+pub fn approvals_since(
+    store: &mut Store,
+    start_ms: i64,
+    limit: u32,
+) -> Result<Vec<ApprovalRecord>, UserError> {
+    store.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT at_ms, supervisor, requested_by, action, subject, reason, used_ms IS NOT NULL
+             FROM approvals WHERE at_ms >= ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![start_ms, limit], |r| {
+            Ok(ApprovalRecord {
+                at_ms: r.get(0)?,
+                supervisor: r.get(1)?,
+                requested_by: r.get(2)?,
+                action: r.get(3)?,
+                subject: r.get(4)?,
+                reason: r.get(5)?,
+                used: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    })
+}
+
 /// Marks an approval used, inside the transaction of the action it permits. Fails when it does not
 /// exist, is for another action or subject, or was used before.
 pub fn consume_approval(
@@ -398,4 +437,62 @@ pub fn consume_approval(
         subject: subject.to_string(),
         reason,
     })
+}
+
+/// The users the screens and the CLI act on, with the branch's lockout rules applied.
+impl crate::branch::Branch {
+    /// Every user, by id.
+    pub fn users(&mut self) -> Result<Vec<User>, UserError> {
+        list(&mut self.store)
+    }
+
+    /// Adds a user (`actor` is who adds them, for the journal).
+    pub fn add_user(
+        &mut self,
+        actor: &str,
+        id: &str,
+        name: &str,
+        role: Role,
+        pin: &str,
+    ) -> Result<User, UserError> {
+        add(&mut self.store, actor, id, name, role, pin)
+    }
+
+    /// Signs user `id` in with their PIN; wrong PINs count toward the branch's lockout.
+    pub fn authenticate(&mut self, id: &str, pin: &str) -> Result<User, UserError> {
+        let lockout = self.lockout();
+        authenticate(&mut self.store, lockout, id, pin)
+    }
+
+    /// A supervisor approves `action` on `subject` with their PIN and a reason, journalled at once;
+    /// the action's own transaction consumes it.
+    pub fn approve(
+        &mut self,
+        supervisor: &str,
+        pin: &str,
+        requested_by: &str,
+        action: &str,
+        subject: &str,
+        reason: &str,
+    ) -> Result<Approval, UserError> {
+        let lockout = self.lockout();
+        approve(
+            &mut self.store,
+            lockout,
+            supervisor,
+            pin,
+            requested_by,
+            action,
+            subject,
+            reason,
+        )
+    }
+
+    /// The approvals granted since the start of the branch's business day, newest first (the
+    /// newest 500).
+    pub fn approvals_today(&mut self) -> Result<Vec<ApprovalRecord>, UserError> {
+        let tz = self.config.branch.timezone;
+        let start = crate::store::to_ms(self.store.today().start(tz));
+        approvals_since(&mut self.store, start, 500)
+    }
 }

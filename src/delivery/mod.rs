@@ -373,7 +373,17 @@ impl Branch {
 
     /// The outbox, newest first.
     pub fn outbox_list(&mut self) -> Result<Vec<OutboxEntry>, BranchError> {
-        outbox::list(&mut self.store, 1000)
+        self.outbox_newest(1000)
+    }
+
+    /// The newest `limit` e-mails of the outbox, newest first.
+    pub fn outbox_newest(&mut self, limit: u32) -> Result<Vec<OutboxEntry>, BranchError> {
+        outbox::list(&mut self.store, limit)
+    }
+
+    /// How many e-mails the outbox holds in each status.
+    pub fn outbox_counts(&mut self) -> Result<Vec<(outbox::Status, i64)>, BranchError> {
+        outbox::counts(&mut self.store)
     }
 
     pub fn outbox_entry(&mut self, id: i64) -> Result<Option<OutboxEntry>, BranchError> {

@@ -506,6 +506,27 @@ impl Branch {
         self.print_payload(&printer, &subject, &payload.as_copy(), actor)
     }
 
+    /// Whether print job `job` reached the printer.
+    pub fn print_job_printed(&mut self, job: i64) -> Result<bool, BranchError> {
+        self.store.read(|c| {
+            let status: String =
+                c.query_row("SELECT status FROM print_jobs WHERE id = ?1", [job], |r| {
+                    r.get(0)
+                })?;
+            Ok(status == "printed")
+        })
+    }
+
+    /// Prints slip `job` again: as the original when it never reached the printer (the customer
+    /// has no slip yet), else as a counted copy ([`Branch::reprint`]).
+    pub fn print_again(&mut self, job: i64, actor: &str) -> Result<PrintOutcome, BranchError> {
+        if self.print_job_printed(job)? {
+            return self.reprint(job, actor);
+        }
+        let (printer, subject, payload) = self.print_job(job)?;
+        self.print_payload(&printer, &subject, &payload, actor)
+    }
+
     /// Printer, subject and slip data of print job `job` (the data from its `print.queued`
     /// journal entry).
     pub fn print_job(&mut self, job: i64) -> Result<(String, String, PrintPayload), BranchError> {

@@ -562,6 +562,28 @@ fn retry_message(e: &ProviderError, local: bool) -> String {
 }
 
 impl Branch {
+    /// The serial ledger's counts, by status and by lot.
+    pub fn serial_inventory(&mut self) -> Result<ledger::Inventory, BranchError> {
+        self.store
+            .read(|c| ledger::inventory(c).map_err(BranchError::from))
+    }
+
+    /// The spoiled serials to claim back from the provider.
+    pub fn serial_claims(&mut self) -> Result<Vec<ledger::Claim>, BranchError> {
+        self.store
+            .read(|c| ledger::claims(c).map_err(BranchError::from))
+    }
+
+    /// The counter whose visit holds job `id` (`None`: no counter holds it).
+    pub fn job_counter(&mut self, id: i64) -> Result<Option<u32>, BranchError> {
+        self.store.read(|c| {
+            c.query_row("SELECT counter FROM stamp_jobs WHERE id = ?1", [id], |r| {
+                r.get::<_, Option<u32>>(0)
+            })
+            .map_err(BranchError::from)
+        })
+    }
+
     fn documents(&self) -> Documents {
         Documents::new(&self.data_dir)
     }
@@ -639,9 +661,7 @@ impl Branch {
             .as_ref()
             .map_or(500, |p| p.list_page_size.max(1));
         let provider = self.stamping_provider()?;
-        let inventory = self
-            .store
-            .read(|c| ledger::inventory(c).map_err(BranchError::from))?;
+        let inventory = self.serial_inventory()?;
         let quota = provider
             .quota()
             .map_err(|e| BranchError::Refused(e.to_string()))?;

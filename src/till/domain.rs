@@ -379,6 +379,125 @@ pub fn valid_last4(last4: &str) -> bool {
     last4.len() == 4 && last4.bytes().all(|b| b.is_ascii_digit())
 }
 
+impl Tender {
+    /// The money the tender brings: the cash handed over (change included), or the card or QRIS
+    /// amount.
+    pub fn amount(&self) -> Rupiah {
+        match self {
+            Tender::Cash { tendered } => *tendered,
+            Tender::Debit { amount, .. } | Tender::Qris { amount } => *amount,
+        }
+    }
+}
+
+/// The tender a payment form is filling in, before its amount is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenderDraft<'a> {
+    Cash,
+    /// The EDC's approval code and the card's last four digits as typed so far.
+    Debit {
+        approval_code: &'a str,
+        last4: &'a str,
+    },
+    Qris,
+}
+
+/// Why a payment form cannot take a tender yet. The form words it; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenderRefusal {
+    /// The amount typed is not a positive amount of rupiah.
+    BadAmount,
+    /// Cash goes into a drawer, and the counter has no open drawer session.
+    CashNeedsDrawer,
+    /// A debit tender without its approval code or the card's last four digits.
+    DebitDetailsMissing,
+    /// Card and QRIS never pay more than is still owed (cash may: the rest is change).
+    OverDue { amount: Rupiah, remaining: Rupiah },
+}
+
+/// A sale on the payment form: what is due, and what the tenders already put aside (recorded on
+/// the sale one by one) leave to pay. Decides whether the next tender may go to the till; the
+/// till's [`Sale::plan_payment`] then decides how it settles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentPreview {
+    /// The money the tenders put aside bring.
+    pub taken: Rupiah,
+    /// What is still owed after them (never below zero).
+    pub remaining: Rupiah,
+}
+
+impl PaymentPreview {
+    pub fn new(due: Rupiah, tenders: &[Tender]) -> PaymentPreview {
+        // Figures past i64 are not money a counter takes: an overflowing sum keeps what it had,
+        // an overflowing difference leaves nothing owed.
+        let taken = tenders
+            .iter()
+            .fold(Rupiah::ZERO, |a, t| a.checked_add(t.amount()).unwrap_or(a));
+        let mut left = due;
+        for t in tenders {
+            left = left.checked_sub(t.amount()).unwrap_or(Rupiah::ZERO);
+        }
+        PaymentPreview {
+            taken,
+            remaining: left.max(Rupiah::ZERO),
+        }
+    }
+
+    /// The tender the form may record next, from its draft and the amount as typed (blank: what
+    /// is still owed). `drawer_open` is false when the counter's drawer session is closed or
+    /// being counted.
+    pub fn next_tender(
+        &self,
+        draft: TenderDraft<'_>,
+        typed: &str,
+        drawer_open: bool,
+    ) -> Result<Tender, TenderRefusal> {
+        let typed = typed.trim();
+        let amount = if typed.is_empty() {
+            self.remaining
+        } else {
+            match Rupiah::parse(typed) {
+                Ok(a) if a.is_positive() => a,
+                _ => return Err(TenderRefusal::BadAmount),
+            }
+        };
+        let fits = || {
+            if amount > self.remaining {
+                Err(TenderRefusal::OverDue {
+                    amount,
+                    remaining: self.remaining,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        match draft {
+            TenderDraft::Cash if !drawer_open => Err(TenderRefusal::CashNeedsDrawer),
+            TenderDraft::Cash => Ok(Tender::Cash { tendered: amount }),
+            TenderDraft::Debit {
+                approval_code,
+                last4,
+            } => {
+                // The full check of the code and digits is the till's when it records the tender;
+                // here only whether the clerk has typed them.
+                if approval_code.len() < 4 || last4.len() != 4 {
+                    return Err(TenderRefusal::DebitDetailsMissing);
+                }
+                fits()?;
+                Ok(Tender::Debit {
+                    amount,
+                    approval_code: approval_code.to_string(),
+                    last4: last4.to_string(),
+                })
+            }
+            TenderDraft::Qris => {
+                fits()?;
+                Ok(Tender::Qris { amount })
+            }
+        }
+    }
+}
+
 impl Sale {
     pub fn new(id: i64) -> Sale {
         Sale {
@@ -903,6 +1022,99 @@ mod tests {
             vec![r(5_000), r(10_000), r(20_000), r(50_000)]
         );
         assert_eq!(quick_amounts(r(0)), Vec::<Rupiah>::new());
+    }
+
+    #[test]
+    fn payment_preview_counts_what_the_tenders_bring() {
+        let r = Rupiah::new;
+        let check = |due: i64, tenders: &[Tender], taken: i64, remaining: i64| {
+            let p = PaymentPreview::new(r(due), tenders);
+            assert_eq!(
+                (p.taken, p.remaining),
+                (r(taken), r(remaining)),
+                "{due} {tenders:?}"
+            );
+        };
+        let cash = |v| Tender::Cash { tendered: r(v) };
+        let qris = |v| Tender::Qris { amount: r(v) };
+        let debit = |v| Tender::Debit {
+            amount: r(v),
+            approval_code: "A1B2C3".into(),
+            last4: "1234".into(),
+        };
+        check(12_000, &[], 0, 12_000);
+        check(12_000, &[qris(5_000)], 5_000, 7_000);
+        check(12_000, &[debit(2_000), qris(5_000)], 7_000, 5_000);
+        // Cash over the bill: nothing owed, the rest is change.
+        check(12_000, &[cash(20_000)], 20_000, 0);
+        check(0, &[], 0, 0);
+    }
+
+    #[test]
+    fn payment_preview_decides_the_next_tender() {
+        use TenderDraft::{Cash, Qris};
+        use TenderRefusal::*;
+        let r = Rupiah::new;
+        let debit = |approval_code, last4| TenderDraft::Debit {
+            approval_code,
+            last4,
+        };
+        let card = debit("A1B2C3", "1234");
+        let cash = |v| Ok(Tender::Cash { tendered: r(v) });
+        let qris = |v| Ok(Tender::Qris { amount: r(v) });
+        let check = |remaining: i64,
+                     draft: TenderDraft<'_>,
+                     typed: &str,
+                     drawer_open: bool,
+                     want: Result<Tender, TenderRefusal>| {
+            let p = PaymentPreview {
+                taken: Rupiah::ZERO,
+                remaining: r(remaining),
+            };
+            assert_eq!(
+                p.next_tender(draft, typed, drawer_open),
+                want,
+                "{remaining} {draft:?} {typed:?} drawer open {drawer_open}"
+            );
+        };
+        // Blank pays what is still owed; typed amounts are read as rupiah.
+        check(12_000, Cash, "", true, cash(12_000));
+        check(12_000, Cash, " 50.000 ", true, cash(50_000));
+        check(12_000, Qris, "Rp5.000", true, qris(5_000));
+        let paid_by_card = Tender::Debit {
+            amount: r(12_000),
+            approval_code: "A1B2C3".into(),
+            last4: "1234".into(),
+        };
+        check(12_000, card, "12000", false, Ok(paid_by_card));
+        // A bad amount is said first, whatever the tender.
+        for typed in ["0", "-5000", "abc", "5.00"] {
+            check(12_000, Cash, typed, false, Err(BadAmount));
+            check(12_000, Qris, typed, true, Err(BadAmount));
+        }
+        // Cash needs an open drawer; card and QRIS do not.
+        check(12_000, Cash, "", false, Err(CashNeedsDrawer));
+        check(12_000, Qris, "", false, qris(12_000));
+        // Card details come before the amount check.
+        for (code, last4) in [("", "1234"), ("A1B", "1234"), ("A1B2", "123"), ("A1B2", "")] {
+            check(
+                12_000,
+                debit(code, last4),
+                "99999",
+                true,
+                Err(DebitDetailsMissing),
+            );
+        }
+        // Card and QRIS never over what is owed; cash may be (change).
+        let over = OverDue {
+            amount: r(12_001),
+            remaining: r(12_000),
+        };
+        check(12_000, card, "12001", true, Err(over));
+        check(12_000, Qris, "12001", true, Err(over));
+        check(12_000, Cash, "12001", true, cash(12_001));
+        // Nothing owed and nothing typed: the zero tender goes on, for the till to refuse.
+        check(0, Qris, "", true, qris(0));
     }
 
     #[test]

@@ -11,8 +11,9 @@ pub mod report;
 mod service;
 
 pub use domain::{
-    CashCount, DENOMINATIONS, Line, LineKind, Method, MoveKind, Movement, QrisState, RefundRequest,
-    Sale, SaleId, SaleStatus, Summary, Tender, TenderTotal, quick_amounts, summarize,
+    CashCount, DENOMINATIONS, Line, LineKind, Method, MoveKind, Movement, PaymentPreview,
+    QrisState, RefundRequest, Sale, SaleId, SaleStatus, Summary, Tender, TenderDraft,
+    TenderRefusal, TenderTotal, quick_amounts, summarize,
 };
 pub use report::{ReportKind, ReportRow, ReportSection, SaleReceipt, TillReport};
 pub use service::ZListing;

@@ -1088,10 +1088,15 @@ impl Branch {
         Ok(out)
     }
 
+    /// Everything left half-done now, oldest first (the daily pack's "belum selesai" list).
+    pub fn unfinished(&mut self) -> Result<Vec<crate::report::pack::Unfinished>, BranchError> {
+        self.store.read(crate::report::pack::unfinished)
+    }
+
     /// What counter `counter` left half-done, one line each (the belum selesai list, this counter's).
     pub fn unfinished_at(&mut self, counter: u32) -> Result<Vec<String>, BranchError> {
         let tz = self.config.branch.timezone;
-        let all = self.store.read(crate::report::pack::unfinished)?;
+        let all = self.unfinished()?;
         Ok(all
             .iter()
             .filter(|u| u.counter == Some(counter))

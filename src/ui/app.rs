@@ -4,7 +4,7 @@
 
 use crate::branch::Branch;
 use crate::clock::Clock;
-use crate::store::to_ms;
+use crate::clock::to_ms;
 use crate::ui::UiError;
 use crate::ui::state::{Action, DeviceStatus, Effect, Mode, Setup, State};
 use crate::ui::strings::Lang;

@@ -5,7 +5,7 @@
 use crate::branch::{Branch, BranchError};
 use crate::money::Rupiah;
 use crate::stamping::provider::Health;
-use crate::stamping::{JobFilter, Settle, StampingError, ledger};
+use crate::stamping::{JobFilter, Settle, StampingError};
 use crate::till::CashCount;
 use crate::ui::state::{
     ConsoleDone, DrawerRow, DrawersPanel, EmeteraiPanel, OpenJob, OutboxCounts, ServiceHealth,
@@ -48,7 +48,7 @@ pub fn service_health(branch: &mut Branch) -> ServiceHealth {
 pub fn outbox_counts(branch: &mut Branch) -> Result<OutboxCounts, BranchError> {
     use crate::delivery::outbox::Status;
     let mut out = OutboxCounts::default();
-    for (status, n) in crate::delivery::outbox::counts(&mut branch.store)? {
+    for (status, n) in branch.outbox_counts()? {
         match status {
             Status::Sent => out.sent += n,
             Status::Failed => out.failed += n,
@@ -61,12 +61,8 @@ pub fn outbox_counts(branch: &mut Branch) -> Result<OutboxCounts, BranchError> {
 /// The ledger by lot, the serials to claim, the paid jobs not yet stamped, and the ledger against
 /// the provider's own count (asked once per load; a provider that is down says so instead).
 pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, BranchError> {
-    let inventory = branch
-        .store
-        .read(|c| ledger::inventory(c).map_err(BranchError::from))?;
-    let claims = branch
-        .store
-        .read(|c| ledger::claims(c).map_err(BranchError::from))?;
+    let inventory = branch.serial_inventory()?;
+    let claims = branch.serial_claims()?;
     let service = service_health(branch);
     let open_jobs = open_jobs(branch)?;
     let reconcile = branch.reconcile_serials().map_err(|e| words(&e));
@@ -166,13 +162,13 @@ fn settle(
 pub fn outbox(
     branch: &mut Branch,
 ) -> Result<Vec<crate::delivery::outbox::OutboxEntry>, BranchError> {
-    crate::delivery::outbox::list(&mut branch.store, LIST_LIMIT)
+    branch.outbox_newest(LIST_LIMIT)
 }
 
 /// Today's drawer sessions with their figures, the X report of each open drawer, and the newest
 /// stored Z reports.
 pub fn drawers(branch: &mut Branch) -> Result<DrawersPanel, BranchError> {
-    let day = branch.store.today().to_string();
+    let day = branch.today().to_string();
     let mut sessions = Vec::new();
     let mut x_reports = Vec::new();
     for (s, summary) in branch.till_sessions_of_day(&day)? {
@@ -262,7 +258,7 @@ pub fn open_till(
 /// Everything left half-done now, oldest first (the daily pack's "belum selesai" list), each with
 /// where it stands: what has been paid on a sale, the state of a job.
 pub fn unfinished(branch: &mut Branch) -> Result<Vec<UnfinishedRow>, BranchError> {
-    let items = branch.store.read(crate::report::pack::unfinished)?;
+    let items = branch.unfinished()?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let subject = Subject::from(item.subject);
@@ -320,19 +316,10 @@ fn act_on(
 ) -> Result<UnfinishedDone, BranchError> {
     let refused = |text: String| Err(BranchError::Refused(text));
     let approve = |branch: &mut Branch, action: &str, on: &str| {
-        let lockout = branch.lockout();
-        crate::users::approve(
-            &mut branch.store,
-            lockout,
-            supervisor,
-            pin,
-            supervisor,
-            action,
-            on,
-            reason,
-        )
-        .map(|a| a.id)
-        .map_err(BranchError::from)
+        branch
+            .approve(supervisor, pin, supervisor, action, on, reason)
+            .map(|a| a.id)
+            .map_err(BranchError::from)
     };
     match (act, subject) {
         (UnfinishedAct::Resume { to }, _) => {
@@ -343,12 +330,7 @@ fn act_on(
                 }
                 Subject::Job(id) => {
                     let j = branch.job(id)?;
-                    let counter = branch.store.read(|c| {
-                        c.query_row("SELECT counter FROM stamp_jobs WHERE id = ?1", [id], |r| {
-                            r.get::<_, Option<u32>>(0)
-                        })
-                        .map_err(crate::store::StoreError::from)
-                    })?;
+                    let counter = branch.job_counter(id)?;
                     (j.ticket, counter)
                 }
             };

@@ -3,7 +3,7 @@
 
 use crate::money::Rupiah;
 use crate::stamping::{JobId, Sn};
-use crate::till::Tender;
+use crate::till::{PaymentPreview, Tender, TenderDraft, TenderRefusal};
 use crate::ui::state::{Effect, SessionStep, State, StepProgress, TillState};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::PathBuf;
@@ -284,18 +284,15 @@ impl Flow {
         (self.paid.is_some() || self.money_taken) && self.stage != Stage::Done
     }
 
+    /// The till's view of the payment form: what the tenders put aside bring and leave to pay.
+    pub fn preview(&self) -> PaymentPreview {
+        let due = self.quote.as_ref().map_or(Rupiah::ZERO, |q| q.due);
+        PaymentPreview::new(due, &self.pay.tenders)
+    }
+
     /// What is still owed after the tenders put aside.
     pub fn remaining(&self) -> Rupiah {
-        let due = self.quote.as_ref().map_or(Rupiah::ZERO, |q| q.due);
-        let mut left = due;
-        for t in &self.pay.tenders {
-            let a = match t {
-                Tender::Cash { tendered } => *tendered,
-                Tender::Debit { amount, .. } | Tender::Qris { amount } => *amount,
-            };
-            left = left.checked_sub(a).unwrap_or(Rupiah::ZERO);
-        }
-        left.max(Rupiah::ZERO)
+        self.preview().remaining
     }
 }
 
@@ -312,7 +309,7 @@ pub struct ProofSlip {
 pub enum FlowOutcome {
     /// What the printer did with the QRIS slip, in words.
     QrisPrinted(Result<String, String>),
-    /// The visit the counter holds, read back from the store (`None`: nothing to resume).
+    /// The visit the counter holds, read back from the database (`None`: nothing to resume).
     Resumed(Result<Option<Box<Resumed>>, String>),
     Documents(Result<(PathBuf, Vec<DocFile>), String>),
     Checked(Result<(DocCheck, Placement), String>),
@@ -351,7 +348,7 @@ pub struct PaymentResult {
     pub drawer: Option<String>,
 }
 
-/// A visit reopened from the store (after a crash, a closed terminal, a new sign-in).
+/// A visit reopened from the database (after a crash, a closed terminal, a new sign-in).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resumed {
     pub stage: Stage,
@@ -887,11 +884,11 @@ fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
     let s = state.lang.strings().flow;
     let state_counter = state.setup.counter;
     // Card and QRIS money is booked without a drawer session; cash needs one.
-    let till_closed = matches!(state.till, TillState::Closed | TillState::Counting);
+    let drawer_open = !matches!(state.till, TillState::Closed | TillState::Counting);
     let Some(f) = flow_mut(state) else {
         return Vec::new();
     };
-    let remaining = f.remaining();
+    let preview = f.preview();
     let Some(sale) = f.quote.as_ref().map(|q| q.sale) else {
         return Vec::new();
     };
@@ -931,14 +928,10 @@ fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
                 mark(state, SessionStep::Quote, StepProgress::Pending);
             } else {
                 // Money taken is on the sale already: it is never dropped by a key.
-                let taken = form.tenders.iter().fold(Rupiah::ZERO, |a, t| {
-                    let v = match t {
-                        Tender::Cash { tendered } => *tendered,
-                        Tender::Debit { amount, .. } | Tender::Qris { amount } => *amount,
-                    };
-                    a.checked_add(v).unwrap_or(a)
-                });
-                let said = (s.money_already_taken)(&taken.to_string(), &remaining.to_string());
+                let said = (s.money_already_taken)(
+                    &preview.taken.to_string(),
+                    &preview.remaining.to_string(),
+                );
                 form.leaving = true;
                 form.error = Some(said.clone());
                 f.error = Some(said);
@@ -992,41 +985,27 @@ fn pay_key(state: &mut State, code: KeyCode, clerk: String) -> Vec<Effect> {
                 form.focus += 1;
                 return Vec::new();
             }
-            let amount = match parse_amount(&form.amount) {
-                Some(a) if a.is_positive() => a,
-                None if form.amount.trim().is_empty() => remaining,
-                _ => {
-                    form.error = Some(s.bad_amount.to_string());
-                    return Vec::new();
-                }
+            let draft = match form.kind {
+                TenderKind::Cash => TenderDraft::Cash,
+                TenderKind::Debit => TenderDraft::Debit {
+                    approval_code: &form.approval,
+                    last4: &form.last4,
+                },
+                TenderKind::Qris => TenderDraft::Qris,
             };
-            let tender = match form.kind {
-                TenderKind::Cash if till_closed => {
-                    form.error = Some(s.cash_needs_till.to_string());
+            let tender = match preview.next_tender(draft, &form.amount, drawer_open) {
+                Ok(tender) => tender,
+                Err(refusal) => {
+                    form.error = Some(
+                        match refusal {
+                            TenderRefusal::BadAmount => s.bad_amount,
+                            TenderRefusal::CashNeedsDrawer => s.cash_needs_till,
+                            TenderRefusal::DebitDetailsMissing => s.need_debit_details,
+                            TenderRefusal::OverDue { .. } => s.card_over_due,
+                        }
+                        .to_string(),
+                    );
                     return Vec::new();
-                }
-                TenderKind::Cash => Tender::Cash { tendered: amount },
-                TenderKind::Debit => {
-                    if form.approval.len() < 4 || form.last4.len() != 4 {
-                        form.error = Some(s.need_debit_details.to_string());
-                        return Vec::new();
-                    }
-                    if amount > remaining {
-                        form.error = Some(s.card_over_due.to_string());
-                        return Vec::new();
-                    }
-                    Tender::Debit {
-                        amount,
-                        approval_code: form.approval.clone(),
-                        last4: form.last4.clone(),
-                    }
-                }
-                TenderKind::Qris => {
-                    if amount > remaining {
-                        form.error = Some(s.card_over_due.to_string());
-                        return Vec::new();
-                    }
-                    Tender::Qris { amount }
                 }
             };
             form.error = None;

@@ -424,7 +424,7 @@ fn stamp(
     })
 }
 
-/// Reads a counter's visit back from the store: its job, the sale and what was paid, the stamp.
+/// Reads a counter's visit back from the database: its job, the sale and what was paid, the stamp.
 fn resume(
     branch: &mut Branch,
     ticket: &str,
@@ -736,32 +736,6 @@ fn proof_data(
     }
 }
 
-/// Whether print job `job` reached the printer.
-fn job_printed(branch: &mut Branch, job: i64) -> Result<bool, BranchError> {
-    // A read of the printing module's table; it belongs beside `Branch::print_job` once that
-    // module offers it.
-    branch.store.read(|c| {
-        let status: String =
-            c.query_row("SELECT status FROM print_jobs WHERE id = ?1", [job], |r| {
-                r.get(0)
-            })?;
-        Ok(status == "printed")
-    })
-}
-
-/// Prints one slip again: as the original when it never printed, else as a counted copy.
-fn print_again(
-    branch: &mut Branch,
-    job: i64,
-    clerk: &str,
-) -> Result<crate::printing::PrintOutcome, BranchError> {
-    if job_printed(branch, job)? {
-        return branch.reprint(job, clerk);
-    }
-    let (printer, subject, payload) = branch.print_job(job)?;
-    branch.print_payload(&printer, &subject, &payload, clerk)
-}
-
 /// F8: every slip of the flow again, in order, stopping at the first the printer refuses; then the
 /// stamping proof when it never reached the printer. Returns what happened and the jobs a later F8
 /// prints again (the new jobs for the slips printed now, the old ones for those not reached).
@@ -779,7 +753,7 @@ fn reprint(
         if let Ok((_, _, payload)) = branch.print_job(job) {
             has_proof |= matches!(payload, crate::printing::PrintPayload::StampProof(_));
         }
-        let failed = match print_again(branch, job, clerk) {
+        let failed = match branch.print_again(job, clerk) {
             Ok(o) => {
                 now.push(o.job);
                 if o.printed {

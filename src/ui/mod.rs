@@ -18,7 +18,7 @@ pub mod worker;
 
 use crate::branch::{Branch, BranchError};
 use crate::config;
-use crate::users::{self, Role};
+use crate::users::Role;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -51,19 +51,11 @@ pub const DEMO_CLERK_NAME: &str = "Petugas Latihan (demo)";
 /// Adds the demo's training users — clerk `petugas` PIN 1234 and supervisor `kepala` PIN 9999 — to
 /// a branch that has no users yet. Returns whether it added them.
 pub fn seed_demo_users(branch: &mut Branch) -> Result<bool, BranchError> {
-    if !users::list(&mut branch.store)?.is_empty() {
+    if !branch.users()?.is_empty() {
         return Ok(false);
     }
-    users::add(
-        &mut branch.store,
-        "system",
-        "petugas",
-        DEMO_CLERK_NAME,
-        Role::Clerk,
-        "1234",
-    )?;
-    users::add(
-        &mut branch.store,
+    branch.add_user("system", "petugas", DEMO_CLERK_NAME, Role::Clerk, "1234")?;
+    branch.add_user(
         "system",
         "kepala",
         "Kepala Loket Latihan (demo)",

@@ -310,17 +310,7 @@ pub enum Settled {
 }
 
 /// One supervisor approval as the console lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApprovalRow {
-    pub at_ms: i64,
-    pub supervisor: String,
-    pub requested_by: String,
-    pub action: String,
-    pub subject: String,
-    pub reason: String,
-    /// Whether the action it allowed has been carried out.
-    pub used: bool,
-}
+pub use crate::users::ApprovalRecord as ApprovalRow;
 
 /// The console's e-Meterai tab.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1280,7 +1280,7 @@ pub fn state_word(s: &Strings, state: CounterState) -> &'static str {
 /// closes it.
 /// Keeps the session in step with the ticket the counter holds. A session opened here for a ticket
 /// the counter already held (after a restart, a closed terminal, a sign-in) asks for its visit to be
-/// read back from the store, so a paid document is never forgotten.
+/// read back from the database, so a paid document is never forgotten.
 fn sync_session(state: &mut State) -> Option<Effect> {
     if state.mode != Mode::Counter {
         return None;

@@ -1,11 +1,11 @@
 //! The worker thread: owns its own `Branch` on the data folder, carries out effects one at a time
-//! (every SQL statement the screens need) and sends what happened back to the event loop as actions.
+//! through `Branch` methods (the screens run no SQL of their own) and sends what happened back to
+//! the event loop as actions.
 
 use crate::branch::{Branch, BranchError};
 use crate::queue::TicketNo;
 use crate::ui::console_worker as console;
-use crate::ui::state::{Action, ApprovalRow, Effect, Outcome, QueueOp};
-use crate::users;
+use crate::ui::state::{Action, Effect, Outcome, QueueOp};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
 
@@ -93,7 +93,7 @@ pub fn run_reporting(
     Some(match effect {
         Effect::Flow(e) => return crate::ui::flow_worker::run(branch, e, report),
         Effect::Startup => {
-            let list = users::list(&mut branch.store).unwrap_or_default();
+            let list = branch.users().unwrap_or_default();
             Outcome::Started {
                 users: list.len(),
                 demo: list
@@ -101,14 +101,15 @@ pub fn run_reporting(
                     .any(|u| u.id == "petugas" && u.name == crate::ui::DEMO_CLERK_NAME),
             }
         }
-        Effect::Authenticate { id, pin } => {
-            let lockout = branch.lockout();
-            match users::authenticate(&mut branch.store, lockout, &id, &pin) {
-                Ok(user) => Outcome::LoggedIn(user),
-                Err(e) => Outcome::LoginRefused(sentence(&e.to_string())),
-            }
-        }
-        Effect::LoadApprovals => Outcome::Approvals(approvals_today(branch).map_err(|e| words(&e))),
+        Effect::Authenticate { id, pin } => match branch.authenticate(&id, &pin) {
+            Ok(user) => Outcome::LoggedIn(user),
+            Err(e) => Outcome::LoginRefused(sentence(&e.to_string())),
+        },
+        Effect::LoadApprovals => Outcome::Approvals(
+            branch
+                .approvals_today()
+                .map_err(|e| words(&BranchError::from(e))),
+        ),
         Effect::LoadDaily => {
             Outcome::Daily(crate::ui::view::daily::load(branch).map_err(|e| words(&e)))
         }
@@ -131,21 +132,19 @@ pub fn run_reporting(
             // number is refused after the PIN is checked, as before.
             let no = ticket.parse::<TicketNo>();
             let subject = no.as_ref().map_or(ticket, ToString::to_string);
-            let lockout = branch.lockout();
-            let result = users::approve(
-                &mut branch.store,
-                lockout,
-                &supervisor,
-                &pin,
-                &requested_by,
-                "ticket.reactivate",
-                &subject,
-                &reason,
-            )
-            .map_err(BranchError::from)
-            .and_then(|approval| branch.reactivate(&no?, approval.id))
-            .map(|()| subject)
-            .map_err(|e| words(&e));
+            let result = branch
+                .approve(
+                    &supervisor,
+                    &pin,
+                    &requested_by,
+                    "ticket.reactivate",
+                    &subject,
+                    &reason,
+                )
+                .map_err(BranchError::from)
+                .and_then(|approval| branch.reactivate(&no?, approval.id))
+                .map(|()| subject)
+                .map_err(|e| words(&e));
             Outcome::Reactivated(result)
         }
         Effect::LoadEmeterai => Outcome::Emeterai(
@@ -192,10 +191,7 @@ pub fn run_reporting(
         Effect::LoadHealth => Outcome::Health {
             emeterai: console::service_health(branch),
             outbox: console::outbox_counts(branch).map_err(|e| words(&e)),
-            backup: Some(crate::doctor::check_backup(
-                &mut branch.store,
-                &branch.config.backup,
-            )),
+            backup: Some(branch.backup_check()),
             dispenser: crate::dispenser::running(&branch.data_dir),
         },
         Effect::LoadTill { counter } => {
@@ -211,31 +207,6 @@ pub fn run_reporting(
             Outcome::TillOpened(result)
         }
         Effect::Bell | Effect::Quit => return None,
-    })
-}
-
-/// Today's supervisor approvals, newest first.
-// A read of the users module's table; it belongs beside `users::approve` once that module offers it.
-fn approvals_today(branch: &mut Branch) -> Result<Vec<ApprovalRow>, BranchError> {
-    let tz = branch.config.branch.timezone;
-    let start = crate::store::to_ms(branch.store.today().start(tz));
-    branch.store.read(|c| {
-        let mut stmt = c.prepare_cached(
-            "SELECT at_ms, supervisor, requested_by, action, subject, reason, used_ms IS NOT NULL
-             FROM approvals WHERE at_ms >= ?1 ORDER BY id DESC LIMIT 500",
-        )?;
-        let rows = stmt.query_map([start], |r| {
-            Ok(ApprovalRow {
-                at_ms: r.get(0)?,
-                supervisor: r.get(1)?,
-                requested_by: r.get(2)?,
-                action: r.get(3)?,
-                subject: r.get(4)?,
-                reason: r.get(5)?,
-                used: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     })
 }
 

@@ -1,8 +1,8 @@
 //! Pieces every screen shares: header, message line, device bar, key bar, dialogs, help and the
 //! too-small notice.
 
+use crate::clock::from_ms;
 use crate::day::BusinessDay;
-use crate::store::from_ms;
 use crate::ui::state::{
     Choice, DeviceState, FieldKind, Mode, State, Subject, UnfinishedActKind, UnfinishedKind,
 };

@@ -260,7 +260,7 @@ fn open_jobs(frame: &mut Frame, area: Rect, state: &State, jobs: &[OpenJob]) {
         _ if j.held => c.job_held.to_string(),
         Some(ms) if ms > state.now_ms => (c.job_waiting_at)(
             &crate::when::When::ms(ms, state.setup.timezone)
-                .on_day_of(crate::store::from_ms(state.now_ms)),
+                .on_day_of(crate::clock::from_ms(state.now_ms)),
         ),
         _ => c.job_waiting_now.to_string(),
     };
@@ -369,7 +369,7 @@ pub fn outbox(frame: &mut Frame, area: Rect, state: &State) {
         return;
     }
     // The time of today's mail, date and time of older mail still waiting.
-    let now = crate::store::from_ms(state.now_ms);
+    let now = crate::clock::from_ms(state.now_ms);
     let made = |ms: i64| crate::when::When::ms(ms, state.setup.timezone).on_day_of(now);
     let made_width = list
         .iter()
