@@ -28,6 +28,8 @@ use serde::Serialize;
 pub enum PrintingError {
     #[error("loket {0} tidak memakai printer; atur `printer` pada [[counter]] di konfigurasi")]
     NoCounterPrinter(u32),
+    #[error("loket {0} tidak ada dalam konfigurasi")]
+    UnknownCounter(u32),
     #[error("dispenser tidak memakai printer; atur `printer` pada [dispenser] di konfigurasi")]
     NoDispenserPrinter,
     #[error("printer '{0}' tidak ada di [printers]; periksa nama printer di konfigurasi")]

@@ -210,9 +210,10 @@ impl Branch {
 
     /// Name of the receipt printer of `counter`.
     pub fn counter_printer(&self, counter: u32) -> Result<String, BranchError> {
-        let c = self.config.counter(counter).ok_or_else(|| {
-            BranchError::Refused(format!("loket {counter} tidak ada dalam konfigurasi"))
-        })?;
+        let c = self
+            .config
+            .counter(counter)
+            .ok_or(PrintingError::UnknownCounter(counter))?;
         c.printer
             .as_ref()
             .map(|p| p.get_ref().clone())

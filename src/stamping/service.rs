@@ -662,9 +662,7 @@ impl Branch {
             .map_or(500, |p| p.list_page_size.max(1));
         let provider = self.stamping_provider()?;
         let inventory = self.serial_inventory()?;
-        let quota = provider
-            .quota()
-            .map_err(|e| BranchError::Refused(e.to_string()))?;
+        let quota = provider.quota().map_err(StampingError::from)?;
         let mut rec = ledger::reconcile(&inventory, quota.not_stamped, Some(quota.remaining));
         // The provider's count of issued-unused serials includes those loket recorded as spoiled
         // (refused by the adapter, settled by a supervisor) that Peruri still shows unused: they

@@ -3,7 +3,7 @@
 //! and purges stored documents a set time after delivery.
 
 use super::documents::Documents;
-use super::service::{JobFilter, JobView};
+use super::service::{JobFilter, JobView, StampingError};
 use super::{State, job};
 use crate::branch::{Branch, BranchError};
 use crate::clock::Clock;
@@ -281,8 +281,7 @@ fn purge(branch: &mut Branch, now: i64) -> Result<usize, BranchError> {
     let docs = Documents::new(&branch.data_dir);
     let keep_days = branch.config.stamping.keep_days;
     for sha in &due {
-        docs.remove(sha)
-            .map_err(|e| BranchError::Refused(e.to_string()))?;
+        docs.remove(sha).map_err(StampingError::from)?;
         branch.store.write(|tx| {
             tx.execute(
                 "UPDATE documents SET purged_ms = ?2 WHERE sha256 = ?1",
