@@ -43,6 +43,22 @@ pub enum DeliveryError {
     Eject(#[from] EjectError),
     #[error(transparent)]
     WhatsApp(#[from] whatsapp::WaError),
+    #[error(
+        "Dokumen {} terlalu besar untuk WhatsApp (batas {}); berikan lewat flash disk.",
+        copy::human_bytes(*size),
+        copy::human_bytes(*limit)
+    )]
+    TooLargeForWhatsApp { size: u64, limit: u64 },
+    #[error("Nama dokumen '{name}' tidak dapat dipakai: {reason}.")]
+    BadDocumentName { name: String, reason: String },
+    #[error("[whatsapp] caption: {0}.")]
+    CaptionTemplate(String),
+    #[error(
+        "Alamat webhook WhatsApp {listen} tidak dapat dipakai ({reason}); ubah webhook_listen di [whatsapp]."
+    )]
+    WebhookAddress { listen: String, reason: String },
+    #[error("alamat webhook bukan alamat IP")]
+    WebhookNotIp,
     #[error("Tidak ada pesan nomor {id} di kotak keluar; lihat `loket outbox list`.")]
     UnknownOutboxEntry { id: i64 },
     #[error("Pesan nomor {id} {state}; tidak perlu dikirim ulang.")]

@@ -95,16 +95,17 @@ impl Branch {
         };
         let size = std::fs::metadata(path).map_err(io)?.len();
         if size > MAX_DOCUMENT_BYTES {
-            return Err(BranchError::Refused(format!(
-                "Dokumen {} terlalu besar untuk WhatsApp (batas {}); berikan lewat flash disk.",
-                super::copy::human_bytes(size),
-                super::copy::human_bytes(MAX_DOCUMENT_BYTES)
-            )));
+            return Err(DeliveryError::TooLargeForWhatsApp {
+                size,
+                limit: MAX_DOCUMENT_BYTES,
+            }
+            .into());
         }
         let pdf = std::fs::read(path).map_err(io)?;
         let filename = names::SafeName::new(name)
-            .map_err(|e| {
-                BranchError::Refused(format!("Nama dokumen '{name}' tidak dapat dipakai: {e}."))
+            .map_err(|e| DeliveryError::BadDocumentName {
+                name: name.clone(),
+                reason: e.to_string(),
             })?
             .candidate(1);
         let owned = self.template_values(context, std::slice::from_ref(&filename), " ");
@@ -118,7 +119,7 @@ impl Branch {
                 "Dokumen bermeterai dari {branch}: {document} (SN {sns}).".to_string()
             });
         let caption = super::settings::render(&caption_template, &values)
-            .map_err(|m| BranchError::Refused(format!("[whatsapp] caption: {m}.")))?;
+            .map_err(|m| DeliveryError::CaptionTemplate(m.to_string()))?;
         let branch_name = self.config.branch.name.clone();
         let sns = owned[3].1.clone();
         let key = format!("wa-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
@@ -730,15 +731,14 @@ pub fn serve_webhook(
     ready: impl FnOnce(std::net::SocketAddr),
 ) -> Result<(), BranchError> {
     let mut branch = Branch::open_with_clock(data_dir, clock)?;
-    let server = tiny_http::Server::http(listen).map_err(|e| {
-        BranchError::Refused(format!(
-            "Alamat webhook WhatsApp {listen} tidak dapat dipakai ({e}); ubah webhook_listen di [whatsapp]."
-        ))
+    let server = tiny_http::Server::http(listen).map_err(|e| DeliveryError::WebhookAddress {
+        listen: listen.to_string(),
+        reason: e.to_string(),
     })?;
     let addr = server
         .server_addr()
         .to_ip()
-        .ok_or_else(|| BranchError::Refused("alamat webhook bukan alamat IP".into()))?;
+        .ok_or(DeliveryError::WebhookNotIp)?;
     ready(addr);
     while !stop.load(Ordering::SeqCst) {
         let Ok(Some(mut request)) = server.recv_timeout(Duration::from_millis(200)) else {
