@@ -798,19 +798,59 @@ fn z_document(
     filter: &str,
     arg: i64,
 ) -> Result<Option<(i64, TillReport)>, BranchError> {
-    let found: Option<(i64, String)> = conn
+    let found: Option<(i64, i64, i64, String)> = conn
         .prepare_cached(&format!(
-            "SELECT number, document FROM z_reports WHERE {filter} ORDER BY number DESC LIMIT 1"
+            "SELECT number, session, created_ms, document FROM z_reports WHERE {filter}
+             ORDER BY number DESC LIMIT 1"
         ))?
-        .query_row([arg], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([arg], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    found
-        .map(|(n, doc)| {
-            serde_json::from_str::<TillReport>(&doc)
-                .map(|d| (n, d))
-                .map_err(|e| BranchError::Refused(format!("laporan Z {n} tersimpan rusak: {e}")))
+    let Some((n, session, created_ms, doc)) = found else {
+        return Ok(None);
+    };
+    let mut doc = serde_json::from_str::<TillReport>(&doc)
+        .map_err(|e| BranchError::Refused(format!("laporan Z {n} tersimpan rusak: {e}")))?;
+    if doc.figures.is_none() {
+        doc.figures = Some(stored_figures(conn, n, session, created_ms)?);
+    }
+    Ok(Some((n, doc)))
+}
+
+/// The slip's figures of a Z document stored before they were kept in it, read from what the
+/// store froze at its close: the session's count, its events as of the Z, and the anchor the Z
+/// made.
+fn stored_figures(
+    conn: &Connection,
+    number: i64,
+    session: i64,
+    created_ms: i64,
+) -> Result<report::SlipFigures, BranchError> {
+    let s = session_by(conn, "s.id = ?1", session)?.ok_or(TillError::UnknownZ(number))?;
+    let close = match (s.counted_total, s.variance) {
+        (Some(counted), Some(variance)) => Some(report::ClosingFigures {
+            counted,
+            variance,
+            supervisor: s.supervisor.clone(),
+        }),
+        _ => None,
+    };
+    let events = session_events(conn, session, created_ms)?;
+    let journal_head = conn
+        .prepare_cached(
+            "SELECT seq, hash FROM journal_anchors WHERE reason = ?1 ORDER BY seq LIMIT 1",
+        )?
+        .query_row([crate::journal::anchor::Reason::Z(number).code()], |r| {
+            Ok(crate::journal::anchor::Head {
+                seq: r.get(0)?,
+                hash: r.get(1)?,
+            })
         })
-        .transpose()
+        .optional()?;
+    Ok(report::SlipFigures {
+        close,
+        journal_head,
+        ..report::SlipFigures::of(&events, None)
+    })
 }
 
 impl Branch {
@@ -1689,7 +1729,7 @@ impl Branch {
             .iter()
             .map(|l| report::ReceiptLine {
                 name: l.name.clone(),
-                quantity: l.quantity.to_string(),
+                quantity: l.quantity,
                 unit_price: l.unit_price.to_string(),
                 amount: l.amount.to_string(),
                 note: (l.refunded_qty > 0).then(|| format!("dikembalikan {}", l.refunded_qty)),
@@ -1820,6 +1860,9 @@ fn close_session(
             count: None,
             amount: None,
         });
+        if let Some(figures) = doc.figures.as_mut() {
+            figures.journal_head = Some(head);
+        }
     }
     let text = serde_json::to_string(&doc).map_err(|e| BranchError::Refused(e.to_string()))?;
     let sha = hex::encode(Sha256::digest(text.as_bytes()));
