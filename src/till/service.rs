@@ -798,33 +798,36 @@ fn z_document(
     filter: &str,
     arg: i64,
 ) -> Result<Option<(i64, TillReport)>, BranchError> {
-    let found: Option<(i64, i64, i64, String)> = conn
+    let found: Option<(i64, String)> = conn
         .prepare_cached(&format!(
-            "SELECT number, session, created_ms, document FROM z_reports WHERE {filter}
-             ORDER BY number DESC LIMIT 1"
+            "SELECT number, document FROM z_reports WHERE {filter} ORDER BY number DESC LIMIT 1"
         ))?
-        .query_row([arg], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_row([arg], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((n, session, created_ms, doc)) = found else {
-        return Ok(None);
-    };
-    let mut doc = serde_json::from_str::<TillReport>(&doc)
-        .map_err(|e| BranchError::Refused(format!("laporan Z {n} tersimpan rusak: {e}")))?;
+    found
+        .map(|(n, doc)| Ok((n, read_z(conn, n, &doc)?)))
+        .transpose()
+}
+
+/// A stored Z document read back, with its slip figures.
+fn read_z(conn: &Connection, number: i64, doc: &str) -> Result<TillReport, BranchError> {
+    let mut doc = serde_json::from_str::<TillReport>(doc)
+        .map_err(|e| BranchError::Refused(format!("laporan Z {number} tersimpan rusak: {e}")))?;
     if doc.figures.is_none() {
-        doc.figures = Some(stored_figures(conn, n, session, created_ms)?);
+        doc.figures = Some(stored_figures(conn, number)?);
     }
-    Ok(Some((n, doc)))
+    Ok(doc)
 }
 
 /// The slip's figures of a Z document stored before they were kept in it, read from what the
 /// store froze at its close: the session's count, its events as of the Z, and the anchor the Z
 /// made.
-fn stored_figures(
-    conn: &Connection,
-    number: i64,
-    session: i64,
-    created_ms: i64,
-) -> Result<report::SlipFigures, BranchError> {
+fn stored_figures(conn: &Connection, number: i64) -> Result<report::SlipFigures, BranchError> {
+    let (session, created_ms): (i64, i64) = conn.query_row(
+        "SELECT session, created_ms FROM z_reports WHERE number = ?1",
+        [number],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let s = session_by(conn, "s.id = ?1", session)?.ok_or(TillError::UnknownZ(number))?;
     let close = match (s.counted_total, s.variance) {
         (Some(counted), Some(variance)) => Some(report::ClosingFigures {
@@ -1249,10 +1252,7 @@ impl Branch {
                 )
                 .optional()?
                 .ok_or(TillError::UnknownZ(number))?;
-            let report = serde_json::from_str(&doc).map_err(|e| {
-                BranchError::Refused(format!("laporan Z {number} tersimpan rusak: {e}"))
-            })?;
-            Ok((report, sha))
+            Ok((read_z(c, number, &doc)?, sha))
         })
     }
 
