@@ -48,7 +48,7 @@ impl From<rusqlite::Error> for AnchorError {
 }
 
 /// The chain's head at one moment: an entry's number and hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Head {
     pub seq: i64,
     pub hash: String,

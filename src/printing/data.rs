@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::day::TimeZone;
+use crate::money::Rupiah;
 use crate::queue::TicketView;
+use crate::till::domain::Method;
 use crate::till::report::{SaleReceipt, TillReport};
 use crate::when::When;
 
@@ -82,7 +84,7 @@ pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> 
                     Some(note) => format!("{} ({note})", l.name),
                     None => l.name.clone(),
                 },
-                qty: l.quantity.parse().unwrap_or(1),
+                qty: u32::try_from(l.quantity).unwrap_or(u32::MAX),
                 unit_price: l.unit_price.clone(),
                 line_total: l.amount.clone(),
             })
@@ -99,41 +101,28 @@ pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> 
     }
 }
 
-fn section_amount(r: &TillReport, title_prefix: &str, label_prefix: &str) -> Option<String> {
-    r.sections
-        .iter()
-        .filter(|s| s.title.starts_with(title_prefix))
-        .flat_map(|s| s.rows.iter())
-        .find(|row| row.label.starts_with(label_prefix))
-        .and_then(|row| row.amount.clone())
-}
-
-/// An X or Z report from the till's report.
+/// An X or Z report from the till's report: every figure comes from the till as a value
+/// (`summary` and `figures`), none is read back out of the report's words.
 pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillReport {
     use crate::till::report::ReportKind;
     let s = &r.summary;
-    let tender = |label: &str, t: &crate::till::domain::TenderTotal| rc::TenderTotal {
-        label: label.to_string(),
-        count: u32::try_from(t.count).unwrap_or(0),
-        amount: t.net.to_string(),
+    let figures = r.figures.clone().unwrap_or_default();
+    let tender = |method: Method| {
+        let t = s.tender(method);
+        rc::TenderTotal {
+            label: method.label().to_string(),
+            count: u32::try_from(t.count).unwrap_or(0),
+            amount: t.net.to_string(),
+        }
     };
-    let neg = |a: crate::money::Rupiah| {
+    let neg = |a: Rupiah| {
         if a.is_positive() {
             format!("-{a}")
         } else {
             a.to_string()
         }
     };
-    let supervisor = r
-        .sections
-        .iter()
-        .flat_map(|s| s.rows.iter())
-        .find_map(|row| row.label.strip_prefix("Disetujui: ").map(str::to_string));
-    let journal_head = r
-        .sections
-        .iter()
-        .flat_map(|s| s.rows.iter())
-        .find_map(|row| row.label.strip_prefix("Jurnal s.d. ").map(str::to_string));
+    let close = figures.close.as_ref();
     rc::TillReport {
         kind: match r.kind {
             ReportKind::X => rc::ReportKind::X,
@@ -148,11 +137,7 @@ pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillRepor
         opened_at: r.opened_at.clone(),
         closed_at: r.closed_at.clone(),
         printed_at: r.printed_at.clone(),
-        takings: vec![
-            tender("Tunai", &s.cash),
-            tender("Debit", &s.debit),
-            tender("QRIS", &s.qris),
-        ],
+        takings: Method::ALL.into_iter().map(tender).collect(),
         takings_total: s.net_sales.to_string(),
         movements: vec![
             rc::Amount {
@@ -173,21 +158,13 @@ pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillRepor
             },
         ],
         expected_cash: s.expected_cash.to_string(),
-        counted_cash: section_amount(r, "Penutupan", "Total dihitung"),
-        variance: section_amount(r, "Penutupan", "Selisih"),
-        voids: count_rows(r, "Pembatalan (void)"),
-        refunds: count_rows(r, "Pengembalian (refund)"),
-        supervisor,
-        journal_head,
+        counted_cash: close.map(|c| c.counted.to_string()),
+        variance: close.map(|c| c.variance.to_string()),
+        voids: figures.voids,
+        refunds: figures.refunds,
+        supervisor: close.and_then(|c| c.supervisor.clone()),
+        journal_head: figures.journal_head.as_ref().map(|h| h.short()),
     }
-}
-
-fn count_rows(r: &TillReport, title: &str) -> u32 {
-    r.sections
-        .iter()
-        .find(|s| s.title == title)
-        .map(|s| u32::try_from(s.rows.len()).unwrap_or(u32::MAX))
-        .unwrap_or(0)
 }
 
 /// What a stamping proof says, filled by the stamping service or the counter screen.

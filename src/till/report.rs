@@ -54,6 +54,49 @@ pub struct TillReport {
     pub sections: Vec<ReportSection>,
     /// The raw figures, for the daily report and for checks.
     pub summary: Summary,
+    /// What the slip prints beyond `summary`, typed: the printer reads these, never the words in
+    /// `sections`. Absent only in Z documents stored before the figures were kept; the till
+    /// fills those from the store when it reads them back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<SlipFigures>,
+}
+
+/// The figures of a till report that its slip prints beside the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlipFigures {
+    /// Voided sales listed in the report.
+    pub voids: u32,
+    /// Refunds listed in the report.
+    pub refunds: u32,
+    /// The blind count, once the session is closed.
+    pub close: Option<ClosingFigures>,
+    /// The journal's head this Z anchored.
+    pub journal_head: Option<crate::journal::anchor::Head>,
+}
+
+/// The close of a session as figures: what was counted, the variance and who approved it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosingFigures {
+    pub counted: Rupiah,
+    /// Counted minus expected: negative when short.
+    pub variance: Rupiah,
+    pub supervisor: Option<String>,
+}
+
+impl SlipFigures {
+    /// The figures of a session's events and close (no journal head: the caller anchors).
+    pub fn of(events: &SessionEvents, close: Option<&CloseFacts>) -> SlipFigures {
+        SlipFigures {
+            voids: u32::try_from(events.voids.len()).unwrap_or(u32::MAX),
+            refunds: u32::try_from(events.refunds.len()).unwrap_or(u32::MAX),
+            close: close.map(|c| ClosingFigures {
+                counted: c.counted_total,
+                variance: c.variance,
+                supervisor: c.supervisor.clone(),
+            }),
+            journal_head: None,
+        }
+    }
 }
 
 /// Void, refund, pay-out, drop or drawer-open records of a session, for the report's lists.
@@ -333,6 +376,7 @@ pub fn build(
         printed_at: printed_at.to_string(),
         sections,
         summary: summary.clone(),
+        figures: Some(SlipFigures::of(events, facts.close.as_ref())),
     })
 }
 
@@ -385,7 +429,9 @@ impl TillReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiptLine {
     pub name: String,
-    pub quantity: String,
+    /// Written as text (`"3"`) in the JSON `loket sale show --receipt` prints, as it always was.
+    #[serde(with = "quantity_text")]
+    pub quantity: i64,
     pub unit_price: String,
     pub amount: String,
     /// "dikembalikan 1" when part of the line was refunded.
@@ -430,4 +476,17 @@ pub struct SaleReceipt {
     /// "DIBATALKAN — reason" on a voided sale.
     pub voided: Option<String>,
     pub due: Option<String>,
+}
+
+/// A receipt line's quantity is a number in the program and text in its JSON.
+mod quantity_text {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(q: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(q)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        String::deserialize(d)?.parse().map_err(D::Error::custom)
+    }
 }

@@ -804,17 +804,58 @@ fn z_document(
         .query_row([arg], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     found
-        .map(|(n, doc)| {
-            serde_json::from_str::<TillReport>(&doc)
-                .map(|d| (n, d))
-                .map_err(|e| {
-                    BranchError::from(TillError::StoredZDamaged {
-                        number: n,
-                        reason: e.to_string(),
-                    })
-                })
-        })
+        .map(|(n, doc)| Ok((n, read_z(conn, n, &doc)?)))
         .transpose()
+}
+
+/// A stored Z document read back, with its slip figures.
+fn read_z(conn: &Connection, number: i64, doc: &str) -> Result<TillReport, BranchError> {
+    let mut doc =
+        serde_json::from_str::<TillReport>(doc).map_err(|e| TillError::StoredZDamaged {
+            number,
+            reason: e.to_string(),
+        })?;
+    if doc.figures.is_none() {
+        doc.figures = Some(stored_figures(conn, number)?);
+    }
+    Ok(doc)
+}
+
+/// The slip's figures of a Z document stored before they were kept in it, read from what the
+/// store froze at its close: the session's count, its events as of the Z, and the anchor the Z
+/// made.
+fn stored_figures(conn: &Connection, number: i64) -> Result<report::SlipFigures, BranchError> {
+    let (session, created_ms): (i64, i64) = conn.query_row(
+        "SELECT session, created_ms FROM z_reports WHERE number = ?1",
+        [number],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let s = session_by(conn, "s.id = ?1", session)?.ok_or(TillError::UnknownZ(number))?;
+    let close = match (s.counted_total, s.variance) {
+        (Some(counted), Some(variance)) => Some(report::ClosingFigures {
+            counted,
+            variance,
+            supervisor: s.supervisor.clone(),
+        }),
+        _ => None,
+    };
+    let events = session_events(conn, session, created_ms)?;
+    let journal_head = conn
+        .prepare_cached(
+            "SELECT seq, hash FROM journal_anchors WHERE reason = ?1 ORDER BY seq LIMIT 1",
+        )?
+        .query_row([crate::journal::anchor::Reason::Z(number).code()], |r| {
+            Ok(crate::journal::anchor::Head {
+                seq: r.get(0)?,
+                hash: r.get(1)?,
+            })
+        })
+        .optional()?;
+    Ok(report::SlipFigures {
+        close,
+        journal_head,
+        ..report::SlipFigures::of(&events, None)
+    })
 }
 
 impl Branch {
@@ -1218,11 +1259,7 @@ impl Branch {
                 )
                 .optional()?
                 .ok_or(TillError::UnknownZ(number))?;
-            let report = serde_json::from_str(&doc).map_err(|e| TillError::StoredZDamaged {
-                number,
-                reason: e.to_string(),
-            })?;
-            Ok((report, sha))
+            Ok((read_z(c, number, &doc)?, sha))
         })
     }
 
@@ -1699,7 +1736,7 @@ impl Branch {
             .iter()
             .map(|l| report::ReceiptLine {
                 name: l.name.clone(),
-                quantity: l.quantity.to_string(),
+                quantity: l.quantity,
                 unit_price: l.unit_price.to_string(),
                 amount: l.amount.to_string(),
                 note: (l.refunded_qty > 0).then(|| format!("dikembalikan {}", l.refunded_qty)),
@@ -1819,6 +1856,9 @@ fn close_session(
             count: None,
             amount: None,
         });
+        if let Some(figures) = doc.figures.as_mut() {
+            figures.journal_head = Some(head);
+        }
     }
     let text = serde_json::to_string(&doc).map_err(|e| TillError::Encode(e.to_string()))?;
     let sha = hex::encode(Sha256::digest(text.as_bytes()));

@@ -178,6 +178,42 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
 }
 
 #[test]
+fn a_z_stored_before_its_slip_figures_were_kept_reads_back_with_them_from_the_store() {
+    let mut tb = branch();
+    let b = &mut tb.branch;
+    shift(b);
+    let closed = b
+        .count_till(
+            1,
+            CLERK,
+            &CashCount::parse("100000x2,10000x1,1000x2").expect("count"),
+        )
+        .expect("close");
+    let z = closed.z.expect("closed with a Z");
+    let figures = z.figures.clone().expect("a new Z keeps its figures");
+    assert_eq!(
+        (figures.voids, figures.refunds),
+        (0, 1),
+        "the refund of the shift is counted"
+    );
+    let close = figures.close.clone().expect("closed");
+    assert_eq!((close.counted, close.variance), (rp(212_000), rp(0)));
+    assert!(figures.journal_head.is_some(), "the Z anchored the journal");
+
+    // A document written before the figures were kept: the same words, no figures.
+    let conn = b.store.conn();
+    conn.execute_batch(
+        "DROP TRIGGER z_reports_no_update;
+         UPDATE z_reports SET document = json_remove(document, '$.figures') WHERE number = 1;",
+    )
+    .expect("write an older document");
+    let (older, _) = b.stored_z(1).expect("read back");
+    assert_eq!(older, z, "the figures come back from the store");
+    let reprint = b.reprint_z(Some(1), None, SUPERVISOR).expect("reprint");
+    assert_eq!(reprint.figures, z.figures);
+}
+
+#[test]
 fn a_second_close_the_same_day_covers_only_its_own_session() {
     let mut tb = branch();
     let b = &mut tb.branch;
