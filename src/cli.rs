@@ -608,10 +608,7 @@ fn queue(
             // As at the counter: text that is not a ticket number is refused after the PIN.
             let no = ticket.parse::<crate::queue::TicketNo>();
             let label = no.as_ref().map_or(ticket.clone(), ToString::to_string);
-            let lockout = branch.lockout();
-            let approval = users::approve(
-                &mut branch.store,
-                lockout,
+            let approval = branch.approve(
                 &supervisor,
                 &pin,
                 actor,
@@ -637,17 +634,8 @@ fn queue(
                 .find(|c| c.number == from)
                 .and_then(|c| c.ticket.as_ref().map(ToString::to_string))
                 .ok_or(crate::queue::QueueError::NoVisitHeld { counter: from })?;
-            let lockout = branch.lockout();
-            let approval = users::approve(
-                &mut branch.store,
-                lockout,
-                &supervisor,
-                &pin,
-                actor,
-                "visit.move",
-                &label,
-                &reason,
-            )?;
+            let approval =
+                branch.approve(&supervisor, &pin, actor, "visit.move", &label, &reason)?;
             let moved = branch.move_visit(from, to, approval.id)?;
             println!("Kunjungan {moved} dipindahkan ke loket {to}.");
         }

@@ -1967,17 +1967,7 @@ impl Branch {
                 crate::till::approval_subject_sale(sale),
             ),
         };
-        let lockout = self.lockout();
-        let approval = crate::users::approve(
-            &mut self.store,
-            lockout,
-            supervisor,
-            pin,
-            requested_by,
-            action,
-            &subject,
-            reason,
-        )?;
+        let approval = self.approve(supervisor, pin, requested_by, action, &subject, reason)?;
         self.settle_failed_job(job, approval.id, choice, counter, requested_by)
     }
 

@@ -11,7 +11,6 @@ use super::service::{
 use super::{TillError, TillReport, actions};
 use crate::branch::{Branch, BranchError};
 use crate::money::Rupiah;
-use crate::users;
 use clap::{Args, Subcommand};
 use std::path::Path;
 use std::process::ExitCode;
@@ -238,18 +237,9 @@ fn approve(
     subject: &str,
 ) -> Result<i64, BranchError> {
     let pin = pin_with_prompt(a.pin, "PIN supervisor: ")?;
-    let lockout = branch.lockout();
-    Ok(users::approve(
-        &mut branch.store,
-        lockout,
-        &a.supervisor,
-        &pin,
-        actor,
-        action,
-        subject,
-        &a.reason,
-    )?
-    .id)
+    Ok(branch
+        .approve(&a.supervisor, &pin, actor, action, subject, &a.reason)?
+        .id)
 }
 
 fn money(text: &str) -> Result<Rupiah, BranchError> {
