@@ -31,4 +31,11 @@ pub enum ReportError {
     },
     #[error("Gagal menyusun ringkasan untuk printer: {0}. Laporkan ke teknisi.")]
     Receipt(String),
+    #[error("{0}")]
+    Anchor(crate::journal::anchor::AnchorError),
+    #[error("Tanggal akhir {to} sebelum tanggal awal {from}; tukar urutannya lalu ulangi.")]
+    RangeBackwards {
+        from: crate::day::BusinessDay,
+        to: crate::day::BusinessDay,
+    },
 }

@@ -1,6 +1,7 @@
 //! The daily pack: every section (queue, till, stamps, deliveries, devices, journal) of one business
 //! day or a range of days, read from the store in one place for the screen, CSV, PDF and printer.
 
+use super::ReportError;
 use super::queue::{self, QueueReport};
 use crate::branch::{Branch, BranchError};
 use crate::day::BusinessDay;
@@ -416,7 +417,7 @@ pub fn daily_anchored(
     let mut p = daily(branch, day)?;
     let head = anchor::anchor_daily(branch, actor, day).map_err(|e| match e {
         AnchorError::Store(e) => BranchError::Store(e),
-        other => BranchError::Refused(other.to_string()),
+        other => ReportError::Anchor(other).into(),
     })?;
     p.journal_head = Some(head.short());
     p.anchor_notes = anchor_notes(branch, day, Some(head.seq))?;
@@ -446,9 +447,7 @@ pub fn anchor_notes(
 /// The pack of the days `from` to `to` inclusive; figures are recomputed over all the period's rows.
 pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<Pack, BranchError> {
     if to < from {
-        return Err(BranchError::Refused(format!(
-            "Tanggal akhir {to} sebelum tanggal awal {from}; tukar urutannya lalu ulangi."
-        )));
+        return Err(ReportError::RangeBackwards { from, to }.into());
     }
     let days = days(from, to);
     let mut sessions = Vec::new();
