@@ -1,6 +1,16 @@
-//! Delivery of a stamped job: its output, to a drive, by mail or WhatsApp, and the visit that hands it over.
+//! Delivery of a stamped job: its output, to a drive, by mail or WhatsApp, and the visit.
 
-use super::*;
+use super::{JobView, StampingError, apply_step, job_subject, load};
+use crate::branch::{Branch, BranchError};
+use crate::crash;
+use crate::delivery::Context;
+use crate::journal::Entry;
+use crate::stamping::job::{JobId, Sn, State, Step};
+use crate::store::StoreError;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+use std::path::{Path, PathBuf};
 
 /// The verified stamped file of a job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

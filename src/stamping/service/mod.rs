@@ -2,18 +2,13 @@
 //! each transition one store transaction with its journal entry and SN-ledger change.
 
 use super::documents::{DocumentError, Documents};
-use super::job::{self, JobError, JobId, Place, Sn, State, Step};
-use super::ledger::{self, LedgerError};
-use super::provider::{self, IssueRequest, NextStep, Provider, ProviderError, StampRequest};
+use super::job::{self, JobError, Place, State, Step};
+use super::ledger::LedgerError;
+use super::provider::{Provider, ProviderError};
 use crate::branch::{Branch, BranchError};
-use crate::crash;
-use crate::delivery::Context;
 use crate::journal::Entry;
-use crate::pdf::placement::PlacementOptions;
-use crate::pdf::{self, IntakeError, IntakeOptions};
+use crate::pdf::IntakeError;
 use crate::store::{self, StoreError, Tx};
-use crate::till::TillError;
-use crate::till::domain::{Method, RefundRequest};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
@@ -27,9 +22,7 @@ mod settle;
 
 pub use deliver::JobOutput;
 pub use receive::ReceiveDocument;
-use run::{new_request_id, request_number};
 pub use settle::Settle;
-use settle::paying_line;
 
 /// Approval action for settling a failed job with a new serial at no charge (subject `job/<id>`).
 pub const ACTION_REISSUE: &str = "stamping.reissue";

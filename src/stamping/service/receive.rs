@@ -1,6 +1,18 @@
-//! Intake: a customer's document received, unlocked, placed, quoted and paid, or an earlier paid job taken up.
+//! Intake: a document received, unlocked, placed, quoted and paid, or an earlier job taken up.
 
-use super::*;
+use super::run::new_request_id;
+use super::settle::paying_line;
+use super::{JobView, StampingError, apply_step, job_subject, load, place_json};
+use crate::branch::{Branch, BranchError};
+use crate::crash;
+use crate::journal::Entry;
+use crate::pdf::placement::PlacementOptions;
+use crate::pdf::{self, IntakeOptions};
+use crate::stamping::job::{JobError, Place, State, Step};
+use crate::store::StoreError;
+use crate::till::TillError;
+use rusqlite::{OptionalExtension, params};
+use serde_json::json;
 
 /// A document handed over at the counter.
 #[derive(Debug, Clone)]

@@ -1,6 +1,22 @@
-//! Running a paid job: a serial issued (Peruri or the local inventory), the document stamped and checked, failures and spoiled serials recorded, serials reconciled.
+//! Running a paid job: a serial issued, the document stamped and checked, failures recorded.
 
-use super::*;
+use super::{
+    JobStage, JobView, LOCK_FOLDER, Row, StampingError, apply_step, cache_key, job_subject,
+    providers,
+};
+use crate::branch::{Branch, BranchError};
+use crate::journal::Entry;
+use crate::stamping::job::{self, JobError, Place, State, Step};
+use crate::stamping::ledger;
+use crate::stamping::provider::{
+    self, IssueRequest, NextStep, Provider, ProviderError, StampRequest,
+};
+use crate::store::{StoreError, Tx};
+use crate::{crash, pdf};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Most spoiled serials replaced within one `run_job` before the job waits for the worker.
 const MAX_SPOILED_PER_RUN: u32 = 3;

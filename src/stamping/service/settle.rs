@@ -1,6 +1,15 @@
 //! Settling a job that will not be delivered: cancelled, or refunded through its sale line.
 
-use super::*;
+use super::run::{new_request_id, request_number};
+use super::{ACTION_CANCEL, ACTION_REISSUE, JobView, StampingError, apply_step, job_subject, load};
+use crate::branch::{Branch, BranchError};
+use crate::crash;
+use crate::stamping::job::{JobError, State, Step};
+use crate::stamping::ledger;
+use crate::store::{StoreError, Tx};
+use crate::till::domain::{Method, RefundRequest};
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::json;
 
 /// How a supervisor settles a job that failed for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

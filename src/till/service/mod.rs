@@ -1,27 +1,17 @@
 //! The till persisted: each operation is one immediate transaction that loads the sale or session,
 //! applies the rules of `domain`, writes rows and ledger movements, and appends its journal entry.
 
+use super::TillError;
 use super::domain::{
-    CashCount, Line, LineKind, Method, MoveKind, Movement, QrisState, RefundRequest, Sale,
-    SaleStatus, Summary, Tender, quick_amounts, summarize,
+    CashCount, Line, LineKind, Method, MoveKind, QrisState, Sale, SaleStatus, quick_amounts,
 };
-use super::report::{
-    self, CloseFacts, EventRow, ReportKind, SessionEvents, SessionFacts, TillReport,
-};
-use super::{TillError, actions};
 use crate::branch::{Branch, BranchError};
-use crate::config::Config;
 use crate::day::TimeZone;
-use crate::journal::Entry;
 use crate::money::Rupiah;
-use crate::qris;
-use crate::queue::TicketNo;
 use crate::store::Tx;
 use crate::users;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use serde_json::json;
-use sha2::{Digest, Sha256};
 
 mod qris_codes;
 mod refund;
@@ -30,13 +20,11 @@ mod session;
 mod z;
 
 pub use qris_codes::QrisOutcome;
-use qris_codes::expire_qris_codes;
 pub(crate) use refund::refund_in;
 pub use refund::{RETURNED_BEFORE_PAID, RefundOutcome, VoidOutcome};
 pub use sale::PaymentOutcome;
 pub use session::{CloseOutcome, DrawerOutcome};
 pub use z::ZListing;
-use z::{build_report, expected_cash, ledger_movements};
 
 pub fn approval_subject_sale(sale: i64) -> String {
     format!("sale/{sale}")

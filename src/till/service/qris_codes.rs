@@ -1,6 +1,20 @@
 //! QRIS codes of a sale: shown, confirmed, cancelled, expired, and excess payments resolved.
 
-use super::*;
+use super::z::expected_cash;
+use super::{
+    QRIS_COLUMNS, QrisView, SaleView, approval_subject_qris, cash_session, drawer_open, load_sale,
+    movement, optional_session, row_to_qris, sale_view,
+};
+use crate::branch::{Branch, BranchError};
+use crate::journal::Entry;
+use crate::money::Rupiah;
+use crate::store::Tx;
+use crate::till::domain::{Method, MoveKind, QrisState, SaleStatus};
+use crate::till::{TillError, actions};
+use crate::users;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
 
 /// Marks QRIS codes past their expiry as expired, one journal entry each.
 pub(super) fn expire_qris_codes(tx: &mut Tx<'_>) -> Result<usize, BranchError> {

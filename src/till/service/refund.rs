@@ -1,6 +1,21 @@
 //! Money given back: voids, tenders returned before a sale is paid, and refunds of paid sales.
 
-use super::*;
+use super::qris_codes::expire_qris_codes;
+use super::z::expected_cash;
+use super::{
+    SaleView, approval_subject_sale, cash_session, drawer_open, load_sale, movement,
+    optional_session, sale_view,
+};
+use crate::branch::{Branch, BranchError};
+use crate::journal::Entry;
+use crate::money::Rupiah;
+use crate::store::Tx;
+use crate::till::domain::{Method, MoveKind, RefundRequest, SaleStatus};
+use crate::till::{TillError, actions};
+use crate::users;
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::json;
 
 /// Why a sale given back at the counter before it was paid in full is closed.
 pub const RETURNED_BEFORE_PAID: &str = "uang dikembalikan sebelum lunas";

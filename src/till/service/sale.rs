@@ -1,6 +1,20 @@
 //! Sales: a new sale, its lines, paying it with tenders, and its receipt.
 
-use super::*;
+use super::qris_codes::expire_qris_codes;
+use super::{
+    QrisView, SaleView, approval_subject_sale, cash_session, drawer_open, load_sale, local_time,
+    movement, optional_session, sale_view,
+};
+use crate::branch::{Branch, BranchError};
+use crate::journal::Entry;
+use crate::money::Rupiah;
+use crate::qris;
+use crate::queue::TicketNo;
+use crate::till::domain::{LineKind, Method, MoveKind, SaleStatus, Tender};
+use crate::till::{TillError, report};
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::json;
 
 /// What paying did.
 #[derive(Debug, Clone, Serialize)]

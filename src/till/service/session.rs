@@ -1,6 +1,25 @@
-//! Drawer sessions: opening, cash movements in the ledger (pay-out, drop, no-sale), counting and closing with its Z.
+//! Drawer sessions: opened, cash moved in and out of the ledger, counted, and closed with a Z.
 
-use super::*;
+use super::qris_codes::expire_qris_codes;
+use super::z::{build_report, expected_cash, ledger_movements};
+use super::{
+    SessionView, approval_subject_counter, approval_subject_session, cash_session, current_session,
+    drawer_open, movement, optional_session, reason_ok, session_by,
+};
+use crate::branch::{Branch, BranchError};
+use crate::config::Config;
+use crate::day::TimeZone;
+use crate::journal::Entry;
+use crate::money::Rupiah;
+use crate::store::Tx;
+use crate::till::domain::{CashCount, Method, MoveKind, Summary, summarize};
+use crate::till::report::{ReportKind, TillReport};
+use crate::till::{TillError, actions};
+use crate::users;
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
 
 /// A pay-out, drop, float or no-sale: the drawer opens.
 #[derive(Debug, Clone, Serialize)]

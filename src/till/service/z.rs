@@ -1,6 +1,19 @@
 //! X and Z reports: a session's figures built from the ledger, and stored Z documents read back.
 
-use super::*;
+use super::{SessionView, current_session, local_time, session_by};
+use crate::branch::{Branch, BranchError};
+use crate::config::Config;
+use crate::day::TimeZone;
+use crate::journal::Entry;
+use crate::money::Rupiah;
+use crate::till::TillError;
+use crate::till::domain::{Method, MoveKind, Movement, summarize};
+use crate::till::report::{
+    self, CloseFacts, EventRow, ReportKind, SessionEvents, SessionFacts, TillReport,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
 
 pub(super) fn ledger_movements(conn: &Connection, session: i64) -> rusqlite::Result<Vec<Movement>> {
     let mut stmt = conn.prepare_cached(
