@@ -9,9 +9,10 @@
 //! under a temporary name, fsynced, read back from the device, and only then renamed into place
 //! and journalled (`backup.completed`).
 
-use crate::branch::{Branch, BranchError, PKI_FOLDER};
+use crate::branch::{Branch, PKI_FOLDER};
 use crate::config;
 use crate::delivery::copy::human_bytes;
+use crate::error::LoketError;
 use crate::journal::{self, Entry, Tamper};
 use crate::report::text::thousands;
 use crate::stamping::documents;
@@ -103,7 +104,7 @@ pub enum BackupError {
     #[error("jurnal dalam cadangan rusak ({tamper}); pemulihan dibatalkan, tidak ada yang disalin")]
     JournalBroken { tamper: Tamper },
     #[error("folder data hasil pemulihan tidak dapat dibuka: {0}")]
-    Open(Box<BranchError>),
+    Open(Box<crate::branch::BranchError>),
     #[error("{what} {}: {source}", path.display())]
     Io {
         what: &'static str,
@@ -122,14 +123,14 @@ impl From<rusqlite::Error> for BackupError {
 }
 
 // Store, open and I/O failures keep the composition root's own variants; a refusal of the
-// backup itself travels typed, as `BranchError::Backup`.
-impl From<BackupError> for BranchError {
+// backup itself travels typed, as `LoketError::Backup`.
+impl From<BackupError> for LoketError {
     fn from(e: BackupError) -> Self {
         match e {
-            BackupError::Store(e) => BranchError::Store(e),
-            BackupError::Open(e) => *e,
-            BackupError::Io { what, path, source } => BranchError::Io { what, path, source },
-            other => BranchError::Backup(Box::new(other)),
+            BackupError::Store(e) => LoketError::Store(e),
+            BackupError::Open(e) => LoketError::Branch(*e),
+            BackupError::Io { what, path, source } => LoketError::Io { what, path, source },
+            other => LoketError::Backup(Box::new(other)),
         }
     }
 }
@@ -1216,7 +1217,7 @@ fn set_retry_at(data_dir: &Path, at: Option<i64>) {
 /// The worker's daily duty: with `[backup] folder` set and the last backup older than about a day
 /// (branch clock), makes one there and then removes the oldest `loket-backup-*` folders beyond
 /// `keep`. `None` when nothing was due or another process is making it.
-pub fn daily(branch: &mut Branch) -> Result<Option<BackupReport>, BranchError> {
+pub fn daily(branch: &mut Branch) -> Result<Option<BackupReport>, LoketError> {
     let Some(folder) = branch.config().backup.folder.clone() else {
         return Ok(None);
     };
@@ -1319,7 +1320,7 @@ fn backup_key(name: &str) -> Option<(String, u32)> {
 
 /// When the newest good backup's snapshot was taken (Unix ms, from the journal); `None` if
 /// the branch was never backed up. For the doctor and the status bars.
-pub fn last_backup_ms(branch: &mut Branch) -> Result<Option<i64>, BranchError> {
+pub fn last_backup_ms(branch: &mut Branch) -> Result<Option<i64>, LoketError> {
     Ok(last_backup_in(branch.store_mut())?)
 }
 
@@ -1345,12 +1346,7 @@ fn seconds_text(s: f64) -> String {
 }
 
 /// `loket backup --to DIR`.
-pub fn cli_backup(
-    data: &Path,
-    actor: &str,
-    to: &Path,
-    json: bool,
-) -> Result<ExitCode, BranchError> {
+pub fn cli_backup(data: &Path, actor: &str, to: &Path, json: bool) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     let report = backup(&mut branch, actor, to)?;
     if json {
@@ -1391,7 +1387,7 @@ pub fn cli_restore(
     into: &Path,
     actor: &str,
     json: bool,
-) -> Result<ExitCode, BranchError> {
+) -> Result<ExitCode, LoketError> {
     let report = restore(from, into, actor)?;
     if json {
         // The restored branch's zone, as its manifest wrote the moment.

@@ -3,10 +3,7 @@
 
 use crate::clock::{self, Clock};
 use crate::config::{self, Config, ConfigError};
-use crate::queue::QueueError;
 use crate::store::{self, Store, StoreError};
-use crate::till::TillError;
-use crate::users::{Lockout, UserError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -131,37 +128,21 @@ macro_rules! service {
 }
 pub(crate) use service;
 
-/// Anything a branch operation can refuse or fail with.
+/// Why a branch could not be opened or initialised.
 #[derive(Debug, thiserror::Error)]
 pub enum BranchError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Queue(#[from] QueueError),
-    #[error(transparent)]
-    User(#[from] UserError),
-    #[error(transparent)]
-    Till(#[from] TillError),
-    #[error(transparent)]
-    Delivery(#[from] crate::delivery::DeliveryError),
-    #[error(transparent)]
-    Ui(#[from] crate::ui::UiError),
-    #[error(transparent)]
-    Stamping(crate::stamping::StampingError),
-    #[error(transparent)]
-    Printing(#[from] crate::printing::PrintingError),
-    #[error(transparent)]
-    Dispenser(#[from] crate::dispenser::DispenserError),
-    #[error(transparent)]
-    Report(#[from] crate::report::ReportError),
-    #[error(transparent)]
-    Backup(Box<crate::backup::BackupError>),
     #[error("{0}")]
-    Refused(String),
+    Clock(String),
     #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]
     NotInitialised { path: PathBuf },
+    #[error("{} sudah ada; pakai --force untuk menimpanya dengan konfigurasi contoh", path.display())]
+    ConfigExists { path: PathBuf },
+    #[error("sertifikat latihan tidak dapat dibuat: {0}")]
+    TrainingPki(String),
     #[error("{what} {path}: {source}")]
     Io {
         what: &'static str,
@@ -171,23 +152,10 @@ pub enum BranchError {
     },
 }
 
-/// A ticket number typed by a person that is not one (CLI argument, counter dialog).
-impl From<crate::queue::NotTicketNo> for BranchError {
-    fn from(e: crate::queue::NotTicketNo) -> Self {
-        BranchError::Refused(e.to_string())
-    }
-}
-
-impl From<rusqlite::Error> for BranchError {
-    fn from(e: rusqlite::Error) -> Self {
-        BranchError::Store(StoreError::Sql(e))
-    }
-}
-
 impl Branch {
     /// Opens the branch in `data_dir` with the process clock.
     pub fn open(data_dir: &Path) -> Result<Branch, BranchError> {
-        let clock = clock::from_env().map_err(BranchError::Refused)?;
+        let clock = clock::from_env().map_err(BranchError::Clock)?;
         Branch::open_with_clock(data_dir, clock)
     }
 
@@ -220,7 +188,7 @@ impl Branch {
     /// Opens the branch with a read-only store (the hall display server): every write is refused by
     /// SQLite itself.
     pub fn open_read_only(data_dir: &Path) -> Result<Branch, BranchError> {
-        let clock = clock::from_env().map_err(BranchError::Refused)?;
+        let clock = clock::from_env().map_err(BranchError::Clock)?;
         let config = Branch::load_config(data_dir)?;
         let store = Store::open_read_only(
             &data_dir.join(store::FILE_NAME),
@@ -245,10 +213,7 @@ impl Branch {
         std::fs::create_dir_all(data_dir).map_err(io("tidak dapat membuat folder", data_dir))?;
         let config_path = data_dir.join(config::FILE_NAME);
         if config_path.exists() && !force {
-            return Err(BranchError::Refused(format!(
-                "{} sudah ada; pakai --force untuk menimpanya dengan konfigurasi contoh",
-                config_path.display()
-            )));
+            return Err(BranchError::ConfigExists { path: config_path });
         }
         std::fs::write(&config_path, config::DEFAULT_TOML)
             .map_err(io("tidak dapat menulis", &config_path))?;
@@ -256,9 +221,8 @@ impl Branch {
         // The training CA, signer and TSA the local stamping provider signs with.
         let pki = data_dir.join(PKI_FOLDER);
         if force || !crate::pdf::pki::TrainingPkiPaths::in_dir(&pki).exists() {
-            crate::pdf::pki::generate_training_pki(&pki, &branch.config.branch.name).map_err(
-                |e| BranchError::Refused(format!("sertifikat latihan tidak dapat dibuat: {e}")),
-            )?;
+            crate::pdf::pki::generate_training_pki(&pki, &branch.config.branch.name)
+                .map_err(|e| BranchError::TrainingPki(e.to_string()))?;
         }
         Ok(branch)
     }
@@ -317,13 +281,6 @@ impl Branch {
             config: &self.config,
             store: &mut self.store,
             passwords: &mut self.passwords,
-        }
-    }
-
-    pub fn lockout(&self) -> Lockout {
-        Lockout {
-            max_attempts: self.config.security.max_pin_attempts,
-            minutes: self.config.security.lockout_minutes,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The command line: argument definitions and the glue from each command to the branch API.
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::day::BusinessDay;
+use crate::error::LoketError;
 use crate::journal;
 use crate::queue::{CounterState, QueueStatus, Step};
 use crate::users::{self, Role};
@@ -327,11 +328,11 @@ pub enum DevCommand {
 
 /// Writes `loket.1` (and one page per subcommand, `loket-queue.1`, …) into `out`, generated from the
 /// clap definitions above, so the manual never drifts from the program.
-fn write_man_pages(out: &std::path::Path) -> Result<Vec<PathBuf>, BranchError> {
+fn write_man_pages(out: &std::path::Path) -> Result<Vec<PathBuf>, LoketError> {
     use clap::CommandFactory;
     let io = |path: &std::path::Path| {
         let path = path.to_path_buf();
-        move |source| BranchError::Io {
+        move |source| LoketError::Io {
             what: "halaman manual tidak dapat ditulis",
             path,
             source,
@@ -371,7 +372,7 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
+fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
     let data = cli.data.clone();
     let actor = cli.actor.clone();
     match cli.command {
@@ -419,12 +420,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                 .as_deref()
                 .map(BusinessDay::parse)
                 .transpose()
-                .map_err(BranchError::Refused)?;
+                .map_err(LoketError::Refused)?;
             let claims = anchors
                 .iter()
                 .map(|a| a.parse::<anchor::Claim>())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(BranchError::Refused)?;
+                .map_err(LoketError::Refused)?;
             let roots = anchor::roots(branch.config(), branch.data_dir());
             let report = branch.store_mut().read(|c| journal::verify(c, day))?;
             let anchored = branch
@@ -487,7 +488,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
             let mut out = std::io::stdout().lock();
             crate::pdf::cli::run_stamp(&data, &args, &mut out)
                 .map(|()| ExitCode::SUCCESS)
-                .map_err(|e| BranchError::Refused(e.to_string()))
+                .map_err(|e| LoketError::Refused(e.to_string()))
         }
         Some(Command::Verify(args)) => {
             let mut out = std::io::stdout().lock();
@@ -499,7 +500,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                         ExitCode::FAILURE
                     }
                 })
-                .map_err(|e| BranchError::Refused(e.to_string()))
+                .map_err(|e| LoketError::Refused(e.to_string()))
         }
         Some(Command::Dev(DevCommand::Stress(args))) => crate::stress::run(&data, &args),
         Some(Command::Drives(args)) => crate::delivery::cli::drives(&data, args),
@@ -537,7 +538,7 @@ fn ui_mode(
     mode: crate::ui::Mode,
     lang: crate::ui::Lang,
     counter: u32,
-) -> Result<ExitCode, BranchError> {
+) -> Result<ExitCode, LoketError> {
     if !std::io::stdout().is_terminal() {
         // Piped or scripted: print the queue instead of drawing a screen nobody sees.
         let mut branch = Branch::open_or_init(data)?;
@@ -556,7 +557,7 @@ fn queue(
     data: &std::path::Path,
     actor: &str,
     command: QueueCommand,
-) -> Result<ExitCode, BranchError> {
+) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     match command {
         QueueCommand::Issue {
@@ -690,7 +691,7 @@ fn queue(
     Ok(ExitCode::SUCCESS)
 }
 
-fn step(branch: &mut Branch, at: CounterArg, step: Step) -> Result<(), BranchError> {
+fn step(branch: &mut Branch, at: CounterArg, step: Step) -> Result<(), LoketError> {
     let t = branch.queue().counter_step(at.counter, &at.clerk, step)?;
     println!("{}", t.ticket);
     Ok(())
@@ -700,7 +701,7 @@ fn users_cmd(
     data: &std::path::Path,
     actor: &str,
     command: UsersCommand,
-) -> Result<ExitCode, BranchError> {
+) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     match command {
         UsersCommand::Add {
@@ -710,7 +711,7 @@ fn users_cmd(
             pin,
         } => {
             let role = Role::parse(&role)
-                .ok_or_else(|| BranchError::Refused(format!("peran '{role}' tidak dikenal")))?;
+                .ok_or_else(|| LoketError::Refused(format!("peran '{role}' tidak dikenal")))?;
             let pin = pin_from(pin)?;
             let user = users::add(branch.store_mut(), actor, &id, &name, role, &pin)?;
             println!(
@@ -745,11 +746,11 @@ fn users_cmd(
 
 /// A PIN from the flag or environment, else one line of standard input (prompted with `prompt` on a
 /// terminal).
-pub(crate) fn pin_from(pin: Option<String>) -> Result<String, BranchError> {
+pub(crate) fn pin_from(pin: Option<String>) -> Result<String, LoketError> {
     pin_with_prompt(pin, "PIN: ")
 }
 
-pub(crate) fn pin_with_prompt(pin: Option<String>, prompt: &str) -> Result<String, BranchError> {
+pub(crate) fn pin_with_prompt(pin: Option<String>, prompt: &str) -> Result<String, LoketError> {
     if let Some(pin) = pin {
         return Ok(pin.trim().to_string());
     }
@@ -762,7 +763,7 @@ pub(crate) fn pin_with_prompt(pin: Option<String>, prompt: &str) -> Result<Strin
     stdin
         .lock()
         .read_line(&mut line)
-        .map_err(|e| BranchError::Refused(format!("PIN tidak terbaca: {e}")))?;
+        .map_err(|e| LoketError::Refused(format!("PIN tidak terbaca: {e}")))?;
     Ok(line.trim().to_string())
 }
 

@@ -24,7 +24,7 @@ use loket_drivers::{
 use serde::Serialize;
 use serde_json::json;
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::journal::Entry;
 use crate::queue::QueueError;
 
@@ -40,6 +40,21 @@ pub const ACTOR: &str = "dispenser";
 /// Why the dispenser loop stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum DispenserError {
+    #[error(transparent)]
+    Branch(#[from] crate::branch::BranchError),
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Queue(crate::queue::QueueError),
+    #[error(transparent)]
+    Printing(crate::printing::PrintingError),
     #[error("kotak tombol dispenser tidak dapat dipakai ({path}): {source}")]
     Port {
         path: String,
@@ -81,7 +96,7 @@ pub struct Press {
 impl DispenserService<'_> {
     /// One button press: issues a ticket of `service` and prints it on the dispenser's printer.
     /// Device problems are part of the [`Press`]; only a failing database is an error.
-    pub fn dispense(&mut self, service: &str) -> Result<Press, BranchError> {
+    pub fn dispense(&mut self, service: &str) -> Result<Press, DispenserError> {
         let service = service.trim().to_ascii_uppercase();
         let refused = |reason: ErrReason, message: String| Press {
             service: service.clone(),
@@ -112,7 +127,7 @@ impl DispenserService<'_> {
             .issue_and_print_ticket(&service, ACTOR)
         {
             Ok(x) => x,
-            Err(e) => return not_issued(service, e),
+            Err(e) => return not_issued(service, e.into()),
         };
         let label = view.ticket.to_string();
         if o.printed {
@@ -144,10 +159,10 @@ impl DispenserService<'_> {
         &mut self,
         service: String,
         why: &str,
-    ) -> Result<Press, BranchError> {
+    ) -> Result<Press, DispenserError> {
         let view = match self.parts().queue().issue_ticket(&service, false, ACTOR) {
             Ok(v) => v,
-            Err(e) => return not_issued(service, e),
+            Err(e) => return not_issued(service, e.into()),
         };
         self.mark_ticket_unprinted(&view.business_day, &view.ticket, why)?;
         let label = view.ticket.to_string();
@@ -168,7 +183,7 @@ impl DispenserService<'_> {
         day: &str,
         no: &crate::queue::TicketNo,
         why: &str,
-    ) -> Result<(), BranchError> {
+    ) -> Result<(), DispenserError> {
         self.store.write(|tx| {
             tx.execute(
                 "UPDATE tickets SET print_status = 'failed'
@@ -181,16 +196,16 @@ impl DispenserService<'_> {
                 no.to_string(),
                 json!({"error": why}),
             ))?;
-            Ok::<_, BranchError>(())
+            Ok::<_, DispenserError>(())
         })
     }
 }
 
 /// The answer to a press whose ticket could not be issued: refused by the queue (closed, range
 /// used up) or a busy database, both said to the box; anything else is the caller's error.
-fn not_issued(service: String, e: BranchError) -> Result<Press, BranchError> {
+fn not_issued(service: String, e: DispenserError) -> Result<Press, DispenserError> {
     let (reason, message) = match e {
-        BranchError::Queue(
+        DispenserError::Queue(
             why @ (QueueError::UnknownService { .. }
             | QueueError::NoPriorityLine { .. }
             | QueueError::NumbersUsedUp { .. }),
@@ -198,7 +213,7 @@ fn not_issued(service: String, e: BranchError) -> Result<Press, BranchError> {
             ErrReason::Closed,
             format!("Nomor tidak dapat diambil: {why}."),
         ),
-        BranchError::Store(e) => (
+        DispenserError::Store(e) => (
             ErrReason::Busy,
             format!("Sistem sibuk ({e}). Tekan tombol sekali lagi."),
         ),
@@ -221,15 +236,15 @@ pub fn serve_port<T: Transport>(
     port: &mut DispenserPort<T>,
     stop: &AtomicBool,
     report: &mut dyn FnMut(&Press),
-) -> Result<(), BranchError> {
+) -> Result<(), DispenserError> {
     while !stop.load(Ordering::Relaxed) {
         let (events, notices) = match port.poll(Duration::from_millis(100)) {
             Ok(x) => x,
             Err(e) => {
-                return Err(BranchError::Dispenser(DispenserError::Port {
+                return Err(DispenserError::Port {
                     path: "serial".into(),
                     source: e,
-                }));
+                });
             }
         };
         for n in notices {
@@ -241,10 +256,10 @@ pub fn serve_port<T: Transport>(
         for event in events {
             let press = branch.dispenser().dispense(&event.service)?;
             if let Err(e) = port.reply(&event, &press.reply) {
-                return Err(BranchError::Dispenser(DispenserError::Port {
+                return Err(DispenserError::Port {
                     path: "serial".into(),
                     source: e,
-                }));
+                });
             }
             report(&press);
         }
@@ -260,7 +275,7 @@ pub fn run_serial(
     baud: Option<u32>,
     stop: &AtomicBool,
     report: &mut dyn FnMut(&Press),
-) -> Result<(), BranchError> {
+) -> Result<(), DispenserError> {
     let mut settings = SerialSettings::new(path);
     if let Some(b) = baud {
         settings.baud = b;
@@ -273,15 +288,19 @@ pub fn run_serial(
                 let mut port = DispenserPort::new(t);
                 match serve_port(branch, &mut port, stop, report) {
                     Ok(()) => return Ok(()),
-                    Err(BranchError::Dispenser(e)) => eprintln!("button box lost: {e}"),
+                    Err(
+                        e @ (DispenserError::Port { .. }
+                        | DispenserError::Terminal(_)
+                        | DispenserError::Io { .. }),
+                    ) => eprintln!("button box lost: {e}"),
                     Err(e) => return Err(e),
                 }
             }
             Err(source) if first => {
-                return Err(BranchError::Dispenser(DispenserError::Port {
+                return Err(DispenserError::Port {
                     path: path.to_string(),
                     source,
-                }));
+                });
             }
             Err(_) => {}
         }
@@ -291,19 +310,19 @@ pub fn run_serial(
 }
 
 /// The key map of `[dispenser] keys`.
-pub fn key_map(branch: &Branch) -> Result<KeyMap, BranchError> {
+pub fn key_map(branch: &Branch) -> Result<KeyMap, DispenserError> {
     let d = branch
         .config()
         .dispenser
         .as_ref()
-        .ok_or(BranchError::Dispenser(DispenserError::NotConfigured))?;
+        .ok_or(DispenserError::NotConfigured)?;
     let spec = d
         .keys
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(",");
-    KeyMap::parse(&spec).map_err(|e| BranchError::Dispenser(DispenserError::Keys(e.to_string())))
+    KeyMap::parse(&spec).map_err(|e| DispenserError::Keys(e.to_string()))
 }
 
 /// Key names as [`KeyMap`] compares them: `F1`, `a`, `1`, `Enter`.
@@ -323,11 +342,11 @@ pub fn run_keys(
     branch: &mut Branch,
     report: &mut dyn FnMut(&Press),
     unknown: &mut dyn FnMut(&str),
-) -> Result<(), BranchError> {
+) -> Result<(), DispenserError> {
     use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
     use ratatui::crossterm::terminal;
     let map = key_map(branch)?;
-    let term = |e| BranchError::Dispenser(DispenserError::Terminal(e));
+    let term = |e| DispenserError::Terminal(e);
     terminal::enable_raw_mode().map_err(term)?;
     let result = (|| loop {
         let ev = event::read().map_err(term)?;
@@ -394,10 +413,10 @@ impl Running {
 pub fn hold_running(
     data_dir: &std::path::Path,
     how: &Running,
-) -> Result<Option<std::fs::File>, BranchError> {
+) -> Result<Option<std::fs::File>, DispenserError> {
     use std::io::Write;
     let path = lock_path(data_dir);
-    let io = |source| BranchError::Io {
+    let io = |source| DispenserError::Io {
         what: "tanda dispenser berjalan tidak dapat dibuat",
         path: path.clone(),
         source,
@@ -521,13 +540,13 @@ pub fn run_cli(
     data: &std::path::Path,
     input: Option<&str>,
     port: Option<&str>,
-) -> Result<std::process::ExitCode, BranchError> {
+) -> Result<std::process::ExitCode, DispenserError> {
     let mut branch = Branch::open(data)?;
     let cfg = branch
         .config()
         .dispenser
         .clone()
-        .ok_or(BranchError::Dispenser(DispenserError::NotConfigured))?;
+        .ok_or(DispenserError::NotConfigured)?;
     let input = input.unwrap_or(&cfg.input).to_string();
     let config = branch.config().clone();
     let say = |line: &str| {
@@ -541,18 +560,16 @@ pub fn run_cli(
         "serial" => Running::Serial(
             port.map(str::to_string)
                 .or(cfg.port.clone())
-                .ok_or(BranchError::Dispenser(DispenserError::NoPort))?,
+                .ok_or(DispenserError::NoPort)?,
         ),
         "keys" => Running::Keys,
         other => {
-            return Err(BranchError::Dispenser(DispenserError::UnknownInput(
-                other.to_string(),
-            )));
+            return Err(DispenserError::UnknownInput(other.to_string()));
         }
     };
     // Held until the loop ends: the counters see the dispenser running meanwhile.
     let Some(_running) = hold_running(data, &how)? else {
-        return Err(BranchError::Dispenser(DispenserError::AlreadyRunning));
+        return Err(DispenserError::AlreadyRunning);
     };
     match &how {
         Running::Serial(path) => {
@@ -572,6 +589,34 @@ pub fn run_cli(
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+// A ticket the queue refused, or a busy store, reaches the box the same way whether the dispenser
+// asked the queue or the printing service (which asks the queue).
+impl From<crate::printing::PrintingError> for DispenserError {
+    fn from(e: crate::printing::PrintingError) -> Self {
+        use crate::printing::PrintingError as E;
+        match e {
+            E::Store(s) => DispenserError::Store(s),
+            E::Queue(q) => q.into(),
+            other => DispenserError::Printing(other),
+        }
+    }
+}
+
+impl From<crate::queue::QueueError> for DispenserError {
+    fn from(e: crate::queue::QueueError) -> Self {
+        match e {
+            crate::queue::QueueError::Store(s) => DispenserError::Store(s),
+            other => DispenserError::Queue(other),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for DispenserError {
+    fn from(e: rusqlite::Error) -> Self {
+        DispenserError::Store(crate::store::StoreError::Sql(e))
+    }
 }
 
 #[cfg(test)]

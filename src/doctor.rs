@@ -8,11 +8,12 @@
 //! probe file, asks printers for status without printing, and opens the database as every
 //! `loket` command does (an older schema is migrated then, as the next counter would do).
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::clock::Clock;
 use crate::config::{self, BackupSettings, Config, ConfigError, PeruriConfig, PeruriMode};
 use crate::day::TimeZone;
 use crate::delivery::drives;
+use crate::error::LoketError;
 use crate::journal::{self, Tamper};
 use crate::pdf::io::RootsError;
 use crate::printing::PrinterHandle;
@@ -132,8 +133,8 @@ pub fn render_summary(s: &Summary) -> String {
 }
 
 /// `loket doctor [--json]`: exit 0 only when every check passed.
-pub fn cli_doctor(data: &Path, json: bool) -> Result<ExitCode, BranchError> {
-    let clock = crate::clock::from_env().map_err(BranchError::Refused)?;
+pub fn cli_doctor(data: &Path, json: bool) -> Result<ExitCode, LoketError> {
+    let clock = crate::clock::from_env().map_err(LoketError::Refused)?;
     // Written without `println!`: a closed pipe (`loket doctor | head`) must neither stop the
     // remaining checks nor turn into a panic; the exit code still tells the result.
     let say = |text: &str| {
@@ -1098,7 +1099,10 @@ pub enum PrinterCheck {
     /// No answer within [`PRINTER_BUDGET`].
     Silent { name: String },
     /// `[printers.NAME]` could not be turned into a printer.
-    NotOpened { name: String, error: BranchError },
+    NotOpened {
+        name: String,
+        error: crate::printing::PrintingError,
+    },
 }
 
 /// Asks printer `name` for its status (`DLE EOT`), waiting at most [`PRINTER_BUDGET`]. Nothing is

@@ -10,6 +10,7 @@ pub mod day;
 pub mod delivery;
 pub mod dispenser;
 pub mod doctor;
+pub mod error;
 pub mod hall;
 pub mod journal;
 pub mod money;
@@ -30,3 +31,4 @@ pub mod users;
 pub mod when;
 
 pub use branch::{Branch, BranchError};
+pub use error::LoketError;

@@ -1,7 +1,8 @@
 //! A load worker for the multi-process test and benchmark: one process issues tickets or works one
 //! counter against the shared database, timing every state change.
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 use crate::queue::Step;
 use clap::Args;
 use serde::Serialize;
@@ -41,11 +42,11 @@ struct Summary {
     max_us: u64,
 }
 
-pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
+pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     let mut latencies: Vec<u64> = Vec::new();
     let started = Instant::now();
-    let timed = |latencies: &mut Vec<u64>, f: &mut dyn FnMut() -> Result<bool, BranchError>| {
+    let timed = |latencies: &mut Vec<u64>, f: &mut dyn FnMut() -> Result<bool, LoketError>| {
         let t = Instant::now();
         let out = f();
         latencies.push(t.elapsed().as_micros() as u64);
@@ -69,6 +70,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
                     .queue()
                     .issue_ticket(service, prio, &actor)
                     .map(|_| true)
+                    .map_err(LoketError::from)
             })?;
         }
     } else {
@@ -88,6 +90,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
                             .queue()
                             .counter_step(args.counter, &clerk, step)
                             .map(|_| true)
+                            .map_err(LoketError::from)
                     })?;
                 }
                 continue;
@@ -98,13 +101,13 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
                     [],
                     |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
                 )
-                .map_err(BranchError::from)
+                .map_err(LoketError::from)
             })?;
             if issued >= args.until_total && open == 0 {
                 break;
             }
             if Instant::now() > deadline {
-                return Err(BranchError::Refused(format!(
+                return Err(LoketError::Refused(format!(
                     "stress: counter {} gave up with {issued} issued and {open} open",
                     args.counter
                 )));
@@ -115,7 +118,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
     let seconds = started.elapsed().as_secs_f64();
     if let Some(path) = &args.latency_out {
         let text: String = latencies.iter().map(|l| format!("{l}\n")).collect();
-        std::fs::write(path, text).map_err(|source| BranchError::Io {
+        std::fs::write(path, text).map_err(|source| LoketError::Io {
             what: "cannot write latencies to",
             path: path.clone(),
             source,

@@ -446,12 +446,25 @@ pub fn consume_approval(
 }
 
 /// The users the screens and the CLI act on, with the branch's lockout rules applied.
+impl Lockout {
+    /// The branch's lockout rules from its `[security]` settings.
+    pub fn of(config: &crate::config::Config) -> Lockout {
+        Lockout {
+            max_attempts: config.security.max_pin_attempts,
+            minutes: config.security.lockout_minutes,
+        }
+    }
+}
+
+impl crate::branch::Branch {
+    pub fn lockout(&self) -> Lockout {
+        Lockout::of(self.config())
+    }
+}
+
 impl UserService<'_> {
     fn lockout(&self) -> Lockout {
-        Lockout {
-            max_attempts: self.config.security.max_pin_attempts,
-            minutes: self.config.security.lockout_minutes,
-        }
+        Lockout::of(self.config)
     }
 
     /// Every user, by id.

@@ -6,7 +6,8 @@
 use crate::cli::print_json;
 
 use super::{Context, Delivered, Phase, Progress};
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 use crate::stamping::{JobId, Sn};
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Write};
@@ -126,8 +127,8 @@ pub struct Source {
 
 impl Source {
     /// A file given on the command line; its hash is taken now, as nothing recorded one.
-    pub fn from_file(path: &Path, name: Option<&str>, actor: &str) -> Result<Source, BranchError> {
-        let sha256 = super::copy::sha256_file(path).map_err(|source| BranchError::Io {
+    pub fn from_file(path: &Path, name: Option<&str>, actor: &str) -> Result<Source, LoketError> {
+        let sha256 = super::copy::sha256_file(path).map_err(|source| LoketError::Io {
             what: "tidak dapat membaca dokumen",
             path: path.to_path_buf(),
             source,
@@ -146,7 +147,7 @@ impl Source {
     }
 
     /// The verified stamped file of a stamping job, with its recorded hash and serial numbers.
-    pub fn from_job(branch: &mut Branch, job: i64, actor: &str) -> Result<Source, BranchError> {
+    pub fn from_job(branch: &mut Branch, job: i64, actor: &str) -> Result<Source, LoketError> {
         let out = branch.stamping().job_output(job)?;
         Ok(Source {
             path: out.path,
@@ -161,7 +162,7 @@ impl Source {
     }
 }
 
-pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
+pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     if let Some(mount) = args.eject {
         let drive = branch.delivery().drive_at(&mount)?;
@@ -224,7 +225,7 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, BranchError> {
+pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     let delivered = match (args.job, &args.file) {
         (Some(job), _) => {
@@ -244,7 +245,7 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Br
             export_source(&mut branch, &source, &args.to_drive)?
         }
         (None, None) => {
-            return Err(BranchError::Refused(
+            return Err(LoketError::Refused(
                 "Sebutkan --file atau nomor pekerjaan.".into(),
             ));
         }
@@ -272,7 +273,7 @@ pub fn export_source(
     branch: &mut Branch,
     source: &Source,
     drive: &Path,
-) -> Result<Delivered, BranchError> {
+) -> Result<Delivered, LoketError> {
     let show = std::io::stderr().is_terminal();
     let mut progress = |p: Progress| {
         if show && p.total > 0 {
@@ -295,10 +296,10 @@ pub fn export_source(
     if show {
         eprint!("\r              \r");
     }
-    result
+    Ok(result?)
 }
 
-pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, BranchError> {
+pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     if let Some(job) = args.job {
         let id = branch.stamping().mail_job(job, &args.to, actor)?;
@@ -327,7 +328,7 @@ pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, Branch
     mail_report(&mut branch, id, args.json)
 }
 
-fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, BranchError> {
+fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, LoketError> {
     let entry = branch.delivery().outbox_entry(id)?;
     if json {
         print_json(&entry, branch.config().branch.timezone);
@@ -351,7 +352,7 @@ fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, Bra
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, BranchError> {
+pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     let id = match (args.job, &args.file) {
         (Some(job), _) => branch.delivery().whatsapp_job(job, &args.to, actor)?,
@@ -364,7 +365,7 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Bran
             )?
         }
         (None, None) => {
-            return Err(BranchError::Refused(
+            return Err(LoketError::Refused(
                 "Sebutkan --file atau nomor pekerjaan.".into(),
             ));
         }
@@ -405,7 +406,7 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Bran
     }
 }
 
-pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, BranchError> {
+pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, LoketError> {
     let branch = Branch::open(data)?;
     let Some(settings) = branch.config().whatsapp.clone() else {
         return Err(super::DeliveryError::from(super::whatsapp::WaError::NotConfigured).into());
@@ -419,16 +420,16 @@ pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, BranchEr
                 .map(|l| l.get_ref().clone())
         })
         .ok_or_else(|| {
-            BranchError::Refused(
+            LoketError::Refused(
                 "Isi webhook_listen di [whatsapp] atau berikan --listen ALAMAT:PORT.".into(),
             )
         })?;
     // Refuse to listen when statuses could not be checked.
     settings
         .app_secret()
-        .map_err(|e| BranchError::from(super::DeliveryError::from(e)))?
+        .map_err(|e| LoketError::from(super::DeliveryError::from(e)))?
         .ok_or_else(|| {
-            BranchError::Refused(
+            LoketError::Refused(
                 "Isi app_secret_env (atau app_secret) di [whatsapp]: tanpanya laporan status tidak dapat diperiksa keasliannya.".into(),
             )
         })?;
@@ -441,7 +442,7 @@ pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, BranchEr
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCode, BranchError> {
+pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     match command {
         OutboxCommand::List { json } => {

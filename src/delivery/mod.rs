@@ -16,7 +16,7 @@ pub use drives::{Drive, DriveRoots, EjectError, Ejected, PdfFile};
 pub use mail::MailError;
 pub use outbox::{Channel, OutboxEntry, Status};
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::clock::Clock;
 use crate::journal::Entry;
 use crate::stamping::{JobId, Sn};
@@ -41,6 +41,20 @@ crate::branch::service!(
 /// Anything delivery can fail with; every message tells the clerk what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
+    #[error(transparent)]
+    Branch(#[from] crate::branch::BranchError),
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// Delivery and stamping call each other (a delivered copy settles its job), so one side boxes.
+    #[error(transparent)]
+    Stamping(Box<crate::stamping::StampingError>),
     #[error(transparent)]
     Copy(#[from] CopyError),
     #[error(transparent)]
@@ -142,18 +156,16 @@ pub fn drive_roots() -> DriveRoots {
 
 impl DeliveryService<'_> {
     /// The mounted removable USB drives.
-    pub fn drives(&self) -> Result<Vec<Drive>, BranchError> {
-        Ok(drives::detect(&drive_roots()).map_err(|source| DeliveryError::Detect { source })?)
+    pub fn drives(&self) -> Result<Vec<Drive>, DeliveryError> {
+        drives::detect(&drive_roots()).map_err(|source| DeliveryError::Detect { source })
     }
 
     /// The PDFs on a drive (or folder), sorted, with sizes.
-    pub fn list_pdfs(&self, drive: &Path) -> Result<Vec<PdfFile>, BranchError> {
-        Ok(
-            drives::list_pdfs(drive).map_err(|source| DeliveryError::List {
-                mount: drive.to_path_buf(),
-                source,
-            })?,
-        )
+    pub fn list_pdfs(&self, drive: &Path) -> Result<Vec<PdfFile>, DeliveryError> {
+        drives::list_pdfs(drive).map_err(|source| DeliveryError::List {
+            mount: drive.to_path_buf(),
+            source,
+        })
     }
 
     /// Copies a stored document to the customer's drive with read-back verification, then records
@@ -167,7 +179,7 @@ impl DeliveryService<'_> {
         drive_mount: &Path,
         context: &Context,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<Delivered, BranchError> {
+    ) -> Result<Delivered, DeliveryError> {
         let delivered =
             copy::copy_verified(source, expected_sha256, file_name, drive_mount, progress)
                 .map_err(DeliveryError::from)?;
@@ -210,43 +222,40 @@ impl DeliveryService<'_> {
                     "already_there": delivered.already_there,
                 }),
             ))?;
-            Ok::<_, BranchError>(())
+            Ok::<_, DeliveryError>(())
         })?;
         Ok(delivered)
     }
 
     /// Unmounts and powers off the drive (udisks), or flushes it; the message says what to tell
     /// the customer.
-    pub fn eject(&self, drive: &Drive) -> Result<Ejected, BranchError> {
-        Ok(drives::eject(drive).map_err(DeliveryError::from)?)
+    pub fn eject(&self, drive: &Drive) -> Result<Ejected, DeliveryError> {
+        drives::eject(drive).map_err(DeliveryError::from)
     }
 
     /// Inserted USB drives that are not mounted yet (`/dev/NAME`), for [`Branch::mount_drive`].
-    pub fn unmounted_drives(&self) -> Result<Vec<String>, BranchError> {
-        Ok(drives::unmounted(&drive_roots()).map_err(|source| DeliveryError::Detect { source })?)
+    pub fn unmounted_drives(&self) -> Result<Vec<String>, DeliveryError> {
+        drives::unmounted(&drive_roots()).map_err(|source| DeliveryError::Detect { source })
     }
 
     /// Mounts an inserted drive through udisks and returns it.
-    pub fn mount_drive(&self, device: &str) -> Result<Drive, BranchError> {
+    pub fn mount_drive(&self, device: &str) -> Result<Drive, DeliveryError> {
         let at = drives::mount(device).map_err(DeliveryError::from)?;
         self.drive_at(&at)
     }
 
     /// The drive mounted at `mount`.
-    pub fn drive_at(&self, mount: &Path) -> Result<Drive, BranchError> {
+    pub fn drive_at(&self, mount: &Path) -> Result<Drive, DeliveryError> {
         self.drives()?
             .into_iter()
             .find(|d| d.mount_point == mount)
-            .ok_or_else(|| {
-                DeliveryError::NoSuchDrive {
-                    mount: mount.to_path_buf(),
-                }
-                .into()
+            .ok_or_else(|| DeliveryError::NoSuchDrive {
+                mount: mount.to_path_buf(),
             })
     }
 
     /// The sender of e-mails: `[smtp] from`, else `[delivery] mail_from`, else a name for the branch.
-    fn mail_from(&self) -> Result<lettre::message::Mailbox, BranchError> {
+    fn mail_from(&self) -> Result<lettre::message::Mailbox, DeliveryError> {
         let configured = self
             .config
             .smtp
@@ -265,7 +274,7 @@ impl DeliveryService<'_> {
                 self.config.branch.name, self.config.branch.code
             )
         });
-        Ok(mail::parse_mailbox(&text).map_err(DeliveryError::from)?)
+        mail::parse_mailbox(&text).map_err(DeliveryError::from)
     }
 
     /// The markers of the message templates (`[delivery]` mail, `[whatsapp]` caption): branch,
@@ -313,8 +322,8 @@ impl DeliveryService<'_> {
         to: &str,
         documents: &[(PathBuf, String)],
         context: &Context,
-    ) -> Result<i64, BranchError> {
-        let err = |e: MailError| BranchError::from(DeliveryError::from(e));
+    ) -> Result<i64, DeliveryError> {
+        let err = |e: MailError| DeliveryError::from(e);
         let to = mail::check_address(to).map_err(err)?;
         let from = self.mail_from()?;
         let limit = u64::from(self.config.delivery.max_mail_mb) * 1_000_000;
@@ -394,26 +403,26 @@ impl DeliveryService<'_> {
     }
 
     /// The outbox, newest first.
-    pub fn outbox_list(&mut self) -> Result<Vec<OutboxEntry>, BranchError> {
+    pub fn outbox_list(&mut self) -> Result<Vec<OutboxEntry>, DeliveryError> {
         self.outbox_newest(1000)
     }
 
     /// The newest `limit` e-mails of the outbox, newest first.
-    pub fn outbox_newest(&mut self, limit: u32) -> Result<Vec<OutboxEntry>, BranchError> {
+    pub fn outbox_newest(&mut self, limit: u32) -> Result<Vec<OutboxEntry>, DeliveryError> {
         outbox::list(self.store, limit)
     }
 
     /// How many e-mails the outbox holds in each status.
-    pub fn outbox_counts(&mut self) -> Result<Vec<(outbox::Status, i64)>, BranchError> {
+    pub fn outbox_counts(&mut self) -> Result<Vec<(outbox::Status, i64)>, DeliveryError> {
         outbox::counts(self.store)
     }
 
-    pub fn outbox_entry(&mut self, id: i64) -> Result<Option<OutboxEntry>, BranchError> {
+    pub fn outbox_entry(&mut self, id: i64) -> Result<Option<OutboxEntry>, DeliveryError> {
         outbox::get(self.store, id)
     }
 
     /// Puts a failed or waiting e-mail back in the queue, due now.
-    pub fn outbox_retry(&mut self, actor: &str, id: i64) -> Result<(), BranchError> {
+    pub fn outbox_retry(&mut self, actor: &str, id: i64) -> Result<(), DeliveryError> {
         outbox::retry_now(self.store, actor, id)
     }
 
@@ -423,10 +432,10 @@ impl DeliveryService<'_> {
         &mut self,
         actor: &str,
         dir: &Path,
-    ) -> Result<Vec<PathBuf>, BranchError> {
+    ) -> Result<Vec<PathBuf>, DeliveryError> {
         let eml_err = |path: &Path| {
             let path = path.to_path_buf();
-            move |source| BranchError::from(DeliveryError::Eml { path, source })
+            move |source| DeliveryError::Eml { path, source }
         };
         std::fs::create_dir_all(dir).map_err(eml_err(dir))?;
         let rows = outbox::unsent(self.store)?;
@@ -449,14 +458,14 @@ impl DeliveryService<'_> {
                 "outbox",
                 json!({ "dir": dir.display().to_string(), "ids": ids }),
             ))?;
-            Ok::<_, BranchError>(())
+            Ok::<_, DeliveryError>(())
         })?;
         Ok(written)
     }
 
     /// One pass of the sender: takes back rows of dead senders, then sends every due row (each
     /// claimed atomically). Stops early when the server cannot be reached at all.
-    pub fn send_due_mail(&mut self, now: OffsetDateTime) -> Result<SendSummary, BranchError> {
+    pub fn send_due_mail(&mut self, now: OffsetDateTime) -> Result<SendSummary, DeliveryError> {
         let now_ms = crate::store::to_ms(now);
         let timeout_s = self.config.smtp.as_ref().map_or(30, |s| s.timeout_seconds);
         let stale_ms = i64::try_from(
@@ -522,7 +531,7 @@ impl DeliveryService<'_> {
     pub fn send_outbox(
         &mut self,
         now: OffsetDateTime,
-    ) -> Result<(SendSummary, wa_outbox::WaSummary), BranchError> {
+    ) -> Result<(SendSummary, wa_outbox::WaSummary), DeliveryError> {
         let mail = self.send_due_mail(now)?;
         let wa = self.send_due_whatsapp(now)?;
         Ok((mail, wa))
@@ -530,7 +539,7 @@ impl DeliveryService<'_> {
 
     /// When the outbox next needs a pass for a channel that can send (none: nothing waits, or
     /// only for a channel not configured), never sooner than `floor_ms`.
-    pub fn outbox_next_due_ms(&mut self, floor_ms: i64) -> Result<Option<i64>, BranchError> {
+    pub fn outbox_next_due_ms(&mut self, floor_ms: i64) -> Result<Option<i64>, DeliveryError> {
         let mut channels = Vec::new();
         if self.config.smtp.is_some() {
             channels.push(Channel::Mail);
@@ -581,8 +590,8 @@ impl Sender {
     pub fn start(
         data_dir: &Path,
         clock: Arc<dyn Clock>,
-        report: impl Fn(Result<SendSummary, BranchError>) + Send + 'static,
-    ) -> Result<Sender, BranchError> {
+        report: impl Fn(Result<SendSummary, DeliveryError>) + Send + 'static,
+    ) -> Result<Sender, DeliveryError> {
         let mut branch = Branch::open_with_clock(data_dir, clock)?;
         let interval = Duration::from_secs(branch.config().delivery.send_interval_seconds);
         let (signal, inbox) = mpsc::channel();
@@ -598,7 +607,7 @@ impl Sender {
                     }
                 }
             })
-            .map_err(|source| BranchError::Io {
+            .map_err(|source| DeliveryError::Io {
                 what: "tidak dapat memulai pengirim e-mail",
                 path: data_dir.to_path_buf(),
                 source,
@@ -630,5 +639,17 @@ impl Sender {
 impl Drop for Sender {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+impl From<crate::stamping::StampingError> for DeliveryError {
+    fn from(e: crate::stamping::StampingError) -> Self {
+        DeliveryError::Stamping(Box::new(e))
+    }
+}
+
+impl From<rusqlite::Error> for DeliveryError {
+    fn from(e: rusqlite::Error) -> Self {
+        DeliveryError::Store(crate::store::StoreError::Sql(e))
     }
 }

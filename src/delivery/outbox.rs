@@ -2,7 +2,7 @@
 //! capped, jittered backoff) or failed; each row is claimed atomically so two processes never send
 //! it at once, and a row left in `sending` by a dead process goes back to retry.
 
-use crate::branch::BranchError;
+use super::DeliveryError;
 use crate::journal::Entry;
 use crate::stamping::JobId;
 use crate::store::Store;
@@ -201,7 +201,7 @@ pub struct NewMail {
 /// is not "now" for another whose clock differs (a training clock, a PC a little behind).
 pub const DUE_AT_ONCE: i64 = 0;
 
-pub(crate) fn insert(store: &mut Store, actor: &str, mail: &NewMail) -> Result<i64, BranchError> {
+pub(crate) fn insert(store: &mut Store, actor: &str, mail: &NewMail) -> Result<i64, DeliveryError> {
     store.write(|tx| {
         tx.execute(
             "INSERT INTO outbox (message_id, created_ms, created_by, env_from, env_to, subject, documents, job,
@@ -240,7 +240,7 @@ pub(crate) fn insert(store: &mut Store, actor: &str, mail: &NewMail) -> Result<i
 }
 
 /// The newest rows first (at most `limit`).
-pub fn list(store: &mut Store, limit: u32) -> Result<Vec<OutboxEntry>, BranchError> {
+pub fn list(store: &mut Store, limit: u32) -> Result<Vec<OutboxEntry>, DeliveryError> {
     store.read(|c| {
         let mut stmt = c.prepare(&format!(
             "SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1"
@@ -250,7 +250,7 @@ pub fn list(store: &mut Store, limit: u32) -> Result<Vec<OutboxEntry>, BranchErr
     })
 }
 
-pub fn get(store: &mut Store, id: i64) -> Result<Option<OutboxEntry>, BranchError> {
+pub fn get(store: &mut Store, id: i64) -> Result<Option<OutboxEntry>, DeliveryError> {
     store.read(|c| {
         Ok(c.query_row(
             &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
@@ -294,7 +294,7 @@ pub(crate) fn next_due(
     store: &mut Store,
     channel: Channel,
     now_ms: i64,
-) -> Result<Option<i64>, BranchError> {
+) -> Result<Option<i64>, DeliveryError> {
     store.read(|c| {
         Ok(c.query_row(
             "SELECT id FROM outbox WHERE status IN ('queued', 'retry') AND next_attempt_ms <= ?1
@@ -307,7 +307,7 @@ pub(crate) fn next_due(
 }
 
 /// When the next row of `channel` is due (for the worker's sleep).
-pub fn next_due_ms(store: &mut Store, channel: Channel) -> Result<Option<i64>, BranchError> {
+pub fn next_due_ms(store: &mut Store, channel: Channel) -> Result<Option<i64>, DeliveryError> {
     store.read(|c| {
         Ok(c.query_row(
             "SELECT MIN(next_attempt_ms) FROM outbox WHERE status IN ('queued', 'retry') AND channel = ?1",
@@ -322,7 +322,7 @@ pub(crate) fn claim(
     store: &mut Store,
     id: i64,
     now_ms: i64,
-) -> Result<Option<Claimed>, BranchError> {
+) -> Result<Option<Claimed>, DeliveryError> {
     store.write(|tx| {
         let changed = tx.execute(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?2, claimed_ms = ?3
@@ -356,7 +356,7 @@ pub(crate) fn claim(
     })
 }
 
-pub(crate) fn mark_sent(store: &mut Store, id: i64, reply: &str) -> Result<(), BranchError> {
+pub(crate) fn mark_sent(store: &mut Store, id: i64, reply: &str) -> Result<(), DeliveryError> {
     store.write(|tx| {
         // Sent is recorded even if another process meanwhile took the row back as stuck: the
         // server has it, and sending it again would only make a duplicate.
@@ -380,7 +380,7 @@ pub(crate) fn mark_retry(
     id: i64,
     reason: &str,
     next_ms: i64,
-) -> Result<(), BranchError> {
+) -> Result<(), DeliveryError> {
     store.write(|tx| {
         let changed = tx.execute(
             "UPDATE outbox SET status = 'retry', next_attempt_ms = ?2, last_error = ?3, claimed_by = NULL
@@ -401,7 +401,7 @@ pub(crate) fn mark_retry(
     })
 }
 
-pub(crate) fn mark_failed(store: &mut Store, id: i64, reason: &str) -> Result<(), BranchError> {
+pub(crate) fn mark_failed(store: &mut Store, id: i64, reason: &str) -> Result<(), DeliveryError> {
     store.write(|tx| {
         let changed = tx.execute(
             "UPDATE outbox SET status = 'failed', last_error = ?2, claimed_by = NULL
@@ -425,13 +425,17 @@ pub(crate) fn mark_failed(store: &mut Store, id: i64, reason: &str) -> Result<()
 /// Rows left in `sending` by a process that no longer runs, or claimed longer ago than
 /// `stale_ms`, go back to retry, due at once. Delivery is at-least-once: the server may already have the
 /// message, and the fixed Message-ID lets the duplicate be recognised.
-pub fn recover_stuck(store: &mut Store, now_ms: i64, stale_ms: i64) -> Result<usize, BranchError> {
+pub fn recover_stuck(
+    store: &mut Store,
+    now_ms: i64,
+    stale_ms: i64,
+) -> Result<usize, DeliveryError> {
     let stuck: Vec<(i64, String, i64)> = store.read(|c| {
         let mut stmt = c.prepare(
             "SELECT id, COALESCE(claimed_by, ''), COALESCE(claimed_ms, 0) FROM outbox WHERE status = 'sending'",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok::<_, BranchError>(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok::<_, DeliveryError>(rows.collect::<Result<Vec<_>, _>>()?)
     })?;
     let mut recovered = 0;
     for (id, by, at) in stuck {
@@ -446,7 +450,7 @@ pub fn recover_stuck(store: &mut Store, now_ms: i64, stale_ms: i64) -> Result<us
             )?;
             if changed == 0 {
                 tx.unchanged();
-                return Ok::<_, BranchError>(0);
+                return Ok::<_, DeliveryError>(0);
             }
             tx.journal(Entry::new(
                 SENDER,
@@ -463,7 +467,7 @@ pub fn recover_stuck(store: &mut Store, now_ms: i64, stale_ms: i64) -> Result<us
 const INTERRUPTED: &str = "Pengiriman sebelumnya terputus karena loket berhenti; pesan dikirim ulang (penerima mungkin menerimanya dua kali).";
 
 /// Puts a failed or waiting row back in the queue, due now.
-pub fn retry_now(store: &mut Store, actor: &str, id: i64) -> Result<(), BranchError> {
+pub fn retry_now(store: &mut Store, actor: &str, id: i64) -> Result<(), DeliveryError> {
     store.write(|tx| {
         let status: Option<String> = tx
             .query_row("SELECT status FROM outbox WHERE id = ?1", [id], |r| {
@@ -471,14 +475,13 @@ pub fn retry_now(store: &mut Store, actor: &str, id: i64) -> Result<(), BranchEr
             })
             .optional()?;
         let Some(status) = status.as_deref().and_then(Status::parse) else {
-            return Err(super::DeliveryError::UnknownOutboxEntry { id }.into());
+            return Err(super::DeliveryError::UnknownOutboxEntry { id });
         };
         if !matches!(status, Status::Failed | Status::Retry | Status::Queued) {
             return Err(super::DeliveryError::NothingToResend {
                 id,
                 state: status.label(),
-            }
-            .into());
+            });
         }
         // A WhatsApp send whose reply was lost is sent again only this way: the clerk asked the
         // customer, who did not get it.
@@ -498,7 +501,7 @@ pub fn retry_now(store: &mut Store, actor: &str, id: i64) -> Result<(), BranchEr
 }
 
 /// Rows not yet sent, with their message bytes, oldest first.
-pub(crate) fn unsent(store: &mut Store) -> Result<Vec<(i64, Vec<u8>)>, BranchError> {
+pub(crate) fn unsent(store: &mut Store) -> Result<Vec<(i64, Vec<u8>)>, DeliveryError> {
     store.read(|c| {
         let mut stmt = c.prepare(
             "SELECT id, message FROM outbox WHERE status IN ('queued', 'retry', 'failed')
@@ -510,7 +513,7 @@ pub(crate) fn unsent(store: &mut Store) -> Result<Vec<(i64, Vec<u8>)>, BranchErr
 }
 
 /// Counts by status, for the health line of the counter and supervisor screens.
-pub fn counts(store: &mut Store) -> Result<Vec<(Status, i64)>, BranchError> {
+pub fn counts(store: &mut Store) -> Result<Vec<(Status, i64)>, DeliveryError> {
     store.read(|c| {
         let mut stmt =
             c.prepare("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")?;

@@ -12,7 +12,7 @@ use super::DeliveryService;
 use super::outbox::{self, Channel, DUE_AT_ONCE};
 use super::whatsapp::{self, Api, Failure, Message, WaError};
 use super::{Context, DeliveryError, names};
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::journal::Entry;
 use crate::stamping::JobId;
 use crate::store::StoreError;
@@ -69,8 +69,8 @@ struct Row {
     attempts: i64,
 }
 
-fn wa_err(e: WaError) -> BranchError {
-    BranchError::from(DeliveryError::from(e))
+fn wa_err(e: WaError) -> DeliveryError {
+    DeliveryError::from(e)
 }
 
 impl DeliveryService<'_> {
@@ -86,10 +86,10 @@ impl DeliveryService<'_> {
         to: &str,
         document: &(PathBuf, String),
         context: &Context,
-    ) -> Result<i64, BranchError> {
+    ) -> Result<i64, DeliveryError> {
         let number = whatsapp::normalize_number(to).map_err(wa_err)?;
         let (path, name) = document;
-        let io = |source| BranchError::Io {
+        let io = |source| DeliveryError::Io {
             what: "tidak dapat membaca dokumen",
             path: path.clone(),
             source,
@@ -99,8 +99,7 @@ impl DeliveryService<'_> {
             return Err(DeliveryError::TooLargeForWhatsApp {
                 size,
                 limit: MAX_DOCUMENT_BYTES,
-            }
-            .into());
+            });
         }
         let pdf = std::fs::read(path).map_err(io)?;
         let filename = names::SafeName::new(name)
@@ -174,12 +173,12 @@ impl DeliveryService<'_> {
                 ))?;
                 Ok::<_, StoreError>(id)
             })
-            .map_err(BranchError::from)
+            .map_err(DeliveryError::from)
     }
 
     /// Queues a stamped job's document for a WhatsApp number and marks the job delivered (the
     /// outbox keeps trying). A job already queued to the same number is not queued twice.
-    pub fn whatsapp_job(&mut self, job: i64, to: &str, clerk: &str) -> Result<i64, BranchError> {
+    pub fn whatsapp_job(&mut self, job: i64, to: &str, clerk: &str) -> Result<i64, DeliveryError> {
         let number = whatsapp::normalize_number(to).map_err(wa_err)?;
         let out = self.parts().stamping().job_output(job)?;
         let existing: Option<i64> = self.store.read(|c| {
@@ -216,7 +215,7 @@ impl DeliveryService<'_> {
     }
 
     /// One pass over the due WhatsApp rows.
-    pub fn send_due_whatsapp(&mut self, now: OffsetDateTime) -> Result<WaSummary, BranchError> {
+    pub fn send_due_whatsapp(&mut self, now: OffsetDateTime) -> Result<WaSummary, DeliveryError> {
         let now_ms = crate::store::to_ms(now);
         let mut summary = WaSummary::default();
         let Some(settings) = self.config.whatsapp.clone() else {
@@ -373,7 +372,7 @@ impl DeliveryService<'_> {
             .is_some_and(|last| now - last < WINDOW_MS)
     }
 
-    fn wa_row(&mut self, id: i64) -> Result<Row, BranchError> {
+    fn wa_row(&mut self, id: i64) -> Result<Row, DeliveryError> {
         let row = self.store.read(|c| {
             c.query_row(
                 "SELECT env_to, message, subject, message_id, COALESCE(wa_params, '{}'), wa_media_id,
@@ -414,7 +413,7 @@ impl DeliveryService<'_> {
         Ok(row)
     }
 
-    fn wa_set_media(&mut self, id: i64, media: Option<&str>) -> Result<(), BranchError> {
+    fn wa_set_media(&mut self, id: i64, media: Option<&str>) -> Result<(), DeliveryError> {
         self.store.write(|tx| {
             tx.execute(
                 "UPDATE outbox SET wa_media_id = ?2, wa_media_ms = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END
@@ -437,7 +436,7 @@ impl DeliveryService<'_> {
     }
 
     /// Marks (or clears) "a send of this row is on its way", in its own transaction.
-    fn wa_send_started(&mut self, id: i64, started: bool) -> Result<(), BranchError> {
+    fn wa_send_started(&mut self, id: i64, started: bool) -> Result<(), DeliveryError> {
         self.store.write(|tx| {
             tx.execute(
                 "UPDATE outbox SET wa_send_started_ms = CASE WHEN ?2 THEN ?3 ELSE NULL END WHERE id = ?1",
@@ -450,7 +449,7 @@ impl DeliveryService<'_> {
         Ok(())
     }
 
-    fn wa_mark_sent(&mut self, id: i64, wamid: &str, last: bool) -> Result<(), BranchError> {
+    fn wa_mark_sent(&mut self, id: i64, wamid: &str, last: bool) -> Result<(), DeliveryError> {
         self.store.write(|tx| {
             // A status report can overtake the API's own answer: one that already settled the row
             // (sent, failed, or put back for the template) is not undone by this late answer.
@@ -546,7 +545,7 @@ impl DeliveryService<'_> {
     }
 
     /// One status; false when it names no row of this branch.
-    fn apply_status(&mut self, status: &Value) -> Result<bool, BranchError> {
+    fn apply_status(&mut self, status: &Value) -> Result<bool, DeliveryError> {
         let wamid = status["id"].as_str().unwrap_or("");
         let key = status["biz_opaque_callback_data"].as_str().unwrap_or("");
         let what = status["status"].as_str().unwrap_or("");
@@ -649,7 +648,7 @@ impl DeliveryService<'_> {
                 }
                 Ok(true)
             })
-            .map_err(BranchError::from)
+            .map_err(DeliveryError::from)
     }
 }
 
@@ -671,7 +670,7 @@ fn mask(tx: &crate::store::Tx<'_>, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn store_failure(e: &BranchError) -> Failure {
+fn store_failure(e: &DeliveryError) -> Failure {
     Failure::Retry {
         reason: format!("Basis data cabang tidak dapat ditulis ({e}); dicoba lagi nanti."),
         after: None,
@@ -699,7 +698,7 @@ pub enum WebhookError {
     #[error("isi laporan WhatsApp tidak terbaca")]
     Malformed,
     #[error(transparent)]
-    Branch(BranchError),
+    Branch(DeliveryError),
 }
 
 /// Checks `sha256=<hex>` against the HMAC-SHA256 of the raw body under the app secret.
@@ -730,7 +729,7 @@ pub fn serve_webhook(
     listen: &str,
     stop: Arc<AtomicBool>,
     ready: impl FnOnce(std::net::SocketAddr),
-) -> Result<(), BranchError> {
+) -> Result<(), DeliveryError> {
     let mut branch = Branch::open_with_clock(data_dir, clock)?;
     let server = tiny_http::Server::http(listen).map_err(|e| DeliveryError::WebhookAddress {
         listen: listen.to_string(),

@@ -3,8 +3,9 @@
 //! every page's stream. Pages never poll the database; they wait on this hub.
 
 use super::voice;
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::config::{Config, VoiceNumbers};
+use crate::error::LoketError;
 use crate::queue::TicketNo;
 use crate::queue::domain;
 use crate::store::to_ms;
@@ -143,7 +144,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Hub {
     /// Reads the branch once through `reader` (read-only) and starts the watcher thread.
-    pub fn start(reader: Branch, secret: super::token::Secret) -> Result<Arc<Hub>, BranchError> {
+    pub fn start(reader: Branch, secret: super::token::Secret) -> Result<Arc<Hub>, LoketError> {
         let config = reader.config().clone();
         let data_dir = reader.data_dir().to_path_buf();
         let hub = Arc::new(Hub {
@@ -165,7 +166,7 @@ impl Hub {
         std::thread::Builder::new()
             .name("hall-watch".into())
             .spawn(move || watcher.watch())
-            .map_err(|source| BranchError::Io {
+            .map_err(|source| LoketError::Io {
                 what: "thread pengamat layar",
                 path: hub.data_dir.clone(),
                 source,
@@ -193,7 +194,7 @@ impl Hub {
     }
 
     /// Reads new calls and the hall state, and wakes the streams.
-    fn refresh(&self, first: bool) -> Result<(), BranchError> {
+    fn refresh(&self, first: bool) -> Result<(), LoketError> {
         let after = if first {
             None
         } else {
@@ -364,7 +365,7 @@ fn read_calls(
     branch: &mut Branch,
     config: &Config,
     after: Option<i64>,
-) -> Result<Vec<CallEvent>, BranchError> {
+) -> Result<Vec<CallEvent>, LoketError> {
     let day = branch.store().today().to_string();
     let rows: Vec<CallRow> = branch.store_mut().read(|c| {
         let mut stmt = c.prepare_cached(
@@ -386,7 +387,7 @@ fn read_calls(
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok::<_, BranchError>(rows)
+        Ok::<_, LoketError>(rows)
     })?;
     Ok(rows
         .into_iter()

@@ -8,7 +8,8 @@ pub mod server;
 pub mod token;
 pub mod voice;
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 use std::net::TcpListener;
 use std::path::Path;
 
@@ -23,11 +24,11 @@ pub const DEFAULT_ADDRESS: &str = "127.0.0.1:8080";
 
 /// Serves the hall page on `address` until the process ends. The database is opened read-only
 /// (after one normal open that brings its schema up to date, as every loket process does).
-pub fn serve(data_dir: &Path, address: &str) -> Result<(), BranchError> {
+pub fn serve(data_dir: &Path, address: &str) -> Result<(), LoketError> {
     drop(Branch::open(data_dir)?);
     let reader = Branch::open_read_only(data_dir)?;
     let secret =
-        token::Secret::load_or_create(data_dir).map_err(|e| BranchError::Refused(e.to_string()))?;
+        token::Secret::load_or_create(data_dir).map_err(|e| LoketError::Refused(e.to_string()))?;
     let missing = voice::missing(reader.config(), data_dir);
     if !missing.is_empty() {
         eprintln!(
@@ -36,7 +37,7 @@ pub fn serve(data_dir: &Path, address: &str) -> Result<(), BranchError> {
             data_dir.join(voice::CUSTOM_FOLDER).display()
         );
     }
-    let listener = TcpListener::bind(address).map_err(|source| BranchError::Io {
+    let listener = TcpListener::bind(address).map_err(|source| LoketError::Io {
         what: "alamat layar web tidak dapat dipakai",
         path: address.into(),
         source,
@@ -77,13 +78,12 @@ impl TicketLinks {
 impl HallService<'_> {
     /// The makings of the phone links printed on tickets, when `[display] ticket_qr` is on; the
     /// branch secret is made the first time.
-    pub fn ticket_links(&self) -> Result<Option<TicketLinks>, BranchError> {
+    pub fn ticket_links(&self) -> Result<Option<TicketLinks>, token::TokenError> {
         let display = &self.config.display;
         let (true, Some(url)) = (display.ticket_qr, display.public_url.as_ref()) else {
             return Ok(None);
         };
-        let secret = token::Secret::load_or_create(self.data_dir)
-            .map_err(|e| BranchError::Refused(e.to_string()))?;
+        let secret = token::Secret::load_or_create(self.data_dir)?;
         Ok(Some(TicketLinks {
             public_url: url.get_ref().clone(),
             code: self.config.branch.code.clone(),

@@ -16,7 +16,8 @@ use loket_receipts::{Kind, encode, preview, sample};
 
 use super::PrintOutcome;
 use super::registry::profile_by_config_name;
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 
 #[derive(Debug, Subcommand)]
 pub enum PrintersCommand {
@@ -92,8 +93,8 @@ pub struct DispenserArgs {
     pub port: Option<String>,
 }
 
-fn refused(msg: impl Into<String>) -> BranchError {
-    BranchError::Refused(msg.into())
+fn refused(msg: impl Into<String>) -> LoketError {
+    LoketError::Refused(msg.into())
 }
 
 /// Prints an outcome; exit 1 when it did not print.
@@ -117,7 +118,7 @@ pub fn report(o: &PrintOutcome, what: &str) -> ExitCode {
 }
 
 /// `loket printers …`.
-pub fn printers(data: &Path, actor: &str, cmd: PrintersCommand) -> Result<ExitCode, BranchError> {
+pub fn printers(data: &Path, actor: &str, cmd: PrintersCommand) -> Result<ExitCode, LoketError> {
     match cmd {
         PrintersCommand::List { json } => list(json),
         PrintersCommand::Test { name, json } => {
@@ -143,7 +144,7 @@ pub fn printers(data: &Path, actor: &str, cmd: PrintersCommand) -> Result<ExitCo
     }
 }
 
-fn list(json: bool) -> Result<ExitCode, BranchError> {
+fn list(json: bool) -> Result<ExitCode, LoketError> {
     let usb = list_usb_devices();
     let serial = list_serial_ports();
     if json {
@@ -197,7 +198,7 @@ fn list(json: bool) -> Result<ExitCode, BranchError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn emulate(args: EmulateArgs) -> Result<ExitCode, BranchError> {
+fn emulate(args: EmulateArgs) -> Result<ExitCode, LoketError> {
     let state: VirtualState = args
         .status
         .parse()
@@ -208,7 +209,7 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, BranchError> {
     };
     config.state = state;
     let io = |what: &'static str| {
-        move |source| BranchError::Io {
+        move |source| LoketError::Io {
             what,
             path: PathBuf::from("-"),
             source,
@@ -254,7 +255,7 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, BranchError> {
 }
 
 /// `loket receipts preview KIND`.
-pub fn receipts(cmd: ReceiptsCommand) -> Result<ExitCode, BranchError> {
+pub fn receipts(cmd: ReceiptsCommand) -> Result<ExitCode, LoketError> {
     match cmd {
         ReceiptsCommand::Preview {
             kind,
@@ -284,7 +285,7 @@ pub fn receipts(cmd: ReceiptsCommand) -> Result<ExitCode, BranchError> {
                     let mut out = std::io::stdout().lock();
                     out.write_all(&bytes)
                         .and_then(|()| out.flush())
-                        .map_err(|source| BranchError::Io {
+                        .map_err(|source| LoketError::Io {
                             what: "menulis ke stdout",
                             path: PathBuf::from("-"),
                             source,
@@ -301,7 +302,7 @@ pub fn queue_reprint(
     branch: &mut Branch,
     actor: &str,
     ticket: &str,
-) -> Result<ExitCode, BranchError> {
+) -> Result<ExitCode, LoketError> {
     let o = branch.printing().reprint_ticket(&ticket.parse()?, actor)?;
     Ok(report(
         &o,
@@ -310,18 +311,22 @@ pub fn queue_reprint(
 }
 
 /// `loket sale print SALE [--copy]`.
-pub fn sale_print(branch: &mut Branch, sale: i64, copy: bool) -> Result<ExitCode, BranchError> {
+pub fn sale_print(branch: &mut Branch, sale: i64, copy: bool) -> Result<ExitCode, LoketError> {
     let o = branch.printing().print_sale_receipt(sale, copy)?;
     Ok(report(&o, &format!("Struk penjualan {sale}")))
 }
 
 /// `loket till print-z N`: a counted copy of a stored Z report.
-pub fn till_print_z(branch: &mut Branch, number: i64) -> Result<ExitCode, BranchError> {
+pub fn till_print_z(branch: &mut Branch, number: i64) -> Result<ExitCode, LoketError> {
     let o = branch.printing().print_z_report(number, true)?;
     Ok(report(&o, &format!("Laporan Z {number} (salinan)")))
 }
 
 /// `loket dispenser`.
-pub fn dispenser(data: &Path, args: DispenserArgs) -> Result<ExitCode, BranchError> {
-    crate::dispenser::run_cli(data, args.input.as_deref(), args.port.as_deref())
+pub fn dispenser(data: &Path, args: DispenserArgs) -> Result<ExitCode, LoketError> {
+    Ok(crate::dispenser::run_cli(
+        data,
+        args.input.as_deref(),
+        args.port.as_deref(),
+    )?)
 }

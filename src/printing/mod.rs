@@ -26,6 +26,14 @@ use serde::Serialize;
 /// [`PrintOutcome`] with `printed == false`).
 #[derive(Debug, thiserror::Error)]
 pub enum PrintingError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Queue(#[from] crate::queue::QueueError),
+    #[error(transparent)]
+    Till(#[from] crate::till::TillError),
+    #[error(transparent)]
+    HallSecret(#[from] crate::hall::token::TokenError),
     #[error("loket {0} tidak memakai printer; atur `printer` pada [[counter]] di konfigurasi")]
     NoCounterPrinter(u32),
     #[error("loket {0} tidak ada dalam konfigurasi")]
@@ -222,5 +230,11 @@ impl DeviceState {
                 format!("{what} — {next}")
             }
         }
+    }
+}
+
+impl From<rusqlite::Error> for PrintingError {
+    fn from(e: rusqlite::Error) -> Self {
+        PrintingError::Store(crate::store::StoreError::Sql(e))
     }
 }

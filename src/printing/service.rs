@@ -10,7 +10,6 @@ use serde_json::json;
 
 use super::registry::{self, PrinterHandle};
 use super::{ClaimData, Condition, DeviceState, PrintOutcome, PrintingError, StampProofData, data};
-use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::queue::{TicketNo, TicketView};
 use crate::store::Tx;
@@ -121,10 +120,6 @@ fn test_slip(printer: &str, at: &str) -> rc::Document {
     doc
 }
 
-fn printing(e: PrintingError) -> BranchError {
-    BranchError::Printing(e)
-}
-
 /// Opens and closes `device_incidents` rows of `device` so the open ones are exactly `observed`;
 /// journals each change.
 fn sync_incidents(
@@ -132,7 +127,7 @@ fn sync_incidents(
     device: &str,
     observed: &[Condition],
     actor: &str,
-) -> Result<(), BranchError> {
+) -> Result<(), PrintingError> {
     let now = tx.now_ms();
     let open: Vec<(i64, String)> = {
         let mut stmt = tx.prepare_cached(
@@ -173,7 +168,7 @@ fn sync_incidents(
     Ok(())
 }
 
-fn open_kinds(conn: &rusqlite::Connection, device: &str) -> Result<Vec<String>, BranchError> {
+fn open_kinds(conn: &rusqlite::Connection, device: &str) -> Result<Vec<String>, PrintingError> {
     let mut stmt = conn.prepare_cached(
         "SELECT kind FROM device_incidents WHERE device = ?1 AND ended_ms IS NULL ORDER BY id",
     )?;
@@ -210,12 +205,12 @@ fn outcome_message(
 
 impl PrintingService<'_> {
     /// The open printer `name` of `[printers]` (opened on first use, then shared in this process).
-    pub fn printer(&self, name: &str) -> Result<PrinterHandle, BranchError> {
-        registry::open(self.config, self.data_dir, name).map_err(printing)
+    pub fn printer(&self, name: &str) -> Result<PrinterHandle, PrintingError> {
+        registry::open(self.config, self.data_dir, name)
     }
 
     /// Name of the receipt printer of `counter`.
-    pub fn counter_printer(&self, counter: u32) -> Result<String, BranchError> {
+    pub fn counter_printer(&self, counter: u32) -> Result<String, PrintingError> {
         let c = self
             .config
             .counter(counter)
@@ -223,19 +218,17 @@ impl PrintingService<'_> {
         c.printer
             .as_ref()
             .map(|p| p.get_ref().clone())
-            .ok_or(BranchError::Printing(PrintingError::NoCounterPrinter(
-                counter,
-            )))
+            .ok_or(PrintingError::NoCounterPrinter(counter))
     }
 
     /// Name of the dispenser's ticket printer.
-    pub fn dispenser_printer(&self) -> Result<String, BranchError> {
+    pub fn dispenser_printer(&self) -> Result<String, PrintingError> {
         self.config
             .dispenser
             .as_ref()
             .and_then(|d| d.printer.as_ref())
             .map(|p| p.get_ref().clone())
-            .ok_or(BranchError::Printing(PrintingError::NoDispenserPrinter))
+            .ok_or(PrintingError::NoDispenserPrinter)
     }
 
     /// Prints `payload` on printer `name`: a `print_jobs` row (pending, then printed or failed),
@@ -247,7 +240,7 @@ impl PrintingService<'_> {
         subject: &str,
         payload: &PrintPayload,
         actor: &str,
-    ) -> Result<PrintOutcome, BranchError> {
+    ) -> Result<PrintOutcome, PrintingError> {
         let handle = self.printer(name)?;
         let bytes = encode_for(&handle, name, payload)?;
         let job = self
@@ -268,7 +261,7 @@ impl PrintingService<'_> {
         subject: &str,
         payload: &PrintPayload,
         actor: &str,
-    ) -> Result<PrintOutcome, BranchError> {
+    ) -> Result<PrintOutcome, PrintingError> {
         let kind = payload.kind();
         let result = {
             let mut slot = handle.lock();
@@ -320,7 +313,7 @@ impl PrintingService<'_> {
                 format!("print/{job}"),
                 json!({"printer": name, "kind": kind, "subject": subject, "error": error_text, "sent": sent}),
             ))?;
-            Ok::<_, BranchError>(())
+            Ok::<_, PrintingError>(())
         })?;
         let condition = observed.first().copied();
         Ok(PrintOutcome {
@@ -341,33 +334,34 @@ impl PrintingService<'_> {
         &mut self,
         service: &str,
         actor: &str,
-    ) -> Result<(TicketView, PrintOutcome), BranchError> {
+    ) -> Result<(TicketView, PrintOutcome), PrintingError> {
         let name = self.dispenser_printer()?;
         let handle = self.printer(&name)?;
         let profile = handle.profile();
         let config = self.config.clone();
         let links = self.parts().hall().ticket_links()?;
-        let queued =
-            self.parts()
-                .queue()
-                .issue_ticket_then(service, false, actor, |tx, view| {
-                    let url = links
-                        .as_ref()
-                        .map(|l| l.url(&view.business_day, &view.ticket));
-                    let payload = PrintPayload::Ticket {
-                        day: view.business_day.clone(),
-                        ticket: data::ticket(&config, view, url),
-                    };
-                    let bytes = rc::encode(&payload.document(), &profile).map_err(|source| {
-                        printing(PrintingError::Encode {
-                            name: name.clone(),
-                            source,
-                        })
-                    })?;
-                    let job =
-                        queue_print_job(tx, &name, &view.ticket.to_string(), &payload, actor)?;
-                    Ok((job, bytes, payload))
+        let queued = self.parts().queue().issue_ticket_then(
+            service,
+            false,
+            actor,
+            |tx, view| -> Result<_, PrintingError> {
+                let url = links
+                    .as_ref()
+                    .map(|l| l.url(&view.business_day, &view.ticket));
+                let payload = PrintPayload::Ticket {
+                    day: view.business_day.clone(),
+                    ticket: data::ticket(&config, view, url),
+                };
+                let bytes = rc::encode(&payload.document(), &profile).map_err(|source| {
+                    PrintingError::Encode {
+                        name: name.clone(),
+                        source,
+                    }
                 })?;
+                let job = queue_print_job(tx, &name, &view.ticket.to_string(), &payload, actor)?;
+                Ok((job, bytes, payload))
+            },
+        )?;
         let (view, (job, bytes, payload)) = queued;
         let outcome = self.send_print_job(
             &handle,
@@ -382,7 +376,7 @@ impl PrintingService<'_> {
     }
 
     /// Prints the ticket `no` (today's) on the dispenser's printer.
-    pub fn print_ticket(&mut self, no: &TicketNo) -> Result<PrintOutcome, BranchError> {
+    pub fn print_ticket(&mut self, no: &TicketNo) -> Result<PrintOutcome, PrintingError> {
         let view = self.parts().queue().ticket_info(no)?;
         self.print_ticket_view(&view, "dispenser")
     }
@@ -392,7 +386,7 @@ impl PrintingService<'_> {
         &mut self,
         view: &TicketView,
         actor: &str,
-    ) -> Result<PrintOutcome, BranchError> {
+    ) -> Result<PrintOutcome, PrintingError> {
         let printer = self.dispenser_printer()?;
         let url = self
             .parts()
@@ -413,7 +407,7 @@ impl PrintingService<'_> {
         &mut self,
         sale: i64,
         copy: bool,
-    ) -> Result<PrintOutcome, BranchError> {
+    ) -> Result<PrintOutcome, PrintingError> {
         let receipt = self.parts().till().sale_receipt(sale)?;
         let printer = self.counter_printer(receipt.counter)?;
         let payload = PrintPayload::Sale(data::sale(self.config, &receipt, copy, false));
@@ -422,7 +416,7 @@ impl PrintingService<'_> {
     }
 
     /// Prints the QRIS slip (the code for the customer to scan) of payment `reference`.
-    pub fn print_qris_slip(&mut self, reference: &str) -> Result<PrintOutcome, BranchError> {
+    pub fn print_qris_slip(&mut self, reference: &str) -> Result<PrintOutcome, PrintingError> {
         let row: Option<(u32, i64, String, i64)> = self.store.read(|c| {
             c.query_row(
                 "SELECT counter, amount, payload, expires_ms FROM qris_payments WHERE reference = ?1",
@@ -430,10 +424,10 @@ impl PrintingService<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()
-            .map_err(BranchError::from)
+            .map_err(PrintingError::from)
         })?;
         let (counter, amount, qr, expires_ms) =
-            row.ok_or_else(|| printing(PrintingError::UnknownQris(reference.to_string())))?;
+            row.ok_or_else(|| PrintingError::UnknownQris(reference.to_string()))?;
         let printer = self.counter_printer(counter)?;
         let q = self.config.qris.clone();
         let payload = PrintPayload::Qris(rc::QrisSlip {
@@ -453,7 +447,7 @@ impl PrintingService<'_> {
     }
 
     /// Prints the X report of `counter`'s open drawer session.
-    pub fn print_x_report(&mut self, counter: u32) -> Result<PrintOutcome, BranchError> {
+    pub fn print_x_report(&mut self, counter: u32) -> Result<PrintOutcome, PrintingError> {
         let report = self.parts().till().x_report(counter)?;
         let printer = self.counter_printer(counter)?;
         let payload = PrintPayload::XReport(data::till_report(self.config, &report, false));
@@ -463,7 +457,11 @@ impl PrintingService<'_> {
 
     /// Prints Z report `number` on its counter's printer. `copy` is a counted reprint marked
     /// SALINAN (through `reprint_z`); otherwise the stored report as frozen at close.
-    pub fn print_z_report(&mut self, number: i64, copy: bool) -> Result<PrintOutcome, BranchError> {
+    pub fn print_z_report(
+        &mut self,
+        number: i64,
+        copy: bool,
+    ) -> Result<PrintOutcome, PrintingError> {
         let (report, _) = self.parts().till().stored_z(number)?;
         let report = if copy {
             self.parts()
@@ -482,7 +480,7 @@ impl PrintingService<'_> {
     pub fn print_stamp_proof(
         &mut self,
         proof: &StampProofData,
-    ) -> Result<PrintOutcome, BranchError> {
+    ) -> Result<PrintOutcome, PrintingError> {
         let printer = self.counter_printer(proof.counter)?;
         let now = crate::store::to_ms(self.store.now());
         let payload = PrintPayload::StampProof(data::stamp_proof(self.config, proof, now));
@@ -491,7 +489,10 @@ impl PrintingService<'_> {
     }
 
     /// Prints a claim receipt (a document taken in, to be collected) on the counter's printer.
-    pub fn print_claim_receipt(&mut self, claim: &ClaimData) -> Result<PrintOutcome, BranchError> {
+    pub fn print_claim_receipt(
+        &mut self,
+        claim: &ClaimData,
+    ) -> Result<PrintOutcome, PrintingError> {
         let printer = self.counter_printer(claim.counter)?;
         let now = crate::store::to_ms(self.store.now());
         let payload = PrintPayload::Claim(data::claim(self.config, claim, now));
@@ -500,7 +501,7 @@ impl PrintingService<'_> {
     }
 
     /// Prints a test slip on printer `name`.
-    pub fn print_test(&mut self, name: &str, actor: &str) -> Result<PrintOutcome, BranchError> {
+    pub fn print_test(&mut self, name: &str, actor: &str) -> Result<PrintOutcome, PrintingError> {
         let now = crate::store::to_ms(self.store.now());
         let payload = PrintPayload::Test {
             printer: name.to_string(),
@@ -511,7 +512,7 @@ impl PrintingService<'_> {
 
     /// Prints job `job` again on the same printer: receipts and reports marked SALINAN (a Z
     /// reprint is counted), a ticket with the same number.
-    pub fn reprint(&mut self, job: i64, actor: &str) -> Result<PrintOutcome, BranchError> {
+    pub fn reprint(&mut self, job: i64, actor: &str) -> Result<PrintOutcome, PrintingError> {
         let (printer, subject, payload) = self.print_job(job)?;
         if let PrintPayload::ZReport(r) = &payload
             && let rc::ReportKind::Z { number } = r.kind
@@ -522,7 +523,7 @@ impl PrintingService<'_> {
     }
 
     /// Whether print job `job` reached the printer.
-    pub fn print_job_printed(&mut self, job: i64) -> Result<bool, BranchError> {
+    pub fn print_job_printed(&mut self, job: i64) -> Result<bool, PrintingError> {
         self.store.read(|c| {
             let status: String =
                 c.query_row("SELECT status FROM print_jobs WHERE id = ?1", [job], |r| {
@@ -534,7 +535,7 @@ impl PrintingService<'_> {
 
     /// Prints slip `job` again: as the original when it never reached the printer (the customer
     /// has no slip yet), else as a counted copy ([`Branch::reprint`]).
-    pub fn print_again(&mut self, job: i64, actor: &str) -> Result<PrintOutcome, BranchError> {
+    pub fn print_again(&mut self, job: i64, actor: &str) -> Result<PrintOutcome, PrintingError> {
         if self.print_job_printed(job)? {
             return self.reprint(job, actor);
         }
@@ -544,7 +545,7 @@ impl PrintingService<'_> {
 
     /// Printer, subject and slip data of print job `job` (the data from its `print.queued`
     /// journal entry).
-    pub fn print_job(&mut self, job: i64) -> Result<(String, String, PrintPayload), BranchError> {
+    pub fn print_job(&mut self, job: i64) -> Result<(String, String, PrintPayload), PrintingError> {
         let row: Option<(String, String, Option<String>)> = self.store.read(|c| {
             c.query_row(
                 "SELECT p.printer, p.subject, j.detail FROM print_jobs p
@@ -554,30 +555,30 @@ impl PrintingService<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
-            .map_err(BranchError::from)
+            .map_err(PrintingError::from)
         })?;
-        let (printer, subject, detail) = row.ok_or(printing(PrintingError::UnknownJob(job)))?;
-        let detail = detail.ok_or(printing(PrintingError::UnknownJob(job)))?;
+        let (printer, subject, detail) = row.ok_or(PrintingError::UnknownJob(job))?;
+        let detail = detail.ok_or(PrintingError::UnknownJob(job))?;
         #[derive(Deserialize)]
         struct Queued {
             payload: PrintPayload,
         }
         let queued: Queued = serde_json::from_str(&detail)
-            .map_err(|source| printing(PrintingError::BadPayload { id: job, source }))?;
+            .map_err(|source| PrintingError::BadPayload { id: job, source })?;
         Ok((printer, subject, queued.payload))
     }
 
     /// The last print job of a ticket (today's unless `day` says otherwise), to reprint it.
-    pub fn ticket_print_job(&mut self, no: &TicketNo) -> Result<i64, BranchError> {
+    pub fn ticket_print_job(&mut self, no: &TicketNo) -> Result<i64, PrintingError> {
         let found: Option<i64> = self.store.read(|c| {
             c.query_row(
                 "SELECT MAX(id) FROM print_jobs WHERE kind = 'ticket' AND subject = ?1",
                 [no],
                 |r| r.get(0),
             )
-            .map_err(BranchError::from)
+            .map_err(PrintingError::from)
         })?;
-        found.ok_or_else(|| printing(PrintingError::UnknownTicket(no.to_string())))
+        found.ok_or_else(|| PrintingError::UnknownTicket(no.to_string()))
     }
 
     /// Prints ticket `no` again with the same number: its last print job reprinted, or, when
@@ -586,10 +587,10 @@ impl PrintingService<'_> {
         &mut self,
         no: &TicketNo,
         actor: &str,
-    ) -> Result<PrintOutcome, BranchError> {
+    ) -> Result<PrintOutcome, PrintingError> {
         match self.ticket_print_job(no) {
             Ok(job) => self.reprint(job, actor),
-            Err(BranchError::Printing(PrintingError::UnknownTicket(_))) => {
+            Err(PrintingError::UnknownTicket(_)) => {
                 let view = self.parts().queue().ticket_info(no)?;
                 self.print_ticket_view(&view, actor)
             }
@@ -598,20 +599,24 @@ impl PrintingService<'_> {
     }
 
     /// The last print job of a sale, Z report or other subject (`sale/12`, `z/3`).
-    pub fn last_print_job(&mut self, subject: &str) -> Result<Option<i64>, BranchError> {
+    pub fn last_print_job(&mut self, subject: &str) -> Result<Option<i64>, PrintingError> {
         self.store.read(|c| {
             c.query_row(
                 "SELECT MAX(id) FROM print_jobs WHERE subject = ?1",
                 [subject],
                 |r| r.get(0),
             )
-            .map_err(BranchError::from)
+            .map_err(PrintingError::from)
         })
     }
 
     /// Opens the cash drawer of `counter` (the five-byte `ESC p m t1 t2` of the printer's
     /// profile). After a cash payment, call it when `PaymentOutcome::open_drawer` is true.
-    pub fn open_drawer(&mut self, counter: u32, actor: &str) -> Result<PrintOutcome, BranchError> {
+    pub fn open_drawer(
+        &mut self,
+        counter: u32,
+        actor: &str,
+    ) -> Result<PrintOutcome, PrintingError> {
         let name = self.counter_printer(counter)?;
         let handle = self.printer(&name)?;
         let (result, observed) = {
@@ -643,7 +648,7 @@ impl PrintingService<'_> {
                 format!("counter/{counter}"),
                 json!({"printer": name, "error": error_text}),
             ))?;
-            Ok::<_, BranchError>(())
+            Ok::<_, PrintingError>(())
         })?;
         let condition = observed.first().copied();
         let message = if printed {
@@ -666,10 +671,10 @@ impl PrintingService<'_> {
     /// The state of `counter`'s printer for the status bar. Cheap: a state read in the last two
     /// seconds (by a print or an earlier call) is reused; otherwise the printer's status is read
     /// (bounded by its `status_timeout_ms`), and incidents are opened or closed when it changed.
-    pub fn printer_status(&mut self, counter: u32) -> Result<DeviceState, BranchError> {
+    pub fn printer_status(&mut self, counter: u32) -> Result<DeviceState, PrintingError> {
         let name = match self.counter_printer(counter) {
             Ok(n) => n,
-            Err(BranchError::Printing(PrintingError::NoCounterPrinter(_))) => {
+            Err(PrintingError::NoCounterPrinter(_)) => {
                 return Ok(DeviceState::NotConfigured);
             }
             Err(e) => return Err(e),
@@ -678,18 +683,16 @@ impl PrintingService<'_> {
     }
 
     /// The state of the dispenser's printer.
-    pub fn dispenser_printer_status(&mut self) -> Result<DeviceState, BranchError> {
+    pub fn dispenser_printer_status(&mut self) -> Result<DeviceState, PrintingError> {
         match self.dispenser_printer() {
             Ok(n) => self.named_printer_status(&n),
-            Err(BranchError::Printing(PrintingError::NoDispenserPrinter)) => {
-                Ok(DeviceState::NotConfigured)
-            }
+            Err(PrintingError::NoDispenserPrinter) => Ok(DeviceState::NotConfigured),
             Err(e) => Err(e),
         }
     }
 
     /// The state of printer `name` (see [`Branch::printer_status`]).
-    pub fn named_printer_status(&mut self, name: &str) -> Result<DeviceState, BranchError> {
+    pub fn named_printer_status(&mut self, name: &str) -> Result<DeviceState, PrintingError> {
         let handle = self.printer(name)?;
         let observed = {
             let mut slot = handle.lock();
@@ -720,12 +723,10 @@ fn encode_for(
     handle: &PrinterHandle,
     name: &str,
     payload: &PrintPayload,
-) -> Result<Vec<u8>, BranchError> {
-    rc::encode(&payload.document(), &handle.profile()).map_err(|source| {
-        printing(PrintingError::Encode {
-            name: name.to_string(),
-            source,
-        })
+) -> Result<Vec<u8>, PrintingError> {
+    rc::encode(&payload.document(), &handle.profile()).map_err(|source| PrintingError::Encode {
+        name: name.to_string(),
+        source,
     })
 }
 
@@ -737,7 +738,7 @@ fn queue_print_job(
     subject: &str,
     payload: &PrintPayload,
     actor: &str,
-) -> Result<i64, BranchError> {
+) -> Result<i64, PrintingError> {
     let kind = payload.kind();
     let copy = payload.is_copy();
     tx.execute(

@@ -228,8 +228,12 @@ pub enum Command {
     Expire,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum QueueError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    User(#[from] crate::users::UserError),
     #[error("tiket {ticket} sedang {state}; tindakan ini tidak bisa dilakukan sekarang")]
     WrongState { ticket: String, state: &'static str },
     #[error("tiket {ticket} dipegang loket {holder}, bukan loket {counter}")]
@@ -616,6 +620,12 @@ pub fn estimate_wait(
     }
 }
 
+impl From<rusqlite::Error> for QueueError {
+    fn from(e: rusqlite::Error) -> Self {
+        QueueError::Store(crate::store::StoreError::Sql(e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -757,12 +767,15 @@ mod tests {
         let t = in_state(Status::Called, Some(1));
         let err = apply(&t, &Command::NoShow { counter: 1 }, 31_000, &RULES).expect_err("too soon");
         assert_eq!(
-            err,
-            QueueError::NoShowTooSoon {
-                ticket: "A-001".into(),
-                waited_s: 30,
-                left_s: 30
-            }
+            format!("{err:?}"),
+            format!(
+                "{:?}",
+                QueueError::NoShowTooSoon {
+                    ticket: "A-001".into(),
+                    waited_s: 30,
+                    left_s: 30
+                }
+            )
         );
         assert!(apply(&t, &Command::NoShow { counter: 1 }, 61_000, &RULES).is_ok());
     }
@@ -787,11 +800,14 @@ mod tests {
         assert_eq!(moved.target_counter, Some(3));
         let err = apply(&moved, &call(2), 600_000, &RULES).expect_err("reserved for counter 3");
         assert_eq!(
-            err,
-            QueueError::Reserved {
-                ticket: "A-001".into(),
-                target: 3
-            }
+            format!("{err:?}"),
+            format!(
+                "{:?}",
+                QueueError::Reserved {
+                    ticket: "A-001".into(),
+                    target: 3
+                }
+            )
         );
         assert!(apply(&moved, &call(3), 600_000, &RULES).is_ok());
     }

@@ -2,7 +2,6 @@
 //! needs, applies the pure rules of `domain`, writes the result and appends its journal entry.
 
 use super::domain::{self, Command, Ms, QueueError, Rules, Status, Ticket, TicketNo, WaitRange};
-use crate::branch::BranchError;
 use crate::config::Config;
 use crate::journal::Entry;
 use crate::store::Tx;
@@ -222,20 +221,23 @@ impl QueueService<'_> {
         service: &str,
         priority: bool,
         actor: &str,
-    ) -> Result<TicketView, BranchError> {
+    ) -> Result<TicketView, QueueError> {
         self.issue_ticket_then(service, priority, actor, |_, _| Ok(()))
             .map(|(view, ())| view)
     }
 
     /// Issues a ticket and runs `then` in the same transaction (e.g. to queue its print job), so
     /// both are committed together or not at all.
-    pub fn issue_ticket_then<T>(
+    pub fn issue_ticket_then<T, E>(
         &mut self,
         service: &str,
         priority: bool,
         actor: &str,
-        then: impl FnOnce(&mut Tx<'_>, &TicketView) -> Result<T, BranchError>,
-    ) -> Result<(TicketView, T), BranchError> {
+        then: impl FnOnce(&mut Tx<'_>, &TicketView) -> Result<T, E>,
+    ) -> Result<(TicketView, T), E>
+    where
+        E: From<QueueError> + From<crate::store::StoreError> + From<rusqlite::Error>,
+    {
         let svc = self
             .config
             .service(service)
@@ -275,11 +277,7 @@ impl QueueService<'_> {
     }
 
     /// Calls the next customer to `counter` following the fairness policy; `None` when nobody waits.
-    pub fn call_next(
-        &mut self,
-        counter: u32,
-        clerk: &str,
-    ) -> Result<Option<CallView>, BranchError> {
+    pub fn call_next(&mut self, counter: u32, clerk: &str) -> Result<Option<CallView>, QueueError> {
         let serves = self.counter_services(counter)?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
@@ -316,7 +314,7 @@ impl QueueService<'_> {
         counter: u32,
         clerk: &str,
         no: &TicketNo,
-    ) -> Result<CallView, BranchError> {
+    ) -> Result<CallView, QueueError> {
         let serves = self.counter_services(counter)?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
@@ -328,8 +326,7 @@ impl QueueService<'_> {
                     ticket: t.label(),
                     service: t.service.clone(),
                     counter,
-                }
-                .into());
+                });
             }
             let day = tx.day().to_string();
             let streaks = load_streaks(tx, &day)?;
@@ -354,7 +351,7 @@ impl QueueService<'_> {
         counter: u32,
         clerk: &str,
         service: &str,
-    ) -> Result<CallView, BranchError> {
+    ) -> Result<CallView, QueueError> {
         self.counter_services(counter)?;
         let svc = self
             .config
@@ -393,7 +390,7 @@ impl QueueService<'_> {
         counter: u32,
         clerk: &str,
         step: Step,
-    ) -> Result<CallView, BranchError> {
+    ) -> Result<CallView, QueueError> {
         self.counter_services(counter)?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
@@ -436,7 +433,7 @@ impl QueueService<'_> {
         clerk: &str,
         to_service: &str,
         to_counter: Option<u32>,
-    ) -> Result<CallView, BranchError> {
+    ) -> Result<CallView, QueueError> {
         self.counter_services(counter)?;
         let svc = self
             .config
@@ -452,8 +449,7 @@ impl QueueService<'_> {
             return Err(QueueError::TransferTargetDoesNotServe {
                 counter: target,
                 service: svc,
-            }
-            .into());
+            });
         }
         let rules = self.queue_rules();
         self.store.write(|tx| {
@@ -473,12 +469,12 @@ impl QueueService<'_> {
     }
 
     /// Puts a parked ticket back in its line.
-    pub fn unpark(&mut self, clerk: &str, no: &TicketNo) -> Result<(), BranchError> {
+    pub fn unpark(&mut self, clerk: &str, no: &TicketNo) -> Result<(), QueueError> {
         let rules = self.queue_rules();
         self.store.write(|tx| {
             let t = find_ticket(tx, no)?;
             if t.status != Status::Parked {
-                return Err(QueueError::NotParked { ticket: t.label() }.into());
+                return Err(QueueError::NotParked { ticket: t.label() });
             }
             let next = domain::apply(&t, &Command::Requeue, tx.now_ms(), &rules)?;
             save_ticket(tx, &next)?;
@@ -494,12 +490,12 @@ impl QueueService<'_> {
     }
 
     /// A supervisor puts a no-show ticket back in line, with an approval for `ticket.reactivate`.
-    pub fn reactivate(&mut self, no: &TicketNo, approval: i64) -> Result<(), BranchError> {
+    pub fn reactivate(&mut self, no: &TicketNo, approval: i64) -> Result<(), QueueError> {
         let rules = self.queue_rules();
         self.store.write(|tx| {
             let t = find_ticket(tx, no)?;
             if t.status != Status::NoShow {
-                return Err(QueueError::NotNoShow { ticket: t.label() }.into());
+                return Err(QueueError::NotNoShow { ticket: t.label() });
             }
             let ok = users::consume_approval(tx, approval, "ticket.reactivate", &t.label())?;
             let next = domain::apply(&t, &Command::Requeue, tx.now_ms(), &rules)?;
@@ -525,9 +521,9 @@ impl QueueService<'_> {
     /// A supervisor moves the visit counter `from` holds (its ticket, open sale and stamping jobs)
     /// to counter `to`, with an approval for `visit.move` on the ticket: it reopens there as it
     /// stood. Tenders already taken stay in the drawer that took them; the rest is taken at `to`.
-    pub fn move_visit(&mut self, from: u32, to: u32, approval: i64) -> Result<String, BranchError> {
+    pub fn move_visit(&mut self, from: u32, to: u32, approval: i64) -> Result<String, QueueError> {
         if from == to {
-            return Err(QueueError::SameCounter { counter: from }.into());
+            return Err(QueueError::SameCounter { counter: from });
         }
         let target_serves = self.counter_services(to)?;
         self.store.write(|tx| {
@@ -536,15 +532,13 @@ impl QueueService<'_> {
                 return Err(QueueError::MoveTargetDoesNotServe {
                     counter: to,
                     service: t.service.clone(),
-                }
-                .into());
+                });
             }
             if let Some(busy) = held_ticket(tx, to)? {
                 return Err(QueueError::MoveTargetBusy {
                     counter: to,
                     ticket: busy.label(),
-                }
-                .into());
+                });
             }
             let ok = users::consume_approval(tx, approval, "visit.move", &t.label())?;
             let label = t.label();
@@ -587,11 +581,11 @@ impl QueueService<'_> {
         clerk: &str,
         state: CounterState,
         reason: Option<&str>,
-    ) -> Result<(), BranchError> {
+    ) -> Result<(), QueueError> {
         self.counter_services(counter)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if state == CounterState::Break && reason.is_none() {
-            return Err(QueueError::BreakNeedsReason.into());
+            return Err(QueueError::BreakNeedsReason);
         }
         self.store.write(|tx| {
             if state != CounterState::Open
@@ -600,8 +594,7 @@ impl QueueService<'_> {
                 return Err(QueueError::CounterBusy {
                     counter,
                     ticket: t.label(),
-                }
-                .into());
+                });
             }
             set_state(tx, counter, clerk, state, reason)?;
             Ok(())
@@ -609,7 +602,7 @@ impl QueueService<'_> {
     }
 
     /// The queue now, for screens and `loket queue status`.
-    pub fn queue_status(&mut self) -> Result<QueueStatus, BranchError> {
+    pub fn queue_status(&mut self) -> Result<QueueStatus, QueueError> {
         let config = self.config.clone();
         let now = self.store.now();
         let day = self.store.today().to_string();
@@ -682,7 +675,7 @@ impl QueueService<'_> {
     }
 
     /// One ticket of today with its place in line and estimated wait.
-    pub fn ticket_info(&mut self, no: &TicketNo) -> Result<TicketView, BranchError> {
+    pub fn ticket_info(&mut self, no: &TicketNo) -> Result<TicketView, QueueError> {
         let config = self.config.clone();
         let rules = self.queue_rules();
         let now = crate::store::to_ms(self.store.now());
@@ -693,9 +686,9 @@ impl QueueService<'_> {
         })
     }
 
-    fn counter_services(&self, counter: u32) -> Result<Vec<String>, BranchError> {
+    fn counter_services(&self, counter: u32) -> Result<Vec<String>, QueueError> {
         if self.config.counter(counter).is_none() {
-            return Err(QueueError::UnknownCounter { counter }.into());
+            return Err(QueueError::UnknownCounter { counter });
         }
         Ok(self.config.counter_services(counter))
     }
@@ -728,7 +721,7 @@ fn insert_ticket(
     svc: &crate::config::Service,
     priority: bool,
     walk_in: bool,
-) -> Result<Ticket, BranchError> {
+) -> Result<Ticket, QueueError> {
     let day = tx.day().to_string();
     let last: Option<u32> = tx
         .query_row(
@@ -742,8 +735,7 @@ fn insert_ticket(
         return Err(QueueError::NumbersUsedUp {
             service: svc.name.clone(),
             last: TicketNo::new(svc.prefix(), svc.last_number()),
-        }
-        .into());
+        });
     }
     tx.execute(
         "INSERT INTO ticket_numbers (business_day, service, last_number) VALUES (?1, ?2, ?3)
@@ -781,7 +773,7 @@ fn insert_ticket(
 
 /// Tickets still open from an earlier business day are closed as expired, each journalled, so the
 /// new day starts with numbers from 1 and yesterday's customers appear in yesterday's report.
-fn expire_earlier_days(tx: &mut Tx<'_>) -> Result<(), BranchError> {
+fn expire_earlier_days(tx: &mut Tx<'_>) -> Result<(), QueueError> {
     let day = tx.day().to_string();
     let stale = load_tickets(
         tx,
@@ -835,7 +827,7 @@ struct OpenJob {
     sn: Option<String>,
 }
 
-fn open_visit_job(c: &Connection, t: &Ticket) -> Result<Option<OpenJob>, BranchError> {
+fn open_visit_job(c: &Connection, t: &Ticket) -> Result<Option<OpenJob>, QueueError> {
     Ok(c.query_row(
         "SELECT j.id, j.state, j.sn FROM stamp_jobs j
          WHERE j.ticket = ?1 AND j.created_ms >= ?2
@@ -857,7 +849,7 @@ fn open_visit_job(c: &Connection, t: &Ticket) -> Result<Option<OpenJob>, BranchE
 }
 
 /// Refuses to end or move a ticket whose customer paid for a document not yet handed over.
-fn refuse_open_visit(c: &Connection, t: &Ticket, verb: &str) -> Result<(), BranchError> {
+fn refuse_open_visit(c: &Connection, t: &Ticket, verb: &str) -> Result<(), QueueError> {
     let Some(job) = open_visit_job(c, t)? else {
         return Ok(());
     };
@@ -871,26 +863,23 @@ fn refuse_open_visit(c: &Connection, t: &Ticket, verb: &str) -> Result<(), Branc
         verb: verb.to_string(),
         what,
         job: job.id,
-    }
-    .into())
+    })
 }
 
-fn ensure_counter_free(tx: &mut Tx<'_>, counter: u32, clerk: &str) -> Result<(), BranchError> {
+fn ensure_counter_free(tx: &mut Tx<'_>, counter: u32, clerk: &str) -> Result<(), QueueError> {
     if let Some(t) = held_ticket(tx, counter)? {
         return Err(QueueError::CounterHolds {
             counter,
             ticket: t.label(),
             state: t.status.label(),
-        }
-        .into());
+        });
     }
     match load_counter_states(tx)?.get(&counter) {
         Some((CounterState::Break, reason, _)) => Err(QueueError::CounterOnBreak {
             counter,
             reason: reason.clone().unwrap_or_default(),
-        }
-        .into()),
-        Some((CounterState::Closed, _, _)) => Err(QueueError::CounterClosed { counter }.into()),
+        }),
+        Some((CounterState::Closed, _, _)) => Err(QueueError::CounterClosed { counter }),
         Some((CounterState::Open, _, _)) => Ok(()),
         None => {
             // A counter used for the first time opens with its first call.
@@ -906,7 +895,7 @@ fn set_state(
     clerk: &str,
     state: CounterState,
     reason: Option<&str>,
-) -> Result<(), BranchError> {
+) -> Result<(), QueueError> {
     let now = tx.now_ms();
     tx.execute(
         "INSERT INTO counters (number, state, reason, clerk, since_ms) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -955,11 +944,11 @@ fn held_ticket(c: &Connection, counter: u32) -> rusqlite::Result<Option<Ticket>>
     .next())
 }
 
-fn find_ticket(tx: &Tx<'_>, no: &TicketNo) -> Result<Ticket, BranchError> {
+fn find_ticket(tx: &Tx<'_>, no: &TicketNo) -> Result<Ticket, QueueError> {
     find_ticket_on(tx, &tx.day().to_string(), no)
 }
 
-fn find_ticket_on(c: &Connection, day: &str, no: &TicketNo) -> Result<Ticket, BranchError> {
+fn find_ticket_on(c: &Connection, day: &str, no: &TicketNo) -> Result<Ticket, QueueError> {
     load_tickets(
         c,
         "business_day = ?1 AND issued_service = ?2 AND number = ?3",
@@ -967,11 +956,8 @@ fn find_ticket_on(c: &Connection, day: &str, no: &TicketNo) -> Result<Ticket, Br
     )?
     .into_iter()
     .next()
-    .ok_or_else(|| {
-        QueueError::UnknownTicket {
-            ticket: no.to_string(),
-        }
-        .into()
+    .ok_or_else(|| QueueError::UnknownTicket {
+        ticket: no.to_string(),
     })
 }
 
@@ -1020,7 +1006,7 @@ fn record_call(
     counter: u32,
     clerk: &str,
     pick: Option<domain::Pick>,
-) -> Result<(), BranchError> {
+) -> Result<(), QueueError> {
     let streak = domain::next_streak(streaks.get(&called.service).copied().unwrap_or(0), called);
     tx.execute(
         "INSERT INTO fairness (business_day, service, normal_streak) VALUES (?1, ?2, ?3)
@@ -1051,7 +1037,7 @@ fn ticket_view(
     rules: &Rules,
     t: &Ticket,
     now: Ms,
-) -> Result<TicketView, BranchError> {
+) -> Result<TicketView, QueueError> {
     let day: String = c.query_row(
         "SELECT business_day FROM tickets WHERE id = ?1",
         [t.id],

@@ -2,9 +2,10 @@
 //! slip, a flash drive or the e-mail outbox.
 
 use super::pack::{self, Pack};
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::day::BusinessDay;
 use crate::delivery::cli::Source;
+use crate::error::LoketError;
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,11 +59,11 @@ pub struct Outputs {
     pub check_provider: bool,
 }
 
-fn day_arg(text: &str) -> Result<BusinessDay, BranchError> {
-    BusinessDay::parse(text).map_err(|e| BranchError::Refused(format!("{e}.")))
+fn day_arg(text: &str) -> Result<BusinessDay, LoketError> {
+    BusinessDay::parse(text).map_err(|e| LoketError::Refused(format!("{e}.")))
 }
 
-pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, BranchError> {
+pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     let (mut p, out) = match cmd {
         ReportCommand::Daily { date, out } => {
@@ -95,7 +96,7 @@ pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, Bra
 
 /// The printer a supervisor's summary goes to when none is named: counter 1's, else the first one
 /// configured.
-fn default_printer(branch: &Branch) -> Result<String, BranchError> {
+fn default_printer(branch: &Branch) -> Result<String, LoketError> {
     branch
         .config()
         .counters
@@ -103,7 +104,7 @@ fn default_printer(branch: &Branch) -> Result<String, BranchError> {
         .find_map(|c| c.printer.as_ref().map(|p| p.get_ref().clone()))
         .or_else(|| branch.config().printers.keys().next().cloned())
         .ok_or_else(|| {
-            BranchError::Refused(
+            LoketError::Refused(
                 "belum ada printer di [printers]; ringkasan tidak dapat dicetak".into(),
             )
         })
@@ -115,7 +116,7 @@ pub fn deliver(
     actor: &str,
     p: &Pack,
     out: &Outputs,
-) -> Result<ExitCode, BranchError> {
+) -> Result<ExitCode, LoketError> {
     let tz = branch.config().branch.timezone;
     let mut files: Vec<PathBuf> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
@@ -151,7 +152,7 @@ pub fn deliver(
             .print_payload(&printer, &p.file_stem(), &payload, actor)?;
         notes.push(outcome.message.clone());
         if !outcome.printed {
-            return Err(BranchError::Refused(outcome.message));
+            return Err(LoketError::Refused(outcome.message));
         }
     }
     if let Some(mount) = &out.to_drive {
@@ -172,7 +173,7 @@ pub fn deliver(
     }
     if out.json {
         let mut value = serde_json::to_value(p).map_err(|e| {
-            BranchError::Refused(format!("Laporan tidak dapat ditulis sebagai JSON: {e}."))
+            LoketError::Refused(format!("Laporan tidak dapat ditulis sebagai JSON: {e}."))
         })?;
         crate::when::json_moments(&mut value, tz);
         crate::cli::print_json_plain(&value);
@@ -199,9 +200,9 @@ pub(crate) fn named(files: &[PathBuf]) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-pub(crate) fn reports_dir(branch: &Branch) -> Result<PathBuf, BranchError> {
+pub(crate) fn reports_dir(branch: &Branch) -> Result<PathBuf, LoketError> {
     let dir = branch.data_dir().join("reports");
-    std::fs::create_dir_all(&dir).map_err(|source| BranchError::Io {
+    std::fs::create_dir_all(&dir).map_err(|source| LoketError::Io {
         what: "tidak dapat membuat folder",
         path: dir.clone(),
         source,
@@ -209,15 +210,15 @@ pub(crate) fn reports_dir(branch: &Branch) -> Result<PathBuf, BranchError> {
     Ok(dir)
 }
 
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BranchError> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LoketError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| BranchError::Io {
+        std::fs::create_dir_all(parent).map_err(|source| LoketError::Io {
             what: "tidak dapat membuat folder",
             path: parent.to_path_buf(),
             source,
         })?;
     }
-    std::fs::write(path, bytes).map_err(|source| BranchError::Io {
+    std::fs::write(path, bytes).map_err(|source| LoketError::Io {
         what: "tidak dapat menulis",
         path: path.to_path_buf(),
         source,

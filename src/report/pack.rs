@@ -3,8 +3,9 @@
 
 use super::ReportError;
 use super::queue::{self, QueueReport};
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::day::BusinessDay;
+use crate::error::LoketError;
 use crate::journal;
 use crate::stamping::JobId;
 use crate::till::{Method, MoveKind, Movement, SaleId, summarize};
@@ -77,7 +78,7 @@ pub struct Unfinished {
 }
 
 /// Everything half-done now, oldest first (the "belum selesai" list of the console and the pack).
-pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, BranchError> {
+pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, crate::store::StoreError> {
     let mut out = Vec::new();
     let mut stmt = c.prepare_cached(
         "SELECT s.id, s.counter, s.clerk, s.ticket, s.created_ms,
@@ -401,7 +402,7 @@ pub fn days(from: BusinessDay, to: BusinessDay) -> Vec<BusinessDay> {
 }
 
 /// The pack of one business day.
-pub fn daily(branch: &mut Branch, day: BusinessDay) -> Result<Pack, BranchError> {
+pub fn daily(branch: &mut Branch, day: BusinessDay) -> Result<Pack, LoketError> {
     range(branch, day, day)
 }
 
@@ -412,11 +413,11 @@ pub fn daily_anchored(
     branch: &mut Branch,
     actor: &str,
     day: BusinessDay,
-) -> Result<Pack, BranchError> {
+) -> Result<Pack, LoketError> {
     use crate::journal::anchor::{self, AnchorError};
     let mut p = daily(branch, day)?;
     let head = anchor::anchor_daily(branch, actor, day).map_err(|e| match e {
-        AnchorError::Store(e) => BranchError::Store(e),
+        AnchorError::Store(e) => LoketError::Store(e),
         other => ReportError::Anchor(other).into(),
     })?;
     p.journal_head = Some(head.short());
@@ -429,7 +430,7 @@ pub fn anchor_notes(
     branch: &mut Branch,
     day: BusinessDay,
     own: Option<i64>,
-) -> Result<Vec<String>, BranchError> {
+) -> Result<Vec<String>, LoketError> {
     let tz = branch.config().branch.timezone;
     let (start, end) = (
         crate::store::to_ms(day.start(tz)),
@@ -445,7 +446,7 @@ pub fn anchor_notes(
 }
 
 /// The pack of the days `from` to `to` inclusive; figures are recomputed over all the period's rows.
-pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<Pack, BranchError> {
+pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<Pack, LoketError> {
     if to < from {
         return Err(ReportError::RangeBackwards { from, to }.into());
     }
@@ -477,7 +478,7 @@ pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<
     let now = crate::store::to_ms(branch.store().now());
     let config = branch.config().clone();
     let (f, t) = (from.to_string(), to.to_string());
-    let mut pack = branch.store_mut().read(|c| -> Result<Pack, BranchError> {
+    let mut pack = branch.store_mut().read(|c| -> Result<Pack, LoketError> {
         let queue = queue::range(c, &config, from, to, now)?;
         let mut till = till_section(c, &f, &t, start, end)?;
         till.sessions = sessions;
@@ -489,7 +490,7 @@ pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<
                     report: journal::verify(c, Some(*d))?,
                 })
             })
-            .collect::<Result<Vec<_>, BranchError>>()?;
+            .collect::<Result<Vec<_>, LoketError>>()?;
         Ok(Pack {
             branch: config.branch.name.clone(),
             from: f.clone(),
@@ -516,7 +517,7 @@ fn till_section(
     to: &str,
     start: i64,
     end: i64,
-) -> Result<TillSection, BranchError> {
+) -> Result<TillSection, LoketError> {
     // The period's ledger: movements of its drawer sessions, and card/QRIS takings of its sales
     // taken without a session.
     let mut stmt = c.prepare_cached(
@@ -666,7 +667,7 @@ fn stamp_section(
     to: &str,
     start: i64,
     end: i64,
-) -> Result<StampSection, BranchError> {
+) -> Result<StampSection, LoketError> {
     let (sold, refunded): (i64, i64) = c.query_row(
         "SELECT COALESCE(SUM(l.quantity - l.refunded_qty), 0), COALESCE(SUM(l.refunded_qty), 0)
          FROM sale_lines l JOIN sales s ON s.id = l.sale
@@ -723,7 +724,7 @@ fn ledger_counts(c: &Connection) -> rusqlite::Result<crate::stamping::ledger::In
     Ok(inv)
 }
 
-fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySection, BranchError> {
+fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySection, LoketError> {
     let mut d = DeliverySection::default();
     let (n, already, bytes): (i64, i64, i64) = c.query_row(
         "SELECT COUNT(*), COALESCE(SUM(already), 0), COALESCE(SUM(bytes), 0) FROM drive_copies
@@ -764,7 +765,7 @@ fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySect
     Ok(d)
 }
 
-fn incidents(c: &Connection, start: i64, end: i64, now: i64) -> Result<Vec<Incident>, BranchError> {
+fn incidents(c: &Connection, start: i64, end: i64, now: i64) -> Result<Vec<Incident>, LoketError> {
     let mut stmt = c.prepare_cached(
         "SELECT device, kind, started_ms, ended_ms, detail FROM device_incidents
          WHERE started_ms < ?2 AND (ended_ms IS NULL OR ended_ms > ?1) ORDER BY started_ms, id",

@@ -3,8 +3,9 @@
 //! day rewritten later contradicts a mail nobody at the branch can recall.
 
 use super::pack;
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::day::BusinessDay;
+use crate::error::LoketError;
 use crate::journal::Entry;
 use crate::store::StoreError;
 use rusqlite::OptionalExtension;
@@ -31,7 +32,7 @@ pub struct Mailed {
 ///
 /// The outbox row is written before the day is marked mailed: a crash between the two sends the
 /// pack twice, never not at all.
-pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, BranchError> {
+pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, LoketError> {
     let to: Vec<String> = branch
         .config()
         .report
@@ -101,7 +102,7 @@ pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, BranchError> {
 
 /// Whether `day`'s pack should be mailed: someone worked that day (the worker's own entries do not
 /// count) and it was not mailed yet.
-fn due(branch: &mut Branch, day: BusinessDay) -> Result<bool, BranchError> {
+fn due(branch: &mut Branch, day: BusinessDay) -> Result<bool, LoketError> {
     let key = day.to_string();
     Ok(branch.store_mut().read(|c| {
         let mailed = c

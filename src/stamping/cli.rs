@@ -4,7 +4,8 @@ use crate::cli::print_json;
 
 use super::ledger;
 use super::service::{JobFilter, JobView, ReceiveDocument};
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::store::StoreError;
@@ -170,7 +171,7 @@ pub fn run_stamps(
     data: &std::path::Path,
     actor: &str,
     command: StampsCommand,
-) -> Result<ExitCode, BranchError> {
+) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     match command {
         StampsCommand::Inventory { json } => {
@@ -266,11 +267,11 @@ pub fn run_stamps(
             pin,
         } => {
             let price = Rupiah::parse(&price)
-                .map_err(|e| BranchError::Refused(format!("harga lot: {e}")))?;
+                .map_err(|e| LoketError::Refused(format!("harga lot: {e}")))?;
             let lockout = branch.lockout();
             let user = users::authenticate(branch.store_mut(), lockout, &supervisor, &pin)?;
             if user.role != Role::Supervisor {
-                return Err(BranchError::Refused(format!(
+                return Err(LoketError::Refused(format!(
                     "{} bukan supervisor; hanya supervisor yang boleh memuat lot nomor seri.",
                     user.id
                 )));
@@ -288,8 +289,8 @@ pub fn run_stamps(
                     Ok::<_, ledger::LedgerError>(())
                 })
                 .map_err(|e| match e {
-                    ledger::LedgerError::Store(s) => BranchError::Store(s),
-                    other => BranchError::Refused(format!("{other}.")),
+                    ledger::LedgerError::Store(s) => LoketError::Store(s),
+                    other => LoketError::Refused(format!("{other}.")),
                 })?;
             println!("Lot {lot} dimuat: {count} nomor seri, dibeli {price}.");
         }
@@ -297,9 +298,9 @@ pub fn run_stamps(
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_at(text: &str) -> Result<(f64, f64), BranchError> {
+fn parse_at(text: &str) -> Result<(f64, f64), LoketError> {
     let bad =
-        || BranchError::Refused("--at harus X,Y dalam milimeter, misalnya 140,230.".to_string());
+        || LoketError::Refused("--at harus X,Y dalam milimeter, misalnya 140,230.".to_string());
     let (x, y) = text.split_once(',').ok_or_else(bad)?;
     let x: f64 = x.trim().parse().map_err(|_| bad())?;
     let y: f64 = y.trim().parse().map_err(|_| bad())?;
@@ -313,7 +314,7 @@ pub fn run_job(
     data: &std::path::Path,
     actor: &str,
     command: JobCommand,
-) -> Result<ExitCode, BranchError> {
+) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     match command {
         JobCommand::New {
@@ -325,7 +326,7 @@ pub fn run_job(
         } => {
             let limit = u64::from(branch.config().stamping.max_pdf_mb) * 1024 * 1024;
             let bytes = crate::pdf::io::read_input(&file, limit)
-                .map_err(|e| BranchError::Refused(e.to_string()))?;
+                .map_err(|e| LoketError::Refused(e.to_string()))?;
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -351,7 +352,7 @@ pub fn run_job(
             size,
         } => {
             let v = branch.stamping().job(job)?;
-            let proposed = v.proposed.ok_or(BranchError::Refused(
+            let proposed = v.proposed.ok_or(LoketError::Refused(
                 "Pekerjaan ini tidak punya letak usulan; sebutkan --page dan --at.".into(),
             ))?;
             let size_pt = size.map_or(proposed.width, crate::pdf::mm_to_pt);
@@ -382,13 +383,13 @@ pub fn run_job(
             let rect =
                 crate::pdf::Rect::from_origin_size(place.x, place.y, place.width, place.height);
             crate::pdf::stamp::check_fits(&frame, place.page, &rect)
-                .map_err(|e| BranchError::Refused(e.to_string()))?;
+                .map_err(|e| LoketError::Refused(e.to_string()))?;
             let v = branch.stamping().place_job(job, actor, place)?;
             print_job(&v);
         }
         JobCommand::Pay { job, cash, counter } => {
             let tendered = Rupiah::parse(&cash)
-                .map_err(|e| BranchError::Refused(format!("jumlah tunai: {e}")))?;
+                .map_err(|e| LoketError::Refused(format!("jumlah tunai: {e}")))?;
             let sale = branch.stamping().quote_job(job, counter, actor, None)?;
             if branch.till().sale(sale)?.due.is_positive() {
                 let paid = branch
@@ -453,13 +454,13 @@ pub fn run_job(
                 (true, _) => super::service::Settle::NewSerial,
                 (false, Some(method)) => super::service::Settle::Refund(
                     crate::till::Method::parse(method).ok_or_else(|| {
-                        BranchError::Refused(format!(
+                        LoketError::Refused(format!(
                             "Cara pengembalian {method:?} tidak dikenal; pakai tunai, debit atau qris."
                         ))
                     })?,
                 ),
                 (false, None) => {
-                    return Err(BranchError::Refused(
+                    return Err(LoketError::Refused(
                         "Pilih --new-serial atau --refund CARA.".into(),
                     ));
                 }

@@ -5,8 +5,9 @@
 use super::documents::Documents;
 use super::service::{JobFilter, JobView, StampingError};
 use super::{State, job};
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::clock::Clock;
+use crate::error::LoketError;
 use crate::journal::Entry;
 use crate::store::{self, StoreError};
 use rusqlite::params;
@@ -50,7 +51,7 @@ pub struct Round {
 
 /// One round of the worker's duties. `resume_all` (at start-up) runs every unfinished job,
 /// whatever its schedule says: the process may have stopped in the middle of it.
-pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError> {
+pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, LoketError> {
     let mut out = Round::default();
     let now = store::to_ms(branch.store().now());
     for v in branch.stamping().jobs(&JobFilter::Unfinished)? {
@@ -138,11 +139,11 @@ fn file_system_now(dir: &Path) -> std::time::SystemTime {
 /// Removes files of the document store that no `documents` row names and that are older than
 /// `age` (by the file's own time), each with a journal entry. Run at start-up: a customer's
 /// document must not stay in the data folder, unpurged, because a crash cut its commit off.
-pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, BranchError> {
+pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, LoketError> {
     let root = branch.data_dir().join(super::documents::FOLDER);
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| BranchError::Io {
+        move |source| LoketError::Io {
             what: "penyimpanan dokumen tidak dapat dibaca",
             path,
             source,
@@ -206,7 +207,7 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, Branch
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => {
-                return Err(BranchError::Io {
+                return Err(LoketError::Io {
                     what: "berkas yatim di penyimpanan dokumen tidak dapat dihapus",
                     path,
                     source,
@@ -234,7 +235,7 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, Branch
 
 /// Stamped jobs with an e-mail address whose customer left: their e-mail is queued and the job
 /// marked delivered (the outbox keeps trying).
-fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, BranchError> {
+fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, LoketError> {
     type Waiting = (i64, Option<String>, Option<String>);
     let waiting: Vec<Waiting> = branch.store_mut().read(|c| {
         let mut stmt = c.prepare(
@@ -266,7 +267,7 @@ fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, 
 }
 
 /// Removes documents whose keep time after delivery has passed; each removal is journalled.
-fn purge(branch: &mut Branch, now: i64) -> Result<usize, BranchError> {
+fn purge(branch: &mut Branch, now: i64) -> Result<usize, LoketError> {
     let due: Vec<String> = branch.store_mut().read(|c| {
         let mut stmt = c.prepare(
             "SELECT sha256 FROM documents WHERE purge_after_ms IS NOT NULL AND purge_after_ms <= ?1
@@ -370,7 +371,7 @@ impl Drop for Handle {
 }
 
 /// Starts the worker for the branch in `data_dir`. Its first round resumes every unfinished job.
-pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, BranchError> {
+pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, LoketError> {
     let mut branch = Branch::open_with_clock(data_dir, clock)?;
     let shared = Arc::new(Shared {
         stop: AtomicBool::new(false),
@@ -422,7 +423,7 @@ pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, BranchErr
                 *woken = false;
             }
         })
-        .map_err(|source| BranchError::Io {
+        .map_err(|source| LoketError::Io {
             what: "pekerja meterai tidak dapat dijalankan",
             path: data_dir.to_path_buf(),
             source,
@@ -440,7 +441,7 @@ pub fn is_pending(v: &JobView) -> bool {
 
 /// What waits for the stamping worker now, in one line for status bars and `loket worker`:
 /// "12 dokumen menunggu e-Meterai — dicoba lagi 14.32 WIB". `None` when nothing waits.
-pub fn waiting_line(branch: &mut Branch) -> Result<Option<String>, BranchError> {
+pub fn waiting_line(branch: &mut Branch) -> Result<Option<String>, LoketError> {
     let waiting = branch.stamping().jobs(&JobFilter::Unfinished)?;
     let held = branch
         .stamping()
@@ -473,7 +474,7 @@ pub fn waiting_line(branch: &mut Branch) -> Result<Option<String>, BranchError> 
 /// `loket worker`: the worker's rounds in the foreground until the process is stopped (a systemd
 /// service, a terminal on the supervisor's PC), or one round with `once`. Each round that did
 /// something prints a line; so does a change in what waits.
-pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, BranchError> {
+pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, LoketError> {
     let mut branch = Branch::open(data_dir)?;
     // WhatsApp status webhooks are received beside the worker when `[whatsapp] webhook_listen` is
     // set (the thread ends with the process).

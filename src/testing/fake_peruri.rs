@@ -1256,7 +1256,7 @@ pub struct FakeArgs {
 }
 
 /// Runs the fake until the process is stopped, printing the configuration to use it.
-pub fn run_cli(args: &FakeArgs) -> Result<std::process::ExitCode, crate::BranchError> {
+pub fn run_cli(args: &FakeArgs) -> Result<std::process::ExitCode, crate::LoketError> {
     let fake = FakePeruri::start_on(
         &args.listen,
         FakeOptions {
@@ -1267,7 +1267,7 @@ pub fn run_cli(args: &FakeArgs) -> Result<std::process::ExitCode, crate::BranchE
             ..FakeOptions::default()
         },
     )
-    .map_err(|source| crate::BranchError::Io {
+    .map_err(|source| crate::LoketError::Io {
         what: "fake peruri cannot listen on",
         path: PathBuf::from(&args.listen),
         source,

@@ -9,7 +9,8 @@ use super::service::{
     approval_subject_session,
 };
 use super::{TillError, TillReport, actions};
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 use crate::money::Rupiah;
 use clap::{Args, Subcommand};
 use std::path::Path;
@@ -235,7 +236,7 @@ fn approve(
     a: Approve,
     action: &str,
     subject: &str,
-) -> Result<i64, BranchError> {
+) -> Result<i64, LoketError> {
     let pin = pin_with_prompt(a.pin, "PIN supervisor: ")?;
     Ok(branch
         .users()
@@ -243,7 +244,7 @@ fn approve(
         .id)
 }
 
-fn money(text: &str) -> Result<Rupiah, BranchError> {
+fn money(text: &str) -> Result<Rupiah, LoketError> {
     Ok(Rupiah::parse(text).map_err(TillError::from)?)
 }
 
@@ -336,7 +337,7 @@ fn print_close(o: &CloseOutcome, json: bool, tz: TimeZone) {
 }
 
 /// Runs a `loket till` command.
-pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCode, BranchError> {
+pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     match command {
         TillCommand::PrintZ { number } => {
@@ -496,14 +497,14 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn refund_request(lines: &[String], sale: &SaleView) -> Result<RefundRequest, BranchError> {
+fn refund_request(lines: &[String], sale: &SaleView) -> Result<RefundRequest, LoketError> {
     if lines.is_empty() {
         return Ok(RefundRequest::All);
     }
     let mut out = Vec::new();
     for l in lines {
         let bad = || {
-            BranchError::Refused(format!(
+            LoketError::Refused(format!(
                 "baris '{l}' tidak dikenali; tulis misalnya --line 1:2 (baris 1, dua buah)"
             ))
         };
@@ -529,7 +530,7 @@ fn refund_request(lines: &[String], sale: &SaleView) -> Result<RefundRequest, Br
 }
 
 /// Runs a `loket sale` command.
-pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCode, BranchError> {
+pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     match command {
         SaleCommand::Print { sale, copy } => {
@@ -670,7 +671,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             approve: a,
         } => {
             let method = Method::parse(&method).ok_or_else(|| {
-                BranchError::Refused(format!(
+                LoketError::Refused(format!(
                     "cara bayar '{method}' tidak dikenal; pilih cash atau qris"
                 ))
             })?;
@@ -728,7 +729,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             let view = branch.till().sale(sale)?;
             let counter = counter.unwrap_or(view.counter);
             let method = Method::parse(&method).ok_or_else(|| {
-                BranchError::Refused(format!(
+                LoketError::Refused(format!(
                     "cara bayar '{method}' tidak dikenal; pilih cash, debit atau qris"
                 ))
             })?;

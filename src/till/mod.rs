@@ -41,6 +41,10 @@ pub mod actions {
 #[derive(Debug, thiserror::Error)]
 pub enum TillError {
     #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    User(#[from] crate::users::UserError),
+    #[error(transparent)]
     Money(#[from] MoneyError),
     #[error(transparent)]
     Qris(#[from] QrisError),
@@ -144,4 +148,10 @@ pub enum TillError {
     UnknownZ(i64),
     #[error("belum ada laporan Z")]
     NoZ,
+}
+
+impl From<rusqlite::Error> for TillError {
+    fn from(e: rusqlite::Error) -> Self {
+        TillError::Store(crate::store::StoreError::Sql(e))
+    }
 }

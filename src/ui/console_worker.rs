@@ -2,7 +2,8 @@
 //! not yet stamped and their settlement, outbox, drawers and Z reports), the status bar's
 //! e-Meterai and outbox states, and the counter's drawer session. Runs on the worker thread only.
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 use crate::money::Rupiah;
 use crate::stamping::provider::Health;
 use crate::stamping::{JobFilter, Settle, StampingError};
@@ -16,7 +17,7 @@ use crate::ui::worker::sentence;
 /// How many e-mails and Z reports the console lists.
 const LIST_LIMIT: u32 = 200;
 
-fn words(e: &BranchError) -> String {
+fn words(e: &dyn std::fmt::Display) -> String {
     sentence(&e.to_string())
 }
 
@@ -45,7 +46,7 @@ pub fn service_health(branch: &mut Branch) -> ServiceHealth {
 }
 
 /// E-mails in the outbox by where they are.
-pub fn outbox_counts(branch: &mut Branch) -> Result<OutboxCounts, BranchError> {
+pub fn outbox_counts(branch: &mut Branch) -> Result<OutboxCounts, LoketError> {
     use crate::delivery::outbox::Status;
     let mut out = OutboxCounts::default();
     for (status, n) in branch.delivery().outbox_counts()? {
@@ -60,7 +61,7 @@ pub fn outbox_counts(branch: &mut Branch) -> Result<OutboxCounts, BranchError> {
 
 /// The ledger by lot, the serials to claim, the paid jobs not yet stamped, and the ledger against
 /// the provider's own count (asked once per load; a provider that is down says so instead).
-pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, BranchError> {
+pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, LoketError> {
     let inventory = branch.stamping().serial_inventory()?;
     let claims = branch.stamping().serial_claims()?;
     let service = service_health(branch);
@@ -76,7 +77,7 @@ pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, BranchError> {
 }
 
 /// Every paid job not yet stamped, with the counter and amount of the sale that paid for it.
-fn open_jobs(branch: &mut Branch) -> Result<Vec<OpenJob>, BranchError> {
+fn open_jobs(branch: &mut Branch) -> Result<Vec<OpenJob>, LoketError> {
     let jobs = branch.stamping().jobs(&JobFilter::OpenPaid)?;
     let mut out = Vec::with_capacity(jobs.len());
     for v in jobs {
@@ -137,7 +138,7 @@ fn settle(
     supervisor: &str,
     pin: &str,
     reason: &str,
-) -> Result<Settled, BranchError> {
+) -> Result<Settled, LoketError> {
     // Settled elsewhere meanwhile (another console, the CLI, or stamped by the worker) is refused
     // by the service before the supervisor's approval is recorded for nothing.
     let sale = branch
@@ -164,13 +165,13 @@ fn settle(
 
 pub fn outbox(
     branch: &mut Branch,
-) -> Result<Vec<crate::delivery::outbox::OutboxEntry>, BranchError> {
-    branch.delivery().outbox_newest(LIST_LIMIT)
+) -> Result<Vec<crate::delivery::outbox::OutboxEntry>, LoketError> {
+    Ok(branch.delivery().outbox_newest(LIST_LIMIT)?)
 }
 
 /// Today's drawer sessions with their figures, the X report of each open drawer, and the newest
 /// stored Z reports.
-pub fn drawers(branch: &mut Branch) -> Result<DrawersPanel, BranchError> {
+pub fn drawers(branch: &mut Branch) -> Result<DrawersPanel, LoketError> {
     let day = branch.today().to_string();
     let mut sessions = Vec::new();
     let mut x_reports = Vec::new();
@@ -223,7 +224,7 @@ pub fn reprint_z(branch: &mut Branch, number: i64) -> Result<ConsoleDone, String
 }
 
 /// This counter's drawer session.
-pub fn till_state(branch: &mut Branch, counter: u32) -> Result<TillState, BranchError> {
+pub fn till_state(branch: &mut Branch, counter: u32) -> Result<TillState, LoketError> {
     Ok(match branch.till().till_session(counter)? {
         None => TillState::Closed,
         Some(s) if s.state == "open" => TillState::Open {
@@ -262,7 +263,7 @@ pub fn open_till(
 
 /// Everything left half-done now, oldest first (the daily pack's "belum selesai" list), each with
 /// where it stands: what has been paid on a sale, the state of a job.
-pub fn unfinished(branch: &mut Branch) -> Result<Vec<UnfinishedRow>, BranchError> {
+pub fn unfinished(branch: &mut Branch) -> Result<Vec<UnfinishedRow>, LoketError> {
     let items = branch.till().unfinished()?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
@@ -318,14 +319,14 @@ fn act_on(
     supervisor: &str,
     pin: &str,
     reason: &str,
-) -> Result<UnfinishedDone, BranchError> {
-    let refused = |text: String| Err(BranchError::Refused(text));
+) -> Result<UnfinishedDone, LoketError> {
+    let refused = |text: String| Err(LoketError::Refused(text));
     let approve = |branch: &mut Branch, action: &str, on: &str| {
         branch
             .users()
             .approve(supervisor, pin, supervisor, action, on, reason)
             .map(|a| a.id)
-            .map_err(BranchError::from)
+            .map_err(LoketError::from)
     };
     match (act, subject) {
         (UnfinishedAct::Resume { to }, _) => {

@@ -1,7 +1,8 @@
 //! The worker's half of the e-Meterai flow: reads the customer's drive, checks and places the
 //! document, runs the sale and payment, stamps, copies and prints, reporting progress as it goes.
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 use crate::money::Rupiah;
 use crate::pdf::intake::{IntakeOptions, intake};
 use crate::pdf::placement::{PlacementOptions, page_text};
@@ -16,7 +17,7 @@ use crate::ui::state::Outcome;
 use crate::ui::worker::sentence;
 use std::path::{Path, PathBuf};
 
-fn words(e: &BranchError) -> String {
+fn words(e: &dyn std::fmt::Display) -> String {
     sentence(&e.to_string())
 }
 
@@ -60,10 +61,10 @@ pub fn run(
         FlowEffect::Unlock { job, password } => {
             FlowOutcome::Unlocked(match branch.stamping().unlock_job(job, password.expose()) {
                 Ok(()) => Ok(()),
-                Err(BranchError::Stamping(crate::stamping::StampingError::Intake(
+                Err(crate::stamping::StampingError::Intake(
                     crate::pdf::intake::IntakeError::WrongPassword
                     | crate::pdf::intake::IntakeError::PasswordRequired,
-                ))) => Err((true, String::new())),
+                )) => Err((true, String::new())),
                 Err(e) => Err((false, words(&e))),
             })
         }
@@ -107,7 +108,7 @@ pub fn run(
             tenders,
         } => FlowOutcome::Payment((|| {
             let out = match branch.till().pay_sale(sale, &clerk, &tenders) {
-                Err(BranchError::Till(TillError::NoSession(_))) => {
+                Err(TillError::NoSession(_)) => {
                     return Err(crate::ui::strings::FLOW_ID.cash_needs_till.to_string());
                 }
                 other => other.map_err(|e| words(&e))?,
@@ -189,6 +190,7 @@ pub fn run(
         } => FlowOutcome::Resumed(
             branch
                 .stamping().take_up_earlier_job(received, earlier, &ticket, counter, &clerk)
+                .map_err(LoketError::from)
                 .and_then(|_| resume(branch, &ticket, counter, &clerk, dir))
                 .map_err(|e| words(&e)),
         ),
@@ -441,7 +443,7 @@ fn resume(
     counter: u32,
     clerk: &str,
     dir: Option<PathBuf>,
-) -> Result<Option<Box<Resumed>>, BranchError> {
+) -> Result<Option<Box<Resumed>>, LoketError> {
     use crate::stamping::State as Job;
     let Some(job) = branch.stamping().visit_job(counter, ticket)? else {
         return Ok(None);
@@ -669,7 +671,7 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
     ))
 }
 
-fn quote(branch: &mut Branch, sale: i64) -> Result<Quote, BranchError> {
+fn quote(branch: &mut Branch, sale: i64) -> Result<Quote, LoketError> {
     let view = branch.till().sale(sale)?;
     Ok(Quote {
         sale: view.id,

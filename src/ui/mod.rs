@@ -16,8 +16,9 @@ pub mod update;
 pub mod view;
 pub mod worker;
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
 use crate::config;
+use crate::error::LoketError;
 use crate::users::Role;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -50,7 +51,7 @@ pub const DEMO_CLERK_NAME: &str = "Petugas Latihan (demo)";
 
 /// Adds the demo's training users — clerk `petugas` PIN 1234 and supervisor `kepala` PIN 9999 — to
 /// a branch that has no users yet. Returns whether it added them.
-pub fn seed_demo_users(branch: &mut Branch) -> Result<bool, BranchError> {
+pub fn seed_demo_users(branch: &mut Branch) -> Result<bool, LoketError> {
     if !branch.users().list()?.is_empty() {
         return Ok(false);
     }
@@ -70,7 +71,7 @@ pub fn seed_demo_users(branch: &mut Branch) -> Result<bool, BranchError> {
 /// Opens the branch in `data` and runs the screens of `mode` until the user quits. A data folder
 /// without configuration gets the demo configuration and its training users, so a bare `loket`
 /// runs anywhere.
-pub fn run(data: &Path, mode: Mode, lang: Lang, counter: u32) -> Result<(), BranchError> {
+pub fn run(data: &Path, mode: Mode, lang: Lang, counter: u32) -> Result<(), LoketError> {
     if !std::io::stdout().is_terminal() {
         return Err(UiError::NotATerminal.into());
     }
@@ -80,7 +81,7 @@ pub fn run(data: &Path, mode: Mode, lang: Lang, counter: u32) -> Result<(), Bran
         seed_demo_users(&mut branch)?;
     }
     if mode == Mode::Counter && branch.config().counter(counter).is_none() {
-        return Err(BranchError::Refused(format!(
+        return Err(LoketError::Refused(format!(
             "loket {counter} tidak ada dalam konfigurasi {}; pilih nomor loket yang ada dengan --counter",
             data.join(config::FILE_NAME).display()
         )));

@@ -2,7 +2,8 @@
 //! through `Branch` methods (the screens run no SQL of their own) and sends what happened back to
 //! the event loop as actions.
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 use crate::queue::TicketNo;
 use crate::ui::console_worker as console;
 use crate::ui::state::{Action, Effect, Outcome, QueueOp};
@@ -74,7 +75,7 @@ pub fn sentence(text: &str) -> String {
     out
 }
 
-fn words(e: &BranchError) -> String {
+fn words(e: &dyn std::fmt::Display) -> String {
     sentence(&e.to_string())
 }
 
@@ -109,7 +110,7 @@ pub fn run_reporting(
             branch
                 .users()
                 .approvals_today()
-                .map_err(|e| words(&BranchError::from(e))),
+                .map_err(|e| words(&LoketError::from(e))),
         ),
         Effect::LoadDaily => {
             Outcome::Daily(crate::ui::view::daily::load(branch).map_err(|e| words(&e)))
@@ -143,8 +144,8 @@ pub fn run_reporting(
                     &subject,
                     &reason,
                 )
-                .map_err(BranchError::from)
-                .and_then(|approval| branch.queue().reactivate(&no?, approval.id))
+                .map_err(LoketError::from)
+                .and_then(|approval| Ok(branch.queue().reactivate(&no?, approval.id)?))
                 .map(|()| subject)
                 .map_err(|e| words(&e));
             Outcome::Reactivated(result)
@@ -217,7 +218,7 @@ fn queue_op(
     counter: u32,
     clerk: &str,
     op: &QueueOp,
-) -> Result<Option<crate::queue::CallView>, BranchError> {
+) -> Result<Option<crate::queue::CallView>, LoketError> {
     Ok(match op {
         QueueOp::CallNext => branch.queue().call_next(counter, clerk)?,
         QueueOp::CallTicket(t) => Some(branch.queue().call_ticket(counter, clerk, &t.parse()?)?),

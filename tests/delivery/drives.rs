@@ -3,7 +3,7 @@
 
 use super::fixtures::{Medium, pdf_bytes, run, sha256};
 use crate::common::TestBranch;
-use loket::BranchError;
+use loket::LoketError;
 use loket::delivery::{Context, CopyError, DeliveryError, Phase, Progress, drives};
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -19,9 +19,9 @@ fn stored(t: &TestBranch, name: &str, size: usize, seed: u64) -> (PathBuf, Strin
     (path, sha256(&bytes))
 }
 
-fn copy_error(e: BranchError) -> CopyError {
+fn copy_error(e: DeliveryError) -> CopyError {
     match e {
-        BranchError::Delivery(DeliveryError::Copy(c)) => c,
+        DeliveryError::Copy(c) => c,
         other => panic!("expected a copy error, got {other:?}"),
     }
 }
@@ -89,7 +89,7 @@ fn a_copy_to_exfat_is_verified_named_safely_and_recorded() {
     let on_drive = std::fs::read(&done.path).expect("file is on the drive after remount");
     assert_eq!(sha256(&on_drive), hash);
     let (copies, journal): (i64, i64) = t.branch.store_mut().read(|c| {
-        Ok::<_, BranchError>((
+        Ok::<_, LoketError>((
             c.query_row("SELECT COUNT(*) FROM drive_copies WHERE sha256 = ?1", [&hash], |r| r.get(0))?,
             c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'delivery.copied' AND actor = 'petugas1'", [], |r| r.get(0))?,
         ))
@@ -287,9 +287,7 @@ fn pulling_the_drive_mid_copy_fails_as_removed_and_leaves_the_stored_file_intact
         .branch
         .store_mut()
         .read(|c| {
-            Ok::<_, BranchError>(
-                c.query_row("SELECT COUNT(*) FROM drive_copies", [], |r| r.get(0))?,
-            )
+            Ok::<_, LoketError>(c.query_row("SELECT COUNT(*) FROM drive_copies", [], |r| r.get(0))?)
         })
         .expect("read");
     assert_eq!(copies, 0, "a failed copy is not recorded as delivered");

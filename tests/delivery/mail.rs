@@ -4,7 +4,7 @@
 
 use super::fixtures::{Postfix, SMTP_PASSWORD, pdf_bytes, sha256};
 use crate::common::{TestBranch, loket_bin, loket_ok};
-use loket::BranchError;
+use loket::LoketError;
 use loket::delivery::{Context, DeliveryError, MailError, Sender, Status};
 use mail_parser::{MessageParser, MimeHeaders};
 use std::path::PathBuf;
@@ -52,7 +52,7 @@ fn journal_kinds(t: &mut TestBranch, id: i64) -> Vec<String> {
         .read(|c| {
             let mut stmt = c.prepare("SELECT kind FROM journal WHERE subject = ?1 ORDER BY seq")?;
             let rows = stmt.query_map([format!("outbox/{id}")], |r| r.get(0))?;
-            Ok::<_, BranchError>(rows.collect::<Result<Vec<String>, _>>()?)
+            Ok::<_, LoketError>(rows.collect::<Result<Vec<String>, _>>()?)
         })
         .expect("journal")
 }
@@ -558,7 +558,7 @@ fn bad_addresses_and_oversized_mail_are_refused_before_queueing() {
             .delivery()
             .queue_mail(address, &[(small.clone(), "kecil.pdf".into())], &ctx)
         {
-            Err(BranchError::Delivery(DeliveryError::Mail(e @ MailError::Address { .. }))) => {
+            Err(DeliveryError::Mail(e @ MailError::Address { .. })) => {
                 assert!(e.to_string().contains(says), "{address}: {e}")
             }
             other => panic!("{address}: {other:?}"),
@@ -569,7 +569,7 @@ fn bad_addresses_and_oversized_mail_are_refused_before_queueing() {
         .delivery()
         .queue_mail("budi@contoh.id", &[(big, "besar.pdf".into())], &ctx)
     {
-        Err(BranchError::Delivery(DeliveryError::Mail(e @ MailError::TooLarge { .. }))) => {
+        Err(DeliveryError::Mail(e @ MailError::TooLarge { .. })) => {
             assert!(e.to_string().contains("flash disk"), "{e}")
         }
         other => panic!("oversized: {other:?}"),

@@ -2,7 +2,7 @@
 
 use crate::common::TestBranch;
 use loket::queue::{CounterState, Status, Step};
-use loket::{Branch, BranchError};
+use loket::{Branch, LoketError};
 use proptest::prelude::*;
 use rusqlite::params;
 use time::Duration;
@@ -12,7 +12,7 @@ fn statuses(b: &mut Branch) -> Vec<(String, String)> {
         .read(|c| {
             let mut s = c.prepare("SELECT issued_service || '-' || printf('%03d', number), status FROM tickets ORDER BY id")?;
             let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(BranchError::from)
+            rows.collect::<Result<Vec<_>, _>>().map_err(LoketError::from)
         })
         .expect("read tickets")
 }
@@ -83,7 +83,7 @@ fn a_customer_goes_from_ticket_to_done() {
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(BranchError::from)
+            .map_err(LoketError::from)
         })
         .expect("times");
     assert_eq!(done_ms - serve_ms, 240_000, "service time is recorded");
@@ -98,7 +98,7 @@ fn a_customer_goes_from_ticket_to_done() {
     );
 }
 
-fn err<T: std::fmt::Debug>(r: Result<T, BranchError>) -> String {
+fn err<T: std::fmt::Debug, E: std::fmt::Display + std::fmt::Debug>(r: Result<T, E>) -> String {
     r.expect_err("refused").to_string()
 }
 
@@ -203,7 +203,7 @@ fn park_transfer_and_specific_calls() {
                 [],
                 |r| r.get(0),
             )
-            .map_err(BranchError::from)
+            .map_err(LoketError::from)
         })
         .expect("flag");
     assert_eq!(flagged, 1, "a picked ticket is reported as out of order");
@@ -332,7 +332,7 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
     );
     let expired_entries: i64 = b
         .store_mut()
-        .read(|c| c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'ticket.expired' AND business_day = '2026-11-24'", [], |r| r.get(0)).map_err(BranchError::from))
+        .read(|c| c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'ticket.expired' AND business_day = '2026-11-24'", [], |r| r.get(0)).map_err(LoketError::from))
         .expect("count");
     assert_eq!(expired_entries, 4, "each expired ticket is journalled");
     // Counter 1 is free again on the new day.
@@ -422,7 +422,7 @@ proptest! {
         let rows: Vec<(String, String, u32)> = b.store_mut().read(|c| {
             let mut s = c.prepare("SELECT business_day, issued_service, number FROM tickets ORDER BY business_day, issued_service, number")?;
             let rows = s.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(BranchError::from)
+            rows.collect::<Result<Vec<_>, _>>().map_err(LoketError::from)
         }).expect("tickets");
         prop_assert_eq!(rows.len(), issued);
         let mut i = 0;

@@ -101,7 +101,7 @@ fn print_status(tb: &mut TestBranch, label: &str) -> String {
                 rusqlite::params![no.service, no.number],
                 |r| r.get(0),
             )
-            .map_err(loket::BranchError::from)
+            .map_err(loket::LoketError::from)
         })
         .expect("ticket row")
 }

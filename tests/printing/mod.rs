@@ -51,7 +51,7 @@ pub fn jobs(b: &mut Branch) -> Vec<(String, String, String, bool, Option<String>
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, loket::BranchError>(rows)
+            Ok::<_, loket::LoketError>(rows)
         })
         .expect("read print jobs")
 }
@@ -66,7 +66,7 @@ pub fn incidents(b: &mut Branch, device: &str) -> Vec<(String, bool)> {
             let rows = stmt
                 .query_map([device], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, loket::BranchError>(rows)
+            Ok::<_, loket::LoketError>(rows)
         })
         .expect("read incidents")
 }
@@ -78,7 +78,7 @@ pub fn journal_kinds(b: &mut Branch) -> Vec<String> {
             let rows = stmt
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<Vec<String>, _>>()?;
-            Ok::<_, loket::BranchError>(rows)
+            Ok::<_, loket::LoketError>(rows)
         })
         .expect("read journal")
 }

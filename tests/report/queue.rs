@@ -73,7 +73,7 @@ fn a_scripted_morning_adds_up() {
     let r = t
         .branch
         .store_mut()
-        .read(|c| daily(c, &config, day, now).map_err(loket::BranchError::from))
+        .read(|c| daily(c, &config, day, now).map_err(loket::LoketError::from))
         .expect("report");
 
     assert_eq!(r.totals.issued, 4);
@@ -137,7 +137,7 @@ fn waiting_per_hour_counts_only_hours_that_have_happened() {
     let r = t
         .branch
         .store_mut()
-        .read(|c| daily(c, &config, day, now).map_err(loket::BranchError::from))
+        .read(|c| daily(c, &config, day, now).map_err(loket::LoketError::from))
         .expect("report");
     // 08.00, 09.00 and 10.00 have happened; 11.00 onwards have not and show nobody.
     assert_eq!(r.waiting_by_hour, vec![(8, 2), (9, 2), (10, 2)]);

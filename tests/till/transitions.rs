@@ -64,7 +64,7 @@ impl Run {
         self.sale.expect("a sale was started")
     }
 
-    fn step(&mut self, step: Step) -> Result<(), loket::BranchError> {
+    fn step(&mut self, step: Step) -> Result<(), loket::LoketError> {
         let current = self.sale;
         let b = &mut self.tb.branch;
         match step {

@@ -204,7 +204,7 @@ fn a_letter_from_the_drive_is_placed_paid_in_cash_stamped_and_copied_back() {
         .branch
         .store_mut()
         .read(|c| {
-            Ok::<_, loket::BranchError>(c.query_row(
+            Ok::<_, loket::LoketError>(c.query_row(
                 "SELECT COUNT(*) FROM drive_copies",
                 [],
                 |r| r.get(0),

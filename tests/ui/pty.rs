@@ -108,7 +108,7 @@ fn a_clerk_serves_a_ticket_issued_by_the_dispenser() {
             let mut stmt =
                 c.prepare("SELECT actor, kind FROM journal WHERE subject = 'A-001' ORDER BY seq")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok::<_, loket::BranchError>(rows.collect::<Result<Vec<_>, _>>()?)
+            Ok::<_, loket::LoketError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .expect("journal rows");
     let kinds: Vec<(&str, &str)> = kinds
@@ -265,7 +265,7 @@ fn the_supervisor_sees_the_branch_and_reactivates_a_no_show() {
                 "SELECT supervisor, action, reason FROM approvals WHERE used_ms IS NOT NULL",
             )?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            Ok::<_, loket::BranchError>(rows.collect::<Result<Vec<_>, _>>()?)
+            Ok::<_, loket::LoketError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .expect("approvals");
     assert_eq!(
@@ -318,7 +318,7 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
     let (sale_status, paid): (String, i64) = branch
         .store_mut()
         .read(|c| {
-            Ok::<_, loket::BranchError>(c.query_row(
+            Ok::<_, loket::LoketError>(c.query_row(
                 "SELECT status, (SELECT SUM(amount) FROM payments WHERE sale = sales.id)
                  FROM sales WHERE ticket = 'C-001'",
                 [],
@@ -330,7 +330,7 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
     let copied: String = branch
         .store_mut()
         .read(|c| {
-            Ok::<_, loket::BranchError>(c.query_row(
+            Ok::<_, loket::LoketError>(c.query_row(
                 "SELECT target FROM drive_copies WHERE actor = 'petugas'",
                 [],
                 |r| r.get(0),
@@ -366,7 +366,7 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
     let (state, sn): (String, String) = branch
         .store_mut()
         .read(|c| {
-            Ok::<_, loket::BranchError>(c.query_row(
+            Ok::<_, loket::LoketError>(c.query_row(
                 "SELECT state, sn FROM stamp_jobs WHERE ticket = 'C-001'",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -454,7 +454,7 @@ fn the_printer_runs_out_of_paper_mid_flow_and_f8_recovers_the_slips() {
         .read(|c| {
             let mut stmt = c.prepare("SELECT kind, status FROM print_jobs ORDER BY id")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok::<_, loket::BranchError>(rows.collect::<Result<Vec<_>, _>>()?)
+            Ok::<_, loket::LoketError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .expect("print jobs");
     let kinds: Vec<(&str, &str)> = kinds

@@ -2,7 +2,6 @@
 
 use super::StampingService;
 use super::{JobView, StampingError, apply_step, job_subject, load};
-use crate::branch::BranchError;
 use crate::crash;
 use crate::delivery::Context;
 use crate::journal::Entry;
@@ -34,13 +33,13 @@ fn output_name(document_name: &str) -> String {
 
 impl StampingService<'_> {
     /// The verified stamped file of a stamped or delivered job.
-    pub fn job_output(&mut self, job: i64) -> Result<JobOutput, BranchError> {
+    pub fn job_output(&mut self, job: i64) -> Result<JobOutput, StampingError> {
         let row = self.job_row(job)?;
         let (Some(sha), true) = (
             row.job.stamped_sha256.clone(),
             matches!(row.job.state, State::Stamped | State::Delivered),
         ) else {
-            return Err(StampingError::NoOutput(job).into());
+            return Err(StampingError::NoOutput(job));
         };
         let path = self.documents().path_of(&sha);
         Ok(JobOutput {
@@ -58,7 +57,7 @@ impl StampingService<'_> {
         how: &str,
         detail: serde_json::Value,
         outbox: Option<i64>,
-    ) -> Result<(), BranchError> {
+    ) -> Result<(), StampingError> {
         let keep_ms = i64::from(self.config.stamping.keep_days) * 86_400_000;
         self.store.write(|tx| {
             let row = load(tx, job)?;
@@ -87,7 +86,7 @@ impl StampingService<'_> {
         mount: &Path,
         clerk: &str,
         progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<crate::delivery::Delivered, BranchError> {
+    ) -> Result<crate::delivery::Delivered, StampingError> {
         let out = self.job_output(job)?;
         let context = Context {
             actor: clerk.to_string(),
@@ -117,7 +116,7 @@ impl StampingService<'_> {
     /// Queues the stamped file for e-mail and marks the job `delivered`: the outbox stores the
     /// message and keeps trying, so the job is done from the counter's side once it is queued.
     /// Returns the outbox id; a job already queued to the same address is not queued twice.
-    pub fn mail_job(&mut self, job: i64, to: &str, clerk: &str) -> Result<i64, BranchError> {
+    pub fn mail_job(&mut self, job: i64, to: &str, clerk: &str) -> Result<i64, StampingError> {
         let out = self.job_output(job)?;
         let existing: Option<i64> = self.store.read(|c| {
             c.query_row(
@@ -157,9 +156,9 @@ impl StampingService<'_> {
         job: i64,
         to: &str,
         clerk: &str,
-    ) -> Result<JobView, BranchError> {
+    ) -> Result<JobView, StampingError> {
         let to = crate::delivery::mail::check_address(to)
-            .map_err(|e| BranchError::from(crate::delivery::DeliveryError::from(e)))?;
+            .map_err(|e| StampingError::from(crate::delivery::DeliveryError::from(e)))?;
         let to = to.to_string();
         self.store.write(|tx| {
             load(tx, job)?;
@@ -184,7 +183,7 @@ impl StampingService<'_> {
         &mut self,
         counter: u32,
         ticket: &str,
-    ) -> Result<Option<JobView>, BranchError> {
+    ) -> Result<Option<JobView>, StampingError> {
         let id: Option<i64> = self.store.read(|c| {
             c.query_row(
                 "SELECT j.id FROM stamp_jobs j
@@ -202,7 +201,7 @@ impl StampingService<'_> {
     }
 
     /// Where a job's received document is kept (for a visit reopened after a crash).
-    pub fn job_document_path(&mut self, job: i64) -> Result<PathBuf, BranchError> {
+    pub fn job_document_path(&mut self, job: i64) -> Result<PathBuf, StampingError> {
         let row = self.job_row(job)?;
         Ok(self.documents().path_of(&row.job.document_sha256))
     }
@@ -219,9 +218,9 @@ impl StampingService<'_> {
         job: i64,
         to: &str,
         clerk: &str,
-    ) -> Result<JobView, BranchError> {
+    ) -> Result<JobView, StampingError> {
         let number = crate::delivery::whatsapp::normalize_number(to)
-            .map_err(|e| BranchError::from(crate::delivery::DeliveryError::from(e)))?;
+            .map_err(|e| StampingError::from(crate::delivery::DeliveryError::from(e)))?;
         self.store.write(|tx| {
             load(tx, job)?;
             tx.execute(

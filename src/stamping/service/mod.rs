@@ -5,7 +5,6 @@ use super::documents::{DocumentError, Documents};
 use super::job::{self, JobError, Place, State, Step};
 use super::ledger::LedgerError;
 use super::provider::{Provider, ProviderError};
-use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::pdf::IntakeError;
 use crate::store::{self, StoreError, Tx};
@@ -106,6 +105,17 @@ pub enum StampingError {
     Store(#[from] StoreError),
     #[error(transparent)]
     User(#[from] crate::users::UserError),
+    #[error(transparent)]
+    Delivery(#[from] crate::delivery::DeliveryError),
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Till(#[from] crate::till::TillError),
     #[error("Pekerjaan meterai #{0} tidak ada. Periksa nomornya.")]
     UnknownJob(i64),
     #[error(
@@ -141,15 +151,6 @@ pub enum StampingError {
 impl From<rusqlite::Error> for StampingError {
     fn from(e: rusqlite::Error) -> Self {
         StampingError::Store(StoreError::Sql(e))
-    }
-}
-
-impl From<StampingError> for BranchError {
-    fn from(e: StampingError) -> Self {
-        match e {
-            StampingError::Store(s) => BranchError::Store(s),
-            other => BranchError::Stamping(other),
-        }
     }
 }
 
@@ -409,12 +410,12 @@ fn view(row: &Row) -> JobView {
 
 impl StampingService<'_> {
     /// The counter whose visit holds job `id` (`None`: no counter holds it).
-    pub fn job_counter(&mut self, id: i64) -> Result<Option<u32>, BranchError> {
+    pub fn job_counter(&mut self, id: i64) -> Result<Option<u32>, StampingError> {
         self.store.read(|c| {
             c.query_row("SELECT counter FROM stamp_jobs WHERE id = ?1", [id], |r| {
                 r.get::<_, Option<u32>>(0)
             })
-            .map_err(BranchError::from)
+            .map_err(StampingError::from)
         })
     }
 
@@ -422,15 +423,15 @@ impl StampingService<'_> {
         Documents::new(self.data_dir)
     }
 
-    fn job_row(&mut self, id: i64) -> Result<Row, BranchError> {
-        Ok(self.store.read(|c| load(c, id))?)
+    fn job_row(&mut self, id: i64) -> Result<Row, StampingError> {
+        self.store.read(|c| load(c, id))
     }
 
-    pub fn job(&mut self, job: i64) -> Result<JobView, BranchError> {
+    pub fn job(&mut self, job: i64) -> Result<JobView, StampingError> {
         Ok(view(&self.job_row(job)?))
     }
 
-    pub fn jobs(&mut self, filter: &JobFilter) -> Result<Vec<JobView>, BranchError> {
+    pub fn jobs(&mut self, filter: &JobFilter) -> Result<Vec<JobView>, StampingError> {
         let tz = self.store.timezone();
         let rows: Vec<Row> = self.store.read(|c| {
             let (sql, arg): (String, rusqlite::types::Value) = match filter {

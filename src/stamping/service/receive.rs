@@ -4,7 +4,6 @@ use super::StampingService;
 use super::run::new_request_id;
 use super::settle::paying_line;
 use super::{JobView, StampingError, apply_step, job_subject, load, place_json};
-use crate::branch::BranchError;
 use crate::crash;
 use crate::journal::Entry;
 use crate::pdf::placement::PlacementOptions;
@@ -58,10 +57,10 @@ fn earlier_emeterai(signatures: &[crate::pdf::intake::ExistingSignature]) -> Opt
 impl StampingService<'_> {
     /// Intake checks, stores the document by SHA-256 and creates the job (`received`) with the
     /// proposed place. A refused document creates no job.
-    pub fn receive_document(&mut self, req: ReceiveDocument) -> Result<JobView, BranchError> {
+    pub fn receive_document(&mut self, req: ReceiveDocument) -> Result<JobView, StampingError> {
         let name = req.name.trim().to_string();
         if name.is_empty() {
-            return Err(StampingError::NoName.into());
+            return Err(StampingError::NoName);
         }
         let opts = IntakeOptions {
             max_bytes: u64::from(self.config.stamping.max_pdf_mb) * 1024 * 1024,
@@ -147,7 +146,7 @@ impl StampingService<'_> {
 
     /// Gives a locked job's password again (the customer typed it at the counter after a restart or
     /// a move): it is checked against the stored document and kept in this process's memory only.
-    pub fn unlock_job(&mut self, job: i64, password: &str) -> Result<(), BranchError> {
+    pub fn unlock_job(&mut self, job: i64, password: &str) -> Result<(), StampingError> {
         let row = self.job_row(job)?;
         let bytes = self
             .documents()
@@ -167,14 +166,14 @@ impl StampingService<'_> {
     }
 
     /// Whether the job's document is locked and this process does not hold its password.
-    pub fn job_needs_password(&mut self, job: i64) -> Result<bool, BranchError> {
+    pub fn job_needs_password(&mut self, job: i64) -> Result<bool, StampingError> {
         let row = self.job_row(job)?;
         Ok(row.locked && self.passwords.get(job).is_none())
     }
 
     /// When the same document (by SHA-256) was paid for in the last `keep_days`: the sentence the
     /// clerk reads before billing it again.
-    fn paid_before(&mut self, sha: &str) -> Result<Option<String>, BranchError> {
+    fn paid_before(&mut self, sha: &str) -> Result<Option<String>, StampingError> {
         let since = crate::store::to_ms(self.store.now())
             - i64::from(self.config.stamping.keep_days.max(1)) * 86_400_000;
         let found: Option<(i64, i64, Option<String>, i64, String)> = self.store.read(|c| {
@@ -207,7 +206,7 @@ impl StampingService<'_> {
 
     /// A paid job for the same document as `job` (by SHA-256) in the last `keep_days` that was not
     /// handed over yet: the visit can take it up instead of billing again.
-    pub fn earlier_paid_job(&mut self, job: i64) -> Result<Option<i64>, BranchError> {
+    pub fn earlier_paid_job(&mut self, job: i64) -> Result<Option<i64>, StampingError> {
         let since = crate::store::to_ms(self.store.now())
             - i64::from(self.config.stamping.keep_days.max(1)) * 86_400_000;
         Ok(self.store.read(|c| {
@@ -237,7 +236,7 @@ impl StampingService<'_> {
         ticket: &str,
         counter: u32,
         clerk: &str,
-    ) -> Result<JobView, BranchError> {
+    ) -> Result<JobView, StampingError> {
         self.store.write(|tx| {
             let row = load(tx, earlier)?;
             if !matches!(
@@ -290,7 +289,7 @@ impl StampingService<'_> {
         job: i64,
         clerk: &str,
         place: Place,
-    ) -> Result<JobView, BranchError> {
+    ) -> Result<JobView, StampingError> {
         self.store.write(|tx| {
             let row = load(tx, job)?;
             if place.page > row.pages && row.pages > 0 {
@@ -313,14 +312,13 @@ impl StampingService<'_> {
         counter: u32,
         clerk: &str,
         sale: Option<i64>,
-    ) -> Result<i64, BranchError> {
+    ) -> Result<i64, StampingError> {
         let row = self.job_row(job)?;
         if !matches!(row.job.state, State::Received | State::Placed) {
             return Err(StampingError::Job(JobError::WrongState {
                 id: job,
                 state: row.job.state,
-            })
-            .into());
+            }));
         }
         if let Some((existing, _, _)) = self
             .store
@@ -352,7 +350,7 @@ impl StampingService<'_> {
 
     /// After the sale is paid: checks it and moves the job to `paid`, storing the serial request's
     /// idempotency key before any provider call.
-    pub fn job_paid(&mut self, job: i64, clerk: &str) -> Result<JobView, BranchError> {
+    pub fn job_paid(&mut self, job: i64, clerk: &str) -> Result<JobView, StampingError> {
         self.store.write(|tx| {
             let row = load(tx, job)?;
             let (sale, line, status) =
@@ -384,7 +382,7 @@ impl StampingService<'_> {
 
     /// A page of the job's document as the reader shows it (its box and turn), for a place the
     /// clerk gives in millimetres from the shown top-left corner.
-    pub fn job_page_frame(&mut self, job: i64, page: u32) -> Result<pdf::PageFrame, BranchError> {
+    pub fn job_page_frame(&mut self, job: i64, page: u32) -> Result<pdf::PageFrame, StampingError> {
         let row = self.job_row(job)?;
         let bytes = self
             .documents()

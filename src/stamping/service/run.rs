@@ -5,7 +5,6 @@ use super::{
     JobStage, JobView, LOCK_FOLDER, Row, StampingError, apply_step, cache_key, job_subject,
     providers,
 };
-use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::stamping::job::{self, JobError, Place, State, Step};
 use crate::stamping::ledger;
@@ -86,15 +85,15 @@ fn retry_message(e: &ProviderError, local: bool) -> String {
 
 impl StampingService<'_> {
     /// The serial ledger's counts, by status and by lot.
-    pub fn serial_inventory(&mut self) -> Result<ledger::Inventory, BranchError> {
+    pub fn serial_inventory(&mut self) -> Result<ledger::Inventory, StampingError> {
         self.store
-            .read(|c| ledger::inventory(c).map_err(BranchError::from))
+            .read(|c| ledger::inventory(c).map_err(StampingError::from))
     }
 
     /// The spoiled serials to claim back from the provider.
-    pub fn serial_claims(&mut self) -> Result<Vec<ledger::Claim>, BranchError> {
+    pub fn serial_claims(&mut self) -> Result<Vec<ledger::Claim>, StampingError> {
         self.store
-            .read(|c| ledger::claims(c).map_err(BranchError::from))
+            .read(|c| ledger::claims(c).map_err(StampingError::from))
     }
 
     /// What the provider is asked to stamp: `original` with `sn` in the job's box, the branch's
@@ -160,7 +159,7 @@ impl StampingService<'_> {
     /// remaining quota, and every serial the provider lists as issued-not-stamped that loket does
     /// not know, read page by page. A provider that cannot be asked is an error; a list that
     /// breaks off halfway is a discrepancy saying so (the counts still stand).
-    pub fn reconcile_serials(&mut self) -> Result<ledger::Reconciliation, BranchError> {
+    pub fn reconcile_serials(&mut self) -> Result<ledger::Reconciliation, StampingError> {
         // Enough pages for any branch's unstamped serials; a list that never ends is not followed.
         const MAX_PAGES: u64 = 1_000;
         let page_size = self
@@ -247,7 +246,7 @@ impl StampingService<'_> {
                 if !recorded {
                     tx.unchanged();
                 }
-                Ok::<_, BranchError>(notes)
+                Ok::<_, StampingError>(notes)
             })?;
             rec.discrepancies.extend(notes);
             let read = filter.start + page.items.len() as u64;
@@ -269,7 +268,7 @@ impl StampingService<'_> {
 
     /// The provider this branch stamps with; built once per data folder and process so that the
     /// circuit breaker and token cache survive between calls.
-    pub fn stamping_provider(&self) -> Result<Arc<dyn Provider>, BranchError> {
+    pub fn stamping_provider(&self) -> Result<Arc<dyn Provider>, StampingError> {
         let key = cache_key(self.data_dir);
         let mut cache = providers().lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, p)) = cache.iter().find(|(k, _)| *k == key) {
@@ -301,7 +300,7 @@ impl StampingService<'_> {
 
     /// Whether another runner (the background worker, another process) is stamping the job right
     /// now: its per-job lock is held.
-    pub fn job_running_elsewhere(&self, job: i64) -> Result<bool, BranchError> {
+    pub fn job_running_elsewhere(&self, job: i64) -> Result<bool, StampingError> {
         Ok(lock_job(self.data_dir, job)?.is_none())
     }
 
@@ -312,7 +311,7 @@ impl StampingService<'_> {
         &mut self,
         job: i64,
         progress: &mut dyn FnMut(JobStage),
-    ) -> Result<JobView, BranchError> {
+    ) -> Result<JobView, StampingError> {
         let provider = self.stamping_provider()?;
         self.run_job_with(job, provider.as_ref(), progress)
     }
@@ -325,7 +324,7 @@ impl StampingService<'_> {
         job: i64,
         provider: &dyn Provider,
         progress: &mut dyn FnMut(JobStage),
-    ) -> Result<JobView, BranchError> {
+    ) -> Result<JobView, StampingError> {
         let Some(_running) = lock_job(self.data_dir, job)? else {
             return self.job(job);
         };
@@ -338,7 +337,7 @@ impl StampingService<'_> {
                 && matches!(row.job.state, State::Paid | State::SerialIssued)
                 && self.passwords.get(job).is_none()
             {
-                return Err(StampingError::PasswordNeeded(job).into());
+                return Err(StampingError::PasswordNeeded(job));
             }
             match row.job.state {
                 State::Paid => {
@@ -386,7 +385,7 @@ impl StampingService<'_> {
         row: &Row,
         local: &crate::stamping::local::LocalProvider,
         progress: &mut dyn FnMut(JobStage),
-    ) -> Result<Local, BranchError> {
+    ) -> Result<Local, StampingError> {
         let id = row.job.id;
         let request_id = row
             .job
@@ -488,7 +487,7 @@ impl StampingService<'_> {
         row: &Row,
         provider: &dyn Provider,
         progress: &mut dyn FnMut(JobStage),
-    ) -> Result<Result<(), ProviderError>, BranchError> {
+    ) -> Result<Result<(), ProviderError>, StampingError> {
         let id = row.job.id;
         let request_id = row
             .job
@@ -579,7 +578,7 @@ impl StampingService<'_> {
         row: &Row,
         provider: &dyn Provider,
         progress: &mut dyn FnMut(JobStage),
-    ) -> Result<Result<(), ProviderError>, BranchError> {
+    ) -> Result<Result<(), ProviderError>, StampingError> {
         let id = row.job.id;
         let sn = row.job.sn.clone().unwrap_or_default();
         let place = row
@@ -678,7 +677,7 @@ impl StampingService<'_> {
         Ok(Ok(()))
     }
 
-    fn serial_spoiled(&mut self, row: &Row, e: &ProviderError) -> Result<(), BranchError> {
+    fn serial_spoiled(&mut self, row: &Row, e: &ProviderError) -> Result<(), StampingError> {
         let id = row.job.id;
         let sn = row.job.sn.clone().unwrap_or_default();
         let new_request_id = new_request_id(id, request_number(row.job.request_id.as_deref()) + 1);
@@ -706,7 +705,7 @@ impl StampingService<'_> {
     /// A provider call failed: wait and retry later, or hold the job for a person's decision (a
     /// serial already issued is then recorded as spoiled, so it stays accounted for). Never a
     /// machine's "failed".
-    fn provider_failed(&mut self, row: &Row, e: ProviderError) -> Result<JobView, BranchError> {
+    fn provider_failed(&mut self, row: &Row, e: ProviderError) -> Result<JobView, StampingError> {
         let id = row.job.id;
         let local = self.is_local_provider();
         match e.next_step() {
@@ -787,12 +786,12 @@ const ORPHAN_REASON: &str = "terbit di Peruri tanpa pekerjaan (balasan terlambat
 /// processes never run one job at once (never ask for its serial twice, never sign it twice).
 /// `None` when another process holds it. The kernel releases it when the file is dropped or the
 /// process dies, so a killed worker never leaves a job locked.
-fn lock_job(data_dir: &Path, id: i64) -> Result<Option<std::fs::File>, BranchError> {
+fn lock_job(data_dir: &Path, id: i64) -> Result<Option<std::fs::File>, StampingError> {
     let dir = data_dir.join(LOCK_FOLDER);
     let path = dir.join(format!("job-{id}.lock"));
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| BranchError::Io {
+        move |source| StampingError::Io {
             what: "kunci pekerjaan e-Meterai tidak dapat dibuat",
             path,
             source,

@@ -3,7 +3,6 @@
 use super::StampingService;
 use super::run::{new_request_id, request_number};
 use super::{ACTION_CANCEL, ACTION_REISSUE, JobView, StampingError, apply_step, job_subject, load};
-use crate::branch::BranchError;
 use crate::crash;
 use crate::stamping::job::{JobError, State, Step};
 use crate::stamping::ledger;
@@ -39,7 +38,7 @@ pub(super) fn paying_line(
 
 impl StampingService<'_> {
     /// The sale that bills a job (quoted, paid or partly paid), if any.
-    pub fn job_sale(&mut self, job: i64) -> Result<Option<i64>, BranchError> {
+    pub fn job_sale(&mut self, job: i64) -> Result<Option<i64>, StampingError> {
         let found = self
             .store
             .read(|c| paying_line(c, job).map_err(StoreError::Sql))?;
@@ -53,7 +52,7 @@ impl StampingService<'_> {
         job: i64,
         counter: u32,
         clerk: &str,
-    ) -> Result<crate::printing::ClaimData, BranchError> {
+    ) -> Result<crate::printing::ClaimData, StampingError> {
         let row = self.job_row(job)?;
         let paid: i64 = self.store.read(|c| {
             c.query_row(
@@ -80,7 +79,7 @@ impl StampingService<'_> {
     }
 
     /// Cancels a job before payment.
-    pub fn cancel_job(&mut self, job: i64, clerk: &str) -> Result<JobView, BranchError> {
+    pub fn cancel_job(&mut self, job: i64, clerk: &str) -> Result<JobView, StampingError> {
         self.store.write(|tx| {
             apply_step(tx, clerk, job, &Step::Cancel, json!({}))?;
             Ok::<_, StampingError>(())
@@ -98,7 +97,7 @@ impl StampingService<'_> {
         job: i64,
         approval: i64,
         clerk: &str,
-    ) -> Result<JobView, BranchError> {
+    ) -> Result<JobView, StampingError> {
         self.store.write(|tx| {
             let ok =
                 crate::users::consume_approval(tx, approval, ACTION_CANCEL, &job_subject(job))?;
@@ -129,14 +128,13 @@ impl StampingService<'_> {
         supervisor: &str,
         pin: &str,
         reason: &str,
-    ) -> Result<JobView, BranchError> {
+    ) -> Result<JobView, StampingError> {
         let before = self.job(job)?;
         if !before.state.can_settle() {
             return Err(StampingError::Job(JobError::WrongState {
                 id: job,
                 state: before.state,
-            })
-            .into());
+            }));
         }
         let sale = before.sale_id.ok_or(StampingError::NotQuoted(job))?;
         let (action, subject) = match choice {
@@ -168,14 +166,13 @@ impl StampingService<'_> {
         choice: Settle,
         counter: u32,
         clerk: &str,
-    ) -> Result<JobView, BranchError> {
+    ) -> Result<JobView, StampingError> {
         let row = self.job_row(job)?;
         if !row.job.state.can_settle() {
             return Err(StampingError::Job(JobError::WrongState {
                 id: job,
                 state: row.job.state,
-            })
-            .into());
+            }));
         }
         let issued_sn = match (row.job.state, &row.job.sn) {
             (State::SerialIssued, Some(sn)) => Some(sn.clone()),
@@ -221,7 +218,7 @@ impl StampingService<'_> {
                 self.parts()
                     .till()
                     .check_counter(counter)
-                    .map_err(BranchError::from)?;
+                    .map_err(StampingError::from)?;
                 self.store.write(|tx| {
                     let row = load(tx, job)?;
                     let sale = row.job.sale_id.ok_or(StampingError::NotQuoted(job))?;
@@ -251,7 +248,7 @@ impl StampingService<'_> {
                         &Step::Refund,
                         json!({"sale": sale, "approval": approval, "method": method.as_str(), "refund": refund}),
                     )?;
-                    Ok::<_, BranchError>(())
+                    Ok::<_, StampingError>(())
                 })?;
                 crash::point("refunded");
             }

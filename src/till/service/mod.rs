@@ -5,7 +5,6 @@ use super::TillError;
 use super::domain::{
     CashCount, Line, LineKind, Method, MoveKind, QrisState, Sale, SaleStatus, quick_amounts,
 };
-use crate::branch::BranchError;
 use crate::day::TimeZone;
 use crate::money::Rupiah;
 use crate::store::Tx;
@@ -227,7 +226,7 @@ struct SaleRow {
     void_reason: Option<String>,
 }
 
-fn load_sale(conn: &Connection, id: i64, now_ms: i64) -> Result<(SaleRow, Sale), BranchError> {
+fn load_sale(conn: &Connection, id: i64, now_ms: i64) -> Result<(SaleRow, Sale), TillError> {
     let found = conn
         .prepare_cached(
             "SELECT id, business_day, counter, clerk, session, ticket, status, created_ms, paid_ms, void_reason
@@ -250,7 +249,7 @@ fn load_sale(conn: &Connection, id: i64, now_ms: i64) -> Result<(SaleRow, Sale),
         })
         .optional()?;
     let Some((row, status)) = found else {
-        return Err(TillError::UnknownSale(id).into());
+        return Err(TillError::UnknownSale(id));
     };
     let mut sale = Sale::new(id);
     sale.status = SaleStatus::parse(&status).unwrap_or(SaleStatus::Open);
@@ -404,7 +403,7 @@ fn row_to_qris(r: &rusqlite::Row<'_>, now_ms: i64) -> rusqlite::Result<QrisView>
 const QRIS_COLUMNS: &str =
     "id, sale, reference, amount, payload, state, expires_ms, applied, excess, resolved_ms";
 
-fn sale_view(conn: &Connection, id: i64, now_ms: i64) -> Result<SaleView, BranchError> {
+fn sale_view(conn: &Connection, id: i64, now_ms: i64) -> Result<SaleView, TillError> {
     let (row, sale) = load_sale(conn, id, now_ms)?;
     let total = sale.total()?;
     let paid = sale.paid_total()?;

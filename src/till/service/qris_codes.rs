@@ -6,7 +6,6 @@ use super::{
     QRIS_COLUMNS, QrisView, SaleView, approval_subject_qris, cash_session, drawer_open, load_sale,
     movement, optional_session, row_to_qris, sale_view,
 };
-use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::store::Tx;
@@ -18,7 +17,7 @@ use serde::Serialize;
 use serde_json::json;
 
 /// Marks QRIS codes past their expiry as expired, one journal entry each.
-pub(super) fn expire_qris_codes(tx: &mut Tx<'_>) -> Result<usize, BranchError> {
+pub(super) fn expire_qris_codes(tx: &mut Tx<'_>) -> Result<usize, TillError> {
     let now = tx.now_ms();
     let due: Vec<(i64, String, i64)> = tx
         .prepare_cached("SELECT id, reference, sale FROM qris_payments WHERE state IN ('created', 'shown') AND expires_ms <= ?1")?
@@ -49,7 +48,7 @@ pub struct QrisOutcome {
 
 impl TillService<'_> {
     /// Records that a QRIS code is on the customer's screen or receipt.
-    pub fn qris_shown(&mut self, reference: &str, clerk: &str) -> Result<QrisView, BranchError> {
+    pub fn qris_shown(&mut self, reference: &str, clerk: &str) -> Result<QrisView, TillError> {
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let q = find_qris(tx, reference)?;
@@ -72,7 +71,7 @@ impl TillService<'_> {
     }
 
     /// Cancels a QRIS code the customer will not pay (they pay another way instead).
-    pub fn cancel_qris(&mut self, reference: &str, clerk: &str) -> Result<SaleView, BranchError> {
+    pub fn cancel_qris(&mut self, reference: &str, clerk: &str) -> Result<SaleView, TillError> {
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let q = find_qris(tx, reference)?;
@@ -80,8 +79,7 @@ impl TillService<'_> {
                 return Err(TillError::QrisEnded {
                     reference: q.reference,
                     state: q.state.label().into(),
-                }
-                .into());
+                });
             }
             tx.execute(
                 "UPDATE qris_payments SET state = 'cancelled', ended_ms = ?2 WHERE id = ?1",
@@ -98,7 +96,7 @@ impl TillService<'_> {
     }
 
     /// Marks QRIS codes past their expiry as expired (the UI calls this on its tick).
-    pub fn expire_qris(&mut self) -> Result<usize, BranchError> {
+    pub fn expire_qris(&mut self) -> Result<usize, TillError> {
         self.store.write(|tx| {
             let n = expire_qris_codes(tx)?;
             if n == 0 {
@@ -117,7 +115,7 @@ impl TillService<'_> {
         reference: &str,
         clerk: &str,
         payer_ref: Option<&str>,
-    ) -> Result<QrisOutcome, BranchError> {
+    ) -> Result<QrisOutcome, TillError> {
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let now = tx.now_ms();
@@ -126,7 +124,7 @@ impl TillService<'_> {
                 s if s.is_open() => false,
                 s if s.ended_unpaid() => true,
                 s => {
-                    return Err(TillError::QrisEnded { reference: q.reference, state: s.label().into() }.into());
+                    return Err(TillError::QrisEnded { reference: q.reference, state: s.label().into() });
                 }
             };
             let (row, s) = load_sale(tx, q.sale, now)?;
@@ -173,7 +171,7 @@ impl TillService<'_> {
     }
 
     /// QRIS payments the supervisor must look at: paid late, or paid beyond what the sale owed.
-    pub fn qris_flagged(&mut self) -> Result<Vec<QrisView>, BranchError> {
+    pub fn qris_flagged(&mut self) -> Result<Vec<QrisView>, TillError> {
         let now = crate::store::to_ms(self.store.now());
         self.store.read(|c| {
             let mut stmt = c.prepare(&format!(
@@ -194,12 +192,12 @@ impl TillService<'_> {
         clerk: &str,
         method: Method,
         approval: i64,
-    ) -> Result<QrisView, BranchError> {
+    ) -> Result<QrisView, TillError> {
         self.check_counter(counter)?;
         self.store.write(|tx| {
             let q = find_qris(tx, reference)?;
             if q.resolved || !(q.state == QrisState::PaidLate || q.excess.is_positive()) {
-                return Err(TillError::QrisNoExcess(q.reference).into());
+                return Err(TillError::QrisNoExcess(q.reference));
             }
             let ok = users::consume_approval(tx, approval, actions::QRIS_EXCESS, &approval_subject_qris(&q.reference))?;
             let mut open = false;
@@ -208,7 +206,7 @@ impl TillService<'_> {
                 if let (Method::Cash, Some(session)) = (method, session) {
                     let in_drawer = expected_cash(tx, session)?;
                     if q.excess > in_drawer {
-                        return Err(TillError::NotEnoughCash { asked: q.excess, in_drawer }.into());
+                        return Err(TillError::NotEnoughCash { asked: q.excess, in_drawer });
                     }
                 }
                 movement(tx, session, counter, MoveKind::QrisExcess, method, q.excess.checked_neg().map_err(TillError::from)?, Some(q.sale), Some(&ok.reason), clerk, Some(&ok))?;
@@ -229,12 +227,12 @@ impl TillService<'_> {
     }
 }
 
-fn find_qris(conn: &Connection, reference: &str) -> Result<QrisView, BranchError> {
+fn find_qris(conn: &Connection, reference: &str) -> Result<QrisView, TillError> {
     let now = i64::MIN; // the state as stored: the sweep has already run in every write
     conn.prepare_cached(&format!(
         "SELECT {QRIS_COLUMNS} FROM qris_payments WHERE reference = ?1 COLLATE NOCASE"
     ))?
     .query_row([reference.trim()], |r| row_to_qris(r, now))
     .optional()?
-    .ok_or_else(|| TillError::QrisUnknown(reference.to_string()).into())
+    .ok_or_else(|| TillError::QrisUnknown(reference.to_string()))
 }

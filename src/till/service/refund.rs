@@ -7,7 +7,6 @@ use super::{
     SaleView, approval_subject_sale, cash_session, drawer_open, load_sale, movement,
     optional_session, sale_view,
 };
-use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::store::Tx;
@@ -33,7 +32,7 @@ fn void_in(
     clerk: &str,
     reason: &str,
     approval: Option<&users::Approval>,
-) -> Result<(Vec<(Method, Rupiah)>, Option<i64>, bool), BranchError> {
+) -> Result<(Vec<(Method, Rupiah)>, Option<i64>, bool), TillError> {
     let now = tx.now_ms();
     let (_, s) = load_sale(tx, sale, now)?;
     let plan = s.plan_void()?;
@@ -52,8 +51,7 @@ fn void_in(
             return Err(TillError::NotEnoughCash {
                 asked: *cash,
                 in_drawer,
-            }
-            .into());
+            });
         }
     }
     for (method, amount) in &plan.reversals {
@@ -127,7 +125,7 @@ impl TillService<'_> {
         counter: u32,
         clerk: &str,
         approval: i64,
-    ) -> Result<VoidOutcome, BranchError> {
+    ) -> Result<VoidOutcome, TillError> {
         self.check_counter(counter)?;
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
@@ -159,13 +157,13 @@ impl TillService<'_> {
         sale: i64,
         counter: u32,
         clerk: &str,
-    ) -> Result<VoidOutcome, BranchError> {
+    ) -> Result<VoidOutcome, TillError> {
         self.check_counter(counter)?;
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let (_, s) = load_sale(tx, sale, tx.now_ms())?;
             if s.status != SaleStatus::Open {
-                return Err(TillError::ReturnAfterPaid(sale).into());
+                return Err(TillError::ReturnAfterPaid(sale));
             }
             let (reversed, session, open_drawer) =
                 void_in(tx, sale, counter, clerk, RETURNED_BEFORE_PAID, None)?;
@@ -195,7 +193,7 @@ impl TillService<'_> {
         request: &RefundRequest,
         method: Method,
         approval: i64,
-    ) -> Result<RefundOutcome, BranchError> {
+    ) -> Result<RefundOutcome, TillError> {
         self.check_counter(counter)?;
         self.store
             .write(|tx| refund_in(tx, sale, counter, clerk, request, method, approval))
@@ -214,7 +212,7 @@ pub(crate) fn refund_in(
     request: &RefundRequest,
     method: Method,
     approval: i64,
-) -> Result<RefundOutcome, BranchError> {
+) -> Result<RefundOutcome, TillError> {
     let now = tx.now_ms();
     let (_, s) = load_sale(tx, sale, now)?;
     let plan = s.plan_refund(request, method)?;
@@ -230,8 +228,7 @@ pub(crate) fn refund_in(
             return Err(TillError::NotEnoughCash {
                 asked: plan.amount,
                 in_drawer,
-            }
-            .into());
+            });
         }
     }
     tx.execute(

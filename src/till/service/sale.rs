@@ -6,7 +6,6 @@ use super::{
     QrisView, SaleView, approval_subject_sale, cash_session, drawer_open, load_sale, local_time,
     movement, optional_session, sale_view,
 };
-use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::qris;
@@ -35,7 +34,7 @@ impl TillService<'_> {
         counter: u32,
         clerk: &str,
         ticket: Option<&TicketNo>,
-    ) -> Result<SaleView, BranchError> {
+    ) -> Result<SaleView, TillError> {
         self.check_counter(counter)?;
         self.store.write(|tx| {
             let session = optional_session(tx, counter)?;
@@ -64,7 +63,7 @@ impl TillService<'_> {
         code: &str,
         quantity: i64,
         job: Option<i64>,
-    ) -> Result<SaleView, BranchError> {
+    ) -> Result<SaleView, TillError> {
         let item = self
             .config
             .prices
@@ -107,14 +106,14 @@ impl TillService<'_> {
         line: u32,
         job: i64,
         actor: &str,
-    ) -> Result<(), BranchError> {
+    ) -> Result<(), TillError> {
         self.store.write(|tx| {
             let n = tx.execute(
                 "UPDATE sale_lines SET job = ?3 WHERE sale = ?1 AND line_no = ?2",
                 params![sale, line, job],
             )?;
             if n == 0 {
-                return Err(TillError::UnknownLine(line).into());
+                return Err(TillError::UnknownLine(line));
             }
             tx.journal(Entry::new(
                 actor,
@@ -127,7 +126,7 @@ impl TillService<'_> {
     }
 
     /// A sale as it stands now.
-    pub fn sale(&mut self, id: i64) -> Result<SaleView, BranchError> {
+    pub fn sale(&mut self, id: i64) -> Result<SaleView, TillError> {
         let now = crate::store::to_ms(self.store.now());
         self.store.read(|c| sale_view(c, id, now))
     }
@@ -140,7 +139,7 @@ impl TillService<'_> {
         sale: i64,
         clerk: &str,
         tenders: &[Tender],
-    ) -> Result<PaymentOutcome, BranchError> {
+    ) -> Result<PaymentOutcome, TillError> {
         let qris_config = self.config.qris.clone();
         let branch_code: String = self
             .config
@@ -152,7 +151,7 @@ impl TillService<'_> {
             .collect();
         let edc = self.config.till.edc_terminal.clone();
         if tenders.iter().any(|t| matches!(t, Tender::Qris { .. })) && qris_config.is_none() {
-            return Err(TillError::QrisNotConfigured.into());
+            return Err(TillError::QrisNotConfigured);
         }
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
@@ -231,7 +230,7 @@ impl TillService<'_> {
     }
 
     /// What the receipt of a sale says.
-    pub fn sale_receipt(&mut self, sale: i64) -> Result<report::SaleReceipt, BranchError> {
+    pub fn sale_receipt(&mut self, sale: i64) -> Result<report::SaleReceipt, TillError> {
         let v = self.sale(sale)?;
         let tz = self.tz();
         let lines = v

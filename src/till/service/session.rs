@@ -7,7 +7,6 @@ use super::{
     SessionView, approval_subject_counter, approval_subject_session, cash_session, current_session,
     drawer_open, movement, optional_session, reason_ok, session_by,
 };
-use crate::branch::BranchError;
 use crate::config::Config;
 use crate::day::TimeZone;
 use crate::journal::Entry;
@@ -58,11 +57,11 @@ impl TillService<'_> {
         counter: u32,
         clerk: &str,
         float: &CashCount,
-    ) -> Result<SessionView, BranchError> {
+    ) -> Result<SessionView, TillError> {
         self.check_counter(counter)?;
         let total = float.total()?;
         if total.is_negative() {
-            return Err(TillError::NotPositive.into());
+            return Err(TillError::NotPositive);
         }
         let float_json =
             serde_json::to_string(float).map_err(|e| TillError::Encode(e.to_string()))?;
@@ -72,8 +71,7 @@ impl TillService<'_> {
                     TillError::SessionCounting(counter)
                 } else {
                     TillError::SessionOpen(counter)
-                }
-                .into());
+                });
             }
             tx.execute(
                 "INSERT INTO till_sessions (counter, clerk, business_day, opened_ms, float_count, state)
@@ -89,17 +87,17 @@ impl TillService<'_> {
                 approval_subject_session(id),
                 json!({"counter": counter, "float": total, "count": float, "open_drawer": true}),
             ))?;
-            Ok(session_by(tx, "s.id = ?1", id)?.ok_or(TillError::NoSession(counter))?)
+            session_by(tx, "s.id = ?1", id)?.ok_or(TillError::NoSession(counter))
         })
     }
 
     /// The counter's session that is not closed yet.
-    pub fn till_session(&mut self, counter: u32) -> Result<Option<SessionView>, BranchError> {
+    pub fn till_session(&mut self, counter: u32) -> Result<Option<SessionView>, TillError> {
         self.store.read(|c| Ok(current_session(c, counter)?))
     }
 
     /// A drawer session by id.
-    pub fn till_session_by_id(&mut self, id: i64) -> Result<Option<SessionView>, BranchError> {
+    pub fn till_session_by_id(&mut self, id: i64) -> Result<Option<SessionView>, TillError> {
         self.store.read(|c| Ok(session_by(c, "s.id = ?1", id)?))
     }
 
@@ -107,7 +105,7 @@ impl TillService<'_> {
     pub fn till_sessions_of_day(
         &mut self,
         day: &str,
-    ) -> Result<Vec<(SessionView, Summary)>, BranchError> {
+    ) -> Result<Vec<(SessionView, Summary)>, TillError> {
         self.store.read(|c| {
             let ids: Vec<i64> = c
                 .prepare("SELECT id FROM till_sessions WHERE business_day = ?1 ORDER BY id")?
@@ -131,7 +129,7 @@ impl TillService<'_> {
         clerk: &str,
         amount: Rupiah,
         reason: &str,
-    ) -> Result<DrawerOutcome, BranchError> {
+    ) -> Result<DrawerOutcome, TillError> {
         self.cash_out(counter, clerk, amount, reason, MoveKind::PayOut)
     }
 
@@ -142,7 +140,7 @@ impl TillService<'_> {
         clerk: &str,
         amount: Rupiah,
         reason: &str,
-    ) -> Result<DrawerOutcome, BranchError> {
+    ) -> Result<DrawerOutcome, TillError> {
         self.cash_out(counter, clerk, amount, reason, MoveKind::Drop)
     }
 
@@ -153,11 +151,11 @@ impl TillService<'_> {
         amount: Rupiah,
         reason: &str,
         kind: MoveKind,
-    ) -> Result<DrawerOutcome, BranchError> {
+    ) -> Result<DrawerOutcome, TillError> {
         self.check_counter(counter)?;
         let reason = reason_ok(reason)?;
         if !amount.is_positive() {
-            return Err(TillError::NotPositive.into());
+            return Err(TillError::NotPositive);
         }
         self.store.write(|tx| {
             let session = cash_session(tx, counter)?;
@@ -166,8 +164,7 @@ impl TillService<'_> {
                 return Err(TillError::NotEnoughCash {
                     asked: amount,
                     in_drawer,
-                }
-                .into());
+                });
             }
             movement(
                 tx,
@@ -219,7 +216,7 @@ impl TillService<'_> {
         counter: u32,
         clerk: &str,
         approval: i64,
-    ) -> Result<DrawerOutcome, BranchError> {
+    ) -> Result<DrawerOutcome, TillError> {
         self.check_counter(counter)?;
         self.store.write(|tx| {
             let ok = users::consume_approval(tx, approval, actions::NO_SALE, &approval_subject_counter(counter))?;
@@ -250,7 +247,7 @@ impl TillService<'_> {
         counter: u32,
         clerk: &str,
         counted: &CashCount,
-    ) -> Result<CloseOutcome, BranchError> {
+    ) -> Result<CloseOutcome, TillError> {
         self.check_counter(counter)?;
         let counted_total = counted.total()?;
         let counted_json =
@@ -258,10 +255,10 @@ impl TillService<'_> {
         let tolerance = self.config.till.variance_tolerance;
         let tz = self.tz();
         let config = &self.config;
-        let out: Result<CloseOutcome, BranchError> = self.store.write(|tx| {
+        let out: Result<CloseOutcome, TillError> = self.store.write(|tx| {
             let s = current_session(tx, counter)?.ok_or(TillError::NoSession(counter))?;
             if s.state != "open" {
-                return Err(TillError::SessionCounting(counter).into());
+                return Err(TillError::SessionCounting(counter));
             }
             expire_qris_codes(tx)?;
             let expected = expected_cash(tx, s.id)?;
@@ -300,12 +297,13 @@ impl TillService<'_> {
     }
 
     /// Everything left half-done now, oldest first (the daily pack's "belum selesai" list).
-    pub fn unfinished(&mut self) -> Result<Vec<crate::report::pack::Unfinished>, BranchError> {
-        self.store.read(crate::report::pack::unfinished)
+    pub fn unfinished(&mut self) -> Result<Vec<crate::report::pack::Unfinished>, TillError> {
+        self.store
+            .read(|c| crate::report::pack::unfinished(c).map_err(TillError::from))
     }
 
     /// What counter `counter` left half-done, one line each (the belum selesai list, this counter's).
-    pub fn unfinished_at(&mut self, counter: u32) -> Result<Vec<String>, BranchError> {
+    pub fn unfinished_at(&mut self, counter: u32) -> Result<Vec<String>, TillError> {
         let tz = self.config.branch.timezone;
         let all = self.unfinished()?;
         Ok(all
@@ -322,15 +320,15 @@ impl TillService<'_> {
         counter: u32,
         clerk: &str,
         approval: Option<i64>,
-    ) -> Result<CloseOutcome, BranchError> {
+    ) -> Result<CloseOutcome, TillError> {
         self.check_counter(counter)?;
         let tolerance = self.config.till.variance_tolerance;
         let tz = self.tz();
         let config = &self.config;
-        let out: Result<CloseOutcome, BranchError> = self.store.write(|tx| {
+        let out: Result<CloseOutcome, TillError> = self.store.write(|tx| {
             let s = current_session(tx, counter)?.ok_or(TillError::NoSession(counter))?;
             if s.state != "counted" {
-                return Err(TillError::NotCounted(counter).into());
+                return Err(TillError::NotCounted(counter));
             }
             let variance = s.variance.unwrap_or_default();
             let over = variance.value().unsigned_abs() > tolerance.value().unsigned_abs();
@@ -345,8 +343,7 @@ impl TillService<'_> {
                     return Err(TillError::VarianceNeedsApproval {
                         variance,
                         tolerance,
-                    }
-                    .into());
+                    });
                 }
                 None => None,
             };
@@ -379,7 +376,7 @@ fn close_session(
     session: i64,
     clerk: &str,
     approval: Option<&users::Approval>,
-) -> Result<TillReport, BranchError> {
+) -> Result<TillReport, TillError> {
     let now = tx.now_ms();
     let number: i64 = tx.query_row(
         "SELECT COALESCE(MAX(number), 0) + 1 FROM z_reports",

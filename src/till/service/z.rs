@@ -2,7 +2,6 @@
 
 use super::TillService;
 use super::{SessionView, current_session, local_time, session_by};
-use crate::branch::BranchError;
 use crate::config::Config;
 use crate::day::TimeZone;
 use crate::journal::Entry;
@@ -145,11 +144,11 @@ pub(super) fn build_report(
     kind: ReportKind,
     number: Option<i64>,
     now_ms: i64,
-) -> Result<TillReport, BranchError> {
+) -> Result<TillReport, TillError> {
     let summary = summarize(&ledger_movements(conn, session.id)?)?;
     let events = session_events(conn, session.id, now_ms)?;
     let facts = session_facts(session, tz);
-    Ok(report::build(
+    report::build(
         kind,
         number,
         &config.branch.code,
@@ -158,10 +157,10 @@ pub(super) fn build_report(
         &summary,
         &events,
         &local_time(now_ms, tz),
-    )?)
+    )
 }
 
-pub(super) fn expected_cash(conn: &Connection, session: i64) -> Result<Rupiah, BranchError> {
+pub(super) fn expected_cash(conn: &Connection, session: i64) -> Result<Rupiah, TillError> {
     Ok(summarize(&ledger_movements(conn, session)?)?.expected_cash)
 }
 
@@ -169,7 +168,7 @@ fn z_document(
     conn: &Connection,
     filter: &str,
     arg: i64,
-) -> Result<Option<(i64, TillReport)>, BranchError> {
+) -> Result<Option<(i64, TillReport)>, TillError> {
     let found: Option<(i64, String)> = conn
         .prepare_cached(&format!(
             "SELECT number, document FROM z_reports WHERE {filter} ORDER BY number DESC LIMIT 1"
@@ -182,7 +181,7 @@ fn z_document(
 }
 
 /// A stored Z document read back, with its slip figures.
-fn read_z(conn: &Connection, number: i64, doc: &str) -> Result<TillReport, BranchError> {
+fn read_z(conn: &Connection, number: i64, doc: &str) -> Result<TillReport, TillError> {
     let mut doc =
         serde_json::from_str::<TillReport>(doc).map_err(|e| TillError::StoredZDamaged {
             number,
@@ -197,7 +196,7 @@ fn read_z(conn: &Connection, number: i64, doc: &str) -> Result<TillReport, Branc
 /// The slip's figures of a Z document stored before they were kept in it, read from what the
 /// store froze at its close: the session's count, its events as of the Z, and the anchor the Z
 /// made.
-fn stored_figures(conn: &Connection, number: i64) -> Result<report::SlipFigures, BranchError> {
+fn stored_figures(conn: &Connection, number: i64) -> Result<report::SlipFigures, TillError> {
     let (session, created_ms): (i64, i64) = conn.query_row(
         "SELECT session, created_ms FROM z_reports WHERE number = ?1",
         [number],
@@ -233,7 +232,7 @@ fn stored_figures(conn: &Connection, number: i64) -> Result<report::SlipFigures,
 
 impl TillService<'_> {
     /// The X report of the counter's current session: read-only, a pure fold of its ledger.
-    pub fn x_report(&mut self, counter: u32) -> Result<TillReport, BranchError> {
+    pub fn x_report(&mut self, counter: u32) -> Result<TillReport, TillError> {
         self.check_counter(counter)?;
         let now = crate::store::to_ms(self.store.now());
         let tz = self.tz();
@@ -260,7 +259,7 @@ impl TillService<'_> {
         number: Option<i64>,
         counter: Option<u32>,
         actor: &str,
-    ) -> Result<TillReport, BranchError> {
+    ) -> Result<TillReport, TillError> {
         self.store.write(|tx| {
             let found = match (number, counter) {
                 (Some(n), _) => z_document(tx, "number = ?1", n)?.ok_or(TillError::UnknownZ(n))?,
@@ -293,7 +292,7 @@ impl TillService<'_> {
 
     /// The stored Z document exactly as frozen at close, with its SHA-256 (for checks and the
     /// daily report; printing it goes through [`Branch::reprint_z`]).
-    pub fn stored_z(&mut self, number: i64) -> Result<(TillReport, String), BranchError> {
+    pub fn stored_z(&mut self, number: i64) -> Result<(TillReport, String), TillError> {
         self.store.read(|c| {
             let (doc, sha): (String, String) = c
                 .query_row(
@@ -322,7 +321,7 @@ pub struct ZListing {
 
 impl TillService<'_> {
     /// The newest stored Z reports, newest first (the supervisor console's list).
-    pub fn recent_z_reports(&mut self, limit: u32) -> Result<Vec<ZListing>, BranchError> {
+    pub fn recent_z_reports(&mut self, limit: u32) -> Result<Vec<ZListing>, TillError> {
         self.store.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT z.number, z.session, z.counter, z.business_day, z.created_ms,

@@ -1,7 +1,8 @@
 //! The supervisor console's daily-pack tab: today's pack as the same Indonesian text `loket report
 //! daily` prints, scrolled with PgUp/PgDn.
 
-use crate::branch::{Branch, BranchError};
+use crate::branch::Branch;
+use crate::error::LoketError;
 use crate::ui::state::State;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 /// Builds today's pack and renders it as text (called on the worker thread).
-pub fn load(branch: &mut Branch) -> Result<String, BranchError> {
+pub fn load(branch: &mut Branch) -> Result<String, LoketError> {
     let day = branch.today();
     // A screen view stays in the branch, so it does not anchor (the CLI's and the worker's packs
     // that leave do); it shows how the day's anchors were stamped.

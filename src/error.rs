@@ -1,0 +1,144 @@
+//! The one error every edge (the CLI, the counter screens, the workers' logs) turns into words:
+//! each service's own error, kept whole, plus what only the edges meet.
+
+use crate::branch::BranchError;
+use crate::config::ConfigError;
+use crate::store::StoreError;
+use std::path::PathBuf;
+
+/// Any error a command, a screen or a worker round can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum LoketError {
+    #[error(transparent)]
+    Branch(#[from] BranchError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(crate::queue::QueueError),
+    #[error(transparent)]
+    User(crate::users::UserError),
+    #[error(transparent)]
+    Till(crate::till::TillError),
+    #[error(transparent)]
+    Delivery(crate::delivery::DeliveryError),
+    #[error(transparent)]
+    Ui(#[from] crate::ui::UiError),
+    #[error(transparent)]
+    Stamping(crate::stamping::StampingError),
+    #[error(transparent)]
+    Printing(crate::printing::PrintingError),
+    #[error(transparent)]
+    Dispenser(crate::dispenser::DispenserError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    #[error(transparent)]
+    Backup(Box<crate::backup::BackupError>),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A ticket number typed by a person that is not one (CLI argument, counter dialog).
+impl From<crate::queue::NotTicketNo> for LoketError {
+    fn from(e: crate::queue::NotTicketNo) -> Self {
+        LoketError::Refused(e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for LoketError {
+    fn from(e: rusqlite::Error) -> Self {
+        LoketError::Store(StoreError::Sql(e))
+    }
+}
+
+// A store failure keeps its own variant whichever service met it, and a refusal keeps the variant
+// of the service that refused, however many services it passed through: the edges match on them.
+impl From<crate::stamping::StampingError> for LoketError {
+    fn from(e: crate::stamping::StampingError) -> Self {
+        use crate::stamping::StampingError as E;
+        match e {
+            E::Store(s) => LoketError::Store(s),
+            E::Delivery(d) => d.into(),
+            E::Till(t) => t.into(),
+            other => LoketError::Stamping(other),
+        }
+    }
+}
+
+impl From<crate::queue::QueueError> for LoketError {
+    fn from(e: crate::queue::QueueError) -> Self {
+        use crate::queue::QueueError as E;
+        match e {
+            E::Store(s) => LoketError::Store(s),
+            E::User(u) => u.into(),
+            other => LoketError::Queue(other),
+        }
+    }
+}
+
+impl From<crate::users::UserError> for LoketError {
+    fn from(e: crate::users::UserError) -> Self {
+        match e {
+            crate::users::UserError::Store(s) => LoketError::Store(s),
+            other => LoketError::User(other),
+        }
+    }
+}
+
+impl From<crate::till::TillError> for LoketError {
+    fn from(e: crate::till::TillError) -> Self {
+        use crate::till::TillError as E;
+        match e {
+            E::Store(s) => LoketError::Store(s),
+            E::User(u) => u.into(),
+            other => LoketError::Till(other),
+        }
+    }
+}
+
+impl From<crate::printing::PrintingError> for LoketError {
+    fn from(e: crate::printing::PrintingError) -> Self {
+        use crate::printing::PrintingError as E;
+        match e {
+            E::Store(s) => LoketError::Store(s),
+            E::Queue(q) => q.into(),
+            E::Till(t) => t.into(),
+            other => LoketError::Printing(other),
+        }
+    }
+}
+
+impl From<crate::delivery::DeliveryError> for LoketError {
+    fn from(e: crate::delivery::DeliveryError) -> Self {
+        use crate::delivery::DeliveryError as E;
+        match e {
+            E::Store(s) => LoketError::Store(s),
+            E::Stamping(s) => (*s).into(),
+            E::Branch(b) => LoketError::Branch(b),
+            E::Io { what, path, source } => LoketError::Io { what, path, source },
+            other => LoketError::Delivery(other),
+        }
+    }
+}
+
+impl From<crate::dispenser::DispenserError> for LoketError {
+    fn from(e: crate::dispenser::DispenserError) -> Self {
+        use crate::dispenser::DispenserError as E;
+        match e {
+            E::Store(s) => LoketError::Store(s),
+            E::Queue(q) => q.into(),
+            E::Printing(p) => p.into(),
+            E::Branch(b) => LoketError::Branch(b),
+            E::Io { what, path, source } => LoketError::Io { what, path, source },
+            other => LoketError::Dispenser(other),
+        }
+    }
+}
