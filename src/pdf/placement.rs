@@ -706,7 +706,9 @@ fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
     let cols = f64_to_count(((shown.width() - s) / step).max(0.0));
     for row in 0..=rows {
         for col in 0..=cols {
-            let r = frame.to_user(&shown_corner.translate(-count_to_f64(col) * step, count_to_f64(row) * step));
+            let r = frame.to_user(
+                &shown_corner.translate(-count_to_f64(col) * step, count_to_f64(row) * step),
+            );
             if is_free(doc, page_id, &r, &page, &inner) {
                 return Placement {
                     page: page_no,
