@@ -48,7 +48,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
     let timed = |latencies: &mut Vec<u64>, f: &mut dyn FnMut() -> Result<bool, BranchError>| {
         let t = Instant::now();
         let out = f();
-        latencies.push(t.elapsed().as_micros() as u64);
+        latencies.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
         out
     };
     if args.role == "issue" {
@@ -75,7 +75,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
             let called = {
                 let t = Instant::now();
                 let c = branch.call_next(args.counter, &clerk)?;
-                latencies.push(t.elapsed().as_micros() as u64);
+                latencies.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
                 c
             };
             if called.is_some() {
