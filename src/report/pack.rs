@@ -708,9 +708,7 @@ fn stamp_section(
 fn ledger_counts(c: &Connection) -> rusqlite::Result<crate::stamping::ledger::Inventory> {
     let mut inv = crate::stamping::ledger::Inventory::default();
     let mut stmt = c.prepare_cached("SELECT status, COUNT(*) FROM serials GROUP BY status")?;
-    for row in stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
-    })? {
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
         let (status, n) = row?;
         match status.as_str() {
             "available" => inv.available = n,

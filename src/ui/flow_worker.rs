@@ -636,12 +636,7 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
             .map(|l| (to_mm(&frame.to_display(&l.rect), &shown), l.text))
             .collect();
         pages.push(PagePreview {
-            box_pt: [
-                whole(b.x0),
-                whole(b.y0),
-                whole(b.x1),
-                whole(b.y1),
-            ],
+            box_pt: [whole(b.x0), whole(b.y0), whole(b.x1), whole(b.y1)],
             rotate: frame.rotate,
             width_mm: mm(shown.width()),
             height_mm: mm(shown.height()),

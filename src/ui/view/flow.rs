@@ -193,7 +193,10 @@ pub fn preview_lines(p: &Placement, cols: u16, rows: u16) -> Vec<Line<'static>> 
         return picture_lines(p, raster, scale, w, h);
     }
     // Both at least 1: the clamps above.
-    let (w_cells, h_cells) = (usize::try_from(w).unwrap_or(1), usize::try_from(h).unwrap_or(1));
+    let (w_cells, h_cells) = (
+        usize::try_from(w).unwrap_or(1),
+        usize::try_from(h).unwrap_or(1),
+    );
     let mut grid = vec![vec!['·'; w_cells]; h_cells];
     for (r, text) in &page.lines {
         let row = r.y * 10 / (2 * scale);
