@@ -49,6 +49,12 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+// fits: a bench has a few thousand samples (exact as f64), and the rank is between 0 and len - 1.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
@@ -238,11 +244,10 @@ fn main() {
     }
     let (_, db_bytes) = bytes_under(&data.join("loket.db"));
     let (doc_files, doc_bytes) = bytes_under(&data.join("documents"));
-    println!(
-        "data: loket.db {:.1} MB, {doc_files} documents {:.1} MB",
-        db_bytes as f64 / 1e6,
-        doc_bytes as f64 / 1e6
-    );
+    // fits: sizes below 2^53 bytes (9 PB) are exact as f64.
+    #[allow(clippy::cast_precision_loss)]
+    let (db_mb, doc_mb) = (db_bytes as f64 / 1e6, doc_bytes as f64 / 1e6);
+    println!("data: loket.db {db_mb:.1} MB, {doc_files} documents {doc_mb:.1} MB");
     // Same disk as the data folder.
     let scratch =
         tempfile::tempdir_in(data.parent().unwrap_or(Path::new("/tmp"))).expect("scratch");

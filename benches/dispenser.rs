@@ -25,6 +25,12 @@ const WARM_UP: usize = 30;
 const TIMED: usize = 600;
 const SERVICES: [&str; 3] = ["A", "B", "C"];
 
+// fits: a bench has a few thousand samples (exact as f64), and the rank is between 0 and len - 1.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -32,7 +38,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn summary(name: &str, mut v: Vec<Duration>) {
     v.sort();
-    let mean = v.iter().sum::<Duration>() / v.len() as u32;
+    let mean = v.iter().sum::<Duration>() / u32::try_from(v.len()).expect("a few hundred samples");
     println!(
         "{name:<46} n={:<4} p50={:>8.2?} p90={:>8.2?} p99={:>8.2?} max={:>8.2?} mean={:>8.2?}",
         v.len(),

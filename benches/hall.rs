@@ -26,6 +26,12 @@ const PHONE_PAGES: usize = 100;
 const ROUNDS: usize = 60;
 const WARM_UP: usize = 5;
 
+// fits: a bench has a few thousand samples (exact as f64), and the rank is between 0 and len - 1.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -33,7 +39,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn summary(name: &str, mut v: Vec<Duration>) -> Duration {
     v.sort();
-    let mean = v.iter().sum::<Duration>() / v.len() as u32;
+    let mean = v.iter().sum::<Duration>() / u32::try_from(v.len()).expect("a few hundred samples");
     let p99 = percentile(&v, 0.99);
     println!(
         "{name:<52} n={:<5} p50={:>8.2?} p90={:>8.2?} p99={:>8.2?} max={:>8.2?} mean={:>8.2?}",
@@ -147,7 +153,7 @@ fn cpu_ticks(pid: u32) -> u64 {
 /// Before a round: the counter that calls next finishes its previous customer (not timed; the
 /// pages see it as a state change, and anything it sends is drained before the clock starts).
 fn prepare(branch: &mut Branch, round: usize) -> u32 {
-    let counter = (round % 4) as u32 + 1;
+    let counter = u32::try_from(round % 4).expect("below 4") + 1;
     let _ = branch.queue().counter_step(counter, "bench", Step::Serve);
     let _ = branch.queue().counter_step(counter, "bench", Step::Done);
     std::thread::sleep(Duration::from_millis(200));
@@ -266,6 +272,8 @@ fn main() {
     std::thread::sleep(idle_for);
     let ticks = cpu_ticks(pid) - before;
     // USER_HZ is 100 on Linux.
+    // fits: ten seconds of ticks are exact as f64.
+    #[allow(clippy::cast_precision_loss)]
     let idle_cpu_pct = ticks as f64 / idle_for.as_secs_f64();
 
     let pages = HALL_PAGES + PHONE_PAGES;
@@ -288,9 +296,11 @@ fn main() {
         "ratio p50 (each of 200) / p50 (1 page): {:.2}x",
         each.as_secs_f64() / reference.as_secs_f64()
     );
+    // fits: kibibytes of memory and a count of pages, both far below 2^52, are exact as f64.
+    #[allow(clippy::cast_precision_loss)]
+    let per_page = (open_rss.saturating_sub(idle_rss)) as f64 / pages as f64;
     println!(
-        "server RSS: {idle_rss} KiB with no page, {open_rss} KiB with {pages} open: {:.1} KiB per connection",
-        (open_rss.saturating_sub(idle_rss)) as f64 / pages as f64
+        "server RSS: {idle_rss} KiB with no page, {open_rss} KiB with {pages} open: {per_page:.1} KiB per connection"
     );
     println!(
         "server CPU while idle with {pages} open: {idle_cpu_pct:.2} % of one core over {idle_for:?}"

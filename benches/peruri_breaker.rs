@@ -20,6 +20,12 @@ fn config(base: &str) -> PeruriConfig {
     c
 }
 
+// fits: a bench has a few thousand samples (exact as f64), and the rank is between 0 and len - 1.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -84,7 +90,9 @@ fn main() {
         unavailable(provider.quota());
         quota.push(t.elapsed());
         let t = Instant::now();
-        unavailable(provider.issue_serial_once(&request(n as u32)));
+        unavailable(
+            provider.issue_serial_once(&request(u32::try_from(n).expect("a few hundred requests"))),
+        );
         issue.push(t.elapsed());
     }
     assert_eq!(

@@ -64,7 +64,7 @@ fn letter(pages: usize, classic: bool) -> Result<Vec<u8>, BoxError> {
 }
 
 fn finish(mut doc: Document, pages_id: (u32, u16), kids: Vec<Object>) -> Result<Vec<u8>, BoxError> {
-    let count = kids.len() as i64;
+    let count = i64::try_from(kids.len())?;
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
@@ -92,7 +92,7 @@ fn scan(pages: usize) -> Result<Vec<u8>, BoxError> {
         }
         pixels.truncate(w * h * 3);
         let img = doc.add_object(Stream::new(
-            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => h as i64,
+            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => i64::try_from(w)?, "Height" => i64::try_from(h)?,
                           "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8 },
             pixels,
         ));

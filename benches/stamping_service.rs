@@ -207,7 +207,10 @@ fn outage_latency(samples: usize) -> (Duration, Duration, Duration) {
     );
     let mut jobs = Vec::new();
     for n in 0..samples + 10 {
-        jobs.push(paid_by_debit(&mut b, n as u32));
+        jobs.push(paid_by_debit(
+            &mut b,
+            u32::try_from(n).expect("a few hundred jobs"),
+        ));
     }
     // Open the breaker: the first calls fail through retries.
     for id in &jobs[..10] {
@@ -224,6 +227,12 @@ fn outage_latency(samples: usize) -> (Duration, Duration, Duration) {
     }
     assert_eq!(fake.total_requests(), before, "breaker open: nothing sent");
     times.sort();
+    // fits: a few hundred samples are exact as f64, and the rank is between 0 and len - 1.
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
     let p = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
     (p(0.5), p(0.99), times[times.len() - 1])
 }

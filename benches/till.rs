@@ -40,10 +40,22 @@ fn busy_branch(dir: &Path) {
             .new_sale(1, "petugas", Some(&"C-001".parse().expect("ticket")))
             .expect("sale");
         b.till()
-            .add_to_sale(s.id, "petugas", "meterai", 1 + (i % 3) as i64, None)
+            .add_to_sale(
+                s.id,
+                "petugas",
+                "meterai",
+                1 + i64::try_from(i % 3).expect("below 3"),
+                None,
+            )
             .expect("add");
         b.till()
-            .add_to_sale(s.id, "petugas", "fotokopi", 1 + (i % 7) as i64, None)
+            .add_to_sale(
+                s.id,
+                "petugas",
+                "fotokopi",
+                1 + i64::try_from(i % 7).expect("below 7"),
+                None,
+            )
             .expect("add");
         let total = b.till().sale(s.id).expect("sale").total;
         let card = |amount: Rupiah| Tender::Debit {

@@ -103,6 +103,8 @@ pub fn crc16(data: &[u8]) -> u16 {
         let mut table = [0u16; 256];
         let mut i = 0;
         while i < 256 {
+            // fits: i < 256.
+            #[allow(clippy::cast_possible_truncation)]
             let mut crc = (i as u16) << 8;
             let mut bit = 0;
             while bit < 8 {

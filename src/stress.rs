@@ -49,7 +49,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
     let timed = |latencies: &mut Vec<u64>, f: &mut dyn FnMut() -> Result<bool, LoketError>| {
         let t = Instant::now();
         let out = f();
-        latencies.push(t.elapsed().as_micros() as u64);
+        latencies.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
         out
     };
     if args.role == "issue" {
@@ -80,7 +80,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
             let called = {
                 let t = Instant::now();
                 let c = branch.queue().call_next(args.counter, &clerk)?;
-                latencies.push(t.elapsed().as_micros() as u64);
+                latencies.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
                 c
             };
             if called.is_some() {

@@ -198,7 +198,7 @@ pub fn set_active(store: &mut Store, actor: &str, id: &str, active: bool) -> Res
     store.write(|tx| {
         let changed = tx.execute(
             "UPDATE users SET active = ?2, failed_attempts = 0, locked_until_ms = NULL WHERE id = ?1",
-            params![id, active as i64],
+            params![id, i64::from(active)],
         )?;
         if changed == 0 {
             return Err(UserError::Unknown(id.to_string()));
@@ -293,7 +293,9 @@ fn check_pin(tx: &mut Tx<'_>, rules: Lockout, id: &str, pin: &str) -> Result<Out
     }
     let failed = failed + 1;
     if failed >= rules.max_attempts {
-        let until = now + Duration::minutes(i64::from(rules.minutes)).whole_milliseconds() as i64;
+        // A u32 of minutes is at most about 2.6 × 10^14 ms: always an i64.
+        let lock_ms = Duration::minutes(i64::from(rules.minutes)).whole_milliseconds();
+        let until = now + i64::try_from(lock_ms).unwrap_or(i64::MAX);
         tx.execute(
             "UPDATE users SET failed_attempts = 0, locked_until_ms = ?2 WHERE id = ?1",
             params![id, until],

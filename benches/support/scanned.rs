@@ -45,7 +45,7 @@ pub fn letter_with_scans(letter: &str, scans: usize, width: u32, height: u32) ->
             "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
         })));
     }
-    let count = kids.len() as i64;
+    let count = i64::try_from(kids.len()).expect("a few pages");
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),

@@ -8,7 +8,13 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
         return Duration::ZERO;
     }
     let last = sorted.len() - 1;
-    // The rank is at most `last`, so it fits in usize.
+    // fits: the rank is at most `last`, so it fits in usize; and a bench has far fewer than 2^52
+    // samples, each count exact as f64.
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
     let i = ((last as f64) * p).round() as usize;
     sorted[i.min(last)]
 }

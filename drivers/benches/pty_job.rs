@@ -44,7 +44,16 @@ fn ticket_job() -> Vec<u8> {
     j.extend_from_slice(b"\n\x1ba\x01Mohon tunggu sampai nomor Anda dipanggil. Tiket\nhanya berlaku hari ini.\n\x1bd\x01");
     let url = b"https://loket.example/antrean/KCU40000/A-007";
     j.extend_from_slice(b"\x1d(k\x04\x001A2\x00\x1d(k\x03\x001C\x04\x1d(k\x03\x001E1");
-    j.extend_from_slice(&[0x1D, b'(', b'k', (url.len() + 3) as u8, 0, 49, 80, 48]);
+    j.extend_from_slice(&[
+        0x1D,
+        b'(',
+        b'k',
+        u8::try_from(url.len() + 3).expect("a short address"),
+        0,
+        49,
+        80,
+        48,
+    ]);
     j.extend_from_slice(url);
     j.extend_from_slice(
         b"\x1d(k\x03\x001Q0Pindai untuk melihat posisi antrean\n\x1bd\x04\x1dVB\x00",

@@ -133,7 +133,8 @@ impl CodePage {
         self.high()
             .chars()
             .position(|t| t == c)
-            .map(|i| 0x80 + i as u8)
+            .and_then(|i| u8::try_from(i).ok())
+            .map(|i| 0x80 + i)
     }
 
     /// The character a byte stands for (`None` for control bytes and unassigned slots).

@@ -208,11 +208,16 @@ fn set_style(p: &mut Printer<Capture>, modes: &mut Modes, style: Style) -> Resul
 pub fn strips(raster: &Raster, max_rows: u16) -> Vec<Vec<u8>> {
     let row_bytes = raster.row_bytes();
     let max_rows = usize::from(max_rows.max(1));
+    // fits: a raster put on a receipt is at most the printable width, a u16 of dots (checked when
+    // its line is built), so its row is at most 8 192 bytes.
+    #[allow(clippy::cast_possible_truncation)]
     let [xl, xh] = (row_bytes as u16).to_le_bytes();
     raster
         .packed()
         .chunks(row_bytes.max(1) * max_rows)
         .map(|chunk| {
+            // fits: a chunk holds at most `max_rows` rows, which came as a u16.
+            #[allow(clippy::cast_possible_truncation)]
             let rows = (chunk.len() / row_bytes.max(1)) as u16;
             let [yl, yh] = rows.to_le_bytes();
             let mut cmd = Vec::with_capacity(8 + chunk.len());

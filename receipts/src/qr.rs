@@ -50,16 +50,19 @@ impl Symbol {
     /// blank, as with printers that draw QR codes themselves).
     pub fn raster(&self, module: u8) -> Raster {
         let m = u32::from(module.max(1));
+        // fits: a QR code is at most 177 modules wide.
+        #[allow(clippy::cast_possible_truncation)]
         let side = self.width as u32 * m;
         let mut r = Raster::blank(side, side);
-        for (i, dark) in self.modules.iter().enumerate() {
-            if !dark {
-                continue;
-            }
-            let (mx, my) = ((i % self.width) as u32, (i / self.width) as u32);
-            for y in my * m..(my + 1) * m {
-                for x in mx * m..(mx + 1) * m {
-                    r.set(x, y, true);
+        for (my, row) in (0u32..).zip(self.modules.chunks(self.width.max(1))) {
+            for (mx, &dark) in (0u32..).zip(row) {
+                if !dark {
+                    continue;
+                }
+                for y in my * m..(my + 1) * m {
+                    for x in mx * m..(mx + 1) * m {
+                        r.set(x, y, true);
+                    }
                 }
             }
         }
@@ -70,7 +73,9 @@ impl Symbol {
 /// [`Symbol::fit_module`] for a symbol `width` modules wide.
 pub fn fit_module(width: usize, requested: u8, area_dots: u16) -> u8 {
     let fit = (usize::from(area_dots) / width.max(1)).clamp(1, usize::from(MAX_MODULE));
-    requested.clamp(1, MAX_MODULE).min(fit as u8)
+    requested
+        .clamp(1, MAX_MODULE)
+        .min(u8::try_from(fit).unwrap_or(MAX_MODULE))
 }
 
 #[cfg(test)]
@@ -94,7 +99,10 @@ mod tests {
         let s = Symbol::new(&"x".repeat(200)).expect("fits");
         assert!(s.width > 40);
         assert_eq!(s.fit_module(8, 576), 8);
-        assert_eq!(s.fit_module(8, 384), (384 / s.width) as u8);
+        assert_eq!(
+            s.fit_module(8, 384),
+            u8::try_from(384 / s.width).expect("a few dots")
+        );
         assert_eq!(s.fit_module(0, 576), 1);
         assert_eq!(s.fit_module(20, 2000), MAX_MODULE);
     }

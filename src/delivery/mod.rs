@@ -200,10 +200,10 @@ impl DeliveryService<'_> {
                     context.job,
                     source.display().to_string(),
                     delivered.sha256,
-                    delivered.bytes as i64,
+                    delivered.bytes,
                     delivered.path.display().to_string(),
                     label,
-                    delivered.already_there as i64,
+                    i64::from(delivered.already_there),
                 ],
             )?;
             let id = tx.last_insert_rowid();

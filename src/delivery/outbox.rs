@@ -217,7 +217,7 @@ pub(crate) fn insert(store: &mut Store, actor: &str, mail: &NewMail) -> Result<i
                 mail.documents.to_string(),
                 mail.job,
                 mail.message,
-                mail.message.len() as i64,
+                mail.message.len(),
                 DUE_AT_ONCE,
             ],
         )?;

@@ -159,7 +159,7 @@ impl DeliveryService<'_> {
                     documents.to_string(),
                     context.job,
                     pdf,
-                    pdf.len() as i64,
+                    pdf.len(),
                     DUE_AT_ONCE,
                     wa_params.to_string(),
                 ],

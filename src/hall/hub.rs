@@ -375,7 +375,7 @@ fn read_calls(
              ORDER BY e.id DESC LIMIT ?3",
         )?;
         let rows = stmt
-            .query_map(params![day, after.unwrap_or(0), KEPT_CALLS as i64], |r| {
+            .query_map(params![day, after.unwrap_or(0), KEPT_CALLS], |r| {
                 Ok(CallRow {
                     id: r.get(0)?,
                     kind: r.get(1)?,

@@ -3,6 +3,8 @@
 use lopdf::{Dictionary, Object, Stream};
 use qrcode::{Color, EcLevel, QrCode};
 
+use super::geometry::count_to_f64;
+
 /// Verification address put in the QR code; `{sn}` is replaced by the serial number. Peruri does not publish its
 /// QR payload, so deployments set their own template; this default points at Peruri's public verification site.
 pub const DEFAULT_VERIFY_URL_TEMPLATE: &str = "https://verification.peruri.co.id/?sn={sn}";
@@ -155,7 +157,7 @@ pub fn stamp_content(sn: &str, opts: &AppearanceOptions) -> Result<Vec<u8>, Appe
     ));
     let n = qr.width();
     let quiet = 2.0;
-    let module = (qsize - 2.0 * quiet) / n as f64;
+    let module = (qsize - 2.0 * quiet) / count_to_f64(n);
     let colors = qr.to_colors();
     s.push_str("0 0 0 rg\n");
     for row in 0..n {
@@ -166,13 +168,13 @@ pub fn stamp_content(sn: &str, opts: &AppearanceOptions) -> Result<Vec<u8>, Appe
                 while col < n && colors[row * n + col] == Color::Dark {
                     col += 1;
                 }
-                let x = qx + quiet + start as f64 * module;
-                let y = qy + quiet + (n - 1 - row) as f64 * module;
+                let x = qx + quiet + count_to_f64(start) * module;
+                let y = qy + quiet + count_to_f64(n - 1 - row) * module;
                 s.push_str(&format!(
                     "{} {} {} {} re\n",
                     num(x),
                     num(y),
-                    num((col - start) as f64 * module),
+                    num(count_to_f64(col - start) * module),
                     num(module)
                 ));
             } else {
@@ -254,8 +256,10 @@ pub fn appearance_stream(
         Object::Array(vec![
             0.into(),
             0.into(),
-            Object::Real(width as f32),
-            Object::Real(height as f32),
+            // lopdf keeps reals as f32: a box of some hundred points keeps its size to well
+            // under a thousandth of a point.
+            Object::from(width),
+            Object::from(height),
         ]),
     );
     dict.set("Resources", Object::Dictionary(resources));

@@ -112,12 +112,16 @@ fn read_length(b: &[u8]) -> Option<(Option<usize>, &[u8])> {
 }
 
 fn write_length(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
+    if let Ok(short) = u8::try_from(len)
+        && short < 0x80
+    {
+        out.push(short);
         return;
     }
     let bytes = len.to_be_bytes();
     let skip = bytes.iter().take_while(|&&b| b == 0).count();
+    // fits: a usize has at most eight bytes to count.
+    #[allow(clippy::cast_possible_truncation)]
     out.push(0x80 | (bytes.len() - skip) as u8);
     out.extend_from_slice(&bytes[skip..]);
 }

@@ -24,6 +24,29 @@ pub fn pt_to_mm(pt: f64) -> f64 {
     pt / PT_PER_MM
 }
 
+/// A count (glyphs, grid steps, QR modules, pixels) as a length factor.
+// fits: every integer below 2^53 is an exact `f64`, and nothing on a page is counted that high.
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn count_to_f64(n: usize) -> f64 {
+    n as f64
+}
+
+/// A length measured in grid steps or pixels as a count, rounded toward zero. NaN and negative
+/// lengths count as 0, lengths past `usize::MAX` as `usize::MAX`: the saturating conversion Rust
+/// defines for float to integer, which is what a loop bound or a picture size wants.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) fn f64_to_count(x: f64) -> usize {
+    x as usize
+}
+
+/// A PDF number written where an integer is meant (`/Rotate`, `/P`, matrix entries of 0 and ±1) as
+/// that integer, rounded toward zero; NaN is 0 and values past the `i64` range saturate (Rust's float
+/// to integer conversion). Writers put `90.0` where they mean `90`.
+#[allow(clippy::cast_possible_truncation)]
+pub(crate) fn f64_to_whole(x: f64) -> i64 {
+    x as i64
+}
+
 /// An axis-aligned rectangle in PDF user space (points, origin bottom-left).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rect {
@@ -187,7 +210,11 @@ impl PageFrame {
     /// readers treat them.
     pub fn new(page_box: Rect, rotate: i64) -> PageFrame {
         let r = rotate.rem_euclid(360);
-        let rotate = if r % 90 == 0 { r as u16 } else { 0 };
+        let rotate = if r % 90 == 0 {
+            u16::try_from(r).unwrap_or(0)
+        } else {
+            0
+        };
         PageFrame { page_box, rotate }
     }
 

@@ -203,7 +203,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("out.pdf");
         for prefix_len in [4096usize, 20 << 20] {
-            let prefix: Vec<u8> = (0..prefix_len).map(|i| (i % 251) as u8).collect();
+            let prefix: Vec<u8> = (0..prefix_len)
+                .map(|i| u8::try_from(i % 251).expect("below 251"))
+                .collect();
             let tail = b"\n% update\n%%EOF\n".to_vec();
             let mut whole = prefix.clone();
             whole.extend_from_slice(&tail);

@@ -381,7 +381,7 @@ fn standard_copy(bytes: &[u8], raw: &Document) -> Option<FixedCopy> {
         trailer.set("Encrypt", Object::Dictionary(original));
     }
     new_trailer.set("Encrypt", Object::Reference(encrypt_id));
-    new_trailer.set("Prev", Object::Integer(raw.xref_start as i64));
+    new_trailer.set("Prev", Object::Integer(i64::try_from(raw.xref_start).ok()?));
     new_trailer.set("ID", readable_id(trailer.get(b"ID").ok()));
     for key in [
         &b"XRefStm"[..],

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
-use super::geometry::{PageFrame, Rect};
+use super::geometry::{PageFrame, Rect, f64_to_whole};
 
 /// Deepest field tree / reference chain followed; crafted files may nest or loop.
 const MAX_DEPTH: usize = 32;
@@ -77,6 +77,9 @@ pub(crate) fn get_number(doc: &Document, dict: &Dictionary, key: &[u8]) -> Optio
 
 pub(crate) fn as_number(obj: &Object) -> Option<f64> {
     match obj {
+        // fits: integers in a PDF are coordinates, sizes and counts far below 2^53, which an f64
+        // holds exactly; past that the nearest f64 is as good a number as the file meant.
+        #[allow(clippy::cast_precision_loss)]
         Object::Integer(i) => Some(*i as f64),
         Object::Real(r) => Some(f64::from(*r)),
         _ => None,
@@ -217,7 +220,7 @@ pub(crate) fn page_box(doc: &Document, page_id: ObjectId) -> Rect {
 pub(crate) fn page_frame(doc: &Document, page_id: ObjectId) -> PageFrame {
     let rotate = inherited(doc, page_id, b"Rotate")
         .and_then(as_number)
-        .map_or(0, |r| r as i64);
+        .map_or(0, f64_to_whole);
     PageFrame::new(page_box(doc, page_id), rotate)
 }
 
@@ -342,7 +345,7 @@ pub(crate) fn docmdp_level(doc: &Document) -> Option<i64> {
                 && let Some(p) = get_dict(doc, sigref, b"TransformParams")
                     .and_then(|tp| get_number(doc, tp, b"P"))
             {
-                level = p as i64;
+                level = f64_to_whole(p);
             }
         }
     }

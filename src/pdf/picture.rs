@@ -31,8 +31,8 @@ impl Raster {
         let py0 = (y0 * h / hden).clamp(0, h - 1);
         let py1 = ((y1 * h + hden - 1) / hden).clamp(py0 + 1, h);
         (py0..py1)
-            .flat_map(|y| (px0..px1).map(move |x| (y * w + x) as usize))
-            .filter_map(|i| self.ink.get(i).copied())
+            .flat_map(|y| (px0..px1).map(move |x| y * w + x))
+            .filter_map(|i| self.ink.get(usize::try_from(i).ok()?).copied())
             .max()
             .unwrap_or(0)
     }

@@ -5,7 +5,7 @@ use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, ObjectId};
 use serde::Serialize;
 
-use super::geometry::{DEFAULT_STAMP_MM, Matrix, Rect, mm_to_pt};
+use super::geometry::{DEFAULT_STAMP_MM, Matrix, Rect, count_to_f64, f64_to_count, mm_to_pt};
 use super::intake::PreparedDocument;
 use super::objects;
 
@@ -185,7 +185,7 @@ pub fn page_text(doc: &Document, page_id: ObjectId, max_decompressed_size: usize
 
     let show =
         |ts: &mut TextState, ctm: &Matrix, text: String, adjust: f64, runs: &mut Vec<TextLine>| {
-            let chars = text.chars().filter(|c| !c.is_control()).count() as f64;
+            let chars = count_to_f64(text.chars().filter(|c| !c.is_control()).count());
             let advance = (chars * AVG_GLYPH_WIDTH * ts.size - adjust / 1000.0 * ts.size).max(0.0);
             let trm = ts.tm.then(ctm);
             let (x0, y0) = trm.apply(0.0, 0.0);
@@ -702,11 +702,13 @@ fn fallback(prepared: &PreparedDocument, opts: &PlacementOptions) -> Placement {
     let shown_corner = Rect::from_origin_size(shown.x1 - s, shown.y0, s, s);
     let corner = frame.to_user(&shown_corner);
     let step = 12.0;
-    let rows = ((shown.height() / 2.0 - s) / step).max(0.0) as usize;
-    let cols = ((shown.width() - s) / step).max(0.0) as usize;
+    let rows = f64_to_count(((shown.height() / 2.0 - s) / step).max(0.0));
+    let cols = f64_to_count(((shown.width() - s) / step).max(0.0));
     for row in 0..=rows {
         for col in 0..=cols {
-            let r = frame.to_user(&shown_corner.translate(-(col as f64) * step, row as f64 * step));
+            let r = frame.to_user(
+                &shown_corner.translate(-count_to_f64(col) * step, count_to_f64(row) * step),
+            );
             if is_free(doc, page_id, &r, &page, &inner) {
                 return Placement {
                     page: page_no,
@@ -754,10 +756,10 @@ fn emptiest_lower_half(
     let picture = super::picture::page(prepared.shared_bytes(), index, PICTURE_WIDTH_PX)?;
     let (w, h) = frame.display_size();
     let (pw, ph) = (usize::from(picture.width), usize::from(picture.height));
-    let scale = pw as f64 / w;
-    let side = (s * scale).ceil() as usize;
-    let m = (margin * scale).ceil() as usize;
-    let g = (gap * scale).ceil() as usize;
+    let scale = f64::from(picture.width) / w;
+    let side = f64_to_count((s * scale).ceil());
+    let m = f64_to_count((margin * scale).ceil());
+    let g = f64_to_count((gap * scale).ceil());
     if side == 0 || pw < side + 2 * m || ph < side + 2 * m || picture.ink.len() < pw * ph {
         return None;
     }
@@ -803,8 +805,8 @@ fn emptiest_lower_half(
     });
     let doc = prepared.document();
     places.into_iter().find_map(|(_, _, x, y)| {
-        let x0 = x as f64 / scale;
-        let y1 = h - y as f64 / scale;
+        let x0 = count_to_f64(x) / scale;
+        let y1 = h - count_to_f64(y) / scale;
         let rect = frame.to_user(&Rect::new(x0, y1 - s, x0 + s, y1));
         is_free(doc, page_id, &rect, page, inner).then_some(rect)
     })

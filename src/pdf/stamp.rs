@@ -10,7 +10,7 @@ use sha2::Digest;
 use time::OffsetDateTime;
 
 use super::appearance::{AppearanceError, AppearanceOptions, appearance_stream};
-use super::geometry::{PageFrame, Rect, pt_to_mm};
+use super::geometry::{PageFrame, Rect, f64_to_whole, pt_to_mm};
 use super::intake::PreparedDocument;
 use super::load;
 use super::objects;
@@ -440,7 +440,7 @@ fn build_update(
                     .upright_matrix()
                     .0
                     .iter()
-                    .map(|&v| Object::Integer(v as i64))
+                    .map(|&v| Object::Integer(f64_to_whole(v)))
                     .collect(),
             ),
         );
@@ -499,10 +499,12 @@ fn build_update(
     widget.set(
         "Rect",
         Object::Array(vec![
-            Object::Real(r.x0 as f32),
-            Object::Real(r.y0 as f32),
-            Object::Real(r.x1 as f32),
-            Object::Real(r.y1 as f32),
+            // lopdf keeps reals as f32: page coordinates (at most 14 400 pt) keep well under a
+            // thousandth of a point.
+            Object::from(r.x0),
+            Object::from(r.y0),
+            Object::from(r.x1),
+            Object::from(r.y1),
         ]),
     );
     let mut ap_dict = Dictionary::new();

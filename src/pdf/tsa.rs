@@ -207,7 +207,8 @@ impl GenTime {
                 .iter()
                 .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'))
         };
-        // Each part has at most two digits, so it fits in a u8; the year has four.
+        // fits: each part has at most two digits, so it fits in a u8; the year has four.
+        #[allow(clippy::cast_possible_truncation)]
         let part = |at: usize| number(at..at + 2) as u8;
         let seconds = DateTime::new(number(0..4), part(4), part(6), part(8), part(10), part(12))
             .map_err(GenTimeError::Range)?;

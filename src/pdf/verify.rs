@@ -251,7 +251,16 @@ fn check_one(
         return out;
     }
     out.modified_after = end2 < len;
-    let (end1, c, end2) = (end1 as usize, c as usize, end2 as usize);
+    // All three are at most the file's length, checked above.
+    let (Ok(end1), Ok(c), Ok(end2)) = (
+        usize::try_from(end1),
+        usize::try_from(c),
+        usize::try_from(end2),
+    ) else {
+        out.problem =
+            Some("Rentang tanda tangan (/ByteRange) tidak sah atau melampaui berkas.".to_string());
+        return out;
+    };
     let hole = &bytes[end1..c];
     if hole.first() != Some(&b'<') || hole.last() != Some(&b'>') {
         out.problem = Some("Celah tanda tangan tidak berisi /Contents.".to_string());
@@ -601,7 +610,9 @@ pub fn check_stamp(stamped: &StampedPdf) -> Result<(), StampCheckError> {
     let prefix_len = stamped.prefix().len();
     let tail = stamped.tail();
     let len = stamped.len();
-    let [a, b, c, d] = stamped.byte_range.map(|v| v as usize);
+    let [Ok(a), Ok(b), Ok(c), Ok(d)] = stamped.byte_range.map(usize::try_from) else {
+        return Err(StampCheckError::ByteRange);
+    };
     if a != 0 || b < prefix_len || c <= b + 1 || c + d != len {
         return Err(StampCheckError::ByteRange);
     }

@@ -599,7 +599,7 @@ pub fn estimate_wait(
     open_counters: usize,
     default_ms: Ms,
 ) -> WaitRange {
-    let counters = open_counters.max(1) as i64;
+    let counters = i64::try_from(open_counters.max(1)).unwrap_or(i64::MAX);
     let (low_each, high_each) = if recent_ms.len() >= 5 {
         let mut sorted = recent_ms.to_vec();
         sorted.sort_unstable();
@@ -609,7 +609,7 @@ pub fn estimate_wait(
         (default_ms / 2, default_ms * 3 / 2)
     };
     // Earliest: everyone ahead is quick. Latest: everyone ahead and the one being served now are slow.
-    let ahead = ahead as i64;
+    let ahead = i64::try_from(ahead).unwrap_or(i64::MAX);
     let low = ahead * low_each / counters / 60_000;
     let divisor = counters * 60_000;
     let high = ((ahead + 1) * high_each + divisor - 1) / divisor;
@@ -641,7 +641,7 @@ mod tests {
         Ticket {
             id,
             issued_service: service.to_string(),
-            number: id as u32,
+            number: u32::try_from(id).expect("test ids are small"),
             service: service.to_string(),
             priority,
             walk_in: false,
@@ -959,7 +959,7 @@ mod tests {
             let mut line = Vec::new();
             for (i, (priority, gap)) in ops.iter().enumerate() {
                 let arrived = line.last().map_or(0, |t: &Ticket| t.arrived) + gap * 60_000;
-                line.push(ticket(i as i64 + 1, "A", *priority, arrived));
+                line.push(ticket(i64::try_from(i).expect("at most 25") + 1, "A", *priority, arrived));
             }
             let now = line.last().map_or(0, |t| t.arrived) + 60_000;
             let serves = vec!["A".to_string()];

@@ -81,7 +81,7 @@ fn save_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
         t.done,
         t.calls,
         t.park_until,
-        t.out_of_order as i64,
+        i64::from(t.out_of_order),
     ])?;
     Ok(())
 }
@@ -746,7 +746,7 @@ fn insert_ticket(
     tx.execute(
         "INSERT INTO tickets (business_day, issued_service, number, service, priority, walk_in, status, arrived_ms, queued_ms)
          VALUES (?1, ?2, ?3, ?2, ?4, ?5, 'waiting', ?6, ?6)",
-        params![day, svc.prefix(), number, priority as i64, walk_in as i64, now],
+        params![day, svc.prefix(), number, i64::from(priority), i64::from(walk_in), now],
     )?;
     Ok(Ticket {
         id: tx.last_insert_rowid(),
@@ -1128,7 +1128,7 @@ fn recent_call_events(c: &Connection, day: &str, limit: usize) -> rusqlite::Resu
          WHERE t.business_day = ?1 AND e.kind IN ('call', 'recall', 'walk_in')
          ORDER BY e.id DESC LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![day, limit as i64], |r| {
+    let rows = stmt.query_map(params![day, limit], |r| {
         let status: String = r.get(4)?;
         Ok(CallView {
             ticket: TicketNo::new(&r.get::<_, String>(0)?, r.get(1)?),

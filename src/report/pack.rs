@@ -559,8 +559,8 @@ fn till_section(
     let sales_paid: u64 = c.query_row(
         "SELECT COUNT(*) FROM sales WHERE business_day BETWEEN ?1 AND ?2 AND paid_ms IS NOT NULL",
         [from, to],
-        |r| r.get::<_, i64>(0),
-    )? as u64;
+        |r| r.get::<_, u64>(0),
+    )?;
     let voids = c
         .prepare_cached(
             "SELECT s.id, s.voided_ms, s.counter, s.clerk,
@@ -623,7 +623,7 @@ fn till_section(
     for row in q.query_map(params![start, end], |r| {
         Ok((
             r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)? as u64,
+            r.get::<_, u64>(1)?,
             r.get::<_, i64>(2)?,
         ))
     })? {
@@ -668,7 +668,7 @@ fn stamp_section(
     start: i64,
     end: i64,
 ) -> Result<StampSection, LoketError> {
-    let (sold, refunded): (i64, i64) = c.query_row(
+    let (sold, refunded): (u64, u64) = c.query_row(
         "SELECT COALESCE(SUM(l.quantity - l.refunded_qty), 0), COALESCE(SUM(l.refunded_qty), 0)
          FROM sale_lines l JOIN sales s ON s.id = l.sale
          WHERE l.item = 'meterai' AND s.business_day BETWEEN ?1 AND ?2 AND s.paid_ms IS NOT NULL
@@ -677,24 +677,23 @@ fn stamp_section(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let count = |sql: &str| -> rusqlite::Result<u64> {
-        c.query_row(sql, params![start, end], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
+        c.query_row(sql, params![start, end], |r| r.get::<_, u64>(0))
     };
     Ok(StampSection {
-        sold: sold as u64,
-        refunded: refunded as u64,
+        sold,
+        refunded,
         used: count("SELECT COUNT(*) FROM serials WHERE stamped_ms >= ?1 AND stamped_ms < ?2")?,
         failed: count("SELECT COUNT(*) FROM serials WHERE spoiled_ms >= ?1 AND spoiled_ms < ?2")?,
         waiting_jobs: c.query_row(
             "SELECT COUNT(*) FROM stamp_jobs WHERE state IN ('paid', 'serial_issued')",
             [],
-            |r| r.get::<_, i64>(0),
-        )? as u64,
+            |r| r.get::<_, u64>(0),
+        )?,
         held_jobs: c.query_row(
             "SELECT COUNT(*) FROM stamp_jobs WHERE state IN ('held', 'failed')",
             [],
-            |r| r.get::<_, i64>(0),
-        )? as u64,
+            |r| r.get::<_, u64>(0),
+        )?,
         settled_jobs: count(
             "SELECT COUNT(*) FROM journal WHERE kind IN ('job.refunded', 'job.reissued') AND at_ms >= ?1 AND at_ms < ?2",
         )?,
@@ -710,9 +709,7 @@ fn stamp_section(
 fn ledger_counts(c: &Connection) -> rusqlite::Result<crate::stamping::ledger::Inventory> {
     let mut inv = crate::stamping::ledger::Inventory::default();
     let mut stmt = c.prepare_cached("SELECT status, COUNT(*) FROM serials GROUP BY status")?;
-    for row in stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-    })? {
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
         let (status, n) = row?;
         match status.as_str() {
             "available" => inv.available = n,
@@ -726,14 +723,14 @@ fn ledger_counts(c: &Connection) -> rusqlite::Result<crate::stamping::ledger::In
 
 fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySection, LoketError> {
     let mut d = DeliverySection::default();
-    let (n, already, bytes): (i64, i64, i64) = c.query_row(
+    let (n, already, bytes): (u64, u64, i64) = c.query_row(
         "SELECT COUNT(*), COALESCE(SUM(already), 0), COALESCE(SUM(bytes), 0) FROM drive_copies
          WHERE at_ms >= ?1 AND at_ms < ?2",
         params![start, end],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    d.drive_copies = n as u64;
-    d.drive_already = already as u64;
+    d.drive_copies = n;
+    d.drive_already = already;
     d.drive_bytes = bytes;
     let mut stmt = c.prepare_cached(
         "SELECT channel, status, COALESCE(wa_status, ''), COUNT(*) FROM outbox
@@ -744,7 +741,7 @@ fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySect
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
-            r.get::<_, i64>(3)? as u64,
+            r.get::<_, u64>(3)?,
         ))
     })? {
         let (channel, status, wa, n) = row?;

@@ -46,7 +46,7 @@ fn pdf_string(s: &str) -> Vec<u8> {
             '—' => 0x97,
             '–' => 0x96,
             c if (c as u32) < 0x7f && (c as u32) >= 0x20 => c as u8,
-            c if (0xa0..=0xff).contains(&(c as u32)) => c as u32 as u8,
+            c if (0xa0..=0xff).contains(&(c as u32)) => u8::try_from(c).unwrap_or(b'?'),
             _ => b'?',
         };
         out.push(b);
@@ -159,6 +159,9 @@ impl Writer {
     }
 
     /// A vertical bar chart, `values` with their labels, the value printed above each bar.
+    // fits: counts and bar numbers on a chart are far below 2^24, below which an f32 holds every
+    // integer, and a bar's height need only be right to a fraction of a point.
+    #[allow(clippy::cast_precision_loss)]
     fn bars(&mut self, title: &str, bars: &[(String, i64, String)]) {
         let height = 120.0;
         self.need(height + LINE * 4.0);
@@ -303,7 +306,10 @@ pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
     let hours: Vec<(String, i64, String)> = q
         .waiting_by_hour
         .iter()
-        .map(|(h, n)| (format!("{h:02}"), *n as i64, n.to_string()))
+        .map(|(h, n)| {
+            let bar = i64::try_from(*n).unwrap_or(i64::MAX);
+            (format!("{h:02}"), bar, n.to_string())
+        })
         .collect();
     w.bars("Pelanggan menunggu per jam", &hours);
     let mut times = Vec::new();
@@ -546,6 +552,8 @@ fn assemble(pages: Vec<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
         });
         kids.push(Object::Reference(page));
     }
+    // fits: a report has a handful of pages.
+    #[allow(clippy::cast_possible_wrap)]
     let count = kids.len() as i64;
     doc.objects.insert(
         pages_id,

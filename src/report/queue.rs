@@ -317,8 +317,8 @@ pub fn range(
             }
         };
         let left = r.first_called.or(r.done);
-        for (hour, slot) in by_hour.iter_mut().enumerate() {
-            let at = start + hour as i64 * 3_600_000;
+        for (hour, slot) in (0i64..).zip(by_hour.iter_mut()) {
+            let at = start + hour * 3_600_000;
             // Hours that have not happened yet count nobody (a ticket still waiting is not
             // waiting at 17.00 when it is 10.00 now).
             if at <= now_ms && r.arrived <= at && left.is_none_or(|c| c > at) {

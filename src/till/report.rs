@@ -240,12 +240,12 @@ pub fn build(
     ));
     tenders.push(row(
         "Pengembalian",
-        Some(events.refunds.len() as i64),
+        Some(i64::try_from(events.refunds.len()).unwrap_or(i64::MAX)),
         Some(summary.refunds.checked_neg()?),
     ));
     tenders.push(row(
         "Pembatalan",
-        Some(events.voids.len() as i64),
+        Some(i64::try_from(events.voids.len()).unwrap_or(i64::MAX)),
         Some(summary.voids.checked_neg()?),
     ));
     tenders.push(row("Penjualan bersih", None, Some(summary.net_sales)));
@@ -269,7 +269,7 @@ pub fn build(
     let mut drawer = vec![row("Laci dibuka", Some(events.drawer_opens), None)];
     drawer.push(row(
         "Tanpa penjualan",
-        Some(events.no_sale_opens.len() as i64),
+        Some(i64::try_from(events.no_sale_opens.len()).unwrap_or(i64::MAX)),
         None,
     ));
     drawer.extend(events.no_sale_opens.iter().map(|e| {

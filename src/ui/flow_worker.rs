@@ -23,7 +23,15 @@ fn words(e: &dyn std::fmt::Display) -> String {
 
 fn mm(pt: f64) -> i32 {
     // Whole millimetres are what the clerk moves the stamp by.
-    pt_to_mm(pt).round() as i32
+    whole(pt_to_mm(pt))
+}
+
+/// A length in points or millimetres rounded to a whole number for the placement screen. Page
+/// lengths are a few thousand points at most; NaN gives 0 and a length past the `i32` range
+/// saturates (Rust's float to integer conversion).
+#[allow(clippy::cast_possible_truncation)]
+fn whole(x: f64) -> i32 {
+    x.round() as i32
 }
 
 /// A rectangle in points as millimetres from the page box's top-left corner.
@@ -474,10 +482,11 @@ fn resume(
         page: place.as_ref().map_or(1, |p| p.page),
         x_mm: place.as_ref().map_or(0, |p| mm(p.x)),
         y_mm: place.as_ref().map_or(0, |p| mm(p.y)),
-        size_mm: place
-            .as_ref()
-            .map_or(DEFAULT_STAMP_MM, |p| pt_to_mm(p.width))
-            .round() as i32,
+        size_mm: whole(
+            place
+                .as_ref()
+                .map_or(DEFAULT_STAMP_MM, |p| pt_to_mm(p.width)),
+        ),
         basis: "posisi yang sudah ditetapkan".into(),
         pages: Vec::new(),
     };
@@ -639,12 +648,7 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
             .map(|l| (to_mm(&frame.to_display(&l.rect), &shown), l.text))
             .collect();
         pages.push(PagePreview {
-            box_pt: [
-                b.x0.round() as i32,
-                b.y0.round() as i32,
-                b.x1.round() as i32,
-                b.y1.round() as i32,
-            ],
+            box_pt: [whole(b.x0), whole(b.y0), whole(b.x1), whole(b.y1)],
             rotate: frame.rotate,
             width_mm: mm(shown.width()),
             height_mm: mm(shown.height()),
@@ -664,7 +668,7 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
             x_mm: at.x,
             y_mm: at.y,
             // Smaller than the default on a small page (the proposal fits the stamp to it).
-            size_mm: pt_to_mm(proposal.rect.width()).round() as i32,
+            size_mm: mm(proposal.rect.width()),
             basis,
             pages,
         },

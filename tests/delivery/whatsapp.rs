@@ -61,7 +61,8 @@ impl Fake {
             .expect("the fake's port line");
         let port = serde_json::from_str::<Value>(&line).expect("port json")["port"]
             .as_u64()
-            .expect("port") as u16;
+            .and_then(|p| u16::try_from(p).ok())
+            .expect("port");
         (child, port)
     }
 

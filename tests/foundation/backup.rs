@@ -150,9 +150,9 @@ fn load_lot(t: &mut TestBranch, count: u32) {
 fn flip(path: &Path, at: i64) {
     let mut bytes = std::fs::read(path).expect("read");
     let i = if at < 0 {
-        bytes.len() - at.unsigned_abs() as usize
+        bytes.len() - usize::try_from(at.unsigned_abs()).expect("an offset in the file")
     } else {
-        at as usize
+        usize::try_from(at).expect("an offset in the file")
     };
     bytes[i] ^= 0x01;
     std::fs::write(path, bytes).expect("write");
@@ -287,7 +287,10 @@ fn a_backup_under_load_restores_to_the_backup_s_own_tables_with_an_intact_journa
         assert_eq!(sha256_hex(&bytes), f["sha256"].as_str().expect("sha"));
         listed += 1;
     }
-    assert_eq!(listed, report["files"].as_u64().expect("files") as usize);
+    assert_eq!(
+        listed,
+        usize::try_from(report["files"].as_u64().expect("files")).expect("a file count")
+    );
 
     let backup_db = open_ro(&folder.join("loket.db"));
     let source = open_ro(&t.path().join("loket.db"));

@@ -53,7 +53,7 @@ fn apply(c: &Connection, attack: &Attack) {
         Attack::Edit(seq) => {
             c.execute(
                 "UPDATE journal SET actor = 'penyusup' WHERE seq = ?1",
-                [*seq as i64],
+                [i64::try_from(*seq).expect("a small seq")],
             )
             .expect("edit");
         }
@@ -64,7 +64,7 @@ fn apply(c: &Connection, attack: &Attack) {
             )
             .expect("rows")
             .into_iter()
-            .find(|r| r.seq == *seq as i64)
+            .find(|r| usize::try_from(r.seq).is_ok_and(|s| s == *seq))
             .expect("row");
             row.detail = "{\"forged\":true}".into();
             row.hash = row.computed_hash();
@@ -75,8 +75,11 @@ fn apply(c: &Connection, attack: &Attack) {
             .expect("rehash");
         }
         Attack::Delete(seq) => {
-            c.execute("DELETE FROM journal WHERE seq = ?1", [*seq as i64])
-                .expect("delete");
+            c.execute(
+                "DELETE FROM journal WHERE seq = ?1",
+                [i64::try_from(*seq).expect("a small seq")],
+            )
+            .expect("delete");
         }
         Attack::Swap(a, b) => {
             c.execute_batch(&format!(
@@ -169,7 +172,7 @@ proptest! {
     fn any_single_attack_is_caught(tickets in 2..12usize, pick in any::<prop::sample::Index>(), other in any::<prop::sample::Index>(), kind in 0..4u8) {
         let t = busy_branch(tickets);
         let c = t.branch.store().conn();
-        let total: usize = c.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get::<_, i64>(0)).expect("count") as usize;
+        let total: usize = c.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get::<_, usize>(0)).expect("count");
         let a = pick.index(total) + 1;
         let b = other.index(total) + 1;
         let attack = match kind {

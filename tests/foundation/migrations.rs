@@ -25,9 +25,17 @@ fn open(path: &std::path::Path, version: i64) -> Store {
 #[test]
 fn versions_are_consecutive_from_one() {
     for (i, m) in MIGRATIONS.iter().enumerate() {
-        assert_eq!(m.version, i as i64 + 1, "migration '{}'", m.name);
+        assert_eq!(
+            m.version,
+            i64::try_from(i).expect("a few migrations") + 1,
+            "migration '{}'",
+            m.name
+        );
     }
-    assert_eq!(LATEST_VERSION, MIGRATIONS.len() as i64);
+    assert_eq!(
+        LATEST_VERSION,
+        i64::try_from(MIGRATIONS.len()).expect("a few migrations")
+    );
 }
 
 #[test]

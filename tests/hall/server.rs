@@ -113,6 +113,8 @@ fn hall_server_answers_hostile_requests_with_4xx_and_keeps_serving() {
 fn hall_server_limits_requests_per_address() {
     let tb = TestBranch::new();
     let server = DisplayServer::start(tb.path(), &tb.fake_now(), free_port());
+    // fits: BURST is 300 requests.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let burst = loket::hall::server::BURST as usize;
     let mut refused = 0;
     for _ in 0..burst + 50 {

@@ -154,8 +154,14 @@ impl Browser {
     /// Sizes the window so that the page area is exactly `width`×`height`.
     fn set_viewport(&self, width: u32, height: u32) {
         let frame = self.eval("return [outerWidth - innerWidth, outerHeight - innerHeight];");
-        let dx = frame[0].as_u64().unwrap_or(0) as u32;
-        let dy = frame[1].as_u64().unwrap_or(0) as u32;
+        let dx = frame[0]
+            .as_u64()
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(0);
+        let dy = frame[1]
+            .as_u64()
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(0);
         self.post(
             &self.session_path("/window/rect"),
             &json!({ "width": width + dx, "height": height + dy }),

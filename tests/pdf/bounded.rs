@@ -117,7 +117,7 @@ fn a_page_tree_nested_thousands_deep_is_stamped_with_what_the_page_inherits() {
         "stamp at ({x0},{y0})-({x1},{y1}) on {w}x{h}"
     );
     assert!(
-        qr_y < (y0 + y1) as f64 / 2.0,
+        qr_y < px_f64(y0 + y1) / 2.0,
         "the stamp is drawn upright (QR centre {qr_y} above the middle of {y0}..{y1})"
     );
 }
@@ -158,13 +158,13 @@ fn a_scan_without_text_gets_the_stamp_on_the_emptiest_part_of_its_lower_half() {
         );
         let ((x0, y0, x1, y1), (_, qr_y)) = stamp_on_picture(w, h, &rgb);
         // The empty block in the picture's pixels, scaled to the rendered page (1 px = 1 pt).
-        let sx = |px: usize| px as f64 * w as f64 / SCAN_PX.0 as f64;
-        let sy = |px: usize| px as f64 * h as f64 / SCAN_PX.1 as f64;
+        let sx = |px: usize| px_f64(px) * px_f64(w) / px_f64(SCAN_PX.0);
+        let sy = |px: usize| px_f64(px) * px_f64(h) / px_f64(SCAN_PX.1);
         let (ex0, ey0, ex1, ey1) = EMPTY;
-        let inside = x0 as f64 >= sx(ex0) - 1.0
-            && x1 as f64 <= sx(ex1) + 1.0
-            && y0 as f64 >= sy(ey0) - 1.0
-            && y1 as f64 <= sy(ey1) + 1.0;
+        let inside = px_f64(x0) >= sx(ex0) - 1.0
+            && px_f64(x1) <= sx(ex1) + 1.0
+            && px_f64(y0) >= sy(ey0) - 1.0
+            && px_f64(y1) <= sy(ey1) + 1.0;
         assert!(
             inside,
             "rotate {rotate}: stamp at ({x0},{y0})-({x1},{y1}), the empty part is ({:.0},{:.0})-({:.0},{:.0})",
@@ -174,7 +174,7 @@ fn a_scan_without_text_gets_the_stamp_on_the_emptiest_part_of_its_lower_half() {
             sy(ey1)
         );
         assert!(
-            qr_y < (y0 + y1) as f64 / 2.0,
+            qr_y < px_f64(y0 + y1) / 2.0,
             "rotate {rotate}: the stamp is drawn upright"
         );
     }

@@ -20,7 +20,8 @@ impl Rng {
         self.0
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        let n = u64::try_from(n.max(1)).expect("a length");
+        usize::try_from(self.next() % n).expect("below a length")
     }
 }
 
@@ -36,7 +37,9 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
         1 => v.truncate(rng.below(v.len())),
         2 => {
             let i = rng.below(v.len());
-            let junk: Vec<u8> = (0..=rng.below(64)).map(|_| rng.next() as u8).collect();
+            let junk: Vec<u8> = (0..=rng.below(64))
+                .map(|_| rng.next().to_le_bytes()[0])
+                .collect();
             v.splice(i..i, junk);
         }
         3 => {
@@ -50,7 +53,7 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
             for _ in 0..=rng.below(4) {
                 if !digits.is_empty() {
                     let i = digits[rng.below(digits.len())];
-                    v[i] = b'0' + rng.below(10) as u8;
+                    v[i] = b'0' + u8::try_from(rng.below(10)).expect("a digit");
                 }
             }
         }

@@ -92,7 +92,7 @@ fn job_place_at_measures_on_the_page_as_shown() {
         x0.abs_diff(28) <= 2 && y0.abs_diff(28) <= 2 && (x1 - x0).abs_diff(71) <= 3,
         "stamp at ({x0}, {y0})–{x1} on a {w}×{h} picture"
     );
-    let (cx, cy) = ((x0 + x1) as f64 / 2.0, (y0 + y1) as f64 / 2.0);
+    let (cx, cy) = (px_f64(x0 + x1) / 2.0, px_f64(y0 + y1) / 2.0);
     assert!(
         (qx - cx).abs() < 3.0 && cy - qy > 2.0,
         "the stamp is not upright: QR centre ({qx}, {qy}), stamp centre ({cx}, {cy})"
@@ -446,7 +446,7 @@ fn page_pdf(media: (f64, f64), content: &str) -> Vec<u8> {
     let page_id = doc.add_object(dictionary! {
         "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
         "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
-        "MediaBox" => vec![0.into(), 0.into(), Object::Real(media.0 as f32), Object::Real(media.1 as f32)],
+        "MediaBox" => vec![0.into(), 0.into(), Object::from(media.0), Object::from(media.1)],
     });
     doc.objects.insert(
         pages_id,

@@ -200,6 +200,8 @@ fn stamp_renders_pink_where_it_was_placed() {
     let ppm = std::fs::read(dir.join("page-1.ppm")).expect("ppm");
     let (w, h, pixels) = parse_ppm(&ppm);
     let at = |x: f64, y_pdf: f64| {
+        // fits: points on a 72 dpi picture of the page, inside it.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let (px, py) = (x as usize, h - 1 - y_pdf as usize);
         let i = (py * w + px) * 3;
         (pixels[i], pixels[i + 1], pixels[i + 2])

@@ -399,7 +399,7 @@ fn xref_stream_outside_size() -> Vec<u8> {
     let mut entries = vec![0u8, 0, 0, 0, 0, 0xff, 0xff];
     for off in &offsets {
         entries.push(1);
-        entries.extend_from_slice(&(*off as u32).to_be_bytes());
+        entries.extend_from_slice(&u32::try_from(*off).expect("a small file").to_be_bytes());
         entries.extend_from_slice(&[0, 0]);
     }
     let xref_at = out.len();
@@ -759,8 +759,8 @@ pub(super) fn stamp_on_picture(
     for y in y0 + 3..y1 - 2 {
         for x in x0 + 3..x1 - 2 {
             if px(x, y) == (255, 255, 255) {
-                sx += x as f64;
-                sy += y as f64;
+                sx += px_f64(x);
+                sy += px_f64(y);
                 n += 1.0;
             }
         }
@@ -799,12 +799,12 @@ fn rotated_pages_get_the_stamp_upright_in_the_shown_lower_right() {
             "{name}: the page is not shown turned"
         );
         let ((x0, y0, x1, y1), (qx, qy)) = stamp_on_picture(w, h, &rgb);
-        let (cx, cy) = ((x0 + x1) as f64 / 2.0, (y0 + y1) as f64 / 2.0);
+        let (cx, cy) = (px_f64(x0 + x1) / 2.0, px_f64(y0 + y1) / 2.0);
         assert!(
-            cx > w as f64 * 0.75 && cy > h as f64 * 0.75,
+            cx > px_f64(w) * 0.75 && cy > px_f64(h) * 0.75,
             "{name}: stamp at ({cx}, {cy}) on a {w}×{h} picture, not in the lower right"
         );
-        let edge = (x1 - x0) as f64;
+        let edge = px_f64(x1 - x0);
         assert!(
             (qx - cx).abs() < edge * 0.04 && cy - qy > edge * 0.04,
             "{name}: the stamp is not upright (QR centre ({qx}, {qy}), stamp centre ({cx}, {cy}))"

@@ -135,7 +135,7 @@ pub fn text_pdf(pages: &[PageText], media: (f64, f64), classic: bool, version: &
         let content_id = doc.add_object(stream);
         let page_id = doc.add_object(dictionary! {
             "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources_id,
-            "MediaBox" => vec![0.into(), 0.into(), Object::Real(media.0 as f32), Object::Real(media.1 as f32)],
+            "MediaBox" => vec![0.into(), 0.into(), Object::from(media.0), Object::from(media.1)],
         });
         kids.push(Object::Reference(page_id));
     }
@@ -236,9 +236,16 @@ pub fn hybrid_xref_pdf(page: &PageText) -> Vec<u8> {
     out
 }
 
+/// A pixel coordinate or count on a rendered page, to compare with points.
+// fits: pictures are a few thousand pixels across, exact as f64.
+#[allow(clippy::cast_precision_loss)]
+pub fn px_f64(n: usize) -> f64 {
+    n as f64
+}
+
 /// Writes the page tree (`pages_id` over `kids`) and the catalog, and saves the document.
 fn finish(mut doc: Document, pages_id: ObjectId, kids: Vec<Object>) -> Vec<u8> {
-    let count = kids.len() as i64;
+    let count = i64::try_from(kids.len()).expect("a few pages");
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
@@ -297,7 +304,7 @@ pub fn scanned_pdf(pages: usize, image_bytes: usize) -> Vec<u8> {
     for p in 0..pages {
         let img = Stream::new(
             dictionary! {
-                "Type" => "XObject", "Subtype" => "Image", "Width" => width as i64, "Height" => height as i64,
+                "Type" => "XObject", "Subtype" => "Image", "Width" => i64::try_from(width).expect("width"), "Height" => i64::try_from(height).expect("height"),
                 "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8,
             },
             noise(p as u64 + 7, width * height * 3),
@@ -316,7 +323,7 @@ pub fn scanned_pdf(pages: usize, image_bytes: usize) -> Vec<u8> {
         let page_id = doc.add_object(dictionary! {
             "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
             "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => img_id }, "Font" => dictionary! { "F1" => font_id } },
-            "MediaBox" => vec![0.into(), 0.into(), Object::Real(A4.0 as f32), Object::Real(A4.1 as f32)],
+            "MediaBox" => vec![0.into(), 0.into(), Object::from(A4.0), Object::from(A4.1)],
         });
         kids.push(Object::Reference(page_id));
     }

@@ -623,9 +623,15 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
     // The daily pack says the same.
     let day = loket::day::BusinessDay::of(crate::common::MORNING, b.store().timezone());
     let pack = loket::report::pack::daily(&mut b, day).expect("pack");
-    assert_eq!(pack.stamps.used as usize, stamped.len());
+    assert_eq!(
+        usize::try_from(pack.stamps.used).expect("a count"),
+        stamped.len()
+    );
     assert_eq!(pack.stamps.waiting_jobs, 0);
-    assert_eq!(pack.stamps.held_jobs as usize, held.len());
+    assert_eq!(
+        usize::try_from(pack.stamps.held_jobs).expect("a count"),
+        held.len()
+    );
     assert_eq!(pack.stamps.awaiting_claim.len(), claims.len());
     let verify = t.cli(&["journal", "verify"]);
     assert!(

@@ -241,7 +241,7 @@ fn write_day(
     }
     let mut cash = [500_000i64; COUNTERS as usize];
     for (i, s) in g.sales.iter().enumerate() {
-        let at = open + i as i64 * min;
+        let at = open + i64::try_from(i).expect("a day's sales") * min;
         let session = sessions[(s.counter - 1) as usize];
         let status = if s.voided { "voided" } else { "paid" };
         let approval = if s.voided {
@@ -311,7 +311,7 @@ fn write_day(
     tx.prepare_cached(
         "INSERT INTO serial_lots (lot_id, count, price_paid, loaded_ms, loaded_by) VALUES (?1, ?2, 2500000, ?3, 'kepala')",
     )?
-    .execute(params![lot, STAMPINGS as i64, open])?;
+    .execute(params![lot, STAMPINGS, open])?;
     {
         let mut s = tx.prepare_cached(
             "INSERT INTO serials (sn, provider, lot_id, status, issued_ms, stamped_ms, spoiled_ms, reason)
@@ -319,7 +319,7 @@ fn write_day(
         )?;
         for i in 0..STAMPINGS as u64 {
             *serial += 1;
-            let at = open + i as i64 * 100_000;
+            let at = open + i64::try_from(i).expect("below STAMPINGS") * 100_000;
             let spoiled = i < g.spoiled;
             s.execute(params![
                 format!("GEN{:019}", *serial),
@@ -336,7 +336,7 @@ fn write_day(
         tx.prepare_cached(
             "INSERT INTO drive_copies (at_ms, actor, source, sha256, bytes, target) VALUES (?1, 'petugas', 's', 'h', 1000, 't')",
         )?
-        .execute([open + i as i64 * min])?;
+        .execute([open + i64::try_from(i).expect("a day's copies") * min])?;
     }
     for (status, n) in ["sent", "failed", "queued"].iter().zip(g.mail) {
         for i in 0..n {
@@ -344,11 +344,11 @@ fn write_day(
                 "INSERT INTO outbox (message_id, created_ms, created_by, env_from, env_to, subject, documents,
                  message, bytes, status, next_attempt_ms) VALUES (?1, ?2, 'petugas', 'a@b', 'c@d', 's', '[]', x'00', 1, ?3, ?2)",
             )?
-            .execute(params![format!("<{}-{status}-{i}@gen>", g.day), open + i as i64 * min, status])?;
+            .execute(params![format!("<{}-{status}-{i}@gen>", g.day), open + i64::try_from(i).expect("a day's mail") * min, status])?;
         }
     }
     for (i, len) in g.incidents.iter().enumerate() {
-        let at = open + (i as i64 + 1) * 60 * min;
+        let at = open + (i64::try_from(i).expect("a day's incidents") + 1) * 60 * min;
         tx.prepare_cached(
             "INSERT INTO device_incidents (device, kind, started_ms, ended_ms) VALUES ('printer-1', 'paper_out', ?1, ?2)",
         )?
@@ -361,6 +361,6 @@ fn write_day(
 pub fn percentile(values: &[i64], p: usize) -> i64 {
     let mut v = values.to_vec();
     v.sort();
-    let rank = ((p * v.len()) as f64 / 100.0).ceil() as usize;
+    let rank = (p * v.len()).div_ceil(100);
     v[rank.max(1) - 1]
 }

@@ -42,7 +42,7 @@ fn check(p: &Pack, days: &[&Day]) {
         assert_eq!(s.wait.max_ms, *waits.iter().max().expect("waits"));
         assert_eq!(
             s.wait.mean_ms,
-            waits.iter().sum::<i64>() / waits.len() as i64
+            waits.iter().sum::<i64>() / i64::try_from(waits.len()).expect("a count")
         );
         assert_eq!(s.service.p90_ms, percentile(&times, 90), "{prefix} service");
         assert_eq!(
@@ -62,7 +62,11 @@ fn check(p: &Pack, days: &[&Day]) {
             .iter()
             .find(|t| t.method == method)
             .expect("tender");
-        assert_eq!(t.count, mine.len() as i64, "{method} count");
+        assert_eq!(
+            t.count,
+            i64::try_from(mine.len()).expect("a count"),
+            "{method} count"
+        );
         assert_eq!(
             t.net,
             mine.iter()
@@ -98,7 +102,7 @@ fn check(p: &Pack, days: &[&Day]) {
     }
 
     let sold: i64 = sales.iter().filter(|s| !s.voided).map(|s| s.stamps).sum();
-    assert_eq!(p.stamps.sold, sold as u64);
+    assert_eq!(p.stamps.sold, u64::try_from(sold).expect("stamps sold"));
     assert_eq!(p.stamps.used, days.iter().map(|d| d.stamped).sum::<u64>());
     assert_eq!(p.stamps.failed, days.iter().map(|d| d.spoiled).sum::<u64>());
     assert_eq!(p.stamps.provider, pack::ProviderCheck::NotChecked);

@@ -100,7 +100,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
             .expect("issued");
     assert_eq!(issued, 0);
     assert_eq!(
-        p.fake.serials().len() as i64,
+        i64::try_from(p.fake.serials().len()).expect("a count"),
         p.t.branch
             .store_mut()
             .read(|c| c

@@ -230,6 +230,8 @@ impl Page {
                 match qrcode::QrCode::with_error_correction_level(&self.qr_data, level) {
                     Ok(code) => {
                         let m = u32::from(self.qr_module.max(1));
+                        // fits: a QR code is at most 177 modules wide.
+                        #[allow(clippy::cast_possible_truncation)]
                         let side = code.width() as u32;
                         let colors = code.to_colors();
                         let size = side * m;

@@ -104,7 +104,7 @@ impl StampingService<'_> {
             let now = tx.now_ms();
             tx.execute(
                 "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
-                params![sha, size as i64, now],
+                params![sha, size, now],
             )?;
             // A document stored again is kept again (its purge is cancelled).
             tx.execute(

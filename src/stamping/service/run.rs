@@ -45,7 +45,7 @@ fn record_stamped(
 ) -> Result<(), StampingError> {
     tx.execute(
         "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
-        params![sha, bytes as i64, tx.now_ms()],
+        params![sha, bytes, tx.now_ms()],
     )?;
     ledger::mark_stamped(tx, sn)?;
     apply_step(
@@ -111,6 +111,9 @@ impl StampingService<'_> {
             sn: sn.to_string(),
             document: provider::Document::Bytes(original.to_vec()),
             page: place.page,
+            // fits: page coordinates (at most 14 400 pt) keep well under a thousandth of a point
+            // as f32, the precision the provider's API carries.
+            #[allow(clippy::cast_possible_truncation)]
             rect: provider::Rect {
                 llx: place.x as f32,
                 lly: place.y as f32,

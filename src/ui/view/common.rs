@@ -203,6 +203,12 @@ pub fn cut(text: &str, max: usize) -> String {
     out
 }
 
+/// A count of lines or characters as terminal cells. No terminal has 65 535 rows or columns, so a
+/// larger count is as good as `u16::MAX`: the layout cuts it to the screen either way.
+pub fn cells(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
 /// A box of `width`×`height` in the middle of `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
@@ -370,10 +376,10 @@ pub fn dialog(frame: &mut Frame, state: &State) {
     let inner = width.saturating_sub(2).max(1);
     let rows: u16 = lines
         .iter()
-        .map(|l| (l.width() as u16).div_ceil(inner).max(1))
+        .map(|l| cells(l.width()).div_ceil(inner).max(1))
         .sum();
     let key_line = key_lines(state, inner);
-    let height = rows + key_line.len() as u16 + 2;
+    let height = rows + cells(key_line.len()) + 2;
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
@@ -384,7 +390,7 @@ pub fn dialog(frame: &mut Frame, state: &State) {
     frame.render_widget(block, rect);
     let [body, foot] = Layout::vertical([
         Constraint::Fill(1),
-        Constraint::Length(key_line.len() as u16),
+        Constraint::Length(cells(key_line.len())),
     ])
     .areas(inside);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
@@ -413,7 +419,7 @@ pub fn help(frame: &mut Frame, state: &State) {
     let rect = centered(
         area,
         56.min(area.width.saturating_sub(2)),
-        lines.len() as u16 + 2,
+        cells(lines.len()) + 2,
     );
     frame.render_widget(Clear, rect);
     frame.render_widget(

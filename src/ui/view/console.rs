@@ -6,7 +6,7 @@ use crate::money::Rupiah;
 use crate::queue::clock_time;
 use crate::ui::state::{DrawersPanel, OpenJob, State, UnfinishedKind, UnfinishedRow};
 use crate::ui::strings::ConsoleStrings;
-use crate::ui::view::common::cut;
+use crate::ui::view::common::{cells, cut};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
@@ -48,7 +48,7 @@ pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
         return loading(frame, area, state, c.inventory_title);
     };
     let inv = &panel.inventory;
-    let lots = inv.lots.len().max(1) as u16;
+    let lots = cells(inv.lots.len().max(1));
     let mut reconcile: Vec<Line> = Vec::new();
     match &panel.reconcile {
         Ok(r) => {
@@ -70,7 +70,7 @@ pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
     let reconcile_rows: u16 = reconcile
         .iter()
         .map(|l| {
-            (l.width() as u16)
+            cells(l.width())
                 .div_ceil(area.width.saturating_sub(2).max(1))
                 .max(1)
         })
@@ -79,7 +79,7 @@ pub fn emeterai(frame: &mut Frame, area: Rect, state: &State) {
     // reconciliation (a difference is money too), then the stock (at least its two summary
     // lines); the claims take what is left.
     let h = area.height;
-    let jobs = panel.open_jobs.len() as u16;
+    let jobs = cells(panel.open_jobs.len());
     let jobs_box = if jobs == 0 {
         (0, 0)
     } else {
@@ -436,7 +436,7 @@ pub fn drawers(frame: &mut Frame, area: Rect, state: &State) {
     let Some(panel) = &state.drawers else {
         return loading(frame, area, state, c.sessions_title);
     };
-    let sessions = panel.sessions.len().max(1) as u16;
+    let sessions = cells(panel.sessions.len().max(1));
     let [top, bottom] = Layout::vertical([
         Constraint::Length((sessions + 3).min(area.height / 2)),
         Constraint::Fill(1),

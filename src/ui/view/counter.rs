@@ -28,8 +28,8 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(msg_rows),
-        Constraint::Length(devices.len() as u16),
-        Constraint::Length(keys.len() as u16),
+        Constraint::Length(common::cells(devices.len())),
+        Constraint::Length(common::cells(keys.len())),
     ])
     .areas(area);
     common::header(frame, head, state);
@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     let left_width = if area.width >= 110 { 54 } else { 46 };
     let [left, right] =
         Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(body);
-    let table_rows = state.setup.services.len() as u16 + 3;
+    let table_rows = common::cells(state.setup.services.len()) + 3;
     let [table, rest] =
         Layout::vertical([Constraint::Length(table_rows), Constraint::Fill(1)]).areas(left);
     queue_table(frame, table, state);

@@ -216,7 +216,7 @@ fn running_text(frame: &mut Frame, area: Rect, state: &State) {
     if text.is_empty() {
         return;
     }
-    let offset = (state.now_ms.max(0) / 150) as usize % text.len();
+    let offset = usize::try_from(state.now_ms.max(0) / 150).unwrap_or(0) % text.len();
     let shown: String = text
         .iter()
         .cycle()

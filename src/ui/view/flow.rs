@@ -192,7 +192,12 @@ pub fn preview_lines(p: &Placement, cols: u16, rows: u16) -> Vec<Line<'static>> 
     if let Some(raster) = &page.raster {
         return picture_lines(p, raster, scale, w, h);
     }
-    let mut grid = vec![vec!['·'; w as usize]; h as usize];
+    // Both at least 1: the clamps above.
+    let (w_cells, h_cells) = (
+        usize::try_from(w).unwrap_or(1),
+        usize::try_from(h).unwrap_or(1),
+    );
+    let mut grid = vec![vec!['·'; w_cells]; h_cells];
     for (r, text) in &page.lines {
         let row = r.y * 10 / (2 * scale);
         let col = r.x * 10 / scale;
@@ -200,9 +205,15 @@ pub fn preview_lines(p: &Placement, cols: u16, rows: u16) -> Vec<Line<'static>> 
         if !(0..h).contains(&row) {
             continue;
         }
+        let Ok(row) = usize::try_from(row) else {
+            continue;
+        };
         let mut chars = text.chars().filter(|c| !c.is_control());
         for c in col.max(0)..(col + len).min(w) {
-            grid[row as usize][c as usize] = chars.next().unwrap_or(' ');
+            let Ok(c) = usize::try_from(c) else {
+                continue;
+            };
+            grid[row][c] = chars.next().unwrap_or(' ');
         }
     }
     let st = p.rect();
@@ -211,15 +222,12 @@ pub fn preview_lines(p: &Placement, cols: u16, rows: u16) -> Vec<Line<'static>> 
         st.y * 10 / (2 * scale),
         ((st.y + st.h) * 10 + 2 * scale - 1) / (2 * scale),
     );
-    grid.into_iter()
-        .enumerate()
+    (0i32..)
+        .zip(grid)
         .map(|(y, row)| {
-            let y = y as i32;
-            let spans: Vec<Span> = row
-                .into_iter()
-                .enumerate()
+            let spans: Vec<Span> = (0i32..)
+                .zip(row)
                 .map(|(x, c)| {
-                    let x = x as i32;
                     if (c0..c1).contains(&x) && (r0..r1).contains(&y) {
                         Span::styled(
                             if c == '·' || c == ' ' {
@@ -474,8 +482,8 @@ fn qris(frame: &mut Frame, area: Rect, fs: &FlowStrings, f: &Flow) {
     };
     let code = crate::qris::half_blocks(&q.payload).unwrap_or_default();
     let code_lines: Vec<&str> = code.lines().collect();
-    let code_w = code_lines.first().map_or(0, |l| l.chars().count()) as u16;
-    let fits = code_lines.len() as u16 <= area.height && code_w + 24 <= area.width;
+    let code_w = super::common::cells(code_lines.first().map_or(0, |l| l.chars().count()));
+    let fits = super::common::cells(code_lines.len()) <= area.height && code_w + 24 <= area.width;
     let mut info = vec![
         Line::from(format!("{} {}", fs.qris_amount, q.amount)).bold(),
         Line::from(format!("{} {}", fs.qris_reference, q.reference)),

@@ -33,8 +33,8 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(1),
-        Constraint::Length(devices.len() as u16),
-        Constraint::Length(keys.len() as u16),
+        Constraint::Length(common::cells(devices.len())),
+        Constraint::Length(common::cells(keys.len())),
     ])
     .areas(area);
     common::header(frame, head, state);
@@ -82,11 +82,11 @@ pub fn draw(frame: &mut Frame, state: &State) {
 
 fn live(frame: &mut Frame, area: Rect, state: &State) {
     let s = state.lang.strings();
-    let services = state.setup.services.len() as u16 + 3;
+    let services = common::cells(state.setup.services.len()) + 3;
     let counters = state
         .status
         .as_ref()
-        .map_or(0, |st| st.counters.len() as u16)
+        .map_or(0, |st| common::cells(st.counters.len()))
         + 3;
     let [left, right] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(area);
     let [svc_area, counter_area] = Layout::vertical([
