@@ -128,9 +128,10 @@ pub struct Tender {
     pub approval: Option<String>,
 }
 
-/// A sale receipt.
+/// What a printed sale receipt says (the till's own record of a sale is `loket::till::SaleReceipt`;
+/// this is its printed form, amounts formatted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SaleReceipt {
+pub struct SaleSlip {
     /// The branch.
     pub branch: Branch,
     /// Transaction number.
@@ -160,7 +161,7 @@ pub struct SaleReceipt {
 }
 
 /// Lays out a sale receipt. A copy never carries a drawer pulse, whatever `open_drawer` says.
-pub fn sale_receipt(r: &SaleReceipt) -> Document {
+pub fn sale_receipt(r: &SaleSlip) -> Document {
     let mut doc = Document::new();
     if r.open_drawer && !r.copy {
         doc.drawer_pulse();
@@ -423,9 +424,9 @@ pub fn claim_receipt(c: &ClaimReceipt) -> Document {
 
 // ---------------------------------------------------------------- X and Z reports
 
-/// Which till report.
+/// Which till report a slip is, with the Z's number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ReportKind {
+pub enum TillSlipKind {
     /// Interim report; the drawer session stays open.
     X,
     /// Closing report with its number; the session is closed.
@@ -455,11 +456,12 @@ pub struct Amount {
     pub amount: String,
 }
 
-/// An X or Z report of one drawer session.
+/// What a printed X or Z report of one drawer session says (the till's report, stored frozen for a
+/// Z, is `loket::till::TillReport`; this is its slip, amounts formatted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TillReport {
+pub struct TillSlip {
     /// X or Z (with number).
-    pub kind: ReportKind,
+    pub kind: TillSlipKind,
     /// A reprint.
     pub copy: bool,
     /// The branch.
@@ -498,21 +500,21 @@ pub struct TillReport {
 }
 
 /// Lays out an X or Z report.
-pub fn till_report(r: &TillReport) -> Document {
+pub fn till_report(r: &TillSlip) -> Document {
     let mut doc = Document::new();
     header(&mut doc, &r.branch);
     if r.copy {
         copy_banner(&mut doc);
     }
     match r.kind {
-        ReportKind::X => {
+        TillSlipKind::X => {
             doc.text(s::X_TITLE, Style::DOUBLE, Align::Center).text(
                 s::X_SUBTITLE,
                 Style::NORMAL,
                 Align::Center,
             );
         }
-        ReportKind::Z { number } => {
+        TillSlipKind::Z { number } => {
             doc.text(s::Z_TITLE, Style::DOUBLE, Align::Center).row(
                 s::Z_NUMBER,
                 format!("{number:04}"),
@@ -561,7 +563,7 @@ pub fn till_report(r: &TillReport) -> Document {
     if let Some(head) = &r.journal_head {
         doc.row(s::JOURNAL_HEAD, head, Style::NORMAL);
     }
-    if matches!(r.kind, ReportKind::Z { .. }) {
+    if matches!(r.kind, TillSlipKind::Z { .. }) {
         doc.feed(2)
             .text(format!("{}:", s::SIGN_CLERK), Style::NORMAL, Align::Left)
             .feed(2)

@@ -3,7 +3,7 @@
 //! The crate is pure: no I/O, and no arithmetic on money (amounts arrive formatted, such as
 //! `Rp10.000`). The flow is
 //!
-//! 1. plain data ([`QueueTicket`], [`SaleReceipt`], …) → a layout function ([`queue_ticket`], …)
+//! 1. plain data ([`QueueTicket`], [`SaleSlip`], …) → a layout function ([`queue_ticket`], …)
 //!    → a [`Document`];
 //! 2. [`Document`] + [`Profile`] → [`preview`] (fixed-width text) or [`encode`] (ESC/POS bytes, one
 //!    buffer per job, ready for `loket-drivers`).
@@ -35,8 +35,8 @@ pub mod strings;
 pub use codepage::CodePage;
 pub use encode::{EncodeError, encode, strips as raster_strips};
 pub use layouts::{
-    Amount, Branch, ClaimReceipt, DailySummary, QrisSlip, QueueTicket, ReportKind, SaleItem,
-    SaleReceipt, ServiceCount, StampingProof, Tender, TenderTotal, TillReport, claim_receipt,
+    Amount, Branch, ClaimReceipt, DailySummary, QrisSlip, QueueTicket, SaleItem, SaleSlip,
+    ServiceCount, StampingProof, Tender, TenderTotal, TillSlip, TillSlipKind, claim_receipt,
     daily_summary, qris_slip, queue_ticket, sale_receipt, stamping_proof, till_report,
 };
 pub use lines::{Line, RenderError, Run, layout, row, run_columns, wrap};

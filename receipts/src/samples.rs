@@ -96,7 +96,7 @@ pub enum SampleData {
     /// Queue ticket.
     Ticket(QueueTicket),
     /// Sale receipt (also the copy).
-    Sale(SaleReceipt),
+    Sale(SaleSlip),
     /// QRIS slip.
     Qris(QrisSlip),
     /// Stamping proof.
@@ -104,7 +104,7 @@ pub enum SampleData {
     /// Claim receipt.
     Claim(ClaimReceipt),
     /// X or Z report.
-    Till(TillReport),
+    Till(TillSlip),
     /// Daily summary.
     Summary(DailySummary),
 }
@@ -166,9 +166,9 @@ fn sha() -> String {
     "9f2c4e7a1b3d5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef".into()
 }
 
-fn till(kind: ReportKind, copy: bool) -> TillReport {
-    let closing = matches!(kind, ReportKind::Z { .. });
-    TillReport {
+fn till(kind: TillSlipKind, copy: bool) -> TillSlip {
+    let closing = matches!(kind, TillSlipKind::Z { .. });
+    TillSlip {
         kind,
         copy,
         branch: branch(),
@@ -245,7 +245,7 @@ pub fn sample_data(kind: Kind) -> SampleData {
             footer: None,
             status_url: Some("https://loket.example/antrean/KCU40000/A-007".into()),
         }),
-        Kind::Sale | Kind::SaleCopy => SampleData::Sale(SaleReceipt {
+        Kind::Sale | Kind::SaleCopy => SampleData::Sale(SaleSlip {
             branch: branch(),
             receipt_no: "TRX-20261120-0042".into(),
             date_time: "20/11/2026 09:31".into(),
@@ -322,9 +322,9 @@ pub fn sample_data(kind: Kind) -> SampleData {
             counter: "Loket 2".into(),
             ticket: Some("A-019".into()),
         }),
-        Kind::XReport => SampleData::Till(till(ReportKind::X, false)),
-        Kind::ZReport => SampleData::Till(till(ReportKind::Z { number: 42 }, false)),
-        Kind::ZReportCopy => SampleData::Till(till(ReportKind::Z { number: 42 }, true)),
+        Kind::XReport => SampleData::Till(till(TillSlipKind::X, false)),
+        Kind::ZReport => SampleData::Till(till(TillSlipKind::Z { number: 42 }, false)),
+        Kind::ZReportCopy => SampleData::Till(till(TillSlipKind::Z { number: 42 }, true)),
         Kind::DailySummary => SampleData::Summary(DailySummary {
             branch: branch(),
             business_day: "Jumat, 20/11/2026".into(),

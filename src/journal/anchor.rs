@@ -57,11 +57,12 @@ pub struct Head {
 impl Head {
     /// `#1234 9f86d081884c7d65`: what a person copies off paper.
     pub fn short(&self) -> String {
-        format!(
-            "#{} {}",
-            self.seq,
-            &self.hash[..SHORT_HEX.min(self.hash.len())]
-        )
+        format!("#{} {}", self.seq, self.short_hash())
+    }
+
+    /// The hash's first hex digits, as `short` writes them.
+    pub fn short_hash(&self) -> &str {
+        &self.hash[..SHORT_HEX.min(self.hash.len())]
     }
 
     /// `"<seq>:<hash>"`: the text whose SHA-256 the TSA signs.

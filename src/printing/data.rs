@@ -54,7 +54,7 @@ pub fn ticket(config: &Config, view: &TicketView, status_url: Option<String>) ->
 }
 
 /// A sale receipt from the till's receipt data.
-pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> rc::SaleReceipt {
+pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> rc::SaleSlip {
     let qris_reference = r.payments.iter().find_map(|p| p.reference.clone());
     // Each tender as it was taken: cash shows what the customer handed over (the change below is
     // the difference), a card its approval code.
@@ -63,7 +63,7 @@ pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> 
         .iter()
         .map(|p| rc::Tender {
             label: p.label.clone(),
-            amount: p.tendered.clone().unwrap_or_else(|| p.amount.clone()),
+            amount: p.tendered.unwrap_or(p.amount).to_string(),
             approval: p.approval.clone(),
         })
         .collect();
@@ -72,7 +72,7 @@ pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> 
         amount: format!("-{}", p.amount),
         approval: None,
     }));
-    rc::SaleReceipt {
+    rc::SaleSlip {
         branch: branch_header(config),
         receipt_no: r.sale_no.clone(),
         date_time: r.at.clone(),
@@ -85,13 +85,13 @@ pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> 
                     None => l.name.clone(),
                 },
                 qty: u32::try_from(l.quantity).unwrap_or(u32::MAX),
-                unit_price: l.unit_price.clone(),
-                line_total: l.amount.clone(),
+                unit_price: l.unit_price.to_string(),
+                line_total: l.amount.to_string(),
             })
             .collect(),
-        total: r.total.clone(),
+        total: r.total.to_string(),
         tenders,
-        change: r.change.clone(),
+        change: r.change.map(|c| c.to_string()),
         qris_reference,
         clerk: r.clerk.clone(),
         counter: r.counter.to_string(),
@@ -103,7 +103,7 @@ pub fn sale(config: &Config, r: &SaleReceipt, copy: bool, open_drawer: bool) -> 
 
 /// An X or Z report from the till's report: every figure comes from the till as a value
 /// (`summary` and `figures`), none is read back out of the report's words.
-pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillReport {
+pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillSlip {
     use crate::till::report::ReportKind;
     let s = &r.summary;
     let figures = r.figures.clone().unwrap_or_default();
@@ -123,10 +123,10 @@ pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillRepor
         }
     };
     let close = figures.close.as_ref();
-    rc::TillReport {
+    rc::TillSlip {
         kind: match r.kind {
-            ReportKind::X => rc::ReportKind::X,
-            ReportKind::Z => rc::ReportKind::Z {
+            ReportKind::X => rc::TillSlipKind::X,
+            ReportKind::Z => rc::TillSlipKind::Z {
                 number: u32::try_from(r.number.unwrap_or(0)).unwrap_or(0),
             },
         },

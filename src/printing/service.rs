@@ -32,10 +32,10 @@ pub enum PrintPayload {
         day: String,
         ticket: rc::QueueTicket,
     },
-    Sale(rc::SaleReceipt),
+    Sale(rc::SaleSlip),
     Qris(rc::QrisSlip),
-    XReport(rc::TillReport),
-    ZReport(rc::TillReport),
+    XReport(rc::TillSlip),
+    ZReport(rc::TillSlip),
     StampProof(rc::StampingProof),
     Claim(rc::ClaimReceipt),
     /// The supervisor's daily summary.
@@ -515,7 +515,7 @@ impl PrintingService<'_> {
     pub fn reprint(&mut self, job: i64, actor: &str) -> Result<PrintOutcome, PrintingError> {
         let (printer, subject, payload) = self.print_job(job)?;
         if let PrintPayload::ZReport(r) = &payload
-            && let rc::ReportKind::Z { number } = r.kind
+            && let rc::TillSlipKind::Z { number } = r.kind
         {
             return self.print_z_report(i64::from(number), true);
         }

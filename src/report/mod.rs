@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod csv;
+pub mod model;
 pub mod pack;
 pub mod pdf;
 pub mod queue;

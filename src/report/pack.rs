@@ -30,8 +30,8 @@ pub struct Pack {
     pub journal: Vec<JournalDay>,
     /// The journal's head anchored for this pack (`#1234 9f86d081884c7d65`), when the pack was made
     /// by `loket report daily`; the copy that leaves the branch carries it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub journal_head: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "short_head")]
+    pub journal_head: Option<crate::journal::anchor::Head>,
     /// How the anchors' timestamps stand: this pack's own when it waits for the TSA, and every
     /// anchor of the period stamped late (how late), in Indonesian sentences.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -39,6 +39,17 @@ pub struct Pack {
     /// What is left half-done when the pack is made (belum selesai): unpaid and half-paid sales,
     /// documents placed but not paid, paid but not handed over — each with its counter and age.
     pub unfinished: Vec<Unfinished>,
+}
+
+/// The anchored head in the pack's JSON as people copy it off paper.
+fn short_head<S: serde::Serializer>(
+    head: &Option<crate::journal::anchor::Head>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match head {
+        Some(h) => s.serialize_str(&h.short()),
+        None => s.serialize_none(),
+    }
 }
 
 /// What is left half-done: a sale or a stamping job. Written `sale/12` or `job/34`.
@@ -420,7 +431,7 @@ pub fn daily_anchored(
         AnchorError::Store(e) => LoketError::Store(e),
         other => ReportError::Anchor(other).into(),
     })?;
-    p.journal_head = Some(head.short());
+    p.journal_head = Some(head.clone());
     p.anchor_notes = anchor_notes(branch, day, Some(head.seq))?;
     Ok(p)
 }

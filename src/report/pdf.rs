@@ -1,9 +1,9 @@
-//! The daily pack as an A4 PDF: tables per section in the standard Helvetica fonts and vector bar
-//! charts of customers waiting per hour and of wait and service times per service.
+//! The daily pack as an A4 PDF, written from the report model: tables per section in the standard Helvetica fonts and vector bar charts.
 
 use super::ReportError;
+use super::model::{self, Block, On, Piece, Report};
 use super::pack::Pack;
-use super::text::{at, duration, journal_line, permille, rp};
+use super::text::{pieces, written};
 use crate::day::TimeZone;
 use lopdf::{Document, Object, Stream, dictionary};
 
@@ -199,329 +199,74 @@ impl Writer {
 
 /// The pack as PDF bytes.
 pub fn render(p: &Pack, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
+    write(&model::build(p), tz)
+}
+
+/// A report on A4: its title, the lines under it, then each section's heading, lines, tables and
+/// charts for paper.
+pub fn write(r: &Report, tz: TimeZone) -> Result<Vec<u8>, ReportError> {
+    let text = |ps: &[Piece]| pieces(ps, r.range, tz, "-");
     let mut w = Writer::new();
     let y = w.y;
-    w.text_at(MARGIN, y, &format!("Paket Harian {}", p.branch), 16.0, true);
+    w.text_at(MARGIN, y, &format!("{} {}", r.name, r.branch), 16.0, true);
     w.y -= LINE * 1.6;
-    w.line(&format!("Periode: {}", p.period()));
-    w.line(&format!(
-        "Disusun: {}",
-        crate::when::When::ms(p.made_ms, tz).full()
-    ));
-
-    let q = &p.queue;
-    let t = &q.totals;
-    w.heading("Antrean", LINE * 2.0 + TABLE_START);
-    w.line(&format!(
-        "Nomor diambil {}  (prioritas {}, langsung {})   dilayani {}   tidak hadir {}",
-        t.issued, t.priority, t.walk_in, t.served, t.no_show
-    ));
-    w.line(&format!(
-        "Ditunda {}   dialihkan {}   kedaluwarsa {}   masih terbuka {}",
-        t.parked, t.transferred, t.expired, t.still_open
-    ));
-    let rows: Vec<Vec<String>> = q
-        .services
-        .iter()
-        .map(|s| {
-            vec![
-                format!("{} {}", s.prefix, s.name),
-                s.outcomes.issued.to_string(),
-                s.outcomes.served.to_string(),
-                s.outcomes.no_show.to_string(),
-                duration(s.wait.mean_ms),
-                duration(s.wait.median_ms),
-                duration(s.wait.p90_ms),
-                duration(s.wait.max_ms),
-                duration(s.service.mean_ms),
-                duration(s.service.p90_ms),
-                permille(s.over_sla_permille),
-            ]
-        })
-        .collect();
-    w.table(
-        &[
-            "Layanan", "Ambil", "Layani", "Absen", "Tunggu", "Median", "P90", "Maks", "Layan",
-            "P90", ">SLA",
-        ],
-        &[
-            135.0, 35.0, 35.0, 35.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0, 35.0,
-        ],
-        &rows,
-    );
-    let rows: Vec<Vec<String>> = q
-        .counters
-        .iter()
-        .map(|k| {
-            vec![
-                format!("Loket {}", k.counter),
-                k.served.to_string(),
-                duration(k.service.mean_ms),
-                duration(k.open_ms),
-                duration(k.idle_ms),
-                duration(k.break_ms),
-                k.out_of_order_calls.to_string(),
-            ]
-        })
-        .collect();
-    w.table(
-        &[
-            "Loket",
-            "Dilayani",
-            "Rata-rata",
-            "Buka",
-            "Menganggur",
-            "Istirahat",
-            "Luar urutan",
-        ],
-        &[80.0, 55.0, 60.0, 60.0, 65.0, 60.0, 60.0],
-        &rows,
-    );
-    let rows: Vec<Vec<String>> = q
-        .clerks
-        .iter()
-        .map(|c| {
-            vec![
-                c.clerk.clone(),
-                c.served.to_string(),
-                c.no_shows.to_string(),
-                duration(c.service.mean_ms),
-                duration(c.service.p90_ms),
-                c.out_of_order_calls.to_string(),
-            ]
-        })
-        .collect();
-    w.table(
-        &[
-            "Petugas",
-            "Dilayani",
-            "Tidak hadir",
-            "Rata-rata",
-            "P90",
-            "Luar urutan",
-        ],
-        &[100.0, 55.0, 60.0, 60.0, 60.0, 60.0],
-        &rows,
-    );
-    let hours: Vec<(String, i64, String)> = q
-        .waiting_by_hour
-        .iter()
-        .map(|(h, n)| {
-            let bar = i64::try_from(*n).unwrap_or(i64::MAX);
-            (format!("{h:02}"), bar, n.to_string())
-        })
-        .collect();
-    w.bars("Pelanggan menunggu per jam", &hours);
-    let mut times = Vec::new();
-    for s in &q.services {
-        times.push((
-            format!("{} tunggu", s.prefix),
-            s.wait.mean_ms,
-            duration(s.wait.mean_ms),
-        ));
-        times.push((
-            format!("{} layan", s.prefix),
-            s.service.mean_ms,
-            duration(s.service.mean_ms),
-        ));
+    for l in &r.preamble {
+        w.line(&text(&l.pieces));
     }
-    w.bars(
-        "Rata-rata waktu tunggu dan lama layanan per layanan",
-        &times,
-    );
-
-    let tl = &p.till;
-    w.heading("Kas", TABLE_START);
-    let mut rows: Vec<Vec<String>> = tl
-        .tenders
-        .iter()
-        .map(|t| {
-            vec![
-                t.label.clone(),
-                t.count.to_string(),
-                rp(t.sales),
-                rp(t.refunds),
-                rp(t.voids),
-                rp(t.net),
-            ]
-        })
-        .collect();
-    rows.push(vec![
-        "Total".into(),
-        tl.sales_paid.to_string(),
-        rp(tl.gross_sales),
-        rp(tl.refunds_total),
-        rp(tl.voids_total),
-        rp(tl.net_sales),
-    ]);
-    w.table(
-        &[
-            "Tender",
-            "Transaksi",
-            "Penjualan",
-            "Pengembalian",
-            "Pembatalan",
-            "Bersih",
-        ],
-        &[80.0, 60.0, 90.0, 85.0, 80.0, 90.0],
-        &rows,
-    );
-    w.line(&format!("Total penerimaan bersih: {}", rp(tl.net_sales)));
-    w.line(&format!(
-        "QRIS: menunggu {} ({}), kedaluwarsa {}, lunas terlambat {} ({})",
-        tl.qris.pending,
-        rp(tl.qris.pending_amount),
-        tl.qris.expired,
-        tl.qris.paid_late,
-        rp(tl.qris.paid_late_amount)
-    ));
-    let rows: Vec<Vec<String>> = tl
-        .sessions
-        .iter()
-        .map(|s| {
-            vec![
-                format!(
-                    "{} L{} {}",
-                    crate::when::day_text(&s.day),
-                    s.counter,
-                    s.clerk
-                ),
-                s.state.clone(),
-                rp(s.expected),
-                s.counted.map_or("-".into(), rp),
-                s.variance.map_or("-".into(), rp),
-                s.z_number.map_or("-".into(), |z| format!("Z {z:04}")),
-            ]
-        })
-        .collect();
-    w.table(
-        &[
-            "Sesi laci",
-            "Status",
-            "Seharusnya",
-            "Dihitung",
-            "Selisih",
-            "Z",
-        ],
-        &[150.0, 50.0, 80.0, 80.0, 70.0, 50.0],
-        &rows,
-    );
-    if !tl.voids.is_empty() || !tl.refunds.is_empty() || !tl.no_sale_opens.is_empty() {
-        w.line("Pembatalan, pengembalian dan laci dibuka tanpa transaksi:");
-        for v in &tl.voids {
-            w.line(&format!(
-                "  {} batal #{} loket {} {} {} - {} (disetujui {})",
-                at(p, v.at_ms, tz),
-                v.sale,
-                v.counter,
-                v.clerk,
-                rp(v.amount),
-                v.reason,
-                v.approver
-            ));
-        }
-        for r in &tl.refunds {
-            w.line(&format!(
-                "  {} kembali #{} {} {} {} - {} (disetujui {})",
-                at(p, r.at_ms, tz),
-                r.sale,
-                r.method,
-                rp(r.amount),
-                r.clerk,
-                r.reason,
-                r.approver
-            ));
-        }
-        for d in &tl.no_sale_opens {
-            w.line(&format!(
-                "  {} laci loket {} {} - {} (disetujui {})",
-                at(p, d.at_ms, tz),
-                d.counter,
-                d.clerk,
-                d.reason,
-                d.approver
-            ));
-        }
-    }
-
-    let st = &p.stamps;
-    w.heading("e-Meterai", TABLE_START);
-    w.table(
-        &[
-            "Terjual",
-            "Dibubuhkan",
-            "Gagal",
-            "Menunggu klaim",
-            "Tersedia",
-            "Terbit",
-        ],
-        &[60.0, 70.0, 60.0, 80.0, 70.0, 60.0],
-        &[vec![
-            st.sold.to_string(),
-            st.used.to_string(),
-            st.failed.to_string(),
-            st.awaiting_claim.len().to_string(),
-            st.inventory.available.to_string(),
-            st.inventory.issued.to_string(),
-        ]],
-    );
-    w.line(&format!("Kuota penyedia: {}", st.provider.describe()));
-
-    let d = &p.deliveries;
-    w.heading("Pengiriman", LINE);
-    w.line(&format!(
-        "Flash disk {} salinan ({} sudah ada); e-mail terkirim {}, gagal {}, menunggu {}",
-        d.drive_copies, d.drive_already, d.mail_sent, d.mail_failed, d.mail_waiting
-    ));
-    w.line(&format!(
-        "WhatsApp terkirim {} (sampai di ponsel {}), gagal {}, menunggu {}",
-        d.whatsapp_sent, d.whatsapp_delivered, d.whatsapp_failed, d.whatsapp_waiting
-    ));
-
-    w.heading("Perangkat", LINE);
-    if p.devices.is_empty() {
-        w.line("Tidak ada gangguan.");
-    }
-    for i in &p.devices {
-        w.line(&format!(
-            "{} {} {} selama {}{}",
-            at(p, i.started_ms, tz),
-            i.device,
-            i.kind,
-            duration(i.duration_ms),
-            if i.ended_ms.is_none() {
-                " (belum selesai)"
-            } else {
-                ""
+    for s in &r.sections {
+        let blocks: Vec<&Block> = s
+            .blocks
+            .iter()
+            .filter(|b| match b {
+                Block::Line(l) => l.on != On::Text,
+                Block::Table(_) | Block::Chart(_) => true,
+                Block::Data(_) => false,
+            })
+            .collect();
+        w.heading(s.title, keep_with_heading(&blocks));
+        for b in blocks {
+            match b {
+                Block::Line(l) => w.line(&text(&l.pieces)),
+                Block::Table(t) => {
+                    let header: Vec<&str> = t.columns.iter().map(|c| c.0).collect();
+                    let widths: Vec<f32> = t.columns.iter().map(|c| c.1).collect();
+                    let rows: Vec<Vec<String>> = t
+                        .rows
+                        .iter()
+                        .map(|row| row.iter().map(|cell| text(cell)).collect())
+                        .collect();
+                    w.table(&header, &widths, &rows);
+                }
+                Block::Chart(c) => {
+                    let bars: Vec<(String, i64, String)> = c
+                        .bars
+                        .iter()
+                        .map(|(label, value, shown)| {
+                            (text(label), *value, written(shown, r.range, tz, "-"))
+                        })
+                        .collect();
+                    w.bars(c.title, &bars);
+                }
+                Block::Data(_) => {}
             }
-        ));
-    }
-
-    w.heading("Belum selesai", LINE);
-    if p.unfinished.is_empty() {
-        w.line("Tidak ada: semua penjualan dan dokumen sudah tuntas.");
-    }
-    for u in &p.unfinished {
-        w.line(&super::text::unfinished_line(u, tz));
-    }
-
-    w.heading("Jurnal", LINE);
-    for j in &p.journal {
-        w.line(&format!(
-            "{} {}",
-            crate::when::day_text(&j.day),
-            journal_line(&j.report)
-        ));
-    }
-    if let Some(head) = &p.journal_head {
-        w.line(&format!(
-            "Jangkar jurnal: {head} (periksa dengan `loket journal verify --anchor`)"
-        ));
-    }
-    for note in &p.anchor_notes {
-        w.line(&format!("Catatan: {note}."));
+        }
     }
     assemble(w.finish())
+}
+
+/// What a heading keeps on its page: the lines before the section's first table and that table's
+/// start, or else the first line (a heading alone at the foot of a page reads as an empty section).
+fn keep_with_heading(blocks: &[&Block]) -> f32 {
+    let lines = blocks
+        .iter()
+        .take_while(|b| matches!(b, Block::Line(_)))
+        .count();
+    match blocks.get(lines) {
+        Some(Block::Table(_)) => {
+            f32::from(u16::try_from(lines).unwrap_or(u16::MAX)) * LINE + TABLE_START
+        }
+        _ => LINE,
+    }
 }
 
 fn assemble(pages: Vec<Vec<u8>>) -> Result<Vec<u8>, ReportError> {

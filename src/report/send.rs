@@ -77,7 +77,11 @@ pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, LoketError> {
                 &crate::delivery::Context::by(ACTOR),
             )?);
         }
-        let head = p.journal_head.clone().unwrap_or_default();
+        let head = p
+            .journal_head
+            .as_ref()
+            .map(|h| h.short())
+            .unwrap_or_default();
         branch.store_mut().write(|tx| {
             tx.journal(Entry::new(
                 ACTOR,

@@ -86,7 +86,7 @@ pub fn summary(p: &Pack, config: &Config, supervisor: &str, tz: TimeZone) -> Dai
             },
             |j| format!("{} {}", j.day, journal_line(&j.report)),
         ),
-        journal_head: p.journal_head.clone(),
+        journal_head: p.journal_head.as_ref().map(|h| h.short()),
     }
 }
 

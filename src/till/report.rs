@@ -1,4 +1,4 @@
-//! What a sale receipt, an X report and a Z report say, as plain structs with amounts already formatted; the `receipts` crate lays them out.
+//! What a sale receipt, an X report and a Z report say, with their figures as values; `printing::data` turns them into the `receipts` crate's slips.
 #![deny(clippy::float_arithmetic)]
 
 use super::TillError;
@@ -432,8 +432,10 @@ pub struct ReceiptLine {
     /// Written as text (`"3"`) in the JSON `loket sale show --receipt` prints, as it always was.
     #[serde(with = "quantity_text")]
     pub quantity: i64,
-    pub unit_price: String,
-    pub amount: String,
+    #[serde(serialize_with = "money_text::one")]
+    pub unit_price: Rupiah,
+    #[serde(serialize_with = "money_text::one")]
+    pub amount: Rupiah,
     /// "dikembalikan 1" when part of the line was refunded.
     pub note: Option<String>,
 }
@@ -443,12 +445,13 @@ pub struct ReceiptLine {
 pub struct ReceiptPayment {
     pub label: String,
     /// What the tender paid of the bill.
-    pub amount: String,
+    #[serde(serialize_with = "money_text::one")]
+    pub amount: Rupiah,
     /// E.g. "Appr 123ABC, kartu **** 1234", "Ref 40000-000012", "Diterima Rp50.000".
     pub detail: Option<String>,
     /// Cash handed over, when more than the amount (the change is the difference).
-    #[serde(default)]
-    pub tendered: Option<String>,
+    #[serde(default, serialize_with = "money_text::maybe")]
+    pub tendered: Option<Rupiah>,
     /// A card payment's approval code.
     #[serde(default)]
     pub approval: Option<String>,
@@ -469,13 +472,34 @@ pub struct SaleReceipt {
     pub at: String,
     pub status: String,
     pub lines: Vec<ReceiptLine>,
-    pub total: String,
+    #[serde(serialize_with = "money_text::one")]
+    pub total: Rupiah,
     pub payments: Vec<ReceiptPayment>,
-    pub change: Option<String>,
+    #[serde(serialize_with = "money_text::maybe")]
+    pub change: Option<Rupiah>,
     pub refunds: Vec<ReceiptPayment>,
     /// "DIBATALKAN — reason" on a voided sale.
     pub voided: Option<String>,
-    pub due: Option<String>,
+    #[serde(serialize_with = "money_text::maybe")]
+    pub due: Option<Rupiah>,
+}
+
+/// Amounts of a receipt are values in the program and `Rp10.000` in its JSON, as they always were
+/// (`Rupiah` reads either form back).
+mod money_text {
+    use crate::money::Rupiah;
+    use serde::Serializer;
+
+    pub fn one<S: Serializer>(r: &Rupiah, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(r)
+    }
+
+    pub fn maybe<S: Serializer>(r: &Option<Rupiah>, s: S) -> Result<S::Ok, S::Error> {
+        match r {
+            Some(r) => s.collect_str(r),
+            None => s.serialize_none(),
+        }
+    }
 }
 
 /// A receipt line's quantity is a number in the program and text in its JSON.

@@ -712,8 +712,8 @@ fn a_service_fee_is_its_own_line() {
     );
     assert_eq!(v.total, rp(36_000));
     let receipt = b.till().sale_receipt(s.id).expect("receipt");
-    assert_eq!(receipt.lines[1].amount, "Rp6.000");
-    assert_eq!(receipt.total, "Rp36.000");
+    assert_eq!(receipt.lines[1].amount, rp(6_000));
+    assert_eq!(receipt.total, rp(36_000));
 }
 
 #[test]

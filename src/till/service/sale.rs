@@ -239,8 +239,8 @@ impl TillService<'_> {
             .map(|l| report::ReceiptLine {
                 name: l.name.clone(),
                 quantity: l.quantity,
-                unit_price: l.unit_price.to_string(),
-                amount: l.amount.to_string(),
+                unit_price: l.unit_price,
+                amount: l.amount,
                 note: (l.refunded_qty > 0).then(|| format!("dikembalikan {}", l.refunded_qty)),
             })
             .collect();
@@ -266,12 +266,11 @@ impl TillService<'_> {
                     "refund" => format!("Pengembalian {}", p.method.label()),
                     _ => p.method.label().to_string(),
                 },
-                amount: p.amount.to_string(),
+                amount: p.amount,
                 detail,
                 tendered: p
                     .tendered
-                    .filter(|t| p.method == Method::Cash && *t != p.amount)
-                    .map(|t| t.to_string()),
+                    .filter(|t| p.method == Method::Cash && *t != p.amount),
                 approval: p.approval_code.clone(),
                 reference: p.qris_reference.clone(),
             };
@@ -294,13 +293,13 @@ impl TillService<'_> {
             at: local_time(v.paid_ms.unwrap_or(v.created_ms), tz),
             status: v.status_label.clone(),
             lines,
-            total: v.total.to_string(),
+            total: v.total,
             payments,
-            change: change.is_positive().then(|| change.to_string()),
+            change: change.is_positive().then_some(change),
             refunds,
             voided: (v.status == SaleStatus::Voided)
                 .then(|| format!("DIBATALKAN — {}", v.void_reason.clone().unwrap_or_default())),
-            due: (v.status == SaleStatus::Open && v.due.is_positive()).then(|| v.due.to_string()),
+            due: (v.status == SaleStatus::Open && v.due.is_positive()).then_some(v.due),
         })
     }
 }
