@@ -26,35 +26,22 @@ pub struct Branch {
 /// Anything a branch operation can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum BranchError {
-    #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
     Queue(#[from] QueueError),
-    #[error(transparent)]
     User(#[from] UserError),
-    #[error(transparent)]
     Till(#[from] TillError),
-    #[error(transparent)]
     Delivery(#[from] crate::delivery::DeliveryError),
-    #[error(transparent)]
     Ui(#[from] crate::ui::UiError),
-    #[error(transparent)]
-    Stamping(crate::stamping::StampingError),
-    #[error(transparent)]
+    Stamping(#[source] crate::stamping::StampingError),
     Printing(#[from] crate::printing::PrintingError),
-    #[error(transparent)]
     Dispenser(#[from] crate::dispenser::DispenserError),
-    #[error(transparent)]
     Report(#[from] crate::report::ReportError),
-    #[error(transparent)]
-    Backup(Box<crate::backup::BackupError>),
-    #[error("{0}")]
+    Backup(#[source] Box<crate::backup::BackupError>),
     Refused(String),
-    #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]
-    NotInitialised { path: PathBuf },
-    #[error("{what} {path}: {source}")]
+    NotInitialised {
+        path: PathBuf,
+    },
     Io {
         what: &'static str,
         path: PathBuf,

@@ -12,6 +12,7 @@ pub mod dispenser;
 pub mod doctor;
 pub mod hall;
 pub mod journal;
+pub mod lang;
 pub mod money;
 pub mod pdf;
 pub mod printing;
@@ -28,5 +29,6 @@ pub mod till;
 pub mod ui;
 pub mod users;
 pub mod when;
+pub mod words;
 
 pub use branch::{Branch, BranchError};
