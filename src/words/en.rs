@@ -9,36 +9,36 @@ impl Words for En {
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String {
         if fits_mm >= MIN_STAMP_MM {
             format!(
-                "Pilih ukuran e-Meterai {:.0} mm atau lebih kecil.",
+                "Choose an e-Meterai size of {:.0} mm or smaller.",
                 fits_mm.floor()
             )
         } else {
             format!(
-                "Halaman ini terlalu kecil untuk e-Meterai yang masih terbaca (paling kecil {MIN_STAMP_MM:.0} mm); minta pelanggan mencetak dokumennya pada kertas yang lebih besar."
+                "This page is too small for an e-Meterai that can still be read (smallest {MIN_STAMP_MM:.0} mm); ask the customer to print the document on larger paper."
             )
         }
     }
 
     fn smtp_stage(&self, stage: SmtpStage) -> &'static str {
         match stage {
-            SmtpStage::Greeting => "salam pembuka",
-            SmtpStage::Ehlo => "jawaban EHLO",
+            SmtpStage::Greeting => "server greeting",
+            SmtpStage::Ehlo => "EHLO reply",
         }
     }
 
     fn backup_error(&self, e: &BackupError) -> String {
         match e {
-            BackupError::TargetMissing { path } => format!("folder tujuan {} tidak ada; buat foldernya atau pasang flash disk, lalu ulangi", path.display()),
-            BackupError::NoRoom { path, needed, free } => format!("ruang di {} tidak cukup: cadangan perlu sekitar {}, yang tersedia {}. Kosongkan ruang atau pakai folder/flash disk lain; belum ada yang ditulis", path.display(), human_bytes(*needed), human_bytes(*free)),
-            BackupError::AlreadyRunning => "cadangan cabang ini sedang dibuat oleh proses lain; tunggu sampai selesai lalu ulangi".to_string(),
-            BackupError::ReadBack { file, reason } => format!("cadangan gagal diperiksa setelah ditulis: {file} {reason}. Cadangan yang belum lengkap sudah dihapus; periksa flash disk atau folder tujuan lalu ulangi"),
-            BackupError::NotABackup { path } => format!("{} bukan folder cadangan loket: {} tidak ada", path.display(), crate::backup::MANIFEST),
-            BackupError::BadManifest { path, reason } => format!("manifes cadangan {} tidak dapat dipakai: {reason}", path.display()),
-            BackupError::Damaged { file, reason } => format!("cadangan rusak: berkas {file} {reason}; pemulihan ditolak, tidak ada yang disalin"),
-            BackupError::TargetNotEmpty { path, first } => format!("folder {} tidak kosong (berisi antara lain {first}); pulihkan ke folder baru atau folder kosong", path.display()),
-            BackupError::TooNew { found, supported } => format!("cadangan ini dari loket yang lebih baru (skema {found}, loket ini skema {supported}); perbarui loket lalu ulangi"),
-            BackupError::JournalBroken { tamper } => format!("jurnal dalam cadangan rusak ({tamper}); pemulihan dibatalkan, tidak ada yang disalin"),
-            BackupError::Open(f0) => format!("folder data hasil pemulihan tidak dapat dibuka: {f0}"),
+            BackupError::TargetMissing { path } => format!("target folder {} does not exist; create it or plug in the flash drive, then try again", path.display()),
+            BackupError::NoRoom { path, needed, free } => format!("not enough space on {}: the backup needs about {}, {} is free. Free some space or use another folder or flash drive; nothing has been written", path.display(), human_bytes(*needed), human_bytes(*free)),
+            BackupError::AlreadyRunning => "a backup of this branch is being made by another process; wait until it finishes, then try again".to_string(),
+            BackupError::ReadBack { file, reason } => format!("the backup failed its check after writing: {file} {reason}. The incomplete backup has been removed; check the flash drive or target folder, then try again"),
+            BackupError::NotABackup { path } => format!("{} is not a loket backup folder: {} is missing", path.display(), crate::backup::MANIFEST),
+            BackupError::BadManifest { path, reason } => format!("backup manifest {} cannot be used: {reason}", path.display()),
+            BackupError::Damaged { file, reason } => format!("the backup is damaged: file {file} {reason}; restore refused, nothing was copied"),
+            BackupError::TargetNotEmpty { path, first } => format!("folder {} is not empty (it holds {first}, among others); restore into a new or empty folder", path.display()),
+            BackupError::TooNew { found, supported } => format!("this backup is from a newer loket (schema {found}, this loket has schema {supported}); update loket, then try again"),
+            BackupError::JournalBroken { tamper } => format!("the journal in the backup is damaged ({tamper}); restore cancelled, nothing was copied"),
+            BackupError::Open(f0) => format!("the restored data folder cannot be opened: {f0}"),
             BackupError::Io { what, path, source } => format!("{what} {}: {source}", path.display()),
             BackupError::Store(f0) => f0.to_string(),
         }
@@ -60,7 +60,7 @@ impl Words for En {
             BranchError::Backup(f0) => f0.to_string(),
             BranchError::Refused(f0) => f0.to_string(),
             BranchError::NotInitialised { path } => format!(
-                "folder data {} belum disiapkan; jalankan `loket init` terlebih dahulu",
+                "data folder {} has not been set up; run `loket init` first",
                 path.display()
             ),
             BranchError::Io { what, path, source } => {
@@ -71,10 +71,9 @@ impl Words for En {
 
     fn config_error(&self, e: &ConfigError) -> String {
         match e {
-            ConfigError::Read { path, source } => format!(
-                "konfigurasi {} tidak dapat dibaca: {source}",
-                path.display()
-            ),
+            ConfigError::Read { path, source } => {
+                format!("configuration {} cannot be read: {source}", path.display())
+            }
             ConfigError::Invalid(f0) => f0.to_string(),
         }
     }
@@ -87,28 +86,28 @@ impl Words for En {
                 free,
                 ..
             } => format!(
-                "Flash disk {} penuh: perlu {}, tersisa {}. Hapus berkas yang tidak perlu dari flash disk atau pakai flash disk lain, lalu ulangi.",
+                "Flash drive {} is full: {} needed, {} left. Delete files that are not needed from the flash drive or use another one, then try again.",
                 mount.display(),
                 human_bytes(*needed),
-                free.map_or_else(|| "tidak diketahui".to_string(), human_bytes)
+                free.map_or_else(|| "unknown".to_string(), human_bytes)
             ),
             CopyError::DriveRemoved { mount, source } => format!(
-                "Flash disk {} terlepas atau rusak saat menyalin ({source}). Pasang kembali flash disk atau pakai yang lain, lalu ulangi; dokumen asli tetap aman.",
+                "Flash drive {} was pulled out or failed while copying ({source}). Plug it back in or use another one, then try again; the original document is safe.",
                 mount.display()
             ),
             CopyError::ReadOnly { mount, source } => format!(
-                "Flash disk {} tidak dapat ditulisi ({source}). Matikan kunci tulis pada flash disk atau pakai flash disk lain, lalu ulangi.",
+                "Flash drive {} cannot be written to ({source}). Turn off the flash drive's write lock or use another one, then try again.",
                 mount.display()
             ),
             CopyError::NameInvalid { name, reason } => format!(
-                "Nama berkas '{name}' tidak dapat dipakai di flash disk ({reason}). Ketik nama lain, lalu ulangi."
+                "File name '{name}' cannot be used on a flash drive ({reason}). Type another name, then try again."
             ),
             CopyError::VerifyMismatch {
                 path,
                 expected,
                 found,
             } => format!(
-                "Salinan {} berbeda dari dokumen asli (SHA-256 {found}, seharusnya {expected}) dan sudah dihapus. Ulangi; bila terulang, pakai flash disk lain.",
+                "The copy {} differs from the original document (SHA-256 {found}, expected {expected}) and has been deleted. Try again; if it happens again, use another flash drive.",
                 path.display()
             ),
             CopyError::SourceChanged {
@@ -116,19 +115,19 @@ impl Words for En {
                 expected,
                 found,
             } => format!(
-                "Dokumen tersimpan {} tidak sesuai catatannya (SHA-256 {found}, seharusnya {expected}); jangan diserahkan dan hubungi supervisor.",
+                "The stored document {} does not match its record (SHA-256 {found}, expected {expected}); do not hand it over, call the supervisor.",
                 path.display()
             ),
             CopyError::Source { path, source } => format!(
-                "Dokumen tersimpan {} tidak dapat dibaca ({source}); hubungi supervisor.",
+                "The stored document {} cannot be read ({source}); call the supervisor.",
                 path.display()
             ),
             CopyError::NoTarget { path, .. } => format!(
-                "Folder tujuan {} tidak ada atau bukan folder; pilih flash disk yang terpasang.",
+                "Target folder {} does not exist or is not a folder; choose a flash drive that is plugged in.",
                 path.display()
             ),
             CopyError::TooManyCopies { name } => format!(
-                "Sudah ada {} berkas bernama mirip '{name}' di flash disk; ketik nama lain, lalu ulangi.",
+                "There are already {} files named like '{name}' on the flash drive; type another name, then try again.",
                 crate::delivery::copy::MAX_CANDIDATES
             ),
             CopyError::Io {
@@ -136,7 +135,7 @@ impl Words for En {
                 what,
                 source,
             } => format!(
-                "Gagal {what} di flash disk {} ({source}). Ulangi, atau pakai flash disk lain.",
+                "Could not {what} on flash drive {} ({source}). Try again, or use another flash drive.",
                 mount.display()
             ),
         }
@@ -144,37 +143,37 @@ impl Words for En {
 
     fn eject_error(&self, e: &EjectError) -> String {
         match e {
-            EjectError::NoUdisks => "flash disk belum terpasang dan udisks (udisksctl) tidak tersedia untuk memasangnya; minta teknisi memasang udisks2".to_string(),
-            EjectError::Spawn { tool, source } => format!("{} tidak dapat dijalankan: {source}", tool.display()),
-            EjectError::Refused { command, output } => format!("flash disk belum dapat dilepas ({command}: {output}); tutup berkas yang masih terbuka di flash disk, lalu coba lagi"),
-            EjectError::Sync { mount_point, source } => format!("data di {} belum dapat ditulis tuntas ({source}); jangan cabut dulu, periksa flash disk lalu coba lagi", mount_point.display()),
+            EjectError::NoUdisks => "the flash drive is not mounted and udisks (udisksctl) is not available to mount it; ask a technician to install udisks2".to_string(),
+            EjectError::Spawn { tool, source } => format!("{} cannot be run: {source}", tool.display()),
+            EjectError::Refused { command, output } => format!("the flash drive cannot be ejected yet ({command}: {output}); close files still open on the flash drive, then try again"),
+            EjectError::Sync { mount_point, source } => format!("data on {} is not fully written yet ({source}); do not pull it out, check the flash drive, then try again", mount_point.display()),
         }
     }
 
     fn mail_error(&self, e: &MailError) -> String {
         match e {
             MailError::Address { address, reason } => format!(
-                "Alamat e-mail '{address}' tidak sah: {reason}. Periksa penulisannya bersama pelanggan."
+                "E-mail address '{address}' is not valid: {reason}. Check the spelling with the customer."
             ),
             MailError::TooLarge { bytes, limit } => format!(
-                "E-mail terlalu besar ({}, batas {}); kirim dokumen lewat flash disk atau pisahkan menjadi beberapa e-mail.",
+                "The e-mail is too large ({}, limit {}); hand the document over on a flash drive or split it into several e-mails.",
                 human_bytes(*bytes),
                 human_bytes(*limit)
             ),
             MailError::Attachment { path, source } => format!(
-                "Dokumen {path} tidak dapat dibaca untuk lampiran ({source}); hubungi supervisor."
+                "Document {path} cannot be read for the attachment ({source}); call the supervisor."
             ),
             MailError::AttachmentName { name, reason } => {
-                format!("Nama lampiran '{name}' tidak dapat dipakai ({reason}).")
+                format!("Attachment name '{name}' cannot be used ({reason}).")
             }
             MailError::Template(f0) => {
-                format!("Templat e-mail di [delivery] salah: {f0}. Perbaiki konfigurasi.")
+                format!("The e-mail template in [delivery] is wrong: {f0}. Fix the configuration.")
             }
-            MailError::Build(f0) => format!("Pesan e-mail tidak dapat disusun: {f0}"),
+            MailError::Build(f0) => format!("The e-mail message cannot be composed: {f0}"),
             MailError::RootCertificate { path, reason } => format!(
-                "Sertifikat akar {path} untuk server e-mail tidak dapat dipakai ({reason}); perbaiki [smtp] root_certificate."
+                "Root certificate {path} for the mail server cannot be used ({reason}); fix [smtp] root_certificate."
             ),
-            MailError::Tls(f0) => format!("Pengaturan TLS server e-mail tidak dapat dipakai: {f0}"),
+            MailError::Tls(f0) => format!("The mail server's TLS settings cannot be used: {f0}"),
         }
     }
 
@@ -185,37 +184,37 @@ impl Words for En {
             DeliveryError::Eject(f0) => f0.to_string(),
             DeliveryError::WhatsApp(f0) => f0.to_string(),
             DeliveryError::TooLargeForWhatsApp { size, limit } => format!(
-                "Dokumen {} terlalu besar untuk WhatsApp (batas {}); berikan lewat flash disk.",
+                "Document {} is too large for WhatsApp (limit {}); hand it over on a flash drive.",
                 human_bytes(*size),
                 human_bytes(*limit)
             ),
             DeliveryError::BadDocumentName { name, reason } => {
-                format!("Nama dokumen '{name}' tidak dapat dipakai: {reason}.")
+                format!("Document name '{name}' cannot be used: {reason}.")
             }
             DeliveryError::CaptionTemplate(f0) => format!("[whatsapp] caption: {f0}."),
             DeliveryError::WebhookAddress { listen, reason } => format!(
-                "Alamat webhook WhatsApp {listen} tidak dapat dipakai ({reason}); ubah webhook_listen di [whatsapp]."
+                "WhatsApp webhook address {listen} cannot be used ({reason}); change webhook_listen in [whatsapp]."
             ),
-            DeliveryError::WebhookNotIp => "alamat webhook bukan alamat IP".to_string(),
+            DeliveryError::WebhookNotIp => "the webhook address is not an IP address".to_string(),
             DeliveryError::UnknownOutboxEntry { id } => {
-                format!("Tidak ada pesan nomor {id} di kotak keluar; lihat `loket outbox list`.")
+                format!("There is no message number {id} in the outbox; see `loket outbox list`.")
             }
             DeliveryError::NothingToResend { id, state } => {
-                format!("Pesan nomor {id} {state}; tidak perlu dikirim ulang.")
+                format!("Message number {id} {state}; it does not need to be sent again.")
             }
             DeliveryError::Detect { source } => {
-                format!("Daftar flash disk tidak dapat dibaca ({source}); hubungi teknisi.")
+                format!("The list of flash drives cannot be read ({source}); call a technician.")
             }
             DeliveryError::List { mount, source } => format!(
-                "Isi flash disk {} tidak dapat dibaca ({source}); pasang ulang flash disk, lalu coba lagi.",
+                "The contents of flash drive {} cannot be read ({source}); plug the flash drive in again, then try again.",
                 mount.display()
             ),
             DeliveryError::NoSuchDrive { mount } => format!(
-                "Flash disk di {} tidak ditemukan; pasang flash disk, lalu pilih lagi.",
+                "No flash drive found at {}; plug in the flash drive, then choose again.",
                 mount.display()
             ),
             DeliveryError::Eml { path, source } => format!(
-                "Berkas .eml tidak dapat ditulis ke {} ({source}); pilih folder lain.",
+                "The .eml file cannot be written to {} ({source}); choose another folder.",
                 path.display()
             ),
         }
@@ -224,19 +223,20 @@ impl Words for En {
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {
-                "nama berkas kosong setelah karakter yang tidak boleh dibuang".to_string()
+                "the file name is empty once the characters that are not allowed are removed"
+                    .to_string()
             }
         }
     }
 
     fn webhook_error(&self, e: &WebhookError) -> String {
         match e {
-            WebhookError::NotConfigured => "WhatsApp belum diatur ([whatsapp])".to_string(),
+            WebhookError::NotConfigured => "WhatsApp is not set up ([whatsapp])".to_string(),
             WebhookError::Config(f0) => f0.to_string(),
             WebhookError::Signature => {
-                "tanda tangan X-Hub-Signature-256 tidak ada atau tidak cocok".to_string()
+                "the X-Hub-Signature-256 signature is missing or does not match".to_string()
             }
-            WebhookError::Malformed => "isi laporan WhatsApp tidak terbaca".to_string(),
+            WebhookError::Malformed => "the WhatsApp status report cannot be read".to_string(),
             WebhookError::Branch(f0) => f0.to_string(),
         }
     }
@@ -244,13 +244,13 @@ impl Words for En {
     fn wa_error(&self, e: &WaError) -> String {
         match e {
             WaError::Number { input } => format!(
-                "Nomor WhatsApp '{input}' tidak sah: tulis nomor ponsel seperti 0812-3456-7890, 62812… atau +62 812 …"
+                "WhatsApp number '{input}' is not valid: write a mobile number like 0812-3456-7890, 62812… or +62 812 …"
             ),
             WaError::Config(f0) => format!(
-                "WhatsApp belum diatur ([whatsapp]); dokumen menunggu di kotak keluar: {f0}"
+                "WhatsApp is not set up ([whatsapp]); the document waits in the outbox: {f0}"
             ),
             WaError::NotConfigured => {
-                "WhatsApp belum diatur ([whatsapp]); berikan dokumen lewat flash disk atau e-mail."
+                "WhatsApp is not set up ([whatsapp]); hand the document over on a flash drive or by e-mail."
                     .to_string()
             }
         }
@@ -259,37 +259,39 @@ impl Words for En {
     fn dispenser_error(&self, e: &DispenserError) -> String {
         match e {
             DispenserError::Port { path, source } => {
-                format!("kotak tombol dispenser tidak dapat dipakai ({path}): {source}")
+                format!("the dispenser button box cannot be used ({path}): {source}")
             }
             DispenserError::NotConfigured => {
-                "dispenser belum diatur; tambahkan bagian [dispenser] di konfigurasi".to_string()
+                "the dispenser is not set up; add a [dispenser] section to the configuration"
+                    .to_string()
             }
-            DispenserError::Keys(f0) => format!("pemetaan tombol [dispenser] keys salah: {f0}"),
+            DispenserError::Keys(f0) => format!("the [dispenser] keys mapping is wrong: {f0}"),
             DispenserError::NoPort => {
-                "untuk input serial, sebutkan port kotak tombol (--port atau port di [dispenser])"
+                "for serial input, name the button box's port (--port or port in [dispenser])"
                     .to_string()
             }
             DispenserError::UnknownInput(f0) => {
-                format!("input dispenser '{f0}' tidak dikenal; pakai serial atau keys")
+                format!("dispenser input '{f0}' is unknown; use serial or keys")
             }
             DispenserError::Terminal(f0) => {
-                format!("terminal tidak dapat dipakai untuk tombol keyboard: {f0}")
+                format!("the terminal cannot be used for keyboard buttons: {f0}")
             }
             DispenserError::AlreadyRunning => {
-                "dispenser sudah berjalan di cabang ini; hentikan yang lain dulu".to_string()
+                "a dispenser is already running in this branch; stop the other one first"
+                    .to_string()
             }
         }
     }
 
     fn net_error(&self, e: &NetError) -> String {
         match e {
-            NetError::BadUrl { url } => format!("alamat '{url}' tidak sah"),
+            NetError::BadUrl { url } => format!("address '{url}' is not valid"),
             NetError::Resolve { host, source } => {
-                format!("nama {host} tidak dapat dicari ({source})")
+                format!("name {host} cannot be looked up ({source})")
             }
-            NetError::NoAddress { host } => format!("nama {host} tidak ditemukan"),
-            NetError::Refused => "koneksi ditolak".to_string(),
-            NetError::Timeout { secs } => format!("tidak menjawab dalam {secs} detik"),
+            NetError::NoAddress { host } => format!("name {host} not found"),
+            NetError::Refused => "connection refused".to_string(),
+            NetError::Timeout { secs } => format!("no answer within {secs} seconds"),
             NetError::Io(f0) => f0.to_string(),
         }
     }
@@ -298,21 +300,24 @@ impl Words for En {
         match e {
             SmtpFailure::Net(f0) => f0.to_string(),
             SmtpFailure::Timeout(f0) => format!(
-                "{} tidak datang dalam {} detik",
+                "{} did not come within {} seconds",
                 self.smtp_stage(*f0),
                 crate::doctor::NET_BUDGET.as_secs()
             ),
             SmtpFailure::Closed(f0) => {
-                format!("server menutup sambungan sebelum {}", self.smtp_stage(*f0))
+                format!(
+                    "the server closed the connection before the {}",
+                    self.smtp_stage(*f0)
+                )
             }
             SmtpFailure::Garbled { stage, line } => {
-                format!("{} bukan jawaban SMTP: '{line}'", self.smtp_stage(*stage))
+                format!("{} is not an SMTP reply: '{line}'", self.smtp_stage(*stage))
             }
             SmtpFailure::Unexpected { stage, reply } => format!(
-                "{} tidak seperti yang diharapkan: '{reply}'",
+                "{} is not what was expected: '{reply}'",
                 self.smtp_stage(*stage)
             ),
-            SmtpFailure::NoStartTls => "server tidak menawarkan STARTTLS".to_string(),
+            SmtpFailure::NoStartTls => "the server does not offer STARTTLS".to_string(),
             SmtpFailure::Io(f0) => f0.to_string(),
         }
     }
@@ -320,11 +325,11 @@ impl Words for En {
     fn token_error(&self, e: &TokenError) -> String {
         match e {
             TokenError::Io { path, source } => format!(
-                "rahasia tautan tiket {} tidak dapat dibaca atau dibuat: {source}",
+                "the ticket link secret {} cannot be read or created: {source}",
                 path.display()
             ),
             TokenError::Damaged { path } => format!(
-                "rahasia tautan tiket {path} rusak (harus 64 digit heksadesimal); hapus berkas itu agar dibuat ulang",
+                "the ticket link secret {path} is damaged (it must be 64 hexadecimal digits); delete that file so it is made again",
                 path = path.display()
             ),
         }
@@ -338,24 +343,26 @@ impl Words for En {
                 "the anchor's timestamp token could not be encoded".to_string()
             }
             AnchorError::TrainingTsa { folder, detail } => format!(
-                "Sertifikat TSA latihan di {folder} tidak dapat dibaca atau dibuat: {detail}"
+                "The training TSA certificate in {folder} cannot be read or created: {detail}"
             ),
-            AnchorError::TsaUrl(f0) => format!("alamat TSA tidak sah: {f0}"),
+            AnchorError::TsaUrl(f0) => format!("TSA address is not valid: {f0}"),
         }
     }
 
     fn money_error(&self, e: &MoneyError) -> String {
         match e {
-            MoneyError::Overflow => "jumlah uang terlalu besar untuk dihitung".to_string(),
+            MoneyError::Overflow => "the amount of money is too large to count".to_string(),
             MoneyError::Parse(f0) => {
-                format!("'{f0}' bukan jumlah rupiah; tulis misalnya 50000, 50.000 atau Rp50.000")
+                format!(
+                    "'{f0}' is not an amount in rupiah; write for example 50000, 50.000 or Rp50.000"
+                )
             }
         }
     }
 
     fn appearance_error(&self, e: &AppearanceError) -> String {
         match e {
-            AppearanceError::QrTooLong(..) => "Alamat verifikasi terlalu panjang untuk kode QR. Perpendek templat alamat verifikasi di konfigurasi.".to_string(),
+            AppearanceError::QrTooLong(..) => "The verification address is too long for a QR code. Shorten the verification address template in the configuration.".to_string(),
         }
     }
 
@@ -369,37 +376,37 @@ impl Words for En {
             CliError::Verify(f0) => f0.to_string(),
             CliError::Roots(f0) => f0.to_string(),
             CliError::Serial(f0) => f0.to_string(),
-            CliError::Output(..) => "Laporan tidak dapat ditampilkan.".to_string(),
+            CliError::Output(..) => "The report cannot be shown.".to_string(),
         }
     }
 
     fn intake_error(&self, e: &IntakeError) -> String {
         match e {
-            IntakeError::Empty => "Berkas kosong (0 byte). Minta pelanggan mengirim ulang dokumennya.".to_string(),
-            IntakeError::NotPdf => "Berkas ini bukan PDF. Minta pelanggan menyimpan dokumen sebagai PDF lalu coba lagi.".to_string(),
-            IntakeError::TooLarge { size, limit } => format!("Berkas terlalu besar ({} MB, batas {} MB). Minta pelanggan memperkecil berkasnya.", size.div_ceil(1 << 20), limit >> 20),
-            IntakeError::TooManyPages { pages, limit } => format!("Dokumen memiliki {pages} halaman, melebihi batas {limit} halaman. Minta pelanggan memisahkan dokumennya."),
-            IntakeError::PasswordRequired => "Berkas ini dikunci dengan kata sandi. Minta kata sandinya kepada pelanggan lalu coba lagi.".to_string(),
-            IntakeError::WrongPassword => "Kata sandi berkas salah. Minta pelanggan memeriksa kata sandinya lalu coba lagi.".to_string(),
-            IntakeError::CertificateProtected => "Berkas ini dikunci dengan sertifikat digital penerimanya, bukan dengan kata sandi, sehingga kata sandi apa pun tidak dapat membukanya. Minta pelanggan membuka berkas itu di komputer pemilik sertifikat lalu mengirim salinan tanpa kunci.".to_string(),
-            IntakeError::UnsupportedEncryption(..) => "Berkas ini dikunci dengan cara yang tidak didukung. Minta pelanggan mengirim versi tanpa kunci.".to_string(),
-            IntakeError::CertifiedNoChanges => "Dokumen ini sudah disertifikasi \"tidak boleh diubah\", sehingga e-Meterai tidak dapat dibubuhkan tanpa merusak sertifikasinya. Minta pelanggan meminta dokumen tanpa sertifikasi dari penerbitnya.".to_string(),
-            IntakeError::Unreadable(..) => "Berkas PDF rusak dan tidak dapat dibaca. Minta pelanggan membuka lalu menyimpan ulang dokumennya (misalnya dengan \"Print to PDF\").".to_string(),
-            IntakeError::NoPages => "Berkas PDF tidak berisi halaman yang dapat dibaca. Minta pelanggan menyimpan ulang dokumennya.".to_string(),
-            IntakeError::Rewrite(..) => "Berkas PDF rusak dan gagal diperbaiki. Minta pelanggan menyimpan ulang dokumennya (misalnya dengan \"Print to PDF\").".to_string(),
-            IntakeError::DamagedProtected => "Berkas PDF ini rusak dan sudah bertanda tangan atau dikunci; memperbaikinya akan merusak tanda tangan atau kuncinya. Minta pelanggan meminta salinan baru dari penerbitnya.".to_string(),
+            IntakeError::Empty => "The file is empty (0 bytes). Ask the customer to send the document again.".to_string(),
+            IntakeError::NotPdf => "This file is not a PDF. Ask the customer to save the document as PDF, then try again.".to_string(),
+            IntakeError::TooLarge { size, limit } => format!("The file is too large ({} MB, limit {} MB). Ask the customer to make the file smaller.", size.div_ceil(1 << 20), limit >> 20),
+            IntakeError::TooManyPages { pages, limit } => format!("The document has {pages} pages, over the limit of {limit} pages. Ask the customer to split the document."),
+            IntakeError::PasswordRequired => "This file is locked with a password. Ask the customer for the password, then try again.".to_string(),
+            IntakeError::WrongPassword => "Wrong password for the file. Ask the customer to check the password, then try again.".to_string(),
+            IntakeError::CertificateProtected => "This file is locked to its recipient's digital certificate, not with a password, so no password can open it. Ask the customer to open the file on the certificate owner's computer and send a copy without the lock.".to_string(),
+            IntakeError::UnsupportedEncryption(..) => "This file is locked in a way that is not supported. Ask the customer to send a version without the lock.".to_string(),
+            IntakeError::CertifiedNoChanges => "This document is certified \"no changes allowed\", so an e-Meterai cannot be added without breaking its certification. Ask the customer to get a document without certification from its issuer.".to_string(),
+            IntakeError::Unreadable(..) => "The PDF file is damaged and cannot be read. Ask the customer to open and save the document again (for example with \"Print to PDF\").".to_string(),
+            IntakeError::NoPages => "The PDF file has no page that can be read. Ask the customer to save the document again.".to_string(),
+            IntakeError::Rewrite(..) => "The PDF file is damaged and could not be repaired. Ask the customer to save the document again (for example with \"Print to PDF\").".to_string(),
+            IntakeError::DamagedProtected => "This PDF file is damaged and already signed or locked; repairing it would break the signature or the lock. Ask the customer to get a new copy from its issuer.".to_string(),
         }
     }
 
     fn file_error(&self, e: &FileError) -> String {
         match e {
             FileError::Read { path, .. } => format!(
-                "Berkas {path} tidak dapat dibaca. Periksa apakah berkas masih ada dan dapat dibuka.",
+                "File {path} cannot be read. Check that the file still exists and can be opened.",
                 path = path.display()
             ),
             FileError::Intake(f0) => f0.to_string(),
             FileError::Write { path, .. } => format!(
-                "Berkas hasil {path} tidak dapat ditulis. Periksa ruang kosong dan izin folder, lalu ulangi.",
+                "Output file {path} cannot be written. Check the free space and the folder's permissions, then try again.",
                 path = path.display()
             ),
             FileError::Check(f0) => f0.to_string(),
@@ -409,15 +416,15 @@ impl Words for En {
     fn roots_error(&self, e: &RootsError) -> String {
         match e {
             RootsError::Read { path, .. } => format!(
-                "Berkas sertifikat akar {path} tidak dapat dibaca. Periksa nama dan izin berkas tersebut.",
+                "Root certificate file {path} cannot be read. Check that file's name and permissions.",
                 path = path.display()
             ),
             RootsError::Pem { path, .. } => format!(
-                "Berkas sertifikat akar {path} berisi sertifikat PEM yang rusak.",
+                "Root certificate file {path} holds a damaged PEM certificate.",
                 path = path.display()
             ),
             RootsError::Empty { path } => format!(
-                "Berkas sertifikat akar {path} tidak berisi sertifikat PEM.",
+                "Root certificate file {path} holds no PEM certificate.",
                 path = path.display()
             ),
         }
@@ -426,12 +433,14 @@ impl Words for En {
     fn pki_error(&self, e: &PkiError) -> String {
         match e {
             PkiError::Io { path, .. } => format!(
-                "Sertifikat latihan tidak dapat disimpan di {path}. Periksa izin folder data lalu coba lagi.",
+                "The training certificate cannot be saved in {path}. Check the data folder's permissions, then try again.",
                 path = path.display()
             ),
-            PkiError::Build(..) => "Sertifikat latihan gagal dibuat. Hubungi teknisi.".to_string(),
+            PkiError::Build(..) => {
+                "The training certificate could not be made. Call a technician.".to_string()
+            }
             PkiError::Encoding(..) => {
-                "Sertifikat latihan gagal dibuat. Hubungi teknisi.".to_string()
+                "The training certificate could not be made. Call a technician.".to_string()
             }
         }
     }
@@ -439,17 +448,17 @@ impl Words for En {
     fn invalid_serial(&self, e: &InvalidSerial) -> String {
         let InvalidSerial(f0) = e;
         format!(
-            "Nomor seri e-Meterai \"{f0}\" tidak sah: harus 22 karakter huruf besar A-Z atau angka 0-9. Periksa nomor serinya."
+            "e-Meterai serial number \"{f0}\" is not valid: it must be 22 characters, capital letters A-Z or digits 0-9. Check the serial number."
         )
     }
 
     fn signer_error(&self, e: &SignerError) -> String {
         match e {
-            SignerError::Io { path, .. } => format!("Berkas kunci atau sertifikat {path} tidak dapat dibaca. Jalankan `loket init` atau periksa folder data.", path = path.display()),
-            SignerError::Key(..) => "Kunci penanda tangan bukan kunci PKCS#8 ECDSA P-256 yang sah. Buat ulang sertifikat latihan.".to_string(),
-            SignerError::Chain(..) => "Rantai sertifikat penanda tangan tidak dapat dibaca. Buat ulang sertifikat latihan.".to_string(),
-            SignerError::EmptyChain => "Rantai sertifikat penanda tangan kosong. Buat ulang sertifikat latihan.".to_string(),
-            SignerError::KeyMismatch => "Kunci penanda tangan tidak cocok dengan sertifikatnya. Buat ulang sertifikat latihan.".to_string(),
+            SignerError::Io { path, .. } => format!("Key or certificate file {path} cannot be read. Run `loket init` or check the data folder.", path = path.display()),
+            SignerError::Key(..) => "The signing key is not a valid PKCS#8 ECDSA P-256 key. Make the training certificate again.".to_string(),
+            SignerError::Chain(..) => "The signer's certificate chain cannot be read. Make the training certificate again.".to_string(),
+            SignerError::EmptyChain => "The signer's certificate chain is empty. Make the training certificate again.".to_string(),
+            SignerError::KeyMismatch => "The signing key does not match its certificate. Make the training certificate again.".to_string(),
         }
     }
 
@@ -462,22 +471,24 @@ impl Words for En {
 
     fn sign_error(&self, e: &SignError) -> String {
         match e {
-            SignError::Cms(..) => "Tanda tangan digital gagal dibuat. Hubungi teknisi.".to_string(),
+            SignError::Cms(..) => {
+                "The digital signature could not be made. Call a technician.".to_string()
+            }
             SignError::Timestamp(f0) => f0.to_string(),
         }
     }
 
     fn stamp_error(&self, e: &StampError) -> String {
         match e {
-            StampError::PageOutOfRange { page, pages } => format!("Halaman {page} tidak ada; dokumen hanya memiliki {pages} halaman. Pilih halaman lain."),
-            StampError::BadPlacement => "Posisi e-Meterai berada di luar halaman atau ukurannya tidak sah. Atur ulang posisinya.".to_string(),
-            StampError::PageTooSmall { page, page_mm, stamp_mm, fits_mm } => format!("Halaman {page} berukuran {:.0}×{:.0} mm, lebih kecil dari e-Meterai {stamp_mm:.0} mm. {}", page_mm.0, page_mm.1, self.stamp_too_small_advice(*fits_mm)),
+            StampError::PageOutOfRange { page, pages } => format!("Page {page} does not exist; the document has only {pages} pages. Choose another page."),
+            StampError::BadPlacement => "The e-Meterai position is outside the page or its size is not valid. Set the position again.".to_string(),
+            StampError::PageTooSmall { page, page_mm, stamp_mm, fits_mm } => format!("Page {page} is {:.0}×{:.0} mm, smaller than the {stamp_mm:.0} mm e-Meterai. {}", page_mm.0, page_mm.1, self.stamp_too_small_advice(*fits_mm)),
             StampError::Appearance(f0) => f0.to_string(),
             StampError::Sign(f0) => f0.to_string(),
-            StampError::Write(..) => "Dokumen tidak dapat ditulis ulang dengan e-Meterai. Hubungi teknisi dan simpan berkas aslinya.".to_string(),
-            StampError::Structure(..) => "Struktur dokumen tidak lengkap sehingga e-Meterai tidak dapat dibubuhkan. Minta pelanggan menyimpan ulang dokumennya.".to_string(),
-            StampError::EncryptedReadBack => "E-Meterai tidak dapat dibubuhkan dengan benar pada berkas terkunci ini. Minta pelanggan mengirim versi tanpa kunci (misalnya dengan \"Print to PDF\").".to_string(),
-            StampError::Placeholder => "Tempat tanda tangan digital tidak ditemukan di berkas hasil. Hubungi teknisi.".to_string(),
+            StampError::Write(..) => "The document cannot be written again with the e-Meterai. Call a technician and keep the original file.".to_string(),
+            StampError::Structure(..) => "The document's structure is incomplete, so the e-Meterai cannot be added. Ask the customer to save the document again.".to_string(),
+            StampError::EncryptedReadBack => "The e-Meterai cannot be added correctly to this locked file. Ask the customer to send a version without the lock (for example with \"Print to PDF\").".to_string(),
+            StampError::Placeholder => "The digital signature's place was not found in the output file. Call a technician.".to_string(),
         }
     }
 
@@ -523,11 +534,11 @@ impl Words for En {
 
     fn tsa_error(&self, e: &TsaError) -> String {
         match e {
-            TsaError::Unavailable(..) => "Layanan stempel waktu (TSA) tidak dapat dihubungi. Coba lagi nanti atau stempel tanpa stempel waktu.".to_string(),
-            TsaError::Rejected { status } => format!("Layanan stempel waktu (TSA) menolak permintaan (status {status}). Hubungi teknisi."),
-            TsaError::Invalid(..) => "Jawaban layanan stempel waktu (TSA) tidak sah. Hubungi teknisi.".to_string(),
-            TsaError::Internal(..) => "Layanan stempel waktu latihan gagal membuat stempel waktu. Hubungi teknisi.".to_string(),
-            TsaError::Mismatch => "Stempel waktu dari TSA tidak cocok dengan permintaan. Hubungi teknisi.".to_string(),
+            TsaError::Unavailable(..) => "The time-stamp service (TSA) cannot be reached. Try again later or stamp without a time stamp.".to_string(),
+            TsaError::Rejected { status } => format!("The time-stamp service (TSA) refused the request (status {status}). Call a technician."),
+            TsaError::Invalid(..) => "The time-stamp service's (TSA) answer is not valid. Call a technician.".to_string(),
+            TsaError::Internal(..) => "The training time-stamp service could not make a time stamp. Call a technician.".to_string(),
+            TsaError::Mismatch => "The TSA's time stamp does not match the request. Call a technician.".to_string(),
         }
     }
 
@@ -541,118 +552,124 @@ impl Words for En {
 
     fn verify_error(&self, e: &VerifyError) -> String {
         match e {
-            VerifyError::NotPdf => "Berkas ini bukan PDF sehingga tidak dapat diperiksa.".to_string(),
-            VerifyError::PasswordRequired => "Berkas ini dikunci dengan kata sandi. Berikan kata sandinya untuk memeriksa tanda tangan.".to_string(),
-            VerifyError::CertificateProtected => "Berkas ini dikunci dengan sertifikat digital penerimanya, bukan dengan kata sandi. Periksa berkas itu di komputer pemilik sertifikat, atau minta salinan tanpa kunci.".to_string(),
-            VerifyError::Unreadable(..) => "Berkas PDF rusak dan tidak dapat dibaca untuk diperiksa.".to_string(),
+            VerifyError::NotPdf => "This file is not a PDF, so it cannot be checked.".to_string(),
+            VerifyError::PasswordRequired => "This file is locked with a password. Give the password to check the signatures.".to_string(),
+            VerifyError::CertificateProtected => "This file is locked to its recipient's digital certificate, not with a password. Check the file on the certificate owner's computer, or ask for a copy without the lock.".to_string(),
+            VerifyError::Unreadable(..) => "The PDF file is damaged and cannot be read to be checked.".to_string(),
         }
     }
 
     fn stamp_check_error(&self, e: &StampCheckError) -> String {
         match e {
-            StampCheckError::BytesDiffer => "Berkas hasil di disk berbeda dari yang ditulis. Ulangi pembubuhan; nomor seri belum terpakai di berkas ini.".to_string(),
-            StampCheckError::ByteRange => "Rentang tanda tangan tidak mencakup seluruh berkas. Hubungi teknisi.".to_string(),
-            StampCheckError::Signature => "Tanda tangan digital pada berkas hasil tidak sah. Hubungi teknisi.".to_string(),
-            StampCheckError::Encryption => "E-Meterai pada berkas terkunci ini tidak terbaca kembali dengan benar. Berkas hasil tidak dipakai; hubungi teknisi dan simpan berkas aslinya.".to_string(),
+            StampCheckError::BytesDiffer => "The output file on disk differs from what was written. Stamp again; the serial number has not been used in this file.".to_string(),
+            StampCheckError::ByteRange => "The signature's byte range does not cover the whole file. Call a technician.".to_string(),
+            StampCheckError::Signature => "The digital signature in the output file is not valid. Call a technician.".to_string(),
+            StampCheckError::Encryption => "The e-Meterai in this locked file did not read back correctly. The output file is not used; call a technician and keep the original file.".to_string(),
         }
     }
 
     fn printing_error(&self, e: &PrintingError) -> String {
         match e {
             PrintingError::NoCounterPrinter(f0) => format!(
-                "loket {f0} tidak memakai printer; atur `printer` pada [[counter]] di konfigurasi"
+                "counter {f0} has no printer; set `printer` in its [[counter]] in the configuration"
             ),
-            PrintingError::UnknownCounter(f0) => format!("loket {f0} tidak ada dalam konfigurasi"),
+            PrintingError::UnknownCounter(f0) => {
+                format!("counter {f0} is not in the configuration")
+            }
             PrintingError::NoDispenserPrinter => {
-                "dispenser tidak memakai printer; atur `printer` pada [dispenser] di konfigurasi"
+                "the dispenser has no printer; set `printer` in [dispenser] in the configuration"
                     .to_string()
             }
             PrintingError::UnknownPrinter(f0) => format!(
-                "printer '{f0}' tidak ada di [printers]; periksa nama printer di konfigurasi"
+                "printer '{f0}' is not in [printers]; check the printer name in the configuration"
             ),
             PrintingError::BadPrinterConfig { name, what } => {
-                format!("pengaturan printer '{name}' tidak lengkap: {what}")
+                format!("the settings of printer '{name}' are incomplete: {what}")
             }
             PrintingError::UnknownProfile(f0) => {
-                format!("profil printer '{f0}' tidak dikenal; pakai 58mm, 80mm atau 80mm-42")
+                format!("printer profile '{f0}' is unknown; use 58mm, 80mm or 80mm-42")
             }
             PrintingError::Open { name, source } => {
-                format!("printer '{name}' tidak dapat dibuka: {source}")
+                format!("printer '{name}' cannot be opened: {source}")
             }
             PrintingError::Encode { name, source } => {
-                format!("struk tidak dapat disusun untuk printer '{name}': {source}")
+                format!("the receipt cannot be laid out for printer '{name}': {source}")
             }
-            PrintingError::UnknownJob(f0) => format!("cetakan nomor {f0} tidak ada"),
-            PrintingError::UnknownTicket(f0) => format!("tiket {f0} tidak ada hari ini"),
+            PrintingError::UnknownJob(f0) => format!("print job number {f0} does not exist"),
+            PrintingError::UnknownTicket(f0) => format!("ticket {f0} does not exist today"),
             PrintingError::BadPayload { id, source } => {
-                format!("data cetakan nomor {id} rusak: {source}")
+                format!("the data of print job number {id} is damaged: {source}")
             }
-            PrintingError::UnknownQris(f0) => format!("pembayaran QRIS {f0} tidak ada"),
+            PrintingError::UnknownQris(f0) => format!("QRIS payment {f0} does not exist"),
         }
     }
 
     fn qris_error(&self, e: &QrisError) -> String {
         match e {
             QrisError::Truncated { at } => {
-                format!("kode QRIS terpotong atau rusak pada posisi {at}")
+                format!("the QRIS code is cut off or damaged at position {at}")
             }
             QrisError::BadTag { tag, at } => {
-                format!("kode QRIS memuat tag '{tag}' yang bukan dua angka pada posisi {at}")
+                format!(
+                    "the QRIS code holds tag '{tag}', which is not two digits, at position {at}"
+                )
             }
-            QrisError::NoCrc => "kode QRIS tidak diakhiri CRC (tag 63 sepanjang 4)".to_string(),
+            QrisError::NoCrc => {
+                "the QRIS code does not end with a CRC (tag 63 of length 4)".to_string()
+            }
             QrisError::CrcMismatch { found, expected } => {
-                format!("CRC kode QRIS salah: tertulis {found}, seharusnya {expected}")
+                format!("the QRIS code's CRC is wrong: it says {found}, it should be {expected}")
             }
-            QrisError::Field { field, why } => format!("isian QRIS '{field}' tidak sah: {why}"),
+            QrisError::Field { field, why } => format!("QRIS field '{field}' is not valid: {why}"),
         }
     }
 
     fn not_ticket_no(&self, e: &NotTicketNo) -> String {
         let NotTicketNo(f0) = e;
-        format!("'{f0}' bukan nomor tiket; tulis seperti A-007")
+        format!("'{f0}' is not a ticket number; write it like A-007")
     }
 
     fn queue_error(&self, e: &QueueError) -> String {
         match e {
             QueueError::WrongState { ticket, state } => {
-                format!("tiket {ticket} sedang {state}; tindakan ini tidak bisa dilakukan sekarang")
+                format!("ticket {ticket} is {state}; this cannot be done now")
             }
             QueueError::OtherCounter {
                 ticket,
                 holder,
                 counter,
-            } => format!("tiket {ticket} dipegang loket {holder}, bukan loket {counter}"),
+            } => format!("ticket {ticket} is held by counter {holder}, not counter {counter}"),
             QueueError::Reserved { ticket, target } => {
-                format!("tiket {ticket} dialihkan khusus ke loket {target}")
+                format!("ticket {ticket} was transferred to counter {target} only")
             }
             QueueError::NoShowTooSoon {
                 ticket,
                 waited_s,
                 left_s,
             } => format!(
-                "tiket {ticket} baru dipanggil {waited_s} detik lalu; tunggu {left_s} detik lagi sebelum menyatakannya tidak hadir"
+                "ticket {ticket} was called only {waited_s} seconds ago; wait {left_s} more seconds before marking it absent"
             ),
             QueueError::SameService { ticket, service } => {
-                format!("tiket {ticket} sudah berada di layanan {service}")
+                format!("ticket {ticket} is already in service {service}")
             }
-            QueueError::UnknownService { service } => format!("layanan '{service}' tidak ada"),
+            QueueError::UnknownService { service } => format!("service '{service}' does not exist"),
             QueueError::NoPriorityLine { service } => {
-                format!("layanan {service} tidak memiliki antrean prioritas")
+                format!("service {service} has no priority queue")
             }
             QueueError::NumbersUsedUp { service, last } => format!(
-                "nomor antrean layanan {service} untuk hari ini sudah habis ({last}); ubah rentang di konfigurasi atau arahkan ke layanan lain"
+                "the queue numbers of service {service} are used up for today ({last}); change the range in the configuration or send customers to another service"
             ),
-            QueueError::UnknownTicket { ticket } => format!("tiket {ticket} tidak ada hari ini"),
+            QueueError::UnknownTicket { ticket } => format!("ticket {ticket} does not exist today"),
             QueueError::NotServedHere {
                 ticket,
                 service,
                 counter,
             } => format!(
-                "tiket {ticket} untuk layanan {service}, yang tidak dilayani loket {counter}"
+                "ticket {ticket} is for service {service}, which counter {counter} does not serve"
             ),
-            QueueError::NotParked { ticket } => format!("tiket {ticket} tidak sedang ditunda"),
+            QueueError::NotParked { ticket } => format!("ticket {ticket} is not parked"),
             QueueError::NotNoShow { ticket } => {
-                format!("tiket {ticket} tidak berstatus tidak hadir")
+                format!("ticket {ticket} is not marked absent")
             }
             QueueError::DocumentNotHandedOver {
                 ticket,
@@ -660,50 +677,52 @@ impl Words for En {
                 what,
                 job,
             } => format!(
-                "Tiket {ticket} tidak dapat {verb}: {what} (pekerjaan #{job}). Serahkan dokumen (flash disk, e-mail atau WhatsApp) atau cetak tanda terima klaim dulu; supervisor dapat memindahkan kunjungan ini."
+                "Ticket {ticket} cannot {verb}: {what} (job #{job}). Hand the document over (flash drive, e-mail or WhatsApp) or print a claim receipt first; a supervisor can move this visit."
             ),
             QueueError::UnknownCounter { counter } => {
-                format!("loket {counter} tidak ada dalam konfigurasi")
+                format!("counter {counter} is not in the configuration")
             }
             QueueError::CounterIdle { counter } => {
-                format!("loket {counter} tidak sedang memanggil atau melayani siapa pun")
+                format!("counter {counter} is not calling or serving anyone")
             }
             QueueError::NoTicketHeld { counter } => {
-                format!("loket {counter} tidak sedang memegang tiket")
+                format!("counter {counter} is not holding a ticket")
             }
             QueueError::NoVisitHeld { counter } => {
-                format!("loket {counter} tidak sedang memegang kunjungan")
+                format!("counter {counter} is not holding a visit")
             }
             QueueError::CounterBusy { counter, ticket } => format!(
-                "loket {counter} masih memegang tiket {ticket}; selesaikan, tunda atau alihkan dulu"
+                "counter {counter} still holds ticket {ticket}; finish, park or transfer it first"
             ),
             QueueError::CounterHolds {
                 counter,
                 ticket,
                 state,
             } => format!(
-                "loket {counter} masih memegang tiket {ticket} ({state}); selesaikan, tunda atau alihkan dulu"
+                "counter {counter} still holds ticket {ticket} ({state}); finish, park or transfer it first"
             ),
             QueueError::CounterOnBreak { counter, reason } => {
-                format!("loket {counter} sedang istirahat ({reason}); buka loket dulu")
+                format!("counter {counter} is on a break ({reason}); open the counter first")
             }
             QueueError::CounterClosed { counter } => {
-                format!("loket {counter} tutup; buka loket dulu")
+                format!("counter {counter} is closed; open the counter first")
             }
             QueueError::BreakNeedsReason => {
-                "istirahat perlu alasan, misalnya \"makan siang\"".to_string()
+                "a break needs a reason, for example \"lunch\"".to_string()
             }
             QueueError::TransferTargetDoesNotServe { counter, service } => {
-                format!("loket {counter} tidak melayani layanan {service}")
+                format!("counter {counter} does not serve service {service}")
             }
             QueueError::SameCounter { counter } => {
-                format!("loket asal dan tujuan sama (loket {counter}); sebutkan loket lain")
+                format!(
+                    "the source and target counter are the same (counter {counter}); name another counter"
+                )
             }
             QueueError::MoveTargetDoesNotServe { counter, service } => format!(
-                "loket {counter} tidak melayani layanan {service}; pilih loket yang melayaninya"
+                "counter {counter} does not serve service {service}; choose a counter that does"
             ),
             QueueError::MoveTargetBusy { counter, ticket } => {
-                format!("loket {counter} masih memegang tiket {ticket}; selesaikan dulu di sana")
+                format!("counter {counter} still holds ticket {ticket}; finish it there first")
             }
         }
     }
@@ -711,56 +730,59 @@ impl Words for En {
     fn report_error(&self, e: &ReportError) -> String {
         match e {
             ReportError::Io { what, path, source } => format!(
-                "Gagal {what} {path}: {source}. Periksa folder tujuan lalu ulangi.",
+                "Could not {what} {path}: {source}. Check the target folder, then try again.",
                 path = path.display()
             ),
             ReportError::Csv { path, source } => format!(
-                "Gagal menulis CSV {path}: {source}. Periksa folder tujuan lalu ulangi.",
+                "Could not write CSV {path}: {source}. Check the target folder, then try again.",
                 path = path.display()
             ),
             ReportError::Receipt(f0) => {
-                format!("Gagal menyusun ringkasan untuk printer: {f0}. Laporkan ke teknisi.")
+                format!(
+                    "Could not lay out the summary for the printer: {f0}. Report it to a technician."
+                )
             }
             ReportError::Anchor(f0) => f0.to_string(),
-            ReportError::RangeBackwards { from, to } => format!(
-                "Tanggal akhir {to} sebelum tanggal awal {from}; tukar urutannya lalu ulangi."
-            ),
+            ReportError::RangeBackwards { from, to } => {
+                format!("End date {to} is before start date {from}; swap them, then try again.")
+            }
         }
     }
 
     fn document_error(&self, e: &DocumentError) -> String {
         match e {
             DocumentError::Write { path, source } => format!(
-                "dokumen tidak dapat disimpan di {path}: {source}. Periksa ruang kosong dan izin folder data, lalu ulangi; dokumen pelanggan tidak hilang",
+                "the document cannot be saved in {path}: {source}. Check the free space and the data folder's permissions, then try again; the customer's document is not lost",
                 path = path.display()
             ),
             DocumentError::Missing { sha256, source } => {
-                format!("dokumen {sha256} tidak ditemukan di penyimpanan: {source}")
+                format!("document {sha256} not found in the store: {source}")
             }
             DocumentError::Corrupt { sha256 } => format!(
-                "dokumen {sha256} di penyimpanan rusak (isi tidak cocok dengan sidik SHA-256-nya)"
+                "document {sha256} in the store is damaged (its content does not match its SHA-256)"
             ),
         }
     }
 
     fn job_error(&self, e: &JobError) -> String {
         match e {
-            JobError::WrongState { id, state } => format!(
-                "pekerjaan #{id} berstatus '{}': langkah ini tidak bisa dilakukan",
-                state.label()
-            ),
-            JobError::NotPlaced => "letak meterai belum ditetapkan".to_string(),
-            JobError::BadPlace { page } => format!("halaman {page} atau kotak meterai tidak sah"),
+            JobError::WrongState { id, state } => {
+                format!("job #{id} is '{}': this step cannot be done", state.label())
+            }
+            JobError::NotPlaced => "the stamp's position has not been set".to_string(),
+            JobError::BadPlace { page } => format!("page {page} or the stamp's box is not valid"),
         }
     }
 
     fn ledger_error(&self, e: &LedgerError) -> String {
         match e {
-            LedgerError::LotExists(f0) => format!("lot '{f0}' sudah pernah dimuat"),
-            LedgerError::BadCount => "jumlah nomor seri dalam lot harus 1–100.000".to_string(),
-            LedgerError::Unknown(f0) => format!("nomor seri {f0} tidak dikenal di buku nomor seri"),
+            LedgerError::LotExists(f0) => format!("lot '{f0}' has already been loaded"),
+            LedgerError::BadCount => "a lot must hold 1–100,000 serial numbers".to_string(),
+            LedgerError::Unknown(f0) => {
+                format!("serial number {f0} is not in the serial number ledger")
+            }
             LedgerError::WrongStatus { sn, status, wanted } => {
-                format!("nomor seri {sn} berstatus '{status}', tidak bisa {wanted}")
+                format!("serial number {sn} is '{status}', it cannot be {wanted}")
             }
             LedgerError::Store(f0) => f0.to_string(),
         }
@@ -768,20 +790,20 @@ impl Words for En {
 
     fn provider_error(&self, e: &ProviderError) -> String {
         match e {
-            ProviderError::Unavailable { .. } => "Layanan e-Meterai sedang gangguan; dokumen disimpan dan akan dibubuhi meterai otomatis begitu layanan pulih.".to_string(),
-            ProviderError::RetryLater { after } => format!("Layanan e-Meterai sedang sibuk; dokumen disimpan dan dicoba lagi otomatis dalam {} detik.", after.as_secs().max(1)),
-            ProviderError::Rejected { code, message } => format!("Peruri menolak permintaan (kode {code}: {message}); pekerjaan menunggu dan dicoba lagi otomatis. Bila tetap ditolak, supervisor memutuskan (`loket job settle`)."),
-            ProviderError::SerialUsed { sn, message } => format!("Nomor seri {sn} sudah terpakai menurut Peruri ({message}) dan hasil bermeterainya tidak ditemukan; nomor seri dicatat untuk klaim dan pekerjaan menunggu keputusan supervisor (nomor seri baru tanpa biaya atau pengembalian dana)."),
-            ProviderError::SignerRefused { code, message } => format!("Penandatangan Peruri menolak permintaan (kode {code}: {message}) walau sudah masuk ulang; dokumen disimpan dan dicoba lagi otomatis. Laporkan ke supervisor bila berulang."),
-            ProviderError::Untrusted { sn, .. } => format!("Hasil bermeterai nomor seri {sn} tidak berantai ke sertifikat akar Peruri yang diatur; dokumen tidak diserahkan dan pekerjaan menunggu. Supervisor: periksa `root_certs` di bagian [stamping.peruri]."),
-            ProviderError::SerialSpoiled { sn, code } => format!("Nomor seri {sn} gagal dibubuhkan (kode {code}) dan dicatat sebagai rusak untuk klaim; dokumen akan dibubuhi dengan nomor seri baru."),
-            ProviderError::QuotaExhausted { .. } => "Kuota e-Meterai cabang habis; minta supervisor menambah kuota. Dokumen disimpan sampai kuota tersedia.".to_string(),
-            ProviderError::AuthFailed { .. } => "Login ke layanan e-Meterai ditolak; minta supervisor memeriksa akun Peruri di konfigurasi. Dokumen disimpan.".to_string(),
-            ProviderError::BadDocument { code, message } => format!("Dokumen tidak dapat dibubuhi meterai (kode {code}: {message}); minta pelanggan mengekspor ulang PDF (misalnya lewat \"Print to PDF\") lalu coba lagi."),
-            ProviderError::Timeout { .. } => "Layanan e-Meterai tidak menjawab tepat waktu; dokumen disimpan dan akan dicoba lagi otomatis.".to_string(),
-            ProviderError::Protocol { .. } => "Jawaban layanan e-Meterai tidak dapat dibaca; dokumen disimpan dan dicoba lagi otomatis. Laporkan ke teknisi bila berulang.".to_string(),
-            ProviderError::Local { what, path, .. } => format!("Folder bersama Sign Adapter tidak dapat dipakai ({what} {}); minta teknisi memeriksanya. Dokumen disimpan.", path.display()),
-            ProviderError::Config(f0) => format!("Konfigurasi e-Meterai belum lengkap: {f0}"),
+            ProviderError::Unavailable { .. } => "The e-Meterai service is down; the document is kept and will be stamped automatically as soon as the service is back.".to_string(),
+            ProviderError::RetryLater { after } => format!("The e-Meterai service is busy; the document is kept and tried again automatically in {} seconds.", after.as_secs().max(1)),
+            ProviderError::Rejected { code, message } => format!("Peruri refused the request (code {code}: {message}); the job waits and is tried again automatically. If it stays refused, a supervisor decides (`loket job settle`)."),
+            ProviderError::SerialUsed { sn, message } => format!("Serial number {sn} is already used according to Peruri ({message}) and its stamped output was not found; the serial number is listed for a claim and the job waits for a supervisor's decision (a new serial number free of charge, or a refund)."),
+            ProviderError::SignerRefused { code, message } => format!("Peruri's signer refused the request (code {code}: {message}) even after logging in again; the document is kept and tried again automatically. Tell the supervisor if it keeps happening."),
+            ProviderError::Untrusted { sn, .. } => format!("The stamped output with serial number {sn} does not chain to the configured Peruri root certificates; the document is not handed over and the job waits. Supervisor: check `root_certs` in the [stamping.peruri] section."),
+            ProviderError::SerialSpoiled { sn, code } => format!("Serial number {sn} failed to stamp (code {code}) and is listed as spoiled for a claim; the document will be stamped with a new serial number."),
+            ProviderError::QuotaExhausted { .. } => "The branch's e-Meterai quota is used up; ask the supervisor to add quota. The document is kept until quota is available.".to_string(),
+            ProviderError::AuthFailed { .. } => "Login to the e-Meterai service was refused; ask the supervisor to check the Peruri account in the configuration. The document is kept.".to_string(),
+            ProviderError::BadDocument { code, message } => format!("The document cannot be stamped (code {code}: {message}); ask the customer to export the PDF again (for example with \"Print to PDF\"), then try again."),
+            ProviderError::Timeout { .. } => "The e-Meterai service did not answer in time; the document is kept and tried again automatically.".to_string(),
+            ProviderError::Protocol { .. } => "The e-Meterai service's answer cannot be read; the document is kept and tried again automatically. Report it to a technician if it keeps happening.".to_string(),
+            ProviderError::Local { what, path, .. } => format!("The Sign Adapter shared folder cannot be used ({what} {}); ask a technician to check it. The document is kept.", path.display()),
+            ProviderError::Config(f0) => format!("The e-Meterai configuration is incomplete: {f0}"),
         }
     }
 
@@ -795,31 +817,34 @@ impl Words for En {
             StampingError::Store(f0) => f0.to_string(),
             StampingError::User(f0) => f0.to_string(),
             StampingError::UnknownJob(f0) => {
-                format!("Pekerjaan meterai #{f0} tidak ada. Periksa nomornya.")
+                format!("Stamp job #{f0} does not exist. Check the number.")
             }
             StampingError::NotQuoted(f0) => format!(
-                "Pekerjaan meterai #{f0} belum ditagih. Tambahkan e-Meterai ke penjualan dan terima pembayarannya dulu."
+                "Stamp job #{f0} has not been billed. Add the e-Meterai to the sale and take the payment first."
             ),
             StampingError::PasswordNeeded(f0) => format!(
-                "Dokumen pekerjaan meterai #{f0} terkunci dan kata sandinya tidak disimpan. Panggil pelanggan ke loket dan ketik lagi kata sandinya (pekerjaan dilanjutkan di loket)."
+                "The document of stamp job #{f0} is locked and its password is not kept. Call the customer to the counter and type the password again (the job continues at the counter)."
             ),
             StampingError::OpenElsewhere { job, counter } => format!(
-                "Pekerjaan meterai #{job} masih terbuka di loket {counter}. Minta supervisor memindahkan kunjungan itu (loket queue move-visit) alih-alih menagih lagi."
+                "Stamp job #{job} is still open at counter {counter}. Ask a supervisor to move that visit (loket queue move-visit) instead of billing it again."
             ),
             StampingError::NotPaid { job, sale } => format!(
-                "Penjualan #{sale} untuk pekerjaan meterai #{job} belum lunas. Terima pembayarannya dulu."
+                "Sale #{sale} for stamp job #{job} is not paid yet. Take the payment first."
             ),
             StampingError::NoOutput(f0) => {
-                format!("Dokumen pekerjaan #{f0} belum bermeterai; hasilnya belum bisa diserahkan.")
+                format!(
+                    "The document of job #{f0} is not stamped yet; it cannot be handed over yet."
+                )
             }
             StampingError::PageOutOfRange { page, pages } => format!(
-                "Halaman {page} tidak ada; dokumen hanya memiliki {pages} halaman. Pilih halaman lain."
+                "Page {page} does not exist; the document has only {pages} pages. Choose another page."
             ),
             StampingError::BadOutput { sn, why } => format!(
-                "Hasil pembubuhan nomor seri {sn} tidak lolos pemeriksaan ({why}); dokumen tidak diserahkan dan pembubuhan diulang."
+                "The stamped output with serial number {sn} failed its check ({why}); the document is not handed over and it is stamped again."
             ),
             StampingError::NoName => {
-                "Nama berkas dokumen kosong. Beri nama berkas, misalnya surat.pdf.".to_string()
+                "The document's file name is empty. Give it a file name, for example letter.pdf."
+                    .to_string()
             }
         }
     }
@@ -827,9 +852,11 @@ impl Words for En {
     fn http_tsa_error(&self, e: &HttpTsaError) -> String {
         match e {
             HttpTsaError::BadUrl { url, .. } => {
-                format!("alamat TSA \"{url}\" tidak sah; periksa [stamping] tsa_url di konfigurasi")
+                format!(
+                    "TSA address \"{url}\" is not valid; check [stamping] tsa_url in the configuration"
+                )
             }
-            HttpTsaError::Client(..) => "klien HTTP untuk TSA tidak dapat dibuat".to_string(),
+            HttpTsaError::Client(..) => "the HTTP client for the TSA cannot be created".to_string(),
         }
     }
 
@@ -840,12 +867,12 @@ impl Words for En {
 
     fn store_error(&self, e: &StoreError) -> String {
         match e {
-            StoreError::Open { path, source } => format!("database {path} tidak dapat dibuka: {source}", path = path.display()),
+            StoreError::Open { path, source } => format!("database {path} cannot be opened: {source}", path = path.display()),
             StoreError::TooNew { found, supported } => format!("database is newer (schema {found}) than this loket (schema {supported}); update loket"),
-            StoreError::Busy => "basis data sedang dipakai proses loket lain terlalu lama; tunggu sebentar lalu ulangi (bila terus terjadi, mulai ulang loket yang macet)".to_string(),
+            StoreError::Busy => "the database has been in use by another loket process for too long; wait a moment, then try again (if it keeps happening, restart the loket that hangs)".to_string(),
             StoreError::Sql(f0) => format!("sql: {f0}"),
             StoreError::Journal(f0) => format!("journal: {f0}"),
-            StoreError::Durability(f0) => format!("penyimpanan gagal menulis ke disk: {f0}; periksa ruang disk lalu ulangi"),
+            StoreError::Durability(f0) => format!("the store could not write to disk: {f0}; check the disk space, then try again"),
         }
     }
 
@@ -854,144 +881,151 @@ impl Words for En {
             TillError::Money(f0) => f0.to_string(),
             TillError::Qris(f0) => f0.to_string(),
             TillError::BadCount(f0) => format!(
-                "hitungan uang tidak sah ({f0}); tulis misalnya 100000x1,50000x2 atau jumlahnya saja"
+                "the money count is not valid ({f0}); write for example 100000x1,50000x2 or just the total"
             ),
-            TillError::UnknownSale(f0) => format!("penjualan {f0} tidak ada"),
+            TillError::UnknownSale(f0) => format!("sale {f0} does not exist"),
             TillError::StoredZDamaged { number, reason } => {
-                format!("laporan Z {number} tersimpan rusak: {reason}")
+                format!("stored Z report {number} is damaged: {reason}")
             }
-            TillError::Encode(f0) => format!("data kas tidak dapat ditulis: {f0}"),
+            TillError::Encode(f0) => format!("till data cannot be written: {f0}"),
             TillError::SaleVoided(f0) => {
-                format!("penjualan {f0} sudah dibatalkan; buat penjualan baru")
+                format!("sale {f0} has been voided; start a new sale")
             }
             TillError::SaleAlreadyPaid(f0) => {
-                format!("penjualan {f0} sudah lunas; tidak dapat diubah atau dibayar lagi")
+                format!("sale {f0} is already paid; it cannot be changed or paid again")
             }
             TillError::ReturnAfterPaid(f0) => format!(
-                "penjualan {f0} sudah lunas atau dibatalkan; uangnya hanya kembali lewat pembatalan atau refund dengan persetujuan supervisor"
+                "sale {f0} is already paid or voided; its money only comes back through a void or refund with a supervisor's approval"
             ),
             TillError::EmptySale(f0) => {
-                format!("penjualan {f0} belum berisi barang; tambahkan barang dulu")
+                format!("sale {f0} has no items yet; add items first")
             }
             TillError::NoTender => {
-                "belum ada pembayaran yang dimasukkan; pilih tunai, debit atau QRIS".to_string()
+                "no payment has been entered; choose cash, debit or QRIS".to_string()
             }
-            TillError::ZeroAmount(f0) => format!("jumlah pembayaran {f0} harus lebih dari Rp0"),
+            TillError::ZeroAmount(f0) => format!("payment amount {f0} must be more than Rp0"),
             TillError::Overpay {
                 method,
                 amount,
                 due,
             } => format!(
-                "pembayaran {method} {amount} melebihi sisa tagihan {due}; hanya tunai yang boleh lebih (ada kembalian)"
+                "payment {method} {amount} is more than the amount due {due}; only cash may be more (change is given)"
             ),
-            TillError::TwoCashTenders => "masukkan pembayaran tunai sekali saja".to_string(),
-            TillError::NothingDue(f0) => format!(
-                "penjualan {f0} tidak punya sisa tagihan lagi; uang tunai tidak perlu diterima"
-            ),
+            TillError::TwoCashTenders => "enter the cash payment once only".to_string(),
+            TillError::NothingDue(f0) => {
+                format!("sale {f0} has nothing left to pay; no cash needs to be taken")
+            }
             TillError::BadApprovalCode(f0) => format!(
-                "kode persetujuan EDC '{f0}' tidak sah: tulis 6 huruf atau angka seperti tercetak di struk EDC"
+                "EDC approval code '{f0}' is not valid: write the 6 letters or digits as printed on the EDC slip"
             ),
             TillError::BadLast4(f0) => {
-                format!("empat angka terakhir kartu '{f0}' tidak sah: tulis tepat 4 angka")
+                format!("card's last four digits '{f0}' are not valid: write exactly 4 digits")
             }
             TillError::VoidAfterRefund(f0) => format!(
-                "penjualan {f0} sudah pernah dikembalikan; sisanya dikembalikan lewat pengembalian, bukan pembatalan"
+                "sale {f0} has already been partly refunded; the rest comes back through a refund, not a void"
             ),
             TillError::RefundUnpaid(f0) => format!(
-                "penjualan {f0} belum lunas, jadi tidak dapat dikembalikan; batalkan (void) bila tidak jadi"
+                "sale {f0} is not paid, so it cannot be refunded; void it if the sale is off"
             ),
             TillError::AlreadyRefunded(f0) => {
-                format!("penjualan {f0} sudah dikembalikan seluruhnya")
+                format!("sale {f0} has already been refunded in full")
             }
-            TillError::UnknownLine(f0) => format!("baris {f0} tidak ada pada penjualan ini"),
+            TillError::UnknownLine(f0) => format!("line {f0} is not on this sale"),
             TillError::RefundAboveLine { line, asked, left } => {
-                format!("baris {line}: diminta {asked}, yang masih dapat dikembalikan {left}")
+                format!("line {line}: {asked} asked, {left} can still be refunded")
             }
             TillError::RefundAboveMethod {
                 method,
                 asked,
                 available,
-            } => format!("pengembalian {asked} lewat {method} melebihi yang dibayar ({available})"),
-            TillError::BadQuantity(f0) => format!("jumlah {f0} tidak sah; tulis 1 sampai 999"),
+            } => format!("refund of {asked} by {method} is more than was paid ({available})"),
+            TillError::BadQuantity(f0) => format!("quantity {f0} is not valid; write 1 to 999"),
             TillError::UnknownItem(f0) => {
-                format!("barang '{f0}' tidak ada di daftar harga; lihat `loket till prices`")
+                format!("item '{f0}' is not in the price list; see `loket till prices`")
             }
-            TillError::UnknownCounter(f0) => format!("loket {f0} tidak ada di konfigurasi"),
+            TillError::UnknownCounter(f0) => format!("counter {f0} is not in the configuration"),
             TillError::BadTicket(f0) => {
-                format!("nomor tiket '{f0}' tidak dikenali; tulis misalnya C-003")
+                format!("ticket number '{f0}' is not recognised; write for example C-003")
             }
             TillError::NoSession(f0) => format!(
-                "laci loket {f0} belum dibuka; buka sesi kas dengan `loket till open --counter {f0}` sebelum menerima atau mengeluarkan tunai"
+                "the drawer of counter {f0} is not open; open a till session with `loket till open --counter {f0}` before taking or paying out cash"
             ),
             TillError::SessionOpen(f0) => {
-                format!("sesi kas loket {f0} masih terbuka; tutup dulu sebelum membuka yang baru")
+                format!(
+                    "the till session of counter {f0} is still open; close it before opening a new one"
+                )
             }
             TillError::SessionCounting(f0) => {
-                format!("kas loket {f0} sedang ditutup (sudah dihitung); selesaikan penutupan dulu")
+                format!(
+                    "the till of counter {f0} is being closed (already counted); finish closing first"
+                )
             }
             TillError::NotCounted(f0) => {
-                format!("kas loket {f0} belum dihitung; masukkan hitungan uang (--count) dulu")
+                format!(
+                    "the till of counter {f0} has not been counted; enter the money count (--count) first"
+                )
             }
             TillError::VarianceNeedsApproval {
                 variance,
                 tolerance,
             } => format!(
-                "selisih kas {variance} melebihi toleransi {tolerance}; minta supervisor menyetujui dengan alasan"
+                "cash variance {variance} is over the tolerance {tolerance}; ask a supervisor to approve it with a reason"
             ),
-            TillError::ReasonRequired => "alasan wajib diisi (paling sedikit 3 huruf)".to_string(),
-            TillError::NotPositive => "jumlah harus lebih dari Rp0".to_string(),
-            TillError::NotEnoughCash { asked, in_drawer } => format!(
-                "di laci seharusnya hanya ada {in_drawer}; tidak dapat mengeluarkan {asked}"
-            ),
+            TillError::ReasonRequired => "a reason is required (at least 3 letters)".to_string(),
+            TillError::NotPositive => "the amount must be more than Rp0".to_string(),
+            TillError::NotEnoughCash { asked, in_drawer } => {
+                format!("the drawer should hold only {in_drawer}; {asked} cannot be paid out")
+            }
             TillError::QrisNotConfigured => {
-                "QRIS belum diatur untuk cabang ini; isi bagian [qris] di loket.toml".to_string()
+                "QRIS is not set up for this branch; fill in the [qris] section of loket.toml"
+                    .to_string()
             }
             TillError::QrisUnknown(f0) => {
-                format!("QRIS dengan referensi '{f0}' tidak ditemukan; periksa nomor referensinya")
+                format!("QRIS with reference '{f0}' not found; check the reference number")
             }
             TillError::QrisEnded { reference, state } => {
-                format!("QRIS {reference} sudah {state}; tidak ada yang perlu dikonfirmasi")
+                format!("QRIS {reference} is already {state}; there is nothing to confirm")
             }
             TillError::QrisNoExcess(f0) => {
-                format!("QRIS {f0} tidak punya kelebihan bayar yang perlu dikembalikan")
+                format!("QRIS {f0} has no overpayment to give back")
             }
-            TillError::UnknownZ(f0) => format!("laporan Z nomor {f0} tidak ada"),
-            TillError::NoZ => "belum ada laporan Z".to_string(),
+            TillError::UnknownZ(f0) => format!("Z report number {f0} does not exist"),
+            TillError::NoZ => "there is no Z report yet".to_string(),
         }
     }
 
     fn ui_error(&self, e: &UiError) -> String {
         match e {
-            UiError::Terminal(f0) => format!("terminal tidak dapat dipakai: {f0}"),
-            UiError::Thread(f0) => format!("tidak dapat memulai proses latar tampilan: {f0}"),
-            UiError::WorkerStopped => "proses latar tampilan berhenti; jalankan loket kembali".to_string(),
-            UiError::NotATerminal => "tampilan layar penuh perlu terminal; untuk skrip pakai `loket queue status` atau perintah `loket queue` lainnya".to_string(),
+            UiError::Terminal(f0) => format!("the terminal cannot be used: {f0}"),
+            UiError::Thread(f0) => format!("the display's background process cannot be started: {f0}"),
+            UiError::WorkerStopped => "the display's background process stopped; start loket again".to_string(),
+            UiError::NotATerminal => "the full-screen view needs a terminal; for scripts use `loket queue status` or another `loket queue` command".to_string(),
         }
     }
 
     fn user_error(&self, e: &UserError) -> String {
         match e {
             UserError::InvalidId(f0) => format!(
-                "ID pengguna '{f0}' tidak sah: pakai 2–32 huruf kecil, angka, titik, garis bawah atau tanda hubung"
+                "user ID '{f0}' is not valid: use 2–32 lowercase letters, digits, dots, underscores or hyphens"
             ),
-            UserError::InvalidPin => "PIN harus 4–12 angka".to_string(),
-            UserError::Exists(f0) => format!("pengguna '{f0}' sudah ada"),
-            UserError::Unknown(f0) => format!("pengguna '{f0}' tidak dikenal"),
+            UserError::InvalidPin => "the PIN must be 4–12 digits".to_string(),
+            UserError::Exists(f0) => format!("user '{f0}' already exists"),
+            UserError::Unknown(f0) => format!("user '{f0}' is unknown"),
             UserError::Disabled(f0) => {
-                format!("pengguna '{f0}' dinonaktifkan; minta supervisor mengaktifkannya kembali")
+                format!("user '{f0}' is disabled; ask a supervisor to enable it again")
             }
             UserError::WrongPin { remaining } => {
-                format!("PIN salah; sisa {remaining} kali percobaan sebelum akun dikunci")
+                format!("wrong PIN; {remaining} more tries before the account is locked")
             }
             UserError::Locked { id, until } => format!(
-                "akun '{id}' dikunci karena PIN salah berulang kali; coba lagi pukul {until} atau minta supervisor membukanya"
+                "account '{id}' is locked after repeated wrong PINs; try again at {until} or ask a supervisor to unlock it"
             ),
             UserError::NotSupervisor(f0) => {
-                format!("'{f0}' bukan supervisor; persetujuan harus dari supervisor")
+                format!("'{f0}' is not a supervisor; the approval must come from a supervisor")
             }
-            UserError::ReasonRequired => "alasan wajib diisi (paling sedikit 3 huruf)".to_string(),
+            UserError::ReasonRequired => "a reason is required (at least 3 letters)".to_string(),
             UserError::ApprovalInvalid(f0) => {
-                format!("persetujuan #{f0} tidak ada, sudah dipakai, atau untuk tindakan lain")
+                format!("approval #{f0} does not exist, has been used, or is for another action")
             }
             UserError::Store(f0) => f0.to_string(),
         }
