@@ -39,6 +39,7 @@ pub enum BranchError {
     Report(#[from] crate::report::ReportError),
     Backup(#[source] Box<crate::backup::BackupError>),
     Refused(String),
+    Cli(#[from] crate::cli::CliError),
     NotInitialised {
         path: PathBuf,
     },

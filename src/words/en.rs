@@ -6,6 +6,121 @@ use super::*;
 pub struct En;
 
 impl Words for En {
+    fn help(&self, key: &str) -> Option<&'static str> {
+        HELP.iter().find(|(k, _)| *k == key).map(|(_, text)| *text)
+    }
+
+    fn error_prefix(&self) -> &'static str {
+        "error"
+    }
+
+    fn cli_error(&self, e: &CliError) -> String {
+        match e {
+            CliError::UnknownRole(role) => format!("role '{role}' is unknown"),
+            CliError::PinUnreadable(source) => format!("the PIN cannot be read: {source}"),
+        }
+    }
+
+    fn init_done(&self, branch: &str, folder: &str, services: usize, counters: usize) -> String {
+        format!(
+            "Demo branch '{branch}' set up in {folder} ({services} services, {counters} counters)."
+        )
+    }
+
+    fn journal_broken(&self, problem: &str) -> String {
+        format!("JOURNAL BROKEN: {problem}.")
+    }
+
+    fn journal_intact(&self, entries: u64, day: Option<String>) -> String {
+        let day = day.map(|d| format!(" for {d}")).unwrap_or_default();
+        format!("Journal intact: {entries} entries checked{day}.")
+    }
+
+    fn journal_anchored(
+        &self,
+        anchors: u64,
+        stamped: u64,
+        pending: u64,
+        from: i64,
+        to: i64,
+    ) -> String {
+        format!(
+            "Anchors: {anchors} match ({stamped} time-stamped, {pending} waiting for a time stamp). \
+             The journal is anchored from entry #{from}; earlier entries are guarded only by the chain \
+             since that anchor was made, entries after #{to} wait for the next anchor."
+        )
+    }
+
+    fn journal_not_anchored(&self) -> &'static str {
+        "No anchor yet: this journal is not anchored (anchors are made with Z reports and daily packs)."
+    }
+
+    fn journal_note(&self, note: &str) -> String {
+        format!("Note: {note}.")
+    }
+
+    fn journal_claims_match(&self, claims: u64) -> String {
+        format!("{claims} given anchors match.")
+    }
+
+    fn needs_terminal(&self) -> &'static str {
+        "The full-screen view needs a terminal; run `loket` in a terminal to open it."
+    }
+
+    fn visit_moved(&self, visit: &str, to: u32) -> String {
+        format!("Visit {visit} moved to counter {to}.")
+    }
+
+    fn ticket_position(
+        &self,
+        ticket: &str,
+        service: &str,
+        status: &str,
+        ahead: usize,
+        low_min: u32,
+        high_min: u32,
+    ) -> String {
+        format!(
+            "{ticket} ({service}): {status}, {ahead} people ahead, about {low_min}–{high_min} minutes"
+        )
+    }
+
+    fn user_added(&self, id: &str, name: &str, role: &str) -> String {
+        format!("User {id} ({name}) added as {role}.")
+    }
+
+    fn user_active(&self, active: bool) -> &'static str {
+        if active { "active" } else { "disabled" }
+    }
+
+    fn status_head(&self, branch: &str, day: &str, time: &str) -> String {
+        format!("{branch} — business day {day} — {time}")
+    }
+
+    fn status_columns(&self) -> [&'static str; 4] {
+        ["Service", "Waiting", "Priority", "Longest"]
+    }
+
+    fn minutes_short(&self) -> &'static str {
+        "min"
+    }
+
+    fn counter_line(&self, number: u32, state: &str, ticket: &str) -> String {
+        format!("Counter {number:<3} {state:<24} {ticket}")
+    }
+
+    fn counter_open(&self) -> &'static str {
+        "open"
+    }
+
+    fn counter_break(&self, reason: &str) -> String {
+        format!("on a break ({reason})")
+    }
+
+    fn counter_closed(&self) -> &'static str {
+        "closed"
+    }
+
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String {
         if fits_mm >= MIN_STAMP_MM {
             format!(
@@ -59,6 +174,7 @@ impl Words for En {
             BranchError::Report(f0) => f0.to_string(),
             BranchError::Backup(f0) => f0.to_string(),
             BranchError::Refused(f0) => f0.to_string(),
+            BranchError::Cli(f0) => f0.to_string(),
             BranchError::NotInitialised { path } => format!(
                 "data folder {} has not been set up; run `loket init` first",
                 path.display()
@@ -366,17 +482,17 @@ impl Words for En {
         }
     }
 
-    fn cli_error(&self, e: &CliError) -> String {
+    fn pdf_cli_error(&self, e: &PdfCliError) -> String {
         match e {
-            CliError::File(f0) => f0.to_string(),
-            CliError::Intake(f0) => f0.to_string(),
-            CliError::Stamp(f0) => f0.to_string(),
-            CliError::Signer(f0) => f0.to_string(),
-            CliError::Pki(f0) => f0.to_string(),
-            CliError::Verify(f0) => f0.to_string(),
-            CliError::Roots(f0) => f0.to_string(),
-            CliError::Serial(f0) => f0.to_string(),
-            CliError::Output(..) => "The report cannot be shown.".to_string(),
+            PdfCliError::File(f0) => f0.to_string(),
+            PdfCliError::Intake(f0) => f0.to_string(),
+            PdfCliError::Stamp(f0) => f0.to_string(),
+            PdfCliError::Signer(f0) => f0.to_string(),
+            PdfCliError::Pki(f0) => f0.to_string(),
+            PdfCliError::Verify(f0) => f0.to_string(),
+            PdfCliError::Roots(f0) => f0.to_string(),
+            PdfCliError::Serial(f0) => f0.to_string(),
+            PdfCliError::Output(..) => "The report cannot be shown.".to_string(),
         }
     }
 
@@ -1031,3 +1147,693 @@ impl Words for En {
         }
     }
 }
+
+/// English descriptions of loket's commands and options, by path (`queue ticket`, `queue ticket json`).
+pub(super) const HELP: &[(&str, &str)] = &[
+    (
+        "",
+        "Pos Indonesia counter terminal: queue, till, e-Meterai and document delivery",
+    ),
+    (
+        "data",
+        "Branch data folder (configuration, database, documents)",
+    ),
+    ("actor", "Who runs the command, for the journal"),
+    ("lang", "Language: id (Indonesian) or en (English)"),
+    (
+        "init",
+        "Write a sample configuration and set up the database",
+    ),
+    ("init force", "Overwrite an existing configuration"),
+    (
+        "counter",
+        "The counter view for clerks (the default without a command)",
+    ),
+    ("counter counter", "This counter's number"),
+    (
+        "display",
+        "Waiting-room display: called numbers and the queue per service",
+    ),
+    (
+        "display web",
+        "Serve the waiting-room display as a web page for a TV browser (default 127.0.0.1:8080; 0.0.0.0:8080 to reach it from the LAN), with spoken calls and ticket pages on phones. Read-only",
+    ),
+    (
+        "backup",
+        "A consistent branch backup (database, documents, SHA-256 manifest) to a folder or flash drive, read back and checked before it is called done",
+    ),
+    (
+        "backup to",
+        "Target folder (or a flash drive's mount point)",
+    ),
+    (
+        "restore",
+        "Restore a backup into an empty data folder: the manifest is checked, the journal is checked",
+    ),
+    (
+        "restore from",
+        "Backup folder (the one holding MANIFEST.json)",
+    ),
+    ("restore into", "A new, empty data folder"),
+    (
+        "doctor",
+        "Branch PC check for technicians: each check ✓ or ✗ with its fix",
+    ),
+    (
+        "worker",
+        "Branch background worker: stamps waiting e-Meterai jobs on each job's retry schedule, queues result e-mails, deletes documents past their keeping time. Runs until stopped (systemd service or supervisor terminal)",
+    ),
+    ("worker once", "One round only, then exit"),
+    (
+        "supervisor",
+        "Supervisor console: branch state and approvals",
+    ),
+    ("queue", "Queue: take a number, call, serve, park, transfer"),
+    (
+        "queue issue",
+        "Take a queue number for a service (prefix, e.g. A); prints the number, e.g. A-007",
+    ),
+    (
+        "queue issue priority",
+        "Priority ticket (elderly, disabled, pregnant)",
+    ),
+    (
+        "queue call",
+        "Call the next (or a given --ticket); prints the called number, nothing if none",
+    ),
+    ("queue call counter", "Counter number"),
+    ("queue call clerk", "Clerk ID"),
+    (
+        "queue call ticket",
+        "Call a given number (recorded as a call out of order)",
+    ),
+    ("queue recall", "Call the ticket being called again"),
+    ("queue recall counter", "Counter number"),
+    ("queue recall clerk", "Clerk ID"),
+    ("queue serve", "Start serving the called ticket"),
+    ("queue serve counter", "Counter number"),
+    ("queue serve clerk", "Clerk ID"),
+    ("queue done", "Finish serving"),
+    ("queue done counter", "Counter number"),
+    ("queue done clerk", "Clerk ID"),
+    ("queue noshow", "Mark absent (after the minimum wait)"),
+    ("queue noshow counter", "Counter number"),
+    ("queue noshow clerk", "Clerk ID"),
+    (
+        "queue park",
+        "Park a ticket; it is called again later (automatically after --minutes, or with unpark/call --ticket)",
+    ),
+    ("queue park counter", "Counter number"),
+    ("queue park clerk", "Clerk ID"),
+    ("queue unpark", "Put a parked ticket back in the queue"),
+    (
+        "queue transfer",
+        "Transfer a ticket to another service or a given counter; its arrival time stays",
+    ),
+    ("queue transfer counter", "Counter number"),
+    ("queue transfer clerk", "Clerk ID"),
+    ("queue transfer to", "Target service (prefix)"),
+    ("queue transfer to_counter", "Target counter"),
+    ("queue walk-in", "Serve a customer without a ticket"),
+    ("queue walk-in counter", "Counter number"),
+    ("queue walk-in clerk", "Clerk ID"),
+    (
+        "queue move-visit",
+        "Move the visit a counter holds to another counter (needs a supervisor); it opens there as it was when the clerk logs in",
+    ),
+    (
+        "queue move-visit pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    (
+        "queue reactivate",
+        "Reactivate an absent ticket (needs a supervisor)",
+    ),
+    (
+        "queue reactivate pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    (
+        "queue state",
+        "Open the counter, take a break (with a reason) or close",
+    ),
+    ("queue state counter", "Counter number"),
+    ("queue state clerk", "Clerk ID"),
+    ("queue status", "Queue state"),
+    ("queue ticket", "One ticket's position and estimated wait"),
+    (
+        "queue reprint",
+        "Print a ticket again with the same number (e.g. after the dispenser ran out of paper)",
+    ),
+    ("journal", "Hash-chained journal"),
+    (
+        "journal verify",
+        "Check the hash chain and its anchors; exits 0 if intact, 1 with the first damaged entry or anchor",
+    ),
+    ("journal verify date", "Only this business day (YYYY-MM-DD)"),
+    (
+        "journal verify anchors",
+        "Chain head from a Z slip or e-mail, NUMBER:HASH (the full hash or its first 16 digits); may be repeated",
+    ),
+    ("users", "Clerks and supervisors"),
+    ("users add", "Add a clerk or supervisor"),
+    (
+        "users add pin",
+        "PIN of 4–12 digits (or from LOKET_PIN / standard input)",
+    ),
+    (
+        "users unlock",
+        "Unlock an account after repeated wrong PINs",
+    ),
+    (
+        "till",
+        "Till: open the drawer, X report, close (blind count) and Z report",
+    ),
+    (
+        "till open",
+        "Open a till (drawer) session at a counter with the counted opening float",
+    ),
+    (
+        "till open float",
+        "Opening float per denomination, e.g. \"100000x1,50000x2,5000x10\", or just the total",
+    ),
+    (
+        "till x-report",
+        "X (interim) report of the running till session; changes nothing",
+    ),
+    (
+        "till close",
+        "Close the till session: blind count (--count), then the Z report; a variance over the tolerance needs a supervisor",
+    ),
+    (
+        "till close count",
+        "The money in the drawer per denomination, e.g. \"100000x3,50000x1\", or just the total",
+    ),
+    (
+        "till close supervisor",
+        "Supervisor who approves the variance",
+    ),
+    ("till close reason", "Explanation of the variance"),
+    (
+        "till z-report",
+        "Print a stored Z report (always as a COPY); without --number the latest",
+    ),
+    (
+        "till payout",
+        "Pay money out of the drawer for an expense, with a reason",
+    ),
+    (
+        "till drop",
+        "Drop money from the drawer into the safe, with a reason",
+    ),
+    (
+        "till no-sale",
+        "Open the drawer without a sale (needs a supervisor)",
+    ),
+    ("till no-sale supervisor", "ID of the approving supervisor"),
+    (
+        "till no-sale pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("till no-sale reason", "Reason (required)"),
+    ("till prices", "Price list"),
+    (
+        "till print-z",
+        "Print Z report number N on its counter's printer (as a COPY, counted)",
+    ),
+    ("sale", "Sales: create, add items, pay, void, refund"),
+    (
+        "sale print",
+        "Print a sale's receipt on its counter's printer; --copy marks it COPY",
+    ),
+    ("sale new", "Create a new sale; prints its number"),
+    ("sale new ticket", "The customer's queue number, e.g. C-003"),
+    ("sale add", "Add an item from the price list"),
+    (
+        "sale add job",
+        "The e-Meterai stamping job this line pays for",
+    ),
+    (
+        "sale pay",
+        "Pay: cash, debit (EDC) and/or QRIS; several at once are allowed",
+    ),
+    (
+        "sale pay cash",
+        "Cash received (may be more; change is given)",
+    ),
+    ("sale pay debit", "Amount debited through the EDC"),
+    ("sale pay approval", "Approval code from the EDC slip"),
+    ("sale pay last4", "Last four digits of the card"),
+    (
+        "sale pay qris",
+        "Amount paid by QRIS (the QR code is shown)",
+    ),
+    (
+        "sale qris-confirm",
+        "Confirm a QRIS payment by its reference number",
+    ),
+    (
+        "sale qris-confirm payer_ref",
+        "Reference number from the payer's app (if any)",
+    ),
+    (
+        "sale qris-cancel",
+        "Cancel a QRIS code that will not be paid",
+    ),
+    (
+        "sale qris-flagged",
+        "QRIS payments a supervisor must check (late or overpaid)",
+    ),
+    (
+        "sale qris-resolve",
+        "Settle a problem QRIS payment: give back its overpayment (needs a supervisor)",
+    ),
+    (
+        "sale qris-resolve method",
+        "How to give it back: qris (through the acquirer) or cash (from the drawer)",
+    ),
+    (
+        "sale qris-resolve supervisor",
+        "ID of the approving supervisor",
+    ),
+    (
+        "sale qris-resolve pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("sale qris-resolve reason", "Reason (required)"),
+    (
+        "sale void",
+        "Void a sale (needs a supervisor); every payment is given back",
+    ),
+    (
+        "sale void counter",
+        "Counter where the money is given back (default: the sale's counter)",
+    ),
+    ("sale void supervisor", "ID of the approving supervisor"),
+    (
+        "sale void pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("sale void reason", "Reason (required)"),
+    (
+        "sale refund",
+        "Refund items of a paid sale (needs a supervisor)",
+    ),
+    (
+        "sale refund lines",
+        "Line and quantity, e.g. --line 1:2 (without a quantity: the rest of the line); without --line: everything",
+    ),
+    (
+        "sale refund method",
+        "How the money is given back: cash, debit or qris",
+    ),
+    ("sale refund supervisor", "ID of the approving supervisor"),
+    (
+        "sale refund pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("sale refund reason", "Reason (required)"),
+    ("sale show", "Show a sale (--receipt: its receipt)"),
+    (
+        "stamp",
+        "Put an e-Meterai on a PDF (machine level, for technicians)",
+    ),
+    ("stamp input", "The PDF to stamp"),
+    ("stamp output", "Where to write the stamped PDF"),
+    ("stamp page", "Page (1-based); default: the proposed page"),
+    (
+        "stamp at",
+        "Top-left corner of the stamp in millimetres from the page's top-left corner, as X,Y; default: the proposed place next to the signature block",
+    ),
+    ("stamp size", "Stamp edge in millimetres"),
+    (
+        "stamp sn",
+        "Serial number; default: a training serial (TRN…). Real serials come from the SN inventory",
+    ),
+    ("stamp password", "Password of an encrypted PDF"),
+    (
+        "stamp reason",
+        "Signature reason (document type); written as \"[SN] reason\"",
+    ),
+    ("stamp location", "Signature location (branch city)"),
+    (
+        "stamp utc_offset",
+        "The branch's UTC offset for the signing time: +07:00 (WIB), +08:00 (WITA) or +09:00 (WIT)",
+    ),
+    (
+        "stamp timestamp",
+        "Add an RFC 3161 timestamp from the branch's training TSA (PAdES B-T)",
+    ),
+    (
+        "stamp pkcs7",
+        "Use adbe.pkcs7.detached (Peruri's adapter profile) instead of ETSI.CAdES.detached",
+    ),
+    (
+        "verify",
+        "Check every signature in a PDF; exits 0 if all are valid",
+    ),
+    ("verify file", "The PDF to check"),
+    ("verify json", "Print JSON instead of text"),
+    ("verify password", "Password of an encrypted PDF"),
+    (
+        "verify trust",
+        "A PEM file of root certificates to trust besides the branch's training CA (one or more roots per file; repeat the option for several files)",
+    ),
+    (
+        "drives",
+        "The customer's flash drives that are plugged in (and ejecting them safely)",
+    ),
+    ("drives json", "JSON output"),
+    (
+        "drives eject",
+        "Safely eject the flash drive at this mount point",
+    ),
+    (
+        "drives mount",
+        "Mount a flash drive that is not mounted yet (e.g. /dev/sdb1) through udisks",
+    ),
+    ("drives pdfs", "Also list the PDF files on each flash drive"),
+    (
+        "export",
+        "Copy a document to the customer's flash drive, verified by reading it back",
+    ),
+    (
+        "export job",
+        "The stamp job whose output is handed over (instead of --file)",
+    ),
+    ("export file", "The document to copy"),
+    (
+        "export to_drive",
+        "Mount point of the customer's flash drive (or a target folder)",
+    ),
+    (
+        "export name",
+        "File name on the flash drive (default: the document's name)",
+    ),
+    (
+        "mail",
+        "Send documents to the customer's e-mail through the outbox",
+    ),
+    (
+        "mail job",
+        "The stamp job whose output is sent (instead of --file)",
+    ),
+    (
+        "mail file",
+        "The document to attach (more than one allowed)",
+    ),
+    ("mail to", "The customer's e-mail address"),
+    ("mail no_send", "Only put it in the outbox; do not send now"),
+    (
+        "wa",
+        "Send a document to the customer's WhatsApp through the outbox (official WhatsApp Business API)",
+    ),
+    (
+        "wa job",
+        "The stamp job whose output is sent (instead of --file)",
+    ),
+    ("wa file", "The document to send"),
+    (
+        "wa to",
+        "The customer's WhatsApp number: 0812-3456-7890, 62812… or +62 812 …",
+    ),
+    ("wa no_send", "Only put it in the outbox; do not send now"),
+    (
+        "wa-webhook",
+        "Receive WhatsApp status reports (Meta webhook) at [whatsapp] webhook_listen",
+    ),
+    (
+        "wa-webhook listen",
+        "Address:port (default: [whatsapp] webhook_listen)",
+    ),
+    (
+        "outbox",
+        "E-mail and WhatsApp outbox: list (default), retry, save as .eml, send",
+    ),
+    ("outbox list", "List the e-mails in the outbox"),
+    ("outbox retry", "Send a failed or waiting e-mail again, now"),
+    (
+        "outbox eml",
+        "Save the e-mails not yet sent as .eml files in this folder",
+    ),
+    ("outbox send", "Send the e-mails that are due (one round)"),
+    (
+        "report",
+        "Supervisor's daily pack: queue, till, e-Meterai, deliveries, devices, journal",
+    ),
+    (
+        "report daily",
+        "The daily pack of one business day (default: today)",
+    ),
+    ("report daily date", "Business day, YYYY-MM-DD"),
+    (
+        "report daily csv",
+        "Write one CSV file per section into this folder",
+    ),
+    ("report daily pdf", "Write the PDF report (A4) to this file"),
+    (
+        "report daily print",
+        "Print the summary on a thermal printer (default: counter 1's printer)",
+    ),
+    (
+        "report daily printer",
+        "Printer for --print, a name from [printers]",
+    ),
+    ("report daily json", "JSON output (the machine contract)"),
+    (
+        "report daily to_drive",
+        "Copy the PDF (and CSV) to the flash drive at this mount point",
+    ),
+    (
+        "report daily mail",
+        "Send the PDF (and CSV) to this e-mail address through the outbox",
+    ),
+    (
+        "report daily check_provider",
+        "Ask the e-Meterai provider for the quota (if it cannot be reached, the report is still made)",
+    ),
+    (
+        "report range",
+        "A pack over several days (percentiles computed again over every queue number)",
+    ),
+    (
+        "report range csv",
+        "Write one CSV file per section into this folder",
+    ),
+    ("report range pdf", "Write the PDF report (A4) to this file"),
+    (
+        "report range print",
+        "Print the summary on a thermal printer (default: counter 1's printer)",
+    ),
+    (
+        "report range printer",
+        "Printer for --print, a name from [printers]",
+    ),
+    ("report range json", "JSON output (the machine contract)"),
+    (
+        "report range to_drive",
+        "Copy the PDF (and CSV) to the flash drive at this mount point",
+    ),
+    (
+        "report range mail",
+        "Send the PDF (and CSV) to this e-mail address through the outbox",
+    ),
+    (
+        "report range check_provider",
+        "Ask the e-Meterai provider for the quota (if it cannot be reached, the report is still made)",
+    ),
+    ("dev", "Developer tools and load testing"),
+    (
+        "dev stress",
+        "Worker process for load tests: issues tickets or calls from one counter",
+    ),
+    (
+        "dev stress role",
+        "`issue` (a dispenser) or `call` (a counter: call next, serve, done)",
+    ),
+    ("dev stress count", "Tickets to issue (role issue)"),
+    ("dev stress counter", "Counter to work (role call)"),
+    (
+        "dev stress until_total",
+        "Role call stops once this many tickets were issued today and none is left open",
+    ),
+    (
+        "dev stress seed",
+        "Seed for the service and priority choices",
+    ),
+    (
+        "dev stress latency_out",
+        "File to write each state change's latency to, in microseconds, one per line",
+    ),
+    (
+        "dev fake-peruri",
+        "Fake Peruri e-Meterai service for testing (runs until stopped)",
+    ),
+    ("dev fake-peruri listen", "Address to listen on"),
+    (
+        "dev fake-peruri shared_folder",
+        "The adapter's shared folder (onprem mode)",
+    ),
+    ("dev fake-peruri quota", "Starting quota"),
+    (
+        "dev man",
+        "Write the loket.1 manual pages (from these command definitions) into a folder, for the Debian package",
+    ),
+    ("dev man out", "Target folder"),
+    (
+        "stamps",
+        "e-Meterai serial number ledger: stock, claims, reconciliation, loading lots",
+    ),
+    (
+        "stamps inventory",
+        "Serial number stock: available, issued, stamped, spoiled, per lot",
+    ),
+    (
+        "stamps claims",
+        "Spoiled serial numbers to claim from Peruri (SN, date, lot/invoice, reason)",
+    ),
+    (
+        "stamps reconcile",
+        "Compare the provider's quota with the counter's serial number ledger",
+    ),
+    (
+        "stamps load-lot",
+        "Load one lot of serial numbers into the local stock (supervisor)",
+    ),
+    ("stamps load-lot lot", "Lot or purchase invoice number"),
+    (
+        "stamps load-lot price",
+        "Price paid for the whole lot, e.g. 1000000",
+    ),
+    ("stamps load-lot supervisor", "Supervisor ID"),
+    (
+        "stamps load-lot pin",
+        "Supervisor PIN (or the LOKET_PIN environment variable)",
+    ),
+    (
+        "job",
+        "Stamp jobs: receive a document, set the position, pay, stamp",
+    ),
+    (
+        "job new",
+        "Receive the customer's PDF; prints the job number",
+    ),
+    ("job new password", "Password of a locked PDF"),
+    (
+        "job place",
+        "Set the e-Meterai position (default: the proposed position)",
+    ),
+    (
+        "job place at",
+        "Top-left corner in millimetres from the page's top-left corner, X,Y",
+    ),
+    ("job place size", "Stamp edge in millimetres"),
+    (
+        "job pay",
+        "Bill and take cash in one step (till), then mark the job paid",
+    ),
+    (
+        "job run",
+        "Issue a serial number and stamp (or continue a waiting job). If the job has to wait, a claim receipt is printed on the counter's printer",
+    ),
+    (
+        "job run counter",
+        "Counter that prints the claim receipt if the job has to wait",
+    ),
+    ("job run no_claim", "Do not print a claim receipt"),
+    (
+        "job run password",
+        "Password of a locked document (not stored; default: the LOKET_PDF_PASSWORD variable)",
+    ),
+    (
+        "job settle",
+        "A supervisor's decision on a paid job that waits or is held: a new serial number free of charge, or a refund. A serial number already issued is listed as spoiled for a claim from Peruri",
+    ),
+    (
+        "job settle new_serial",
+        "Stamp again with a new serial number, free of charge for the customer",
+    ),
+    (
+        "job settle refund",
+        "Refund the customer (cash, debit or qris)",
+    ),
+    (
+        "job settle pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("job show", "Show one job"),
+    ("job list", "List jobs (default: the last 50)"),
+    (
+        "job list unfinished",
+        "Only those paid and not yet stamped: waiting for the e-Meterai service or for a supervisor's decision",
+    ),
+    (
+        "job email",
+        "E-mail address to send the output to if the customer has gone home",
+    ),
+    (
+        "job whatsapp",
+        "WhatsApp number to send the output to if the customer has gone home (e.g. 0812-3456-7890)",
+    ),
+    (
+        "printers",
+        "Printers: list devices, test slip, virtual printer",
+    ),
+    (
+        "printers list",
+        "USB devices (VID/PID, class) and serial ports in sight",
+    ),
+    (
+        "printers test",
+        "Print a test slip on a printer from [printers] and report its state",
+    ),
+    (
+        "printers emulate",
+        "Run a virtual printer (network or serial) until stopped",
+    ),
+    (
+        "printers emulate tcp",
+        "Listen on TCP at this address, e.g. 127.0.0.1:9100",
+    ),
+    (
+        "printers emulate pty",
+        "Open a pseudo-terminal (a serial printer); its path is printed",
+    ),
+    (
+        "printers emulate status",
+        "Starting state: ok, paper-near-end, paper-out, cover-open, offline, unresponsive",
+    ),
+    (
+        "printers emulate out",
+        "Folder for the printouts (NNNN.txt, NNNN.png); without it, in memory only",
+    ),
+    (
+        "printers emulate dots",
+        "Print head width in dots: 384 (58 mm) or 576 (80 mm)",
+    ),
+    ("receipts", "Preview receipts and tickets with sample data"),
+    (
+        "receipts preview",
+        "Sample receipt: ticket, sale, sale-copy, qris, stamp-proof, claim, x-report, z-report, z-report-copy, daily",
+    ),
+    (
+        "receipts preview profile",
+        "58mm, 80mm (48 columns) or 80mm-42",
+    ),
+    (
+        "receipts preview format",
+        "text (preview) or escpos (raw bytes to stdout)",
+    ),
+    (
+        "dispenser",
+        "Queue number dispenser: service buttons issue and print tickets",
+    ),
+    (
+        "dispenser input",
+        "serial (button box) or keys (keyboard keys); default from [dispenser] input",
+    ),
+    (
+        "dispenser port",
+        "The button box's serial port, e.g. /dev/ttyUSB0; default from [dispenser] port",
+    ),
+];

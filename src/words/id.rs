@@ -6,6 +6,121 @@ use super::*;
 pub struct Id;
 
 impl Words for Id {
+    fn help(&self, _key: &str) -> Option<&'static str> {
+        None
+    }
+
+    fn error_prefix(&self) -> &'static str {
+        "galat"
+    }
+
+    fn cli_error(&self, e: &CliError) -> String {
+        match e {
+            CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),
+            CliError::PinUnreadable(source) => format!("PIN tidak terbaca: {source}"),
+        }
+    }
+
+    fn init_done(&self, branch: &str, folder: &str, services: usize, counters: usize) -> String {
+        format!(
+            "Cabang contoh '{branch}' disiapkan di {folder} ({services} layanan, {counters} loket)."
+        )
+    }
+
+    fn journal_broken(&self, problem: &str) -> String {
+        format!("JURNAL RUSAK: {problem}.")
+    }
+
+    fn journal_intact(&self, entries: u64, day: Option<String>) -> String {
+        let day = day.map(|d| format!(" untuk {d}")).unwrap_or_default();
+        format!("Jurnal utuh: {entries} entri diperiksa{day}.")
+    }
+
+    fn journal_anchored(
+        &self,
+        anchors: u64,
+        stamped: u64,
+        pending: u64,
+        from: i64,
+        to: i64,
+    ) -> String {
+        format!(
+            "Jangkar: {anchors} cocok ({stamped} berstempel waktu, {pending} menunggu stempel waktu). \
+             Jurnal berjangkar sejak entri #{from}; entri sebelumnya hanya dijaga rantai \
+             sejak jangkar itu dibuat, entri setelah #{to} menunggu jangkar berikutnya."
+        )
+    }
+
+    fn journal_not_anchored(&self) -> &'static str {
+        "Belum ada jangkar: jurnal ini belum berjangkar (jangkar dibuat pada laporan Z dan paket harian)."
+    }
+
+    fn journal_note(&self, note: &str) -> String {
+        format!("Catatan: {note}.")
+    }
+
+    fn journal_claims_match(&self, claims: u64) -> String {
+        format!("{claims} jangkar yang diberikan cocok.")
+    }
+
+    fn needs_terminal(&self) -> &'static str {
+        "Tampilan layar penuh perlu terminal; jalankan `loket` di terminal untuk membukanya."
+    }
+
+    fn visit_moved(&self, visit: &str, to: u32) -> String {
+        format!("Kunjungan {visit} dipindahkan ke loket {to}.")
+    }
+
+    fn ticket_position(
+        &self,
+        ticket: &str,
+        service: &str,
+        status: &str,
+        ahead: usize,
+        low_min: u32,
+        high_min: u32,
+    ) -> String {
+        format!(
+            "{ticket} ({service}): {status}, {ahead} orang di depan, perkiraan {low_min}–{high_min} menit"
+        )
+    }
+
+    fn user_added(&self, id: &str, name: &str, role: &str) -> String {
+        format!("Pengguna {id} ({name}) ditambahkan sebagai {role}.")
+    }
+
+    fn user_active(&self, active: bool) -> &'static str {
+        if active { "aktif" } else { "nonaktif" }
+    }
+
+    fn status_head(&self, branch: &str, day: &str, time: &str) -> String {
+        format!("{branch} — hari kerja {day} — pukul {time}")
+    }
+
+    fn status_columns(&self) -> [&'static str; 4] {
+        ["Layanan", "Menunggu", "Prioritas", "Terlama"]
+    }
+
+    fn minutes_short(&self) -> &'static str {
+        "mnt"
+    }
+
+    fn counter_line(&self, number: u32, state: &str, ticket: &str) -> String {
+        format!("Loket {number:<3} {state:<24} {ticket}")
+    }
+
+    fn counter_open(&self) -> &'static str {
+        "buka"
+    }
+
+    fn counter_break(&self, reason: &str) -> String {
+        format!("istirahat ({reason})")
+    }
+
+    fn counter_closed(&self) -> &'static str {
+        "tutup"
+    }
+
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String {
         if fits_mm >= MIN_STAMP_MM {
             format!(
@@ -59,6 +174,7 @@ impl Words for Id {
             BranchError::Report(f0) => f0.to_string(),
             BranchError::Backup(f0) => f0.to_string(),
             BranchError::Refused(f0) => f0.to_string(),
+            BranchError::Cli(f0) => f0.to_string(),
             BranchError::NotInitialised { path } => format!(
                 "folder data {} belum disiapkan; jalankan `loket init` terlebih dahulu",
                 path.display()
@@ -359,17 +475,17 @@ impl Words for Id {
         }
     }
 
-    fn cli_error(&self, e: &CliError) -> String {
+    fn pdf_cli_error(&self, e: &PdfCliError) -> String {
         match e {
-            CliError::File(f0) => f0.to_string(),
-            CliError::Intake(f0) => f0.to_string(),
-            CliError::Stamp(f0) => f0.to_string(),
-            CliError::Signer(f0) => f0.to_string(),
-            CliError::Pki(f0) => f0.to_string(),
-            CliError::Verify(f0) => f0.to_string(),
-            CliError::Roots(f0) => f0.to_string(),
-            CliError::Serial(f0) => f0.to_string(),
-            CliError::Output(..) => "Laporan tidak dapat ditampilkan.".to_string(),
+            PdfCliError::File(f0) => f0.to_string(),
+            PdfCliError::Intake(f0) => f0.to_string(),
+            PdfCliError::Stamp(f0) => f0.to_string(),
+            PdfCliError::Signer(f0) => f0.to_string(),
+            PdfCliError::Pki(f0) => f0.to_string(),
+            PdfCliError::Verify(f0) => f0.to_string(),
+            PdfCliError::Roots(f0) => f0.to_string(),
+            PdfCliError::Serial(f0) => f0.to_string(),
+            PdfCliError::Output(..) => "Laporan tidak dapat ditampilkan.".to_string(),
         }
     }
 

@@ -13,6 +13,7 @@ use std::fmt;
 
 use crate::backup::BackupError;
 use crate::branch::BranchError;
+use crate::cli::CliError;
 use crate::config::ConfigError;
 use crate::delivery::DeliveryError;
 use crate::delivery::copy::{CopyError, human_bytes};
@@ -27,7 +28,7 @@ use crate::hall::token::TokenError;
 use crate::journal::anchor::AnchorError;
 use crate::money::MoneyError;
 use crate::pdf::appearance::AppearanceError;
-use crate::pdf::cli::CliError;
+use crate::pdf::cli::CliError as PdfCliError;
 use crate::pdf::intake::IntakeError;
 use crate::pdf::io::{FileError, RootsError};
 use crate::pdf::pki::PkiError;
@@ -56,6 +57,49 @@ use crate::users::UserError;
 /// The sentences of one language. Every error type and every command-line sentence has a method, so
 /// a language that misses one does not compile.
 pub(crate) trait Words: Sync {
+    // The command line (`src/cli.rs`).
+    /// The English text of a command's or option's description, by its path (`queue ticket`,
+    /// `queue ticket json`); `None` keeps the Indonesian doc comment, which is the Indonesian text.
+    fn help(&self, key: &str) -> Option<&'static str>;
+    /// The word before an error on standard error (`galat: …`).
+    fn error_prefix(&self) -> &'static str;
+    fn cli_error(&self, e: &CliError) -> String;
+    fn init_done(&self, branch: &str, folder: &str, services: usize, counters: usize) -> String;
+    fn journal_broken(&self, problem: &str) -> String;
+    fn journal_intact(&self, entries: u64, day: Option<String>) -> String;
+    fn journal_anchored(
+        &self,
+        anchors: u64,
+        stamped: u64,
+        pending: u64,
+        from: i64,
+        to: i64,
+    ) -> String;
+    fn journal_not_anchored(&self) -> &'static str;
+    fn journal_note(&self, note: &str) -> String;
+    fn journal_claims_match(&self, claims: u64) -> String;
+    fn needs_terminal(&self) -> &'static str;
+    fn visit_moved(&self, visit: &str, to: u32) -> String;
+    fn ticket_position(
+        &self,
+        ticket: &str,
+        service: &str,
+        status: &str,
+        ahead: usize,
+        low_min: u32,
+        high_min: u32,
+    ) -> String;
+    fn user_added(&self, id: &str, name: &str, role: &str) -> String;
+    fn user_active(&self, active: bool) -> &'static str;
+    fn status_head(&self, branch: &str, day: &str, time: &str) -> String;
+    /// Column titles of the queue status table: service, waiting, priority, longest wait.
+    fn status_columns(&self) -> [&'static str; 4];
+    fn minutes_short(&self) -> &'static str;
+    fn counter_line(&self, number: u32, state: &str, ticket: &str) -> String;
+    fn counter_open(&self) -> &'static str;
+    fn counter_break(&self, reason: &str) -> String;
+    fn counter_closed(&self) -> &'static str;
+
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
     /// The part of an SMTP conversation that failed, as a noun.
@@ -78,7 +122,7 @@ pub(crate) trait Words: Sync {
     fn anchor_error(&self, e: &AnchorError) -> String;
     fn money_error(&self, e: &MoneyError) -> String;
     fn appearance_error(&self, e: &AppearanceError) -> String;
-    fn cli_error(&self, e: &CliError) -> String;
+    fn pdf_cli_error(&self, e: &PdfCliError) -> String;
     fn intake_error(&self, e: &IntakeError) -> String;
     fn file_error(&self, e: &FileError) -> String;
     fn roots_error(&self, e: &RootsError) -> String;
@@ -124,6 +168,12 @@ pub(crate) fn of(lang: Lang) -> &'static dyn Words {
     }
 }
 
+/// The command paths the English descriptions name, so a test can find ones no command has.
+#[cfg(test)]
+pub(crate) fn english_help_keys() -> impl Iterator<Item = &'static str> {
+    en::HELP.iter().map(|(key, _)| *key)
+}
+
 /// `Display` for each error type: its sentence in the process's language.
 macro_rules! worded {
     ($($ty:ty => $method:ident,)*) => {$(
@@ -136,6 +186,7 @@ macro_rules! worded {
 }
 
 worded! {
+    CliError => cli_error,
     BackupError => backup_error,
     BranchError => branch_error,
     ConfigError => config_error,
@@ -153,7 +204,7 @@ worded! {
     AnchorError => anchor_error,
     MoneyError => money_error,
     AppearanceError => appearance_error,
-    CliError => cli_error,
+    PdfCliError => pdf_cli_error,
     IntakeError => intake_error,
     FileError => file_error,
     RootsError => roots_error,
@@ -184,4 +235,125 @@ worded! {
     TillError => till_error,
     UiError => ui_error,
     UserError => user_error,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::CliError;
+
+    /// Each error in both languages: the English differs from the Indonesian and names the same
+    /// values, so the English really is a translation, not the Indonesian passed through.
+    fn check(errors: &[(&str, &dyn Fn(&dyn Words) -> String, &[&str])]) {
+        for (name, say, values) in errors {
+            let (id, en) = (say(of(Lang::Id)), say(of(Lang::En)));
+            assert_ne!(id, en, "{name}: the English is the Indonesian");
+            for v in *values {
+                assert!(
+                    id.contains(v) && en.contains(v),
+                    "{name}: '{v}' in {id:?} / {en:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn english_errors_are_english() {
+        let unknown_service = QueueError::UnknownService {
+            service: "Z".into(),
+        };
+        let closed = QueueError::CounterClosed { counter: 3 };
+        let not_ticket = NotTicketNo("zz".into());
+        let no_tender = TillError::NoTender;
+        let money = MoneyError::Parse("dua".into());
+        let backup = BackupError::AlreadyRunning;
+        let store = StoreError::Busy;
+        let profile = PrintingError::UnknownProfile("99mm".into());
+        let intake = IntakeError::NotPdf;
+        let quota = ProviderError::QuotaExhausted {
+            message: "q".into(),
+        };
+        let udisks = EjectError::NoUdisks;
+        let webhook = DeliveryError::WebhookNotIp;
+        let role = CliError::UnknownRole("kasir".into());
+        let not_supervisor = UserError::NotSupervisor("budi".into());
+        check(&[
+            (
+                "QueueError::UnknownService",
+                &|w| w.queue_error(&unknown_service),
+                &["'Z'"],
+            ),
+            (
+                "QueueError::CounterClosed",
+                &|w| w.queue_error(&closed),
+                &["3"],
+            ),
+            (
+                "NotTicketNo",
+                &|w| w.not_ticket_no(&not_ticket),
+                &["'zz'", "A-007"],
+            ),
+            (
+                "TillError::NoTender",
+                &|w| w.till_error(&no_tender),
+                &["QRIS"],
+            ),
+            (
+                "MoneyError::Parse",
+                &|w| w.money_error(&money),
+                &["'dua'", "Rp50.000"],
+            ),
+            (
+                "BackupError::AlreadyRunning",
+                &|w| w.backup_error(&backup),
+                &[],
+            ),
+            ("StoreError::Busy", &|w| w.store_error(&store), &[]),
+            (
+                "PrintingError::UnknownProfile",
+                &|w| w.printing_error(&profile),
+                &["'99mm'", "80mm-42"],
+            ),
+            (
+                "IntakeError::NotPdf",
+                &|w| w.intake_error(&intake),
+                &["PDF"],
+            ),
+            (
+                "ProviderError::QuotaExhausted",
+                &|w| w.provider_error(&quota),
+                &[],
+            ),
+            (
+                "EjectError::NoUdisks",
+                &|w| w.eject_error(&udisks),
+                &["udisks2"],
+            ),
+            (
+                "DeliveryError::WebhookNotIp",
+                &|w| w.delivery_error(&webhook),
+                &["IP"],
+            ),
+            (
+                "CliError::UnknownRole",
+                &|w| w.cli_error(&role),
+                &["'kasir'"],
+            ),
+            (
+                "UserError::NotSupervisor",
+                &|w| w.user_error(&not_supervisor),
+                &["'budi'"],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn display_follows_the_process_language_default_indonesian() {
+        // Only reads the language: tests in this process never switch it.
+        assert_eq!(lang::current(), Lang::Id);
+        let e = QueueError::UnknownService {
+            service: "Z".into(),
+        };
+        assert_eq!(e.to_string(), of(Lang::Id).queue_error(&e));
+    }
 }
