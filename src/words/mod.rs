@@ -242,9 +242,12 @@ mod tests {
     use super::*;
     use crate::cli::CliError;
 
+    /// One error's name, its sentence in a given language, and values both languages must name.
+    type Case<'a> = (&'a str, &'a dyn Fn(&dyn Words) -> String, &'a [&'a str]);
+
     /// Each error in both languages: the English differs from the Indonesian and names the same
     /// values, so the English really is a translation, not the Indonesian passed through.
-    fn check(errors: &[(&str, &dyn Fn(&dyn Words) -> String, &[&str])]) {
+    fn check(errors: &[Case<'_>]) {
         for (name, say, values) in errors {
             let (id, en) = (say(of(Lang::Id)), say(of(Lang::En)));
             assert_ne!(id, en, "{name}: the English is the Indonesian");
