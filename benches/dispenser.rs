@@ -126,6 +126,7 @@ fn main() {
     for i in 0..WARM_UP + TIMED {
         let t0 = Instant::now();
         plain
+            .queue()
             .issue_ticket(SERVICES[i % SERVICES.len()], false, "bench")
             .expect("issue");
         if i >= WARM_UP {

@@ -148,8 +148,8 @@ fn cpu_ticks(pid: u32) -> u64 {
 /// pages see it as a state change, and anything it sends is drained before the clock starts).
 fn prepare(branch: &mut Branch, round: usize) -> u32 {
     let counter = (round % 4) as u32 + 1;
-    let _ = branch.counter_step(counter, "bench", Step::Serve);
-    let _ = branch.counter_step(counter, "bench", Step::Done);
+    let _ = branch.queue().counter_step(counter, "bench", Step::Serve);
+    let _ = branch.queue().counter_step(counter, "bench", Step::Done);
     std::thread::sleep(Duration::from_millis(200));
     counter
 }
@@ -166,7 +166,7 @@ fn measure(
         let counter = prepare(branch, round);
         while seen.try_recv().is_ok() {}
         let start = Instant::now();
-        let called = branch.call_next(counter, "bench").expect("call");
+        let called = branch.queue().call_next(counter, "bench").expect("call");
         assert!(called.is_some(), "somebody waits");
         let mut last = start;
         for _ in 0..expected {
@@ -197,14 +197,15 @@ fn main() {
         clock.advance(time::Duration::seconds(5));
         labels.push(
             branch
+                .queue()
                 .issue_ticket("A", false, "bench")
                 .expect("issue")
                 .ticket
                 .to_string(),
         );
     }
-    let day = branch.store.today().to_string();
-    let code = branch.config.branch.code.clone();
+    let day = branch.store().today().to_string();
+    let code = branch.config().branch.code.clone();
     let server = start_server(dir.path());
     let pid = server.child.id();
     let secret = loket::hall::token::Secret::load_or_create(dir.path()).expect("secret");

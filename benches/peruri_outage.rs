@@ -105,7 +105,7 @@ fn branch(dir: &Path, fake: &Fake) -> Branch {
 fn pay(b: &mut Branch, n: u32, run_once: bool) {
     let job = paid_by_debit(b, n);
     if run_once {
-        let v = b.run_job(job, &mut |_| {}).expect("run");
+        let v = b.stamping().run_job(job, &mut |_| {}).expect("run");
         assert!(v.state.is_unfinished(), "Peruri is down: the job waits");
     }
 }
@@ -114,7 +114,12 @@ fn pay(b: &mut Branch, n: u32, run_once: bool) {
 fn drain(b: &mut Branch, dir: &Path, jobs: u32) -> Duration {
     let start = Instant::now();
     let handle = worker::start(dir, Arc::new(loket::clock::SystemClock)).expect("worker");
-    while !b.jobs(&JobFilter::Unfinished).expect("jobs").is_empty() {
+    while !b
+        .stamping()
+        .jobs(&JobFilter::Unfinished)
+        .expect("jobs")
+        .is_empty()
+    {
         assert!(
             start.elapsed() < Duration::from_secs(1800),
             "stuck: {:?}",
@@ -125,6 +130,7 @@ fn drain(b: &mut Branch, dir: &Path, jobs: u32) -> Duration {
     let took = start.elapsed();
     handle.stop();
     let stamped = b
+        .stamping()
         .jobs(&JobFilter::Recent(jobs + 10))
         .expect("jobs")
         .iter()

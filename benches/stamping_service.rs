@@ -44,6 +44,7 @@ fn one_job(b: &mut Branch, n: u32, counter: u32, spent: &mut [Duration; 6]) -> S
         t = Instant::now();
     };
     let job = b
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: letter(n),
             name: format!("surat-{n}.pdf"),
@@ -54,27 +55,34 @@ fn one_job(b: &mut Branch, n: u32, counter: u32, spent: &mut [Duration; 6]) -> S
         })
         .expect("receive");
     lap(0);
-    b.place_job(job.id, "petugas", job.proposed.expect("proposed"))
+    b.stamping()
+        .place_job(job.id, "petugas", job.proposed.expect("proposed"))
         .expect("place");
     lap(1);
     let sale = b
+        .stamping()
         .quote_job(job.id, counter, "petugas", None)
         .expect("quote");
     lap(2);
-    b.pay_sale(
-        sale,
-        "petugas",
-        &[Tender::Debit {
-            amount: Rupiah::new(10_000),
-            approval_code: "A1B2C3".into(),
-            last4: "4321".into(),
-        }],
-    )
-    .expect("pay");
+    b.till()
+        .pay_sale(
+            sale,
+            "petugas",
+            &[Tender::Debit {
+                amount: Rupiah::new(10_000),
+                approval_code: "A1B2C3".into(),
+                last4: "4321".into(),
+            }],
+        )
+        .expect("pay");
     lap(3);
-    b.job_paid(job.id, "petugas").expect("paid");
+    b.stamping().job_paid(job.id, "petugas").expect("paid");
     lap(4);
-    let state = b.run_job(job.id, &mut |_| {}).expect("run").state;
+    let state = b
+        .stamping()
+        .run_job(job.id, &mut |_| {})
+        .expect("run")
+        .state;
     lap(5);
     state
 }
@@ -83,7 +91,7 @@ fn branch(dir: &Path) -> Branch {
     let b = Branch::init(dir, false).expect("init");
     drop(b);
     let mut b = Branch::open(dir).expect("open");
-    b.store
+    b.store_mut()
         .write(|tx| loket::stamping::ledger::load_lot(tx, "kepala", "BENCH", 100_000, 0))
         .expect("lot");
     b
@@ -203,13 +211,13 @@ fn outage_latency(samples: usize) -> (Duration, Duration, Duration) {
     }
     // Open the breaker: the first calls fail through retries.
     for id in &jobs[..10] {
-        b.run_job(*id, &mut |_| {}).expect("run");
+        b.stamping().run_job(*id, &mut |_| {}).expect("run");
     }
     let before = fake.total_requests();
     let mut times = Vec::new();
     for id in &jobs[10..] {
         let start = Instant::now();
-        let v = b.run_job(*id, &mut |_| {}).expect("run");
+        let v = b.stamping().run_job(*id, &mut |_| {}).expect("run");
         times.push(start.elapsed());
         assert!(v.message.contains("sedang gangguan"), "{}", v.message);
         assert_eq!(v.state, State::Paid);

@@ -27,21 +27,25 @@ fn busy_branch(dir: &Path) {
     let mut b = open(dir);
     // Setting up 10,000 transactions with a flush each would take minutes; durability is not
     // what is measured here.
-    b.store
+    b.store()
         .conn()
         .pragma_update(None, "synchronous", "OFF")
         .expect("pragma");
-    b.open_till(1, "petugas", &CashCount::total_only(Rupiah::new(500_000)))
+    b.till()
+        .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(500_000)))
         .expect("open till");
     for i in 0..SALES {
         let s = b
+            .till()
             .new_sale(1, "petugas", Some(&"C-001".parse().expect("ticket")))
             .expect("sale");
-        b.add_to_sale(s.id, "petugas", "meterai", 1 + (i % 3) as i64, None)
+        b.till()
+            .add_to_sale(s.id, "petugas", "meterai", 1 + (i % 3) as i64, None)
             .expect("add");
-        b.add_to_sale(s.id, "petugas", "fotokopi", 1 + (i % 7) as i64, None)
+        b.till()
+            .add_to_sale(s.id, "petugas", "fotokopi", 1 + (i % 7) as i64, None)
             .expect("add");
-        let total = b.sale(s.id).expect("sale").total;
+        let total = b.till().sale(s.id).expect("sale").total;
         let card = |amount: Rupiah| Tender::Debit {
             amount,
             approval_code: "A1B2C3".into(),
@@ -60,17 +64,20 @@ fn busy_branch(dir: &Path) {
                 },
             ],
         };
-        let o = b.pay_sale(s.id, "petugas", &tenders).expect("pay");
+        let o = b.till().pay_sale(s.id, "petugas", &tenders).expect("pay");
         if let Some(q) = o.qris.first() {
-            b.confirm_qris(&q.reference, "petugas", None)
+            b.till()
+                .confirm_qris(&q.reference, "petugas", None)
                 .expect("confirm");
         }
         if i % 100 == 99 {
-            b.pay_out(1, "petugas", Rupiah::new(5_000), "beli kertas")
+            b.till()
+                .pay_out(1, "petugas", Rupiah::new(5_000), "beli kertas")
                 .expect("pay-out");
         }
         if i % 500 == 499 {
-            b.cash_drop(1, "petugas", Rupiah::new(100_000), "setor brankas")
+            b.till()
+                .cash_drop(1, "petugas", Rupiah::new(100_000), "setor brankas")
                 .expect("drop");
         }
     }
@@ -89,7 +96,7 @@ fn reports(c: &mut Criterion) {
     let template = tempfile::tempdir().expect("temp dir");
     busy_branch(template.path());
     let mut b = open(template.path());
-    let x = b.x_report(1).expect("x report");
+    let x = b.till().x_report(1).expect("x report");
     assert_eq!(
         x.summary.cash.count + x.summary.debit.count + x.summary.qris.count,
         2_500,
@@ -98,10 +105,10 @@ fn reports(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("till");
     group.bench_function("x_report_2000_sales", |bench| {
-        bench.iter(|| b.x_report(1).expect("x report"))
+        bench.iter(|| b.till().x_report(1).expect("x report"))
     });
     let movements: Vec<loket::till::Movement> = {
-        let conn = b.store.conn();
+        let conn = b.store().conn();
         let mut st = conn
             .prepare("SELECT kind, method, amount, sale FROM till_movements ORDER BY id")
             .expect("prepare");
@@ -135,6 +142,7 @@ fn reports(c: &mut Criterion) {
             },
             |(dir, mut branch)| {
                 let z = branch
+                    .till()
                     .count_till(1, "petugas", &CashCount::total_only(expected))
                     .expect("close");
                 assert!(z.z.is_some());
@@ -148,9 +156,15 @@ fn reports(c: &mut Criterion) {
         copy_dir(template.path(), dir.path());
         let mut branch = open(dir.path());
         branch
+            .till()
             .count_till(1, "petugas", &CashCount::total_only(expected))
             .expect("close");
-        bench.iter(|| branch.reprint_z(Some(1), None, "spv").expect("reprint"))
+        bench.iter(|| {
+            branch
+                .till()
+                .reprint_z(Some(1), None, "spv")
+                .expect("reprint")
+        })
     });
     group.finish();
 }

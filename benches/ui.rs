@@ -61,18 +61,21 @@ fn busy_branch(mode: Mode) -> (tempfile::TempDir, State, Branch) {
     for i in 0..120 {
         let svc = ["A", "B", "C"][i % 3];
         branch
+            .queue()
             .issue_ticket(svc, i % 7 == 0, "bench")
             .expect("issue");
         clock.advance(time::Duration::seconds(20));
     }
     branch
+        .queue()
         .call_ticket(1, "petugas", &"C-003".parse().expect("ticket"))
         .expect("call");
     branch
+        .queue()
         .counter_step(1, "petugas", loket::queue::Step::Serve)
         .expect("serve");
-    branch.call_next(2, "budi").expect("call");
-    branch.call_next(3, "sari").expect("call");
+    branch.queue().call_next(2, "budi").expect("call");
+    branch.queue().call_next(3, "sari").expect("call");
     let mut state = app::initial_state(
         &branch,
         Options {

@@ -39,7 +39,10 @@ fn main() {
         let mut branch = loket::Branch::open(dir.path()).expect("open");
         loket::ui::seed_demo_users(&mut branch).expect("users");
         for _ in 0..30 {
-            branch.issue_ticket("A", false, "bench").expect("issue");
+            branch
+                .queue()
+                .issue_ticket("A", false, "bench")
+                .expect("issue");
         }
     }
 
@@ -123,6 +126,7 @@ fn while_stamping(dir: &Path, data: &str) -> (Vec<Duration>, Vec<Duration>) {
     {
         let mut branch = loket::Branch::open(dir).expect("open");
         branch
+            .till()
             .open_till(
                 1,
                 "petugas",
@@ -131,7 +135,10 @@ fn while_stamping(dir: &Path, data: &str) -> (Vec<Duration>, Vec<Duration>) {
             .expect("open till");
         // The queue keeps A tickets waiting; the counter calls C tickets by number.
         for _ in 0..8 {
-            branch.issue_ticket("C", false, "bench").expect("issue");
+            branch
+                .queue()
+                .issue_ticket("C", false, "bench")
+                .expect("issue");
         }
     }
     let usb_text = usb.to_str().expect("utf-8").to_string();

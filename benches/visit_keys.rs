@@ -84,6 +84,7 @@ fn main() {
         let mut branch = loket::Branch::open(dir.path()).expect("open");
         loket::ui::seed_demo_users(&mut branch).expect("users");
         branch
+            .till()
             .open_till(
                 1,
                 "petugas",
@@ -91,7 +92,10 @@ fn main() {
             )
             .expect("open till");
         for _ in 0..CUSTOMERS {
-            branch.issue_ticket("C", false, "bench").expect("issue");
+            branch
+                .queue()
+                .issue_ticket("C", false, "bench")
+                .expect("issue");
         }
     }
 

@@ -265,7 +265,7 @@ struct Source {
 
 /// Takes a backup of `branch` into a new folder under `to`, reads it back, journals it.
 pub fn backup(branch: &mut Branch, actor: &str, to: &Path) -> Result<BackupReport, BackupError> {
-    let lock = BackupLock::take(&branch.data_dir)?.ok_or(BackupError::AlreadyRunning)?;
+    let lock = BackupLock::take(branch.data_dir())?.ok_or(BackupError::AlreadyRunning)?;
     let report = backup_locked(branch, actor, to, &mut |_| {})?;
     drop(lock);
     Ok(report)
@@ -284,11 +284,11 @@ fn backup_locked(
     if !to.is_dir() {
         return Err(BackupError::TargetMissing { path: to });
     }
-    let tz = branch.store.timezone();
-    let now = branch.store.now();
+    let tz = branch.store().timezone();
+    let now = branch.store().now();
     let at_ms = store::to_ms(now);
     let name = folder_name(now, tz);
-    let db_path = branch.data_dir.join(store::FILE_NAME);
+    let db_path = branch.data_dir().join(store::FILE_NAME);
 
     // One read snapshot of the database: the copy, the journal head and the schema version in
     // the manifest, and the list of documents the database expects all come from it.
@@ -399,8 +399,8 @@ fn backup_locked(
     let manifest = Manifest {
         format: FORMAT,
         program: format!("loket {}", env!("CARGO_PKG_VERSION")),
-        branch_code: branch.config.branch.code.clone(),
-        branch_name: branch.config.branch.name.clone(),
+        branch_code: branch.config().branch.code.clone(),
+        branch_name: branch.config().branch.name.clone(),
         created: rfc3339(tz.local(now)),
         created_ms: at_ms,
         schema_version,
@@ -438,7 +438,7 @@ fn backup_locked(
     let files = manifest.files.len();
     let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
     let documents = copied_documents.len();
-    branch.store.write(|tx| {
+    branch.store_mut().write(|tx| {
         tx.journal(Entry::new(
             actor,
             COMPLETED,
@@ -507,7 +507,7 @@ fn copy_database(src: &Connection, dst: &Path) -> Result<(), BackupError> {
 
 /// The files of the data folder a backup holds besides the database, in manifest order.
 fn data_files(branch: &Branch) -> Result<Vec<Source>, BackupError> {
-    let data = &branch.data_dir;
+    let data = &branch.data_dir();
     let config_path = data.join(config::FILE_NAME);
     let mut out = vec![Source {
         rel: config::FILE_NAME.to_string(),
@@ -534,13 +534,13 @@ fn data_files(branch: &Branch) -> Result<Vec<Source>, BackupError> {
     // Root certificates the configuration names inside the data folder: a restored branch needs
     // them to trust Peruri's output and to reach a private mail server.
     let mut referenced: Vec<PathBuf> = branch
-        .config
+        .config()
         .stamping
         .peruri
         .as_ref()
         .map(|p| p.root_certs.clone())
         .unwrap_or_default();
-    if let Some(smtp) = &branch.config.smtp
+    if let Some(smtp) = &branch.config().smtp
         && let Some(cert) = &smtp.root_certificate
     {
         referenced.push(cert.clone());
@@ -1081,14 +1081,14 @@ pub fn restore(from: &Path, into: &Path, actor: &str) -> Result<RestoreReport, B
     sync_all(&tmp, &written, &dirs)?;
 
     let mut branch = Branch::open(&tmp).map_err(|e| BackupError::Open(Box::new(e)))?;
-    let report = branch.store.read(|c| journal::verify(c, None))?;
+    let report = branch.store_mut().read(|c| journal::verify(c, None))?;
     if let Some(tamper) = report.tamper.clone() {
         return Err(BackupError::JournalBroken { tamper });
     }
     let count = |c: &Connection, table: &str| -> rusqlite::Result<i64> {
         c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
     };
-    let (tickets, sales, stamp_jobs, schema_version) = branch.store.read(|c| {
+    let (tickets, sales, stamp_jobs, schema_version) = branch.store_mut().read(|c| {
         Ok::<_, StoreError>((
             count(c, "tickets")?,
             count(c, "sales")?,
@@ -1102,7 +1102,7 @@ pub fn restore(from: &Path, into: &Path, actor: &str) -> Result<RestoreReport, B
         .filter(|f| document_name(&f.path).is_some())
         .count();
     // The restored branch's own history says where it came from.
-    branch.store.write(|tx| {
+    branch.store_mut().write(|tx| {
         tx.journal(Entry::new(
             actor,
             RESTORED,
@@ -1210,20 +1210,20 @@ fn set_retry_at(data_dir: &Path, at: Option<i64>) {
 /// (branch clock), makes one there and then removes the oldest `loket-backup-*` folders beyond
 /// `keep`. `None` when nothing was due or another process is making it.
 pub fn daily(branch: &mut Branch) -> Result<Option<BackupReport>, BranchError> {
-    let Some(folder) = branch.config.backup.folder.clone() else {
+    let Some(folder) = branch.config().backup.folder.clone() else {
         return Ok(None);
     };
     // Relative to the data folder, like every other path in loket.toml.
-    let folder = branch.data_dir.join(folder);
-    let now = store::to_ms(branch.store.now());
-    if retry_at(&branch.data_dir).is_some_and(|t| now < t) {
+    let folder = branch.data_dir().join(folder);
+    let now = store::to_ms(branch.store().now());
+    if retry_at(branch.data_dir()).is_some_and(|t| now < t) {
         return Ok(None);
     }
     let due = |last: Option<i64>| last.is_none_or(|t| now - t >= DAILY_AFTER_MS);
     if !due(last_backup_ms(branch)?) {
         return Ok(None);
     }
-    let Some(lock) = BackupLock::take(&branch.data_dir)? else {
+    let Some(lock) = BackupLock::take(branch.data_dir())? else {
         return Ok(None);
     };
     // Another process may have finished one between the look above and the lock.
@@ -1231,17 +1231,17 @@ pub fn daily(branch: &mut Branch) -> Result<Option<BackupReport>, BranchError> {
         return Ok(None);
     }
     let result = backup_locked(branch, "system", &folder, &mut |_| {}).and_then(|mut report| {
-        report.removed = rotate(&folder, branch.config.backup.keep)?;
+        report.removed = rotate(&folder, branch.config().backup.keep)?;
         Ok(report)
     });
     drop(lock);
     match result {
         Ok(report) => {
-            set_retry_at(&branch.data_dir, None);
+            set_retry_at(branch.data_dir(), None);
             Ok(Some(report))
         }
         Err(e) => {
-            set_retry_at(&branch.data_dir, Some(now + RETRY_AFTER_MS));
+            set_retry_at(branch.data_dir(), Some(now + RETRY_AFTER_MS));
             Err(e.into())
         }
     }
@@ -1313,7 +1313,7 @@ fn backup_key(name: &str) -> Option<(String, u32)> {
 /// When the newest good backup's snapshot was taken (Unix ms, from the journal); `None` if
 /// the branch was never backed up. For the doctor and the status bars.
 pub fn last_backup_ms(branch: &mut Branch) -> Result<Option<i64>, BranchError> {
-    Ok(last_backup_in(&mut branch.store)?)
+    Ok(last_backup_in(branch.store_mut())?)
 }
 
 /// [`last_backup_ms`] on a store alone (the doctor opens no `Branch`).
@@ -1347,7 +1347,7 @@ pub fn cli_backup(
     let mut branch = Branch::open(data)?;
     let report = backup(&mut branch, actor, to)?;
     if json {
-        crate::cli::print_json(&report, branch.config.branch.timezone);
+        crate::cli::print_json(&report, branch.config().branch.timezone);
     } else {
         println!(
             "Cadangan selesai dan sudah dibaca ulang: {} berkas ({} dokumen), {}, di {} ({} detik).",

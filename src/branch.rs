@@ -16,12 +16,120 @@ pub const PKI_FOLDER: &str = "pki";
 /// An open branch: its data folder, configuration and database.
 #[derive(Debug)]
 pub struct Branch {
-    pub data_dir: PathBuf,
-    pub config: Config,
-    pub store: Store,
+    data_dir: PathBuf,
+    config: Config,
+    store: Store,
     /// Passwords of locked documents given to this process (memory only).
-    pub(crate) passwords: crate::stamping::DocPasswords,
+    passwords: DocPasswords,
 }
+
+/// Passwords of locked documents, by job, held in this process's memory only: never written to the
+/// store, the journal, a log or `Debug` output. Lost with the process; the counter asks again.
+#[derive(Default)]
+pub struct DocPasswords(std::collections::HashMap<i64, crate::secret::Secret>);
+
+impl DocPasswords {
+    pub fn remember(&mut self, job: i64, password: String) {
+        self.0.insert(job, crate::secret::Secret::new(password));
+    }
+
+    pub fn get(&self, job: i64) -> Option<String> {
+        self.0.get(&job).map(|p| p.expose().to_string())
+    }
+}
+
+impl std::fmt::Debug for DocPasswords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DocPasswords({} held)", self.0.len())
+    }
+}
+
+/// What a service works with, borrowed from the open branch for one call: every service is built
+/// from these, so a service reaches another only through them and never through a whole `Branch`.
+#[derive(Debug)]
+pub struct Parts<'b> {
+    pub(crate) data_dir: &'b Path,
+    pub(crate) config: &'b Config,
+    pub(crate) store: &'b mut Store,
+    pub(crate) passwords: &'b mut DocPasswords,
+}
+
+impl Parts<'_> {
+    pub fn config(&self) -> &Config {
+        self.config
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir
+    }
+
+    pub fn store(&self) -> &Store {
+        self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        self.store
+    }
+}
+
+/// Declares a domain service over [`Parts`]: the struct, `Branch::$accessor()` and
+/// `Parts::$accessor()` that hand it out, and `parts()` to reach a neighbouring service.
+macro_rules! service {
+    ($(#[$doc:meta])* $name:ident, $accessor:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name<'b> {
+            #[allow(dead_code)]
+            data_dir: &'b std::path::Path,
+            config: &'b $crate::config::Config,
+            store: &'b mut $crate::store::Store,
+            #[allow(dead_code)]
+            passwords: &'b mut $crate::branch::DocPasswords,
+        }
+
+        impl $crate::branch::Branch {
+            pub fn $accessor(&mut self) -> $name<'_> {
+                self.parts().$accessor()
+            }
+        }
+
+        impl<'b> $crate::branch::Parts<'b> {
+            pub fn $accessor(self) -> $name<'b> {
+                $name {
+                    data_dir: self.data_dir,
+                    config: self.config,
+                    store: self.store,
+                    passwords: self.passwords,
+                }
+            }
+        }
+
+        impl<'b> $name<'b> {
+            /// The branch's parts, reborrowed to hand a neighbouring service.
+            #[allow(dead_code)]
+            pub(crate) fn parts(&mut self) -> $crate::branch::Parts<'_> {
+                $crate::branch::Parts {
+                    data_dir: self.data_dir,
+                    config: self.config,
+                    store: &mut *self.store,
+                    passwords: &mut *self.passwords,
+                }
+            }
+
+            /// The branch's business day now.
+            #[allow(dead_code)]
+            pub fn today(&self) -> $crate::day::BusinessDay {
+                self.store.today()
+            }
+
+            #[allow(dead_code)]
+            pub fn clock(&self) -> &std::sync::Arc<dyn $crate::clock::Clock> {
+                self.store.clock()
+            }
+        }
+    };
+}
+pub(crate) use service;
 
 /// Anything a branch operation can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +258,53 @@ impl Branch {
             Branch::open(data_dir)
         } else {
             Branch::init(data_dir, false)
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The store, for reading across tables (reports, checks, tests).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The store, for consistent snapshots (`Store::read`) and for tools that open it directly.
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    pub fn passwords_mut(&mut self) -> &mut DocPasswords {
+        &mut self.passwords
+    }
+
+    /// A branch over a store opened elsewhere (the doctor opens it before it knows the config).
+    pub(crate) fn from_parts(data_dir: &Path, config: Config, store: Store) -> Branch {
+        Branch {
+            data_dir: data_dir.to_path_buf(),
+            config,
+            store,
+            passwords: Default::default(),
+        }
+    }
+
+    /// Closes the branch but keeps its store open.
+    pub(crate) fn into_store(self) -> Store {
+        self.store
+    }
+
+    /// The parts services are built from, borrowed for one call.
+    pub fn parts(&mut self) -> Parts<'_> {
+        Parts {
+            data_dir: &self.data_dir,
+            config: &self.config,
+            store: &mut self.store,
+            passwords: &mut self.passwords,
         }
     }
 

@@ -440,10 +440,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
             println!(
                 "{}",
                 words::current().init_done(
-                    &branch.config.branch.name,
+                    &branch.config().branch.name,
                     &data.display().to_string(),
-                    branch.config.services.len(),
-                    branch.config.counters.len()
+                    branch.config().services.len(),
+                    branch.config().counters.len()
                 )
             );
             Ok(ExitCode::SUCCESS)
@@ -488,9 +488,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(BranchError::Refused)?;
             let w = words::current();
-            let roots = anchor::roots(&branch);
-            let report = branch.store.read(|c| journal::verify(c, day))?;
-            let anchored = branch.store.read(|c| anchor::verify(c, &roots, &claims))?;
+            let roots = anchor::roots(branch.config(), branch.data_dir());
+            let report = branch.store_mut().read(|c| journal::verify(c, day))?;
+            let anchored = branch
+                .store_mut()
+                .read(|c| anchor::verify(c, &roots, &claims))?;
             if json {
                 #[derive(serde::Serialize)]
                 struct Verified<'a> {
@@ -503,7 +505,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                         chain: &report,
                         anchors: &anchored,
                     },
-                    branch.config.branch.timezone,
+                    branch.config().branch.timezone,
                 );
             } else if let Some(t) = &report.tamper {
                 println!("{}", w.journal_broken(&t.to_string()));
@@ -530,7 +532,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, BranchError> {
                     ),
                     _ => println!("{}", w.journal_not_anchored()),
                 }
-                let now_ms = crate::store::to_ms(branch.store.now());
+                let now_ms = crate::store::to_ms(branch.store().now());
                 for d in &anchored.delays {
                     println!("{}", w.journal_note(&d.sentence(now_ms)));
                 }
@@ -605,7 +607,7 @@ fn ui_mode(
     if !std::io::stdout().is_terminal() {
         // Piped or scripted: print the queue instead of drawing a screen nobody sees.
         let mut branch = Branch::open_or_init(data)?;
-        print_status(&branch.queue_status()?, &branch);
+        print_status(&branch.queue().queue_status()?, &branch);
         println!();
         println!("{}", words::current().needs_terminal());
         return Ok(ExitCode::SUCCESS);
@@ -626,20 +628,24 @@ fn queue(
             priority,
             json,
         } => {
-            let t = branch.issue_ticket(&service, priority, actor)?;
+            let t = branch.queue().issue_ticket(&service, priority, actor)?;
             if json {
-                print_json(&t, branch.config.branch.timezone);
+                print_json(&t, branch.config().branch.timezone);
             } else {
                 println!("{}", t.ticket);
             }
         }
         QueueCommand::Call { at, ticket, json } => {
             let called = match ticket {
-                Some(label) => Some(branch.call_ticket(at.counter, &at.clerk, &label.parse()?)?),
-                None => branch.call_next(at.counter, &at.clerk)?,
+                Some(label) => Some(branch.queue().call_ticket(
+                    at.counter,
+                    &at.clerk,
+                    &label.parse()?,
+                )?),
+                None => branch.queue().call_next(at.counter, &at.clerk)?,
             };
             match (called, json) {
-                (Some(c), true) => print_json(&c, branch.config.branch.timezone),
+                (Some(c), true) => print_json(&c, branch.config().branch.timezone),
                 (Some(c), false) => println!("{}", c.ticket),
                 (None, true) => println!("null"),
                 (None, false) => {}
@@ -651,15 +657,17 @@ fn queue(
         QueueCommand::Noshow(at) => step(&mut branch, at, Step::NoShow)?,
         QueueCommand::Park { at, minutes } => step(&mut branch, at, Step::Park { minutes })?,
         QueueCommand::Unpark { ticket, clerk } => {
-            branch.unpark(&clerk, &ticket.parse()?)?;
+            branch.queue().unpark(&clerk, &ticket.parse()?)?;
             println!("{ticket}");
         }
         QueueCommand::Transfer { at, to, to_counter } => {
-            let t = branch.transfer(at.counter, &at.clerk, &to, to_counter)?;
+            let t = branch
+                .queue()
+                .transfer(at.counter, &at.clerk, &to, to_counter)?;
             println!("{}", t.ticket);
         }
         QueueCommand::WalkIn { at, service } => {
-            let t = branch.walk_in(at.counter, &at.clerk, &service)?;
+            let t = branch.queue().walk_in(at.counter, &at.clerk, &service)?;
             println!("{}", t.ticket);
         }
         QueueCommand::Reactivate {
@@ -672,7 +680,7 @@ fn queue(
             // As at the counter: text that is not a ticket number is refused after the PIN.
             let no = ticket.parse::<crate::queue::TicketNo>();
             let label = no.as_ref().map_or(ticket.clone(), ToString::to_string);
-            let approval = branch.approve(
+            let approval = branch.users().approve(
                 &supervisor,
                 &pin,
                 actor,
@@ -680,7 +688,7 @@ fn queue(
                 &label,
                 &reason,
             )?;
-            branch.reactivate(&no?, approval.id)?;
+            branch.queue().reactivate(&no?, approval.id)?;
             println!("{label}");
         }
         QueueCommand::MoveVisit {
@@ -691,7 +699,7 @@ fn queue(
             reason,
         } => {
             let pin = pin_from(pin)?;
-            let status = branch.queue_status()?;
+            let status = branch.queue().queue_status()?;
             let label = status
                 .counters
                 .iter()
@@ -699,8 +707,10 @@ fn queue(
                 .and_then(|c| c.ticket.as_ref().map(ToString::to_string))
                 .ok_or(crate::queue::QueueError::NoVisitHeld { counter: from })?;
             let approval =
-                branch.approve(&supervisor, &pin, actor, "visit.move", &label, &reason)?;
-            let moved = branch.move_visit(from, to, approval.id)?;
+                branch
+                    .users()
+                    .approve(&supervisor, &pin, actor, "visit.move", &label, &reason)?;
+            let moved = branch.queue().move_visit(from, to, approval.id)?;
             println!("{}", words::current().visit_moved(&moved.to_string(), to));
         }
         QueueCommand::State { at, state, reason } => {
@@ -709,20 +719,22 @@ fn queue(
                 "closed" => CounterState::Closed,
                 _ => CounterState::Open,
             };
-            branch.set_counter_state(at.counter, &at.clerk, state, reason.as_deref())?;
+            branch
+                .queue()
+                .set_counter_state(at.counter, &at.clerk, state, reason.as_deref())?;
         }
         QueueCommand::Status { json } => {
-            let status = branch.queue_status()?;
+            let status = branch.queue().queue_status()?;
             if json {
-                print_json(&status, branch.config.branch.timezone);
+                print_json(&status, branch.config().branch.timezone);
             } else {
                 print_status(&status, &branch);
             }
         }
         QueueCommand::Ticket { ticket, json } => {
-            let t = branch.ticket_info(&ticket.parse()?)?;
+            let t = branch.queue().ticket_info(&ticket.parse()?)?;
             if json {
-                print_json(&t, branch.config.branch.timezone);
+                print_json(&t, branch.config().branch.timezone);
             } else {
                 println!(
                     "{}",
@@ -745,7 +757,7 @@ fn queue(
 }
 
 fn step(branch: &mut Branch, at: CounterArg, step: Step) -> Result<(), BranchError> {
-    let t = branch.counter_step(at.counter, &at.clerk, step)?;
+    let t = branch.queue().counter_step(at.counter, &at.clerk, step)?;
     println!("{}", t.ticket);
     Ok(())
 }
@@ -765,16 +777,16 @@ fn users_cmd(
         } => {
             let role = Role::parse(&role).ok_or(CliError::UnknownRole(role))?;
             let pin = pin_from(pin)?;
-            let user = users::add(&mut branch.store, actor, &id, &name, role, &pin)?;
+            let user = users::add(branch.store_mut(), actor, &id, &name, role, &pin)?;
             println!(
                 "{}",
                 words::current().user_added(&user.id, &user.name, role.as_str())
             );
         }
         UsersCommand::List { json } => {
-            let list = users::list(&mut branch.store)?;
+            let list = users::list(branch.store_mut())?;
             if json {
-                print_json(&list, branch.config.branch.timezone);
+                print_json(&list, branch.config().branch.timezone);
             } else {
                 for u in list {
                     println!(
@@ -787,9 +799,9 @@ fn users_cmd(
                 }
             }
         }
-        UsersCommand::Disable { id } => users::set_active(&mut branch.store, actor, &id, false)?,
-        UsersCommand::Enable { id } => users::set_active(&mut branch.store, actor, &id, true)?,
-        UsersCommand::Unlock { id } => users::unlock(&mut branch.store, actor, &id)?,
+        UsersCommand::Disable { id } => users::set_active(branch.store_mut(), actor, &id, false)?,
+        UsersCommand::Enable { id } => users::set_active(branch.store_mut(), actor, &id, true)?,
+        UsersCommand::Unlock { id } => users::unlock(branch.store_mut(), actor, &id)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -838,7 +850,7 @@ pub(crate) fn print_json_plain<T: serde::Serialize>(value: &T) {
 }
 
 fn print_status(s: &QueueStatus, branch: &Branch) {
-    let tz = branch.config.branch.timezone;
+    let tz = branch.config().branch.timezone;
     let w = words::current();
     println!(
         "{}",

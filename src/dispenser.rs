@@ -28,6 +28,12 @@ use crate::branch::{Branch, BranchError};
 use crate::journal::Entry;
 use crate::queue::QueueError;
 
+crate::branch::service!(
+    /// The ticket dispenser: button presses to printed tickets.
+    DispenserService,
+    dispenser
+);
+
 /// Who the dispenser's journal entries are by.
 pub const ACTOR: &str = "dispenser";
 
@@ -65,7 +71,7 @@ pub struct Press {
     pub message: String,
 }
 
-impl Branch {
+impl DispenserService<'_> {
     /// One button press: issues a ticket of `service` and prints it on the dispenser's printer.
     /// Device problems are part of the [`Press`]; only a failing database is an error.
     pub fn dispense(&mut self, service: &str) -> Result<Press, BranchError> {
@@ -85,10 +91,19 @@ impl Branch {
             ));
         }
         // The usual path: ticket and print job in one commit, then the paper.
-        if let Err(e) = self.dispenser_printer().and_then(|n| self.printer(&n)) {
+        if let Err(e) = self
+            .parts()
+            .printing()
+            .dispenser_printer()
+            .and_then(|n| self.parts().printing().printer(&n))
+        {
             return self.dispense_without_printer(service, &e.to_string());
         }
-        let (view, o) = match self.issue_and_print_ticket(&service, ACTOR) {
+        let (view, o) = match self
+            .parts()
+            .printing()
+            .issue_and_print_ticket(&service, ACTOR)
+        {
             Ok(x) => x,
             Err(e) => return not_issued(service, e),
         };
@@ -123,7 +138,7 @@ impl Branch {
         service: String,
         why: &str,
     ) -> Result<Press, BranchError> {
-        let view = match self.issue_ticket(&service, false, ACTOR) {
+        let view = match self.parts().queue().issue_ticket(&service, false, ACTOR) {
             Ok(v) => v,
             Err(e) => return not_issued(service, e),
         };
@@ -217,7 +232,7 @@ pub fn serve_port<T: Transport>(
             }
         }
         for event in events {
-            let press = branch.dispense(&event.service)?;
+            let press = branch.dispenser().dispense(&event.service)?;
             if let Err(e) = port.reply(&event, &press.reply) {
                 return Err(BranchError::Dispenser(DispenserError::Port {
                     path: "serial".into(),
@@ -271,7 +286,7 @@ pub fn run_serial(
 /// The key map of `[dispenser] keys`.
 pub fn key_map(branch: &Branch) -> Result<KeyMap, BranchError> {
     let d = branch
-        .config
+        .config()
         .dispenser
         .as_ref()
         .ok_or(BranchError::Dispenser(DispenserError::NotConfigured))?;
@@ -324,7 +339,7 @@ pub fn run_keys(
         };
         match map.event(&name) {
             Some(press) => {
-                let p = branch.dispense(&press.service)?;
+                let p = branch.dispenser().dispense(&press.service)?;
                 report(&p);
             }
             None => unknown(&name),
@@ -502,12 +517,12 @@ pub fn run_cli(
 ) -> Result<std::process::ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
     let cfg = branch
-        .config
+        .config()
         .dispenser
         .clone()
         .ok_or(BranchError::Dispenser(DispenserError::NotConfigured))?;
     let input = input.unwrap_or(&cfg.input).to_string();
-    let config = branch.config.clone();
+    let config = branch.config().clone();
     let say = |line: &str| {
         // Raw mode needs an explicit carriage return.
         print!("{line}\r\n");

@@ -409,14 +409,9 @@ fn database_chain(
     };
     let backup_settings = config.as_ref().map(|c| c.backup.clone());
     if let Some(config) = config {
-        let branch = Branch {
-            data_dir: data.to_path_buf(),
-            config,
-            store,
-            passwords: Default::default(),
-        };
+        let mut branch = Branch::from_parts(data, config, store);
         for (i, name) in printers {
-            let opened = branch.printer(name);
+            let opened = branch.printing().printer(name);
             let (i, name) = (*i, name.clone());
             let tx = tx.clone();
             let _ = thread::Builder::new()
@@ -432,7 +427,7 @@ fn database_chain(
                     let _ = tx.send((i, Finding::of(format!("printer.{name}"), &result)));
                 });
         }
-        store = branch.store;
+        store = branch.into_store();
     }
     send(i_journal, "journal", &check_journal(&mut store));
     match backup_settings {
@@ -2212,7 +2207,8 @@ pub fn check_backup(store: &mut Store, settings: &BackupSettings) -> BackupCheck
 impl crate::branch::Branch {
     /// The age of the branch's last good backup against its `[backup]` settings.
     pub fn backup_check(&mut self) -> BackupCheck {
-        check_backup(&mut self.store, &self.config.backup)
+        let settings = self.config().backup.clone();
+        check_backup(self.store_mut(), &settings)
     }
 }
 

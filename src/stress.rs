@@ -53,7 +53,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
     };
     if args.role == "issue" {
         let services: Vec<String> = branch
-            .config
+            .config()
             .services
             .iter()
             .map(|s| s.prefix().to_string())
@@ -64,8 +64,11 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
             let priority = rng.u8(..10) == 0;
             let actor = format!("dispenser-{}", args.seed);
             timed(&mut latencies, &mut || {
-                let prio = priority && branch.config.service(service).is_some_and(|s| s.priority);
-                branch.issue_ticket(service, prio, &actor).map(|_| true)
+                let prio = priority && branch.config().service(service).is_some_and(|s| s.priority);
+                branch
+                    .queue()
+                    .issue_ticket(service, prio, &actor)
+                    .map(|_| true)
             })?;
         }
     } else {
@@ -74,7 +77,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
         loop {
             let called = {
                 let t = Instant::now();
-                let c = branch.call_next(args.counter, &clerk)?;
+                let c = branch.queue().call_next(args.counter, &clerk)?;
                 latencies.push(t.elapsed().as_micros() as u64);
                 c
             };
@@ -82,13 +85,14 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, BranchError> {
                 for step in [Step::Serve, Step::Done] {
                     timed(&mut latencies, &mut || {
                         branch
+                            .queue()
                             .counter_step(args.counter, &clerk, step)
                             .map(|_| true)
                     })?;
                 }
                 continue;
             }
-            let (issued, open) = branch.store.read(|c| {
+            let (issued, open) = branch.store_mut().read(|c| {
                 c.query_row(
                     "SELECT COUNT(*), COALESCE(SUM(status IN ('waiting', 'called', 'serving', 'parked')), 0) FROM tickets",
                     [],

@@ -10,6 +10,12 @@ use serde::Serialize;
 use serde_json::json;
 use time::Duration;
 
+crate::branch::service!(
+    /// Users: accounts, PIN checks with lockout, supervisor approvals.
+    UserService,
+    users
+);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -425,10 +431,17 @@ pub fn consume_approval(
 }
 
 /// The users the screens and the CLI act on, with the branch's lockout rules applied.
-impl crate::branch::Branch {
+impl UserService<'_> {
+    fn lockout(&self) -> Lockout {
+        Lockout {
+            max_attempts: self.config.security.max_pin_attempts,
+            minutes: self.config.security.lockout_minutes,
+        }
+    }
+
     /// Every user, by id.
-    pub fn users(&mut self) -> Result<Vec<User>, UserError> {
-        list(&mut self.store)
+    pub fn list(&mut self) -> Result<Vec<User>, UserError> {
+        list(self.store)
     }
 
     /// Adds a user (`actor` is who adds them, for the journal).
@@ -440,13 +453,13 @@ impl crate::branch::Branch {
         role: Role,
         pin: &str,
     ) -> Result<User, UserError> {
-        add(&mut self.store, actor, id, name, role, pin)
+        add(self.store, actor, id, name, role, pin)
     }
 
     /// Signs user `id` in with their PIN; wrong PINs count toward the branch's lockout.
     pub fn authenticate(&mut self, id: &str, pin: &str) -> Result<User, UserError> {
         let lockout = self.lockout();
-        authenticate(&mut self.store, lockout, id, pin)
+        authenticate(self.store, lockout, id, pin)
     }
 
     /// A supervisor approves `action` on `subject` with their PIN and a reason, journalled at once;
@@ -462,7 +475,7 @@ impl crate::branch::Branch {
     ) -> Result<Approval, UserError> {
         let lockout = self.lockout();
         approve(
-            &mut self.store,
+            self.store,
             lockout,
             supervisor,
             pin,
@@ -478,6 +491,6 @@ impl crate::branch::Branch {
     pub fn approvals_today(&mut self) -> Result<Vec<ApprovalRecord>, UserError> {
         let tz = self.config.branch.timezone;
         let start = crate::store::to_ms(self.store.today().start(tz));
-        approvals_since(&mut self.store, start, 500)
+        approvals_since(self.store, start, 500)
     }
 }

@@ -36,6 +36,7 @@ pub fn letter(n: u32) -> Vec<u8> {
 /// drawer needed), and marks the job paid: the job's id.
 pub fn paid_by_debit(b: &mut loket::Branch, n: u32) -> i64 {
     let job = b
+        .stamping()
         .receive_document(loket::stamping::ReceiveDocument {
             bytes: letter(n),
             name: format!("surat-{n}.pdf"),
@@ -45,19 +46,24 @@ pub fn paid_by_debit(b: &mut loket::Branch, n: u32) -> i64 {
             password: None,
         })
         .expect("receive");
-    b.place_job(job.id, "petugas", job.proposed.expect("proposed"))
+    b.stamping()
+        .place_job(job.id, "petugas", job.proposed.expect("proposed"))
         .expect("place");
-    let sale = b.quote_job(job.id, 1, "petugas", None).expect("quote");
-    b.pay_sale(
-        sale,
-        "petugas",
-        &[loket::till::Tender::Debit {
-            amount: loket::money::Rupiah::new(10_000),
-            approval_code: "A1B2C3".into(),
-            last4: "4321".into(),
-        }],
-    )
-    .expect("pay");
-    b.job_paid(job.id, "petugas").expect("paid");
+    let sale = b
+        .stamping()
+        .quote_job(job.id, 1, "petugas", None)
+        .expect("quote");
+    b.till()
+        .pay_sale(
+            sale,
+            "petugas",
+            &[loket::till::Tender::Debit {
+                amount: loket::money::Rupiah::new(10_000),
+                approval_code: "A1B2C3".into(),
+                last4: "4321".into(),
+            }],
+        )
+        .expect("pay");
+    b.stamping().job_paid(job.id, "petugas").expect("paid");
     job.id
 }

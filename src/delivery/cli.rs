@@ -147,7 +147,7 @@ impl Source {
 
     /// The verified stamped file of a stamping job, with its recorded hash and serial numbers.
     pub fn from_job(branch: &mut Branch, job: i64, actor: &str) -> Result<Source, BranchError> {
-        let out = branch.job_output(job)?;
+        let out = branch.stamping().job_output(job)?;
         Ok(Source {
             path: out.path,
             sha256: out.sha256,
@@ -162,15 +162,15 @@ impl Source {
 }
 
 pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
-    let branch = Branch::open(data)?;
+    let mut branch = Branch::open(data)?;
     if let Some(mount) = args.eject {
-        let drive = branch.drive_at(&mount)?;
-        let done = branch.eject(&drive)?;
+        let drive = branch.delivery().drive_at(&mount)?;
+        let done = branch.delivery().eject(&drive)?;
         println!("{}", done.message());
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(device) = args.mount {
-        let drive = branch.mount_drive(&device)?;
+        let drive = branch.delivery().mount_drive(&device)?;
         println!(
             "Flash disk {} terpasang di {}.",
             drive.label,
@@ -178,19 +178,19 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let list = branch.drives()?;
-    let waiting = branch.unmounted_drives()?;
+    let list = branch.delivery().drives()?;
+    let waiting = branch.delivery().unmounted_drives()?;
     if args.json {
         let mut out = Vec::new();
         for d in &list {
             let mut value = serde_json::to_value(d).unwrap_or_default();
             if args.pdfs {
-                value["pdfs"] =
-                    serde_json::to_value(branch.list_pdfs(&d.mount_point)?).unwrap_or_default();
+                value["pdfs"] = serde_json::to_value(branch.delivery().list_pdfs(&d.mount_point)?)
+                    .unwrap_or_default();
             }
             out.push(value);
         }
-        print_json(&out, branch.config.branch.timezone);
+        print_json(&out, branch.config().branch.timezone);
         return Ok(ExitCode::SUCCESS);
     }
     if list.is_empty() && waiting.is_empty() {
@@ -212,7 +212,7 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, BranchError> {
             d.fs_type
         );
         if args.pdfs {
-            for pdf in branch.list_pdfs(&d.mount_point)? {
+            for pdf in branch.delivery().list_pdfs(&d.mount_point)? {
                 println!(
                     "    {}  ({})",
                     pdf.relative,
@@ -235,7 +235,9 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Br
                 source.name,
                 Sn::list(&source.context.sns)
             );
-            branch.deliver_job_to_drive(job, &args.to_drive, actor, &mut |_, _| {})?
+            branch
+                .stamping()
+                .deliver_job_to_drive(job, &args.to_drive, actor, &mut |_, _| {})?
         }
         (None, Some(file)) => {
             let source = Source::from_file(file, args.name.as_deref(), actor)?;
@@ -248,7 +250,7 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Br
         }
     };
     if args.json {
-        print_json(&delivered, branch.config.branch.timezone);
+        print_json(&delivered, branch.config().branch.timezone);
     } else if delivered.already_there {
         println!(
             "Dokumen yang sama sudah ada di {}; tidak disalin ulang.",
@@ -282,7 +284,7 @@ pub fn export_source(
             let _ = std::io::stderr().flush();
         }
     };
-    let result = branch.copy_to_drive(
+    let result = branch.delivery().copy_to_drive(
         &source.path,
         &source.sha256,
         &source.name,
@@ -299,10 +301,10 @@ pub fn export_source(
 pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
     if let Some(job) = args.job {
-        let id = branch.mail_job(job, &args.to, actor)?;
-        if !args.no_send && branch.config.smtp.is_some() {
-            let now = branch.store.now();
-            branch.send_due_mail(now)?;
+        let id = branch.stamping().mail_job(job, &args.to, actor)?;
+        if !args.no_send && branch.config().smtp.is_some() {
+            let now = branch.store().now();
+            branch.delivery().send_due_mail(now)?;
         }
         return mail_report(&mut branch, id, args.json);
     }
@@ -315,18 +317,20 @@ pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, Branch
         .iter()
         .map(|s| (s.path.clone(), s.name.clone()))
         .collect();
-    let id = branch.queue_mail(&args.to, &documents, &Context::by(actor))?;
-    if !args.no_send && branch.config.smtp.is_some() {
-        let now = branch.store.now();
-        branch.send_due_mail(now)?;
+    let id = branch
+        .delivery()
+        .queue_mail(&args.to, &documents, &Context::by(actor))?;
+    if !args.no_send && branch.config().smtp.is_some() {
+        let now = branch.store().now();
+        branch.delivery().send_due_mail(now)?;
     }
     mail_report(&mut branch, id, args.json)
 }
 
 fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, BranchError> {
-    let entry = branch.outbox_entry(id)?;
+    let entry = branch.delivery().outbox_entry(id)?;
     if json {
-        print_json(&entry, branch.config.branch.timezone);
+        print_json(&entry, branch.config().branch.timezone);
         return Ok(ExitCode::SUCCESS);
     }
     match entry {
@@ -335,7 +339,7 @@ fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, Bra
             if let Some(reason) = &e.last_error {
                 println!("{reason}");
             }
-            if branch.config.smtp.is_none() {
+            if branch.config().smtp.is_none() {
                 println!(
                     "Server e-mail belum diatur ([smtp]); e-mail menunggu di kotak keluar. \
                      Simpan sebagai .eml dengan `loket outbox eml FOLDER`."
@@ -350,10 +354,10 @@ fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, Bra
 pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, BranchError> {
     let mut branch = Branch::open(data)?;
     let id = match (args.job, &args.file) {
-        (Some(job), _) => branch.whatsapp_job(job, &args.to, actor)?,
+        (Some(job), _) => branch.delivery().whatsapp_job(job, &args.to, actor)?,
         (None, Some(file)) => {
             let source = Source::from_file(file, None, actor)?;
-            branch.queue_whatsapp(
+            branch.delivery().queue_whatsapp(
                 &args.to,
                 &(source.path.clone(), source.name.clone()),
                 &source.context,
@@ -365,16 +369,16 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Bran
             ));
         }
     };
-    if !args.no_send && branch.whatsapp_configured() {
-        let now = branch.store.now();
-        let pass = branch.send_due_whatsapp(now)?;
+    if !args.no_send && branch.delivery().whatsapp_configured() {
+        let now = branch.store().now();
+        let pass = branch.delivery().send_due_whatsapp(now)?;
         if let Some(problem) = pass.problem {
             eprintln!("{problem}");
         }
     }
-    let entry = branch.outbox_entry(id)?;
+    let entry = branch.delivery().outbox_entry(id)?;
     if args.json {
-        print_json(&entry, branch.config.branch.timezone);
+        print_json(&entry, branch.config().branch.timezone);
         return Ok(ExitCode::SUCCESS);
     }
     match entry {
@@ -388,7 +392,7 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Bran
             if let Some(reason) = &e.last_error {
                 println!("{reason}");
             }
-            if !branch.whatsapp_configured() {
+            if !branch.delivery().whatsapp_configured() {
                 println!("{}", super::whatsapp::WaError::NotConfigured);
             }
             Ok(if e.status == super::Status::Failed {
@@ -403,7 +407,7 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Bran
 
 pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, BranchError> {
     let branch = Branch::open(data)?;
-    let Some(settings) = branch.config.whatsapp.clone() else {
+    let Some(settings) = branch.config().whatsapp.clone() else {
         return Err(super::DeliveryError::from(super::whatsapp::WaError::NotConfigured).into());
     };
     let listen = args
@@ -441,14 +445,14 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
     let mut branch = Branch::open(data)?;
     match command {
         OutboxCommand::List { json } => {
-            let list = branch.outbox_list()?;
+            let list = branch.delivery().outbox_list()?;
             if json {
-                print_json(&list, branch.config.branch.timezone);
+                print_json(&list, branch.config().branch.timezone);
             } else if list.is_empty() {
                 println!("Kotak keluar kosong.");
             } else {
-                let tz = branch.config.branch.timezone;
-                let now = branch.store.now();
+                let tz = branch.config().branch.timezone;
+                let now = branch.store().now();
                 for e in &list {
                     let to = match e.channel {
                         super::Channel::Mail => e.to.clone(),
@@ -475,11 +479,11 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
             }
         }
         OutboxCommand::Retry { id } => {
-            branch.outbox_retry(actor, id)?;
+            branch.delivery().outbox_retry(actor, id)?;
             println!("E-mail #{id} akan dikirim ulang sekarang.");
         }
         OutboxCommand::Eml { dir } => {
-            let written = branch.outbox_write_eml(actor, &dir)?;
+            let written = branch.delivery().outbox_write_eml(actor, &dir)?;
             println!(
                 "{} e-mail disimpan sebagai .eml di {}.",
                 written.len(),
@@ -487,8 +491,8 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
             );
         }
         OutboxCommand::Send { json } => {
-            let now = branch.store.now();
-            let (summary, wa) = branch.send_outbox(now)?;
+            let now = branch.store().now();
+            let (summary, wa) = branch.delivery().send_outbox(now)?;
             if json {
                 print_json(
                     &serde_json::json!({
@@ -499,7 +503,7 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
                         "recovered": summary.recovered,
                         "whatsapp": wa,
                     }),
-                    branch.config.branch.timezone,
+                    branch.config().branch.timezone,
                 );
             } else {
                 if !summary.smtp_configured {

@@ -32,6 +32,12 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+crate::branch::service!(
+    /// Delivery: the customer's flash drive and the e-mail/WhatsApp outbox.
+    DeliveryService,
+    delivery
+);
+
 /// Anything delivery can fail with; every message tells the clerk what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -129,7 +135,7 @@ pub fn drive_roots() -> DriveRoots {
     }
 }
 
-impl Branch {
+impl DeliveryService<'_> {
     /// The mounted removable USB drives.
     pub fn drives(&self) -> Result<Vec<Drive>, BranchError> {
         Ok(drives::detect(&drive_roots()).map_err(|source| DeliveryError::Detect { source })?)
@@ -368,7 +374,7 @@ impl Branch {
             }));
         }
         outbox::insert(
-            &mut self.store,
+            self.store,
             &context.actor,
             &outbox::NewMail {
                 message_id,
@@ -389,21 +395,21 @@ impl Branch {
 
     /// The newest `limit` e-mails of the outbox, newest first.
     pub fn outbox_newest(&mut self, limit: u32) -> Result<Vec<OutboxEntry>, BranchError> {
-        outbox::list(&mut self.store, limit)
+        outbox::list(self.store, limit)
     }
 
     /// How many e-mails the outbox holds in each status.
     pub fn outbox_counts(&mut self) -> Result<Vec<(outbox::Status, i64)>, BranchError> {
-        outbox::counts(&mut self.store)
+        outbox::counts(self.store)
     }
 
     pub fn outbox_entry(&mut self, id: i64) -> Result<Option<OutboxEntry>, BranchError> {
-        outbox::get(&mut self.store, id)
+        outbox::get(self.store, id)
     }
 
     /// Puts a failed or waiting e-mail back in the queue, due now.
     pub fn outbox_retry(&mut self, actor: &str, id: i64) -> Result<(), BranchError> {
-        outbox::retry_now(&mut self.store, actor, id)
+        outbox::retry_now(self.store, actor, id)
     }
 
     /// Writes every e-mail not yet sent as `loket-<id>.eml` into `dir` (for sending by hand while
@@ -418,7 +424,7 @@ impl Branch {
             move |source| BranchError::from(DeliveryError::Eml { path, source })
         };
         std::fs::create_dir_all(dir).map_err(eml_err(dir))?;
-        let rows = outbox::unsent(&mut self.store)?;
+        let rows = outbox::unsent(self.store)?;
         let mut written = Vec::new();
         for (id, message) in &rows {
             let path = dir.join(format!("loket-{id:06}.eml"));
@@ -456,21 +462,21 @@ impl Branch {
         )
         .unwrap_or(i64::MAX);
         let mut summary = SendSummary {
-            recovered: outbox::recover_stuck(&mut self.store, now_ms, stale_ms)?,
+            recovered: outbox::recover_stuck(self.store, now_ms, stale_ms)?,
             ..SendSummary::default()
         };
         let Some(smtp) = self.config.smtp.clone() else {
             return Ok(summary);
         };
         summary.smtp_configured = true;
-        let transport = mail::transport(&smtp, &self.data_dir).map_err(DeliveryError::from)?;
+        let transport = mail::transport(&smtp, self.data_dir).map_err(DeliveryError::from)?;
         let (first_ms, max_ms) = self.config.delivery.retry_bounds_ms();
         // A bound on one pass, so a long queue cannot keep the sender from noticing a stop request.
         for _ in 0..200 {
-            let Some(id) = outbox::next_due(&mut self.store, outbox::Channel::Mail, now_ms)? else {
+            let Some(id) = outbox::next_due(self.store, outbox::Channel::Mail, now_ms)? else {
                 break;
             };
-            let Some(claimed) = outbox::claim(&mut self.store, id, now_ms)? else {
+            let Some(claimed) = outbox::claim(self.store, id, now_ms)? else {
                 continue;
             };
             let outcome = match envelope(&claimed) {
@@ -485,19 +491,19 @@ impl Branch {
             };
             match outcome {
                 mail::Outcome::Sent(reply) => {
-                    outbox::mark_sent(&mut self.store, id, &reply)?;
+                    outbox::mark_sent(self.store, id, &reply)?;
                     summary.sent.push(id);
                 }
                 mail::Outcome::Retry { reason, connection } => {
                     let next = now_ms + outbox::backoff_ms(claimed.attempts, first_ms, max_ms);
-                    outbox::mark_retry(&mut self.store, id, &reason, next)?;
+                    outbox::mark_retry(self.store, id, &reason, next)?;
                     summary.retry.push(id);
                     if connection {
                         break;
                     }
                 }
                 mail::Outcome::Failed(reason) => {
-                    outbox::mark_failed(&mut self.store, id, &reason)?;
+                    outbox::mark_failed(self.store, id, &reason)?;
                     summary.failed.push(id);
                 }
             }
@@ -506,7 +512,7 @@ impl Branch {
     }
 }
 
-impl Branch {
+impl DeliveryService<'_> {
     /// One pass of every channel of the outbox: e-mail, then WhatsApp.
     pub fn send_outbox(
         &mut self,
@@ -529,7 +535,7 @@ impl Branch {
         }
         let mut due: Option<i64> = None;
         for channel in channels {
-            if let Some(t) = outbox::next_due_ms(&mut self.store, channel)? {
+            if let Some(t) = outbox::next_due_ms(self.store, channel)? {
                 due = Some(due.map_or(t, |d| d.min(t)));
             }
         }
@@ -573,14 +579,14 @@ impl Sender {
         report: impl Fn(Result<SendSummary, BranchError>) + Send + 'static,
     ) -> Result<Sender, BranchError> {
         let mut branch = Branch::open_with_clock(data_dir, clock)?;
-        let interval = Duration::from_secs(branch.config.delivery.send_interval_seconds);
+        let interval = Duration::from_secs(branch.config().delivery.send_interval_seconds);
         let (signal, inbox) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("loket-mail".into())
             .spawn(move || {
                 loop {
                     let now = branch.clock().now();
-                    report(branch.send_due_mail(now));
+                    report(branch.delivery().send_due_mail(now));
                     match inbox.recv_timeout(interval) {
                         Ok(Signal::Wake) | Err(RecvTimeoutError::Timeout) => {}
                         Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => break,

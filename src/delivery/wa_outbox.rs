@@ -8,6 +8,7 @@
 //! itself: a status webhook carrying the key settles it, else the clerk is told to ask the customer
 //! and resend by hand. Uploads are repeated freely: nothing reaches the customer before the send.
 
+use super::DeliveryService;
 use super::outbox::{self, Channel, DUE_AT_ONCE};
 use super::whatsapp::{self, Api, Failure, Message, WaError};
 use super::{Context, DeliveryError, names};
@@ -72,7 +73,7 @@ fn wa_err(e: WaError) -> BranchError {
     BranchError::from(DeliveryError::from(e))
 }
 
-impl Branch {
+impl DeliveryService<'_> {
     /// Whether `[whatsapp]` is set (without it rows wait in the outbox).
     pub fn whatsapp_configured(&self) -> bool {
         self.config.whatsapp.is_some()
@@ -180,7 +181,7 @@ impl Branch {
     /// outbox keeps trying). A job already queued to the same number is not queued twice.
     pub fn whatsapp_job(&mut self, job: i64, to: &str, clerk: &str) -> Result<i64, BranchError> {
         let number = whatsapp::normalize_number(to).map_err(wa_err)?;
-        let out = self.job_output(job)?;
+        let out = self.parts().stamping().job_output(job)?;
         let existing: Option<i64> = self.store.read(|c| {
             c.query_row(
                 "SELECT id FROM outbox WHERE channel = 'whatsapp' AND job = ?1
@@ -204,7 +205,7 @@ impl Branch {
                 },
             )?,
         };
-        self.mark_delivered(
+        self.parts().stamping().mark_delivered(
             job,
             clerk,
             "whatsapp",
@@ -230,8 +231,8 @@ impl Branch {
                 .saturating_mul(1000),
         )
         .unwrap_or(i64::MAX);
-        outbox::recover_stuck(&mut self.store, now_ms, stale_ms)?;
-        if outbox::next_due(&mut self.store, Channel::Whatsapp, now_ms)?.is_none() {
+        outbox::recover_stuck(self.store, now_ms, stale_ms)?;
+        if outbox::next_due(self.store, Channel::Whatsapp, now_ms)?.is_none() {
             return Ok(summary);
         }
         let api = match Api::new(&settings) {
@@ -244,10 +245,10 @@ impl Branch {
         let webhooks = settings.webhook_listen.is_some();
         let (first_ms, max_ms) = self.config.delivery.retry_bounds_ms();
         for _ in 0..200 {
-            let Some(id) = outbox::next_due(&mut self.store, Channel::Whatsapp, now_ms)? else {
+            let Some(id) = outbox::next_due(self.store, Channel::Whatsapp, now_ms)? else {
                 break;
             };
-            if outbox::claim(&mut self.store, id, now_ms)?.is_none() {
+            if outbox::claim(self.store, id, now_ms)?.is_none() {
                 continue;
             }
             let row = self.wa_row(id)?;
@@ -261,7 +262,7 @@ impl Branch {
                         .and_then(|d| i64::try_from(d.as_millis()).ok())
                         .map(|ms| ms.clamp(1_000, MAX_RETRY_AFTER_MS))
                         .unwrap_or_else(|| outbox::backoff_ms(row.attempts, first_ms, max_ms));
-                    outbox::mark_retry(&mut self.store, id, &reason, now_ms + wait)?;
+                    outbox::mark_retry(self.store, id, &reason, now_ms + wait)?;
                     summary.retry.push(id);
                 }
                 Err(Failure::Unsure(reason)) => {
@@ -270,15 +271,15 @@ impl Branch {
                         let waiting = format!(
                             "{reason} Menunggu konfirmasi WhatsApp (laporan status) sebelum memutuskan; tidak dikirim ulang."
                         );
-                        outbox::mark_retry(&mut self.store, id, &waiting, started + RECONCILE_MS)?;
+                        outbox::mark_retry(self.store, id, &waiting, started + RECONCILE_MS)?;
                         summary.retry.push(id);
                     } else {
-                        outbox::mark_failed(&mut self.store, id, UNSURE)?;
+                        outbox::mark_failed(self.store, id, UNSURE)?;
                         summary.failed.push(id);
                     }
                 }
                 Err(other) => {
-                    outbox::mark_failed(&mut self.store, id, other.reason())?;
+                    outbox::mark_failed(self.store, id, other.reason())?;
                     summary.failed.push(id);
                 }
             }
@@ -770,7 +771,7 @@ fn handle(branch: &mut Branch, request: &mut tiny_http::Request) -> (u16, String
                 })
             };
             let expected = branch
-                .config
+                .config()
                 .whatsapp
                 .as_ref()
                 .and_then(|w| w.verify_token().ok().flatten());
@@ -808,7 +809,10 @@ fn handle(branch: &mut Branch, request: &mut tiny_http::Request) -> (u16, String
             {
                 return (400, "unreadable".into());
             }
-            match branch.apply_whatsapp_webhook(&body, signature.as_deref()) {
+            match branch
+                .delivery()
+                .apply_whatsapp_webhook(&body, signature.as_deref())
+            {
                 Ok(_) => (200, "ok".into()),
                 Err(WebhookError::Signature) => (401, "bad signature".into()),
                 Err(WebhookError::Malformed) => (400, "malformed".into()),

@@ -144,8 +144,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Hub {
     /// Reads the branch once through `reader` (read-only) and starts the watcher thread.
     pub fn start(reader: Branch, secret: super::token::Secret) -> Result<Arc<Hub>, BranchError> {
-        let config = reader.config.clone();
-        let data_dir = reader.data_dir.clone();
+        let config = reader.config().clone();
+        let data_dir = reader.data_dir().to_path_buf();
         let hub = Arc::new(Hub {
             shared: Mutex::new(Shared {
                 version: 0,
@@ -178,7 +178,7 @@ impl Hub {
         let mut refreshed = Instant::now();
         loop {
             std::thread::sleep(WATCH_EVERY);
-            let version = lock(&self.reader).store.data_version().ok();
+            let version = lock(&self.reader).store().data_version().ok();
             let due = refreshed.elapsed() >= REFRESH_EVERY;
             if version.is_some() && (version != seen || due) {
                 match self.refresh(false) {
@@ -202,7 +202,7 @@ impl Hub {
         let (calls, state) = {
             let mut reader = lock(&self.reader);
             let calls = read_calls(&mut reader, &self.config, after)?;
-            let status = reader.queue_status()?;
+            let status = reader.queue().queue_status()?;
             (calls, status)
         };
         let mut shared = lock(&self.shared);
@@ -311,7 +311,7 @@ impl Hub {
         }
         let view = {
             let mut reader = lock(&self.reader);
-            reader.ticket_info(no).ok()
+            reader.queue().ticket_info(no).ok()
         }
         .map(|v| {
             let phone = PhoneView {
@@ -339,13 +339,13 @@ impl Hub {
         let reader = lock(&self.reader);
         (
             self.config.branch.code.clone(),
-            reader.store.today().to_string(),
+            reader.store().today().to_string(),
         )
     }
 
     /// The branch clock now, in milliseconds.
     pub fn now_ms(&self) -> i64 {
-        to_ms(lock(&self.reader).store.now())
+        to_ms(lock(&self.reader).store().now())
     }
 }
 
@@ -365,8 +365,8 @@ fn read_calls(
     config: &Config,
     after: Option<i64>,
 ) -> Result<Vec<CallEvent>, BranchError> {
-    let day = branch.store.today().to_string();
-    let rows: Vec<CallRow> = branch.store.read(|c| {
+    let day = branch.store().today().to_string();
+    let rows: Vec<CallRow> = branch.store_mut().read(|c| {
         let mut stmt = c.prepare_cached(
             "SELECT e.id, e.kind, t.issued_service, t.number, t.service, e.counter, e.at_ms
              FROM ticket_events e JOIN tickets t ON t.id = e.ticket

@@ -12,6 +12,12 @@ use crate::branch::{Branch, BranchError};
 use std::net::TcpListener;
 use std::path::Path;
 
+crate::branch::service!(
+    /// The hall display: ticket links for the customers' phones.
+    HallService,
+    hall
+);
+
 /// The address `loket display --web` listens on when none is given.
 pub const DEFAULT_ADDRESS: &str = "127.0.0.1:8080";
 
@@ -22,7 +28,7 @@ pub fn serve(data_dir: &Path, address: &str) -> Result<(), BranchError> {
     let reader = Branch::open_read_only(data_dir)?;
     let secret =
         token::Secret::load_or_create(data_dir).map_err(|e| BranchError::Refused(e.to_string()))?;
-    let missing = voice::missing(&reader.config, data_dir);
+    let missing = voice::missing(reader.config(), data_dir);
     if !missing.is_empty() {
         eprintln!(
             "peringatan: rekaman suara tidak ada untuk: {} — letakkan <nama>.ogg di {} (README: rekaman suara sendiri)",
@@ -68,7 +74,7 @@ impl TicketLinks {
     }
 }
 
-impl Branch {
+impl HallService<'_> {
     /// The makings of the phone links printed on tickets, when `[display] ticket_qr` is on; the
     /// branch secret is made the first time.
     pub fn ticket_links(&self) -> Result<Option<TicketLinks>, BranchError> {
@@ -76,7 +82,7 @@ impl Branch {
         let (true, Some(url)) = (display.ticket_qr, display.public_url.as_ref()) else {
             return Ok(None);
         };
-        let secret = token::Secret::load_or_create(&self.data_dir)
+        let secret = token::Secret::load_or_create(self.data_dir)
             .map_err(|e| BranchError::Refused(e.to_string()))?;
         Ok(Some(TicketLinks {
             public_url: url.get_ref().clone(),

@@ -5,7 +5,7 @@
 //! on a Z slip, mailed in a daily pack, or signed with a time by a TSA whose key is not on this disk.
 //! `verify` holds the chain to those heads.
 
-use crate::branch::Branch;
+use crate::branch::{Branch, Parts};
 use crate::day::BusinessDay;
 use crate::journal::Entry;
 use crate::pdf::trust::{self, TrustProblem};
@@ -127,7 +127,7 @@ pub fn anchor_daily(
     actor: &str,
     day: BusinessDay,
 ) -> Result<Head, AnchorError> {
-    let head = branch.store.write(|tx| {
+    let head = branch.store_mut().write(|tx| {
         let seq = tx.journal(Entry::new(
             actor,
             "journal.anchored",
@@ -139,27 +139,27 @@ pub fn anchor_daily(
             .ok_or_else(|| StoreError::Journal("the anchored head is not the new entry".into()))
     })?;
     // A TSA that is down must not cost the supervisor the pack: the worker stamps it later.
-    let _ = stamp_pending_anchors(branch);
+    let _ = stamp_pending_anchors(&mut branch.parts());
     Ok(head)
 }
 
 /// The TSA anchors are stamped by: `[stamping] tsa_url`, else the branch's training TSA in
 /// `DATA/pki` (created when missing, as the local provider does), so an anchor is never left
 /// unstamped for want of a configured TSA.
-fn timestamp_source(branch: &Branch) -> Result<Box<dyn TimestampSource>, AnchorError> {
-    if let Some(url) = &branch.config.stamping.tsa_url {
+fn timestamp_source(branch: &Parts<'_>) -> Result<Box<dyn TimestampSource>, AnchorError> {
+    if let Some(url) = &branch.config().stamping.tsa_url {
         return Ok(Box::new(
             crate::stamping::tsa_http::HttpTsa::new(url).map_err(AnchorError::TsaUrl)?,
         ));
     }
-    let dir = branch.data_dir.join(crate::branch::PKI_FOLDER);
+    let dir = branch.data_dir().join(crate::branch::PKI_FOLDER);
     let training = |detail: String| AnchorError::TrainingTsa {
         folder: dir.display().to_string(),
         detail,
     };
     let mut paths = crate::pdf::pki::TrainingPkiPaths::in_dir(&dir);
     if !paths.exists() {
-        paths = crate::pdf::pki::generate_training_pki(&dir, &branch.config.branch.name)
+        paths = crate::pdf::pki::generate_training_pki(&dir, &branch.config().branch.name)
             .map_err(|e| training(e.to_string()))?;
     }
     let tsa = crate::pdf::LocalTsa::from_files(&paths.tsa_key, &paths.tsa_chain)
@@ -176,8 +176,8 @@ pub fn token_for(tsa: &dyn TimestampSource, head: &Head) -> Result<Vec<u8>, Anch
 
 /// Asks the TSA for a token for every anchor that has none, oldest first; returns how many were
 /// stamped. Stops at the first TSA failure (the rest wait for the next round).
-pub fn stamp_pending_anchors(branch: &mut Branch) -> Result<usize, AnchorError> {
-    let pending: Vec<(i64, Head)> = branch.store.read(|c| {
+pub fn stamp_pending_anchors(branch: &mut Parts<'_>) -> Result<usize, AnchorError> {
+    let pending: Vec<(i64, Head)> = branch.store_mut().read(|c| {
         let mut stmt = c.prepare(
             "SELECT id, seq, hash FROM journal_anchors WHERE tsa_token IS NULL ORDER BY id",
         )?;
@@ -201,7 +201,7 @@ pub fn stamp_pending_anchors(branch: &mut Branch) -> Result<usize, AnchorError> 
     for (id, head) in pending {
         // Outside any transaction: a slow TSA must not hold the writers' lock.
         let der = token_for(tsa.as_ref(), &head)?;
-        branch.store.write(|tx| {
+        branch.store_mut().write(|tx| {
             tx.execute(
                 "UPDATE journal_anchors SET tsa_token = ?2, stamped_ms = ?3
                  WHERE id = ?1 AND tsa_token IS NULL",
@@ -462,13 +462,12 @@ impl AnchorReport {
 }
 
 /// The trust roots for anchor tokens: the branch's training CA and Peruri's configured roots.
-pub fn roots(branch: &Branch) -> Vec<Certificate> {
+pub fn roots(config: &crate::config::Config, data_dir: &Path) -> Vec<Certificate> {
     let mut roots = Vec::new();
-    let ca =
-        crate::pdf::pki::TrainingPkiPaths::in_dir(&branch.data_dir.join(crate::branch::PKI_FOLDER))
-            .ca_cert;
+    let ca = crate::pdf::pki::TrainingPkiPaths::in_dir(&data_dir.join(crate::branch::PKI_FOLDER))
+        .ca_cert;
     let mut files: Vec<&Path> = vec![ca.as_path()];
-    if let Some(p) = &branch.config.stamping.peruri {
+    if let Some(p) = &config.stamping.peruri {
         files.extend(p.root_certs.iter().map(|p| p.as_path()));
     }
     for file in files {

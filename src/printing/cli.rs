@@ -122,12 +122,12 @@ pub fn printers(data: &Path, actor: &str, cmd: PrintersCommand) -> Result<ExitCo
         PrintersCommand::List { json } => list(json),
         PrintersCommand::Test { name, json } => {
             let mut branch = Branch::open(data)?;
-            let o = branch.print_test(&name, actor)?;
-            let state = branch.named_printer_status(&name)?;
+            let o = branch.printing().print_test(&name, actor)?;
+            let state = branch.printing().named_printer_status(&name)?;
             if json {
                 print_json(
                     &serde_json::json!({"outcome": o, "state": state}),
-                    branch.config.branch.timezone,
+                    branch.config().branch.timezone,
                 );
                 return Ok(if o.printed {
                     ExitCode::SUCCESS
@@ -302,7 +302,7 @@ pub fn queue_reprint(
     actor: &str,
     ticket: &str,
 ) -> Result<ExitCode, BranchError> {
-    let o = branch.reprint_ticket(&ticket.parse()?, actor)?;
+    let o = branch.printing().reprint_ticket(&ticket.parse()?, actor)?;
     Ok(report(
         &o,
         &format!("Tiket {}", ticket.trim().to_ascii_uppercase()),
@@ -311,13 +311,13 @@ pub fn queue_reprint(
 
 /// `loket sale print SALE [--copy]`.
 pub fn sale_print(branch: &mut Branch, sale: i64, copy: bool) -> Result<ExitCode, BranchError> {
-    let o = branch.print_sale_receipt(sale, copy)?;
+    let o = branch.printing().print_sale_receipt(sale, copy)?;
     Ok(report(&o, &format!("Struk penjualan {sale}")))
 }
 
 /// `loket till print-z N`: a counted copy of a stored Z report.
 pub fn till_print_z(branch: &mut Branch, number: i64) -> Result<ExitCode, BranchError> {
-    let o = branch.print_z_report(number, true)?;
+    let o = branch.printing().print_z_report(number, true)?;
     Ok(report(&o, &format!("Laporan Z {number} (salinan)")))
 }
 

@@ -10,10 +10,16 @@ use serde_json::json;
 
 use super::registry::{self, PrinterHandle};
 use super::{ClaimData, Condition, DeviceState, PrintOutcome, PrintingError, StampProofData, data};
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::queue::{TicketNo, TicketView};
 use crate::store::Tx;
+
+crate::branch::service!(
+    /// Printers and print jobs: receipts, tickets, slips, reprints.
+    PrintingService,
+    printing
+);
 
 /// How long a status read stays fresh for the status bar.
 const STATUS_FRESH: Duration = Duration::from_secs(2);
@@ -202,10 +208,10 @@ fn outcome_message(
     }
 }
 
-impl Branch {
+impl PrintingService<'_> {
     /// The open printer `name` of `[printers]` (opened on first use, then shared in this process).
     pub fn printer(&self, name: &str) -> Result<PrinterHandle, BranchError> {
-        registry::open(&self.config, &self.data_dir, name).map_err(printing)
+        registry::open(self.config, self.data_dir, name).map_err(printing)
     }
 
     /// Name of the receipt printer of `counter`.
@@ -340,24 +346,28 @@ impl Branch {
         let handle = self.printer(&name)?;
         let profile = handle.profile();
         let config = self.config.clone();
-        let links = self.ticket_links()?;
-        let queued = self.issue_ticket_then(service, false, actor, |tx, view| {
-            let url = links
-                .as_ref()
-                .map(|l| l.url(&view.business_day, &view.ticket));
-            let payload = PrintPayload::Ticket {
-                day: view.business_day.clone(),
-                ticket: data::ticket(&config, view, url),
-            };
-            let bytes = rc::encode(&payload.document(), &profile).map_err(|source| {
-                printing(PrintingError::Encode {
-                    name: name.clone(),
-                    source,
-                })
-            })?;
-            let job = queue_print_job(tx, &name, &view.ticket.to_string(), &payload, actor)?;
-            Ok((job, bytes, payload))
-        })?;
+        let links = self.parts().hall().ticket_links()?;
+        let queued =
+            self.parts()
+                .queue()
+                .issue_ticket_then(service, false, actor, |tx, view| {
+                    let url = links
+                        .as_ref()
+                        .map(|l| l.url(&view.business_day, &view.ticket));
+                    let payload = PrintPayload::Ticket {
+                        day: view.business_day.clone(),
+                        ticket: data::ticket(&config, view, url),
+                    };
+                    let bytes = rc::encode(&payload.document(), &profile).map_err(|source| {
+                        printing(PrintingError::Encode {
+                            name: name.clone(),
+                            source,
+                        })
+                    })?;
+                    let job =
+                        queue_print_job(tx, &name, &view.ticket.to_string(), &payload, actor)?;
+                    Ok((job, bytes, payload))
+                })?;
         let (view, (job, bytes, payload)) = queued;
         let outcome = self.send_print_job(
             &handle,
@@ -373,7 +383,7 @@ impl Branch {
 
     /// Prints the ticket `no` (today's) on the dispenser's printer.
     pub fn print_ticket(&mut self, no: &TicketNo) -> Result<PrintOutcome, BranchError> {
-        let view = self.ticket_info(no)?;
+        let view = self.parts().queue().ticket_info(no)?;
         self.print_ticket_view(&view, "dispenser")
     }
 
@@ -385,11 +395,13 @@ impl Branch {
     ) -> Result<PrintOutcome, BranchError> {
         let printer = self.dispenser_printer()?;
         let url = self
+            .parts()
+            .hall()
             .ticket_links()?
             .map(|l| l.url(&view.business_day, &view.ticket));
         let payload = PrintPayload::Ticket {
             day: view.business_day.clone(),
-            ticket: data::ticket(&self.config, view, url),
+            ticket: data::ticket(self.config, view, url),
         };
         self.print_payload(&printer, &view.ticket.to_string(), &payload, actor)
     }
@@ -402,9 +414,9 @@ impl Branch {
         sale: i64,
         copy: bool,
     ) -> Result<PrintOutcome, BranchError> {
-        let receipt = self.sale_receipt(sale)?;
+        let receipt = self.parts().till().sale_receipt(sale)?;
         let printer = self.counter_printer(receipt.counter)?;
-        let payload = PrintPayload::Sale(data::sale(&self.config, &receipt, copy, false));
+        let payload = PrintPayload::Sale(data::sale(self.config, &receipt, copy, false));
         let actor = receipt.clerk.clone();
         self.print_payload(&printer, &format!("sale/{sale}"), &payload, &actor)
     }
@@ -425,7 +437,7 @@ impl Branch {
         let printer = self.counter_printer(counter)?;
         let q = self.config.qris.clone();
         let payload = PrintPayload::Qris(rc::QrisSlip {
-            branch: data::branch_header(&self.config),
+            branch: data::branch_header(self.config),
             merchant: q
                 .as_ref()
                 .map(|q| q.merchant_name.clone())
@@ -442,9 +454,9 @@ impl Branch {
 
     /// Prints the X report of `counter`'s open drawer session.
     pub fn print_x_report(&mut self, counter: u32) -> Result<PrintOutcome, BranchError> {
-        let report = self.x_report(counter)?;
+        let report = self.parts().till().x_report(counter)?;
         let printer = self.counter_printer(counter)?;
-        let payload = PrintPayload::XReport(data::till_report(&self.config, &report, false));
+        let payload = PrintPayload::XReport(data::till_report(self.config, &report, false));
         let subject = format!("x/{}", report.session);
         self.print_payload(&printer, &subject, &payload, &report.clerk)
     }
@@ -452,14 +464,16 @@ impl Branch {
     /// Prints Z report `number` on its counter's printer. `copy` is a counted reprint marked
     /// SALINAN (through `reprint_z`); otherwise the stored report as frozen at close.
     pub fn print_z_report(&mut self, number: i64, copy: bool) -> Result<PrintOutcome, BranchError> {
-        let (report, _) = self.stored_z(number)?;
+        let (report, _) = self.parts().till().stored_z(number)?;
         let report = if copy {
-            self.reprint_z(Some(number), None, &report.clerk)?
+            self.parts()
+                .till()
+                .reprint_z(Some(number), None, &report.clerk)?
         } else {
             report
         };
         let printer = self.counter_printer(report.counter)?;
-        let payload = PrintPayload::ZReport(data::till_report(&self.config, &report, copy));
+        let payload = PrintPayload::ZReport(data::till_report(self.config, &report, copy));
         self.print_payload(&printer, &format!("z/{number}"), &payload, &report.clerk)
     }
 
@@ -471,7 +485,7 @@ impl Branch {
     ) -> Result<PrintOutcome, BranchError> {
         let printer = self.counter_printer(proof.counter)?;
         let now = crate::store::to_ms(self.store.now());
-        let payload = PrintPayload::StampProof(data::stamp_proof(&self.config, proof, now));
+        let payload = PrintPayload::StampProof(data::stamp_proof(self.config, proof, now));
         let subject = format!("document/{}", proof.sha256);
         self.print_payload(&printer, &subject, &payload, &proof.clerk)
     }
@@ -480,7 +494,7 @@ impl Branch {
     pub fn print_claim_receipt(&mut self, claim: &ClaimData) -> Result<PrintOutcome, BranchError> {
         let printer = self.counter_printer(claim.counter)?;
         let now = crate::store::to_ms(self.store.now());
-        let payload = PrintPayload::Claim(data::claim(&self.config, claim, now));
+        let payload = PrintPayload::Claim(data::claim(self.config, claim, now));
         let subject = format!("claim/{}", claim.claim_code);
         self.print_payload(&printer, &subject, &payload, &claim.clerk)
     }
@@ -576,7 +590,7 @@ impl Branch {
         match self.ticket_print_job(no) {
             Ok(job) => self.reprint(job, actor),
             Err(BranchError::Printing(PrintingError::UnknownTicket(_))) => {
-                let view = self.ticket_info(no)?;
+                let view = self.parts().queue().ticket_info(no)?;
                 self.print_ticket_view(&view, actor)
             }
             Err(e) => Err(e),

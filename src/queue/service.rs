@@ -2,7 +2,7 @@
 //! needs, applies the pure rules of `domain`, writes the result and appends its journal entry.
 
 use super::domain::{self, Command, Ms, QueueError, Rules, Status, Ticket, TicketNo, WaitRange};
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::config::Config;
 use crate::journal::Entry;
 use crate::store::Tx;
@@ -11,6 +11,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
+
+crate::branch::service!(
+    /// The queue: tickets, calls, counters and the waiting line.
+    QueueService,
+    queue
+);
 
 const TICKET_COLUMNS: &str = "id, issued_service, number, service, priority, walk_in, status, arrived_ms, \
     queued_ms, target_counter, counter, clerk, first_called_ms, called_ms, serve_ms, done_ms, calls, \
@@ -204,9 +210,9 @@ pub struct QueueStatus {
     pub recent_calls: Vec<CallView>,
 }
 
-impl Branch {
+impl QueueService<'_> {
     fn queue_rules(&self) -> Rules {
-        rules(&self.config)
+        rules(self.config)
     }
 
     /// Issues the next ticket of `service` (a prefix). Numbers are per service per business day,

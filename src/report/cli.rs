@@ -68,7 +68,7 @@ pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, Bra
         ReportCommand::Daily { date, out } => {
             let day = match date {
                 Some(d) => day_arg(&d)?,
-                None => branch.store.today(),
+                None => branch.store().today(),
             };
             // The pack leaves the branch (mail, drive, paper): it carries the head it anchored.
             let p = pack::daily_anchored(&mut branch, actor, day)?;
@@ -80,7 +80,7 @@ pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, Bra
         }
     };
     if out.check_provider {
-        match crate::stamping::peruri::PeruriProvider::from_config(&branch.config.stamping) {
+        match crate::stamping::peruri::PeruriProvider::from_config(&branch.config().stamping) {
             Ok(Some(provider)) => pack::check_provider(&mut p, &provider),
             Ok(None) => {}
             Err(e) => {
@@ -97,11 +97,11 @@ pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, Bra
 /// configured.
 fn default_printer(branch: &Branch) -> Result<String, BranchError> {
     branch
-        .config
+        .config()
         .counters
         .iter()
         .find_map(|c| c.printer.as_ref().map(|p| p.get_ref().clone()))
-        .or_else(|| branch.config.printers.keys().next().cloned())
+        .or_else(|| branch.config().printers.keys().next().cloned())
         .ok_or_else(|| {
             BranchError::Refused(
                 "belum ada printer di [printers]; ringkasan tidak dapat dicetak".into(),
@@ -116,7 +116,7 @@ pub fn deliver(
     p: &Pack,
     out: &Outputs,
 ) -> Result<ExitCode, BranchError> {
-    let tz = branch.config.branch.timezone;
+    let tz = branch.config().branch.timezone;
     let mut files: Vec<PathBuf> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     if let Some(dir) = &out.csv {
@@ -140,13 +140,15 @@ pub fn deliver(
         files.insert(0, path);
     }
     if out.print {
-        let summary = super::thermal::summary(p, &branch.config, actor, tz);
+        let summary = super::thermal::summary(p, branch.config(), actor, tz);
         let printer = match &out.printer {
             Some(name) => name.clone(),
             None => default_printer(branch)?,
         };
         let payload = crate::printing::PrintPayload::Daily(summary);
-        let outcome = branch.print_payload(&printer, &p.file_stem(), &payload, actor)?;
+        let outcome = branch
+            .printing()
+            .print_payload(&printer, &p.file_stem(), &payload, actor)?;
         notes.push(outcome.message.clone());
         if !outcome.printed {
             return Err(BranchError::Refused(outcome.message));
@@ -161,7 +163,9 @@ pub fn deliver(
     }
     if let Some(to) = &out.mail {
         let docs = named(&files);
-        let id = branch.queue_mail(to, &docs, &crate::delivery::Context::by(actor))?;
+        let id = branch
+            .delivery()
+            .queue_mail(to, &docs, &crate::delivery::Context::by(actor))?;
         notes.push(format!(
             "E-mail ke {to} masuk kotak keluar (#{id}); terkirim saat server e-mail terjangkau."
         ));
@@ -196,7 +200,7 @@ pub(crate) fn named(files: &[PathBuf]) -> Vec<(PathBuf, String)> {
 }
 
 pub(crate) fn reports_dir(branch: &Branch) -> Result<PathBuf, BranchError> {
-    let dir = branch.data_dir.join("reports");
+    let dir = branch.data_dir().join("reports");
     std::fs::create_dir_all(&dir).map_err(|source| BranchError::Io {
         what: "tidak dapat membuat folder",
         path: dir.clone(),

@@ -430,13 +430,13 @@ pub fn anchor_notes(
     day: BusinessDay,
     own: Option<i64>,
 ) -> Result<Vec<String>, BranchError> {
-    let tz = branch.config.branch.timezone;
+    let tz = branch.config().branch.timezone;
     let (start, end) = (
         crate::store::to_ms(day.start(tz)),
         crate::store::to_ms(day.next().start(tz)),
     );
-    let now = crate::store::to_ms(branch.store.now());
-    let delays = branch.store.read(crate::journal::anchor::delays)?;
+    let now = crate::store::to_ms(branch.store().now());
+    let delays = branch.store_mut().read(crate::journal::anchor::delays)?;
     Ok(delays
         .iter()
         .filter(|d| Some(d.anchored.seq) == own || (start..end).contains(&d.made_ms))
@@ -452,7 +452,7 @@ pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<
     let days = days(from, to);
     let mut sessions = Vec::new();
     for d in &days {
-        for (s, summary) in branch.till_sessions_of_day(&d.to_string())? {
+        for (s, summary) in branch.till().till_sessions_of_day(&d.to_string())? {
             sessions.push(Session {
                 id: s.id,
                 day: s.business_day.clone(),
@@ -471,13 +471,13 @@ pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<
             });
         }
     }
-    let tz = branch.config.branch.timezone;
+    let tz = branch.config().branch.timezone;
     let start = crate::store::to_ms(from.start(tz));
     let end = crate::store::to_ms(to.start(tz)) + DAY_MS;
-    let now = crate::store::to_ms(branch.store.now());
-    let config = branch.config.clone();
+    let now = crate::store::to_ms(branch.store().now());
+    let config = branch.config().clone();
     let (f, t) = (from.to_string(), to.to_string());
-    let mut pack = branch.store.read(|c| -> Result<Pack, BranchError> {
+    let mut pack = branch.store_mut().read(|c| -> Result<Pack, BranchError> {
         let queue = queue::range(c, &config, from, to, now)?;
         let mut till = till_section(c, &f, &t, start, end)?;
         till.sessions = sessions;

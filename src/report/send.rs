@@ -33,7 +33,7 @@ pub struct Mailed {
 /// pack twice, never not at all.
 pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, BranchError> {
     let to: Vec<String> = branch
-        .config
+        .config()
         .report
         .mail_to
         .iter()
@@ -43,7 +43,7 @@ pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, BranchError> {
         return Ok(Vec::new());
     }
     let mut days = Vec::with_capacity(LOOKBACK_DAYS);
-    let mut day = branch.store.today();
+    let mut day = branch.store().today();
     for _ in 0..LOOKBACK_DAYS {
         day = day.previous();
         days.push(day);
@@ -59,21 +59,25 @@ pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, BranchError> {
         let pdf = dir.join(format!("{}.pdf", p.file_stem()));
         super::cli::write_file(
             &pdf,
-            &super::pdf::render(&p, branch.config.branch.timezone)?,
+            &super::pdf::render(&p, branch.config().branch.timezone)?,
         )?;
         let mut files = vec![pdf];
         files.extend(super::csv::write(
             &p,
             &dir.join(format!("{}-csv", p.file_stem())),
-            branch.config.branch.timezone,
+            branch.config().branch.timezone,
         )?);
         let docs = super::cli::named(&files);
         let mut outbox = Vec::with_capacity(to.len());
         for address in &to {
-            outbox.push(branch.queue_mail(address, &docs, &crate::delivery::Context::by(ACTOR))?);
+            outbox.push(branch.delivery().queue_mail(
+                address,
+                &docs,
+                &crate::delivery::Context::by(ACTOR),
+            )?);
         }
         let head = p.journal_head.clone().unwrap_or_default();
-        branch.store.write(|tx| {
+        branch.store_mut().write(|tx| {
             tx.journal(Entry::new(
                 ACTOR,
                 "report.mailed",
@@ -99,7 +103,7 @@ pub fn mail_due(branch: &mut Branch) -> Result<Vec<Mailed>, BranchError> {
 /// count) and it was not mailed yet.
 fn due(branch: &mut Branch, day: BusinessDay) -> Result<bool, BranchError> {
     let key = day.to_string();
-    Ok(branch.store.read(|c| {
+    Ok(branch.store_mut().read(|c| {
         let mailed = c
             .query_row("SELECT 1 FROM pack_mailings WHERE day = ?1", [&key], |_| {
                 Ok(())

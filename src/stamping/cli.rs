@@ -175,10 +175,10 @@ pub fn run_stamps(
     match command {
         StampsCommand::Inventory { json } => {
             let inv = branch
-                .store
+                .store_mut()
                 .read(|c| ledger::inventory(c).map_err(store_err))?;
             if json {
-                print_json(&inv, branch.config.branch.timezone);
+                print_json(&inv, branch.config().branch.timezone);
             } else {
                 println!(
                     "Tersedia {}, terbit belum dibubuhkan {}, terbubuh {}, rusak {}.",
@@ -199,9 +199,9 @@ pub fn run_stamps(
         }
         StampsCommand::Claims { csv } => {
             let claims = branch
-                .store
+                .store_mut()
                 .read(|c| ledger::claims(c).map_err(store_err))?;
-            let tz = branch.store.timezone();
+            let tz = branch.store().timezone();
             // ISO 8601 in the CSV, `23 November 2026 08.05 WIB` for people.
             let when = |ms: i64| crate::when::When::ms(ms, tz);
             if csv {
@@ -233,9 +233,9 @@ pub fn run_stamps(
             }
         }
         StampsCommand::Reconcile { json } => {
-            let rec = branch.reconcile_serials()?;
+            let rec = branch.stamping().reconcile_serials()?;
             if json {
-                print_json(&rec, branch.config.branch.timezone);
+                print_json(&rec, branch.config().branch.timezone);
             } else {
                 println!(
                     "Loket: {} terbit belum dibubuhkan, {} tersedia. Penyedia: {} terbit belum dibubuhkan, sisa kuota {}.",
@@ -268,7 +268,7 @@ pub fn run_stamps(
             let price = Rupiah::parse(&price)
                 .map_err(|e| BranchError::Refused(format!("harga lot: {e}")))?;
             let lockout = branch.lockout();
-            let user = users::authenticate(&mut branch.store, lockout, &supervisor, &pin)?;
+            let user = users::authenticate(branch.store_mut(), lockout, &supervisor, &pin)?;
             if user.role != Role::Supervisor {
                 return Err(BranchError::Refused(format!(
                     "{} bukan supervisor; hanya supervisor yang boleh memuat lot nomor seri.",
@@ -276,7 +276,7 @@ pub fn run_stamps(
                 )));
             }
             branch
-                .store
+                .store_mut()
                 .write(|tx| {
                     ledger::load_lot(tx, &supervisor, &lot, count, price.value())?;
                     tx.journal(Entry::new(
@@ -323,14 +323,14 @@ pub fn run_job(
             password,
             json,
         } => {
-            let limit = u64::from(branch.config.stamping.max_pdf_mb) * 1024 * 1024;
+            let limit = u64::from(branch.config().stamping.max_pdf_mb) * 1024 * 1024;
             let bytes = crate::pdf::io::read_input(&file, limit)
                 .map_err(|e| BranchError::Refused(e.to_string()))?;
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "dokumen.pdf".into());
-            let v = branch.receive_document(ReceiveDocument {
+            let v = branch.stamping().receive_document(ReceiveDocument {
                 bytes,
                 name,
                 ticket,
@@ -339,7 +339,7 @@ pub fn run_job(
                 password,
             })?;
             if json {
-                print_json(&v, branch.config.branch.timezone);
+                print_json(&v, branch.config().branch.timezone);
             } else {
                 println!("{}", v.id);
             }
@@ -350,7 +350,7 @@ pub fn run_job(
             at,
             size,
         } => {
-            let v = branch.job(job)?;
+            let v = branch.stamping().job(job)?;
             let proposed = v.proposed.ok_or(BranchError::Refused(
                 "Pekerjaan ini tidak punya letak usulan; sebutkan --page dan --at.".into(),
             ))?;
@@ -360,7 +360,7 @@ pub fn run_job(
                     let (x_mm, y_mm) = parse_at(&at)?;
                     let page = page.unwrap_or(proposed.page);
                     // Measured on the page as the reader shows it, like `loket stamp --at`.
-                    let frame = branch.job_page_frame(job, page)?;
+                    let frame = branch.stamping().job_page_frame(job, page)?;
                     let r = frame.square_from_top_left_mm(x_mm, y_mm, size_pt);
                     super::Place {
                         page,
@@ -378,25 +378,27 @@ pub fn run_job(
                 },
             };
             // A square larger than the page, or off it, is refused now rather than after payment.
-            let frame = branch.job_page_frame(job, place.page)?;
+            let frame = branch.stamping().job_page_frame(job, place.page)?;
             let rect =
                 crate::pdf::Rect::from_origin_size(place.x, place.y, place.width, place.height);
             crate::pdf::stamp::check_fits(&frame, place.page, &rect)
                 .map_err(|e| BranchError::Refused(e.to_string()))?;
-            let v = branch.place_job(job, actor, place)?;
+            let v = branch.stamping().place_job(job, actor, place)?;
             print_job(&v);
         }
         JobCommand::Pay { job, cash, counter } => {
             let tendered = Rupiah::parse(&cash)
                 .map_err(|e| BranchError::Refused(format!("jumlah tunai: {e}")))?;
-            let sale = branch.quote_job(job, counter, actor, None)?;
-            if branch.sale(sale)?.due.is_positive() {
-                let paid = branch.pay_sale(sale, actor, &[Tender::Cash { tendered }])?;
+            let sale = branch.stamping().quote_job(job, counter, actor, None)?;
+            if branch.till().sale(sale)?.due.is_positive() {
+                let paid = branch
+                    .till()
+                    .pay_sale(sale, actor, &[Tender::Cash { tendered }])?;
                 if paid.change.is_positive() {
                     println!("Kembalian: {}.", paid.change);
                 }
             }
-            let v = branch.job_paid(job, actor)?;
+            let v = branch.stamping().job_paid(job, actor)?;
             print_job(&v);
         }
         JobCommand::Run {
@@ -407,11 +409,11 @@ pub fn run_job(
             json,
         } => {
             if let Some(p) = password.filter(|p| !p.is_empty()) {
-                branch.unlock_job(job, &p)?;
+                branch.stamping().unlock_job(job, &p)?;
             }
-            let v = branch.run_job(job, &mut |_| {})?;
+            let v = branch.stamping().run_job(job, &mut |_| {})?;
             if json {
-                print_json(&v, branch.config.branch.timezone);
+                print_json(&v, branch.config().branch.timezone);
             } else {
                 print_job(&v);
             }
@@ -420,8 +422,8 @@ pub fn run_job(
             let waits =
                 v.state == super::State::Held || (v.state.is_unfinished() && v.attempts > 0);
             if waits && !no_claim {
-                let claim = branch.job_claim(job, counter, actor)?;
-                let out = branch.print_claim_receipt(&claim)?;
+                let claim = branch.stamping().job_claim(job, counter, actor)?;
+                let out = branch.printing().print_claim_receipt(&claim)?;
                 let line = if out.printed {
                     format!(
                         "Tanda terima klaim {} tercetak di printer {}.",
@@ -462,7 +464,7 @@ pub fn run_job(
                     ));
                 }
             };
-            let v = branch.settle_job_approved(
+            let v = branch.stamping().settle_job_approved(
                 job,
                 choice,
                 counter,
@@ -473,26 +475,26 @@ pub fn run_job(
             )?;
             print_job(&v);
             if v.state == super::State::Paid {
-                let v = branch.run_job(job, &mut |_| {})?;
+                let v = branch.stamping().run_job(job, &mut |_| {})?;
                 print_job(&v);
             }
         }
         JobCommand::Show { job, json } => {
-            let v = branch.job(job)?;
+            let v = branch.stamping().job(job)?;
             if json {
-                print_json(&v, branch.config.branch.timezone);
+                print_json(&v, branch.config().branch.timezone);
             } else {
                 print_job(&v);
             }
         }
         JobCommand::List { unfinished, json } => {
-            let list = branch.jobs(&if unfinished {
+            let list = branch.stamping().jobs(&if unfinished {
                 JobFilter::OpenPaid
             } else {
                 JobFilter::Recent(50)
             })?;
             if json {
-                print_json(&list, branch.config.branch.timezone);
+                print_json(&list, branch.config().branch.timezone);
             } else if list.is_empty() {
                 println!("Tidak ada pekerjaan meterai.");
             } else {
@@ -511,13 +513,13 @@ pub fn run_job(
             }
         }
         JobCommand::Email { job, to } => {
-            let v = branch.set_job_email(job, &to, actor)?;
+            let v = branch.stamping().set_job_email(job, &to, actor)?;
             print_job(&v);
         }
         JobCommand::Whatsapp { job, to } => {
-            let v = branch.set_job_whatsapp(job, &to, actor)?;
+            let v = branch.stamping().set_job_whatsapp(job, &to, actor)?;
             print_job(&v);
-            if !branch.whatsapp_configured() {
+            if !branch.delivery().whatsapp_configured() {
                 println!("{}", crate::delivery::whatsapp::WaError::NotConfigured);
             }
         }

@@ -52,8 +52,8 @@ pub struct Round {
 /// whatever its schedule says: the process may have stopped in the middle of it.
 pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError> {
     let mut out = Round::default();
-    let now = store::to_ms(branch.store.now());
-    for v in branch.jobs(&JobFilter::Unfinished)? {
+    let now = store::to_ms(branch.store().now());
+    for v in branch.stamping().jobs(&JobFilter::Unfinished)? {
         let due = resume_all || v.next_attempt_ms.is_none_or(|t| t <= now);
         if !due {
             out.next_due_ms = Some(
@@ -66,11 +66,11 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
         }
         // A locked document waits for the counter, where the customer types its password again
         // (it is never stored); the supervisor's list says so.
-        if v.locked && branch.job_needs_password(v.id)? {
+        if v.locked && branch.stamping().job_needs_password(v.id)? {
             continue;
         }
         out.attempted += 1;
-        match branch.run_job(v.id, &mut |_| {}) {
+        match branch.stamping().run_job(v.id, &mut |_| {}) {
             Ok(after) if after.state == State::Stamped => out.stamped += 1,
             Ok(after) => {
                 if let Some(t) = after.next_attempt_ms {
@@ -82,7 +82,7 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
     }
     out.mailed = mail_waiting(branch, &mut out.errors)?;
     // Journal anchors made while the TSA was unreachable are stamped once it answers.
-    if let Err(e) = crate::journal::anchor::stamp_pending_anchors(branch) {
+    if let Err(e) = crate::journal::anchor::stamp_pending_anchors(&mut branch.parts()) {
         out.errors.push(format!("journal anchors: {e}"));
     }
     match crate::report::send::mail_due(branch) {
@@ -90,7 +90,8 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
         Err(e) => out.errors.push(format!("daily pack mail: {e}")),
     }
     // The outbox goes out from here: the counter only queues (a customer never waits on a server).
-    match branch.send_outbox(branch.store.now()) {
+    let outbox_now = branch.store().now();
+    match branch.delivery().send_outbox(outbox_now) {
         Ok((mail, wa)) => {
             out.sent = mail.sent.len() + wa.sent.len();
             if let Some(problem) = wa.problem {
@@ -99,16 +100,16 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, BranchError
         }
         Err(e) => out.errors.push(format!("outbox: {e}")),
     }
-    let floor = store::to_ms(branch.store.now())
+    let floor = store::to_ms(branch.store().now())
         + i64::try_from(
             branch
-                .config
+                .config()
                 .delivery
                 .send_interval_seconds
                 .saturating_mul(1000),
         )
         .unwrap_or(i64::MAX / 2);
-    if let Some(due) = branch.outbox_next_due_ms(floor)? {
+    if let Some(due) = branch.delivery().outbox_next_due_ms(floor)? {
         out.next_due_ms = Some(out.next_due_ms.map_or(due, |d| d.min(due)));
     }
     out.purged = purge(branch, now)?;
@@ -138,7 +139,7 @@ fn file_system_now(dir: &Path) -> std::time::SystemTime {
 /// `age` (by the file's own time), each with a journal entry. Run at start-up: a customer's
 /// document must not stay in the data folder, unpurged, because a crash cut its commit off.
 pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, BranchError> {
-    let root = branch.data_dir.join(super::documents::FOLDER);
+    let root = branch.data_dir().join(super::documents::FOLDER);
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BranchError::Io {
@@ -179,7 +180,7 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, Branch
             old.push((key, file.path(), meta.len()));
         }
     }
-    let orphans: Vec<(String, PathBuf, u64)> = branch.store.read(|c| {
+    let orphans: Vec<(String, PathBuf, u64)> = branch.store_mut().read(|c| {
         let mut known = c.prepare("SELECT 1 FROM documents WHERE sha256 = ?1")?;
         let mut out = Vec::new();
         for (key, path, bytes) in old {
@@ -217,7 +218,7 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, Branch
     if removed.is_empty() {
         return Ok(0);
     }
-    branch.store.write(|tx| {
+    branch.store_mut().write(|tx| {
         for (key, bytes) in &removed {
             tx.journal(Entry::new(
                 "system",
@@ -235,7 +236,7 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, Branch
 /// marked delivered (the outbox keeps trying).
 fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, BranchError> {
     type Waiting = (i64, Option<String>, Option<String>);
-    let waiting: Vec<Waiting> = branch.store.read(|c| {
+    let waiting: Vec<Waiting> = branch.store_mut().read(|c| {
         let mut stmt = c.prepare(
             "SELECT id, email, whatsapp FROM stamp_jobs WHERE state = 'stamped'
              AND (email IS NOT NULL OR whatsapp IS NOT NULL) ORDER BY id",
@@ -249,13 +250,13 @@ fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, 
     for (id, email, whatsapp) in waiting {
         // Both when both were left: each queue is idempotent per job and address.
         if let Some(number) = whatsapp {
-            match branch.whatsapp_job(id, &number, "system") {
+            match branch.delivery().whatsapp_job(id, &number, "system") {
                 Ok(_) => mailed += 1,
                 Err(e) => errors.push(format!("whatsapp job {id}: {e}")),
             }
         }
         if let Some(to) = email {
-            match branch.mail_job(id, &to, "system") {
+            match branch.stamping().mail_job(id, &to, "system") {
                 Ok(_) => mailed += 1,
                 Err(e) => errors.push(format!("mail job {id}: {e}")),
             }
@@ -266,7 +267,7 @@ fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, 
 
 /// Removes documents whose keep time after delivery has passed; each removal is journalled.
 fn purge(branch: &mut Branch, now: i64) -> Result<usize, BranchError> {
-    let due: Vec<String> = branch.store.read(|c| {
+    let due: Vec<String> = branch.store_mut().read(|c| {
         let mut stmt = c.prepare(
             "SELECT sha256 FROM documents WHERE purge_after_ms IS NOT NULL AND purge_after_ms <= ?1
              AND purged_ms IS NULL
@@ -278,11 +279,11 @@ fn purge(branch: &mut Branch, now: i64) -> Result<usize, BranchError> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok::<_, StoreError>(rows)
     })?;
-    let docs = Documents::new(&branch.data_dir);
-    let keep_days = branch.config.stamping.keep_days;
+    let docs = Documents::new(branch.data_dir());
+    let keep_days = branch.config().stamping.keep_days;
     for sha in &due {
         docs.remove(sha).map_err(StampingError::from)?;
-        branch.store.write(|tx| {
+        branch.store_mut().write(|tx| {
             tx.execute(
                 "UPDATE documents SET purged_ms = ?2 WHERE sha256 = ?1",
                 params![sha, tx.now_ms()],
@@ -392,7 +393,7 @@ pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, BranchErr
                     Ok(r) => r
                         .next_due_ms
                         .map(|due| {
-                            let now = store::to_ms(branch.store.now());
+                            let now = store::to_ms(branch.store().now());
                             Duration::from_millis(u64::try_from(due - now).unwrap_or(0))
                         })
                         .unwrap_or(MAX_SLEEP)
@@ -440,18 +441,19 @@ pub fn is_pending(v: &JobView) -> bool {
 /// What waits for the stamping worker now, in one line for status bars and `loket worker`:
 /// "12 dokumen menunggu e-Meterai — dicoba lagi 14.32 WIB". `None` when nothing waits.
 pub fn waiting_line(branch: &mut Branch) -> Result<Option<String>, BranchError> {
-    let waiting = branch.jobs(&JobFilter::Unfinished)?;
+    let waiting = branch.stamping().jobs(&JobFilter::Unfinished)?;
     let held = branch
+        .stamping()
         .jobs(&JobFilter::OpenPaid)?
         .into_iter()
         .filter(|v| v.state == State::Held)
         .count();
     let mut parts = Vec::new();
     if !waiting.is_empty() {
-        let tz = branch.store.timezone();
+        let tz = branch.store().timezone();
         let next = waiting.iter().filter_map(|v| v.next_attempt_ms).min();
         let when = match next {
-            Some(ms) if ms > store::to_ms(branch.store.now()) => {
+            Some(ms) if ms > store::to_ms(branch.store().now()) => {
                 format!("dicoba lagi {}", crate::when::When::ms(ms, tz).time_zone())
             }
             _ => "sedang dicoba".to_string(),
@@ -477,7 +479,7 @@ pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, BranchError>
     // set (the thread ends with the process).
     if !once
         && let Some(listen) = branch
-            .config
+            .config()
             .whatsapp
             .as_ref()
             .and_then(|w| w.webhook_listen.as_ref())
@@ -543,7 +545,7 @@ pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, BranchError>
         let sleep = r
             .next_due_ms
             .map(|due| {
-                let now = store::to_ms(branch.store.now());
+                let now = store::to_ms(branch.store().now());
                 Duration::from_millis(u64::try_from(due - now).unwrap_or(0))
             })
             .unwrap_or(MAX_SLEEP)

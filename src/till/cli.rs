@@ -238,6 +238,7 @@ fn approve(
 ) -> Result<i64, BranchError> {
     let pin = pin_with_prompt(a.pin, "PIN supervisor: ")?;
     Ok(branch
+        .users()
         .approve(&a.supervisor, &pin, actor, action, subject, &a.reason)?
         .id)
 }
@@ -347,9 +348,9 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             json,
         } => {
             let count = CashCount::parse(&float)?;
-            let s = branch.open_till(counter, actor, &count)?;
+            let s = branch.till().open_till(counter, actor, &count)?;
             if json {
-                print_json(&s, branch.config.branch.timezone);
+                print_json(&s, branch.config().branch.timezone);
             } else {
                 println!(
                     "Sesi kas {} dibuka di loket {} dengan modal {}.",
@@ -359,9 +360,9 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             }
         }
         TillCommand::XReport { counter, json } => print_report(
-            &branch.x_report(counter)?,
+            &branch.till().x_report(counter)?,
             json,
-            branch.config.branch.timezone,
+            branch.config().branch.timezone,
         ),
         TillCommand::Close {
             counter,
@@ -374,9 +375,9 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             let mut outcome = None;
             if let Some(count) = count {
                 let count = CashCount::parse(&count)?;
-                let o = branch.count_till(counter, actor, &count)?;
+                let o = branch.till().count_till(counter, actor, &count)?;
                 if !o.needs_approval || supervisor.is_none() {
-                    print_close(&o, json, branch.config.branch.timezone);
+                    print_close(&o, json, branch.config().branch.timezone);
                     return Ok(ExitCode::SUCCESS);
                 }
                 outcome = Some(o);
@@ -385,6 +386,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 Some(o) => o.session,
                 None => {
                     branch
+                        .till()
                         .till_session(counter)?
                         .ok_or(TillError::NoSession(counter))?
                         .id
@@ -408,24 +410,26 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 }
                 None => None,
             };
-            let o = branch.finish_close(counter, actor, approval)?;
-            print_close(&o, json, branch.config.branch.timezone);
+            let o = branch.till().finish_close(counter, actor, approval)?;
+            print_close(&o, json, branch.config().branch.timezone);
         }
         TillCommand::ZReport {
             number,
             counter,
             json,
         } => print_report(
-            &branch.reprint_z(number, counter, actor)?,
+            &branch.till().reprint_z(number, counter, actor)?,
             json,
-            branch.config.branch.timezone,
+            branch.config().branch.timezone,
         ),
         TillCommand::Payout {
             counter,
             amount,
             reason,
         } => {
-            let o = branch.pay_out(counter, actor, money(&amount)?, &reason)?;
+            let o = branch
+                .till()
+                .pay_out(counter, actor, money(&amount)?, &reason)?;
             println!(
                 "Pengeluaran {} dicatat; kas seharusnya kini {}.",
                 o.amount,
@@ -438,7 +442,9 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             amount,
             reason,
         } => {
-            let o = branch.cash_drop(counter, actor, money(&amount)?, &reason)?;
+            let o = branch
+                .till()
+                .cash_drop(counter, actor, money(&amount)?, &reason)?;
             println!(
                 "Setoran {} ke brankas dicatat; kas seharusnya kini {}.",
                 o.amount,
@@ -457,21 +463,21 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 actions::NO_SALE,
                 &approval_subject_counter(counter),
             )?;
-            let o = branch.open_drawer_no_sale(counter, actor, id)?;
+            let o = branch.till().open_drawer_no_sale(counter, actor, id)?;
             drawer_note(o.open_drawer);
         }
         TillCommand::Prices { json } => {
             let items: Vec<serde_json::Value> = branch
-                .config
+                .config()
                 .prices
                 .items
                 .iter()
                 .map(|i| serde_json::json!({"code": i.code(), "name": i.name, "price": i.price(), "service_fee": i.service_fee()}))
                 .collect();
             if json {
-                print_json(&items, branch.config.branch.timezone);
+                print_json(&items, branch.config().branch.timezone);
             } else {
-                for i in &branch.config.prices.items {
+                for i in &branch.config().prices.items {
                     let fee = if i.service_fee().is_positive() {
                         format!(" + biaya layanan {}", i.service_fee())
                     } else {
@@ -537,9 +543,9 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             let ticket = ticket
                 .map(|t| t.parse().map_err(|_| TillError::BadTicket(t)))
                 .transpose()?;
-            let v = branch.new_sale(counter, actor, ticket.as_ref())?;
+            let v = branch.till().new_sale(counter, actor, ticket.as_ref())?;
             if json {
-                print_json(&v, branch.config.branch.timezone);
+                print_json(&v, branch.config().branch.timezone);
             } else {
                 println!("{}", v.id);
             }
@@ -551,9 +557,11 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             job,
             json,
         } => {
-            let v = branch.add_to_sale(sale, actor, &item, quantity, job)?;
+            let v = branch
+                .till()
+                .add_to_sale(sale, actor, &item, quantity, job)?;
             if json {
-                print_json(&v, branch.config.branch.timezone);
+                print_json(&v, branch.config().branch.timezone);
             } else {
                 print_sale(&v);
             }
@@ -583,19 +591,19 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                     tendered: money(&c)?,
                 });
             }
-            let mut o = branch.pay_sale(sale, actor, &tenders)?;
+            let mut o = branch.till().pay_sale(sale, actor, &tenders)?;
             for q in &mut o.qris {
-                *q = branch.qris_shown(&q.reference, actor)?;
+                *q = branch.till().qris_shown(&q.reference, actor)?;
             }
             if json {
-                print_json(&o, branch.config.branch.timezone);
+                print_json(&o, branch.config().branch.timezone);
                 return Ok(ExitCode::SUCCESS);
             }
             print_sale(&o.sale);
             if o.change.is_positive() {
                 println!("Kembalian {}.", o.change);
             }
-            let tz = branch.config.branch.timezone;
+            let tz = branch.config().branch.timezone;
             for q in &o.qris {
                 let until = crate::when::When::ms(q.expires_ms, tz).time_zone();
                 println!(
@@ -615,9 +623,11 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             payer_ref,
             json,
         } => {
-            let o = branch.confirm_qris(&reference, actor, payer_ref.as_deref())?;
+            let o = branch
+                .till()
+                .confirm_qris(&reference, actor, payer_ref.as_deref())?;
             if json {
-                print_json(&o, branch.config.branch.timezone);
+                print_json(&o, branch.config().branch.timezone);
             } else {
                 if o.late {
                     println!(
@@ -635,13 +645,13 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             }
         }
         SaleCommand::QrisCancel { reference } => {
-            let v = branch.cancel_qris(&reference, actor)?;
+            let v = branch.till().cancel_qris(&reference, actor)?;
             print_sale(&v);
         }
         SaleCommand::QrisFlagged { json } => {
-            let list = branch.qris_flagged()?;
+            let list = branch.till().qris_flagged()?;
             if json {
-                print_json(&list, branch.config.branch.timezone);
+                print_json(&list, branch.config().branch.timezone);
             } else if list.is_empty() {
                 println!("Tidak ada QRIS yang perlu diperiksa.");
             } else {
@@ -671,7 +681,9 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 actions::QRIS_EXCESS,
                 &approval_subject_qris(reference.trim()),
             )?;
-            let q = branch.resolve_qris(&reference, counter, actor, method, id)?;
+            let q = branch
+                .till()
+                .resolve_qris(&reference, counter, actor, method, id)?;
             println!(
                 "QRIS {} diselesaikan; {} dikembalikan lewat {}.",
                 q.reference, q.excess, method
@@ -685,7 +697,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
         } => {
             let counter = match counter {
                 Some(c) => c,
-                None => branch.sale(sale)?.counter,
+                None => branch.till().sale(sale)?.counter,
             };
             let id = approve(
                 &mut branch,
@@ -694,9 +706,9 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 actions::VOID,
                 &approval_subject_sale(sale),
             )?;
-            let o = branch.void_sale(sale, counter, actor, id)?;
+            let o = branch.till().void_sale(sale, counter, actor, id)?;
             if json {
-                print_json(&o, branch.config.branch.timezone);
+                print_json(&o, branch.config().branch.timezone);
             } else {
                 println!("Penjualan {sale} dibatalkan, disetujui {}.", o.supervisor);
                 for (m, a) in &o.reversed {
@@ -713,7 +725,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             approve: a,
             json,
         } => {
-            let view = branch.sale(sale)?;
+            let view = branch.till().sale(sale)?;
             let counter = counter.unwrap_or(view.counter);
             let method = Method::parse(&method).ok_or_else(|| {
                 BranchError::Refused(format!(
@@ -728,9 +740,11 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 actions::REFUND,
                 &approval_subject_sale(sale),
             )?;
-            let o = branch.refund_sale(sale, counter, actor, &request, method, id)?;
+            let o = branch
+                .till()
+                .refund_sale(sale, counter, actor, &request, method, id)?;
             if json {
-                print_json(&o, branch.config.branch.timezone);
+                print_json(&o, branch.config().branch.timezone);
             } else {
                 println!(
                     "Pengembalian {} ({}) untuk penjualan {sale}, disetujui {}.",
@@ -745,12 +759,12 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             json,
         } => {
             if receipt {
-                let r = branch.sale_receipt(sale)?;
-                print_json(&r, branch.config.branch.timezone);
+                let r = branch.till().sale_receipt(sale)?;
+                print_json(&r, branch.config().branch.timezone);
             } else {
-                let v = branch.sale(sale)?;
+                let v = branch.till().sale(sale)?;
                 if json {
-                    print_json(&v, branch.config.branch.timezone);
+                    print_json(&v, branch.config().branch.timezone);
                 } else {
                     print_sale(&v);
                 }

@@ -30,13 +30,13 @@ pub struct Options {
 
 /// The screens' initial state for `branch`.
 pub fn initial_state(branch: &Branch, options: Options) -> State {
-    let mut setup = Setup::from_config(&branch.config, options.counter);
+    let mut setup = Setup::from_config(branch.config(), options.counter);
     setup.drive_dir = options.drive_dir;
     State::new(
         options.mode,
         options.lang,
         setup,
-        DeviceStatus::from_config(&branch.config, options.counter),
+        DeviceStatus::from_config(branch.config(), options.counter),
     )
 }
 
@@ -115,7 +115,7 @@ pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
     // run one job at once (the service's per-job lock).
     let _stamping = match mode {
         Mode::Counter | Mode::Supervisor => {
-            crate::stamping::worker::start(&branch.data_dir, clock.clone()).ok()
+            crate::stamping::worker::start(branch.data_dir(), clock.clone()).ok()
         }
         _ => None,
     };

@@ -24,14 +24,14 @@ fn words(e: &BranchError) -> String {
 /// Paid jobs that wait (for the service, or for a supervisor) are what the clerk must hear about
 /// first: they take the status bar, with the next retry time.
 pub fn service_health(branch: &mut Branch) -> ServiceHealth {
-    if !branch.config.services.iter().any(|s| s.emeterai) {
+    if !branch.config().services.iter().any(|s| s.emeterai) {
         return ServiceHealth::NotUsed;
     }
     if let Ok(Some(line)) = crate::stamping::worker::waiting_line(branch) {
         return ServiceHealth::Waiting(line);
     }
-    let local = branch.config.stamping.provider != "peruri";
-    match branch.stamping_provider() {
+    let local = branch.config().stamping.provider != "peruri";
+    match branch.stamping().stamping_provider() {
         Err(e) => ServiceHealth::Broken(words(&e)),
         Ok(p) => match p.health() {
             Health::Up if local => ServiceHealth::Local,
@@ -48,7 +48,7 @@ pub fn service_health(branch: &mut Branch) -> ServiceHealth {
 pub fn outbox_counts(branch: &mut Branch) -> Result<OutboxCounts, BranchError> {
     use crate::delivery::outbox::Status;
     let mut out = OutboxCounts::default();
-    for (status, n) in branch.outbox_counts()? {
+    for (status, n) in branch.delivery().outbox_counts()? {
         match status {
             Status::Sent => out.sent += n,
             Status::Failed => out.failed += n,
@@ -61,11 +61,11 @@ pub fn outbox_counts(branch: &mut Branch) -> Result<OutboxCounts, BranchError> {
 /// The ledger by lot, the serials to claim, the paid jobs not yet stamped, and the ledger against
 /// the provider's own count (asked once per load; a provider that is down says so instead).
 pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, BranchError> {
-    let inventory = branch.serial_inventory()?;
-    let claims = branch.serial_claims()?;
+    let inventory = branch.stamping().serial_inventory()?;
+    let claims = branch.stamping().serial_claims()?;
     let service = service_health(branch);
     let open_jobs = open_jobs(branch)?;
-    let reconcile = branch.reconcile_serials().map_err(|e| words(&e));
+    let reconcile = branch.stamping().reconcile_serials().map_err(|e| words(&e));
     Ok(EmeteraiPanel {
         inventory,
         claims,
@@ -77,11 +77,11 @@ pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, BranchError> {
 
 /// Every paid job not yet stamped, with the counter and amount of the sale that paid for it.
 fn open_jobs(branch: &mut Branch) -> Result<Vec<OpenJob>, BranchError> {
-    let jobs = branch.jobs(&JobFilter::OpenPaid)?;
+    let jobs = branch.stamping().jobs(&JobFilter::OpenPaid)?;
     let mut out = Vec::with_capacity(jobs.len());
     for v in jobs {
         let sale = match v.sale_id {
-            Some(id) => Some(branch.sale(id)?),
+            Some(id) => Some(branch.till().sale(id)?),
             None => None,
         };
         let paid = sale.as_ref().and_then(|s| {
@@ -141,15 +141,18 @@ fn settle(
     // Settled elsewhere meanwhile (another console, the CLI, or stamped by the worker) is refused
     // by the service before the supervisor's approval is recorded for nothing.
     let sale = branch
+        .stamping()
         .job(job)?
         .sale_id
         .ok_or(StampingError::NotQuoted(job))?;
-    let refunded_before = branch.sale(sale)?.refunded;
-    branch.settle_job_approved(job, choice, counter, supervisor, supervisor, pin, reason)?;
+    let refunded_before = branch.till().sale(sale)?.refunded;
+    branch
+        .stamping()
+        .settle_job_approved(job, choice, counter, supervisor, supervisor, pin, reason)?;
     Ok(match choice {
         Settle::NewSerial => Settled::NewSerial,
         Settle::Refund(method) => {
-            let refunded = branch.sale(sale)?.refunded;
+            let refunded = branch.till().sale(sale)?.refunded;
             Settled::Refunded {
                 amount: refunded.checked_sub(refunded_before).unwrap_or(refunded),
                 method,
@@ -162,7 +165,7 @@ fn settle(
 pub fn outbox(
     branch: &mut Branch,
 ) -> Result<Vec<crate::delivery::outbox::OutboxEntry>, BranchError> {
-    branch.outbox_newest(LIST_LIMIT)
+    branch.delivery().outbox_newest(LIST_LIMIT)
 }
 
 /// Today's drawer sessions with their figures, the X report of each open drawer, and the newest
@@ -171,9 +174,9 @@ pub fn drawers(branch: &mut Branch) -> Result<DrawersPanel, BranchError> {
     let day = branch.today().to_string();
     let mut sessions = Vec::new();
     let mut x_reports = Vec::new();
-    for (s, summary) in branch.till_sessions_of_day(&day)? {
+    for (s, summary) in branch.till().till_sessions_of_day(&day)? {
         if s.state == "open" {
-            x_reports.push(branch.x_report(s.counter)?);
+            x_reports.push(branch.till().x_report(s.counter)?);
         }
         sessions.push(DrawerRow {
             session: s.id,
@@ -189,7 +192,7 @@ pub fn drawers(branch: &mut Branch) -> Result<DrawersPanel, BranchError> {
             z: s.z_number,
         });
     }
-    let z_reports = branch.recent_z_reports(LIST_LIMIT)?;
+    let z_reports = branch.till().recent_z_reports(LIST_LIMIT)?;
     Ok(DrawersPanel {
         sessions,
         x_reports,
@@ -200,6 +203,7 @@ pub fn drawers(branch: &mut Branch) -> Result<DrawersPanel, BranchError> {
 /// Puts e-mail `id` back in line for the sender.
 pub fn retry_mail(branch: &mut Branch, actor: &str, id: i64) -> Result<ConsoleDone, String> {
     branch
+        .delivery()
         .outbox_retry(actor, id)
         .map(|()| ConsoleDone::MailRequeued(id))
         .map_err(|e| words(&e))
@@ -207,7 +211,7 @@ pub fn retry_mail(branch: &mut Branch, actor: &str, id: i64) -> Result<ConsoleDo
 
 /// Prints a counted copy of Z report `number` on its counter's printer.
 pub fn reprint_z(branch: &mut Branch, number: i64) -> Result<ConsoleDone, String> {
-    match branch.print_z_report(number, true) {
+    match branch.printing().print_z_report(number, true) {
         Ok(o) => Ok(ConsoleDone::ZCopy {
             number,
             printer: o.printer,
@@ -220,7 +224,7 @@ pub fn reprint_z(branch: &mut Branch, number: i64) -> Result<ConsoleDone, String
 
 /// This counter's drawer session.
 pub fn till_state(branch: &mut Branch, counter: u32) -> Result<TillState, BranchError> {
-    Ok(match branch.till_session(counter)? {
+    Ok(match branch.till().till_session(counter)? {
         None => TillState::Closed,
         Some(s) if s.state == "open" => TillState::Open {
             session: s.id,
@@ -240,9 +244,10 @@ pub fn open_till(
 ) -> Result<(TillState, String), String> {
     let count = CashCount::parse(count).map_err(|e| sentence(&e.to_string()))?;
     let session = branch
+        .till()
         .open_till(counter, clerk, &count)
         .map_err(|e| words(&e))?;
-    let drawer = match branch.open_drawer(counter, clerk) {
+    let drawer = match branch.printing().open_drawer(counter, clerk) {
         Ok(o) => o.message,
         Err(e) => words(&e),
     };
@@ -258,13 +263,13 @@ pub fn open_till(
 /// Everything left half-done now, oldest first (the daily pack's "belum selesai" list), each with
 /// where it stands: what has been paid on a sale, the state of a job.
 pub fn unfinished(branch: &mut Branch) -> Result<Vec<UnfinishedRow>, BranchError> {
-    let items = branch.unfinished()?;
+    let items = branch.till().unfinished()?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let subject = Subject::from(item.subject);
         let (kind, document, sn) = match subject {
             Subject::Sale(id) => {
-                let s = branch.sale(id)?;
+                let s = branch.till().sale(id)?;
                 (
                     UnfinishedKind::Sale {
                         total: s.total,
@@ -275,7 +280,7 @@ pub fn unfinished(branch: &mut Branch) -> Result<Vec<UnfinishedRow>, BranchError
                 )
             }
             Subject::Job(id) => {
-                let j = branch.job(id)?;
+                let j = branch.stamping().job(id)?;
                 (UnfinishedKind::Job(j.state), Some(j.document_name), j.sn)
             }
         };
@@ -317,6 +322,7 @@ fn act_on(
     let refused = |text: String| Err(BranchError::Refused(text));
     let approve = |branch: &mut Branch, action: &str, on: &str| {
         branch
+            .users()
             .approve(supervisor, pin, supervisor, action, on, reason)
             .map(|a| a.id)
             .map_err(BranchError::from)
@@ -325,19 +331,19 @@ fn act_on(
         (UnfinishedAct::Resume { to }, _) => {
             let (ticket, from) = match subject {
                 Subject::Sale(id) => {
-                    let s = branch.sale(id)?;
+                    let s = branch.till().sale(id)?;
                     (s.ticket, Some(s.counter))
                 }
                 Subject::Job(id) => {
-                    let j = branch.job(id)?;
-                    let counter = branch.job_counter(id)?;
+                    let j = branch.stamping().job(id)?;
+                    let counter = branch.stamping().job_counter(id)?;
                     (j.ticket, counter)
                 }
             };
             let (Some(ticket), Some(from)) = (ticket, from) else {
                 return refused("tidak ada tiket dan loket yang memegang kunjungan ini".into());
             };
-            let status = branch.queue_status()?;
+            let status = branch.queue().queue_status()?;
             let held = status
                 .counters
                 .iter()
@@ -365,11 +371,11 @@ fn act_on(
                 ));
             }
             let approval = approve(branch, "visit.move", &ticket)?;
-            let ticket = branch.move_visit(from, to, approval)?;
+            let ticket = branch.queue().move_visit(from, to, approval)?;
             Ok(UnfinishedDone::Moved { ticket, from, to })
         }
         (UnfinishedAct::Cancel, Subject::Job(id)) => {
-            let state = branch.job(id)?.state;
+            let state = branch.stamping().job(id)?.state;
             if !matches!(
                 state,
                 crate::stamping::State::Received | crate::stamping::State::Placed
@@ -384,11 +390,13 @@ fn act_on(
                 crate::stamping::service::ACTION_CANCEL,
                 &crate::stamping::service::job_subject(id),
             )?;
-            branch.cancel_job_approved(id, approval, supervisor)?;
+            branch
+                .stamping()
+                .cancel_job_approved(id, approval, supervisor)?;
             Ok(UnfinishedDone::JobCancelled(id))
         }
         (UnfinishedAct::Cancel | UnfinishedAct::Refund, Subject::Sale(id)) => {
-            let sale = branch.sale(id)?;
+            let sale = branch.till().sale(id)?;
             if sale.status != crate::till::SaleStatus::Open {
                 return refused(format!(
                     "penjualan #{id} sudah {}",
@@ -412,11 +420,13 @@ fn act_on(
                 crate::till::actions::VOID,
                 &crate::till::approval_subject_sale(id),
             )?;
-            let out = branch.void_sale(id, sale.counter, supervisor, approval)?;
+            let out = branch
+                .till()
+                .void_sale(id, sale.counter, supervisor, approval)?;
             if out.open_drawer {
                 // The cash goes back out of the drawer that took it; a drawer that stays shut is
                 // the printer's matter, not a reason to undo the void.
-                let _ = branch.open_drawer(sale.counter, supervisor);
+                let _ = branch.printing().open_drawer(sale.counter, supervisor);
             }
             Ok(UnfinishedDone::SaleVoided {
                 sale: id,

@@ -58,7 +58,7 @@ pub fn run(
             Err(Refusal::Said(why)) => FlowOutcome::Checked(Err(why)),
         },
         FlowEffect::Unlock { job, password } => {
-            FlowOutcome::Unlocked(match branch.unlock_job(job, password.expose()) {
+            FlowOutcome::Unlocked(match branch.stamping().unlock_job(job, password.expose()) {
                 Ok(()) => Ok(()),
                 Err(BranchError::Stamping(crate::stamping::StampingError::Intake(
                     crate::pdf::intake::IntakeError::WrongPassword
@@ -69,7 +69,7 @@ pub fn run(
         }
         FlowEffect::CancelJob { job, clerk } => {
             // Nothing was paid; a job that cannot be cancelled any more is left for the supervisor's list.
-            let _ = branch.cancel_job(job, &clerk);
+            let _ = branch.stamping().cancel_job(job, &clerk);
             return None;
         }
         FlowEffect::Quote {
@@ -80,8 +80,8 @@ pub fn run(
             clerk,
         } => FlowOutcome::Quoted(
             (|| {
-                branch.place_job(job, &clerk, place)?;
-                let sale = branch.quote_job(job, counter, &clerk, sale)?;
+                branch.stamping().place_job(job, &clerk, place)?;
+                let sale = branch.stamping().quote_job(job, counter, &clerk, sale)?;
                 quote(branch, sale)
             })()
             .map_err(|e| words(&e)),
@@ -92,11 +92,11 @@ pub fn run(
             clerk,
         } => FlowOutcome::Returned((|| {
             let out = branch
-                .return_tenders(sale, counter, &clerk)
+                .till().return_tenders(sale, counter, &clerk)
                 .map_err(|e| words(&e))?;
             if out.open_drawer {
                 // The cash goes back out of the drawer; a drawer that stays shut is said, not fatal.
-                let _ = branch.open_drawer(counter, &clerk);
+                let _ = branch.printing().open_drawer(counter, &clerk);
                 printer_state(branch, counter, report);
             }
             Ok(out.reversed)
@@ -106,7 +106,7 @@ pub fn run(
             clerk,
             tenders,
         } => FlowOutcome::Payment((|| {
-            let out = match branch.pay_sale(sale, &clerk, &tenders) {
+            let out = match branch.till().pay_sale(sale, &clerk, &tenders) {
                 Err(BranchError::Till(TillError::NoSession(_))) => {
                     return Err(crate::ui::strings::FLOW_ID.cash_needs_till.to_string());
                 }
@@ -114,7 +114,7 @@ pub fn run(
             };
             // Cash went into the drawer: open it on the counter's printer, and say so.
             let drawer = out.open_drawer.then(|| {
-                let said = match branch.open_drawer(out.sale.counter, &clerk) {
+                let said = match branch.printing().open_drawer(out.sale.counter, &clerk) {
                     Ok(o) => o.message,
                     Err(e) => words(&e),
                 };
@@ -124,7 +124,7 @@ pub fn run(
             let qris = match out.qris.first() {
                 Some(q) => {
                     branch
-                        .qris_shown(&q.reference, &clerk)
+                        .till().qris_shown(&q.reference, &clerk)
                         .map_err(|e| words(&e))?;
                     Some(QrisShown {
                         reference: q.reference.clone(),
@@ -149,19 +149,19 @@ pub fn run(
             payer_ref,
         } => FlowOutcome::QrisConfirmed(
             branch
-                .confirm_qris(&reference, &clerk, payer_ref.as_deref())
+                .till().confirm_qris(&reference, &clerk, payer_ref.as_deref())
                 .map(|o| (o.sale.status == SaleStatus::Paid, o.sale.due))
                 .map_err(|e| words(&e)),
         ),
         FlowEffect::CancelQris { reference, clerk } => FlowOutcome::QrisCancelled(
             branch
-                .cancel_qris(&reference, &clerk)
+                .till().cancel_qris(&reference, &clerk)
                 .map(|sale| sale.due)
                 .map_err(|e| words(&e)),
         ),
         FlowEffect::PrintQris { reference } => FlowOutcome::QrisPrinted(
             branch
-                .print_qris_slip(&reference)
+                .printing().print_qris_slip(&reference)
                 .map_err(|e| words(&e))
                 .and_then(|o| {
                     if o.printed {
@@ -188,7 +188,7 @@ pub fn run(
             dir,
         } => FlowOutcome::Resumed(
             branch
-                .take_up_earlier_job(received, earlier, &ticket, counter, &clerk)
+                .stamping().take_up_earlier_job(received, earlier, &ticket, counter, &clerk)
                 .and_then(|_| resume(branch, &ticket, counter, &clerk, dir))
                 .map_err(|e| words(&e)),
         ),
@@ -210,7 +210,7 @@ pub fn run(
             };
             match stamped.job {
                 Some(job) => branch
-                    .deliver_job_to_drive(job.get(), &to, &clerk, &mut on_copy)
+                    .stamping().deliver_job_to_drive(job.get(), &to, &clerk, &mut on_copy)
                     .map(|d| d.path.display().to_string())
                     .map_err(|e| words(&e)),
                 None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
@@ -219,12 +219,12 @@ pub fn run(
         FlowEffect::WhatsApp { clerk, stamped, to } => FlowOutcome::Delivered(
             match stamped.job {
                 Some(job) => branch
-                    .whatsapp_job(job.get(), &to, &clerk)
+                    .delivery().whatsapp_job(job.get(), &to, &clerk)
                     .map(|id| {
                         let number = crate::delivery::whatsapp::normalize_number(&to)
                             .map(|n| crate::delivery::whatsapp::mask_number(&n))
                             .unwrap_or_default();
-                        if branch.whatsapp_configured() {
+                        if branch.delivery().whatsapp_configured() {
                             format!("WhatsApp #{id} → {number}")
                         } else {
                             format!(
@@ -239,7 +239,7 @@ pub fn run(
         FlowEffect::Mail { clerk, stamped, to } => FlowOutcome::Delivered(
             match stamped.job {
                 Some(job) => branch
-                    .mail_job(job.get(), &to, &clerk)
+                    .stamping().mail_job(job.get(), &to, &clerk)
                     .map(|id| format!("e-mail #{id} → {to}"))
                     .map_err(|e| words(&e)),
                 None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
@@ -269,8 +269,8 @@ pub fn run(
         } => {
             let claim_code = format!("{ticket}-J{job}");
             let sha256 = crate::delivery::copy::sha256_file(&document).unwrap_or_default();
-            let email = branch.job(job).ok().and_then(|j| j.email);
-            let whatsapp = branch.job_whatsapp(job);
+            let email = branch.stamping().job(job).ok().and_then(|j| j.email);
+            let whatsapp = branch.stamping().job_whatsapp(job);
             let data = crate::printing::ClaimData {
                 counter,
                 clerk,
@@ -284,7 +284,7 @@ pub fn run(
                 whatsapp,
                 status_url: None,
             };
-            let result = branch.print_claim_receipt(&data);
+            let result = branch.printing().print_claim_receipt(&data);
             printer_state(branch, counter, report);
             match result {
                 Ok(o) if o.printed => FlowOutcome::Claimed(
@@ -318,7 +318,7 @@ fn list(branch: &mut Branch, dir: Option<PathBuf>) -> Result<(PathBuf, Vec<DocFi
     let dir = match dir {
         Some(d) => d,
         None => branch
-            .drives()
+            .delivery().drives()
             .map_err(|e| words(&e))?
             .into_iter()
             .next()
@@ -329,6 +329,7 @@ fn list(branch: &mut Branch, dir: Option<PathBuf>) -> Result<(PathBuf, Vec<DocFi
             })?,
     };
     let files = branch
+        .delivery()
         .list_pdfs(&dir)
         .map_err(|e| words(&e))?
         .into_iter()
@@ -369,6 +370,7 @@ fn receive(
     let bytes = crate::pdf::io::read_input(path, IntakeOptions::default().max_bytes)
         .map_err(|e| sentence(&e.to_string()))?;
     let job = branch
+        .stamping()
         .receive_document(crate::stamping::ReceiveDocument {
             bytes,
             name: check.name.clone(),
@@ -380,7 +382,7 @@ fn receive(
         .map_err(|e| words(&e))?;
     check.job = job.id;
     check.warnings = job.warnings;
-    check.earlier_job = branch.earlier_paid_job(job.id).unwrap_or(None);
+    check.earlier_job = branch.stamping().earlier_paid_job(job.id).unwrap_or(None);
     Ok((check, placement))
 }
 
@@ -393,17 +395,24 @@ fn stamp(
 ) -> Result<Stamped, String> {
     use crate::stamping::JobStage;
     progress(5, "mencatat pembayaran pada pekerjaan");
-    branch.job_paid(job, clerk).map_err(|e| words(&e))?;
+    branch
+        .stamping()
+        .job_paid(job, clerk)
+        .map_err(|e| words(&e))?;
     // After a restart the background worker may already be stamping this paid job: wait for it
     // (the clerk sees why) rather than report a delay that is not one.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while branch.job_running_elsewhere(job).map_err(|e| words(&e))?
+    while branch
+        .stamping()
+        .job_running_elsewhere(job)
+        .map_err(|e| words(&e))?
         && std::time::Instant::now() < deadline
     {
         progress(20, "sedang dibubuhkan oleh proses latar; menunggu");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let view = branch
+        .stamping()
         .run_job(job, &mut |stage| match stage {
             JobStage::IssuingSerial => progress(25, "meminta nomor seri"),
             JobStage::Stamping => progress(50, "membubuhkan e-Meterai"),
@@ -412,6 +421,7 @@ fn stamp(
         })
         .map_err(|e| words(&e))?;
     let out = branch
+        .stamping()
         .job_output(job)
         .map_err(|_| sentence(&view.message))?;
     Ok(Stamped {
@@ -433,18 +443,18 @@ fn resume(
     dir: Option<PathBuf>,
 ) -> Result<Option<Box<Resumed>>, BranchError> {
     use crate::stamping::State as Job;
-    let Some(job) = branch.visit_job(counter, ticket)? else {
+    let Some(job) = branch.stamping().visit_job(counter, ticket)? else {
         return Ok(None);
     };
-    let Some(sale) = job.sale_id.or(branch.job_sale(job.id)?) else {
+    let Some(sale) = job.sale_id.or(branch.stamping().job_sale(job.id)?) else {
         // Received or placed without a bill: nothing paid, the clerk takes the document again.
         // The unbilled job is let go so that the visit never holds two jobs for one document.
         if matches!(job.state, Job::Received | Job::Placed) {
-            branch.cancel_job(job.id, clerk)?;
+            branch.stamping().cancel_job(job.id, clerk)?;
         }
         return Ok(None);
     };
-    let path = branch.job_document_path(job.id)?;
+    let path = branch.stamping().job_document_path(job.id)?;
     let check = DocCheck {
         job: job.id,
         size_bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
@@ -470,7 +480,7 @@ fn resume(
         pages: Vec::new(),
     };
     let quote = quote(branch, sale)?;
-    let view = branch.sale(sale)?;
+    let view = branch.till().sale(sale)?;
     // Each tender as it was taken (cash: what the customer handed over).
     let taken: Vec<String> = view
         .payments
@@ -491,7 +501,7 @@ fn resume(
     let delivered = (job.state == Job::Delivered).then(|| "sudah diserahkan".to_string());
     let (stage, stamped, note) = match job.state {
         Job::Stamped | Job::Delivered => {
-            let out = branch.job_output(job.id)?;
+            let out = branch.stamping().job_output(job.id)?;
             let sn = Sn::list(&out.sns);
             let note = if delivered.is_some() {
                 format!(
@@ -553,7 +563,7 @@ fn resume(
         ),
     };
     let source = list(branch, dir).ok().map(|(dir, _)| dir);
-    let locked = branch.job_needs_password(job.id)?;
+    let locked = branch.stamping().job_needs_password(job.id)?;
     Ok(Some(Box::new(Resumed {
         stage,
         check,
@@ -660,7 +670,7 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
 }
 
 fn quote(branch: &mut Branch, sale: i64) -> Result<Quote, BranchError> {
-    let view = branch.sale(sale)?;
+    let view = branch.till().sale(sale)?;
     Ok(Quote {
         sale: view.id,
         lines: view
@@ -686,7 +696,7 @@ fn print_slips(
     delivered: Option<String>,
 ) -> (Result<String, String>, Vec<i64>) {
     let mut jobs = Vec::new();
-    let receipt = match branch.print_sale_receipt(sale, false) {
+    let receipt = match branch.printing().print_sale_receipt(sale, false) {
         Ok(o) => o,
         Err(e) => return (Err(words(&e)), jobs),
     };
@@ -698,7 +708,7 @@ fn print_slips(
         return (Ok(receipt.message), jobs);
     };
     let proof = proof_data(branch, counter, clerk, ticket, &st, delivered);
-    match branch.print_stamp_proof(&proof) {
+    match branch.printing().print_stamp_proof(&proof) {
         Ok(o) => {
             jobs.push(o.job);
             if o.printed {
@@ -728,7 +738,7 @@ fn proof_data(
         sha256: st.sha256.clone(),
         serials: st.sns.iter().map(ToString::to_string).collect(),
         verify_url: branch
-            .config
+            .config()
             .stamping
             .verify_url
             .replace("{sn}", st.sns.first().map_or("", Sn::as_str)),
@@ -750,10 +760,10 @@ fn reprint(
     let mut said = Vec::new();
     let mut has_proof = false;
     for (i, &job) in jobs.iter().enumerate() {
-        if let Ok((_, _, payload)) = branch.print_job(job) {
+        if let Ok((_, _, payload)) = branch.printing().print_job(job) {
             has_proof |= matches!(payload, crate::printing::PrintPayload::StampProof(_));
         }
-        let failed = match branch.print_again(job, clerk) {
+        let failed = match branch.printing().print_again(job, clerk) {
             Ok(o) => {
                 now.push(o.job);
                 if o.printed {
@@ -777,7 +787,7 @@ fn reprint(
         return (Ok(said.join(" ")), now);
     };
     let data = proof_data(branch, counter, clerk, &p.ticket, &p.stamped, p.delivered);
-    match branch.print_stamp_proof(&data) {
+    match branch.printing().print_stamp_proof(&data) {
         Ok(o) => {
             now.push(o.job);
             if o.printed {
@@ -794,7 +804,7 @@ fn reprint(
 pub fn printer_state(branch: &mut Branch, counter: u32, report: &mut dyn FnMut(Outcome)) {
     use crate::printing::DeviceState as P;
     use crate::ui::state::{Device, DeviceState};
-    let state = match branch.printer_status(counter) {
+    let state = match branch.printing().printer_status(counter) {
         Ok(P::NotConfigured) => DeviceState::NotConfigured,
         Ok(P::Ok { detail }) => DeviceState::Ready(detail),
         Ok(P::Warning { what, next }) | Ok(P::Problem { what, next }) => {

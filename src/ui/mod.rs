@@ -45,11 +45,13 @@ pub const DEMO_CLERK_NAME: &str = "Petugas Latihan (demo)";
 /// Adds the demo's training users — clerk `petugas` PIN 1234 and supervisor `kepala` PIN 9999 — to
 /// a branch that has no users yet. Returns whether it added them.
 pub fn seed_demo_users(branch: &mut Branch) -> Result<bool, BranchError> {
-    if !branch.users()?.is_empty() {
+    if !branch.users().list()?.is_empty() {
         return Ok(false);
     }
-    branch.add_user("system", "petugas", DEMO_CLERK_NAME, Role::Clerk, "1234")?;
-    branch.add_user(
+    branch
+        .users()
+        .add_user("system", "petugas", DEMO_CLERK_NAME, Role::Clerk, "1234")?;
+    branch.users().add_user(
         "system",
         "kepala",
         "Kepala Loket Latihan (demo)",
@@ -71,7 +73,7 @@ pub fn run(data: &Path, mode: Mode, lang: Lang, counter: u32) -> Result<(), Bran
     if fresh {
         seed_demo_users(&mut branch)?;
     }
-    if mode == Mode::Counter && branch.config.counter(counter).is_none() {
+    if mode == Mode::Counter && branch.config().counter(counter).is_none() {
         return Err(BranchError::Refused(format!(
             "loket {counter} tidak ada dalam konfigurasi {}; pilih nomor loket yang ada dengan --counter",
             data.join(config::FILE_NAME).display()

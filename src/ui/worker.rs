@@ -93,7 +93,7 @@ pub fn run_reporting(
     Some(match effect {
         Effect::Flow(e) => return crate::ui::flow_worker::run(branch, e, report),
         Effect::Startup => {
-            let list = branch.users().unwrap_or_default();
+            let list = branch.users().list().unwrap_or_default();
             Outcome::Started {
                 users: list.len(),
                 demo: list
@@ -101,19 +101,20 @@ pub fn run_reporting(
                     .any(|u| u.id == "petugas" && u.name == crate::ui::DEMO_CLERK_NAME),
             }
         }
-        Effect::Authenticate { id, pin } => match branch.authenticate(&id, &pin) {
+        Effect::Authenticate { id, pin } => match branch.users().authenticate(&id, &pin) {
             Ok(user) => Outcome::LoggedIn(user),
             Err(e) => Outcome::LoginRefused(sentence(&e.to_string())),
         },
         Effect::LoadApprovals => Outcome::Approvals(
             branch
+                .users()
                 .approvals_today()
                 .map_err(|e| words(&BranchError::from(e))),
         ),
         Effect::LoadDaily => {
             Outcome::Daily(crate::ui::view::daily::load(branch).map_err(|e| words(&e)))
         }
-        Effect::LoadStatus => match branch.queue_status() {
+        Effect::LoadStatus => match branch.queue().queue_status() {
             Ok(status) => Outcome::Status(Box::new(status)),
             Err(e) => Outcome::StatusFailed(words(&e)),
         },
@@ -133,6 +134,7 @@ pub fn run_reporting(
             let no = ticket.parse::<TicketNo>();
             let subject = no.as_ref().map_or(ticket, ToString::to_string);
             let result = branch
+                .users()
                 .approve(
                     &supervisor,
                     &pin,
@@ -142,7 +144,7 @@ pub fn run_reporting(
                     &reason,
                 )
                 .map_err(BranchError::from)
-                .and_then(|approval| branch.reactivate(&no?, approval.id))
+                .and_then(|approval| branch.queue().reactivate(&no?, approval.id))
                 .map(|()| subject)
                 .map_err(|e| words(&e));
             Outcome::Reactivated(result)
@@ -192,7 +194,7 @@ pub fn run_reporting(
             emeterai: console::service_health(branch),
             outbox: console::outbox_counts(branch).map_err(|e| words(&e)),
             backup: Some(branch.backup_check()),
-            dispenser: crate::dispenser::running(&branch.data_dir),
+            dispenser: crate::dispenser::running(branch.data_dir()),
         },
         Effect::LoadTill { counter } => {
             Outcome::Till(console::till_state(branch, counter).map_err(|e| words(&e)))
@@ -217,19 +219,21 @@ fn queue_op(
     op: &QueueOp,
 ) -> Result<Option<crate::queue::CallView>, BranchError> {
     Ok(match op {
-        QueueOp::CallNext => branch.call_next(counter, clerk)?,
-        QueueOp::CallTicket(t) => Some(branch.call_ticket(counter, clerk, &t.parse()?)?),
-        QueueOp::Step(step) => Some(branch.counter_step(counter, clerk, *step)?),
+        QueueOp::CallNext => branch.queue().call_next(counter, clerk)?,
+        QueueOp::CallTicket(t) => Some(branch.queue().call_ticket(counter, clerk, &t.parse()?)?),
+        QueueOp::Step(step) => Some(branch.queue().counter_step(counter, clerk, *step)?),
         QueueOp::Transfer { to, to_counter } => {
-            Some(branch.transfer(counter, clerk, to, *to_counter)?)
+            Some(branch.queue().transfer(counter, clerk, to, *to_counter)?)
         }
-        QueueOp::WalkIn(service) => Some(branch.walk_in(counter, clerk, service)?),
+        QueueOp::WalkIn(service) => Some(branch.queue().walk_in(counter, clerk, service)?),
         QueueOp::SetState { state, reason } => {
-            branch.set_counter_state(counter, clerk, *state, reason.as_deref())?;
+            branch
+                .queue()
+                .set_counter_state(counter, clerk, *state, reason.as_deref())?;
             None
         }
         QueueOp::Unpark(t) => {
-            branch.unpark(clerk, &t.parse()?)?;
+            branch.queue().unpark(clerk, &t.parse()?)?;
             None
         }
     })

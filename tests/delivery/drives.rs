@@ -48,6 +48,7 @@ fn a_copy_to_exfat_is_verified_named_safely_and_recorded() {
     let mut seen: Vec<Progress> = Vec::new();
     let done = t
         .branch
+        .delivery()
         .copy_to_drive(
             &source,
             &hash,
@@ -87,7 +88,7 @@ fn a_copy_to_exfat_is_verified_named_safely_and_recorded() {
     drive.remount();
     let on_drive = std::fs::read(&done.path).expect("file is on the drive after remount");
     assert_eq!(sha256(&on_drive), hash);
-    let (copies, journal): (i64, i64) = t.branch.store.read(|c| {
+    let (copies, journal): (i64, i64) = t.branch.store_mut().read(|c| {
         Ok::<_, BranchError>((
             c.query_row("SELECT COUNT(*) FROM drive_copies WHERE sha256 = ?1", [&hash], |r| r.get(0))?,
             c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'delivery.copied' AND actor = 'petugas1'", [], |r| r.get(0))?,
@@ -109,6 +110,7 @@ fn collisions_get_a_number_and_an_identical_file_counts_as_delivered() {
     let ctx = Context::by("petugas1");
     let first = t
         .branch
+        .delivery()
         .copy_to_drive(&source, &hash, "surat.pdf", &drive.mount, &ctx, &mut |_| {})
         .expect("copy");
     assert_eq!(first.path, drive.mount.join("surat (2).pdf"));
@@ -119,6 +121,7 @@ fn collisions_get_a_number_and_an_identical_file_counts_as_delivered() {
     );
     let again = t
         .branch
+        .delivery()
         .copy_to_drive(&source, &hash, "surat.pdf", &drive.mount, &ctx, &mut |_| {})
         .expect("copy again");
     assert_eq!(again.path, first.path, "the identical copy is recognised");
@@ -126,6 +129,7 @@ fn collisions_get_a_number_and_an_identical_file_counts_as_delivered() {
     let (other, other_hash) = stored(&t, "job-3.pdf", 1000, 3);
     let third = t
         .branch
+        .delivery()
         .copy_to_drive(
             &other,
             &other_hash,
@@ -153,6 +157,7 @@ fn a_full_drive_is_refused_up_front_and_when_it_fills_mid_copy() {
     let (big, big_hash) = stored(&t, "besar.pdf", 2 * 1024 * 1024, 4);
     let e = copy_error(
         t.branch
+            .delivery()
             .copy_to_drive(
                 &big,
                 &big_hash,
@@ -184,6 +189,7 @@ fn a_full_drive_is_refused_up_front_and_when_it_fills_mid_copy() {
     let mut filled = false;
     let e = copy_error(
         t.branch
+            .delivery()
             .copy_to_drive(&doc, &hash, "sedang.pdf", &drive.mount, &ctx, &mut |p| {
                 if !filled && p.phase == Phase::Writing {
                     // Another writer takes the space after the up-front check passed.
@@ -219,6 +225,7 @@ fn a_write_protected_drive_is_reported_as_read_only() {
     let (doc, hash) = stored(&t, "ro.pdf", 10_000, 6);
     let e = copy_error(
         t.branch
+            .delivery()
             .copy_to_drive(
                 &doc,
                 &hash,
@@ -242,6 +249,7 @@ fn pulling_the_drive_mid_copy_fails_as_removed_and_leaves_the_stored_file_intact
     let mut pulled = false;
     let e = copy_error(
         t.branch
+            .delivery()
             .copy_to_drive(
                 &doc,
                 &hash,
@@ -277,7 +285,7 @@ fn pulling_the_drive_mid_copy_fails_as_removed_and_leaves_the_stored_file_intact
     );
     let copies: i64 = t
         .branch
-        .store
+        .store_mut()
         .read(|c| {
             Ok::<_, BranchError>(
                 c.query_row("SELECT COUNT(*) FROM drive_copies", [], |r| r.get(0))?,
@@ -289,6 +297,7 @@ fn pulling_the_drive_mid_copy_fails_as_removed_and_leaves_the_stored_file_intact
     let other = Medium::exfat(64, "LAIN");
     let done = t
         .branch
+        .delivery()
         .copy_to_drive(
             &doc,
             &hash,
@@ -309,6 +318,7 @@ fn a_bad_name_or_a_changed_source_is_refused() {
     let ctx = Context::by("petugas1");
     let e = copy_error(
         t.branch
+            .delivery()
             .copy_to_drive(&doc, &hash, "???.pdf", target.path(), &ctx, &mut |_| {})
             .expect_err("empty name"),
     );
@@ -316,6 +326,7 @@ fn a_bad_name_or_a_changed_source_is_refused() {
     let wrong = "0".repeat(64);
     let e = copy_error(
         t.branch
+            .delivery()
             .copy_to_drive(&doc, &wrong, "nama.pdf", target.path(), &ctx, &mut |_| {})
             .expect_err("hash differs"),
     );
@@ -552,7 +563,7 @@ fn pdfs_are_listed_sorted_with_sizes_skipping_hidden_and_deep_folders() {
 
 #[test]
 fn ejecting_without_udisks_flushes_the_drive() {
-    let t = TestBranch::new();
+    let mut t = TestBranch::new();
     let drive = Medium::exfat(16, "LEPAS");
     std::fs::write(drive.mount.join("a.pdf"), b"%PDF").expect("write");
     assert!(
@@ -570,7 +581,7 @@ fn ejecting_without_udisks_flushes_the_drive() {
         free_bytes: None,
         read_only: false,
     };
-    let done = t.branch.eject(&d).expect("eject");
+    let done = t.branch.delivery().eject(&d).expect("eject");
     assert_eq!(done, drives::Ejected::Synced);
     assert!(done.message().contains("aman"));
 }

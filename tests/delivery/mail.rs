@@ -40,6 +40,7 @@ fn stamped_context(sn: &str) -> Context {
 
 fn entry(t: &mut TestBranch, id: i64) -> loket::delivery::OutboxEntry {
     t.branch
+        .delivery()
         .outbox_entry(id)
         .expect("read outbox")
         .expect("row exists")
@@ -47,7 +48,7 @@ fn entry(t: &mut TestBranch, id: i64) -> loket::delivery::OutboxEntry {
 
 fn journal_kinds(t: &mut TestBranch, id: i64) -> Vec<String> {
     t.branch
-        .store
+        .store_mut()
         .read(|c| {
             let mut stmt = c.prepare("SELECT kind FROM journal WHERE subject = ?1 ORDER BY seq")?;
             let rows = stmt.query_map([format!("outbox/{id}")], |r| r.get(0))?;
@@ -66,6 +67,7 @@ fn check_delivery(security: &str) {
     let sn = format!("SN{tok}");
     let id = t
         .branch
+        .delivery()
         .queue_mail(
             &to,
             &[(doc.clone(), format!("Surat Lamaran CPNS {tok}.pdf"))],
@@ -74,8 +76,8 @@ fn check_delivery(security: &str) {
         .expect("queued");
     let queued = entry(&mut t, id);
     assert_eq!(queued.status, Status::Queued);
-    let now = t.branch.store.now();
-    let summary = t.branch.send_due_mail(now).expect("send pass");
+    let now = t.branch.store().now();
+    let summary = t.branch.delivery().send_due_mail(now).expect("send pass");
     assert_eq!(
         summary.sent,
         [id],
@@ -169,10 +171,11 @@ fn a_tempfailed_recipient_is_retried_with_backoff_then_delivered() {
     let (doc, _) = document(&t, "a.pdf", 20_000, 12);
     let id = t
         .branch
+        .delivery()
         .queue_mail(&to, &[(doc, "a.pdf".into())], &Context::by("petugas1"))
         .expect("queued");
-    let now = t.branch.store.now();
-    let summary = t.branch.send_due_mail(now).expect("pass");
+    let now = t.branch.store().now();
+    let summary = t.branch.delivery().send_due_mail(now).expect("pass");
     assert_eq!(summary.retry, [id]);
     let waiting = entry(&mut t, id);
     assert_eq!(waiting.status, Status::Retry);
@@ -187,12 +190,15 @@ fn a_tempfailed_recipient_is_retried_with_backoff_then_delivered() {
         "first retry after 30–60 s, got {wait} ms"
     );
     // Not due yet: nothing happens.
-    let summary = t.branch.send_due_mail(now).expect("pass");
+    let summary = t.branch.delivery().send_due_mail(now).expect("pass");
     assert!(summary.sent.is_empty() && summary.retry.is_empty());
     postfix.set_recipient_reply(&to, None);
     t.clock.advance(time::Duration::seconds(61));
-    let now = t.branch.store.now();
-    assert_eq!(t.branch.send_due_mail(now).expect("pass").sent, [id]);
+    let now = t.branch.store().now();
+    assert_eq!(
+        t.branch.delivery().send_due_mail(now).expect("pass").sent,
+        [id]
+    );
     let sent = entry(&mut t, id);
     assert_eq!((sent.status, sent.attempts), (Status::Sent, 2));
     postfix.delivered(&sent.message_id);
@@ -217,10 +223,14 @@ fn a_rejected_recipient_fails_with_its_reason_and_can_be_retried_by_hand() {
     let (doc, _) = document(&t, "b.pdf", 20_000, 13);
     let id = t
         .branch
+        .delivery()
         .queue_mail(&to, &[(doc, "b.pdf".into())], &Context::by("petugas1"))
         .expect("queued");
-    let now = t.branch.store.now();
-    assert_eq!(t.branch.send_due_mail(now).expect("pass").failed, [id]);
+    let now = t.branch.store().now();
+    assert_eq!(
+        t.branch.delivery().send_due_mail(now).expect("pass").failed,
+        [id]
+    );
     let failed = entry(&mut t, id);
     assert_eq!(failed.status, Status::Failed);
     let reason = failed.last_error.expect("reason");
@@ -242,8 +252,11 @@ fn a_rejected_recipient_fails_with_its_reason_and_can_be_retried_by_hand() {
     loket_ok(t.path(), &["outbox", "retry", &id.to_string()]);
     assert_eq!(entry(&mut t, id).status, Status::Queued);
     postfix.set_recipient_reply(&to, None);
-    let now = t.branch.store.now();
-    assert_eq!(t.branch.send_due_mail(now).expect("pass").sent, [id]);
+    let now = t.branch.store().now();
+    assert_eq!(
+        t.branch.delivery().send_due_mail(now).expect("pass").sent,
+        [id]
+    );
     let err = t.cli(&["outbox", "retry", &id.to_string()]);
     assert_eq!(err.status.code(), Some(1));
     assert!(
@@ -260,14 +273,18 @@ fn a_wrong_password_fails_and_says_to_fix_the_configuration() {
     let (doc, _) = document(&t, "c.pdf", 10_000, 14);
     let id = t
         .branch
+        .delivery()
         .queue_mail(
             &format!("budi.{}@contoh.test", token()),
             &[(doc, "c.pdf".into())],
             &Context::by("petugas1"),
         )
         .expect("queued");
-    let now = t.branch.store.now();
-    assert_eq!(t.branch.send_due_mail(now).expect("pass").failed, [id]);
+    let now = t.branch.store().now();
+    assert_eq!(
+        t.branch.delivery().send_due_mail(now).expect("pass").failed,
+        [id]
+    );
     let reason = entry(&mut t, id).last_error.expect("reason");
     assert!(
         reason.contains("535") && reason.contains("kata sandi") && reason.contains("[smtp]"),
@@ -284,6 +301,7 @@ fn with_the_server_stopped_mail_waits_and_goes_out_when_it_is_back() {
     let ids: Vec<i64> = (0..2)
         .map(|i| {
             t.branch
+                .delivery()
                 .queue_mail(
                     &format!("tunggu{i}.{}@contoh.test", token()),
                     &[(doc.clone(), "d.pdf".into())],
@@ -292,8 +310,8 @@ fn with_the_server_stopped_mail_waits_and_goes_out_when_it_is_back() {
                 .expect("queued")
         })
         .collect();
-    let now = t.branch.store.now();
-    let summary = t.branch.send_due_mail(now);
+    let now = t.branch.store().now();
+    let summary = t.branch.delivery().send_due_mail(now);
     postfix.start();
     let summary = summary.expect("pass");
     assert_eq!(summary.retry, [ids[0]], "the first refusal stops the pass");
@@ -313,8 +331,8 @@ fn with_the_server_stopped_mail_waits_and_goes_out_when_it_is_back() {
         "the second did not try in vain"
     );
     t.clock.advance(time::Duration::minutes(2));
-    let now = t.branch.store.now();
-    let summary = t.branch.send_due_mail(now).expect("pass");
+    let now = t.branch.store().now();
+    let summary = t.branch.delivery().send_due_mail(now).expect("pass");
     assert_eq!(summary.sent.len(), 2, "{summary:?}");
     for id in ids {
         let e = entry(&mut t, id);
@@ -342,6 +360,7 @@ fn a_sender_killed_while_sending_is_taken_back_and_the_message_keeps_its_id() {
     let (doc, _) = document(&t, "e.pdf", 10_000, 16);
     let id = t
         .branch
+        .delivery()
         .queue_mail(
             &format!("crash.{}@contoh.test", token()),
             &[(doc, "e.pdf".into())],
@@ -372,8 +391,8 @@ fn a_sender_killed_while_sending_is_taken_back_and_the_message_keeps_its_id() {
     let text = format!("{}{good_config}", loket::config::DEFAULT_TOML);
     std::fs::write(t.path().join(loket::config::FILE_NAME), text).expect("fix config");
     t.branch = t.reopen();
-    let now = t.branch.store.now();
-    let summary = t.branch.send_due_mail(now).expect("pass");
+    let now = t.branch.store().now();
+    let summary = t.branch.delivery().send_due_mail(now).expect("pass");
     assert_eq!(summary.recovered, 1);
     assert_eq!(summary.sent, [id]);
     let e = entry(&mut t, id);
@@ -394,6 +413,7 @@ fn two_sender_processes_never_send_the_same_message_twice() {
     let ids: Vec<i64> = (0..8)
         .map(|i| {
             t.branch
+                .delivery()
                 .queue_mail(
                     &format!("ganda{i}.{tok}@contoh.test"),
                     &[(doc.clone(), "f.pdf".into())],
@@ -447,6 +467,7 @@ fn the_background_sender_sends_when_woken() {
     let (doc, _) = document(&t, "g.pdf", 5_000, 18);
     let id = t
         .branch
+        .delivery()
         .queue_mail(
             &format!("latar.{}@contoh.test", token()),
             &[(doc, "g.pdf".into())],
@@ -470,14 +491,15 @@ fn without_smtp_mail_waits_in_the_outbox_and_can_be_written_as_eml() {
     let (doc, hash) = document(&t, "h.pdf", 40_000, 19);
     let id = t
         .branch
+        .delivery()
         .queue_mail(
             "budi@contoh.test",
             &[(doc.clone(), "Surat Kuasa.pdf".into())],
             &stamped_context("SN123"),
         )
         .expect("queued");
-    let now = t.branch.store.now();
-    let summary = t.branch.send_due_mail(now).expect("pass");
+    let now = t.branch.store().now();
+    let summary = t.branch.delivery().send_due_mail(now).expect("pass");
     assert!(!summary.smtp_configured && summary.sent.is_empty());
     assert_eq!(entry(&mut t, id).status, Status::Queued);
     let out = tempfile::tempdir().expect("eml dir");
@@ -533,6 +555,7 @@ fn bad_addresses_and_oversized_mail_are_refused_before_queueing() {
     ] {
         match t
             .branch
+            .delivery()
             .queue_mail(address, &[(small.clone(), "kecil.pdf".into())], &ctx)
         {
             Err(BranchError::Delivery(DeliveryError::Mail(e @ MailError::Address { .. }))) => {
@@ -543,6 +566,7 @@ fn bad_addresses_and_oversized_mail_are_refused_before_queueing() {
     }
     match t
         .branch
+        .delivery()
         .queue_mail("budi@contoh.id", &[(big, "besar.pdf".into())], &ctx)
     {
         Err(BranchError::Delivery(DeliveryError::Mail(e @ MailError::TooLarge { .. }))) => {
@@ -551,7 +575,7 @@ fn bad_addresses_and_oversized_mail_are_refused_before_queueing() {
         other => panic!("oversized: {other:?}"),
     }
     assert!(
-        t.branch.outbox_list().expect("list").is_empty(),
+        t.branch.delivery().outbox_list().expect("list").is_empty(),
         "nothing queued"
     );
     let out = t.cli(&[
@@ -606,14 +630,15 @@ fn one_attempt(smtp: &str) -> loket::delivery::OutboxEntry {
     let (doc, _) = document(&t, "x.pdf", 2_000, 22);
     let id = t
         .branch
+        .delivery()
         .queue_mail(
             &format!("x.{}@contoh.test", token()),
             &[(doc, "x.pdf".into())],
             &Context::by("petugas1"),
         )
         .expect("queued");
-    let now = t.branch.store.now();
-    let summary = t.branch.send_due_mail(now).expect("pass");
+    let now = t.branch.store().now();
+    let summary = t.branch.delivery().send_due_mail(now).expect("pass");
     assert_eq!(summary.retry, [id], "{:?}", entry(&mut t, id).last_error);
     entry(&mut t, id)
 }

@@ -130,7 +130,10 @@ fn branch_with(fake: &Fake, webhooks: bool) -> (TestBranch, i64) {
 
 fn stamped_job(t: &mut TestBranch, n: u32) -> i64 {
     let job = paid_job(&mut t.branch, n).id;
-    t.branch.run_job(job, &mut |_| {}).expect("stamp");
+    t.branch
+        .stamping()
+        .run_job(job, &mut |_| {})
+        .expect("stamp");
     job
 }
 
@@ -175,7 +178,11 @@ impl Drop for Receiver {
 }
 
 fn row(t: &mut TestBranch, id: i64) -> loket::delivery::OutboxEntry {
-    t.branch.outbox_entry(id).expect("read").expect("row")
+    t.branch
+        .delivery()
+        .outbox_entry(id)
+        .expect("read")
+        .expect("row")
 }
 
 /// Waits (up to 10 s) until `done` holds for the row, the fake's webhooks being asynchronous.
@@ -191,7 +198,7 @@ fn wait_for(t: &mut TestBranch, id: i64, done: impl Fn(&loket::delivery::OutboxE
 
 fn pass(t: &mut TestBranch) -> wa_outbox::WaSummary {
     let now = t.clock_now();
-    t.branch.send_due_whatsapp(now).expect("pass")
+    t.branch.delivery().send_due_whatsapp(now).expect("pass")
 }
 
 /// No journal entry, outbox row of a finished delivery or report names the whole number.
@@ -199,7 +206,7 @@ fn number_kept_nowhere(t: &mut TestBranch) {
     let digits = "81234567890";
     let in_journal: i64 = t
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM journal WHERE detail LIKE '%' || ?1 || '%'",
@@ -210,7 +217,7 @@ fn number_kept_nowhere(t: &mut TestBranch) {
     assert_eq!(in_journal, 0, "the journal keeps only the masked number");
     let token_anywhere: i64 = t
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT (SELECT COUNT(*) FROM journal WHERE detail LIKE '%' || ?1 || '%')
@@ -227,8 +234,12 @@ fn a_counter_delivery_goes_out_as_the_approved_template_with_the_document() {
     let fake = Fake::start(1);
     fake.control(json!({"shape": "documented"}));
     let (mut t, job) = branch_with(&fake, false);
-    let out = t.branch.job_output(job).expect("output");
-    let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
+    let out = t.branch.stamping().job_output(job).expect("output");
+    let id = t
+        .branch
+        .delivery()
+        .whatsapp_job(job, NUMBER, CLERK)
+        .expect("queue");
     assert_eq!(row(&mut t, id).to, E164);
     let summary = pass(&mut t);
     assert_eq!(summary.sent, vec![id], "{summary:?}");
@@ -258,13 +269,14 @@ fn a_counter_delivery_goes_out_as_the_approved_template_with_the_document() {
     assert_eq!(done.state_label(), "terkirim ke WhatsApp");
     assert_eq!(done.to, "+62812****890");
     assert_eq!(
-        t.branch.job(job).expect("job").state,
+        t.branch.stamping().job(job).expect("job").state,
         loket::stamping::State::Delivered
     );
     number_kept_nowhere(&mut t);
     // The same job and number again is not a second message.
     assert_eq!(
         t.branch
+            .delivery()
             .whatsapp_job(job, "+62 812 3456 7890", CLERK)
             .expect("again"),
         id
@@ -288,7 +300,7 @@ fn inside_the_customers_window_a_document_message_with_a_caption_goes_and_webhoo
     for _ in 0..100 {
         let opened: i64 = t
             .branch
-            .store
+            .store()
             .conn()
             .query_row("SELECT COUNT(*) FROM wa_inbound", [], |r| r.get(0))
             .expect("windows");
@@ -297,7 +309,11 @@ fn inside_the_customers_window_a_document_message_with_a_caption_goes_and_webhoo
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
+    let id = t
+        .branch
+        .delivery()
+        .whatsapp_job(job, NUMBER, CLERK)
+        .expect("queue");
     assert_eq!(pass(&mut t).sent, vec![id]);
     let messages = fake.messages();
     assert_eq!(messages.len(), 1);
@@ -349,7 +365,11 @@ fn rate_limits_outages_and_hangs_wait_and_retry_and_send_once() {
         "media": ["503", "hang"],
         "messages": ["429:retry_after=7", "500"],
     }}));
-    let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
+    let id = t
+        .branch
+        .delivery()
+        .whatsapp_job(job, NUMBER, CLERK)
+        .expect("queue");
     let mut sent = false;
     let mut waits = Vec::new();
     for _ in 0..8 {
@@ -393,7 +413,11 @@ fn a_lost_reply_is_never_sent_again_by_itself() {
     let fake = Fake::start(4);
     let (mut t, job) = branch_with(&fake, false);
     fake.control(json!({"faults": {"messages": ["drop_after_accept"]}}));
-    let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
+    let id = t
+        .branch
+        .delivery()
+        .whatsapp_job(job, NUMBER, CLERK)
+        .expect("queue");
     let s = pass(&mut t);
     assert_eq!(s.failed, vec![id], "{s:?}");
     let r = row(&mut t, id);
@@ -403,7 +427,7 @@ fn a_lost_reply_is_never_sent_again_by_itself() {
     pass(&mut t);
     assert_eq!(fake.messages().len(), 1, "not sent again by itself");
     // The customer did not get it: the clerk sends it again, on purpose.
-    t.branch.outbox_retry(CLERK, id).expect("retry");
+    t.branch.delivery().outbox_retry(CLERK, id).expect("retry");
     assert_eq!(pass(&mut t).sent, vec![id]);
     assert_eq!(fake.messages().len(), 2);
 }
@@ -414,7 +438,11 @@ fn with_webhooks_a_lost_reply_is_settled_by_the_status_that_carries_its_key() {
     let (mut t, job) = branch_with(&fake, true);
     let _receiver = Receiver::start(&t, &fake);
     fake.control(json!({"faults": {"messages": ["drop_after_accept"]}}));
-    let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
+    let id = t
+        .branch
+        .delivery()
+        .whatsapp_job(job, NUMBER, CLERK)
+        .expect("queue");
     let s = pass(&mut t);
     assert_eq!(s.retry, vec![id], "waits for the webhook: {s:?}");
     wait_for(&mut t, id, |r| r.status == Status::Sent);
@@ -439,7 +467,10 @@ fn permanent_refusals_fail_with_the_reason_and_what_to_do() {
     let _receiver = Receiver::start(&t, &fake);
     let job = |t: &mut TestBranch, n: u32, to: &str| {
         let j = stamped_job(t, n);
-        t.branch.whatsapp_job(j, to, CLERK).expect("queue")
+        t.branch
+            .delivery()
+            .whatsapp_job(j, to, CLERK)
+            .expect("queue")
     };
 
     // An expired token: refused for good, the technician renews it, then it is sent again by hand.
@@ -485,7 +516,11 @@ fn an_expired_media_id_is_uploaded_again_and_sent_once() {
     let fake = Fake::start(7);
     let (mut t, job) = branch_with(&fake, false);
     fake.control(json!({"faults": {"messages": ["500"]}}));
-    let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
+    let id = t
+        .branch
+        .delivery()
+        .whatsapp_job(job, NUMBER, CLERK)
+        .expect("queue");
     assert_eq!(pass(&mut t).retry, vec![id]);
     let first = fake.uploads()[0]["id"]
         .as_str()
@@ -519,7 +554,11 @@ fn killed_sender(t: &TestBranch, at: &str) {
 fn a_sender_killed_between_upload_and_send_sends_once_after_restart() {
     let fake = Fake::start(8);
     let (mut t, job) = branch_with(&fake, false);
-    let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
+    let id = t
+        .branch
+        .delivery()
+        .whatsapp_job(job, NUMBER, CLERK)
+        .expect("queue");
     killed_sender(&t, "whatsapp.uploaded");
     assert_eq!(fake.uploads().len(), 1);
     assert!(fake.messages().is_empty());
@@ -531,7 +570,11 @@ fn a_sender_killed_between_upload_and_send_sends_once_after_restart() {
     // Killed after the API took the message but before loket recorded it: never sent twice; the
     // clerk is told to ask the customer.
     let job2 = stamped_job(&mut t, 2);
-    let id2 = t.branch.whatsapp_job(job2, NUMBER, CLERK).expect("queue");
+    let id2 = t
+        .branch
+        .delivery()
+        .whatsapp_job(job2, NUMBER, CLERK)
+        .expect("queue");
     killed_sender(&t, "whatsapp.sent_unrecorded");
     assert_eq!(fake.messages().len(), 2);
     assert_eq!(pass(&mut t).failed, vec![id2]);
@@ -549,6 +592,7 @@ fn the_worker_sends_to_a_customer_who_left_before_the_stamp() {
     // The e-Meterai service is down when this customer pays; they leave their WhatsApp number.
     let held = paid_job(&mut t.branch, 5).id;
     t.branch
+        .stamping()
         .set_job_whatsapp(held, "+62 812-3456-7890", CLERK)
         .expect("number");
     let round = loket::stamping::worker::round(&mut t.branch, true).expect("round");
@@ -559,7 +603,7 @@ fn the_worker_sends_to_a_customer_who_left_before_the_stamp() {
     let messages = fake.messages();
     assert_eq!(messages.len(), 1);
     assert_eq!(
-        t.branch.job(held).expect("job").state,
+        t.branch.stamping().job(held).expect("job").state,
         loket::stamping::State::Delivered
     );
     let again = loket::stamping::worker::round(&mut t.branch, false).expect("round");
@@ -586,7 +630,7 @@ fn without_configuration_the_message_waits_and_says_why() {
         "{list}"
     );
     assert!(!list.contains("81234567890"), "{list}");
-    let entry = &t.branch.outbox_list().expect("outbox")[0];
+    let entry = &t.branch.delivery().outbox_list().expect("outbox")[0];
     assert_eq!(entry.status, Status::Queued);
 
     // A number no one can use is refused before anything is queued, with the form that works.
@@ -594,7 +638,7 @@ fn without_configuration_the_message_waits_and_says_why() {
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("0812-3456-7890"), "{err}");
-    assert_eq!(t.branch.outbox_list().expect("outbox").len(), 1);
+    assert_eq!(t.branch.delivery().outbox_list().expect("outbox").len(), 1);
 }
 
 #[test]
@@ -656,10 +700,15 @@ fn the_claim_slip_names_the_masked_number_and_carries_the_branchs_wa_me_code() {
     });
     let job = paid_job(&mut t.branch, 1).id;
     t.branch
+        .stamping()
         .set_job_whatsapp(job, NUMBER, CLERK)
         .expect("number");
-    let claim = t.branch.job_claim(job, 1, CLERK).expect("claim");
-    let printed = t.branch.print_claim_receipt(&claim).expect("print");
+    let claim = t.branch.stamping().job_claim(job, 1, CLERK).expect("claim");
+    let printed = t
+        .branch
+        .printing()
+        .print_claim_receipt(&claim)
+        .expect("print");
     assert!(printed.printed, "{printed:?}");
     let dir = t.path().join("printer/loket1");
     let mut text = String::new();
@@ -681,7 +730,7 @@ fn the_claim_slip_names_the_masked_number_and_carries_the_branchs_wa_me_code() {
     );
     assert!(!raw.is_empty() || !text.is_empty());
     // The QR code is printed as a picture; what it encodes is the slip's link.
-    let slip = loket::printing::data::claim(&t.branch.config, &claim, 0);
+    let slip = loket::printing::data::claim(t.branch.config(), &claim, 0);
     assert_eq!(
         slip.whatsapp_link.as_deref(),
         Some(
@@ -701,7 +750,7 @@ fn a_document_message_refused_outside_the_window_goes_again_as_the_template() {
     let _receiver = Receiver::start(&t, &fake);
     // loket believes the customer wrote (a window it recorded), but WhatsApp's window has closed.
     t.branch
-        .store
+        .store()
         .conn()
         .execute(
             "INSERT INTO wa_inbound (number_sha256, last_ms) VALUES (?1, ?2)",
@@ -711,7 +760,11 @@ fn a_document_message_refused_outside_the_window_goes_again_as_the_template() {
             ],
         )
         .expect("window");
-    let id = t.branch.whatsapp_job(job, NUMBER, CLERK).expect("queue");
+    let id = t
+        .branch
+        .delivery()
+        .whatsapp_job(job, NUMBER, CLERK)
+        .expect("queue");
     let first = pass(&mut t);
     assert!(
         !first.sent.is_empty() && first.sent.iter().all(|s| *s == id),
@@ -741,7 +794,7 @@ fn a_document_message_refused_outside_the_window_goes_again_as_the_template() {
     wait_for(&mut t, id, |r| r.wa_status.as_deref() == Some("delivered"));
     let refused: i64 = t
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM journal WHERE kind = 'whatsapp.failed' AND detail LIKE '%jendela 24 jam%'",

@@ -18,11 +18,14 @@ const CLERK: &str = "petugas";
 /// Opens counter 1 with Rp200.000, pays out Rp15.000 and closes with the right count: Z nomor 1.
 fn day_with_z(t: &mut TestBranch) {
     let b = &mut t.branch;
-    b.open_till(1, CLERK, &CashCount::parse("100000x2").expect("count"))
+    b.till()
+        .open_till(1, CLERK, &CashCount::parse("100000x2").expect("count"))
         .expect("open");
-    b.pay_out(1, CLERK, Rupiah::new(15_000), "beli kertas struk")
+    b.till()
+        .pay_out(1, CLERK, Rupiah::new(15_000), "beli kertas struk")
         .expect("pay-out");
     let closed = b
+        .till()
         .count_till(
             1,
             CLERK,
@@ -70,9 +73,9 @@ fn rewrite(c: &Connection, kind: &str) {
 }
 
 fn anchors_of(t: &mut TestBranch) -> anchor::AnchorReport {
-    let roots = anchor::roots(&t.branch);
+    let roots = anchor::roots(t.branch.config(), t.branch.data_dir());
     t.branch
-        .store
+        .store_mut()
         .read(|c| anchor::verify(c, &roots, &[]))
         .expect("verify anchors")
 }
@@ -90,7 +93,7 @@ fn a_recomputed_rewrite_contradicts_the_z_anchor() {
     // The Z report carries the head it anchored.
     let doc: String = t
         .branch
-        .store
+        .store()
         .conn()
         .query_row("SELECT document FROM z_reports WHERE number = 1", [], |r| {
             r.get(0)
@@ -98,9 +101,11 @@ fn a_recomputed_rewrite_contradicts_the_z_anchor() {
         .expect("z");
     assert!(doc.contains("Jurnal s.d. #"), "{doc}");
 
-    rewrite(t.branch.store.conn(), "till.payout");
+    rewrite(t.branch.store().conn(), "till.payout");
     assert!(
-        verify(t.branch.store.conn(), None).expect("chain").intact(),
+        verify(t.branch.store().conn(), None)
+            .expect("chain")
+            .intact(),
         "the rewrite is consistent: the plain chain check cannot see it"
     );
     let after = anchors_of(&mut t);
@@ -121,7 +126,7 @@ fn the_daily_pack_anchors_and_shows_the_head() {
     let text = t.cli_ok(&["report", "daily", "--date", "2026-11-23"]);
     let head = t
         .branch
-        .store
+        .store_mut()
         .read(anchor::head)
         .expect("head")
         .expect("some");
@@ -157,7 +162,7 @@ fn the_daily_pack_anchors_and_shows_the_head() {
     t.cli_ok(&["journal", "verify", "--anchor", &format!("{entry}:{hash}")]);
     // Removing a daily anchor's row (its guard dropped first) is caught, naming the pack.
     {
-        let c = t.branch.store.conn();
+        let c = t.branch.store().conn();
         c.execute_batch("DROP TRIGGER journal_anchors_no_delete;")
             .expect("unguard anchors");
         c.execute_batch(
@@ -173,7 +178,7 @@ fn the_daily_pack_anchors_and_shows_the_head() {
         c.execute_batch("INSERT INTO journal_anchors SELECT * FROM kept; DROP TABLE kept;")
             .expect("restore");
     }
-    rewrite(t.branch.store.conn(), "journal.anchored");
+    rewrite(t.branch.store().conn(), "journal.anchored");
     let out = t.cli(&["journal", "verify"]);
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("paket harian 2026-11-23"), "{said}");
@@ -183,10 +188,10 @@ fn the_daily_pack_anchors_and_shows_the_head() {
 fn forged_tokens_are_refused() {
     let mut t = TestBranch::new();
     day_with_z(&mut t);
-    let roots = anchor::roots(&t.branch);
+    let roots = anchor::roots(t.branch.config(), t.branch.data_dir());
     let (head, at_ms, token): (Head, i64, Vec<u8>) = t
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT a.seq, a.hash, j.at_ms, a.tsa_token FROM journal_anchors a JOIN journal j ON j.seq = a.seq",
@@ -249,7 +254,7 @@ fn forged_tokens_are_refused() {
     ));
 
     // Put in the database in place of the real one, verify names the Z report.
-    let c = t.branch.store.conn();
+    let c = t.branch.store().conn();
     c.execute_batch("DROP TRIGGER journal_anchors_stamp_only;")
         .expect("unguard");
     c.execute("UPDATE journal_anchors SET tsa_token = ?1", [&forged])
@@ -296,7 +301,7 @@ fn an_anchor_made_while_the_tsa_is_down_is_stamped_later_and_its_delay_shown() {
         "a waiting anchor is not a broken one: {pending:?}"
     );
     assert!(
-        anchor::stamp_pending_anchors(&mut t.branch).is_err(),
+        anchor::stamp_pending_anchors(&mut t.branch.parts()).is_err(),
         "the TSA is still down"
     );
     let waiting = t.cli_ok(&["journal", "verify"]);
@@ -311,7 +316,7 @@ fn an_anchor_made_while_the_tsa_is_down_is_stamped_later_and_its_delay_shown() {
     let round = loket::stamping::worker::round(&mut t.branch, false).expect("round");
     assert!(round.errors.is_empty(), "{:?}", round.errors);
     assert_eq!(
-        anchor::stamp_pending_anchors(&mut t.branch).expect("again"),
+        anchor::stamp_pending_anchors(&mut t.branch.parts()).expect("again"),
         0
     );
     let stamped = anchors_of(&mut t);
@@ -345,13 +350,19 @@ fn the_worker_mails_each_closed_days_pack_once_carrying_its_head() {
     day_with_z(&mut t);
     let same_day = loket::stamping::worker::round(&mut t.branch, false).expect("round");
     assert_eq!(same_day.packs_mailed, 0, "the day is not over yet");
-    assert!(t.branch.outbox_list().expect("outbox").is_empty());
+    assert!(
+        t.branch
+            .delivery()
+            .outbox_list()
+            .expect("outbox")
+            .is_empty()
+    );
 
     t.clock.advance(time::Duration::hours(24));
     let next_day = loket::stamping::worker::round(&mut t.branch, false).expect("round");
     assert!(next_day.errors.is_empty(), "{:?}", next_day.errors);
     assert_eq!(next_day.packs_mailed, 1);
-    let outbox = t.branch.outbox_list().expect("outbox");
+    let outbox = t.branch.delivery().outbox_list().expect("outbox");
     let mut to: Vec<&str> = outbox.iter().map(|e| e.to.as_str()).collect();
     to.sort_unstable();
     assert_eq!(to, ["arsip@contoh.test", "kacab@contoh.test"]);
@@ -361,7 +372,7 @@ fn the_worker_mails_each_closed_days_pack_once_carrying_its_head() {
     assert!(documents.contains("jurnal-jangkar.csv"), "{documents}");
     let daily = t
         .branch
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT seq, hash FROM journal_anchors WHERE reason = 'daily:2026-11-23'",
@@ -395,7 +406,7 @@ fn the_worker_mails_each_closed_days_pack_once_carrying_its_head() {
     t.clock.advance(time::Duration::hours(24));
     let idle = loket::stamping::worker::round(&mut t.branch, false).expect("round");
     assert_eq!(idle.packs_mailed, 0);
-    assert_eq!(t.branch.outbox_list().expect("outbox").len(), 2);
+    assert_eq!(t.branch.delivery().outbox_list().expect("outbox").len(), 2);
 
     // A typo in the address is refused when the configuration loads, naming the line.
     let text = format!(
@@ -430,12 +441,13 @@ fn a_head_from_paper_is_checked_with_anchor() {
     let mut t = TestBranch::new();
     for _ in 0..4 {
         t.branch
+            .queue()
             .issue_ticket("A", false, "dispenser")
             .expect("issue");
     }
     let head = t
         .branch
-        .store
+        .store_mut()
         .read(anchor::head)
         .expect("head")
         .expect("some");
@@ -443,8 +455,12 @@ fn a_head_from_paper_is_checked_with_anchor() {
     let ok = t.cli_ok(&["journal", "verify", "--anchor", &claim]);
     assert!(ok.contains("1 jangkar yang diberikan cocok"), "{ok}");
 
-    rewrite(t.branch.store.conn(), "ticket.issued");
-    assert!(verify(t.branch.store.conn(), None).expect("chain").intact());
+    rewrite(t.branch.store().conn(), "ticket.issued");
+    assert!(
+        verify(t.branch.store().conn(), None)
+            .expect("chain")
+            .intact()
+    );
     let out = t.cli(&["journal", "verify", "--anchor", &claim]);
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stdout);

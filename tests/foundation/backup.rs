@@ -141,7 +141,7 @@ fn documents_match_their_names(data: &Path) -> usize {
 
 fn load_lot(t: &mut TestBranch, count: u32) {
     t.branch
-        .store
+        .store_mut()
         .write(|tx| ledger::load_lot(tx, "kepala", "LOT-A", count, 0))
         .expect("lot");
 }
@@ -169,7 +169,11 @@ fn a_backup_under_load_restores_to_the_backup_s_own_tables_with_an_intact_journa
     // Something to back up already: a stamped job (its letter and output in the store).
     let first = paid_job(&mut t.branch, 1);
     assert_eq!(
-        t.branch.run_job(first.id, &mut |_| {}).expect("run").state,
+        t.branch
+            .stamping()
+            .run_job(first.id, &mut |_| {})
+            .expect("run")
+            .state,
         State::Stamped
     );
     let target = tempfile::tempdir().expect("target");
@@ -209,7 +213,7 @@ fn a_backup_under_load_restores_to_the_backup_s_own_tables_with_an_intact_journa
         ]));
     }
     let tickets = |b: &mut loket::Branch| -> i64 {
-        b.store
+        b.store_mut()
             .read(|c| {
                 c.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))
                     .map_err(loket::store::StoreError::Sql)
@@ -232,7 +236,10 @@ fn a_backup_under_load_restores_to_the_backup_s_own_tables_with_an_intact_journa
             let mut ids = Vec::new();
             for n in 2..=4 {
                 let v = paid_job(&mut stamper, n);
-                let after = stamper.run_job(v.id, &mut |_| {}).expect("run job");
+                let after = stamper
+                    .stamping()
+                    .run_job(v.id, &mut |_| {})
+                    .expect("run job");
                 assert_eq!(after.state, State::Stamped, "{}", after.message);
                 ids.push(v.id);
             }
@@ -397,7 +404,10 @@ fn a_flipped_byte_in_a_backed_up_document_or_database_refuses_the_restore_naming
     let mut t = TestBranch::new();
     load_lot(&mut t, 2);
     let job = paid_job(&mut t.branch, 7);
-    t.branch.run_job(job.id, &mut |_| {}).expect("run");
+    t.branch
+        .stamping()
+        .run_job(job.id, &mut |_| {})
+        .expect("run");
     let target = tempfile::tempdir().expect("target");
     let folder = folder_of(&backup_ok(&t, target.path()));
     let document = std::fs::read_dir(folder.join("documents"))
@@ -503,7 +513,7 @@ fn a_backup_target_without_room_is_refused_before_anything_is_written() {
     // The database as the backup copies it: its pages, wherever they are (file or WAL).
     let db: i64 = t
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
@@ -533,7 +543,7 @@ fn a_backup_target_without_room_is_refused_before_anything_is_written() {
     );
     let journal: i64 = t
         .reopen()
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'backup.completed'",
@@ -611,7 +621,7 @@ fn the_worker_makes_one_backup_a_day_and_keeps_keep_of_them() {
     assert_eq!(backups(target.path()), made[made.len() - keep..].to_vec());
     let entries: i64 = t
         .branch
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'backup.completed' AND actor = 'system'",

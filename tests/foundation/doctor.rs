@@ -287,6 +287,7 @@ fn a_tampered_journal_row_fails_the_journal_check() {
     let mut t = TestBranch::new();
     for service in ["A", "B", "C"] {
         t.branch
+            .queue()
             .issue_ticket(service, false, "dispenser")
             .expect("issue");
     }
@@ -532,7 +533,7 @@ fn the_backup_check_reads_the_journal_entry_at_its_time() {
     );
 
     t.branch
-        .store
+        .store_mut()
         .write(|tx| {
             tx.journal(Entry::new(
                 "worker",

@@ -13,12 +13,19 @@ fn busy_branch(n: usize) -> TestBranch {
     for i in 0..n {
         let service = ["A", "B", "C"][i % 3];
         t.branch
+            .queue()
             .issue_ticket(service, i % 4 == 0, "dispenser")
             .expect("issue");
     }
     for counter in 1..=2 {
-        if t.branch.call_next(counter, "budi").expect("call").is_some() {
+        if t.branch
+            .queue()
+            .call_next(counter, "budi")
+            .expect("call")
+            .is_some()
+        {
             t.branch
+                .queue()
                 .counter_step(counter, "budi", Step::Serve)
                 .expect("serve");
         }
@@ -83,7 +90,7 @@ fn apply(c: &Connection, attack: &Attack) {
 #[test]
 fn the_guards_refuse_edits() {
     let t = busy_branch(3);
-    let c = t.branch.store.conn();
+    let c = t.branch.store().conn();
     let err = c
         .execute("UPDATE journal SET actor = 'x' WHERE seq = 1", [])
         .expect_err("guarded");
@@ -105,7 +112,7 @@ fn each_attack_is_named() {
         let t = busy_branch(6);
         let total: i64 = t
             .branch
-            .store
+            .store()
             .conn()
             .query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))
             .expect("count");
@@ -113,8 +120,8 @@ fn each_attack_is_named() {
             total, 12,
             "6 issued; two counters each opened, called, served"
         );
-        apply(t.branch.store.conn(), &attack);
-        let report = verify(t.branch.store.conn(), None).expect("verify");
+        apply(t.branch.store().conn(), &attack);
+        let report = verify(t.branch.store().conn(), None).expect("verify");
         assert_eq!(report.tamper, Some(expected.clone()), "{attack:?}");
 
         // The command line says the same and exits 1.
@@ -129,10 +136,13 @@ fn each_attack_is_named() {
 fn verify_by_date_checks_that_day() {
     let mut t = busy_branch(3);
     t.clock.advance(time::Duration::days(1));
-    t.branch.issue_ticket("A", false, "d").expect("next day");
+    t.branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("next day");
     let day1 = loket::day::BusinessDay::parse("2026-11-23").expect("day");
     let day2 = loket::day::BusinessDay::parse("2026-11-24").expect("day");
-    let c = t.branch.store.conn();
+    let c = t.branch.store().conn();
     assert!(verify(c, Some(day1)).expect("v").intact());
     let r2 = verify(c, Some(day2)).expect("v");
     assert!(r2.intact());
@@ -158,7 +168,7 @@ proptest! {
     #[test]
     fn any_single_attack_is_caught(tickets in 2..12usize, pick in any::<prop::sample::Index>(), other in any::<prop::sample::Index>(), kind in 0..4u8) {
         let t = busy_branch(tickets);
-        let c = t.branch.store.conn();
+        let c = t.branch.store().conn();
         let total: usize = c.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get::<_, i64>(0)).expect("count") as usize;
         let a = pick.index(total) + 1;
         let b = other.index(total) + 1;

@@ -8,7 +8,7 @@ use rusqlite::params;
 use time::Duration;
 
 fn statuses(b: &mut Branch) -> Vec<(String, String)> {
-    b.store
+    b.store_mut()
         .read(|c| {
             let mut s = c.prepare("SELECT issued_service || '-' || printf('%03d', number), status FROM tickets ORDER BY id")?;
             let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -21,21 +21,29 @@ fn statuses(b: &mut Branch) -> Vec<(String, String)> {
 fn a_customer_goes_from_ticket_to_done() {
     let mut t = TestBranch::new();
     let b = &mut t.branch;
-    let issued = b.issue_ticket("A", false, "dispenser").expect("issue");
+    let issued = b
+        .queue()
+        .issue_ticket("A", false, "dispenser")
+        .expect("issue");
     assert_eq!(issued.ticket.to_string(), "A-001");
     assert_eq!(issued.ahead, 0);
     assert_eq!(
-        b.issue_ticket("a", false, "dispenser")
+        b.queue()
+            .issue_ticket("a", false, "dispenser")
             .expect("issue")
             .ticket
             .to_string(),
         "A-002"
     );
-    let second = b.ticket_info(&crate::common::no("A-002")).expect("info");
+    let second = b
+        .queue()
+        .ticket_info(&crate::common::no("A-002"))
+        .expect("info");
     assert_eq!(second.ahead, 1);
 
     t.clock.advance(Duration::minutes(3));
     let called = b
+        .queue()
         .call_next(1, "budi")
         .expect("call")
         .expect("someone waits");
@@ -48,14 +56,17 @@ fn a_customer_goes_from_ticket_to_done() {
         ("A-001", 1, 180_000)
     );
     assert_eq!(
-        b.ticket_info(&crate::common::no("A-002"))
+        b.queue()
+            .ticket_info(&crate::common::no("A-002"))
             .expect("info")
             .ahead,
         0
     );
-    b.counter_step(1, "budi", Step::Serve).expect("serve");
+    b.queue()
+        .counter_step(1, "budi", Step::Serve)
+        .expect("serve");
     t.clock.advance(Duration::minutes(4));
-    b.counter_step(1, "budi", Step::Done).expect("done");
+    b.queue().counter_step(1, "budi", Step::Done).expect("done");
     assert_eq!(
         statuses(b),
         vec![
@@ -65,7 +76,7 @@ fn a_customer_goes_from_ticket_to_done() {
     );
 
     let (serve_ms, done_ms): (i64, i64) = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT serve_ms, done_ms FROM tickets WHERE number = 1",
@@ -77,7 +88,7 @@ fn a_customer_goes_from_ticket_to_done() {
         .expect("times");
     assert_eq!(done_ms - serve_ms, 240_000, "service time is recorded");
     let report = b
-        .store
+        .store_mut()
         .read(|c| loket::journal::verify(c, None))
         .expect("verify");
     assert!(report.intact());
@@ -95,26 +106,36 @@ fn err<T: std::fmt::Debug>(r: Result<T, BranchError>) -> String {
 fn refusals_say_what_to_do() {
     let mut t = TestBranch::new();
     let b = &mut t.branch;
-    b.issue_ticket("A", false, "d").expect("issue");
-    b.issue_ticket("B", false, "d").expect("issue");
-    assert!(err(b.issue_ticket("X", false, "d")).contains("tidak ada"));
-    assert!(err(b.call_next(9, "budi")).contains("loket 9 tidak ada"));
-    assert!(err(b.counter_step(1, "budi", Step::Serve)).contains("tidak sedang"));
-    b.call_next(1, "budi").expect("call");
-    assert!(err(b.call_next(1, "budi")).contains("masih memegang tiket A-001"));
-    assert!(err(b.counter_step(1, "budi", Step::NoShow)).contains("tunggu 60 detik"));
-    assert!(err(b.counter_step(2, "sri", Step::Serve)).contains("tidak sedang"));
+    b.queue().issue_ticket("A", false, "d").expect("issue");
+    b.queue().issue_ticket("B", false, "d").expect("issue");
+    assert!(err(b.queue().issue_ticket("X", false, "d")).contains("tidak ada"));
+    assert!(err(b.queue().call_next(9, "budi")).contains("loket 9 tidak ada"));
+    assert!(err(b.queue().counter_step(1, "budi", Step::Serve)).contains("tidak sedang"));
+    b.queue().call_next(1, "budi").expect("call");
+    assert!(err(b.queue().call_next(1, "budi")).contains("masih memegang tiket A-001"));
+    assert!(err(b.queue().counter_step(1, "budi", Step::NoShow)).contains("tunggu 60 detik"));
+    assert!(err(b.queue().counter_step(2, "sri", Step::Serve)).contains("tidak sedang"));
     assert!(
-        err(b.set_counter_state(1, "budi", CounterState::Closed, None)).contains("masih memegang")
+        err(b
+            .queue()
+            .set_counter_state(1, "budi", CounterState::Closed, None))
+        .contains("masih memegang")
     );
-    assert!(err(b.set_counter_state(2, "sri", CounterState::Break, None)).contains("alasan"));
-    b.set_counter_state(2, "sri", CounterState::Break, Some("makan siang"))
+    assert!(
+        err(b
+            .queue()
+            .set_counter_state(2, "sri", CounterState::Break, None))
+        .contains("alasan")
+    );
+    b.queue()
+        .set_counter_state(2, "sri", CounterState::Break, Some("makan siang"))
         .expect("break");
-    assert!(err(b.call_next(2, "sri")).contains("istirahat (makan siang)"));
+    assert!(err(b.queue().call_next(2, "sri")).contains("istirahat (makan siang)"));
     t.clock.advance(Duration::minutes(2));
-    b.counter_step(1, "budi", Step::NoShow)
+    b.queue()
+        .counter_step(1, "budi", Step::NoShow)
         .expect("no-show after the minimum wait");
-    let status = b.queue_status().expect("status");
+    let status = b.queue().queue_status().expect("status");
     assert_eq!(status.counters[1].state, CounterState::Break);
     assert_eq!(status.services[1].waiting, 1);
 }
@@ -124,41 +145,58 @@ fn park_transfer_and_specific_calls() {
     let mut t = TestBranch::new();
     let b = &mut t.branch;
     for _ in 0..3 {
-        b.issue_ticket("A", false, "d").expect("issue");
+        b.queue().issue_ticket("A", false, "d").expect("issue");
     }
-    b.call_next(1, "budi").expect("call");
-    b.counter_step(1, "budi", Step::Park { minutes: Some(10) })
+    b.queue().call_next(1, "budi").expect("call");
+    b.queue()
+        .counter_step(1, "budi", Step::Park { minutes: Some(10) })
         .expect("park");
     // Parked for 10 minutes: not called by "next" before then.
     assert_eq!(
-        b.call_next(2, "sri").expect("call").map(|c| c.ticket),
+        b.queue()
+            .call_next(2, "sri")
+            .expect("call")
+            .map(|c| c.ticket),
         Some(crate::common::no("A-002"))
     );
     t.clock.advance(Duration::minutes(11));
     // Its time is up and it arrived first, so it is next again.
     assert_eq!(
-        b.call_next(1, "budi").expect("call").map(|c| c.ticket),
+        b.queue()
+            .call_next(1, "budi")
+            .expect("call")
+            .map(|c| c.ticket),
         Some(crate::common::no("A-001"))
     );
-    b.counter_step(1, "budi", Step::Serve).expect("serve");
-    b.transfer(1, "budi", "C", Some(3))
+    b.queue()
+        .counter_step(1, "budi", Step::Serve)
+        .expect("serve");
+    b.queue()
+        .transfer(1, "budi", "C", Some(3))
         .expect("transfer to counter 3");
-    b.issue_ticket("C", false, "d").expect("issue");
+    b.queue().issue_ticket("C", false, "d").expect("issue");
     // Counter 4 also serves C, but A-001 (the oldest) is reserved for counter 3.
     assert_eq!(
-        b.call_next(4, "ani").expect("call").map(|c| c.ticket),
+        b.queue()
+            .call_next(4, "ani")
+            .expect("call")
+            .map(|c| c.ticket),
         Some(crate::common::no("A-003"))
     );
     assert_eq!(
-        b.call_next(3, "eko").expect("call").map(|c| c.ticket),
+        b.queue()
+            .call_next(3, "eko")
+            .expect("call")
+            .map(|c| c.ticket),
         Some(crate::common::no("A-001"))
     );
     let out_of_order = b
+        .queue()
         .call_ticket(1, "budi", &crate::common::no("c1"))
         .expect("specific call");
     assert_eq!(out_of_order.ticket.to_string(), "C-001");
     let flagged: i64 = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT out_of_order FROM tickets WHERE issued_service = 'C'",
@@ -170,7 +208,7 @@ fn park_transfer_and_specific_calls() {
         .expect("flag");
     assert_eq!(flagged, 1, "a picked ticket is reported as out of order");
     assert!(
-        b.call_next(2, "sri").is_err(),
+        b.queue().call_next(2, "sri").is_err(),
         "counter 2 still holds A-002"
     );
 }
@@ -181,7 +219,7 @@ fn walk_in_and_reactivate_need_the_right_people() {
     let b = &mut t.branch;
     let lockout = b.lockout();
     loket::users::add(
-        &mut b.store,
+        b.store_mut(),
         "admin",
         "kepala",
         "Bu Kepala",
@@ -190,7 +228,7 @@ fn walk_in_and_reactivate_need_the_right_people() {
     )
     .expect("add");
     loket::users::add(
-        &mut b.store,
+        b.store_mut(),
         "admin",
         "budi",
         "Budi",
@@ -198,18 +236,20 @@ fn walk_in_and_reactivate_need_the_right_people() {
         "1357",
     )
     .expect("add");
-    let walk = b.walk_in(2, "budi", "B").expect("walk-in");
+    let walk = b.queue().walk_in(2, "budi", "B").expect("walk-in");
     assert_eq!(
         (walk.ticket.to_string().as_str(), walk.status),
         ("B-001", Status::Serving)
     );
-    b.counter_step(2, "budi", Step::Done).expect("done");
-    b.issue_ticket("A", false, "d").expect("issue");
-    b.call_next(1, "budi").expect("call");
+    b.queue().counter_step(2, "budi", Step::Done).expect("done");
+    b.queue().issue_ticket("A", false, "d").expect("issue");
+    b.queue().call_next(1, "budi").expect("call");
     t.clock.advance(Duration::minutes(2));
-    b.counter_step(1, "budi", Step::NoShow).expect("noshow");
+    b.queue()
+        .counter_step(1, "budi", Step::NoShow)
+        .expect("noshow");
     let clerk = loket::users::approve(
-        &mut b.store,
+        b.store_mut(),
         lockout,
         "budi",
         "1357",
@@ -223,7 +263,7 @@ fn walk_in_and_reactivate_need_the_right_people() {
         Err(loket::users::UserError::NotSupervisor(_))
     ));
     let ok = loket::users::approve(
-        &mut b.store,
+        b.store_mut(),
         lockout,
         "kepala",
         "2468",
@@ -233,14 +273,20 @@ fn walk_in_and_reactivate_need_the_right_people() {
         "datang terlambat",
     )
     .expect("approve");
-    b.reactivate(&crate::common::no("A-001"), ok.id)
+    b.queue()
+        .reactivate(&crate::common::no("A-001"), ok.id)
         .expect("reactivate");
     assert!(
-        b.reactivate(&crate::common::no("A-001"), ok.id).is_err(),
+        b.queue()
+            .reactivate(&crate::common::no("A-001"), ok.id)
+            .is_err(),
         "an approval is used once"
     );
     assert_eq!(
-        b.call_next(3, "eko").expect("call").map(|c| c.ticket),
+        b.queue()
+            .call_next(3, "eko")
+            .expect("call")
+            .map(|c| c.ticket),
         Some(crate::common::no("A-001"))
     );
 }
@@ -250,14 +296,17 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
     let mut t = TestBranch::new();
     let b = &mut t.branch;
     for _ in 0..3 {
-        b.issue_ticket("A", false, "d").expect("issue");
+        b.queue().issue_ticket("A", false, "d").expect("issue");
     }
-    b.call_next(1, "budi").expect("call");
-    b.counter_step(1, "budi", Step::Serve).expect("serve");
+    b.queue().call_next(1, "budi").expect("call");
+    b.queue()
+        .counter_step(1, "budi", Step::Serve)
+        .expect("serve");
     // 23:59 WIB, then past midnight.
     t.clock.advance(Duration::hours(15) + Duration::minutes(59));
     assert_eq!(
-        b.issue_ticket("A", false, "d")
+        b.queue()
+            .issue_ticket("A", false, "d")
             .expect("issue")
             .ticket
             .to_string(),
@@ -265,6 +314,7 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
     );
     t.clock.advance(Duration::minutes(2));
     let fresh = b
+        .queue()
         .issue_ticket("A", false, "d")
         .expect("issue on the new day");
     assert_eq!(
@@ -281,17 +331,20 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
         "{old:?}"
     );
     let expired_entries: i64 = b
-        .store
+        .store_mut()
         .read(|c| c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'ticket.expired' AND business_day = '2026-11-24'", [], |r| r.get(0)).map_err(BranchError::from))
         .expect("count");
     assert_eq!(expired_entries, 4, "each expired ticket is journalled");
     // Counter 1 is free again on the new day.
     assert_eq!(
-        b.call_next(1, "budi").expect("call").map(|c| c.ticket),
+        b.queue()
+            .call_next(1, "budi")
+            .expect("call")
+            .map(|c| c.ticket),
         Some(crate::common::no("A-001"))
     );
     assert!(
-        b.ticket_info(&crate::common::no("A-004")).is_err(),
+        b.queue().ticket_info(&crate::common::no("A-004")).is_err(),
         "yesterday's numbers are not today's"
     );
 }
@@ -302,7 +355,8 @@ fn a_service_runs_out_of_numbers_without_reusing_one() {
     let b = &mut t.branch;
     let got: Vec<String> = (0..3)
         .map(|_| {
-            b.issue_ticket("A", false, "d")
+            b.queue()
+                .issue_ticket("A", false, "d")
                 .expect("issue")
                 .ticket
                 .to_string()
@@ -310,6 +364,7 @@ fn a_service_runs_out_of_numbers_without_reusing_one() {
         .collect();
     assert_eq!(got, ["A-005", "A-006", "A-007"]);
     let err = b
+        .queue()
         .issue_ticket("A", false, "d")
         .expect_err("range exhausted");
     assert!(err.to_string().contains("sudah habis (A-007)"), "{err}");
@@ -353,18 +408,18 @@ proptest! {
             let b = &mut t.branch;
             // Refusals are part of the game; only the invariants matter.
             let _ = match op {
-                Op::Issue(s, p) => b.issue_ticket(services[s], p, "d").map(|_| { issued += 1; }),
-                Op::Call(c) => b.call_next(c, "x").map(|_| ()),
-                Op::Serve(c) => b.counter_step(c, "x", Step::Serve).map(|_| ()),
-                Op::Done(c) => b.counter_step(c, "x", Step::Done).map(|_| ()),
-                Op::NoShow(c) => b.counter_step(c, "x", Step::NoShow).map(|_| ()),
-                Op::Park(c) => b.counter_step(c, "x", Step::Park { minutes: Some(5) }).map(|_| ()),
-                Op::Transfer(c, s) => b.transfer(c, "x", services[s], None).map(|_| ()),
+                Op::Issue(s, p) => b.queue().issue_ticket(services[s], p, "d").map(|_| { issued += 1; }),
+                Op::Call(c) => b.queue().call_next(c, "x").map(|_| ()),
+                Op::Serve(c) => b.queue().counter_step(c, "x", Step::Serve).map(|_| ()),
+                Op::Done(c) => b.queue().counter_step(c, "x", Step::Done).map(|_| ()),
+                Op::NoShow(c) => b.queue().counter_step(c, "x", Step::NoShow).map(|_| ()),
+                Op::Park(c) => b.queue().counter_step(c, "x", Step::Park { minutes: Some(5) }).map(|_| ()),
+                Op::Transfer(c, s) => b.queue().transfer(c, "x", services[s], None).map(|_| ()),
                 Op::Minutes(m) => { t.clock.advance(Duration::minutes(m)); Ok(()) }
             };
         }
         let b = &mut t.branch;
-        let rows: Vec<(String, String, u32)> = b.store.read(|c| {
+        let rows: Vec<(String, String, u32)> = b.store_mut().read(|c| {
             let mut s = c.prepare("SELECT business_day, issued_service, number FROM tickets ORDER BY business_day, issued_service, number")?;
             let rows = s.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<Result<Vec<_>, _>>().map_err(BranchError::from)
@@ -380,7 +435,7 @@ proptest! {
                 i += 1;
             }
         }
-        let report = b.store.read(|c| loket::journal::verify(c, None)).expect("verify");
+        let report = b.store_mut().read(|c| loket::journal::verify(c, None)).expect("verify");
         prop_assert!(report.intact(), "{:?}", report);
     }
 }
@@ -391,6 +446,7 @@ fn two_connections_share_one_line() {
     let mut other = t.reopen();
     assert_eq!(
         t.branch
+            .queue()
             .issue_ticket("B", false, "d")
             .expect("issue")
             .ticket
@@ -399,6 +455,7 @@ fn two_connections_share_one_line() {
     );
     assert_eq!(
         other
+            .queue()
             .issue_ticket("B", false, "d")
             .expect("issue")
             .ticket
@@ -406,11 +463,16 @@ fn two_connections_share_one_line() {
         "B-002"
     );
     assert_eq!(
-        other.call_next(2, "sri").expect("call").map(|c| c.ticket),
+        other
+            .queue()
+            .call_next(2, "sri")
+            .expect("call")
+            .map(|c| c.ticket),
         Some(crate::common::no("B-001"))
     );
     assert_eq!(
         t.branch
+            .queue()
             .call_next(1, "budi")
             .expect("call")
             .map(|c| c.ticket),
@@ -422,16 +484,22 @@ fn two_connections_share_one_line() {
 fn a_recalled_number_is_listed_once_at_its_newest_call() {
     let mut t = TestBranch::new();
     let b = &mut t.branch;
-    b.issue_ticket("A", false, "dispenser").expect("A-001");
-    b.issue_ticket("A", false, "dispenser").expect("A-002");
-    b.call_next(1, "budi").expect("call A-001");
-    b.call_next(2, "sri").expect("call A-002");
+    b.queue()
+        .issue_ticket("A", false, "dispenser")
+        .expect("A-001");
+    b.queue()
+        .issue_ticket("A", false, "dispenser")
+        .expect("A-002");
+    b.queue().call_next(1, "budi").expect("call A-001");
+    b.queue().call_next(2, "sri").expect("call A-002");
     t.clock.advance(Duration::minutes(1));
     t.branch
+        .queue()
         .counter_step(1, "budi", Step::Recall)
         .expect("recall A-001");
     let recent: Vec<String> = t
         .branch
+        .queue()
         .queue_status()
         .expect("status")
         .recent_calls

@@ -8,7 +8,7 @@ use time::Duration;
 fn wrong_pins_lock_the_account_for_a_while() {
     let mut t = TestBranch::new();
     let rules = t.branch.lockout();
-    let store = &mut t.branch.store;
+    let store = t.branch.store_mut();
     users::add(store, "admin", "budi", "Budi Santoso", Role::Clerk, "1357").expect("add");
     assert!(users::authenticate(store, rules, "budi", "1357").is_ok());
     for remaining in (1..5).rev() {
@@ -26,7 +26,7 @@ fn wrong_pins_lock_the_account_for_a_while() {
         Err(UserError::Locked { .. })
     ));
     t.clock.advance(Duration::minutes(16));
-    let store = &mut t.branch.store;
+    let store = t.branch.store_mut();
     assert!(users::authenticate(store, rules, "budi", "1357").is_ok());
     let kinds: Vec<String> = {
         let mut s = store
@@ -46,7 +46,7 @@ fn wrong_pins_lock_the_account_for_a_while() {
 fn checks_on_ids_pins_and_roles() {
     let mut t = TestBranch::new();
     let rules = t.branch.lockout();
-    let store = &mut t.branch.store;
+    let store = t.branch.store_mut();
     assert!(matches!(
         users::add(store, "a", "Budi!", "B", Role::Clerk, "1357"),
         Err(UserError::InvalidId(_))

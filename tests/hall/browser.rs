@@ -138,7 +138,7 @@ fn hall_page_speaks_quick_calls_one_after_another_and_repeats_a_recall() {
         b.eval("return window.loketSpoken.length;") == serde_json::json!(3)
     });
 
-    let config = &tb.branch.config;
+    let config = &tb.branch.config();
     let first = loket::hall::voice::call_segments(config, "A", 1, 1);
     let second = loket::hall::voice::call_segments(config, "B", 1, 2);
     assert_eq!(

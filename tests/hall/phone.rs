@@ -19,10 +19,12 @@ fn hall_phone_page_follows_the_ticket_and_turns_when_called() {
     tb.cli_ok(&["queue", "issue", "A"]);
     tb.clock.advance(time::Duration::minutes(1));
     let (view, _) = branch
+        .printing()
         .issue_and_print_ticket("A", "dispenser")
         .expect("issue and print");
     assert_eq!(view.ticket.to_string(), "A-002");
     let links = branch
+        .hall()
         .ticket_links()
         .expect("links")
         .expect("ticket_qr is on");
@@ -32,7 +34,7 @@ fn hall_phone_page_follows_the_ticket_and_turns_when_called() {
     // The link went to the printer as the ticket's QR code (the print job's journalled payload),
     // and the printed ticket shows the code with its caption.
     let queued: String = branch
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT detail FROM journal WHERE kind = 'print.queued' ORDER BY seq DESC LIMIT 1",
@@ -93,8 +95,8 @@ fn hall_phone_page_without_its_token_is_not_found() {
     tb.cli_ok(&["queue", "issue", "A"]);
     let server = DisplayServer::start(tb.path(), &tb.fake_now(), free_port());
     let secret = loket::hall::token::Secret::load_or_create(tb.path()).expect("secret");
-    let day = tb.branch.store.today().to_string();
-    let code = tb.branch.config.branch.code.clone();
+    let day = tb.branch.store().today().to_string();
+    let code = tb.branch.config().branch.code.clone();
     let good = secret.token(&code, &day, "A-001");
     let other_day = secret.token(&code, "2020-01-01", "A-001");
     let http = reqwest::blocking::Client::new();

@@ -84,7 +84,7 @@ fn hall_server_answers_hostile_requests_with_4xx_and_keeps_serving() {
     assert_eq!(raw(port, b"GET /state HTTP/1.1\r\n\r\n").0, 200);
     let journal_before: i64 = tb
         .reopen()
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
                 .map_err(loket::store::StoreError::from)
@@ -100,7 +100,7 @@ fn hall_server_answers_hostile_requests_with_4xx_and_keeps_serving() {
     }
     let journal_after: i64 = tb
         .reopen()
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
                 .map_err(loket::store::StoreError::from)
@@ -187,7 +187,7 @@ fn hall_stream_catches_a_returning_page_up_on_its_last_missed_calls_only() {
     let last = state["last_call_id"].as_i64().expect("last call id");
     let ids: Vec<i64> = tb
         .reopen()
-        .store
+        .store_mut()
         .read(|c| {
             let mut stmt = c
                 .prepare("SELECT id FROM ticket_events WHERE kind = 'call' ORDER BY id")

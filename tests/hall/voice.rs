@@ -9,7 +9,7 @@ use loket::hall::voice;
 #[test]
 fn hall_voice_segments_cover_every_letter_number_and_counter_name() {
     let tb = TestBranch::new();
-    let config = &tb.branch.config;
+    let config = &tb.branch.config();
     assert_eq!(voice::missing(config, tb.path()), Vec::<String>::new());
     let needed = voice::needed(config);
     for name in ["huruf-a", "huruf-b", "huruf-c", "0", "9", "loket", "4"] {
@@ -31,7 +31,7 @@ fn hall_voice_segments_cover_every_letter_number_and_counter_name() {
             )
             .replace("\"1\" = \"A\"", "\"1\" = \"XYZ\"")
     });
-    let config = &tb.branch.config;
+    let config = &tb.branch.config();
     assert!(config.services.iter().any(|s| s.prefix() == "XYZ"));
     for svc in &config.services {
         let [first, last] = *svc.range.get_ref();
@@ -67,11 +67,11 @@ fn hall_voice_segments_cover_every_letter_number_and_counter_name() {
             "spoken_name = \"meja umum\"",
         )
     });
-    assert_eq!(voice::missing(&tb.branch.config, tb.path()), ["umum"]);
+    assert_eq!(voice::missing(tb.branch.config(), tb.path()), ["umum"]);
     std::fs::create_dir_all(tb.path().join("voice")).expect("voice folder");
     std::fs::write(tb.path().join("voice/umum.ogg"), b"OggS recorded").expect("recording");
     assert_eq!(
-        voice::missing(&tb.branch.config, tb.path()),
+        voice::missing(tb.branch.config(), tb.path()),
         Vec::<String>::new()
     );
 }

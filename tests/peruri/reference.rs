@@ -153,7 +153,7 @@ fn spawn(share: &Path, state: &Path, seed: u64, port: u16) -> (Child, u16, PathB
 
 /// One run of `job`, as the counter or `loket job run` does it.
 fn run(b: &mut Branch, job: i64) -> JobView {
-    b.run_job(job, &mut |_| {}).expect("run job")
+    b.stamping().run_job(job, &mut |_| {}).expect("run job")
 }
 
 /// SNs the fake issued, by status.
@@ -174,7 +174,7 @@ fn issued(r: &Reference) -> Vec<(String, String)> {
 /// The stamped output of `job`, verified against the fake's root: valid, trusted, carrying its SN
 /// and a timestamp.
 fn assert_trusted_output(b: &mut Branch, r: &Reference, job: &JobView) {
-    let out = b.job_output(job.id).expect("output");
+    let out = b.stamping().job_output(job.id).expect("output");
     let bytes = std::fs::read(&out.path).expect("stored output");
     let roots = loket::pdf::load_roots(&r.root_pem).expect("root");
     let report = loket::pdf::verify_pdf_with_roots(&bytes, None, &roots).expect("verify");
@@ -201,7 +201,7 @@ fn every_documented_reply_shape_stamps_and_reconciles() {
             assert_eq!(v.state, State::Stamped, "{shapes}/{seed}: {}", v.message);
             assert_trusted_output(&mut t.branch, &r, &v);
         }
-        let rec = t.branch.reconcile_serials().expect("reconcile");
+        let rec = t.branch.stamping().reconcile_serials().expect("reconcile");
         assert!(
             rec.discrepancies.is_empty(),
             "{shapes}/{seed}: {:?}",
@@ -227,6 +227,7 @@ fn an_outage_while_customers_pay_leaves_every_job_waiting_and_all_stamp_when_per
     }
     let open = t
         .branch
+        .stamping()
         .jobs(&loket::stamping::service::JobFilter::OpenPaid)
         .expect("open");
     assert_eq!(open.len(), 10, "every paid customer is listed");
@@ -254,7 +255,7 @@ fn an_outage_while_customers_pay_leaves_every_job_waiting_and_all_stamp_when_per
     assert!(sns.iter().all(|(_, s)| s == "STAMP"), "{sns:?}");
     assert_eq!(r.ledger()["quota_used"], 10);
     assert!(worker::waiting_line(&mut t.branch).expect("line").is_none());
-    let rec = t.branch.reconcile_serials().expect("reconcile");
+    let rec = t.branch.stamping().reconcile_serials().expect("reconcile");
     assert!(rec.discrepancies.is_empty(), "{:?}", rec.discrepancies);
 }
 
@@ -314,7 +315,7 @@ fn an_sn_used_with_no_output_is_held_for_a_person_and_claimable() {
     let sn = issued(&r)[0].0.clone();
     let claims = t
         .branch
-        .store
+        .store_mut()
         .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
         .expect("claims");
     assert!(
@@ -331,6 +332,7 @@ fn an_sn_used_with_no_output_is_held_for_a_person_and_claimable() {
     assert_eq!(r.requests("sign"), signs);
     let open = t
         .branch
+        .stamping()
         .jobs(&loket::stamping::service::JobFilter::OpenPaid)
         .expect("open");
     assert_eq!(open.len(), 1, "listed for the supervisor");
@@ -340,7 +342,7 @@ fn an_sn_used_with_no_output_is_held_for_a_person_and_claimable() {
     // The supervisor decides from the command line: a wrong PIN changes nothing; the right one
     // gives a new serial at no charge, and the job is stamped at once.
     loket::users::add(
-        &mut t.branch.store,
+        t.branch.store_mut(),
         "system",
         "kepala",
         "Kepala Kantor",
@@ -362,7 +364,10 @@ fn an_sn_used_with_no_output_is_held_for_a_person_and_claimable() {
         "SN terpakai tanpa hasil",
     ]);
     assert_eq!(wrong.status.code(), Some(1));
-    assert_eq!(t.branch.job(job.id).expect("job").state, State::Held);
+    assert_eq!(
+        t.branch.stamping().job(job.id).expect("job").state,
+        State::Held
+    );
     let settled = t.cli_ok(&[
         "job",
         "settle",
@@ -376,7 +381,7 @@ fn an_sn_used_with_no_output_is_held_for_a_person_and_claimable() {
         "SN terpakai tanpa hasil",
     ]);
     assert!(settled.contains("bermeterai"), "{settled}");
-    let v = t.branch.job(job.id).expect("job");
+    let v = t.branch.stamping().job(job.id).expect("job");
     assert_eq!(v.state, State::Stamped, "{}", v.message);
     assert_ne!(v.sn.as_deref(), Some(sn.as_str()), "a new serial");
     assert_eq!(issued(&r).len(), 2);
@@ -410,7 +415,7 @@ fn a_pdf_older_than_1_6_is_sent_as_1_7_and_the_output_contains_it() {
     let job = crate::stamping::support::paid_job_of(&mut t.branch, old.clone(), "lama.pdf");
     let v = run(&mut t.branch, job.id);
     assert_eq!(v.state, State::Stamped, "{}", v.message);
-    let out = t.branch.job_output(v.id).expect("output");
+    let out = t.branch.stamping().job_output(v.id).expect("output");
     let bytes = std::fs::read(&out.path).expect("stored output");
     let upgraded = loket::pdf::upgraded_to_1_7(&old).expect("1.4 is upgraded");
     assert!(
@@ -502,7 +507,8 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
     ]);
     r.control(json!({ "faults": faults }));
     let unfinished = |b: &mut Branch| {
-        b.jobs(&loket::stamping::service::JobFilter::Unfinished)
+        b.stamping()
+            .jobs(&loket::stamping::service::JobFilter::Unfinished)
             .expect("jobs")
             .len()
     };
@@ -539,7 +545,10 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
     }
 
     // Every paid job is stamped, or held for a person with its reason.
-    let jobs: Vec<JobView> = ids.iter().map(|id| b.job(*id).expect("job")).collect();
+    let jobs: Vec<JobView> = ids
+        .iter()
+        .map(|id| b.stamping().job(*id).expect("job"))
+        .collect();
     let stamped: Vec<&JobView> = jobs.iter().filter(|j| j.state == State::Stamped).collect();
     let held: Vec<&JobView> = jobs.iter().filter(|j| j.state == State::Held).collect();
     assert_eq!(
@@ -570,7 +579,7 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
     let ledger = r.ledger();
     let fake_sns: Vec<(String, String)> = issued(&r);
     let claims = b
-        .store
+        .store_mut()
         .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
         .expect("claims");
     let on_documents: std::collections::HashSet<&str> =
@@ -598,7 +607,7 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
 
     // The money: every job was paid once, nothing refunded.
     let paid: i64 = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COALESCE(SUM(l.quantity * l.unit_price), 0) FROM sale_lines l JOIN sales s ON s.id = l.sale
@@ -612,7 +621,7 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
     assert_eq!(paid, i64::from(JOBS) * 10_000);
 
     // The daily pack says the same.
-    let day = loket::day::BusinessDay::of(crate::common::MORNING, b.store.timezone());
+    let day = loket::day::BusinessDay::of(crate::common::MORNING, b.store().timezone());
     let pack = loket::report::pack::daily(&mut b, day).expect("pack");
     assert_eq!(pack.stamps.used as usize, stamped.len());
     assert_eq!(pack.stamps.waiting_jobs, 0);
@@ -724,12 +733,12 @@ mod schedules {
             let mut t = r.branch();
             let ids: Vec<i64> = (0..jobs).map(|n| paid_job(&mut t.branch, n).id).collect();
             for id in &ids {
-                let _ = t.branch.run_job(*id, &mut |_| {}).expect("run");
+                let _ = t.branch.stamping().run_job(*id, &mut |_| {}).expect("run");
             }
             for _ in 0..12 {
                 let open = t
                     .branch
-                    .jobs(&loket::stamping::service::JobFilter::Unfinished)
+                    .stamping().jobs(&loket::stamping::service::JobFilter::Unfinished)
                     .expect("jobs");
                 if open.is_empty() {
                     break;
@@ -737,7 +746,7 @@ mod schedules {
                 t.clock.advance(time::Duration::hours(1));
                 worker::round(&mut t.branch, false).expect("round");
             }
-            let views: Vec<JobView> = ids.iter().map(|id| t.branch.job(*id).expect("job")).collect();
+            let views: Vec<JobView> = ids.iter().map(|id| t.branch.stamping().job(*id).expect("job")).collect();
             for v in &views {
                 prop_assert!(
                     matches!(v.state, State::Stamped | State::Held),
@@ -746,7 +755,7 @@ mod schedules {
             }
             let claims = t
                 .branch
-                .store
+                .store_mut()
                 .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
                 .expect("claims");
             let on_documents: Vec<&str> = views
@@ -789,7 +798,7 @@ fn a_late_issued_orphan_sn_goes_to_the_claims_list() {
         .expect("provider")
         .issue_serial_once(&request)
         .expect("late sn");
-    let rec = t.branch.reconcile_serials().expect("reconcile");
+    let rec = t.branch.stamping().reconcile_serials().expect("reconcile");
     assert!(
         rec.discrepancies
             .iter()
@@ -799,7 +808,7 @@ fn a_late_issued_orphan_sn_goes_to_the_claims_list() {
     );
     let claims = t
         .branch
-        .store
+        .store_mut()
         .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
         .expect("claims");
     assert!(
@@ -807,6 +816,6 @@ fn a_late_issued_orphan_sn_goes_to_the_claims_list() {
         "{claims:?}"
     );
     // Known now: the next reconcile agrees with Peruri.
-    let again = t.branch.reconcile_serials().expect("reconcile");
+    let again = t.branch.stamping().reconcile_serials().expect("reconcile");
     assert!(again.discrepancies.is_empty(), "{:?}", again.discrepancies);
 }

@@ -105,10 +105,18 @@ fn the_cetakan_number_names_the_virtual_printers_file_whichever_process_printed(
     // This process keeps its own virtual printer open while the command line prints beside it:
     // neither overwrites the other's file, and each slip is in the file of its own number.
     let sale = cash_sale(&mut tb.branch);
-    let receipt = tb.branch.print_sale_receipt(sale, false).expect("print");
+    let receipt = tb
+        .branch
+        .printing()
+        .print_sale_receipt(sale, false)
+        .expect("print");
     assert!(receipt.printed, "{receipt:?}");
     let third = cetakan(&tb.cli_ok(&["printers", "test", "loket1"]));
-    let copy = tb.branch.reprint(receipt.job, CLERK).expect("reprint");
+    let copy = tb
+        .branch
+        .printing()
+        .reprint(receipt.job, CLERK)
+        .expect("reprint");
     assert!(copy.printed, "{copy:?}");
     assert!(i64::from(third) > receipt.job && copy.job > i64::from(third));
     let text = |n: i64| std::fs::read_to_string(file(n)).expect("job file");
@@ -176,6 +184,7 @@ fn sale_print_and_till_print_z_use_the_counter_printer() {
     let sale = cash_sale(&mut tb.branch);
     let z = tb
         .branch
+        .till()
         .count_till(1, CLERK, &loket::till::CashCount::total_only(rp(120_000)))
         .expect("close")
         .z
@@ -211,7 +220,7 @@ fn sale_print_and_till_print_z_use_the_counter_printer() {
     assert!(read(3).contains("S A L I N A N"));
     let reprints: i64 = tb
         .branch
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row("SELECT COUNT(*) FROM z_reprints", [], |r| r.get(0))
                 .map_err(loket::BranchError::from)

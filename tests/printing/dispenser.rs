@@ -94,7 +94,7 @@ fn start(tb: &TestBranch) -> (ButtonBox, Running) {
 fn print_status(tb: &mut TestBranch, label: &str) -> String {
     let no: loket::queue::TicketNo = label.parse().expect("label");
     tb.branch
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT print_status FROM tickets WHERE issued_service = ?1 AND number = ?2",
@@ -111,6 +111,7 @@ fn button_presses_on_a_pty_issue_and_print_tickets_and_a_paper_out_keeps_the_tic
     let mut tb = TestBranch::new();
     let vp = tb
         .branch
+        .printing()
         .printer("dispenser")
         .expect("dispenser printer")
         .virtual_printer()
@@ -204,6 +205,7 @@ fn button_presses_on_a_pty_issue_and_print_tickets_and_a_paper_out_keeps_the_tic
     assert!(!reprinted.contains("SALINAN"));
     let next = tb
         .branch
+        .queue()
         .issue_ticket("A", false, "test")
         .expect("next ticket");
     assert_eq!(next.ticket.to_string(), "A-003", "numbers are never reused");

@@ -19,12 +19,15 @@ pub fn rp(v: i64) -> loket::money::Rupiah {
 
 /// Opens counter 1's till and sells two e-Meterai for cash; returns the sale id.
 pub fn cash_sale(b: &mut Branch) -> i64 {
-    b.open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+    b.till()
+        .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
         .expect("open till");
-    let s = b.new_sale(1, CLERK, None).expect("new sale");
-    b.add_to_sale(s.id, CLERK, "meterai", 2, None)
+    let s = b.till().new_sale(1, CLERK, None).expect("new sale");
+    b.till()
+        .add_to_sale(s.id, CLERK, "meterai", 2, None)
         .expect("add meterai");
     let paid = b
+        .till()
         .pay_sale(
             s.id,
             CLERK,
@@ -39,7 +42,7 @@ pub fn cash_sale(b: &mut Branch) -> i64 {
 
 /// The rows of `print_jobs` as (kind, subject, status, copy, error).
 pub fn jobs(b: &mut Branch) -> Vec<(String, String, String, bool, Option<String>)> {
-    b.store
+    b.store_mut()
         .read(|c| {
             let mut stmt =
                 c.prepare("SELECT kind, subject, status, copy, error FROM print_jobs ORDER BY id")?;
@@ -55,7 +58,7 @@ pub fn jobs(b: &mut Branch) -> Vec<(String, String, String, bool, Option<String>
 
 /// The incidents of `device` as (kind, still open).
 pub fn incidents(b: &mut Branch, device: &str) -> Vec<(String, bool)> {
-    b.store
+    b.store_mut()
         .read(|c| {
             let mut stmt = c.prepare(
                 "SELECT kind, ended_ms IS NULL FROM device_incidents WHERE device = ?1 ORDER BY id",
@@ -69,7 +72,7 @@ pub fn incidents(b: &mut Branch, device: &str) -> Vec<(String, bool)> {
 }
 
 pub fn journal_kinds(b: &mut Branch) -> Vec<String> {
-    b.store
+    b.store_mut()
         .read(|c| {
             let mut stmt = c.prepare("SELECT kind FROM journal ORDER BY seq")?;
             let rows = stmt
@@ -82,7 +85,7 @@ pub fn journal_kinds(b: &mut Branch) -> Vec<String> {
 
 pub fn journal_intact(b: &mut Branch) {
     let report = b
-        .store
+        .store_mut()
         .read(|c| loket::journal::verify(c, None))
         .expect("journal verifies");
     assert!(report.intact(), "journal intact: {:?}", report.tamper);
@@ -90,8 +93,8 @@ pub fn journal_intact(b: &mut Branch) {
 
 /// The preview of what `job` printed, on its printer's profile.
 pub fn preview_of_job(b: &mut Branch, job: i64) -> String {
-    let (printer, _, payload) = b.print_job(job).expect("job and its data");
-    let profile = b.printer(&printer).expect("printer").profile();
+    let (printer, _, payload) = b.printing().print_job(job).expect("job and its data");
+    let profile = b.printing().printer(&printer).expect("printer").profile();
     rc::preview(&payload.document(), &profile).expect("preview")
 }
 
@@ -104,7 +107,7 @@ fn a_sale_receipt_prints_on_the_embedded_virtual_printer_and_writes_its_file() {
     let mut tb = TestBranch::new();
     let b = &mut tb.branch;
     let sale = cash_sale(b);
-    let o = b.print_sale_receipt(sale, false).expect("print");
+    let o = b.printing().print_sale_receipt(sale, false).expect("print");
     printed(&o);
     assert_eq!(o.printer, "loket1");
     let file = tb.dir.path().join("printer/loket1/0001.txt");
@@ -127,9 +130,13 @@ fn a_sale_receipt_prints_on_the_embedded_virtual_printer_and_writes_its_file() {
         )]
     );
     // The drawer opens on its own call, with the five-byte kick.
-    let d = b.open_drawer(1, CLERK).expect("drawer");
+    let d = b.printing().open_drawer(1, CLERK).expect("drawer");
     assert!(d.printed, "{d:?}");
-    let vp = b.printer("loket1").expect("printer").virtual_printer();
+    let vp = b
+        .printing()
+        .printer("loket1")
+        .expect("printer")
+        .virtual_printer();
     let kicks = vp.expect("virtual").kicks();
     assert_eq!(kicks.len(), 1, "one drawer kick");
     let log = std::fs::read_to_string(tb.dir.path().join("printer/loket1/drawer.log"))
@@ -148,12 +155,16 @@ fn paper_out_in_the_middle_of_a_job_fails_it_and_a_reprint_after_loading_paper_p
     let b = &mut tb.branch;
     let sale = cash_sale(b);
     let vp = b
+        .printing()
         .printer("loket1")
         .expect("printer")
         .virtual_printer()
         .expect("virtual");
     vp.run_out_of_paper_after(60);
-    let o = b.print_sale_receipt(sale, false).expect("print call");
+    let o = b
+        .printing()
+        .print_sale_receipt(sale, false)
+        .expect("print call");
     assert!(!o.printed, "{o:?}");
     assert_eq!(o.condition, Some(Condition::PaperOut));
     assert!(
@@ -170,16 +181,19 @@ fn paper_out_in_the_middle_of_a_job_fails_it_and_a_reprint_after_loading_paper_p
     );
     assert_eq!(incidents(b, "loket1"), vec![("paper_out".into(), true)]);
     assert!(matches!(
-        b.printer_status(1).expect("status"),
+        b.printing().printer_status(1).expect("status"),
         DeviceState::Problem { .. }
     ));
     // A second failure does not open a second incident.
-    let again = b.reprint(o.job, CLERK).expect("reprint while out");
+    let again = b
+        .printing()
+        .reprint(o.job, CLERK)
+        .expect("reprint while out");
     assert!(!again.printed);
     assert_eq!(incidents(b, "loket1"), vec![("paper_out".into(), true)]);
 
     vp.set_state(VirtualState::Ok);
-    let r = b.reprint(o.job, CLERK).expect("reprint");
+    let r = b.printing().reprint(o.job, CLERK).expect("reprint");
     printed(&r);
     assert_eq!(incidents(b, "loket1"), vec![("paper_out".into(), false)]);
     let last = vp.jobs().last().cloned().expect("a job printed");
@@ -201,16 +215,17 @@ fn paper_near_end_prints_with_a_warning_incident_that_closes_when_paper_is_loade
     let b = &mut tb.branch;
     let sale = cash_sale(b);
     let vp = b
+        .printing()
         .printer("loket1")
         .expect("printer")
         .virtual_printer()
         .expect("virtual");
     vp.set_state(VirtualState::PaperNearEnd);
-    let o = b.print_sale_receipt(sale, false).expect("print");
+    let o = b.printing().print_sale_receipt(sale, false).expect("print");
     printed(&o);
     assert_eq!(o.condition, Some(Condition::PaperNearEnd));
     assert!(matches!(
-        b.printer_status(1).expect("status"),
+        b.printing().printer_status(1).expect("status"),
         DeviceState::Warning { .. }
     ));
     assert_eq!(
@@ -218,7 +233,7 @@ fn paper_near_end_prints_with_a_warning_incident_that_closes_when_paper_is_loade
         vec![("paper_near_end".into(), true)]
     );
     vp.set_state(VirtualState::Ok);
-    let o = b.print_sale_receipt(sale, true).expect("copy");
+    let o = b.printing().print_sale_receipt(sale, true).expect("copy");
     printed(&o);
     assert_eq!(o.condition, None);
     assert_eq!(
@@ -232,17 +247,18 @@ fn printer_status_reads_the_printer_and_records_a_cover_opened_between_jobs() {
     let mut tb = TestBranch::new();
     let b = &mut tb.branch;
     assert!(matches!(
-        b.printer_status(2).expect("status"),
+        b.printing().printer_status(2).expect("status"),
         DeviceState::Ok { .. }
     ));
     // Another counter's printer is a different device.
     let vp = b
+        .printing()
         .printer("loket3")
         .expect("printer")
         .virtual_printer()
         .expect("virtual");
     vp.set_state(VirtualState::CoverOpen);
-    let s = b.printer_status(3).expect("status");
+    let s = b.printing().printer_status(3).expect("status");
     assert_eq!(
         s,
         DeviceState::Problem {
@@ -269,17 +285,21 @@ fn with_printer(connection: &str) -> impl FnOnce(&str) -> String {
 fn sale_x_and_z(tb: &mut TestBranch, vp: &VirtualPrinter) {
     let b = &mut tb.branch;
     let sale = cash_sale(b);
-    let o = b.print_sale_receipt(sale, false).expect("sale receipt");
+    let o = b
+        .printing()
+        .print_sale_receipt(sale, false)
+        .expect("sale receipt");
     printed(&o);
-    let x = b.print_x_report(1).expect("x report");
+    let x = b.printing().print_x_report(1).expect("x report");
     printed(&x);
     let z = b
+        .till()
         .count_till(1, CLERK, &CashCount::total_only(rp(120_000)))
         .expect("close")
         .z
         .expect("z");
     let number = z.number.expect("z number");
-    let zo = b.print_z_report(number, false).expect("z print");
+    let zo = b.printing().print_z_report(number, false).expect("z print");
     printed(&zo);
     let jobs_seen = vp.wait_for_jobs(3, std::time::Duration::from_secs(10));
     assert_eq!(jobs_seen.len(), 3, "three slips arrived");
@@ -298,7 +318,7 @@ fn sale_x_and_z(tb: &mut TestBranch, vp: &VirtualPrinter) {
         jobs_seen[2].text
     );
     // The Z reprint is a counted copy.
-    let copy = b.reprint(zo.job, CLERK).expect("reprint z");
+    let copy = b.printing().reprint(zo.job, CLERK).expect("reprint z");
     printed(&copy);
     let again = vp.wait_for_jobs(4, std::time::Duration::from_secs(10));
     assert!(again[3].text.contains("S A L I N A N"), "{}", again[3].text);
@@ -317,12 +337,16 @@ fn sale_x_and_z_print_on_a_network_printer_over_tcp_loopback() {
     // The network printer goes away: the next job fails as a device incident, not an error.
     server.stop();
     let b = &mut tb.branch;
-    let o = b.print_x_report(2).map(|o| o.printed);
+    let o = b.printing().print_x_report(2).map(|o| o.printed);
     assert!(o.is_err(), "counter 2 has no session");
-    let sale = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(sale.id, CLERK, "meterai", 1, None)
+    let sale = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(sale.id, CLERK, "meterai", 1, None)
         .expect("add");
-    let failed = b.print_sale_receipt(sale.id, false).expect("print call");
+    let failed = b
+        .printing()
+        .print_sale_receipt(sale.id, false)
+        .expect("print call");
     assert!(!failed.printed, "{failed:?}");
     assert!(!incidents(b, "loket1").is_empty());
 }

@@ -50,11 +50,12 @@ fn the_app_prints_the_preview_of_its_own_data_on_each_profile() {
         let b = &mut tb.branch;
         let sale = cash_sale(b);
         let outcomes = [
-            b.print_sale_receipt(sale, false).expect("sale"),
-            b.print_x_report(1).expect("x"),
-            b.print_sale_receipt(sale, true).expect("copy"),
+            b.printing().print_sale_receipt(sale, false).expect("sale"),
+            b.printing().print_x_report(1).expect("x"),
+            b.printing().print_sale_receipt(sale, true).expect("copy"),
         ];
         let vp = b
+            .printing()
             .printer("loket1")
             .expect("printer")
             .virtual_printer()
@@ -80,43 +81,53 @@ fn row_amounts(text: &str, label: &str) -> Vec<String> {
 fn the_receipt_shows_each_tender_as_taken_and_the_change() {
     let mut tb = TestBranch::new();
     let b = &mut tb.branch;
-    b.open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+    b.till()
+        .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
         .expect("open till");
     // Rp20.000 cash on a Rp10.000 bill.
-    let s = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(s.id, CLERK, "meterai", 1, None).expect("add");
-    b.pay_sale(
-        s.id,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(20_000),
-        }],
-    )
-    .expect("pay");
-    let o = b.print_sale_receipt(s.id, false).expect("print");
+    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(s.id, CLERK, "meterai", 1, None)
+        .expect("add");
+    b.till()
+        .pay_sale(
+            s.id,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(20_000),
+            }],
+        )
+        .expect("pay");
+    let o = b.printing().print_sale_receipt(s.id, false).expect("print");
     assert!(o.printed, "{o:?}");
     // A split: Rp4.000 by debit, then Rp10.000 cash for the Rp6.000 left.
-    let split = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(split.id, CLERK, "meterai", 1, None)
+    let split = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(split.id, CLERK, "meterai", 1, None)
         .expect("add");
-    b.pay_sale(
-        split.id,
-        CLERK,
-        &[
-            Tender::Debit {
-                amount: rp(4_000),
-                approval_code: "A1B2C3".into(),
-                last4: "4321".into(),
-            },
-            Tender::Cash {
-                tendered: rp(10_000),
-            },
-        ],
-    )
-    .expect("pay split");
-    let o2 = b.print_sale_receipt(split.id, false).expect("print");
+    b.till()
+        .pay_sale(
+            split.id,
+            CLERK,
+            &[
+                Tender::Debit {
+                    amount: rp(4_000),
+                    approval_code: "A1B2C3".into(),
+                    last4: "4321".into(),
+                },
+                Tender::Cash {
+                    tendered: rp(10_000),
+                },
+            ],
+        )
+        .expect("pay split");
+    let o2 = b
+        .printing()
+        .print_sale_receipt(split.id, false)
+        .expect("print");
     assert!(o2.printed, "{o2:?}");
     let vp = b
+        .printing()
         .printer("loket1")
         .expect("printer")
         .virtual_printer()

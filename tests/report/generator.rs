@@ -99,7 +99,7 @@ fn generate() -> Year {
     let mut branch =
         Branch::open_with_clock(dir.path(), Arc::new(clock.clone())).expect("open branch");
     loket::users::add(
-        &mut branch.store,
+        branch.store_mut(),
         "admin",
         "kepala",
         "Kepala Kantor",
@@ -116,7 +116,7 @@ fn generate() -> Year {
         let day = BusinessDay::of(start, loket::day::TimeZone::Wib).to_string();
         let g = plan_day(&mut rng, &day, loket::store::to_ms(start));
         branch
-            .store
+            .store_mut()
             .write(|tx| -> Result<(), StoreError> {
                 write_day(tx, &g, &mut serial, loket::store::to_ms(start))?;
                 tx.journal(Entry::new(

@@ -12,52 +12,67 @@ fn a_scripted_morning_adds_up() {
     let minutes = |m| Duration::minutes(m);
     let b = &mut t.branch;
     // 08:00 three customers for A, one priority for C.
-    b.issue_ticket("A", false, "d").expect("A-001");
-    b.issue_ticket("A", false, "d").expect("A-002");
-    b.issue_ticket("A", false, "d").expect("A-003");
-    b.issue_ticket("C", true, "d").expect("C-001");
+    b.queue().issue_ticket("A", false, "d").expect("A-001");
+    b.queue().issue_ticket("A", false, "d").expect("A-002");
+    b.queue().issue_ticket("A", false, "d").expect("A-003");
+    b.queue().issue_ticket("C", true, "d").expect("C-001");
     // 08:10 counter 1 calls the priority ticket first, serves it 6 minutes.
     t.clock.advance(minutes(10));
     let b = &mut t.branch;
     assert_eq!(
-        b.call_next(1, "budi").expect("call").map(|c| c.ticket),
+        b.queue()
+            .call_next(1, "budi")
+            .expect("call")
+            .map(|c| c.ticket),
         Some(crate::common::no("C-001"))
     );
-    b.counter_step(1, "budi", Step::Serve).expect("serve");
+    b.queue()
+        .counter_step(1, "budi", Step::Serve)
+        .expect("serve");
     t.clock.advance(minutes(6));
     let b = &mut t.branch;
-    b.counter_step(1, "budi", Step::Done).expect("done");
+    b.queue().counter_step(1, "budi", Step::Done).expect("done");
     // 08:16 counter 2 calls A-002 out of order; A-001 by counter 1 (waited 16 minutes: over the SLA of 15).
-    b.call_ticket(2, "sri", &crate::common::no("A-002"))
+    b.queue()
+        .call_ticket(2, "sri", &crate::common::no("A-002"))
         .expect("specific");
-    b.call_next(1, "budi").expect("call A-001");
-    b.counter_step(1, "budi", Step::Serve).expect("serve");
-    b.counter_step(2, "sri", Step::Serve).expect("serve");
+    b.queue().call_next(1, "budi").expect("call A-001");
+    b.queue()
+        .counter_step(1, "budi", Step::Serve)
+        .expect("serve");
+    b.queue()
+        .counter_step(2, "sri", Step::Serve)
+        .expect("serve");
     t.clock.advance(minutes(4));
     let b = &mut t.branch;
-    b.counter_step(1, "budi", Step::Done).expect("done");
-    b.counter_step(2, "sri", Step::Park { minutes: None })
+    b.queue().counter_step(1, "budi", Step::Done).expect("done");
+    b.queue()
+        .counter_step(2, "sri", Step::Park { minutes: None })
         .expect("park");
     // 08:20 counter 1 calls A-003, who does not come.
-    b.call_next(1, "budi").expect("call A-003");
+    b.queue().call_next(1, "budi").expect("call A-003");
     t.clock.advance(minutes(2));
     let b = &mut t.branch;
-    b.counter_step(1, "budi", Step::NoShow).expect("noshow");
-    b.set_counter_state(1, "budi", CounterState::Break, Some("sholat"))
+    b.queue()
+        .counter_step(1, "budi", Step::NoShow)
+        .expect("noshow");
+    b.queue()
+        .set_counter_state(1, "budi", CounterState::Break, Some("sholat"))
         .expect("break");
     // 08:52 back from a 30-minute break.
     t.clock.advance(minutes(30));
     let b = &mut t.branch;
-    b.set_counter_state(1, "budi", CounterState::Open, None)
+    b.queue()
+        .set_counter_state(1, "budi", CounterState::Open, None)
         .expect("open");
     t.clock.advance(minutes(8));
     // 09:00: report.
     let day = BusinessDay::parse("2026-11-23").expect("day");
     let now = loket::store::to_ms(t.clock_now());
-    let config = t.branch.config.clone();
+    let config = t.branch.config().clone();
     let r = t
         .branch
-        .store
+        .store_mut()
         .read(|c| daily(c, &config, day, now).map_err(loket::BranchError::from))
         .expect("report");
 
@@ -111,16 +126,17 @@ fn waiting_per_hour_counts_only_hours_that_have_happened() {
     // Two customers arrive at 08:00 and are still waiting at 10:30.
     for _ in 0..2 {
         t.branch
+            .queue()
             .issue_ticket("A", false, "dispenser")
             .expect("issue");
     }
     t.clock.advance(Duration::minutes(150));
     let day = BusinessDay::parse("2026-11-23").expect("day");
     let now = loket::store::to_ms(t.clock_now());
-    let config = t.branch.config.clone();
+    let config = t.branch.config().clone();
     let r = t
         .branch
-        .store
+        .store_mut()
         .read(|c| daily(c, &config, day, now).map_err(loket::BranchError::from))
         .expect("report");
     // 08.00, 09.00 and 10.00 have happened; 11.00 onwards have not and show nobody.

@@ -17,81 +17,97 @@ fn scripted_day() -> TestBranch {
     let b = &mut t.branch;
     // Queue: three A tickets at 08:00; two served by counter 1, the third does not come.
     for _ in 0..3 {
-        b.issue_ticket("A", false, "d").expect("issue");
+        b.queue().issue_ticket("A", false, "d").expect("issue");
     }
     t.clock.advance(Duration::minutes(10));
     let b = &mut t.branch;
-    b.call_next(1, CLERK).expect("call A-001");
-    b.counter_step(1, CLERK, Step::Serve).expect("serve");
+    b.queue().call_next(1, CLERK).expect("call A-001");
+    b.queue()
+        .counter_step(1, CLERK, Step::Serve)
+        .expect("serve");
     t.clock.advance(Duration::minutes(5));
     let b = &mut t.branch;
-    b.counter_step(1, CLERK, Step::Done).expect("done");
-    b.call_next(1, CLERK).expect("call A-002");
-    b.counter_step(1, CLERK, Step::Serve).expect("serve");
+    b.queue().counter_step(1, CLERK, Step::Done).expect("done");
+    b.queue().call_next(1, CLERK).expect("call A-002");
+    b.queue()
+        .counter_step(1, CLERK, Step::Serve)
+        .expect("serve");
     t.clock.advance(Duration::minutes(5));
     let b = &mut t.branch;
-    b.counter_step(1, CLERK, Step::Done).expect("done");
-    b.call_next(1, CLERK).expect("call A-003");
+    b.queue().counter_step(1, CLERK, Step::Done).expect("done");
+    b.queue().call_next(1, CLERK).expect("call A-003");
     t.clock.advance(Duration::minutes(2));
     let b = &mut t.branch;
-    b.counter_step(1, CLERK, Step::NoShow).expect("noshow");
+    b.queue()
+        .counter_step(1, CLERK, Step::NoShow)
+        .expect("noshow");
 
     // Till: float Rp200.000; 2 stamps cash (Rp50.000 tendered), 1 stamp by debit, 1 stamp cash
     // then voided; a no-sale drawer open; blind count exactly right.
-    b.open_till(1, CLERK, &CashCount::parse("100000x2").expect("count"))
+    b.till()
+        .open_till(1, CLERK, &CashCount::parse("100000x2").expect("count"))
         .expect("open till");
     let s1 = b
+        .till()
         .new_sale(1, CLERK, Some(&crate::common::no("A-001")))
         .expect("sale");
-    b.add_to_sale(s1.id, CLERK, "meterai", 2, None)
+    b.till()
+        .add_to_sale(s1.id, CLERK, "meterai", 2, None)
         .expect("add");
-    b.pay_sale(
-        s1.id,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(50_000),
-        }],
-    )
-    .expect("cash");
+    b.till()
+        .pay_sale(
+            s1.id,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(50_000),
+            }],
+        )
+        .expect("cash");
     let s2 = b
+        .till()
         .new_sale(1, CLERK, Some(&crate::common::no("A-002")))
         .expect("sale");
-    b.add_to_sale(s2.id, CLERK, "meterai", 1, None)
+    b.till()
+        .add_to_sale(s2.id, CLERK, "meterai", 1, None)
         .expect("add");
-    b.pay_sale(
-        s2.id,
-        CLERK,
-        &[Tender::Debit {
-            amount: rp(10_000),
-            approval_code: "123ABC".into(),
-            last4: "4242".into(),
-        }],
-    )
-    .expect("debit");
-    let s3 = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(s3.id, CLERK, "meterai", 1, None)
+    b.till()
+        .pay_sale(
+            s2.id,
+            CLERK,
+            &[Tender::Debit {
+                amount: rp(10_000),
+                approval_code: "123ABC".into(),
+                last4: "4242".into(),
+            }],
+        )
+        .expect("debit");
+    let s3 = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(s3.id, CLERK, "meterai", 1, None)
         .expect("add");
-    b.pay_sale(
-        s3.id,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(10_000),
-        }],
-    )
-    .expect("cash");
+    b.till()
+        .pay_sale(
+            s3.id,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(10_000),
+            }],
+        )
+        .expect("cash");
     let a = approval(b, actions::VOID, &approval_subject_sale(s3.id));
-    b.void_sale(s3.id, 1, CLERK, a).expect("void");
+    b.till().void_sale(s3.id, 1, CLERK, a).expect("void");
     let a = approval(b, actions::NO_SALE, &approval_subject_counter(1));
-    b.open_drawer_no_sale(1, CLERK, a).expect("no sale");
-    b.count_till(
-        1,
-        CLERK,
-        &CashCount::parse("100000x2,20000x1").expect("count"),
-    )
-    .expect("count");
+    b.till().open_drawer_no_sale(1, CLERK, a).expect("no sale");
+    b.till()
+        .count_till(
+            1,
+            CLERK,
+            &CashCount::parse("100000x2,20000x1").expect("count"),
+        )
+        .expect("count");
 
     // Serial ledger: a lot of 5; one serial stamped, one spoiled.
-    b.store
+    b.store_mut()
         .write(|tx| -> Result<(), LedgerError> {
             ledger::load_lot(tx, "kepala", "INV-001", 5, 50_000)?;
             tx.execute(
@@ -250,7 +266,7 @@ fn the_command_line_writes_the_pack_and_its_slip() {
     let copied = std::fs::read(drive.path().join("laporan-harian-2026-11-23.pdf")).expect("copy");
     assert!(copied.starts_with(b"%PDF-"));
     let mut b = t.reopen();
-    assert_eq!(b.outbox_list().expect("outbox").len(), 1);
+    assert_eq!(b.delivery().outbox_list().expect("outbox").len(), 1);
 
     let text = loket_ok(
         &dir,

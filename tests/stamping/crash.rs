@@ -67,10 +67,10 @@ fn run_again(data: &Path, point: &str, job: &str) {
 /// serial stamped on its document and `spoiled` more on the claims list, none left issued.
 fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i64) {
     let mut b = Branch::open(data).expect("open");
-    let v = b.job(job).expect("job");
+    let v = b.stamping().job(job).expect("job");
     assert_eq!(v.state, state, "{point}: {}", v.message);
     let (stamped, issued, spoilt): (i64, i64, i64) = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COALESCE(SUM(status = 'stamped'), 0), COALESCE(SUM(status = 'issued'), 0),
@@ -87,7 +87,7 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
         "{point}: one SN stamped, {spoiled} spoiled"
     );
     let orphans: i64 = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM serials s LEFT JOIN stamp_jobs j ON j.id = s.job_id
@@ -103,7 +103,7 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
         "{point}: no SN left issued without a job in progress"
     );
     let (lines, paid): (i64, i64) = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*), COALESCE(SUM(s.status = 'paid'), 0) FROM sale_lines l JOIN sales s ON s.id = l.sale
@@ -115,7 +115,7 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
         })
         .expect("sale lines");
     assert_eq!((lines, paid), (1, 1), "{point}: charged exactly once");
-    let out = b.job_output(job).expect("output");
+    let out = b.stamping().job_output(job).expect("output");
     let bytes = std::fs::read(&out.path).expect("stamped file");
     let report = loket::pdf::verify_pdf(&bytes, None, None).expect("verify");
     assert!(report.all_valid(), "{point}: {report:?}");
@@ -190,6 +190,7 @@ fn a_crash_after_delivery_leaves_the_job_delivered_with_one_copy_and_one_mail() 
     check_invariants(data, job, "delivered (drive)", State::Delivered, 0);
     let out = Branch::open(data)
         .expect("open")
+        .stamping()
         .job_output(job)
         .expect("output");
     let on_drive: Vec<_> = std::fs::read_dir(drive.path())
@@ -215,7 +216,7 @@ fn a_crash_after_delivery_leaves_the_job_delivered_with_one_copy_and_one_mail() 
     check_invariants(data, job, "delivered (mail)", State::Delivered, 0);
     let mut b = Branch::open(data).expect("open");
     let queued: i64 = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM outbox WHERE job = ?1",
@@ -248,7 +249,7 @@ fn a_crash_after_a_spoiled_serial_resumes_with_a_new_one_and_claims_the_old() {
     let claims = loket_ok(data, &["stamps", "claims", "--csv"]);
     let mut b = Branch::open(data).expect("open");
     let spoiled: String = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT sn FROM serials WHERE job_id = ?1 AND status = 'spoiled'",

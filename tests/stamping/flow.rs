@@ -7,7 +7,7 @@ use loket::stamping::ledger;
 use loket::stamping::{JobFilter, JobStage, ReceiveDocument, State};
 
 fn inventory(b: &mut loket::Branch) -> ledger::Inventory {
-    b.store
+    b.store_mut()
         .read(|c| ledger::inventory(c).map_err(loket::store::StoreError::Sql))
         .expect("inventory")
 }
@@ -20,7 +20,10 @@ fn a_letter_goes_from_the_counter_to_a_verified_stamped_file() {
     assert_eq!(job.state, State::Paid);
     assert_eq!(job.pages, 1);
     let mut stages = Vec::new();
-    let done = b.run_job(job.id, &mut |s| stages.push(s)).expect("run job");
+    let done = b
+        .stamping()
+        .run_job(job.id, &mut |s| stages.push(s))
+        .expect("run job");
     assert_eq!(done.state, State::Stamped, "{}", done.message);
     assert_eq!(
         stages,
@@ -33,7 +36,7 @@ fn a_letter_goes_from_the_counter_to_a_verified_stamped_file() {
     );
     let sn = done.sn.clone().expect("sn");
     assert!(ledger::is_serial(&sn), "{sn}");
-    let out = b.job_output(job.id).expect("output");
+    let out = b.stamping().job_output(job.id).expect("output");
     assert_eq!(out.sns, vec![sn.clone()]);
     assert_eq!(out.file_name, "surat-1-emeterai.pdf");
     let bytes = std::fs::read(&out.path).expect("stamped file");
@@ -50,11 +53,20 @@ fn a_letter_goes_from_the_counter_to_a_verified_stamped_file() {
     assert_eq!(inv.lots[0].lot_id, "LATIHAN-1");
     assert_eq!(inv.available, 99);
     // Running it again changes nothing.
-    assert_eq!(b.run_job(job.id, &mut |_| {}).expect("again").sn, Some(sn));
-    assert_eq!(inventory(b).stamped, 1);
-    assert!(b.jobs(&JobFilter::Unfinished).expect("jobs").is_empty());
     assert_eq!(
-        b.jobs(&JobFilter::Day("2026-11-23".into()))
+        b.stamping().run_job(job.id, &mut |_| {}).expect("again").sn,
+        Some(sn)
+    );
+    assert_eq!(inventory(b).stamped, 1);
+    assert!(
+        b.stamping()
+            .jobs(&JobFilter::Unfinished)
+            .expect("jobs")
+            .is_empty()
+    );
+    assert_eq!(
+        b.stamping()
+            .jobs(&JobFilter::Day("2026-11-23".into()))
             .expect("day")
             .len(),
         1
@@ -67,23 +79,31 @@ fn a_stamped_job_is_delivered_to_a_drive_and_by_mail() {
     let drive = tempfile::tempdir().expect("drive");
     let b = &mut t.branch;
     let job = paid_job(b, 2);
-    b.run_job(job.id, &mut |_| {}).expect("run");
+    b.stamping().run_job(job.id, &mut |_| {}).expect("run");
     let mut seen = 0;
     let d = b
+        .stamping()
         .deliver_job_to_drive(job.id, drive.path(), CLERK, &mut |done, _| seen = done)
         .expect("to drive");
     assert!(seen > 0);
     assert_eq!(
         std::fs::read(&d.path).expect("copy"),
-        std::fs::read(b.job_output(job.id).expect("out").path).expect("stored")
+        std::fs::read(b.stamping().job_output(job.id).expect("out").path).expect("stored")
     );
-    assert_eq!(b.job(job.id).expect("job").state, State::Delivered);
-    let first = b.mail_job(job.id, "budi@contoh.test", CLERK).expect("mail");
+    assert_eq!(
+        b.stamping().job(job.id).expect("job").state,
+        State::Delivered
+    );
+    let first = b
+        .stamping()
+        .mail_job(job.id, "budi@contoh.test", CLERK)
+        .expect("mail");
     let again = b
+        .stamping()
         .mail_job(job.id, "budi@contoh.test", CLERK)
         .expect("mail again");
     assert_eq!(first, again, "one e-mail per address");
-    assert_eq!(b.outbox_list().expect("outbox").len(), 1);
+    assert_eq!(b.delivery().outbox_list().expect("outbox").len(), 1);
 }
 
 #[test]
@@ -91,6 +111,7 @@ fn a_refused_document_creates_no_job() {
     let mut t = new_branch();
     let b = &mut t.branch;
     let err = b
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: b"bukan pdf".to_vec(),
             name: "foto.jpg".into(),
@@ -101,7 +122,12 @@ fn a_refused_document_creates_no_job() {
         })
         .expect_err("refused");
     assert!(!err.to_string().is_empty());
-    assert!(b.jobs(&JobFilter::Recent(10)).expect("jobs").is_empty());
+    assert!(
+        b.stamping()
+            .jobs(&JobFilter::Recent(10))
+            .expect("jobs")
+            .is_empty()
+    );
 }
 
 #[test]
@@ -110,6 +136,7 @@ fn steps_out_of_order_are_refused_and_nobody_is_charged_twice() {
     let b = &mut t.branch;
     super::support::open_till(b);
     let job = b
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: letter(3),
             name: "surat.pdf".into(),
@@ -120,23 +147,41 @@ fn steps_out_of_order_are_refused_and_nobody_is_charged_twice() {
         })
         .expect("receive");
     // Not yet charged: cannot be marked paid.
-    assert!(b.job_paid(job.id, CLERK).is_err());
+    assert!(b.stamping().job_paid(job.id, CLERK).is_err());
     let bad = job::Place {
         page: 5,
         ..job.proposed.expect("proposed")
     };
-    assert!(b.place_job(job.id, CLERK, bad).is_err(), "page 5 of 1");
-    b.place_job(job.id, CLERK, job.proposed.expect("proposed"))
+    assert!(
+        b.stamping().place_job(job.id, CLERK, bad).is_err(),
+        "page 5 of 1"
+    );
+    b.stamping()
+        .place_job(job.id, CLERK, job.proposed.expect("proposed"))
         .expect("place");
-    let sale = b.quote_job(job.id, 1, CLERK, None).expect("quote");
+    let sale = b
+        .stamping()
+        .quote_job(job.id, 1, CLERK, None)
+        .expect("quote");
     assert_eq!(
-        b.quote_job(job.id, 1, CLERK, None).expect("quote again"),
+        b.stamping()
+            .quote_job(job.id, 1, CLERK, None)
+            .expect("quote again"),
         sale
     );
-    assert_eq!(b.sale(sale).expect("sale").lines.len(), 1);
-    let unpaid = b.job_paid(job.id, CLERK).expect_err("not paid yet");
+    assert_eq!(b.till().sale(sale).expect("sale").lines.len(), 1);
+    let unpaid = b
+        .stamping()
+        .job_paid(job.id, CLERK)
+        .expect_err("not paid yet");
     assert!(unpaid.to_string().contains("belum lunas"), "{unpaid}");
-    let cancelled = b.cancel_job(job.id, CLERK).expect("cancel");
+    let cancelled = b.stamping().cancel_job(job.id, CLERK).expect("cancel");
     assert_eq!(cancelled.state, State::Cancelled);
-    assert!(b.run_job(job.id, &mut |_| {}).expect("run").state == State::Cancelled);
+    assert!(
+        b.stamping()
+            .run_job(job.id, &mut |_| {})
+            .expect("run")
+            .state
+            == State::Cancelled
+    );
 }

@@ -26,7 +26,7 @@ fn files_in(dir: &Path) -> usize {
 
 fn load_lot(t: &mut TestBranch, lot: &str, count: u32) {
     t.branch
-        .store
+        .store_mut()
         .write(|tx| ledger::load_lot(tx, "kepala", lot, count, 0))
         .expect("lot");
 }
@@ -34,7 +34,7 @@ fn load_lot(t: &mut TestBranch, lot: &str, count: u32) {
 /// The serials of a lot, in draw order.
 fn lot_serials(t: &mut TestBranch, lot: &str) -> Vec<String> {
     t.branch
-        .store
+        .store_mut()
         .read(|c| {
             let mut stmt = c.prepare("SELECT sn FROM serials WHERE lot_id = ?1 ORDER BY sn")?;
             let rows = stmt
@@ -59,6 +59,7 @@ fn serials_are_drawn_oldest_lot_first_in_one_commit_with_every_journal_entry() {
         let mut stages = Vec::new();
         let v = t
             .branch
+            .stamping()
             .run_job(job.id, &mut |s| stages.push(s))
             .expect("run");
         assert_eq!(v.state, State::Stamped, "{}", v.message);
@@ -75,7 +76,7 @@ fn serials_are_drawn_oldest_lot_first_in_one_commit_with_every_journal_entry() {
         // Every transition has its entry, all four written by the one commit after the output.
         let kinds: Vec<String> = t
             .branch
-            .store
+            .store_mut()
             .read(|c| {
                 let mut stmt = c.prepare(
                     "SELECT kind FROM journal WHERE seq > (SELECT MAX(seq) FROM journal WHERE kind = 'job.paid')
@@ -113,7 +114,7 @@ fn a_serial_drawn_elsewhere_meanwhile_is_let_go_with_its_output() {
     // Another process draws the serial this job holds between its stamping and its commit: the
     // trigger takes it (once) at the moment the job's own draw would, and skips the job's update.
     t.branch
-        .store
+        .store()
         .conn()
         .execute_batch(
             "CREATE TABLE taken_elsewhere (sn TEXT);
@@ -127,11 +128,15 @@ fn a_serial_drawn_elsewhere_meanwhile_is_let_go_with_its_output() {
              END;",
         )
         .expect("trigger");
-    let v = t.branch.run_job(job.id, &mut |_| {}).expect("run");
+    let v = t
+        .branch
+        .stamping()
+        .run_job(job.id, &mut |_| {})
+        .expect("run");
     assert_eq!(v.state, State::Stamped, "{}", v.message);
     let taken: String = t
         .branch
-        .store
+        .store()
         .conn()
         .query_row("SELECT sn FROM taken_elsewhere", [], |r| r.get(0))
         .expect("the trigger fired");
@@ -141,7 +146,7 @@ fn a_serial_drawn_elsewhere_meanwhile_is_let_go_with_its_output() {
     // output that carries the job's serial.
     let docs = Documents::new(t.path());
     assert_eq!(files_in(&t.path().join(FOLDER)), 2);
-    let out = t.branch.job_output(job.id).expect("output");
+    let out = t.branch.stamping().job_output(job.id).expect("output");
     let bytes = docs.get(&out.sha256).expect("stored output");
     let report = loket::pdf::verify_pdf(&bytes, None, None).expect("verify");
     assert_eq!(report.signatures[0].serial, v.sn);
@@ -164,7 +169,7 @@ fn two_counters_stamping_at_once_never_share_a_serial() {
                 s.spawn(move || {
                     mine.iter()
                         .map(|id| {
-                            let v = b.run_job(*id, &mut |_| {}).expect("run");
+                            let v = b.stamping().run_job(*id, &mut |_| {}).expect("run");
                             assert_eq!(v.state, State::Stamped, "{}", v.message);
                             v.sn.expect("sn")
                         })
@@ -181,7 +186,7 @@ fn two_counters_stamping_at_once_never_share_a_serial() {
     assert_eq!(distinct.len(), jobs.len(), "{sns:?}");
     let inv = t
         .branch
-        .store
+        .store_mut()
         .read(|c| ledger::inventory(c).map_err(loket::store::StoreError::Sql))
         .expect("inventory");
     assert_eq!((inv.stamped, inv.issued, inv.available), (12, 0, 88));

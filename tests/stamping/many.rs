@@ -13,7 +13,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
     let mut p = peruri_branch(1_000);
     let mut rng = fastrand::Rng::with_seed(20_261_123);
     users::add(
-        &mut p.t.branch.store,
+        p.t.branch.store_mut(),
         "admin",
         "kepala",
         "Kepala Kantor",
@@ -55,7 +55,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
                 let sale = v.sale_id.expect("sale");
                 let lockout = b.lockout();
                 let approval = users::approve(
-                    &mut b.store,
+                    b.store_mut(),
                     lockout,
                     "kepala",
                     "9999",
@@ -66,6 +66,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
                 )
                 .expect("approve");
                 let r = b
+                    .stamping()
                     .settle_failed_job(
                         job.id,
                         approval.id,
@@ -87,7 +88,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
     // Every job ended on a document or refunded: no serial is left merely issued.
     let issued: i64 =
         p.t.branch
-            .store
+            .store_mut()
             .read(|c| {
                 c.query_row(
                     "SELECT COUNT(*) FROM serials WHERE status = 'issued'",
@@ -101,7 +102,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
     assert_eq!(
         p.fake.serials().len() as i64,
         p.t.branch
-            .store
+            .store_mut()
             .read(|c| c
                 .query_row("SELECT COUNT(*) FROM serials", [], |r| r.get::<_, i64>(0))
                 .map_err(loket::store::StoreError::Sql))

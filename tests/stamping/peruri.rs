@@ -109,7 +109,7 @@ pub fn peruri_branch_in(quota: u64, mode: PeruriMode) -> PeruriBranch {
 pub fn check_accounted(p: &mut PeruriBranch) {
     let b = &mut p.t.branch;
     let ledger: HashMap<String, (String, Option<i64>, Option<String>)> = b
-        .store
+        .store_mut()
         .read(|c| {
             let mut stmt = c.prepare("SELECT sn, status, job_id, reason FROM serials")?;
             let rows = stmt
@@ -127,7 +127,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
             "stamped" => {}
             "spoiled" => assert!(reason.as_deref().is_some_and(|r| !r.is_empty()), "{}", s.sn),
             "issued" => {
-                let v = b.job(job.expect("job")).expect("job");
+                let v = b.stamping().job(job.expect("job")).expect("job");
                 assert!(
                     v.state.is_unfinished(),
                     "SN {} issued for job {} in {:?}",
@@ -140,7 +140,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
         }
     }
     let stamped_twice: i64 = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM (SELECT job_id FROM serials WHERE status = 'stamped' GROUP BY job_id HAVING COUNT(*) > 1)",
@@ -152,7 +152,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
         .expect("count");
     assert_eq!(stamped_twice, 0, "no job carries two stamped serials");
     let double_charged: i64 = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM (SELECT job FROM sale_lines WHERE job IS NOT NULL AND kind = 'item' GROUP BY job HAVING COUNT(*) > 1)",
@@ -167,9 +167,9 @@ pub fn check_accounted(p: &mut PeruriBranch) {
 
 /// Runs the job until it leaves the unfinished states (at most `tries` runs).
 pub fn run_until_done(b: &mut loket::Branch, job: i64, tries: u32) -> loket::stamping::JobView {
-    let mut v = b.job(job).expect("job");
+    let mut v = b.stamping().job(job).expect("job");
     for _ in 0..tries {
-        v = b.run_job(job, &mut |_| {}).expect("run");
+        v = b.stamping().run_job(job, &mut |_| {}).expect("run");
         if !v.state.is_unfinished() {
             break;
         }
@@ -224,7 +224,11 @@ fn each_fault_ends_stamped_with_every_serial_accounted_for() {
         let mut p = peruri_branch(100);
         let job = paid_job(&mut p.t.branch, 1);
         p.fake.inject(route, fault, times);
-        let first = p.t.branch.run_job(job.id, &mut |_| {}).expect("run");
+        let first =
+            p.t.branch
+                .stamping()
+                .run_job(job.id, &mut |_| {})
+                .expect("run");
         if first.state.is_unfinished() {
             assert!(first.next_attempt_ms.is_some(), "{name}: retry scheduled");
             assert!(
@@ -237,7 +241,7 @@ fn each_fault_ends_stamped_with_every_serial_accounted_for() {
         let v = run_until_done(&mut p.t.branch, job.id, 10);
         assert_eq!(v.state, State::Stamped, "{name}: {}", v.message);
         check_accounted(&mut p);
-        let out = p.t.branch.job_output(job.id).expect("output");
+        let out = p.t.branch.stamping().job_output(job.id).expect("output");
         let report = loket::pdf::verify_pdf(&std::fs::read(&out.path).expect("file"), None, None)
             .expect("verify");
         assert!(report.all_valid(), "{name}");
@@ -250,7 +254,11 @@ fn each_fault_ends_stamped_with_every_serial_accounted_for() {
 fn quota_exhausted_waits_until_quota_is_added() {
     let mut p = peruri_branch(0);
     let job = paid_job(&mut p.t.branch, 2);
-    let v = p.t.branch.run_job(job.id, &mut |_| {}).expect("run");
+    let v =
+        p.t.branch
+            .stamping()
+            .run_job(job.id, &mut |_| {})
+            .expect("run");
     assert_eq!(v.state, State::Paid);
     assert!(v.message.contains("Kuota"), "{}", v.message);
     check_accounted(&mut p);
@@ -268,12 +276,16 @@ fn three_spoiled_serials_in_a_row_make_the_job_wait_with_all_on_the_claims_list(
     // Every signing attempt says 92: after three spoiled serials the job waits.
     p.fake
         .inject(Some(Route::AdapterSign), Fault::AdapterCode("92".into()), 3);
-    let v = p.t.branch.run_job(job.id, &mut |_| {}).expect("run");
+    let v =
+        p.t.branch
+            .stamping()
+            .run_job(job.id, &mut |_| {})
+            .expect("run");
     assert!(v.state.is_unfinished(), "{:?}", v.state);
     check_accounted(&mut p);
     let claims =
         p.t.branch
-            .store
+            .store_mut()
             .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
             .expect("claims");
     assert_eq!(claims.len(), 3, "three spoiled serials to claim");
@@ -295,7 +307,7 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
     let mut p = peruri_branch(100);
     let b = &mut p.t.branch;
     users::add(
-        &mut b.store,
+        b.store_mut(),
         "admin",
         "kepala",
         "Kepala Kantor",
@@ -309,7 +321,7 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
         // Adapter code 82: the document is refused; the issued serial is recorded spoiled.
         p.fake
             .inject(Some(Route::AdapterSign), Fault::AdapterCode("82".into()), 1);
-        let failed = b.run_job(job.id, &mut |_| {}).expect("run");
+        let failed = b.stamping().run_job(job.id, &mut |_| {}).expect("run");
         assert_eq!(failed.state, State::Held, "{}", failed.message);
         assert!(failed.message.contains("supervisor"), "{}", failed.message);
         let (action, subject) = match choice {
@@ -323,7 +335,7 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
             ),
         };
         let approval = users::approve(
-            &mut b.store,
+            b.store_mut(),
             lockout,
             "kepala",
             "9999",
@@ -334,6 +346,7 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
         )
         .expect("approve");
         let settled = b
+            .stamping()
             .settle_failed_job(job.id, approval.id, choice, 1, "petugas")
             .expect("settle");
         match choice {
@@ -344,13 +357,14 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
             }
             Settle::Refund(_) => {
                 assert_eq!(settled.state, State::Refunded);
-                let sale = b.sale(failed.sale_id.expect("sale")).expect("sale");
+                let sale = b.till().sale(failed.sale_id.expect("sale")).expect("sale");
                 assert_eq!(sale.refunded, loket::money::Rupiah::new(10_000));
             }
         }
         // The approval is used up: settling again is refused.
         assert!(
-            b.settle_failed_job(job.id, approval.id, choice, 1, "petugas")
+            b.stamping()
+                .settle_failed_job(job.id, approval.id, choice, 1, "petugas")
                 .is_err()
         );
     }
@@ -368,13 +382,17 @@ fn cloud_recovery_after_a_restart_stamps_on_the_stored_upload() {
         .inject(Some(Route::IssueSerial), Fault::DropAfterIssue, 1);
     p.fake
         .inject(Some(Route::SerialList), Fault::Status(503), u32::MAX);
-    let waiting = p.t.branch.run_job(job.id, &mut |_| {}).expect("run");
+    let waiting =
+        p.t.branch
+            .stamping()
+            .run_job(job.id, &mut |_| {})
+            .expect("run");
     assert_eq!(waiting.state, State::Paid, "{}", waiting.message);
     assert_eq!(p.fake.count(Route::Upload), 1);
     assert_eq!(p.fake.serials().len(), 1, "the SN was issued");
     let stored: Option<String> =
         p.t.branch
-            .store
+            .store_mut()
             .read(|c| {
                 c.query_row(
                     "SELECT handle FROM stamp_jobs WHERE id = ?1",
@@ -396,7 +414,10 @@ fn cloud_recovery_after_a_restart_stamps_on_the_stored_upload() {
         Arc::new(PeruriProvider::isolated(cfg).expect("provider")),
     );
     let mut b = p.t.reopen();
-    let done = b.run_job(job.id, &mut |_| {}).expect("run after restart");
+    let done = b
+        .stamping()
+        .run_job(job.id, &mut |_| {})
+        .expect("run after restart");
     assert_eq!(done.state, State::Stamped, "{}", done.message);
     assert_eq!(
         p.fake.count(Route::Upload),
@@ -418,7 +439,7 @@ fn reconciliation_pages_through_the_providers_list_and_names_every_unknown_seria
     assert_eq!(done.state, State::Stamped);
     // 103 serials issued outside loket (another system on the same account): more than one page
     // of the provider's list (100 by default).
-    let provider = p.t.branch.stamping_provider().expect("provider");
+    let provider = p.t.branch.stamping().stamping_provider().expect("provider");
     let mut outside = Vec::new();
     for n in 0..103 {
         let issued = provider
@@ -426,7 +447,11 @@ fn reconciliation_pages_through_the_providers_list_and_names_every_unknown_seria
             .expect("issued outside loket");
         outside.push(issued.sn);
     }
-    let rec = p.t.branch.reconcile_serials().expect("reconcile");
+    let rec =
+        p.t.branch
+            .stamping()
+            .reconcile_serials()
+            .expect("reconcile");
     for sn in &outside {
         let line = format!("nomor seri {sn} tercatat di penyedia tetapi tidak di loket");
         assert!(

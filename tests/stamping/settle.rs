@@ -14,7 +14,7 @@ use loket::users::{self, Role};
 fn failed_job_with_approval(p: &mut PeruriBranch, n: u32) -> (i64, i64, i64) {
     let b = &mut p.t.branch;
     users::add(
-        &mut b.store,
+        b.store_mut(),
         "admin",
         "kepala",
         "Kepala Kantor",
@@ -25,12 +25,12 @@ fn failed_job_with_approval(p: &mut PeruriBranch, n: u32) -> (i64, i64, i64) {
     let job = paid_job(b, n);
     p.fake
         .inject(Some(Route::AdapterSign), Fault::AdapterCode("82".into()), 1);
-    let failed = b.run_job(job.id, &mut |_| {}).expect("run");
+    let failed = b.stamping().run_job(job.id, &mut |_| {}).expect("run");
     assert_eq!(failed.state, State::Held, "{}", failed.message);
     let sale = failed.sale_id.expect("sale");
     let lockout = b.lockout();
     let approval = users::approve(
-        &mut b.store,
+        b.store_mut(),
         lockout,
         "kepala",
         "9999",
@@ -46,7 +46,7 @@ fn failed_job_with_approval(p: &mut PeruriBranch, n: u32) -> (i64, i64, i64) {
 /// (refund rows of the sale, refunded quantity of its lines, journal kinds about the job or sale).
 fn refund_facts(p: &mut PeruriBranch, job: i64, sale: i64) -> (i64, i64, Vec<String>) {
     p.t.branch
-        .store
+        .store_mut()
         .read(|c| {
             let refunds: i64 =
                 c.query_row("SELECT COUNT(*) FROM refunds WHERE sale = ?1", [sale], |r| {
@@ -80,7 +80,7 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
     // The job's half fails inside the transaction (a trigger refuses the state change, as a crash
     // or a full disk would stop it): the refund made before it in the same transaction is gone too.
     p.t.branch
-        .store
+        .store()
         .conn()
         .execute_batch(
             "CREATE TRIGGER refuse_refunded BEFORE UPDATE OF state ON stamp_jobs
@@ -89,33 +89,36 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
         .expect("trigger");
     let err =
         p.t.branch
+            .stamping()
             .settle_failed_job(job, approval, Settle::Refund(Method::Cash), 1, "petugas")
             .expect_err("the job's half was refused");
     assert!(err.to_string().contains("refused by test"), "{err}");
     assert_eq!(refund_facts(&mut p, job, sale), (0, 0, vec![]));
     let b = &mut p.t.branch;
-    assert_eq!(b.job(job).expect("job").state, State::Held);
-    assert_eq!(b.sale(sale).expect("sale").refunded, Rupiah::ZERO);
+    assert_eq!(b.stamping().job(job).expect("job").state, State::Held);
+    assert_eq!(b.till().sale(sale).expect("sale").refunded, Rupiah::ZERO);
 
     // The refund's half fails (cash refund at a counter whose drawer is not open): the job stays
     // failed and the approval stays unused.
     let err = b
+        .stamping()
         .settle_failed_job(job, approval, Settle::Refund(Method::Cash), 2, "petugas")
         .expect_err("no drawer open at counter 2");
     assert!(!err.to_string().is_empty());
-    assert_eq!(b.job(job).expect("job").state, State::Held);
+    assert_eq!(b.stamping().job(job).expect("job").state, State::Held);
 
     // Without the obstacle both halves commit, with both journal entries.
-    b.store
+    b.store()
         .conn()
         .execute_batch("DROP TRIGGER refuse_refunded;")
         .expect("drop trigger");
     let settled = b
+        .stamping()
         .settle_failed_job(job, approval, Settle::Refund(Method::Cash), 1, "petugas")
         .expect("settle");
     assert_eq!(settled.state, State::Refunded);
     assert_eq!(
-        b.sale(sale).expect("sale").refunded,
+        b.till().sale(sale).expect("sale").refunded,
         Rupiah::new(10_000),
         "the meterai line is refunded in full"
     );

@@ -54,8 +54,9 @@ pub fn rp(n: i64) -> Rupiah {
 
 /// Opens the till of counter 1 with a float, once.
 pub fn open_till(b: &mut Branch) {
-    if b.till_session(1).expect("session").is_none() {
-        b.open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+    if b.till().till_session(1).expect("session").is_none() {
+        b.till()
+            .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
             .expect("open till");
     }
 }
@@ -74,6 +75,7 @@ pub fn paid_job_of(b: &mut Branch, bytes: Vec<u8>, name: &str) -> JobView {
 pub fn paid_job_for(b: &mut Branch, bytes: Vec<u8>, name: &str, ticket: Option<&str>) -> JobView {
     open_till(b);
     let job = b
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes,
             name: name.to_string(),
@@ -84,17 +86,21 @@ pub fn paid_job_for(b: &mut Branch, bytes: Vec<u8>, name: &str, ticket: Option<&
         })
         .expect("receive");
     let place = job.proposed.expect("proposed place");
-    b.place_job(job.id, CLERK, place).expect("place");
-    let sale = b.quote_job(job.id, 1, CLERK, None).expect("quote");
-    b.pay_sale(
-        sale,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(10_000),
-        }],
-    )
-    .expect("pay");
-    b.job_paid(job.id, CLERK).expect("job paid")
+    b.stamping().place_job(job.id, CLERK, place).expect("place");
+    let sale = b
+        .stamping()
+        .quote_job(job.id, 1, CLERK, None)
+        .expect("quote");
+    b.till()
+        .pay_sale(
+            sale,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(10_000),
+            }],
+        )
+        .expect("pay");
+    b.stamping().job_paid(job.id, CLERK).expect("job paid")
 }
 
 pub fn new_branch() -> TestBranch {

@@ -24,13 +24,13 @@ fn stamps_carry_a_timestamp_from_the_http_tsa_and_wait_while_it_is_down() {
     });
     let b = &mut t.branch;
     let job = paid_job(b, 9);
-    let waiting = b.run_job(job.id, &mut |_| {}).expect("run");
+    let waiting = b.stamping().run_job(job.id, &mut |_| {}).expect("run");
     assert_eq!(waiting.state, State::SerialIssued, "{}", waiting.message);
     assert!(waiting.message.contains("gangguan"), "{}", waiting.message);
     down.store(false, Ordering::SeqCst);
-    let done = b.run_job(job.id, &mut |_| {}).expect("run");
+    let done = b.stamping().run_job(job.id, &mut |_| {}).expect("run");
     assert_eq!(done.state, State::Stamped, "{}", done.message);
-    let out = b.job_output(job.id).expect("output");
+    let out = b.stamping().job_output(job.id).expect("output");
     let report = loket::pdf::verify_pdf(&std::fs::read(out.path).expect("file"), None, None)
         .expect("verify");
     assert!(report.all_valid());

@@ -12,12 +12,20 @@ use loket::till::Tender;
 fn visit_with_stamped_job(t: &mut TestBranch, n: u32) -> (String, i64) {
     let b = &mut t.branch;
     open_till(b);
-    b.issue_ticket("C", false, "dispenser").expect("issue");
-    let call = b.call_next(1, CLERK).expect("call").expect("a ticket");
+    b.queue()
+        .issue_ticket("C", false, "dispenser")
+        .expect("issue");
+    let call = b
+        .queue()
+        .call_next(1, CLERK)
+        .expect("call")
+        .expect("a ticket");
     let label = call.ticket.to_string();
-    b.counter_step(1, CLERK, Step::Serve).expect("serve");
+    b.queue()
+        .counter_step(1, CLERK, Step::Serve)
+        .expect("serve");
     let job = super::support::paid_job_for(b, letter(n), &format!("surat-{n}.pdf"), Some(&label));
-    let done = b.run_job(job.id, &mut |_| {}).expect("stamp");
+    let done = b.stamping().run_job(job.id, &mut |_| {}).expect("stamp");
     assert_eq!(done.state, State::Stamped);
     (label, job.id)
 }
@@ -27,7 +35,11 @@ fn a_ticket_with_a_paid_document_not_handed_over_cannot_be_finished_by_anyone() 
     let mut t = TestBranch::new();
     let (label, job) = visit_with_stamped_job(&mut t, 1);
     for step in [Step::Done, Step::NoShow] {
-        let err = t.branch.counter_step(1, CLERK, step).expect_err("refused");
+        let err = t
+            .branch
+            .queue()
+            .counter_step(1, CLERK, step)
+            .expect_err("refused");
         let said = err.to_string();
         assert!(
             said.contains(&label)
@@ -38,6 +50,7 @@ fn a_ticket_with_a_paid_document_not_handed_over_cannot_be_finished_by_anyone() 
     }
     let err = t
         .branch
+        .queue()
         .transfer(1, CLERK, "A", None)
         .expect_err("no transfer");
     assert!(err.to_string().contains("tidak dapat dialihkan"), "{err}");
@@ -53,9 +66,11 @@ fn a_ticket_with_a_paid_document_not_handed_over_cannot_be_finished_by_anyone() 
     // Handed over: now it can be finished.
     let drive = tempfile::tempdir().expect("drive");
     t.branch
+        .stamping()
         .deliver_job_to_drive(job, drive.path(), CLERK, &mut |_, _| {})
         .expect("copy");
     t.branch
+        .queue()
         .counter_step(1, CLERK, Step::Done)
         .expect("finished after hand-over");
 }
@@ -66,15 +81,17 @@ fn the_day_rollover_keeps_an_undelivered_visit_open() {
     let (label, _job) = visit_with_stamped_job(&mut t, 2);
     // A plain ticket left waiting expires as before.
     t.branch
+        .queue()
         .issue_ticket("A", false, "dispenser")
         .expect("issue");
     t.clock.advance(time::Duration::hours(24));
     t.branch
+        .queue()
         .issue_ticket("A", false, "dispenser")
         .expect("next day");
     let (status, kept): (String, i64) = t
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT (SELECT status FROM tickets WHERE issued_service = 'C' ORDER BY id LIMIT 1),
@@ -87,7 +104,7 @@ fn the_day_rollover_keeps_an_undelivered_visit_open() {
     assert_eq!(kept, 1);
     let expired: i64 = t
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM tickets WHERE status = 'expired' AND issued_service = 'A'",
@@ -104,6 +121,7 @@ fn the_same_document_brought_again_says_when_and_where_it_was_paid() {
     let first = super::support::paid_job(&mut t.branch, 7);
     let again = t
         .branch
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: letter(7),
             name: "surat-7-lagi.pdf".into(),
@@ -124,6 +142,7 @@ fn the_same_document_brought_again_says_when_and_where_it_was_paid() {
     // Another document says nothing of the kind.
     let other = t
         .branch
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: letter(8),
             name: "surat-8.pdf".into(),
@@ -146,16 +165,19 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
     let (_label, job) = visit_with_stamped_job(&mut t, 3);
     // A second bill with only part of it taken.
     let b = &mut t.branch;
-    let s = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(s.id, CLERK, "meterai", 2, None).expect("add");
-    b.pay_sale(
-        s.id,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(5_000),
-        }],
-    )
-    .expect("part");
+    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(s.id, CLERK, "meterai", 2, None)
+        .expect("add");
+    b.till()
+        .pay_sale(
+            s.id,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(5_000),
+            }],
+        )
+        .expect("part");
     let text = t.cli_ok(&["report", "daily", "--date", "2026-11-23"]);
     let section: String = text
         .split("BELUM SELESAI")
@@ -168,7 +190,7 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
         "{section}"
     );
     assert!(section.contains("belum diserahkan"), "{section}");
-    let today = t.branch.store.today();
+    let today = t.branch.store().today();
     let p = loket::report::pack::daily(&mut t.branch, today).expect("pack");
     assert!(
         p.unfinished
@@ -183,9 +205,11 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
     // Handed over and paid in full, nothing is left.
     let drive = tempfile::tempdir().expect("drive");
     t.branch
+        .stamping()
         .deliver_job_to_drive(job, drive.path(), CLERK, &mut |_, _| {})
         .expect("copy");
     t.branch
+        .till()
         .pay_sale(
             s.id,
             CLERK,
@@ -194,7 +218,7 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
             }],
         )
         .expect("rest");
-    let today = t.branch.store.today();
+    let today = t.branch.store().today();
     let p = loket::report::pack::daily(&mut t.branch, today).expect("pack");
     assert!(p.unfinished.is_empty(), "{:?}", p.unfinished);
 }
@@ -203,11 +227,15 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
 fn a_document_that_already_carries_an_emeterai_says_so_with_its_serial() {
     let mut t = TestBranch::new();
     let first = super::support::paid_job(&mut t.branch, 9);
-    t.branch.run_job(first.id, &mut |_| {}).expect("stamp");
-    let out = t.branch.job_output(first.id).expect("output");
+    t.branch
+        .stamping()
+        .run_job(first.id, &mut |_| {})
+        .expect("stamp");
+    let out = t.branch.stamping().job_output(first.id).expect("output");
     let stamped = std::fs::read(&out.path).expect("stamped file");
     let again = t
         .branch
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: stamped,
             name: "surat-9-emeterai.pdf".into(),
@@ -223,7 +251,13 @@ fn a_document_that_already_carries_an_emeterai_says_so_with_its_serial() {
         "{said}"
     );
     // The place proposed for a second stamp never lands on the first.
-    let first_place = t.branch.job(first.id).expect("job").place.expect("placed");
+    let first_place = t
+        .branch
+        .stamping()
+        .job(first.id)
+        .expect("job")
+        .place
+        .expect("placed");
     let second = again.proposed.expect("proposed");
     let apart = second.page != first_place.page
         || second.x + second.width <= first_place.x
@@ -239,6 +273,7 @@ fn closing_the_till_warns_about_what_the_counter_left_half_done() {
     let (label, _job) = visit_with_stamped_job(&mut t, 4);
     let o = t
         .branch
+        .till()
         .count_till(1, CLERK, &loket::till::CashCount::total_only(rp(110_000)))
         .expect("count");
     assert!(
@@ -319,6 +354,7 @@ fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restar
     open_till(b);
     let bytes = locked_letter(5, SECRET);
     let refused = b
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: bytes.clone(),
             name: "terkunci.pdf".into(),
@@ -330,6 +366,7 @@ fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restar
         .expect_err("a locked file needs its password");
     assert!(refused.to_string().contains("kata sandi"), "{refused}");
     let job = b
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes,
             name: "terkunci.pdf".into(),
@@ -341,28 +378,33 @@ fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restar
         .expect("received with its password");
     assert!(job.locked);
     let place = job.proposed.expect("proposed place");
-    b.place_job(job.id, CLERK, place).expect("place");
-    let sale = b.quote_job(job.id, 1, CLERK, None).expect("quote");
-    b.pay_sale(
-        sale,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(10_000),
-        }],
-    )
-    .expect("pay");
-    b.job_paid(job.id, CLERK).expect("paid");
+    b.stamping().place_job(job.id, CLERK, place).expect("place");
+    let sale = b
+        .stamping()
+        .quote_job(job.id, 1, CLERK, None)
+        .expect("quote");
+    b.till()
+        .pay_sale(
+            sale,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(10_000),
+            }],
+        )
+        .expect("pay");
+    b.stamping().job_paid(job.id, CLERK).expect("paid");
 
     // Another process: the password is not there.
     let mut other = t.reopen();
     let err = other
+        .stamping()
         .run_job(job.id, &mut |_| {})
         .expect_err("waits for the password");
     assert!(
         err.to_string().contains("ketik lagi kata sandinya"),
         "{err}"
     );
-    let waiting = other.job(job.id).expect("job");
+    let waiting = other.stamping().job(job.id).expect("job");
     assert!(
         waiting.message.contains("kata sandinya"),
         "{}",
@@ -372,7 +414,7 @@ fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restar
     assert_eq!(round.attempted, 0, "the worker leaves it to the counter");
     assert!(round.errors.is_empty(), "{:?}", round.errors);
     let drawn: i64 = other
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM serials WHERE job_id = ?1",
@@ -385,13 +427,20 @@ fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restar
         "no serial is drawn for a job that cannot be stamped"
     );
     let wrong = other
+        .stamping()
         .unlock_job(job.id, "salah")
         .expect_err("wrong password");
     assert!(wrong.to_string().contains("salah"), "{wrong}");
-    other.unlock_job(job.id, SECRET).expect("the right one");
-    let done = other.run_job(job.id, &mut |_| {}).expect("stamp");
+    other
+        .stamping()
+        .unlock_job(job.id, SECRET)
+        .expect("the right one");
+    let done = other
+        .stamping()
+        .run_job(job.id, &mut |_| {})
+        .expect("stamp");
     assert_eq!(done.state, State::Stamped, "{}", done.message);
-    let out = other.job_output(job.id).expect("output");
+    let out = other.stamping().job_output(job.id).expect("output");
     let stamped = std::fs::read(&out.path).expect("stamped file");
     let report = loket::pdf::verify_pdf(&stamped, Some(SECRET), None).expect("verify");
     assert!(report.signatures.iter().any(|s| s.valid), "{report:?}");
@@ -415,9 +464,16 @@ fn a_paid_job_still_open_at_another_counter_is_not_taken_up() {
     let mut t = TestBranch::new();
     let (_, job) = visit_with_stamped_job(&mut t, 3);
     let b = &mut t.branch;
-    b.issue_ticket("C", false, "dispenser").expect("issue");
-    let second = b.call_next(2, CLERK).expect("call").expect("a ticket");
+    b.queue()
+        .issue_ticket("C", false, "dispenser")
+        .expect("issue");
+    let second = b
+        .queue()
+        .call_next(2, CLERK)
+        .expect("call")
+        .expect("a ticket");
     let again = b
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: letter(3),
             name: "surat-3.pdf".into(),
@@ -427,8 +483,12 @@ fn a_paid_job_still_open_at_another_counter_is_not_taken_up() {
             password: None,
         })
         .expect("received again");
-    assert_eq!(b.earlier_paid_job(again.id).expect("lookup"), Some(job));
+    assert_eq!(
+        b.stamping().earlier_paid_job(again.id).expect("lookup"),
+        Some(job)
+    );
     let err = b
+        .stamping()
         .take_up_earlier_job(again.id, job, &second.ticket.to_string(), 2, CLERK)
         .expect_err("open at counter 1");
     let said = err.to_string();
@@ -436,5 +496,8 @@ fn a_paid_job_still_open_at_another_counter_is_not_taken_up() {
         said.contains("loket 1") && said.contains("move-visit"),
         "{said}"
     );
-    assert_eq!(b.job(again.id).expect("job").state, State::Received);
+    assert_eq!(
+        b.stamping().job(again.id).expect("job").state,
+        State::Received
+    );
 }

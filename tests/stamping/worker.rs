@@ -24,16 +24,24 @@ fn a_job_waiting_for_serials_is_finished_mailed_and_later_purged_by_the_worker()
     let mut t = TestBranch::new();
     // A lot of one serial: the first job takes it, the second finds the inventory empty.
     t.branch
-        .store
+        .store_mut()
         .write(|tx| ledger::load_lot(tx, "kepala", "LOT-KECIL", 1, 10_000))
         .expect("lot");
     let first = paid_job(&mut t.branch, 1);
     assert_eq!(
-        t.branch.run_job(first.id, &mut |_| {}).expect("run").state,
+        t.branch
+            .stamping()
+            .run_job(first.id, &mut |_| {})
+            .expect("run")
+            .state,
         State::Stamped
     );
     let second = paid_job(&mut t.branch, 2);
-    let waiting = t.branch.run_job(second.id, &mut |_| {}).expect("run");
+    let waiting = t
+        .branch
+        .stamping()
+        .run_job(second.id, &mut |_| {})
+        .expect("run");
     assert_eq!(waiting.state, State::Paid);
     assert!(waiting.message.contains("load-lot"), "{}", waiting.message);
     assert!(
@@ -42,23 +50,24 @@ fn a_job_waiting_for_serials_is_finished_mailed_and_later_purged_by_the_worker()
         waiting.message
     );
     t.branch
+        .stamping()
         .set_job_email(second.id, "budi@contoh.test", CLERK)
         .expect("email");
     // The supervisor loads a lot; the retry is not yet due (manual clock), but a worker starting
     // up resumes every unfinished job.
     t.branch
-        .store
+        .store_mut()
         .write(|tx| ledger::load_lot(tx, "kepala", "LOT-2", 10, 100_000))
         .expect("lot 2");
     let handle = worker::start(t.path(), Arc::new(t.clock.clone())).expect("worker");
     let mut b = t.reopen();
     eventually("the waiting job is stamped and mailed", || {
-        b.job(second.id).expect("job").state == State::Delivered
+        b.stamping().job(second.id).expect("job").state == State::Delivered
     });
-    let outbox = b.outbox_list().expect("outbox");
+    let outbox = b.delivery().outbox_list().expect("outbox");
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].to, "budi@contoh.test");
-    let out = b.job_output(second.id).expect("output");
+    let out = b.stamping().job_output(second.id).expect("output");
     assert!(out.path.exists());
     // Three days later the documents stay; after keep_days they are purged, with a journal entry.
     t.clock.advance(time::Duration::days(2));
@@ -72,7 +81,7 @@ fn a_job_waiting_for_serials_is_finished_mailed_and_later_purged_by_the_worker()
     eventually("the delivered documents are purged", || !out.path.exists());
     handle.stop();
     let purged: i64 = b
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'document.purged'",
@@ -87,7 +96,11 @@ fn a_job_waiting_for_serials_is_finished_mailed_and_later_purged_by_the_worker()
         "the original and the stamped file of the delivered job"
     );
     assert!(
-        b.job_output(first.id).expect("first").path.exists(),
+        b.stamping()
+            .job_output(first.id)
+            .expect("first")
+            .path
+            .exists(),
         "the first job was never delivered: its output stays"
     );
 }
@@ -100,7 +113,7 @@ fn files_a_crash_left_in_the_document_store_are_swept_at_start_up() {
     let job = paid_job(&mut t.branch, 70);
     let letter_sha: String = t
         .branch
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT document_sha256 FROM stamp_jobs WHERE id = ?1",
@@ -149,7 +162,7 @@ fn files_a_crash_left_in_the_document_store_are_swept_at_start_up() {
     );
     let entries: i64 = t
         .branch
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'document.orphan_removed'",
@@ -161,7 +174,10 @@ fn files_a_crash_left_in_the_document_store_are_swept_at_start_up() {
         .expect("journal");
     assert_eq!(entries, 2);
     // The same round resumed the paid job from its (old) letter.
-    assert_eq!(t.branch.job(job.id).expect("job").state, State::Stamped);
+    assert_eq!(
+        t.branch.stamping().job(job.id).expect("job").state,
+        State::Stamped
+    );
     // A later round sweeps nothing more.
     assert_eq!(worker::round(&mut t.branch, true).expect("again").swept, 0);
 }

@@ -91,19 +91,21 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
         float: 150_000,
         ..Model::default()
     };
-    b.open_till(
-        1,
-        CLERK,
-        &CashCount::parse("100000x1,20000x2,5000x2").expect("count"),
-    )
-    .expect("open");
+    b.till()
+        .open_till(
+            1,
+            CLERK,
+            &CashCount::parse("100000x1,20000x2,5000x2").expect("count"),
+        )
+        .expect("open");
     for op in ops {
         match op {
             Op::Sale(lines, pay) => {
-                let s = b.new_sale(1, CLERK, None).expect("sale");
+                let s = b.till().new_sale(1, CLERK, None).expect("sale");
                 let mut total = 0;
                 for (i, q) in &lines {
-                    b.add_to_sale(s.id, CLERK, ITEMS[*i].0, *q, None)
+                    b.till()
+                        .add_to_sale(s.id, CLERK, ITEMS[*i].0, *q, None)
                         .expect("add");
                     total += ITEMS[*i].1 * q;
                 }
@@ -147,11 +149,13 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         vec![Tender::Qris { amount: rp(total) }]
                     }
                 };
-                let o = b.pay_sale(s.id, CLERK, &tenders).expect("pay");
+                let o = b.till().pay_sale(s.id, CLERK, &tenders).expect("pay");
                 if let Some(q) = o.qris.first() {
-                    b.confirm_qris(&q.reference, CLERK, None).expect("confirm");
+                    b.till()
+                        .confirm_qris(&q.reference, CLERK, None)
+                        .expect("confirm");
                 }
-                prop_assert_eq!(b.sale(s.id).expect("sale").status, SaleStatus::Paid);
+                prop_assert_eq!(b.till().sale(s.id).expect("sale").status, SaleStatus::Paid);
                 m.sales
                     .push((s.id, SaleStatus::Paid, paid, BTreeMap::new(), lines[0].1));
             }
@@ -161,9 +165,9 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 let k = n % m.sales.len();
                 let (id, status, paid, _, _) = m.sales[k].clone();
-                let before = b.x_report(1).expect("x").summary;
+                let before = b.till().x_report(1).expect("x").summary;
                 let a = approval(b, actions::VOID, &approval_subject_sale(id));
-                let result = b.void_sale(id, 1, CLERK, a);
+                let result = b.till().void_sale(id, 1, CLERK, a);
                 if status != SaleStatus::Paid {
                     prop_assert!(result.is_err(), "only a paid, unrefunded sale voids");
                     continue;
@@ -181,13 +185,13 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 m.sales[k].1 = SaleStatus::Voided;
                 // A void reverses exactly: the drawer is back by what the sale brought in, and
                 // every method the sale was paid with nets to zero.
-                let after = b.x_report(1).expect("x").summary;
+                let after = b.till().x_report(1).expect("x").summary;
                 prop_assert_eq!(
                     after.expected_cash.value(),
                     before.expected_cash.value() - cash
                 );
                 let per_method: Vec<(String, i64)> = b
-                    .store
+                    .store_mut()
                     .read(|c| {
                         let mut st = c.prepare("SELECT method, SUM(amount) FROM till_movements WHERE sale = ?1 GROUP BY method")?;
                         let rows = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
@@ -206,7 +210,7 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let k = n % m.sales.len();
                 let (id, status, _, _, left) = m.sales[k].clone();
                 let a = approval(b, actions::REFUND, &approval_subject_sale(id));
-                let result = b.refund_sale(
+                let result = b.till().refund_sale(
                     id,
                     1,
                     CLERK,
@@ -215,7 +219,7 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     a,
                 );
                 let line_price = {
-                    let v = b.sale(id).expect("sale");
+                    let v = b.till().sale(id).expect("sale");
                     v.lines[0].unit_price.value()
                 };
                 if status == SaleStatus::Voided || left == 0 || line_price > m.expected() {
@@ -230,14 +234,14 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 m.cash_refunds += line_price;
                 m.sales[k].4 -= 1;
                 *m.sales[k].3.entry(Method::Cash).or_insert(0) += line_price;
-                m.sales[k].1 = b.sale(id).expect("sale").status;
+                m.sales[k].1 = b.till().sale(id).expect("sale").status;
             }
             Op::PayOut(amount) | Op::Drop(amount) => {
                 let is_drop = matches!(op, Op::Drop(_));
                 let result = if is_drop {
-                    b.cash_drop(1, CLERK, rp(amount), "setor ke brankas")
+                    b.till().cash_drop(1, CLERK, rp(amount), "setor ke brankas")
                 } else {
-                    b.pay_out(1, CLERK, rp(amount), "beli kertas struk")
+                    b.till().pay_out(1, CLERK, rp(amount), "beli kertas struk")
                 };
                 if amount > m.expected() {
                     prop_assert!(
@@ -255,10 +259,10 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
         }
         // After every step: expected cash is float + received − change − refunds − pay-outs − drops.
-        let s = b.x_report(1).expect("x").summary;
+        let s = b.till().x_report(1).expect("x").summary;
         prop_assert_eq!(s.expected_cash.value(), m.expected());
     }
-    let s = b.x_report(1).expect("x").summary;
+    let s = b.till().x_report(1).expect("x").summary;
     prop_assert_eq!(s.float.value(), m.float);
     prop_assert_eq!(s.cash_received.value(), m.cash_received);
     prop_assert_eq!(s.change_given.value(), m.change);

@@ -19,7 +19,7 @@ pub const CLERK: &str = "petugas";
 pub fn branch_with(edit: impl FnOnce(&str) -> String) -> TestBranch {
     let mut tb = TestBranch::with_config(edit);
     users::add(
-        &mut tb.branch.store,
+        tb.branch.store_mut(),
         "admin",
         SUPERVISOR,
         "Supervisor",
@@ -38,7 +38,7 @@ pub fn branch() -> TestBranch {
 pub fn approval(branch: &mut Branch, action: &str, subject: &str) -> i64 {
     let lockout = branch.lockout();
     users::approve(
-        &mut branch.store,
+        branch.store_mut(),
         lockout,
         SUPERVISOR,
         SUPERVISOR_PIN,
@@ -53,7 +53,7 @@ pub fn approval(branch: &mut Branch, action: &str, subject: &str) -> i64 {
 
 pub fn journal_intact(branch: &mut Branch) {
     let report = branch
-        .store
+        .store_mut()
         .read(|c| journal::verify(c, None))
         .expect("journal verifies");
     assert!(report.intact(), "journal intact: {:?}", report.tamper);

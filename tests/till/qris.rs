@@ -203,10 +203,14 @@ fn a_sale_shows_a_dynamic_code_that_expires() {
     let mut tb = branch();
     let b = &mut tb.branch;
     let s = b
+        .till()
         .new_sale(2, CLERK, Some(&crate::common::no("c-7")))
         .expect("sale");
-    b.add_to_sale(s.id, CLERK, "meterai", 2, None).expect("add");
+    b.till()
+        .add_to_sale(s.id, CLERK, "meterai", 2, None)
+        .expect("add");
     let o = b
+        .till()
         .pay_sale(s.id, CLERK, &[Tender::Qris { amount: rp(20_000) }])
         .expect("pay");
     let q = &o.qris[0];
@@ -216,29 +220,33 @@ fn a_sale_shows_a_dynamic_code_that_expires() {
     assert_eq!(p.sub("62", "01"), Some(q.reference.as_str()));
     assert_eq!(p.sub("62", "07"), Some("LOKET02"));
     assert_eq!(
-        b.qris_shown(&q.reference, CLERK).expect("shown").state,
+        b.till()
+            .qris_shown(&q.reference, CLERK)
+            .expect("shown")
+            .state,
         QrisState::Shown
     );
     tb.clock.advance(time::Duration::minutes(4));
     assert_eq!(
-        tb.branch.sale(s.id).expect("sale").qris[0].state,
+        tb.branch.till().sale(s.id).expect("sale").qris[0].state,
         QrisState::Shown,
         "still valid at 4 minutes"
     );
     tb.clock.advance(time::Duration::seconds(61));
     assert_eq!(
-        tb.branch.sale(s.id).expect("sale").qris[0].state,
+        tb.branch.till().sale(s.id).expect("sale").qris[0].state,
         QrisState::Expired,
         "expired after 5 minutes"
     );
-    assert_eq!(tb.branch.expire_qris().expect("sweep"), 1);
+    assert_eq!(tb.branch.till().expire_qris().expect("sweep"), 1);
     let late = tb
         .branch
+        .till()
         .confirm_qris(&q.reference, CLERK, None)
         .expect("late payment is recorded");
     assert!(late.late && late.qris.flagged);
     assert_eq!(late.qris.state, QrisState::PaidLate);
-    let flagged = tb.branch.qris_flagged().expect("flagged");
+    let flagged = tb.branch.till().qris_flagged().expect("flagged");
     assert_eq!(flagged.len(), 1);
     assert_eq!(flagged[0].reference, q.reference);
 }
@@ -247,11 +255,15 @@ fn a_sale_shows_a_dynamic_code_that_expires() {
 fn late_excess_is_given_back_with_a_supervisor() {
     let mut tb = branch();
     let b = &mut tb.branch;
-    b.open_till(1, CLERK, &loket::till::CashCount::total_only(rp(50_000)))
+    b.till()
+        .open_till(1, CLERK, &loket::till::CashCount::total_only(rp(50_000)))
         .expect("open");
-    let s = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(s.id, CLERK, "meterai", 1, None).expect("add");
+    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(s.id, CLERK, "meterai", 1, None)
+        .expect("add");
     let q = b
+        .till()
         .pay_sale(s.id, CLERK, &[Tender::Qris { amount: rp(10_000) }])
         .expect("pay")
         .qris[0]
@@ -259,31 +271,36 @@ fn late_excess_is_given_back_with_a_supervisor() {
         .clone();
     tb.clock.advance(time::Duration::minutes(6));
     let b = &mut tb.branch;
-    b.pay_sale(
-        s.id,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(10_000),
-        }],
-    )
-    .expect("customer pays cash instead");
-    let late = b.confirm_qris(&q, CLERK, None).expect("late");
+    b.till()
+        .pay_sale(
+            s.id,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(10_000),
+            }],
+        )
+        .expect("customer pays cash instead");
+    let late = b.till().confirm_qris(&q, CLERK, None).expect("late");
     assert_eq!(late.qris.excess, rp(10_000));
-    assert_eq!(b.x_report(1).expect("x").summary.qris_excess, rp(10_000));
+    assert_eq!(
+        b.till().x_report(1).expect("x").summary.qris_excess,
+        rp(10_000)
+    );
     let subject = loket::till::approval_subject_qris(&q);
     let id = super::approval(b, loket::till::actions::QRIS_EXCESS, &subject);
     let done = b
+        .till()
         .resolve_qris(&q, 1, CLERK, loket::till::Method::Cash, id)
         .expect("resolved");
     assert!(done.resolved && !done.flagged);
-    let x = b.x_report(1).expect("x").summary;
+    let x = b.till().x_report(1).expect("x").summary;
     assert_eq!(x.qris_excess, rp(0));
     assert_eq!(
         x.expected_cash,
         rp(50_000),
         "float + Rp10.000 cash − Rp10.000 given back"
     );
-    assert!(b.qris_flagged().expect("flagged").is_empty());
+    assert!(b.till().qris_flagged().expect("flagged").is_empty());
 }
 
 proptest! {

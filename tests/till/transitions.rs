@@ -69,17 +69,26 @@ impl Run {
         let b = &mut self.tb.branch;
         match step {
             Step::OpenDrawer(float) => {
-                b.open_till(1, CLERK, &loket::till::CashCount::total_only(rp(float)))?;
+                b.till()
+                    .open_till(1, CLERK, &loket::till::CashCount::total_only(rp(float)))?;
             }
             Step::Sale(items) => {
-                let s = b.new_sale(1, CLERK, Some(&crate::common::no("C-003")))?;
+                let s = b
+                    .till()
+                    .new_sale(1, CLERK, Some(&crate::common::no("C-003")))?;
                 for (code, qty) in items {
-                    b.add_to_sale(s.id, CLERK, code, *qty, None)?;
+                    b.till().add_to_sale(s.id, CLERK, code, *qty, None)?;
                 }
                 self.sale = Some(s.id);
             }
             Step::Add(code, qty) => {
-                b.add_to_sale(current.expect("a sale was started"), CLERK, code, qty, None)?;
+                b.till().add_to_sale(
+                    current.expect("a sale was started"),
+                    CLERK,
+                    code,
+                    qty,
+                    None,
+                )?;
             }
             Step::Pay(tenders) => {
                 let tenders: Vec<Tender> = tenders
@@ -95,35 +104,36 @@ impl Run {
                     })
                     .collect();
                 let sale = current.expect("a sale was started");
-                b.pay_sale(sale, CLERK, &tenders)?;
+                b.till().pay_sale(sale, CLERK, &tenders)?;
             }
             Step::ConfirmQris => {
                 let sale = current.expect("a sale was started");
                 let q = b
+                    .till()
                     .sale(sale)?
                     .qris
                     .last()
                     .expect("a QRIS code")
                     .reference
                     .clone();
-                b.confirm_qris(&q, CLERK, Some("RRN123"))?;
+                b.till().confirm_qris(&q, CLERK, Some("RRN123"))?;
             }
             Step::Wait6Min => self.tb.clock.advance(Duration::minutes(6)),
             Step::Void => {
                 let sale = current.expect("a sale was started");
                 let id = approval(b, actions::VOID, &approval_subject_sale(sale));
                 self.last_approval = Some(id);
-                b.void_sale(sale, 1, CLERK, id)?;
+                b.till().void_sale(sale, 1, CLERK, id)?;
             }
             Step::VoidWithWrongApproval => {
                 let sale = current.expect("a sale was started");
                 let id = approval(b, actions::REFUND, &approval_subject_sale(sale));
-                b.void_sale(sale, 1, CLERK, id)?;
+                b.till().void_sale(sale, 1, CLERK, id)?;
             }
             Step::RefundReusingApproval(lines) => {
                 let sale = current.expect("a sale was started");
                 let id = self.last_approval.expect("an earlier approval");
-                b.refund_sale(
+                b.till().refund_sale(
                     sale,
                     1,
                     CLERK,
@@ -136,7 +146,7 @@ impl Run {
                 let sale = current.expect("a sale was started");
                 let id = approval(b, actions::REFUND, &approval_subject_sale(sale));
                 self.last_approval = Some(id);
-                b.refund_sale(
+                b.till().refund_sale(
                     sale,
                     1,
                     CLERK,
@@ -146,12 +156,14 @@ impl Run {
                 )?;
             }
             Step::ReturnTenders => {
-                b.return_tenders(current.expect("a sale was started"), 1, CLERK)?;
+                b.till()
+                    .return_tenders(current.expect("a sale was started"), 1, CLERK)?;
             }
             Step::RefundAll(method) => {
                 let sale = current.expect("a sale was started");
                 let id = approval(b, actions::REFUND, &approval_subject_sale(sale));
-                b.refund_sale(sale, 1, CLERK, &RefundRequest::All, method, id)?;
+                b.till()
+                    .refund_sale(sale, 1, CLERK, &RefundRequest::All, method, id)?;
             }
         }
         Ok(())
@@ -170,9 +182,9 @@ fn check(name: &str, given: &[Step], when: Step, then: Then) {
             panic!("{name}: setup step {step:?} failed: {e}");
         }
     }
-    let before = run
-        .sale
-        .map(|s| serde_json::to_string(&run.tb.branch.sale(s).expect("sale")).expect("json"));
+    let before = run.sale.map(|s| {
+        serde_json::to_string(&run.tb.branch.till().sale(s).expect("sale")).expect("json")
+    });
     let result = run.step(when);
     match then {
         Then::Refused(text) => {
@@ -182,7 +194,7 @@ fn check(name: &str, given: &[Step], when: Step, then: Then) {
                 "{name}: error {err:?} says {text:?}"
             );
             let after = run.sale.map(|s| {
-                serde_json::to_string(&run.tb.branch.sale(s).expect("sale")).expect("json")
+                serde_json::to_string(&run.tb.branch.till().sale(s).expect("sale")).expect("json")
             });
             // A refused QRIS step may have expired codes first; everything else is untouched.
             if !matches!(when, Step::ConfirmQris) {
@@ -193,7 +205,8 @@ fn check(name: &str, given: &[Step], when: Step, then: Then) {
             if let Err(e) = result {
                 panic!("{name}: {when:?} failed: {e}");
             }
-            let v = run.tb.branch.sale(run.sale()).expect("sale");
+            let sale = run.sale();
+            let v = run.tb.branch.till().sale(sale).expect("sale");
             assert_eq!(
                 (v.status, v.paid, v.due),
                 (status, rp(paid), rp(due)),
@@ -208,7 +221,8 @@ fn check(name: &str, given: &[Step], when: Step, then: Then) {
             if let Err(e) = result {
                 panic!("{name}: {when:?} failed: {e}");
             }
-            let v = run.tb.branch.sale(run.sale()).expect("sale");
+            let sale = run.sale();
+            let v = run.tb.branch.till().sale(sale).expect("sale");
             let q = v.qris.last().expect("a QRIS code");
             assert_eq!(
                 (v.status, q.state.as_str(), q.excess),
@@ -679,8 +693,9 @@ fn sale_and_tender_transitions() {
 fn a_service_fee_is_its_own_line() {
     let mut tb = super::branch_with(|t| t.replacen("service_fee = 0 ", "service_fee = 2000 ", 1));
     let b = &mut tb.branch;
-    let s = b.new_sale(1, CLERK, None).expect("sale");
+    let s = b.till().new_sale(1, CLERK, None).expect("sale");
     let v = b
+        .till()
         .add_to_sale(s.id, CLERK, "meterai", 3, Some(77))
         .expect("add");
     let lines: Vec<(String, i64, i64, Option<i64>)> = v
@@ -696,7 +711,7 @@ fn a_service_fee_is_its_own_line() {
         ]
     );
     assert_eq!(v.total, rp(36_000));
-    let receipt = b.sale_receipt(s.id).expect("receipt");
+    let receipt = b.till().sale_receipt(s.id).expect("receipt");
     assert_eq!(receipt.lines[1].amount, "Rp6.000");
     assert_eq!(receipt.total, "Rp36.000");
 }
@@ -716,11 +731,15 @@ fn a_meterai_above_face_value_is_refused_by_the_configuration() {
 fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
     let mut tb = branch();
     let b = &mut tb.branch;
-    b.open_till(1, CLERK, &loket::till::CashCount::total_only(rp(100_000)))
+    b.till()
+        .open_till(1, CLERK, &loket::till::CashCount::total_only(rp(100_000)))
         .expect("open");
-    let s = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(s.id, CLERK, "meterai", 1, None).expect("add");
+    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(s.id, CLERK, "meterai", 1, None)
+        .expect("add");
     let paid = b
+        .till()
         .pay_sale(
             s.id,
             CLERK,
@@ -731,9 +750,12 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
         .expect("pay");
     assert!(paid.open_drawer, "cash opens the drawer");
     assert_eq!(paid.change, rp(40_000));
-    let s2 = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(s2.id, CLERK, "amplop", 1, None).expect("add");
+    let s2 = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(s2.id, CLERK, "amplop", 1, None)
+        .expect("add");
     let card = b
+        .till()
         .pay_sale(
             s2.id,
             CLERK,
@@ -746,6 +768,7 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
         .expect("pay");
     assert!(!card.open_drawer, "a card payment leaves the drawer shut");
     let refused = b
+        .till()
         .open_drawer_no_sale(1, CLERK, 999)
         .expect_err("no approval");
     assert!(refused.to_string().contains("persetujuan"), "{refused}");
@@ -755,12 +778,13 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
         &loket::till::approval_subject_counter(1),
     );
     assert!(
-        b.open_drawer_no_sale(1, CLERK, id)
+        b.till()
+            .open_drawer_no_sale(1, CLERK, id)
             .expect("no-sale")
             .open_drawer
     );
     let opens: Vec<(String, Option<String>)> = b
-        .store
+        .store_mut()
         .read(|c| {
             let mut st = c.prepare("SELECT cause, supervisor FROM drawer_opens ORDER BY id")?;
             let rows = st
@@ -777,7 +801,7 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
             ("no_sale".to_string(), Some(super::SUPERVISOR.to_string())),
         ]
     );
-    let x = b.x_report(1).expect("x");
+    let x = b.till().x_report(1).expect("x");
     let drawer = x
         .sections
         .iter()

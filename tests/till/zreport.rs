@@ -10,55 +10,65 @@ use sha2::Digest;
 /// A short shift on counter 1: float Rp200.000, a cash sale with change, a card sale, a refund and
 /// a pay-out. Expected cash at the end: 200.000 + 50.000 − 13.000 − 10.000 − 15.000 = 212.000.
 fn shift(b: &mut loket::Branch) {
-    b.open_till(
-        1,
-        CLERK,
-        &CashCount::parse("100000x1,50000x1,20000x2,5000x2").expect("count"),
-    )
-    .expect("open");
+    b.till()
+        .open_till(
+            1,
+            CLERK,
+            &CashCount::parse("100000x1,50000x1,20000x2,5000x2").expect("count"),
+        )
+        .expect("open");
     let s = b
+        .till()
         .new_sale(1, CLERK, Some(&crate::common::no("C-001")))
         .expect("sale");
-    b.add_to_sale(s.id, CLERK, "meterai", 3, None).expect("add");
-    b.add_to_sale(s.id, CLERK, "fotokopi", 14, None)
+    b.till()
+        .add_to_sale(s.id, CLERK, "meterai", 3, None)
         .expect("add");
-    b.pay_sale(
-        s.id,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(50_000),
-        }],
-    )
-    .expect("cash");
-    let s2 = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(s2.id, CLERK, "meterai", 2, None)
+    b.till()
+        .add_to_sale(s.id, CLERK, "fotokopi", 14, None)
         .expect("add");
-    b.pay_sale(
-        s2.id,
-        CLERK,
-        &[Tender::Debit {
-            amount: rp(20_000),
-            approval_code: "777AAA".into(),
-            last4: "4242".into(),
-        }],
-    )
-    .expect("card");
+    b.till()
+        .pay_sale(
+            s.id,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(50_000),
+            }],
+        )
+        .expect("cash");
+    let s2 = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(s2.id, CLERK, "meterai", 2, None)
+        .expect("add");
+    b.till()
+        .pay_sale(
+            s2.id,
+            CLERK,
+            &[Tender::Debit {
+                amount: rp(20_000),
+                approval_code: "777AAA".into(),
+                last4: "4242".into(),
+            }],
+        )
+        .expect("card");
     let a = approval(b, actions::REFUND, &approval_subject_sale(s.id));
-    b.refund_sale(
-        s.id,
-        1,
-        CLERK,
-        &RefundRequest::Lines(vec![(1, 1)]),
-        Method::Cash,
-        a,
-    )
-    .expect("refund");
-    b.pay_out(1, CLERK, rp(15_000), "beli kertas struk")
+    b.till()
+        .refund_sale(
+            s.id,
+            1,
+            CLERK,
+            &RefundRequest::Lines(vec![(1, 1)]),
+            Method::Cash,
+            a,
+        )
+        .expect("refund");
+    b.till()
+        .pay_out(1, CLERK, rp(15_000), "beli kertas struk")
         .expect("pay-out");
 }
 
 fn stored_doc(b: &mut loket::Branch, number: i64) -> (String, String) {
-    b.store
+    b.store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT document, sha256 FROM z_reports WHERE number = ?1",
@@ -75,14 +85,19 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
     let mut tb = branch();
     let b = &mut tb.branch;
     shift(b);
-    let x = b.x_report(1).expect("x");
+    let x = b.till().x_report(1).expect("x");
     assert_eq!(x.summary.expected_cash, rp(212_000));
-    let before = b.till_session(1).expect("read").expect("open session");
+    let before = b
+        .till()
+        .till_session(1)
+        .expect("read")
+        .expect("open session");
     assert_eq!(
         before.expected_total, None,
         "nothing tells the clerk the expected cash before the count"
     );
     let closed = b
+        .till()
         .count_till(
             1,
             CLERK,
@@ -117,8 +132,12 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
 
     let (doc, sha) = stored_doc(b, 1);
     assert_eq!(sha, hex::encode(sha2::Sha256::digest(doc.as_bytes())));
-    let first = b.reprint_z(Some(1), None, SUPERVISOR).expect("reprint");
+    let first = b
+        .till()
+        .reprint_z(Some(1), None, SUPERVISOR)
+        .expect("reprint");
     let second = b
+        .till()
         .reprint_z(None, Some(1), SUPERVISOR)
         .expect("reprint newest of counter 1");
     assert_eq!(
@@ -139,20 +158,25 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
     assert_eq!(unmarked(second), z);
 
     // Nothing done afterwards touches the stored document, and the database refuses edits.
-    let s = b.new_sale(1, CLERK, None).expect("sale after close");
-    b.add_to_sale(s.id, CLERK, "amplop", 1, None).expect("add");
-    b.pay_sale(
-        s.id,
-        CLERK,
-        &[Tender::Debit {
-            amount: rp(2_000),
-            approval_code: "777AAB".into(),
-            last4: "4242".into(),
-        }],
-    )
-    .expect("card after close");
+    let s = b.till().new_sale(1, CLERK, None).expect("sale after close");
+    b.till()
+        .add_to_sale(s.id, CLERK, "amplop", 1, None)
+        .expect("add");
+    b.till()
+        .pay_sale(
+            s.id,
+            CLERK,
+            &[Tender::Debit {
+                amount: rp(2_000),
+                approval_code: "777AAB".into(),
+                last4: "4242".into(),
+            }],
+        )
+        .expect("card after close");
     let a = approval(b, actions::VOID, &approval_subject_sale(s.id));
-    b.void_sale(s.id, 1, CLERK, a).expect("void after close");
+    b.till()
+        .void_sale(s.id, 1, CLERK, a)
+        .expect("void after close");
     assert_eq!(stored_doc(b, 1), (doc.clone(), sha.clone()));
     for sql in [
         "UPDATE z_reports SET document = '{}' WHERE number = 1",
@@ -161,7 +185,7 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
         "DELETE FROM till_movements",
     ] {
         let err = b
-            .store
+            .store()
             .conn()
             .execute(sql, [])
             .expect_err("refused by the database");
@@ -183,6 +207,7 @@ fn a_z_stored_before_its_slip_figures_were_kept_reads_back_with_them_from_the_st
     let b = &mut tb.branch;
     shift(b);
     let closed = b
+        .till()
         .count_till(
             1,
             CLERK,
@@ -201,15 +226,18 @@ fn a_z_stored_before_its_slip_figures_were_kept_reads_back_with_them_from_the_st
     assert!(figures.journal_head.is_some(), "the Z anchored the journal");
 
     // A document written before the figures were kept: the same words, no figures.
-    let conn = b.store.conn();
+    let conn = b.store().conn();
     conn.execute_batch(
         "DROP TRIGGER z_reports_no_update;
          UPDATE z_reports SET document = json_remove(document, '$.figures') WHERE number = 1;",
     )
     .expect("write an older document");
-    let (older, _) = b.stored_z(1).expect("read back");
+    let (older, _) = b.till().stored_z(1).expect("read back");
     assert_eq!(older, z, "the figures come back from the store");
-    let reprint = b.reprint_z(Some(1), None, SUPERVISOR).expect("reprint");
+    let reprint = b
+        .till()
+        .reprint_z(Some(1), None, SUPERVISOR)
+        .expect("reprint");
     assert_eq!(reprint.figures, z.figures);
 }
 
@@ -219,31 +247,39 @@ fn a_second_close_the_same_day_covers_only_its_own_session() {
     let b = &mut tb.branch;
     shift(b);
     let z1 = b
+        .till()
         .count_till(1, CLERK, &CashCount::total_only(rp(212_000)))
         .expect("close")
         .z
         .expect("z");
-    let err = b.x_report(1).expect_err("no session after close");
+    let err = b.till().x_report(1).expect_err("no session after close");
     assert!(err.to_string().contains("belum dibuka"), "{err}");
-    b.open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+    b.till()
+        .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
         .expect("second shift");
     let err = b
+        .till()
         .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
         .expect_err("one session per counter");
     assert!(err.to_string().contains("masih terbuka"), "{err}");
-    b.open_till(2, CLERK, &CashCount::total_only(rp(50_000)))
+    b.till()
+        .open_till(2, CLERK, &CashCount::total_only(rp(50_000)))
         .expect("another counter opens its own");
-    let s = b.new_sale(1, CLERK, None).expect("sale");
-    b.add_to_sale(s.id, CLERK, "map", 2, None).expect("add");
-    b.pay_sale(
-        s.id,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(10_000),
-        }],
-    )
-    .expect("cash");
+    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    b.till()
+        .add_to_sale(s.id, CLERK, "map", 2, None)
+        .expect("add");
+    b.till()
+        .pay_sale(
+            s.id,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(10_000),
+            }],
+        )
+        .expect("cash");
     let z2 = b
+        .till()
         .count_till(1, CLERK, &CashCount::total_only(rp(106_000)))
         .expect("close")
         .z
@@ -262,7 +298,7 @@ fn a_second_close_the_same_day_covers_only_its_own_session() {
         rp(47_000),
         "37.000 + 20.000 − 10.000 refunded"
     );
-    let day = b.till_sessions_of_day("2026-11-23").expect("day");
+    let day = b.till().till_sessions_of_day("2026-11-23").expect("day");
     assert_eq!(day.len(), 3);
     assert_eq!(
         day.iter().map(|(s, _)| s.z_number).collect::<Vec<_>>(),
@@ -278,6 +314,7 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
     shift(b);
     // Rp5.000 short: recorded at once, the close waits.
     let counted = b
+        .till()
         .count_till(
             1,
             CLERK,
@@ -289,9 +326,12 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
         (rp(212_000), rp(-5_000))
     );
     assert!(counted.needs_approval && counted.z.is_none());
-    let late = b.new_sale(1, CLERK, None).expect("sale").id;
-    b.add_to_sale(late, CLERK, "amplop", 1, None).expect("add");
+    let late = b.till().new_sale(1, CLERK, None).expect("sale").id;
+    b.till()
+        .add_to_sale(late, CLERK, "amplop", 1, None)
+        .expect("add");
     let err = b
+        .till()
         .pay_sale(
             late,
             CLERK,
@@ -302,10 +342,12 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
         .expect_err("no cash while closing");
     assert!(err.to_string().contains("sedang ditutup"), "{err}");
     let err = b
+        .till()
         .count_till(1, CLERK, &CashCount::total_only(rp(212_000)))
         .expect_err("no second count");
     assert!(err.to_string().contains("sedang ditutup"), "{err}");
     let err = b
+        .till()
         .finish_close(1, CLERK, None)
         .expect_err("needs a supervisor");
     assert!(
@@ -313,13 +355,14 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
         "{err}"
     );
     let session = b
+        .till()
         .till_session(1)
         .expect("read")
         .expect("counted session")
         .id;
     let lockout = b.lockout();
     let a = loket::users::approve(
-        &mut b.store,
+        b.store_mut(),
         lockout,
         SUPERVISOR,
         super::SUPERVISOR_PIN,
@@ -330,7 +373,7 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
     )
     .expect("approve")
     .id;
-    let done = b.finish_close(1, CLERK, Some(a)).expect("closed");
+    let done = b.till().finish_close(1, CLERK, Some(a)).expect("closed");
     let z = done.z.expect("z");
     let close = z
         .sections
@@ -359,6 +402,7 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
         "{labels:?}"
     );
     let s = b
+        .till()
         .till_session_by_id(session)
         .expect("read")
         .expect("session");

@@ -75,7 +75,7 @@ fn supervisor(tb: &mut TestBranch) -> State {
 fn the_emeterai_tab_shows_the_lot_the_spoiled_serial_and_the_reconciliation() {
     let mut tb = console_branch();
     tb.branch
-        .store
+        .store_mut()
         .write(|tx| {
             loket::stamping::ledger::load_lot(tx, "admin", "INV-2026-0117", 50, 500_000)
                 .map_err(|e| loket::BranchError::Refused(e.to_string()))
@@ -83,10 +83,12 @@ fn the_emeterai_tab_shows_the_lot_the_spoiled_serial_and_the_reconciliation() {
         .expect("load a lot");
     // A document received for ticket C-001 whose serial was spoiled while stamping.
     tb.branch
+        .queue()
         .issue_ticket("C", false, "dispenser")
         .expect("issue");
     let job = tb
         .branch
+        .stamping()
         .receive_document(loket::stamping::ReceiveDocument {
             bytes: letter_pdf(),
             name: "surat.pdf".into(),
@@ -98,7 +100,7 @@ fn the_emeterai_tab_shows_the_lot_the_spoiled_serial_and_the_reconciliation() {
         .expect("receive");
     let sn = tb
         .branch
-        .store
+        .store_mut()
         .write(|tx| {
             let sn = loket::stamping::ledger::draw_local(tx, job.id, "ab12")
                 .map_err(|e| loket::BranchError::Refused(e.to_string()))?
@@ -168,18 +170,20 @@ fn the_outbox_tab_lists_refused_mail_and_sends_it_again() {
     std::fs::write(&doc, letter_pdf()).expect("document");
     let refused = tb
         .branch
+        .delivery()
         .queue_mail(
             "budi@contoh.test",
             &[(doc.clone(), "surat-emeterai.pdf".into())],
             &Context::by("petugas"),
         )
         .expect("queue");
-    let now = tb.branch.store.now();
-    let pass = tb.branch.send_due_mail(now).expect("one pass");
+    let now = tb.branch.store().now();
+    let pass = tb.branch.delivery().send_due_mail(now).expect("one pass");
     assert_eq!(pass.failed, [refused], "{pass:?}");
     // A second e-mail waits for the next pass.
     let waiting = tb
         .branch
+        .delivery()
         .queue_mail(
             "sari@contoh.test",
             &[(doc, "surat-emeterai.pdf".into())],
@@ -216,6 +220,7 @@ fn the_outbox_tab_lists_refused_mail_and_sends_it_again() {
     );
     let entry = tb
         .branch
+        .delivery()
         .outbox_entry(refused)
         .expect("read")
         .expect("entry");
@@ -230,25 +235,33 @@ fn the_drawers_tab_shows_sessions_the_x_report_and_prints_a_z_copy() {
     let b = &mut tb.branch;
     // Counter 2 sold a stamp for cash and closed; counter 1 is open with a cash sale.
     for counter in [2, 1] {
-        b.open_till(
-            counter,
-            "petugas",
-            &CashCount::total_only(Rupiah::new(200_000)),
-        )
-        .expect("open till");
-        let sale = b.new_sale(counter, "petugas", None).expect("sale").id;
-        b.add_to_sale(sale, "petugas", "meterai", 1, None)
+        b.till()
+            .open_till(
+                counter,
+                "petugas",
+                &CashCount::total_only(Rupiah::new(200_000)),
+            )
+            .expect("open till");
+        let sale = b
+            .till()
+            .new_sale(counter, "petugas", None)
+            .expect("sale")
+            .id;
+        b.till()
+            .add_to_sale(sale, "petugas", "meterai", 1, None)
             .expect("line");
-        b.pay_sale(
-            sale,
-            "petugas",
-            &[Tender::Cash {
-                tendered: Rupiah::new(20_000),
-            }],
-        )
-        .expect("paid");
+        b.till()
+            .pay_sale(
+                sale,
+                "petugas",
+                &[Tender::Cash {
+                    tendered: Rupiah::new(20_000),
+                }],
+            )
+            .expect("paid");
     }
     let closed = b
+        .till()
         .count_till(2, "petugas", &CashCount::total_only(Rupiah::new(210_000)))
         .expect("count and close");
     assert!(!closed.needs_approval);

@@ -70,10 +70,12 @@ fn called_only(files: &[(&str, Vec<u8>)], till: bool) -> (TestBranch, State, Pat
     }
     if till {
         tb.branch
+            .till()
             .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(200_000)))
             .expect("open till");
     }
     tb.branch
+        .queue()
         .issue_ticket("C", false, "dispenser")
         .expect("issue");
     let mut state = state_for(&tb, Mode::Counter, Lang::Id);
@@ -195,12 +197,12 @@ fn a_letter_from_the_drive_is_placed_paid_in_cash_stamped_and_copied_back() {
     let report = loket::pdf::verify_pdf(&bytes, None, None).expect("verify");
     assert_eq!(report.signatures.len(), 1);
     assert!(report.signatures[0].valid, "{report:?}");
-    let sale = tb.branch.sale(sale).expect("sale");
+    let sale = tb.branch.till().sale(sale).expect("sale");
     assert_eq!(sale.status, SaleStatus::Paid);
     assert_eq!(sale.payments.len(), 1);
     let copies: i64 = tb
         .branch
-        .store
+        .store_mut()
         .read(|c| {
             Ok::<_, loket::BranchError>(c.query_row(
                 "SELECT COUNT(*) FROM drive_copies",
@@ -246,7 +248,7 @@ fn a_split_payment_by_debit_and_qris_shows_the_code_and_waits_for_it() {
         .as_ref()
         .and_then(|s| s.flow.quote.clone())
         .expect("quote");
-    let sale = tb.branch.sale(quote.sale).expect("sale");
+    let sale = tb.branch.till().sale(quote.sale).expect("sale");
     assert_eq!(sale.status, SaleStatus::Paid);
     let methods: Vec<String> = sale
         .payments
@@ -260,7 +262,7 @@ fn a_split_payment_by_debit_and_qris_shows_the_code_and_waits_for_it() {
     snap("deliver_email", &state);
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
-    let outbox = tb.branch.outbox_list().expect("outbox");
+    let outbox = tb.branch.delivery().outbox_list().expect("outbox");
     assert_eq!(outbox.len(), 1);
 }
 
@@ -283,7 +285,13 @@ fn a_customer_without_a_drive_or_e_mail_gets_the_document_by_whatsapp() {
         .and_then(|s| s.flow.error.clone())
         .unwrap_or_default();
     assert!(error.contains("0812-3456-7890"), "{error}");
-    assert!(tb.branch.outbox_list().expect("outbox").is_empty());
+    assert!(
+        tb.branch
+            .delivery()
+            .outbox_list()
+            .expect("outbox")
+            .is_empty()
+    );
     for _ in 0..5 {
         drive_key(&mut state, &mut tb, KeyCode::Backspace);
     }
@@ -301,7 +309,7 @@ fn a_customer_without_a_drive_or_e_mail_gets_the_document_by_whatsapp() {
         delivered.contains("+62812****890") && delivered.contains("belum diatur"),
         "{delivered}"
     );
-    let outbox = tb.branch.outbox_list().expect("outbox");
+    let outbox = tb.branch.delivery().outbox_list().expect("outbox");
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].channel, loket::delivery::Channel::Whatsapp);
     assert_eq!(outbox[0].to, "+6281234567890");
@@ -356,7 +364,7 @@ fn a_visit_paid_and_stamped_reopens_at_hand_over_after_the_counter_restarts() {
     assert!(usb.join("surat-emeterai.pdf").exists());
     let sales: i64 = tb
         .branch
-        .store
+        .store()
         .conn()
         .query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0))
         .expect("sales");
@@ -378,6 +386,7 @@ fn a_half_paid_split_reopens_at_the_payment_with_the_tender_taken() {
         .expect("sale");
     // Rp4.000 by card is recorded on the sale (as the payment service records each tender).
     tb.branch
+        .till()
         .pay_sale(
             sale,
             "petugas",
@@ -401,7 +410,7 @@ fn a_half_paid_split_reopens_at_the_payment_with_the_tender_taken() {
     type_text(&mut state, &mut tb.branch, "6000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
-    let view = tb.branch.sale(sale).expect("sale");
+    let view = tb.branch.till().sale(sale).expect("sale");
     assert_eq!(view.status, SaleStatus::Paid);
     assert_eq!(view.payments.len(), 2);
 }
@@ -420,7 +429,7 @@ fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
     type_text(&mut state, &mut tb.branch, "5000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Pay, "Rp5.000 of Rp10.000");
-    let view = tb.branch.sale(sale).expect("sale");
+    let view = tb.branch.till().sale(sale).expect("sale");
     assert_eq!(
         view.payments.len(),
         1,
@@ -439,7 +448,7 @@ fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
         said.contains("Rp5.000") && said.contains("tercatat"),
         "{said}"
     );
-    assert_eq!(tb.branch.sale(sale).expect("sale").payments.len(), 1);
+    assert_eq!(tb.branch.till().sale(sale).expect("sale").payments.len(), 1);
     // A restart here reopens the payment with Rp5.000 still due.
     drop(state);
     let mut state = restarted(&mut tb, &usb);
@@ -447,7 +456,7 @@ fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
     type_text(&mut state, &mut tb.branch, "5000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
-    let view = tb.branch.sale(sale).expect("sale");
+    let view = tb.branch.till().sale(sale).expect("sale");
     assert_eq!(view.status, SaleStatus::Paid);
     assert_eq!(view.payments.len(), 2);
 }
@@ -461,9 +470,11 @@ fn enter_right_after_the_call_serves_the_ticket_before_the_status_is_read_again(
     std::fs::create_dir_all(&drive).expect("drive folder");
     std::fs::write(drive.join("surat.pdf"), letter_pdf()).expect("write document");
     tb.branch
+        .till()
         .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(200_000)))
         .expect("open till");
     tb.branch
+        .queue()
         .issue_ticket("C", false, "dispenser")
         .expect("issue");
     let mut state = state_for(&tb, Mode::Counter, Lang::Id);
@@ -477,7 +488,7 @@ fn enter_right_after_the_call_serves_the_ticket_before_the_status_is_read_again(
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     let serving: i64 = tb
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM tickets WHERE status = 'serving'",
@@ -501,7 +512,7 @@ fn several_pdfs_on_the_drive_are_listed_to_choose_from() {
     snap("choose", &state);
     let jobs: i64 = tb
         .branch
-        .store
+        .store()
         .conn()
         .query_row("SELECT COUNT(*) FROM stamp_jobs", [], |r| r.get(0))
         .expect("count jobs");
@@ -533,7 +544,10 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
         .expect("sale");
     type_text(&mut state, &mut tb.branch, "5000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
-    assert_eq!(tb.branch.sale(sale).expect("sale").due, Rupiah::new(5_000));
+    assert_eq!(
+        tb.branch.till().sale(sale).expect("sale").due,
+        Rupiah::new(5_000)
+    );
 
     // Esc asks; Enter answers "go on" and nothing changes.
     drive_key(&mut state, &mut tb, KeyCode::Esc);
@@ -545,11 +559,14 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
     assert!(asked.contains("k: pelanggan batal"), "{asked}");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Pay);
-    assert_eq!(tb.branch.sale(sale).expect("sale").status, SaleStatus::Open);
-    assert_eq!(tb.branch.sale(sale).expect("sale").payments.len(), 1);
+    assert_eq!(
+        tb.branch.till().sale(sale).expect("sale").status,
+        SaleStatus::Open
+    );
+    assert_eq!(tb.branch.till().sale(sale).expect("sale").payments.len(), 1);
 
     // Esc, then k: the Rp5.000 goes back.
-    let kicks = drawer_kicks(&tb);
+    let kicks = drawer_kicks(&mut tb);
     drive_key(&mut state, &mut tb, KeyCode::Esc);
     type_text(&mut state, &mut tb.branch, "k");
     assert_eq!(stage(&state), Stage::Place, "{:?}", state.message);
@@ -562,18 +579,18 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
         said.contains("Kembalikan Rp5.000 tunai kepada pelanggan"),
         "{said}"
     );
-    let view = tb.branch.sale(sale).expect("sale");
+    let view = tb.branch.till().sale(sale).expect("sale");
     assert_eq!(view.status, SaleStatus::Voided);
     assert_eq!(
         view.void_reason.as_deref(),
         Some(loket::till::RETURNED_BEFORE_PAID)
     );
     assert_eq!(
-        drawer_kicks(&tb),
+        drawer_kicks(&mut tb),
         kicks + 1,
         "the drawer opens for the cash"
     );
-    let x = tb.branch.x_report(1).expect("x report");
+    let x = tb.branch.till().x_report(1).expect("x report");
     assert_eq!(
         x.summary.expected_cash, float,
         "the drawer holds the float again"
@@ -581,7 +598,7 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
     assert_eq!(x.summary.cash_voids, Rupiah::new(5_000));
     let returned: i64 = tb
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM journal WHERE kind = 'sale.tenders_returned' AND actor = 'petugas'",
@@ -603,7 +620,7 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
     assert_ne!(again, sale);
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
-    let x = tb.branch.x_report(1).expect("x report");
+    let x = tb.branch.till().x_report(1).expect("x report");
     assert_eq!(
         x.summary.expected_cash,
         Rupiah::new(210_000),
@@ -676,6 +693,7 @@ fn the_same_document_brought_again_takes_up_the_paid_job_instead_of_billing_agai
 
     // Later: a new ticket, the same file.
     tb.branch
+        .queue()
         .issue_ticket("C", false, "dispenser")
         .expect("issue");
     drive_key(&mut state, &mut tb, KeyCode::F(2));
@@ -706,7 +724,7 @@ fn the_same_document_brought_again_takes_up_the_paid_job_instead_of_billing_agai
     drive_key(&mut state, &mut tb, KeyCode::F(5));
     assert!(state.session.is_none(), "{:?}", state.message);
 
-    let c = tb.branch.store.conn();
+    let c = tb.branch.store().conn();
     let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
     assert_eq!(one("SELECT COUNT(*) FROM sales"), 1, "billed once");
     assert_eq!(
@@ -822,7 +840,7 @@ fn when_the_emeterai_service_is_down_the_customer_leaves_with_a_claim_receipt() 
         .and_then(|s| s.flow.check.as_ref())
         .map(|c| c.job)
         .expect("job");
-    let view = tb.branch.job(job).expect("job view");
+    let view = tb.branch.stamping().job(job).expect("job view");
     assert!(view.sn.is_none() && view.sale_id.is_some(), "{view:?}");
     let slips = std::fs::read_dir(tb.path().join("printer/loket1"))
         .expect("printer output")
@@ -842,6 +860,7 @@ fn a_printer_out_of_paper_is_shown_and_f8_prints_the_slips_again() {
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
     let printer = tb
         .branch
+        .printing()
         .printer("loket1")
         .expect("counter printer")
         .virtual_printer()
@@ -908,8 +927,9 @@ fn slips(tb: &TestBranch) -> Vec<String> {
         .collect()
 }
 
-fn drawer_kicks(tb: &TestBranch) -> usize {
+fn drawer_kicks(tb: &mut TestBranch) -> usize {
     tb.branch
+        .printing()
         .printer("loket1")
         .expect("counter printer")
         .virtual_printer()
@@ -943,7 +963,7 @@ fn cash_waits_for_a_drawer_session_the_clerk_opens_at_the_counter() {
         .and_then(|s| s.flow.quote.clone())
         .expect("quote");
     assert_eq!(
-        tb.branch.sale(quote.sale).expect("sale").status,
+        tb.branch.till().sale(quote.sale).expect("sale").status,
         SaleStatus::Open
     );
 
@@ -959,14 +979,19 @@ fn cash_waits_for_a_drawer_session_the_clerk_opens_at_the_counter() {
         message.text,
         "Sesi kas dibuka dengan modal awal Rp200.000. Laci kas terbuka."
     );
-    let session = tb.branch.till_session(1).expect("read").expect("open");
+    let session = tb
+        .branch
+        .till()
+        .till_session(1)
+        .expect("read")
+        .expect("open");
     assert_eq!(session.float, Rupiah::new(200_000));
-    assert_eq!(drawer_kicks(&tb), 1);
+    assert_eq!(drawer_kicks(&mut tb), 1);
 
     // Now the cash goes through and the drawer opens again for it.
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
-    assert_eq!(drawer_kicks(&tb), 2);
+    assert_eq!(drawer_kicks(&mut tb), 2);
     let payment = state
         .session
         .as_ref()
@@ -989,8 +1014,8 @@ fn a_card_payment_needs_no_drawer_session() {
     type_text(&mut state, &mut tb.branch, "4321");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
-    assert!(tb.branch.till_session(1).expect("read").is_none());
-    assert_eq!(drawer_kicks(&tb), 0, "no cash, no drawer");
+    assert!(tb.branch.till().till_session(1).expect("read").is_none());
+    assert_eq!(drawer_kicks(&mut tb), 0, "no cash, no drawer");
 }
 
 /// The placement step draws the page itself (rasterised, in half-blocks) so that scans, logos and
@@ -1057,6 +1082,7 @@ fn a_drawer_opened_elsewhere_is_seen_when_payment_starts() {
     assert_eq!(state.till, loket::ui::state::TillState::Closed);
     let mut other = tb.reopen();
     let session = other
+        .till()
         .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(150_000)))
         .expect("open elsewhere");
     to_payment(&mut state, &mut tb);
@@ -1082,16 +1108,17 @@ fn cash_is_taken_even_when_the_drawer_cannot_open() {
     assert_eq!(stage(&state), Stage::Pay);
     let vp = tb
         .branch
+        .printing()
         .printer("loket1")
         .expect("counter printer")
         .virtual_printer()
         .expect("a virtual printer");
     vp.set_state(loket_drivers::VirtualState::Offline);
-    let kicks_before = drawer_kicks(&tb);
+    let kicks_before = drawer_kicks(&mut tb);
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
     assert_eq!(
-        drawer_kicks(&tb),
+        drawer_kicks(&mut tb),
         kicks_before,
         "an offline printer kicked the drawer"
     );
@@ -1101,7 +1128,7 @@ fn cash_is_taken_even_when_the_drawer_cannot_open() {
         .and_then(|s| s.flow.quote.clone())
         .expect("quote");
     assert_eq!(
-        tb.branch.sale(quote.sale).expect("sale").status,
+        tb.branch.till().sale(quote.sale).expect("sale").status,
         SaleStatus::Paid
     );
     let payment = state
@@ -1116,7 +1143,7 @@ fn cash_is_taken_even_when_the_drawer_cannot_open() {
     );
     let failed: i64 = tb
         .branch
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'drawer.failed'",
@@ -1183,7 +1210,7 @@ fn a_supervisor_moves_a_paid_visit_to_another_counter_where_it_reopens() {
     assert_eq!(stage(&state), Stage::Done, "{:?}", state.message);
     let moved: i64 = tb
         .branch
-        .store
+        .store()
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM journal WHERE kind = 'visit.moved' AND actor = 'kepala'",
@@ -1288,7 +1315,7 @@ fn a_visit_cut_off_at_any_step_finishes_once_after_a_restart() {
         assert!(state.session.is_none(), "{cut:?}: {:?}", state.message);
 
         // Money taken = money recorded; one serial, on the document; nothing left open.
-        let c = tb.branch.store.conn();
+        let c = tb.branch.store().conn();
         let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
         assert_eq!(one("SELECT COUNT(*) FROM sales"), 1, "{cut:?}");
         assert_eq!(
@@ -1307,11 +1334,11 @@ fn a_visit_cut_off_at_any_step_finishes_once_after_a_restart() {
             1,
             "{cut:?}"
         );
-        let today = tb.branch.store.today();
+        let today = tb.branch.store().today();
         let pack = loket::report::pack::daily(&mut tb.branch, today).expect("pack");
         assert!(pack.unfinished.is_empty(), "{cut:?}: {:?}", pack.unfinished);
         assert!(
-            loket::journal::verify(tb.branch.store.conn(), None)
+            loket::journal::verify(tb.branch.store().conn(), None)
                 .expect("verify")
                 .intact(),
             "{cut:?}"
@@ -1335,6 +1362,7 @@ fn on_a_small_screen_f8_prints_the_qris_code_instead() {
     assert!(!m.error, "{m:?}");
     let printed = tb
         .branch
+        .printing()
         .printer("loket1")
         .expect("printer")
         .virtual_printer()
@@ -1435,10 +1463,10 @@ fn random_visit(parts: Vec<Part>, cut: usize, finish: bool) -> Result<(), TestCa
 
     let open = tb
         .branch
-        .store
+        .store_mut()
         .read(loket::report::pack::unfinished)
         .expect("belum selesai");
-    let c = tb.branch.store.conn();
+    let c = tb.branch.store().conn();
     let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
     let recorded = one("SELECT COALESCE(SUM(amount), 0) FROM payments WHERE kind = 'payment'");
     prop_assert_eq!(handed, recorded, "money taken = money recorded");

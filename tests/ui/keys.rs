@@ -8,8 +8,14 @@ use time::Duration;
 /// A signed-in counter 1 with no ticket, on a branch with two tickets waiting.
 fn ready() -> (TestBranch, State) {
     let mut tb = branch_with_users();
-    tb.branch.issue_ticket("A", false, "d").expect("issue");
-    tb.branch.issue_ticket("A", false, "d").expect("issue");
+    tb.branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("issue");
+    tb.branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("issue");
     let mut state = state_for(&tb, Mode::Counter, Lang::Id);
     sign_in(&mut state, &mut tb, "petugas", "1234");
     assert!(state.user.is_some());
@@ -75,6 +81,7 @@ fn call_serve_done_cycle_updates_ticket_and_session() {
     assert!(state.session.is_none());
     assert_eq!(
         tb.branch
+            .queue()
             .ticket_info(&crate::common::no("A-001"))
             .expect("info")
             .status,
@@ -170,6 +177,7 @@ fn reactivating_a_no_show_takes_a_supervisor_pin() {
     drive(&mut state, &mut tb.branch, key(KeyCode::F(6)));
     assert_eq!(
         tb.branch
+            .queue()
             .ticket_info(&crate::common::no("A-001"))
             .expect("info")
             .status,
@@ -205,6 +213,7 @@ fn reactivating_a_no_show_takes_a_supervisor_pin() {
     );
     assert_eq!(
         tb.branch
+            .queue()
             .ticket_info(&crate::common::no("A-001"))
             .expect("info")
             .status,
@@ -281,13 +290,19 @@ fn ticks_reload_the_queue_at_the_refresh_rate() {
 #[test]
 fn display_rings_once_per_new_call_and_not_at_start() {
     let mut tb = branch_with_users();
-    tb.branch.issue_ticket("A", false, "d").expect("issue");
-    tb.branch.issue_ticket("A", false, "d").expect("issue");
-    tb.branch.call_next(1, "petugas").expect("call");
+    tb.branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("issue");
+    tb.branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("issue");
+    tb.branch.queue().call_next(1, "petugas").expect("call");
     let mut state = state_for(&tb, Mode::Display, Lang::Id);
     let bells = |effects: &[Effect]| effects.iter().filter(|e| **e == Effect::Bell).count();
     assert_eq!(bells(&drive(&mut state, &mut tb.branch, Action::Start)), 0);
-    let status = tb.branch.queue_status().expect("status");
+    let status = tb.branch.queue().queue_status().expect("status");
     let same = update(
         &mut state,
         Action::Worker(Outcome::Status(Box::new(status))),
@@ -295,9 +310,10 @@ fn display_rings_once_per_new_call_and_not_at_start() {
     assert_eq!(bells(&same), 0, "nothing new");
     tb.clock.advance(Duration::seconds(30));
     tb.branch
+        .queue()
         .counter_step(1, "petugas", Step::Recall)
         .expect("recall");
-    let status = tb.branch.queue_status().expect("status");
+    let status = tb.branch.queue().queue_status().expect("status");
     let recall = update(
         &mut state,
         Action::Worker(Outcome::Status(Box::new(status))),
@@ -662,7 +678,7 @@ fn waiting_row(screen: &str, ticket: &str) -> String {
 fn a_transferred_ticket_shows_its_new_service_and_counter_on_both_counters() {
     let (mut tb, mut one) = ready();
     loket::users::add(
-        &mut tb.branch.store,
+        tb.branch.store_mut(),
         "admin",
         "petugas3",
         "Petugas Loket 3",

@@ -61,7 +61,7 @@ pub fn drive(state: &mut State, branch: &mut Branch, action: Action) -> Vec<Effe
 
 /// The branch clock's now, as a tick.
 pub fn tick(tb: &TestBranch) -> Action {
-    Action::Tick(to_ms(tb.branch.store.now()))
+    Action::Tick(to_ms(tb.branch.store().now()))
 }
 
 pub fn key(code: KeyCode) -> Action {

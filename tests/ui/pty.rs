@@ -96,13 +96,14 @@ fn a_clerk_serves_a_ticket_issued_by_the_dispenser() {
     let mut branch = tb.reopen();
     assert_eq!(
         branch
+            .queue()
             .ticket_info(&crate::common::no("A-001"))
             .expect("ticket")
             .status,
         Status::Done
     );
     let kinds: Vec<(String, String)> = branch
-        .store
+        .store_mut()
         .read(|c| {
             let mut stmt =
                 c.prepare("SELECT actor, kind FROM journal WHERE subject = 'A-001' ORDER BY seq")?;
@@ -251,13 +252,14 @@ fn the_supervisor_sees_the_branch_and_reactivates_a_no_show() {
     let mut branch = tb.reopen();
     assert_eq!(
         branch
+            .queue()
             .ticket_info(&crate::common::no("A-001"))
             .expect("ticket")
             .status,
         Status::Waiting
     );
     let approvals: Vec<(String, String, String)> = branch
-        .store
+        .store_mut()
         .read(|c| {
             let mut stmt = c.prepare(
                 "SELECT supervisor, action, reason FROM approvals WHERE used_ms IS NOT NULL",
@@ -307,13 +309,14 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
     let mut branch = tb.reopen();
     assert_eq!(
         branch
+            .queue()
             .ticket_info(&crate::common::no("C-001"))
             .expect("ticket")
             .status,
         Status::Done
     );
     let (sale_status, paid): (String, i64) = branch
-        .store
+        .store_mut()
         .read(|c| {
             Ok::<_, loket::BranchError>(c.query_row(
                 "SELECT status, (SELECT SUM(amount) FROM payments WHERE sale = sales.id)
@@ -325,7 +328,7 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
         .expect("sale of the ticket");
     assert_eq!((sale_status.as_str(), paid), ("paid", 10_000));
     let copied: String = branch
-        .store
+        .store_mut()
         .read(|c| {
             Ok::<_, loket::BranchError>(c.query_row(
                 "SELECT target FROM drive_copies WHERE actor = 'petugas'",
@@ -361,7 +364,7 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
         "{slips:#?}"
     );
     let (state, sn): (String, String) = branch
-        .store
+        .store_mut()
         .read(|c| {
             Ok::<_, loket::BranchError>(c.query_row(
                 "SELECT state, sn FROM stamp_jobs WHERE ticket = 'C-001'",
@@ -447,7 +450,7 @@ fn the_printer_runs_out_of_paper_mid_flow_and_f8_recovers_the_slips() {
     assert_eq!(files, 2);
     let mut branch = tb.reopen();
     let kinds: Vec<(String, String)> = branch
-        .store
+        .store_mut()
         .read(|c| {
             let mut stmt = c.prepare("SELECT kind, status FROM print_jobs ORDER BY id")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -494,6 +497,7 @@ fn at_payment_with(tb: &mut TestBranch, nudge: bool, env: &[(&str, &str)]) -> (P
 /// As [`at_payment`], stopped at the proposed place (the document taken and received).
 fn at_placement(tb: &mut TestBranch, env: &[(&str, &str)]) -> (PathBuf, Pty) {
     tb.branch
+        .till()
         .open_till(
             1,
             "petugas",
@@ -764,6 +768,7 @@ fn kill_and_resume(kill: Kill, moved: bool) {
         assert!(out.contains("dipindahkan ke loket 3"), "{kill:?}: {out}");
         // Counter 3 takes cash into its own drawer.
         tb.branch
+            .till()
             .open_till(
                 3,
                 "petugas",
@@ -965,13 +970,17 @@ fn the_dispenser_screen_shows_its_keys_the_number_issued_and_an_unknown_key() {
     let mut branch = tb.reopen();
     assert_eq!(
         branch
+            .queue()
             .ticket_info(&crate::common::no("B-001"))
             .expect("ticket")
             .status,
         Status::Waiting
     );
     assert!(
-        branch.ticket_info(&crate::common::no("A-002")).is_err(),
+        branch
+            .queue()
+            .ticket_info(&crate::common::no("A-002"))
+            .is_err(),
         "the unknown key issued nothing"
     );
 }

@@ -16,15 +16,29 @@ fn snap(name: &str, state: &State) {
 /// A morning queue: tickets in three services, some waiting past their target.
 fn busy_morning(tb: &mut TestBranch) {
     let b = &mut tb.branch;
-    b.issue_ticket("A", false, "dispenser").expect("issue");
-    b.issue_ticket("A", true, "dispenser").expect("issue");
-    b.issue_ticket("B", false, "dispenser").expect("issue");
+    b.queue()
+        .issue_ticket("A", false, "dispenser")
+        .expect("issue");
+    b.queue()
+        .issue_ticket("A", true, "dispenser")
+        .expect("issue");
+    b.queue()
+        .issue_ticket("B", false, "dispenser")
+        .expect("issue");
     tb.clock.advance(Duration::minutes(18));
     let b = &mut tb.branch;
-    b.issue_ticket("A", false, "dispenser").expect("issue");
-    b.issue_ticket("C", false, "dispenser").expect("issue");
-    b.issue_ticket("C", true, "dispenser").expect("issue");
-    b.issue_ticket("B", false, "dispenser").expect("issue");
+    b.queue()
+        .issue_ticket("A", false, "dispenser")
+        .expect("issue");
+    b.queue()
+        .issue_ticket("C", false, "dispenser")
+        .expect("issue");
+    b.queue()
+        .issue_ticket("C", true, "dispenser")
+        .expect("issue");
+    b.queue()
+        .issue_ticket("B", false, "dispenser")
+        .expect("issue");
     tb.clock.advance(Duration::minutes(2));
 }
 
@@ -88,6 +102,7 @@ fn counter_main_screens() {
     drive(&mut state, &mut tb.branch, ctrl('u'));
     drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
     tb.branch
+        .queue()
         .call_ticket(1, "petugas", &crate::common::no("C-002"))
         .expect("call C-002");
     let now = tick(&tb);
@@ -201,9 +216,9 @@ fn hall_display() {
     snap("display_no_calls", &state);
 
     busy_morning(&mut tb);
-    tb.branch.call_next(1, "petugas").expect("call");
-    tb.branch.call_next(2, "budi").expect("call");
-    tb.branch.call_next(3, "sari").expect("call");
+    tb.branch.queue().call_next(1, "petugas").expect("call");
+    tb.branch.queue().call_next(2, "budi").expect("call");
+    tb.branch.queue().call_next(3, "sari").expect("call");
     let now = tick(&tb);
     let effects = drive(&mut state, &mut tb.branch, now);
     assert_eq!(
@@ -220,8 +235,9 @@ fn hall_display() {
 fn supervisor_console() {
     let mut tb = branch_with_users();
     busy_morning(&mut tb);
-    tb.branch.call_next(2, "budi").expect("call");
+    tb.branch.queue().call_next(2, "budi").expect("call");
     tb.branch
+        .queue()
         .set_counter_state(3, "sari", loket::queue::CounterState::Break, Some("sholat"))
         .expect("break");
     let mut state = state_for(&tb, Mode::Supervisor, Lang::Id);
@@ -250,10 +266,12 @@ fn supervisor_console() {
 
     // A reactivation approved at the console shows on the approvals tab.
     tb.branch
+        .queue()
         .call_ticket(4, "dewi", &crate::common::no("A-003"))
         .expect("call A-003");
     tb.clock.advance(Duration::minutes(2));
     tb.branch
+        .queue()
         .counter_step(4, "dewi", loket::queue::Step::NoShow)
         .expect("no-show");
     drive(&mut state, &mut tb.branch, ctrl('r'));
@@ -404,7 +422,7 @@ fn the_counter_state_dialog_shows_the_state_and_enter_sends_it() {
     drive(&mut state, &mut tb.branch, key(KeyCode::Right));
     drive(&mut state, &mut tb.branch, key(KeyCode::Enter));
     assert!(state.dialog.is_none(), "{:?}", state.dialog);
-    let status = tb.branch.queue_status().expect("status");
+    let status = tb.branch.queue().queue_status().expect("status");
     let counter = status
         .counters
         .iter()

@@ -37,8 +37,11 @@ impl Drop for Fixture {
 /// counter 1: the job is `paid`.
 fn paid_job_for(b: &mut Branch, n: u32, ticket: &str) -> i64 {
     open_till(b);
-    b.issue_ticket("C", false, "dispenser").expect("ticket");
+    b.queue()
+        .issue_ticket("C", false, "dispenser")
+        .expect("ticket");
     let job = b
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: letter(n),
             name: format!("surat-lamaran-{n}.pdf"),
@@ -49,17 +52,23 @@ fn paid_job_for(b: &mut Branch, n: u32, ticket: &str) -> i64 {
         })
         .expect("receive");
     let place = job.proposed.expect("proposed place");
-    b.place_job(job.id, "petugas", place).expect("place");
-    let sale = b.quote_job(job.id, 1, "petugas", None).expect("quote");
-    b.pay_sale(
-        sale,
-        "petugas",
-        &[Tender::Cash {
-            tendered: Rupiah::new(10_000),
-        }],
-    )
-    .expect("pay");
-    b.job_paid(job.id, "petugas").expect("paid").id
+    b.stamping()
+        .place_job(job.id, "petugas", place)
+        .expect("place");
+    let sale = b
+        .stamping()
+        .quote_job(job.id, 1, "petugas", None)
+        .expect("quote");
+    b.till()
+        .pay_sale(
+            sale,
+            "petugas",
+            &[Tender::Cash {
+                tendered: Rupiah::new(10_000),
+            }],
+        )
+        .expect("pay");
+    b.stamping().job_paid(job.id, "petugas").expect("paid").id
 }
 
 fn fixture() -> Fixture {
@@ -92,14 +101,14 @@ fn fixture() -> Fixture {
     // The adapter refuses the first document once its serial is issued: held for a supervisor.
     let held = paid_job_for(b, 1, "C-001");
     fake.inject(Some(Route::AdapterSign), Fault::AdapterCode("82".into()), 1);
-    let v = b.run_job(held, &mut |_| {}).expect("run");
+    let v = b.stamping().run_job(held, &mut |_| {}).expect("run");
     assert_eq!(v.state, JobState::Held, "{}", v.message);
     let spoiled_sn = v.sn.clone().expect("the held job's serial");
 
     // The quota is used up before the second gets a serial: it waits for the worker's next try.
     let waiting = paid_job_for(b, 2, "C-002");
     fake.set_quota(0);
-    let v = b.run_job(waiting, &mut |_| {}).expect("run");
+    let v = b.stamping().run_job(waiting, &mut |_| {}).expect("run");
     assert_eq!(v.state, JobState::Paid, "{}", v.message);
     assert!(
         v.last_error.is_some() && v.next_attempt_ms.is_some(),
@@ -153,7 +162,7 @@ fn snap(name: &str, state: &State, sn: &str) {
 }
 
 fn job_state(b: &mut Branch, job: i64) -> JobState {
-    b.job(job).expect("job").state
+    b.stamping().job(job).expect("job").state
 }
 
 fn message(state: &State) -> (String, bool) {
@@ -316,6 +325,7 @@ fn a_waiting_job_is_refunded_in_cash_and_a_job_settled_elsewhere_is_refused() {
     snap("console_settle_refund", &state, &f.spoiled_sn);
     let sale =
         f.tb.branch
+            .stamping()
             .job(f.waiting)
             .expect("job")
             .sale_id
@@ -339,7 +349,7 @@ fn a_waiting_job_is_refunded_in_cash_and_a_job_settled_elsewhere_is_refused() {
     );
     assert_eq!(job_state(&mut f.tb.branch, f.waiting), JobState::Refunded);
     assert_eq!(
-        f.tb.branch.sale(sale).expect("sale").refunded,
+        f.tb.branch.till().sale(sale).expect("sale").refunded,
         Rupiah::new(10_000)
     );
     let panel = state.emeterai.clone().expect("reloaded");
@@ -378,10 +388,10 @@ fn a_waiting_job_is_refunded_in_cash_and_a_job_settled_elsewhere_is_refused() {
 /// What `loket job settle JOB --refund tunai` does: the supervisor's approval for the job's sale,
 /// then the refund.
 fn refund_elsewhere(b: &mut Branch, job: i64) {
-    let sale = b.job(job).expect("job").sale_id.expect("sale");
+    let sale = b.stamping().job(job).expect("job").sale_id.expect("sale");
     let lockout = b.lockout();
     let approval = loket::users::approve(
-        &mut b.store,
+        b.store_mut(),
         lockout,
         "kepala",
         "9999",
@@ -392,6 +402,7 @@ fn refund_elsewhere(b: &mut Branch, job: i64) {
     )
     .expect("approve");
     let v = b
+        .stamping()
         .settle_failed_job(job, approval.id, Settle::Refund(Method::Cash), 1, "kepala")
         .expect("refund");
     assert_eq!(v.state, JobState::Refunded);
@@ -399,7 +410,7 @@ fn refund_elsewhere(b: &mut Branch, job: i64) {
 
 fn refunds(f: &mut Fixture) -> i64 {
     f.tb.branch
-        .store
+        .store_mut()
         .read(|c| {
             c.query_row("SELECT COUNT(*) FROM refunds", [], |r| r.get(0))
                 .map_err(loket::store::StoreError::from)

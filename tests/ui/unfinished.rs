@@ -33,35 +33,52 @@ fn fixture() -> Fixture {
     let minutes = |tb: &mut TestBranch, m| tb.clock.advance(time::Duration::minutes(m));
     let b = &mut tb.branch;
     open_till(b);
-    b.issue_ticket("C", false, "dispenser").expect("issue");
-    let call = b.call_next(1, CLERK).expect("call").expect("a ticket");
+    b.queue()
+        .issue_ticket("C", false, "dispenser")
+        .expect("issue");
+    let call = b
+        .queue()
+        .call_next(1, CLERK)
+        .expect("call")
+        .expect("a ticket");
     let ticket = call.ticket.to_string();
-    b.counter_step(1, CLERK, Step::Serve).expect("serve");
+    b.queue()
+        .counter_step(1, CLERK, Step::Serve)
+        .expect("serve");
     let stamped = paid_job_for(b, letter(1), "surat-1.pdf", Some(&ticket)).id;
-    let v = b.run_job(stamped, &mut |_| {}).expect("stamp");
+    let v = b.stamping().run_job(stamped, &mut |_| {}).expect("stamp");
     assert_eq!(v.state, JobState::Stamped, "{}", v.message);
 
     minutes(&mut tb, 10);
     let b = &mut tb.branch;
-    let half_paid = b.new_sale(1, CLERK, None).expect("sale").id;
-    b.add_to_sale(half_paid, CLERK, "meterai", 1, None)
+    let half_paid = b.till().new_sale(1, CLERK, None).expect("sale").id;
+    b.till()
+        .add_to_sale(half_paid, CLERK, "meterai", 1, None)
         .expect("line");
-    b.pay_sale(
-        half_paid,
-        CLERK,
-        &[Tender::Cash {
-            tendered: rp(5_000),
-        }],
-    )
-    .expect("first tender of a split");
-    assert_eq!(b.sale(half_paid).expect("sale").paid, rp(5_000));
+    b.till()
+        .pay_sale(
+            half_paid,
+            CLERK,
+            &[Tender::Cash {
+                tendered: rp(5_000),
+            }],
+        )
+        .expect("first tender of a split");
+    assert_eq!(b.till().sale(half_paid).expect("sale").paid, rp(5_000));
 
     minutes(&mut tb, 10);
     let b = &mut tb.branch;
-    b.issue_ticket("C", false, "dispenser").expect("issue");
-    let second = b.call_next(2, "kasir").expect("call").expect("a ticket");
+    b.queue()
+        .issue_ticket("C", false, "dispenser")
+        .expect("issue");
+    let second = b
+        .queue()
+        .call_next(2, "kasir")
+        .expect("call")
+        .expect("a ticket");
     assert_eq!(second.ticket.to_string(), "C-002");
     let job = b
+        .stamping()
         .receive_document(ReceiveDocument {
             bytes: letter(2),
             name: "surat-2.pdf".into(),
@@ -72,8 +89,13 @@ fn fixture() -> Fixture {
         })
         .expect("receive");
     let place = job.proposed.expect("proposed place");
-    b.place_job(job.id, "kasir", place).expect("place");
-    let unpaid_sale = b.quote_job(job.id, 2, "kasir", None).expect("quote");
+    b.stamping()
+        .place_job(job.id, "kasir", place)
+        .expect("place");
+    let unpaid_sale = b
+        .stamping()
+        .quote_job(job.id, 2, "kasir", None)
+        .expect("quote");
 
     minutes(&mut tb, 10);
     let waiting = paid_job_for(&mut tb.branch, letter(3), "surat-3.pdf", None).id;
@@ -132,7 +154,7 @@ fn fill(state: &mut State, b: &mut Branch, values: &[&str]) {
 }
 
 fn count(b: &mut Branch, sql: &str, params: &[&dyn rusqlite::ToSql]) -> i64 {
-    b.store
+    b.store_mut()
         .read(|c| {
             c.query_row(sql, params, |r| r.get(0))
                 .map_err(loket::store::StoreError::from)
@@ -149,7 +171,7 @@ fn approval_id(b: &mut Branch, action: &str, subject: &str) -> i64 {
 }
 
 fn journal(b: &mut Branch, kind: &str, subject: &str) -> String {
-    b.store
+    b.store_mut()
         .read(|c| {
             c.query_row(
                 "SELECT detail FROM journal WHERE kind = ?1 AND subject = ?2 ORDER BY seq DESC LIMIT 1",
@@ -354,7 +376,10 @@ fn cancel_takes_back_what_is_unpaid_and_refuses_a_row_with_money() {
         )
     );
     assert!(state.dialog.is_none());
-    assert_eq!(b.job(f.unpaid_job).expect("job").state, JobState::Cancelled);
+    assert_eq!(
+        b.stamping().job(f.unpaid_job).expect("job").state,
+        JobState::Cancelled
+    );
     let subject = format!("job/{}", f.unpaid_job);
     let approval = approval_id(b, "stamping.cancel", &subject);
     let detail = journal(b, "job.cancelled", &subject);
@@ -421,7 +446,10 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
             f.stamped
         )
     );
-    assert_eq!(b.job(f.stamped).expect("job").state, JobState::Stamped);
+    assert_eq!(
+        b.stamping().job(f.stamped).expect("job").state,
+        JobState::Stamped
+    );
     // Nothing paid on the unpaid sale: nothing to refund.
     select(&mut state, b, Subject::Sale(f.unpaid_sale));
     drive(&mut state, b, key(KeyCode::Char('u')));
@@ -455,7 +483,7 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
     assert_eq!(dialog.value(FieldId::SupervisorPin), "");
     assert_eq!(dialog.value(FieldId::Reason), "pelanggan batal membayar");
     assert_eq!(
-        b.sale(f.half_paid).expect("sale").status,
+        b.till().sale(f.half_paid).expect("sale").status,
         loket::till::SaleStatus::Open
     );
     fill(&mut state, b, &["9999"]);
@@ -519,7 +547,10 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
             f.waiting
         )
     );
-    assert_eq!(b.job(f.waiting).expect("job").state, JobState::Refunded);
+    assert_eq!(
+        b.stamping().job(f.waiting).expect("job").state,
+        JobState::Refunded
+    );
     let left: Vec<Subject> = rows(&state).iter().map(|r| r.subject).collect();
     assert_eq!(
         left,
@@ -619,7 +650,7 @@ fn resume_moves_the_visit_to_another_counter_with_approval() {
             && detail.contains("\"to\":3"),
         "{detail}"
     );
-    let status = b.queue_status().expect("status");
+    let status = b.queue().queue_status().expect("status");
     let at3 = status
         .counters
         .iter()
@@ -640,7 +671,7 @@ fn a_paid_job_is_not_cancelled_even_with_an_approval() {
     let subject = format!("job/{}", f.waiting);
     let lockout = b.lockout();
     let approval = loket::users::approve(
-        &mut b.store,
+        b.store_mut(),
         lockout,
         "kepala",
         "9999",
@@ -650,9 +681,13 @@ fn a_paid_job_is_not_cancelled_even_with_an_approval() {
         "salah pilih",
     )
     .expect("approve");
-    b.cancel_job_approved(f.waiting, approval.id, "kepala")
+    b.stamping()
+        .cancel_job_approved(f.waiting, approval.id, "kepala")
         .expect_err("a paid job is settled, not cancelled");
-    assert_eq!(b.job(f.waiting).expect("job").state, JobState::Paid);
+    assert_eq!(
+        b.stamping().job(f.waiting).expect("job").state,
+        JobState::Paid
+    );
     // The approval was not spent on it.
     assert_eq!(
         count(

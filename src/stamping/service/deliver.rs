@@ -1,7 +1,8 @@
 //! Delivery of a stamped job: its output, to a drive, by mail or WhatsApp, and the visit.
 
+use super::StampingService;
 use super::{JobView, StampingError, apply_step, job_subject, load};
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::crash;
 use crate::delivery::Context;
 use crate::journal::Entry;
@@ -31,7 +32,7 @@ fn output_name(document_name: &str) -> String {
     format!("{stem}-emeterai.pdf")
 }
 
-impl Branch {
+impl StampingService<'_> {
     /// The verified stamped file of a stamped or delivered job.
     pub fn job_output(&mut self, job: i64) -> Result<JobOutput, BranchError> {
         let row = self.job_row(job)?;
@@ -93,7 +94,7 @@ impl Branch {
             job: Some(JobId(job)),
             sns: out.sns.clone(),
         };
-        let delivered = self.copy_to_drive(
+        let delivered = self.parts().delivery().copy_to_drive(
             &out.path,
             &out.sha256,
             &out.file_name,
@@ -129,7 +130,7 @@ impl Branch {
         })?;
         let id = match existing {
             Some(id) => id,
-            None => self.queue_mail(
+            None => self.parts().delivery().queue_mail(
                 to,
                 &[(out.path.clone(), out.file_name.clone())],
                 &Context {

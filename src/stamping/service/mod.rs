@@ -5,7 +5,7 @@ use super::documents::{DocumentError, Documents};
 use super::job::{self, JobError, Place, State, Step};
 use super::ledger::LedgerError;
 use super::provider::{Provider, ProviderError};
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::pdf::IntakeError;
 use crate::store::{self, StoreError, Tx};
@@ -23,6 +23,12 @@ mod settle;
 pub use deliver::JobOutput;
 pub use receive::ReceiveDocument;
 pub use settle::Settle;
+
+crate::branch::service!(
+    /// Stamping jobs: intake, payment, serials, stamping, delivery and settling.
+    StampingService,
+    stamping
+);
 
 /// Approval action for settling a failed job with a new serial at no charge (subject `job/<id>`).
 pub const ACTION_REISSUE: &str = "stamping.reissue";
@@ -148,26 +154,7 @@ pub fn forget_provider(data_dir: &Path) {
     cache.retain(|(k, _)| *k != key);
 }
 
-/// Passwords of locked documents, by job, held in this process's memory only: never written to the
-/// store, the journal, a log or `Debug` output. Lost with the process; the counter asks again.
-#[derive(Default)]
-pub struct DocPasswords(std::collections::HashMap<i64, crate::secret::Secret>);
-
-impl DocPasswords {
-    pub fn remember(&mut self, job: i64, password: String) {
-        self.0.insert(job, crate::secret::Secret::new(password));
-    }
-
-    pub fn get(&self, job: i64) -> Option<String> {
-        self.0.get(&job).map(|p| p.expose().to_string())
-    }
-}
-
-impl std::fmt::Debug for DocPasswords {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DocPasswords({} held)", self.0.len())
-    }
-}
+pub use crate::branch::DocPasswords;
 
 /// One job row with the columns the domain type does not carry.
 #[derive(Debug, Clone)]
@@ -392,7 +379,7 @@ fn view(row: &Row) -> JobView {
     }
 }
 
-impl Branch {
+impl StampingService<'_> {
     /// The counter whose visit holds job `id` (`None`: no counter holds it).
     pub fn job_counter(&mut self, id: i64) -> Result<Option<u32>, BranchError> {
         self.store.read(|c| {
@@ -404,7 +391,7 @@ impl Branch {
     }
 
     fn documents(&self) -> Documents {
-        Documents::new(&self.data_dir)
+        Documents::new(self.data_dir)
     }
 
     fn job_row(&mut self, id: i64) -> Result<Row, BranchError> {

@@ -1,9 +1,10 @@
 //! Intake: a document received, unlocked, placed, quoted and paid, or an earlier job taken up.
 
+use super::StampingService;
 use super::run::new_request_id;
 use super::settle::paying_line;
 use super::{JobView, StampingError, apply_step, job_subject, load, place_json};
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::crash;
 use crate::journal::Entry;
 use crate::pdf::placement::PlacementOptions;
@@ -54,7 +55,7 @@ fn earlier_emeterai(signatures: &[crate::pdf::intake::ExistingSignature]) -> Opt
     })
 }
 
-impl Branch {
+impl StampingService<'_> {
     /// Intake checks, stores the document by SHA-256 and creates the job (`received`) with the
     /// proposed place. A refused document creates no job.
     pub fn receive_document(&mut self, req: ReceiveDocument) -> Result<JobView, BranchError> {
@@ -337,10 +338,15 @@ impl Branch {
                     .as_deref()
                     .map(|t| t.parse().map_err(|_| TillError::BadTicket(t.to_string())))
                     .transpose()?;
-                self.new_sale(counter, clerk, ticket.as_ref())?.id
+                self.parts()
+                    .till()
+                    .new_sale(counter, clerk, ticket.as_ref())?
+                    .id
             }
         };
-        self.add_to_sale(sale, clerk, "meterai", 1, Some(job))?;
+        self.parts()
+            .till()
+            .add_to_sale(sale, clerk, "meterai", 1, Some(job))?;
         Ok(sale)
     }
 

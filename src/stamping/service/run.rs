@@ -1,10 +1,11 @@
 //! Running a paid job: a serial issued, the document stamped and checked, failures recorded.
 
+use super::StampingService;
 use super::{
     JobStage, JobView, LOCK_FOLDER, Row, StampingError, apply_step, cache_key, job_subject,
     providers,
 };
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::stamping::job::{self, JobError, Place, State, Step};
 use crate::stamping::ledger;
@@ -83,7 +84,7 @@ fn retry_message(e: &ProviderError, local: bool) -> String {
     }
 }
 
-impl Branch {
+impl StampingService<'_> {
     /// The serial ledger's counts, by status and by lot.
     pub fn serial_inventory(&mut self) -> Result<ledger::Inventory, BranchError> {
         self.store
@@ -269,7 +270,7 @@ impl Branch {
     /// The provider this branch stamps with; built once per data folder and process so that the
     /// circuit breaker and token cache survive between calls.
     pub fn stamping_provider(&self) -> Result<Arc<dyn Provider>, BranchError> {
-        let key = cache_key(&self.data_dir);
+        let key = cache_key(self.data_dir);
         let mut cache = providers().lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, p)) = cache.iter().find(|(k, _)| *k == key) {
             return Ok(p.clone());
@@ -277,8 +278,8 @@ impl Branch {
         let provider: Arc<dyn Provider> = if self.is_local_provider() {
             Arc::new(
                 crate::stamping::local::LocalProvider::open(
-                    &self.data_dir,
-                    &self.config,
+                    self.data_dir,
+                    self.config,
                     self.clock().clone(),
                 )
                 .map_err(StampingError::from)?,
@@ -301,7 +302,7 @@ impl Branch {
     /// Whether another runner (the background worker, another process) is stamping the job right
     /// now: its per-job lock is held.
     pub fn job_running_elsewhere(&self, job: i64) -> Result<bool, BranchError> {
-        Ok(lock_job(&self.data_dir, job)?.is_none())
+        Ok(lock_job(self.data_dir, job)?.is_none())
     }
 
     /// Issues the serial (once per job) and stamps, verifies and stores the output: `stamped`. A
@@ -325,7 +326,7 @@ impl Branch {
         provider: &dyn Provider,
         progress: &mut dyn FnMut(JobStage),
     ) -> Result<JobView, BranchError> {
-        let Some(_running) = lock_job(&self.data_dir, job)? else {
+        let Some(_running) = lock_job(self.data_dir, job)? else {
             return self.job(job);
         };
         let mut spoiled = 0;

@@ -1,8 +1,9 @@
 //! Settling a job that will not be delivered: cancelled, or refunded through its sale line.
 
+use super::StampingService;
 use super::run::{new_request_id, request_number};
 use super::{ACTION_CANCEL, ACTION_REISSUE, JobView, StampingError, apply_step, job_subject, load};
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::crash;
 use crate::stamping::job::{JobError, State, Step};
 use crate::stamping::ledger;
@@ -36,7 +37,7 @@ pub(super) fn paying_line(
     .optional()
 }
 
-impl Branch {
+impl StampingService<'_> {
     /// The sale that bills a job (quoted, paid or partly paid), if any.
     pub fn job_sale(&mut self, job: i64) -> Result<Option<i64>, BranchError> {
         let found = self
@@ -145,7 +146,14 @@ impl Branch {
                 crate::till::approval_subject_sale(sale),
             ),
         };
-        let approval = self.approve(supervisor, pin, requested_by, action, &subject, reason)?;
+        let approval = self.parts().users().approve(
+            supervisor,
+            pin,
+            requested_by,
+            action,
+            &subject,
+            reason,
+        )?;
         self.settle_failed_job(job, approval.id, choice, counter, requested_by)
     }
 
@@ -210,7 +218,10 @@ impl Branch {
                 })?;
             }
             Settle::Refund(method) => {
-                self.check_counter(counter).map_err(BranchError::from)?;
+                self.parts()
+                    .till()
+                    .check_counter(counter)
+                    .map_err(BranchError::from)?;
                 self.store.write(|tx| {
                     let row = load(tx, job)?;
                     let sale = row.job.sale_id.ok_or(StampingError::NotQuoted(job))?;

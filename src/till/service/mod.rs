@@ -5,7 +5,7 @@ use super::TillError;
 use super::domain::{
     CashCount, Line, LineKind, Method, MoveKind, QrisState, Sale, SaleStatus, quick_amounts,
 };
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::day::TimeZone;
 use crate::money::Rupiah;
 use crate::store::Tx;
@@ -25,6 +25,12 @@ pub use refund::{RETURNED_BEFORE_PAID, RefundOutcome, VoidOutcome};
 pub use sale::PaymentOutcome;
 pub use session::{CloseOutcome, DrawerOutcome};
 pub use z::ZListing;
+
+crate::branch::service!(
+    /// The till: drawer sessions, sales, QRIS codes, refunds and X/Z reports.
+    TillService,
+    till
+);
 
 pub fn approval_subject_sale(sale: i64) -> String {
     format!("sale/{sale}")
@@ -477,7 +483,7 @@ fn sale_view(conn: &Connection, id: i64, now_ms: i64) -> Result<SaleView, Branch
     })
 }
 
-impl Branch {
+impl TillService<'_> {
     pub(crate) fn check_counter(&self, counter: u32) -> Result<(), TillError> {
         self.config
             .counter(counter)

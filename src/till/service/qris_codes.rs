@@ -1,11 +1,12 @@
 //! QRIS codes of a sale: shown, confirmed, cancelled, expired, and excess payments resolved.
 
+use super::TillService;
 use super::z::expected_cash;
 use super::{
     QRIS_COLUMNS, QrisView, SaleView, approval_subject_qris, cash_session, drawer_open, load_sale,
     movement, optional_session, row_to_qris, sale_view,
 };
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::store::Tx;
@@ -46,7 +47,7 @@ pub struct QrisOutcome {
     pub late: bool,
 }
 
-impl Branch {
+impl TillService<'_> {
     /// Records that a QRIS code is on the customer's screen or receipt.
     pub fn qris_shown(&mut self, reference: &str, clerk: &str) -> Result<QrisView, BranchError> {
         self.store.write(|tx| {

@@ -1,12 +1,13 @@
 //! Money given back: voids, tenders returned before a sale is paid, and refunds of paid sales.
 
+use super::TillService;
 use super::qris_codes::expire_qris_codes;
 use super::z::expected_cash;
 use super::{
     SaleView, approval_subject_sale, cash_session, drawer_open, load_sale, movement,
     optional_session, sale_view,
 };
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::store::Tx;
@@ -116,7 +117,7 @@ pub struct RefundOutcome {
     pub open_drawer: bool,
 }
 
-impl Branch {
+impl TillService<'_> {
     /// Voids a sale (open, or paid and not refunded) with a supervisor's approval for `sale.void`
     /// on `sale/<id>`: every settled tender is given back, pending QRIS codes are cancelled.
     /// Cash given back comes out of the drawer of `counter`.

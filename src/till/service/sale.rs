@@ -1,11 +1,12 @@
 //! Sales: a new sale, its lines, paying it with tenders, and its receipt.
 
+use super::TillService;
 use super::qris_codes::expire_qris_codes;
 use super::{
     QrisView, SaleView, approval_subject_sale, cash_session, drawer_open, load_sale, local_time,
     movement, optional_session, sale_view,
 };
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::qris;
@@ -27,7 +28,7 @@ pub struct PaymentOutcome {
     pub open_drawer: bool,
 }
 
-impl Branch {
+impl TillService<'_> {
     /// Starts a sale at `counter`, optionally for a queue ticket (e.g. `C-003`).
     pub fn new_sale(
         &mut self,

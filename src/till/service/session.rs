@@ -1,12 +1,13 @@
 //! Drawer sessions: opened, cash moved in and out of the ledger, counted, and closed with a Z.
 
+use super::TillService;
 use super::qris_codes::expire_qris_codes;
 use super::z::{build_report, expected_cash, ledger_movements};
 use super::{
     SessionView, approval_subject_counter, approval_subject_session, cash_session, current_session,
     drawer_open, movement, optional_session, reason_ok, session_by,
 };
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::config::Config;
 use crate::day::TimeZone;
 use crate::journal::Entry;
@@ -50,7 +51,7 @@ pub struct CloseOutcome {
     pub unfinished: Vec<String>,
 }
 
-impl Branch {
+impl TillService<'_> {
     /// Opens a drawer session on `counter` with a counted float. One session per counter at a time.
     pub fn open_till(
         &mut self,

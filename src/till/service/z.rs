@@ -1,7 +1,8 @@
 //! X and Z reports: a session's figures built from the ledger, and stored Z documents read back.
 
+use super::TillService;
 use super::{SessionView, current_session, local_time, session_by};
-use crate::branch::{Branch, BranchError};
+use crate::branch::BranchError;
 use crate::config::Config;
 use crate::day::TimeZone;
 use crate::journal::Entry;
@@ -230,7 +231,7 @@ fn stored_figures(conn: &Connection, number: i64) -> Result<report::SlipFigures,
     })
 }
 
-impl Branch {
+impl TillService<'_> {
     /// The X report of the counter's current session: read-only, a pure fold of its ledger.
     pub fn x_report(&mut self, counter: u32) -> Result<TillReport, BranchError> {
         self.check_counter(counter)?;
@@ -248,7 +249,7 @@ impl Branch {
     /// printed: the counter's screen may be the terminal.
     pub(super) fn stamp_anchor_after_z(&mut self, closed: bool) {
         if closed {
-            let _ = crate::journal::anchor::stamp_pending_anchors(self);
+            let _ = crate::journal::anchor::stamp_pending_anchors(&mut self.parts());
         }
     }
 
@@ -319,7 +320,7 @@ pub struct ZListing {
     pub reprints: i64,
 }
 
-impl Branch {
+impl TillService<'_> {
     /// The newest stored Z reports, newest first (the supervisor console's list).
     pub fn recent_z_reports(&mut self, limit: u32) -> Result<Vec<ZListing>, BranchError> {
         self.store.read(|c| {

@@ -17,7 +17,7 @@ pub fn load(branch: &mut Branch) -> Result<String, BranchError> {
     pack.anchor_notes = crate::report::pack::anchor_notes(branch, day, None)?;
     Ok(crate::report::text::render(
         &pack,
-        branch.config.branch.timezone,
+        branch.config().branch.timezone,
     ))
 }
 
