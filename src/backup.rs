@@ -64,55 +64,48 @@ const EXIT_WITH_WARNINGS: u8 = 2;
 /// What a backup or restore can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
-    #[error(
-        "folder tujuan {} tidak ada; buat foldernya atau pasang flash disk, lalu ulangi",
-        path.display()
-    )]
-    TargetMissing { path: PathBuf },
-    #[error(
-        "ruang di {} tidak cukup: cadangan perlu sekitar {}, yang tersedia {}. Kosongkan ruang atau pakai folder/flash disk lain; belum ada yang ditulis",
-        path.display(), human_bytes(*needed), human_bytes(*free)
-    )]
+    TargetMissing {
+        path: PathBuf,
+    },
     NoRoom {
         path: PathBuf,
         needed: u64,
         free: u64,
     },
-    #[error(
-        "cadangan cabang ini sedang dibuat oleh proses lain; tunggu sampai selesai lalu ulangi"
-    )]
     AlreadyRunning,
-    #[error(
-        "cadangan gagal diperiksa setelah ditulis: {file} {reason}. Cadangan yang belum lengkap sudah dihapus; periksa flash disk atau folder tujuan lalu ulangi"
-    )]
-    ReadBack { file: String, reason: Mismatch },
-    #[error("{} bukan folder cadangan loket: {MANIFEST} tidak ada", path.display())]
-    NotABackup { path: PathBuf },
-    #[error("manifes cadangan {} tidak dapat dipakai: {reason}", path.display())]
-    BadManifest { path: PathBuf, reason: String },
-    #[error("cadangan rusak: berkas {file} {reason}; pemulihan ditolak, tidak ada yang disalin")]
-    Damaged { file: String, reason: Mismatch },
-    #[error(
-        "folder {} tidak kosong (berisi antara lain {first}); pulihkan ke folder baru atau folder kosong",
-        path.display()
-    )]
-    TargetNotEmpty { path: PathBuf, first: String },
-    #[error(
-        "cadangan ini dari loket yang lebih baru (skema {found}, loket ini skema {supported}); perbarui loket lalu ulangi"
-    )]
-    TooNew { found: i64, supported: i64 },
-    #[error("jurnal dalam cadangan rusak ({tamper}); pemulihan dibatalkan, tidak ada yang disalin")]
-    JournalBroken { tamper: Tamper },
-    #[error("folder data hasil pemulihan tidak dapat dibuka: {0}")]
+    ReadBack {
+        file: String,
+        reason: Mismatch,
+    },
+    NotABackup {
+        path: PathBuf,
+    },
+    BadManifest {
+        path: PathBuf,
+        reason: String,
+    },
+    Damaged {
+        file: String,
+        reason: Mismatch,
+    },
+    TargetNotEmpty {
+        path: PathBuf,
+        first: String,
+    },
+    TooNew {
+        found: i64,
+        supported: i64,
+    },
+    JournalBroken {
+        tamper: Tamper,
+    },
     Open(Box<crate::branch::BranchError>),
-    #[error("{what} {}: {source}", path.display())]
     Io {
         what: &'static str,
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

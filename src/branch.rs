@@ -131,19 +131,16 @@ pub(crate) use service;
 /// Why a branch could not be opened or initialised.
 #[derive(Debug, thiserror::Error)]
 pub enum BranchError {
-    #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
     Clock(String),
-    #[error("folder data {path} belum disiapkan; jalankan `loket init` terlebih dahulu")]
-    NotInitialised { path: PathBuf },
-    #[error("{} sudah ada; pakai --force untuk menimpanya dengan konfigurasi contoh", path.display())]
-    ConfigExists { path: PathBuf },
-    #[error("sertifikat latihan tidak dapat dibuat: {0}")]
+    NotInitialised {
+        path: PathBuf,
+    },
+    ConfigExists {
+        path: PathBuf,
+    },
     TrainingPki(String),
-    #[error("{what} {path}: {source}")]
     Io {
         what: &'static str,
         path: PathBuf,

@@ -4,9 +4,11 @@ use crate::branch::Branch;
 use crate::day::BusinessDay;
 use crate::error::LoketError;
 use crate::journal;
+use crate::lang::Lang;
 use crate::queue::{CounterState, QueueStatus, Step};
 use crate::users::{self, Role};
-use clap::{Args, Parser, Subcommand};
+use crate::words;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,7 +34,7 @@ pub struct Cli {
         env = "LOKET_LANG",
         default_value = "id"
     )]
-    pub lang: crate::ui::Lang,
+    pub lang: Lang,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -361,12 +363,70 @@ fn write_man_pages(out: &std::path::Path) -> Result<Vec<PathBuf>, LoketError> {
     Ok(written)
 }
 
+/// What the command line itself refuses, worded in `crate::words`.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// `users add --role` names no role loket knows.
+    UnknownRole(String),
+    /// The PIN was to come from standard input, which could not be read.
+    PinUnreadable(#[source] std::io::Error),
+}
+
+/// Parses the process's arguments and runs the command, with the help text, the output and the
+/// errors in the language `--lang` or `LOKET_LANG` asks for.
+pub fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The language is read before clap parses, so `--help` and clap's usage lines can follow it.
+    let lang = Lang::from_args(&args);
+    crate::lang::set(lang);
+    let matches = command(lang).get_matches_from(args);
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => run(cli),
+        Err(e) => e.exit(),
+    }
+}
+
+/// The clap definition with loket's descriptions in `lang`: the doc comments above are the
+/// Indonesian text, `crate::words` holds the others.
+pub fn command(lang: Lang) -> clap::Command {
+    describe(Cli::command(), "", words::of(lang))
+}
+
+/// Replaces the description of `cmd` (at `path`, e.g. `queue ticket`) and of its options and
+/// subcommands with the words' text where it has one.
+fn describe(cmd: clap::Command, path: &str, words: &dyn words::Words) -> clap::Command {
+    let cmd = match words.help(path) {
+        Some(text) => cmd.about(text).long_about(None),
+        None => cmd,
+    };
+    let cmd = cmd.mut_args(|arg| {
+        let key = help_key(path, arg.get_id().as_str());
+        match words.help(&key) {
+            Some(text) => arg.help(text).long_help(None),
+            None => arg,
+        }
+    });
+    cmd.mut_subcommands(|sub| {
+        let key = help_key(path, sub.get_name());
+        describe(sub, &key, words)
+    })
+}
+
+fn help_key(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path} {name}")
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    crate::lang::set(cli.lang);
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("galat: {e}");
+            eprintln!("{}: {e}", words::current().error_prefix());
             ExitCode::FAILURE
         }
     }
@@ -379,11 +439,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
         Some(Command::Init { force }) => {
             let branch = Branch::init(&data, force)?;
             println!(
-                "Cabang contoh '{}' disiapkan di {} ({} layanan, {} loket).",
-                branch.config().branch.name,
-                data.display(),
-                branch.config().services.len(),
-                branch.config().counters.len()
+                "{}",
+                words::current().init_done(
+                    &branch.config().branch.name,
+                    &data.display().to_string(),
+                    branch.config().services.len(),
+                    branch.config().counters.len()
+                )
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -426,6 +488,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
                 .map(|a| a.parse::<anchor::Claim>())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(LoketError::Refused)?;
+            let w = words::current();
             let roots = anchor::roots(branch.config(), branch.data_dir());
             let report = branch.store_mut().read(|c| journal::verify(c, day))?;
             let anchored = branch
@@ -446,33 +509,36 @@ fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
                     branch.config().branch.timezone,
                 );
             } else if let Some(t) = &report.tamper {
-                println!("JURNAL RUSAK: {t}.");
+                println!("{}", w.journal_broken(&t.to_string()));
             } else if let Some(p) = &anchored.problem {
-                println!("JURNAL RUSAK: {p}.");
+                println!("{}", w.journal_broken(&p.to_string()));
             } else {
                 println!(
-                    "Jurnal utuh: {} entri diperiksa{}.",
-                    report.entries,
-                    day.map(|d| format!(" untuk {}", crate::when::date(d.date())))
-                        .unwrap_or_default()
+                    "{}",
+                    w.journal_intact(
+                        report.entries,
+                        day.map(|d| crate::when::date(d.date()).to_string())
+                    )
                 );
                 match (anchored.anchored_from, anchored.anchored_to) {
                     (Some(from), Some(to)) => println!(
-                        "Jangkar: {} cocok ({} berstempel waktu, {} menunggu stempel waktu). \
-                         Jurnal berjangkar sejak entri #{from}; entri sebelumnya hanya dijaga rantai \
-                         sejak jangkar itu dibuat, entri setelah #{to} menunggu jangkar berikutnya.",
-                        anchored.anchors, anchored.stamped, anchored.pending
+                        "{}",
+                        w.journal_anchored(
+                            anchored.anchors,
+                            anchored.stamped,
+                            anchored.pending,
+                            from,
+                            to
+                        )
                     ),
-                    _ => println!(
-                        "Belum ada jangkar: jurnal ini belum berjangkar (jangkar dibuat pada laporan Z dan paket harian)."
-                    ),
+                    _ => println!("{}", w.journal_not_anchored()),
                 }
                 let now_ms = crate::store::to_ms(branch.store().now());
                 for d in &anchored.delays {
-                    println!("Catatan: {}.", d.sentence(now_ms));
+                    println!("{}", w.journal_note(&d.sentence(now_ms)));
                 }
                 if anchored.claims > 0 {
-                    println!("{} jangkar yang diberikan cocok.", anchored.claims);
+                    println!("{}", w.journal_claims_match(anchored.claims));
                 }
             }
             Ok(if report.intact() && anchored.intact() {
@@ -536,7 +602,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
 fn ui_mode(
     data: &std::path::Path,
     mode: crate::ui::Mode,
-    lang: crate::ui::Lang,
+    lang: Lang,
     counter: u32,
 ) -> Result<ExitCode, LoketError> {
     if !std::io::stdout().is_terminal() {
@@ -544,9 +610,7 @@ fn ui_mode(
         let mut branch = Branch::open_or_init(data)?;
         print_status(&branch.queue().queue_status()?, &branch);
         println!();
-        println!(
-            "Tampilan layar penuh perlu terminal; jalankan `loket` di terminal untuk membukanya."
-        );
+        println!("{}", words::current().needs_terminal());
         return Ok(ExitCode::SUCCESS);
     }
     crate::ui::run(data, mode, lang, counter)?;
@@ -648,7 +712,7 @@ fn queue(
                     .users()
                     .approve(&supervisor, &pin, actor, "visit.move", &label, &reason)?;
             let moved = branch.queue().move_visit(from, to, approval.id)?;
-            println!("Kunjungan {moved} dipindahkan ke loket {to}.");
+            println!("{}", words::current().visit_moved(&moved.to_string(), to));
         }
         QueueCommand::State { at, state, reason } => {
             let state = match state.as_str() {
@@ -674,13 +738,15 @@ fn queue(
                 print_json(&t, branch.config().branch.timezone);
             } else {
                 println!(
-                    "{} ({}): {}, {} orang di depan, perkiraan {}–{} menit",
-                    t.ticket,
-                    t.service_name,
-                    t.status.label(),
-                    t.ahead,
-                    t.wait.low_min,
-                    t.wait.high_min
+                    "{}",
+                    words::current().ticket_position(
+                        &t.ticket.to_string(),
+                        &t.service_name,
+                        t.status.label(),
+                        t.ahead,
+                        t.wait.low_min,
+                        t.wait.high_min
+                    )
                 );
             }
         }
@@ -710,15 +776,12 @@ fn users_cmd(
             role,
             pin,
         } => {
-            let role = Role::parse(&role)
-                .ok_or_else(|| LoketError::Refused(format!("peran '{role}' tidak dikenal")))?;
+            let role = Role::parse(&role).ok_or(CliError::UnknownRole(role))?;
             let pin = pin_from(pin)?;
             let user = users::add(branch.store_mut(), actor, &id, &name, role, &pin)?;
             println!(
-                "Pengguna {} ({}) ditambahkan sebagai {}.",
-                user.id,
-                user.name,
-                role.as_str()
+                "{}",
+                words::current().user_added(&user.id, &user.name, role.as_str())
             );
         }
         UsersCommand::List { json } => {
@@ -732,7 +795,7 @@ fn users_cmd(
                         u.id,
                         u.name,
                         u.role.as_str(),
-                        if u.active { "aktif" } else { "nonaktif" }
+                        words::current().user_active(u.active)
                     );
                 }
             }
@@ -763,7 +826,7 @@ pub(crate) fn pin_with_prompt(pin: Option<String>, prompt: &str) -> Result<Strin
     stdin
         .lock()
         .read_line(&mut line)
-        .map_err(|e| LoketError::Refused(format!("PIN tidak terbaca: {e}")))?;
+        .map_err(CliError::PinUnreadable)?;
     Ok(line.trim().to_string())
 }
 
@@ -775,7 +838,7 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T, tz: crate::day::TimeZon
             crate::when::json_moments(&mut v, tz);
             print_json_plain(&v);
         }
-        Err(e) => eprintln!("galat: json: {e}"),
+        Err(e) => eprintln!("{}: json: {e}", words::current().error_prefix()),
     }
 }
 
@@ -783,44 +846,109 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T, tz: crate::day::TimeZon
 pub(crate) fn print_json_plain<T: serde::Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => println!("{text}"),
-        Err(e) => eprintln!("galat: json: {e}"),
+        Err(e) => eprintln!("{}: json: {e}", words::current().error_prefix()),
     }
 }
 
 fn print_status(s: &QueueStatus, branch: &Branch) {
     let tz = branch.config().branch.timezone;
+    let w = words::current();
     println!(
-        "{} — hari kerja {} — pukul {}",
-        s.branch,
-        crate::when::day_text(&s.business_day),
-        crate::when::When::ms(s.now_ms, tz).time_zone()
+        "{}",
+        w.status_head(
+            &s.branch,
+            &crate::when::day_text(&s.business_day),
+            &crate::when::When::ms(s.now_ms, tz).time_zone().to_string()
+        )
     );
     println!();
+    let [service, waiting, priority, longest] = w.status_columns();
     println!(
         "{:<6} {:<26} {:>8} {:>10} {:>12}",
-        "Layanan", "", "Menunggu", "Prioritas", "Terlama"
+        service, "", waiting, priority, longest
     );
     for svc in &s.services {
         println!(
-            "{:<6} {:<26} {:>8} {:>10} {:>9} mnt",
+            "{:<6} {:<26} {:>8} {:>10} {:>9} {}",
             svc.prefix,
             svc.name,
             svc.waiting,
             svc.priority_waiting,
-            svc.longest_wait_ms / 60_000
+            svc.longest_wait_ms / 60_000,
+            w.minutes_short()
         );
     }
     println!();
     for c in &s.counters {
         let state = match c.state {
-            CounterState::Open => "buka".to_string(),
-            CounterState::Break => format!("istirahat ({})", c.reason.clone().unwrap_or_default()),
-            CounterState::Closed => "tutup".to_string(),
+            CounterState::Open => w.counter_open().to_string(),
+            CounterState::Break => w.counter_break(c.reason.as_deref().unwrap_or_default()),
+            CounterState::Closed => w.counter_closed().to_string(),
         };
         let ticket = match (&c.ticket, c.ticket_status) {
             (Some(t), Some(st)) => format!("{t} {}", st.label()),
             _ => "—".to_string(),
         };
-        println!("Loket {:<3} {:<24} {}", c.number, state, ticket);
+        println!("{}", w.counter_line(c.number, &state, &ticket));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command and option of `cmd` (at `path`) that has a description, with that description.
+    fn described(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+        if let Some(about) = cmd.get_about() {
+            out.push((path.to_string(), about.to_string()));
+        }
+        for arg in cmd.get_arguments() {
+            if let Some(help) = arg.get_help() {
+                out.push((help_key(path, arg.get_id().as_str()), help.to_string()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            described(sub, &help_key(path, sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_description_has_english() {
+        let mut all = Vec::new();
+        described(&Cli::command(), "", &mut all);
+        let en = words::of(Lang::En);
+        let missing: Vec<String> = all
+            .iter()
+            .filter(|(key, _)| en.help(key).is_none())
+            .map(|(key, text)| format!("{key:?}: {text:?}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no English for:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn english_help_names_only_real_commands_and_options() {
+        let mut all = Vec::new();
+        described(&Cli::command(), "", &mut all);
+        let en = words::of(Lang::En);
+        for key in words::english_help_keys() {
+            assert!(
+                all.iter().any(|(k, _)| k == key),
+                "HELP names '{key}', which has no description"
+            );
+            assert!(en.help(key).is_some());
+        }
+    }
+
+    #[test]
+    fn lang_is_read_from_the_arguments_before_parsing() {
+        let check = |args: &[&str], lang| assert_eq!(Lang::from_args(args), lang, "{args:?}");
+        check(&["loket", "--lang", "en", "queue", "status"], Lang::En);
+        check(&["loket", "queue", "status", "--lang=en"], Lang::En);
+        check(&["loket", "--lang", "id"], Lang::Id);
+        check(&["loket", "--", "--lang", "en"], Lang::Id);
     }
 }

@@ -672,13 +672,11 @@ impl Qris {
 /// A configuration that could not be used, with the place to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("konfigurasi {path} tidak dapat dibaca: {source}")]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}", .0)]
     Invalid(Box<Invalid>),
 }
 

@@ -40,38 +40,26 @@ pub const ACTOR: &str = "dispenser";
 /// Why the dispenser loop stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum DispenserError {
-    #[error(transparent)]
     Branch(#[from] crate::branch::BranchError),
-    #[error("{what} {path}: {source}")]
     Io {
         what: &'static str,
         path: std::path::PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
     Queue(crate::queue::QueueError),
-    #[error(transparent)]
     Printing(crate::printing::PrintingError),
-    #[error("kotak tombol dispenser tidak dapat dipakai ({path}): {source}")]
     Port {
         path: String,
         #[source]
         source: TransportError,
     },
-    #[error("dispenser belum diatur; tambahkan bagian [dispenser] di konfigurasi")]
     NotConfigured,
-    #[error("pemetaan tombol [dispenser] keys salah: {0}")]
     Keys(String),
-    #[error("untuk input serial, sebutkan port kotak tombol (--port atau port di [dispenser])")]
     NoPort,
-    #[error("input dispenser '{0}' tidak dikenal; pakai serial atau keys")]
     UnknownInput(String),
-    #[error("terminal tidak dapat dipakai untuk tombol keyboard: {0}")]
     Terminal(#[source] std::io::Error),
-    #[error("dispenser sudah berjalan di cabang ini; hentikan yang lain dulu")]
     AlreadyRunning,
 }
 

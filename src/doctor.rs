@@ -1411,21 +1411,21 @@ impl std::fmt::Display for Endpoint {
 /// Why a server could not be reached.
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
-    #[error("alamat '{url}' tidak sah")]
-    BadUrl { url: String },
-    #[error("nama {host} tidak dapat dicari ({source})")]
+    BadUrl {
+        url: String,
+    },
     Resolve {
         host: String,
         #[source]
         source: io::Error,
     },
-    #[error("nama {host} tidak ditemukan")]
-    NoAddress { host: String },
-    #[error("koneksi ditolak")]
+    NoAddress {
+        host: String,
+    },
     Refused,
-    #[error("tidak menjawab dalam {secs} detik")]
-    Timeout { secs: u64 },
-    #[error("{0}")]
+    Timeout {
+        secs: u64,
+    },
     Io(#[source] io::Error),
 }
 
@@ -1521,30 +1521,14 @@ pub enum SmtpStage {
     Ehlo,
 }
 
-impl SmtpStage {
-    fn words(self) -> &'static str {
-        match self {
-            SmtpStage::Greeting => "salam pembuka",
-            SmtpStage::Ehlo => "jawaban EHLO",
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpFailure {
-    #[error("{0}")]
     Net(NetError),
-    #[error("{} tidak datang dalam {} detik", .0.words(), NET_BUDGET.as_secs())]
     Timeout(SmtpStage),
-    #[error("server menutup sambungan sebelum {}", .0.words())]
     Closed(SmtpStage),
-    #[error("{} bukan jawaban SMTP: '{line}'", .stage.words())]
     Garbled { stage: SmtpStage, line: String },
-    #[error("{} tidak seperti yang diharapkan: '{reply}'", .stage.words())]
     Unexpected { stage: SmtpStage, reply: String },
-    #[error("server tidak menawarkan STARTTLS")]
     NoStartTls,
-    #[error("{0}")]
     Io(#[source] io::Error),
 }
 

@@ -9,35 +9,21 @@ use std::path::PathBuf;
 /// Any error a command, a screen or a worker round can end with.
 #[derive(Debug, thiserror::Error)]
 pub enum LoketError {
-    #[error(transparent)]
     Branch(#[from] BranchError),
-    #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Queue(crate::queue::QueueError),
-    #[error(transparent)]
-    User(crate::users::UserError),
-    #[error(transparent)]
-    Till(crate::till::TillError),
-    #[error(transparent)]
-    Delivery(crate::delivery::DeliveryError),
-    #[error(transparent)]
+    Queue(#[source] crate::queue::QueueError),
+    User(#[source] crate::users::UserError),
+    Till(#[source] crate::till::TillError),
+    Delivery(#[source] crate::delivery::DeliveryError),
     Ui(#[from] crate::ui::UiError),
-    #[error(transparent)]
-    Stamping(crate::stamping::StampingError),
-    #[error(transparent)]
-    Printing(crate::printing::PrintingError),
-    #[error(transparent)]
-    Dispenser(crate::dispenser::DispenserError),
-    #[error(transparent)]
+    Stamping(#[source] crate::stamping::StampingError),
+    Printing(#[source] crate::printing::PrintingError),
+    Dispenser(#[source] crate::dispenser::DispenserError),
     Report(#[from] crate::report::ReportError),
-    #[error(transparent)]
-    Backup(Box<crate::backup::BackupError>),
-    #[error("{0}")]
+    Backup(#[source] Box<crate::backup::BackupError>),
     Refused(String),
-    #[error("{what} {path}: {source}")]
+    Cli(#[from] crate::cli::CliError),
     Io {
         what: &'static str,
         path: PathBuf,

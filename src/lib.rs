@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod error;
 pub mod hall;
 pub mod journal;
+pub mod lang;
 pub mod money;
 pub mod pdf;
 pub mod printing;
@@ -29,6 +30,7 @@ pub mod till;
 pub mod ui;
 pub mod users;
 pub mod when;
+pub mod words;
 
 pub use branch::{Branch, BranchError};
 pub use error::LoketError;

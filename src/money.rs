@@ -14,9 +14,7 @@ pub struct Rupiah(i64);
 /// What money arithmetic or parsing can refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
-    #[error("jumlah uang terlalu besar untuk dihitung")]
     Overflow,
-    #[error("'{0}' bukan jumlah rupiah; tulis misalnya 50000, 50.000 atau Rp50.000")]
     Parse(String),
 }
 

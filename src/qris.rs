@@ -36,15 +36,10 @@ pub struct Merchant {
 /// What is wrong with a payload or the data for one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QrisError {
-    #[error("kode QRIS terpotong atau rusak pada posisi {at}")]
     Truncated { at: usize },
-    #[error("kode QRIS memuat tag '{tag}' yang bukan dua angka pada posisi {at}")]
     BadTag { tag: String, at: usize },
-    #[error("kode QRIS tidak diakhiri CRC (tag 63 sepanjang 4)")]
     NoCrc,
-    #[error("CRC kode QRIS salah: tertulis {found}, seharusnya {expected}")]
     CrcMismatch { found: String, expected: String },
-    #[error("isian QRIS '{field}' tidak sah: {why}")]
     Field { field: &'static str, why: String },
 }
 

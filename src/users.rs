@@ -51,31 +51,16 @@ pub struct User {
 
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
-    #[error(
-        "ID pengguna '{0}' tidak sah: pakai 2–32 huruf kecil, angka, titik, garis bawah atau tanda hubung"
-    )]
     InvalidId(String),
-    #[error("PIN harus 4–12 angka")]
     InvalidPin,
-    #[error("pengguna '{0}' sudah ada")]
     Exists(String),
-    #[error("pengguna '{0}' tidak dikenal")]
     Unknown(String),
-    #[error("pengguna '{0}' dinonaktifkan; minta supervisor mengaktifkannya kembali")]
     Disabled(String),
-    #[error("PIN salah; sisa {remaining} kali percobaan sebelum akun dikunci")]
     WrongPin { remaining: u32 },
-    #[error(
-        "akun '{id}' dikunci karena PIN salah berulang kali; coba lagi pukul {until} atau minta supervisor membukanya"
-    )]
     Locked { id: String, until: String },
-    #[error("'{0}' bukan supervisor; persetujuan harus dari supervisor")]
     NotSupervisor(String),
-    #[error("alasan wajib diisi (paling sedikit 3 huruf)")]
     ReasonRequired,
-    #[error("persetujuan #{0} tidak ada, sudah dipakai, atau untuk tindakan lain")]
     ApprovalInvalid(i64),
-    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

@@ -19,7 +19,7 @@ const CHUNK: usize = 1 << 20;
 /// the allocation bitmap, and a drive filled to the last byte misbehaves on some readers.
 const MARGIN: u64 = 64 * 1024;
 /// Collision numbering stops here; a folder with a thousand copies of one name needs a human.
-const MAX_CANDIDATES: u32 = 999;
+pub(crate) const MAX_CANDIDATES: u32 = 999;
 
 /// Where a copy is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,10 +51,6 @@ pub struct Delivered {
 /// Why a copy failed. The stored document is never touched; the clerk can retry on any drive.
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
-    #[error(
-        "Flash disk {} penuh: perlu {}, tersisa {}. Hapus berkas yang tidak perlu dari flash disk atau pakai flash disk lain, lalu ulangi.",
-        mount.display(), human_bytes(*needed), free.map_or_else(|| "tidak diketahui".to_string(), human_bytes)
-    )]
     DriveFull {
         mount: PathBuf,
         needed: u64,
@@ -62,63 +58,43 @@ pub enum CopyError {
         #[source]
         source: Option<io::Error>,
     },
-    #[error(
-        "Flash disk {} terlepas atau rusak saat menyalin ({source}). Pasang kembali flash disk atau pakai yang lain, lalu ulangi; dokumen asli tetap aman.",
-        mount.display()
-    )]
     DriveRemoved {
         mount: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error(
-        "Flash disk {} tidak dapat ditulisi ({source}). Matikan kunci tulis pada flash disk atau pakai flash disk lain, lalu ulangi.",
-        mount.display()
-    )]
     ReadOnly {
         mount: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error(
-        "Nama berkas '{name}' tidak dapat dipakai di flash disk ({reason}). Ketik nama lain, lalu ulangi."
-    )]
-    NameInvalid { name: String, reason: String },
-    #[error(
-        "Salinan {} berbeda dari dokumen asli (SHA-256 {found}, seharusnya {expected}) dan sudah dihapus. Ulangi; bila terulang, pakai flash disk lain.",
-        path.display()
-    )]
+    NameInvalid {
+        name: String,
+        reason: String,
+    },
     VerifyMismatch {
         path: PathBuf,
         expected: String,
         found: String,
     },
-    #[error(
-        "Dokumen tersimpan {} tidak sesuai catatannya (SHA-256 {found}, seharusnya {expected}); jangan diserahkan dan hubungi supervisor.",
-        path.display()
-    )]
     SourceChanged {
         path: PathBuf,
         expected: String,
         found: String,
     },
-    #[error("Dokumen tersimpan {} tidak dapat dibaca ({source}); hubungi supervisor.", path.display())]
     Source {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("Folder tujuan {} tidak ada atau bukan folder; pilih flash disk yang terpasang.", path.display())]
     NoTarget {
         path: PathBuf,
         #[source]
         source: Option<io::Error>,
     },
-    #[error(
-        "Sudah ada {MAX_CANDIDATES} berkas bernama mirip '{name}' di flash disk; ketik nama lain, lalu ulangi."
-    )]
-    TooManyCopies { name: String },
-    #[error("Gagal {what} di flash disk {} ({source}). Ulangi, atau pakai flash disk lain.", mount.display())]
+    TooManyCopies {
+        name: String,
+    },
     Io {
         mount: PathBuf,
         what: &'static str,

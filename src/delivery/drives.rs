@@ -452,24 +452,16 @@ fn run(tool: &Path, args: &[&str]) -> Result<String, EjectError> {
 /// The drive could not be mounted or handed back.
 #[derive(Debug, thiserror::Error)]
 pub enum EjectError {
-    #[error(
-        "flash disk belum terpasang dan udisks (udisksctl) tidak tersedia untuk memasangnya; minta teknisi memasang udisks2"
-    )]
     NoUdisks,
-    #[error("{} tidak dapat dijalankan: {source}", tool.display())]
     Spawn {
         tool: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error(
-        "flash disk belum dapat dilepas ({command}: {output}); tutup berkas yang masih terbuka di flash disk, lalu coba lagi"
-    )]
-    Refused { command: String, output: String },
-    #[error(
-        "data di {} belum dapat ditulis tuntas ({source}); jangan cabut dulu, periksa flash disk lalu coba lagi",
-        mount_point.display()
-    )]
+    Refused {
+        command: String,
+        output: String,
+    },
     Sync {
         mount_point: PathBuf,
         #[source]

@@ -14,32 +14,29 @@ use std::time::{Duration, SystemTime};
 /// Why an e-mail could not be put in the outbox or sent.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
-    #[error(
-        "Alamat e-mail '{address}' tidak sah: {reason}. Periksa penulisannya bersama pelanggan."
-    )]
-    Address { address: String, reason: String },
-    #[error(
-        "E-mail terlalu besar ({}, batas {}); kirim dokumen lewat flash disk atau pisahkan menjadi beberapa e-mail.",
-        super::copy::human_bytes(*bytes), super::copy::human_bytes(*limit)
-    )]
-    TooLarge { bytes: u64, limit: u64 },
-    #[error("Dokumen {path} tidak dapat dibaca untuk lampiran ({source}); hubungi supervisor.")]
+    Address {
+        address: String,
+        reason: String,
+    },
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+    },
     Attachment {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("Nama lampiran '{name}' tidak dapat dipakai ({reason}).")]
-    AttachmentName { name: String, reason: String },
-    #[error("Templat e-mail di [delivery] salah: {0}. Perbaiki konfigurasi.")]
+    AttachmentName {
+        name: String,
+        reason: String,
+    },
     Template(String),
-    #[error("Pesan e-mail tidak dapat disusun: {0}")]
     Build(#[from] lettre::error::Error),
-    #[error(
-        "Sertifikat akar {path} untuk server e-mail tidak dapat dipakai ({reason}); perbaiki [smtp] root_certificate."
-    )]
-    RootCertificate { path: String, reason: String },
-    #[error("Pengaturan TLS server e-mail tidak dapat dipakai: {0}")]
+    RootCertificate {
+        path: String,
+        reason: String,
+    },
     Tls(#[source] lettre::transport::smtp::Error),
 }
 

@@ -41,62 +41,53 @@ crate::branch::service!(
 /// Anything delivery can fail with; every message tells the clerk what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
-    #[error(transparent)]
     Branch(#[from] crate::branch::BranchError),
-    #[error("{what} {path}: {source}")]
     Io {
         what: &'static str,
         path: std::path::PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     /// Delivery and stamping call each other (a delivered copy settles its job), so one side boxes.
-    #[error(transparent)]
     Stamping(Box<crate::stamping::StampingError>),
-    #[error(transparent)]
     Copy(#[from] CopyError),
-    #[error(transparent)]
     Mail(#[from] MailError),
-    #[error(transparent)]
     Eject(#[from] EjectError),
-    #[error(transparent)]
     WhatsApp(#[from] whatsapp::WaError),
-    #[error(
-        "Dokumen {} terlalu besar untuk WhatsApp (batas {}); berikan lewat flash disk.",
-        copy::human_bytes(*size),
-        copy::human_bytes(*limit)
-    )]
-    TooLargeForWhatsApp { size: u64, limit: u64 },
-    #[error("Nama dokumen '{name}' tidak dapat dipakai: {reason}.")]
-    BadDocumentName { name: String, reason: String },
-    #[error("[whatsapp] caption: {0}.")]
+    TooLargeForWhatsApp {
+        size: u64,
+        limit: u64,
+    },
+    BadDocumentName {
+        name: String,
+        reason: String,
+    },
     CaptionTemplate(String),
-    #[error(
-        "Alamat webhook WhatsApp {listen} tidak dapat dipakai ({reason}); ubah webhook_listen di [whatsapp]."
-    )]
-    WebhookAddress { listen: String, reason: String },
-    #[error("alamat webhook bukan alamat IP")]
+    WebhookAddress {
+        listen: String,
+        reason: String,
+    },
     WebhookNotIp,
-    #[error("Tidak ada pesan nomor {id} di kotak keluar; lihat `loket outbox list`.")]
-    UnknownOutboxEntry { id: i64 },
-    #[error("Pesan nomor {id} {state}; tidak perlu dikirim ulang.")]
-    NothingToResend { id: i64, state: &'static str },
-    #[error("Daftar flash disk tidak dapat dibaca ({source}); hubungi teknisi.")]
+    UnknownOutboxEntry {
+        id: i64,
+    },
+    NothingToResend {
+        id: i64,
+        state: &'static str,
+    },
     Detect {
         #[source]
         source: io::Error,
     },
-    #[error("Isi flash disk {} tidak dapat dibaca ({source}); pasang ulang flash disk, lalu coba lagi.", mount.display())]
     List {
         mount: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("Flash disk di {} tidak ditemukan; pasang flash disk, lalu pilih lagi.", mount.display())]
-    NoSuchDrive { mount: PathBuf },
-    #[error("Berkas .eml tidak dapat ditulis ke {} ({source}); pilih folder lain.", path.display())]
+    NoSuchDrive {
+        mount: PathBuf,
+    },
     Eml {
         path: PathBuf,
         #[source]

@@ -14,7 +14,6 @@ pub struct SafeName {
 /// Why no usable name could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
-    #[error("nama berkas kosong setelah karakter yang tidak boleh dibuang")]
     Empty,
 }
 

@@ -689,16 +689,11 @@ pub struct WebhookApplied {
 /// Why a webhook delivery was not applied.
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
-    #[error("WhatsApp belum diatur ([whatsapp])")]
     NotConfigured,
-    #[error("{0}")]
     Config(String),
-    #[error("tanda tangan X-Hub-Signature-256 tidak ada atau tidak cocok")]
     Signature,
-    #[error("isi laporan WhatsApp tidak terbaca")]
     Malformed,
-    #[error(transparent)]
-    Branch(DeliveryError),
+    Branch(#[source] DeliveryError),
 }
 
 /// Checks `sha256=<hex>` against the HMAC-SHA256 of the raw body under the app secret.

@@ -221,13 +221,8 @@ fn optional_secret(
 /// What went wrong on the WhatsApp side, in Indonesian, with what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WaError {
-    #[error(
-        "Nomor WhatsApp '{input}' tidak sah: tulis nomor ponsel seperti 0812-3456-7890, 62812… atau +62 812 …"
-    )]
     Number { input: String },
-    #[error("WhatsApp belum diatur ([whatsapp]); dokumen menunggu di kotak keluar: {0}")]
     Config(String),
-    #[error("WhatsApp belum diatur ([whatsapp]); berikan dokumen lewat flash disk atau e-mail.")]
     NotConfigured,
 }
 

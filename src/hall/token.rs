@@ -26,16 +26,14 @@ impl std::fmt::Debug for Secret {
 /// Why the secret could not be read or made.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("rahasia tautan tiket {path} tidak dapat dibaca atau dibuat: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "rahasia tautan tiket {path} rusak (harus 64 digit heksadesimal); hapus berkas itu agar dibuat ulang"
-    )]
-    Damaged { path: PathBuf },
+    Damaged {
+        path: PathBuf,
+    },
 }
 
 impl Secret {

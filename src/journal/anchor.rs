@@ -29,15 +29,10 @@ pub const SHORT_HEX: usize = 16;
 /// An anchor could not be made or stamped.
 #[derive(Debug, thiserror::Error)]
 pub enum AnchorError {
-    #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
     Tsa(#[from] TsaError),
-    #[error("the anchor's timestamp token could not be encoded")]
     Encode(#[source] der::Error),
-    #[error("Sertifikat TSA latihan di {folder} tidak dapat dibaca atau dibuat: {detail}")]
     TrainingTsa { folder: String, detail: String },
-    #[error("alamat TSA tidak sah: {0}")]
     TsaUrl(#[source] crate::stamping::tsa_http::HttpTsaError),
 }
 

@@ -31,9 +31,6 @@ impl Default for AppearanceOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum AppearanceError {
     /// The QR payload is too long for a QR code.
-    #[error(
-        "Alamat verifikasi terlalu panjang untuk kode QR. Perpendek templat alamat verifikasi di konfigurasi."
-    )]
     QrTooLong(#[source] qrcode::types::QrError),
 }
 

@@ -83,31 +83,22 @@ pub struct VerifyArgs {
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Reading or writing files.
-    #[error(transparent)]
     File(#[from] FileError),
     /// The input cannot be stamped.
-    #[error(transparent)]
     Intake(#[from] IntakeError),
     /// Stamping failed.
-    #[error(transparent)]
     Stamp(#[from] StampError),
     /// The signer or TSA keys could not be loaded.
-    #[error(transparent)]
     Signer(#[from] SignerError),
     /// The training PKI could not be created.
-    #[error(transparent)]
     Pki(#[from] PkiError),
     /// The file could not be checked.
-    #[error(transparent)]
     Verify(#[from] VerifyError),
     /// A `--trust` file could not be loaded.
-    #[error(transparent)]
     Roots(#[from] RootsError),
     /// `--sn` is not a serial number.
-    #[error(transparent)]
     Serial(#[from] InvalidSerial),
     /// Writing the report to the terminal failed.
-    #[error("Laporan tidak dapat ditampilkan.")]
     Output(#[source] std::io::Error),
 }
 

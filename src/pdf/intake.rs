@@ -190,13 +190,10 @@ pub struct IntakeReport {
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
     /// Zero bytes.
-    #[error("Berkas kosong (0 byte). Minta pelanggan mengirim ulang dokumennya.")]
     Empty,
     /// No `%PDF-` header.
-    #[error("Berkas ini bukan PDF. Minta pelanggan menyimpan dokumen sebagai PDF lalu coba lagi.")]
     NotPdf,
     /// Larger than the configured limit.
-    #[error("Berkas terlalu besar ({} MB, batas {} MB). Minta pelanggan memperkecil berkasnya.", size.div_ceil(1 << 20), limit >> 20)]
     TooLarge {
         /// File size.
         size: u64,
@@ -204,9 +201,6 @@ pub enum IntakeError {
         limit: u64,
     },
     /// More pages than the configured limit.
-    #[error(
-        "Dokumen memiliki {pages} halaman, melebihi batas {limit} halaman. Minta pelanggan memisahkan dokumennya."
-    )]
     TooManyPages {
         /// Pages found.
         pages: u32,
@@ -214,48 +208,23 @@ pub enum IntakeError {
         limit: u32,
     },
     /// Encrypted with a user password and none was given.
-    #[error(
-        "Berkas ini dikunci dengan kata sandi. Minta kata sandinya kepada pelanggan lalu coba lagi."
-    )]
     PasswordRequired,
     /// The given password is wrong.
-    #[error("Kata sandi berkas salah. Minta pelanggan memeriksa kata sandinya lalu coba lagi.")]
     WrongPassword,
     /// Locked to the certificates of its recipients (public-key security handler), not with a
     /// password: only a recipient's private key opens it.
-    #[error(
-        "Berkas ini dikunci dengan sertifikat digital penerimanya, bukan dengan kata sandi, sehingga kata sandi apa pun tidak dapat membukanya. Minta pelanggan membuka berkas itu di komputer pemilik sertifikat lalu mengirim salinan tanpa kunci."
-    )]
     CertificateProtected,
     /// Encryption the reader does not support.
-    #[error(
-        "Berkas ini dikunci dengan cara yang tidak didukung. Minta pelanggan mengirim versi tanpa kunci."
-    )]
     UnsupportedEncryption(#[source] lopdf::Error),
     /// Certified with DocMDP P=1: no changes allowed.
-    #[error(
-        "Dokumen ini sudah disertifikasi \"tidak boleh diubah\", sehingga e-Meterai tidak dapat dibubuhkan tanpa merusak sertifikasinya. Minta pelanggan meminta dokumen tanpa sertifikasi dari penerbitnya."
-    )]
     CertifiedNoChanges,
     /// Damaged beyond reading.
-    #[error(
-        "Berkas PDF rusak dan tidak dapat dibaca. Minta pelanggan membuka lalu menyimpan ulang dokumennya (misalnya dengan \"Print to PDF\")."
-    )]
     Unreadable(#[source] lopdf::Error),
     /// Readable but without pages.
-    #[error(
-        "Berkas PDF tidak berisi halaman yang dapat dibaca. Minta pelanggan menyimpan ulang dokumennya."
-    )]
     NoPages,
     /// The repaired file could not be serialised.
-    #[error(
-        "Berkas PDF rusak dan gagal diperbaiki. Minta pelanggan menyimpan ulang dokumennya (misalnya dengan \"Print to PDF\")."
-    )]
     Rewrite(#[source] std::io::Error),
     /// Damaged cross-reference data in a signed or encrypted file: repairing would break signatures or the lock.
-    #[error(
-        "Berkas PDF ini rusak dan sudah bertanda tangan atau dikunci; memperbaikinya akan merusak tanda tangan atau kuncinya. Minta pelanggan meminta salinan baru dari penerbitnya."
-    )]
     DamagedProtected,
 }
 

@@ -15,7 +15,6 @@ use super::verify::{StampCheckError, check_stamp};
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     /// The input could not be read.
-    #[error("Berkas {path} tidak dapat dibaca. Periksa apakah berkas masih ada dan dapat dibuka.")]
     Read {
         /// Which file.
         path: PathBuf,
@@ -24,12 +23,8 @@ pub enum FileError {
         source: io::Error,
     },
     /// The input is refused before reading it whole.
-    #[error(transparent)]
     Intake(#[from] IntakeError),
     /// The output could not be written.
-    #[error(
-        "Berkas hasil {path} tidak dapat ditulis. Periksa ruang kosong dan izin folder, lalu ulangi."
-    )]
     Write {
         /// Which file.
         path: PathBuf,
@@ -38,7 +33,6 @@ pub enum FileError {
         source: io::Error,
     },
     /// The written file failed its read-back check; it has been removed.
-    #[error(transparent)]
     Check(#[from] StampCheckError),
 }
 
@@ -147,9 +141,6 @@ fn range_matches(f: &File, offset: u64, expected: &[u8]) -> io::Result<bool> {
 #[derive(Debug, thiserror::Error)]
 pub enum RootsError {
     /// The file could not be read.
-    #[error(
-        "Berkas sertifikat akar {path} tidak dapat dibaca. Periksa nama dan izin berkas tersebut."
-    )]
     Read {
         /// Which file.
         path: PathBuf,
@@ -158,7 +149,6 @@ pub enum RootsError {
         source: io::Error,
     },
     /// A `CERTIFICATE` block in it is not a certificate.
-    #[error("Berkas sertifikat akar {path} berisi sertifikat PEM yang rusak.")]
     Pem {
         /// Which file.
         path: PathBuf,
@@ -167,7 +157,6 @@ pub enum RootsError {
         source: der::Error,
     },
     /// It holds no certificate at all.
-    #[error("Berkas sertifikat akar {path} tidak berisi sertifikat PEM.")]
     Empty {
         /// Which file.
         path: PathBuf,

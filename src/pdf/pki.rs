@@ -43,9 +43,6 @@ const VALIDITY_DAYS: u64 = 3 * 365;
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
     /// The folder or one of its files could not be written.
-    #[error(
-        "Sertifikat latihan tidak dapat disimpan di {path}. Periksa izin folder data lalu coba lagi."
-    )]
     Io {
         /// The file or folder that failed.
         path: PathBuf,
@@ -54,10 +51,8 @@ pub enum PkiError {
         source: io::Error,
     },
     /// The certificate could not be built (a bug, not an operator error).
-    #[error("Sertifikat latihan gagal dibuat. Hubungi teknisi.")]
     Build(#[source] x509_cert::builder::Error),
     /// A name, key or certificate could not be DER/PEM encoded.
-    #[error("Sertifikat latihan gagal dibuat. Hubungi teknisi.")]
     Encoding(#[source] der::Error),
 }
 

@@ -19,9 +19,6 @@ pub struct SerialNumber(String);
 
 /// The text is not an SN.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "Nomor seri e-Meterai \"{0}\" tidak sah: harus 22 karakter huruf besar A-Z atau angka 0-9. Periksa nomor serinya."
-)]
 pub struct InvalidSerial(pub String);
 
 impl SerialNumber {

@@ -52,9 +52,6 @@ impl SignatureProfile {
 #[derive(Debug, thiserror::Error)]
 pub enum SignerError {
     /// A file could not be read.
-    #[error(
-        "Berkas kunci atau sertifikat {path} tidak dapat dibaca. Jalankan `loket init` atau periksa folder data."
-    )]
     Io {
         /// Which file.
         path: std::path::PathBuf,
@@ -63,20 +60,12 @@ pub enum SignerError {
         source: std::io::Error,
     },
     /// The key is not a PKCS#8 P-256 key.
-    #[error(
-        "Kunci penanda tangan bukan kunci PKCS#8 ECDSA P-256 yang sah. Buat ulang sertifikat latihan."
-    )]
     Key(#[source] p256::pkcs8::Error),
     /// The chain is not PEM certificates.
-    #[error("Rantai sertifikat penanda tangan tidak dapat dibaca. Buat ulang sertifikat latihan.")]
     Chain(#[source] der::Error),
     /// The chain is empty.
-    #[error("Rantai sertifikat penanda tangan kosong. Buat ulang sertifikat latihan.")]
     EmptyChain,
     /// The first certificate does not belong to the key.
-    #[error(
-        "Kunci penanda tangan tidak cocok dengan sertifikatnya. Buat ulang sertifikat latihan."
-    )]
     KeyMismatch,
 }
 
@@ -84,10 +73,8 @@ pub enum SignerError {
 #[derive(Debug, thiserror::Error)]
 pub enum CmsBuildError {
     /// DER encoding failed.
-    #[error("der encoding failed")]
     Der(#[from] der::Error),
     /// The cms builder failed; its error type does not implement `std::error::Error`, so keep its text.
-    #[error("cms builder failed: {0}")]
     Builder(String),
 }
 
@@ -101,10 +88,8 @@ impl From<cms::builder::Error> for CmsBuildError {
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
     /// DER encoding or the CMS builder failed (a bug).
-    #[error("Tanda tangan digital gagal dibuat. Hubungi teknisi.")]
     Cms(#[source] CmsBuildError),
     /// The timestamp authority did not deliver a usable token.
-    #[error(transparent)]
     Timestamp(#[from] TsaError),
 }
 

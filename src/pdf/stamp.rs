@@ -48,9 +48,6 @@ pub struct StampSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum StampError {
     /// The page number is outside the document.
-    #[error(
-        "Halaman {page} tidak ada; dokumen hanya memiliki {pages} halaman. Pilih halaman lain."
-    )]
     PageOutOfRange {
         /// Requested page.
         page: u32,
@@ -58,17 +55,8 @@ pub enum StampError {
         pages: u32,
     },
     /// The rectangle is empty, not finite or outside the page.
-    #[error(
-        "Posisi e-Meterai berada di luar halaman atau ukurannya tidak sah. Atur ulang posisinya."
-    )]
     BadPlacement,
     /// The stamp is larger than the page as shown.
-    #[error(
-        "Halaman {page} berukuran {:.0}×{:.0} mm, lebih kecil dari e-Meterai {stamp_mm:.0} mm. {}",
-        .page_mm.0,
-        .page_mm.1,
-        too_small_advice(*.fits_mm)
-    )]
     PageTooSmall {
         /// The page.
         page: u32,
@@ -80,45 +68,18 @@ pub enum StampError {
         fits_mm: f64,
     },
     /// The appearance could not be drawn.
-    #[error(transparent)]
     Appearance(#[from] AppearanceError),
     /// The CMS signature could not be built.
-    #[error(transparent)]
     Sign(#[from] SignError),
     /// lopdf could not serialise the update (a bug or an unsupported file).
-    #[error(
-        "Dokumen tidak dapat ditulis ulang dengan e-Meterai. Hubungi teknisi dan simpan berkas aslinya."
-    )]
     Write(#[source] std::io::Error),
     /// The document structure lacks what a signature needs (no catalog or page object).
-    #[error(
-        "Struktur dokumen tidak lengkap sehingga e-Meterai tidak dapat dibubuhkan. Minta pelanggan menyimpan ulang dokumennya."
-    )]
     Structure(#[source] lopdf::Error),
     /// In an encrypted document, the update does not decrypt to what was written (the file's
     /// encryption or structure is damaged in a way the engine cannot follow).
-    #[error(
-        "E-Meterai tidak dapat dibubuhkan dengan benar pada berkas terkunci ini. Minta pelanggan mengirim versi tanpa kunci (misalnya dengan \"Print to PDF\")."
-    )]
     EncryptedReadBack,
     /// The placeholder could not be found again in the written update (a bug).
-    #[error("Tempat tanda tangan digital tidak ditemukan di berkas hasil. Hubungi teknisi.")]
     Placeholder,
-}
-
-/// What the clerk can do when the stamp is larger than the page.
-fn too_small_advice(fits_mm: f64) -> String {
-    use super::placement::MIN_STAMP_MM;
-    if fits_mm >= MIN_STAMP_MM {
-        format!(
-            "Pilih ukuran e-Meterai {:.0} mm atau lebih kecil.",
-            fits_mm.floor()
-        )
-    } else {
-        format!(
-            "Halaman ini terlalu kecil untuk e-Meterai yang masih terbaca (paling kecil {MIN_STAMP_MM:.0} mm); minta pelanggan mencetak dokumennya pada kertas yang lebih besar."
-        )
-    }
 }
 
 /// A stamped document: the untouched previous bytes followed by the appended update.

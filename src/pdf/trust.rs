@@ -28,27 +28,18 @@ const MAX_RSA_BITS: usize = 8192;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrustProblem {
     /// The CMS does not carry the certificate its signer info names.
-    #[error("no signer certificate in the signature")]
     NoSignerCertificate,
     /// The chain stops at a certificate whose issuer is neither a configured root nor carried by the signature.
-    #[error("no chain to a configured root: issuer {issuer} not found")]
     NoChain {
         /// The issuer name that could not be found.
         issuer: String,
     },
     /// The chain ends in a self-signed certificate that is not one of the configured roots.
-    #[error("no chain to a configured root: self-signed {subject} is not a configured root")]
     SelfSigned {
         /// The self-signed certificate's subject.
         subject: String,
     },
     /// A certificate of the chain is not valid at the signing time.
-    #[error(
-        "certificate {subject} not valid at signing time {} (valid {} to {})",
-        show(*at),
-        show(*not_before),
-        show(*not_after)
-    )]
     OutsideValidity {
         /// Its subject.
         subject: String,
@@ -60,13 +51,11 @@ pub enum TrustProblem {
         at: SystemTime,
     },
     /// A certificate's signature does not verify with its issuer's key.
-    #[error("signature of certificate {subject} does not verify with the key of its issuer")]
     BadSignature {
         /// The certificate whose signature failed.
         subject: String,
     },
     /// A certificate is signed with an algorithm loket does not check.
-    #[error("certificate {subject} signed with unsupported algorithm {algorithm}")]
     UnsupportedAlgorithm {
         /// The certificate.
         subject: String,
@@ -74,31 +63,26 @@ pub enum TrustProblem {
         algorithm: ObjectIdentifier,
     },
     /// A certificate that issued another is not a CA (basic constraints) or may not sign certificates (key usage).
-    #[error("certificate {subject} may not issue certificates")]
     NotIssuer {
         /// The issuing certificate.
         subject: String,
     },
     /// More intermediates below a CA than its path length constraint allows.
-    #[error("path length constraint of {subject} exceeded")]
     PathLenExceeded {
         /// The constraining certificate.
         subject: String,
     },
     /// Reaching a root would take more than [`MAX_CHAIN_LEN`] certificates.
-    #[error("chain longer than {max} certificates")]
     TooLong {
         /// The limit.
         max: usize,
     },
     /// The only way on leads back to a certificate already in the chain.
-    #[error("certificate loop at {subject}")]
     Loop {
         /// The certificate met twice.
         subject: String,
     },
     /// The search gave up after [`MAX_SIGNATURE_CHECKS`] signature checks.
-    #[error("too many candidate issuer certificates")]
     TooManyCandidates,
 }
 

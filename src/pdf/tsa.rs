@@ -36,24 +36,17 @@ const TRAINING_TSA_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.
 #[derive(Debug, thiserror::Error)]
 pub enum TsaError {
     /// The TSA could not be reached or answered with an HTTP error.
-    #[error(
-        "Layanan stempel waktu (TSA) tidak dapat dihubungi. Coba lagi nanti atau stempel tanpa stempel waktu."
-    )]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The TSA refused the request (PKIStatus rejection/waiting/revocation).
-    #[error("Layanan stempel waktu (TSA) menolak permintaan (status {status}). Hubungi teknisi.")]
     Rejected {
         /// PKIStatus value from the response.
         status: u8,
     },
     /// The answer is not a valid TimeStampResp for our request.
-    #[error("Jawaban layanan stempel waktu (TSA) tidak sah. Hubungi teknisi.")]
     Invalid(#[source] der::Error),
     /// The in-process TSA failed to build its answer (a bug).
-    #[error("Layanan stempel waktu latihan gagal membuat stempel waktu. Hubungi teknisi.")]
     Internal(#[source] CmsBuildError),
     /// The token does not match the request (imprint or nonce differs).
-    #[error("Stempel waktu dari TSA tidak cocok dengan permintaan. Hubungi teknisi.")]
     Mismatch,
 }
 
@@ -164,13 +157,10 @@ pub(crate) struct GenTime {
 pub(crate) enum GenTimeError {
     /// Not `YYYYMMDDHHMMSS[.f…]Z`: wrong length (more than nine fraction digits included), a non-digit, no `Z`, a
     /// local time or an offset.
-    #[error("gentime is not yyyymmddhhmmss[.fff]z")]
     Shape,
     /// A separator without digits.
-    #[error("gentime fraction has no digits")]
     Fraction,
     /// The digits do not name a real moment (month 13, 31 February, before 1970, …).
-    #[error("gentime is not a valid date and time")]
     Range(#[source] der::Error),
 }
 

@@ -84,20 +84,12 @@ impl VerifyReport {
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     /// Not a PDF.
-    #[error("Berkas ini bukan PDF sehingga tidak dapat diperiksa.")]
     NotPdf,
     /// Locked with a password that was not given or is wrong.
-    #[error(
-        "Berkas ini dikunci dengan kata sandi. Berikan kata sandinya untuk memeriksa tanda tangan."
-    )]
     PasswordRequired,
     /// Locked to its recipients' certificates: no password opens it.
-    #[error(
-        "Berkas ini dikunci dengan sertifikat digital penerimanya, bukan dengan kata sandi. Periksa berkas itu di komputer pemilik sertifikat, atau minta salinan tanpa kunci."
-    )]
     CertificateProtected,
     /// Damaged beyond reading.
-    #[error("Berkas PDF rusak dan tidak dapat dibaca untuk diperiksa.")]
     Unreadable(#[source] lopdf::Error),
 }
 
@@ -105,21 +97,13 @@ pub enum VerifyError {
 #[derive(Debug, thiserror::Error)]
 pub enum StampCheckError {
     /// The file on disk differs from what was written.
-    #[error(
-        "Berkas hasil di disk berbeda dari yang ditulis. Ulangi pembubuhan; nomor seri belum terpakai di berkas ini."
-    )]
     BytesDiffer,
     /// The byte range does not cover the file except the signature hole.
-    #[error("Rentang tanda tangan tidak mencakup seluruh berkas. Hubungi teknisi.")]
     ByteRange,
     /// The signature does not verify.
-    #[error("Tanda tangan digital pada berkas hasil tidak sah. Hubungi teknisi.")]
     Signature,
     /// In an encrypted document, the new field, signature values or stamp picture do not decrypt
     /// to what was written.
-    #[error(
-        "E-Meterai pada berkas terkunci ini tidak terbaca kembali dengan benar. Berkas hasil tidak dipakai; hubungi teknisi dan simpan berkas aslinya."
-    )]
     Encryption,
 }
 

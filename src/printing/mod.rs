@@ -26,49 +26,36 @@ use serde::Serialize;
 /// [`PrintOutcome`] with `printed == false`).
 #[derive(Debug, thiserror::Error)]
 pub enum PrintingError {
-    #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
     Queue(#[from] crate::queue::QueueError),
-    #[error(transparent)]
     Till(#[from] crate::till::TillError),
-    #[error(transparent)]
     HallSecret(#[from] crate::hall::token::TokenError),
-    #[error("loket {0} tidak memakai printer; atur `printer` pada [[counter]] di konfigurasi")]
     NoCounterPrinter(u32),
-    #[error("loket {0} tidak ada dalam konfigurasi")]
     UnknownCounter(u32),
-    #[error("dispenser tidak memakai printer; atur `printer` pada [dispenser] di konfigurasi")]
     NoDispenserPrinter,
-    #[error("printer '{0}' tidak ada di [printers]; periksa nama printer di konfigurasi")]
     UnknownPrinter(String),
-    #[error("pengaturan printer '{name}' tidak lengkap: {what}")]
-    BadPrinterConfig { name: String, what: String },
-    #[error("profil printer '{0}' tidak dikenal; pakai 58mm, 80mm atau 80mm-42")]
+    BadPrinterConfig {
+        name: String,
+        what: String,
+    },
     UnknownProfile(String),
-    #[error("printer '{name}' tidak dapat dibuka: {source}")]
     Open {
         name: String,
         #[source]
         source: PrintError,
     },
-    #[error("struk tidak dapat disusun untuk printer '{name}': {source}")]
     Encode {
         name: String,
         #[source]
         source: loket_receipts::EncodeError,
     },
-    #[error("cetakan nomor {0} tidak ada")]
     UnknownJob(i64),
-    #[error("tiket {0} tidak ada hari ini")]
     UnknownTicket(String),
-    #[error("data cetakan nomor {id} rusak: {source}")]
     BadPayload {
         id: i64,
         #[source]
         source: serde_json::Error,
     },
-    #[error("pembayaran QRIS {0} tidak ada")]
     UnknownQris(String),
 }
 

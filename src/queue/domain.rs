@@ -142,7 +142,6 @@ impl std::fmt::Display for TicketNo {
 
 /// Text that is not a ticket number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' bukan nomor tiket; tulis seperti A-007")]
 pub struct NotTicketNo(pub String);
 
 impl std::str::FromStr for TicketNo {
@@ -230,91 +229,104 @@ pub enum Command {
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
-    #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
     User(#[from] crate::users::UserError),
-    #[error("tiket {ticket} sedang {state}; tindakan ini tidak bisa dilakukan sekarang")]
-    WrongState { ticket: String, state: &'static str },
-    #[error("tiket {ticket} dipegang loket {holder}, bukan loket {counter}")]
+    WrongState {
+        ticket: String,
+        state: &'static str,
+    },
     OtherCounter {
         ticket: String,
         holder: u32,
         counter: u32,
     },
-    #[error("tiket {ticket} dialihkan khusus ke loket {target}")]
-    Reserved { ticket: String, target: u32 },
-    #[error(
-        "tiket {ticket} baru dipanggil {waited_s} detik lalu; tunggu {left_s} detik lagi sebelum menyatakannya tidak hadir"
-    )]
+    Reserved {
+        ticket: String,
+        target: u32,
+    },
     NoShowTooSoon {
         ticket: String,
         waited_s: i64,
         left_s: i64,
     },
-    #[error("tiket {ticket} sudah berada di layanan {service}")]
-    SameService { ticket: String, service: String },
-    #[error("layanan '{service}' tidak ada")]
-    UnknownService { service: String },
-    #[error("layanan {service} tidak memiliki antrean prioritas")]
-    NoPriorityLine { service: String },
-    #[error(
-        "nomor antrean layanan {service} untuk hari ini sudah habis ({last}); ubah rentang di konfigurasi atau arahkan ke layanan lain"
-    )]
-    NumbersUsedUp { service: String, last: TicketNo },
-    #[error("tiket {ticket} tidak ada hari ini")]
-    UnknownTicket { ticket: String },
-    #[error("tiket {ticket} untuk layanan {service}, yang tidak dilayani loket {counter}")]
+    SameService {
+        ticket: String,
+        service: String,
+    },
+    UnknownService {
+        service: String,
+    },
+    NoPriorityLine {
+        service: String,
+    },
+    NumbersUsedUp {
+        service: String,
+        last: TicketNo,
+    },
+    UnknownTicket {
+        ticket: String,
+    },
     NotServedHere {
         ticket: String,
         service: String,
         counter: u32,
     },
-    #[error("tiket {ticket} tidak sedang ditunda")]
-    NotParked { ticket: String },
-    #[error("tiket {ticket} tidak berstatus tidak hadir")]
-    NotNoShow { ticket: String },
-    #[error(
-        "Tiket {ticket} tidak dapat {verb}: {what} (pekerjaan #{job}). Serahkan dokumen (flash disk, e-mail atau WhatsApp) atau cetak tanda terima klaim dulu; supervisor dapat memindahkan kunjungan ini."
-    )]
+    NotParked {
+        ticket: String,
+    },
+    NotNoShow {
+        ticket: String,
+    },
     DocumentNotHandedOver {
         ticket: String,
         verb: String,
         what: String,
         job: i64,
     },
-    #[error("loket {counter} tidak ada dalam konfigurasi")]
-    UnknownCounter { counter: u32 },
-    #[error("loket {counter} tidak sedang memanggil atau melayani siapa pun")]
-    CounterIdle { counter: u32 },
-    #[error("loket {counter} tidak sedang memegang tiket")]
-    NoTicketHeld { counter: u32 },
-    #[error("loket {counter} tidak sedang memegang kunjungan")]
-    NoVisitHeld { counter: u32 },
-    #[error("loket {counter} masih memegang tiket {ticket}; selesaikan, tunda atau alihkan dulu")]
-    CounterBusy { counter: u32, ticket: String },
-    #[error(
-        "loket {counter} masih memegang tiket {ticket} ({state}); selesaikan, tunda atau alihkan dulu"
-    )]
+    UnknownCounter {
+        counter: u32,
+    },
+    CounterIdle {
+        counter: u32,
+    },
+    NoTicketHeld {
+        counter: u32,
+    },
+    NoVisitHeld {
+        counter: u32,
+    },
+    CounterBusy {
+        counter: u32,
+        ticket: String,
+    },
     CounterHolds {
         counter: u32,
         ticket: String,
         state: &'static str,
     },
-    #[error("loket {counter} sedang istirahat ({reason}); buka loket dulu")]
-    CounterOnBreak { counter: u32, reason: String },
-    #[error("loket {counter} tutup; buka loket dulu")]
-    CounterClosed { counter: u32 },
-    #[error("istirahat perlu alasan, misalnya \"makan siang\"")]
+    CounterOnBreak {
+        counter: u32,
+        reason: String,
+    },
+    CounterClosed {
+        counter: u32,
+    },
     BreakNeedsReason,
-    #[error("loket {counter} tidak melayani layanan {service}")]
-    TransferTargetDoesNotServe { counter: u32, service: String },
-    #[error("loket asal dan tujuan sama (loket {counter}); sebutkan loket lain")]
-    SameCounter { counter: u32 },
-    #[error("loket {counter} tidak melayani layanan {service}; pilih loket yang melayaninya")]
-    MoveTargetDoesNotServe { counter: u32, service: String },
-    #[error("loket {counter} masih memegang tiket {ticket}; selesaikan dulu di sana")]
-    MoveTargetBusy { counter: u32, ticket: String },
+    TransferTargetDoesNotServe {
+        counter: u32,
+        service: String,
+    },
+    SameCounter {
+        counter: u32,
+    },
+    MoveTargetDoesNotServe {
+        counter: u32,
+        service: String,
+    },
+    MoveTargetBusy {
+        counter: u32,
+        ticket: String,
+    },
 }
 
 /// Applies `command` at `now`, returning the ticket's new state or why the step is refused.

@@ -15,22 +15,19 @@ pub const PENDING_FOLDER: &str = "stamping-pending";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
-    #[error(
-        "dokumen tidak dapat disimpan di {path}: {source}. Periksa ruang kosong dan izin folder data, lalu ulangi; dokumen pelanggan tidak hilang"
-    )]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("dokumen {sha256} tidak ditemukan di penyimpanan: {source}")]
     Missing {
         sha256: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("dokumen {sha256} di penyimpanan rusak (isi tidak cocok dengan sidik SHA-256-nya)")]
-    Corrupt { sha256: String },
+    Corrupt {
+        sha256: String,
+    },
 }
 
 /// The content-addressed store under `DATA/documents`.

@@ -210,11 +210,8 @@ pub enum Step {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JobError {
-    #[error("pekerjaan #{id} berstatus '{}': langkah ini tidak bisa dilakukan", .state.label())]
     WrongState { id: i64, state: State },
-    #[error("letak meterai belum ditetapkan")]
     NotPlaced,
-    #[error("halaman {page} atau kotak meterai tidak sah")]
     BadPlace { page: u32 },
 }
 

@@ -27,19 +27,14 @@ fn random_serial(rng: &mut fastrand::Rng) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    #[error("lot '{0}' sudah pernah dimuat")]
     LotExists(String),
-    #[error("jumlah nomor seri dalam lot harus 1–100.000")]
     BadCount,
-    #[error("nomor seri {0} tidak dikenal di buku nomor seri")]
     Unknown(String),
-    #[error("nomor seri {sn} berstatus '{status}', tidak bisa {wanted}")]
     WrongStatus {
         sn: String,
         status: String,
         wanted: &'static str,
     },
-    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

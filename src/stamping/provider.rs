@@ -188,74 +188,58 @@ pub enum NextStep {
 /// A failure the stamping service can act on. `Display` is the Indonesian sentence for the clerk.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
-    #[error(
-        "Layanan e-Meterai sedang gangguan; dokumen disimpan dan akan dibubuhi meterai otomatis begitu layanan pulih."
-    )]
     Unavailable {
         detail: String,
         #[source]
         source: Option<BoxError>,
     },
-    #[error(
-        "Layanan e-Meterai sedang sibuk; dokumen disimpan dan dicoba lagi otomatis dalam {} detik.",
-        .after.as_secs().max(1)
-    )]
-    RetryLater { after: Duration },
-    #[error(
-        "Peruri menolak permintaan (kode {code}: {message}); pekerjaan menunggu dan dicoba lagi otomatis. Bila tetap ditolak, supervisor memutuskan (`loket job settle`)."
-    )]
-    Rejected { code: String, message: String },
-    #[error(
-        "Nomor seri {sn} sudah terpakai menurut Peruri ({message}) dan hasil bermeterainya tidak ditemukan; nomor seri dicatat untuk klaim dan pekerjaan menunggu keputusan supervisor (nomor seri baru tanpa biaya atau pengembalian dana)."
-    )]
-    SerialUsed { sn: String, message: String },
-    #[error(
-        "Penandatangan Peruri menolak permintaan (kode {code}: {message}) walau sudah masuk ulang; dokumen disimpan dan dicoba lagi otomatis. Laporkan ke supervisor bila berulang."
-    )]
-    SignerRefused { code: String, message: String },
-    #[error(
-        "Hasil bermeterai nomor seri {sn} tidak berantai ke sertifikat akar Peruri yang diatur; dokumen tidak diserahkan dan pekerjaan menunggu. Supervisor: periksa `root_certs` di bagian [stamping.peruri]."
-    )]
-    Untrusted { sn: String, detail: String },
-    #[error(
-        "Nomor seri {sn} gagal dibubuhkan (kode {code}) dan dicatat sebagai rusak untuk klaim; dokumen akan dibubuhi dengan nomor seri baru."
-    )]
-    SerialSpoiled { sn: String, code: String },
-    #[error(
-        "Kuota e-Meterai cabang habis; minta supervisor menambah kuota. Dokumen disimpan sampai kuota tersedia."
-    )]
-    QuotaExhausted { message: String },
-    #[error(
-        "Login ke layanan e-Meterai ditolak; minta supervisor memeriksa akun Peruri di konfigurasi. Dokumen disimpan."
-    )]
-    AuthFailed { detail: String },
-    #[error(
-        "Dokumen tidak dapat dibubuhi meterai (kode {code}: {message}); minta pelanggan mengekspor ulang PDF (misalnya lewat \"Print to PDF\") lalu coba lagi."
-    )]
-    BadDocument { code: String, message: String },
-    #[error(
-        "Layanan e-Meterai tidak menjawab tepat waktu; dokumen disimpan dan akan dicoba lagi otomatis."
-    )]
+    RetryLater {
+        after: Duration,
+    },
+    Rejected {
+        code: String,
+        message: String,
+    },
+    SerialUsed {
+        sn: String,
+        message: String,
+    },
+    SignerRefused {
+        code: String,
+        message: String,
+    },
+    Untrusted {
+        sn: String,
+        detail: String,
+    },
+    SerialSpoiled {
+        sn: String,
+        code: String,
+    },
+    QuotaExhausted {
+        message: String,
+    },
+    AuthFailed {
+        detail: String,
+    },
+    BadDocument {
+        code: String,
+        message: String,
+    },
     Timeout {
         detail: String,
         #[source]
         source: Option<BoxError>,
     },
-    #[error(
-        "Jawaban layanan e-Meterai tidak dapat dibaca; dokumen disimpan dan dicoba lagi otomatis. Laporkan ke teknisi bila berulang."
-    )]
-    Protocol { detail: String },
-    #[error(
-        "Folder bersama Sign Adapter tidak dapat dipakai ({what} {}); minta teknisi memeriksanya. Dokumen disimpan.",
-        .path.display()
-    )]
+    Protocol {
+        detail: String,
+    },
     Local {
         what: &'static str,
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("Konfigurasi e-Meterai belum lengkap: {0}")]
     Config(String),
 }
 

@@ -18,19 +18,16 @@ pub struct HttpTsa {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpTsaError {
-    #[error("alamat TSA \"{url}\" tidak sah; periksa [stamping] tsa_url di konfigurasi")]
     BadUrl {
         url: String,
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("klien HTTP untuk TSA tidak dapat dibuat")]
     Client(#[source] reqwest::Error),
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Reply(String);
+pub(crate) struct Reply(pub(crate) String);
 
 impl HttpTsa {
     pub fn new(url: &str) -> Result<HttpTsa, HttpTsaError> {

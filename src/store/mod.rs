@@ -20,25 +20,18 @@ pub const FILE_NAME: &str = "loket.db";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database {path} tidak dapat dibuka: {source}")]
     Open {
         path: PathBuf,
         #[source]
         source: rusqlite::Error,
     },
-    #[error(
-        "database is newer (schema {found}) than this loket (schema {supported}); update loket"
-    )]
-    TooNew { found: i64, supported: i64 },
-    #[error(
-        "basis data sedang dipakai proses loket lain terlalu lama; tunggu sebentar lalu ulangi (bila terus terjadi, mulai ulang loket yang macet)"
-    )]
+    TooNew {
+        found: i64,
+        supported: i64,
+    },
     Busy,
-    #[error("sql: {0}")]
     Sql(#[from] rusqlite::Error),
-    #[error("journal: {0}")]
     Journal(String),
-    #[error("penyimpanan gagal menulis ke disk: {0}; periksa ruang disk lalu ulangi")]
     Durability(String),
 }
 

@@ -30,15 +30,9 @@ pub use strings::Lang;
 /// What can stop the screens.
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
-    #[error("terminal tidak dapat dipakai: {0}")]
     Terminal(#[source] std::io::Error),
-    #[error("tidak dapat memulai proses latar tampilan: {0}")]
     Thread(#[source] std::io::Error),
-    #[error("proses latar tampilan berhenti; jalankan loket kembali")]
     WorkerStopped,
-    #[error(
-        "tampilan layar penuh perlu terminal; untuk skrip pakai `loket queue status` atau perintah `loket queue` lainnya"
-    )]
     NotATerminal,
 }
 

@@ -3,15 +3,7 @@
 use crate::till::Method;
 use crate::ui::state::{Subject, UnfinishedKind, UnfinishedRow};
 
-/// The language of the screens, chosen with `--lang`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Lang {
-    /// Bahasa Indonesia.
-    #[default]
-    Id,
-    /// English.
-    En,
-}
+pub use crate::lang::Lang;
 
 impl Lang {
     pub fn strings(self) -> &'static Strings {

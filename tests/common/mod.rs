@@ -104,6 +104,7 @@ fn command(data: &Path, args: &[&str]) -> Command {
         .args(args)
         .env_remove("LOKET_DATA")
         .env_remove("LOKET_PIN")
+        .env_remove("LOKET_LANG")
         .env_remove(loket::clock::FAKE_NOW_VAR);
     cmd
 }

@@ -228,3 +228,97 @@ fn fake_now_plus_minutes(minutes: i64) -> String {
     at.format(&time::format_description::well_known::Rfc3339)
         .expect("format")
 }
+
+/// A fresh demo branch in `dir`, ready for queue commands.
+fn initialised(dir: &std::path::Path) {
+    loket_ok(dir, &["init"]);
+}
+
+#[test]
+fn lang_en_words_errors_in_english() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    initialised(d);
+    let en = loket(d, &["--lang", "en", "queue", "ticket", "Z-999"]);
+    assert_eq!(en.status.code(), Some(1));
+    let en = String::from_utf8_lossy(&en.stderr);
+    assert!(en.starts_with("error: "), "{en}");
+    assert!(en.contains("does not exist"), "{en}");
+    assert!(!en.contains("tidak"), "Indonesian left in: {en}");
+
+    let id = loket(d, &["queue", "ticket", "Z-999"]);
+    assert_eq!(id.status.code(), Some(1));
+    let id = String::from_utf8_lossy(&id.stderr);
+    assert!(id.starts_with("galat: "), "{id}");
+    assert!(id.contains("tidak ada"), "{id}");
+
+    // The environment variable does the same as the flag, and the flag wins over it.
+    let by_env = Command::new(loket_bin())
+        .args([
+            "--data",
+            d.to_str().expect("utf-8"),
+            "queue",
+            "ticket",
+            "Z-999",
+        ])
+        .env("LOKET_LANG", "en")
+        .output()
+        .expect("run loket");
+    assert_eq!(String::from_utf8_lossy(&by_env.stderr), en);
+    let flag_wins = Command::new(loket_bin())
+        .args([
+            "--data",
+            d.to_str().expect("utf-8"),
+            "--lang",
+            "id",
+            "queue",
+            "ticket",
+            "Z-999",
+        ])
+        .env("LOKET_LANG", "en")
+        .output()
+        .expect("run loket");
+    assert_eq!(String::from_utf8_lossy(&flag_wins.stderr), id);
+}
+
+#[test]
+fn lang_en_words_command_output_in_english() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let init = loket_ok(d, &["--lang", "en", "init"]);
+    assert!(
+        init.starts_with("Demo branch 'Kantor Pos Demo' set up in"),
+        "{init}"
+    );
+    loket_ok(d, &["queue", "issue", "A"]);
+    let status = loket_ok(d, &["--lang", "en", "queue", "status"]);
+    assert!(status.contains("business day"), "{status}");
+    assert!(status.contains("Waiting"), "{status}");
+    assert!(status.contains("Counter 1"), "{status}");
+    let status_id = loket_ok(d, &["queue", "status"]);
+    assert!(
+        status_id.contains("Menunggu") && status_id.contains("Loket 1"),
+        "{status_id}"
+    );
+    assert!(loket_ok(d, &["--lang", "en", "journal", "verify"]).starts_with("Journal intact"));
+}
+
+#[test]
+fn lang_en_describes_commands_in_english() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let en = loket_ok(dir.path(), &["--lang", "en", "queue", "ticket", "--help"]);
+    assert!(
+        en.contains("One ticket's position and estimated wait"),
+        "{en}"
+    );
+    let id = loket_ok(dir.path(), &["queue", "ticket", "--help"]);
+    assert!(
+        id.contains("Posisi dan perkiraan waktu tunggu satu tiket"),
+        "{id}"
+    );
+    let top = loket_ok(dir.path(), &["--help", "--lang", "en"]);
+    assert!(
+        top.contains("Queue: take a number, call, serve, park, transfer"),
+        "{top}"
+    );
+}

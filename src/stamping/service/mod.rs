@@ -91,60 +91,41 @@ pub enum JobFilter {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StampingError {
-    #[error(transparent)]
     Intake(#[from] IntakeError),
-    #[error(transparent)]
     Job(#[from] JobError),
-    #[error(transparent)]
     Document(#[from] DocumentError),
-    #[error(transparent)]
     Ledger(#[from] LedgerError),
-    #[error(transparent)]
     Provider(#[from] ProviderError),
-    #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
     User(#[from] crate::users::UserError),
-    #[error(transparent)]
     Delivery(#[from] crate::delivery::DeliveryError),
-    #[error("{what} {path}: {source}")]
     Io {
         what: &'static str,
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error(transparent)]
     Till(#[from] crate::till::TillError),
-    #[error("Pekerjaan meterai #{0} tidak ada. Periksa nomornya.")]
     UnknownJob(i64),
-    #[error(
-        "Pekerjaan meterai #{0} belum ditagih. Tambahkan e-Meterai ke penjualan dan terima pembayarannya dulu."
-    )]
     NotQuoted(i64),
-    #[error(
-        "Dokumen pekerjaan meterai #{0} terkunci dan kata sandinya tidak disimpan. Panggil pelanggan ke loket dan ketik lagi kata sandinya (pekerjaan dilanjutkan di loket)."
-    )]
     PasswordNeeded(i64),
-    #[error(
-        "Pekerjaan meterai #{job} masih terbuka di loket {counter}. Minta supervisor memindahkan kunjungan itu (loket queue move-visit) alih-alih menagih lagi."
-    )]
-    OpenElsewhere { job: i64, counter: u32 },
-    #[error(
-        "Penjualan #{sale} untuk pekerjaan meterai #{job} belum lunas. Terima pembayarannya dulu."
-    )]
-    NotPaid { job: i64, sale: i64 },
-    #[error("Dokumen pekerjaan #{0} belum bermeterai; hasilnya belum bisa diserahkan.")]
+    OpenElsewhere {
+        job: i64,
+        counter: u32,
+    },
+    NotPaid {
+        job: i64,
+        sale: i64,
+    },
     NoOutput(i64),
-    #[error(
-        "Halaman {page} tidak ada; dokumen hanya memiliki {pages} halaman. Pilih halaman lain."
-    )]
-    PageOutOfRange { page: u32, pages: u32 },
-    #[error(
-        "Hasil pembubuhan nomor seri {sn} tidak lolos pemeriksaan ({why}); dokumen tidak diserahkan dan pembubuhan diulang."
-    )]
-    BadOutput { sn: String, why: String },
-    #[error("Nama berkas dokumen kosong. Beri nama berkas, misalnya surat.pdf.")]
+    PageOutOfRange {
+        page: u32,
+        pages: u32,
+    },
+    BadOutput {
+        sn: String,
+        why: String,
+    },
     NoName,
 }
 

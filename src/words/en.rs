@@ -1,0 +1,1884 @@
+//! English: every error and command-line sentence, for `--lang en`.
+
+use super::*;
+
+/// English.
+pub struct En;
+
+impl Words for En {
+    fn help(&self, key: &str) -> Option<&'static str> {
+        HELP.iter().find(|(k, _)| *k == key).map(|(_, text)| *text)
+    }
+
+    fn error_prefix(&self) -> &'static str {
+        "error"
+    }
+
+    fn cli_error(&self, e: &CliError) -> String {
+        match e {
+            CliError::UnknownRole(role) => format!("role '{role}' is unknown"),
+            CliError::PinUnreadable(source) => format!("the PIN cannot be read: {source}"),
+        }
+    }
+
+    fn init_done(&self, branch: &str, folder: &str, services: usize, counters: usize) -> String {
+        format!(
+            "Demo branch '{branch}' set up in {folder} ({services} services, {counters} counters)."
+        )
+    }
+
+    fn journal_broken(&self, problem: &str) -> String {
+        format!("JOURNAL BROKEN: {problem}.")
+    }
+
+    fn journal_intact(&self, entries: u64, day: Option<String>) -> String {
+        let day = day.map(|d| format!(" for {d}")).unwrap_or_default();
+        format!("Journal intact: {entries} entries checked{day}.")
+    }
+
+    fn journal_anchored(
+        &self,
+        anchors: u64,
+        stamped: u64,
+        pending: u64,
+        from: i64,
+        to: i64,
+    ) -> String {
+        format!(
+            "Anchors: {anchors} match ({stamped} time-stamped, {pending} waiting for a time stamp). \
+             The journal is anchored from entry #{from}; earlier entries are guarded only by the chain \
+             since that anchor was made, entries after #{to} wait for the next anchor."
+        )
+    }
+
+    fn journal_not_anchored(&self) -> &'static str {
+        "No anchor yet: this journal is not anchored (anchors are made with Z reports and daily packs)."
+    }
+
+    fn journal_note(&self, note: &str) -> String {
+        format!("Note: {note}.")
+    }
+
+    fn journal_claims_match(&self, claims: u64) -> String {
+        format!("{claims} given anchors match.")
+    }
+
+    fn needs_terminal(&self) -> &'static str {
+        "The full-screen view needs a terminal; run `loket` in a terminal to open it."
+    }
+
+    fn visit_moved(&self, visit: &str, to: u32) -> String {
+        format!("Visit {visit} moved to counter {to}.")
+    }
+
+    fn ticket_position(
+        &self,
+        ticket: &str,
+        service: &str,
+        status: &str,
+        ahead: usize,
+        low_min: u32,
+        high_min: u32,
+    ) -> String {
+        format!(
+            "{ticket} ({service}): {status}, {ahead} people ahead, about {low_min}–{high_min} minutes"
+        )
+    }
+
+    fn user_added(&self, id: &str, name: &str, role: &str) -> String {
+        format!("User {id} ({name}) added as {role}.")
+    }
+
+    fn user_active(&self, active: bool) -> &'static str {
+        if active { "active" } else { "disabled" }
+    }
+
+    fn status_head(&self, branch: &str, day: &str, time: &str) -> String {
+        format!("{branch} — business day {day} — {time}")
+    }
+
+    fn status_columns(&self) -> [&'static str; 4] {
+        ["Service", "Waiting", "Priority", "Longest"]
+    }
+
+    fn minutes_short(&self) -> &'static str {
+        "min"
+    }
+
+    fn counter_line(&self, number: u32, state: &str, ticket: &str) -> String {
+        format!("Counter {number:<3} {state:<24} {ticket}")
+    }
+
+    fn counter_open(&self) -> &'static str {
+        "open"
+    }
+
+    fn counter_break(&self, reason: &str) -> String {
+        format!("on a break ({reason})")
+    }
+
+    fn counter_closed(&self) -> &'static str {
+        "closed"
+    }
+
+    fn stamp_too_small_advice(&self, fits_mm: f64) -> String {
+        if fits_mm >= MIN_STAMP_MM {
+            format!(
+                "Choose an e-Meterai size of {:.0} mm or smaller.",
+                fits_mm.floor()
+            )
+        } else {
+            format!(
+                "This page is too small for an e-Meterai that can still be read (smallest {MIN_STAMP_MM:.0} mm); ask the customer to print the document on larger paper."
+            )
+        }
+    }
+
+    fn smtp_stage(&self, stage: SmtpStage) -> &'static str {
+        match stage {
+            SmtpStage::Greeting => "server greeting",
+            SmtpStage::Ehlo => "EHLO reply",
+        }
+    }
+
+    fn backup_error(&self, e: &BackupError) -> String {
+        match e {
+            BackupError::TargetMissing { path } => format!("target folder {} does not exist; create it or plug in the flash drive, then try again", path.display()),
+            BackupError::NoRoom { path, needed, free } => format!("not enough space on {}: the backup needs about {}, {} is free. Free some space or use another folder or flash drive; nothing has been written", path.display(), human_bytes(*needed), human_bytes(*free)),
+            BackupError::AlreadyRunning => "a backup of this branch is being made by another process; wait until it finishes, then try again".to_string(),
+            BackupError::ReadBack { file, reason } => format!("the backup failed its check after writing: {file} {reason}. The incomplete backup has been removed; check the flash drive or target folder, then try again"),
+            BackupError::NotABackup { path } => format!("{} is not a loket backup folder: {} is missing", path.display(), crate::backup::MANIFEST),
+            BackupError::BadManifest { path, reason } => format!("backup manifest {} cannot be used: {reason}", path.display()),
+            BackupError::Damaged { file, reason } => format!("the backup is damaged: file {file} {reason}; restore refused, nothing was copied"),
+            BackupError::TargetNotEmpty { path, first } => format!("folder {} is not empty (it holds {first}, among others); restore into a new or empty folder", path.display()),
+            BackupError::TooNew { found, supported } => format!("this backup is from a newer loket (schema {found}, this loket has schema {supported}); update loket, then try again"),
+            BackupError::JournalBroken { tamper } => format!("the journal in the backup is damaged ({tamper}); restore cancelled, nothing was copied"),
+            BackupError::Open(f0) => format!("the restored data folder cannot be opened: {f0}"),
+            BackupError::Io { what, path, source } => format!("{what} {}: {source}", path.display()),
+            BackupError::Store(f0) => f0.to_string(),
+        }
+    }
+
+    fn branch_error(&self, e: &BranchError) -> String {
+        match e {
+            BranchError::Config(f0) => f0.to_string(),
+            BranchError::Store(f0) => f0.to_string(),
+            BranchError::Clock(f0) => f0.to_string(),
+            BranchError::NotInitialised { path } => format!(
+                "data folder {} has not been set up; run `loket init` first",
+                path.display()
+            ),
+            BranchError::ConfigExists { path } => format!(
+                "{} already exists; use --force to overwrite it with the sample configuration",
+                path.display()
+            ),
+            BranchError::TrainingPki(f0) => {
+                format!("the training certificates could not be made: {f0}")
+            }
+            BranchError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+        }
+    }
+
+    fn loket_error(&self, e: &LoketError) -> String {
+        match e {
+            LoketError::Branch(f0) => f0.to_string(),
+            LoketError::Config(f0) => f0.to_string(),
+            LoketError::Store(f0) => f0.to_string(),
+            LoketError::Queue(f0) => f0.to_string(),
+            LoketError::User(f0) => f0.to_string(),
+            LoketError::Till(f0) => f0.to_string(),
+            LoketError::Delivery(f0) => f0.to_string(),
+            LoketError::Ui(f0) => f0.to_string(),
+            LoketError::Stamping(f0) => f0.to_string(),
+            LoketError::Printing(f0) => f0.to_string(),
+            LoketError::Dispenser(f0) => f0.to_string(),
+            LoketError::Report(f0) => f0.to_string(),
+            LoketError::Backup(f0) => f0.to_string(),
+            LoketError::Refused(f0) => f0.to_string(),
+            LoketError::Cli(f0) => f0.to_string(),
+            LoketError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+        }
+    }
+
+    fn config_error(&self, e: &ConfigError) -> String {
+        match e {
+            ConfigError::Read { path, source } => {
+                format!("configuration {} cannot be read: {source}", path.display())
+            }
+            ConfigError::Invalid(f0) => f0.to_string(),
+        }
+    }
+
+    fn copy_error(&self, e: &CopyError) -> String {
+        match e {
+            CopyError::DriveFull {
+                mount,
+                needed,
+                free,
+                ..
+            } => format!(
+                "Flash drive {} is full: {} needed, {} left. Delete files that are not needed from the flash drive or use another one, then try again.",
+                mount.display(),
+                human_bytes(*needed),
+                free.map_or_else(|| "unknown".to_string(), human_bytes)
+            ),
+            CopyError::DriveRemoved { mount, source } => format!(
+                "Flash drive {} was pulled out or failed while copying ({source}). Plug it back in or use another one, then try again; the original document is safe.",
+                mount.display()
+            ),
+            CopyError::ReadOnly { mount, source } => format!(
+                "Flash drive {} cannot be written to ({source}). Turn off the flash drive's write lock or use another one, then try again.",
+                mount.display()
+            ),
+            CopyError::NameInvalid { name, reason } => format!(
+                "File name '{name}' cannot be used on a flash drive ({reason}). Type another name, then try again."
+            ),
+            CopyError::VerifyMismatch {
+                path,
+                expected,
+                found,
+            } => format!(
+                "The copy {} differs from the original document (SHA-256 {found}, expected {expected}) and has been deleted. Try again; if it happens again, use another flash drive.",
+                path.display()
+            ),
+            CopyError::SourceChanged {
+                path,
+                expected,
+                found,
+            } => format!(
+                "The stored document {} does not match its record (SHA-256 {found}, expected {expected}); do not hand it over, call the supervisor.",
+                path.display()
+            ),
+            CopyError::Source { path, source } => format!(
+                "The stored document {} cannot be read ({source}); call the supervisor.",
+                path.display()
+            ),
+            CopyError::NoTarget { path, .. } => format!(
+                "Target folder {} does not exist or is not a folder; choose a flash drive that is plugged in.",
+                path.display()
+            ),
+            CopyError::TooManyCopies { name } => format!(
+                "There are already {} files named like '{name}' on the flash drive; type another name, then try again.",
+                crate::delivery::copy::MAX_CANDIDATES
+            ),
+            CopyError::Io {
+                mount,
+                what,
+                source,
+            } => format!(
+                "Could not {what} on flash drive {} ({source}). Try again, or use another flash drive.",
+                mount.display()
+            ),
+        }
+    }
+
+    fn eject_error(&self, e: &EjectError) -> String {
+        match e {
+            EjectError::NoUdisks => "the flash drive is not mounted and udisks (udisksctl) is not available to mount it; ask a technician to install udisks2".to_string(),
+            EjectError::Spawn { tool, source } => format!("{} cannot be run: {source}", tool.display()),
+            EjectError::Refused { command, output } => format!("the flash drive cannot be ejected yet ({command}: {output}); close files still open on the flash drive, then try again"),
+            EjectError::Sync { mount_point, source } => format!("data on {} is not fully written yet ({source}); do not pull it out, check the flash drive, then try again", mount_point.display()),
+        }
+    }
+
+    fn mail_error(&self, e: &MailError) -> String {
+        match e {
+            MailError::Address { address, reason } => format!(
+                "E-mail address '{address}' is not valid: {reason}. Check the spelling with the customer."
+            ),
+            MailError::TooLarge { bytes, limit } => format!(
+                "The e-mail is too large ({}, limit {}); hand the document over on a flash drive or split it into several e-mails.",
+                human_bytes(*bytes),
+                human_bytes(*limit)
+            ),
+            MailError::Attachment { path, source } => format!(
+                "Document {path} cannot be read for the attachment ({source}); call the supervisor."
+            ),
+            MailError::AttachmentName { name, reason } => {
+                format!("Attachment name '{name}' cannot be used ({reason}).")
+            }
+            MailError::Template(f0) => {
+                format!("The e-mail template in [delivery] is wrong: {f0}. Fix the configuration.")
+            }
+            MailError::Build(f0) => format!("The e-mail message cannot be composed: {f0}"),
+            MailError::RootCertificate { path, reason } => format!(
+                "Root certificate {path} for the mail server cannot be used ({reason}); fix [smtp] root_certificate."
+            ),
+            MailError::Tls(f0) => format!("The mail server's TLS settings cannot be used: {f0}"),
+        }
+    }
+
+    fn delivery_error(&self, e: &DeliveryError) -> String {
+        match e {
+            DeliveryError::Branch(f0) => f0.to_string(),
+            DeliveryError::Store(f0) => f0.to_string(),
+            DeliveryError::Stamping(f0) => f0.to_string(),
+            DeliveryError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+            DeliveryError::Copy(f0) => f0.to_string(),
+            DeliveryError::Mail(f0) => f0.to_string(),
+            DeliveryError::Eject(f0) => f0.to_string(),
+            DeliveryError::WhatsApp(f0) => f0.to_string(),
+            DeliveryError::TooLargeForWhatsApp { size, limit } => format!(
+                "Document {} is too large for WhatsApp (limit {}); hand it over on a flash drive.",
+                human_bytes(*size),
+                human_bytes(*limit)
+            ),
+            DeliveryError::BadDocumentName { name, reason } => {
+                format!("Document name '{name}' cannot be used: {reason}.")
+            }
+            DeliveryError::CaptionTemplate(f0) => format!("[whatsapp] caption: {f0}."),
+            DeliveryError::WebhookAddress { listen, reason } => format!(
+                "WhatsApp webhook address {listen} cannot be used ({reason}); change webhook_listen in [whatsapp]."
+            ),
+            DeliveryError::WebhookNotIp => "the webhook address is not an IP address".to_string(),
+            DeliveryError::UnknownOutboxEntry { id } => {
+                format!("There is no message number {id} in the outbox; see `loket outbox list`.")
+            }
+            DeliveryError::NothingToResend { id, state } => {
+                format!("Message number {id} {state}; it does not need to be sent again.")
+            }
+            DeliveryError::Detect { source } => {
+                format!("The list of flash drives cannot be read ({source}); call a technician.")
+            }
+            DeliveryError::List { mount, source } => format!(
+                "The contents of flash drive {} cannot be read ({source}); plug the flash drive in again, then try again.",
+                mount.display()
+            ),
+            DeliveryError::NoSuchDrive { mount } => format!(
+                "No flash drive found at {}; plug in the flash drive, then choose again.",
+                mount.display()
+            ),
+            DeliveryError::Eml { path, source } => format!(
+                "The .eml file cannot be written to {} ({source}); choose another folder.",
+                path.display()
+            ),
+        }
+    }
+
+    fn name_error(&self, e: &NameError) -> String {
+        match e {
+            NameError::Empty => {
+                "the file name is empty once the characters that are not allowed are removed"
+                    .to_string()
+            }
+        }
+    }
+
+    fn webhook_error(&self, e: &WebhookError) -> String {
+        match e {
+            WebhookError::NotConfigured => "WhatsApp is not set up ([whatsapp])".to_string(),
+            WebhookError::Config(f0) => f0.to_string(),
+            WebhookError::Signature => {
+                "the X-Hub-Signature-256 signature is missing or does not match".to_string()
+            }
+            WebhookError::Malformed => "the WhatsApp status report cannot be read".to_string(),
+            WebhookError::Branch(f0) => f0.to_string(),
+        }
+    }
+
+    fn wa_error(&self, e: &WaError) -> String {
+        match e {
+            WaError::Number { input } => format!(
+                "WhatsApp number '{input}' is not valid: write a mobile number like 0812-3456-7890, 62812… or +62 812 …"
+            ),
+            WaError::Config(f0) => format!(
+                "WhatsApp is not set up ([whatsapp]); the document waits in the outbox: {f0}"
+            ),
+            WaError::NotConfigured => {
+                "WhatsApp is not set up ([whatsapp]); hand the document over on a flash drive or by e-mail."
+                    .to_string()
+            }
+        }
+    }
+
+    fn dispenser_error(&self, e: &DispenserError) -> String {
+        match e {
+            DispenserError::Branch(f0) => f0.to_string(),
+            DispenserError::Store(f0) => f0.to_string(),
+            DispenserError::Queue(f0) => f0.to_string(),
+            DispenserError::Printing(f0) => f0.to_string(),
+            DispenserError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+            DispenserError::Port { path, source } => {
+                format!("the dispenser button box cannot be used ({path}): {source}")
+            }
+            DispenserError::NotConfigured => {
+                "the dispenser is not set up; add a [dispenser] section to the configuration"
+                    .to_string()
+            }
+            DispenserError::Keys(f0) => format!("the [dispenser] keys mapping is wrong: {f0}"),
+            DispenserError::NoPort => {
+                "for serial input, name the button box's port (--port or port in [dispenser])"
+                    .to_string()
+            }
+            DispenserError::UnknownInput(f0) => {
+                format!("dispenser input '{f0}' is unknown; use serial or keys")
+            }
+            DispenserError::Terminal(f0) => {
+                format!("the terminal cannot be used for keyboard buttons: {f0}")
+            }
+            DispenserError::AlreadyRunning => {
+                "a dispenser is already running in this branch; stop the other one first"
+                    .to_string()
+            }
+        }
+    }
+
+    fn net_error(&self, e: &NetError) -> String {
+        match e {
+            NetError::BadUrl { url } => format!("address '{url}' is not valid"),
+            NetError::Resolve { host, source } => {
+                format!("name {host} cannot be looked up ({source})")
+            }
+            NetError::NoAddress { host } => format!("name {host} not found"),
+            NetError::Refused => "connection refused".to_string(),
+            NetError::Timeout { secs } => format!("no answer within {secs} seconds"),
+            NetError::Io(f0) => f0.to_string(),
+        }
+    }
+
+    fn smtp_failure(&self, e: &SmtpFailure) -> String {
+        match e {
+            SmtpFailure::Net(f0) => f0.to_string(),
+            SmtpFailure::Timeout(f0) => format!(
+                "{} did not come within {} seconds",
+                self.smtp_stage(*f0),
+                crate::doctor::NET_BUDGET.as_secs()
+            ),
+            SmtpFailure::Closed(f0) => {
+                format!(
+                    "the server closed the connection before the {}",
+                    self.smtp_stage(*f0)
+                )
+            }
+            SmtpFailure::Garbled { stage, line } => {
+                format!("{} is not an SMTP reply: '{line}'", self.smtp_stage(*stage))
+            }
+            SmtpFailure::Unexpected { stage, reply } => format!(
+                "{} is not what was expected: '{reply}'",
+                self.smtp_stage(*stage)
+            ),
+            SmtpFailure::NoStartTls => "the server does not offer STARTTLS".to_string(),
+            SmtpFailure::Io(f0) => f0.to_string(),
+        }
+    }
+
+    fn token_error(&self, e: &TokenError) -> String {
+        match e {
+            TokenError::Io { path, source } => format!(
+                "the ticket link secret {} cannot be read or created: {source}",
+                path.display()
+            ),
+            TokenError::Damaged { path } => format!(
+                "the ticket link secret {path} is damaged (it must be 64 hexadecimal digits); delete that file so it is made again",
+                path = path.display()
+            ),
+        }
+    }
+
+    fn anchor_error(&self, e: &AnchorError) -> String {
+        match e {
+            AnchorError::Store(f0) => f0.to_string(),
+            AnchorError::Tsa(f0) => f0.to_string(),
+            AnchorError::Encode(..) => {
+                "the anchor's timestamp token could not be encoded".to_string()
+            }
+            AnchorError::TrainingTsa { folder, detail } => format!(
+                "The training TSA certificate in {folder} cannot be read or created: {detail}"
+            ),
+            AnchorError::TsaUrl(f0) => format!("TSA address is not valid: {f0}"),
+        }
+    }
+
+    fn money_error(&self, e: &MoneyError) -> String {
+        match e {
+            MoneyError::Overflow => "the amount of money is too large to count".to_string(),
+            MoneyError::Parse(f0) => {
+                format!(
+                    "'{f0}' is not an amount in rupiah; write for example 50000, 50.000 or Rp50.000"
+                )
+            }
+        }
+    }
+
+    fn appearance_error(&self, e: &AppearanceError) -> String {
+        match e {
+            AppearanceError::QrTooLong(..) => "The verification address is too long for a QR code. Shorten the verification address template in the configuration.".to_string(),
+        }
+    }
+
+    fn pdf_cli_error(&self, e: &PdfCliError) -> String {
+        match e {
+            PdfCliError::File(f0) => f0.to_string(),
+            PdfCliError::Intake(f0) => f0.to_string(),
+            PdfCliError::Stamp(f0) => f0.to_string(),
+            PdfCliError::Signer(f0) => f0.to_string(),
+            PdfCliError::Pki(f0) => f0.to_string(),
+            PdfCliError::Verify(f0) => f0.to_string(),
+            PdfCliError::Roots(f0) => f0.to_string(),
+            PdfCliError::Serial(f0) => f0.to_string(),
+            PdfCliError::Output(..) => "The report cannot be shown.".to_string(),
+        }
+    }
+
+    fn intake_error(&self, e: &IntakeError) -> String {
+        match e {
+            IntakeError::Empty => "The file is empty (0 bytes). Ask the customer to send the document again.".to_string(),
+            IntakeError::NotPdf => "This file is not a PDF. Ask the customer to save the document as PDF, then try again.".to_string(),
+            IntakeError::TooLarge { size, limit } => format!("The file is too large ({} MB, limit {} MB). Ask the customer to make the file smaller.", size.div_ceil(1 << 20), limit >> 20),
+            IntakeError::TooManyPages { pages, limit } => format!("The document has {pages} pages, over the limit of {limit} pages. Ask the customer to split the document."),
+            IntakeError::PasswordRequired => "This file is locked with a password. Ask the customer for the password, then try again.".to_string(),
+            IntakeError::WrongPassword => "Wrong password for the file. Ask the customer to check the password, then try again.".to_string(),
+            IntakeError::CertificateProtected => "This file is locked to its recipient's digital certificate, not with a password, so no password can open it. Ask the customer to open the file on the certificate owner's computer and send a copy without the lock.".to_string(),
+            IntakeError::UnsupportedEncryption(..) => "This file is locked in a way that is not supported. Ask the customer to send a version without the lock.".to_string(),
+            IntakeError::CertifiedNoChanges => "This document is certified \"no changes allowed\", so an e-Meterai cannot be added without breaking its certification. Ask the customer to get a document without certification from its issuer.".to_string(),
+            IntakeError::Unreadable(..) => "The PDF file is damaged and cannot be read. Ask the customer to open and save the document again (for example with \"Print to PDF\").".to_string(),
+            IntakeError::NoPages => "The PDF file has no page that can be read. Ask the customer to save the document again.".to_string(),
+            IntakeError::Rewrite(..) => "The PDF file is damaged and could not be repaired. Ask the customer to save the document again (for example with \"Print to PDF\").".to_string(),
+            IntakeError::DamagedProtected => "This PDF file is damaged and already signed or locked; repairing it would break the signature or the lock. Ask the customer to get a new copy from its issuer.".to_string(),
+        }
+    }
+
+    fn file_error(&self, e: &FileError) -> String {
+        match e {
+            FileError::Read { path, .. } => format!(
+                "File {path} cannot be read. Check that the file still exists and can be opened.",
+                path = path.display()
+            ),
+            FileError::Intake(f0) => f0.to_string(),
+            FileError::Write { path, .. } => format!(
+                "Output file {path} cannot be written. Check the free space and the folder's permissions, then try again.",
+                path = path.display()
+            ),
+            FileError::Check(f0) => f0.to_string(),
+        }
+    }
+
+    fn roots_error(&self, e: &RootsError) -> String {
+        match e {
+            RootsError::Read { path, .. } => format!(
+                "Root certificate file {path} cannot be read. Check that file's name and permissions.",
+                path = path.display()
+            ),
+            RootsError::Pem { path, .. } => format!(
+                "Root certificate file {path} holds a damaged PEM certificate.",
+                path = path.display()
+            ),
+            RootsError::Empty { path } => format!(
+                "Root certificate file {path} holds no PEM certificate.",
+                path = path.display()
+            ),
+        }
+    }
+
+    fn pki_error(&self, e: &PkiError) -> String {
+        match e {
+            PkiError::Io { path, .. } => format!(
+                "The training certificate cannot be saved in {path}. Check the data folder's permissions, then try again.",
+                path = path.display()
+            ),
+            PkiError::Build(..) => {
+                "The training certificate could not be made. Call a technician.".to_string()
+            }
+            PkiError::Encoding(..) => {
+                "The training certificate could not be made. Call a technician.".to_string()
+            }
+        }
+    }
+
+    fn invalid_serial(&self, e: &InvalidSerial) -> String {
+        let InvalidSerial(f0) = e;
+        format!(
+            "e-Meterai serial number \"{f0}\" is not valid: it must be 22 characters, capital letters A-Z or digits 0-9. Check the serial number."
+        )
+    }
+
+    fn signer_error(&self, e: &SignerError) -> String {
+        match e {
+            SignerError::Io { path, .. } => format!("Key or certificate file {path} cannot be read. Run `loket init` or check the data folder.", path = path.display()),
+            SignerError::Key(..) => "The signing key is not a valid PKCS#8 ECDSA P-256 key. Make the training certificate again.".to_string(),
+            SignerError::Chain(..) => "The signer's certificate chain cannot be read. Make the training certificate again.".to_string(),
+            SignerError::EmptyChain => "The signer's certificate chain is empty. Make the training certificate again.".to_string(),
+            SignerError::KeyMismatch => "The signing key does not match its certificate. Make the training certificate again.".to_string(),
+        }
+    }
+
+    fn cms_build_error(&self, e: &CmsBuildError) -> String {
+        match e {
+            CmsBuildError::Der(..) => "der encoding failed".to_string(),
+            CmsBuildError::Builder(f0) => format!("cms builder failed: {f0}"),
+        }
+    }
+
+    fn sign_error(&self, e: &SignError) -> String {
+        match e {
+            SignError::Cms(..) => {
+                "The digital signature could not be made. Call a technician.".to_string()
+            }
+            SignError::Timestamp(f0) => f0.to_string(),
+        }
+    }
+
+    fn stamp_error(&self, e: &StampError) -> String {
+        match e {
+            StampError::PageOutOfRange { page, pages } => format!("Page {page} does not exist; the document has only {pages} pages. Choose another page."),
+            StampError::BadPlacement => "The e-Meterai position is outside the page or its size is not valid. Set the position again.".to_string(),
+            StampError::PageTooSmall { page, page_mm, stamp_mm, fits_mm } => format!("Page {page} is {:.0}×{:.0} mm, smaller than the {stamp_mm:.0} mm e-Meterai. {}", page_mm.0, page_mm.1, self.stamp_too_small_advice(*fits_mm)),
+            StampError::Appearance(f0) => f0.to_string(),
+            StampError::Sign(f0) => f0.to_string(),
+            StampError::Write(..) => "The document cannot be written again with the e-Meterai. Call a technician and keep the original file.".to_string(),
+            StampError::Structure(..) => "The document's structure is incomplete, so the e-Meterai cannot be added. Ask the customer to save the document again.".to_string(),
+            StampError::EncryptedReadBack => "The e-Meterai cannot be added correctly to this locked file. Ask the customer to send a version without the lock (for example with \"Print to PDF\").".to_string(),
+            StampError::Placeholder => "The digital signature's place was not found in the output file. Call a technician.".to_string(),
+        }
+    }
+
+    fn trust_problem(&self, e: &TrustProblem) -> String {
+        match e {
+            TrustProblem::NoSignerCertificate => {
+                "no signer certificate in the signature".to_string()
+            }
+            TrustProblem::NoChain { issuer } => {
+                format!("no chain to a configured root: issuer {issuer} not found")
+            }
+            TrustProblem::SelfSigned { subject } => format!(
+                "no chain to a configured root: self-signed {subject} is not a configured root"
+            ),
+            TrustProblem::OutsideValidity {
+                subject,
+                not_before,
+                not_after,
+                at,
+            } => format!(
+                "certificate {subject} not valid at signing time {} (valid {} to {})",
+                crate::pdf::trust::show(*at),
+                crate::pdf::trust::show(*not_before),
+                crate::pdf::trust::show(*not_after)
+            ),
+            TrustProblem::BadSignature { subject } => format!(
+                "signature of certificate {subject} does not verify with the key of its issuer"
+            ),
+            TrustProblem::UnsupportedAlgorithm { subject, algorithm } => {
+                format!("certificate {subject} signed with unsupported algorithm {algorithm}")
+            }
+            TrustProblem::NotIssuer { subject } => {
+                format!("certificate {subject} may not issue certificates")
+            }
+            TrustProblem::PathLenExceeded { subject } => {
+                format!("path length constraint of {subject} exceeded")
+            }
+            TrustProblem::TooLong { max } => format!("chain longer than {max} certificates"),
+            TrustProblem::Loop { subject } => format!("certificate loop at {subject}"),
+            TrustProblem::TooManyCandidates => "too many candidate issuer certificates".to_string(),
+        }
+    }
+
+    fn tsa_error(&self, e: &TsaError) -> String {
+        match e {
+            TsaError::Unavailable(..) => "The time-stamp service (TSA) cannot be reached. Try again later or stamp without a time stamp.".to_string(),
+            TsaError::Rejected { status } => format!("The time-stamp service (TSA) refused the request (status {status}). Call a technician."),
+            TsaError::Invalid(..) => "The time-stamp service's (TSA) answer is not valid. Call a technician.".to_string(),
+            TsaError::Internal(..) => "The training time-stamp service could not make a time stamp. Call a technician.".to_string(),
+            TsaError::Mismatch => "The TSA's time stamp does not match the request. Call a technician.".to_string(),
+        }
+    }
+
+    fn gen_time_error(&self, e: &GenTimeError) -> String {
+        match e {
+            GenTimeError::Shape => "gentime is not yyyymmddhhmmss[.fff]z".to_string(),
+            GenTimeError::Fraction => "gentime fraction has no digits".to_string(),
+            GenTimeError::Range(..) => "gentime is not a valid date and time".to_string(),
+        }
+    }
+
+    fn verify_error(&self, e: &VerifyError) -> String {
+        match e {
+            VerifyError::NotPdf => "This file is not a PDF, so it cannot be checked.".to_string(),
+            VerifyError::PasswordRequired => "This file is locked with a password. Give the password to check the signatures.".to_string(),
+            VerifyError::CertificateProtected => "This file is locked to its recipient's digital certificate, not with a password. Check the file on the certificate owner's computer, or ask for a copy without the lock.".to_string(),
+            VerifyError::Unreadable(..) => "The PDF file is damaged and cannot be read to be checked.".to_string(),
+        }
+    }
+
+    fn stamp_check_error(&self, e: &StampCheckError) -> String {
+        match e {
+            StampCheckError::BytesDiffer => "The output file on disk differs from what was written. Stamp again; the serial number has not been used in this file.".to_string(),
+            StampCheckError::ByteRange => "The signature's byte range does not cover the whole file. Call a technician.".to_string(),
+            StampCheckError::Signature => "The digital signature in the output file is not valid. Call a technician.".to_string(),
+            StampCheckError::Encryption => "The e-Meterai in this locked file did not read back correctly. The output file is not used; call a technician and keep the original file.".to_string(),
+        }
+    }
+
+    fn printing_error(&self, e: &PrintingError) -> String {
+        match e {
+            PrintingError::Store(f0) => f0.to_string(),
+            PrintingError::Queue(f0) => f0.to_string(),
+            PrintingError::Till(f0) => f0.to_string(),
+            PrintingError::HallSecret(f0) => f0.to_string(),
+            PrintingError::NoCounterPrinter(f0) => format!(
+                "counter {f0} has no printer; set `printer` in its [[counter]] in the configuration"
+            ),
+            PrintingError::UnknownCounter(f0) => {
+                format!("counter {f0} is not in the configuration")
+            }
+            PrintingError::NoDispenserPrinter => {
+                "the dispenser has no printer; set `printer` in [dispenser] in the configuration"
+                    .to_string()
+            }
+            PrintingError::UnknownPrinter(f0) => format!(
+                "printer '{f0}' is not in [printers]; check the printer name in the configuration"
+            ),
+            PrintingError::BadPrinterConfig { name, what } => {
+                format!("the settings of printer '{name}' are incomplete: {what}")
+            }
+            PrintingError::UnknownProfile(f0) => {
+                format!("printer profile '{f0}' is unknown; use 58mm, 80mm or 80mm-42")
+            }
+            PrintingError::Open { name, source } => {
+                format!("printer '{name}' cannot be opened: {source}")
+            }
+            PrintingError::Encode { name, source } => {
+                format!("the receipt cannot be laid out for printer '{name}': {source}")
+            }
+            PrintingError::UnknownJob(f0) => format!("print job number {f0} does not exist"),
+            PrintingError::UnknownTicket(f0) => format!("ticket {f0} does not exist today"),
+            PrintingError::BadPayload { id, source } => {
+                format!("the data of print job number {id} is damaged: {source}")
+            }
+            PrintingError::UnknownQris(f0) => format!("QRIS payment {f0} does not exist"),
+        }
+    }
+
+    fn qris_error(&self, e: &QrisError) -> String {
+        match e {
+            QrisError::Truncated { at } => {
+                format!("the QRIS code is cut off or damaged at position {at}")
+            }
+            QrisError::BadTag { tag, at } => {
+                format!(
+                    "the QRIS code holds tag '{tag}', which is not two digits, at position {at}"
+                )
+            }
+            QrisError::NoCrc => {
+                "the QRIS code does not end with a CRC (tag 63 of length 4)".to_string()
+            }
+            QrisError::CrcMismatch { found, expected } => {
+                format!("the QRIS code's CRC is wrong: it says {found}, it should be {expected}")
+            }
+            QrisError::Field { field, why } => format!("QRIS field '{field}' is not valid: {why}"),
+        }
+    }
+
+    fn not_ticket_no(&self, e: &NotTicketNo) -> String {
+        let NotTicketNo(f0) = e;
+        format!("'{f0}' is not a ticket number; write it like A-007")
+    }
+
+    fn queue_error(&self, e: &QueueError) -> String {
+        match e {
+            QueueError::Store(f0) => f0.to_string(),
+            QueueError::User(f0) => f0.to_string(),
+            QueueError::WrongState { ticket, state } => {
+                format!("ticket {ticket} is {state}; this cannot be done now")
+            }
+            QueueError::OtherCounter {
+                ticket,
+                holder,
+                counter,
+            } => format!("ticket {ticket} is held by counter {holder}, not counter {counter}"),
+            QueueError::Reserved { ticket, target } => {
+                format!("ticket {ticket} was transferred to counter {target} only")
+            }
+            QueueError::NoShowTooSoon {
+                ticket,
+                waited_s,
+                left_s,
+            } => format!(
+                "ticket {ticket} was called only {waited_s} seconds ago; wait {left_s} more seconds before marking it absent"
+            ),
+            QueueError::SameService { ticket, service } => {
+                format!("ticket {ticket} is already in service {service}")
+            }
+            QueueError::UnknownService { service } => format!("service '{service}' does not exist"),
+            QueueError::NoPriorityLine { service } => {
+                format!("service {service} has no priority queue")
+            }
+            QueueError::NumbersUsedUp { service, last } => format!(
+                "the queue numbers of service {service} are used up for today ({last}); change the range in the configuration or send customers to another service"
+            ),
+            QueueError::UnknownTicket { ticket } => format!("ticket {ticket} does not exist today"),
+            QueueError::NotServedHere {
+                ticket,
+                service,
+                counter,
+            } => format!(
+                "ticket {ticket} is for service {service}, which counter {counter} does not serve"
+            ),
+            QueueError::NotParked { ticket } => format!("ticket {ticket} is not parked"),
+            QueueError::NotNoShow { ticket } => {
+                format!("ticket {ticket} is not marked absent")
+            }
+            QueueError::DocumentNotHandedOver {
+                ticket,
+                verb,
+                what,
+                job,
+            } => format!(
+                "Ticket {ticket} cannot {verb}: {what} (job #{job}). Hand the document over (flash drive, e-mail or WhatsApp) or print a claim receipt first; a supervisor can move this visit."
+            ),
+            QueueError::UnknownCounter { counter } => {
+                format!("counter {counter} is not in the configuration")
+            }
+            QueueError::CounterIdle { counter } => {
+                format!("counter {counter} is not calling or serving anyone")
+            }
+            QueueError::NoTicketHeld { counter } => {
+                format!("counter {counter} is not holding a ticket")
+            }
+            QueueError::NoVisitHeld { counter } => {
+                format!("counter {counter} is not holding a visit")
+            }
+            QueueError::CounterBusy { counter, ticket } => format!(
+                "counter {counter} still holds ticket {ticket}; finish, park or transfer it first"
+            ),
+            QueueError::CounterHolds {
+                counter,
+                ticket,
+                state,
+            } => format!(
+                "counter {counter} still holds ticket {ticket} ({state}); finish, park or transfer it first"
+            ),
+            QueueError::CounterOnBreak { counter, reason } => {
+                format!("counter {counter} is on a break ({reason}); open the counter first")
+            }
+            QueueError::CounterClosed { counter } => {
+                format!("counter {counter} is closed; open the counter first")
+            }
+            QueueError::BreakNeedsReason => {
+                "a break needs a reason, for example \"lunch\"".to_string()
+            }
+            QueueError::TransferTargetDoesNotServe { counter, service } => {
+                format!("counter {counter} does not serve service {service}")
+            }
+            QueueError::SameCounter { counter } => {
+                format!(
+                    "the source and target counter are the same (counter {counter}); name another counter"
+                )
+            }
+            QueueError::MoveTargetDoesNotServe { counter, service } => format!(
+                "counter {counter} does not serve service {service}; choose a counter that does"
+            ),
+            QueueError::MoveTargetBusy { counter, ticket } => {
+                format!("counter {counter} still holds ticket {ticket}; finish it there first")
+            }
+        }
+    }
+
+    fn report_error(&self, e: &ReportError) -> String {
+        match e {
+            ReportError::Io { what, path, source } => format!(
+                "Could not {what} {path}: {source}. Check the target folder, then try again.",
+                path = path.display()
+            ),
+            ReportError::Csv { path, source } => format!(
+                "Could not write CSV {path}: {source}. Check the target folder, then try again.",
+                path = path.display()
+            ),
+            ReportError::Receipt(f0) => {
+                format!(
+                    "Could not lay out the summary for the printer: {f0}. Report it to a technician."
+                )
+            }
+            ReportError::Anchor(f0) => f0.to_string(),
+            ReportError::RangeBackwards { from, to } => {
+                format!("End date {to} is before start date {from}; swap them, then try again.")
+            }
+        }
+    }
+
+    fn document_error(&self, e: &DocumentError) -> String {
+        match e {
+            DocumentError::Write { path, source } => format!(
+                "the document cannot be saved in {path}: {source}. Check the free space and the data folder's permissions, then try again; the customer's document is not lost",
+                path = path.display()
+            ),
+            DocumentError::Missing { sha256, source } => {
+                format!("document {sha256} not found in the store: {source}")
+            }
+            DocumentError::Corrupt { sha256 } => format!(
+                "document {sha256} in the store is damaged (its content does not match its SHA-256)"
+            ),
+        }
+    }
+
+    fn job_error(&self, e: &JobError) -> String {
+        match e {
+            JobError::WrongState { id, state } => {
+                format!("job #{id} is '{}': this step cannot be done", state.label())
+            }
+            JobError::NotPlaced => "the stamp's position has not been set".to_string(),
+            JobError::BadPlace { page } => format!("page {page} or the stamp's box is not valid"),
+        }
+    }
+
+    fn ledger_error(&self, e: &LedgerError) -> String {
+        match e {
+            LedgerError::LotExists(f0) => format!("lot '{f0}' has already been loaded"),
+            LedgerError::BadCount => "a lot must hold 1–100,000 serial numbers".to_string(),
+            LedgerError::Unknown(f0) => {
+                format!("serial number {f0} is not in the serial number ledger")
+            }
+            LedgerError::WrongStatus { sn, status, wanted } => {
+                format!("serial number {sn} is '{status}', it cannot be {wanted}")
+            }
+            LedgerError::Store(f0) => f0.to_string(),
+        }
+    }
+
+    fn provider_error(&self, e: &ProviderError) -> String {
+        match e {
+            ProviderError::Unavailable { .. } => "The e-Meterai service is down; the document is kept and will be stamped automatically as soon as the service is back.".to_string(),
+            ProviderError::RetryLater { after } => format!("The e-Meterai service is busy; the document is kept and tried again automatically in {} seconds.", after.as_secs().max(1)),
+            ProviderError::Rejected { code, message } => format!("Peruri refused the request (code {code}: {message}); the job waits and is tried again automatically. If it stays refused, a supervisor decides (`loket job settle`)."),
+            ProviderError::SerialUsed { sn, message } => format!("Serial number {sn} is already used according to Peruri ({message}) and its stamped output was not found; the serial number is listed for a claim and the job waits for a supervisor's decision (a new serial number free of charge, or a refund)."),
+            ProviderError::SignerRefused { code, message } => format!("Peruri's signer refused the request (code {code}: {message}) even after logging in again; the document is kept and tried again automatically. Tell the supervisor if it keeps happening."),
+            ProviderError::Untrusted { sn, .. } => format!("The stamped output with serial number {sn} does not chain to the configured Peruri root certificates; the document is not handed over and the job waits. Supervisor: check `root_certs` in the [stamping.peruri] section."),
+            ProviderError::SerialSpoiled { sn, code } => format!("Serial number {sn} failed to stamp (code {code}) and is listed as spoiled for a claim; the document will be stamped with a new serial number."),
+            ProviderError::QuotaExhausted { .. } => "The branch's e-Meterai quota is used up; ask the supervisor to add quota. The document is kept until quota is available.".to_string(),
+            ProviderError::AuthFailed { .. } => "Login to the e-Meterai service was refused; ask the supervisor to check the Peruri account in the configuration. The document is kept.".to_string(),
+            ProviderError::BadDocument { code, message } => format!("The document cannot be stamped (code {code}: {message}); ask the customer to export the PDF again (for example with \"Print to PDF\"), then try again."),
+            ProviderError::Timeout { .. } => "The e-Meterai service did not answer in time; the document is kept and tried again automatically.".to_string(),
+            ProviderError::Protocol { .. } => "The e-Meterai service's answer cannot be read; the document is kept and tried again automatically. Report it to a technician if it keeps happening.".to_string(),
+            ProviderError::Local { what, path, .. } => format!("The Sign Adapter shared folder cannot be used ({what} {}); ask a technician to check it. The document is kept.", path.display()),
+            ProviderError::Config(f0) => format!("The e-Meterai configuration is incomplete: {f0}"),
+        }
+    }
+
+    fn stamping_error(&self, e: &StampingError) -> String {
+        match e {
+            StampingError::Delivery(f0) => f0.to_string(),
+            StampingError::Till(f0) => f0.to_string(),
+            StampingError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+            StampingError::Intake(f0) => f0.to_string(),
+            StampingError::Job(f0) => f0.to_string(),
+            StampingError::Document(f0) => f0.to_string(),
+            StampingError::Ledger(f0) => f0.to_string(),
+            StampingError::Provider(f0) => f0.to_string(),
+            StampingError::Store(f0) => f0.to_string(),
+            StampingError::User(f0) => f0.to_string(),
+            StampingError::UnknownJob(f0) => {
+                format!("Stamp job #{f0} does not exist. Check the number.")
+            }
+            StampingError::NotQuoted(f0) => format!(
+                "Stamp job #{f0} has not been billed. Add the e-Meterai to the sale and take the payment first."
+            ),
+            StampingError::PasswordNeeded(f0) => format!(
+                "The document of stamp job #{f0} is locked and its password is not kept. Call the customer to the counter and type the password again (the job continues at the counter)."
+            ),
+            StampingError::OpenElsewhere { job, counter } => format!(
+                "Stamp job #{job} is still open at counter {counter}. Ask a supervisor to move that visit (loket queue move-visit) instead of billing it again."
+            ),
+            StampingError::NotPaid { job, sale } => format!(
+                "Sale #{sale} for stamp job #{job} is not paid yet. Take the payment first."
+            ),
+            StampingError::NoOutput(f0) => {
+                format!(
+                    "The document of job #{f0} is not stamped yet; it cannot be handed over yet."
+                )
+            }
+            StampingError::PageOutOfRange { page, pages } => format!(
+                "Page {page} does not exist; the document has only {pages} pages. Choose another page."
+            ),
+            StampingError::BadOutput { sn, why } => format!(
+                "The stamped output with serial number {sn} failed its check ({why}); the document is not handed over and it is stamped again."
+            ),
+            StampingError::NoName => {
+                "The document's file name is empty. Give it a file name, for example letter.pdf."
+                    .to_string()
+            }
+        }
+    }
+
+    fn http_tsa_error(&self, e: &HttpTsaError) -> String {
+        match e {
+            HttpTsaError::BadUrl { url, .. } => {
+                format!(
+                    "TSA address \"{url}\" is not valid; check [stamping] tsa_url in the configuration"
+                )
+            }
+            HttpTsaError::Client(..) => "the HTTP client for the TSA cannot be created".to_string(),
+        }
+    }
+
+    fn reply(&self, e: &Reply) -> String {
+        let Reply(f0) = e;
+        f0.to_string()
+    }
+
+    fn store_error(&self, e: &StoreError) -> String {
+        match e {
+            StoreError::Open { path, source } => format!("database {path} cannot be opened: {source}", path = path.display()),
+            StoreError::TooNew { found, supported } => format!("database is newer (schema {found}) than this loket (schema {supported}); update loket"),
+            StoreError::Busy => "the database has been in use by another loket process for too long; wait a moment, then try again (if it keeps happening, restart the loket that hangs)".to_string(),
+            StoreError::Sql(f0) => format!("sql: {f0}"),
+            StoreError::Journal(f0) => format!("journal: {f0}"),
+            StoreError::Durability(f0) => format!("the store could not write to disk: {f0}; check the disk space, then try again"),
+        }
+    }
+
+    fn till_error(&self, e: &TillError) -> String {
+        match e {
+            TillError::Store(f0) => f0.to_string(),
+            TillError::User(f0) => f0.to_string(),
+            TillError::Money(f0) => f0.to_string(),
+            TillError::Qris(f0) => f0.to_string(),
+            TillError::BadCount(f0) => format!(
+                "the money count is not valid ({f0}); write for example 100000x1,50000x2 or just the total"
+            ),
+            TillError::UnknownSale(f0) => format!("sale {f0} does not exist"),
+            TillError::StoredZDamaged { number, reason } => {
+                format!("stored Z report {number} is damaged: {reason}")
+            }
+            TillError::Encode(f0) => format!("till data cannot be written: {f0}"),
+            TillError::SaleVoided(f0) => {
+                format!("sale {f0} has been voided; start a new sale")
+            }
+            TillError::SaleAlreadyPaid(f0) => {
+                format!("sale {f0} is already paid; it cannot be changed or paid again")
+            }
+            TillError::ReturnAfterPaid(f0) => format!(
+                "sale {f0} is already paid or voided; its money only comes back through a void or refund with a supervisor's approval"
+            ),
+            TillError::EmptySale(f0) => {
+                format!("sale {f0} has no items yet; add items first")
+            }
+            TillError::NoTender => {
+                "no payment has been entered; choose cash, debit or QRIS".to_string()
+            }
+            TillError::ZeroAmount(f0) => format!("payment amount {f0} must be more than Rp0"),
+            TillError::Overpay {
+                method,
+                amount,
+                due,
+            } => format!(
+                "payment {method} {amount} is more than the amount due {due}; only cash may be more (change is given)"
+            ),
+            TillError::TwoCashTenders => "enter the cash payment once only".to_string(),
+            TillError::NothingDue(f0) => {
+                format!("sale {f0} has nothing left to pay; no cash needs to be taken")
+            }
+            TillError::BadApprovalCode(f0) => format!(
+                "EDC approval code '{f0}' is not valid: write the 6 letters or digits as printed on the EDC slip"
+            ),
+            TillError::BadLast4(f0) => {
+                format!("card's last four digits '{f0}' are not valid: write exactly 4 digits")
+            }
+            TillError::VoidAfterRefund(f0) => format!(
+                "sale {f0} has already been partly refunded; the rest comes back through a refund, not a void"
+            ),
+            TillError::RefundUnpaid(f0) => format!(
+                "sale {f0} is not paid, so it cannot be refunded; void it if the sale is off"
+            ),
+            TillError::AlreadyRefunded(f0) => {
+                format!("sale {f0} has already been refunded in full")
+            }
+            TillError::UnknownLine(f0) => format!("line {f0} is not on this sale"),
+            TillError::RefundAboveLine { line, asked, left } => {
+                format!("line {line}: {asked} asked, {left} can still be refunded")
+            }
+            TillError::RefundAboveMethod {
+                method,
+                asked,
+                available,
+            } => format!("refund of {asked} by {method} is more than was paid ({available})"),
+            TillError::BadQuantity(f0) => format!("quantity {f0} is not valid; write 1 to 999"),
+            TillError::UnknownItem(f0) => {
+                format!("item '{f0}' is not in the price list; see `loket till prices`")
+            }
+            TillError::UnknownCounter(f0) => format!("counter {f0} is not in the configuration"),
+            TillError::BadTicket(f0) => {
+                format!("ticket number '{f0}' is not recognised; write for example C-003")
+            }
+            TillError::NoSession(f0) => format!(
+                "the drawer of counter {f0} is not open; open a till session with `loket till open --counter {f0}` before taking or paying out cash"
+            ),
+            TillError::SessionOpen(f0) => {
+                format!(
+                    "the till session of counter {f0} is still open; close it before opening a new one"
+                )
+            }
+            TillError::SessionCounting(f0) => {
+                format!(
+                    "the till of counter {f0} is being closed (already counted); finish closing first"
+                )
+            }
+            TillError::NotCounted(f0) => {
+                format!(
+                    "the till of counter {f0} has not been counted; enter the money count (--count) first"
+                )
+            }
+            TillError::VarianceNeedsApproval {
+                variance,
+                tolerance,
+            } => format!(
+                "cash variance {variance} is over the tolerance {tolerance}; ask a supervisor to approve it with a reason"
+            ),
+            TillError::ReasonRequired => "a reason is required (at least 3 letters)".to_string(),
+            TillError::NotPositive => "the amount must be more than Rp0".to_string(),
+            TillError::NotEnoughCash { asked, in_drawer } => {
+                format!("the drawer should hold only {in_drawer}; {asked} cannot be paid out")
+            }
+            TillError::QrisNotConfigured => {
+                "QRIS is not set up for this branch; fill in the [qris] section of loket.toml"
+                    .to_string()
+            }
+            TillError::QrisUnknown(f0) => {
+                format!("QRIS with reference '{f0}' not found; check the reference number")
+            }
+            TillError::QrisEnded { reference, state } => {
+                format!("QRIS {reference} is already {state}; there is nothing to confirm")
+            }
+            TillError::QrisNoExcess(f0) => {
+                format!("QRIS {f0} has no overpayment to give back")
+            }
+            TillError::UnknownZ(f0) => format!("Z report number {f0} does not exist"),
+            TillError::NoZ => "there is no Z report yet".to_string(),
+        }
+    }
+
+    fn ui_error(&self, e: &UiError) -> String {
+        match e {
+            UiError::Terminal(f0) => format!("the terminal cannot be used: {f0}"),
+            UiError::Thread(f0) => format!("the display's background process cannot be started: {f0}"),
+            UiError::WorkerStopped => "the display's background process stopped; start loket again".to_string(),
+            UiError::NotATerminal => "the full-screen view needs a terminal; for scripts use `loket queue status` or another `loket queue` command".to_string(),
+        }
+    }
+
+    fn user_error(&self, e: &UserError) -> String {
+        match e {
+            UserError::InvalidId(f0) => format!(
+                "user ID '{f0}' is not valid: use 2–32 lowercase letters, digits, dots, underscores or hyphens"
+            ),
+            UserError::InvalidPin => "the PIN must be 4–12 digits".to_string(),
+            UserError::Exists(f0) => format!("user '{f0}' already exists"),
+            UserError::Unknown(f0) => format!("user '{f0}' is unknown"),
+            UserError::Disabled(f0) => {
+                format!("user '{f0}' is disabled; ask a supervisor to enable it again")
+            }
+            UserError::WrongPin { remaining } => {
+                format!("wrong PIN; {remaining} more tries before the account is locked")
+            }
+            UserError::Locked { id, until } => format!(
+                "account '{id}' is locked after repeated wrong PINs; try again at {until} or ask a supervisor to unlock it"
+            ),
+            UserError::NotSupervisor(f0) => {
+                format!("'{f0}' is not a supervisor; the approval must come from a supervisor")
+            }
+            UserError::ReasonRequired => "a reason is required (at least 3 letters)".to_string(),
+            UserError::ApprovalInvalid(f0) => {
+                format!("approval #{f0} does not exist, has been used, or is for another action")
+            }
+            UserError::Store(f0) => f0.to_string(),
+        }
+    }
+}
+
+/// English descriptions of loket's commands and options, by path (`queue ticket`, `queue ticket json`).
+pub(super) const HELP: &[(&str, &str)] = &[
+    (
+        "",
+        "Pos Indonesia counter terminal: queue, till, e-Meterai and document delivery",
+    ),
+    (
+        "data",
+        "Branch data folder (configuration, database, documents)",
+    ),
+    ("actor", "Who runs the command, for the journal"),
+    ("lang", "Language: id (Indonesian) or en (English)"),
+    (
+        "init",
+        "Write a sample configuration and set up the database",
+    ),
+    ("init force", "Overwrite an existing configuration"),
+    (
+        "counter",
+        "The counter view for clerks (the default without a command)",
+    ),
+    ("counter counter", "This counter's number"),
+    (
+        "display",
+        "Waiting-room display: called numbers and the queue per service",
+    ),
+    (
+        "display web",
+        "Serve the waiting-room display as a web page for a TV browser (default 127.0.0.1:8080; 0.0.0.0:8080 to reach it from the LAN), with spoken calls and ticket pages on phones. Read-only",
+    ),
+    (
+        "backup",
+        "A consistent branch backup (database, documents, SHA-256 manifest) to a folder or flash drive, read back and checked before it is called done",
+    ),
+    (
+        "backup to",
+        "Target folder (or a flash drive's mount point)",
+    ),
+    (
+        "restore",
+        "Restore a backup into an empty data folder: the manifest is checked, the journal is checked",
+    ),
+    (
+        "restore from",
+        "Backup folder (the one holding MANIFEST.json)",
+    ),
+    ("restore into", "A new, empty data folder"),
+    (
+        "doctor",
+        "Branch PC check for technicians: each check ✓ or ✗ with its fix",
+    ),
+    (
+        "worker",
+        "Branch background worker: stamps waiting e-Meterai jobs on each job's retry schedule, queues result e-mails, deletes documents past their keeping time. Runs until stopped (systemd service or supervisor terminal)",
+    ),
+    ("worker once", "One round only, then exit"),
+    (
+        "supervisor",
+        "Supervisor console: branch state and approvals",
+    ),
+    ("queue", "Queue: take a number, call, serve, park, transfer"),
+    (
+        "queue issue",
+        "Take a queue number for a service (prefix, e.g. A); prints the number, e.g. A-007",
+    ),
+    (
+        "queue issue priority",
+        "Priority ticket (elderly, disabled, pregnant)",
+    ),
+    (
+        "queue call",
+        "Call the next (or a given --ticket); prints the called number, nothing if none",
+    ),
+    ("queue call counter", "Counter number"),
+    ("queue call clerk", "Clerk ID"),
+    (
+        "queue call ticket",
+        "Call a given number (recorded as a call out of order)",
+    ),
+    ("queue recall", "Call the ticket being called again"),
+    ("queue recall counter", "Counter number"),
+    ("queue recall clerk", "Clerk ID"),
+    ("queue serve", "Start serving the called ticket"),
+    ("queue serve counter", "Counter number"),
+    ("queue serve clerk", "Clerk ID"),
+    ("queue done", "Finish serving"),
+    ("queue done counter", "Counter number"),
+    ("queue done clerk", "Clerk ID"),
+    ("queue noshow", "Mark absent (after the minimum wait)"),
+    ("queue noshow counter", "Counter number"),
+    ("queue noshow clerk", "Clerk ID"),
+    (
+        "queue park",
+        "Park a ticket; it is called again later (automatically after --minutes, or with unpark/call --ticket)",
+    ),
+    ("queue park counter", "Counter number"),
+    ("queue park clerk", "Clerk ID"),
+    ("queue unpark", "Put a parked ticket back in the queue"),
+    (
+        "queue transfer",
+        "Transfer a ticket to another service or a given counter; its arrival time stays",
+    ),
+    ("queue transfer counter", "Counter number"),
+    ("queue transfer clerk", "Clerk ID"),
+    ("queue transfer to", "Target service (prefix)"),
+    ("queue transfer to_counter", "Target counter"),
+    ("queue walk-in", "Serve a customer without a ticket"),
+    ("queue walk-in counter", "Counter number"),
+    ("queue walk-in clerk", "Clerk ID"),
+    (
+        "queue move-visit",
+        "Move the visit a counter holds to another counter (needs a supervisor); it opens there as it was when the clerk logs in",
+    ),
+    (
+        "queue move-visit pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    (
+        "queue reactivate",
+        "Reactivate an absent ticket (needs a supervisor)",
+    ),
+    (
+        "queue reactivate pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    (
+        "queue state",
+        "Open the counter, take a break (with a reason) or close",
+    ),
+    ("queue state counter", "Counter number"),
+    ("queue state clerk", "Clerk ID"),
+    ("queue status", "Queue state"),
+    ("queue ticket", "One ticket's position and estimated wait"),
+    (
+        "queue reprint",
+        "Print a ticket again with the same number (e.g. after the dispenser ran out of paper)",
+    ),
+    ("journal", "Hash-chained journal"),
+    (
+        "journal verify",
+        "Check the hash chain and its anchors; exits 0 if intact, 1 with the first damaged entry or anchor",
+    ),
+    ("journal verify date", "Only this business day (YYYY-MM-DD)"),
+    (
+        "journal verify anchors",
+        "Chain head from a Z slip or e-mail, NUMBER:HASH (the full hash or its first 16 digits); may be repeated",
+    ),
+    ("users", "Clerks and supervisors"),
+    ("users add", "Add a clerk or supervisor"),
+    (
+        "users add pin",
+        "PIN of 4–12 digits (or from LOKET_PIN / standard input)",
+    ),
+    (
+        "users unlock",
+        "Unlock an account after repeated wrong PINs",
+    ),
+    (
+        "till",
+        "Till: open the drawer, X report, close (blind count) and Z report",
+    ),
+    (
+        "till open",
+        "Open a till (drawer) session at a counter with the counted opening float",
+    ),
+    (
+        "till open float",
+        "Opening float per denomination, e.g. \"100000x1,50000x2,5000x10\", or just the total",
+    ),
+    (
+        "till x-report",
+        "X (interim) report of the running till session; changes nothing",
+    ),
+    (
+        "till close",
+        "Close the till session: blind count (--count), then the Z report; a variance over the tolerance needs a supervisor",
+    ),
+    (
+        "till close count",
+        "The money in the drawer per denomination, e.g. \"100000x3,50000x1\", or just the total",
+    ),
+    (
+        "till close supervisor",
+        "Supervisor who approves the variance",
+    ),
+    ("till close reason", "Explanation of the variance"),
+    (
+        "till z-report",
+        "Print a stored Z report (always as a COPY); without --number the latest",
+    ),
+    (
+        "till payout",
+        "Pay money out of the drawer for an expense, with a reason",
+    ),
+    (
+        "till drop",
+        "Drop money from the drawer into the safe, with a reason",
+    ),
+    (
+        "till no-sale",
+        "Open the drawer without a sale (needs a supervisor)",
+    ),
+    ("till no-sale supervisor", "ID of the approving supervisor"),
+    (
+        "till no-sale pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("till no-sale reason", "Reason (required)"),
+    ("till prices", "Price list"),
+    (
+        "till print-z",
+        "Print Z report number N on its counter's printer (as a COPY, counted)",
+    ),
+    ("sale", "Sales: create, add items, pay, void, refund"),
+    (
+        "sale print",
+        "Print a sale's receipt on its counter's printer; --copy marks it COPY",
+    ),
+    ("sale new", "Create a new sale; prints its number"),
+    ("sale new ticket", "The customer's queue number, e.g. C-003"),
+    ("sale add", "Add an item from the price list"),
+    (
+        "sale add job",
+        "The e-Meterai stamping job this line pays for",
+    ),
+    (
+        "sale pay",
+        "Pay: cash, debit (EDC) and/or QRIS; several at once are allowed",
+    ),
+    (
+        "sale pay cash",
+        "Cash received (may be more; change is given)",
+    ),
+    ("sale pay debit", "Amount debited through the EDC"),
+    ("sale pay approval", "Approval code from the EDC slip"),
+    ("sale pay last4", "Last four digits of the card"),
+    (
+        "sale pay qris",
+        "Amount paid by QRIS (the QR code is shown)",
+    ),
+    (
+        "sale qris-confirm",
+        "Confirm a QRIS payment by its reference number",
+    ),
+    (
+        "sale qris-confirm payer_ref",
+        "Reference number from the payer's app (if any)",
+    ),
+    (
+        "sale qris-cancel",
+        "Cancel a QRIS code that will not be paid",
+    ),
+    (
+        "sale qris-flagged",
+        "QRIS payments a supervisor must check (late or overpaid)",
+    ),
+    (
+        "sale qris-resolve",
+        "Settle a problem QRIS payment: give back its overpayment (needs a supervisor)",
+    ),
+    (
+        "sale qris-resolve method",
+        "How to give it back: qris (through the acquirer) or cash (from the drawer)",
+    ),
+    (
+        "sale qris-resolve supervisor",
+        "ID of the approving supervisor",
+    ),
+    (
+        "sale qris-resolve pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("sale qris-resolve reason", "Reason (required)"),
+    (
+        "sale void",
+        "Void a sale (needs a supervisor); every payment is given back",
+    ),
+    (
+        "sale void counter",
+        "Counter where the money is given back (default: the sale's counter)",
+    ),
+    ("sale void supervisor", "ID of the approving supervisor"),
+    (
+        "sale void pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("sale void reason", "Reason (required)"),
+    (
+        "sale refund",
+        "Refund items of a paid sale (needs a supervisor)",
+    ),
+    (
+        "sale refund lines",
+        "Line and quantity, e.g. --line 1:2 (without a quantity: the rest of the line); without --line: everything",
+    ),
+    (
+        "sale refund method",
+        "How the money is given back: cash, debit or qris",
+    ),
+    ("sale refund supervisor", "ID of the approving supervisor"),
+    (
+        "sale refund pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("sale refund reason", "Reason (required)"),
+    ("sale show", "Show a sale (--receipt: its receipt)"),
+    (
+        "stamp",
+        "Put an e-Meterai on a PDF (machine level, for technicians)",
+    ),
+    ("stamp input", "The PDF to stamp"),
+    ("stamp output", "Where to write the stamped PDF"),
+    ("stamp page", "Page (1-based); default: the proposed page"),
+    (
+        "stamp at",
+        "Top-left corner of the stamp in millimetres from the page's top-left corner, as X,Y; default: the proposed place next to the signature block",
+    ),
+    ("stamp size", "Stamp edge in millimetres"),
+    (
+        "stamp sn",
+        "Serial number; default: a training serial (TRN…). Real serials come from the SN inventory",
+    ),
+    ("stamp password", "Password of an encrypted PDF"),
+    (
+        "stamp reason",
+        "Signature reason (document type); written as \"[SN] reason\"",
+    ),
+    ("stamp location", "Signature location (branch city)"),
+    (
+        "stamp utc_offset",
+        "The branch's UTC offset for the signing time: +07:00 (WIB), +08:00 (WITA) or +09:00 (WIT)",
+    ),
+    (
+        "stamp timestamp",
+        "Add an RFC 3161 timestamp from the branch's training TSA (PAdES B-T)",
+    ),
+    (
+        "stamp pkcs7",
+        "Use adbe.pkcs7.detached (Peruri's adapter profile) instead of ETSI.CAdES.detached",
+    ),
+    (
+        "verify",
+        "Check every signature in a PDF; exits 0 if all are valid",
+    ),
+    ("verify file", "The PDF to check"),
+    ("verify json", "Print JSON instead of text"),
+    ("verify password", "Password of an encrypted PDF"),
+    (
+        "verify trust",
+        "A PEM file of root certificates to trust besides the branch's training CA (one or more roots per file; repeat the option for several files)",
+    ),
+    (
+        "drives",
+        "The customer's flash drives that are plugged in (and ejecting them safely)",
+    ),
+    ("drives json", "JSON output"),
+    (
+        "drives eject",
+        "Safely eject the flash drive at this mount point",
+    ),
+    (
+        "drives mount",
+        "Mount a flash drive that is not mounted yet (e.g. /dev/sdb1) through udisks",
+    ),
+    ("drives pdfs", "Also list the PDF files on each flash drive"),
+    (
+        "export",
+        "Copy a document to the customer's flash drive, verified by reading it back",
+    ),
+    (
+        "export job",
+        "The stamp job whose output is handed over (instead of --file)",
+    ),
+    ("export file", "The document to copy"),
+    (
+        "export to_drive",
+        "Mount point of the customer's flash drive (or a target folder)",
+    ),
+    (
+        "export name",
+        "File name on the flash drive (default: the document's name)",
+    ),
+    (
+        "mail",
+        "Send documents to the customer's e-mail through the outbox",
+    ),
+    (
+        "mail job",
+        "The stamp job whose output is sent (instead of --file)",
+    ),
+    (
+        "mail file",
+        "The document to attach (more than one allowed)",
+    ),
+    ("mail to", "The customer's e-mail address"),
+    ("mail no_send", "Only put it in the outbox; do not send now"),
+    (
+        "wa",
+        "Send a document to the customer's WhatsApp through the outbox (official WhatsApp Business API)",
+    ),
+    (
+        "wa job",
+        "The stamp job whose output is sent (instead of --file)",
+    ),
+    ("wa file", "The document to send"),
+    (
+        "wa to",
+        "The customer's WhatsApp number: 0812-3456-7890, 62812… or +62 812 …",
+    ),
+    ("wa no_send", "Only put it in the outbox; do not send now"),
+    (
+        "wa-webhook",
+        "Receive WhatsApp status reports (Meta webhook) at [whatsapp] webhook_listen",
+    ),
+    (
+        "wa-webhook listen",
+        "Address:port (default: [whatsapp] webhook_listen)",
+    ),
+    (
+        "outbox",
+        "E-mail and WhatsApp outbox: list (default), retry, save as .eml, send",
+    ),
+    ("outbox list", "List the e-mails in the outbox"),
+    ("outbox retry", "Send a failed or waiting e-mail again, now"),
+    (
+        "outbox eml",
+        "Save the e-mails not yet sent as .eml files in this folder",
+    ),
+    ("outbox send", "Send the e-mails that are due (one round)"),
+    (
+        "report",
+        "Supervisor's daily pack: queue, till, e-Meterai, deliveries, devices, journal",
+    ),
+    (
+        "report daily",
+        "The daily pack of one business day (default: today)",
+    ),
+    ("report daily date", "Business day, YYYY-MM-DD"),
+    (
+        "report daily csv",
+        "Write one CSV file per section into this folder",
+    ),
+    ("report daily pdf", "Write the PDF report (A4) to this file"),
+    (
+        "report daily print",
+        "Print the summary on a thermal printer (default: counter 1's printer)",
+    ),
+    (
+        "report daily printer",
+        "Printer for --print, a name from [printers]",
+    ),
+    ("report daily json", "JSON output (the machine contract)"),
+    (
+        "report daily to_drive",
+        "Copy the PDF (and CSV) to the flash drive at this mount point",
+    ),
+    (
+        "report daily mail",
+        "Send the PDF (and CSV) to this e-mail address through the outbox",
+    ),
+    (
+        "report daily check_provider",
+        "Ask the e-Meterai provider for the quota (if it cannot be reached, the report is still made)",
+    ),
+    (
+        "report range",
+        "A pack over several days (percentiles computed again over every queue number)",
+    ),
+    (
+        "report range csv",
+        "Write one CSV file per section into this folder",
+    ),
+    ("report range pdf", "Write the PDF report (A4) to this file"),
+    (
+        "report range print",
+        "Print the summary on a thermal printer (default: counter 1's printer)",
+    ),
+    (
+        "report range printer",
+        "Printer for --print, a name from [printers]",
+    ),
+    ("report range json", "JSON output (the machine contract)"),
+    (
+        "report range to_drive",
+        "Copy the PDF (and CSV) to the flash drive at this mount point",
+    ),
+    (
+        "report range mail",
+        "Send the PDF (and CSV) to this e-mail address through the outbox",
+    ),
+    (
+        "report range check_provider",
+        "Ask the e-Meterai provider for the quota (if it cannot be reached, the report is still made)",
+    ),
+    ("dev", "Developer tools and load testing"),
+    (
+        "dev stress",
+        "Worker process for load tests: issues tickets or calls from one counter",
+    ),
+    (
+        "dev stress role",
+        "`issue` (a dispenser) or `call` (a counter: call next, serve, done)",
+    ),
+    ("dev stress count", "Tickets to issue (role issue)"),
+    ("dev stress counter", "Counter to work (role call)"),
+    (
+        "dev stress until_total",
+        "Role call stops once this many tickets were issued today and none is left open",
+    ),
+    (
+        "dev stress seed",
+        "Seed for the service and priority choices",
+    ),
+    (
+        "dev stress latency_out",
+        "File to write each state change's latency to, in microseconds, one per line",
+    ),
+    (
+        "dev fake-peruri",
+        "Fake Peruri e-Meterai service for testing (runs until stopped)",
+    ),
+    ("dev fake-peruri listen", "Address to listen on"),
+    (
+        "dev fake-peruri shared_folder",
+        "The adapter's shared folder (onprem mode)",
+    ),
+    ("dev fake-peruri quota", "Starting quota"),
+    (
+        "dev man",
+        "Write the loket.1 manual pages (from these command definitions) into a folder, for the Debian package",
+    ),
+    ("dev man out", "Target folder"),
+    (
+        "stamps",
+        "e-Meterai serial number ledger: stock, claims, reconciliation, loading lots",
+    ),
+    (
+        "stamps inventory",
+        "Serial number stock: available, issued, stamped, spoiled, per lot",
+    ),
+    (
+        "stamps claims",
+        "Spoiled serial numbers to claim from Peruri (SN, date, lot/invoice, reason)",
+    ),
+    (
+        "stamps reconcile",
+        "Compare the provider's quota with the counter's serial number ledger",
+    ),
+    (
+        "stamps load-lot",
+        "Load one lot of serial numbers into the local stock (supervisor)",
+    ),
+    ("stamps load-lot lot", "Lot or purchase invoice number"),
+    (
+        "stamps load-lot price",
+        "Price paid for the whole lot, e.g. 1000000",
+    ),
+    ("stamps load-lot supervisor", "Supervisor ID"),
+    (
+        "stamps load-lot pin",
+        "Supervisor PIN (or the LOKET_PIN environment variable)",
+    ),
+    (
+        "job",
+        "Stamp jobs: receive a document, set the position, pay, stamp",
+    ),
+    (
+        "job new",
+        "Receive the customer's PDF; prints the job number",
+    ),
+    ("job new password", "Password of a locked PDF"),
+    (
+        "job place",
+        "Set the e-Meterai position (default: the proposed position)",
+    ),
+    (
+        "job place at",
+        "Top-left corner in millimetres from the page's top-left corner, X,Y",
+    ),
+    ("job place size", "Stamp edge in millimetres"),
+    (
+        "job pay",
+        "Bill and take cash in one step (till), then mark the job paid",
+    ),
+    (
+        "job run",
+        "Issue a serial number and stamp (or continue a waiting job). If the job has to wait, a claim receipt is printed on the counter's printer",
+    ),
+    (
+        "job run counter",
+        "Counter that prints the claim receipt if the job has to wait",
+    ),
+    ("job run no_claim", "Do not print a claim receipt"),
+    (
+        "job run password",
+        "Password of a locked document (not stored; default: the LOKET_PDF_PASSWORD variable)",
+    ),
+    (
+        "job settle",
+        "A supervisor's decision on a paid job that waits or is held: a new serial number free of charge, or a refund. A serial number already issued is listed as spoiled for a claim from Peruri",
+    ),
+    (
+        "job settle new_serial",
+        "Stamp again with a new serial number, free of charge for the customer",
+    ),
+    (
+        "job settle refund",
+        "Refund the customer (cash, debit or qris)",
+    ),
+    (
+        "job settle pin",
+        "Supervisor PIN (or from LOKET_PIN / standard input)",
+    ),
+    ("job show", "Show one job"),
+    ("job list", "List jobs (default: the last 50)"),
+    (
+        "job list unfinished",
+        "Only those paid and not yet stamped: waiting for the e-Meterai service or for a supervisor's decision",
+    ),
+    (
+        "job email",
+        "E-mail address to send the output to if the customer has gone home",
+    ),
+    (
+        "job whatsapp",
+        "WhatsApp number to send the output to if the customer has gone home (e.g. 0812-3456-7890)",
+    ),
+    (
+        "printers",
+        "Printers: list devices, test slip, virtual printer",
+    ),
+    (
+        "printers list",
+        "USB devices (VID/PID, class) and serial ports in sight",
+    ),
+    (
+        "printers test",
+        "Print a test slip on a printer from [printers] and report its state",
+    ),
+    (
+        "printers emulate",
+        "Run a virtual printer (network or serial) until stopped",
+    ),
+    (
+        "printers emulate tcp",
+        "Listen on TCP at this address, e.g. 127.0.0.1:9100",
+    ),
+    (
+        "printers emulate pty",
+        "Open a pseudo-terminal (a serial printer); its path is printed",
+    ),
+    (
+        "printers emulate status",
+        "Starting state: ok, paper-near-end, paper-out, cover-open, offline, unresponsive",
+    ),
+    (
+        "printers emulate out",
+        "Folder for the printouts (NNNN.txt, NNNN.png); without it, in memory only",
+    ),
+    (
+        "printers emulate dots",
+        "Print head width in dots: 384 (58 mm) or 576 (80 mm)",
+    ),
+    ("receipts", "Preview receipts and tickets with sample data"),
+    (
+        "receipts preview",
+        "Sample receipt: ticket, sale, sale-copy, qris, stamp-proof, claim, x-report, z-report, z-report-copy, daily",
+    ),
+    (
+        "receipts preview profile",
+        "58mm, 80mm (48 columns) or 80mm-42",
+    ),
+    (
+        "receipts preview format",
+        "text (preview) or escpos (raw bytes to stdout)",
+    ),
+    (
+        "dispenser",
+        "Queue number dispenser: service buttons issue and print tickets",
+    ),
+    (
+        "dispenser input",
+        "serial (button box) or keys (keyboard keys); default from [dispenser] input",
+    ),
+    (
+        "dispenser port",
+        "The button box's serial port, e.g. /dev/ttyUSB0; default from [dispenser] port",
+    ),
+];

@@ -1,0 +1,1158 @@
+//! Indonesian: every error and command-line sentence as loket says it by default.
+
+use super::*;
+
+/// Bahasa Indonesia.
+pub struct Id;
+
+impl Words for Id {
+    fn help(&self, _key: &str) -> Option<&'static str> {
+        None
+    }
+
+    fn error_prefix(&self) -> &'static str {
+        "galat"
+    }
+
+    fn cli_error(&self, e: &CliError) -> String {
+        match e {
+            CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),
+            CliError::PinUnreadable(source) => format!("PIN tidak terbaca: {source}"),
+        }
+    }
+
+    fn init_done(&self, branch: &str, folder: &str, services: usize, counters: usize) -> String {
+        format!(
+            "Cabang contoh '{branch}' disiapkan di {folder} ({services} layanan, {counters} loket)."
+        )
+    }
+
+    fn journal_broken(&self, problem: &str) -> String {
+        format!("JURNAL RUSAK: {problem}.")
+    }
+
+    fn journal_intact(&self, entries: u64, day: Option<String>) -> String {
+        let day = day.map(|d| format!(" untuk {d}")).unwrap_or_default();
+        format!("Jurnal utuh: {entries} entri diperiksa{day}.")
+    }
+
+    fn journal_anchored(
+        &self,
+        anchors: u64,
+        stamped: u64,
+        pending: u64,
+        from: i64,
+        to: i64,
+    ) -> String {
+        format!(
+            "Jangkar: {anchors} cocok ({stamped} berstempel waktu, {pending} menunggu stempel waktu). \
+             Jurnal berjangkar sejak entri #{from}; entri sebelumnya hanya dijaga rantai \
+             sejak jangkar itu dibuat, entri setelah #{to} menunggu jangkar berikutnya."
+        )
+    }
+
+    fn journal_not_anchored(&self) -> &'static str {
+        "Belum ada jangkar: jurnal ini belum berjangkar (jangkar dibuat pada laporan Z dan paket harian)."
+    }
+
+    fn journal_note(&self, note: &str) -> String {
+        format!("Catatan: {note}.")
+    }
+
+    fn journal_claims_match(&self, claims: u64) -> String {
+        format!("{claims} jangkar yang diberikan cocok.")
+    }
+
+    fn needs_terminal(&self) -> &'static str {
+        "Tampilan layar penuh perlu terminal; jalankan `loket` di terminal untuk membukanya."
+    }
+
+    fn visit_moved(&self, visit: &str, to: u32) -> String {
+        format!("Kunjungan {visit} dipindahkan ke loket {to}.")
+    }
+
+    fn ticket_position(
+        &self,
+        ticket: &str,
+        service: &str,
+        status: &str,
+        ahead: usize,
+        low_min: u32,
+        high_min: u32,
+    ) -> String {
+        format!(
+            "{ticket} ({service}): {status}, {ahead} orang di depan, perkiraan {low_min}–{high_min} menit"
+        )
+    }
+
+    fn user_added(&self, id: &str, name: &str, role: &str) -> String {
+        format!("Pengguna {id} ({name}) ditambahkan sebagai {role}.")
+    }
+
+    fn user_active(&self, active: bool) -> &'static str {
+        if active { "aktif" } else { "nonaktif" }
+    }
+
+    fn status_head(&self, branch: &str, day: &str, time: &str) -> String {
+        format!("{branch} — hari kerja {day} — pukul {time}")
+    }
+
+    fn status_columns(&self) -> [&'static str; 4] {
+        ["Layanan", "Menunggu", "Prioritas", "Terlama"]
+    }
+
+    fn minutes_short(&self) -> &'static str {
+        "mnt"
+    }
+
+    fn counter_line(&self, number: u32, state: &str, ticket: &str) -> String {
+        format!("Loket {number:<3} {state:<24} {ticket}")
+    }
+
+    fn counter_open(&self) -> &'static str {
+        "buka"
+    }
+
+    fn counter_break(&self, reason: &str) -> String {
+        format!("istirahat ({reason})")
+    }
+
+    fn counter_closed(&self) -> &'static str {
+        "tutup"
+    }
+
+    fn stamp_too_small_advice(&self, fits_mm: f64) -> String {
+        if fits_mm >= MIN_STAMP_MM {
+            format!(
+                "Pilih ukuran e-Meterai {:.0} mm atau lebih kecil.",
+                fits_mm.floor()
+            )
+        } else {
+            format!(
+                "Halaman ini terlalu kecil untuk e-Meterai yang masih terbaca (paling kecil {MIN_STAMP_MM:.0} mm); minta pelanggan mencetak dokumennya pada kertas yang lebih besar."
+            )
+        }
+    }
+
+    fn smtp_stage(&self, stage: SmtpStage) -> &'static str {
+        match stage {
+            SmtpStage::Greeting => "salam pembuka",
+            SmtpStage::Ehlo => "jawaban EHLO",
+        }
+    }
+
+    fn backup_error(&self, e: &BackupError) -> String {
+        match e {
+            BackupError::TargetMissing { path } => format!("folder tujuan {} tidak ada; buat foldernya atau pasang flash disk, lalu ulangi", path.display()),
+            BackupError::NoRoom { path, needed, free } => format!("ruang di {} tidak cukup: cadangan perlu sekitar {}, yang tersedia {}. Kosongkan ruang atau pakai folder/flash disk lain; belum ada yang ditulis", path.display(), human_bytes(*needed), human_bytes(*free)),
+            BackupError::AlreadyRunning => "cadangan cabang ini sedang dibuat oleh proses lain; tunggu sampai selesai lalu ulangi".to_string(),
+            BackupError::ReadBack { file, reason } => format!("cadangan gagal diperiksa setelah ditulis: {file} {reason}. Cadangan yang belum lengkap sudah dihapus; periksa flash disk atau folder tujuan lalu ulangi"),
+            BackupError::NotABackup { path } => format!("{} bukan folder cadangan loket: {} tidak ada", path.display(), crate::backup::MANIFEST),
+            BackupError::BadManifest { path, reason } => format!("manifes cadangan {} tidak dapat dipakai: {reason}", path.display()),
+            BackupError::Damaged { file, reason } => format!("cadangan rusak: berkas {file} {reason}; pemulihan ditolak, tidak ada yang disalin"),
+            BackupError::TargetNotEmpty { path, first } => format!("folder {} tidak kosong (berisi antara lain {first}); pulihkan ke folder baru atau folder kosong", path.display()),
+            BackupError::TooNew { found, supported } => format!("cadangan ini dari loket yang lebih baru (skema {found}, loket ini skema {supported}); perbarui loket lalu ulangi"),
+            BackupError::JournalBroken { tamper } => format!("jurnal dalam cadangan rusak ({tamper}); pemulihan dibatalkan, tidak ada yang disalin"),
+            BackupError::Open(f0) => format!("folder data hasil pemulihan tidak dapat dibuka: {f0}"),
+            BackupError::Io { what, path, source } => format!("{what} {}: {source}", path.display()),
+            BackupError::Store(f0) => f0.to_string(),
+        }
+    }
+
+    fn branch_error(&self, e: &BranchError) -> String {
+        match e {
+            BranchError::Config(f0) => f0.to_string(),
+            BranchError::Store(f0) => f0.to_string(),
+            BranchError::Clock(f0) => f0.to_string(),
+            BranchError::NotInitialised { path } => format!(
+                "folder data {} belum disiapkan; jalankan `loket init` terlebih dahulu",
+                path.display()
+            ),
+            BranchError::ConfigExists { path } => format!(
+                "{} sudah ada; pakai --force untuk menimpanya dengan konfigurasi contoh",
+                path.display()
+            ),
+            BranchError::TrainingPki(f0) => format!("sertifikat latihan tidak dapat dibuat: {f0}"),
+            BranchError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+        }
+    }
+
+    fn loket_error(&self, e: &LoketError) -> String {
+        match e {
+            LoketError::Branch(f0) => f0.to_string(),
+            LoketError::Config(f0) => f0.to_string(),
+            LoketError::Store(f0) => f0.to_string(),
+            LoketError::Queue(f0) => f0.to_string(),
+            LoketError::User(f0) => f0.to_string(),
+            LoketError::Till(f0) => f0.to_string(),
+            LoketError::Delivery(f0) => f0.to_string(),
+            LoketError::Ui(f0) => f0.to_string(),
+            LoketError::Stamping(f0) => f0.to_string(),
+            LoketError::Printing(f0) => f0.to_string(),
+            LoketError::Dispenser(f0) => f0.to_string(),
+            LoketError::Report(f0) => f0.to_string(),
+            LoketError::Backup(f0) => f0.to_string(),
+            LoketError::Refused(f0) => f0.to_string(),
+            LoketError::Cli(f0) => f0.to_string(),
+            LoketError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+        }
+    }
+
+    fn config_error(&self, e: &ConfigError) -> String {
+        match e {
+            ConfigError::Read { path, source } => format!(
+                "konfigurasi {} tidak dapat dibaca: {source}",
+                path.display()
+            ),
+            ConfigError::Invalid(f0) => f0.to_string(),
+        }
+    }
+
+    fn copy_error(&self, e: &CopyError) -> String {
+        match e {
+            CopyError::DriveFull {
+                mount,
+                needed,
+                free,
+                ..
+            } => format!(
+                "Flash disk {} penuh: perlu {}, tersisa {}. Hapus berkas yang tidak perlu dari flash disk atau pakai flash disk lain, lalu ulangi.",
+                mount.display(),
+                human_bytes(*needed),
+                free.map_or_else(|| "tidak diketahui".to_string(), human_bytes)
+            ),
+            CopyError::DriveRemoved { mount, source } => format!(
+                "Flash disk {} terlepas atau rusak saat menyalin ({source}). Pasang kembali flash disk atau pakai yang lain, lalu ulangi; dokumen asli tetap aman.",
+                mount.display()
+            ),
+            CopyError::ReadOnly { mount, source } => format!(
+                "Flash disk {} tidak dapat ditulisi ({source}). Matikan kunci tulis pada flash disk atau pakai flash disk lain, lalu ulangi.",
+                mount.display()
+            ),
+            CopyError::NameInvalid { name, reason } => format!(
+                "Nama berkas '{name}' tidak dapat dipakai di flash disk ({reason}). Ketik nama lain, lalu ulangi."
+            ),
+            CopyError::VerifyMismatch {
+                path,
+                expected,
+                found,
+            } => format!(
+                "Salinan {} berbeda dari dokumen asli (SHA-256 {found}, seharusnya {expected}) dan sudah dihapus. Ulangi; bila terulang, pakai flash disk lain.",
+                path.display()
+            ),
+            CopyError::SourceChanged {
+                path,
+                expected,
+                found,
+            } => format!(
+                "Dokumen tersimpan {} tidak sesuai catatannya (SHA-256 {found}, seharusnya {expected}); jangan diserahkan dan hubungi supervisor.",
+                path.display()
+            ),
+            CopyError::Source { path, source } => format!(
+                "Dokumen tersimpan {} tidak dapat dibaca ({source}); hubungi supervisor.",
+                path.display()
+            ),
+            CopyError::NoTarget { path, .. } => format!(
+                "Folder tujuan {} tidak ada atau bukan folder; pilih flash disk yang terpasang.",
+                path.display()
+            ),
+            CopyError::TooManyCopies { name } => format!(
+                "Sudah ada {} berkas bernama mirip '{name}' di flash disk; ketik nama lain, lalu ulangi.",
+                crate::delivery::copy::MAX_CANDIDATES
+            ),
+            CopyError::Io {
+                mount,
+                what,
+                source,
+            } => format!(
+                "Gagal {what} di flash disk {} ({source}). Ulangi, atau pakai flash disk lain.",
+                mount.display()
+            ),
+        }
+    }
+
+    fn eject_error(&self, e: &EjectError) -> String {
+        match e {
+            EjectError::NoUdisks => "flash disk belum terpasang dan udisks (udisksctl) tidak tersedia untuk memasangnya; minta teknisi memasang udisks2".to_string(),
+            EjectError::Spawn { tool, source } => format!("{} tidak dapat dijalankan: {source}", tool.display()),
+            EjectError::Refused { command, output } => format!("flash disk belum dapat dilepas ({command}: {output}); tutup berkas yang masih terbuka di flash disk, lalu coba lagi"),
+            EjectError::Sync { mount_point, source } => format!("data di {} belum dapat ditulis tuntas ({source}); jangan cabut dulu, periksa flash disk lalu coba lagi", mount_point.display()),
+        }
+    }
+
+    fn mail_error(&self, e: &MailError) -> String {
+        match e {
+            MailError::Address { address, reason } => format!(
+                "Alamat e-mail '{address}' tidak sah: {reason}. Periksa penulisannya bersama pelanggan."
+            ),
+            MailError::TooLarge { bytes, limit } => format!(
+                "E-mail terlalu besar ({}, batas {}); kirim dokumen lewat flash disk atau pisahkan menjadi beberapa e-mail.",
+                human_bytes(*bytes),
+                human_bytes(*limit)
+            ),
+            MailError::Attachment { path, source } => format!(
+                "Dokumen {path} tidak dapat dibaca untuk lampiran ({source}); hubungi supervisor."
+            ),
+            MailError::AttachmentName { name, reason } => {
+                format!("Nama lampiran '{name}' tidak dapat dipakai ({reason}).")
+            }
+            MailError::Template(f0) => {
+                format!("Templat e-mail di [delivery] salah: {f0}. Perbaiki konfigurasi.")
+            }
+            MailError::Build(f0) => format!("Pesan e-mail tidak dapat disusun: {f0}"),
+            MailError::RootCertificate { path, reason } => format!(
+                "Sertifikat akar {path} untuk server e-mail tidak dapat dipakai ({reason}); perbaiki [smtp] root_certificate."
+            ),
+            MailError::Tls(f0) => format!("Pengaturan TLS server e-mail tidak dapat dipakai: {f0}"),
+        }
+    }
+
+    fn delivery_error(&self, e: &DeliveryError) -> String {
+        match e {
+            DeliveryError::Branch(f0) => f0.to_string(),
+            DeliveryError::Store(f0) => f0.to_string(),
+            DeliveryError::Stamping(f0) => f0.to_string(),
+            DeliveryError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+            DeliveryError::Copy(f0) => f0.to_string(),
+            DeliveryError::Mail(f0) => f0.to_string(),
+            DeliveryError::Eject(f0) => f0.to_string(),
+            DeliveryError::WhatsApp(f0) => f0.to_string(),
+            DeliveryError::TooLargeForWhatsApp { size, limit } => format!(
+                "Dokumen {} terlalu besar untuk WhatsApp (batas {}); berikan lewat flash disk.",
+                human_bytes(*size),
+                human_bytes(*limit)
+            ),
+            DeliveryError::BadDocumentName { name, reason } => {
+                format!("Nama dokumen '{name}' tidak dapat dipakai: {reason}.")
+            }
+            DeliveryError::CaptionTemplate(f0) => format!("[whatsapp] caption: {f0}."),
+            DeliveryError::WebhookAddress { listen, reason } => format!(
+                "Alamat webhook WhatsApp {listen} tidak dapat dipakai ({reason}); ubah webhook_listen di [whatsapp]."
+            ),
+            DeliveryError::WebhookNotIp => "alamat webhook bukan alamat IP".to_string(),
+            DeliveryError::UnknownOutboxEntry { id } => {
+                format!("Tidak ada pesan nomor {id} di kotak keluar; lihat `loket outbox list`.")
+            }
+            DeliveryError::NothingToResend { id, state } => {
+                format!("Pesan nomor {id} {state}; tidak perlu dikirim ulang.")
+            }
+            DeliveryError::Detect { source } => {
+                format!("Daftar flash disk tidak dapat dibaca ({source}); hubungi teknisi.")
+            }
+            DeliveryError::List { mount, source } => format!(
+                "Isi flash disk {} tidak dapat dibaca ({source}); pasang ulang flash disk, lalu coba lagi.",
+                mount.display()
+            ),
+            DeliveryError::NoSuchDrive { mount } => format!(
+                "Flash disk di {} tidak ditemukan; pasang flash disk, lalu pilih lagi.",
+                mount.display()
+            ),
+            DeliveryError::Eml { path, source } => format!(
+                "Berkas .eml tidak dapat ditulis ke {} ({source}); pilih folder lain.",
+                path.display()
+            ),
+        }
+    }
+
+    fn name_error(&self, e: &NameError) -> String {
+        match e {
+            NameError::Empty => {
+                "nama berkas kosong setelah karakter yang tidak boleh dibuang".to_string()
+            }
+        }
+    }
+
+    fn webhook_error(&self, e: &WebhookError) -> String {
+        match e {
+            WebhookError::NotConfigured => "WhatsApp belum diatur ([whatsapp])".to_string(),
+            WebhookError::Config(f0) => f0.to_string(),
+            WebhookError::Signature => {
+                "tanda tangan X-Hub-Signature-256 tidak ada atau tidak cocok".to_string()
+            }
+            WebhookError::Malformed => "isi laporan WhatsApp tidak terbaca".to_string(),
+            WebhookError::Branch(f0) => f0.to_string(),
+        }
+    }
+
+    fn wa_error(&self, e: &WaError) -> String {
+        match e {
+            WaError::Number { input } => format!(
+                "Nomor WhatsApp '{input}' tidak sah: tulis nomor ponsel seperti 0812-3456-7890, 62812… atau +62 812 …"
+            ),
+            WaError::Config(f0) => format!(
+                "WhatsApp belum diatur ([whatsapp]); dokumen menunggu di kotak keluar: {f0}"
+            ),
+            WaError::NotConfigured => {
+                "WhatsApp belum diatur ([whatsapp]); berikan dokumen lewat flash disk atau e-mail."
+                    .to_string()
+            }
+        }
+    }
+
+    fn dispenser_error(&self, e: &DispenserError) -> String {
+        match e {
+            DispenserError::Branch(f0) => f0.to_string(),
+            DispenserError::Store(f0) => f0.to_string(),
+            DispenserError::Queue(f0) => f0.to_string(),
+            DispenserError::Printing(f0) => f0.to_string(),
+            DispenserError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+            DispenserError::Port { path, source } => {
+                format!("kotak tombol dispenser tidak dapat dipakai ({path}): {source}")
+            }
+            DispenserError::NotConfigured => {
+                "dispenser belum diatur; tambahkan bagian [dispenser] di konfigurasi".to_string()
+            }
+            DispenserError::Keys(f0) => format!("pemetaan tombol [dispenser] keys salah: {f0}"),
+            DispenserError::NoPort => {
+                "untuk input serial, sebutkan port kotak tombol (--port atau port di [dispenser])"
+                    .to_string()
+            }
+            DispenserError::UnknownInput(f0) => {
+                format!("input dispenser '{f0}' tidak dikenal; pakai serial atau keys")
+            }
+            DispenserError::Terminal(f0) => {
+                format!("terminal tidak dapat dipakai untuk tombol keyboard: {f0}")
+            }
+            DispenserError::AlreadyRunning => {
+                "dispenser sudah berjalan di cabang ini; hentikan yang lain dulu".to_string()
+            }
+        }
+    }
+
+    fn net_error(&self, e: &NetError) -> String {
+        match e {
+            NetError::BadUrl { url } => format!("alamat '{url}' tidak sah"),
+            NetError::Resolve { host, source } => {
+                format!("nama {host} tidak dapat dicari ({source})")
+            }
+            NetError::NoAddress { host } => format!("nama {host} tidak ditemukan"),
+            NetError::Refused => "koneksi ditolak".to_string(),
+            NetError::Timeout { secs } => format!("tidak menjawab dalam {secs} detik"),
+            NetError::Io(f0) => f0.to_string(),
+        }
+    }
+
+    fn smtp_failure(&self, e: &SmtpFailure) -> String {
+        match e {
+            SmtpFailure::Net(f0) => f0.to_string(),
+            SmtpFailure::Timeout(f0) => format!(
+                "{} tidak datang dalam {} detik",
+                self.smtp_stage(*f0),
+                crate::doctor::NET_BUDGET.as_secs()
+            ),
+            SmtpFailure::Closed(f0) => {
+                format!("server menutup sambungan sebelum {}", self.smtp_stage(*f0))
+            }
+            SmtpFailure::Garbled { stage, line } => {
+                format!("{} bukan jawaban SMTP: '{line}'", self.smtp_stage(*stage))
+            }
+            SmtpFailure::Unexpected { stage, reply } => format!(
+                "{} tidak seperti yang diharapkan: '{reply}'",
+                self.smtp_stage(*stage)
+            ),
+            SmtpFailure::NoStartTls => "server tidak menawarkan STARTTLS".to_string(),
+            SmtpFailure::Io(f0) => f0.to_string(),
+        }
+    }
+
+    fn token_error(&self, e: &TokenError) -> String {
+        match e {
+            TokenError::Io { path, source } => format!(
+                "rahasia tautan tiket {} tidak dapat dibaca atau dibuat: {source}",
+                path.display()
+            ),
+            TokenError::Damaged { path } => format!(
+                "rahasia tautan tiket {path} rusak (harus 64 digit heksadesimal); hapus berkas itu agar dibuat ulang",
+                path = path.display()
+            ),
+        }
+    }
+
+    fn anchor_error(&self, e: &AnchorError) -> String {
+        match e {
+            AnchorError::Store(f0) => f0.to_string(),
+            AnchorError::Tsa(f0) => f0.to_string(),
+            AnchorError::Encode(..) => {
+                "the anchor's timestamp token could not be encoded".to_string()
+            }
+            AnchorError::TrainingTsa { folder, detail } => format!(
+                "Sertifikat TSA latihan di {folder} tidak dapat dibaca atau dibuat: {detail}"
+            ),
+            AnchorError::TsaUrl(f0) => format!("alamat TSA tidak sah: {f0}"),
+        }
+    }
+
+    fn money_error(&self, e: &MoneyError) -> String {
+        match e {
+            MoneyError::Overflow => "jumlah uang terlalu besar untuk dihitung".to_string(),
+            MoneyError::Parse(f0) => {
+                format!("'{f0}' bukan jumlah rupiah; tulis misalnya 50000, 50.000 atau Rp50.000")
+            }
+        }
+    }
+
+    fn appearance_error(&self, e: &AppearanceError) -> String {
+        match e {
+            AppearanceError::QrTooLong(..) => "Alamat verifikasi terlalu panjang untuk kode QR. Perpendek templat alamat verifikasi di konfigurasi.".to_string(),
+        }
+    }
+
+    fn pdf_cli_error(&self, e: &PdfCliError) -> String {
+        match e {
+            PdfCliError::File(f0) => f0.to_string(),
+            PdfCliError::Intake(f0) => f0.to_string(),
+            PdfCliError::Stamp(f0) => f0.to_string(),
+            PdfCliError::Signer(f0) => f0.to_string(),
+            PdfCliError::Pki(f0) => f0.to_string(),
+            PdfCliError::Verify(f0) => f0.to_string(),
+            PdfCliError::Roots(f0) => f0.to_string(),
+            PdfCliError::Serial(f0) => f0.to_string(),
+            PdfCliError::Output(..) => "Laporan tidak dapat ditampilkan.".to_string(),
+        }
+    }
+
+    fn intake_error(&self, e: &IntakeError) -> String {
+        match e {
+            IntakeError::Empty => "Berkas kosong (0 byte). Minta pelanggan mengirim ulang dokumennya.".to_string(),
+            IntakeError::NotPdf => "Berkas ini bukan PDF. Minta pelanggan menyimpan dokumen sebagai PDF lalu coba lagi.".to_string(),
+            IntakeError::TooLarge { size, limit } => format!("Berkas terlalu besar ({} MB, batas {} MB). Minta pelanggan memperkecil berkasnya.", size.div_ceil(1 << 20), limit >> 20),
+            IntakeError::TooManyPages { pages, limit } => format!("Dokumen memiliki {pages} halaman, melebihi batas {limit} halaman. Minta pelanggan memisahkan dokumennya."),
+            IntakeError::PasswordRequired => "Berkas ini dikunci dengan kata sandi. Minta kata sandinya kepada pelanggan lalu coba lagi.".to_string(),
+            IntakeError::WrongPassword => "Kata sandi berkas salah. Minta pelanggan memeriksa kata sandinya lalu coba lagi.".to_string(),
+            IntakeError::CertificateProtected => "Berkas ini dikunci dengan sertifikat digital penerimanya, bukan dengan kata sandi, sehingga kata sandi apa pun tidak dapat membukanya. Minta pelanggan membuka berkas itu di komputer pemilik sertifikat lalu mengirim salinan tanpa kunci.".to_string(),
+            IntakeError::UnsupportedEncryption(..) => "Berkas ini dikunci dengan cara yang tidak didukung. Minta pelanggan mengirim versi tanpa kunci.".to_string(),
+            IntakeError::CertifiedNoChanges => "Dokumen ini sudah disertifikasi \"tidak boleh diubah\", sehingga e-Meterai tidak dapat dibubuhkan tanpa merusak sertifikasinya. Minta pelanggan meminta dokumen tanpa sertifikasi dari penerbitnya.".to_string(),
+            IntakeError::Unreadable(..) => "Berkas PDF rusak dan tidak dapat dibaca. Minta pelanggan membuka lalu menyimpan ulang dokumennya (misalnya dengan \"Print to PDF\").".to_string(),
+            IntakeError::NoPages => "Berkas PDF tidak berisi halaman yang dapat dibaca. Minta pelanggan menyimpan ulang dokumennya.".to_string(),
+            IntakeError::Rewrite(..) => "Berkas PDF rusak dan gagal diperbaiki. Minta pelanggan menyimpan ulang dokumennya (misalnya dengan \"Print to PDF\").".to_string(),
+            IntakeError::DamagedProtected => "Berkas PDF ini rusak dan sudah bertanda tangan atau dikunci; memperbaikinya akan merusak tanda tangan atau kuncinya. Minta pelanggan meminta salinan baru dari penerbitnya.".to_string(),
+        }
+    }
+
+    fn file_error(&self, e: &FileError) -> String {
+        match e {
+            FileError::Read { path, .. } => format!(
+                "Berkas {path} tidak dapat dibaca. Periksa apakah berkas masih ada dan dapat dibuka.",
+                path = path.display()
+            ),
+            FileError::Intake(f0) => f0.to_string(),
+            FileError::Write { path, .. } => format!(
+                "Berkas hasil {path} tidak dapat ditulis. Periksa ruang kosong dan izin folder, lalu ulangi.",
+                path = path.display()
+            ),
+            FileError::Check(f0) => f0.to_string(),
+        }
+    }
+
+    fn roots_error(&self, e: &RootsError) -> String {
+        match e {
+            RootsError::Read { path, .. } => format!(
+                "Berkas sertifikat akar {path} tidak dapat dibaca. Periksa nama dan izin berkas tersebut.",
+                path = path.display()
+            ),
+            RootsError::Pem { path, .. } => format!(
+                "Berkas sertifikat akar {path} berisi sertifikat PEM yang rusak.",
+                path = path.display()
+            ),
+            RootsError::Empty { path } => format!(
+                "Berkas sertifikat akar {path} tidak berisi sertifikat PEM.",
+                path = path.display()
+            ),
+        }
+    }
+
+    fn pki_error(&self, e: &PkiError) -> String {
+        match e {
+            PkiError::Io { path, .. } => format!(
+                "Sertifikat latihan tidak dapat disimpan di {path}. Periksa izin folder data lalu coba lagi.",
+                path = path.display()
+            ),
+            PkiError::Build(..) => "Sertifikat latihan gagal dibuat. Hubungi teknisi.".to_string(),
+            PkiError::Encoding(..) => {
+                "Sertifikat latihan gagal dibuat. Hubungi teknisi.".to_string()
+            }
+        }
+    }
+
+    fn invalid_serial(&self, e: &InvalidSerial) -> String {
+        let InvalidSerial(f0) = e;
+        format!(
+            "Nomor seri e-Meterai \"{f0}\" tidak sah: harus 22 karakter huruf besar A-Z atau angka 0-9. Periksa nomor serinya."
+        )
+    }
+
+    fn signer_error(&self, e: &SignerError) -> String {
+        match e {
+            SignerError::Io { path, .. } => format!("Berkas kunci atau sertifikat {path} tidak dapat dibaca. Jalankan `loket init` atau periksa folder data.", path = path.display()),
+            SignerError::Key(..) => "Kunci penanda tangan bukan kunci PKCS#8 ECDSA P-256 yang sah. Buat ulang sertifikat latihan.".to_string(),
+            SignerError::Chain(..) => "Rantai sertifikat penanda tangan tidak dapat dibaca. Buat ulang sertifikat latihan.".to_string(),
+            SignerError::EmptyChain => "Rantai sertifikat penanda tangan kosong. Buat ulang sertifikat latihan.".to_string(),
+            SignerError::KeyMismatch => "Kunci penanda tangan tidak cocok dengan sertifikatnya. Buat ulang sertifikat latihan.".to_string(),
+        }
+    }
+
+    fn cms_build_error(&self, e: &CmsBuildError) -> String {
+        match e {
+            CmsBuildError::Der(..) => "der encoding failed".to_string(),
+            CmsBuildError::Builder(f0) => format!("cms builder failed: {f0}"),
+        }
+    }
+
+    fn sign_error(&self, e: &SignError) -> String {
+        match e {
+            SignError::Cms(..) => "Tanda tangan digital gagal dibuat. Hubungi teknisi.".to_string(),
+            SignError::Timestamp(f0) => f0.to_string(),
+        }
+    }
+
+    fn stamp_error(&self, e: &StampError) -> String {
+        match e {
+            StampError::PageOutOfRange { page, pages } => format!("Halaman {page} tidak ada; dokumen hanya memiliki {pages} halaman. Pilih halaman lain."),
+            StampError::BadPlacement => "Posisi e-Meterai berada di luar halaman atau ukurannya tidak sah. Atur ulang posisinya.".to_string(),
+            StampError::PageTooSmall { page, page_mm, stamp_mm, fits_mm } => format!("Halaman {page} berukuran {:.0}×{:.0} mm, lebih kecil dari e-Meterai {stamp_mm:.0} mm. {}", page_mm.0, page_mm.1, self.stamp_too_small_advice(*fits_mm)),
+            StampError::Appearance(f0) => f0.to_string(),
+            StampError::Sign(f0) => f0.to_string(),
+            StampError::Write(..) => "Dokumen tidak dapat ditulis ulang dengan e-Meterai. Hubungi teknisi dan simpan berkas aslinya.".to_string(),
+            StampError::Structure(..) => "Struktur dokumen tidak lengkap sehingga e-Meterai tidak dapat dibubuhkan. Minta pelanggan menyimpan ulang dokumennya.".to_string(),
+            StampError::EncryptedReadBack => "E-Meterai tidak dapat dibubuhkan dengan benar pada berkas terkunci ini. Minta pelanggan mengirim versi tanpa kunci (misalnya dengan \"Print to PDF\").".to_string(),
+            StampError::Placeholder => "Tempat tanda tangan digital tidak ditemukan di berkas hasil. Hubungi teknisi.".to_string(),
+        }
+    }
+
+    fn trust_problem(&self, e: &TrustProblem) -> String {
+        match e {
+            TrustProblem::NoSignerCertificate => {
+                "no signer certificate in the signature".to_string()
+            }
+            TrustProblem::NoChain { issuer } => {
+                format!("no chain to a configured root: issuer {issuer} not found")
+            }
+            TrustProblem::SelfSigned { subject } => format!(
+                "no chain to a configured root: self-signed {subject} is not a configured root"
+            ),
+            TrustProblem::OutsideValidity {
+                subject,
+                not_before,
+                not_after,
+                at,
+            } => format!(
+                "certificate {subject} not valid at signing time {} (valid {} to {})",
+                crate::pdf::trust::show(*at),
+                crate::pdf::trust::show(*not_before),
+                crate::pdf::trust::show(*not_after)
+            ),
+            TrustProblem::BadSignature { subject } => format!(
+                "signature of certificate {subject} does not verify with the key of its issuer"
+            ),
+            TrustProblem::UnsupportedAlgorithm { subject, algorithm } => {
+                format!("certificate {subject} signed with unsupported algorithm {algorithm}")
+            }
+            TrustProblem::NotIssuer { subject } => {
+                format!("certificate {subject} may not issue certificates")
+            }
+            TrustProblem::PathLenExceeded { subject } => {
+                format!("path length constraint of {subject} exceeded")
+            }
+            TrustProblem::TooLong { max } => format!("chain longer than {max} certificates"),
+            TrustProblem::Loop { subject } => format!("certificate loop at {subject}"),
+            TrustProblem::TooManyCandidates => "too many candidate issuer certificates".to_string(),
+        }
+    }
+
+    fn tsa_error(&self, e: &TsaError) -> String {
+        match e {
+            TsaError::Unavailable(..) => "Layanan stempel waktu (TSA) tidak dapat dihubungi. Coba lagi nanti atau stempel tanpa stempel waktu.".to_string(),
+            TsaError::Rejected { status } => format!("Layanan stempel waktu (TSA) menolak permintaan (status {status}). Hubungi teknisi."),
+            TsaError::Invalid(..) => "Jawaban layanan stempel waktu (TSA) tidak sah. Hubungi teknisi.".to_string(),
+            TsaError::Internal(..) => "Layanan stempel waktu latihan gagal membuat stempel waktu. Hubungi teknisi.".to_string(),
+            TsaError::Mismatch => "Stempel waktu dari TSA tidak cocok dengan permintaan. Hubungi teknisi.".to_string(),
+        }
+    }
+
+    fn gen_time_error(&self, e: &GenTimeError) -> String {
+        match e {
+            GenTimeError::Shape => "gentime is not yyyymmddhhmmss[.fff]z".to_string(),
+            GenTimeError::Fraction => "gentime fraction has no digits".to_string(),
+            GenTimeError::Range(..) => "gentime is not a valid date and time".to_string(),
+        }
+    }
+
+    fn verify_error(&self, e: &VerifyError) -> String {
+        match e {
+            VerifyError::NotPdf => "Berkas ini bukan PDF sehingga tidak dapat diperiksa.".to_string(),
+            VerifyError::PasswordRequired => "Berkas ini dikunci dengan kata sandi. Berikan kata sandinya untuk memeriksa tanda tangan.".to_string(),
+            VerifyError::CertificateProtected => "Berkas ini dikunci dengan sertifikat digital penerimanya, bukan dengan kata sandi. Periksa berkas itu di komputer pemilik sertifikat, atau minta salinan tanpa kunci.".to_string(),
+            VerifyError::Unreadable(..) => "Berkas PDF rusak dan tidak dapat dibaca untuk diperiksa.".to_string(),
+        }
+    }
+
+    fn stamp_check_error(&self, e: &StampCheckError) -> String {
+        match e {
+            StampCheckError::BytesDiffer => "Berkas hasil di disk berbeda dari yang ditulis. Ulangi pembubuhan; nomor seri belum terpakai di berkas ini.".to_string(),
+            StampCheckError::ByteRange => "Rentang tanda tangan tidak mencakup seluruh berkas. Hubungi teknisi.".to_string(),
+            StampCheckError::Signature => "Tanda tangan digital pada berkas hasil tidak sah. Hubungi teknisi.".to_string(),
+            StampCheckError::Encryption => "E-Meterai pada berkas terkunci ini tidak terbaca kembali dengan benar. Berkas hasil tidak dipakai; hubungi teknisi dan simpan berkas aslinya.".to_string(),
+        }
+    }
+
+    fn printing_error(&self, e: &PrintingError) -> String {
+        match e {
+            PrintingError::Store(f0) => f0.to_string(),
+            PrintingError::Queue(f0) => f0.to_string(),
+            PrintingError::Till(f0) => f0.to_string(),
+            PrintingError::HallSecret(f0) => f0.to_string(),
+            PrintingError::NoCounterPrinter(f0) => format!(
+                "loket {f0} tidak memakai printer; atur `printer` pada [[counter]] di konfigurasi"
+            ),
+            PrintingError::UnknownCounter(f0) => format!("loket {f0} tidak ada dalam konfigurasi"),
+            PrintingError::NoDispenserPrinter => {
+                "dispenser tidak memakai printer; atur `printer` pada [dispenser] di konfigurasi"
+                    .to_string()
+            }
+            PrintingError::UnknownPrinter(f0) => format!(
+                "printer '{f0}' tidak ada di [printers]; periksa nama printer di konfigurasi"
+            ),
+            PrintingError::BadPrinterConfig { name, what } => {
+                format!("pengaturan printer '{name}' tidak lengkap: {what}")
+            }
+            PrintingError::UnknownProfile(f0) => {
+                format!("profil printer '{f0}' tidak dikenal; pakai 58mm, 80mm atau 80mm-42")
+            }
+            PrintingError::Open { name, source } => {
+                format!("printer '{name}' tidak dapat dibuka: {source}")
+            }
+            PrintingError::Encode { name, source } => {
+                format!("struk tidak dapat disusun untuk printer '{name}': {source}")
+            }
+            PrintingError::UnknownJob(f0) => format!("cetakan nomor {f0} tidak ada"),
+            PrintingError::UnknownTicket(f0) => format!("tiket {f0} tidak ada hari ini"),
+            PrintingError::BadPayload { id, source } => {
+                format!("data cetakan nomor {id} rusak: {source}")
+            }
+            PrintingError::UnknownQris(f0) => format!("pembayaran QRIS {f0} tidak ada"),
+        }
+    }
+
+    fn qris_error(&self, e: &QrisError) -> String {
+        match e {
+            QrisError::Truncated { at } => {
+                format!("kode QRIS terpotong atau rusak pada posisi {at}")
+            }
+            QrisError::BadTag { tag, at } => {
+                format!("kode QRIS memuat tag '{tag}' yang bukan dua angka pada posisi {at}")
+            }
+            QrisError::NoCrc => "kode QRIS tidak diakhiri CRC (tag 63 sepanjang 4)".to_string(),
+            QrisError::CrcMismatch { found, expected } => {
+                format!("CRC kode QRIS salah: tertulis {found}, seharusnya {expected}")
+            }
+            QrisError::Field { field, why } => format!("isian QRIS '{field}' tidak sah: {why}"),
+        }
+    }
+
+    fn not_ticket_no(&self, e: &NotTicketNo) -> String {
+        let NotTicketNo(f0) = e;
+        format!("'{f0}' bukan nomor tiket; tulis seperti A-007")
+    }
+
+    fn queue_error(&self, e: &QueueError) -> String {
+        match e {
+            QueueError::Store(f0) => f0.to_string(),
+            QueueError::User(f0) => f0.to_string(),
+            QueueError::WrongState { ticket, state } => {
+                format!("tiket {ticket} sedang {state}; tindakan ini tidak bisa dilakukan sekarang")
+            }
+            QueueError::OtherCounter {
+                ticket,
+                holder,
+                counter,
+            } => format!("tiket {ticket} dipegang loket {holder}, bukan loket {counter}"),
+            QueueError::Reserved { ticket, target } => {
+                format!("tiket {ticket} dialihkan khusus ke loket {target}")
+            }
+            QueueError::NoShowTooSoon {
+                ticket,
+                waited_s,
+                left_s,
+            } => format!(
+                "tiket {ticket} baru dipanggil {waited_s} detik lalu; tunggu {left_s} detik lagi sebelum menyatakannya tidak hadir"
+            ),
+            QueueError::SameService { ticket, service } => {
+                format!("tiket {ticket} sudah berada di layanan {service}")
+            }
+            QueueError::UnknownService { service } => format!("layanan '{service}' tidak ada"),
+            QueueError::NoPriorityLine { service } => {
+                format!("layanan {service} tidak memiliki antrean prioritas")
+            }
+            QueueError::NumbersUsedUp { service, last } => format!(
+                "nomor antrean layanan {service} untuk hari ini sudah habis ({last}); ubah rentang di konfigurasi atau arahkan ke layanan lain"
+            ),
+            QueueError::UnknownTicket { ticket } => format!("tiket {ticket} tidak ada hari ini"),
+            QueueError::NotServedHere {
+                ticket,
+                service,
+                counter,
+            } => format!(
+                "tiket {ticket} untuk layanan {service}, yang tidak dilayani loket {counter}"
+            ),
+            QueueError::NotParked { ticket } => format!("tiket {ticket} tidak sedang ditunda"),
+            QueueError::NotNoShow { ticket } => {
+                format!("tiket {ticket} tidak berstatus tidak hadir")
+            }
+            QueueError::DocumentNotHandedOver {
+                ticket,
+                verb,
+                what,
+                job,
+            } => format!(
+                "Tiket {ticket} tidak dapat {verb}: {what} (pekerjaan #{job}). Serahkan dokumen (flash disk, e-mail atau WhatsApp) atau cetak tanda terima klaim dulu; supervisor dapat memindahkan kunjungan ini."
+            ),
+            QueueError::UnknownCounter { counter } => {
+                format!("loket {counter} tidak ada dalam konfigurasi")
+            }
+            QueueError::CounterIdle { counter } => {
+                format!("loket {counter} tidak sedang memanggil atau melayani siapa pun")
+            }
+            QueueError::NoTicketHeld { counter } => {
+                format!("loket {counter} tidak sedang memegang tiket")
+            }
+            QueueError::NoVisitHeld { counter } => {
+                format!("loket {counter} tidak sedang memegang kunjungan")
+            }
+            QueueError::CounterBusy { counter, ticket } => format!(
+                "loket {counter} masih memegang tiket {ticket}; selesaikan, tunda atau alihkan dulu"
+            ),
+            QueueError::CounterHolds {
+                counter,
+                ticket,
+                state,
+            } => format!(
+                "loket {counter} masih memegang tiket {ticket} ({state}); selesaikan, tunda atau alihkan dulu"
+            ),
+            QueueError::CounterOnBreak { counter, reason } => {
+                format!("loket {counter} sedang istirahat ({reason}); buka loket dulu")
+            }
+            QueueError::CounterClosed { counter } => {
+                format!("loket {counter} tutup; buka loket dulu")
+            }
+            QueueError::BreakNeedsReason => {
+                "istirahat perlu alasan, misalnya \"makan siang\"".to_string()
+            }
+            QueueError::TransferTargetDoesNotServe { counter, service } => {
+                format!("loket {counter} tidak melayani layanan {service}")
+            }
+            QueueError::SameCounter { counter } => {
+                format!("loket asal dan tujuan sama (loket {counter}); sebutkan loket lain")
+            }
+            QueueError::MoveTargetDoesNotServe { counter, service } => format!(
+                "loket {counter} tidak melayani layanan {service}; pilih loket yang melayaninya"
+            ),
+            QueueError::MoveTargetBusy { counter, ticket } => {
+                format!("loket {counter} masih memegang tiket {ticket}; selesaikan dulu di sana")
+            }
+        }
+    }
+
+    fn report_error(&self, e: &ReportError) -> String {
+        match e {
+            ReportError::Io { what, path, source } => format!(
+                "Gagal {what} {path}: {source}. Periksa folder tujuan lalu ulangi.",
+                path = path.display()
+            ),
+            ReportError::Csv { path, source } => format!(
+                "Gagal menulis CSV {path}: {source}. Periksa folder tujuan lalu ulangi.",
+                path = path.display()
+            ),
+            ReportError::Receipt(f0) => {
+                format!("Gagal menyusun ringkasan untuk printer: {f0}. Laporkan ke teknisi.")
+            }
+            ReportError::Anchor(f0) => f0.to_string(),
+            ReportError::RangeBackwards { from, to } => format!(
+                "Tanggal akhir {to} sebelum tanggal awal {from}; tukar urutannya lalu ulangi."
+            ),
+        }
+    }
+
+    fn document_error(&self, e: &DocumentError) -> String {
+        match e {
+            DocumentError::Write { path, source } => format!(
+                "dokumen tidak dapat disimpan di {path}: {source}. Periksa ruang kosong dan izin folder data, lalu ulangi; dokumen pelanggan tidak hilang",
+                path = path.display()
+            ),
+            DocumentError::Missing { sha256, source } => {
+                format!("dokumen {sha256} tidak ditemukan di penyimpanan: {source}")
+            }
+            DocumentError::Corrupt { sha256 } => format!(
+                "dokumen {sha256} di penyimpanan rusak (isi tidak cocok dengan sidik SHA-256-nya)"
+            ),
+        }
+    }
+
+    fn job_error(&self, e: &JobError) -> String {
+        match e {
+            JobError::WrongState { id, state } => format!(
+                "pekerjaan #{id} berstatus '{}': langkah ini tidak bisa dilakukan",
+                state.label()
+            ),
+            JobError::NotPlaced => "letak meterai belum ditetapkan".to_string(),
+            JobError::BadPlace { page } => format!("halaman {page} atau kotak meterai tidak sah"),
+        }
+    }
+
+    fn ledger_error(&self, e: &LedgerError) -> String {
+        match e {
+            LedgerError::LotExists(f0) => format!("lot '{f0}' sudah pernah dimuat"),
+            LedgerError::BadCount => "jumlah nomor seri dalam lot harus 1–100.000".to_string(),
+            LedgerError::Unknown(f0) => format!("nomor seri {f0} tidak dikenal di buku nomor seri"),
+            LedgerError::WrongStatus { sn, status, wanted } => {
+                format!("nomor seri {sn} berstatus '{status}', tidak bisa {wanted}")
+            }
+            LedgerError::Store(f0) => f0.to_string(),
+        }
+    }
+
+    fn provider_error(&self, e: &ProviderError) -> String {
+        match e {
+            ProviderError::Unavailable { .. } => "Layanan e-Meterai sedang gangguan; dokumen disimpan dan akan dibubuhi meterai otomatis begitu layanan pulih.".to_string(),
+            ProviderError::RetryLater { after } => format!("Layanan e-Meterai sedang sibuk; dokumen disimpan dan dicoba lagi otomatis dalam {} detik.", after.as_secs().max(1)),
+            ProviderError::Rejected { code, message } => format!("Peruri menolak permintaan (kode {code}: {message}); pekerjaan menunggu dan dicoba lagi otomatis. Bila tetap ditolak, supervisor memutuskan (`loket job settle`)."),
+            ProviderError::SerialUsed { sn, message } => format!("Nomor seri {sn} sudah terpakai menurut Peruri ({message}) dan hasil bermeterainya tidak ditemukan; nomor seri dicatat untuk klaim dan pekerjaan menunggu keputusan supervisor (nomor seri baru tanpa biaya atau pengembalian dana)."),
+            ProviderError::SignerRefused { code, message } => format!("Penandatangan Peruri menolak permintaan (kode {code}: {message}) walau sudah masuk ulang; dokumen disimpan dan dicoba lagi otomatis. Laporkan ke supervisor bila berulang."),
+            ProviderError::Untrusted { sn, .. } => format!("Hasil bermeterai nomor seri {sn} tidak berantai ke sertifikat akar Peruri yang diatur; dokumen tidak diserahkan dan pekerjaan menunggu. Supervisor: periksa `root_certs` di bagian [stamping.peruri]."),
+            ProviderError::SerialSpoiled { sn, code } => format!("Nomor seri {sn} gagal dibubuhkan (kode {code}) dan dicatat sebagai rusak untuk klaim; dokumen akan dibubuhi dengan nomor seri baru."),
+            ProviderError::QuotaExhausted { .. } => "Kuota e-Meterai cabang habis; minta supervisor menambah kuota. Dokumen disimpan sampai kuota tersedia.".to_string(),
+            ProviderError::AuthFailed { .. } => "Login ke layanan e-Meterai ditolak; minta supervisor memeriksa akun Peruri di konfigurasi. Dokumen disimpan.".to_string(),
+            ProviderError::BadDocument { code, message } => format!("Dokumen tidak dapat dibubuhi meterai (kode {code}: {message}); minta pelanggan mengekspor ulang PDF (misalnya lewat \"Print to PDF\") lalu coba lagi."),
+            ProviderError::Timeout { .. } => "Layanan e-Meterai tidak menjawab tepat waktu; dokumen disimpan dan akan dicoba lagi otomatis.".to_string(),
+            ProviderError::Protocol { .. } => "Jawaban layanan e-Meterai tidak dapat dibaca; dokumen disimpan dan dicoba lagi otomatis. Laporkan ke teknisi bila berulang.".to_string(),
+            ProviderError::Local { what, path, .. } => format!("Folder bersama Sign Adapter tidak dapat dipakai ({what} {}); minta teknisi memeriksanya. Dokumen disimpan.", path.display()),
+            ProviderError::Config(f0) => format!("Konfigurasi e-Meterai belum lengkap: {f0}"),
+        }
+    }
+
+    fn stamping_error(&self, e: &StampingError) -> String {
+        match e {
+            StampingError::Delivery(f0) => f0.to_string(),
+            StampingError::Till(f0) => f0.to_string(),
+            StampingError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+            StampingError::Intake(f0) => f0.to_string(),
+            StampingError::Job(f0) => f0.to_string(),
+            StampingError::Document(f0) => f0.to_string(),
+            StampingError::Ledger(f0) => f0.to_string(),
+            StampingError::Provider(f0) => f0.to_string(),
+            StampingError::Store(f0) => f0.to_string(),
+            StampingError::User(f0) => f0.to_string(),
+            StampingError::UnknownJob(f0) => {
+                format!("Pekerjaan meterai #{f0} tidak ada. Periksa nomornya.")
+            }
+            StampingError::NotQuoted(f0) => format!(
+                "Pekerjaan meterai #{f0} belum ditagih. Tambahkan e-Meterai ke penjualan dan terima pembayarannya dulu."
+            ),
+            StampingError::PasswordNeeded(f0) => format!(
+                "Dokumen pekerjaan meterai #{f0} terkunci dan kata sandinya tidak disimpan. Panggil pelanggan ke loket dan ketik lagi kata sandinya (pekerjaan dilanjutkan di loket)."
+            ),
+            StampingError::OpenElsewhere { job, counter } => format!(
+                "Pekerjaan meterai #{job} masih terbuka di loket {counter}. Minta supervisor memindahkan kunjungan itu (loket queue move-visit) alih-alih menagih lagi."
+            ),
+            StampingError::NotPaid { job, sale } => format!(
+                "Penjualan #{sale} untuk pekerjaan meterai #{job} belum lunas. Terima pembayarannya dulu."
+            ),
+            StampingError::NoOutput(f0) => {
+                format!("Dokumen pekerjaan #{f0} belum bermeterai; hasilnya belum bisa diserahkan.")
+            }
+            StampingError::PageOutOfRange { page, pages } => format!(
+                "Halaman {page} tidak ada; dokumen hanya memiliki {pages} halaman. Pilih halaman lain."
+            ),
+            StampingError::BadOutput { sn, why } => format!(
+                "Hasil pembubuhan nomor seri {sn} tidak lolos pemeriksaan ({why}); dokumen tidak diserahkan dan pembubuhan diulang."
+            ),
+            StampingError::NoName => {
+                "Nama berkas dokumen kosong. Beri nama berkas, misalnya surat.pdf.".to_string()
+            }
+        }
+    }
+
+    fn http_tsa_error(&self, e: &HttpTsaError) -> String {
+        match e {
+            HttpTsaError::BadUrl { url, .. } => {
+                format!("alamat TSA \"{url}\" tidak sah; periksa [stamping] tsa_url di konfigurasi")
+            }
+            HttpTsaError::Client(..) => "klien HTTP untuk TSA tidak dapat dibuat".to_string(),
+        }
+    }
+
+    fn reply(&self, e: &Reply) -> String {
+        let Reply(f0) = e;
+        f0.to_string()
+    }
+
+    fn store_error(&self, e: &StoreError) -> String {
+        match e {
+            StoreError::Open { path, source } => format!("database {path} tidak dapat dibuka: {source}", path = path.display()),
+            StoreError::TooNew { found, supported } => format!("database is newer (schema {found}) than this loket (schema {supported}); update loket"),
+            StoreError::Busy => "basis data sedang dipakai proses loket lain terlalu lama; tunggu sebentar lalu ulangi (bila terus terjadi, mulai ulang loket yang macet)".to_string(),
+            StoreError::Sql(f0) => format!("sql: {f0}"),
+            StoreError::Journal(f0) => format!("journal: {f0}"),
+            StoreError::Durability(f0) => format!("penyimpanan gagal menulis ke disk: {f0}; periksa ruang disk lalu ulangi"),
+        }
+    }
+
+    fn till_error(&self, e: &TillError) -> String {
+        match e {
+            TillError::Store(f0) => f0.to_string(),
+            TillError::User(f0) => f0.to_string(),
+            TillError::Money(f0) => f0.to_string(),
+            TillError::Qris(f0) => f0.to_string(),
+            TillError::BadCount(f0) => format!(
+                "hitungan uang tidak sah ({f0}); tulis misalnya 100000x1,50000x2 atau jumlahnya saja"
+            ),
+            TillError::UnknownSale(f0) => format!("penjualan {f0} tidak ada"),
+            TillError::StoredZDamaged { number, reason } => {
+                format!("laporan Z {number} tersimpan rusak: {reason}")
+            }
+            TillError::Encode(f0) => format!("data kas tidak dapat ditulis: {f0}"),
+            TillError::SaleVoided(f0) => {
+                format!("penjualan {f0} sudah dibatalkan; buat penjualan baru")
+            }
+            TillError::SaleAlreadyPaid(f0) => {
+                format!("penjualan {f0} sudah lunas; tidak dapat diubah atau dibayar lagi")
+            }
+            TillError::ReturnAfterPaid(f0) => format!(
+                "penjualan {f0} sudah lunas atau dibatalkan; uangnya hanya kembali lewat pembatalan atau refund dengan persetujuan supervisor"
+            ),
+            TillError::EmptySale(f0) => {
+                format!("penjualan {f0} belum berisi barang; tambahkan barang dulu")
+            }
+            TillError::NoTender => {
+                "belum ada pembayaran yang dimasukkan; pilih tunai, debit atau QRIS".to_string()
+            }
+            TillError::ZeroAmount(f0) => format!("jumlah pembayaran {f0} harus lebih dari Rp0"),
+            TillError::Overpay {
+                method,
+                amount,
+                due,
+            } => format!(
+                "pembayaran {method} {amount} melebihi sisa tagihan {due}; hanya tunai yang boleh lebih (ada kembalian)"
+            ),
+            TillError::TwoCashTenders => "masukkan pembayaran tunai sekali saja".to_string(),
+            TillError::NothingDue(f0) => format!(
+                "penjualan {f0} tidak punya sisa tagihan lagi; uang tunai tidak perlu diterima"
+            ),
+            TillError::BadApprovalCode(f0) => format!(
+                "kode persetujuan EDC '{f0}' tidak sah: tulis 6 huruf atau angka seperti tercetak di struk EDC"
+            ),
+            TillError::BadLast4(f0) => {
+                format!("empat angka terakhir kartu '{f0}' tidak sah: tulis tepat 4 angka")
+            }
+            TillError::VoidAfterRefund(f0) => format!(
+                "penjualan {f0} sudah pernah dikembalikan; sisanya dikembalikan lewat pengembalian, bukan pembatalan"
+            ),
+            TillError::RefundUnpaid(f0) => format!(
+                "penjualan {f0} belum lunas, jadi tidak dapat dikembalikan; batalkan (void) bila tidak jadi"
+            ),
+            TillError::AlreadyRefunded(f0) => {
+                format!("penjualan {f0} sudah dikembalikan seluruhnya")
+            }
+            TillError::UnknownLine(f0) => format!("baris {f0} tidak ada pada penjualan ini"),
+            TillError::RefundAboveLine { line, asked, left } => {
+                format!("baris {line}: diminta {asked}, yang masih dapat dikembalikan {left}")
+            }
+            TillError::RefundAboveMethod {
+                method,
+                asked,
+                available,
+            } => format!("pengembalian {asked} lewat {method} melebihi yang dibayar ({available})"),
+            TillError::BadQuantity(f0) => format!("jumlah {f0} tidak sah; tulis 1 sampai 999"),
+            TillError::UnknownItem(f0) => {
+                format!("barang '{f0}' tidak ada di daftar harga; lihat `loket till prices`")
+            }
+            TillError::UnknownCounter(f0) => format!("loket {f0} tidak ada di konfigurasi"),
+            TillError::BadTicket(f0) => {
+                format!("nomor tiket '{f0}' tidak dikenali; tulis misalnya C-003")
+            }
+            TillError::NoSession(f0) => format!(
+                "laci loket {f0} belum dibuka; buka sesi kas dengan `loket till open --counter {f0}` sebelum menerima atau mengeluarkan tunai"
+            ),
+            TillError::SessionOpen(f0) => {
+                format!("sesi kas loket {f0} masih terbuka; tutup dulu sebelum membuka yang baru")
+            }
+            TillError::SessionCounting(f0) => {
+                format!("kas loket {f0} sedang ditutup (sudah dihitung); selesaikan penutupan dulu")
+            }
+            TillError::NotCounted(f0) => {
+                format!("kas loket {f0} belum dihitung; masukkan hitungan uang (--count) dulu")
+            }
+            TillError::VarianceNeedsApproval {
+                variance,
+                tolerance,
+            } => format!(
+                "selisih kas {variance} melebihi toleransi {tolerance}; minta supervisor menyetujui dengan alasan"
+            ),
+            TillError::ReasonRequired => "alasan wajib diisi (paling sedikit 3 huruf)".to_string(),
+            TillError::NotPositive => "jumlah harus lebih dari Rp0".to_string(),
+            TillError::NotEnoughCash { asked, in_drawer } => format!(
+                "di laci seharusnya hanya ada {in_drawer}; tidak dapat mengeluarkan {asked}"
+            ),
+            TillError::QrisNotConfigured => {
+                "QRIS belum diatur untuk cabang ini; isi bagian [qris] di loket.toml".to_string()
+            }
+            TillError::QrisUnknown(f0) => {
+                format!("QRIS dengan referensi '{f0}' tidak ditemukan; periksa nomor referensinya")
+            }
+            TillError::QrisEnded { reference, state } => {
+                format!("QRIS {reference} sudah {state}; tidak ada yang perlu dikonfirmasi")
+            }
+            TillError::QrisNoExcess(f0) => {
+                format!("QRIS {f0} tidak punya kelebihan bayar yang perlu dikembalikan")
+            }
+            TillError::UnknownZ(f0) => format!("laporan Z nomor {f0} tidak ada"),
+            TillError::NoZ => "belum ada laporan Z".to_string(),
+        }
+    }
+
+    fn ui_error(&self, e: &UiError) -> String {
+        match e {
+            UiError::Terminal(f0) => format!("terminal tidak dapat dipakai: {f0}"),
+            UiError::Thread(f0) => format!("tidak dapat memulai proses latar tampilan: {f0}"),
+            UiError::WorkerStopped => "proses latar tampilan berhenti; jalankan loket kembali".to_string(),
+            UiError::NotATerminal => "tampilan layar penuh perlu terminal; untuk skrip pakai `loket queue status` atau perintah `loket queue` lainnya".to_string(),
+        }
+    }
+
+    fn user_error(&self, e: &UserError) -> String {
+        match e {
+            UserError::InvalidId(f0) => format!(
+                "ID pengguna '{f0}' tidak sah: pakai 2–32 huruf kecil, angka, titik, garis bawah atau tanda hubung"
+            ),
+            UserError::InvalidPin => "PIN harus 4–12 angka".to_string(),
+            UserError::Exists(f0) => format!("pengguna '{f0}' sudah ada"),
+            UserError::Unknown(f0) => format!("pengguna '{f0}' tidak dikenal"),
+            UserError::Disabled(f0) => {
+                format!("pengguna '{f0}' dinonaktifkan; minta supervisor mengaktifkannya kembali")
+            }
+            UserError::WrongPin { remaining } => {
+                format!("PIN salah; sisa {remaining} kali percobaan sebelum akun dikunci")
+            }
+            UserError::Locked { id, until } => format!(
+                "akun '{id}' dikunci karena PIN salah berulang kali; coba lagi pukul {until} atau minta supervisor membukanya"
+            ),
+            UserError::NotSupervisor(f0) => {
+                format!("'{f0}' bukan supervisor; persetujuan harus dari supervisor")
+            }
+            UserError::ReasonRequired => "alasan wajib diisi (paling sedikit 3 huruf)".to_string(),
+            UserError::ApprovalInvalid(f0) => {
+                format!("persetujuan #{f0} tidak ada, sudah dipakai, atau untuk tindakan lain")
+            }
+            UserError::Store(f0) => f0.to_string(),
+        }
+    }
+}

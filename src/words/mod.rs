@@ -1,0 +1,365 @@
+//! Every sentence loket says outside the screens, once per language: errors and command-line output
+//! in `id.rs` (Indonesian, the default) and `en.rs` (English).
+//!
+//! Each error enum keeps its type and sources where it is defined; its `Display` is written here, in the
+//! process's language (`crate::lang`), so a refusal is worded only at the edge. Sentences that carry
+//! values are methods so each language orders the words its own way.
+
+mod en;
+mod id;
+
+use crate::lang::{self, Lang};
+use std::fmt;
+
+use crate::backup::BackupError;
+use crate::branch::BranchError;
+use crate::cli::CliError;
+use crate::config::ConfigError;
+use crate::delivery::DeliveryError;
+use crate::delivery::copy::{CopyError, human_bytes};
+use crate::delivery::drives::EjectError;
+use crate::delivery::mail::MailError;
+use crate::delivery::names::NameError;
+use crate::delivery::wa_outbox::WebhookError;
+use crate::delivery::whatsapp::WaError;
+use crate::dispenser::DispenserError;
+use crate::doctor::{NetError, SmtpFailure, SmtpStage};
+use crate::error::LoketError;
+use crate::hall::token::TokenError;
+use crate::journal::anchor::AnchorError;
+use crate::money::MoneyError;
+use crate::pdf::appearance::AppearanceError;
+use crate::pdf::cli::CliError as PdfCliError;
+use crate::pdf::intake::IntakeError;
+use crate::pdf::io::{FileError, RootsError};
+use crate::pdf::pki::PkiError;
+use crate::pdf::placement::MIN_STAMP_MM;
+use crate::pdf::serial::InvalidSerial;
+use crate::pdf::sign::{CmsBuildError, SignError, SignerError};
+use crate::pdf::stamp::StampError;
+use crate::pdf::trust::TrustProblem;
+use crate::pdf::tsa::{GenTimeError, TsaError};
+use crate::pdf::verify::{StampCheckError, VerifyError};
+use crate::printing::PrintingError;
+use crate::qris::QrisError;
+use crate::queue::domain::{NotTicketNo, QueueError};
+use crate::report::ReportError;
+use crate::stamping::StampingError;
+use crate::stamping::documents::DocumentError;
+use crate::stamping::job::JobError;
+use crate::stamping::ledger::LedgerError;
+use crate::stamping::provider::ProviderError;
+use crate::stamping::tsa_http::{HttpTsaError, Reply};
+use crate::store::StoreError;
+use crate::till::TillError;
+use crate::ui::UiError;
+use crate::users::UserError;
+
+/// The sentences of one language. Every error type and every command-line sentence has a method, so
+/// a language that misses one does not compile.
+pub(crate) trait Words: Sync {
+    // The command line (`src/cli.rs`).
+    /// The English text of a command's or option's description, by its path (`queue ticket`,
+    /// `queue ticket json`); `None` keeps the Indonesian doc comment, which is the Indonesian text.
+    fn help(&self, key: &str) -> Option<&'static str>;
+    /// The word before an error on standard error (`galat: …`).
+    fn error_prefix(&self) -> &'static str;
+    fn cli_error(&self, e: &CliError) -> String;
+    fn init_done(&self, branch: &str, folder: &str, services: usize, counters: usize) -> String;
+    fn journal_broken(&self, problem: &str) -> String;
+    fn journal_intact(&self, entries: u64, day: Option<String>) -> String;
+    fn journal_anchored(
+        &self,
+        anchors: u64,
+        stamped: u64,
+        pending: u64,
+        from: i64,
+        to: i64,
+    ) -> String;
+    fn journal_not_anchored(&self) -> &'static str;
+    fn journal_note(&self, note: &str) -> String;
+    fn journal_claims_match(&self, claims: u64) -> String;
+    fn needs_terminal(&self) -> &'static str;
+    fn visit_moved(&self, visit: &str, to: u32) -> String;
+    fn ticket_position(
+        &self,
+        ticket: &str,
+        service: &str,
+        status: &str,
+        ahead: usize,
+        low_min: u32,
+        high_min: u32,
+    ) -> String;
+    fn user_added(&self, id: &str, name: &str, role: &str) -> String;
+    fn user_active(&self, active: bool) -> &'static str;
+    fn status_head(&self, branch: &str, day: &str, time: &str) -> String;
+    /// Column titles of the queue status table: service, waiting, priority, longest wait.
+    fn status_columns(&self) -> [&'static str; 4];
+    fn minutes_short(&self) -> &'static str;
+    fn counter_line(&self, number: u32, state: &str, ticket: &str) -> String;
+    fn counter_open(&self) -> &'static str;
+    fn counter_break(&self, reason: &str) -> String;
+    fn counter_closed(&self) -> &'static str;
+
+    /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
+    fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
+    /// The part of an SMTP conversation that failed, as a noun.
+    fn smtp_stage(&self, stage: SmtpStage) -> &'static str;
+
+    fn backup_error(&self, e: &BackupError) -> String;
+    fn branch_error(&self, e: &BranchError) -> String;
+    fn loket_error(&self, e: &LoketError) -> String;
+    fn config_error(&self, e: &ConfigError) -> String;
+    fn copy_error(&self, e: &CopyError) -> String;
+    fn eject_error(&self, e: &EjectError) -> String;
+    fn mail_error(&self, e: &MailError) -> String;
+    fn delivery_error(&self, e: &DeliveryError) -> String;
+    fn name_error(&self, e: &NameError) -> String;
+    fn webhook_error(&self, e: &WebhookError) -> String;
+    fn wa_error(&self, e: &WaError) -> String;
+    fn dispenser_error(&self, e: &DispenserError) -> String;
+    fn net_error(&self, e: &NetError) -> String;
+    fn smtp_failure(&self, e: &SmtpFailure) -> String;
+    fn token_error(&self, e: &TokenError) -> String;
+    fn anchor_error(&self, e: &AnchorError) -> String;
+    fn money_error(&self, e: &MoneyError) -> String;
+    fn appearance_error(&self, e: &AppearanceError) -> String;
+    fn pdf_cli_error(&self, e: &PdfCliError) -> String;
+    fn intake_error(&self, e: &IntakeError) -> String;
+    fn file_error(&self, e: &FileError) -> String;
+    fn roots_error(&self, e: &RootsError) -> String;
+    fn pki_error(&self, e: &PkiError) -> String;
+    fn invalid_serial(&self, e: &InvalidSerial) -> String;
+    fn signer_error(&self, e: &SignerError) -> String;
+    fn cms_build_error(&self, e: &CmsBuildError) -> String;
+    fn sign_error(&self, e: &SignError) -> String;
+    fn stamp_error(&self, e: &StampError) -> String;
+    fn trust_problem(&self, e: &TrustProblem) -> String;
+    fn tsa_error(&self, e: &TsaError) -> String;
+    fn gen_time_error(&self, e: &GenTimeError) -> String;
+    fn verify_error(&self, e: &VerifyError) -> String;
+    fn stamp_check_error(&self, e: &StampCheckError) -> String;
+    fn printing_error(&self, e: &PrintingError) -> String;
+    fn qris_error(&self, e: &QrisError) -> String;
+    fn not_ticket_no(&self, e: &NotTicketNo) -> String;
+    fn queue_error(&self, e: &QueueError) -> String;
+    fn report_error(&self, e: &ReportError) -> String;
+    fn document_error(&self, e: &DocumentError) -> String;
+    fn job_error(&self, e: &JobError) -> String;
+    fn ledger_error(&self, e: &LedgerError) -> String;
+    fn provider_error(&self, e: &ProviderError) -> String;
+    fn stamping_error(&self, e: &StampingError) -> String;
+    fn http_tsa_error(&self, e: &HttpTsaError) -> String;
+    fn reply(&self, e: &Reply) -> String;
+    fn store_error(&self, e: &StoreError) -> String;
+    fn till_error(&self, e: &TillError) -> String;
+    fn ui_error(&self, e: &UiError) -> String;
+    fn user_error(&self, e: &UserError) -> String;
+}
+
+/// The words of the process's language.
+pub(crate) fn current() -> &'static dyn Words {
+    of(lang::current())
+}
+
+/// The words of `lang`, whatever the process speaks (tests compare the languages side by side).
+pub(crate) fn of(lang: Lang) -> &'static dyn Words {
+    match lang {
+        Lang::Id => &id::Id,
+        Lang::En => &en::En,
+    }
+}
+
+/// The command paths the English descriptions name, so a test can find ones no command has.
+#[cfg(test)]
+pub(crate) fn english_help_keys() -> impl Iterator<Item = &'static str> {
+    en::HELP.iter().map(|(key, _)| *key)
+}
+
+/// `Display` for each error type: its sentence in the process's language.
+macro_rules! worded {
+    ($($ty:ty => $method:ident,)*) => {$(
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&current().$method(self))
+            }
+        }
+    )*};
+}
+
+worded! {
+    CliError => cli_error,
+    BackupError => backup_error,
+    BranchError => branch_error,
+    LoketError => loket_error,
+    ConfigError => config_error,
+    CopyError => copy_error,
+    EjectError => eject_error,
+    MailError => mail_error,
+    DeliveryError => delivery_error,
+    NameError => name_error,
+    WebhookError => webhook_error,
+    WaError => wa_error,
+    DispenserError => dispenser_error,
+    NetError => net_error,
+    SmtpFailure => smtp_failure,
+    TokenError => token_error,
+    AnchorError => anchor_error,
+    MoneyError => money_error,
+    AppearanceError => appearance_error,
+    PdfCliError => pdf_cli_error,
+    IntakeError => intake_error,
+    FileError => file_error,
+    RootsError => roots_error,
+    PkiError => pki_error,
+    InvalidSerial => invalid_serial,
+    SignerError => signer_error,
+    CmsBuildError => cms_build_error,
+    SignError => sign_error,
+    StampError => stamp_error,
+    TrustProblem => trust_problem,
+    TsaError => tsa_error,
+    GenTimeError => gen_time_error,
+    VerifyError => verify_error,
+    StampCheckError => stamp_check_error,
+    PrintingError => printing_error,
+    QrisError => qris_error,
+    NotTicketNo => not_ticket_no,
+    QueueError => queue_error,
+    ReportError => report_error,
+    DocumentError => document_error,
+    JobError => job_error,
+    LedgerError => ledger_error,
+    ProviderError => provider_error,
+    StampingError => stamping_error,
+    HttpTsaError => http_tsa_error,
+    Reply => reply,
+    StoreError => store_error,
+    TillError => till_error,
+    UiError => ui_error,
+    UserError => user_error,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::CliError;
+
+    /// One error's name, its sentence in a given language, and values both languages must name.
+    type Case<'a> = (&'a str, &'a dyn Fn(&dyn Words) -> String, &'a [&'a str]);
+
+    /// Each error in both languages: the English differs from the Indonesian and names the same
+    /// values, so the English really is a translation, not the Indonesian passed through.
+    fn check(errors: &[Case<'_>]) {
+        for (name, say, values) in errors {
+            let (id, en) = (say(of(Lang::Id)), say(of(Lang::En)));
+            assert_ne!(id, en, "{name}: the English is the Indonesian");
+            for v in *values {
+                assert!(
+                    id.contains(v) && en.contains(v),
+                    "{name}: '{v}' in {id:?} / {en:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn english_errors_are_english() {
+        let unknown_service = QueueError::UnknownService {
+            service: "Z".into(),
+        };
+        let closed = QueueError::CounterClosed { counter: 3 };
+        let not_ticket = NotTicketNo("zz".into());
+        let no_tender = TillError::NoTender;
+        let money = MoneyError::Parse("dua".into());
+        let backup = BackupError::AlreadyRunning;
+        let store = StoreError::Busy;
+        let profile = PrintingError::UnknownProfile("99mm".into());
+        let intake = IntakeError::NotPdf;
+        let quota = ProviderError::QuotaExhausted {
+            message: "q".into(),
+        };
+        let udisks = EjectError::NoUdisks;
+        let webhook = DeliveryError::WebhookNotIp;
+        let role = CliError::UnknownRole("kasir".into());
+        let not_supervisor = UserError::NotSupervisor("budi".into());
+        check(&[
+            (
+                "QueueError::UnknownService",
+                &|w| w.queue_error(&unknown_service),
+                &["'Z'"],
+            ),
+            (
+                "QueueError::CounterClosed",
+                &|w| w.queue_error(&closed),
+                &["3"],
+            ),
+            (
+                "NotTicketNo",
+                &|w| w.not_ticket_no(&not_ticket),
+                &["'zz'", "A-007"],
+            ),
+            (
+                "TillError::NoTender",
+                &|w| w.till_error(&no_tender),
+                &["QRIS"],
+            ),
+            (
+                "MoneyError::Parse",
+                &|w| w.money_error(&money),
+                &["'dua'", "Rp50.000"],
+            ),
+            (
+                "BackupError::AlreadyRunning",
+                &|w| w.backup_error(&backup),
+                &[],
+            ),
+            ("StoreError::Busy", &|w| w.store_error(&store), &[]),
+            (
+                "PrintingError::UnknownProfile",
+                &|w| w.printing_error(&profile),
+                &["'99mm'", "80mm-42"],
+            ),
+            (
+                "IntakeError::NotPdf",
+                &|w| w.intake_error(&intake),
+                &["PDF"],
+            ),
+            (
+                "ProviderError::QuotaExhausted",
+                &|w| w.provider_error(&quota),
+                &[],
+            ),
+            (
+                "EjectError::NoUdisks",
+                &|w| w.eject_error(&udisks),
+                &["udisks2"],
+            ),
+            (
+                "DeliveryError::WebhookNotIp",
+                &|w| w.delivery_error(&webhook),
+                &["IP"],
+            ),
+            (
+                "CliError::UnknownRole",
+                &|w| w.cli_error(&role),
+                &["'kasir'"],
+            ),
+            (
+                "UserError::NotSupervisor",
+                &|w| w.user_error(&not_supervisor),
+                &["'budi'"],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn display_follows_the_process_language_default_indonesian() {
+        // Only reads the language: tests in this process never switch it.
+        assert_eq!(lang::current(), Lang::Id);
+        let e = QueueError::UnknownService {
+            service: "Z".into(),
+        };
+        assert_eq!(e.to_string(), of(Lang::Id).queue_error(&e));
+    }
+}
