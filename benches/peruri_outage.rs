@@ -105,7 +105,10 @@ fn branch(dir: &Path, fake: &Fake) -> Branch {
 fn pay(b: &mut Branch, n: u32, run_once: bool) {
     let job = paid_by_debit(b, n);
     if run_once {
-        let v = b.stamping().run_job(job, &mut |_| {}).expect("run");
+        let v = b
+            .stamping()
+            .run_job(loket::stamping::JobId(job.get()), &mut |_| {})
+            .expect("run");
         assert!(v.state.is_unfinished(), "Peruri is down: the job waits");
     }
 }

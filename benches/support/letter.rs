@@ -34,7 +34,7 @@ pub fn letter(n: u32) -> Vec<u8> {
 
 /// Receives letter `n` on counter 1, accepts the proposed place, charges and pays by debit (no
 /// drawer needed), and marks the job paid: the job's id.
-pub fn paid_by_debit(b: &mut loket::Branch, n: u32) -> i64 {
+pub fn paid_by_debit(b: &mut loket::Branch, n: u32) -> loket::stamping::JobId {
     let job = b
         .stamping()
         .receive_document(loket::stamping::ReceiveDocument {

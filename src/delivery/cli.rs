@@ -148,7 +148,7 @@ impl Source {
 
     /// The verified stamped file of a stamping job, with its recorded hash and serial numbers.
     pub fn from_job(branch: &mut Branch, job: i64, actor: &str) -> Result<Source, LoketError> {
-        let out = branch.stamping().job_output(job)?;
+        let out = branch.stamping().job_output(crate::stamping::JobId(job))?;
         Ok(Source {
             path: out.path,
             sha256: out.sha256,
@@ -236,9 +236,12 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Lo
                 source.name,
                 Sn::list(&source.context.sns)
             );
-            branch
-                .stamping()
-                .deliver_job_to_drive(job, &args.to_drive, actor, &mut |_, _| {})?
+            branch.stamping().deliver_job_to_drive(
+                crate::stamping::JobId(job),
+                &args.to_drive,
+                actor,
+                &mut |_, _| {},
+            )?
         }
         (None, Some(file)) => {
             let source = Source::from_file(file, args.name.as_deref(), actor)?;
@@ -302,7 +305,9 @@ pub fn export_source(
 pub fn mail(data: &Path, actor: &str, args: MailArgs) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
     if let Some(job) = args.job {
-        let id = branch.stamping().mail_job(job, &args.to, actor)?;
+        let id = branch
+            .stamping()
+            .mail_job(crate::stamping::JobId(job), &args.to, actor)?;
         if !args.no_send && branch.config().smtp.is_some() {
             let now = branch.store().now();
             branch.delivery().send_due_mail(now)?;

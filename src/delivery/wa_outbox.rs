@@ -180,7 +180,10 @@ impl DeliveryService<'_> {
     /// outbox keeps trying). A job already queued to the same number is not queued twice.
     pub fn whatsapp_job(&mut self, job: i64, to: &str, clerk: &str) -> Result<i64, DeliveryError> {
         let number = whatsapp::normalize_number(to).map_err(wa_err)?;
-        let out = self.parts().stamping().job_output(job)?;
+        let out = self
+            .parts()
+            .stamping()
+            .job_output(crate::stamping::JobId(job))?;
         let existing: Option<i64> = self.store.read(|c| {
             c.query_row(
                 "SELECT id FROM outbox WHERE channel = 'whatsapp' AND job = ?1
@@ -205,7 +208,7 @@ impl DeliveryService<'_> {
             )?,
         };
         self.parts().stamping().mark_delivered(
-            job,
+            crate::stamping::JobId(job),
             clerk,
             "whatsapp",
             json!({"outbox": id, "to": whatsapp::mask_number(&number)}),

@@ -351,7 +351,7 @@ pub fn run_job(
             at,
             size,
         } => {
-            let v = branch.stamping().job(job)?;
+            let v = branch.stamping().job(crate::stamping::JobId(job))?;
             let proposed = v.proposed.ok_or(LoketError::Refused(
                 "Pekerjaan ini tidak punya letak usulan; sebutkan --page dan --at.".into(),
             ))?;
@@ -361,7 +361,9 @@ pub fn run_job(
                     let (x_mm, y_mm) = parse_at(&at)?;
                     let page = page.unwrap_or(proposed.page);
                     // Measured on the page as the reader shows it, like `loket stamp --at`.
-                    let frame = branch.stamping().job_page_frame(job, page)?;
+                    let frame = branch
+                        .stamping()
+                        .job_page_frame(crate::stamping::JobId(job), page)?;
                     let r = frame.square_from_top_left_mm(x_mm, y_mm, size_pt);
                     super::Place {
                         page,
@@ -379,18 +381,25 @@ pub fn run_job(
                 },
             };
             // A square larger than the page, or off it, is refused now rather than after payment.
-            let frame = branch.stamping().job_page_frame(job, place.page)?;
+            let frame = branch
+                .stamping()
+                .job_page_frame(crate::stamping::JobId(job), place.page)?;
             let rect =
                 crate::pdf::Rect::from_origin_size(place.x, place.y, place.width, place.height);
             crate::pdf::stamp::check_fits(&frame, place.page, &rect)
                 .map_err(|e| LoketError::Refused(e.to_string()))?;
-            let v = branch.stamping().place_job(job, actor, place)?;
+            let v = branch
+                .stamping()
+                .place_job(crate::stamping::JobId(job), actor, place)?;
             print_job(&v);
         }
         JobCommand::Pay { job, cash, counter } => {
             let tendered = Rupiah::parse(&cash)
                 .map_err(|e| LoketError::Refused(format!("jumlah tunai: {e}")))?;
-            let sale = branch.stamping().quote_job(job, counter, actor, None)?;
+            let sale =
+                branch
+                    .stamping()
+                    .quote_job(crate::stamping::JobId(job), counter, actor, None)?;
             if branch.till().sale(sale)?.due.is_positive() {
                 let paid = branch
                     .till()
@@ -399,7 +408,9 @@ pub fn run_job(
                     println!("Kembalian: {}.", paid.change);
                 }
             }
-            let v = branch.stamping().job_paid(job, actor)?;
+            let v = branch
+                .stamping()
+                .job_paid(crate::stamping::JobId(job), actor)?;
             print_job(&v);
         }
         JobCommand::Run {
@@ -410,9 +421,13 @@ pub fn run_job(
             json,
         } => {
             if let Some(p) = password.filter(|p| !p.is_empty()) {
-                branch.stamping().unlock_job(job, &p)?;
+                branch
+                    .stamping()
+                    .unlock_job(crate::stamping::JobId(job), &p)?;
             }
-            let v = branch.stamping().run_job(job, &mut |_| {})?;
+            let v = branch
+                .stamping()
+                .run_job(crate::stamping::JobId(job), &mut |_| {})?;
             if json {
                 print_json(&v, branch.config().branch.timezone);
             } else {
@@ -423,7 +438,10 @@ pub fn run_job(
             let waits =
                 v.state == super::State::Held || (v.state.is_unfinished() && v.attempts > 0);
             if waits && !no_claim {
-                let claim = branch.stamping().job_claim(job, counter, actor)?;
+                let claim =
+                    branch
+                        .stamping()
+                        .job_claim(crate::stamping::JobId(job), counter, actor)?;
                 let out = branch.printing().print_claim_receipt(&claim)?;
                 let line = if out.printed {
                     format!(
@@ -466,7 +484,7 @@ pub fn run_job(
                 }
             };
             let v = branch.stamping().settle_job_approved(
-                job,
+                crate::stamping::JobId(job),
                 choice,
                 counter,
                 actor,
@@ -476,12 +494,14 @@ pub fn run_job(
             )?;
             print_job(&v);
             if v.state == super::State::Paid {
-                let v = branch.stamping().run_job(job, &mut |_| {})?;
+                let v = branch
+                    .stamping()
+                    .run_job(crate::stamping::JobId(job), &mut |_| {})?;
                 print_job(&v);
             }
         }
         JobCommand::Show { job, json } => {
-            let v = branch.stamping().job(job)?;
+            let v = branch.stamping().job(crate::stamping::JobId(job))?;
             if json {
                 print_json(&v, branch.config().branch.timezone);
             } else {
@@ -514,11 +534,15 @@ pub fn run_job(
             }
         }
         JobCommand::Email { job, to } => {
-            let v = branch.stamping().set_job_email(job, &to, actor)?;
+            let v = branch
+                .stamping()
+                .set_job_email(crate::stamping::JobId(job), &to, actor)?;
             print_job(&v);
         }
         JobCommand::Whatsapp { job, to } => {
-            let v = branch.stamping().set_job_whatsapp(job, &to, actor)?;
+            let v = branch
+                .stamping()
+                .set_job_whatsapp(crate::stamping::JobId(job), &to, actor)?;
             print_job(&v);
             if !branch.delivery().whatsapp_configured() {
                 println!("{}", crate::delivery::whatsapp::WaError::NotConfigured);

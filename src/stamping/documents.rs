@@ -1,6 +1,7 @@
 //! Customer documents and stamped outputs, stored in the data folder by SHA-256: written once,
 //! readable only by loket's user, purged a set time after delivery.
 
+use crate::stamping::job::JobId;
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -97,7 +98,7 @@ impl Documents {
 
     /// Where a job's stamped output waits between the provider's reply and its record:
     /// `DATA/stamping-pending/<job>.pdf`, outside the store so the sweep of unnamed files leaves it.
-    fn pending_path(&self, job: i64) -> PathBuf {
+    fn pending_path(&self, job: JobId) -> PathBuf {
         let data = self.root.parent().unwrap_or(&self.root);
         data.join(PENDING_FOLDER).join(format!("{job}.pdf"))
     }
@@ -105,7 +106,7 @@ impl Documents {
     /// Keeps a job's stamped output durably under the job's id before anything else happens to
     /// it: a crash before the output is recorded then finds it again (see [`Documents::pending`])
     /// instead of asking the provider to stamp with the same serial a second time.
-    pub fn put_pending(&self, job: i64, bytes: &[u8]) -> Result<(), DocumentError> {
+    pub fn put_pending(&self, job: JobId, bytes: &[u8]) -> Result<(), DocumentError> {
         let path = self.pending_path(job);
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
         let err = |path: &Path| {
@@ -119,12 +120,12 @@ impl Documents {
     }
 
     /// The stamped output a crashed run left for `job`, if any (the caller checks it).
-    pub fn pending(&self, job: i64) -> Option<Vec<u8>> {
+    pub fn pending(&self, job: JobId) -> Option<Vec<u8>> {
         fs::read(self.pending_path(job)).ok()
     }
 
     /// Forgets a job's pending output once it is recorded (or found unusable).
-    pub fn clear_pending(&self, job: i64) {
+    pub fn clear_pending(&self, job: JobId) {
         let _ = fs::remove_file(self.pending_path(job));
     }
 

@@ -149,7 +149,7 @@ impl rusqlite::types::FromSql for Sn {
 /// A job as the domain sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Job {
-    pub id: i64,
+    pub id: JobId,
     pub state: State,
     pub ticket: Option<String>,
     pub document_sha256: String,
@@ -219,7 +219,7 @@ pub enum JobError {
 pub fn apply(job: &Job, step: &Step) -> Result<Job, JobError> {
     use State::*;
     let wrong = || JobError::WrongState {
-        id: job.id,
+        id: job.id.get(),
         state: job.state,
     };
     let mut next = job.clone();
@@ -351,7 +351,7 @@ mod tests {
 
     fn job(state: State) -> Job {
         Job {
-            id: 7,
+            id: JobId(7),
             state,
             ticket: Some("C-003".into()),
             document_sha256: "ab".repeat(32),

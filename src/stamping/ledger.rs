@@ -2,6 +2,7 @@
 //! with the reason. Claims to Peruri and the quota reconciliation are read from here.
 
 use crate::journal::Entry;
+use crate::stamping::job::JobId;
 use crate::store::{StoreError, Tx};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -116,7 +117,7 @@ pub fn next_available(c: &Connection, n: usize) -> Result<Vec<String>, LedgerErr
 /// to the document it will stamp. `None` when the inventory is empty.
 pub fn draw_local(
     tx: &Tx<'_>,
-    job_id: i64,
+    job_id: JobId,
     document_sha256: &str,
 ) -> Result<Option<String>, LedgerError> {
     let sn = next_available(tx, 1)?.into_iter().next();
@@ -131,7 +132,7 @@ pub fn draw_local(
 pub fn draw(
     tx: &Tx<'_>,
     sn: &str,
-    job_id: i64,
+    job_id: JobId,
     document_sha256: &str,
 ) -> Result<bool, LedgerError> {
     let n = tx.execute(
@@ -147,7 +148,7 @@ pub fn record_issued(
     tx: &Tx<'_>,
     sn: &str,
     provider: &str,
-    job_id: i64,
+    job_id: JobId,
     document_sha256: &str,
 ) -> Result<(), LedgerError> {
     let status: Option<String> = tx

@@ -196,7 +196,7 @@ impl Provider for LocalProvider {
                 });
             }
             let loaded = ensure_training_lot(tx)?;
-            let sn = ledger::draw_local(tx, job, &request.sha256)?;
+            let sn = ledger::draw_local(tx, crate::stamping::JobId(job), &request.sha256)?;
             let Some(sn) = sn else {
                 if !loaded {
                     tx.unchanged();

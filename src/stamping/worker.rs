@@ -257,7 +257,10 @@ fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, 
             }
         }
         if let Some(to) = email {
-            match branch.stamping().mail_job(id, &to, "system") {
+            match branch
+                .stamping()
+                .mail_job(crate::stamping::JobId(id), &to, "system")
+            {
                 Ok(_) => mailed += 1,
                 Err(e) => errors.push(format!("mail job {id}: {e}")),
             }

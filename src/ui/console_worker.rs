@@ -89,13 +89,13 @@ fn open_jobs(branch: &mut Branch) -> Result<Vec<OpenJob>, LoketError> {
             Rupiah::sum(
                 s.lines
                     .iter()
-                    .filter(|l| l.job == Some(v.id))
+                    .filter(|l| l.job == Some(v.id.get()))
                     .map(|l| l.amount),
             )
             .ok()
         });
         out.push(OpenJob {
-            id: v.id,
+            id: v.id.get(),
             ticket: v.ticket,
             document: v.document_name,
             held: v.state == crate::stamping::State::Held,
@@ -143,13 +143,19 @@ fn settle(
     // by the service before the supervisor's approval is recorded for nothing.
     let sale = branch
         .stamping()
-        .job(job)?
+        .job(crate::stamping::JobId(job))?
         .sale_id
-        .ok_or(StampingError::NotQuoted(job))?;
+        .ok_or(StampingError::NotQuoted(crate::stamping::JobId(job)))?;
     let refunded_before = branch.till().sale(sale)?.refunded;
-    branch
-        .stamping()
-        .settle_job_approved(job, choice, counter, supervisor, supervisor, pin, reason)?;
+    branch.stamping().settle_job_approved(
+        crate::stamping::JobId(job),
+        choice,
+        counter,
+        supervisor,
+        supervisor,
+        pin,
+        reason,
+    )?;
     Ok(match choice {
         Settle::NewSerial => Settled::NewSerial,
         Settle::Refund(method) => {
@@ -281,7 +287,7 @@ pub fn unfinished(branch: &mut Branch) -> Result<Vec<UnfinishedRow>, LoketError>
                 )
             }
             Subject::Job(id) => {
-                let j = branch.stamping().job(id)?;
+                let j = branch.stamping().job(crate::stamping::JobId(id))?;
                 (UnfinishedKind::Job(j.state), Some(j.document_name), j.sn)
             }
         };
@@ -336,8 +342,8 @@ fn act_on(
                     (s.ticket, Some(s.counter))
                 }
                 Subject::Job(id) => {
-                    let j = branch.stamping().job(id)?;
-                    let counter = branch.stamping().job_counter(id)?;
+                    let j = branch.stamping().job(crate::stamping::JobId(id))?;
+                    let counter = branch.stamping().job_counter(crate::stamping::JobId(id))?;
                     (j.ticket, counter)
                 }
             };
@@ -376,7 +382,7 @@ fn act_on(
             Ok(UnfinishedDone::Moved { ticket, from, to })
         }
         (UnfinishedAct::Cancel, Subject::Job(id)) => {
-            let state = branch.stamping().job(id)?.state;
+            let state = branch.stamping().job(crate::stamping::JobId(id))?.state;
             if !matches!(
                 state,
                 crate::stamping::State::Received | crate::stamping::State::Placed
@@ -389,11 +395,13 @@ fn act_on(
             let approval = approve(
                 branch,
                 crate::stamping::service::ACTION_CANCEL,
-                &crate::stamping::service::job_subject(id),
+                &crate::stamping::service::job_subject(crate::stamping::JobId(id)),
             )?;
-            branch
-                .stamping()
-                .cancel_job_approved(id, approval, supervisor)?;
+            branch.stamping().cancel_job_approved(
+                crate::stamping::JobId(id),
+                approval,
+                supervisor,
+            )?;
             Ok(UnfinishedDone::JobCancelled(id))
         }
         (UnfinishedAct::Cancel | UnfinishedAct::Refund, Subject::Sale(id)) => {

@@ -67,7 +67,7 @@ pub fn run(
             Err(Refusal::Said(why)) => FlowOutcome::Checked(Err(why)),
         },
         FlowEffect::Unlock { job, password } => {
-            FlowOutcome::Unlocked(match branch.stamping().unlock_job(job, password.expose()) {
+            FlowOutcome::Unlocked(match branch.stamping().unlock_job(crate::stamping::JobId(job), password.expose()) {
                 Ok(()) => Ok(()),
                 Err(crate::stamping::StampingError::Intake(
                     crate::pdf::intake::IntakeError::WrongPassword
@@ -78,7 +78,7 @@ pub fn run(
         }
         FlowEffect::CancelJob { job, clerk } => {
             // Nothing was paid; a job that cannot be cancelled any more is left for the supervisor's list.
-            let _ = branch.stamping().cancel_job(job, &clerk);
+            let _ = branch.stamping().cancel_job(crate::stamping::JobId(job), &clerk);
             return None;
         }
         FlowEffect::Quote {
@@ -89,8 +89,8 @@ pub fn run(
             clerk,
         } => FlowOutcome::Quoted(
             (|| {
-                branch.stamping().place_job(job, &clerk, place)?;
-                let sale = branch.stamping().quote_job(job, counter, &clerk, sale)?;
+                branch.stamping().place_job(crate::stamping::JobId(job), &clerk, place)?;
+                let sale = branch.stamping().quote_job(crate::stamping::JobId(job), counter, &clerk, sale)?;
                 quote(branch, sale)
             })()
             .map_err(|e| words(&e)),
@@ -197,7 +197,7 @@ pub fn run(
             dir,
         } => FlowOutcome::Resumed(
             branch
-                .stamping().take_up_earlier_job(received, earlier, &ticket, counter, &clerk)
+                .stamping().take_up_earlier_job(crate::stamping::JobId(received), crate::stamping::JobId(earlier), &ticket, counter, &clerk)
                 .map_err(LoketError::from)
                 .and_then(|_| resume(branch, &ticket, counter, &clerk, dir))
                 .map_err(|e| words(&e)),
@@ -220,7 +220,7 @@ pub fn run(
             };
             match stamped.job {
                 Some(job) => branch
-                    .stamping().deliver_job_to_drive(job.get(), &to, &clerk, &mut on_copy)
+                    .stamping().deliver_job_to_drive(job, &to, &clerk, &mut on_copy)
                     .map(|d| d.path.display().to_string())
                     .map_err(|e| words(&e)),
                 None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
@@ -249,7 +249,7 @@ pub fn run(
         FlowEffect::Mail { clerk, stamped, to } => FlowOutcome::Delivered(
             match stamped.job {
                 Some(job) => branch
-                    .stamping().mail_job(job.get(), &to, &clerk)
+                    .stamping().mail_job(job, &to, &clerk)
                     .map(|id| format!("e-mail #{id} → {to}"))
                     .map_err(|e| words(&e)),
                 None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
@@ -279,8 +279,8 @@ pub fn run(
         } => {
             let claim_code = format!("{ticket}-J{job}");
             let sha256 = crate::delivery::copy::sha256_file(&document).unwrap_or_default();
-            let email = branch.stamping().job(job).ok().and_then(|j| j.email);
-            let whatsapp = branch.stamping().job_whatsapp(job);
+            let email = branch.stamping().job(crate::stamping::JobId(job)).ok().and_then(|j| j.email);
+            let whatsapp = branch.stamping().job_whatsapp(crate::stamping::JobId(job));
             let data = crate::printing::ClaimData {
                 counter,
                 clerk,
@@ -390,7 +390,7 @@ fn receive(
             password,
         })
         .map_err(|e| words(&e))?;
-    check.job = job.id;
+    check.job = job.id.get();
     check.warnings = job.warnings;
     check.earlier_job = branch.stamping().earlier_paid_job(job.id).unwrap_or(None);
     Ok((check, placement))
@@ -407,14 +407,14 @@ fn stamp(
     progress(5, "mencatat pembayaran pada pekerjaan");
     branch
         .stamping()
-        .job_paid(job, clerk)
+        .job_paid(crate::stamping::JobId(job), clerk)
         .map_err(|e| words(&e))?;
     // After a restart the background worker may already be stamping this paid job: wait for it
     // (the clerk sees why) rather than report a delay that is not one.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while branch
         .stamping()
-        .job_running_elsewhere(job)
+        .job_running_elsewhere(crate::stamping::JobId(job))
         .map_err(|e| words(&e))?
         && std::time::Instant::now() < deadline
     {
@@ -423,7 +423,7 @@ fn stamp(
     }
     let view = branch
         .stamping()
-        .run_job(job, &mut |stage| match stage {
+        .run_job(crate::stamping::JobId(job), &mut |stage| match stage {
             JobStage::IssuingSerial => progress(25, "meminta nomor seri"),
             JobStage::Stamping => progress(50, "membubuhkan e-Meterai"),
             JobStage::Verifying => progress(80, "memeriksa tanda tangan"),
@@ -432,7 +432,7 @@ fn stamp(
         .map_err(|e| words(&e))?;
     let out = branch
         .stamping()
-        .job_output(job)
+        .job_output(crate::stamping::JobId(job))
         .map_err(|_| sentence(&view.message))?;
     Ok(Stamped {
         sns: out.sns,
@@ -466,7 +466,7 @@ fn resume(
     };
     let path = branch.stamping().job_document_path(job.id)?;
     let check = DocCheck {
-        job: job.id,
+        job: job.id.get(),
         size_bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
         path,
         name: job.document_name.clone(),
@@ -534,7 +534,7 @@ fn resume(
                     path: out.path,
                     sha256: out.sha256,
                     file_name: out.file_name,
-                    job: Some(JobId(job.id)),
+                    job: Some(JobId(job.id.get())),
                     verified: "tanda tangan sah (diperiksa ulang)".into(),
                 }),
                 note,

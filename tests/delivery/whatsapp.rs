@@ -135,7 +135,7 @@ fn stamped_job(t: &mut TestBranch, n: u32) -> i64 {
         .stamping()
         .run_job(job, &mut |_| {})
         .expect("stamp");
-    job
+    job.get()
 }
 
 /// The webhook receiver on its own thread (as `loket wa-webhook` runs it); the fake posts to it.
@@ -235,7 +235,11 @@ fn a_counter_delivery_goes_out_as_the_approved_template_with_the_document() {
     let fake = Fake::start(1);
     fake.control(json!({"shape": "documented"}));
     let (mut t, job) = branch_with(&fake, false);
-    let out = t.branch.stamping().job_output(job).expect("output");
+    let out = t
+        .branch
+        .stamping()
+        .job_output(loket::stamping::JobId(job))
+        .expect("output");
     let id = t
         .branch
         .delivery()
@@ -270,7 +274,11 @@ fn a_counter_delivery_goes_out_as_the_approved_template_with_the_document() {
     assert_eq!(done.state_label(), "terkirim ke WhatsApp");
     assert_eq!(done.to, "+62812****890");
     assert_eq!(
-        t.branch.stamping().job(job).expect("job").state,
+        t.branch
+            .stamping()
+            .job(loket::stamping::JobId(job))
+            .expect("job")
+            .state,
         loket::stamping::State::Delivered
     );
     number_kept_nowhere(&mut t);

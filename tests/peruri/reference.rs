@@ -153,7 +153,9 @@ fn spawn(share: &Path, state: &Path, seed: u64, port: u16) -> (Child, u16, PathB
 
 /// One run of `job`, as the counter or `loket job run` does it.
 fn run(b: &mut Branch, job: i64) -> JobView {
-    b.stamping().run_job(job, &mut |_| {}).expect("run job")
+    b.stamping()
+        .run_job(loket::stamping::JobId(job), &mut |_| {})
+        .expect("run job")
 }
 
 /// SNs the fake issued, by status.
@@ -197,7 +199,7 @@ fn every_documented_reply_shape_stamps_and_reconciles() {
         let mut t = r.branch();
         let jobs: Vec<JobView> = (0..3).map(|n| paid_job(&mut t.branch, n)).collect();
         for job in &jobs {
-            let v = run(&mut t.branch, job.id);
+            let v = run(&mut t.branch, job.id.get());
             assert_eq!(v.state, State::Stamped, "{shapes}/{seed}: {}", v.message);
             assert_trusted_output(&mut t.branch, &r, &v);
         }
@@ -221,7 +223,7 @@ fn an_outage_while_customers_pay_leaves_every_job_waiting_and_all_stamp_when_per
     r.control(json!({"outage": true}));
     let jobs: Vec<JobView> = (0..10).map(|n| paid_job(&mut t.branch, n)).collect();
     for job in &jobs {
-        let v = run(&mut t.branch, job.id);
+        let v = run(&mut t.branch, job.id.get());
         assert_eq!(v.state, State::Paid, "{}", v.message);
         assert!(v.next_attempt_ms.is_some(), "scheduled: {v:?}");
     }
@@ -267,12 +269,12 @@ fn a_lost_sn_reply_is_found_in_the_documented_list_and_never_drawn_twice() {
         let mut t = r.branch();
         let job = paid_job(&mut t.branch, 1);
         r.control(json!({"faults": [{"route": "sn", "kind": kind, "times": 1}]}));
-        let mut v = run(&mut t.branch, job.id);
+        let mut v = run(&mut t.branch, job.id.get());
         if v.state != State::Stamped {
             // The reply was lost for good this run: the job waits, never fails.
             assert!(v.state.is_unfinished(), "{kind}: {}", v.message);
             t.clock.advance(time::Duration::seconds(3600));
-            v = run(&mut t.branch, job.id);
+            v = run(&mut t.branch, job.id.get());
         }
         assert_eq!(v.state, State::Stamped, "{kind}: {}", v.message);
         let sns = issued(&r);
@@ -292,14 +294,14 @@ fn an_expired_token_at_the_adapter_is_renewed_in_the_body_too() {
     let job = paid_job(&mut t.branch, 1);
     // The fake checks the body's jwToken: a renewal that reached only the header fails again.
     r.control(json!({"faults": [{"route": "sign", "kind": "token_expired", "times": 1}]}));
-    let v = run(&mut t.branch, job.id);
+    let v = run(&mut t.branch, job.id.get());
     assert_eq!(v.state, State::Stamped, "{}", v.message);
     assert!(r.requests("login") >= 2, "a fresh login after 95");
     // Tokens that really expire: every call after the lifetime needs a new one.
     r.control(json!({"token_lifetime_s": 1}));
     let second = paid_job(&mut t.branch, 2);
     std::thread::sleep(Duration::from_millis(1_500));
-    let v = run(&mut t.branch, second.id);
+    let v = run(&mut t.branch, second.id.get());
     assert_eq!(v.state, State::Stamped, "{}", v.message);
 }
 
@@ -309,7 +311,7 @@ fn an_sn_used_with_no_output_is_held_for_a_person_and_claimable() {
     let mut t = r.branch();
     let job = paid_job(&mut t.branch, 1);
     r.control(json!({"faults": [{"route": "sign", "kind": "sn_used", "times": 1}]}));
-    let v = run(&mut t.branch, job.id);
+    let v = run(&mut t.branch, job.id.get());
     assert_eq!(v.state, State::Held, "{}", v.message);
     assert!(v.message.contains("keputusan supervisor"), "{}", v.message);
     let sn = issued(&r)[0].0.clone();
@@ -321,7 +323,7 @@ fn an_sn_used_with_no_output_is_held_for_a_person_and_claimable() {
     assert!(
         claims
             .iter()
-            .any(|c| c.sn == sn && c.job_id == Some(job.id)),
+            .any(|c| c.sn == sn && c.job_id == Some(job.id.get())),
         "{claims:?}"
     );
     // The worker leaves a held job alone: no loop of 96s.
@@ -394,7 +396,7 @@ fn the_adapters_finished_output_is_used_after_a_lost_reply_or_a_crash() {
     let job = paid_job(&mut t.branch, 1);
     // The adapter signs and writes the output, and the reply never arrives.
     r.control(json!({"faults": [{"route": "sign", "kind": "drop_after", "times": 1}]}));
-    let v = run(&mut t.branch, job.id);
+    let v = run(&mut t.branch, job.id.get());
     assert_eq!(v.state, State::Stamped, "{}", v.message);
     assert_trusted_output(&mut t.branch, &r, &v);
     assert_eq!(r.ledger()["stamped"].as_array().map(Vec::len), Some(1));
@@ -413,7 +415,7 @@ fn a_pdf_older_than_1_6_is_sent_as_1_7_and_the_output_contains_it() {
     let mut t = r.branch();
     let old = crate::stamping::support::letter_in_version(5, "1.4");
     let job = crate::stamping::support::paid_job_of(&mut t.branch, old.clone(), "lama.pdf");
-    let v = run(&mut t.branch, job.id);
+    let v = run(&mut t.branch, job.id.get());
     assert_eq!(v.state, State::Stamped, "{}", v.message);
     let out = t.branch.stamping().job_output(v.id).expect("output");
     let bytes = std::fs::read(&out.path).expect("stored output");
@@ -439,7 +441,7 @@ fn an_output_that_does_not_chain_to_the_configured_root_waits_and_is_kept() {
     // The training CA exists once the local PKI is made (`loket init` does it on a real branch).
     loket::pdf::pki::generate_training_pki(&t.path().join("pki"), "Cabang").expect("pki");
     let job = paid_job(&mut t.branch, 1);
-    let v = run(&mut t.branch, job.id);
+    let v = run(&mut t.branch, job.id.get());
     assert_eq!(v.state, State::SerialIssued, "{}", v.message);
     assert!(v.message.contains("sertifikat akar"), "{}", v.message);
     assert_eq!(r.requests("sign"), 1);
@@ -453,7 +455,7 @@ fn an_output_that_does_not_chain_to_the_configured_root_waits_and_is_kept() {
     loket::stamping::service::forget_provider(t.path());
     let mut reopened = t.reopen();
     t.clock.advance(time::Duration::seconds(3600));
-    let v = run(&mut reopened, job.id);
+    let v = run(&mut reopened, job.id.get());
     assert_eq!(v.state, State::Stamped, "{}", v.message);
     assert_eq!(r.requests("sign"), 1, "signed once");
 }
@@ -490,7 +492,7 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
     r.control(json!({"shapes": "random"}));
     let t = r.branch();
     let mut b = t.reopen();
-    let ids: Vec<i64> = (0..JOBS).map(|n| paid_job(&mut b, n).id).collect();
+    let ids: Vec<loket::stamping::JobId> = (0..JOBS).map(|n| paid_job(&mut b, n).id).collect();
     let faults = json!([
         {"route": "sn", "kind": "drop_after", "times": 3},
         {"route": "sn", "kind": "garbage", "times": 2},
@@ -547,7 +549,11 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
     // Every paid job is stamped, or held for a person with its reason.
     let jobs: Vec<JobView> = ids
         .iter()
-        .map(|id| b.stamping().job(*id).expect("job"))
+        .map(|id| {
+            b.stamping()
+                .job(loket::stamping::JobId((*id).get()))
+                .expect("job")
+        })
         .collect();
     let stamped: Vec<&JobView> = jobs.iter().filter(|j| j.state == State::Stamped).collect();
     let held: Vec<&JobView> = jobs.iter().filter(|j| j.state == State::Held).collect();
@@ -737,9 +743,9 @@ mod schedules {
                 .collect();
             r.control(json!({ "faults": schedule }));
             let mut t = r.branch();
-            let ids: Vec<i64> = (0..jobs).map(|n| paid_job(&mut t.branch, n).id).collect();
+            let ids: Vec<loket::stamping::JobId> = (0..jobs).map(|n| paid_job(&mut t.branch, n).id).collect();
             for id in &ids {
-                let _ = t.branch.stamping().run_job(*id, &mut |_| {}).expect("run");
+                let _ = t.branch.stamping().run_job(loket::stamping::JobId((*id).get()), &mut |_| {}).expect("run");
             }
             for _ in 0..12 {
                 let open = t
@@ -752,7 +758,7 @@ mod schedules {
                 t.clock.advance(time::Duration::hours(1));
                 worker::round(&mut t.branch, false).expect("round");
             }
-            let views: Vec<JobView> = ids.iter().map(|id| t.branch.stamping().job(*id).expect("job")).collect();
+            let views: Vec<JobView> = ids.iter().map(|id| t.branch.stamping().job(loket::stamping::JobId((*id).get())).expect("job")).collect();
             for v in &views {
                 prop_assert!(
                     matches!(v.state, State::Stamped | State::Held),
@@ -791,7 +797,7 @@ fn a_late_issued_orphan_sn_goes_to_the_claims_list() {
     r.control(json!({"list_shape": "documented"}));
     let mut t = r.branch();
     let job = paid_job(&mut t.branch, 1);
-    let v = run(&mut t.branch, job.id);
+    let v = run(&mut t.branch, job.id.get());
     assert_eq!(v.state, State::Stamped, "{}", v.message);
     // Peruri carries out a request of that job's that loket no longer waits for (its first
     // request id, answered after loket had looked and asked again).

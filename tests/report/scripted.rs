@@ -121,9 +121,9 @@ fn scripted_day() -> TestBranch {
                     [id],
                 )?;
             }
-            let sn = ledger::draw_local(tx, 1, "aa")?.expect("serial");
+            let sn = ledger::draw_local(tx, loket::stamping::JobId(1), "aa")?.expect("serial");
             ledger::mark_stamped(tx, &sn)?;
-            let sn = ledger::draw_local(tx, 2, "aa")?.expect("serial");
+            let sn = ledger::draw_local(tx, loket::stamping::JobId(2), "aa")?.expect("serial");
             ledger::mark_spoiled(tx, &sn, "dokumen terkunci")?;
             tx.journal(Entry::new("petugas", "test.stamps", "INV-001", serde_json::json!({})))?;
             Ok(())

@@ -67,7 +67,7 @@ fn run_again(data: &Path, point: &str, job: &str) {
 /// serial stamped on its document and `spoiled` more on the claims list, none left issued.
 fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i64) {
     let mut b = Branch::open(data).expect("open");
-    let v = b.stamping().job(job).expect("job");
+    let v = b.stamping().job(loket::stamping::JobId(job)).expect("job");
     assert_eq!(v.state, state, "{point}: {}", v.message);
     let (stamped, issued, spoilt): (i64, i64, i64) = b
         .store_mut()
@@ -115,7 +115,10 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
         })
         .expect("sale lines");
     assert_eq!((lines, paid), (1, 1), "{point}: charged exactly once");
-    let out = b.stamping().job_output(job).expect("output");
+    let out = b
+        .stamping()
+        .job_output(loket::stamping::JobId(job))
+        .expect("output");
     let bytes = std::fs::read(&out.path).expect("stamped file");
     let report = loket::pdf::verify_pdf(&bytes, None, None).expect("verify");
     assert!(report.all_valid(), "{point}: {report:?}");
@@ -191,7 +194,7 @@ fn a_crash_after_delivery_leaves_the_job_delivered_with_one_copy_and_one_mail() 
     let out = Branch::open(data)
         .expect("open")
         .stamping()
-        .job_output(job)
+        .job_output(loket::stamping::JobId(job))
         .expect("output");
     let on_drive: Vec<_> = std::fs::read_dir(drive.path())
         .expect("drive")

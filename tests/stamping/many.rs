@@ -47,7 +47,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
             }
         }
         let b = &mut p.t.branch;
-        let v = run_until_done(b, job.id, 10);
+        let v = run_until_done(b, job.id.get(), 10);
         p.fake.clear_faults();
         match v.state {
             State::Stamped => stamped += 1,

@@ -127,7 +127,10 @@ pub fn check_accounted(p: &mut PeruriBranch) {
             "stamped" => {}
             "spoiled" => assert!(reason.as_deref().is_some_and(|r| !r.is_empty()), "{}", s.sn),
             "issued" => {
-                let v = b.stamping().job(job.expect("job")).expect("job");
+                let v = b
+                    .stamping()
+                    .job(loket::stamping::JobId(job.expect("job")))
+                    .expect("job");
                 assert!(
                     v.state.is_unfinished(),
                     "SN {} issued for job {} in {:?}",
@@ -167,9 +170,12 @@ pub fn check_accounted(p: &mut PeruriBranch) {
 
 /// Runs the job until it leaves the unfinished states (at most `tries` runs).
 pub fn run_until_done(b: &mut loket::Branch, job: i64, tries: u32) -> loket::stamping::JobView {
-    let mut v = b.stamping().job(job).expect("job");
+    let mut v = b.stamping().job(loket::stamping::JobId(job)).expect("job");
     for _ in 0..tries {
-        v = b.stamping().run_job(job, &mut |_| {}).expect("run");
+        v = b
+            .stamping()
+            .run_job(loket::stamping::JobId(job), &mut |_| {})
+            .expect("run");
         if !v.state.is_unfinished() {
             break;
         }
@@ -238,7 +244,7 @@ fn each_fault_ends_stamped_with_every_serial_accounted_for() {
             );
         }
         check_accounted(&mut p);
-        let v = run_until_done(&mut p.t.branch, job.id, 10);
+        let v = run_until_done(&mut p.t.branch, job.id.get(), 10);
         assert_eq!(v.state, State::Stamped, "{name}: {}", v.message);
         check_accounted(&mut p);
         let out = p.t.branch.stamping().job_output(job.id).expect("output");
@@ -263,7 +269,7 @@ fn quota_exhausted_waits_until_quota_is_added() {
     assert!(v.message.contains("Kuota"), "{}", v.message);
     check_accounted(&mut p);
     p.fake.set_quota(5);
-    let v = run_until_done(&mut p.t.branch, job.id, 5);
+    let v = run_until_done(&mut p.t.branch, job.id.get(), 5);
     assert_eq!(v.state, State::Stamped, "{}", v.message);
     check_accounted(&mut p);
     service::forget_provider(p.t.path());
@@ -292,9 +298,9 @@ fn three_spoiled_serials_in_a_row_make_the_job_wait_with_all_on_the_claims_list(
     assert!(
         claims
             .iter()
-            .all(|c| c.job_id == Some(job.id) && c.reason.contains("92"))
+            .all(|c| c.job_id == Some(job.id.get()) && c.reason.contains("92"))
     );
-    let v = run_until_done(&mut p.t.branch, job.id, 3);
+    let v = run_until_done(&mut p.t.branch, job.id.get(), 3);
     assert_eq!(v.state, State::Stamped);
     service::forget_provider(p.t.path());
 }
@@ -352,7 +358,7 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
         match choice {
             Settle::NewSerial => {
                 assert_eq!(settled.state, State::Paid);
-                let v = run_until_done(b, job.id, 3);
+                let v = run_until_done(b, job.id.get(), 3);
                 assert_eq!(v.state, State::Stamped, "{}", v.message);
             }
             Settle::Refund(_) => {
@@ -435,7 +441,7 @@ fn reconciliation_pages_through_the_providers_list_and_names_every_unknown_seria
     let mut p = peruri_branch(500);
     // One job stamped through loket: known, not a discrepancy.
     let job = paid_job(&mut p.t.branch, 1);
-    let done = run_until_done(&mut p.t.branch, job.id, 5);
+    let done = run_until_done(&mut p.t.branch, job.id.get(), 5);
     assert_eq!(done.state, State::Stamped);
     // 103 serials issued outside loket (another system on the same account): more than one page
     // of the provider's list (100 by default).

@@ -40,7 +40,7 @@ fn failed_job_with_approval(p: &mut PeruriBranch, n: u32) -> (i64, i64, i64) {
         "dokumen ditolak adapter",
     )
     .expect("approve");
-    (job.id, sale, approval.id)
+    (job.id.get(), sale, approval.id)
 }
 
 /// (refund rows of the sale, refunded quantity of its lines, journal kinds about the job or sale).
@@ -63,7 +63,7 @@ fn refund_facts(p: &mut PeruriBranch, job: i64, sale: i64) -> (i64, i64, Vec<Str
             )?;
             let kinds = stmt
                 .query_map(
-                    [service::job_subject(job), approval_subject_sale(sale)],
+                    [service::job_subject(loket::stamping::JobId(job)), approval_subject_sale(sale)],
                     |r| r.get(0),
                 )?
                 .collect::<Result<Vec<String>, _>>()?;
@@ -90,22 +90,46 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
     let err =
         p.t.branch
             .stamping()
-            .settle_failed_job(job, approval, Settle::Refund(Method::Cash), 1, "petugas")
+            .settle_failed_job(
+                loket::stamping::JobId(job),
+                approval,
+                Settle::Refund(Method::Cash),
+                1,
+                "petugas",
+            )
             .expect_err("the job's half was refused");
     assert!(err.to_string().contains("refused by test"), "{err}");
     assert_eq!(refund_facts(&mut p, job, sale), (0, 0, vec![]));
     let b = &mut p.t.branch;
-    assert_eq!(b.stamping().job(job).expect("job").state, State::Held);
+    assert_eq!(
+        b.stamping()
+            .job(loket::stamping::JobId(job))
+            .expect("job")
+            .state,
+        State::Held
+    );
     assert_eq!(b.till().sale(sale).expect("sale").refunded, Rupiah::ZERO);
 
     // The refund's half fails (cash refund at a counter whose drawer is not open): the job stays
     // failed and the approval stays unused.
     let err = b
         .stamping()
-        .settle_failed_job(job, approval, Settle::Refund(Method::Cash), 2, "petugas")
+        .settle_failed_job(
+            loket::stamping::JobId(job),
+            approval,
+            Settle::Refund(Method::Cash),
+            2,
+            "petugas",
+        )
         .expect_err("no drawer open at counter 2");
     assert!(!err.to_string().is_empty());
-    assert_eq!(b.stamping().job(job).expect("job").state, State::Held);
+    assert_eq!(
+        b.stamping()
+            .job(loket::stamping::JobId(job))
+            .expect("job")
+            .state,
+        State::Held
+    );
 
     // Without the obstacle both halves commit, with both journal entries.
     b.store()
@@ -114,7 +138,13 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
         .expect("drop trigger");
     let settled = b
         .stamping()
-        .settle_failed_job(job, approval, Settle::Refund(Method::Cash), 1, "petugas")
+        .settle_failed_job(
+            loket::stamping::JobId(job),
+            approval,
+            Settle::Refund(Method::Cash),
+            1,
+            "petugas",
+        )
         .expect("settle");
     assert_eq!(settled.state, State::Refunded);
     assert_eq!(

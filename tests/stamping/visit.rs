@@ -27,7 +27,7 @@ fn visit_with_stamped_job(t: &mut TestBranch, n: u32) -> (String, i64) {
     let job = super::support::paid_job_for(b, letter(n), &format!("surat-{n}.pdf"), Some(&label));
     let done = b.stamping().run_job(job.id, &mut |_| {}).expect("stamp");
     assert_eq!(done.state, State::Stamped);
-    (label, job.id)
+    (label, job.id.get())
 }
 
 #[test]
@@ -67,7 +67,12 @@ fn a_ticket_with_a_paid_document_not_handed_over_cannot_be_finished_by_anyone() 
     let drive = tempfile::tempdir().expect("drive");
     t.branch
         .stamping()
-        .deliver_job_to_drive(job, drive.path(), CLERK, &mut |_, _| {})
+        .deliver_job_to_drive(
+            loket::stamping::JobId(job),
+            drive.path(),
+            CLERK,
+            &mut |_, _| {},
+        )
         .expect("copy");
     t.branch
         .queue()
@@ -206,7 +211,12 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
     let drive = tempfile::tempdir().expect("drive");
     t.branch
         .stamping()
-        .deliver_job_to_drive(job, drive.path(), CLERK, &mut |_, _| {})
+        .deliver_job_to_drive(
+            loket::stamping::JobId(job),
+            drive.path(),
+            CLERK,
+            &mut |_, _| {},
+        )
         .expect("copy");
     t.branch
         .till()
@@ -489,7 +499,13 @@ fn a_paid_job_still_open_at_another_counter_is_not_taken_up() {
     );
     let err = b
         .stamping()
-        .take_up_earlier_job(again.id, job, &second.ticket.to_string(), 2, CLERK)
+        .take_up_earlier_job(
+            again.id,
+            loket::stamping::JobId(job),
+            &second.ticket.to_string(),
+            2,
+            CLERK,
+        )
         .expect_err("open at counter 1");
     let said = err.to_string();
     assert!(

@@ -840,7 +840,11 @@ fn when_the_emeterai_service_is_down_the_customer_leaves_with_a_claim_receipt() 
         .and_then(|s| s.flow.check.as_ref())
         .map(|c| c.job)
         .expect("job");
-    let view = tb.branch.stamping().job(job).expect("job view");
+    let view = tb
+        .branch
+        .stamping()
+        .job(loket::stamping::JobId(job))
+        .expect("job view");
     assert!(view.sn.is_none() && view.sale_id.is_some(), "{view:?}");
     let slips = std::fs::read_dir(tb.path().join("printer/loket1"))
         .expect("printer output")

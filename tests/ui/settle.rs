@@ -68,7 +68,7 @@ fn paid_job_for(b: &mut Branch, n: u32, ticket: &str) -> i64 {
             }],
         )
         .expect("pay");
-    b.stamping().job_paid(job.id, "petugas").expect("paid").id
+    (b.stamping().job_paid(job.id, "petugas").expect("paid").id).get()
 }
 
 fn fixture() -> Fixture {
@@ -101,14 +101,20 @@ fn fixture() -> Fixture {
     // The adapter refuses the first document once its serial is issued: held for a supervisor.
     let held = paid_job_for(b, 1, "C-001");
     fake.inject(Some(Route::AdapterSign), Fault::AdapterCode("82".into()), 1);
-    let v = b.stamping().run_job(held, &mut |_| {}).expect("run");
+    let v = b
+        .stamping()
+        .run_job(loket::stamping::JobId(held), &mut |_| {})
+        .expect("run");
     assert_eq!(v.state, JobState::Held, "{}", v.message);
     let spoiled_sn = v.sn.clone().expect("the held job's serial");
 
     // The quota is used up before the second gets a serial: it waits for the worker's next try.
     let waiting = paid_job_for(b, 2, "C-002");
     fake.set_quota(0);
-    let v = b.stamping().run_job(waiting, &mut |_| {}).expect("run");
+    let v = b
+        .stamping()
+        .run_job(loket::stamping::JobId(waiting), &mut |_| {})
+        .expect("run");
     assert_eq!(v.state, JobState::Paid, "{}", v.message);
     assert!(
         v.last_error.is_some() && v.next_attempt_ms.is_some(),
@@ -162,7 +168,10 @@ fn snap(name: &str, state: &State, sn: &str) {
 }
 
 fn job_state(b: &mut Branch, job: i64) -> JobState {
-    b.stamping().job(job).expect("job").state
+    b.stamping()
+        .job(loket::stamping::JobId(job))
+        .expect("job")
+        .state
 }
 
 fn message(state: &State) -> (String, bool) {
@@ -326,7 +335,7 @@ fn a_waiting_job_is_refunded_in_cash_and_a_job_settled_elsewhere_is_refused() {
     let sale =
         f.tb.branch
             .stamping()
-            .job(f.waiting)
+            .job(loket::stamping::JobId(f.waiting))
             .expect("job")
             .sale_id
             .expect("sale");
@@ -388,7 +397,12 @@ fn a_waiting_job_is_refunded_in_cash_and_a_job_settled_elsewhere_is_refused() {
 /// What `loket job settle JOB --refund tunai` does: the supervisor's approval for the job's sale,
 /// then the refund.
 fn refund_elsewhere(b: &mut Branch, job: i64) {
-    let sale = b.stamping().job(job).expect("job").sale_id.expect("sale");
+    let sale = b
+        .stamping()
+        .job(loket::stamping::JobId(job))
+        .expect("job")
+        .sale_id
+        .expect("sale");
     let lockout = b.lockout();
     let approval = loket::users::approve(
         b.store_mut(),
@@ -403,7 +417,13 @@ fn refund_elsewhere(b: &mut Branch, job: i64) {
     .expect("approve");
     let v = b
         .stamping()
-        .settle_failed_job(job, approval.id, Settle::Refund(Method::Cash), 1, "kepala")
+        .settle_failed_job(
+            loket::stamping::JobId(job),
+            approval.id,
+            Settle::Refund(Method::Cash),
+            1,
+            "kepala",
+        )
         .expect("refund");
     assert_eq!(v.state, JobState::Refunded);
 }

@@ -102,12 +102,12 @@ fn fixture() -> Fixture {
     minutes(&mut tb, 15);
     Fixture {
         tb,
-        stamped,
+        stamped: stamped.get(),
         ticket,
         half_paid,
-        unpaid_job: job.id,
+        unpaid_job: job.id.get(),
         unpaid_sale,
-        waiting,
+        waiting: waiting.get(),
     }
 }
 
@@ -377,7 +377,10 @@ fn cancel_takes_back_what_is_unpaid_and_refuses_a_row_with_money() {
     );
     assert!(state.dialog.is_none());
     assert_eq!(
-        b.stamping().job(f.unpaid_job).expect("job").state,
+        b.stamping()
+            .job(loket::stamping::JobId(f.unpaid_job))
+            .expect("job")
+            .state,
         JobState::Cancelled
     );
     let subject = format!("job/{}", f.unpaid_job);
@@ -447,7 +450,10 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
         )
     );
     assert_eq!(
-        b.stamping().job(f.stamped).expect("job").state,
+        b.stamping()
+            .job(loket::stamping::JobId(f.stamped))
+            .expect("job")
+            .state,
         JobState::Stamped
     );
     // Nothing paid on the unpaid sale: nothing to refund.
@@ -548,7 +554,10 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
         )
     );
     assert_eq!(
-        b.stamping().job(f.waiting).expect("job").state,
+        b.stamping()
+            .job(loket::stamping::JobId(f.waiting))
+            .expect("job")
+            .state,
         JobState::Refunded
     );
     let left: Vec<Subject> = rows(&state).iter().map(|r| r.subject).collect();
@@ -682,10 +691,13 @@ fn a_paid_job_is_not_cancelled_even_with_an_approval() {
     )
     .expect("approve");
     b.stamping()
-        .cancel_job_approved(f.waiting, approval.id, "kepala")
+        .cancel_job_approved(loket::stamping::JobId(f.waiting), approval.id, "kepala")
         .expect_err("a paid job is settled, not cancelled");
     assert_eq!(
-        b.stamping().job(f.waiting).expect("job").state,
+        b.stamping()
+            .job(loket::stamping::JobId(f.waiting))
+            .expect("job")
+            .state,
         JobState::Paid
     );
     // The approval was not spent on it.

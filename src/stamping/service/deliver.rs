@@ -33,7 +33,7 @@ fn output_name(document_name: &str) -> String {
 
 impl StampingService<'_> {
     /// The verified stamped file of a stamped or delivered job.
-    pub fn job_output(&mut self, job: i64) -> Result<JobOutput, StampingError> {
+    pub fn job_output(&mut self, job: JobId) -> Result<JobOutput, StampingError> {
         let row = self.job_row(job)?;
         let (Some(sha), true) = (
             row.job.stamped_sha256.clone(),
@@ -52,7 +52,7 @@ impl StampingService<'_> {
 
     pub(crate) fn mark_delivered(
         &mut self,
-        job: i64,
+        job: JobId,
         clerk: &str,
         how: &str,
         detail: serde_json::Value,
@@ -82,7 +82,7 @@ impl StampingService<'_> {
     /// Copies the stamped file to the customer's drive (read back and checked), then `delivered`.
     pub fn deliver_job_to_drive(
         &mut self,
-        job: i64,
+        job: JobId,
         mount: &Path,
         clerk: &str,
         progress: &mut dyn FnMut(u64, u64),
@@ -90,7 +90,7 @@ impl StampingService<'_> {
         let out = self.job_output(job)?;
         let context = Context {
             actor: clerk.to_string(),
-            job: Some(JobId(job)),
+            job: Some(job),
             sns: out.sns.clone(),
         };
         let delivered = self.parts().delivery().copy_to_drive(
@@ -116,12 +116,12 @@ impl StampingService<'_> {
     /// Queues the stamped file for e-mail and marks the job `delivered`: the outbox stores the
     /// message and keeps trying, so the job is done from the counter's side once it is queued.
     /// Returns the outbox id; a job already queued to the same address is not queued twice.
-    pub fn mail_job(&mut self, job: i64, to: &str, clerk: &str) -> Result<i64, StampingError> {
+    pub fn mail_job(&mut self, job: JobId, to: &str, clerk: &str) -> Result<i64, StampingError> {
         let out = self.job_output(job)?;
         let existing: Option<i64> = self.store.read(|c| {
             c.query_row(
                 "SELECT id FROM outbox WHERE job = ?1 AND lower(env_to) = lower(?2) ORDER BY id DESC LIMIT 1",
-                params![JobId(job), to.trim()],
+                params![job, to.trim()],
                 |r| r.get(0),
             )
             .optional()
@@ -134,7 +134,7 @@ impl StampingService<'_> {
                 &[(out.path.clone(), out.file_name.clone())],
                 &Context {
                     actor: clerk.to_string(),
-                    job: Some(JobId(job)),
+                    job: Some(job),
                     sns: out.sns.clone(),
                 },
             )?,
@@ -153,7 +153,7 @@ impl StampingService<'_> {
     /// Records the address a job's document goes to when it is finished after the customer left.
     pub fn set_job_email(
         &mut self,
-        job: i64,
+        job: JobId,
         to: &str,
         clerk: &str,
     ) -> Result<JobView, StampingError> {
@@ -197,17 +197,18 @@ impl StampingService<'_> {
             .optional()
             .map_err(StoreError::Sql)
         })?;
-        id.map(|id| self.job(id)).transpose()
+        id.map(|id| self.job(crate::stamping::JobId(id)))
+            .transpose()
     }
 
     /// Where a job's received document is kept (for a visit reopened after a crash).
-    pub fn job_document_path(&mut self, job: i64) -> Result<PathBuf, StampingError> {
+    pub fn job_document_path(&mut self, job: JobId) -> Result<PathBuf, StampingError> {
         let row = self.job_row(job)?;
         Ok(self.documents().path_of(&row.job.document_sha256))
     }
 
     /// The WhatsApp number a job's document goes to when it is finished, if one was left.
-    pub fn job_whatsapp(&mut self, job: i64) -> Option<String> {
+    pub fn job_whatsapp(&mut self, job: JobId) -> Option<String> {
         self.job_row(job).ok().and_then(|r| r.whatsapp)
     }
 
@@ -215,7 +216,7 @@ impl StampingService<'_> {
     /// customer left (normalised to E.164; the journal keeps it masked).
     pub fn set_job_whatsapp(
         &mut self,
-        job: i64,
+        job: JobId,
         to: &str,
         clerk: &str,
     ) -> Result<JobView, StampingError> {

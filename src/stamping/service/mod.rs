@@ -7,6 +7,7 @@ use super::ledger::LedgerError;
 use super::provider::{Provider, ProviderError};
 use crate::journal::Entry;
 use crate::pdf::IntakeError;
+use crate::stamping::job::JobId;
 use crate::store::{self, StoreError, Tx};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -36,14 +37,14 @@ pub const ACTION_REISSUE: &str = "stamping.reissue";
 pub const ACTION_CANCEL: &str = "stamping.cancel";
 
 /// The approval subject of a job.
-pub fn job_subject(id: i64) -> String {
+pub fn job_subject(id: JobId) -> String {
     format!("job/{id}")
 }
 
 /// A job as screens, receipts and the CLI show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobView {
-    pub id: i64,
+    pub id: JobId,
     pub state: State,
     pub state_label: &'static str,
     pub ticket: Option<String>,
@@ -106,18 +107,18 @@ pub enum StampingError {
         source: std::io::Error,
     },
     Till(#[from] crate::till::TillError),
-    UnknownJob(i64),
-    NotQuoted(i64),
-    PasswordNeeded(i64),
+    UnknownJob(JobId),
+    NotQuoted(JobId),
+    PasswordNeeded(JobId),
     OpenElsewhere {
         job: i64,
         counter: u32,
     },
     NotPaid {
-        job: i64,
+        job: JobId,
         sale: i64,
     },
-    NoOutput(i64),
+    NoOutput(JobId),
     PageOutOfRange {
         page: u32,
         pages: u32,
@@ -248,7 +249,7 @@ fn place_from_json(text: &str) -> Option<Place> {
     })
 }
 
-fn load(c: &Connection, id: i64) -> Result<Row, StampingError> {
+fn load(c: &Connection, id: JobId) -> Result<Row, StampingError> {
     c.query_row(
         &format!("SELECT {ROW_COLUMNS} FROM stamp_jobs WHERE id = ?1"),
         [id],
@@ -279,7 +280,7 @@ fn verb(step: &Step) -> &'static str {
 fn apply_step(
     tx: &mut Tx<'_>,
     actor: &str,
-    id: i64,
+    id: JobId,
     step: &Step,
     detail: serde_json::Value,
 ) -> Result<job::Job, StampingError> {
@@ -391,7 +392,7 @@ fn view(row: &Row) -> JobView {
 
 impl StampingService<'_> {
     /// The counter whose visit holds job `id` (`None`: no counter holds it).
-    pub fn job_counter(&mut self, id: i64) -> Result<Option<u32>, StampingError> {
+    pub fn job_counter(&mut self, id: JobId) -> Result<Option<u32>, StampingError> {
         self.store.read(|c| {
             c.query_row("SELECT counter FROM stamp_jobs WHERE id = ?1", [id], |r| {
                 r.get::<_, Option<u32>>(0)
@@ -404,11 +405,11 @@ impl StampingService<'_> {
         Documents::new(self.data_dir)
     }
 
-    fn job_row(&mut self, id: i64) -> Result<Row, StampingError> {
+    fn job_row(&mut self, id: JobId) -> Result<Row, StampingError> {
         self.store.read(|c| load(c, id))
     }
 
-    pub fn job(&mut self, job: i64) -> Result<JobView, StampingError> {
+    pub fn job(&mut self, job: JobId) -> Result<JobView, StampingError> {
         Ok(view(&self.job_row(job)?))
     }
 

@@ -8,6 +8,7 @@ use crate::crash;
 use crate::journal::Entry;
 use crate::pdf::placement::PlacementOptions;
 use crate::pdf::{self, IntakeOptions};
+use crate::stamping::job::JobId;
 use crate::stamping::job::{JobError, Place, State, Step};
 use crate::store::StoreError;
 use crate::till::TillError;
@@ -132,7 +133,7 @@ impl StampingService<'_> {
             tx.journal(Entry::new(
                 &req.clerk,
                 "job.received",
-                job_subject(id),
+                job_subject(crate::stamping::JobId(id)),
                 json!({"document": sha, "name": name, "bytes": size, "pages": report.pages,
                        "ticket": ticket, "counter": req.counter, "warnings": warnings, "proposed": proposed}),
             ))?;
@@ -141,12 +142,12 @@ impl StampingService<'_> {
         if let Some(p) = req.password.filter(|p| !p.is_empty()) {
             self.passwords.remember(id, p);
         }
-        self.job(id)
+        self.job(crate::stamping::JobId(id))
     }
 
     /// Gives a locked job's password again (the customer typed it at the counter after a restart or
     /// a move): it is checked against the stored document and kept in this process's memory only.
-    pub fn unlock_job(&mut self, job: i64, password: &str) -> Result<(), StampingError> {
+    pub fn unlock_job(&mut self, job: JobId, password: &str) -> Result<(), StampingError> {
         let row = self.job_row(job)?;
         let bytes = self
             .documents()
@@ -161,14 +162,14 @@ impl StampingService<'_> {
             },
         )
         .map_err(StampingError::from)?;
-        self.passwords.remember(job, password.to_string());
+        self.passwords.remember(job.get(), password.to_string());
         Ok(())
     }
 
     /// Whether the job's document is locked and this process does not hold its password.
-    pub fn job_needs_password(&mut self, job: i64) -> Result<bool, StampingError> {
+    pub fn job_needs_password(&mut self, job: JobId) -> Result<bool, StampingError> {
         let row = self.job_row(job)?;
-        Ok(row.locked && self.passwords.get(job).is_none())
+        Ok(row.locked && self.passwords.get(job.get()).is_none())
     }
 
     /// When the same document (by SHA-256) was paid for in the last `keep_days`: the sentence the
@@ -206,7 +207,7 @@ impl StampingService<'_> {
 
     /// A paid job for the same document as `job` (by SHA-256) in the last `keep_days` that was not
     /// handed over yet: the visit can take it up instead of billing again.
-    pub fn earlier_paid_job(&mut self, job: i64) -> Result<Option<i64>, StampingError> {
+    pub fn earlier_paid_job(&mut self, job: JobId) -> Result<Option<i64>, StampingError> {
         let since = crate::store::to_ms(self.store.now())
             - i64::from(self.config.stamping.keep_days.max(1)) * 86_400_000;
         Ok(self.store.read(|c| {
@@ -231,8 +232,8 @@ impl StampingService<'_> {
     /// moves that visit instead).
     pub fn take_up_earlier_job(
         &mut self,
-        received: i64,
-        earlier: i64,
+        received: JobId,
+        earlier: JobId,
         ticket: &str,
         counter: u32,
         clerk: &str,
@@ -244,7 +245,7 @@ impl StampingService<'_> {
                 State::Paid | State::SerialIssued | State::Held | State::Stamped
             ) {
                 return Err(StampingError::Job(JobError::WrongState {
-                    id: earlier,
+                    id: earlier.get(),
                     state: row.job.state,
                 }));
             }
@@ -261,7 +262,7 @@ impl StampingService<'_> {
                 .optional()?;
             if let Some(other) = open_elsewhere {
                 return Err(StampingError::OpenElsewhere {
-                    job: earlier,
+                    job: earlier.get(),
                     counter: other,
                 });
             }
@@ -286,7 +287,7 @@ impl StampingService<'_> {
     /// Sets where the stamp goes (`placed`).
     pub fn place_job(
         &mut self,
-        job: i64,
+        job: JobId,
         clerk: &str,
         place: Place,
     ) -> Result<JobView, StampingError> {
@@ -308,7 +309,7 @@ impl StampingService<'_> {
     /// `counter`) and returns the sale id. A job already on a live sale line is not charged again.
     pub fn quote_job(
         &mut self,
-        job: i64,
+        job: JobId,
         counter: u32,
         clerk: &str,
         sale: Option<i64>,
@@ -316,7 +317,7 @@ impl StampingService<'_> {
         let row = self.job_row(job)?;
         if !matches!(row.job.state, State::Received | State::Placed) {
             return Err(StampingError::Job(JobError::WrongState {
-                id: job,
+                id: job.get(),
                 state: row.job.state,
             }));
         }
@@ -344,13 +345,13 @@ impl StampingService<'_> {
         };
         self.parts()
             .till()
-            .add_to_sale(sale, clerk, "meterai", 1, Some(job))?;
+            .add_to_sale(sale, clerk, "meterai", 1, Some(job.get()))?;
         Ok(sale)
     }
 
     /// After the sale is paid: checks it and moves the job to `paid`, storing the serial request's
     /// idempotency key before any provider call.
-    pub fn job_paid(&mut self, job: i64, clerk: &str) -> Result<JobView, StampingError> {
+    pub fn job_paid(&mut self, job: JobId, clerk: &str) -> Result<JobView, StampingError> {
         self.store.write(|tx| {
             let row = load(tx, job)?;
             let (sale, line, status) =
@@ -382,7 +383,11 @@ impl StampingService<'_> {
 
     /// A page of the job's document as the reader shows it (its box and turn), for a place the
     /// clerk gives in millimetres from the shown top-left corner.
-    pub fn job_page_frame(&mut self, job: i64, page: u32) -> Result<pdf::PageFrame, StampingError> {
+    pub fn job_page_frame(
+        &mut self,
+        job: JobId,
+        page: u32,
+    ) -> Result<pdf::PageFrame, StampingError> {
         let row = self.job_row(job)?;
         let bytes = self
             .documents()
@@ -391,7 +396,7 @@ impl StampingService<'_> {
         let prepared = pdf::intake(
             bytes,
             &IntakeOptions {
-                password: self.passwords.get(job),
+                password: self.passwords.get(job.get()),
                 ..IntakeOptions::default()
             },
         )

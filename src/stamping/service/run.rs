@@ -6,6 +6,7 @@ use super::{
     providers,
 };
 use crate::journal::Entry;
+use crate::stamping::job::JobId;
 use crate::stamping::job::{self, JobError, Place, State, Step};
 use crate::stamping::ledger;
 use crate::stamping::provider::{
@@ -38,7 +39,7 @@ enum Local {
 /// ledger, and the job's `stamped` step.
 fn record_stamped(
     tx: &mut Tx<'_>,
-    id: i64,
+    id: JobId,
     sn: &str,
     sha: &str,
     bytes: usize,
@@ -60,7 +61,7 @@ fn record_stamped(
     Ok(())
 }
 
-pub(super) fn new_request_id(job: i64, n: u32) -> String {
+pub(super) fn new_request_id(job: JobId, n: u32) -> String {
     let mut rng = fastrand::Rng::new();
     let tail: String = (0..10)
         .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.usize(..36)]))
@@ -122,7 +123,7 @@ impl StampingService<'_> {
             },
             reason: self.config.stamping.doc_type_name.clone(),
             location: self.config.stamping.location.clone(),
-            password: self.passwords.get(row.job.id),
+            password: self.passwords.get(row.job.id.get()),
             stamp_image: None,
             handle: None,
         }
@@ -303,7 +304,7 @@ impl StampingService<'_> {
 
     /// Whether another runner (the background worker, another process) is stamping the job right
     /// now: its per-job lock is held.
-    pub fn job_running_elsewhere(&self, job: i64) -> Result<bool, StampingError> {
+    pub fn job_running_elsewhere(&self, job: JobId) -> Result<bool, StampingError> {
         Ok(lock_job(self.data_dir, job)?.is_none())
     }
 
@@ -312,7 +313,7 @@ impl StampingService<'_> {
     /// scheduled; the returned view's `message` says the customer can leave with a claim receipt.
     pub fn run_job(
         &mut self,
-        job: i64,
+        job: JobId,
         progress: &mut dyn FnMut(JobStage),
     ) -> Result<JobView, StampingError> {
         let provider = self.stamping_provider()?;
@@ -324,7 +325,7 @@ impl StampingService<'_> {
     /// stands.
     pub fn run_job_with(
         &mut self,
-        job: i64,
+        job: JobId,
         provider: &dyn Provider,
         progress: &mut dyn FnMut(JobStage),
     ) -> Result<JobView, StampingError> {
@@ -338,7 +339,7 @@ impl StampingService<'_> {
             // never stored): before any serial is asked for, not half-way.
             if row.locked
                 && matches!(row.job.state, State::Paid | State::SerialIssued)
-                && self.passwords.get(job).is_none()
+                && self.passwords.get(job.get()).is_none()
             {
                 return Err(StampingError::PasswordNeeded(job));
             }
@@ -426,7 +427,7 @@ impl StampingService<'_> {
             };
             progress(JobStage::Verifying);
             let roots = self.trust_roots().map_err(StampingError::from)?;
-            let password = self.passwords.get(id);
+            let password = self.passwords.get(id.get());
             if let Err(why) = check_output(&original, &stamped, &sn, password.as_deref(), &roots) {
                 return Ok(Local::Failed(ProviderError::Protocol {
                     detail: format!("stamped output failed its check: {why}"),
@@ -617,7 +618,7 @@ impl StampingService<'_> {
             Ok(r) => r,
             Err(e) => return Ok(Err(e)),
         };
-        let password = self.passwords.get(id);
+        let password = self.passwords.get(id.get());
         // A run that crashed after the provider stamped but before the output was recorded left
         // it under the job's id: use it rather than stamp again with the same serial (Peruri
         // refuses a serial that already stamped, and the serial would be spoiled).
@@ -789,7 +790,7 @@ const ORPHAN_REASON: &str = "terbit di Peruri tanpa pekerjaan (balasan terlambat
 /// processes never run one job at once (never ask for its serial twice, never sign it twice).
 /// `None` when another process holds it. The kernel releases it when the file is dropped or the
 /// process dies, so a killed worker never leaves a job locked.
-fn lock_job(data_dir: &Path, id: i64) -> Result<Option<std::fs::File>, StampingError> {
+fn lock_job(data_dir: &Path, id: JobId) -> Result<Option<std::fs::File>, StampingError> {
     let dir = data_dir.join(LOCK_FOLDER);
     let path = dir.join(format!("job-{id}.lock"));
     let io = |path: &Path| {

@@ -4,6 +4,7 @@ use super::StampingService;
 use super::run::{new_request_id, request_number};
 use super::{ACTION_CANCEL, ACTION_REISSUE, JobView, StampingError, apply_step, job_subject, load};
 use crate::crash;
+use crate::stamping::job::JobId;
 use crate::stamping::job::{JobError, State, Step};
 use crate::stamping::ledger;
 use crate::store::{StoreError, Tx};
@@ -24,7 +25,7 @@ pub enum Settle {
 /// and refunded lines do not count.
 pub(super) fn paying_line(
     c: &Connection,
-    job: i64,
+    job: JobId,
 ) -> rusqlite::Result<Option<(i64, u32, String)>> {
     c.query_row(
         "SELECT s.id, l.line_no, s.status FROM sale_lines l JOIN sales s ON s.id = l.sale
@@ -38,7 +39,7 @@ pub(super) fn paying_line(
 
 impl StampingService<'_> {
     /// The sale that bills a job (quoted, paid or partly paid), if any.
-    pub fn job_sale(&mut self, job: i64) -> Result<Option<i64>, StampingError> {
+    pub fn job_sale(&mut self, job: JobId) -> Result<Option<i64>, StampingError> {
         let found = self
             .store
             .read(|c| paying_line(c, job).map_err(StoreError::Sql))?;
@@ -49,7 +50,7 @@ impl StampingService<'_> {
     /// collect (`<ticket>-J<job>`), the document's name and SHA-256, and what was paid for it.
     pub fn job_claim(
         &mut self,
-        job: i64,
+        job: JobId,
         counter: u32,
         clerk: &str,
     ) -> Result<crate::printing::ClaimData, StampingError> {
@@ -79,7 +80,7 @@ impl StampingService<'_> {
     }
 
     /// Cancels a job before payment.
-    pub fn cancel_job(&mut self, job: i64, clerk: &str) -> Result<JobView, StampingError> {
+    pub fn cancel_job(&mut self, job: JobId, clerk: &str) -> Result<JobView, StampingError> {
         self.store.write(|tx| {
             apply_step(tx, clerk, job, &Step::Cancel, json!({}))?;
             Ok::<_, StampingError>(())
@@ -94,7 +95,7 @@ impl StampingService<'_> {
     /// money comes back only by a settlement.
     pub fn cancel_job_approved(
         &mut self,
-        job: i64,
+        job: JobId,
         approval: i64,
         clerk: &str,
     ) -> Result<JobView, StampingError> {
@@ -121,7 +122,7 @@ impl StampingService<'_> {
     #[allow(clippy::too_many_arguments)]
     pub fn settle_job_approved(
         &mut self,
-        job: i64,
+        job: JobId,
         choice: Settle,
         counter: u32,
         requested_by: &str,
@@ -132,7 +133,7 @@ impl StampingService<'_> {
         let before = self.job(job)?;
         if !before.state.can_settle() {
             return Err(StampingError::Job(JobError::WrongState {
-                id: job,
+                id: job.get(),
                 state: before.state,
             }));
         }
@@ -161,7 +162,7 @@ impl StampingService<'_> {
     /// is recorded as spoiled (claimable) in the same transaction as the job's move.
     pub fn settle_failed_job(
         &mut self,
-        job: i64,
+        job: JobId,
         approval: i64,
         choice: Settle,
         counter: u32,
@@ -170,7 +171,7 @@ impl StampingService<'_> {
         let row = self.job_row(job)?;
         if !row.job.state.can_settle() {
             return Err(StampingError::Job(JobError::WrongState {
-                id: job,
+                id: job.get(),
                 state: row.job.state,
             }));
         }
