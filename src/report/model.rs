@@ -5,7 +5,7 @@
 //! holds the blocks of each view; a cell is written by the renderer of its format (`Rp30.000` on
 //! paper, `30000` in CSV; `15:00` and `900` for a wait).
 
-use super::pack::{Pack, Unfinished};
+use super::pack::{Pack, TillSection, Unfinished};
 use crate::money::Rupiah;
 
 /// One value of a report, as a value: each renderer decides how it is written.
@@ -665,8 +665,15 @@ fn outcome_cells(t: &super::queue::Outcomes) -> [Cell; 8] {
 }
 
 fn till(p: &Pack) -> Section {
-    let tl = &p.till;
     let mut b = Vec::new();
+    till_lines(&p.till, &mut b);
+    till_tables(&p.till, &mut b);
+    till_data(&p.till, &mut b);
+    section("Kas", b)
+}
+
+/// The till for people: tenders, voids, refunds, drawer opens, sessions and QRIS, line by line.
+fn till_lines(tl: &TillSection, b: &mut Vec<Block>) {
     for t in &tl.tenders {
         b.push(line(
             On::Text,
@@ -826,7 +833,11 @@ fn till(p: &Pack) -> Section {
             w(")"),
         ],
     ));
+}
 
+/// The till on paper: its tables.
+fn till_tables(tl: &TillSection, b: &mut Vec<Block>) {
+    let qr = &tl.qris;
     let mut rows: Vec<Vec<Vec<Piece>>> = tl
         .tenders
         .iter()
@@ -986,7 +997,11 @@ fn till(p: &Pack) -> Section {
             ));
         }
     }
+}
 
+/// The till for programs: one CSV file per kind of row.
+fn till_data(tl: &TillSection, b: &mut Vec<Block>) {
+    let qr = &tl.qris;
     let mut rows: Vec<Vec<Cell>> = tl
         .tenders
         .iter()
@@ -1154,7 +1169,6 @@ fn till(p: &Pack) -> Section {
             money(qr.paid_late_amount),
         ]],
     }));
-    section("Kas", b)
 }
 
 fn stamps(p: &Pack) -> Section {
