@@ -249,9 +249,18 @@ fn section(title: &'static str, blocks: Vec<Block>) -> Section {
 }
 
 fn queue(p: &Pack) -> Section {
+    let mut b = Vec::new();
+    queue_lines(p, &mut b);
+    queue_tables(p, &mut b);
+    queue_data(p, &mut b);
+    section("Antrean", b)
+}
+
+/// The queue for people: the totals, then per service, counter, clerk and hour.
+fn queue_lines(p: &Pack, b: &mut Vec<Block>) {
     let q = &p.queue;
     let t = &q.totals;
-    let mut b = vec![
+    b.extend([
         line(
             On::Text,
             vec![
@@ -303,7 +312,7 @@ fn queue(p: &Pack) -> Section {
                 v(count(t.still_open)),
             ],
         ),
-    ];
+    ]);
     let head = |label: &'static str, pad: Pad| Piece {
         cell: Cell::Label(label),
         pad,
@@ -399,7 +408,11 @@ fn queue(p: &Pack) -> Section {
             vec![w("  "), v(Cell::Hour(*h)), w(".00 "), right(count(*n), 5)],
         ));
     }
+}
 
+/// The queue on paper: its tables and charts.
+fn queue_tables(p: &Pack, b: &mut Vec<Block>) {
+    let q = &p.queue;
     b.push(Block::Table(Table {
         columns: vec![
             ("Layanan", 135.0),
@@ -533,7 +546,12 @@ fn queue(p: &Pack) -> Section {
             })
             .collect(),
     }));
+}
 
+/// The queue for programs: one CSV file per kind of row.
+fn queue_data(p: &Pack, b: &mut Vec<Block>) {
+    let q = &p.queue;
+    let t = &q.totals;
     let all_services = std::iter::once({
         let mut row = vec![Cell::Label("SEMUA"), Cell::Label("Semua layanan")];
         row.extend(outcome_cells(t));
@@ -647,7 +665,6 @@ fn queue(p: &Pack) -> Section {
             .map(|(h, n)| vec![Cell::Hour(*h), count(*n)])
             .collect(),
     }));
-    section("Antrean", b)
 }
 
 fn outcome_cells(t: &super::queue::Outcomes) -> [Cell; 8] {
