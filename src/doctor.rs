@@ -134,7 +134,7 @@ pub fn render_summary(s: &Summary) -> String {
 
 /// `loket doctor [--json]`: exit 0 only when every check passed.
 pub fn cli_doctor(data: &Path, json: bool) -> Result<ExitCode, LoketError> {
-    let clock = crate::clock::from_env().map_err(LoketError::Refused)?;
+    let clock = crate::clock::from_env().map_err(crate::branch::BranchError::Clock)?;
     // Written without `println!`: a closed pipe (`loket doctor | head`) must neither stop the
     // remaining checks nor turn into a panic; the exit code still tells the result.
     let say = |text: &str| {

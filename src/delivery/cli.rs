@@ -245,9 +245,7 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Lo
             export_source(&mut branch, &source, &args.to_drive)?
         }
         (None, None) => {
-            return Err(LoketError::Refused(
-                "Sebutkan --file atau nomor pekerjaan.".into(),
-            ));
+            return Err(crate::cli::CliError::NoSource.into());
         }
     };
     if args.json {
@@ -365,9 +363,7 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Loke
             )?
         }
         (None, None) => {
-            return Err(LoketError::Refused(
-                "Sebutkan --file atau nomor pekerjaan.".into(),
-            ));
+            return Err(crate::cli::CliError::NoSource.into());
         }
     };
     if !args.no_send && branch.delivery().whatsapp_configured() {
@@ -419,20 +415,12 @@ pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, LoketErr
                 .as_ref()
                 .map(|l| l.get_ref().clone())
         })
-        .ok_or_else(|| {
-            LoketError::Refused(
-                "Isi webhook_listen di [whatsapp] atau berikan --listen ALAMAT:PORT.".into(),
-            )
-        })?;
+        .ok_or_else(|| LoketError::from(crate::cli::CliError::NoWebhookListen))?;
     // Refuse to listen when statuses could not be checked.
     settings
         .app_secret()
         .map_err(|e| LoketError::from(super::DeliveryError::from(e)))?
-        .ok_or_else(|| {
-            LoketError::Refused(
-                "Isi app_secret_env (atau app_secret) di [whatsapp]: tanpanya laporan status tidak dapat diperiksa keasliannya.".into(),
-            )
-        })?;
+        .ok_or_else(|| LoketError::from(crate::cli::CliError::NoWebhookSecret))?;
     let clock = branch.clock().clone();
     drop(branch);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

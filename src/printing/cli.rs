@@ -93,10 +93,6 @@ pub struct DispenserArgs {
     pub port: Option<String>,
 }
 
-fn refused(msg: impl Into<String>) -> LoketError {
-    LoketError::Refused(msg.into())
-}
-
 /// Prints an outcome; exit 1 when it did not print.
 pub fn report(o: &PrintOutcome, what: &str) -> ExitCode {
     if o.printed {
@@ -202,7 +198,7 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, LoketError> {
     let state: VirtualState = args
         .status
         .parse()
-        .map_err(|e| refused(format!("{e}; pilih salah satu: ok, paper-near-end, paper-out, cover-open, offline, unresponsive")))?;
+        .map_err(crate::cli::CliError::UnknownPrinterState)?;
     let mut config = match &args.out {
         Some(dir) => VirtualConfig::writing_to(args.dots, dir),
         None => VirtualConfig::in_memory(args.dots),
@@ -218,11 +214,9 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, LoketError> {
     let vp = VirtualPrinter::new(config).map_err(io("folder printer virtual"))?;
     // Keep the server alive for the life of the loop.
     let _server: Box<dyn std::any::Any> = if let Some(addr) = &args.link.tcp {
-        let addr = addr.parse().map_err(|_| {
-            refused(format!(
-                "alamat '{addr}' bukan IP:PORT, mis. 127.0.0.1:9100"
-            ))
-        })?;
+        let addr = addr
+            .parse()
+            .map_err(|_| LoketError::from(crate::cli::CliError::BadTcpAddress(addr.clone())))?;
         let s = serve_tcp(vp.clone(), addr).map_err(io("mendengarkan TCP"))?;
         println!("Printer virtual mendengarkan di {} ({state}).", s.addr());
         Box::new(s)
@@ -266,22 +260,19 @@ pub fn receipts(cmd: ReceiptsCommand) -> Result<ExitCode, LoketError> {
                 "stamp-proof" => Kind::Proof,
                 "daily" => Kind::DailySummary,
                 other => other.parse().map_err(|_| {
-                    refused(format!(
-                        "jenis struk '{kind}' tidak dikenal; pilih ticket, sale, sale-copy, qris, stamp-proof, claim, x-report, z-report, z-report-copy atau daily"
-                    ))
+                    LoketError::from(crate::cli::CliError::UnknownReceiptKind(kind.clone()))
                 })?,
             };
             let profile = profile_by_config_name(&profile)?;
             let doc = sample(k);
             match format {
                 PreviewFormat::Text => {
-                    let text = preview(&doc, &profile)
-                        .map_err(|e| refused(format!("pratinjau gagal: {e}")))?;
+                    let text = preview(&doc, &profile).map_err(crate::cli::CliError::Preview)?;
                     print!("{text}");
                 }
                 PreviewFormat::Escpos => {
-                    let bytes = encode(&doc, &profile)
-                        .map_err(|e| refused(format!("struk tidak dapat disusun: {e}")))?;
+                    let bytes =
+                        encode(&doc, &profile).map_err(crate::cli::CliError::ReceiptEncode)?;
                     let mut out = std::io::stdout().lock();
                     out.write_all(&bytes)
                         .and_then(|()| out.flush())

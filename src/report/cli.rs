@@ -60,7 +60,7 @@ pub struct Outputs {
 }
 
 fn day_arg(text: &str) -> Result<BusinessDay, LoketError> {
-    BusinessDay::parse(text).map_err(|e| LoketError::Refused(format!("{e}.")))
+    BusinessDay::parse(text).map_err(|_| crate::cli::CliError::NotADay(text.to_string()).into())
 }
 
 pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, LoketError> {
@@ -103,11 +103,7 @@ fn default_printer(branch: &Branch) -> Result<String, LoketError> {
         .iter()
         .find_map(|c| c.printer.as_ref().map(|p| p.get_ref().clone()))
         .or_else(|| branch.config().printers.keys().next().cloned())
-        .ok_or_else(|| {
-            LoketError::Refused(
-                "belum ada printer di [printers]; ringkasan tidak dapat dicetak".into(),
-            )
-        })
+        .ok_or_else(|| LoketError::from(crate::cli::CliError::NoReportPrinter))
 }
 
 /// Writes the requested outputs of a built pack and prints it (text or JSON).
@@ -152,7 +148,7 @@ pub fn deliver(
             .print_payload(&printer, &p.file_stem(), &payload, actor)?;
         notes.push(outcome.message.clone());
         if !outcome.printed {
-            return Err(LoketError::Refused(outcome.message));
+            return Err(crate::cli::CliError::NotPrinted(Box::new(outcome)).into());
         }
     }
     if let Some(mount) = &out.to_drive {
@@ -172,9 +168,7 @@ pub fn deliver(
         ));
     }
     if out.json {
-        let mut value = serde_json::to_value(p).map_err(|e| {
-            LoketError::Refused(format!("Laporan tidak dapat ditulis sebagai JSON: {e}."))
-        })?;
+        let mut value = serde_json::to_value(p).map_err(crate::cli::CliError::ReportJson)?;
         crate::when::json_moments(&mut value, tz);
         crate::cli::print_json_plain(&value);
     } else {

@@ -266,15 +266,11 @@ pub fn run_stamps(
             supervisor,
             pin,
         } => {
-            let price = Rupiah::parse(&price)
-                .map_err(|e| LoketError::Refused(format!("harga lot: {e}")))?;
+            let price = Rupiah::parse(&price).map_err(crate::cli::CliError::LotPrice)?;
             let lockout = branch.lockout();
             let user = users::authenticate(branch.store_mut(), lockout, &supervisor, &pin)?;
             if user.role != Role::Supervisor {
-                return Err(LoketError::Refused(format!(
-                    "{} bukan supervisor; hanya supervisor yang boleh memuat lot nomor seri.",
-                    user.id
-                )));
+                return Err(crate::cli::CliError::LotNeedsSupervisor(user.id).into());
             }
             branch
                 .store_mut()
@@ -290,7 +286,7 @@ pub fn run_stamps(
                 })
                 .map_err(|e| match e {
                     ledger::LedgerError::Store(s) => LoketError::Store(s),
-                    other => LoketError::Refused(format!("{other}.")),
+                    other => LoketError::Ledger(other),
                 })?;
             println!("Lot {lot} dimuat: {count} nomor seri, dibeli {price}.");
         }
@@ -299,8 +295,7 @@ pub fn run_stamps(
 }
 
 fn parse_at(text: &str) -> Result<(f64, f64), LoketError> {
-    let bad =
-        || LoketError::Refused("--at harus X,Y dalam milimeter, misalnya 140,230.".to_string());
+    let bad = || LoketError::from(crate::cli::CliError::BadAt);
     let (x, y) = text.split_once(',').ok_or_else(bad)?;
     let x: f64 = x.trim().parse().map_err(|_| bad())?;
     let y: f64 = y.trim().parse().map_err(|_| bad())?;
@@ -325,8 +320,7 @@ pub fn run_job(
             json,
         } => {
             let limit = u64::from(branch.config().stamping.max_pdf_mb) * 1024 * 1024;
-            let bytes = crate::pdf::io::read_input(&file, limit)
-                .map_err(|e| LoketError::Refused(e.to_string()))?;
+            let bytes = crate::pdf::io::read_input(&file, limit)?;
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -352,9 +346,9 @@ pub fn run_job(
             size,
         } => {
             let v = branch.stamping().job(job)?;
-            let proposed = v.proposed.ok_or(LoketError::Refused(
-                "Pekerjaan ini tidak punya letak usulan; sebutkan --page dan --at.".into(),
-            ))?;
+            let proposed = v
+                .proposed
+                .ok_or(LoketError::from(crate::cli::CliError::NoProposal))?;
             let size_pt = size.map_or(proposed.width, crate::pdf::mm_to_pt);
             let place = match at {
                 Some(at) => {
@@ -382,14 +376,12 @@ pub fn run_job(
             let frame = branch.stamping().job_page_frame(job, place.page)?;
             let rect =
                 crate::pdf::Rect::from_origin_size(place.x, place.y, place.width, place.height);
-            crate::pdf::stamp::check_fits(&frame, place.page, &rect)
-                .map_err(|e| LoketError::Refused(e.to_string()))?;
+            crate::pdf::stamp::check_fits(&frame, place.page, &rect)?;
             let v = branch.stamping().place_job(job, actor, place)?;
             print_job(&v);
         }
         JobCommand::Pay { job, cash, counter } => {
-            let tendered = Rupiah::parse(&cash)
-                .map_err(|e| LoketError::Refused(format!("jumlah tunai: {e}")))?;
+            let tendered = Rupiah::parse(&cash).map_err(crate::cli::CliError::CashAmount)?;
             let sale = branch.stamping().quote_job(job, counter, actor, None)?;
             if branch.till().sale(sale)?.due.is_positive() {
                 let paid = branch
@@ -454,15 +446,13 @@ pub fn run_job(
                 (true, _) => super::service::Settle::NewSerial,
                 (false, Some(method)) => super::service::Settle::Refund(
                     crate::till::Method::parse(method).ok_or_else(|| {
-                        LoketError::Refused(format!(
-                            "Cara pengembalian {method:?} tidak dikenal; pakai tunai, debit atau qris."
+                        LoketError::from(crate::cli::CliError::UnknownSettleRefund(
+                            method.to_string(),
                         ))
                     })?,
                 ),
                 (false, None) => {
-                    return Err(LoketError::Refused(
-                        "Pilih --new-serial atau --refund CARA.".into(),
-                    ));
+                    return Err(crate::cli::CliError::ChooseSettle.into());
                 }
             };
             let v = branch.stamping().settle_job_approved(

@@ -503,11 +503,7 @@ fn refund_request(lines: &[String], sale: &SaleView) -> Result<RefundRequest, Lo
     }
     let mut out = Vec::new();
     for l in lines {
-        let bad = || {
-            LoketError::Refused(format!(
-                "baris '{l}' tidak dikenali; tulis misalnya --line 1:2 (baris 1, dua buah)"
-            ))
-        };
+        let bad = || LoketError::from(crate::cli::CliError::RefundLine(l.to_string()));
         let (no, qty) = match l.split_once(':') {
             Some((n, q)) => (
                 n.trim().parse::<u32>().map_err(|_| bad())?,
@@ -671,9 +667,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             approve: a,
         } => {
             let method = Method::parse(&method).ok_or_else(|| {
-                LoketError::Refused(format!(
-                    "cara bayar '{method}' tidak dikenal; pilih cash atau qris"
-                ))
+                LoketError::from(crate::cli::CliError::UnknownPayMethod(method.clone()))
             })?;
             let id = approve(
                 &mut branch,
@@ -729,9 +723,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             let view = branch.till().sale(sale)?;
             let counter = counter.unwrap_or(view.counter);
             let method = Method::parse(&method).ok_or_else(|| {
-                LoketError::Refused(format!(
-                    "cara bayar '{method}' tidak dikenal; pilih cash, debit atau qris"
-                ))
+                LoketError::from(crate::cli::CliError::UnknownRefundMethod(method.clone()))
             })?;
             let request = refund_request(&lines, &view)?;
             let id = approve(

@@ -18,6 +18,64 @@ impl Words for En {
         match e {
             CliError::UnknownRole(role) => format!("role '{role}' is unknown"),
             CliError::PinUnreadable(source) => format!("the PIN cannot be read: {source}"),
+            CliError::NotADay(text) => format!(
+                "the date '{text}' is not recognised; write it as YYYY-MM-DD, for example 2026-11-21."
+            ),
+            CliError::NotAnAnchor(text) => format!(
+                "The anchor \"{text}\" is not valid: write NUMBER:HASH, e.g. 1234:9f86d081884c7d65 (at least {SHORT_HEX} hexadecimal digits)."
+            ),
+            CliError::RefundLine(line) => format!(
+                "line '{line}' is not recognised; write for example --line 1:2 (line 1, two items)"
+            ),
+            CliError::UnknownPayMethod(method) => {
+                format!("payment method '{method}' is unknown; choose cash or qris")
+            }
+            CliError::UnknownRefundMethod(method) => {
+                format!("payment method '{method}' is unknown; choose cash, debit or qris")
+            }
+            CliError::UnknownSettleRefund(method) => format!(
+                "Refund method {method:?} is unknown; use tunai (cash), debit or qris."
+            ),
+            CliError::ChooseSettle => "Choose --new-serial or --refund METHOD.".to_string(),
+            CliError::NoSource => "Name --file or a job number.".to_string(),
+            CliError::NoWebhookListen => {
+                "Set webhook_listen in [whatsapp] or give --listen ADDRESS:PORT.".to_string()
+            }
+            CliError::NoWebhookSecret => "Set app_secret_env (or app_secret) in [whatsapp]: without it, status reports cannot be checked as genuine.".to_string(),
+            CliError::NoReportPrinter => {
+                "there is no printer in [printers] yet; the summary cannot be printed".to_string()
+            }
+            CliError::NotPrinted(outcome) => outcome.message.clone(),
+            CliError::ReportJson(e) => format!("The report cannot be written as JSON: {e}."),
+            CliError::LotPrice(e) => format!("lot price: {e}"),
+            CliError::CashAmount(e) => format!("cash amount: {e}"),
+            CliError::LotNeedsSupervisor(user) => format!(
+                "{user} is not a supervisor; only a supervisor may load a lot of serial numbers."
+            ),
+            CliError::NoProposal => {
+                "This job has no proposed place; name --page and --at.".to_string()
+            }
+            CliError::BadAt => "--at must be X,Y in millimetres, for example 140,230.".to_string(),
+            CliError::UnknownPrinterState(e) => format!(
+                "{e}; choose one of: ok, paper-near-end, paper-out, cover-open, offline, unresponsive"
+            ),
+            CliError::BadTcpAddress(addr) => {
+                format!("address '{addr}' is not IP:PORT, e.g. 127.0.0.1:9100")
+            }
+            CliError::UnknownReceiptKind(kind) => format!(
+                "slip kind '{kind}' is unknown; choose ticket, sale, sale-copy, qris, stamp-proof, claim, x-report, z-report, z-report-copy or daily"
+            ),
+            CliError::Preview(e) => format!("the preview failed: {e}"),
+            CliError::ReceiptEncode(e) => format!("the slip cannot be built: {e}"),
+            CliError::NoSuchCounter { counter, config } => format!(
+                "counter {counter} is not in the configuration {}; choose an existing counter number with --counter",
+                config.display()
+            ),
+            CliError::StressGaveUp {
+                counter,
+                issued,
+                open,
+            } => format!("stress: counter {counter} ran out of time with {issued} issued and {open} still open"),
         }
     }
 
@@ -196,7 +254,12 @@ impl Words for En {
             LoketError::Dispenser(f0) => f0.to_string(),
             LoketError::Report(f0) => f0.to_string(),
             LoketError::Backup(f0) => f0.to_string(),
-            LoketError::Refused(f0) => f0.to_string(),
+            LoketError::NotTicketNo(f0) => f0.to_string(),
+            LoketError::Pdf(f0) => f0.to_string(),
+            LoketError::File(f0) => f0.to_string(),
+            LoketError::Stamp(f0) => f0.to_string(),
+            LoketError::Ledger(f0) => format!("{f0}."),
+            LoketError::Token(f0) => f0.to_string(),
             LoketError::Cli(f0) => f0.to_string(),
             LoketError::Io { what, path, source } => {
                 format!("{what} {}: {source}", path.display())
@@ -1161,6 +1224,15 @@ impl Words for En {
             UiError::Thread(f0) => format!("the display's background process cannot be started: {f0}"),
             UiError::WorkerStopped => "the display's background process stopped; start loket again".to_string(),
             UiError::NotATerminal => "the full-screen view needs a terminal; for scripts use `loket queue status` or another `loket queue` command".to_string(),
+            UiError::NoVisitHolder => "no ticket and counter hold this visit".to_string(),
+            UiError::NotHolding { counter, ticket } => format!("counter {counter} is not holding ticket {ticket}; call that ticket at any counter to carry on with it"),
+            UiError::AlreadyThere { ticket, counter } => format!("ticket {ticket} is already at counter {counter}; name another counter"),
+            UiError::CounterHolding { counter, ticket } => format!("counter {counter} is still holding ticket {ticket}; finish it there first or choose another counter"),
+            UiError::JobTooFar { job, state } => format!("job #{job} is already {}; a paid job can only be refunded", state.label()),
+            UiError::SaleNotOpen { sale, status } => format!("sale #{sale} is already {}", status.to_lowercase()),
+            UiError::SalePaid { sale, paid } => format!("sale #{sale} has already been paid {paid}; refund it (u) instead of cancelling"),
+            UiError::SaleUnpaid { sale } => format!("sale #{sale} has not been paid; there is no money to refund, just cancel it (b)"),
+            UiError::JobRefundBySettle { job } => format!("job #{job}'s money is refunded by settling the paid job"),
         }
     }
 

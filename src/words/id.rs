@@ -18,6 +18,64 @@ impl Words for Id {
         match e {
             CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),
             CliError::PinUnreadable(source) => format!("PIN tidak terbaca: {source}"),
+            CliError::NotADay(text) => format!(
+                "tanggal '{text}' tidak dikenali; tulis sebagai TTTT-BB-HH, misalnya 2026-11-21."
+            ),
+            CliError::NotAnAnchor(text) => format!(
+                "Jangkar \"{text}\" tidak sah: tulis NOMOR:HASH, mis. 1234:9f86d081884c7d65 (minimal {SHORT_HEX} digit heksadesimal)."
+            ),
+            CliError::RefundLine(line) => format!(
+                "baris '{line}' tidak dikenali; tulis misalnya --line 1:2 (baris 1, dua buah)"
+            ),
+            CliError::UnknownPayMethod(method) => {
+                format!("cara bayar '{method}' tidak dikenal; pilih cash atau qris")
+            }
+            CliError::UnknownRefundMethod(method) => {
+                format!("cara bayar '{method}' tidak dikenal; pilih cash, debit atau qris")
+            }
+            CliError::UnknownSettleRefund(method) => format!(
+                "Cara pengembalian {method:?} tidak dikenal; pakai tunai, debit atau qris."
+            ),
+            CliError::ChooseSettle => "Pilih --new-serial atau --refund CARA.".to_string(),
+            CliError::NoSource => "Sebutkan --file atau nomor pekerjaan.".to_string(),
+            CliError::NoWebhookListen => {
+                "Isi webhook_listen di [whatsapp] atau berikan --listen ALAMAT:PORT.".to_string()
+            }
+            CliError::NoWebhookSecret => "Isi app_secret_env (atau app_secret) di [whatsapp]: tanpanya laporan status tidak dapat diperiksa keasliannya.".to_string(),
+            CliError::NoReportPrinter => {
+                "belum ada printer di [printers]; ringkasan tidak dapat dicetak".to_string()
+            }
+            CliError::NotPrinted(outcome) => outcome.message.clone(),
+            CliError::ReportJson(e) => format!("Laporan tidak dapat ditulis sebagai JSON: {e}."),
+            CliError::LotPrice(e) => format!("harga lot: {e}"),
+            CliError::CashAmount(e) => format!("jumlah tunai: {e}"),
+            CliError::LotNeedsSupervisor(user) => format!(
+                "{user} bukan supervisor; hanya supervisor yang boleh memuat lot nomor seri."
+            ),
+            CliError::NoProposal => {
+                "Pekerjaan ini tidak punya letak usulan; sebutkan --page dan --at.".to_string()
+            }
+            CliError::BadAt => "--at harus X,Y dalam milimeter, misalnya 140,230.".to_string(),
+            CliError::UnknownPrinterState(e) => format!(
+                "{e}; pilih salah satu: ok, paper-near-end, paper-out, cover-open, offline, unresponsive"
+            ),
+            CliError::BadTcpAddress(addr) => {
+                format!("alamat '{addr}' bukan IP:PORT, mis. 127.0.0.1:9100")
+            }
+            CliError::UnknownReceiptKind(kind) => format!(
+                "jenis struk '{kind}' tidak dikenal; pilih ticket, sale, sale-copy, qris, stamp-proof, claim, x-report, z-report, z-report-copy atau daily"
+            ),
+            CliError::Preview(e) => format!("pratinjau gagal: {e}"),
+            CliError::ReceiptEncode(e) => format!("struk tidak dapat disusun: {e}"),
+            CliError::NoSuchCounter { counter, config } => format!(
+                "loket {counter} tidak ada dalam konfigurasi {}; pilih nomor loket yang ada dengan --counter",
+                config.display()
+            ),
+            CliError::StressGaveUp {
+                counter,
+                issued,
+                open,
+            } => format!("stress: counter {counter} gave up with {issued} issued and {open} open"),
         }
     }
 
@@ -194,7 +252,12 @@ impl Words for Id {
             LoketError::Dispenser(f0) => f0.to_string(),
             LoketError::Report(f0) => f0.to_string(),
             LoketError::Backup(f0) => f0.to_string(),
-            LoketError::Refused(f0) => f0.to_string(),
+            LoketError::NotTicketNo(f0) => f0.to_string(),
+            LoketError::Pdf(f0) => f0.to_string(),
+            LoketError::File(f0) => f0.to_string(),
+            LoketError::Stamp(f0) => f0.to_string(),
+            LoketError::Ledger(f0) => format!("{f0}."),
+            LoketError::Token(f0) => f0.to_string(),
             LoketError::Cli(f0) => f0.to_string(),
             LoketError::Io { what, path, source } => {
                 format!("{what} {}: {source}", path.display())
@@ -1125,6 +1188,15 @@ impl Words for Id {
             UiError::Thread(f0) => format!("tidak dapat memulai proses latar tampilan: {f0}"),
             UiError::WorkerStopped => "proses latar tampilan berhenti; jalankan loket kembali".to_string(),
             UiError::NotATerminal => "tampilan layar penuh perlu terminal; untuk skrip pakai `loket queue status` atau perintah `loket queue` lainnya".to_string(),
+            UiError::NoVisitHolder => "tidak ada tiket dan loket yang memegang kunjungan ini".to_string(),
+            UiError::NotHolding { counter, ticket } => format!("loket {counter} tidak sedang memegang tiket {ticket}; panggil tiket itu di loket mana pun untuk melanjutkannya"),
+            UiError::AlreadyThere { ticket, counter } => format!("tiket {ticket} sudah di loket {counter}; sebutkan loket lain"),
+            UiError::CounterHolding { counter, ticket } => format!("loket {counter} masih memegang tiket {ticket}; selesaikan dulu di sana atau pilih loket lain"),
+            UiError::JobTooFar { job, state } => format!("pekerjaan #{job} sudah {}; yang sudah dibayar hanya dapat dikembalikan dananya", state.label()),
+            UiError::SaleNotOpen { sale, status } => format!("penjualan #{sale} sudah {}", status.to_lowercase()),
+            UiError::SalePaid { sale, paid } => format!("penjualan #{sale} sudah dibayar {paid}; kembalikan dananya (u) alih-alih membatalkan"),
+            UiError::SaleUnpaid { sale } => format!("penjualan #{sale} belum dibayar; tidak ada dana untuk dikembalikan, batalkan saja (b)"),
+            UiError::JobRefundBySettle { job } => format!("dana pekerjaan #{job} dikembalikan lewat penyelesaian pekerjaan dibayar"),
         }
     }
 

@@ -26,7 +26,7 @@ use crate::dispenser::DispenserError;
 use crate::doctor::{NetError, SmtpFailure, SmtpStage};
 use crate::error::LoketError;
 use crate::hall::token::TokenError;
-use crate::journal::anchor::AnchorError;
+use crate::journal::anchor::{AnchorError, SHORT_HEX};
 use crate::money::MoneyError;
 use crate::pdf::appearance::AppearanceError;
 use crate::pdf::cli::CliError as PdfCliError;
