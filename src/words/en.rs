@@ -14,6 +14,157 @@ impl Words for En {
         "error"
     }
 
+    fn drawer_opened(&self) -> &'static str {
+        "Drawer opened."
+    }
+
+    fn sale_head(
+        &self,
+        sale: &dyn fmt::Display,
+        counter: u32,
+        ticket: Option<&str>,
+        status: &str,
+    ) -> String {
+        let ticket = ticket.map(|t| format!(", ticket {t}")).unwrap_or_default();
+        format!("Sale {sale} — counter {counter}{ticket} — {status}")
+    }
+
+    fn sale_line_refunded(&self, quantity: i64) -> String {
+        format!(" ({quantity} returned)")
+    }
+
+    fn sale_totals(
+        &self,
+        total: &dyn fmt::Display,
+        paid: &dyn fmt::Display,
+        due: &dyn fmt::Display,
+    ) -> String {
+        format!("  Total {total}, paid {paid}, due {due}")
+    }
+
+    fn sale_refunded(&self, amount: &dyn fmt::Display) -> String {
+        format!("  Refunded {amount}")
+    }
+
+    fn sale_pending_qris(&self, amount: &dyn fmt::Display) -> String {
+        format!("  Awaiting QRIS {amount}")
+    }
+
+    fn sale_exact(&self, due: &dyn fmt::Display, quick: &str) -> String {
+        format!("  Exact {due} or {quick}")
+    }
+
+    fn sale_void_reason(&self, reason: &str) -> String {
+        format!("  Voided: {reason}")
+    }
+
+    fn close_counted(
+        &self,
+        counted: &dyn fmt::Display,
+        expected: &dyn fmt::Display,
+        variance: &dyn fmt::Display,
+    ) -> String {
+        format!("Counted {counted}, expected {expected}, variance {variance}.")
+    }
+
+    fn close_needs_approval(&self, tolerance: &dyn fmt::Display, counter: u32) -> String {
+        format!(
+            "The variance is over the tolerance of {tolerance}; closing waits for a reason and a supervisor's approval:\n  loket till close --counter {counter} --supervisor ID --reason \"...\""
+        )
+    }
+
+    fn close_unfinished(&self, counter: u32) -> String {
+        format!("Note: counter {counter} still leaves unfinished business:")
+    }
+
+    fn till_opened(
+        &self,
+        session: &dyn fmt::Display,
+        counter: u32,
+        float: &dyn fmt::Display,
+    ) -> String {
+        format!("Cash session {session} opened at counter {counter} with a float of {float}.")
+    }
+
+    fn payout_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String {
+        format!("Payout of {amount} recorded; expected cash is now {expected}.")
+    }
+
+    fn drop_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String {
+        format!("Drop of {amount} to the safe recorded; expected cash is now {expected}.")
+    }
+
+    fn price_fee(&self, fee: &dyn fmt::Display) -> String {
+        format!(" + service fee {fee}")
+    }
+
+    fn change_due(&self, change: &dyn fmt::Display) -> String {
+        format!("Change {change}.")
+    }
+
+    fn qris_shown(
+        &self,
+        reference: &str,
+        amount: &dyn fmt::Display,
+        until: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "\nQRIS {reference} for {amount} — valid until {until}. Once the customer has paid:\n  loket sale qris-confirm --ref {reference}"
+        )
+    }
+
+    fn qris_late(&self, reference: &str) -> String {
+        format!(
+            "NOTE: QRIS {reference} was paid after it expired; recorded as late and flagged for the supervisor."
+        )
+    }
+
+    fn qris_excess(&self, excess: &dyn fmt::Display) -> String {
+        format!("The overpayment of {excess} must be refunded (loket sale qris-resolve).")
+    }
+
+    fn qris_none_flagged(&self) -> &'static str {
+        "No QRIS payment needs checking."
+    }
+
+    fn qris_flagged_line(
+        &self,
+        reference: &str,
+        sale: &dyn fmt::Display,
+        amount: &dyn fmt::Display,
+        state: &dyn fmt::Display,
+        excess: &dyn fmt::Display,
+    ) -> String {
+        format!("{reference} sale {sale} {amount} — {state}, excess {excess}")
+    }
+
+    fn qris_resolved(
+        &self,
+        reference: &str,
+        excess: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+    ) -> String {
+        format!("QRIS {reference} resolved; {excess} refunded by {method}.")
+    }
+
+    fn sale_voided(&self, sale: &dyn fmt::Display, supervisor: &str) -> String {
+        format!("Sale {sale} voided, approved by {supervisor}.")
+    }
+
+    fn void_returned(&self, amount: &dyn fmt::Display, method: &dyn fmt::Display) -> String {
+        format!("  Returned {amount} ({method}).")
+    }
+
+    fn refund_done(
+        &self,
+        amount: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+        sale: &dyn fmt::Display,
+        supervisor: &str,
+    ) -> String {
+        format!("Refund of {amount} ({method}) for sale {sale}, approved by {supervisor}.")
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("role '{role}' is unknown"),

@@ -14,6 +14,157 @@ impl Words for Id {
         "galat"
     }
 
+    fn drawer_opened(&self) -> &'static str {
+        "Laci dibuka."
+    }
+
+    fn sale_head(
+        &self,
+        sale: &dyn fmt::Display,
+        counter: u32,
+        ticket: Option<&str>,
+        status: &str,
+    ) -> String {
+        let ticket = ticket.map(|t| format!(", tiket {t}")).unwrap_or_default();
+        format!("Penjualan {sale} — loket {counter}{ticket} — {status}")
+    }
+
+    fn sale_line_refunded(&self, quantity: i64) -> String {
+        format!(" (dikembalikan {quantity})")
+    }
+
+    fn sale_totals(
+        &self,
+        total: &dyn fmt::Display,
+        paid: &dyn fmt::Display,
+        due: &dyn fmt::Display,
+    ) -> String {
+        format!("  Total {total}, dibayar {paid}, sisa {due}")
+    }
+
+    fn sale_refunded(&self, amount: &dyn fmt::Display) -> String {
+        format!("  Dikembalikan {amount}")
+    }
+
+    fn sale_pending_qris(&self, amount: &dyn fmt::Display) -> String {
+        format!("  Menunggu QRIS {amount}")
+    }
+
+    fn sale_exact(&self, due: &dyn fmt::Display, quick: &str) -> String {
+        format!("  Uang pas {due} atau {quick}")
+    }
+
+    fn sale_void_reason(&self, reason: &str) -> String {
+        format!("  Dibatalkan: {reason}")
+    }
+
+    fn close_counted(
+        &self,
+        counted: &dyn fmt::Display,
+        expected: &dyn fmt::Display,
+        variance: &dyn fmt::Display,
+    ) -> String {
+        format!("Dihitung {counted}, seharusnya {expected}, selisih {variance}.")
+    }
+
+    fn close_needs_approval(&self, tolerance: &dyn fmt::Display, counter: u32) -> String {
+        format!(
+            "Selisih melebihi toleransi {tolerance}; penutupan menunggu alasan dan persetujuan supervisor:\n  loket till close --counter {counter} --supervisor ID --reason \"...\""
+        )
+    }
+
+    fn close_unfinished(&self, counter: u32) -> String {
+        format!("Perhatian: loket {counter} masih meninggalkan yang belum selesai:")
+    }
+
+    fn till_opened(
+        &self,
+        session: &dyn fmt::Display,
+        counter: u32,
+        float: &dyn fmt::Display,
+    ) -> String {
+        format!("Sesi kas {session} dibuka di loket {counter} dengan modal {float}.")
+    }
+
+    fn payout_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String {
+        format!("Pengeluaran {amount} dicatat; kas seharusnya kini {expected}.")
+    }
+
+    fn drop_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String {
+        format!("Setoran {amount} ke brankas dicatat; kas seharusnya kini {expected}.")
+    }
+
+    fn price_fee(&self, fee: &dyn fmt::Display) -> String {
+        format!(" + biaya layanan {fee}")
+    }
+
+    fn change_due(&self, change: &dyn fmt::Display) -> String {
+        format!("Kembalian {change}.")
+    }
+
+    fn qris_shown(
+        &self,
+        reference: &str,
+        amount: &dyn fmt::Display,
+        until: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "\nQRIS {reference} sebesar {amount} — berlaku sampai {until}. Setelah pelanggan membayar:\n  loket sale qris-confirm --ref {reference}"
+        )
+    }
+
+    fn qris_late(&self, reference: &str) -> String {
+        format!(
+            "PERHATIAN: QRIS {reference} dibayar setelah kedaluwarsa; dicatat sebagai terlambat dan ditandai untuk supervisor."
+        )
+    }
+
+    fn qris_excess(&self, excess: &dyn fmt::Display) -> String {
+        format!("Kelebihan bayar {excess} harus dikembalikan (loket sale qris-resolve).")
+    }
+
+    fn qris_none_flagged(&self) -> &'static str {
+        "Tidak ada QRIS yang perlu diperiksa."
+    }
+
+    fn qris_flagged_line(
+        &self,
+        reference: &str,
+        sale: &dyn fmt::Display,
+        amount: &dyn fmt::Display,
+        state: &dyn fmt::Display,
+        excess: &dyn fmt::Display,
+    ) -> String {
+        format!("{reference} penjualan {sale} {amount} — {state}, kelebihan {excess}")
+    }
+
+    fn qris_resolved(
+        &self,
+        reference: &str,
+        excess: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+    ) -> String {
+        format!("QRIS {reference} diselesaikan; {excess} dikembalikan lewat {method}.")
+    }
+
+    fn sale_voided(&self, sale: &dyn fmt::Display, supervisor: &str) -> String {
+        format!("Penjualan {sale} dibatalkan, disetujui {supervisor}.")
+    }
+
+    fn void_returned(&self, amount: &dyn fmt::Display, method: &dyn fmt::Display) -> String {
+        format!("  Dikembalikan {amount} ({method}).")
+    }
+
+    fn refund_done(
+        &self,
+        amount: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+        sale: &dyn fmt::Display,
+        supervisor: &str,
+    ) -> String {
+        format!("Pengembalian {amount} ({method}) untuk penjualan {sale}, disetujui {supervisor}.")
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),

@@ -101,6 +101,77 @@ pub(crate) trait Words: Sync {
     fn counter_break(&self, reason: &str) -> String;
     fn counter_closed(&self) -> &'static str;
 
+    // Sales and the drawer (`src/till/cli.rs`).
+    fn drawer_opened(&self) -> &'static str;
+    fn sale_head(
+        &self,
+        sale: &dyn fmt::Display,
+        counter: u32,
+        ticket: Option<&str>,
+        status: &str,
+    ) -> String;
+    fn sale_line_refunded(&self, quantity: i64) -> String;
+    fn sale_totals(
+        &self,
+        total: &dyn fmt::Display,
+        paid: &dyn fmt::Display,
+        due: &dyn fmt::Display,
+    ) -> String;
+    fn sale_refunded(&self, amount: &dyn fmt::Display) -> String;
+    fn sale_pending_qris(&self, amount: &dyn fmt::Display) -> String;
+    fn sale_exact(&self, due: &dyn fmt::Display, quick: &str) -> String;
+    fn sale_void_reason(&self, reason: &str) -> String;
+    fn close_counted(
+        &self,
+        counted: &dyn fmt::Display,
+        expected: &dyn fmt::Display,
+        variance: &dyn fmt::Display,
+    ) -> String;
+    fn close_needs_approval(&self, tolerance: &dyn fmt::Display, counter: u32) -> String;
+    fn close_unfinished(&self, counter: u32) -> String;
+    fn till_opened(
+        &self,
+        session: &dyn fmt::Display,
+        counter: u32,
+        float: &dyn fmt::Display,
+    ) -> String;
+    fn payout_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String;
+    fn drop_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String;
+    fn price_fee(&self, fee: &dyn fmt::Display) -> String;
+    fn change_due(&self, change: &dyn fmt::Display) -> String;
+    fn qris_shown(
+        &self,
+        reference: &str,
+        amount: &dyn fmt::Display,
+        until: &dyn fmt::Display,
+    ) -> String;
+    fn qris_late(&self, reference: &str) -> String;
+    fn qris_excess(&self, excess: &dyn fmt::Display) -> String;
+    fn qris_none_flagged(&self) -> &'static str;
+    fn qris_flagged_line(
+        &self,
+        reference: &str,
+        sale: &dyn fmt::Display,
+        amount: &dyn fmt::Display,
+        state: &dyn fmt::Display,
+        excess: &dyn fmt::Display,
+    ) -> String;
+    fn qris_resolved(
+        &self,
+        reference: &str,
+        excess: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+    ) -> String;
+    fn sale_voided(&self, sale: &dyn fmt::Display, supervisor: &str) -> String;
+    fn void_returned(&self, amount: &dyn fmt::Display, method: &dyn fmt::Display) -> String;
+    fn refund_done(
+        &self,
+        amount: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+        sale: &dyn fmt::Display,
+        supervisor: &str,
+    ) -> String;
+
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
     /// The part of an SMTP conversation that failed, as a noun.
