@@ -11,6 +11,7 @@ use crate::money::Rupiah;
 use crate::store::StoreError;
 use crate::till::Tender;
 use crate::users::{self, Role};
+use crate::words;
 use clap::Subcommand;
 use serde_json::json;
 use std::path::PathBuf;
@@ -146,19 +147,22 @@ pub enum JobCommand {
 }
 
 fn print_job(v: &JobView) {
+    let w = words::current();
     println!(
-        "Pekerjaan #{} ({}): {}, {} halaman, status {}.",
-        v.id,
-        v.ticket.as_deref().unwrap_or("tanpa tiket"),
-        v.document_name,
-        v.pages,
-        v.state_label
+        "{}",
+        w.job_head(
+            &v.id,
+            v.ticket.as_deref(),
+            &v.document_name,
+            v.pages,
+            &v.state_label
+        )
     );
     if let Some(sn) = &v.sn {
-        println!("Nomor seri: {sn}");
+        println!("{}", w.job_serial(sn));
     }
-    for w in &v.warnings {
-        println!("Peringatan: {w}");
+    for warning in &v.warnings {
+        println!("{}", w.job_warning(warning));
     }
     println!("{}", v.message);
 }
@@ -181,19 +185,22 @@ pub fn run_stamps(
             if json {
                 print_json(&inv, branch.config().branch.timezone);
             } else {
+                let w = words::current();
                 println!(
-                    "Tersedia {}, terbit belum dibubuhkan {}, terbubuh {}, rusak {}.",
-                    inv.available, inv.issued, inv.stamped, inv.spoiled
+                    "{}",
+                    w.stamps_inventory(&inv.available, &inv.issued, &inv.stamped, &inv.spoiled)
                 );
                 for l in &inv.lots {
                     println!(
-                        "Lot {}: {} nomor seri, dibeli {}, tersedia {}, terpakai {}, rusak {}.",
-                        l.lot_id,
-                        l.count,
-                        Rupiah::new(l.price_paid),
-                        l.available,
-                        l.used,
-                        l.spoiled
+                        "{}",
+                        w.stamps_lot(
+                            &l.lot_id,
+                            &l.count,
+                            &Rupiah::new(l.price_paid),
+                            &l.available,
+                            &l.used,
+                            &l.spoiled,
+                        )
                     );
                 }
             }
@@ -220,7 +227,7 @@ pub fn run_stamps(
                     );
                 }
             } else if claims.is_empty() {
-                println!("Tidak ada nomor seri rusak yang perlu diklaim.");
+                println!("{}", words::current().stamps_no_claims());
             } else {
                 for c in &claims {
                     println!(
@@ -238,19 +245,21 @@ pub fn run_stamps(
             if json {
                 print_json(&rec, branch.config().branch.timezone);
             } else {
+                let w = words::current();
                 println!(
-                    "Loket: {} terbit belum dibubuhkan, {} tersedia. Penyedia: {} terbit belum dibubuhkan, sisa kuota {}.",
-                    rec.loket_issued_unstamped,
-                    rec.loket_available,
-                    rec.provider_unstamped,
-                    rec.provider_remaining
-                        .map_or_else(|| "?".to_string(), |r| r.to_string())
+                    "{}",
+                    w.stamps_reconciled(
+                        &rec.loket_issued_unstamped,
+                        &rec.loket_available,
+                        &rec.provider_unstamped,
+                        rec.provider_remaining
+                    )
                 );
                 if rec.discrepancies.is_empty() {
-                    println!("Cocok: tidak ada selisih.");
+                    println!("{}", w.stamps_match());
                 }
                 for d in &rec.discrepancies {
-                    println!("SELISIH: {d}.");
+                    println!("{}", w.stamps_discrepancy(&d.to_string()));
                 }
             }
             return Ok(if rec.discrepancies.is_empty() {
@@ -288,7 +297,7 @@ pub fn run_stamps(
                     ledger::LedgerError::Store(s) => LoketError::Store(s),
                     other => LoketError::Ledger(other),
                 })?;
-            println!("Lot {lot} dimuat: {count} nomor seri, dibeli {price}.");
+            println!("{}", words::current().lot_loaded(&lot, &count, &price));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -388,7 +397,7 @@ pub fn run_job(
                     .till()
                     .pay_sale(sale, actor, &[Tender::Cash { tendered }])?;
                 if paid.change.is_positive() {
-                    println!("Kembalian: {}.", paid.change);
+                    println!("{}", words::current().job_change(&paid.change));
                 }
             }
             let v = branch.stamping().job_paid(job, actor)?;
@@ -418,10 +427,7 @@ pub fn run_job(
                 let claim = branch.stamping().job_claim(job, counter, actor)?;
                 let out = branch.printing().print_claim_receipt(&claim)?;
                 let line = if out.printed {
-                    format!(
-                        "Tanda terima klaim {} tercetak di printer {}.",
-                        claim.claim_code, out.printer
-                    )
+                    words::current().claim_printed(&claim.claim_code, &out.printer)
                 } else {
                     out.message
                 };
@@ -487,7 +493,7 @@ pub fn run_job(
             if json {
                 print_json(&list, branch.config().branch.timezone);
             } else if list.is_empty() {
-                println!("Tidak ada pekerjaan meterai.");
+                println!("{}", words::current().no_jobs());
             } else {
                 for v in &list {
                     println!(

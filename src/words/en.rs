@@ -165,6 +165,93 @@ impl Words for En {
         format!("Refund of {amount} ({method}) for sale {sale}, approved by {supervisor}.")
     }
 
+    fn job_head(
+        &self,
+        job: &dyn fmt::Display,
+        ticket: Option<&str>,
+        document: &str,
+        pages: u32,
+        state: &str,
+    ) -> String {
+        let ticket = ticket.unwrap_or("no ticket");
+        format!("Job #{job} ({ticket}): {document}, {pages} pages, state {state}.")
+    }
+
+    fn job_serial(&self, sn: &str) -> String {
+        format!("Serial number: {sn}")
+    }
+
+    fn job_warning(&self, warning: &str) -> String {
+        format!("Warning: {warning}")
+    }
+
+    fn stamps_inventory(
+        &self,
+        available: &dyn fmt::Display,
+        issued: &dyn fmt::Display,
+        stamped: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "Available {available}, issued not yet stamped {issued}, stamped {stamped}, spoiled {spoiled}."
+        )
+    }
+
+    fn stamps_lot(
+        &self,
+        lot: &str,
+        count: &dyn fmt::Display,
+        price: &dyn fmt::Display,
+        available: &dyn fmt::Display,
+        used: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "Lot {lot}: {count} serial numbers, bought for {price}, available {available}, used {used}, spoiled {spoiled}."
+        )
+    }
+
+    fn stamps_no_claims(&self) -> &'static str {
+        "No spoiled serial number needs claiming."
+    }
+
+    fn stamps_reconciled(
+        &self,
+        loket_issued: &dyn fmt::Display,
+        loket_available: &dyn fmt::Display,
+        provider_unstamped: &dyn fmt::Display,
+        provider_remaining: Option<u64>,
+    ) -> String {
+        let remaining = provider_remaining.map_or_else(|| "?".to_string(), |r| r.to_string());
+        format!(
+            "Loket: {loket_issued} issued not yet stamped, {loket_available} available. Provider: {provider_unstamped} issued not yet stamped, {remaining} left in the quota."
+        )
+    }
+
+    fn stamps_match(&self) -> &'static str {
+        "Matching: no discrepancy."
+    }
+
+    fn stamps_discrepancy(&self, discrepancy: &str) -> String {
+        format!("DISCREPANCY: {discrepancy}.")
+    }
+
+    fn lot_loaded(&self, lot: &str, count: &dyn fmt::Display, price: &dyn fmt::Display) -> String {
+        format!("Lot {lot} loaded: {count} serial numbers, bought for {price}.")
+    }
+
+    fn job_change(&self, change: &dyn fmt::Display) -> String {
+        format!("Change: {change}.")
+    }
+
+    fn claim_printed(&self, claim: &str, printer: &str) -> String {
+        format!("Claim receipt {claim} printed on printer {printer}.")
+    }
+
+    fn no_jobs(&self) -> &'static str {
+        "No stamping jobs."
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("role '{role}' is unknown"),

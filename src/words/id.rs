@@ -165,6 +165,93 @@ impl Words for Id {
         format!("Pengembalian {amount} ({method}) untuk penjualan {sale}, disetujui {supervisor}.")
     }
 
+    fn job_head(
+        &self,
+        job: &dyn fmt::Display,
+        ticket: Option<&str>,
+        document: &str,
+        pages: u32,
+        state: &str,
+    ) -> String {
+        let ticket = ticket.unwrap_or("tanpa tiket");
+        format!("Pekerjaan #{job} ({ticket}): {document}, {pages} halaman, status {state}.")
+    }
+
+    fn job_serial(&self, sn: &str) -> String {
+        format!("Nomor seri: {sn}")
+    }
+
+    fn job_warning(&self, warning: &str) -> String {
+        format!("Peringatan: {warning}")
+    }
+
+    fn stamps_inventory(
+        &self,
+        available: &dyn fmt::Display,
+        issued: &dyn fmt::Display,
+        stamped: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "Tersedia {available}, terbit belum dibubuhkan {issued}, terbubuh {stamped}, rusak {spoiled}."
+        )
+    }
+
+    fn stamps_lot(
+        &self,
+        lot: &str,
+        count: &dyn fmt::Display,
+        price: &dyn fmt::Display,
+        available: &dyn fmt::Display,
+        used: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "Lot {lot}: {count} nomor seri, dibeli {price}, tersedia {available}, terpakai {used}, rusak {spoiled}."
+        )
+    }
+
+    fn stamps_no_claims(&self) -> &'static str {
+        "Tidak ada nomor seri rusak yang perlu diklaim."
+    }
+
+    fn stamps_reconciled(
+        &self,
+        loket_issued: &dyn fmt::Display,
+        loket_available: &dyn fmt::Display,
+        provider_unstamped: &dyn fmt::Display,
+        provider_remaining: Option<u64>,
+    ) -> String {
+        let remaining = provider_remaining.map_or_else(|| "?".to_string(), |r| r.to_string());
+        format!(
+            "Loket: {loket_issued} terbit belum dibubuhkan, {loket_available} tersedia. Penyedia: {provider_unstamped} terbit belum dibubuhkan, sisa kuota {remaining}."
+        )
+    }
+
+    fn stamps_match(&self) -> &'static str {
+        "Cocok: tidak ada selisih."
+    }
+
+    fn stamps_discrepancy(&self, discrepancy: &str) -> String {
+        format!("SELISIH: {discrepancy}.")
+    }
+
+    fn lot_loaded(&self, lot: &str, count: &dyn fmt::Display, price: &dyn fmt::Display) -> String {
+        format!("Lot {lot} dimuat: {count} nomor seri, dibeli {price}.")
+    }
+
+    fn job_change(&self, change: &dyn fmt::Display) -> String {
+        format!("Kembalian: {change}.")
+    }
+
+    fn claim_printed(&self, claim: &str, printer: &str) -> String {
+        format!("Tanda terima klaim {claim} tercetak di printer {printer}.")
+    }
+
+    fn no_jobs(&self) -> &'static str {
+        "Tidak ada pekerjaan meterai."
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),

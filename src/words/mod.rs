@@ -172,6 +172,48 @@ pub(crate) trait Words: Sync {
         supervisor: &str,
     ) -> String;
 
+    // Stamping jobs and serial numbers (`src/stamping/cli.rs`).
+    fn job_head(
+        &self,
+        job: &dyn fmt::Display,
+        ticket: Option<&str>,
+        document: &str,
+        pages: u32,
+        state: &str,
+    ) -> String;
+    fn job_serial(&self, sn: &str) -> String;
+    fn job_warning(&self, warning: &str) -> String;
+    fn stamps_inventory(
+        &self,
+        available: &dyn fmt::Display,
+        issued: &dyn fmt::Display,
+        stamped: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String;
+    fn stamps_lot(
+        &self,
+        lot: &str,
+        count: &dyn fmt::Display,
+        price: &dyn fmt::Display,
+        available: &dyn fmt::Display,
+        used: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String;
+    fn stamps_no_claims(&self) -> &'static str;
+    fn stamps_reconciled(
+        &self,
+        loket_issued: &dyn fmt::Display,
+        loket_available: &dyn fmt::Display,
+        provider_unstamped: &dyn fmt::Display,
+        provider_remaining: Option<u64>,
+    ) -> String;
+    fn stamps_match(&self) -> &'static str;
+    fn stamps_discrepancy(&self, discrepancy: &str) -> String;
+    fn lot_loaded(&self, lot: &str, count: &dyn fmt::Display, price: &dyn fmt::Display) -> String;
+    fn job_change(&self, change: &dyn fmt::Display) -> String;
+    fn claim_printed(&self, claim: &str, printer: &str) -> String;
+    fn no_jobs(&self) -> &'static str;
+
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
     /// The part of an SMTP conversation that failed, as a noun.
