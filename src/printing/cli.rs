@@ -18,6 +18,7 @@ use super::PrintOutcome;
 use super::registry::profile_by_config_name;
 use crate::branch::Branch;
 use crate::error::LoketError;
+use crate::words;
 
 #[derive(Debug, Subcommand)]
 pub enum PrintersCommand {
@@ -97,8 +98,8 @@ pub struct DispenserArgs {
 pub fn report(o: &PrintOutcome, what: &str) -> ExitCode {
     if o.printed {
         println!(
-            "{what} tercetak di printer {} (cetakan {}).",
-            o.printer, o.job
+            "{}",
+            words::current().slip_printed(what, &o.printer, &o.job)
         );
         if o.condition.is_some() {
             println!("{}", o.message);
@@ -106,8 +107,8 @@ pub fn report(o: &PrintOutcome, what: &str) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         eprintln!(
-            "galat: {what} tidak tercetak di printer {}: {}",
-            o.printer, o.message
+            "{}",
+            words::current().slip_not_printed(what, &o.printer, &o.message)
         );
         ExitCode::FAILURE
     }
@@ -132,8 +133,9 @@ pub fn printers(data: &Path, actor: &str, cmd: PrintersCommand) -> Result<ExitCo
                     ExitCode::FAILURE
                 });
             }
-            let code = report(&o, "Slip uji");
-            println!("Keadaan printer {name}: {}.", state.text());
+            let w = words::current();
+            let code = report(&o, w.slip_test());
+            println!("{}", w.printer_state(&name, &state.text()));
             Ok(code)
         }
         PrintersCommand::Emulate(args) => emulate(args),
@@ -152,9 +154,10 @@ fn list(json: bool) -> Result<ExitCode, LoketError> {
         }));
         return Ok(ExitCode::SUCCESS);
     }
+    let w = words::current();
     println!("USB:");
     match &usb {
-        Ok(devs) if devs.is_empty() => println!("  (tidak ada perangkat USB)"),
+        Ok(devs) if devs.is_empty() => println!("{}", w.usb_none()),
         Ok(devs) => {
             for d in devs {
                 let classes: Vec<String> = d
@@ -163,33 +166,32 @@ fn list(json: bool) -> Result<ExitCode, LoketError> {
                     .map(|i| match i.class {
                         7 => format!("if{} printer", i.number),
                         0xFF => format!("if{} vendor", i.number),
-                        c => format!("if{} kelas {c:#04x}", i.number),
+                        c => w.usb_class(&i.number, c),
                     })
                     .collect();
                 println!(
-                    "  bus {:03} alamat {:03}  {:04x}:{:04x}  {}",
-                    d.bus,
-                    d.address,
-                    d.vid,
-                    d.pid,
-                    classes.join(", ")
+                    "{}",
+                    w.usb_device(
+                        d.bus,
+                        d.address,
+                        &format!("{:04x}:{:04x}", d.vid, d.pid),
+                        &classes.join(", ")
+                    )
                 );
             }
         }
-        Err(TransportError::NoUsb(_)) => println!(
-            "  Komputer ini tidak menyediakan USB untuk loket (tidak ada /dev/bus/usb). Pakai printer jaringan atau serial."
-        ),
-        Err(e) => println!("  USB tidak dapat dibaca: {e}"),
+        Err(TransportError::NoUsb(_)) => println!("{}", w.usb_absent()),
+        Err(e) => println!("{}", w.usb_unreadable(e)),
     }
     println!("Serial:");
     match &serial {
-        Ok(ports) if ports.is_empty() => println!("  (tidak ada port serial)"),
+        Ok(ports) if ports.is_empty() => println!("{}", w.serial_none()),
         Ok(ports) => {
             for p in ports {
                 println!("  {}  ({})", p.path, p.kind);
             }
         }
-        Err(e) => println!("  Port serial tidak dapat dibaca: {e}"),
+        Err(e) => println!("{}", w.serial_unreadable(e)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -218,13 +220,13 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, LoketError> {
             .parse()
             .map_err(|_| LoketError::from(crate::cli::CliError::BadTcpAddress(addr.clone())))?;
         let s = serve_tcp(vp.clone(), addr).map_err(io("mendengarkan TCP"))?;
-        println!("Printer virtual mendengarkan di {} ({state}).", s.addr());
+        println!("{}", words::current().virtual_tcp(&s.addr(), &state));
         Box::new(s)
     } else {
         let s = serve_pty(vp.clone()).map_err(io("membuka pseudo-terminal"))?;
         println!(
-            "Printer virtual serial di {} ({state}).",
-            s.path().display()
+            "{}",
+            words::current().virtual_serial(&s.path().display(), &state)
         );
         Box::new(s)
     };
@@ -236,10 +238,12 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, LoketError> {
         if total > seen {
             for job in jobs.iter().rev().take(total - seen).rev() {
                 println!(
-                    "Cetakan {:04}: {} baris{}.",
-                    job.number,
-                    job.text.lines().count(),
-                    if job.complete { "" } else { ", terputus" }
+                    "{}",
+                    words::current().virtual_job(
+                        job.number,
+                        job.text.lines().count(),
+                        job.complete
+                    )
                 );
             }
             seen = total;
@@ -297,20 +301,20 @@ pub fn queue_reprint(
     let o = branch.printing().reprint_ticket(&ticket.parse()?, actor)?;
     Ok(report(
         &o,
-        &format!("Tiket {}", ticket.trim().to_ascii_uppercase()),
+        &words::current().slip_ticket(&ticket.trim().to_ascii_uppercase()),
     ))
 }
 
 /// `loket sale print SALE [--copy]`.
 pub fn sale_print(branch: &mut Branch, sale: i64, copy: bool) -> Result<ExitCode, LoketError> {
     let o = branch.printing().print_sale_receipt(sale, copy)?;
-    Ok(report(&o, &format!("Struk penjualan {sale}")))
+    Ok(report(&o, &words::current().slip_sale(&sale)))
 }
 
 /// `loket till print-z N`: a counted copy of a stored Z report.
 pub fn till_print_z(branch: &mut Branch, number: i64) -> Result<ExitCode, LoketError> {
     let o = branch.printing().print_z_report(number, true)?;
-    Ok(report(&o, &format!("Laporan Z {number} (salinan)")))
+    Ok(report(&o, &words::current().slip_z_copy(&number)))
 }
 
 /// `loket dispenser`.

@@ -252,6 +252,75 @@ impl Words for En {
         "No stamping jobs."
     }
 
+    fn slip_test(&self) -> &'static str {
+        "Test slip"
+    }
+
+    fn slip_ticket(&self, ticket: &str) -> String {
+        format!("Ticket {ticket}")
+    }
+
+    fn slip_sale(&self, sale: &dyn fmt::Display) -> String {
+        format!("Sale receipt {sale}")
+    }
+
+    fn slip_z_copy(&self, number: &dyn fmt::Display) -> String {
+        format!("Z report {number} (copy)")
+    }
+
+    fn slip_printed(&self, what: &str, printer: &str, job: &dyn fmt::Display) -> String {
+        format!("{what} printed on printer {printer} (print {job}).")
+    }
+
+    fn slip_not_printed(&self, what: &str, printer: &str, why: &str) -> String {
+        format!("error: {what} not printed on printer {printer}: {why}")
+    }
+
+    fn printer_state(&self, name: &str, state: &str) -> String {
+        format!("State of printer {name}: {state}.")
+    }
+
+    fn usb_none(&self) -> &'static str {
+        "  (no USB devices)"
+    }
+
+    fn usb_class(&self, interface: &dyn fmt::Display, class: u8) -> String {
+        format!("if{interface} class {class:#04x}")
+    }
+
+    fn usb_device(&self, bus: u8, address: u8, id: &str, classes: &str) -> String {
+        format!("  bus {bus:03} address {address:03}  {id}  {classes}")
+    }
+
+    fn usb_absent(&self) -> &'static str {
+        "  This computer offers loket no USB (there is no /dev/bus/usb). Use a network or serial printer."
+    }
+
+    fn usb_unreadable(&self, e: &dyn fmt::Display) -> String {
+        format!("  USB cannot be read: {e}")
+    }
+
+    fn serial_none(&self) -> &'static str {
+        "  (no serial ports)"
+    }
+
+    fn serial_unreadable(&self, e: &dyn fmt::Display) -> String {
+        format!("  Serial ports cannot be read: {e}")
+    }
+
+    fn virtual_tcp(&self, address: &dyn fmt::Display, state: &dyn fmt::Display) -> String {
+        format!("Virtual printer listening on {address} ({state}).")
+    }
+
+    fn virtual_serial(&self, path: &dyn fmt::Display, state: &dyn fmt::Display) -> String {
+        format!("Virtual serial printer at {path} ({state}).")
+    }
+
+    fn virtual_job(&self, number: u32, lines: usize, complete: bool) -> String {
+        let cut = if complete { "" } else { ", cut off" };
+        format!("Print {number:04}: {lines} lines{cut}.")
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("role '{role}' is unknown"),

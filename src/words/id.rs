@@ -252,6 +252,75 @@ impl Words for Id {
         "Tidak ada pekerjaan meterai."
     }
 
+    fn slip_test(&self) -> &'static str {
+        "Slip uji"
+    }
+
+    fn slip_ticket(&self, ticket: &str) -> String {
+        format!("Tiket {ticket}")
+    }
+
+    fn slip_sale(&self, sale: &dyn fmt::Display) -> String {
+        format!("Struk penjualan {sale}")
+    }
+
+    fn slip_z_copy(&self, number: &dyn fmt::Display) -> String {
+        format!("Laporan Z {number} (salinan)")
+    }
+
+    fn slip_printed(&self, what: &str, printer: &str, job: &dyn fmt::Display) -> String {
+        format!("{what} tercetak di printer {printer} (cetakan {job}).")
+    }
+
+    fn slip_not_printed(&self, what: &str, printer: &str, why: &str) -> String {
+        format!("galat: {what} tidak tercetak di printer {printer}: {why}")
+    }
+
+    fn printer_state(&self, name: &str, state: &str) -> String {
+        format!("Keadaan printer {name}: {state}.")
+    }
+
+    fn usb_none(&self) -> &'static str {
+        "  (tidak ada perangkat USB)"
+    }
+
+    fn usb_class(&self, interface: &dyn fmt::Display, class: u8) -> String {
+        format!("if{interface} kelas {class:#04x}")
+    }
+
+    fn usb_device(&self, bus: u8, address: u8, id: &str, classes: &str) -> String {
+        format!("  bus {bus:03} alamat {address:03}  {id}  {classes}")
+    }
+
+    fn usb_absent(&self) -> &'static str {
+        "  Komputer ini tidak menyediakan USB untuk loket (tidak ada /dev/bus/usb). Pakai printer jaringan atau serial."
+    }
+
+    fn usb_unreadable(&self, e: &dyn fmt::Display) -> String {
+        format!("  USB tidak dapat dibaca: {e}")
+    }
+
+    fn serial_none(&self) -> &'static str {
+        "  (tidak ada port serial)"
+    }
+
+    fn serial_unreadable(&self, e: &dyn fmt::Display) -> String {
+        format!("  Port serial tidak dapat dibaca: {e}")
+    }
+
+    fn virtual_tcp(&self, address: &dyn fmt::Display, state: &dyn fmt::Display) -> String {
+        format!("Printer virtual mendengarkan di {address} ({state}).")
+    }
+
+    fn virtual_serial(&self, path: &dyn fmt::Display, state: &dyn fmt::Display) -> String {
+        format!("Printer virtual serial di {path} ({state}).")
+    }
+
+    fn virtual_job(&self, number: u32, lines: usize, complete: bool) -> String {
+        let cut = if complete { "" } else { ", terputus" };
+        format!("Cetakan {number:04}: {lines} baris{cut}.")
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),

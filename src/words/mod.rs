@@ -214,6 +214,25 @@ pub(crate) trait Words: Sync {
     fn claim_printed(&self, claim: &str, printer: &str) -> String;
     fn no_jobs(&self) -> &'static str;
 
+    // Printers and slips (`src/printing/cli.rs`).
+    fn slip_test(&self) -> &'static str;
+    fn slip_ticket(&self, ticket: &str) -> String;
+    fn slip_sale(&self, sale: &dyn fmt::Display) -> String;
+    fn slip_z_copy(&self, number: &dyn fmt::Display) -> String;
+    fn slip_printed(&self, what: &str, printer: &str, job: &dyn fmt::Display) -> String;
+    fn slip_not_printed(&self, what: &str, printer: &str, why: &str) -> String;
+    fn printer_state(&self, name: &str, state: &str) -> String;
+    fn usb_none(&self) -> &'static str;
+    fn usb_class(&self, interface: &dyn fmt::Display, class: u8) -> String;
+    fn usb_device(&self, bus: u8, address: u8, id: &str, classes: &str) -> String;
+    fn usb_absent(&self) -> &'static str;
+    fn usb_unreadable(&self, e: &dyn fmt::Display) -> String;
+    fn serial_none(&self) -> &'static str;
+    fn serial_unreadable(&self, e: &dyn fmt::Display) -> String;
+    fn virtual_tcp(&self, address: &dyn fmt::Display, state: &dyn fmt::Display) -> String;
+    fn virtual_serial(&self, path: &dyn fmt::Display, state: &dyn fmt::Display) -> String;
+    fn virtual_job(&self, number: u32, lines: usize, complete: bool) -> String;
+
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
     /// The part of an SMTP conversation that failed, as a noun.
