@@ -321,6 +321,97 @@ impl Words for En {
         format!("Print {number:04}: {lines} lines{cut}.")
     }
 
+    fn drive_mounted(&self, label: &str, mount_point: &dyn fmt::Display) -> String {
+        format!("Flash drive {label} mounted at {mount_point}.")
+    }
+
+    fn no_drives(&self) -> &'static str {
+        "No flash drive is mounted. Plug in the customer's flash drive, then try again."
+    }
+
+    fn drive_not_mounted(&self, device: &dyn fmt::Display) -> String {
+        format!("{device}  not mounted yet; mount it with `loket drives --mount {device}`")
+    }
+
+    fn drive_line(
+        &self,
+        mount_point: &str,
+        label: &str,
+        free: &str,
+        size: &str,
+        read_only: bool,
+        device: &str,
+        fs_type: &str,
+    ) -> String {
+        let ro = if read_only { ", READ-ONLY" } else { "" };
+        format!("{mount_point}  {label}  {free} of {size} free{ro}  ({device}, {fs_type})")
+    }
+
+    fn copying_job(&self, name: &str, sns: &str) -> String {
+        format!("Copying {name} (SN {sns}).")
+    }
+
+    fn copy_already_there(&self, path: &dyn fmt::Display) -> String {
+        format!("The same document is already at {path}; not copied again.")
+    }
+
+    fn copy_done(&self, path: &dyn fmt::Display, size: &str, sha256: &str) -> String {
+        format!("Copied and verified: {path} ({size}, SHA-256 {sha256}).")
+    }
+
+    fn copy_phase(&self, verifying: bool) -> &'static str {
+        if verifying { "Checking" } else { "Copying" }
+    }
+
+    fn mail_entry(&self, id: &dyn fmt::Display, to: &str, status: &str) -> String {
+        format!("E-mail #{id} to {to}: {status}.")
+    }
+
+    fn mail_no_smtp_waiting(&self) -> &'static str {
+        "No e-mail server is set up ([smtp]); the e-mail waits in the outbox. \
+         Save it as .eml with `loket outbox eml FOLDER`."
+    }
+
+    fn mail_queued(&self, id: &dyn fmt::Display) -> String {
+        format!("E-mail #{id} put in the outbox.")
+    }
+
+    fn wa_entry(&self, id: &dyn fmt::Display, to: &str, state: &str) -> String {
+        format!("WhatsApp #{id} to {to}: {state}.")
+    }
+
+    fn webhook_listening(&self, address: &dyn fmt::Display) -> String {
+        format!("Receiving WhatsApp status reports at http://{address}/webhook")
+    }
+
+    fn outbox_empty(&self) -> &'static str {
+        "The outbox is empty."
+    }
+
+    fn outbox_attempts(&self) -> &'static str {
+        "attempts"
+    }
+
+    fn mail_retry(&self, id: &dyn fmt::Display) -> String {
+        format!("E-mail #{id} will be sent again now.")
+    }
+
+    fn eml_written(&self, count: usize, dir: &dyn fmt::Display) -> String {
+        format!("{count} e-mails saved as .eml in {dir}.")
+    }
+
+    fn mail_no_smtp(&self) -> &'static str {
+        "No e-mail server is set up ([smtp]); e-mails keep waiting in the outbox."
+    }
+
+    fn mail_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String {
+        format!("E-mail: sent {sent}, to be retried {retry}, failed {failed}.")
+    }
+
+    fn wa_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String {
+        format!("WhatsApp: sent {sent}, to be retried {retry}, failed {failed}.")
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("role '{role}' is unknown"),

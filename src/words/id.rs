@@ -321,6 +321,97 @@ impl Words for Id {
         format!("Cetakan {number:04}: {lines} baris{cut}.")
     }
 
+    fn drive_mounted(&self, label: &str, mount_point: &dyn fmt::Display) -> String {
+        format!("Flash disk {label} terpasang di {mount_point}.")
+    }
+
+    fn no_drives(&self) -> &'static str {
+        "Tidak ada flash disk terpasang. Pasang flash disk pelanggan, lalu coba lagi."
+    }
+
+    fn drive_not_mounted(&self, device: &dyn fmt::Display) -> String {
+        format!("{device}  belum terpasang; pasang dengan `loket drives --mount {device}`")
+    }
+
+    fn drive_line(
+        &self,
+        mount_point: &str,
+        label: &str,
+        free: &str,
+        size: &str,
+        read_only: bool,
+        device: &str,
+        fs_type: &str,
+    ) -> String {
+        let ro = if read_only { ", HANYA-BACA" } else { "" };
+        format!("{mount_point}  {label}  {free} dari {size} kosong{ro}  ({device}, {fs_type})")
+    }
+
+    fn copying_job(&self, name: &str, sns: &str) -> String {
+        format!("Menyalin {name} (SN {sns}).")
+    }
+
+    fn copy_already_there(&self, path: &dyn fmt::Display) -> String {
+        format!("Dokumen yang sama sudah ada di {path}; tidak disalin ulang.")
+    }
+
+    fn copy_done(&self, path: &dyn fmt::Display, size: &str, sha256: &str) -> String {
+        format!("Tersalin dan terverifikasi: {path} ({size}, SHA-256 {sha256}).")
+    }
+
+    fn copy_phase(&self, verifying: bool) -> &'static str {
+        if verifying { "Memeriksa" } else { "Menyalin" }
+    }
+
+    fn mail_entry(&self, id: &dyn fmt::Display, to: &str, status: &str) -> String {
+        format!("E-mail #{id} ke {to}: {status}.")
+    }
+
+    fn mail_no_smtp_waiting(&self) -> &'static str {
+        "Server e-mail belum diatur ([smtp]); e-mail menunggu di kotak keluar. \
+         Simpan sebagai .eml dengan `loket outbox eml FOLDER`."
+    }
+
+    fn mail_queued(&self, id: &dyn fmt::Display) -> String {
+        format!("E-mail #{id} dimasukkan ke kotak keluar.")
+    }
+
+    fn wa_entry(&self, id: &dyn fmt::Display, to: &str, state: &str) -> String {
+        format!("WhatsApp #{id} ke {to}: {state}.")
+    }
+
+    fn webhook_listening(&self, address: &dyn fmt::Display) -> String {
+        format!("Menerima laporan status WhatsApp di http://{address}/webhook")
+    }
+
+    fn outbox_empty(&self) -> &'static str {
+        "Kotak keluar kosong."
+    }
+
+    fn outbox_attempts(&self) -> &'static str {
+        "percobaan"
+    }
+
+    fn mail_retry(&self, id: &dyn fmt::Display) -> String {
+        format!("E-mail #{id} akan dikirim ulang sekarang.")
+    }
+
+    fn eml_written(&self, count: usize, dir: &dyn fmt::Display) -> String {
+        format!("{count} e-mail disimpan sebagai .eml di {dir}.")
+    }
+
+    fn mail_no_smtp(&self) -> &'static str {
+        "Server e-mail belum diatur ([smtp]); e-mail tetap menunggu di kotak keluar."
+    }
+
+    fn mail_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String {
+        format!("E-mail: terkirim {sent}, dikirim ulang nanti {retry}, gagal {failed}.")
+    }
+
+    fn wa_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String {
+        format!("WhatsApp: terkirim {sent}, dikirim ulang nanti {retry}, gagal {failed}.")
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),

@@ -233,6 +233,37 @@ pub(crate) trait Words: Sync {
     fn virtual_serial(&self, path: &dyn fmt::Display, state: &dyn fmt::Display) -> String;
     fn virtual_job(&self, number: u32, lines: usize, complete: bool) -> String;
 
+    // Flash drives, e-mail, WhatsApp and the outbox (`src/delivery/cli.rs`).
+    fn drive_mounted(&self, label: &str, mount_point: &dyn fmt::Display) -> String;
+    fn no_drives(&self) -> &'static str;
+    fn drive_not_mounted(&self, device: &dyn fmt::Display) -> String;
+    fn drive_line(
+        &self,
+        mount_point: &str,
+        label: &str,
+        free: &str,
+        size: &str,
+        read_only: bool,
+        device: &str,
+        fs_type: &str,
+    ) -> String;
+    fn copying_job(&self, name: &str, sns: &str) -> String;
+    fn copy_already_there(&self, path: &dyn fmt::Display) -> String;
+    fn copy_done(&self, path: &dyn fmt::Display, size: &str, sha256: &str) -> String;
+    fn copy_phase(&self, verifying: bool) -> &'static str;
+    fn mail_entry(&self, id: &dyn fmt::Display, to: &str, status: &str) -> String;
+    fn mail_no_smtp_waiting(&self) -> &'static str;
+    fn mail_queued(&self, id: &dyn fmt::Display) -> String;
+    fn wa_entry(&self, id: &dyn fmt::Display, to: &str, state: &str) -> String;
+    fn webhook_listening(&self, address: &dyn fmt::Display) -> String;
+    fn outbox_empty(&self) -> &'static str;
+    fn outbox_attempts(&self) -> &'static str;
+    fn mail_retry(&self, id: &dyn fmt::Display) -> String;
+    fn eml_written(&self, count: usize, dir: &dyn fmt::Display) -> String;
+    fn mail_no_smtp(&self) -> &'static str;
+    fn mail_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String;
+    fn wa_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String;
+
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
     /// The part of an SMTP conversation that failed, as a noun.
