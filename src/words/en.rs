@@ -412,6 +412,50 @@ impl Words for En {
         format!("WhatsApp: sent {sent}, to be retried {retry}, failed {failed}.")
     }
 
+    fn backup_done(
+        &self,
+        files: u64,
+        documents: u64,
+        size: &str,
+        folder: &dyn fmt::Display,
+        seconds: f64,
+    ) -> String {
+        format!(
+            "Backup done and read back: {} files ({} documents), {size}, in {folder} ({seconds:.1} seconds).",
+            english_thousands(files),
+            english_thousands(documents)
+        )
+    }
+
+    fn backup_damaged(&self, path: &str) -> String {
+        format!(
+            "WARNING: document {path} in the data folder is damaged (its content does not match its SHA-256 fingerprint); not copied as a good document."
+        )
+    }
+
+    fn backup_missing(&self, sha256: &str) -> String {
+        format!(
+            "WARNING: document {sha256} is recorded in the database but its file is not in the data folder."
+        )
+    }
+
+    fn restore_done(&self, r: &RestoreSummary<'_>) -> String {
+        format!(
+            "Backup of branch {} from {} restored to {}: {} queue tickets, {} sales, {} e-Meterai jobs, {} documents; journal intact ({} entries). {} files, {}, {:.1} seconds.",
+            r.branch,
+            r.created,
+            r.folder,
+            english_thousands(r.tickets),
+            english_thousands(r.sales),
+            english_thousands(r.stamp_jobs),
+            english_thousands(r.documents),
+            english_thousands(r.entries),
+            english_thousands(r.files),
+            r.size,
+            r.seconds
+        )
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("role '{role}' is unknown"),
@@ -2352,3 +2396,16 @@ pub(super) const HELP: &[(&str, &str)] = &[
         "The button box's serial port, e.g. /dev/ttyUSB0; default from [dispenser] port",
     ),
 ];
+
+/// `1234567` as `1,234,567`.
+fn english_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

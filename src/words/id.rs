@@ -412,6 +412,53 @@ impl Words for Id {
         format!("WhatsApp: terkirim {sent}, dikirim ulang nanti {retry}, gagal {failed}.")
     }
 
+    fn backup_done(
+        &self,
+        files: u64,
+        documents: u64,
+        size: &str,
+        folder: &dyn fmt::Display,
+        seconds: f64,
+    ) -> String {
+        use crate::report::text::thousands;
+        let seconds = format!("{seconds:.1}").replace('.', ",");
+        format!(
+            "Cadangan selesai dan sudah dibaca ulang: {} berkas ({} dokumen), {size}, di {folder} ({seconds} detik).",
+            thousands(files),
+            thousands(documents)
+        )
+    }
+
+    fn backup_damaged(&self, path: &str) -> String {
+        format!(
+            "PERINGATAN: dokumen {path} di folder data rusak (isinya tidak cocok dengan sidik SHA-256-nya); tidak disalin sebagai dokumen yang baik."
+        )
+    }
+
+    fn backup_missing(&self, sha256: &str) -> String {
+        format!(
+            "PERINGATAN: dokumen {sha256} tercatat di basis data tetapi berkasnya tidak ada di folder data."
+        )
+    }
+
+    fn restore_done(&self, r: &RestoreSummary<'_>) -> String {
+        use crate::report::text::thousands;
+        let seconds = format!("{:.1}", r.seconds).replace('.', ",");
+        format!(
+            "Cadangan cabang {} dari {} dipulihkan ke {}: {} tiket antrean, {} penjualan, {} pekerjaan e-Meterai, {} dokumen; jurnal utuh ({} entri). {} berkas, {}, {seconds} detik.",
+            r.branch,
+            r.created,
+            r.folder,
+            thousands(r.tickets),
+            thousands(r.sales),
+            thousands(r.stamp_jobs),
+            thousands(r.documents),
+            thousands(r.entries),
+            thousands(r.files),
+            r.size
+        )
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),

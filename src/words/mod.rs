@@ -264,6 +264,19 @@ pub(crate) trait Words: Sync {
     fn mail_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String;
     fn wa_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String;
 
+    // Backup and restore (`src/backup.rs`); counts and seconds are written in each language's way.
+    fn backup_done(
+        &self,
+        files: u64,
+        documents: u64,
+        size: &str,
+        folder: &dyn fmt::Display,
+        seconds: f64,
+    ) -> String;
+    fn backup_damaged(&self, path: &str) -> String;
+    fn backup_missing(&self, sha256: &str) -> String;
+    fn restore_done(&self, r: &RestoreSummary<'_>) -> String;
+
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
     /// The part of an SMTP conversation that failed, as a noun.
@@ -318,6 +331,23 @@ pub(crate) trait Words: Sync {
     fn till_error(&self, e: &TillError) -> String;
     fn ui_error(&self, e: &UiError) -> String;
     fn user_error(&self, e: &UserError) -> String;
+}
+
+/// What a finished restore says, as values (`loket restore`).
+pub(crate) struct RestoreSummary<'a> {
+    pub branch: &'a str,
+    /// When the backup was made, already written for people.
+    pub created: &'a str,
+    pub folder: &'a dyn fmt::Display,
+    pub tickets: u64,
+    pub sales: u64,
+    pub stamp_jobs: u64,
+    pub documents: u64,
+    pub entries: u64,
+    pub files: u64,
+    /// The size, already written for people.
+    pub size: &'a str,
+    pub seconds: f64,
 }
 
 /// The words of the process's language.
