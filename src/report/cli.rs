@@ -118,11 +118,7 @@ pub fn deliver(
     let mut notes: Vec<String> = Vec::new();
     if let Some(dir) = &out.csv {
         let written = super::csv::write(p, dir, tz)?;
-        notes.push(format!(
-            "{} berkas CSV ditulis ke {}.",
-            written.len(),
-            dir.display()
-        ));
+        notes.push(crate::words::current().csv_written(written.len(), &dir.display()));
         files.extend(written);
     }
     let wants_pdf = out.pdf.is_some() || out.to_drive.is_some() || out.mail.is_some();
@@ -133,7 +129,7 @@ pub fn deliver(
         };
         let bytes = super::pdf::render(p, tz)?;
         write_file(&path, &bytes)?;
-        notes.push(format!("PDF ditulis ke {}.", path.display()));
+        notes.push(crate::words::current().pdf_written(&path.display()));
         files.insert(0, path);
     }
     if out.print {
@@ -155,7 +151,7 @@ pub fn deliver(
         for f in &files {
             let source = Source::from_file(f, None, actor)?;
             let done = crate::delivery::cli::export_source(branch, &source, mount)?;
-            notes.push(format!("Tersalin ke {}.", done.path.display()));
+            notes.push(crate::words::current().copied_to(&done.path.display()));
         }
     }
     if let Some(to) = &out.mail {
@@ -163,9 +159,7 @@ pub fn deliver(
         let id = branch
             .delivery()
             .queue_mail(to, &docs, &crate::delivery::Context::by(actor))?;
-        notes.push(format!(
-            "E-mail ke {to} masuk kotak keluar (#{id}); terkirim saat server e-mail terjangkau."
-        ));
+        notes.push(crate::words::current().pack_mailed(to, &id));
     }
     if out.json {
         let mut value = serde_json::to_value(p).map_err(crate::cli::CliError::ReportJson)?;

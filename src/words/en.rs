@@ -456,6 +456,24 @@ impl Words for En {
         )
     }
 
+    fn csv_written(&self, count: usize, dir: &dyn fmt::Display) -> String {
+        format!("{count} CSV files written to {dir}.")
+    }
+
+    fn pdf_written(&self, path: &dyn fmt::Display) -> String {
+        format!("PDF written to {path}.")
+    }
+
+    fn copied_to(&self, path: &dyn fmt::Display) -> String {
+        format!("Copied to {path}.")
+    }
+
+    fn pack_mailed(&self, to: &str, id: &dyn fmt::Display) -> String {
+        format!(
+            "E-mail to {to} is in the outbox (#{id}); it is sent once the e-mail server is reachable."
+        )
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("role '{role}' is unknown"),

@@ -459,6 +459,24 @@ impl Words for Id {
         )
     }
 
+    fn csv_written(&self, count: usize, dir: &dyn fmt::Display) -> String {
+        format!("{count} berkas CSV ditulis ke {dir}.")
+    }
+
+    fn pdf_written(&self, path: &dyn fmt::Display) -> String {
+        format!("PDF ditulis ke {path}.")
+    }
+
+    fn copied_to(&self, path: &dyn fmt::Display) -> String {
+        format!("Tersalin ke {path}.")
+    }
+
+    fn pack_mailed(&self, to: &str, id: &dyn fmt::Display) -> String {
+        format!(
+            "E-mail ke {to} masuk kotak keluar (#{id}); terkirim saat server e-mail terjangkau."
+        )
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),

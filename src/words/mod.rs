@@ -277,6 +277,12 @@ pub(crate) trait Words: Sync {
     fn backup_missing(&self, sha256: &str) -> String;
     fn restore_done(&self, r: &RestoreSummary<'_>) -> String;
 
+    // The daily pack's notes (`src/report/cli.rs`).
+    fn csv_written(&self, count: usize, dir: &dyn fmt::Display) -> String;
+    fn pdf_written(&self, path: &dyn fmt::Display) -> String;
+    fn copied_to(&self, path: &dyn fmt::Display) -> String;
+    fn pack_mailed(&self, to: &str, id: &dyn fmt::Display) -> String;
+
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
     /// The part of an SMTP conversation that failed, as a noun.
