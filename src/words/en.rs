@@ -474,6 +474,122 @@ impl Words for En {
         )
     }
 
+    fn training_ca_made(&self, folder: &dyn fmt::Display) -> String {
+        format!("Training certificates made in {folder}.")
+    }
+
+    fn pdf_summary(
+        &self,
+        pages: u32,
+        kb: u64,
+        version: &str,
+        encrypted: bool,
+        signatures: usize,
+    ) -> String {
+        let locked = if encrypted { ", locked" } else { "" };
+        format!(
+            "Document: {pages} pages, {kb} KB, PDF {version}{locked}, {signatures} earlier signatures."
+        )
+    }
+
+    fn pdf_warning(&self, warning: &str) -> String {
+        format!("Warning: {warning}")
+    }
+
+    fn place_requested(&self) -> &'static str {
+        "the requested place"
+    }
+
+    fn place_lower_right(&self) -> &'static str {
+        "lower right"
+    }
+
+    fn stamp_overlaps(&self, what: &str) -> String {
+        format!("Note: the e-Meterai covers {what}.")
+    }
+
+    fn overlap_field(&self, name: &str) -> String {
+        format!("signature field \"{name}\"")
+    }
+
+    fn overlap_annotation(&self, name: &str) -> String {
+        format!("annotation \"{name}\"")
+    }
+
+    fn overlap_text(&self, text: &str) -> String {
+        format!("text \"{text}\"")
+    }
+
+    fn overlap_rule(&self) -> &'static str {
+        "signature line"
+    }
+
+    fn overlap_outside(&self) -> &'static str {
+        "page edge"
+    }
+
+    fn stamped(
+        &self,
+        serial: &str,
+        page: u32,
+        basis: &str,
+        width_mm: f64,
+        height_mm: f64,
+        output: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "e-Meterai SN {serial} stamped on page {page}, {basis} ({width_mm:.0} × {height_mm:.0} mm). Signature checked again: valid. Output: {output}"
+        )
+    }
+
+    fn no_signatures(&self) -> &'static str {
+        "This file has no digital signature."
+    }
+
+    fn signature_head(&self, number: usize, field: &str, valid: bool) -> String {
+        let verdict = if valid { "VALID" } else { "NOT VALID" };
+        format!("Signature #{number} ({field}): {verdict}")
+    }
+
+    fn signature_serial(&self, sn: &str) -> String {
+        format!("  e-Meterai serial number: {sn}")
+    }
+
+    fn signature_signer(&self, signer: &str) -> String {
+        format!("  Signer: {signer}")
+    }
+
+    fn signature_time(&self, time: &str) -> String {
+        format!("  Time: {time}")
+    }
+
+    fn signature_timestamp(&self, time: &str, valid: bool) -> String {
+        let ok = if valid { "valid" } else { "not valid" };
+        format!("  Timestamp: {time} ({ok})")
+    }
+
+    fn signature_trusted(&self) -> &'static str {
+        "  Certificate: trusted (chains to a trusted root certificate)"
+    }
+
+    fn signature_untrusted(&self, why: Option<&str>) -> String {
+        let why = why.unwrap_or("The reason is unknown.");
+        format!("  Certificate: not trusted. {why}")
+    }
+
+    fn signature_document(&self, modified_after: bool) -> String {
+        let changed = if modified_after {
+            "changed after this signature (for example by a later signature or e-Meterai)"
+        } else {
+            "no change after this signature"
+        };
+        format!("  Document: {changed}")
+    }
+
+    fn signature_problem(&self, problem: &str) -> String {
+        format!("  Problem: {problem}")
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("role '{role}' is unknown"),

@@ -477,6 +477,122 @@ impl Words for Id {
         )
     }
 
+    fn training_ca_made(&self, folder: &dyn fmt::Display) -> String {
+        format!("Sertifikat latihan dibuat di {folder}.")
+    }
+
+    fn pdf_summary(
+        &self,
+        pages: u32,
+        kb: u64,
+        version: &str,
+        encrypted: bool,
+        signatures: usize,
+    ) -> String {
+        let locked = if encrypted { ", terkunci" } else { "" };
+        format!(
+            "Dokumen: {pages} halaman, {kb} KB, PDF {version}{locked}, {signatures} tanda tangan sebelumnya."
+        )
+    }
+
+    fn pdf_warning(&self, warning: &str) -> String {
+        format!("Peringatan: {warning}")
+    }
+
+    fn place_requested(&self) -> &'static str {
+        "posisi yang diminta"
+    }
+
+    fn place_lower_right(&self) -> &'static str {
+        "kanan bawah"
+    }
+
+    fn stamp_overlaps(&self, what: &str) -> String {
+        format!("Perhatian: e-Meterai menimpa {what}.")
+    }
+
+    fn overlap_field(&self, name: &str) -> String {
+        format!("kolom tanda tangan \"{name}\"")
+    }
+
+    fn overlap_annotation(&self, name: &str) -> String {
+        format!("anotasi \"{name}\"")
+    }
+
+    fn overlap_text(&self, text: &str) -> String {
+        format!("teks \"{text}\"")
+    }
+
+    fn overlap_rule(&self) -> &'static str {
+        "garis tanda tangan"
+    }
+
+    fn overlap_outside(&self) -> &'static str {
+        "tepi halaman"
+    }
+
+    fn stamped(
+        &self,
+        serial: &str,
+        page: u32,
+        basis: &str,
+        width_mm: f64,
+        height_mm: f64,
+        output: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "e-Meterai SN {serial} dibubuhkan di halaman {page}, {basis} ({width_mm:.0} × {height_mm:.0} mm). Tanda tangan diperiksa ulang: sah. Hasil: {output}"
+        )
+    }
+
+    fn no_signatures(&self) -> &'static str {
+        "Berkas ini tidak memiliki tanda tangan digital."
+    }
+
+    fn signature_head(&self, number: usize, field: &str, valid: bool) -> String {
+        let verdict = if valid { "SAH" } else { "TIDAK SAH" };
+        format!("Tanda tangan #{number} ({field}): {verdict}")
+    }
+
+    fn signature_serial(&self, sn: &str) -> String {
+        format!("  Nomor seri e-Meterai: {sn}")
+    }
+
+    fn signature_signer(&self, signer: &str) -> String {
+        format!("  Penanda tangan: {signer}")
+    }
+
+    fn signature_time(&self, time: &str) -> String {
+        format!("  Waktu: {time}")
+    }
+
+    fn signature_timestamp(&self, time: &str, valid: bool) -> String {
+        let ok = if valid { "sah" } else { "tidak sah" };
+        format!("  Stempel waktu: {time} ({ok})")
+    }
+
+    fn signature_trusted(&self) -> &'static str {
+        "  Sertifikat: dipercaya (berantai ke sertifikat akar yang dipercaya)"
+    }
+
+    fn signature_untrusted(&self, why: Option<&str>) -> String {
+        let why = why.unwrap_or("Alasannya tidak diketahui.");
+        format!("  Sertifikat: tidak dipercaya. {why}")
+    }
+
+    fn signature_document(&self, modified_after: bool) -> String {
+        let changed = if modified_after {
+            "ada perubahan sesudah tanda tangan ini (misalnya tanda tangan atau e-Meterai berikutnya)"
+        } else {
+            "tidak ada perubahan sesudah tanda tangan ini"
+        };
+        format!("  Dokumen: {changed}")
+    }
+
+    fn signature_problem(&self, problem: &str) -> String {
+        format!("  Masalah: {problem}")
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),

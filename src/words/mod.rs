@@ -283,6 +283,45 @@ pub(crate) trait Words: Sync {
     fn copied_to(&self, path: &dyn fmt::Display) -> String;
     fn pack_mailed(&self, to: &str, id: &dyn fmt::Display) -> String;
 
+    // `loket stamp` and `loket verify` (`src/pdf/cli.rs`).
+    fn training_ca_made(&self, folder: &dyn fmt::Display) -> String;
+    fn pdf_summary(
+        &self,
+        pages: u32,
+        kb: u64,
+        version: &str,
+        encrypted: bool,
+        signatures: usize,
+    ) -> String;
+    fn pdf_warning(&self, warning: &str) -> String;
+    fn place_requested(&self) -> &'static str;
+    fn place_lower_right(&self) -> &'static str;
+    fn stamp_overlaps(&self, what: &str) -> String;
+    fn overlap_field(&self, name: &str) -> String;
+    fn overlap_annotation(&self, name: &str) -> String;
+    fn overlap_text(&self, text: &str) -> String;
+    fn overlap_rule(&self) -> &'static str;
+    fn overlap_outside(&self) -> &'static str;
+    fn stamped(
+        &self,
+        serial: &str,
+        page: u32,
+        basis: &str,
+        width_mm: f64,
+        height_mm: f64,
+        output: &dyn fmt::Display,
+    ) -> String;
+    fn no_signatures(&self) -> &'static str;
+    fn signature_head(&self, number: usize, field: &str, valid: bool) -> String;
+    fn signature_serial(&self, sn: &str) -> String;
+    fn signature_signer(&self, signer: &str) -> String;
+    fn signature_time(&self, time: &str) -> String;
+    fn signature_timestamp(&self, time: &str, valid: bool) -> String;
+    fn signature_trusted(&self) -> &'static str;
+    fn signature_untrusted(&self, why: Option<&str>) -> String;
+    fn signature_document(&self, modified_after: bool) -> String;
+    fn signature_problem(&self, problem: &str) -> String;
+
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
     /// The part of an SMTP conversation that failed, as a noun.
