@@ -1,6 +1,8 @@
 //! Indonesian: every error and command-line sentence as loket says it by default.
 
 use super::*;
+use crate::doctor::*;
+use loket_drivers::{PrintError, Problem, TransportError};
 
 /// Bahasa Indonesia.
 pub struct Id;
@@ -591,6 +593,629 @@ impl Words for Id {
 
     fn signature_problem(&self, problem: &str) -> String {
         format!("  Masalah: {problem}")
+    }
+
+    fn doctor_not_checked(&self, c: &NotChecked) -> String {
+        let why = match c.why {
+            Why::Config => "konfigurasi belum sah".to_string(),
+            Why::Database => "basis data tidak terbuka".to_string(),
+            Why::TooSlow => format!("belum selesai setelah {} detik", OVERALL_LIMIT.as_secs()),
+            Why::Stopped => "pemeriksaan berhenti tanpa hasil".to_string(),
+        };
+        format!("{} tidak diperiksa: {why}", c.what)
+    }
+
+    fn doctor_not_checked_fix(&self, c: &NotChecked) -> Option<String> {
+        Some(match c.why {
+            Why::Config => "perbaiki konfigurasi dulu".into(),
+            Why::Database => "perbaiki basis data dulu".into(),
+            Why::TooSlow => format!(
+                "periksa {} (perangkat, jaringan atau disk yang macet), lalu jalankan ulang `loket doctor`",
+                c.what
+            ),
+            Why::Stopped => {
+                "jalankan ulang `loket doctor`; bila terulang, laporkan ke pengembang loket".into()
+            }
+        })
+    }
+
+    fn doctor_config_check(&self, c: &ConfigCheck) -> String {
+        match c {
+            ConfigCheck::Valid { path, config } => format!(
+                "konfigurasi sah: {} ({}, {})",
+                path.display(),
+                config.branch.name,
+                config.branch.timezone.name()
+            ),
+            ConfigCheck::NoDataFolder { path } => format!(
+                "konfigurasi tidak ada: folder data {} belum disiapkan",
+                path.display()
+            ),
+            ConfigCheck::NoConfig { path } => format!("konfigurasi {} tidak ada", path.display()),
+            ConfigCheck::Unusable(e) => format!("konfigurasi tidak dapat dipakai: {e}"),
+        }
+    }
+
+    fn doctor_config_check_fix(&self, c: &ConfigCheck) -> Option<String> {
+        match c {
+            ConfigCheck::Valid { .. } => None,
+            ConfigCheck::NoDataFolder { .. } | ConfigCheck::NoConfig { .. } => {
+                Some(RUN_INIT.into())
+            }
+            ConfigCheck::Unusable(ConfigError::Read { path, .. }) => Some(format!(
+                "periksa izin baca {} untuk pengguna yang menjalankan loket",
+                path.display()
+            )),
+            ConfigCheck::Unusable(ConfigError::Invalid(bad)) => Some(match bad.line {
+                Some(line) => format!(
+                    "perbaiki baris {line} di {}, lalu jalankan ulang `loket doctor`",
+                    bad.path.display()
+                ),
+                None => format!(
+                    "perbaiki {}{}, lalu jalankan ulang `loket doctor`",
+                    bad.path.display(),
+                    bad.key
+                        .as_deref()
+                        .map(|k| format!(" (kunci '{k}')"))
+                        .unwrap_or_default()
+                ),
+            }),
+        }
+    }
+
+    fn doctor_writable_check(&self, c: &WritableCheck) -> String {
+        match c {
+            WritableCheck::Writable { path } => {
+                format!("folder data dapat ditulis: {}", path.display())
+            }
+            WritableCheck::Missing { path } => {
+                format!("folder data {} tidak ada", path.display())
+            }
+            WritableCheck::Failed { path, step, source } => format!(
+                "folder data {} tidak dapat ditulis ({} gagal: {source})",
+                path.display(),
+                step.words()
+            ),
+        }
+    }
+
+    fn doctor_writable_check_fix(&self, c: &WritableCheck) -> Option<String> {
+        match c {
+            WritableCheck::Writable { .. } => None,
+            WritableCheck::Missing { .. } => Some(RUN_INIT.into()),
+            WritableCheck::Failed { path, source, .. } => {
+                Some(if source.raw_os_error() == Some(28) {
+                    "disk penuh: kosongkan ruang disk, lalu jalankan ulang `loket doctor`"
+                        .to_string()
+                } else {
+                    format!(
+                        "jadikan pengguna yang menjalankan loket pemilik {} (`sudo chown -R USER {}`) dan pastikan disknya tidak terpasang hanya-baca",
+                        path.display(),
+                        path.display()
+                    )
+                })
+            }
+        }
+    }
+
+    fn doctor_space_check(&self, c: &SpaceCheck) -> String {
+        match c {
+            SpaceCheck::Enough { free, total } => format!(
+                "ruang disk cukup: {} kosong dari {} ({}%)",
+                size_text(*free),
+                size_text(*total),
+                percent(*free, *total)
+            ),
+            SpaceCheck::Low { free, total } => format!(
+                "ruang disk hampir habis: {} kosong dari {} ({}%)",
+                size_text(*free),
+                size_text(*total),
+                percent(*free, *total)
+            ),
+            SpaceCheck::Unknown { path, source } => format!(
+                "ruang disk untuk {} tidak terbaca ({source})",
+                path.display()
+            ),
+        }
+    }
+
+    fn doctor_space_check_fix(&self, c: &SpaceCheck) -> Option<String> {
+        match c {
+            SpaceCheck::Enough { .. } => None,
+            SpaceCheck::Low { .. } => Some(format!(
+                "kosongkan disk sampai paling sedikit {} dan {LOW_SPACE_PERCENT}% bebas: hapus berkas lain, pindahkan cadangan lama ke disk lain",
+                size_text(LOW_SPACE_BYTES)
+            )),
+            SpaceCheck::Unknown { .. } => Some(RUN_INIT.into()),
+        }
+    }
+
+    fn doctor_local_disk_check(&self, c: &LocalDiskCheck) -> String {
+        match c {
+            LocalDiskCheck::Found { fs, .. } => match fs.kind {
+                DiskKind::Local => format!("folder data di disk lokal ({})", fs.name),
+                DiskKind::Network => format!("folder data di disk jaringan ({})", fs.name),
+                DiskKind::Fuse => format!("folder data di sistem berkas FUSE ({})", fs.name),
+                DiskKind::Memory => {
+                    format!(
+                        "folder data di memori ({}), hilang saat komputer dimulai ulang",
+                        fs.name
+                    )
+                }
+            },
+            LocalDiskCheck::Unknown { path, source } => format!(
+                "jenis disk folder data {} tidak terbaca ({source})",
+                path.display()
+            ),
+        }
+    }
+
+    fn doctor_local_disk_check_fix(&self, c: &LocalDiskCheck) -> Option<String> {
+        match c {
+            LocalDiskCheck::Found { fs, .. } if fs.kind == DiskKind::Local => None,
+            LocalDiskCheck::Found { .. } => Some(
+                "pindahkan folder data ke disk lokal komputer ini (mis. /var/lib/loket) dan arahkan LOKET_DATA ke sana; basis data SQLite tidak aman di disk jaringan atau memori"
+                    .into(),
+            ),
+            LocalDiskCheck::Unknown { .. } => Some(RUN_INIT.into()),
+        }
+    }
+
+    fn doctor_database_check(&self, c: &DatabaseCheck) -> String {
+        match c {
+            DatabaseCheck::Current { version } => {
+                format!("basis data terbuka, skema {version} (terbaru)")
+            }
+            DatabaseCheck::Migrated { from, to } => {
+                format!("basis data terbuka, skema {from} dimutakhirkan ke {to}")
+            }
+            DatabaseCheck::TooNew { found, supported } => format!(
+                "basis data memakai skema {found}, lebih baru dari loket ini (skema {supported})"
+            ),
+            DatabaseCheck::Missing { path } => format!("basis data {} tidak ada", path.display()),
+            DatabaseCheck::Failed { path, error } => {
+                format!("basis data {} tidak dapat dibuka ({error})", path.display())
+            }
+        }
+    }
+
+    fn doctor_database_check_fix(&self, c: &DatabaseCheck) -> Option<String> {
+        match c {
+            DatabaseCheck::Current { .. } | DatabaseCheck::Migrated { .. } => None,
+            DatabaseCheck::TooNew { .. } => Some(
+                "pasang versi loket yang sama dengan komputer lain di cabang (yang membuat skema ini); jangan memakai loket lama pada basis data ini"
+                    .into(),
+            ),
+            DatabaseCheck::Missing { .. } => Some(RUN_INIT.into()),
+            DatabaseCheck::Failed {
+                error: StoreError::Busy,
+                ..
+            } => Some(
+                "proses loket lain memegang basis data terlalu lama: tunggu sebentar lalu ulangi; bila terus terjadi, mulai ulang loket yang macet"
+                    .into(),
+            ),
+            DatabaseCheck::Failed { .. } => Some(
+                "periksa izin folder data; bila berkas rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_journal_check(&self, c: &JournalCheck) -> String {
+        match c {
+            JournalCheck::Intact { entries } => {
+                format!("jurnal utuh: {entries} entri diperiksa")
+            }
+            JournalCheck::Tampered { tamper } => format!("JURNAL RUSAK: {tamper}"),
+            JournalCheck::Failed(e) => format!("jurnal tidak terbaca ({e})"),
+        }
+    }
+
+    fn doctor_journal_check_fix(&self, c: &JournalCheck) -> Option<String> {
+        match c {
+            JournalCheck::Intact { .. } => None,
+            JournalCheck::Tampered { .. } => Some(
+                "jangan ubah apa pun di basis data; laporkan ke supervisor dan kantor regional dengan keluaran `loket journal verify`, lalu bandingkan dengan cadangan terakhir"
+                    .into(),
+            ),
+            JournalCheck::Failed(_) => Some(
+                "jalankan `loket journal verify`; bila basis data rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_printer_check(&self, c: &PrinterCheck) -> String {
+        match c {
+            PrinterCheck::Ready {
+                detail, near_end, ..
+            } => format!(
+                "printer {detail} menjawab{}",
+                if *near_end {
+                    "; kertas hampir habis"
+                } else {
+                    ""
+                }
+            ),
+            PrinterCheck::InUse { name } => format!(
+                "printer {name} sedang dipakai program lain (loket yang sedang berjalan); tidak ditanya"
+            ),
+            PrinterCheck::Stopped { name, problem } => {
+                let what = match problem {
+                    Problem::PaperOut => "kertas habis",
+                    Problem::CoverOpen => "penutup terbuka",
+                    Problem::Offline => "offline",
+                };
+                format!("printer {name} menjawab: {what}")
+            }
+            PrinterCheck::Failed { name, error } => {
+                format!("printer {name} tidak menjawab ({error})")
+            }
+            PrinterCheck::Silent { name } => format!(
+                "printer {name} tidak menjawab dalam {} detik",
+                PRINTER_BUDGET.as_secs()
+            ),
+            PrinterCheck::NotOpened { name, error } => {
+                format!("printer {name} tidak dapat dibuka ({error})")
+            }
+        }
+    }
+
+    fn doctor_printer_check_fix(&self, c: &PrinterCheck) -> Option<String> {
+        let test = |name: &str| format!("lalu `loket printers test {name}`");
+        match c {
+            PrinterCheck::Ready { .. } | PrinterCheck::InUse { .. } => None,
+            PrinterCheck::Stopped { name, problem } => Some(match problem {
+                Problem::PaperOut => format!("pasang gulungan kertas baru, {}", test(name)),
+                Problem::CoverOpen => {
+                    format!("tutup penutup printer sampai terkunci, {}", test(name))
+                }
+                Problem::Offline => format!(
+                    "periksa lampu error dan tombol FEED pada printer, {}",
+                    test(name)
+                ),
+            }),
+            PrinterCheck::Failed {
+                name,
+                error:
+                    PrintError::Unavailable {
+                        source: TransportError::Access,
+                        ..
+                    },
+            } => Some(format!(
+                "pasang aturan udev loket (drivers/udev/60-loket-printers.rules) atau masukkan pengguna ke grup lp/dialout, {}",
+                test(name)
+            )),
+            PrinterCheck::Failed { name, .. } | PrinterCheck::Silent { name } => Some(format!(
+                "periksa kabel, daya dan alamat/port printer di [printers.{name}] (`loket printers list` menampilkan perangkat yang terlihat), {}",
+                test(name)
+            )),
+            PrinterCheck::NotOpened { name, .. } => Some(format!(
+                "perbaiki [printers.{name}] di konfigurasi, {}",
+                test(name)
+            )),
+        }
+    }
+
+    fn doctor_no_printers(&self, _c: &NoPrinters) -> String {
+        "printer: tidak diatur".into()
+    }
+
+    fn doctor_no_printers_fix(&self, _c: &NoPrinters) -> Option<String> {
+        None
+    }
+
+    fn doctor_dispenser_check(&self, c: &DispenserCheck) -> String {
+        match c {
+            DispenserCheck::NotConfigured => "dispenser: tidak diatur".into(),
+            DispenserCheck::Keys => {
+                "dispenser memakai tombol keyboard: tidak ada port untuk dibuka".into()
+            }
+            DispenserCheck::Opened { port } => format!("port dispenser {port} terbuka"),
+            DispenserCheck::InUse { port } => format!(
+                "port dispenser {port} sedang dipakai program lain (`loket dispenser` yang berjalan)"
+            ),
+            DispenserCheck::NoPort => "dispenser memakai input serial tanpa port".into(),
+            DispenserCheck::UnknownInput(input) => {
+                format!("input dispenser '{input}' tidak dikenal")
+            }
+            DispenserCheck::Failed { port, source } => {
+                format!("port dispenser {port} tidak dapat dibuka ({source})")
+            }
+        }
+    }
+
+    fn doctor_dispenser_check_fix(&self, c: &DispenserCheck) -> Option<String> {
+        match c {
+            DispenserCheck::NotConfigured
+            | DispenserCheck::Keys
+            | DispenserCheck::Opened { .. }
+            | DispenserCheck::InUse { .. } => None,
+            DispenserCheck::NoPort => Some(
+                "isi port di [dispenser] (mis. \"/dev/ttyUSB0\"; `loket printers list` menampilkan port serial)"
+                    .into(),
+            ),
+            DispenserCheck::UnknownInput(_) => {
+                Some("isi input = \"serial\" atau \"keys\" di [dispenser]".into())
+            }
+            DispenserCheck::Failed { .. } => Some(
+                "periksa kabel kotak tombol dan nama port di [dispenser] (`loket printers list` menampilkan port serial); pengguna loket harus anggota grup dialout"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_drives_check(&self, c: &DrivesCheck) -> String {
+        match c {
+            DrivesCheck::Readable { mounted, waiting } => {
+                let mut text = if mounted.is_empty() {
+                    "flash disk terbaca: tidak ada yang terpasang".to_string()
+                } else {
+                    format!(
+                        "flash disk terbaca: {} terpasang ({})",
+                        mounted.len(),
+                        mounted.join(", ")
+                    )
+                };
+                if *waiting > 0 {
+                    text.push_str(&format!(", {waiting} belum dikaitkan"));
+                }
+                text
+            }
+            DrivesCheck::Failed(e) => format!("daftar flash disk tidak terbaca ({e})"),
+        }
+    }
+
+    fn doctor_drives_check_fix(&self, c: &DrivesCheck) -> Option<String> {
+        match c {
+            DrivesCheck::Readable { .. } => None,
+            DrivesCheck::Failed(_) => Some(format!(
+                "pastikan /proc dan /sys terbaca oleh pengguna loket{}",
+                if std::env::var_os(crate::delivery::DRIVE_ROOT_VAR).is_some() {
+                    format!(
+                        " dan {} menunjuk folder yang benar",
+                        crate::delivery::DRIVE_ROOT_VAR
+                    )
+                } else {
+                    String::new()
+                }
+            )),
+        }
+    }
+
+    fn doctor_smtp_check(&self, c: &SmtpCheck) -> String {
+        match c {
+            SmtpCheck::NotConfigured => "e-mail (SMTP): tidak diatur".into(),
+            SmtpCheck::Reached {
+                server,
+                reach: SmtpReach::Answered { .. },
+            } => format!("server e-mail {server} menjawab (220, EHLO 250)"),
+            SmtpCheck::Reached {
+                server,
+                reach: SmtpReach::Connected,
+            } => format!("server e-mail {server} menerima sambungan (TLS langsung)"),
+            SmtpCheck::Failed { server, failure } => {
+                format!("server e-mail {server} tidak dapat dipakai: {failure}")
+            }
+        }
+    }
+
+    fn doctor_smtp_check_fix(&self, c: &SmtpCheck) -> Option<String> {
+        let SmtpCheck::Failed { failure, .. } = c else {
+            return None;
+        };
+        Some(match failure {
+            SmtpFailure::Net(_) => "periksa host dan port di [smtp], jaringan dan firewall ke server itu; sementara itu e-mail menunggu di kotak keluar".into(),
+            SmtpFailure::NoStartTls => "server ini tidak mendukung STARTTLS: pakai security = \"tls\" dengan port 465, atau \"none\" hanya bila server di jaringan lokal cabang".into(),
+            _ => "pastikan port di [smtp] milik server e-mail (587 untuk starttls, 465 untuk tls, 25 untuk none) dan security sesuai; tanyakan pengelola server bila tetap gagal".into(),
+        })
+    }
+
+    fn doctor_whatsapp_check(&self, c: &WhatsappCheck) -> String {
+        match c {
+            WhatsappCheck::NotConfigured => "WhatsApp: tidak diatur".into(),
+            WhatsappCheck::NoToken(why) => why.clone(),
+            WhatsappCheck::Answered { number, name } => {
+                format!("WhatsApp Cloud API menjawab untuk {number} ({name})")
+            }
+            WhatsappCheck::Failed(why) => format!("WhatsApp Cloud API tidak dapat dipakai: {why}"),
+        }
+    }
+
+    fn doctor_whatsapp_check_fix(&self, c: &WhatsappCheck) -> Option<String> {
+        match c {
+            WhatsappCheck::NotConfigured | WhatsappCheck::Answered { .. } => None,
+            WhatsappCheck::NoToken(_) => Some(
+                "isi token akses di [whatsapp] (token_env: nama variabel lingkungan yang memuatnya, di berkas layanan loket); sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
+            ),
+            WhatsappCheck::Failed(_) => Some(
+                "periksa phone_number_id dan token di [whatsapp] (WhatsApp Manager), jaringan ke graph.facebook.com; sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
+            ),
+        }
+    }
+
+    fn doctor_peruri_check(&self, c: &PeruriCheck) -> String {
+        match c {
+            PeruriCheck::NotUsed { provider } => {
+                format!("Peruri: tidak diatur (provider \"{provider}\")")
+            }
+            PeruriCheck::Reachable { servers } => {
+                format!("layanan Peruri terjangkau ({servers} server)")
+            }
+            PeruriCheck::Unreachable { failed } => {
+                format!(
+                    "layanan Peruri tidak terjangkau: {}",
+                    unreached_text(failed)
+                )
+            }
+        }
+    }
+
+    fn doctor_peruri_check_fix(&self, c: &PeruriCheck) -> Option<String> {
+        match c {
+            PeruriCheck::Unreachable { failed } => {
+                let adapter = failed.iter().any(|u| u.keys.contains(&"adapter_url"));
+                Some(format!(
+                    "periksa alamat di [stamping.peruri], jaringan dan firewall ke Peruri{}; pekerjaan yang sudah dibayar menunggu dan dilanjutkan otomatis",
+                    if adapter {
+                        "; pastikan Sign Adapter berjalan (`docker ps`, port 7777)"
+                    } else {
+                        ""
+                    }
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn doctor_tsa_check(&self, c: &TsaCheck) -> String {
+        match c {
+            TsaCheck::NotConfigured => "TSA (stempel waktu): tidak diatur".into(),
+            TsaCheck::Reachable { url } => format!("TSA {url} terjangkau"),
+            TsaCheck::Unreachable { url, error } => {
+                format!("TSA {url} tidak terjangkau: {error}")
+            }
+        }
+    }
+
+    fn doctor_tsa_check_fix(&self, c: &TsaCheck) -> Option<String> {
+        match c {
+            TsaCheck::Unreachable { .. } => {
+                Some("periksa tsa_url di [stamping], jaringan dan firewall ke TSA itu".into())
+            }
+            _ => None,
+        }
+    }
+
+    fn doctor_roots_check(&self, c: &RootsCheck) -> String {
+        match c {
+            RootsCheck::NotUsed { provider } => {
+                format!("sertifikat akar Peruri: tidak diatur (provider \"{provider}\")")
+            }
+            RootsCheck::NoneConfigured => {
+                "sertifikat akar Peruri belum diatur: tidak ada hasil Peruri yang akan diserahkan"
+                    .into()
+            }
+            RootsCheck::Loaded {
+                files,
+                certificates,
+            } => format!(
+                "sertifikat akar Peruri terbaca: {certificates} sertifikat dari {files} berkas"
+            ),
+            RootsCheck::Failed(e) => format!("sertifikat akar Peruri: {e}"),
+        }
+    }
+
+    fn doctor_roots_check_fix(&self, c: &RootsCheck) -> Option<String> {
+        match c {
+            RootsCheck::NotUsed { .. } | RootsCheck::Loaded { .. } => None,
+            RootsCheck::NoneConfigured | RootsCheck::Failed(_) => Some(
+                "isi root_certs di [stamping.peruri] dengan berkas PEM sertifikat akar dari Peruri yang dapat dibaca pengguna loket"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_time_zone_check(&self, c: &TimeZoneCheck) -> String {
+        match c {
+            TimeZoneCheck::Matches { zone } => format!(
+                "zona waktu komputer {} sesuai cabang ({})",
+                utc_offset_text(zone.offset().whole_seconds()),
+                zone.name()
+            ),
+            TimeZoneCheck::Mismatch { machine_s, zone } => format!(
+                "zona waktu komputer {}{} tidak sesuai cabang {} ({})",
+                utc_offset_text(*machine_s),
+                zone_at(*machine_s)
+                    .map(|z| format!(" ({})", z.name()))
+                    .unwrap_or_default(),
+                zone.name(),
+                utc_offset_text(zone.offset().whole_seconds())
+            ),
+            TimeZoneCheck::Unknown { reason } => {
+                format!("zona waktu komputer tidak terbaca: {reason}")
+            }
+        }
+    }
+
+    fn doctor_time_zone_check_fix(&self, c: &TimeZoneCheck) -> Option<String> {
+        match c {
+            TimeZoneCheck::Matches { .. } => None,
+            TimeZoneCheck::Mismatch { machine_s, zone } => {
+                let mut fix = format!(
+                    "atur zona waktu komputer: `sudo timedatectl set-timezone {}`",
+                    tz_database_name(*zone)
+                );
+                if let Some(other) = zone_at(*machine_s) {
+                    fix.push_str(&format!(
+                        "; atau, bila cabang memang di {}, ubah timezone = \"{}\" di [branch]",
+                        other.name(),
+                        other.name()
+                    ));
+                }
+                Some(fix)
+            }
+            TimeZoneCheck::Unknown { .. } => Some(
+                "periksa zona waktu dengan `timedatectl`; pasang paket coreutils dan tzdata bila belum ada"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_backup_check(&self, c: &BackupCheck) -> String {
+        match c {
+            BackupCheck::Recent { age_ms } => {
+                format!("cadangan terakhir {} lalu", age_text(*age_ms))
+            }
+            BackupCheck::TooOld {
+                age_ms,
+                max_age_hours,
+                ..
+            } => format!(
+                "cadangan terakhir {} lalu, lebih lama dari batas {max_age_hours} jam",
+                age_text(*age_ms)
+            ),
+            BackupCheck::Never { folder } => format!(
+                "belum ada cadangan, padahal [backup] folder = {}",
+                folder.display()
+            ),
+            BackupCheck::NotConfigured => {
+                "cadangan harian: tidak diatur (belum ada cadangan)".into()
+            }
+            BackupCheck::Failed(e) => format!("catatan cadangan tidak terbaca ({e})"),
+        }
+    }
+
+    fn doctor_backup_check_fix(&self, c: &BackupCheck) -> Option<String> {
+        match c {
+            BackupCheck::Recent { .. } | BackupCheck::NotConfigured => None,
+            BackupCheck::TooOld {
+                folder: Some(folder),
+                ..
+            }
+            | BackupCheck::Never { folder } => Some(format!(
+                "buat cadangan sekarang: `loket backup --to {}`, {BACKUP_WORKER}",
+                folder.display()
+            )),
+            BackupCheck::TooOld { folder: None, .. } => Some(
+                "buat cadangan sekarang: `loket backup --to <folder atau flash disk>`; isi [backup] folder agar pekerja latar membuatnya setiap hari"
+                    .into(),
+            ),
+            BackupCheck::Failed(_) => Some(
+                "jalankan `loket journal verify`; bila basis data rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_all_passed(&self, total: usize) -> String {
+        format!("Semua {total} pemeriksaan lulus.")
+    }
+
+    fn doctor_failed(&self, failed: usize, total: usize) -> String {
+        format!(
+            "{failed} dari {total} pemeriksaan gagal; perbaiki yang bertanda ✗ lalu jalankan ulang `loket doctor`."
+        )
     }
 
     fn cli_error(&self, e: &CliError) -> String {

@@ -23,7 +23,12 @@ use crate::delivery::names::NameError;
 use crate::delivery::wa_outbox::WebhookError;
 use crate::delivery::whatsapp::WaError;
 use crate::dispenser::DispenserError;
-use crate::doctor::{NetError, SmtpFailure, SmtpStage};
+use crate::doctor::{
+    BackupCheck, ConfigCheck, DatabaseCheck, DispenserCheck, DrivesCheck, JournalCheck,
+    LocalDiskCheck, NetError, NoPrinters, NotChecked, PeruriCheck, PrinterCheck, RootsCheck,
+    SmtpCheck, SmtpFailure, SmtpStage, SpaceCheck, TimeZoneCheck, TsaCheck, WhatsappCheck,
+    WritableCheck,
+};
 use crate::error::LoketError;
 use crate::hall::token::TokenError;
 use crate::journal::anchor::{AnchorError, SHORT_HEX};
@@ -321,6 +326,48 @@ pub(crate) trait Words: Sync {
     fn signature_untrusted(&self, why: Option<&str>) -> String;
     fn signature_document(&self, modified_after: bool) -> String;
     fn signature_problem(&self, problem: &str) -> String;
+
+    // `loket doctor` (`src/doctor.rs`): what each check found, and what to do when it failed.
+    fn doctor_not_checked(&self, c: &NotChecked) -> String;
+    fn doctor_not_checked_fix(&self, c: &NotChecked) -> Option<String>;
+    fn doctor_config_check(&self, c: &ConfigCheck) -> String;
+    fn doctor_config_check_fix(&self, c: &ConfigCheck) -> Option<String>;
+    fn doctor_writable_check(&self, c: &WritableCheck) -> String;
+    fn doctor_writable_check_fix(&self, c: &WritableCheck) -> Option<String>;
+    fn doctor_space_check(&self, c: &SpaceCheck) -> String;
+    fn doctor_space_check_fix(&self, c: &SpaceCheck) -> Option<String>;
+    fn doctor_local_disk_check(&self, c: &LocalDiskCheck) -> String;
+    fn doctor_local_disk_check_fix(&self, c: &LocalDiskCheck) -> Option<String>;
+    fn doctor_database_check(&self, c: &DatabaseCheck) -> String;
+    fn doctor_database_check_fix(&self, c: &DatabaseCheck) -> Option<String>;
+    fn doctor_journal_check(&self, c: &JournalCheck) -> String;
+    fn doctor_journal_check_fix(&self, c: &JournalCheck) -> Option<String>;
+    fn doctor_printer_check(&self, c: &PrinterCheck) -> String;
+    fn doctor_printer_check_fix(&self, c: &PrinterCheck) -> Option<String>;
+    fn doctor_no_printers(&self, c: &NoPrinters) -> String;
+    fn doctor_no_printers_fix(&self, c: &NoPrinters) -> Option<String>;
+    fn doctor_dispenser_check(&self, c: &DispenserCheck) -> String;
+    fn doctor_dispenser_check_fix(&self, c: &DispenserCheck) -> Option<String>;
+    fn doctor_drives_check(&self, c: &DrivesCheck) -> String;
+    fn doctor_drives_check_fix(&self, c: &DrivesCheck) -> Option<String>;
+    fn doctor_smtp_check(&self, c: &SmtpCheck) -> String;
+    fn doctor_smtp_check_fix(&self, c: &SmtpCheck) -> Option<String>;
+    fn doctor_whatsapp_check(&self, c: &WhatsappCheck) -> String;
+    fn doctor_whatsapp_check_fix(&self, c: &WhatsappCheck) -> Option<String>;
+    fn doctor_peruri_check(&self, c: &PeruriCheck) -> String;
+    fn doctor_peruri_check_fix(&self, c: &PeruriCheck) -> Option<String>;
+    fn doctor_tsa_check(&self, c: &TsaCheck) -> String;
+    fn doctor_tsa_check_fix(&self, c: &TsaCheck) -> Option<String>;
+    fn doctor_roots_check(&self, c: &RootsCheck) -> String;
+    fn doctor_roots_check_fix(&self, c: &RootsCheck) -> Option<String>;
+    fn doctor_time_zone_check(&self, c: &TimeZoneCheck) -> String;
+    fn doctor_time_zone_check_fix(&self, c: &TimeZoneCheck) -> Option<String>;
+    fn doctor_backup_check(&self, c: &BackupCheck) -> String;
+    fn doctor_backup_check_fix(&self, c: &BackupCheck) -> Option<String>;
+
+    // `loket doctor`'s closing line.
+    fn doctor_all_passed(&self, total: usize) -> String;
+    fn doctor_failed(&self, failed: usize, total: usize) -> String;
 
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
