@@ -594,24 +594,25 @@ impl Words for En {
 
     fn doctor_not_checked(&self, c: &NotChecked) -> String {
         let why = match c.why {
-            Why::Config => "konfigurasi belum sah".to_string(),
-            Why::Database => "basis data tidak terbuka".to_string(),
-            Why::TooSlow => format!("belum selesai setelah {} detik", OVERALL_LIMIT.as_secs()),
-            Why::Stopped => "pemeriksaan berhenti tanpa hasil".to_string(),
+            Why::Config => "the configuration is not valid yet".to_string(),
+            Why::Database => "the database did not open".to_string(),
+            Why::TooSlow => format!("not finished after {} seconds", OVERALL_LIMIT.as_secs()),
+            Why::Stopped => "the check stopped without a result".to_string(),
         };
-        format!("{} tidak diperiksa: {why}", c.what)
+        format!("{} not checked: {why}", c.what)
     }
 
     fn doctor_not_checked_fix(&self, c: &NotChecked) -> Option<String> {
         Some(match c.why {
-            Why::Config => "perbaiki konfigurasi dulu".into(),
-            Why::Database => "perbaiki basis data dulu".into(),
+            Why::Config => "fix the configuration first".into(),
+            Why::Database => "fix the database first".into(),
             Why::TooSlow => format!(
-                "periksa {} (perangkat, jaringan atau disk yang macet), lalu jalankan ulang `loket doctor`",
+                "check {} (a stuck device, network or disk), then run `loket doctor` again",
                 c.what
             ),
             Why::Stopped => {
-                "jalankan ulang `loket doctor`; bila terulang, laporkan ke pengembang loket".into()
+                "run `loket doctor` again; if it happens again, report it to the loket developers"
+                    .into()
             }
         })
     }
@@ -619,17 +620,19 @@ impl Words for En {
     fn doctor_config_check(&self, c: &ConfigCheck) -> String {
         match c {
             ConfigCheck::Valid { path, config } => format!(
-                "konfigurasi sah: {} ({}, {})",
+                "configuration valid: {} ({}, {})",
                 path.display(),
                 config.branch.name,
                 config.branch.timezone.name()
             ),
             ConfigCheck::NoDataFolder { path } => format!(
-                "konfigurasi tidak ada: folder data {} belum disiapkan",
+                "no configuration: the data folder {} has not been set up",
                 path.display()
             ),
-            ConfigCheck::NoConfig { path } => format!("konfigurasi {} tidak ada", path.display()),
-            ConfigCheck::Unusable(e) => format!("konfigurasi tidak dapat dipakai: {e}"),
+            ConfigCheck::NoConfig { path } => {
+                format!("configuration {} does not exist", path.display())
+            }
+            ConfigCheck::Unusable(e) => format!("the configuration cannot be used: {e}"),
         }
     }
 
@@ -637,23 +640,23 @@ impl Words for En {
         match c {
             ConfigCheck::Valid { .. } => None,
             ConfigCheck::NoDataFolder { .. } | ConfigCheck::NoConfig { .. } => {
-                Some(RUN_INIT.into())
+                Some(RUN_INIT_EN.into())
             }
             ConfigCheck::Unusable(ConfigError::Read { path, .. }) => Some(format!(
-                "periksa izin baca {} untuk pengguna yang menjalankan loket",
+                "check that the user running loket may read {}",
                 path.display()
             )),
             ConfigCheck::Unusable(ConfigError::Invalid(bad)) => Some(match bad.line {
                 Some(line) => format!(
-                    "perbaiki baris {line} di {}, lalu jalankan ulang `loket doctor`",
+                    "fix line {line} in {}, then run `loket doctor` again",
                     bad.path.display()
                 ),
                 None => format!(
-                    "perbaiki {}{}, lalu jalankan ulang `loket doctor`",
+                    "fix {}{}, then run `loket doctor` again",
                     bad.path.display(),
                     bad.key
                         .as_deref()
-                        .map(|k| format!(" (kunci '{k}')"))
+                        .map(|k| format!(" (key '{k}')"))
                         .unwrap_or_default()
                 ),
             }),
@@ -663,15 +666,15 @@ impl Words for En {
     fn doctor_writable_check(&self, c: &WritableCheck) -> String {
         match c {
             WritableCheck::Writable { path } => {
-                format!("folder data dapat ditulis: {}", path.display())
+                format!("data folder writable: {}", path.display())
             }
             WritableCheck::Missing { path } => {
-                format!("folder data {} tidak ada", path.display())
+                format!("the data folder {} does not exist", path.display())
             }
             WritableCheck::Failed { path, step, source } => format!(
-                "folder data {} tidak dapat ditulis ({} gagal: {source})",
+                "the data folder {} is not writable ({} failed: {source})",
                 path.display(),
-                step.words()
+                probe_step_en(*step)
             ),
         }
     }
@@ -679,14 +682,14 @@ impl Words for En {
     fn doctor_writable_check_fix(&self, c: &WritableCheck) -> Option<String> {
         match c {
             WritableCheck::Writable { .. } => None,
-            WritableCheck::Missing { .. } => Some(RUN_INIT.into()),
+            WritableCheck::Missing { .. } => Some(RUN_INIT_EN.into()),
             WritableCheck::Failed { path, source, .. } => {
                 Some(if source.raw_os_error() == Some(28) {
-                    "disk penuh: kosongkan ruang disk, lalu jalankan ulang `loket doctor`"
+                    "the disk is full: free some disk space, then run `loket doctor` again"
                         .to_string()
                 } else {
                     format!(
-                        "jadikan pengguna yang menjalankan loket pemilik {} (`sudo chown -R USER {}`) dan pastikan disknya tidak terpasang hanya-baca",
+                        "make the user running loket the owner of {} (`sudo chown -R USER {}`) and make sure the disk is not mounted read-only",
                         path.display(),
                         path.display()
                     )
@@ -698,19 +701,19 @@ impl Words for En {
     fn doctor_space_check(&self, c: &SpaceCheck) -> String {
         match c {
             SpaceCheck::Enough { free, total } => format!(
-                "ruang disk cukup: {} kosong dari {} ({}%)",
+                "enough disk space: {} free of {} ({}%)",
                 size_text(*free),
                 size_text(*total),
                 percent(*free, *total)
             ),
             SpaceCheck::Low { free, total } => format!(
-                "ruang disk hampir habis: {} kosong dari {} ({}%)",
+                "disk space is running out: {} free of {} ({}%)",
                 size_text(*free),
                 size_text(*total),
                 percent(*free, *total)
             ),
             SpaceCheck::Unknown { path, source } => format!(
-                "ruang disk untuk {} tidak terbaca ({source})",
+                "the disk space for {} cannot be read ({source})",
                 path.display()
             ),
         }
@@ -720,28 +723,28 @@ impl Words for En {
         match c {
             SpaceCheck::Enough { .. } => None,
             SpaceCheck::Low { .. } => Some(format!(
-                "kosongkan disk sampai paling sedikit {} dan {LOW_SPACE_PERCENT}% bebas: hapus berkas lain, pindahkan cadangan lama ke disk lain",
+                "free the disk until at least {} and {LOW_SPACE_PERCENT}% are free: delete other files, move old backups to another disk",
                 size_text(LOW_SPACE_BYTES)
             )),
-            SpaceCheck::Unknown { .. } => Some(RUN_INIT.into()),
+            SpaceCheck::Unknown { .. } => Some(RUN_INIT_EN.into()),
         }
     }
 
     fn doctor_local_disk_check(&self, c: &LocalDiskCheck) -> String {
         match c {
             LocalDiskCheck::Found { fs, .. } => match fs.kind {
-                DiskKind::Local => format!("folder data di disk lokal ({})", fs.name),
-                DiskKind::Network => format!("folder data di disk jaringan ({})", fs.name),
-                DiskKind::Fuse => format!("folder data di sistem berkas FUSE ({})", fs.name),
+                DiskKind::Local => format!("data folder on a local disk ({})", fs.name),
+                DiskKind::Network => format!("data folder on a network disk ({})", fs.name),
+                DiskKind::Fuse => format!("data folder on a FUSE file system ({})", fs.name),
                 DiskKind::Memory => {
                     format!(
-                        "folder data di memori ({}), hilang saat komputer dimulai ulang",
+                        "data folder in memory ({}), lost when the computer restarts",
                         fs.name
                     )
                 }
             },
             LocalDiskCheck::Unknown { path, source } => format!(
-                "jenis disk folder data {} tidak terbaca ({source})",
+                "the disk type of the data folder {} cannot be read ({source})",
                 path.display()
             ),
         }
@@ -751,27 +754,29 @@ impl Words for En {
         match c {
             LocalDiskCheck::Found { fs, .. } if fs.kind == DiskKind::Local => None,
             LocalDiskCheck::Found { .. } => Some(
-                "pindahkan folder data ke disk lokal komputer ini (mis. /var/lib/loket) dan arahkan LOKET_DATA ke sana; basis data SQLite tidak aman di disk jaringan atau memori"
+                "move the data folder to this computer's local disk (e.g. /var/lib/loket) and point LOKET_DATA there; an SQLite database is not safe on a network disk or in memory"
                     .into(),
             ),
-            LocalDiskCheck::Unknown { .. } => Some(RUN_INIT.into()),
+            LocalDiskCheck::Unknown { .. } => Some(RUN_INIT_EN.into()),
         }
     }
 
     fn doctor_database_check(&self, c: &DatabaseCheck) -> String {
         match c {
             DatabaseCheck::Current { version } => {
-                format!("basis data terbuka, skema {version} (terbaru)")
+                format!("database open, schema {version} (current)")
             }
             DatabaseCheck::Migrated { from, to } => {
-                format!("basis data terbuka, skema {from} dimutakhirkan ke {to}")
+                format!("database open, schema {from} brought up to {to}")
             }
             DatabaseCheck::TooNew { found, supported } => format!(
-                "basis data memakai skema {found}, lebih baru dari loket ini (skema {supported})"
+                "the database uses schema {found}, newer than this loket (schema {supported})"
             ),
-            DatabaseCheck::Missing { path } => format!("basis data {} tidak ada", path.display()),
+            DatabaseCheck::Missing { path } => {
+                format!("the database {} does not exist", path.display())
+            }
             DatabaseCheck::Failed { path, error } => {
-                format!("basis data {} tidak dapat dibuka ({error})", path.display())
+                format!("the database {} cannot be opened ({error})", path.display())
             }
         }
     }
@@ -780,19 +785,19 @@ impl Words for En {
         match c {
             DatabaseCheck::Current { .. } | DatabaseCheck::Migrated { .. } => None,
             DatabaseCheck::TooNew { .. } => Some(
-                "pasang versi loket yang sama dengan komputer lain di cabang (yang membuat skema ini); jangan memakai loket lama pada basis data ini"
+                "install the same loket version as the branch's other computers (the one that made this schema); do not use an older loket on this database"
                     .into(),
             ),
-            DatabaseCheck::Missing { .. } => Some(RUN_INIT.into()),
+            DatabaseCheck::Missing { .. } => Some(RUN_INIT_EN.into()),
             DatabaseCheck::Failed {
                 error: StoreError::Busy,
                 ..
             } => Some(
-                "proses loket lain memegang basis data terlalu lama: tunggu sebentar lalu ulangi; bila terus terjadi, mulai ulang loket yang macet"
+                "another loket process holds the database too long: wait a moment and try again; if it keeps happening, restart the stuck loket"
                     .into(),
             ),
             DatabaseCheck::Failed { .. } => Some(
-                "periksa izin folder data; bila berkas rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                "check the data folder's permissions; if the file is damaged, restore the latest backup with `loket restore`"
                     .into(),
             ),
         }
@@ -801,10 +806,10 @@ impl Words for En {
     fn doctor_journal_check(&self, c: &JournalCheck) -> String {
         match c {
             JournalCheck::Intact { entries } => {
-                format!("jurnal utuh: {entries} entri diperiksa")
+                format!("journal intact: {entries} entries checked")
             }
-            JournalCheck::Tampered { tamper } => format!("JURNAL RUSAK: {tamper}"),
-            JournalCheck::Failed(e) => format!("jurnal tidak terbaca ({e})"),
+            JournalCheck::Tampered { tamper } => format!("JOURNAL BROKEN: {tamper}"),
+            JournalCheck::Failed(e) => format!("the journal cannot be read ({e})"),
         }
     }
 
@@ -812,11 +817,11 @@ impl Words for En {
         match c {
             JournalCheck::Intact { .. } => None,
             JournalCheck::Tampered { .. } => Some(
-                "jangan ubah apa pun di basis data; laporkan ke supervisor dan kantor regional dengan keluaran `loket journal verify`, lalu bandingkan dengan cadangan terakhir"
+                "change nothing in the database; report it to the supervisor and the regional office with the output of `loket journal verify`, then compare with the latest backup"
                     .into(),
             ),
             JournalCheck::Failed(_) => Some(
-                "jalankan `loket journal verify`; bila basis data rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                "run `loket journal verify`; if the database is damaged, restore the latest backup with `loket restore`"
                     .into(),
             ),
         }
@@ -827,48 +832,44 @@ impl Words for En {
             PrinterCheck::Ready {
                 detail, near_end, ..
             } => format!(
-                "printer {detail} menjawab{}",
-                if *near_end {
-                    "; kertas hampir habis"
-                } else {
-                    ""
-                }
+                "printer {detail} answers{}",
+                if *near_end { "; paper nearly out" } else { "" }
             ),
-            PrinterCheck::InUse { name } => format!(
-                "printer {name} sedang dipakai program lain (loket yang sedang berjalan); tidak ditanya"
-            ),
+            PrinterCheck::InUse { name } => {
+                format!("printer {name} is in use by another program (a running loket); not asked")
+            }
             PrinterCheck::Stopped { name, problem } => {
                 let what = match problem {
-                    Problem::PaperOut => "kertas habis",
-                    Problem::CoverOpen => "penutup terbuka",
+                    Problem::PaperOut => "paper out",
+                    Problem::CoverOpen => "cover open",
                     Problem::Offline => "offline",
                 };
-                format!("printer {name} menjawab: {what}")
+                format!("printer {name} answers: {what}")
             }
             PrinterCheck::Failed { name, error } => {
-                format!("printer {name} tidak menjawab ({error})")
+                format!("printer {name} does not answer ({error})")
             }
             PrinterCheck::Silent { name } => format!(
-                "printer {name} tidak menjawab dalam {} detik",
+                "printer {name} does not answer within {} seconds",
                 PRINTER_BUDGET.as_secs()
             ),
             PrinterCheck::NotOpened { name, error } => {
-                format!("printer {name} tidak dapat dibuka ({error})")
+                format!("printer {name} cannot be opened ({error})")
             }
         }
     }
 
     fn doctor_printer_check_fix(&self, c: &PrinterCheck) -> Option<String> {
-        let test = |name: &str| format!("lalu `loket printers test {name}`");
+        let test = |name: &str| format!("then `loket printers test {name}`");
         match c {
             PrinterCheck::Ready { .. } | PrinterCheck::InUse { .. } => None,
             PrinterCheck::Stopped { name, problem } => Some(match problem {
-                Problem::PaperOut => format!("pasang gulungan kertas baru, {}", test(name)),
+                Problem::PaperOut => format!("load a new paper roll, {}", test(name)),
                 Problem::CoverOpen => {
-                    format!("tutup penutup printer sampai terkunci, {}", test(name))
+                    format!("close the printer cover until it locks, {}", test(name))
                 }
                 Problem::Offline => format!(
-                    "periksa lampu error dan tombol FEED pada printer, {}",
+                    "check the printer's error light and FEED button, {}",
                     test(name)
                 ),
             }),
@@ -880,22 +881,22 @@ impl Words for En {
                         ..
                     },
             } => Some(format!(
-                "pasang aturan udev loket (drivers/udev/60-loket-printers.rules) atau masukkan pengguna ke grup lp/dialout, {}",
+                "install loket's udev rules (drivers/udev/60-loket-printers.rules) or add the user to the lp/dialout group, {}",
                 test(name)
             )),
             PrinterCheck::Failed { name, .. } | PrinterCheck::Silent { name } => Some(format!(
-                "periksa kabel, daya dan alamat/port printer di [printers.{name}] (`loket printers list` menampilkan perangkat yang terlihat), {}",
+                "check the printer's cable, power and address/port in [printers.{name}] (`loket printers list` shows the devices it sees), {}",
                 test(name)
             )),
             PrinterCheck::NotOpened { name, .. } => Some(format!(
-                "perbaiki [printers.{name}] di konfigurasi, {}",
+                "fix [printers.{name}] in the configuration, {}",
                 test(name)
             )),
         }
     }
 
     fn doctor_no_printers(&self, _c: &NoPrinters) -> String {
-        "printer: tidak diatur".into()
+        "printer: not set up".into()
     }
 
     fn doctor_no_printers_fix(&self, _c: &NoPrinters) -> Option<String> {
@@ -904,20 +905,18 @@ impl Words for En {
 
     fn doctor_dispenser_check(&self, c: &DispenserCheck) -> String {
         match c {
-            DispenserCheck::NotConfigured => "dispenser: tidak diatur".into(),
-            DispenserCheck::Keys => {
-                "dispenser memakai tombol keyboard: tidak ada port untuk dibuka".into()
-            }
-            DispenserCheck::Opened { port } => format!("port dispenser {port} terbuka"),
+            DispenserCheck::NotConfigured => "dispenser: not set up".into(),
+            DispenserCheck::Keys => "the dispenser uses keyboard keys: no port to open".into(),
+            DispenserCheck::Opened { port } => format!("dispenser port {port} open"),
             DispenserCheck::InUse { port } => format!(
-                "port dispenser {port} sedang dipakai program lain (`loket dispenser` yang berjalan)"
+                "dispenser port {port} is in use by another program (a running `loket dispenser`)"
             ),
-            DispenserCheck::NoPort => "dispenser memakai input serial tanpa port".into(),
+            DispenserCheck::NoPort => "the dispenser uses serial input without a port".into(),
             DispenserCheck::UnknownInput(input) => {
-                format!("input dispenser '{input}' tidak dikenal")
+                format!("dispenser input '{input}' is unknown")
             }
             DispenserCheck::Failed { port, source } => {
-                format!("port dispenser {port} tidak dapat dibuka ({source})")
+                format!("dispenser port {port} cannot be opened ({source})")
             }
         }
     }
@@ -929,14 +928,14 @@ impl Words for En {
             | DispenserCheck::Opened { .. }
             | DispenserCheck::InUse { .. } => None,
             DispenserCheck::NoPort => Some(
-                "isi port di [dispenser] (mis. \"/dev/ttyUSB0\"; `loket printers list` menampilkan port serial)"
+                "set port in [dispenser] (e.g. \"/dev/ttyUSB0\"; `loket printers list` shows the serial ports)"
                     .into(),
             ),
             DispenserCheck::UnknownInput(_) => {
-                Some("isi input = \"serial\" atau \"keys\" di [dispenser]".into())
+                Some("set input = \"serial\" or \"keys\" in [dispenser]".into())
             }
             DispenserCheck::Failed { .. } => Some(
-                "periksa kabel kotak tombol dan nama port di [dispenser] (`loket printers list` menampilkan port serial); pengguna loket harus anggota grup dialout"
+                "check the button box's cable and the port name in [dispenser] (`loket printers list` shows the serial ports); the loket user must be in the dialout group"
                     .into(),
             ),
         }
@@ -946,20 +945,20 @@ impl Words for En {
         match c {
             DrivesCheck::Readable { mounted, waiting } => {
                 let mut text = if mounted.is_empty() {
-                    "flash disk terbaca: tidak ada yang terpasang".to_string()
+                    "flash drives readable: none mounted".to_string()
                 } else {
                     format!(
-                        "flash disk terbaca: {} terpasang ({})",
+                        "flash drives readable: {} mounted ({})",
                         mounted.len(),
                         mounted.join(", ")
                     )
                 };
                 if *waiting > 0 {
-                    text.push_str(&format!(", {waiting} belum dikaitkan"));
+                    text.push_str(&format!(", {waiting} not yet mounted"));
                 }
                 text
             }
-            DrivesCheck::Failed(e) => format!("daftar flash disk tidak terbaca ({e})"),
+            DrivesCheck::Failed(e) => format!("the list of flash drives cannot be read ({e})"),
         }
     }
 
@@ -967,10 +966,10 @@ impl Words for En {
         match c {
             DrivesCheck::Readable { .. } => None,
             DrivesCheck::Failed(_) => Some(format!(
-                "pastikan /proc dan /sys terbaca oleh pengguna loket{}",
+                "make sure the loket user can read /proc and /sys{}",
                 if std::env::var_os(crate::delivery::DRIVE_ROOT_VAR).is_some() {
                     format!(
-                        " dan {} menunjuk folder yang benar",
+                        " and that {} names the right folder",
                         crate::delivery::DRIVE_ROOT_VAR
                     )
                 } else {
@@ -982,17 +981,17 @@ impl Words for En {
 
     fn doctor_smtp_check(&self, c: &SmtpCheck) -> String {
         match c {
-            SmtpCheck::NotConfigured => "e-mail (SMTP): tidak diatur".into(),
+            SmtpCheck::NotConfigured => "e-mail (SMTP): not set up".into(),
             SmtpCheck::Reached {
                 server,
                 reach: SmtpReach::Answered { .. },
-            } => format!("server e-mail {server} menjawab (220, EHLO 250)"),
+            } => format!("e-mail server {server} answers (220, EHLO 250)"),
             SmtpCheck::Reached {
                 server,
                 reach: SmtpReach::Connected,
-            } => format!("server e-mail {server} menerima sambungan (TLS langsung)"),
+            } => format!("e-mail server {server} accepts connections (direct TLS)"),
             SmtpCheck::Failed { server, failure } => {
-                format!("server e-mail {server} tidak dapat dipakai: {failure}")
+                format!("e-mail server {server} cannot be used: {failure}")
             }
         }
     }
@@ -1002,20 +1001,20 @@ impl Words for En {
             return None;
         };
         Some(match failure {
-            SmtpFailure::Net(_) => "periksa host dan port di [smtp], jaringan dan firewall ke server itu; sementara itu e-mail menunggu di kotak keluar".into(),
-            SmtpFailure::NoStartTls => "server ini tidak mendukung STARTTLS: pakai security = \"tls\" dengan port 465, atau \"none\" hanya bila server di jaringan lokal cabang".into(),
-            _ => "pastikan port di [smtp] milik server e-mail (587 untuk starttls, 465 untuk tls, 25 untuk none) dan security sesuai; tanyakan pengelola server bila tetap gagal".into(),
+            SmtpFailure::Net(_) => "check host and port in [smtp], and the network and firewall to that server; meanwhile e-mails wait in the outbox".into(),
+            SmtpFailure::NoStartTls => "this server does not support STARTTLS: use security = \"tls\" with port 465, or \"none\" only when the server is on the branch's local network".into(),
+            _ => "make sure the port in [smtp] is the e-mail server's (587 for starttls, 465 for tls, 25 for none) and security matches it; ask the server's administrator if it still fails".into(),
         })
     }
 
     fn doctor_whatsapp_check(&self, c: &WhatsappCheck) -> String {
         match c {
-            WhatsappCheck::NotConfigured => "WhatsApp: tidak diatur".into(),
+            WhatsappCheck::NotConfigured => "WhatsApp: not set up".into(),
             WhatsappCheck::NoToken(why) => why.clone(),
             WhatsappCheck::Answered { number, name } => {
-                format!("WhatsApp Cloud API menjawab untuk {number} ({name})")
+                format!("WhatsApp Cloud API answers for {number} ({name})")
             }
-            WhatsappCheck::Failed(why) => format!("WhatsApp Cloud API tidak dapat dipakai: {why}"),
+            WhatsappCheck::Failed(why) => format!("WhatsApp Cloud API cannot be used: {why}"),
         }
     }
 
@@ -1023,10 +1022,10 @@ impl Words for En {
         match c {
             WhatsappCheck::NotConfigured | WhatsappCheck::Answered { .. } => None,
             WhatsappCheck::NoToken(_) => Some(
-                "isi token akses di [whatsapp] (token_env: nama variabel lingkungan yang memuatnya, di berkas layanan loket); sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
+                "set the access token in [whatsapp] (token_env: the name of the environment variable holding it, in loket's service file); meanwhile WhatsApp messages wait in the outbox".into(),
             ),
             WhatsappCheck::Failed(_) => Some(
-                "periksa phone_number_id dan token di [whatsapp] (WhatsApp Manager), jaringan ke graph.facebook.com; sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
+                "check phone_number_id and the token in [whatsapp] (WhatsApp Manager), and the network to graph.facebook.com; meanwhile WhatsApp messages wait in the outbox".into(),
             ),
         }
     }
@@ -1034,16 +1033,13 @@ impl Words for En {
     fn doctor_peruri_check(&self, c: &PeruriCheck) -> String {
         match c {
             PeruriCheck::NotUsed { provider } => {
-                format!("Peruri: tidak diatur (provider \"{provider}\")")
+                format!("Peruri: not set up (provider \"{provider}\")")
             }
             PeruriCheck::Reachable { servers } => {
-                format!("layanan Peruri terjangkau ({servers} server)")
+                format!("Peruri's services reachable ({servers} servers)")
             }
             PeruriCheck::Unreachable { failed } => {
-                format!(
-                    "layanan Peruri tidak terjangkau: {}",
-                    unreached_text(failed)
-                )
+                format!("Peruri's services unreachable: {}", unreached_text(failed))
             }
         }
     }
@@ -1053,9 +1049,9 @@ impl Words for En {
             PeruriCheck::Unreachable { failed } => {
                 let adapter = failed.iter().any(|u| u.keys.contains(&"adapter_url"));
                 Some(format!(
-                    "periksa alamat di [stamping.peruri], jaringan dan firewall ke Peruri{}; pekerjaan yang sudah dibayar menunggu dan dilanjutkan otomatis",
+                    "check the addresses in [stamping.peruri], and the network and firewall to Peruri{}; paid jobs wait and carry on by themselves",
                     if adapter {
-                        "; pastikan Sign Adapter berjalan (`docker ps`, port 7777)"
+                        "; make sure the Sign Adapter is running (`docker ps`, port 7777)"
                     } else {
                         ""
                     }
@@ -1067,10 +1063,10 @@ impl Words for En {
 
     fn doctor_tsa_check(&self, c: &TsaCheck) -> String {
         match c {
-            TsaCheck::NotConfigured => "TSA (stempel waktu): tidak diatur".into(),
-            TsaCheck::Reachable { url } => format!("TSA {url} terjangkau"),
+            TsaCheck::NotConfigured => "TSA (timestamps): not set up".into(),
+            TsaCheck::Reachable { url } => format!("TSA {url} reachable"),
             TsaCheck::Unreachable { url, error } => {
-                format!("TSA {url} tidak terjangkau: {error}")
+                format!("TSA {url} unreachable: {error}")
             }
         }
     }
@@ -1078,7 +1074,7 @@ impl Words for En {
     fn doctor_tsa_check_fix(&self, c: &TsaCheck) -> Option<String> {
         match c {
             TsaCheck::Unreachable { .. } => {
-                Some("periksa tsa_url di [stamping], jaringan dan firewall ke TSA itu".into())
+                Some("check tsa_url in [stamping], and the network and firewall to that TSA".into())
             }
             _ => None,
         }
@@ -1087,19 +1083,19 @@ impl Words for En {
     fn doctor_roots_check(&self, c: &RootsCheck) -> String {
         match c {
             RootsCheck::NotUsed { provider } => {
-                format!("sertifikat akar Peruri: tidak diatur (provider \"{provider}\")")
+                format!("Peruri root certificates: not set up (provider \"{provider}\")")
             }
             RootsCheck::NoneConfigured => {
-                "sertifikat akar Peruri belum diatur: tidak ada hasil Peruri yang akan diserahkan"
+                "Peruri root certificates are not set up: no output from Peruri will be handed over"
                     .into()
             }
             RootsCheck::Loaded {
                 files,
                 certificates,
             } => format!(
-                "sertifikat akar Peruri terbaca: {certificates} sertifikat dari {files} berkas"
+                "Peruri root certificates read: {certificates} certificates from {files} files"
             ),
-            RootsCheck::Failed(e) => format!("sertifikat akar Peruri: {e}"),
+            RootsCheck::Failed(e) => format!("Peruri root certificates: {e}"),
         }
     }
 
@@ -1107,7 +1103,7 @@ impl Words for En {
         match c {
             RootsCheck::NotUsed { .. } | RootsCheck::Loaded { .. } => None,
             RootsCheck::NoneConfigured | RootsCheck::Failed(_) => Some(
-                "isi root_certs di [stamping.peruri] dengan berkas PEM sertifikat akar dari Peruri yang dapat dibaca pengguna loket"
+                "set root_certs in [stamping.peruri] to PEM files of Peruri's root certificates that the loket user can read"
                     .into(),
             ),
         }
@@ -1116,12 +1112,12 @@ impl Words for En {
     fn doctor_time_zone_check(&self, c: &TimeZoneCheck) -> String {
         match c {
             TimeZoneCheck::Matches { zone } => format!(
-                "zona waktu komputer {} sesuai cabang ({})",
+                "the computer's time zone {} matches the branch ({})",
                 utc_offset_text(zone.offset().whole_seconds()),
                 zone.name()
             ),
             TimeZoneCheck::Mismatch { machine_s, zone } => format!(
-                "zona waktu komputer {}{} tidak sesuai cabang {} ({})",
+                "the computer's time zone {}{} does not match the branch's {} ({})",
                 utc_offset_text(*machine_s),
                 zone_at(*machine_s)
                     .map(|z| format!(" ({})", z.name()))
@@ -1130,7 +1126,7 @@ impl Words for En {
                 utc_offset_text(zone.offset().whole_seconds())
             ),
             TimeZoneCheck::Unknown { reason } => {
-                format!("zona waktu komputer tidak terbaca: {reason}")
+                format!("the computer's time zone cannot be read: {reason}")
             }
         }
     }
@@ -1140,12 +1136,12 @@ impl Words for En {
             TimeZoneCheck::Matches { .. } => None,
             TimeZoneCheck::Mismatch { machine_s, zone } => {
                 let mut fix = format!(
-                    "atur zona waktu komputer: `sudo timedatectl set-timezone {}`",
+                    "set the computer's time zone: `sudo timedatectl set-timezone {}`",
                     tz_database_name(*zone)
                 );
                 if let Some(other) = zone_at(*machine_s) {
                     fix.push_str(&format!(
-                        "; atau, bila cabang memang di {}, ubah timezone = \"{}\" di [branch]",
+                        "; or, if the branch really is in {}, change timezone = \"{}\" in [branch]",
                         other.name(),
                         other.name()
                     ));
@@ -1153,7 +1149,7 @@ impl Words for En {
                 Some(fix)
             }
             TimeZoneCheck::Unknown { .. } => Some(
-                "periksa zona waktu dengan `timedatectl`; pasang paket coreutils dan tzdata bila belum ada"
+                "check the time zone with `timedatectl`; install the coreutils and tzdata packages if they are missing"
                     .into(),
             ),
         }
@@ -1162,24 +1158,22 @@ impl Words for En {
     fn doctor_backup_check(&self, c: &BackupCheck) -> String {
         match c {
             BackupCheck::Recent { age_ms } => {
-                format!("cadangan terakhir {} lalu", age_text(*age_ms))
+                format!("last backup {} ago", age_text_en(*age_ms))
             }
             BackupCheck::TooOld {
                 age_ms,
                 max_age_hours,
                 ..
             } => format!(
-                "cadangan terakhir {} lalu, lebih lama dari batas {max_age_hours} jam",
-                age_text(*age_ms)
+                "last backup {} ago, older than the limit of {max_age_hours} hours",
+                age_text_en(*age_ms)
             ),
             BackupCheck::Never { folder } => format!(
-                "belum ada cadangan, padahal [backup] folder = {}",
+                "no backup yet, though [backup] folder = {}",
                 folder.display()
             ),
-            BackupCheck::NotConfigured => {
-                "cadangan harian: tidak diatur (belum ada cadangan)".into()
-            }
-            BackupCheck::Failed(e) => format!("catatan cadangan tidak terbaca ({e})"),
+            BackupCheck::NotConfigured => "daily backup: not set up (no backup yet)".into(),
+            BackupCheck::Failed(e) => format!("the backup records cannot be read ({e})"),
         }
     }
 
@@ -1191,15 +1185,15 @@ impl Words for En {
                 ..
             }
             | BackupCheck::Never { folder } => Some(format!(
-                "buat cadangan sekarang: `loket backup --to {}`, {BACKUP_WORKER}",
+                "make a backup now: `loket backup --to {}`, {BACKUP_WORKER_EN}",
                 folder.display()
             )),
             BackupCheck::TooOld { folder: None, .. } => Some(
-                "buat cadangan sekarang: `loket backup --to <folder atau flash disk>`; isi [backup] folder agar pekerja latar membuatnya setiap hari"
+                "make a backup now: `loket backup --to <folder or flash drive>`; set [backup] folder so the background worker makes one every day"
                     .into(),
             ),
             BackupCheck::Failed(_) => Some(
-                "jalankan `loket journal verify`; bila basis data rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                "run `loket journal verify`; if the database is damaged, restore the latest backup with `loket restore`"
                     .into(),
             ),
         }
@@ -3167,4 +3161,33 @@ fn english_thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// What to do when the data folder is not a branch's.
+const RUN_INIT_EN: &str =
+    "run `loket init` to set up the branch, or point --data / LOKET_DATA at the right data folder";
+
+/// The second half of the advice for a missing or old backup.
+const BACKUP_WORKER_EN: &str = "then check the background worker that makes the daily backup (`loket worker`, its systemd service)";
+
+/// The step of the data folder's probe write that failed.
+fn probe_step_en(step: ProbeStep) -> &'static str {
+    match step {
+        ProbeStep::Create => "creating a file",
+        ProbeStep::Write => "writing",
+        ProbeStep::Fsync => "fsync",
+        ProbeStep::Remove => "removing a file",
+    }
+}
+
+/// How long ago, in minutes, hours or days.
+fn age_text_en(ms: i64) -> String {
+    let minutes = ms / 60_000;
+    if minutes < 120 {
+        format!("{minutes} minutes")
+    } else if minutes < 48 * 60 {
+        format!("{} hours", minutes / 60)
+    } else {
+        format!("{} days", minutes / (24 * 60))
+    }
 }
