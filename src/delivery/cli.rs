@@ -210,8 +210,7 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, LoketError> {
                     .map_or_else(|| "?".to_string(), super::copy::human_bytes),
                 &super::copy::human_bytes(d.size_bytes),
                 d.read_only,
-                &d.device.to_string(),
-                &d.fs_type.to_string(),
+                &format!("{}, {}", d.device, d.fs_type),
             )
         );
         if args.pdfs {
@@ -386,7 +385,7 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Loke
                 words::current().wa_entry(
                     &e.id,
                     &super::whatsapp::mask_number(&e.to),
-                    &e.state_label()
+                    e.state_label()
                 )
             );
             if let Some(reason) = &e.last_error {

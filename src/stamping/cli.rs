@@ -155,7 +155,7 @@ fn print_job(v: &JobView) {
             v.ticket.as_deref(),
             &v.document_name,
             v.pages,
-            &v.state_label
+            v.state_label
         )
     );
     if let Some(sn) = &v.sn {

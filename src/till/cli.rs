@@ -263,7 +263,7 @@ fn print_sale(v: &SaleView) {
     );
     for l in &v.lines {
         let refunded = if l.refunded_qty > 0 {
-            w.sale_line_refunded(l.refunded_qty.into())
+            w.sale_line_refunded(l.refunded_qty)
         } else {
             String::new()
         };

@@ -343,10 +343,9 @@ impl Words for En {
         size: &str,
         read_only: bool,
         device: &str,
-        fs_type: &str,
     ) -> String {
         let ro = if read_only { ", READ-ONLY" } else { "" };
-        format!("{mount_point}  {label}  {free} of {size} free{ro}  ({device}, {fs_type})")
+        format!("{mount_point}  {label}  {free} of {size} free{ro}  ({device})")
     }
 
     fn copying_job(&self, name: &str, sns: &str) -> String {
@@ -3155,7 +3154,7 @@ fn english_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -343,10 +343,9 @@ impl Words for Id {
         size: &str,
         read_only: bool,
         device: &str,
-        fs_type: &str,
     ) -> String {
         let ro = if read_only { ", HANYA-BACA" } else { "" };
-        format!("{mount_point}  {label}  {free} dari {size} kosong{ro}  ({device}, {fs_type})")
+        format!("{mount_point}  {label}  {free} dari {size} kosong{ro}  ({device})")
     }
 
     fn copying_job(&self, name: &str, sns: &str) -> String {

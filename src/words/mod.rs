@@ -250,7 +250,6 @@ pub(crate) trait Words: Sync {
         size: &str,
         read_only: bool,
         device: &str,
-        fs_type: &str,
     ) -> String;
     fn copying_job(&self, name: &str, sns: &str) -> String;
     fn copy_already_there(&self, path: &dyn fmt::Display) -> String;
@@ -568,7 +567,42 @@ mod tests {
         let webhook = DeliveryError::WebhookNotIp;
         let role = CliError::UnknownRole("kasir".into());
         let not_supervisor = UserError::NotSupervisor("budi".into());
+        let not_a_day = CliError::NotADay("21-11-2026".into());
+        let holding = UiError::CounterHolding {
+            counter: 2,
+            ticket: "A-007".into(),
+        };
         check(&[
+            (
+                "CliError::NotADay",
+                &|w| w.cli_error(&not_a_day),
+                &["'21-11-2026'", "2026-11-21"],
+            ),
+            (
+                "UiError::CounterHolding",
+                &|w| w.ui_error(&holding),
+                &["2", "A-007"],
+            ),
+            (
+                "till_opened",
+                &|w| w.till_opened(&7, 1, &"Rp100.000"),
+                &["7", "1", "Rp100.000"],
+            ),
+            (
+                "qris_shown",
+                &|w| w.qris_shown("QR-1", &"Rp5.000", &"10.30 WIB"),
+                &[
+                    "QR-1",
+                    "Rp5.000",
+                    "10.30 WIB",
+                    "loket sale qris-confirm --ref QR-1",
+                ],
+            ),
+            (
+                "doctor_failed",
+                &|w| w.doctor_failed(2, 16),
+                &["2", "16", "✗"],
+            ),
             (
                 "QueueError::UnknownService",
                 &|w| w.queue_error(&unknown_service),
