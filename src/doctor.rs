@@ -55,9 +55,9 @@ pub struct Finding {
     /// `whatsapp`, `peruri`, `tsa`, `peruri_roots`, `time_zone`, `backup`.
     pub check: String,
     pub ok: bool,
-    /// What was found, in Indonesian.
+    /// What was found, in the process's language (`crate::words`).
     pub detail: String,
-    /// What to do, in Indonesian; `null` when the check passed.
+    /// What to do, in the process's language; `null` when the check passed.
     pub fix: Option<String>,
 }
 
