@@ -14,7 +14,6 @@ use crate::config;
 use crate::delivery::copy::human_bytes;
 use crate::error::LoketError;
 use crate::journal::{self, Entry, Tamper};
-use crate::report::text::thousands;
 use crate::stamping::documents;
 use crate::store::{self, StoreError};
 use rusqlite::backup::{Backup, StepResult};
@@ -1334,10 +1333,6 @@ pub fn last_backup_in(store: &mut crate::store::Store) -> Result<Option<i64>, St
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-fn seconds_text(s: f64) -> String {
-    format!("{s:.1}").replace('.', ",")
-}
-
 /// `loket backup --to DIR`.
 pub fn cli_backup(data: &Path, actor: &str, to: &Path, json: bool) -> Result<ExitCode, LoketError> {
     let mut branch = Branch::open(data)?;
@@ -1345,24 +1340,22 @@ pub fn cli_backup(data: &Path, actor: &str, to: &Path, json: bool) -> Result<Exi
     if json {
         crate::cli::print_json(&report, branch.config().branch.timezone);
     } else {
+        let w = crate::words::current();
         println!(
-            "Cadangan selesai dan sudah dibaca ulang: {} berkas ({} dokumen), {}, di {} ({} detik).",
-            thousands(report.files as u64),
-            thousands(report.documents as u64),
-            human_bytes(report.bytes),
-            report.folder.display(),
-            seconds_text(report.seconds)
+            "{}",
+            w.backup_done(
+                report.files as u64,
+                report.documents as u64,
+                &human_bytes(report.bytes),
+                &report.folder.display(),
+                report.seconds
+            )
         );
         for d in &report.damaged_documents {
-            println!(
-                "PERINGATAN: dokumen {} di folder data rusak (isinya tidak cocok dengan sidik SHA-256-nya); tidak disalin sebagai dokumen yang baik.",
-                d.path
-            );
+            println!("{}", w.backup_damaged(&d.path));
         }
         for sha in &report.missing_documents {
-            println!(
-                "PERINGATAN: dokumen {sha} tercatat di basis data tetapi berkasnya tidak ada di folder data."
-            );
+            println!("{}", w.backup_missing(sha));
         }
     }
     Ok(
@@ -1393,20 +1386,20 @@ pub fn cli_restore(
         .unwrap_or(crate::day::TimeZone::Wib);
         crate::cli::print_json(&report, tz);
     } else {
-        println!(
-            "Cadangan cabang {} dari {} dipulihkan ke {}: {} tiket antrean, {} penjualan, {} pekerjaan e-Meterai, {} dokumen; jurnal utuh ({} entri). {} berkas, {}, {} detik.",
-            report.branch_code,
-            when_text(&report.backup_created),
-            report.folder.display(),
-            thousands(u64::try_from(report.tickets).unwrap_or(0)),
-            thousands(u64::try_from(report.sales).unwrap_or(0)),
-            thousands(u64::try_from(report.stamp_jobs).unwrap_or(0)),
-            thousands(report.documents as u64),
-            thousands(report.journal.entries),
-            thousands(report.files as u64),
-            human_bytes(report.bytes),
-            seconds_text(report.seconds)
-        );
+        let summary = crate::words::RestoreSummary {
+            branch: &report.branch_code,
+            created: &when_text(&report.backup_created),
+            folder: &report.folder.display(),
+            tickets: u64::try_from(report.tickets).unwrap_or(0),
+            sales: u64::try_from(report.sales).unwrap_or(0),
+            stamp_jobs: u64::try_from(report.stamp_jobs).unwrap_or(0),
+            documents: report.documents as u64,
+            entries: report.journal.entries,
+            files: report.files as u64,
+            size: &human_bytes(report.bytes),
+            seconds: report.seconds,
+        };
+        println!("{}", crate::words::current().restore_done(&summary));
     }
     Ok(ExitCode::SUCCESS)
 }

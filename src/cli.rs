@@ -370,6 +370,60 @@ pub enum CliError {
     UnknownRole(String),
     /// The PIN was to come from standard input, which could not be read.
     PinUnreadable(#[source] std::io::Error),
+    /// A date argument that is not `YYYY-MM-DD` (as typed).
+    NotADay(String),
+    /// A `--anchor` that is not `NUMBER:HASH` (as typed).
+    NotAnAnchor(String),
+    /// `sale refund --line` that is not `LINE[:QUANTITY]`.
+    RefundLine(String),
+    /// A payment method other than cash or QRIS.
+    UnknownPayMethod(String),
+    /// A refund method other than cash, debit or QRIS.
+    UnknownRefundMethod(String),
+    /// `job settle --refund` with a method other than cash, debit or QRIS.
+    UnknownSettleRefund(String),
+    /// `job settle` without `--new-serial` or `--refund`.
+    ChooseSettle,
+    /// Neither `--file` nor a job number was given.
+    NoSource,
+    /// `whatsapp webhook` without an address to listen on.
+    NoWebhookListen,
+    /// `whatsapp webhook` without the app secret that proves a status report came from Meta.
+    NoWebhookSecret,
+    /// The daily summary has no printer to go to.
+    NoReportPrinter,
+    /// The daily summary was sent to the printer, which did not print it.
+    NotPrinted(Box<crate::printing::PrintOutcome>),
+    /// The daily pack could not be turned into JSON.
+    ReportJson(#[source] serde_json::Error),
+    /// `stamps load-lot` price that is not an amount.
+    LotPrice(#[source] crate::money::MoneyError),
+    /// `job pay --cash` that is not an amount.
+    CashAmount(#[source] crate::money::MoneyError),
+    /// `stamps load-lot` approved by someone who is not a supervisor (their user id).
+    LotNeedsSupervisor(String),
+    /// `job place` without `--at` on a job that has no proposed place.
+    NoProposal,
+    /// `--at` that is not `X,Y` in millimetres.
+    BadAt,
+    /// `printer emulate --status` that names no printer state.
+    UnknownPrinterState(loket_drivers::UnknownState),
+    /// `printer emulate --tcp` that is not `IP:PORT`.
+    BadTcpAddress(String),
+    /// `receipts preview` of a kind of slip loket does not print.
+    UnknownReceiptKind(String),
+    /// The sample slip could not be drawn as text.
+    Preview(#[source] loket_receipts::RenderError),
+    /// The sample slip could not be encoded for the printer.
+    ReceiptEncode(#[source] loket_receipts::EncodeError),
+    /// `--counter` names a counter the configuration lacks.
+    NoSuchCounter { counter: u32, config: PathBuf },
+    /// `dev stress`: a counter ran out of time.
+    StressGaveUp {
+        counter: u32,
+        issued: u32,
+        open: u32,
+    },
 }
 
 /// Parses the process's arguments and runs the command, with the help text, the output and the
@@ -480,14 +534,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
             let mut branch = Branch::open(&data)?;
             let day = date
                 .as_deref()
-                .map(BusinessDay::parse)
-                .transpose()
-                .map_err(LoketError::Refused)?;
+                .map(|d| BusinessDay::parse(d).map_err(|_| CliError::NotADay(d.to_string())))
+                .transpose()?;
             let claims = anchors
                 .iter()
-                .map(|a| a.parse::<anchor::Claim>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(LoketError::Refused)?;
+                .map(|a| {
+                    a.parse::<anchor::Claim>()
+                        .map_err(|_| CliError::NotAnAnchor(a.clone()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             let w = words::current();
             let roots = anchor::roots(branch.config(), branch.data_dir());
             let report = branch.store_mut().read(|c| journal::verify(c, day))?;
@@ -554,7 +609,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
             let mut out = std::io::stdout().lock();
             crate::pdf::cli::run_stamp(&data, &args, &mut out)
                 .map(|()| ExitCode::SUCCESS)
-                .map_err(|e| LoketError::Refused(e.to_string()))
+                .map_err(LoketError::from)
         }
         Some(Command::Verify(args)) => {
             let mut out = std::io::stdout().lock();
@@ -566,7 +621,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
                         ExitCode::FAILURE
                     }
                 })
-                .map_err(|e| LoketError::Refused(e.to_string()))
+                .map_err(LoketError::from)
         }
         Some(Command::Dev(DevCommand::Stress(args))) => crate::stress::run(&data, &args),
         Some(Command::Drives(args)) => crate::delivery::cli::drives(&data, args),

@@ -18,6 +18,7 @@ use crate::journal::{self, Tamper};
 use crate::pdf::io::RootsError;
 use crate::printing::PrinterHandle;
 use crate::store::{self, Store, StoreError};
+use crate::words;
 use loket_drivers::{PrintError, Problem, SerialSettings, SerialTransport, TransportError};
 use serde::Serialize;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -54,9 +55,9 @@ pub struct Finding {
     /// `whatsapp`, `peruri`, `tsa`, `peruri_roots`, `time_zone`, `backup`.
     pub check: String,
     pub ok: bool,
-    /// What was found, in Indonesian.
+    /// What was found, in the process's language (`crate::words`).
     pub detail: String,
-    /// What to do, in Indonesian; `null` when the check passed.
+    /// What to do, in the process's language; `null` when the check passed.
     pub fix: Option<String>,
 }
 
@@ -122,19 +123,17 @@ pub fn render_line(f: &Finding) -> String {
 
 /// The closing line of the text report.
 pub fn render_summary(s: &Summary) -> String {
+    let w = words::current();
     if s.ok {
-        format!("Semua {} pemeriksaan lulus.", s.total)
+        w.doctor_all_passed(s.total)
     } else {
-        format!(
-            "{} dari {} pemeriksaan gagal; perbaiki yang bertanda ✗ lalu jalankan ulang `loket doctor`.",
-            s.failed, s.total
-        )
+        w.doctor_failed(s.failed, s.total)
     }
 }
 
 /// `loket doctor [--json]`: exit 0 only when every check passed.
 pub fn cli_doctor(data: &Path, json: bool) -> Result<ExitCode, LoketError> {
-    let clock = crate::clock::from_env().map_err(LoketError::Refused)?;
+    let clock = crate::clock::from_env().map_err(crate::branch::BranchError::Clock)?;
     // Written without `println!`: a closed pipe (`loket doctor | head`) must neither stop the
     // remaining checks nor turn into a panic; the exit code still tells the result.
     let say = |text: &str| {
@@ -151,7 +150,7 @@ pub fn cli_doctor(data: &Path, json: bool) -> Result<ExitCode, LoketError> {
     if json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => say(&text),
-            Err(e) => eprintln!("galat: json: {e}"),
+            Err(e) => eprintln!("{}: json: {e}", words::current().error_prefix()),
         }
     } else {
         say(&render_summary(&report.summary));
@@ -478,27 +477,11 @@ impl NotChecked {
 
 impl Verdict for NotChecked {
     fn detail(&self) -> String {
-        let why = match self.why {
-            Why::Config => "konfigurasi belum sah".to_string(),
-            Why::Database => "basis data tidak terbuka".to_string(),
-            Why::TooSlow => format!("belum selesai setelah {} detik", OVERALL_LIMIT.as_secs()),
-            Why::Stopped => "pemeriksaan berhenti tanpa hasil".to_string(),
-        };
-        format!("{} tidak diperiksa: {why}", self.what)
+        words::current().doctor_not_checked(self)
     }
 
     fn fix(&self) -> Option<String> {
-        Some(match self.why {
-            Why::Config => "perbaiki konfigurasi dulu".into(),
-            Why::Database => "perbaiki basis data dulu".into(),
-            Why::TooSlow => format!(
-                "periksa {} (perangkat, jaringan atau disk yang macet), lalu jalankan ulang `loket doctor`",
-                self.what
-            ),
-            Why::Stopped => {
-                "jalankan ulang `loket doctor`; bila terulang, laporkan ke pengembang loket".into()
-            }
-        })
+        words::current().doctor_not_checked_fix(self)
     }
 }
 
@@ -541,51 +524,15 @@ pub fn check_config(data: &Path) -> ConfigCheck {
     }
 }
 
-const RUN_INIT: &str = "jalankan `loket init` untuk menyiapkan cabang, atau arahkan --data / LOKET_DATA ke folder data yang benar";
+pub(crate) const RUN_INIT: &str = "jalankan `loket init` untuk menyiapkan cabang, atau arahkan --data / LOKET_DATA ke folder data yang benar";
 
 impl Verdict for ConfigCheck {
     fn detail(&self) -> String {
-        match self {
-            ConfigCheck::Valid { path, config } => format!(
-                "konfigurasi sah: {} ({}, {})",
-                path.display(),
-                config.branch.name,
-                config.branch.timezone.name()
-            ),
-            ConfigCheck::NoDataFolder { path } => format!(
-                "konfigurasi tidak ada: folder data {} belum disiapkan",
-                path.display()
-            ),
-            ConfigCheck::NoConfig { path } => format!("konfigurasi {} tidak ada", path.display()),
-            ConfigCheck::Unusable(e) => format!("konfigurasi tidak dapat dipakai: {e}"),
-        }
+        words::current().doctor_config_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            ConfigCheck::Valid { .. } => None,
-            ConfigCheck::NoDataFolder { .. } | ConfigCheck::NoConfig { .. } => {
-                Some(RUN_INIT.into())
-            }
-            ConfigCheck::Unusable(ConfigError::Read { path, .. }) => Some(format!(
-                "periksa izin baca {} untuk pengguna yang menjalankan loket",
-                path.display()
-            )),
-            ConfigCheck::Unusable(ConfigError::Invalid(bad)) => Some(match bad.line {
-                Some(line) => format!(
-                    "perbaiki baris {line} di {}, lalu jalankan ulang `loket doctor`",
-                    bad.path.display()
-                ),
-                None => format!(
-                    "perbaiki {}{}, lalu jalankan ulang `loket doctor`",
-                    bad.path.display(),
-                    bad.key
-                        .as_deref()
-                        .map(|k| format!(" (kunci '{k}')"))
-                        .unwrap_or_default()
-                ),
-            }),
-        }
+        words::current().doctor_config_check_fix(self)
     }
 }
 
@@ -602,7 +549,7 @@ pub enum ProbeStep {
 }
 
 impl ProbeStep {
-    fn words(self) -> &'static str {
+    pub(crate) fn words(self) -> &'static str {
         match self {
             ProbeStep::Create => "membuat berkas",
             ProbeStep::Write => "menulis",
@@ -669,38 +616,11 @@ pub fn check_writable(data: &Path) -> WritableCheck {
 
 impl Verdict for WritableCheck {
     fn detail(&self) -> String {
-        match self {
-            WritableCheck::Writable { path } => {
-                format!("folder data dapat ditulis: {}", path.display())
-            }
-            WritableCheck::Missing { path } => {
-                format!("folder data {} tidak ada", path.display())
-            }
-            WritableCheck::Failed { path, step, source } => format!(
-                "folder data {} tidak dapat ditulis ({} gagal: {source})",
-                path.display(),
-                step.words()
-            ),
-        }
+        words::current().doctor_writable_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            WritableCheck::Writable { .. } => None,
-            WritableCheck::Missing { .. } => Some(RUN_INIT.into()),
-            WritableCheck::Failed { path, source, .. } => {
-                Some(if source.raw_os_error() == Some(28) {
-                    "disk penuh: kosongkan ruang disk, lalu jalankan ulang `loket doctor`"
-                        .to_string()
-                } else {
-                    format!(
-                        "jadikan pengguna yang menjalankan loket pemilik {} (`sudo chown -R USER {}`) dan pastikan disknya tidak terpasang hanya-baca",
-                        path.display(),
-                        path.display()
-                    )
-                })
-            }
-        }
+        words::current().doctor_writable_check_fix(self)
     }
 }
 
@@ -754,7 +674,7 @@ pub fn size_text(bytes: u64) -> String {
     format!("{},{} {name}", tenths / 10, tenths % 10)
 }
 
-fn percent(part: u64, whole: u64) -> u128 {
+pub(crate) fn percent(part: u64, whole: u64) -> u128 {
     if whole == 0 {
         return 0;
     }
@@ -763,35 +683,11 @@ fn percent(part: u64, whole: u64) -> u128 {
 
 impl Verdict for SpaceCheck {
     fn detail(&self) -> String {
-        match self {
-            SpaceCheck::Enough { free, total } => format!(
-                "ruang disk cukup: {} kosong dari {} ({}%)",
-                size_text(*free),
-                size_text(*total),
-                percent(*free, *total)
-            ),
-            SpaceCheck::Low { free, total } => format!(
-                "ruang disk hampir habis: {} kosong dari {} ({}%)",
-                size_text(*free),
-                size_text(*total),
-                percent(*free, *total)
-            ),
-            SpaceCheck::Unknown { path, source } => format!(
-                "ruang disk untuk {} tidak terbaca ({source})",
-                path.display()
-            ),
-        }
+        words::current().doctor_space_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            SpaceCheck::Enough { .. } => None,
-            SpaceCheck::Low { .. } => Some(format!(
-                "kosongkan disk sampai paling sedikit {} dan {LOW_SPACE_PERCENT}% bebas: hapus berkas lain, pindahkan cadangan lama ke disk lain",
-                size_text(LOW_SPACE_BYTES)
-            )),
-            SpaceCheck::Unknown { .. } => Some(RUN_INIT.into()),
-        }
+        words::current().doctor_space_check_fix(self)
     }
 }
 
@@ -896,34 +792,11 @@ fn mount_type_of(path: &Path) -> Option<String> {
 
 impl Verdict for LocalDiskCheck {
     fn detail(&self) -> String {
-        match self {
-            LocalDiskCheck::Found { fs, .. } => match fs.kind {
-                DiskKind::Local => format!("folder data di disk lokal ({})", fs.name),
-                DiskKind::Network => format!("folder data di disk jaringan ({})", fs.name),
-                DiskKind::Fuse => format!("folder data di sistem berkas FUSE ({})", fs.name),
-                DiskKind::Memory => {
-                    format!(
-                        "folder data di memori ({}), hilang saat komputer dimulai ulang",
-                        fs.name
-                    )
-                }
-            },
-            LocalDiskCheck::Unknown { path, source } => format!(
-                "jenis disk folder data {} tidak terbaca ({source})",
-                path.display()
-            ),
-        }
+        words::current().doctor_local_disk_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            LocalDiskCheck::Found { fs, .. } if fs.kind == DiskKind::Local => None,
-            LocalDiskCheck::Found { .. } => Some(
-                "pindahkan folder data ke disk lokal komputer ini (mis. /var/lib/loket) dan arahkan LOKET_DATA ke sana; basis data SQLite tidak aman di disk jaringan atau memori"
-                    .into(),
-            ),
-            LocalDiskCheck::Unknown { .. } => Some(RUN_INIT.into()),
-        }
+        words::current().doctor_local_disk_check_fix(self)
     }
 }
 
@@ -992,43 +865,11 @@ pub fn check_database(
 
 impl Verdict for DatabaseCheck {
     fn detail(&self) -> String {
-        match self {
-            DatabaseCheck::Current { version } => {
-                format!("basis data terbuka, skema {version} (terbaru)")
-            }
-            DatabaseCheck::Migrated { from, to } => {
-                format!("basis data terbuka, skema {from} dimutakhirkan ke {to}")
-            }
-            DatabaseCheck::TooNew { found, supported } => format!(
-                "basis data memakai skema {found}, lebih baru dari loket ini (skema {supported})"
-            ),
-            DatabaseCheck::Missing { path } => format!("basis data {} tidak ada", path.display()),
-            DatabaseCheck::Failed { path, error } => {
-                format!("basis data {} tidak dapat dibuka ({error})", path.display())
-            }
-        }
+        words::current().doctor_database_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            DatabaseCheck::Current { .. } | DatabaseCheck::Migrated { .. } => None,
-            DatabaseCheck::TooNew { .. } => Some(
-                "pasang versi loket yang sama dengan komputer lain di cabang (yang membuat skema ini); jangan memakai loket lama pada basis data ini"
-                    .into(),
-            ),
-            DatabaseCheck::Missing { .. } => Some(RUN_INIT.into()),
-            DatabaseCheck::Failed {
-                error: StoreError::Busy,
-                ..
-            } => Some(
-                "proses loket lain memegang basis data terlalu lama: tunggu sebentar lalu ulangi; bila terus terjadi, mulai ulang loket yang macet"
-                    .into(),
-            ),
-            DatabaseCheck::Failed { .. } => Some(
-                "periksa izin folder data; bila berkas rusak, pulihkan cadangan terakhir dengan `loket restore`"
-                    .into(),
-            ),
-        }
+        words::current().doctor_database_check_fix(self)
     }
 }
 
@@ -1054,27 +895,11 @@ pub fn check_journal(store: &mut Store) -> JournalCheck {
 
 impl Verdict for JournalCheck {
     fn detail(&self) -> String {
-        match self {
-            JournalCheck::Intact { entries } => {
-                format!("jurnal utuh: {entries} entri diperiksa")
-            }
-            JournalCheck::Tampered { tamper } => format!("JURNAL RUSAK: {tamper}"),
-            JournalCheck::Failed(e) => format!("jurnal tidak terbaca ({e})"),
-        }
+        words::current().doctor_journal_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            JournalCheck::Intact { .. } => None,
-            JournalCheck::Tampered { .. } => Some(
-                "jangan ubah apa pun di basis data; laporkan ke supervisor dan kantor regional dengan keluaran `loket journal verify`, lalu bandingkan dengan cadangan terakhir"
-                    .into(),
-            ),
-            JournalCheck::Failed(_) => Some(
-                "jalankan `loket journal verify`; bila basis data rusak, pulihkan cadangan terakhir dengan `loket restore`"
-                    .into(),
-            ),
-        }
+        words::current().doctor_journal_check_fix(self)
     }
 }
 
@@ -1145,75 +970,11 @@ pub fn check_printer(name: &str, handle: PrinterHandle) -> PrinterCheck {
 
 impl Verdict for PrinterCheck {
     fn detail(&self) -> String {
-        match self {
-            PrinterCheck::Ready {
-                detail, near_end, ..
-            } => format!(
-                "printer {detail} menjawab{}",
-                if *near_end {
-                    "; kertas hampir habis"
-                } else {
-                    ""
-                }
-            ),
-            PrinterCheck::InUse { name } => format!(
-                "printer {name} sedang dipakai program lain (loket yang sedang berjalan); tidak ditanya"
-            ),
-            PrinterCheck::Stopped { name, problem } => {
-                let what = match problem {
-                    Problem::PaperOut => "kertas habis",
-                    Problem::CoverOpen => "penutup terbuka",
-                    Problem::Offline => "offline",
-                };
-                format!("printer {name} menjawab: {what}")
-            }
-            PrinterCheck::Failed { name, error } => {
-                format!("printer {name} tidak menjawab ({error})")
-            }
-            PrinterCheck::Silent { name } => format!(
-                "printer {name} tidak menjawab dalam {} detik",
-                PRINTER_BUDGET.as_secs()
-            ),
-            PrinterCheck::NotOpened { name, error } => {
-                format!("printer {name} tidak dapat dibuka ({error})")
-            }
-        }
+        words::current().doctor_printer_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        let test = |name: &str| format!("lalu `loket printers test {name}`");
-        match self {
-            PrinterCheck::Ready { .. } | PrinterCheck::InUse { .. } => None,
-            PrinterCheck::Stopped { name, problem } => Some(match problem {
-                Problem::PaperOut => format!("pasang gulungan kertas baru, {}", test(name)),
-                Problem::CoverOpen => {
-                    format!("tutup penutup printer sampai terkunci, {}", test(name))
-                }
-                Problem::Offline => format!(
-                    "periksa lampu error dan tombol FEED pada printer, {}",
-                    test(name)
-                ),
-            }),
-            PrinterCheck::Failed {
-                name,
-                error:
-                    PrintError::Unavailable {
-                        source: TransportError::Access,
-                        ..
-                    },
-            } => Some(format!(
-                "pasang aturan udev loket (drivers/udev/60-loket-printers.rules) atau masukkan pengguna ke grup lp/dialout, {}",
-                test(name)
-            )),
-            PrinterCheck::Failed { name, .. } | PrinterCheck::Silent { name } => Some(format!(
-                "periksa kabel, daya dan alamat/port printer di [printers.{name}] (`loket printers list` menampilkan perangkat yang terlihat), {}",
-                test(name)
-            )),
-            PrinterCheck::NotOpened { name, .. } => Some(format!(
-                "perbaiki [printers.{name}] di konfigurasi, {}",
-                test(name)
-            )),
-        }
+        words::current().doctor_printer_check_fix(self)
     }
 }
 
@@ -1223,11 +984,11 @@ pub struct NoPrinters;
 
 impl Verdict for NoPrinters {
     fn detail(&self) -> String {
-        "printer: tidak diatur".into()
+        words::current().doctor_no_printers(self)
     }
 
     fn fix(&self) -> Option<String> {
-        None
+        words::current().doctor_no_printers_fix(self)
     }
 }
 
@@ -1278,43 +1039,11 @@ pub fn check_dispenser(dispenser: Option<&config::Dispenser>) -> DispenserCheck 
 
 impl Verdict for DispenserCheck {
     fn detail(&self) -> String {
-        match self {
-            DispenserCheck::NotConfigured => "dispenser: tidak diatur".into(),
-            DispenserCheck::Keys => {
-                "dispenser memakai tombol keyboard: tidak ada port untuk dibuka".into()
-            }
-            DispenserCheck::Opened { port } => format!("port dispenser {port} terbuka"),
-            DispenserCheck::InUse { port } => format!(
-                "port dispenser {port} sedang dipakai program lain (`loket dispenser` yang berjalan)"
-            ),
-            DispenserCheck::NoPort => "dispenser memakai input serial tanpa port".into(),
-            DispenserCheck::UnknownInput(input) => {
-                format!("input dispenser '{input}' tidak dikenal")
-            }
-            DispenserCheck::Failed { port, source } => {
-                format!("port dispenser {port} tidak dapat dibuka ({source})")
-            }
-        }
+        words::current().doctor_dispenser_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            DispenserCheck::NotConfigured
-            | DispenserCheck::Keys
-            | DispenserCheck::Opened { .. }
-            | DispenserCheck::InUse { .. } => None,
-            DispenserCheck::NoPort => Some(
-                "isi port di [dispenser] (mis. \"/dev/ttyUSB0\"; `loket printers list` menampilkan port serial)"
-                    .into(),
-            ),
-            DispenserCheck::UnknownInput(_) => {
-                Some("isi input = \"serial\" atau \"keys\" di [dispenser]".into())
-            }
-            DispenserCheck::Failed { .. } => Some(
-                "periksa kabel kotak tombol dan nama port di [dispenser] (`loket printers list` menampilkan port serial); pengguna loket harus anggota grup dialout"
-                    .into(),
-            ),
-        }
+        words::current().doctor_dispenser_check_fix(self)
     }
 }
 
@@ -1350,41 +1079,11 @@ pub fn check_drives() -> DrivesCheck {
 
 impl Verdict for DrivesCheck {
     fn detail(&self) -> String {
-        match self {
-            DrivesCheck::Readable { mounted, waiting } => {
-                let mut text = if mounted.is_empty() {
-                    "flash disk terbaca: tidak ada yang terpasang".to_string()
-                } else {
-                    format!(
-                        "flash disk terbaca: {} terpasang ({})",
-                        mounted.len(),
-                        mounted.join(", ")
-                    )
-                };
-                if *waiting > 0 {
-                    text.push_str(&format!(", {waiting} belum dikaitkan"));
-                }
-                text
-            }
-            DrivesCheck::Failed(e) => format!("daftar flash disk tidak terbaca ({e})"),
-        }
+        words::current().doctor_drives_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            DrivesCheck::Readable { .. } => None,
-            DrivesCheck::Failed(_) => Some(format!(
-                "pastikan /proc dan /sys terbaca oleh pengguna loket{}",
-                if std::env::var_os(crate::delivery::DRIVE_ROOT_VAR).is_some() {
-                    format!(
-                        " dan {} menunjuk folder yang benar",
-                        crate::delivery::DRIVE_ROOT_VAR
-                    )
-                } else {
-                    String::new()
-                }
-            )),
-        }
+        words::current().doctor_drives_check_fix(self)
     }
 }
 
@@ -1693,31 +1392,11 @@ pub fn check_smtp(smtp: Option<&config::Smtp>) -> SmtpCheck {
 
 impl Verdict for SmtpCheck {
     fn detail(&self) -> String {
-        match self {
-            SmtpCheck::NotConfigured => "e-mail (SMTP): tidak diatur".into(),
-            SmtpCheck::Reached {
-                server,
-                reach: SmtpReach::Answered { .. },
-            } => format!("server e-mail {server} menjawab (220, EHLO 250)"),
-            SmtpCheck::Reached {
-                server,
-                reach: SmtpReach::Connected,
-            } => format!("server e-mail {server} menerima sambungan (TLS langsung)"),
-            SmtpCheck::Failed { server, failure } => {
-                format!("server e-mail {server} tidak dapat dipakai: {failure}")
-            }
-        }
+        words::current().doctor_smtp_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        let SmtpCheck::Failed { failure, .. } = self else {
-            return None;
-        };
-        Some(match failure {
-            SmtpFailure::Net(_) => "periksa host dan port di [smtp], jaringan dan firewall ke server itu; sementara itu e-mail menunggu di kotak keluar".into(),
-            SmtpFailure::NoStartTls => "server ini tidak mendukung STARTTLS: pakai security = \"tls\" dengan port 465, atau \"none\" hanya bila server di jaringan lokal cabang".into(),
-            _ => "pastikan port di [smtp] milik server e-mail (587 untuk starttls, 465 untuk tls, 25 untuk none) dan security sesuai; tanyakan pengelola server bila tetap gagal".into(),
-        })
+        words::current().doctor_smtp_check_fix(self)
     }
 }
 
@@ -1750,26 +1429,11 @@ pub fn check_whatsapp(settings: Option<&crate::delivery::whatsapp::Settings>) ->
 
 impl Verdict for WhatsappCheck {
     fn detail(&self) -> String {
-        match self {
-            WhatsappCheck::NotConfigured => "WhatsApp: tidak diatur".into(),
-            WhatsappCheck::NoToken(why) => why.clone(),
-            WhatsappCheck::Answered { number, name } => {
-                format!("WhatsApp Cloud API menjawab untuk {number} ({name})")
-            }
-            WhatsappCheck::Failed(why) => format!("WhatsApp Cloud API tidak dapat dipakai: {why}"),
-        }
+        words::current().doctor_whatsapp_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            WhatsappCheck::NotConfigured | WhatsappCheck::Answered { .. } => None,
-            WhatsappCheck::NoToken(_) => Some(
-                "isi token akses di [whatsapp] (token_env: nama variabel lingkungan yang memuatnya, di berkas layanan loket); sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
-            ),
-            WhatsappCheck::Failed(_) => Some(
-                "periksa phone_number_id dan token di [whatsapp] (WhatsApp Manager), jaringan ke graph.facebook.com; sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
-            ),
-        }
+        words::current().doctor_whatsapp_check_fix(self)
     }
 }
 
@@ -1857,7 +1521,7 @@ pub fn check_peruri(provider: &str, peruri: Option<&PeruriConfig>) -> PeruriChec
     }
 }
 
-fn unreached_text(failed: &[Unreached]) -> String {
+pub(crate) fn unreached_text(failed: &[Unreached]) -> String {
     failed
         .iter()
         .map(|u| format!("{} ({}): {}", u.keys.join(", "), u.url, u.error))
@@ -1867,37 +1531,11 @@ fn unreached_text(failed: &[Unreached]) -> String {
 
 impl Verdict for PeruriCheck {
     fn detail(&self) -> String {
-        match self {
-            PeruriCheck::NotUsed { provider } => {
-                format!("Peruri: tidak diatur (provider \"{provider}\")")
-            }
-            PeruriCheck::Reachable { servers } => {
-                format!("layanan Peruri terjangkau ({servers} server)")
-            }
-            PeruriCheck::Unreachable { failed } => {
-                format!(
-                    "layanan Peruri tidak terjangkau: {}",
-                    unreached_text(failed)
-                )
-            }
-        }
+        words::current().doctor_peruri_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            PeruriCheck::Unreachable { failed } => {
-                let adapter = failed.iter().any(|u| u.keys.contains(&"adapter_url"));
-                Some(format!(
-                    "periksa alamat di [stamping.peruri], jaringan dan firewall ke Peruri{}; pekerjaan yang sudah dibayar menunggu dan dilanjutkan otomatis",
-                    if adapter {
-                        "; pastikan Sign Adapter berjalan (`docker ps`, port 7777)"
-                    } else {
-                        ""
-                    }
-                ))
-            }
-            _ => None,
-        }
+        words::current().doctor_peruri_check_fix(self)
     }
 }
 
@@ -1927,22 +1565,11 @@ pub fn check_tsa(tsa_url: Option<&str>) -> TsaCheck {
 
 impl Verdict for TsaCheck {
     fn detail(&self) -> String {
-        match self {
-            TsaCheck::NotConfigured => "TSA (stempel waktu): tidak diatur".into(),
-            TsaCheck::Reachable { url } => format!("TSA {url} terjangkau"),
-            TsaCheck::Unreachable { url, error } => {
-                format!("TSA {url} tidak terjangkau: {error}")
-            }
-        }
+        words::current().doctor_tsa_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            TsaCheck::Unreachable { .. } => {
-                Some("periksa tsa_url di [stamping], jaringan dan firewall ke TSA itu".into())
-            }
-            _ => None,
-        }
+        words::current().doctor_tsa_check_fix(self)
     }
 }
 
@@ -1987,32 +1614,11 @@ pub fn check_peruri_roots(
 
 impl Verdict for RootsCheck {
     fn detail(&self) -> String {
-        match self {
-            RootsCheck::NotUsed { provider } => {
-                format!("sertifikat akar Peruri: tidak diatur (provider \"{provider}\")")
-            }
-            RootsCheck::NoneConfigured => {
-                "sertifikat akar Peruri belum diatur: tidak ada hasil Peruri yang akan diserahkan"
-                    .into()
-            }
-            RootsCheck::Loaded {
-                files,
-                certificates,
-            } => format!(
-                "sertifikat akar Peruri terbaca: {certificates} sertifikat dari {files} berkas"
-            ),
-            RootsCheck::Failed(e) => format!("sertifikat akar Peruri: {e}"),
-        }
+        words::current().doctor_roots_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            RootsCheck::NotUsed { .. } | RootsCheck::Loaded { .. } => None,
-            RootsCheck::NoneConfigured | RootsCheck::Failed(_) => Some(
-                "isi root_certs di [stamping.peruri] dengan berkas PEM sertifikat akar dari Peruri yang dapat dibaca pengguna loket"
-                    .into(),
-            ),
-        }
+        words::current().doctor_roots_check_fix(self)
     }
 }
 
@@ -2091,7 +1697,7 @@ pub fn utc_offset_text(seconds: i32) -> String {
 }
 
 /// The Indonesian zone at this offset, if any.
-fn zone_at(seconds: i32) -> Option<TimeZone> {
+pub(crate) fn zone_at(seconds: i32) -> Option<TimeZone> {
     [TimeZone::Wib, TimeZone::Wita, TimeZone::Wit]
         .into_iter()
         .find(|z| z.offset().whole_seconds() == seconds)
@@ -2108,49 +1714,11 @@ pub fn tz_database_name(zone: TimeZone) -> &'static str {
 
 impl Verdict for TimeZoneCheck {
     fn detail(&self) -> String {
-        match self {
-            TimeZoneCheck::Matches { zone } => format!(
-                "zona waktu komputer {} sesuai cabang ({})",
-                utc_offset_text(zone.offset().whole_seconds()),
-                zone.name()
-            ),
-            TimeZoneCheck::Mismatch { machine_s, zone } => format!(
-                "zona waktu komputer {}{} tidak sesuai cabang {} ({})",
-                utc_offset_text(*machine_s),
-                zone_at(*machine_s)
-                    .map(|z| format!(" ({})", z.name()))
-                    .unwrap_or_default(),
-                zone.name(),
-                utc_offset_text(zone.offset().whole_seconds())
-            ),
-            TimeZoneCheck::Unknown { reason } => {
-                format!("zona waktu komputer tidak terbaca: {reason}")
-            }
-        }
+        words::current().doctor_time_zone_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            TimeZoneCheck::Matches { .. } => None,
-            TimeZoneCheck::Mismatch { machine_s, zone } => {
-                let mut fix = format!(
-                    "atur zona waktu komputer: `sudo timedatectl set-timezone {}`",
-                    tz_database_name(*zone)
-                );
-                if let Some(other) = zone_at(*machine_s) {
-                    fix.push_str(&format!(
-                        "; atau, bila cabang memang di {}, ubah timezone = \"{}\" di [branch]",
-                        other.name(),
-                        other.name()
-                    ));
-                }
-                Some(fix)
-            }
-            TimeZoneCheck::Unknown { .. } => Some(
-                "periksa zona waktu dengan `timedatectl`; pasang paket coreutils dan tzdata bila belum ada"
-                    .into(),
-            ),
-        }
+        words::current().doctor_time_zone_check_fix(self)
     }
 }
 
@@ -2228,53 +1796,15 @@ pub fn age_text(ms: i64) -> String {
     }
 }
 
-const BACKUP_WORKER: &str =
+pub(crate) const BACKUP_WORKER: &str =
     "lalu periksa pekerja latar yang membuat cadangan harian (`loket worker`, layanan systemd-nya)";
 
 impl Verdict for BackupCheck {
     fn detail(&self) -> String {
-        match self {
-            BackupCheck::Recent { age_ms } => {
-                format!("cadangan terakhir {} lalu", age_text(*age_ms))
-            }
-            BackupCheck::TooOld {
-                age_ms,
-                max_age_hours,
-                ..
-            } => format!(
-                "cadangan terakhir {} lalu, lebih lama dari batas {max_age_hours} jam",
-                age_text(*age_ms)
-            ),
-            BackupCheck::Never { folder } => format!(
-                "belum ada cadangan, padahal [backup] folder = {}",
-                folder.display()
-            ),
-            BackupCheck::NotConfigured => {
-                "cadangan harian: tidak diatur (belum ada cadangan)".into()
-            }
-            BackupCheck::Failed(e) => format!("catatan cadangan tidak terbaca ({e})"),
-        }
+        words::current().doctor_backup_check(self)
     }
 
     fn fix(&self) -> Option<String> {
-        match self {
-            BackupCheck::Recent { .. } | BackupCheck::NotConfigured => None,
-            BackupCheck::TooOld {
-                folder: Some(folder),
-                ..
-            }
-            | BackupCheck::Never { folder } => Some(format!(
-                "buat cadangan sekarang: `loket backup --to {}`, {BACKUP_WORKER}",
-                folder.display()
-            )),
-            BackupCheck::TooOld { folder: None, .. } => Some(
-                "buat cadangan sekarang: `loket backup --to <folder atau flash disk>`; isi [backup] folder agar pekerja latar membuatnya setiap hari"
-                    .into(),
-            ),
-            BackupCheck::Failed(_) => Some(
-                "jalankan `loket journal verify`; bila basis data rusak, pulihkan cadangan terakhir dengan `loket restore`"
-                    .into(),
-            ),
-        }
+        words::current().doctor_backup_check_fix(self)
     }
 }

@@ -22,21 +22,25 @@ pub enum LoketError {
     Dispenser(#[source] crate::dispenser::DispenserError),
     Report(#[from] crate::report::ReportError),
     Backup(#[source] Box<crate::backup::BackupError>),
-    Refused(String),
+    /// A ticket number typed by a person that is not one (CLI argument, counter dialog).
+    NotTicketNo(#[from] crate::queue::NotTicketNo),
     Cli(#[from] crate::cli::CliError),
+    /// `loket stamp` / `loket verify` (the PDF engine's own command line).
+    Pdf(#[from] crate::pdf::cli::CliError),
+    /// A PDF named on the command line that cannot be read.
+    File(#[from] crate::pdf::io::FileError),
+    /// A stamp that does not fit where it was asked to go.
+    Stamp(#[from] crate::pdf::stamp::StampError),
+    /// The serial-number ledger refused a lot.
+    Ledger(#[source] crate::stamping::ledger::LedgerError),
+    /// The hall display's link secret could not be read or made.
+    Token(#[from] crate::hall::token::TokenError),
     Io {
         what: &'static str,
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-}
-
-/// A ticket number typed by a person that is not one (CLI argument, counter dialog).
-impl From<crate::queue::NotTicketNo> for LoketError {
-    fn from(e: crate::queue::NotTicketNo) -> Self {
-        LoketError::Refused(e.to_string())
-    }
 }
 
 impl From<rusqlite::Error> for LoketError {

@@ -107,10 +107,12 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
                 break;
             }
             if Instant::now() > deadline {
-                return Err(LoketError::Refused(format!(
-                    "stress: counter {} gave up with {issued} issued and {open} open",
-                    args.counter
-                )));
+                return Err(crate::cli::CliError::StressGaveUp {
+                    counter: args.counter,
+                    issued,
+                    open,
+                }
+                .into());
             }
             std::thread::sleep(Duration::from_millis(2));
         }

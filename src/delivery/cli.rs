@@ -9,6 +9,7 @@ use super::{Context, Delivered, Phase, Progress};
 use crate::branch::Branch;
 use crate::error::LoketError;
 use crate::stamping::{JobId, Sn};
+use crate::words;
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -173,9 +174,8 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, LoketError> {
     if let Some(device) = args.mount {
         let drive = branch.delivery().mount_drive(&device)?;
         println!(
-            "Flash disk {} terpasang di {}.",
-            drive.label,
-            drive.mount_point.display()
+            "{}",
+            words::current().drive_mounted(&drive.label, &drive.mount_point.display())
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -195,22 +195,23 @@ pub fn drives(data: &Path, args: DrivesArgs) -> Result<ExitCode, LoketError> {
         return Ok(ExitCode::SUCCESS);
     }
     if list.is_empty() && waiting.is_empty() {
-        println!("Tidak ada flash disk terpasang. Pasang flash disk pelanggan, lalu coba lagi.");
+        println!("{}", words::current().no_drives());
     }
     for device in &waiting {
-        println!("{device}  belum terpasang; pasang dengan `loket drives --mount {device}`");
+        println!("{}", words::current().drive_not_mounted(device));
     }
     for d in &list {
         println!(
-            "{}  {}  {} dari {} kosong{}  ({}, {})",
-            d.mount_point.display(),
-            d.label,
-            d.free_bytes
-                .map_or_else(|| "?".to_string(), super::copy::human_bytes),
-            super::copy::human_bytes(d.size_bytes),
-            if d.read_only { ", HANYA-BACA" } else { "" },
-            d.device,
-            d.fs_type
+            "{}",
+            words::current().drive_line(
+                &d.mount_point.display().to_string(),
+                &d.label,
+                &d.free_bytes
+                    .map_or_else(|| "?".to_string(), super::copy::human_bytes),
+                &super::copy::human_bytes(d.size_bytes),
+                d.read_only,
+                &format!("{}, {}", d.device, d.fs_type),
+            )
         );
         if args.pdfs {
             for pdf in branch.delivery().list_pdfs(&d.mount_point)? {
@@ -232,9 +233,9 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Lo
             // The job form also marks the job delivered (stamping service).
             let source = Source::from_job(&mut branch, job, actor)?;
             eprintln!(
-                "Menyalin {} (SN {}).",
-                source.name,
-                Sn::list(&source.context.sns)
+                "{}",
+                words::current()
+                    .copying_job(&source.name, &Sn::list(&source.context.sns).to_string())
             );
             branch.stamping().deliver_job_to_drive(
                 crate::stamping::JobId(job),
@@ -248,24 +249,24 @@ pub fn export(data: &Path, actor: &str, args: ExportArgs) -> Result<ExitCode, Lo
             export_source(&mut branch, &source, &args.to_drive)?
         }
         (None, None) => {
-            return Err(LoketError::Refused(
-                "Sebutkan --file atau nomor pekerjaan.".into(),
-            ));
+            return Err(crate::cli::CliError::NoSource.into());
         }
     };
     if args.json {
         print_json(&delivered, branch.config().branch.timezone);
     } else if delivered.already_there {
         println!(
-            "Dokumen yang sama sudah ada di {}; tidak disalin ulang.",
-            delivered.path.display()
+            "{}",
+            words::current().copy_already_there(&delivered.path.display())
         );
     } else {
         println!(
-            "Tersalin dan terverifikasi: {} ({}, SHA-256 {}).",
-            delivered.path.display(),
-            super::copy::human_bytes(delivered.bytes),
-            delivered.sha256
+            "{}",
+            words::current().copy_done(
+                &delivered.path.display(),
+                &super::copy::human_bytes(delivered.bytes),
+                &delivered.sha256
+            )
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -280,10 +281,7 @@ pub fn export_source(
     let show = std::io::stderr().is_terminal();
     let mut progress = |p: Progress| {
         if show && p.total > 0 {
-            let what = match p.phase {
-                Phase::Writing => "Menyalin",
-                Phase::Verifying => "Memeriksa",
-            };
+            let what = words::current().copy_phase(matches!(p.phase, Phase::Verifying));
             eprint!("\r{what} {:>3}%", p.done * 100 / p.total);
             let _ = std::io::stderr().flush();
         }
@@ -341,18 +339,18 @@ fn mail_report(branch: &mut Branch, id: i64, json: bool) -> Result<ExitCode, Lok
     }
     match entry {
         Some(e) => {
-            println!("E-mail #{} ke {}: {}.", e.id, e.to, e.status.label());
+            println!(
+                "{}",
+                words::current().mail_entry(&e.id, &e.to, e.status.label())
+            );
             if let Some(reason) = &e.last_error {
                 println!("{reason}");
             }
             if branch.config().smtp.is_none() {
-                println!(
-                    "Server e-mail belum diatur ([smtp]); e-mail menunggu di kotak keluar. \
-                     Simpan sebagai .eml dengan `loket outbox eml FOLDER`."
-                );
+                println!("{}", words::current().mail_no_smtp_waiting());
             }
         }
-        None => println!("E-mail #{id} dimasukkan ke kotak keluar."),
+        None => println!("{}", words::current().mail_queued(&id)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -370,9 +368,7 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Loke
             )?
         }
         (None, None) => {
-            return Err(LoketError::Refused(
-                "Sebutkan --file atau nomor pekerjaan.".into(),
-            ));
+            return Err(crate::cli::CliError::NoSource.into());
         }
     };
     if !args.no_send && branch.delivery().whatsapp_configured() {
@@ -390,10 +386,12 @@ pub fn whatsapp(data: &Path, actor: &str, args: WaArgs) -> Result<ExitCode, Loke
     match entry {
         Some(e) => {
             println!(
-                "WhatsApp #{} ke {}: {}.",
-                e.id,
-                super::whatsapp::mask_number(&e.to),
-                e.state_label()
+                "{}",
+                words::current().wa_entry(
+                    &e.id,
+                    &super::whatsapp::mask_number(&e.to),
+                    e.state_label()
+                )
             );
             if let Some(reason) = &e.last_error {
                 println!("{reason}");
@@ -424,25 +422,17 @@ pub fn wa_webhook(data: &Path, args: WaWebhookArgs) -> Result<ExitCode, LoketErr
                 .as_ref()
                 .map(|l| l.get_ref().clone())
         })
-        .ok_or_else(|| {
-            LoketError::Refused(
-                "Isi webhook_listen di [whatsapp] atau berikan --listen ALAMAT:PORT.".into(),
-            )
-        })?;
+        .ok_or_else(|| LoketError::from(crate::cli::CliError::NoWebhookListen))?;
     // Refuse to listen when statuses could not be checked.
     settings
         .app_secret()
         .map_err(|e| LoketError::from(super::DeliveryError::from(e)))?
-        .ok_or_else(|| {
-            LoketError::Refused(
-                "Isi app_secret_env (atau app_secret) di [whatsapp]: tanpanya laporan status tidak dapat diperiksa keasliannya.".into(),
-            )
-        })?;
+        .ok_or_else(|| LoketError::from(crate::cli::CliError::NoWebhookSecret))?;
     let clock = branch.clock().clone();
     drop(branch);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     super::wa_outbox::serve_webhook(data, clock, &listen, stop, |addr| {
-        println!("Menerima laporan status WhatsApp di http://{addr}/webhook");
+        println!("{}", words::current().webhook_listening(&addr));
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -455,7 +445,7 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
             if json {
                 print_json(&list, branch.config().branch.timezone);
             } else if list.is_empty() {
-                println!("Kotak keluar kosong.");
+                println!("{}", words::current().outbox_empty());
             } else {
                 let tz = branch.config().branch.timezone;
                 let now = branch.store().now();
@@ -465,12 +455,13 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
                         super::Channel::Whatsapp => super::whatsapp::mask_number(&e.to),
                     };
                     println!(
-                        "#{:<5} {}  {:<8} {:<32} {:<20} percobaan {}  {}",
+                        "#{:<5} {}  {:<8} {:<32} {:<20} {} {}  {}",
                         e.id,
                         crate::when::When::ms(e.created_ms, tz).on_day_of(now),
                         e.channel.label(),
                         to,
                         e.state_label(),
+                        words::current().outbox_attempts(),
                         e.attempts,
                         e.subject
                     );
@@ -486,14 +477,13 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
         }
         OutboxCommand::Retry { id } => {
             branch.delivery().outbox_retry(actor, id)?;
-            println!("E-mail #{id} akan dikirim ulang sekarang.");
+            println!("{}", words::current().mail_retry(&id));
         }
         OutboxCommand::Eml { dir } => {
             let written = branch.delivery().outbox_write_eml(actor, &dir)?;
             println!(
-                "{} e-mail disimpan sebagai .eml di {}.",
-                written.len(),
-                dir.display()
+                "{}",
+                words::current().eml_written(written.len(), &dir.display())
             );
         }
         OutboxCommand::Send { json } => {
@@ -513,23 +503,25 @@ pub fn outbox(data: &Path, actor: &str, command: OutboxCommand) -> Result<ExitCo
                 );
             } else {
                 if !summary.smtp_configured {
-                    println!(
-                        "Server e-mail belum diatur ([smtp]); e-mail tetap menunggu di kotak keluar."
-                    );
+                    println!("{}", words::current().mail_no_smtp());
                 } else {
                     println!(
-                        "E-mail: terkirim {}, dikirim ulang nanti {}, gagal {}.",
-                        summary.sent.len(),
-                        summary.retry.len(),
-                        summary.failed.len()
+                        "{}",
+                        words::current().mail_sent_summary(
+                            summary.sent.len(),
+                            summary.retry.len(),
+                            summary.failed.len()
+                        )
                     );
                 }
                 if wa.configured {
                     println!(
-                        "WhatsApp: terkirim {}, dikirim ulang nanti {}, gagal {}.",
-                        wa.sent.len(),
-                        wa.retry.len(),
-                        wa.failed.len()
+                        "{}",
+                        words::current().wa_sent_summary(
+                            wa.sent.len(),
+                            wa.retry.len(),
+                            wa.failed.len()
+                        )
                     );
                 }
                 if let Some(problem) = wa.problem {

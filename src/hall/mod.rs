@@ -27,8 +27,7 @@ pub const DEFAULT_ADDRESS: &str = "127.0.0.1:8080";
 pub fn serve(data_dir: &Path, address: &str) -> Result<(), LoketError> {
     drop(Branch::open(data_dir)?);
     let reader = Branch::open_read_only(data_dir)?;
-    let secret =
-        token::Secret::load_or_create(data_dir).map_err(|e| LoketError::Refused(e.to_string()))?;
+    let secret = token::Secret::load_or_create(data_dir)?;
     let missing = voice::missing(reader.config(), data_dir);
     if !missing.is_empty() {
         eprintln!(

@@ -21,6 +21,7 @@ use super::trust::{TrustProblem, certificates_from_pem, show};
 use super::tsa::{LocalTsa, TimestampSource};
 use super::verify::{VerifyError, VerifyReport, verify_pdf_with_roots};
 use crate::when::When;
+use crate::words;
 
 /// `loket stamp IN OUT`: stamp a PDF with the training signer (engine level, for technicians).
 #[derive(Debug, Clone, clap::Args)]
@@ -156,8 +157,9 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
     if created {
         writeln!(
             out,
-            "Sertifikat latihan dibuat di {}.",
-            paths.ca_cert.parent().unwrap_or(data_dir).display()
+            "{}",
+            words::current()
+                .training_ca_made(&paths.ca_cert.parent().unwrap_or(data_dir).display())
         )
         .map_err(out_err)?;
     }
@@ -170,16 +172,18 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
     let report = prepared.report.clone();
     writeln!(
         out,
-        "Dokumen: {} halaman, {} KB, PDF {}{}, {} tanda tangan sebelumnya.",
-        report.pages,
-        report.size_bytes.div_ceil(1024),
-        report.version,
-        if report.encrypted { ", terkunci" } else { "" },
-        report.signatures.len()
+        "{}",
+        words::current().pdf_summary(
+            report.pages,
+            report.size_bytes.div_ceil(1024),
+            &report.version,
+            report.encrypted,
+            report.signatures.len()
+        )
     )
     .map_err(out_err)?;
     for w in &report.warnings {
-        writeln!(out, "Peringatan: {}", w.message()).map_err(out_err)?;
+        writeln!(out, "{}", words::current().pdf_warning(&w.message())).map_err(out_err)?;
     }
 
     let size_pt = mm_to_pt(args.size);
@@ -200,7 +204,7 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
             (
                 page,
                 frame.square_from_top_left_mm(x_mm, y_mm, size_pt),
-                "posisi yang diminta".to_string(),
+                words::current().place_requested().to_string(),
             )
         }
         None => {
@@ -221,7 +225,7 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
                 (
                     page,
                     frame.to_user(&Rect::new(w - m - size_pt, m, w - m, m + size_pt)),
-                    "kanan bawah".to_string(),
+                    words::current().place_lower_right().to_string(),
                 )
             }
         }
@@ -229,8 +233,8 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
     for o in check_overlaps(&prepared, page, &rect, placement_opts.max_decompressed_size) {
         writeln!(
             out,
-            "Perhatian: e-Meterai menimpa {}.",
-            describe_overlap(&o)
+            "{}",
+            words::current().stamp_overlaps(&describe_overlap(&o))
         )
         .map_err(out_err)?;
     }
@@ -275,10 +279,15 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
     };
     writeln!(
         out,
-        "e-Meterai SN {serial} dibubuhkan di halaman {page}, {basis} ({:.0} × {:.0} mm). Tanda tangan diperiksa ulang: sah. Hasil: {}",
-        pt_to_mm(rect.width()),
-        pt_to_mm(rect.height()),
-        args.output.display()
+        "{}",
+        words::current().stamped(
+            &serial.to_string(),
+            page,
+            &basis,
+            pt_to_mm(rect.width()),
+            pt_to_mm(rect.height()),
+            &args.output.display()
+        )
     )
     .map_err(out_err)?;
     Ok(())
@@ -286,12 +295,13 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
 
 fn describe_overlap(o: &super::placement::Overlap) -> String {
     use super::placement::Overlap;
+    let w = words::current();
     match o {
-        Overlap::SignatureField { name, .. } => format!("kolom tanda tangan \"{name}\""),
-        Overlap::Annotation { name, .. } => format!("anotasi \"{name}\""),
-        Overlap::Text { text, .. } => format!("teks \"{}\"", text.trim()),
-        Overlap::Rule { .. } => "garis tanda tangan".to_string(),
-        Overlap::OutsidePage { .. } => "tepi halaman".to_string(),
+        Overlap::SignatureField { name, .. } => w.overlap_field(name),
+        Overlap::Annotation { name, .. } => w.overlap_annotation(name),
+        Overlap::Text { text, .. } => w.overlap_text(text.trim()),
+        Overlap::Rule { .. } => w.overlap_rule().to_string(),
+        Overlap::OutsidePage { .. } => w.overlap_outside().to_string(),
     }
 }
 
@@ -348,61 +358,54 @@ pub fn run_verify(
         writeln!(out, "{text}").map_err(out_err)?;
         return Ok(report);
     }
+    let w = words::current();
     if report.signatures.is_empty() {
-        writeln!(out, "Berkas ini tidak memiliki tanda tangan digital.").map_err(out_err)?;
+        writeln!(out, "{}", w.no_signatures()).map_err(out_err)?;
     }
     for (i, s) in report.signatures.iter().enumerate() {
-        let verdict = if s.valid { "SAH" } else { "TIDAK SAH" };
-        writeln!(out, "Tanda tangan #{} ({}): {verdict}", i + 1, s.field).map_err(out_err)?;
+        writeln!(out, "{}", w.signature_head(i + 1, &s.field, s.valid)).map_err(out_err)?;
         if let Some(sn) = &s.serial {
-            writeln!(out, "  Nomor seri e-Meterai: {sn}").map_err(out_err)?;
+            writeln!(out, "{}", w.signature_serial(sn)).map_err(out_err)?;
         }
         writeln!(
             out,
-            "  Penanda tangan: {}",
-            s.signer.as_deref().unwrap_or("-")
+            "{}",
+            w.signature_signer(s.signer.as_deref().unwrap_or("-"))
         )
         .map_err(out_err)?;
         let signed = s
             .signing_time
             .as_deref()
             .map(|t| pdf_moment(t).map_or(t.to_string(), human));
-        writeln!(out, "  Waktu: {}", signed.as_deref().unwrap_or("-")).map_err(out_err)?;
+        writeln!(
+            out,
+            "{}",
+            w.signature_time(signed.as_deref().unwrap_or("-"))
+        )
+        .map_err(out_err)?;
         if let Some(ts) = &s.timestamp_time {
             let ts = OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
                 .map_or(ts.to_string(), human);
-            let ok = if s.timestamp_valid == Some(true) {
-                "sah"
-            } else {
-                "tidak sah"
-            };
-            writeln!(out, "  Stempel waktu: {ts} ({ok})").map_err(out_err)?;
+            writeln!(
+                out,
+                "{}",
+                w.signature_timestamp(&ts, s.timestamp_valid == Some(true))
+            )
+            .map_err(out_err)?;
         }
         match (s.trusted, &s.trust_problem) {
-            (Some(true), _) => writeln!(
-                out,
-                "  Sertifikat: dipercaya (berantai ke sertifikat akar yang dipercaya)"
-            )
-            .map_err(out_err)?,
+            (Some(true), _) => writeln!(out, "{}", w.signature_trusted()).map_err(out_err)?,
             (Some(false), problem) => writeln!(
                 out,
-                "  Sertifikat: tidak dipercaya. {}",
-                problem
-                    .as_ref()
-                    .map(trust_problem_text)
-                    .unwrap_or_else(|| "Alasannya tidak diketahui.".to_string())
+                "{}",
+                w.signature_untrusted(problem.as_ref().map(trust_problem_text).as_deref())
             )
             .map_err(out_err)?,
             (None, _) => {}
         }
-        let changed = if s.modified_after {
-            "ada perubahan sesudah tanda tangan ini (misalnya tanda tangan atau e-Meterai berikutnya)"
-        } else {
-            "tidak ada perubahan sesudah tanda tangan ini"
-        };
-        writeln!(out, "  Dokumen: {changed}").map_err(out_err)?;
+        writeln!(out, "{}", w.signature_document(s.modified_after)).map_err(out_err)?;
         if let Some(p) = &s.problem {
-            writeln!(out, "  Masalah: {p}").map_err(out_err)?;
+            writeln!(out, "{}", w.signature_problem(p)).map_err(out_err)?;
         }
     }
     Ok(report)

@@ -18,6 +18,7 @@ use super::PrintOutcome;
 use super::registry::profile_by_config_name;
 use crate::branch::Branch;
 use crate::error::LoketError;
+use crate::words;
 
 #[derive(Debug, Subcommand)]
 pub enum PrintersCommand {
@@ -93,16 +94,12 @@ pub struct DispenserArgs {
     pub port: Option<String>,
 }
 
-fn refused(msg: impl Into<String>) -> LoketError {
-    LoketError::Refused(msg.into())
-}
-
 /// Prints an outcome; exit 1 when it did not print.
 pub fn report(o: &PrintOutcome, what: &str) -> ExitCode {
     if o.printed {
         println!(
-            "{what} tercetak di printer {} (cetakan {}).",
-            o.printer, o.job
+            "{}",
+            words::current().slip_printed(what, &o.printer, &o.job)
         );
         if o.condition.is_some() {
             println!("{}", o.message);
@@ -110,8 +107,8 @@ pub fn report(o: &PrintOutcome, what: &str) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         eprintln!(
-            "galat: {what} tidak tercetak di printer {}: {}",
-            o.printer, o.message
+            "{}",
+            words::current().slip_not_printed(what, &o.printer, &o.message)
         );
         ExitCode::FAILURE
     }
@@ -136,8 +133,9 @@ pub fn printers(data: &Path, actor: &str, cmd: PrintersCommand) -> Result<ExitCo
                     ExitCode::FAILURE
                 });
             }
-            let code = report(&o, "Slip uji");
-            println!("Keadaan printer {name}: {}.", state.text());
+            let w = words::current();
+            let code = report(&o, w.slip_test());
+            println!("{}", w.printer_state(&name, &state.text()));
             Ok(code)
         }
         PrintersCommand::Emulate(args) => emulate(args),
@@ -156,9 +154,10 @@ fn list(json: bool) -> Result<ExitCode, LoketError> {
         }));
         return Ok(ExitCode::SUCCESS);
     }
+    let w = words::current();
     println!("USB:");
     match &usb {
-        Ok(devs) if devs.is_empty() => println!("  (tidak ada perangkat USB)"),
+        Ok(devs) if devs.is_empty() => println!("{}", w.usb_none()),
         Ok(devs) => {
             for d in devs {
                 let classes: Vec<String> = d
@@ -167,33 +166,32 @@ fn list(json: bool) -> Result<ExitCode, LoketError> {
                     .map(|i| match i.class {
                         7 => format!("if{} printer", i.number),
                         0xFF => format!("if{} vendor", i.number),
-                        c => format!("if{} kelas {c:#04x}", i.number),
+                        c => w.usb_class(&i.number, c),
                     })
                     .collect();
                 println!(
-                    "  bus {:03} alamat {:03}  {:04x}:{:04x}  {}",
-                    d.bus,
-                    d.address,
-                    d.vid,
-                    d.pid,
-                    classes.join(", ")
+                    "{}",
+                    w.usb_device(
+                        d.bus,
+                        d.address,
+                        &format!("{:04x}:{:04x}", d.vid, d.pid),
+                        &classes.join(", ")
+                    )
                 );
             }
         }
-        Err(TransportError::NoUsb(_)) => println!(
-            "  Komputer ini tidak menyediakan USB untuk loket (tidak ada /dev/bus/usb). Pakai printer jaringan atau serial."
-        ),
-        Err(e) => println!("  USB tidak dapat dibaca: {e}"),
+        Err(TransportError::NoUsb(_)) => println!("{}", w.usb_absent()),
+        Err(e) => println!("{}", w.usb_unreadable(e)),
     }
     println!("Serial:");
     match &serial {
-        Ok(ports) if ports.is_empty() => println!("  (tidak ada port serial)"),
+        Ok(ports) if ports.is_empty() => println!("{}", w.serial_none()),
         Ok(ports) => {
             for p in ports {
                 println!("  {}  ({})", p.path, p.kind);
             }
         }
-        Err(e) => println!("  Port serial tidak dapat dibaca: {e}"),
+        Err(e) => println!("{}", w.serial_unreadable(e)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -202,7 +200,7 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, LoketError> {
     let state: VirtualState = args
         .status
         .parse()
-        .map_err(|e| refused(format!("{e}; pilih salah satu: ok, paper-near-end, paper-out, cover-open, offline, unresponsive")))?;
+        .map_err(crate::cli::CliError::UnknownPrinterState)?;
     let mut config = match &args.out {
         Some(dir) => VirtualConfig::writing_to(args.dots, dir),
         None => VirtualConfig::in_memory(args.dots),
@@ -218,19 +216,17 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, LoketError> {
     let vp = VirtualPrinter::new(config).map_err(io("folder printer virtual"))?;
     // Keep the server alive for the life of the loop.
     let _server: Box<dyn std::any::Any> = if let Some(addr) = &args.link.tcp {
-        let addr = addr.parse().map_err(|_| {
-            refused(format!(
-                "alamat '{addr}' bukan IP:PORT, mis. 127.0.0.1:9100"
-            ))
-        })?;
+        let addr = addr
+            .parse()
+            .map_err(|_| LoketError::from(crate::cli::CliError::BadTcpAddress(addr.clone())))?;
         let s = serve_tcp(vp.clone(), addr).map_err(io("mendengarkan TCP"))?;
-        println!("Printer virtual mendengarkan di {} ({state}).", s.addr());
+        println!("{}", words::current().virtual_tcp(&s.addr(), &state));
         Box::new(s)
     } else {
         let s = serve_pty(vp.clone()).map_err(io("membuka pseudo-terminal"))?;
         println!(
-            "Printer virtual serial di {} ({state}).",
-            s.path().display()
+            "{}",
+            words::current().virtual_serial(&s.path().display(), &state)
         );
         Box::new(s)
     };
@@ -242,10 +238,12 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, LoketError> {
         if total > seen {
             for job in jobs.iter().rev().take(total - seen).rev() {
                 println!(
-                    "Cetakan {:04}: {} baris{}.",
-                    job.number,
-                    job.text.lines().count(),
-                    if job.complete { "" } else { ", terputus" }
+                    "{}",
+                    words::current().virtual_job(
+                        job.number,
+                        job.text.lines().count(),
+                        job.complete
+                    )
                 );
             }
             seen = total;
@@ -266,22 +264,19 @@ pub fn receipts(cmd: ReceiptsCommand) -> Result<ExitCode, LoketError> {
                 "stamp-proof" => Kind::Proof,
                 "daily" => Kind::DailySummary,
                 other => other.parse().map_err(|_| {
-                    refused(format!(
-                        "jenis struk '{kind}' tidak dikenal; pilih ticket, sale, sale-copy, qris, stamp-proof, claim, x-report, z-report, z-report-copy atau daily"
-                    ))
+                    LoketError::from(crate::cli::CliError::UnknownReceiptKind(kind.clone()))
                 })?,
             };
             let profile = profile_by_config_name(&profile)?;
             let doc = sample(k);
             match format {
                 PreviewFormat::Text => {
-                    let text = preview(&doc, &profile)
-                        .map_err(|e| refused(format!("pratinjau gagal: {e}")))?;
+                    let text = preview(&doc, &profile).map_err(crate::cli::CliError::Preview)?;
                     print!("{text}");
                 }
                 PreviewFormat::Escpos => {
-                    let bytes = encode(&doc, &profile)
-                        .map_err(|e| refused(format!("struk tidak dapat disusun: {e}")))?;
+                    let bytes =
+                        encode(&doc, &profile).map_err(crate::cli::CliError::ReceiptEncode)?;
                     let mut out = std::io::stdout().lock();
                     out.write_all(&bytes)
                         .and_then(|()| out.flush())
@@ -306,20 +301,20 @@ pub fn queue_reprint(
     let o = branch.printing().reprint_ticket(&ticket.parse()?, actor)?;
     Ok(report(
         &o,
-        &format!("Tiket {}", ticket.trim().to_ascii_uppercase()),
+        &words::current().slip_ticket(&ticket.trim().to_ascii_uppercase()),
     ))
 }
 
 /// `loket sale print SALE [--copy]`.
 pub fn sale_print(branch: &mut Branch, sale: i64, copy: bool) -> Result<ExitCode, LoketError> {
     let o = branch.printing().print_sale_receipt(sale, copy)?;
-    Ok(report(&o, &format!("Struk penjualan {sale}")))
+    Ok(report(&o, &words::current().slip_sale(&sale)))
 }
 
 /// `loket till print-z N`: a counted copy of a stored Z report.
 pub fn till_print_z(branch: &mut Branch, number: i64) -> Result<ExitCode, LoketError> {
     let o = branch.printing().print_z_report(number, true)?;
-    Ok(report(&o, &format!("Laporan Z {number} (salinan)")))
+    Ok(report(&o, &words::current().slip_z_copy(&number)))
 }
 
 /// `loket dispenser`.

@@ -60,7 +60,7 @@ pub struct Outputs {
 }
 
 fn day_arg(text: &str) -> Result<BusinessDay, LoketError> {
-    BusinessDay::parse(text).map_err(|e| LoketError::Refused(format!("{e}.")))
+    BusinessDay::parse(text).map_err(|_| crate::cli::CliError::NotADay(text.to_string()).into())
 }
 
 pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, LoketError> {
@@ -103,11 +103,7 @@ fn default_printer(branch: &Branch) -> Result<String, LoketError> {
         .iter()
         .find_map(|c| c.printer.as_ref().map(|p| p.get_ref().clone()))
         .or_else(|| branch.config().printers.keys().next().cloned())
-        .ok_or_else(|| {
-            LoketError::Refused(
-                "belum ada printer di [printers]; ringkasan tidak dapat dicetak".into(),
-            )
-        })
+        .ok_or_else(|| LoketError::from(crate::cli::CliError::NoReportPrinter))
 }
 
 /// Writes the requested outputs of a built pack and prints it (text or JSON).
@@ -122,11 +118,7 @@ pub fn deliver(
     let mut notes: Vec<String> = Vec::new();
     if let Some(dir) = &out.csv {
         let written = super::csv::write(p, dir, tz)?;
-        notes.push(format!(
-            "{} berkas CSV ditulis ke {}.",
-            written.len(),
-            dir.display()
-        ));
+        notes.push(crate::words::current().csv_written(written.len(), &dir.display()));
         files.extend(written);
     }
     let wants_pdf = out.pdf.is_some() || out.to_drive.is_some() || out.mail.is_some();
@@ -137,7 +129,7 @@ pub fn deliver(
         };
         let bytes = super::pdf::render(p, tz)?;
         write_file(&path, &bytes)?;
-        notes.push(format!("PDF ditulis ke {}.", path.display()));
+        notes.push(crate::words::current().pdf_written(&path.display()));
         files.insert(0, path);
     }
     if out.print {
@@ -152,14 +144,14 @@ pub fn deliver(
             .print_payload(&printer, &p.file_stem(), &payload, actor)?;
         notes.push(outcome.message.clone());
         if !outcome.printed {
-            return Err(LoketError::Refused(outcome.message));
+            return Err(crate::cli::CliError::NotPrinted(Box::new(outcome)).into());
         }
     }
     if let Some(mount) = &out.to_drive {
         for f in &files {
             let source = Source::from_file(f, None, actor)?;
             let done = crate::delivery::cli::export_source(branch, &source, mount)?;
-            notes.push(format!("Tersalin ke {}.", done.path.display()));
+            notes.push(crate::words::current().copied_to(&done.path.display()));
         }
     }
     if let Some(to) = &out.mail {
@@ -167,14 +159,10 @@ pub fn deliver(
         let id = branch
             .delivery()
             .queue_mail(to, &docs, &crate::delivery::Context::by(actor))?;
-        notes.push(format!(
-            "E-mail ke {to} masuk kotak keluar (#{id}); terkirim saat server e-mail terjangkau."
-        ));
+        notes.push(crate::words::current().pack_mailed(to, &id));
     }
     if out.json {
-        let mut value = serde_json::to_value(p).map_err(|e| {
-            LoketError::Refused(format!("Laporan tidak dapat ditulis sebagai JSON: {e}."))
-        })?;
+        let mut value = serde_json::to_value(p).map_err(crate::cli::CliError::ReportJson)?;
         crate::when::json_moments(&mut value, tz);
         crate::cli::print_json_plain(&value);
     } else {

@@ -11,6 +11,7 @@ use crate::money::Rupiah;
 use crate::store::StoreError;
 use crate::till::Tender;
 use crate::users::{self, Role};
+use crate::words;
 use clap::Subcommand;
 use serde_json::json;
 use std::path::PathBuf;
@@ -146,19 +147,22 @@ pub enum JobCommand {
 }
 
 fn print_job(v: &JobView) {
+    let w = words::current();
     println!(
-        "Pekerjaan #{} ({}): {}, {} halaman, status {}.",
-        v.id,
-        v.ticket.as_deref().unwrap_or("tanpa tiket"),
-        v.document_name,
-        v.pages,
-        v.state_label
+        "{}",
+        w.job_head(
+            &v.id,
+            v.ticket.as_deref(),
+            &v.document_name,
+            v.pages,
+            v.state_label
+        )
     );
     if let Some(sn) = &v.sn {
-        println!("Nomor seri: {sn}");
+        println!("{}", w.job_serial(sn));
     }
-    for w in &v.warnings {
-        println!("Peringatan: {w}");
+    for warning in &v.warnings {
+        println!("{}", w.job_warning(warning));
     }
     println!("{}", v.message);
 }
@@ -181,19 +185,22 @@ pub fn run_stamps(
             if json {
                 print_json(&inv, branch.config().branch.timezone);
             } else {
+                let w = words::current();
                 println!(
-                    "Tersedia {}, terbit belum dibubuhkan {}, terbubuh {}, rusak {}.",
-                    inv.available, inv.issued, inv.stamped, inv.spoiled
+                    "{}",
+                    w.stamps_inventory(&inv.available, &inv.issued, &inv.stamped, &inv.spoiled)
                 );
                 for l in &inv.lots {
                     println!(
-                        "Lot {}: {} nomor seri, dibeli {}, tersedia {}, terpakai {}, rusak {}.",
-                        l.lot_id,
-                        l.count,
-                        Rupiah::new(l.price_paid),
-                        l.available,
-                        l.used,
-                        l.spoiled
+                        "{}",
+                        w.stamps_lot(
+                            &l.lot_id,
+                            &l.count,
+                            &Rupiah::new(l.price_paid),
+                            &l.available,
+                            &l.used,
+                            &l.spoiled,
+                        )
                     );
                 }
             }
@@ -220,7 +227,7 @@ pub fn run_stamps(
                     );
                 }
             } else if claims.is_empty() {
-                println!("Tidak ada nomor seri rusak yang perlu diklaim.");
+                println!("{}", words::current().stamps_no_claims());
             } else {
                 for c in &claims {
                     println!(
@@ -238,19 +245,21 @@ pub fn run_stamps(
             if json {
                 print_json(&rec, branch.config().branch.timezone);
             } else {
+                let w = words::current();
                 println!(
-                    "Loket: {} terbit belum dibubuhkan, {} tersedia. Penyedia: {} terbit belum dibubuhkan, sisa kuota {}.",
-                    rec.loket_issued_unstamped,
-                    rec.loket_available,
-                    rec.provider_unstamped,
-                    rec.provider_remaining
-                        .map_or_else(|| "?".to_string(), |r| r.to_string())
+                    "{}",
+                    w.stamps_reconciled(
+                        &rec.loket_issued_unstamped,
+                        &rec.loket_available,
+                        &rec.provider_unstamped,
+                        rec.provider_remaining
+                    )
                 );
                 if rec.discrepancies.is_empty() {
-                    println!("Cocok: tidak ada selisih.");
+                    println!("{}", w.stamps_match());
                 }
                 for d in &rec.discrepancies {
-                    println!("SELISIH: {d}.");
+                    println!("{}", w.stamps_discrepancy(&d.to_string()));
                 }
             }
             return Ok(if rec.discrepancies.is_empty() {
@@ -266,15 +275,11 @@ pub fn run_stamps(
             supervisor,
             pin,
         } => {
-            let price = Rupiah::parse(&price)
-                .map_err(|e| LoketError::Refused(format!("harga lot: {e}")))?;
+            let price = Rupiah::parse(&price).map_err(crate::cli::CliError::LotPrice)?;
             let lockout = branch.lockout();
             let user = users::authenticate(branch.store_mut(), lockout, &supervisor, &pin)?;
             if user.role != Role::Supervisor {
-                return Err(LoketError::Refused(format!(
-                    "{} bukan supervisor; hanya supervisor yang boleh memuat lot nomor seri.",
-                    user.id
-                )));
+                return Err(crate::cli::CliError::LotNeedsSupervisor(user.id).into());
             }
             branch
                 .store_mut()
@@ -290,17 +295,16 @@ pub fn run_stamps(
                 })
                 .map_err(|e| match e {
                     ledger::LedgerError::Store(s) => LoketError::Store(s),
-                    other => LoketError::Refused(format!("{other}.")),
+                    other => LoketError::Ledger(other),
                 })?;
-            println!("Lot {lot} dimuat: {count} nomor seri, dibeli {price}.");
+            println!("{}", words::current().lot_loaded(&lot, &count, &price));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn parse_at(text: &str) -> Result<(f64, f64), LoketError> {
-    let bad =
-        || LoketError::Refused("--at harus X,Y dalam milimeter, misalnya 140,230.".to_string());
+    let bad = || LoketError::from(crate::cli::CliError::BadAt);
     let (x, y) = text.split_once(',').ok_or_else(bad)?;
     let x: f64 = x.trim().parse().map_err(|_| bad())?;
     let y: f64 = y.trim().parse().map_err(|_| bad())?;
@@ -325,8 +329,7 @@ pub fn run_job(
             json,
         } => {
             let limit = u64::from(branch.config().stamping.max_pdf_mb) * 1024 * 1024;
-            let bytes = crate::pdf::io::read_input(&file, limit)
-                .map_err(|e| LoketError::Refused(e.to_string()))?;
+            let bytes = crate::pdf::io::read_input(&file, limit)?;
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -352,9 +355,9 @@ pub fn run_job(
             size,
         } => {
             let v = branch.stamping().job(crate::stamping::JobId(job))?;
-            let proposed = v.proposed.ok_or(LoketError::Refused(
-                "Pekerjaan ini tidak punya letak usulan; sebutkan --page dan --at.".into(),
-            ))?;
+            let proposed = v
+                .proposed
+                .ok_or(LoketError::from(crate::cli::CliError::NoProposal))?;
             let size_pt = size.map_or(proposed.width, crate::pdf::mm_to_pt);
             let place = match at {
                 Some(at) => {
@@ -386,16 +389,14 @@ pub fn run_job(
                 .job_page_frame(crate::stamping::JobId(job), place.page)?;
             let rect =
                 crate::pdf::Rect::from_origin_size(place.x, place.y, place.width, place.height);
-            crate::pdf::stamp::check_fits(&frame, place.page, &rect)
-                .map_err(|e| LoketError::Refused(e.to_string()))?;
+            crate::pdf::stamp::check_fits(&frame, place.page, &rect)?;
             let v = branch
                 .stamping()
                 .place_job(crate::stamping::JobId(job), actor, place)?;
             print_job(&v);
         }
         JobCommand::Pay { job, cash, counter } => {
-            let tendered = Rupiah::parse(&cash)
-                .map_err(|e| LoketError::Refused(format!("jumlah tunai: {e}")))?;
+            let tendered = Rupiah::parse(&cash).map_err(crate::cli::CliError::CashAmount)?;
             let sale =
                 branch
                     .stamping()
@@ -405,7 +406,7 @@ pub fn run_job(
                     .till()
                     .pay_sale(sale, actor, &[Tender::Cash { tendered }])?;
                 if paid.change.is_positive() {
-                    println!("Kembalian: {}.", paid.change);
+                    println!("{}", words::current().job_change(&paid.change));
                 }
             }
             let v = branch
@@ -444,10 +445,7 @@ pub fn run_job(
                         .job_claim(crate::stamping::JobId(job), counter, actor)?;
                 let out = branch.printing().print_claim_receipt(&claim)?;
                 let line = if out.printed {
-                    format!(
-                        "Tanda terima klaim {} tercetak di printer {}.",
-                        claim.claim_code, out.printer
-                    )
+                    words::current().claim_printed(&claim.claim_code, &out.printer)
                 } else {
                     out.message
                 };
@@ -472,15 +470,13 @@ pub fn run_job(
                 (true, _) => super::service::Settle::NewSerial,
                 (false, Some(method)) => super::service::Settle::Refund(
                     crate::till::Method::parse(method).ok_or_else(|| {
-                        LoketError::Refused(format!(
-                            "Cara pengembalian {method:?} tidak dikenal; pakai tunai, debit atau qris."
+                        LoketError::from(crate::cli::CliError::UnknownSettleRefund(
+                            method.to_string(),
                         ))
                     })?,
                 ),
                 (false, None) => {
-                    return Err(LoketError::Refused(
-                        "Pilih --new-serial atau --refund CARA.".into(),
-                    ));
+                    return Err(crate::cli::CliError::ChooseSettle.into());
                 }
             };
             let v = branch.stamping().settle_job_approved(
@@ -517,7 +513,7 @@ pub fn run_job(
             if json {
                 print_json(&list, branch.config().branch.timezone);
             } else if list.is_empty() {
-                println!("Tidak ada pekerjaan meterai.");
+                println!("{}", words::current().no_jobs());
             } else {
                 for v in &list {
                     println!(

@@ -12,6 +12,7 @@ use super::{TillError, TillReport, actions};
 use crate::branch::Branch;
 use crate::error::LoketError;
 use crate::money::Rupiah;
+use crate::words;
 use clap::{Args, Subcommand};
 use std::path::Path;
 use std::process::ExitCode;
@@ -250,23 +251,19 @@ fn money(text: &str) -> Result<Rupiah, LoketError> {
 
 fn drawer_note(open: bool) {
     if open {
-        println!("Laci dibuka.");
+        println!("{}", words::current().drawer_opened());
     }
 }
 
 fn print_sale(v: &SaleView) {
-    let ticket = v
-        .ticket
-        .as_deref()
-        .map(|t| format!(", tiket {t}"))
-        .unwrap_or_default();
+    let w = words::current();
     println!(
-        "Penjualan {} — loket {}{ticket} — {}",
-        v.id, v.counter, v.status_label
+        "{}",
+        w.sale_head(&v.id, v.counter, v.ticket.as_deref(), &v.status_label)
     );
     for l in &v.lines {
         let refunded = if l.refunded_qty > 0 {
-            format!(" (dikembalikan {})", l.refunded_qty)
+            w.sale_line_refunded(l.refunded_qty)
         } else {
             String::new()
         };
@@ -279,22 +276,22 @@ fn print_sale(v: &SaleView) {
             l.amount.to_string()
         );
     }
-    println!("  Total {}, dibayar {}, sisa {}", v.total, v.paid, v.due);
+    println!("{}", w.sale_totals(&v.total, &v.paid, &v.due));
     if v.refunded.is_positive() {
-        println!("  Dikembalikan {}", v.refunded);
+        println!("{}", w.sale_refunded(&v.refunded));
     }
     if v.pending_qris.is_positive() {
-        println!("  Menunggu QRIS {}", v.pending_qris);
+        println!("{}", w.sale_pending_qris(&v.pending_qris));
     }
     for q in &v.qris {
         println!("  QRIS {} {} — {}", q.reference, q.amount, q.state);
     }
     if !v.quick_amounts.is_empty() {
         let quick: Vec<String> = v.quick_amounts.iter().map(Rupiah::to_string).collect();
-        println!("  Uang pas {} atau {}", v.due, quick.join(", "));
+        println!("{}", w.sale_exact(&v.due, &quick.join(", ")));
     }
     if let Some(r) = &v.void_reason {
-        println!("  Dibatalkan: {r}");
+        println!("{}", w.sale_void_reason(r));
     }
 }
 
@@ -311,21 +308,13 @@ fn print_close(o: &CloseOutcome, json: bool, tz: TimeZone) {
         print_json(o, tz);
         return;
     }
-    println!(
-        "Dihitung {}, seharusnya {}, selisih {}.",
-        o.counted, o.expected, o.variance
-    );
+    let w = words::current();
+    println!("{}", w.close_counted(&o.counted, &o.expected, &o.variance));
     if o.needs_approval {
-        println!(
-            "Selisih melebihi toleransi {}; penutupan menunggu alasan dan persetujuan supervisor:\n  loket till close --counter {} --supervisor ID --reason \"...\"",
-            o.tolerance, o.counter
-        );
+        println!("{}", w.close_needs_approval(&o.tolerance, o.counter));
     }
     if !o.unfinished.is_empty() {
-        println!(
-            "Perhatian: loket {} masih meninggalkan yang belum selesai:",
-            o.counter
-        );
+        println!("{}", w.close_unfinished(o.counter));
         for u in &o.unfinished {
             println!("  {u}");
         }
@@ -354,8 +343,8 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 print_json(&s, branch.config().branch.timezone);
             } else {
                 println!(
-                    "Sesi kas {} dibuka di loket {} dengan modal {}.",
-                    s.id, s.counter, s.float
+                    "{}",
+                    words::current().till_opened(&s.id, s.counter, &s.float)
                 );
                 drawer_note(true);
             }
@@ -432,9 +421,8 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 .till()
                 .pay_out(counter, actor, money(&amount)?, &reason)?;
             println!(
-                "Pengeluaran {} dicatat; kas seharusnya kini {}.",
-                o.amount,
-                o.expected_cash.unwrap_or_default()
+                "{}",
+                words::current().payout_recorded(&o.amount, &o.expected_cash.unwrap_or_default())
             );
             drawer_note(o.open_drawer);
         }
@@ -447,9 +435,8 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 .till()
                 .cash_drop(counter, actor, money(&amount)?, &reason)?;
             println!(
-                "Setoran {} ke brankas dicatat; kas seharusnya kini {}.",
-                o.amount,
-                o.expected_cash.unwrap_or_default()
+                "{}",
+                words::current().drop_recorded(&o.amount, &o.expected_cash.unwrap_or_default())
             );
             drawer_note(o.open_drawer);
         }
@@ -480,7 +467,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             } else {
                 for i in &branch.config().prices.items {
                     let fee = if i.service_fee().is_positive() {
-                        format!(" + biaya layanan {}", i.service_fee())
+                        words::current().price_fee(&i.service_fee())
                     } else {
                         String::new()
                     };
@@ -503,11 +490,7 @@ fn refund_request(lines: &[String], sale: &SaleView) -> Result<RefundRequest, Lo
     }
     let mut out = Vec::new();
     for l in lines {
-        let bad = || {
-            LoketError::Refused(format!(
-                "baris '{l}' tidak dikenali; tulis misalnya --line 1:2 (baris 1, dua buah)"
-            ))
-        };
+        let bad = || LoketError::from(crate::cli::CliError::RefundLine(l.to_string()));
         let (no, qty) = match l.split_once(':') {
             Some((n, q)) => (
                 n.trim().parse::<u32>().map_err(|_| bad())?,
@@ -602,14 +585,14 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             }
             print_sale(&o.sale);
             if o.change.is_positive() {
-                println!("Kembalian {}.", o.change);
+                println!("{}", words::current().change_due(&o.change));
             }
             let tz = branch.config().branch.timezone;
             for q in &o.qris {
                 let until = crate::when::When::ms(q.expires_ms, tz).time_zone();
                 println!(
-                    "\nQRIS {} sebesar {} — berlaku sampai {until}. Setelah pelanggan membayar:\n  loket sale qris-confirm --ref {}",
-                    q.reference, q.amount, q.reference
+                    "{}",
+                    words::current().qris_shown(&q.reference, &q.amount, &until)
                 );
                 print!(
                     "{}",
@@ -631,16 +614,10 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 print_json(&o, branch.config().branch.timezone);
             } else {
                 if o.late {
-                    println!(
-                        "PERHATIAN: QRIS {} dibayar setelah kedaluwarsa; dicatat sebagai terlambat dan ditandai untuk supervisor.",
-                        o.qris.reference
-                    );
+                    println!("{}", words::current().qris_late(&o.qris.reference));
                 }
                 if o.qris.excess.is_positive() {
-                    println!(
-                        "Kelebihan bayar {} harus dikembalikan (loket sale qris-resolve).",
-                        o.qris.excess
-                    );
+                    println!("{}", words::current().qris_excess(&o.qris.excess));
                 }
                 print_sale(&o.sale);
             }
@@ -654,12 +631,18 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             if json {
                 print_json(&list, branch.config().branch.timezone);
             } else if list.is_empty() {
-                println!("Tidak ada QRIS yang perlu diperiksa.");
+                println!("{}", words::current().qris_none_flagged());
             } else {
                 for q in list {
                     println!(
-                        "{} penjualan {} {} — {}, kelebihan {}",
-                        q.reference, q.sale, q.amount, q.state, q.excess
+                        "{}",
+                        words::current().qris_flagged_line(
+                            &q.reference,
+                            &q.sale,
+                            &q.amount,
+                            &q.state,
+                            &q.excess
+                        )
                     );
                 }
             }
@@ -671,9 +654,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             approve: a,
         } => {
             let method = Method::parse(&method).ok_or_else(|| {
-                LoketError::Refused(format!(
-                    "cara bayar '{method}' tidak dikenal; pilih cash atau qris"
-                ))
+                LoketError::from(crate::cli::CliError::UnknownPayMethod(method.clone()))
             })?;
             let id = approve(
                 &mut branch,
@@ -686,8 +667,8 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 .till()
                 .resolve_qris(&reference, counter, actor, method, id)?;
             println!(
-                "QRIS {} diselesaikan; {} dikembalikan lewat {}.",
-                q.reference, q.excess, method
+                "{}",
+                words::current().qris_resolved(&q.reference, &q.excess, &method)
             );
         }
         SaleCommand::Void {
@@ -711,9 +692,9 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             if json {
                 print_json(&o, branch.config().branch.timezone);
             } else {
-                println!("Penjualan {sale} dibatalkan, disetujui {}.", o.supervisor);
+                println!("{}", words::current().sale_voided(&sale, &o.supervisor));
                 for (m, a) in &o.reversed {
-                    println!("  Dikembalikan {a} ({m}).");
+                    println!("{}", words::current().void_returned(a, m));
                 }
                 drawer_note(o.open_drawer);
             }
@@ -729,9 +710,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             let view = branch.till().sale(sale)?;
             let counter = counter.unwrap_or(view.counter);
             let method = Method::parse(&method).ok_or_else(|| {
-                LoketError::Refused(format!(
-                    "cara bayar '{method}' tidak dikenal; pilih cash, debit atau qris"
-                ))
+                LoketError::from(crate::cli::CliError::UnknownRefundMethod(method.clone()))
             })?;
             let request = refund_request(&lines, &view)?;
             let id = approve(
@@ -748,8 +727,8 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 print_json(&o, branch.config().branch.timezone);
             } else {
                 println!(
-                    "Pengembalian {} ({}) untuk penjualan {sale}, disetujui {}.",
-                    o.amount, o.method, o.supervisor
+                    "{}",
+                    words::current().refund_done(&o.amount, &o.method, &sale, &o.supervisor)
                 );
                 drawer_note(o.open_drawer);
             }

@@ -8,6 +8,7 @@ use crate::money::Rupiah;
 use crate::stamping::provider::Health;
 use crate::stamping::{JobFilter, Settle, StampingError};
 use crate::till::CashCount;
+use crate::ui::UiError;
 use crate::ui::state::{
     ConsoleDone, DrawerRow, DrawersPanel, EmeteraiPanel, OpenJob, OutboxCounts, ServiceHealth,
     Settled, Subject, TillState, UnfinishedAct, UnfinishedDone, UnfinishedKind, UnfinishedRow,
@@ -326,7 +327,7 @@ fn act_on(
     pin: &str,
     reason: &str,
 ) -> Result<UnfinishedDone, LoketError> {
-    let refused = |text: String| Err(LoketError::Refused(text));
+    let refused = |e: UiError| Err(LoketError::Ui(e));
     let approve = |branch: &mut Branch, action: &str, on: &str| {
         branch
             .users()
@@ -348,7 +349,7 @@ fn act_on(
                 }
             };
             let (Some(ticket), Some(from)) = (ticket, from) else {
-                return refused("tidak ada tiket dan loket yang memegang kunjungan ini".into());
+                return refused(UiError::NoVisitHolder);
             };
             let status = branch.queue().queue_status()?;
             let held = status
@@ -357,15 +358,17 @@ fn act_on(
                 .find(|c| c.number == from)
                 .and_then(|c| c.ticket.as_ref().map(ToString::to_string));
             if held.as_deref() != Some(ticket.as_str()) {
-                return refused(format!(
-                    "loket {from} tidak sedang memegang tiket {ticket}; panggil tiket itu di loket mana pun untuk melanjutkannya"
-                ));
+                return refused(UiError::NotHolding {
+                    counter: from,
+                    ticket: ticket.to_string(),
+                });
             }
             // Said before the approval is recorded, so a refused move leaves no approval unused.
             if from == to {
-                return refused(format!(
-                    "tiket {ticket} sudah di loket {to}; sebutkan loket lain"
-                ));
+                return refused(UiError::AlreadyThere {
+                    ticket: ticket.to_string(),
+                    counter: to,
+                });
             }
             if let Some(busy) = status
                 .counters
@@ -373,9 +376,10 @@ fn act_on(
                 .find(|c| c.number == to)
                 .and_then(|c| c.ticket.as_ref())
             {
-                return refused(format!(
-                    "loket {to} masih memegang tiket {busy}; selesaikan dulu di sana atau pilih loket lain"
-                ));
+                return refused(UiError::CounterHolding {
+                    counter: to,
+                    ticket: busy.to_string(),
+                });
             }
             let approval = approve(branch, "visit.move", &ticket)?;
             let ticket = branch.queue().move_visit(from, to, approval)?;
@@ -387,10 +391,7 @@ fn act_on(
                 state,
                 crate::stamping::State::Received | crate::stamping::State::Placed
             ) {
-                return refused(format!(
-                    "pekerjaan #{id} sudah {}; yang sudah dibayar hanya dapat dikembalikan dananya",
-                    state.label()
-                ));
+                return refused(UiError::JobTooFar { job: id, state });
             }
             let approval = approve(
                 branch,
@@ -407,22 +408,20 @@ fn act_on(
         (UnfinishedAct::Cancel | UnfinishedAct::Refund, Subject::Sale(id)) => {
             let sale = branch.till().sale(id)?;
             if sale.status != crate::till::SaleStatus::Open {
-                return refused(format!(
-                    "penjualan #{id} sudah {}",
-                    sale.status_label.to_lowercase()
-                ));
+                return refused(UiError::SaleNotOpen {
+                    sale: id,
+                    status: sale.status_label.clone(),
+                });
             }
             let paid = sale.paid.is_positive();
             if act == UnfinishedAct::Cancel && paid {
-                return refused(format!(
-                    "penjualan #{id} sudah dibayar {}; kembalikan dananya (u) alih-alih membatalkan",
-                    sale.paid
-                ));
+                return refused(UiError::SalePaid {
+                    sale: id,
+                    paid: sale.paid,
+                });
             }
             if act == UnfinishedAct::Refund && !paid {
-                return refused(format!(
-                    "penjualan #{id} belum dibayar; tidak ada dana untuk dikembalikan, batalkan saja (b)"
-                ));
+                return refused(UiError::SaleUnpaid { sale: id });
             }
             let approval = approve(
                 branch,
@@ -443,8 +442,8 @@ fn act_on(
                 counter: sale.counter,
             })
         }
-        (UnfinishedAct::Refund, Subject::Job(id)) => refused(format!(
-            "dana pekerjaan #{id} dikembalikan lewat penyelesaian pekerjaan dibayar"
-        )),
+        (UnfinishedAct::Refund, Subject::Job(id)) => {
+            refused(UiError::JobRefundBySettle { job: id })
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! English: every error and command-line sentence, for `--lang en`.
 
 use super::*;
+use crate::doctor::*;
+use loket_drivers::{PrintError, Problem, TransportError};
 
 /// English.
 pub struct En;
@@ -14,10 +16,1260 @@ impl Words for En {
         "error"
     }
 
+    fn drawer_opened(&self) -> &'static str {
+        "Drawer opened."
+    }
+
+    fn sale_head(
+        &self,
+        sale: &dyn fmt::Display,
+        counter: u32,
+        ticket: Option<&str>,
+        status: &str,
+    ) -> String {
+        let ticket = ticket.map(|t| format!(", ticket {t}")).unwrap_or_default();
+        format!("Sale {sale} — counter {counter}{ticket} — {status}")
+    }
+
+    fn sale_line_refunded(&self, quantity: i64) -> String {
+        format!(" ({quantity} returned)")
+    }
+
+    fn sale_totals(
+        &self,
+        total: &dyn fmt::Display,
+        paid: &dyn fmt::Display,
+        due: &dyn fmt::Display,
+    ) -> String {
+        format!("  Total {total}, paid {paid}, due {due}")
+    }
+
+    fn sale_refunded(&self, amount: &dyn fmt::Display) -> String {
+        format!("  Refunded {amount}")
+    }
+
+    fn sale_pending_qris(&self, amount: &dyn fmt::Display) -> String {
+        format!("  Awaiting QRIS {amount}")
+    }
+
+    fn sale_exact(&self, due: &dyn fmt::Display, quick: &str) -> String {
+        format!("  Exact {due} or {quick}")
+    }
+
+    fn sale_void_reason(&self, reason: &str) -> String {
+        format!("  Voided: {reason}")
+    }
+
+    fn close_counted(
+        &self,
+        counted: &dyn fmt::Display,
+        expected: &dyn fmt::Display,
+        variance: &dyn fmt::Display,
+    ) -> String {
+        format!("Counted {counted}, expected {expected}, variance {variance}.")
+    }
+
+    fn close_needs_approval(&self, tolerance: &dyn fmt::Display, counter: u32) -> String {
+        format!(
+            "The variance is over the tolerance of {tolerance}; closing waits for a reason and a supervisor's approval:\n  loket till close --counter {counter} --supervisor ID --reason \"...\""
+        )
+    }
+
+    fn close_unfinished(&self, counter: u32) -> String {
+        format!("Note: counter {counter} still leaves unfinished business:")
+    }
+
+    fn till_opened(
+        &self,
+        session: &dyn fmt::Display,
+        counter: u32,
+        float: &dyn fmt::Display,
+    ) -> String {
+        format!("Cash session {session} opened at counter {counter} with a float of {float}.")
+    }
+
+    fn payout_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String {
+        format!("Payout of {amount} recorded; expected cash is now {expected}.")
+    }
+
+    fn drop_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String {
+        format!("Drop of {amount} to the safe recorded; expected cash is now {expected}.")
+    }
+
+    fn price_fee(&self, fee: &dyn fmt::Display) -> String {
+        format!(" + service fee {fee}")
+    }
+
+    fn change_due(&self, change: &dyn fmt::Display) -> String {
+        format!("Change {change}.")
+    }
+
+    fn qris_shown(
+        &self,
+        reference: &str,
+        amount: &dyn fmt::Display,
+        until: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "\nQRIS {reference} for {amount} — valid until {until}. Once the customer has paid:\n  loket sale qris-confirm --ref {reference}"
+        )
+    }
+
+    fn qris_late(&self, reference: &str) -> String {
+        format!(
+            "NOTE: QRIS {reference} was paid after it expired; recorded as late and flagged for the supervisor."
+        )
+    }
+
+    fn qris_excess(&self, excess: &dyn fmt::Display) -> String {
+        format!("The overpayment of {excess} must be refunded (loket sale qris-resolve).")
+    }
+
+    fn qris_none_flagged(&self) -> &'static str {
+        "No QRIS payment needs checking."
+    }
+
+    fn qris_flagged_line(
+        &self,
+        reference: &str,
+        sale: &dyn fmt::Display,
+        amount: &dyn fmt::Display,
+        state: &dyn fmt::Display,
+        excess: &dyn fmt::Display,
+    ) -> String {
+        format!("{reference} sale {sale} {amount} — {state}, excess {excess}")
+    }
+
+    fn qris_resolved(
+        &self,
+        reference: &str,
+        excess: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+    ) -> String {
+        format!("QRIS {reference} resolved; {excess} refunded by {method}.")
+    }
+
+    fn sale_voided(&self, sale: &dyn fmt::Display, supervisor: &str) -> String {
+        format!("Sale {sale} voided, approved by {supervisor}.")
+    }
+
+    fn void_returned(&self, amount: &dyn fmt::Display, method: &dyn fmt::Display) -> String {
+        format!("  Returned {amount} ({method}).")
+    }
+
+    fn refund_done(
+        &self,
+        amount: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+        sale: &dyn fmt::Display,
+        supervisor: &str,
+    ) -> String {
+        format!("Refund of {amount} ({method}) for sale {sale}, approved by {supervisor}.")
+    }
+
+    fn job_head(
+        &self,
+        job: &dyn fmt::Display,
+        ticket: Option<&str>,
+        document: &str,
+        pages: u32,
+        state: &str,
+    ) -> String {
+        let ticket = ticket.unwrap_or("no ticket");
+        format!("Job #{job} ({ticket}): {document}, {pages} pages, state {state}.")
+    }
+
+    fn job_serial(&self, sn: &str) -> String {
+        format!("Serial number: {sn}")
+    }
+
+    fn job_warning(&self, warning: &str) -> String {
+        format!("Warning: {warning}")
+    }
+
+    fn stamps_inventory(
+        &self,
+        available: &dyn fmt::Display,
+        issued: &dyn fmt::Display,
+        stamped: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "Available {available}, issued not yet stamped {issued}, stamped {stamped}, spoiled {spoiled}."
+        )
+    }
+
+    fn stamps_lot(
+        &self,
+        lot: &str,
+        count: &dyn fmt::Display,
+        price: &dyn fmt::Display,
+        available: &dyn fmt::Display,
+        used: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "Lot {lot}: {count} serial numbers, bought for {price}, available {available}, used {used}, spoiled {spoiled}."
+        )
+    }
+
+    fn stamps_no_claims(&self) -> &'static str {
+        "No spoiled serial number needs claiming."
+    }
+
+    fn stamps_reconciled(
+        &self,
+        loket_issued: &dyn fmt::Display,
+        loket_available: &dyn fmt::Display,
+        provider_unstamped: &dyn fmt::Display,
+        provider_remaining: Option<u64>,
+    ) -> String {
+        let remaining = provider_remaining.map_or_else(|| "?".to_string(), |r| r.to_string());
+        format!(
+            "Loket: {loket_issued} issued not yet stamped, {loket_available} available. Provider: {provider_unstamped} issued not yet stamped, {remaining} left in the quota."
+        )
+    }
+
+    fn stamps_match(&self) -> &'static str {
+        "Matching: no discrepancy."
+    }
+
+    fn stamps_discrepancy(&self, discrepancy: &str) -> String {
+        format!("DISCREPANCY: {discrepancy}.")
+    }
+
+    fn lot_loaded(&self, lot: &str, count: &dyn fmt::Display, price: &dyn fmt::Display) -> String {
+        format!("Lot {lot} loaded: {count} serial numbers, bought for {price}.")
+    }
+
+    fn job_change(&self, change: &dyn fmt::Display) -> String {
+        format!("Change: {change}.")
+    }
+
+    fn claim_printed(&self, claim: &str, printer: &str) -> String {
+        format!("Claim receipt {claim} printed on printer {printer}.")
+    }
+
+    fn no_jobs(&self) -> &'static str {
+        "No stamping jobs."
+    }
+
+    fn slip_test(&self) -> &'static str {
+        "Test slip"
+    }
+
+    fn slip_ticket(&self, ticket: &str) -> String {
+        format!("Ticket {ticket}")
+    }
+
+    fn slip_sale(&self, sale: &dyn fmt::Display) -> String {
+        format!("Sale receipt {sale}")
+    }
+
+    fn slip_z_copy(&self, number: &dyn fmt::Display) -> String {
+        format!("Z report {number} (copy)")
+    }
+
+    fn slip_printed(&self, what: &str, printer: &str, job: &dyn fmt::Display) -> String {
+        format!("{what} printed on printer {printer} (print {job}).")
+    }
+
+    fn slip_not_printed(&self, what: &str, printer: &str, why: &str) -> String {
+        format!("error: {what} not printed on printer {printer}: {why}")
+    }
+
+    fn printer_state(&self, name: &str, state: &str) -> String {
+        format!("State of printer {name}: {state}.")
+    }
+
+    fn usb_none(&self) -> &'static str {
+        "  (no USB devices)"
+    }
+
+    fn usb_class(&self, interface: &dyn fmt::Display, class: u8) -> String {
+        format!("if{interface} class {class:#04x}")
+    }
+
+    fn usb_device(&self, bus: u8, address: u8, id: &str, classes: &str) -> String {
+        format!("  bus {bus:03} address {address:03}  {id}  {classes}")
+    }
+
+    fn usb_absent(&self) -> &'static str {
+        "  This computer offers loket no USB (there is no /dev/bus/usb). Use a network or serial printer."
+    }
+
+    fn usb_unreadable(&self, e: &dyn fmt::Display) -> String {
+        format!("  USB cannot be read: {e}")
+    }
+
+    fn serial_none(&self) -> &'static str {
+        "  (no serial ports)"
+    }
+
+    fn serial_unreadable(&self, e: &dyn fmt::Display) -> String {
+        format!("  Serial ports cannot be read: {e}")
+    }
+
+    fn virtual_tcp(&self, address: &dyn fmt::Display, state: &dyn fmt::Display) -> String {
+        format!("Virtual printer listening on {address} ({state}).")
+    }
+
+    fn virtual_serial(&self, path: &dyn fmt::Display, state: &dyn fmt::Display) -> String {
+        format!("Virtual serial printer at {path} ({state}).")
+    }
+
+    fn virtual_job(&self, number: u32, lines: usize, complete: bool) -> String {
+        let cut = if complete { "" } else { ", cut off" };
+        format!("Print {number:04}: {lines} lines{cut}.")
+    }
+
+    fn drive_mounted(&self, label: &str, mount_point: &dyn fmt::Display) -> String {
+        format!("Flash drive {label} mounted at {mount_point}.")
+    }
+
+    fn no_drives(&self) -> &'static str {
+        "No flash drive is mounted. Plug in the customer's flash drive, then try again."
+    }
+
+    fn drive_not_mounted(&self, device: &dyn fmt::Display) -> String {
+        format!("{device}  not mounted yet; mount it with `loket drives --mount {device}`")
+    }
+
+    fn drive_line(
+        &self,
+        mount_point: &str,
+        label: &str,
+        free: &str,
+        size: &str,
+        read_only: bool,
+        device: &str,
+    ) -> String {
+        let ro = if read_only { ", READ-ONLY" } else { "" };
+        format!("{mount_point}  {label}  {free} of {size} free{ro}  ({device})")
+    }
+
+    fn copying_job(&self, name: &str, sns: &str) -> String {
+        format!("Copying {name} (SN {sns}).")
+    }
+
+    fn copy_already_there(&self, path: &dyn fmt::Display) -> String {
+        format!("The same document is already at {path}; not copied again.")
+    }
+
+    fn copy_done(&self, path: &dyn fmt::Display, size: &str, sha256: &str) -> String {
+        format!("Copied and verified: {path} ({size}, SHA-256 {sha256}).")
+    }
+
+    fn copy_phase(&self, verifying: bool) -> &'static str {
+        if verifying { "Checking" } else { "Copying" }
+    }
+
+    fn mail_entry(&self, id: &dyn fmt::Display, to: &str, status: &str) -> String {
+        format!("E-mail #{id} to {to}: {status}.")
+    }
+
+    fn mail_no_smtp_waiting(&self) -> &'static str {
+        "No e-mail server is set up ([smtp]); the e-mail waits in the outbox. \
+         Save it as .eml with `loket outbox eml FOLDER`."
+    }
+
+    fn mail_queued(&self, id: &dyn fmt::Display) -> String {
+        format!("E-mail #{id} put in the outbox.")
+    }
+
+    fn wa_entry(&self, id: &dyn fmt::Display, to: &str, state: &str) -> String {
+        format!("WhatsApp #{id} to {to}: {state}.")
+    }
+
+    fn webhook_listening(&self, address: &dyn fmt::Display) -> String {
+        format!("Receiving WhatsApp status reports at http://{address}/webhook")
+    }
+
+    fn outbox_empty(&self) -> &'static str {
+        "The outbox is empty."
+    }
+
+    fn outbox_attempts(&self) -> &'static str {
+        "attempts"
+    }
+
+    fn mail_retry(&self, id: &dyn fmt::Display) -> String {
+        format!("E-mail #{id} will be sent again now.")
+    }
+
+    fn eml_written(&self, count: usize, dir: &dyn fmt::Display) -> String {
+        format!("{count} e-mails saved as .eml in {dir}.")
+    }
+
+    fn mail_no_smtp(&self) -> &'static str {
+        "No e-mail server is set up ([smtp]); e-mails keep waiting in the outbox."
+    }
+
+    fn mail_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String {
+        format!("E-mail: sent {sent}, to be retried {retry}, failed {failed}.")
+    }
+
+    fn wa_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String {
+        format!("WhatsApp: sent {sent}, to be retried {retry}, failed {failed}.")
+    }
+
+    fn backup_done(
+        &self,
+        files: u64,
+        documents: u64,
+        size: &str,
+        folder: &dyn fmt::Display,
+        seconds: f64,
+    ) -> String {
+        format!(
+            "Backup done and read back: {} files ({} documents), {size}, in {folder} ({seconds:.1} seconds).",
+            english_thousands(files),
+            english_thousands(documents)
+        )
+    }
+
+    fn backup_damaged(&self, path: &str) -> String {
+        format!(
+            "WARNING: document {path} in the data folder is damaged (its content does not match its SHA-256 fingerprint); not copied as a good document."
+        )
+    }
+
+    fn backup_missing(&self, sha256: &str) -> String {
+        format!(
+            "WARNING: document {sha256} is recorded in the database but its file is not in the data folder."
+        )
+    }
+
+    fn restore_done(&self, r: &RestoreSummary<'_>) -> String {
+        format!(
+            "Backup of branch {} from {} restored to {}: {} queue tickets, {} sales, {} e-Meterai jobs, {} documents; journal intact ({} entries). {} files, {}, {:.1} seconds.",
+            r.branch,
+            r.created,
+            r.folder,
+            english_thousands(r.tickets),
+            english_thousands(r.sales),
+            english_thousands(r.stamp_jobs),
+            english_thousands(r.documents),
+            english_thousands(r.entries),
+            english_thousands(r.files),
+            r.size,
+            r.seconds
+        )
+    }
+
+    fn csv_written(&self, count: usize, dir: &dyn fmt::Display) -> String {
+        format!("{count} CSV files written to {dir}.")
+    }
+
+    fn pdf_written(&self, path: &dyn fmt::Display) -> String {
+        format!("PDF written to {path}.")
+    }
+
+    fn copied_to(&self, path: &dyn fmt::Display) -> String {
+        format!("Copied to {path}.")
+    }
+
+    fn pack_mailed(&self, to: &str, id: &dyn fmt::Display) -> String {
+        format!(
+            "E-mail to {to} is in the outbox (#{id}); it is sent once the e-mail server is reachable."
+        )
+    }
+
+    fn training_ca_made(&self, folder: &dyn fmt::Display) -> String {
+        format!("Training certificates made in {folder}.")
+    }
+
+    fn pdf_summary(
+        &self,
+        pages: u32,
+        kb: u64,
+        version: &str,
+        encrypted: bool,
+        signatures: usize,
+    ) -> String {
+        let locked = if encrypted { ", locked" } else { "" };
+        format!(
+            "Document: {pages} pages, {kb} KB, PDF {version}{locked}, {signatures} earlier signatures."
+        )
+    }
+
+    fn pdf_warning(&self, warning: &str) -> String {
+        format!("Warning: {warning}")
+    }
+
+    fn place_requested(&self) -> &'static str {
+        "the requested place"
+    }
+
+    fn place_lower_right(&self) -> &'static str {
+        "lower right"
+    }
+
+    fn stamp_overlaps(&self, what: &str) -> String {
+        format!("Note: the e-Meterai covers {what}.")
+    }
+
+    fn overlap_field(&self, name: &str) -> String {
+        format!("signature field \"{name}\"")
+    }
+
+    fn overlap_annotation(&self, name: &str) -> String {
+        format!("annotation \"{name}\"")
+    }
+
+    fn overlap_text(&self, text: &str) -> String {
+        format!("text \"{text}\"")
+    }
+
+    fn overlap_rule(&self) -> &'static str {
+        "signature line"
+    }
+
+    fn overlap_outside(&self) -> &'static str {
+        "page edge"
+    }
+
+    fn stamped(
+        &self,
+        serial: &str,
+        page: u32,
+        basis: &str,
+        width_mm: f64,
+        height_mm: f64,
+        output: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "e-Meterai SN {serial} stamped on page {page}, {basis} ({width_mm:.0} × {height_mm:.0} mm). Signature checked again: valid. Output: {output}"
+        )
+    }
+
+    fn no_signatures(&self) -> &'static str {
+        "This file has no digital signature."
+    }
+
+    fn signature_head(&self, number: usize, field: &str, valid: bool) -> String {
+        let verdict = if valid { "VALID" } else { "NOT VALID" };
+        format!("Signature #{number} ({field}): {verdict}")
+    }
+
+    fn signature_serial(&self, sn: &str) -> String {
+        format!("  e-Meterai serial number: {sn}")
+    }
+
+    fn signature_signer(&self, signer: &str) -> String {
+        format!("  Signer: {signer}")
+    }
+
+    fn signature_time(&self, time: &str) -> String {
+        format!("  Time: {time}")
+    }
+
+    fn signature_timestamp(&self, time: &str, valid: bool) -> String {
+        let ok = if valid { "valid" } else { "not valid" };
+        format!("  Timestamp: {time} ({ok})")
+    }
+
+    fn signature_trusted(&self) -> &'static str {
+        "  Certificate: trusted (chains to a trusted root certificate)"
+    }
+
+    fn signature_untrusted(&self, why: Option<&str>) -> String {
+        let why = why.unwrap_or("The reason is unknown.");
+        format!("  Certificate: not trusted. {why}")
+    }
+
+    fn signature_document(&self, modified_after: bool) -> String {
+        let changed = if modified_after {
+            "changed after this signature (for example by a later signature or e-Meterai)"
+        } else {
+            "no change after this signature"
+        };
+        format!("  Document: {changed}")
+    }
+
+    fn signature_problem(&self, problem: &str) -> String {
+        format!("  Problem: {problem}")
+    }
+
+    fn doctor_not_checked(&self, c: &NotChecked) -> String {
+        let why = match c.why {
+            Why::Config => "the configuration is not valid yet".to_string(),
+            Why::Database => "the database did not open".to_string(),
+            Why::TooSlow => format!("not finished after {} seconds", OVERALL_LIMIT.as_secs()),
+            Why::Stopped => "the check stopped without a result".to_string(),
+        };
+        format!("{} not checked: {why}", c.what)
+    }
+
+    fn doctor_not_checked_fix(&self, c: &NotChecked) -> Option<String> {
+        Some(match c.why {
+            Why::Config => "fix the configuration first".into(),
+            Why::Database => "fix the database first".into(),
+            Why::TooSlow => format!(
+                "check {} (a stuck device, network or disk), then run `loket doctor` again",
+                c.what
+            ),
+            Why::Stopped => {
+                "run `loket doctor` again; if it happens again, report it to the loket developers"
+                    .into()
+            }
+        })
+    }
+
+    fn doctor_config_check(&self, c: &ConfigCheck) -> String {
+        match c {
+            ConfigCheck::Valid { path, config } => format!(
+                "configuration valid: {} ({}, {})",
+                path.display(),
+                config.branch.name,
+                config.branch.timezone.name()
+            ),
+            ConfigCheck::NoDataFolder { path } => format!(
+                "no configuration: the data folder {} has not been set up",
+                path.display()
+            ),
+            ConfigCheck::NoConfig { path } => {
+                format!("configuration {} does not exist", path.display())
+            }
+            ConfigCheck::Unusable(e) => format!("the configuration cannot be used: {e}"),
+        }
+    }
+
+    fn doctor_config_check_fix(&self, c: &ConfigCheck) -> Option<String> {
+        match c {
+            ConfigCheck::Valid { .. } => None,
+            ConfigCheck::NoDataFolder { .. } | ConfigCheck::NoConfig { .. } => {
+                Some(RUN_INIT_EN.into())
+            }
+            ConfigCheck::Unusable(ConfigError::Read { path, .. }) => Some(format!(
+                "check that the user running loket may read {}",
+                path.display()
+            )),
+            ConfigCheck::Unusable(ConfigError::Invalid(bad)) => Some(match bad.line {
+                Some(line) => format!(
+                    "fix line {line} in {}, then run `loket doctor` again",
+                    bad.path.display()
+                ),
+                None => format!(
+                    "fix {}{}, then run `loket doctor` again",
+                    bad.path.display(),
+                    bad.key
+                        .as_deref()
+                        .map(|k| format!(" (key '{k}')"))
+                        .unwrap_or_default()
+                ),
+            }),
+        }
+    }
+
+    fn doctor_writable_check(&self, c: &WritableCheck) -> String {
+        match c {
+            WritableCheck::Writable { path } => {
+                format!("data folder writable: {}", path.display())
+            }
+            WritableCheck::Missing { path } => {
+                format!("the data folder {} does not exist", path.display())
+            }
+            WritableCheck::Failed { path, step, source } => format!(
+                "the data folder {} is not writable ({} failed: {source})",
+                path.display(),
+                probe_step_en(*step)
+            ),
+        }
+    }
+
+    fn doctor_writable_check_fix(&self, c: &WritableCheck) -> Option<String> {
+        match c {
+            WritableCheck::Writable { .. } => None,
+            WritableCheck::Missing { .. } => Some(RUN_INIT_EN.into()),
+            WritableCheck::Failed { path, source, .. } => {
+                Some(if source.raw_os_error() == Some(28) {
+                    "the disk is full: free some disk space, then run `loket doctor` again"
+                        .to_string()
+                } else {
+                    format!(
+                        "make the user running loket the owner of {} (`sudo chown -R USER {}`) and make sure the disk is not mounted read-only",
+                        path.display(),
+                        path.display()
+                    )
+                })
+            }
+        }
+    }
+
+    fn doctor_space_check(&self, c: &SpaceCheck) -> String {
+        match c {
+            SpaceCheck::Enough { free, total } => format!(
+                "enough disk space: {} free of {} ({}%)",
+                size_text(*free),
+                size_text(*total),
+                percent(*free, *total)
+            ),
+            SpaceCheck::Low { free, total } => format!(
+                "disk space is running out: {} free of {} ({}%)",
+                size_text(*free),
+                size_text(*total),
+                percent(*free, *total)
+            ),
+            SpaceCheck::Unknown { path, source } => format!(
+                "the disk space for {} cannot be read ({source})",
+                path.display()
+            ),
+        }
+    }
+
+    fn doctor_space_check_fix(&self, c: &SpaceCheck) -> Option<String> {
+        match c {
+            SpaceCheck::Enough { .. } => None,
+            SpaceCheck::Low { .. } => Some(format!(
+                "free the disk until at least {} and {LOW_SPACE_PERCENT}% are free: delete other files, move old backups to another disk",
+                size_text(LOW_SPACE_BYTES)
+            )),
+            SpaceCheck::Unknown { .. } => Some(RUN_INIT_EN.into()),
+        }
+    }
+
+    fn doctor_local_disk_check(&self, c: &LocalDiskCheck) -> String {
+        match c {
+            LocalDiskCheck::Found { fs, .. } => match fs.kind {
+                DiskKind::Local => format!("data folder on a local disk ({})", fs.name),
+                DiskKind::Network => format!("data folder on a network disk ({})", fs.name),
+                DiskKind::Fuse => format!("data folder on a FUSE file system ({})", fs.name),
+                DiskKind::Memory => {
+                    format!(
+                        "data folder in memory ({}), lost when the computer restarts",
+                        fs.name
+                    )
+                }
+            },
+            LocalDiskCheck::Unknown { path, source } => format!(
+                "the disk type of the data folder {} cannot be read ({source})",
+                path.display()
+            ),
+        }
+    }
+
+    fn doctor_local_disk_check_fix(&self, c: &LocalDiskCheck) -> Option<String> {
+        match c {
+            LocalDiskCheck::Found { fs, .. } if fs.kind == DiskKind::Local => None,
+            LocalDiskCheck::Found { .. } => Some(
+                "move the data folder to this computer's local disk (e.g. /var/lib/loket) and point LOKET_DATA there; an SQLite database is not safe on a network disk or in memory"
+                    .into(),
+            ),
+            LocalDiskCheck::Unknown { .. } => Some(RUN_INIT_EN.into()),
+        }
+    }
+
+    fn doctor_database_check(&self, c: &DatabaseCheck) -> String {
+        match c {
+            DatabaseCheck::Current { version } => {
+                format!("database open, schema {version} (current)")
+            }
+            DatabaseCheck::Migrated { from, to } => {
+                format!("database open, schema {from} brought up to {to}")
+            }
+            DatabaseCheck::TooNew { found, supported } => format!(
+                "the database uses schema {found}, newer than this loket (schema {supported})"
+            ),
+            DatabaseCheck::Missing { path } => {
+                format!("the database {} does not exist", path.display())
+            }
+            DatabaseCheck::Failed { path, error } => {
+                format!("the database {} cannot be opened ({error})", path.display())
+            }
+        }
+    }
+
+    fn doctor_database_check_fix(&self, c: &DatabaseCheck) -> Option<String> {
+        match c {
+            DatabaseCheck::Current { .. } | DatabaseCheck::Migrated { .. } => None,
+            DatabaseCheck::TooNew { .. } => Some(
+                "install the same loket version as the branch's other computers (the one that made this schema); do not use an older loket on this database"
+                    .into(),
+            ),
+            DatabaseCheck::Missing { .. } => Some(RUN_INIT_EN.into()),
+            DatabaseCheck::Failed {
+                error: StoreError::Busy,
+                ..
+            } => Some(
+                "another loket process holds the database too long: wait a moment and try again; if it keeps happening, restart the stuck loket"
+                    .into(),
+            ),
+            DatabaseCheck::Failed { .. } => Some(
+                "check the data folder's permissions; if the file is damaged, restore the latest backup with `loket restore`"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_journal_check(&self, c: &JournalCheck) -> String {
+        match c {
+            JournalCheck::Intact { entries } => {
+                format!("journal intact: {entries} entries checked")
+            }
+            JournalCheck::Tampered { tamper } => format!("JOURNAL BROKEN: {tamper}"),
+            JournalCheck::Failed(e) => format!("the journal cannot be read ({e})"),
+        }
+    }
+
+    fn doctor_journal_check_fix(&self, c: &JournalCheck) -> Option<String> {
+        match c {
+            JournalCheck::Intact { .. } => None,
+            JournalCheck::Tampered { .. } => Some(
+                "change nothing in the database; report it to the supervisor and the regional office with the output of `loket journal verify`, then compare with the latest backup"
+                    .into(),
+            ),
+            JournalCheck::Failed(_) => Some(
+                "run `loket journal verify`; if the database is damaged, restore the latest backup with `loket restore`"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_printer_check(&self, c: &PrinterCheck) -> String {
+        match c {
+            PrinterCheck::Ready {
+                detail, near_end, ..
+            } => format!(
+                "printer {detail} answers{}",
+                if *near_end { "; paper nearly out" } else { "" }
+            ),
+            PrinterCheck::InUse { name } => {
+                format!("printer {name} is in use by another program (a running loket); not asked")
+            }
+            PrinterCheck::Stopped { name, problem } => {
+                let what = match problem {
+                    Problem::PaperOut => "paper out",
+                    Problem::CoverOpen => "cover open",
+                    Problem::Offline => "offline",
+                };
+                format!("printer {name} answers: {what}")
+            }
+            PrinterCheck::Failed { name, error } => {
+                format!("printer {name} does not answer ({error})")
+            }
+            PrinterCheck::Silent { name } => format!(
+                "printer {name} does not answer within {} seconds",
+                PRINTER_BUDGET.as_secs()
+            ),
+            PrinterCheck::NotOpened { name, error } => {
+                format!("printer {name} cannot be opened ({error})")
+            }
+        }
+    }
+
+    fn doctor_printer_check_fix(&self, c: &PrinterCheck) -> Option<String> {
+        let test = |name: &str| format!("then `loket printers test {name}`");
+        match c {
+            PrinterCheck::Ready { .. } | PrinterCheck::InUse { .. } => None,
+            PrinterCheck::Stopped { name, problem } => Some(match problem {
+                Problem::PaperOut => format!("load a new paper roll, {}", test(name)),
+                Problem::CoverOpen => {
+                    format!("close the printer cover until it locks, {}", test(name))
+                }
+                Problem::Offline => format!(
+                    "check the printer's error light and FEED button, {}",
+                    test(name)
+                ),
+            }),
+            PrinterCheck::Failed {
+                name,
+                error:
+                    PrintError::Unavailable {
+                        source: TransportError::Access,
+                        ..
+                    },
+            } => Some(format!(
+                "install loket's udev rules (drivers/udev/60-loket-printers.rules) or add the user to the lp/dialout group, {}",
+                test(name)
+            )),
+            PrinterCheck::Failed { name, .. } | PrinterCheck::Silent { name } => Some(format!(
+                "check the printer's cable, power and address/port in [printers.{name}] (`loket printers list` shows the devices it sees), {}",
+                test(name)
+            )),
+            PrinterCheck::NotOpened { name, .. } => Some(format!(
+                "fix [printers.{name}] in the configuration, {}",
+                test(name)
+            )),
+        }
+    }
+
+    fn doctor_no_printers(&self, _c: &NoPrinters) -> String {
+        "printer: not set up".into()
+    }
+
+    fn doctor_no_printers_fix(&self, _c: &NoPrinters) -> Option<String> {
+        None
+    }
+
+    fn doctor_dispenser_check(&self, c: &DispenserCheck) -> String {
+        match c {
+            DispenserCheck::NotConfigured => "dispenser: not set up".into(),
+            DispenserCheck::Keys => "the dispenser uses keyboard keys: no port to open".into(),
+            DispenserCheck::Opened { port } => format!("dispenser port {port} open"),
+            DispenserCheck::InUse { port } => format!(
+                "dispenser port {port} is in use by another program (a running `loket dispenser`)"
+            ),
+            DispenserCheck::NoPort => "the dispenser uses serial input without a port".into(),
+            DispenserCheck::UnknownInput(input) => {
+                format!("dispenser input '{input}' is unknown")
+            }
+            DispenserCheck::Failed { port, source } => {
+                format!("dispenser port {port} cannot be opened ({source})")
+            }
+        }
+    }
+
+    fn doctor_dispenser_check_fix(&self, c: &DispenserCheck) -> Option<String> {
+        match c {
+            DispenserCheck::NotConfigured
+            | DispenserCheck::Keys
+            | DispenserCheck::Opened { .. }
+            | DispenserCheck::InUse { .. } => None,
+            DispenserCheck::NoPort => Some(
+                "set port in [dispenser] (e.g. \"/dev/ttyUSB0\"; `loket printers list` shows the serial ports)"
+                    .into(),
+            ),
+            DispenserCheck::UnknownInput(_) => {
+                Some("set input = \"serial\" or \"keys\" in [dispenser]".into())
+            }
+            DispenserCheck::Failed { .. } => Some(
+                "check the button box's cable and the port name in [dispenser] (`loket printers list` shows the serial ports); the loket user must be in the dialout group"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_drives_check(&self, c: &DrivesCheck) -> String {
+        match c {
+            DrivesCheck::Readable { mounted, waiting } => {
+                let mut text = if mounted.is_empty() {
+                    "flash drives readable: none mounted".to_string()
+                } else {
+                    format!(
+                        "flash drives readable: {} mounted ({})",
+                        mounted.len(),
+                        mounted.join(", ")
+                    )
+                };
+                if *waiting > 0 {
+                    text.push_str(&format!(", {waiting} not yet mounted"));
+                }
+                text
+            }
+            DrivesCheck::Failed(e) => format!("the list of flash drives cannot be read ({e})"),
+        }
+    }
+
+    fn doctor_drives_check_fix(&self, c: &DrivesCheck) -> Option<String> {
+        match c {
+            DrivesCheck::Readable { .. } => None,
+            DrivesCheck::Failed(_) => Some(format!(
+                "make sure the loket user can read /proc and /sys{}",
+                if std::env::var_os(crate::delivery::DRIVE_ROOT_VAR).is_some() {
+                    format!(
+                        " and that {} names the right folder",
+                        crate::delivery::DRIVE_ROOT_VAR
+                    )
+                } else {
+                    String::new()
+                }
+            )),
+        }
+    }
+
+    fn doctor_smtp_check(&self, c: &SmtpCheck) -> String {
+        match c {
+            SmtpCheck::NotConfigured => "e-mail (SMTP): not set up".into(),
+            SmtpCheck::Reached {
+                server,
+                reach: SmtpReach::Answered { .. },
+            } => format!("e-mail server {server} answers (220, EHLO 250)"),
+            SmtpCheck::Reached {
+                server,
+                reach: SmtpReach::Connected,
+            } => format!("e-mail server {server} accepts connections (direct TLS)"),
+            SmtpCheck::Failed { server, failure } => {
+                format!("e-mail server {server} cannot be used: {failure}")
+            }
+        }
+    }
+
+    fn doctor_smtp_check_fix(&self, c: &SmtpCheck) -> Option<String> {
+        let SmtpCheck::Failed { failure, .. } = c else {
+            return None;
+        };
+        Some(match failure {
+            SmtpFailure::Net(_) => "check host and port in [smtp], and the network and firewall to that server; meanwhile e-mails wait in the outbox".into(),
+            SmtpFailure::NoStartTls => "this server does not support STARTTLS: use security = \"tls\" with port 465, or \"none\" only when the server is on the branch's local network".into(),
+            _ => "make sure the port in [smtp] is the e-mail server's (587 for starttls, 465 for tls, 25 for none) and security matches it; ask the server's administrator if it still fails".into(),
+        })
+    }
+
+    fn doctor_whatsapp_check(&self, c: &WhatsappCheck) -> String {
+        match c {
+            WhatsappCheck::NotConfigured => "WhatsApp: not set up".into(),
+            WhatsappCheck::NoToken(why) => why.clone(),
+            WhatsappCheck::Answered { number, name } => {
+                format!("WhatsApp Cloud API answers for {number} ({name})")
+            }
+            WhatsappCheck::Failed(why) => format!("WhatsApp Cloud API cannot be used: {why}"),
+        }
+    }
+
+    fn doctor_whatsapp_check_fix(&self, c: &WhatsappCheck) -> Option<String> {
+        match c {
+            WhatsappCheck::NotConfigured | WhatsappCheck::Answered { .. } => None,
+            WhatsappCheck::NoToken(_) => Some(
+                "set the access token in [whatsapp] (token_env: the name of the environment variable holding it, in loket's service file); meanwhile WhatsApp messages wait in the outbox".into(),
+            ),
+            WhatsappCheck::Failed(_) => Some(
+                "check phone_number_id and the token in [whatsapp] (WhatsApp Manager), and the network to graph.facebook.com; meanwhile WhatsApp messages wait in the outbox".into(),
+            ),
+        }
+    }
+
+    fn doctor_peruri_check(&self, c: &PeruriCheck) -> String {
+        match c {
+            PeruriCheck::NotUsed { provider } => {
+                format!("Peruri: not set up (provider \"{provider}\")")
+            }
+            PeruriCheck::Reachable { servers } => {
+                format!("Peruri's services reachable ({servers} servers)")
+            }
+            PeruriCheck::Unreachable { failed } => {
+                format!("Peruri's services unreachable: {}", unreached_text(failed))
+            }
+        }
+    }
+
+    fn doctor_peruri_check_fix(&self, c: &PeruriCheck) -> Option<String> {
+        match c {
+            PeruriCheck::Unreachable { failed } => {
+                let adapter = failed.iter().any(|u| u.keys.contains(&"adapter_url"));
+                Some(format!(
+                    "check the addresses in [stamping.peruri], and the network and firewall to Peruri{}; paid jobs wait and carry on by themselves",
+                    if adapter {
+                        "; make sure the Sign Adapter is running (`docker ps`, port 7777)"
+                    } else {
+                        ""
+                    }
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn doctor_tsa_check(&self, c: &TsaCheck) -> String {
+        match c {
+            TsaCheck::NotConfigured => "TSA (timestamps): not set up".into(),
+            TsaCheck::Reachable { url } => format!("TSA {url} reachable"),
+            TsaCheck::Unreachable { url, error } => {
+                format!("TSA {url} unreachable: {error}")
+            }
+        }
+    }
+
+    fn doctor_tsa_check_fix(&self, c: &TsaCheck) -> Option<String> {
+        match c {
+            TsaCheck::Unreachable { .. } => {
+                Some("check tsa_url in [stamping], and the network and firewall to that TSA".into())
+            }
+            _ => None,
+        }
+    }
+
+    fn doctor_roots_check(&self, c: &RootsCheck) -> String {
+        match c {
+            RootsCheck::NotUsed { provider } => {
+                format!("Peruri root certificates: not set up (provider \"{provider}\")")
+            }
+            RootsCheck::NoneConfigured => {
+                "Peruri root certificates are not set up: no output from Peruri will be handed over"
+                    .into()
+            }
+            RootsCheck::Loaded {
+                files,
+                certificates,
+            } => format!(
+                "Peruri root certificates read: {certificates} certificates from {files} files"
+            ),
+            RootsCheck::Failed(e) => format!("Peruri root certificates: {e}"),
+        }
+    }
+
+    fn doctor_roots_check_fix(&self, c: &RootsCheck) -> Option<String> {
+        match c {
+            RootsCheck::NotUsed { .. } | RootsCheck::Loaded { .. } => None,
+            RootsCheck::NoneConfigured | RootsCheck::Failed(_) => Some(
+                "set root_certs in [stamping.peruri] to PEM files of Peruri's root certificates that the loket user can read"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_time_zone_check(&self, c: &TimeZoneCheck) -> String {
+        match c {
+            TimeZoneCheck::Matches { zone } => format!(
+                "the computer's time zone {} matches the branch ({})",
+                utc_offset_text(zone.offset().whole_seconds()),
+                zone.name()
+            ),
+            TimeZoneCheck::Mismatch { machine_s, zone } => format!(
+                "the computer's time zone {}{} does not match the branch's {} ({})",
+                utc_offset_text(*machine_s),
+                zone_at(*machine_s)
+                    .map(|z| format!(" ({})", z.name()))
+                    .unwrap_or_default(),
+                zone.name(),
+                utc_offset_text(zone.offset().whole_seconds())
+            ),
+            TimeZoneCheck::Unknown { reason } => {
+                format!("the computer's time zone cannot be read: {reason}")
+            }
+        }
+    }
+
+    fn doctor_time_zone_check_fix(&self, c: &TimeZoneCheck) -> Option<String> {
+        match c {
+            TimeZoneCheck::Matches { .. } => None,
+            TimeZoneCheck::Mismatch { machine_s, zone } => {
+                let mut fix = format!(
+                    "set the computer's time zone: `sudo timedatectl set-timezone {}`",
+                    tz_database_name(*zone)
+                );
+                if let Some(other) = zone_at(*machine_s) {
+                    fix.push_str(&format!(
+                        "; or, if the branch really is in {}, change timezone = \"{}\" in [branch]",
+                        other.name(),
+                        other.name()
+                    ));
+                }
+                Some(fix)
+            }
+            TimeZoneCheck::Unknown { .. } => Some(
+                "check the time zone with `timedatectl`; install the coreutils and tzdata packages if they are missing"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_backup_check(&self, c: &BackupCheck) -> String {
+        match c {
+            BackupCheck::Recent { age_ms } => {
+                format!("last backup {} ago", age_text_en(*age_ms))
+            }
+            BackupCheck::TooOld {
+                age_ms,
+                max_age_hours,
+                ..
+            } => format!(
+                "last backup {} ago, older than the limit of {max_age_hours} hours",
+                age_text_en(*age_ms)
+            ),
+            BackupCheck::Never { folder } => format!(
+                "no backup yet, though [backup] folder = {}",
+                folder.display()
+            ),
+            BackupCheck::NotConfigured => "daily backup: not set up (no backup yet)".into(),
+            BackupCheck::Failed(e) => format!("the backup records cannot be read ({e})"),
+        }
+    }
+
+    fn doctor_backup_check_fix(&self, c: &BackupCheck) -> Option<String> {
+        match c {
+            BackupCheck::Recent { .. } | BackupCheck::NotConfigured => None,
+            BackupCheck::TooOld {
+                folder: Some(folder),
+                ..
+            }
+            | BackupCheck::Never { folder } => Some(format!(
+                "make a backup now: `loket backup --to {}`, {BACKUP_WORKER_EN}",
+                folder.display()
+            )),
+            BackupCheck::TooOld { folder: None, .. } => Some(
+                "make a backup now: `loket backup --to <folder or flash drive>`; set [backup] folder so the background worker makes one every day"
+                    .into(),
+            ),
+            BackupCheck::Failed(_) => Some(
+                "run `loket journal verify`; if the database is damaged, restore the latest backup with `loket restore`"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_all_passed(&self, total: usize) -> String {
+        format!("All {total} checks passed.")
+    }
+
+    fn doctor_failed(&self, failed: usize, total: usize) -> String {
+        format!(
+            "{failed} of {total} checks failed; fix the ones marked ✗, then run `loket doctor` again."
+        )
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("role '{role}' is unknown"),
             CliError::PinUnreadable(source) => format!("the PIN cannot be read: {source}"),
+            CliError::NotADay(text) => format!(
+                "the date '{text}' is not recognised; write it as YYYY-MM-DD, for example 2026-11-21."
+            ),
+            CliError::NotAnAnchor(text) => format!(
+                "The anchor \"{text}\" is not valid: write NUMBER:HASH, e.g. 1234:9f86d081884c7d65 (at least {SHORT_HEX} hexadecimal digits)."
+            ),
+            CliError::RefundLine(line) => format!(
+                "line '{line}' is not recognised; write for example --line 1:2 (line 1, two items)"
+            ),
+            CliError::UnknownPayMethod(method) => {
+                format!("payment method '{method}' is unknown; choose cash or qris")
+            }
+            CliError::UnknownRefundMethod(method) => {
+                format!("payment method '{method}' is unknown; choose cash, debit or qris")
+            }
+            CliError::UnknownSettleRefund(method) => format!(
+                "Refund method {method:?} is unknown; use tunai (cash), debit or qris."
+            ),
+            CliError::ChooseSettle => "Choose --new-serial or --refund METHOD.".to_string(),
+            CliError::NoSource => "Name --file or a job number.".to_string(),
+            CliError::NoWebhookListen => {
+                "Set webhook_listen in [whatsapp] or give --listen ADDRESS:PORT.".to_string()
+            }
+            CliError::NoWebhookSecret => "Set app_secret_env (or app_secret) in [whatsapp]: without it, status reports cannot be checked as genuine.".to_string(),
+            CliError::NoReportPrinter => {
+                "there is no printer in [printers] yet; the summary cannot be printed".to_string()
+            }
+            CliError::NotPrinted(outcome) => outcome.message.clone(),
+            CliError::ReportJson(e) => format!("The report cannot be written as JSON: {e}."),
+            CliError::LotPrice(e) => format!("lot price: {e}"),
+            CliError::CashAmount(e) => format!("cash amount: {e}"),
+            CliError::LotNeedsSupervisor(user) => format!(
+                "{user} is not a supervisor; only a supervisor may load a lot of serial numbers."
+            ),
+            CliError::NoProposal => {
+                "This job has no proposed place; name --page and --at.".to_string()
+            }
+            CliError::BadAt => "--at must be X,Y in millimetres, for example 140,230.".to_string(),
+            CliError::UnknownPrinterState(e) => format!(
+                "{e}; choose one of: ok, paper-near-end, paper-out, cover-open, offline, unresponsive"
+            ),
+            CliError::BadTcpAddress(addr) => {
+                format!("address '{addr}' is not IP:PORT, e.g. 127.0.0.1:9100")
+            }
+            CliError::UnknownReceiptKind(kind) => format!(
+                "slip kind '{kind}' is unknown; choose ticket, sale, sale-copy, qris, stamp-proof, claim, x-report, z-report, z-report-copy or daily"
+            ),
+            CliError::Preview(e) => format!("the preview failed: {e}"),
+            CliError::ReceiptEncode(e) => format!("the slip cannot be built: {e}"),
+            CliError::NoSuchCounter { counter, config } => format!(
+                "counter {counter} is not in the configuration {}; choose an existing counter number with --counter",
+                config.display()
+            ),
+            CliError::StressGaveUp {
+                counter,
+                issued,
+                open,
+            } => format!("stress: counter {counter} ran out of time with {issued} issued and {open} still open"),
         }
     }
 
@@ -196,7 +1448,12 @@ impl Words for En {
             LoketError::Dispenser(f0) => f0.to_string(),
             LoketError::Report(f0) => f0.to_string(),
             LoketError::Backup(f0) => f0.to_string(),
-            LoketError::Refused(f0) => f0.to_string(),
+            LoketError::NotTicketNo(f0) => f0.to_string(),
+            LoketError::Pdf(f0) => f0.to_string(),
+            LoketError::File(f0) => f0.to_string(),
+            LoketError::Stamp(f0) => f0.to_string(),
+            LoketError::Ledger(f0) => format!("{f0}."),
+            LoketError::Token(f0) => f0.to_string(),
             LoketError::Cli(f0) => f0.to_string(),
             LoketError::Io { what, path, source } => {
                 format!("{what} {}: {source}", path.display())
@@ -1161,6 +2418,15 @@ impl Words for En {
             UiError::Thread(f0) => format!("the display's background process cannot be started: {f0}"),
             UiError::WorkerStopped => "the display's background process stopped; start loket again".to_string(),
             UiError::NotATerminal => "the full-screen view needs a terminal; for scripts use `loket queue status` or another `loket queue` command".to_string(),
+            UiError::NoVisitHolder => "no ticket and counter hold this visit".to_string(),
+            UiError::NotHolding { counter, ticket } => format!("counter {counter} is not holding ticket {ticket}; call that ticket at any counter to carry on with it"),
+            UiError::AlreadyThere { ticket, counter } => format!("ticket {ticket} is already at counter {counter}; name another counter"),
+            UiError::CounterHolding { counter, ticket } => format!("counter {counter} is still holding ticket {ticket}; finish it there first or choose another counter"),
+            UiError::JobTooFar { job, state } => format!("job #{job} is already {}; a paid job can only be refunded", state.label()),
+            UiError::SaleNotOpen { sale, status } => format!("sale #{sale} is already {}", status.to_lowercase()),
+            UiError::SalePaid { sale, paid } => format!("sale #{sale} has already been paid {paid}; refund it (u) instead of cancelling"),
+            UiError::SaleUnpaid { sale } => format!("sale #{sale} has not been paid; there is no money to refund, just cancel it (b)"),
+            UiError::JobRefundBySettle { job } => format!("job #{job}'s money is refunded by settling the paid job"),
         }
     }
 
@@ -1882,3 +3148,45 @@ pub(super) const HELP: &[(&str, &str)] = &[
         "The button box's serial port, e.g. /dev/ttyUSB0; default from [dispenser] port",
     ),
 ];
+
+/// `1234567` as `1,234,567`.
+fn english_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What to do when the data folder is not a branch's.
+const RUN_INIT_EN: &str =
+    "run `loket init` to set up the branch, or point --data / LOKET_DATA at the right data folder";
+
+/// The second half of the advice for a missing or old backup.
+const BACKUP_WORKER_EN: &str = "then check the background worker that makes the daily backup (`loket worker`, its systemd service)";
+
+/// The step of the data folder's probe write that failed.
+fn probe_step_en(step: ProbeStep) -> &'static str {
+    match step {
+        ProbeStep::Create => "creating a file",
+        ProbeStep::Write => "writing",
+        ProbeStep::Fsync => "fsync",
+        ProbeStep::Remove => "removing a file",
+    }
+}
+
+/// How long ago, in minutes, hours or days.
+fn age_text_en(ms: i64) -> String {
+    let minutes = ms / 60_000;
+    if minutes < 120 {
+        format!("{minutes} minutes")
+    } else if minutes < 48 * 60 {
+        format!("{} hours", minutes / 60)
+    } else {
+        format!("{} days", minutes / (24 * 60))
+    }
+}

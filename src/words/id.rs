@@ -1,6 +1,8 @@
 //! Indonesian: every error and command-line sentence as loket says it by default.
 
 use super::*;
+use crate::doctor::*;
+use loket_drivers::{PrintError, Problem, TransportError};
 
 /// Bahasa Indonesia.
 pub struct Id;
@@ -14,10 +16,1269 @@ impl Words for Id {
         "galat"
     }
 
+    fn drawer_opened(&self) -> &'static str {
+        "Laci dibuka."
+    }
+
+    fn sale_head(
+        &self,
+        sale: &dyn fmt::Display,
+        counter: u32,
+        ticket: Option<&str>,
+        status: &str,
+    ) -> String {
+        let ticket = ticket.map(|t| format!(", tiket {t}")).unwrap_or_default();
+        format!("Penjualan {sale} — loket {counter}{ticket} — {status}")
+    }
+
+    fn sale_line_refunded(&self, quantity: i64) -> String {
+        format!(" (dikembalikan {quantity})")
+    }
+
+    fn sale_totals(
+        &self,
+        total: &dyn fmt::Display,
+        paid: &dyn fmt::Display,
+        due: &dyn fmt::Display,
+    ) -> String {
+        format!("  Total {total}, dibayar {paid}, sisa {due}")
+    }
+
+    fn sale_refunded(&self, amount: &dyn fmt::Display) -> String {
+        format!("  Dikembalikan {amount}")
+    }
+
+    fn sale_pending_qris(&self, amount: &dyn fmt::Display) -> String {
+        format!("  Menunggu QRIS {amount}")
+    }
+
+    fn sale_exact(&self, due: &dyn fmt::Display, quick: &str) -> String {
+        format!("  Uang pas {due} atau {quick}")
+    }
+
+    fn sale_void_reason(&self, reason: &str) -> String {
+        format!("  Dibatalkan: {reason}")
+    }
+
+    fn close_counted(
+        &self,
+        counted: &dyn fmt::Display,
+        expected: &dyn fmt::Display,
+        variance: &dyn fmt::Display,
+    ) -> String {
+        format!("Dihitung {counted}, seharusnya {expected}, selisih {variance}.")
+    }
+
+    fn close_needs_approval(&self, tolerance: &dyn fmt::Display, counter: u32) -> String {
+        format!(
+            "Selisih melebihi toleransi {tolerance}; penutupan menunggu alasan dan persetujuan supervisor:\n  loket till close --counter {counter} --supervisor ID --reason \"...\""
+        )
+    }
+
+    fn close_unfinished(&self, counter: u32) -> String {
+        format!("Perhatian: loket {counter} masih meninggalkan yang belum selesai:")
+    }
+
+    fn till_opened(
+        &self,
+        session: &dyn fmt::Display,
+        counter: u32,
+        float: &dyn fmt::Display,
+    ) -> String {
+        format!("Sesi kas {session} dibuka di loket {counter} dengan modal {float}.")
+    }
+
+    fn payout_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String {
+        format!("Pengeluaran {amount} dicatat; kas seharusnya kini {expected}.")
+    }
+
+    fn drop_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String {
+        format!("Setoran {amount} ke brankas dicatat; kas seharusnya kini {expected}.")
+    }
+
+    fn price_fee(&self, fee: &dyn fmt::Display) -> String {
+        format!(" + biaya layanan {fee}")
+    }
+
+    fn change_due(&self, change: &dyn fmt::Display) -> String {
+        format!("Kembalian {change}.")
+    }
+
+    fn qris_shown(
+        &self,
+        reference: &str,
+        amount: &dyn fmt::Display,
+        until: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "\nQRIS {reference} sebesar {amount} — berlaku sampai {until}. Setelah pelanggan membayar:\n  loket sale qris-confirm --ref {reference}"
+        )
+    }
+
+    fn qris_late(&self, reference: &str) -> String {
+        format!(
+            "PERHATIAN: QRIS {reference} dibayar setelah kedaluwarsa; dicatat sebagai terlambat dan ditandai untuk supervisor."
+        )
+    }
+
+    fn qris_excess(&self, excess: &dyn fmt::Display) -> String {
+        format!("Kelebihan bayar {excess} harus dikembalikan (loket sale qris-resolve).")
+    }
+
+    fn qris_none_flagged(&self) -> &'static str {
+        "Tidak ada QRIS yang perlu diperiksa."
+    }
+
+    fn qris_flagged_line(
+        &self,
+        reference: &str,
+        sale: &dyn fmt::Display,
+        amount: &dyn fmt::Display,
+        state: &dyn fmt::Display,
+        excess: &dyn fmt::Display,
+    ) -> String {
+        format!("{reference} penjualan {sale} {amount} — {state}, kelebihan {excess}")
+    }
+
+    fn qris_resolved(
+        &self,
+        reference: &str,
+        excess: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+    ) -> String {
+        format!("QRIS {reference} diselesaikan; {excess} dikembalikan lewat {method}.")
+    }
+
+    fn sale_voided(&self, sale: &dyn fmt::Display, supervisor: &str) -> String {
+        format!("Penjualan {sale} dibatalkan, disetujui {supervisor}.")
+    }
+
+    fn void_returned(&self, amount: &dyn fmt::Display, method: &dyn fmt::Display) -> String {
+        format!("  Dikembalikan {amount} ({method}).")
+    }
+
+    fn refund_done(
+        &self,
+        amount: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+        sale: &dyn fmt::Display,
+        supervisor: &str,
+    ) -> String {
+        format!("Pengembalian {amount} ({method}) untuk penjualan {sale}, disetujui {supervisor}.")
+    }
+
+    fn job_head(
+        &self,
+        job: &dyn fmt::Display,
+        ticket: Option<&str>,
+        document: &str,
+        pages: u32,
+        state: &str,
+    ) -> String {
+        let ticket = ticket.unwrap_or("tanpa tiket");
+        format!("Pekerjaan #{job} ({ticket}): {document}, {pages} halaman, status {state}.")
+    }
+
+    fn job_serial(&self, sn: &str) -> String {
+        format!("Nomor seri: {sn}")
+    }
+
+    fn job_warning(&self, warning: &str) -> String {
+        format!("Peringatan: {warning}")
+    }
+
+    fn stamps_inventory(
+        &self,
+        available: &dyn fmt::Display,
+        issued: &dyn fmt::Display,
+        stamped: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "Tersedia {available}, terbit belum dibubuhkan {issued}, terbubuh {stamped}, rusak {spoiled}."
+        )
+    }
+
+    fn stamps_lot(
+        &self,
+        lot: &str,
+        count: &dyn fmt::Display,
+        price: &dyn fmt::Display,
+        available: &dyn fmt::Display,
+        used: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "Lot {lot}: {count} nomor seri, dibeli {price}, tersedia {available}, terpakai {used}, rusak {spoiled}."
+        )
+    }
+
+    fn stamps_no_claims(&self) -> &'static str {
+        "Tidak ada nomor seri rusak yang perlu diklaim."
+    }
+
+    fn stamps_reconciled(
+        &self,
+        loket_issued: &dyn fmt::Display,
+        loket_available: &dyn fmt::Display,
+        provider_unstamped: &dyn fmt::Display,
+        provider_remaining: Option<u64>,
+    ) -> String {
+        let remaining = provider_remaining.map_or_else(|| "?".to_string(), |r| r.to_string());
+        format!(
+            "Loket: {loket_issued} terbit belum dibubuhkan, {loket_available} tersedia. Penyedia: {provider_unstamped} terbit belum dibubuhkan, sisa kuota {remaining}."
+        )
+    }
+
+    fn stamps_match(&self) -> &'static str {
+        "Cocok: tidak ada selisih."
+    }
+
+    fn stamps_discrepancy(&self, discrepancy: &str) -> String {
+        format!("SELISIH: {discrepancy}.")
+    }
+
+    fn lot_loaded(&self, lot: &str, count: &dyn fmt::Display, price: &dyn fmt::Display) -> String {
+        format!("Lot {lot} dimuat: {count} nomor seri, dibeli {price}.")
+    }
+
+    fn job_change(&self, change: &dyn fmt::Display) -> String {
+        format!("Kembalian: {change}.")
+    }
+
+    fn claim_printed(&self, claim: &str, printer: &str) -> String {
+        format!("Tanda terima klaim {claim} tercetak di printer {printer}.")
+    }
+
+    fn no_jobs(&self) -> &'static str {
+        "Tidak ada pekerjaan meterai."
+    }
+
+    fn slip_test(&self) -> &'static str {
+        "Slip uji"
+    }
+
+    fn slip_ticket(&self, ticket: &str) -> String {
+        format!("Tiket {ticket}")
+    }
+
+    fn slip_sale(&self, sale: &dyn fmt::Display) -> String {
+        format!("Struk penjualan {sale}")
+    }
+
+    fn slip_z_copy(&self, number: &dyn fmt::Display) -> String {
+        format!("Laporan Z {number} (salinan)")
+    }
+
+    fn slip_printed(&self, what: &str, printer: &str, job: &dyn fmt::Display) -> String {
+        format!("{what} tercetak di printer {printer} (cetakan {job}).")
+    }
+
+    fn slip_not_printed(&self, what: &str, printer: &str, why: &str) -> String {
+        format!("galat: {what} tidak tercetak di printer {printer}: {why}")
+    }
+
+    fn printer_state(&self, name: &str, state: &str) -> String {
+        format!("Keadaan printer {name}: {state}.")
+    }
+
+    fn usb_none(&self) -> &'static str {
+        "  (tidak ada perangkat USB)"
+    }
+
+    fn usb_class(&self, interface: &dyn fmt::Display, class: u8) -> String {
+        format!("if{interface} kelas {class:#04x}")
+    }
+
+    fn usb_device(&self, bus: u8, address: u8, id: &str, classes: &str) -> String {
+        format!("  bus {bus:03} alamat {address:03}  {id}  {classes}")
+    }
+
+    fn usb_absent(&self) -> &'static str {
+        "  Komputer ini tidak menyediakan USB untuk loket (tidak ada /dev/bus/usb). Pakai printer jaringan atau serial."
+    }
+
+    fn usb_unreadable(&self, e: &dyn fmt::Display) -> String {
+        format!("  USB tidak dapat dibaca: {e}")
+    }
+
+    fn serial_none(&self) -> &'static str {
+        "  (tidak ada port serial)"
+    }
+
+    fn serial_unreadable(&self, e: &dyn fmt::Display) -> String {
+        format!("  Port serial tidak dapat dibaca: {e}")
+    }
+
+    fn virtual_tcp(&self, address: &dyn fmt::Display, state: &dyn fmt::Display) -> String {
+        format!("Printer virtual mendengarkan di {address} ({state}).")
+    }
+
+    fn virtual_serial(&self, path: &dyn fmt::Display, state: &dyn fmt::Display) -> String {
+        format!("Printer virtual serial di {path} ({state}).")
+    }
+
+    fn virtual_job(&self, number: u32, lines: usize, complete: bool) -> String {
+        let cut = if complete { "" } else { ", terputus" };
+        format!("Cetakan {number:04}: {lines} baris{cut}.")
+    }
+
+    fn drive_mounted(&self, label: &str, mount_point: &dyn fmt::Display) -> String {
+        format!("Flash disk {label} terpasang di {mount_point}.")
+    }
+
+    fn no_drives(&self) -> &'static str {
+        "Tidak ada flash disk terpasang. Pasang flash disk pelanggan, lalu coba lagi."
+    }
+
+    fn drive_not_mounted(&self, device: &dyn fmt::Display) -> String {
+        format!("{device}  belum terpasang; pasang dengan `loket drives --mount {device}`")
+    }
+
+    fn drive_line(
+        &self,
+        mount_point: &str,
+        label: &str,
+        free: &str,
+        size: &str,
+        read_only: bool,
+        device: &str,
+    ) -> String {
+        let ro = if read_only { ", HANYA-BACA" } else { "" };
+        format!("{mount_point}  {label}  {free} dari {size} kosong{ro}  ({device})")
+    }
+
+    fn copying_job(&self, name: &str, sns: &str) -> String {
+        format!("Menyalin {name} (SN {sns}).")
+    }
+
+    fn copy_already_there(&self, path: &dyn fmt::Display) -> String {
+        format!("Dokumen yang sama sudah ada di {path}; tidak disalin ulang.")
+    }
+
+    fn copy_done(&self, path: &dyn fmt::Display, size: &str, sha256: &str) -> String {
+        format!("Tersalin dan terverifikasi: {path} ({size}, SHA-256 {sha256}).")
+    }
+
+    fn copy_phase(&self, verifying: bool) -> &'static str {
+        if verifying { "Memeriksa" } else { "Menyalin" }
+    }
+
+    fn mail_entry(&self, id: &dyn fmt::Display, to: &str, status: &str) -> String {
+        format!("E-mail #{id} ke {to}: {status}.")
+    }
+
+    fn mail_no_smtp_waiting(&self) -> &'static str {
+        "Server e-mail belum diatur ([smtp]); e-mail menunggu di kotak keluar. \
+         Simpan sebagai .eml dengan `loket outbox eml FOLDER`."
+    }
+
+    fn mail_queued(&self, id: &dyn fmt::Display) -> String {
+        format!("E-mail #{id} dimasukkan ke kotak keluar.")
+    }
+
+    fn wa_entry(&self, id: &dyn fmt::Display, to: &str, state: &str) -> String {
+        format!("WhatsApp #{id} ke {to}: {state}.")
+    }
+
+    fn webhook_listening(&self, address: &dyn fmt::Display) -> String {
+        format!("Menerima laporan status WhatsApp di http://{address}/webhook")
+    }
+
+    fn outbox_empty(&self) -> &'static str {
+        "Kotak keluar kosong."
+    }
+
+    fn outbox_attempts(&self) -> &'static str {
+        "percobaan"
+    }
+
+    fn mail_retry(&self, id: &dyn fmt::Display) -> String {
+        format!("E-mail #{id} akan dikirim ulang sekarang.")
+    }
+
+    fn eml_written(&self, count: usize, dir: &dyn fmt::Display) -> String {
+        format!("{count} e-mail disimpan sebagai .eml di {dir}.")
+    }
+
+    fn mail_no_smtp(&self) -> &'static str {
+        "Server e-mail belum diatur ([smtp]); e-mail tetap menunggu di kotak keluar."
+    }
+
+    fn mail_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String {
+        format!("E-mail: terkirim {sent}, dikirim ulang nanti {retry}, gagal {failed}.")
+    }
+
+    fn wa_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String {
+        format!("WhatsApp: terkirim {sent}, dikirim ulang nanti {retry}, gagal {failed}.")
+    }
+
+    fn backup_done(
+        &self,
+        files: u64,
+        documents: u64,
+        size: &str,
+        folder: &dyn fmt::Display,
+        seconds: f64,
+    ) -> String {
+        use crate::report::text::thousands;
+        let seconds = format!("{seconds:.1}").replace('.', ",");
+        format!(
+            "Cadangan selesai dan sudah dibaca ulang: {} berkas ({} dokumen), {size}, di {folder} ({seconds} detik).",
+            thousands(files),
+            thousands(documents)
+        )
+    }
+
+    fn backup_damaged(&self, path: &str) -> String {
+        format!(
+            "PERINGATAN: dokumen {path} di folder data rusak (isinya tidak cocok dengan sidik SHA-256-nya); tidak disalin sebagai dokumen yang baik."
+        )
+    }
+
+    fn backup_missing(&self, sha256: &str) -> String {
+        format!(
+            "PERINGATAN: dokumen {sha256} tercatat di basis data tetapi berkasnya tidak ada di folder data."
+        )
+    }
+
+    fn restore_done(&self, r: &RestoreSummary<'_>) -> String {
+        use crate::report::text::thousands;
+        let seconds = format!("{:.1}", r.seconds).replace('.', ",");
+        format!(
+            "Cadangan cabang {} dari {} dipulihkan ke {}: {} tiket antrean, {} penjualan, {} pekerjaan e-Meterai, {} dokumen; jurnal utuh ({} entri). {} berkas, {}, {seconds} detik.",
+            r.branch,
+            r.created,
+            r.folder,
+            thousands(r.tickets),
+            thousands(r.sales),
+            thousands(r.stamp_jobs),
+            thousands(r.documents),
+            thousands(r.entries),
+            thousands(r.files),
+            r.size
+        )
+    }
+
+    fn csv_written(&self, count: usize, dir: &dyn fmt::Display) -> String {
+        format!("{count} berkas CSV ditulis ke {dir}.")
+    }
+
+    fn pdf_written(&self, path: &dyn fmt::Display) -> String {
+        format!("PDF ditulis ke {path}.")
+    }
+
+    fn copied_to(&self, path: &dyn fmt::Display) -> String {
+        format!("Tersalin ke {path}.")
+    }
+
+    fn pack_mailed(&self, to: &str, id: &dyn fmt::Display) -> String {
+        format!(
+            "E-mail ke {to} masuk kotak keluar (#{id}); terkirim saat server e-mail terjangkau."
+        )
+    }
+
+    fn training_ca_made(&self, folder: &dyn fmt::Display) -> String {
+        format!("Sertifikat latihan dibuat di {folder}.")
+    }
+
+    fn pdf_summary(
+        &self,
+        pages: u32,
+        kb: u64,
+        version: &str,
+        encrypted: bool,
+        signatures: usize,
+    ) -> String {
+        let locked = if encrypted { ", terkunci" } else { "" };
+        format!(
+            "Dokumen: {pages} halaman, {kb} KB, PDF {version}{locked}, {signatures} tanda tangan sebelumnya."
+        )
+    }
+
+    fn pdf_warning(&self, warning: &str) -> String {
+        format!("Peringatan: {warning}")
+    }
+
+    fn place_requested(&self) -> &'static str {
+        "posisi yang diminta"
+    }
+
+    fn place_lower_right(&self) -> &'static str {
+        "kanan bawah"
+    }
+
+    fn stamp_overlaps(&self, what: &str) -> String {
+        format!("Perhatian: e-Meterai menimpa {what}.")
+    }
+
+    fn overlap_field(&self, name: &str) -> String {
+        format!("kolom tanda tangan \"{name}\"")
+    }
+
+    fn overlap_annotation(&self, name: &str) -> String {
+        format!("anotasi \"{name}\"")
+    }
+
+    fn overlap_text(&self, text: &str) -> String {
+        format!("teks \"{text}\"")
+    }
+
+    fn overlap_rule(&self) -> &'static str {
+        "garis tanda tangan"
+    }
+
+    fn overlap_outside(&self) -> &'static str {
+        "tepi halaman"
+    }
+
+    fn stamped(
+        &self,
+        serial: &str,
+        page: u32,
+        basis: &str,
+        width_mm: f64,
+        height_mm: f64,
+        output: &dyn fmt::Display,
+    ) -> String {
+        format!(
+            "e-Meterai SN {serial} dibubuhkan di halaman {page}, {basis} ({width_mm:.0} × {height_mm:.0} mm). Tanda tangan diperiksa ulang: sah. Hasil: {output}"
+        )
+    }
+
+    fn no_signatures(&self) -> &'static str {
+        "Berkas ini tidak memiliki tanda tangan digital."
+    }
+
+    fn signature_head(&self, number: usize, field: &str, valid: bool) -> String {
+        let verdict = if valid { "SAH" } else { "TIDAK SAH" };
+        format!("Tanda tangan #{number} ({field}): {verdict}")
+    }
+
+    fn signature_serial(&self, sn: &str) -> String {
+        format!("  Nomor seri e-Meterai: {sn}")
+    }
+
+    fn signature_signer(&self, signer: &str) -> String {
+        format!("  Penanda tangan: {signer}")
+    }
+
+    fn signature_time(&self, time: &str) -> String {
+        format!("  Waktu: {time}")
+    }
+
+    fn signature_timestamp(&self, time: &str, valid: bool) -> String {
+        let ok = if valid { "sah" } else { "tidak sah" };
+        format!("  Stempel waktu: {time} ({ok})")
+    }
+
+    fn signature_trusted(&self) -> &'static str {
+        "  Sertifikat: dipercaya (berantai ke sertifikat akar yang dipercaya)"
+    }
+
+    fn signature_untrusted(&self, why: Option<&str>) -> String {
+        let why = why.unwrap_or("Alasannya tidak diketahui.");
+        format!("  Sertifikat: tidak dipercaya. {why}")
+    }
+
+    fn signature_document(&self, modified_after: bool) -> String {
+        let changed = if modified_after {
+            "ada perubahan sesudah tanda tangan ini (misalnya tanda tangan atau e-Meterai berikutnya)"
+        } else {
+            "tidak ada perubahan sesudah tanda tangan ini"
+        };
+        format!("  Dokumen: {changed}")
+    }
+
+    fn signature_problem(&self, problem: &str) -> String {
+        format!("  Masalah: {problem}")
+    }
+
+    fn doctor_not_checked(&self, c: &NotChecked) -> String {
+        let why = match c.why {
+            Why::Config => "konfigurasi belum sah".to_string(),
+            Why::Database => "basis data tidak terbuka".to_string(),
+            Why::TooSlow => format!("belum selesai setelah {} detik", OVERALL_LIMIT.as_secs()),
+            Why::Stopped => "pemeriksaan berhenti tanpa hasil".to_string(),
+        };
+        format!("{} tidak diperiksa: {why}", c.what)
+    }
+
+    fn doctor_not_checked_fix(&self, c: &NotChecked) -> Option<String> {
+        Some(match c.why {
+            Why::Config => "perbaiki konfigurasi dulu".into(),
+            Why::Database => "perbaiki basis data dulu".into(),
+            Why::TooSlow => format!(
+                "periksa {} (perangkat, jaringan atau disk yang macet), lalu jalankan ulang `loket doctor`",
+                c.what
+            ),
+            Why::Stopped => {
+                "jalankan ulang `loket doctor`; bila terulang, laporkan ke pengembang loket".into()
+            }
+        })
+    }
+
+    fn doctor_config_check(&self, c: &ConfigCheck) -> String {
+        match c {
+            ConfigCheck::Valid { path, config } => format!(
+                "konfigurasi sah: {} ({}, {})",
+                path.display(),
+                config.branch.name,
+                config.branch.timezone.name()
+            ),
+            ConfigCheck::NoDataFolder { path } => format!(
+                "konfigurasi tidak ada: folder data {} belum disiapkan",
+                path.display()
+            ),
+            ConfigCheck::NoConfig { path } => format!("konfigurasi {} tidak ada", path.display()),
+            ConfigCheck::Unusable(e) => format!("konfigurasi tidak dapat dipakai: {e}"),
+        }
+    }
+
+    fn doctor_config_check_fix(&self, c: &ConfigCheck) -> Option<String> {
+        match c {
+            ConfigCheck::Valid { .. } => None,
+            ConfigCheck::NoDataFolder { .. } | ConfigCheck::NoConfig { .. } => {
+                Some(RUN_INIT.into())
+            }
+            ConfigCheck::Unusable(ConfigError::Read { path, .. }) => Some(format!(
+                "periksa izin baca {} untuk pengguna yang menjalankan loket",
+                path.display()
+            )),
+            ConfigCheck::Unusable(ConfigError::Invalid(bad)) => Some(match bad.line {
+                Some(line) => format!(
+                    "perbaiki baris {line} di {}, lalu jalankan ulang `loket doctor`",
+                    bad.path.display()
+                ),
+                None => format!(
+                    "perbaiki {}{}, lalu jalankan ulang `loket doctor`",
+                    bad.path.display(),
+                    bad.key
+                        .as_deref()
+                        .map(|k| format!(" (kunci '{k}')"))
+                        .unwrap_or_default()
+                ),
+            }),
+        }
+    }
+
+    fn doctor_writable_check(&self, c: &WritableCheck) -> String {
+        match c {
+            WritableCheck::Writable { path } => {
+                format!("folder data dapat ditulis: {}", path.display())
+            }
+            WritableCheck::Missing { path } => {
+                format!("folder data {} tidak ada", path.display())
+            }
+            WritableCheck::Failed { path, step, source } => format!(
+                "folder data {} tidak dapat ditulis ({} gagal: {source})",
+                path.display(),
+                step.words()
+            ),
+        }
+    }
+
+    fn doctor_writable_check_fix(&self, c: &WritableCheck) -> Option<String> {
+        match c {
+            WritableCheck::Writable { .. } => None,
+            WritableCheck::Missing { .. } => Some(RUN_INIT.into()),
+            WritableCheck::Failed { path, source, .. } => {
+                Some(if source.raw_os_error() == Some(28) {
+                    "disk penuh: kosongkan ruang disk, lalu jalankan ulang `loket doctor`"
+                        .to_string()
+                } else {
+                    format!(
+                        "jadikan pengguna yang menjalankan loket pemilik {} (`sudo chown -R USER {}`) dan pastikan disknya tidak terpasang hanya-baca",
+                        path.display(),
+                        path.display()
+                    )
+                })
+            }
+        }
+    }
+
+    fn doctor_space_check(&self, c: &SpaceCheck) -> String {
+        match c {
+            SpaceCheck::Enough { free, total } => format!(
+                "ruang disk cukup: {} kosong dari {} ({}%)",
+                size_text(*free),
+                size_text(*total),
+                percent(*free, *total)
+            ),
+            SpaceCheck::Low { free, total } => format!(
+                "ruang disk hampir habis: {} kosong dari {} ({}%)",
+                size_text(*free),
+                size_text(*total),
+                percent(*free, *total)
+            ),
+            SpaceCheck::Unknown { path, source } => format!(
+                "ruang disk untuk {} tidak terbaca ({source})",
+                path.display()
+            ),
+        }
+    }
+
+    fn doctor_space_check_fix(&self, c: &SpaceCheck) -> Option<String> {
+        match c {
+            SpaceCheck::Enough { .. } => None,
+            SpaceCheck::Low { .. } => Some(format!(
+                "kosongkan disk sampai paling sedikit {} dan {LOW_SPACE_PERCENT}% bebas: hapus berkas lain, pindahkan cadangan lama ke disk lain",
+                size_text(LOW_SPACE_BYTES)
+            )),
+            SpaceCheck::Unknown { .. } => Some(RUN_INIT.into()),
+        }
+    }
+
+    fn doctor_local_disk_check(&self, c: &LocalDiskCheck) -> String {
+        match c {
+            LocalDiskCheck::Found { fs, .. } => match fs.kind {
+                DiskKind::Local => format!("folder data di disk lokal ({})", fs.name),
+                DiskKind::Network => format!("folder data di disk jaringan ({})", fs.name),
+                DiskKind::Fuse => format!("folder data di sistem berkas FUSE ({})", fs.name),
+                DiskKind::Memory => {
+                    format!(
+                        "folder data di memori ({}), hilang saat komputer dimulai ulang",
+                        fs.name
+                    )
+                }
+            },
+            LocalDiskCheck::Unknown { path, source } => format!(
+                "jenis disk folder data {} tidak terbaca ({source})",
+                path.display()
+            ),
+        }
+    }
+
+    fn doctor_local_disk_check_fix(&self, c: &LocalDiskCheck) -> Option<String> {
+        match c {
+            LocalDiskCheck::Found { fs, .. } if fs.kind == DiskKind::Local => None,
+            LocalDiskCheck::Found { .. } => Some(
+                "pindahkan folder data ke disk lokal komputer ini (mis. /var/lib/loket) dan arahkan LOKET_DATA ke sana; basis data SQLite tidak aman di disk jaringan atau memori"
+                    .into(),
+            ),
+            LocalDiskCheck::Unknown { .. } => Some(RUN_INIT.into()),
+        }
+    }
+
+    fn doctor_database_check(&self, c: &DatabaseCheck) -> String {
+        match c {
+            DatabaseCheck::Current { version } => {
+                format!("basis data terbuka, skema {version} (terbaru)")
+            }
+            DatabaseCheck::Migrated { from, to } => {
+                format!("basis data terbuka, skema {from} dimutakhirkan ke {to}")
+            }
+            DatabaseCheck::TooNew { found, supported } => format!(
+                "basis data memakai skema {found}, lebih baru dari loket ini (skema {supported})"
+            ),
+            DatabaseCheck::Missing { path } => format!("basis data {} tidak ada", path.display()),
+            DatabaseCheck::Failed { path, error } => {
+                format!("basis data {} tidak dapat dibuka ({error})", path.display())
+            }
+        }
+    }
+
+    fn doctor_database_check_fix(&self, c: &DatabaseCheck) -> Option<String> {
+        match c {
+            DatabaseCheck::Current { .. } | DatabaseCheck::Migrated { .. } => None,
+            DatabaseCheck::TooNew { .. } => Some(
+                "pasang versi loket yang sama dengan komputer lain di cabang (yang membuat skema ini); jangan memakai loket lama pada basis data ini"
+                    .into(),
+            ),
+            DatabaseCheck::Missing { .. } => Some(RUN_INIT.into()),
+            DatabaseCheck::Failed {
+                error: StoreError::Busy,
+                ..
+            } => Some(
+                "proses loket lain memegang basis data terlalu lama: tunggu sebentar lalu ulangi; bila terus terjadi, mulai ulang loket yang macet"
+                    .into(),
+            ),
+            DatabaseCheck::Failed { .. } => Some(
+                "periksa izin folder data; bila berkas rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_journal_check(&self, c: &JournalCheck) -> String {
+        match c {
+            JournalCheck::Intact { entries } => {
+                format!("jurnal utuh: {entries} entri diperiksa")
+            }
+            JournalCheck::Tampered { tamper } => format!("JURNAL RUSAK: {tamper}"),
+            JournalCheck::Failed(e) => format!("jurnal tidak terbaca ({e})"),
+        }
+    }
+
+    fn doctor_journal_check_fix(&self, c: &JournalCheck) -> Option<String> {
+        match c {
+            JournalCheck::Intact { .. } => None,
+            JournalCheck::Tampered { .. } => Some(
+                "jangan ubah apa pun di basis data; laporkan ke supervisor dan kantor regional dengan keluaran `loket journal verify`, lalu bandingkan dengan cadangan terakhir"
+                    .into(),
+            ),
+            JournalCheck::Failed(_) => Some(
+                "jalankan `loket journal verify`; bila basis data rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_printer_check(&self, c: &PrinterCheck) -> String {
+        match c {
+            PrinterCheck::Ready {
+                detail, near_end, ..
+            } => format!(
+                "printer {detail} menjawab{}",
+                if *near_end {
+                    "; kertas hampir habis"
+                } else {
+                    ""
+                }
+            ),
+            PrinterCheck::InUse { name } => format!(
+                "printer {name} sedang dipakai program lain (loket yang sedang berjalan); tidak ditanya"
+            ),
+            PrinterCheck::Stopped { name, problem } => {
+                let what = match problem {
+                    Problem::PaperOut => "kertas habis",
+                    Problem::CoverOpen => "penutup terbuka",
+                    Problem::Offline => "offline",
+                };
+                format!("printer {name} menjawab: {what}")
+            }
+            PrinterCheck::Failed { name, error } => {
+                format!("printer {name} tidak menjawab ({error})")
+            }
+            PrinterCheck::Silent { name } => format!(
+                "printer {name} tidak menjawab dalam {} detik",
+                PRINTER_BUDGET.as_secs()
+            ),
+            PrinterCheck::NotOpened { name, error } => {
+                format!("printer {name} tidak dapat dibuka ({error})")
+            }
+        }
+    }
+
+    fn doctor_printer_check_fix(&self, c: &PrinterCheck) -> Option<String> {
+        let test = |name: &str| format!("lalu `loket printers test {name}`");
+        match c {
+            PrinterCheck::Ready { .. } | PrinterCheck::InUse { .. } => None,
+            PrinterCheck::Stopped { name, problem } => Some(match problem {
+                Problem::PaperOut => format!("pasang gulungan kertas baru, {}", test(name)),
+                Problem::CoverOpen => {
+                    format!("tutup penutup printer sampai terkunci, {}", test(name))
+                }
+                Problem::Offline => format!(
+                    "periksa lampu error dan tombol FEED pada printer, {}",
+                    test(name)
+                ),
+            }),
+            PrinterCheck::Failed {
+                name,
+                error:
+                    PrintError::Unavailable {
+                        source: TransportError::Access,
+                        ..
+                    },
+            } => Some(format!(
+                "pasang aturan udev loket (drivers/udev/60-loket-printers.rules) atau masukkan pengguna ke grup lp/dialout, {}",
+                test(name)
+            )),
+            PrinterCheck::Failed { name, .. } | PrinterCheck::Silent { name } => Some(format!(
+                "periksa kabel, daya dan alamat/port printer di [printers.{name}] (`loket printers list` menampilkan perangkat yang terlihat), {}",
+                test(name)
+            )),
+            PrinterCheck::NotOpened { name, .. } => Some(format!(
+                "perbaiki [printers.{name}] di konfigurasi, {}",
+                test(name)
+            )),
+        }
+    }
+
+    fn doctor_no_printers(&self, _c: &NoPrinters) -> String {
+        "printer: tidak diatur".into()
+    }
+
+    fn doctor_no_printers_fix(&self, _c: &NoPrinters) -> Option<String> {
+        None
+    }
+
+    fn doctor_dispenser_check(&self, c: &DispenserCheck) -> String {
+        match c {
+            DispenserCheck::NotConfigured => "dispenser: tidak diatur".into(),
+            DispenserCheck::Keys => {
+                "dispenser memakai tombol keyboard: tidak ada port untuk dibuka".into()
+            }
+            DispenserCheck::Opened { port } => format!("port dispenser {port} terbuka"),
+            DispenserCheck::InUse { port } => format!(
+                "port dispenser {port} sedang dipakai program lain (`loket dispenser` yang berjalan)"
+            ),
+            DispenserCheck::NoPort => "dispenser memakai input serial tanpa port".into(),
+            DispenserCheck::UnknownInput(input) => {
+                format!("input dispenser '{input}' tidak dikenal")
+            }
+            DispenserCheck::Failed { port, source } => {
+                format!("port dispenser {port} tidak dapat dibuka ({source})")
+            }
+        }
+    }
+
+    fn doctor_dispenser_check_fix(&self, c: &DispenserCheck) -> Option<String> {
+        match c {
+            DispenserCheck::NotConfigured
+            | DispenserCheck::Keys
+            | DispenserCheck::Opened { .. }
+            | DispenserCheck::InUse { .. } => None,
+            DispenserCheck::NoPort => Some(
+                "isi port di [dispenser] (mis. \"/dev/ttyUSB0\"; `loket printers list` menampilkan port serial)"
+                    .into(),
+            ),
+            DispenserCheck::UnknownInput(_) => {
+                Some("isi input = \"serial\" atau \"keys\" di [dispenser]".into())
+            }
+            DispenserCheck::Failed { .. } => Some(
+                "periksa kabel kotak tombol dan nama port di [dispenser] (`loket printers list` menampilkan port serial); pengguna loket harus anggota grup dialout"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_drives_check(&self, c: &DrivesCheck) -> String {
+        match c {
+            DrivesCheck::Readable { mounted, waiting } => {
+                let mut text = if mounted.is_empty() {
+                    "flash disk terbaca: tidak ada yang terpasang".to_string()
+                } else {
+                    format!(
+                        "flash disk terbaca: {} terpasang ({})",
+                        mounted.len(),
+                        mounted.join(", ")
+                    )
+                };
+                if *waiting > 0 {
+                    text.push_str(&format!(", {waiting} belum dikaitkan"));
+                }
+                text
+            }
+            DrivesCheck::Failed(e) => format!("daftar flash disk tidak terbaca ({e})"),
+        }
+    }
+
+    fn doctor_drives_check_fix(&self, c: &DrivesCheck) -> Option<String> {
+        match c {
+            DrivesCheck::Readable { .. } => None,
+            DrivesCheck::Failed(_) => Some(format!(
+                "pastikan /proc dan /sys terbaca oleh pengguna loket{}",
+                if std::env::var_os(crate::delivery::DRIVE_ROOT_VAR).is_some() {
+                    format!(
+                        " dan {} menunjuk folder yang benar",
+                        crate::delivery::DRIVE_ROOT_VAR
+                    )
+                } else {
+                    String::new()
+                }
+            )),
+        }
+    }
+
+    fn doctor_smtp_check(&self, c: &SmtpCheck) -> String {
+        match c {
+            SmtpCheck::NotConfigured => "e-mail (SMTP): tidak diatur".into(),
+            SmtpCheck::Reached {
+                server,
+                reach: SmtpReach::Answered { .. },
+            } => format!("server e-mail {server} menjawab (220, EHLO 250)"),
+            SmtpCheck::Reached {
+                server,
+                reach: SmtpReach::Connected,
+            } => format!("server e-mail {server} menerima sambungan (TLS langsung)"),
+            SmtpCheck::Failed { server, failure } => {
+                format!("server e-mail {server} tidak dapat dipakai: {failure}")
+            }
+        }
+    }
+
+    fn doctor_smtp_check_fix(&self, c: &SmtpCheck) -> Option<String> {
+        let SmtpCheck::Failed { failure, .. } = c else {
+            return None;
+        };
+        Some(match failure {
+            SmtpFailure::Net(_) => "periksa host dan port di [smtp], jaringan dan firewall ke server itu; sementara itu e-mail menunggu di kotak keluar".into(),
+            SmtpFailure::NoStartTls => "server ini tidak mendukung STARTTLS: pakai security = \"tls\" dengan port 465, atau \"none\" hanya bila server di jaringan lokal cabang".into(),
+            _ => "pastikan port di [smtp] milik server e-mail (587 untuk starttls, 465 untuk tls, 25 untuk none) dan security sesuai; tanyakan pengelola server bila tetap gagal".into(),
+        })
+    }
+
+    fn doctor_whatsapp_check(&self, c: &WhatsappCheck) -> String {
+        match c {
+            WhatsappCheck::NotConfigured => "WhatsApp: tidak diatur".into(),
+            WhatsappCheck::NoToken(why) => why.clone(),
+            WhatsappCheck::Answered { number, name } => {
+                format!("WhatsApp Cloud API menjawab untuk {number} ({name})")
+            }
+            WhatsappCheck::Failed(why) => format!("WhatsApp Cloud API tidak dapat dipakai: {why}"),
+        }
+    }
+
+    fn doctor_whatsapp_check_fix(&self, c: &WhatsappCheck) -> Option<String> {
+        match c {
+            WhatsappCheck::NotConfigured | WhatsappCheck::Answered { .. } => None,
+            WhatsappCheck::NoToken(_) => Some(
+                "isi token akses di [whatsapp] (token_env: nama variabel lingkungan yang memuatnya, di berkas layanan loket); sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
+            ),
+            WhatsappCheck::Failed(_) => Some(
+                "periksa phone_number_id dan token di [whatsapp] (WhatsApp Manager), jaringan ke graph.facebook.com; sementara itu pesan WhatsApp menunggu di kotak keluar".into(),
+            ),
+        }
+    }
+
+    fn doctor_peruri_check(&self, c: &PeruriCheck) -> String {
+        match c {
+            PeruriCheck::NotUsed { provider } => {
+                format!("Peruri: tidak diatur (provider \"{provider}\")")
+            }
+            PeruriCheck::Reachable { servers } => {
+                format!("layanan Peruri terjangkau ({servers} server)")
+            }
+            PeruriCheck::Unreachable { failed } => {
+                format!(
+                    "layanan Peruri tidak terjangkau: {}",
+                    unreached_text(failed)
+                )
+            }
+        }
+    }
+
+    fn doctor_peruri_check_fix(&self, c: &PeruriCheck) -> Option<String> {
+        match c {
+            PeruriCheck::Unreachable { failed } => {
+                let adapter = failed.iter().any(|u| u.keys.contains(&"adapter_url"));
+                Some(format!(
+                    "periksa alamat di [stamping.peruri], jaringan dan firewall ke Peruri{}; pekerjaan yang sudah dibayar menunggu dan dilanjutkan otomatis",
+                    if adapter {
+                        "; pastikan Sign Adapter berjalan (`docker ps`, port 7777)"
+                    } else {
+                        ""
+                    }
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn doctor_tsa_check(&self, c: &TsaCheck) -> String {
+        match c {
+            TsaCheck::NotConfigured => "TSA (stempel waktu): tidak diatur".into(),
+            TsaCheck::Reachable { url } => format!("TSA {url} terjangkau"),
+            TsaCheck::Unreachable { url, error } => {
+                format!("TSA {url} tidak terjangkau: {error}")
+            }
+        }
+    }
+
+    fn doctor_tsa_check_fix(&self, c: &TsaCheck) -> Option<String> {
+        match c {
+            TsaCheck::Unreachable { .. } => {
+                Some("periksa tsa_url di [stamping], jaringan dan firewall ke TSA itu".into())
+            }
+            _ => None,
+        }
+    }
+
+    fn doctor_roots_check(&self, c: &RootsCheck) -> String {
+        match c {
+            RootsCheck::NotUsed { provider } => {
+                format!("sertifikat akar Peruri: tidak diatur (provider \"{provider}\")")
+            }
+            RootsCheck::NoneConfigured => {
+                "sertifikat akar Peruri belum diatur: tidak ada hasil Peruri yang akan diserahkan"
+                    .into()
+            }
+            RootsCheck::Loaded {
+                files,
+                certificates,
+            } => format!(
+                "sertifikat akar Peruri terbaca: {certificates} sertifikat dari {files} berkas"
+            ),
+            RootsCheck::Failed(e) => format!("sertifikat akar Peruri: {e}"),
+        }
+    }
+
+    fn doctor_roots_check_fix(&self, c: &RootsCheck) -> Option<String> {
+        match c {
+            RootsCheck::NotUsed { .. } | RootsCheck::Loaded { .. } => None,
+            RootsCheck::NoneConfigured | RootsCheck::Failed(_) => Some(
+                "isi root_certs di [stamping.peruri] dengan berkas PEM sertifikat akar dari Peruri yang dapat dibaca pengguna loket"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_time_zone_check(&self, c: &TimeZoneCheck) -> String {
+        match c {
+            TimeZoneCheck::Matches { zone } => format!(
+                "zona waktu komputer {} sesuai cabang ({})",
+                utc_offset_text(zone.offset().whole_seconds()),
+                zone.name()
+            ),
+            TimeZoneCheck::Mismatch { machine_s, zone } => format!(
+                "zona waktu komputer {}{} tidak sesuai cabang {} ({})",
+                utc_offset_text(*machine_s),
+                zone_at(*machine_s)
+                    .map(|z| format!(" ({})", z.name()))
+                    .unwrap_or_default(),
+                zone.name(),
+                utc_offset_text(zone.offset().whole_seconds())
+            ),
+            TimeZoneCheck::Unknown { reason } => {
+                format!("zona waktu komputer tidak terbaca: {reason}")
+            }
+        }
+    }
+
+    fn doctor_time_zone_check_fix(&self, c: &TimeZoneCheck) -> Option<String> {
+        match c {
+            TimeZoneCheck::Matches { .. } => None,
+            TimeZoneCheck::Mismatch { machine_s, zone } => {
+                let mut fix = format!(
+                    "atur zona waktu komputer: `sudo timedatectl set-timezone {}`",
+                    tz_database_name(*zone)
+                );
+                if let Some(other) = zone_at(*machine_s) {
+                    fix.push_str(&format!(
+                        "; atau, bila cabang memang di {}, ubah timezone = \"{}\" di [branch]",
+                        other.name(),
+                        other.name()
+                    ));
+                }
+                Some(fix)
+            }
+            TimeZoneCheck::Unknown { .. } => Some(
+                "periksa zona waktu dengan `timedatectl`; pasang paket coreutils dan tzdata bila belum ada"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_backup_check(&self, c: &BackupCheck) -> String {
+        match c {
+            BackupCheck::Recent { age_ms } => {
+                format!("cadangan terakhir {} lalu", age_text(*age_ms))
+            }
+            BackupCheck::TooOld {
+                age_ms,
+                max_age_hours,
+                ..
+            } => format!(
+                "cadangan terakhir {} lalu, lebih lama dari batas {max_age_hours} jam",
+                age_text(*age_ms)
+            ),
+            BackupCheck::Never { folder } => format!(
+                "belum ada cadangan, padahal [backup] folder = {}",
+                folder.display()
+            ),
+            BackupCheck::NotConfigured => {
+                "cadangan harian: tidak diatur (belum ada cadangan)".into()
+            }
+            BackupCheck::Failed(e) => format!("catatan cadangan tidak terbaca ({e})"),
+        }
+    }
+
+    fn doctor_backup_check_fix(&self, c: &BackupCheck) -> Option<String> {
+        match c {
+            BackupCheck::Recent { .. } | BackupCheck::NotConfigured => None,
+            BackupCheck::TooOld {
+                folder: Some(folder),
+                ..
+            }
+            | BackupCheck::Never { folder } => Some(format!(
+                "buat cadangan sekarang: `loket backup --to {}`, {BACKUP_WORKER}",
+                folder.display()
+            )),
+            BackupCheck::TooOld { folder: None, .. } => Some(
+                "buat cadangan sekarang: `loket backup --to <folder atau flash disk>`; isi [backup] folder agar pekerja latar membuatnya setiap hari"
+                    .into(),
+            ),
+            BackupCheck::Failed(_) => Some(
+                "jalankan `loket journal verify`; bila basis data rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                    .into(),
+            ),
+        }
+    }
+
+    fn doctor_all_passed(&self, total: usize) -> String {
+        format!("Semua {total} pemeriksaan lulus.")
+    }
+
+    fn doctor_failed(&self, failed: usize, total: usize) -> String {
+        format!(
+            "{failed} dari {total} pemeriksaan gagal; perbaiki yang bertanda ✗ lalu jalankan ulang `loket doctor`."
+        )
+    }
+
     fn cli_error(&self, e: &CliError) -> String {
         match e {
             CliError::UnknownRole(role) => format!("peran '{role}' tidak dikenal"),
             CliError::PinUnreadable(source) => format!("PIN tidak terbaca: {source}"),
+            CliError::NotADay(text) => format!(
+                "tanggal '{text}' tidak dikenali; tulis sebagai TTTT-BB-HH, misalnya 2026-11-21."
+            ),
+            CliError::NotAnAnchor(text) => format!(
+                "Jangkar \"{text}\" tidak sah: tulis NOMOR:HASH, mis. 1234:9f86d081884c7d65 (minimal {SHORT_HEX} digit heksadesimal)."
+            ),
+            CliError::RefundLine(line) => format!(
+                "baris '{line}' tidak dikenali; tulis misalnya --line 1:2 (baris 1, dua buah)"
+            ),
+            CliError::UnknownPayMethod(method) => {
+                format!("cara bayar '{method}' tidak dikenal; pilih cash atau qris")
+            }
+            CliError::UnknownRefundMethod(method) => {
+                format!("cara bayar '{method}' tidak dikenal; pilih cash, debit atau qris")
+            }
+            CliError::UnknownSettleRefund(method) => format!(
+                "Cara pengembalian {method:?} tidak dikenal; pakai tunai, debit atau qris."
+            ),
+            CliError::ChooseSettle => "Pilih --new-serial atau --refund CARA.".to_string(),
+            CliError::NoSource => "Sebutkan --file atau nomor pekerjaan.".to_string(),
+            CliError::NoWebhookListen => {
+                "Isi webhook_listen di [whatsapp] atau berikan --listen ALAMAT:PORT.".to_string()
+            }
+            CliError::NoWebhookSecret => "Isi app_secret_env (atau app_secret) di [whatsapp]: tanpanya laporan status tidak dapat diperiksa keasliannya.".to_string(),
+            CliError::NoReportPrinter => {
+                "belum ada printer di [printers]; ringkasan tidak dapat dicetak".to_string()
+            }
+            CliError::NotPrinted(outcome) => outcome.message.clone(),
+            CliError::ReportJson(e) => format!("Laporan tidak dapat ditulis sebagai JSON: {e}."),
+            CliError::LotPrice(e) => format!("harga lot: {e}"),
+            CliError::CashAmount(e) => format!("jumlah tunai: {e}"),
+            CliError::LotNeedsSupervisor(user) => format!(
+                "{user} bukan supervisor; hanya supervisor yang boleh memuat lot nomor seri."
+            ),
+            CliError::NoProposal => {
+                "Pekerjaan ini tidak punya letak usulan; sebutkan --page dan --at.".to_string()
+            }
+            CliError::BadAt => "--at harus X,Y dalam milimeter, misalnya 140,230.".to_string(),
+            CliError::UnknownPrinterState(e) => format!(
+                "{e}; pilih salah satu: ok, paper-near-end, paper-out, cover-open, offline, unresponsive"
+            ),
+            CliError::BadTcpAddress(addr) => {
+                format!("alamat '{addr}' bukan IP:PORT, mis. 127.0.0.1:9100")
+            }
+            CliError::UnknownReceiptKind(kind) => format!(
+                "jenis struk '{kind}' tidak dikenal; pilih ticket, sale, sale-copy, qris, stamp-proof, claim, x-report, z-report, z-report-copy atau daily"
+            ),
+            CliError::Preview(e) => format!("pratinjau gagal: {e}"),
+            CliError::ReceiptEncode(e) => format!("struk tidak dapat disusun: {e}"),
+            CliError::NoSuchCounter { counter, config } => format!(
+                "loket {counter} tidak ada dalam konfigurasi {}; pilih nomor loket yang ada dengan --counter",
+                config.display()
+            ),
+            CliError::StressGaveUp {
+                counter,
+                issued,
+                open,
+            } => format!("stress: counter {counter} gave up with {issued} issued and {open} open"),
         }
     }
 
@@ -194,7 +1455,12 @@ impl Words for Id {
             LoketError::Dispenser(f0) => f0.to_string(),
             LoketError::Report(f0) => f0.to_string(),
             LoketError::Backup(f0) => f0.to_string(),
-            LoketError::Refused(f0) => f0.to_string(),
+            LoketError::NotTicketNo(f0) => f0.to_string(),
+            LoketError::Pdf(f0) => f0.to_string(),
+            LoketError::File(f0) => f0.to_string(),
+            LoketError::Stamp(f0) => f0.to_string(),
+            LoketError::Ledger(f0) => format!("{f0}."),
+            LoketError::Token(f0) => f0.to_string(),
             LoketError::Cli(f0) => f0.to_string(),
             LoketError::Io { what, path, source } => {
                 format!("{what} {}: {source}", path.display())
@@ -1125,6 +2391,15 @@ impl Words for Id {
             UiError::Thread(f0) => format!("tidak dapat memulai proses latar tampilan: {f0}"),
             UiError::WorkerStopped => "proses latar tampilan berhenti; jalankan loket kembali".to_string(),
             UiError::NotATerminal => "tampilan layar penuh perlu terminal; untuk skrip pakai `loket queue status` atau perintah `loket queue` lainnya".to_string(),
+            UiError::NoVisitHolder => "tidak ada tiket dan loket yang memegang kunjungan ini".to_string(),
+            UiError::NotHolding { counter, ticket } => format!("loket {counter} tidak sedang memegang tiket {ticket}; panggil tiket itu di loket mana pun untuk melanjutkannya"),
+            UiError::AlreadyThere { ticket, counter } => format!("tiket {ticket} sudah di loket {counter}; sebutkan loket lain"),
+            UiError::CounterHolding { counter, ticket } => format!("loket {counter} masih memegang tiket {ticket}; selesaikan dulu di sana atau pilih loket lain"),
+            UiError::JobTooFar { job, state } => format!("pekerjaan #{job} sudah {}; yang sudah dibayar hanya dapat dikembalikan dananya", state.label()),
+            UiError::SaleNotOpen { sale, status } => format!("penjualan #{sale} sudah {}", status.to_lowercase()),
+            UiError::SalePaid { sale, paid } => format!("penjualan #{sale} sudah dibayar {paid}; kembalikan dananya (u) alih-alih membatalkan"),
+            UiError::SaleUnpaid { sale } => format!("penjualan #{sale} belum dibayar; tidak ada dana untuk dikembalikan, batalkan saja (b)"),
+            UiError::JobRefundBySettle { job } => format!("dana pekerjaan #{job} dikembalikan lewat penyelesaian pekerjaan dibayar"),
         }
     }
 

@@ -23,10 +23,15 @@ use crate::delivery::names::NameError;
 use crate::delivery::wa_outbox::WebhookError;
 use crate::delivery::whatsapp::WaError;
 use crate::dispenser::DispenserError;
-use crate::doctor::{NetError, SmtpFailure, SmtpStage};
+use crate::doctor::{
+    BackupCheck, ConfigCheck, DatabaseCheck, DispenserCheck, DrivesCheck, JournalCheck,
+    LocalDiskCheck, NetError, NoPrinters, NotChecked, PeruriCheck, PrinterCheck, RootsCheck,
+    SmtpCheck, SmtpFailure, SmtpStage, SpaceCheck, TimeZoneCheck, TsaCheck, WhatsappCheck,
+    WritableCheck,
+};
 use crate::error::LoketError;
 use crate::hall::token::TokenError;
-use crate::journal::anchor::AnchorError;
+use crate::journal::anchor::{AnchorError, SHORT_HEX};
 use crate::money::MoneyError;
 use crate::pdf::appearance::AppearanceError;
 use crate::pdf::cli::CliError as PdfCliError;
@@ -101,6 +106,268 @@ pub(crate) trait Words: Sync {
     fn counter_break(&self, reason: &str) -> String;
     fn counter_closed(&self) -> &'static str;
 
+    // Sales and the drawer (`src/till/cli.rs`).
+    fn drawer_opened(&self) -> &'static str;
+    fn sale_head(
+        &self,
+        sale: &dyn fmt::Display,
+        counter: u32,
+        ticket: Option<&str>,
+        status: &str,
+    ) -> String;
+    fn sale_line_refunded(&self, quantity: i64) -> String;
+    fn sale_totals(
+        &self,
+        total: &dyn fmt::Display,
+        paid: &dyn fmt::Display,
+        due: &dyn fmt::Display,
+    ) -> String;
+    fn sale_refunded(&self, amount: &dyn fmt::Display) -> String;
+    fn sale_pending_qris(&self, amount: &dyn fmt::Display) -> String;
+    fn sale_exact(&self, due: &dyn fmt::Display, quick: &str) -> String;
+    fn sale_void_reason(&self, reason: &str) -> String;
+    fn close_counted(
+        &self,
+        counted: &dyn fmt::Display,
+        expected: &dyn fmt::Display,
+        variance: &dyn fmt::Display,
+    ) -> String;
+    fn close_needs_approval(&self, tolerance: &dyn fmt::Display, counter: u32) -> String;
+    fn close_unfinished(&self, counter: u32) -> String;
+    fn till_opened(
+        &self,
+        session: &dyn fmt::Display,
+        counter: u32,
+        float: &dyn fmt::Display,
+    ) -> String;
+    fn payout_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String;
+    fn drop_recorded(&self, amount: &dyn fmt::Display, expected: &dyn fmt::Display) -> String;
+    fn price_fee(&self, fee: &dyn fmt::Display) -> String;
+    fn change_due(&self, change: &dyn fmt::Display) -> String;
+    fn qris_shown(
+        &self,
+        reference: &str,
+        amount: &dyn fmt::Display,
+        until: &dyn fmt::Display,
+    ) -> String;
+    fn qris_late(&self, reference: &str) -> String;
+    fn qris_excess(&self, excess: &dyn fmt::Display) -> String;
+    fn qris_none_flagged(&self) -> &'static str;
+    fn qris_flagged_line(
+        &self,
+        reference: &str,
+        sale: &dyn fmt::Display,
+        amount: &dyn fmt::Display,
+        state: &dyn fmt::Display,
+        excess: &dyn fmt::Display,
+    ) -> String;
+    fn qris_resolved(
+        &self,
+        reference: &str,
+        excess: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+    ) -> String;
+    fn sale_voided(&self, sale: &dyn fmt::Display, supervisor: &str) -> String;
+    fn void_returned(&self, amount: &dyn fmt::Display, method: &dyn fmt::Display) -> String;
+    fn refund_done(
+        &self,
+        amount: &dyn fmt::Display,
+        method: &dyn fmt::Display,
+        sale: &dyn fmt::Display,
+        supervisor: &str,
+    ) -> String;
+
+    // Stamping jobs and serial numbers (`src/stamping/cli.rs`).
+    fn job_head(
+        &self,
+        job: &dyn fmt::Display,
+        ticket: Option<&str>,
+        document: &str,
+        pages: u32,
+        state: &str,
+    ) -> String;
+    fn job_serial(&self, sn: &str) -> String;
+    fn job_warning(&self, warning: &str) -> String;
+    fn stamps_inventory(
+        &self,
+        available: &dyn fmt::Display,
+        issued: &dyn fmt::Display,
+        stamped: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String;
+    fn stamps_lot(
+        &self,
+        lot: &str,
+        count: &dyn fmt::Display,
+        price: &dyn fmt::Display,
+        available: &dyn fmt::Display,
+        used: &dyn fmt::Display,
+        spoiled: &dyn fmt::Display,
+    ) -> String;
+    fn stamps_no_claims(&self) -> &'static str;
+    fn stamps_reconciled(
+        &self,
+        loket_issued: &dyn fmt::Display,
+        loket_available: &dyn fmt::Display,
+        provider_unstamped: &dyn fmt::Display,
+        provider_remaining: Option<u64>,
+    ) -> String;
+    fn stamps_match(&self) -> &'static str;
+    fn stamps_discrepancy(&self, discrepancy: &str) -> String;
+    fn lot_loaded(&self, lot: &str, count: &dyn fmt::Display, price: &dyn fmt::Display) -> String;
+    fn job_change(&self, change: &dyn fmt::Display) -> String;
+    fn claim_printed(&self, claim: &str, printer: &str) -> String;
+    fn no_jobs(&self) -> &'static str;
+
+    // Printers and slips (`src/printing/cli.rs`).
+    fn slip_test(&self) -> &'static str;
+    fn slip_ticket(&self, ticket: &str) -> String;
+    fn slip_sale(&self, sale: &dyn fmt::Display) -> String;
+    fn slip_z_copy(&self, number: &dyn fmt::Display) -> String;
+    fn slip_printed(&self, what: &str, printer: &str, job: &dyn fmt::Display) -> String;
+    fn slip_not_printed(&self, what: &str, printer: &str, why: &str) -> String;
+    fn printer_state(&self, name: &str, state: &str) -> String;
+    fn usb_none(&self) -> &'static str;
+    fn usb_class(&self, interface: &dyn fmt::Display, class: u8) -> String;
+    fn usb_device(&self, bus: u8, address: u8, id: &str, classes: &str) -> String;
+    fn usb_absent(&self) -> &'static str;
+    fn usb_unreadable(&self, e: &dyn fmt::Display) -> String;
+    fn serial_none(&self) -> &'static str;
+    fn serial_unreadable(&self, e: &dyn fmt::Display) -> String;
+    fn virtual_tcp(&self, address: &dyn fmt::Display, state: &dyn fmt::Display) -> String;
+    fn virtual_serial(&self, path: &dyn fmt::Display, state: &dyn fmt::Display) -> String;
+    fn virtual_job(&self, number: u32, lines: usize, complete: bool) -> String;
+
+    // Flash drives, e-mail, WhatsApp and the outbox (`src/delivery/cli.rs`).
+    fn drive_mounted(&self, label: &str, mount_point: &dyn fmt::Display) -> String;
+    fn no_drives(&self) -> &'static str;
+    fn drive_not_mounted(&self, device: &dyn fmt::Display) -> String;
+    fn drive_line(
+        &self,
+        mount_point: &str,
+        label: &str,
+        free: &str,
+        size: &str,
+        read_only: bool,
+        device: &str,
+    ) -> String;
+    fn copying_job(&self, name: &str, sns: &str) -> String;
+    fn copy_already_there(&self, path: &dyn fmt::Display) -> String;
+    fn copy_done(&self, path: &dyn fmt::Display, size: &str, sha256: &str) -> String;
+    fn copy_phase(&self, verifying: bool) -> &'static str;
+    fn mail_entry(&self, id: &dyn fmt::Display, to: &str, status: &str) -> String;
+    fn mail_no_smtp_waiting(&self) -> &'static str;
+    fn mail_queued(&self, id: &dyn fmt::Display) -> String;
+    fn wa_entry(&self, id: &dyn fmt::Display, to: &str, state: &str) -> String;
+    fn webhook_listening(&self, address: &dyn fmt::Display) -> String;
+    fn outbox_empty(&self) -> &'static str;
+    fn outbox_attempts(&self) -> &'static str;
+    fn mail_retry(&self, id: &dyn fmt::Display) -> String;
+    fn eml_written(&self, count: usize, dir: &dyn fmt::Display) -> String;
+    fn mail_no_smtp(&self) -> &'static str;
+    fn mail_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String;
+    fn wa_sent_summary(&self, sent: usize, retry: usize, failed: usize) -> String;
+
+    // Backup and restore (`src/backup.rs`); counts and seconds are written in each language's way.
+    fn backup_done(
+        &self,
+        files: u64,
+        documents: u64,
+        size: &str,
+        folder: &dyn fmt::Display,
+        seconds: f64,
+    ) -> String;
+    fn backup_damaged(&self, path: &str) -> String;
+    fn backup_missing(&self, sha256: &str) -> String;
+    fn restore_done(&self, r: &RestoreSummary<'_>) -> String;
+
+    // The daily pack's notes (`src/report/cli.rs`).
+    fn csv_written(&self, count: usize, dir: &dyn fmt::Display) -> String;
+    fn pdf_written(&self, path: &dyn fmt::Display) -> String;
+    fn copied_to(&self, path: &dyn fmt::Display) -> String;
+    fn pack_mailed(&self, to: &str, id: &dyn fmt::Display) -> String;
+
+    // `loket stamp` and `loket verify` (`src/pdf/cli.rs`).
+    fn training_ca_made(&self, folder: &dyn fmt::Display) -> String;
+    fn pdf_summary(
+        &self,
+        pages: u32,
+        kb: u64,
+        version: &str,
+        encrypted: bool,
+        signatures: usize,
+    ) -> String;
+    fn pdf_warning(&self, warning: &str) -> String;
+    fn place_requested(&self) -> &'static str;
+    fn place_lower_right(&self) -> &'static str;
+    fn stamp_overlaps(&self, what: &str) -> String;
+    fn overlap_field(&self, name: &str) -> String;
+    fn overlap_annotation(&self, name: &str) -> String;
+    fn overlap_text(&self, text: &str) -> String;
+    fn overlap_rule(&self) -> &'static str;
+    fn overlap_outside(&self) -> &'static str;
+    fn stamped(
+        &self,
+        serial: &str,
+        page: u32,
+        basis: &str,
+        width_mm: f64,
+        height_mm: f64,
+        output: &dyn fmt::Display,
+    ) -> String;
+    fn no_signatures(&self) -> &'static str;
+    fn signature_head(&self, number: usize, field: &str, valid: bool) -> String;
+    fn signature_serial(&self, sn: &str) -> String;
+    fn signature_signer(&self, signer: &str) -> String;
+    fn signature_time(&self, time: &str) -> String;
+    fn signature_timestamp(&self, time: &str, valid: bool) -> String;
+    fn signature_trusted(&self) -> &'static str;
+    fn signature_untrusted(&self, why: Option<&str>) -> String;
+    fn signature_document(&self, modified_after: bool) -> String;
+    fn signature_problem(&self, problem: &str) -> String;
+
+    // `loket doctor` (`src/doctor.rs`): what each check found, and what to do when it failed.
+    fn doctor_not_checked(&self, c: &NotChecked) -> String;
+    fn doctor_not_checked_fix(&self, c: &NotChecked) -> Option<String>;
+    fn doctor_config_check(&self, c: &ConfigCheck) -> String;
+    fn doctor_config_check_fix(&self, c: &ConfigCheck) -> Option<String>;
+    fn doctor_writable_check(&self, c: &WritableCheck) -> String;
+    fn doctor_writable_check_fix(&self, c: &WritableCheck) -> Option<String>;
+    fn doctor_space_check(&self, c: &SpaceCheck) -> String;
+    fn doctor_space_check_fix(&self, c: &SpaceCheck) -> Option<String>;
+    fn doctor_local_disk_check(&self, c: &LocalDiskCheck) -> String;
+    fn doctor_local_disk_check_fix(&self, c: &LocalDiskCheck) -> Option<String>;
+    fn doctor_database_check(&self, c: &DatabaseCheck) -> String;
+    fn doctor_database_check_fix(&self, c: &DatabaseCheck) -> Option<String>;
+    fn doctor_journal_check(&self, c: &JournalCheck) -> String;
+    fn doctor_journal_check_fix(&self, c: &JournalCheck) -> Option<String>;
+    fn doctor_printer_check(&self, c: &PrinterCheck) -> String;
+    fn doctor_printer_check_fix(&self, c: &PrinterCheck) -> Option<String>;
+    fn doctor_no_printers(&self, c: &NoPrinters) -> String;
+    fn doctor_no_printers_fix(&self, c: &NoPrinters) -> Option<String>;
+    fn doctor_dispenser_check(&self, c: &DispenserCheck) -> String;
+    fn doctor_dispenser_check_fix(&self, c: &DispenserCheck) -> Option<String>;
+    fn doctor_drives_check(&self, c: &DrivesCheck) -> String;
+    fn doctor_drives_check_fix(&self, c: &DrivesCheck) -> Option<String>;
+    fn doctor_smtp_check(&self, c: &SmtpCheck) -> String;
+    fn doctor_smtp_check_fix(&self, c: &SmtpCheck) -> Option<String>;
+    fn doctor_whatsapp_check(&self, c: &WhatsappCheck) -> String;
+    fn doctor_whatsapp_check_fix(&self, c: &WhatsappCheck) -> Option<String>;
+    fn doctor_peruri_check(&self, c: &PeruriCheck) -> String;
+    fn doctor_peruri_check_fix(&self, c: &PeruriCheck) -> Option<String>;
+    fn doctor_tsa_check(&self, c: &TsaCheck) -> String;
+    fn doctor_tsa_check_fix(&self, c: &TsaCheck) -> Option<String>;
+    fn doctor_roots_check(&self, c: &RootsCheck) -> String;
+    fn doctor_roots_check_fix(&self, c: &RootsCheck) -> Option<String>;
+    fn doctor_time_zone_check(&self, c: &TimeZoneCheck) -> String;
+    fn doctor_time_zone_check_fix(&self, c: &TimeZoneCheck) -> Option<String>;
+    fn doctor_backup_check(&self, c: &BackupCheck) -> String;
+    fn doctor_backup_check_fix(&self, c: &BackupCheck) -> Option<String>;
+
+    // `loket doctor`'s closing line.
+    fn doctor_all_passed(&self, total: usize) -> String;
+    fn doctor_failed(&self, failed: usize, total: usize) -> String;
+
     /// What the clerk can do when the stamp is larger than the page (`fits_mm`: the largest that fits).
     fn stamp_too_small_advice(&self, fits_mm: f64) -> String;
     /// The part of an SMTP conversation that failed, as a noun.
@@ -155,6 +422,23 @@ pub(crate) trait Words: Sync {
     fn till_error(&self, e: &TillError) -> String;
     fn ui_error(&self, e: &UiError) -> String;
     fn user_error(&self, e: &UserError) -> String;
+}
+
+/// What a finished restore says, as values (`loket restore`).
+pub(crate) struct RestoreSummary<'a> {
+    pub branch: &'a str,
+    /// When the backup was made, already written for people.
+    pub created: &'a str,
+    pub folder: &'a dyn fmt::Display,
+    pub tickets: u64,
+    pub sales: u64,
+    pub stamp_jobs: u64,
+    pub documents: u64,
+    pub entries: u64,
+    pub files: u64,
+    /// The size, already written for people.
+    pub size: &'a str,
+    pub seconds: f64,
 }
 
 /// The words of the process's language.
@@ -283,7 +567,42 @@ mod tests {
         let webhook = DeliveryError::WebhookNotIp;
         let role = CliError::UnknownRole("kasir".into());
         let not_supervisor = UserError::NotSupervisor("budi".into());
+        let not_a_day = CliError::NotADay("21-11-2026".into());
+        let holding = UiError::CounterHolding {
+            counter: 2,
+            ticket: "A-007".into(),
+        };
         check(&[
+            (
+                "CliError::NotADay",
+                &|w| w.cli_error(&not_a_day),
+                &["'21-11-2026'", "2026-11-21"],
+            ),
+            (
+                "UiError::CounterHolding",
+                &|w| w.ui_error(&holding),
+                &["2", "A-007"],
+            ),
+            (
+                "till_opened",
+                &|w| w.till_opened(&7, 1, &"Rp100.000"),
+                &["7", "1", "Rp100.000"],
+            ),
+            (
+                "qris_shown",
+                &|w| w.qris_shown("QR-1", &"Rp5.000", &"10.30 WIB"),
+                &[
+                    "QR-1",
+                    "Rp5.000",
+                    "10.30 WIB",
+                    "loket sale qris-confirm --ref QR-1",
+                ],
+            ),
+            (
+                "doctor_failed",
+                &|w| w.doctor_failed(2, 16),
+                &["2", "16", "✗"],
+            ),
             (
                 "QueueError::UnknownService",
                 &|w| w.queue_error(&unknown_service),

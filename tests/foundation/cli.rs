@@ -322,3 +322,87 @@ fn lang_en_describes_commands_in_english() {
         "{top}"
     );
 }
+
+/// The till, stamping, outbox, doctor and backup commands speak English under `--lang en` and keep
+/// their Indonesian sentences by default.
+#[test]
+fn lang_en_words_till_stamping_outbox_doctor_and_backup_output() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    initialised(d);
+
+    let id = loket_ok(d, &["till", "open", "-c", "1", "--float", "100000"]);
+    assert!(
+        id.starts_with("Sesi kas ") && id.contains("dengan modal Rp100.000.\nLaci dibuka."),
+        "{id}"
+    );
+    let en = loket_ok(
+        d,
+        &[
+            "--lang", "en", "till", "open", "-c", "2", "--float", "100000",
+        ],
+    );
+    assert!(
+        en.starts_with("Cash session ")
+            && en.contains("opened at counter 2 with a float of Rp100.000.\nDrawer opened."),
+        "{en}"
+    );
+
+    assert_eq!(
+        loket_ok(d, &["job", "list"]),
+        "Tidak ada pekerjaan meterai."
+    );
+    assert_eq!(
+        loket_ok(d, &["--lang", "en", "job", "list"]),
+        "No stamping jobs."
+    );
+    assert_eq!(
+        loket_ok(d, &["--lang", "en", "stamps", "claims"]),
+        "No spoiled serial number needs claiming."
+    );
+    assert_eq!(
+        loket_ok(d, &["--lang", "en", "outbox", "list"]),
+        "The outbox is empty."
+    );
+
+    // A CLI refusal that used to be a bare string is a typed error worded in both languages.
+    let bad = loket(
+        d,
+        &["--lang", "en", "report", "daily", "--date", "21-11-2026"],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let bad = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        bad.starts_with("error: the date '21-11-2026' is not recognised"),
+        "{bad}"
+    );
+    let bad = loket(d, &["report", "daily", "--date", "21-11-2026"]);
+    let bad = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        bad.starts_with("galat: tanggal '21-11-2026' tidak dikenali; tulis sebagai TTTT-BB-HH"),
+        "{bad}"
+    );
+
+    let doctor_en = loket(d, &["--lang", "en", "doctor"]);
+    let doctor_en = String::from_utf8_lossy(&doctor_en.stdout);
+    assert!(doctor_en.contains("✓ configuration valid: "), "{doctor_en}");
+    assert!(doctor_en.contains("✓ journal intact: "), "{doctor_en}");
+    assert!(doctor_en.contains(" checks"), "{doctor_en}");
+    assert!(!doctor_en.contains("pemeriksaan"), "{doctor_en}");
+    let doctor_id = loket(d, &["doctor"]);
+    let doctor_id = String::from_utf8_lossy(&doctor_id.stdout);
+    assert!(doctor_id.contains("✓ konfigurasi sah: "), "{doctor_id}");
+    assert!(doctor_id.contains(" pemeriksaan "), "{doctor_id}");
+
+    let to = tempfile::tempdir().expect("tmp");
+    let to = to.path().to_str().expect("utf-8");
+    let en = loket_ok(d, &["--lang", "en", "backup", "--to", to]);
+    assert!(en.starts_with("Backup done and read back: "), "{en}");
+    assert!(en.contains(" seconds)."), "{en}");
+    let id = loket_ok(d, &["backup", "--to", to]);
+    assert!(
+        id.starts_with("Cadangan selesai dan sudah dibaca ulang: "),
+        "{id}"
+    );
+    assert!(id.contains(" detik)."), "{id}");
+}

@@ -78,7 +78,7 @@ fn the_emeterai_tab_shows_the_lot_the_spoiled_serial_and_the_reconciliation() {
         .store_mut()
         .write(|tx| {
             loket::stamping::ledger::load_lot(tx, "admin", "INV-2026-0117", 50, 500_000)
-                .map_err(|e| loket::LoketError::Refused(e.to_string()))
+                .map_err(loket::LoketError::Ledger)
         })
         .expect("load a lot");
     // A document received for ticket C-001 whose serial was spoiled while stamping.
@@ -103,10 +103,10 @@ fn the_emeterai_tab_shows_the_lot_the_spoiled_serial_and_the_reconciliation() {
         .store_mut()
         .write(|tx| {
             let sn = loket::stamping::ledger::draw_local(tx, job.id, "ab12")
-                .map_err(|e| loket::LoketError::Refused(e.to_string()))?
+                .map_err(loket::LoketError::Ledger)?
                 .expect("a serial from the lot");
             loket::stamping::ledger::mark_spoiled(tx, &sn, "kertas macet saat pembubuhan")
-                .map_err(|e| loket::LoketError::Refused(e.to_string()))?;
+                .map_err(loket::LoketError::Ledger)?;
             tx.journal(loket::journal::Entry::new(
                 "petugas",
                 "serial.spoiled",
