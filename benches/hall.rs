@@ -154,8 +154,12 @@ fn cpu_ticks(pid: u32) -> u64 {
 /// pages see it as a state change, and anything it sends is drained before the clock starts).
 fn prepare(branch: &mut Branch, round: usize) -> u32 {
     let counter = u32::try_from(round % 4).expect("below 4") + 1;
-    let _ = branch.queue().counter_step(counter, "bench", Step::Serve);
-    let _ = branch.queue().counter_step(counter, "bench", Step::Done);
+    let _ = branch
+        .queue()
+        .counter_step(loket::queue::CounterNo(counter), "bench", Step::Serve);
+    let _ = branch
+        .queue()
+        .counter_step(loket::queue::CounterNo(counter), "bench", Step::Done);
     std::thread::sleep(Duration::from_millis(200));
     counter
 }
@@ -172,7 +176,10 @@ fn measure(
         let counter = prepare(branch, round);
         while seen.try_recv().is_ok() {}
         let start = Instant::now();
-        let called = branch.queue().call_next(counter, "bench").expect("call");
+        let called = branch
+            .queue()
+            .call_next(loket::queue::CounterNo(counter), "bench")
+            .expect("call");
         assert!(called.is_some(), "somebody waits");
         let mut last = start;
         for _ in 0..expected {

@@ -61,7 +61,7 @@ fn one_job(b: &mut Branch, n: u32, counter: u32, spent: &mut [Duration; 6]) -> S
     lap(1);
     let sale = b
         .stamping()
-        .quote_job(job.id, counter, "petugas", None)
+        .quote_job(job.id, loket::queue::CounterNo(counter), "petugas", None)
         .expect("quote");
     lap(2);
     b.till()

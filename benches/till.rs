@@ -32,12 +32,20 @@ fn busy_branch(dir: &Path) {
         .pragma_update(None, "synchronous", "OFF")
         .expect("pragma");
     b.till()
-        .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(500_000)))
+        .open_till(
+            loket::queue::CounterNo(1),
+            "petugas",
+            &CashCount::total_only(Rupiah::new(500_000)),
+        )
         .expect("open till");
     for i in 0..SALES {
         let s = b
             .till()
-            .new_sale(1, "petugas", Some(&"C-001".parse().expect("ticket")))
+            .new_sale(
+                loket::queue::CounterNo(1),
+                "petugas",
+                Some(&"C-001".parse().expect("ticket")),
+            )
             .expect("sale");
         b.till()
             .add_to_sale(
@@ -84,12 +92,22 @@ fn busy_branch(dir: &Path) {
         }
         if i % 100 == 99 {
             b.till()
-                .pay_out(1, "petugas", Rupiah::new(5_000), "beli kertas")
+                .pay_out(
+                    loket::queue::CounterNo(1),
+                    "petugas",
+                    Rupiah::new(5_000),
+                    "beli kertas",
+                )
                 .expect("pay-out");
         }
         if i % 500 == 499 {
             b.till()
-                .cash_drop(1, "petugas", Rupiah::new(100_000), "setor brankas")
+                .cash_drop(
+                    loket::queue::CounterNo(1),
+                    "petugas",
+                    Rupiah::new(100_000),
+                    "setor brankas",
+                )
                 .expect("drop");
         }
     }
@@ -108,7 +126,10 @@ fn reports(c: &mut Criterion) {
     let template = tempfile::tempdir().expect("temp dir");
     busy_branch(template.path());
     let mut b = open(template.path());
-    let x = b.till().x_report(1).expect("x report");
+    let x = b
+        .till()
+        .x_report(loket::queue::CounterNo(1))
+        .expect("x report");
     assert_eq!(
         x.summary.cash.count + x.summary.debit.count + x.summary.qris.count,
         2_500,
@@ -117,7 +138,11 @@ fn reports(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("till");
     group.bench_function("x_report_2000_sales", |bench| {
-        bench.iter(|| b.till().x_report(1).expect("x report"))
+        bench.iter(|| {
+            b.till()
+                .x_report(loket::queue::CounterNo(1))
+                .expect("x report")
+        })
     });
     let movements: Vec<loket::till::Movement> = {
         let conn = b.store().conn();
@@ -155,7 +180,11 @@ fn reports(c: &mut Criterion) {
             |(dir, mut branch)| {
                 let z = branch
                     .till()
-                    .count_till(1, "petugas", &CashCount::total_only(expected))
+                    .count_till(
+                        loket::queue::CounterNo(1),
+                        "petugas",
+                        &CashCount::total_only(expected),
+                    )
                     .expect("close");
                 assert!(z.z.is_some());
                 (dir, branch)
@@ -169,7 +198,11 @@ fn reports(c: &mut Criterion) {
         let mut branch = open(dir.path());
         branch
             .till()
-            .count_till(1, "petugas", &CashCount::total_only(expected))
+            .count_till(
+                loket::queue::CounterNo(1),
+                "petugas",
+                &CashCount::total_only(expected),
+            )
             .expect("close");
         bench.iter(|| {
             branch

@@ -68,14 +68,28 @@ fn busy_branch(mode: Mode) -> (tempfile::TempDir, State, Branch) {
     }
     branch
         .queue()
-        .call_ticket(1, "petugas", &"C-003".parse().expect("ticket"))
+        .call_ticket(
+            loket::queue::CounterNo(1),
+            "petugas",
+            &"C-003".parse().expect("ticket"),
+        )
         .expect("call");
     branch
         .queue()
-        .counter_step(1, "petugas", loket::queue::Step::Serve)
+        .counter_step(
+            loket::queue::CounterNo(1),
+            "petugas",
+            loket::queue::Step::Serve,
+        )
         .expect("serve");
-    branch.queue().call_next(2, "budi").expect("call");
-    branch.queue().call_next(3, "sari").expect("call");
+    branch
+        .queue()
+        .call_next(loket::queue::CounterNo(2), "budi")
+        .expect("call");
+    branch
+        .queue()
+        .call_next(loket::queue::CounterNo(3), "sari")
+        .expect("call");
     let mut state = app::initial_state(
         &branch,
         Options {

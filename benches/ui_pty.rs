@@ -128,7 +128,7 @@ fn while_stamping(dir: &Path, data: &str) -> (Vec<Duration>, Vec<Duration>) {
         branch
             .till()
             .open_till(
-                1,
+                loket::queue::CounterNo(1),
                 "petugas",
                 &loket::till::CashCount::total_only(loket::money::Rupiah::new(500_000)),
             )

@@ -86,7 +86,7 @@ fn main() {
         branch
             .till()
             .open_till(
-                1,
+                loket::queue::CounterNo(1),
                 "petugas",
                 &loket::till::CashCount::total_only(loket::money::Rupiah::new(500_000)),
             )

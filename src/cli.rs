@@ -694,11 +694,13 @@ fn queue(
         QueueCommand::Call { at, ticket, json } => {
             let called = match ticket {
                 Some(label) => Some(branch.queue().call_ticket(
-                    at.counter,
+                    crate::queue::CounterNo(at.counter),
                     &at.clerk,
                     &label.parse()?,
                 )?),
-                None => branch.queue().call_next(at.counter, &at.clerk)?,
+                None => branch
+                    .queue()
+                    .call_next(crate::queue::CounterNo(at.counter), &at.clerk)?,
             };
             match (called, json) {
                 (Some(c), true) => print_json(&c, branch.config().branch.timezone),
@@ -717,13 +719,19 @@ fn queue(
             println!("{ticket}");
         }
         QueueCommand::Transfer { at, to, to_counter } => {
-            let t = branch
-                .queue()
-                .transfer(at.counter, &at.clerk, &to, to_counter)?;
+            let t = branch.queue().transfer(
+                crate::queue::CounterNo(at.counter),
+                &at.clerk,
+                &to,
+                to_counter,
+            )?;
             println!("{}", t.ticket);
         }
         QueueCommand::WalkIn { at, service } => {
-            let t = branch.queue().walk_in(at.counter, &at.clerk, &service)?;
+            let t =
+                branch
+                    .queue()
+                    .walk_in(crate::queue::CounterNo(at.counter), &at.clerk, &service)?;
             println!("{}", t.ticket);
         }
         QueueCommand::Reactivate {
@@ -775,9 +783,12 @@ fn queue(
                 "closed" => CounterState::Closed,
                 _ => CounterState::Open,
             };
-            branch
-                .queue()
-                .set_counter_state(at.counter, &at.clerk, state, reason.as_deref())?;
+            branch.queue().set_counter_state(
+                crate::queue::CounterNo(at.counter),
+                &at.clerk,
+                state,
+                reason.as_deref(),
+            )?;
         }
         QueueCommand::Status { json } => {
             let status = branch.queue().queue_status()?;
@@ -813,7 +824,9 @@ fn queue(
 }
 
 fn step(branch: &mut Branch, at: CounterArg, step: Step) -> Result<(), LoketError> {
-    let t = branch.queue().counter_step(at.counter, &at.clerk, step)?;
+    let t = branch
+        .queue()
+        .counter_step(crate::queue::CounterNo(at.counter), &at.clerk, step)?;
     println!("{}", t.ticket);
     Ok(())
 }

@@ -79,7 +79,9 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
         loop {
             let called = {
                 let t = Instant::now();
-                let c = branch.queue().call_next(args.counter, &clerk)?;
+                let c = branch
+                    .queue()
+                    .call_next(crate::queue::CounterNo(args.counter), &clerk)?;
                 latencies.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
                 c
             };
@@ -88,7 +90,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
                     timed(&mut latencies, &mut || {
                         branch
                             .queue()
-                            .counter_step(args.counter, &clerk, step)
+                            .counter_step(crate::queue::CounterNo(args.counter), &clerk, step)
                             .map(|_| true)
                             .map_err(LoketError::from)
                     })?;

@@ -51,7 +51,7 @@ pub fn paid_by_debit(b: &mut loket::Branch, n: u32) -> loket::stamping::JobId {
         .expect("place");
     let sale = b
         .stamping()
-        .quote_job(job.id, 1, "petugas", None)
+        .quote_job(job.id, loket::queue::CounterNo(1), "petugas", None)
         .expect("quote");
     b.till()
         .pay_sale(

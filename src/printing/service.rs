@@ -1,5 +1,6 @@
 //! The printing service as `Branch` methods: each slip kind, reprints, the drawer, and printer state.
 
+use crate::queue::CounterNo;
 use std::time::Duration;
 
 use loket_drivers::{DrawerKick, PrintError};
@@ -210,15 +211,15 @@ impl PrintingService<'_> {
     }
 
     /// Name of the receipt printer of `counter`.
-    pub fn counter_printer(&self, counter: u32) -> Result<String, PrintingError> {
+    pub fn counter_printer(&self, counter: CounterNo) -> Result<String, PrintingError> {
         let c = self
             .config
-            .counter(counter)
-            .ok_or(PrintingError::UnknownCounter(counter))?;
+            .counter(counter.get())
+            .ok_or(PrintingError::UnknownCounter(counter.get()))?;
         c.printer
             .as_ref()
             .map(|p| p.get_ref().clone())
-            .ok_or(PrintingError::NoCounterPrinter(counter))
+            .ok_or(PrintingError::NoCounterPrinter(counter.get()))
     }
 
     /// Name of the dispenser's ticket printer.
@@ -409,7 +410,7 @@ impl PrintingService<'_> {
         copy: bool,
     ) -> Result<PrintOutcome, PrintingError> {
         let receipt = self.parts().till().sale_receipt(sale)?;
-        let printer = self.counter_printer(receipt.counter)?;
+        let printer = self.counter_printer(crate::queue::CounterNo(receipt.counter))?;
         let payload = PrintPayload::Sale(data::sale(self.config, &receipt, copy, false));
         let actor = receipt.clerk.clone();
         self.print_payload(&printer, &format!("sale/{sale}"), &payload, &actor)
@@ -428,7 +429,7 @@ impl PrintingService<'_> {
         })?;
         let (counter, amount, qr, expires_ms) =
             row.ok_or_else(|| PrintingError::UnknownQris(reference.to_string()))?;
-        let printer = self.counter_printer(counter)?;
+        let printer = self.counter_printer(crate::queue::CounterNo(counter))?;
         let q = self.config.qris.clone();
         let payload = PrintPayload::Qris(rc::QrisSlip {
             branch: data::branch_header(self.config),
@@ -447,7 +448,7 @@ impl PrintingService<'_> {
     }
 
     /// Prints the X report of `counter`'s open drawer session.
-    pub fn print_x_report(&mut self, counter: u32) -> Result<PrintOutcome, PrintingError> {
+    pub fn print_x_report(&mut self, counter: CounterNo) -> Result<PrintOutcome, PrintingError> {
         let report = self.parts().till().x_report(counter)?;
         let printer = self.counter_printer(counter)?;
         let payload = PrintPayload::XReport(data::till_report(self.config, &report, false));
@@ -470,7 +471,7 @@ impl PrintingService<'_> {
         } else {
             report
         };
-        let printer = self.counter_printer(report.counter)?;
+        let printer = self.counter_printer(crate::queue::CounterNo(report.counter))?;
         let payload = PrintPayload::ZReport(data::till_report(self.config, &report, copy));
         self.print_payload(&printer, &format!("z/{number}"), &payload, &report.clerk)
     }
@@ -481,7 +482,7 @@ impl PrintingService<'_> {
         &mut self,
         proof: &StampProofData,
     ) -> Result<PrintOutcome, PrintingError> {
-        let printer = self.counter_printer(proof.counter)?;
+        let printer = self.counter_printer(crate::queue::CounterNo(proof.counter))?;
         let now = crate::store::to_ms(self.store.now());
         let payload = PrintPayload::StampProof(data::stamp_proof(self.config, proof, now));
         let subject = format!("document/{}", proof.sha256);
@@ -493,7 +494,7 @@ impl PrintingService<'_> {
         &mut self,
         claim: &ClaimData,
     ) -> Result<PrintOutcome, PrintingError> {
-        let printer = self.counter_printer(claim.counter)?;
+        let printer = self.counter_printer(crate::queue::CounterNo(claim.counter))?;
         let now = crate::store::to_ms(self.store.now());
         let payload = PrintPayload::Claim(data::claim(self.config, claim, now));
         let subject = format!("claim/{}", claim.claim_code);
@@ -614,7 +615,7 @@ impl PrintingService<'_> {
     /// profile). After a cash payment, call it when `PaymentOutcome::open_drawer` is true.
     pub fn open_drawer(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         actor: &str,
     ) -> Result<PrintOutcome, PrintingError> {
         let name = self.counter_printer(counter)?;
@@ -671,7 +672,7 @@ impl PrintingService<'_> {
     /// The state of `counter`'s printer for the status bar. Cheap: a state read in the last two
     /// seconds (by a print or an earlier call) is reused; otherwise the printer's status is read
     /// (bounded by its `status_timeout_ms`), and incidents are opened or closed when it changed.
-    pub fn printer_status(&mut self, counter: u32) -> Result<DeviceState, PrintingError> {
+    pub fn printer_status(&mut self, counter: CounterNo) -> Result<DeviceState, PrintingError> {
         let name = match self.counter_printer(counter) {
             Ok(n) => n,
             Err(PrintingError::NoCounterPrinter(_)) => {

@@ -115,6 +115,13 @@ impl Ticket {
     }
 }
 
+/// A counter's number as the branch configuration gives it (`[[counter]] number`), `loket 2` on
+/// screens and slips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CounterNo(pub u32);
+
+crate::store::typed::integer_id!(CounterNo, u32);
+
 /// A ticket's number: the prefix of the service that issued it and its number that day. Written
 /// `A-007` everywhere (printed, on screens, in the journal and in the database); this is the one
 /// place that writes and reads that form.

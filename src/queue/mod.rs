@@ -4,7 +4,7 @@ pub mod domain;
 mod service;
 
 pub use domain::{
-    Command, NotTicketNo, Pick, QueueError, Rules, Status, Ticket, TicketNo, WaitRange,
+    Command, CounterNo, NotTicketNo, Pick, QueueError, Rules, Status, Ticket, TicketNo, WaitRange,
 };
 pub use service::{
     CallView, CounterState, CounterStatus, QueueStatus, ServiceStatus, Step, TicketView,

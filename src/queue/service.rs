@@ -4,6 +4,7 @@
 use super::domain::{self, Command, Ms, QueueError, Rules, Status, Ticket, TicketNo, WaitRange};
 use crate::config::Config;
 use crate::journal::Entry;
+use crate::queue::CounterNo;
 use crate::store::Tx;
 use crate::users;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -277,18 +278,22 @@ impl QueueService<'_> {
     }
 
     /// Calls the next customer to `counter` following the fairness policy; `None` when nobody waits.
-    pub fn call_next(&mut self, counter: u32, clerk: &str) -> Result<Option<CallView>, QueueError> {
-        let serves = self.counter_services(counter)?;
+    pub fn call_next(
+        &mut self,
+        counter: CounterNo,
+        clerk: &str,
+    ) -> Result<Option<CallView>, QueueError> {
+        let serves = self.counter_services(counter.get())?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
             expire_earlier_days(tx)?;
-            ensure_counter_free(tx, counter, clerk)?;
+            ensure_counter_free(tx, counter.get(), clerk)?;
             let day = tx.day().to_string();
             let now = tx.now_ms();
-            let line = line_heads(tx, &day, &serves, counter, now)?;
+            let line = line_heads(tx, &day, &serves, counter.get(), now)?;
             let streaks = load_streaks(tx, &day)?;
             let Some((picked, pick)) =
-                domain::choose_next(&line, counter, &serves, &streaks, &rules, now)
+                domain::choose_next(&line, counter.get(), &serves, &streaks, &rules, now)
             else {
                 tx.unchanged();
                 return Ok(None);
@@ -296,36 +301,44 @@ impl QueueService<'_> {
             let called = domain::apply(
                 picked,
                 &Command::Call {
-                    counter,
+                    counter: counter.get(),
                     clerk: clerk.to_string(),
                     specific: false,
                 },
                 now,
                 &rules,
             )?;
-            record_call(tx, &day, &streaks, &called, counter, clerk, Some(pick))?;
-            Ok(Some(call_view(&called, counter, Some(pick))))
+            record_call(
+                tx,
+                &day,
+                &streaks,
+                &called,
+                counter.get(),
+                clerk,
+                Some(pick),
+            )?;
+            Ok(Some(call_view(&called, counter.get(), Some(pick))))
         })
     }
 
     /// Calls a specific ticket (the clerk picked it); recorded as an out-of-order call.
     pub fn call_ticket(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         no: &TicketNo,
     ) -> Result<CallView, QueueError> {
-        let serves = self.counter_services(counter)?;
+        let serves = self.counter_services(counter.get())?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
             expire_earlier_days(tx)?;
-            ensure_counter_free(tx, counter, clerk)?;
+            ensure_counter_free(tx, counter.get(), clerk)?;
             let t = find_ticket(tx, no)?;
-            if !serves.contains(&t.service) && t.target_counter != Some(counter) {
+            if !serves.contains(&t.service) && t.target_counter != Some(counter.get()) {
                 return Err(QueueError::NotServedHere {
                     ticket: t.label(),
                     service: t.service.clone(),
-                    counter,
+                    counter: counter.get(),
                 });
             }
             let day = tx.day().to_string();
@@ -333,26 +346,26 @@ impl QueueService<'_> {
             let called = domain::apply(
                 &t,
                 &Command::Call {
-                    counter,
+                    counter: counter.get(),
                     clerk: clerk.to_string(),
                     specific: true,
                 },
                 tx.now_ms(),
                 &rules,
             )?;
-            record_call(tx, &day, &streaks, &called, counter, clerk, None)?;
-            Ok(call_view(&called, counter, None))
+            record_call(tx, &day, &streaks, &called, counter.get(), clerk, None)?;
+            Ok(call_view(&called, counter.get(), None))
         })
     }
 
     /// A customer served without a ticket: a number is issued and the customer is at once being served.
     pub fn walk_in(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         service: &str,
     ) -> Result<CallView, QueueError> {
-        self.counter_services(counter)?;
+        self.counter_services(counter.get())?;
         let svc = self
             .config
             .service(service)
@@ -362,51 +375,80 @@ impl QueueService<'_> {
             .clone();
         self.store.write(|tx| {
             expire_earlier_days(tx)?;
-            ensure_counter_free(tx, counter, clerk)?;
+            ensure_counter_free(tx, counter.get(), clerk)?;
             let mut t = insert_ticket(tx, &svc, false, true)?;
             let now = tx.now_ms();
             t.status = Status::Serving;
-            t.counter = Some(counter);
+            t.counter = Some(counter.get());
             t.clerk = Some(clerk.to_string());
             t.first_called = Some(now);
             t.called = Some(now);
             t.serve_started = Some(now);
             t.calls = 1;
             save_ticket(tx, &t)?;
-            event(tx, &t, "walk_in", Some(counter), Some(clerk), json!({}))?;
+            event(
+                tx,
+                &t,
+                "walk_in",
+                Some(counter.get()),
+                Some(clerk),
+                json!({}),
+            )?;
             tx.journal(Entry::new(
                 clerk,
                 "ticket.walk_in",
                 t.label(),
                 json!({"counter": counter, "service": svc.prefix()}),
             ))?;
-            Ok(call_view(&t, counter, None))
+            Ok(call_view(&t, counter.get(), None))
         })
     }
 
     /// Applies a step to the ticket the counter holds (recall, serve, done, no-show, park).
     pub fn counter_step(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         step: Step,
     ) -> Result<CallView, QueueError> {
-        self.counter_services(counter)?;
+        self.counter_services(counter.get())?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
-            let t = held_ticket(tx, counter)?.ok_or(QueueError::CounterIdle { counter })?;
+            let t = held_ticket(tx, counter.get())?.ok_or(QueueError::CounterIdle {
+                counter: counter.get(),
+            })?;
             let now = tx.now_ms();
             if matches!(step, Step::Done | Step::NoShow) {
                 refuse_open_visit(tx, &t, "diselesaikan")?;
             }
             let (command, kind) = match step {
-                Step::Recall => (Command::Recall { counter }, "recall"),
-                Step::Serve => (Command::Serve { counter }, "serve"),
-                Step::Done => (Command::Done { counter }, "done"),
-                Step::NoShow => (Command::NoShow { counter }, "noshow"),
+                Step::Recall => (
+                    Command::Recall {
+                        counter: counter.get(),
+                    },
+                    "recall",
+                ),
+                Step::Serve => (
+                    Command::Serve {
+                        counter: counter.get(),
+                    },
+                    "serve",
+                ),
+                Step::Done => (
+                    Command::Done {
+                        counter: counter.get(),
+                    },
+                    "done",
+                ),
+                Step::NoShow => (
+                    Command::NoShow {
+                        counter: counter.get(),
+                    },
+                    "noshow",
+                ),
                 Step::Park { minutes } => (
                     Command::Park {
-                        counter,
+                        counter: counter.get(),
                         until: minutes.map(|m| now + i64::from(m) * 60_000),
                     },
                     "park",
@@ -414,14 +456,14 @@ impl QueueService<'_> {
             };
             let next = domain::apply(&t, &command, now, &rules)?;
             save_ticket(tx, &next)?;
-            event(tx, &next, kind, Some(counter), Some(clerk), json!({}))?;
+            event(tx, &next, kind, Some(counter.get()), Some(clerk), json!({}))?;
             tx.journal(Entry::new(
                 clerk,
                 format!("ticket.{kind}"),
                 next.label(),
                 json!({"counter": counter, "park_until_ms": next.park_until}),
             ))?;
-            Ok(call_view(&next, counter, None))
+            Ok(call_view(&next, counter.get(), None))
         })
     }
 
@@ -429,12 +471,12 @@ impl QueueService<'_> {
     /// arrival time and so its place.
     pub fn transfer(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         to_service: &str,
         to_counter: Option<u32>,
     ) -> Result<CallView, QueueError> {
-        self.counter_services(counter)?;
+        self.counter_services(counter.get())?;
         let svc = self
             .config
             .service(to_service)
@@ -453,18 +495,18 @@ impl QueueService<'_> {
         }
         let rules = self.queue_rules();
         self.store.write(|tx| {
-            let t = held_ticket(tx, counter)?.ok_or(QueueError::NoTicketHeld { counter })?;
+            let t = held_ticket(tx, counter.get())?.ok_or(QueueError::NoTicketHeld { counter: counter.get() })?;
             refuse_open_visit(tx, &t, "dialihkan")?;
             let next = domain::apply(&t, &Command::Transfer { service: svc.clone(), counter: to_counter }, tx.now_ms(), &rules)?;
             save_ticket(tx, &next)?;
-            event(tx, &next, "transfer", Some(counter), Some(clerk), json!({"from": t.service, "to": svc, "to_counter": to_counter}))?;
+            event(tx, &next, "transfer", Some(counter.get()), Some(clerk), json!({"from": t.service, "to": svc, "to_counter": to_counter}))?;
             tx.journal(Entry::new(
                 clerk,
                 "ticket.transferred",
                 next.label(),
                 json!({"from_counter": counter, "from": t.service, "to": svc, "to_counter": to_counter}),
             ))?;
-            Ok(call_view(&next, counter, None))
+            Ok(call_view(&next, counter.get(), None))
         })
     }
 
@@ -577,26 +619,26 @@ impl QueueService<'_> {
     /// Opens a counter, puts it on a break (a reason is required) or closes it.
     pub fn set_counter_state(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         state: CounterState,
         reason: Option<&str>,
     ) -> Result<(), QueueError> {
-        self.counter_services(counter)?;
+        self.counter_services(counter.get())?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if state == CounterState::Break && reason.is_none() {
             return Err(QueueError::BreakNeedsReason);
         }
         self.store.write(|tx| {
             if state != CounterState::Open
-                && let Some(t) = held_ticket(tx, counter)?
+                && let Some(t) = held_ticket(tx, counter.get())?
             {
                 return Err(QueueError::CounterBusy {
-                    counter,
+                    counter: counter.get(),
                     ticket: t.label(),
                 });
             }
-            set_state(tx, counter, clerk, state, reason)?;
+            set_state(tx, counter.get(), clerk, state, reason)?;
             Ok(())
         })
     }

@@ -397,10 +397,12 @@ pub fn run_job(
         }
         JobCommand::Pay { job, cash, counter } => {
             let tendered = Rupiah::parse(&cash).map_err(crate::cli::CliError::CashAmount)?;
-            let sale =
-                branch
-                    .stamping()
-                    .quote_job(crate::stamping::JobId(job), counter, actor, None)?;
+            let sale = branch.stamping().quote_job(
+                crate::stamping::JobId(job),
+                crate::queue::CounterNo(counter),
+                actor,
+                None,
+            )?;
             if branch.till().sale(sale)?.due.is_positive() {
                 let paid = branch
                     .till()
@@ -439,10 +441,11 @@ pub fn run_job(
             let waits =
                 v.state == super::State::Held || (v.state.is_unfinished() && v.attempts > 0);
             if waits && !no_claim {
-                let claim =
-                    branch
-                        .stamping()
-                        .job_claim(crate::stamping::JobId(job), counter, actor)?;
+                let claim = branch.stamping().job_claim(
+                    crate::stamping::JobId(job),
+                    crate::queue::CounterNo(counter),
+                    actor,
+                )?;
                 let out = branch.printing().print_claim_receipt(&claim)?;
                 let line = if out.printed {
                     words::current().claim_printed(&claim.claim_code, &out.printer)
@@ -482,7 +485,7 @@ pub fn run_job(
             let v = branch.stamping().settle_job_approved(
                 crate::stamping::JobId(job),
                 choice,
-                counter,
+                crate::queue::CounterNo(counter),
                 actor,
                 &supervisor,
                 &pin,

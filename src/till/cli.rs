@@ -338,7 +338,9 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             json,
         } => {
             let count = CashCount::parse(&float)?;
-            let s = branch.till().open_till(counter, actor, &count)?;
+            let s = branch
+                .till()
+                .open_till(crate::queue::CounterNo(counter), actor, &count)?;
             if json {
                 print_json(&s, branch.config().branch.timezone);
             } else {
@@ -350,7 +352,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             }
         }
         TillCommand::XReport { counter, json } => print_report(
-            &branch.till().x_report(counter)?,
+            &branch.till().x_report(crate::queue::CounterNo(counter))?,
             json,
             branch.config().branch.timezone,
         ),
@@ -365,7 +367,10 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             let mut outcome = None;
             if let Some(count) = count {
                 let count = CashCount::parse(&count)?;
-                let o = branch.till().count_till(counter, actor, &count)?;
+                let o =
+                    branch
+                        .till()
+                        .count_till(crate::queue::CounterNo(counter), actor, &count)?;
                 if !o.needs_approval || supervisor.is_none() {
                     print_close(&o, json, branch.config().branch.timezone);
                     return Ok(ExitCode::SUCCESS);
@@ -377,7 +382,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 None => {
                     branch
                         .till()
-                        .till_session(counter)?
+                        .till_session(crate::queue::CounterNo(counter))?
                         .ok_or(TillError::NoSession(counter))?
                         .id
                 }
@@ -400,7 +405,10 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 }
                 None => None,
             };
-            let o = branch.till().finish_close(counter, actor, approval)?;
+            let o =
+                branch
+                    .till()
+                    .finish_close(crate::queue::CounterNo(counter), actor, approval)?;
             print_close(&o, json, branch.config().branch.timezone);
         }
         TillCommand::ZReport {
@@ -417,9 +425,12 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             amount,
             reason,
         } => {
-            let o = branch
-                .till()
-                .pay_out(counter, actor, money(&amount)?, &reason)?;
+            let o = branch.till().pay_out(
+                crate::queue::CounterNo(counter),
+                actor,
+                money(&amount)?,
+                &reason,
+            )?;
             println!(
                 "{}",
                 words::current().payout_recorded(&o.amount, &o.expected_cash.unwrap_or_default())
@@ -431,9 +442,12 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             amount,
             reason,
         } => {
-            let o = branch
-                .till()
-                .cash_drop(counter, actor, money(&amount)?, &reason)?;
+            let o = branch.till().cash_drop(
+                crate::queue::CounterNo(counter),
+                actor,
+                money(&amount)?,
+                &reason,
+            )?;
             println!(
                 "{}",
                 words::current().drop_recorded(&o.amount, &o.expected_cash.unwrap_or_default())
@@ -449,9 +463,12 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 actor,
                 a,
                 actions::NO_SALE,
-                &approval_subject_counter(counter),
+                &approval_subject_counter(crate::queue::CounterNo(counter)),
             )?;
-            let o = branch.till().open_drawer_no_sale(counter, actor, id)?;
+            let o =
+                branch
+                    .till()
+                    .open_drawer_no_sale(crate::queue::CounterNo(counter), actor, id)?;
             drawer_note(o.open_drawer);
         }
         TillCommand::Prices { json } => {
@@ -527,7 +544,10 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             let ticket = ticket
                 .map(|t| t.parse().map_err(|_| TillError::BadTicket(t)))
                 .transpose()?;
-            let v = branch.till().new_sale(counter, actor, ticket.as_ref())?;
+            let v =
+                branch
+                    .till()
+                    .new_sale(crate::queue::CounterNo(counter), actor, ticket.as_ref())?;
             if json {
                 print_json(&v, branch.config().branch.timezone);
             } else {
@@ -663,9 +683,13 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 actions::QRIS_EXCESS,
                 &approval_subject_qris(reference.trim()),
             )?;
-            let q = branch
-                .till()
-                .resolve_qris(&reference, counter, actor, method, id)?;
+            let q = branch.till().resolve_qris(
+                &reference,
+                crate::queue::CounterNo(counter),
+                actor,
+                method,
+                id,
+            )?;
             println!(
                 "{}",
                 words::current().qris_resolved(&q.reference, &q.excess, &method)
@@ -688,7 +712,9 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 actions::VOID,
                 &approval_subject_sale(sale),
             )?;
-            let o = branch.till().void_sale(sale, counter, actor, id)?;
+            let o = branch
+                .till()
+                .void_sale(sale, crate::queue::CounterNo(counter), actor, id)?;
             if json {
                 print_json(&o, branch.config().branch.timezone);
             } else {
@@ -720,9 +746,14 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 actions::REFUND,
                 &approval_subject_sale(sale),
             )?;
-            let o = branch
-                .till()
-                .refund_sale(sale, counter, actor, &request, method, id)?;
+            let o = branch.till().refund_sale(
+                sale,
+                crate::queue::CounterNo(counter),
+                actor,
+                &request,
+                method,
+                id,
+            )?;
             if json {
                 print_json(&o, branch.config().branch.timezone);
             } else {

@@ -151,7 +151,7 @@ fn settle(
     branch.stamping().settle_job_approved(
         crate::stamping::JobId(job),
         choice,
-        counter,
+        crate::queue::CounterNo(counter),
         supervisor,
         supervisor,
         pin,
@@ -184,7 +184,7 @@ pub fn drawers(branch: &mut Branch) -> Result<DrawersPanel, LoketError> {
     let mut x_reports = Vec::new();
     for (s, summary) in branch.till().till_sessions_of_day(&day)? {
         if s.state == "open" {
-            x_reports.push(branch.till().x_report(s.counter)?);
+            x_reports.push(branch.till().x_report(crate::queue::CounterNo(s.counter))?);
         }
         sessions.push(DrawerRow {
             session: s.id,
@@ -232,14 +232,19 @@ pub fn reprint_z(branch: &mut Branch, number: i64) -> Result<ConsoleDone, String
 
 /// This counter's drawer session.
 pub fn till_state(branch: &mut Branch, counter: u32) -> Result<TillState, LoketError> {
-    Ok(match branch.till().till_session(counter)? {
-        None => TillState::Closed,
-        Some(s) if s.state == "open" => TillState::Open {
-            session: s.id,
-            float: s.float,
+    Ok(
+        match branch
+            .till()
+            .till_session(crate::queue::CounterNo(counter))?
+        {
+            None => TillState::Closed,
+            Some(s) if s.state == "open" => TillState::Open {
+                session: s.id,
+                float: s.float,
+            },
+            Some(_) => TillState::Counting,
         },
-        Some(_) => TillState::Counting,
-    })
+    )
 }
 
 /// Opens the drawer session with the float as the clerk typed it, then opens the drawer so the
@@ -253,9 +258,12 @@ pub fn open_till(
     let count = CashCount::parse(count).map_err(|e| sentence(&e.to_string()))?;
     let session = branch
         .till()
-        .open_till(counter, clerk, &count)
+        .open_till(crate::queue::CounterNo(counter), clerk, &count)
         .map_err(|e| words(&e))?;
-    let drawer = match branch.printing().open_drawer(counter, clerk) {
+    let drawer = match branch
+        .printing()
+        .open_drawer(crate::queue::CounterNo(counter), clerk)
+    {
         Ok(o) => o.message,
         Err(e) => words(&e),
     };
@@ -428,13 +436,18 @@ fn act_on(
                 crate::till::actions::VOID,
                 &crate::till::approval_subject_sale(id),
             )?;
-            let out = branch
-                .till()
-                .void_sale(id, sale.counter, supervisor, approval)?;
+            let out = branch.till().void_sale(
+                id,
+                crate::queue::CounterNo(sale.counter),
+                supervisor,
+                approval,
+            )?;
             if out.open_drawer {
                 // The cash goes back out of the drawer that took it; a drawer that stays shut is
                 // the printer's matter, not a reason to undo the void.
-                let _ = branch.printing().open_drawer(sale.counter, supervisor);
+                let _ = branch
+                    .printing()
+                    .open_drawer(crate::queue::CounterNo(sale.counter), supervisor);
             }
             Ok(UnfinishedDone::SaleVoided {
                 sale: id,

@@ -90,7 +90,7 @@ pub fn run(
         } => FlowOutcome::Quoted(
             (|| {
                 branch.stamping().place_job(crate::stamping::JobId(job), &clerk, place)?;
-                let sale = branch.stamping().quote_job(crate::stamping::JobId(job), counter, &clerk, sale)?;
+                let sale = branch.stamping().quote_job(crate::stamping::JobId(job), crate::queue::CounterNo(counter), &clerk, sale)?;
                 quote(branch, sale)
             })()
             .map_err(|e| words(&e)),
@@ -101,11 +101,11 @@ pub fn run(
             clerk,
         } => FlowOutcome::Returned((|| {
             let out = branch
-                .till().return_tenders(sale, counter, &clerk)
+                .till().return_tenders(sale, crate::queue::CounterNo(counter), &clerk)
                 .map_err(|e| words(&e))?;
             if out.open_drawer {
                 // The cash goes back out of the drawer; a drawer that stays shut is said, not fatal.
-                let _ = branch.printing().open_drawer(counter, &clerk);
+                let _ = branch.printing().open_drawer(crate::queue::CounterNo(counter), &clerk);
                 printer_state(branch, counter, report);
             }
             Ok(out.reversed)
@@ -123,7 +123,7 @@ pub fn run(
             };
             // Cash went into the drawer: open it on the counter's printer, and say so.
             let drawer = out.open_drawer.then(|| {
-                let said = match branch.printing().open_drawer(out.sale.counter, &clerk) {
+                let said = match branch.printing().open_drawer(crate::queue::CounterNo(out.sale.counter), &clerk) {
                     Ok(o) => o.message,
                     Err(e) => words(&e),
                 };
@@ -197,7 +197,7 @@ pub fn run(
             dir,
         } => FlowOutcome::Resumed(
             branch
-                .stamping().take_up_earlier_job(crate::stamping::JobId(received), crate::stamping::JobId(earlier), &ticket, counter, &clerk)
+                .stamping().take_up_earlier_job(crate::stamping::JobId(received), crate::stamping::JobId(earlier), &ticket, crate::queue::CounterNo(counter), &clerk)
                 .map_err(LoketError::from)
                 .and_then(|_| resume(branch, &ticket, counter, &clerk, dir))
                 .map_err(|e| words(&e)),
@@ -453,7 +453,10 @@ fn resume(
     dir: Option<PathBuf>,
 ) -> Result<Option<Box<Resumed>>, LoketError> {
     use crate::stamping::State as Job;
-    let Some(job) = branch.stamping().visit_job(counter, ticket)? else {
+    let Some(job) = branch
+        .stamping()
+        .visit_job(crate::queue::CounterNo(counter), ticket)?
+    else {
         return Ok(None);
     };
     let Some(sale) = job.sale_id.or(branch.stamping().job_sale(job.id)?) else {
@@ -810,7 +813,10 @@ fn reprint(
 pub fn printer_state(branch: &mut Branch, counter: u32, report: &mut dyn FnMut(Outcome)) {
     use crate::printing::DeviceState as P;
     use crate::ui::state::{Device, DeviceState};
-    let state = match branch.printing().printer_status(counter) {
+    let state = match branch
+        .printing()
+        .printer_status(crate::queue::CounterNo(counter))
+    {
         Ok(P::NotConfigured) => DeviceState::NotConfigured,
         Ok(P::Ok { detail }) => DeviceState::Ready(detail),
         Ok(P::Warning { what, next }) | Ok(P::Problem { what, next }) => {

@@ -220,17 +220,37 @@ fn queue_op(
     op: &QueueOp,
 ) -> Result<Option<crate::queue::CallView>, LoketError> {
     Ok(match op {
-        QueueOp::CallNext => branch.queue().call_next(counter, clerk)?,
-        QueueOp::CallTicket(t) => Some(branch.queue().call_ticket(counter, clerk, &t.parse()?)?),
-        QueueOp::Step(step) => Some(branch.queue().counter_step(counter, clerk, *step)?),
-        QueueOp::Transfer { to, to_counter } => {
-            Some(branch.queue().transfer(counter, clerk, to, *to_counter)?)
-        }
-        QueueOp::WalkIn(service) => Some(branch.queue().walk_in(counter, clerk, service)?),
+        QueueOp::CallNext => branch
+            .queue()
+            .call_next(crate::queue::CounterNo(counter), clerk)?,
+        QueueOp::CallTicket(t) => Some(branch.queue().call_ticket(
+            crate::queue::CounterNo(counter),
+            clerk,
+            &t.parse()?,
+        )?),
+        QueueOp::Step(step) => Some(branch.queue().counter_step(
+            crate::queue::CounterNo(counter),
+            clerk,
+            *step,
+        )?),
+        QueueOp::Transfer { to, to_counter } => Some(branch.queue().transfer(
+            crate::queue::CounterNo(counter),
+            clerk,
+            to,
+            *to_counter,
+        )?),
+        QueueOp::WalkIn(service) => Some(branch.queue().walk_in(
+            crate::queue::CounterNo(counter),
+            clerk,
+            service,
+        )?),
         QueueOp::SetState { state, reason } => {
-            branch
-                .queue()
-                .set_counter_state(counter, clerk, *state, reason.as_deref())?;
+            branch.queue().set_counter_state(
+                crate::queue::CounterNo(counter),
+                clerk,
+                *state,
+                reason.as_deref(),
+            )?;
             None
         }
         QueueOp::Unpark(t) => {

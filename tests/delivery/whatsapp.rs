@@ -712,7 +712,11 @@ fn the_claim_slip_names_the_masked_number_and_carries_the_branchs_wa_me_code() {
         .stamping()
         .set_job_whatsapp(job, NUMBER, CLERK)
         .expect("number");
-    let claim = t.branch.stamping().job_claim(job, 1, CLERK).expect("claim");
+    let claim = t
+        .branch
+        .stamping()
+        .job_claim(job, loket::queue::CounterNo(1), CLERK)
+        .expect("claim");
     let printed = t
         .branch
         .printing()

@@ -19,15 +19,24 @@ const CLERK: &str = "petugas";
 fn day_with_z(t: &mut TestBranch) {
     let b = &mut t.branch;
     b.till()
-        .open_till(1, CLERK, &CashCount::parse("100000x2").expect("count"))
+        .open_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::parse("100000x2").expect("count"),
+        )
         .expect("open");
     b.till()
-        .pay_out(1, CLERK, Rupiah::new(15_000), "beli kertas struk")
+        .pay_out(
+            loket::queue::CounterNo(1),
+            CLERK,
+            Rupiah::new(15_000),
+            "beli kertas struk",
+        )
         .expect("pay-out");
     let closed = b
         .till()
         .count_till(
-            1,
+            loket::queue::CounterNo(1),
             CLERK,
             &CashCount::parse("100000x1,50000x1,20000x1,10000x1,5000x1").expect("count"),
         )

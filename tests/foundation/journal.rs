@@ -20,13 +20,13 @@ fn busy_branch(n: usize) -> TestBranch {
     for counter in 1..=2 {
         if t.branch
             .queue()
-            .call_next(counter, "budi")
+            .call_next(loket::queue::CounterNo(counter), "budi")
             .expect("call")
             .is_some()
         {
             t.branch
                 .queue()
-                .counter_step(counter, "budi", Step::Serve)
+                .counter_step(loket::queue::CounterNo(counter), "budi", Step::Serve)
                 .expect("serve");
         }
     }

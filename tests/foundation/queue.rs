@@ -44,7 +44,7 @@ fn a_customer_goes_from_ticket_to_done() {
     t.clock.advance(Duration::minutes(3));
     let called = b
         .queue()
-        .call_next(1, "budi")
+        .call_next(loket::queue::CounterNo(1), "budi")
         .expect("call")
         .expect("someone waits");
     assert_eq!(
@@ -63,10 +63,12 @@ fn a_customer_goes_from_ticket_to_done() {
         0
     );
     b.queue()
-        .counter_step(1, "budi", Step::Serve)
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::Serve)
         .expect("serve");
     t.clock.advance(Duration::minutes(4));
-    b.queue().counter_step(1, "budi", Step::Done).expect("done");
+    b.queue()
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::Done)
+        .expect("done");
     assert_eq!(
         statuses(b),
         vec![
@@ -109,31 +111,67 @@ fn refusals_say_what_to_do() {
     b.queue().issue_ticket("A", false, "d").expect("issue");
     b.queue().issue_ticket("B", false, "d").expect("issue");
     assert!(err(b.queue().issue_ticket("X", false, "d")).contains("tidak ada"));
-    assert!(err(b.queue().call_next(9, "budi")).contains("loket 9 tidak ada"));
-    assert!(err(b.queue().counter_step(1, "budi", Step::Serve)).contains("tidak sedang"));
-    b.queue().call_next(1, "budi").expect("call");
-    assert!(err(b.queue().call_next(1, "budi")).contains("masih memegang tiket A-001"));
-    assert!(err(b.queue().counter_step(1, "budi", Step::NoShow)).contains("tunggu 60 detik"));
-    assert!(err(b.queue().counter_step(2, "sri", Step::Serve)).contains("tidak sedang"));
+    assert!(
+        err(b.queue().call_next(loket::queue::CounterNo(9), "budi")).contains("loket 9 tidak ada")
+    );
     assert!(
         err(b
             .queue()
-            .set_counter_state(1, "budi", CounterState::Closed, None))
+            .counter_step(loket::queue::CounterNo(1), "budi", Step::Serve))
+        .contains("tidak sedang")
+    );
+    b.queue()
+        .call_next(loket::queue::CounterNo(1), "budi")
+        .expect("call");
+    assert!(
+        err(b.queue().call_next(loket::queue::CounterNo(1), "budi"))
+            .contains("masih memegang tiket A-001")
+    );
+    assert!(
+        err(b
+            .queue()
+            .counter_step(loket::queue::CounterNo(1), "budi", Step::NoShow))
+        .contains("tunggu 60 detik")
+    );
+    assert!(
+        err(b
+            .queue()
+            .counter_step(loket::queue::CounterNo(2), "sri", Step::Serve))
+        .contains("tidak sedang")
+    );
+    assert!(
+        err(b.queue().set_counter_state(
+            loket::queue::CounterNo(1),
+            "budi",
+            CounterState::Closed,
+            None
+        ))
         .contains("masih memegang")
     );
     assert!(
-        err(b
-            .queue()
-            .set_counter_state(2, "sri", CounterState::Break, None))
+        err(b.queue().set_counter_state(
+            loket::queue::CounterNo(2),
+            "sri",
+            CounterState::Break,
+            None
+        ))
         .contains("alasan")
     );
     b.queue()
-        .set_counter_state(2, "sri", CounterState::Break, Some("makan siang"))
+        .set_counter_state(
+            loket::queue::CounterNo(2),
+            "sri",
+            CounterState::Break,
+            Some("makan siang"),
+        )
         .expect("break");
-    assert!(err(b.queue().call_next(2, "sri")).contains("istirahat (makan siang)"));
+    assert!(
+        err(b.queue().call_next(loket::queue::CounterNo(2), "sri"))
+            .contains("istirahat (makan siang)")
+    );
     t.clock.advance(Duration::minutes(2));
     b.queue()
-        .counter_step(1, "budi", Step::NoShow)
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::NoShow)
         .expect("no-show after the minimum wait");
     let status = b.queue().queue_status().expect("status");
     assert_eq!(status.counters[1].state, CounterState::Break);
@@ -147,14 +185,20 @@ fn park_transfer_and_specific_calls() {
     for _ in 0..3 {
         b.queue().issue_ticket("A", false, "d").expect("issue");
     }
-    b.queue().call_next(1, "budi").expect("call");
     b.queue()
-        .counter_step(1, "budi", Step::Park { minutes: Some(10) })
+        .call_next(loket::queue::CounterNo(1), "budi")
+        .expect("call");
+    b.queue()
+        .counter_step(
+            loket::queue::CounterNo(1),
+            "budi",
+            Step::Park { minutes: Some(10) },
+        )
         .expect("park");
     // Parked for 10 minutes: not called by "next" before then.
     assert_eq!(
         b.queue()
-            .call_next(2, "sri")
+            .call_next(loket::queue::CounterNo(2), "sri")
             .expect("call")
             .map(|c| c.ticket),
         Some(crate::common::no("A-002"))
@@ -163,36 +207,36 @@ fn park_transfer_and_specific_calls() {
     // Its time is up and it arrived first, so it is next again.
     assert_eq!(
         b.queue()
-            .call_next(1, "budi")
+            .call_next(loket::queue::CounterNo(1), "budi")
             .expect("call")
             .map(|c| c.ticket),
         Some(crate::common::no("A-001"))
     );
     b.queue()
-        .counter_step(1, "budi", Step::Serve)
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::Serve)
         .expect("serve");
     b.queue()
-        .transfer(1, "budi", "C", Some(3))
+        .transfer(loket::queue::CounterNo(1), "budi", "C", Some(3))
         .expect("transfer to counter 3");
     b.queue().issue_ticket("C", false, "d").expect("issue");
     // Counter 4 also serves C, but A-001 (the oldest) is reserved for counter 3.
     assert_eq!(
         b.queue()
-            .call_next(4, "ani")
+            .call_next(loket::queue::CounterNo(4), "ani")
             .expect("call")
             .map(|c| c.ticket),
         Some(crate::common::no("A-003"))
     );
     assert_eq!(
         b.queue()
-            .call_next(3, "eko")
+            .call_next(loket::queue::CounterNo(3), "eko")
             .expect("call")
             .map(|c| c.ticket),
         Some(crate::common::no("A-001"))
     );
     let out_of_order = b
         .queue()
-        .call_ticket(1, "budi", &crate::common::no("c1"))
+        .call_ticket(loket::queue::CounterNo(1), "budi", &crate::common::no("c1"))
         .expect("specific call");
     assert_eq!(out_of_order.ticket.to_string(), "C-001");
     let flagged: i64 = b
@@ -208,7 +252,9 @@ fn park_transfer_and_specific_calls() {
         .expect("flag");
     assert_eq!(flagged, 1, "a picked ticket is reported as out of order");
     assert!(
-        b.queue().call_next(2, "sri").is_err(),
+        b.queue()
+            .call_next(loket::queue::CounterNo(2), "sri")
+            .is_err(),
         "counter 2 still holds A-002"
     );
 }
@@ -236,17 +282,24 @@ fn walk_in_and_reactivate_need_the_right_people() {
         "1357",
     )
     .expect("add");
-    let walk = b.queue().walk_in(2, "budi", "B").expect("walk-in");
+    let walk = b
+        .queue()
+        .walk_in(loket::queue::CounterNo(2), "budi", "B")
+        .expect("walk-in");
     assert_eq!(
         (walk.ticket.to_string().as_str(), walk.status),
         ("B-001", Status::Serving)
     );
-    b.queue().counter_step(2, "budi", Step::Done).expect("done");
+    b.queue()
+        .counter_step(loket::queue::CounterNo(2), "budi", Step::Done)
+        .expect("done");
     b.queue().issue_ticket("A", false, "d").expect("issue");
-    b.queue().call_next(1, "budi").expect("call");
+    b.queue()
+        .call_next(loket::queue::CounterNo(1), "budi")
+        .expect("call");
     t.clock.advance(Duration::minutes(2));
     b.queue()
-        .counter_step(1, "budi", Step::NoShow)
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::NoShow)
         .expect("noshow");
     let clerk = loket::users::approve(
         b.store_mut(),
@@ -284,7 +337,7 @@ fn walk_in_and_reactivate_need_the_right_people() {
     );
     assert_eq!(
         b.queue()
-            .call_next(3, "eko")
+            .call_next(loket::queue::CounterNo(3), "eko")
             .expect("call")
             .map(|c| c.ticket),
         Some(crate::common::no("A-001"))
@@ -298,9 +351,11 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
     for _ in 0..3 {
         b.queue().issue_ticket("A", false, "d").expect("issue");
     }
-    b.queue().call_next(1, "budi").expect("call");
     b.queue()
-        .counter_step(1, "budi", Step::Serve)
+        .call_next(loket::queue::CounterNo(1), "budi")
+        .expect("call");
+    b.queue()
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::Serve)
         .expect("serve");
     // 23:59 WIB, then past midnight.
     t.clock.advance(Duration::hours(15) + Duration::minutes(59));
@@ -338,7 +393,7 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
     // Counter 1 is free again on the new day.
     assert_eq!(
         b.queue()
-            .call_next(1, "budi")
+            .call_next(loket::queue::CounterNo(1), "budi")
             .expect("call")
             .map(|c| c.ticket),
         Some(crate::common::no("A-001"))
@@ -409,12 +464,12 @@ proptest! {
             // Refusals are part of the game; only the invariants matter.
             let _ = match op {
                 Op::Issue(s, p) => b.queue().issue_ticket(services[s], p, "d").map(|_| { issued += 1; }),
-                Op::Call(c) => b.queue().call_next(c, "x").map(|_| ()),
-                Op::Serve(c) => b.queue().counter_step(c, "x", Step::Serve).map(|_| ()),
-                Op::Done(c) => b.queue().counter_step(c, "x", Step::Done).map(|_| ()),
-                Op::NoShow(c) => b.queue().counter_step(c, "x", Step::NoShow).map(|_| ()),
-                Op::Park(c) => b.queue().counter_step(c, "x", Step::Park { minutes: Some(5) }).map(|_| ()),
-                Op::Transfer(c, s) => b.queue().transfer(c, "x", services[s], None).map(|_| ()),
+                Op::Call(c) => b.queue().call_next(loket::queue::CounterNo(c), "x").map(|_| ()),
+                Op::Serve(c) => b.queue().counter_step(loket::queue::CounterNo(c), "x", Step::Serve).map(|_| ()),
+                Op::Done(c) => b.queue().counter_step(loket::queue::CounterNo(c), "x", Step::Done).map(|_| ()),
+                Op::NoShow(c) => b.queue().counter_step(loket::queue::CounterNo(c), "x", Step::NoShow).map(|_| ()),
+                Op::Park(c) => b.queue().counter_step(loket::queue::CounterNo(c), "x", Step::Park { minutes: Some(5) }).map(|_| ()),
+                Op::Transfer(c, s) => b.queue().transfer(loket::queue::CounterNo(c), "x", services[s], None).map(|_| ()),
                 Op::Minutes(m) => { t.clock.advance(Duration::minutes(m)); Ok(()) }
             };
         }
@@ -465,7 +520,7 @@ fn two_connections_share_one_line() {
     assert_eq!(
         other
             .queue()
-            .call_next(2, "sri")
+            .call_next(loket::queue::CounterNo(2), "sri")
             .expect("call")
             .map(|c| c.ticket),
         Some(crate::common::no("B-001"))
@@ -473,7 +528,7 @@ fn two_connections_share_one_line() {
     assert_eq!(
         t.branch
             .queue()
-            .call_next(1, "budi")
+            .call_next(loket::queue::CounterNo(1), "budi")
             .expect("call")
             .map(|c| c.ticket),
         Some(crate::common::no("B-002"))
@@ -490,12 +545,16 @@ fn a_recalled_number_is_listed_once_at_its_newest_call() {
     b.queue()
         .issue_ticket("A", false, "dispenser")
         .expect("A-002");
-    b.queue().call_next(1, "budi").expect("call A-001");
-    b.queue().call_next(2, "sri").expect("call A-002");
+    b.queue()
+        .call_next(loket::queue::CounterNo(1), "budi")
+        .expect("call A-001");
+    b.queue()
+        .call_next(loket::queue::CounterNo(2), "sri")
+        .expect("call A-002");
     t.clock.advance(Duration::minutes(1));
     t.branch
         .queue()
-        .counter_step(1, "budi", Step::Recall)
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::Recall)
         .expect("recall A-001");
     let recent: Vec<String> = t
         .branch

@@ -185,7 +185,11 @@ fn sale_print_and_till_print_z_use_the_counter_printer() {
     let z = tb
         .branch
         .till()
-        .count_till(1, CLERK, &loket::till::CashCount::total_only(rp(120_000)))
+        .count_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &loket::till::CashCount::total_only(rp(120_000)),
+        )
         .expect("close")
         .z
         .expect("z")

@@ -20,9 +20,16 @@ pub fn rp(v: i64) -> loket::money::Rupiah {
 /// Opens counter 1's till and sells two e-Meterai for cash; returns the sale id.
 pub fn cash_sale(b: &mut Branch) -> i64 {
     b.till()
-        .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+        .open_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::total_only(rp(100_000)),
+        )
         .expect("open till");
-    let s = b.till().new_sale(1, CLERK, None).expect("new sale");
+    let s = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("new sale");
     b.till()
         .add_to_sale(s.id, CLERK, "meterai", 2, None)
         .expect("add meterai");
@@ -130,7 +137,10 @@ fn a_sale_receipt_prints_on_the_embedded_virtual_printer_and_writes_its_file() {
         )]
     );
     // The drawer opens on its own call, with the five-byte kick.
-    let d = b.printing().open_drawer(1, CLERK).expect("drawer");
+    let d = b
+        .printing()
+        .open_drawer(loket::queue::CounterNo(1), CLERK)
+        .expect("drawer");
     assert!(d.printed, "{d:?}");
     let vp = b
         .printing()
@@ -181,7 +191,9 @@ fn paper_out_in_the_middle_of_a_job_fails_it_and_a_reprint_after_loading_paper_p
     );
     assert_eq!(incidents(b, "loket1"), vec![("paper_out".into(), true)]);
     assert!(matches!(
-        b.printing().printer_status(1).expect("status"),
+        b.printing()
+            .printer_status(loket::queue::CounterNo(1))
+            .expect("status"),
         DeviceState::Problem { .. }
     ));
     // A second failure does not open a second incident.
@@ -225,7 +237,9 @@ fn paper_near_end_prints_with_a_warning_incident_that_closes_when_paper_is_loade
     printed(&o);
     assert_eq!(o.condition, Some(Condition::PaperNearEnd));
     assert!(matches!(
-        b.printing().printer_status(1).expect("status"),
+        b.printing()
+            .printer_status(loket::queue::CounterNo(1))
+            .expect("status"),
         DeviceState::Warning { .. }
     ));
     assert_eq!(
@@ -247,7 +261,9 @@ fn printer_status_reads_the_printer_and_records_a_cover_opened_between_jobs() {
     let mut tb = TestBranch::new();
     let b = &mut tb.branch;
     assert!(matches!(
-        b.printing().printer_status(2).expect("status"),
+        b.printing()
+            .printer_status(loket::queue::CounterNo(2))
+            .expect("status"),
         DeviceState::Ok { .. }
     ));
     // Another counter's printer is a different device.
@@ -258,7 +274,10 @@ fn printer_status_reads_the_printer_and_records_a_cover_opened_between_jobs() {
         .virtual_printer()
         .expect("virtual");
     vp.set_state(VirtualState::CoverOpen);
-    let s = b.printing().printer_status(3).expect("status");
+    let s = b
+        .printing()
+        .printer_status(loket::queue::CounterNo(3))
+        .expect("status");
     assert_eq!(
         s,
         DeviceState::Problem {
@@ -290,11 +309,18 @@ fn sale_x_and_z(tb: &mut TestBranch, vp: &VirtualPrinter) {
         .print_sale_receipt(sale, false)
         .expect("sale receipt");
     printed(&o);
-    let x = b.printing().print_x_report(1).expect("x report");
+    let x = b
+        .printing()
+        .print_x_report(loket::queue::CounterNo(1))
+        .expect("x report");
     printed(&x);
     let z = b
         .till()
-        .count_till(1, CLERK, &CashCount::total_only(rp(120_000)))
+        .count_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::total_only(rp(120_000)),
+        )
         .expect("close")
         .z
         .expect("z");
@@ -337,9 +363,15 @@ fn sale_x_and_z_print_on_a_network_printer_over_tcp_loopback() {
     // The network printer goes away: the next job fails as a device incident, not an error.
     server.stop();
     let b = &mut tb.branch;
-    let o = b.printing().print_x_report(2).map(|o| o.printed);
+    let o = b
+        .printing()
+        .print_x_report(loket::queue::CounterNo(2))
+        .map(|o| o.printed);
     assert!(o.is_err(), "counter 2 has no session");
-    let sale = b.till().new_sale(1, CLERK, None).expect("sale");
+    let sale = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(sale.id, CLERK, "meterai", 1, None)
         .expect("add");

@@ -51,7 +51,9 @@ fn the_app_prints_the_preview_of_its_own_data_on_each_profile() {
         let sale = cash_sale(b);
         let outcomes = [
             b.printing().print_sale_receipt(sale, false).expect("sale"),
-            b.printing().print_x_report(1).expect("x"),
+            b.printing()
+                .print_x_report(loket::queue::CounterNo(1))
+                .expect("x"),
             b.printing().print_sale_receipt(sale, true).expect("copy"),
         ];
         let vp = b
@@ -82,10 +84,17 @@ fn the_receipt_shows_each_tender_as_taken_and_the_change() {
     let mut tb = TestBranch::new();
     let b = &mut tb.branch;
     b.till()
-        .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+        .open_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::total_only(rp(100_000)),
+        )
         .expect("open till");
     // Rp20.000 cash on a Rp10.000 bill.
-    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    let s = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(s.id, CLERK, "meterai", 1, None)
         .expect("add");
@@ -101,7 +110,10 @@ fn the_receipt_shows_each_tender_as_taken_and_the_change() {
     let o = b.printing().print_sale_receipt(s.id, false).expect("print");
     assert!(o.printed, "{o:?}");
     // A split: Rp4.000 by debit, then Rp10.000 cash for the Rp6.000 left.
-    let split = b.till().new_sale(1, CLERK, None).expect("sale");
+    let split = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(split.id, CLERK, "meterai", 1, None)
         .expect("add");

@@ -21,49 +21,70 @@ fn a_scripted_morning_adds_up() {
     let b = &mut t.branch;
     assert_eq!(
         b.queue()
-            .call_next(1, "budi")
+            .call_next(loket::queue::CounterNo(1), "budi")
             .expect("call")
             .map(|c| c.ticket),
         Some(crate::common::no("C-001"))
     );
     b.queue()
-        .counter_step(1, "budi", Step::Serve)
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::Serve)
         .expect("serve");
     t.clock.advance(minutes(6));
     let b = &mut t.branch;
-    b.queue().counter_step(1, "budi", Step::Done).expect("done");
+    b.queue()
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::Done)
+        .expect("done");
     // 08:16 counter 2 calls A-002 out of order; A-001 by counter 1 (waited 16 minutes: over the SLA of 15).
     b.queue()
-        .call_ticket(2, "sri", &crate::common::no("A-002"))
+        .call_ticket(
+            loket::queue::CounterNo(2),
+            "sri",
+            &crate::common::no("A-002"),
+        )
         .expect("specific");
-    b.queue().call_next(1, "budi").expect("call A-001");
     b.queue()
-        .counter_step(1, "budi", Step::Serve)
+        .call_next(loket::queue::CounterNo(1), "budi")
+        .expect("call A-001");
+    b.queue()
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::Serve)
         .expect("serve");
     b.queue()
-        .counter_step(2, "sri", Step::Serve)
+        .counter_step(loket::queue::CounterNo(2), "sri", Step::Serve)
         .expect("serve");
     t.clock.advance(minutes(4));
     let b = &mut t.branch;
-    b.queue().counter_step(1, "budi", Step::Done).expect("done");
     b.queue()
-        .counter_step(2, "sri", Step::Park { minutes: None })
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::Done)
+        .expect("done");
+    b.queue()
+        .counter_step(
+            loket::queue::CounterNo(2),
+            "sri",
+            Step::Park { minutes: None },
+        )
         .expect("park");
     // 08:20 counter 1 calls A-003, who does not come.
-    b.queue().call_next(1, "budi").expect("call A-003");
+    b.queue()
+        .call_next(loket::queue::CounterNo(1), "budi")
+        .expect("call A-003");
     t.clock.advance(minutes(2));
     let b = &mut t.branch;
     b.queue()
-        .counter_step(1, "budi", Step::NoShow)
+        .counter_step(loket::queue::CounterNo(1), "budi", Step::NoShow)
         .expect("noshow");
     b.queue()
-        .set_counter_state(1, "budi", CounterState::Break, Some("sholat"))
+        .set_counter_state(
+            loket::queue::CounterNo(1),
+            "budi",
+            CounterState::Break,
+            Some("sholat"),
+        )
         .expect("break");
     // 08:52 back from a 30-minute break.
     t.clock.advance(minutes(30));
     let b = &mut t.branch;
     b.queue()
-        .set_counter_state(1, "budi", CounterState::Open, None)
+        .set_counter_state(loket::queue::CounterNo(1), "budi", CounterState::Open, None)
         .expect("open");
     t.clock.advance(minutes(8));
     // 09:00: report.

@@ -21,35 +21,53 @@ fn scripted_day() -> TestBranch {
     }
     t.clock.advance(Duration::minutes(10));
     let b = &mut t.branch;
-    b.queue().call_next(1, CLERK).expect("call A-001");
     b.queue()
-        .counter_step(1, CLERK, Step::Serve)
+        .call_next(loket::queue::CounterNo(1), CLERK)
+        .expect("call A-001");
+    b.queue()
+        .counter_step(loket::queue::CounterNo(1), CLERK, Step::Serve)
         .expect("serve");
     t.clock.advance(Duration::minutes(5));
     let b = &mut t.branch;
-    b.queue().counter_step(1, CLERK, Step::Done).expect("done");
-    b.queue().call_next(1, CLERK).expect("call A-002");
     b.queue()
-        .counter_step(1, CLERK, Step::Serve)
+        .counter_step(loket::queue::CounterNo(1), CLERK, Step::Done)
+        .expect("done");
+    b.queue()
+        .call_next(loket::queue::CounterNo(1), CLERK)
+        .expect("call A-002");
+    b.queue()
+        .counter_step(loket::queue::CounterNo(1), CLERK, Step::Serve)
         .expect("serve");
     t.clock.advance(Duration::minutes(5));
     let b = &mut t.branch;
-    b.queue().counter_step(1, CLERK, Step::Done).expect("done");
-    b.queue().call_next(1, CLERK).expect("call A-003");
+    b.queue()
+        .counter_step(loket::queue::CounterNo(1), CLERK, Step::Done)
+        .expect("done");
+    b.queue()
+        .call_next(loket::queue::CounterNo(1), CLERK)
+        .expect("call A-003");
     t.clock.advance(Duration::minutes(2));
     let b = &mut t.branch;
     b.queue()
-        .counter_step(1, CLERK, Step::NoShow)
+        .counter_step(loket::queue::CounterNo(1), CLERK, Step::NoShow)
         .expect("noshow");
 
     // Till: float Rp200.000; 2 stamps cash (Rp50.000 tendered), 1 stamp by debit, 1 stamp cash
     // then voided; a no-sale drawer open; blind count exactly right.
     b.till()
-        .open_till(1, CLERK, &CashCount::parse("100000x2").expect("count"))
+        .open_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::parse("100000x2").expect("count"),
+        )
         .expect("open till");
     let s1 = b
         .till()
-        .new_sale(1, CLERK, Some(&crate::common::no("A-001")))
+        .new_sale(
+            loket::queue::CounterNo(1),
+            CLERK,
+            Some(&crate::common::no("A-001")),
+        )
         .expect("sale");
     b.till()
         .add_to_sale(s1.id, CLERK, "meterai", 2, None)
@@ -65,7 +83,11 @@ fn scripted_day() -> TestBranch {
         .expect("cash");
     let s2 = b
         .till()
-        .new_sale(1, CLERK, Some(&crate::common::no("A-002")))
+        .new_sale(
+            loket::queue::CounterNo(1),
+            CLERK,
+            Some(&crate::common::no("A-002")),
+        )
         .expect("sale");
     b.till()
         .add_to_sale(s2.id, CLERK, "meterai", 1, None)
@@ -81,7 +103,10 @@ fn scripted_day() -> TestBranch {
             }],
         )
         .expect("debit");
-    let s3 = b.till().new_sale(1, CLERK, None).expect("sale");
+    let s3 = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(s3.id, CLERK, "meterai", 1, None)
         .expect("add");
@@ -95,12 +120,20 @@ fn scripted_day() -> TestBranch {
         )
         .expect("cash");
     let a = approval(b, actions::VOID, &approval_subject_sale(s3.id));
-    b.till().void_sale(s3.id, 1, CLERK, a).expect("void");
-    let a = approval(b, actions::NO_SALE, &approval_subject_counter(1));
-    b.till().open_drawer_no_sale(1, CLERK, a).expect("no sale");
+    b.till()
+        .void_sale(s3.id, loket::queue::CounterNo(1), CLERK, a)
+        .expect("void");
+    let a = approval(
+        b,
+        actions::NO_SALE,
+        &approval_subject_counter(loket::queue::CounterNo(1)),
+    );
+    b.till()
+        .open_drawer_no_sale(loket::queue::CounterNo(1), CLERK, a)
+        .expect("no sale");
     b.till()
         .count_till(
-            1,
+            loket::queue::CounterNo(1),
             CLERK,
             &CashCount::parse("100000x2,20000x1").expect("count"),
         )

@@ -161,11 +161,11 @@ fn steps_out_of_order_are_refused_and_nobody_is_charged_twice() {
         .expect("place");
     let sale = b
         .stamping()
-        .quote_job(job.id, 1, CLERK, None)
+        .quote_job(job.id, loket::queue::CounterNo(1), CLERK, None)
         .expect("quote");
     assert_eq!(
         b.stamping()
-            .quote_job(job.id, 1, CLERK, None)
+            .quote_job(job.id, loket::queue::CounterNo(1), CLERK, None)
             .expect("quote again"),
         sale
     );

@@ -71,7 +71,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
                         job.id,
                         approval.id,
                         Settle::Refund(Method::Cash),
-                        1,
+                        loket::queue::CounterNo(1),
                         "petugas",
                     )
                     .expect("refund");

@@ -353,7 +353,13 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
         .expect("approve");
         let settled = b
             .stamping()
-            .settle_failed_job(job.id, approval.id, choice, 1, "petugas")
+            .settle_failed_job(
+                job.id,
+                approval.id,
+                choice,
+                loket::queue::CounterNo(1),
+                "petugas",
+            )
             .expect("settle");
         match choice {
             Settle::NewSerial => {
@@ -370,7 +376,13 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
         // The approval is used up: settling again is refused.
         assert!(
             b.stamping()
-                .settle_failed_job(job.id, approval.id, choice, 1, "petugas")
+                .settle_failed_job(
+                    job.id,
+                    approval.id,
+                    choice,
+                    loket::queue::CounterNo(1),
+                    "petugas"
+                )
                 .is_err()
         );
     }

@@ -94,7 +94,7 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
                 loket::stamping::JobId(job),
                 approval,
                 Settle::Refund(Method::Cash),
-                1,
+                loket::queue::CounterNo(1),
                 "petugas",
             )
             .expect_err("the job's half was refused");
@@ -118,7 +118,7 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
             loket::stamping::JobId(job),
             approval,
             Settle::Refund(Method::Cash),
-            2,
+            loket::queue::CounterNo(2),
             "petugas",
         )
         .expect_err("no drawer open at counter 2");
@@ -142,7 +142,7 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
             loket::stamping::JobId(job),
             approval,
             Settle::Refund(Method::Cash),
-            1,
+            loket::queue::CounterNo(1),
             "petugas",
         )
         .expect("settle");

@@ -54,9 +54,17 @@ pub fn rp(n: i64) -> Rupiah {
 
 /// Opens the till of counter 1 with a float, once.
 pub fn open_till(b: &mut Branch) {
-    if b.till().till_session(1).expect("session").is_none() {
+    if b.till()
+        .till_session(loket::queue::CounterNo(1))
+        .expect("session")
+        .is_none()
+    {
         b.till()
-            .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+            .open_till(
+                loket::queue::CounterNo(1),
+                CLERK,
+                &CashCount::total_only(rp(100_000)),
+            )
             .expect("open till");
     }
 }
@@ -89,7 +97,7 @@ pub fn paid_job_for(b: &mut Branch, bytes: Vec<u8>, name: &str, ticket: Option<&
     b.stamping().place_job(job.id, CLERK, place).expect("place");
     let sale = b
         .stamping()
-        .quote_job(job.id, 1, CLERK, None)
+        .quote_job(job.id, loket::queue::CounterNo(1), CLERK, None)
         .expect("quote");
     b.till()
         .pay_sale(

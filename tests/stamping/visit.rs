@@ -17,12 +17,12 @@ fn visit_with_stamped_job(t: &mut TestBranch, n: u32) -> (String, i64) {
         .expect("issue");
     let call = b
         .queue()
-        .call_next(1, CLERK)
+        .call_next(loket::queue::CounterNo(1), CLERK)
         .expect("call")
         .expect("a ticket");
     let label = call.ticket.to_string();
     b.queue()
-        .counter_step(1, CLERK, Step::Serve)
+        .counter_step(loket::queue::CounterNo(1), CLERK, Step::Serve)
         .expect("serve");
     let job = super::support::paid_job_for(b, letter(n), &format!("surat-{n}.pdf"), Some(&label));
     let done = b.stamping().run_job(job.id, &mut |_| {}).expect("stamp");
@@ -38,7 +38,7 @@ fn a_ticket_with_a_paid_document_not_handed_over_cannot_be_finished_by_anyone() 
         let err = t
             .branch
             .queue()
-            .counter_step(1, CLERK, step)
+            .counter_step(loket::queue::CounterNo(1), CLERK, step)
             .expect_err("refused");
         let said = err.to_string();
         assert!(
@@ -51,7 +51,7 @@ fn a_ticket_with_a_paid_document_not_handed_over_cannot_be_finished_by_anyone() 
     let err = t
         .branch
         .queue()
-        .transfer(1, CLERK, "A", None)
+        .transfer(loket::queue::CounterNo(1), CLERK, "A", None)
         .expect_err("no transfer");
     assert!(err.to_string().contains("tidak dapat dialihkan"), "{err}");
     // The command line is refused the same way.
@@ -76,7 +76,7 @@ fn a_ticket_with_a_paid_document_not_handed_over_cannot_be_finished_by_anyone() 
         .expect("copy");
     t.branch
         .queue()
-        .counter_step(1, CLERK, Step::Done)
+        .counter_step(loket::queue::CounterNo(1), CLERK, Step::Done)
         .expect("finished after hand-over");
 }
 
@@ -170,7 +170,10 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
     let (_label, job) = visit_with_stamped_job(&mut t, 3);
     // A second bill with only part of it taken.
     let b = &mut t.branch;
-    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    let s = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(s.id, CLERK, "meterai", 2, None)
         .expect("add");
@@ -284,7 +287,11 @@ fn closing_the_till_warns_about_what_the_counter_left_half_done() {
     let o = t
         .branch
         .till()
-        .count_till(1, CLERK, &loket::till::CashCount::total_only(rp(110_000)))
+        .count_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &loket::till::CashCount::total_only(rp(110_000)),
+        )
         .expect("count");
     assert!(
         o.unfinished
@@ -391,7 +398,7 @@ fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restar
     b.stamping().place_job(job.id, CLERK, place).expect("place");
     let sale = b
         .stamping()
-        .quote_job(job.id, 1, CLERK, None)
+        .quote_job(job.id, loket::queue::CounterNo(1), CLERK, None)
         .expect("quote");
     b.till()
         .pay_sale(
@@ -479,7 +486,7 @@ fn a_paid_job_still_open_at_another_counter_is_not_taken_up() {
         .expect("issue");
     let second = b
         .queue()
-        .call_next(2, CLERK)
+        .call_next(loket::queue::CounterNo(2), CLERK)
         .expect("call")
         .expect("a ticket");
     let again = b
@@ -503,7 +510,7 @@ fn a_paid_job_still_open_at_another_counter_is_not_taken_up() {
             again.id,
             loket::stamping::JobId(job),
             &second.ticket.to_string(),
-            2,
+            loket::queue::CounterNo(2),
             CLERK,
         )
         .expect_err("open at counter 1");

@@ -93,7 +93,7 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
     };
     b.till()
         .open_till(
-            1,
+            loket::queue::CounterNo(1),
             CLERK,
             &CashCount::parse("100000x1,20000x2,5000x2").expect("count"),
         )
@@ -101,7 +101,10 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
     for op in ops {
         match op {
             Op::Sale(lines, pay) => {
-                let s = b.till().new_sale(1, CLERK, None).expect("sale");
+                let s = b
+                    .till()
+                    .new_sale(loket::queue::CounterNo(1), CLERK, None)
+                    .expect("sale");
                 let mut total = 0;
                 for (i, q) in &lines {
                     b.till()
@@ -165,9 +168,13 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 let k = n % m.sales.len();
                 let (id, status, paid, _, _) = m.sales[k].clone();
-                let before = b.till().x_report(1).expect("x").summary;
+                let before = b
+                    .till()
+                    .x_report(loket::queue::CounterNo(1))
+                    .expect("x")
+                    .summary;
                 let a = approval(b, actions::VOID, &approval_subject_sale(id));
-                let result = b.till().void_sale(id, 1, CLERK, a);
+                let result = b.till().void_sale(id, loket::queue::CounterNo(1), CLERK, a);
                 if status != SaleStatus::Paid {
                     prop_assert!(result.is_err(), "only a paid, unrefunded sale voids");
                     continue;
@@ -185,7 +192,11 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 m.sales[k].1 = SaleStatus::Voided;
                 // A void reverses exactly: the drawer is back by what the sale brought in, and
                 // every method the sale was paid with nets to zero.
-                let after = b.till().x_report(1).expect("x").summary;
+                let after = b
+                    .till()
+                    .x_report(loket::queue::CounterNo(1))
+                    .expect("x")
+                    .summary;
                 prop_assert_eq!(
                     after.expected_cash.value(),
                     before.expected_cash.value() - cash
@@ -212,7 +223,7 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let a = approval(b, actions::REFUND, &approval_subject_sale(id));
                 let result = b.till().refund_sale(
                     id,
-                    1,
+                    loket::queue::CounterNo(1),
                     CLERK,
                     &RefundRequest::Lines(vec![(1, 1)]),
                     Method::Cash,
@@ -239,9 +250,19 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::PayOut(amount) | Op::Drop(amount) => {
                 let is_drop = matches!(op, Op::Drop(_));
                 let result = if is_drop {
-                    b.till().cash_drop(1, CLERK, rp(amount), "setor ke brankas")
+                    b.till().cash_drop(
+                        loket::queue::CounterNo(1),
+                        CLERK,
+                        rp(amount),
+                        "setor ke brankas",
+                    )
                 } else {
-                    b.till().pay_out(1, CLERK, rp(amount), "beli kertas struk")
+                    b.till().pay_out(
+                        loket::queue::CounterNo(1),
+                        CLERK,
+                        rp(amount),
+                        "beli kertas struk",
+                    )
                 };
                 if amount > m.expected() {
                     prop_assert!(
@@ -259,10 +280,18 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
         }
         // After every step: expected cash is float + received − change − refunds − pay-outs − drops.
-        let s = b.till().x_report(1).expect("x").summary;
+        let s = b
+            .till()
+            .x_report(loket::queue::CounterNo(1))
+            .expect("x")
+            .summary;
         prop_assert_eq!(s.expected_cash.value(), m.expected());
     }
-    let s = b.till().x_report(1).expect("x").summary;
+    let s = b
+        .till()
+        .x_report(loket::queue::CounterNo(1))
+        .expect("x")
+        .summary;
     prop_assert_eq!(s.float.value(), m.float);
     prop_assert_eq!(s.cash_received.value(), m.cash_received);
     prop_assert_eq!(s.change_given.value(), m.change);

@@ -204,7 +204,11 @@ fn a_sale_shows_a_dynamic_code_that_expires() {
     let b = &mut tb.branch;
     let s = b
         .till()
-        .new_sale(2, CLERK, Some(&crate::common::no("c-7")))
+        .new_sale(
+            loket::queue::CounterNo(2),
+            CLERK,
+            Some(&crate::common::no("c-7")),
+        )
         .expect("sale");
     b.till()
         .add_to_sale(s.id, CLERK, "meterai", 2, None)
@@ -256,9 +260,16 @@ fn late_excess_is_given_back_with_a_supervisor() {
     let mut tb = branch();
     let b = &mut tb.branch;
     b.till()
-        .open_till(1, CLERK, &loket::till::CashCount::total_only(rp(50_000)))
+        .open_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &loket::till::CashCount::total_only(rp(50_000)),
+        )
         .expect("open");
-    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    let s = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(s.id, CLERK, "meterai", 1, None)
         .expect("add");
@@ -283,17 +294,31 @@ fn late_excess_is_given_back_with_a_supervisor() {
     let late = b.till().confirm_qris(&q, CLERK, None).expect("late");
     assert_eq!(late.qris.excess, rp(10_000));
     assert_eq!(
-        b.till().x_report(1).expect("x").summary.qris_excess,
+        b.till()
+            .x_report(loket::queue::CounterNo(1))
+            .expect("x")
+            .summary
+            .qris_excess,
         rp(10_000)
     );
     let subject = loket::till::approval_subject_qris(&q);
     let id = super::approval(b, loket::till::actions::QRIS_EXCESS, &subject);
     let done = b
         .till()
-        .resolve_qris(&q, 1, CLERK, loket::till::Method::Cash, id)
+        .resolve_qris(
+            &q,
+            loket::queue::CounterNo(1),
+            CLERK,
+            loket::till::Method::Cash,
+            id,
+        )
         .expect("resolved");
     assert!(done.resolved && !done.flagged);
-    let x = b.till().x_report(1).expect("x").summary;
+    let x = b
+        .till()
+        .x_report(loket::queue::CounterNo(1))
+        .expect("x")
+        .summary;
     assert_eq!(x.qris_excess, rp(0));
     assert_eq!(
         x.expected_cash,

@@ -69,13 +69,18 @@ impl Run {
         let b = &mut self.tb.branch;
         match step {
             Step::OpenDrawer(float) => {
-                b.till()
-                    .open_till(1, CLERK, &loket::till::CashCount::total_only(rp(float)))?;
+                b.till().open_till(
+                    loket::queue::CounterNo(1),
+                    CLERK,
+                    &loket::till::CashCount::total_only(rp(float)),
+                )?;
             }
             Step::Sale(items) => {
-                let s = b
-                    .till()
-                    .new_sale(1, CLERK, Some(&crate::common::no("C-003")))?;
+                let s = b.till().new_sale(
+                    loket::queue::CounterNo(1),
+                    CLERK,
+                    Some(&crate::common::no("C-003")),
+                )?;
                 for (code, qty) in items {
                     b.till().add_to_sale(s.id, CLERK, code, *qty, None)?;
                 }
@@ -123,19 +128,21 @@ impl Run {
                 let sale = current.expect("a sale was started");
                 let id = approval(b, actions::VOID, &approval_subject_sale(sale));
                 self.last_approval = Some(id);
-                b.till().void_sale(sale, 1, CLERK, id)?;
+                b.till()
+                    .void_sale(sale, loket::queue::CounterNo(1), CLERK, id)?;
             }
             Step::VoidWithWrongApproval => {
                 let sale = current.expect("a sale was started");
                 let id = approval(b, actions::REFUND, &approval_subject_sale(sale));
-                b.till().void_sale(sale, 1, CLERK, id)?;
+                b.till()
+                    .void_sale(sale, loket::queue::CounterNo(1), CLERK, id)?;
             }
             Step::RefundReusingApproval(lines) => {
                 let sale = current.expect("a sale was started");
                 let id = self.last_approval.expect("an earlier approval");
                 b.till().refund_sale(
                     sale,
-                    1,
+                    loket::queue::CounterNo(1),
                     CLERK,
                     &RefundRequest::Lines(lines.to_vec()),
                     Method::Cash,
@@ -148,7 +155,7 @@ impl Run {
                 self.last_approval = Some(id);
                 b.till().refund_sale(
                     sale,
-                    1,
+                    loket::queue::CounterNo(1),
                     CLERK,
                     &RefundRequest::Lines(lines.to_vec()),
                     method,
@@ -156,14 +163,23 @@ impl Run {
                 )?;
             }
             Step::ReturnTenders => {
-                b.till()
-                    .return_tenders(current.expect("a sale was started"), 1, CLERK)?;
+                b.till().return_tenders(
+                    current.expect("a sale was started"),
+                    loket::queue::CounterNo(1),
+                    CLERK,
+                )?;
             }
             Step::RefundAll(method) => {
                 let sale = current.expect("a sale was started");
                 let id = approval(b, actions::REFUND, &approval_subject_sale(sale));
-                b.till()
-                    .refund_sale(sale, 1, CLERK, &RefundRequest::All, method, id)?;
+                b.till().refund_sale(
+                    sale,
+                    loket::queue::CounterNo(1),
+                    CLERK,
+                    &RefundRequest::All,
+                    method,
+                    id,
+                )?;
             }
         }
         Ok(())
@@ -693,7 +709,10 @@ fn sale_and_tender_transitions() {
 fn a_service_fee_is_its_own_line() {
     let mut tb = super::branch_with(|t| t.replacen("service_fee = 0 ", "service_fee = 2000 ", 1));
     let b = &mut tb.branch;
-    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    let s = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     let v = b
         .till()
         .add_to_sale(s.id, CLERK, "meterai", 3, Some(77))
@@ -732,9 +751,16 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
     let mut tb = branch();
     let b = &mut tb.branch;
     b.till()
-        .open_till(1, CLERK, &loket::till::CashCount::total_only(rp(100_000)))
+        .open_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &loket::till::CashCount::total_only(rp(100_000)),
+        )
         .expect("open");
-    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    let s = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(s.id, CLERK, "meterai", 1, None)
         .expect("add");
@@ -750,7 +776,10 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
         .expect("pay");
     assert!(paid.open_drawer, "cash opens the drawer");
     assert_eq!(paid.change, rp(40_000));
-    let s2 = b.till().new_sale(1, CLERK, None).expect("sale");
+    let s2 = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(s2.id, CLERK, "amplop", 1, None)
         .expect("add");
@@ -769,17 +798,17 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
     assert!(!card.open_drawer, "a card payment leaves the drawer shut");
     let refused = b
         .till()
-        .open_drawer_no_sale(1, CLERK, 999)
+        .open_drawer_no_sale(loket::queue::CounterNo(1), CLERK, 999)
         .expect_err("no approval");
     assert!(refused.to_string().contains("persetujuan"), "{refused}");
     let id = approval(
         b,
         actions::NO_SALE,
-        &loket::till::approval_subject_counter(1),
+        &loket::till::approval_subject_counter(loket::queue::CounterNo(1)),
     );
     assert!(
         b.till()
-            .open_drawer_no_sale(1, CLERK, id)
+            .open_drawer_no_sale(loket::queue::CounterNo(1), CLERK, id)
             .expect("no-sale")
             .open_drawer
     );
@@ -801,7 +830,7 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
             ("no_sale".to_string(), Some(super::SUPERVISOR.to_string())),
         ]
     );
-    let x = b.till().x_report(1).expect("x");
+    let x = b.till().x_report(loket::queue::CounterNo(1)).expect("x");
     let drawer = x
         .sections
         .iter()

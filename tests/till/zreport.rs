@@ -12,14 +12,18 @@ use sha2::Digest;
 fn shift(b: &mut loket::Branch) {
     b.till()
         .open_till(
-            1,
+            loket::queue::CounterNo(1),
             CLERK,
             &CashCount::parse("100000x1,50000x1,20000x2,5000x2").expect("count"),
         )
         .expect("open");
     let s = b
         .till()
-        .new_sale(1, CLERK, Some(&crate::common::no("C-001")))
+        .new_sale(
+            loket::queue::CounterNo(1),
+            CLERK,
+            Some(&crate::common::no("C-001")),
+        )
         .expect("sale");
     b.till()
         .add_to_sale(s.id, CLERK, "meterai", 3, None)
@@ -36,7 +40,10 @@ fn shift(b: &mut loket::Branch) {
             }],
         )
         .expect("cash");
-    let s2 = b.till().new_sale(1, CLERK, None).expect("sale");
+    let s2 = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(s2.id, CLERK, "meterai", 2, None)
         .expect("add");
@@ -55,7 +62,7 @@ fn shift(b: &mut loket::Branch) {
     b.till()
         .refund_sale(
             s.id,
-            1,
+            loket::queue::CounterNo(1),
             CLERK,
             &RefundRequest::Lines(vec![(1, 1)]),
             Method::Cash,
@@ -63,7 +70,12 @@ fn shift(b: &mut loket::Branch) {
         )
         .expect("refund");
     b.till()
-        .pay_out(1, CLERK, rp(15_000), "beli kertas struk")
+        .pay_out(
+            loket::queue::CounterNo(1),
+            CLERK,
+            rp(15_000),
+            "beli kertas struk",
+        )
         .expect("pay-out");
 }
 
@@ -85,11 +97,11 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
     let mut tb = branch();
     let b = &mut tb.branch;
     shift(b);
-    let x = b.till().x_report(1).expect("x");
+    let x = b.till().x_report(loket::queue::CounterNo(1)).expect("x");
     assert_eq!(x.summary.expected_cash, rp(212_000));
     let before = b
         .till()
-        .till_session(1)
+        .till_session(loket::queue::CounterNo(1))
         .expect("read")
         .expect("open session");
     assert_eq!(
@@ -99,7 +111,7 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
     let closed = b
         .till()
         .count_till(
-            1,
+            loket::queue::CounterNo(1),
             CLERK,
             &CashCount::parse("100000x2,10000x1,1000x2").expect("count"),
         )
@@ -158,7 +170,10 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
     assert_eq!(unmarked(second), z);
 
     // Nothing done afterwards touches the stored document, and the database refuses edits.
-    let s = b.till().new_sale(1, CLERK, None).expect("sale after close");
+    let s = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale after close");
     b.till()
         .add_to_sale(s.id, CLERK, "amplop", 1, None)
         .expect("add");
@@ -175,7 +190,7 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
         .expect("card after close");
     let a = approval(b, actions::VOID, &approval_subject_sale(s.id));
     b.till()
-        .void_sale(s.id, 1, CLERK, a)
+        .void_sale(s.id, loket::queue::CounterNo(1), CLERK, a)
         .expect("void after close");
     assert_eq!(stored_doc(b, 1), (doc.clone(), sha.clone()));
     for sql in [
@@ -209,7 +224,7 @@ fn a_z_stored_before_its_slip_figures_were_kept_reads_back_with_them_from_the_st
     let closed = b
         .till()
         .count_till(
-            1,
+            loket::queue::CounterNo(1),
             CLERK,
             &CashCount::parse("100000x2,10000x1,1000x2").expect("count"),
         )
@@ -248,24 +263,46 @@ fn a_second_close_the_same_day_covers_only_its_own_session() {
     shift(b);
     let z1 = b
         .till()
-        .count_till(1, CLERK, &CashCount::total_only(rp(212_000)))
+        .count_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::total_only(rp(212_000)),
+        )
         .expect("close")
         .z
         .expect("z");
-    let err = b.till().x_report(1).expect_err("no session after close");
+    let err = b
+        .till()
+        .x_report(loket::queue::CounterNo(1))
+        .expect_err("no session after close");
     assert!(err.to_string().contains("belum dibuka"), "{err}");
     b.till()
-        .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+        .open_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::total_only(rp(100_000)),
+        )
         .expect("second shift");
     let err = b
         .till()
-        .open_till(1, CLERK, &CashCount::total_only(rp(100_000)))
+        .open_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::total_only(rp(100_000)),
+        )
         .expect_err("one session per counter");
     assert!(err.to_string().contains("masih terbuka"), "{err}");
     b.till()
-        .open_till(2, CLERK, &CashCount::total_only(rp(50_000)))
+        .open_till(
+            loket::queue::CounterNo(2),
+            CLERK,
+            &CashCount::total_only(rp(50_000)),
+        )
         .expect("another counter opens its own");
-    let s = b.till().new_sale(1, CLERK, None).expect("sale");
+    let s = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale");
     b.till()
         .add_to_sale(s.id, CLERK, "map", 2, None)
         .expect("add");
@@ -280,7 +317,11 @@ fn a_second_close_the_same_day_covers_only_its_own_session() {
         .expect("cash");
     let z2 = b
         .till()
-        .count_till(1, CLERK, &CashCount::total_only(rp(106_000)))
+        .count_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::total_only(rp(106_000)),
+        )
         .expect("close")
         .z
         .expect("z");
@@ -316,7 +357,7 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
     let counted = b
         .till()
         .count_till(
-            1,
+            loket::queue::CounterNo(1),
             CLERK,
             &CashCount::parse("100000x2,5000x1,1000x2").expect("count"),
         )
@@ -326,7 +367,11 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
         (rp(212_000), rp(-5_000))
     );
     assert!(counted.needs_approval && counted.z.is_none());
-    let late = b.till().new_sale(1, CLERK, None).expect("sale").id;
+    let late = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale")
+        .id;
     b.till()
         .add_to_sale(late, CLERK, "amplop", 1, None)
         .expect("add");
@@ -343,12 +388,16 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
     assert!(err.to_string().contains("sedang ditutup"), "{err}");
     let err = b
         .till()
-        .count_till(1, CLERK, &CashCount::total_only(rp(212_000)))
+        .count_till(
+            loket::queue::CounterNo(1),
+            CLERK,
+            &CashCount::total_only(rp(212_000)),
+        )
         .expect_err("no second count");
     assert!(err.to_string().contains("sedang ditutup"), "{err}");
     let err = b
         .till()
-        .finish_close(1, CLERK, None)
+        .finish_close(loket::queue::CounterNo(1), CLERK, None)
         .expect_err("needs a supervisor");
     assert!(
         err.to_string().contains("melebihi toleransi Rp1.000"),
@@ -356,7 +405,7 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
     );
     let session = b
         .till()
-        .till_session(1)
+        .till_session(loket::queue::CounterNo(1))
         .expect("read")
         .expect("counted session")
         .id;
@@ -373,7 +422,10 @@ fn a_variance_over_the_tolerance_needs_a_reason_and_a_supervisor() {
     )
     .expect("approve")
     .id;
-    let done = b.till().finish_close(1, CLERK, Some(a)).expect("closed");
+    let done = b
+        .till()
+        .finish_close(loket::queue::CounterNo(1), CLERK, Some(a))
+        .expect("closed");
     let z = done.z.expect("z");
     let close = z
         .sections

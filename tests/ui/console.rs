@@ -237,14 +237,14 @@ fn the_drawers_tab_shows_sessions_the_x_report_and_prints_a_z_copy() {
     for counter in [2, 1] {
         b.till()
             .open_till(
-                counter,
+                loket::queue::CounterNo(counter),
                 "petugas",
                 &CashCount::total_only(Rupiah::new(200_000)),
             )
             .expect("open till");
         let sale = b
             .till()
-            .new_sale(counter, "petugas", None)
+            .new_sale(loket::queue::CounterNo(counter), "petugas", None)
             .expect("sale")
             .id;
         b.till()
@@ -262,7 +262,11 @@ fn the_drawers_tab_shows_sessions_the_x_report_and_prints_a_z_copy() {
     }
     let closed = b
         .till()
-        .count_till(2, "petugas", &CashCount::total_only(Rupiah::new(210_000)))
+        .count_till(
+            loket::queue::CounterNo(2),
+            "petugas",
+            &CashCount::total_only(Rupiah::new(210_000)),
+        )
         .expect("count and close");
     assert!(!closed.needs_approval);
 

@@ -71,7 +71,11 @@ fn called_only(files: &[(&str, Vec<u8>)], till: bool) -> (TestBranch, State, Pat
     if till {
         tb.branch
             .till()
-            .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(200_000)))
+            .open_till(
+                loket::queue::CounterNo(1),
+                "petugas",
+                &CashCount::total_only(Rupiah::new(200_000)),
+            )
             .expect("open till");
     }
     tb.branch
@@ -471,7 +475,11 @@ fn enter_right_after_the_call_serves_the_ticket_before_the_status_is_read_again(
     std::fs::write(drive.join("surat.pdf"), letter_pdf()).expect("write document");
     tb.branch
         .till()
-        .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(200_000)))
+        .open_till(
+            loket::queue::CounterNo(1),
+            "petugas",
+            &CashCount::total_only(Rupiah::new(200_000)),
+        )
         .expect("open till");
     tb.branch
         .queue()
@@ -590,7 +598,11 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
         kicks + 1,
         "the drawer opens for the cash"
     );
-    let x = tb.branch.till().x_report(1).expect("x report");
+    let x = tb
+        .branch
+        .till()
+        .x_report(loket::queue::CounterNo(1))
+        .expect("x report");
     assert_eq!(
         x.summary.expected_cash, float,
         "the drawer holds the float again"
@@ -620,7 +632,11 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
     assert_ne!(again, sale);
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
-    let x = tb.branch.till().x_report(1).expect("x report");
+    let x = tb
+        .branch
+        .till()
+        .x_report(loket::queue::CounterNo(1))
+        .expect("x report");
     assert_eq!(
         x.summary.expected_cash,
         Rupiah::new(210_000),
@@ -986,7 +1002,7 @@ fn cash_waits_for_a_drawer_session_the_clerk_opens_at_the_counter() {
     let session = tb
         .branch
         .till()
-        .till_session(1)
+        .till_session(loket::queue::CounterNo(1))
         .expect("read")
         .expect("open");
     assert_eq!(session.float, Rupiah::new(200_000));
@@ -1018,7 +1034,13 @@ fn a_card_payment_needs_no_drawer_session() {
     type_text(&mut state, &mut tb.branch, "4321");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
-    assert!(tb.branch.till().till_session(1).expect("read").is_none());
+    assert!(
+        tb.branch
+            .till()
+            .till_session(loket::queue::CounterNo(1))
+            .expect("read")
+            .is_none()
+    );
     assert_eq!(drawer_kicks(&mut tb), 0, "no cash, no drawer");
 }
 
@@ -1087,7 +1109,11 @@ fn a_drawer_opened_elsewhere_is_seen_when_payment_starts() {
     let mut other = tb.reopen();
     let session = other
         .till()
-        .open_till(1, "petugas", &CashCount::total_only(Rupiah::new(150_000)))
+        .open_till(
+            loket::queue::CounterNo(1),
+            "petugas",
+            &CashCount::total_only(Rupiah::new(150_000)),
+        )
         .expect("open elsewhere");
     to_payment(&mut state, &mut tb);
     assert_eq!(stage(&state), Stage::Pay);

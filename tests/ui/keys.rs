@@ -298,7 +298,10 @@ fn display_rings_once_per_new_call_and_not_at_start() {
         .queue()
         .issue_ticket("A", false, "d")
         .expect("issue");
-    tb.branch.queue().call_next(1, "petugas").expect("call");
+    tb.branch
+        .queue()
+        .call_next(loket::queue::CounterNo(1), "petugas")
+        .expect("call");
     let mut state = state_for(&tb, Mode::Display, Lang::Id);
     let bells = |effects: &[Effect]| effects.iter().filter(|e| **e == Effect::Bell).count();
     assert_eq!(bells(&drive(&mut state, &mut tb.branch, Action::Start)), 0);
@@ -311,7 +314,7 @@ fn display_rings_once_per_new_call_and_not_at_start() {
     tb.clock.advance(Duration::seconds(30));
     tb.branch
         .queue()
-        .counter_step(1, "petugas", Step::Recall)
+        .counter_step(loket::queue::CounterNo(1), "petugas", Step::Recall)
         .expect("recall");
     let status = tb.branch.queue().queue_status().expect("status");
     let recall = update(

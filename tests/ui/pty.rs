@@ -499,7 +499,7 @@ fn at_placement(tb: &mut TestBranch, env: &[(&str, &str)]) -> (PathBuf, Pty) {
     tb.branch
         .till()
         .open_till(
-            1,
+            loket::queue::CounterNo(1),
             "petugas",
             &loket::till::CashCount::total_only(loket::money::Rupiah::new(200_000)),
         )
@@ -770,7 +770,7 @@ fn kill_and_resume(kill: Kill, moved: bool) {
         tb.branch
             .till()
             .open_till(
-                3,
+                loket::queue::CounterNo(3),
                 "petugas",
                 &loket::till::CashCount::total_only(loket::money::Rupiah::new(100_000)),
             )

@@ -103,7 +103,11 @@ fn counter_main_screens() {
     drive(&mut state, &mut tb.branch, key(KeyCode::Esc));
     tb.branch
         .queue()
-        .call_ticket(1, "petugas", &crate::common::no("C-002"))
+        .call_ticket(
+            loket::queue::CounterNo(1),
+            "petugas",
+            &crate::common::no("C-002"),
+        )
         .expect("call C-002");
     let now = tick(&tb);
     state.last_load_ms = i64::MIN / 2;
@@ -216,9 +220,18 @@ fn hall_display() {
     snap("display_no_calls", &state);
 
     busy_morning(&mut tb);
-    tb.branch.queue().call_next(1, "petugas").expect("call");
-    tb.branch.queue().call_next(2, "budi").expect("call");
-    tb.branch.queue().call_next(3, "sari").expect("call");
+    tb.branch
+        .queue()
+        .call_next(loket::queue::CounterNo(1), "petugas")
+        .expect("call");
+    tb.branch
+        .queue()
+        .call_next(loket::queue::CounterNo(2), "budi")
+        .expect("call");
+    tb.branch
+        .queue()
+        .call_next(loket::queue::CounterNo(3), "sari")
+        .expect("call");
     let now = tick(&tb);
     let effects = drive(&mut state, &mut tb.branch, now);
     assert_eq!(
@@ -235,10 +248,18 @@ fn hall_display() {
 fn supervisor_console() {
     let mut tb = branch_with_users();
     busy_morning(&mut tb);
-    tb.branch.queue().call_next(2, "budi").expect("call");
     tb.branch
         .queue()
-        .set_counter_state(3, "sari", loket::queue::CounterState::Break, Some("sholat"))
+        .call_next(loket::queue::CounterNo(2), "budi")
+        .expect("call");
+    tb.branch
+        .queue()
+        .set_counter_state(
+            loket::queue::CounterNo(3),
+            "sari",
+            loket::queue::CounterState::Break,
+            Some("sholat"),
+        )
         .expect("break");
     let mut state = state_for(&tb, Mode::Supervisor, Lang::Id);
     sign_in(&mut state, &mut tb, "petugas", "1234");
@@ -267,12 +288,20 @@ fn supervisor_console() {
     // A reactivation approved at the console shows on the approvals tab.
     tb.branch
         .queue()
-        .call_ticket(4, "dewi", &crate::common::no("A-003"))
+        .call_ticket(
+            loket::queue::CounterNo(4),
+            "dewi",
+            &crate::common::no("A-003"),
+        )
         .expect("call A-003");
     tb.clock.advance(Duration::minutes(2));
     tb.branch
         .queue()
-        .counter_step(4, "dewi", loket::queue::Step::NoShow)
+        .counter_step(
+            loket::queue::CounterNo(4),
+            "dewi",
+            loket::queue::Step::NoShow,
+        )
         .expect("no-show");
     drive(&mut state, &mut tb.branch, ctrl('r'));
     type_text(&mut state, &mut tb.branch, "A-003");

@@ -57,7 +57,7 @@ fn paid_job_for(b: &mut Branch, n: u32, ticket: &str) -> i64 {
         .expect("place");
     let sale = b
         .stamping()
-        .quote_job(job.id, 1, "petugas", None)
+        .quote_job(job.id, loket::queue::CounterNo(1), "petugas", None)
         .expect("quote");
     b.till()
         .pay_sale(
@@ -421,7 +421,7 @@ fn refund_elsewhere(b: &mut Branch, job: i64) {
             loket::stamping::JobId(job),
             approval.id,
             Settle::Refund(Method::Cash),
-            1,
+            loket::queue::CounterNo(1),
             "kepala",
         )
         .expect("refund");

@@ -38,12 +38,12 @@ fn fixture() -> Fixture {
         .expect("issue");
     let call = b
         .queue()
-        .call_next(1, CLERK)
+        .call_next(loket::queue::CounterNo(1), CLERK)
         .expect("call")
         .expect("a ticket");
     let ticket = call.ticket.to_string();
     b.queue()
-        .counter_step(1, CLERK, Step::Serve)
+        .counter_step(loket::queue::CounterNo(1), CLERK, Step::Serve)
         .expect("serve");
     let stamped = paid_job_for(b, letter(1), "surat-1.pdf", Some(&ticket)).id;
     let v = b.stamping().run_job(stamped, &mut |_| {}).expect("stamp");
@@ -51,7 +51,11 @@ fn fixture() -> Fixture {
 
     minutes(&mut tb, 10);
     let b = &mut tb.branch;
-    let half_paid = b.till().new_sale(1, CLERK, None).expect("sale").id;
+    let half_paid = b
+        .till()
+        .new_sale(loket::queue::CounterNo(1), CLERK, None)
+        .expect("sale")
+        .id;
     b.till()
         .add_to_sale(half_paid, CLERK, "meterai", 1, None)
         .expect("line");
@@ -73,7 +77,7 @@ fn fixture() -> Fixture {
         .expect("issue");
     let second = b
         .queue()
-        .call_next(2, "kasir")
+        .call_next(loket::queue::CounterNo(2), "kasir")
         .expect("call")
         .expect("a ticket");
     assert_eq!(second.ticket.to_string(), "C-002");
@@ -94,7 +98,7 @@ fn fixture() -> Fixture {
         .expect("place");
     let unpaid_sale = b
         .stamping()
-        .quote_job(job.id, 2, "kasir", None)
+        .quote_job(job.id, loket::queue::CounterNo(2), "kasir", None)
         .expect("quote");
 
     minutes(&mut tb, 10);

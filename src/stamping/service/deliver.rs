@@ -5,6 +5,7 @@ use super::{JobView, StampingError, apply_step, job_subject, load};
 use crate::crash;
 use crate::delivery::Context;
 use crate::journal::Entry;
+use crate::queue::CounterNo;
 use crate::stamping::job::{JobId, Sn, State, Step};
 use crate::store::StoreError;
 use rusqlite::{OptionalExtension, params};
@@ -181,7 +182,7 @@ impl StampingService<'_> {
     /// since the customer arrived and not cancelled. What a counter reopens after a crash.
     pub fn visit_job(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         ticket: &str,
     ) -> Result<Option<JobView>, StampingError> {
         let id: Option<i64> = self.store.read(|c| {

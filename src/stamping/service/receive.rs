@@ -8,6 +8,7 @@ use crate::crash;
 use crate::journal::Entry;
 use crate::pdf::placement::PlacementOptions;
 use crate::pdf::{self, IntakeOptions};
+use crate::queue::CounterNo;
 use crate::stamping::job::JobId;
 use crate::stamping::job::{JobError, Place, State, Step};
 use crate::store::StoreError;
@@ -235,7 +236,7 @@ impl StampingService<'_> {
         received: JobId,
         earlier: JobId,
         ticket: &str,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
     ) -> Result<JobView, StampingError> {
         self.store.write(|tx| {
@@ -310,7 +311,7 @@ impl StampingService<'_> {
     pub fn quote_job(
         &mut self,
         job: JobId,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         sale: Option<i64>,
     ) -> Result<i64, StampingError> {

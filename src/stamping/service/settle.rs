@@ -4,6 +4,7 @@ use super::StampingService;
 use super::run::{new_request_id, request_number};
 use super::{ACTION_CANCEL, ACTION_REISSUE, JobView, StampingError, apply_step, job_subject, load};
 use crate::crash;
+use crate::queue::CounterNo;
 use crate::stamping::job::JobId;
 use crate::stamping::job::{JobError, State, Step};
 use crate::stamping::ledger;
@@ -51,7 +52,7 @@ impl StampingService<'_> {
     pub fn job_claim(
         &mut self,
         job: JobId,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
     ) -> Result<crate::printing::ClaimData, StampingError> {
         let row = self.job_row(job)?;
@@ -65,7 +66,7 @@ impl StampingService<'_> {
             .map_err(StoreError::Sql)
         })?;
         Ok(crate::printing::ClaimData {
-            counter,
+            counter: counter.get(),
             clerk: clerk.to_string(),
             ticket: row.job.ticket.clone(),
             claim_code: format!("{}-J{job}", row.job.ticket.as_deref().unwrap_or("TANPA")),
@@ -124,7 +125,7 @@ impl StampingService<'_> {
         &mut self,
         job: JobId,
         choice: Settle,
-        counter: u32,
+        counter: CounterNo,
         requested_by: &str,
         supervisor: &str,
         pin: &str,
@@ -165,7 +166,7 @@ impl StampingService<'_> {
         job: JobId,
         approval: i64,
         choice: Settle,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
     ) -> Result<JobView, StampingError> {
         let row = self.job_row(job)?;
@@ -218,7 +219,7 @@ impl StampingService<'_> {
             Settle::Refund(method) => {
                 self.parts()
                     .till()
-                    .check_counter(counter)
+                    .check_counter(counter.get())
                     .map_err(StampingError::from)?;
                 self.store.write(|tx| {
                     let row = load(tx, job)?;
@@ -232,7 +233,7 @@ impl StampingService<'_> {
                             crate::till::refund_in(
                                 tx,
                                 s,
-                                counter,
+                                counter.get(),
                                 clerk,
                                 &RefundRequest::Lines(vec![(no, 1)]),
                                 method,

@@ -7,6 +7,7 @@ use super::domain::{
 };
 use crate::day::TimeZone;
 use crate::money::Rupiah;
+use crate::queue::CounterNo;
 use crate::store::Tx;
 use crate::users;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -35,7 +36,7 @@ pub fn approval_subject_sale(sale: i64) -> String {
     format!("sale/{sale}")
 }
 
-pub fn approval_subject_counter(counter: u32) -> String {
+pub fn approval_subject_counter(counter: CounterNo) -> String {
     format!("counter/{counter}")
 }
 

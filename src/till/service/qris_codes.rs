@@ -8,6 +8,7 @@ use super::{
 };
 use crate::journal::Entry;
 use crate::money::Rupiah;
+use crate::queue::CounterNo;
 use crate::store::Tx;
 use crate::till::domain::{Method, MoveKind, QrisState, SaleStatus};
 use crate::till::{TillError, actions};
@@ -188,12 +189,12 @@ impl TillService<'_> {
     pub fn resolve_qris(
         &mut self,
         reference: &str,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         method: Method,
         approval: i64,
     ) -> Result<QrisView, TillError> {
-        self.check_counter(counter)?;
+        self.check_counter(counter.get())?;
         self.store.write(|tx| {
             let q = find_qris(tx, reference)?;
             if q.resolved || !(q.state == QrisState::PaidLate || q.excess.is_positive()) {
@@ -202,16 +203,16 @@ impl TillService<'_> {
             let ok = users::consume_approval(tx, approval, actions::QRIS_EXCESS, &approval_subject_qris(&q.reference))?;
             let mut open = false;
             if q.excess.is_positive() {
-                let session = if method == Method::Cash { Some(cash_session(tx, counter)?) } else { optional_session(tx, counter)? };
+                let session = if method == Method::Cash { Some(cash_session(tx, counter.get())?) } else { optional_session(tx, counter.get())? };
                 if let (Method::Cash, Some(session)) = (method, session) {
                     let in_drawer = expected_cash(tx, session)?;
                     if q.excess > in_drawer {
                         return Err(TillError::NotEnoughCash { asked: q.excess, in_drawer });
                     }
                 }
-                movement(tx, session, counter, MoveKind::QrisExcess, method, q.excess.checked_neg().map_err(TillError::from)?, Some(q.sale), Some(&ok.reason), clerk, Some(&ok))?;
+                movement(tx, session, counter.get(), MoveKind::QrisExcess, method, q.excess.checked_neg().map_err(TillError::from)?, Some(q.sale), Some(&ok.reason), clerk, Some(&ok))?;
                 if method == Method::Cash {
-                    drawer_open(tx, counter, session, clerk, "refund", Some(q.sale), Some(&ok.reason), Some(&ok))?;
+                    drawer_open(tx, counter.get(), session, clerk, "refund", Some(q.sale), Some(&ok.reason), Some(&ok))?;
                     open = true;
                 }
             }

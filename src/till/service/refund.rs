@@ -9,6 +9,7 @@ use super::{
 };
 use crate::journal::Entry;
 use crate::money::Rupiah;
+use crate::queue::CounterNo;
 use crate::store::Tx;
 use crate::till::domain::{Method, MoveKind, RefundRequest, SaleStatus};
 use crate::till::{TillError, actions};
@@ -122,15 +123,15 @@ impl TillService<'_> {
     pub fn void_sale(
         &mut self,
         sale: i64,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         approval: i64,
     ) -> Result<VoidOutcome, TillError> {
-        self.check_counter(counter)?;
+        self.check_counter(counter.get())?;
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let ok = users::consume_approval(tx, approval, actions::VOID, &approval_subject_sale(sale))?;
-            let (reversed, session, open_drawer) = void_in(tx, sale, counter, clerk, &ok.reason, Some(&ok))?;
+            let (reversed, session, open_drawer) = void_in(tx, sale, counter.get(), clerk, &ok.reason, Some(&ok))?;
             tx.journal(Entry::new(
                 clerk,
                 "sale.voided",
@@ -155,10 +156,10 @@ impl TillService<'_> {
     pub fn return_tenders(
         &mut self,
         sale: i64,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
     ) -> Result<VoidOutcome, TillError> {
-        self.check_counter(counter)?;
+        self.check_counter(counter.get())?;
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let (_, s) = load_sale(tx, sale, tx.now_ms())?;
@@ -166,7 +167,7 @@ impl TillService<'_> {
                 return Err(TillError::ReturnAfterPaid(sale));
             }
             let (reversed, session, open_drawer) =
-                void_in(tx, sale, counter, clerk, RETURNED_BEFORE_PAID, None)?;
+                void_in(tx, sale, counter.get(), clerk, RETURNED_BEFORE_PAID, None)?;
             tx.journal(Entry::new(
                 clerk,
                 "sale.tenders_returned",
@@ -188,15 +189,15 @@ impl TillService<'_> {
     pub fn refund_sale(
         &mut self,
         sale: i64,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         request: &RefundRequest,
         method: Method,
         approval: i64,
     ) -> Result<RefundOutcome, TillError> {
-        self.check_counter(counter)?;
+        self.check_counter(counter.get())?;
         self.store
-            .write(|tx| refund_in(tx, sale, counter, clerk, request, method, approval))
+            .write(|tx| refund_in(tx, sale, counter.get(), clerk, request, method, approval))
     }
 }
 

@@ -9,6 +9,7 @@ use super::{
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::qris;
+use crate::queue::CounterNo;
 use crate::queue::TicketNo;
 use crate::till::domain::{LineKind, Method, MoveKind, SaleStatus, Tender};
 use crate::till::{TillError, report};
@@ -31,13 +32,13 @@ impl TillService<'_> {
     /// Starts a sale at `counter`, optionally for a queue ticket (e.g. `C-003`).
     pub fn new_sale(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         ticket: Option<&TicketNo>,
     ) -> Result<SaleView, TillError> {
-        self.check_counter(counter)?;
+        self.check_counter(counter.get())?;
         self.store.write(|tx| {
-            let session = optional_session(tx, counter)?;
+            let session = optional_session(tx, counter.get())?;
             tx.execute(
                 "INSERT INTO sales (business_day, counter, clerk, session, ticket, status, created_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)",

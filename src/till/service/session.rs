@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::day::TimeZone;
 use crate::journal::Entry;
 use crate::money::Rupiah;
+use crate::queue::CounterNo;
 use crate::store::Tx;
 use crate::till::domain::{CashCount, Method, MoveKind, Summary, summarize};
 use crate::till::report::{ReportKind, TillReport};
@@ -54,11 +55,11 @@ impl TillService<'_> {
     /// Opens a drawer session on `counter` with a counted float. One session per counter at a time.
     pub fn open_till(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         float: &CashCount,
     ) -> Result<SessionView, TillError> {
-        self.check_counter(counter)?;
+        self.check_counter(counter.get())?;
         let total = float.total()?;
         if total.is_negative() {
             return Err(TillError::NotPositive);
@@ -66,11 +67,11 @@ impl TillService<'_> {
         let float_json =
             serde_json::to_string(float).map_err(|e| TillError::Encode(e.to_string()))?;
         self.store.write(|tx| {
-            if let Some(s) = current_session(tx, counter)? {
+            if let Some(s) = current_session(tx, counter.get())? {
                 return Err(if s.state == "counted" {
-                    TillError::SessionCounting(counter)
+                    TillError::SessionCounting(counter.get())
                 } else {
-                    TillError::SessionOpen(counter)
+                    TillError::SessionOpen(counter.get())
                 });
             }
             tx.execute(
@@ -79,21 +80,21 @@ impl TillService<'_> {
                 params![counter, clerk, tx.day().to_string(), tx.now_ms(), float_json],
             )?;
             let id = tx.last_insert_rowid();
-            movement(tx, Some(id), counter, MoveKind::Float, Method::Cash, total, None, Some("modal awal"), clerk, None)?;
-            drawer_open(tx, counter, Some(id), clerk, "float", None, None, None)?;
+            movement(tx, Some(id), counter.get(), MoveKind::Float, Method::Cash, total, None, Some("modal awal"), clerk, None)?;
+            drawer_open(tx, counter.get(), Some(id), clerk, "float", None, None, None)?;
             tx.journal(Entry::new(
                 clerk,
                 "till.opened",
                 approval_subject_session(id),
                 json!({"counter": counter, "float": total, "count": float, "open_drawer": true}),
             ))?;
-            session_by(tx, "s.id = ?1", id)?.ok_or(TillError::NoSession(counter))
+            session_by(tx, "s.id = ?1", id)?.ok_or(TillError::NoSession(counter.get()))
         })
     }
 
     /// The counter's session that is not closed yet.
-    pub fn till_session(&mut self, counter: u32) -> Result<Option<SessionView>, TillError> {
-        self.store.read(|c| Ok(current_session(c, counter)?))
+    pub fn till_session(&mut self, counter: CounterNo) -> Result<Option<SessionView>, TillError> {
+        self.store.read(|c| Ok(current_session(c, counter.get())?))
     }
 
     /// A drawer session by id.
@@ -125,23 +126,23 @@ impl TillService<'_> {
     /// Cash paid out of the drawer for an expense, with a reason.
     pub fn pay_out(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         amount: Rupiah,
         reason: &str,
     ) -> Result<DrawerOutcome, TillError> {
-        self.cash_out(counter, clerk, amount, reason, MoveKind::PayOut)
+        self.cash_out(counter.get(), clerk, amount, reason, MoveKind::PayOut)
     }
 
     /// Cash taken from the drawer to the safe, with a reason.
     pub fn cash_drop(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         amount: Rupiah,
         reason: &str,
     ) -> Result<DrawerOutcome, TillError> {
-        self.cash_out(counter, clerk, amount, reason, MoveKind::Drop)
+        self.cash_out(counter.get(), clerk, amount, reason, MoveKind::Drop)
     }
 
     fn cash_out(
@@ -213,15 +214,15 @@ impl TillService<'_> {
     /// `counter/N`; the approval's reason is recorded.
     pub fn open_drawer_no_sale(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         approval: i64,
     ) -> Result<DrawerOutcome, TillError> {
-        self.check_counter(counter)?;
+        self.check_counter(counter.get())?;
         self.store.write(|tx| {
             let ok = users::consume_approval(tx, approval, actions::NO_SALE, &approval_subject_counter(counter))?;
-            let session = optional_session(tx, counter)?;
-            drawer_open(tx, counter, session, clerk, "no_sale", None, Some(&ok.reason), Some(&ok))?;
+            let session = optional_session(tx, counter.get())?;
+            drawer_open(tx, counter.get(), session, clerk, "no_sale", None, Some(&ok.reason), Some(&ok))?;
             tx.journal(Entry::new(
                 clerk,
                 "drawer.no_sale",
@@ -230,7 +231,7 @@ impl TillService<'_> {
             ))?;
             Ok(DrawerOutcome {
                 session,
-                counter,
+                counter: counter.get(),
                 amount: Rupiah::ZERO,
                 expected_cash: None,
                 open_drawer: true,
@@ -244,11 +245,11 @@ impl TillService<'_> {
     /// blocked: the short or over is recorded either way.
     pub fn count_till(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         counted: &CashCount,
     ) -> Result<CloseOutcome, TillError> {
-        self.check_counter(counter)?;
+        self.check_counter(counter.get())?;
         let counted_total = counted.total()?;
         let counted_json =
             serde_json::to_string(counted).map_err(|e| TillError::Encode(e.to_string()))?;
@@ -256,9 +257,9 @@ impl TillService<'_> {
         let tz = self.tz();
         let config = &self.config;
         let out: Result<CloseOutcome, TillError> = self.store.write(|tx| {
-            let s = current_session(tx, counter)?.ok_or(TillError::NoSession(counter))?;
+            let s = current_session(tx, counter.get())?.ok_or(TillError::NoSession(counter.get()))?;
             if s.state != "open" {
-                return Err(TillError::SessionCounting(counter));
+                return Err(TillError::SessionCounting(counter.get()));
             }
             expire_qris_codes(tx)?;
             let expected = expected_cash(tx, s.id)?;
@@ -268,7 +269,7 @@ impl TillService<'_> {
                  counted_by = ?5, expected_total = ?6, variance = ?7 WHERE id = ?1",
                 params![s.id, counted_json, counted_total, tx.now_ms(), clerk, expected, variance],
             )?;
-            drawer_open(tx, counter, Some(s.id), clerk, "close", None, None, None)?;
+            drawer_open(tx, counter.get(), Some(s.id), clerk, "close", None, None, None)?;
             tx.journal(Entry::new(
                 clerk,
                 "till.counted",
@@ -279,7 +280,7 @@ impl TillService<'_> {
             let z = if over { None } else { Some(close_session(tx, config, tz, s.id, clerk, None)?) };
             Ok(CloseOutcome {
                 session: s.id,
-                counter,
+                counter: counter.get(),
                 counted: counted_total,
                 expected,
                 variance,
@@ -303,12 +304,12 @@ impl TillService<'_> {
     }
 
     /// What counter `counter` left half-done, one line each (the belum selesai list, this counter's).
-    pub fn unfinished_at(&mut self, counter: u32) -> Result<Vec<String>, TillError> {
+    pub fn unfinished_at(&mut self, counter: CounterNo) -> Result<Vec<String>, TillError> {
         let tz = self.config.branch.timezone;
         let all = self.unfinished()?;
         Ok(all
             .iter()
-            .filter(|u| u.counter == Some(counter))
+            .filter(|u| u.counter == Some(counter.get()))
             .map(|u| crate::report::text::unfinished_line(u, tz))
             .collect())
     }
@@ -317,18 +318,19 @@ impl TillService<'_> {
     /// `till.close` on `till/<session>` (its reason is the recorded explanation).
     pub fn finish_close(
         &mut self,
-        counter: u32,
+        counter: CounterNo,
         clerk: &str,
         approval: Option<i64>,
     ) -> Result<CloseOutcome, TillError> {
-        self.check_counter(counter)?;
+        self.check_counter(counter.get())?;
         let tolerance = self.config.till.variance_tolerance;
         let tz = self.tz();
         let config = &self.config;
         let out: Result<CloseOutcome, TillError> = self.store.write(|tx| {
-            let s = current_session(tx, counter)?.ok_or(TillError::NoSession(counter))?;
+            let s =
+                current_session(tx, counter.get())?.ok_or(TillError::NoSession(counter.get()))?;
             if s.state != "counted" {
-                return Err(TillError::NotCounted(counter));
+                return Err(TillError::NotCounted(counter.get()));
             }
             let variance = s.variance.unwrap_or_default();
             let over = variance.value().unsigned_abs() > tolerance.value().unsigned_abs();
@@ -350,7 +352,7 @@ impl TillService<'_> {
             let z = close_session(tx, config, tz, s.id, clerk, ok.as_ref())?;
             Ok(CloseOutcome {
                 session: s.id,
-                counter,
+                counter: counter.get(),
                 counted: s.counted_total.unwrap_or_default(),
                 expected: s.expected_total.unwrap_or_default(),
                 variance,

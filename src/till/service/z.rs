@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::day::TimeZone;
 use crate::journal::Entry;
 use crate::money::Rupiah;
+use crate::queue::CounterNo;
 use crate::till::TillError;
 use crate::till::domain::{Method, MoveKind, Movement, summarize};
 use crate::till::report::{
@@ -232,13 +233,14 @@ fn stored_figures(conn: &Connection, number: i64) -> Result<report::SlipFigures,
 
 impl TillService<'_> {
     /// The X report of the counter's current session: read-only, a pure fold of its ledger.
-    pub fn x_report(&mut self, counter: u32) -> Result<TillReport, TillError> {
-        self.check_counter(counter)?;
+    pub fn x_report(&mut self, counter: CounterNo) -> Result<TillReport, TillError> {
+        self.check_counter(counter.get())?;
         let now = crate::store::to_ms(self.store.now());
         let tz = self.tz();
         let config = &self.config;
         self.store.read(|c| {
-            let s = current_session(c, counter)?.ok_or(TillError::NoSession(counter))?;
+            let s =
+                current_session(c, counter.get())?.ok_or(TillError::NoSession(counter.get()))?;
             build_report(c, config, tz, &s, ReportKind::X, None, now)
         })
     }
