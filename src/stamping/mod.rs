@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod local;
 pub mod peruri;
 pub mod provider;
+pub mod request_id;
 pub mod resilience;
 pub mod service;
 pub mod tsa_http;

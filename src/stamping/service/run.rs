@@ -12,6 +12,7 @@ use crate::stamping::ledger;
 use crate::stamping::provider::{
     self, IssueRequest, NextStep, Provider, ProviderError, StampRequest,
 };
+use crate::stamping::request_id::RequestId;
 use crate::store::{StoreError, Tx};
 use crate::{crash, pdf};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -62,19 +63,14 @@ fn record_stamped(
 }
 
 pub(super) fn new_request_id(job: JobId, n: u32) -> String {
-    let mut rng = fastrand::Rng::new();
-    let tail: String = (0..10)
-        .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.usize(..36)]))
-        .collect();
-    format!("J{job}-{n}-{tail}")
+    RequestId::new(job, n).to_string()
 }
 
-/// The request number of a request id (`J<job>-<n>-…`), to number its successor.
+/// The request number of a stored request id, to number its successor (0 when there is none).
 pub(super) fn request_number(request_id: Option<&str>) -> u32 {
     request_id
-        .and_then(|r| r.split('-').nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+        .and_then(|r| r.parse::<RequestId>().ok())
+        .map_or(0, |r| r.n)
 }
 
 fn retry_message(e: &ProviderError, local: bool) -> String {
@@ -764,18 +760,10 @@ impl StampingService<'_> {
     }
 }
 
-/// Whether a file name from Peruri's SN list is one of this branch's requests: `J<job>-<n>-<tail>_…`
-/// (see [`new_request_id`] and `peruri_file_name`) for a job this branch has.
+/// Whether a file name from Peruri's SN list is one of this branch's requests (named after a
+/// [`RequestId`], see `peruri_file_name`) for a job this branch has.
 fn is_own_request(c: &Connection, file: Option<&str>) -> rusqlite::Result<bool> {
-    let Some(job) = file.and_then(|f| {
-        let rest = f.strip_prefix('J')?;
-        let (request, _) = rest.split_once('_')?;
-        let mut parts = request.splitn(3, '-');
-        let job: i64 = parts.next()?.parse().ok()?;
-        parts.next()?.parse::<u32>().ok()?;
-        let tail = parts.next()?;
-        (tail.len() == 10 && tail.chars().all(|ch| ch.is_ascii_alphanumeric())).then_some(job)
-    }) else {
+    let Some(job) = file.and_then(RequestId::of_file_name).map(|r| r.job) else {
         return Ok(false);
     };
     c.query_row("SELECT 1 FROM stamp_jobs WHERE id = ?1", [job], |_| Ok(()))
