@@ -1,6 +1,8 @@
 //! `loket stamps …` (SN accounting) and `loket job …` (stamping jobs from the command line).
 
 use crate::cli::print_json;
+use crate::queue::CounterNo;
+use crate::stamping::JobId;
 
 use super::ledger;
 use super::service::{JobFilter, JobView, ReceiveDocument};
@@ -60,8 +62,8 @@ pub enum JobCommand {
         file: PathBuf,
         #[arg(long)]
         ticket: Option<String>,
-        #[arg(long, default_value_t = 1)]
-        counter: u32,
+        #[arg(long, default_value_t = CounterNo(1))]
+        counter: CounterNo,
         /// Kata sandi PDF terkunci.
         #[arg(long)]
         password: Option<String>,
@@ -70,7 +72,7 @@ pub enum JobCommand {
     },
     /// Tetapkan letak e-Meterai (bawaan: letak yang diusulkan).
     Place {
-        job: i64,
+        job: JobId,
         #[arg(long)]
         page: Option<u32>,
         /// Pojok kiri atas dalam milimeter dari pojok kiri atas halaman, X,Y.
@@ -82,19 +84,19 @@ pub enum JobCommand {
     },
     /// Tagih dan bayar tunai sekaligus (kasir), lalu tandai pekerjaan dibayar.
     Pay {
-        job: i64,
+        job: JobId,
         #[arg(long)]
         cash: String,
-        #[arg(long, default_value_t = 1)]
-        counter: u32,
+        #[arg(long, default_value_t = CounterNo(1))]
+        counter: CounterNo,
     },
     /// Terbitkan nomor seri dan bubuhkan (atau lanjutkan pekerjaan yang tertunda). Bila pekerjaan
     /// harus menunggu, tanda terima klaim dicetak di printer loket.
     Run {
-        job: i64,
+        job: JobId,
         /// Loket yang mencetak tanda terima klaim bila pekerjaan harus menunggu.
-        #[arg(long, short = 'c', default_value_t = 1)]
-        counter: u32,
+        #[arg(long, short = 'c', default_value_t = CounterNo(1))]
+        counter: CounterNo,
         /// Jangan cetak tanda terima klaim.
         #[arg(long)]
         no_claim: bool,
@@ -108,7 +110,7 @@ pub enum JobCommand {
     /// baru tanpa biaya, atau pengembalian dana. Nomor seri yang sudah terbit dicatat rusak untuk
     /// klaim ke Peruri.
     Settle {
-        job: i64,
+        job: JobId,
         /// Bubuhkan ulang dengan nomor seri baru, tanpa biaya bagi pelanggan.
         #[arg(long, conflicts_with = "refund", required_unless_present = "refund")]
         new_serial: bool,
@@ -122,12 +124,12 @@ pub enum JobCommand {
         pin: Option<String>,
         #[arg(long)]
         reason: String,
-        #[arg(long, short = 'c', default_value_t = 1)]
-        counter: u32,
+        #[arg(long, short = 'c', default_value_t = CounterNo(1))]
+        counter: CounterNo,
     },
     /// Tampilkan satu pekerjaan.
     Show {
-        job: i64,
+        job: JobId,
         #[arg(long)]
         json: bool,
     },
@@ -141,9 +143,9 @@ pub enum JobCommand {
         json: bool,
     },
     /// Alamat e-mail untuk mengirim hasil bila pelanggan sudah pulang.
-    Email { job: i64, to: String },
+    Email { job: JobId, to: String },
     /// Nomor WhatsApp untuk mengirim hasil bila pelanggan sudah pulang (mis. 0812-3456-7890).
-    Whatsapp { job: i64, to: String },
+    Whatsapp { job: JobId, to: String },
 }
 
 fn print_job(v: &JobView) {
@@ -338,7 +340,7 @@ pub fn run_job(
                 bytes,
                 name,
                 ticket,
-                counter,
+                counter: counter.get(),
                 clerk: actor.to_string(),
                 password,
             })?;
@@ -354,7 +356,7 @@ pub fn run_job(
             at,
             size,
         } => {
-            let v = branch.stamping().job(crate::stamping::JobId(job))?;
+            let v = branch.stamping().job(job)?;
             let proposed = v
                 .proposed
                 .ok_or(LoketError::from(crate::cli::CliError::NoProposal))?;
@@ -364,9 +366,7 @@ pub fn run_job(
                     let (x_mm, y_mm) = parse_at(&at)?;
                     let page = page.unwrap_or(proposed.page);
                     // Measured on the page as the reader shows it, like `loket stamp --at`.
-                    let frame = branch
-                        .stamping()
-                        .job_page_frame(crate::stamping::JobId(job), page)?;
+                    let frame = branch.stamping().job_page_frame(job, page)?;
                     let r = frame.square_from_top_left_mm(x_mm, y_mm, size_pt);
                     super::Place {
                         page,
@@ -384,25 +384,16 @@ pub fn run_job(
                 },
             };
             // A square larger than the page, or off it, is refused now rather than after payment.
-            let frame = branch
-                .stamping()
-                .job_page_frame(crate::stamping::JobId(job), place.page)?;
+            let frame = branch.stamping().job_page_frame(job, place.page)?;
             let rect =
                 crate::pdf::Rect::from_origin_size(place.x, place.y, place.width, place.height);
             crate::pdf::stamp::check_fits(&frame, place.page, &rect)?;
-            let v = branch
-                .stamping()
-                .place_job(crate::stamping::JobId(job), actor, place)?;
+            let v = branch.stamping().place_job(job, actor, place)?;
             print_job(&v);
         }
         JobCommand::Pay { job, cash, counter } => {
             let tendered = Rupiah::parse(&cash).map_err(crate::cli::CliError::CashAmount)?;
-            let sale = branch.stamping().quote_job(
-                crate::stamping::JobId(job),
-                crate::queue::CounterNo(counter),
-                actor,
-                None,
-            )?;
+            let sale = branch.stamping().quote_job(job, counter, actor, None)?;
             if branch.till().sale(sale)?.due.is_positive() {
                 let paid = branch
                     .till()
@@ -411,9 +402,7 @@ pub fn run_job(
                     println!("{}", words::current().job_change(&paid.change));
                 }
             }
-            let v = branch
-                .stamping()
-                .job_paid(crate::stamping::JobId(job), actor)?;
+            let v = branch.stamping().job_paid(job, actor)?;
             print_job(&v);
         }
         JobCommand::Run {
@@ -424,13 +413,9 @@ pub fn run_job(
             json,
         } => {
             if let Some(p) = password.filter(|p| !p.is_empty()) {
-                branch
-                    .stamping()
-                    .unlock_job(crate::stamping::JobId(job), &p)?;
+                branch.stamping().unlock_job(job, &p)?;
             }
-            let v = branch
-                .stamping()
-                .run_job(crate::stamping::JobId(job), &mut |_| {})?;
+            let v = branch.stamping().run_job(job, &mut |_| {})?;
             if json {
                 print_json(&v, branch.config().branch.timezone);
             } else {
@@ -441,11 +426,7 @@ pub fn run_job(
             let waits =
                 v.state == super::State::Held || (v.state.is_unfinished() && v.attempts > 0);
             if waits && !no_claim {
-                let claim = branch.stamping().job_claim(
-                    crate::stamping::JobId(job),
-                    crate::queue::CounterNo(counter),
-                    actor,
-                )?;
+                let claim = branch.stamping().job_claim(job, counter, actor)?;
                 let out = branch.printing().print_claim_receipt(&claim)?;
                 let line = if out.printed {
                     words::current().claim_printed(&claim.claim_code, &out.printer)
@@ -483,9 +464,9 @@ pub fn run_job(
                 }
             };
             let v = branch.stamping().settle_job_approved(
-                crate::stamping::JobId(job),
+                job,
                 choice,
-                crate::queue::CounterNo(counter),
+                counter,
                 actor,
                 &supervisor,
                 &pin,
@@ -493,14 +474,12 @@ pub fn run_job(
             )?;
             print_job(&v);
             if v.state == super::State::Paid {
-                let v = branch
-                    .stamping()
-                    .run_job(crate::stamping::JobId(job), &mut |_| {})?;
+                let v = branch.stamping().run_job(job, &mut |_| {})?;
                 print_job(&v);
             }
         }
         JobCommand::Show { job, json } => {
-            let v = branch.stamping().job(crate::stamping::JobId(job))?;
+            let v = branch.stamping().job(job)?;
             if json {
                 print_json(&v, branch.config().branch.timezone);
             } else {
@@ -533,15 +512,11 @@ pub fn run_job(
             }
         }
         JobCommand::Email { job, to } => {
-            let v = branch
-                .stamping()
-                .set_job_email(crate::stamping::JobId(job), &to, actor)?;
+            let v = branch.stamping().set_job_email(job, &to, actor)?;
             print_job(&v);
         }
         JobCommand::Whatsapp { job, to } => {
-            let v = branch
-                .stamping()
-                .set_job_whatsapp(crate::stamping::JobId(job), &to, actor)?;
+            let v = branch.stamping().set_job_whatsapp(job, &to, actor)?;
             print_job(&v);
             if !branch.delivery().whatsapp_configured() {
                 println!("{}", crate::delivery::whatsapp::WaError::NotConfigured);

@@ -2,6 +2,7 @@
 
 use crate::cli::{pin_with_prompt, print_json};
 use crate::day::TimeZone;
+use crate::queue::CounterNo;
 
 use super::domain::{CashCount, Method, RefundRequest, Tender};
 use super::service::{
@@ -36,7 +37,7 @@ pub enum TillCommand {
     /// Buka sesi kas (laci) di loket dengan modal awal yang dihitung.
     Open {
         #[arg(long, short = 'c')]
-        counter: u32,
+        counter: CounterNo,
         /// Modal awal per pecahan, mis. "100000x1,50000x2,5000x10", atau jumlahnya saja.
         #[arg(long = "float")]
         float: String,
@@ -46,14 +47,14 @@ pub enum TillCommand {
     /// Laporan X (sementara) sesi kas yang sedang berjalan; tidak mengubah apa pun.
     XReport {
         #[arg(long, short = 'c')]
-        counter: u32,
+        counter: CounterNo,
         #[arg(long)]
         json: bool,
     },
     /// Tutup sesi kas: hitung buta (--count) lalu laporan Z; selisih di atas toleransi perlu supervisor.
     Close {
         #[arg(long, short = 'c')]
-        counter: u32,
+        counter: CounterNo,
         /// Hitungan uang di laci per pecahan, mis. "100000x3,50000x1", atau jumlahnya saja.
         #[arg(long)]
         count: Option<String>,
@@ -80,7 +81,7 @@ pub enum TillCommand {
     /// Keluarkan uang dari laci untuk pengeluaran, dengan alasan.
     Payout {
         #[arg(long, short = 'c')]
-        counter: u32,
+        counter: CounterNo,
         #[arg(long)]
         amount: String,
         #[arg(long)]
@@ -89,7 +90,7 @@ pub enum TillCommand {
     /// Setor uang dari laci ke brankas, dengan alasan.
     Drop {
         #[arg(long, short = 'c')]
-        counter: u32,
+        counter: CounterNo,
         #[arg(long)]
         amount: String,
         #[arg(long)]
@@ -98,7 +99,7 @@ pub enum TillCommand {
     /// Buka laci tanpa penjualan (perlu supervisor).
     NoSale {
         #[arg(long, short = 'c')]
-        counter: u32,
+        counter: CounterNo,
         #[command(flatten)]
         approve: Approve,
     },
@@ -122,7 +123,7 @@ pub enum SaleCommand {
     /// Buat penjualan baru; mencetak nomornya.
     New {
         #[arg(long, short = 'c')]
-        counter: u32,
+        counter: CounterNo,
         /// Nomor antrean pelanggan, mis. C-003.
         #[arg(long)]
         ticket: Option<String>,
@@ -187,7 +188,7 @@ pub enum SaleCommand {
         #[arg(long = "ref")]
         reference: String,
         #[arg(long, short = 'c')]
-        counter: u32,
+        counter: CounterNo,
         /// Cara mengembalikan: qris (lewat pengakuisisi) atau cash (dari laci).
         #[arg(long, default_value = "qris")]
         method: String,
@@ -338,9 +339,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             json,
         } => {
             let count = CashCount::parse(&float)?;
-            let s = branch
-                .till()
-                .open_till(crate::queue::CounterNo(counter), actor, &count)?;
+            let s = branch.till().open_till(counter, actor, &count)?;
             if json {
                 print_json(&s, branch.config().branch.timezone);
             } else {
@@ -352,7 +351,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             }
         }
         TillCommand::XReport { counter, json } => print_report(
-            &branch.till().x_report(crate::queue::CounterNo(counter))?,
+            &branch.till().x_report(counter)?,
             json,
             branch.config().branch.timezone,
         ),
@@ -367,10 +366,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             let mut outcome = None;
             if let Some(count) = count {
                 let count = CashCount::parse(&count)?;
-                let o =
-                    branch
-                        .till()
-                        .count_till(crate::queue::CounterNo(counter), actor, &count)?;
+                let o = branch.till().count_till(counter, actor, &count)?;
                 if !o.needs_approval || supervisor.is_none() {
                     print_close(&o, json, branch.config().branch.timezone);
                     return Ok(ExitCode::SUCCESS);
@@ -382,8 +378,8 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 None => {
                     branch
                         .till()
-                        .till_session(crate::queue::CounterNo(counter))?
-                        .ok_or(TillError::NoSession(counter))?
+                        .till_session(counter)?
+                        .ok_or(TillError::NoSession(counter.get()))?
                         .id
                 }
             };
@@ -405,10 +401,7 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 }
                 None => None,
             };
-            let o =
-                branch
-                    .till()
-                    .finish_close(crate::queue::CounterNo(counter), actor, approval)?;
+            let o = branch.till().finish_close(counter, actor, approval)?;
             print_close(&o, json, branch.config().branch.timezone);
         }
         TillCommand::ZReport {
@@ -425,12 +418,9 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             amount,
             reason,
         } => {
-            let o = branch.till().pay_out(
-                crate::queue::CounterNo(counter),
-                actor,
-                money(&amount)?,
-                &reason,
-            )?;
+            let o = branch
+                .till()
+                .pay_out(counter, actor, money(&amount)?, &reason)?;
             println!(
                 "{}",
                 words::current().payout_recorded(&o.amount, &o.expected_cash.unwrap_or_default())
@@ -442,12 +432,9 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
             amount,
             reason,
         } => {
-            let o = branch.till().cash_drop(
-                crate::queue::CounterNo(counter),
-                actor,
-                money(&amount)?,
-                &reason,
-            )?;
+            let o = branch
+                .till()
+                .cash_drop(counter, actor, money(&amount)?, &reason)?;
             println!(
                 "{}",
                 words::current().drop_recorded(&o.amount, &o.expected_cash.unwrap_or_default())
@@ -463,12 +450,9 @@ pub fn run_till(data: &Path, actor: &str, command: TillCommand) -> Result<ExitCo
                 actor,
                 a,
                 actions::NO_SALE,
-                &approval_subject_counter(crate::queue::CounterNo(counter)),
+                &approval_subject_counter(counter),
             )?;
-            let o =
-                branch
-                    .till()
-                    .open_drawer_no_sale(crate::queue::CounterNo(counter), actor, id)?;
+            let o = branch.till().open_drawer_no_sale(counter, actor, id)?;
             drawer_note(o.open_drawer);
         }
         TillCommand::Prices { json } => {
@@ -544,10 +528,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
             let ticket = ticket
                 .map(|t| t.parse().map_err(|_| TillError::BadTicket(t)))
                 .transpose()?;
-            let v =
-                branch
-                    .till()
-                    .new_sale(crate::queue::CounterNo(counter), actor, ticket.as_ref())?;
+            let v = branch.till().new_sale(counter, actor, ticket.as_ref())?;
             if json {
                 print_json(&v, branch.config().branch.timezone);
             } else {
@@ -683,13 +664,9 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
                 actions::QRIS_EXCESS,
                 &approval_subject_qris(reference.trim()),
             )?;
-            let q = branch.till().resolve_qris(
-                &reference,
-                crate::queue::CounterNo(counter),
-                actor,
-                method,
-                id,
-            )?;
+            let q = branch
+                .till()
+                .resolve_qris(&reference, counter, actor, method, id)?;
             println!(
                 "{}",
                 words::current().qris_resolved(&q.reference, &q.excess, &method)
