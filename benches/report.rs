@@ -3,7 +3,6 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use loket::day::BusinessDay;
-use loket::report::pack;
 use std::time::Duration;
 
 #[path = "../tests/report/generator.rs"]
@@ -27,16 +26,16 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("daily_pack");
     g.measurement_time(Duration::from_secs(10));
     g.bench_function("day_of_a_year", |b| {
-        b.iter(|| pack::daily(&mut branch, day).expect("pack"))
+        b.iter(|| branch.reports().daily(day).expect("pack"))
     });
-    let p = pack::daily(&mut branch, day).expect("pack");
+    let p = branch.reports().daily(day).expect("pack");
     g.bench_function("day_pdf", |b| {
         b.iter(|| loket::report::pdf::render(&p, loket::day::TimeZone::Wib).expect("pdf"))
     });
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(20));
     g.bench_function("month_range", |b| {
-        b.iter(|| pack::range(&mut branch, from, to).expect("range"))
+        b.iter(|| branch.reports().range(from, to).expect("range"))
     });
     g.finish();
 }

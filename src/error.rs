@@ -20,7 +20,7 @@ pub enum LoketError {
     Stamping(#[source] crate::stamping::StampingError),
     Printing(#[source] crate::printing::PrintingError),
     Dispenser(#[source] crate::dispenser::DispenserError),
-    Report(#[from] crate::report::ReportError),
+    Report(#[source] crate::report::ReportError),
     Backup(#[source] Box<crate::backup::BackupError>),
     /// A ticket number typed by a person that is not one (CLI argument, counter dialog).
     NotTicketNo(#[from] crate::queue::NotTicketNo),
@@ -129,6 +129,18 @@ impl From<crate::dispenser::DispenserError> for LoketError {
             E::Branch(b) => LoketError::Branch(b),
             E::Io { what, path, source } => LoketError::Io { what, path, source },
             other => LoketError::Dispenser(other),
+        }
+    }
+}
+
+impl From<crate::report::ReportError> for LoketError {
+    fn from(e: crate::report::ReportError) -> Self {
+        use crate::report::ReportError as E;
+        match e {
+            E::Store(s) => LoketError::Store(s),
+            E::Till(t) => t.into(),
+            E::Delivery(d) => d.into(),
+            other => LoketError::Report(other),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! on a Z slip, mailed in a daily pack, or signed with a time by a TSA whose key is not on this disk.
 //! `verify` holds the chain to those heads.
 
-use crate::branch::{Branch, Parts};
+use crate::branch::Parts;
 use crate::day::BusinessDay;
 use crate::journal::Entry;
 use crate::pdf::trust::{self, TrustProblem};
@@ -124,7 +124,7 @@ pub(crate) fn record(tx: &Tx<'_>, reason: Reason) -> Result<Option<Head>, StoreE
 /// Anchors the journal for the daily pack of `day` and stamps it (or leaves it for the worker when
 /// the TSA does not answer). The anchor covers its own `journal.anchored` entry.
 pub fn anchor_daily(
-    branch: &mut Branch,
+    branch: &mut Parts<'_>,
     actor: &str,
     day: BusinessDay,
 ) -> Result<Head, AnchorError> {
@@ -140,7 +140,7 @@ pub fn anchor_daily(
             .ok_or_else(|| StoreError::Journal("the anchored head is not the new entry".into()))
     })?;
     // A TSA that is down must not cost the supervisor the pack: the worker stamps it later.
-    let _ = stamp_pending_anchors(&mut branch.parts());
+    let _ = stamp_pending_anchors(branch);
     Ok(head)
 }
 

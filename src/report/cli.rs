@@ -72,12 +72,12 @@ pub fn run(data: &Path, actor: &str, cmd: ReportCommand) -> Result<ExitCode, Lok
                 None => branch.store().today(),
             };
             // The pack leaves the branch (mail, drive, paper): it carries the head it anchored.
-            let p = pack::daily_anchored(&mut branch, actor, day)?;
+            let p = branch.reports().daily_anchored(actor, day)?;
             (p, out)
         }
         ReportCommand::Range { from, to, out } => {
             let (from, to) = (day_arg(&from)?, day_arg(&to)?);
-            (pack::range(&mut branch, from, to)?, out)
+            (branch.reports().range(from, to)?, out)
         }
     };
     if out.check_provider {
@@ -125,10 +125,13 @@ pub fn deliver(
     if wants_pdf {
         let path = match &out.pdf {
             Some(path) => path.clone(),
-            None => reports_dir(branch)?.join(format!("{}.pdf", p.file_stem())),
+            None => branch
+                .reports()
+                .folder()?
+                .join(format!("{}.pdf", p.file_stem())),
         };
         let bytes = super::pdf::render(p, tz)?;
-        write_file(&path, &bytes)?;
+        super::write_file(&path, &bytes)?;
         notes.push(crate::words::current().pdf_written(&path.display()));
         files.insert(0, path);
     }
@@ -155,7 +158,7 @@ pub fn deliver(
         }
     }
     if let Some(to) = &out.mail {
-        let docs = named(&files);
+        let docs = super::named(&files);
         let id = branch
             .delivery()
             .queue_mail(to, &docs, &crate::delivery::Context::by(actor))?;
@@ -172,43 +175,4 @@ pub fn deliver(
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Each file with the name it is attached under (its own).
-pub(crate) fn named(files: &[PathBuf]) -> Vec<(PathBuf, String)> {
-    files
-        .iter()
-        .map(|f| {
-            let name = f
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "laporan.pdf".into());
-            (f.clone(), name)
-        })
-        .collect()
-}
-
-pub(crate) fn reports_dir(branch: &Branch) -> Result<PathBuf, LoketError> {
-    let dir = branch.data_dir().join("reports");
-    std::fs::create_dir_all(&dir).map_err(|source| LoketError::Io {
-        what: "tidak dapat membuat folder",
-        path: dir.clone(),
-        source,
-    })?;
-    Ok(dir)
-}
-
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LoketError> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| LoketError::Io {
-            what: "tidak dapat membuat folder",
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
-    std::fs::write(path, bytes).map_err(|source| LoketError::Io {
-        what: "tidak dapat menulis",
-        path: path.to_path_buf(),
-        source,
-    })
 }

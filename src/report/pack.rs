@@ -3,9 +3,7 @@
 
 use super::ReportError;
 use super::queue::{self, QueueReport};
-use crate::branch::Branch;
 use crate::day::BusinessDay;
-use crate::error::LoketError;
 use crate::journal;
 use crate::stamping::JobId;
 use crate::till::{Method, MoveKind, Movement, SaleId, summarize};
@@ -412,114 +410,117 @@ pub fn days(from: BusinessDay, to: BusinessDay) -> Vec<BusinessDay> {
     out
 }
 
-/// The pack of one business day.
-pub fn daily(branch: &mut Branch, day: BusinessDay) -> Result<Pack, LoketError> {
-    range(branch, day, day)
-}
-
-/// The daily pack of `day` as it leaves the branch (mail, drive, paper): the journal's head is
-/// anchored for it, time-stamped when the TSA answers, and the pack carries that head and how the
-/// period's anchors were stamped.
-pub fn daily_anchored(
-    branch: &mut Branch,
-    actor: &str,
-    day: BusinessDay,
-) -> Result<Pack, LoketError> {
-    use crate::journal::anchor::{self, AnchorError};
-    let mut p = daily(branch, day)?;
-    let head = anchor::anchor_daily(branch, actor, day).map_err(|e| match e {
-        AnchorError::Store(e) => LoketError::Store(e),
-        other => ReportError::Anchor(other).into(),
-    })?;
-    p.journal_head = Some(head.clone());
-    p.anchor_notes = anchor_notes(branch, day, Some(head.seq))?;
-    Ok(p)
-}
-
-/// Sentences on the anchors of `day` (and the anchor at `own`) stamped late or still waiting.
-pub fn anchor_notes(
-    branch: &mut Branch,
-    day: BusinessDay,
-    own: Option<i64>,
-) -> Result<Vec<String>, LoketError> {
-    let tz = branch.config().branch.timezone;
-    let (start, end) = (
-        crate::store::to_ms(day.start(tz)),
-        crate::store::to_ms(day.next().start(tz)),
-    );
-    let now = crate::store::to_ms(branch.store().now());
-    let delays = branch.store_mut().read(crate::journal::anchor::delays)?;
-    Ok(delays
-        .iter()
-        .filter(|d| Some(d.anchored.seq) == own || (start..end).contains(&d.made_ms))
-        .map(|d| d.sentence(now))
-        .collect())
-}
-
-/// The pack of the days `from` to `to` inclusive; figures are recomputed over all the period's rows.
-pub fn range(branch: &mut Branch, from: BusinessDay, to: BusinessDay) -> Result<Pack, LoketError> {
-    if to < from {
-        return Err(ReportError::RangeBackwards { from, to }.into());
+impl super::ReportService<'_> {
+    /// The pack of one business day.
+    pub fn daily(&mut self, day: BusinessDay) -> Result<Pack, ReportError> {
+        self.range(day, day)
     }
-    let days = days(from, to);
-    let mut sessions = Vec::new();
-    for d in &days {
-        for (s, summary) in branch.till().till_sessions_of_day(&d.to_string())? {
-            sessions.push(Session {
-                id: s.id,
-                day: s.business_day.clone(),
-                counter: s.counter,
-                clerk: s.clerk.clone(),
-                state: s.state.clone(),
-                float: s.float.value(),
-                // A closed session keeps the expected total it was closed with; an open one is
-                // the ledger's running figure.
-                expected: s.expected_total.unwrap_or(summary.expected_cash).value(),
-                counted: s.counted_total.map(|r| r.value()),
-                variance: s.variance.map(|r| r.value()),
-                reason: s.variance_reason.clone(),
-                approver: s.supervisor.clone(),
-                z_number: s.z_number,
-            });
-        }
+
+    /// The daily pack of `day` as it leaves the branch (mail, drive, paper): the journal's head is
+    /// anchored for it, time-stamped when the TSA answers, and the pack carries that head and how
+    /// the period's anchors were stamped.
+    pub fn daily_anchored(&mut self, actor: &str, day: BusinessDay) -> Result<Pack, ReportError> {
+        let mut p = self.daily(day)?;
+        let head = crate::journal::anchor::anchor_daily(&mut self.parts(), actor, day)?;
+        p.journal_head = Some(head.clone());
+        p.anchor_notes = self.anchor_notes(day, Some(head.seq))?;
+        Ok(p)
     }
-    let tz = branch.config().branch.timezone;
-    let start = crate::store::to_ms(from.start(tz));
-    let end = crate::store::to_ms(to.start(tz)) + DAY_MS;
-    let now = crate::store::to_ms(branch.store().now());
-    let config = branch.config().clone();
-    let (f, t) = (from.to_string(), to.to_string());
-    let mut pack = branch.store_mut().read(|c| -> Result<Pack, LoketError> {
-        let queue = queue::range(c, &config, from, to, now)?;
-        let mut till = till_section(c, &f, &t, start, end)?;
-        till.sessions = sessions;
-        let journal = days
+
+    /// The pack of `day` for a screen in the branch: it stays here, so it does not anchor (the
+    /// packs that leave do) and shows how the day's anchors were stamped.
+    pub fn daily_in_branch(&mut self, day: BusinessDay) -> Result<Pack, ReportError> {
+        let mut p = self.daily(day)?;
+        p.anchor_notes = self.anchor_notes(day, None)?;
+        Ok(p)
+    }
+
+    /// Sentences on the anchors of `day` (and the anchor at `own`) stamped late or still waiting.
+    pub fn anchor_notes(
+        &mut self,
+        day: BusinessDay,
+        own: Option<i64>,
+    ) -> Result<Vec<String>, ReportError> {
+        let tz = self.config.branch.timezone;
+        let (start, end) = (
+            crate::store::to_ms(day.start(tz)),
+            crate::store::to_ms(day.next().start(tz)),
+        );
+        let now = crate::store::to_ms(self.store.now());
+        let delays = self.store.read(crate::journal::anchor::delays)?;
+        Ok(delays
             .iter()
-            .map(|d| {
-                Ok(JournalDay {
-                    day: d.to_string(),
-                    report: journal::verify(c, Some(*d))?,
+            .filter(|d| Some(d.anchored.seq) == own || (start..end).contains(&d.made_ms))
+            .map(|d| d.sentence(now))
+            .collect())
+    }
+
+    /// The pack of the days `from` to `to` inclusive; figures are recomputed over all the period's
+    /// rows.
+    pub fn range(&mut self, from: BusinessDay, to: BusinessDay) -> Result<Pack, ReportError> {
+        if to < from {
+            return Err(ReportError::RangeBackwards { from, to });
+        }
+        let days = days(from, to);
+        let mut sessions = Vec::new();
+        for d in &days {
+            for (s, summary) in self.parts().till().till_sessions_of_day(&d.to_string())? {
+                sessions.push(Session {
+                    id: s.id,
+                    day: s.business_day.clone(),
+                    counter: s.counter,
+                    clerk: s.clerk.clone(),
+                    state: s.state.clone(),
+                    float: s.float.value(),
+                    // A closed session keeps the expected total it was closed with; an open one
+                    // is the ledger's running figure.
+                    expected: s.expected_total.unwrap_or(summary.expected_cash).value(),
+                    counted: s.counted_total.map(|r| r.value()),
+                    variance: s.variance.map(|r| r.value()),
+                    reason: s.variance_reason.clone(),
+                    approver: s.supervisor.clone(),
+                    z_number: s.z_number,
+                });
+            }
+        }
+        let config = self.config;
+        let tz = config.branch.timezone;
+        let start = crate::store::to_ms(from.start(tz));
+        let end = crate::store::to_ms(to.start(tz)) + DAY_MS;
+        let now = crate::store::to_ms(self.store.now());
+        let (f, t) = (from.to_string(), to.to_string());
+        let mut pack = self.store.read(|c| -> Result<Pack, ReportError> {
+            let queue = queue::range(c, config, from, to, now)?;
+            let mut till = till_section(c, &f, &t, start, end)?;
+            till.sessions = sessions;
+            let journal = days
+                .iter()
+                .map(|d| {
+                    Ok(JournalDay {
+                        day: d.to_string(),
+                        report: journal::verify(c, Some(*d))?,
+                    })
                 })
+                .collect::<Result<Vec<_>, ReportError>>()?;
+            Ok(Pack {
+                branch: config.branch.name.clone(),
+                from: f.clone(),
+                to: t.clone(),
+                made_ms: now,
+                queue,
+                till,
+                stamps: stamp_section(c, &f, &t, start, end)?,
+                deliveries: delivery_section(c, start, end)?,
+                devices: incidents(c, start, end, now)?,
+                journal,
+                journal_head: None,
+                anchor_notes: Vec::new(),
+                unfinished: unfinished(c)?,
             })
-            .collect::<Result<Vec<_>, LoketError>>()?;
-        Ok(Pack {
-            branch: config.branch.name.clone(),
-            from: f.clone(),
-            to: t.clone(),
-            made_ms: now,
-            queue,
-            till,
-            stamps: stamp_section(c, &f, &t, start, end)?,
-            deliveries: delivery_section(c, start, end)?,
-            devices: incidents(c, start, end, now)?,
-            journal,
-            journal_head: None,
-            anchor_notes: Vec::new(),
-            unfinished: unfinished(c)?,
-        })
-    })?;
-    pack.till.sessions.sort_by_key(|s| s.id);
-    Ok(pack)
+        })?;
+        pack.till.sessions.sort_by_key(|s| s.id);
+        Ok(pack)
+    }
 }
 
 fn till_section(
@@ -528,7 +529,7 @@ fn till_section(
     to: &str,
     start: i64,
     end: i64,
-) -> Result<TillSection, LoketError> {
+) -> Result<TillSection, ReportError> {
     // The period's ledger: movements of its drawer sessions, and card/QRIS takings of its sales
     // taken without a session.
     let mut stmt = c.prepare_cached(
@@ -678,7 +679,7 @@ fn stamp_section(
     to: &str,
     start: i64,
     end: i64,
-) -> Result<StampSection, LoketError> {
+) -> Result<StampSection, ReportError> {
     let (sold, refunded): (u64, u64) = c.query_row(
         "SELECT COALESCE(SUM(l.quantity - l.refunded_qty), 0), COALESCE(SUM(l.refunded_qty), 0)
          FROM sale_lines l JOIN sales s ON s.id = l.sale
@@ -732,7 +733,7 @@ fn ledger_counts(c: &Connection) -> rusqlite::Result<crate::stamping::ledger::In
     Ok(inv)
 }
 
-fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySection, LoketError> {
+fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySection, ReportError> {
     let mut d = DeliverySection::default();
     let (n, already, bytes): (u64, u64, i64) = c.query_row(
         "SELECT COUNT(*), COALESCE(SUM(already), 0), COALESCE(SUM(bytes), 0) FROM drive_copies
@@ -773,7 +774,7 @@ fn delivery_section(c: &Connection, start: i64, end: i64) -> Result<DeliverySect
     Ok(d)
 }
 
-fn incidents(c: &Connection, start: i64, end: i64, now: i64) -> Result<Vec<Incident>, LoketError> {
+fn incidents(c: &Connection, start: i64, end: i64, now: i64) -> Result<Vec<Incident>, ReportError> {
     let mut stmt = c.prepare_cached(
         "SELECT device, kind, started_ms, ended_ms, detail FROM device_incidents
          WHERE started_ms < ?2 AND (ended_ms IS NULL OR ended_ms > ?1) ORDER BY started_ms, id",

@@ -86,7 +86,7 @@ pub fn round(branch: &mut Branch, resume_all: bool) -> Result<Round, LoketError>
     if let Err(e) = crate::journal::anchor::stamp_pending_anchors(&mut branch.parts()) {
         out.errors.push(format!("journal anchors: {e}"));
     }
-    match crate::report::send::mail_due(branch) {
+    match branch.reports().mail_due() {
         Ok(mailed) => out.packs_mailed = mailed.len(),
         Err(e) => out.errors.push(format!("daily pack mail: {e}")),
     }

@@ -2140,6 +2140,9 @@ impl Words for En {
 
     fn report_error(&self, e: &ReportError) -> String {
         match e {
+            ReportError::Store(f0) => f0.to_string(),
+            ReportError::Till(f0) => f0.to_string(),
+            ReportError::Delivery(f0) => f0.to_string(),
             ReportError::Io { what, path, source } => format!(
                 "Could not {what} {path}: {source}. Check the target folder, then try again.",
                 path = path.display()

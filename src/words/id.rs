@@ -2128,6 +2128,9 @@ impl Words for Id {
 
     fn report_error(&self, e: &ReportError) -> String {
         match e {
+            ReportError::Store(f0) => f0.to_string(),
+            ReportError::Till(f0) => f0.to_string(),
+            ReportError::Delivery(f0) => f0.to_string(),
             ReportError::Io { what, path, source } => format!(
                 "Gagal {what} {path}: {source}. Periksa folder tujuan lalu ulangi.",
                 path = path.display()

@@ -628,7 +628,7 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
 
     // The daily pack says the same.
     let day = loket::day::BusinessDay::of(crate::common::MORNING, b.store().timezone());
-    let pack = loket::report::pack::daily(&mut b, day).expect("pack");
+    let pack = b.reports().daily(day).expect("pack");
     assert_eq!(
         usize::try_from(pack.stamps.used).expect("a count"),
         stamped.len()

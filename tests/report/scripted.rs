@@ -170,7 +170,7 @@ fn scripted_day() -> TestBranch {
 fn a_scripted_day_gives_exact_figures() {
     let mut t = scripted_day();
     let day = BusinessDay::parse("2026-11-23").expect("day");
-    let p = pack::daily(&mut t.branch, day).expect("pack");
+    let p = t.branch.reports().daily(day).expect("pack");
 
     let q = &p.queue;
     assert_eq!(
@@ -333,7 +333,7 @@ fn page_texts(bytes: &[u8]) -> Vec<String> {
 fn in_the_pdf_a_section_heading_stays_on_the_page_of_its_table() {
     let mut t = scripted_day();
     let day = BusinessDay::parse("2026-11-23").expect("day");
-    let p = pack::daily(&mut t.branch, day).expect("pack");
+    let p = t.branch.reports().daily(day).expect("pack");
     let void = p.till.voids[0].clone();
     // Each void line moves what follows by one line, so one of these counts puts the e-Meterai
     // heading on the last lines of a page.

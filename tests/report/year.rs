@@ -12,7 +12,9 @@ fn pack_of(from: &str, to: &str) -> Pack {
         BusinessDay::parse(from).expect("day"),
         BusinessDay::parse(to).expect("day"),
     );
-    pack::range(&mut b, f, t).unwrap_or_else(|e| panic!("pack {from}..{to}: {e} ({e:?})"))
+    b.reports()
+        .range(f, t)
+        .unwrap_or_else(|e| panic!("pack {from}..{to}: {e} ({e:?})"))
 }
 
 /// Checks the pack of `days` (consecutive) against the recount of the generator's records.

@@ -199,7 +199,7 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
     );
     assert!(section.contains("belum diserahkan"), "{section}");
     let today = t.branch.store().today();
-    let p = loket::report::pack::daily(&mut t.branch, today).expect("pack");
+    let p = t.branch.reports().daily(today).expect("pack");
     assert!(
         p.unfinished
             .iter()
@@ -232,7 +232,7 @@ fn the_daily_pack_lists_what_is_left_half_done_with_its_counter() {
         )
         .expect("rest");
     let today = t.branch.store().today();
-    let p = loket::report::pack::daily(&mut t.branch, today).expect("pack");
+    let p = t.branch.reports().daily(today).expect("pack");
     assert!(p.unfinished.is_empty(), "{:?}", p.unfinished);
 }
 

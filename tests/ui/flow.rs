@@ -1365,7 +1365,7 @@ fn a_visit_cut_off_at_any_step_finishes_once_after_a_restart() {
             "{cut:?}"
         );
         let today = tb.branch.store().today();
-        let pack = loket::report::pack::daily(&mut tb.branch, today).expect("pack");
+        let pack = tb.branch.reports().daily(today).expect("pack");
         assert!(pack.unfinished.is_empty(), "{cut:?}: {:?}", pack.unfinished);
         assert!(
             loket::journal::verify(tb.branch.store().conn(), None)

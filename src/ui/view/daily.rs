@@ -12,10 +12,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 /// Builds today's pack and renders it as text (called on the worker thread).
 pub fn load(branch: &mut Branch) -> Result<String, LoketError> {
     let day = branch.today();
-    // A screen view stays in the branch, so it does not anchor (the CLI's and the worker's packs
-    // that leave do); it shows how the day's anchors were stamped.
-    let mut pack = crate::report::pack::daily(branch, day)?;
-    pack.anchor_notes = crate::report::pack::anchor_notes(branch, day, None)?;
+    let pack = branch.reports().daily_in_branch(day)?;
     Ok(crate::report::text::render(
         &pack,
         branch.config().branch.timezone,
