@@ -21,6 +21,7 @@ pub enum LoketError {
     Printing(#[source] crate::printing::PrintingError),
     Dispenser(#[source] crate::dispenser::DispenserError),
     Report(#[source] crate::report::ReportError),
+    Unfinished(#[source] crate::unfinished::UnfinishedError),
     Backup(#[source] Box<crate::backup::BackupError>),
     /// A ticket number typed by a person that is not one (CLI argument, counter dialog).
     NotTicketNo(#[from] crate::queue::NotTicketNo),
@@ -141,6 +142,20 @@ impl From<crate::report::ReportError> for LoketError {
             E::Till(t) => t.into(),
             E::Delivery(d) => d.into(),
             other => LoketError::Report(other),
+        }
+    }
+}
+
+impl From<crate::unfinished::UnfinishedError> for LoketError {
+    fn from(e: crate::unfinished::UnfinishedError) -> Self {
+        use crate::unfinished::UnfinishedError as E;
+        match e {
+            E::Store(s) => LoketError::Store(s),
+            E::Queue(q) => q.into(),
+            E::Till(t) => t.into(),
+            E::Stamping(s) => s.into(),
+            E::User(u) => u.into(),
+            other => LoketError::Unfinished(other),
         }
     }
 }

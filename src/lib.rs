@@ -28,6 +28,7 @@ pub mod stress;
 pub mod testing;
 pub mod till;
 pub mod ui;
+pub mod unfinished;
 pub mod users;
 pub mod when;
 pub mod words;

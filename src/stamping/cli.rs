@@ -463,15 +463,10 @@ pub fn run_job(
                     return Err(crate::cli::CliError::ChooseSettle.into());
                 }
             };
-            let v = branch.stamping().settle_job_approved(
-                job,
-                choice,
-                counter,
-                actor,
-                &supervisor,
-                &pin,
-                &reason,
-            )?;
+            let v = branch
+                .stamping()
+                .settle_job_approved(job, choice, counter, actor, &supervisor, &pin, &reason)?
+                .job;
             print_job(&v);
             if v.state == super::State::Paid {
                 let v = branch.stamping().run_job(job, &mut |_| {})?;

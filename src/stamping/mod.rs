@@ -17,5 +17,6 @@ pub mod worker;
 
 pub use job::{JobId, Place, Sn, State};
 pub use service::{
-    DocPasswords, JobFilter, JobOutput, JobStage, JobView, ReceiveDocument, Settle, StampingError,
+    DocPasswords, JobFilter, JobOutput, JobStage, JobView, OpenJob, ReceiveDocument, Settle,
+    Settled, Settlement, StampingError, VisitResume, VisitStep,
 };

@@ -4,14 +4,12 @@
 
 use crate::branch::Branch;
 use crate::error::LoketError;
-use crate::money::Rupiah;
+use crate::stamping::Settle;
 use crate::stamping::provider::Health;
-use crate::stamping::{JobFilter, Settle, StampingError};
 use crate::till::CashCount;
-use crate::ui::UiError;
 use crate::ui::state::{
-    ConsoleDone, DrawerRow, DrawersPanel, EmeteraiPanel, OpenJob, OutboxCounts, ServiceHealth,
-    Settled, Subject, TillState, UnfinishedAct, UnfinishedDone, UnfinishedKind, UnfinishedRow,
+    ConsoleDone, DrawerRow, DrawersPanel, EmeteraiPanel, OutboxCounts, ServiceHealth, Settled,
+    Subject, TillState, UnfinishedAct, UnfinishedDone, UnfinishedRow,
 };
 use crate::ui::worker::sentence;
 
@@ -66,7 +64,7 @@ pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, LoketError> {
     let inventory = branch.stamping().serial_inventory()?;
     let claims = branch.stamping().serial_claims()?;
     let service = service_health(branch);
-    let open_jobs = open_jobs(branch)?;
+    let open_jobs = branch.stamping().open_paid_jobs()?;
     let reconcile = branch.stamping().reconcile_serials().map_err(|e| words(&e));
     Ok(EmeteraiPanel {
         inventory,
@@ -75,44 +73,6 @@ pub fn emeterai(branch: &mut Branch) -> Result<EmeteraiPanel, LoketError> {
         service,
         open_jobs,
     })
-}
-
-/// Every paid job not yet stamped, with the counter and amount of the sale that paid for it.
-fn open_jobs(branch: &mut Branch) -> Result<Vec<OpenJob>, LoketError> {
-    let jobs = branch.stamping().jobs(&JobFilter::OpenPaid)?;
-    let mut out = Vec::with_capacity(jobs.len());
-    for v in jobs {
-        let sale = match v.sale_id {
-            Some(id) => Some(branch.till().sale(id)?),
-            None => None,
-        };
-        let paid = sale.as_ref().and_then(|s| {
-            Rupiah::sum(
-                s.lines
-                    .iter()
-                    .filter(|l| l.job == Some(v.id.get()))
-                    .map(|l| l.amount),
-            )
-            .ok()
-        });
-        out.push(OpenJob {
-            id: v.id.get(),
-            ticket: v.ticket,
-            document: v.document_name,
-            held: v.state == crate::stamping::State::Held,
-            next_attempt_ms: v.next_attempt_ms,
-            attempts: v.attempts,
-            // A locked document waiting for its password says so (it never failed: it waits).
-            reason: if v.locked && v.last_error.is_none() {
-                Some(v.message)
-            } else {
-                v.last_error
-            },
-            counter: sale.as_ref().map(|s| s.counter),
-            paid,
-        });
-    }
-    Ok(out)
 }
 
 /// A supervisor settles paid job `job` the way `loket job settle` does: their approval for this
@@ -128,46 +88,19 @@ pub fn settle_job(
     pin: &str,
     reason: &str,
 ) -> Result<Settled, String> {
-    settle(branch, job, choice, counter, supervisor, pin, reason).map_err(|e| words(&e))
-}
-
-fn settle(
-    branch: &mut Branch,
-    job: i64,
-    choice: Settle,
-    counter: u32,
-    supervisor: &str,
-    pin: &str,
-    reason: &str,
-) -> Result<Settled, LoketError> {
-    // Settled elsewhere meanwhile (another console, the CLI, or stamped by the worker) is refused
-    // by the service before the supervisor's approval is recorded for nothing.
-    let sale = branch
+    branch
         .stamping()
-        .job(crate::stamping::JobId(job))?
-        .sale_id
-        .ok_or(StampingError::NotQuoted(crate::stamping::JobId(job)))?;
-    let refunded_before = branch.till().sale(sale)?.refunded;
-    branch.stamping().settle_job_approved(
-        crate::stamping::JobId(job),
-        choice,
-        crate::queue::CounterNo(counter),
-        supervisor,
-        supervisor,
-        pin,
-        reason,
-    )?;
-    Ok(match choice {
-        Settle::NewSerial => Settled::NewSerial,
-        Settle::Refund(method) => {
-            let refunded = branch.till().sale(sale)?.refunded;
-            Settled::Refunded {
-                amount: refunded.checked_sub(refunded_before).unwrap_or(refunded),
-                method,
-                counter,
-            }
-        }
-    })
+        .settle_job_approved(
+            crate::stamping::JobId(job),
+            choice,
+            crate::queue::CounterNo(counter),
+            supervisor,
+            supervisor,
+            pin,
+            reason,
+        )
+        .map(|s| s.settled)
+        .map_err(|e| words(&LoketError::from(e)))
 }
 
 pub fn outbox(
@@ -276,46 +209,13 @@ pub fn open_till(
     ))
 }
 
-/// Everything left half-done now, oldest first (the daily pack's "belum selesai" list), each with
-/// where it stands: what has been paid on a sale, the state of a job.
+/// Everything left half-done now, oldest first, each with where it stands.
 pub fn unfinished(branch: &mut Branch) -> Result<Vec<UnfinishedRow>, LoketError> {
-    let items = branch.till().unfinished()?;
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let subject = Subject::from(item.subject);
-        let (kind, document, sn) = match subject {
-            Subject::Sale(id) => {
-                let s = branch.till().sale(id)?;
-                (
-                    UnfinishedKind::Sale {
-                        total: s.total,
-                        paid: s.paid,
-                    },
-                    None,
-                    None,
-                )
-            }
-            Subject::Job(id) => {
-                let j = branch.stamping().job(crate::stamping::JobId(id))?;
-                (UnfinishedKind::Job(j.state), Some(j.document_name), j.sn)
-            }
-        };
-        out.push(UnfinishedRow {
-            subject,
-            kind,
-            item,
-            document,
-            sn,
-        });
-    }
-    Ok(out)
+    Ok(branch.unfinished().list()?)
 }
 
-/// A supervisor acts on a half-done thing with their own approval, asked for here from their PIN:
-/// moves the visit that holds it to another counter (`visit.move` on the ticket), cancels what
-/// nothing was paid for (`stamping.cancel` on the job, `sale.void` on the sale), or voids a
-/// half-paid sale, giving every tender back (`sale.void`). What it is now is read again first, so
-/// an approval is never recorded for something that can no longer be done.
+/// A supervisor acts on a half-done thing with their own approval (the unfinished-work service
+/// checks what it is now before the approval is recorded).
 pub fn act_on_unfinished(
     branch: &mut Branch,
     subject: Subject,
@@ -324,139 +224,8 @@ pub fn act_on_unfinished(
     pin: &str,
     reason: &str,
 ) -> Result<UnfinishedDone, String> {
-    act_on(branch, subject, act, supervisor, pin, reason).map_err(|e| words(&e))
-}
-
-fn act_on(
-    branch: &mut Branch,
-    subject: Subject,
-    act: UnfinishedAct,
-    supervisor: &str,
-    pin: &str,
-    reason: &str,
-) -> Result<UnfinishedDone, LoketError> {
-    let refused = |e: UiError| Err(LoketError::Ui(e));
-    let approve = |branch: &mut Branch, action: &str, on: &str| {
-        branch
-            .users()
-            .approve(supervisor, pin, supervisor, action, on, reason)
-            .map(|a| a.id)
-            .map_err(LoketError::from)
-    };
-    match (act, subject) {
-        (UnfinishedAct::Resume { to }, _) => {
-            let (ticket, from) = match subject {
-                Subject::Sale(id) => {
-                    let s = branch.till().sale(id)?;
-                    (s.ticket, Some(s.counter))
-                }
-                Subject::Job(id) => {
-                    let j = branch.stamping().job(crate::stamping::JobId(id))?;
-                    let counter = branch.stamping().job_counter(crate::stamping::JobId(id))?;
-                    (j.ticket, counter)
-                }
-            };
-            let (Some(ticket), Some(from)) = (ticket, from) else {
-                return refused(UiError::NoVisitHolder);
-            };
-            let status = branch.queue().queue_status()?;
-            let held = status
-                .counters
-                .iter()
-                .find(|c| c.number == from)
-                .and_then(|c| c.ticket.as_ref().map(ToString::to_string));
-            if held.as_deref() != Some(ticket.as_str()) {
-                return refused(UiError::NotHolding {
-                    counter: from,
-                    ticket: ticket.to_string(),
-                });
-            }
-            // Said before the approval is recorded, so a refused move leaves no approval unused.
-            if from == to {
-                return refused(UiError::AlreadyThere {
-                    ticket: ticket.to_string(),
-                    counter: to,
-                });
-            }
-            if let Some(busy) = status
-                .counters
-                .iter()
-                .find(|c| c.number == to)
-                .and_then(|c| c.ticket.as_ref())
-            {
-                return refused(UiError::CounterHolding {
-                    counter: to,
-                    ticket: busy.to_string(),
-                });
-            }
-            let approval = approve(branch, "visit.move", &ticket)?;
-            let ticket = branch.queue().move_visit(from, to, approval)?;
-            Ok(UnfinishedDone::Moved { ticket, from, to })
-        }
-        (UnfinishedAct::Cancel, Subject::Job(id)) => {
-            let state = branch.stamping().job(crate::stamping::JobId(id))?.state;
-            if !matches!(
-                state,
-                crate::stamping::State::Received | crate::stamping::State::Placed
-            ) {
-                return refused(UiError::JobTooFar { job: id, state });
-            }
-            let approval = approve(
-                branch,
-                crate::stamping::service::ACTION_CANCEL,
-                &crate::stamping::service::job_subject(crate::stamping::JobId(id)),
-            )?;
-            branch.stamping().cancel_job_approved(
-                crate::stamping::JobId(id),
-                approval,
-                supervisor,
-            )?;
-            Ok(UnfinishedDone::JobCancelled(id))
-        }
-        (UnfinishedAct::Cancel | UnfinishedAct::Refund, Subject::Sale(id)) => {
-            let sale = branch.till().sale(id)?;
-            if sale.status != crate::till::SaleStatus::Open {
-                return refused(UiError::SaleNotOpen {
-                    sale: id,
-                    status: sale.status_label.clone(),
-                });
-            }
-            let paid = sale.paid.is_positive();
-            if act == UnfinishedAct::Cancel && paid {
-                return refused(UiError::SalePaid {
-                    sale: id,
-                    paid: sale.paid,
-                });
-            }
-            if act == UnfinishedAct::Refund && !paid {
-                return refused(UiError::SaleUnpaid { sale: id });
-            }
-            let approval = approve(
-                branch,
-                crate::till::actions::VOID,
-                &crate::till::approval_subject_sale(id),
-            )?;
-            let out = branch.till().void_sale(
-                id,
-                crate::queue::CounterNo(sale.counter),
-                supervisor,
-                approval,
-            )?;
-            if out.open_drawer {
-                // The cash goes back out of the drawer that took it; a drawer that stays shut is
-                // the printer's matter, not a reason to undo the void.
-                let _ = branch
-                    .printing()
-                    .open_drawer(crate::queue::CounterNo(sale.counter), supervisor);
-            }
-            Ok(UnfinishedDone::SaleVoided {
-                sale: id,
-                returned: out.reversed,
-                counter: sale.counter,
-            })
-        }
-        (UnfinishedAct::Refund, Subject::Job(id)) => {
-            refused(UiError::JobRefundBySettle { job: id })
-        }
-    }
+    branch
+        .unfinished()
+        .act(subject, act, supervisor, pin, reason)
+        .map_err(|e| words(&LoketError::from(e)))
 }

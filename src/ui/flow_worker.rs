@@ -3,7 +3,6 @@
 
 use crate::branch::Branch;
 use crate::error::LoketError;
-use crate::money::Rupiah;
 use crate::pdf::intake::{IntakeOptions, intake};
 use crate::pdf::placement::{PlacementOptions, page_text};
 use crate::pdf::{DEFAULT_STAMP_MM, PageFrame, Rect, mm_to_pt, propose, pt_to_mm};
@@ -444,7 +443,8 @@ fn stamp(
     })
 }
 
-/// Reads a counter's visit back from the database: its job, the sale and what was paid, the stamp.
+/// Reads a counter's visit back from the database (the stamping service says where it stands) and
+/// reopens the flow at that step.
 fn resume(
     branch: &mut Branch,
     ticket: &str,
@@ -452,26 +452,21 @@ fn resume(
     clerk: &str,
     dir: Option<PathBuf>,
 ) -> Result<Option<Box<Resumed>>, LoketError> {
-    use crate::stamping::State as Job;
-    let Some(job) = branch
-        .stamping()
-        .visit_job(crate::queue::CounterNo(counter), ticket)?
+    use crate::stamping::VisitStep;
+    let Some(visit) =
+        branch
+            .stamping()
+            .resume_visit(crate::queue::CounterNo(counter), ticket, clerk)?
     else {
         return Ok(None);
     };
-    let Some(sale) = job.sale_id.or(branch.stamping().job_sale(job.id)?) else {
-        // Received or placed without a bill: nothing paid, the clerk takes the document again.
-        // The unbilled job is let go so that the visit never holds two jobs for one document.
-        if matches!(job.state, Job::Received | Job::Placed) {
-            branch.stamping().cancel_job(job.id, clerk)?;
-        }
-        return Ok(None);
-    };
-    let path = branch.stamping().job_document_path(job.id)?;
+    let job = &visit.job;
     let check = DocCheck {
         job: job.id.get(),
-        size_bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
-        path,
+        size_bytes: std::fs::metadata(&visit.document)
+            .map(|m| m.len())
+            .unwrap_or(0),
+        path: visit.document.clone(),
         name: job.document_name.clone(),
         pages: job.pages,
         version: String::new(),
@@ -493,96 +488,78 @@ fn resume(
         basis: "posisi yang sudah ditetapkan".into(),
         pages: Vec::new(),
     };
-    let quote = quote(branch, sale)?;
-    let view = branch.till().sale(sale)?;
-    // Each tender as it was taken (cash: what the customer handed over).
-    let taken: Vec<String> = view
-        .payments
+    let quote = quote(branch, visit.sale)?;
+    let taken: Vec<String> = visit
+        .tenders
         .iter()
-        .filter(|p| p.kind == "payment")
-        .map(|p| format!("{} {}", p.method.label(), p.tendered.unwrap_or(p.amount)))
+        .map(|(method, amount)| format!("{} {amount}", method.label()))
         .collect();
-    let change = view
-        .payments
-        .iter()
-        .filter_map(|p| p.change)
-        .fold(Rupiah::ZERO, |a, c| a.checked_add(c).unwrap_or(a));
-    let paid_in_full = !view.due.is_positive() && !taken.is_empty();
-    let paid = paid_in_full.then(|| Paid {
-        change,
+    let paid = visit.paid_in_full.then(|| Paid {
+        change: visit.change,
         tenders: taken.clone(),
     });
-    let delivered = (job.state == Job::Delivered).then(|| "sudah diserahkan".to_string());
-    let (stage, stamped, note) = match job.state {
-        Job::Stamped | Job::Delivered => {
-            let out = branch.stamping().job_output(job.id)?;
-            let sn = Sn::list(&out.sns);
-            let note = if delivered.is_some() {
-                format!(
-                    "Kunjungan {ticket} dilanjutkan: dokumen (SN {sn}) sudah diserahkan — F5 untuk menyelesaikan."
-                )
-            } else {
-                format!(
-                    "Kunjungan {ticket} dilanjutkan: dokumen bermeterai (SN {sn}) belum diserahkan — serahkan sekarang."
-                )
-            };
-            (
-                if delivered.is_some() {
-                    Stage::Done
-                } else {
-                    Stage::Deliver
-                },
-                Some(Stamped {
-                    sns: out.sns,
-                    path: out.path,
-                    sha256: out.sha256,
-                    file_name: out.file_name,
-                    job: Some(JobId(job.id.get())),
-                    verified: "tanda tangan sah (diperiksa ulang)".into(),
-                }),
-                note,
-            )
-        }
-        Job::Paid | Job::SerialIssued | Job::Held => (
+    let delivered = (visit.step == VisitStep::Done).then(|| "sudah diserahkan".to_string());
+    let stamped = visit.output.map(|out| Stamped {
+        sns: out.sns,
+        path: out.path,
+        sha256: out.sha256,
+        file_name: out.file_name,
+        job: Some(JobId(job.id.get())),
+        verified: "tanda tangan sah (diperiksa ulang)".into(),
+    });
+    let sn = stamped
+        .as_ref()
+        .map(|s| Sn::list(&s.sns))
+        .unwrap_or_default();
+    let (stage, note) = match visit.step {
+        VisitStep::Done => (
+            Stage::Done,
+            format!(
+                "Kunjungan {ticket} dilanjutkan: dokumen (SN {sn}) sudah diserahkan — F5 untuk menyelesaikan."
+            ),
+        ),
+        VisitStep::Deliver => (
+            Stage::Deliver,
+            format!(
+                "Kunjungan {ticket} dilanjutkan: dokumen bermeterai (SN {sn}) belum diserahkan — serahkan sekarang."
+            ),
+        ),
+        VisitStep::StampPaidJob => (
             Stage::Stamping,
-            None,
             format!(
                 "Kunjungan {ticket} dilanjutkan: sudah dibayar ({}), e-Meterai belum dibubuhkan — Enter untuk membubuhkan, k untuk tanda terima klaim.",
                 taken.join(" + ")
             ),
         ),
-        _ if paid_in_full => (
+        VisitStep::StampPaidSale => (
             Stage::Stamping,
-            None,
             format!(
                 "Kunjungan {ticket} dilanjutkan: sudah dibayar ({}) — Enter untuk membubuhkan e-Meterai.",
                 taken.join(" + ")
             ),
         ),
-        _ => (
+        VisitStep::Pay if taken.is_empty() => (
             Stage::Pay,
-            None,
-            if taken.is_empty() {
-                format!(
-                    "Kunjungan {ticket} dilanjutkan di pembayaran: tagihan {}.",
-                    quote.due
-                )
-            } else {
-                format!(
-                    "Kunjungan {ticket} dilanjutkan di pembayaran: sudah diterima {}; sisa tagihan {}.",
-                    taken.join(" + "),
-                    quote.due
-                )
-            },
+            format!(
+                "Kunjungan {ticket} dilanjutkan di pembayaran: tagihan {}.",
+                quote.due
+            ),
+        ),
+        VisitStep::Pay => (
+            Stage::Pay,
+            format!(
+                "Kunjungan {ticket} dilanjutkan di pembayaran: sudah diterima {}; sisa tagihan {}.",
+                taken.join(" + "),
+                quote.due
+            ),
         ),
     };
     let source = list(branch, dir).ok().map(|(dir, _)| dir);
-    let locked = branch.stamping().job_needs_password(job.id)?;
     Ok(Some(Box::new(Resumed {
         stage,
         check,
         placement,
-        locked,
+        locked: visit.locked,
         money_taken: !taken.is_empty(),
         quote: Some(quote),
         paid,

@@ -34,47 +34,6 @@ pub enum UiError {
     Thread(#[source] std::io::Error),
     WorkerStopped,
     NotATerminal,
-    // What the console's unfinished-visits tab refuses before asking for an approval.
-    /// The visit has no ticket or no counter holding it.
-    NoVisitHolder,
-    /// The counter the visit was at no longer holds its ticket.
-    NotHolding {
-        counter: u32,
-        ticket: String,
-    },
-    /// The visit is already at the counter it was to move to.
-    AlreadyThere {
-        ticket: String,
-        counter: u32,
-    },
-    /// The counter to move to is serving another ticket.
-    CounterHolding {
-        counter: u32,
-        ticket: String,
-    },
-    /// A job past placement cannot be cancelled, only refunded.
-    JobTooFar {
-        job: i64,
-        state: crate::stamping::State,
-    },
-    /// The sale is no longer open (its status label).
-    SaleNotOpen {
-        sale: i64,
-        status: String,
-    },
-    /// A paid sale is refunded, not cancelled.
-    SalePaid {
-        sale: i64,
-        paid: crate::money::Rupiah,
-    },
-    /// An unpaid sale has nothing to refund.
-    SaleUnpaid {
-        sale: i64,
-    },
-    /// A job's money comes back through settling the paid job.
-    JobRefundBySettle {
-        job: i64,
-    },
 }
 
 /// Environment variable naming a folder the counter treats as the customer's flash drive

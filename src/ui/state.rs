@@ -132,73 +132,11 @@ pub enum Effect {
     Quit,
 }
 
-/// A half-done thing of the unfinished tab: a sale or a stamping job, by its number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    Sale(i64),
-    Job(i64),
-}
-
-impl From<crate::report::pack::Subject> for Subject {
-    fn from(subject: crate::report::pack::Subject) -> Subject {
-        match subject {
-            crate::report::pack::Subject::Sale(id) => Subject::Sale(id.get()),
-            crate::report::pack::Subject::Job(id) => Subject::Job(id.get()),
-        }
-    }
-}
-
-/// What a supervisor does to a half-done thing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnfinishedAct {
-    /// Move the visit holding it to counter `to` (`visit.move`), where it reopens at its step.
-    Resume { to: u32 },
-    /// Cancel what nothing was paid for: a job before payment (`job.cancel`), a sale with no
-    /// tender (`sale.void`).
-    Cancel,
-    /// Void a half-paid sale (`sale.void`): every tender taken goes back to the customer.
-    Refund,
-}
-
-/// How a supervisor's action on a half-done thing went through.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UnfinishedDone {
-    Moved {
-        ticket: String,
-        from: u32,
-        to: u32,
-    },
-    JobCancelled(i64),
-    /// The sale was voided; what went back to the customer, by method, out of `counter`'s drawer.
-    SaleVoided {
-        sale: i64,
-        returned: Vec<(Method, Rupiah)>,
-        counter: u32,
-    },
-}
-
-/// Where a half-done thing stands, for the keys that act on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnfinishedKind {
-    /// An open sale, its total and what has been paid on it so far.
-    Sale {
-        total: Rupiah,
-        paid: Rupiah,
-    },
-    Job(crate::stamping::State),
-}
-
-/// One row of the unfinished tab: the daily pack's line and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnfinishedRow {
-    pub subject: Subject,
-    pub kind: UnfinishedKind,
-    /// Counter, clerk, ticket and age, as the daily pack lists it.
-    pub item: crate::report::pack::Unfinished,
-    /// A job's document name and serial number, once issued.
-    pub document: Option<String>,
-    pub sn: Option<String>,
-}
+pub use crate::stamping::{OpenJob, Settled};
+pub use crate::unfinished::{
+    Act as UnfinishedAct, Done as UnfinishedDone, Kind as UnfinishedKind, Row as UnfinishedRow,
+    Subject,
+};
 
 /// The queue engine's operations a counter can ask for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,19 +234,6 @@ pub enum Outcome {
     },
 }
 
-/// How a supervisor's settlement of a paid job went through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Settled {
-    /// The job is paid again under a new request: the stamping worker stamps it by itself.
-    NewSerial,
-    /// The job's sale line was refunded.
-    Refunded {
-        amount: Rupiah,
-        method: Method,
-        counter: u32,
-    },
-}
-
 /// One supervisor approval as the console lists it.
 pub use crate::users::ApprovalRecord as ApprovalRow;
 
@@ -324,26 +249,6 @@ pub struct EmeteraiPanel {
     /// Paid jobs not yet stamped (waiting for the provider, or held for a supervisor), oldest
     /// first: money the branch took for a stamp it has not delivered.
     pub open_jobs: Vec<OpenJob>,
-}
-
-/// A paid e-Meterai job not yet stamped, as the console lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenJob {
-    pub id: i64,
-    pub ticket: Option<String>,
-    pub document: String,
-    /// Held for a supervisor's decision (the document was refused, or the serial was used with no
-    /// output); otherwise the stamping worker retries it on its own.
-    pub held: bool,
-    /// When the worker tries a waiting job again.
-    pub next_attempt_ms: Option<i64>,
-    pub attempts: u32,
-    /// Why it is not stamped, in the service's words.
-    pub reason: Option<String>,
-    /// The counter whose sale took the money: a cash refund comes out of its drawer by default.
-    pub counter: Option<u32>,
-    /// What the customer paid for this stamp.
-    pub paid: Option<Rupiah>,
 }
 
 /// One drawer session of the day as the console lists it.

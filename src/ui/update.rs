@@ -345,7 +345,7 @@ fn open_dialog(state: &mut State, kind: DialogKind) {
                             .unfinished
                             .as_ref()?
                             .iter()
-                            .find(|r| r.subject == Subject::Job(job))?
+                            .find(|r| r.subject == Subject::Job(crate::stamping::JobId(job)))?
                             .item
                             .counter
                     })
@@ -588,7 +588,10 @@ fn unfinished_key(state: &mut State, key: char) {
         ('u', _, UnfinishedKind::Sale { .. }) => dialog(UnfinishedActKind::Refund),
         ('u', Subject::Job(_), UnfinishedKind::Job(Job::Stamped)) => Err((c.uf_stamped)(&what)),
         ('u', Subject::Job(job), UnfinishedKind::Job(st)) if st.can_settle() => {
-            Ok(DialogKind::SettleJob { job, refund: true })
+            Ok(DialogKind::SettleJob {
+                job: job.get(),
+                refund: true,
+            })
         }
         _ => Err((c.uf_refund_nothing_paid)(&what)),
     };
@@ -828,7 +831,9 @@ fn submit(state: &mut State) -> Vec<Effect> {
             let act = match act {
                 UnfinishedActKind::Resume => {
                     match dialog.value(FieldId::TargetCounter).parse::<u32>() {
-                        Ok(to) if to > 0 => UnfinishedAct::Resume { to },
+                        Ok(to) if to > 0 => UnfinishedAct::Resume {
+                            to: crate::queue::CounterNo(to),
+                        },
                         _ => {
                             dialog.error = Some((s.field_required)(s.f_target_counter));
                             dialog.focus = 0;
@@ -1069,7 +1074,7 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                             amount,
                             method,
                             counter,
-                        } => (c.settled_refund)(job, &amount.to_string(), method, counter),
+                        } => (c.settled_refund)(job, &amount.to_string(), method, counter.get()),
                     };
                     say(state, text, false);
                 }
@@ -1109,13 +1114,13 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                     state.dialog = None;
                     let text = match done {
                         UnfinishedDone::Moved { ticket, from, to } => {
-                            (c.uf_moved)(&ticket, from, to)
+                            (c.uf_moved)(&ticket, from.get(), to.get())
                         }
-                        UnfinishedDone::JobCancelled(job) => (c.uf_job_cancelled)(job),
+                        UnfinishedDone::JobCancelled(job) => (c.uf_job_cancelled)(job.get()),
                         UnfinishedDone::SaleVoided { sale, returned, .. }
                             if returned.is_empty() =>
                         {
-                            (c.uf_sale_cancelled)(sale)
+                            (c.uf_sale_cancelled)(sale.get())
                         }
                         UnfinishedDone::SaleVoided {
                             sale,
@@ -1130,8 +1135,8 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
                             let cash = returned
                                 .iter()
                                 .any(|(m, _)| *m == Method::Cash)
-                                .then_some(counter);
-                            (c.uf_sale_refunded)(sale, &money, cash)
+                                .then_some(counter.get());
+                            (c.uf_sale_refunded)(sale.get(), &money, cash)
                         }
                     };
                     say(state, text, false);

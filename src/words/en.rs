@@ -1447,6 +1447,7 @@ impl Words for En {
             LoketError::Printing(f0) => f0.to_string(),
             LoketError::Dispenser(f0) => f0.to_string(),
             LoketError::Report(f0) => f0.to_string(),
+            LoketError::Unfinished(f0) => f0.to_string(),
             LoketError::Backup(f0) => f0.to_string(),
             LoketError::NotTicketNo(f0) => f0.to_string(),
             LoketError::Pdf(f0) => f0.to_string(),
@@ -2421,15 +2422,42 @@ impl Words for En {
             UiError::Thread(f0) => format!("the display's background process cannot be started: {f0}"),
             UiError::WorkerStopped => "the display's background process stopped; start loket again".to_string(),
             UiError::NotATerminal => "the full-screen view needs a terminal; for scripts use `loket queue status` or another `loket queue` command".to_string(),
-            UiError::NoVisitHolder => "no ticket and counter hold this visit".to_string(),
-            UiError::NotHolding { counter, ticket } => format!("counter {counter} is not holding ticket {ticket}; call that ticket at any counter to carry on with it"),
-            UiError::AlreadyThere { ticket, counter } => format!("ticket {ticket} is already at counter {counter}; name another counter"),
-            UiError::CounterHolding { counter, ticket } => format!("counter {counter} is still holding ticket {ticket}; finish it there first or choose another counter"),
-            UiError::JobTooFar { job, state } => format!("job #{job} is already {}; a paid job can only be refunded", state.label()),
-            UiError::SaleNotOpen { sale, status } => format!("sale #{sale} is already {}", status.to_lowercase()),
-            UiError::SalePaid { sale, paid } => format!("sale #{sale} has already been paid {paid}; refund it (u) instead of cancelling"),
-            UiError::SaleUnpaid { sale } => format!("sale #{sale} has not been paid; there is no money to refund, just cancel it (b)"),
-            UiError::JobRefundBySettle { job } => format!("job #{job}'s money is refunded by settling the paid job"),
+        }
+    }
+
+    fn unfinished_error(&self, e: &UnfinishedError) -> String {
+        match e {
+            UnfinishedError::Store(f0) => f0.to_string(),
+            UnfinishedError::Queue(f0) => f0.to_string(),
+            UnfinishedError::Till(f0) => f0.to_string(),
+            UnfinishedError::Stamping(f0) => f0.to_string(),
+            UnfinishedError::User(f0) => f0.to_string(),
+            UnfinishedError::NoVisitHolder => "no ticket and counter hold this visit".to_string(),
+            UnfinishedError::NotHolding { counter, ticket } => format!(
+                "counter {counter} is not holding ticket {ticket}; call that ticket at any counter to carry on with it"
+            ),
+            UnfinishedError::AlreadyThere { ticket, counter } => {
+                format!("ticket {ticket} is already at counter {counter}; name another counter")
+            }
+            UnfinishedError::CounterHolding { counter, ticket } => format!(
+                "counter {counter} is still holding ticket {ticket}; finish it there first or choose another counter"
+            ),
+            UnfinishedError::JobTooFar { job, state } => format!(
+                "job #{job} is already {}; a paid job can only be refunded",
+                state.label()
+            ),
+            UnfinishedError::SaleNotOpen { sale, status } => {
+                format!("sale #{sale} is already {}", status.to_lowercase())
+            }
+            UnfinishedError::SalePaid { sale, paid } => format!(
+                "sale #{sale} has already been paid {paid}; refund it (u) instead of cancelling"
+            ),
+            UnfinishedError::SaleUnpaid { sale } => format!(
+                "sale #{sale} has not been paid; there is no money to refund, just cancel it (b)"
+            ),
+            UnfinishedError::JobRefundBySettle { job } => {
+                format!("job #{job}'s money is refunded by settling the paid job")
+            }
         }
     }
 

@@ -1454,6 +1454,7 @@ impl Words for Id {
             LoketError::Printing(f0) => f0.to_string(),
             LoketError::Dispenser(f0) => f0.to_string(),
             LoketError::Report(f0) => f0.to_string(),
+            LoketError::Unfinished(f0) => f0.to_string(),
             LoketError::Backup(f0) => f0.to_string(),
             LoketError::NotTicketNo(f0) => f0.to_string(),
             LoketError::Pdf(f0) => f0.to_string(),
@@ -2394,15 +2395,44 @@ impl Words for Id {
             UiError::Thread(f0) => format!("tidak dapat memulai proses latar tampilan: {f0}"),
             UiError::WorkerStopped => "proses latar tampilan berhenti; jalankan loket kembali".to_string(),
             UiError::NotATerminal => "tampilan layar penuh perlu terminal; untuk skrip pakai `loket queue status` atau perintah `loket queue` lainnya".to_string(),
-            UiError::NoVisitHolder => "tidak ada tiket dan loket yang memegang kunjungan ini".to_string(),
-            UiError::NotHolding { counter, ticket } => format!("loket {counter} tidak sedang memegang tiket {ticket}; panggil tiket itu di loket mana pun untuk melanjutkannya"),
-            UiError::AlreadyThere { ticket, counter } => format!("tiket {ticket} sudah di loket {counter}; sebutkan loket lain"),
-            UiError::CounterHolding { counter, ticket } => format!("loket {counter} masih memegang tiket {ticket}; selesaikan dulu di sana atau pilih loket lain"),
-            UiError::JobTooFar { job, state } => format!("pekerjaan #{job} sudah {}; yang sudah dibayar hanya dapat dikembalikan dananya", state.label()),
-            UiError::SaleNotOpen { sale, status } => format!("penjualan #{sale} sudah {}", status.to_lowercase()),
-            UiError::SalePaid { sale, paid } => format!("penjualan #{sale} sudah dibayar {paid}; kembalikan dananya (u) alih-alih membatalkan"),
-            UiError::SaleUnpaid { sale } => format!("penjualan #{sale} belum dibayar; tidak ada dana untuk dikembalikan, batalkan saja (b)"),
-            UiError::JobRefundBySettle { job } => format!("dana pekerjaan #{job} dikembalikan lewat penyelesaian pekerjaan dibayar"),
+        }
+    }
+
+    fn unfinished_error(&self, e: &UnfinishedError) -> String {
+        match e {
+            UnfinishedError::Store(f0) => f0.to_string(),
+            UnfinishedError::Queue(f0) => f0.to_string(),
+            UnfinishedError::Till(f0) => f0.to_string(),
+            UnfinishedError::Stamping(f0) => f0.to_string(),
+            UnfinishedError::User(f0) => f0.to_string(),
+            UnfinishedError::NoVisitHolder => {
+                "tidak ada tiket dan loket yang memegang kunjungan ini".to_string()
+            }
+            UnfinishedError::NotHolding { counter, ticket } => format!(
+                "loket {counter} tidak sedang memegang tiket {ticket}; panggil tiket itu di loket mana pun untuk melanjutkannya"
+            ),
+            UnfinishedError::AlreadyThere { ticket, counter } => {
+                format!("tiket {ticket} sudah di loket {counter}; sebutkan loket lain")
+            }
+            UnfinishedError::CounterHolding { counter, ticket } => format!(
+                "loket {counter} masih memegang tiket {ticket}; selesaikan dulu di sana atau pilih loket lain"
+            ),
+            UnfinishedError::JobTooFar { job, state } => format!(
+                "pekerjaan #{job} sudah {}; yang sudah dibayar hanya dapat dikembalikan dananya",
+                state.label()
+            ),
+            UnfinishedError::SaleNotOpen { sale, status } => {
+                format!("penjualan #{sale} sudah {}", status.to_lowercase())
+            }
+            UnfinishedError::SalePaid { sale, paid } => format!(
+                "penjualan #{sale} sudah dibayar {paid}; kembalikan dananya (u) alih-alih membatalkan"
+            ),
+            UnfinishedError::SaleUnpaid { sale } => format!(
+                "penjualan #{sale} belum dibayar; tidak ada dana untuk dikembalikan, batalkan saja (b)"
+            ),
+            UnfinishedError::JobRefundBySettle { job } => {
+                format!("dana pekerjaan #{job} dikembalikan lewat penyelesaian pekerjaan dibayar")
+            }
         }
     }
 

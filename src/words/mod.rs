@@ -58,6 +58,7 @@ use crate::stamping::tsa_http::{HttpTsaError, Reply};
 use crate::store::StoreError;
 use crate::till::TillError;
 use crate::ui::UiError;
+use crate::unfinished::UnfinishedError;
 use crate::users::UserError;
 
 /// The sentences of one language. Every error type and every command-line sentence has a method, so
@@ -421,6 +422,7 @@ pub(crate) trait Words: Sync {
     fn store_error(&self, e: &StoreError) -> String;
     fn till_error(&self, e: &TillError) -> String;
     fn ui_error(&self, e: &UiError) -> String;
+    fn unfinished_error(&self, e: &UnfinishedError) -> String;
     fn user_error(&self, e: &UserError) -> String;
 }
 
@@ -521,6 +523,7 @@ worded! {
     StoreError => store_error,
     TillError => till_error,
     UiError => ui_error,
+    UnfinishedError => unfinished_error,
     UserError => user_error,
 }
 
@@ -568,8 +571,8 @@ mod tests {
         let role = CliError::UnknownRole("kasir".into());
         let not_supervisor = UserError::NotSupervisor("budi".into());
         let not_a_day = CliError::NotADay("21-11-2026".into());
-        let holding = UiError::CounterHolding {
-            counter: 2,
+        let holding = UnfinishedError::CounterHolding {
+            counter: crate::queue::CounterNo(2),
             ticket: "A-007".into(),
         };
         check(&[
@@ -579,8 +582,8 @@ mod tests {
                 &["'21-11-2026'", "2026-11-21"],
             ),
             (
-                "UiError::CounterHolding",
-                &|w| w.ui_error(&holding),
+                "UnfinishedError::CounterHolding",
+                &|w| w.unfinished_error(&holding),
                 &["2", "A-007"],
             ),
             (

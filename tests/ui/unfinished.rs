@@ -199,25 +199,35 @@ fn the_tab_lists_every_half_done_thing_with_its_owner_and_age() {
         listed,
         [
             (
-                Subject::Job(f.stamped),
+                Subject::Job(loket::stamping::JobId(f.stamped)),
                 Some(1),
                 CLERK.to_string(),
                 Some(f.ticket.clone())
             ),
-            (Subject::Sale(f.half_paid), Some(1), CLERK.to_string(), None),
             (
-                Subject::Sale(f.unpaid_sale),
+                Subject::Sale(loket::till::SaleId(f.half_paid)),
+                Some(1),
+                CLERK.to_string(),
+                None
+            ),
+            (
+                Subject::Sale(loket::till::SaleId(f.unpaid_sale)),
                 Some(2),
                 "kasir".to_string(),
                 Some("C-002".to_string())
             ),
             (
-                Subject::Job(f.unpaid_job),
+                Subject::Job(loket::stamping::JobId(f.unpaid_job)),
                 Some(2),
                 "kasir".to_string(),
                 Some("C-002".to_string())
             ),
-            (Subject::Job(f.waiting), Some(1), CLERK.to_string(), None),
+            (
+                Subject::Job(loket::stamping::JobId(f.waiting)),
+                Some(1),
+                CLERK.to_string(),
+                None
+            ),
         ]
     );
     let kinds: Vec<UnfinishedKind> = rows(&state).iter().map(|r| r.kind).collect();
@@ -307,7 +317,11 @@ fn the_tab_lists_every_half_done_thing_with_its_owner_and_age() {
         assert!(text.contains(want), "{want:?} in\n{text}");
     }
     let mut state = state;
-    select(&mut state, &mut f.tb.branch, Subject::Sale(f.half_paid));
+    select(
+        &mut state,
+        &mut f.tb.branch,
+        Subject::Sale(loket::till::SaleId(f.half_paid)),
+    );
     drive(&mut state, &mut f.tb.branch, key(KeyCode::Char('b')));
     let (text, error) = message(&state);
     assert!(error, "{text}");
@@ -330,7 +344,11 @@ fn cancel_takes_back_what_is_unpaid_and_refuses_a_row_with_money() {
     let b = &mut f.tb.branch;
 
     // The half-paid sale has money on it: no form, a refusal that says what to do instead.
-    select(&mut state, b, Subject::Sale(f.half_paid));
+    select(
+        &mut state,
+        b,
+        Subject::Sale(loket::till::SaleId(f.half_paid)),
+    );
     drive(&mut state, b, key(KeyCode::Char('b')));
     assert!(state.dialog.is_none());
     let (text, error) = message(&state);
@@ -343,20 +361,28 @@ fn cancel_takes_back_what_is_unpaid_and_refuses_a_row_with_money() {
         )
     );
     // A paid job cannot be cancelled either.
-    select(&mut state, b, Subject::Job(f.waiting));
+    select(
+        &mut state,
+        b,
+        Subject::Job(loket::stamping::JobId(f.waiting)),
+    );
     drive(&mut state, b, key(KeyCode::Char('b')));
     assert!(state.dialog.is_none());
     let (text, error) = message(&state);
     assert!(error && text.contains("sudah dibayar"), "{text}");
 
     // The placed job: reason and the supervisor's PIN, then cancelled with the approval.
-    select(&mut state, b, Subject::Job(f.unpaid_job));
+    select(
+        &mut state,
+        b,
+        Subject::Job(loket::stamping::JobId(f.unpaid_job)),
+    );
     drive(&mut state, b, key(KeyCode::Char('b')));
     let dialog = state.dialog.clone().expect("the cancel form");
     assert_eq!(
         dialog.kind,
         DialogKind::Unfinished {
-            subject: Subject::Job(f.unpaid_job),
+            subject: Subject::Job(loket::stamping::JobId(f.unpaid_job)),
             act: UnfinishedActKind::Cancel
         }
     );
@@ -400,11 +426,15 @@ fn cancel_takes_back_what_is_unpaid_and_refuses_a_row_with_money() {
     assert!(
         !rows(&state)
             .iter()
-            .any(|r| r.subject == Subject::Job(f.unpaid_job))
+            .any(|r| r.subject == Subject::Job(loket::stamping::JobId(f.unpaid_job)))
     );
 
     // The unpaid sale: voided with a `sale.void` approval, nothing given back.
-    select(&mut state, b, Subject::Sale(f.unpaid_sale));
+    select(
+        &mut state,
+        b,
+        Subject::Sale(loket::till::SaleId(f.unpaid_sale)),
+    );
     drive(&mut state, b, key(KeyCode::Char('b')));
     fill(&mut state, b, &["pelanggan pergi", "9999"]);
     let (text, error) = message(&state);
@@ -441,7 +471,11 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
     let b = &mut f.tb.branch;
 
     // A stamped document is not refunded here: it is resumed at a counter and handed over.
-    select(&mut state, b, Subject::Job(f.stamped));
+    select(
+        &mut state,
+        b,
+        Subject::Job(loket::stamping::JobId(f.stamped)),
+    );
     drive(&mut state, b, key(KeyCode::Char('u')));
     assert!(state.dialog.is_none());
     let (text, error) = message(&state);
@@ -461,7 +495,11 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
         JobState::Stamped
     );
     // Nothing paid on the unpaid sale: nothing to refund.
-    select(&mut state, b, Subject::Sale(f.unpaid_sale));
+    select(
+        &mut state,
+        b,
+        Subject::Sale(loket::till::SaleId(f.unpaid_sale)),
+    );
     drive(&mut state, b, key(KeyCode::Char('u')));
     assert!(state.dialog.is_none());
     let (text, error) = message(&state);
@@ -469,13 +507,17 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
 
     // The half-paid sale: a wrong PIN is refused and changes nothing; the right one voids it and
     // the screen says what to hand back.
-    select(&mut state, b, Subject::Sale(f.half_paid));
+    select(
+        &mut state,
+        b,
+        Subject::Sale(loket::till::SaleId(f.half_paid)),
+    );
     drive(&mut state, b, key(KeyCode::Char('u')));
     let dialog = state.dialog.clone().expect("the refund form");
     assert_eq!(
         dialog.kind,
         DialogKind::Unfinished {
-            subject: Subject::Sale(f.half_paid),
+            subject: Subject::Sale(loket::till::SaleId(f.half_paid)),
             act: UnfinishedActKind::Refund
         }
     );
@@ -532,7 +574,11 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
     );
 
     // The paid job waiting for its stamp: the settlement form, refunded in cash from counter 1.
-    select(&mut state, b, Subject::Job(f.waiting));
+    select(
+        &mut state,
+        b,
+        Subject::Job(loket::stamping::JobId(f.waiting)),
+    );
     drive(&mut state, b, key(KeyCode::Char('u')));
     let dialog = state.dialog.clone().expect("the settlement form");
     assert_eq!(
@@ -568,9 +614,9 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
     assert_eq!(
         left,
         [
-            Subject::Job(f.stamped),
-            Subject::Sale(f.unpaid_sale),
-            Subject::Job(f.unpaid_job)
+            Subject::Job(loket::stamping::JobId(f.stamped)),
+            Subject::Sale(loket::till::SaleId(f.unpaid_sale)),
+            Subject::Job(loket::stamping::JobId(f.unpaid_job))
         ]
     );
 }
@@ -582,20 +628,28 @@ fn resume_moves_the_visit_to_another_counter_with_approval() {
     let b = &mut f.tb.branch;
 
     // A sale with no ticket has no visit to move.
-    select(&mut state, b, Subject::Sale(f.half_paid));
+    select(
+        &mut state,
+        b,
+        Subject::Sale(loket::till::SaleId(f.half_paid)),
+    );
     drive(&mut state, b, key(KeyCode::Char('p')));
     assert!(state.dialog.is_none());
     let (text, error) = message(&state);
     assert!(error && text.contains("tidak ada kunjungan"), "{text}");
 
     // Counter 2 still holds C-002: the stamped visit cannot go there.
-    select(&mut state, b, Subject::Job(f.stamped));
+    select(
+        &mut state,
+        b,
+        Subject::Job(loket::stamping::JobId(f.stamped)),
+    );
     drive(&mut state, b, key(KeyCode::Char('p')));
     let dialog = state.dialog.clone().expect("the resume form");
     assert_eq!(
         dialog.kind,
         DialogKind::Unfinished {
-            subject: Subject::Job(f.stamped),
+            subject: Subject::Job(loket::stamping::JobId(f.stamped)),
             act: UnfinishedActKind::Resume
         }
     );
@@ -672,7 +726,7 @@ fn resume_moves_the_visit_to_another_counter_with_approval() {
     assert_eq!(at3.as_deref(), Some(f.ticket.as_str()));
     let row = rows(&state)
         .into_iter()
-        .find(|r| r.subject == Subject::Job(f.stamped))
+        .find(|r| r.subject == Subject::Job(loket::stamping::JobId(f.stamped)))
         .expect("still unfinished until handed over");
     assert_eq!(row.item.counter, Some(3));
 }

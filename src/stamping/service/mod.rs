@@ -19,10 +19,12 @@ mod deliver;
 mod receive;
 mod run;
 mod settle;
+mod visit;
 
 pub use deliver::JobOutput;
 pub use receive::ReceiveDocument;
-pub use settle::Settle;
+pub use settle::{Settle, Settled, Settlement};
+pub use visit::{VisitResume, VisitStep};
 
 crate::branch::service!(
     /// Stamping jobs: intake, payment, serials, stamping, delivery and settling.
@@ -464,3 +466,64 @@ impl StampingService<'_> {
 
 /// Folder of the per-job run locks in the data folder.
 pub const LOCK_FOLDER: &str = "locks";
+
+/// A paid job not yet stamped, as the supervisor's console lists it: the counter and amount of
+/// the sale that paid for it, and why it waits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenJob {
+    pub id: i64,
+    pub ticket: Option<String>,
+    pub document: String,
+    /// Held for a supervisor's decision (the document was refused, or the serial was used with no
+    /// output); otherwise the stamping worker retries it on its own.
+    pub held: bool,
+    /// When the worker tries a waiting job again.
+    pub next_attempt_ms: Option<i64>,
+    pub attempts: u32,
+    /// Why it is not stamped, in the service's words.
+    pub reason: Option<String>,
+    /// The counter whose sale took the money: a cash refund comes out of its drawer by default.
+    pub counter: Option<u32>,
+    /// What the customer paid for this stamp.
+    pub paid: Option<crate::money::Rupiah>,
+}
+
+impl StampingService<'_> {
+    /// Every paid job not yet stamped, with the counter and amount of the sale that paid for it.
+    pub fn open_paid_jobs(&mut self) -> Result<Vec<OpenJob>, StampingError> {
+        let jobs = self.jobs(&JobFilter::OpenPaid)?;
+        let mut out = Vec::with_capacity(jobs.len());
+        for v in jobs {
+            let sale = match v.sale_id {
+                Some(id) => Some(self.parts().till().sale(id)?),
+                None => None,
+            };
+            let paid = sale.as_ref().and_then(|s| {
+                crate::money::Rupiah::sum(
+                    s.lines
+                        .iter()
+                        .filter(|l| l.job == Some(v.id.get()))
+                        .map(|l| l.amount),
+                )
+                .ok()
+            });
+            out.push(OpenJob {
+                id: v.id.get(),
+                ticket: v.ticket,
+                document: v.document_name,
+                held: v.state == State::Held,
+                next_attempt_ms: v.next_attempt_ms,
+                attempts: v.attempts,
+                // A locked document waiting for its password says so (it never failed: it waits).
+                reason: if v.locked && v.last_error.is_none() {
+                    Some(v.message)
+                } else {
+                    v.last_error
+                },
+                counter: sale.as_ref().map(|s| s.counter),
+                paid,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -4,6 +4,7 @@ use super::StampingService;
 use super::run::{new_request_id, request_number};
 use super::{ACTION_CANCEL, ACTION_REISSUE, JobView, StampingError, apply_step, job_subject, load};
 use crate::crash;
+use crate::money::Rupiah;
 use crate::queue::CounterNo;
 use crate::stamping::job::JobId;
 use crate::stamping::job::{JobError, State, Step};
@@ -36,6 +37,27 @@ pub(super) fn paying_line(
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
     .optional()
+}
+
+/// What settling a paid job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// The job is paid again under a new request: the stamping worker stamps it by itself.
+    NewSerial,
+    /// The job's sale line was refunded: `amount` went back by `method`, out of `counter`'s
+    /// drawer when in cash.
+    Refunded {
+        amount: Rupiah,
+        method: Method,
+        counter: CounterNo,
+    },
+}
+
+/// A settled job and what the settlement did.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    pub job: JobView,
+    pub settled: Settled,
 }
 
 impl StampingService<'_> {
@@ -119,7 +141,8 @@ impl StampingService<'_> {
     /// [`Branch::settle_failed_job`] with the supervisor's approval taken here, from their ID and
     /// PIN: for `stamping.reissue` on the job (a new serial) or `sale.refund` on its sale (a
     /// refund). A job that can no longer be settled is refused before any approval is recorded.
-    /// The one path for the command line and the supervisor's console.
+    /// The one path for the command line and the supervisor's console; says what the settlement
+    /// did (a refund: how much went back, how, from which drawer).
     #[allow(clippy::too_many_arguments)]
     pub fn settle_job_approved(
         &mut self,
@@ -130,7 +153,7 @@ impl StampingService<'_> {
         supervisor: &str,
         pin: &str,
         reason: &str,
-    ) -> Result<JobView, StampingError> {
+    ) -> Result<Settlement, StampingError> {
         let before = self.job(job)?;
         if !before.state.can_settle() {
             return Err(StampingError::Job(JobError::WrongState {
@@ -154,7 +177,20 @@ impl StampingService<'_> {
             &subject,
             reason,
         )?;
-        self.settle_failed_job(job, approval.id, choice, counter, requested_by)
+        let refunded_before = self.parts().till().sale(sale)?.refunded;
+        let view = self.settle_failed_job(job, approval.id, choice, counter, requested_by)?;
+        let settled = match choice {
+            Settle::NewSerial => Settled::NewSerial,
+            Settle::Refund(method) => {
+                let refunded = self.parts().till().sale(sale)?.refunded;
+                Settled::Refunded {
+                    amount: refunded.checked_sub(refunded_before).unwrap_or(refunded),
+                    method,
+                    counter,
+                }
+            }
+        };
+        Ok(Settlement { job: view, settled })
     }
 
     /// A paid job a person settles, held or still waiting: a new serial at no charge (approval for

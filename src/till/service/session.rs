@@ -293,25 +293,8 @@ impl TillService<'_> {
         });
         let mut out = out?;
         self.stamp_anchor_after_z(out.z.is_some());
-        out.unfinished = self.unfinished_at(counter)?;
+        out.unfinished = self.parts().unfinished().lines_at(counter)?;
         Ok(out)
-    }
-
-    /// Everything left half-done now, oldest first (the daily pack's "belum selesai" list).
-    pub fn unfinished(&mut self) -> Result<Vec<crate::report::pack::Unfinished>, TillError> {
-        self.store
-            .read(|c| crate::report::pack::unfinished(c).map_err(TillError::from))
-    }
-
-    /// What counter `counter` left half-done, one line each (the belum selesai list, this counter's).
-    pub fn unfinished_at(&mut self, counter: CounterNo) -> Result<Vec<String>, TillError> {
-        let tz = self.config.branch.timezone;
-        let all = self.unfinished()?;
-        Ok(all
-            .iter()
-            .filter(|u| u.counter == Some(counter.get()))
-            .map(|u| crate::report::text::unfinished_line(u, tz))
-            .collect())
     }
 
     /// Finishes a close whose variance was over the tolerance, with a supervisor's approval for
@@ -365,7 +348,7 @@ impl TillService<'_> {
         });
         let mut out = out?;
         self.stamp_anchor_after_z(true);
-        out.unfinished = self.unfinished_at(counter)?;
+        out.unfinished = self.parts().unfinished().lines_at(counter)?;
         Ok(out)
     }
 }

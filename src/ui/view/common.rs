@@ -276,10 +276,10 @@ pub fn dialog(frame: &mut Frame, state: &State) {
                 .as_ref()
                 .and_then(|p| p.open_jobs.iter().find(|j| j.id == job));
             // Opened from the unfinished tab, the job is found in its list.
-            let listed = state
-                .unfinished
-                .as_ref()
-                .and_then(|r| r.iter().find(|r| r.subject == Subject::Job(job)));
+            let listed = state.unfinished.as_ref().and_then(|r| {
+                r.iter()
+                    .find(|r| r.subject == Subject::Job(crate::stamping::JobId(job)))
+            });
             let ticket = row
                 .and_then(|j| j.ticket.as_deref())
                 .or_else(|| listed.and_then(|r| r.item.ticket.as_deref()));
