@@ -66,7 +66,7 @@ fn one_job(b: &mut Branch, n: u32, counter: u32, spent: &mut [Duration; 6]) -> S
     lap(2);
     b.till()
         .pay_sale(
-            sale,
+            loket::till::SaleId(sale),
             "petugas",
             &[Tender::Debit {
                 amount: Rupiah::new(10_000),

@@ -49,7 +49,7 @@ fn busy_branch(dir: &Path) {
             .expect("sale");
         b.till()
             .add_to_sale(
-                s.id,
+                loket::till::SaleId(s.id.get()),
                 "petugas",
                 "meterai",
                 1 + i64::try_from(i % 3).expect("below 3"),
@@ -58,14 +58,18 @@ fn busy_branch(dir: &Path) {
             .expect("add");
         b.till()
             .add_to_sale(
-                s.id,
+                loket::till::SaleId(s.id.get()),
                 "petugas",
                 "fotokopi",
                 1 + i64::try_from(i % 7).expect("below 7"),
                 None,
             )
             .expect("add");
-        let total = b.till().sale(s.id).expect("sale").total;
+        let total = b
+            .till()
+            .sale(loket::till::SaleId(s.id.get()))
+            .expect("sale")
+            .total;
         let card = |amount: Rupiah| Tender::Debit {
             amount,
             approval_code: "A1B2C3".into(),
@@ -84,7 +88,10 @@ fn busy_branch(dir: &Path) {
                 },
             ],
         };
-        let o = b.till().pay_sale(s.id, "petugas", &tenders).expect("pay");
+        let o = b
+            .till()
+            .pay_sale(loket::till::SaleId(s.id.get()), "petugas", &tenders)
+            .expect("pay");
         if let Some(q) = o.qris.first() {
             b.till()
                 .confirm_qris(&q.reference, "petugas", None)

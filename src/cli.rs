@@ -222,9 +222,9 @@ pub enum QueueCommand {
     /// sana apa adanya saat petugas masuk.
     MoveVisit {
         #[arg(long)]
-        from: u32,
+        from: crate::queue::CounterNo,
         #[arg(long)]
-        to: u32,
+        to: crate::queue::CounterNo,
         #[arg(long)]
         supervisor: String,
         /// PIN supervisor (atau dari LOKET_PIN / masukan standar).
@@ -767,15 +767,20 @@ fn queue(
             let label = status
                 .counters
                 .iter()
-                .find(|c| c.number == from)
+                .find(|c| c.number == from.get())
                 .and_then(|c| c.ticket.as_ref().map(ToString::to_string))
-                .ok_or(crate::queue::QueueError::NoVisitHeld { counter: from })?;
+                .ok_or(crate::queue::QueueError::NoVisitHeld {
+                    counter: from.get(),
+                })?;
             let approval =
                 branch
                     .users()
                     .approve(&supervisor, &pin, actor, "visit.move", &label, &reason)?;
             let moved = branch.queue().move_visit(from, to, approval.id)?;
-            println!("{}", words::current().visit_moved(&moved.to_string(), to));
+            println!(
+                "{}",
+                words::current().visit_moved(&moved.to_string(), to.get())
+            );
         }
         QueueCommand::State { at, state, reason } => {
             let state = match state.as_str() {

@@ -169,7 +169,7 @@ impl UnfinishedService<'_> {
             let subject = item.subject;
             let (kind, document, sn) = match subject {
                 Subject::Sale(id) => {
-                    let s = self.parts().till().sale(id.get())?;
+                    let s = self.parts().till().sale(id)?;
                     (
                         Kind::Sale {
                             total: s.total,
@@ -223,10 +223,7 @@ impl UnfinishedService<'_> {
                 };
                 self.check_move(&ticket, from, to)?;
                 let approval = approve(self, "visit.move", &ticket)?;
-                let ticket = self
-                    .parts()
-                    .queue()
-                    .move_visit(from.get(), to.get(), approval)?;
+                let ticket = self.parts().queue().move_visit(from, to, approval)?;
                 Ok(Done::Moved { ticket, from, to })
             }
             (Act::Cancel, Subject::Job(id)) => {
@@ -248,7 +245,7 @@ impl UnfinishedService<'_> {
                 Ok(Done::JobCancelled(id))
             }
             (Act::Cancel | Act::Refund, Subject::Sale(id)) => {
-                let sale = self.parts().till().sale(id.get())?;
+                let sale = self.parts().till().sale(id)?;
                 if sale.status != crate::till::SaleStatus::Open {
                     return Err(UnfinishedError::SaleNotOpen {
                         sale: id,
@@ -268,13 +265,13 @@ impl UnfinishedService<'_> {
                 let approval = approve(
                     self,
                     crate::till::actions::VOID,
-                    &crate::till::approval_subject_sale(id.get()),
+                    &crate::till::approval_subject_sale(id),
                 )?;
                 let counter = CounterNo(sale.counter);
                 let out = self
                     .parts()
                     .till()
-                    .void_sale(id.get(), counter, supervisor, approval)?;
+                    .void_sale(id, counter, supervisor, approval)?;
                 if out.open_drawer {
                     // The cash goes back out of the drawer that took it; a drawer that stays shut
                     // is the printer's matter, not a reason to undo the void.
@@ -297,7 +294,7 @@ impl UnfinishedService<'_> {
     ) -> Result<(Option<String>, Option<CounterNo>), UnfinishedError> {
         Ok(match subject {
             Subject::Sale(id) => {
-                let s = self.parts().till().sale(id.get())?;
+                let s = self.parts().till().sale(id)?;
                 (s.ticket, Some(CounterNo(s.counter)))
             }
             Subject::Job(id) => {

@@ -55,7 +55,7 @@ pub fn paid_by_debit(b: &mut loket::Branch, n: u32) -> loket::stamping::JobId {
         .expect("quote");
     b.till()
         .pay_sale(
-            sale,
+            loket::till::SaleId(sale),
             "petugas",
             &[loket::till::Tender::Debit {
                 amount: loket::money::Rupiah::new(10_000),

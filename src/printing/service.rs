@@ -409,7 +409,10 @@ impl PrintingService<'_> {
         sale: i64,
         copy: bool,
     ) -> Result<PrintOutcome, PrintingError> {
-        let receipt = self.parts().till().sale_receipt(sale)?;
+        let receipt = self
+            .parts()
+            .till()
+            .sale_receipt(crate::till::SaleId(sale))?;
         let printer = self.counter_printer(crate::queue::CounterNo(receipt.counter))?;
         let payload = PrintPayload::Sale(data::sale(self.config, &receipt, copy, false));
         let actor = receipt.clerk.clone();

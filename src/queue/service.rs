@@ -563,22 +563,29 @@ impl QueueService<'_> {
     /// A supervisor moves the visit counter `from` holds (its ticket, open sale and stamping jobs)
     /// to counter `to`, with an approval for `visit.move` on the ticket: it reopens there as it
     /// stood. Tenders already taken stay in the drawer that took them; the rest is taken at `to`.
-    pub fn move_visit(&mut self, from: u32, to: u32, approval: i64) -> Result<String, QueueError> {
+    pub fn move_visit(
+        &mut self,
+        from: CounterNo,
+        to: CounterNo,
+        approval: i64,
+    ) -> Result<String, QueueError> {
         if from == to {
-            return Err(QueueError::SameCounter { counter: from });
+            return Err(QueueError::SameCounter {
+                counter: from.get(),
+            });
         }
-        let target_serves = self.counter_services(to)?;
+        let target_serves = self.counter_services(to.get())?;
         self.store.write(|tx| {
-            let t = held_ticket(tx, from)?.ok_or(QueueError::NoVisitHeld { counter: from })?;
+            let t = held_ticket(tx, from.get())?.ok_or(QueueError::NoVisitHeld { counter: from.get() })?;
             if !target_serves.contains(&t.service) {
                 return Err(QueueError::MoveTargetDoesNotServe {
-                    counter: to,
+                    counter: to.get(),
                     service: t.service.clone(),
                 });
             }
-            if let Some(busy) = held_ticket(tx, to)? {
+            if let Some(busy) = held_ticket(tx, to.get())? {
                 return Err(QueueError::MoveTargetBusy {
-                    counter: to,
+                    counter: to.get(),
                     ticket: busy.label(),
                 });
             }
@@ -601,7 +608,7 @@ impl QueueService<'_> {
                 tx,
                 &t,
                 "moved",
-                Some(to),
+                Some(to.get()),
                 Some(&ok.supervisor),
                 json!({"from": from, "to": to, "approval": approval}),
             )?;

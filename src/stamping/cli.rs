@@ -394,10 +394,17 @@ pub fn run_job(
         JobCommand::Pay { job, cash, counter } => {
             let tendered = Rupiah::parse(&cash).map_err(crate::cli::CliError::CashAmount)?;
             let sale = branch.stamping().quote_job(job, counter, actor, None)?;
-            if branch.till().sale(sale)?.due.is_positive() {
-                let paid = branch
-                    .till()
-                    .pay_sale(sale, actor, &[Tender::Cash { tendered }])?;
+            if branch
+                .till()
+                .sale(crate::till::SaleId(sale))?
+                .due
+                .is_positive()
+            {
+                let paid = branch.till().pay_sale(
+                    crate::till::SaleId(sale),
+                    actor,
+                    &[Tender::Cash { tendered }],
+                )?;
                 if paid.change.is_positive() {
                     println!("{}", words::current().job_change(&paid.change));
                 }

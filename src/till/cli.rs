@@ -3,6 +3,7 @@
 use crate::cli::{pin_with_prompt, print_json};
 use crate::day::TimeZone;
 use crate::queue::CounterNo;
+use crate::till::SaleId;
 
 use super::domain::{CashCount, Method, RefundRequest, Tender};
 use super::service::{
@@ -116,7 +117,7 @@ pub enum TillCommand {
 pub enum SaleCommand {
     /// Cetak struk penjualan di printer loketnya; --copy menandainya SALINAN.
     Print {
-        sale: i64,
+        sale: SaleId,
         #[arg(long)]
         copy: bool,
     },
@@ -132,7 +133,7 @@ pub enum SaleCommand {
     },
     /// Tambah barang dari daftar harga.
     Add {
-        sale: i64,
+        sale: SaleId,
         item: String,
         #[arg(default_value_t = 1)]
         quantity: i64,
@@ -144,7 +145,7 @@ pub enum SaleCommand {
     },
     /// Bayar: tunai, debit (EDC) dan/atau QRIS; boleh beberapa sekaligus.
     Pay {
-        sale: i64,
+        sale: SaleId,
         /// Uang tunai yang diterima (boleh lebih; ada kembalian).
         #[arg(long)]
         cash: Option<String>,
@@ -197,7 +198,7 @@ pub enum SaleCommand {
     },
     /// Batalkan penjualan (perlu supervisor); semua pembayaran dikembalikan.
     Void {
-        sale: i64,
+        sale: SaleId,
         /// Loket tempat uang dikembalikan (bawaan: loket penjualan).
         #[arg(long, short = 'c')]
         counter: Option<u32>,
@@ -208,7 +209,7 @@ pub enum SaleCommand {
     },
     /// Kembalikan barang dari penjualan lunas (perlu supervisor).
     Refund {
-        sale: i64,
+        sale: SaleId,
         /// Baris dan jumlah, mis. --line 1:2 (tanpa jumlah: seluruh sisa baris); tanpa --line: semuanya.
         #[arg(long = "line")]
         lines: Vec<String>,
@@ -224,7 +225,7 @@ pub enum SaleCommand {
     },
     /// Tampilkan penjualan (--receipt: isi struknya).
     Show {
-        sale: i64,
+        sale: SaleId,
         #[arg(long)]
         receipt: bool,
         #[arg(long)]
@@ -518,7 +519,7 @@ pub fn run_sale(data: &Path, actor: &str, command: SaleCommand) -> Result<ExitCo
     let mut branch = Branch::open(data)?;
     match command {
         SaleCommand::Print { sale, copy } => {
-            return crate::printing::cli::sale_print(&mut branch, sale, copy);
+            return crate::printing::cli::sale_print(&mut branch, sale.get(), copy);
         }
         SaleCommand::New {
             counter,

@@ -100,7 +100,7 @@ pub fn run(
             clerk,
         } => FlowOutcome::Returned((|| {
             let out = branch
-                .till().return_tenders(sale, crate::queue::CounterNo(counter), &clerk)
+                .till().return_tenders(crate::till::SaleId(sale), crate::queue::CounterNo(counter), &clerk)
                 .map_err(|e| words(&e))?;
             if out.open_drawer {
                 // The cash goes back out of the drawer; a drawer that stays shut is said, not fatal.
@@ -114,7 +114,7 @@ pub fn run(
             clerk,
             tenders,
         } => FlowOutcome::Payment((|| {
-            let out = match branch.till().pay_sale(sale, &clerk, &tenders) {
+            let out = match branch.till().pay_sale(crate::till::SaleId(sale), &clerk, &tenders) {
                 Err(TillError::NoSession(_)) => {
                     return Err(crate::ui::strings::FLOW_ID.cash_needs_till.to_string());
                 }
@@ -656,9 +656,9 @@ fn check(path: &Path, password: Option<String>) -> Result<(DocCheck, Placement),
 }
 
 fn quote(branch: &mut Branch, sale: i64) -> Result<Quote, LoketError> {
-    let view = branch.till().sale(sale)?;
+    let view = branch.till().sale(crate::till::SaleId(sale))?;
     Ok(Quote {
-        sale: view.id,
+        sale: view.id.get(),
         lines: view
             .lines
             .iter()

@@ -44,7 +44,7 @@ pub fn cash_sale(b: &mut Branch) -> i64 {
         )
         .expect("pay");
     assert!(paid.open_drawer, "cash opens the drawer");
-    s.id
+    s.id.get()
 }
 
 /// The rows of `print_jobs` as (kind, subject, status, copy, error).
@@ -377,7 +377,7 @@ fn sale_x_and_z_print_on_a_network_printer_over_tcp_loopback() {
         .expect("add");
     let failed = b
         .printing()
-        .print_sale_receipt(sale.id, false)
+        .print_sale_receipt(sale.id.get(), false)
         .expect("print call");
     assert!(!failed.printed, "{failed:?}");
     assert!(!incidents(b, "loket1").is_empty());

@@ -107,7 +107,10 @@ fn the_receipt_shows_each_tender_as_taken_and_the_change() {
             }],
         )
         .expect("pay");
-    let o = b.printing().print_sale_receipt(s.id, false).expect("print");
+    let o = b
+        .printing()
+        .print_sale_receipt(s.id.get(), false)
+        .expect("print");
     assert!(o.printed, "{o:?}");
     // A split: Rp4.000 by debit, then Rp10.000 cash for the Rp6.000 left.
     let split = b
@@ -135,7 +138,7 @@ fn the_receipt_shows_each_tender_as_taken_and_the_change() {
         .expect("pay split");
     let o2 = b
         .printing()
-        .print_sale_receipt(split.id, false)
+        .print_sale_receipt(split.id.get(), false)
         .expect("print");
     assert!(o2.printed, "{o2:?}");
     let vp = b

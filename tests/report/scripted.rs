@@ -70,11 +70,11 @@ fn scripted_day() -> TestBranch {
         )
         .expect("sale");
     b.till()
-        .add_to_sale(s1.id, CLERK, "meterai", 2, None)
+        .add_to_sale(loket::till::SaleId(s1.id.get()), CLERK, "meterai", 2, None)
         .expect("add");
     b.till()
         .pay_sale(
-            s1.id,
+            loket::till::SaleId(s1.id.get()),
             CLERK,
             &[Tender::Cash {
                 tendered: rp(50_000),
@@ -90,11 +90,11 @@ fn scripted_day() -> TestBranch {
         )
         .expect("sale");
     b.till()
-        .add_to_sale(s2.id, CLERK, "meterai", 1, None)
+        .add_to_sale(loket::till::SaleId(s2.id.get()), CLERK, "meterai", 1, None)
         .expect("add");
     b.till()
         .pay_sale(
-            s2.id,
+            loket::till::SaleId(s2.id.get()),
             CLERK,
             &[Tender::Debit {
                 amount: rp(10_000),
@@ -108,20 +108,29 @@ fn scripted_day() -> TestBranch {
         .new_sale(loket::queue::CounterNo(1), CLERK, None)
         .expect("sale");
     b.till()
-        .add_to_sale(s3.id, CLERK, "meterai", 1, None)
+        .add_to_sale(loket::till::SaleId(s3.id.get()), CLERK, "meterai", 1, None)
         .expect("add");
     b.till()
         .pay_sale(
-            s3.id,
+            loket::till::SaleId(s3.id.get()),
             CLERK,
             &[Tender::Cash {
                 tendered: rp(10_000),
             }],
         )
         .expect("cash");
-    let a = approval(b, actions::VOID, &approval_subject_sale(s3.id));
+    let a = approval(
+        b,
+        actions::VOID,
+        &approval_subject_sale(loket::till::SaleId(s3.id.get())),
+    );
     b.till()
-        .void_sale(s3.id, loket::queue::CounterNo(1), CLERK, a)
+        .void_sale(
+            loket::till::SaleId(s3.id.get()),
+            loket::queue::CounterNo(1),
+            CLERK,
+            a,
+        )
         .expect("void");
     let a = approval(
         b,

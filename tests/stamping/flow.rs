@@ -169,7 +169,14 @@ fn steps_out_of_order_are_refused_and_nobody_is_charged_twice() {
             .expect("quote again"),
         sale
     );
-    assert_eq!(b.till().sale(sale).expect("sale").lines.len(), 1);
+    assert_eq!(
+        b.till()
+            .sale(loket::till::SaleId(sale))
+            .expect("sale")
+            .lines
+            .len(),
+        1
+    );
     let unpaid = b
         .stamping()
         .job_paid(job.id, CLERK)

@@ -337,7 +337,7 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
             ),
             Settle::Refund(_) => (
                 actions::REFUND.to_string(),
-                approval_subject_sale(failed.sale_id.expect("sale")),
+                approval_subject_sale(loket::till::SaleId((failed.sale_id.expect("sale")).get())),
             ),
         };
         let approval = users::approve(
@@ -369,7 +369,10 @@ fn a_failed_job_is_settled_by_the_supervisor_with_a_new_serial_or_a_refund() {
             }
             Settle::Refund(_) => {
                 assert_eq!(settled.state, State::Refunded);
-                let sale = b.till().sale(failed.sale_id.expect("sale")).expect("sale");
+                let sale = b
+                    .till()
+                    .sale(loket::till::SaleId((failed.sale_id.expect("sale")).get()))
+                    .expect("sale");
                 assert_eq!(sale.refunded, loket::money::Rupiah::new(10_000));
             }
         }

@@ -40,7 +40,7 @@ fn failed_job_with_approval(p: &mut PeruriBranch, n: u32) -> (i64, i64, i64) {
         "dokumen ditolak adapter",
     )
     .expect("approve");
-    (job.id.get(), sale, approval.id)
+    (job.id.get(), sale.get(), approval.id)
 }
 
 /// (refund rows of the sale, refunded quantity of its lines, journal kinds about the job or sale).
@@ -63,7 +63,7 @@ fn refund_facts(p: &mut PeruriBranch, job: i64, sale: i64) -> (i64, i64, Vec<Str
             )?;
             let kinds = stmt
                 .query_map(
-                    [service::job_subject(loket::stamping::JobId(job)), approval_subject_sale(sale)],
+                    [service::job_subject(loket::stamping::JobId(job)), approval_subject_sale(loket::till::SaleId(sale))],
                     |r| r.get(0),
                 )?
                 .collect::<Result<Vec<String>, _>>()?;
@@ -108,7 +108,13 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
             .state,
         State::Held
     );
-    assert_eq!(b.till().sale(sale).expect("sale").refunded, Rupiah::ZERO);
+    assert_eq!(
+        b.till()
+            .sale(loket::till::SaleId(sale))
+            .expect("sale")
+            .refunded,
+        Rupiah::ZERO
+    );
 
     // The refund's half fails (cash refund at a counter whose drawer is not open): the job stays
     // failed and the approval stays unused.
@@ -148,7 +154,10 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
         .expect("settle");
     assert_eq!(settled.state, State::Refunded);
     assert_eq!(
-        b.till().sale(sale).expect("sale").refunded,
+        b.till()
+            .sale(loket::till::SaleId(sale))
+            .expect("sale")
+            .refunded,
         Rupiah::new(10_000),
         "the meterai line is refunded in full"
     );

@@ -101,7 +101,7 @@ pub fn paid_job_for(b: &mut Branch, bytes: Vec<u8>, name: &str, ticket: Option<&
         .expect("quote");
     b.till()
         .pay_sale(
-            sale,
+            loket::till::SaleId(sale),
             CLERK,
             &[Tender::Cash {
                 tendered: rp(10_000),

@@ -402,7 +402,7 @@ fn a_locked_documents_password_is_never_stored_and_is_asked_again_after_a_restar
         .expect("quote");
     b.till()
         .pay_sale(
-            sale,
+            loket::till::SaleId(sale),
             CLERK,
             &[Tender::Cash {
                 tendered: rp(10_000),

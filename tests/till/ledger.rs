@@ -159,8 +159,13 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         .expect("confirm");
                 }
                 prop_assert_eq!(b.till().sale(s.id).expect("sale").status, SaleStatus::Paid);
-                m.sales
-                    .push((s.id, SaleStatus::Paid, paid, BTreeMap::new(), lines[0].1));
+                m.sales.push((
+                    s.id.get(),
+                    SaleStatus::Paid,
+                    paid,
+                    BTreeMap::new(),
+                    lines[0].1,
+                ));
             }
             Op::Void(n) => {
                 if m.sales.is_empty() {
@@ -173,8 +178,17 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     .x_report(loket::queue::CounterNo(1))
                     .expect("x")
                     .summary;
-                let a = approval(b, actions::VOID, &approval_subject_sale(id));
-                let result = b.till().void_sale(id, loket::queue::CounterNo(1), CLERK, a);
+                let a = approval(
+                    b,
+                    actions::VOID,
+                    &approval_subject_sale(loket::till::SaleId(id)),
+                );
+                let result = b.till().void_sale(
+                    loket::till::SaleId(id),
+                    loket::queue::CounterNo(1),
+                    CLERK,
+                    a,
+                );
                 if status != SaleStatus::Paid {
                     prop_assert!(result.is_err(), "only a paid, unrefunded sale voids");
                     continue;
@@ -220,9 +234,13 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 let k = n % m.sales.len();
                 let (id, status, _, _, left) = m.sales[k].clone();
-                let a = approval(b, actions::REFUND, &approval_subject_sale(id));
+                let a = approval(
+                    b,
+                    actions::REFUND,
+                    &approval_subject_sale(loket::till::SaleId(id)),
+                );
                 let result = b.till().refund_sale(
-                    id,
+                    loket::till::SaleId(id),
                     loket::queue::CounterNo(1),
                     CLERK,
                     &RefundRequest::Lines(vec![(1, 1)]),
@@ -230,7 +248,7 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     a,
                 );
                 let line_price = {
-                    let v = b.till().sale(id).expect("sale");
+                    let v = b.till().sale(loket::till::SaleId(id)).expect("sale");
                     v.lines[0].unit_price.value()
                 };
                 if status == SaleStatus::Voided || left == 0 || line_price > m.expected() {
@@ -245,7 +263,7 @@ fn run_shift(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 m.cash_refunds += line_price;
                 m.sales[k].4 -= 1;
                 *m.sales[k].3.entry(Method::Cash).or_insert(0) += line_price;
-                m.sales[k].1 = b.till().sale(id).expect("sale").status;
+                m.sales[k].1 = b.till().sale(loket::till::SaleId(id)).expect("sale").status;
             }
             Op::PayOut(amount) | Op::Drop(amount) => {
                 let is_drop = matches!(op, Op::Drop(_));

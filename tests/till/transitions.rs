@@ -84,11 +84,11 @@ impl Run {
                 for (code, qty) in items {
                     b.till().add_to_sale(s.id, CLERK, code, *qty, None)?;
                 }
-                self.sale = Some(s.id);
+                self.sale = Some(s.id.get());
             }
             Step::Add(code, qty) => {
                 b.till().add_to_sale(
-                    current.expect("a sale was started"),
+                    loket::till::SaleId(current.expect("a sale was started")),
                     CLERK,
                     code,
                     qty,
@@ -109,13 +109,14 @@ impl Run {
                     })
                     .collect();
                 let sale = current.expect("a sale was started");
-                b.till().pay_sale(sale, CLERK, &tenders)?;
+                b.till()
+                    .pay_sale(loket::till::SaleId(sale), CLERK, &tenders)?;
             }
             Step::ConfirmQris => {
                 let sale = current.expect("a sale was started");
                 let q = b
                     .till()
-                    .sale(sale)?
+                    .sale(loket::till::SaleId(sale))?
                     .qris
                     .last()
                     .expect("a QRIS code")
@@ -126,22 +127,38 @@ impl Run {
             Step::Wait6Min => self.tb.clock.advance(Duration::minutes(6)),
             Step::Void => {
                 let sale = current.expect("a sale was started");
-                let id = approval(b, actions::VOID, &approval_subject_sale(sale));
+                let id = approval(
+                    b,
+                    actions::VOID,
+                    &approval_subject_sale(loket::till::SaleId(sale)),
+                );
                 self.last_approval = Some(id);
-                b.till()
-                    .void_sale(sale, loket::queue::CounterNo(1), CLERK, id)?;
+                b.till().void_sale(
+                    loket::till::SaleId(sale),
+                    loket::queue::CounterNo(1),
+                    CLERK,
+                    id,
+                )?;
             }
             Step::VoidWithWrongApproval => {
                 let sale = current.expect("a sale was started");
-                let id = approval(b, actions::REFUND, &approval_subject_sale(sale));
-                b.till()
-                    .void_sale(sale, loket::queue::CounterNo(1), CLERK, id)?;
+                let id = approval(
+                    b,
+                    actions::REFUND,
+                    &approval_subject_sale(loket::till::SaleId(sale)),
+                );
+                b.till().void_sale(
+                    loket::till::SaleId(sale),
+                    loket::queue::CounterNo(1),
+                    CLERK,
+                    id,
+                )?;
             }
             Step::RefundReusingApproval(lines) => {
                 let sale = current.expect("a sale was started");
                 let id = self.last_approval.expect("an earlier approval");
                 b.till().refund_sale(
-                    sale,
+                    loket::till::SaleId(sale),
                     loket::queue::CounterNo(1),
                     CLERK,
                     &RefundRequest::Lines(lines.to_vec()),
@@ -151,10 +168,14 @@ impl Run {
             }
             Step::Refund(lines, method) => {
                 let sale = current.expect("a sale was started");
-                let id = approval(b, actions::REFUND, &approval_subject_sale(sale));
+                let id = approval(
+                    b,
+                    actions::REFUND,
+                    &approval_subject_sale(loket::till::SaleId(sale)),
+                );
                 self.last_approval = Some(id);
                 b.till().refund_sale(
-                    sale,
+                    loket::till::SaleId(sale),
                     loket::queue::CounterNo(1),
                     CLERK,
                     &RefundRequest::Lines(lines.to_vec()),
@@ -164,16 +185,20 @@ impl Run {
             }
             Step::ReturnTenders => {
                 b.till().return_tenders(
-                    current.expect("a sale was started"),
+                    loket::till::SaleId(current.expect("a sale was started")),
                     loket::queue::CounterNo(1),
                     CLERK,
                 )?;
             }
             Step::RefundAll(method) => {
                 let sale = current.expect("a sale was started");
-                let id = approval(b, actions::REFUND, &approval_subject_sale(sale));
+                let id = approval(
+                    b,
+                    actions::REFUND,
+                    &approval_subject_sale(loket::till::SaleId(sale)),
+                );
                 b.till().refund_sale(
-                    sale,
+                    loket::till::SaleId(sale),
                     loket::queue::CounterNo(1),
                     CLERK,
                     &RefundRequest::All,
@@ -199,7 +224,14 @@ fn check(name: &str, given: &[Step], when: Step, then: Then) {
         }
     }
     let before = run.sale.map(|s| {
-        serde_json::to_string(&run.tb.branch.till().sale(s).expect("sale")).expect("json")
+        serde_json::to_string(
+            &run.tb
+                .branch
+                .till()
+                .sale(loket::till::SaleId(s))
+                .expect("sale"),
+        )
+        .expect("json")
     });
     let result = run.step(when);
     match then {
@@ -210,7 +242,14 @@ fn check(name: &str, given: &[Step], when: Step, then: Then) {
                 "{name}: error {err:?} says {text:?}"
             );
             let after = run.sale.map(|s| {
-                serde_json::to_string(&run.tb.branch.till().sale(s).expect("sale")).expect("json")
+                serde_json::to_string(
+                    &run.tb
+                        .branch
+                        .till()
+                        .sale(loket::till::SaleId(s))
+                        .expect("sale"),
+                )
+                .expect("json")
             });
             // A refused QRIS step may have expired codes first; everything else is untouched.
             if !matches!(when, Step::ConfirmQris) {
@@ -222,7 +261,12 @@ fn check(name: &str, given: &[Step], when: Step, then: Then) {
                 panic!("{name}: {when:?} failed: {e}");
             }
             let sale = run.sale();
-            let v = run.tb.branch.till().sale(sale).expect("sale");
+            let v = run
+                .tb
+                .branch
+                .till()
+                .sale(loket::till::SaleId(sale))
+                .expect("sale");
             assert_eq!(
                 (v.status, v.paid, v.due),
                 (status, rp(paid), rp(due)),
@@ -238,7 +282,12 @@ fn check(name: &str, given: &[Step], when: Step, then: Then) {
                 panic!("{name}: {when:?} failed: {e}");
             }
             let sale = run.sale();
-            let v = run.tb.branch.till().sale(sale).expect("sale");
+            let v = run
+                .tb
+                .branch
+                .till()
+                .sale(loket::till::SaleId(sale))
+                .expect("sale");
             let q = v.qris.last().expect("a QRIS code");
             assert_eq!(
                 (v.status, q.state.as_str(), q.excess),
@@ -781,12 +830,12 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
         .new_sale(loket::queue::CounterNo(1), CLERK, None)
         .expect("sale");
     b.till()
-        .add_to_sale(s2.id, CLERK, "amplop", 1, None)
+        .add_to_sale(loket::till::SaleId(s2.id.get()), CLERK, "amplop", 1, None)
         .expect("add");
     let card = b
         .till()
         .pay_sale(
-            s2.id,
+            loket::till::SaleId(s2.id.get()),
             CLERK,
             &[Tender::Debit {
                 amount: rp(2_000),

@@ -45,11 +45,11 @@ fn shift(b: &mut loket::Branch) {
         .new_sale(loket::queue::CounterNo(1), CLERK, None)
         .expect("sale");
     b.till()
-        .add_to_sale(s2.id, CLERK, "meterai", 2, None)
+        .add_to_sale(loket::till::SaleId(s2.id.get()), CLERK, "meterai", 2, None)
         .expect("add");
     b.till()
         .pay_sale(
-            s2.id,
+            loket::till::SaleId(s2.id.get()),
             CLERK,
             &[Tender::Debit {
                 amount: rp(20_000),

@@ -201,7 +201,11 @@ fn a_letter_from_the_drive_is_placed_paid_in_cash_stamped_and_copied_back() {
     let report = loket::pdf::verify_pdf(&bytes, None, None).expect("verify");
     assert_eq!(report.signatures.len(), 1);
     assert!(report.signatures[0].valid, "{report:?}");
-    let sale = tb.branch.till().sale(sale).expect("sale");
+    let sale = tb
+        .branch
+        .till()
+        .sale(loket::till::SaleId(sale))
+        .expect("sale");
     assert_eq!(sale.status, SaleStatus::Paid);
     assert_eq!(sale.payments.len(), 1);
     let copies: i64 = tb
@@ -252,7 +256,11 @@ fn a_split_payment_by_debit_and_qris_shows_the_code_and_waits_for_it() {
         .as_ref()
         .and_then(|s| s.flow.quote.clone())
         .expect("quote");
-    let sale = tb.branch.till().sale(quote.sale).expect("sale");
+    let sale = tb
+        .branch
+        .till()
+        .sale(loket::till::SaleId(quote.sale))
+        .expect("sale");
     assert_eq!(sale.status, SaleStatus::Paid);
     let methods: Vec<String> = sale
         .payments
@@ -392,7 +400,7 @@ fn a_half_paid_split_reopens_at_the_payment_with_the_tender_taken() {
     tb.branch
         .till()
         .pay_sale(
-            sale,
+            loket::till::SaleId(sale),
             "petugas",
             &[loket::till::Tender::Debit {
                 amount: Rupiah::new(4_000),
@@ -414,7 +422,11 @@ fn a_half_paid_split_reopens_at_the_payment_with_the_tender_taken() {
     type_text(&mut state, &mut tb.branch, "6000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
-    let view = tb.branch.till().sale(sale).expect("sale");
+    let view = tb
+        .branch
+        .till()
+        .sale(loket::till::SaleId(sale))
+        .expect("sale");
     assert_eq!(view.status, SaleStatus::Paid);
     assert_eq!(view.payments.len(), 2);
 }
@@ -433,7 +445,11 @@ fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
     type_text(&mut state, &mut tb.branch, "5000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Pay, "Rp5.000 of Rp10.000");
-    let view = tb.branch.till().sale(sale).expect("sale");
+    let view = tb
+        .branch
+        .till()
+        .sale(loket::till::SaleId(sale))
+        .expect("sale");
     assert_eq!(
         view.payments.len(),
         1,
@@ -452,7 +468,15 @@ fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
         said.contains("Rp5.000") && said.contains("tercatat"),
         "{said}"
     );
-    assert_eq!(tb.branch.till().sale(sale).expect("sale").payments.len(), 1);
+    assert_eq!(
+        tb.branch
+            .till()
+            .sale(loket::till::SaleId(sale))
+            .expect("sale")
+            .payments
+            .len(),
+        1
+    );
     // A restart here reopens the payment with Rp5.000 still due.
     drop(state);
     let mut state = restarted(&mut tb, &usb);
@@ -460,7 +484,11 @@ fn a_tender_is_recorded_when_taken_and_esc_never_drops_it() {
     type_text(&mut state, &mut tb.branch, "5000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Deliver, "{:?}", state.message);
-    let view = tb.branch.till().sale(sale).expect("sale");
+    let view = tb
+        .branch
+        .till()
+        .sale(loket::till::SaleId(sale))
+        .expect("sale");
     assert_eq!(view.status, SaleStatus::Paid);
     assert_eq!(view.payments.len(), 2);
 }
@@ -553,7 +581,11 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
     type_text(&mut state, &mut tb.branch, "5000");
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(
-        tb.branch.till().sale(sale).expect("sale").due,
+        tb.branch
+            .till()
+            .sale(loket::till::SaleId(sale))
+            .expect("sale")
+            .due,
         Rupiah::new(5_000)
     );
 
@@ -568,10 +600,22 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
     drive_key(&mut state, &mut tb, KeyCode::Enter);
     assert_eq!(stage(&state), Stage::Pay);
     assert_eq!(
-        tb.branch.till().sale(sale).expect("sale").status,
+        tb.branch
+            .till()
+            .sale(loket::till::SaleId(sale))
+            .expect("sale")
+            .status,
         SaleStatus::Open
     );
-    assert_eq!(tb.branch.till().sale(sale).expect("sale").payments.len(), 1);
+    assert_eq!(
+        tb.branch
+            .till()
+            .sale(loket::till::SaleId(sale))
+            .expect("sale")
+            .payments
+            .len(),
+        1
+    );
 
     // Esc, then k: the Rp5.000 goes back.
     let kicks = drawer_kicks(&mut tb);
@@ -587,7 +631,11 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
         said.contains("Kembalikan Rp5.000 tunai kepada pelanggan"),
         "{said}"
     );
-    let view = tb.branch.till().sale(sale).expect("sale");
+    let view = tb
+        .branch
+        .till()
+        .sale(loket::till::SaleId(sale))
+        .expect("sale");
     assert_eq!(view.status, SaleStatus::Voided);
     assert_eq!(
         view.void_reason.as_deref(),
@@ -983,7 +1031,11 @@ fn cash_waits_for_a_drawer_session_the_clerk_opens_at_the_counter() {
         .and_then(|s| s.flow.quote.clone())
         .expect("quote");
     assert_eq!(
-        tb.branch.till().sale(quote.sale).expect("sale").status,
+        tb.branch
+            .till()
+            .sale(loket::till::SaleId(quote.sale))
+            .expect("sale")
+            .status,
         SaleStatus::Open
     );
 
@@ -1158,7 +1210,11 @@ fn cash_is_taken_even_when_the_drawer_cannot_open() {
         .and_then(|s| s.flow.quote.clone())
         .expect("quote");
     assert_eq!(
-        tb.branch.till().sale(quote.sale).expect("sale").status,
+        tb.branch
+            .till()
+            .sale(loket::till::SaleId(quote.sale))
+            .expect("sale")
+            .status,
         SaleStatus::Paid
     );
     let payment = state

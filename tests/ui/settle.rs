@@ -61,7 +61,7 @@ fn paid_job_for(b: &mut Branch, n: u32, ticket: &str) -> i64 {
         .expect("quote");
     b.till()
         .pay_sale(
-            sale,
+            loket::till::SaleId(sale),
             "petugas",
             &[Tender::Cash {
                 tendered: Rupiah::new(10_000),

@@ -108,7 +108,7 @@ fn fixture() -> Fixture {
         tb,
         stamped: stamped.get(),
         ticket,
-        half_paid,
+        half_paid: half_paid.get(),
         unpaid_job: job.id.get(),
         unpaid_sale,
         waiting: waiting.get(),
@@ -535,7 +535,10 @@ fn refund_gives_back_a_half_paid_sale_and_a_paid_job_but_not_a_stamped_one() {
     assert_eq!(dialog.value(FieldId::SupervisorPin), "");
     assert_eq!(dialog.value(FieldId::Reason), "pelanggan batal membayar");
     assert_eq!(
-        b.till().sale(f.half_paid).expect("sale").status,
+        b.till()
+            .sale(loket::till::SaleId(f.half_paid))
+            .expect("sale")
+            .status,
         loket::till::SaleStatus::Open
     );
     fill(&mut state, b, &["9999"]);

@@ -55,7 +55,7 @@ pub struct JobView {
     pub warnings: Vec<String>,
     pub place: Option<Place>,
     pub proposed: Option<Place>,
-    pub sale_id: Option<i64>,
+    pub sale_id: Option<crate::till::SaleId>,
     pub sn: Option<String>,
     pub stamped_sha256: Option<String>,
     /// Indonesian: what happens next.
@@ -379,7 +379,7 @@ fn view(row: &Row) -> JobView {
         warnings: row.warnings.clone(),
         place: j.place,
         proposed: row.proposed,
-        sale_id: j.sale_id,
+        sale_id: j.sale_id.map(crate::till::SaleId),
         sn: j.sn.clone(),
         stamped_sha256: j.stamped_sha256.clone(),
         message: message(row),

@@ -338,15 +338,21 @@ impl StampingService<'_> {
                     .as_deref()
                     .map(|t| t.parse().map_err(|_| TillError::BadTicket(t.to_string())))
                     .transpose()?;
-                self.parts()
+                (self
+                    .parts()
                     .till()
                     .new_sale(counter, clerk, ticket.as_ref())?
-                    .id
+                    .id)
+                    .get()
             }
         };
-        self.parts()
-            .till()
-            .add_to_sale(sale, clerk, "meterai", 1, Some(job.get()))?;
+        self.parts().till().add_to_sale(
+            crate::till::SaleId(sale),
+            clerk,
+            "meterai",
+            1,
+            Some(job.get()),
+        )?;
         Ok(sale)
     }
 

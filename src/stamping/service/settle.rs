@@ -62,11 +62,11 @@ pub struct Settlement {
 
 impl StampingService<'_> {
     /// The sale that bills a job (quoted, paid or partly paid), if any.
-    pub fn job_sale(&mut self, job: JobId) -> Result<Option<i64>, StampingError> {
+    pub fn job_sale(&mut self, job: JobId) -> Result<Option<crate::till::SaleId>, StampingError> {
         let found = self
             .store
             .read(|c| paying_line(c, job).map_err(StoreError::Sql))?;
-        Ok(found.map(|(sale, _, _)| sale))
+        Ok((found.map(|(sale, _, _)| sale)).map(crate::till::SaleId))
     }
 
     /// What the claim receipt of a paid job that must wait says: the code the customer shows to

@@ -92,7 +92,7 @@ impl StampingService<'_> {
         let locked = self.job_needs_password(job.id)?;
         Ok(Some(VisitResume {
             job,
-            sale,
+            sale: sale.get(),
             document,
             tenders,
             change,

@@ -9,6 +9,7 @@ use crate::day::TimeZone;
 use crate::money::Rupiah;
 use crate::queue::CounterNo;
 use crate::store::Tx;
+use crate::till::SaleId;
 use crate::users;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -32,7 +33,7 @@ crate::branch::service!(
     till
 );
 
-pub fn approval_subject_sale(sale: i64) -> String {
+pub fn approval_subject_sale(sale: SaleId) -> String {
     format!("sale/{sale}")
 }
 
@@ -355,7 +356,7 @@ pub struct QrisView {
 /// A sale with everything a screen or script needs.
 #[derive(Debug, Clone, Serialize)]
 pub struct SaleView {
-    pub id: i64,
+    pub id: SaleId,
     pub status: SaleStatus,
     pub status_label: String,
     pub business_day: String,
@@ -456,7 +457,7 @@ fn sale_view(conn: &Connection, id: i64, now_ms: i64) -> Result<SaleView, TillEr
         .query_map([id], |r| row_to_qris(r, now_ms))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(SaleView {
-        id,
+        id: crate::till::SaleId(id),
         status: sale.status,
         status_label: sale.status.label().to_string(),
         business_day: row.business_day,

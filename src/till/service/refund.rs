@@ -11,6 +11,7 @@ use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::queue::CounterNo;
 use crate::store::Tx;
+use crate::till::SaleId;
 use crate::till::domain::{Method, MoveKind, RefundRequest, SaleStatus};
 use crate::till::{TillError, actions};
 use crate::users;
@@ -122,7 +123,7 @@ impl TillService<'_> {
     /// Cash given back comes out of the drawer of `counter`.
     pub fn void_sale(
         &mut self,
-        sale: i64,
+        sale: SaleId,
         counter: CounterNo,
         clerk: &str,
         approval: i64,
@@ -131,7 +132,7 @@ impl TillService<'_> {
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let ok = users::consume_approval(tx, approval, actions::VOID, &approval_subject_sale(sale))?;
-            let (reversed, session, open_drawer) = void_in(tx, sale, counter.get(), clerk, &ok.reason, Some(&ok))?;
+            let (reversed, session, open_drawer) = void_in(tx, sale.get(), counter.get(), clerk, &ok.reason, Some(&ok))?;
             tx.journal(Entry::new(
                 clerk,
                 "sale.voided",
@@ -139,7 +140,7 @@ impl TillService<'_> {
                 json!({"approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "reversed": reversed, "session": session, "open_drawer": open_drawer}),
             ))?;
             Ok(VoidOutcome {
-                sale: sale_view(tx, sale, tx.now_ms())?,
+                sale: sale_view(tx, sale.get(), tx.now_ms())?,
                 reversed,
                 supervisor: ok.supervisor,
                 open_drawer,
@@ -155,19 +156,25 @@ impl TillService<'_> {
     /// its money comes back only by a supervisor's void or refund.
     pub fn return_tenders(
         &mut self,
-        sale: i64,
+        sale: SaleId,
         counter: CounterNo,
         clerk: &str,
     ) -> Result<VoidOutcome, TillError> {
         self.check_counter(counter.get())?;
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
-            let (_, s) = load_sale(tx, sale, tx.now_ms())?;
+            let (_, s) = load_sale(tx, sale.get(), tx.now_ms())?;
             if s.status != SaleStatus::Open {
-                return Err(TillError::ReturnAfterPaid(sale));
+                return Err(TillError::ReturnAfterPaid(sale.get()));
             }
-            let (reversed, session, open_drawer) =
-                void_in(tx, sale, counter.get(), clerk, RETURNED_BEFORE_PAID, None)?;
+            let (reversed, session, open_drawer) = void_in(
+                tx,
+                sale.get(),
+                counter.get(),
+                clerk,
+                RETURNED_BEFORE_PAID,
+                None,
+            )?;
             tx.journal(Entry::new(
                 clerk,
                 "sale.tenders_returned",
@@ -175,7 +182,7 @@ impl TillService<'_> {
                 json!({"reversed": reversed, "session": session, "open_drawer": open_drawer}),
             ))?;
             Ok(VoidOutcome {
-                sale: sale_view(tx, sale, tx.now_ms())?,
+                sale: sale_view(tx, sale.get(), tx.now_ms())?,
                 reversed,
                 supervisor: String::new(),
                 open_drawer,
@@ -188,7 +195,7 @@ impl TillService<'_> {
     /// drawer of `counter`.
     pub fn refund_sale(
         &mut self,
-        sale: i64,
+        sale: SaleId,
         counter: CounterNo,
         clerk: &str,
         request: &RefundRequest,
@@ -196,8 +203,17 @@ impl TillService<'_> {
         approval: i64,
     ) -> Result<RefundOutcome, TillError> {
         self.check_counter(counter.get())?;
-        self.store
-            .write(|tx| refund_in(tx, sale, counter.get(), clerk, request, method, approval))
+        self.store.write(|tx| {
+            refund_in(
+                tx,
+                sale.get(),
+                counter.get(),
+                clerk,
+                request,
+                method,
+                approval,
+            )
+        })
     }
 }
 
@@ -217,7 +233,12 @@ pub(crate) fn refund_in(
     let now = tx.now_ms();
     let (_, s) = load_sale(tx, sale, now)?;
     let plan = s.plan_refund(request, method)?;
-    let ok = users::consume_approval(tx, approval, actions::REFUND, &approval_subject_sale(sale))?;
+    let ok = users::consume_approval(
+        tx,
+        approval,
+        actions::REFUND,
+        &approval_subject_sale(crate::till::SaleId(sale)),
+    )?;
     let session = if method == Method::Cash {
         Some(cash_session(tx, counter)?)
     } else {
@@ -289,7 +310,7 @@ pub(crate) fn refund_in(
     tx.journal(Entry::new(
             clerk,
             "sale.refunded",
-            approval_subject_sale(sale),
+            approval_subject_sale(crate::till::SaleId(sale)),
             json!({"refund": refund, "method": method, "amount": plan.amount, "lines": plan.lines,
                    "approval": ok.id, "supervisor": ok.supervisor, "reason": ok.reason, "session": session, "open_drawer": open}),
         ))?;

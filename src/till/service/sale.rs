@@ -11,6 +11,7 @@ use crate::money::Rupiah;
 use crate::qris;
 use crate::queue::CounterNo;
 use crate::queue::TicketNo;
+use crate::till::SaleId;
 use crate::till::domain::{LineKind, Method, MoveKind, SaleStatus, Tender};
 use crate::till::{TillError, report};
 use rusqlite::params;
@@ -48,7 +49,7 @@ impl TillService<'_> {
             tx.journal(Entry::new(
                 clerk,
                 "sale.created",
-                approval_subject_sale(id),
+                approval_subject_sale(crate::till::SaleId(id)),
                 json!({"counter": counter, "ticket": ticket, "session": session}),
             ))?;
             sale_view(tx, id, tx.now_ms())
@@ -59,7 +60,7 @@ impl TillService<'_> {
     /// one), optionally for a stamping job.
     pub fn add_to_sale(
         &mut self,
-        sale: i64,
+        sale: SaleId,
         clerk: &str,
         code: &str,
         quantity: i64,
@@ -72,7 +73,7 @@ impl TillService<'_> {
             .ok_or_else(|| TillError::UnknownItem(code.to_string()))?
             .clone();
         self.store.write(|tx| {
-            let (_, s) = load_sale(tx, sale, tx.now_ms())?;
+            let (_, s) = load_sale(tx, sale.get(), tx.now_ms())?;
             let lines = s.plan_add(item.code(), &item.name, item.price(), item.service_fee(), quantity, job)?;
             for l in &lines {
                 tx.execute(
@@ -96,14 +97,14 @@ impl TillService<'_> {
                 approval_subject_sale(sale),
                 json!({"item": item.code(), "quantity": quantity, "unit_price": item.price(), "service_fee": item.service_fee(), "job": job}),
             ))?;
-            sale_view(tx, sale, tx.now_ms())
+            sale_view(tx, sale.get(), tx.now_ms())
         })
     }
 
     /// Links a sale line to a stamping job (used by the stamping service).
     pub fn link_sale_line_job(
         &mut self,
-        sale: i64,
+        sale: SaleId,
         line: u32,
         job: i64,
         actor: &str,
@@ -127,9 +128,9 @@ impl TillService<'_> {
     }
 
     /// A sale as it stands now.
-    pub fn sale(&mut self, id: i64) -> Result<SaleView, TillError> {
+    pub fn sale(&mut self, id: SaleId) -> Result<SaleView, TillError> {
         let now = crate::store::to_ms(self.store.now());
-        self.store.read(|c| sale_view(c, id, now))
+        self.store.read(|c| sale_view(c, id.get(), now))
     }
 
     /// Pays a sale with one or more tenders in one step. Card and QRIS never exceed what is due;
@@ -137,7 +138,7 @@ impl TillService<'_> {
     /// counter. QRIS tenders create codes that count once confirmed.
     pub fn pay_sale(
         &mut self,
-        sale: i64,
+        sale: SaleId,
         clerk: &str,
         tenders: &[Tender],
     ) -> Result<PaymentOutcome, TillError> {
@@ -157,7 +158,7 @@ impl TillService<'_> {
         self.store.write(|tx| {
             expire_qris_codes(tx)?;
             let now = tx.now_ms();
-            let (row, s) = load_sale(tx, sale, now)?;
+            let (row, s) = load_sale(tx, sale.get(), now)?;
             let plan = s.plan_payment(tenders)?;
             let has_cash = plan.settled.iter().any(|p| p.method == Method::Cash);
             let session = if has_cash { Some(cash_session(tx, row.counter)?) } else { optional_session(tx, row.counter)? };
@@ -180,9 +181,9 @@ impl TillService<'_> {
                         clerk
                     ],
                 )?;
-                movement(tx, session, row.counter, MoveKind::Sale, p.method, p.tendered, Some(sale), None, clerk, None)?;
+                movement(tx, session, row.counter, MoveKind::Sale, p.method, p.tendered, Some(sale.get()), None, clerk, None)?;
                 if p.change.is_positive() {
-                    movement(tx, session, row.counter, MoveKind::Change, Method::Cash, p.change.checked_neg().map_err(TillError::from)?, Some(sale), None, clerk, None)?;
+                    movement(tx, session, row.counter, MoveKind::Change, Method::Cash, p.change.checked_neg().map_err(TillError::from)?, Some(sale.get()), None, clerk, None)?;
                     change = p.change;
                 }
             }
@@ -207,7 +208,7 @@ impl TillService<'_> {
                 tx.execute("UPDATE sales SET status = 'paid', paid_ms = ?2 WHERE id = ?1", params![sale, now])?;
             }
             if has_cash {
-                drawer_open(tx, row.counter, session, clerk, "sale", Some(sale), None, None)?;
+                drawer_open(tx, row.counter, session, clerk, "sale", Some(sale.get()), None, None)?;
             }
             tx.journal(Entry::new(
                 clerk,
@@ -224,14 +225,14 @@ impl TillService<'_> {
                     "due_after": plan.due_after,
                 }),
             ))?;
-            let view = sale_view(tx, sale, now)?;
+            let view = sale_view(tx, sale.get(), now)?;
             let qris = view.qris.iter().filter(|q| created.contains(&q.id)).cloned().collect();
             Ok(PaymentOutcome { sale: view, change, qris, open_drawer: has_cash })
         })
     }
 
     /// What the receipt of a sale says.
-    pub fn sale_receipt(&mut self, sale: i64) -> Result<report::SaleReceipt, TillError> {
+    pub fn sale_receipt(&mut self, sale: SaleId) -> Result<report::SaleReceipt, TillError> {
         let v = self.sale(sale)?;
         let tz = self.tz();
         let lines = v
