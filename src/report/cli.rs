@@ -191,7 +191,7 @@ pub(crate) fn named(files: &[PathBuf]) -> Vec<(PathBuf, String)> {
 pub(crate) fn reports_dir(branch: &Branch) -> Result<PathBuf, LoketError> {
     let dir = branch.data_dir().join("reports");
     std::fs::create_dir_all(&dir).map_err(|source| LoketError::Io {
-        what: "tidak dapat membuat folder",
+        what: crate::error::IoWhat::CreateFolder,
         path: dir.clone(),
         source,
     })?;
@@ -201,13 +201,13 @@ pub(crate) fn reports_dir(branch: &Branch) -> Result<PathBuf, LoketError> {
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LoketError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| LoketError::Io {
-            what: "tidak dapat membuat folder",
+            what: crate::error::IoWhat::CreateFolder,
             path: parent.to_path_buf(),
             source,
         })?;
     }
     std::fs::write(path, bytes).map_err(|source| LoketError::Io {
-        what: "tidak dapat menulis",
+        what: crate::error::IoWhat::WriteFile,
         path: path.to_path_buf(),
         source,
     })

@@ -9,6 +9,7 @@ pub mod pdf;
 pub mod queue;
 pub mod send;
 pub mod stats;
+pub mod term;
 pub mod text;
 pub mod thermal;
 
