@@ -714,6 +714,15 @@ mod tests {
     }
 
     #[test]
+    fn every_io_what_is_worded_in_both_languages() {
+        for &what in IoWhat::ALL {
+            let (id, en) = (of(Lang::Id).io_what(what), of(Lang::En).io_what(what));
+            assert!(!id.is_empty() && !en.is_empty(), "{what:?}");
+            assert_ne!(id, en, "{what:?}: the English is the Indonesian");
+        }
+    }
+
+    #[test]
     fn display_follows_the_process_language_default_indonesian() {
         // Only reads the language: tests in this process never switch it.
         assert_eq!(lang::current(), Lang::Id);
