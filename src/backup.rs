@@ -12,6 +12,7 @@
 use crate::branch::{Branch, PKI_FOLDER};
 use crate::config;
 use crate::delivery::copy::human_bytes;
+use crate::error::IoWhat;
 use crate::error::LoketError;
 use crate::journal::{self, Entry, Tamper};
 use crate::stamping::documents;
@@ -100,7 +101,7 @@ pub enum BackupError {
     },
     Open(Box<crate::branch::BranchError>),
     Io {
-        what: &'static str,
+        what: IoWhat,
         path: PathBuf,
         #[source]
         source: io::Error,
@@ -236,7 +237,7 @@ pub struct RestoreReport {
     pub seconds: f64,
 }
 
-fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> BackupError + use<> {
+fn io_err(what: IoWhat, path: &Path) -> impl FnOnce(io::Error) -> BackupError + use<> {
     let path = path.to_path_buf();
     move |source| BackupError::Io { what, path, source }
 }
@@ -280,7 +281,7 @@ fn backup_locked(
     before_read_back: &mut dyn FnMut(&Path),
 ) -> Result<BackupReport, BackupError> {
     let started = Instant::now();
-    let to = std::path::absolute(to).map_err(io_err("folder tujuan tidak dikenali", to))?;
+    let to = std::path::absolute(to).map_err(io_err(IoWhat::TargetUnknown, to))?;
     if !to.is_dir() {
         return Err(BackupError::TargetMissing { path: to });
     }
@@ -321,7 +322,7 @@ fn backup_locked(
 
     let needed = estimate(db_bytes, sources.iter().map(|s| s.bytes), block_size(&to));
     let free = crate::delivery::drives::free_space(&to)
-        .map_err(io_err("ruang kosong tidak dapat dibaca di", &to))?;
+        .map_err(io_err(IoWhat::FreeSpaceUnreadable, &to))?;
     if needed > free {
         return Err(BackupError::NoRoom {
             path: to,
@@ -339,7 +340,7 @@ fn backup_locked(
     src.execute_batch("COMMIT")?;
     drop(src);
     let (bytes, sha256) = hash_file(&tmp.join(store::FILE_NAME), &mut buf, false)
-        .map_err(io_err("salinan basis data tidak dapat dibaca", &tmp))?;
+        .map_err(io_err(IoWhat::DbCopyUnreadable, &tmp))?;
     files.push(FileEntry {
         path: store::FILE_NAME.to_string(),
         bytes,
@@ -363,17 +364,17 @@ fn backup_locked(
             // should be there (see `missing_documents`).
             Err(CopyFailure::Source(e)) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(CopyFailure::Source(e)) => {
-                return Err(io_err("berkas data tidak dapat dibaca", &s.path)(e));
+                return Err(io_err(IoWhat::DataFileUnreadable, &s.path)(e));
             }
             Err(CopyFailure::Target(e)) => {
-                return Err(io_err("cadangan tidak dapat ditulis ke", &dst)(e));
+                return Err(io_err(IoWhat::BackupUnwritable, &dst)(e));
             }
         };
         if let Kind::Document { sha256: expected } = &s.kind {
             if *expected != sha256 {
                 // Not copied as if it were good: a restore would store it under a name its
                 // content no longer has. It is named in the manifest and the report instead.
-                fs::remove_file(&dst).map_err(io_err("berkas tidak dapat dihapus", &dst))?;
+                fs::remove_file(&dst).map_err(io_err(IoWhat::FileUnremovable, &dst))?;
                 damaged.push(DamagedDocument {
                     path: s.rel.clone(),
                     found_sha256: sha256,
@@ -414,8 +415,7 @@ fn backup_locked(
         path: manifest_path.clone(),
         reason: e.to_string(),
     })?;
-    write_new(&manifest_path, &text)
-        .map_err(io_err("manifes tidak dapat ditulis", &manifest_path))?;
+    write_new(&manifest_path, &text).map_err(io_err(IoWhat::ManifestUnwritable, &manifest_path))?;
     written.push(manifest_path);
     sync_all(&tmp, &written, &dirs)?;
 
@@ -479,7 +479,7 @@ fn copy_database(src: &Connection, dst: &Path) -> Result<(), BackupError> {
         .create_new(true)
         .mode(0o600)
         .open(dst)
-        .map_err(io_err("salinan basis data tidak dapat dibuat", dst))?;
+        .map_err(io_err(IoWhat::DbCopyUnmade, dst))?;
     let mut out = Connection::open_with_flags(
         dst,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -512,7 +512,7 @@ fn data_files(branch: &Branch) -> Result<Vec<Source>, BackupError> {
     let mut out = vec![Source {
         rel: config::FILE_NAME.to_string(),
         bytes: fs::metadata(&config_path)
-            .map_err(io_err("berkas data tidak dapat dibaca", &config_path))?
+            .map_err(io_err(IoWhat::DataFileUnreadable, &config_path))?
             .len(),
         path: config_path,
         kind: Kind::Other,
@@ -573,11 +573,11 @@ fn walk(data: &Path, folder: &str) -> Result<Vec<(String, PathBuf, u64)>, Backup
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(io_err("folder data tidak dapat dibaca", &dir)(e)),
+            Err(e) => return Err(io_err(IoWhat::DataFolderUnreadable, &dir)(e)),
         };
         let mut names = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(io_err("folder data tidak dapat dibaca", &dir))?;
+            let entry = entry.map_err(io_err(IoWhat::DataFolderUnreadable, &dir))?;
             names.push(entry.file_name());
         }
         names.sort();
@@ -591,7 +591,7 @@ fn walk(data: &Path, folder: &str) -> Result<Vec<(String, PathBuf, u64)>, Backup
             let meta = match fs::metadata(&path) {
                 Ok(meta) => meta,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io_err("berkas data tidak dapat dibaca", &path)(e)),
+                Err(e) => return Err(io_err(IoWhat::DataFileUnreadable, &path)(e)),
             };
             if meta.is_dir() {
                 stack.push((child, path));
@@ -692,7 +692,7 @@ impl Partial {
         fs::DirBuilder::new()
             .mode(0o700)
             .create(&path)
-            .map_err(io_err("folder cadangan tidak dapat dibuat", &path))?;
+            .map_err(io_err(IoWhat::BackupFolderUnmade, &path))?;
         Ok(Partial { path, done: false })
     }
 
@@ -706,15 +706,15 @@ impl Partial {
                 to.join(format!("{name}-{n}"))
             };
             if rename_no_replace(&self.path, &target)
-                .map_err(io_err("cadangan tidak dapat diberi nama", &target))?
+                .map_err(io_err(IoWhat::BackupUnnamed, &target))?
             {
                 self.done = true;
-                sync_dir(to).map_err(io_err("folder tujuan tidak dapat disinkronkan", to))?;
+                sync_dir(to).map_err(io_err(IoWhat::TargetUnsynced, to))?;
                 return Ok(target);
             }
         }
         Err(BackupError::Io {
-            what: "terlalu banyak cadangan bernama sama di",
+            what: crate::error::IoWhat::TooManyBackups,
             path: to.join(name),
             source: io::Error::from(io::ErrorKind::AlreadyExists),
         })
@@ -758,18 +758,18 @@ impl BackupLock {
     /// `None` when another process holds it.
     fn take(data_dir: &Path) -> Result<Option<BackupLock>, BackupError> {
         let dir = data_dir.join(crate::stamping::service::LOCK_FOLDER);
-        fs::create_dir_all(&dir).map_err(io_err("folder kunci tidak dapat dibuat", &dir))?;
+        fs::create_dir_all(&dir).map_err(io_err(IoWhat::LockFolderUnmade, &dir))?;
         let path = dir.join("backup.lock");
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(io_err("kunci cadangan tidak dapat dibuka", &path))?;
+            .map_err(io_err(IoWhat::BackupLockUnopened, &path))?;
         match file.try_lock() {
             Ok(()) => Ok(Some(BackupLock(file))),
             Err(fs::TryLockError::WouldBlock) => Ok(None),
-            Err(fs::TryLockError::Error(e)) => Err(io_err("kunci cadangan gagal", &path)(e)),
+            Err(fs::TryLockError::Error(e)) => Err(io_err(IoWhat::BackupLockFailed, &path)(e)),
         }
     }
 }
@@ -917,15 +917,15 @@ fn sync_all(root: &Path, written: &[PathBuf], dirs: &BTreeSet<PathBuf>) -> Resul
         }
     }
     for dir in dirs.iter().rev() {
-        sync_dir(dir).map_err(io_err("folder tidak dapat disinkronkan", dir))?;
+        sync_dir(dir).map_err(io_err(IoWhat::FolderUnsynced, dir))?;
     }
-    sync_dir(root).map_err(io_err("folder tidak dapat disinkronkan", root))
+    sync_dir(root).map_err(io_err(IoWhat::FolderUnsynced, root))
 }
 
 fn sync_file(path: &Path) -> Result<(), BackupError> {
     File::open(path)
         .and_then(|f| f.sync_all())
-        .map_err(io_err("berkas cadangan tidak dapat disinkronkan", path))
+        .map_err(io_err(IoWhat::BackupFileUnsynced, path))
 }
 
 /// fsync of a folder; file systems that cannot (EINVAL) write their entries with their own sync.
@@ -943,7 +943,7 @@ fn make_private_dirs(dir: &Path) -> Result<(), BackupError> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(io_err("folder tidak dapat dibuat", dir))
+        .map_err(io_err(IoWhat::FolderUnmade, dir))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -959,7 +959,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, BackupError> {
                 path: dir.to_path_buf(),
             });
         }
-        Err(e) => return Err(io_err("manifes tidak dapat dibaca", &path)(e)),
+        Err(e) => return Err(io_err(IoWhat::ManifestUnreadable, &path)(e)),
     };
     let bad = |reason: String| BackupError::BadManifest {
         path: path.clone(),
@@ -1005,8 +1005,8 @@ pub fn verify_backup(dir: &Path) -> Result<Manifest, BackupError> {
 /// to `into`. Nothing is ever half-restored.
 pub fn restore(from: &Path, into: &Path, actor: &str) -> Result<RestoreReport, BackupError> {
     let started = Instant::now();
-    let into = std::path::absolute(into).map_err(io_err("folder tujuan tidak dikenali", into))?;
-    let from = std::path::absolute(from).map_err(io_err("folder cadangan tidak dikenali", from))?;
+    let into = std::path::absolute(into).map_err(io_err(IoWhat::TargetUnknown, into))?;
+    let from = std::path::absolute(from).map_err(io_err(IoWhat::BackupFolderUnknown, from))?;
     check_empty_target(&into)?;
     let manifest = read_manifest(&from)?;
     if manifest.schema_version > store::LATEST_VERSION {
@@ -1022,7 +1022,7 @@ pub fn restore(from: &Path, into: &Path, actor: &str) -> Result<RestoreReport, B
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"));
-    fs::create_dir_all(&parent).map_err(io_err("folder tidak dapat dibuat", &parent))?;
+    fs::create_dir_all(&parent).map_err(io_err(IoWhat::FolderUnmade, &parent))?;
     let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
     let needed = estimate(
         0,
@@ -1030,7 +1030,7 @@ pub fn restore(from: &Path, into: &Path, actor: &str) -> Result<RestoreReport, B
         block_size(&parent),
     );
     let free = crate::delivery::drives::free_space(&parent)
-        .map_err(io_err("ruang kosong tidak dapat dibaca di", &parent))?;
+        .map_err(io_err(IoWhat::FreeSpaceUnreadable, &parent))?;
     if needed > free {
         return Err(BackupError::NoRoom {
             path: parent,
@@ -1057,13 +1057,10 @@ pub fn restore(from: &Path, into: &Path, actor: &str) -> Result<RestoreReport, B
         let (n, sha256) = match copy_hashing(&from.join(&f.path), &dst, &mut buf) {
             Ok(done) => done,
             Err(CopyFailure::Source(e)) => {
-                return Err(io_err(
-                    "berkas cadangan tidak dapat dibaca",
-                    &from.join(&f.path),
-                )(e));
+                return Err(io_err(IoWhat::BackupFileUnreadable, &from.join(&f.path))(e));
             }
             Err(CopyFailure::Target(e)) => {
-                return Err(io_err("berkas tidak dapat ditulis", &dst)(e));
+                return Err(io_err(IoWhat::FileUnwritable, &dst)(e));
             }
         };
         // Checked again as copied: a backup changing under the restore is damaged too.
@@ -1117,7 +1114,7 @@ pub fn restore(from: &Path, into: &Path, actor: &str) -> Result<RestoreReport, B
         Ok::<_, StoreError>(())
     })?;
     drop(branch);
-    sync_dir(&tmp).map_err(io_err("folder tidak dapat disinkronkan", &tmp))?;
+    sync_dir(&tmp).map_err(io_err(IoWhat::FolderUnsynced, &tmp))?;
     move_into(partial, &into, &parent)?;
     Ok(RestoreReport {
         folder: into,
@@ -1141,18 +1138,17 @@ pub fn restore(from: &Path, into: &Path, actor: &str) -> Result<RestoreReport, B
 fn check_empty_target(into: &Path) -> Result<(), BackupError> {
     match fs::symlink_metadata(into) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_err("folder tujuan tidak dapat dibaca", into)(e)),
+        Err(e) => Err(io_err(IoWhat::TargetUnreadable, into)(e)),
         Ok(meta) if !meta.is_dir() => Err(BackupError::TargetNotEmpty {
             path: into.to_path_buf(),
             first: "(bukan folder, melainkan berkas)".into(),
         }),
         Ok(_) => {
-            let mut entries =
-                fs::read_dir(into).map_err(io_err("folder tujuan tidak dapat dibaca", into))?;
+            let mut entries = fs::read_dir(into).map_err(io_err(IoWhat::TargetUnreadable, into))?;
             match entries.next() {
                 None => Ok(()),
                 Some(entry) => {
-                    let entry = entry.map_err(io_err("folder tujuan tidak dapat dibaca", into))?;
+                    let entry = entry.map_err(io_err(IoWhat::TargetUnreadable, into))?;
                     Err(BackupError::TargetNotEmpty {
                         path: into.to_path_buf(),
                         first: entry.file_name().to_string_lossy().into_owned(),
@@ -1173,14 +1169,11 @@ fn move_into(mut partial: Partial, into: &Path, parent: &Path) -> Result<(), Bac
             return check_empty_target(into);
         }
         Err(e) => {
-            return Err(io_err(
-                "folder hasil pemulihan tidak dapat diberi nama",
-                into,
-            )(e));
+            return Err(io_err(IoWhat::RestoredFolderUnnamed, into)(e));
         }
     }
     partial.done = true;
-    sync_dir(parent).map_err(io_err("folder tidak dapat disinkronkan", parent))
+    sync_dir(parent).map_err(io_err(IoWhat::FolderUnsynced, parent))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1250,12 +1243,11 @@ pub fn daily(branch: &mut Branch) -> Result<Option<BackupReport>, LoketError> {
 /// Removes the oldest backup folders in `folder` beyond `keep` (at least the newest stays), and
 /// temporary folders of backups that died more than a day ago.
 fn rotate(folder: &Path, keep: u32) -> Result<Vec<PathBuf>, BackupError> {
-    let entries =
-        fs::read_dir(folder).map_err(io_err("folder cadangan tidak dapat dibaca", folder))?;
+    let entries = fs::read_dir(folder).map_err(io_err(IoWhat::BackupFolderUnreadable, folder))?;
     let mut backups = Vec::new();
     let mut stale = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(io_err("folder cadangan tidak dapat dibaca", folder))?;
+        let entry = entry.map_err(io_err(IoWhat::BackupFolderUnreadable, folder))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
         if !path.is_dir() {
@@ -1283,11 +1275,11 @@ fn rotate(folder: &Path, keep: u32) -> Result<Vec<PathBuf>, BackupError> {
     let old = backups.into_iter().take(excess).map(|(_, path)| path);
     let mut removed = Vec::new();
     for path in old.chain(stale) {
-        fs::remove_dir_all(&path).map_err(io_err("cadangan lama tidak dapat dihapus", &path))?;
+        fs::remove_dir_all(&path).map_err(io_err(IoWhat::OldBackupUnremovable, &path))?;
         removed.push(path);
     }
     if !removed.is_empty() {
-        sync_dir(folder).map_err(io_err("folder cadangan tidak dapat disinkronkan", folder))?;
+        sync_dir(folder).map_err(io_err(IoWhat::BackupFolderUnsynced, folder))?;
     }
     Ok(removed)
 }

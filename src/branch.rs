@@ -142,7 +142,7 @@ pub enum BranchError {
     },
     TrainingPki(String),
     Io {
-        what: &'static str,
+        what: crate::io_what::IoWhat,
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -207,13 +207,14 @@ impl Branch {
             let path = path.to_path_buf();
             move |source| BranchError::Io { what, path, source }
         };
-        std::fs::create_dir_all(data_dir).map_err(io("tidak dapat membuat folder", data_dir))?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(io(crate::io_what::IoWhat::CreateFolder, data_dir))?;
         let config_path = data_dir.join(config::FILE_NAME);
         if config_path.exists() && !force {
             return Err(BranchError::ConfigExists { path: config_path });
         }
         std::fs::write(&config_path, config::DEFAULT_TOML)
-            .map_err(io("tidak dapat menulis", &config_path))?;
+            .map_err(io(crate::io_what::IoWhat::WriteFile, &config_path))?;
         let branch = Branch::open(data_dir)?;
         // The training CA, signer and TSA the local stamping provider signs with.
         let pki = data_dir.join(PKI_FOLDER);

@@ -335,7 +335,7 @@ fn write_man_pages(out: &std::path::Path) -> Result<Vec<PathBuf>, LoketError> {
     let io = |path: &std::path::Path| {
         let path = path.to_path_buf();
         move |source| LoketError::Io {
-            what: "halaman manual tidak dapat ditulis",
+            what: crate::error::IoWhat::WriteManPage,
             path,
             source,
         }

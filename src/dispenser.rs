@@ -42,7 +42,7 @@ pub const ACTOR: &str = "dispenser";
 pub enum DispenserError {
     Branch(#[from] crate::branch::BranchError),
     Io {
-        what: &'static str,
+        what: crate::error::IoWhat,
         path: std::path::PathBuf,
         #[source]
         source: std::io::Error,
@@ -405,7 +405,7 @@ pub fn hold_running(
     use std::io::Write;
     let path = lock_path(data_dir);
     let io = |source| DispenserError::Io {
-        what: "tanda dispenser berjalan tidak dapat dibuat",
+        what: crate::error::IoWhat::DispenserMark,
         path: path.clone(),
         source,
     };

@@ -37,12 +37,14 @@ pub enum LoketError {
     /// The hall display's link secret could not be read or made.
     Token(#[from] crate::hall::token::TokenError),
     Io {
-        what: &'static str,
+        what: IoWhat,
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
 }
+
+pub use crate::io_what::IoWhat;
 
 impl From<rusqlite::Error> for LoketError {
     fn from(e: rusqlite::Error) -> Self {

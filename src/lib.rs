@@ -12,6 +12,7 @@ pub mod dispenser;
 pub mod doctor;
 pub mod error;
 pub mod hall;
+pub mod io_what;
 pub mod journal;
 pub mod lang;
 pub mod money;

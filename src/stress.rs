@@ -123,7 +123,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
     if let Some(path) = &args.latency_out {
         let text: String = latencies.iter().map(|l| format!("{l}\n")).collect();
         std::fs::write(path, text).map_err(|source| LoketError::Io {
-            what: "cannot write latencies to",
+            what: crate::error::IoWhat::WriteLatencies,
             path: path.clone(),
             source,
         })?;

@@ -130,7 +130,7 @@ impl Source {
     /// A file given on the command line; its hash is taken now, as nothing recorded one.
     pub fn from_file(path: &Path, name: Option<&str>, actor: &str) -> Result<Source, LoketError> {
         let sha256 = super::copy::sha256_file(path).map_err(|source| LoketError::Io {
-            what: "tidak dapat membaca dokumen",
+            what: crate::error::IoWhat::ReadDocument,
             path: path.to_path_buf(),
             source,
         })?;

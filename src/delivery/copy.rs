@@ -4,6 +4,7 @@
 
 use super::drives::free_space;
 use super::names::{SafeName, same_name};
+use crate::error::IoWhat;
 use rustix::io::Errno;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -97,7 +98,7 @@ pub enum CopyError {
     },
     Io {
         mount: PathBuf,
-        what: &'static str,
+        what: IoWhat,
         #[source]
         source: io::Error,
     },
@@ -134,7 +135,7 @@ impl Target {
     }
 
     /// Turns an I/O failure into what the clerk can act on.
-    fn classify(&self, what: &'static str, source: io::Error, needed: u64) -> CopyError {
+    fn classify(&self, what: IoWhat, source: io::Error, needed: u64) -> CopyError {
         let mount = self.dir.clone();
         let errno = Errno::from_io_error(&source);
         let is = |list: &[Errno]| errno.is_some_and(|e| list.contains(&e));
@@ -204,7 +205,7 @@ pub fn copy_verified(
     let total = input.metadata().map_err(source_err)?.len();
 
     let free =
-        free_space(target_dir).map_err(|e| target.classify("memeriksa ruang kosong", e, total))?;
+        free_space(target_dir).map_err(|e| target.classify(IoWhat::CheckFreeSpace, e, total))?;
     let needed = total.saturating_add(MARGIN);
 
     let mut n = 1;
@@ -248,7 +249,7 @@ pub fn copy_verified(
             })
             .and_then(|()| {
                 rename_no_replace(&temp_path, &final_path)
-                    .map_err(|e| target.classify("mengganti nama berkas", e, needed))
+                    .map_err(|e| target.classify(IoWhat::RenameFile, e, needed))
             });
         match written {
             Ok(true) => {}
@@ -264,9 +265,9 @@ pub fn copy_verified(
                 return Err(e);
             }
         }
-        sync_dir(target_dir).map_err(|e| target.classify("menyimpan folder", e, needed))?;
+        sync_dir(target_dir).map_err(|e| target.classify(IoWhat::SaveFolder, e, needed))?;
         let found = read_back(&final_path, total, progress)
-            .map_err(|e| target.classify("membaca ulang salinan", e, needed))?;
+            .map_err(|e| target.classify(IoWhat::ReadBackCopy, e, needed))?;
         if found != expected {
             remove_quietly(&target, &final_path);
             return Err(CopyError::VerifyMismatch {
@@ -303,7 +304,7 @@ fn pick_name(
             d.map(|e| e.map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())))
                 .collect()
         })
-        .map_err(|e| target.classify("membaca isi folder", e, size))?;
+        .map_err(|e| target.classify(IoWhat::ReadFolder, e, size))?;
     while *n <= MAX_CANDIDATES {
         let candidate = name.candidate(*n);
         match existing
@@ -345,21 +346,21 @@ fn create_temp(target: &Target, size: u64) -> Result<(PathBuf, File), CopyError>
                             reason: e.to_string(),
                         }
                     }
-                    _ => target.classify("membuat berkas sementara", e, size),
+                    _ => target.classify(IoWhat::CreateTempFile, e, size),
                 });
             }
         }
     }
     Err(CopyError::Io {
         mount: target.dir.clone(),
-        what: "membuat berkas sementara",
+        what: crate::error::IoWhat::CreateTempFile,
         source: io::Error::from(io::ErrorKind::AlreadyExists),
     })
 }
 
 enum Fail {
     Read(io::Error),
-    Write(&'static str, io::Error),
+    Write(IoWhat, io::Error),
 }
 
 /// Writes everything in chunks, hashing what was read, then fsyncs; returns the hex SHA-256.
@@ -384,7 +385,7 @@ fn write_and_sync(
         }
         hasher.update(&buf[..n]);
         out.write_all(&buf[..n])
-            .map_err(|e| Fail::Write("menulis", e))?;
+            .map_err(|e| Fail::Write(IoWhat::Write, e))?;
         done += n as u64;
         progress(Progress {
             phase: Phase::Writing,
@@ -393,7 +394,7 @@ fn write_and_sync(
         });
     }
     out.sync_all()
-        .map_err(|e| Fail::Write("menyimpan (fsync)", e))?;
+        .map_err(|e| Fail::Write(IoWhat::SaveFsync, e))?;
     // close() can report a deferred write error on network and FUSE file systems.
     drop(out);
     Ok(hex::encode(hasher.finalize()))

@@ -43,7 +43,7 @@ crate::branch::service!(
 pub enum DeliveryError {
     Branch(#[from] crate::branch::BranchError),
     Io {
-        what: &'static str,
+        what: crate::error::IoWhat,
         path: std::path::PathBuf,
         #[source]
         source: std::io::Error,
@@ -599,7 +599,7 @@ impl Sender {
                 }
             })
             .map_err(|source| DeliveryError::Io {
-                what: "tidak dapat memulai pengirim e-mail",
+                what: crate::error::IoWhat::StartMailSender,
                 path: data_dir.to_path_buf(),
                 source,
             })?;

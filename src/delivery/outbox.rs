@@ -98,15 +98,9 @@ impl Status {
         })
     }
 
-    /// The status as the clerk reads it.
+    /// The status as the clerk reads it, in the process's language.
     pub fn label(self) -> &'static str {
-        match self {
-            Status::Queued => "menunggu dikirim",
-            Status::Sending => "sedang dikirim",
-            Status::Sent => "terkirim",
-            Status::Retry => "dikirim ulang nanti",
-            Status::Failed => "gagal",
-        }
+        crate::words::current().outbox_status(self)
     }
 }
 
@@ -137,11 +131,11 @@ pub struct OutboxEntry {
 impl OutboxEntry {
     /// The row's state as the clerk reads it, WhatsApp's own words included.
     pub fn state_label(&self) -> &'static str {
-        match (self.channel, self.status, self.wa_status.as_deref()) {
-            (Channel::Whatsapp, Status::Sent, Some("read")) => "sudah dibaca",
-            (Channel::Whatsapp, Status::Sent, Some("delivered")) => "sampai di ponsel",
-            (Channel::Whatsapp, Status::Sent, _) => "terkirim ke WhatsApp",
-            (_, status, _) => status.label(),
+        match (self.channel, self.status) {
+            (Channel::Whatsapp, Status::Sent) => {
+                crate::words::current().whatsapp_sent(self.wa_status.as_deref())
+            }
+            (_, status) => status.label(),
         }
     }
 }

@@ -90,7 +90,7 @@ impl DeliveryService<'_> {
         let number = whatsapp::normalize_number(to).map_err(wa_err)?;
         let (path, name) = document;
         let io = |source| DeliveryError::Io {
-            what: "tidak dapat membaca dokumen",
+            what: crate::error::IoWhat::ReadDocument,
             path: path.clone(),
             source,
         };

@@ -167,7 +167,7 @@ impl Hub {
             .name("hall-watch".into())
             .spawn(move || watcher.watch())
             .map_err(|source| LoketError::Io {
-                what: "thread pengamat layar",
+                what: crate::error::IoWhat::HallWatcher,
                 path: hub.data_dir.clone(),
                 source,
             })?;

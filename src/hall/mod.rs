@@ -37,7 +37,7 @@ pub fn serve(data_dir: &Path, address: &str) -> Result<(), LoketError> {
         );
     }
     let listener = TcpListener::bind(address).map_err(|source| LoketError::Io {
-        what: "alamat layar web tidak dapat dipakai",
+        what: crate::error::IoWhat::HallAddress,
         path: address.into(),
         source,
     })?;

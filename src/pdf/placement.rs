@@ -71,15 +71,9 @@ pub enum PlacementBasis {
 }
 
 impl PlacementBasis {
-    /// Why the stamp is where it is, in the clerk's words.
+    /// Why the stamp is where it is, in the clerk's words and the process's language.
     pub fn describe(&self) -> String {
-        match self {
-            PlacementBasis::Anchor { line, .. } => format!("di dekat \"{}\"", line.trim()),
-            PlacementBasis::Fallback => "kanan bawah halaman terakhir".to_string(),
-            PlacementBasis::EmptiestArea => {
-                "bagian terkosong di paruh bawah halaman terakhir (halaman pindaian)".to_string()
-            }
-        }
+        crate::words::current().placement_basis(self)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Command-line handlers for printers, receipt previews and printing sales, Z reports and tickets.
 
 use crate::cli::print_json;
+use crate::error::IoWhat;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -206,24 +207,24 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode, LoketError> {
         None => VirtualConfig::in_memory(args.dots),
     };
     config.state = state;
-    let io = |what: &'static str| {
+    let io = |what: IoWhat| {
         move |source| LoketError::Io {
             what,
             path: PathBuf::from("-"),
             source,
         }
     };
-    let vp = VirtualPrinter::new(config).map_err(io("folder printer virtual"))?;
+    let vp = VirtualPrinter::new(config).map_err(io(IoWhat::VirtualPrinterFolder))?;
     // Keep the server alive for the life of the loop.
     let _server: Box<dyn std::any::Any> = if let Some(addr) = &args.link.tcp {
         let addr = addr
             .parse()
             .map_err(|_| LoketError::from(crate::cli::CliError::BadTcpAddress(addr.clone())))?;
-        let s = serve_tcp(vp.clone(), addr).map_err(io("mendengarkan TCP"))?;
+        let s = serve_tcp(vp.clone(), addr).map_err(io(IoWhat::ListenTcp))?;
         println!("{}", words::current().virtual_tcp(&s.addr(), &state));
         Box::new(s)
     } else {
-        let s = serve_pty(vp.clone()).map_err(io("membuka pseudo-terminal"))?;
+        let s = serve_pty(vp.clone()).map_err(io(IoWhat::OpenPty))?;
         println!(
             "{}",
             words::current().virtual_serial(&s.path().display(), &state)
@@ -281,7 +282,7 @@ pub fn receipts(cmd: ReceiptsCommand) -> Result<ExitCode, LoketError> {
                     out.write_all(&bytes)
                         .and_then(|()| out.flush())
                         .map_err(|source| LoketError::Io {
-                            what: "menulis ke stdout",
+                            what: crate::error::IoWhat::WriteStdout,
                             path: PathBuf::from("-"),
                             source,
                         })?;

@@ -92,34 +92,14 @@ impl Condition {
         self == Condition::PaperNearEnd
     }
 
-    /// What is wrong, for the clerk.
+    /// What is wrong, for the clerk, in the process's language.
     pub fn what(self) -> &'static str {
-        match self {
-            Condition::PaperOut => "Kertas printer habis",
-            Condition::CoverOpen => "Penutup printer terbuka",
-            Condition::Offline => "Printer offline",
-            Condition::Timeout => "Printer tidak menjawab",
-            Condition::Disconnected => "Sambungan printer terputus",
-            Condition::Unavailable => "Printer tidak dapat dipakai",
-            Condition::PaperNearEnd => "Kertas printer hampir habis",
-        }
+        crate::words::current().printer_condition(self)
     }
 
-    /// What the clerk does next.
+    /// What the clerk does next, in the process's language.
     pub fn next_step(self) -> &'static str {
-        match self {
-            Condition::PaperOut => "ganti gulungan lalu tekan F8 untuk cetak ulang",
-            Condition::CoverOpen => "tutup penutup sampai terkunci lalu tekan F8 untuk cetak ulang",
-            Condition::Offline => {
-                "periksa lampu error dan tombol FEED lalu tekan F8 untuk cetak ulang"
-            }
-            Condition::Timeout => "periksa kabel dan daya printer lalu tekan F8 untuk cetak ulang",
-            Condition::Disconnected => "pasang kembali kabelnya lalu tekan F8 untuk cetak ulang",
-            Condition::Unavailable => {
-                "periksa kabel, daya dan pengaturan printer lalu tekan F8 untuk cetak ulang"
-            }
-            Condition::PaperNearEnd => "siapkan gulungan kertas baru",
-        }
+        crate::words::current().printer_next_step(self)
     }
 
     pub(crate) fn of_error(e: &PrintError) -> Condition {

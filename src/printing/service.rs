@@ -155,7 +155,13 @@ fn sync_incidents(
         if !open.iter().any(|(_, k)| k == c.kind()) {
             tx.execute(
                 "INSERT INTO device_incidents (device, kind, started_ms, detail) VALUES (?1, ?2, ?3, ?4)",
-                params![device, c.kind(), now, c.what()],
+                // Kept in the store in Indonesian, whatever this process speaks.
+                params![
+                    device,
+                    c.kind(),
+                    now,
+                    crate::words::of(crate::lang::Lang::Id).printer_condition(*c)
+                ],
             )?;
             let id = tx.last_insert_rowid();
             tx.journal(Entry::new(
@@ -188,20 +194,12 @@ fn outcome_message(
     condition: Option<Condition>,
     error: Option<&PrintError>,
 ) -> String {
-    match (printed, condition) {
-        (true, None) => "Tercetak.".to_string(),
-        (true, Some(c)) => format!("Tercetak. {} — {}.", c.what(), c.next_step()),
-        (false, Some(c)) => {
-            let detail = match error {
-                Some(PrintError::Unavailable { .. }) => error
-                    .map(|e| format!(" ({})", e.user_message()))
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
-            format!("{} — {}.{detail}", c.what(), c.next_step())
-        }
-        (false, None) => "Tidak tercetak — tekan F8 untuk cetak ulang.".to_string(),
-    }
+    // What the printer's driver said, when the printer could not be used at all.
+    let detail = match error {
+        Some(e @ PrintError::Unavailable { .. }) => Some(e.user_message()),
+        _ => None,
+    };
+    crate::words::current().print_outcome(printed, condition, detail.as_deref())
 }
 
 impl PrintingService<'_> {
@@ -655,14 +653,7 @@ impl PrintingService<'_> {
             Ok::<_, PrintingError>(())
         })?;
         let condition = observed.first().copied();
-        let message = if printed {
-            "Laci kas terbuka.".to_string()
-        } else {
-            // Not the slip advice (F8 reprints slips, not drawers): say what the printer has and
-            // that the drawer opens with its key.
-            let why = condition.map_or("Printer tidak menjawab", Condition::what);
-            format!("Laci kas tidak terbuka: {why}. Buka laci dengan kuncinya.")
-        };
+        let message = crate::words::current().drawer_outcome(printed, condition);
         Ok(PrintOutcome {
             job: 0,
             printer: name,

@@ -59,17 +59,9 @@ impl Status {
         )
     }
 
-    /// Indonesian word for the state, for screens and messages.
+    /// The state in the process's language, for screens and messages.
     pub fn label(self) -> &'static str {
-        match self {
-            Status::Waiting => "menunggu",
-            Status::Called => "dipanggil",
-            Status::Serving => "dilayani",
-            Status::Parked => "ditunda",
-            Status::Done => "selesai",
-            Status::NoShow => "tidak hadir",
-            Status::Expired => "kedaluwarsa",
-        }
+        crate::words::current().ticket_status(self)
     }
 }
 

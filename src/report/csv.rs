@@ -17,7 +17,7 @@ fn field(cell: &Cell, tz: TimeZone) -> String {
     match cell {
         Cell::Label(s) => (*s).to_string(),
         Cell::Text(s) | Cell::Day(s) => s.clone(),
-        Cell::Count(n) | Cell::Grouped(n) | Cell::Permille(n) => n.to_string(),
+        Cell::Count(n) | Cell::Grouped(n) | Cell::Permille(n) | Cell::Percent(n) => n.to_string(),
         Cell::Number(n) | Cell::Z(n) => n.to_string(),
         Cell::Money(r) => r.value().to_string(),
         Cell::Duration(ms) => (ms / 1000).to_string(),
@@ -42,7 +42,7 @@ fn file(path: &Path, data: &Data, tz: TimeZone) -> Result<(), ReportError> {
             .map_err(csv_err)?;
     }
     w.flush().map_err(|e| ReportError::Io {
-        what: "menulis",
+        what: crate::error::IoWhat::Write,
         path: path.to_path_buf(),
         source: e,
     })
@@ -52,7 +52,7 @@ fn file(path: &Path, data: &Data, tz: TimeZone) -> Result<(), ReportError> {
 /// the files written.
 pub fn write(pack: &Pack, dir: &Path, tz: TimeZone) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|e| ReportError::Io {
-        what: "membuat folder",
+        what: crate::error::IoWhat::MakeFolder,
         path: dir.to_path_buf(),
         source: e,
     })?;

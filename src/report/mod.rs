@@ -10,9 +10,11 @@ pub mod pdf;
 pub mod queue;
 pub mod send;
 pub mod stats;
+pub mod term;
 pub mod text;
 pub mod thermal;
 
+use crate::error::IoWhat;
 use std::path::{Path, PathBuf};
 
 crate::branch::service!(
@@ -27,7 +29,7 @@ impl ReportService<'_> {
     pub fn folder(&self) -> Result<PathBuf, ReportError> {
         let dir = self.data_dir.join("reports");
         std::fs::create_dir_all(&dir).map_err(|source| ReportError::Io {
-            what: "tidak dapat membuat folder",
+            what: IoWhat::MakeFolder,
             path: dir.clone(),
             source,
         })?;
@@ -39,13 +41,13 @@ impl ReportService<'_> {
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
-            what: "tidak dapat membuat folder",
+            what: IoWhat::MakeFolder,
             path: parent.to_path_buf(),
             source,
         })?;
     }
     std::fs::write(path, bytes).map_err(|source| ReportError::Io {
-        what: "tidak dapat menulis",
+        what: IoWhat::Write,
         path: path.to_path_buf(),
         source,
     })
@@ -74,7 +76,7 @@ pub enum ReportError {
     /// The pack could not be put in the outbox.
     Delivery(#[source] crate::delivery::DeliveryError),
     Io {
-        what: &'static str,
+        what: IoWhat,
         path: PathBuf,
         #[source]
         source: std::io::Error,

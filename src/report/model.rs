@@ -4,8 +4,14 @@
 //! the PDF has tables and charts, the CSV files carry every column in machine form), so a section
 //! holds the blocks of each view; a cell is written by the renderer of its format (`Rp30.000` on
 //! paper, `30000` in CSV; `15:00` and `900` for a wait).
+//!
+//! The words people read (titles, headings, sentences) are `Term`s worded in the process's language
+//! (`src/words`). The CSV files are for programs: their file names, column names and the few words in
+//! their rows (`SEMUA`, `total`, `ya`) are fixed machine names, the same whatever the language, so a
+//! spreadsheet or script reading them never breaks when a branch switches language.
 
 use super::pack::{Pack, TillSection, Unfinished};
+use super::term::{self, Term};
 use crate::money::Rupiah;
 
 /// One value of a report, as a value: each renderer decides how it is written.
@@ -24,6 +30,8 @@ pub enum Cell {
     Duration(i64),
     /// Tenths of a percent: `12,5%`.
     Permille(u64),
+    /// A whole percent: `87%`.
+    Percent(u64),
     /// A moment of the period (Unix ms): the time alone in a one-day report, date and time in a range.
     At(i64),
     /// A moment written with its date, whatever the period.
@@ -93,7 +101,8 @@ pub struct Chart {
     pub bars: Vec<(Vec<Piece>, i64, Cell)>,
 }
 
-/// A CSV file: the section's name in the file name, the column names, rows of cells.
+/// A CSV file: the section's name in the file name, the column names, rows of cells. The file and
+/// column names are fixed machine names (Indonesian identifiers), whatever the process's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Data {
     pub file: &'static str,
@@ -131,13 +140,75 @@ pub struct Report {
     /// Lines under the title on paper.
     pub preamble: Vec<Line>,
     pub sections: Vec<Section>,
+    /// The headline figures, for the thermal slip.
+    pub summary: Summary,
 }
 
+/// The period's headline figures, computed once here for the short slip of the thermal printer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// When the pack was made (`Cell::Moment`).
+    pub made: Cell,
+    pub issued: u64,
+    pub served: u64,
+    pub no_shows: u64,
+    /// The mean wait of every called ticket, each service's mean weighted by its calls
+    /// (`Cell::Duration`).
+    pub mean_wait: Cell,
+    /// The longest wait of any service (`Cell::Duration`).
+    pub longest_wait: Cell,
+    /// The share of called tickets that waited no longer than their service's target
+    /// (`Cell::Percent`; all of them when none was called).
+    pub within_target: Cell,
+    pub services: Vec<ServiceSummary>,
+    /// Net takings per tender: its name and amount.
+    pub takings: Vec<(Cell, Cell)>,
+    pub takings_total: Cell,
+    pub stamps_sold: u64,
+    pub stamps_used: u64,
+    pub stamps_failed: u64,
+    pub stamps_waiting: u64,
+    pub to_drive: u64,
+    pub to_email: u64,
+    pub email_pending: u64,
+    /// Each Z report of the period (`Z 0042 Loket 2`) and the cash it counted (the expected cash
+    /// when no count was made).
+    pub z_reports: Vec<(Vec<Piece>, Cell)>,
+    /// The journal: intact with its entries over the whole period, or the first broken day.
+    pub journal: Vec<Piece>,
+    /// The anchored head (`#1234 9f86d081884c7d65`), when the pack has one.
+    pub journal_head: Option<Cell>,
+}
+
+/// One service's tickets on the slip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSummary {
+    pub name: Cell,
+    pub issued: u64,
+    pub served: u64,
+}
+
+/// A mark between values that reads the same in every language: a space, a comma.
 fn w(s: &'static str) -> Piece {
     Piece {
         cell: Cell::Label(s),
         pad: Pad::None,
     }
+}
+
+/// The word of `term` in the process's language.
+fn word(term: Term) -> &'static str {
+    crate::words::current().report_term(term)
+}
+
+/// The sentence of `term` with its values, in the order its language gives them.
+fn say<const N: usize>(term: Term, values: [Piece; N]) -> Vec<Piece> {
+    term::fill(word(term), &values.map(|p| vec![p]))
+}
+
+/// A line of the sentence of `term`.
+fn said<const N: usize>(on: On, term: Term, values: [Piece; N]) -> Block {
+    line(on, say(term, values))
 }
 
 fn v(cell: Cell) -> Piece {
@@ -183,37 +254,39 @@ fn opt_number(v: Option<i64>) -> Cell {
 
 /// `loket 2 (petugas, C-004) sejak 14.02: dibayar sebagian Rp5.000 dari Rp10.000 — terima sisanya …`.
 pub fn unfinished_line(u: &Unfinished) -> Vec<Piece> {
-    let mut out = match u.counter {
-        Some(c) => vec![w("loket "), v(Cell::Number(i64::from(c)))],
-        None => vec![w("tanpa loket")],
+    let counter = match u.counter {
+        Some(c) => say(Term::UnfinishedAtCounter, [v(Cell::Number(i64::from(c)))]),
+        None => say(Term::UnfinishedNoCounter, []),
     };
-    out.extend([w(" ("), v(Cell::text(&u.clerk))]);
-    if let Some(t) = &u.ticket {
-        out.extend([w(", "), v(Cell::text(t))]);
-    }
-    out.extend([
-        w(") sejak "),
-        v(Cell::Moment(u.since_ms)),
-        w(": "),
-        v(Cell::text(&u.what)),
-        w(" — "),
-        v(Cell::text(&u.next)),
-    ]);
-    out
+    let ticket = match &u.ticket {
+        Some(t) => vec![w(", "), v(Cell::text(t))],
+        None => Vec::new(),
+    };
+    term::fill(
+        word(Term::UnfinishedLine),
+        &[
+            counter,
+            vec![v(Cell::text(&u.clerk))],
+            ticket,
+            vec![v(Cell::Moment(u.since_ms))],
+            vec![v(Cell::text(&u.what))],
+            vec![v(Cell::text(&u.next))],
+        ],
+    )
 }
 
 /// `utuh (4.213 entri)` or what is wrong.
 pub fn journal_line(r: &crate::journal::Report) -> Vec<Piece> {
     match &r.tamper {
-        None => vec![w("utuh ("), v(Cell::Grouped(r.entries)), w(" entri)")],
-        Some(t) => vec![w("RUSAK: "), v(Cell::Text(t.to_string()))],
+        None => say(Term::JournalIntact, [v(Cell::Grouped(r.entries))]),
+        Some(t) => say(Term::JournalBroken, [v(Cell::Text(t.to_string()))]),
     }
 }
 
 /// The report of a pack.
 pub fn build(p: &Pack) -> Report {
     Report {
-        name: "Paket Harian",
+        name: word(Term::ReportName),
         branch: p.branch.clone(),
         period: p.period(),
         range: p.is_range(),
@@ -221,11 +294,11 @@ pub fn build(p: &Pack) -> Report {
         preamble: vec![
             Line {
                 on: On::Pdf,
-                pieces: vec![w("Periode: "), v(Cell::Text(p.period()))],
+                pieces: say(Term::Period, [v(Cell::Text(p.period()))]),
             },
             Line {
                 on: On::Pdf,
-                pieces: vec![w("Disusun: "), v(Cell::Moment(p.made_ms))],
+                pieces: say(Term::Made, [v(Cell::Moment(p.made_ms))]),
             },
         ],
         sections: vec![
@@ -237,12 +310,91 @@ pub fn build(p: &Pack) -> Report {
             unfinished(p),
             journal(p),
         ],
+        summary: summary(p),
     }
 }
 
-fn section(title: &'static str, blocks: Vec<Block>) -> Section {
+/// The headline figures of the pack.
+fn summary(p: &Pack) -> Summary {
+    let q = &p.queue;
+    let called: u64 = q.services.iter().map(|s| s.wait.count).sum();
+    let weighted: i128 = q
+        .services
+        .iter()
+        .map(|s| i128::from(s.wait.mean_ms) * i128::from(s.wait.count))
+        .sum();
+    let mean = i64::try_from(weighted.checked_div(i128::from(called)).unwrap_or(0)).unwrap_or(0);
+    let longest = q.services.iter().map(|s| s.wait.max_ms).max().unwrap_or(0);
+    let over: u64 = q.services.iter().map(|s| s.over_sla).sum();
+    let within = ((called - over.min(called)) * 100)
+        .checked_div(called)
+        .unwrap_or(100);
+    let journal = p.journal.iter().find(|j| !j.report.intact()).map_or_else(
+        || {
+            let entries: u64 = p.journal.iter().map(|j| j.report.entries).sum();
+            say(Term::JournalIntact, [v(Cell::Grouped(entries))])
+        },
+        |j| {
+            let mut l = vec![v(Cell::text(&j.day)), w(" ")];
+            l.extend(journal_line(&j.report));
+            l
+        },
+    );
+    Summary {
+        made: Cell::Moment(p.made_ms),
+        issued: q.totals.issued,
+        served: q.totals.served,
+        no_shows: q.totals.no_show,
+        mean_wait: Cell::Duration(mean),
+        longest_wait: Cell::Duration(longest),
+        within_target: Cell::Percent(within),
+        services: q
+            .services
+            .iter()
+            .map(|s| ServiceSummary {
+                name: Cell::text(&s.name),
+                issued: s.outcomes.issued,
+                served: s.outcomes.served,
+            })
+            .collect(),
+        takings: p
+            .till
+            .tenders
+            .iter()
+            .map(|t| (Cell::text(&t.label), money(t.net)))
+            .collect(),
+        takings_total: money(p.till.net_sales),
+        stamps_sold: p.stamps.sold,
+        stamps_used: p.stamps.used,
+        stamps_failed: p.stamps.failed,
+        stamps_waiting: p.stamps.waiting_jobs,
+        to_drive: p.deliveries.drive_copies,
+        to_email: p.deliveries.mail_sent,
+        email_pending: p.deliveries.mail_waiting,
+        z_reports: p
+            .till
+            .sessions
+            .iter()
+            .filter_map(|s| {
+                s.z_number.map(|z| {
+                    (
+                        say(
+                            Term::ZAtCounter,
+                            [v(Cell::Z(z)), v(Cell::Number(i64::from(s.counter)))],
+                        ),
+                        money(s.counted.unwrap_or(s.expected)),
+                    )
+                })
+            })
+            .collect(),
+        journal,
+        journal_head: p.journal_head.as_ref().map(|h| Cell::Text(h.short())),
+    }
+}
+
+fn section(title: Term, blocks: Vec<Block>) -> Section {
     Section {
-        title,
+        title: word(title),
         tally: Vec::new(),
         blocks,
     }
@@ -253,7 +405,7 @@ fn queue(p: &Pack) -> Section {
     queue_lines(p, &mut b);
     queue_tables(p, &mut b);
     queue_data(p, &mut b);
-    section("Antrean", b)
+    section(Term::Queue, b)
 }
 
 /// The queue for people: the totals, then per service, counter, clerk and hour.
@@ -261,54 +413,39 @@ fn queue_lines(p: &Pack, b: &mut Vec<Block>) {
     let q = &p.queue;
     let t = &q.totals;
     b.extend([
-        line(
+        said(
             On::Text,
-            vec![
-                w("Diambil "),
+            Term::QueueTotals,
+            [
                 v(count(t.issued)),
-                w("  (prioritas "),
                 v(count(t.priority)),
-                w(", langsung "),
                 v(count(t.walk_in)),
-                w(")  Dilayani "),
                 v(count(t.served)),
-                w("  Tidak hadir "),
                 v(count(t.no_show)),
-                w("  Ditunda "),
                 v(count(t.parked)),
-                w("  Dialihkan "),
                 v(count(t.transferred)),
-                w("  Kedaluwarsa "),
                 v(count(t.expired)),
-                w("  Masih terbuka "),
                 v(count(t.still_open)),
             ],
         ),
-        line(
+        said(
             On::Pdf,
-            vec![
-                w("Nomor diambil "),
+            Term::QueueTotalsPaper,
+            [
                 v(count(t.issued)),
-                w("  (prioritas "),
                 v(count(t.priority)),
-                w(", langsung "),
                 v(count(t.walk_in)),
-                w(")   dilayani "),
                 v(count(t.served)),
-                w("   tidak hadir "),
                 v(count(t.no_show)),
             ],
         ),
-        line(
+        said(
             On::Pdf,
-            vec![
-                w("Ditunda "),
+            Term::QueueMoreTotalsPaper,
+            [
                 v(count(t.parked)),
-                w("   dialihkan "),
                 v(count(t.transferred)),
-                w("   kedaluwarsa "),
                 v(count(t.expired)),
-                w("   masih terbuka "),
                 v(count(t.still_open)),
             ],
         ),
@@ -318,13 +455,22 @@ fn queue_lines(p: &Pack, b: &mut Vec<Block>) {
         pad,
     };
     let mut header = vec![
-        head("Kode", Pad::Left(4)),
+        head(word(Term::ColCode), Pad::Left(4)),
         w(" "),
-        head("Layanan", Pad::Left(22)),
+        head(word(Term::ColService), Pad::Left(22)),
     ];
     let widths = [6, 6, 7, 7, 7, 7, 7, 7, 8];
+    // P90 and >SLA are the same marks in every language.
     let names = [
-        "Ambil", "Layani", "Tunggu", "Median", "P90", "Maks", "Layan", "P90", ">SLA",
+        word(Term::ColTaken),
+        word(Term::ColServed),
+        word(Term::ColWait),
+        word(Term::ColMedian),
+        "P90",
+        word(Term::ColMax),
+        word(Term::ColServe),
+        "P90",
+        ">SLA",
     ];
     for (name, width) in names.into_iter().zip(widths) {
         header.extend([w(" "), head(name, Pad::Right(width))]);
@@ -355,57 +501,43 @@ fn queue_lines(p: &Pack, b: &mut Vec<Block>) {
         }
         b.push(line(On::Text, l));
     }
-    b.push(line(
-        On::Text,
-        vec![w(
-            "(Tunggu/Median/P90/Maks: waktu tunggu; Layan/P90: lama layanan; >SLA: bagian yang menunggu lebih dari target)",
-        )],
-    ));
-    b.push(line(On::Text, vec![w("Per loket:")]));
+    b.push(said(On::Text, Term::QueueLegend, []));
+    b.push(said(On::Text, Term::PerCounter, []));
     for k in &q.counters {
-        b.push(line(
+        b.push(said(
             On::Text,
-            vec![
-                w("  Loket "),
+            Term::CounterLine,
+            [
                 left(Cell::Number(i64::from(k.counter)), 3),
-                w(" dilayani "),
                 right(count(k.served), 4),
-                w("  rata-rata "),
                 right(Cell::Duration(k.service.mean_ms), 7),
-                w("  buka "),
                 right(Cell::Duration(k.open_ms), 8),
-                w("  menganggur "),
                 right(Cell::Duration(k.idle_ms), 8),
-                w("  istirahat "),
                 right(Cell::Duration(k.break_ms), 8),
-                w("  panggil di luar urutan "),
                 v(count(k.out_of_order_calls)),
             ],
         ));
     }
-    b.push(line(On::Text, vec![w("Per petugas:")]));
+    b.push(said(On::Text, Term::PerClerk, []));
     for c in &q.clerks {
-        b.push(line(
+        b.push(said(
             On::Text,
-            vec![
-                w("  "),
+            Term::ClerkLine,
+            [
                 left(Cell::text(&c.clerk), 12),
-                w(" dilayani "),
                 right(count(c.served), 4),
-                w("  tidak hadir "),
                 right(count(c.no_shows), 3),
-                w("  rata-rata "),
                 right(Cell::Duration(c.service.mean_ms), 7),
-                w("  di luar urutan "),
                 v(count(c.out_of_order_calls)),
             ],
         ));
     }
-    b.push(line(On::Text, vec![w("Menunggu per jam:")]));
+    b.push(said(On::Text, Term::WaitingPerHour, []));
     for (h, n) in &q.waiting_by_hour {
-        b.push(line(
+        b.push(said(
             On::Text,
-            vec![w("  "), v(Cell::Hour(*h)), w(".00 "), right(count(*n), 5)],
+            Term::HourLine,
+            [v(Cell::Hour(*h)), right(count(*n), 5)],
         ));
     }
 }
@@ -415,15 +547,15 @@ fn queue_tables(p: &Pack, b: &mut Vec<Block>) {
     let q = &p.queue;
     b.push(Block::Table(Table {
         columns: vec![
-            ("Layanan", 135.0),
-            ("Ambil", 35.0),
-            ("Layani", 35.0),
-            ("Absen", 35.0),
-            ("Tunggu", 40.0),
-            ("Median", 40.0),
+            (word(Term::ColService), 135.0),
+            (word(Term::ColTaken), 35.0),
+            (word(Term::ColServed), 35.0),
+            (word(Term::ColAbsent), 35.0),
+            (word(Term::ColWait), 40.0),
+            (word(Term::ColMedian), 40.0),
             ("P90", 40.0),
-            ("Maks", 40.0),
-            ("Layan", 40.0),
+            (word(Term::ColMax), 40.0),
+            (word(Term::ColServe), 40.0),
             ("P90", 40.0),
             (">SLA", 35.0),
         ],
@@ -457,19 +589,22 @@ fn queue_tables(p: &Pack, b: &mut Vec<Block>) {
     }));
     b.push(Block::Table(Table {
         columns: vec![
-            ("Loket", 80.0),
-            ("Dilayani", 55.0),
-            ("Rata-rata", 60.0),
-            ("Buka", 60.0),
-            ("Menganggur", 65.0),
-            ("Istirahat", 60.0),
-            ("Luar urutan", 60.0),
+            (word(Term::ColCounter), 80.0),
+            (word(Term::ColServedCount), 55.0),
+            (word(Term::ColAverage), 60.0),
+            (word(Term::ColOpen), 60.0),
+            (word(Term::ColIdle), 65.0),
+            (word(Term::ColBreak), 60.0),
+            (word(Term::ColOutOfOrder), 60.0),
         ],
         rows: q
             .counters
             .iter()
             .map(|k| {
-                let mut row = vec![vec![w("Loket "), v(Cell::Number(i64::from(k.counter)))]];
+                let mut row = vec![say(
+                    Term::CounterName,
+                    [v(Cell::Number(i64::from(k.counter)))],
+                )];
                 row.extend(
                     [
                         count(k.served),
@@ -487,12 +622,12 @@ fn queue_tables(p: &Pack, b: &mut Vec<Block>) {
     }));
     b.push(Block::Table(Table {
         columns: vec![
-            ("Petugas", 100.0),
-            ("Dilayani", 55.0),
-            ("Tidak hadir", 60.0),
-            ("Rata-rata", 60.0),
+            (word(Term::ColClerk), 100.0),
+            (word(Term::ColServedCount), 55.0),
+            (word(Term::ColNoShow), 60.0),
+            (word(Term::ColAverage), 60.0),
             ("P90", 60.0),
-            ("Luar urutan", 60.0),
+            (word(Term::ColOutOfOrder), 60.0),
         ],
         rows: q
             .clerks
@@ -512,7 +647,7 @@ fn queue_tables(p: &Pack, b: &mut Vec<Block>) {
             .collect(),
     }));
     b.push(Block::Chart(Chart {
-        title: "Pelanggan menunggu per jam",
+        title: word(Term::ChartWaitingPerHour),
         bars: q
             .waiting_by_hour
             .iter()
@@ -526,19 +661,19 @@ fn queue_tables(p: &Pack, b: &mut Vec<Block>) {
             .collect(),
     }));
     b.push(Block::Chart(Chart {
-        title: "Rata-rata waktu tunggu dan lama layanan per layanan",
+        title: word(Term::ChartWaitAndService),
         bars: q
             .services
             .iter()
             .flat_map(|s| {
                 [
                     (
-                        vec![v(Cell::text(&s.prefix)), w(" tunggu")],
+                        say(Term::BarWait, [v(Cell::text(&s.prefix))]),
                         s.wait.mean_ms,
                         Cell::Duration(s.wait.mean_ms),
                     ),
                     (
-                        vec![v(Cell::text(&s.prefix)), w(" layan")],
+                        say(Term::BarServe, [v(Cell::text(&s.prefix))]),
                         s.service.mean_ms,
                         Cell::Duration(s.service.mean_ms),
                     ),
@@ -686,139 +821,106 @@ fn till(p: &Pack) -> Section {
     till_lines(&p.till, &mut b);
     till_tables(&p.till, &mut b);
     till_data(&p.till, &mut b);
-    section("Kas", b)
+    section(Term::Till, b)
 }
 
 /// The till for people: tenders, voids, refunds, drawer opens, sessions and QRIS, line by line.
 fn till_lines(tl: &TillSection, b: &mut Vec<Block>) {
     for t in &tl.tenders {
-        b.push(line(
+        b.push(said(
             On::Text,
-            vec![
+            Term::TenderLine,
+            [
                 left(Cell::text(&t.label), 7),
-                w(" "),
                 right(Cell::Number(t.count), 5),
-                w(" transaksi  penjualan "),
                 right(money(t.sales), 14),
-                w("  pengembalian "),
                 right(money(t.refunds), 12),
-                w("  pembatalan "),
                 right(money(t.voids), 12),
-                w("  bersih "),
                 right(money(t.net), 14),
             ],
         ));
     }
-    b.push(line(
+    b.push(said(
         On::Text,
-        vec![
-            w("Penjualan kotor "),
+        Term::TillTotals,
+        [
             v(money(tl.gross_sales)),
-            w("  pengembalian "),
             v(money(tl.refunds_total)),
-            w("  pembatalan "),
             v(money(tl.voids_total)),
-            w("  bersih "),
             v(money(tl.net_sales)),
-            w("  ("),
             v(count(tl.sales_paid)),
-            w(" penjualan lunas)"),
         ],
     ));
-    b.push(line(
-        On::Text,
-        vec![w("Pembatalan: "), v(count(tl.voids.len()))],
-    ));
+    b.push(said(On::Text, Term::VoidsHead, [v(count(tl.voids.len()))]));
     for x in &tl.voids {
-        b.push(line(
+        b.push(said(
             On::Text,
-            vec![
-                w("  "),
+            Term::VoidLine,
+            [
                 v(Cell::At(x.at_ms)),
-                w(" penjualan #"),
                 v(Cell::Number(x.sale)),
-                w(" loket "),
                 v(Cell::Number(i64::from(x.counter))),
-                w(" "),
                 v(Cell::text(&x.clerk)),
-                w(" "),
                 v(money(x.amount)),
-                w("  alasan: "),
                 v(Cell::text(&x.reason)),
-                w("  disetujui: "),
                 v(Cell::text(&x.approver)),
             ],
         ));
     }
-    b.push(line(
+    b.push(said(
         On::Text,
-        vec![w("Pengembalian uang: "), v(count(tl.refunds.len()))],
+        Term::RefundsHead,
+        [v(count(tl.refunds.len()))],
     ));
     for r in &tl.refunds {
-        b.push(line(
+        b.push(said(
             On::Text,
-            vec![
-                w("  "),
+            Term::RefundLine,
+            [
                 v(Cell::At(r.at_ms)),
-                w(" penjualan #"),
                 v(Cell::Number(r.sale)),
-                w(" "),
                 v(Cell::text(&r.method)),
-                w(" "),
                 v(money(r.amount)),
-                w(" "),
                 v(Cell::text(&r.clerk)),
-                w("  alasan: "),
                 v(Cell::text(&r.reason)),
-                w("  disetujui: "),
                 v(Cell::text(&r.approver)),
             ],
         ));
     }
-    b.push(line(
+    b.push(said(
         On::Text,
-        vec![
-            w("Laci dibuka tanpa transaksi: "),
-            v(count(tl.no_sale_opens.len())),
-        ],
+        Term::NoSaleHead,
+        [v(count(tl.no_sale_opens.len()))],
     ));
     for d in &tl.no_sale_opens {
-        b.push(line(
+        b.push(said(
             On::Text,
-            vec![
-                w("  "),
+            Term::NoSaleLine,
+            [
                 v(Cell::At(d.at_ms)),
-                w(" loket "),
                 v(Cell::Number(i64::from(d.counter))),
-                w(" "),
                 v(Cell::text(&d.clerk)),
-                w("  alasan: "),
                 v(Cell::text(&d.reason)),
-                w("  disetujui: "),
                 v(Cell::text(&d.approver)),
             ],
         ));
     }
-    b.push(line(On::Text, vec![w("Sesi laci:")]));
+    b.push(said(On::Text, Term::SessionsHead, []));
     for s in &tl.sessions {
-        let mut l = vec![
-            w("  "),
-            v(Cell::Day(s.day.clone())),
-            w(" loket "),
-            v(Cell::Number(i64::from(s.counter))),
-            w(" "),
-            left(Cell::text(&s.clerk), 10),
-            w(" "),
-            left(Cell::text(&s.state), 8),
-            w(" seharusnya "),
-            right(money(s.expected), 12),
-            w("  dihitung "),
-            right(opt_money(s.counted), 12),
-            w("  selisih "),
-            right(opt_money(s.variance), 10),
-        ];
+        let mut l = say(
+            Term::SessionLine,
+            [
+                v(Cell::Day(s.day.clone())),
+                v(Cell::Number(i64::from(s.counter))),
+                left(Cell::text(&s.clerk), 10),
+                left(Cell::text(&s.state), 8),
+                right(money(s.expected), 12),
+                right(opt_money(s.counted), 12),
+                right(opt_money(s.variance), 10),
+            ],
+        );
         if let Some(r) = &s.reason {
-            l.extend([w("  alasan: "), v(Cell::text(r))]);
+            l.extend(say(Term::SessionReason, [v(Cell::text(r))]));
         }
         if let Some(z) = s.z_number {
             l.extend([w("  "), v(Cell::Z(z))]);
@@ -826,28 +928,19 @@ fn till_lines(tl: &TillSection, b: &mut Vec<Block>) {
         b.push(line(On::Text, l));
     }
     let qr = &tl.qris;
-    b.push(line(
+    b.push(said(
         On::Text,
-        vec![
-            w("QRIS: dibuat "),
+        Term::QrisLine,
+        [
             v(count(qr.created)),
-            w("  lunas "),
             v(count(qr.paid)),
-            w(" ("),
             v(money(qr.paid_amount)),
-            w(")  menunggu "),
             v(count(qr.pending)),
-            w(" ("),
             v(money(qr.pending_amount)),
-            w(")  kedaluwarsa "),
             v(count(qr.expired)),
-            w("  dibatalkan "),
             v(count(qr.cancelled)),
-            w("  lunas terlambat "),
             v(count(qr.paid_late)),
-            w(" ("),
             v(money(qr.paid_late_amount)),
-            w(")"),
         ],
     ));
 }
@@ -873,7 +966,7 @@ fn till_tables(tl: &TillSection, b: &mut Vec<Block>) {
         .collect();
     rows.push(
         [
-            Cell::Label("Total"),
+            Cell::Label(word(Term::Total)),
             count(tl.sales_paid),
             money(tl.gross_sales),
             money(tl.refunds_total),
@@ -885,42 +978,34 @@ fn till_tables(tl: &TillSection, b: &mut Vec<Block>) {
     );
     b.push(Block::Table(Table {
         columns: vec![
-            ("Tender", 80.0),
-            ("Transaksi", 60.0),
-            ("Penjualan", 90.0),
-            ("Pengembalian", 85.0),
-            ("Pembatalan", 80.0),
-            ("Bersih", 90.0),
+            (word(Term::ColTender), 80.0),
+            (word(Term::ColTransactions), 60.0),
+            (word(Term::ColSales), 90.0),
+            (word(Term::ColRefunds), 85.0),
+            (word(Term::ColVoids), 80.0),
+            (word(Term::ColNet), 90.0),
         ],
         rows,
     }));
-    b.push(line(
+    b.push(said(On::Pdf, Term::NetTakings, [v(money(tl.net_sales))]));
+    b.push(said(
         On::Pdf,
-        vec![w("Total penerimaan bersih: "), v(money(tl.net_sales))],
-    ));
-    b.push(line(
-        On::Pdf,
-        vec![
-            w("QRIS: menunggu "),
+        Term::QrisPaper,
+        [
             v(count(qr.pending)),
-            w(" ("),
             v(money(qr.pending_amount)),
-            w("), kedaluwarsa "),
             v(count(qr.expired)),
-            w(", lunas terlambat "),
             v(count(qr.paid_late)),
-            w(" ("),
             v(money(qr.paid_late_amount)),
-            w(")"),
         ],
     ));
     b.push(Block::Table(Table {
         columns: vec![
-            ("Sesi laci", 150.0),
-            ("Status", 50.0),
-            ("Seharusnya", 80.0),
-            ("Dihitung", 80.0),
-            ("Selisih", 70.0),
+            (word(Term::ColSession), 150.0),
+            (word(Term::ColStatus), 50.0),
+            (word(Term::ColExpected), 80.0),
+            (word(Term::ColCounted), 80.0),
+            (word(Term::ColVariance), 70.0),
             ("Z", 50.0),
         ],
         rows: tl
@@ -928,13 +1013,14 @@ fn till_tables(tl: &TillSection, b: &mut Vec<Block>) {
             .iter()
             .map(|s| {
                 vec![
-                    vec![
-                        v(Cell::Day(s.day.clone())),
-                        w(" L"),
-                        v(Cell::Number(i64::from(s.counter))),
-                        w(" "),
-                        v(Cell::text(&s.clerk)),
-                    ],
+                    say(
+                        Term::SessionName,
+                        [
+                            v(Cell::Day(s.day.clone())),
+                            v(Cell::Number(i64::from(s.counter))),
+                            v(Cell::text(&s.clerk)),
+                        ],
+                    ),
                     vec![v(Cell::text(&s.state))],
                     vec![v(money(s.expected))],
                     vec![v(opt_money(s.counted))],
@@ -945,71 +1031,47 @@ fn till_tables(tl: &TillSection, b: &mut Vec<Block>) {
             .collect(),
     }));
     if !tl.voids.is_empty() || !tl.refunds.is_empty() || !tl.no_sale_opens.is_empty() {
-        b.push(line(
-            On::Pdf,
-            vec![w(
-                "Pembatalan, pengembalian dan laci dibuka tanpa transaksi:",
-            )],
-        ));
+        b.push(said(On::Pdf, Term::ExceptionsHead, []));
         for x in &tl.voids {
-            b.push(line(
+            b.push(said(
                 On::Pdf,
-                vec![
-                    w("  "),
+                Term::VoidPaper,
+                [
                     v(Cell::At(x.at_ms)),
-                    w(" batal #"),
                     v(Cell::Number(x.sale)),
-                    w(" loket "),
                     v(Cell::Number(i64::from(x.counter))),
-                    w(" "),
                     v(Cell::text(&x.clerk)),
-                    w(" "),
                     v(money(x.amount)),
-                    w(" - "),
                     v(Cell::text(&x.reason)),
-                    w(" (disetujui "),
                     v(Cell::text(&x.approver)),
-                    w(")"),
                 ],
             ));
         }
         for r in &tl.refunds {
-            b.push(line(
+            b.push(said(
                 On::Pdf,
-                vec![
-                    w("  "),
+                Term::RefundPaper,
+                [
                     v(Cell::At(r.at_ms)),
-                    w(" kembali #"),
                     v(Cell::Number(r.sale)),
-                    w(" "),
                     v(Cell::text(&r.method)),
-                    w(" "),
                     v(money(r.amount)),
-                    w(" "),
                     v(Cell::text(&r.clerk)),
-                    w(" - "),
                     v(Cell::text(&r.reason)),
-                    w(" (disetujui "),
                     v(Cell::text(&r.approver)),
-                    w(")"),
                 ],
             ));
         }
         for d in &tl.no_sale_opens {
-            b.push(line(
+            b.push(said(
                 On::Pdf,
-                vec![
-                    w("  "),
+                Term::NoSalePaper,
+                [
                     v(Cell::At(d.at_ms)),
-                    w(" laci loket "),
                     v(Cell::Number(i64::from(d.counter))),
-                    w(" "),
                     v(Cell::text(&d.clerk)),
-                    w(" - "),
                     v(Cell::text(&d.reason)),
-                    w(" (disetujui "),
                     v(Cell::text(&d.approver)),
-                    w(")"),
                 ],
             ));
         }
@@ -1193,53 +1255,44 @@ fn stamps(p: &Pack) -> Section {
     let inv = &st.inventory;
     let provider = Cell::Text(st.provider.describe());
     let b = vec![
-        line(
+        said(
             On::Text,
-            vec![
-                w("Terjual "),
+            Term::StampTotals,
+            [
                 v(count(st.sold)),
-                w("  (dikembalikan "),
                 v(count(st.refunded)),
-                w(")  Dibubuhkan "),
                 v(count(st.used)),
-                w("  Gagal "),
                 v(count(st.failed)),
-                w("  Menunggu klaim "),
                 v(count(st.awaiting_claim.len())),
             ],
         ),
-        line(
+        said(
             On::Text,
-            vec![
-                w("Pekerjaan dibayar: menunggu e-Meterai "),
+            Term::PaidJobs,
+            [
                 v(count(st.waiting_jobs)),
-                w("  menunggu keputusan supervisor "),
                 v(count(st.held_jobs)),
-                w("  diselesaikan supervisor "),
                 v(count(st.settled_jobs)),
             ],
         ),
-        line(
+        said(
             On::Text,
-            vec![
-                w("Buku nomor seri: tersedia "),
+            Term::SerialLedger,
+            [
                 v(count(inv.available)),
-                w("  terbit "),
                 v(count(inv.issued)),
-                w("  dibubuhkan "),
                 v(count(inv.stamped)),
-                w("  rusak "),
                 v(count(inv.spoiled)),
             ],
         ),
         Block::Table(Table {
             columns: vec![
-                ("Terjual", 60.0),
-                ("Dibubuhkan", 70.0),
-                ("Gagal", 60.0),
-                ("Menunggu klaim", 80.0),
-                ("Tersedia", 70.0),
-                ("Terbit", 60.0),
+                (word(Term::ColSold), 60.0),
+                (word(Term::ColStamped), 70.0),
+                (word(Term::ColFailed), 60.0),
+                (word(Term::ColAwaitingClaim), 80.0),
+                (word(Term::ColAvailable), 70.0),
+                (word(Term::ColIssued), 60.0),
             ],
             rows: vec![
                 [
@@ -1254,7 +1307,7 @@ fn stamps(p: &Pack) -> Section {
                 .to_vec(),
             ],
         }),
-        line(On::Both, vec![w("Kuota penyedia: "), v(provider.clone())]),
+        said(On::Both, Term::ProviderQuota, [v(provider.clone())]),
         Block::Data(Data {
             file: "meterai",
             columns: &[
@@ -1304,68 +1357,31 @@ fn stamps(p: &Pack) -> Section {
                 .collect(),
         }),
     ];
-    section("e-Meterai", b)
+    section(Term::Stamps, b)
 }
 
 fn deliveries(p: &Pack) -> Section {
     let d = &p.deliveries;
+    let drives_mail = [
+        d.drive_copies,
+        d.drive_already,
+        d.mail_sent,
+        d.mail_failed,
+        d.mail_waiting,
+    ]
+    .map(|n| v(count(n)));
+    let whatsapp = [
+        d.whatsapp_sent,
+        d.whatsapp_delivered,
+        d.whatsapp_failed,
+        d.whatsapp_waiting,
+    ]
+    .map(|n| v(count(n)));
     let b = vec![
-        line(
-            On::Text,
-            vec![
-                w("Flash disk "),
-                v(count(d.drive_copies)),
-                w(" salinan ("),
-                v(count(d.drive_already)),
-                w(" sudah ada)  E-mail terkirim "),
-                v(count(d.mail_sent)),
-                w("  gagal "),
-                v(count(d.mail_failed)),
-                w("  menunggu "),
-                v(count(d.mail_waiting)),
-            ],
-        ),
-        line(
-            On::Text,
-            vec![
-                w("WhatsApp terkirim "),
-                v(count(d.whatsapp_sent)),
-                w(" (sampai di ponsel "),
-                v(count(d.whatsapp_delivered)),
-                w(")  gagal "),
-                v(count(d.whatsapp_failed)),
-                w("  menunggu "),
-                v(count(d.whatsapp_waiting)),
-            ],
-        ),
-        line(
-            On::Pdf,
-            vec![
-                w("Flash disk "),
-                v(count(d.drive_copies)),
-                w(" salinan ("),
-                v(count(d.drive_already)),
-                w(" sudah ada); e-mail terkirim "),
-                v(count(d.mail_sent)),
-                w(", gagal "),
-                v(count(d.mail_failed)),
-                w(", menunggu "),
-                v(count(d.mail_waiting)),
-            ],
-        ),
-        line(
-            On::Pdf,
-            vec![
-                w("WhatsApp terkirim "),
-                v(count(d.whatsapp_sent)),
-                w(" (sampai di ponsel "),
-                v(count(d.whatsapp_delivered)),
-                w("), gagal "),
-                v(count(d.whatsapp_failed)),
-                w(", menunggu "),
-                v(count(d.whatsapp_waiting)),
-            ],
-        ),
+        said(On::Text, Term::DeliveryDrivesMail, drives_mail.clone()),
+        said(On::Text, Term::DeliveryWhatsapp, whatsapp.clone()),
+        said(On::Pdf, Term::DeliveryDrivesMailPaper, drives_mail),
+        said(On::Pdf, Term::DeliveryWhatsappPaper, whatsapp),
         Block::Data(Data {
             file: "pengiriman",
             columns: &[
@@ -1394,26 +1410,26 @@ fn deliveries(p: &Pack) -> Section {
             ]],
         }),
     ];
-    section("Pengiriman", b)
+    section(Term::Deliveries, b)
 }
 
 fn devices(p: &Pack) -> Section {
     let mut b = Vec::new();
     if p.devices.is_empty() {
-        b.push(line(On::Pdf, vec![w("Tidak ada gangguan.")]));
+        b.push(said(On::Pdf, Term::NoIncidents, []));
     }
     for i in &p.devices {
-        let mut l = vec![
-            v(Cell::At(i.started_ms)),
-            w(" "),
-            v(Cell::text(&i.device)),
-            w(" "),
-            v(Cell::text(&i.kind)),
-            w(" selama "),
-            v(Cell::Duration(i.duration_ms)),
-        ];
+        let mut l = say(
+            Term::IncidentLine,
+            [
+                v(Cell::At(i.started_ms)),
+                v(Cell::text(&i.device)),
+                v(Cell::text(&i.kind)),
+                v(Cell::Duration(i.duration_ms)),
+            ],
+        );
         if i.ended_ms.is_none() {
-            l.push(w(" (belum selesai)"));
+            l.extend(say(Term::IncidentOpen, []));
         }
         b.push(line(On::Both, l));
     }
@@ -1443,8 +1459,8 @@ fn devices(p: &Pack) -> Section {
             .collect(),
     }));
     Section {
-        title: "Perangkat",
-        tally: vec![w(": "), v(count(p.devices.len())), w(" gangguan")],
+        title: word(Term::Devices),
+        tally: say(Term::DevicesTally, [v(count(p.devices.len()))]),
         blocks: b,
     }
 }
@@ -1452,10 +1468,7 @@ fn devices(p: &Pack) -> Section {
 fn unfinished(p: &Pack) -> Section {
     let mut b = Vec::new();
     if p.unfinished.is_empty() {
-        b.push(line(
-            On::Both,
-            vec![w("Tidak ada: semua penjualan dan dokumen sudah tuntas.")],
-        ));
+        b.push(said(On::Both, Term::NothingUnfinished, []));
     }
     for u in &p.unfinished {
         b.push(line(On::Both, unfinished_line(u)));
@@ -1481,7 +1494,7 @@ fn unfinished(p: &Pack) -> Section {
             })
             .collect(),
     }));
-    section("Belum selesai", b)
+    section(Term::Unfinished, b)
 }
 
 fn journal(p: &Pack) -> Section {
@@ -1493,21 +1506,11 @@ fn journal(p: &Pack) -> Section {
     }
     if let Some(head) = &p.journal_head {
         let head = Cell::Text(head.short());
-        b.push(line(On::Text, vec![w("Jangkar jurnal: "), v(head.clone())]));
-        b.push(line(
-            On::Pdf,
-            vec![
-                w("Jangkar jurnal: "),
-                v(head),
-                w(" (periksa dengan `loket journal verify --anchor`)"),
-            ],
-        ));
+        b.push(said(On::Text, Term::JournalAnchor, [v(head.clone())]));
+        b.push(said(On::Pdf, Term::JournalAnchorPaper, [v(head)]));
     }
     for note in &p.anchor_notes {
-        b.push(line(
-            On::Both,
-            vec![w("Catatan: "), v(Cell::text(note)), w(".")],
-        ));
+        b.push(said(On::Both, Term::AnchorNote, [v(Cell::text(note))]));
     }
     b.push(Block::Data(Data {
         file: "jurnal",
@@ -1536,5 +1539,5 @@ fn journal(p: &Pack) -> Section {
             rows: vec![vec![Cell::Number(head.seq), Cell::text(head.short_hash())]],
         }));
     }
-    section("Jurnal", b)
+    section(Term::Journal, b)
 }

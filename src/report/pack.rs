@@ -197,7 +197,7 @@ impl Pack {
     pub fn period(&self) -> String {
         let day = |d: &str| crate::when::day_text(d);
         if self.is_range() {
-            format!("{} s.d. {}", day(&self.from), day(&self.to))
+            crate::words::current().period_range(&day(&self.from), &day(&self.to))
         } else {
             day(&self.from)
         }
@@ -341,24 +341,9 @@ pub enum ProviderCheck {
 }
 
 impl ProviderCheck {
-    /// Indonesian one-liner for the screen and the printer.
+    /// A one-liner for the screen and the printer, in the process's language.
     pub fn describe(&self) -> String {
-        match self {
-            ProviderCheck::NotChecked => "tidak diperiksa".into(),
-            ProviderCheck::Checked {
-                remaining,
-                not_stamped,
-                discrepancies,
-            } if discrepancies.is_empty() => {
-                format!("sesuai (sisa kuota {remaining}, terbit belum dibubuhkan {not_stamped})")
-            }
-            ProviderCheck::Checked { discrepancies, .. } => {
-                format!("TIDAK SESUAI: {}", discrepancies.join("; "))
-            }
-            ProviderCheck::Unreachable { message } => {
-                format!("tidak dapat diperiksa: {message}")
-            }
-        }
+        crate::words::current().provider_check(self)
     }
 }
 

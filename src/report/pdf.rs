@@ -312,7 +312,7 @@ fn assemble(pages: Vec<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
     doc.trailer.set("Root", catalog);
     let mut out = Vec::new();
     doc.save_to(&mut out).map_err(|e| ReportError::Io {
-        what: "menyusun",
+        what: crate::error::IoWhat::Compose,
         path: "laporan.pdf".into(),
         source: e,
     })?;

@@ -1,15 +1,16 @@
-//! The daily pack as Indonesian plain text, for the terminal and the supervisor console: the report model written line by line.
+//! The daily pack as plain text in the process's language, for the terminal and the supervisor console: the report model written line by line.
 
 use super::model::{self, Block, Cell, On, Pad, Piece, Report};
 use super::pack::Pack;
 use crate::day::TimeZone;
 use crate::money::Rupiah;
 
-/// `12:05` (minutes:seconds), or `1j 02m` past an hour.
+/// `12:05` (minutes:seconds), or `1j 02m` past an hour (`1h 02m` in English).
 pub fn duration(ms: i64) -> String {
     let s = ms.max(0) / 1000;
     if s >= 3600 {
-        format!("{}j {:02}m", s / 3600, (s % 3600) / 60)
+        let hours = crate::words::current().report_term(super::term::Term::HourMark);
+        format!("{}{hours} {:02}m", s / 3600, (s % 3600) / 60)
     } else {
         format!("{}:{:02}", s / 60, s % 60)
     }
@@ -47,6 +48,7 @@ pub fn written(cell: &Cell, range: bool, tz: TimeZone, missing: &str) -> String 
         Cell::Money(r) => r.to_string(),
         Cell::Duration(ms) => duration(*ms),
         Cell::Permille(v) => permille(*v),
+        Cell::Percent(v) => format!("{v}%"),
         // The time alone in a one-day report, whose date is in its title.
         Cell::At(ms) if !range => crate::when::When::ms(*ms, tz).time(),
         Cell::At(ms) | Cell::Moment(ms) => crate::when::When::ms(*ms, tz).full(),

@@ -1,92 +1,78 @@
-//! The short daily summary for the thermal printer: the pack's headline figures in the receipts
-//! crate's `daily_summary` layout.
+//! The short daily summary for the thermal printer: the report model's headline figures
+//! (`model::Summary`) written into the receipts crate's `daily_summary` layout.
 
 use super::ReportError;
+use super::model::{self, Cell, Piece, Report};
 use super::pack::Pack;
-use super::text::{duration, journal_line, rp};
+use super::text::{pieces, written};
 use crate::config::Config;
 use crate::day::TimeZone;
 use loket_receipts::{Amount, DailySummary, Document, Profile, ServiceCount};
 
-fn n(v: impl TryInto<u32>) -> u32 {
+fn n(v: u64) -> u32 {
     v.try_into().unwrap_or(u32::MAX)
 }
 
-/// The slip's data from the pack.
+/// The slip's data from the pack's report model.
 pub fn summary(p: &Pack, config: &Config, supervisor: &str, tz: TimeZone) -> DailySummary {
-    let q = &p.queue;
-    let called: u64 = q.services.iter().map(|s| s.wait.count).sum();
-    let weighted: i128 = q
-        .services
-        .iter()
-        .map(|s| i128::from(s.wait.mean_ms) * i128::from(s.wait.count))
-        .sum();
-    let mean = i64::try_from(weighted.checked_div(i128::from(called)).unwrap_or(0)).unwrap_or(0);
-    let longest = q.services.iter().map(|s| s.wait.max_ms).max().unwrap_or(0);
-    let over: u64 = q.services.iter().map(|s| s.over_sla).sum();
-    let within = ((called - over.min(called)) * 100)
-        .checked_div(called)
-        .unwrap_or(100);
+    write(&model::build(p), config, supervisor, tz)
+}
+
+/// The slip's data from a report: each cell written as people read it.
+pub fn write(r: &Report, config: &Config, supervisor: &str, tz: TimeZone) -> DailySummary {
+    let cell = |c: &Cell| written(c, r.range, tz, "—");
+    let line = |ps: &[Piece]| pieces(ps, r.range, tz, "—");
+    let s = &r.summary;
     DailySummary {
         branch: loket_receipts::Branch {
             name: config.branch.name.clone(),
             address: config.branch.address.clone(),
             logo: None,
         },
-        business_day: p.period(),
-        printed_at: crate::when::When::ms(p.made_ms, tz).full(),
+        business_day: r.period.clone(),
+        printed_at: cell(&s.made),
         supervisor: supervisor.to_string(),
-        tickets_issued: n(q.totals.issued),
-        tickets_served: n(q.totals.served),
-        no_shows: n(q.totals.no_show),
-        average_wait: duration(mean),
-        longest_wait: duration(longest),
-        within_target: format!("{within}%"),
-        per_service: q
+        tickets_issued: n(s.issued),
+        tickets_served: n(s.served),
+        no_shows: n(s.no_shows),
+        average_wait: cell(&s.mean_wait),
+        longest_wait: cell(&s.longest_wait),
+        within_target: cell(&s.within_target),
+        per_service: s
             .services
             .iter()
-            .map(|s| ServiceCount {
-                service: s.name.clone(),
-                issued: n(s.outcomes.issued),
-                served: n(s.outcomes.served),
+            .map(|x| ServiceCount {
+                service: cell(&x.name),
+                issued: n(x.issued),
+                served: n(x.served),
             })
             .collect(),
-        takings: p
-            .till
-            .tenders
+        takings: s
+            .takings
             .iter()
-            .map(|t| Amount {
-                label: t.label.clone(),
-                amount: rp(t.net),
+            .map(|(label, amount)| Amount {
+                label: cell(label),
+                amount: cell(amount),
             })
             .collect(),
-        takings_total: rp(p.till.net_sales),
-        stamps_sold: n(p.stamps.sold),
-        stamps_used: n(p.stamps.used),
-        stamps_failed: n(p.stamps.failed),
-        stamps_waiting: n(p.stamps.waiting_jobs),
-        to_drive: n(p.deliveries.drive_copies),
-        to_email: n(p.deliveries.mail_sent),
-        email_pending: n(p.deliveries.mail_waiting),
-        z_reports: p
-            .till
-            .sessions
+        takings_total: cell(&s.takings_total),
+        stamps_sold: n(s.stamps_sold),
+        stamps_used: n(s.stamps_used),
+        stamps_failed: n(s.stamps_failed),
+        stamps_waiting: n(s.stamps_waiting),
+        to_drive: n(s.to_drive),
+        to_email: n(s.to_email),
+        email_pending: n(s.email_pending),
+        z_reports: s
+            .z_reports
             .iter()
-            .filter_map(|s| {
-                s.z_number.map(|z| Amount {
-                    label: format!("Z {z:04} Loket {}", s.counter),
-                    amount: rp(s.counted.unwrap_or(s.expected)),
-                })
+            .map(|(label, amount)| Amount {
+                label: line(label),
+                amount: cell(amount),
             })
             .collect(),
-        journal: p.journal.iter().find(|j| !j.report.intact()).map_or_else(
-            || {
-                let entries: u64 = p.journal.iter().map(|j| j.report.entries).sum();
-                format!("utuh ({} entri)", super::text::thousands(entries))
-            },
-            |j| format!("{} {}", j.day, journal_line(&j.report)),
-        ),
-        journal_head: p.journal_head.as_ref().map(|h| h.short()),
+        journal: line(&s.journal),
+        journal_head: s.journal_head.as_ref().map(cell),
     }
 }
 

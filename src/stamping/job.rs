@@ -74,19 +74,9 @@ impl State {
         self.is_open_paid()
     }
 
-    /// Indonesian word for the state, for screens, receipts and reports.
+    /// The state in the process's language, for screens, receipts and reports.
     pub fn label(self) -> &'static str {
-        match self {
-            State::Received => "diterima",
-            State::Placed => "posisi ditetapkan",
-            State::Paid => "dibayar, menunggu nomor seri",
-            State::SerialIssued => "nomor seri terbit, menunggu pembubuhan",
-            State::Stamped => "bermeterai",
-            State::Delivered => "diserahkan",
-            State::Held => "menunggu keputusan supervisor",
-            State::Cancelled => "dibatalkan",
-            State::Refunded => "dana dikembalikan",
-        }
+        crate::words::current().job_state(self)
     }
 }
 

@@ -236,7 +236,7 @@ impl Provider for LocalProvider {
         let bytes = match &request.document {
             Document::Bytes(b) => b.clone(),
             Document::Path(p) => std::fs::read(p).map_err(|source| ProviderError::Local {
-                what: "dokumen",
+                what: crate::error::IoWhat::Document,
                 path: p.clone(),
                 source,
             })?,

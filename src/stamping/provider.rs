@@ -235,7 +235,7 @@ pub enum ProviderError {
         detail: String,
     },
     Local {
-        what: &'static str,
+        what: crate::error::IoWhat,
         path: PathBuf,
         #[source]
         source: std::io::Error,

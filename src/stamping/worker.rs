@@ -144,7 +144,7 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, LoketE
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| LoketError::Io {
-            what: "penyimpanan dokumen tidak dapat dibaca",
+            what: crate::error::IoWhat::ReadDocumentStore,
             path,
             source,
         }
@@ -208,7 +208,7 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, LoketE
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => {
                 return Err(LoketError::Io {
-                    what: "berkas yatim di penyimpanan dokumen tidak dapat dihapus",
+                    what: crate::error::IoWhat::RemoveOrphan,
                     path,
                     source,
                 });
@@ -427,7 +427,7 @@ pub fn start(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Handle, LoketErro
             }
         })
         .map_err(|source| LoketError::Io {
-            what: "pekerja meterai tidak dapat dijalankan",
+            what: crate::error::IoWhat::StartStampWorker,
             path: data_dir.to_path_buf(),
             source,
         })?;

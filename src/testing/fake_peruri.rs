@@ -1268,7 +1268,7 @@ pub fn run_cli(args: &FakeArgs) -> Result<std::process::ExitCode, crate::LoketEr
         },
     )
     .map_err(|source| crate::LoketError::Io {
-        what: "fake peruri cannot listen on",
+        what: crate::error::IoWhat::FakePeruriListen,
         path: PathBuf::from(&args.listen),
         source,
     })?;

@@ -121,13 +121,9 @@ impl Method {
         }
     }
 
-    /// Indonesian label for receipts and reports.
+    /// The method's name in the process's language, for receipts and reports.
     pub fn label(self) -> &'static str {
-        match self {
-            Method::Cash => "Tunai",
-            Method::Debit => "Debit",
-            Method::Qris => "QRIS",
-        }
+        crate::words::current().method(self)
     }
 }
 
@@ -169,14 +165,9 @@ impl SaleStatus {
         })
     }
 
+    /// The status in the process's language.
     pub fn label(self) -> &'static str {
-        match self {
-            SaleStatus::Open => "belum lunas",
-            SaleStatus::Paid => "lunas",
-            SaleStatus::PartlyRefunded => "dikembalikan sebagian",
-            SaleStatus::Refunded => "dikembalikan",
-            SaleStatus::Voided => "dibatalkan",
-        }
+        crate::words::current().sale_status(self)
     }
 }
 
@@ -228,15 +219,9 @@ impl QrisState {
         matches!(self, QrisState::Expired | QrisState::Cancelled)
     }
 
+    /// The state in the process's language.
     pub fn label(self) -> &'static str {
-        match self {
-            QrisState::Created => "dibuat",
-            QrisState::Shown => "ditampilkan",
-            QrisState::Paid => "dibayar",
-            QrisState::PaidLate => "dibayar (terlambat)",
-            QrisState::Expired => "kedaluwarsa",
-            QrisState::Cancelled => "dibatalkan",
-        }
+        crate::words::current().qris_state(self)
     }
 }
 

@@ -2488,6 +2488,369 @@ impl Words for En {
             UserError::Store(f0) => f0.to_string(),
         }
     }
+
+    fn report_term(&self, t: Term) -> &'static str {
+        match t {
+            Term::ReportName => "Daily Pack",
+            Term::Period => "Period: {0}",
+            Term::Made => "Made: {0}",
+            Term::Queue => "Queue",
+            Term::Till => "Till",
+            Term::Stamps => "e-Meterai",
+            Term::Deliveries => "Deliveries",
+            Term::Devices => "Devices",
+            Term::Unfinished => "Unfinished",
+            Term::Journal => "Journal",
+            Term::QueueTotals => {
+                "Taken {0}  (priority {1}, walk-in {2})  Served {3}  No-show {4}  Parked {5}  Transferred {6}  Expired {7}  Still open {8}"
+            }
+            Term::QueueTotalsPaper => {
+                "Numbers taken {0}  (priority {1}, walk-in {2})   served {3}   no-show {4}"
+            }
+            Term::QueueMoreTotalsPaper => {
+                "Parked {0}   transferred {1}   expired {2}   still open {3}"
+            }
+            Term::ColCode => "Code",
+            Term::ColService => "Service",
+            Term::ColTaken => "Taken",
+            Term::ColServed => "Served",
+            Term::ColWait => "Wait",
+            Term::ColMedian => "Median",
+            Term::ColMax => "Max",
+            Term::ColServe => "Serve",
+            Term::ColAbsent => "Absent",
+            Term::QueueLegend => {
+                "(Wait/Median/P90/Max: waiting time; Serve/P90: service time; >SLA: share who waited longer than the target)"
+            }
+            Term::PerCounter => "Per counter:",
+            Term::CounterLine => {
+                "  Counter {0} served {1}  average {2}  open {3}  idle {4}  break {5}  called out of turn {6}"
+            }
+            Term::PerClerk => "Per clerk:",
+            Term::ClerkLine => "  {0} served {1}  no-show {2}  average {3}  out of turn {4}",
+            Term::WaitingPerHour => "Waiting per hour:",
+            Term::HourLine => "  {0}:00 {1}",
+            Term::ColCounter => "Counter",
+            Term::ColServedCount => "Served",
+            Term::ColAverage => "Average",
+            Term::ColOpen => "Open",
+            Term::ColIdle => "Idle",
+            Term::ColBreak => "Break",
+            Term::ColOutOfOrder => "Out of turn",
+            Term::ColClerk => "Clerk",
+            Term::ColNoShow => "No-show",
+            Term::CounterName => "Counter {0}",
+            Term::ChartWaitingPerHour => "Customers waiting per hour",
+            Term::ChartWaitAndService => "Average wait and service time per service",
+            Term::BarWait => "{0} wait",
+            Term::BarServe => "{0} serve",
+            Term::TenderLine => "{0} {1} transactions  sales {2}  refunds {3}  voids {4}  net {5}",
+            Term::TillTotals => {
+                "Gross sales {0}  refunds {1}  voids {2}  net {3}  ({4} sales paid)"
+            }
+            Term::VoidsHead => "Voids: {0}",
+            Term::VoidLine => "  {0} sale #{1} counter {2} {3} {4}  reason: {5}  approved by: {6}",
+            Term::RefundsHead => "Refunds: {0}",
+            Term::RefundLine => "  {0} sale #{1} {2} {3} {4}  reason: {5}  approved by: {6}",
+            Term::NoSaleHead => "Drawer opened without a sale: {0}",
+            Term::NoSaleLine => "  {0} counter {1} {2}  reason: {3}  approved by: {4}",
+            Term::SessionsHead => "Drawer sessions:",
+            Term::SessionLine => {
+                "  {0} counter {1} {2} {3} expected {4}  counted {5}  variance {6}"
+            }
+            Term::SessionReason => "  reason: {0}",
+            Term::QrisLine => {
+                "QRIS: made {0}  paid {1} ({2})  waiting {3} ({4})  expired {5}  cancelled {6}  paid late {7} ({8})"
+            }
+            Term::Total => "Total",
+            Term::ColTender => "Tender",
+            Term::ColTransactions => "Transactions",
+            Term::ColSales => "Sales",
+            Term::ColRefunds => "Refunds",
+            Term::ColVoids => "Voids",
+            Term::ColNet => "Net",
+            Term::NetTakings => "Total net takings: {0}",
+            Term::QrisPaper => "QRIS: waiting {0} ({1}), expired {2}, paid late {3} ({4})",
+            Term::ColSession => "Drawer session",
+            Term::ColStatus => "Status",
+            Term::ColExpected => "Expected",
+            Term::ColCounted => "Counted",
+            Term::ColVariance => "Variance",
+            Term::SessionName => "{0} C{1} {2}",
+            Term::ExceptionsHead => "Voids, refunds and drawers opened without a sale:",
+            Term::VoidPaper => "  {0} void #{1} counter {2} {3} {4} - {5} (approved by {6})",
+            Term::RefundPaper => "  {0} refund #{1} {2} {3} {4} - {5} (approved by {6})",
+            Term::NoSalePaper => "  {0} drawer of counter {1} {2} - {3} (approved by {4})",
+            Term::StampTotals => {
+                "Sold {0}  (refunded {1})  Stamped {2}  Failed {3}  Awaiting claim {4}"
+            }
+            Term::PaidJobs => {
+                "Paid jobs: waiting for e-Meterai {0}  awaiting a supervisor's decision {1}  settled by a supervisor {2}"
+            }
+            Term::SerialLedger => {
+                "Serial ledger: available {0}  issued {1}  stamped {2}  spoiled {3}"
+            }
+            Term::ColSold => "Sold",
+            Term::ColStamped => "Stamped",
+            Term::ColFailed => "Failed",
+            Term::ColAwaitingClaim => "Awaiting claim",
+            Term::ColAvailable => "Available",
+            Term::ColIssued => "Issued",
+            Term::ProviderQuota => "Provider quota: {0}",
+            Term::DeliveryDrivesMail => {
+                "Flash drive {0} copies ({1} already there)  E-mail sent {2}  failed {3}  waiting {4}"
+            }
+            Term::DeliveryWhatsapp => {
+                "WhatsApp sent {0} (reached the phone {1})  failed {2}  waiting {3}"
+            }
+            Term::DeliveryDrivesMailPaper => {
+                "Flash drive {0} copies ({1} already there); e-mail sent {2}, failed {3}, waiting {4}"
+            }
+            Term::DeliveryWhatsappPaper => {
+                "WhatsApp sent {0} (reached the phone {1}), failed {2}, waiting {3}"
+            }
+            Term::DevicesTally => ": {0} incidents",
+            Term::NoIncidents => "No incidents.",
+            Term::IncidentLine => "{0} {1} {2} for {3}",
+            Term::IncidentOpen => " (not over yet)",
+            Term::NothingUnfinished => "None: every sale and document is finished.",
+            Term::UnfinishedAtCounter => "counter {0}",
+            Term::UnfinishedNoCounter => "no counter",
+            Term::UnfinishedLine => "{0} ({1}{2}) since {3}: {4} — {5}",
+            Term::JournalIntact => "intact ({0} entries)",
+            Term::JournalBroken => "BROKEN: {0}",
+            Term::JournalAnchor => "Journal anchor: {0}",
+            Term::JournalAnchorPaper => {
+                "Journal anchor: {0} (check it with `loket journal verify --anchor`)"
+            }
+            Term::AnchorNote => "Note: {0}.",
+            Term::ZAtCounter => "{0} Counter {1}",
+            Term::HourMark => "h",
+        }
+    }
+
+    fn period_range(&self, from: &str, to: &str) -> String {
+        format!("{from} to {to}")
+    }
+
+    fn provider_check(&self, p: &ProviderCheck) -> String {
+        match p {
+            ProviderCheck::NotChecked => "not checked".into(),
+            ProviderCheck::Checked {
+                remaining,
+                not_stamped,
+                discrepancies,
+            } if discrepancies.is_empty() => {
+                format!("matches (quota left {remaining}, issued but not stamped {not_stamped})")
+            }
+            ProviderCheck::Checked { discrepancies, .. } => {
+                format!("DOES NOT MATCH: {}", discrepancies.join("; "))
+            }
+            ProviderCheck::Unreachable { message } => format!("could not be checked: {message}"),
+        }
+    }
+
+    fn ticket_status(&self, s: TicketStatus) -> &'static str {
+        match s {
+            TicketStatus::Waiting => "waiting",
+            TicketStatus::Called => "called",
+            TicketStatus::Serving => "being served",
+            TicketStatus::Parked => "parked",
+            TicketStatus::Done => "done",
+            TicketStatus::NoShow => "no-show",
+            TicketStatus::Expired => "expired",
+        }
+    }
+
+    fn job_state(&self, s: JobState) -> &'static str {
+        match s {
+            JobState::Received => "received",
+            JobState::Placed => "placed",
+            JobState::Paid => "paid, waiting for a serial number",
+            JobState::SerialIssued => "serial number issued, waiting to be stamped",
+            JobState::Stamped => "stamped",
+            JobState::Delivered => "handed over",
+            JobState::Held => "awaiting a supervisor's decision",
+            JobState::Cancelled => "cancelled",
+            JobState::Refunded => "refunded",
+        }
+    }
+
+    fn outbox_status(&self, s: OutboxStatus) -> &'static str {
+        match s {
+            OutboxStatus::Queued => "waiting to be sent",
+            OutboxStatus::Sending => "being sent",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Retry => "to be sent again later",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+
+    fn whatsapp_sent(&self, webhook_status: Option<&str>) -> &'static str {
+        match webhook_status {
+            Some("read") => "read",
+            Some("delivered") => "reached the phone",
+            _ => "sent to WhatsApp",
+        }
+    }
+
+    fn method(&self, m: Method) -> &'static str {
+        match m {
+            Method::Cash => "Cash",
+            Method::Debit => "Debit",
+            Method::Qris => "QRIS",
+        }
+    }
+
+    fn sale_status(&self, s: SaleStatus) -> &'static str {
+        match s {
+            SaleStatus::Open => "not paid",
+            SaleStatus::Paid => "paid",
+            SaleStatus::PartlyRefunded => "partly refunded",
+            SaleStatus::Refunded => "refunded",
+            SaleStatus::Voided => "voided",
+        }
+    }
+
+    fn qris_state(&self, s: QrisState) -> &'static str {
+        match s {
+            QrisState::Created => "made",
+            QrisState::Shown => "shown",
+            QrisState::Paid => "paid",
+            QrisState::PaidLate => "paid (late)",
+            QrisState::Expired => "expired",
+            QrisState::Cancelled => "cancelled",
+        }
+    }
+
+    fn printer_condition(&self, c: Condition) -> &'static str {
+        match c {
+            Condition::PaperOut => "The printer is out of paper",
+            Condition::CoverOpen => "The printer's cover is open",
+            Condition::Offline => "The printer is offline",
+            Condition::Timeout => "The printer does not answer",
+            Condition::Disconnected => "The printer's connection is lost",
+            Condition::Unavailable => "The printer cannot be used",
+            Condition::PaperNearEnd => "The printer's paper is nearly out",
+        }
+    }
+
+    fn printer_next_step(&self, c: Condition) -> &'static str {
+        match c {
+            Condition::PaperOut => "change the roll, then press F8 to print again",
+            Condition::CoverOpen => "close the cover until it locks, then press F8 to print again",
+            Condition::Offline => {
+                "check the error light and the FEED button, then press F8 to print again"
+            }
+            Condition::Timeout => {
+                "check the printer's cable and power, then press F8 to print again"
+            }
+            Condition::Disconnected => "plug the cable back in, then press F8 to print again",
+            Condition::Unavailable => {
+                "check the printer's cable, power and settings, then press F8 to print again"
+            }
+            Condition::PaperNearEnd => "have a new paper roll ready",
+        }
+    }
+
+    fn print_outcome(&self, printed: bool, c: Option<Condition>, detail: Option<&str>) -> String {
+        let detail = detail.map(|d| format!(" ({d})")).unwrap_or_default();
+        match (printed, c) {
+            (true, None) => "Printed.".to_string(),
+            (true, Some(c)) => format!(
+                "Printed. {} — {}.",
+                self.printer_condition(c),
+                self.printer_next_step(c)
+            ),
+            (false, Some(c)) => format!(
+                "{} — {}.{detail}",
+                self.printer_condition(c),
+                self.printer_next_step(c)
+            ),
+            (false, None) => "Not printed — press F8 to print again.".to_string(),
+        }
+    }
+
+    fn drawer_outcome(&self, opened: bool, c: Option<Condition>) -> String {
+        if opened {
+            return "The cash drawer is open.".to_string();
+        }
+        let why = self.printer_condition(c.unwrap_or(Condition::Timeout));
+        format!("The cash drawer did not open: {why}. Open the drawer with its key.")
+    }
+
+    fn placement_basis(&self, b: &PlacementBasis) -> String {
+        match b {
+            PlacementBasis::Anchor { line, .. } => format!("near \"{}\"", line.trim()),
+            PlacementBasis::Fallback => "lower right of the last page".to_string(),
+            PlacementBasis::EmptiestArea => {
+                "the emptiest part of the last page's lower half (a scanned page)".to_string()
+            }
+        }
+    }
+
+    fn io_what(&self, w: IoWhat) -> &'static str {
+        match w {
+            IoWhat::CreateFolder => "cannot create folder",
+            IoWhat::WriteFile => "cannot write",
+            IoWhat::ReadDocument => "cannot read document",
+            IoWhat::HallAddress => "the web display's address cannot be used",
+            IoWhat::HallWatcher => "display watcher thread",
+            IoWhat::DispenserMark => "the dispenser's running mark cannot be made",
+            IoWhat::StartMailSender => "cannot start the e-mail sender",
+            IoWhat::ReadDocumentStore => "the document store cannot be read",
+            IoWhat::RemoveOrphan => "an orphaned file in the document store cannot be removed",
+            IoWhat::StartStampWorker => "the stamping worker cannot be started",
+            IoWhat::WriteStdout => "writing to stdout",
+            IoWhat::VirtualPrinterFolder => "virtual printer folder",
+            IoWhat::ListenTcp => "listening on TCP",
+            IoWhat::OpenPty => "opening a pseudo-terminal",
+            IoWhat::WriteManPage => "the man page cannot be written",
+            IoWhat::WriteLatencies => "cannot write latencies to",
+            IoWhat::FakePeruriListen => "fake peruri cannot listen on",
+            IoWhat::TargetUnknown => "the target folder is not recognised",
+            IoWhat::FreeSpaceUnreadable => "free space cannot be read on",
+            IoWhat::DbCopyUnreadable => "the database copy cannot be read",
+            IoWhat::DataFileUnreadable => "a data file cannot be read",
+            IoWhat::BackupUnwritable => "the backup cannot be written to",
+            IoWhat::FileUnremovable => "the file cannot be removed",
+            IoWhat::ManifestUnwritable => "the manifest cannot be written",
+            IoWhat::DbCopyUnmade => "the database copy cannot be made",
+            IoWhat::DataFolderUnreadable => "the data folder cannot be read",
+            IoWhat::BackupFolderUnmade => "the backup folder cannot be made",
+            IoWhat::BackupUnnamed => "the backup cannot be named",
+            IoWhat::TargetUnsynced => "the target folder cannot be synced",
+            IoWhat::TooManyBackups => "too many backups of the same name in",
+            IoWhat::LockFolderUnmade => "the lock folder cannot be made",
+            IoWhat::JobLockUnmade => "the e-Meterai job lock cannot be made",
+            IoWhat::BackupLockUnopened => "the backup lock cannot be opened",
+            IoWhat::BackupLockFailed => "the backup lock failed",
+            IoWhat::FolderUnsynced => "the folder cannot be synced",
+            IoWhat::BackupFileUnsynced => "a backup file cannot be synced",
+            IoWhat::FolderUnmade => "the folder cannot be made",
+            IoWhat::ManifestUnreadable => "the manifest cannot be read",
+            IoWhat::BackupFolderUnknown => "the backup folder is not recognised",
+            IoWhat::FileUnwritable => "the file cannot be written",
+            IoWhat::TargetUnreadable => "the target folder cannot be read",
+            IoWhat::BackupFolderUnreadable => "the backup folder cannot be read",
+            IoWhat::OldBackupUnremovable => "an old backup cannot be removed",
+            IoWhat::BackupFolderUnsynced => "the backup folder cannot be synced",
+            IoWhat::CheckFreeSpace => "check the free space",
+            IoWhat::Write => "write",
+            IoWhat::SaveFsync => "save (fsync)",
+            IoWhat::RenameFile => "rename the file",
+            IoWhat::SaveFolder => "save the folder",
+            IoWhat::ReadBackCopy => "read the copy back",
+            IoWhat::ReadFolder => "read the folder",
+            IoWhat::CreateTempFile => "create a temporary file",
+            IoWhat::MakeFolder => "create the folder",
+            IoWhat::Compose => "compose",
+            IoWhat::BackupFileUnreadable => "a backup file cannot be read",
+            IoWhat::RestoredFolderUnnamed => "the restored folder cannot be named",
+            IoWhat::ReadSigned => "cannot read the signed file",
+            IoWhat::Document => "document",
+        }
+    }
 }
 
 /// English descriptions of loket's commands and options, by path (`queue ticket`, `queue ticket json`).

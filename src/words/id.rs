@@ -2463,4 +2463,375 @@ impl Words for Id {
             UserError::Store(f0) => f0.to_string(),
         }
     }
+
+    fn report_term(&self, t: Term) -> &'static str {
+        match t {
+            Term::ReportName => "Paket Harian",
+            Term::Period => "Periode: {0}",
+            Term::Made => "Disusun: {0}",
+            Term::Queue => "Antrean",
+            Term::Till => "Kas",
+            Term::Stamps => "e-Meterai",
+            Term::Deliveries => "Pengiriman",
+            Term::Devices => "Perangkat",
+            Term::Unfinished => "Belum selesai",
+            Term::Journal => "Jurnal",
+            Term::QueueTotals => {
+                "Diambil {0}  (prioritas {1}, langsung {2})  Dilayani {3}  Tidak hadir {4}  Ditunda {5}  Dialihkan {6}  Kedaluwarsa {7}  Masih terbuka {8}"
+            }
+            Term::QueueTotalsPaper => {
+                "Nomor diambil {0}  (prioritas {1}, langsung {2})   dilayani {3}   tidak hadir {4}"
+            }
+            Term::QueueMoreTotalsPaper => {
+                "Ditunda {0}   dialihkan {1}   kedaluwarsa {2}   masih terbuka {3}"
+            }
+            Term::ColCode => "Kode",
+            Term::ColService => "Layanan",
+            Term::ColTaken => "Ambil",
+            Term::ColServed => "Layani",
+            Term::ColWait => "Tunggu",
+            Term::ColMedian => "Median",
+            Term::ColMax => "Maks",
+            Term::ColServe => "Layan",
+            Term::ColAbsent => "Absen",
+            Term::QueueLegend => {
+                "(Tunggu/Median/P90/Maks: waktu tunggu; Layan/P90: lama layanan; >SLA: bagian yang menunggu lebih dari target)"
+            }
+            Term::PerCounter => "Per loket:",
+            Term::CounterLine => {
+                "  Loket {0} dilayani {1}  rata-rata {2}  buka {3}  menganggur {4}  istirahat {5}  panggil di luar urutan {6}"
+            }
+            Term::PerClerk => "Per petugas:",
+            Term::ClerkLine => {
+                "  {0} dilayani {1}  tidak hadir {2}  rata-rata {3}  di luar urutan {4}"
+            }
+            Term::WaitingPerHour => "Menunggu per jam:",
+            Term::HourLine => "  {0}.00 {1}",
+            Term::ColCounter => "Loket",
+            Term::ColServedCount => "Dilayani",
+            Term::ColAverage => "Rata-rata",
+            Term::ColOpen => "Buka",
+            Term::ColIdle => "Menganggur",
+            Term::ColBreak => "Istirahat",
+            Term::ColOutOfOrder => "Luar urutan",
+            Term::ColClerk => "Petugas",
+            Term::ColNoShow => "Tidak hadir",
+            Term::CounterName => "Loket {0}",
+            Term::ChartWaitingPerHour => "Pelanggan menunggu per jam",
+            Term::ChartWaitAndService => "Rata-rata waktu tunggu dan lama layanan per layanan",
+            Term::BarWait => "{0} tunggu",
+            Term::BarServe => "{0} layan",
+            Term::TenderLine => {
+                "{0} {1} transaksi  penjualan {2}  pengembalian {3}  pembatalan {4}  bersih {5}"
+            }
+            Term::TillTotals => {
+                "Penjualan kotor {0}  pengembalian {1}  pembatalan {2}  bersih {3}  ({4} penjualan lunas)"
+            }
+            Term::VoidsHead => "Pembatalan: {0}",
+            Term::VoidLine => "  {0} penjualan #{1} loket {2} {3} {4}  alasan: {5}  disetujui: {6}",
+            Term::RefundsHead => "Pengembalian uang: {0}",
+            Term::RefundLine => "  {0} penjualan #{1} {2} {3} {4}  alasan: {5}  disetujui: {6}",
+            Term::NoSaleHead => "Laci dibuka tanpa transaksi: {0}",
+            Term::NoSaleLine => "  {0} loket {1} {2}  alasan: {3}  disetujui: {4}",
+            Term::SessionsHead => "Sesi laci:",
+            Term::SessionLine => {
+                "  {0} loket {1} {2} {3} seharusnya {4}  dihitung {5}  selisih {6}"
+            }
+            Term::SessionReason => "  alasan: {0}",
+            Term::QrisLine => {
+                "QRIS: dibuat {0}  lunas {1} ({2})  menunggu {3} ({4})  kedaluwarsa {5}  dibatalkan {6}  lunas terlambat {7} ({8})"
+            }
+            Term::Total => "Total",
+            Term::ColTender => "Tender",
+            Term::ColTransactions => "Transaksi",
+            Term::ColSales => "Penjualan",
+            Term::ColRefunds => "Pengembalian",
+            Term::ColVoids => "Pembatalan",
+            Term::ColNet => "Bersih",
+            Term::NetTakings => "Total penerimaan bersih: {0}",
+            Term::QrisPaper => {
+                "QRIS: menunggu {0} ({1}), kedaluwarsa {2}, lunas terlambat {3} ({4})"
+            }
+            Term::ColSession => "Sesi laci",
+            Term::ColStatus => "Status",
+            Term::ColExpected => "Seharusnya",
+            Term::ColCounted => "Dihitung",
+            Term::ColVariance => "Selisih",
+            Term::SessionName => "{0} L{1} {2}",
+            Term::ExceptionsHead => "Pembatalan, pengembalian dan laci dibuka tanpa transaksi:",
+            Term::VoidPaper => "  {0} batal #{1} loket {2} {3} {4} - {5} (disetujui {6})",
+            Term::RefundPaper => "  {0} kembali #{1} {2} {3} {4} - {5} (disetujui {6})",
+            Term::NoSalePaper => "  {0} laci loket {1} {2} - {3} (disetujui {4})",
+            Term::StampTotals => {
+                "Terjual {0}  (dikembalikan {1})  Dibubuhkan {2}  Gagal {3}  Menunggu klaim {4}"
+            }
+            Term::PaidJobs => {
+                "Pekerjaan dibayar: menunggu e-Meterai {0}  menunggu keputusan supervisor {1}  diselesaikan supervisor {2}"
+            }
+            Term::SerialLedger => {
+                "Buku nomor seri: tersedia {0}  terbit {1}  dibubuhkan {2}  rusak {3}"
+            }
+            Term::ColSold => "Terjual",
+            Term::ColStamped => "Dibubuhkan",
+            Term::ColFailed => "Gagal",
+            Term::ColAwaitingClaim => "Menunggu klaim",
+            Term::ColAvailable => "Tersedia",
+            Term::ColIssued => "Terbit",
+            Term::ProviderQuota => "Kuota penyedia: {0}",
+            Term::DeliveryDrivesMail => {
+                "Flash disk {0} salinan ({1} sudah ada)  E-mail terkirim {2}  gagal {3}  menunggu {4}"
+            }
+            Term::DeliveryWhatsapp => {
+                "WhatsApp terkirim {0} (sampai di ponsel {1})  gagal {2}  menunggu {3}"
+            }
+            Term::DeliveryDrivesMailPaper => {
+                "Flash disk {0} salinan ({1} sudah ada); e-mail terkirim {2}, gagal {3}, menunggu {4}"
+            }
+            Term::DeliveryWhatsappPaper => {
+                "WhatsApp terkirim {0} (sampai di ponsel {1}), gagal {2}, menunggu {3}"
+            }
+            Term::DevicesTally => ": {0} gangguan",
+            Term::NoIncidents => "Tidak ada gangguan.",
+            Term::IncidentLine => "{0} {1} {2} selama {3}",
+            Term::IncidentOpen => " (belum selesai)",
+            Term::NothingUnfinished => "Tidak ada: semua penjualan dan dokumen sudah tuntas.",
+            Term::UnfinishedAtCounter => "loket {0}",
+            Term::UnfinishedNoCounter => "tanpa loket",
+            Term::UnfinishedLine => "{0} ({1}{2}) sejak {3}: {4} — {5}",
+            Term::JournalIntact => "utuh ({0} entri)",
+            Term::JournalBroken => "RUSAK: {0}",
+            Term::JournalAnchor => "Jangkar jurnal: {0}",
+            Term::JournalAnchorPaper => {
+                "Jangkar jurnal: {0} (periksa dengan `loket journal verify --anchor`)"
+            }
+            Term::AnchorNote => "Catatan: {0}.",
+            Term::ZAtCounter => "{0} Loket {1}",
+            Term::HourMark => "j",
+        }
+    }
+
+    fn period_range(&self, from: &str, to: &str) -> String {
+        format!("{from} s.d. {to}")
+    }
+
+    fn provider_check(&self, p: &ProviderCheck) -> String {
+        match p {
+            ProviderCheck::NotChecked => "tidak diperiksa".into(),
+            ProviderCheck::Checked {
+                remaining,
+                not_stamped,
+                discrepancies,
+            } if discrepancies.is_empty() => {
+                format!("sesuai (sisa kuota {remaining}, terbit belum dibubuhkan {not_stamped})")
+            }
+            ProviderCheck::Checked { discrepancies, .. } => {
+                format!("TIDAK SESUAI: {}", discrepancies.join("; "))
+            }
+            ProviderCheck::Unreachable { message } => {
+                format!("tidak dapat diperiksa: {message}")
+            }
+        }
+    }
+
+    fn ticket_status(&self, s: TicketStatus) -> &'static str {
+        match s {
+            TicketStatus::Waiting => "menunggu",
+            TicketStatus::Called => "dipanggil",
+            TicketStatus::Serving => "dilayani",
+            TicketStatus::Parked => "ditunda",
+            TicketStatus::Done => "selesai",
+            TicketStatus::NoShow => "tidak hadir",
+            TicketStatus::Expired => "kedaluwarsa",
+        }
+    }
+
+    fn job_state(&self, s: JobState) -> &'static str {
+        match s {
+            JobState::Received => "diterima",
+            JobState::Placed => "posisi ditetapkan",
+            JobState::Paid => "dibayar, menunggu nomor seri",
+            JobState::SerialIssued => "nomor seri terbit, menunggu pembubuhan",
+            JobState::Stamped => "bermeterai",
+            JobState::Delivered => "diserahkan",
+            JobState::Held => "menunggu keputusan supervisor",
+            JobState::Cancelled => "dibatalkan",
+            JobState::Refunded => "dana dikembalikan",
+        }
+    }
+
+    fn outbox_status(&self, s: OutboxStatus) -> &'static str {
+        match s {
+            OutboxStatus::Queued => "menunggu dikirim",
+            OutboxStatus::Sending => "sedang dikirim",
+            OutboxStatus::Sent => "terkirim",
+            OutboxStatus::Retry => "dikirim ulang nanti",
+            OutboxStatus::Failed => "gagal",
+        }
+    }
+
+    fn whatsapp_sent(&self, webhook_status: Option<&str>) -> &'static str {
+        match webhook_status {
+            Some("read") => "sudah dibaca",
+            Some("delivered") => "sampai di ponsel",
+            _ => "terkirim ke WhatsApp",
+        }
+    }
+
+    fn method(&self, m: Method) -> &'static str {
+        match m {
+            Method::Cash => "Tunai",
+            Method::Debit => "Debit",
+            Method::Qris => "QRIS",
+        }
+    }
+
+    fn sale_status(&self, s: SaleStatus) -> &'static str {
+        match s {
+            SaleStatus::Open => "belum lunas",
+            SaleStatus::Paid => "lunas",
+            SaleStatus::PartlyRefunded => "dikembalikan sebagian",
+            SaleStatus::Refunded => "dikembalikan",
+            SaleStatus::Voided => "dibatalkan",
+        }
+    }
+
+    fn qris_state(&self, s: QrisState) -> &'static str {
+        match s {
+            QrisState::Created => "dibuat",
+            QrisState::Shown => "ditampilkan",
+            QrisState::Paid => "dibayar",
+            QrisState::PaidLate => "dibayar (terlambat)",
+            QrisState::Expired => "kedaluwarsa",
+            QrisState::Cancelled => "dibatalkan",
+        }
+    }
+
+    fn printer_condition(&self, c: Condition) -> &'static str {
+        match c {
+            Condition::PaperOut => "Kertas printer habis",
+            Condition::CoverOpen => "Penutup printer terbuka",
+            Condition::Offline => "Printer offline",
+            Condition::Timeout => "Printer tidak menjawab",
+            Condition::Disconnected => "Sambungan printer terputus",
+            Condition::Unavailable => "Printer tidak dapat dipakai",
+            Condition::PaperNearEnd => "Kertas printer hampir habis",
+        }
+    }
+
+    fn printer_next_step(&self, c: Condition) -> &'static str {
+        match c {
+            Condition::PaperOut => "ganti gulungan lalu tekan F8 untuk cetak ulang",
+            Condition::CoverOpen => "tutup penutup sampai terkunci lalu tekan F8 untuk cetak ulang",
+            Condition::Offline => {
+                "periksa lampu error dan tombol FEED lalu tekan F8 untuk cetak ulang"
+            }
+            Condition::Timeout => "periksa kabel dan daya printer lalu tekan F8 untuk cetak ulang",
+            Condition::Disconnected => "pasang kembali kabelnya lalu tekan F8 untuk cetak ulang",
+            Condition::Unavailable => {
+                "periksa kabel, daya dan pengaturan printer lalu tekan F8 untuk cetak ulang"
+            }
+            Condition::PaperNearEnd => "siapkan gulungan kertas baru",
+        }
+    }
+
+    fn print_outcome(&self, printed: bool, c: Option<Condition>, detail: Option<&str>) -> String {
+        let detail = detail.map(|d| format!(" ({d})")).unwrap_or_default();
+        match (printed, c) {
+            (true, None) => "Tercetak.".to_string(),
+            (true, Some(c)) => format!(
+                "Tercetak. {} — {}.",
+                self.printer_condition(c),
+                self.printer_next_step(c)
+            ),
+            (false, Some(c)) => format!(
+                "{} — {}.{detail}",
+                self.printer_condition(c),
+                self.printer_next_step(c)
+            ),
+            (false, None) => "Tidak tercetak — tekan F8 untuk cetak ulang.".to_string(),
+        }
+    }
+
+    fn drawer_outcome(&self, opened: bool, c: Option<Condition>) -> String {
+        if opened {
+            return "Laci kas terbuka.".to_string();
+        }
+        // Not the slip advice (F8 reprints slips, not drawers): what the printer has, and that the
+        // drawer opens with its key.
+        let why = self.printer_condition(c.unwrap_or(Condition::Timeout));
+        format!("Laci kas tidak terbuka: {why}. Buka laci dengan kuncinya.")
+    }
+
+    fn placement_basis(&self, b: &PlacementBasis) -> String {
+        match b {
+            PlacementBasis::Anchor { line, .. } => format!("di dekat \"{}\"", line.trim()),
+            PlacementBasis::Fallback => "kanan bawah halaman terakhir".to_string(),
+            PlacementBasis::EmptiestArea => {
+                "bagian terkosong di paruh bawah halaman terakhir (halaman pindaian)".to_string()
+            }
+        }
+    }
+
+    fn io_what(&self, w: IoWhat) -> &'static str {
+        match w {
+            IoWhat::CreateFolder => "tidak dapat membuat folder",
+            IoWhat::WriteFile => "tidak dapat menulis",
+            IoWhat::ReadDocument => "tidak dapat membaca dokumen",
+            IoWhat::HallAddress => "alamat layar web tidak dapat dipakai",
+            IoWhat::HallWatcher => "thread pengamat layar",
+            IoWhat::DispenserMark => "tanda dispenser berjalan tidak dapat dibuat",
+            IoWhat::StartMailSender => "tidak dapat memulai pengirim e-mail",
+            IoWhat::ReadDocumentStore => "penyimpanan dokumen tidak dapat dibaca",
+            IoWhat::RemoveOrphan => "berkas yatim di penyimpanan dokumen tidak dapat dihapus",
+            IoWhat::StartStampWorker => "pekerja meterai tidak dapat dijalankan",
+            IoWhat::WriteStdout => "menulis ke stdout",
+            IoWhat::VirtualPrinterFolder => "folder printer virtual",
+            IoWhat::ListenTcp => "mendengarkan TCP",
+            IoWhat::OpenPty => "membuka pseudo-terminal",
+            IoWhat::WriteManPage => "halaman manual tidak dapat ditulis",
+            IoWhat::WriteLatencies => "latensi tidak dapat ditulis ke",
+            IoWhat::FakePeruriListen => "fake peruri tidak dapat mendengarkan di",
+            IoWhat::TargetUnknown => "folder tujuan tidak dikenali",
+            IoWhat::FreeSpaceUnreadable => "ruang kosong tidak dapat dibaca di",
+            IoWhat::DbCopyUnreadable => "salinan basis data tidak dapat dibaca",
+            IoWhat::DataFileUnreadable => "berkas data tidak dapat dibaca",
+            IoWhat::BackupUnwritable => "cadangan tidak dapat ditulis ke",
+            IoWhat::FileUnremovable => "berkas tidak dapat dihapus",
+            IoWhat::ManifestUnwritable => "manifes tidak dapat ditulis",
+            IoWhat::DbCopyUnmade => "salinan basis data tidak dapat dibuat",
+            IoWhat::DataFolderUnreadable => "folder data tidak dapat dibaca",
+            IoWhat::BackupFolderUnmade => "folder cadangan tidak dapat dibuat",
+            IoWhat::BackupUnnamed => "cadangan tidak dapat diberi nama",
+            IoWhat::TargetUnsynced => "folder tujuan tidak dapat disinkronkan",
+            IoWhat::TooManyBackups => "terlalu banyak cadangan bernama sama di",
+            IoWhat::LockFolderUnmade => "folder kunci tidak dapat dibuat",
+            IoWhat::JobLockUnmade => "kunci pekerjaan e-Meterai tidak dapat dibuat",
+            IoWhat::BackupLockUnopened => "kunci cadangan tidak dapat dibuka",
+            IoWhat::BackupLockFailed => "kunci cadangan gagal",
+            IoWhat::FolderUnsynced => "folder tidak dapat disinkronkan",
+            IoWhat::BackupFileUnsynced => "berkas cadangan tidak dapat disinkronkan",
+            IoWhat::FolderUnmade => "folder tidak dapat dibuat",
+            IoWhat::ManifestUnreadable => "manifes tidak dapat dibaca",
+            IoWhat::BackupFolderUnknown => "folder cadangan tidak dikenali",
+            IoWhat::FileUnwritable => "berkas tidak dapat ditulis",
+            IoWhat::TargetUnreadable => "folder tujuan tidak dapat dibaca",
+            IoWhat::BackupFolderUnreadable => "folder cadangan tidak dapat dibaca",
+            IoWhat::OldBackupUnremovable => "cadangan lama tidak dapat dihapus",
+            IoWhat::BackupFolderUnsynced => "folder cadangan tidak dapat disinkronkan",
+            IoWhat::CheckFreeSpace => "memeriksa ruang kosong",
+            IoWhat::Write => "menulis",
+            IoWhat::SaveFsync => "menyimpan (fsync)",
+            IoWhat::RenameFile => "mengganti nama berkas",
+            IoWhat::SaveFolder => "menyimpan folder",
+            IoWhat::ReadBackCopy => "membaca ulang salinan",
+            IoWhat::ReadFolder => "membaca isi folder",
+            IoWhat::CreateTempFile => "membuat berkas sementara",
+            IoWhat::MakeFolder => "membuat folder",
+            IoWhat::Compose => "menyusun",
+            IoWhat::BackupFileUnreadable => "berkas cadangan tidak dapat dibaca",
+            IoWhat::RestoredFolderUnnamed => "folder hasil pemulihan tidak dapat diberi nama",
+            IoWhat::ReadSigned => "tidak dapat membaca hasil tanda tangan",
+            IoWhat::Document => "dokumen",
+        }
+    }
 }

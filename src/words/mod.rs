@@ -20,6 +20,7 @@ use crate::delivery::copy::{CopyError, human_bytes};
 use crate::delivery::drives::EjectError;
 use crate::delivery::mail::MailError;
 use crate::delivery::names::NameError;
+use crate::delivery::outbox::Status as OutboxStatus;
 use crate::delivery::wa_outbox::WebhookError;
 use crate::delivery::whatsapp::WaError;
 use crate::dispenser::DispenserError;
@@ -29,7 +30,7 @@ use crate::doctor::{
     SmtpCheck, SmtpFailure, SmtpStage, SpaceCheck, TimeZoneCheck, TsaCheck, WhatsappCheck,
     WritableCheck,
 };
-use crate::error::LoketError;
+use crate::error::{IoWhat, LoketError};
 use crate::hall::token::TokenError;
 use crate::journal::anchor::{AnchorError, SHORT_HEX};
 use crate::money::MoneyError;
@@ -39,24 +40,31 @@ use crate::pdf::intake::IntakeError;
 use crate::pdf::io::{FileError, RootsError};
 use crate::pdf::pki::PkiError;
 use crate::pdf::placement::MIN_STAMP_MM;
+use crate::pdf::placement::PlacementBasis;
 use crate::pdf::serial::InvalidSerial;
 use crate::pdf::sign::{CmsBuildError, SignError, SignerError};
 use crate::pdf::stamp::StampError;
 use crate::pdf::trust::TrustProblem;
 use crate::pdf::tsa::{GenTimeError, TsaError};
 use crate::pdf::verify::{StampCheckError, VerifyError};
+use crate::printing::Condition;
 use crate::printing::PrintingError;
 use crate::qris::QrisError;
+use crate::queue::domain::Status as TicketStatus;
 use crate::queue::domain::{NotTicketNo, QueueError};
 use crate::report::ReportError;
+use crate::report::pack::ProviderCheck;
+use crate::report::term::Term;
 use crate::stamping::StampingError;
 use crate::stamping::documents::DocumentError;
 use crate::stamping::job::JobError;
+use crate::stamping::job::State as JobState;
 use crate::stamping::ledger::LedgerError;
 use crate::stamping::provider::ProviderError;
 use crate::stamping::tsa_http::{HttpTsaError, Reply};
 use crate::store::StoreError;
 use crate::till::TillError;
+use crate::till::{Method, QrisState, SaleStatus};
 use crate::ui::UiError;
 use crate::unfinished::UnfinishedError;
 use crate::users::UserError;
@@ -424,6 +432,39 @@ pub(crate) trait Words: Sync {
     fn ui_error(&self, e: &UiError) -> String;
     fn unfinished_error(&self, e: &UnfinishedError) -> String;
     fn user_error(&self, e: &UserError) -> String;
+
+    // The daily pack (`src/report/model.rs`): its titles, headings and sentences.
+    /// A word or sentence of the report; `{0}`, `{1}`, … stand for its values (`src/report/term.rs`).
+    fn report_term(&self, t: Term) -> &'static str;
+    /// `2026-11-01 s.d. 2026-11-30`: a report's period of several days, each already written.
+    fn period_range(&self, from: &str, to: &str) -> String;
+    /// What the stamping provider's own count says against the ledger.
+    fn provider_check(&self, p: &ProviderCheck) -> String;
+
+    // States and kinds, for screens, lists, slips and reports.
+    fn ticket_status(&self, s: TicketStatus) -> &'static str;
+    fn job_state(&self, s: JobState) -> &'static str;
+    fn outbox_status(&self, s: OutboxStatus) -> &'static str;
+    /// A WhatsApp message the API accepted, by what its webhooks said since (`read`, `delivered`).
+    fn whatsapp_sent(&self, webhook_status: Option<&str>) -> &'static str;
+    fn method(&self, m: Method) -> &'static str;
+    fn sale_status(&self, s: SaleStatus) -> &'static str;
+    fn qris_state(&self, s: QrisState) -> &'static str;
+
+    // Printing (`src/printing`).
+    /// What is wrong with a printer, for the clerk.
+    fn printer_condition(&self, c: Condition) -> &'static str;
+    /// What the clerk does about it.
+    fn printer_next_step(&self, c: Condition) -> &'static str;
+    /// How a slip's printing ended; `detail` is what the printer said when it could not be used.
+    fn print_outcome(&self, printed: bool, c: Option<Condition>, detail: Option<&str>) -> String;
+    /// How a drawer pulse ended.
+    fn drawer_outcome(&self, opened: bool, c: Option<Condition>) -> String;
+
+    /// Why the stamp is where it is (`src/pdf/placement.rs`).
+    fn placement_basis(&self, b: &PlacementBasis) -> String;
+    /// What could not be done with a file or folder, inside an I/O error.
+    fn io_what(&self, w: IoWhat) -> &'static str;
 }
 
 /// What a finished restore says, as values (`loket restore`).
@@ -525,6 +566,12 @@ worded! {
     UiError => ui_error,
     UnfinishedError => unfinished_error,
     UserError => user_error,
+}
+
+impl std::fmt::Display for IoWhat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(current().io_what(*self))
+    }
 }
 
 #[cfg(test)]
@@ -673,6 +720,15 @@ mod tests {
                 &["'budi'"],
             ),
         ]);
+    }
+
+    #[test]
+    fn every_io_what_is_worded_in_both_languages() {
+        for &what in IoWhat::ALL {
+            let (id, en) = (of(Lang::Id).io_what(what), of(Lang::En).io_what(what));
+            assert!(!id.is_empty() && !en.is_empty(), "{what:?}");
+            assert_ne!(id, en, "{what:?}: the English is the Indonesian");
+        }
     }
 
     #[test]

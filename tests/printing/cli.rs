@@ -234,3 +234,54 @@ fn sale_print_and_till_print_z_use_the_counter_printer() {
     let missing = tb.cli(&["sale", "print", "999"]);
     assert_eq!(missing.status.code(), Some(1));
 }
+
+#[test]
+fn with_lang_en_a_printer_out_of_paper_is_said_in_english() {
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(loket_bin())
+        .args([
+            "printers",
+            "emulate",
+            "--tcp",
+            "127.0.0.1:0",
+            "--status",
+            "paper-out",
+            "--out",
+        ])
+        .arg(out_dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let first = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a line")
+        .expect("read");
+    let addr = first
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .expect("address printed")
+        .to_string();
+    let tb = TestBranch::with_config(|t| {
+        t.replace(
+            "[printers.loket1]\nconnection = \"virtual\"\nprofile = \"80mm\"\noutput = \"printer/loket1\"",
+            &format!("[printers.loket1]\nconnection = \"tcp\"\naddress = \"{addr}\"\nprofile = \"80mm\""),
+        )
+    });
+    let en = tb.cli(&["--lang", "en", "printers", "test", "loket1"]);
+    let id = tb.cli(&["printers", "test", "loket1"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(en.status.code(), Some(1), "paper out fails the test slip");
+    let en = String::from_utf8_lossy(&en.stderr);
+    assert!(
+        en.contains("The printer is out of paper — change the roll, then press F8 to print again."),
+        "{en}"
+    );
+    let id = String::from_utf8_lossy(&id.stderr);
+    assert!(
+        id.contains("Kertas printer habis — ganti gulungan lalu tekan F8 untuk cetak ulang."),
+        "{id}"
+    );
+}

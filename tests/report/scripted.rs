@@ -379,3 +379,52 @@ fn in_the_pdf_a_section_heading_stays_on_the_page_of_its_table() {
         "the heading moved to the next page within the range tried"
     );
 }
+
+#[test]
+fn with_lang_en_the_daily_pack_and_its_outbox_entry_are_in_english() {
+    let t = scripted_day();
+    let dir = t.path().to_path_buf();
+    let day = ["report", "daily", "--date", "2026-11-23"];
+    let en = loket_ok(&dir, &[&["--lang", "en"][..], &day[..]].concat());
+    for words in [
+        "DAILY PACK ",
+        "\nQUEUE\n",
+        "Taken 3  (priority 0, walk-in 0)  Served 2",
+        "Code Service",
+        "Per counter:",
+        "  Counter 1   served ",
+        "\nTILL\n",
+        "Gross sales Rp40.000  refunds Rp0  voids Rp10.000  net Rp30.000  (3 sales paid)",
+        "Drawer sessions:",
+        "\nE-METERAI\n",
+        "Provider quota: not checked",
+        "\nDELIVERIES\n",
+        "\nDEVICES: 0 incidents\n",
+        "\nUNFINISHED\n",
+        "\nJOURNAL\n",
+        " intact (",
+        "Journal anchor: #",
+    ] {
+        assert!(en.contains(words), "{words:?} in\n{en}");
+    }
+    for indonesian in ["Diambil", "Penjualan kotor", "Jangkar", "utuh", "Per loket"] {
+        assert!(!en.contains(indonesian), "{indonesian:?} in\n{en}");
+    }
+    let id = loket_ok(&dir, &day);
+    assert!(id.starts_with("PAKET HARIAN "), "{id}");
+    assert!(
+        id.contains("Diambil 3  (prioritas 0, langsung 0)  Dilayani 2"),
+        "{id}"
+    );
+    assert!(id.contains("Kuota penyedia: tidak diperiksa"), "{id}");
+
+    // The pack mailed from an English process; its outbox entry's state in both languages.
+    loket_ok(
+        &dir,
+        &[&day[..], &["--mail", "kepala@example.co.id"][..]].concat(),
+    );
+    let en = loket_ok(&dir, &["--lang", "en", "outbox", "list"]);
+    assert!(en.contains("waiting to be sent"), "{en}");
+    let id = loket_ok(&dir, &["outbox", "list"]);
+    assert!(id.contains("menunggu dikirim"), "{id}");
+}

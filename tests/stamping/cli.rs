@@ -131,3 +131,24 @@ fn the_accounting_commands_show_inventory_claims_and_reconciliation() {
     let mailed = loket_ok(data, &["mail", &id, "--to", "budi@contoh.test"]);
     assert!(mailed.contains("budi@contoh.test"), "{mailed}");
 }
+
+#[test]
+fn with_lang_en_a_jobs_state_is_listed_in_english() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path();
+    loket_ok(data, &["init"]);
+    let pdf = data.join("surat.pdf");
+    std::fs::write(&pdf, letter(11)).expect("letter");
+    let id = loket_ok(data, &["job", "new", pdf.to_str().expect("utf-8")]);
+    loket_ok(
+        data,
+        &[
+            "job", "place", &id, "--page", "1", "--at", "120,200", "--size", "25",
+        ],
+    );
+    let en = loket_ok(data, &["--lang", "en", "job", "list"]);
+    assert!(en.contains("surat.pdf") && en.contains("placed"), "{en}");
+    assert!(!en.contains("posisi ditetapkan"), "{en}");
+    let id = loket_ok(data, &["job", "list"]);
+    assert!(id.contains("posisi ditetapkan"), "{id}");
+}

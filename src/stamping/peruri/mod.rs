@@ -721,7 +721,8 @@ impl PeruriProvider {
         };
         for dir in ["UNSIGNED", "SIGNED", "STAMP"] {
             let d = shared.join(dir);
-            std::fs::create_dir_all(&d).map_err(|e| local("cannot create", &d, e))?;
+            std::fs::create_dir_all(&d)
+                .map_err(|e| local(crate::error::IoWhat::CreateFolder, &d, e))?;
         }
         let stamp_image = match &req.stamp_image {
             Some(img) => img.clone(),
@@ -738,8 +739,9 @@ impl PeruriProvider {
             Document::Bytes(b) => std::fs::write(&unsigned, b),
             Document::Path(p) => std::fs::copy(p, &unsigned).map(|_| ()),
         }
-        .map_err(|e| local("cannot write", &unsigned, e))?;
-        std::fs::write(&image, &stamp_image).map_err(|e| local("cannot write", &image, e))?;
+        .map_err(|e| local(crate::error::IoWhat::WriteFile, &unsigned, e))?;
+        std::fs::write(&image, &stamp_image)
+            .map_err(|e| local(crate::error::IoWhat::WriteFile, &image, e))?;
         let token = self.token()?;
         let body = self.signing_request(
             req,
@@ -759,9 +761,8 @@ impl PeruriProvider {
         // (`release`): a crash before that finds it again instead of signing the SN twice.
         outcome.and_then(|signed_reply| match signed_reply {
             Signed::Recovered(bytes) => Ok(bytes),
-            Signed::Reply { .. } => {
-                std::fs::read(&signed).map_err(|e| local("cannot read signed", &signed, e))
-            }
+            Signed::Reply { .. } => std::fs::read(&signed)
+                .map_err(|e| local(crate::error::IoWhat::ReadSigned, &signed, e)),
         })
     }
 
@@ -864,7 +865,7 @@ fn read_document(doc: &Document) -> Result<Vec<u8>, ProviderError> {
     match doc {
         Document::Bytes(b) => Ok(b.clone()),
         Document::Path(p) => std::fs::read(p).map_err(|source| ProviderError::Local {
-            what: "cannot read",
+            what: crate::error::IoWhat::ReadDocument,
             path: PathBuf::from(p),
             source,
         }),

@@ -103,7 +103,7 @@ pub enum StampingError {
     User(#[from] crate::users::UserError),
     Delivery(#[from] crate::delivery::DeliveryError),
     Io {
-        what: &'static str,
+        what: crate::error::IoWhat,
         path: PathBuf,
         #[source]
         source: std::io::Error,

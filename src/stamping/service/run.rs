@@ -784,7 +784,7 @@ fn lock_job(data_dir: &Path, id: JobId) -> Result<Option<std::fs::File>, Stampin
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| StampingError::Io {
-            what: "kunci pekerjaan e-Meterai tidak dapat dibuat",
+            what: crate::error::IoWhat::JobLockUnmade,
             path,
             source,
         }
