@@ -6,8 +6,95 @@ use super::domain::{CashCount, Method, Summary};
 use crate::money::Rupiah;
 use serde::{Deserialize, Serialize};
 
-/// The copy marking on every reprint of a Z report.
-pub const COPY_MARK: &str = "SALINAN";
+/// The words of an X or Z report, worded in the process's language (`Words::till_word`) when the
+/// report is built: a Z is frozen in the words it was printed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TillWord {
+    CashInDrawer,
+    Float,
+    CashReceived,
+    Change,
+    CashRefunds,
+    CashVoids,
+    Payouts,
+    Drops,
+    ExpectedCash,
+    ByMethod,
+    GrossSales,
+    Refunds,
+    Voids,
+    NetSales,
+    VoidList,
+    RefundList,
+    Drawer,
+    DrawerOpened,
+    NoSale,
+    QrisPaid,
+    QrisPaidLate,
+    QrisExpired,
+    QrisCancelled,
+    QrisPending,
+    QrisExcess,
+    Attention,
+    SalesOpen,
+    NoDenominations,
+    CountedTotal,
+    VarianceShort,
+    VarianceOver,
+    Variance,
+    BlindClose,
+    /// The copy marking on every reprint of a Z report (`SALINAN`).
+    CopyMark,
+}
+
+impl TillWord {
+    /// Every word, for the tests that check each language has them all.
+    pub const ALL: &'static [TillWord] = &[
+        TillWord::CashInDrawer,
+        TillWord::Float,
+        TillWord::CashReceived,
+        TillWord::Change,
+        TillWord::CashRefunds,
+        TillWord::CashVoids,
+        TillWord::Payouts,
+        TillWord::Drops,
+        TillWord::ExpectedCash,
+        TillWord::ByMethod,
+        TillWord::GrossSales,
+        TillWord::Refunds,
+        TillWord::Voids,
+        TillWord::NetSales,
+        TillWord::VoidList,
+        TillWord::RefundList,
+        TillWord::Drawer,
+        TillWord::DrawerOpened,
+        TillWord::NoSale,
+        TillWord::QrisPaid,
+        TillWord::QrisPaidLate,
+        TillWord::QrisExpired,
+        TillWord::QrisCancelled,
+        TillWord::QrisPending,
+        TillWord::QrisExcess,
+        TillWord::Attention,
+        TillWord::SalesOpen,
+        TillWord::NoDenominations,
+        TillWord::CountedTotal,
+        TillWord::VarianceShort,
+        TillWord::VarianceOver,
+        TillWord::Variance,
+        TillWord::BlindClose,
+        TillWord::CopyMark,
+    ];
+}
+
+fn w(word: TillWord) -> &'static str {
+    crate::words::current().till_word(word)
+}
+
+/// The copy marking on every reprint of a Z report, in the process's language.
+pub fn copy_mark() -> &'static str {
+    w(TillWord::CopyMark)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReportKind {
@@ -117,10 +204,25 @@ pub struct SessionEvents {
     pub qris_pending: i64,
 }
 
+/// What a listed event is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventWhat {
+    /// A voided sale.
+    Sale(i64),
+    /// A refund of a sale, by the tender method it went back by (as stored: `cash`, `debit`, …).
+    SaleBy {
+        sale: i64,
+        method: String,
+    },
+    Payout,
+    Drop,
+    NoSale,
+}
+
 /// A listed event: what, how much, why, who did it and who approved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRow {
-    pub what: String,
+    pub what: EventWhat,
     pub amount: Rupiah,
     pub reason: String,
     pub actor: String,
@@ -163,13 +265,14 @@ fn event_rows(events: &[EventRow]) -> Vec<ReportRow> {
     events
         .iter()
         .map(|e| {
-            let approver = e
-                .supervisor
-                .as_deref()
-                .map(|s| format!(", disetujui {s}"))
-                .unwrap_or_default();
+            let words = crate::words::current();
             row(
-                format!("{} — {} (oleh {}{approver})", e.what, e.reason, e.actor),
+                words.till_event(
+                    &words.till_event_what(&e.what),
+                    &e.reason,
+                    &e.actor,
+                    e.supervisor.as_deref(),
+                ),
                 None,
                 Some(e.amount),
             )
@@ -192,72 +295,76 @@ pub fn build(
 ) -> Result<TillReport, TillError> {
     let mut sections = Vec::new();
     sections.push(ReportSection {
-        title: "Kas di laci".into(),
+        title: w(TillWord::CashInDrawer).into(),
         rows: vec![
-            row("Modal awal", None, Some(summary.float)),
+            row(w(TillWord::Float), None, Some(summary.float)),
             row(
-                "Tunai diterima",
+                w(TillWord::CashReceived),
                 Some(summary.cash.count),
                 Some(summary.cash_received),
             ),
-            row("Kembalian", None, Some(summary.change_given.checked_neg()?)),
             row(
-                "Pengembalian tunai",
+                w(TillWord::Change),
+                None,
+                Some(summary.change_given.checked_neg()?),
+            ),
+            row(
+                w(TillWord::CashRefunds),
                 None,
                 Some(summary.cash_refunds.checked_neg()?),
             ),
             row(
-                "Pembatalan tunai",
+                w(TillWord::CashVoids),
                 None,
                 Some(summary.cash_voids.checked_neg()?),
             ),
             row(
-                "Pengeluaran",
+                w(TillWord::Payouts),
                 Some(summary.payout_count),
                 Some(summary.payouts.checked_neg()?),
             ),
             row(
-                "Setoran ke brankas",
+                w(TillWord::Drops),
                 Some(summary.drop_count),
                 Some(summary.drops.checked_neg()?),
             ),
-            row("Kas seharusnya", None, Some(summary.expected_cash)),
+            row(w(TillWord::ExpectedCash), None, Some(summary.expected_cash)),
         ],
     });
     let mut tenders = Vec::new();
     for m in Method::ALL {
         let t = summary.tender(m);
         tenders.push(row(
-            format!("{} (bersih)", m.label()),
+            crate::words::current().till_net(m.label()),
             Some(t.count),
             Some(t.net),
         ));
     }
     tenders.push(row(
-        "Penjualan kotor",
+        w(TillWord::GrossSales),
         Some(events.sales_paid),
         Some(summary.gross_sales),
     ));
     tenders.push(row(
-        "Pengembalian",
+        w(TillWord::Refunds),
         Some(i64::try_from(events.refunds.len()).unwrap_or(i64::MAX)),
         Some(summary.refunds.checked_neg()?),
     ));
     tenders.push(row(
-        "Pembatalan",
+        w(TillWord::Voids),
         Some(i64::try_from(events.voids.len()).unwrap_or(i64::MAX)),
         Some(summary.voids.checked_neg()?),
     ));
-    tenders.push(row("Penjualan bersih", None, Some(summary.net_sales)));
+    tenders.push(row(w(TillWord::NetSales), None, Some(summary.net_sales)));
     sections.push(ReportSection {
-        title: "Penerimaan per cara bayar".into(),
+        title: w(TillWord::ByMethod).into(),
         rows: tenders,
     });
     for (title, list) in [
-        ("Pembatalan (void)", &events.voids),
-        ("Pengembalian (refund)", &events.refunds),
-        ("Pengeluaran", &events.payouts),
-        ("Setoran ke brankas", &events.drops),
+        (w(TillWord::VoidList), &events.voids),
+        (w(TillWord::RefundList), &events.refunds),
+        (w(TillWord::Payouts), &events.payouts),
+        (w(TillWord::Drops), &events.drops),
     ] {
         if !list.is_empty() {
             sections.push(ReportSection {
@@ -266,51 +373,46 @@ pub fn build(
             });
         }
     }
-    let mut drawer = vec![row("Laci dibuka", Some(events.drawer_opens), None)];
+    let mut drawer = vec![row(
+        w(TillWord::DrawerOpened),
+        Some(events.drawer_opens),
+        None,
+    )];
     drawer.push(row(
-        "Tanpa penjualan",
+        w(TillWord::NoSale),
         Some(i64::try_from(events.no_sale_opens.len()).unwrap_or(i64::MAX)),
         None,
     ));
     drawer.extend(events.no_sale_opens.iter().map(|e| {
-        let approver = e
-            .supervisor
-            .as_deref()
-            .map(|s| format!(", disetujui {s}"))
-            .unwrap_or_default();
         row(
-            format!("  {} (oleh {}{approver})", e.reason, e.actor),
+            crate::words::current().till_no_sale(&e.reason, &e.actor, e.supervisor.as_deref()),
             None,
             None,
         )
     }));
     sections.push(ReportSection {
-        title: "Laci".into(),
+        title: w(TillWord::Drawer).into(),
         rows: drawer,
     });
     sections.push(ReportSection {
         title: "QRIS".into(),
         rows: vec![
-            row("Dibayar", Some(events.qris_paid), None),
+            row(w(TillWord::QrisPaid), Some(events.qris_paid), None),
+            row(w(TillWord::QrisPaidLate), Some(events.qris_paid_late), None),
+            row(w(TillWord::QrisExpired), Some(events.qris_expired), None),
             row(
-                "Dibayar terlambat (diperiksa supervisor)",
-                Some(events.qris_paid_late),
+                w(TillWord::QrisCancelled),
+                Some(events.qris_cancelled),
                 None,
             ),
-            row("Kedaluwarsa", Some(events.qris_expired), None),
-            row("Dibatalkan", Some(events.qris_cancelled), None),
-            row("Masih menunggu", Some(events.qris_pending), None),
-            row(
-                "Kelebihan bayar harus dikembalikan",
-                None,
-                Some(summary.qris_excess),
-            ),
+            row(w(TillWord::QrisPending), Some(events.qris_pending), None),
+            row(w(TillWord::QrisExcess), None, Some(summary.qris_excess)),
         ],
     });
     if events.sales_open > 0 {
         sections.push(ReportSection {
-            title: "Perhatian".into(),
-            rows: vec![row("Penjualan belum lunas", Some(events.sales_open), None)],
+            title: w(TillWord::Attention).into(),
+            rows: vec![row(w(TillWord::SalesOpen), Some(events.sales_open), None)],
         });
     }
     let mut closed_at = None;
@@ -323,42 +425,43 @@ pub fn build(
             .collect();
         if !close.counted.other.is_zero() {
             rows.push(row(
-                "Tanpa rincian pecahan",
+                w(TillWord::NoDenominations),
                 None,
                 Some(close.counted.other),
             ));
         }
-        rows.push(row("Total dihitung", None, Some(close.counted_total)));
-        rows.push(row("Kas seharusnya", None, Some(close.expected)));
+        rows.push(row(
+            w(TillWord::CountedTotal),
+            None,
+            Some(close.counted_total),
+        ));
+        rows.push(row(w(TillWord::ExpectedCash), None, Some(close.expected)));
         let label = if close.variance.is_negative() {
-            "Selisih (kurang)"
+            w(TillWord::VarianceShort)
         } else if close.variance.is_positive() {
-            "Selisih (lebih)"
+            w(TillWord::VarianceOver)
         } else {
-            "Selisih"
+            w(TillWord::Variance)
         };
         rows.push(row(label, None, Some(close.variance)));
         if let Some(reason) = &close.reason {
-            rows.push(row(format!("Alasan: {reason}"), None, None));
+            rows.push(row(crate::words::current().till_reason(reason), None, None));
         }
         if let Some(s) = &close.supervisor {
-            rows.push(row(format!("Disetujui: {s}"), None, None));
+            rows.push(row(crate::words::current().till_approved(s), None, None));
         }
         rows.push(row(
-            format!("Ditutup oleh: {}", close.closed_by),
+            crate::words::current().till_closed_by(&close.closed_by),
             None,
             None,
         ));
         sections.push(ReportSection {
-            title: "Penutupan (hitungan buta)".into(),
+            title: w(TillWord::BlindClose).into(),
             rows,
         });
         closed_at = Some(close.closed_at.clone());
     }
-    let title = match kind {
-        ReportKind::X => "LAPORAN X (SEMENTARA)".to_string(),
-        ReportKind::Z => format!("LAPORAN Z No. {}", number.unwrap_or_default()),
-    };
+    let title = crate::words::current().till_title(kind, number.unwrap_or_default());
     Ok(TillReport {
         kind,
         title,
@@ -383,27 +486,24 @@ pub fn build(
 impl TillReport {
     /// Plain text, for the command line and previews (the receipt printer uses `receipts`).
     pub fn to_text(&self) -> String {
+        let words = crate::words::current();
         let mut out = String::new();
         if let Some(mark) = &self.copy_mark {
-            out.push_str(&format!(
-                "*** {mark} (cetak ulang ke-{}) ***\n",
-                self.reprint
-            ));
+            out.push_str(&words.till_reprint(mark, self.reprint));
         }
         out.push_str(&format!(
             "{}\n{} ({})\n",
             self.title, self.branch_name, self.branch_code
         ));
-        out.push_str(&format!(
-            "Loket {} — sesi {} — petugas {}\nHari kerja {}\nDibuka {}\n",
+        out.push_str(&words.till_head(
             self.counter,
             self.session,
-            self.clerk,
-            crate::when::day_text(&self.business_day),
-            self.opened_at
+            &self.clerk,
+            &crate::when::day_text(&self.business_day),
+            &self.opened_at,
         ));
         if let Some(closed) = &self.closed_at {
-            out.push_str(&format!("Ditutup {closed}\n"));
+            out.push_str(&words.till_closed_at(closed));
         }
         for section in &self.sections {
             out.push_str(&format!("\n{}\n", section.title));
@@ -417,7 +517,7 @@ impl TillReport {
                 out.push_str(&format!("  {:<44}{count} {amount:>16}\n", r.label));
             }
         }
-        out.push_str(&format!("\nDicetak {}\n", self.printed_at));
+        out.push_str(&words.till_printed_at(&self.printed_at));
         if let Some(mark) = &self.copy_mark {
             out.push_str(&format!("*** {mark} ***\n"));
         }

@@ -2461,6 +2461,117 @@ impl Words for En {
         }
     }
 
+    fn till_word(&self, w: TillWord) -> &'static str {
+        match w {
+            TillWord::CashInDrawer => "Cash in the drawer",
+            TillWord::Float => "Opening float",
+            TillWord::CashReceived => "Cash received",
+            TillWord::Change => "Change given",
+            TillWord::CashRefunds => "Cash refunds",
+            TillWord::CashVoids => "Cash voids",
+            TillWord::Payouts => "Pay-outs",
+            TillWord::Drops => "Drops to the safe",
+            TillWord::ExpectedCash => "Expected cash",
+            TillWord::ByMethod => "Takings by method",
+            TillWord::GrossSales => "Gross sales",
+            TillWord::Refunds => "Refunds",
+            TillWord::Voids => "Voids",
+            TillWord::NetSales => "Net sales",
+            TillWord::VoidList => "Voided sales",
+            TillWord::RefundList => "Refunded sales",
+            TillWord::Drawer => "Drawer",
+            TillWord::DrawerOpened => "Drawer opened",
+            TillWord::NoSale => "No sale",
+            TillWord::QrisPaid => "Paid",
+            TillWord::QrisPaidLate => "Paid late (checked by a supervisor)",
+            TillWord::QrisExpired => "Expired",
+            TillWord::QrisCancelled => "Cancelled",
+            TillWord::QrisPending => "Still waiting",
+            TillWord::QrisExcess => "Overpayment to give back",
+            TillWord::Attention => "Attention",
+            TillWord::SalesOpen => "Sales not fully paid",
+            TillWord::NoDenominations => "Not counted by denomination",
+            TillWord::CountedTotal => "Counted total",
+            TillWord::VarianceShort => "Variance (short)",
+            TillWord::VarianceOver => "Variance (over)",
+            TillWord::Variance => "Variance",
+            TillWord::BlindClose => "Close (blind count)",
+            TillWord::CopyMark => "COPY",
+        }
+    }
+
+    fn till_net(&self, method: &str) -> String {
+        format!("{method} (net)")
+    }
+
+    fn till_event_what(&self, what: &EventWhat) -> String {
+        match what {
+            EventWhat::Sale(sale) => format!("Sale {sale}"),
+            EventWhat::SaleBy { sale, method } => format!("Sale {sale} ({method})"),
+            EventWhat::Payout => "Pay-out".to_string(),
+            EventWhat::Drop => "Drop".to_string(),
+            EventWhat::NoSale => "No sale".to_string(),
+        }
+    }
+
+    fn till_event(&self, what: &str, reason: &str, actor: &str, approver: Option<&str>) -> String {
+        let approver = approver
+            .map(|s| format!(", approved by {s}"))
+            .unwrap_or_default();
+        format!("{what} — {reason} (by {actor}{approver})")
+    }
+
+    fn till_no_sale(&self, reason: &str, actor: &str, approver: Option<&str>) -> String {
+        let approver = approver
+            .map(|s| format!(", approved by {s}"))
+            .unwrap_or_default();
+        format!("  {reason} (by {actor}{approver})")
+    }
+
+    fn till_reason(&self, reason: &str) -> String {
+        format!("Reason: {reason}")
+    }
+
+    fn till_approved(&self, supervisor: &str) -> String {
+        format!("Approved by: {supervisor}")
+    }
+
+    fn till_closed_by(&self, clerk: &str) -> String {
+        format!("Closed by: {clerk}")
+    }
+
+    fn till_title(&self, kind: ReportKind, number: i64) -> String {
+        match kind {
+            ReportKind::X => "X REPORT (INTERIM)".to_string(),
+            ReportKind::Z => format!("Z REPORT No. {number}"),
+        }
+    }
+
+    fn till_reprint(&self, mark: &str, reprint: u32) -> String {
+        format!("*** {mark} (reprint no. {reprint}) ***\n")
+    }
+
+    fn till_head(
+        &self,
+        counter: u32,
+        session: i64,
+        clerk: &str,
+        day: &str,
+        opened: &str,
+    ) -> String {
+        format!(
+            "Counter {counter} — session {session} — clerk {clerk}\nBusiness day {day}\nOpened {opened}\n"
+        )
+    }
+
+    fn till_closed_at(&self, at: &str) -> String {
+        format!("Closed {at}\n")
+    }
+
+    fn till_printed_at(&self, at: &str) -> String {
+        format!("\nPrinted {at}\n")
+    }
+
     fn user_error(&self, e: &UserError) -> String {
         match e {
             UserError::InvalidId(f0) => format!(

@@ -2436,6 +2436,117 @@ impl Words for Id {
         }
     }
 
+    fn till_word(&self, w: TillWord) -> &'static str {
+        match w {
+            TillWord::CashInDrawer => "Kas di laci",
+            TillWord::Float => "Modal awal",
+            TillWord::CashReceived => "Tunai diterima",
+            TillWord::Change => "Kembalian",
+            TillWord::CashRefunds => "Pengembalian tunai",
+            TillWord::CashVoids => "Pembatalan tunai",
+            TillWord::Payouts => "Pengeluaran",
+            TillWord::Drops => "Setoran ke brankas",
+            TillWord::ExpectedCash => "Kas seharusnya",
+            TillWord::ByMethod => "Penerimaan per cara bayar",
+            TillWord::GrossSales => "Penjualan kotor",
+            TillWord::Refunds => "Pengembalian",
+            TillWord::Voids => "Pembatalan",
+            TillWord::NetSales => "Penjualan bersih",
+            TillWord::VoidList => "Pembatalan (void)",
+            TillWord::RefundList => "Pengembalian (refund)",
+            TillWord::Drawer => "Laci",
+            TillWord::DrawerOpened => "Laci dibuka",
+            TillWord::NoSale => "Tanpa penjualan",
+            TillWord::QrisPaid => "Dibayar",
+            TillWord::QrisPaidLate => "Dibayar terlambat (diperiksa supervisor)",
+            TillWord::QrisExpired => "Kedaluwarsa",
+            TillWord::QrisCancelled => "Dibatalkan",
+            TillWord::QrisPending => "Masih menunggu",
+            TillWord::QrisExcess => "Kelebihan bayar harus dikembalikan",
+            TillWord::Attention => "Perhatian",
+            TillWord::SalesOpen => "Penjualan belum lunas",
+            TillWord::NoDenominations => "Tanpa rincian pecahan",
+            TillWord::CountedTotal => "Total dihitung",
+            TillWord::VarianceShort => "Selisih (kurang)",
+            TillWord::VarianceOver => "Selisih (lebih)",
+            TillWord::Variance => "Selisih",
+            TillWord::BlindClose => "Penutupan (hitungan buta)",
+            TillWord::CopyMark => "SALINAN",
+        }
+    }
+
+    fn till_net(&self, method: &str) -> String {
+        format!("{method} (bersih)")
+    }
+
+    fn till_event_what(&self, what: &EventWhat) -> String {
+        match what {
+            EventWhat::Sale(sale) => format!("Penjualan {sale}"),
+            EventWhat::SaleBy { sale, method } => format!("Penjualan {sale} ({method})"),
+            EventWhat::Payout => "Pengeluaran".to_string(),
+            EventWhat::Drop => "Setoran".to_string(),
+            EventWhat::NoSale => "Tanpa penjualan".to_string(),
+        }
+    }
+
+    fn till_event(&self, what: &str, reason: &str, actor: &str, approver: Option<&str>) -> String {
+        let approver = approver
+            .map(|s| format!(", disetujui {s}"))
+            .unwrap_or_default();
+        format!("{what} — {reason} (oleh {actor}{approver})")
+    }
+
+    fn till_no_sale(&self, reason: &str, actor: &str, approver: Option<&str>) -> String {
+        let approver = approver
+            .map(|s| format!(", disetujui {s}"))
+            .unwrap_or_default();
+        format!("  {reason} (oleh {actor}{approver})")
+    }
+
+    fn till_reason(&self, reason: &str) -> String {
+        format!("Alasan: {reason}")
+    }
+
+    fn till_approved(&self, supervisor: &str) -> String {
+        format!("Disetujui: {supervisor}")
+    }
+
+    fn till_closed_by(&self, clerk: &str) -> String {
+        format!("Ditutup oleh: {clerk}")
+    }
+
+    fn till_title(&self, kind: ReportKind, number: i64) -> String {
+        match kind {
+            ReportKind::X => "LAPORAN X (SEMENTARA)".to_string(),
+            ReportKind::Z => format!("LAPORAN Z No. {number}"),
+        }
+    }
+
+    fn till_reprint(&self, mark: &str, reprint: u32) -> String {
+        format!("*** {mark} (cetak ulang ke-{reprint}) ***\n")
+    }
+
+    fn till_head(
+        &self,
+        counter: u32,
+        session: i64,
+        clerk: &str,
+        day: &str,
+        opened: &str,
+    ) -> String {
+        format!(
+            "Loket {counter} — sesi {session} — petugas {clerk}\nHari kerja {day}\nDibuka {opened}\n"
+        )
+    }
+
+    fn till_closed_at(&self, at: &str) -> String {
+        format!("Ditutup {at}\n")
+    }
+
+    fn till_printed_at(&self, at: &str) -> String {
+        format!("\nDicetak {at}\n")
+    }
+
     fn user_error(&self, e: &UserError) -> String {
         match e {
             UserError::InvalidId(f0) => format!(

@@ -64,6 +64,7 @@ use crate::stamping::provider::ProviderError;
 use crate::stamping::tsa_http::{HttpTsaError, Reply};
 use crate::store::StoreError;
 use crate::till::TillError;
+use crate::till::report::{EventWhat, ReportKind, TillWord};
 use crate::till::{Method, QrisState, SaleStatus};
 use crate::ui::UiError;
 use crate::unfinished::UnfinishedError;
@@ -431,6 +432,30 @@ pub(crate) trait Words: Sync {
     fn till_error(&self, e: &TillError) -> String;
     fn ui_error(&self, e: &UiError) -> String;
     fn unfinished_error(&self, e: &UnfinishedError) -> String;
+
+    // X and Z reports (`src/till/report.rs`), worded when the report is built.
+    fn till_word(&self, w: TillWord) -> &'static str;
+    /// A tender method's net line: `Tunai (bersih)`.
+    fn till_net(&self, method: &str) -> String;
+    /// What a listed void, refund, pay-out, drop or no-sale opening is.
+    fn till_event_what(&self, what: &EventWhat) -> String;
+    /// A listed event: `Penjualan 12 — salah input (oleh budi, disetujui kepala)`.
+    fn till_event(&self, what: &str, reason: &str, actor: &str, approver: Option<&str>) -> String;
+    /// A drawer opened without a sale, under the drawer's count.
+    fn till_no_sale(&self, reason: &str, actor: &str, approver: Option<&str>) -> String;
+    fn till_reason(&self, reason: &str) -> String;
+    fn till_approved(&self, supervisor: &str) -> String;
+    fn till_closed_by(&self, clerk: &str) -> String;
+    /// `LAPORAN X (SEMENTARA)`, `LAPORAN Z No. 12`.
+    fn till_title(&self, kind: ReportKind, number: i64) -> String;
+    /// The first line of a reprinted Z in text, with its line break.
+    fn till_reprint(&self, mark: &str, reprint: u32) -> String;
+    /// The head of an X or Z in text (counter, session, clerk, business day, opened), each line
+    /// ending in a line break.
+    fn till_head(&self, counter: u32, session: i64, clerk: &str, day: &str, opened: &str)
+    -> String;
+    fn till_closed_at(&self, at: &str) -> String;
+    fn till_printed_at(&self, at: &str) -> String;
     fn user_error(&self, e: &UserError) -> String;
 
     // The daily pack (`src/report/model.rs`): its titles, headings and sentences.
@@ -577,6 +602,16 @@ impl std::fmt::Display for IoWhat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every word of an X or Z report has an Indonesian and an English form, and they differ.
+    #[test]
+    fn every_till_report_word_is_worded_in_both_languages() {
+        for &w in crate::till::report::TillWord::ALL {
+            let (id, en) = (of(Lang::Id).till_word(w), of(Lang::En).till_word(w));
+            assert!(!id.is_empty() && !en.is_empty(), "{w:?}");
+            assert_ne!(id, en, "{w:?}: the English is the Indonesian");
+        }
+    }
     use crate::cli::CliError;
 
     /// One error's name, its sentence in a given language, and values both languages must name.

@@ -348,6 +348,38 @@ fn lang_en_words_till_stamping_outbox_doctor_and_backup_output() {
         "{en}"
     );
 
+    // The X report of counter 2's drawer: its title, head, sections and lines in English, and in
+    // Indonesian by default.
+    let x_en = loket_ok(d, &["--lang", "en", "till", "x-report", "-c", "2"]);
+    for line in [
+        "X REPORT (INTERIM)",
+        "Counter 2 — session ",
+        "Business day ",
+        "Cash in the drawer",
+        "Opening float",
+        "Expected cash",
+        "Takings by method",
+        "Net sales",
+        "Drawer opened",
+        "\nPrinted ",
+    ] {
+        assert!(x_en.contains(line), "{line:?} missing from: {x_en}");
+    }
+    for word in ["LAPORAN", "Kas di laci", "Modal awal", "Dicetak", "bersih"] {
+        assert!(!x_en.contains(word), "{word:?} left in: {x_en}");
+    }
+    let x_id = loket_ok(d, &["till", "x-report", "-c", "2"]);
+    for line in [
+        "LAPORAN X (SEMENTARA)",
+        "Loket 2 — sesi ",
+        "Kas di laci",
+        "Modal awal",
+        "Penjualan bersih",
+        "\nDicetak ",
+    ] {
+        assert!(x_id.contains(line), "{line:?} missing from: {x_id}");
+    }
+
     assert_eq!(
         loket_ok(d, &["job", "list"]),
         "Tidak ada pekerjaan meterai."

@@ -10,7 +10,7 @@ use crate::queue::CounterNo;
 use crate::till::TillError;
 use crate::till::domain::{Method, MoveKind, Movement, summarize};
 use crate::till::report::{
-    self, CloseFacts, EventRow, ReportKind, SessionEvents, SessionFacts, TillReport,
+    self, CloseFacts, EventRow, EventWhat, ReportKind, SessionEvents, SessionFacts, TillReport,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -35,37 +35,49 @@ pub(super) fn ledger_movements(conn: &Connection, session: i64) -> rusqlite::Res
 
 fn session_events(conn: &Connection, session: i64, now_ms: i64) -> rusqlite::Result<SessionEvents> {
     let mut ev = SessionEvents::default();
-    let events = |sql: &str| -> rusqlite::Result<Vec<EventRow>> {
+    // Each query reads: the sale (or none), the tender method (or none), the amount, the reason,
+    // who did it and who approved.
+    let events = |sql: &str,
+                  what: fn(Option<i64>, Option<String>) -> EventWhat|
+     -> rusqlite::Result<Vec<EventRow>> {
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map([session], |r| {
             Ok(EventRow {
-                what: r.get(0)?,
-                amount: r.get(1)?,
-                reason: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                actor: r.get(3)?,
-                supervisor: r.get(4)?,
+                what: what(r.get(0)?, r.get(1)?),
+                amount: r.get(2)?,
+                reason: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                actor: r.get(4)?,
+                supervisor: r.get(5)?,
             })
         })?;
         rows.collect()
     };
     ev.voids = events(
-        "SELECT 'Penjualan ' || s.id, COALESCE((SELECT -SUM(amount) FROM till_movements m WHERE m.sale = s.id AND m.kind = 'void'), 0),
+        "SELECT s.id, NULL, COALESCE((SELECT -SUM(amount) FROM till_movements m WHERE m.sale = s.id AND m.kind = 'void'), 0),
                 s.void_reason, COALESCE(a.requested_by, s.clerk), a.supervisor
          FROM sales s LEFT JOIN approvals a ON a.id = s.void_approval
          WHERE s.status = 'voided' AND (s.session = ?1 OR EXISTS (SELECT 1 FROM till_movements m WHERE m.sale = s.id AND m.kind = 'void' AND m.session = ?1))
          ORDER BY s.voided_ms",
+        |sale, _| EventWhat::Sale(sale.unwrap_or_default()),
     )?;
     ev.refunds = events(
-        "SELECT 'Penjualan ' || sale || ' (' || method || ')', amount, reason, clerk, supervisor FROM refunds WHERE session = ?1 ORDER BY id",
+        "SELECT sale, method, amount, reason, clerk, supervisor FROM refunds WHERE session = ?1 ORDER BY id",
+        |sale, method| EventWhat::SaleBy {
+            sale: sale.unwrap_or_default(),
+            method: method.unwrap_or_default(),
+        },
     )?;
     ev.payouts = events(
-        "SELECT 'Pengeluaran', -amount, reason, actor, supervisor FROM till_movements WHERE session = ?1 AND kind = 'payout' ORDER BY id",
+        "SELECT NULL, NULL, -amount, reason, actor, supervisor FROM till_movements WHERE session = ?1 AND kind = 'payout' ORDER BY id",
+        |_, _| EventWhat::Payout,
     )?;
     ev.drops = events(
-        "SELECT 'Setoran', -amount, reason, actor, supervisor FROM till_movements WHERE session = ?1 AND kind = 'drop' ORDER BY id",
+        "SELECT NULL, NULL, -amount, reason, actor, supervisor FROM till_movements WHERE session = ?1 AND kind = 'drop' ORDER BY id",
+        |_, _| EventWhat::Drop,
     )?;
     ev.no_sale_opens = events(
-        "SELECT 'Tanpa penjualan', 0, reason, clerk, supervisor FROM drawer_opens WHERE session = ?1 AND cause = 'no_sale' ORDER BY id",
+        "SELECT NULL, NULL, 0, reason, clerk, supervisor FROM drawer_opens WHERE session = ?1 AND cause = 'no_sale' ORDER BY id",
+        |_, _| EventWhat::NoSale,
     )?;
     let count = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<i64> {
         conn.prepare_cached(sql)?.query_row(args, |r| r.get(0))
@@ -286,7 +298,7 @@ impl TillService<'_> {
                 format!("z/{n}"),
                 json!({"reprint": count}),
             ))?;
-            doc.copy_mark = Some(report::COPY_MARK.to_string());
+            doc.copy_mark = Some(report::copy_mark().to_string());
             doc.reprint = u32::try_from(count).unwrap_or(u32::MAX);
             Ok(doc)
         })
