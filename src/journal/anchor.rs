@@ -99,13 +99,10 @@ impl Reason {
     }
 }
 
-/// What carries an anchor, in the words a supervisor looks for: "Z nomor 12", "paket harian 2026-11-23".
+/// What carries an anchor, in the words a supervisor looks for: "Z nomor 12", "paket harian
+/// 2026-11-23".
 pub fn carrier(code: &str) -> String {
-    match code.split_once(':') {
-        Some(("z", n)) => format!("Z nomor {n}"),
-        Some(("daily", d)) => format!("paket harian {d}"),
-        _ => code.to_string(),
-    }
+    crate::words::current().anchor_carrier(code)
 }
 
 /// Records the current head as an anchor for `reason` inside the caller's transaction (which
@@ -229,11 +226,7 @@ impl std::str::FromStr for Claim {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Claim, String> {
-        let bad = || {
-            format!(
-                "Jangkar \"{s}\" tidak sah: tulis NOMOR:HASH, mis. 1234:9f86d081884c7d65 (minimal {SHORT_HEX} digit heksadesimal)."
-            )
-        };
+        let bad = || crate::words::current().anchor_claim_bad(s);
         let (seq, hash) = s
             .trim()
             .trim_start_matches('#')
@@ -265,24 +258,6 @@ pub enum TokenProblem {
     TooEarly,
 }
 
-impl std::fmt::Display for TokenProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TokenProblem::Unreadable => write!(f, "stempel waktunya tidak terbaca"),
-            TokenProblem::WrongImprint => write!(f, "stempel waktunya untuk kepala rantai lain"),
-            TokenProblem::BadSignature => {
-                write!(f, "tanda tangan TSA pada stempel waktunya tidak sah")
-            }
-            TokenProblem::Untrusted { detail } => {
-                write!(f, "TSA stempel waktunya tidak dipercaya ({detail})")
-            }
-            TokenProblem::TooEarly => {
-                write!(f, "stempel waktunya lebih tua dari entri yang dijangkarkan")
-            }
-        }
-    }
-}
-
 /// The first anchor the journal contradicts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
@@ -306,62 +281,6 @@ pub enum AnchorProblem {
     Claim { claim: Claim, found: Option<String> },
 }
 
-impl std::fmt::Display for AnchorProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AnchorProblem::Contradicted {
-                reason,
-                anchored,
-                found,
-            } => match found {
-                Some(h) => write!(
-                    f,
-                    "jurnal bertentangan dengan jangkar {} ({}): entri #{} kini berhash {}",
-                    carrier(reason),
-                    anchored.short(),
-                    anchored.seq,
-                    &h[..SHORT_HEX.min(h.len())]
-                ),
-                None => write!(
-                    f,
-                    "jurnal bertentangan dengan jangkar {} ({}): entri #{} tidak ada lagi",
-                    carrier(reason),
-                    anchored.short(),
-                    anchored.seq
-                ),
-            },
-            AnchorProblem::Token {
-                reason,
-                anchored,
-                why,
-            } => write!(
-                f,
-                "jangkar {} ({}) tidak sah: {why}",
-                carrier(reason),
-                anchored.short()
-            ),
-            AnchorProblem::Missing { reason } => {
-                write!(f, "jangkar {} hilang dari basis data", carrier(reason))
-            }
-            AnchorProblem::Claim { claim, found } => match found {
-                Some(h) => write!(
-                    f,
-                    "jangkar yang diberikan #{} {} tidak cocok: entri #{} kini berhash {}",
-                    claim.seq,
-                    claim.hash,
-                    claim.seq,
-                    &h[..SHORT_HEX.min(h.len())]
-                ),
-                None => write!(
-                    f,
-                    "jangkar yang diberikan #{} {} tidak cocok: entri #{} tidak ada",
-                    claim.seq, claim.hash, claim.seq
-                ),
-            },
-        }
-    }
-}
-
 /// An anchor whose timestamp came late (the TSA was unreachable when it was made), or that still
 /// waits for one: the evidence for the entries it covers left the branch only when it was stamped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -382,19 +301,12 @@ impl Delay {
     /// `jangkar Z nomor 3 (#812 9f86…) dicap 2 jam 5 menit setelah dibuat` or `… menunggu TSA
     /// sejak 2 jam 5 menit`.
     pub fn sentence(&self, now_ms: i64) -> String {
-        let waited = duration_words(self.waited_ms(now_ms));
-        match self.stamped_ms {
-            Some(_) => format!(
-                "jangkar {} ({}) baru dicap {waited} setelah dibuat",
-                carrier(&self.reason),
-                self.anchored.short()
-            ),
-            None => format!(
-                "jangkar {} ({}) menunggu stempel waktu TSA sejak {waited} lalu",
-                carrier(&self.reason),
-                self.anchored.short()
-            ),
-        }
+        crate::words::current().anchor_delay(
+            &carrier(&self.reason),
+            &self.anchored.short(),
+            &duration_words(self.waited_ms(now_ms)),
+            self.stamped_ms.is_some(),
+        )
     }
 }
 
@@ -404,15 +316,7 @@ pub const LATE_AFTER_MS: i64 = 60_000;
 /// `3 hari 2 jam`, `2 jam 5 menit`, `4 menit`, `kurang dari 1 menit`.
 pub fn duration_words(ms: i64) -> String {
     let minutes = ms.max(0) / 60_000;
-    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    match (days, hours, mins) {
-        (0, 0, 0) => "kurang dari 1 menit".into(),
-        (0, 0, m) => format!("{m} menit"),
-        (0, h, 0) => format!("{h} jam"),
-        (0, h, m) => format!("{h} jam {m} menit"),
-        (d, 0, _) => format!("{d} hari"),
-        (d, h, _) => format!("{d} hari {h} jam"),
-    }
+    crate::words::current().duration_words(minutes / 1440, minutes / 60 % 24, minutes % 60)
 }
 
 /// Every anchor stamped late or still waiting for its timestamp, oldest first (what the pack

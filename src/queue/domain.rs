@@ -226,6 +226,24 @@ pub enum Command {
     Expire,
 }
 
+/// What a ticket was to do when its visit's paid document stopped it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketAct {
+    Finish,
+    Transfer,
+}
+
+/// Where the paid document of an open visit stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenDocument {
+    /// Stamped, not handed over.
+    Stamped { sn: String },
+    /// Waiting for a supervisor's decision.
+    Held,
+    /// Paid, not stamped yet.
+    Paid,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
     Store(#[from] crate::store::StoreError),
@@ -278,8 +296,8 @@ pub enum QueueError {
     },
     DocumentNotHandedOver {
         ticket: String,
-        verb: String,
-        what: String,
+        verb: TicketAct,
+        what: OpenDocument,
         job: i64,
     },
     UnknownCounter {

@@ -1,7 +1,10 @@
 //! The queue engine persisted: each operation is one immediate transaction that reads the tickets it
 //! needs, applies the pure rules of `domain`, writes the result and appends its journal entry.
 
-use super::domain::{self, Command, Ms, QueueError, Rules, Status, Ticket, TicketNo, WaitRange};
+use super::domain::{
+    self, Command, Ms, OpenDocument, QueueError, Rules, Status, Ticket, TicketAct, TicketNo,
+    WaitRange,
+};
 use crate::config::Config;
 use crate::journal::Entry;
 use crate::queue::CounterNo;
@@ -419,7 +422,7 @@ impl QueueService<'_> {
             })?;
             let now = tx.now_ms();
             if matches!(step, Step::Done | Step::NoShow) {
-                refuse_open_visit(tx, &t, "diselesaikan")?;
+                refuse_open_visit(tx, &t, TicketAct::Finish)?;
             }
             let (command, kind) = match step {
                 Step::Recall => (
@@ -496,7 +499,7 @@ impl QueueService<'_> {
         let rules = self.queue_rules();
         self.store.write(|tx| {
             let t = held_ticket(tx, counter.get())?.ok_or(QueueError::NoTicketHeld { counter: counter.get() })?;
-            refuse_open_visit(tx, &t, "dialihkan")?;
+            refuse_open_visit(tx, &t, TicketAct::Transfer)?;
             let next = domain::apply(&t, &Command::Transfer { service: svc.clone(), counter: to_counter }, tx.now_ms(), &rules)?;
             save_ticket(tx, &next)?;
             event(tx, &next, "transfer", Some(counter.get()), Some(clerk), json!({"from": t.service, "to": svc, "to_counter": to_counter}))?;
@@ -898,18 +901,18 @@ fn open_visit_job(c: &Connection, t: &Ticket) -> Result<Option<OpenJob>, QueueEr
 }
 
 /// Refuses to end or move a ticket whose customer paid for a document not yet handed over.
-fn refuse_open_visit(c: &Connection, t: &Ticket, verb: &str) -> Result<(), QueueError> {
+fn refuse_open_visit(c: &Connection, t: &Ticket, verb: TicketAct) -> Result<(), QueueError> {
     let Some(job) = open_visit_job(c, t)? else {
         return Ok(());
     };
     let what = match (job.state.as_str(), &job.sn) {
-        ("stamped", Some(sn)) => format!("dokumen bermeterai (SN {sn}) belum diserahkan"),
-        ("held", _) => "dokumen menunggu keputusan supervisor".to_string(),
-        _ => "dokumen sudah dibayar dan belum bermeterai".to_string(),
+        ("stamped", Some(sn)) => OpenDocument::Stamped { sn: sn.clone() },
+        ("held", _) => OpenDocument::Held,
+        _ => OpenDocument::Paid,
     };
     Err(QueueError::DocumentNotHandedOver {
         ticket: t.label(),
-        verb: verb.to_string(),
+        verb,
         what,
         job: job.id,
     })

@@ -86,6 +86,32 @@ pub struct Unfinished {
     pub next: String,
 }
 
+/// Where a half-done thing stands, as values; its `what` and `next` sentences are worded in
+/// `src/words` when the list is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stands {
+    SalePartPaid {
+        paid: crate::money::Rupiah,
+        total: crate::money::Rupiah,
+    },
+    SaleUnpaid {
+        total: crate::money::Rupiah,
+    },
+    JobUnpaid {
+        name: String,
+    },
+    JobUndelivered {
+        name: String,
+        sn: Option<String>,
+    },
+    JobHeld {
+        name: String,
+    },
+    JobPaid {
+        name: String,
+    },
+}
+
 /// Everything half-done now, oldest first (the "belum selesai" list of the console and the pack).
 pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, crate::store::StoreError> {
     let mut out = Vec::new();
@@ -112,17 +138,16 @@ pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, crate::store::Store
             crate::money::Rupiah::new(total),
             crate::money::Rupiah::new(paid),
         );
-        let (what, next) = if paid.is_positive() {
-            (
-                format!("dibayar sebagian {paid} dari {total}"),
-                "terima sisanya di loket itu, atau supervisor membatalkan penjualan (uang dikembalikan)".to_string(),
-            )
+        let stands = if paid.is_positive() {
+            Stands::SalePartPaid { paid, total }
         } else {
-            (
-                format!("penjualan {total} belum dibayar"),
-                "lanjutkan di loket itu atau batalkan penjualannya".to_string(),
-            )
+            Stands::SaleUnpaid { total }
         };
+        let words = crate::words::current();
+        let (what, next) = (
+            words.unfinished_what(&stands),
+            words.unfinished_next(&stands).to_string(),
+        );
         out.push(Unfinished {
             subject: Subject::Sale(SaleId(id)),
             counter: Some(counter),
@@ -153,27 +178,17 @@ pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, crate::store::Store
     })?;
     for row in rows {
         let (id, counter, clerk, ticket, since_ms, state, sn, name) = row?;
-        let (what, next) = match state.as_str() {
-            "received" | "placed" => (
-                format!("dokumen {name} diterima, belum dibayar"),
-                "lanjutkan di loket itu, atau batalkan pekerjaannya",
-            ),
-            "stamped" => (
-                format!(
-                    "dokumen {name} bermeterai{}, belum diserahkan",
-                    sn.map(|s| format!(" (SN {s})")).unwrap_or_default()
-                ),
-                "serahkan di loket itu (flash disk, e-mail, WhatsApp) atau kirim ke alamat pelanggan",
-            ),
-            "held" => (
-                format!("dokumen {name} dibayar, menunggu keputusan supervisor"),
-                "putuskan dengan `loket job settle` atau di konsol supervisor",
-            ),
-            _ => (
-                format!("dokumen {name} dibayar, e-Meterai belum dibubuhkan"),
-                "pekerja membubuhkannya otomatis; pastikan pelanggan memegang tanda terima klaim",
-            ),
+        let stands = match state.as_str() {
+            "received" | "placed" => Stands::JobUnpaid { name },
+            "stamped" => Stands::JobUndelivered { name, sn },
+            "held" => Stands::JobHeld { name },
+            _ => Stands::JobPaid { name },
         };
+        let words = crate::words::current();
+        let (what, next) = (
+            words.unfinished_what(&stands),
+            words.unfinished_next(&stands),
+        );
         out.push(Unfinished {
             subject: Subject::Job(JobId(id)),
             counter,

@@ -361,10 +361,8 @@ pub fn reconcile(
 ) -> Reconciliation {
     let mut discrepancies = Vec::new();
     if inv.issued != provider_unstamped {
-        discrepancies.push(format!(
-            "penyedia mencatat {provider_unstamped} nomor seri terbit belum dibubuhkan, loket mencatat {}",
-            inv.issued
-        ));
+        discrepancies
+            .push(crate::words::current().serial_issued_mismatch(provider_unstamped, inv.issued));
     }
     Reconciliation {
         loket_issued_unstamped: inv.issued,

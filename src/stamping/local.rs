@@ -4,7 +4,7 @@
 use super::ledger;
 use super::provider::{
     Document, DocumentType, Health, IssueRequest, Issued, ListFilter, Provider, ProviderError,
-    Quota, SerialEntry, SerialPage, SerialState, StampRequest,
+    ProviderSetup, Quota, SerialEntry, SerialPage, SerialState, StampRequest,
 };
 use crate::clock::Clock;
 use crate::config::Config;
@@ -104,15 +104,18 @@ impl LocalProvider {
         let pki_dir = data_dir.join(crate::branch::PKI_FOLDER);
         let mut paths = pdf::pki::TrainingPkiPaths::in_dir(&pki_dir);
         if !paths.exists() {
-            paths = pdf::pki::generate_training_pki(&pki_dir, &config.branch.name)
-                .map_err(|e| ProviderError::Config(format!("sertifikat latihan: {e}")))?;
+            paths =
+                pdf::pki::generate_training_pki(&pki_dir, &config.branch.name).map_err(|e| {
+                    ProviderError::Config(ProviderSetup::TrainingCertificates(e.to_string()))
+                })?;
         }
-        let signer = Signer::from_files(&paths.signer_key, &paths.signer_chain)
-            .map_err(|e| ProviderError::Config(format!("sertifikat latihan: {e}")))?;
+        let signer = Signer::from_files(&paths.signer_key, &paths.signer_chain).map_err(|e| {
+            ProviderError::Config(ProviderSetup::TrainingCertificates(e.to_string()))
+        })?;
         let tsa: Option<Box<dyn pdf::TimestampSource>> = match &config.stamping.tsa_url {
             Some(url) => Some(Box::new(
                 super::tsa_http::HttpTsa::new(url)
-                    .map_err(|e| ProviderError::Config(e.to_string()))?,
+                    .map_err(|e| ProviderError::Config(ProviderSetup::Said(e.to_string())))?,
             )),
             None => None,
         };
@@ -170,10 +173,7 @@ impl Provider for LocalProvider {
 
     fn issue_serial_once(&self, request: &IssueRequest) -> Result<Issued, ProviderError> {
         let job = job_of_request(&request.request_id).ok_or_else(|| {
-            ProviderError::Config(format!(
-                "nomor permintaan {} tidak berasal dari pekerjaan loket",
-                request.request_id
-            ))
+            ProviderError::Config(ProviderSetup::ForeignRequest(request.request_id.clone()))
         })?;
         let mut store = self.store();
         let result: Result<Issued, ledger::LedgerError> = store.write(|tx| {

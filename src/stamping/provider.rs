@@ -185,6 +185,39 @@ pub enum NextStep {
     AskPerson,
 }
 
+/// What is missing or wrong in how the e-Meterai provider is set up, as values; worded in
+/// `src/words`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderSetup {
+    /// `[stamping] provider = "peruri"` without a `[stamping.peruri]` section.
+    PeruriSectionMissing,
+    /// The same, found when a job is run.
+    PeruriSectionUnfilled,
+    PasswordEnvUnset {
+        var: String,
+    },
+    PasswordMissing,
+    OnpremNeedsFolder,
+    SharedFolderUnset,
+    HttpClient(String),
+    BadUrl {
+        text: String,
+        why: String,
+    },
+    CloudNeedsDocument,
+    BadRequestId(String),
+    BadSerial(String),
+    /// A serial request id that no loket job made.
+    ForeignRequest(String),
+    TrainingCertificates(String),
+    RootCertificates {
+        file: String,
+        why: String,
+    },
+    /// A lower part's own words (the TSA's address).
+    Said(String),
+}
+
 /// A failure the stamping service can act on. `Display` is the Indonesian sentence for the clerk.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
@@ -240,7 +273,7 @@ pub enum ProviderError {
         #[source]
         source: std::io::Error,
     },
-    Config(String),
+    Config(ProviderSetup),
 }
 
 impl ProviderError {
@@ -293,7 +326,7 @@ impl ProviderError {
             ProviderError::Local { what, path, source } => {
                 format!("{what} {}: {source}", path.display())
             }
-            ProviderError::Config(m) => format!("configuration: {m}"),
+            ProviderError::Config(m) => format!("configuration: {m:?}"),
         }
     }
 }

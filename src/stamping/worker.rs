@@ -458,18 +458,15 @@ pub fn waiting_line(branch: &mut Branch) -> Result<Option<String>, LoketError> {
         let next = waiting.iter().filter_map(|v| v.next_attempt_ms).min();
         let when = match next {
             Some(ms) if ms > store::to_ms(branch.store().now()) => {
-                format!("dicoba lagi {}", crate::when::When::ms(ms, tz).time_zone())
+                crate::words::current().waiting_retry_at(&crate::when::When::ms(ms, tz).time_zone())
             }
-            _ => "sedang dicoba".to_string(),
+            _ => crate::words::current().waiting_retrying().to_string(),
         };
-        parts.push(format!(
-            "{} dokumen menunggu e-Meterai — {when}",
-            waiting.len()
-        ));
+        parts.push(crate::words::current().waiting_docs(waiting.len(), &when));
     }
     if held > 0 {
         // The supervisor decides in the console's e-Meterai tab (or `loket job settle`).
-        parts.push(format!("{held} menunggu keputusan supervisor"));
+        parts.push(crate::words::current().waiting_held(held));
     }
     Ok((!parts.is_empty()).then(|| parts.join("; ")))
 }
@@ -497,7 +494,10 @@ pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, LoketError> 
             .spawn(move || {
                 let served =
                     crate::delivery::wa_outbox::serve_webhook(&dir, clock, &listen, stop, |addr| {
-                        println!("Menerima laporan status WhatsApp di http://{addr}/webhook")
+                        println!(
+                            "{}",
+                            crate::words::current().webhook_listening(&addr.to_string())
+                        )
                     });
                 if let Err(e) = served {
                     eprintln!("galat: webhook WhatsApp: {e}");
@@ -512,24 +512,7 @@ pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, LoketError> 
         if r.attempted + r.mailed + r.purged + r.swept + r.packs_mailed + r.sent > 0
             || !r.errors.is_empty()
         {
-            println!(
-                "Putaran: {} dicoba, {} bermeterai, {} e-mail hasil diantrekan, {} pesan terkirim, {} dokumen dihapus{}{}.",
-                r.attempted,
-                r.stamped,
-                r.mailed,
-                r.sent,
-                r.purged,
-                if r.swept > 0 {
-                    format!(", {} berkas sisa dibersihkan", r.swept)
-                } else {
-                    String::new()
-                },
-                if r.packs_mailed > 0 {
-                    format!(", {} paket harian dikirim ke kotak keluar", r.packs_mailed)
-                } else {
-                    String::new()
-                }
-            );
+            println!("{}", crate::words::current().worker_round(&r));
             for e in &r.errors {
                 eprintln!("galat: {e}");
             }
@@ -539,7 +522,7 @@ pub fn run_foreground(data_dir: &Path, once: bool) -> Result<Round, LoketError> 
             println!(
                 "{}",
                 line.as_deref()
-                    .unwrap_or("Tidak ada dokumen yang menunggu e-Meterai.")
+                    .unwrap_or(crate::words::current().worker_nothing_waiting())
             );
             said = line;
         }

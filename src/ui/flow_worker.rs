@@ -65,19 +65,24 @@ pub fn run(
             Err(Refusal::Locked { wrong }) => FlowOutcome::Locked { path, wrong },
             Err(Refusal::Said(why)) => FlowOutcome::Checked(Err(why)),
         },
-        FlowEffect::Unlock { job, password } => {
-            FlowOutcome::Unlocked(match branch.stamping().unlock_job(crate::stamping::JobId(job), password.expose()) {
+        FlowEffect::Unlock { job, password } => FlowOutcome::Unlocked(
+            match branch
+                .stamping()
+                .unlock_job(crate::stamping::JobId(job), password.expose())
+            {
                 Ok(()) => Ok(()),
                 Err(crate::stamping::StampingError::Intake(
                     crate::pdf::intake::IntakeError::WrongPassword
                     | crate::pdf::intake::IntakeError::PasswordRequired,
                 )) => Err((true, String::new())),
                 Err(e) => Err((false, words(&e))),
-            })
-        }
+            },
+        ),
         FlowEffect::CancelJob { job, clerk } => {
             // Nothing was paid; a job that cannot be cancelled any more is left for the supervisor's list.
-            let _ = branch.stamping().cancel_job(crate::stamping::JobId(job), &clerk);
+            let _ = branch
+                .stamping()
+                .cancel_job(crate::stamping::JobId(job), &clerk);
             return None;
         }
         FlowEffect::Quote {
@@ -88,8 +93,15 @@ pub fn run(
             clerk,
         } => FlowOutcome::Quoted(
             (|| {
-                branch.stamping().place_job(crate::stamping::JobId(job), &clerk, place)?;
-                let sale = branch.stamping().quote_job(crate::stamping::JobId(job), crate::queue::CounterNo(counter), &clerk, sale)?;
+                branch
+                    .stamping()
+                    .place_job(crate::stamping::JobId(job), &clerk, place)?;
+                let sale = branch.stamping().quote_job(
+                    crate::stamping::JobId(job),
+                    crate::queue::CounterNo(counter),
+                    &clerk,
+                    sale,
+                )?;
                 quote(branch, sale)
             })()
             .map_err(|e| words(&e)),
@@ -100,11 +112,18 @@ pub fn run(
             clerk,
         } => FlowOutcome::Returned((|| {
             let out = branch
-                .till().return_tenders(crate::till::SaleId(sale), crate::queue::CounterNo(counter), &clerk)
+                .till()
+                .return_tenders(
+                    crate::till::SaleId(sale),
+                    crate::queue::CounterNo(counter),
+                    &clerk,
+                )
                 .map_err(|e| words(&e))?;
             if out.open_drawer {
                 // The cash goes back out of the drawer; a drawer that stays shut is said, not fatal.
-                let _ = branch.printing().open_drawer(crate::queue::CounterNo(counter), &clerk);
+                let _ = branch
+                    .printing()
+                    .open_drawer(crate::queue::CounterNo(counter), &clerk);
                 printer_state(branch, counter, report);
             }
             Ok(out.reversed)
@@ -114,7 +133,10 @@ pub fn run(
             clerk,
             tenders,
         } => FlowOutcome::Payment((|| {
-            let out = match branch.till().pay_sale(crate::till::SaleId(sale), &clerk, &tenders) {
+            let out = match branch
+                .till()
+                .pay_sale(crate::till::SaleId(sale), &clerk, &tenders)
+            {
                 Err(TillError::NoSession(_)) => {
                     return Err(crate::ui::strings::FLOW_ID.cash_needs_till.to_string());
                 }
@@ -122,7 +144,10 @@ pub fn run(
             };
             // Cash went into the drawer: open it on the counter's printer, and say so.
             let drawer = out.open_drawer.then(|| {
-                let said = match branch.printing().open_drawer(crate::queue::CounterNo(out.sale.counter), &clerk) {
+                let said = match branch
+                    .printing()
+                    .open_drawer(crate::queue::CounterNo(out.sale.counter), &clerk)
+                {
                     Ok(o) => o.message,
                     Err(e) => words(&e),
                 };
@@ -132,7 +157,8 @@ pub fn run(
             let qris = match out.qris.first() {
                 Some(q) => {
                     branch
-                        .till().qris_shown(&q.reference, &clerk)
+                        .till()
+                        .qris_shown(&q.reference, &clerk)
                         .map_err(|e| words(&e))?;
                     Some(QrisShown {
                         reference: q.reference.clone(),
@@ -157,19 +183,22 @@ pub fn run(
             payer_ref,
         } => FlowOutcome::QrisConfirmed(
             branch
-                .till().confirm_qris(&reference, &clerk, payer_ref.as_deref())
+                .till()
+                .confirm_qris(&reference, &clerk, payer_ref.as_deref())
                 .map(|o| (o.sale.status == SaleStatus::Paid, o.sale.due))
                 .map_err(|e| words(&e)),
         ),
         FlowEffect::CancelQris { reference, clerk } => FlowOutcome::QrisCancelled(
             branch
-                .till().cancel_qris(&reference, &clerk)
+                .till()
+                .cancel_qris(&reference, &clerk)
                 .map(|sale| sale.due)
                 .map_err(|e| words(&e)),
         ),
         FlowEffect::PrintQris { reference } => FlowOutcome::QrisPrinted(
             branch
-                .printing().print_qris_slip(&reference)
+                .printing()
+                .print_qris_slip(&reference)
                 .map_err(|e| words(&e))
                 .and_then(|o| {
                     if o.printed {
@@ -196,7 +225,14 @@ pub fn run(
             dir,
         } => FlowOutcome::Resumed(
             branch
-                .stamping().take_up_earlier_job(crate::stamping::JobId(received), crate::stamping::JobId(earlier), &ticket, crate::queue::CounterNo(counter), &clerk)
+                .stamping()
+                .take_up_earlier_job(
+                    crate::stamping::JobId(received),
+                    crate::stamping::JobId(earlier),
+                    &ticket,
+                    crate::queue::CounterNo(counter),
+                    &clerk,
+                )
                 .map_err(LoketError::from)
                 .and_then(|_| resume(branch, &ticket, counter, &clerk, dir))
                 .map_err(|e| words(&e)),
@@ -215,45 +251,42 @@ pub fn run(
                     .saturating_mul(100)
                     .checked_div(total)
                     .map_or(100, |v| v.min(100) as u8);
-                progress(pct, "menyalin dan membaca ulang");
+                progress(pct, fs().w_copying);
             };
             match stamped.job {
                 Some(job) => branch
-                    .stamping().deliver_job_to_drive(job, &to, &clerk, &mut on_copy)
+                    .stamping()
+                    .deliver_job_to_drive(job, &to, &clerk, &mut on_copy)
                     .map(|d| d.path.display().to_string())
                     .map_err(|e| words(&e)),
-                None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
+                None => Err(fs().w_not_a_job.to_string()),
             }
         }),
-        FlowEffect::WhatsApp { clerk, stamped, to } => FlowOutcome::Delivered(
-            match stamped.job {
-                Some(job) => branch
-                    .delivery().whatsapp_job(job.get(), &to, &clerk)
-                    .map(|id| {
-                        let number = crate::delivery::whatsapp::normalize_number(&to)
-                            .map(|n| crate::delivery::whatsapp::mask_number(&n))
-                            .unwrap_or_default();
-                        if branch.delivery().whatsapp_configured() {
-                            format!("WhatsApp #{id} → {number}")
-                        } else {
-                            format!(
-                                "WhatsApp #{id} → {number} (menunggu: WhatsApp belum diatur ([whatsapp]))"
-                            )
-                        }
-                    })
-                    .map_err(|e| words(&e)),
-                None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
-            },
-        ),
-        FlowEffect::Mail { clerk, stamped, to } => FlowOutcome::Delivered(
-            match stamped.job {
-                Some(job) => branch
-                    .stamping().mail_job(job, &to, &clerk)
-                    .map(|id| format!("e-mail #{id} → {to}"))
-                    .map_err(|e| words(&e)),
-                None => Err("Dokumen ini tidak tercatat sebagai pekerjaan meterai.".to_string()),
-            },
-        ),
+        FlowEffect::WhatsApp { clerk, stamped, to } => FlowOutcome::Delivered(match stamped.job {
+            Some(job) => branch
+                .delivery()
+                .whatsapp_job(job.get(), &to, &clerk)
+                .map(|id| {
+                    let number = crate::delivery::whatsapp::normalize_number(&to)
+                        .map(|n| crate::delivery::whatsapp::mask_number(&n))
+                        .unwrap_or_default();
+                    if branch.delivery().whatsapp_configured() {
+                        format!("WhatsApp #{id} → {number}")
+                    } else {
+                        (fs().w_wa_unset)(&format!("WhatsApp #{id} → {number}"))
+                    }
+                })
+                .map_err(|e| words(&e)),
+            None => Err(fs().w_not_a_job.to_string()),
+        }),
+        FlowEffect::Mail { clerk, stamped, to } => FlowOutcome::Delivered(match stamped.job {
+            Some(job) => branch
+                .stamping()
+                .mail_job(job, &to, &clerk)
+                .map(|id| format!("e-mail #{id} → {to}"))
+                .map_err(|e| words(&e)),
+            None => Err(fs().w_not_a_job.to_string()),
+        }),
         FlowEffect::PrintReceipt {
             sale,
             clerk,
@@ -278,7 +311,11 @@ pub fn run(
         } => {
             let claim_code = format!("{ticket}-J{job}");
             let sha256 = crate::delivery::copy::sha256_file(&document).unwrap_or_default();
-            let email = branch.stamping().job(crate::stamping::JobId(job)).ok().and_then(|j| j.email);
+            let email = branch
+                .stamping()
+                .job(crate::stamping::JobId(job))
+                .ok()
+                .and_then(|j| j.email);
             let whatsapp = branch.stamping().job_whatsapp(crate::stamping::JobId(job));
             let data = crate::printing::ClaimData {
                 counter,
@@ -296,12 +333,9 @@ pub fn run(
             let result = branch.printing().print_claim_receipt(&data);
             printer_state(branch, counter, report);
             match result {
-                Ok(o) if o.printed => FlowOutcome::Claimed(
-                    Ok(format!(
-                        "Tanda terima klaim {claim_code} tercetak; dokumen dibubuhkan otomatis begitu layanan e-Meterai pulih."
-                    )),
-                    vec![o.job],
-                ),
+                Ok(o) if o.printed => {
+                    FlowOutcome::Claimed(Ok((fs().w_claim_printed)(&claim_code)), vec![o.job])
+                }
                 Ok(o) => FlowOutcome::Claimed(Err(o.message), vec![o.job]),
                 Err(e) => FlowOutcome::Claimed(Err(words(&e)), Vec::new()),
             }
@@ -327,15 +361,13 @@ fn list(branch: &mut Branch, dir: Option<PathBuf>) -> Result<(PathBuf, Vec<DocFi
     let dir = match dir {
         Some(d) => d,
         None => branch
-            .delivery().drives()
+            .delivery()
+            .drives()
             .map_err(|e| words(&e))?
             .into_iter()
             .next()
             .map(|d| d.mount_point)
-            .ok_or_else(|| {
-                "Flash disk pelanggan belum terbaca. Colokkan flash disk, tunggu sebentar, lalu tekan Enter lagi."
-                    .to_string()
-            })?,
+            .ok_or_else(|| fs().w_drive_unread.to_string())?,
     };
     let files = branch
         .delivery()
@@ -403,7 +435,7 @@ fn stamp(
     progress: &mut dyn FnMut(u8, &str),
 ) -> Result<Stamped, String> {
     use crate::stamping::JobStage;
-    progress(5, "mencatat pembayaran pada pekerjaan");
+    progress(5, fs().w_recording_payment);
     branch
         .stamping()
         .job_paid(crate::stamping::JobId(job), clerk)
@@ -417,16 +449,16 @@ fn stamp(
         .map_err(|e| words(&e))?
         && std::time::Instant::now() < deadline
     {
-        progress(20, "sedang dibubuhkan oleh proses latar; menunggu");
+        progress(20, fs().w_stamping_elsewhere);
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let view = branch
         .stamping()
         .run_job(crate::stamping::JobId(job), &mut |stage| match stage {
-            JobStage::IssuingSerial => progress(25, "meminta nomor seri"),
-            JobStage::Stamping => progress(50, "membubuhkan e-Meterai"),
-            JobStage::Verifying => progress(80, "memeriksa tanda tangan"),
-            JobStage::Stored => progress(100, "tersimpan"),
+            JobStage::IssuingSerial => progress(25, fs().w_issuing_serial),
+            JobStage::Stamping => progress(50, fs().w_stamping),
+            JobStage::Verifying => progress(80, fs().w_verifying),
+            JobStage::Stored => progress(100, fs().w_stored),
         })
         .map_err(|e| words(&e))?;
     let out = branch
@@ -439,12 +471,17 @@ fn stamp(
         sha256: out.sha256,
         file_name: out.file_name,
         job: Some(JobId(job)),
-        verified: "tanda tangan sah (diperiksa ulang)".into(),
+        verified: fs().w_verified_again.into(),
     })
 }
 
 /// Reads a counter's visit back from the database (the stamping service says where it stands) and
 /// reopens the flow at that step.
+/// The flow's words in the process's language.
+fn fs() -> &'static crate::ui::strings::FlowStrings {
+    crate::lang::current().strings().flow
+}
+
 fn resume(
     branch: &mut Branch,
     ticket: &str,
@@ -485,7 +522,7 @@ fn resume(
                 .as_ref()
                 .map_or(DEFAULT_STAMP_MM, |p| pt_to_mm(p.width)),
         ),
-        basis: "posisi yang sudah ditetapkan".into(),
+        basis: fs().w_place_fixed.into(),
         pages: Vec::new(),
     };
     let quote = quote(branch, visit.sale)?;
@@ -498,61 +535,29 @@ fn resume(
         change: visit.change,
         tenders: taken.clone(),
     });
-    let delivered = (visit.step == VisitStep::Done).then(|| "sudah diserahkan".to_string());
+    let delivered = (visit.step == VisitStep::Done).then(|| fs().w_already_delivered.to_string());
     let stamped = visit.output.map(|out| Stamped {
         sns: out.sns,
         path: out.path,
         sha256: out.sha256,
         file_name: out.file_name,
         job: Some(JobId(job.id.get())),
-        verified: "tanda tangan sah (diperiksa ulang)".into(),
+        verified: fs().w_verified_again.into(),
     });
     let sn = stamped
         .as_ref()
         .map(|s| Sn::list(&s.sns))
         .unwrap_or_default();
+    let f = fs();
+    let paid_with = taken.join(" + ");
+    let due = quote.due.to_string();
     let (stage, note) = match visit.step {
-        VisitStep::Done => (
-            Stage::Done,
-            format!(
-                "Kunjungan {ticket} dilanjutkan: dokumen (SN {sn}) sudah diserahkan — F5 untuk menyelesaikan."
-            ),
-        ),
-        VisitStep::Deliver => (
-            Stage::Deliver,
-            format!(
-                "Kunjungan {ticket} dilanjutkan: dokumen bermeterai (SN {sn}) belum diserahkan — serahkan sekarang."
-            ),
-        ),
-        VisitStep::StampPaidJob => (
-            Stage::Stamping,
-            format!(
-                "Kunjungan {ticket} dilanjutkan: sudah dibayar ({}), e-Meterai belum dibubuhkan — Enter untuk membubuhkan, k untuk tanda terima klaim.",
-                taken.join(" + ")
-            ),
-        ),
-        VisitStep::StampPaidSale => (
-            Stage::Stamping,
-            format!(
-                "Kunjungan {ticket} dilanjutkan: sudah dibayar ({}) — Enter untuk membubuhkan e-Meterai.",
-                taken.join(" + ")
-            ),
-        ),
-        VisitStep::Pay if taken.is_empty() => (
-            Stage::Pay,
-            format!(
-                "Kunjungan {ticket} dilanjutkan di pembayaran: tagihan {}.",
-                quote.due
-            ),
-        ),
-        VisitStep::Pay => (
-            Stage::Pay,
-            format!(
-                "Kunjungan {ticket} dilanjutkan di pembayaran: sudah diterima {}; sisa tagihan {}.",
-                taken.join(" + "),
-                quote.due
-            ),
-        ),
+        VisitStep::Done => (Stage::Done, (f.w_resumed_done)(ticket, &sn)),
+        VisitStep::Deliver => (Stage::Deliver, (f.w_resumed_deliver)(ticket, &sn)),
+        VisitStep::StampPaidJob => (Stage::Stamping, (f.w_resumed_job_paid)(ticket, &paid_with)),
+        VisitStep::StampPaidSale => (Stage::Stamping, (f.w_resumed_sale_paid)(ticket, &paid_with)),
+        VisitStep::Pay if taken.is_empty() => (Stage::Pay, (f.w_resumed_pay)(ticket, &due)),
+        VisitStep::Pay => (Stage::Pay, (f.w_resumed_pay_part)(ticket, &paid_with, &due)),
     };
     let source = list(branch, dir).ok().map(|(dir, _)| dir);
     Ok(Some(Box::new(Resumed {
@@ -698,7 +703,7 @@ fn print_slips(
         Ok(o) => {
             jobs.push(o.job);
             if o.printed {
-                (Ok("Struk dan bukti pembubuhan tercetak.".to_string()), jobs)
+                (Ok(fs().w_slips_printed.to_string()), jobs)
             } else {
                 (Err(o.message), jobs)
             }
@@ -777,7 +782,7 @@ fn reprint(
         Ok(o) => {
             now.push(o.job);
             if o.printed {
-                (Ok("Struk dan bukti pembubuhan tercetak.".to_string()), now)
+                (Ok(fs().w_slips_printed.to_string()), now)
             } else {
                 (Err(o.message), now)
             }

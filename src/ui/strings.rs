@@ -883,6 +883,28 @@ pub struct FlowStrings {
     pub k_claim: &'static str,
     pub f_email: &'static str,
     pub email_hint: &'static str,
+    // What the flow's worker says while it works and when it reopens a visit.
+    pub w_copying: &'static str,
+    pub w_not_a_job: &'static str,
+    pub w_wa_unset: fn(&str) -> String,
+    pub w_claim_printed: fn(&str) -> String,
+    pub w_drive_unread: &'static str,
+    pub w_recording_payment: &'static str,
+    pub w_stamping_elsewhere: &'static str,
+    pub w_issuing_serial: &'static str,
+    pub w_stamping: &'static str,
+    pub w_verifying: &'static str,
+    pub w_stored: &'static str,
+    pub w_verified_again: &'static str,
+    pub w_place_fixed: &'static str,
+    pub w_already_delivered: &'static str,
+    pub w_slips_printed: &'static str,
+    pub w_resumed_done: fn(&str, &str) -> String,
+    pub w_resumed_deliver: fn(&str, &str) -> String,
+    pub w_resumed_job_paid: fn(&str, &str) -> String,
+    pub w_resumed_sale_paid: fn(&str, &str) -> String,
+    pub w_resumed_pay: fn(&str, &str) -> String,
+    pub w_resumed_pay_part: fn(&str, &str, &str) -> String,
 }
 
 pub static FLOW_ID: FlowStrings = FlowStrings {
@@ -1007,6 +1029,51 @@ pub static FLOW_ID: FlowStrings = FlowStrings {
     k_claim: "tanda terima klaim",
     f_email: "Atau kirim ke e-mail / WhatsApp:",
     email_hint: "Ketik alamat e-mail atau nomor WhatsApp pelanggan (mis. 0812-3456-7890) lalu Enter untuk mengirim lewat kotak keluar.",
+    w_copying: "menyalin dan membaca ulang",
+    w_not_a_job: "Dokumen ini tidak tercatat sebagai pekerjaan meterai.",
+    w_wa_unset: |sent| format!("{sent} (menunggu: WhatsApp belum diatur ([whatsapp]))"),
+    w_claim_printed: |code| {
+        format!(
+            "Tanda terima klaim {code} tercetak; dokumen dibubuhkan otomatis begitu layanan e-Meterai pulih."
+        )
+    },
+    w_drive_unread: "Flash disk pelanggan belum terbaca. Colokkan flash disk, tunggu sebentar, lalu tekan Enter lagi.",
+    w_recording_payment: "mencatat pembayaran pada pekerjaan",
+    w_stamping_elsewhere: "sedang dibubuhkan oleh proses latar; menunggu",
+    w_issuing_serial: "meminta nomor seri",
+    w_stamping: "membubuhkan e-Meterai",
+    w_verifying: "memeriksa tanda tangan",
+    w_stored: "tersimpan",
+    w_verified_again: "tanda tangan sah (diperiksa ulang)",
+    w_place_fixed: "posisi yang sudah ditetapkan",
+    w_already_delivered: "sudah diserahkan",
+    w_slips_printed: "Struk dan bukti pembubuhan tercetak.",
+    w_resumed_done: |t, sn| {
+        format!(
+            "Kunjungan {t} dilanjutkan: dokumen (SN {sn}) sudah diserahkan — F5 untuk menyelesaikan."
+        )
+    },
+    w_resumed_deliver: |t, sn| {
+        format!(
+            "Kunjungan {t} dilanjutkan: dokumen bermeterai (SN {sn}) belum diserahkan — serahkan sekarang."
+        )
+    },
+    w_resumed_job_paid: |t, paid| {
+        format!(
+            "Kunjungan {t} dilanjutkan: sudah dibayar ({paid}), e-Meterai belum dibubuhkan — Enter untuk membubuhkan, k untuk tanda terima klaim."
+        )
+    },
+    w_resumed_sale_paid: |t, paid| {
+        format!(
+            "Kunjungan {t} dilanjutkan: sudah dibayar ({paid}) — Enter untuk membubuhkan e-Meterai."
+        )
+    },
+    w_resumed_pay: |t, due| format!("Kunjungan {t} dilanjutkan di pembayaran: tagihan {due}."),
+    w_resumed_pay_part: |t, taken, due| {
+        format!(
+            "Kunjungan {t} dilanjutkan di pembayaran: sudah diterima {taken}; sisa tagihan {due}."
+        )
+    },
 };
 
 pub static FLOW_EN: FlowStrings = FlowStrings {
@@ -1127,6 +1194,45 @@ pub static FLOW_EN: FlowStrings = FlowStrings {
     k_claim: "claim receipt",
     f_email: "Or send to e-mail / WhatsApp:",
     email_hint: "Type the customer's e-mail address or WhatsApp number (e.g. 0812-3456-7890) and press Enter to send it through the outbox.",
+    w_copying: "copying and reading back",
+    w_not_a_job: "This document is not recorded as a stamping job.",
+    w_wa_unset: |sent| format!("{sent} (waiting: WhatsApp is not set up ([whatsapp]))"),
+    w_claim_printed: |code| {
+        format!(
+            "Claim receipt {code} printed; the document is stamped by itself once the e-Meterai service is back."
+        )
+    },
+    w_drive_unread: "The customer's flash drive is not read yet. Plug it in, wait a moment, then press Enter again.",
+    w_recording_payment: "recording the payment on the job",
+    w_stamping_elsewhere: "being stamped by the background process; waiting",
+    w_issuing_serial: "asking for a serial number",
+    w_stamping: "applying the e-Meterai",
+    w_verifying: "checking the signature",
+    w_stored: "stored",
+    w_verified_again: "signature valid (checked again)",
+    w_place_fixed: "the position already set",
+    w_already_delivered: "already handed over",
+    w_slips_printed: "Receipt and stamping proof printed.",
+    w_resumed_done: |t, sn| {
+        format!("Visit {t} resumed: the document (SN {sn}) was handed over — F5 to finish.")
+    },
+    w_resumed_deliver: |t, sn| {
+        format!(
+            "Visit {t} resumed: the stamped document (SN {sn}) is not handed over yet — hand it over now."
+        )
+    },
+    w_resumed_job_paid: |t, paid| {
+        format!(
+            "Visit {t} resumed: paid ({paid}), e-Meterai not applied yet — Enter to apply it, k for a claim receipt."
+        )
+    },
+    w_resumed_sale_paid: |t, paid| {
+        format!("Visit {t} resumed: paid ({paid}) — Enter to apply the e-Meterai.")
+    },
+    w_resumed_pay: |t, due| format!("Visit {t} resumed at payment: {due} due."),
+    w_resumed_pay_part: |t, taken, due| {
+        format!("Visit {t} resumed at payment: {taken} taken; {due} still due.")
+    },
 };
 
 /// The supervisor console's e-Meterai, outbox and drawer tabs.

@@ -2089,7 +2089,9 @@ impl Words for En {
                 what,
                 job,
             } => format!(
-                "Ticket {ticket} cannot {verb}: {what} (job #{job}). Hand the document over (flash drive, e-mail or WhatsApp) or print a claim receipt first; a supervisor can move this visit."
+                "Ticket {ticket} cannot {}: {} (job #{job}). Hand the document over (flash drive, e-mail or WhatsApp) or print a claim receipt first; a supervisor can move this visit.",
+                self.ticket_act(*verb),
+                self.open_document(what),
             ),
             QueueError::UnknownCounter { counter } => {
                 format!("counter {counter} is not in the configuration")
@@ -2218,7 +2220,7 @@ impl Words for En {
             ProviderError::Timeout { .. } => "The e-Meterai service did not answer in time; the document is kept and tried again automatically.".to_string(),
             ProviderError::Protocol { .. } => "The e-Meterai service's answer cannot be read; the document is kept and tried again automatically. Report it to a technician if it keeps happening.".to_string(),
             ProviderError::Local { what, path, .. } => format!("The Sign Adapter shared folder cannot be used ({what} {}); ask a technician to check it. The document is kept.", path.display()),
-            ProviderError::Config(f0) => format!("The e-Meterai configuration is incomplete: {f0}"),
+            ProviderError::Config(f0) => format!("The e-Meterai configuration is incomplete: {}", self.provider_setup(f0)),
         }
     }
 
@@ -2266,6 +2268,324 @@ impl Words for En {
                 "The document's file name is empty. Give it a file name, for example letter.pdf."
                     .to_string()
             }
+        }
+    }
+
+    fn provider_setup(&self, s: &ProviderSetup) -> String {
+        match s {
+            ProviderSetup::PeruriSectionMissing => {
+                "the [stamping.peruri] section is missing.".into()
+            }
+            ProviderSetup::PeruriSectionUnfilled => {
+                "the [stamping.peruri] section is not filled in".into()
+            }
+            ProviderSetup::PasswordEnvUnset { var } => {
+                format!("the environment variable {var} (the Peruri password) is not set.")
+            }
+            ProviderSetup::PasswordMissing => {
+                "set password_env or password in [stamping.peruri].".into()
+            }
+            ProviderSetup::OnpremNeedsFolder => {
+                "onprem mode needs shared_folder in [stamping.peruri].".into()
+            }
+            ProviderSetup::SharedFolderUnset => "shared_folder is not set.".into(),
+            ProviderSetup::HttpClient(e) => format!("the HTTP client cannot be made: {e}."),
+            ProviderSetup::BadUrl { text, why } => {
+                format!("the address {text} is not valid ({why}).")
+            }
+            ProviderSetup::CloudNeedsDocument => {
+                "cloud mode needs the document's content when asking for a serial.".into()
+            }
+            ProviderSetup::BadRequestId(id) => {
+                format!("request id {id:?} must be 12–64 letters, digits, '-' or '_'.")
+            }
+            ProviderSetup::BadSerial(sn) => format!("serial number {sn:?} is not valid."),
+            ProviderSetup::ForeignRequest(id) => {
+                format!("request number {id} does not come from a loket job")
+            }
+            ProviderSetup::TrainingCertificates(e) => format!("training certificates: {e}"),
+            ProviderSetup::RootCertificates { file, why } => {
+                format!("root certificates {file}: {why}")
+            }
+            ProviderSetup::Said(e) => e.clone(),
+        }
+    }
+
+    fn job_note(&self, n: &JobNote<'_>) -> String {
+        match n {
+            JobNote::Received => "Document received. Check the proposed e-Meterai position, then set it.".into(),
+            JobNote::Placed => "e-Meterai position set. Bill the e-Meterai at the till, then take the payment.".into(),
+            JobNote::Retrying { error } => format!("{error} The customer may leave with the claim receipt; the document is sent by e-mail or collected once done."),
+            JobNote::PaidLocked => "Payment received. The document is locked: the e-Meterai is applied at the counter that holds its password; if that counter has closed, the customer types the password again at a counter (passwords are not stored).".into(),
+            JobNote::Paid => "Payment received. The e-Meterai is being applied; please wait.".into(),
+            JobNote::Stamped { sn } => format!("e-Meterai {sn} applied and checked: valid. Hand the document over on a flash drive or send it by e-mail."),
+            JobNote::Delivered => "The stamped document has been handed to the customer.".into(),
+            JobNote::Held { reason, job } => format!(
+                "Waiting for a supervisor's decision: {} The supervisor chooses a new serial at no charge (`loket job settle {job} --new-serial`) or a refund (`--refund`).",
+                reason.unwrap_or("no reason recorded.")
+            ),
+            JobNote::Cancelled => "The job was cancelled before payment.".into(),
+            JobNote::Refunded => "The e-Meterai has been refunded to the customer.".into(),
+        }
+    }
+
+    fn local_stock_empty(&self) -> &'static str {
+        "The local e-Meterai serial stock is used up; ask a supervisor to load a new lot (`loket stamps load-lot --lot ID --count N --price RP`). The document is kept and stamped by itself once stock is there."
+    }
+
+    fn serial_list_unreadable(&self, start: u64, why: &str) -> String {
+        format!(
+            "the provider's serial list could not be read from position {start}: {why} Check again later"
+        )
+    }
+
+    fn serial_status_mismatch(&self, sn: &str, status: &str) -> String {
+        format!("serial {sn} is '{status}' at loket but not applied according to the provider")
+    }
+
+    fn serial_unknown_here(&self, sn: &str) -> String {
+        format!("serial {sn} is recorded at the provider but not at loket")
+    }
+
+    fn serial_orphan_recorded(&self, sn: &str) -> String {
+        format!(
+            "serial {sn} is recorded at the provider but in no job; recorded as spoiled, to be claimed"
+        )
+    }
+
+    fn serial_count_mismatch(
+        &self,
+        provider: u64,
+        listed: u64,
+        issued: u64,
+        spoiled: u64,
+    ) -> String {
+        format!(
+            "the provider records {provider} issued serials not yet applied (its list: {listed}), loket records {issued} issued and {spoiled} spoiled not yet used"
+        )
+    }
+
+    fn serial_issued_mismatch(&self, provider: u64, issued: u64) -> String {
+        format!(
+            "the provider records {provider} issued serials not yet applied, loket records {issued}"
+        )
+    }
+
+    fn already_stamped(&self, found: &str) -> String {
+        format!(
+            "This document already carries an e-Meterai ({found}). Ask the customer whether another e-Meterai is really needed before billing; a new stamp must not cover the old one."
+        )
+    }
+
+    fn already_paid(
+        &self,
+        when: &str,
+        counter: i64,
+        job: i64,
+        sn: Option<&str>,
+        delivered: bool,
+    ) -> String {
+        let sn = sn.map(|sn| format!(", SN {sn}")).unwrap_or_default();
+        let next = if delivered {
+            "was handed over; ask the customer before billing again"
+        } else {
+            "was not handed over yet; carry on with that job, do not bill again"
+        };
+        format!(
+            "This document was paid for on {when} at counter {counter} (job #{job}{sn}) and {next}."
+        )
+    }
+
+    fn waiting_retry_at(&self, at: &str) -> String {
+        format!("tried again at {at}")
+    }
+
+    fn waiting_retrying(&self) -> &'static str {
+        "being tried"
+    }
+
+    fn waiting_docs(&self, n: usize, when: &str) -> String {
+        format!("{n} document(s) waiting for e-Meterai — {when}")
+    }
+
+    fn waiting_held(&self, n: usize) -> String {
+        format!("{n} waiting for a supervisor's decision")
+    }
+
+    fn worker_round(&self, r: &Round) -> String {
+        let swept = if r.swept > 0 {
+            format!(", {} leftover file(s) cleaned up", r.swept)
+        } else {
+            String::new()
+        };
+        let packs = if r.packs_mailed > 0 {
+            format!(", {} daily pack(s) put in the outbox", r.packs_mailed)
+        } else {
+            String::new()
+        };
+        format!(
+            "Round: {} tried, {} stamped, {} result e-mail(s) queued, {} message(s) sent, {} document(s) removed{swept}{packs}.",
+            r.attempted, r.stamped, r.mailed, r.sent, r.purged
+        )
+    }
+
+    fn worker_nothing_waiting(&self) -> &'static str {
+        "No document is waiting for e-Meterai."
+    }
+
+    fn ticket_act(&self, a: TicketAct) -> &'static str {
+        match a {
+            TicketAct::Finish => "be finished",
+            TicketAct::Transfer => "be transferred",
+        }
+    }
+
+    fn open_document(&self, d: &OpenDocument) -> String {
+        match d {
+            OpenDocument::Stamped { sn } => {
+                format!("the stamped document (SN {sn}) has not been handed over")
+            }
+            OpenDocument::Held => "the document waits for a supervisor's decision".to_string(),
+            OpenDocument::Paid => "the document is paid and not stamped yet".to_string(),
+        }
+    }
+
+    fn unfinished_what(&self, s: &Stands) -> String {
+        match s {
+            Stands::SalePartPaid { paid, total } => format!("part paid, {paid} of {total}"),
+            Stands::SaleUnpaid { total } => format!("sale of {total} not paid"),
+            Stands::JobUnpaid { name } => format!("document {name} taken, not paid"),
+            Stands::JobUndelivered { name, sn } => format!(
+                "document {name} stamped{}, not handed over",
+                sn.as_ref()
+                    .map(|s| format!(" (SN {s})"))
+                    .unwrap_or_default()
+            ),
+            Stands::JobHeld { name } => {
+                format!("document {name} paid, waiting for a supervisor's decision")
+            }
+            Stands::JobPaid { name } => format!("document {name} paid, e-Meterai not applied yet"),
+        }
+    }
+
+    fn unfinished_next(&self, s: &Stands) -> &'static str {
+        match s {
+            Stands::SalePartPaid { .. } => {
+                "take the rest at that counter, or a supervisor voids the sale (the money goes back)"
+            }
+            Stands::SaleUnpaid { .. } => "carry on at that counter or void the sale",
+            Stands::JobUnpaid { .. } => "carry on at that counter, or cancel the job",
+            Stands::JobUndelivered { .. } => {
+                "hand it over at that counter (flash drive, e-mail, WhatsApp) or send it to the customer's address"
+            }
+            Stands::JobHeld { .. } => "decide with `loket job settle` or in the supervisor console",
+            Stands::JobPaid { .. } => {
+                "the worker applies it by itself; make sure the customer holds the claim receipt"
+            }
+        }
+    }
+
+    fn anchor_carrier(&self, code: &str) -> String {
+        match code.split_once(':') {
+            Some(("z", n)) => format!("Z number {n}"),
+            Some(("daily", d)) => format!("daily pack {d}"),
+            _ => code.to_string(),
+        }
+    }
+
+    fn anchor_claim_bad(&self, text: &str) -> String {
+        format!(
+            "Anchor \"{text}\" is not valid: write NUMBER:HASH, e.g. 1234:9f86d081884c7d65 (at least {SHORT_HEX} hexadecimal digits)."
+        )
+    }
+
+    fn anchor_delay(&self, carrier: &str, head: &str, waited: &str, stamped: bool) -> String {
+        if stamped {
+            format!("anchor {carrier} ({head}) was time-stamped only {waited} after it was made")
+        } else {
+            format!("anchor {carrier} ({head}) has waited {waited} for a TSA time-stamp")
+        }
+    }
+
+    fn duration_words(&self, days: i64, hours: i64, minutes: i64) -> String {
+        match (days, hours, minutes) {
+            (0, 0, 0) => "less than 1 minute".into(),
+            (0, 0, m) => format!("{m} min"),
+            (0, h, 0) => format!("{h} h"),
+            (0, h, m) => format!("{h} h {m} min"),
+            (d, 0, _) => format!("{d} d"),
+            (d, h, _) => format!("{d} d {h} h"),
+        }
+    }
+
+    fn token_problem(&self, p: &TokenProblem) -> String {
+        match p {
+            TokenProblem::Unreadable => "its time-stamp cannot be read".into(),
+            TokenProblem::WrongImprint => "its time-stamp is over another chain head".into(),
+            TokenProblem::BadSignature => {
+                "the TSA's signature on its time-stamp is not valid".into()
+            }
+            TokenProblem::Untrusted { detail } => {
+                format!("the TSA of its time-stamp is not trusted ({detail})")
+            }
+            TokenProblem::TooEarly => "its time-stamp is older than the anchored entry".into(),
+        }
+    }
+
+    fn anchor_problem(&self, p: &AnchorProblem) -> String {
+        let short = |h: &str| h[..SHORT_HEX.min(h.len())].to_string();
+        match p {
+            AnchorProblem::Contradicted {
+                reason,
+                anchored,
+                found: Some(h),
+            } => format!(
+                "the journal contradicts anchor {} ({}): entry #{} now hashes to {}",
+                self.anchor_carrier(reason),
+                anchored.short(),
+                anchored.seq,
+                short(h)
+            ),
+            AnchorProblem::Contradicted {
+                reason,
+                anchored,
+                found: None,
+            } => format!(
+                "the journal contradicts anchor {} ({}): entry #{} is gone",
+                self.anchor_carrier(reason),
+                anchored.short(),
+                anchored.seq
+            ),
+            AnchorProblem::Token {
+                reason,
+                anchored,
+                why,
+            } => format!(
+                "anchor {} ({}) is not valid: {}",
+                self.anchor_carrier(reason),
+                anchored.short(),
+                self.token_problem(why)
+            ),
+            AnchorProblem::Missing { reason } => {
+                format!(
+                    "anchor {} is missing from the database",
+                    self.anchor_carrier(reason)
+                )
+            }
+            AnchorProblem::Claim {
+                claim,
+                found: Some(h),
+            } => format!(
+                "the given anchor #{} {} does not match: entry #{} now hashes to {}",
+                claim.seq,
+                claim.hash,
+                claim.seq,
+                short(h)
+            ),
+            AnchorProblem::Claim { claim, found: None } => format!(
+                "the given anchor #{} {} does not match: entry #{} does not exist",
+                claim.seq, claim.hash, claim.seq
+            ),
         }
     }
 

@@ -2079,7 +2079,9 @@ impl Words for Id {
                 what,
                 job,
             } => format!(
-                "Tiket {ticket} tidak dapat {verb}: {what} (pekerjaan #{job}). Serahkan dokumen (flash disk, e-mail atau WhatsApp) atau cetak tanda terima klaim dulu; supervisor dapat memindahkan kunjungan ini."
+                "Tiket {ticket} tidak dapat {}: {} (pekerjaan #{job}). Serahkan dokumen (flash disk, e-mail atau WhatsApp) atau cetak tanda terima klaim dulu; supervisor dapat memindahkan kunjungan ini.",
+                self.ticket_act(*verb),
+                self.open_document(what),
             ),
             QueueError::UnknownCounter { counter } => {
                 format!("loket {counter} tidak ada dalam konfigurasi")
@@ -2203,7 +2205,7 @@ impl Words for Id {
             ProviderError::Timeout { .. } => "Layanan e-Meterai tidak menjawab tepat waktu; dokumen disimpan dan akan dicoba lagi otomatis.".to_string(),
             ProviderError::Protocol { .. } => "Jawaban layanan e-Meterai tidak dapat dibaca; dokumen disimpan dan dicoba lagi otomatis. Laporkan ke teknisi bila berulang.".to_string(),
             ProviderError::Local { what, path, .. } => format!("Folder bersama Sign Adapter tidak dapat dipakai ({what} {}); minta teknisi memeriksanya. Dokumen disimpan.", path.display()),
-            ProviderError::Config(f0) => format!("Konfigurasi e-Meterai belum lengkap: {f0}"),
+            ProviderError::Config(f0) => format!("Konfigurasi e-Meterai belum lengkap: {}", self.provider_setup(f0)),
         }
     }
 
@@ -2248,6 +2250,324 @@ impl Words for Id {
             StampingError::NoName => {
                 "Nama berkas dokumen kosong. Beri nama berkas, misalnya surat.pdf.".to_string()
             }
+        }
+    }
+
+    fn provider_setup(&self, s: &ProviderSetup) -> String {
+        match s {
+            ProviderSetup::PeruriSectionMissing => "bagian [stamping.peruri] belum ada.".into(),
+            ProviderSetup::PeruriSectionUnfilled => "bagian [stamping.peruri] belum diisi".into(),
+            ProviderSetup::PasswordEnvUnset { var } => {
+                format!("variabel lingkungan {var} (kata sandi Peruri) belum diisi.")
+            }
+            ProviderSetup::PasswordMissing => {
+                "isi password_env atau password di [stamping.peruri].".into()
+            }
+            ProviderSetup::OnpremNeedsFolder => {
+                "mode onprem memerlukan shared_folder di [stamping.peruri].".into()
+            }
+            ProviderSetup::SharedFolderUnset => "shared_folder belum diisi.".into(),
+            ProviderSetup::HttpClient(e) => format!("klien HTTP tidak dapat dibuat: {e}."),
+            ProviderSetup::BadUrl { text, why } => format!("alamat {text} tidak sah ({why})."),
+            ProviderSetup::CloudNeedsDocument => {
+                "mode cloud memerlukan isi dokumen saat meminta SN.".into()
+            }
+            ProviderSetup::BadRequestId(id) => {
+                format!("request id {id:?} harus 12–64 huruf, angka, '-' atau '_'.")
+            }
+            ProviderSetup::BadSerial(sn) => format!("nomor seri {sn:?} tidak sah."),
+            ProviderSetup::ForeignRequest(id) => {
+                format!("nomor permintaan {id} tidak berasal dari pekerjaan loket")
+            }
+            ProviderSetup::TrainingCertificates(e) => format!("sertifikat latihan: {e}"),
+            ProviderSetup::RootCertificates { file, why } => {
+                format!("sertifikat akar {file}: {why}")
+            }
+            ProviderSetup::Said(e) => e.clone(),
+        }
+    }
+
+    fn job_note(&self, n: &JobNote<'_>) -> String {
+        match n {
+            JobNote::Received => "Dokumen diterima. Periksa letak e-Meterai yang diusulkan, lalu tetapkan letaknya.".into(),
+            JobNote::Placed => "Letak e-Meterai ditetapkan. Tagih e-Meterai di kasir, lalu terima pembayarannya.".into(),
+            JobNote::Retrying { error } => format!("{error} Pelanggan boleh pulang dengan tanda terima klaim; dokumen dikirim lewat e-mail atau diambil begitu selesai."),
+            JobNote::PaidLocked => "Pembayaran diterima. Dokumen terkunci: e-Meterai dibubuhkan di loket yang memegang kata sandinya; bila loket itu sudah ditutup, pelanggan mengetik lagi kata sandinya di loket (kata sandi tidak disimpan).".into(),
+            JobNote::Paid => "Pembayaran diterima. e-Meterai sedang dibubuhkan; tunggu sebentar.".into(),
+            JobNote::Stamped { sn } => format!("e-Meterai {sn} dibubuhkan dan diperiksa: sah. Serahkan dokumen ke flash disk atau kirim lewat e-mail."),
+            JobNote::Delivered => "Dokumen bermeterai sudah diserahkan kepada pelanggan.".into(),
+            JobNote::Held { reason, job } => format!(
+                "Menunggu keputusan supervisor: {} Supervisor memilih nomor seri baru tanpa biaya (`loket job settle {job} --new-serial`) atau pengembalian dana (`--refund`).",
+                reason.unwrap_or("alasan tidak tercatat.")
+            ),
+            JobNote::Cancelled => "Pekerjaan dibatalkan sebelum pembayaran.".into(),
+            JobNote::Refunded => "Dana e-Meterai sudah dikembalikan kepada pelanggan.".into(),
+        }
+    }
+
+    fn local_stock_empty(&self) -> &'static str {
+        "Stok nomor seri e-Meterai lokal habis; minta supervisor memuat lot baru (`loket stamps load-lot --lot ID --count N --price RP`). Dokumen disimpan dan dibubuhi otomatis begitu stok tersedia."
+    }
+
+    fn serial_list_unreadable(&self, start: u64, why: &str) -> String {
+        format!(
+            "daftar nomor seri penyedia tidak terbaca mulai urutan {start}: {why} Ulangi pemeriksaan nanti"
+        )
+    }
+
+    fn serial_status_mismatch(&self, sn: &str, status: &str) -> String {
+        format!(
+            "nomor seri {sn} berstatus '{status}' di loket tetapi belum dibubuhkan menurut penyedia"
+        )
+    }
+
+    fn serial_unknown_here(&self, sn: &str) -> String {
+        format!("nomor seri {sn} tercatat di penyedia tetapi tidak di loket")
+    }
+
+    fn serial_orphan_recorded(&self, sn: &str) -> String {
+        format!(
+            "nomor seri {sn} tercatat di penyedia tetapi tidak di pekerjaan mana pun; dicatat rusak untuk klaim"
+        )
+    }
+
+    fn serial_count_mismatch(
+        &self,
+        provider: u64,
+        listed: u64,
+        issued: u64,
+        spoiled: u64,
+    ) -> String {
+        format!(
+            "penyedia mencatat {provider} nomor seri terbit belum dibubuhkan (daftarnya {listed}), loket mencatat {issued} terbit dan {spoiled} rusak yang belum dipakai"
+        )
+    }
+
+    fn serial_issued_mismatch(&self, provider: u64, issued: u64) -> String {
+        format!(
+            "penyedia mencatat {provider} nomor seri terbit belum dibubuhkan, loket mencatat {issued}"
+        )
+    }
+
+    fn already_stamped(&self, found: &str) -> String {
+        format!(
+            "Dokumen ini sudah memuat e-Meterai ({found}). Tanyakan pelanggan apakah memang perlu e-Meterai lagi sebelum menagih; meterai baru tidak boleh menimpa yang lama."
+        )
+    }
+
+    fn already_paid(
+        &self,
+        when: &str,
+        counter: i64,
+        job: i64,
+        sn: Option<&str>,
+        delivered: bool,
+    ) -> String {
+        let sn = sn.map(|sn| format!(", SN {sn}")).unwrap_or_default();
+        let next = if delivered {
+            "sudah diserahkan; tanyakan pelanggan sebelum menagih lagi"
+        } else {
+            "belum diserahkan; lanjutkan pekerjaan itu, jangan menagih lagi"
+        };
+        format!(
+            "Dokumen ini sudah dibayar pada {when} di loket {counter} (pekerjaan #{job}{sn}) dan {next}."
+        )
+    }
+
+    fn waiting_retry_at(&self, at: &str) -> String {
+        format!("dicoba lagi {at}")
+    }
+
+    fn waiting_retrying(&self) -> &'static str {
+        "sedang dicoba"
+    }
+
+    fn waiting_docs(&self, n: usize, when: &str) -> String {
+        format!("{n} dokumen menunggu e-Meterai — {when}")
+    }
+
+    fn waiting_held(&self, n: usize) -> String {
+        format!("{n} menunggu keputusan supervisor")
+    }
+
+    fn worker_round(&self, r: &Round) -> String {
+        let swept = if r.swept > 0 {
+            format!(", {} berkas sisa dibersihkan", r.swept)
+        } else {
+            String::new()
+        };
+        let packs = if r.packs_mailed > 0 {
+            format!(", {} paket harian dikirim ke kotak keluar", r.packs_mailed)
+        } else {
+            String::new()
+        };
+        format!(
+            "Putaran: {} dicoba, {} bermeterai, {} e-mail hasil diantrekan, {} pesan terkirim, {} dokumen dihapus{swept}{packs}.",
+            r.attempted, r.stamped, r.mailed, r.sent, r.purged
+        )
+    }
+
+    fn worker_nothing_waiting(&self) -> &'static str {
+        "Tidak ada dokumen yang menunggu e-Meterai."
+    }
+
+    fn ticket_act(&self, a: TicketAct) -> &'static str {
+        match a {
+            TicketAct::Finish => "diselesaikan",
+            TicketAct::Transfer => "dialihkan",
+        }
+    }
+
+    fn open_document(&self, d: &OpenDocument) -> String {
+        match d {
+            OpenDocument::Stamped { sn } => {
+                format!("dokumen bermeterai (SN {sn}) belum diserahkan")
+            }
+            OpenDocument::Held => "dokumen menunggu keputusan supervisor".to_string(),
+            OpenDocument::Paid => "dokumen sudah dibayar dan belum bermeterai".to_string(),
+        }
+    }
+
+    fn unfinished_what(&self, s: &Stands) -> String {
+        match s {
+            Stands::SalePartPaid { paid, total } => format!("dibayar sebagian {paid} dari {total}"),
+            Stands::SaleUnpaid { total } => format!("penjualan {total} belum dibayar"),
+            Stands::JobUnpaid { name } => format!("dokumen {name} diterima, belum dibayar"),
+            Stands::JobUndelivered { name, sn } => format!(
+                "dokumen {name} bermeterai{}, belum diserahkan",
+                sn.as_ref()
+                    .map(|s| format!(" (SN {s})"))
+                    .unwrap_or_default()
+            ),
+            Stands::JobHeld { name } => {
+                format!("dokumen {name} dibayar, menunggu keputusan supervisor")
+            }
+            Stands::JobPaid { name } => {
+                format!("dokumen {name} dibayar, e-Meterai belum dibubuhkan")
+            }
+        }
+    }
+
+    fn unfinished_next(&self, s: &Stands) -> &'static str {
+        match s {
+            Stands::SalePartPaid { .. } => {
+                "terima sisanya di loket itu, atau supervisor membatalkan penjualan (uang dikembalikan)"
+            }
+            Stands::SaleUnpaid { .. } => "lanjutkan di loket itu atau batalkan penjualannya",
+            Stands::JobUnpaid { .. } => "lanjutkan di loket itu, atau batalkan pekerjaannya",
+            Stands::JobUndelivered { .. } => {
+                "serahkan di loket itu (flash disk, e-mail, WhatsApp) atau kirim ke alamat pelanggan"
+            }
+            Stands::JobHeld { .. } => {
+                "putuskan dengan `loket job settle` atau di konsol supervisor"
+            }
+            Stands::JobPaid { .. } => {
+                "pekerja membubuhkannya otomatis; pastikan pelanggan memegang tanda terima klaim"
+            }
+        }
+    }
+
+    fn anchor_carrier(&self, code: &str) -> String {
+        match code.split_once(':') {
+            Some(("z", n)) => format!("Z nomor {n}"),
+            Some(("daily", d)) => format!("paket harian {d}"),
+            _ => code.to_string(),
+        }
+    }
+
+    fn anchor_claim_bad(&self, text: &str) -> String {
+        format!(
+            "Jangkar \"{text}\" tidak sah: tulis NOMOR:HASH, mis. 1234:9f86d081884c7d65 (minimal {SHORT_HEX} digit heksadesimal)."
+        )
+    }
+
+    fn anchor_delay(&self, carrier: &str, head: &str, waited: &str, stamped: bool) -> String {
+        if stamped {
+            format!("jangkar {carrier} ({head}) baru dicap {waited} setelah dibuat")
+        } else {
+            format!("jangkar {carrier} ({head}) menunggu stempel waktu TSA sejak {waited} lalu")
+        }
+    }
+
+    fn duration_words(&self, days: i64, hours: i64, minutes: i64) -> String {
+        match (days, hours, minutes) {
+            (0, 0, 0) => "kurang dari 1 menit".into(),
+            (0, 0, m) => format!("{m} menit"),
+            (0, h, 0) => format!("{h} jam"),
+            (0, h, m) => format!("{h} jam {m} menit"),
+            (d, 0, _) => format!("{d} hari"),
+            (d, h, _) => format!("{d} hari {h} jam"),
+        }
+    }
+
+    fn token_problem(&self, p: &TokenProblem) -> String {
+        match p {
+            TokenProblem::Unreadable => "stempel waktunya tidak terbaca".into(),
+            TokenProblem::WrongImprint => "stempel waktunya untuk kepala rantai lain".into(),
+            TokenProblem::BadSignature => "tanda tangan TSA pada stempel waktunya tidak sah".into(),
+            TokenProblem::Untrusted { detail } => {
+                format!("TSA stempel waktunya tidak dipercaya ({detail})")
+            }
+            TokenProblem::TooEarly => {
+                "stempel waktunya lebih tua dari entri yang dijangkarkan".into()
+            }
+        }
+    }
+
+    fn anchor_problem(&self, p: &AnchorProblem) -> String {
+        let short = |h: &str| h[..SHORT_HEX.min(h.len())].to_string();
+        match p {
+            AnchorProblem::Contradicted {
+                reason,
+                anchored,
+                found: Some(h),
+            } => format!(
+                "jurnal bertentangan dengan jangkar {} ({}): entri #{} kini berhash {}",
+                self.anchor_carrier(reason),
+                anchored.short(),
+                anchored.seq,
+                short(h)
+            ),
+            AnchorProblem::Contradicted {
+                reason,
+                anchored,
+                found: None,
+            } => format!(
+                "jurnal bertentangan dengan jangkar {} ({}): entri #{} tidak ada lagi",
+                self.anchor_carrier(reason),
+                anchored.short(),
+                anchored.seq
+            ),
+            AnchorProblem::Token {
+                reason,
+                anchored,
+                why,
+            } => format!(
+                "jangkar {} ({}) tidak sah: {}",
+                self.anchor_carrier(reason),
+                anchored.short(),
+                self.token_problem(why)
+            ),
+            AnchorProblem::Missing { reason } => {
+                format!(
+                    "jangkar {} hilang dari basis data",
+                    self.anchor_carrier(reason)
+                )
+            }
+            AnchorProblem::Claim {
+                claim,
+                found: Some(h),
+            } => format!(
+                "jangkar yang diberikan #{} {} tidak cocok: entri #{} kini berhash {}",
+                claim.seq,
+                claim.hash,
+                claim.seq,
+                short(h)
+            ),
+            AnchorProblem::Claim { claim, found: None } => format!(
+                "jangkar yang diberikan #{} {} tidak cocok: entri #{} tidak ada",
+                claim.seq, claim.hash, claim.seq
+            ),
         }
     }
 

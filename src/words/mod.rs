@@ -33,6 +33,7 @@ use crate::doctor::{
 use crate::error::{IoWhat, LoketError};
 use crate::hall::token::TokenError;
 use crate::journal::anchor::{AnchorError, SHORT_HEX};
+use crate::journal::anchor::{AnchorProblem, TokenProblem};
 use crate::money::MoneyError;
 use crate::pdf::appearance::AppearanceError;
 use crate::pdf::cli::CliError as PdfCliError;
@@ -52,8 +53,10 @@ use crate::printing::PrintingError;
 use crate::qris::QrisError;
 use crate::queue::domain::Status as TicketStatus;
 use crate::queue::domain::{NotTicketNo, QueueError};
+use crate::queue::domain::{OpenDocument, TicketAct};
 use crate::report::ReportError;
 use crate::report::pack::ProviderCheck;
+use crate::report::pack::Stands;
 use crate::report::term::Term;
 use crate::stamping::StampingError;
 use crate::stamping::documents::DocumentError;
@@ -61,7 +64,10 @@ use crate::stamping::job::JobError;
 use crate::stamping::job::State as JobState;
 use crate::stamping::ledger::LedgerError;
 use crate::stamping::provider::ProviderError;
+use crate::stamping::provider::ProviderSetup;
+use crate::stamping::service::JobNote;
 use crate::stamping::tsa_http::{HttpTsaError, Reply};
+use crate::stamping::worker::Round;
 use crate::store::StoreError;
 use crate::till::TillError;
 use crate::till::report::{EventWhat, ReportKind, TillWord};
@@ -426,6 +432,47 @@ pub(crate) trait Words: Sync {
     fn ledger_error(&self, e: &LedgerError) -> String;
     fn provider_error(&self, e: &ProviderError) -> String;
     fn stamping_error(&self, e: &StampingError) -> String;
+    // Stamping, the serial ledger, the worker, open visits, the half-done list, journal anchors.
+    fn provider_setup(&self, s: &ProviderSetup) -> String;
+    fn job_note(&self, n: &JobNote<'_>) -> String;
+    fn local_stock_empty(&self) -> &'static str;
+    fn serial_list_unreadable(&self, start: u64, why: &str) -> String;
+    fn serial_status_mismatch(&self, sn: &str, status: &str) -> String;
+    fn serial_unknown_here(&self, sn: &str) -> String;
+    fn serial_orphan_recorded(&self, sn: &str) -> String;
+    fn serial_count_mismatch(
+        &self,
+        provider: u64,
+        listed: u64,
+        issued: u64,
+        spoiled: u64,
+    ) -> String;
+    fn serial_issued_mismatch(&self, provider: u64, issued: u64) -> String;
+    fn already_stamped(&self, found: &str) -> String;
+    fn already_paid(
+        &self,
+        when: &str,
+        counter: i64,
+        job: i64,
+        sn: Option<&str>,
+        delivered: bool,
+    ) -> String;
+    fn waiting_retry_at(&self, at: &str) -> String;
+    fn waiting_retrying(&self) -> &'static str;
+    fn waiting_docs(&self, n: usize, when: &str) -> String;
+    fn waiting_held(&self, n: usize) -> String;
+    fn worker_round(&self, r: &Round) -> String;
+    fn worker_nothing_waiting(&self) -> &'static str;
+    fn ticket_act(&self, a: TicketAct) -> &'static str;
+    fn open_document(&self, d: &OpenDocument) -> String;
+    fn unfinished_what(&self, s: &Stands) -> String;
+    fn unfinished_next(&self, s: &Stands) -> &'static str;
+    fn anchor_carrier(&self, code: &str) -> String;
+    fn anchor_claim_bad(&self, text: &str) -> String;
+    fn anchor_delay(&self, carrier: &str, head: &str, waited: &str, stamped: bool) -> String;
+    fn duration_words(&self, days: i64, hours: i64, minutes: i64) -> String;
+    fn token_problem(&self, p: &TokenProblem) -> String;
+    fn anchor_problem(&self, p: &AnchorProblem) -> String;
     fn http_tsa_error(&self, e: &HttpTsaError) -> String;
     fn reply(&self, e: &Reply) -> String;
     fn store_error(&self, e: &StoreError) -> String;
@@ -590,6 +637,8 @@ worded! {
     TillError => till_error,
     UiError => ui_error,
     UnfinishedError => unfinished_error,
+    TokenProblem => token_problem,
+    AnchorProblem => anchor_problem,
     UserError => user_error,
 }
 

@@ -11,7 +11,8 @@ pub mod wire;
 
 use super::provider::{
     Document, DocumentType, Health, IssueRequest, Issued, ListFilter, Provider, ProviderError,
-    Quota, SerialEntry, SerialPage, SerialState, StampRequest, is_request_id, is_serial_number,
+    ProviderSetup, Quota, SerialEntry, SerialPage, SerialState, StampRequest, is_request_id,
+    is_serial_number,
 };
 use super::resilience::{Breaker, BreakerState, RetryPolicy, parse_retry_after};
 use crate::config::{PeruriConfig, PeruriMode};
@@ -150,7 +151,7 @@ impl PeruriProvider {
         let cfg = stamping
             .peruri
             .clone()
-            .ok_or_else(|| ProviderError::Config("bagian [stamping.peruri] belum ada.".into()))?;
+            .ok_or_else(|| ProviderError::Config(ProviderSetup::PeruriSectionMissing))?;
         PeruriProvider::new(cfg).map(Some)
     }
 
@@ -163,26 +164,20 @@ impl PeruriProvider {
         let password = match (&cfg.password, &cfg.password_env) {
             (Some(p), _) => p.clone(),
             (None, Some(var)) => std::env::var(var).map_err(|_| {
-                ProviderError::Config(format!(
-                    "variabel lingkungan {var} (kata sandi Peruri) belum diisi."
-                ))
+                ProviderError::Config(ProviderSetup::PasswordEnvUnset { var: var.clone() })
             })?,
             (None, None) => {
-                return Err(ProviderError::Config(
-                    "isi password_env atau password di [stamping.peruri].".into(),
-                ));
+                return Err(ProviderError::Config(ProviderSetup::PasswordMissing));
             }
         };
         if cfg.mode == PeruriMode::Onprem && cfg.shared_folder.is_none() {
-            return Err(ProviderError::Config(
-                "mode onprem memerlukan shared_folder di [stamping.peruri].".into(),
-            ));
+            return Err(ProviderError::Config(ProviderSetup::OnpremNeedsFolder));
         }
         let http = Client::builder()
             .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
             .timeout(Duration::from_millis(cfg.timeout_ms))
             .build()
-            .map_err(|e| ProviderError::Config(format!("klien HTTP tidak dapat dibuat: {e}.")))?;
+            .map_err(|e| ProviderError::Config(ProviderSetup::HttpClient(e.to_string())))?;
         let policy = RetryPolicy {
             retries: cfg.retries,
             base: Duration::from_millis(cfg.backoff_base_ms),
@@ -234,8 +229,12 @@ impl PeruriProvider {
             base.trim_end_matches('/'),
             path.trim_start_matches('/')
         );
-        Url::parse(&text)
-            .map_err(|e| ProviderError::Config(format!("alamat {text} tidak sah ({e}).")))
+        Url::parse(&text).map_err(|e| {
+            ProviderError::Config(ProviderSetup::BadUrl {
+                text: text.clone(),
+                why: e.to_string(),
+            })
+        })
     }
 
     fn breaker(&self, base: &str) -> Arc<Breaker> {
@@ -561,9 +560,10 @@ impl PeruriProvider {
     /// Cloud mode: uploads the request's document under its request id; the handle the SN request
     /// and the stamp refer to.
     fn upload_for(&self, req: &IssueRequest) -> Result<CloudHandle, ProviderError> {
-        let doc = req.document.as_ref().ok_or_else(|| {
-            ProviderError::Config("mode cloud memerlukan isi dokumen saat meminta SN.".into())
-        })?;
+        let doc = req
+            .document
+            .as_ref()
+            .ok_or_else(|| ProviderError::Config(ProviderSetup::CloudNeedsDocument))?;
         let doc_id = self.upload(
             doc,
             &peruri_file_name(&req.request_id, &req.file_name),
@@ -708,7 +708,7 @@ impl PeruriProvider {
         let shared = cfg
             .shared_folder
             .clone()
-            .ok_or_else(|| ProviderError::Config("shared_folder belum diisi.".into()))?;
+            .ok_or_else(|| ProviderError::Config(ProviderSetup::SharedFolderUnset))?;
         let prefix = cfg.adapter_folder.trim_end_matches('/');
         let name = format!("{}.pdf", req.sn);
         let unsigned = shared.join("UNSIGNED").join(&name);
@@ -898,9 +898,8 @@ impl Provider for PeruriProvider {
     /// request id before a new SN is asked for. Only if it is not there is the request sent again.
     fn issue_serial_once(&self, req: &IssueRequest) -> Result<Issued, ProviderError> {
         if !is_request_id(&req.request_id) {
-            return Err(ProviderError::Config(format!(
-                "request id {:?} harus 12–64 huruf, angka, '-' atau '_'.",
-                req.request_id
+            return Err(ProviderError::Config(ProviderSetup::BadRequestId(
+                req.request_id.clone(),
             )));
         }
         let cloud_mode = self.inner.cfg.mode == PeruriMode::Cloud;
@@ -943,9 +942,8 @@ impl Provider for PeruriProvider {
             return Ok(None);
         }
         if !is_request_id(&req.request_id) {
-            return Err(ProviderError::Config(format!(
-                "request id {:?} harus 12–64 huruf, angka, '-' atau '_'.",
-                req.request_id
+            return Err(ProviderError::Config(ProviderSetup::BadRequestId(
+                req.request_id.clone(),
             )));
         }
         let known = lock(&self.inner.uploads).get(&req.request_id).cloned();
@@ -968,9 +966,8 @@ impl Provider for PeruriProvider {
 
     fn stamp(&self, req: &StampRequest) -> Result<Vec<u8>, ProviderError> {
         if !is_serial_number(&req.sn) {
-            return Err(ProviderError::Config(format!(
-                "nomor seri {:?} tidak sah.",
-                req.sn
+            return Err(ProviderError::Config(ProviderSetup::BadSerial(
+                req.sn.clone(),
             )));
         }
         match self.inner.cfg.mode {

@@ -334,37 +334,52 @@ fn apply_step(
     Ok(next)
 }
 
+/// What the clerk is told about a job where it stands, as values; worded in `src/words`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobNote<'a> {
+    Received,
+    Placed,
+    /// Paid, and an attempt failed with `error` (the provider's words as stored).
+    Retrying {
+        error: &'a str,
+    },
+    /// Paid; the document is locked and only the counter holding its password can stamp it.
+    PaidLocked,
+    Paid,
+    Stamped {
+        sn: &'a str,
+    },
+    Delivered,
+    Held {
+        reason: Option<&'a str>,
+        job: JobId,
+    },
+    Cancelled,
+    Refunded,
+}
+
 fn message(row: &Row) -> String {
     let j = &row.job;
-    match j.state {
-        State::Received => {
-            "Dokumen diterima. Periksa letak e-Meterai yang diusulkan, lalu tetapkan letaknya."
-                .into()
-        }
-        State::Placed => {
-            "Letak e-Meterai ditetapkan. Tagih e-Meterai di kasir, lalu terima pembayarannya."
-                .into()
-        }
+    let note = match j.state {
+        State::Received => JobNote::Received,
+        State::Placed => JobNote::Placed,
         State::Paid | State::SerialIssued => match (&j.last_error, j.attempts) {
-            (Some(err), n) if n > 0 => format!(
-                "{err} Pelanggan boleh pulang dengan tanda terima klaim; dokumen dikirim lewat e-mail atau diambil begitu selesai."
-            ),
-            _ if row.locked => "Pembayaran diterima. Dokumen terkunci: e-Meterai dibubuhkan di loket yang memegang kata sandinya; bila loket itu sudah ditutup, pelanggan mengetik lagi kata sandinya di loket (kata sandi tidak disimpan).".into(),
-            _ => "Pembayaran diterima. e-Meterai sedang dibubuhkan; tunggu sebentar.".into(),
+            (Some(error), n) if n > 0 => JobNote::Retrying { error },
+            _ if row.locked => JobNote::PaidLocked,
+            _ => JobNote::Paid,
         },
-        State::Stamped => format!(
-            "e-Meterai {} dibubuhkan dan diperiksa: sah. Serahkan dokumen ke flash disk atau kirim lewat e-mail.",
-            j.sn.as_deref().unwrap_or("")
-        ),
-        State::Delivered => "Dokumen bermeterai sudah diserahkan kepada pelanggan.".into(),
-        State::Held => format!(
-            "Menunggu keputusan supervisor: {} Supervisor memilih nomor seri baru tanpa biaya (`loket job settle {} --new-serial`) atau pengembalian dana (`--refund`).",
-            j.last_error.as_deref().unwrap_or("alasan tidak tercatat."),
-            j.id
-        ),
-        State::Cancelled => "Pekerjaan dibatalkan sebelum pembayaran.".into(),
-        State::Refunded => "Dana e-Meterai sudah dikembalikan kepada pelanggan.".into(),
-    }
+        State::Stamped => JobNote::Stamped {
+            sn: j.sn.as_deref().unwrap_or(""),
+        },
+        State::Delivered => JobNote::Delivered,
+        State::Held => JobNote::Held {
+            reason: j.last_error.as_deref(),
+            job: j.id,
+        },
+        State::Cancelled => JobNote::Cancelled,
+        State::Refunded => JobNote::Refunded,
+    };
+    crate::words::current().job_note(&note)
 }
 
 fn view(row: &Row) -> JobView {

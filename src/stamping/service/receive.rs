@@ -48,12 +48,7 @@ fn earlier_emeterai(signatures: &[crate::pdf::intake::ExistingSignature]) -> Opt
                 .map_or_else(|| s.field.clone(), |sn| format!("SN {sn}"))
         })
         .collect();
-    (!found.is_empty()).then(|| {
-        format!(
-            "Dokumen ini sudah memuat e-Meterai ({}). Tanyakan pelanggan apakah memang perlu e-Meterai lagi sebelum menagih; meterai baru tidak boleh menimpa yang lama.",
-            found.join(", ")
-        )
-    })
+    (!found.is_empty()).then(|| crate::words::current().already_stamped(&found.join(", ")))
 }
 
 impl StampingService<'_> {
@@ -194,14 +189,12 @@ impl StampingService<'_> {
         let tz = self.config.branch.timezone;
         Ok(found.map(|(job, counter, sn, paid_ms, state)| {
             let when = crate::when::When::ms(paid_ms, tz).full();
-            let sn = sn.map(|sn| format!(", SN {sn}")).unwrap_or_default();
-            let next = if state == "delivered" {
-                "sudah diserahkan; tanyakan pelanggan sebelum menagih lagi"
-            } else {
-                "belum diserahkan; lanjutkan pekerjaan itu, jangan menagih lagi"
-            };
-            format!(
-                "Dokumen ini sudah dibayar pada {when} di loket {counter} (pekerjaan #{job}{sn}) dan {next}."
+            crate::words::current().already_paid(
+                &when,
+                counter,
+                job,
+                sn.as_deref(),
+                state == "delivered",
             )
         }))
     }

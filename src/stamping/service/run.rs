@@ -10,7 +10,7 @@ use crate::stamping::job::JobId;
 use crate::stamping::job::{self, JobError, Place, State, Step};
 use crate::stamping::ledger;
 use crate::stamping::provider::{
-    self, IssueRequest, NextStep, Provider, ProviderError, StampRequest,
+    self, IssueRequest, NextStep, Provider, ProviderError, ProviderSetup, StampRequest,
 };
 use crate::stamping::request_id::RequestId;
 use crate::store::{StoreError, Tx};
@@ -75,7 +75,9 @@ pub(super) fn request_number(request_id: Option<&str>) -> u32 {
 
 fn retry_message(e: &ProviderError, local: bool) -> String {
     match e {
-        ProviderError::QuotaExhausted { .. } if local => "Stok nomor seri e-Meterai lokal habis; minta supervisor memuat lot baru (`loket stamps load-lot --lot ID --count N --price RP`). Dokumen disimpan dan dibubuhi otomatis begitu stok tersedia.".into(),
+        ProviderError::QuotaExhausted { .. } if local => {
+            crate::words::current().local_stock_empty().into()
+        }
         other => other.to_string(),
     }
 }
@@ -149,7 +151,10 @@ impl StampingService<'_> {
         let mut roots = Vec::new();
         for file in files {
             roots.extend(pdf::load_roots(&file).map_err(|e| {
-                ProviderError::Config(format!("sertifikat akar {}: {e}", file.display()))
+                ProviderError::Config(ProviderSetup::RootCertificates {
+                    file: file.display().to_string(),
+                    why: e.to_string(),
+                })
             })?);
         }
         Ok(roots)
@@ -188,10 +193,10 @@ impl StampingService<'_> {
             let page = match provider.list_serials(&filter) {
                 Ok(page) => page,
                 Err(e) => {
-                    rec.discrepancies.push(format!(
-                        "daftar nomor seri penyedia tidak terbaca mulai urutan {}: {e} Ulangi pemeriksaan nanti",
-                        filter.start
-                    ));
+                    rec.discrepancies.push(
+                        crate::words::current()
+                            .serial_list_unreadable(filter.start, &e.to_string()),
+                    );
                     break;
                 }
             };
@@ -212,16 +217,11 @@ impl StampingService<'_> {
                     match status.as_deref() {
                         Some("issued") => {}
                         Some("spoiled") => spoiled_listed += 1,
-                        Some(other) => notes.push(format!(
-                            "nomor seri {} berstatus '{other}' di loket tetapi belum dibubuhkan menurut penyedia",
-                            entry.sn
-                        )),
+                        Some(other) => notes
+                            .push(crate::words::current().serial_status_mismatch(&entry.sn, other)),
                         None if !is_own_request(tx, entry.file.as_deref())? => {
                             // Another system on the same account, or a request loket never made.
-                            notes.push(format!(
-                                "nomor seri {} tercatat di penyedia tetapi tidak di loket",
-                                entry.sn
-                            ));
+                            notes.push(crate::words::current().serial_unknown_here(&entry.sn));
                         }
                         None => {
                             spoiled_listed += 1;
@@ -236,10 +236,7 @@ impl StampingService<'_> {
                                     json!({"file": entry.file, "issued": entry.issued}),
                                 ))?;
                             }
-                            notes.push(format!(
-                                "nomor seri {} tercatat di penyedia tetapi tidak di pekerjaan mana pun; dicatat rusak untuk klaim",
-                                entry.sn
-                            ));
+                            notes.push(crate::words::current().serial_orphan_recorded(&entry.sn));
                         }
                     }
                 }
@@ -258,10 +255,13 @@ impl StampingService<'_> {
         // Only a list read to its end says what the provider's count should be.
         let expected = inventory.issued + spoiled_listed;
         if complete && quota.not_stamped != expected {
-            rec.discrepancies.push(format!(
-                "penyedia mencatat {} nomor seri terbit belum dibubuhkan (daftarnya {listed}), loket mencatat {} terbit dan {spoiled_listed} rusak yang belum dipakai",
-                quota.not_stamped, inventory.issued
-            ));
+            rec.discrepancies
+                .push(crate::words::current().serial_count_mismatch(
+                    quota.not_stamped,
+                    listed,
+                    inventory.issued,
+                    spoiled_listed,
+                ));
         }
         Ok(rec)
     }
@@ -289,7 +289,7 @@ impl StampingService<'_> {
                     .map_err(StampingError::from)?
                     .ok_or_else(|| {
                         StampingError::Provider(ProviderError::Config(
-                            "bagian [stamping.peruri] belum diisi".into(),
+                            ProviderSetup::PeruriSectionUnfilled,
                         ))
                     })?,
             )
