@@ -681,6 +681,111 @@ mod tests {
         }
     }
 
+    /// The stamping, queue, half-done and anchor sentences are translated, naming the same values.
+    #[test]
+    fn stamping_queue_and_anchor_sentences_are_translated() {
+        use crate::journal::anchor::{Claim, Head};
+        let held = JobNote::Held {
+            reason: Some("SN 389UY343AP0GE9A40000A9 rusak."),
+            job: crate::stamping::JobId(42),
+        };
+        let stamped = JobNote::Stamped {
+            sn: "389UY343AP0GE9A40000A9",
+        };
+        let open = OpenDocument::Stamped {
+            sn: "389UY343AP0GE9A40000A9".into(),
+        };
+        let part_paid = Stands::SalePartPaid {
+            paid: crate::money::Rupiah::new(5_000),
+            total: crate::money::Rupiah::new(10_000),
+        };
+        let undelivered = Stands::JobUndelivered {
+            name: "ijazah.pdf".into(),
+            sn: Some("389UY343AP0GE9A40000A9".into()),
+        };
+        let contradicted = AnchorProblem::Contradicted {
+            reason: "z:12".into(),
+            anchored: Head {
+                seq: 812,
+                hash: "9f86d081884c7d659a2feaa0c55ad015".into(),
+            },
+            found: Some("0123456789abcdef0123".into()),
+        };
+        let claim = AnchorProblem::Claim {
+            claim: Claim {
+                seq: 9,
+                hash: "aaaabbbbccccdddd".into(),
+            },
+            found: None,
+        };
+        let setup = ProviderSetup::PasswordEnvUnset {
+            var: "PERURI_PASSWORD".into(),
+        };
+        check(&[
+            ("JobNote::Held", &|w| w.job_note(&held), &["42"]),
+            (
+                "JobNote::Stamped",
+                &|w| w.job_note(&stamped),
+                &["389UY343AP0GE9A40000A9"],
+            ),
+            (
+                "JobNote::Received",
+                &|w| w.job_note(&JobNote::Received),
+                &[],
+            ),
+            (
+                "open_document",
+                &|w| w.open_document(&open),
+                &["389UY343AP0GE9A40000A9"],
+            ),
+            (
+                "ticket_act",
+                &|w| w.ticket_act(TicketAct::Transfer).to_string(),
+                &[],
+            ),
+            (
+                "unfinished_what",
+                &|w| w.unfinished_what(&part_paid),
+                &["Rp5.000", "Rp10.000"],
+            ),
+            (
+                "unfinished_next",
+                &|w| w.unfinished_next(&undelivered).to_string(),
+                &[],
+            ),
+            (
+                "AnchorProblem::Contradicted",
+                &|w| w.anchor_problem(&contradicted),
+                &["12", "#812", "0123456789abcdef"],
+            ),
+            (
+                "AnchorProblem::Claim",
+                &|w| w.anchor_problem(&claim),
+                &["#9", "aaaabbbbccccdddd"],
+            ),
+            (
+                "anchor_delay",
+                &|w| w.anchor_delay("Z 3", "#812 9f86", &w.duration_words(0, 2, 5), true),
+                &["#812 9f86", "2"],
+            ),
+            (
+                "ProviderSetup::PasswordEnvUnset",
+                &|w| w.provider_setup(&setup),
+                &["PERURI_PASSWORD"],
+            ),
+            (
+                "serial_count_mismatch",
+                &|w| w.serial_count_mismatch(7, 9, 5, 2),
+                &["7", "9", "5", "2"],
+            ),
+            (
+                "worker_nothing_waiting",
+                &|w| w.worker_nothing_waiting().to_string(),
+                &[],
+            ),
+        ]);
+    }
+
     #[test]
     fn english_errors_are_english() {
         let unknown_service = QueueError::UnknownService {

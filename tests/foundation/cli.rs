@@ -301,6 +301,14 @@ fn lang_en_words_command_output_in_english() {
         "{status_id}"
     );
     assert!(loket_ok(d, &["--lang", "en", "journal", "verify"]).starts_with("Journal intact"));
+    // An anchor read off paper that is not one is refused in the process's language.
+    let bad = loket(d, &["--lang", "en", "journal", "verify", "--anchor", "zz"]);
+    let bad = String::from_utf8_lossy(&bad.stderr);
+    assert!(bad.contains("is not valid: write NUMBER:HASH"), "{bad}");
+    assert!(!bad.contains("tidak sah"), "{bad}");
+    let bad = loket(d, &["journal", "verify", "--anchor", "zz"]);
+    let bad = String::from_utf8_lossy(&bad.stderr);
+    assert!(bad.contains("tidak sah: tulis NOMOR:HASH"), "{bad}");
 }
 
 #[test]
