@@ -54,7 +54,7 @@ fn init(data: &Path, url: &str, branch: Option<&str>) -> Result<ExitCode, LoketE
     );
     for login in &made.logins {
         println!();
-        println!("# {} ({})", w.server_pc_kind(login.kind), login.role);
+        println!("# {}: {}", w.server_pc_kind(login.kind), login.role);
         println!("[store] url = \"{}\"", login.url);
     }
     Ok(ExitCode::SUCCESS)

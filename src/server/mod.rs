@@ -274,9 +274,10 @@ pub fn init(url: &str, branch: &BranchCode) -> Result<Initialised, ServerError> 
 
 /// What the server said (its message and SQLSTATE), or the client's own error, for a sentence.
 pub(crate) fn detail(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
-        None => e.to_string(),
+    match (e.as_db_error(), std::error::Error::source(e)) {
+        (Some(db), _) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        (None, Some(cause)) => format!("{e} ({cause})"),
+        (None, None) => e.to_string(),
     }
 }
 

@@ -10,7 +10,7 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{ChildStdin, Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -27,8 +27,9 @@ pub struct Cluster {
     pub port: u16,
     /// The owner's password (SCRAM over TCP, as the PCs will log in).
     password: String,
-    /// The watcher's standard input, never written to and never closed while the process lives.
-    _watcher: Mutex<ChildStdin>,
+    /// The watcher, with its standard input: never written to, never waited for (it outlives this
+    /// process on purpose), and its pipe closed only when this process ends.
+    _watcher: Mutex<Child>,
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
@@ -119,22 +120,7 @@ impl Cluster {
         let data = dir.join("data");
 
         // The watcher first, so even a cluster that fails half-way is stopped and removed.
-        let mut watcher = Command::new("sh")
-            .arg("-c")
-            .arg(
-                r#"cat >/dev/null; $4 "$1/pg_ctl" -D "$2" -m fast -w stop >/dev/null 2>&1; rm -rf "$3""#,
-            )
-            .args(["watcher", BIN])
-            .arg(&data)
-            .arg(&dir)
-            .arg(if is_root() { "runuser -u postgres --" } else { "" })
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("start the cluster's watcher");
-        let watch = watcher.stdin.take().expect("the watcher's stdin");
+        let watcher = Mutex::new(watcher(&data, &dir));
 
         let password = format!("{stamp:x}{:x}", std::process::id());
         let pwfile = dir.join("pw");
@@ -180,7 +166,7 @@ impl Cluster {
                 return Cluster {
                     port,
                     password,
-                    _watcher: Mutex::new(watch),
+                    _watcher: watcher,
                 };
             }
             last = format!(
@@ -205,6 +191,26 @@ impl Cluster {
         postgres::Client::connect(&self.url(OWNER, &self.password, db), postgres::NoTls)
             .expect("connect as the owner")
     }
+}
+
+/// The process that stops the cluster in `data` and removes `dir` once this process has ended: it
+/// waits for end-of-file on a pipe only this process holds.
+fn watcher(data: &Path, dir: &Path) -> Child {
+    Command::new("sh")
+        .arg("-c")
+        .arg(
+            r#"cat >/dev/null; $4 "$1/pg_ctl" -D "$2" -m fast -w stop >/dev/null 2>&1; rm -rf "$3""#,
+        )
+        .args(["watcher", BIN])
+        .arg(data)
+        .arg(dir)
+        .arg(if is_root() { "runuser -u postgres --" } else { "" })
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("start the cluster's watcher")
 }
 
 /// PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user.
