@@ -146,6 +146,9 @@ pub enum Command {
     Receipts(crate::printing::cli::ReceiptsCommand),
     /// Dispenser nomor antrean: tombol layanan menerbitkan dan mencetak tiket.
     Dispenser(crate::printing::cli::DispenserArgs),
+    /// Server cabang PostgreSQL (bagian pertama: layanan masih memakai SQLite).
+    #[command(subcommand)]
+    Server(crate::server::cli::ServerCommand),
 }
 
 #[derive(Debug, Args)]
@@ -651,6 +654,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
         Some(Command::Printers(c)) => crate::printing::cli::printers(&data, &actor, c),
         Some(Command::Receipts(c)) => crate::printing::cli::receipts(c),
         Some(Command::Dispenser(args)) => crate::printing::cli::dispenser(&data, args),
+        Some(Command::Server(c)) => crate::server::cli::run(&data, c),
     }
 }
 

@@ -36,6 +36,8 @@ pub enum LoketError {
     Ledger(#[source] crate::stamping::ledger::LedgerError),
     /// The hall display's link secret could not be read or made.
     Token(#[from] crate::hall::token::TokenError),
+    /// The branch server (`loket server`).
+    Server(#[from] crate::server::ServerError),
     Io {
         what: IoWhat,
         path: PathBuf,

@@ -22,6 +22,7 @@ pub mod qris;
 pub mod queue;
 pub mod report;
 pub mod secret;
+pub mod server;
 pub mod stamping;
 pub mod store;
 pub mod stress;

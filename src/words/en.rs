@@ -1455,6 +1455,7 @@ impl Words for En {
             LoketError::Stamp(f0) => f0.to_string(),
             LoketError::Ledger(f0) => format!("{f0}."),
             LoketError::Token(f0) => f0.to_string(),
+            LoketError::Server(f0) => f0.to_string(),
             LoketError::Cli(f0) => f0.to_string(),
             LoketError::Io { what, path, source } => {
                 format!("{what} {}: {source}", path.display())
@@ -3282,6 +3283,56 @@ impl Words for En {
             IoWhat::Document => "document",
         }
     }
+
+    // The branch server.
+    fn server_error(&self, e: &ServerError) -> String {
+        match e {
+            ServerError::BadUrl(source) => format!(
+                "The database URL cannot be read ({source}); for example postgresql://owner:password@127.0.0.1:5432/loket."
+            ),
+            ServerError::Plaintext { host } => format!(
+                "An unencrypted connection to {host} is refused: without TLS, loket connects only to a server on this machine (127.0.0.1, localhost or a Unix socket). TLS for a server on the network is not available yet."
+            ),
+            ServerError::BadBranchCode(code) => format!(
+                "Branch code '{code}' cannot be used: 1–20 letters, digits or underscores, e.g. 40000."
+            ),
+            ServerError::NoBranchCode { config, source } => format!(
+                "The branch code is unknown: give --branch CODE, or run with --data pointing at the branch's data folder ({}: {source}).",
+                config.display()
+            ),
+            ServerError::Connect(source) => format!(
+                "The PostgreSQL server cannot be reached or refused the login: {}.",
+                crate::server::detail(source)
+            ),
+            ServerError::AlreadyInitialised { database } => format!(
+                "Database {database} already holds loket's schema: server init runs only once. Nothing was changed."
+            ),
+            ServerError::RolesTaken { roles } => format!(
+                "Roles {} already exist on this server (the same branch in another database, or an earlier attempt). Nothing was changed.",
+                roles.join(", ")
+            ),
+            ServerError::Sql(source) => format!(
+                "The server refused to create the schema: {}. Nothing was created.",
+                crate::server::detail(source)
+            ),
+        }
+    }
+
+    fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String {
+        format!(
+            "The server of branch {branch} is ready in database {database}: loket's schema, the append-only triggers and a role per kind of PC were created (schema owner: {owner}). Copy each kind's [store] line into that PC's configuration; the passwords are not shown again."
+        )
+    }
+
+    fn server_pc_kind(&self, kind: PcKind) -> &'static str {
+        match kind {
+            PcKind::Counter => "Counter PC (clerk)",
+            PcKind::Dispenser => "Queue ticket dispenser",
+            PcKind::Display => "Hall display (read only)",
+            PcKind::Supervisor => "Supervisor console",
+            PcKind::Worker => "Background worker",
+        }
+    }
 }
 
 /// English descriptions of loket's commands and options, by path (`queue ticket`, `queue ticket json`).
@@ -3971,6 +4022,23 @@ pub(super) const HELP: &[(&str, &str)] = &[
     (
         "dispenser port",
         "The button box's serial port, e.g. /dev/ttyUSB0; default from [dispenser] port",
+    ),
+    // The branch server.
+    (
+        "server",
+        "The branch's PostgreSQL server (first part: the services still use SQLite)",
+    ),
+    (
+        "server init",
+        "Set up the branch's PostgreSQL server once, as the database owner: schema, append-only triggers and a login role per kind of PC with new passwords; prints a [store] line per kind of PC. Without TLS only to this machine (loopback or Unix socket)",
+    ),
+    (
+        "server init url",
+        "Database URL, e.g. postgresql://owner:password@127.0.0.1:5432/loket",
+    ),
+    (
+        "server init branch",
+        "The branch's office code (nopend) for the role names; default from the configuration's [branch] code",
     ),
 ];
 

@@ -1462,6 +1462,7 @@ impl Words for Id {
             LoketError::Stamp(f0) => f0.to_string(),
             LoketError::Ledger(f0) => format!("{f0}."),
             LoketError::Token(f0) => f0.to_string(),
+            LoketError::Server(f0) => f0.to_string(),
             LoketError::Cli(f0) => f0.to_string(),
             LoketError::Io { what, path, source } => {
                 format!("{what} {}: {source}", path.display())
@@ -3263,6 +3264,56 @@ impl Words for Id {
             IoWhat::RestoredFolderUnnamed => "folder hasil pemulihan tidak dapat diberi nama",
             IoWhat::ReadSigned => "tidak dapat membaca hasil tanda tangan",
             IoWhat::Document => "dokumen",
+        }
+    }
+
+    // The branch server.
+    fn server_error(&self, e: &ServerError) -> String {
+        match e {
+            ServerError::BadUrl(source) => format!(
+                "URL basis data tidak dapat dibaca ({source}); contohnya postgresql://pemilik:sandi@127.0.0.1:5432/loket."
+            ),
+            ServerError::Plaintext { host } => format!(
+                "Sambungan tanpa enkripsi ke {host} ditolak: tanpa TLS, loket hanya tersambung ke server di mesin ini (127.0.0.1, localhost atau soket Unix). TLS untuk server di jaringan belum tersedia."
+            ),
+            ServerError::BadBranchCode(code) => format!(
+                "Kode cabang '{code}' tidak dapat dipakai: 1–20 huruf, angka atau garis bawah, mis. 40000."
+            ),
+            ServerError::NoBranchCode { config, source } => format!(
+                "Kode cabang tidak diketahui: berikan --branch KODE, atau jalankan dengan --data folder data cabang ({}: {source}).",
+                config.display()
+            ),
+            ServerError::Connect(source) => format!(
+                "Server PostgreSQL tidak dapat dihubungi atau menolak masuk: {}.",
+                crate::server::detail(source)
+            ),
+            ServerError::AlreadyInitialised { database } => format!(
+                "Basis data {database} sudah berisi skema loket: server init hanya dijalankan sekali. Tidak ada yang diubah."
+            ),
+            ServerError::RolesTaken { roles } => format!(
+                "Peran {} sudah ada di server ini (cabang yang sama di basis data lain, atau percobaan sebelumnya). Tidak ada yang diubah.",
+                roles.join(", ")
+            ),
+            ServerError::Sql(source) => format!(
+                "Server menolak pembuatan skema: {}. Tidak ada yang dibuat.",
+                crate::server::detail(source)
+            ),
+        }
+    }
+
+    fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String {
+        format!(
+            "Server cabang {branch} siap di basis data {database}: skema loket, pemicu hanya-tambah dan peran tiap jenis PC sudah dibuat (pemilik skema: {owner}). Salin baris [store] tiap jenis PC ke konfigurasi PC tersebut; kata sandinya tidak ditampilkan lagi."
+        )
+    }
+
+    fn server_pc_kind(&self, kind: PcKind) -> &'static str {
+        match kind {
+            PcKind::Counter => "PC loket (petugas)",
+            PcKind::Dispenser => "Dispenser nomor antrean",
+            PcKind::Display => "Layar ruang tunggu (hanya-baca)",
+            PcKind::Supervisor => "Konsol supervisor",
+            PcKind::Worker => "Pekerja latar",
         }
     }
 }

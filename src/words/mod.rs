@@ -58,6 +58,7 @@ use crate::report::ReportError;
 use crate::report::pack::ProviderCheck;
 use crate::report::pack::Stands;
 use crate::report::term::Term;
+use crate::server::{PcKind, ServerError};
 use crate::stamping::StampingError;
 use crate::stamping::documents::DocumentError;
 use crate::stamping::job::JobError;
@@ -537,6 +538,15 @@ pub(crate) trait Words: Sync {
     fn placement_basis(&self, b: &PlacementBasis) -> String;
     /// What could not be done with a file or folder, inside an I/O error.
     fn io_what(&self, w: IoWhat) -> &'static str;
+
+    // The branch server.
+    /// A `loket server` refusal or failure.
+    fn server_error(&self, e: &ServerError) -> String;
+    /// `server init` made the schema of branch `branch` in `database`, owned by `owner`; the
+    /// `[store]` lines of each PC kind follow.
+    fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String;
+    /// Which PC a `[store]` line is for.
+    fn server_pc_kind(&self, kind: PcKind) -> &'static str;
 }
 
 /// What a finished restore says, as values (`loket restore`).
@@ -640,6 +650,7 @@ worded! {
     TokenProblem => token_problem,
     AnchorProblem => anchor_problem,
     UserError => user_error,
+    ServerError => server_error,
 }
 
 impl std::fmt::Display for IoWhat {

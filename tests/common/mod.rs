@@ -1,6 +1,7 @@
 //! Shared test fixtures: a fresh branch in a temporary data folder, a movable clock, and the real
 //! `loket` binary.
 
+pub mod pg;
 pub mod tsa;
 
 use loket::Branch;

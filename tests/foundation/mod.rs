@@ -10,5 +10,6 @@ mod migrations;
 mod multiprocess;
 mod package;
 mod queue;
+mod server;
 mod store;
 mod users;

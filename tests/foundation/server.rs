@@ -1,0 +1,368 @@
+//! The branch server on a real PostgreSQL 15: `loket server init` through the binary, each PC
+//! kind's grants, append-only held by privileges and by triggers, the plaintext rule, and the
+//! server schema against a fresh SQLite store's.
+
+use crate::common::pg::TestDb;
+use crate::common::{TestBranch, loket};
+use postgres::error::SqlState;
+use std::collections::BTreeMap;
+
+const KINDS: [&str; 5] = ["counter", "dispenser", "display", "supervisor", "worker"];
+
+/// `loket server init URL --branch CODE` in an empty data folder.
+fn server_init(db: &TestDb) -> std::process::Output {
+    let data = tempfile::tempdir().expect("temp dir");
+    loket(
+        data.path(),
+        &["server", "init", &db.owner_url(), "--branch", &db.code],
+    )
+}
+
+/// The URL of every `[store] url = "…"` line, by the role it logs in as.
+fn store_urls(stdout: &str) -> BTreeMap<String, String> {
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("[store] url = \""))
+        .map(|rest| {
+            let url = rest.strip_suffix('"').expect("a closing quote").to_string();
+            let role = url
+                .strip_prefix("postgresql://")
+                .and_then(|r| r.split(':').next())
+                .expect("a role in the URL")
+                .to_string();
+            (role, url)
+        })
+        .collect()
+}
+
+/// Initialises `db` through the binary and returns the logins it printed.
+fn initialised(db: &TestDb) -> BTreeMap<String, String> {
+    let out = server_init(db);
+    assert!(
+        out.status.success(),
+        "server init failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    store_urls(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn login(urls: &BTreeMap<String, String>, db: &TestDb, kind: &str) -> postgres::Client {
+    let url = &urls[&format!("loket_{}_{kind}", db.code)];
+    postgres::Client::connect(url, postgres::NoTls).expect("log in with the printed URL")
+}
+
+fn state(result: Result<u64, postgres::Error>) -> SqlState {
+    match result {
+        Ok(n) => panic!("the server accepted the statement ({n} rows)"),
+        Err(e) => e.code().cloned().expect("a server error with a SQLSTATE"),
+    }
+}
+
+const JOURNAL_ROW: &str = "INSERT INTO journal (at_ms, business_day, actor, kind, subject, detail, prev_hash, hash) \
+     VALUES (1, '2026-11-23', 'budi', 'test', 's', '{}', 'p', 'h')";
+
+#[test]
+fn server_init_prints_a_store_line_per_pc_kind_and_refuses_a_second_run() {
+    let db = TestDb::new();
+    let urls = initialised(&db);
+    let expected: Vec<String> = KINDS
+        .iter()
+        .map(|k| format!("loket_{}_{k}", db.code))
+        .collect();
+    assert_eq!(
+        urls.keys().cloned().collect::<Vec<_>>(),
+        {
+            let mut e = expected.clone();
+            e.sort();
+            e
+        },
+        "one [store] line per PC kind"
+    );
+    for role in &expected {
+        let mut client =
+            postgres::Client::connect(&urls[role], postgres::NoTls).expect("the printed URL works");
+        let row = client
+            .query_one(
+                "SELECT current_user::text, current_setting('search_path')",
+                &[],
+            )
+            .expect("who am I");
+        assert_eq!(row.get::<_, String>(0), *role);
+        assert_eq!(row.get::<_, String>(1), "loket");
+    }
+    // The passwords are stored as SCRAM-SHA-256 verifiers, never as text or MD5.
+    let stored: Vec<(String, String)> = db
+        .owner()
+        .query(
+            "SELECT rolname::text, coalesce(rolpassword, '') FROM pg_authid WHERE rolname = ANY($1)",
+            &[&expected],
+        )
+        .expect("read pg_authid")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(stored.len(), 5);
+    for (role, verifier) in &stored {
+        assert!(verifier.starts_with("SCRAM-SHA-256$"), "{role}: {verifier}");
+    }
+
+    let again = server_init(&db);
+    assert!(!again.status.success(), "a second init must be refused");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains(&format!("Basis data {} sudah berisi skema loket", db.name)),
+        "{stderr}"
+    );
+    assert!(
+        store_urls(&String::from_utf8_lossy(&again.stdout)).is_empty(),
+        "no new passwords on a refused run"
+    );
+}
+
+#[test]
+fn the_display_role_reads_the_queue_and_may_change_nothing() {
+    let db = TestDb::new();
+    let urls = initialised(&db);
+    let mut display = login(&urls, &db, "display");
+    let waiting: i64 = display
+        .query_one("SELECT count(*) FROM tickets", &[])
+        .expect("the display reads tickets")
+        .get(0);
+    assert_eq!(waiting, 0);
+    assert_eq!(
+        state(display.execute("UPDATE tickets SET status = 'done'", &[])),
+        SqlState::INSUFFICIENT_PRIVILEGE
+    );
+    assert_eq!(
+        state(display.execute("DELETE FROM journal", &[])),
+        SqlState::INSUFFICIENT_PRIVILEGE
+    );
+    assert_eq!(
+        state(display.execute(JOURNAL_ROW, &[])),
+        SqlState::INSUFFICIENT_PRIVILEGE
+    );
+}
+
+#[test]
+fn the_journal_ledger_and_z_reports_are_append_only_by_grants_and_by_triggers() {
+    let db = TestDb::new();
+    let urls = initialised(&db);
+
+    // The counter appends to the journal; the row carries the branch's code.
+    let mut counter = login(&urls, &db, "counter");
+    let row = counter
+        .query_one(&format!("{JOURNAL_ROW} RETURNING branch, seq"), &[])
+        .expect("the counter appends to the journal");
+    assert_eq!(row.get::<_, String>(0), db.code);
+    assert_eq!(
+        state(counter.execute("UPDATE journal SET actor = 'siti'", &[])),
+        SqlState::INSUFFICIENT_PRIVILEGE
+    );
+    assert_eq!(
+        state(counter.execute("DELETE FROM journal", &[])),
+        SqlState::INSUFFICIENT_PRIVILEGE
+    );
+
+    // No PC kind holds UPDATE, DELETE or TRUNCATE on the three append-only tables.
+    let mut owner = db.owner();
+    for kind in KINDS {
+        for table in ["journal", "till_movements", "z_reports"] {
+            for privilege in ["UPDATE", "DELETE", "TRUNCATE"] {
+                let held: bool = owner
+                    .query_one(
+                        "SELECT has_table_privilege($1::name, $2::text, $3::text)",
+                        &[
+                            &format!("loket_{}_{kind}", db.code),
+                            &format!("loket.{table}"),
+                            &privilege,
+                        ],
+                    )
+                    .expect("ask for the privilege")
+                    .get(0);
+                assert!(!held, "{kind} holds {privilege} on {table}");
+            }
+        }
+    }
+
+    // The owner (a superuser here) is refused by the triggers.
+    owner
+        .batch_execute(
+            "SET search_path = loket;
+             INSERT INTO till_movements (counter, at_ms, kind, method, amount, actor)
+                 VALUES (1, 0, 'sale', 'debit', 10000, 'budi');
+             INSERT INTO till_sessions (id, counter, clerk, business_day, opened_ms, float_count, state)
+                 VALUES (7, 1, 'budi', '2026-11-23', 0, '{}', 'closed');
+             INSERT INTO z_reports (session, counter, business_day, created_ms, document, sha256)
+                 VALUES (7, 1, '2026-11-23', 0, '{}', 'ab');",
+        )
+        .expect("the owner inserts");
+    for statement in [
+        "UPDATE journal SET actor = 'siti'",
+        "DELETE FROM journal",
+        "UPDATE till_movements SET amount = 1",
+        "DELETE FROM till_movements",
+        "UPDATE z_reports SET sha256 = 'cd'",
+        "DELETE FROM z_reports",
+        "TRUNCATE journal",
+    ] {
+        match owner.execute(statement, &[]) {
+            Ok(n) => panic!("{statement}: accepted ({n} rows)"),
+            Err(e) => {
+                let db_error = e.as_db_error().expect("a server error");
+                assert_eq!(db_error.code(), &SqlState::RAISE_EXCEPTION, "{statement}");
+                assert!(
+                    db_error.message().contains("append-only"),
+                    "{statement}: {e}"
+                );
+            }
+        }
+    }
+    let actor: String = owner
+        .query_one("SELECT actor FROM journal", &[])
+        .expect("the journal row")
+        .get(0);
+    assert_eq!(actor, "budi", "the row is as the counter wrote it");
+}
+
+#[test]
+fn a_plaintext_url_to_another_machine_is_refused_before_connecting() {
+    let data = tempfile::tempdir().expect("temp dir");
+    // `.invalid` never resolves: had loket tried to connect, it would say the server cannot be
+    // reached instead of refusing the plaintext connection.
+    let out = loket(
+        data.path(),
+        &[
+            "server",
+            "init",
+            "postgresql://loket_owner:rahasia@server-cabang.invalid:5432/loket",
+            "--branch",
+            "40000",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Sambungan tanpa enkripsi ke server-cabang.invalid ditolak"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("TLS"), "{stderr}");
+    assert!(!stderr.contains("tidak dapat dihubungi"), "{stderr}");
+
+    let out = loket(
+        data.path(),
+        &[
+            "--lang",
+            "en",
+            "server",
+            "init",
+            "postgresql://loket_owner:rahasia@192.168.10.5/loket",
+            "--branch",
+            "40000",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("An unencrypted connection to 192.168.10.5 is refused"),
+        "{stderr}"
+    );
+}
+
+/// SQLite's declared type as the server's `information_schema` names its translation.
+fn server_type(sqlite: &str) -> &'static str {
+    match sqlite {
+        "INTEGER" => "bigint",
+        "TEXT" => "text",
+        "BLOB" => "bytea",
+        "REAL" => "double precision",
+        other => panic!("no translation for SQLite type {other}"),
+    }
+}
+
+#[test]
+fn the_server_schema_has_every_sqlite_table_and_column() {
+    let branch = TestBranch::new();
+    let conn = branch.branch.store().conn();
+    let mut columns = Vec::new();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .and_then(|mut s| {
+            s.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<_, _>>()
+        })
+        .expect("list the SQLite tables");
+    for table in &tables {
+        let mut info = conn
+            .prepare(&format!("PRAGMA table_info({table})"))
+            .expect("table_info");
+        let rows = info
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)? == 1,
+                ))
+            })
+            .expect("read table_info");
+        for row in rows {
+            let (column, kind, not_null) = row.expect("a column");
+            columns.push((table.clone(), column, kind, not_null));
+        }
+    }
+    assert!(tables.len() >= 30, "only {} SQLite tables", tables.len());
+
+    let db = TestDb::new();
+    let code = db.code.parse().expect("a branch code");
+    loket::server::init(&db.owner_url(), &code).expect("server init");
+    let server: BTreeMap<(String, String), (String, bool)> = db
+        .owner()
+        .query(
+            "SELECT table_name::text, column_name::text, data_type::text, is_nullable = 'NO'
+             FROM information_schema.columns WHERE table_schema = 'loket'",
+            &[],
+        )
+        .expect("read the server's columns")
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), (r.get(2), r.get(3))))
+        .collect();
+
+    let mut drift = Vec::new();
+    for (table, column, kind, not_null) in &columns {
+        match server.get(&(table.clone(), column.clone())) {
+            None => drift.push(format!("{table}.{column} is missing on the server")),
+            Some((server_kind, server_not_null)) => {
+                if server_kind != server_type(kind) {
+                    drift.push(format!("{table}.{column}: {kind} became {server_kind}"));
+                }
+                if *not_null && !server_not_null {
+                    drift.push(format!("{table}.{column} is NOT NULL only on SQLite"));
+                }
+            }
+        }
+    }
+    assert!(
+        drift.is_empty(),
+        "the schemas drifted:\n{}",
+        drift.join("\n")
+    );
+
+    // Rows that leave the branch carry its code.
+    for table in [
+        "journal",
+        "tickets",
+        "sales",
+        "payments",
+        "till_movements",
+        "z_reports",
+        "serials",
+        "stamp_jobs",
+        "outbox",
+        "drive_copies",
+    ] {
+        assert_eq!(
+            server.get(&(table.to_string(), "branch".to_string())),
+            Some(&("text".to_string(), true)),
+            "{table}.branch"
+        );
+    }
+}
