@@ -1619,6 +1619,251 @@ impl Words for En {
         }
     }
 
+    fn config_key(&self, key: &str) -> String {
+        format!("key '{key}'")
+    }
+
+    fn config_prefix_shape(&self, prefix: &str) -> String {
+        format!("prefix '{prefix}' must be 1–3 capital letters, for example \"A\"")
+    }
+
+    fn config_prefix_twice(&self, prefix: &str) -> String {
+        format!("prefix '{prefix}' is used twice")
+    }
+
+    fn config_range(&self, first: u32, last: u32) -> String {
+        format!("number range [{first}, {last}] is not valid; example: [1, 999]")
+    }
+
+    fn config_no_service(&self) -> String {
+        "no services yet; add a [[service]]".into()
+    }
+
+    fn config_counter_number(&self, number: u32) -> String {
+        format!("counter number {number} is not valid or is used twice")
+    }
+
+    fn config_counter_service(&self, number: u32, service: &str) -> String {
+        format!("counter {number} serves '{service}', but that service does not exist")
+    }
+
+    fn config_printer_unknown(&self, printer: &str) -> String {
+        format!("printer '{printer}' is not in [printers]")
+    }
+
+    fn config_volume(&self, volume: u8) -> String {
+        format!("voice volume {volume} is outside 0–100")
+    }
+
+    fn config_spoken_name(&self, name: &str, word: &str) -> String {
+        format!(
+            "spoken name '{name}' contains '{word}'; use only letters, digits, spaces and hyphens"
+        )
+    }
+
+    fn config_public_url(&self, url: &str) -> String {
+        format!("address '{url}' must start with http://, for example \"http://192.168.1.10:8080\"")
+    }
+
+    fn config_qr_needs_url(&self) -> String {
+        "ticket_qr = true needs public_url in [display], for example \"http://192.168.1.10:8080\" (the display PC's address on the guest Wi-Fi)".into()
+    }
+
+    fn config_mail_to(&self, address: &str, reason: &str) -> String {
+        format!("e-mail address '{address}' is not valid: {reason}")
+    }
+
+    fn config_code_shape(&self, code: &str) -> String {
+        format!("item code '{code}' must be 1–16 lowercase letters, digits or hyphens")
+    }
+
+    fn config_code_twice(&self, code: &str) -> String {
+        format!("item code '{code}' is used twice")
+    }
+
+    fn config_price_positive(&self, code: &str) -> String {
+        format!("price of '{code}' must be more than Rp0")
+    }
+
+    fn config_meterai_price(&self, face: &dyn fmt::Display) -> String {
+        format!("e-Meterai is sold at its face value {face}; the service fee goes in service_fee")
+    }
+
+    fn config_fee_negative(&self) -> String {
+        "the service fee must not be negative".into()
+    }
+
+    fn config_tolerance_negative(&self) -> String {
+        "the cash variance tolerance must not be negative".into()
+    }
+
+    fn config_qris_expiry(&self) -> String {
+        "QRIS expiry must be 1–60 minutes".into()
+    }
+
+    fn config_peruri_needed(&self) -> String {
+        "provider \"peruri\" needs a [stamping.peruri] section".into()
+    }
+
+    fn config_peruri_password(&self) -> String {
+        "fill in password_env (name of the environment variable holding the password) or password"
+            .into()
+    }
+
+    fn config_onprem_folder(&self) -> String {
+        "onprem mode needs shared_folder (the Sign Adapter's shared folder)".into()
+    }
+
+    fn config_at_least_one(&self) -> String {
+        "must be at least 1".into()
+    }
+
+    fn config_unknown_key(&self, field: &str, expected: &str) -> String {
+        format!("unknown key {field} (typo?); known keys: {expected}")
+    }
+
+    fn config_missing_key(&self, key: &str) -> String {
+        format!("key {key} is required")
+    }
+
+    fn config_unknown_value(&self, value: &str, expected: &str) -> String {
+        format!("unknown value {value}; choose one of: {expected}")
+    }
+
+    fn config_wrong_type(&self, detail: &str) -> String {
+        format!("wrong kind of value ({detail})")
+    }
+
+    fn dispenser_unknown_service(&self, service: &str) -> String {
+        format!(
+            "Service {service} does not exist. Check the buttons and the dispenser configuration."
+        )
+    }
+
+    fn dispenser_not_printed(&self, ticket: &str, why: &str) -> String {
+        format!(
+            "Number {ticket} is recorded but its ticket was not printed: {why} Reprint it with `loket queue reprint {ticket}`."
+        )
+    }
+
+    fn dispenser_not_issued(&self, why: &dyn fmt::Display) -> String {
+        format!("No number could be taken: {why}.")
+    }
+
+    fn dispenser_busy(&self, e: &dyn fmt::Display) -> String {
+        format!("The system is busy ({e}). Press the button once more.")
+    }
+
+    fn dispenser_legend_unknown(&self) -> &'static str {
+        "(service not in the configuration)"
+    }
+
+    fn dispenser_printed(&self, ticket: &str, service: &str) -> String {
+        format!("Number {ticket} — {service}: ticket printed.")
+    }
+
+    fn dispenser_unknown_key(&self, key: &str, keys: &[String]) -> String {
+        if keys.is_empty() {
+            format!("Key {key} is not used: there are no service keys in [dispenser] keys yet.")
+        } else {
+            format!("Key {key} is not used. Service keys: {}.", keys.join(", "))
+        }
+    }
+
+    fn dispenser_ready_serial(&self, path: &str) -> String {
+        format!("Dispenser ready: button box on {path}. Stop with Ctrl-C.")
+    }
+
+    fn dispenser_ready_keys(&self) -> &'static str {
+        "Dispenser ready: press a service key; Esc to stop."
+    }
+
+    fn hall_voice_missing(&self, names: &str, folder: &dyn fmt::Display) -> String {
+        format!(
+            "warning: no voice recording for: {names} — put <name>.ogg in {folder} (README: your own voice recordings)"
+        )
+    }
+
+    fn hall_listening(&self, address: &str) -> String {
+        format!("Hall display: http://{address}/  (Ctrl+C to stop)")
+    }
+
+    fn day_unknown(&self, text: &str) -> String {
+        format!("date '{text}' not recognised; write it as YYYY-MM-DD, for example 2026-11-21")
+    }
+
+    fn qris_field_length(&self, max: usize, written: usize) -> String {
+        format!("must be 1–{max} characters, {written} written")
+    }
+
+    fn qris_field_char(&self, c: char) -> String {
+        format!("character '{c}' is not allowed")
+    }
+
+    fn qris_criteria(&self) -> &'static str {
+        "choose UMI, UKE, UME, UBE or URE"
+    }
+
+    fn qris_mcc(&self) -> &'static str {
+        "must be four digits, for example 9402"
+    }
+
+    fn qris_amount_out_of_range(&self, amount: &dyn fmt::Display) -> String {
+        format!("{amount} is out of range")
+    }
+
+    fn qris_too_long(&self, e: &dyn fmt::Display) -> String {
+        format!("does not fit in a QR code ({e})")
+    }
+
+    fn count_empty(&self) -> String {
+        "the count is empty".into()
+    }
+
+    fn count_denomination(&self, denomination: &dyn fmt::Display) -> String {
+        format!("unknown denomination {denomination}")
+    }
+
+    fn count_pieces(&self, pieces: &str) -> String {
+        format!("number of notes/coins '{pieces}' is not valid")
+    }
+
+    fn count_negative(&self) -> String {
+        "an amount of money must not be negative".into()
+    }
+
+    fn printer_needs_port(&self) -> &'static str {
+        "port (e.g. /dev/ttyUSB0) is required for serial"
+    }
+
+    fn printer_parity(&self) -> &'static str {
+        "parity must be none, odd or even"
+    }
+
+    fn printer_flow_control(&self) -> &'static str {
+        "flow_control must be none, software or hardware"
+    }
+
+    fn printer_needs_address(&self) -> &'static str {
+        "address (e.g. 192.168.1.50:9100) is required for tcp"
+    }
+
+    fn printer_address_port(&self) -> &'static str {
+        "the port in address must be a number 1–65535"
+    }
+
+    fn printer_needs_path(&self) -> &'static str {
+        "path (e.g. /dev/usb/lp0) is required for file"
+    }
+
+    fn printer_none(&self) -> &'static str {
+        "no printer"
+    }
+
+    fn printer_ready(&self, detail: &str) -> String {
+        format!("ready — {detail}")
+    }
+
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {

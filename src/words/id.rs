@@ -1627,6 +1627,253 @@ impl Words for Id {
         }
     }
 
+    fn config_key(&self, key: &str) -> String {
+        format!("kunci '{key}'")
+    }
+
+    fn config_prefix_shape(&self, prefix: &str) -> String {
+        format!("awalan '{prefix}' harus 1–3 huruf kapital, misalnya \"A\"")
+    }
+
+    fn config_prefix_twice(&self, prefix: &str) -> String {
+        format!("awalan '{prefix}' dipakai dua kali")
+    }
+
+    fn config_range(&self, first: u32, last: u32) -> String {
+        format!("rentang nomor [{first}, {last}] tidak sah; contoh: [1, 999]")
+    }
+
+    fn config_no_service(&self) -> String {
+        "belum ada layanan; tambahkan [[service]]".into()
+    }
+
+    fn config_counter_number(&self, number: u32) -> String {
+        format!("nomor loket {number} tidak sah atau dipakai dua kali")
+    }
+
+    fn config_counter_service(&self, number: u32, service: &str) -> String {
+        format!("loket {number} melayani '{service}', tetapi layanan itu tidak ada")
+    }
+
+    fn config_printer_unknown(&self, printer: &str) -> String {
+        format!("printer '{printer}' tidak ada di [printers]")
+    }
+
+    fn config_volume(&self, volume: u8) -> String {
+        format!("volume suara {volume} di luar 0–100")
+    }
+
+    fn config_spoken_name(&self, name: &str, word: &str) -> String {
+        format!(
+            "nama ucapan '{name}' memuat '{word}'; pakai huruf, angka, spasi dan tanda hubung saja"
+        )
+    }
+
+    fn config_public_url(&self, url: &str) -> String {
+        format!("alamat '{url}' harus diawali http://, misalnya \"http://192.168.1.10:8080\"")
+    }
+
+    fn config_qr_needs_url(&self) -> String {
+        "ticket_qr = true memerlukan public_url di [display], misalnya \"http://192.168.1.10:8080\" (alamat PC layar di Wi-Fi tamu)".into()
+    }
+
+    fn config_mail_to(&self, address: &str, reason: &str) -> String {
+        format!("alamat e-mail '{address}' tidak sah: {reason}")
+    }
+
+    fn config_code_shape(&self, code: &str) -> String {
+        format!("kode barang '{code}' harus 1–16 huruf kecil, angka atau tanda hubung")
+    }
+
+    fn config_code_twice(&self, code: &str) -> String {
+        format!("kode barang '{code}' dipakai dua kali")
+    }
+
+    fn config_price_positive(&self, code: &str) -> String {
+        format!("harga '{code}' harus lebih dari Rp0")
+    }
+
+    fn config_meterai_price(&self, face: &dyn fmt::Display) -> String {
+        format!(
+            "e-Meterai dijual sesuai nilai nominalnya {face}; biaya layanan diisi di service_fee"
+        )
+    }
+
+    fn config_fee_negative(&self) -> String {
+        "biaya layanan tidak boleh negatif".into()
+    }
+
+    fn config_tolerance_negative(&self) -> String {
+        "toleransi selisih kas tidak boleh negatif".into()
+    }
+
+    fn config_qris_expiry(&self) -> String {
+        "masa berlaku QRIS harus 1–60 menit".into()
+    }
+
+    fn config_peruri_needed(&self) -> String {
+        "provider \"peruri\" memerlukan bagian [stamping.peruri]".into()
+    }
+
+    fn config_peruri_password(&self) -> String {
+        "isi password_env (nama variabel lingkungan berisi kata sandi) atau password".into()
+    }
+
+    fn config_onprem_folder(&self) -> String {
+        "mode onprem memerlukan shared_folder (folder bersama Sign Adapter)".into()
+    }
+
+    fn config_at_least_one(&self) -> String {
+        "harus paling sedikit 1".into()
+    }
+
+    fn config_unknown_key(&self, field: &str, expected: &str) -> String {
+        format!("kunci {field} tidak dikenal (salah ketik?); yang dikenal: {expected}")
+    }
+
+    fn config_missing_key(&self, key: &str) -> String {
+        format!("kunci {key} wajib diisi")
+    }
+
+    fn config_unknown_value(&self, value: &str, expected: &str) -> String {
+        format!("nilai {value} tidak dikenal; pilih salah satu: {expected}")
+    }
+
+    fn config_wrong_type(&self, detail: &str) -> String {
+        format!("jenis nilai salah ({detail})")
+    }
+
+    fn dispenser_unknown_service(&self, service: &str) -> String {
+        format!("Layanan {service} tidak ada. Periksa tombol dan konfigurasi dispenser.")
+    }
+
+    fn dispenser_not_printed(&self, ticket: &str, why: &str) -> String {
+        format!(
+            "Nomor {ticket} tercatat tetapi tiketnya tidak tercetak: {why} Cetak ulang dengan `loket queue reprint {ticket}`."
+        )
+    }
+
+    fn dispenser_not_issued(&self, why: &dyn fmt::Display) -> String {
+        format!("Nomor tidak dapat diambil: {why}.")
+    }
+
+    fn dispenser_busy(&self, e: &dyn fmt::Display) -> String {
+        format!("Sistem sibuk ({e}). Tekan tombol sekali lagi.")
+    }
+
+    fn dispenser_legend_unknown(&self) -> &'static str {
+        "(layanan tidak ada di konfigurasi)"
+    }
+
+    fn dispenser_printed(&self, ticket: &str, service: &str) -> String {
+        format!("Nomor {ticket} — {service}: tiket tercetak.")
+    }
+
+    fn dispenser_unknown_key(&self, key: &str, keys: &[String]) -> String {
+        if keys.is_empty() {
+            format!("Tombol {key} tidak dipakai: belum ada tombol layanan di [dispenser] keys.")
+        } else {
+            format!(
+                "Tombol {key} tidak dipakai. Tombol layanan: {}.",
+                keys.join(", ")
+            )
+        }
+    }
+
+    fn dispenser_ready_serial(&self, path: &str) -> String {
+        format!("Dispenser siap: kotak tombol di {path}. Hentikan dengan Ctrl-C.")
+    }
+
+    fn dispenser_ready_keys(&self) -> &'static str {
+        "Dispenser siap: tekan tombol layanan; Esc untuk berhenti."
+    }
+
+    fn hall_voice_missing(&self, names: &str, folder: &dyn fmt::Display) -> String {
+        format!(
+            "peringatan: rekaman suara tidak ada untuk: {names} — letakkan <nama>.ogg di {folder} (README: rekaman suara sendiri)"
+        )
+    }
+
+    fn hall_listening(&self, address: &str) -> String {
+        format!("Layar ruang tunggu: http://{address}/  (Ctrl+C untuk berhenti)")
+    }
+
+    fn day_unknown(&self, text: &str) -> String {
+        format!("tanggal '{text}' tidak dikenali; tulis sebagai TTTT-BB-HH, misalnya 2026-11-21")
+    }
+
+    fn qris_field_length(&self, max: usize, written: usize) -> String {
+        format!("harus 1–{max} karakter, tertulis {written} karakter")
+    }
+
+    fn qris_field_char(&self, c: char) -> String {
+        format!("karakter '{c}' tidak boleh dipakai")
+    }
+
+    fn qris_criteria(&self) -> &'static str {
+        "pilih UMI, UKE, UME, UBE atau URE"
+    }
+
+    fn qris_mcc(&self) -> &'static str {
+        "harus empat angka, misalnya 9402"
+    }
+
+    fn qris_amount_out_of_range(&self, amount: &dyn fmt::Display) -> String {
+        format!("{amount} di luar batas")
+    }
+
+    fn qris_too_long(&self, e: &dyn fmt::Display) -> String {
+        format!("tidak muat dalam kode QR ({e})")
+    }
+
+    fn count_empty(&self) -> String {
+        "hitungan kosong".into()
+    }
+
+    fn count_denomination(&self, denomination: &dyn fmt::Display) -> String {
+        format!("pecahan {denomination} tidak dikenal")
+    }
+
+    fn count_pieces(&self, pieces: &str) -> String {
+        format!("jumlah lembar/keping '{pieces}' tidak sah")
+    }
+
+    fn count_negative(&self) -> String {
+        "jumlah uang tidak boleh negatif".into()
+    }
+
+    fn printer_needs_port(&self) -> &'static str {
+        "port (mis. /dev/ttyUSB0) wajib untuk serial"
+    }
+
+    fn printer_parity(&self) -> &'static str {
+        "parity harus none, odd atau even"
+    }
+
+    fn printer_flow_control(&self) -> &'static str {
+        "flow_control harus none, software atau hardware"
+    }
+
+    fn printer_needs_address(&self) -> &'static str {
+        "address (mis. 192.168.1.50:9100) wajib untuk tcp"
+    }
+
+    fn printer_address_port(&self) -> &'static str {
+        "port pada address harus angka 1–65535"
+    }
+
+    fn printer_needs_path(&self) -> &'static str {
+        "path (mis. /dev/usb/lp0) wajib untuk file"
+    }
+
+    fn printer_none(&self) -> &'static str {
+        "tidak ada printer"
+    }
+
+    fn printer_ready(&self, detail: &str) -> String {
+        format!("siap — {detail}")
+    }
+
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {

@@ -391,6 +391,71 @@ pub(crate) trait Words: Sync {
     fn eject_error(&self, e: &EjectError) -> String;
     fn mail_error(&self, e: &MailError) -> String;
     fn delivery_error(&self, e: &DeliveryError) -> String;
+
+    // Delivery, dispenser, configuration, PDF and doctor sentences.
+    /// `kunci 'timezone'`: the key a configuration error is about.
+    fn config_key(&self, key: &str) -> String;
+    fn config_prefix_shape(&self, prefix: &str) -> String;
+    fn config_prefix_twice(&self, prefix: &str) -> String;
+    fn config_range(&self, first: u32, last: u32) -> String;
+    fn config_no_service(&self) -> String;
+    fn config_counter_number(&self, number: u32) -> String;
+    fn config_counter_service(&self, number: u32, service: &str) -> String;
+    fn config_printer_unknown(&self, printer: &str) -> String;
+    fn config_volume(&self, volume: u8) -> String;
+    fn config_spoken_name(&self, name: &str, word: &str) -> String;
+    fn config_public_url(&self, url: &str) -> String;
+    fn config_qr_needs_url(&self) -> String;
+    fn config_mail_to(&self, address: &str, reason: &str) -> String;
+    fn config_code_shape(&self, code: &str) -> String;
+    fn config_code_twice(&self, code: &str) -> String;
+    fn config_price_positive(&self, code: &str) -> String;
+    fn config_meterai_price(&self, face: &dyn fmt::Display) -> String;
+    fn config_fee_negative(&self) -> String;
+    fn config_tolerance_negative(&self) -> String;
+    fn config_qris_expiry(&self) -> String;
+    fn config_peruri_needed(&self) -> String;
+    fn config_peruri_password(&self) -> String;
+    fn config_onprem_folder(&self) -> String;
+    fn config_at_least_one(&self) -> String;
+    /// Serde's messages about the file's shape, in this language.
+    fn config_unknown_key(&self, field: &str, expected: &str) -> String;
+    fn config_missing_key(&self, key: &str) -> String;
+    fn config_unknown_value(&self, value: &str, expected: &str) -> String;
+    fn config_wrong_type(&self, detail: &str) -> String;
+    fn dispenser_unknown_service(&self, service: &str) -> String;
+    /// A ticket issued but not printed; `why` ends with its own full stop.
+    fn dispenser_not_printed(&self, ticket: &str, why: &str) -> String;
+    fn dispenser_not_issued(&self, why: &dyn fmt::Display) -> String;
+    fn dispenser_busy(&self, e: &dyn fmt::Display) -> String;
+    fn dispenser_legend_unknown(&self) -> &'static str;
+    fn dispenser_printed(&self, ticket: &str, service: &str) -> String;
+    /// A key that issues nothing; `keys` are the service keys as `1 = A`.
+    fn dispenser_unknown_key(&self, key: &str, keys: &[String]) -> String;
+    fn dispenser_ready_serial(&self, path: &str) -> String;
+    fn dispenser_ready_keys(&self) -> &'static str;
+    fn hall_voice_missing(&self, names: &str, folder: &dyn fmt::Display) -> String;
+    fn hall_listening(&self, address: &str) -> String;
+    fn day_unknown(&self, text: &str) -> String;
+    fn qris_field_length(&self, max: usize, written: usize) -> String;
+    fn qris_field_char(&self, c: char) -> String;
+    fn qris_criteria(&self) -> &'static str;
+    fn qris_mcc(&self) -> &'static str;
+    fn qris_amount_out_of_range(&self, amount: &dyn fmt::Display) -> String;
+    fn qris_too_long(&self, e: &dyn fmt::Display) -> String;
+    fn count_empty(&self) -> String;
+    fn count_denomination(&self, denomination: &dyn fmt::Display) -> String;
+    fn count_pieces(&self, pieces: &str) -> String;
+    fn count_negative(&self) -> String;
+    fn printer_needs_port(&self) -> &'static str;
+    fn printer_parity(&self) -> &'static str;
+    fn printer_flow_control(&self) -> &'static str;
+    fn printer_needs_address(&self) -> &'static str;
+    fn printer_address_port(&self) -> &'static str;
+    fn printer_needs_path(&self) -> &'static str;
+    fn printer_none(&self) -> &'static str;
+    fn printer_ready(&self, detail: &str) -> String;
+
     fn name_error(&self, e: &NameError) -> String;
     fn webhook_error(&self, e: &WebhookError) -> String;
     fn wa_error(&self, e: &WaError) -> String;
