@@ -1864,6 +1864,137 @@ impl Words for En {
         format!("ready — {detail}")
     }
 
+    fn trust_problem_sentence(&self, p: &TrustProblem) -> String {
+        match p {
+            TrustProblem::NoSignerCertificate => {
+                "The signature carries no signer certificate.".to_string()
+            }
+            TrustProblem::NoChain { issuer } => {
+                format!("No chain to a trusted root certificate: issuer {issuer} was not found.")
+            }
+            TrustProblem::SelfSigned { subject } => format!(
+                "No chain to a trusted root certificate: {subject} signs itself and is not a trusted root certificate."
+            ),
+            TrustProblem::OutsideValidity {
+                subject,
+                not_before,
+                not_after,
+                at,
+            } => format!(
+                "Certificate {subject} was not valid at the signing time {} (valid {} to {}).",
+                crate::pdf::trust::show(*at),
+                crate::pdf::trust::show(*not_before),
+                crate::pdf::trust::show(*not_after)
+            ),
+            TrustProblem::BadSignature { subject } => {
+                format!("The signature on certificate {subject} does not match its issuer's key.")
+            }
+            TrustProblem::UnsupportedAlgorithm { subject, algorithm } => format!(
+                "Certificate {subject} is signed with an unsupported algorithm ({algorithm})."
+            ),
+            TrustProblem::NotIssuer { subject } => {
+                format!("Certificate {subject} may not issue other certificates.")
+            }
+            TrustProblem::PathLenExceeded { subject } => {
+                format!("The chain below certificate {subject} is longer than the limit it sets.")
+            }
+            TrustProblem::TooLong { max } => {
+                format!("The certificate chain is longer than {max} certificates.")
+            }
+            TrustProblem::Loop { subject } => {
+                format!("The certificate chain loops back to {subject}.")
+            }
+            TrustProblem::TooManyCandidates => {
+                "The signature carries too many certificates to check.".to_string()
+            }
+        }
+    }
+
+    fn signature_fault(&self, f: crate::pdf::verify::SignatureFault) -> &'static str {
+        use crate::pdf::verify::SignatureFault as F;
+        match f {
+            F::BadRange => "The signature's byte range (/ByteRange) is not valid.",
+            F::RangePastFile => {
+                "The signature's byte range (/ByteRange) is not valid or goes past the file."
+            }
+            F::NoContents => "The signature's gap holds no /Contents.",
+            F::NotHex => "The signature's contents (/Contents) are not valid hexadecimal.",
+            F::Modified => "The document changed after it was signed (digest does not match).",
+            F::BadSignature => "The cryptographic signature is not valid.",
+            F::BadTimestamp => "The timestamp is not valid.",
+            F::NotCms => "The signature's contents are not valid CMS.",
+            F::NotSignedData => "The signature's contents are not CMS SignedData.",
+            F::NoSigner => "The CMS holds no signer.",
+        }
+    }
+
+    fn intake_warning(&self, w: &crate::pdf::intake::IntakeWarning) -> String {
+        use crate::pdf::intake::IntakeWarning as I;
+        match w {
+            I::TooLargeForProfile {
+                profile,
+                estimated_bytes,
+                limit_bytes,
+            } => format!(
+                "Once stamped with e-Meterai, the file will be about {} KB, over the limit of {} ({} KB). \
+                 Ask the customer to make the file smaller before stamping, because it must not be changed afterwards.",
+                estimated_bytes.div_ceil(1024),
+                profile,
+                limit_bytes / 1024
+            ),
+            I::PageSize {
+                profile,
+                page,
+                width_mm,
+                height_mm,
+            } => format!(
+                "Page {page} is {width_mm:.0} × {height_mm:.0} mm, not the size {profile} asks for. \
+                 Ask the customer whether the document needs fixing first."
+            ),
+            I::VersionTooLow {
+                profile,
+                version,
+                minimum,
+            } => format!(
+                "This file is PDF version {version}, while {profile} asks for version {minimum} or newer. \
+                 Suggest the customer saves the document again with \"Print to PDF\" before stamping."
+            ),
+            I::Repaired => "The file's structure was damaged and has been repaired before stamping with e-Meterai. \
+                            Check the result with the customer."
+                .to_string(),
+            I::HybridRewritten => "The file uses mixed cross-reference tables (usually from Microsoft Word) \
+                                   and has been rewritten without changing its content, so every application \
+                                   can check the e-Meterai."
+                .to_string(),
+            I::HybridKept => "The file uses mixed cross-reference tables and is already signed or \
+                              locked, so it cannot be rewritten. The e-Meterai is still applied, but \
+                              some checking applications may refuse its signature; suggest the customer \
+                              saves the document again with \"Print to PDF\" when a document that can be \
+                              checked anywhere is required."
+                .to_string(),
+            I::OffsetsCorrected => {
+                "The file's structure is slightly untidy but readable; the e-Meterai can still be applied."
+                    .to_string()
+            }
+        }
+    }
+
+    fn mm_pair_format(&self) -> &'static str {
+        "format: X,Y in millimetres, for example 140,230"
+    }
+
+    fn mm_pair_negative(&self) -> &'static str {
+        "X and Y must be non-negative numbers of millimetres"
+    }
+
+    fn offset_unknown(&self, offset: &str) -> String {
+        format!("unknown time zone \"{offset}\"; use for example +07:00")
+    }
+
+    fn basis_rotated(&self, basis: &str, degrees: u16) -> String {
+        format!("{basis} (displayed page rotated {degrees}°)")
+    }
+
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {

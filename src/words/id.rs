@@ -1874,6 +1874,125 @@ impl Words for Id {
         format!("siap — {detail}")
     }
 
+    fn trust_problem_sentence(&self, p: &TrustProblem) -> String {
+        match p {
+            TrustProblem::NoSignerCertificate => {
+                "Tanda tangan tidak membawa sertifikat penanda tangan.".to_string()
+            }
+            TrustProblem::NoChain { issuer } => format!(
+                "Tidak ada rantai ke sertifikat akar yang dipercaya: penerbit {issuer} tidak ditemukan."
+            ),
+            TrustProblem::SelfSigned { subject } => format!(
+                "Tidak ada rantai ke sertifikat akar yang dipercaya: {subject} menandatangani dirinya sendiri dan bukan sertifikat akar yang dipercaya."
+            ),
+            TrustProblem::OutsideValidity {
+                subject,
+                not_before,
+                not_after,
+                at,
+            } => format!(
+                "Sertifikat {subject} tidak berlaku pada waktu penandatanganan {} (berlaku {} sampai {}).",
+                crate::pdf::trust::show(*at),
+                crate::pdf::trust::show(*not_before),
+                crate::pdf::trust::show(*not_after)
+            ),
+            TrustProblem::BadSignature { subject } => {
+                format!(
+                    "Tanda tangan pada sertifikat {subject} tidak cocok dengan kunci penerbitnya."
+                )
+            }
+            TrustProblem::UnsupportedAlgorithm { subject, algorithm } => format!(
+                "Sertifikat {subject} ditandatangani dengan algoritme yang tidak didukung ({algorithm})."
+            ),
+            TrustProblem::NotIssuer { subject } => {
+                format!("Sertifikat {subject} tidak berhak menerbitkan sertifikat lain.")
+            }
+            TrustProblem::PathLenExceeded { subject } => format!(
+                "Rantai di bawah sertifikat {subject} lebih panjang daripada batas yang ditetapkannya."
+            ),
+            TrustProblem::TooLong { max } => {
+                format!("Rantai sertifikat lebih panjang daripada {max} sertifikat.")
+            }
+            TrustProblem::Loop { subject } => {
+                format!("Rantai sertifikat berputar kembali ke {subject}.")
+            }
+            TrustProblem::TooManyCandidates => {
+                "Tanda tangan membawa terlalu banyak sertifikat untuk diperiksa.".to_string()
+            }
+        }
+    }
+
+    fn signature_fault(&self, f: crate::pdf::verify::SignatureFault) -> &'static str {
+        use crate::pdf::verify::SignatureFault as F;
+        match f {
+            F::BadRange => "Rentang tanda tangan (/ByteRange) tidak sah.",
+            F::RangePastFile => {
+                "Rentang tanda tangan (/ByteRange) tidak sah atau melampaui berkas."
+            }
+            F::NoContents => "Celah tanda tangan tidak berisi /Contents.",
+            F::NotHex => "Isi tanda tangan (/Contents) bukan heksadesimal yang sah.",
+            F::Modified => "Isi dokumen berubah setelah ditandatangani (digest tidak cocok).",
+            F::BadSignature => "Tanda tangan kriptografis tidak sah.",
+            F::BadTimestamp => "Stempel waktu (timestamp) tidak sah.",
+            F::NotCms => "Isi tanda tangan bukan CMS yang sah.",
+            F::NotSignedData => "Isi tanda tangan bukan CMS SignedData.",
+            F::NoSigner => "CMS tidak berisi penanda tangan.",
+        }
+    }
+
+    fn intake_warning(&self, w: &crate::pdf::intake::IntakeWarning) -> String {
+        use crate::pdf::intake::IntakeWarning as I;
+        match w {
+            I::TooLargeForProfile { profile, estimated_bytes, limit_bytes } => format!(
+                "Setelah dibubuhi e-Meterai, berkas akan berukuran sekitar {} KB, melebihi batas {} ({} KB). \
+                 Minta pelanggan memperkecil berkas sebelum dibubuhi, karena berkas tidak boleh diubah sesudahnya.",
+                estimated_bytes.div_ceil(1024),
+                profile,
+                limit_bytes / 1024
+            ),
+            I::PageSize { profile, page, width_mm, height_mm } => format!(
+                "Halaman {page} berukuran {width_mm:.0} × {height_mm:.0} mm, bukan ukuran yang diminta {profile}. \
+                 Tanyakan pelanggan apakah dokumen perlu diperbaiki dulu."
+            ),
+            I::VersionTooLow { profile, version, minimum } => format!(
+                "Berkas ini PDF versi {version}, sedangkan {profile} meminta versi {minimum} atau lebih baru. \
+                 Sarankan pelanggan menyimpan ulang dokumen dengan \"Print to PDF\" sebelum dibubuhi."
+            ),
+            I::Repaired => "Struktur berkas rusak dan sudah diperbaiki sebelum dibubuhi e-Meterai. \
+                                        Periksa hasilnya bersama pelanggan."
+                .to_string(),
+            I::HybridRewritten => "Berkas memakai tabel referensi campuran (biasanya dari Microsoft Word) \
+                                               dan sudah disusun ulang tanpa mengubah isinya, agar e-Meterai dapat \
+                                               diperiksa oleh semua aplikasi."
+                .to_string(),
+            I::HybridKept => "Berkas memakai tabel referensi campuran dan sudah bertanda tangan atau \
+                                          terkunci, jadi tidak dapat disusun ulang. E-Meterai tetap dibubuhkan, tetapi \
+                                          sebagian aplikasi pemeriksa mungkin menolak tanda tangannya; sarankan pelanggan \
+                                          menyimpan ulang dokumen dengan \"Print to PDF\" bila diminta dokumen yang \
+                                          dapat diperiksa di mana saja."
+                .to_string(),
+            I::OffsetsCorrected => {
+                "Struktur berkas sedikit tidak rapi tetapi dapat dibaca; e-Meterai tetap dapat dibubuhkan.".to_string()
+            }
+        }
+    }
+
+    fn mm_pair_format(&self) -> &'static str {
+        "format: X,Y dalam milimeter, misalnya 140,230"
+    }
+
+    fn mm_pair_negative(&self) -> &'static str {
+        "X dan Y harus angka milimeter yang tidak negatif"
+    }
+
+    fn offset_unknown(&self, offset: &str) -> String {
+        format!("zona waktu \"{offset}\" tidak dikenal; gunakan misalnya +07:00")
+    }
+
+    fn basis_rotated(&self, basis: &str, degrees: u16) -> String {
+        format!("{basis} (halaman tampil diputar {degrees}°)")
+    }
+
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {

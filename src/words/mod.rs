@@ -455,6 +455,15 @@ pub(crate) trait Words: Sync {
     fn printer_needs_path(&self) -> &'static str;
     fn printer_none(&self) -> &'static str;
     fn printer_ready(&self, detail: &str) -> String;
+    /// Why a signature's certificate is not trusted, as a full sentence for `loket verify`.
+    fn trust_problem_sentence(&self, p: &TrustProblem) -> String;
+    fn signature_fault(&self, f: crate::pdf::verify::SignatureFault) -> &'static str;
+    fn intake_warning(&self, w: &crate::pdf::intake::IntakeWarning) -> String;
+    fn mm_pair_format(&self) -> &'static str;
+    fn mm_pair_negative(&self) -> &'static str;
+    fn offset_unknown(&self, offset: &str) -> String;
+    /// Why the stamp is where it is, on a page shown rotated by `degrees`.
+    fn basis_rotated(&self, basis: &str, degrees: u16) -> String;
 
     fn name_error(&self, e: &NameError) -> String;
     fn webhook_error(&self, e: &WebhookError) -> String;
