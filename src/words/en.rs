@@ -1995,6 +1995,80 @@ impl Words for En {
         format!("{basis} (displayed page rotated {degrees}°)")
     }
 
+    fn doctor_label(&self, id: &str) -> String {
+        if let Some(name) = id.strip_prefix("printer.") {
+            return format!("printer {name}");
+        }
+        match id {
+            "config" => "configuration",
+            "data_folder" => "data folder",
+            "disk_space" => "disk space",
+            "local_disk" => "local disk",
+            "database" => "database",
+            "journal" => "journal",
+            "printers" => "printer",
+            "drives" => "flash drives",
+            "smtp" => "e-mail server",
+            "whatsapp" => "WhatsApp",
+            "peruri" => "Peruri",
+            "tsa" => "TSA",
+            "peruri_roots" => "Peruri root certificates",
+            "time_zone" => "time zone",
+            "backup" => "backup",
+            other => other,
+        }
+        .to_string()
+    }
+
+    fn doctor_check_stopped(&self) -> &'static str {
+        "the check stopped"
+    }
+
+    fn smtp_too_many_lines(&self) -> &'static str {
+        "(too many lines)"
+    }
+
+    fn date_not_run(&self, e: &dyn fmt::Display) -> String {
+        format!("`date` could not be run ({e})")
+    }
+
+    fn date_answered(&self, text: &str) -> String {
+        format!("`date +%z` answered '{text}'")
+    }
+
+    fn backup_mismatch(&self, m: &crate::backup::Mismatch) -> String {
+        use crate::backup::Mismatch;
+        match m {
+            Mismatch::Missing => "missing".to_string(),
+            Mismatch::Size { expected, found } => {
+                format!("is {found} bytes, the manifest says {expected} bytes")
+            }
+            Mismatch::Sha256 { .. } => {
+                "its content does not match the SHA-256 fingerprint in the manifest".into()
+            }
+        }
+    }
+
+    fn backup_format_newer(&self, found: u32, known: u32) -> String {
+        format!("format {found} is newer than this loket knows ({known}); update loket")
+    }
+
+    fn backup_bad_path(&self, path: &str) -> String {
+        format!("file path not valid: {path}")
+    }
+
+    fn backup_listed_twice(&self, path: &str) -> String {
+        format!("file listed twice: {path}")
+    }
+
+    fn backup_not_listed(&self, name: &str) -> String {
+        format!("{name} is not listed")
+    }
+
+    fn backup_target_is_file(&self) -> &'static str {
+        "(not a folder but a file)"
+    }
+
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {

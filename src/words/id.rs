@@ -673,7 +673,7 @@ impl Words for Id {
             WritableCheck::Failed { path, step, source } => format!(
                 "folder data {} tidak dapat ditulis ({} gagal: {source})",
                 path.display(),
-                step.words()
+                probe_step(*step)
             ),
         }
     }
@@ -1993,6 +1993,78 @@ impl Words for Id {
         format!("{basis} (halaman tampil diputar {degrees}°)")
     }
 
+    fn doctor_label(&self, id: &str) -> String {
+        if let Some(name) = id.strip_prefix("printer.") {
+            return format!("printer {name}");
+        }
+        match id {
+            "config" => "konfigurasi",
+            "data_folder" => "folder data",
+            "disk_space" => "ruang disk",
+            "local_disk" => "disk lokal",
+            "database" => "basis data",
+            "journal" => "jurnal",
+            "printers" => "printer",
+            "drives" => "flash disk",
+            "smtp" => "server e-mail",
+            "whatsapp" => "WhatsApp",
+            "peruri" => "Peruri",
+            "tsa" => "TSA",
+            "peruri_roots" => "sertifikat akar Peruri",
+            "time_zone" => "zona waktu",
+            "backup" => "cadangan",
+            other => other,
+        }
+        .to_string()
+    }
+
+    fn doctor_check_stopped(&self) -> &'static str {
+        "pemeriksaan berhenti"
+    }
+
+    fn smtp_too_many_lines(&self) -> &'static str {
+        "(terlalu banyak baris)"
+    }
+
+    fn date_not_run(&self, e: &dyn fmt::Display) -> String {
+        format!("`date` tidak dapat dijalankan ({e})")
+    }
+
+    fn date_answered(&self, text: &str) -> String {
+        format!("`date +%z` menjawab '{text}'")
+    }
+
+    fn backup_mismatch(&self, m: &crate::backup::Mismatch) -> String {
+        use crate::backup::Mismatch;
+        match m {
+            Mismatch::Missing => "tidak ada".to_string(),
+            Mismatch::Size { expected, found } => {
+                format!("berukuran {found} byte, seharusnya {expected} byte menurut manifes")
+            }
+            Mismatch::Sha256 { .. } => "isinya tidak cocok dengan sidik SHA-256 di manifes".into(),
+        }
+    }
+
+    fn backup_format_newer(&self, found: u32, known: u32) -> String {
+        format!("format {found} lebih baru dari yang dikenal loket ini ({known}); perbarui loket")
+    }
+
+    fn backup_bad_path(&self, path: &str) -> String {
+        format!("jalur berkas tidak sah: {path}")
+    }
+
+    fn backup_listed_twice(&self, path: &str) -> String {
+        format!("berkas tercantum dua kali: {path}")
+    }
+
+    fn backup_not_listed(&self, name: &str) -> String {
+        format!("{name} tidak tercantum")
+    }
+
+    fn backup_target_is_file(&self) -> &'static str {
+        "(bukan folder, melainkan berkas)"
+    }
+
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {
@@ -3310,5 +3382,34 @@ impl Words for Id {
             IoWhat::ReadSigned => "tidak dapat membaca hasil tanda tangan",
             IoWhat::Document => "dokumen",
         }
+    }
+}
+
+/// What to do when the data folder is not a branch's.
+const RUN_INIT: &str = "jalankan `loket init` untuk menyiapkan cabang, atau arahkan --data / LOKET_DATA ke folder data yang benar";
+
+/// The second half of the advice for a missing or old backup.
+const BACKUP_WORKER: &str =
+    "lalu periksa pekerja latar yang membuat cadangan harian (`loket worker`, layanan systemd-nya)";
+
+/// The step of the data folder's probe write that failed.
+fn probe_step(step: ProbeStep) -> &'static str {
+    match step {
+        ProbeStep::Create => "membuat berkas",
+        ProbeStep::Write => "menulis",
+        ProbeStep::Fsync => "fsync",
+        ProbeStep::Remove => "menghapus berkas",
+    }
+}
+
+/// `45 menit`, `30 jam`, `3 hari`.
+fn age_text(ms: i64) -> String {
+    let minutes = ms / 60_000;
+    if minutes < 120 {
+        format!("{minutes} menit")
+    } else if minutes < 48 * 60 {
+        format!("{} jam", minutes / 60)
+    } else {
+        format!("{} hari", minutes / (24 * 60))
     }
 }

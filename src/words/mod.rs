@@ -464,6 +464,18 @@ pub(crate) trait Words: Sync {
     fn offset_unknown(&self, offset: &str) -> String;
     /// Why the stamp is where it is, on a page shown rotated by `degrees`.
     fn basis_rotated(&self, basis: &str, degrees: u16) -> String;
+    /// What a `loket doctor` check is about, by its id (`smtp`, `printer.kasir`).
+    fn doctor_label(&self, id: &str) -> String;
+    fn doctor_check_stopped(&self) -> &'static str;
+    fn smtp_too_many_lines(&self) -> &'static str;
+    fn date_not_run(&self, e: &dyn fmt::Display) -> String;
+    fn date_answered(&self, text: &str) -> String;
+    fn backup_mismatch(&self, m: &crate::backup::Mismatch) -> String;
+    fn backup_format_newer(&self, found: u32, known: u32) -> String;
+    fn backup_bad_path(&self, path: &str) -> String;
+    fn backup_listed_twice(&self, path: &str) -> String;
+    fn backup_not_listed(&self, name: &str) -> String;
+    fn backup_target_is_file(&self) -> &'static str;
 
     fn name_error(&self, e: &NameError) -> String;
     fn webhook_error(&self, e: &WebhookError) -> String;
