@@ -2069,6 +2069,296 @@ impl Words for En {
         "(not a folder but a file)"
     }
 
+    fn address_fault(&self, f: crate::delivery::mail::AddressFault) -> &'static str {
+        use crate::delivery::mail::AddressFault as A;
+        match f {
+            A::Empty => "the address is empty",
+            A::TooLong => "more than 254 characters",
+            A::NoAt => "there is no @ sign",
+            A::TwoAts => "more than one @ sign",
+            A::NoLocal => "there is no name before the @",
+            A::LocalTooLong => "the part before the @ is longer than 64 characters",
+            A::LocalChars => {
+                "the part before the @ may only hold letters without accents, digits and . _ - +"
+            }
+            A::LocalDots => "a dot at the start, at the end or doubled before the @",
+            A::NoDomain => "there is no domain name after the @",
+            A::DomainNoDot => "the domain name has no dot (for example gmail.com)",
+            A::DomainDots => "the domain name has a dot at the start, at the end or doubled",
+            A::DomainLabel => "a part of the domain name is not valid",
+            A::DomainChars => "the domain name may only hold letters, digits and hyphens",
+        }
+    }
+
+    fn address_parser_refused(&self, e: &dyn fmt::Display) -> String {
+        format!("refused by the address parser ({e})")
+    }
+
+    fn mail_login_refused(&self, detail: &str) -> String {
+        format!(
+            "The e-mail server refused the user name or password ({detail}). Fix username/password in [smtp], then send again."
+        )
+    }
+
+    fn mail_message_refused(&self, detail: &str) -> String {
+        format!(
+            "The e-mail server refused this message ({detail}). Check the recipient's address with the customer, then send again or use another address."
+        )
+    }
+
+    fn mail_try_later(&self, detail: &str) -> String {
+        format!(
+            "The e-mail server asked to try again later ({detail}); loket resends it by itself."
+        )
+    }
+
+    fn mail_settings_mismatch(&self, detail: &str) -> String {
+        format!(
+            "loket's e-mail settings do not match the server ({detail}). Check the [smtp] section of the configuration, then send again."
+        )
+    }
+
+    fn mail_trouble(&self, t: crate::delivery::mail::Trouble, detail: &str) -> String {
+        use crate::delivery::mail::Trouble as T;
+        let what = match t {
+            T::Tls => "The secure connection (TLS) to the e-mail server failed",
+            T::Timeout => "The e-mail server did not answer in time",
+            T::Garbled => "The e-mail server's answer could not be read",
+            T::Unreachable => "The e-mail server could not be reached",
+        };
+        format!("{what} ({detail}); loket resends it by itself.")
+    }
+
+    fn outbox_bad_address(&self, address: &str, e: &dyn fmt::Display) -> String {
+        format!(
+            "Address '{address}' in the outbox is not valid ({e}); make a new e-mail with the right address."
+        )
+    }
+
+    fn outbox_bad_envelope(&self, e: &dyn fmt::Display) -> String {
+        format!("The e-mail envelope is not valid ({e}).")
+    }
+
+    fn outbox_store_failed(&self, e: &dyn fmt::Display) -> String {
+        format!("The branch database could not be written ({e}); trying again later.")
+    }
+
+    fn template_unpaired(&self) -> &'static str {
+        "a '}' without its pair; write '}}' for a plain curly brace"
+    }
+
+    fn template_unclosed(&self) -> &'static str {
+        "a '{' without a closing '}'"
+    }
+
+    fn template_unknown(&self, name: &str, known: &str) -> String {
+        format!("unknown placeholder {{{name}}}; known ones: {known}")
+    }
+
+    fn max_mail_mb(&self) -> &'static str {
+        "must be between 1 and 100 (megabytes)"
+    }
+
+    fn retry_wait_zero(&self) -> &'static str {
+        "the waits before resending must be more than 0"
+    }
+
+    fn smtp_security(&self, security: &str) -> String {
+        format!("unknown security '{security}'; choose \"starttls\", \"tls\" or \"none\"")
+    }
+
+    fn smtp_user_and_password(&self) -> &'static str {
+        "fill in username and password together, or leave both empty"
+    }
+
+    fn must_be_positive(&self) -> &'static str {
+        "must be more than 0"
+    }
+
+    fn ejected(&self, e: &crate::delivery::drives::Ejected) -> &'static str {
+        use crate::delivery::drives::Ejected;
+        match e {
+            Ejected::PoweredOff => "The flash drive was ejected safely and may be pulled out.",
+            Ejected::Unmounted => {
+                "The flash drive was ejected (it could not be powered off); it may be pulled out."
+            }
+            Ejected::Synced => {
+                "All data is written to the flash drive; it is safe to pull out now."
+            }
+        }
+    }
+
+    fn wa_phone_number_id(&self, id: &str) -> String {
+        format!(
+            "'{id}' is not a phone-number id: copy the \"Phone number ID\" digits from WhatsApp Manager"
+        )
+    }
+
+    fn wa_template_name(&self, template: &str) -> String {
+        format!(
+            "template name '{template}' is not valid: lowercase letters, digits and underscores, as in WhatsApp Manager"
+        )
+    }
+
+    fn wa_template_language(&self, language: &str) -> String {
+        format!("template language code '{language}' is not valid; example: \"id\" or \"en_US\"")
+    }
+
+    fn wa_api_url(&self, url: &str) -> String {
+        format!("'{url}' is not an http(s) address; default: https://graph.facebook.com")
+    }
+
+    fn wa_api_version(&self, version: &str) -> String {
+        format!("API version '{version}' is not valid; example: \"v21.0\"")
+    }
+
+    fn wa_webhook_listen(&self, listen: &str) -> String {
+        format!("'{listen}' is not an address:port; example: \"127.0.0.1:8443\"")
+    }
+
+    fn wa_needs_token(&self) -> String {
+        "[whatsapp] needs an access token: fill in token_env (name of an environment variable) or token"
+            .into()
+    }
+
+    fn wa_token_label(&self) -> &'static str {
+        "WhatsApp access token"
+    }
+
+    fn wa_secret_missing(&self, what: &str) -> String {
+        format!("{what} is not filled in under [whatsapp] (token_env or token).")
+    }
+
+    fn wa_env_missing(&self, var: &str, what: &str) -> String {
+        format!("environment variable {var} ({what}) is not set.")
+    }
+
+    fn wa_code(&self, code: i64) -> String {
+        format!("code {code}:")
+    }
+
+    fn wa_token_expired(&self, said: &str) -> String {
+        format!(
+            "The WhatsApp access token is no longer valid ({said}); ask a technician to renew the token in [whatsapp], then send again from the outbox."
+        )
+    }
+
+    fn wa_token_refused(&self, said: &str) -> String {
+        format!(
+            "WhatsApp refused the access token ({said}); ask a technician to check the token in [whatsapp], then send again from the outbox."
+        )
+    }
+
+    fn wa_rate_limited(&self, said: &str) -> String {
+        format!("WhatsApp is limiting the sending rate ({said}); it will be sent again later.")
+    }
+
+    fn wa_outside_window(&self, said: &str) -> String {
+        format!("Outside the 24-hour conversation window ({said}); sent with the template.")
+    }
+
+    fn wa_not_on_whatsapp(&self, said: &str) -> String {
+        format!(
+            "This number cannot receive WhatsApp messages (not registered on WhatsApp or the app is too old) ({said}); check the number with the customer or hand the document over on a flash drive or by e-mail."
+        )
+    }
+
+    fn wa_not_test_recipient(&self, said: &str) -> String {
+        format!(
+            "This number is not yet on the branch WhatsApp account's list of test recipients ({said}); add it in WhatsApp Manager or use the production number."
+        )
+    }
+
+    fn wa_template_unusable(&self, said: &str) -> String {
+        format!(
+            "The WhatsApp template cannot be used ({said}); ask a technician to check the template and its language in [whatsapp] and its status in WhatsApp Manager (it must be approved)."
+        )
+    }
+
+    fn wa_media_trouble(&self, said: &str) -> String {
+        format!("The WhatsApp media has a problem ({said}).")
+    }
+
+    fn wa_media_unknown(&self, said: &str) -> String {
+        format!("WhatsApp no longer knows the media ({said}).")
+    }
+
+    fn wa_service_down(&self, said: &str) -> String {
+        format!("The WhatsApp service is having trouble ({said}); it will be sent again later.")
+    }
+
+    fn wa_refused(&self, said: &str) -> String {
+        format!(
+            "WhatsApp refused the message ({said}); check the number and the [whatsapp] settings, then send again from the outbox."
+        )
+    }
+
+    fn wa_http_client(&self, e: &dyn fmt::Display) -> String {
+        format!("the HTTP client could not be made: {e}.")
+    }
+
+    fn wa_file_unprepared(&self, e: &dyn fmt::Display) -> String {
+        format!("The file could not be prepared: {e}.")
+    }
+
+    fn wa_upload_no_id(&self) -> &'static str {
+        "WhatsApp's upload answer had no media id; trying again later."
+    }
+
+    fn wa_send_no_id(&self) -> &'static str {
+        "WhatsApp accepted the message but its answer had no message id."
+    }
+
+    fn wa_no_answer(&self, how: crate::delivery::whatsapp::Lost, may_have_sent: bool) -> String {
+        use crate::delivery::whatsapp::Lost;
+        let how = match how {
+            Lost::Timeout => "timed out",
+            Lost::Connect => "could not connect",
+            Lost::AnswerCut => "answer cut off",
+            Lost::ConnectionCut => "connection cut off",
+        };
+        if may_have_sent {
+            format!("WhatsApp did not answer ({how}); the message may already have been sent.")
+        } else {
+            format!("WhatsApp did not answer ({how}); trying again later.")
+        }
+    }
+
+    fn wa_unreadable(&self, may_have_sent: bool) -> String {
+        if may_have_sent {
+            "WhatsApp's answer could not be read; the message may already have been sent.".into()
+        } else {
+            "WhatsApp's answer could not be read; trying again later.".into()
+        }
+    }
+
+    fn wa_awaiting_status(&self, reason: &str) -> String {
+        format!(
+            "{reason} Waiting for WhatsApp's confirmation (status report) before deciding; not sent again."
+        )
+    }
+
+    fn wa_unsure(&self) -> &'static str {
+        "WhatsApp's answer was lost after the message was sent; the message may have arrived. \
+         Ask the customer: if they have not received it, send again from the outbox."
+    }
+
+    fn wa_previous_unanswered(&self) -> &'static str {
+        "The previous send got no answer."
+    }
+
+    fn wa_refused_twice(&self) -> &'static str {
+        "WhatsApp refused the message twice; see the reason in the journal."
+    }
+
+    fn wa_no_app_secret(&self) -> &'static str {
+        "app_secret is not filled in under [whatsapp]; status reports cannot be checked"
+    }
+
+    fn wa_reported_failed(&self) -> &'static str {
+        "WhatsApp reported that the message failed."
+    }
+
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {

@@ -2065,6 +2065,292 @@ impl Words for Id {
         "(bukan folder, melainkan berkas)"
     }
 
+    fn address_fault(&self, f: crate::delivery::mail::AddressFault) -> &'static str {
+        use crate::delivery::mail::AddressFault as A;
+        match f {
+            A::Empty => "alamat kosong",
+            A::TooLong => "lebih dari 254 karakter",
+            A::NoAt => "tidak ada tanda @",
+            A::TwoAts => "tanda @ lebih dari satu",
+            A::NoLocal => "tidak ada nama sebelum @",
+            A::LocalTooLong => "bagian sebelum @ lebih dari 64 karakter",
+            A::LocalChars => "bagian sebelum @ hanya boleh huruf tanpa aksen, angka dan . _ - +",
+            A::LocalDots => "titik di awal, di akhir atau berurutan sebelum @",
+            A::NoDomain => "tidak ada nama domain setelah @",
+            A::DomainNoDot => "nama domain tanpa titik (misalnya gmail.com)",
+            A::DomainDots => "nama domain dengan titik di awal, di akhir atau berurutan",
+            A::DomainLabel => "bagian nama domain tidak sah",
+            A::DomainChars => "nama domain hanya boleh huruf, angka dan tanda hubung",
+        }
+    }
+
+    fn address_parser_refused(&self, e: &dyn fmt::Display) -> String {
+        format!("ditolak pengurai alamat ({e})")
+    }
+
+    fn mail_login_refused(&self, detail: &str) -> String {
+        format!(
+            "Server e-mail menolak nama pengguna atau kata sandi ({detail}). Perbaiki username/password di [smtp], lalu kirim ulang."
+        )
+    }
+
+    fn mail_message_refused(&self, detail: &str) -> String {
+        format!(
+            "Server e-mail menolak pesan ini ({detail}). Periksa alamat penerima bersama pelanggan, lalu kirim ulang atau pakai alamat lain."
+        )
+    }
+
+    fn mail_try_later(&self, detail: &str) -> String {
+        format!(
+            "Server e-mail meminta mencoba lagi nanti ({detail}); loket mengirim ulang otomatis."
+        )
+    }
+
+    fn mail_settings_mismatch(&self, detail: &str) -> String {
+        format!(
+            "Pengaturan e-mail loket tidak cocok dengan server ({detail}). Periksa bagian [smtp] konfigurasi, lalu kirim ulang."
+        )
+    }
+
+    fn mail_trouble(&self, t: crate::delivery::mail::Trouble, detail: &str) -> String {
+        use crate::delivery::mail::Trouble as T;
+        let what = match t {
+            T::Tls => "Sambungan aman (TLS) ke server e-mail gagal",
+            T::Timeout => "Server e-mail tidak menjawab tepat waktu",
+            T::Garbled => "Jawaban server e-mail tidak dapat dibaca",
+            T::Unreachable => "Server e-mail tidak dapat dihubungi",
+        };
+        format!("{what} ({detail}); loket mengirim ulang otomatis.")
+    }
+
+    fn outbox_bad_address(&self, address: &str, e: &dyn fmt::Display) -> String {
+        format!(
+            "Alamat '{address}' di kotak keluar tidak sah ({e}); buat e-mail baru dengan alamat yang benar."
+        )
+    }
+
+    fn outbox_bad_envelope(&self, e: &dyn fmt::Display) -> String {
+        format!("Amplop e-mail tidak sah ({e}).")
+    }
+
+    fn outbox_store_failed(&self, e: &dyn fmt::Display) -> String {
+        format!("Basis data cabang tidak dapat ditulis ({e}); dicoba lagi nanti.")
+    }
+
+    fn template_unpaired(&self) -> &'static str {
+        "tanda '}' tanpa pasangan; tulis '}}' untuk kurung kurawal biasa"
+    }
+
+    fn template_unclosed(&self) -> &'static str {
+        "tanda '{' tanpa penutup '}'"
+    }
+
+    fn template_unknown(&self, name: &str, known: &str) -> String {
+        format!("penanda {{{name}}} tidak dikenal; yang dikenal: {known}")
+    }
+
+    fn max_mail_mb(&self) -> &'static str {
+        "harus antara 1 dan 100 (megabita)"
+    }
+
+    fn retry_wait_zero(&self) -> &'static str {
+        "waktu tunggu pengiriman ulang harus lebih dari 0"
+    }
+
+    fn smtp_security(&self, security: &str) -> String {
+        format!("keamanan '{security}' tidak dikenal; pilih \"starttls\", \"tls\" atau \"none\"")
+    }
+
+    fn smtp_user_and_password(&self) -> &'static str {
+        "isi username dan password bersama-sama, atau keduanya kosong"
+    }
+
+    fn must_be_positive(&self) -> &'static str {
+        "harus lebih dari 0"
+    }
+
+    fn ejected(&self, e: &crate::delivery::drives::Ejected) -> &'static str {
+        use crate::delivery::drives::Ejected;
+        match e {
+            Ejected::PoweredOff => "Flash disk sudah dilepas dengan aman dan boleh dicabut.",
+            Ejected::Unmounted => {
+                "Flash disk sudah dilepas (tidak dapat dimatikan); boleh dicabut."
+            }
+            Ejected::Synced => {
+                "Semua data sudah tertulis ke flash disk; aman untuk dicabut sekarang."
+            }
+        }
+    }
+
+    fn wa_phone_number_id(&self, id: &str) -> String {
+        format!(
+            "'{id}' bukan phone-number id: salin angka \"Phone number ID\" dari WhatsApp Manager"
+        )
+    }
+
+    fn wa_template_name(&self, template: &str) -> String {
+        format!(
+            "nama templat '{template}' tidak sah: huruf kecil, angka dan garis bawah, seperti di WhatsApp Manager"
+        )
+    }
+
+    fn wa_template_language(&self, language: &str) -> String {
+        format!("kode bahasa templat '{language}' tidak sah; contoh: \"id\" atau \"en_US\"")
+    }
+
+    fn wa_api_url(&self, url: &str) -> String {
+        format!("'{url}' bukan alamat http(s); bawaan: https://graph.facebook.com")
+    }
+
+    fn wa_api_version(&self, version: &str) -> String {
+        format!("versi API '{version}' tidak sah; contoh: \"v21.0\"")
+    }
+
+    fn wa_webhook_listen(&self, listen: &str) -> String {
+        format!("'{listen}' bukan alamat:port; contoh: \"127.0.0.1:8443\"")
+    }
+
+    fn wa_needs_token(&self) -> String {
+        "[whatsapp] perlu token akses: isi token_env (nama variabel lingkungan) atau token".into()
+    }
+
+    fn wa_token_label(&self) -> &'static str {
+        "token akses WhatsApp"
+    }
+
+    fn wa_secret_missing(&self, what: &str) -> String {
+        format!("{what} belum diisi di [whatsapp] (token_env atau token).")
+    }
+
+    fn wa_env_missing(&self, var: &str, what: &str) -> String {
+        format!("variabel lingkungan {var} ({what}) belum diisi.")
+    }
+
+    fn wa_code(&self, code: i64) -> String {
+        format!("kode {code}:")
+    }
+
+    fn wa_token_expired(&self, said: &str) -> String {
+        format!(
+            "Token akses WhatsApp tidak berlaku lagi ({said}); minta teknisi memperbarui token di [whatsapp], lalu kirim ulang dari kotak keluar."
+        )
+    }
+
+    fn wa_token_refused(&self, said: &str) -> String {
+        format!(
+            "WhatsApp menolak token akses ({said}); minta teknisi memeriksa token di [whatsapp], lalu kirim ulang dari kotak keluar."
+        )
+    }
+
+    fn wa_rate_limited(&self, said: &str) -> String {
+        format!("WhatsApp membatasi kecepatan kirim ({said}); dikirim ulang nanti.")
+    }
+
+    fn wa_outside_window(&self, said: &str) -> String {
+        format!("Di luar jendela 24 jam percakapan ({said}); dikirim dengan templat.")
+    }
+
+    fn wa_not_on_whatsapp(&self, said: &str) -> String {
+        format!(
+            "Nomor ini tidak dapat menerima pesan WhatsApp (tidak terdaftar di WhatsApp atau aplikasinya terlalu lama) ({said}); periksa nomornya bersama pelanggan atau berikan lewat flash disk atau e-mail."
+        )
+    }
+
+    fn wa_not_test_recipient(&self, said: &str) -> String {
+        format!(
+            "Nomor ini belum ada di daftar penerima uji akun WhatsApp cabang ({said}); daftarkan di WhatsApp Manager atau gunakan nomor produksi."
+        )
+    }
+
+    fn wa_template_unusable(&self, said: &str) -> String {
+        format!(
+            "Templat WhatsApp tidak dapat dipakai ({said}); minta teknisi memeriksa templat dan bahasanya di [whatsapp] dan statusnya di WhatsApp Manager (harus disetujui)."
+        )
+    }
+
+    fn wa_media_trouble(&self, said: &str) -> String {
+        format!("Media WhatsApp bermasalah ({said}).")
+    }
+
+    fn wa_media_unknown(&self, said: &str) -> String {
+        format!("Media WhatsApp tidak dikenal lagi ({said}).")
+    }
+
+    fn wa_service_down(&self, said: &str) -> String {
+        format!("Layanan WhatsApp sedang gangguan ({said}); dikirim ulang nanti.")
+    }
+
+    fn wa_refused(&self, said: &str) -> String {
+        format!(
+            "WhatsApp menolak pesan ({said}); periksa nomor dan pengaturan [whatsapp], lalu kirim ulang dari kotak keluar."
+        )
+    }
+
+    fn wa_http_client(&self, e: &dyn fmt::Display) -> String {
+        format!("klien HTTP tidak dapat dibuat: {e}.")
+    }
+
+    fn wa_file_unprepared(&self, e: &dyn fmt::Display) -> String {
+        format!("Berkas tidak dapat disiapkan: {e}.")
+    }
+
+    fn wa_upload_no_id(&self) -> &'static str {
+        "Jawaban unggah WhatsApp tanpa id media; dicoba lagi nanti."
+    }
+
+    fn wa_send_no_id(&self) -> &'static str {
+        "WhatsApp menerima pesan tetapi jawabannya tanpa id pesan."
+    }
+
+    fn wa_no_answer(&self, how: crate::delivery::whatsapp::Lost, may_have_sent: bool) -> String {
+        use crate::delivery::whatsapp::Lost;
+        let how = match how {
+            Lost::Timeout => "batas waktu habis",
+            Lost::Connect => "tidak dapat tersambung",
+            Lost::AnswerCut => "jawaban terputus",
+            Lost::ConnectionCut => "sambungan terputus",
+        };
+        if may_have_sent {
+            format!("WhatsApp tidak menjawab ({how}); pesan mungkin sudah terkirim.")
+        } else {
+            format!("WhatsApp tidak menjawab ({how}); dicoba lagi nanti.")
+        }
+    }
+
+    fn wa_unreadable(&self, may_have_sent: bool) -> String {
+        if may_have_sent {
+            "Jawaban WhatsApp tidak terbaca; pesan mungkin sudah terkirim.".into()
+        } else {
+            "Jawaban WhatsApp tidak terbaca; dicoba lagi nanti.".into()
+        }
+    }
+
+    fn wa_awaiting_status(&self, reason: &str) -> String {
+        format!(
+            "{reason} Menunggu konfirmasi WhatsApp (laporan status) sebelum memutuskan; tidak dikirim ulang."
+        )
+    }
+
+    fn wa_unsure(&self) -> &'static str {
+        crate::delivery::wa_outbox::UNSURE
+    }
+
+    fn wa_previous_unanswered(&self) -> &'static str {
+        "Pengiriman sebelumnya tidak mendapat jawaban."
+    }
+
+    fn wa_refused_twice(&self) -> &'static str {
+        "WhatsApp menolak pesan dua kali; lihat alasan di jurnal."
+    }
+
+    fn wa_no_app_secret(&self) -> &'static str {
+        "app_secret belum diisi di [whatsapp]; laporan status tidak dapat diperiksa"
+    }
+
+    fn wa_reported_failed(&self) -> &'static str {
+        "WhatsApp melaporkan pesan gagal."
+    }
+
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {

@@ -476,6 +476,64 @@ pub(crate) trait Words: Sync {
     fn backup_listed_twice(&self, path: &str) -> String;
     fn backup_not_listed(&self, name: &str) -> String;
     fn backup_target_is_file(&self) -> &'static str;
+    fn address_fault(&self, f: crate::delivery::mail::AddressFault) -> &'static str;
+    fn address_parser_refused(&self, e: &dyn fmt::Display) -> String;
+    fn mail_login_refused(&self, detail: &str) -> String;
+    fn mail_message_refused(&self, detail: &str) -> String;
+    fn mail_try_later(&self, detail: &str) -> String;
+    fn mail_settings_mismatch(&self, detail: &str) -> String;
+    /// The server could not be used this time; loket retries by itself.
+    fn mail_trouble(&self, t: crate::delivery::mail::Trouble, detail: &str) -> String;
+    fn outbox_bad_address(&self, address: &str, e: &dyn fmt::Display) -> String;
+    fn outbox_bad_envelope(&self, e: &dyn fmt::Display) -> String;
+    fn outbox_store_failed(&self, e: &dyn fmt::Display) -> String;
+    fn template_unpaired(&self) -> &'static str;
+    fn template_unclosed(&self) -> &'static str;
+    fn template_unknown(&self, name: &str, known: &str) -> String;
+    fn max_mail_mb(&self) -> &'static str;
+    fn retry_wait_zero(&self) -> &'static str;
+    fn smtp_security(&self, security: &str) -> String;
+    fn smtp_user_and_password(&self) -> &'static str;
+    fn must_be_positive(&self) -> &'static str;
+    /// What the clerk is told once a flash drive is handed back.
+    fn ejected(&self, e: &crate::delivery::drives::Ejected) -> &'static str;
+    fn wa_phone_number_id(&self, id: &str) -> String;
+    fn wa_template_name(&self, template: &str) -> String;
+    fn wa_template_language(&self, language: &str) -> String;
+    fn wa_api_url(&self, url: &str) -> String;
+    fn wa_api_version(&self, version: &str) -> String;
+    fn wa_webhook_listen(&self, listen: &str) -> String;
+    fn wa_needs_token(&self) -> String;
+    fn wa_token_label(&self) -> &'static str;
+    fn wa_secret_missing(&self, what: &str) -> String;
+    fn wa_env_missing(&self, var: &str, what: &str) -> String;
+    /// `kode 131026:`, before the Graph API's own words.
+    fn wa_code(&self, code: i64) -> String;
+    fn wa_token_expired(&self, said: &str) -> String;
+    fn wa_token_refused(&self, said: &str) -> String;
+    fn wa_rate_limited(&self, said: &str) -> String;
+    fn wa_outside_window(&self, said: &str) -> String;
+    fn wa_not_on_whatsapp(&self, said: &str) -> String;
+    fn wa_not_test_recipient(&self, said: &str) -> String;
+    fn wa_template_unusable(&self, said: &str) -> String;
+    fn wa_media_trouble(&self, said: &str) -> String;
+    fn wa_media_unknown(&self, said: &str) -> String;
+    fn wa_service_down(&self, said: &str) -> String;
+    fn wa_refused(&self, said: &str) -> String;
+    fn wa_http_client(&self, e: &dyn fmt::Display) -> String;
+    fn wa_file_unprepared(&self, e: &dyn fmt::Display) -> String;
+    fn wa_upload_no_id(&self) -> &'static str;
+    fn wa_send_no_id(&self) -> &'static str;
+    /// WhatsApp did not answer; `may_have_sent`: the message may have gone, so it is not repeated.
+    fn wa_no_answer(&self, how: crate::delivery::whatsapp::Lost, may_have_sent: bool) -> String;
+    fn wa_unreadable(&self, may_have_sent: bool) -> String;
+    fn wa_awaiting_status(&self, reason: &str) -> String;
+    /// A send's answer was lost and nothing settled it.
+    fn wa_unsure(&self) -> &'static str;
+    fn wa_previous_unanswered(&self) -> &'static str;
+    fn wa_refused_twice(&self) -> &'static str;
+    fn wa_no_app_secret(&self) -> &'static str;
+    fn wa_reported_failed(&self) -> &'static str;
 
     fn name_error(&self, e: &NameError) -> String;
     fn webhook_error(&self, e: &WebhookError) -> String;
