@@ -117,7 +117,7 @@ fn lang_en_words_stamp_argument_errors() {
 
     let negative = loket(
         d,
-        &["--lang", "en", "stamp", "in.pdf", "out.pdf", "--at", "-1,5"],
+        &["--lang", "en", "stamp", "in.pdf", "out.pdf", "--at=-1,5"],
     );
     let negative = String::from_utf8_lossy(&negative.stderr);
     assert!(
