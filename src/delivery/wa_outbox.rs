@@ -51,7 +51,7 @@ pub struct WaSummary {
     pub sent: Vec<i64>,
     pub retry: Vec<i64>,
     pub failed: Vec<i64>,
-    /// Why the pass could not run at all (a token variable missing), in Indonesian.
+    /// Why the pass could not run at all (a token variable missing), in the process's language.
     pub problem: Option<String>,
 }
 

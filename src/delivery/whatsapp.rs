@@ -200,7 +200,7 @@ fn optional_secret(
     }
 }
 
-/// What went wrong on the WhatsApp side, in Indonesian, with what to do.
+/// What went wrong on the WhatsApp side, in the process's language, with what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WaError {
     Number { input: String },
@@ -265,7 +265,7 @@ pub fn number_key(e164: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// Refused for good (invalid number, not on WhatsApp, template not approved, token expired):
-    /// the reason, in Indonesian with what to do.
+    /// the reason, in the process's language with what to do.
     Permanent(String),
     /// Nothing was done; try again later (`after`: the server's own retry time).
     Retry {

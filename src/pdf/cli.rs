@@ -82,7 +82,7 @@ pub struct VerifyArgs {
     pub trust: Vec<PathBuf>,
 }
 
-/// A command failed; `Display` is the Indonesian sentence for the technician.
+/// A command failed; `Display` is the sentence, in the process's language, for the technician.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Reading or writing files.
@@ -153,7 +153,7 @@ fn out_err(e: std::io::Error) -> CliError {
     CliError::Output(e)
 }
 
-/// Handle `loket stamp`. Writes a short Indonesian report to `out`.
+/// Handle `loket stamp`. Writes a short report, in the process's language, to `out`.
 pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let (signer, paths, created) = training_keys(data_dir)?;
     if created {

@@ -154,7 +154,7 @@ pub struct IntakeReport {
     pub warnings: Vec<IntakeWarning>,
 }
 
-/// Why a file cannot be stamped. The `Display` text is the Indonesian sentence for the clerk.
+/// Why a file cannot be stamped. The `Display` text is the sentence, in the process's language, for the clerk.
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
     /// Zero bytes.

@@ -84,7 +84,7 @@ pub struct SignatureCheck {
     pub valid: bool,
     /// The file continues after this signature's revision (later updates exist).
     pub modified_after: bool,
-    /// Why it is not valid (Indonesian), when it is not.
+    /// Why it is not valid (in the process's language), when it is not.
     pub problem: Option<String>,
 }
 
