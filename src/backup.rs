@@ -139,16 +139,7 @@ pub enum Mismatch {
 
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Mismatch::Missing => write!(f, "tidak ada"),
-            Mismatch::Size { expected, found } => write!(
-                f,
-                "berukuran {found} byte, seharusnya {expected} byte menurut manifes"
-            ),
-            Mismatch::Sha256 { .. } => {
-                write!(f, "isinya tidak cocok dengan sidik SHA-256 di manifes")
-            }
-        }
+        f.write_str(&crate::words::current().backup_mismatch(self))
     }
 }
 
@@ -967,10 +958,9 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, BackupError> {
     };
     let manifest: Manifest = serde_json::from_slice(&text).map_err(|e| bad(e.to_string()))?;
     if manifest.format > FORMAT {
-        return Err(bad(format!(
-            "format {} lebih baru dari yang dikenal loket ini ({FORMAT}); perbarui loket",
-            manifest.format
-        )));
+        return Err(bad(
+            crate::words::current().backup_format_newer(manifest.format, FORMAT)
+        ));
     }
     let mut seen = HashSet::new();
     for f in &manifest.files {
@@ -978,15 +968,15 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, BackupError> {
         if safe_relative(Path::new(&f.path)).as_deref() != Some(f.path.as_str())
             || f.path == MANIFEST
         {
-            return Err(bad(format!("jalur berkas tidak sah: {}", f.path)));
+            return Err(bad(crate::words::current().backup_bad_path(&f.path)));
         }
         if !seen.insert(f.path.as_str()) {
-            return Err(bad(format!("berkas tercantum dua kali: {}", f.path)));
+            return Err(bad(crate::words::current().backup_listed_twice(&f.path)));
         }
     }
     for needed in [store::FILE_NAME, config::FILE_NAME] {
         if !seen.contains(needed) {
-            return Err(bad(format!("{needed} tidak tercantum")));
+            return Err(bad(crate::words::current().backup_not_listed(needed)));
         }
     }
     Ok(manifest)
@@ -1141,7 +1131,7 @@ fn check_empty_target(into: &Path) -> Result<(), BackupError> {
         Err(e) => Err(io_err(IoWhat::TargetUnreadable, into)(e)),
         Ok(meta) if !meta.is_dir() => Err(BackupError::TargetNotEmpty {
             path: into.to_path_buf(),
-            first: "(bukan folder, melainkan berkas)".into(),
+            first: crate::words::current().backup_target_is_file().into(),
         }),
         Ok(_) => {
             let mut entries = fs::read_dir(into).map_err(io_err(IoWhat::TargetUnreadable, into))?;

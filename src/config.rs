@@ -225,6 +225,8 @@ pub struct Stamping {
     pub tsa_url: Option<String>,
     /// Peruri document type code (`jenisdoc` kode) and its name, written as the signature reason.
     pub doc_type: String,
+    /// The default name is Peruri's own document type name and goes into the signed document, so it
+    /// is the stamp's word (configurable), not the process language.
     pub doc_type_name: String,
 }
 
@@ -459,7 +461,8 @@ impl Default for Stamping {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HallDisplay {
-    /// Text scrolling along the bottom of the hall screen.
+    /// Text scrolling along the bottom of the hall screen. Its default is the branch's
+    /// customer-facing words (configurable in `loket.toml`), not the process language.
     pub running_text: String,
     /// Whether the web hall page speaks each call.
     pub voice: bool,
@@ -697,7 +700,7 @@ impl fmt::Display for Invalid {
             write!(f, ":{line}")?;
         }
         if let Some(key) = &self.key {
-            write!(f, ": kunci '{key}'")?;
+            write!(f, ": {}", crate::words::current().config_key(key))?;
         }
         write!(f, ": {}", self.message)
     }
@@ -734,6 +737,7 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), (Option<Range<usize>>, &'static str, String)> {
+        let w = crate::words::current();
         let mut prefixes = BTreeSet::new();
         for service in &self.services {
             let prefix = service.prefix.get_ref();
@@ -742,34 +746,22 @@ impl Config {
                 || prefix.len() > 3
                 || !prefix.chars().all(|c| c.is_ascii_uppercase())
             {
-                return Err((
-                    span,
-                    "prefix",
-                    format!("awalan '{prefix}' harus 1–3 huruf kapital, misalnya \"A\""),
-                ));
+                return Err((span, "prefix", w.config_prefix_shape(prefix)));
             }
             if !prefixes.insert(prefix.clone()) {
-                return Err((
-                    span,
-                    "prefix",
-                    format!("awalan '{prefix}' dipakai dua kali"),
-                ));
+                return Err((span, "prefix", w.config_prefix_twice(prefix)));
             }
             let [first, last] = *service.range.get_ref();
             if first == 0 || first > last || last > 9999 {
                 return Err((
                     Some(service.range.span()).filter(|s| !s.is_empty()),
                     "range",
-                    format!("rentang nomor [{first}, {last}] tidak sah; contoh: [1, 999]"),
+                    w.config_range(first, last),
                 ));
             }
         }
         if self.services.is_empty() {
-            return Err((
-                None,
-                "service",
-                "belum ada layanan; tambahkan [[service]]".into(),
-            ));
+            return Err((None, "service", w.config_no_service()));
         }
         let mut numbers = BTreeSet::new();
         for counter in &self.counters {
@@ -778,7 +770,7 @@ impl Config {
                 return Err((
                     Some(counter.number.span()),
                     "number",
-                    format!("nomor loket {number} tidak sah atau dipakai dua kali"),
+                    w.config_counter_number(number),
                 ));
             }
             for service in &counter.services {
@@ -786,10 +778,7 @@ impl Config {
                     return Err((
                         Some(service.span()),
                         "services",
-                        format!(
-                            "loket {number} melayani '{}', tetapi layanan itu tidak ada",
-                            service.get_ref()
-                        ),
+                        w.config_counter_service(number, service.get_ref()),
                     ));
                 }
             }
@@ -799,7 +788,7 @@ impl Config {
                 return Err((
                     Some(printer.span()),
                     "printer",
-                    format!("printer '{}' tidak ada di [printers]", printer.get_ref()),
+                    w.config_printer_unknown(printer.get_ref()),
                 ));
             }
         }
@@ -807,10 +796,7 @@ impl Config {
             return Err((
                 Some(self.display.voice_volume.span()),
                 "voice_volume",
-                format!(
-                    "volume suara {} di luar 0–100",
-                    self.display.voice_volume.get_ref()
-                ),
+                w.config_volume(*self.display.voice_volume.get_ref()),
             ));
         }
         for counter in &self.counters {
@@ -820,10 +806,7 @@ impl Config {
                 return Err((
                     Some(name.span()),
                     "spoken_name",
-                    format!(
-                        "nama ucapan '{}' memuat '{word}'; pakai huruf, angka, spasi dan tanda hubung saja",
-                        name.get_ref()
-                    ),
+                    w.config_spoken_name(name.get_ref(), &word),
                 ));
             }
         }
@@ -835,18 +818,11 @@ impl Config {
                 return Err((
                     Some(url.span()),
                     "public_url",
-                    format!(
-                        "alamat '{}' harus diawali http://, misalnya \"http://192.168.1.10:8080\"",
-                        url.get_ref()
-                    ),
+                    w.config_public_url(url.get_ref()),
                 ));
             }
             None if self.display.ticket_qr => {
-                return Err((
-                    None,
-                    "public_url",
-                    "ticket_qr = true memerlukan public_url di [display], misalnya \"http://192.168.1.10:8080\" (alamat PC layar di Wi-Fi tamu)".into(),
-                ));
+                return Err((None, "public_url", w.config_qr_needs_url()));
             }
             _ => {}
         }
@@ -856,7 +832,7 @@ impl Config {
             return Err((
                 Some(printer.span()),
                 "printer",
-                format!("printer '{}' tidak ada di [printers]", printer.get_ref()),
+                w.config_printer_unknown(printer.get_ref()),
             ));
         }
         if let Some(wa) = &self.whatsapp {
@@ -866,7 +842,7 @@ impl Config {
             if let Err(e) = crate::delivery::mail::check_address(to.get_ref()) {
                 let message = match e {
                     crate::delivery::mail::MailError::Address { address, reason } => {
-                        format!("alamat e-mail '{address}' tidak sah: {reason}")
+                        w.config_mail_to(&address, &reason)
                     }
                     other => other.to_string(),
                 };
@@ -882,93 +858,58 @@ impl Config {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             {
-                return Err((
-                    Some(item.code.span()),
-                    "code",
-                    format!("kode barang '{code}' harus 1–16 huruf kecil, angka atau tanda hubung"),
-                ));
+                return Err((Some(item.code.span()), "code", w.config_code_shape(code)));
             }
             if !codes.insert(code.clone()) {
-                return Err((
-                    Some(item.code.span()),
-                    "code",
-                    format!("kode barang '{code}' dipakai dua kali"),
-                ));
+                return Err((Some(item.code.span()), "code", w.config_code_twice(code)));
             }
             if !item.price().is_positive() {
                 return Err((
                     Some(item.price.span()),
                     "price",
-                    format!("harga '{code}' harus lebih dari Rp0"),
+                    w.config_price_positive(code),
                 ));
             }
             if code == METERAI_CODE && item.price() != METERAI_FACE_VALUE {
                 return Err((
                     Some(item.price.span()),
                     "price",
-                    format!(
-                        "e-Meterai dijual sesuai nilai nominalnya {METERAI_FACE_VALUE}; biaya layanan diisi di service_fee"
-                    ),
+                    w.config_meterai_price(&METERAI_FACE_VALUE),
                 ));
             }
             if item.service_fee().is_negative() {
                 return Err((
                     Some(item.service_fee.span()),
                     "service_fee",
-                    "biaya layanan tidak boleh negatif".into(),
+                    w.config_fee_negative(),
                 ));
             }
         }
         if self.till.variance_tolerance.is_negative() {
-            return Err((
-                None,
-                "variance_tolerance",
-                "toleransi selisih kas tidak boleh negatif".into(),
-            ));
+            return Err((None, "variance_tolerance", w.config_tolerance_negative()));
         }
         if let Some(q) = &self.qris {
             if let Err(e) = q.merchant().validate() {
                 return Err((None, "qris", e.to_string()));
             }
             if q.expiry_minutes == 0 || q.expiry_minutes > 60 {
-                return Err((
-                    None,
-                    "expiry_minutes",
-                    "masa berlaku QRIS harus 1–60 menit".into(),
-                ));
+                return Err((None, "expiry_minutes", w.config_qris_expiry()));
             }
         }
         crate::delivery::settings::check(self)?;
         if self.stamping.provider == "peruri" && self.stamping.peruri.is_none() {
-            return Err((
-                None,
-                "provider",
-                "provider \"peruri\" memerlukan bagian [stamping.peruri]".into(),
-            ));
+            return Err((None, "provider", w.config_peruri_needed()));
         }
         if let Some(p) = &self.stamping.peruri {
             if p.password.is_none() && p.password_env.is_none() {
-                return Err((
-                    None,
-                    "password_env",
-                    "isi password_env (nama variabel lingkungan berisi kata sandi) atau password"
-                        .into(),
-                ));
+                return Err((None, "password_env", w.config_peruri_password()));
             }
             if p.mode == PeruriMode::Onprem && p.shared_folder.is_none() {
-                return Err((
-                    None,
-                    "shared_folder",
-                    "mode onprem memerlukan shared_folder (folder bersama Sign Adapter)".into(),
-                ));
+                return Err((None, "shared_folder", w.config_onprem_folder()));
             }
         }
         if self.queue.normal_calls_per_priority == 0 {
-            return Err((
-                None,
-                "normal_calls_per_priority",
-                "harus paling sedikit 1".into(),
-            ));
+            return Err((None, "normal_calls_per_priority", w.config_at_least_one()));
         }
         Ok(())
     }
@@ -1031,23 +972,24 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     (!key.is_empty() && !key.starts_with('#')).then(|| key.trim_matches('"').to_string())
 }
 
-/// Serde's English messages, in Indonesian where the shape is known.
+/// Serde's English messages, in the process's language where the shape is known.
 fn translate(message: &str) -> String {
+    let w = crate::words::current();
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let (field, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
         let expected = expected.trim_start_matches(" one of").trim();
-        return format!("kunci {field} tidak dikenal (salah ketik?); yang dikenal: {expected}");
+        return w.config_unknown_key(field, expected);
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
-        return format!("kunci {rest} wajib diisi");
+        return w.config_missing_key(rest);
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         let (value, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
         let expected = expected.trim_start_matches(" one of").trim();
-        return format!("nilai {value} tidak dikenal; pilih salah satu: {expected}");
+        return w.config_unknown_value(value, expected);
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
-        return format!("jenis nilai salah ({rest})");
+        return w.config_wrong_type(rest);
     }
     message.trim().to_string()
 }

@@ -88,11 +88,7 @@ impl BusinessDay {
     pub fn parse(text: &str) -> Result<BusinessDay, String> {
         Date::parse(text.trim(), format_description!("[year]-[month]-[day]"))
             .map(BusinessDay)
-            .map_err(|_| {
-                format!(
-                    "tanggal '{text}' tidak dikenali; tulis sebagai TTTT-BB-HH, misalnya 2026-11-21"
-                )
-            })
+            .map_err(|_| crate::words::current().day_unknown(text))
     }
 
     pub fn from_date(date: Date) -> BusinessDay {

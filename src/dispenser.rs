@@ -97,7 +97,7 @@ impl DispenserService<'_> {
         if self.config.service(&service).is_none() {
             return Ok(refused(
                 ErrReason::Unknown,
-                format!("Layanan {service} tidak ada. Periksa tombol dan konfigurasi dispenser."),
+                crate::words::current().dispenser_unknown_service(&service),
             ));
         }
         // The usual path: ticket and print job in one commit, then the paper.
@@ -130,10 +130,7 @@ impl DispenserService<'_> {
         }
         Ok(Press {
             service,
-            message: format!(
-                "Nomor {label} tercatat tetapi tiketnya tidak tercetak: {} Cetak ulang dengan `loket queue reprint {label}`.",
-                o.message
-            ),
+            message: crate::words::current().dispenser_not_printed(&label, &o.message),
             ticket: Some(label),
             printed: false,
             job: Some(o.job),
@@ -156,9 +153,7 @@ impl DispenserService<'_> {
         let label = view.ticket.to_string();
         Ok(Press {
             service,
-            message: format!(
-                "Nomor {label} tercatat tetapi tiketnya tidak tercetak: {why}. Cetak ulang dengan `loket queue reprint {label}`."
-            ),
+            message: crate::words::current().dispenser_not_printed(&label, &format!("{why}.")),
             ticket: Some(label),
             printed: false,
             job: None,
@@ -199,12 +194,9 @@ fn not_issued(service: String, e: DispenserError) -> Result<Press, DispenserErro
             | QueueError::NumbersUsedUp { .. }),
         ) => (
             ErrReason::Closed,
-            format!("Nomor tidak dapat diambil: {why}."),
+            crate::words::current().dispenser_not_issued(&why),
         ),
-        DispenserError::Store(e) => (
-            ErrReason::Busy,
-            format!("Sistem sibuk ({e}). Tekan tombol sekali lagi."),
-        ),
+        DispenserError::Store(e) => (ErrReason::Busy, crate::words::current().dispenser_busy(&e)),
         e => return Err(e),
     };
     Ok(Press {
@@ -485,7 +477,7 @@ pub fn legend_lines(legend: &[KeyLegend]) -> Vec<String> {
         .iter()
         .map(|l| {
             let name = if l.name.is_empty() {
-                "(layanan tidak ada di konfigurasi)"
+                crate::words::current().dispenser_legend_unknown()
             } else {
                 l.name.as_str()
             };
@@ -502,7 +494,7 @@ pub fn press_line(config: &crate::config::Config, p: &Press) -> String {
         .map(|s| s.name.clone())
         .unwrap_or_default();
     match (&p.ticket, p.printed) {
-        (Some(t), true) => format!("Nomor {t} — {name}: tiket tercetak."),
+        (Some(t), true) => crate::words::current().dispenser_printed(t, &name),
         _ => p.message.clone(),
     }
 }
@@ -513,14 +505,7 @@ pub fn unknown_key_line(key: &str, legend: &[KeyLegend]) -> String {
         .iter()
         .map(|l| format!("{} = {}", l.key, l.service))
         .collect();
-    if keys.is_empty() {
-        format!("Tombol {key} tidak dipakai: belum ada tombol layanan di [dispenser] keys.")
-    } else {
-        format!(
-            "Tombol {key} tidak dipakai. Tombol layanan: {}.",
-            keys.join(", ")
-        )
-    }
+    crate::words::current().dispenser_unknown_key(key, &keys)
 }
 
 /// `loket dispenser`: serves the configured (or given) input until stopped.
@@ -561,13 +546,13 @@ pub fn run_cli(
     };
     match &how {
         Running::Serial(path) => {
-            println!("Dispenser siap: kotak tombol di {path}. Hentikan dengan Ctrl-C.");
+            println!("{}", crate::words::current().dispenser_ready_serial(path));
             let stop = AtomicBool::new(false);
             run_serial(&mut branch, path, cfg.baud, &stop, &mut report)?;
         }
         Running::Keys => {
             let legend = legend(&config);
-            say("Dispenser siap: tekan tombol layanan; Esc untuk berhenti.");
+            say(crate::words::current().dispenser_ready_keys());
             for line in legend_lines(&legend) {
                 say(&line);
             }

@@ -177,11 +177,9 @@ type Results = mpsc::Sender<(usize, Finding)>;
 pub fn run(data: &Path, clock: Arc<dyn Clock>, progress: &mut dyn FnMut(&Finding)) -> Vec<Finding> {
     let started = Instant::now();
     let mut slots: Vec<Slot> = Vec::new();
-    let mut add = |id: String, label: &str| {
-        slots.push(Slot {
-            id,
-            label: label.to_string(),
-        });
+    let mut add = |id: String| {
+        let label = crate::words::current().doctor_label(&id);
+        slots.push(Slot { id, label });
         slots.len() - 1
     };
     let (tx, rx) = mpsc::channel::<(usize, Finding)>();
@@ -194,44 +192,41 @@ pub fn run(data: &Path, clock: Arc<dyn Clock>, progress: &mut dyn FnMut(&Finding
         ConfigCheck::Valid { config, .. } => Some((**config).clone()),
         _ => None,
     };
-    let i_config = add("config".into(), "konfigurasi");
+    let i_config = add("config".into());
     send(&tx, i_config, Finding::of("config", &config_check));
 
-    let i_folder = add("data_folder".into(), "folder data");
-    let i_space = add("disk_space".into(), "ruang disk");
-    let i_local = add("local_disk".into(), "disk lokal");
-    let i_db = add("database".into(), "basis data");
-    let i_journal = add("journal".into(), "jurnal");
+    let i_folder = add("data_folder".into());
+    let i_space = add("disk_space".into());
+    let i_local = add("local_disk".into());
+    let i_db = add("database".into());
+    let i_journal = add("journal".into());
     let mut printers: Vec<(usize, String)> = Vec::new();
     match &config {
         Some(c) if !c.printers.is_empty() => {
             for name in c.printers.keys() {
-                let i = add(format!("printer.{name}"), &format!("printer {name}"));
+                let i = add(format!("printer.{name}"));
                 printers.push((i, name.clone()));
             }
         }
         Some(_) => {
-            let i = add("printers".into(), "printer");
+            let i = add("printers".into());
             send(&tx, i, Finding::of("printers", &NoPrinters));
         }
         None => {
-            let i = add("printers".into(), "printer");
-            send(
-                &tx,
-                i,
-                Finding::of("printers", &NotChecked::config("printer")),
-            );
+            let i = add("printers".into());
+            let what = crate::words::current().doctor_label("printers");
+            send(&tx, i, Finding::of("printers", &NotChecked::config(&what)));
         }
     }
-    let i_dispenser = add("dispenser".into(), "dispenser");
-    let i_drives = add("drives".into(), "flash disk");
-    let i_smtp = add("smtp".into(), "server e-mail");
-    let i_whatsapp = add("whatsapp".into(), "WhatsApp");
-    let i_peruri = add("peruri".into(), "Peruri");
-    let i_tsa = add("tsa".into(), "TSA");
-    let i_roots = add("peruri_roots".into(), "sertifikat akar Peruri");
-    let i_tz = add("time_zone".into(), "zona waktu");
-    let i_backup = add("backup".into(), "cadangan");
+    let i_dispenser = add("dispenser".into());
+    let i_drives = add("drives".into());
+    let i_smtp = add("smtp".into());
+    let i_whatsapp = add("whatsapp".into());
+    let i_peruri = add("peruri".into());
+    let i_tsa = add("tsa".into());
+    let i_roots = add("peruri_roots".into());
+    let i_tz = add("time_zone".into());
+    let i_backup = add("backup".into());
 
     let dir = data.to_path_buf();
     spawn_check(&tx, i_folder, "data_folder", move || check_writable(&dir));
@@ -292,15 +287,16 @@ pub fn run(data: &Path, clock: Arc<dyn Clock>, progress: &mut dyn FnMut(&Finding
             spawn_check(&tx, i_tz, "time_zone", move || check_time_zone(zone));
         }
         None => {
-            for (i, what) in [
-                (i_dispenser, "dispenser"),
-                (i_smtp, "server e-mail"),
-                (i_whatsapp, "WhatsApp"),
-                (i_peruri, "Peruri"),
-                (i_tsa, "TSA"),
-                (i_roots, "sertifikat akar Peruri"),
-                (i_tz, "zona waktu"),
+            for i in [
+                i_dispenser,
+                i_smtp,
+                i_whatsapp,
+                i_peruri,
+                i_tsa,
+                i_roots,
+                i_tz,
             ] {
+                let what = &slots[i].label;
                 send(&tx, i, Finding::of(&slots[i].id, &NotChecked::config(what)));
             }
         }
@@ -524,8 +520,6 @@ pub fn check_config(data: &Path) -> ConfigCheck {
     }
 }
 
-pub(crate) const RUN_INIT: &str = "jalankan `loket init` untuk menyiapkan cabang, atau arahkan --data / LOKET_DATA ke folder data yang benar";
-
 impl Verdict for ConfigCheck {
     fn detail(&self) -> String {
         words::current().doctor_config_check(self)
@@ -546,17 +540,6 @@ pub enum ProbeStep {
     Write,
     Fsync,
     Remove,
-}
-
-impl ProbeStep {
-    pub(crate) fn words(self) -> &'static str {
-        match self {
-            ProbeStep::Create => "membuat berkas",
-            ProbeStep::Write => "menulis",
-            ProbeStep::Fsync => "fsync",
-            ProbeStep::Remove => "menghapus berkas",
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -1203,8 +1186,11 @@ fn connect_all(targets: &[Endpoint], budget: Duration) -> Vec<Result<(), NetErro
         handles
             .into_iter()
             .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(NetError::Io(io::Error::other("pemeriksaan berhenti"))))
+                h.join().unwrap_or_else(|_| {
+                    Err(NetError::Io(io::Error::other(
+                        crate::words::current().doctor_check_stopped(),
+                    )))
+                })
             })
             .collect()
     })
@@ -1297,7 +1283,7 @@ fn read_reply(
     }
     Err(SmtpFailure::Garbled {
         stage,
-        line: "(terlalu banyak baris)".into(),
+        line: crate::words::current().smtp_too_many_lines().into(),
     })
 }
 
@@ -1676,9 +1662,9 @@ pub fn machine_utc_offset() -> Result<i32, String> {
     let out = std::process::Command::new("date")
         .arg("+%z")
         .output()
-        .map_err(|e| format!("`date` tidak dapat dijalankan ({e})"))?;
+        .map_err(|e| crate::words::current().date_not_run(&e))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    parse_utc_offset(&text).ok_or_else(|| format!("`date +%z` menjawab '{}'", text.trim()))
+    parse_utc_offset(&text).ok_or_else(|| crate::words::current().date_answered(text.trim()))
 }
 
 /// The machine's zone against the branch's.
@@ -1783,21 +1769,6 @@ impl crate::branch::Branch {
         check_backup(self.store_mut(), &settings)
     }
 }
-
-/// `45 menit`, `30 jam`, `3 hari`.
-pub fn age_text(ms: i64) -> String {
-    let minutes = ms / 60_000;
-    if minutes < 120 {
-        format!("{minutes} menit")
-    } else if minutes < 48 * 60 {
-        format!("{} jam", minutes / 60)
-    } else {
-        format!("{} hari", minutes / (24 * 60))
-    }
-}
-
-pub(crate) const BACKUP_WORKER: &str =
-    "lalu periksa pekerja latar yang membuat cadangan harian (`loket worker`, layanan systemd-nya)";
 
 impl Verdict for BackupCheck {
     fn detail(&self) -> String {

@@ -204,16 +204,13 @@ fn check(
     if value.is_empty() || value.chars().count() > max {
         return Err(QrisError::Field {
             field,
-            why: format!(
-                "harus 1–{max} karakter, tertulis {} karakter",
-                value.chars().count()
-            ),
+            why: crate::words::current().qris_field_length(max, value.chars().count()),
         });
     }
     if let Some(c) = value.chars().find(|&c| !allowed(c)) {
         return Err(QrisError::Field {
             field,
-            why: format!("karakter '{c}' tidak boleh dipakai"),
+            why: crate::words::current().qris_field_char(c),
         });
     }
     Ok(())
@@ -233,13 +230,13 @@ impl Merchant {
         if !["UMI", "UKE", "UME", "UBE", "URE"].contains(&self.criteria.as_str()) {
             return Err(QrisError::Field {
                 field: "criteria",
-                why: "pilih UMI, UKE, UME, UBE atau URE".into(),
+                why: crate::words::current().qris_criteria().into(),
             });
         }
         if self.mcc.len() != 4 || !self.mcc.bytes().all(|b| b.is_ascii_digit()) {
             return Err(QrisError::Field {
                 field: "mcc",
-                why: "harus empat angka, misalnya 9402".into(),
+                why: crate::words::current().qris_mcc().into(),
             });
         }
         check("merchant_name", &self.name, 25, printable)?;
@@ -263,7 +260,7 @@ pub fn build(
     if !amount.is_positive() || amount.value() > 9_999_999_999_999 {
         return Err(QrisError::Field {
             field: "amount",
-            why: format!("{amount} di luar batas"),
+            why: crate::words::current().qris_amount_out_of_range(&amount),
         });
     }
     check("bill", bill, 25, |c| c.is_ascii_alphanumeric() || c == '-')?;
@@ -307,7 +304,7 @@ pub fn matrix(payload: &str) -> Result<Vec<Vec<bool>>, QrisError> {
     let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| QrisError::Field {
             field: "payload",
-            why: format!("tidak muat dalam kode QR ({e})"),
+            why: crate::words::current().qris_too_long(&e),
         })?;
     let width = code.width();
     let colors = code.to_colors();

@@ -381,15 +381,7 @@ pub enum Ejected {
 impl Ejected {
     /// What to tell the clerk.
     pub fn message(&self) -> &'static str {
-        match self {
-            Ejected::PoweredOff => "Flash disk sudah dilepas dengan aman dan boleh dicabut.",
-            Ejected::Unmounted => {
-                "Flash disk sudah dilepas (tidak dapat dimatikan); boleh dicabut."
-            }
-            Ejected::Synced => {
-                "Semua data sudah tertulis ke flash disk; aman untuk dicabut sekarang."
-            }
-        }
+        crate::words::current().ejected(self)
     }
 }
 

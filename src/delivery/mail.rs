@@ -40,6 +40,39 @@ pub enum MailError {
     Tls(#[source] lettre::transport::smtp::Error),
 }
 
+/// What is wrong with a typed e-mail address, worded in `src/words`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AddressFault {
+    Empty,
+    /// More than 254 characters.
+    TooLong,
+    NoAt,
+    TwoAts,
+    /// Nothing before the `@`.
+    NoLocal,
+    /// More than 64 characters before the `@`.
+    LocalTooLong,
+    /// Accented letters, spaces or other characters before the `@`.
+    LocalChars,
+    /// A dot first, last or doubled before the `@`.
+    LocalDots,
+    NoDomain,
+    DomainNoDot,
+    DomainDots,
+    /// A domain label that starts or ends with a hyphen, or is too long.
+    DomainLabel,
+    DomainChars,
+}
+
+/// Why the server could not be used this time, worded in `src/words`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trouble {
+    Tls,
+    Timeout,
+    Garbled,
+    Unreachable,
+}
+
 /// Checks an address the way a clerk's typo is best caught: trimmed, one `@`, an ASCII local part
 /// of at most 64 characters, a domain with a dot and no empty labels, at most 254 in all.
 pub fn check_address(input: &str) -> Result<Address, MailError> {
@@ -48,56 +81,51 @@ pub fn check_address(input: &str) -> Result<Address, MailError> {
         address: address.to_string(),
         reason: reason.to_string(),
     };
+    let fault = |f: AddressFault| refuse(crate::words::current().address_fault(f));
     if address.is_empty() {
-        return Err(refuse("alamat kosong"));
+        return Err(fault(AddressFault::Empty));
     }
     if address.chars().count() > 254 {
-        return Err(refuse("lebih dari 254 karakter"));
+        return Err(fault(AddressFault::TooLong));
     }
     let (local, domain) = match address.split('@').collect::<Vec<_>>()[..] {
         [local, domain] => (local, domain),
-        [_] => return Err(refuse("tidak ada tanda @")),
-        _ => return Err(refuse("tanda @ lebih dari satu")),
+        [_] => return Err(fault(AddressFault::NoAt)),
+        _ => return Err(fault(AddressFault::TwoAts)),
     };
     if local.is_empty() {
-        return Err(refuse("tidak ada nama sebelum @"));
+        return Err(fault(AddressFault::NoLocal));
     }
     if local.len() > 64 {
-        return Err(refuse("bagian sebelum @ lebih dari 64 karakter"));
+        return Err(fault(AddressFault::LocalTooLong));
     }
     let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
     if !local.chars().all(atext) {
-        return Err(refuse(
-            "bagian sebelum @ hanya boleh huruf tanpa aksen, angka dan . _ - +",
-        ));
+        return Err(fault(AddressFault::LocalChars));
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Err(refuse("titik di awal, di akhir atau berurutan sebelum @"));
+        return Err(fault(AddressFault::LocalDots));
     }
     if domain.is_empty() {
-        return Err(refuse("tidak ada nama domain setelah @"));
+        return Err(fault(AddressFault::NoDomain));
     }
     if !domain.contains('.') {
-        return Err(refuse("nama domain tanpa titik (misalnya gmail.com)"));
+        return Err(fault(AddressFault::DomainNoDot));
     }
     for label in domain.split('.') {
         if label.is_empty() {
-            return Err(refuse(
-                "nama domain dengan titik di awal, di akhir atau berurutan",
-            ));
+            return Err(fault(AddressFault::DomainDots));
         }
         if label.starts_with('-') || label.ends_with('-') || label.chars().count() > 63 {
-            return Err(refuse("bagian nama domain tidak sah"));
+            return Err(fault(AddressFault::DomainLabel));
         }
         if !label.chars().all(|c| c.is_alphanumeric() || c == '-') {
-            return Err(refuse(
-                "nama domain hanya boleh huruf, angka dan tanda hubung",
-            ));
+            return Err(fault(AddressFault::DomainChars));
         }
     }
     address
         .parse::<Address>()
-        .map_err(|e| refuse(&format!("ditolak pengurai alamat ({e})")))
+        .map_err(|e| refuse(&crate::words::current().address_parser_refused(&e)))
 }
 
 /// `Nama <alamat>` or a bare address, the address checked by [`check_address`].
@@ -205,7 +233,7 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// Sorts a lettre error into retry or failed, with the reason in Indonesian.
+/// Sorts a lettre error into retry or failed, with the reason in the process's language.
 pub fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
     let detail = e.to_string();
     let code = e.status().map(|c| c.to_string()).unwrap_or_default();
@@ -214,38 +242,30 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
             || code.starts_with("534")
             || code == "530" && detail.contains("uth")
         {
-            return Outcome::Failed(format!(
-                "Server e-mail menolak nama pengguna atau kata sandi ({detail}). Perbaiki username/password di [smtp], lalu kirim ulang."
-            ));
+            return Outcome::Failed(crate::words::current().mail_login_refused(&detail));
         }
-        return Outcome::Failed(format!(
-            "Server e-mail menolak pesan ini ({detail}). Periksa alamat penerima bersama pelanggan, lalu kirim ulang atau pakai alamat lain."
-        ));
+        return Outcome::Failed(crate::words::current().mail_message_refused(&detail));
     }
     if e.is_transient() {
         return Outcome::Retry {
-            reason: format!(
-                "Server e-mail meminta mencoba lagi nanti ({detail}); loket mengirim ulang otomatis."
-            ),
+            reason: crate::words::current().mail_try_later(&detail),
             connection: false,
         };
     }
     if e.is_client() {
-        return Outcome::Failed(format!(
-            "Pengaturan e-mail loket tidak cocok dengan server ({detail}). Periksa bagian [smtp] konfigurasi, lalu kirim ulang."
-        ));
+        return Outcome::Failed(crate::words::current().mail_settings_mismatch(&detail));
     }
     let (what, connection) = if e.is_tls() || tls_failure(e) {
-        ("Sambungan aman (TLS) ke server e-mail gagal", true)
+        (Trouble::Tls, true)
     } else if e.is_timeout() || timed_out(e) {
-        ("Server e-mail tidak menjawab tepat waktu", true)
+        (Trouble::Timeout, true)
     } else if e.is_response() {
-        ("Jawaban server e-mail tidak dapat dibaca", false)
+        (Trouble::Garbled, false)
     } else {
-        ("Server e-mail tidak dapat dihubungi", true)
+        (Trouble::Unreachable, true)
     };
     Outcome::Retry {
-        reason: format!("{what} ({detail}); loket mengirim ulang otomatis."),
+        reason: crate::words::current().mail_trouble(what, &detail),
         connection,
     }
 }

@@ -551,10 +551,10 @@ impl DeliveryService<'_> {
 fn envelope(claimed: &outbox::Claimed) -> Result<Envelope, String> {
     let parse = |a: &str| {
         a.parse::<lettre::Address>()
-            .map_err(|e| format!("Alamat '{a}' di kotak keluar tidak sah ({e}); buat e-mail baru dengan alamat yang benar."))
+            .map_err(|e| crate::words::current().outbox_bad_address(a, &e))
     };
     Envelope::new(Some(parse(&claimed.from)?), vec![parse(&claimed.to)?])
-        .map_err(|e| format!("Amplop e-mail tidak sah ({e})."))
+        .map_err(|e| crate::words::current().outbox_bad_envelope(&e))
 }
 
 /// `23 November 2026`.

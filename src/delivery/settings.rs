@@ -28,7 +28,11 @@ pub struct Delivery {
     pub send_interval_seconds: u64,
 }
 
+/// The e-mail's default subject: the branch's customer-facing words (configurable as
+/// `[delivery] mail_subject`), not the process language.
 pub const DEFAULT_SUBJECT: &str = "Dokumen bermeterai dari {branch}: {document}";
+/// The e-mail's default body: the branch's customer-facing words (configurable as
+/// `[delivery] mail_body`), not the process language.
 pub const DEFAULT_BODY: &str = "Yth. Pelanggan,\n\n\
 Terlampir dokumen Anda yang telah dibubuhi e-Meterai di {branch} pada {date}:\n\
 {document}\n\n\
@@ -75,21 +79,19 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> Result<String, String>
             continue;
         }
         if tail.starts_with('}') {
-            return Err("tanda '}' tanpa pasangan; tulis '}}' untuk kurung kurawal biasa".into());
+            return Err(crate::words::current().template_unpaired().into());
         }
         let Some(end) = tail.find('}') else {
-            return Err("tanda '{' tanpa penutup '}'".into());
+            return Err(crate::words::current().template_unclosed().into());
         };
         let name = &tail[1..end];
         let Some((_, value)) = values.iter().find(|(k, _)| *k == name) else {
-            return Err(format!(
-                "penanda {{{name}}} tidak dikenal; yang dikenal: {}",
-                PLACEHOLDERS
-                    .iter()
-                    .map(|p| format!("{{{p}}}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            let known = PLACEHOLDERS
+                .iter()
+                .map(|p| format!("{{{p}}}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(crate::words::current().template_unknown(name, &known));
         };
         out.push_str(value);
         rest = &tail[end + 1..];
@@ -118,14 +120,14 @@ pub fn check(config: &Config) -> Result<(), CheckError> {
         return Err((
             None,
             "max_mail_mb",
-            "harus antara 1 dan 100 (megabita)".into(),
+            crate::words::current().max_mail_mb().into(),
         ));
     }
     if d.retry_first_seconds == 0 || d.retry_max_minutes == 0 || d.send_interval_seconds == 0 {
         return Err((
             None,
             "retry_first_seconds",
-            "waktu tunggu pengiriman ulang harus lebih dari 0".into(),
+            crate::words::current().retry_wait_zero().into(),
         ));
     }
     if let Some(from) = &d.mail_from {
@@ -140,10 +142,7 @@ pub fn check(config: &Config) -> Result<(), CheckError> {
             return Err((
                 spanned(&smtp.security),
                 "security",
-                format!(
-                    "keamanan '{}' tidak dikenal; pilih \"starttls\", \"tls\" atau \"none\"",
-                    smtp.security.get_ref()
-                ),
+                crate::words::current().smtp_security(smtp.security.get_ref()),
             ));
         }
         super::mail::parse_mailbox(smtp.from.get_ref())
@@ -152,11 +151,15 @@ pub fn check(config: &Config) -> Result<(), CheckError> {
             return Err((
                 None,
                 "username",
-                "isi username dan password bersama-sama, atau keduanya kosong".into(),
+                crate::words::current().smtp_user_and_password().into(),
             ));
         }
         if smtp.timeout_seconds == 0 {
-            return Err((None, "timeout_seconds", "harus lebih dari 0".into()));
+            return Err((
+                None,
+                "timeout_seconds",
+                crate::words::current().must_be_positive().into(),
+            ));
         }
     }
     Ok(())

@@ -38,7 +38,9 @@ pub const RECONCILE_MS: i64 = 10 * 60_000;
 /// The longest server-asked wait honoured before the next try.
 const MAX_RETRY_AFTER_MS: i64 = 3_600_000;
 
-/// What the clerk is told when a send's answer was lost and nothing settled it.
+/// What the clerk is told when a send's answer was lost and nothing settled it, in Indonesian: the
+/// outbox reason as the Indonesian table words it (`words::current().wa_unsure()`), kept here as a
+/// public name for callers that compare a stored reason against it.
 pub const UNSURE: &str = "Jawaban WhatsApp hilang setelah pesan dikirim; pesan mungkin sudah sampai. \
      Tanyakan pelanggan: bila belum menerima, kirim ulang dari kotak keluar.";
 
@@ -49,7 +51,7 @@ pub struct WaSummary {
     pub sent: Vec<i64>,
     pub retry: Vec<i64>,
     pub failed: Vec<i64>,
-    /// Why the pass could not run at all (a token variable missing), in Indonesian.
+    /// Why the pass could not run at all (a token variable missing), in the process's language.
     pub problem: Option<String>,
 }
 
@@ -115,6 +117,8 @@ impl DeliveryService<'_> {
             .whatsapp
             .as_ref()
             .map(|w| w.caption.clone())
+            // The branch's customer-facing words when no caption is configured, not the process
+            // language: the customer reads it.
             .unwrap_or_else(|| {
                 "Dokumen bermeterai dari {branch}: {document} (SN {sns}).".to_string()
             });
@@ -270,13 +274,11 @@ impl DeliveryService<'_> {
                 Err(Failure::Unsure(reason)) => {
                     let started = self.wa_row(id)?.send_started_ms.unwrap_or(now_ms);
                     if webhooks && now_ms < started + RECONCILE_MS {
-                        let waiting = format!(
-                            "{reason} Menunggu konfirmasi WhatsApp (laporan status) sebelum memutuskan; tidak dikirim ulang."
-                        );
+                        let waiting = crate::words::current().wa_awaiting_status(&reason);
                         outbox::mark_retry(self.store, id, &waiting, started + RECONCILE_MS)?;
                         summary.retry.push(id);
                     } else {
-                        outbox::mark_failed(self.store, id, UNSURE)?;
+                        outbox::mark_failed(self.store, id, crate::words::current().wa_unsure())?;
                         summary.failed.push(id);
                     }
                 }
@@ -295,7 +297,7 @@ impl DeliveryService<'_> {
         if row.send_started_ms.is_some() {
             // An earlier send of this row got no answer (or its process died): not again.
             return Err(Failure::Unsure(
-                "Pengiriman sebelumnya tidak mendapat jawaban.".into(),
+                crate::words::current().wa_previous_unanswered().into(),
             ));
         }
         let mut media = row
@@ -353,7 +355,7 @@ impl DeliveryService<'_> {
             }
         }
         Err(Failure::Permanent(
-            "WhatsApp menolak pesan dua kali; lihat alasan di jurnal.".into(),
+            crate::words::current().wa_refused_twice().into(),
         ))
     }
 
@@ -496,10 +498,7 @@ impl DeliveryService<'_> {
             .app_secret()
             .map_err(|e| WebhookError::Config(e.to_string()))?
             .ok_or_else(|| {
-                WebhookError::Config(
-                    "app_secret belum diisi di [whatsapp]; laporan status tidak dapat diperiksa"
-                        .into(),
-                )
+                WebhookError::Config(crate::words::current().wa_no_app_secret().into())
             })?;
         check_signature(secret.expose().as_bytes(), body, signature)?;
         let value: Value = serde_json::from_slice(body).map_err(|_| WebhookError::Malformed)?;
@@ -597,7 +596,7 @@ impl DeliveryService<'_> {
                 match what {
                     "failed" => {
                         let failure = reason.unwrap_or_else(|| {
-                            Failure::Permanent("WhatsApp melaporkan pesan gagal.".into())
+                            Failure::Permanent(crate::words::current().wa_reported_failed().into())
                         });
                         if let Failure::OutsideWindow(_) = failure {
                             // A document message outside the window: the template goes instead,
@@ -675,7 +674,7 @@ fn mask(tx: &crate::store::Tx<'_>, id: i64) -> Result<(), StoreError> {
 
 fn store_failure(e: &DeliveryError) -> Failure {
     Failure::Retry {
-        reason: format!("Basis data cabang tidak dapat ditulis ({e}); dicoba lagi nanti."),
+        reason: crate::words::current().outbox_store_failed(e),
         after: None,
     }
 }

@@ -65,6 +65,8 @@ fn default_template() -> Spanned<String> {
 fn default_language() -> Spanned<String> {
     Spanned::new(0..0, "id".into())
 }
+/// The caption sent with the document: the branch's customer-facing words (configurable as
+/// `[whatsapp] caption`), not the process language.
 fn default_caption() -> String {
     "Dokumen bermeterai dari {branch}: {document} (SN {sns}). Periksa keabsahannya di {verify}"
         .into()
@@ -85,14 +87,13 @@ impl Settings {
     /// Checks what can be checked when the configuration loads (each problem names its key).
     pub(crate) fn check(&self) -> Result<(), ConfigProblem> {
         let at = |s: &Spanned<String>| Some(s.span()).filter(|r| !r.is_empty());
+        let w = crate::words::current();
         let id = self.phone_number_id.get_ref();
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err((
                 at(&self.phone_number_id),
                 "phone_number_id",
-                format!(
-                    "'{id}' bukan phone-number id: salin angka \"Phone number ID\" dari WhatsApp Manager"
-                ),
+                w.wa_phone_number_id(id),
             ));
         }
         let template = self.template.get_ref();
@@ -101,13 +102,7 @@ impl Settings {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         {
-            return Err((
-                at(&self.template),
-                "template",
-                format!(
-                    "nama templat '{template}' tidak sah: huruf kecil, angka dan garis bawah, seperti di WhatsApp Manager"
-                ),
-            ));
+            return Err((at(&self.template), "template", w.wa_template_name(template)));
         }
         let language = self.template_language.get_ref();
         if language.is_empty()
@@ -119,18 +114,12 @@ impl Settings {
             return Err((
                 at(&self.template_language),
                 "template_language",
-                format!(
-                    "kode bahasa templat '{language}' tidak sah; contoh: \"id\" atau \"en_US\""
-                ),
+                w.wa_template_language(language),
             ));
         }
         let url = self.api_url.get_ref();
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err((
-                at(&self.api_url),
-                "api_url",
-                format!("'{url}' bukan alamat http(s); bawaan: https://graph.facebook.com"),
-            ));
+            return Err((at(&self.api_url), "api_url", w.wa_api_url(url)));
         }
         let version = self.api_version.get_ref();
         let ok_version = version
@@ -146,7 +135,7 @@ impl Settings {
             return Err((
                 at(&self.api_version),
                 "api_version",
-                format!("versi API '{version}' tidak sah; contoh: \"v21.0\""),
+                w.wa_api_version(version),
             ));
         }
         if let Some(listen) = &self.webhook_listen
@@ -155,10 +144,7 @@ impl Settings {
             return Err((
                 at(listen),
                 "webhook_listen",
-                format!(
-                    "'{}' bukan alamat:port; contoh: \"127.0.0.1:8443\"",
-                    listen.get_ref()
-                ),
+                w.wa_webhook_listen(listen.get_ref()),
             ));
         }
         if let Some(number) = &self.business_number
@@ -167,19 +153,18 @@ impl Settings {
             return Err((at(number), "business_number", e.to_string()));
         }
         if self.token.is_none() && self.token_env.is_none() {
-            return Err((
-                None,
-                "token_env",
-                "[whatsapp] perlu token akses: isi token_env (nama variabel lingkungan) atau token"
-                    .into(),
-            ));
+            return Err((None, "token_env", w.wa_needs_token()));
         }
         Ok(())
     }
 
     /// The access token, from the file or its variable.
     pub fn token(&self) -> Result<Secret, WaError> {
-        secret(&self.token, &self.token_env, "token akses WhatsApp")
+        secret(
+            &self.token,
+            &self.token_env,
+            crate::words::current().wa_token_label(),
+        )
     }
 
     /// The webhook verify token, when one is configured.
@@ -194,11 +179,8 @@ impl Settings {
 }
 
 fn secret(value: &Option<Secret>, var: &Option<String>, what: &str) -> Result<Secret, WaError> {
-    optional_secret(value, var, what)?.ok_or_else(|| {
-        WaError::Config(format!(
-            "{what} belum diisi di [whatsapp] (token_env atau token)."
-        ))
-    })
+    optional_secret(value, var, what)?
+        .ok_or_else(|| WaError::Config(crate::words::current().wa_secret_missing(what)))
 }
 
 fn optional_secret(
@@ -210,15 +192,15 @@ fn optional_secret(
         (Some(v), _) => Ok(Some(v.clone())),
         (None, Some(var)) => match std::env::var(var) {
             Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim().to_string()))),
-            _ => Err(WaError::Config(format!(
-                "variabel lingkungan {var} ({what}) belum diisi."
-            ))),
+            _ => Err(WaError::Config(
+                crate::words::current().wa_env_missing(var, what),
+            )),
         },
         (None, None) => Ok(None),
     }
 }
 
-/// What went wrong on the WhatsApp side, in Indonesian, with what to do.
+/// What went wrong on the WhatsApp side, in the process's language, with what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WaError {
     Number { input: String },
@@ -283,7 +265,7 @@ pub fn number_key(e164: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// Refused for good (invalid number, not on WhatsApp, template not approved, token expired):
-    /// the reason, in Indonesian with what to do.
+    /// the reason, in the process's language with what to do.
     Permanent(String),
     /// Nothing was done; try again later (`after`: the server's own retry time).
     Retry {
@@ -313,6 +295,7 @@ impl Failure {
 /// Sorts a Graph API error reply (`{"error": {code, error_subcode, message, error_data}}`) by
 /// what the outbox does next.
 pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> Failure {
+    let w = crate::words::current();
     let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let error = &parsed["error"];
     let code = error["code"].as_i64();
@@ -328,7 +311,7 @@ pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> Failu
     } else {
         format!(
             "{} {details}",
-            code.map_or(format!("HTTP {status}"), |c| format!("kode {c}:"))
+            code.map_or(format!("HTTP {status}"), |c| w.wa_code(c))
         )
     };
     let lower = format!(
@@ -338,49 +321,35 @@ pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> Failu
     )
     .to_ascii_lowercase();
     match code {
-        Some(190) => Failure::Permanent(format!(
-            "Token akses WhatsApp tidak berlaku lagi ({said}); minta teknisi memperbarui token di [whatsapp], lalu kirim ulang dari kotak keluar."
-        )),
-        _ if status == 401 => Failure::Permanent(format!(
-            "WhatsApp menolak token akses ({said}); minta teknisi memeriksa token di [whatsapp], lalu kirim ulang dari kotak keluar."
-        )),
+        Some(190) => Failure::Permanent(w.wa_token_expired(&said)),
+        _ if status == 401 => Failure::Permanent(w.wa_token_refused(&said)),
         Some(4 | 80007 | 130429 | 131048 | 131056) => Failure::Retry {
-            reason: format!("WhatsApp membatasi kecepatan kirim ({said}); dikirim ulang nanti."),
+            reason: w.wa_rate_limited(&said),
             after: retry_after,
         },
         _ if status == 429 => Failure::Retry {
-            reason: format!("WhatsApp membatasi kecepatan kirim ({said}); dikirim ulang nanti."),
+            reason: w.wa_rate_limited(&said),
             after: retry_after,
         },
-        Some(131047) => Failure::OutsideWindow(format!(
-            "Di luar jendela 24 jam percakapan ({said}); dikirim dengan templat."
-        )),
-        Some(131026) => Failure::Permanent(format!(
-            "Nomor ini tidak dapat menerima pesan WhatsApp (tidak terdaftar di WhatsApp atau aplikasinya terlalu lama) ({said}); periksa nomornya bersama pelanggan atau berikan lewat flash disk atau e-mail."
-        )),
-        Some(131030) => Failure::Permanent(format!(
-            "Nomor ini belum ada di daftar penerima uji akun WhatsApp cabang ({said}); daftarkan di WhatsApp Manager atau gunakan nomor produksi."
-        )),
+        Some(131047) => Failure::OutsideWindow(w.wa_outside_window(&said)),
+        Some(131026) => Failure::Permanent(w.wa_not_on_whatsapp(&said)),
+        Some(131030) => Failure::Permanent(w.wa_not_test_recipient(&said)),
         Some(
             132000 | 132001 | 132005 | 132007 | 132012 | 132015 | 132016 | 132018 | 132068 | 132069,
-        ) => Failure::Permanent(format!(
-            "Templat WhatsApp tidak dapat dipakai ({said}); minta teknisi memeriksa templat dan bahasanya di [whatsapp] dan statusnya di WhatsApp Manager (harus disetujui)."
-        )),
-        Some(131053 | 131052) => Failure::MediaGone(format!("Media WhatsApp bermasalah ({said}).")),
+        ) => Failure::Permanent(w.wa_template_unusable(&said)),
+        Some(131053 | 131052) => Failure::MediaGone(w.wa_media_trouble(&said)),
         Some(100 | 131008 | 131009) if lower.contains("media") => {
-            Failure::MediaGone(format!("Media WhatsApp tidak dikenal lagi ({said})."))
+            Failure::MediaGone(w.wa_media_unknown(&said))
         }
         Some(1 | 2 | 131000 | 131016 | 133004) => Failure::Retry {
-            reason: format!("Layanan WhatsApp sedang gangguan ({said}); dikirim ulang nanti."),
+            reason: w.wa_service_down(&said),
             after: retry_after,
         },
         _ if status >= 500 => Failure::Retry {
-            reason: format!("Layanan WhatsApp sedang gangguan ({said}); dikirim ulang nanti."),
+            reason: w.wa_service_down(&said),
             after: retry_after,
         },
-        _ => Failure::Permanent(format!(
-            "WhatsApp menolak pesan ({said}); periksa nomor dan pengaturan [whatsapp], lalu kirim ulang dari kotak keluar."
-        )),
+        _ => Failure::Permanent(w.wa_refused(&said)),
     }
 }
 
@@ -422,7 +391,7 @@ impl Api {
             .connect_timeout(Duration::from_secs(settings.timeout_seconds.clamp(1, 30)))
             .timeout(Duration::from_secs(settings.timeout_seconds.max(1)))
             .build()
-            .map_err(|e| WaError::Config(format!("klien HTTP tidak dapat dibuat: {e}.")))?;
+            .map_err(|e| WaError::Config(crate::words::current().wa_http_client(&e)))?;
         Ok(Api {
             http,
             base: format!(
@@ -442,7 +411,7 @@ impl Api {
         let part = reqwest::blocking::multipart::Part::bytes(pdf)
             .file_name(filename.to_string())
             .mime_str("application/pdf")
-            .map_err(|e| Failure::Permanent(format!("Berkas tidak dapat disiapkan: {e}.")))?;
+            .map_err(|e| Failure::Permanent(crate::words::current().wa_file_unprepared(&e)))?;
         let form = reqwest::blocking::multipart::Form::new()
             .text("messaging_product", "whatsapp")
             .text("type", "application/pdf")
@@ -460,7 +429,7 @@ impl Api {
             .filter(|id| !id.is_empty())
             .map(str::to_string)
             .ok_or_else(|| Failure::Retry {
-                reason: "Jawaban unggah WhatsApp tanpa id media; dicoba lagi nanti.".into(),
+                reason: crate::words::current().wa_upload_no_id().into(),
                 after: None,
             })
     }
@@ -517,9 +486,7 @@ impl Api {
             .map(|id| Sent {
                 message_id: id.to_string(),
             })
-            .ok_or_else(|| {
-                Failure::Unsure("WhatsApp menerima pesan tetapi jawabannya tanpa id pesan.".into())
-            })
+            .ok_or_else(|| Failure::Unsure(crate::words::current().wa_send_no_id().into()))
     }
 
     /// Reads the phone number's record (`GET /{phone-number-id}`): proves the token and the id
@@ -551,12 +518,12 @@ fn answer(
     sends: bool,
 ) -> Result<Value, Failure> {
     let lost = |e: &reqwest::Error| {
-        let what = format!("WhatsApp tidak menjawab ({})", plain(e));
+        let w = crate::words::current();
         if sends && !e.is_connect() {
-            Failure::Unsure(format!("{what}; pesan mungkin sudah terkirim."))
+            Failure::Unsure(w.wa_no_answer(plain(e), true))
         } else {
             Failure::Retry {
-                reason: format!("{what}; dicoba lagi nanti."),
+                reason: w.wa_no_answer(plain(e), false),
                 after: None,
             }
         }
@@ -579,12 +546,10 @@ fn answer(
     if (200..300).contains(&status) {
         return serde_json::from_str(&text).map_err(|_| {
             if sends {
-                Failure::Unsure(
-                    "Jawaban WhatsApp tidak terbaca; pesan mungkin sudah terkirim.".into(),
-                )
+                Failure::Unsure(crate::words::current().wa_unreadable(true))
             } else {
                 Failure::Retry {
-                    reason: "Jawaban WhatsApp tidak terbaca; dicoba lagi nanti.".into(),
+                    reason: crate::words::current().wa_unreadable(false),
                     after: None,
                 }
             }
@@ -609,16 +574,25 @@ pub fn regain_after(header: &str) -> Option<Duration> {
 }
 
 /// A transport error in a few words, without the URL (which names the phone-number id).
-fn plain(e: &reqwest::Error) -> &'static str {
+fn plain(e: &reqwest::Error) -> Lost {
     if e.is_timeout() {
-        "batas waktu habis"
+        Lost::Timeout
     } else if e.is_connect() {
-        "tidak dapat tersambung"
+        Lost::Connect
     } else if e.is_body() || e.is_decode() {
-        "jawaban terputus"
+        Lost::AnswerCut
     } else {
-        "sambungan terputus"
+        Lost::ConnectionCut
     }
+}
+
+/// How a request to WhatsApp went without an answer, worded in `src/words`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lost {
+    Timeout,
+    Connect,
+    AnswerCut,
+    ConnectionCut,
 }
 
 #[cfg(test)]

@@ -31,9 +31,11 @@ pub fn serve(data_dir: &Path, address: &str) -> Result<(), LoketError> {
     let missing = voice::missing(reader.config(), data_dir);
     if !missing.is_empty() {
         eprintln!(
-            "peringatan: rekaman suara tidak ada untuk: {} — letakkan <nama>.ogg di {} (README: rekaman suara sendiri)",
-            missing.join(", "),
-            data_dir.join(voice::CUSTOM_FOLDER).display()
+            "{}",
+            crate::words::current().hall_voice_missing(
+                &missing.join(", "),
+                &data_dir.join(voice::CUSTOM_FOLDER).display()
+            )
         );
     }
     let listener = TcpListener::bind(address).map_err(|source| LoketError::Io {
@@ -46,7 +48,7 @@ pub fn serve(data_dir: &Path, address: &str) -> Result<(), LoketError> {
         .map(|a| a.to_string())
         .unwrap_or_else(|_| address.to_string());
     let hub = hub::Hub::start(reader, secret)?;
-    println!("Layar ruang tunggu: http://{bound}/  (Ctrl+C untuk berhenti)");
+    println!("{}", crate::words::current().hall_listening(&bound));
     use std::io::Write;
     let _ = std::io::stdout().flush();
     server::run(listener, hub);

@@ -17,7 +17,7 @@ use super::placement::{PlacementOptions, check_overlaps, propose};
 use super::serial::{InvalidSerial, SerialNumber};
 use super::sign::{SignatureProfile, Signer, SignerError};
 use super::stamp::{StampError, StampSpec, stamp};
-use super::trust::{TrustProblem, certificates_from_pem, show};
+use super::trust::certificates_from_pem;
 use super::tsa::{LocalTsa, TimestampSource};
 use super::verify::{VerifyError, VerifyReport, verify_pdf_with_roots};
 use crate::when::When;
@@ -46,6 +46,8 @@ pub struct StampArgs {
     /// Password of an encrypted PDF.
     #[arg(long)]
     pub password: Option<String>,
+    // The default is Peruri's document type name, written into the signed document: the stamp's
+    // words, not the process language.
     /// Signature reason (document type); written as "[SN] reason".
     #[arg(long, default_value = "Dokumen lain-lain")]
     pub reason: String,
@@ -80,7 +82,7 @@ pub struct VerifyArgs {
     pub trust: Vec<PathBuf>,
 }
 
-/// A command failed; `Display` is the Indonesian sentence for the technician.
+/// A command failed; `Display` is the sentence, in the process's language, for the technician.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Reading or writing files.
@@ -106,7 +108,7 @@ pub enum CliError {
 fn parse_mm_pair(s: &str) -> Result<(f64, f64), String> {
     let (x, y) = s
         .split_once(',')
-        .ok_or_else(|| "format: X,Y dalam milimeter, misalnya 140,230".to_string())?;
+        .ok_or_else(|| crate::words::current().mm_pair_format().to_string())?;
     let parse = |v: &str| {
         v.trim()
             .parse::<f64>()
@@ -115,12 +117,12 @@ fn parse_mm_pair(s: &str) -> Result<(f64, f64), String> {
     };
     match (parse(x), parse(y)) {
         (Some(x), Some(y)) => Ok((x, y)),
-        _ => Err("X dan Y harus angka milimeter yang tidak negatif".to_string()),
+        _ => Err(crate::words::current().mm_pair_negative().to_string()),
     }
 }
 
 fn parse_offset(s: &str) -> Result<UtcOffset, String> {
-    let bad = || format!("zona waktu \"{s}\" tidak dikenal; gunakan misalnya +07:00");
+    let bad = || crate::words::current().offset_unknown(s);
     let (sign, rest) = match s.as_bytes().first() {
         Some(b'+') => (1i8, &s[1..]),
         Some(b'-') => (-1i8, &s[1..]),
@@ -151,7 +153,7 @@ fn out_err(e: std::io::Error) -> CliError {
     CliError::Output(e)
 }
 
-/// Handle `loket stamp`. Writes a short Indonesian report to `out`.
+/// Handle `loket stamp`. Writes a short report, in the process's language, to `out`.
 pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let (signer, paths, created) = training_keys(data_dir)?;
     if created {
@@ -275,7 +277,7 @@ pub fn run_stamp(data_dir: &Path, args: &StampArgs, out: &mut dyn Write) -> Resu
     write_stamped(&args.output, &stamped, true)?;
     let basis = match frame_rotation {
         0 => basis,
-        r => format!("{basis} (halaman tampil diputar {r}°)"),
+        r => words::current().basis_rotated(&basis, r),
     };
     writeln!(
         out,
@@ -398,7 +400,12 @@ pub fn run_verify(
             (Some(false), problem) => writeln!(
                 out,
                 "{}",
-                w.signature_untrusted(problem.as_ref().map(trust_problem_text).as_deref())
+                w.signature_untrusted(
+                    problem
+                        .as_ref()
+                        .map(|p| w.trust_problem_sentence(p))
+                        .as_deref()
+                )
             )
             .map_err(out_err)?,
             (None, _) => {}
@@ -445,53 +452,6 @@ fn pdf_moment(text: &str) -> Option<OffsetDateTime> {
         Some(_) => return None,
     };
     Some(time::PrimitiveDateTime::new(date, clock).assume_offset(offset))
-}
-
-/// The Indonesian sentence for why a certificate is not trusted.
-fn trust_problem_text(problem: &TrustProblem) -> String {
-    match problem {
-        TrustProblem::NoSignerCertificate => {
-            "Tanda tangan tidak membawa sertifikat penanda tangan.".to_string()
-        }
-        TrustProblem::NoChain { issuer } => format!(
-            "Tidak ada rantai ke sertifikat akar yang dipercaya: penerbit {issuer} tidak ditemukan."
-        ),
-        TrustProblem::SelfSigned { subject } => format!(
-            "Tidak ada rantai ke sertifikat akar yang dipercaya: {subject} menandatangani dirinya sendiri dan bukan sertifikat akar yang dipercaya."
-        ),
-        TrustProblem::OutsideValidity {
-            subject,
-            not_before,
-            not_after,
-            at,
-        } => format!(
-            "Sertifikat {subject} tidak berlaku pada waktu penandatanganan {} (berlaku {} sampai {}).",
-            show(*at),
-            show(*not_before),
-            show(*not_after)
-        ),
-        TrustProblem::BadSignature { subject } => {
-            format!("Tanda tangan pada sertifikat {subject} tidak cocok dengan kunci penerbitnya.")
-        }
-        TrustProblem::UnsupportedAlgorithm { subject, algorithm } => format!(
-            "Sertifikat {subject} ditandatangani dengan algoritme yang tidak didukung ({algorithm})."
-        ),
-        TrustProblem::NotIssuer { subject } => {
-            format!("Sertifikat {subject} tidak berhak menerbitkan sertifikat lain.")
-        }
-        TrustProblem::PathLenExceeded { subject } => format!(
-            "Rantai di bawah sertifikat {subject} lebih panjang daripada batas yang ditetapkannya."
-        ),
-        TrustProblem::TooLong { max } => {
-            format!("Rantai sertifikat lebih panjang daripada {max} sertifikat.")
-        }
-        TrustProblem::Loop { subject } => {
-            format!("Rantai sertifikat berputar kembali ke {subject}.")
-        }
-        TrustProblem::TooManyCandidates => {
-            "Tanda tangan membawa terlalu banyak sertifikat untuk diperiksa.".to_string()
-        }
-    }
 }
 
 #[cfg(test)]

@@ -112,41 +112,9 @@ pub enum IntakeWarning {
 }
 
 impl IntakeWarning {
-    /// The Indonesian sentence for the clerk.
+    /// The sentence for the clerk, in the process's language.
     pub fn message(&self) -> String {
-        match self {
-            IntakeWarning::TooLargeForProfile { profile, estimated_bytes, limit_bytes } => format!(
-                "Setelah dibubuhi e-Meterai, berkas akan berukuran sekitar {} KB, melebihi batas {} ({} KB). \
-                 Minta pelanggan memperkecil berkas sebelum dibubuhi, karena berkas tidak boleh diubah sesudahnya.",
-                estimated_bytes.div_ceil(1024),
-                profile,
-                limit_bytes / 1024
-            ),
-            IntakeWarning::PageSize { profile, page, width_mm, height_mm } => format!(
-                "Halaman {page} berukuran {width_mm:.0} × {height_mm:.0} mm, bukan ukuran yang diminta {profile}. \
-                 Tanyakan pelanggan apakah dokumen perlu diperbaiki dulu."
-            ),
-            IntakeWarning::VersionTooLow { profile, version, minimum } => format!(
-                "Berkas ini PDF versi {version}, sedangkan {profile} meminta versi {minimum} atau lebih baru. \
-                 Sarankan pelanggan menyimpan ulang dokumen dengan \"Print to PDF\" sebelum dibubuhi."
-            ),
-            IntakeWarning::Repaired => "Struktur berkas rusak dan sudah diperbaiki sebelum dibubuhi e-Meterai. \
-                                        Periksa hasilnya bersama pelanggan."
-                .to_string(),
-            IntakeWarning::HybridRewritten => "Berkas memakai tabel referensi campuran (biasanya dari Microsoft Word) \
-                                               dan sudah disusun ulang tanpa mengubah isinya, agar e-Meterai dapat \
-                                               diperiksa oleh semua aplikasi."
-                .to_string(),
-            IntakeWarning::HybridKept => "Berkas memakai tabel referensi campuran dan sudah bertanda tangan atau \
-                                          terkunci, jadi tidak dapat disusun ulang. E-Meterai tetap dibubuhkan, tetapi \
-                                          sebagian aplikasi pemeriksa mungkin menolak tanda tangannya; sarankan pelanggan \
-                                          menyimpan ulang dokumen dengan \"Print to PDF\" bila diminta dokumen yang \
-                                          dapat diperiksa di mana saja."
-                .to_string(),
-            IntakeWarning::OffsetsCorrected => {
-                "Struktur berkas sedikit tidak rapi tetapi dapat dibaca; e-Meterai tetap dapat dibubuhkan.".to_string()
-            }
-        }
+        crate::words::current().intake_warning(self)
     }
 }
 
@@ -186,7 +154,7 @@ pub struct IntakeReport {
     pub warnings: Vec<IntakeWarning>,
 }
 
-/// Why a file cannot be stamped. The `Display` text is the Indonesian sentence for the clerk.
+/// Why a file cannot be stamped. The `Display` text is the sentence, in the process's language, for the clerk.
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
     /// Zero bytes.

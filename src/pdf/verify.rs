@@ -23,6 +23,30 @@ use super::trust::{
 };
 use super::tsa::token_tst_info;
 
+/// What is wrong with a signature's bytes, worded in `src/words`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SignatureFault {
+    /// `/ByteRange` is not four numbers that add up.
+    BadRange,
+    /// `/ByteRange` does not fit the file.
+    RangePastFile,
+    /// The gap between the ranges holds no `/Contents`.
+    NoContents,
+    /// `/Contents` is not hexadecimal.
+    NotHex,
+    /// The signed bytes changed after signing.
+    Modified,
+    BadSignature,
+    BadTimestamp,
+    NotCms,
+    NotSignedData,
+    NoSigner,
+}
+
+fn fault(f: SignatureFault) -> String {
+    crate::words::current().signature_fault(f).to_string()
+}
+
 /// The result for one signature.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SignatureCheck {
@@ -60,7 +84,7 @@ pub struct SignatureCheck {
     pub valid: bool,
     /// The file continues after this signature's revision (later updates exist).
     pub modified_after: bool,
-    /// Why it is not valid (Indonesian), when it is not.
+    /// Why it is not valid (in the process's language), when it is not.
     pub problem: Option<String>,
 }
 
@@ -222,16 +246,15 @@ fn check_one(
     out.byte_range = range.clone();
     let len = bytes.len() as u64;
     let [a, b, c, d] = range[..] else {
-        out.problem = Some("Rentang tanda tangan (/ByteRange) tidak sah.".to_string());
+        out.problem = Some(fault(SignatureFault::BadRange));
         return out;
     };
     let (Some(end1), Some(end2)) = (a.checked_add(b), c.checked_add(d)) else {
-        out.problem = Some("Rentang tanda tangan (/ByteRange) tidak sah.".to_string());
+        out.problem = Some(fault(SignatureFault::BadRange));
         return out;
     };
     if a != 0 || end1 >= c || end2 > len || c - end1 < 2 {
-        out.problem =
-            Some("Rentang tanda tangan (/ByteRange) tidak sah atau melampaui berkas.".to_string());
+        out.problem = Some(fault(SignatureFault::RangePastFile));
         return out;
     }
     out.modified_after = end2 < len;
@@ -241,17 +264,16 @@ fn check_one(
         usize::try_from(c),
         usize::try_from(end2),
     ) else {
-        out.problem =
-            Some("Rentang tanda tangan (/ByteRange) tidak sah atau melampaui berkas.".to_string());
+        out.problem = Some(fault(SignatureFault::RangePastFile));
         return out;
     };
     let hole = &bytes[end1..c];
     if hole.first() != Some(&b'<') || hole.last() != Some(&b'>') {
-        out.problem = Some("Celah tanda tangan tidak berisi /Contents.".to_string());
+        out.problem = Some(fault(SignatureFault::NoContents));
         return out;
     }
     let Ok(cms_bytes) = hex::decode(trim_hex(&hole[1..hole.len() - 1])) else {
-        out.problem = Some("Isi tanda tangan (/Contents) bukan heksadesimal yang sah.".to_string());
+        out.problem = Some(fault(SignatureFault::NotHex));
         return out;
     };
     // The byte range is hashed with the digest algorithm the signer names (SHA-256, -384, -512).
@@ -274,11 +296,11 @@ fn check_one(
                 cms.digest_matches && cms.signature_valid && cms.timestamp_valid != Some(false);
             if !out.valid {
                 out.problem = Some(if !cms.digest_matches {
-                    "Isi dokumen berubah setelah ditandatangani (digest tidak cocok).".to_string()
+                    fault(SignatureFault::Modified)
                 } else if !cms.signature_valid {
-                    "Tanda tangan kriptografis tidak sah.".to_string()
+                    fault(SignatureFault::BadSignature)
                 } else {
-                    "Stempel waktu (timestamp) tidak sah.".to_string()
+                    fault(SignatureFault::BadTimestamp)
                 });
             }
         }
@@ -407,17 +429,17 @@ fn verify_cms(cms_bytes: &[u8], digest_of: &ContentDigest<'_>) -> Result<CmsChec
                 .ok_or(e)
                 .and_then(|der| decode_content_info(&der))
         })
-        .map_err(|_| "Isi tanda tangan bukan CMS yang sah.".to_string())?;
+        .map_err(|_| fault(SignatureFault::NotCms))?;
     let sd: SignedData = ci
         .content
         .decode_as()
-        .map_err(|_| "Isi tanda tangan bukan CMS SignedData.".to_string())?;
+        .map_err(|_| fault(SignatureFault::NotSignedData))?;
     let si = sd
         .signer_infos
         .0
         .iter()
         .next()
-        .ok_or_else(|| "CMS tidak berisi penanda tangan.".to_string())?;
+        .ok_or_else(|| fault(SignatureFault::NoSigner))?;
     let digest = digest_of(&si.digest_alg.oid).unwrap_or_default();
     let (digest_matches, signature_valid, cert) = verify_signer_info(&sd, si, &digest);
     let mut timestamp_valid = None;

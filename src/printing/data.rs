@@ -123,6 +123,8 @@ pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillSlip 
         }
     };
     let close = figures.close.as_ref();
+    // The supervisor's slip, not the customer's: its movements are worded like the report's.
+    let word = |w: crate::till::report::TillWord| crate::words::current().till_word(w).to_string();
     rc::TillSlip {
         kind: match r.kind {
             ReportKind::X => rc::TillSlipKind::X,
@@ -141,19 +143,19 @@ pub fn till_report(config: &Config, r: &TillReport, copy: bool) -> rc::TillSlip 
         takings_total: s.net_sales.to_string(),
         movements: vec![
             rc::Amount {
-                label: "Modal awal".into(),
+                label: word(crate::till::report::TillWord::Float),
                 amount: s.float.to_string(),
             },
             rc::Amount {
-                label: "Setoran ke brankas".into(),
+                label: word(crate::till::report::TillWord::Drops),
                 amount: neg(s.drops),
             },
             rc::Amount {
-                label: "Pengeluaran".into(),
+                label: word(crate::till::report::TillWord::Payouts),
                 amount: neg(s.payouts),
             },
             rc::Amount {
-                label: "Pengembalian tunai".into(),
+                label: word(crate::till::report::TillWord::CashRefunds),
                 amount: neg(s.cash_refunds),
             },
         ],

@@ -191,8 +191,8 @@ impl DeviceState {
     /// One line for the status bar.
     pub fn text(&self) -> String {
         match self {
-            DeviceState::NotConfigured => "tidak ada printer".into(),
-            DeviceState::Ok { detail } => format!("siap — {detail}"),
+            DeviceState::NotConfigured => crate::words::current().printer_none().into(),
+            DeviceState::Ok { detail } => crate::words::current().printer_ready(detail),
             DeviceState::Warning { what, next } | DeviceState::Problem { what, next } => {
                 format!("{what} — {next}")
             }

@@ -125,7 +125,7 @@ pub fn settings_of(
             let port = p
                 .port
                 .clone()
-                .ok_or_else(|| bad(name, "port (mis. /dev/ttyUSB0) wajib untuk serial"))?;
+                .ok_or_else(|| bad(name, crate::words::current().printer_needs_port()))?;
             let mut s = SerialSettings::new(port);
             if let Some(b) = p.baud {
                 s.baud = b;
@@ -134,14 +134,14 @@ pub fn settings_of(
                 None | Some("none") => Parity::None,
                 Some("odd") => Parity::Odd,
                 Some("even") => Parity::Even,
-                Some(_) => return Err(bad(name, "parity harus none, odd atau even")),
+                Some(_) => return Err(bad(name, crate::words::current().printer_parity())),
             };
             s.flow_control = match p.flow_control.as_deref() {
                 None | Some("none") => FlowControl::None,
                 Some("software") => FlowControl::Software,
                 Some("hardware") => FlowControl::Hardware,
                 Some(_) => {
-                    return Err(bad(name, "flow_control harus none, software atau hardware"));
+                    return Err(bad(name, crate::words::current().printer_flow_control()));
                 }
             };
             PrinterSettings::Serial(s)
@@ -150,12 +150,12 @@ pub fn settings_of(
             let address = p
                 .address
                 .clone()
-                .ok_or_else(|| bad(name, "address (mis. 192.168.1.50:9100) wajib untuk tcp"))?;
+                .ok_or_else(|| bad(name, crate::words::current().printer_needs_address()))?;
             let (host, port) = match address.rsplit_once(':') {
                 Some((h, port)) if !h.is_empty() => (
                     h.to_string(),
                     port.parse::<u16>()
-                        .map_err(|_| bad(name, "port pada address harus angka 1–65535"))?,
+                        .map_err(|_| bad(name, crate::words::current().printer_address_port()))?,
                 ),
                 _ => (address.clone(), 9100),
             };
@@ -167,7 +167,7 @@ pub fn settings_of(
             let path = p
                 .path
                 .clone()
-                .ok_or_else(|| bad(name, "path (mis. /dev/usb/lp0) wajib untuk file"))?;
+                .ok_or_else(|| bad(name, crate::words::current().printer_needs_path()))?;
             PrinterSettings::File(FileSettings {
                 path,
                 write_timeout_ms: 5000,

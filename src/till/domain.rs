@@ -41,7 +41,7 @@ impl CashCount {
             .filter(|e| !e.is_empty())
             .collect();
         if entries.is_empty() {
-            return Err(bad("hitungan kosong".into()));
+            return Err(bad(crate::words::current().count_empty()));
         }
         for entry in entries {
             if let Some((denom, pieces)) = entry.split_once(['x', 'X', '×', '*', ':']) {
@@ -49,20 +49,22 @@ impl CashCount {
                     .map_err(|e| bad(e.to_string()))?
                     .value();
                 if !DENOMINATIONS.contains(&denom) {
-                    return Err(bad(format!("pecahan {} tidak dikenal", Rupiah::new(denom))));
+                    return Err(bad(
+                        crate::words::current().count_denomination(&Rupiah::new(denom))
+                    ));
                 }
                 let pieces: i64 = pieces
                     .trim()
                     .parse()
                     .ok()
                     .filter(|p| (0..=100_000).contains(p))
-                    .ok_or_else(|| bad(format!("jumlah lembar/keping '{pieces}' tidak sah")))?;
+                    .ok_or_else(|| bad(crate::words::current().count_pieces(pieces)))?;
                 let slot = count.pieces.entry(denom).or_insert(0);
                 *slot += pieces;
             } else {
                 let amount = Rupiah::parse(entry).map_err(|e| bad(e.to_string()))?;
                 if amount.is_negative() {
-                    return Err(bad("jumlah uang tidak boleh negatif".into()));
+                    return Err(bad(crate::words::current().count_negative()));
                 }
                 count.other = count.other.checked_add(amount)?;
             }
@@ -559,6 +561,8 @@ impl Sale {
             out.push(Line {
                 no: next,
                 item: code.to_string(),
+                // The line's name is printed on the customer's receipt and stored with the sale: the
+                // branch's customer words, like the item names in `loket.toml`, not the process language.
                 name: format!("Biaya layanan {name}"),
                 kind: LineKind::Fee,
                 quantity,

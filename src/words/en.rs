@@ -1620,6 +1620,746 @@ impl Words for En {
         }
     }
 
+    fn config_key(&self, key: &str) -> String {
+        format!("key '{key}'")
+    }
+
+    fn config_prefix_shape(&self, prefix: &str) -> String {
+        format!("prefix '{prefix}' must be 1–3 capital letters, for example \"A\"")
+    }
+
+    fn config_prefix_twice(&self, prefix: &str) -> String {
+        format!("prefix '{prefix}' is used twice")
+    }
+
+    fn config_range(&self, first: u32, last: u32) -> String {
+        format!("number range [{first}, {last}] is not valid; example: [1, 999]")
+    }
+
+    fn config_no_service(&self) -> String {
+        "no services yet; add a [[service]]".into()
+    }
+
+    fn config_counter_number(&self, number: u32) -> String {
+        format!("counter number {number} is not valid or is used twice")
+    }
+
+    fn config_counter_service(&self, number: u32, service: &str) -> String {
+        format!("counter {number} serves '{service}', but that service does not exist")
+    }
+
+    fn config_printer_unknown(&self, printer: &str) -> String {
+        format!("printer '{printer}' is not in [printers]")
+    }
+
+    fn config_volume(&self, volume: u8) -> String {
+        format!("voice volume {volume} is outside 0–100")
+    }
+
+    fn config_spoken_name(&self, name: &str, word: &str) -> String {
+        format!(
+            "spoken name '{name}' contains '{word}'; use only letters, digits, spaces and hyphens"
+        )
+    }
+
+    fn config_public_url(&self, url: &str) -> String {
+        format!("address '{url}' must start with http://, for example \"http://192.168.1.10:8080\"")
+    }
+
+    fn config_qr_needs_url(&self) -> String {
+        "ticket_qr = true needs public_url in [display], for example \"http://192.168.1.10:8080\" (the display PC's address on the guest Wi-Fi)".into()
+    }
+
+    fn config_mail_to(&self, address: &str, reason: &str) -> String {
+        format!("e-mail address '{address}' is not valid: {reason}")
+    }
+
+    fn config_code_shape(&self, code: &str) -> String {
+        format!("item code '{code}' must be 1–16 lowercase letters, digits or hyphens")
+    }
+
+    fn config_code_twice(&self, code: &str) -> String {
+        format!("item code '{code}' is used twice")
+    }
+
+    fn config_price_positive(&self, code: &str) -> String {
+        format!("price of '{code}' must be more than Rp0")
+    }
+
+    fn config_meterai_price(&self, face: &dyn fmt::Display) -> String {
+        format!("e-Meterai is sold at its face value {face}; the service fee goes in service_fee")
+    }
+
+    fn config_fee_negative(&self) -> String {
+        "the service fee must not be negative".into()
+    }
+
+    fn config_tolerance_negative(&self) -> String {
+        "the cash variance tolerance must not be negative".into()
+    }
+
+    fn config_qris_expiry(&self) -> String {
+        "QRIS expiry must be 1–60 minutes".into()
+    }
+
+    fn config_peruri_needed(&self) -> String {
+        "provider \"peruri\" needs a [stamping.peruri] section".into()
+    }
+
+    fn config_peruri_password(&self) -> String {
+        "fill in password_env (name of the environment variable holding the password) or password"
+            .into()
+    }
+
+    fn config_onprem_folder(&self) -> String {
+        "onprem mode needs shared_folder (the Sign Adapter's shared folder)".into()
+    }
+
+    fn config_at_least_one(&self) -> String {
+        "must be at least 1".into()
+    }
+
+    fn config_unknown_key(&self, field: &str, expected: &str) -> String {
+        format!("unknown key {field} (typo?); known keys: {expected}")
+    }
+
+    fn config_missing_key(&self, key: &str) -> String {
+        format!("key {key} is required")
+    }
+
+    fn config_unknown_value(&self, value: &str, expected: &str) -> String {
+        format!("unknown value {value}; choose one of: {expected}")
+    }
+
+    fn config_wrong_type(&self, detail: &str) -> String {
+        format!("wrong kind of value ({detail})")
+    }
+
+    fn dispenser_unknown_service(&self, service: &str) -> String {
+        format!(
+            "Service {service} does not exist. Check the buttons and the dispenser configuration."
+        )
+    }
+
+    fn dispenser_not_printed(&self, ticket: &str, why: &str) -> String {
+        format!(
+            "Number {ticket} is recorded but its ticket was not printed: {why} Reprint it with `loket queue reprint {ticket}`."
+        )
+    }
+
+    fn dispenser_not_issued(&self, why: &dyn fmt::Display) -> String {
+        format!("No number could be taken: {why}.")
+    }
+
+    fn dispenser_busy(&self, e: &dyn fmt::Display) -> String {
+        format!("The system is busy ({e}). Press the button once more.")
+    }
+
+    fn dispenser_legend_unknown(&self) -> &'static str {
+        "(service not in the configuration)"
+    }
+
+    fn dispenser_printed(&self, ticket: &str, service: &str) -> String {
+        format!("Number {ticket} — {service}: ticket printed.")
+    }
+
+    fn dispenser_unknown_key(&self, key: &str, keys: &[String]) -> String {
+        if keys.is_empty() {
+            format!("Key {key} is not used: there are no service keys in [dispenser] keys yet.")
+        } else {
+            format!("Key {key} is not used. Service keys: {}.", keys.join(", "))
+        }
+    }
+
+    fn dispenser_ready_serial(&self, path: &str) -> String {
+        format!("Dispenser ready: button box on {path}. Stop with Ctrl-C.")
+    }
+
+    fn dispenser_ready_keys(&self) -> &'static str {
+        "Dispenser ready: press a service key; Esc to stop."
+    }
+
+    fn hall_voice_missing(&self, names: &str, folder: &dyn fmt::Display) -> String {
+        format!(
+            "warning: no voice recording for: {names} — put <name>.ogg in {folder} (README: your own voice recordings)"
+        )
+    }
+
+    fn hall_listening(&self, address: &str) -> String {
+        format!("Hall display: http://{address}/  (Ctrl+C to stop)")
+    }
+
+    fn day_unknown(&self, text: &str) -> String {
+        format!("date '{text}' not recognised; write it as YYYY-MM-DD, for example 2026-11-21")
+    }
+
+    fn qris_field_length(&self, max: usize, written: usize) -> String {
+        format!("must be 1–{max} characters, {written} written")
+    }
+
+    fn qris_field_char(&self, c: char) -> String {
+        format!("character '{c}' is not allowed")
+    }
+
+    fn qris_criteria(&self) -> &'static str {
+        "choose UMI, UKE, UME, UBE or URE"
+    }
+
+    fn qris_mcc(&self) -> &'static str {
+        "must be four digits, for example 9402"
+    }
+
+    fn qris_amount_out_of_range(&self, amount: &dyn fmt::Display) -> String {
+        format!("{amount} is out of range")
+    }
+
+    fn qris_too_long(&self, e: &dyn fmt::Display) -> String {
+        format!("does not fit in a QR code ({e})")
+    }
+
+    fn count_empty(&self) -> String {
+        "the count is empty".into()
+    }
+
+    fn count_denomination(&self, denomination: &dyn fmt::Display) -> String {
+        format!("unknown denomination {denomination}")
+    }
+
+    fn count_pieces(&self, pieces: &str) -> String {
+        format!("number of notes/coins '{pieces}' is not valid")
+    }
+
+    fn count_negative(&self) -> String {
+        "an amount of money must not be negative".into()
+    }
+
+    fn printer_needs_port(&self) -> &'static str {
+        "port (e.g. /dev/ttyUSB0) is required for serial"
+    }
+
+    fn printer_parity(&self) -> &'static str {
+        "parity must be none, odd or even"
+    }
+
+    fn printer_flow_control(&self) -> &'static str {
+        "flow_control must be none, software or hardware"
+    }
+
+    fn printer_needs_address(&self) -> &'static str {
+        "address (e.g. 192.168.1.50:9100) is required for tcp"
+    }
+
+    fn printer_address_port(&self) -> &'static str {
+        "the port in address must be a number 1–65535"
+    }
+
+    fn printer_needs_path(&self) -> &'static str {
+        "path (e.g. /dev/usb/lp0) is required for file"
+    }
+
+    fn printer_none(&self) -> &'static str {
+        "no printer"
+    }
+
+    fn printer_ready(&self, detail: &str) -> String {
+        format!("ready — {detail}")
+    }
+
+    fn trust_problem_sentence(&self, p: &TrustProblem) -> String {
+        match p {
+            TrustProblem::NoSignerCertificate => {
+                "The signature carries no signer certificate.".to_string()
+            }
+            TrustProblem::NoChain { issuer } => {
+                format!("No chain to a trusted root certificate: issuer {issuer} was not found.")
+            }
+            TrustProblem::SelfSigned { subject } => format!(
+                "No chain to a trusted root certificate: {subject} signs itself and is not a trusted root certificate."
+            ),
+            TrustProblem::OutsideValidity {
+                subject,
+                not_before,
+                not_after,
+                at,
+            } => format!(
+                "Certificate {subject} was not valid at the signing time {} (valid {} to {}).",
+                crate::pdf::trust::show(*at),
+                crate::pdf::trust::show(*not_before),
+                crate::pdf::trust::show(*not_after)
+            ),
+            TrustProblem::BadSignature { subject } => {
+                format!("The signature on certificate {subject} does not match its issuer's key.")
+            }
+            TrustProblem::UnsupportedAlgorithm { subject, algorithm } => format!(
+                "Certificate {subject} is signed with an unsupported algorithm ({algorithm})."
+            ),
+            TrustProblem::NotIssuer { subject } => {
+                format!("Certificate {subject} may not issue other certificates.")
+            }
+            TrustProblem::PathLenExceeded { subject } => {
+                format!("The chain below certificate {subject} is longer than the limit it sets.")
+            }
+            TrustProblem::TooLong { max } => {
+                format!("The certificate chain is longer than {max} certificates.")
+            }
+            TrustProblem::Loop { subject } => {
+                format!("The certificate chain loops back to {subject}.")
+            }
+            TrustProblem::TooManyCandidates => {
+                "The signature carries too many certificates to check.".to_string()
+            }
+        }
+    }
+
+    fn signature_fault(&self, f: crate::pdf::verify::SignatureFault) -> &'static str {
+        use crate::pdf::verify::SignatureFault as F;
+        match f {
+            F::BadRange => "The signature's byte range (/ByteRange) is not valid.",
+            F::RangePastFile => {
+                "The signature's byte range (/ByteRange) is not valid or goes past the file."
+            }
+            F::NoContents => "The signature's gap holds no /Contents.",
+            F::NotHex => "The signature's contents (/Contents) are not valid hexadecimal.",
+            F::Modified => "The document changed after it was signed (digest does not match).",
+            F::BadSignature => "The cryptographic signature is not valid.",
+            F::BadTimestamp => "The timestamp is not valid.",
+            F::NotCms => "The signature's contents are not valid CMS.",
+            F::NotSignedData => "The signature's contents are not CMS SignedData.",
+            F::NoSigner => "The CMS holds no signer.",
+        }
+    }
+
+    fn intake_warning(&self, w: &crate::pdf::intake::IntakeWarning) -> String {
+        use crate::pdf::intake::IntakeWarning as I;
+        match w {
+            I::TooLargeForProfile {
+                profile,
+                estimated_bytes,
+                limit_bytes,
+            } => format!(
+                "Once stamped with e-Meterai, the file will be about {} KB, over the limit of {} ({} KB). \
+                 Ask the customer to make the file smaller before stamping, because it must not be changed afterwards.",
+                estimated_bytes.div_ceil(1024),
+                profile,
+                limit_bytes / 1024
+            ),
+            I::PageSize {
+                profile,
+                page,
+                width_mm,
+                height_mm,
+            } => format!(
+                "Page {page} is {width_mm:.0} × {height_mm:.0} mm, not the size {profile} asks for. \
+                 Ask the customer whether the document needs fixing first."
+            ),
+            I::VersionTooLow {
+                profile,
+                version,
+                minimum,
+            } => format!(
+                "This file is PDF version {version}, while {profile} asks for version {minimum} or newer. \
+                 Suggest the customer saves the document again with \"Print to PDF\" before stamping."
+            ),
+            I::Repaired => "The file's structure was damaged and has been repaired before stamping with e-Meterai. \
+                            Check the result with the customer."
+                .to_string(),
+            I::HybridRewritten => "The file uses mixed cross-reference tables (usually from Microsoft Word) \
+                                   and has been rewritten without changing its content, so every application \
+                                   can check the e-Meterai."
+                .to_string(),
+            I::HybridKept => "The file uses mixed cross-reference tables and is already signed or \
+                              locked, so it cannot be rewritten. The e-Meterai is still applied, but \
+                              some checking applications may refuse its signature; suggest the customer \
+                              saves the document again with \"Print to PDF\" when a document that can be \
+                              checked anywhere is required."
+                .to_string(),
+            I::OffsetsCorrected => {
+                "The file's structure is slightly untidy but readable; the e-Meterai can still be applied."
+                    .to_string()
+            }
+        }
+    }
+
+    fn mm_pair_format(&self) -> &'static str {
+        "format: X,Y in millimetres, for example 140,230"
+    }
+
+    fn mm_pair_negative(&self) -> &'static str {
+        "X and Y must be non-negative numbers of millimetres"
+    }
+
+    fn offset_unknown(&self, offset: &str) -> String {
+        format!("unknown time zone \"{offset}\"; use for example +07:00")
+    }
+
+    fn basis_rotated(&self, basis: &str, degrees: u16) -> String {
+        format!("{basis} (displayed page rotated {degrees}°)")
+    }
+
+    fn doctor_label(&self, id: &str) -> String {
+        if let Some(name) = id.strip_prefix("printer.") {
+            return format!("printer {name}");
+        }
+        match id {
+            "config" => "configuration",
+            "data_folder" => "data folder",
+            "disk_space" => "disk space",
+            "local_disk" => "local disk",
+            "database" => "database",
+            "journal" => "journal",
+            "printers" => "printer",
+            "drives" => "flash drives",
+            "smtp" => "e-mail server",
+            "whatsapp" => "WhatsApp",
+            "peruri" => "Peruri",
+            "tsa" => "TSA",
+            "peruri_roots" => "Peruri root certificates",
+            "time_zone" => "time zone",
+            "backup" => "backup",
+            other => other,
+        }
+        .to_string()
+    }
+
+    fn doctor_check_stopped(&self) -> &'static str {
+        "the check stopped"
+    }
+
+    fn smtp_too_many_lines(&self) -> &'static str {
+        "(too many lines)"
+    }
+
+    fn date_not_run(&self, e: &dyn fmt::Display) -> String {
+        format!("`date` could not be run ({e})")
+    }
+
+    fn date_answered(&self, text: &str) -> String {
+        format!("`date +%z` answered '{text}'")
+    }
+
+    fn backup_mismatch(&self, m: &crate::backup::Mismatch) -> String {
+        use crate::backup::Mismatch;
+        match m {
+            Mismatch::Missing => "missing".to_string(),
+            Mismatch::Size { expected, found } => {
+                format!("is {found} bytes, the manifest says {expected} bytes")
+            }
+            Mismatch::Sha256 { .. } => {
+                "its content does not match the SHA-256 fingerprint in the manifest".into()
+            }
+        }
+    }
+
+    fn backup_format_newer(&self, found: u32, known: u32) -> String {
+        format!("format {found} is newer than this loket knows ({known}); update loket")
+    }
+
+    fn backup_bad_path(&self, path: &str) -> String {
+        format!("file path not valid: {path}")
+    }
+
+    fn backup_listed_twice(&self, path: &str) -> String {
+        format!("file listed twice: {path}")
+    }
+
+    fn backup_not_listed(&self, name: &str) -> String {
+        format!("{name} is not listed")
+    }
+
+    fn backup_target_is_file(&self) -> &'static str {
+        "(not a folder but a file)"
+    }
+
+    fn address_fault(&self, f: crate::delivery::mail::AddressFault) -> &'static str {
+        use crate::delivery::mail::AddressFault as A;
+        match f {
+            A::Empty => "the address is empty",
+            A::TooLong => "more than 254 characters",
+            A::NoAt => "there is no @ sign",
+            A::TwoAts => "more than one @ sign",
+            A::NoLocal => "there is no name before the @",
+            A::LocalTooLong => "the part before the @ is longer than 64 characters",
+            A::LocalChars => {
+                "the part before the @ may only hold letters without accents, digits and . _ - +"
+            }
+            A::LocalDots => "a dot at the start, at the end or doubled before the @",
+            A::NoDomain => "there is no domain name after the @",
+            A::DomainNoDot => "the domain name has no dot (for example gmail.com)",
+            A::DomainDots => "the domain name has a dot at the start, at the end or doubled",
+            A::DomainLabel => "a part of the domain name is not valid",
+            A::DomainChars => "the domain name may only hold letters, digits and hyphens",
+        }
+    }
+
+    fn address_parser_refused(&self, e: &dyn fmt::Display) -> String {
+        format!("refused by the address parser ({e})")
+    }
+
+    fn mail_login_refused(&self, detail: &str) -> String {
+        format!(
+            "The e-mail server refused the user name or password ({detail}). Fix username/password in [smtp], then send again."
+        )
+    }
+
+    fn mail_message_refused(&self, detail: &str) -> String {
+        format!(
+            "The e-mail server refused this message ({detail}). Check the recipient's address with the customer, then send again or use another address."
+        )
+    }
+
+    fn mail_try_later(&self, detail: &str) -> String {
+        format!(
+            "The e-mail server asked to try again later ({detail}); loket resends it by itself."
+        )
+    }
+
+    fn mail_settings_mismatch(&self, detail: &str) -> String {
+        format!(
+            "loket's e-mail settings do not match the server ({detail}). Check the [smtp] section of the configuration, then send again."
+        )
+    }
+
+    fn mail_trouble(&self, t: crate::delivery::mail::Trouble, detail: &str) -> String {
+        use crate::delivery::mail::Trouble as T;
+        let what = match t {
+            T::Tls => "The secure connection (TLS) to the e-mail server failed",
+            T::Timeout => "The e-mail server did not answer in time",
+            T::Garbled => "The e-mail server's answer could not be read",
+            T::Unreachable => "The e-mail server could not be reached",
+        };
+        format!("{what} ({detail}); loket resends it by itself.")
+    }
+
+    fn outbox_bad_address(&self, address: &str, e: &dyn fmt::Display) -> String {
+        format!(
+            "Address '{address}' in the outbox is not valid ({e}); make a new e-mail with the right address."
+        )
+    }
+
+    fn outbox_bad_envelope(&self, e: &dyn fmt::Display) -> String {
+        format!("The e-mail envelope is not valid ({e}).")
+    }
+
+    fn outbox_store_failed(&self, e: &dyn fmt::Display) -> String {
+        format!("The branch database could not be written ({e}); trying again later.")
+    }
+
+    fn template_unpaired(&self) -> &'static str {
+        "a '}' without its pair; write '}}' for a plain curly brace"
+    }
+
+    fn template_unclosed(&self) -> &'static str {
+        "a '{' without a closing '}'"
+    }
+
+    fn template_unknown(&self, name: &str, known: &str) -> String {
+        format!("unknown placeholder {{{name}}}; known ones: {known}")
+    }
+
+    fn max_mail_mb(&self) -> &'static str {
+        "must be between 1 and 100 (megabytes)"
+    }
+
+    fn retry_wait_zero(&self) -> &'static str {
+        "the waits before resending must be more than 0"
+    }
+
+    fn smtp_security(&self, security: &str) -> String {
+        format!("unknown security '{security}'; choose \"starttls\", \"tls\" or \"none\"")
+    }
+
+    fn smtp_user_and_password(&self) -> &'static str {
+        "fill in username and password together, or leave both empty"
+    }
+
+    fn must_be_positive(&self) -> &'static str {
+        "must be more than 0"
+    }
+
+    fn ejected(&self, e: &crate::delivery::drives::Ejected) -> &'static str {
+        use crate::delivery::drives::Ejected;
+        match e {
+            Ejected::PoweredOff => "The flash drive was ejected safely and may be pulled out.",
+            Ejected::Unmounted => {
+                "The flash drive was ejected (it could not be powered off); it may be pulled out."
+            }
+            Ejected::Synced => {
+                "All data is written to the flash drive; it is safe to pull out now."
+            }
+        }
+    }
+
+    fn wa_phone_number_id(&self, id: &str) -> String {
+        format!(
+            "'{id}' is not a phone-number id: copy the \"Phone number ID\" digits from WhatsApp Manager"
+        )
+    }
+
+    fn wa_template_name(&self, template: &str) -> String {
+        format!(
+            "template name '{template}' is not valid: lowercase letters, digits and underscores, as in WhatsApp Manager"
+        )
+    }
+
+    fn wa_template_language(&self, language: &str) -> String {
+        format!("template language code '{language}' is not valid; example: \"id\" or \"en_US\"")
+    }
+
+    fn wa_api_url(&self, url: &str) -> String {
+        format!("'{url}' is not an http(s) address; default: https://graph.facebook.com")
+    }
+
+    fn wa_api_version(&self, version: &str) -> String {
+        format!("API version '{version}' is not valid; example: \"v21.0\"")
+    }
+
+    fn wa_webhook_listen(&self, listen: &str) -> String {
+        format!("'{listen}' is not an address:port; example: \"127.0.0.1:8443\"")
+    }
+
+    fn wa_needs_token(&self) -> String {
+        "[whatsapp] needs an access token: fill in token_env (name of an environment variable) or token"
+            .into()
+    }
+
+    fn wa_token_label(&self) -> &'static str {
+        "WhatsApp access token"
+    }
+
+    fn wa_secret_missing(&self, what: &str) -> String {
+        format!("{what} is not filled in under [whatsapp] (token_env or token).")
+    }
+
+    fn wa_env_missing(&self, var: &str, what: &str) -> String {
+        format!("environment variable {var} ({what}) is not set.")
+    }
+
+    fn wa_code(&self, code: i64) -> String {
+        format!("code {code}:")
+    }
+
+    fn wa_token_expired(&self, said: &str) -> String {
+        format!(
+            "The WhatsApp access token is no longer valid ({said}); ask a technician to renew the token in [whatsapp], then send again from the outbox."
+        )
+    }
+
+    fn wa_token_refused(&self, said: &str) -> String {
+        format!(
+            "WhatsApp refused the access token ({said}); ask a technician to check the token in [whatsapp], then send again from the outbox."
+        )
+    }
+
+    fn wa_rate_limited(&self, said: &str) -> String {
+        format!("WhatsApp is limiting the sending rate ({said}); it will be sent again later.")
+    }
+
+    fn wa_outside_window(&self, said: &str) -> String {
+        format!("Outside the 24-hour conversation window ({said}); sent with the template.")
+    }
+
+    fn wa_not_on_whatsapp(&self, said: &str) -> String {
+        format!(
+            "This number cannot receive WhatsApp messages (not registered on WhatsApp or the app is too old) ({said}); check the number with the customer or hand the document over on a flash drive or by e-mail."
+        )
+    }
+
+    fn wa_not_test_recipient(&self, said: &str) -> String {
+        format!(
+            "This number is not yet on the branch WhatsApp account's list of test recipients ({said}); add it in WhatsApp Manager or use the production number."
+        )
+    }
+
+    fn wa_template_unusable(&self, said: &str) -> String {
+        format!(
+            "The WhatsApp template cannot be used ({said}); ask a technician to check the template and its language in [whatsapp] and its status in WhatsApp Manager (it must be approved)."
+        )
+    }
+
+    fn wa_media_trouble(&self, said: &str) -> String {
+        format!("The WhatsApp media has a problem ({said}).")
+    }
+
+    fn wa_media_unknown(&self, said: &str) -> String {
+        format!("WhatsApp no longer knows the media ({said}).")
+    }
+
+    fn wa_service_down(&self, said: &str) -> String {
+        format!("The WhatsApp service is having trouble ({said}); it will be sent again later.")
+    }
+
+    fn wa_refused(&self, said: &str) -> String {
+        format!(
+            "WhatsApp refused the message ({said}); check the number and the [whatsapp] settings, then send again from the outbox."
+        )
+    }
+
+    fn wa_http_client(&self, e: &dyn fmt::Display) -> String {
+        format!("the HTTP client could not be made: {e}.")
+    }
+
+    fn wa_file_unprepared(&self, e: &dyn fmt::Display) -> String {
+        format!("The file could not be prepared: {e}.")
+    }
+
+    fn wa_upload_no_id(&self) -> &'static str {
+        "WhatsApp's upload answer had no media id; trying again later."
+    }
+
+    fn wa_send_no_id(&self) -> &'static str {
+        "WhatsApp accepted the message but its answer had no message id."
+    }
+
+    fn wa_no_answer(&self, how: crate::delivery::whatsapp::Lost, may_have_sent: bool) -> String {
+        use crate::delivery::whatsapp::Lost;
+        let how = match how {
+            Lost::Timeout => "timed out",
+            Lost::Connect => "could not connect",
+            Lost::AnswerCut => "answer cut off",
+            Lost::ConnectionCut => "connection cut off",
+        };
+        if may_have_sent {
+            format!("WhatsApp did not answer ({how}); the message may already have been sent.")
+        } else {
+            format!("WhatsApp did not answer ({how}); trying again later.")
+        }
+    }
+
+    fn wa_unreadable(&self, may_have_sent: bool) -> String {
+        if may_have_sent {
+            "WhatsApp's answer could not be read; the message may already have been sent.".into()
+        } else {
+            "WhatsApp's answer could not be read; trying again later.".into()
+        }
+    }
+
+    fn wa_awaiting_status(&self, reason: &str) -> String {
+        format!(
+            "{reason} Waiting for WhatsApp's confirmation (status report) before deciding; not sent again."
+        )
+    }
+
+    fn wa_unsure(&self) -> &'static str {
+        "WhatsApp's answer was lost after the message was sent; the message may have arrived. \
+         Ask the customer: if they have not received it, send again from the outbox."
+    }
+
+    fn wa_previous_unanswered(&self) -> &'static str {
+        "The previous send got no answer."
+    }
+
+    fn wa_refused_twice(&self) -> &'static str {
+        "WhatsApp refused the message twice; see the reason in the journal."
+    }
+
+    fn wa_no_app_secret(&self) -> &'static str {
+        "app_secret is not filled in under [whatsapp]; status reports cannot be checked"
+    }
+
+    fn wa_reported_failed(&self) -> &'static str {
+        "WhatsApp reported that the message failed."
+    }
+
     fn name_error(&self, e: &NameError) -> String {
         match e {
             NameError::Empty => {

@@ -673,7 +673,7 @@ impl Words for Id {
             WritableCheck::Failed { path, step, source } => format!(
                 "folder data {} tidak dapat ditulis ({} gagal: {source})",
                 path.display(),
-                step.words()
+                probe_step(*step)
             ),
         }
     }
@@ -1626,6 +1626,730 @@ impl Words for Id {
                 path.display()
             ),
         }
+    }
+
+    fn config_key(&self, key: &str) -> String {
+        format!("kunci '{key}'")
+    }
+
+    fn config_prefix_shape(&self, prefix: &str) -> String {
+        format!("awalan '{prefix}' harus 1–3 huruf kapital, misalnya \"A\"")
+    }
+
+    fn config_prefix_twice(&self, prefix: &str) -> String {
+        format!("awalan '{prefix}' dipakai dua kali")
+    }
+
+    fn config_range(&self, first: u32, last: u32) -> String {
+        format!("rentang nomor [{first}, {last}] tidak sah; contoh: [1, 999]")
+    }
+
+    fn config_no_service(&self) -> String {
+        "belum ada layanan; tambahkan [[service]]".into()
+    }
+
+    fn config_counter_number(&self, number: u32) -> String {
+        format!("nomor loket {number} tidak sah atau dipakai dua kali")
+    }
+
+    fn config_counter_service(&self, number: u32, service: &str) -> String {
+        format!("loket {number} melayani '{service}', tetapi layanan itu tidak ada")
+    }
+
+    fn config_printer_unknown(&self, printer: &str) -> String {
+        format!("printer '{printer}' tidak ada di [printers]")
+    }
+
+    fn config_volume(&self, volume: u8) -> String {
+        format!("volume suara {volume} di luar 0–100")
+    }
+
+    fn config_spoken_name(&self, name: &str, word: &str) -> String {
+        format!(
+            "nama ucapan '{name}' memuat '{word}'; pakai huruf, angka, spasi dan tanda hubung saja"
+        )
+    }
+
+    fn config_public_url(&self, url: &str) -> String {
+        format!("alamat '{url}' harus diawali http://, misalnya \"http://192.168.1.10:8080\"")
+    }
+
+    fn config_qr_needs_url(&self) -> String {
+        "ticket_qr = true memerlukan public_url di [display], misalnya \"http://192.168.1.10:8080\" (alamat PC layar di Wi-Fi tamu)".into()
+    }
+
+    fn config_mail_to(&self, address: &str, reason: &str) -> String {
+        format!("alamat e-mail '{address}' tidak sah: {reason}")
+    }
+
+    fn config_code_shape(&self, code: &str) -> String {
+        format!("kode barang '{code}' harus 1–16 huruf kecil, angka atau tanda hubung")
+    }
+
+    fn config_code_twice(&self, code: &str) -> String {
+        format!("kode barang '{code}' dipakai dua kali")
+    }
+
+    fn config_price_positive(&self, code: &str) -> String {
+        format!("harga '{code}' harus lebih dari Rp0")
+    }
+
+    fn config_meterai_price(&self, face: &dyn fmt::Display) -> String {
+        format!(
+            "e-Meterai dijual sesuai nilai nominalnya {face}; biaya layanan diisi di service_fee"
+        )
+    }
+
+    fn config_fee_negative(&self) -> String {
+        "biaya layanan tidak boleh negatif".into()
+    }
+
+    fn config_tolerance_negative(&self) -> String {
+        "toleransi selisih kas tidak boleh negatif".into()
+    }
+
+    fn config_qris_expiry(&self) -> String {
+        "masa berlaku QRIS harus 1–60 menit".into()
+    }
+
+    fn config_peruri_needed(&self) -> String {
+        "provider \"peruri\" memerlukan bagian [stamping.peruri]".into()
+    }
+
+    fn config_peruri_password(&self) -> String {
+        "isi password_env (nama variabel lingkungan berisi kata sandi) atau password".into()
+    }
+
+    fn config_onprem_folder(&self) -> String {
+        "mode onprem memerlukan shared_folder (folder bersama Sign Adapter)".into()
+    }
+
+    fn config_at_least_one(&self) -> String {
+        "harus paling sedikit 1".into()
+    }
+
+    fn config_unknown_key(&self, field: &str, expected: &str) -> String {
+        format!("kunci {field} tidak dikenal (salah ketik?); yang dikenal: {expected}")
+    }
+
+    fn config_missing_key(&self, key: &str) -> String {
+        format!("kunci {key} wajib diisi")
+    }
+
+    fn config_unknown_value(&self, value: &str, expected: &str) -> String {
+        format!("nilai {value} tidak dikenal; pilih salah satu: {expected}")
+    }
+
+    fn config_wrong_type(&self, detail: &str) -> String {
+        format!("jenis nilai salah ({detail})")
+    }
+
+    fn dispenser_unknown_service(&self, service: &str) -> String {
+        format!("Layanan {service} tidak ada. Periksa tombol dan konfigurasi dispenser.")
+    }
+
+    fn dispenser_not_printed(&self, ticket: &str, why: &str) -> String {
+        format!(
+            "Nomor {ticket} tercatat tetapi tiketnya tidak tercetak: {why} Cetak ulang dengan `loket queue reprint {ticket}`."
+        )
+    }
+
+    fn dispenser_not_issued(&self, why: &dyn fmt::Display) -> String {
+        format!("Nomor tidak dapat diambil: {why}.")
+    }
+
+    fn dispenser_busy(&self, e: &dyn fmt::Display) -> String {
+        format!("Sistem sibuk ({e}). Tekan tombol sekali lagi.")
+    }
+
+    fn dispenser_legend_unknown(&self) -> &'static str {
+        "(layanan tidak ada di konfigurasi)"
+    }
+
+    fn dispenser_printed(&self, ticket: &str, service: &str) -> String {
+        format!("Nomor {ticket} — {service}: tiket tercetak.")
+    }
+
+    fn dispenser_unknown_key(&self, key: &str, keys: &[String]) -> String {
+        if keys.is_empty() {
+            format!("Tombol {key} tidak dipakai: belum ada tombol layanan di [dispenser] keys.")
+        } else {
+            format!(
+                "Tombol {key} tidak dipakai. Tombol layanan: {}.",
+                keys.join(", ")
+            )
+        }
+    }
+
+    fn dispenser_ready_serial(&self, path: &str) -> String {
+        format!("Dispenser siap: kotak tombol di {path}. Hentikan dengan Ctrl-C.")
+    }
+
+    fn dispenser_ready_keys(&self) -> &'static str {
+        "Dispenser siap: tekan tombol layanan; Esc untuk berhenti."
+    }
+
+    fn hall_voice_missing(&self, names: &str, folder: &dyn fmt::Display) -> String {
+        format!(
+            "peringatan: rekaman suara tidak ada untuk: {names} — letakkan <nama>.ogg di {folder} (README: rekaman suara sendiri)"
+        )
+    }
+
+    fn hall_listening(&self, address: &str) -> String {
+        format!("Layar ruang tunggu: http://{address}/  (Ctrl+C untuk berhenti)")
+    }
+
+    fn day_unknown(&self, text: &str) -> String {
+        format!("tanggal '{text}' tidak dikenali; tulis sebagai TTTT-BB-HH, misalnya 2026-11-21")
+    }
+
+    fn qris_field_length(&self, max: usize, written: usize) -> String {
+        format!("harus 1–{max} karakter, tertulis {written} karakter")
+    }
+
+    fn qris_field_char(&self, c: char) -> String {
+        format!("karakter '{c}' tidak boleh dipakai")
+    }
+
+    fn qris_criteria(&self) -> &'static str {
+        "pilih UMI, UKE, UME, UBE atau URE"
+    }
+
+    fn qris_mcc(&self) -> &'static str {
+        "harus empat angka, misalnya 9402"
+    }
+
+    fn qris_amount_out_of_range(&self, amount: &dyn fmt::Display) -> String {
+        format!("{amount} di luar batas")
+    }
+
+    fn qris_too_long(&self, e: &dyn fmt::Display) -> String {
+        format!("tidak muat dalam kode QR ({e})")
+    }
+
+    fn count_empty(&self) -> String {
+        "hitungan kosong".into()
+    }
+
+    fn count_denomination(&self, denomination: &dyn fmt::Display) -> String {
+        format!("pecahan {denomination} tidak dikenal")
+    }
+
+    fn count_pieces(&self, pieces: &str) -> String {
+        format!("jumlah lembar/keping '{pieces}' tidak sah")
+    }
+
+    fn count_negative(&self) -> String {
+        "jumlah uang tidak boleh negatif".into()
+    }
+
+    fn printer_needs_port(&self) -> &'static str {
+        "port (mis. /dev/ttyUSB0) wajib untuk serial"
+    }
+
+    fn printer_parity(&self) -> &'static str {
+        "parity harus none, odd atau even"
+    }
+
+    fn printer_flow_control(&self) -> &'static str {
+        "flow_control harus none, software atau hardware"
+    }
+
+    fn printer_needs_address(&self) -> &'static str {
+        "address (mis. 192.168.1.50:9100) wajib untuk tcp"
+    }
+
+    fn printer_address_port(&self) -> &'static str {
+        "port pada address harus angka 1–65535"
+    }
+
+    fn printer_needs_path(&self) -> &'static str {
+        "path (mis. /dev/usb/lp0) wajib untuk file"
+    }
+
+    fn printer_none(&self) -> &'static str {
+        "tidak ada printer"
+    }
+
+    fn printer_ready(&self, detail: &str) -> String {
+        format!("siap — {detail}")
+    }
+
+    fn trust_problem_sentence(&self, p: &TrustProblem) -> String {
+        match p {
+            TrustProblem::NoSignerCertificate => {
+                "Tanda tangan tidak membawa sertifikat penanda tangan.".to_string()
+            }
+            TrustProblem::NoChain { issuer } => format!(
+                "Tidak ada rantai ke sertifikat akar yang dipercaya: penerbit {issuer} tidak ditemukan."
+            ),
+            TrustProblem::SelfSigned { subject } => format!(
+                "Tidak ada rantai ke sertifikat akar yang dipercaya: {subject} menandatangani dirinya sendiri dan bukan sertifikat akar yang dipercaya."
+            ),
+            TrustProblem::OutsideValidity {
+                subject,
+                not_before,
+                not_after,
+                at,
+            } => format!(
+                "Sertifikat {subject} tidak berlaku pada waktu penandatanganan {} (berlaku {} sampai {}).",
+                crate::pdf::trust::show(*at),
+                crate::pdf::trust::show(*not_before),
+                crate::pdf::trust::show(*not_after)
+            ),
+            TrustProblem::BadSignature { subject } => {
+                format!(
+                    "Tanda tangan pada sertifikat {subject} tidak cocok dengan kunci penerbitnya."
+                )
+            }
+            TrustProblem::UnsupportedAlgorithm { subject, algorithm } => format!(
+                "Sertifikat {subject} ditandatangani dengan algoritme yang tidak didukung ({algorithm})."
+            ),
+            TrustProblem::NotIssuer { subject } => {
+                format!("Sertifikat {subject} tidak berhak menerbitkan sertifikat lain.")
+            }
+            TrustProblem::PathLenExceeded { subject } => format!(
+                "Rantai di bawah sertifikat {subject} lebih panjang daripada batas yang ditetapkannya."
+            ),
+            TrustProblem::TooLong { max } => {
+                format!("Rantai sertifikat lebih panjang daripada {max} sertifikat.")
+            }
+            TrustProblem::Loop { subject } => {
+                format!("Rantai sertifikat berputar kembali ke {subject}.")
+            }
+            TrustProblem::TooManyCandidates => {
+                "Tanda tangan membawa terlalu banyak sertifikat untuk diperiksa.".to_string()
+            }
+        }
+    }
+
+    fn signature_fault(&self, f: crate::pdf::verify::SignatureFault) -> &'static str {
+        use crate::pdf::verify::SignatureFault as F;
+        match f {
+            F::BadRange => "Rentang tanda tangan (/ByteRange) tidak sah.",
+            F::RangePastFile => {
+                "Rentang tanda tangan (/ByteRange) tidak sah atau melampaui berkas."
+            }
+            F::NoContents => "Celah tanda tangan tidak berisi /Contents.",
+            F::NotHex => "Isi tanda tangan (/Contents) bukan heksadesimal yang sah.",
+            F::Modified => "Isi dokumen berubah setelah ditandatangani (digest tidak cocok).",
+            F::BadSignature => "Tanda tangan kriptografis tidak sah.",
+            F::BadTimestamp => "Stempel waktu (timestamp) tidak sah.",
+            F::NotCms => "Isi tanda tangan bukan CMS yang sah.",
+            F::NotSignedData => "Isi tanda tangan bukan CMS SignedData.",
+            F::NoSigner => "CMS tidak berisi penanda tangan.",
+        }
+    }
+
+    fn intake_warning(&self, w: &crate::pdf::intake::IntakeWarning) -> String {
+        use crate::pdf::intake::IntakeWarning as I;
+        match w {
+            I::TooLargeForProfile { profile, estimated_bytes, limit_bytes } => format!(
+                "Setelah dibubuhi e-Meterai, berkas akan berukuran sekitar {} KB, melebihi batas {} ({} KB). \
+                 Minta pelanggan memperkecil berkas sebelum dibubuhi, karena berkas tidak boleh diubah sesudahnya.",
+                estimated_bytes.div_ceil(1024),
+                profile,
+                limit_bytes / 1024
+            ),
+            I::PageSize { profile, page, width_mm, height_mm } => format!(
+                "Halaman {page} berukuran {width_mm:.0} × {height_mm:.0} mm, bukan ukuran yang diminta {profile}. \
+                 Tanyakan pelanggan apakah dokumen perlu diperbaiki dulu."
+            ),
+            I::VersionTooLow { profile, version, minimum } => format!(
+                "Berkas ini PDF versi {version}, sedangkan {profile} meminta versi {minimum} atau lebih baru. \
+                 Sarankan pelanggan menyimpan ulang dokumen dengan \"Print to PDF\" sebelum dibubuhi."
+            ),
+            I::Repaired => "Struktur berkas rusak dan sudah diperbaiki sebelum dibubuhi e-Meterai. \
+                                        Periksa hasilnya bersama pelanggan."
+                .to_string(),
+            I::HybridRewritten => "Berkas memakai tabel referensi campuran (biasanya dari Microsoft Word) \
+                                               dan sudah disusun ulang tanpa mengubah isinya, agar e-Meterai dapat \
+                                               diperiksa oleh semua aplikasi."
+                .to_string(),
+            I::HybridKept => "Berkas memakai tabel referensi campuran dan sudah bertanda tangan atau \
+                                          terkunci, jadi tidak dapat disusun ulang. E-Meterai tetap dibubuhkan, tetapi \
+                                          sebagian aplikasi pemeriksa mungkin menolak tanda tangannya; sarankan pelanggan \
+                                          menyimpan ulang dokumen dengan \"Print to PDF\" bila diminta dokumen yang \
+                                          dapat diperiksa di mana saja."
+                .to_string(),
+            I::OffsetsCorrected => {
+                "Struktur berkas sedikit tidak rapi tetapi dapat dibaca; e-Meterai tetap dapat dibubuhkan.".to_string()
+            }
+        }
+    }
+
+    fn mm_pair_format(&self) -> &'static str {
+        "format: X,Y dalam milimeter, misalnya 140,230"
+    }
+
+    fn mm_pair_negative(&self) -> &'static str {
+        "X dan Y harus angka milimeter yang tidak negatif"
+    }
+
+    fn offset_unknown(&self, offset: &str) -> String {
+        format!("zona waktu \"{offset}\" tidak dikenal; gunakan misalnya +07:00")
+    }
+
+    fn basis_rotated(&self, basis: &str, degrees: u16) -> String {
+        format!("{basis} (halaman tampil diputar {degrees}°)")
+    }
+
+    fn doctor_label(&self, id: &str) -> String {
+        if let Some(name) = id.strip_prefix("printer.") {
+            return format!("printer {name}");
+        }
+        match id {
+            "config" => "konfigurasi",
+            "data_folder" => "folder data",
+            "disk_space" => "ruang disk",
+            "local_disk" => "disk lokal",
+            "database" => "basis data",
+            "journal" => "jurnal",
+            "printers" => "printer",
+            "drives" => "flash disk",
+            "smtp" => "server e-mail",
+            "whatsapp" => "WhatsApp",
+            "peruri" => "Peruri",
+            "tsa" => "TSA",
+            "peruri_roots" => "sertifikat akar Peruri",
+            "time_zone" => "zona waktu",
+            "backup" => "cadangan",
+            other => other,
+        }
+        .to_string()
+    }
+
+    fn doctor_check_stopped(&self) -> &'static str {
+        "pemeriksaan berhenti"
+    }
+
+    fn smtp_too_many_lines(&self) -> &'static str {
+        "(terlalu banyak baris)"
+    }
+
+    fn date_not_run(&self, e: &dyn fmt::Display) -> String {
+        format!("`date` tidak dapat dijalankan ({e})")
+    }
+
+    fn date_answered(&self, text: &str) -> String {
+        format!("`date +%z` menjawab '{text}'")
+    }
+
+    fn backup_mismatch(&self, m: &crate::backup::Mismatch) -> String {
+        use crate::backup::Mismatch;
+        match m {
+            Mismatch::Missing => "tidak ada".to_string(),
+            Mismatch::Size { expected, found } => {
+                format!("berukuran {found} byte, seharusnya {expected} byte menurut manifes")
+            }
+            Mismatch::Sha256 { .. } => "isinya tidak cocok dengan sidik SHA-256 di manifes".into(),
+        }
+    }
+
+    fn backup_format_newer(&self, found: u32, known: u32) -> String {
+        format!("format {found} lebih baru dari yang dikenal loket ini ({known}); perbarui loket")
+    }
+
+    fn backup_bad_path(&self, path: &str) -> String {
+        format!("jalur berkas tidak sah: {path}")
+    }
+
+    fn backup_listed_twice(&self, path: &str) -> String {
+        format!("berkas tercantum dua kali: {path}")
+    }
+
+    fn backup_not_listed(&self, name: &str) -> String {
+        format!("{name} tidak tercantum")
+    }
+
+    fn backup_target_is_file(&self) -> &'static str {
+        "(bukan folder, melainkan berkas)"
+    }
+
+    fn address_fault(&self, f: crate::delivery::mail::AddressFault) -> &'static str {
+        use crate::delivery::mail::AddressFault as A;
+        match f {
+            A::Empty => "alamat kosong",
+            A::TooLong => "lebih dari 254 karakter",
+            A::NoAt => "tidak ada tanda @",
+            A::TwoAts => "tanda @ lebih dari satu",
+            A::NoLocal => "tidak ada nama sebelum @",
+            A::LocalTooLong => "bagian sebelum @ lebih dari 64 karakter",
+            A::LocalChars => "bagian sebelum @ hanya boleh huruf tanpa aksen, angka dan . _ - +",
+            A::LocalDots => "titik di awal, di akhir atau berurutan sebelum @",
+            A::NoDomain => "tidak ada nama domain setelah @",
+            A::DomainNoDot => "nama domain tanpa titik (misalnya gmail.com)",
+            A::DomainDots => "nama domain dengan titik di awal, di akhir atau berurutan",
+            A::DomainLabel => "bagian nama domain tidak sah",
+            A::DomainChars => "nama domain hanya boleh huruf, angka dan tanda hubung",
+        }
+    }
+
+    fn address_parser_refused(&self, e: &dyn fmt::Display) -> String {
+        format!("ditolak pengurai alamat ({e})")
+    }
+
+    fn mail_login_refused(&self, detail: &str) -> String {
+        format!(
+            "Server e-mail menolak nama pengguna atau kata sandi ({detail}). Perbaiki username/password di [smtp], lalu kirim ulang."
+        )
+    }
+
+    fn mail_message_refused(&self, detail: &str) -> String {
+        format!(
+            "Server e-mail menolak pesan ini ({detail}). Periksa alamat penerima bersama pelanggan, lalu kirim ulang atau pakai alamat lain."
+        )
+    }
+
+    fn mail_try_later(&self, detail: &str) -> String {
+        format!(
+            "Server e-mail meminta mencoba lagi nanti ({detail}); loket mengirim ulang otomatis."
+        )
+    }
+
+    fn mail_settings_mismatch(&self, detail: &str) -> String {
+        format!(
+            "Pengaturan e-mail loket tidak cocok dengan server ({detail}). Periksa bagian [smtp] konfigurasi, lalu kirim ulang."
+        )
+    }
+
+    fn mail_trouble(&self, t: crate::delivery::mail::Trouble, detail: &str) -> String {
+        use crate::delivery::mail::Trouble as T;
+        let what = match t {
+            T::Tls => "Sambungan aman (TLS) ke server e-mail gagal",
+            T::Timeout => "Server e-mail tidak menjawab tepat waktu",
+            T::Garbled => "Jawaban server e-mail tidak dapat dibaca",
+            T::Unreachable => "Server e-mail tidak dapat dihubungi",
+        };
+        format!("{what} ({detail}); loket mengirim ulang otomatis.")
+    }
+
+    fn outbox_bad_address(&self, address: &str, e: &dyn fmt::Display) -> String {
+        format!(
+            "Alamat '{address}' di kotak keluar tidak sah ({e}); buat e-mail baru dengan alamat yang benar."
+        )
+    }
+
+    fn outbox_bad_envelope(&self, e: &dyn fmt::Display) -> String {
+        format!("Amplop e-mail tidak sah ({e}).")
+    }
+
+    fn outbox_store_failed(&self, e: &dyn fmt::Display) -> String {
+        format!("Basis data cabang tidak dapat ditulis ({e}); dicoba lagi nanti.")
+    }
+
+    fn template_unpaired(&self) -> &'static str {
+        "tanda '}' tanpa pasangan; tulis '}}' untuk kurung kurawal biasa"
+    }
+
+    fn template_unclosed(&self) -> &'static str {
+        "tanda '{' tanpa penutup '}'"
+    }
+
+    fn template_unknown(&self, name: &str, known: &str) -> String {
+        format!("penanda {{{name}}} tidak dikenal; yang dikenal: {known}")
+    }
+
+    fn max_mail_mb(&self) -> &'static str {
+        "harus antara 1 dan 100 (megabita)"
+    }
+
+    fn retry_wait_zero(&self) -> &'static str {
+        "waktu tunggu pengiriman ulang harus lebih dari 0"
+    }
+
+    fn smtp_security(&self, security: &str) -> String {
+        format!("keamanan '{security}' tidak dikenal; pilih \"starttls\", \"tls\" atau \"none\"")
+    }
+
+    fn smtp_user_and_password(&self) -> &'static str {
+        "isi username dan password bersama-sama, atau keduanya kosong"
+    }
+
+    fn must_be_positive(&self) -> &'static str {
+        "harus lebih dari 0"
+    }
+
+    fn ejected(&self, e: &crate::delivery::drives::Ejected) -> &'static str {
+        use crate::delivery::drives::Ejected;
+        match e {
+            Ejected::PoweredOff => "Flash disk sudah dilepas dengan aman dan boleh dicabut.",
+            Ejected::Unmounted => {
+                "Flash disk sudah dilepas (tidak dapat dimatikan); boleh dicabut."
+            }
+            Ejected::Synced => {
+                "Semua data sudah tertulis ke flash disk; aman untuk dicabut sekarang."
+            }
+        }
+    }
+
+    fn wa_phone_number_id(&self, id: &str) -> String {
+        format!(
+            "'{id}' bukan phone-number id: salin angka \"Phone number ID\" dari WhatsApp Manager"
+        )
+    }
+
+    fn wa_template_name(&self, template: &str) -> String {
+        format!(
+            "nama templat '{template}' tidak sah: huruf kecil, angka dan garis bawah, seperti di WhatsApp Manager"
+        )
+    }
+
+    fn wa_template_language(&self, language: &str) -> String {
+        format!("kode bahasa templat '{language}' tidak sah; contoh: \"id\" atau \"en_US\"")
+    }
+
+    fn wa_api_url(&self, url: &str) -> String {
+        format!("'{url}' bukan alamat http(s); bawaan: https://graph.facebook.com")
+    }
+
+    fn wa_api_version(&self, version: &str) -> String {
+        format!("versi API '{version}' tidak sah; contoh: \"v21.0\"")
+    }
+
+    fn wa_webhook_listen(&self, listen: &str) -> String {
+        format!("'{listen}' bukan alamat:port; contoh: \"127.0.0.1:8443\"")
+    }
+
+    fn wa_needs_token(&self) -> String {
+        "[whatsapp] perlu token akses: isi token_env (nama variabel lingkungan) atau token".into()
+    }
+
+    fn wa_token_label(&self) -> &'static str {
+        "token akses WhatsApp"
+    }
+
+    fn wa_secret_missing(&self, what: &str) -> String {
+        format!("{what} belum diisi di [whatsapp] (token_env atau token).")
+    }
+
+    fn wa_env_missing(&self, var: &str, what: &str) -> String {
+        format!("variabel lingkungan {var} ({what}) belum diisi.")
+    }
+
+    fn wa_code(&self, code: i64) -> String {
+        format!("kode {code}:")
+    }
+
+    fn wa_token_expired(&self, said: &str) -> String {
+        format!(
+            "Token akses WhatsApp tidak berlaku lagi ({said}); minta teknisi memperbarui token di [whatsapp], lalu kirim ulang dari kotak keluar."
+        )
+    }
+
+    fn wa_token_refused(&self, said: &str) -> String {
+        format!(
+            "WhatsApp menolak token akses ({said}); minta teknisi memeriksa token di [whatsapp], lalu kirim ulang dari kotak keluar."
+        )
+    }
+
+    fn wa_rate_limited(&self, said: &str) -> String {
+        format!("WhatsApp membatasi kecepatan kirim ({said}); dikirim ulang nanti.")
+    }
+
+    fn wa_outside_window(&self, said: &str) -> String {
+        format!("Di luar jendela 24 jam percakapan ({said}); dikirim dengan templat.")
+    }
+
+    fn wa_not_on_whatsapp(&self, said: &str) -> String {
+        format!(
+            "Nomor ini tidak dapat menerima pesan WhatsApp (tidak terdaftar di WhatsApp atau aplikasinya terlalu lama) ({said}); periksa nomornya bersama pelanggan atau berikan lewat flash disk atau e-mail."
+        )
+    }
+
+    fn wa_not_test_recipient(&self, said: &str) -> String {
+        format!(
+            "Nomor ini belum ada di daftar penerima uji akun WhatsApp cabang ({said}); daftarkan di WhatsApp Manager atau gunakan nomor produksi."
+        )
+    }
+
+    fn wa_template_unusable(&self, said: &str) -> String {
+        format!(
+            "Templat WhatsApp tidak dapat dipakai ({said}); minta teknisi memeriksa templat dan bahasanya di [whatsapp] dan statusnya di WhatsApp Manager (harus disetujui)."
+        )
+    }
+
+    fn wa_media_trouble(&self, said: &str) -> String {
+        format!("Media WhatsApp bermasalah ({said}).")
+    }
+
+    fn wa_media_unknown(&self, said: &str) -> String {
+        format!("Media WhatsApp tidak dikenal lagi ({said}).")
+    }
+
+    fn wa_service_down(&self, said: &str) -> String {
+        format!("Layanan WhatsApp sedang gangguan ({said}); dikirim ulang nanti.")
+    }
+
+    fn wa_refused(&self, said: &str) -> String {
+        format!(
+            "WhatsApp menolak pesan ({said}); periksa nomor dan pengaturan [whatsapp], lalu kirim ulang dari kotak keluar."
+        )
+    }
+
+    fn wa_http_client(&self, e: &dyn fmt::Display) -> String {
+        format!("klien HTTP tidak dapat dibuat: {e}.")
+    }
+
+    fn wa_file_unprepared(&self, e: &dyn fmt::Display) -> String {
+        format!("Berkas tidak dapat disiapkan: {e}.")
+    }
+
+    fn wa_upload_no_id(&self) -> &'static str {
+        "Jawaban unggah WhatsApp tanpa id media; dicoba lagi nanti."
+    }
+
+    fn wa_send_no_id(&self) -> &'static str {
+        "WhatsApp menerima pesan tetapi jawabannya tanpa id pesan."
+    }
+
+    fn wa_no_answer(&self, how: crate::delivery::whatsapp::Lost, may_have_sent: bool) -> String {
+        use crate::delivery::whatsapp::Lost;
+        let how = match how {
+            Lost::Timeout => "batas waktu habis",
+            Lost::Connect => "tidak dapat tersambung",
+            Lost::AnswerCut => "jawaban terputus",
+            Lost::ConnectionCut => "sambungan terputus",
+        };
+        if may_have_sent {
+            format!("WhatsApp tidak menjawab ({how}); pesan mungkin sudah terkirim.")
+        } else {
+            format!("WhatsApp tidak menjawab ({how}); dicoba lagi nanti.")
+        }
+    }
+
+    fn wa_unreadable(&self, may_have_sent: bool) -> String {
+        if may_have_sent {
+            "Jawaban WhatsApp tidak terbaca; pesan mungkin sudah terkirim.".into()
+        } else {
+            "Jawaban WhatsApp tidak terbaca; dicoba lagi nanti.".into()
+        }
+    }
+
+    fn wa_awaiting_status(&self, reason: &str) -> String {
+        format!(
+            "{reason} Menunggu konfirmasi WhatsApp (laporan status) sebelum memutuskan; tidak dikirim ulang."
+        )
+    }
+
+    fn wa_unsure(&self) -> &'static str {
+        crate::delivery::wa_outbox::UNSURE
+    }
+
+    fn wa_previous_unanswered(&self) -> &'static str {
+        "Pengiriman sebelumnya tidak mendapat jawaban."
+    }
+
+    fn wa_refused_twice(&self) -> &'static str {
+        "WhatsApp menolak pesan dua kali; lihat alasan di jurnal."
+    }
+
+    fn wa_no_app_secret(&self) -> &'static str {
+        "app_secret belum diisi di [whatsapp]; laporan status tidak dapat diperiksa"
+    }
+
+    fn wa_reported_failed(&self) -> &'static str {
+        "WhatsApp melaporkan pesan gagal."
     }
 
     fn name_error(&self, e: &NameError) -> String {
@@ -3315,5 +4039,34 @@ impl Words for Id {
             PcKind::Supervisor => "Konsol supervisor",
             PcKind::Worker => "Pekerja latar",
         }
+    }
+}
+
+/// What to do when the data folder is not a branch's.
+const RUN_INIT: &str = "jalankan `loket init` untuk menyiapkan cabang, atau arahkan --data / LOKET_DATA ke folder data yang benar";
+
+/// The second half of the advice for a missing or old backup.
+const BACKUP_WORKER: &str =
+    "lalu periksa pekerja latar yang membuat cadangan harian (`loket worker`, layanan systemd-nya)";
+
+/// The step of the data folder's probe write that failed.
+fn probe_step(step: ProbeStep) -> &'static str {
+    match step {
+        ProbeStep::Create => "membuat berkas",
+        ProbeStep::Write => "menulis",
+        ProbeStep::Fsync => "fsync",
+        ProbeStep::Remove => "menghapus berkas",
+    }
+}
+
+/// `45 menit`, `30 jam`, `3 hari`.
+fn age_text(ms: i64) -> String {
+    let minutes = ms / 60_000;
+    if minutes < 120 {
+        format!("{minutes} menit")
+    } else if minutes < 48 * 60 {
+        format!("{} jam", minutes / 60)
+    } else {
+        format!("{} hari", minutes / (24 * 60))
     }
 }

@@ -398,6 +398,150 @@ pub(crate) trait Words: Sync {
     fn eject_error(&self, e: &EjectError) -> String;
     fn mail_error(&self, e: &MailError) -> String;
     fn delivery_error(&self, e: &DeliveryError) -> String;
+
+    // Delivery, dispenser, configuration, PDF and doctor sentences.
+    /// `kunci 'timezone'`: the key a configuration error is about.
+    fn config_key(&self, key: &str) -> String;
+    fn config_prefix_shape(&self, prefix: &str) -> String;
+    fn config_prefix_twice(&self, prefix: &str) -> String;
+    fn config_range(&self, first: u32, last: u32) -> String;
+    fn config_no_service(&self) -> String;
+    fn config_counter_number(&self, number: u32) -> String;
+    fn config_counter_service(&self, number: u32, service: &str) -> String;
+    fn config_printer_unknown(&self, printer: &str) -> String;
+    fn config_volume(&self, volume: u8) -> String;
+    fn config_spoken_name(&self, name: &str, word: &str) -> String;
+    fn config_public_url(&self, url: &str) -> String;
+    fn config_qr_needs_url(&self) -> String;
+    fn config_mail_to(&self, address: &str, reason: &str) -> String;
+    fn config_code_shape(&self, code: &str) -> String;
+    fn config_code_twice(&self, code: &str) -> String;
+    fn config_price_positive(&self, code: &str) -> String;
+    fn config_meterai_price(&self, face: &dyn fmt::Display) -> String;
+    fn config_fee_negative(&self) -> String;
+    fn config_tolerance_negative(&self) -> String;
+    fn config_qris_expiry(&self) -> String;
+    fn config_peruri_needed(&self) -> String;
+    fn config_peruri_password(&self) -> String;
+    fn config_onprem_folder(&self) -> String;
+    fn config_at_least_one(&self) -> String;
+    /// Serde's messages about the file's shape, in this language.
+    fn config_unknown_key(&self, field: &str, expected: &str) -> String;
+    fn config_missing_key(&self, key: &str) -> String;
+    fn config_unknown_value(&self, value: &str, expected: &str) -> String;
+    fn config_wrong_type(&self, detail: &str) -> String;
+    fn dispenser_unknown_service(&self, service: &str) -> String;
+    /// A ticket issued but not printed; `why` ends with its own full stop.
+    fn dispenser_not_printed(&self, ticket: &str, why: &str) -> String;
+    fn dispenser_not_issued(&self, why: &dyn fmt::Display) -> String;
+    fn dispenser_busy(&self, e: &dyn fmt::Display) -> String;
+    fn dispenser_legend_unknown(&self) -> &'static str;
+    fn dispenser_printed(&self, ticket: &str, service: &str) -> String;
+    /// A key that issues nothing; `keys` are the service keys as `1 = A`.
+    fn dispenser_unknown_key(&self, key: &str, keys: &[String]) -> String;
+    fn dispenser_ready_serial(&self, path: &str) -> String;
+    fn dispenser_ready_keys(&self) -> &'static str;
+    fn hall_voice_missing(&self, names: &str, folder: &dyn fmt::Display) -> String;
+    fn hall_listening(&self, address: &str) -> String;
+    fn day_unknown(&self, text: &str) -> String;
+    fn qris_field_length(&self, max: usize, written: usize) -> String;
+    fn qris_field_char(&self, c: char) -> String;
+    fn qris_criteria(&self) -> &'static str;
+    fn qris_mcc(&self) -> &'static str;
+    fn qris_amount_out_of_range(&self, amount: &dyn fmt::Display) -> String;
+    fn qris_too_long(&self, e: &dyn fmt::Display) -> String;
+    fn count_empty(&self) -> String;
+    fn count_denomination(&self, denomination: &dyn fmt::Display) -> String;
+    fn count_pieces(&self, pieces: &str) -> String;
+    fn count_negative(&self) -> String;
+    fn printer_needs_port(&self) -> &'static str;
+    fn printer_parity(&self) -> &'static str;
+    fn printer_flow_control(&self) -> &'static str;
+    fn printer_needs_address(&self) -> &'static str;
+    fn printer_address_port(&self) -> &'static str;
+    fn printer_needs_path(&self) -> &'static str;
+    fn printer_none(&self) -> &'static str;
+    fn printer_ready(&self, detail: &str) -> String;
+    /// Why a signature's certificate is not trusted, as a full sentence for `loket verify`.
+    fn trust_problem_sentence(&self, p: &TrustProblem) -> String;
+    fn signature_fault(&self, f: crate::pdf::verify::SignatureFault) -> &'static str;
+    fn intake_warning(&self, w: &crate::pdf::intake::IntakeWarning) -> String;
+    fn mm_pair_format(&self) -> &'static str;
+    fn mm_pair_negative(&self) -> &'static str;
+    fn offset_unknown(&self, offset: &str) -> String;
+    /// Why the stamp is where it is, on a page shown rotated by `degrees`.
+    fn basis_rotated(&self, basis: &str, degrees: u16) -> String;
+    /// What a `loket doctor` check is about, by its id (`smtp`, `printer.kasir`).
+    fn doctor_label(&self, id: &str) -> String;
+    fn doctor_check_stopped(&self) -> &'static str;
+    fn smtp_too_many_lines(&self) -> &'static str;
+    fn date_not_run(&self, e: &dyn fmt::Display) -> String;
+    fn date_answered(&self, text: &str) -> String;
+    fn backup_mismatch(&self, m: &crate::backup::Mismatch) -> String;
+    fn backup_format_newer(&self, found: u32, known: u32) -> String;
+    fn backup_bad_path(&self, path: &str) -> String;
+    fn backup_listed_twice(&self, path: &str) -> String;
+    fn backup_not_listed(&self, name: &str) -> String;
+    fn backup_target_is_file(&self) -> &'static str;
+    fn address_fault(&self, f: crate::delivery::mail::AddressFault) -> &'static str;
+    fn address_parser_refused(&self, e: &dyn fmt::Display) -> String;
+    fn mail_login_refused(&self, detail: &str) -> String;
+    fn mail_message_refused(&self, detail: &str) -> String;
+    fn mail_try_later(&self, detail: &str) -> String;
+    fn mail_settings_mismatch(&self, detail: &str) -> String;
+    /// The server could not be used this time; loket retries by itself.
+    fn mail_trouble(&self, t: crate::delivery::mail::Trouble, detail: &str) -> String;
+    fn outbox_bad_address(&self, address: &str, e: &dyn fmt::Display) -> String;
+    fn outbox_bad_envelope(&self, e: &dyn fmt::Display) -> String;
+    fn outbox_store_failed(&self, e: &dyn fmt::Display) -> String;
+    fn template_unpaired(&self) -> &'static str;
+    fn template_unclosed(&self) -> &'static str;
+    fn template_unknown(&self, name: &str, known: &str) -> String;
+    fn max_mail_mb(&self) -> &'static str;
+    fn retry_wait_zero(&self) -> &'static str;
+    fn smtp_security(&self, security: &str) -> String;
+    fn smtp_user_and_password(&self) -> &'static str;
+    fn must_be_positive(&self) -> &'static str;
+    /// What the clerk is told once a flash drive is handed back.
+    fn ejected(&self, e: &crate::delivery::drives::Ejected) -> &'static str;
+    fn wa_phone_number_id(&self, id: &str) -> String;
+    fn wa_template_name(&self, template: &str) -> String;
+    fn wa_template_language(&self, language: &str) -> String;
+    fn wa_api_url(&self, url: &str) -> String;
+    fn wa_api_version(&self, version: &str) -> String;
+    fn wa_webhook_listen(&self, listen: &str) -> String;
+    fn wa_needs_token(&self) -> String;
+    fn wa_token_label(&self) -> &'static str;
+    fn wa_secret_missing(&self, what: &str) -> String;
+    fn wa_env_missing(&self, var: &str, what: &str) -> String;
+    /// `kode 131026:`, before the Graph API's own words.
+    fn wa_code(&self, code: i64) -> String;
+    fn wa_token_expired(&self, said: &str) -> String;
+    fn wa_token_refused(&self, said: &str) -> String;
+    fn wa_rate_limited(&self, said: &str) -> String;
+    fn wa_outside_window(&self, said: &str) -> String;
+    fn wa_not_on_whatsapp(&self, said: &str) -> String;
+    fn wa_not_test_recipient(&self, said: &str) -> String;
+    fn wa_template_unusable(&self, said: &str) -> String;
+    fn wa_media_trouble(&self, said: &str) -> String;
+    fn wa_media_unknown(&self, said: &str) -> String;
+    fn wa_service_down(&self, said: &str) -> String;
+    fn wa_refused(&self, said: &str) -> String;
+    fn wa_http_client(&self, e: &dyn fmt::Display) -> String;
+    fn wa_file_unprepared(&self, e: &dyn fmt::Display) -> String;
+    fn wa_upload_no_id(&self) -> &'static str;
+    fn wa_send_no_id(&self) -> &'static str;
+    /// WhatsApp did not answer; `may_have_sent`: the message may have gone, so it is not repeated.
+    fn wa_no_answer(&self, how: crate::delivery::whatsapp::Lost, may_have_sent: bool) -> String;
+    fn wa_unreadable(&self, may_have_sent: bool) -> String;
+    fn wa_awaiting_status(&self, reason: &str) -> String;
+    /// A send's answer was lost and nothing settled it.
+    fn wa_unsure(&self) -> &'static str;
+    fn wa_previous_unanswered(&self) -> &'static str;
+    fn wa_refused_twice(&self) -> &'static str;
+    fn wa_no_app_secret(&self) -> &'static str;
+    fn wa_reported_failed(&self) -> &'static str;
+
     fn name_error(&self, e: &NameError) -> String;
     fn webhook_error(&self, e: &WebhookError) -> String;
     fn wa_error(&self, e: &WaError) -> String;

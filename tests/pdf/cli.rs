@@ -212,3 +212,57 @@ fn verify_reports_a_tampered_file_and_refusals_are_typed() {
         Err(CliError::Serial(_))
     ));
 }
+
+/// `loket stamp` and `loket verify` run as the binary under `--lang en`: the stamping notes and a
+/// changed document's signature problem are English, with no Indonesian left.
+#[test]
+fn lang_en_stamp_then_verify_a_changed_document() {
+    let dir = scratch("cli-lang-en");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    let input = dir.join("in.pdf");
+    let page: PageText = vec![(72.0, 700.0, 12.0, "Statement of the applicant".to_string())];
+    std::fs::write(&input, text_pdf(&[page], (595.0, 842.0), true, "1.7")).expect("write pdf");
+    let output = dir.join("out.pdf");
+    let (i, o) = (
+        input.to_str().expect("utf-8"),
+        output.to_str().expect("utf-8"),
+    );
+
+    let stamped = crate::common::loket(&data, &["--lang", "en", "stamp", i, o]);
+    let text = String::from_utf8_lossy(&stamped.stdout);
+    assert!(
+        stamped.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&stamped.stderr)
+    );
+    for word in ["halaman", "berkas", "dibubuhi", "tidak"] {
+        assert!(!text.contains(word), "{word:?} left in: {text}");
+    }
+
+    // One byte of the signed part changes, the file's shape does not.
+    let mut bytes = std::fs::read(&output).expect("read stamped");
+    let at = bytes
+        .windows(9)
+        .position(|w| w == b"Helvetica")
+        .expect("the font's name");
+    bytes[at + 8] = b'e';
+    std::fs::write(&output, &bytes).expect("write changed");
+
+    let verified = crate::common::loket(&data, &["--lang", "en", "verify", o]);
+    let text = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        text.contains("Problem: The document changed after it was signed (digest does not match)."),
+        "{text}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    for word in ["Isi dokumen", "tidak", "Tanda tangan", "Masalah"] {
+        assert!(!text.contains(word), "{word:?} left in: {text}");
+    }
+    let id = crate::common::loket(&data, &["verify", o]);
+    let id = String::from_utf8_lossy(&id.stdout);
+    assert!(
+        id.contains("Isi dokumen berubah setelah ditandatangani (digest tidak cocok)."),
+        "{id}"
+    );
+}
