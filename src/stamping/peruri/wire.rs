@@ -820,9 +820,11 @@ pub fn decode_serial_status(
             issued: d.get("tgl").and_then(text),
             updated: d.get("tglupdate").and_then(text),
         },
+        // Peruri has no row for the serial: a machine word like its own statuses, as the local
+        // provider says `UNKNOWN`.
         None => SerialEntry {
             sn: sn.to_string(),
-            state: SerialState::Unknown("tidak ditemukan".into()),
+            state: SerialState::Unknown("NOTFOUND".into()),
             file: None,
             issued: None,
             updated: None,
@@ -1351,7 +1353,7 @@ mod tests {
             decode_serial_status(SN, ok(), br#"{"statusCode":"00","result":{"data":[]}}"#)
                 .expect("status")
                 .state,
-            SerialState::Unknown("tidak ditemukan".into())
+            SerialState::Unknown("NOTFOUND".into())
         );
         let page = decode_serial_page(
             ok(),
