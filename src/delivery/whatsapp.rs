@@ -321,36 +321,53 @@ pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> Failu
     )
     .to_ascii_lowercase();
     match code {
-        Some(190) => Failure::Permanent(w.wa_token_expired(&said)),
-        _ if status == 401 => Failure::Permanent(w.wa_token_refused(&said)),
+        Some(190) => Failure::Permanent(w.wa_graph(GraphTrouble::TokenExpired, &said)),
+        _ if status == 401 => Failure::Permanent(w.wa_graph(GraphTrouble::TokenRefused, &said)),
         Some(4 | 80007 | 130429 | 131048 | 131056) => Failure::Retry {
-            reason: w.wa_rate_limited(&said),
+            reason: w.wa_graph(GraphTrouble::RateLimited, &said),
             after: retry_after,
         },
         _ if status == 429 => Failure::Retry {
-            reason: w.wa_rate_limited(&said),
+            reason: w.wa_graph(GraphTrouble::RateLimited, &said),
             after: retry_after,
         },
-        Some(131047) => Failure::OutsideWindow(w.wa_outside_window(&said)),
-        Some(131026) => Failure::Permanent(w.wa_not_on_whatsapp(&said)),
-        Some(131030) => Failure::Permanent(w.wa_not_test_recipient(&said)),
+        Some(131047) => Failure::OutsideWindow(w.wa_graph(GraphTrouble::OutsideWindow, &said)),
+        Some(131026) => Failure::Permanent(w.wa_graph(GraphTrouble::NotOnWhatsapp, &said)),
+        Some(131030) => Failure::Permanent(w.wa_graph(GraphTrouble::NotTestRecipient, &said)),
         Some(
             132000 | 132001 | 132005 | 132007 | 132012 | 132015 | 132016 | 132018 | 132068 | 132069,
-        ) => Failure::Permanent(w.wa_template_unusable(&said)),
-        Some(131053 | 131052) => Failure::MediaGone(w.wa_media_trouble(&said)),
+        ) => Failure::Permanent(w.wa_graph(GraphTrouble::TemplateUnusable, &said)),
+        Some(131053 | 131052) => Failure::MediaGone(w.wa_graph(GraphTrouble::MediaTrouble, &said)),
         Some(100 | 131008 | 131009) if lower.contains("media") => {
-            Failure::MediaGone(w.wa_media_unknown(&said))
+            Failure::MediaGone(w.wa_graph(GraphTrouble::MediaUnknown, &said))
         }
         Some(1 | 2 | 131000 | 131016 | 133004) => Failure::Retry {
-            reason: w.wa_service_down(&said),
+            reason: w.wa_graph(GraphTrouble::ServiceDown, &said),
             after: retry_after,
         },
         _ if status >= 500 => Failure::Retry {
-            reason: w.wa_service_down(&said),
+            reason: w.wa_graph(GraphTrouble::ServiceDown, &said),
             after: retry_after,
         },
-        _ => Failure::Permanent(w.wa_refused(&said)),
+        _ => Failure::Permanent(w.wa_graph(GraphTrouble::Refused, &said)),
     }
+}
+
+/// What the Graph API's error says is wrong, by its code and status; worded with what the Graph
+/// API said in `src/words`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphTrouble {
+    TokenExpired,
+    TokenRefused,
+    RateLimited,
+    OutsideWindow,
+    NotOnWhatsapp,
+    NotTestRecipient,
+    TemplateUnusable,
+    MediaTrouble,
+    MediaUnknown,
+    ServiceDown,
+    Refused,
 }
 
 /// What a successful send returned.

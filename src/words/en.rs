@@ -2238,60 +2238,39 @@ impl Words for En {
         format!("code {code}:")
     }
 
-    fn wa_token_expired(&self, said: &str) -> String {
-        format!(
-            "The WhatsApp access token is no longer valid ({said}); ask a technician to renew the token in [whatsapp], then send again from the outbox."
-        )
-    }
-
-    fn wa_token_refused(&self, said: &str) -> String {
-        format!(
-            "WhatsApp refused the access token ({said}); ask a technician to check the token in [whatsapp], then send again from the outbox."
-        )
-    }
-
-    fn wa_rate_limited(&self, said: &str) -> String {
-        format!("WhatsApp is limiting the sending rate ({said}); it will be sent again later.")
-    }
-
-    fn wa_outside_window(&self, said: &str) -> String {
-        format!("Outside the 24-hour conversation window ({said}); sent with the template.")
-    }
-
-    fn wa_not_on_whatsapp(&self, said: &str) -> String {
-        format!(
-            "This number cannot receive WhatsApp messages (not registered on WhatsApp or the app is too old) ({said}); check the number with the customer or hand the document over on a flash drive or by e-mail."
-        )
-    }
-
-    fn wa_not_test_recipient(&self, said: &str) -> String {
-        format!(
-            "This number is not yet on the branch WhatsApp account's list of test recipients ({said}); add it in WhatsApp Manager or use the production number."
-        )
-    }
-
-    fn wa_template_unusable(&self, said: &str) -> String {
-        format!(
-            "The WhatsApp template cannot be used ({said}); ask a technician to check the template and its language in [whatsapp] and its status in WhatsApp Manager (it must be approved)."
-        )
-    }
-
-    fn wa_media_trouble(&self, said: &str) -> String {
-        format!("The WhatsApp media has a problem ({said}).")
-    }
-
-    fn wa_media_unknown(&self, said: &str) -> String {
-        format!("WhatsApp no longer knows the media ({said}).")
-    }
-
-    fn wa_service_down(&self, said: &str) -> String {
-        format!("The WhatsApp service is having trouble ({said}); it will be sent again later.")
-    }
-
-    fn wa_refused(&self, said: &str) -> String {
-        format!(
-            "WhatsApp refused the message ({said}); check the number and the [whatsapp] settings, then send again from the outbox."
-        )
+    fn wa_graph(&self, trouble: crate::delivery::whatsapp::GraphTrouble, said: &str) -> String {
+        use crate::delivery::whatsapp::GraphTrouble as T;
+        match trouble {
+            T::TokenExpired => format!(
+                "The WhatsApp access token is no longer valid ({said}); ask a technician to renew the token in [whatsapp], then send again from the outbox."
+            ),
+            T::TokenRefused => format!(
+                "WhatsApp refused the access token ({said}); ask a technician to check the token in [whatsapp], then send again from the outbox."
+            ),
+            T::RateLimited => format!(
+                "WhatsApp is limiting the sending rate ({said}); it will be sent again later."
+            ),
+            T::OutsideWindow => {
+                format!("Outside the 24-hour conversation window ({said}); sent with the template.")
+            }
+            T::NotOnWhatsapp => format!(
+                "This number cannot receive WhatsApp messages (not registered on WhatsApp or the app is too old) ({said}); check the number with the customer or hand the document over on a flash drive or by e-mail."
+            ),
+            T::NotTestRecipient => format!(
+                "This number is not yet on the branch WhatsApp account's list of test recipients ({said}); add it in WhatsApp Manager or use the production number."
+            ),
+            T::TemplateUnusable => format!(
+                "The WhatsApp template cannot be used ({said}); ask a technician to check the template and its language in [whatsapp] and its status in WhatsApp Manager (it must be approved)."
+            ),
+            T::MediaTrouble => format!("The WhatsApp media has a problem ({said})."),
+            T::MediaUnknown => format!("WhatsApp no longer knows the media ({said})."),
+            T::ServiceDown => format!(
+                "The WhatsApp service is having trouble ({said}); it will be sent again later."
+            ),
+            T::Refused => format!(
+                "WhatsApp refused the message ({said}); check the number and the [whatsapp] settings, then send again from the outbox."
+            ),
+        }
     }
 
     fn wa_http_client(&self, e: &dyn fmt::Display) -> String {

@@ -2231,60 +2231,39 @@ impl Words for Id {
         format!("kode {code}:")
     }
 
-    fn wa_token_expired(&self, said: &str) -> String {
-        format!(
-            "Token akses WhatsApp tidak berlaku lagi ({said}); minta teknisi memperbarui token di [whatsapp], lalu kirim ulang dari kotak keluar."
-        )
-    }
-
-    fn wa_token_refused(&self, said: &str) -> String {
-        format!(
-            "WhatsApp menolak token akses ({said}); minta teknisi memeriksa token di [whatsapp], lalu kirim ulang dari kotak keluar."
-        )
-    }
-
-    fn wa_rate_limited(&self, said: &str) -> String {
-        format!("WhatsApp membatasi kecepatan kirim ({said}); dikirim ulang nanti.")
-    }
-
-    fn wa_outside_window(&self, said: &str) -> String {
-        format!("Di luar jendela 24 jam percakapan ({said}); dikirim dengan templat.")
-    }
-
-    fn wa_not_on_whatsapp(&self, said: &str) -> String {
-        format!(
-            "Nomor ini tidak dapat menerima pesan WhatsApp (tidak terdaftar di WhatsApp atau aplikasinya terlalu lama) ({said}); periksa nomornya bersama pelanggan atau berikan lewat flash disk atau e-mail."
-        )
-    }
-
-    fn wa_not_test_recipient(&self, said: &str) -> String {
-        format!(
-            "Nomor ini belum ada di daftar penerima uji akun WhatsApp cabang ({said}); daftarkan di WhatsApp Manager atau gunakan nomor produksi."
-        )
-    }
-
-    fn wa_template_unusable(&self, said: &str) -> String {
-        format!(
-            "Templat WhatsApp tidak dapat dipakai ({said}); minta teknisi memeriksa templat dan bahasanya di [whatsapp] dan statusnya di WhatsApp Manager (harus disetujui)."
-        )
-    }
-
-    fn wa_media_trouble(&self, said: &str) -> String {
-        format!("Media WhatsApp bermasalah ({said}).")
-    }
-
-    fn wa_media_unknown(&self, said: &str) -> String {
-        format!("Media WhatsApp tidak dikenal lagi ({said}).")
-    }
-
-    fn wa_service_down(&self, said: &str) -> String {
-        format!("Layanan WhatsApp sedang gangguan ({said}); dikirim ulang nanti.")
-    }
-
-    fn wa_refused(&self, said: &str) -> String {
-        format!(
-            "WhatsApp menolak pesan ({said}); periksa nomor dan pengaturan [whatsapp], lalu kirim ulang dari kotak keluar."
-        )
+    fn wa_graph(&self, trouble: crate::delivery::whatsapp::GraphTrouble, said: &str) -> String {
+        use crate::delivery::whatsapp::GraphTrouble as T;
+        match trouble {
+            T::TokenExpired => format!(
+                "Token akses WhatsApp tidak berlaku lagi ({said}); minta teknisi memperbarui token di [whatsapp], lalu kirim ulang dari kotak keluar."
+            ),
+            T::TokenRefused => format!(
+                "WhatsApp menolak token akses ({said}); minta teknisi memeriksa token di [whatsapp], lalu kirim ulang dari kotak keluar."
+            ),
+            T::RateLimited => {
+                format!("WhatsApp membatasi kecepatan kirim ({said}); dikirim ulang nanti.")
+            }
+            T::OutsideWindow => {
+                format!("Di luar jendela 24 jam percakapan ({said}); dikirim dengan templat.")
+            }
+            T::NotOnWhatsapp => format!(
+                "Nomor ini tidak dapat menerima pesan WhatsApp (tidak terdaftar di WhatsApp atau aplikasinya terlalu lama) ({said}); periksa nomornya bersama pelanggan atau berikan lewat flash disk atau e-mail."
+            ),
+            T::NotTestRecipient => format!(
+                "Nomor ini belum ada di daftar penerima uji akun WhatsApp cabang ({said}); daftarkan di WhatsApp Manager atau gunakan nomor produksi."
+            ),
+            T::TemplateUnusable => format!(
+                "Templat WhatsApp tidak dapat dipakai ({said}); minta teknisi memeriksa templat dan bahasanya di [whatsapp] dan statusnya di WhatsApp Manager (harus disetujui)."
+            ),
+            T::MediaTrouble => format!("Media WhatsApp bermasalah ({said})."),
+            T::MediaUnknown => format!("Media WhatsApp tidak dikenal lagi ({said})."),
+            T::ServiceDown => {
+                format!("Layanan WhatsApp sedang gangguan ({said}); dikirim ulang nanti.")
+            }
+            T::Refused => format!(
+                "WhatsApp menolak pesan ({said}); periksa nomor dan pengaturan [whatsapp], lalu kirim ulang dari kotak keluar."
+            ),
+        }
     }
 
     fn wa_http_client(&self, e: &dyn fmt::Display) -> String {

@@ -516,17 +516,8 @@ pub(crate) trait Words: Sync {
     fn wa_env_missing(&self, var: &str, what: &str) -> String;
     /// `kode 131026:`, before the Graph API's own words.
     fn wa_code(&self, code: i64) -> String;
-    fn wa_token_expired(&self, said: &str) -> String;
-    fn wa_token_refused(&self, said: &str) -> String;
-    fn wa_rate_limited(&self, said: &str) -> String;
-    fn wa_outside_window(&self, said: &str) -> String;
-    fn wa_not_on_whatsapp(&self, said: &str) -> String;
-    fn wa_not_test_recipient(&self, said: &str) -> String;
-    fn wa_template_unusable(&self, said: &str) -> String;
-    fn wa_media_trouble(&self, said: &str) -> String;
-    fn wa_media_unknown(&self, said: &str) -> String;
-    fn wa_service_down(&self, said: &str) -> String;
-    fn wa_refused(&self, said: &str) -> String;
+    /// A Graph API error in words, with what the API said.
+    fn wa_graph(&self, trouble: crate::delivery::whatsapp::GraphTrouble, said: &str) -> String;
     fn wa_http_client(&self, e: &dyn fmt::Display) -> String;
     fn wa_file_unprepared(&self, e: &dyn fmt::Display) -> String;
     fn wa_upload_no_id(&self) -> &'static str;
