@@ -137,35 +137,8 @@ fn the_cetakan_number_names_the_virtual_printers_file_whichever_process_printed(
 #[test]
 fn the_emulator_serves_a_network_printer_that_loket_prints_to() {
     let out_dir = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(loket_bin())
-        .args([
-            "printers",
-            "emulate",
-            "--tcp",
-            "127.0.0.1:0",
-            "--status",
-            "paper-out",
-            "--out",
-        ])
-        .arg(out_dir.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start emulator");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a line").expect("read");
-    let addr = first
-        .split_whitespace()
-        .find(|w| w.starts_with("127.0.0.1:"))
-        .expect("address printed")
-        .to_string();
+    let (mut child, _stdout, first, tb) = paper_out_printer(out_dir.path());
     assert!(first.contains("paper-out"), "{first}");
-    let tb = TestBranch::with_config(|t| {
-        t.replace(
-            "[printers.loket1]\nconnection = \"virtual\"\nprofile = \"80mm\"\noutput = \"printer/loket1\"",
-            &format!("[printers.loket1]\nconnection = \"tcp\"\naddress = \"{addr}\"\nprofile = \"80mm\""),
-        )
-    });
     let failed = tb.cli(&["printers", "test", "loket1"]);
     let _ = child.kill();
     let _ = child.wait();
@@ -238,37 +211,7 @@ fn sale_print_and_till_print_z_use_the_counter_printer() {
 #[test]
 fn with_lang_en_a_printer_out_of_paper_is_said_in_english() {
     let out_dir = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(loket_bin())
-        .args([
-            "printers",
-            "emulate",
-            "--tcp",
-            "127.0.0.1:0",
-            "--status",
-            "paper-out",
-            "--out",
-        ])
-        .arg(out_dir.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start emulator");
-    let stdout = child.stdout.take().expect("stdout");
-    let first = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("a line")
-        .expect("read");
-    let addr = first
-        .split_whitespace()
-        .find(|w| w.starts_with("127.0.0.1:"))
-        .expect("address printed")
-        .to_string();
-    let tb = TestBranch::with_config(|t| {
-        t.replace(
-            "[printers.loket1]\nconnection = \"virtual\"\nprofile = \"80mm\"\noutput = \"printer/loket1\"",
-            &format!("[printers.loket1]\nconnection = \"tcp\"\naddress = \"{addr}\"\nprofile = \"80mm\""),
-        )
-    });
+    let (mut child, _stdout, _, tb) = paper_out_printer(out_dir.path());
     let en = tb.cli(&["--lang", "en", "printers", "test", "loket1"]);
     let id = tb.cli(&["printers", "test", "loket1"]);
     let _ = child.kill();
@@ -284,4 +227,44 @@ fn with_lang_en_a_printer_out_of_paper_is_said_in_english() {
         id.contains("Kertas printer habis — ganti gulungan lalu tekan F8 untuk cetak ulang."),
         "{id}"
     );
+}
+
+/// The emulator's standard output, kept open while the test runs so the emulator can go on writing.
+type EmulatorOut = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+/// Starts `loket printers emulate` as a network printer out of paper (its slips in `out`) and a
+/// branch whose counter-1 printer is that emulator; returns the emulator, its output, its first
+/// line and the branch.
+fn paper_out_printer(
+    out: &std::path::Path,
+) -> (std::process::Child, EmulatorOut, String, TestBranch) {
+    let mut child = Command::new(loket_bin())
+        .args([
+            "printers",
+            "emulate",
+            "--tcp",
+            "127.0.0.1:0",
+            "--status",
+            "paper-out",
+            "--out",
+        ])
+        .arg(out)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a line").expect("read");
+    let addr = first
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .expect("address printed")
+        .to_string();
+    let tb = TestBranch::with_config(|t| {
+        t.replace(
+            "[printers.loket1]\nconnection = \"virtual\"\nprofile = \"80mm\"\noutput = \"printer/loket1\"",
+            &format!("[printers.loket1]\nconnection = \"tcp\"\naddress = \"{addr}\"\nprofile = \"80mm\""),
+        )
+    });
+    (child, lines, first, tb)
 }
