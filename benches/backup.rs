@@ -152,7 +152,7 @@ fn stress(data: &Path, now: &str, args: &[String], latency: &Path) -> Child {
 fn load(data: &Path, scratch: &Path, now: &str, with_backups: bool) -> (Vec<u64>, usize) {
     let existing: u32 = {
         let c = rusqlite::Connection::open(data.join("loket.db")).expect("open");
-        c.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))
+        c.query_row("SELECT COUNT(*) FROM tickets", (), |r| r.get(0))
             .expect("count")
     };
     let dir = tempfile::tempdir_in(scratch).expect("latency dir");

@@ -29,7 +29,7 @@ fn busy_branch(dir: &Path) {
     // what is measured here.
     b.store()
         .conn()
-        .pragma_update(None, "synchronous", "OFF")
+        .execute_batch("PRAGMA synchronous = OFF")
         .expect("pragma");
     b.till()
         .open_till(
@@ -156,7 +156,7 @@ fn reports(c: &mut Criterion) {
         let mut st = conn
             .prepare("SELECT kind, method, amount, sale FROM till_movements ORDER BY id")
             .expect("prepare");
-        st.query_map([], |r| {
+        st.query_map((), |r| {
             let kind: String = r.get(0)?;
             let method: String = r.get(1)?;
             Ok(loket::till::Movement {

@@ -16,9 +16,10 @@ use crate::error::IoWhat;
 use crate::error::LoketError;
 use crate::journal::{self, Entry, Tamper};
 use crate::stamping::documents;
+use crate::store::sql::OptionalExtension;
 use crate::store::{self, StoreError};
 use rusqlite::backup::{Backup, StepResult};
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashSet};
@@ -109,9 +110,15 @@ pub enum BackupError {
     Store(#[from] StoreError),
 }
 
+impl From<crate::store::sql::Error> for BackupError {
+    fn from(e: crate::store::sql::Error) -> Self {
+        BackupError::Store(StoreError::Sql(e))
+    }
+}
+
 impl From<rusqlite::Error> for BackupError {
     fn from(e: rusqlite::Error) -> Self {
-        BackupError::Store(StoreError::Sql(e))
+        BackupError::Store(StoreError::from(e))
     }
 }
 
@@ -298,7 +305,13 @@ fn backup_locked(
                 hash: r.get(1)?,
             })
         })
-        .optional()?;
+        .map_or_else(
+            |e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            },
+            |h| Ok(Some(h)),
+        )?;
     let page_count: i64 = src.query_row("PRAGMA page_count", [], |r| r.get(0))?;
     let page_size: i64 = src.query_row("PRAGMA page_size", [], |r| r.get(0))?;
     let schema_version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -1072,17 +1085,17 @@ pub fn restore(from: &Path, into: &Path, actor: &str) -> Result<RestoreReport, B
     if let Some(tamper) = report.tamper.clone() {
         return Err(BackupError::JournalBroken { tamper });
     }
-    let count = |c: &Connection, table: &str| -> rusqlite::Result<i64> {
-        c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+    let count = |c: &crate::store::Connection, table: &str| -> crate::store::sql::Result<i64> {
+        c.query_row(&format!("SELECT COUNT(*) FROM {table}"), (), |r| r.get(0))
     };
-    let (tickets, sales, stamp_jobs, schema_version) = branch.store_mut().read(|c| {
+    let (tickets, sales, stamp_jobs) = branch.store_mut().read(|c| {
         Ok::<_, StoreError>((
             count(c, "tickets")?,
             count(c, "sales")?,
             count(c, "stamp_jobs")?,
-            c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?,
         ))
     })?;
+    let schema_version = branch.store_mut().version()?;
     let documents = manifest
         .files
         .iter()
@@ -1301,14 +1314,21 @@ pub fn last_backup_ms(branch: &mut Branch) -> Result<Option<i64>, LoketError> {
 /// [`last_backup_ms`] on a store alone (the doctor opens no `Branch`).
 pub fn last_backup_in(store: &mut crate::store::Store) -> Result<Option<i64>, StoreError> {
     store.read(|c| {
-        c.query_row(
-            "SELECT COALESCE(json_extract(detail, '$.at_ms'), at_ms) FROM journal
-             WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
-            [COMPLETED],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(StoreError::Sql)
+        let last: Option<(String, i64)> = c
+            .query_row(
+                "SELECT detail, at_ms FROM journal WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
+                [COMPLETED],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(StoreError::Sql)?;
+        // The snapshot's own moment when the entry records it, else the entry's.
+        Ok(last.map(|(detail, at_ms)| {
+            serde_json::from_str::<serde_json::Value>(&detail)
+                .ok()
+                .and_then(|d| d.get("at_ms").and_then(serde_json::Value::as_i64))
+                .unwrap_or(at_ms)
+        }))
     })
 }
 

@@ -158,8 +158,8 @@ impl Branch {
 
     pub fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Branch, BranchError> {
         let config = Branch::load_config(data_dir)?;
-        let store = Store::open(
-            &data_dir.join(store::FILE_NAME),
+        let store = Store::open_at(
+            &store::Location::of(data_dir, &config.store),
             clock,
             config.branch.timezone,
         )?;
@@ -187,11 +187,15 @@ impl Branch {
     pub fn open_read_only(data_dir: &Path) -> Result<Branch, BranchError> {
         let clock = clock::from_env().map_err(BranchError::Clock)?;
         let config = Branch::load_config(data_dir)?;
-        let store = Store::open_read_only(
-            &data_dir.join(store::FILE_NAME),
-            clock,
-            config.branch.timezone,
-        )?;
+        // On the branch server the display's own role may change nothing.
+        let store = match store::Location::of(data_dir, &config.store) {
+            store::Location::File(path) => {
+                Store::open_read_only(&path, clock, config.branch.timezone)?
+            }
+            server @ store::Location::Server(_) => {
+                Store::open_at(&server, clock, config.branch.timezone)?
+            }
+        };
         Ok(Branch {
             data_dir: data_dir.to_path_buf(),
             config,
@@ -213,7 +217,17 @@ impl Branch {
         if config_path.exists() && !force {
             return Err(BranchError::ConfigExists { path: config_path });
         }
-        std::fs::write(&config_path, config::DEFAULT_TOML)
+        // A PC set up against the branch server (`--store`, `LOKET_STORE`) keeps that server in
+        // its configuration, so every later command and screen of this folder uses it.
+        let text = match store::Location::of(data_dir, &config::StoreSettings::default()) {
+            store::Location::Server(url) => format!(
+                "{}\n[store]\nurl = {}\n",
+                config::DEFAULT_TOML.trim_end(),
+                toml::Value::String(url)
+            ),
+            store::Location::File(_) => config::DEFAULT_TOML.to_string(),
+        };
+        std::fs::write(&config_path, text)
             .map_err(io(crate::io_what::IoWhat::WriteFile, &config_path))?;
         let branch = Branch::open(data_dir)?;
         // The training CA, signer and TSA the local stamping provider signs with.

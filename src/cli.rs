@@ -35,6 +35,11 @@ pub struct Cli {
         default_value = "id"
     )]
     pub lang: Lang,
+    /// Server cabang (PostgreSQL) yang dipakai bersama semua PC cabang:
+    /// postgresql://peran:sandi@host:port/basisdata. Tanpa ini: LOKET_STORE, lalu `[store] url`
+    /// di loket.toml, lalu berkas SQLite di folder data.
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -480,6 +485,9 @@ fn help_key(path: &str, name: &str) -> String {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     crate::lang::set(cli.lang);
+    if let Some(url) = &cli.store {
+        crate::store::set_store_override(url.clone());
+    }
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {

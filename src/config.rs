@@ -46,6 +46,18 @@ pub struct Config {
     #[serde(default)]
     pub delivery: crate::delivery::settings::Delivery,
     pub display: HallDisplay,
+    #[serde(default)]
+    pub store: StoreSettings,
+}
+
+/// Where the branch's shared state lives (`[store]`): absent, the SQLite file in the data folder
+/// (a one-PC branch); `url`, the branch's PostgreSQL server, shared by every PC of the branch.
+/// `--store URL` and `LOKET_STORE` take precedence over this line.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `postgresql://role:password@host:port/database`, as `loket server init` printed it.
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -171,7 +171,7 @@ impl DispenserService<'_> {
             tx.execute(
                 "UPDATE tickets SET print_status = 'failed'
                  WHERE business_day = ?1 AND issued_service = ?2 AND number = ?3",
-                rusqlite::params![day, no.service, no.number],
+                crate::params![day, no.service, no.number],
             )?;
             tx.journal(Entry::new(
                 ACTOR,
@@ -586,8 +586,8 @@ impl From<crate::queue::QueueError> for DispenserError {
     }
 }
 
-impl From<rusqlite::Error> for DispenserError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for DispenserError {
+    fn from(e: crate::store::sql::Error) -> Self {
         DispenserError::Store(crate::store::StoreError::Sql(e))
     }
 }

@@ -48,8 +48,8 @@ pub enum LoketError {
 
 pub use crate::io_what::IoWhat;
 
-impl From<rusqlite::Error> for LoketError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for LoketError {
+    fn from(e: crate::store::sql::Error) -> Self {
         LoketError::Store(StoreError::Sql(e))
     }
 }

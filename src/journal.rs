@@ -6,8 +6,8 @@
 pub mod anchor;
 
 use crate::day::BusinessDay;
+use crate::store::sql::{Connection, OptionalExtension, params};
 use crate::store::{StoreError, to_ms};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -101,7 +101,7 @@ pub(crate) fn append(
     entry: &Entry,
 ) -> Result<i64, StoreError> {
     let head: Option<(i64, String)> = conn
-        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| {
+        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", (), |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
@@ -125,11 +125,18 @@ pub(crate) fn append(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![seq, at_ms, day, entry.actor, entry.kind, entry.subject, detail, prev_hash, hash],
     )?;
-    conn.execute(
-        "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
-         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    // The head row exists after the first entry. An update, then an insert when there was none,
+    // reads the same on both engines (the server's key also holds the branch code).
+    let moved = conn.execute(
+        "UPDATE journal_head SET seq = ?1, hash = ?2 WHERE id = 1",
         params![seq, hash],
     )?;
+    if moved == 0 {
+        conn.execute(
+            "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)",
+            params![seq, hash],
+        )?;
+    }
     Ok(seq)
 }
 
@@ -175,8 +182,8 @@ impl Report {
 fn load(
     conn: &Connection,
     sql: &str,
-    args: impl rusqlite::Params,
-) -> rusqlite::Result<Vec<Stored>> {
+    args: impl crate::store::sql::Params,
+) -> crate::store::sql::Result<Vec<Stored>> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map(args, |r| {
         Ok(Stored {
@@ -205,7 +212,7 @@ pub fn verify(conn: &Connection, day: Option<BusinessDay>) -> Result<Report, Sto
             load(
                 conn,
                 &format!("SELECT {COLUMNS} FROM journal ORDER BY seq"),
-                [],
+                (),
             )?,
         ),
         Some(day) => {
@@ -227,7 +234,7 @@ pub fn verify(conn: &Connection, day: Option<BusinessDay>) -> Result<Report, Sto
         }
     };
     let head: Option<(i64, String)> = conn
-        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| {
+        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", (), |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;

@@ -171,14 +171,16 @@ impl<'de> Deserialize<'de> for Rupiah {
     }
 }
 
-impl rusqlite::ToSql for Rupiah {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(rusqlite::types::ToSqlOutput::from(self.0))
+impl crate::store::sql::ToSql for Rupiah {
+    fn to_sql(&self) -> crate::store::sql::Result<crate::store::sql::ToSqlOutput<'_>> {
+        Ok(crate::store::sql::ToSqlOutput::from(self.0))
     }
 }
 
-impl rusqlite::types::FromSql for Rupiah {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+impl crate::store::sql::FromSql for Rupiah {
+    fn column_result(
+        value: crate::store::sql::ValueRef<'_>,
+    ) -> crate::store::sql::FromSqlResult<Self> {
         i64::column_result(value).map(Rupiah)
     }
 }

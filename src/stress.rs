@@ -99,8 +99,8 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
             }
             let (issued, open) = branch.store_mut().read(|c| {
                 c.query_row(
-                    "SELECT COUNT(*), COALESCE(SUM(status IN ('waiting', 'called', 'serving', 'parked')), 0) FROM tickets",
-                    [],
+                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN ('waiting', 'called', 'serving', 'parked') THEN 1 ELSE 0 END), 0) FROM tickets",
+                    (),
                     |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
                 )
                 .map_err(LoketError::from)

@@ -2,10 +2,10 @@
 //! supervisor approval that voids, refunds, reprints and no-sale drawer opens require.
 
 use crate::journal::Entry;
+use crate::store::sql::{OptionalExtension, params};
 use crate::store::{Store, StoreError, Tx};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use time::Duration;
@@ -64,8 +64,8 @@ pub enum UserError {
     Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for UserError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for UserError {
+    fn from(e: crate::store::sql::Error) -> Self {
         UserError::Store(StoreError::Sql(e))
     }
 }
@@ -113,7 +113,7 @@ fn fastrand_salt() -> [u8; 16] {
     salt
 }
 
-fn row_to_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+fn row_to_user(r: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<User> {
     let role: String = r.get(2)?;
     Ok(User {
         id: r.get(0)?,
@@ -172,7 +172,7 @@ pub fn list(store: &mut Store) -> Result<Vec<User>, UserError> {
         let mut stmt =
             c.prepare("SELECT id, name, role, active, locked_until_ms FROM users ORDER BY id")?;
         let users = stmt
-            .query_map([], row_to_user)?
+            .query_map((), row_to_user)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(users)
     })
@@ -341,11 +341,11 @@ pub fn approve(
         return Err(UserError::NotSupervisor(supervisor.to_string()));
     }
     store.write(|tx| {
-        tx.execute(
-            "INSERT INTO approvals (at_ms, supervisor, requested_by, action, subject, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        let id: i64 = tx.query_row(
+            "INSERT INTO approvals (at_ms, supervisor, requested_by, action, subject, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
             params![tx.now_ms(), supervisor, requested_by, action, subject, reason],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         tx.journal(Entry::new(
             supervisor,
             "approval.granted",

@@ -182,10 +182,10 @@ impl DeliveryService<'_> {
             })
             .map(|d| d.label);
         self.store.write(|tx| {
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO drive_copies (at_ms, actor, job, source, sha256, bytes, target, drive_label, already)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                rusqlite::params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                crate::params![
                     tx.now_ms(),
                     context.actor,
                     context.job,
@@ -196,8 +196,8 @@ impl DeliveryService<'_> {
                     label,
                     i64::from(delivered.already_there),
                 ],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             tx.journal(Entry::new(
                 &context.actor,
                 "delivery.copied",
@@ -639,8 +639,8 @@ impl From<crate::stamping::StampingError> for DeliveryError {
     }
 }
 
-impl From<rusqlite::Error> for DeliveryError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for DeliveryError {
+    fn from(e: crate::store::sql::Error) -> Self {
         DeliveryError::Store(crate::store::StoreError::Sql(e))
     }
 }

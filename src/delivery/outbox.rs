@@ -6,7 +6,7 @@ use super::DeliveryError;
 use crate::journal::Entry;
 use crate::stamping::JobId;
 use crate::store::Store;
-use rusqlite::{OptionalExtension, params};
+use crate::store::sql::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use std::sync::OnceLock;
@@ -53,7 +53,7 @@ impl Channel {
 }
 
 /// The channel of row `id` (e-mail when the row is gone: only the journal kind depends on it).
-fn channel_of(c: &rusqlite::Connection, id: i64) -> rusqlite::Result<Channel> {
+fn channel_of(c: &crate::store::sql::Connection, id: i64) -> crate::store::sql::Result<Channel> {
     let text: Option<String> = c
         .query_row("SELECT channel FROM outbox WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -143,7 +143,7 @@ impl OutboxEntry {
 const COLUMNS: &str = "id, message_id, created_ms, created_by, env_to, subject, documents, job, bytes, status, \
     attempts, next_attempt_ms, last_error, server_reply, sent_ms, channel, wa_status";
 
-fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
+fn row_to_entry(r: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<OutboxEntry> {
     let status: String = r.get(9)?;
     let documents: String = r.get(6)?;
     Ok(OutboxEntry {
@@ -157,7 +157,11 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
         job: r.get(7)?,
         bytes: r.get(8)?,
         status: Status::parse(&status).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, status.into())
+            crate::store::sql::Error::FromSqlConversionFailure(
+                9,
+                crate::store::sql::Type::Text,
+                status.into(),
+            )
         })?,
         attempts: r.get(10)?,
         next_attempt_ms: r.get(11)?,
@@ -167,9 +171,9 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
         channel: {
             let text: String = r.get(15)?;
             Channel::parse(&text).ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(
+                crate::store::sql::Error::FromSqlConversionFailure(
                     15,
-                    rusqlite::types::Type::Text,
+                    crate::store::sql::Type::Text,
                     text.into(),
                 )
             })?
@@ -197,10 +201,10 @@ pub const DUE_AT_ONCE: i64 = 0;
 
 pub(crate) fn insert(store: &mut Store, actor: &str, mail: &NewMail) -> Result<i64, DeliveryError> {
     store.write(|tx| {
-        tx.execute(
+        let id: i64 = tx.query_row(
             "INSERT INTO outbox (message_id, created_ms, created_by, env_from, env_to, subject, documents, job,
                 message, bytes, status, next_attempt_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11) RETURNING id",
             params![
                 mail.message_id,
                 tx.now_ms(),
@@ -214,8 +218,8 @@ pub(crate) fn insert(store: &mut Store, actor: &str, mail: &NewMail) -> Result<i
                 mail.message.len(),
                 DUE_AT_ONCE,
             ],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         tx.journal(Entry::new(
             actor,
             "mail.queued",
@@ -428,7 +432,7 @@ pub fn recover_stuck(
         let mut stmt = c.prepare(
             "SELECT id, COALESCE(claimed_by, ''), COALESCE(claimed_ms, 0) FROM outbox WHERE status = 'sending'",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok::<_, DeliveryError>(rows.collect::<Result<Vec<_>, _>>()?)
     })?;
     let mut recovered = 0;
@@ -501,7 +505,7 @@ pub(crate) fn unsent(store: &mut Store) -> Result<Vec<(i64, Vec<u8>)>, DeliveryE
             "SELECT id, message FROM outbox WHERE status IN ('queued', 'retry', 'failed')
              AND channel = 'mail' ORDER BY id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     })
 }
@@ -511,7 +515,7 @@ pub fn counts(store: &mut Store) -> Result<Vec<(Status, i64)>, DeliveryError> {
     store.read(|c| {
         let mut stmt =
             c.prepare("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map((), |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
             let (status, n) = row?;

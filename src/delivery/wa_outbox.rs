@@ -16,8 +16,8 @@ use crate::branch::Branch;
 use crate::journal::Entry;
 use crate::stamping::JobId;
 use crate::store::StoreError;
+use crate::store::sql::{OptionalExtension, params};
 use hmac::{Hmac, Mac};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -149,10 +149,10 @@ impl DeliveryService<'_> {
         let masked = whatsapp::mask_number(&number);
         self.store
             .write(|tx| {
-                tx.execute(
+                let id: i64 = tx.query_row(
                 "INSERT INTO outbox (message_id, created_ms, created_by, env_from, env_to, subject,
                     documents, job, message, bytes, status, next_attempt_ms, channel, wa_params)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, 'whatsapp', ?12)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, 'whatsapp', ?12) RETURNING id",
                 params![
                     key,
                     tx.now_ms(),
@@ -167,8 +167,8 @@ impl DeliveryService<'_> {
                     DUE_AT_ONCE,
                     wa_params.to_string(),
                 ],
+                |r| r.get(0),
             )?;
-                let id = tx.last_insert_rowid();
                 tx.journal(Entry::new(
                     &context.actor,
                     Channel::Whatsapp.kind("queued"),
@@ -188,16 +188,19 @@ impl DeliveryService<'_> {
             .parts()
             .stamping()
             .job_output(crate::stamping::JobId(job))?;
+        let key = whatsapp::number_key(&number);
         let existing: Option<i64> = self.store.read(|c| {
-            c.query_row(
-                "SELECT id FROM outbox WHERE channel = 'whatsapp' AND job = ?1
-                 AND json_extract(wa_params, '$.to_sha256') = ?2
-                 AND status <> 'failed' ORDER BY id DESC LIMIT 1",
-                params![JobId(job), whatsapp::number_key(&number)],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(StoreError::from)
+            let queued: Vec<(i64, Option<String>)> = c
+                .prepare(
+                    "SELECT id, wa_params FROM outbox WHERE channel = 'whatsapp' AND job = ?1
+                     AND status <> 'failed' ORDER BY id DESC",
+                )?
+                .query_map(params![JobId(job)], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok::<_, StoreError>(queued.into_iter().find_map(|(id, params)| {
+                let params: serde_json::Value = serde_json::from_str(params.as_deref()?).ok()?;
+                (params.get("to_sha256")?.as_str()? == key).then_some(id)
+            }))
         })?;
         let id = match existing {
             Some(id) => id,

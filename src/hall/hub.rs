@@ -8,8 +8,8 @@ use crate::config::{Config, VoiceNumbers};
 use crate::error::LoketError;
 use crate::queue::TicketNo;
 use crate::queue::domain;
+use crate::store::sql::params;
 use crate::store::to_ms;
-use rusqlite::params;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -386,7 +386,7 @@ fn read_calls(
                     at_ms: r.get(6)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::store::sql::Result<Vec<_>>>()?;
         Ok::<_, LoketError>(rows)
     })?;
     Ok(rows

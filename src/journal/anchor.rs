@@ -10,13 +10,13 @@ use crate::day::BusinessDay;
 use crate::journal::Entry;
 use crate::pdf::trust::{self, TrustProblem};
 use crate::pdf::tsa::{TimestampSource, TsaError, request_token, token_tst_info};
+use crate::store::sql::{Connection, OptionalExtension, params};
 use crate::store::{StoreError, Tx};
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
 use der::asn1::OctetString;
 use der::{Decode, Encode};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -36,8 +36,8 @@ pub enum AnchorError {
     TsaUrl(#[source] crate::stamping::tsa_http::HttpTsaError),
 }
 
-impl From<rusqlite::Error> for AnchorError {
-    fn from(e: rusqlite::Error) -> AnchorError {
+impl From<crate::store::sql::Error> for AnchorError {
+    fn from(e: crate::store::sql::Error) -> AnchorError {
         AnchorError::Store(StoreError::from(e))
     }
 }
@@ -74,7 +74,7 @@ impl Head {
 /// The journal's newest entry, as `journal_head` records it.
 pub fn head(conn: &Connection) -> Result<Option<Head>, StoreError> {
     Ok(conn
-        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| {
+        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", (), |r| {
             Ok(Head {
                 seq: r.get(0)?,
                 hash: r.get(1)?,
@@ -179,7 +179,7 @@ pub fn stamp_pending_anchors(branch: &mut Parts<'_>) -> Result<usize, AnchorErro
         let mut stmt = c.prepare(
             "SELECT id, seq, hash FROM journal_anchors WHERE tsa_token IS NULL ORDER BY id",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map((), |r| {
             Ok((
                 r.get(0)?,
                 Head {
@@ -188,7 +188,7 @@ pub fn stamp_pending_anchors(branch: &mut Parts<'_>) -> Result<usize, AnchorErro
                 },
             ))
         })?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
+        rows.collect::<crate::store::sql::Result<Vec<_>>>()
             .map_err(StoreError::from)
     })?;
     if pending.is_empty() {
@@ -337,7 +337,7 @@ pub fn delays(conn: &Connection) -> Result<Vec<Delay>, StoreError> {
             stamped_ms: r.get(4)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// What the anchors say about the journal.
@@ -403,7 +403,7 @@ pub fn verify(
             "SELECT reason, seq, hash, tsa_token, made_ms, stamped_ms FROM journal_anchors
              ORDER BY seq, id",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map((), |r| {
             Ok(Row {
                 reason: r.get(0)?,
                 anchored: Head {
@@ -415,7 +415,7 @@ pub fn verify(
                 stamped_ms: r.get(5)?,
             })
         })?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.collect::<crate::store::sql::Result<_>>()?
     };
     let entry = |seq: i64| -> Result<Option<(String, i64)>, StoreError> {
         Ok(conn
@@ -483,7 +483,7 @@ pub fn verify(
             "SELECT MIN(z.number) FROM z_reports z
              WHERE z.number > (SELECT MIN(CAST(substr(reason, 3) AS INTEGER)) FROM journal_anchors WHERE reason LIKE 'z:%')
                AND NOT EXISTS (SELECT 1 FROM journal_anchors a WHERE a.reason = 'z:' || z.number)",
-            [],
+            (),
             |r| r.get(0),
         )
         .optional()?
@@ -498,14 +498,20 @@ pub fn verify(
     // anchor row lost it to someone.
     let lost_daily: Option<String> = conn
         .query_row(
-            "SELECT COALESCE(json_extract(j.detail, '$.reason'), '') FROM journal j
+            "SELECT j.detail FROM journal j
              WHERE j.kind = 'journal.anchored'
                AND NOT EXISTS (SELECT 1 FROM journal_anchors a WHERE a.seq = j.seq)
              ORDER BY j.seq LIMIT 1",
-            [],
-            |r| r.get(0),
+            (),
+            |r| r.get::<_, String>(0),
         )
-        .optional()?;
+        .optional()?
+        .map(|detail| {
+            serde_json::from_str::<serde_json::Value>(&detail)
+                .ok()
+                .and_then(|d| d.get("reason")?.as_str().map(str::to_string))
+                .unwrap_or_default()
+        });
     if let Some(reason) = lost_daily {
         report.problem = Some(AnchorProblem::Missing { reason });
         return Ok(report);

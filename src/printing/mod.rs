@@ -200,8 +200,8 @@ impl DeviceState {
     }
 }
 
-impl From<rusqlite::Error> for PrintingError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for PrintingError {
+    fn from(e: crate::store::sql::Error) -> Self {
         PrintingError::Store(crate::store::StoreError::Sql(e))
     }
 }

@@ -3,9 +3,9 @@
 use crate::queue::CounterNo;
 use std::time::Duration;
 
+use crate::store::sql::{OptionalExtension, params};
 use loket_drivers::{DrawerKick, PrintError};
 use loket_receipts as rc;
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -153,8 +153,8 @@ fn sync_incidents(
     }
     for c in observed {
         if !open.iter().any(|(_, k)| k == c.kind()) {
-            tx.execute(
-                "INSERT INTO device_incidents (device, kind, started_ms, detail) VALUES (?1, ?2, ?3, ?4)",
+            let id: i64 = tx.query_row(
+                "INSERT INTO device_incidents (device, kind, started_ms, detail) VALUES (?1, ?2, ?3, ?4) RETURNING id",
                 // Kept in the store in Indonesian, whatever this process speaks.
                 params![
                     device,
@@ -162,8 +162,8 @@ fn sync_incidents(
                     now,
                     crate::words::of(crate::lang::Lang::Id).printer_condition(*c)
                 ],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             tx.journal(Entry::new(
                 actor,
                 "device.problem",
@@ -175,7 +175,10 @@ fn sync_incidents(
     Ok(())
 }
 
-fn open_kinds(conn: &rusqlite::Connection, device: &str) -> Result<Vec<String>, PrintingError> {
+fn open_kinds(
+    conn: &crate::store::sql::Connection,
+    device: &str,
+) -> Result<Vec<String>, PrintingError> {
     let mut stmt = conn.prepare_cached(
         "SELECT kind FROM device_incidents WHERE device = ?1 AND ended_ms IS NULL ORDER BY id",
     )?;
@@ -736,12 +739,12 @@ fn queue_print_job(
 ) -> Result<i64, PrintingError> {
     let kind = payload.kind();
     let copy = payload.is_copy();
-    tx.execute(
+    let id: i64 = tx.query_row(
         "INSERT INTO print_jobs (printer, kind, subject, status, copy, created_ms)
-         VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
+         VALUES (?1, ?2, ?3, 'pending', ?4, ?5) RETURNING id",
         params![name, kind, subject, copy, tx.now_ms()],
+        |r| r.get(0),
     )?;
-    let id = tx.last_insert_rowid();
     tx.journal(Entry::new(
         actor,
         "print.queued",

@@ -169,18 +169,20 @@ impl Serialize for TicketNo {
     }
 }
 
-impl rusqlite::types::ToSql for TicketNo {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+impl crate::store::sql::ToSql for TicketNo {
+    fn to_sql(&self) -> crate::store::sql::Result<crate::store::sql::ToSqlOutput<'_>> {
         Ok(self.to_string().into())
     }
 }
 
-impl rusqlite::types::FromSql for TicketNo {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+impl crate::store::sql::FromSql for TicketNo {
+    fn column_result(
+        value: crate::store::sql::ValueRef<'_>,
+    ) -> crate::store::sql::FromSqlResult<Self> {
         value
             .as_str()?
             .parse()
-            .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+            .map_err(|e| crate::store::sql::FromSqlError::Other(Box::new(e)))
     }
 }
 
@@ -649,8 +651,8 @@ pub fn estimate_wait(
     }
 }
 
-impl From<rusqlite::Error> for QueueError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for QueueError {
+    fn from(e: crate::store::sql::Error) -> Self {
         QueueError::Store(crate::store::StoreError::Sql(e))
     }
 }

@@ -9,8 +9,8 @@ use crate::config::Config;
 use crate::journal::Entry;
 use crate::queue::CounterNo;
 use crate::store::Tx;
+use crate::store::sql::{Connection, OptionalExtension, params};
 use crate::users;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -25,7 +25,7 @@ const TICKET_COLUMNS: &str = "id, issued_service, number, service, priority, wal
     queued_ms, target_counter, counter, clerk, first_called_ms, called_ms, serve_ms, done_ms, calls, \
     park_until_ms, out_of_order";
 
-fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
+fn row_to_ticket(r: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<Ticket> {
     let status: String = r.get(6)?;
     Ok(Ticket {
         id: r.get(0)?,
@@ -35,7 +35,11 @@ fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         priority: r.get::<_, i64>(4)? != 0,
         walk_in: r.get::<_, i64>(5)? != 0,
         status: Status::parse(&status).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, status.into())
+            crate::store::sql::Error::FromSqlConversionFailure(
+                6,
+                crate::store::sql::Type::Text,
+                status.into(),
+            )
         })?,
         arrived: r.get(7)?,
         queued: r.get(8)?,
@@ -55,8 +59,8 @@ fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
 fn load_tickets(
     conn: &Connection,
     filter: &str,
-    args: impl rusqlite::Params,
-) -> rusqlite::Result<Vec<Ticket>> {
+    args: impl crate::store::sql::Params,
+) -> crate::store::sql::Result<Vec<Ticket>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets WHERE {filter} ORDER BY arrived_ms, id"
     ))?;
@@ -64,7 +68,7 @@ fn load_tickets(
     rows.collect()
 }
 
-fn save_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
+fn save_ticket(conn: &Connection, t: &Ticket) -> crate::store::sql::Result<()> {
     conn.prepare_cached(
         "UPDATE tickets SET service = ?2, status = ?3, queued_ms = ?4, target_counter = ?5, counter = ?6,
             clerk = ?7, first_called_ms = ?8, called_ms = ?9, serve_ms = ?10, done_ms = ?11, calls = ?12,
@@ -97,7 +101,7 @@ fn event(
     counter: Option<u32>,
     clerk: Option<&str>,
     detail: serde_json::Value,
-) -> rusqlite::Result<()> {
+) -> crate::store::sql::Result<()> {
     tx.prepare_cached("INSERT INTO ticket_events (ticket, at_ms, kind, counter, clerk, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
         .execute(params![t.id, tx.now_ms(), kind, counter, clerk, detail.to_string()])?;
     Ok(())
@@ -240,7 +244,7 @@ impl QueueService<'_> {
         then: impl FnOnce(&mut Tx<'_>, &TicketView) -> Result<T, E>,
     ) -> Result<(TicketView, T), E>
     where
-        E: From<QueueError> + From<crate::store::StoreError> + From<rusqlite::Error>,
+        E: From<QueueError> + From<crate::store::StoreError> + From<crate::store::sql::Error>,
     {
         let svc = self
             .config
@@ -795,13 +799,14 @@ fn insert_ticket(
         params![day, svc.prefix(), number],
     )?;
     let now = tx.now_ms();
-    tx.execute(
+    let id: i64 = tx.query_row(
         "INSERT INTO tickets (business_day, issued_service, number, service, priority, walk_in, status, arrived_ms, queued_ms)
-         VALUES (?1, ?2, ?3, ?2, ?4, ?5, 'waiting', ?6, ?6)",
+         VALUES (?1, ?2, ?3, ?2, ?4, ?5, 'waiting', ?6, ?6) RETURNING id",
         params![day, svc.prefix(), number, i64::from(priority), i64::from(walk_in), now],
+        |r| r.get(0),
     )?;
     Ok(Ticket {
-        id: tx.last_insert_rowid(),
+        id,
         issued_service: svc.prefix().to_string(),
         number,
         service: svc.prefix().to_string(),
@@ -971,9 +976,9 @@ fn set_state(
 /// A counter's state, the reason for it, and the clerk who set it.
 type CounterRow = (CounterState, Option<String>, Option<String>);
 
-fn load_counter_states(c: &Connection) -> rusqlite::Result<HashMap<u32, CounterRow>> {
+fn load_counter_states(c: &Connection) -> crate::store::sql::Result<HashMap<u32, CounterRow>> {
     let mut stmt = c.prepare_cached("SELECT number, state, reason, clerk FROM counters")?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         Ok((
             r.get::<_, u32>(0)?,
             (
@@ -986,7 +991,7 @@ fn load_counter_states(c: &Connection) -> rusqlite::Result<HashMap<u32, CounterR
     rows.collect()
 }
 
-fn held_ticket(c: &Connection, counter: u32) -> rusqlite::Result<Option<Ticket>> {
+fn held_ticket(c: &Connection, counter: u32) -> crate::store::sql::Result<Option<Ticket>> {
     Ok(load_tickets(
         c,
         "counter = ?1 AND status IN ('called', 'serving')",
@@ -1022,7 +1027,7 @@ fn line_heads(
     serves: &[String],
     counter: u32,
     now: Ms,
-) -> rusqlite::Result<Vec<Ticket>> {
+) -> crate::store::sql::Result<Vec<Ticket>> {
     let mut heads = Vec::new();
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets
@@ -1043,7 +1048,7 @@ fn line_heads(
     Ok(heads)
 }
 
-fn load_streaks(c: &Connection, day: &str) -> rusqlite::Result<HashMap<String, u32>> {
+fn load_streaks(c: &Connection, day: &str) -> crate::store::sql::Result<HashMap<String, u32>> {
     let mut stmt =
         c.prepare_cached("SELECT service, normal_streak FROM fairness WHERE business_day = ?1")?;
     let rows = stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -1134,7 +1139,7 @@ fn line_of(
     day: &str,
     t: &Ticket,
     now: Ms,
-) -> rusqlite::Result<Vec<domain::InLine>> {
+) -> crate::store::sql::Result<Vec<domain::InLine>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, priority, arrived_ms FROM tickets
          WHERE business_day = ?1 AND service = ?2 AND status IN ('waiting', 'parked')
@@ -1153,7 +1158,7 @@ fn line_of(
 }
 
 /// Service durations of the last 20 tickets served in a service.
-fn recent_service_ms(c: &Connection, service: &str) -> rusqlite::Result<Vec<Ms>> {
+fn recent_service_ms(c: &Connection, service: &str) -> crate::store::sql::Result<Vec<Ms>> {
     let mut stmt = c.prepare_cached(
         "SELECT done_ms - serve_ms FROM tickets WHERE service = ?1 AND status = 'done' AND serve_ms IS NOT NULL
          ORDER BY done_ms DESC LIMIT 20",
@@ -1164,7 +1169,11 @@ fn recent_service_ms(c: &Connection, service: &str) -> rusqlite::Result<Vec<Ms>>
 
 /// The newest calls of the day, one line per ticket (a recalled ticket is listed once, at its
 /// newest call).
-fn recent_calls(c: &Connection, day: &str, limit: usize) -> rusqlite::Result<Vec<CallView>> {
+fn recent_calls(
+    c: &Connection,
+    day: &str,
+    limit: usize,
+) -> crate::store::sql::Result<Vec<CallView>> {
     let mut seen = std::collections::HashSet::new();
     Ok(recent_call_events(c, day, limit.saturating_mul(4))?
         .into_iter()
@@ -1173,7 +1182,11 @@ fn recent_calls(c: &Connection, day: &str, limit: usize) -> rusqlite::Result<Vec
         .collect())
 }
 
-fn recent_call_events(c: &Connection, day: &str, limit: usize) -> rusqlite::Result<Vec<CallView>> {
+fn recent_call_events(
+    c: &Connection,
+    day: &str,
+    limit: usize,
+) -> crate::store::sql::Result<Vec<CallView>> {
     let mut stmt = c.prepare_cached(
         "SELECT t.issued_service, t.number, t.service, e.counter, t.status, t.priority, e.at_ms - t.arrived_ms
          FROM ticket_events e JOIN tickets t ON t.id = e.ticket

@@ -94,8 +94,8 @@ pub enum ReportError {
     },
 }
 
-impl From<rusqlite::Error> for ReportError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for ReportError {
+    fn from(e: crate::store::sql::Error) -> Self {
         ReportError::Store(crate::store::StoreError::Sql(e))
     }
 }

@@ -6,8 +6,8 @@ use super::queue::{self, QueueReport};
 use crate::day::BusinessDay;
 use crate::journal;
 use crate::stamping::JobId;
+use crate::store::sql::{Connection, params};
 use crate::till::{Method, MoveKind, Movement, SaleId, summarize};
-use rusqlite::{Connection, params};
 use serde::Serialize;
 
 const DAY_MS: i64 = 86_400_000;
@@ -121,7 +121,7 @@ pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, crate::store::Store
                 COALESCE((SELECT SUM(p.amount) FROM payments p WHERE p.sale = s.id AND p.kind = 'payment'), 0)
          FROM sales s WHERE s.status = 'open' ORDER BY s.created_ms, s.id",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, u32>(1)?,
@@ -164,7 +164,7 @@ pub fn unfinished(c: &Connection) -> Result<Vec<Unfinished>, crate::store::Store
          WHERE j.state IN ('received', 'placed', 'paid', 'serial_issued', 'stamped', 'held')
          ORDER BY j.created_ms, j.id",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, Option<u32>>(1)?,
@@ -688,7 +688,7 @@ fn stamp_section(
         [from, to],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let count = |sql: &str| -> rusqlite::Result<u64> {
+    let count = |sql: &str| -> crate::store::sql::Result<u64> {
         c.query_row(sql, params![start, end], |r| r.get::<_, u64>(0))
     };
     Ok(StampSection {
@@ -698,12 +698,12 @@ fn stamp_section(
         failed: count("SELECT COUNT(*) FROM serials WHERE spoiled_ms >= ?1 AND spoiled_ms < ?2")?,
         waiting_jobs: c.query_row(
             "SELECT COUNT(*) FROM stamp_jobs WHERE state IN ('paid', 'serial_issued')",
-            [],
+            (),
             |r| r.get::<_, u64>(0),
         )?,
         held_jobs: c.query_row(
             "SELECT COUNT(*) FROM stamp_jobs WHERE state IN ('held', 'failed')",
-            [],
+            (),
             |r| r.get::<_, u64>(0),
         )?,
         settled_jobs: count(
@@ -718,10 +718,10 @@ fn stamp_section(
 /// The ledger's counts by status, as `ledger::inventory` gives them, without its per-lot figures:
 /// those join every lot with every serial (no index on `serials.lot_id`), which takes seconds
 /// after a year of lots.
-fn ledger_counts(c: &Connection) -> rusqlite::Result<crate::stamping::ledger::Inventory> {
+fn ledger_counts(c: &Connection) -> crate::store::sql::Result<crate::stamping::ledger::Inventory> {
     let mut inv = crate::stamping::ledger::Inventory::default();
     let mut stmt = c.prepare_cached("SELECT status, COUNT(*) FROM serials GROUP BY status")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
+    for row in stmt.query_map((), |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
         let (status, n) = row?;
         match status.as_str() {
             "available" => inv.available = n,

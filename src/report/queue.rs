@@ -5,7 +5,7 @@
 use super::stats::{Summary, summarise};
 use crate::config::Config;
 use crate::day::BusinessDay;
-use rusqlite::{Connection, params};
+use crate::store::sql::{Connection, params};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -92,7 +92,7 @@ pub fn daily(
     config: &Config,
     day: BusinessDay,
     now_ms: i64,
-) -> rusqlite::Result<QueueReport> {
+) -> crate::store::sql::Result<QueueReport> {
     range(c, config, day, day, now_ms)
 }
 
@@ -105,7 +105,7 @@ pub fn range(
     from: BusinessDay,
     to: BusinessDay,
     now_ms: i64,
-) -> rusqlite::Result<QueueReport> {
+) -> crate::store::sql::Result<QueueReport> {
     let tz = config.branch.timezone;
     let day_start = crate::store::to_ms(from.start(tz));
     let day_end = crate::store::to_ms(to.start(tz)) + 86_400_000;
@@ -133,22 +133,35 @@ pub fn range(
         })?
         .collect::<Result<_, _>>()?;
     // Parks and transfers are events: a ticket counts once however often it happened.
-    let flagged = |kind: &str| -> rusqlite::Result<std::collections::HashSet<(String, i64)>> {
-        let mut s = c.prepare_cached(
+    let flagged =
+        |kind: &str| -> crate::store::sql::Result<std::collections::HashSet<(String, i64)>> {
+            let mut s = c.prepare_cached(
             "SELECT DISTINCT t.service, t.id FROM ticket_events e JOIN tickets t ON t.id = e.ticket
              WHERE t.business_day BETWEEN ?1 AND ?3 AND e.kind = ?2",
         )?;
-        s.query_map(params![d, kind, d_to], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect()
-    };
+            s.query_map(params![d, kind, d_to], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        };
     // Calls of a ticket the clerk picked, by counter and by clerk.
     let mut picked_stmt = c.prepare_cached(
-        "SELECT e.counter, COALESCE(e.clerk, '') FROM ticket_events e JOIN tickets t ON t.id = e.ticket
-         WHERE t.business_day BETWEEN ?1 AND ?2 AND e.kind = 'call' AND json_extract(e.detail, '$.specific') = 1",
+        "SELECT e.counter, COALESCE(e.clerk, ''), e.detail FROM ticket_events e JOIN tickets t ON t.id = e.ticket
+         WHERE t.business_day BETWEEN ?1 AND ?2 AND e.kind = 'call'",
     )?;
-    let picked: Vec<(Option<u32>, String)> = picked_stmt
-        .query_map([&d, &d_to], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let calls: Vec<(Option<u32>, String, Option<String>)> = picked_stmt
+        .query_map([&d, &d_to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
+    // A call's detail says `"specific": true` when the clerk picked the ticket.
+    let picked: Vec<(Option<u32>, String)> = calls
+        .into_iter()
+        .filter(|(_, _, detail)| {
+            detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .and_then(|d| d.get("specific").cloned())
+                .is_some_and(|v| v == serde_json::json!(true) || v == serde_json::json!(1))
+        })
+        .map(|(counter, clerk, _)| (counter, clerk))
+        .collect();
     let parked_by_service = count_by_first(flagged("park")?);
     let transferred_by_service = count_by_first(flagged("transfer")?);
 

@@ -6,7 +6,7 @@ use super::ReportError;
 use crate::day::BusinessDay;
 use crate::journal::Entry;
 use crate::store::StoreError;
-use rusqlite::OptionalExtension;
+use crate::store::sql::OptionalExtension;
 
 /// How many closed days back a pack not yet mailed is still mailed (a PC switched off over a long
 /// weekend sends them when it is on again).
@@ -88,7 +88,7 @@ impl super::ReportService<'_> {
                 ))?;
                 tx.execute(
                     "INSERT INTO pack_mailings (day, made_ms, outbox) VALUES (?1, ?2, ?3)",
-                    rusqlite::params![
+                    crate::params![
                         day.to_string(),
                         tx.now_ms(),
                         serde_json::json!(outbox).to_string()

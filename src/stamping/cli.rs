@@ -169,7 +169,7 @@ fn print_job(v: &JobView) {
     println!("{}", v.message);
 }
 
-fn store_err(e: rusqlite::Error) -> StoreError {
+fn store_err(e: crate::store::sql::Error) -> StoreError {
     StoreError::Sql(e)
 }
 

@@ -124,14 +124,16 @@ impl std::fmt::Display for Sn {
     }
 }
 
-impl rusqlite::types::ToSql for Sn {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+impl crate::store::sql::ToSql for Sn {
+    fn to_sql(&self) -> crate::store::sql::Result<crate::store::sql::ToSqlOutput<'_>> {
         self.0.to_sql()
     }
 }
 
-impl rusqlite::types::FromSql for Sn {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+impl crate::store::sql::FromSql for Sn {
+    fn column_result(
+        value: crate::store::sql::ValueRef<'_>,
+    ) -> crate::store::sql::FromSqlResult<Self> {
         String::column_result(value).map(Sn)
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::journal::Entry;
 use crate::stamping::job::JobId;
+use crate::store::sql::{Connection, OptionalExtension, params};
 use crate::store::{StoreError, Tx};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
@@ -39,8 +39,8 @@ pub enum LedgerError {
     Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for LedgerError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for LedgerError {
+    fn from(e: crate::store::sql::Error) -> Self {
         LedgerError::Store(StoreError::Sql(e))
     }
 }
@@ -71,7 +71,8 @@ pub fn load_lot(
     )?;
     let mut rng = fastrand::Rng::new();
     let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO serials (sn, provider, lot_id, status) VALUES (?1, 'local', ?2, 'available')",
+        "INSERT INTO serials (sn, provider, lot_id, status) VALUES (?1, 'local', ?2, 'available')
+         ON CONFLICT DO NOTHING",
     )?;
     let mut added = 0;
     while added < count {
@@ -94,7 +95,7 @@ pub fn load_lot(
 pub fn next_available(c: &Connection, n: usize) -> Result<Vec<String>, LedgerError> {
     let mut lots = c.prepare_cached("SELECT lot_id FROM serial_lots ORDER BY loaded_ms, lot_id")?;
     let lots = lots
-        .query_map([], |r| r.get::<_, String>(0))?
+        .query_map((), |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     let mut out = Vec::with_capacity(n);
     let mut stmt = c.prepare_cached(
@@ -187,7 +188,8 @@ pub fn record_orphan(
     let now = tx.now_ms();
     let added = tx.execute(
         "INSERT INTO serials (sn, provider, status, reason, issued_ms, spoiled_ms)
-         VALUES (?1, ?2, 'spoiled', ?3, ?4, ?4) ON CONFLICT (sn) DO NOTHING",
+         SELECT ?1, ?2, 'spoiled', ?3, CAST(?4 AS BIGINT), CAST(?4 AS BIGINT)
+         WHERE NOT EXISTS (SELECT 1 FROM serials WHERE sn = ?1)",
         params![sn, provider, reason, now],
     )?;
     Ok(added == 1)
@@ -200,7 +202,7 @@ fn set_status(
     to: &str,
     wanted: &'static str,
     extra: &str,
-    args: impl rusqlite::Params,
+    args: impl crate::store::sql::Params,
 ) -> Result<(), LedgerError> {
     let status: Option<String> = tx
         .query_row("SELECT status FROM serials WHERE sn = ?1", [sn], |r| {
@@ -271,14 +273,14 @@ pub struct LotCount {
 }
 
 /// A COUNT or SUM column, never negative.
-fn count(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+fn count(r: &crate::store::sql::Row<'_>, i: usize) -> crate::store::sql::Result<u64> {
     Ok(u64::try_from(r.get::<_, i64>(i)?).unwrap_or(0))
 }
 
-pub fn inventory(c: &Connection) -> rusqlite::Result<Inventory> {
+pub fn inventory(c: &Connection) -> crate::store::sql::Result<Inventory> {
     let mut inv = Inventory::default();
     let mut stmt = c.prepare("SELECT status, COUNT(*) FROM serials GROUP BY status")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, count(r, 1)?)))? {
+    for row in stmt.query_map((), |r| Ok((r.get::<_, String>(0)?, count(r, 1)?)))? {
         let (status, n) = row?;
         match status.as_str() {
             "available" => inv.available = n,
@@ -289,13 +291,13 @@ pub fn inventory(c: &Connection) -> rusqlite::Result<Inventory> {
     }
     let mut stmt = c.prepare(
         "SELECT l.lot_id, l.count, l.price_paid,
-                COALESCE(SUM(s.status = 'available'), 0), COALESCE(SUM(s.status IN ('issued', 'stamped')), 0),
-                COALESCE(SUM(s.status = 'spoiled'), 0)
+                COALESCE(SUM(CASE WHEN s.status = 'available' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN s.status IN ('issued', 'stamped') THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN s.status = 'spoiled' THEN 1 ELSE 0 END), 0)
          FROM serial_lots l LEFT JOIN serials s ON s.lot_id = l.lot_id
          GROUP BY l.lot_id ORDER BY l.loaded_ms, l.lot_id",
     )?;
     inv.lots = stmt
-        .query_map([], |r| {
+        .query_map((), |r| {
             Ok(LotCount {
                 lot_id: r.get(0)?,
                 count: count(r, 1)?,
@@ -322,13 +324,13 @@ pub struct Claim {
     pub reason: String,
 }
 
-pub fn claims(c: &Connection) -> rusqlite::Result<Vec<Claim>> {
+pub fn claims(c: &Connection) -> crate::store::sql::Result<Vec<Claim>> {
     let mut stmt = c.prepare(
         "SELECT s.sn, s.spoiled_ms, s.provider, s.lot_id, s.job_id, j.ticket, COALESCE(s.reason, '')
          FROM serials s LEFT JOIN stamp_jobs j ON j.id = s.job_id
          WHERE s.status = 'spoiled' AND s.claimed_ms IS NULL ORDER BY s.spoiled_ms, s.sn",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         Ok(Claim {
             sn: r.get(0)?,
             spoiled_ms: r.get(1)?,

@@ -10,8 +10,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::journal::Entry;
 use crate::pdf::{self, AppearanceOptions, IntakeOptions, SignatureProfile, Signer};
+use crate::store::sql::{OptionalExtension, params};
 use crate::store::{self, Store, StoreError};
-use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 use std::collections::HashSet;
 use std::path::Path;
@@ -34,7 +34,7 @@ pub fn job_of_request(request_id: &str) -> Option<i64> {
 /// Loads the training lot when no lot was ever loaded (first run of a local-provider branch).
 /// Returns whether it loaded it.
 pub fn ensure_training_lot(tx: &mut store::Tx<'_>) -> Result<bool, ledger::LedgerError> {
-    let lots: i64 = tx.query_row("SELECT COUNT(*) FROM serial_lots", [], |r| r.get(0))?;
+    let lots: i64 = tx.query_row("SELECT COUNT(*) FROM serial_lots", (), |r| r.get(0))?;
     if lots > 0 {
         return Ok(false);
     }
@@ -119,8 +119,8 @@ impl LocalProvider {
             )),
             None => None,
         };
-        let store = Store::open(
-            &data_dir.join(store::FILE_NAME),
+        let store = Store::open_at(
+            &store::Location::of(data_dir, &config.store),
             clock,
             config.branch.timezone,
         )

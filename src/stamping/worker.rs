@@ -9,8 +9,8 @@ use crate::branch::Branch;
 use crate::clock::Clock;
 use crate::error::LoketError;
 use crate::journal::Entry;
+use crate::store::sql::params;
 use crate::store::{self, StoreError};
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -243,7 +243,7 @@ fn mail_waiting(branch: &mut Branch, errors: &mut Vec<String>) -> Result<usize, 
              AND (email IS NOT NULL OR whatsapp IS NOT NULL) ORDER BY id",
         )?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok::<_, StoreError>(rows)
     })?;

@@ -2,6 +2,8 @@
 //! always append their journal entry.
 
 mod migrations;
+pub(crate) mod pg;
+pub mod sql;
 pub(crate) mod typed;
 
 pub use migrations::{LATEST_VERSION, MIGRATIONS, Migration};
@@ -9,7 +11,9 @@ pub use migrations::{LATEST_VERSION, MIGRATIONS, Migration};
 use crate::clock::Clock;
 use crate::day::{BusinessDay, TimeZone};
 use crate::journal::{self, Entry};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::OpenFlags;
+pub use sql::Connection;
+use sql::OptionalExtension;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,18 +34,80 @@ pub enum StoreError {
         supported: i64,
     },
     Busy,
-    Sql(#[from] rusqlite::Error),
+    /// The branch server could not be reached or refused the login (`server` is the URL without
+    /// its password).
+    Server {
+        server: String,
+        #[source]
+        source: sql::Error,
+    },
+    /// The store URL is not one loket can use: not a PostgreSQL URL, or plaintext to another
+    /// machine.
+    BadUrl(String),
+    /// The connection to the branch server broke during a state change; nothing of it was kept.
+    Unreachable,
+    /// The server's schema is older than this loket's (run `loket store migrate`).
+    TooOld {
+        found: i64,
+        supported: i64,
+    },
+    Sql(#[from] sql::Error),
     Journal(String),
     Durability(String),
 }
 
 impl StoreError {
-    fn from_sql(e: rusqlite::Error) -> StoreError {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                StoreError::Busy
-            }
-            _ => StoreError::Sql(e),
+    fn from_sql(e: sql::Error) -> StoreError {
+        if e.is_busy() {
+            StoreError::Busy
+        } else if e.is_unreachable() {
+            StoreError::Unreachable
+        } else {
+            StoreError::Sql(e)
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::from_sql(sql::Error::Sqlite(e))
+    }
+}
+
+/// Where a branch's store is: the SQLite file in its data folder, or the branch's PostgreSQL
+/// server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    Server(String),
+}
+
+/// The environment variable that points every loket process of a PC at the branch server.
+pub const STORE_VAR: &str = "LOKET_STORE";
+
+/// `--store URL` of this process, which comes before [`STORE_VAR`] and `[store] url`.
+static STORE_OVERRIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Records `--store URL` for every store this process opens.
+pub fn set_store_override(url: String) {
+    let _ = STORE_OVERRIDE.set(url);
+}
+
+impl Location {
+    /// The store of the branch in `data_dir`: `--store`, then `LOKET_STORE`, then `[store] url` in
+    /// its configuration, else the SQLite file in the folder.
+    pub fn of(data_dir: &Path, settings: &crate::config::StoreSettings) -> Location {
+        let env = std::env::var(STORE_VAR)
+            .ok()
+            .filter(|u| !u.trim().is_empty());
+        match STORE_OVERRIDE
+            .get()
+            .cloned()
+            .or(env)
+            .or_else(|| settings.url.clone())
+        {
+            Some(url) => Location::Server(url.trim().to_string()),
+            None => Location::File(data_dir.join(FILE_NAME)),
         }
     }
 }
@@ -80,6 +146,62 @@ fn busy_handler(attempt: i32) -> bool {
 }
 
 impl Store {
+    /// Opens the store at `location`: the SQLite file (created and migrated as needed) or the
+    /// branch server (whose schema `loket server init` made).
+    pub fn open_at(
+        location: &Location,
+        clock: Arc<dyn Clock>,
+        tz: TimeZone,
+    ) -> Result<Store, StoreError> {
+        match location {
+            Location::File(path) => Store::open(path, clock, tz),
+            Location::Server(url) => Store::connect(url, clock, tz),
+        }
+    }
+
+    /// Connects to the branch server at `url`. Plaintext goes only to this machine (a Unix socket
+    /// or loopback). The server's schema must be the one this program knows.
+    pub fn connect(url: &str, clock: Arc<dyn Clock>, tz: TimeZone) -> Result<Store, StoreError> {
+        let session = pg::PgSession::connect(url)?;
+        let store = Store {
+            conn: Connection::postgres(session),
+            clock,
+            tz,
+            wal_path: PathBuf::new(),
+            wal: None,
+            writer_lock: None,
+            writer_lock_path: PathBuf::new(),
+            writer_wait: WRITER_WAIT,
+        };
+        let found = store.version()?;
+        if found > LATEST_VERSION {
+            return Err(StoreError::TooNew {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        if found < LATEST_VERSION {
+            return Err(StoreError::TooOld {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        Ok(store)
+    }
+
+    /// On the server: connects again when the last connection broke.
+    fn reconnect_if_closed(&self) -> Result<(), StoreError> {
+        match self.conn.pg() {
+            Some(session) => session.borrow_mut().reconnect_if_closed(),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether this store is the branch's PostgreSQL server.
+    pub fn is_server(&self) -> bool {
+        self.conn.is_server()
+    }
+
     /// Opens (creating if needed) the database and brings its schema up to date.
     pub fn open(path: &Path, clock: Arc<dyn Clock>, tz: TimeZone) -> Result<Store, StoreError> {
         Store::open_at_version(path, clock, tz, LATEST_VERSION)
@@ -96,7 +218,7 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
-        let mut conn = Connection::open_with_flags(
+        let mut conn = rusqlite::Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
@@ -134,7 +256,7 @@ impl Store {
         };
         let writer_lock = open_writer_lock(&writer_lock_path);
         let mut store = Store {
-            conn,
+            conn: Connection::sqlite(conn),
             clock,
             tz,
             wal_path,
@@ -166,7 +288,7 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
-        let mut conn = Connection::open_with_flags(
+        let mut conn = rusqlite::Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
@@ -180,7 +302,7 @@ impl Store {
             PathBuf::from(p)
         };
         let store = Store {
-            conn,
+            conn: Connection::sqlite(conn),
             clock,
             tz,
             wal_path: with_suffix("-wal"),
@@ -202,32 +324,48 @@ impl Store {
     /// SQLite's `data_version`: it changes whenever another connection commits, so a reader can
     /// notice new data cheaply without reading it.
     pub fn data_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+        match self.conn.lite() {
+            Some(c) => Ok(c.pragma_query_value(None, "data_version", |r| r.get(0))?),
+            // On the server, the journal's head moves with every committed state change.
+            None => Ok(self
+                .conn
+                .query_row("SELECT seq FROM journal_head WHERE id = 1", (), |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .unwrap_or(0)),
+        }
     }
 
     /// The schema version recorded in the database.
     pub fn version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        match self.conn.lite() {
+            Some(c) => Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?),
+            None => Ok(self.conn.query_row(
+                "SELECT schema_version FROM branch_server WHERE id = 1",
+                (),
+                |r| r.get(0),
+            )?),
+        }
     }
 
     /// Applies every migration up to `version`, each in its own immediate transaction, so several
     /// processes starting together migrate once.
     pub fn migrate_to(&mut self, version: i64) -> Result<(), StoreError> {
+        let Some(conn) = self.conn.lite_mut() else {
+            // The server's schema is made whole by `loket server init`.
+            return Ok(());
+        };
         for m in MIGRATIONS.iter().filter(|m| m.version <= version) {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(StoreError::from_sql)?;
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(StoreError::from)?;
             let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
             if current < m.version {
                 tx.execute_batch(m.sql)?;
                 tx.pragma_update(None, "user_version", m.version)?;
             }
-            tx.commit().map_err(StoreError::from_sql)?;
+            tx.commit().map_err(StoreError::from)?;
         }
         Ok(())
     }
@@ -253,12 +391,15 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Connection) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|e| E::from(StoreError::from_sql(e)))?;
-        let out = f(&tx)?;
-        tx.commit().map_err(|e| E::from(StoreError::from_sql(e)))?;
+        self.reconnect_if_closed().map_err(E::from)?;
+        let begin = if self.conn.is_server() {
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        } else {
+            "BEGIN DEFERRED"
+        };
+        let open = Open::begin(&self.conn, begin).map_err(E::from)?;
+        let out = f(&self.conn)?;
+        open.commit().map_err(E::from)?;
         Ok(out)
     }
 
@@ -282,14 +423,22 @@ impl Store {
                 return Err(E::from(e));
             }
         };
+        if let Err(e) = self.reconnect_if_closed() {
+            return Err(E::from(e));
+        }
         let now = self.clock.now();
         let day = BusinessDay::of(now, self.tz);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| E::from(StoreError::from_sql(e)))?;
+        // On the server every state change of the branch takes one lock first, as SQLite's single
+        // writer does: the journal's hash chain orders them anyway, and a change that starts with
+        // the lock never meets a deadlock or a serialization failure half-way.
+        let begin = if self.conn.is_server() {
+            "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7305218655)"
+        } else {
+            "BEGIN IMMEDIATE"
+        };
+        let open = Open::begin(&self.conn, begin).map_err(E::from)?;
         let mut wrapped = Tx {
-            tx,
+            conn: &self.conn,
             now,
             day,
             journalled: 0,
@@ -302,12 +451,9 @@ impl Store {
             )));
         }
         let changed = wrapped.journalled > 0;
-        wrapped
-            .tx
-            .commit()
-            .map_err(|e| E::from(StoreError::from_sql(e)))?;
+        open.commit().map_err(E::from)?;
         drop(turn);
-        if changed {
+        if changed && !self.conn.is_server() {
             sync_wal(&mut self.wal, &self.wal_path).map_err(E::from)?;
         }
         Ok(out)
@@ -434,7 +580,7 @@ fn sync_wal(wal: &mut Option<std::fs::File>, wal_path: &Path) -> Result<(), Stor
 /// An open write transaction, with the moment and business day it happens on.
 #[derive(Debug)]
 pub struct Tx<'c> {
-    tx: rusqlite::Transaction<'c>,
+    conn: &'c Connection,
     now: OffsetDateTime,
     day: BusinessDay,
     journalled: usize,
@@ -463,7 +609,7 @@ impl Tx<'_> {
 
     /// Appends a journal entry in this transaction.
     pub fn journal(&mut self, entry: Entry) -> Result<i64, StoreError> {
-        let seq = journal::append(&self.tx, self.now, self.day, &entry)?;
+        let seq = journal::append(self.conn, self.now, self.day, &entry)?;
         self.journalled += 1;
         Ok(seq)
     }
@@ -473,7 +619,39 @@ impl std::ops::Deref for Tx<'_> {
     type Target = Connection;
 
     fn deref(&self) -> &Connection {
-        &self.tx
+        self.conn
+    }
+}
+
+/// An open transaction: rolled back when dropped before [`Open::commit`], so an error or a panic
+/// inside it leaves nothing half-done.
+struct Open<'c> {
+    conn: &'c Connection,
+    done: bool,
+}
+
+impl<'c> Open<'c> {
+    fn begin(conn: &'c Connection, begin: &str) -> Result<Open<'c>, StoreError> {
+        conn.execute_batch(begin).map_err(StoreError::from_sql)?;
+        Ok(Open { conn, done: false })
+    }
+
+    fn commit(mut self) -> Result<(), StoreError> {
+        let result = self
+            .conn
+            .execute_batch("COMMIT")
+            .map_err(StoreError::from_sql);
+        // A COMMIT that failed left the transaction open on SQLite; dropping rolls it back.
+        self.done = result.is_ok();
+        result
+    }
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
     }
 }
 

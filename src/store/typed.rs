@@ -37,16 +37,16 @@ macro_rules! integer_id {
             }
         }
 
-        impl rusqlite::types::ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        impl crate::store::sql::ToSql for $name {
+            fn to_sql(&self) -> crate::store::sql::Result<crate::store::sql::ToSqlOutput<'_>> {
                 self.0.to_sql()
             }
         }
 
-        impl rusqlite::types::FromSql for $name {
+        impl crate::store::sql::FromSql for $name {
             fn column_result(
-                value: rusqlite::types::ValueRef<'_>,
-            ) -> rusqlite::types::FromSqlResult<Self> {
+                value: crate::store::sql::ValueRef<'_>,
+            ) -> crate::store::sql::FromSqlResult<Self> {
                 <$int>::column_result(value).map($name)
             }
         }

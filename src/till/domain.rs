@@ -233,17 +233,19 @@ impl fmt::Display for QrisState {
     }
 }
 
-impl rusqlite::types::ToSql for QrisState {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+impl crate::store::sql::ToSql for QrisState {
+    fn to_sql(&self) -> crate::store::sql::Result<crate::store::sql::ToSqlOutput<'_>> {
         Ok(self.as_str().into())
     }
 }
 
-impl rusqlite::types::FromSql for QrisState {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+impl crate::store::sql::FromSql for QrisState {
+    fn column_result(
+        value: crate::store::sql::ValueRef<'_>,
+    ) -> crate::store::sql::FromSqlResult<Self> {
         let text = value.as_str()?;
         QrisState::parse(text).ok_or_else(|| {
-            rusqlite::types::FromSqlError::Other(format!("unknown QRIS state {text:?}").into())
+            crate::store::sql::FromSqlError::Other(format!("unknown QRIS state {text:?}").into())
         })
     }
 }

@@ -109,8 +109,8 @@ pub enum TillError {
     NoZ,
 }
 
-impl From<rusqlite::Error> for TillError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for TillError {
+    fn from(e: crate::store::sql::Error) -> Self {
         TillError::Store(crate::store::StoreError::Sql(e))
     }
 }

@@ -3329,6 +3329,10 @@ impl Words for En {
         match e {
             StoreError::Open { path, source } => format!("database {path} cannot be opened: {source}", path = path.display()),
             StoreError::TooNew { found, supported } => format!("database is newer (schema {found}) than this loket (schema {supported}); update loket"),
+            StoreError::TooOld { found, supported } => format!("the branch server's schema is older (schema {found}) than this loket's (schema {supported}); run `loket store migrate` on the supervisor's PC"),
+            StoreError::Server { server, source } => format!("branch server {server} cannot be reached: {source}; check the network cable and the server, then try again"),
+            StoreError::BadUrl(url) => format!("store address {url} cannot be used: it must be postgresql://…, and without TLS only to this machine (localhost or a Unix socket)"),
+            StoreError::Unreachable => "Branch server unreachable — reconnecting…; this change was not saved, try again once connected".to_string(),
             StoreError::Busy => "the database has been in use by another loket process for too long; wait a moment, then try again (if it keeps happening, restart the loket that hangs)".to_string(),
             StoreError::Sql(f0) => format!("sql: {f0}"),
             StoreError::Journal(f0) => format!("journal: {f0}"),

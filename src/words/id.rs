@@ -3292,7 +3292,11 @@ impl Words for Id {
     fn store_error(&self, e: &StoreError) -> String {
         match e {
             StoreError::Open { path, source } => format!("database {path} tidak dapat dibuka: {source}", path = path.display()),
-            StoreError::TooNew { found, supported } => format!("database is newer (schema {found}) than this loket (schema {supported}); update loket"),
+            StoreError::TooNew { found, supported } => format!("basis data lebih baru (skema {found}) daripada loket ini (skema {supported}); perbarui loket"),
+            StoreError::TooOld { found, supported } => format!("skema server cabang lebih lama (skema {found}) daripada loket ini (skema {supported}); jalankan `loket store migrate` di PC supervisor"),
+            StoreError::Server { server, source } => format!("Server cabang {server} tidak terjangkau: {source}; periksa kabel jaringan dan server, lalu ulangi"),
+            StoreError::BadUrl(url) => format!("alamat store {url} tidak dapat dipakai: harus postgresql://…, dan tanpa TLS hanya ke komputer ini (localhost atau soket Unix)"),
+            StoreError::Unreachable => "Server cabang tidak terjangkau — menyambung ulang…; perubahan ini tidak disimpan, ulangi setelah tersambung".to_string(),
             StoreError::Busy => "basis data sedang dipakai proses loket lain terlalu lama; tunggu sebentar lalu ulangi (bila terus terjadi, mulai ulang loket yang macet)".to_string(),
             StoreError::Sql(f0) => format!("sql: {f0}"),
             StoreError::Journal(f0) => format!("journal: {f0}"),

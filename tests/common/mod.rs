@@ -1,6 +1,7 @@
 //! Shared test fixtures: a fresh branch in a temporary data folder, a movable clock, and the real
 //! `loket` binary.
 
+pub mod engine;
 pub mod pg;
 pub mod tsa;
 
@@ -31,7 +32,7 @@ impl TestBranch {
 
     pub fn with_config(edit: impl FnOnce(&str) -> String) -> TestBranch {
         let dir = tempfile::tempdir().expect("temp dir");
-        let text = edit(loket::config::DEFAULT_TOML);
+        let text = engine::with_store(&edit(loket::config::DEFAULT_TOML), dir.path());
         std::fs::write(dir.path().join(loket::config::FILE_NAME), text).expect("write config");
         let clock = ManualClock::new(MORNING);
         let branch =
@@ -107,6 +108,12 @@ fn command(data: &Path, args: &[&str]) -> Command {
         .env_remove("LOKET_PIN")
         .env_remove("LOKET_LANG")
         .env_remove(loket::clock::FAKE_NOW_VAR);
+    // On the server pass a folder's processes share its database; `init` writes it into the
+    // folder's configuration.
+    match engine::store_url(data) {
+        Some(url) => cmd.env(loket::store::STORE_VAR, url),
+        None => cmd.env_remove(loket::store::STORE_VAR),
+    };
     cmd
 }
 

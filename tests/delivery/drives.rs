@@ -91,7 +91,7 @@ fn a_copy_to_exfat_is_verified_named_safely_and_recorded() {
     let (copies, journal): (i64, i64) = t.branch.store_mut().read(|c| {
         Ok::<_, LoketError>((
             c.query_row("SELECT COUNT(*) FROM drive_copies WHERE sha256 = ?1", [&hash], |r| r.get(0))?,
-            c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'delivery.copied' AND actor = 'petugas1'", [], |r| r.get(0))?,
+            c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'delivery.copied' AND actor = 'petugas1'", (), |r| r.get(0))?,
         ))
     }).expect("read");
     assert_eq!((copies, journal), (1, 1));
@@ -287,7 +287,7 @@ fn pulling_the_drive_mid_copy_fails_as_removed_and_leaves_the_stored_file_intact
         .branch
         .store_mut()
         .read(|c| {
-            Ok::<_, LoketError>(c.query_row("SELECT COUNT(*) FROM drive_copies", [], |r| r.get(0))?)
+            Ok::<_, LoketError>(c.query_row("SELECT COUNT(*) FROM drive_copies", (), |r| r.get(0))?)
         })
         .expect("read");
     assert_eq!(copies, 0, "a failed copy is not recorded as delivered");

@@ -311,7 +311,7 @@ fn inside_the_customers_window_a_document_message_with_a_caption_goes_and_webhoo
             .branch
             .store()
             .conn()
-            .query_row("SELECT COUNT(*) FROM wa_inbound", [], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM wa_inbound", (), |r| r.get(0))
             .expect("windows");
         if opened == 1 {
             break;
@@ -767,7 +767,7 @@ fn a_document_message_refused_outside_the_window_goes_again_as_the_template() {
         .conn()
         .execute(
             "INSERT INTO wa_inbound (number_sha256, last_ms) VALUES (?1, ?2)",
-            rusqlite::params![
+            loket::params![
                 loket::delivery::whatsapp::number_key(E164),
                 loket::store::to_ms(t.clock_now())
             ],
@@ -811,7 +811,7 @@ fn a_document_message_refused_outside_the_window_goes_again_as_the_template() {
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM journal WHERE kind = 'whatsapp.failed' AND detail LIKE '%jendela 24 jam%'",
-            [],
+            (),
             |r| r.get(0),
         )
         .expect("journal");

@@ -8,8 +8,8 @@ use loket::journal::anchor::{self, AnchorProblem, Head, TokenProblem};
 use loket::journal::{GENESIS, entries_of_day, verify};
 use loket::money::Rupiah;
 use loket::pdf::LocalTsa;
+use loket::store::Connection;
 use loket::till::CashCount;
-use rusqlite::Connection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -69,14 +69,14 @@ fn rewrite(c: &Connection, kind: &str) {
         prev = row.hash.clone();
         c.execute(
             "UPDATE journal SET detail = ?2, prev_hash = ?3, hash = ?4 WHERE seq = ?1",
-            rusqlite::params![row.seq, row.detail, row.prev_hash, row.hash],
+            loket::params![row.seq, row.detail, row.prev_hash, row.hash],
         )
         .expect("rehash");
     }
     let last = rows.last().expect("rows");
     c.execute(
         "UPDATE journal_head SET seq = ?1, hash = ?2 WHERE id = 1",
-        rusqlite::params![last.seq, last.hash],
+        loket::params![last.seq, last.hash],
     )
     .expect("head");
 }
@@ -104,7 +104,7 @@ fn a_recomputed_rewrite_contradicts_the_z_anchor() {
         .branch
         .store()
         .conn()
-        .query_row("SELECT document FROM z_reports WHERE number = 1", [], |r| {
+        .query_row("SELECT document FROM z_reports WHERE number = 1", (), |r| {
             r.get(0)
         })
         .expect("z");
@@ -204,7 +204,7 @@ fn forged_tokens_are_refused() {
         .conn()
         .query_row(
             "SELECT a.seq, a.hash, j.at_ms, a.tsa_token FROM journal_anchors a JOIN journal j ON j.seq = a.seq",
-            [],
+            (),
             |r| {
                 Ok((
                     Head {
@@ -385,7 +385,7 @@ fn the_worker_mails_each_closed_days_pack_once_carrying_its_head() {
         .read(|c| {
             c.query_row(
                 "SELECT seq, hash FROM journal_anchors WHERE reason = 'daily:2026-11-23'",
-                [],
+                (),
                 |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
             )
             .map_err(loket::store::StoreError::from)

@@ -62,7 +62,7 @@ fn tables(c: &Connection, journal_upto: Option<i64>) -> BTreeMap<String, (i64, S
     let names: Vec<String> = c
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .expect("tables")
-        .query_map([], |r| r.get(0))
+        .query_map((), |r| r.get(0))
         .expect("tables")
         .collect::<Result<_, _>>()
         .expect("tables");
@@ -79,7 +79,7 @@ fn tables(c: &Connection, journal_upto: Option<i64>) -> BTreeMap<String, (i64, S
             .prepare(&format!("SELECT * FROM \"{name}\"{filter} ORDER BY rowid"))
             .expect("select");
         let columns = stmt.column_count();
-        let mut rows = stmt.query([]).expect("rows");
+        let mut rows = stmt.query(()).expect("rows");
         let (mut n, mut h) = (0i64, Sha256::new());
         while let Some(row) = rows.next().expect("row") {
             n += 1;
@@ -108,7 +108,7 @@ fn tables(c: &Connection, journal_upto: Option<i64>) -> BTreeMap<String, (i64, S
 }
 
 fn count(c: &Connection, sql: &str) -> i64 {
-    c.query_row(sql, [], |r| r.get(0)).expect(sql)
+    c.query_row(sql, (), |r| r.get(0)).expect(sql)
 }
 
 /// Every file of the document store holds what its SHA-256 name says; how many there are.
@@ -215,7 +215,7 @@ fn a_backup_under_load_restores_to_the_backup_s_own_tables_with_an_intact_journa
     let tickets = |b: &mut loket::Branch| -> i64 {
         b.store_mut()
             .read(|c| {
-                c.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))
+                c.query_row("SELECT COUNT(*) FROM tickets", (), |r| r.get(0))
                     .map_err(loket::store::StoreError::Sql)
             })
             .expect("count tickets")
@@ -346,7 +346,7 @@ fn a_backup_under_load_restores_to_the_backup_s_own_tables_with_an_intact_journa
     let (last_seq, last_kind): (i64, String) = restored_db
         .query_row(
             "SELECT seq, kind FROM journal ORDER BY seq DESC LIMIT 1",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("last entry");
@@ -378,7 +378,7 @@ fn a_backup_under_load_restores_to_the_backup_s_own_tables_with_an_intact_journa
     let completed: String = source
         .query_row(
             "SELECT detail FROM journal WHERE kind = 'backup.completed'",
-            [],
+            (),
             |r| r.get(0),
         )
         .expect("backup.completed entry");
@@ -520,7 +520,7 @@ fn a_backup_target_without_room_is_refused_before_anything_is_written() {
         .conn()
         .query_row(
             "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-            [],
+            (),
             |r| r.get(0),
         )
         .expect("database size");
@@ -550,7 +550,7 @@ fn a_backup_target_without_room_is_refused_before_anything_is_written() {
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'backup.completed'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(loket::store::StoreError::Sql)
@@ -628,7 +628,7 @@ fn the_worker_makes_one_backup_a_day_and_keeps_keep_of_them() {
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'backup.completed' AND actor = 'system'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(loket::store::StoreError::Sql)

@@ -4,8 +4,8 @@
 use crate::common::TestBranch;
 use loket::journal::{Tamper, verify};
 use loket::queue::Step;
+use loket::store::Connection;
 use proptest::prelude::*;
-use rusqlite::Connection;
 
 /// A branch with some history: tickets issued, called and served.
 fn busy_branch(n: usize) -> TestBranch {
@@ -70,7 +70,7 @@ fn apply(c: &Connection, attack: &Attack) {
             row.hash = row.computed_hash();
             c.execute(
                 "UPDATE journal SET detail = ?2, hash = ?3 WHERE seq = ?1",
-                rusqlite::params![row.seq, row.detail, row.hash],
+                loket::params![row.seq, row.detail, row.hash],
             )
             .expect("rehash");
         }
@@ -95,10 +95,10 @@ fn the_guards_refuse_edits() {
     let t = busy_branch(3);
     let c = t.branch.store().conn();
     let err = c
-        .execute("UPDATE journal SET actor = 'x' WHERE seq = 1", [])
+        .execute("UPDATE journal SET actor = 'x' WHERE seq = 1", ())
         .expect_err("guarded");
     assert!(err.to_string().contains("append-only"));
-    assert!(c.execute("DELETE FROM journal", []).is_err());
+    assert!(c.execute("DELETE FROM journal", ()).is_err());
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn each_attack_is_named() {
             .branch
             .store()
             .conn()
-            .query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM journal", (), |r| r.get(0))
             .expect("count");
         assert_eq!(
             total, 12,
@@ -172,7 +172,7 @@ proptest! {
     fn any_single_attack_is_caught(tickets in 2..12usize, pick in any::<prop::sample::Index>(), other in any::<prop::sample::Index>(), kind in 0..4u8) {
         let t = busy_branch(tickets);
         let c = t.branch.store().conn();
-        let total: usize = c.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get::<_, usize>(0)).expect("count");
+        let total: usize = c.query_row("SELECT COUNT(*) FROM journal", (), |r| r.get::<_, usize>(0)).expect("count");
         let a = pick.index(total) + 1;
         let b = other.index(total) + 1;
         let attack = match kind {

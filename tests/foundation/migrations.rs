@@ -12,7 +12,7 @@ fn schema(store: &Store) -> Vec<(String, String, String)> {
         .prepare("SELECT type, name, COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
         .expect("prepare");
     let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("query");
     rows.collect::<Result<Vec<_>, _>>().expect("rows")
 }
@@ -55,7 +55,7 @@ fn from_empty_and_from_every_earlier_version() {
             old.conn()
                 .execute(
                     "INSERT INTO users (id, name, role, pin_hash, created_ms) VALUES ('lama', 'Lama', 'clerk', 'x', 0)",
-                    [],
+                    (),
                 )
                 .expect("insert under old schema");
             true
@@ -77,7 +77,7 @@ fn from_empty_and_from_every_earlier_version() {
         if marker {
             let n: i64 = upgraded
                 .conn()
-                .query_row("SELECT COUNT(*) FROM users WHERE id = 'lama'", [], |r| {
+                .query_row("SELECT COUNT(*) FROM users WHERE id = 'lama'", (), |r| {
                     r.get(0)
                 })
                 .expect("count");
@@ -93,7 +93,7 @@ fn a_newer_database_is_refused() {
     let store = open(&path, LATEST_VERSION);
     store
         .conn()
-        .pragma_update(None, "user_version", LATEST_VERSION + 1)
+        .execute_batch(&format!("PRAGMA user_version = {}", LATEST_VERSION + 1))
         .expect("bump");
     drop(store);
     let clock = Arc::new(ManualClock::new(crate::common::MORNING));
@@ -120,7 +120,7 @@ fn job_columns_written_as_text_become_numbers() {
                     documents, job, message, bytes, status, next_attempt_ms, channel, wa_message_id)
                  VALUES (?1, ?2, 0, 'petugas', 'loket@contoh.test', 'budi@contoh.test', 'Dokumen',
                     '[]', ?3, x'00', 1, 'sent', 0, ?4, ?5)",
-                rusqlite::params![
+                loket::params![
                     id,
                     format!("<{id}@loket>"),
                     job,
@@ -133,13 +133,13 @@ fn job_columns_written_as_text_become_numbers() {
             .execute(
                 "INSERT INTO drive_copies (id, at_ms, actor, job, source, sha256, bytes, target)
                  VALUES (?1, 0, 'petugas', ?2, '/data/a.pdf', 'ab', 1, '/media/usb/a.pdf')",
-                rusqlite::params![id, job],
+                loket::params![id, job],
             )
             .expect("drive copy under schema 12");
     }
     let typed_before: String = old
         .conn()
-        .query_row("SELECT typeof(job) FROM outbox WHERE id = 1", [], |r| {
+        .query_row("SELECT typeof(job) FROM outbox WHERE id = 1", (), |r| {
             r.get(0)
         })
         .expect("type");
@@ -155,7 +155,7 @@ fn job_columns_written_as_text_become_numbers() {
             ))
             .expect("prepare");
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .expect("query")
             .collect::<Result<Vec<(i64, Option<i64>, String)>, _>>()
             .expect("rows");
@@ -175,7 +175,7 @@ fn job_columns_written_as_text_become_numbers() {
         .conn()
         .query_row(
             "SELECT message_id, channel, wa_message_id FROM outbox WHERE id = 4",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .expect("row 4");
@@ -189,7 +189,7 @@ fn job_columns_written_as_text_become_numbers() {
     );
     let target: String = upgraded
         .conn()
-        .query_row("SELECT target FROM drive_copies WHERE id = 2", [], |r| {
+        .query_row("SELECT target FROM drive_copies WHERE id = 2", (), |r| {
             r.get(0)
         })
         .expect("copy 2");
@@ -198,7 +198,7 @@ fn job_columns_written_as_text_become_numbers() {
         .conn()
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' AND sql IS NOT NULL ORDER BY name")
         .expect("prepare")
-        .query_map([], |r| r.get(0))
+        .query_map((), |r| r.get(0))
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("names");
@@ -206,7 +206,7 @@ fn job_columns_written_as_text_become_numbers() {
     // Typed values go in and come out as numbers.
     let job: Option<loket::stamping::JobId> = upgraded
         .conn()
-        .query_row("SELECT job FROM outbox WHERE id = 1", [], |r| r.get(0))
+        .query_row("SELECT job FROM outbox WHERE id = 1", (), |r| r.get(0))
         .expect("typed read");
     assert_eq!(job, Some(loket::stamping::JobId(7)));
 }

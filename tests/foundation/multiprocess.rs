@@ -53,7 +53,7 @@ fn eight_processes_share_one_file() {
     }
 
     let c = Connection::open(d.join("loket.db")).expect("open");
-    let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    let one = |sql: &str| -> i64 { c.query_row(sql, (), |r| r.get(0)).expect(sql) };
     assert_eq!(one("SELECT COUNT(*) FROM tickets"), 1600);
     assert_eq!(
         one("SELECT COUNT(DISTINCT business_day || issued_service || number) FROM tickets"),

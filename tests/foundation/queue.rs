@@ -1,17 +1,17 @@
 //! The queue engine persisted: flows, refusals, rollover at the end of a business day, and numbering.
 
 use crate::common::TestBranch;
+use loket::params;
 use loket::queue::{CounterState, Status, Step};
 use loket::{Branch, LoketError};
 use proptest::prelude::*;
-use rusqlite::params;
 use time::Duration;
 
 fn statuses(b: &mut Branch) -> Vec<(String, String)> {
     b.store_mut()
         .read(|c| {
             let mut s = c.prepare("SELECT issued_service || '-' || printf('%03d', number), status FROM tickets ORDER BY id")?;
-            let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = s.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<Result<Vec<_>, _>>().map_err(LoketError::from)
         })
         .expect("read tickets")
@@ -82,7 +82,7 @@ fn a_customer_goes_from_ticket_to_done() {
         .read(|c| {
             c.query_row(
                 "SELECT serve_ms, done_ms FROM tickets WHERE number = 1",
-                [],
+                (),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(LoketError::from)
@@ -244,7 +244,7 @@ fn park_transfer_and_specific_calls() {
         .read(|c| {
             c.query_row(
                 "SELECT out_of_order FROM tickets WHERE issued_service = 'C'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(LoketError::from)
@@ -387,7 +387,7 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
     );
     let expired_entries: i64 = b
         .store_mut()
-        .read(|c| c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'ticket.expired' AND business_day = '2026-11-24'", [], |r| r.get(0)).map_err(LoketError::from))
+        .read(|c| c.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'ticket.expired' AND business_day = '2026-11-24'", (), |r| r.get(0)).map_err(LoketError::from))
         .expect("count");
     assert_eq!(expired_entries, 4, "each expired ticket is journalled");
     // Counter 1 is free again on the new day.

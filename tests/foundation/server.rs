@@ -287,7 +287,7 @@ fn the_server_schema_has_every_sqlite_table_and_column() {
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         .and_then(|mut s| {
-            s.query_map([], |r| r.get::<_, String>(0))?
+            s.query_map((), |r| r.get::<_, String>(0))?
                 .collect::<Result<_, _>>()
         })
         .expect("list the SQLite tables");
@@ -296,7 +296,7 @@ fn the_server_schema_has_every_sqlite_table_and_column() {
             .prepare(&format!("PRAGMA table_info({table})"))
             .expect("table_info");
         let rows = info
-            .query_map([], |r| {
+            .query_map((), |r| {
                 Ok((
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,

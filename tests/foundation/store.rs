@@ -121,7 +121,7 @@ fn a_stuck_lock_holder_costs_a_clear_busy_error_not_a_hang() {
     // Nothing of the refused write was kept.
     let entries: i64 = store
         .conn()
-        .query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM journal", (), |r| r.get(0))
         .expect("count");
     assert_eq!(entries, 1);
     // Once the holder lets go, the abandoned wait hands the lock straight back, and writing works.

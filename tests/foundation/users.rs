@@ -33,7 +33,7 @@ fn wrong_pins_lock_the_account_for_a_while() {
             .conn()
             .prepare("SELECT kind FROM journal ORDER BY seq")
             .expect("prepare");
-        s.query_map([], |r| r.get(0))
+        s.query_map((), |r| r.get(0))
             .expect("q")
             .collect::<Result<_, _>>()
             .expect("rows")

@@ -38,7 +38,7 @@ fn hall_phone_page_follows_the_ticket_and_turns_when_called() {
         .read(|c| {
             c.query_row(
                 "SELECT detail FROM journal WHERE kind = 'print.queued' ORDER BY seq DESC LIMIT 1",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(loket::store::StoreError::from)

@@ -86,7 +86,7 @@ fn hall_server_answers_hostile_requests_with_4xx_and_keeps_serving() {
         .reopen()
         .store_mut()
         .read(|c| {
-            c.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
+            c.query_row("SELECT count(*) FROM journal", (), |r| r.get(0))
                 .map_err(loket::store::StoreError::from)
         })
         .expect("journal count");
@@ -102,7 +102,7 @@ fn hall_server_answers_hostile_requests_with_4xx_and_keeps_serving() {
         .reopen()
         .store_mut()
         .read(|c| {
-            c.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
+            c.query_row("SELECT count(*) FROM journal", (), |r| r.get(0))
                 .map_err(loket::store::StoreError::from)
         })
         .expect("journal count");
@@ -195,7 +195,7 @@ fn hall_stream_catches_a_returning_page_up_on_its_last_missed_calls_only() {
                 .prepare("SELECT id FROM ticket_events WHERE kind = 'call' ORDER BY id")
                 .map_err(loket::store::StoreError::from)?;
             let ids = stmt
-                .query_map([], |r| r.get(0))
+                .query_map((), |r| r.get(0))
                 .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
                 .map_err(loket::store::StoreError::from)?;
             Ok::<_, loket::store::StoreError>(ids)

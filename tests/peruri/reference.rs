@@ -618,7 +618,7 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
             c.query_row(
                 "SELECT COALESCE(SUM(l.quantity * l.unit_price), 0) FROM sale_lines l JOIN sales s ON s.id = l.sale
                  WHERE s.status = 'paid' AND l.job IS NOT NULL",
-                [],
+                (),
                 |row| row.get(0),
             )
             .map_err(loket::store::StoreError::Sql)

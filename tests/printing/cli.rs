@@ -199,7 +199,7 @@ fn sale_print_and_till_print_z_use_the_counter_printer() {
         .branch
         .store_mut()
         .read(|c| {
-            c.query_row("SELECT COUNT(*) FROM z_reprints", [], |r| r.get(0))
+            c.query_row("SELECT COUNT(*) FROM z_reprints", (), |r| r.get(0))
                 .map_err(loket::LoketError::from)
         })
         .expect("count");

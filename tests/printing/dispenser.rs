@@ -98,7 +98,7 @@ fn print_status(tb: &mut TestBranch, label: &str) -> String {
         .read(|c| {
             c.query_row(
                 "SELECT print_status FROM tickets WHERE issued_service = ?1 AND number = ?2",
-                rusqlite::params![no.service, no.number],
+                loket::params![no.service, no.number],
                 |r| r.get(0),
             )
             .map_err(loket::LoketError::from)

@@ -54,7 +54,7 @@ pub fn jobs(b: &mut Branch) -> Vec<(String, String, String, bool, Option<String>
             let mut stmt =
                 c.prepare("SELECT kind, subject, status, copy, error FROM print_jobs ORDER BY id")?;
             let rows = stmt
-                .query_map([], |r| {
+                .query_map((), |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -83,7 +83,7 @@ pub fn journal_kinds(b: &mut Branch) -> Vec<String> {
         .read(|c| {
             let mut stmt = c.prepare("SELECT kind FROM journal ORDER BY seq")?;
             let rows = stmt
-                .query_map([], |r| r.get(0))?
+                .query_map((), |r| r.get(0))?
                 .collect::<Result<Vec<String>, _>>()?;
             Ok::<_, loket::LoketError>(rows)
         })

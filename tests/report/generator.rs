@@ -12,8 +12,8 @@ use loket::branch::Branch;
 use loket::clock::ManualClock;
 use loket::day::BusinessDay;
 use loket::journal::Entry;
+use loket::params;
 use loket::store::StoreError;
-use rusqlite::params;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use time::macros::datetime;
@@ -226,12 +226,11 @@ fn write_day(
     .expect("cash count as json");
     let mut sessions = Vec::new();
     for c in 1..=COUNTERS {
-        tx.prepare_cached(
+        let id = tx.prepare_cached(
             "INSERT INTO till_sessions (counter, clerk, business_day, opened_ms, float_count, state)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'open')",
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open') RETURNING id",
         )?
-        .execute(params![c, format!("petugas{c}"), g.day, open, float_json])?;
-        let id = tx.last_insert_rowid();
+        .query_row(params![c, format!("petugas{c}"), g.day, open, float_json], |r| r.get::<_, i64>(0))?;
         tx.prepare_cached(
             "INSERT INTO till_movements (session, counter, at_ms, kind, method, amount, actor)
              VALUES (?1, ?2, ?3, 'float', 'cash', 500000, 'generator')",
@@ -247,18 +246,18 @@ fn write_day(
         let approval = if s.voided {
             tx.prepare_cached(
                 "INSERT INTO approvals (at_ms, supervisor, requested_by, action, subject, reason, used_ms)
-                 VALUES (?1, 'kepala', 'petugas', 'sale.void', 'x', 'salah input', ?1)",
+                 VALUES (?1, 'kepala', 'petugas', 'sale.void', 'x', 'salah input', ?1) RETURNING id",
             )?
-            .execute([at])?;
-            Some(tx.last_insert_rowid())
+            .query_row([at], |r| r.get::<_, i64>(0))
+            .map(Some)?
         } else {
             None
         };
-        tx.prepare_cached(
+        let sale = tx.prepare_cached(
             "INSERT INTO sales (business_day, counter, clerk, session, status, created_ms, paid_ms, voided_ms,
-             void_reason, void_approval) VALUES (?1, ?2, 'petugas', ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
+             void_reason, void_approval) VALUES (?1, ?2, 'petugas', ?3, ?4, ?5, ?5, ?6, ?7, ?8) RETURNING id",
         )?
-        .execute(params![
+        .query_row(params![
                 g.day,
                 s.counter,
                 session,
@@ -267,8 +266,8 @@ fn write_day(
                 s.voided.then_some(at + 1000),
                 s.voided.then_some("salah input"),
                 approval
-            ])?;
-        let sale = tx.last_insert_rowid();
+            ], |r| r.get::<_, i64>(0))?;
+
         if s.stamps > 0 {
             tx.prepare_cached(
                 "INSERT INTO sale_lines (sale, line_no, item, name, kind, quantity, unit_price)

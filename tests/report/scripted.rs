@@ -154,7 +154,7 @@ fn scripted_day() -> TestBranch {
             ledger::load_lot(tx, "kepala", "INV-001", 5, 50_000)?;
             tx.execute(
                 "INSERT INTO documents (sha256, bytes, stored_ms) VALUES ('aa', 1, 0)",
-                [],
+                (),
             )?;
             for id in [1, 2] {
                 tx.execute(
@@ -283,7 +283,7 @@ fn the_command_line_writes_the_pack_and_its_slip() {
     let status: String = db
         .query_row(
             "SELECT status FROM print_jobs WHERE kind = 'daily'",
-            [],
+            (),
             |r| r.get(0),
         )
         .expect("daily print job");

@@ -92,7 +92,7 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
             c.query_row(
                 "SELECT COUNT(*) FROM serials s LEFT JOIN stamp_jobs j ON j.id = s.job_id
                  WHERE s.status = 'issued' AND (j.id IS NULL OR j.state NOT IN ('paid', 'serial_issued'))",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(loket::store::StoreError::Sql)

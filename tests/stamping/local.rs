@@ -83,7 +83,7 @@ fn serials_are_drawn_oldest_lot_first_in_one_commit_with_every_journal_entry() {
                      ORDER BY seq",
                 )?;
                 let rows = stmt
-                    .query_map([], |r| r.get(0))?
+                    .query_map((), |r| r.get(0))?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok::<_, loket::store::StoreError>(rows)
             })
@@ -138,7 +138,7 @@ fn a_serial_drawn_elsewhere_meanwhile_is_let_go_with_its_output() {
         .branch
         .store()
         .conn()
-        .query_row("SELECT sn FROM taken_elsewhere", [], |r| r.get(0))
+        .query_row("SELECT sn FROM taken_elsewhere", (), |r| r.get(0))
         .expect("the trigger fired");
     assert_eq!(taken, serials[0], "the first serial was taken elsewhere");
     assert_eq!(v.sn.as_deref(), Some(serials[1].as_str()), "the next one");

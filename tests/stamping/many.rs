@@ -92,7 +92,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
             .read(|c| {
                 c.query_row(
                     "SELECT COUNT(*) FROM serials WHERE status = 'issued'",
-                    [],
+                    (),
                     |r| r.get(0),
                 )
                 .map_err(loket::store::StoreError::Sql)
@@ -104,7 +104,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
         p.t.branch
             .store_mut()
             .read(|c| c
-                .query_row("SELECT COUNT(*) FROM serials", [], |r| r.get::<_, i64>(0))
+                .query_row("SELECT COUNT(*) FROM serials", (), |r| r.get::<_, i64>(0))
                 .map_err(loket::store::StoreError::Sql))
             .expect("ledger")
     );

@@ -113,7 +113,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
         .read(|c| {
             let mut stmt = c.prepare("SELECT sn, status, job_id, reason FROM serials")?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?
+                .query_map((), |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?
                 .collect::<Result<HashMap<_, _>, _>>()?;
             Ok::<_, loket::store::StoreError>(rows)
         })
@@ -147,7 +147,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM (SELECT job_id FROM serials WHERE status = 'stamped' GROUP BY job_id HAVING COUNT(*) > 1)",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(loket::store::StoreError::Sql)
@@ -159,7 +159,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM (SELECT job FROM sale_lines WHERE job IS NOT NULL AND kind = 'item' GROUP BY job HAVING COUNT(*) > 1)",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(loket::store::StoreError::Sql)

@@ -113,7 +113,7 @@ fn the_day_rollover_keeps_an_undelivered_visit_open() {
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM tickets WHERE status = 'expired' AND issued_service = 'A'",
-            [],
+            (),
             |r| r.get(0),
         )
         .expect("expired");

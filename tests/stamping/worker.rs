@@ -85,7 +85,7 @@ fn a_job_waiting_for_serials_is_finished_mailed_and_later_purged_by_the_worker()
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'document.purged'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(loket::store::StoreError::Sql)
@@ -166,7 +166,7 @@ fn files_a_crash_left_in_the_document_store_are_swept_at_start_up() {
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'document.orphan_removed'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(loket::store::StoreError::Sql)

@@ -866,7 +866,7 @@ fn the_drawer_opens_for_cash_and_every_open_is_recorded() {
         .read(|c| {
             let mut st = c.prepare("SELECT cause, supervisor FROM drawer_opens ORDER BY id")?;
             let rows = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok::<_, loket::store::StoreError>(rows)
         })

@@ -202,7 +202,7 @@ fn a_z_report_is_numbered_frozen_and_reprinted_as_salinan() {
         let err = b
             .store()
             .conn()
-            .execute(sql, [])
+            .execute(sql, ())
             .expect_err("refused by the database");
         assert!(
             err.to_string().contains("immutable") || err.to_string().contains("append-only"),

@@ -214,7 +214,7 @@ fn a_letter_from_the_drive_is_placed_paid_in_cash_stamped_and_copied_back() {
         .read(|c| {
             Ok::<_, loket::LoketError>(c.query_row(
                 "SELECT COUNT(*) FROM drive_copies",
-                [],
+                (),
                 |r| r.get(0),
             )?)
         })
@@ -378,7 +378,7 @@ fn a_visit_paid_and_stamped_reopens_at_hand_over_after_the_counter_restarts() {
         .branch
         .store()
         .conn()
-        .query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM sales", (), |r| r.get(0))
         .expect("sales");
     assert_eq!(sales, 1, "nobody was charged twice");
     drive_key(&mut state, &mut tb, KeyCode::F(5));
@@ -528,7 +528,7 @@ fn enter_right_after_the_call_serves_the_ticket_before_the_status_is_read_again(
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM tickets WHERE status = 'serving'",
-            [],
+            (),
             |r| r.get(0),
         )
         .expect("count");
@@ -550,7 +550,7 @@ fn several_pdfs_on_the_drive_are_listed_to_choose_from() {
         .branch
         .store()
         .conn()
-        .query_row("SELECT COUNT(*) FROM stamp_jobs", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM stamp_jobs", (), |r| r.get(0))
         .expect("count jobs");
     assert_eq!(jobs, 0, "nothing is received before the clerk chooses");
     drive_key(&mut state, &mut tb, KeyCode::Down);
@@ -662,7 +662,7 @@ fn leaving_a_half_paid_bill_gives_the_money_back_and_says_how_much() {
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM journal WHERE kind = 'sale.tenders_returned' AND actor = 'petugas'",
-            [],
+            (),
             |r| r.get(0),
         )
         .expect("journal");
@@ -789,7 +789,7 @@ fn the_same_document_brought_again_takes_up_the_paid_job_instead_of_billing_agai
     assert!(state.session.is_none(), "{:?}", state.message);
 
     let c = tb.branch.store().conn();
-    let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    let one = |sql: &str| -> i64 { c.query_row(sql, (), |r| r.get(0)).expect(sql) };
     assert_eq!(one("SELECT COUNT(*) FROM sales"), 1, "billed once");
     assert_eq!(
         one("SELECT COUNT(*) FROM stamp_jobs WHERE state = 'cancelled'"),
@@ -1233,7 +1233,7 @@ fn cash_is_taken_even_when_the_drawer_cannot_open() {
         .read(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM journal WHERE kind = 'drawer.failed'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .map_err(loket::store::StoreError::Sql)
@@ -1300,7 +1300,7 @@ fn a_supervisor_moves_a_paid_visit_to_another_counter_where_it_reopens() {
         .conn()
         .query_row(
             "SELECT COUNT(*) FROM journal WHERE kind = 'visit.moved' AND actor = 'kepala'",
-            [],
+            (),
             |r| r.get(0),
         )
         .expect("journal");
@@ -1402,7 +1402,7 @@ fn a_visit_cut_off_at_any_step_finishes_once_after_a_restart() {
 
         // Money taken = money recorded; one serial, on the document; nothing left open.
         let c = tb.branch.store().conn();
-        let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+        let one = |sql: &str| -> i64 { c.query_row(sql, (), |r| r.get(0)).expect(sql) };
         assert_eq!(one("SELECT COUNT(*) FROM sales"), 1, "{cut:?}");
         assert_eq!(
             one("SELECT COALESCE(SUM(amount), 0) FROM payments WHERE kind = 'payment'"),
@@ -1553,7 +1553,7 @@ fn random_visit(parts: Vec<Part>, cut: usize, finish: bool) -> Result<(), TestCa
         .read(loket::report::pack::unfinished)
         .expect("belum selesai");
     let c = tb.branch.store().conn();
-    let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    let one = |sql: &str| -> i64 { c.query_row(sql, (), |r| r.get(0)).expect(sql) };
     let recorded = one("SELECT COALESCE(SUM(amount), 0) FROM payments WHERE kind = 'payment'");
     prop_assert_eq!(handed, recorded, "money taken = money recorded");
     let drawn = one("SELECT COUNT(*) FROM serials WHERE status <> 'available'");

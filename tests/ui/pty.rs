@@ -107,7 +107,7 @@ fn a_clerk_serves_a_ticket_issued_by_the_dispenser() {
         .read(|c| {
             let mut stmt =
                 c.prepare("SELECT actor, kind FROM journal WHERE subject = 'A-001' ORDER BY seq")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok::<_, loket::LoketError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .expect("journal rows");
@@ -264,7 +264,7 @@ fn the_supervisor_sees_the_branch_and_reactivates_a_no_show() {
             let mut stmt = c.prepare(
                 "SELECT supervisor, action, reason FROM approvals WHERE used_ms IS NOT NULL",
             )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             Ok::<_, loket::LoketError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .expect("approvals");
@@ -321,7 +321,7 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
             Ok::<_, loket::LoketError>(c.query_row(
                 "SELECT status, (SELECT SUM(amount) FROM payments WHERE sale = sales.id)
                  FROM sales WHERE ticket = 'C-001'",
-                [],
+                (),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
         })
@@ -332,7 +332,7 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
         .read(|c| {
             Ok::<_, loket::LoketError>(c.query_row(
                 "SELECT target FROM drive_copies WHERE actor = 'petugas'",
-                [],
+                (),
                 |r| r.get(0),
             )?)
         })
@@ -368,7 +368,7 @@ fn a_customer_gets_a_stamped_letter_back_on_the_drive() {
         .read(|c| {
             Ok::<_, loket::LoketError>(c.query_row(
                 "SELECT state, sn FROM stamp_jobs WHERE ticket = 'C-001'",
-                [],
+                (),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
         })
@@ -453,7 +453,7 @@ fn the_printer_runs_out_of_paper_mid_flow_and_f8_recovers_the_slips() {
         .store_mut()
         .read(|c| {
             let mut stmt = c.prepare("SELECT kind, status FROM print_jobs ORDER BY id")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok::<_, loket::LoketError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .expect("print jobs");
@@ -592,7 +592,7 @@ fn count_within(data: &Path, sql: &str, wanted: i64) -> i64 {
 
 fn count(data: &Path, sql: &str) -> i64 {
     let c = rusqlite::Connection::open(data.join("loket.db")).expect("db");
-    c.query_row(sql, [], |r| r.get(0)).expect("count")
+    c.query_row(sql, (), |r| r.get(0)).expect("count")
 }
 
 #[test]

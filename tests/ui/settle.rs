@@ -432,7 +432,7 @@ fn refunds(f: &mut Fixture) -> i64 {
     f.tb.branch
         .store_mut()
         .read(|c| {
-            c.query_row("SELECT COUNT(*) FROM refunds", [], |r| r.get(0))
+            c.query_row("SELECT COUNT(*) FROM refunds", (), |r| r.get(0))
                 .map_err(loket::store::StoreError::from)
         })
         .expect("refunds")

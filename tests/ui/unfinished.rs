@@ -157,7 +157,7 @@ fn fill(state: &mut State, b: &mut Branch, values: &[&str]) {
     }
 }
 
-fn count(b: &mut Branch, sql: &str, params: &[&dyn rusqlite::ToSql]) -> i64 {
+fn count(b: &mut Branch, sql: &str, params: &[&dyn loket::store::sql::ToSql]) -> i64 {
     b.store_mut()
         .read(|c| {
             c.query_row(sql, params, |r| r.get(0))

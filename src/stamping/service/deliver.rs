@@ -8,7 +8,7 @@ use crate::journal::Entry;
 use crate::queue::CounterNo;
 use crate::stamping::job::{JobId, Sn, State, Step};
 use crate::store::StoreError;
-use rusqlite::{OptionalExtension, params};
+use crate::store::sql::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -65,7 +65,7 @@ impl StampingService<'_> {
             let now = tx.now_ms();
             tx.execute(
                 "UPDATE stamp_jobs SET delivered_ms = ?2, delivery = CASE WHEN delivery IS NULL THEN ?3
-                     WHEN instr(delivery, ?3) > 0 THEN delivery ELSE delivery || ',' || ?3 END,
+                     WHEN delivery LIKE '%' || ?3 || '%' THEN delivery ELSE delivery || ',' || ?3 END,
                      outbox_id = COALESCE(?4, outbox_id) WHERE id = ?1",
                 params![job, now, how, outbox],
             )?;

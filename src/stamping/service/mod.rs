@@ -8,8 +8,8 @@ use super::provider::{Provider, ProviderError};
 use crate::journal::Entry;
 use crate::pdf::IntakeError;
 use crate::stamping::job::JobId;
+use crate::store::sql::{Connection, OptionalExtension, params};
 use crate::store::{self, StoreError, Tx};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -132,8 +132,8 @@ pub enum StampingError {
     NoName,
 }
 
-impl From<rusqlite::Error> for StampingError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::store::sql::Error> for StampingError {
+    fn from(e: crate::store::sql::Error) -> Self {
         StampingError::Store(StoreError::Sql(e))
     }
 }
@@ -190,7 +190,7 @@ const ROW_COLUMNS: &str = "id, state, ticket, document_sha256, document_name, pa
      request_id, sn, stamped_sha256, attempts, next_attempt_ms, last_error, locked, pages, warnings, proposed,
      sn_requested_ms, stamp_image, handle, email, created_ms, whatsapp";
 
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+fn read_row(r: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<Row> {
     let state: String = r.get(1)?;
     let page: Option<u32> = r.get(5)?;
     let place = match page {
@@ -433,7 +433,7 @@ impl StampingService<'_> {
     pub fn jobs(&mut self, filter: &JobFilter) -> Result<Vec<JobView>, StampingError> {
         let tz = self.store.timezone();
         let rows: Vec<Row> = self.store.read(|c| {
-            let (sql, arg): (String, rusqlite::types::Value) = match filter {
+            let (sql, arg): (String, crate::store::sql::Value) = match filter {
                 JobFilter::Unfinished => (
                     format!(
                         "SELECT {ROW_COLUMNS} FROM stamp_jobs WHERE state IN ('paid', 'serial_issued') ORDER BY COALESCE(next_attempt_ms, 0), id LIMIT ?1"

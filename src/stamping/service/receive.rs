@@ -12,8 +12,8 @@ use crate::queue::CounterNo;
 use crate::stamping::job::JobId;
 use crate::stamping::job::{JobError, Place, State, Step};
 use crate::store::StoreError;
+use crate::store::sql::{OptionalExtension, params};
 use crate::till::TillError;
-use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 /// A document handed over at the counter.
@@ -100,7 +100,7 @@ impl StampingService<'_> {
         let id = self.store.write(|tx| {
             let now = tx.now_ms();
             tx.execute(
-                "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
+                "INSERT INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                 params![sha, size, now],
             )?;
             // A document stored again is kept again (its purge is cancelled).
@@ -108,10 +108,10 @@ impl StampingService<'_> {
                 "UPDATE documents SET purge_after_ms = NULL, purged_ms = NULL WHERE sha256 = ?1",
                 [&sha],
             )?;
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO stamp_jobs (state, ticket, counter, clerk, document_sha256, document_name, locked,
                      pages, warnings, proposed, created_ms, updated_ms)
-                 VALUES ('received', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                 VALUES ('received', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
                 params![
                     ticket,
                     req.counter,
@@ -124,8 +124,8 @@ impl StampingService<'_> {
                     place_json(&proposed),
                     now
                 ],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             tx.journal(Entry::new(
                 &req.clerk,
                 "job.received",
@@ -247,7 +247,7 @@ impl StampingService<'_> {
                 .query_row(
                     "SELECT t.counter FROM stamp_jobs j
                      JOIN tickets t ON t.counter = j.counter AND t.status IN ('called', 'serving')
-                       AND t.issued_service || '-' || printf('%03d', t.number) = j.ticket
+                       AND t.issued_service || '-' || CASE WHEN t.number < 10 THEN '00' WHEN t.number < 100 THEN '0' ELSE '' END || t.number = j.ticket
                      WHERE j.id = ?1 AND t.counter != ?2
                      ORDER BY t.id DESC LIMIT 1",
                     params![earlier, counter],

@@ -13,9 +13,9 @@ use crate::stamping::provider::{
     self, IssueRequest, NextStep, Provider, ProviderError, ProviderSetup, StampRequest,
 };
 use crate::stamping::request_id::RequestId;
+use crate::store::sql::{Connection, OptionalExtension, params};
 use crate::store::{StoreError, Tx};
 use crate::{crash, pdf};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,7 +46,7 @@ fn record_stamped(
     bytes: usize,
 ) -> Result<(), StampingError> {
     tx.execute(
-        "INSERT OR IGNORE INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3)",
+        "INSERT INTO documents (sha256, bytes, stored_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         params![sha, bytes, tx.now_ms()],
     )?;
     ledger::mark_stamped(tx, sn)?;
@@ -762,7 +762,7 @@ impl StampingService<'_> {
 
 /// Whether a file name from Peruri's SN list is one of this branch's requests (named after a
 /// [`RequestId`], see `peruri_file_name`) for a job this branch has.
-fn is_own_request(c: &Connection, file: Option<&str>) -> rusqlite::Result<bool> {
+fn is_own_request(c: &Connection, file: Option<&str>) -> crate::store::sql::Result<bool> {
     let Some(job) = file.and_then(RequestId::of_file_name).map(|r| r.job) else {
         return Ok(false);
     };

@@ -9,9 +9,9 @@ use crate::queue::CounterNo;
 use crate::stamping::job::JobId;
 use crate::stamping::job::{JobError, State, Step};
 use crate::stamping::ledger;
+use crate::store::sql::{Connection, OptionalExtension};
 use crate::store::{StoreError, Tx};
 use crate::till::domain::{Method, RefundRequest};
-use rusqlite::{Connection, OptionalExtension};
 use serde_json::json;
 
 /// How a supervisor settles a job that failed for good.
@@ -28,7 +28,7 @@ pub enum Settle {
 pub(super) fn paying_line(
     c: &Connection,
     job: JobId,
-) -> rusqlite::Result<Option<(i64, u32, String)>> {
+) -> crate::store::sql::Result<Option<(i64, u32, String)>> {
     c.query_row(
         "SELECT s.id, l.line_no, s.status FROM sale_lines l JOIN sales s ON s.id = l.sale
          WHERE l.job = ?1 AND l.kind = 'item' AND s.status != 'voided' AND l.refunded_qty < l.quantity

@@ -9,9 +9,9 @@ use crate::day::TimeZone;
 use crate::money::Rupiah;
 use crate::queue::CounterNo;
 use crate::store::Tx;
+use crate::store::sql::{Connection, OptionalExtension, params};
 use crate::till::SaleId;
 use crate::users;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 mod qris_codes;
@@ -87,11 +87,15 @@ pub struct SessionView {
 const SESSION_COLUMNS: &str = "s.id, s.counter, s.clerk, s.business_day, s.opened_ms, s.state, s.float_count, s.counted, \
     s.counted_total, s.expected_total, s.variance, s.variance_reason, a.supervisor, s.closed_ms, s.closed_by, s.z_number";
 
-fn json_err(col: usize, e: serde_json::Error) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+fn json_err(col: usize, e: serde_json::Error) -> crate::store::sql::Error {
+    crate::store::sql::Error::FromSqlConversionFailure(
+        col,
+        crate::store::sql::Type::Text,
+        Box::new(e),
+    )
 }
 
-fn row_to_session(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionView> {
+fn row_to_session(r: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<SessionView> {
     let float_text: String = r.get(6)?;
     let float_count: CashCount = serde_json::from_str(&float_text).map_err(|e| json_err(6, e))?;
     let counted: Option<String> = r.get(7)?;
@@ -120,7 +124,11 @@ fn row_to_session(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionView> {
     })
 }
 
-fn session_by(conn: &Connection, filter: &str, arg: i64) -> rusqlite::Result<Option<SessionView>> {
+fn session_by(
+    conn: &Connection,
+    filter: &str,
+    arg: i64,
+) -> crate::store::sql::Result<Option<SessionView>> {
     conn.prepare_cached(&format!(
         "SELECT {SESSION_COLUMNS} FROM till_sessions s LEFT JOIN approvals a ON a.id = s.approval WHERE {filter}"
     ))?
@@ -129,7 +137,10 @@ fn session_by(conn: &Connection, filter: &str, arg: i64) -> rusqlite::Result<Opt
 }
 
 /// The counter's session that is not closed yet (open or being counted).
-fn current_session(conn: &Connection, counter: u32) -> rusqlite::Result<Option<SessionView>> {
+fn current_session(
+    conn: &Connection,
+    counter: u32,
+) -> crate::store::sql::Result<Option<SessionView>> {
     session_by(
         conn,
         "s.counter = ?1 AND s.state != 'closed'",
@@ -147,7 +158,7 @@ fn cash_session(conn: &Connection, counter: u32) -> Result<i64, TillError> {
 }
 
 /// The counter's open session when there is one; card and QRIS money is booked to it.
-fn optional_session(conn: &Connection, counter: u32) -> rusqlite::Result<Option<i64>> {
+fn optional_session(conn: &Connection, counter: u32) -> crate::store::sql::Result<Option<i64>> {
     Ok(current_session(conn, counter)?
         .filter(|s| s.state == "open")
         .map(|s| s.id))
@@ -165,7 +176,7 @@ fn movement(
     reason: Option<&str>,
     actor: &str,
     approval: Option<&users::Approval>,
-) -> rusqlite::Result<()> {
+) -> crate::store::sql::Result<()> {
     tx.prepare_cached(
         "INSERT INTO till_movements (session, counter, at_ms, kind, method, amount, sale, reason, actor, supervisor, approval)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -196,7 +207,7 @@ fn drawer_open(
     sale: Option<i64>,
     reason: Option<&str>,
     approval: Option<&users::Approval>,
-) -> rusqlite::Result<()> {
+) -> crate::store::sql::Result<()> {
     tx.prepare_cached(
         "INSERT INTO drawer_opens (at_ms, counter, session, clerk, cause, sale, reason, approval, supervisor)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -379,7 +390,7 @@ pub struct SaleView {
     pub void_reason: Option<String>,
 }
 
-fn row_to_qris(r: &rusqlite::Row<'_>, now_ms: i64) -> rusqlite::Result<QrisView> {
+fn row_to_qris(r: &crate::store::sql::Row<'_>, now_ms: i64) -> crate::store::sql::Result<QrisView> {
     let mut state: QrisState = r.get(5)?;
     let expires_ms: i64 = r.get(6)?;
     if state.is_open() && expires_ms <= now_ms {

@@ -10,10 +10,10 @@ use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::queue::CounterNo;
 use crate::store::Tx;
+use crate::store::sql::{Connection, OptionalExtension, params};
 use crate::till::domain::{Method, MoveKind, QrisState, SaleStatus};
 use crate::till::{TillError, actions};
 use crate::users;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
@@ -178,7 +178,7 @@ impl TillService<'_> {
             let mut stmt = c.prepare(&format!(
                 "SELECT {QRIS_COLUMNS} FROM qris_payments WHERE (state = 'paid_late' OR excess > 0) AND resolved_ms IS NULL ORDER BY id"
             ))?;
-            let rows = stmt.query_map([], |r| row_to_qris(r, now))?.collect::<Result<Vec<_>, _>>()?;
+            let rows = stmt.query_map((), |r| row_to_qris(r, now))?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
     }
@@ -231,7 +231,7 @@ impl TillService<'_> {
 fn find_qris(conn: &Connection, reference: &str) -> Result<QrisView, TillError> {
     let now = i64::MIN; // the state as stored: the sweep has already run in every write
     conn.prepare_cached(&format!(
-        "SELECT {QRIS_COLUMNS} FROM qris_payments WHERE reference = ?1 COLLATE NOCASE"
+        "SELECT {QRIS_COLUMNS} FROM qris_payments WHERE UPPER(reference) = UPPER(?1)"
     ))?
     .query_row([reference.trim()], |r| row_to_qris(r, now))
     .optional()?

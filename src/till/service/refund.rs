@@ -11,11 +11,11 @@ use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::queue::CounterNo;
 use crate::store::Tx;
+use crate::store::sql::params;
 use crate::till::SaleId;
 use crate::till::domain::{Method, MoveKind, RefundRequest, SaleStatus};
 use crate::till::{TillError, actions};
 use crate::users;
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 
@@ -253,12 +253,12 @@ pub(crate) fn refund_in(
             });
         }
     }
-    tx.execute(
+    let refund: i64 = tx.query_row(
             "INSERT INTO refunds (sale, session, at_ms, method, amount, reason, approval, supervisor, clerk)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
             params![sale, session, now, method.as_str(), plan.amount, ok.reason, ok.id, ok.supervisor, clerk],
+            |r| r.get(0),
         )?;
-    let refund = tx.last_insert_rowid();
     for (no, qty, amount) in &plan.lines {
         let line_id: i64 = tx.query_row(
             "SELECT id FROM sale_lines WHERE sale = ?1 AND line_no = ?2",

@@ -11,10 +11,10 @@ use crate::money::Rupiah;
 use crate::qris;
 use crate::queue::CounterNo;
 use crate::queue::TicketNo;
+use crate::store::sql::params;
 use crate::till::SaleId;
 use crate::till::domain::{LineKind, Method, MoveKind, SaleStatus, Tender};
 use crate::till::{TillError, report};
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 
@@ -40,12 +40,12 @@ impl TillService<'_> {
         self.check_counter(counter.get())?;
         self.store.write(|tx| {
             let session = optional_session(tx, counter.get())?;
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO sales (business_day, counter, clerk, session, ticket, status, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6) RETURNING id",
                 params![tx.day().to_string(), counter, clerk, session, ticket, tx.now_ms()],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             tx.journal(Entry::new(
                 clerk,
                 "sale.created",
@@ -191,7 +191,7 @@ impl TillService<'_> {
             if let Some(q) = &qris_config {
                 let merchant = q.merchant();
                 for amount in &plan.qris {
-                    let next: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM qris_payments", [], |r| r.get(0))?;
+                    let next: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM qris_payments", (), |r| r.get(0))?;
                     let reference = format!("{branch_code}-{next:06}");
                     let payload = qris::build(&merchant, *amount, &reference, &format!("LOKET{:02}", row.counter))
                         .map_err(TillError::from)?;

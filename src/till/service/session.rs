@@ -13,11 +13,11 @@ use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::queue::CounterNo;
 use crate::store::Tx;
+use crate::store::sql::params;
 use crate::till::domain::{CashCount, Method, MoveKind, Summary, summarize};
 use crate::till::report::{ReportKind, TillReport};
 use crate::till::{TillError, actions};
 use crate::users;
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -74,12 +74,12 @@ impl TillService<'_> {
                     TillError::SessionOpen(counter.get())
                 });
             }
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO till_sessions (counter, clerk, business_day, opened_ms, float_count, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'open')",
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'open') RETURNING id",
                 params![counter, clerk, tx.day().to_string(), tx.now_ms(), float_json],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             movement(tx, Some(id), counter.get(), MoveKind::Float, Method::Cash, total, None, Some("modal awal"), clerk, None)?;
             drawer_open(tx, counter.get(), Some(id), clerk, "float", None, None, None)?;
             tx.journal(Entry::new(
@@ -365,7 +365,7 @@ fn close_session(
     let now = tx.now_ms();
     let number: i64 = tx.query_row(
         "SELECT COALESCE(MAX(number), 0) + 1 FROM z_reports",
-        [],
+        (),
         |r| r.get(0),
     )?;
     tx.execute(

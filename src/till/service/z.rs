@@ -7,16 +7,19 @@ use crate::day::TimeZone;
 use crate::journal::Entry;
 use crate::money::Rupiah;
 use crate::queue::CounterNo;
+use crate::store::sql::{Connection, OptionalExtension, params};
 use crate::till::TillError;
 use crate::till::domain::{Method, MoveKind, Movement, summarize};
 use crate::till::report::{
     self, CloseFacts, EventRow, EventWhat, ReportKind, SessionEvents, SessionFacts, TillReport,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
-pub(super) fn ledger_movements(conn: &Connection, session: i64) -> rusqlite::Result<Vec<Movement>> {
+pub(super) fn ledger_movements(
+    conn: &Connection,
+    session: i64,
+) -> crate::store::sql::Result<Vec<Movement>> {
     let mut stmt = conn.prepare_cached(
         "SELECT kind, method, amount, sale FROM till_movements WHERE session = ?1 ORDER BY id",
     )?;
@@ -33,13 +36,17 @@ pub(super) fn ledger_movements(conn: &Connection, session: i64) -> rusqlite::Res
     rows.collect()
 }
 
-fn session_events(conn: &Connection, session: i64, now_ms: i64) -> rusqlite::Result<SessionEvents> {
+fn session_events(
+    conn: &Connection,
+    session: i64,
+    now_ms: i64,
+) -> crate::store::sql::Result<SessionEvents> {
     let mut ev = SessionEvents::default();
     // Each query reads: the sale (or none), the tender method (or none), the amount, the reason,
     // who did it and who approved.
     let events = |sql: &str,
                   what: fn(Option<i64>, Option<String>) -> EventWhat|
-     -> rusqlite::Result<Vec<EventRow>> {
+     -> crate::store::sql::Result<Vec<EventRow>> {
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map([session], |r| {
             Ok(EventRow {
@@ -79,9 +86,10 @@ fn session_events(conn: &Connection, session: i64, now_ms: i64) -> rusqlite::Res
         "SELECT NULL, NULL, 0, reason, clerk, supervisor FROM drawer_opens WHERE session = ?1 AND cause = 'no_sale' ORDER BY id",
         |_, _| EventWhat::NoSale,
     )?;
-    let count = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<i64> {
-        conn.prepare_cached(sql)?.query_row(args, |r| r.get(0))
-    };
+    let count =
+        |sql: &str, args: &[&dyn crate::store::sql::ToSql]| -> crate::store::sql::Result<i64> {
+            conn.prepare_cached(sql)?.query_row(args, |r| r.get(0))
+        };
     ev.drawer_opens = count(
         "SELECT COUNT(*) FROM drawer_opens WHERE session = ?1",
         &[&session],
@@ -94,7 +102,7 @@ fn session_events(conn: &Connection, session: i64, now_ms: i64) -> rusqlite::Res
         "SELECT COUNT(*) FROM sales WHERE session = ?1 AND status = 'open'",
         &[&session],
     )?;
-    let qris = |states: &str, live: Option<bool>| -> rusqlite::Result<i64> {
+    let qris = |states: &str, live: Option<bool>| -> crate::store::sql::Result<i64> {
         let time = match live {
             Some(true) => " AND expires_ms > ?2",
             Some(false) => " AND expires_ms <= ?2",

@@ -1,0 +1,382 @@
+//! The PostgreSQL engine under [`super::sql`]: one session to the branch server, its prepared
+//! statements, and the translation of values between the server's types and the five storage
+//! classes the services read and bind.
+
+use super::sql::{Error, Result, ToSqlOutput, Value, ValueRef};
+use postgres::types::{FromSql as PgFromSql, IsNull, ToSql as PgToSql, Type as PgType};
+use std::collections::HashMap;
+
+/// One connection to the branch server, with its prepared statements.
+pub struct PgSession {
+    /// The URL it was opened with, to connect again after the server or the network went away.
+    url: String,
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+impl std::fmt::Debug for PgSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgSession")
+            .field("statements", &self.statements.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a connection attempt to the branch server waits before it gives up.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl PgSession {
+    /// Connects to the branch server: plaintext only to this machine, loket's schema first on the
+    /// search path.
+    pub fn connect(url: &str) -> std::result::Result<PgSession, super::StoreError> {
+        Ok(PgSession {
+            url: url.to_string(),
+            client: PgSession::client(url)?,
+            statements: HashMap::new(),
+        })
+    }
+
+    /// Connects again when the connection broke (the server restarted, the cable was pulled): the
+    /// prepared statements went with it. One attempt; the caller's state change waits for none.
+    pub fn reconnect_if_closed(&mut self) -> std::result::Result<(), super::StoreError> {
+        if self.client.is_closed() {
+            self.client = PgSession::client(&self.url)?;
+            self.statements.clear();
+        }
+        Ok(())
+    }
+
+    fn client(url: &str) -> std::result::Result<postgres::Client, super::StoreError> {
+        let mut config =
+            crate::server::parse_url(url).map_err(|_| super::StoreError::BadUrl(redacted(url)))?;
+        if crate::server::check_plaintext(&config).is_err() {
+            return Err(super::StoreError::BadUrl(redacted(url)));
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let server_err = |source: postgres::Error| super::StoreError::Server {
+            server: redacted(url),
+            source: Error::Postgres(source),
+        };
+        let mut client = config.connect(postgres::NoTls).map_err(server_err)?;
+        client
+            .batch_execute(&format!("SET search_path = {}", crate::server::SCHEMA))
+            .map_err(server_err)?;
+        Ok(client)
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let prepared = self.client.prepare(&numbered_parameters(sql))?;
+        self.statements.insert(sql.to_owned(), prepared.clone());
+        Ok(prepared)
+    }
+
+    pub fn execute(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<usize> {
+        let stmt = self.statement(sql)?;
+        let bound: Vec<PgArg<'_>> = args.iter().map(PgArg).collect();
+        let refs: Vec<&(dyn PgToSql + Sync)> =
+            bound.iter().map(|a| a as &(dyn PgToSql + Sync)).collect();
+        let n = self.client.execute(&stmt, &refs)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    pub fn query(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<Vec<postgres::Row>> {
+        let stmt = self.statement(sql)?;
+        let bound: Vec<PgArg<'_>> = args.iter().map(PgArg).collect();
+        let refs: Vec<&(dyn PgToSql + Sync)> =
+            bound.iter().map(|a| a as &(dyn PgToSql + Sync)).collect();
+        Ok(self.client.query(&stmt, &refs)?)
+    }
+
+    pub fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+}
+
+/// A store URL without its password, for messages and logs.
+pub fn redacted(url: &str) -> String {
+    match crate::server::parse_url(url) {
+        Ok(config) => {
+            let host = match config.get_hosts().first() {
+                Some(postgres::config::Host::Tcp(h)) => h.clone(),
+                Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+                None => "localhost".to_string(),
+            };
+            let port = config.get_ports().first().copied().unwrap_or(5432);
+            format!(
+                "postgresql://{}@{host}:{port}/{}",
+                config.get_user().unwrap_or(""),
+                config.get_dbname().unwrap_or("")
+            )
+        }
+        Err(_) => "(not a PostgreSQL URL)".to_string(),
+    }
+}
+
+/// SQLite's parameters (`?1`, `?`) as PostgreSQL's (`$1`); quoted text and identifiers are left as
+/// they are.
+pub fn numbered_parameters(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut next = 1usize;
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    digits.push(d);
+                    chars.next();
+                }
+                out.push('$');
+                if digits.is_empty() {
+                    out.push_str(&next.to_string());
+                    next += 1;
+                } else {
+                    out.push_str(&digits);
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// A bound value, written as the type the server expects for its parameter.
+#[derive(Debug)]
+struct PgArg<'a>(&'a ToSqlOutput<'a>);
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+impl PgToSql for PgArg<'_> {
+    fn to_sql(
+        &self,
+        ty: &PgType,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, BoxError> {
+        let v = self.0.value();
+        let mismatch = || -> BoxError {
+            format!(
+                "a {:?} value cannot be bound as {}",
+                v.data_type(),
+                ty.name()
+            )
+            .into()
+        };
+        match v {
+            ValueRef::Null => Ok(IsNull::Yes),
+            ValueRef::Integer(i) => match *ty {
+                PgType::INT8 => i.to_sql(ty, out),
+                PgType::INT4 => i32::try_from(i)?.to_sql(ty, out),
+                PgType::INT2 => i16::try_from(i)?.to_sql(ty, out),
+                PgType::BOOL => (i != 0).to_sql(ty, out),
+                #[expect(clippy::cast_precision_loss, reason = "as SQLite converts it")]
+                PgType::FLOAT8 => (i as f64).to_sql(ty, out),
+                PgType::NUMERIC => encode_numeric(i, out),
+                PgType::TEXT
+                | PgType::VARCHAR
+                | PgType::BPCHAR
+                | PgType::NAME
+                | PgType::UNKNOWN => i.to_string().as_str().to_sql(&PgType::TEXT, out),
+                _ => Err(mismatch()),
+            },
+            ValueRef::Real(r) => match *ty {
+                PgType::FLOAT8 => r.to_sql(ty, out),
+                #[expect(clippy::cast_possible_truncation, reason = "the column is float4")]
+                PgType::FLOAT4 => (r as f32).to_sql(ty, out),
+                _ => Err(mismatch()),
+            },
+            ValueRef::Text(t) => match *ty {
+                PgType::TEXT
+                | PgType::VARCHAR
+                | PgType::BPCHAR
+                | PgType::NAME
+                | PgType::UNKNOWN => t.to_sql(&PgType::TEXT, out),
+                PgType::JSON | PgType::JSONB => {
+                    let json: serde_json::Value = serde_json::from_str(t)?;
+                    postgres::types::Json(json).to_sql(ty, out)
+                }
+                _ => Err(mismatch()),
+            },
+            ValueRef::Blob(b) => match *ty {
+                PgType::BYTEA => b.to_sql(ty, out),
+                _ => Err(mismatch()),
+            },
+        }
+    }
+
+    fn accepts(_: &PgType) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// PostgreSQL's binary `numeric` for a whole number: base-10000 digits, most significant first.
+fn encode_numeric(i: i64, out: &mut bytes::BytesMut) -> std::result::Result<IsNull, BoxError> {
+    use bytes::BufMut;
+    let mut n = i.unsigned_abs();
+    let mut digits = Vec::new();
+    while n > 0 {
+        digits.push(u16::try_from(n % 10_000)?);
+        n /= 10_000;
+    }
+    digits.reverse();
+    let ndigits = u16::try_from(digits.len())?;
+    let weight = i16::try_from(digits.len())? - 1;
+    out.put_u16(ndigits);
+    out.put_i16(weight.max(0));
+    out.put_u16(if i < 0 { 0x4000 } else { 0 });
+    out.put_u16(0);
+    for d in digits {
+        out.put_u16(d);
+    }
+    Ok(IsNull::No)
+}
+
+/// A column read into one of the five storage classes.
+pub struct PgValue(pub Value);
+
+impl<'a> PgFromSql<'a> for PgValue {
+    fn from_sql(ty: &PgType, raw: &'a [u8]) -> std::result::Result<Self, BoxError> {
+        let v = match *ty {
+            PgType::INT8 => Value::Integer(i64::from_sql(ty, raw)?),
+            PgType::INT4 => Value::Integer(i64::from(i32::from_sql(ty, raw)?)),
+            PgType::INT2 => Value::Integer(i64::from(i16::from_sql(ty, raw)?)),
+            PgType::OID => Value::Integer(i64::from(u32::from_sql(ty, raw)?)),
+            PgType::BOOL => Value::Integer(i64::from(bool::from_sql(ty, raw)?)),
+            PgType::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            PgType::FLOAT4 => Value::Real(f64::from(f32::from_sql(ty, raw)?)),
+            PgType::NUMERIC => decode_numeric(raw)?,
+            PgType::TEXT | PgType::VARCHAR | PgType::BPCHAR | PgType::NAME | PgType::UNKNOWN => {
+                Value::Text(String::from_sql(ty, raw)?)
+            }
+            PgType::JSON | PgType::JSONB => {
+                let postgres::types::Json(j) =
+                    postgres::types::Json::<serde_json::Value>::from_sql(ty, raw)?;
+                Value::Text(j.to_string())
+            }
+            PgType::BYTEA => Value::Blob(raw.to_vec()),
+            _ => {
+                return Err(
+                    format!("a column of type {} has no storage class here", ty.name()).into(),
+                );
+            }
+        };
+        Ok(PgValue(v))
+    }
+
+    fn from_sql_null(_: &PgType) -> std::result::Result<Self, BoxError> {
+        Ok(PgValue(Value::Null))
+    }
+
+    fn accepts(_: &PgType) -> bool {
+        true
+    }
+}
+
+/// PostgreSQL's binary `numeric` (a `SUM` of bigints, an `AVG`): an integer when it has no
+/// fraction and fits, a real otherwise.
+fn decode_numeric(raw: &[u8]) -> std::result::Result<Value, BoxError> {
+    let word = |i: usize| -> std::result::Result<u16, BoxError> {
+        raw.get(i..i + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "a numeric value is cut short".into())
+    };
+    let ndigits = usize::from(word(0)?);
+    let weight = i32::from(i16::from_be_bytes(word(2)?.to_be_bytes()));
+    let sign = word(4)?;
+    let scale = word(6)?;
+    if sign == 0xC000 {
+        return Ok(Value::Real(f64::NAN));
+    }
+    let negative = sign == 0x4000;
+    let mut digits = Vec::with_capacity(ndigits);
+    for k in 0..ndigits {
+        digits.push(word(8 + 2 * k)?);
+    }
+    // Whole part: digits at positions with weight >= 0.
+    let whole_only = digits
+        .iter()
+        .enumerate()
+        .all(|(k, d)| weight - i32::try_from(k).unwrap_or(i32::MAX) >= 0 || *d == 0);
+    if scale == 0 || whole_only {
+        let mut acc: i128 = 0;
+        for k in 0..=weight.max(-1) {
+            let d = usize::try_from(k)
+                .ok()
+                .and_then(|k| digits.get(k))
+                .copied()
+                .unwrap_or(0);
+            acc = acc * 10_000 + i128::from(d);
+        }
+        let acc = if negative { -acc } else { acc };
+        if let Ok(i) = i64::try_from(acc) {
+            return Ok(Value::Integer(i));
+        }
+    }
+    let mut f = 0f64;
+    for (k, d) in digits.iter().enumerate() {
+        let power = weight - i32::try_from(k).unwrap_or(i32::MAX);
+        f += f64::from(*d) * 10_000f64.powi(power);
+    }
+    Ok(Value::Real(if negative { -f } else { f }))
+}
+
+impl From<postgres::Error> for super::StoreError {
+    fn from(e: postgres::Error) -> Self {
+        super::StoreError::Sql(Error::Postgres(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_parameters_become_numbered_ones() {
+        assert_eq!(
+            numbered_parameters(
+                "SELECT a FROM t WHERE b = ?2 AND c = ?1 AND d = '?' AND \"e?\" = ?"
+            ),
+            "SELECT a FROM t WHERE b = $2 AND c = $1 AND d = '?' AND \"e?\" = $1"
+        );
+    }
+
+    #[test]
+    fn numeric_reads_whole_numbers_as_integers() {
+        // 123456789 = 1|2345|6789, weight 2, positive, scale 0.
+        let raw = [0, 3, 0, 2, 0, 0, 0, 0, 0, 1, 0x09, 0x29, 0x1A, 0x85];
+        assert_eq!(decode_numeric(&raw).ok(), Some(Value::Integer(123_456_789)));
+        // -2.5 = 2|5000, weight 0, negative, scale 1.
+        let raw = [0, 2, 0, 0, 0x40, 0, 0, 1, 0, 2, 0x13, 0x88];
+        assert_eq!(decode_numeric(&raw).ok(), Some(Value::Real(-2.5)));
+        // zero: no digits.
+        let raw = [0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(decode_numeric(&raw).ok(), Some(Value::Integer(0)));
+    }
+
+    #[test]
+    fn numeric_writes_whole_numbers() {
+        let mut out = bytes::BytesMut::new();
+        assert!(encode_numeric(-123_456_789, &mut out).is_ok());
+        assert_eq!(
+            &out[..],
+            &[0, 3, 0, 2, 0x40, 0, 0, 0, 0, 1, 0x09, 0x29, 0x1A, 0x85]
+        );
+    }
+}
