@@ -65,6 +65,9 @@ const EXIT_WITH_WARNINGS: u8 = 2;
 /// What a backup or restore can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
+    /// The branch's store is its PostgreSQL server: the server's own backups (`pg_dump`,
+    /// `pg_basebackup`) keep it, not a copy of a SQLite file.
+    OnServer,
     TargetMissing {
         path: PathBuf,
     },
@@ -279,6 +282,9 @@ fn backup_locked(
     before_read_back: &mut dyn FnMut(&Path),
 ) -> Result<BackupReport, BackupError> {
     let started = Instant::now();
+    if branch.store().is_server() {
+        return Err(BackupError::OnServer);
+    }
     let to = std::path::absolute(to).map_err(io_err(IoWhat::TargetUnknown, to))?;
     if !to.is_dir() {
         return Err(BackupError::TargetMissing { path: to });
@@ -1209,6 +1215,10 @@ pub fn daily(branch: &mut Branch) -> Result<Option<BackupReport>, LoketError> {
     let Some(folder) = branch.config().backup.folder.clone() else {
         return Ok(None);
     };
+    if branch.store().is_server() {
+        // The branch server is backed up on the server (see `BackupError::OnServer`).
+        return Ok(None);
+    }
     // Relative to the data folder, like every other path in loket.toml.
     let folder = branch.data_dir().join(folder);
     let now = store::to_ms(branch.store().now());

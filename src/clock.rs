@@ -9,6 +9,13 @@ pub use crate::store::{from_ms, to_ms};
 /// Where "now" comes from.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> OffsetDateTime;
+
+    /// Whether this clock is the machine's own. On the branch server such a clock gives way to the
+    /// server's, so every PC of a branch agrees on the time; a placed clock (a test's, a training
+    /// run's `LOKET_FAKE_NOW`) keeps its own moment.
+    fn follows_system(&self) -> bool {
+        false
+    }
 }
 
 /// The system clock.
@@ -18,6 +25,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
+    }
+
+    fn follows_system(&self) -> bool {
+        true
     }
 }
 

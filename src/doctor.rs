@@ -389,7 +389,8 @@ fn database_chain(
     // The zone only dates what a connection writes; the doctor writes nothing, so a branch whose
     // configuration is broken can still have its database and journal checked.
     let zone = config.as_ref().map_or(TimeZone::Wib, |c| c.branch.timezone);
-    let (db, store) = check_database(data, clock, zone);
+    let settings = config.as_ref().map(|c| c.store.clone()).unwrap_or_default();
+    let (db, store) = check_database(data, &settings, clock, zone);
     send(i_db, "database", &db);
     let Some(mut store) = store else {
         for (i, name) in printers {
@@ -807,15 +808,45 @@ pub enum DatabaseCheck {
         path: PathBuf,
         error: StoreError,
     },
+    /// The branch server answered with this loket's schema; `skew` is how far its clock is ahead
+    /// of this PC's (a PC more than two minutes off is told to set its clock).
+    Server {
+        server: String,
+        version: i64,
+        skew: time::Duration,
+    },
+    /// The branch server could not be reached, or refused.
+    ServerFailed {
+        server: String,
+        error: StoreError,
+    },
 }
 
 /// Opens the database as every command does (an older schema is migrated, a newer one refused)
 /// but never creates one. The open store is handed back for the checks that read it.
 pub fn check_database(
     data: &Path,
+    settings: &crate::config::StoreSettings,
     clock: Arc<dyn Clock>,
     zone: TimeZone,
 ) -> (DatabaseCheck, Option<Store>) {
+    if let store::Location::Server(url) = store::Location::of(data, settings) {
+        let server = store::redacted(&url);
+        return match Store::connect(&url, clock, zone) {
+            Ok(store) => {
+                let check = DatabaseCheck::Server {
+                    server,
+                    version: store::LATEST_VERSION,
+                    skew: store.clock_skew().unwrap_or(time::Duration::ZERO),
+                };
+                (check, Some(store))
+            }
+            Err(StoreError::TooNew { found, supported }) => {
+                (DatabaseCheck::TooNew { found, supported }, None)
+            }
+            Err(error) => (DatabaseCheck::ServerFailed { server, error }, None),
+        };
+    }
     let path = data.join(store::FILE_NAME);
     if !path.is_file() {
         return (DatabaseCheck::Missing { path }, None);

@@ -424,7 +424,7 @@ impl DeliveryService<'_> {
     fn wa_set_media(&mut self, id: i64, media: Option<&str>) -> Result<(), DeliveryError> {
         self.store.write(|tx| {
             tx.execute(
-                "UPDATE outbox SET wa_media_id = ?2, wa_media_ms = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END
+                "UPDATE outbox SET wa_media_id = ?2, wa_media_ms = CASE WHEN CAST(?2 AS TEXT) IS NULL THEN NULL ELSE CAST(?3 AS BIGINT) END
                  WHERE id = ?1",
                 params![id, media, tx.now_ms()],
             )?;
@@ -447,7 +447,7 @@ impl DeliveryService<'_> {
     fn wa_send_started(&mut self, id: i64, started: bool) -> Result<(), DeliveryError> {
         self.store.write(|tx| {
             tx.execute(
-                "UPDATE outbox SET wa_send_started_ms = CASE WHEN ?2 THEN ?3 ELSE NULL END WHERE id = ?1",
+                "UPDATE outbox SET wa_send_started_ms = CASE WHEN ?2 THEN CAST(?3 AS BIGINT) ELSE NULL END WHERE id = ?1",
                 params![id, started, tx.now_ms()],
             )?;
             // Bookkeeping of the send in flight; the journal records its outcome.
@@ -572,7 +572,7 @@ impl DeliveryService<'_> {
                     .query_row(
                         "SELECT id, status, wa_status, wa_message_id FROM outbox
                          WHERE channel = 'whatsapp' AND (wa_message_id = ?1 OR (?2 <> '' AND message_id = ?2))
-                         ORDER BY (wa_message_id = ?1) DESC LIMIT 1",
+                         ORDER BY CASE WHEN wa_message_id = ?1 THEN 1 ELSE 0 END DESC LIMIT 1",
                         params![wamid, key],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
@@ -605,14 +605,23 @@ impl DeliveryService<'_> {
                             // A document message outside the window: the template goes instead,
                             // under a key of its own (late reports of the refused message then
                             // match nothing).
+                            let stored: Option<String> = tx.query_row(
+                                "SELECT wa_params FROM outbox WHERE id = ?1",
+                                [id],
+                                |r| r.get(0),
+                            )?;
+                            let mut wa_params = stored
+                                .and_then(|p| serde_json::from_str::<Value>(&p).ok())
+                                .filter(Value::is_object)
+                                .unwrap_or_else(|| json!({}));
+                            wa_params["force_template"] = json!(true);
                             tx.execute(
                                 "UPDATE outbox SET status = 'queued', next_attempt_ms = ?2,
                                     message_id = message_id || '-t',
                                     wa_message_id = NULL, wa_send_started_ms = NULL, wa_status = NULL,
-                                    wa_params = json_set(COALESCE(wa_params, '{}'), '$.force_template', json('true')),
-                                    last_error = ?3
+                                    wa_params = ?4, last_error = ?3
                                  WHERE id = ?1",
-                                params![id, DUE_AT_ONCE, failure.reason()],
+                                params![id, DUE_AT_ONCE, failure.reason(), wa_params.to_string()],
                             )?;
                         } else {
                             tx.execute(

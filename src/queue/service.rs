@@ -1144,7 +1144,7 @@ fn line_of(
         "SELECT id, priority, arrived_ms FROM tickets
          WHERE business_day = ?1 AND service = ?2 AND status IN ('waiting', 'parked')
            AND (status = 'waiting' OR park_until_ms <= ?3)
-           AND target_counter IS ?4
+           AND target_counter IS NOT DISTINCT FROM ?4
          ORDER BY arrived_ms, id",
     )?;
     let rows = stmt.query_map(params![day, t.service, now, t.target_counter], |r| {

@@ -98,10 +98,14 @@ pub fn next_available(c: &Connection, n: usize) -> Result<Vec<String>, LedgerErr
         .query_map((), |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     let mut out = Vec::with_capacity(n);
-    let mut stmt = c.prepare_cached(
+    // SQLite is told to use the partial index of available serials (its planner may otherwise
+    // scan a lot's spent ones); PostgreSQL's planner finds it by itself.
+    let mut stmt = c.prepare_cached(if c.is_server() {
+        "SELECT sn FROM serials WHERE lot_id = ?1 AND status = 'available' ORDER BY sn LIMIT ?2"
+    } else {
         "SELECT sn FROM serials INDEXED BY serials_available
-         WHERE lot_id = ?1 AND status = 'available' ORDER BY sn LIMIT ?2",
-    )?;
+         WHERE lot_id = ?1 AND status = 'available' ORDER BY sn LIMIT ?2"
+    })?;
     for lot in lots {
         if out.len() >= n {
             break;
@@ -294,7 +298,7 @@ pub fn inventory(c: &Connection) -> crate::store::sql::Result<Inventory> {
                 COALESCE(SUM(CASE WHEN s.status = 'available' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN s.status IN ('issued', 'stamped') THEN 1 ELSE 0 END), 0),
                 COALESCE(SUM(CASE WHEN s.status = 'spoiled' THEN 1 ELSE 0 END), 0)
          FROM serial_lots l LEFT JOIN serials s ON s.lot_id = l.lot_id
-         GROUP BY l.lot_id ORDER BY l.loaded_ms, l.lot_id",
+         GROUP BY l.lot_id, l.count, l.price_paid, l.loaded_ms ORDER BY l.loaded_ms, l.lot_id",
     )?;
     inv.lots = stmt
         .query_map((), |r| {

@@ -353,12 +353,12 @@ impl Provider for LocalProvider {
         store
             .read(|c| {
                 let total: i64 = c.query_row(
-                    "SELECT COUNT(*) FROM serials WHERE status != 'available' AND (?1 IS NULL OR status = ?1)",
+                    "SELECT COUNT(*) FROM serials WHERE status != 'available' AND (CAST(?1 AS TEXT) IS NULL OR status = ?1)",
                     [status],
                     |r| r.get(0),
                 )?;
                 let mut stmt = c.prepare(
-                    "SELECT sn, status, request_id FROM serials WHERE status != 'available' AND (?1 IS NULL OR status = ?1)
+                    "SELECT sn, status, request_id FROM serials WHERE status != 'available' AND (CAST(?1 AS TEXT) IS NULL OR status = ?1)
                      ORDER BY issued_ms, sn LIMIT ?2 OFFSET ?3",
                 )?;
                 let items = stmt

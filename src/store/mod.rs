@@ -3,6 +3,7 @@
 
 mod migrations;
 pub(crate) mod pg;
+pub use pg::redacted;
 pub mod sql;
 pub(crate) mod typed;
 
@@ -112,11 +113,27 @@ impl Location {
     }
 }
 
+/// How long a measurement of the server's clock is trusted before it is taken again.
+const SERVER_CLOCK_FRESH: Duration = Duration::from_secs(600);
+
+/// A PC whose clock differs from the branch server's by more than this is warned.
+pub const CLOCK_SKEW_WARN: time::Duration = time::Duration::minutes(2);
+
+/// The branch server's clock as this PC sees it.
+#[derive(Debug, Clone, Copy)]
+struct ServerClock {
+    /// How far the server's clock is ahead of this machine's (negative: behind), in milliseconds.
+    ahead_ms: i64,
+    measured: std::time::Instant,
+}
+
 /// A connection to the branch database.
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
     clock: Arc<dyn Clock>,
+    /// On the server: its clock, which this PC's business days and journal times follow.
+    server_clock: Option<ServerClock>,
     tz: TimeZone,
     wal_path: PathBuf,
     /// The WAL file, kept open for fsync. SQLite never deletes it while this connection is open.
@@ -163,7 +180,7 @@ impl Store {
     /// or loopback). The server's schema must be the one this program knows.
     pub fn connect(url: &str, clock: Arc<dyn Clock>, tz: TimeZone) -> Result<Store, StoreError> {
         let session = pg::PgSession::connect(url)?;
-        let store = Store {
+        let mut store = Store {
             conn: Connection::postgres(session),
             clock,
             tz,
@@ -172,7 +189,9 @@ impl Store {
             writer_lock: None,
             writer_lock_path: PathBuf::new(),
             writer_wait: WRITER_WAIT,
+            server_clock: None,
         };
+        store.server_clock = Some(store.measure_server_clock()?);
         let found = store.version()?;
         if found > LATEST_VERSION {
             return Err(StoreError::TooNew {
@@ -264,6 +283,7 @@ impl Store {
             writer_lock,
             writer_lock_path,
             writer_wait: WRITER_WAIT,
+            server_clock: None,
         };
         let found = store.version()?;
         if found > LATEST_VERSION {
@@ -310,6 +330,7 @@ impl Store {
             writer_lock: None,
             writer_lock_path: with_suffix("-writer"),
             writer_wait: WRITER_WAIT,
+            server_clock: None,
         };
         let found = store.version()?;
         if found != LATEST_VERSION {
@@ -374,12 +395,43 @@ impl Store {
         self.tz
     }
 
+    /// The branch's time: this PC's clock, or on the server the server's (unless the clock was
+    /// placed on purpose, see [`Clock::follows_system`]).
     pub fn now(&self) -> OffsetDateTime {
-        self.clock.now()
+        let own = self.clock.now();
+        match self.server_clock {
+            Some(server) if self.clock.follows_system() => {
+                own + time::Duration::milliseconds(server.ahead_ms)
+            }
+            _ => own,
+        }
     }
 
     pub fn today(&self) -> BusinessDay {
-        BusinessDay::of(self.clock.now(), self.tz)
+        BusinessDay::of(self.now(), self.tz)
+    }
+
+    /// On the server: how far the server's clock is ahead of this machine's (negative: behind).
+    /// The status bar and `loket doctor` warn past [`CLOCK_SKEW_WARN`].
+    pub fn clock_skew(&self) -> Option<time::Duration> {
+        self.server_clock
+            .map(|s| time::Duration::milliseconds(s.ahead_ms))
+    }
+
+    /// Reads the server's clock, taking the middle of the round trip as the moment it answered.
+    fn measure_server_clock(&self) -> Result<ServerClock, StoreError> {
+        let before = OffsetDateTime::now_utc();
+        let server_ms: i64 = self.conn.query_row(
+            "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+            (),
+            |r| r.get(0),
+        )?;
+        let after = OffsetDateTime::now_utc();
+        let middle = to_ms(before) + (to_ms(after) - to_ms(before)) / 2;
+        Ok(ServerClock {
+            ahead_ms: server_ms - middle,
+            measured: std::time::Instant::now(),
+        })
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -426,7 +478,13 @@ impl Store {
         if let Err(e) = self.reconnect_if_closed() {
             return Err(E::from(e));
         }
-        let now = self.clock.now();
+        if self
+            .server_clock
+            .is_some_and(|c| c.measured.elapsed() > SERVER_CLOCK_FRESH)
+        {
+            self.server_clock = Some(self.measure_server_clock().map_err(E::from)?);
+        }
+        let now = self.now();
         let day = BusinessDay::of(now, self.tz);
         // On the server every state change of the branch takes one lock first, as SQLite's single
         // writer does: the journal's hash chain orders them anyway, and a change that starts with

@@ -11,7 +11,8 @@ pub struct PgSession {
     /// The URL it was opened with, to connect again after the server or the network went away.
     url: String,
     client: postgres::Client,
-    statements: HashMap<String, postgres::Statement>,
+    /// Prepared statements by their SQLite text, with the order their parameters bind in.
+    statements: HashMap<String, (postgres::Statement, Vec<usize>)>,
 }
 
 impl std::fmt::Debug for PgSession {
@@ -66,18 +67,40 @@ impl PgSession {
         Ok(client)
     }
 
-    fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
+    fn statement(&mut self, sql: &str) -> Result<(postgres::Statement, Vec<usize>)> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let prepared = self.client.prepare(&numbered_parameters(sql))?;
-        self.statements.insert(sql.to_owned(), prepared.clone());
-        Ok(prepared)
+        let (text, order) = numbered_parameters(sql);
+        let prepared = self
+            .client
+            .prepare(&text)
+            .map_err(|source| Error::Prepare {
+                sql: sql.split_whitespace().collect::<Vec<_>>().join(" "),
+                source,
+            })?;
+        self.statements
+            .insert(sql.to_owned(), (prepared.clone(), order.clone()));
+        Ok((prepared, order))
+    }
+
+    /// The arguments in the order the prepared statement binds them.
+    fn bind<'a>(args: &'a [ToSqlOutput<'a>], order: &[usize]) -> Result<Vec<PgArg<'a>>> {
+        order
+            .iter()
+            .map(|&i| {
+                args.get(i).map(PgArg).ok_or_else(|| {
+                    Error::ToSqlConversionFailure(
+                        format!("parameter ?{} has no value", i + 1).into(),
+                    )
+                })
+            })
+            .collect()
     }
 
     pub fn execute(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<usize> {
-        let stmt = self.statement(sql)?;
-        let bound: Vec<PgArg<'_>> = args.iter().map(PgArg).collect();
+        let (stmt, order) = self.statement(sql)?;
+        let bound = PgSession::bind(args, &order)?;
         let refs: Vec<&(dyn PgToSql + Sync)> =
             bound.iter().map(|a| a as &(dyn PgToSql + Sync)).collect();
         let n = self.client.execute(&stmt, &refs)?;
@@ -85,8 +108,8 @@ impl PgSession {
     }
 
     pub fn query(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<Vec<postgres::Row>> {
-        let stmt = self.statement(sql)?;
-        let bound: Vec<PgArg<'_>> = args.iter().map(PgArg).collect();
+        let (stmt, order) = self.statement(sql)?;
+        let bound = PgSession::bind(args, &order)?;
         let refs: Vec<&(dyn PgToSql + Sync)> =
             bound.iter().map(|a| a as &(dyn PgToSql + Sync)).collect();
         Ok(self.client.query(&stmt, &refs)?)
@@ -117,10 +140,12 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
-/// SQLite's parameters (`?1`, `?`) as PostgreSQL's (`$1`); quoted text and identifiers are left as
-/// they are.
-pub fn numbered_parameters(sql: &str) -> String {
+/// SQLite's parameters (`?1`, `?`) as PostgreSQL's (`$1`), numbered in the order they are first
+/// used, with the SQLite index (from 0) each `$k` binds: PostgreSQL must see every number from `$1`
+/// up, while a SQLite statement may use `?2` alone. Quoted text and identifiers are left as they are.
+pub fn numbered_parameters(sql: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(sql.len() + 8);
+    let mut order: Vec<usize> = Vec::new();
     let mut next = 1usize;
     let mut quote: Option<char> = None;
     let mut chars = sql.chars().peekable();
@@ -142,18 +167,27 @@ pub fn numbered_parameters(sql: &str) -> String {
                     digits.push(d);
                     chars.next();
                 }
-                out.push('$');
-                if digits.is_empty() {
-                    out.push_str(&next.to_string());
+                let sqlite_index = if digits.is_empty() {
                     next += 1;
+                    next - 1
                 } else {
-                    out.push_str(&digits);
-                }
+                    digits.parse().unwrap_or(0)
+                };
+                let original = sqlite_index.saturating_sub(1);
+                let position = order
+                    .iter()
+                    .position(|&o| o == original)
+                    .unwrap_or_else(|| {
+                        order.push(original);
+                        order.len() - 1
+                    });
+                out.push('$');
+                out.push_str(&(position + 1).to_string());
             }
             None => out.push(c),
         }
     }
-    out
+    (out, order)
 }
 
 /// A bound value, written as the type the server expects for its parameter.
@@ -209,6 +243,12 @@ impl PgToSql for PgArg<'_> {
                 PgType::JSON | PgType::JSONB => {
                     let json: serde_json::Value = serde_json::from_str(t)?;
                     postgres::types::Json(json).to_sql(ty, out)
+                }
+                // As SQLite's column affinity does: text that is a whole number binds to an
+                // integer parameter as that number (anything else is refused, never guessed).
+                PgType::INT8 | PgType::INT4 | PgType::INT2 => {
+                    let i: i64 = t.trim().parse().map_err(|_| mismatch())?;
+                    PgArg(&ToSqlOutput::Owned(Value::Integer(i))).to_sql(ty, out)
                 }
                 _ => Err(mismatch()),
             },
@@ -349,11 +389,25 @@ mod tests {
 
     #[test]
     fn sqlite_parameters_become_numbered_ones() {
+        // Numbered in the order first used; each `$k` says which SQLite parameter it binds.
         assert_eq!(
             numbered_parameters(
-                "SELECT a FROM t WHERE b = ?2 AND c = ?1 AND d = '?' AND \"e?\" = ?"
+                "SELECT a FROM t WHERE b = ?2 AND c = ?1 AND d = '?' AND \"e?\" = ?2"
             ),
-            "SELECT a FROM t WHERE b = $2 AND c = $1 AND d = '?' AND \"e?\" = $1"
+            (
+                "SELECT a FROM t WHERE b = $1 AND c = $2 AND d = '?' AND \"e?\" = $1".to_string(),
+                vec![1, 0]
+            )
+        );
+        // A statement may use `?2` alone; the server must see `$1`.
+        assert_eq!(
+            numbered_parameters("SELECT a FROM t WHERE at_ms < ?2"),
+            ("SELECT a FROM t WHERE at_ms < $1".to_string(), vec![1])
+        );
+        // Anonymous parameters count up.
+        assert_eq!(
+            numbered_parameters("INSERT INTO t VALUES (?, ?)"),
+            ("INSERT INTO t VALUES ($1, $2)".to_string(), vec![0, 1])
         );
     }
 

@@ -45,8 +45,15 @@ pub enum Error {
     ToSqlConversionFailure(Box<dyn std::error::Error + Send + Sync + 'static>),
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
+    #[error("{}", crate::server::detail(.0))]
     Postgres(#[from] postgres::Error),
+    /// The server refused to prepare a statement: a statement outside what both engines share.
+    #[error("{} in: {sql}", crate::server::detail(.source))]
+    Prepare {
+        sql: String,
+        #[source]
+        source: postgres::Error,
+    },
 }
 
 impl Error {
@@ -66,7 +73,9 @@ impl Error {
     /// statement's transaction, and the store reconnects before the next one.
     pub fn is_unreachable(&self) -> bool {
         match self {
-            Error::Postgres(e) => e.is_closed() || pg_code(e).is_none() && !is_pg_db_error(e),
+            Error::Postgres(e) | Error::Prepare { source: e, .. } => {
+                e.is_closed() || pg_code(e).is_none() && !is_pg_db_error(e)
+            }
             _ => false,
         }
     }
@@ -74,7 +83,7 @@ impl Error {
     /// PostgreSQL's SQLSTATE, when the server answered with an error.
     pub fn sqlstate(&self) -> Option<&str> {
         match self {
-            Error::Postgres(e) => pg_code(e),
+            Error::Postgres(e) | Error::Prepare { source: e, .. } => pg_code(e),
             _ => None,
         }
     }

@@ -777,6 +777,25 @@ impl Words for En {
             DatabaseCheck::Failed { path, error } => {
                 format!("the database {} cannot be opened ({error})", path.display())
             }
+            DatabaseCheck::Server {
+                server,
+                version,
+                skew,
+            } => {
+                let minutes = skew.whole_seconds().abs() / 60;
+                if skew.abs() > crate::store::CLOCK_SKEW_WARN {
+                    format!(
+                        "branch server {server} open, schema {version}; this PC's clock is {minutes} minutes off the branch server's"
+                    )
+                } else {
+                    format!(
+                        "branch server {server} open, schema {version}; this PC's clock agrees with the branch server's"
+                    )
+                }
+            }
+            DatabaseCheck::ServerFailed { server, error } => {
+                format!("branch server {server} cannot be opened ({error})")
+            }
         }
     }
 
@@ -797,6 +816,15 @@ impl Words for En {
             ),
             DatabaseCheck::Failed { .. } => Some(
                 "check the data folder's permissions; if the file is damaged, restore the latest backup with `loket restore`"
+                    .into(),
+            ),
+            DatabaseCheck::Server { skew, .. } if skew.abs() > crate::store::CLOCK_SKEW_WARN => Some(
+                "set this PC's clock: `timedatectl set-ntp true` with the branch's time server; business days and journal times follow the branch server"
+                    .into(),
+            ),
+            DatabaseCheck::Server { .. } => None,
+            DatabaseCheck::ServerFailed { .. } => Some(
+                "check this PC's network cable, the branch server (is PostgreSQL running?) and the `[store] url` line in loket.toml"
                     .into(),
             ),
         }
@@ -1395,6 +1423,7 @@ impl Words for En {
 
     fn backup_error(&self, e: &BackupError) -> String {
         match e {
+            BackupError::OnServer => "this branch uses the branch server (PostgreSQL): back it up on the server with `pg_dump` or `pg_basebackup`, not with `loket backup` on this PC".to_string(),
             BackupError::TargetMissing { path } => format!("target folder {} does not exist; create it or plug in the flash drive, then try again", path.display()),
             BackupError::NoRoom { path, needed, free } => format!("not enough space on {}: the backup needs about {}, {} is free. Free some space or use another folder or flash drive; nothing has been written", path.display(), human_bytes(*needed), human_bytes(*free)),
             BackupError::AlreadyRunning => "a backup of this branch is being made by another process; wait until it finishes, then try again".to_string(),
@@ -4070,6 +4099,10 @@ pub(super) const HELP: &[(&str, &str)] = &[
     ),
     ("actor", "Who runs the command, for the journal"),
     ("lang", "Language: id (Indonesian) or en (English)"),
+    (
+        "store",
+        "The branch server (PostgreSQL) every PC of the branch shares: postgresql://role:password@host:port/database. Without it: LOKET_STORE, then `[store] url` in loket.toml, then the SQLite file in the data folder",
+    ),
     (
         "init",
         "Write a sample configuration and set up the database",

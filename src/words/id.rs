@@ -775,6 +775,25 @@ impl Words for Id {
             DatabaseCheck::Failed { path, error } => {
                 format!("basis data {} tidak dapat dibuka ({error})", path.display())
             }
+            DatabaseCheck::Server {
+                server,
+                version,
+                skew,
+            } => {
+                let minutes = skew.whole_seconds().abs() / 60;
+                if skew.abs() > crate::store::CLOCK_SKEW_WARN {
+                    format!(
+                        "server cabang {server} terbuka, skema {version}; jam PC ini selisih {minutes} menit dari server cabang"
+                    )
+                } else {
+                    format!(
+                        "server cabang {server} terbuka, skema {version}; jam PC ini sama dengan server cabang"
+                    )
+                }
+            }
+            DatabaseCheck::ServerFailed { server, error } => {
+                format!("server cabang {server} tidak dapat dibuka ({error})")
+            }
         }
     }
 
@@ -795,6 +814,15 @@ impl Words for Id {
             ),
             DatabaseCheck::Failed { .. } => Some(
                 "periksa izin folder data; bila berkas rusak, pulihkan cadangan terakhir dengan `loket restore`"
+                    .into(),
+            ),
+            DatabaseCheck::Server { skew, .. } if skew.abs() > crate::store::CLOCK_SKEW_WARN => Some(
+                "setel jam PC ini: `timedatectl set-ntp true` dengan server waktu cabang; hari kerja dan jam jurnal mengikuti server cabang"
+                    .into(),
+            ),
+            DatabaseCheck::Server { .. } => None,
+            DatabaseCheck::ServerFailed { .. } => Some(
+                "periksa kabel jaringan PC ini, server cabang (PostgreSQL berjalan?) dan baris `[store] url` di loket.toml"
                     .into(),
             ),
         }
@@ -1404,6 +1432,7 @@ impl Words for Id {
 
     fn backup_error(&self, e: &BackupError) -> String {
         match e {
+            BackupError::OnServer => "cabang ini memakai server cabang (PostgreSQL): cadangkan di server dengan `pg_dump` atau `pg_basebackup`, bukan dengan `loket backup` di PC ini".to_string(),
             BackupError::TargetMissing { path } => format!("folder tujuan {} tidak ada; buat foldernya atau pasang flash disk, lalu ulangi", path.display()),
             BackupError::NoRoom { path, needed, free } => format!("ruang di {} tidak cukup: cadangan perlu sekitar {}, yang tersedia {}. Kosongkan ruang atau pakai folder/flash disk lain; belum ada yang ditulis", path.display(), human_bytes(*needed), human_bytes(*free)),
             BackupError::AlreadyRunning => "cadangan cabang ini sedang dibuat oleh proses lain; tunggu sampai selesai lalu ulangi".to_string(),

@@ -388,7 +388,10 @@ fn a_sender_killed_while_sending_is_taken_back_and_the_message_keeps_its_id() {
     drop(silent);
 
     let good_config = postfix.smtp_toml("starttls", SMTP_PASSWORD);
-    let text = format!("{}{good_config}", loket::config::DEFAULT_TOML);
+    let text = crate::common::engine::with_store(
+        &format!("{}{good_config}", loket::config::DEFAULT_TOML),
+        t.path(),
+    );
     std::fs::write(t.path().join(loket::config::FILE_NAME), text).expect("fix config");
     t.branch = t.reopen();
     let now = t.branch.store().now();

@@ -47,8 +47,10 @@ fn day_with_z(t: &mut TestBranch) {
 /// What an insider with the sqlite3 shell does: changes the first entry of `kind` and recomputes
 /// every later hash with journal.rs's own function, then the head, so the chain is consistent again.
 fn rewrite(c: &Connection, kind: &str) {
-    c.execute_batch("DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;")
-        .expect("unguard");
+    crate::common::unguard(
+        c,
+        "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;",
+    );
     let day = loket::day::BusinessDay::parse("2026-11-23").expect("day");
     let mut rows = entries_of_day(c, day).expect("rows");
     let at = rows
@@ -172,8 +174,7 @@ fn the_daily_pack_anchors_and_shows_the_head() {
     // Removing a daily anchor's row (its guard dropped first) is caught, naming the pack.
     {
         let c = t.branch.store().conn();
-        c.execute_batch("DROP TRIGGER journal_anchors_no_delete;")
-            .expect("unguard anchors");
+        crate::common::unguard(c, "DROP TRIGGER journal_anchors_no_delete;");
         c.execute_batch(
             "CREATE TEMP TABLE kept AS SELECT * FROM journal_anchors WHERE reason LIKE 'daily:%';
              DELETE FROM journal_anchors WHERE reason LIKE 'daily:%';",
@@ -264,8 +265,7 @@ fn forged_tokens_are_refused() {
 
     // Put in the database in place of the real one, verify names the Z report.
     let c = t.branch.store().conn();
-    c.execute_batch("DROP TRIGGER journal_anchors_stamp_only;")
-        .expect("unguard");
+    crate::common::unguard(c, "DROP TRIGGER journal_anchors_stamp_only;");
     c.execute("UPDATE journal_anchors SET tsa_token = ?1", [&forged])
         .expect("forge");
     let out = t.cli(&["journal", "verify"]);

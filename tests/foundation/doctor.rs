@@ -298,14 +298,14 @@ fn a_tampered_journal_row_fails_the_journal_check() {
         "jurnal utuh: 3 entri diperiksa"
     );
 
-    // What an attacker with the sqlite3 shell does: drop the guards, edit a row.
-    let c = rusqlite::Connection::open(t.path().join(loket::store::FILE_NAME)).expect("open db");
-    c.execute_batch(
-        "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;
-         UPDATE journal SET actor = 'penyusup' WHERE seq = 2;",
-    )
-    .expect("tamper");
-    drop(c);
+    // What an attacker with the database's keys does: turn the guards off, edit a row.
+    let c = t.branch.store().conn();
+    crate::common::unguard(
+        c,
+        "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;",
+    );
+    c.execute("UPDATE journal SET actor = 'penyusup' WHERE seq = 2", ())
+        .expect("tamper");
 
     let out = doctor(&t, false);
     assert_eq!(out.status.code(), Some(1));

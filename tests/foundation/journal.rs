@@ -35,8 +35,10 @@ fn busy_branch(n: usize) -> TestBranch {
 
 /// What an attacker with the sqlite3 shell does first: remove the append-only guards.
 fn unguard(c: &Connection) {
-    c.execute_batch("DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;")
-        .expect("drop triggers");
+    crate::common::unguard(
+        c,
+        "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;",
+    );
 }
 
 #[derive(Debug, Clone)]

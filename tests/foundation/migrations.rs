@@ -98,7 +98,7 @@ fn a_newer_database_is_refused() {
     drop(store);
     let clock = Arc::new(ManualClock::new(crate::common::MORNING));
     let err = Store::open(&path, clock, TimeZone::Wib).expect_err("refused");
-    assert!(err.to_string().contains("update loket"), "{err}");
+    assert!(err.to_string().contains("perbarui loket"), "{err}");
 }
 
 #[test]

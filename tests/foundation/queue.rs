@@ -10,9 +10,16 @@ use time::Duration;
 fn statuses(b: &mut Branch) -> Vec<(String, String)> {
     b.store_mut()
         .read(|c| {
-            let mut s = c.prepare("SELECT issued_service || '-' || printf('%03d', number), status FROM tickets ORDER BY id")?;
-            let rows = s.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(LoketError::from)
+            let mut s =
+                c.prepare("SELECT issued_service, number, status FROM tickets ORDER BY id")?;
+            let rows = s.query_map((), |r| {
+                Ok((
+                    format!("{}-{:03}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?),
+                    r.get(2)?,
+                ))
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(LoketError::from)
         })
         .expect("read tickets")
 }

@@ -279,8 +279,10 @@ fn the_command_line_writes_the_pack_and_its_slip() {
         printed.iter().any(|t| t.contains("Rp30.000")),
         "a printed slip shows the takings: {printed:?}"
     );
-    let db = rusqlite::Connection::open(dir.join("loket.db")).expect("db");
-    let status: String = db
+    let branch = loket::Branch::open(&dir).expect("open the branch");
+    let status: String = branch
+        .store()
+        .conn()
         .query_row(
             "SELECT status FROM print_jobs WHERE kind = 'daily'",
             (),

@@ -73,8 +73,8 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
         .store_mut()
         .read(|c| {
             c.query_row(
-                "SELECT COALESCE(SUM(status = 'stamped'), 0), COALESCE(SUM(status = 'issued'), 0),
-                        COALESCE(SUM(status = 'spoiled'), 0) FROM serials WHERE job_id = ?1",
+                "SELECT COALESCE(SUM(CASE WHEN status = 'stamped' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN status = 'issued' THEN 1 ELSE 0 END), 0),
+                        COALESCE(SUM(CASE WHEN status = 'spoiled' THEN 1 ELSE 0 END), 0) FROM serials WHERE job_id = ?1",
                 [job],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -106,7 +106,7 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
         .store_mut()
         .read(|c| {
             c.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(s.status = 'paid'), 0) FROM sale_lines l JOIN sales s ON s.id = l.sale
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN s.status = 'paid' THEN 1 ELSE 0 END), 0) FROM sale_lines l JOIN sales s ON s.id = l.sale
                  WHERE l.job = ?1",
                 [job],
                 |r| Ok((r.get(0)?, r.get(1)?)),

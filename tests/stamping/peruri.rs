@@ -146,7 +146,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
         .store_mut()
         .read(|c| {
             c.query_row(
-                "SELECT COUNT(*) FROM (SELECT job_id FROM serials WHERE status = 'stamped' GROUP BY job_id HAVING COUNT(*) > 1)",
+                "SELECT COUNT(*) FROM (SELECT job_id FROM serials WHERE status = 'stamped' GROUP BY job_id HAVING COUNT(*) > 1) AS twice",
                 (),
                 |r| r.get(0),
             )
@@ -158,7 +158,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
         .store_mut()
         .read(|c| {
             c.query_row(
-                "SELECT COUNT(*) FROM (SELECT job FROM sale_lines WHERE job IS NOT NULL AND kind = 'item' GROUP BY job HAVING COUNT(*) > 1)",
+                "SELECT COUNT(*) FROM (SELECT job FROM sale_lines WHERE job IS NOT NULL AND kind = 'item' GROUP BY job HAVING COUNT(*) > 1) AS twice",
                 (),
                 |r| r.get(0),
             )

@@ -79,14 +79,17 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
 
     // The job's half fails inside the transaction (a trigger refuses the state change, as a crash
     // or a full disk would stop it): the refund made before it in the same transaction is gone too.
-    p.t.branch
-        .store()
-        .conn()
-        .execute_batch(
-            "CREATE TRIGGER refuse_refunded BEFORE UPDATE OF state ON stamp_jobs
-             WHEN NEW.state = 'refunded' BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
-        )
-        .expect("trigger");
+    let conn = p.t.branch.store().conn();
+    let obstacle = if conn.is_server() {
+        "CREATE FUNCTION refuse_refunded() RETURNS trigger LANGUAGE plpgsql
+             AS $$ BEGIN RAISE EXCEPTION 'refused by test'; END $$;
+         CREATE TRIGGER refuse_refunded BEFORE UPDATE OF state ON stamp_jobs
+             FOR EACH ROW WHEN (NEW.state = 'refunded') EXECUTE FUNCTION refuse_refunded();"
+    } else {
+        "CREATE TRIGGER refuse_refunded BEFORE UPDATE OF state ON stamp_jobs
+         WHEN NEW.state = 'refunded' BEGIN SELECT RAISE(ABORT, 'refused by test'); END;"
+    };
+    conn.execute_batch(obstacle).expect("trigger");
     let err =
         p.t.branch
             .stamping()
@@ -140,7 +143,11 @@ fn a_refund_and_the_job_refunded_are_stored_together_or_not_at_all() {
     // Without the obstacle both halves commit, with both journal entries.
     b.store()
         .conn()
-        .execute_batch("DROP TRIGGER refuse_refunded;")
+        .execute_batch(if b.store().is_server() {
+            "DROP TRIGGER refuse_refunded ON stamp_jobs;"
+        } else {
+            "DROP TRIGGER refuse_refunded;"
+        })
         .expect("drop trigger");
     let settled = b
         .stamping()

@@ -591,8 +591,12 @@ fn count_within(data: &Path, sql: &str, wanted: i64) -> i64 {
 }
 
 fn count(data: &Path, sql: &str) -> i64 {
-    let c = rusqlite::Connection::open(data.join("loket.db")).expect("db");
-    c.query_row(sql, (), |r| r.get(0)).expect("count")
+    let branch = loket::Branch::open(data).expect("open the branch");
+    branch
+        .store()
+        .conn()
+        .query_row(sql, (), |r| r.get(0))
+        .expect("count")
 }
 
 #[test]
