@@ -220,10 +220,14 @@ impl Branch {
         // A PC set up against the branch server (`--store`, `LOKET_STORE`) keeps that server in
         // its configuration, so every later command and screen of this folder uses it.
         let text = match store::Location::of(data_dir, &config::StoreSettings::default()) {
-            store::Location::Server(url) => format!(
-                "{}\n[store]\nurl = {}\n",
+            store::Location::Server(address) => format!(
+                "{}\n[store]\nurl = {}\n{}",
                 config::DEFAULT_TOML.trim_end(),
-                toml::Value::String(url)
+                toml::Value::String(address.url),
+                address.ca.map_or_else(String::new, |ca| format!(
+                    "ca = {}\n",
+                    toml::Value::String(ca.display().to_string())
+                ))
             ),
             store::Location::File(_) => config::DEFAULT_TOML.to_string(),
         };

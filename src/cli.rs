@@ -151,7 +151,7 @@ pub enum Command {
     Receipts(crate::printing::cli::ReceiptsCommand),
     /// Dispenser nomor antrean: tombol layanan menerbitkan dan mencetak tiket.
     Dispenser(crate::printing::cli::DispenserArgs),
-    /// Server cabang PostgreSQL (bagian pertama: layanan masih memakai SQLite).
+    /// Server cabang PostgreSQL, yang dipakai bersama semua PC cabang lewat `[store] url`.
     #[command(subcommand)]
     Server(crate::server::cli::ServerCommand),
 }

@@ -58,6 +58,10 @@ pub struct Config {
 pub struct StoreSettings {
     /// `postgresql://role:password@host:port/database`, as `loket server init` printed it.
     pub url: Option<String>,
+    /// The branch's CA certificate (PEM; relative to the data folder), which the server's
+    /// certificate must chain to. Needed for any server that is not this machine: such a
+    /// connection is always TLS.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

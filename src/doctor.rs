@@ -830,9 +830,9 @@ pub fn check_database(
     clock: Arc<dyn Clock>,
     zone: TimeZone,
 ) -> (DatabaseCheck, Option<Store>) {
-    if let store::Location::Server(url) = store::Location::of(data, settings) {
-        let server = store::redacted(&url);
-        return match Store::connect(&url, clock, zone) {
+    if let store::Location::Server(address) = store::Location::of(data, settings) {
+        let server = store::redacted(&address.url);
+        return match Store::connect(&address, clock, zone) {
             Ok(store) => {
                 let check = DatabaseCheck::Server {
                     server,

@@ -10,25 +10,43 @@ use std::process::ExitCode;
 #[derive(Debug, Subcommand)]
 pub enum ServerCommand {
     /// Siapkan server cabang PostgreSQL sekali, sebagai pemilik basis data: skema, pemicu
-    /// hanya-tambah dan peran login tiap jenis PC dengan kata sandi baru; mencetak baris [store]
-    /// untuk tiap jenis PC. Tanpa TLS hanya ke mesin ini (loopback atau soket Unix).
+    /// hanya-tambah dan peran login tiap jenis PC dengan kata sandi baru; mencetak bagian [store]
+    /// untuk tiap jenis PC. Dengan --tls-dir juga CA cabang dan sertifikat server untuk PC di LAN.
     Init {
         /// URL basis data, mis. postgresql://pemilik:sandi@127.0.0.1:5432/loket.
         url: String,
         /// Kode kantor cabang (nopend) untuk nama peran; bawaan dari [branch] code konfigurasi.
         #[arg(long)]
         branch: Option<String>,
+        /// Buat CA cabang dan sertifikat server di folder ini (untuk PC di LAN: sambungan TLS).
+        #[arg(long, value_name = "DIR", requires = "host")]
+        tls_dir: Option<std::path::PathBuf>,
+        /// Nama atau alamat server cabang di LAN, seperti PC menjangkaunya (boleh berulang); nama
+        /// pertama dipakai di baris [store].
+        #[arg(long, value_name = "NAME")]
+        host: Vec<String>,
     },
 }
 
 /// Runs `loket server …`.
 pub fn run(data: &Path, command: ServerCommand) -> Result<ExitCode, LoketError> {
     match command {
-        ServerCommand::Init { url, branch } => init(data, &url, branch.as_deref()),
+        ServerCommand::Init {
+            url,
+            branch,
+            tls_dir,
+            host,
+        } => init(data, &url, branch.as_deref(), tls_dir.as_deref(), &host),
     }
 }
 
-fn init(data: &Path, url: &str, branch: Option<&str>) -> Result<ExitCode, LoketError> {
+fn init(
+    data: &Path,
+    url: &str,
+    branch: Option<&str>,
+    tls_dir: Option<&Path>,
+    hosts: &[String],
+) -> Result<ExitCode, LoketError> {
     // The URL is judged first: a plaintext connection to another machine is refused whatever else
     // is wrong, and before anything is sent.
     super::check_plaintext(&super::parse_url(url)?)?;
@@ -46,16 +64,36 @@ fn init(data: &Path, url: &str, branch: Option<&str>) -> Result<ExitCode, LoketE
                 .parse::<BranchCode>()?
         }
     };
-    let made = super::init(url, &code)?;
+    // The certificates first: a folder that already holds a CA stops everything before the
+    // schema is made.
+    let tls = match tls_dir {
+        Some(dir) => Some(super::tls::write(
+            dir,
+            &super::tls::generate(code.as_str(), hosts)?,
+        )?),
+        None => None,
+    };
+    let made = super::init_for(url, &code, hosts.first().map(String::as_str))?;
     let w = words::current();
     println!(
         "{}",
         w.server_init_done(made.branch.as_str(), &made.database, &made.owner)
     );
+    if let Some(files) = &tls {
+        println!();
+        println!("{}", w.server_tls_setup(files));
+    }
     for login in &made.logins {
         println!();
         println!("# {}: {}", w.server_pc_kind(login.kind), login.role);
-        println!("[store] url = \"{}\"", login.url);
+        println!("[store]");
+        println!("url = {}", toml::Value::String(login.url.clone()));
+        if tls.is_some() {
+            println!(
+                "ca = {}",
+                toml::Value::String(super::tls::CA_CERT_FILE.into())
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

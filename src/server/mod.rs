@@ -1,11 +1,13 @@
 //! The branch server on PostgreSQL: the branch schema, its append-only triggers and one login role
 //! per kind of PC, made once by `loket server init`.
 //!
-//! First part only: the services still run on SQLite. What exists here is what they will stand
-//! on: the schema (`schema.sql`), the roles and their grants, and the rule that a plaintext
-//! connection goes only to this machine (TLS comes later).
+//! The services run on it through `store::sql` when a PC's `[store] url` names it; this module
+//! makes what they stand on: the schema (`schema.sql`), the roles and their grants, the branch's
+//! own CA and server certificate (`tls`), and the rule that a plaintext connection goes only to
+//! this machine.
 
 pub mod cli;
+pub mod tls;
 
 use postgres::config::Host;
 use std::fmt::Write as _;
@@ -130,6 +132,8 @@ pub enum ServerError {
     RolesTaken { roles: Vec<String> },
     /// A statement failed; nothing was created (one transaction).
     Sql(#[source] postgres::Error),
+    /// The branch's certificates could not be made or written.
+    Tls(String),
 }
 
 impl From<postgres::Error> for ServerError {
@@ -190,6 +194,16 @@ pub fn check_plaintext(config: &postgres::Config) -> Result<(), ServerError> {
 /// in one transaction, on the database `url` names. Run as the database's owner (a role that may
 /// create roles). Refuses a database that already holds the schema.
 pub fn init(url: &str, branch: &BranchCode) -> Result<Initialised, ServerError> {
+    init_for(url, branch, None)
+}
+
+/// [`init`], with the PCs' URLs naming the server as `pc_host` (its name on the LAN) instead of
+/// the host `url` reached it by.
+pub fn init_for(
+    url: &str,
+    branch: &BranchCode,
+    pc_host: Option<&str>,
+) -> Result<Initialised, ServerError> {
     let mut config = parse_url(url)?;
     check_plaintext(&config)?;
     if config.get_connect_timeout().is_none() {
@@ -237,11 +251,8 @@ pub fn init(url: &str, branch: &BranchCode) -> Result<Initialised, ServerError> 
             "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '{password}'",
             ident(&role)
         ))?;
-        logins.push(Login {
-            kind,
-            url: login_url(&config, &role, &password, &database),
-            role,
-        });
+        let url = login_url_on(&config, pc_host, &role, &password, &database);
+        logins.push(Login { kind, url, role });
     }
     // Whoever runs init may act as the owner (to make and later migrate the schema); the PCs never
     // log in as it.
@@ -298,16 +309,37 @@ fn password() -> String {
 
 /// The URL a PC of one kind connects with: the same host and port `server init` used.
 pub fn login_url(config: &postgres::Config, role: &str, password: &str, database: &str) -> String {
-    let host = match config.get_hosts().first() {
-        Some(Host::Tcp(name)) if name.contains(':') && !name.starts_with('[') => {
-            format!("[{name}]")
+    login_url_on(config, None, role, password, database)
+}
+
+/// [`login_url`] naming the server as `host` (its LAN name) when given.
+pub fn login_url_on(
+    config: &postgres::Config,
+    host: Option<&str>,
+    role: &str,
+    password: &str,
+    database: &str,
+) -> String {
+    let named = host.map(|h| {
+        if h.contains(':') && !h.starts_with('[') {
+            format!("[{h}]")
+        } else {
+            h.to_string()
         }
-        Some(Host::Tcp(name)) => name.clone(),
-        Some(Host::Unix(path)) => encode(&path.to_string_lossy()),
-        None => config
-            .get_hostaddrs()
-            .first()
-            .map_or_else(|| "localhost".to_string(), ToString::to_string),
+    });
+    let host = match (named, config.get_hosts().first()) {
+        (Some(h), _) => h,
+        (None, first) => match first {
+            Some(Host::Tcp(name)) if name.contains(':') && !name.starts_with('[') => {
+                format!("[{name}]")
+            }
+            Some(Host::Tcp(name)) => name.clone(),
+            Some(Host::Unix(path)) => encode(&path.to_string_lossy()),
+            None => config
+                .get_hostaddrs()
+                .first()
+                .map_or_else(|| "localhost".to_string(), ToString::to_string),
+        },
     };
     let port = config.get_ports().first().copied().unwrap_or(5432);
     format!(

@@ -42,9 +42,17 @@ pub enum StoreError {
         #[source]
         source: sql::Error,
     },
-    /// The store URL is not one loket can use: not a PostgreSQL URL, or plaintext to another
-    /// machine.
+    /// The store URL is not a PostgreSQL URL.
     BadUrl(String),
+    /// A server that is not this machine, and no branch CA to verify it with (`[store] ca`).
+    NeedsCa {
+        server: String,
+    },
+    /// The branch CA file cannot be read or holds no certificate.
+    Ca {
+        path: PathBuf,
+        why: String,
+    },
     /// The connection to the branch server broke during a state change; nothing of it was kept.
     Unreachable,
     /// The server's schema is older than this loket's (run `loket store migrate`).
@@ -80,11 +88,41 @@ impl From<rusqlite::Error> for StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     File(PathBuf),
-    Server(String),
+    Server(ServerAddress),
+}
+
+/// How a PC reaches the branch server: its URL, and the branch CA its certificate must chain to
+/// (required unless the server is this machine).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerAddress {
+    pub url: String,
+    pub ca: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for ServerAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL holds the role's password.
+        f.debug_struct("ServerAddress")
+            .field("url", &redacted(&self.url))
+            .field("ca", &self.ca)
+            .finish()
+    }
+}
+
+impl ServerAddress {
+    /// A server on this machine, reached without TLS (tests, `server init`'s own checks).
+    pub fn plain(url: &str) -> ServerAddress {
+        ServerAddress {
+            url: url.to_string(),
+            ca: None,
+        }
+    }
 }
 
 /// The environment variable that points every loket process of a PC at the branch server.
 pub const STORE_VAR: &str = "LOKET_STORE";
+/// The environment variable naming the branch CA, beside [`STORE_VAR`].
+pub const STORE_CA_VAR: &str = "LOKET_STORE_CA";
 
 /// `--store URL` of this process, which comes before [`STORE_VAR`] and `[store] url`.
 static STORE_OVERRIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -98,16 +136,21 @@ impl Location {
     /// The store of the branch in `data_dir`: `--store`, then `LOKET_STORE`, then `[store] url` in
     /// its configuration, else the SQLite file in the folder.
     pub fn of(data_dir: &Path, settings: &crate::config::StoreSettings) -> Location {
-        let env = std::env::var(STORE_VAR)
-            .ok()
-            .filter(|u| !u.trim().is_empty());
+        let env = |var: &str| std::env::var(var).ok().filter(|u| !u.trim().is_empty());
         match STORE_OVERRIDE
             .get()
             .cloned()
-            .or(env)
+            .or_else(|| env(STORE_VAR))
             .or_else(|| settings.url.clone())
         {
-            Some(url) => Location::Server(url.trim().to_string()),
+            Some(url) => Location::Server(ServerAddress {
+                url: url.trim().to_string(),
+                // Relative to the data folder, like every other path of loket.toml.
+                ca: env(STORE_CA_VAR)
+                    .map(PathBuf::from)
+                    .or_else(|| settings.ca.clone())
+                    .map(|ca| data_dir.join(ca)),
+            }),
             None => Location::File(data_dir.join(FILE_NAME)),
         }
     }
@@ -172,14 +215,19 @@ impl Store {
     ) -> Result<Store, StoreError> {
         match location {
             Location::File(path) => Store::open(path, clock, tz),
-            Location::Server(url) => Store::connect(url, clock, tz),
+            Location::Server(address) => Store::connect(address, clock, tz),
         }
     }
 
-    /// Connects to the branch server at `url`. Plaintext goes only to this machine (a Unix socket
-    /// or loopback). The server's schema must be the one this program knows.
-    pub fn connect(url: &str, clock: Arc<dyn Clock>, tz: TimeZone) -> Result<Store, StoreError> {
-        let session = pg::PgSession::connect(url)?;
+    /// Connects to the branch server. Plaintext goes only to this machine (a Unix socket or
+    /// loopback); any other server is reached over TLS and must show a certificate of the branch
+    /// CA. The server's schema must be the one this program knows.
+    pub fn connect(
+        address: &ServerAddress,
+        clock: Arc<dyn Clock>,
+        tz: TimeZone,
+    ) -> Result<Store, StoreError> {
+        let session = pg::PgSession::connect(address)?;
         let mut store = Store {
             conn: Connection::postgres(session),
             clock,

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 /// One connection to the branch server, with its prepared statements.
 pub struct PgSession {
-    /// The URL it was opened with, to connect again after the server or the network went away.
-    url: String,
+    /// Where it connected, to connect again after the server or the network went away.
+    address: super::ServerAddress,
     client: postgres::Client,
     /// Prepared statements by their SQLite text, with the order their parameters bind in.
     statements: HashMap<String, (postgres::Statement, Vec<usize>)>,
@@ -18,6 +18,7 @@ pub struct PgSession {
 impl std::fmt::Debug for PgSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgSession")
+            .field("address", &self.address)
             .field("statements", &self.statements.len())
             .finish_non_exhaustive()
     }
@@ -25,14 +26,52 @@ impl std::fmt::Debug for PgSession {
 
 /// How long a connection attempt to the branch server waits before it gives up.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// TCP keepalives on the server connection: the first probe after 5 s idle, then every 2 s; three
+/// unanswered probes close it, so a pulled cable is noticed in seconds, not after TCP's minutes.
+const KEEPALIVE_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
+const KEEPALIVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+const KEEPALIVE_RETRIES: u32 = 3;
+
+/// TLS that trusts only the branch CA in `ca` (PEM) and checks the server's certificate against
+/// the host the URL names.
+fn tls_connector(
+    ca: &std::path::Path,
+) -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, super::StoreError> {
+    let bad = |why: String| super::StoreError::Ca {
+        path: ca.to_path_buf(),
+        why,
+    };
+    let pem = std::fs::read(ca).map_err(|e| bad(e.to_string()))?;
+    let certs = x509_cert::Certificate::load_pem_chain(&pem).map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no certificate".into()));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs {
+        let der = der::Encode::to_der(&cert).map_err(|e| bad(e.to_string()))?;
+        roots
+            .add(rustls::pki_types::CertificateDer::from(der))
+            .map_err(|e| bad(e.to_string()))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
 
 impl PgSession {
-    /// Connects to the branch server: plaintext only to this machine, loket's schema first on the
+    /// Connects to the branch server (TLS unless it is this machine), loket's schema first on the
     /// search path.
-    pub fn connect(url: &str) -> std::result::Result<PgSession, super::StoreError> {
+    pub fn connect(
+        address: &super::ServerAddress,
+    ) -> std::result::Result<PgSession, super::StoreError> {
         Ok(PgSession {
-            url: url.to_string(),
-            client: PgSession::client(url)?,
+            address: address.clone(),
+            client: PgSession::client(address)?,
             statements: HashMap::new(),
         })
     }
@@ -41,26 +80,44 @@ impl PgSession {
     /// prepared statements went with it. One attempt; the caller's state change waits for none.
     pub fn reconnect_if_closed(&mut self) -> std::result::Result<(), super::StoreError> {
         if self.client.is_closed() {
-            self.client = PgSession::client(&self.url)?;
+            self.client = PgSession::client(&self.address)?;
             self.statements.clear();
         }
         Ok(())
     }
 
-    fn client(url: &str) -> std::result::Result<postgres::Client, super::StoreError> {
+    fn client(
+        address: &super::ServerAddress,
+    ) -> std::result::Result<postgres::Client, super::StoreError> {
+        let url = &address.url;
         let mut config =
             crate::server::parse_url(url).map_err(|_| super::StoreError::BadUrl(redacted(url)))?;
-        if crate::server::check_plaintext(&config).is_err() {
-            return Err(super::StoreError::BadUrl(redacted(url)));
-        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        config
+            .keepalives(true)
+            .keepalives_idle(KEEPALIVE_IDLE)
+            .keepalives_interval(KEEPALIVE_INTERVAL)
+            .keepalives_retries(KEEPALIVE_RETRIES);
         let server_err = |source: postgres::Error| super::StoreError::Server {
             server: redacted(url),
             source: Error::Postgres(source),
         };
-        let mut client = config.connect(postgres::NoTls).map_err(server_err)?;
+        let mut client = match &address.ca {
+            Some(ca) => {
+                config.ssl_mode(postgres::config::SslMode::Require);
+                config.connect(tls_connector(ca)?).map_err(server_err)?
+            }
+            None if crate::server::check_plaintext(&config).is_ok() => {
+                config.connect(postgres::NoTls).map_err(server_err)?
+            }
+            None => {
+                return Err(super::StoreError::NeedsCa {
+                    server: redacted(url),
+                });
+            }
+        };
         client
             .batch_execute(&format!("SET search_path = {}", crate::server::SCHEMA))
             .map_err(server_err)?;

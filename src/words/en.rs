@@ -3360,7 +3360,9 @@ impl Words for En {
             StoreError::TooNew { found, supported } => format!("database is newer (schema {found}) than this loket (schema {supported}); update loket"),
             StoreError::TooOld { found, supported } => format!("the branch server's schema is older (schema {found}) than this loket's (schema {supported}); run `loket store migrate` on the supervisor's PC"),
             StoreError::Server { server, source } => format!("branch server {server} cannot be reached: {source}; check the network cable and the server, then try again"),
-            StoreError::BadUrl(url) => format!("store address {url} cannot be used: it must be postgresql://…, and without TLS only to this machine (localhost or a Unix socket)"),
+            StoreError::BadUrl(url) => format!("store address {url} cannot be used: it must read postgresql://role:password@host:port/database"),
+            StoreError::NeedsCa { server } => format!("branch server {server} is not this machine: the connection must be TLS, verified with the branch CA; add `ca = \"branch-ca.pem\"` to the [store] section of loket.toml (the file from `loket server init --tls-dir`)"),
+            StoreError::Ca { path, why } => format!("the branch CA {} cannot be read ({why}); copy branch-ca.pem from the branch server again", path.display()),
             StoreError::Unreachable => "Branch server unreachable — reconnecting…; this change was not saved, try again once connected".to_string(),
             StoreError::Busy => "the database has been in use by another loket process for too long; wait a moment, then try again (if it keeps happening, restart the loket that hangs)".to_string(),
             StoreError::Sql(f0) => format!("sql: {f0}"),
@@ -4067,12 +4069,31 @@ impl Words for En {
                 "The server refused to create the schema: {}. Nothing was created.",
                 crate::server::detail(source)
             ),
+            ServerError::Tls(why) => {
+                format!("The branch certificates could not be made: {why}. No schema was created.")
+            }
         }
     }
 
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String {
         format!(
             "The server of branch {branch} is ready in database {database}: loket's schema, the append-only triggers and a role per kind of PC were created (schema owner: {owner}). Copy each kind's [store] line into that PC's configuration; the passwords are not shown again."
+        )
+    }
+
+    fn server_tls_setup(&self, files: &crate::server::tls::TlsFiles) -> String {
+        format!(
+            "Branch certificates made. On the PostgreSQL server:\n\
+             \x20 postgresql.conf:  ssl = on\n\
+             \x20                   ssl_cert_file = '{cert}'\n\
+             \x20                   ssl_key_file = '{key}'   (owned by the postgres user, mode 0600)\n\
+             \x20 pg_hba.conf:      hostssl all all 0.0.0.0/0 scram-sha-256\n\
+             \x20                   hostnossl all all 0.0.0.0/0 reject\n\
+             Copy {ca} into every PC's data folder. Keep {ca_key} off the branch's PCs: it signs the next server certificate.",
+            cert = files.server_cert.display(),
+            key = files.server_key.display(),
+            ca = files.ca_cert.display(),
+            ca_key = files.ca_key.display(),
         )
     }
 
@@ -4782,11 +4803,11 @@ pub(super) const HELP: &[(&str, &str)] = &[
     // The branch server.
     (
         "server",
-        "The branch's PostgreSQL server (first part: the services still use SQLite)",
+        "The branch's PostgreSQL server, shared by every PC of the branch through `[store] url`",
     ),
     (
         "server init",
-        "Set up the branch's PostgreSQL server once, as the database owner: schema, append-only triggers and a login role per kind of PC with new passwords; prints a [store] line per kind of PC. Without TLS only to this machine (loopback or Unix socket)",
+        "Set up the branch's PostgreSQL server once, as the database owner: schema, append-only triggers and a login role per kind of PC with new passwords; prints a [store] section per kind of PC. With --tls-dir also the branch CA and the server certificate for PCs on the LAN",
     ),
     (
         "server init url",
@@ -4795,6 +4816,14 @@ pub(super) const HELP: &[(&str, &str)] = &[
     (
         "server init branch",
         "The branch's office code (nopend) for the role names; default from the configuration's [branch] code",
+    ),
+    (
+        "server init tls_dir",
+        "Make the branch CA and the server certificate in this folder (for PCs on the LAN: TLS connections)",
+    ),
+    (
+        "server init host",
+        "The branch server's name or address on the LAN, as the PCs reach it (may repeat); the first one goes into the [store] lines",
     ),
 ];
 

@@ -3324,7 +3324,9 @@ impl Words for Id {
             StoreError::TooNew { found, supported } => format!("basis data lebih baru (skema {found}) daripada loket ini (skema {supported}); perbarui loket"),
             StoreError::TooOld { found, supported } => format!("skema server cabang lebih lama (skema {found}) daripada loket ini (skema {supported}); jalankan `loket store migrate` di PC supervisor"),
             StoreError::Server { server, source } => format!("Server cabang {server} tidak terjangkau: {source}; periksa kabel jaringan dan server, lalu ulangi"),
-            StoreError::BadUrl(url) => format!("alamat store {url} tidak dapat dipakai: harus postgresql://…, dan tanpa TLS hanya ke komputer ini (localhost atau soket Unix)"),
+            StoreError::BadUrl(url) => format!("alamat store {url} tidak dapat dipakai: harus berbentuk postgresql://peran:sandi@host:port/basisdata"),
+            StoreError::NeedsCa { server } => format!("server cabang {server} bukan komputer ini: sambungan harus TLS dan diperiksa dengan CA cabang; tambahkan `ca = \"branch-ca.pem\"` di bagian [store] loket.toml (berkas dari `loket server init --tls-dir`)"),
+            StoreError::Ca { path, why } => format!("CA cabang {} tidak dapat dibaca ({why}); salin ulang branch-ca.pem dari server cabang", path.display()),
             StoreError::Unreachable => "Server cabang tidak terjangkau — menyambung ulang…; perubahan ini tidak disimpan, ulangi setelah tersambung".to_string(),
             StoreError::Busy => "basis data sedang dipakai proses loket lain terlalu lama; tunggu sebentar lalu ulangi (bila terus terjadi, mulai ulang loket yang macet)".to_string(),
             StoreError::Sql(f0) => format!("sql: {f0}"),
@@ -4034,12 +4036,31 @@ impl Words for Id {
                 "Server menolak pembuatan skema: {}. Tidak ada yang dibuat.",
                 crate::server::detail(source)
             ),
+            ServerError::Tls(why) => {
+                format!("Sertifikat cabang tidak dapat dibuat: {why}. Skema tidak dibuat.")
+            }
         }
     }
 
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String {
         format!(
             "Server cabang {branch} siap di basis data {database}: skema loket, pemicu hanya-tambah dan peran tiap jenis PC sudah dibuat (pemilik skema: {owner}). Salin baris [store] tiap jenis PC ke konfigurasi PC tersebut; kata sandinya tidak ditampilkan lagi."
+        )
+    }
+
+    fn server_tls_setup(&self, files: &crate::server::tls::TlsFiles) -> String {
+        format!(
+            "Sertifikat cabang dibuat. Di server PostgreSQL:\n\
+             \x20 postgresql.conf:  ssl = on\n\
+             \x20                   ssl_cert_file = '{cert}'\n\
+             \x20                   ssl_key_file = '{key}'   (milik pengguna postgres, mode 0600)\n\
+             \x20 pg_hba.conf:      hostssl all all 0.0.0.0/0 scram-sha-256\n\
+             \x20                   hostnossl all all 0.0.0.0/0 reject\n\
+             Salin {ca} ke folder data tiap PC. Simpan {ca_key} di luar PC cabang: kunci itu menandatangani sertifikat server berikutnya.",
+            cert = files.server_cert.display(),
+            key = files.server_key.display(),
+            ca = files.ca_cert.display(),
+            ca_key = files.ca_key.display(),
         )
     }
 

@@ -682,6 +682,9 @@ pub(crate) trait Words: Sync {
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String;
     /// Which PC a `[store]` line is for.
     fn server_pc_kind(&self, kind: PcKind) -> &'static str;
+
+    /// What to set on the PostgreSQL server for TLS, after `server init --tls-dir`.
+    fn server_tls_setup(&self, files: &crate::server::tls::TlsFiles) -> String;
 }
 
 /// What a finished restore says, as values (`loket restore`).

@@ -25,6 +25,8 @@ const INSTALL: &str =
 #[derive(Debug)]
 pub struct Cluster {
     pub port: u16,
+    /// The cluster's folder (owned by the `postgres` user when the tests run as root).
+    dir: std::path::PathBuf,
     /// The owner's password (SCRAM over TCP, as the PCs will log in).
     password: String,
     /// The watcher, with its standard input: never written to, never waited for (it outlives this
@@ -165,6 +167,7 @@ impl Cluster {
             if out.status.success() {
                 return Cluster {
                     port,
+                    dir: dir.clone(),
                     password,
                     _watcher: watcher,
                 };
@@ -184,6 +187,49 @@ impl Cluster {
             "postgresql://{user}:{password}@127.0.0.1:{}/{db}",
             self.port
         )
+    }
+
+    /// Turns TLS on with this server certificate and key (copied into the cluster's folder, where
+    /// the server may read them), as a branch technician sets `ssl_cert_file` and `ssl_key_file`.
+    pub fn use_tls(&self, cert: &Path, key: &Path) {
+        let tls = self.dir.join("tls");
+        std::fs::create_dir_all(&tls).expect("a folder for the certificate");
+        let (cert_to, key_to) = (tls.join("server.crt"), tls.join("server.key"));
+        std::fs::copy(cert, &cert_to).expect("copy the server certificate");
+        std::fs::copy(key, &key_to).expect("copy the server key");
+        if is_root() {
+            let out = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&tls)
+                .output()
+                .expect("run chown");
+            assert!(out.status.success(), "chown: {}", text(&out));
+        }
+        let mut c = self.connect("postgres");
+        for sql in [
+            format!("ALTER SYSTEM SET ssl_cert_file = '{}'", cert_to.display()),
+            format!("ALTER SYSTEM SET ssl_key_file = '{}'", key_to.display()),
+            "ALTER SYSTEM SET ssl = on".to_string(),
+            "SELECT pg_reload_conf()".to_string(),
+        ] {
+            c.batch_execute(&sql).expect("configure TLS");
+        }
+        // The reload is asynchronous: wait until new sessions see it.
+        for _ in 0..100 {
+            let on: String = self
+                .connect("postgres")
+                .query_one("SHOW ssl", &[])
+                .expect("SHOW ssl")
+                .get(0);
+            if on == "on" {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!(
+            "the server did not turn TLS on: {}",
+            self.dir.join("log").display()
+        );
     }
 
     /// A connection as the owner to database `db`.

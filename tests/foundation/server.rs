@@ -18,11 +18,11 @@ fn server_init(db: &TestDb) -> std::process::Output {
     )
 }
 
-/// The URL of every `[store] url = "…"` line, by the role it logs in as.
+/// The URL of every `url = "…"` line of a printed `[store]` section, by the role it logs in as.
 fn store_urls(stdout: &str) -> BTreeMap<String, String> {
     stdout
         .lines()
-        .filter_map(|line| line.strip_prefix("[store] url = \""))
+        .filter_map(|line| line.strip_prefix("url = \""))
         .map(|rest| {
             let url = rest.strip_suffix('"').expect("a closing quote").to_string();
             let role = url
@@ -372,4 +372,173 @@ fn the_server_schema_has_every_sqlite_table_and_column() {
             "{table}.branch"
         );
     }
+}
+
+/// A clock for stores these tests open themselves.
+fn clock() -> std::sync::Arc<dyn loket::clock::Clock> {
+    std::sync::Arc::new(loket::clock::ManualClock::new(crate::common::MORNING))
+}
+
+#[test]
+fn a_pc_on_the_lan_reaches_the_server_only_over_tls_checked_against_the_branch_ca() {
+    let db = TestDb::new();
+    let data = tempfile::tempdir().expect("temp dir");
+    let tls = data.path().join("tls");
+    let tls_arg = tls.display().to_string();
+    let out = loket(
+        data.path(),
+        &[
+            "server",
+            "init",
+            &db.owner_url(),
+            "--branch",
+            &db.code,
+            "--tls-dir",
+            &tls_arg,
+            "--host",
+            "127.0.0.1",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("ssl = on"), "{stdout}");
+    assert!(stdout.contains("ca = \"branch-ca.pem\""), "{stdout}");
+    let key_mode = std::fs::metadata(tls.join("server.key"))
+        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+        .expect("the server key");
+    assert_eq!(key_mode, 0o600, "keys are readable by their owner only");
+    crate::common::pg::cluster().use_tls(&tls.join("server.crt"), &tls.join("server.key"));
+
+    let urls = store_urls(&stdout);
+    let counter = urls[&format!("loket_{}_counter", db.code)].clone();
+    let address = |url: &str, ca: Option<std::path::PathBuf>| loket::store::ServerAddress {
+        url: url.to_string(),
+        ca,
+    };
+    // With the branch CA: TLS, as the server itself reports for this session.
+    let store = loket::store::Store::connect(
+        &address(&counter, Some(tls.join("branch-ca.pem"))),
+        clock(),
+        loket::day::TimeZone::Wib,
+    )
+    .expect("connect over TLS");
+    let ssl: i64 = store
+        .conn()
+        .query_row(
+            "SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            (),
+            |r| r.get(0),
+        )
+        .expect("the session's TLS state");
+    assert_eq!(ssl, 1, "the session is encrypted");
+
+    // Another CA's certificate is refused, and so is a name the certificate does not carry.
+    let other = tempfile::tempdir().expect("temp dir");
+    let foreign = loket::server::tls::generate("99999", &["127.0.0.1".into()]).expect("a CA");
+    std::fs::write(other.path().join("ca.pem"), foreign.ca_cert_pem).expect("write");
+    let refused = loket::store::Store::connect(
+        &address(&counter, Some(other.path().join("ca.pem"))),
+        clock(),
+        loket::day::TimeZone::Wib,
+    )
+    .expect_err("a certificate of another CA");
+    assert!(
+        matches!(refused, loket::store::StoreError::Server { .. }),
+        "{refused:?}"
+    );
+    let by_name = counter.replace("@127.0.0.1:", "@localhost:");
+    let refused = loket::store::Store::connect(
+        &address(&by_name, Some(tls.join("branch-ca.pem"))),
+        clock(),
+        loket::day::TimeZone::Wib,
+    )
+    .expect_err("a name the certificate does not carry");
+    assert!(
+        matches!(refused, loket::store::StoreError::Server { .. }),
+        "{refused:?}"
+    );
+
+    // Another machine without a CA is refused before any connection is tried (`.invalid` never
+    // resolves, so a connection attempt would have said so instead).
+    let refused = loket::store::Store::connect(
+        &address(
+            "postgresql://loket_1_counter:x@server-cabang.invalid/loket",
+            None,
+        ),
+        clock(),
+        loket::day::TimeZone::Wib,
+    )
+    .expect_err("no CA for another machine");
+    assert!(
+        matches!(refused, loket::store::StoreError::NeedsCa { .. }),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("ca = "), "{refused}");
+}
+
+#[test]
+fn pcs_set_up_from_the_printed_lines_share_one_queue_and_the_display_changes_nothing() {
+    let db = TestDb::new();
+    let urls = initialised(&db);
+    let url = |kind: &str| urls[&format!("loket_{}_{kind}", db.code)].clone();
+    let pc = |kind: &str| {
+        let data = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            data.path().join(loket::config::FILE_NAME),
+            format!(
+                "{}\n[store]\nurl = {}\n",
+                loket::config::DEFAULT_TOML,
+                toml::Value::String(url(kind))
+            ),
+        )
+        .expect("write loket.toml");
+        data
+    };
+    let (kiosk, counter, display, supervisor) = (
+        pc("dispenser"),
+        pc("counter"),
+        pc("display"),
+        pc("supervisor"),
+    );
+    // Each PC runs loket with its own role; the kiosk issues, the counter sees the line.
+    let run = |data: &tempfile::TempDir, args: &[&str]| {
+        let out = loket(data.path(), args);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, said) = run(&kiosk, &["queue", "issue", "A"]);
+    assert!(ok, "the kiosk issues: {said}");
+    let (ok, said) = run(&kiosk, &["queue", "issue", "A"]);
+    assert!(
+        ok && said.contains("A-002"),
+        "numbers continue on the server: {said}"
+    );
+    let (ok, said) = run(&display, &["queue", "issue", "A"]);
+    assert!(!ok, "the display may not issue: {said}");
+    let (ok, said) = run(&counter, &["queue", "status"]);
+    let waiting_in_a = said
+        .lines()
+        .find(|l| l.starts_with("A "))
+        .and_then(|l| l.split_whitespace().rev().nth(3))
+        .map(str::to_string);
+    assert!(
+        ok && waiting_in_a.as_deref() == Some("2"),
+        "the counter sees both tickets waiting: {said}"
+    );
+    let (ok, said) = run(&supervisor, &["journal", "verify"]);
+    assert!(ok && said.contains("Jurnal utuh"), "{said}");
+    // Backups of a server branch are the server's own.
+    let target = tempfile::tempdir().expect("temp dir");
+    let (ok, said) = run(
+        &supervisor,
+        &["backup", "--to", &target.path().display().to_string()],
+    );
+    assert!(!ok && said.contains("pg_dump"), "{said}");
 }
