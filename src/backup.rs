@@ -115,7 +115,7 @@ pub enum BackupError {
 
 impl From<crate::store::sql::Error> for BackupError {
     fn from(e: crate::store::sql::Error) -> Self {
-        BackupError::Store(StoreError::Sql(e))
+        BackupError::Store(StoreError::from(e))
     }
 }
 
@@ -1331,7 +1331,7 @@ pub fn last_backup_in(store: &mut crate::store::Store) -> Result<Option<i64>, St
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .map_err(StoreError::Sql)?;
+            .map_err(StoreError::from)?;
         // The snapshot's own moment when the entry records it, else the entry's.
         Ok(last.map(|(detail, at_ms)| {
             serde_json::from_str::<serde_json::Value>(&detail)

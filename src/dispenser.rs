@@ -196,6 +196,10 @@ fn not_issued(service: String, e: DispenserError) -> Result<Press, DispenserErro
             ErrReason::Closed,
             crate::words::current().dispenser_not_issued(&why),
         ),
+        // The branch server does not answer: no number was recorded, so none is given.
+        DispenserError::Store(
+            e @ (crate::store::StoreError::Unreachable | crate::store::StoreError::Server { .. }),
+        ) => (ErrReason::Busy, crate::words::current().dispenser_wait(&e)),
         DispenserError::Store(e) => (ErrReason::Busy, crate::words::current().dispenser_busy(&e)),
         e => return Err(e),
     };
@@ -588,7 +592,7 @@ impl From<crate::queue::QueueError> for DispenserError {
 
 impl From<crate::store::sql::Error> for DispenserError {
     fn from(e: crate::store::sql::Error) -> Self {
-        DispenserError::Store(crate::store::StoreError::Sql(e))
+        DispenserError::Store(crate::store::StoreError::from(e))
     }
 }
 

@@ -50,7 +50,7 @@ pub use crate::io_what::IoWhat;
 
 impl From<crate::store::sql::Error> for LoketError {
     fn from(e: crate::store::sql::Error) -> Self {
-        LoketError::Store(StoreError::Sql(e))
+        LoketError::Store(StoreError::from(e))
     }
 }
 

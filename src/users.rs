@@ -66,7 +66,7 @@ pub enum UserError {
 
 impl From<crate::store::sql::Error> for UserError {
     fn from(e: crate::store::sql::Error) -> Self {
-        UserError::Store(StoreError::Sql(e))
+        UserError::Store(StoreError::from(e))
     }
 }
 

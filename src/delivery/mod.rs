@@ -641,6 +641,6 @@ impl From<crate::stamping::StampingError> for DeliveryError {
 
 impl From<crate::store::sql::Error> for DeliveryError {
     fn from(e: crate::store::sql::Error) -> Self {
-        DeliveryError::Store(crate::store::StoreError::Sql(e))
+        DeliveryError::Store(crate::store::StoreError::from(e))
     }
 }

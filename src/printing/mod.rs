@@ -202,6 +202,6 @@ impl DeviceState {
 
 impl From<crate::store::sql::Error> for PrintingError {
     fn from(e: crate::store::sql::Error) -> Self {
-        PrintingError::Store(crate::store::StoreError::Sql(e))
+        PrintingError::Store(crate::store::StoreError::from(e))
     }
 }

@@ -653,7 +653,7 @@ pub fn estimate_wait(
 
 impl From<crate::store::sql::Error> for QueueError {
     fn from(e: crate::store::sql::Error) -> Self {
-        QueueError::Store(crate::store::StoreError::Sql(e))
+        QueueError::Store(crate::store::StoreError::from(e))
     }
 }
 

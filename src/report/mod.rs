@@ -96,7 +96,7 @@ pub enum ReportError {
 
 impl From<crate::store::sql::Error> for ReportError {
     fn from(e: crate::store::sql::Error) -> Self {
-        ReportError::Store(crate::store::StoreError::Sql(e))
+        ReportError::Store(crate::store::StoreError::from(e))
     }
 }
 

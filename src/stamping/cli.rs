@@ -170,7 +170,7 @@ fn print_job(v: &JobView) {
 }
 
 fn store_err(e: crate::store::sql::Error) -> StoreError {
-    StoreError::Sql(e)
+    StoreError::from(e)
 }
 
 pub fn run_stamps(

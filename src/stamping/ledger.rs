@@ -41,7 +41,7 @@ pub enum LedgerError {
 
 impl From<crate::store::sql::Error> for LedgerError {
     fn from(e: crate::store::sql::Error) -> Self {
-        LedgerError::Store(StoreError::Sql(e))
+        LedgerError::Store(StoreError::from(e))
     }
 }
 

@@ -299,7 +299,7 @@ impl Provider for LocalProvider {
     fn quota(&self) -> Result<Quota, ProviderError> {
         let mut store = self.store();
         let inv = store
-            .read(|c| ledger::inventory(c).map_err(StoreError::Sql))
+            .read(|c| ledger::inventory(c).map_err(StoreError::from))
             .map_err(sql)?;
         Ok(Quota {
             remaining: inv.available,
@@ -317,7 +317,7 @@ impl Provider for LocalProvider {
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()
-                .map_err(StoreError::Sql)
+                .map_err(StoreError::from)
             })
             .map_err(sql)?;
         Ok(match row {

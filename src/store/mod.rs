@@ -60,7 +60,7 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
-    Sql(#[from] sql::Error),
+    Sql(#[source] sql::Error),
     Journal(String),
     Durability(String),
 }
@@ -74,6 +74,14 @@ impl StoreError {
         } else {
             StoreError::Sql(e)
         }
+    }
+}
+
+/// Every failed statement becomes a store error here, so a lost server reads as
+/// [`StoreError::Unreachable`] and a locked SQLite file as [`StoreError::Busy`] wherever it happened.
+impl From<sql::Error> for StoreError {
+    fn from(e: sql::Error) -> Self {
+        StoreError::from_sql(e)
     }
 }
 
@@ -154,6 +162,15 @@ impl Location {
             None => Location::File(data_dir.join(FILE_NAME)),
         }
     }
+}
+
+/// What a PC's status bar says about the branch server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerHealth {
+    /// It answered; `skew` is how far its clock is ahead of this PC's.
+    Reachable { skew: time::Duration },
+    /// It did not answer: state changes are refused until it does, and loket connects again.
+    Unreachable,
 }
 
 /// How long a measurement of the server's clock is trusted before it is taken again.
@@ -262,6 +279,24 @@ impl Store {
             Some(session) => session.borrow_mut().reconnect_if_closed(),
             None => Ok(()),
         }
+    }
+
+    /// On the server: whether it answers now (connecting again first when the connection broke),
+    /// and how far its clock is from this PC's. `None` on the embedded file.
+    pub fn server_health(&mut self) -> Option<ServerHealth> {
+        if !self.is_server() {
+            return None;
+        }
+        let answered = self.read(|c| {
+            c.query_row("SELECT 1", (), |r| r.get::<_, i64>(0))
+                .map_err(StoreError::from)
+        });
+        Some(match answered {
+            Ok(_) => ServerHealth::Reachable {
+                skew: self.clock_skew().unwrap_or(time::Duration::ZERO),
+            },
+            Err(_) => ServerHealth::Unreachable,
+        })
     }
 
     /// Whether this store is the branch's PostgreSQL server.

@@ -31,6 +31,15 @@ const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const KEEPALIVE_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 const KEEPALIVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 const KEEPALIVE_RETRIES: u32 = 3;
+/// Data sent and not acknowledged for this long (a cable pulled while a statement is on its way)
+/// closes the connection: keepalives only probe an idle one.
+const TCP_USER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The server ends a session of this PC that sits in a transaction for this long (its PC lost the
+/// cable half-way), so the branch's write lock it held is free again for every other PC.
+const IDLE_IN_TRANSACTION: &str = "10s";
+/// How long a state change waits for the branch's write lock before it is refused as busy, as
+/// SQLite's writers wait for theirs.
+const LOCK_TIMEOUT: &str = "15s";
 
 /// TLS that trusts only the branch CA in `ca` (PEM) and checks the server's certificate against
 /// the host the URL names.
@@ -99,7 +108,8 @@ impl PgSession {
             .keepalives(true)
             .keepalives_idle(KEEPALIVE_IDLE)
             .keepalives_interval(KEEPALIVE_INTERVAL)
-            .keepalives_retries(KEEPALIVE_RETRIES);
+            .keepalives_retries(KEEPALIVE_RETRIES)
+            .tcp_user_timeout(TCP_USER_TIMEOUT);
         let server_err = |source: postgres::Error| super::StoreError::Server {
             server: redacted(url),
             source: Error::Postgres(source),
@@ -119,7 +129,11 @@ impl PgSession {
             }
         };
         client
-            .batch_execute(&format!("SET search_path = {}", crate::server::SCHEMA))
+            .batch_execute(&format!(
+                "SET search_path = {}; SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION}'; \
+                 SET lock_timeout = '{LOCK_TIMEOUT}'",
+                crate::server::SCHEMA
+            ))
             .map_err(server_err)?;
         Ok(client)
     }
@@ -436,7 +450,7 @@ fn decode_numeric(raw: &[u8]) -> std::result::Result<Value, BoxError> {
 
 impl From<postgres::Error> for super::StoreError {
     fn from(e: postgres::Error) -> Self {
-        super::StoreError::Sql(Error::Postgres(e))
+        super::StoreError::from(Error::Postgres(e))
     }
 }
 

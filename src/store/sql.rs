@@ -65,6 +65,8 @@ impl Error {
                 e.sqlite_error_code(),
                 Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
             ),
+            // lock_not_available: the branch's write lock was held past `lock_timeout`.
+            Error::Postgres(e) => pg_code(e) == Some("55P03"),
             _ => false,
         }
     }
@@ -73,8 +75,12 @@ impl Error {
     /// statement's transaction, and the store reconnects before the next one.
     pub fn is_unreachable(&self) -> bool {
         match self {
+            // A closed connection, a socket error, a connection exception (class 08) or the
+            // server shutting down (57P01-57P03).
             Error::Postgres(e) | Error::Prepare { source: e, .. } => {
-                e.is_closed() || pg_code(e).is_none() && !is_pg_db_error(e)
+                e.is_closed()
+                    || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+                    || pg_code(e).is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
             }
             _ => false,
         }
@@ -91,10 +97,6 @@ impl Error {
 
 fn pg_code(e: &postgres::Error) -> Option<&str> {
     e.code().map(postgres::error::SqlState::code)
-}
-
-fn is_pg_db_error(e: &postgres::Error) -> bool {
-    e.as_db_error().is_some()
 }
 
 /// A value read from a column, borrowed from the row.

@@ -111,6 +111,6 @@ pub enum TillError {
 
 impl From<crate::store::sql::Error> for TillError {
     fn from(e: crate::store::sql::Error) -> Self {
-        TillError::Store(crate::store::StoreError::Sql(e))
+        TillError::Store(crate::store::StoreError::from(e))
     }
 }

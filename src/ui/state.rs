@@ -207,6 +207,8 @@ pub enum Outcome {
     },
     /// The e-Meterai service's state and the outbox counts, for the status bar.
     Health {
+        /// The branch server, when the store is one.
+        server: Option<crate::store::ServerHealth>,
         emeterai: ServiceHealth,
         outbox: Result<OutboxCounts, String>,
         /// The branch's last good backup, when it is too old (or missing though configured).
@@ -410,6 +412,9 @@ pub struct DeviceStatus {
     pub drive: DeviceState,
     /// Shown only when it is a problem: the last good backup is too old.
     pub backup: DeviceState,
+    /// Shown only when it is a problem: the branch server does not answer, or this PC's clock is
+    /// off the server's.
+    pub server: DeviceState,
 }
 
 impl DeviceStatus {
@@ -454,6 +459,7 @@ impl DeviceStatus {
             outbox: DeviceState::NotConnected,
             drive: DeviceState::NotConnected,
             backup: DeviceState::NotConfigured,
+            server: DeviceState::NotConfigured,
         }
     }
 }

@@ -143,6 +143,25 @@ pub fn backup_state(s: &Strings, check: Option<&crate::doctor::BackupCheck>) -> 
     }
 }
 
+/// The status bar's words for the branch server: a problem when it does not answer, or when this
+/// PC's clock is more than two minutes off the server's.
+pub fn server_state(s: &Strings, health: Option<crate::store::ServerHealth>) -> DeviceState {
+    use crate::store::ServerHealth;
+    match health {
+        Some(ServerHealth::Unreachable) => DeviceState::Problem {
+            what: s.server_unreachable.to_string(),
+            next: s.server_reconnecting.to_string(),
+        },
+        Some(ServerHealth::Reachable { skew }) if skew.abs() > crate::store::CLOCK_SKEW_WARN => {
+            DeviceState::Problem {
+                what: (s.server_clock_off)(skew.whole_minutes().abs()),
+                next: s.server_clock_next.to_string(),
+            }
+        }
+        _ => DeviceState::NotConfigured,
+    }
+}
+
 /// The status bar's words for the outbox.
 pub fn outbox_state(s: &Strings, counts: &Result<OutboxCounts, String>) -> DeviceState {
     match counts {
@@ -1154,12 +1173,14 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             effects
         }
         Outcome::Health {
+            server,
             emeterai,
             outbox,
             backup,
             dispenser,
         } => {
             state.health_loading = false;
+            state.devices.server = server_state(s, server);
             state.devices.emeterai = service_state(s, &emeterai);
             state.devices.outbox = outbox_state(s, &outbox);
             state.devices.backup = backup_state(s, backup.as_ref());

@@ -192,6 +192,7 @@ pub fn run_reporting(
             result: console::act_on_unfinished(branch, subject, act, &supervisor, &pin, &reason),
         },
         Effect::LoadHealth => Outcome::Health {
+            server: branch.store_mut().server_health(),
             emeterai: console::service_health(branch),
             outbox: console::outbox_counts(branch).map_err(|e| words(&e)),
             backup: Some(branch.backup_check()),

@@ -1780,6 +1780,10 @@ impl Words for En {
         format!("No number could be taken: {why}.")
     }
 
+    fn dispenser_wait(&self, e: &dyn fmt::Display) -> String {
+        format!("Please wait — no number was given ({e}). Press the button again in a moment.")
+    }
+
     fn dispenser_busy(&self, e: &dyn fmt::Display) -> String {
         format!("The system is busy ({e}). Press the button once more.")
     }

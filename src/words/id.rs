@@ -1787,6 +1787,10 @@ impl Words for Id {
         format!("Nomor tidak dapat diambil: {why}.")
     }
 
+    fn dispenser_wait(&self, e: &dyn fmt::Display) -> String {
+        format!("Mohon tunggu — nomor belum diberikan ({e}). Tekan tombol lagi sebentar lagi.")
+    }
+
     fn dispenser_busy(&self, e: &dyn fmt::Display) -> String {
         format!("Sistem sibuk ({e}). Tekan tombol sekali lagi.")
     }

@@ -435,6 +435,9 @@ pub(crate) trait Words: Sync {
     fn dispenser_not_printed(&self, ticket: &str, why: &str) -> String;
     fn dispenser_not_issued(&self, why: &dyn fmt::Display) -> String;
     fn dispenser_busy(&self, e: &dyn fmt::Display) -> String;
+
+    /// A press while the branch server does not answer: no number was given.
+    fn dispenser_wait(&self, e: &dyn fmt::Display) -> String;
     fn dispenser_legend_unknown(&self) -> &'static str;
     fn dispenser_printed(&self, ticket: &str, service: &str) -> String;
     /// A key that issues nothing; `keys` are the service keys as `1 = A`.

@@ -216,7 +216,7 @@ fn a_backup_under_load_restores_to_the_backup_s_own_tables_with_an_intact_journa
         b.store_mut()
             .read(|c| {
                 c.query_row("SELECT COUNT(*) FROM tickets", (), |r| r.get(0))
-                    .map_err(loket::store::StoreError::Sql)
+                    .map_err(loket::store::StoreError::from)
             })
             .expect("count tickets")
     };
@@ -553,7 +553,7 @@ fn a_backup_target_without_room_is_refused_before_anything_is_written() {
                 (),
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("journal");
     assert_eq!(journal, 0);
@@ -631,7 +631,7 @@ fn the_worker_makes_one_backup_a_day_and_keeps_keep_of_them() {
                 (),
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("journal");
     assert_eq!(entries, 15);

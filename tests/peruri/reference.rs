@@ -318,7 +318,7 @@ fn an_sn_used_with_no_output_is_held_for_a_person_and_claimable() {
     let claims = t
         .branch
         .store_mut()
-        .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
+        .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::from))
         .expect("claims");
     assert!(
         claims
@@ -586,7 +586,7 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
     let fake_sns: Vec<(String, String)> = issued(&r);
     let claims = b
         .store_mut()
-        .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
+        .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::from))
         .expect("claims");
     let on_documents: std::collections::HashSet<&str> =
         stamped.iter().filter_map(|j| j.sn.as_deref()).collect();
@@ -621,7 +621,7 @@ fn the_worst_day_every_paid_job_ends_stamped_or_with_a_person() {
                 (),
                 |row| row.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("paid");
     assert_eq!(paid, i64::from(JOBS) * 10_000);
@@ -768,7 +768,7 @@ mod schedules {
             let claims = t
                 .branch
                 .store_mut()
-                .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
+                .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::from))
                 .expect("claims");
             let on_documents: Vec<&str> = views
                 .iter()
@@ -821,7 +821,7 @@ fn a_late_issued_orphan_sn_goes_to_the_claims_list() {
     let claims = t
         .branch
         .store_mut()
-        .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
+        .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::from))
         .expect("claims");
     assert!(
         claims.iter().any(|c| c.sn == late.sn && c.job_id.is_none()),

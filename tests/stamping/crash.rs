@@ -78,7 +78,7 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
                 [job],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("serials");
     assert_eq!(
@@ -95,7 +95,7 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
                 (),
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("orphans");
     assert_eq!(
@@ -111,7 +111,7 @@ fn check_invariants(data: &Path, job: i64, point: &str, state: State, spoiled: i
                 [job],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("sale lines");
     assert_eq!((lines, paid), (1, 1), "{point}: charged exactly once");
@@ -226,7 +226,7 @@ fn a_crash_after_delivery_leaves_the_job_delivered_with_one_copy_and_one_mail() 
                 [job.to_string()],
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("outbox");
     assert_eq!(queued, 1, "one e-mail queued for the address, not two");
@@ -259,7 +259,7 @@ fn a_crash_after_a_spoiled_serial_resumes_with_a_new_one_and_claims_the_old() {
                 [job],
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("spoiled serial");
     assert!(issued.iter().any(|s| s.sn == spoiled));

@@ -8,7 +8,7 @@ use loket::stamping::{JobFilter, JobStage, ReceiveDocument, State};
 
 fn inventory(b: &mut loket::Branch) -> ledger::Inventory {
     b.store_mut()
-        .read(|c| ledger::inventory(c).map_err(loket::store::StoreError::Sql))
+        .read(|c| ledger::inventory(c).map_err(loket::store::StoreError::from))
         .expect("inventory")
 }
 

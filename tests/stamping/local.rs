@@ -187,7 +187,7 @@ fn two_counters_stamping_at_once_never_share_a_serial() {
     let inv = t
         .branch
         .store_mut()
-        .read(|c| ledger::inventory(c).map_err(loket::store::StoreError::Sql))
+        .read(|c| ledger::inventory(c).map_err(loket::store::StoreError::from))
         .expect("inventory");
     assert_eq!((inv.stamped, inv.issued, inv.available), (12, 0, 88));
     // One letter and one output per job, no output of a lost race left behind.

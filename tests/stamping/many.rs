@@ -95,7 +95,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
                     (),
                     |r| r.get(0),
                 )
-                .map_err(loket::store::StoreError::Sql)
+                .map_err(loket::store::StoreError::from)
             })
             .expect("issued");
     assert_eq!(issued, 0);
@@ -105,7 +105,7 @@ fn two_hundred_jobs_with_one_call_in_five_failing_are_all_accounted_for() {
             .store_mut()
             .read(|c| c
                 .query_row("SELECT COUNT(*) FROM serials", (), |r| r.get::<_, i64>(0))
-                .map_err(loket::store::StoreError::Sql))
+                .map_err(loket::store::StoreError::from))
             .expect("ledger")
     );
     service::forget_provider(p.t.path());

@@ -150,7 +150,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
                 (),
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("count");
     assert_eq!(stamped_twice, 0, "no job carries two stamped serials");
@@ -162,7 +162,7 @@ pub fn check_accounted(p: &mut PeruriBranch) {
                 (),
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("count");
     assert_eq!(double_charged, 0, "nobody charged twice");
@@ -292,7 +292,7 @@ fn three_spoiled_serials_in_a_row_make_the_job_wait_with_all_on_the_claims_list(
     let claims =
         p.t.branch
             .store_mut()
-            .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::Sql))
+            .read(|c| loket::stamping::ledger::claims(c).map_err(loket::store::StoreError::from))
             .expect("claims");
     assert_eq!(claims.len(), 3, "three spoiled serials to claim");
     assert!(
@@ -420,7 +420,7 @@ fn cloud_recovery_after_a_restart_stamps_on_the_stored_upload() {
                     [job.id],
                     |r| r.get(0),
                 )
-                .map_err(loket::store::StoreError::Sql)
+                .map_err(loket::store::StoreError::from)
             })
             .expect("handle");
     assert!(stored.is_some(), "the upload handle is stored with the job");

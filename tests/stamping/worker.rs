@@ -88,7 +88,7 @@ fn a_job_waiting_for_serials_is_finished_mailed_and_later_purged_by_the_worker()
                 (),
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("journal");
     assert_eq!(
@@ -120,7 +120,7 @@ fn files_a_crash_left_in_the_document_store_are_swept_at_start_up() {
                 [job.id],
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("letter");
     let docs = Documents::new(t.path());
@@ -169,7 +169,7 @@ fn files_a_crash_left_in_the_document_store_are_swept_at_start_up() {
                 (),
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("journal");
     assert_eq!(entries, 2);

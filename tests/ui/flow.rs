@@ -1236,7 +1236,7 @@ fn cash_is_taken_even_when_the_drawer_cannot_open() {
                 (),
                 |r| r.get(0),
             )
-            .map_err(loket::store::StoreError::Sql)
+            .map_err(loket::store::StoreError::from)
         })
         .expect("journal");
     assert_eq!(failed, 1, "the failed pulse is in the journal");

@@ -126,7 +126,7 @@ impl StampingService<'_> {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(StoreError::Sql)
+            .map_err(StoreError::from)
         })?;
         let id = match existing {
             Some(id) => id,
@@ -196,7 +196,7 @@ impl StampingService<'_> {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(StoreError::Sql)
+            .map_err(StoreError::from)
         })?;
         id.map(|id| self.job(crate::stamping::JobId(id)))
             .transpose()

@@ -184,7 +184,7 @@ impl StampingService<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
-            .map_err(StoreError::Sql)
+            .map_err(StoreError::from)
         })?;
         let tz = self.config.branch.timezone;
         Ok(found.map(|(job, counter, sn, paid_ms, state)| {
@@ -216,7 +216,7 @@ impl StampingService<'_> {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(StoreError::Sql)
+            .map_err(StoreError::from)
         })?)
     }
 
@@ -317,7 +317,7 @@ impl StampingService<'_> {
         }
         if let Some((existing, _, _)) = self
             .store
-            .read(|c| paying_line(c, job).map_err(StoreError::Sql))?
+            .read(|c| paying_line(c, job).map_err(StoreError::from))?
         {
             return Ok(existing);
         }

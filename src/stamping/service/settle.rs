@@ -65,7 +65,7 @@ impl StampingService<'_> {
     pub fn job_sale(&mut self, job: JobId) -> Result<Option<crate::till::SaleId>, StampingError> {
         let found = self
             .store
-            .read(|c| paying_line(c, job).map_err(StoreError::Sql))?;
+            .read(|c| paying_line(c, job).map_err(StoreError::from))?;
         Ok((found.map(|(sale, _, _)| sale)).map(crate::till::SaleId))
     }
 
@@ -85,7 +85,7 @@ impl StampingService<'_> {
                 [job],
                 |r| r.get(0),
             )
-            .map_err(StoreError::Sql)
+            .map_err(StoreError::from)
         })?;
         Ok(crate::printing::ClaimData {
             counter: counter.get(),

@@ -190,6 +190,10 @@ pub fn device_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     if matches!(d.backup, DeviceState::Problem { .. }) {
         items.push(device_item(s.dev_backup, &d.backup, s));
     }
+    // So is the branch server: first, since nothing can be saved without it.
+    if matches!(d.server, DeviceState::Problem { .. }) {
+        items.insert(0, device_item(s.dev_server, &d.server, s));
+    }
     wrap_items(items, width)
 }
 
