@@ -6,6 +6,7 @@ mod backup;
 mod cli;
 mod doctor;
 mod journal;
+mod lan;
 mod lang_words;
 mod migrations;
 mod multiprocess;
