@@ -259,18 +259,39 @@ pub fn get(store: &mut Store, id: i64) -> Result<Option<OutboxEntry>, DeliveryEr
     })
 }
 
-/// This process's name in `claimed_by`: its pid (to tell whether it still runs) and a random
-/// token (so a reused pid is not mistaken for it).
+/// This process's name in `claimed_by`: its pid (to tell whether it still runs), a random token
+/// (so a reused pid is not mistaken for it) and its machine (`pid:token@host`: on the branch server
+/// the workers of several PCs share the outbox).
 pub fn claimer() -> &'static str {
     static ME: OnceLock<String> = OnceLock::new();
-    ME.get_or_init(|| format!("{}:{:08x}", std::process::id(), fastrand::u32(..)))
+    ME.get_or_init(|| {
+        format!(
+            "{}:{:08x}@{}",
+            std::process::id(),
+            fastrand::u32(..),
+            this_host()
+        )
+    })
 }
 
+/// This machine's name, as the kernel has it.
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Whether the claimer still runs, as far as this machine can tell: a process of this machine is
+/// looked up; one of another PC is taken to run until its claim is `stale_ms` old.
 fn claimer_alive(claimed_by: &str) -> bool {
     if claimed_by == claimer() {
         return true;
     }
-    claimed_by
+    let (process, host) = claimed_by.split_once('@').unwrap_or((claimed_by, ""));
+    if !host.is_empty() && host != this_host() {
+        return true;
+    }
+    process
         .split(':')
         .next()
         .and_then(|pid| pid.parse::<u32>().ok())

@@ -3,7 +3,7 @@
 
 mod migrations;
 pub(crate) mod pg;
-pub use pg::redacted;
+pub use pg::{JobLock, redacted};
 pub mod sql;
 pub(crate) mod typed;
 
@@ -297,6 +297,11 @@ impl Store {
             },
             Err(_) => ServerHealth::Unreachable,
         })
+    }
+
+    /// Where the branch server is, when the store is one.
+    pub fn server_address(&self) -> Option<ServerAddress> {
+        self.conn.pg().map(|s| s.borrow().address().clone())
     }
 
     /// Whether this store is the branch's PostgreSQL server.

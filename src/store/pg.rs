@@ -72,7 +72,48 @@ fn tls_connector(
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
+/// A job's run lock on the branch server: a session advisory lock on a connection of its own, so it
+/// outlives no process (the server drops it with the connection) and every PC sees it.
+pub struct JobLock {
+    _client: Box<postgres::Client>,
+}
+
+impl std::fmt::Debug for JobLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobLock").finish_non_exhaustive()
+    }
+}
+
+/// The first key of every job's run lock (the second is the job's id).
+const JOB_LOCK_CLASS: i32 = 7305;
+
+impl JobLock {
+    /// Takes job `id`'s run lock; `None` when another process on any PC holds it.
+    pub fn try_take(
+        address: &super::ServerAddress,
+        id: i64,
+    ) -> std::result::Result<Option<JobLock>, super::StoreError> {
+        let mut client = PgSession::client(address)?;
+        let key = i32::try_from(id)
+            .map_err(|e| super::StoreError::from(Error::ToSqlConversionFailure(Box::new(e))))?;
+        let taken: bool = client
+            .query_one(
+                "SELECT pg_try_advisory_lock($1, $2)",
+                &[&JOB_LOCK_CLASS, &key],
+            )
+            .map_err(|e| super::StoreError::from(Error::Postgres(e)))?
+            .get(0);
+        Ok(taken.then(|| JobLock {
+            _client: Box::new(client),
+        }))
+    }
+}
+
 impl PgSession {
+    pub fn address(&self) -> &super::ServerAddress {
+        &self.address
+    }
+
     /// Connects to the branch server (TLS unless it is this machine), loket's schema first on the
     /// search path.
     pub fn connect(

@@ -224,6 +224,36 @@ impl Postfix {
         }
     }
 
+    /// How many delivered copies each of `message_ids` has, once every one has at least one
+    /// (waiting up to 60 s): the Maildir is read once per look, not once per message.
+    pub fn delivered_counts(&self, message_ids: &[String]) -> Vec<usize> {
+        let new = self.work.join("mail/Maildir/new");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let mut counts = std::collections::HashMap::<String, usize>::new();
+            for entry in std::fs::read_dir(&new).into_iter().flatten().flatten() {
+                let Ok(bytes) = std::fs::read(entry.path()) else {
+                    continue;
+                };
+                let text = String::from_utf8_lossy(&bytes);
+                if let Some(id) = text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+                    l.strip_prefix("Message-ID: ")
+                        .or_else(|| l.strip_prefix("Message-Id: "))
+                }) {
+                    *counts.entry(id.trim().to_string()).or_default() += 1;
+                }
+            }
+            let found: Vec<usize> = message_ids
+                .iter()
+                .map(|id| counts.get(id).copied().unwrap_or(0))
+                .collect();
+            if found.iter().all(|&n| n > 0) || Instant::now() > deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Every delivered copy of this Message-ID.
     pub fn find_all(&self, message_id: &str) -> Vec<Vec<u8>> {
         let new = self.work.join("mail/Maildir/new");

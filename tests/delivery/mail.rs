@@ -685,3 +685,102 @@ fn an_untrusted_certificate_or_a_silent_server_is_retried_later() {
     let reason = e.last_error.expect("reason");
     assert!(reason.contains("tidak dapat dihubungi"), "{reason}");
 }
+
+#[test]
+fn the_workers_of_two_pcs_share_the_branch_servers_outbox_and_send_each_mail_once() {
+    // Two PCs, each with its own data folder and the worker's login to one branch server.
+    let postfix = Postfix::shared();
+    let db = crate::common::pg::TestDb::new();
+    let code: loket::server::BranchCode = db.code.parse().expect("a branch code");
+    let made = loket::server::init(&db.owner_url(), &code).expect("server init");
+    let worker_url = made
+        .logins
+        .iter()
+        .find(|l| l.kind == loket::server::PcKind::Worker)
+        .map(|l| l.url.clone())
+        .expect("the worker's login");
+    let smtp = postfix.smtp_toml("starttls", SMTP_PASSWORD);
+    let pc = |url: &str| {
+        let data = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            data.path().join(loket::config::FILE_NAME),
+            format!(
+                "{}{smtp}\n[store]\nurl = {}\n",
+                loket::config::DEFAULT_TOML,
+                toml::Value::String(url.to_string())
+            ),
+        )
+        .expect("write loket.toml");
+        data
+    };
+    // The counter queues the mail (here through the database owner's login); each worker sends.
+    let counter = pc(&db.owner_url());
+    let (pc1, pc2) = (pc(&worker_url), pc(&worker_url));
+    let clock = loket::clock::ManualClock::new(crate::common::MORNING);
+    let mut branch = loket::Branch::open_with_clock(counter.path(), std::sync::Arc::new(clock))
+        .expect("open the counter's branch");
+    let doc = counter.path().join("surat.pdf");
+    std::fs::write(&doc, pdf_bytes(4_000, 31)).expect("write the document");
+    let tok = token();
+    let ids: Vec<i64> = (0..200)
+        .map(|i| {
+            branch
+                .delivery()
+                .queue_mail(
+                    &format!("dua-pc{i}.{tok}@contoh.test"),
+                    &[(doc.clone(), "surat.pdf".into())],
+                    &Context::by("petugas1"),
+                )
+                .expect("queued")
+        })
+        .collect();
+    let now = crate::common::rfc3339(crate::common::MORNING);
+    let workers: Vec<_> = [&pc1, &pc2]
+        .iter()
+        .map(|data| {
+            Command::new(loket_bin())
+                .arg("--data")
+                .arg(data.path())
+                .env(loket::clock::FAKE_NOW_VAR, &now)
+                .env_remove(loket::store::STORE_VAR)
+                .args(["outbox", "send", "--json"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn a worker")
+        })
+        .collect();
+    let mut sent_by = Vec::new();
+    for w in workers {
+        let out = w.wait_with_output().expect("a worker ends");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("the worker's summary");
+        sent_by.push(summary["sent"].as_array().map_or(0, Vec::len));
+    }
+    assert_eq!(sent_by.iter().sum::<usize>(), 200, "{sent_by:?}");
+    let mut message_ids = Vec::new();
+    for id in ids {
+        let e = branch
+            .delivery()
+            .outbox_entry(id)
+            .expect("read")
+            .expect("row");
+        assert_eq!((e.status, e.attempts), (Status::Sent, 1), "row {id}");
+        message_ids.push(e.message_id);
+    }
+    let counts = postfix.delivered_counts(&message_ids);
+    assert!(
+        counts.iter().all(|&n| n == 1),
+        "every mail delivered exactly once: {:?}",
+        message_ids
+            .iter()
+            .zip(&counts)
+            .filter(|(_, n)| **n != 1)
+            .collect::<Vec<_>>()
+    );
+}

@@ -301,7 +301,7 @@ impl StampingService<'_> {
     /// Whether another runner (the background worker, another process) is stamping the job right
     /// now: its per-job lock is held.
     pub fn job_running_elsewhere(&self, job: JobId) -> Result<bool, StampingError> {
-        Ok(lock_job(self.data_dir, job)?.is_none())
+        Ok(lock_job(self.data_dir, self.store.server_address(), job)?.is_none())
     }
 
     /// Issues the serial (once per job) and stamps, verifies and stores the output: `stamped`. A
@@ -325,7 +325,7 @@ impl StampingService<'_> {
         provider: &dyn Provider,
         progress: &mut dyn FnMut(JobStage),
     ) -> Result<JobView, StampingError> {
-        let Some(_running) = lock_job(self.data_dir, job)? else {
+        let Some(_running) = lock_job(self.data_dir, self.store.server_address(), job)? else {
             return self.job(job);
         };
         let mut spoiled = 0;
@@ -774,11 +774,32 @@ fn is_own_request(c: &Connection, file: Option<&str>) -> crate::store::sql::Resu
 /// Why an SN Peruri issued that no job holds is in the claims list.
 const ORPHAN_REASON: &str = "terbit di Peruri tanpa pekerjaan (balasan terlambat); tidak terpakai";
 
-/// Takes the run lock of job `id`: an exclusive `flock` on `DATA/locks/job-<id>.lock`, so two
-/// processes never run one job at once (never ask for its serial twice, never sign it twice).
-/// `None` when another process holds it. The kernel releases it when the file is dropped or the
-/// process dies, so a killed worker never leaves a job locked.
-fn lock_job(data_dir: &Path, id: JobId) -> Result<Option<std::fs::File>, StampingError> {
+/// A job's run lock, held while it runs; released when dropped or when its process dies.
+enum RunLock {
+    /// On the embedded file: an exclusive `flock`.
+    File(#[expect(dead_code, reason = "held for its lock, never read")] std::fs::File),
+    /// On the branch server: a session lock on a connection of its own, for every PC at once.
+    Server(#[expect(dead_code, reason = "held for its lock, never read")] crate::store::JobLock),
+}
+
+/// Takes the run lock of job `id`, so two processes never run one job at once (never ask for its
+/// serial twice, never sign it twice): on one PC an exclusive `flock` on
+/// `DATA/locks/job-<id>.lock`; on the branch server a session lock every PC sees, on a connection
+/// of its own. `None` when another process holds it. The kernel (or the server, when the
+/// connection goes) releases it when the process dies, so a killed worker never leaves a job
+/// locked.
+fn lock_job(
+    data_dir: &Path,
+    server: Option<crate::store::ServerAddress>,
+    id: JobId,
+) -> Result<Option<RunLock>, StampingError> {
+    if let Some(address) = server {
+        return Ok(crate::store::JobLock::try_take(&address, id.get())?.map(RunLock::Server));
+    }
+    Ok(lock_job_file(data_dir, id)?.map(RunLock::File))
+}
+
+fn lock_job_file(data_dir: &Path, id: JobId) -> Result<Option<std::fs::File>, StampingError> {
     let dir = data_dir.join(LOCK_FOLDER);
     let path = dir.join(format!("job-{id}.lock"));
     let io = |path: &Path| {
