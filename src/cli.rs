@@ -154,6 +154,9 @@ pub enum Command {
     /// Server cabang PostgreSQL, yang dipakai bersama semua PC cabang lewat `[store] url`.
     #[command(subcommand)]
     Server(crate::server::cli::ServerCommand),
+    /// Penyimpanan cabang: pindahkan cabang satu-PC (SQLite) ke server cabang.
+    #[command(subcommand)]
+    Store(crate::server::cli::StoreCommand),
 }
 
 #[derive(Debug, Args)]
@@ -663,6 +666,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, LoketError> {
         Some(Command::Receipts(c)) => crate::printing::cli::receipts(c),
         Some(Command::Dispenser(args)) => crate::printing::cli::dispenser(&data, args),
         Some(Command::Server(c)) => crate::server::cli::run(&data, c),
+        Some(Command::Store(c)) => crate::server::cli::store(&data, &cli.actor, c),
     }
 }
 

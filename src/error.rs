@@ -38,6 +38,7 @@ pub enum LoketError {
     Token(#[from] crate::hall::token::TokenError),
     /// The branch server (`loket server`).
     Server(#[from] crate::server::ServerError),
+    Migrate(#[from] crate::store::migrate::MigrateError),
     Io {
         what: IoWhat,
         path: PathBuf,

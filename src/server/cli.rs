@@ -28,6 +28,41 @@ pub enum ServerCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Salin seluruh cabang satu-PC (riwayat, kas, nomor seri, jurnal) dari berkas SQLite di folder
+    /// data ke server cabang yang baru disiapkan; jumlah baris dan jurnal diperiksa di server.
+    /// Hanya sekali: server yang sudah berisi data ditolak.
+    Migrate {
+        /// URL server tujuan, sebagai pemilik basis data (seperti pada `loket server init`).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// CA cabang untuk server yang bukan komputer ini (sambungan TLS).
+        #[arg(long, value_name = "PEM")]
+        ca: Option<std::path::PathBuf>,
+    },
+}
+
+/// Runs `loket store …`.
+pub fn store(data: &Path, actor: &str, command: StoreCommand) -> Result<ExitCode, LoketError> {
+    match command {
+        StoreCommand::Migrate { to, ca } => {
+            let w = words::current();
+            let address = crate::store::ServerAddress { url: to, ca };
+            let moved =
+                crate::store::migrate::migrate(data, &address, actor, &mut |table, rows| {
+                    println!("{}", w.migrate_table(table, rows));
+                })?;
+            let rows = moved.tables.iter().map(|(_, n)| n).sum();
+            println!(
+                "{}",
+                w.migrate_done(moved.tables.len(), rows, moved.journal_entries)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 /// Runs `loket server …`.
 pub fn run(data: &Path, command: ServerCommand) -> Result<ExitCode, LoketError> {
     match command {

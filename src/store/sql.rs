@@ -370,13 +370,13 @@ impl Params for () {
     }
 }
 
-impl Params for &[&dyn ToSql] {
+impl<T: ToSql, const N: usize> Params for [T; N] {
     fn bind(&self) -> Result<Vec<ToSqlOutput<'_>>> {
-        self.iter().map(|p| p.to_sql()).collect()
+        self.iter().map(ToSql::to_sql).collect()
     }
 }
 
-impl<T: ToSql, const N: usize> Params for [T; N] {
+impl<T: ToSql> Params for &[T] {
     fn bind(&self) -> Result<Vec<ToSqlOutput<'_>>> {
         self.iter().map(ToSql::to_sql).collect()
     }
@@ -574,6 +574,28 @@ impl Connection {
                 .prepare_cached(sql)?
                 .execute(rusqlite::params_from_iter(args.iter().map(LiteArg)))?),
             Engine::Pg(s) => s.borrow_mut().execute(sql, &args),
+        }
+    }
+
+    /// Loads whole rows into `table` at once (the branch server's `COPY`; on SQLite one insert per
+    /// row). The number of rows loaded.
+    pub fn copy_in(&self, table: &str, columns: &[String], rows: &[Vec<Value>]) -> Result<u64> {
+        match &self.engine {
+            Engine::Pg(s) => s.borrow_mut().copy_in(table, columns, rows),
+            Engine::Lite(_) => {
+                let marks = (1..=columns.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let insert = format!(
+                    "INSERT INTO {table} ({}) VALUES ({marks})",
+                    columns.join(", ")
+                );
+                for row in rows {
+                    self.execute(&insert, row.as_slice())?;
+                }
+                Ok(u64::try_from(rows.len()).unwrap_or(u64::MAX))
+            }
         }
     }
 

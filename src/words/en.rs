@@ -1485,6 +1485,7 @@ impl Words for En {
             LoketError::Ledger(f0) => format!("{f0}."),
             LoketError::Token(f0) => f0.to_string(),
             LoketError::Server(f0) => f0.to_string(),
+            LoketError::Migrate(f0) => f0.to_string(),
             LoketError::Cli(f0) => f0.to_string(),
             LoketError::Io { what, path, source } => {
                 format!("{what} {}: {source}", path.display())
@@ -4085,6 +4086,41 @@ impl Words for En {
         )
     }
 
+    fn migrate_error(&self, e: &MigrateError) -> String {
+        match e {
+            MigrateError::NotAFile => {
+                "this data folder already uses the branch server; nothing was moved".to_string()
+            }
+            MigrateError::NotEmpty { table, rows } => format!(
+                "the target server already holds branch data ({table}: {rows} rows): a move goes only to a server freshly set up with `loket server init`. Nothing was changed."
+            ),
+            MigrateError::JournalBroken(t) => format!(
+                "the journal in this file is broken ({t}); a broken history is not moved. Report it to the supervisor."
+            ),
+            MigrateError::CountDiffers {
+                table,
+                file,
+                server,
+            } => format!(
+                "the rows of {table} differ after the copy (file {file}, server {server}); check the server, then move again into an empty database"
+            ),
+            MigrateError::ServerJournalBroken(t) => format!(
+                "the journal on the server is not intact after the copy ({t}); do not use this server, move again into an empty database"
+            ),
+            MigrateError::Store(e) => e.to_string(),
+        }
+    }
+
+    fn migrate_table(&self, table: &str, rows: i64) -> String {
+        format!("  {table}: {rows} rows copied")
+    }
+
+    fn migrate_done(&self, tables: usize, rows: i64, journal_entries: u64) -> String {
+        format!(
+            "Branch moved to the server: {tables} tables, {rows} rows, the same row counts on both sides; the journal is intact on the server ({journal_entries} entries). Put the [store] section (from `loket server init`) into every PC's loket.toml. Documents stay in this PC's data folder."
+        )
+    }
+
     fn server_tls_setup(&self, files: &crate::server::tls::TlsFiles) -> String {
         format!(
             "Branch certificates made. On the PostgreSQL server:\n\
@@ -4820,6 +4856,22 @@ pub(super) const HELP: &[(&str, &str)] = &[
     (
         "server init branch",
         "The branch's office code (nopend) for the role names; default from the configuration's [branch] code",
+    ),
+    (
+        "store",
+        "The branch's store: move a one-PC branch (SQLite) onto the branch server",
+    ),
+    (
+        "store migrate",
+        "Copy the whole one-PC branch (history, till, serials, journal) from the data folder's SQLite file to a freshly set-up branch server; row counts and the journal are checked on the server. Once only: a server that holds data is refused",
+    ),
+    (
+        "store migrate to",
+        "The target server's URL, as the database owner (as for `loket server init`)",
+    ),
+    (
+        "store migrate ca",
+        "The branch CA, for a server that is not this machine (TLS connection)",
     ),
     (
         "server init tls_dir",

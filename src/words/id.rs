@@ -1492,6 +1492,7 @@ impl Words for Id {
             LoketError::Ledger(f0) => format!("{f0}."),
             LoketError::Token(f0) => f0.to_string(),
             LoketError::Server(f0) => f0.to_string(),
+            LoketError::Migrate(f0) => f0.to_string(),
             LoketError::Cli(f0) => f0.to_string(),
             LoketError::Io { what, path, source } => {
                 format!("{what} {}: {source}", path.display())
@@ -4049,6 +4050,42 @@ impl Words for Id {
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String {
         format!(
             "Server cabang {branch} siap di basis data {database}: skema loket, pemicu hanya-tambah dan peran tiap jenis PC sudah dibuat (pemilik skema: {owner}). Salin baris [store] tiap jenis PC ke konfigurasi PC tersebut; kata sandinya tidak ditampilkan lagi."
+        )
+    }
+
+    fn migrate_error(&self, e: &MigrateError) -> String {
+        match e {
+            MigrateError::NotAFile => {
+                "folder data ini sudah memakai server cabang; tidak ada yang dipindahkan"
+                    .to_string()
+            }
+            MigrateError::NotEmpty { table, rows } => format!(
+                "server tujuan sudah berisi data cabang ({table}: {rows} baris): pemindahan hanya ke server yang baru disiapkan dengan `loket server init`. Tidak ada yang diubah."
+            ),
+            MigrateError::JournalBroken(t) => format!(
+                "jurnal di berkas ini rusak ({t}); riwayat yang rusak tidak dipindahkan. Laporkan ke supervisor."
+            ),
+            MigrateError::CountDiffers {
+                table,
+                file,
+                server,
+            } => format!(
+                "jumlah baris {table} berbeda setelah disalin (berkas {file}, server {server}); periksa server lalu ulangi ke basis data kosong"
+            ),
+            MigrateError::ServerJournalBroken(t) => format!(
+                "jurnal di server tidak utuh setelah disalin ({t}); jangan pakai server ini, ulangi ke basis data kosong"
+            ),
+            MigrateError::Store(e) => e.to_string(),
+        }
+    }
+
+    fn migrate_table(&self, table: &str, rows: i64) -> String {
+        format!("  {table}: {rows} baris disalin")
+    }
+
+    fn migrate_done(&self, tables: usize, rows: i64, journal_entries: u64) -> String {
+        format!(
+            "Cabang dipindahkan ke server: {tables} tabel, {rows} baris, jumlah baris sama di kedua sisi; jurnal utuh di server ({journal_entries} entri). Pasang bagian [store] di loket.toml tiap PC (dari `loket server init`). Dokumen tetap di folder data PC ini."
         )
     }
 

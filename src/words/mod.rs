@@ -70,6 +70,7 @@ use crate::stamping::service::JobNote;
 use crate::stamping::tsa_http::{HttpTsaError, Reply};
 use crate::stamping::worker::Round;
 use crate::store::StoreError;
+use crate::store::migrate::MigrateError;
 use crate::till::TillError;
 use crate::till::report::{EventWhat, ReportKind, TillWord};
 use crate::till::{Method, QrisState, SaleStatus};
@@ -680,6 +681,14 @@ pub(crate) trait Words: Sync {
     // The branch server.
     /// A `loket server` refusal or failure.
     fn server_error(&self, e: &ServerError) -> String;
+
+    fn migrate_error(&self, e: &MigrateError) -> String;
+
+    /// `loket store migrate`: one table copied.
+    fn migrate_table(&self, table: &str, rows: i64) -> String;
+
+    /// `loket store migrate`: done, with what was checked.
+    fn migrate_done(&self, tables: usize, rows: i64, journal_entries: u64) -> String;
     /// `server init` made the schema of branch `branch` in `database`, owned by `owner`; the
     /// `[store]` lines of each PC kind follow.
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String;
@@ -792,6 +801,7 @@ worded! {
     AnchorProblem => anchor_problem,
     UserError => user_error,
     ServerError => server_error,
+    MigrateError => migrate_error,
 }
 
 impl std::fmt::Display for IoWhat {

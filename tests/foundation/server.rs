@@ -542,3 +542,90 @@ fn pcs_set_up_from_the_printed_lines_share_one_queue_and_the_display_changes_not
     );
     assert!(!ok && said.contains("pg_dump"), "{said}");
 }
+
+#[test]
+fn a_busy_year_moves_onto_the_server_once_with_equal_rows_and_its_journal_intact() {
+    let year = crate::report::generator::year();
+    let db = TestDb::new();
+    let code: loket::server::BranchCode = db.code.parse().expect("a branch code");
+    loket::server::init(&db.owner_url(), &code).expect("server init");
+    let out = loket(year.path(), &["store", "migrate", "--to", &db.owner_url()]);
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("jurnal utuh di server"), "{said}");
+
+    // Counted again here, table by table, and the documents' hashes compared.
+    let file = year.branch();
+    let mut server = loket::store::Store::connect(
+        &loket::store::ServerAddress::plain(&db.owner_url()),
+        clock(),
+        loket::day::TimeZone::Wib,
+    )
+    .expect("connect as the owner");
+    let count = |c: &loket::store::Connection, table: &str| -> i64 {
+        c.query_row(&format!("SELECT COUNT(*) FROM {table}"), (), |r| r.get(0))
+            .expect("count")
+    };
+    for table in [
+        "tickets",
+        "ticket_events",
+        "sales",
+        "sale_lines",
+        "payments",
+        "till_sessions",
+        "till_movements",
+        "z_reports",
+        "serials",
+        "stamp_jobs",
+        "documents",
+        "users",
+    ] {
+        assert_eq!(
+            count(server.conn(), table),
+            count(file.store().conn(), table),
+            "{table}"
+        );
+    }
+    assert_eq!(
+        count(server.conn(), "journal"),
+        count(file.store().conn(), "journal") + 1,
+        "the move is journalled on the server"
+    );
+    let hashes = |c: &loket::store::Connection| -> Vec<String> {
+        c.prepare("SELECT sha256 FROM documents ORDER BY sha256")
+            .and_then(|mut s| s.query_map((), |r| r.get(0))?.collect())
+            .expect("document hashes")
+    };
+    assert_eq!(hashes(server.conn()), hashes(file.store().conn()));
+    let report = server
+        .read(|c| loket::journal::verify(c, None))
+        .expect("verify on the server");
+    assert!(report.intact(), "{:?}", report.tamper);
+
+    // The branch goes on on the server: a new ticket takes an id after the copied ones.
+    let pc = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        pc.path().join(loket::config::FILE_NAME),
+        format!(
+            "{}\n[store]\nurl = {}\n",
+            loket::config::DEFAULT_TOML,
+            toml::Value::String(db.owner_url())
+        ),
+    )
+    .expect("write loket.toml");
+    let out = loket(pc.path(), &["queue", "issue", "A"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A second move into a server that holds a branch is refused, and changes nothing.
+    let before = count(server.conn(), "journal");
+    let again = loket(year.path(), &["store", "migrate", "--to", &db.owner_url()]);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success());
+    assert!(said.contains("sudah berisi data cabang"), "{said}");
+    assert_eq!(count(server.conn(), "journal"), before);
+}

@@ -1,6 +1,6 @@
 //! The daily pack against scripted days whose figures are known in advance.
 
-mod generator;
+pub mod generator;
 mod queue;
 mod scripted;
 mod year;
