@@ -148,3 +148,26 @@ pub fn unguard(c: &loket::store::Connection, drop_triggers: &str) {
     };
     c.execute_batch(sql).expect("turn the guards off");
 }
+
+/// A PC's data folder on the branch server: the demo configuration with `extra` sections, a
+/// `[store]` section with `url`, and `ca` when given (copied in as `branch-ca.pem`).
+pub fn server_pc(url: &str, extra: &str, ca: Option<&Path>) -> TempDir {
+    let data = tempfile::tempdir().expect("temp dir");
+    let ca_line = match ca {
+        Some(ca) => {
+            std::fs::copy(ca, data.path().join("branch-ca.pem")).expect("copy the branch CA");
+            "ca = \"branch-ca.pem\"\n"
+        }
+        None => "",
+    };
+    std::fs::write(
+        data.path().join(loket::config::FILE_NAME),
+        format!(
+            "{}{extra}\n[store]\nurl = {}\n{ca_line}",
+            loket::config::DEFAULT_TOML,
+            toml::Value::String(url.to_string())
+        ),
+    )
+    .expect("write loket.toml");
+    data
+}

@@ -700,19 +700,7 @@ fn the_workers_of_two_pcs_share_the_branch_servers_outbox_and_send_each_mail_onc
         .map(|l| l.url.clone())
         .expect("the worker's login");
     let smtp = postfix.smtp_toml("starttls", SMTP_PASSWORD);
-    let pc = |url: &str| {
-        let data = tempfile::tempdir().expect("temp dir");
-        std::fs::write(
-            data.path().join(loket::config::FILE_NAME),
-            format!(
-                "{}{smtp}\n[store]\nurl = {}\n",
-                loket::config::DEFAULT_TOML,
-                toml::Value::String(url.to_string())
-            ),
-        )
-        .expect("write loket.toml");
-        data
-    };
+    let pc = |url: &str| crate::common::server_pc(url, &smtp, None);
     // The counter queues the mail (here through the database owner's login); each worker sends.
     let counter = pc(&db.owner_url());
     let (pc1, pc2) = (pc(&worker_url), pc(&worker_url));

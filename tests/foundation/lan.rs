@@ -186,22 +186,6 @@ impl Lan {
     }
 }
 
-/// A PC's data folder: the demo configuration with its `[store]` lines and the branch CA.
-fn pc_folder(url: &str, ca: &Path) -> tempfile::TempDir {
-    let data = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(ca, data.path().join("branch-ca.pem")).expect("copy the branch CA");
-    std::fs::write(
-        data.path().join(loket::config::FILE_NAME),
-        format!(
-            "{}\n[store]\nurl = {}\nca = \"branch-ca.pem\"\n",
-            loket::config::DEFAULT_TOML,
-            toml::Value::String(url.to_string())
-        ),
-    )
-    .expect("write loket.toml");
-    data
-}
-
 #[test]
 fn a_cable_pulled_mid_payment_and_a_server_restart_lose_nothing_and_give_no_number_twice() {
     let lan = Lan::start();
@@ -254,9 +238,9 @@ fn a_cable_pulled_mid_payment_and_a_server_restart_lose_nothing_and_give_no_numb
     lan.psql("SELECT pg_reload_conf()");
 
     let ca = tls.join("branch-ca.pem");
-    let kiosk = pc_folder(&url("dispenser"), &ca);
-    let counter1 = pc_folder(&url("counter"), &ca);
-    let counter2 = pc_folder(&url("counter"), &ca);
+    let kiosk = crate::common::server_pc(&url("dispenser"), "", Some(&ca));
+    let counter1 = crate::common::server_pc(&url("counter"), "", Some(&ca));
+    let counter2 = crate::common::server_pc(&url("counter"), "", Some(&ca));
     for n in 1..=3 {
         let said = lan.ok("d", kiosk.path(), &["queue", "issue", "A"]);
         assert!(said.contains(&format!("A-00{n}")), "{said}");

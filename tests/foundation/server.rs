@@ -485,19 +485,7 @@ fn pcs_set_up_from_the_printed_lines_share_one_queue_and_the_display_changes_not
     let db = TestDb::new();
     let urls = initialised(&db);
     let url = |kind: &str| urls[&format!("loket_{}_{kind}", db.code)].clone();
-    let pc = |kind: &str| {
-        let data = tempfile::tempdir().expect("temp dir");
-        std::fs::write(
-            data.path().join(loket::config::FILE_NAME),
-            format!(
-                "{}\n[store]\nurl = {}\n",
-                loket::config::DEFAULT_TOML,
-                toml::Value::String(url(kind))
-            ),
-        )
-        .expect("write loket.toml");
-        data
-    };
+    let pc = |kind: &str| crate::common::server_pc(&url(kind), "", None);
     let (kiosk, counter, display, supervisor) = (
         pc("dispenser"),
         pc("counter"),
@@ -604,16 +592,7 @@ fn a_busy_year_moves_onto_the_server_once_with_equal_rows_and_its_journal_intact
     assert!(report.intact(), "{:?}", report.tamper);
 
     // The branch goes on on the server: a new ticket takes an id after the copied ones.
-    let pc = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        pc.path().join(loket::config::FILE_NAME),
-        format!(
-            "{}\n[store]\nurl = {}\n",
-            loket::config::DEFAULT_TOML,
-            toml::Value::String(db.owner_url())
-        ),
-    )
-    .expect("write loket.toml");
+    let pc = crate::common::server_pc(&db.owner_url(), "", None);
     let out = loket(pc.path(), &["queue", "issue", "A"]);
     assert!(
         out.status.success(),
@@ -628,4 +607,89 @@ fn a_busy_year_moves_onto_the_server_once_with_equal_rows_and_its_journal_intact
     assert!(!again.status.success());
     assert!(said.contains("sudah berisi data cabang"), "{said}");
     assert_eq!(count(server.conn(), "journal"), before);
+}
+
+#[test]
+fn a_pc_whose_clock_is_off_the_servers_is_told_and_the_branch_keeps_the_servers_time() {
+    let db = TestDb::new();
+    let urls = initialised(&db);
+    let counter = urls[&format!("loket_{}_counter", db.code)].clone();
+    let data = crate::common::server_pc(&counter, "", None);
+    // This PC's own clock seven minutes fast (libfaketime under the loket process only; the
+    // server keeps the machine's time).
+    let lib = std::process::Command::new("sh")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/libfaketime-path"))
+        .output()
+        .expect("find libfaketime");
+    assert!(
+        lib.status.success(),
+        "libfaketime is needed: apt-get install faketime"
+    );
+    let lib = String::from_utf8_lossy(&lib.stdout).trim().to_string();
+    // Seven minutes on top of whatever offset this test process runs at (the year-ahead pass
+    // runs it under libfaketime too, and the server with it).
+    let parent = std::env::var("FAKETIME").unwrap_or_default();
+    let parent_secs: i64 = parent
+        .strip_prefix('+')
+        .map(|rest| {
+            let (n, unit) = rest.split_at(
+                rest.find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len()),
+            );
+            let n: i64 = n.parse().unwrap_or(0);
+            n * match unit {
+                "d" => 86_400,
+                "h" => 3_600,
+                "m" => 60,
+                _ => 1,
+            }
+        })
+        .unwrap_or(0);
+    let offset = format!("+{}", parent_secs + 7 * 60);
+    let fast = |args: &[&str]| {
+        std::process::Command::new(crate::common::loket_bin())
+            .arg("--data")
+            .arg(data.path())
+            .args(args)
+            .env("LD_PRELOAD", &lib)
+            .env("FAKETIME", &offset)
+            .env_remove(loket::clock::FAKE_NOW_VAR)
+            .env_remove(loket::store::STORE_VAR)
+            .output()
+            .expect("run loket")
+    };
+    let out = fast(&["doctor", "--json"]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the doctor's report");
+    let database = report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|f| f["check"] == "database"))
+        .cloned()
+        .expect("the database check");
+    assert_eq!(database["ok"], false, "{database}");
+    let detail = database["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("selisih 7 menit") || detail.contains("selisih 6 menit"),
+        "{detail}"
+    );
+    // A ticket issued from that PC carries the server's time, not the PC's.
+    let out = fast(&["queue", "issue", "A"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut owner = db.owner();
+    let drift: f64 = owner
+        .query_one(
+            "SELECT CAST(abs(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 - arrived_ms) / 60000.0 \
+             AS float8) FROM loket.tickets ORDER BY id DESC LIMIT 1",
+            &[],
+        )
+        .expect("the ticket's time")
+        .get::<_, f64>(0);
+    assert!(
+        drift < 1.0,
+        "the ticket is {drift:.1} minutes off the server's clock"
+    );
 }

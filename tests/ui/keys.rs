@@ -450,6 +450,36 @@ fn service_and_outbox_states_in_words() {
         ),
     );
     {
+        use loket::store::ServerHealth;
+        use loket::ui::update::server_state;
+        let server = |h: Option<ServerHealth>| server_state(s, h);
+        assert_eq!(
+            server(Some(ServerHealth::Unreachable)),
+            problem(
+                "tidak terjangkau",
+                "menyambung ulang… perubahan ditolak sampai tersambung",
+            )
+        );
+        assert_eq!(
+            server(Some(ServerHealth::Reachable {
+                skew: Duration::minutes(-5),
+            })),
+            problem(
+                "jam PC ini selisih 5 menit dari server",
+                "setel jam PC (timedatectl set-ntp true)",
+            )
+        );
+        // A server that answers with the PC's time, or no server at all, is not shown.
+        for quiet in [
+            Some(ServerHealth::Reachable {
+                skew: Duration::seconds(90),
+            }),
+            None,
+        ] {
+            assert_eq!(server(quiet), DeviceState::NotConfigured);
+        }
+    }
+    {
         use loket::doctor::BackupCheck;
         use loket::ui::update::backup_state;
         let backup = |c: Option<BackupCheck>| backup_state(s, c.as_ref());
