@@ -66,6 +66,25 @@ pub fn store_url(data: &Path) -> Option<String> {
     Some(url)
 }
 
+/// The store of a folder a `loket` process is started on: the folder's own database when a test
+/// branch made it or when the folder has no configuration yet (`loket init` writes it there); none
+/// when the test wrote the folder's configuration itself (its own `[store]`, or a branch that must
+/// stay on its SQLite file).
+pub fn store_url_for_process(data: &Path) -> Option<String> {
+    server()?;
+    let known = DATABASES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(d, _)| d == data)
+        .map(|(_, url)| url.clone());
+    match known {
+        Some(url) => Some(url),
+        None if !data.join(loket::config::FILE_NAME).exists() => store_url(data),
+        None => None,
+    }
+}
+
 /// `text` (a configuration) with this run's store for `data`.
 pub fn with_store(text: &str, data: &Path) -> String {
     match store_url(data) {

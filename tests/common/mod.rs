@@ -110,7 +110,7 @@ fn command(data: &Path, args: &[&str]) -> Command {
         .env_remove(loket::clock::FAKE_NOW_VAR);
     // On the server pass a folder's processes share its database; `init` writes it into the
     // folder's configuration.
-    match engine::store_url(data) {
+    match engine::store_url_for_process(data) {
         Some(url) => cmd.env(loket::store::STORE_VAR, url),
         None => cmd.env_remove(loket::store::STORE_VAR),
     };
