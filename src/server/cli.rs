@@ -54,9 +54,17 @@ pub fn store(data: &Path, actor: &str, command: StoreCommand) -> Result<ExitCode
                     println!("{}", w.migrate_table(table, rows));
                 })?;
             let rows = moved.tables.iter().map(|(_, n)| n).sum();
+            for sha in &moved.documents_missing {
+                println!("{}", w.migrate_document_missing(sha));
+            }
             println!(
                 "{}",
-                w.migrate_done(moved.tables.len(), rows, moved.journal_entries)
+                w.migrate_done(
+                    moved.tables.len(),
+                    rows,
+                    moved.journal_entries,
+                    moved.documents
+                )
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -1,7 +1,14 @@
-//! Customer documents and stamped outputs, stored in the data folder by SHA-256: written once,
-//! readable only by loket's user, purged a set time after delivery.
+//! Customer documents and stamped outputs, stored by SHA-256: written once, readable only by
+//! loket's user, checked against their hash on every read, purged a set time after delivery.
+//!
+//! On the embedded store they live in the data folder. On the branch server their content lives
+//! in the server (`store::content`), so a job received at one counter is resumed, stamped,
+//! delivered or mailed from any PC; the data folder then keeps a private copy of what this PC
+//! used, which a read checks like the server's and which goes when the document is purged.
 
 use crate::stamping::job::JobId;
+use crate::store::content::{ContentStore, Found};
+use crate::store::{ServerAddress, StoreError};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -29,23 +36,53 @@ pub enum DocumentError {
     Corrupt {
         sha256: String,
     },
+    /// The branch server holds no content under this hash.
+    NotOnServer {
+        sha256: String,
+    },
+    /// The stored content is larger than a document may be.
+    TooLarge {
+        sha256: String,
+        bytes: u64,
+    },
+    /// The branch server could not be asked.
+    Server(#[source] StoreError),
 }
 
-/// The content-addressed store under `DATA/documents`.
+/// The content-addressed store: `DATA/documents`, and on the branch server its shared content.
 #[derive(Debug, Clone)]
 pub struct Documents {
     root: PathBuf,
+    shared: Option<ContentStore>,
 }
+
+/// The largest document a read from the branch server accepts: past any PDF limit a branch sets.
+const READ_LIMIT: u64 = 512 * 1024 * 1024;
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 impl Documents {
+    /// The data folder's store alone (the embedded store, backups, tests of the folder).
     pub fn new(data_dir: &Path) -> Documents {
         Documents {
             root: data_dir.join(FOLDER),
+            shared: None,
         }
+    }
+
+    /// The store of a branch whose store is at `server` (`None`: the embedded file).
+    pub fn at(data_dir: &Path, server: Option<ServerAddress>) -> Documents {
+        Documents {
+            root: data_dir.join(FOLDER),
+            shared: server.map(ContentStore::new),
+        }
+    }
+
+    /// Whether the content lives on the branch server.
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
     }
 
     /// Where the document with this hash lives (two-level fan-out keeps folders small).
@@ -58,6 +95,14 @@ impl Documents {
     /// is written to a temporary name, synced, then renamed, so a crash never leaves half a file
     /// under a hash name.
     pub fn put(&self, bytes: &[u8]) -> Result<String, DocumentError> {
+        let sha256 = self.put_local(bytes)?;
+        if let Some(shared) = &self.shared {
+            shared.put(&sha256, bytes).map_err(DocumentError::Server)?;
+        }
+        Ok(sha256)
+    }
+
+    fn put_local(&self, bytes: &[u8]) -> Result<String, DocumentError> {
         let sha256 = sha256_hex(bytes);
         let path = self.path_of(&sha256);
         if path.exists() {
@@ -82,18 +127,88 @@ impl Documents {
         Ok(sha256)
     }
 
-    /// Reads a stored document, checking it still has the hash it is stored under.
+    /// Reads a stored document, checking it still has the hash it is stored under. On the branch
+    /// server a copy this PC does not hold (or holds damaged) is read from the server, checked,
+    /// and kept for the next read.
     pub fn get(&self, sha256: &str) -> Result<Vec<u8>, DocumentError> {
-        let bytes = fs::read(self.path_of(sha256)).map_err(|source| DocumentError::Missing {
+        let local = fs::read(self.path_of(sha256)).map_err(|source| DocumentError::Missing {
             sha256: sha256.to_string(),
             source,
-        })?;
-        if sha256_hex(&bytes) != sha256 {
-            return Err(DocumentError::Corrupt {
-                sha256: sha256.to_string(),
-            });
+        });
+        let local = local.and_then(|bytes| {
+            if sha256_hex(&bytes) == sha256 {
+                Ok(bytes)
+            } else {
+                Err(DocumentError::Corrupt {
+                    sha256: sha256.to_string(),
+                })
+            }
+        });
+        match (&self.shared, local) {
+            (_, Ok(bytes)) => Ok(bytes),
+            (None, Err(e)) => Err(e),
+            (Some(shared), Err(_)) => {
+                let bytes = self.fetch(shared, sha256)?;
+                // The copy is for the next read only: a full disk costs this PC a second fetch.
+                let _ = self.put_local(&bytes);
+                Ok(bytes)
+            }
         }
-        Ok(bytes)
+    }
+
+    /// Reads `sha256` from the branch server and checks it.
+    fn fetch(&self, shared: &ContentStore, sha256: &str) -> Result<Vec<u8>, DocumentError> {
+        match shared
+            .get(sha256, READ_LIMIT)
+            .map_err(DocumentError::Server)?
+        {
+            Found::Bytes(bytes) if sha256_hex(&bytes) == sha256 => Ok(bytes),
+            Found::Bytes(_) => Err(DocumentError::Corrupt {
+                sha256: sha256.to_string(),
+            }),
+            Found::Absent => Err(DocumentError::NotOnServer {
+                sha256: sha256.to_string(),
+            }),
+            Found::TooLarge(bytes) => Err(DocumentError::TooLarge {
+                sha256: sha256.to_string(),
+                bytes,
+            }),
+        }
+    }
+
+    /// The path of a stored document's checked copy in the data folder, for what reads files (a
+    /// copy to a flash drive, a mail attachment): on the branch server it is fetched first when
+    /// this PC does not hold it.
+    pub fn local_file(&self, sha256: &str) -> Result<PathBuf, DocumentError> {
+        let path = self.path_of(sha256);
+        if self.shared.is_none() {
+            return Ok(path);
+        }
+        match self.get(sha256) {
+            Ok(bytes) if !path.exists() => {
+                self.put_local(&bytes)?;
+            }
+            Ok(_) => {}
+            // Purged: no file, as in the data folder of a one-PC branch.
+            Err(DocumentError::NotOnServer { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(path)
+    }
+
+    /// Removes this PC's copy of a document (purged by another PC); an absent copy is fine.
+    pub fn forget_local(&self, sha256: &str) -> Result<(), DocumentError> {
+        let path = self.path_of(sha256);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(DocumentError::Write { path, source }),
+        }
+    }
+
+    /// The branch server's content, when the branch runs on one.
+    pub fn shared(&self) -> Option<&ContentStore> {
+        self.shared.as_ref()
     }
 
     /// Where a job's stamped output waits between the provider's reply and its record:
@@ -116,27 +231,44 @@ impl Documents {
         fs::create_dir_all(&dir).map_err(err(&dir))?;
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(err(&dir))?;
         let tmp = dir.join(format!(".{job}.{}.tmp", std::process::id()));
-        write_durably(&tmp, &path, bytes)
+        write_durably(&tmp, &path, bytes)?;
+        // On the branch server the run that resumes the job may be another PC's.
+        if let Some(shared) = &self.shared {
+            shared
+                .put_pending(job.get(), &sha256_hex(bytes), bytes)
+                .map_err(DocumentError::Server)?;
+        }
+        Ok(())
     }
 
-    /// The stamped output a crashed run left for `job`, if any (the caller checks it).
+    /// The stamped output a crashed run left for `job`, if any (the caller checks it): this PC's,
+    /// else, on the branch server, the one another PC's run left.
     pub fn pending(&self, job: JobId) -> Option<Vec<u8>> {
-        fs::read(self.pending_path(job)).ok()
+        if let Ok(bytes) = fs::read(self.pending_path(job)) {
+            return Some(bytes);
+        }
+        let shared = self.shared.as_ref()?;
+        let sha256 = shared.pending(job.get()).ok()??;
+        self.fetch(shared, &sha256).ok()
     }
 
     /// Forgets a job's pending output once it is recorded (or found unusable).
     pub fn clear_pending(&self, job: JobId) {
         let _ = fs::remove_file(self.pending_path(job));
+        if let Some(shared) = &self.shared {
+            // Left behind, the pointer is only looked at by a later run of a job already
+            // recorded, which does not look for it.
+            let _ = shared.clear_pending(job.get());
+        }
     }
 
-    /// Deletes a stored document; an already missing one is fine.
+    /// Deletes a stored document (here and, on the branch server, its shared content); an
+    /// already missing one is fine.
     pub fn remove(&self, sha256: &str) -> Result<(), DocumentError> {
-        let path = self.path_of(sha256);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(DocumentError::Write { path, source }),
+        if let Some(shared) = &self.shared {
+            shared.remove(sha256).map_err(DocumentError::Server)?;
         }
+        self.forget_local(sha256)
     }
 }
 

@@ -136,10 +136,44 @@ fn file_system_now(dir: &Path) -> std::time::SystemTime {
     stamped.unwrap_or_else(|_| std::time::SystemTime::now())
 }
 
-/// Removes files of the document store that no `documents` row names and that are older than
-/// `age` (by the file's own time), each with a journal entry. Run at start-up: a customer's
-/// document must not stay in the data folder, unpurged, because a crash cut its commit off.
+/// Removes files of the document store that no unpurged `documents` row names and that are older
+/// than `age` (by the file's own time), each with a journal entry; on the branch server also the
+/// shared content no row names. Run at start-up: a customer's document must not stay in the data
+/// folder or on the server, unpurged, because a crash cut its commit off.
 pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, LoketError> {
+    let on_server = sweep_server_orphans(branch, age)?;
+    Ok(on_server + sweep_local_orphans(branch, age)?)
+}
+
+/// The branch server's share of [`sweep_orphans`].
+fn sweep_server_orphans(branch: &mut Branch, age: Duration) -> Result<usize, LoketError> {
+    let server = branch.store_mut().server_address();
+    let docs = Documents::at(branch.data_dir(), server);
+    let Some(shared) = docs.shared() else {
+        return Ok(0);
+    };
+    let age_ms = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+    let swept = shared.sweep(age_ms)?;
+    if swept.is_empty() {
+        return Ok(0);
+    }
+    branch.store_mut().write(|tx| {
+        for (sha, bytes) in &swept {
+            tx.journal(Entry::new(
+                "system",
+                "document.orphan_removed",
+                sha,
+                json!({"bytes": bytes, "on": "server"}),
+            ))?;
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(swept.len())
+}
+
+/// The data folder's share of [`sweep_orphans`]. On the branch server the folder holds this PC's
+/// copies; a copy of a document purged meanwhile goes too.
+fn sweep_local_orphans(branch: &mut Branch, age: Duration) -> Result<usize, LoketError> {
     let root = branch.data_dir().join(super::documents::FOLDER);
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -182,7 +216,8 @@ pub fn sweep_orphans(branch: &mut Branch, age: Duration) -> Result<usize, LoketE
         }
     }
     let orphans: Vec<(String, PathBuf, u64)> = branch.store_mut().read(|c| {
-        let mut known = c.prepare("SELECT 1 FROM documents WHERE sha256 = ?1")?;
+        let mut known =
+            c.prepare("SELECT 1 FROM documents WHERE sha256 = ?1 AND purged_ms IS NULL")?;
         let mut out = Vec::new();
         for (key, path, bytes) in old {
             if !known.exists([&key])? {
@@ -283,7 +318,11 @@ fn purge(branch: &mut Branch, now: i64) -> Result<usize, LoketError> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok::<_, StoreError>(rows)
     })?;
-    let docs = Documents::new(branch.data_dir());
+    let server = branch.store_mut().server_address();
+    let docs = Documents::at(branch.data_dir(), server);
+    if docs.is_shared() {
+        forget_purged_copies(branch, &docs)?;
+    }
     let keep_days = branch.config().stamping.keep_days;
     for sha in &due {
         docs.remove(sha).map_err(StampingError::from)?;
@@ -302,6 +341,31 @@ fn purge(branch: &mut Branch, now: i64) -> Result<usize, LoketError> {
         })?;
     }
     Ok(due.len())
+}
+
+/// The newest purge time whose documents this process has already removed from its data folder.
+static COPIES_PURGED_THROUGH: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// On the branch server: removes this PC's copies of documents another PC purged since the last
+/// look (this PC's own purges remove theirs at once).
+fn forget_purged_copies(branch: &mut Branch, docs: &Documents) -> Result<(), LoketError> {
+    let since = COPIES_PURGED_THROUGH.load(Ordering::Relaxed);
+    let purged: Vec<(String, i64)> = branch.store_mut().read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT sha256, purged_ms FROM documents WHERE purged_ms IS NOT NULL AND purged_ms >= ?1",
+        )?;
+        let rows = stmt
+            .query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, StoreError>(rows)
+    })?;
+    let mut through = since;
+    for (sha, at) in purged {
+        docs.forget_local(&sha).map_err(StampingError::from)?;
+        through = through.max(at);
+    }
+    COPIES_PURGED_THROUGH.store(through, Ordering::Relaxed);
+    Ok(())
 }
 
 #[derive(Debug)]

@@ -4,12 +4,16 @@
 //! by table and the journal's hash chain is verified on the server, and the move itself is
 //! journalled there. A server that already holds a branch's rows is refused: a move runs once.
 //!
-//! The documents stay in the data folder of the PC they were received on (the shared document
-//! store is a later step); their rows and hashes move with the rest.
+//! The documents' content goes first (the server's shared content, `store::content`): every
+//! document not yet purged and every stamped output a crashed run left, each read back from the
+//! server after the move and checked against its SHA-256. A document the rows name but the folder
+//! lacks is reported, not a reason to leave the branch behind.
 
+use super::content::{ContentStore, Found};
 use super::sql::Value;
 use super::{Location, ServerAddress, Store, StoreError};
 use crate::journal::{self, Entry};
+use crate::stamping::documents::{self, Documents};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -20,6 +24,10 @@ pub struct Moved {
     pub tables: Vec<(String, i64)>,
     /// Journal entries verified on the server.
     pub journal_entries: u64,
+    /// Documents copied to the server and read back with the same hash.
+    pub documents: usize,
+    /// Documents the rows name that the data folder lacked or held damaged.
+    pub documents_missing: Vec<String>,
 }
 
 /// Why a move did not happen. Nothing is left on the server when it fails: one transaction.
@@ -42,6 +50,10 @@ pub enum MigrateError {
     },
     /// After the copy, the journal does not verify on the server.
     ServerJournalBroken(journal::Tamper),
+    /// After the copy, a document read back from the server does not have its hash.
+    DocumentDiffers {
+        sha256: String,
+    },
     Store(#[from] StoreError),
 }
 
@@ -134,6 +146,8 @@ pub fn migrate(
         }
     }
 
+    let (documents, documents_missing) = copy_documents(data_dir, &file, to)?;
+
     let mut counts = Vec::new();
     server.write(|tx| {
         for (table, columns) in &tables {
@@ -200,8 +214,61 @@ pub fn migrate(
     if let Some(t) = verified.tamper {
         return Err(MigrateError::ServerJournalBroken(t));
     }
+    let content = ContentStore::new(to.clone());
+    for sha256 in &documents {
+        let same = match content.get(sha256, u64::MAX)? {
+            Found::Bytes(bytes) => documents::sha256_hex(&bytes) == *sha256,
+            Found::Absent | Found::TooLarge(_) => false,
+        };
+        if !same {
+            return Err(MigrateError::DocumentDiffers {
+                sha256: sha256.clone(),
+            });
+        }
+    }
     Ok(Moved {
         tables: counts,
         journal_entries: verified.entries,
+        documents: documents.len(),
+        documents_missing,
     })
+}
+
+/// Copies the content of every unpurged document and every pending stamped output of the folder to
+/// the server. Returns the hashes copied and those the folder lacked.
+fn copy_documents(
+    data_dir: &Path,
+    file: &Store,
+    to: &ServerAddress,
+) -> Result<(Vec<String>, Vec<String>), MigrateError> {
+    let folder = Documents::new(data_dir);
+    let content = ContentStore::new(to.clone());
+    let named: Vec<String> = file
+        .conn()
+        .prepare("SELECT sha256 FROM documents WHERE purged_ms IS NULL ORDER BY sha256")?
+        .query_map((), |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let (mut copied, mut missing) = (Vec::new(), Vec::new());
+    for sha256 in named {
+        match folder.get(&sha256) {
+            Ok(bytes) => {
+                content.put(&sha256, &bytes)?;
+                copied.push(sha256);
+            }
+            Err(_) => missing.push(sha256),
+        }
+    }
+    let jobs: Vec<i64> = file
+        .conn()
+        .prepare("SELECT id FROM stamp_jobs WHERE state IN ('paid', 'serial_issued')")?
+        .query_map((), |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for job in jobs {
+        if let Some(bytes) = folder.pending(crate::stamping::JobId(job)) {
+            let sha256 = documents::sha256_hex(&bytes);
+            content.put_pending(job, &sha256, &bytes)?;
+            copied.push(sha256);
+        }
+    }
+    Ok((copied, missing))
 }

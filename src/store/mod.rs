@@ -1,6 +1,7 @@
 //! The SQLite store: one database file per branch, forward-only migrations, and write transactions that
 //! always append their journal entry.
 
+pub mod content;
 pub mod migrate;
 mod migrations;
 pub(crate) mod pg;

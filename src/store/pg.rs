@@ -136,7 +136,7 @@ impl PgSession {
         Ok(())
     }
 
-    fn client(
+    pub(crate) fn client(
         address: &super::ServerAddress,
     ) -> std::result::Result<postgres::Client, super::StoreError> {
         let url = &address.url;

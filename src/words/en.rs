@@ -2932,6 +2932,16 @@ impl Words for En {
             DocumentError::Corrupt { sha256 } => format!(
                 "document {sha256} in the store is damaged (its content does not match its SHA-256)"
             ),
+            DocumentError::NotOnServer { sha256 } => format!(
+                "document {sha256} is not on the branch server; it was purged after its keeping time or never stored. Ask the customer for the file again"
+            ),
+            DocumentError::TooLarge { sha256, bytes } => format!(
+                "document {sha256} on the branch server is too large to read ({bytes} bytes)"
+            ),
+            DocumentError::Server(source) => format!(
+                "the document cannot be fetched from the branch server: {}",
+                self.store_error(source)
+            ),
         }
     }
 
@@ -4107,6 +4117,9 @@ impl Words for En {
             MigrateError::ServerJournalBroken(t) => format!(
                 "the journal on the server is not intact after the copy ({t}); do not use this server, move again into an empty database"
             ),
+            MigrateError::DocumentDiffers { sha256 } => format!(
+                "document {sha256} read back from the server differs from the original; do not use this server, repeat into an empty database"
+            ),
             MigrateError::Store(e) => e.to_string(),
         }
     }
@@ -4115,9 +4128,21 @@ impl Words for En {
         format!("  {table}: {rows} rows copied")
     }
 
-    fn migrate_done(&self, tables: usize, rows: i64, journal_entries: u64) -> String {
+    fn migrate_done(
+        &self,
+        tables: usize,
+        rows: i64,
+        journal_entries: u64,
+        documents: usize,
+    ) -> String {
         format!(
-            "Branch moved to the server: {tables} tables, {rows} rows, the same row counts on both sides; the journal is intact on the server ({journal_entries} entries). Put the [store] section (from `loket server init`) into every PC's loket.toml. Documents stay in this PC's data folder."
+            "Branch moved to the server: {tables} tables, {rows} rows, the same row counts on both sides; the journal is intact on the server ({journal_entries} entries); {documents} documents copied and read back with the same SHA-256. Put the [store] section (from `loket server init`) into every PC's loket.toml."
+        )
+    }
+
+    fn migrate_document_missing(&self, sha256: &str) -> String {
+        format!(
+            "  Note: document {sha256} is missing or damaged in this data folder; its row moved without content. Ask the customer for the file again if the job is not finished."
         )
     }
 

@@ -2902,6 +2902,16 @@ impl Words for Id {
             DocumentError::Corrupt { sha256 } => format!(
                 "dokumen {sha256} di penyimpanan rusak (isi tidak cocok dengan sidik SHA-256-nya)"
             ),
+            DocumentError::NotOnServer { sha256 } => format!(
+                "dokumen {sha256} tidak ada di server cabang; dokumen itu sudah dihapus sesuai masa simpan atau belum pernah tersimpan. Minta pelanggan menyerahkan berkasnya lagi"
+            ),
+            DocumentError::TooLarge { sha256, bytes } => format!(
+                "dokumen {sha256} di server cabang terlalu besar untuk dibaca ({bytes} bita)"
+            ),
+            DocumentError::Server(source) => format!(
+                "dokumen tidak dapat diambil dari server cabang: {}",
+                self.store_error(source)
+            ),
         }
     }
 
@@ -4075,6 +4085,9 @@ impl Words for Id {
             MigrateError::ServerJournalBroken(t) => format!(
                 "jurnal di server tidak utuh setelah disalin ({t}); jangan pakai server ini, ulangi ke basis data kosong"
             ),
+            MigrateError::DocumentDiffers { sha256 } => format!(
+                "dokumen {sha256} yang dibaca ulang dari server tidak sama dengan aslinya; jangan pakai server ini, ulangi ke basis data kosong"
+            ),
             MigrateError::Store(e) => e.to_string(),
         }
     }
@@ -4083,9 +4096,21 @@ impl Words for Id {
         format!("  {table}: {rows} baris disalin")
     }
 
-    fn migrate_done(&self, tables: usize, rows: i64, journal_entries: u64) -> String {
+    fn migrate_done(
+        &self,
+        tables: usize,
+        rows: i64,
+        journal_entries: u64,
+        documents: usize,
+    ) -> String {
         format!(
-            "Cabang dipindahkan ke server: {tables} tabel, {rows} baris, jumlah baris sama di kedua sisi; jurnal utuh di server ({journal_entries} entri). Pasang bagian [store] di loket.toml tiap PC (dari `loket server init`). Dokumen tetap di folder data PC ini."
+            "Cabang dipindahkan ke server: {tables} tabel, {rows} baris, jumlah baris sama di kedua sisi; jurnal utuh di server ({journal_entries} entri); {documents} dokumen disalin dan dibaca ulang dengan sidik SHA-256 yang sama. Pasang bagian [store] di loket.toml tiap PC (dari `loket server init`)."
+        )
+    }
+
+    fn migrate_document_missing(&self, sha256: &str) -> String {
+        format!(
+            "  Perhatian: dokumen {sha256} tidak ada atau rusak di folder data ini; barisnya ikut dipindahkan tanpa isi. Minta pelanggan menyerahkan berkasnya lagi bila pekerjaannya belum selesai."
         )
     }
 

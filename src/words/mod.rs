@@ -687,8 +687,16 @@ pub(crate) trait Words: Sync {
     /// `loket store migrate`: one table copied.
     fn migrate_table(&self, table: &str, rows: i64) -> String;
 
-    /// `loket store migrate`: done, with what was checked.
-    fn migrate_done(&self, tables: usize, rows: i64, journal_entries: u64) -> String;
+    /// `loket store migrate`: done, with what was checked (`documents` copied and read back).
+    fn migrate_done(
+        &self,
+        tables: usize,
+        rows: i64,
+        journal_entries: u64,
+        documents: usize,
+    ) -> String;
+    /// `loket store migrate`: a document the rows name was not in the data folder (or damaged).
+    fn migrate_document_missing(&self, sha256: &str) -> String;
     /// `server init` made the schema of branch `branch` in `database`, owned by `owner`; the
     /// `[store]` lines of each PC kind follow.
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String;

@@ -8,6 +8,7 @@ mod local;
 mod many;
 mod peruri;
 mod settle;
+mod shared;
 pub(crate) mod support;
 mod tsa;
 pub mod visit;

@@ -114,3 +114,15 @@ pub fn paid_job_for(b: &mut Branch, bytes: Vec<u8>, name: &str, ticket: Option<&
 pub fn new_branch() -> TestBranch {
     TestBranch::new()
 }
+
+/// Polls `check` until it holds; fails with `what` after a generous limit (a hung worker).
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !check() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "never happened: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

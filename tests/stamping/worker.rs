@@ -1,23 +1,11 @@
 //! The background worker: resumes unfinished jobs at start-up, e-mails the result to a customer who
 //! left, and purges documents `keep_days` after delivery.
 
-use super::support::{CLERK, paid_job};
+use super::support::{CLERK, eventually, paid_job};
 use crate::common::TestBranch;
 use loket::stamping::{State, ledger, worker};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// Polls `check` until it holds; fails with `what` after a generous limit (a hung worker).
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "never happened: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use std::time::Duration;
 
 #[test]
 fn a_job_waiting_for_serials_is_finished_mailed_and_later_purged_by_the_worker() {

@@ -42,7 +42,10 @@ impl StampingService<'_> {
         ) else {
             return Err(StampingError::NoOutput(job));
         };
-        let path = self.documents().path_of(&sha);
+        let path = self
+            .documents()
+            .local_file(&sha)
+            .map_err(StampingError::from)?;
         Ok(JobOutput {
             path,
             sha256: sha,
@@ -205,7 +208,9 @@ impl StampingService<'_> {
     /// Where a job's received document is kept (for a visit reopened after a crash).
     pub fn job_document_path(&mut self, job: JobId) -> Result<PathBuf, StampingError> {
         let row = self.job_row(job)?;
-        Ok(self.documents().path_of(&row.job.document_sha256))
+        self.documents()
+            .local_file(&row.job.document_sha256)
+            .map_err(StampingError::from)
     }
 
     /// The WhatsApp number a job's document goes to when it is finished, if one was left.

@@ -419,7 +419,7 @@ impl StampingService<'_> {
     }
 
     fn documents(&self) -> Documents {
-        Documents::new(self.data_dir)
+        Documents::at(self.data_dir, self.store.server_address())
     }
 
     fn job_row(&mut self, id: JobId) -> Result<Row, StampingError> {
