@@ -632,7 +632,8 @@ GRANT SELECT, INSERT, UPDATE ON journal_head, print_jobs, device_incidents TO "@
 GRANT SELECT ON counters, fairness TO "@dispenser@";
 
 -- counter (a clerk's PC): the queue, the till, stamping jobs and delivery of one visit; reads the
--- users for PIN checks and counts failed attempts; uses (never loads) serial numbers.
+-- users for PIN checks and counts failed attempts; records the serial Peruri issues for its job and
+-- draws from loaded lots, but never loads a lot.
 GRANT SELECT, INSERT, UPDATE ON tickets, ticket_numbers, fairness, counters, approvals,
     till_sessions, sales, sale_lines, qris_payments, journal_head, stamp_jobs, documents,
     outbox, print_jobs, device_incidents TO "@counter@";
@@ -641,7 +642,7 @@ GRANT SELECT, INSERT ON ticket_events, counter_events, journal, payments, refund
     TO "@counter@";
 GRANT SELECT ON users, serial_lots, wa_inbound, pack_mailings TO "@counter@";
 GRANT UPDATE (failed_attempts, locked_until_ms) ON users TO "@counter@";
-GRANT SELECT, UPDATE ON serials TO "@counter@";
+GRANT SELECT, INSERT, UPDATE ON serials TO "@counter@";
 
 -- supervisor (the supervisor's console): all a counter may do, plus users, serial lots and
 -- approvals; reads everything for the daily pack.

@@ -79,18 +79,14 @@ pub fn peruri_branch_in(quota: u64, mode: PeruriMode) -> PeruriBranch {
         ..FakeOptions::default()
     })
     .expect("fake peruri");
-    let mut cfg = fake.config(mode);
-    cfg.breaker_cooldown_ms = 1;
-    cfg.retries = 1;
+    let cfg = quick_config(&fake, mode);
     let t = TestBranch::with_config(|text| {
-        let mut text = text.replace("provider = \"local\"", "provider = \"peruri\"");
-        text.push_str(&format!(
-            "\n[stamping.peruri]\nuser = \"{}\"\npassword = \"x\"\nshared_folder = \"{}\"\nroot_certs = [\"{}\"]\n",
-            cfg.user,
-            share.path().display(),
-            TrainingPkiPaths::in_dir(pki.path()).ca_cert.display()
-        ));
-        text
+        on_peruri(
+            text,
+            &cfg,
+            share.path(),
+            &TrainingPkiPaths::in_dir(pki.path()).ca_cert,
+        )
     });
     service::install_provider(
         t.path(),
@@ -102,6 +98,32 @@ pub fn peruri_branch_in(quota: u64, mode: PeruriMode) -> PeruriBranch {
         _share: share,
         _pki: pki,
     }
+}
+
+/// The fake's provider settings with quick retries and a breaker that cools down at once.
+pub fn quick_config(fake: &FakePeruri, mode: PeruriMode) -> loket::config::PeruriConfig {
+    let mut cfg = fake.config(mode);
+    cfg.breaker_cooldown_ms = 1;
+    cfg.retries = 1;
+    cfg
+}
+
+/// The configuration `text` stamping through Peruri as `cfg` says, with the fake's shared folder
+/// and CA.
+pub fn on_peruri(
+    text: &str,
+    cfg: &loket::config::PeruriConfig,
+    share: &std::path::Path,
+    ca: &std::path::Path,
+) -> String {
+    let mut text = text.replace("provider = \"local\"", "provider = \"peruri\"");
+    text.push_str(&format!(
+        "\n[stamping.peruri]\nuser = \"{}\"\npassword = \"x\"\nshared_folder = \"{}\"\nroot_certs = [\"{}\"]\n",
+        cfg.user,
+        share.display(),
+        ca.display()
+    ));
+    text
 }
 
 /// Every SN the fake issued is in loket's ledger: on exactly one job's stamped document, or spoiled

@@ -3,14 +3,19 @@
 //! swept; a one-PC branch's documents move to the server with `loket store migrate`. Each test has
 //! its own database on a real PostgreSQL 15 and PCs with data folders of their own.
 
+use super::peruri::{on_peruri, quick_config, real_signer};
 use super::support::{CLERK, eventually, letter, paid_job};
 use crate::common::pg::TestDb;
 use crate::common::{MORNING, loket, server_pc};
 use loket::Branch;
 use loket::clock::ManualClock;
+use loket::config::PeruriMode;
+use loket::pdf::pki::TrainingPkiPaths;
 use loket::server::PcKind;
 use loket::stamping::documents::{Documents, sha256_hex};
-use loket::stamping::{JobId, State, ledger, worker};
+use loket::stamping::peruri::PeruriProvider;
+use loket::stamping::{JobId, State, ledger, service, worker};
+use loket::testing::fake_peruri::{FakeOptions, FakePeruri, Fault, Route};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -266,4 +271,111 @@ fn a_one_pc_branch_moves_its_documents_to_the_server_and_reports_the_missing_one
         .expect("letter");
     assert_eq!(std::fs::read(letter_path).expect("read"), letter(12));
     assert!(parts_on_server(&db, &lost_sha) == 0);
+}
+
+/// A PC's data folder on the branch server at `url`, stamping through the fake Peruri.
+fn peruri_pc(
+    url: &str,
+    fake: &FakePeruri,
+    share: &Path,
+    ca: &Path,
+) -> (tempfile::TempDir, loket::config::PeruriConfig) {
+    let cfg = quick_config(fake, PeruriMode::Onprem);
+    let data = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        data.path().join(loket::config::FILE_NAME),
+        format!(
+            "{}\n[store]\nurl = {}\n",
+            on_peruri(loket::config::DEFAULT_TOML, &cfg, share, ca),
+            toml::Value::String(url.to_string())
+        ),
+    )
+    .expect("write loket.toml");
+    // Each PC logs in to Peruri on its own and keeps breakers of its own.
+    service::install_provider(
+        data.path(),
+        Arc::new(PeruriProvider::isolated(cfg.clone()).expect("provider")),
+    );
+    (data, cfg)
+}
+
+#[test]
+fn the_workers_of_two_pcs_stamp_fifty_retried_jobs_each_once() {
+    const JOBS: u32 = 50;
+    let db = TestDb::new();
+    let login = server(&db);
+    let share = tempfile::tempdir().expect("share");
+    let pki = tempfile::tempdir().expect("pki");
+    let fake = FakePeruri::start(FakeOptions {
+        shared_folder: Some(share.path().to_path_buf()),
+        quota: 1_000,
+        signer: real_signer(pki.path()),
+        ..FakeOptions::default()
+    })
+    .expect("fake peruri");
+    let ca = TrainingPkiPaths::in_dir(pki.path()).ca_cert;
+    let clock = ManualClock::new(MORNING);
+    let (counter, _) = peruri_pc(&login(PcKind::Counter), &fake, share.path(), &ca);
+    let (first, _) = peruri_pc(&login(PcKind::Worker), &fake, share.path(), &ca);
+    let (second, _) = peruri_pc(&login(PcKind::Worker), &fake, share.path(), &ca);
+
+    // The counter takes fifty paid letters while Peruri's adapter is down: each waits for a retry
+    // (with its serial, or before one once the counter's breaker opened).
+    let mut at_counter = open(counter.path(), &clock);
+    fake.inject(Some(Route::AdapterSign), Fault::Status(503), u32::MAX);
+    let mut jobs = Vec::new();
+    for n in 0..JOBS {
+        let job = paid_job(&mut at_counter, 300 + n);
+        let v = at_counter
+            .stamping()
+            .run_job(job.id, &mut |_| {})
+            .expect("run");
+        assert!(v.state.is_unfinished(), "{:?}: {}", v.state, v.message);
+        jobs.push(job.id);
+    }
+    let refused = fake.count(Route::AdapterSign);
+    assert!(refused > 0, "the counter's tries reached Peruri's adapter");
+    fake.clear_faults();
+
+    // Later, two PCs' workers retry them at once.
+    clock.advance(time::Duration::hours(1));
+    let handles = [
+        worker::start(first.path(), Arc::new(clock.clone())).expect("worker 1"),
+        worker::start(second.path(), Arc::new(clock.clone())).expect("worker 2"),
+    ];
+    eventually("every job is stamped", || {
+        handles.iter().for_each(worker::Handle::wake);
+        jobs.iter()
+            .all(|id| at_counter.stamping().job(*id).expect("job").state == State::Stamped)
+    });
+    for h in handles {
+        h.stop();
+    }
+
+    // One serial per job, stamped once: on Peruri's side and in the branch's ledger and journal.
+    let serials = fake.serials();
+    assert_eq!(serials.len(), jobs.len(), "one serial drawn per job");
+    assert!(serials.iter().all(|s| s.status == "STAMP"));
+    let mut owner = db.owner();
+    let per_job = owner
+        .query(
+            "SELECT job_id, COUNT(*) FROM loket.serials WHERE status = 'stamped' GROUP BY job_id",
+            &[],
+        )
+        .expect("ledger");
+    assert_eq!(per_job.len(), jobs.len());
+    assert!(per_job.iter().all(|r| r.get::<_, i64>(1) == 1));
+    let stamped_entries: i64 = owner
+        .query_one(
+            "SELECT COUNT(*) FROM loket.journal WHERE kind = 'job.stamped'",
+            &[],
+        )
+        .expect("journal")
+        .get(0);
+    assert_eq!(stamped_entries, i64::from(JOBS), "each job stamped once");
+    // Every output is on the server for whichever PC delivers it.
+    for id in &jobs {
+        let (_, stamped) = hashes(&mut at_counter, *id);
+        assert!(parts_on_server(&db, &stamped.expect("stamped")) > 0);
+    }
 }
