@@ -598,7 +598,7 @@ impl DeliveryService<'_> {
                 }
                 match what {
                     "failed" => {
-                        let failure = reason.unwrap_or_else(|| {
+                        let failure = reason.clone().unwrap_or_else(|| {
                             Failure::Permanent(crate::words::current().wa_reported_failed().into())
                         });
                         if let Failure::OutsideWindow(_) = failure {

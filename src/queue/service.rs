@@ -241,7 +241,7 @@ impl QueueService<'_> {
         service: &str,
         priority: bool,
         actor: &str,
-        then: impl FnOnce(&mut Tx<'_>, &TicketView) -> Result<T, E>,
+        mut then: impl FnMut(&mut Tx<'_>, &TicketView) -> Result<T, E>,
     ) -> Result<(TicketView, T), E>
     where
         E: From<QueueError> + From<crate::store::StoreError> + From<crate::store::sql::Error>,

@@ -150,6 +150,8 @@ pub fn migrate(
 
     let mut counts = Vec::new();
     server.write(|tx| {
+        // Counted afresh should the server run the move again.
+        counts.clear();
         for (table, columns) in &tables {
             let list = columns.join(", ");
             let rows: Vec<Vec<Value>> = file

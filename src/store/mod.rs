@@ -208,6 +208,16 @@ pub struct Store {
     writer_wait: Duration,
 }
 
+/// How many times a state change runs when it keeps meeting a deadlock or a serialization failure.
+const CONFLICT_TRIES: u32 = 4;
+
+/// The pause before run `attempt + 1` of a conflicted state change: 10, 20, 40 ms, with jitter so
+/// two PCs that met do not meet again.
+fn conflict_pause(attempt: u32) -> Duration {
+    let base = 10u64 << attempt.saturating_sub(1).min(4);
+    Duration::from_millis(base + fastrand::u64(..base))
+}
+
 /// How long a write waits in the writers' queue: as long as the busy handler waits for SQLite.
 const WRITER_WAIT: Duration = Duration::from_secs(15);
 
@@ -549,7 +559,7 @@ impl Store {
     /// appended at least one journal entry. An error rolls everything back.
     pub fn write<T, E: From<StoreError>>(
         &mut self,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         // Writers wait in the kernel's queue for the lock file instead of polling SQLite's lock:
         // a blocked writer sleeps until the lock is released and then gets in at once, and the
@@ -577,29 +587,43 @@ impl Store {
         let now = self.now();
         let day = BusinessDay::of(now, self.tz);
         // On the server every state change of the branch takes one lock first, as SQLite's single
-        // writer does: the journal's hash chain orders them anyway, and a change that starts with
-        // the lock never meets a deadlock or a serialization failure half-way.
+        // writer does: the journal's hash chain orders them anyway, so loket's own changes never
+        // meet a deadlock or a serialization failure half-way. One with something else on the
+        // server (a technician's session holding a row) is rolled back and run again, a few times.
         let begin = if self.conn.is_server() {
             "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7305218655)"
         } else {
             "BEGIN IMMEDIATE"
         };
-        let open = Open::begin(&self.conn, begin).map_err(E::from)?;
-        let mut wrapped = Tx {
-            conn: &self.conn,
-            now,
-            day,
-            journalled: 0,
-            unchanged: false,
+        let mut attempt = 0;
+        self.conn.take_conflict();
+        let (out, changed) = loop {
+            attempt += 1;
+            let open = Open::begin(&self.conn, begin).map_err(E::from)?;
+            let mut wrapped = Tx {
+                conn: &self.conn,
+                now,
+                day,
+                journalled: 0,
+                unchanged: false,
+            };
+            let result = f(&mut wrapped).and_then(|out| {
+                if wrapped.journalled == 0 && !wrapped.unchanged {
+                    return Err(E::from(StoreError::Journal(
+                        "a state change must append a journal entry".into(),
+                    )));
+                }
+                let changed = wrapped.journalled > 0;
+                open.commit().map_err(E::from)?;
+                Ok((out, changed))
+            });
+            match result {
+                Err(_) if self.conn.take_conflict() && attempt < CONFLICT_TRIES => {
+                    std::thread::sleep(conflict_pause(attempt));
+                }
+                done => break done?,
+            }
         };
-        let out = f(&mut wrapped)?;
-        if wrapped.journalled == 0 && !wrapped.unchanged {
-            return Err(E::from(StoreError::Journal(
-                "a state change must append a journal entry".into(),
-            )));
-        }
-        let changed = wrapped.journalled > 0;
-        open.commit().map_err(E::from)?;
         drop(turn);
         if changed && !self.conn.is_server() {
             sync_wal(&mut self.wal, &self.wal_path).map_err(E::from)?;

@@ -13,6 +13,9 @@ pub struct PgSession {
     client: postgres::Client,
     /// Prepared statements by their SQLite text, with the order their parameters bind in.
     statements: HashMap<String, (postgres::Statement, Vec<usize>)>,
+    /// A statement of the open transaction failed as a serialization failure or a deadlock: the
+    /// whole state change may simply run again.
+    conflicted: bool,
 }
 
 impl std::fmt::Debug for PgSession {
@@ -123,6 +126,7 @@ impl PgSession {
             address: address.clone(),
             client: PgSession::client(address)?,
             statements: HashMap::new(),
+            conflicted: false,
         })
     }
 
@@ -210,12 +214,33 @@ impl PgSession {
             .collect()
     }
 
+    /// Notes whether a failed statement was a conflict between transactions.
+    fn noted<T>(&mut self, result: std::result::Result<T, postgres::Error>) -> Result<T> {
+        if let Err(e) = &result
+            && matches!(
+                e.code(),
+                Some(&postgres::error::SqlState::T_R_SERIALIZATION_FAILURE)
+                    | Some(&postgres::error::SqlState::T_R_DEADLOCK_DETECTED)
+            )
+        {
+            self.conflicted = true;
+        }
+        Ok(result?)
+    }
+
+    /// Whether a statement since the last call failed as a serialization failure or a deadlock
+    /// (then the transaction is lost and may be run again from its start).
+    pub fn take_conflict(&mut self) -> bool {
+        std::mem::take(&mut self.conflicted)
+    }
+
     pub fn execute(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<usize> {
         let (stmt, order) = self.statement(sql)?;
         let bound = PgSession::bind(args, &order)?;
         let refs: Vec<&(dyn PgToSql + Sync)> =
             bound.iter().map(|a| a as &(dyn PgToSql + Sync)).collect();
-        let n = self.client.execute(&stmt, &refs)?;
+        let n = self.client.execute(&stmt, &refs);
+        let n = self.noted(n)?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -224,7 +249,8 @@ impl PgSession {
         let bound = PgSession::bind(args, &order)?;
         let refs: Vec<&(dyn PgToSql + Sync)> =
             bound.iter().map(|a| a as &(dyn PgToSql + Sync)).collect();
-        Ok(self.client.query(&stmt, &refs)?)
+        let rows = self.client.query(&stmt, &refs);
+        self.noted(rows)
     }
 
     /// Loads `rows` into `table` with `COPY … FROM STDIN` (text format): one round trip for a whole
@@ -252,7 +278,8 @@ impl PgSession {
     }
 
     pub fn batch(&mut self, sql: &str) -> Result<()> {
-        Ok(self.client.batch_execute(sql)?)
+        let done = self.client.batch_execute(sql);
+        self.noted(done)
     }
 }
 

@@ -561,6 +561,12 @@ impl Connection {
         }
     }
 
+    /// Whether a statement since the last call failed as a conflict between transactions (a
+    /// serialization failure or a deadlock on the server; SQLite's single writer has none).
+    pub(crate) fn take_conflict(&self) -> bool {
+        self.pg().is_some_and(|s| s.borrow_mut().take_conflict())
+    }
+
     /// Whether the store is the branch's PostgreSQL server.
     pub fn is_server(&self) -> bool {
         matches!(self.engine, Engine::Pg(_))

@@ -693,3 +693,90 @@ fn a_pc_whose_clock_is_off_the_servers_is_told_and_the_branch_keeps_the_servers_
         "the ticket is {drift:.1} minutes off the server's clock"
     );
 }
+
+#[test]
+fn a_state_change_that_meets_a_deadlock_on_the_server_runs_again_and_lands_once() {
+    let db = TestDb::new();
+    let code: loket::server::BranchCode = db.code.parse().expect("a branch code");
+    loket::server::init(&db.owner_url(), &code).expect("server init");
+    let address = loket::store::ServerAddress::plain(&db.owner_url());
+    let mut store = loket::store::Store::connect(&address, clock(), loket::day::TimeZone::Wib)
+        .expect("connect");
+    store
+        .write(|tx| {
+            tx.journal(loket::journal::Entry::new(
+                "teknisi",
+                "test.first",
+                "x",
+                serde_json::json!({}),
+            ))
+        })
+        .expect("a first entry, so the journal's head row exists");
+
+    // A technician's session holds the journal's head row; the PC's change takes the branch lock,
+    // then waits for that row; the session then asks for the branch lock: a deadlock, which the
+    // server breaks by failing the change that waited longer.
+    let mut technician = db.owner();
+    let mut session = technician.transaction().expect("begin");
+    session
+        .execute("SELECT seq FROM loket.journal_head FOR UPDATE", &[])
+        .expect("hold the head row");
+    let runs = std::sync::atomic::AtomicU32::new(0);
+    std::thread::scope(|s| {
+        let change = s.spawn(|| {
+            store.write(|tx| {
+                runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tx.journal(loket::journal::Entry::new(
+                    "petugas",
+                    "test.change",
+                    "x",
+                    serde_json::json!({}),
+                ))
+            })
+        });
+        let mut watcher = db.owner();
+        let started = std::time::Instant::now();
+        loop {
+            let waiting: i64 = watcher
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+                     AND datname = current_database() AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .expect("activity")
+                .get(0);
+            if waiting > 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the change never waited for the row"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        session
+            .execute("SELECT pg_advisory_xact_lock(7305218655)", &[])
+            .expect("the session gets the branch lock once the change gave way");
+        session.commit().expect("commit");
+        let landed = change.join().expect("the change's thread");
+        assert!(landed.is_ok(), "{landed:?}");
+    });
+    assert_eq!(
+        runs.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "run once, failed by the deadlock, run again"
+    );
+    let entries: i64 = db
+        .owner()
+        .query_one(
+            "SELECT COUNT(*) FROM loket.journal WHERE kind = 'test.change'",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(entries, 1, "the change landed once");
+    let report = store
+        .read(|c| loket::journal::verify(c, None))
+        .expect("verify");
+    assert!(report.intact(), "{:?}", report.tamper);
+}

@@ -76,7 +76,7 @@ impl StampingService<'_> {
                 "UPDATE documents SET purge_after_ms = ?3 WHERE sha256 IN (?1, ?2) AND purged_ms IS NULL",
                 params![row.job.document_sha256, row.job.stamped_sha256, now + keep_ms],
             )?;
-            apply_step(tx, clerk, job, &Step::Delivered, detail)?;
+            apply_step(tx, clerk, job, &Step::Delivered, detail.clone())?;
             Ok::<_, StampingError>(())
         })?;
         crash::point("delivered");

@@ -203,8 +203,10 @@ impl StampingService<'_> {
             listed += page.items.len() as u64;
             // What loket knows of each listed serial; one it does not know was issued for a
             // request whose reply came too late: it is recorded as spoiled, to be claimed.
-            let notes: Vec<String> = self.store.write(|tx| {
+            // Counted inside the change: a change the server runs again counts afresh.
+            let (notes, spoiled): (Vec<String>, u64) = self.store.write(|tx| {
                 let mut notes = Vec::new();
+                let mut spoiled_listed = 0u64;
                 let mut recorded = false;
                 for entry in &page.items {
                     let status: Option<String> = tx
@@ -243,8 +245,9 @@ impl StampingService<'_> {
                 if !recorded {
                     tx.unchanged();
                 }
-                Ok::<_, StampingError>(notes)
+                Ok::<_, StampingError>((notes, spoiled_listed))
             })?;
+            spoiled_listed += spoiled;
             rec.discrepancies.extend(notes);
             let read = filter.start + page.items.len() as u64;
             if page.items.len() < page_size as usize || read >= page.total {
