@@ -93,18 +93,40 @@ fn hash_fields(
     hex::encode(h.finalize())
 }
 
+/// The journal's head as one transaction knows it: read once (or with the transaction's start),
+/// then carried from append to append. Only the transaction's own appends move it: every state
+/// change holds the branch's write lock.
+#[derive(Debug, Default)]
+pub(crate) struct KnownHead {
+    /// `None` until read; then the newest entry's sequence number and hash (`None` before the
+    /// first entry).
+    head: Option<Option<(i64, String)>>,
+}
+
+impl KnownHead {
+    /// A head already read, e.g. with the transaction's `BEGIN`.
+    pub(crate) fn read(head: Option<(i64, String)>) -> KnownHead {
+        KnownHead { head: Some(head) }
+    }
+}
+
 /// Appends an entry inside the caller's transaction and returns its sequence number.
 pub(crate) fn append(
     conn: &Connection,
     at: OffsetDateTime,
     day: BusinessDay,
     entry: &Entry,
+    known: &mut KnownHead,
 ) -> Result<i64, StoreError> {
-    let head: Option<(i64, String)> = conn
-        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", (), |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
+    let head = match known.head.take() {
+        Some(head) => head,
+        None => conn
+            .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", (), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?,
+    };
+    let existed = head.is_some();
     let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS.to_string()));
     let seq = prev_seq + 1;
     let at_ms = to_ms(at);
@@ -120,23 +142,60 @@ pub(crate) fn append(
         &entry.subject,
         &detail,
     );
-    conn.execute(
-        "INSERT INTO journal (seq, at_ms, business_day, actor, kind, subject, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![seq, at_ms, day, entry.actor, entry.kind, entry.subject, detail, prev_hash, hash],
-    )?;
+    let values = params![
+        seq,
+        at_ms,
+        day,
+        entry.actor,
+        entry.kind,
+        entry.subject,
+        detail,
+        prev_hash,
+        hash
+    ];
     // The head row exists after the first entry. An update, then an insert when there was none,
-    // reads the same on both engines (the server's key also holds the branch code).
-    let moved = conn.execute(
-        "UPDATE journal_head SET seq = ?1, hash = ?2 WHERE id = 1",
-        params![seq, hash],
-    )?;
+    // reads the same on both engines (the server's key also holds the branch code). On the server
+    // the entry and the head's update go in one statement: one round trip fewer while the
+    // branch's write lock is held.
+    // It travels with the transaction's COMMIT (or its next statement): the head row exists and
+    // this transaction holds the branch's write lock, so the update finds it.
+    let moved = if conn.is_server() && existed {
+        let values: Vec<crate::store::sql::Value> = vec![
+            seq.into(),
+            at_ms.into(),
+            day.as_str().into(),
+            entry.actor.as_str().into(),
+            entry.kind.as_str().into(),
+            entry.subject.as_str().into(),
+            detail.as_str().into(),
+            prev_hash.as_str().into(),
+            hash.as_str().into(),
+        ];
+        conn.execute_held(
+            "WITH entry AS (INSERT INTO journal (seq, at_ms, business_day, actor, kind, subject,
+                 detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING seq)
+             UPDATE journal_head SET seq = (SELECT seq FROM entry), hash = ?9 WHERE id = 1",
+            values.as_slice(),
+        )?;
+        1
+    } else {
+        conn.execute(
+            "INSERT INTO journal (seq, at_ms, business_day, actor, kind, subject, detail, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            values,
+        )?;
+        conn.execute(
+            "UPDATE journal_head SET seq = ?1, hash = ?2 WHERE id = 1",
+            params![seq, hash],
+        )?
+    };
     if moved == 0 {
         conn.execute(
             "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)",
             params![seq, hash],
         )?;
     }
+    known.head = Some(Some((seq, hash)));
     Ok(seq)
 }
 

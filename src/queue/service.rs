@@ -68,14 +68,15 @@ fn load_tickets(
     rows.collect()
 }
 
+/// Writes a ticket's state (held back on the branch server to travel with the next statement or
+/// the commit: nothing reads its answer).
 fn save_ticket(conn: &Connection, t: &Ticket) -> crate::store::sql::Result<()> {
-    conn.prepare_cached(
+    conn.execute_held(
         "UPDATE tickets SET service = ?2, status = ?3, queued_ms = ?4, target_counter = ?5, counter = ?6,
             clerk = ?7, first_called_ms = ?8, called_ms = ?9, serve_ms = ?10, done_ms = ?11, calls = ?12,
             park_until_ms = ?13, out_of_order = ?14
          WHERE id = ?1",
-    )?
-    .execute(params![
+        params![
         t.id,
         t.service,
         t.status.as_str(),
@@ -102,9 +103,11 @@ fn event(
     clerk: Option<&str>,
     detail: serde_json::Value,
 ) -> crate::store::sql::Result<()> {
-    tx.prepare_cached("INSERT INTO ticket_events (ticket, at_ms, kind, counter, clerk, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-        .execute(params![t.id, tx.now_ms(), kind, counter, clerk, detail.to_string()])?;
-    Ok(())
+    // Held back on the branch server like the ticket's state: nothing reads its answer.
+    tx.execute_held(
+        "INSERT INTO ticket_events (ticket, at_ms, kind, counter, clerk, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![t.id, tx.now_ms(), kind, counter, clerk, detail.to_string()],
+    )
 }
 
 fn rules(config: &Config) -> Rules {
@@ -264,6 +267,10 @@ impl QueueService<'_> {
         self.store.write(|tx| {
             expire_earlier_days(tx)?;
             let ticket = insert_ticket(tx, &svc, priority, false)?;
+            // The view first, then the event and the journal entry: on the branch server those two
+            // then travel with the COMMIT instead of in round trips of their own.
+            let day = tx.day().to_string();
+            let view = ticket_view(tx, config, &rules, &ticket, &day, tx.now_ms())?;
             event(
                 tx,
                 &ticket,
@@ -278,7 +285,6 @@ impl QueueService<'_> {
                 ticket.label(),
                 json!({"service": svc.prefix(), "priority": priority}),
             ))?;
-            let view = ticket_view(tx, config, &rules, &ticket, tx.now_ms())?;
             let extra = then(tx, &view)?;
             Ok((view, extra))
         })
@@ -737,8 +743,9 @@ impl QueueService<'_> {
         let now = crate::store::to_ms(self.store.now());
         let day = self.store.today();
         self.store.read(|c| {
-            let t = find_ticket_on(c, &day.to_string(), no)?;
-            ticket_view(c, &config, &rules, &t, now)
+            let day = day.to_string();
+            let t = find_ticket_on(c, &day, no)?;
+            ticket_view(c, &config, &rules, &t, &day, now)
         })
     }
 
@@ -779,25 +786,22 @@ fn insert_ticket(
     walk_in: bool,
 ) -> Result<Ticket, QueueError> {
     let day = tx.day().to_string();
-    let last: Option<u32> = tx
-        .query_row(
-            "SELECT last_number FROM ticket_numbers WHERE business_day = ?1 AND service = ?2",
-            params![day, svc.prefix()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let number = last.map_or(svc.first_number(), |n| n + 1);
+    // The day's number drawn and counted in one statement; a number past the last is refused and
+    // the whole change, the count with it, rolled back.
+    let number: u32 = tx.query_row(
+        "INSERT INTO ticket_numbers (business_day, service, last_number) VALUES (?1, ?2, ?3)
+         ON CONFLICT (business_day, service)
+             DO UPDATE SET last_number = ticket_numbers.last_number + 1
+         RETURNING last_number",
+        params![day, svc.prefix(), svc.first_number()],
+        |r| r.get(0),
+    )?;
     if number > svc.last_number() {
         return Err(QueueError::NumbersUsedUp {
             service: svc.name.clone(),
             last: TicketNo::new(svc.prefix(), svc.last_number()),
         });
     }
-    tx.execute(
-        "INSERT INTO ticket_numbers (business_day, service, last_number) VALUES (?1, ?2, ?3)
-         ON CONFLICT (business_day, service) DO UPDATE SET last_number = excluded.last_number",
-        params![day, svc.prefix(), number],
-    )?;
     let now = tx.now_ms();
     let id: i64 = tx.query_row(
         "INSERT INTO tickets (business_day, issued_service, number, service, priority, walk_in, status, arrived_ms, queued_ms)
@@ -1028,24 +1032,34 @@ fn line_heads(
     counter: u32,
     now: Ms,
 ) -> crate::store::sql::Result<Vec<Ticket>> {
-    let mut heads = Vec::new();
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {TICKET_COLUMNS} FROM tickets
-         WHERE business_day = ?1 AND service = ?2 AND priority = ?3 AND status IN ('waiting', 'parked')
-           AND (status = 'waiting' OR park_until_ms <= ?4)
-           AND (target_counter IS NULL OR target_counter = ?5)
-         ORDER BY arrived_ms, id LIMIT 1"
-    ))?;
-    for service in serves {
-        for priority in [0i64, 1] {
-            let mut rows =
-                stmt.query_map(params![day, service, priority, now, counter], row_to_ticket)?;
-            if let Some(t) = rows.next() {
-                heads.push(t?);
-            }
+    if serves.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The head of every line in one statement (one round trip to the branch server while the
+    // branch's write lock is held): each line's head through its own ordered, limited subquery,
+    // in the order of `serves`, normal before priority.
+    let mut lines = Vec::new();
+    for (i, _) in serves.iter().enumerate() {
+        for priority in [0usize, 1] {
+            lines.push(format!(
+                "SELECT * FROM (SELECT {TICKET_COLUMNS}, {line} AS line FROM tickets
+                 WHERE business_day = ?1 AND service = ?{param} AND priority = {priority}
+                   AND status IN ('waiting', 'parked')
+                   AND (status = 'waiting' OR park_until_ms <= ?2)
+                   AND (target_counter IS NULL OR target_counter = ?3)
+                 ORDER BY arrived_ms, id LIMIT 1) AS head{line}",
+                line = i * 2 + priority,
+                param = i + 4,
+            ));
         }
     }
-    Ok(heads)
+    let sql = format!("{} ORDER BY line", lines.join(" UNION ALL "));
+    let mut values: Vec<crate::store::sql::Value> =
+        vec![day.into(), now.into(), i64::from(counter).into()];
+    values.extend(serves.iter().map(|s| s.as_str().into()));
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt.query_map(values, row_to_ticket)?;
+    rows.collect()
 }
 
 fn load_streaks(c: &Connection, day: &str) -> crate::store::sql::Result<HashMap<String, u32>> {
@@ -1065,7 +1079,7 @@ fn record_call(
     pick: Option<domain::Pick>,
 ) -> Result<(), QueueError> {
     let streak = domain::next_streak(streaks.get(&called.service).copied().unwrap_or(0), called);
-    tx.execute(
+    tx.execute_held(
         "INSERT INTO fairness (business_day, service, normal_streak) VALUES (?1, ?2, ?3)
          ON CONFLICT (business_day, service) DO UPDATE SET normal_streak = excluded.normal_streak",
         params![day, called.service, streak],
@@ -1093,15 +1107,11 @@ fn ticket_view(
     config: &Config,
     rules: &Rules,
     t: &Ticket,
+    day: &str,
     now: Ms,
 ) -> Result<TicketView, QueueError> {
-    let day: String = c.query_row(
-        "SELECT business_day FROM tickets WHERE id = ?1",
-        [t.id],
-        |r| r.get(0),
-    )?;
-    let line = line_of(c, &day, t, now)?;
-    let streak = load_streaks(c, &day)?.get(&t.service).copied().unwrap_or(0);
+    let line = line_of(c, day, t, now)?;
+    let streak = load_streaks(c, day)?.get(&t.service).copied().unwrap_or(0);
     let ahead = domain::position(&line, t.id, streak, rules, now);
     let recent = recent_service_ms(c, &t.service)?;
     let states = load_counter_states(c)?;
@@ -1123,7 +1133,7 @@ fn ticket_view(
         service_name: svc.map(|s| s.name.clone()).unwrap_or_default(),
         priority: t.priority,
         status: t.status,
-        business_day: day,
+        business_day: day.to_string(),
         issued_at_ms: t.arrived,
         ahead,
         wait: domain::estimate_wait(ahead, &recent, open, default_ms),

@@ -11,7 +11,9 @@
 -- `branch` (the branch's code, nopend) is on every table whose rows will leave the branch (journal,
 -- tickets, till and sales, tenders, Z reports, serial ledger, stamping jobs, deliveries) and on the
 -- tables those reference, so their keys are unique within a branch and rows of many branches can
--- one day share a table.
+-- one day share a table. The other indexes leave it out: a branch server holds one branch, and the
+-- services' queries do not name it (an index that starts with a column a query leaves open is not
+-- used for that query). A regional store indexes its copies for its own questions.
 
 SET LOCAL search_path = loket;
 
@@ -42,7 +44,7 @@ CREATE TABLE journal (
     hash         text    NOT NULL,
     PRIMARY KEY (branch, seq)
 );
-CREATE INDEX journal_by_day ON journal (branch, business_day, seq);
+CREATE INDEX journal_by_day ON journal (business_day, seq);
 CREATE TABLE journal_head (
     branch text   NOT NULL DEFAULT loket.branch_code(),
     id     bigint NOT NULL CHECK (id = 1),
@@ -100,12 +102,12 @@ CREATE TABLE tickets (
     PRIMARY KEY (branch, id),
     UNIQUE (branch, business_day, issued_service, number)
 );
-CREATE INDEX tickets_open ON tickets (branch, business_day)
+CREATE INDEX tickets_open ON tickets (business_day)
     WHERE status IN ('waiting', 'called', 'serving', 'parked');
-CREATE INDEX tickets_done ON tickets (branch, service, done_ms) WHERE status = 'done';
-CREATE INDEX tickets_line ON tickets (branch, business_day, service, priority, arrived_ms, id)
+CREATE INDEX tickets_done ON tickets (service, done_ms) WHERE status = 'done';
+CREATE INDEX tickets_line ON tickets (business_day, service, priority, arrived_ms, id)
     WHERE status IN ('waiting', 'parked');
-CREATE INDEX tickets_by_counter ON tickets (branch, counter, status);
+CREATE INDEX tickets_by_counter ON tickets (counter, status);
 
 CREATE TABLE ticket_numbers (
     business_day text    NOT NULL,
@@ -126,7 +128,7 @@ CREATE TABLE ticket_events (
     PRIMARY KEY (branch, id),
     FOREIGN KEY (branch, ticket) REFERENCES tickets (branch, id)
 );
-CREATE INDEX ticket_events_by_ticket ON ticket_events (branch, ticket);
+CREATE INDEX ticket_events_by_ticket ON ticket_events (ticket);
 CREATE INDEX ticket_events_by_time ON ticket_events (at_ms);
 
 CREATE TABLE fairness (
@@ -195,7 +197,7 @@ CREATE TABLE sales (
     PRIMARY KEY (branch, id),
     FOREIGN KEY (branch, session) REFERENCES till_sessions (branch, id)
 );
-CREATE INDEX sales_by_day ON sales (branch, business_day, counter);
+CREATE INDEX sales_by_day ON sales (business_day, counter);
 
 CREATE TABLE sale_lines (
     branch       text    NOT NULL DEFAULT loket.branch_code(),
@@ -236,7 +238,7 @@ CREATE TABLE payments (
     FOREIGN KEY (branch, sale) REFERENCES sales (branch, id),
     FOREIGN KEY (branch, session) REFERENCES till_sessions (branch, id)
 );
-CREATE INDEX payments_by_sale ON payments (branch, sale);
+CREATE INDEX payments_by_sale ON payments (sale);
 
 CREATE TABLE refunds (
     branch     text    NOT NULL DEFAULT loket.branch_code(),
@@ -286,7 +288,7 @@ CREATE TABLE qris_payments (
     UNIQUE (branch, reference),
     FOREIGN KEY (branch, sale) REFERENCES sales (branch, id)
 );
-CREATE INDEX qris_by_sale ON qris_payments (branch, sale);
+CREATE INDEX qris_by_sale ON qris_payments (sale);
 
 -- The drawer ledger (cash ledger): append-only, see the triggers below.
 CREATE TABLE till_movements (
@@ -308,7 +310,7 @@ CREATE TABLE till_movements (
     FOREIGN KEY (branch, sale) REFERENCES sales (branch, id),
     CHECK (method <> 'cash' OR session IS NOT NULL)
 );
-CREATE INDEX till_movements_by_session ON till_movements (branch, session, id);
+CREATE INDEX till_movements_by_session ON till_movements (session, id);
 
 CREATE TABLE drawer_opens (
     branch   text    NOT NULL DEFAULT loket.branch_code(),
@@ -326,7 +328,7 @@ CREATE TABLE drawer_opens (
     FOREIGN KEY (branch, session) REFERENCES till_sessions (branch, id),
     FOREIGN KEY (branch, sale) REFERENCES sales (branch, id)
 );
-CREATE INDEX drawer_opens_by_session ON drawer_opens (branch, session);
+CREATE INDEX drawer_opens_by_session ON drawer_opens (session);
 
 -- Stored Z reports: append-only, see the triggers below.
 CREATE TABLE z_reports (
@@ -427,10 +429,10 @@ CREATE TABLE stamp_jobs (
     FOREIGN KEY (branch, document_sha256) REFERENCES documents (branch, sha256),
     FOREIGN KEY (branch, stamped_sha256) REFERENCES documents (branch, sha256)
 );
-CREATE INDEX stamp_jobs_unfinished ON stamp_jobs (branch, next_attempt_ms)
+CREATE INDEX stamp_jobs_unfinished ON stamp_jobs (next_attempt_ms)
     WHERE state IN ('paid', 'serial_issued');
-CREATE INDEX stamp_jobs_by_state ON stamp_jobs (branch, state, created_ms);
-CREATE INDEX stamp_jobs_by_ticket ON stamp_jobs (branch, ticket);
+CREATE INDEX stamp_jobs_by_state ON stamp_jobs (state, created_ms);
+CREATE INDEX stamp_jobs_by_ticket ON stamp_jobs (ticket);
 
 CREATE TABLE serial_lots (
     branch     text    NOT NULL DEFAULT loket.branch_code(),
@@ -460,10 +462,10 @@ CREATE TABLE serials (
     FOREIGN KEY (branch, lot_id) REFERENCES serial_lots (branch, lot_id),
     FOREIGN KEY (branch, job_id) REFERENCES stamp_jobs (branch, id)
 );
-CREATE INDEX serials_available ON serials (branch, lot_id, sn) WHERE status = 'available';
-CREATE INDEX serials_by_job ON serials (branch, job_id);
-CREATE INDEX serials_by_request ON serials (branch, request_id);
-CREATE INDEX serials_by_lot ON serials (branch, lot_id, status);
+CREATE INDEX serials_available ON serials (lot_id, sn) WHERE status = 'available';
+CREATE INDEX serials_by_job ON serials (job_id);
+CREATE INDEX serials_by_request ON serials (request_id);
+CREATE INDEX serials_by_lot ON serials (lot_id, status);
 
 CREATE TABLE outbox (
     branch          text    NOT NULL DEFAULT loket.branch_code(),
@@ -498,7 +500,7 @@ CREATE TABLE outbox (
     PRIMARY KEY (branch, id),
     UNIQUE (branch, message_id)
 );
-CREATE INDEX outbox_due ON outbox (branch, status, next_attempt_ms);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_ms);
 CREATE UNIQUE INDEX outbox_by_wamid ON outbox (wa_message_id) WHERE wa_message_id IS NOT NULL;
 
 CREATE TABLE drive_copies (
@@ -551,7 +553,7 @@ CREATE TABLE journal_anchors (
     stamped_ms bigint,
     PRIMARY KEY (branch, id)
 );
-CREATE INDEX journal_anchors_pending ON journal_anchors (branch, id) WHERE tsa_token IS NULL;
+CREATE INDEX journal_anchors_pending ON journal_anchors (id) WHERE tsa_token IS NULL;
 
 CREATE TABLE pack_mailings (
     day     text    PRIMARY KEY,

@@ -162,6 +162,9 @@ pub fn migrate(
                 })?
                 .collect::<Result<_, _>>()?;
             tx.copy_in(table, columns, &rows)?;
+            if table == "journal" || table == "journal_head" {
+                tx.journal_copied();
+            }
             // Identity columns go on from the highest copied id (a text id has none).
             if columns.iter().any(|c| c == "id") {
                 let sequence: Option<String> = tx.query_row(

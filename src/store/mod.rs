@@ -599,13 +599,14 @@ impl Store {
         self.conn.take_conflict();
         let (out, changed) = loop {
             attempt += 1;
-            let open = Open::begin(&self.conn, begin).map_err(E::from)?;
+            let (open, head) = Open::begin_reading_head(&self.conn, begin).map_err(E::from)?;
             let mut wrapped = Tx {
                 conn: &self.conn,
                 now,
                 day,
                 journalled: 0,
                 unchanged: false,
+                head,
             };
             let result = f(&mut wrapped).and_then(|out| {
                 if wrapped.journalled == 0 && !wrapped.unchanged {
@@ -757,6 +758,8 @@ pub struct Tx<'c> {
     day: BusinessDay,
     journalled: usize,
     unchanged: bool,
+    /// The journal's head as this transaction knows it.
+    head: journal::KnownHead,
 }
 
 impl Tx<'_> {
@@ -779,9 +782,15 @@ impl Tx<'_> {
         self.unchanged = true;
     }
 
+    /// Says the journal was written other than through [`Tx::journal`] (a bulk copy of a moved
+    /// branch): its head is read again at the next append.
+    pub fn journal_copied(&mut self) {
+        self.head = journal::KnownHead::default();
+    }
+
     /// Appends a journal entry in this transaction.
     pub fn journal(&mut self, entry: Entry) -> Result<i64, StoreError> {
-        let seq = journal::append(self.conn, self.now, self.day, &entry)?;
+        let seq = journal::append(self.conn, self.now, self.day, &entry, &mut self.head)?;
         self.journalled += 1;
         Ok(seq)
     }
@@ -804,8 +813,35 @@ struct Open<'c> {
 
 impl<'c> Open<'c> {
     fn begin(conn: &'c Connection, begin: &str) -> Result<Open<'c>, StoreError> {
-        conn.execute_batch(begin).map_err(StoreError::from_sql)?;
+        if let Err(e) = conn.execute_batch(begin) {
+            Open::abandon(conn);
+            return Err(StoreError::from_sql(e));
+        }
         Ok(Open { conn, done: false })
+    }
+
+    /// After a `BEGIN …` that failed half-way (the lock's wait ran out): on the server the
+    /// transaction it opened is left aborted until rolled back.
+    fn abandon(conn: &Connection) {
+        if conn.is_server() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+    }
+
+    /// [`Open::begin`], with the journal's head read in the same round trip on the server.
+    fn begin_reading_head(
+        conn: &'c Connection,
+        begin: &str,
+    ) -> Result<(Open<'c>, journal::KnownHead), StoreError> {
+        let head = match conn.begin_reading_head(begin) {
+            Ok(head) => head,
+            Err(e) => {
+                Open::abandon(conn);
+                return Err(StoreError::from_sql(e));
+            }
+        };
+        let known = head.map(journal::KnownHead::read).unwrap_or_default();
+        Ok((Open { conn, done: false }, known))
     }
 
     fn commit(mut self) -> Result<(), StoreError> {

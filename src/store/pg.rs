@@ -16,6 +16,13 @@ pub struct PgSession {
     /// A statement of the open transaction failed as a serialization failure or a deadlock: the
     /// whole state change may simply run again.
     conflicted: bool,
+    /// Statements of the open transaction whose answers nobody reads (the journal append, a
+    /// ticket's new state), held back to travel with the next statement or with `COMMIT`: a state
+    /// change's last round trips become one.
+    held: Option<String>,
+    /// Statements prepared by name for holding (`PREPARE`), by their SQLite text, with the order
+    /// their parameters bind in: held, they are `EXECUTE`d with literal values and keep their plan.
+    held_names: HashMap<String, (String, Vec<usize>)>,
 }
 
 impl std::fmt::Debug for PgSession {
@@ -127,6 +134,8 @@ impl PgSession {
             client: PgSession::client(address)?,
             statements: HashMap::new(),
             conflicted: false,
+            held: None,
+            held_names: HashMap::new(),
         })
     }
 
@@ -136,6 +145,8 @@ impl PgSession {
         if self.client.is_closed() {
             self.client = PgSession::client(&self.address)?;
             self.statements.clear();
+            self.held = None;
+            self.held_names.clear();
         }
         Ok(())
     }
@@ -176,14 +187,69 @@ impl PgSession {
         client
             .batch_execute(&format!(
                 "SET search_path = {}; SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION}'; \
-                 SET lock_timeout = '{LOCK_TIMEOUT}'",
+                 SET lock_timeout = '{LOCK_TIMEOUT}'; SET standard_conforming_strings = on",
                 crate::server::SCHEMA
             ))
             .map_err(server_err)?;
         Ok(client)
     }
 
+    /// Holds `sql` with `args` back until the next statement or the transaction's end: `COMMIT`
+    /// carries it, `ROLLBACK` drops it. It is prepared by name once per session (a prepared
+    /// statement outlives a rolled-back transaction) and held as `EXECUTE name(values…)`.
+    pub fn hold(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<()> {
+        let (name, order) = match self.held_names.get(sql) {
+            Some(known) => known.clone(),
+            None => {
+                let (text, order) = numbered_parameters(sql);
+                let name = format!("loket_held_{}", self.held_names.len());
+                let done = self
+                    .client
+                    .batch_execute(&format!("PREPARE {name} AS {text}"));
+                self.noted(done).map_err(|e| match e {
+                    Error::Postgres(source) => Error::Prepare {
+                        sql: sql.split_whitespace().collect::<Vec<_>>().join(" "),
+                        source,
+                    },
+                    other => other,
+                })?;
+                self.held_names
+                    .insert(sql.to_string(), (name.clone(), order.clone()));
+                (name, order)
+            }
+        };
+        let mut values = Vec::with_capacity(order.len());
+        for i in &order {
+            let arg = args.get(*i).ok_or_else(|| {
+                Error::ToSqlConversionFailure(format!("parameter ?{} has no value", i + 1).into())
+            })?;
+            values.push(literal(arg.value()));
+        }
+        let statement = if values.is_empty() {
+            format!("EXECUTE {name}")
+        } else {
+            format!("EXECUTE {name}({})", values.join(", "))
+        };
+        self.held = Some(match self.held.take() {
+            Some(before) => format!("{before}; {statement}"),
+            None => statement,
+        });
+        Ok(())
+    }
+
+    /// Sends what [`PgSession::hold`] kept back, before a statement that may depend on it.
+    fn send_held(&mut self) -> Result<()> {
+        match self.held.take() {
+            Some(sql) => {
+                let done = self.client.batch_execute(&sql);
+                self.noted(done)
+            }
+            None => Ok(()),
+        }
+    }
+
     fn statement(&mut self, sql: &str) -> Result<(postgres::Statement, Vec<usize>)> {
+        self.send_held()?;
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
@@ -257,6 +323,7 @@ impl PgSession {
     /// table, as `store migrate` needs for a year of history.
     pub fn copy_in(&mut self, table: &str, columns: &[String], rows: &[Vec<Value>]) -> Result<u64> {
         use std::io::Write as _;
+        self.send_held()?;
         let mut writer = self
             .client
             .copy_in(&format!("COPY {table} ({}) FROM STDIN", columns.join(", ")))?;
@@ -277,9 +344,50 @@ impl PgSession {
         Ok(writer.finish()?)
     }
 
+    /// Runs `sql` (a `BEGIN` and what goes with it) followed by the read of the journal's head, in
+    /// one round trip; returns the head's sequence number and hash, if the journal has entries.
+    pub fn begin_reading_head(&mut self, sql: &str) -> Result<Option<(i64, String)>> {
+        self.held = None;
+        let messages = self.client.simple_query(&format!(
+            "{sql}; SELECT seq, hash FROM journal_head WHERE id = 1"
+        ));
+        let messages = self.noted(messages)?;
+        for message in messages {
+            if let postgres::SimpleQueryMessage::Row(row) = message
+                && row.len() == 2
+            {
+                let seq = row
+                    .get(0)
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .ok_or_else(|| Error::ToSqlConversionFailure("journal head seq".into()))?;
+                let hash = row.get(1).unwrap_or_default().to_string();
+                return Ok(Some((seq, hash)));
+            }
+        }
+        Ok(None)
+    }
+
     pub fn batch(&mut self, sql: &str) -> Result<()> {
-        let done = self.client.batch_execute(sql);
+        let sql = match (sql.trim(), self.held.take()) {
+            ("ROLLBACK", _) | (_, None) => sql.to_string(),
+            (_, Some(held)) => format!("{held}; {sql}"),
+        };
+        let done = self.client.batch_execute(&sql);
         self.noted(done)
+    }
+}
+
+/// `value` written as an SQL literal for a statement sent whole. Every value is a quoted literal
+/// of no stated type, which the server reads as the column's type, as a bound parameter is: a
+/// whole number bound to a text column stays text. Quotes are doubled (the session keeps
+/// `standard_conforming_strings` on, so a backslash is an ordinary character); NULL is NULL.
+pub fn literal(value: ValueRef<'_>) -> String {
+    match value {
+        ValueRef::Null => "NULL".to_string(),
+        ValueRef::Integer(i) => format!("'{i}'"),
+        ValueRef::Real(f) => format!("'{f:?}'"),
+        ValueRef::Text(t) => format!("'{}'", t.replace('\'', "''")),
+        ValueRef::Blob(b) => format!("'\\x{}'::bytea", hex::encode(b)),
     }
 }
 

@@ -561,6 +561,32 @@ impl Connection {
         }
     }
 
+    /// Runs `sql`, a statement whose answer nobody reads (no rows, no count): on the server held
+    /// back to travel with the transaction's next statement or its `COMMIT` (one round trip fewer
+    /// while the branch's write lock is held), on SQLite at once. A later statement of the same
+    /// transaction sends it first, so it always sees it; its failure fails the transaction there.
+    pub fn execute_held<P: Params>(&self, sql: &str, params: P) -> Result<()> {
+        match &self.engine {
+            Engine::Lite(_) => {
+                self.prepare_cached(sql)?.execute(params)?;
+                Ok(())
+            }
+            Engine::Pg(s) => s.borrow_mut().hold(sql, &params.bind()?),
+        }
+    }
+
+    /// On the server: runs `begin` and reads the journal's head in one round trip (`Some(head)`).
+    /// On SQLite: runs `begin` alone (`None`: the head is read when first needed).
+    pub(crate) fn begin_reading_head(&self, begin: &str) -> Result<Option<Option<(i64, String)>>> {
+        match &self.engine {
+            Engine::Lite(c) => {
+                c.execute_batch(begin)?;
+                Ok(None)
+            }
+            Engine::Pg(s) => Ok(Some(s.borrow_mut().begin_reading_head(begin)?)),
+        }
+    }
+
     /// Whether a statement since the last call failed as a conflict between transactions (a
     /// serialization failure or a deadlock on the server; SQLite's single writer has none).
     pub(crate) fn take_conflict(&self) -> bool {

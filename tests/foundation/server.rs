@@ -780,3 +780,58 @@ fn a_state_change_that_meets_a_deadlock_on_the_server_runs_again_and_lands_once(
         .expect("verify");
     assert!(report.intact(), "{:?}", report.tamper);
 }
+
+#[test]
+fn a_journal_entry_with_quotes_backslashes_and_placeholders_lands_on_the_server_as_written() {
+    let db = TestDb::new();
+    let code: loket::server::BranchCode = db.code.parse().expect("a branch code");
+    loket::server::init(&db.owner_url(), &code).expect("server init");
+    let address = loket::store::ServerAddress::plain(&db.owner_url());
+    let mut store = loket::store::Store::connect(&address, clock(), loket::day::TimeZone::Wib)
+        .expect("connect");
+    let subjects = [
+        "O'Brien \\ surat ke-2",
+        "'); DELETE FROM loket.journal; --",
+        "$1 ?2 $$ \\x00 ' ''",
+        "Dokumen “akta” — ümlaut 日本",
+    ];
+    for subject in subjects {
+        // Two entries in one change: the second travels after the first.
+        store
+            .write(|tx| {
+                tx.journal(loket::journal::Entry::new(
+                    "petugas",
+                    "test.quoted",
+                    subject,
+                    serde_json::json!({"name": subject}),
+                ))?;
+                tx.journal(loket::journal::Entry::new(
+                    "petugas",
+                    "test.quoted",
+                    subject,
+                    serde_json::json!({}),
+                ))
+            })
+            .expect("write");
+    }
+    let stored: Vec<String> = db
+        .owner()
+        .query(
+            "SELECT subject FROM loket.journal WHERE kind = 'test.quoted' ORDER BY seq",
+            &[],
+        )
+        .expect("read")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let expected: Vec<String> = subjects
+        .iter()
+        .flat_map(|s| [s.to_string(), s.to_string()])
+        .collect();
+    assert_eq!(stored, expected);
+    let report = store
+        .read(|c| loket::journal::verify(c, None))
+        .expect("verify");
+    assert!(report.intact(), "{:?}", report.tamper);
+    assert_eq!(report.entries, 8);
+}
