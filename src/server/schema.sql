@@ -584,6 +584,23 @@ CREATE TRIGGER journal_anchors_stamp_only BEFORE UPDATE OR DELETE ON journal_anc
 CREATE TRIGGER journal_anchors_no_truncate BEFORE TRUNCATE ON journal_anchors
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
 
+-- Change notices: every state change appends to the journal, so a notice on `loket_changes` after
+-- each journal insert tells the hall display, the counters' waiting lists and the supervisor's
+-- console to read again (store::watch LISTENs for it). The server delivers it at COMMIT, never for
+-- a rolled-back change, and folds identical notices of one transaction into one. NOTIFY needs no
+-- privilege and a trigger's function needs no EXECUTE grant to fire, so this runs as whichever PC
+-- role inserts the row (no SECURITY DEFINER).
+CREATE FUNCTION notify_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('loket_changes', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER journal_notify AFTER INSERT ON journal
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_change();
+
 -- The grants of each kind of PC: least privilege. Nobody but the owner may create objects, no
 -- role gets DELETE or TRUNCATE on anything, and UPDATE is granted only on tables whose rows change
 -- state (a ticket called, a job stamped), never on the journal, the drawer ledger or Z reports.

@@ -136,7 +136,9 @@ impl PgSession {
         Ok(())
     }
 
-    fn client(
+    /// A new connection to the branch server, set up as every session of loket is (TLS, keepalives,
+    /// search path, timeouts).
+    pub(crate) fn client(
         address: &super::ServerAddress,
     ) -> std::result::Result<postgres::Client, super::StoreError> {
         let url = &address.url;
