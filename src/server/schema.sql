@@ -610,8 +610,9 @@ GRANT USAGE ON SCHEMA loket TO "@counter@", "@dispenser@", "@display@", "@superv
 GRANT EXECUTE ON FUNCTION branch_code() TO "@counter@", "@dispenser@", "@display@", "@supervisor@", "@worker@";
 GRANT SELECT ON branch_server TO "@counter@", "@dispenser@", "@display@", "@supervisor@", "@worker@";
 
--- display (the hall screen and the phone pages): reads the queue, writes nothing.
-GRANT SELECT ON tickets, ticket_events, counters TO "@display@";
+-- display (the hall screen and the phone pages): reads the queue (the day's last numbers, and the
+-- fairness streaks a phone page's place in line depends on), writes nothing.
+GRANT SELECT ON tickets, ticket_events, counters, ticket_numbers, fairness TO "@display@";
 
 -- dispenser (the ticket kiosk): issues tickets (the day's number bumped with the insert, the
 -- issue journaled) and records its print jobs and paper-out incidents.
