@@ -1,5 +1,7 @@
 //! The web hall display under load: 200 open connections (100 hall pages, 100 phone pages) to one
-//! `loket display --web`, a call committed by a counter, and the time until every page has it.
+//! `loket display --web`, a call committed by a counter, and the time until every page has it; the
+//! same rounds once with the branch on the SQLite file and once on a branch server (a throwaway
+//! PostgreSQL 15 cluster made by `.ci/pg-cluster` and `loket server init`), side by side.
 //!
 //! The release `loket` binary serves; this process holds the branch (calls through `Branch`, as a
 //! counter does) and 200 reader threads, each a plain HTTP client reading its event stream. A hall
@@ -7,7 +9,8 @@
 //! ticket of the called service) when its `ticket` event with one fewer ahead arrives. Timed from
 //! just before the call's transaction begins. Reference in the same run: the same call to one hall
 //! page alone. Also: the server's resident memory per open connection, and its CPU while idle with
-//! the 200 connections open. Run: `cargo bench --bench hall`.
+//! the 200 connections open. On the branch server the benchmark's branch logs in as the counter
+//! role and the display as the display role, as a branch's PCs do. Run: `cargo bench --bench hall`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -37,7 +40,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-fn summary(name: &str, mut v: Vec<Duration>) -> Duration {
+/// Prints one line of figures and returns the median and the 99th percentile.
+fn summary(name: &str, v: &[Duration]) -> (Duration, Duration) {
+    let mut v = v.to_vec();
     v.sort();
     let mean = v.iter().sum::<Duration>() / u32::try_from(v.len()).expect("a few hundred samples");
     let p99 = percentile(&v, 0.99);
@@ -50,7 +55,7 @@ fn summary(name: &str, mut v: Vec<Duration>) -> Duration {
         v[v.len() - 1],
         mean
     );
-    percentile(&v, 0.50)
+    (percentile(&v, 0.50), p99)
 }
 
 struct Server {
@@ -65,16 +70,95 @@ impl Drop for Server {
     }
 }
 
-fn start_server(dir: &std::path::Path) -> Server {
+/// Where the branch of one run keeps its store.
+enum Engine {
+    /// The SQLite file in the data folder.
+    File,
+    /// The branch server: the counter's login for the benchmark's branch, the display's for
+    /// `loket display --web`.
+    Server { counter: String, display: String },
+}
+
+impl Engine {
+    fn name(&self) -> &'static str {
+        match self {
+            Engine::File => "SQLite file",
+            Engine::Server { .. } => "PostgreSQL 15, loopback",
+        }
+    }
+}
+
+/// A throwaway PostgreSQL cluster (`.ci/pg-cluster`), stopped and removed when dropped.
+struct Cluster {
+    dir: std::path::PathBuf,
+    base: String,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let dir = std::env::temp_dir().join(format!("loket-bench-hall-pg-{}", std::process::id()));
+        let out = Command::new(Cluster::script())
+            .arg("start")
+            .arg(&dir)
+            .output()
+            .expect("run .ci/pg-cluster (PostgreSQL 15: sh .ci/install.d/postgresql.sh)");
+        assert!(
+            out.status.success(),
+            "the cluster did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let base = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Cluster { dir, base }
+    }
+
+    fn script() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/pg-cluster")
+    }
+
+    /// `loket server init` on a fresh database: the counter's and the display's logins.
+    fn branch(&self, code: &str) -> Engine {
+        let code: loket::server::BranchCode = code.parse().expect("the demo branch code");
+        let made = loket::server::init(&format!("{}/postgres", self.base), &code)
+            .unwrap_or_else(|e| panic!("server init: {e}"));
+        let url = |kind| {
+            made.logins
+                .iter()
+                .find(|l| l.kind == kind)
+                .map(|l| l.url.clone())
+                .expect("a login of each kind")
+        };
+        Engine::Server {
+            counter: url(loket::server::PcKind::Counter),
+            display: url(loket::server::PcKind::Display),
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(Cluster::script())
+            .arg("stop")
+            .arg(&self.dir)
+            .output();
+    }
+}
+
+fn start_server(dir: &std::path::Path, engine: &Engine) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_loket"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_loket"));
+    command
         .arg("--data")
         .arg(dir)
         .args(["display", "--web", &format!("127.0.0.1:{port}")])
-        .env(loket::clock::FAKE_NOW_VAR, "2026-11-23T08:00:00+07:00")
+        .env(loket::clock::FAKE_NOW_VAR, "2026-11-23T08:00:00+07:00");
+    match engine {
+        Engine::File => command.env_remove(loket::store::STORE_VAR),
+        Engine::Server { display, .. } => command.env(loket::store::STORE_VAR, display),
+    };
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -194,13 +278,30 @@ fn measure(
     (every, all)
 }
 
-fn main() {
+/// What one engine's run measured.
+struct Run {
+    /// Call → the one reference hall page, per call.
+    one: Vec<Duration>,
+    /// Call → each of the 200 pages.
+    every: Vec<Duration>,
+    /// Call → the last of the 200 pages, per call.
+    all: Vec<Duration>,
+    idle_rss: u64,
+    open_rss: u64,
+    idle_cpu_pct: f64,
+}
+
+fn run(engine: &Engine) -> Run {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join(loket::config::FILE_NAME),
-        loket::config::DEFAULT_TOML,
-    )
-    .expect("config");
+    let config = match engine {
+        Engine::File => loket::config::DEFAULT_TOML.to_string(),
+        Engine::Server { counter, .. } => format!(
+            "{}\n\n[store]\nurl = {}\n",
+            loket::config::DEFAULT_TOML.trim_end(),
+            toml::Value::String(counter.clone())
+        ),
+    };
+    std::fs::write(dir.path().join(loket::config::FILE_NAME), config).expect("config");
     let clock = ManualClock::new(datetime!(2026-11-23 08:00 +07:00));
     let mut branch =
         Branch::open_with_clock(dir.path(), Arc::new(clock.clone())).expect("open branch");
@@ -219,7 +320,7 @@ fn main() {
     }
     let day = branch.store().today().to_string();
     let code = branch.config().branch.code.clone();
-    let server = start_server(dir.path());
+    let server = start_server(dir.path(), engine);
     let pid = server.child.id();
     let secret = loket::hall::token::Secret::load_or_create(dir.path()).expect("secret");
     std::thread::sleep(Duration::from_millis(300));
@@ -293,23 +394,90 @@ fn main() {
         &seen_rx,
     );
 
+    Run {
+        one,
+        every,
+        all,
+        idle_rss,
+        open_rss,
+        idle_cpu_pct,
+    }
+}
+
+fn report(engine: &Engine, run: &Run) -> [(Duration, Duration); 3] {
+    let pages = HALL_PAGES + PHONE_PAGES;
     println!(
-        "hall display, {pages} connections ({HALL_PAGES} hall + {PHONE_PAGES} phone), {ROUNDS} calls:"
+        "{}: hall display, {pages} connections ({HALL_PAGES} hall + {PHONE_PAGES} phone), {ROUNDS} calls:",
+        engine.name()
     );
-    let reference = summary("reference: call -> 1 hall page", one);
-    let each = summary("call -> each of 200 pages", every);
-    summary("call -> all 200 pages updated (per call)", all);
+    let one = summary("reference: call -> 1 hall page", &run.one);
+    let every = summary("call -> each of 200 pages", &run.every);
+    let all = summary("call -> all 200 pages updated (per call)", &run.all);
     println!(
         "ratio p50 (each of 200) / p50 (1 page): {:.2}x",
-        each.as_secs_f64() / reference.as_secs_f64()
+        every.0.as_secs_f64() / one.0.as_secs_f64()
     );
     // fits: kibibytes of memory and a count of pages, both far below 2^52, are exact as f64.
     #[allow(clippy::cast_precision_loss)]
-    let per_page = (open_rss.saturating_sub(idle_rss)) as f64 / pages as f64;
+    let per_page = (run.open_rss.saturating_sub(run.idle_rss)) as f64 / pages as f64;
     println!(
-        "server RSS: {idle_rss} KiB with no page, {open_rss} KiB with {pages} open: {per_page:.1} KiB per connection"
+        "server RSS: {} KiB with no page, {} KiB with {pages} open: {per_page:.1} KiB per connection",
+        run.idle_rss, run.open_rss
     );
     println!(
-        "server CPU while idle with {pages} open: {idle_cpu_pct:.2} % of one core over {idle_for:?}"
+        "server CPU while idle with {pages} open: {:.2} % of one core over 10 s",
+        run.idle_cpu_pct
     );
+    println!();
+    [one, every, all]
+}
+
+fn main() {
+    let lite = run(&Engine::File);
+    let cluster = Cluster::start();
+    let server = cluster.branch("40000");
+    let pg = run(&server);
+    drop(cluster);
+
+    let lite_figures = report(&Engine::File, &lite);
+    let pg_figures = report(&server, &pg);
+    println!("side by side (p50 / p99; PostgreSQL / SQLite of this run):");
+    println!(
+        "{:<42} {:>22} {:>22} {:>16}",
+        "", "SQLite file", "PostgreSQL 15", "ratio p50 / p99"
+    );
+    let names = [
+        "call -> 1 hall page",
+        "call -> each of 200 pages",
+        "call -> all 200 pages updated",
+    ];
+    for ((name, l), p) in names.iter().zip(lite_figures).zip(pg_figures) {
+        println!(
+            "{name:<42} {:>22} {:>22} {:>16}",
+            format!("{:.1?} / {:.1?}", l.0, l.1),
+            format!("{:.1?} / {:.1?}", p.0, p.1),
+            format!(
+                "{:.2}x / {:.2}x",
+                p.0.as_secs_f64() / l.0.as_secs_f64(),
+                p.1.as_secs_f64() / l.1.as_secs_f64()
+            )
+        );
+    }
+    let verdict = |p99: Duration| {
+        if p99 < Duration::from_millis(300) {
+            "below 300 ms, target met"
+        } else {
+            "NOT below 300 ms, target missed"
+        }
+    };
+    for (engine, figures) in [(&Engine::File, lite_figures), (&server, pg_figures)] {
+        println!(
+            "{}: call -> 1 hall page p99 {:.1?} ({}); call -> all 200 pages p99 {:.1?} ({})",
+            engine.name(),
+            figures[0].1,
+            verdict(figures[0].1),
+            figures[2].1,
+            verdict(figures[2].1)
+        );
+    }
 }

@@ -1,6 +1,7 @@
-//! The display server's view of the branch: one read-only connection, watched every 50 ms through
-//! SQLite's `data_version`; on a commit it reads the new calls and the hall's state once and wakes
-//! every page's stream. Pages never poll the database; they wait on this hub.
+//! The display server's view of the branch: one read-only connection and a [`ChangeWatch`] (the
+//! server's change notices, or SQLite's `data_version` every 50 ms); on a commit it reads the new
+//! calls and the hall's state once and wakes every page's stream. Pages never poll the database;
+//! they wait on this hub.
 
 use super::voice;
 use crate::branch::Branch;
@@ -8,6 +9,7 @@ use crate::config::{Config, VoiceNumbers};
 use crate::error::LoketError;
 use crate::queue::TicketNo;
 use crate::queue::domain;
+use crate::store::ChangeWatch;
 use crate::store::sql::params;
 use crate::store::to_ms;
 use serde::Serialize;
@@ -15,10 +17,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// How often the watcher asks SQLite whether anything was committed.
-pub const WATCH_EVERY: Duration = Duration::from_millis(50);
 /// The hall state is read again at least this often, so the day's rollover shows without a commit.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// A read that failed is tried again after this long, change or not.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// Calls kept for pages that reconnect and catch up.
 const KEPT_CALLS: usize = 50;
 /// A reconnecting page is sent the calls it missed from this far back at most…
@@ -145,6 +147,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Hub {
     /// Reads the branch once through `reader` (read-only) and starts the watcher thread.
     pub fn start(reader: Branch, secret: super::token::Secret) -> Result<Arc<Hub>, LoketError> {
+        // Watching before the first read: a commit between the two is not missed.
+        let changes = reader.store().watch()?;
         let config = reader.config().clone();
         let data_dir = reader.data_dir().to_path_buf();
         let hub = Arc::new(Hub {
@@ -165,7 +169,7 @@ impl Hub {
         let watcher = Arc::clone(&hub);
         std::thread::Builder::new()
             .name("hall-watch".into())
-            .spawn(move || watcher.watch())
+            .spawn(move || watcher.watch(changes))
             .map_err(|source| LoketError::Io {
                 what: crate::error::IoWhat::HallWatcher,
                 path: hub.data_dir.clone(),
@@ -174,21 +178,18 @@ impl Hub {
         Ok(hub)
     }
 
-    fn watch(&self) {
-        let mut seen = None;
-        let mut refreshed = Instant::now();
+    fn watch(&self, mut changes: ChangeWatch) {
+        let mut due = Instant::now() + REFRESH_EVERY;
         loop {
-            std::thread::sleep(WATCH_EVERY);
-            let version = lock(&self.reader).store().data_version().ok();
-            let due = refreshed.elapsed() >= REFRESH_EVERY;
-            if version.is_some() && (version != seen || due) {
-                match self.refresh(false) {
-                    Ok(()) => {
-                        seen = version;
-                        refreshed = Instant::now();
+            let changed = changes.wait(due.saturating_duration_since(Instant::now()));
+            if changed || Instant::now() >= due {
+                due = match self.refresh(false) {
+                    Ok(()) => Instant::now() + REFRESH_EVERY,
+                    Err(e) => {
+                        eprintln!("hall display: could not read the queue: {e}");
+                        Instant::now() + RETRY_EVERY
                     }
-                    Err(e) => eprintln!("hall display: could not read the queue: {e}"),
-                }
+                };
             }
         }
     }

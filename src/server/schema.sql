@@ -612,6 +612,23 @@ CREATE TRIGGER journal_anchors_stamp_only BEFORE UPDATE OR DELETE ON journal_anc
 CREATE TRIGGER journal_anchors_no_truncate BEFORE TRUNCATE ON journal_anchors
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
 
+-- Change notices: every state change appends to the journal, so a notice on `loket_changes` after
+-- each journal insert tells the hall display, the counters' waiting lists and the supervisor's
+-- console to read again (store::watch LISTENs for it). The server delivers it at COMMIT, never for
+-- a rolled-back change, and folds identical notices of one transaction into one. NOTIFY needs no
+-- privilege and a trigger's function needs no EXECUTE grant to fire, so this runs as whichever PC
+-- role inserts the row (no SECURITY DEFINER).
+CREATE FUNCTION notify_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('loket_changes', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER journal_notify AFTER INSERT ON journal
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_change();
+
 -- The grants of each kind of PC: least privilege. Nobody but the owner may create objects, no
 -- role gets TRUNCATE on anything nor DELETE on anything but a document's content (purged after its
 -- keeping time) and a stamped output once recorded, and UPDATE is granted only on tables whose rows
@@ -623,8 +640,9 @@ GRANT USAGE ON SCHEMA loket TO "@counter@", "@dispenser@", "@display@", "@superv
 GRANT EXECUTE ON FUNCTION branch_code() TO "@counter@", "@dispenser@", "@display@", "@supervisor@", "@worker@";
 GRANT SELECT ON branch_server TO "@counter@", "@dispenser@", "@display@", "@supervisor@", "@worker@";
 
--- display (the hall screen and the phone pages): reads the queue, writes nothing.
-GRANT SELECT ON tickets, ticket_events, counters TO "@display@";
+-- display (the hall screen and the phone pages): reads the queue (the day's last numbers, and the
+-- fairness streaks a phone page's place in line depends on), writes nothing.
+GRANT SELECT ON tickets, ticket_events, counters, ticket_numbers, fairness TO "@display@";
 
 -- dispenser (the ticket kiosk): issues tickets (the day's number bumped with the insert, the
 -- issue journaled) and records its print jobs and paper-out incidents.

@@ -8,6 +8,8 @@ pub(crate) mod pg;
 pub use pg::{JobLock, redacted};
 pub mod sql;
 pub(crate) mod typed;
+mod watch;
+pub use watch::ChangeWatch;
 
 pub use migrations::{LATEST_VERSION, MIGRATIONS, Migration};
 

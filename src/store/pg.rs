@@ -151,6 +151,8 @@ impl PgSession {
         Ok(())
     }
 
+    /// A new connection to the branch server, set up as every session of loket is (TLS, keepalives,
+    /// search path, timeouts).
     pub(crate) fn client(
         address: &super::ServerAddress,
     ) -> std::result::Result<postgres::Client, super::StoreError> {

@@ -5,6 +5,7 @@
 use crate::branch::Branch;
 use crate::clock::Clock;
 use crate::clock::to_ms;
+use crate::store::ChangeWatch;
 use crate::ui::UiError;
 use crate::ui::state::{Action, DeviceStatus, Effect, Mode, Setup, State};
 use crate::ui::strings::Lang;
@@ -104,6 +105,28 @@ fn spawn_ticks(
     Ok(())
 }
 
+/// Sends [`Action::Changed`] whenever `watch` reports a change, so the waiting list, the console's
+/// live tab and the hall screen read the queue again at once instead of at their next reload.
+fn spawn_watch(
+    actions: Sender<Action>,
+    stop: Arc<AtomicBool>,
+    mut watch: ChangeWatch,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("loket-ui-watch".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                if watch.wait(WATCH_WAIT) && actions.send(Action::Changed).is_err() {
+                    break;
+                }
+            }
+        })?;
+    Ok(())
+}
+
+/// How long the watcher thread waits at a time before it looks whether the screens closed.
+const WATCH_WAIT: Duration = Duration::from_millis(250);
+
 /// Runs the screens of `options.mode` on `branch` until the user quits.
 pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
     let mode = options.mode;
@@ -121,6 +144,11 @@ pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
     };
     let (tx, rx) = channel();
     let stop = Arc::new(AtomicBool::new(false));
+    // Every mode shows the queue. Without a watch (the server did not answer a second connection)
+    // the screens still read it again at their periodic reload.
+    let watch = match mode {
+        Mode::Counter | Mode::Supervisor | Mode::Display => branch.store().watch().ok(),
+    };
     let worker = Worker::spawn(branch, tx.clone()).map_err(UiError::Thread)?;
 
     // try_init enters raw mode and the alternate screen and installs a panic hook that restores
@@ -138,6 +166,9 @@ pub fn run(branch: Branch, options: Options) -> Result<(), UiError> {
     spawn_input(tx.clone(), stop.clone()).map_err(UiError::Thread)?;
     spawn_ticks(tx.clone(), stop.clone(), clock.clone(), tick_every(mode))
         .map_err(UiError::Thread)?;
+    if let Some(watch) = watch {
+        spawn_watch(tx.clone(), stop.clone(), watch).map_err(UiError::Thread)?;
+    }
     drop(tx);
 
     let mut effects = update(&mut state, Action::Tick(to_ms(clock.now())));

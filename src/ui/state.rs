@@ -40,6 +40,8 @@ pub enum Action {
     Worker(Outcome),
     /// The terminal's input is gone (window closed, session ended): leave cleanly.
     InputClosed,
+    /// A state change may have been committed (by this PC or another): read the queue again now.
+    Changed,
 }
 
 /// Work that leaves the pure `update`: every branch call (SQL now; printing, stamping, copying and
@@ -741,6 +743,8 @@ pub struct State {
     pub status_error: Option<String>,
     pub loading: bool,
     pub last_load_ms: i64,
+    /// A change was notified while a reading was in flight: read again when it is back.
+    pub load_due: bool,
     /// A queue operation is running on the worker; further ones wait.
     pub pending: bool,
     pub message: Option<Message>,
@@ -788,6 +792,7 @@ impl State {
             status_error: None,
             loading: false,
             last_load_ms: i64::MIN / 2,
+            load_due: false,
             pending: false,
             message: None,
             dialog: None,

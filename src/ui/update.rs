@@ -52,7 +52,29 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             on_key(state, key)
         }
         Action::Worker(outcome) => on_outcome(state, outcome),
+        Action::Changed => changed(state),
     }
+}
+
+/// A change notice: the queue is read again at once, or right after the reading in flight (which
+/// may have started before the change). The periodic reload in `tick` stays as the fallback.
+fn changed(state: &mut State) -> Vec<Effect> {
+    if !state.signed_in() {
+        return Vec::new();
+    }
+    if state.loading {
+        state.load_due = true;
+        return Vec::new();
+    }
+    load(state).into_iter().collect()
+}
+
+/// After a reading came back: the one a change notice asked for meanwhile.
+fn due_load(state: &mut State) -> Option<Effect> {
+    if !std::mem::take(&mut state.load_due) || !state.signed_in() {
+        return None;
+    }
+    load(state)
 }
 
 fn tick(state: &mut State, now: i64) -> Vec<Effect> {
@@ -949,15 +971,18 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             state.status_error = None;
             state.status = Some(*status);
             let resume = sync_session(state);
-            if state.mode == Mode::Display {
-                return announce(state);
-            }
-            resume.into_iter().collect()
+            let mut effects = if state.mode == Mode::Display {
+                announce(state)
+            } else {
+                resume.into_iter().collect()
+            };
+            effects.extend(due_load(state));
+            effects
         }
         Outcome::StatusFailed(why) => {
             state.loading = false;
             state.status_error = Some((s.status_failed)(&why));
-            Vec::new()
+            due_load(state).into_iter().collect()
         }
         Outcome::Queue { op, result } => {
             state.pending = false;

@@ -15,3 +15,4 @@ mod queue;
 mod server;
 mod store;
 mod users;
+mod watch;

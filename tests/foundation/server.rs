@@ -835,3 +835,33 @@ fn a_journal_entry_with_quotes_backslashes_and_placeholders_lands_on_the_server_
     assert!(report.intact(), "{:?}", report.tamper);
     assert_eq!(report.entries, 8);
 }
+
+#[test]
+fn the_display_role_reads_everything_the_hall_and_the_phone_pages_show() {
+    let db = TestDb::new();
+    let urls = initialised(&db);
+    let url = |kind: &str| urls[&format!("loket_{}_{kind}", db.code)].clone();
+    let kiosk = crate::common::server_pc(&url("dispenser"), "", None);
+    let out = loket(kiosk.path(), &["queue", "issue", "A"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // As `loket display --web` opens the branch: the queue's state for the hall page, a ticket's
+    // place in line for its phone page.
+    let display = crate::common::server_pc(&url("display"), "", None);
+    let mut reader = loket::Branch::open_read_only(display.path()).expect("open as the display");
+    let status = reader.queue().queue_status().expect("the hall's state");
+    let waiting = status
+        .services
+        .iter()
+        .find(|s| s.prefix == "A")
+        .map(|s| s.waiting);
+    assert_eq!(waiting, Some(1));
+    let view = reader
+        .queue()
+        .ticket_info(&crate::common::no("A-001"))
+        .expect("the phone page's view");
+    assert_eq!(view.ahead, 0);
+}

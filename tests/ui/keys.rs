@@ -287,6 +287,61 @@ fn ticks_reload_the_queue_at_the_refresh_rate() {
     let _ = tb;
 }
 
+/// What the counter's waiting list shows for service A.
+fn waiting_in_a(state: &State) -> Option<usize> {
+    state
+        .status
+        .as_ref()?
+        .services
+        .iter()
+        .find(|s| s.prefix == "A")
+        .map(|s| s.waiting)
+}
+
+#[test]
+fn a_change_from_the_watch_reloads_the_waiting_list_at_once_or_after_the_reading_in_flight() {
+    let (mut tb, mut state) = ready();
+    let mut watch = tb.branch.store().watch().expect("watch the branch");
+    assert_eq!(waiting_in_a(&state), Some(2), "read at sign-in");
+
+    // The kiosk, another process, issues a ticket; the clock stands still, so no periodic reload
+    // is due and only the change notice makes the counter read again.
+    let mut kiosk = tb.reopen();
+    kiosk
+        .queue()
+        .issue_ticket("A", false, "kiosk")
+        .expect("issue");
+    assert!(
+        watch.wait(std::time::Duration::from_secs(10)),
+        "the kiosk's commit wakes the watch"
+    );
+    assert!(!update(&mut state, tick(&tb)).contains(&Effect::LoadStatus));
+    let effects = drive(&mut state, &mut tb.branch, Action::Changed);
+    assert!(effects.contains(&Effect::LoadStatus), "{effects:?}");
+    assert_eq!(
+        waiting_in_a(&state),
+        Some(3),
+        "the new ticket is in the list"
+    );
+
+    // A notice while a reading is in flight is kept for when it is back, once.
+    state.loading = true;
+    assert!(update(&mut state, Action::Changed).is_empty());
+    assert!(update(&mut state, Action::Changed).is_empty());
+    let status = tb.branch.queue().queue_status().expect("status");
+    let back = update(
+        &mut state,
+        Action::Worker(Outcome::Status(Box::new(status))),
+    );
+    assert!(back.contains(&Effect::LoadStatus), "{back:?}");
+    let status = tb.branch.queue().queue_status().expect("status");
+    let again = update(
+        &mut state,
+        Action::Worker(Outcome::Status(Box::new(status))),
+    );
+    assert!(!again.contains(&Effect::LoadStatus), "{again:?}");
+}
+
 #[test]
 fn display_rings_once_per_new_call_and_not_at_start() {
     let mut tb = branch_with_users();
