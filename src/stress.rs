@@ -30,6 +30,15 @@ pub struct StressArgs {
     /// File to write each state change's latency to, in microseconds, one per line.
     #[arg(long)]
     pub latency_out: Option<PathBuf>,
+    /// Pace, in milliseconds: role issue hands out one ticket every so often (a kiosk's stream of
+    /// customers); role call takes this long with each customer after serving starts (a clerk's
+    /// service time) and looks for the next one a quarter as often when nobody waits. 0: as fast
+    /// as the store allows.
+    #[arg(long, default_value_t = 0)]
+    pub every_ms: u64,
+    /// Role call gives up after this many seconds without reaching `until_total`.
+    #[arg(long, default_value_t = 300)]
+    pub give_up_after_s: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -60,7 +69,12 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
             .map(|s| s.prefix().to_string())
             .collect();
         let mut rng = fastrand::Rng::with_seed(args.seed);
-        for _ in 0..args.count {
+        let every = Duration::from_millis(args.every_ms);
+        for n in 0..args.count {
+            // On schedule, not after a pause: a slow change does not slow the stream down.
+            if let Some(wait) = (started + every * n).checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
             let service = &services[rng.usize(..services.len())];
             let priority = rng.u8(..10) == 0;
             let actor = format!("dispenser-{}", args.seed);
@@ -75,7 +89,9 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
         }
     } else {
         let clerk = format!("petugas{}", args.counter);
-        let deadline = Instant::now() + Duration::from_secs(300);
+        let deadline = Instant::now() + Duration::from_secs(args.give_up_after_s);
+        let service_time = Duration::from_millis(args.every_ms);
+        let idle_look = (service_time / 4).max(Duration::from_millis(2));
         loop {
             let called = {
                 let t = Instant::now();
@@ -87,6 +103,9 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
             };
             if called.is_some() {
                 for step in [Step::Serve, Step::Done] {
+                    if step == Step::Done {
+                        std::thread::sleep(service_time);
+                    }
                     timed(&mut latencies, &mut || {
                         branch
                             .queue()
@@ -116,7 +135,7 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
                 }
                 .into());
             }
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(idle_look);
         }
     }
     let seconds = started.elapsed().as_secs_f64();
