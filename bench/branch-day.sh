@@ -3,7 +3,7 @@
 # hall display, every PC its own `loket` process with its own login, PostgreSQL 15 on loopback
 # (fsync on; started by .ci/pg-cluster, schema by `loket server init`).
 #   - the kiosk hands out a ticket every KIOSK_MS (default 60 ms: 1,000 an hour per service line
-#     would be a very busy branch; this is 60,000 an hour);
+#     would be a very busy branch; this is 60,000 an hour, up to 9,999 numbers per service a day);
 #   - each counter calls the next customer, serves for COUNTER_MS (default 1,000 ms), finishes, and
 #     calls again; with nobody waiting it looks again every COUNTER_MS / 4;
 #   - the hall display (`loket display --web`, display role) serves one hall page and one phone
@@ -34,7 +34,7 @@ python3 - "$work/loket.toml" "$counters" <<'PY'
 import re, subprocess, sys
 path, counters = sys.argv[1], int(sys.argv[2])
 text = open("src/default.toml").read()
-text = text.replace("range = [1, 999]", "range = [1, 99999]")
+text = text.replace("range = [1, 999]", "range = [1, 9999]")
 head, _, tail = text.partition("[[counter]]")
 tail = tail[tail.index("# Printer:"):] if "# Printer:" in tail else ""
 rows = "".join(f'[[counter]]\nnumber = {n}\nservices = ["A", "B", "C"]\n\n' for n in range(1, counters + 1))
@@ -46,6 +46,7 @@ pc() { # folder, role
 }
 pc kiosk dispenser
 pc hall display
+pc supervisor supervisor
 for c in $(seq 1 $counters); do pc "counter$c" counter; done
 $bin --data "$work/kiosk" queue status >/dev/null  # the configuration loads and the server answers
 
@@ -70,7 +71,7 @@ done
 failed=0
 for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
 end=$(date +%s.%N)
-$bin --data "$work/hall" journal verify >"$work/verify.txt"
+$bin --data "$work/supervisor" journal verify >"$work/verify.txt"
 
 PGPASSWORD=$(cat "$pg/pw") psql -qAt -h 127.0.0.1 -p "${base##*:}" -U loket_owner -d postgres -F ' ' -c "
     SELECT issued_service, COUNT(*), MIN(number), MAX(number) FROM loket.tickets GROUP BY issued_service
