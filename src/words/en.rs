@@ -4695,6 +4695,14 @@ pub(super) const HELP: &[(&str, &str)] = &[
         "File to write each state change's latency to, in microseconds, one per line",
     ),
     (
+        "dev stress every_ms",
+        "Pace, in milliseconds: role issue hands out one ticket every so often (a kiosk's stream of customers); role call takes this long with each customer after serving starts (a clerk's service time) and looks for the next one a quarter as often when nobody waits. 0: as fast as the store allows",
+    ),
+    (
+        "dev stress give_up_after_s",
+        "Role call gives up after this many seconds without reaching `until_total`",
+    ),
+    (
         "dev fake-peruri",
         "Fake Peruri e-Meterai service for testing (runs until stopped)",
     ),
