@@ -324,23 +324,31 @@ fn purge(branch: &mut Branch, now: i64) -> Result<usize, LoketError> {
         forget_purged_copies(branch, &docs)?;
     }
     let keep_days = branch.config().stamping.keep_days;
+    let mut purged = 0;
     for sha in &due {
         docs.remove(sha).map_err(StampingError::from)?;
-        branch.store_mut().write(|tx| {
-            tx.execute(
-                "UPDATE documents SET purged_ms = ?2 WHERE sha256 = ?1",
+        // The purge is recorded once: another PC's worker that purged the same document meanwhile
+        // has marked it, and this round then records nothing.
+        let marked = branch.store_mut().write(|tx| {
+            let marked = tx.execute(
+                "UPDATE documents SET purged_ms = ?2 WHERE sha256 = ?1 AND purged_ms IS NULL",
                 params![sha, tx.now_ms()],
             )?;
+            if marked == 0 {
+                tx.unchanged();
+                return Ok::<_, StoreError>(false);
+            }
             tx.journal(Entry::new(
                 "system",
                 "document.purged",
                 sha,
                 json!({"keep_days": keep_days}),
             ))?;
-            Ok::<_, StoreError>(())
+            Ok(true)
         })?;
+        purged += usize::from(marked);
     }
-    Ok(due.len())
+    Ok(purged)
 }
 
 /// The newest purge time whose documents this process has already removed from its data folder.

@@ -260,6 +260,17 @@ fn watcher(data: &Path, dir: &Path) -> Child {
 }
 
 /// PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user.
+/// Whether this test process's cluster runs on the machine's own clock (see [`on_the_real_clock`]).
+static REAL_CLOCK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Starts this test process's cluster on the machine's own clock even when the test runs with the
+/// clock shifted (`.ci/ahead`): PostgreSQL's timers (the deadlock check, `lock_timeout`) do not
+/// fire under libfaketime. Called before the process's first [`TestDb`]; a test that needs the
+/// server to break a deadlock calls it.
+pub fn on_the_real_clock() {
+    REAL_CLOCK.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 fn as_postgres(program: &str) -> Command {
     let path = Path::new(BIN).join(program);
     let mut cmd = if is_root() {
@@ -269,6 +280,11 @@ fn as_postgres(program: &str) -> Command {
     } else {
         Command::new(path)
     };
+    if REAL_CLOCK.load(std::sync::atomic::Ordering::SeqCst) {
+        cmd.env_remove("LD_PRELOAD")
+            .env_remove("FAKETIME")
+            .env_remove("FAKETIME_DONT_FAKE_MONOTONIC");
+    }
     // Its own process group: a signal meant for the test process does not reach the server.
     cmd.process_group(0);
     cmd

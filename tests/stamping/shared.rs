@@ -150,6 +150,16 @@ fn a_job_received_at_one_counter_is_stamped_delivered_and_purged_from_other_pcs(
         !counter_docs.path_of(&original).exists()
     });
     counter_round.stop();
+    // Each document's purge is recorded once, whichever PCs' workers looked at it.
+    let purges: i64 = db
+        .owner()
+        .query_one(
+            "SELECT COUNT(*) FROM loket.journal WHERE kind = 'document.purged'",
+            &[],
+        )
+        .expect("journal")
+        .get(0);
+    assert_eq!(purges, 2, "the letter and its stamped output");
 }
 
 #[test]
