@@ -694,16 +694,20 @@ fn a_pc_whose_clock_is_off_the_servers_is_told_and_the_branch_keeps_the_servers_
     );
 }
 
+/// A branch server made in `db`, and the owner's store on it (on the test clock).
+fn owner_store(db: &TestDb) -> loket::store::Store {
+    let code: loket::server::BranchCode = db.code.parse().expect("a branch code");
+    loket::server::init(&db.owner_url(), &code).expect("server init");
+    let address = loket::store::ServerAddress::plain(&db.owner_url());
+    loket::store::Store::connect(&address, clock(), loket::day::TimeZone::Wib).expect("connect")
+}
+
 #[test]
 fn a_state_change_that_meets_a_deadlock_on_the_server_runs_again_and_lands_once() {
     // The server breaks the deadlock on its own timer, which needs the machine's clock.
     crate::common::pg::on_the_real_clock();
     let db = TestDb::new();
-    let code: loket::server::BranchCode = db.code.parse().expect("a branch code");
-    loket::server::init(&db.owner_url(), &code).expect("server init");
-    let address = loket::store::ServerAddress::plain(&db.owner_url());
-    let mut store = loket::store::Store::connect(&address, clock(), loket::day::TimeZone::Wib)
-        .expect("connect");
+    let mut store = owner_store(&db);
     store
         .write(|tx| {
             tx.journal(loket::journal::Entry::new(
@@ -786,11 +790,7 @@ fn a_state_change_that_meets_a_deadlock_on_the_server_runs_again_and_lands_once(
 #[test]
 fn a_journal_entry_with_quotes_backslashes_and_placeholders_lands_on_the_server_as_written() {
     let db = TestDb::new();
-    let code: loket::server::BranchCode = db.code.parse().expect("a branch code");
-    loket::server::init(&db.owner_url(), &code).expect("server init");
-    let address = loket::store::ServerAddress::plain(&db.owner_url());
-    let mut store = loket::store::Store::connect(&address, clock(), loket::day::TimeZone::Wib)
-        .expect("connect");
+    let mut store = owner_store(&db);
     let subjects = [
         "O'Brien \\ surat ke-2",
         "'); DELETE FROM loket.journal; --",
