@@ -300,11 +300,13 @@ impl QueueService<'_> {
         let rules = self.queue_rules();
         self.store.write(|tx| {
             expire_earlier_days(tx)?;
-            ensure_counter_free(tx, counter.get(), clerk)?;
             let day = tx.day().to_string();
             let now = tx.now_ms();
-            let line = line_heads(tx, &day, &serves, counter.get(), now)?;
-            let streaks = load_streaks(tx, &day)?;
+            // The counter's own ticket, every line's head, the counter's state and the day's
+            // streaks in two reads: on the branch server two round trips under the branch's lock.
+            let (held, line) = held_and_line_heads(tx, &day, &serves, counter.get(), now)?;
+            let (state, streaks) = counter_state_and_streaks(tx, &day, counter.get())?;
+            open_counter(tx, counter.get(), clerk, held, state)?;
             let Some((picked, pick)) =
                 domain::choose_next(&line, counter.get(), &serves, &streaks, &rules, now)
             else {
@@ -835,6 +837,10 @@ fn insert_ticket(
 /// Tickets still open from an earlier business day are closed as expired, each journalled, so the
 /// new day starts with numbers from 1 and yesterday's customers appear in yesterday's report.
 fn expire_earlier_days(tx: &mut Tx<'_>) -> Result<(), QueueError> {
+    const SWEEP: &str = "queue.expire_earlier_days";
+    if tx.swept_today(SWEEP) {
+        return Ok(());
+    }
     let day = tx.day().to_string();
     let stale = load_tickets(
         tx,
@@ -847,10 +853,12 @@ fn expire_earlier_days(tx: &mut Tx<'_>) -> Result<(), QueueError> {
         normal_max_wait_ms: 0,
         noshow_min_wait_ms: 0,
     };
+    let mut kept_open = false;
     for t in stale {
         // A customer whose paid document was not handed over keeps the visit open: the
         // supervisor's list shows it, and its counter resumes it.
         if let Some(job) = open_visit_job(tx, &t)? {
+            kept_open = true;
             tx.journal(Entry::new(
                 "system",
                 "ticket.kept_open",
@@ -875,6 +883,9 @@ fn expire_earlier_days(tx: &mut Tx<'_>) -> Result<(), QueueError> {
             next.label(),
             json!({"was": t.status.as_str(), "day_ended": true}),
         ))?;
+    }
+    if !kept_open {
+        tx.sweep_done(SWEEP);
     }
     Ok(())
 }
@@ -928,17 +939,31 @@ fn refuse_open_visit(c: &Connection, t: &Ticket, verb: TicketAct) -> Result<(), 
 }
 
 fn ensure_counter_free(tx: &mut Tx<'_>, counter: u32, clerk: &str) -> Result<(), QueueError> {
-    if let Some(t) = held_ticket(tx, counter)? {
+    let held = held_ticket(tx, counter)?;
+    let state = load_counter_states(tx)?.remove(&counter);
+    open_counter(tx, counter, clerk, held, state)
+}
+
+/// Refuses a call to a counter that still holds a ticket (`held`), is on a break or closed; a
+/// counter used for the first time (no `state` yet) opens with its first call.
+fn open_counter(
+    tx: &mut Tx<'_>,
+    counter: u32,
+    clerk: &str,
+    held: Option<Ticket>,
+    state: Option<CounterRow>,
+) -> Result<(), QueueError> {
+    if let Some(t) = held {
         return Err(QueueError::CounterHolds {
             counter,
             ticket: t.label(),
             state: t.status.label(),
         });
     }
-    match load_counter_states(tx)?.get(&counter) {
+    match state {
         Some((CounterState::Break, reason, _)) => Err(QueueError::CounterOnBreak {
             counter,
-            reason: reason.clone().unwrap_or_default(),
+            reason: reason.unwrap_or_default(),
         }),
         Some((CounterState::Closed, _, _)) => Err(QueueError::CounterClosed { counter }),
         Some((CounterState::Open, _, _)) => Ok(()),
@@ -1022,23 +1047,25 @@ fn find_ticket_on(c: &Connection, day: &str, no: &TicketNo) -> Result<Ticket, Qu
     })
 }
 
-/// The oldest ticket in line of each class (normal, priority) in each service a counter serves. The
-/// policy only ever compares the oldest ticket of a class, so choosing among these heads picks the
-/// same ticket as choosing among the whole line, without reading it.
-fn line_heads(
+/// The ticket `counter` holds (called or being served), and the oldest ticket in line of each class
+/// (normal, priority) in each service the counter serves. The policy only ever compares the oldest
+/// ticket of a class, so choosing among these heads picks the same ticket as choosing among the
+/// whole line, without reading it.
+fn held_and_line_heads(
     c: &Connection,
     day: &str,
     serves: &[String],
     counter: u32,
     now: Ms,
-) -> crate::store::sql::Result<Vec<Ticket>> {
-    if serves.is_empty() {
-        return Ok(Vec::new());
-    }
-    // The head of every line in one statement (one round trip to the branch server while the
-    // branch's write lock is held): each line's head through its own ordered, limited subquery,
-    // in the order of `serves`, normal before priority.
-    let mut lines = Vec::new();
+) -> crate::store::sql::Result<(Option<Ticket>, Vec<Ticket>)> {
+    // All in one statement (one round trip to the branch server while the branch's write lock is
+    // held): the held ticket as line -1, then each line's head through its own ordered, limited
+    // subquery, in the order of `serves`, normal before priority.
+    let mut lines = vec![format!(
+        "SELECT * FROM (SELECT {TICKET_COLUMNS}, -1 AS line FROM tickets
+         WHERE counter = ?3 AND status IN ('called', 'serving')
+         ORDER BY arrived_ms, id LIMIT 1) AS held"
+    )];
     for (i, _) in serves.iter().enumerate() {
         for priority in [0usize, 1] {
             lines.push(format!(
@@ -1058,8 +1085,52 @@ fn line_heads(
         vec![day.into(), now.into(), i64::from(counter).into()];
     values.extend(serves.iter().map(|s| s.as_str().into()));
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(values, row_to_ticket)?;
-    rows.collect()
+    let rows = stmt.query_map(values, |r| Ok((r.get::<_, i64>(19)?, row_to_ticket(r)?)))?;
+    let mut held = None;
+    let mut heads = Vec::new();
+    for row in rows {
+        match row? {
+            (-1, t) => held = Some(t),
+            (_, t) => heads.push(t),
+        }
+    }
+    Ok((held, heads))
+}
+
+/// `counter`'s state row, if it has one, and the day's fairness streaks, in one statement (rows
+/// of kind 0 are counters, 1 streaks).
+fn counter_state_and_streaks(
+    c: &Connection,
+    day: &str,
+    counter: u32,
+) -> crate::store::sql::Result<(Option<CounterRow>, HashMap<String, u32>)> {
+    let mut stmt = c.prepare_cached(
+        "SELECT 0, state, reason, clerk, 0 FROM counters WHERE number = ?2
+         UNION ALL
+         SELECT 1, service, NULL, NULL, normal_streak FROM fairness WHERE business_day = ?1",
+    )?;
+    let rows = stmt.query_map(params![day, counter], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, u32>(4)?,
+        ))
+    })?;
+    let mut state = None;
+    let mut streaks = HashMap::new();
+    for row in rows {
+        match row? {
+            (0, text, reason, clerk, _) => {
+                state = Some((CounterState::parse(&text), reason, clerk))
+            }
+            (_, service, _, _, streak) => {
+                streaks.insert(service, streak);
+            }
+        }
+    }
+    Ok((state, streaks))
 }
 
 fn load_streaks(c: &Connection, day: &str) -> crate::store::sql::Result<HashMap<String, u32>> {
@@ -1110,21 +1181,15 @@ fn ticket_view(
     day: &str,
     now: Ms,
 ) -> Result<TicketView, QueueError> {
-    let line = line_of(c, day, t, now)?;
-    let streak = load_streaks(c, day)?.get(&t.service).copied().unwrap_or(0);
-    let ahead = domain::position(&line, t.id, streak, rules, now);
-    let recent = recent_service_ms(c, &t.service)?;
-    let states = load_counter_states(c)?;
+    let figures = slip_figures(c, day, t, now)?;
+    let ahead = domain::position(&figures.line, t.id, figures.streak, rules, now);
     let open = config
         .counters
         .iter()
         .filter(|k| k.services.iter().any(|s| *s.get_ref() == t.service))
-        .filter(|k| {
-            states
-                .get(&k.number())
-                .is_none_or(|(s, _, _)| *s == CounterState::Open)
-        })
+        .filter(|k| !figures.not_open.contains(&k.number()))
         .count();
+    let recent = figures.recent;
     let default_ms = i64::from(config.queue.default_service_minutes) * 60_000;
     let svc = config.service(&t.service);
     Ok(TicketView {
@@ -1143,38 +1208,72 @@ fn ticket_view(
     })
 }
 
-/// The line `t` stands in (same service, same counter reservation, in line now), light rows only.
-fn line_of(
+/// What a ticket's slip says rests on: the line it stands in, its service's fairness streak, the
+/// service's recent service times and which counters are not open.
+struct SlipFigures {
+    line: Vec<domain::InLine>,
+    streak: u32,
+    recent: Vec<Ms>,
+    not_open: std::collections::HashSet<u32>,
+}
+
+/// Reads [`SlipFigures`] in one statement, so on the branch server an issue holds the branch's lock
+/// for one round trip of reading, not four. Each row says what it is in its first column:
+/// 0 a ticket in the line `t` stands in (same service, same counter reservation, in line now:
+/// id, priority, arrival), 1 the streak, 2 a recent service time (the last 20 served), 3 a counter
+/// that is on a break or closed.
+fn slip_figures(
     c: &Connection,
     day: &str,
     t: &Ticket,
     now: Ms,
-) -> crate::store::sql::Result<Vec<domain::InLine>> {
+) -> crate::store::sql::Result<SlipFigures> {
     let mut stmt = c.prepare_cached(
-        "SELECT id, priority, arrived_ms FROM tickets
+        "SELECT 0, id, priority, arrived_ms FROM tickets
          WHERE business_day = ?1 AND service = ?2 AND status IN ('waiting', 'parked')
            AND (status = 'waiting' OR park_until_ms <= ?3)
            AND target_counter IS NOT DISTINCT FROM ?4
-         ORDER BY arrived_ms, id",
+         UNION ALL
+         SELECT 1, normal_streak, 0, 0 FROM fairness WHERE business_day = ?1 AND service = ?2
+         UNION ALL
+         SELECT 2, took, 0, 0 FROM (
+             SELECT done_ms - serve_ms AS took FROM tickets
+             WHERE service = ?2 AND status = 'done' AND serve_ms IS NOT NULL
+             ORDER BY done_ms DESC LIMIT 20) AS recent
+         UNION ALL
+         SELECT 3, number, 0, 0 FROM counters WHERE state IN ('break', 'closed')",
     )?;
     let rows = stmt.query_map(params![day, t.service, now, t.target_counter], |r| {
-        Ok(domain::InLine {
-            id: r.get(0)?,
-            priority: r.get::<_, i64>(1)? != 0,
-            arrived: r.get(2)?,
-        })
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
     })?;
-    rows.collect()
-}
-
-/// Service durations of the last 20 tickets served in a service.
-fn recent_service_ms(c: &Connection, service: &str) -> crate::store::sql::Result<Vec<Ms>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT done_ms - serve_ms FROM tickets WHERE service = ?1 AND status = 'done' AND serve_ms IS NOT NULL
-         ORDER BY done_ms DESC LIMIT 20",
-    )?;
-    let rows = stmt.query_map([service], |r| r.get(0))?;
-    rows.collect()
+    let mut figures = SlipFigures {
+        line: Vec::new(),
+        streak: 0,
+        recent: Vec::new(),
+        not_open: std::collections::HashSet::new(),
+    };
+    for row in rows {
+        match row? {
+            (0, id, priority, arrived) => figures.line.push(domain::InLine {
+                id,
+                priority: priority != 0,
+                arrived,
+            }),
+            (1, streak, _, _) => figures.streak = u32::try_from(streak).unwrap_or(0),
+            (2, took, _, _) => figures.recent.push(took),
+            (_, counter, _, _) => {
+                if let Ok(counter) = u32::try_from(counter) {
+                    figures.not_open.insert(counter);
+                }
+            }
+        }
+    }
+    Ok(figures)
 }
 
 /// The newest calls of the day, one line per ticket (a recalled ticket is listed once, at its

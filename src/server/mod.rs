@@ -87,7 +87,9 @@ impl BranchCode {
     /// The schema file with this branch's role names in place of the placeholders.
     pub fn schema_sql(&self) -> String {
         PcKind::ALL.iter().fold(
-            SCHEMA_SQL.replace("@owner@", &self.owner_role()),
+            SCHEMA_SQL
+                .replace("@owner@", &self.owner_role())
+                .replace("@branch@", &self.0),
             |sql, &kind| sql.replace(&format!("@{}@", kind.as_str()), &self.role(kind)),
         )
     }

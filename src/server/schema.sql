@@ -25,10 +25,12 @@ CREATE TABLE branch_server (
     created_at     timestamptz NOT NULL DEFAULT now()
 );
 
--- The branch code new rows take by default.
+-- The branch code new rows take by default: the code `branch_server` holds, written in as a
+-- constant when the schema is made, so the planner folds it into each INSERT instead of running a
+-- query for every row.
 CREATE FUNCTION branch_code() RETURNS text
-    LANGUAGE sql STABLE
-    AS $$ SELECT code FROM loket.branch_server WHERE id = 1 $$;
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT '@branch@'::text $$;
 
 -- Version 1: journal, users and approvals.
 CREATE TABLE journal (
@@ -102,12 +104,17 @@ CREATE TABLE tickets (
     PRIMARY KEY (branch, id),
     UNIQUE (branch, business_day, issued_service, number)
 );
-CREATE INDEX tickets_open ON tickets (business_day)
-    WHERE status IN ('waiting', 'called', 'serving', 'parked');
+-- Open tickets by state, then day: the day's open tickets (four short scans) and those an earlier
+-- day left open (the day's first change closes them). Not partial: a partial index on the open
+-- states would compete with tickets_line for a line's head, and while a new server's tables have
+-- no statistics yet the planner may pick it and walk the whole day's line for every head.
+CREATE INDEX tickets_open ON tickets (status, business_day);
 CREATE INDEX tickets_done ON tickets (service, done_ms) WHERE status = 'done';
 CREATE INDEX tickets_line ON tickets (business_day, service, priority, arrived_ms, id)
     WHERE status IN ('waiting', 'parked');
 CREATE INDEX tickets_by_counter ON tickets (counter, status);
+-- The ticket a counter holds now, found without walking every ticket it ever served.
+CREATE INDEX tickets_held ON tickets (counter) WHERE status IN ('called', 'serving');
 
 CREATE TABLE ticket_numbers (
     business_day text    NOT NULL,

@@ -208,7 +208,15 @@ pub struct Store {
     writer_lock_path: PathBuf,
     /// How long a write waits for its turn before it gives up with [`StoreError::Busy`].
     writer_wait: Duration,
+    /// The once-a-day sweeps this process has done, each with the business day it was done for
+    /// (see [`Tx::swept_today`]).
+    swept: Vec<(&'static str, BusinessDay)>,
 }
+
+/// How long after a business day begins a once-a-day sweep keeps running on every change: until
+/// then a PC whose clock is a little behind may still add to what it sweeps (a ticket of the day
+/// before); after it, nothing can.
+const SWEEP_SETTLES: time::Duration = time::Duration::minutes(5);
 
 /// How many times a state change runs when it keeps meeting a deadlock or a serialization failure.
 const CONFLICT_TRIES: u32 = 4;
@@ -268,6 +276,7 @@ impl Store {
             writer_lock: None,
             writer_lock_path: PathBuf::new(),
             writer_wait: WRITER_WAIT,
+            swept: Vec::new(),
             server_clock: None,
         };
         store.server_clock = Some(store.measure_server_clock()?);
@@ -385,6 +394,7 @@ impl Store {
             writer_lock,
             writer_lock_path,
             writer_wait: WRITER_WAIT,
+            swept: Vec::new(),
             server_clock: None,
         };
         let found = store.version()?;
@@ -432,6 +442,7 @@ impl Store {
             writer_lock: None,
             writer_lock_path: with_suffix("-writer"),
             writer_wait: WRITER_WAIT,
+            swept: Vec::new(),
             server_clock: None,
         };
         let found = store.version()?;
@@ -597,9 +608,10 @@ impl Store {
         } else {
             "BEGIN IMMEDIATE"
         };
+        let settled = now - day.start(self.tz) >= SWEEP_SETTLES;
         let mut attempt = 0;
         self.conn.take_conflict();
-        let (out, changed) = loop {
+        let (out, changed, swept) = loop {
             attempt += 1;
             let (open, head) = Open::begin_reading_head(&self.conn, begin).map_err(E::from)?;
             let mut wrapped = Tx {
@@ -609,6 +621,9 @@ impl Store {
                 journalled: 0,
                 unchanged: false,
                 head,
+                swept: &self.swept,
+                settled,
+                sweeps_done: Vec::new(),
             };
             let result = f(&mut wrapped).and_then(|out| {
                 if wrapped.journalled == 0 && !wrapped.unchanged {
@@ -618,7 +633,7 @@ impl Store {
                 }
                 let changed = wrapped.journalled > 0;
                 open.commit().map_err(E::from)?;
-                Ok((out, changed))
+                Ok((out, changed, std::mem::take(&mut wrapped.sweeps_done)))
             });
             match result {
                 Err(_) if self.conn.take_conflict() && attempt < CONFLICT_TRIES => {
@@ -628,6 +643,10 @@ impl Store {
             }
         };
         drop(turn);
+        for what in swept {
+            self.swept.retain(|(done, _)| *done != what);
+            self.swept.push((what, day));
+        }
         if changed && !self.conn.is_server() {
             sync_wal(&mut self.wal, &self.wal_path).map_err(E::from)?;
         }
@@ -762,6 +781,12 @@ pub struct Tx<'c> {
     unchanged: bool,
     /// The journal's head as this transaction knows it.
     head: journal::KnownHead,
+    /// The once-a-day sweeps done by this process, and for which day.
+    swept: &'c [(&'static str, BusinessDay)],
+    /// Whether the business day began long enough ago that a sweep done now stays done.
+    settled: bool,
+    /// The sweeps this transaction did, recorded as done when it commits.
+    sweeps_done: Vec<&'static str>,
 }
 
 impl Tx<'_> {
@@ -788,6 +813,23 @@ impl Tx<'_> {
     /// branch): its head is read again at the next append.
     pub fn journal_copied(&mut self) {
         self.head = journal::KnownHead::default();
+    }
+
+    /// Whether the once-a-day sweep `what` (closing what earlier days left open) was already done
+    /// by this process for today, late enough in the day that nothing can have been added to it
+    /// since: then the change skips it, and a read while the branch's lock is held.
+    pub fn swept_today(&self, what: &'static str) -> bool {
+        self.swept
+            .iter()
+            .any(|(done, day)| *done == what && *day == self.day)
+    }
+
+    /// Records that this change did the sweep `what`; it counts once the change commits, and only
+    /// when the day has settled.
+    pub fn sweep_done(&mut self, what: &'static str) {
+        if self.settled {
+            self.sweeps_done.push(what);
+        }
     }
 
     /// Appends a journal entry in this transaction.

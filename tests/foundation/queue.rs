@@ -1,6 +1,6 @@
 //! The queue engine persisted: flows, refusals, rollover at the end of a business day, and numbering.
 
-use crate::common::TestBranch;
+use crate::common::{MORNING, TestBranch};
 use loket::params;
 use loket::queue::{CounterState, Status, Step};
 use loket::{Branch, LoketError};
@@ -408,6 +408,74 @@ fn a_new_day_expires_what_was_left_open_and_numbers_restart() {
     assert!(
         b.queue().ticket_info(&crate::common::no("A-004")).is_err(),
         "yesterday's numbers are not today's"
+    );
+}
+
+#[test]
+fn an_earlier_days_ticket_is_closed_until_the_new_day_settles_then_at_the_next_day() {
+    let mut t = TestBranch::new();
+    // 00:01 on the new day: the first change sweeps (nothing is left open yet).
+    t.clock.advance(Duration::hours(16) + Duration::minutes(1));
+    let first = t
+        .branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("issue");
+    assert_eq!(first.business_day, "2026-11-24");
+    // A PC whose clock is two minutes behind still issues a ticket of the day before.
+    let behind =
+        loket::clock::ManualClock::new(MORNING + Duration::hours(15) + Duration::minutes(59));
+    let mut late =
+        Branch::open_with_clock(t.dir.path(), std::sync::Arc::new(behind)).expect("open");
+    let stale = late
+        .queue()
+        .issue_ticket("B", false, "d")
+        .expect("issue late");
+    assert_eq!(stale.business_day, "2026-11-23");
+    // The day's first minutes: the next change sweeps again and closes it.
+    t.clock.advance(Duration::minutes(1));
+    t.branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("issue");
+    let swept = |b: &mut Branch| -> Vec<String> {
+        statuses(b)
+            .into_iter()
+            .filter(|(no, _)| no == "B-001")
+            .map(|(_, status)| status)
+            .collect()
+    };
+    assert_eq!(swept(&mut t.branch), ["expired"]);
+    // Past the first five minutes a sweep is done once for the day: a ticket of the day before
+    // written after it (a clock far behind) stays in line until the next day's first change.
+    t.clock.advance(Duration::minutes(10));
+    t.branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("issue");
+    late.queue()
+        .issue_ticket("B", false, "d")
+        .expect("issue late again");
+    t.clock.advance(Duration::minutes(1));
+    t.branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("issue");
+    assert_eq!(swept(&mut t.branch), ["expired"]);
+    let later = statuses(&mut t.branch);
+    assert!(
+        later.contains(&("B-002".to_string(), "waiting".to_string())),
+        "{later:?}"
+    );
+    t.clock.advance(Duration::days(1));
+    t.branch
+        .queue()
+        .issue_ticket("A", false, "d")
+        .expect("issue next day");
+    let next_day = statuses(&mut t.branch);
+    assert!(
+        next_day.contains(&("B-002".to_string(), "expired".to_string())),
+        "{next_day:?}"
     );
 }
 
