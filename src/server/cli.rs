@@ -26,6 +26,13 @@ pub enum ServerCommand {
         #[arg(long, value_name = "NAME")]
         host: Vec<String>,
     },
+    /// Bawa server cabang yang disiapkan dengan versi loket sebelumnya ke skema sekarang (indeks,
+    /// fungsi), sebagai pemilik basis data seperti pada `server init`. Tiap revisi sekali; aman
+    /// diulang. Data dan peran tidak diubah.
+    Upgrade {
+        /// URL basis data, mis. postgresql://pemilik:sandi@127.0.0.1:5432/loket.
+        url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +87,18 @@ pub fn run(data: &Path, command: ServerCommand) -> Result<ExitCode, LoketError> 
             tls_dir,
             host,
         } => init(data, &url, branch.as_deref(), tls_dir.as_deref(), &host),
+        ServerCommand::Upgrade { url } => {
+            let done = super::upgrade::upgrade(&url)?;
+            println!(
+                "{}",
+                words::current().server_upgraded(
+                    done.branch.as_str(),
+                    &done.database,
+                    &done.applied
+                )
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

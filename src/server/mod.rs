@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod tls;
+pub mod upgrade;
 
 use postgres::config::Host;
 use std::fmt::Write as _;
@@ -129,6 +130,8 @@ pub enum ServerError {
     Connect(#[source] postgres::Error),
     /// The database already holds loket's schema.
     AlreadyInitialised { database: String },
+    /// The database holds no loket schema (`server upgrade` before `server init`).
+    NotInitialised { database: String },
     /// Roles with the branch's names exist already on this server (another database of the same
     /// branch, or an earlier attempt).
     RolesTaken { roles: Vec<String> },
@@ -206,23 +209,13 @@ pub fn init_for(
     branch: &BranchCode,
     pc_host: Option<&str>,
 ) -> Result<Initialised, ServerError> {
-    let mut config = parse_url(url)?;
-    check_plaintext(&config)?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
-    let mut client = config
-        .connect(postgres::NoTls)
-        .map_err(ServerError::Connect)?;
-
-    let database: String = client.query_one("SELECT current_database()", &[])?.get(0);
-    let exists: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
-            &[&SCHEMA],
-        )?
-        .get(0);
-    if exists {
+    let OwnerSession {
+        config,
+        mut client,
+        database,
+        has_schema,
+    } = OwnerSession::connect(url)?;
+    if has_schema {
         return Err(ServerError::AlreadyInitialised { database });
     }
     let owner = branch.owner_role();
@@ -269,6 +262,7 @@ pub fn init_for(
         "INSERT INTO loket.branch_server (id, code, schema_version) VALUES (1, $1, $2)",
         &[&branch.as_str(), &crate::store::LATEST_VERSION],
     )?;
+    upgrade::record_all(&mut tx)?;
     tx.batch_execute("RESET ROLE")?;
     for login in &logins {
         tx.batch_execute(&format!(
@@ -283,6 +277,42 @@ pub fn init_for(
         owner,
         logins,
     })
+}
+
+/// A connection as the database's owner (for `server init` and `server upgrade`): plaintext only to
+/// this machine, and what it found there.
+pub(crate) struct OwnerSession {
+    pub config: postgres::Config,
+    pub client: postgres::Client,
+    pub database: String,
+    /// Whether the database holds loket's schema already.
+    pub has_schema: bool,
+}
+
+impl OwnerSession {
+    pub fn connect(url: &str) -> Result<OwnerSession, ServerError> {
+        let mut config = parse_url(url)?;
+        check_plaintext(&config)?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let mut client = config
+            .connect(postgres::NoTls)
+            .map_err(ServerError::Connect)?;
+        let database: String = client.query_one("SELECT current_database()", &[])?.get(0);
+        let has_schema: bool = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+                &[&SCHEMA],
+            )?
+            .get(0);
+        Ok(OwnerSession {
+            config,
+            client,
+            database,
+            has_schema,
+        })
+    }
 }
 
 /// What the server said (its message and SQLSTATE), or the client's own error, for a sentence.

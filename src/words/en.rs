@@ -4060,7 +4060,7 @@ impl Words for En {
                 "The database URL cannot be read ({source}); for example postgresql://owner:password@127.0.0.1:5432/loket."
             ),
             ServerError::Plaintext { host } => format!(
-                "An unencrypted connection to {host} is refused: without TLS, loket connects only to a server on this machine (127.0.0.1, localhost or a Unix socket). TLS for a server on the network is not available yet."
+                "An unencrypted connection to {host} is refused: without TLS, loket connects only to a server on this machine (127.0.0.1, localhost or a Unix socket). Run this command on the server itself, or for PCs on the LAN use TLS: the certificates from `loket server init --tls-dir … --host …` and the branch CA in [store] ca."
             ),
             ServerError::BadBranchCode(code) => format!(
                 "Branch code '{code}' cannot be used: 1–20 letters, digits or underscores, e.g. 40000."
@@ -4076,6 +4076,9 @@ impl Words for En {
             ServerError::AlreadyInitialised { database } => format!(
                 "Database {database} already holds loket's schema: server init runs only once. Nothing was changed."
             ),
+            ServerError::NotInitialised { database } => format!(
+                "Database {database} holds no loket schema yet: set it up first with `loket server init`. Nothing was changed."
+            ),
             ServerError::RolesTaken { roles } => format!(
                 "Roles {} already exist on this server (the same branch in another database, or an earlier attempt). Nothing was changed.",
                 roles.join(", ")
@@ -4088,6 +4091,28 @@ impl Words for En {
                 format!("The branch certificates could not be made: {why}. No schema was created.")
             }
         }
+    }
+
+    fn server_upgraded(
+        &self,
+        branch: &str,
+        database: &str,
+        applied: &[&crate::server::upgrade::Revision],
+    ) -> String {
+        if applied.is_empty() {
+            return format!(
+                "The server of branch {branch} in database {database} already has the latest schema; nothing was changed."
+            );
+        }
+        let list: Vec<String> = applied
+            .iter()
+            .map(|r| format!("  revision {}: {}", r.id, r.what))
+            .collect();
+        format!(
+            "The server of branch {branch} in database {database} was brought up to date ({} revision(s), in one transaction; data and roles unchanged):\n{}",
+            applied.len(),
+            list.join("\n")
+        )
     }
 
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String {
@@ -4913,6 +4938,14 @@ pub(super) const HELP: &[(&str, &str)] = &[
     (
         "server init host",
         "The branch server's name or address on the LAN, as the PCs reach it (may repeat); the first one goes into the [store] lines",
+    ),
+    (
+        "server upgrade",
+        "Bring a branch server set up by an earlier loket to the present schema (indexes, functions), as the database owner as for `server init`. Each revision once; safe to run again. Data and roles are not changed",
+    ),
+    (
+        "server upgrade url",
+        "Database URL, e.g. postgresql://owner:password@127.0.0.1:5432/loket",
     ),
 ];
 

@@ -4027,7 +4027,7 @@ impl Words for Id {
                 "URL basis data tidak dapat dibaca ({source}); contohnya postgresql://pemilik:sandi@127.0.0.1:5432/loket."
             ),
             ServerError::Plaintext { host } => format!(
-                "Sambungan tanpa enkripsi ke {host} ditolak: tanpa TLS, loket hanya tersambung ke server di mesin ini (127.0.0.1, localhost atau soket Unix). TLS untuk server di jaringan belum tersedia."
+                "Sambungan tanpa enkripsi ke {host} ditolak: tanpa TLS, loket hanya tersambung ke server di mesin ini (127.0.0.1, localhost atau soket Unix). Jalankan perintah ini di komputer server, atau untuk PC di LAN pakai TLS: sertifikat dari `loket server init --tls-dir … --host …` dan CA cabang di [store] ca."
             ),
             ServerError::BadBranchCode(code) => format!(
                 "Kode cabang '{code}' tidak dapat dipakai: 1–20 huruf, angka atau garis bawah, mis. 40000."
@@ -4043,6 +4043,9 @@ impl Words for Id {
             ServerError::AlreadyInitialised { database } => format!(
                 "Basis data {database} sudah berisi skema loket: server init hanya dijalankan sekali. Tidak ada yang diubah."
             ),
+            ServerError::NotInitialised { database } => format!(
+                "Basis data {database} belum berisi skema loket: siapkan dulu dengan `loket server init`. Tidak ada yang diubah."
+            ),
             ServerError::RolesTaken { roles } => format!(
                 "Peran {} sudah ada di server ini (cabang yang sama di basis data lain, atau percobaan sebelumnya). Tidak ada yang diubah.",
                 roles.join(", ")
@@ -4055,6 +4058,28 @@ impl Words for Id {
                 format!("Sertifikat cabang tidak dapat dibuat: {why}. Skema tidak dibuat.")
             }
         }
+    }
+
+    fn server_upgraded(
+        &self,
+        branch: &str,
+        database: &str,
+        applied: &[&crate::server::upgrade::Revision],
+    ) -> String {
+        if applied.is_empty() {
+            return format!(
+                "Server cabang {branch} di basis data {database} sudah memakai skema terbaru; tidak ada yang diubah."
+            );
+        }
+        let list: Vec<String> = applied
+            .iter()
+            .map(|r| format!("  revisi {}: {}", r.id, r.what_id))
+            .collect();
+        format!(
+            "Server cabang {branch} di basis data {database} diperbarui ({} revisi, dalam satu transaksi; data dan peran tidak berubah):\n{}",
+            applied.len(),
+            list.join("\n")
+        )
     }
 
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String {

@@ -700,6 +700,14 @@ pub(crate) trait Words: Sync {
     /// `server init` made the schema of branch `branch` in `database`, owned by `owner`; the
     /// `[store]` lines of each PC kind follow.
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String;
+    /// `server upgrade` applied `applied` to the server of `branch` in `database`; none when it was
+    /// already up to date.
+    fn server_upgraded(
+        &self,
+        branch: &str,
+        database: &str,
+        applied: &[&crate::server::upgrade::Revision],
+    ) -> String;
     /// Which PC a `[store]` line is for.
     fn server_pc_kind(&self, kind: PcKind) -> &'static str;
 

@@ -867,3 +867,108 @@ fn the_display_role_reads_everything_the_hall_and_the_phone_pages_show() {
         .expect("the phone page's view");
     assert_eq!(view.ahead, 0);
 }
+
+/// The schema's state a revision changes: the ticket indexes' definitions and `branch_code()`'s
+/// volatility, as the catalog has them.
+fn revision_one_state(owner: &mut postgres::Client) -> (Vec<String>, String) {
+    let indexes = owner
+        .query(
+            "SELECT indexname::text || ': ' || indexdef FROM pg_indexes
+             WHERE schemaname = 'loket' AND indexname IN ('tickets_held', 'tickets_open')
+             ORDER BY 1",
+            &[],
+        )
+        .expect("read the indexes")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let volatility: String = owner
+        .query_one(
+            "SELECT provolatile::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'loket' AND p.proname = 'branch_code'",
+            &[],
+        )
+        .expect("read branch_code()")
+        .get(0);
+    (indexes, volatility)
+}
+
+#[test]
+fn a_server_made_before_a_revision_is_brought_up_to_it_once_by_server_upgrade() {
+    let db = TestDb::new();
+    let urls = initialised(&db);
+    let mut owner = db.owner();
+    let made_now = revision_one_state(&mut owner);
+    assert_eq!(made_now.1, "i", "a new server has the constant branch code");
+    // Back to how a server made before revision 1 looked: no record of revisions, the open
+    // tickets' partial index, no index of held tickets, the branch code read per row.
+    owner
+        .batch_execute(&format!(
+            "SET ROLE loket_{code}_owner; SET search_path = loket;
+             DROP TABLE server_revisions; DROP INDEX tickets_held; DROP INDEX tickets_open;
+             CREATE INDEX tickets_open ON tickets (business_day)
+                 WHERE status IN ('waiting', 'called', 'serving', 'parked');
+             CREATE OR REPLACE FUNCTION branch_code() RETURNS text LANGUAGE sql STABLE
+                 AS $$ SELECT code FROM loket.branch_server WHERE id = 1 $$;
+             RESET ROLE; RESET search_path",
+            code = db.code
+        ))
+        .expect("make the server as it was");
+    let data = tempfile::tempdir().expect("temp dir");
+    let pc = crate::common::server_pc(&urls[&format!("loket_{}_dispenser", db.code)], "", None);
+    let issue = || {
+        let out = loket(pc.path(), &["queue", "issue", "A"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    issue();
+
+    let out = loket(data.path(), &["server", "upgrade", &db.owner_url()]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success() && said.contains("revisi 1"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        revision_one_state(&mut owner),
+        made_now,
+        "the upgraded server is the one server init makes now"
+    );
+    let recorded: i64 = owner
+        .query_one("SELECT COUNT(*) FROM loket.server_revisions", &[])
+        .expect("count revisions")
+        .get(0);
+    assert_eq!(recorded, 1);
+
+    // A second run changes nothing and says so; the PCs go on as before, rows with the code.
+    let again = loket(data.path(), &["server", "upgrade", &db.owner_url()]);
+    let said = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(
+        again.status.success() && said.contains("sudah memakai skema terbaru"),
+        "{said}"
+    );
+    issue();
+    let rows: Vec<(i64, String)> = owner
+        .query("SELECT number, branch FROM loket.tickets ORDER BY id", &[])
+        .expect("read tickets")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows, [(1, db.code.clone()), (2, db.code.clone())]);
+}
+
+#[test]
+fn server_upgrade_refuses_a_database_without_loket() {
+    let db = TestDb::new();
+    let data = tempfile::tempdir().expect("temp dir");
+    let out = loket(data.path(), &["server", "upgrade", &db.owner_url()]);
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !out.status.success() && said.contains("loket server init"),
+        "{said}"
+    );
+}
