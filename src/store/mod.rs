@@ -175,6 +175,54 @@ pub enum ServerHealth {
     Reachable { skew: time::Duration },
     /// It did not answer: state changes are refused until it does, and loket connects again.
     Unreachable,
+    /// It answered but turned this PC away; trying again will not help until someone acts.
+    Refused(Refusal),
+}
+
+/// Why the branch server turned a PC away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The login was refused: the role's password was changed on the server, or the role is gone.
+    Login,
+    /// The server's certificate is not one the branch CA signed for the name in the URL.
+    Certificate,
+}
+
+impl StoreError {
+    /// Whether this is the branch server turning the PC away rather than not answering.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            StoreError::Server {
+                source: sql::Error::Postgres(e),
+                ..
+            } => refusal_of(e),
+            _ => None,
+        }
+    }
+}
+
+fn refusal_of(e: &postgres::Error) -> Option<Refusal> {
+    use postgres::error::SqlState;
+    if let Some(code) = e.code()
+        && (*code == SqlState::INVALID_PASSWORD
+            || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION)
+    {
+        return Some(Refusal::Login);
+    }
+    // A failed handshake arrives as an I/O error carrying rustls' own, whose `source` skips it.
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
+        let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
+            err.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if matches!(tls, Some(rustls::Error::InvalidCertificate(_))) {
+            return Some(Refusal::Certificate);
+        }
+        next = err.source();
+    }
+    None
 }
 
 /// How long a measurement of the server's clock is trusted before it is taken again.
@@ -318,7 +366,10 @@ impl Store {
             Ok(_) => ServerHealth::Reachable {
                 skew: self.clock_skew().unwrap_or(time::Duration::ZERO),
             },
-            Err(_) => ServerHealth::Unreachable,
+            Err(e) => match e.refusal() {
+                Some(why) => ServerHealth::Refused(why),
+                None => ServerHealth::Unreachable,
+            },
         })
     }
 

@@ -174,6 +174,14 @@ pub fn server_state(s: &Strings, health: Option<crate::store::ServerHealth>) -> 
             what: s.server_unreachable.to_string(),
             next: s.server_reconnecting.to_string(),
         },
+        Some(ServerHealth::Refused(crate::store::Refusal::Login)) => DeviceState::Problem {
+            what: s.server_login_refused.to_string(),
+            next: s.server_login_next.to_string(),
+        },
+        Some(ServerHealth::Refused(crate::store::Refusal::Certificate)) => DeviceState::Problem {
+            what: s.server_certificate_refused.to_string(),
+            next: s.server_certificate_next.to_string(),
+        },
         Some(ServerHealth::Reachable { skew }) if skew.abs() > crate::store::CLOCK_SKEW_WARN => {
             DeviceState::Problem {
                 what: (s.server_clock_off)(skew.whole_minutes().abs()),

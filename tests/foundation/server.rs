@@ -450,6 +450,11 @@ fn a_pc_on_the_lan_reaches_the_server_only_over_tls_checked_against_the_branch_c
         matches!(refused, loket::store::StoreError::Server { .. }),
         "{refused:?}"
     );
+    assert_eq!(
+        refused.refusal(),
+        Some(loket::store::Refusal::Certificate),
+        "{refused:?}"
+    );
     let by_name = counter.replace("@127.0.0.1:", "@localhost:");
     let refused = loket::store::Store::connect(
         &address(&by_name, Some(tls.join("branch-ca.pem"))),
@@ -459,6 +464,11 @@ fn a_pc_on_the_lan_reaches_the_server_only_over_tls_checked_against_the_branch_c
     .expect_err("a name the certificate does not carry");
     assert!(
         matches!(refused, loket::store::StoreError::Server { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.refusal(),
+        Some(loket::store::Refusal::Certificate),
         "{refused:?}"
     );
 
@@ -970,5 +980,49 @@ fn server_upgrade_refuses_a_database_without_loket() {
     assert!(
         !out.status.success() && said.contains("loket server init"),
         "{said}"
+    );
+}
+
+#[test]
+fn a_pc_whose_role_password_was_changed_is_told_so_not_left_reconnecting() {
+    use loket::store::{Refusal, ServerHealth};
+    let db = TestDb::new();
+    let urls = initialised(&db);
+    let role = format!("loket_{}_counter", db.code);
+    let url = urls[&role].clone();
+    let mut store = loket::store::Store::connect(
+        &loket::store::ServerAddress::plain(&url),
+        clock(),
+        loket::day::TimeZone::Wib,
+    )
+    .expect("connect");
+    assert!(
+        matches!(store.server_health(), Some(ServerHealth::Reachable { .. })),
+        "the PC is in"
+    );
+    // The technician rotates the counter role's password; the PC's session ends.
+    let mut owner = db.owner();
+    owner
+        .batch_execute(&format!("ALTER ROLE {role} PASSWORD 'diganti-2026'"))
+        .expect("rotate the password");
+    owner
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+            &[&role],
+        )
+        .expect("end the PC's session");
+    // The first look finds the session gone; the next connects again and is turned away.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.push(store.server_health());
+    }
+    assert_eq!(
+        seen.last().copied().flatten(),
+        Some(ServerHealth::Refused(Refusal::Login)),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.contains(&Some(ServerHealth::Refused(Refusal::Certificate))),
+        "{seen:?}"
     );
 }

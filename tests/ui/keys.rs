@@ -516,6 +516,22 @@ fn service_and_outbox_states_in_words() {
             )
         );
         assert_eq!(
+            server(Some(ServerHealth::Refused(loket::store::Refusal::Login))),
+            problem(
+                "menolak masuk PC ini",
+                "kata sandi peran berubah? salin baris [store] yang baru ke loket.toml lalu mulai ulang loket",
+            )
+        );
+        assert_eq!(
+            server(Some(ServerHealth::Refused(
+                loket::store::Refusal::Certificate
+            ))),
+            problem(
+                "sertifikatnya tidak dikenali CA cabang",
+                "periksa [store] ca (branch-ca.pem dari server init) dan nama server di [store] url",
+            )
+        );
+        assert_eq!(
             server(Some(ServerHealth::Reachable {
                 skew: Duration::minutes(-5),
             })),
