@@ -4093,26 +4093,20 @@ impl Words for En {
         }
     }
 
-    fn server_upgraded(
-        &self,
-        branch: &str,
-        database: &str,
-        applied: &[&crate::server::upgrade::Revision],
-    ) -> String {
-        if applied.is_empty() {
-            return format!(
-                "The server of branch {branch} in database {database} already has the latest schema; nothing was changed."
-            );
-        }
-        let list: Vec<String> = applied
-            .iter()
-            .map(|r| format!("  revision {}: {}", r.id, r.what))
-            .collect();
+    fn server_up_to_date(&self, branch: &str, database: &str) -> String {
         format!(
-            "The server of branch {branch} in database {database} was brought up to date ({} revision(s), in one transaction; data and roles unchanged):\n{}",
-            applied.len(),
-            list.join("\n")
+            "The server of branch {branch} in database {database} already has the latest schema; nothing was changed."
         )
+    }
+
+    fn server_upgraded_head(&self, branch: &str, database: &str, count: usize) -> String {
+        format!(
+            "The server of branch {branch} in database {database} was brought up to date ({count} revision(s), in one transaction; data and roles unchanged):"
+        )
+    }
+
+    fn server_revision(&self, revision: &crate::server::upgrade::Revision) -> String {
+        format!("  revision {}: {}", revision.id, revision.what)
     }
 
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String {

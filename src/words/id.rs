@@ -4060,26 +4060,20 @@ impl Words for Id {
         }
     }
 
-    fn server_upgraded(
-        &self,
-        branch: &str,
-        database: &str,
-        applied: &[&crate::server::upgrade::Revision],
-    ) -> String {
-        if applied.is_empty() {
-            return format!(
-                "Server cabang {branch} di basis data {database} sudah memakai skema terbaru; tidak ada yang diubah."
-            );
-        }
-        let list: Vec<String> = applied
-            .iter()
-            .map(|r| format!("  revisi {}: {}", r.id, r.what_id))
-            .collect();
+    fn server_up_to_date(&self, branch: &str, database: &str) -> String {
         format!(
-            "Server cabang {branch} di basis data {database} diperbarui ({} revisi, dalam satu transaksi; data dan peran tidak berubah):\n{}",
-            applied.len(),
-            list.join("\n")
+            "Server cabang {branch} di basis data {database} sudah memakai skema terbaru; tidak ada yang diubah."
         )
+    }
+
+    fn server_upgraded_head(&self, branch: &str, database: &str, count: usize) -> String {
+        format!(
+            "Server cabang {branch} di basis data {database} diperbarui ({count} revisi, dalam satu transaksi; data dan peran tidak berubah):"
+        )
+    }
+
+    fn server_revision(&self, revision: &crate::server::upgrade::Revision) -> String {
+        format!("  revisi {}: {}", revision.id, revision.what_id)
     }
 
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String {

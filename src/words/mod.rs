@@ -700,14 +700,31 @@ pub(crate) trait Words: Sync {
     /// `server init` made the schema of branch `branch` in `database`, owned by `owner`; the
     /// `[store]` lines of each PC kind follow.
     fn server_init_done(&self, branch: &str, database: &str, owner: &str) -> String;
-    /// `server upgrade` applied `applied` to the server of `branch` in `database`; none when it was
-    /// already up to date.
+    /// `server upgrade` found the server of `branch` in `database` up to date.
+    fn server_up_to_date(&self, branch: &str, database: &str) -> String;
+    /// `server upgrade` applied `count` revisions to the server of `branch` in `database`; the
+    /// revisions' lines follow.
+    fn server_upgraded_head(&self, branch: &str, database: &str, count: usize) -> String;
+    /// One applied revision, as a line of the list.
+    fn server_revision(&self, revision: &crate::server::upgrade::Revision) -> String;
+    /// What `server upgrade` did: applied `applied` to the server of `branch` in `database`, or
+    /// nothing when it was up to date.
     fn server_upgraded(
         &self,
         branch: &str,
         database: &str,
         applied: &[&crate::server::upgrade::Revision],
-    ) -> String;
+    ) -> String {
+        if applied.is_empty() {
+            return self.server_up_to_date(branch, database);
+        }
+        let mut out = self.server_upgraded_head(branch, database, applied.len());
+        for revision in applied {
+            out.push('\n');
+            out.push_str(&self.server_revision(revision));
+        }
+        out
+    }
     /// Which PC a `[store]` line is for.
     fn server_pc_kind(&self, kind: PcKind) -> &'static str;
 
