@@ -137,6 +137,8 @@ pub enum ServerError {
     RolesTaken { roles: Vec<String> },
     /// A statement failed; nothing was created (one transaction).
     Sql(#[source] postgres::Error),
+    /// A statement of `server upgrade` failed; nothing was changed (one transaction).
+    Upgrade(#[source] postgres::Error),
     /// The branch's certificates could not be made or written.
     Tls(String),
 }

@@ -74,9 +74,23 @@ pub fn upgrade(url: &str) -> Result<Upgraded, ServerError> {
         return Err(ServerError::NotInitialised { database });
     }
     let code: String = client
-        .query_one("SELECT code FROM loket.branch_server WHERE id = 1", &[])?
+        .query_one("SELECT code FROM loket.branch_server WHERE id = 1", &[])
+        .map_err(ServerError::Upgrade)?
         .get(0);
     let branch: BranchCode = code.parse()?;
+    let applied = apply(&mut client, &branch).map_err(ServerError::Upgrade)?;
+    Ok(Upgraded {
+        database,
+        branch,
+        applied,
+    })
+}
+
+/// The revisions the server lacks, applied and recorded in one transaction.
+fn apply(
+    client: &mut postgres::Client,
+    branch: &BranchCode,
+) -> Result<Vec<&'static Revision>, postgres::Error> {
     let mut tx = client.transaction()?;
     tx.batch_execute(&format!(
         "SET LOCAL ROLE {}; SET LOCAL search_path = {SCHEMA}",
@@ -99,9 +113,5 @@ pub fn upgrade(url: &str) -> Result<Upgraded, ServerError> {
         applied.push(revision);
     }
     tx.commit()?;
-    Ok(Upgraded {
-        database,
-        branch,
-        applied,
-    })
+    Ok(applied)
 }

@@ -3374,7 +3374,11 @@ impl Words for En {
             StoreError::Open { path, source } => format!("database {path} cannot be opened: {source}", path = path.display()),
             StoreError::TooNew { found, supported } => format!("database is newer (schema {found}) than this loket (schema {supported}); update loket"),
             StoreError::TooOld { found, supported } => format!("the branch server's schema is older (schema {found}) than this loket's (schema {supported}); run `loket store migrate` on the supervisor's PC"),
-            StoreError::Server { server, source } => format!("branch server {server} cannot be reached: {source}; check the network cable and the server, then try again"),
+            StoreError::Server { server, source } => match e.refusal() {
+                Some(crate::store::Refusal::Login) => format!("branch server {server} refuses this PC's login: {source}; role password changed? copy the new [store] line into loket.toml and restart loket. This change was not saved"),
+                Some(crate::store::Refusal::Certificate) => format!("branch server {server}'s certificate is not the branch CA's: {source}; check [store] ca (branch-ca.pem from server init) and the server name in [store] url. This change was not saved"),
+                None => format!("branch server {server} cannot be reached: {source}; check the network cable and the server, then try again"),
+            },
             StoreError::BadUrl(url) => format!("store address {url} cannot be used: it must read postgresql://role:password@host:port/database"),
             StoreError::NeedsCa { server } => format!("branch server {server} is not this machine: the connection must be TLS, verified with the branch CA; add `ca = \"branch-ca.pem\"` to the [store] section of loket.toml (the file from `loket server init --tls-dir`)"),
             StoreError::Ca { path, why } => format!("the branch CA {} cannot be read ({why}); copy branch-ca.pem from the branch server again", path.display()),
@@ -4085,6 +4089,10 @@ impl Words for En {
             ),
             ServerError::Sql(source) => format!(
                 "The server refused to create the schema: {}. Nothing was created.",
+                crate::server::detail(source)
+            ),
+            ServerError::Upgrade(source) => format!(
+                "The server refused the schema upgrade: {}. Nothing was changed (one transaction); run it as the database owner, as for `loket server init`.",
                 crate::server::detail(source)
             ),
             ServerError::Tls(why) => {

@@ -3338,7 +3338,11 @@ impl Words for Id {
             StoreError::Open { path, source } => format!("database {path} tidak dapat dibuka: {source}", path = path.display()),
             StoreError::TooNew { found, supported } => format!("basis data lebih baru (skema {found}) daripada loket ini (skema {supported}); perbarui loket"),
             StoreError::TooOld { found, supported } => format!("skema server cabang lebih lama (skema {found}) daripada loket ini (skema {supported}); jalankan `loket store migrate` di PC supervisor"),
-            StoreError::Server { server, source } => format!("Server cabang {server} tidak terjangkau: {source}; periksa kabel jaringan dan server, lalu ulangi"),
+            StoreError::Server { server, source } => match e.refusal() {
+                Some(crate::store::Refusal::Login) => format!("Server cabang {server} menolak masuk PC ini: {source}; kata sandi peran berubah? salin baris [store] yang baru ke loket.toml lalu mulai ulang loket. Perubahan ini tidak disimpan"),
+                Some(crate::store::Refusal::Certificate) => format!("Sertifikat server cabang {server} tidak dikenali CA cabang: {source}; periksa [store] ca (branch-ca.pem dari server init) dan nama server di [store] url. Perubahan ini tidak disimpan"),
+                None => format!("Server cabang {server} tidak terjangkau: {source}; periksa kabel jaringan dan server, lalu ulangi"),
+            },
             StoreError::BadUrl(url) => format!("alamat store {url} tidak dapat dipakai: harus berbentuk postgresql://peran:sandi@host:port/basisdata"),
             StoreError::NeedsCa { server } => format!("server cabang {server} bukan komputer ini: sambungan harus TLS dan diperiksa dengan CA cabang; tambahkan `ca = \"branch-ca.pem\"` di bagian [store] loket.toml (berkas dari `loket server init --tls-dir`)"),
             StoreError::Ca { path, why } => format!("CA cabang {} tidak dapat dibaca ({why}); salin ulang branch-ca.pem dari server cabang", path.display()),
@@ -4052,6 +4056,10 @@ impl Words for Id {
             ),
             ServerError::Sql(source) => format!(
                 "Server menolak pembuatan skema: {}. Tidak ada yang dibuat.",
+                crate::server::detail(source)
+            ),
+            ServerError::Upgrade(source) => format!(
+                "Server menolak pembaruan skema: {}. Tidak ada yang diubah (satu transaksi); jalankan sebagai pemilik basis data, seperti pada `loket server init`.",
                 crate::server::detail(source)
             ),
             ServerError::Tls(why) => {

@@ -455,6 +455,7 @@ fn a_pc_on_the_lan_reaches_the_server_only_over_tls_checked_against_the_branch_c
         Some(loket::store::Refusal::Certificate),
         "{refused:?}"
     );
+    assert!(refused.to_string().contains("[store] ca"), "{refused}");
     let by_name = counter.replace("@127.0.0.1:", "@localhost:");
     let refused = loket::store::Store::connect(
         &address(&by_name, Some(tls.join("branch-ca.pem"))),
@@ -972,6 +973,26 @@ fn a_server_made_before_a_revision_is_brought_up_to_it_once_by_server_upgrade() 
 }
 
 #[test]
+fn server_upgrade_by_a_pcs_role_changes_nothing_and_says_whose_job_it_is() {
+    let db = TestDb::new();
+    let urls = initialised(&db);
+    let data = tempfile::tempdir().expect("temp dir");
+    let counter = &urls[&format!("loket_{}_counter", db.code)];
+    let out = loket(data.path(), &["server", "upgrade", counter]);
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !out.status.success() && said.contains("pemilik basis data"),
+        "{said}"
+    );
+    let recorded: i64 = db
+        .owner()
+        .query_one("SELECT COUNT(*) FROM loket.server_revisions", &[])
+        .expect("count revisions")
+        .get(0);
+    assert_eq!(recorded, 1, "the revisions init recorded, and no more");
+}
+
+#[test]
 fn server_upgrade_refuses_a_database_without_loket() {
     let db = TestDb::new();
     let data = tempfile::tempdir().expect("temp dir");
@@ -1024,5 +1045,17 @@ fn a_pc_whose_role_password_was_changed_is_told_so_not_left_reconnecting() {
     assert!(
         !seen.contains(&Some(ServerHealth::Refused(Refusal::Certificate))),
         "{seen:?}"
+    );
+    // A change tried meanwhile is refused with the same next step, not "check the cable".
+    let refused = store
+        .read(|c| {
+            c.query_row("SELECT 1", (), |r| r.get::<_, i64>(0))
+                .map_err(loket::store::StoreError::from)
+        })
+        .expect_err("the login is refused");
+    let said = refused.to_string();
+    assert!(
+        said.contains("[store]") && !said.contains("kabel"),
+        "{said}"
     );
 }
