@@ -108,6 +108,11 @@ impl KnownHead {
     pub(crate) fn read(head: Option<(i64, String)>) -> KnownHead {
         KnownHead { head: Some(head) }
     }
+
+    /// Whether the head was read (and not used up by an append since).
+    pub(crate) fn is_known(&self) -> bool {
+        self.head.is_some()
+    }
 }
 
 /// Appends an entry inside the caller's transaction and returns its sequence number.

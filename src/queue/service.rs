@@ -266,11 +266,16 @@ impl QueueService<'_> {
         let config = &self.config;
         self.store.write(|tx| {
             expire_earlier_days(tx)?;
-            let ticket = insert_ticket(tx, &svc, priority, false)?;
-            // The view first, then the event and the journal entry: on the branch server those two
-            // then travel with the COMMIT instead of in round trips of their own.
+            // The number drawn, the ticket inserted and its slip's figures read in one round trip
+            // to the branch server; the event and the journal entry then travel with the COMMIT.
             let day = tx.day().to_string();
-            let view = ticket_view(tx, config, &rules, &ticket, &day, tx.now_ms())?;
+            let now = tx.now_ms();
+            let (insert, values) = draw_and_insert(tx, &svc, priority, false)?;
+            let slip = slip_values(&day, svc.prefix(), now, None);
+            let read = tx.query_together(&[(insert, &values), (SLIP_FIGURES, &slip)])?;
+            let ticket = inserted_ticket(&svc, priority, false, now, read.first())?;
+            let figures = read_slip(read.get(1))?;
+            let view = ticket_view_of(config, &rules, &ticket, &day, now, figures);
             event(
                 tx,
                 &ticket,
@@ -304,8 +309,14 @@ impl QueueService<'_> {
             let now = tx.now_ms();
             // The counter's own ticket, every line's head, the counter's state and the day's
             // streaks in two reads: on the branch server two round trips under the branch's lock.
-            let (held, line) = held_and_line_heads(tx, &day, &serves, counter.get(), now)?;
-            let (state, streaks) = counter_state_and_streaks(tx, &day, counter.get())?;
+            let (heads, heads_values) = held_and_line_heads(&day, &serves, counter.get(), now);
+            let state_values = params![day, counter.get()];
+            let read = tx.query_together(&[
+                (&heads, &heads_values),
+                (COUNTER_STATE_AND_STREAKS, &state_values),
+            ])?;
+            let (held, line) = read_held_and_heads(read.first())?;
+            let (state, streaks) = read_counter_state_and_streaks(read.get(1))?;
             open_counter(tx, counter.get(), clerk, held, state)?;
             let Some((picked, pick)) =
                 domain::choose_next(&line, counter.get(), &serves, &streaks, &rules, now)
@@ -787,30 +798,66 @@ fn insert_ticket(
     priority: bool,
     walk_in: bool,
 ) -> Result<Ticket, QueueError> {
+    let (sql, values) = draw_and_insert(tx, svc, priority, walk_in)?;
+    let rows = tx.query_together(&[(sql, &values)])?;
+    inserted_ticket(svc, priority, walk_in, tx.now_ms(), rows.first())
+}
+
+/// The ticket's insert, which takes the number drawn for it. The draw itself is held: it travels
+/// with the insert (and whatever else is read with it) in one round trip to the branch server.
+const INSERT_TICKET: &str =
+    "INSERT INTO tickets (business_day, issued_service, number, service, priority, walk_in, status, arrived_ms, queued_ms)
+     VALUES (?1, ?2, (SELECT last_number FROM ticket_numbers WHERE business_day = ?1 AND service = ?2),
+             ?2, ?3, ?4, 'waiting', ?5, ?5)
+     RETURNING id, number";
+
+/// Draws the day's next number of `svc` (counted in the same statement) and gives the insert of
+/// the ticket that takes it, to be read with [`inserted_ticket`].
+fn draw_and_insert(
+    tx: &Tx<'_>,
+    svc: &crate::config::Service,
+    priority: bool,
+    walk_in: bool,
+) -> Result<(&'static str, Vec<crate::store::sql::Value>), QueueError> {
     let day = tx.day().to_string();
-    // The day's number drawn and counted in one statement; a number past the last is refused and
-    // the whole change, the count with it, rolled back.
-    let number: u32 = tx.query_row(
+    tx.execute_held(
         "INSERT INTO ticket_numbers (business_day, service, last_number) VALUES (?1, ?2, ?3)
          ON CONFLICT (business_day, service)
-             DO UPDATE SET last_number = ticket_numbers.last_number + 1
-         RETURNING last_number",
+             DO UPDATE SET last_number = ticket_numbers.last_number + 1",
         params![day, svc.prefix(), svc.first_number()],
-        |r| r.get(0),
     )?;
+    Ok((
+        INSERT_TICKET,
+        vec![
+            day.into(),
+            svc.prefix().into(),
+            i64::from(priority).into(),
+            i64::from(walk_in).into(),
+            tx.now_ms().into(),
+        ],
+    ))
+}
+
+/// The ticket [`INSERT_TICKET`] inserted; a number past the service's last is refused, and the
+/// whole change, the count with it, rolled back.
+fn inserted_ticket(
+    svc: &crate::config::Service,
+    priority: bool,
+    walk_in: bool,
+    now: Ms,
+    rows: Option<&crate::store::sql::Rows>,
+) -> Result<Ticket, QueueError> {
+    let (id, number): (i64, u32) = rows
+        .map(|r| r.map(|r| Ok((r.get(0)?, r.get(1)?))))
+        .transpose()?
+        .and_then(|r| r.into_iter().next())
+        .ok_or(crate::store::sql::Error::QueryReturnedNoRows)?;
     if number > svc.last_number() {
         return Err(QueueError::NumbersUsedUp {
             service: svc.name.clone(),
             last: TicketNo::new(svc.prefix(), svc.last_number()),
         });
     }
-    let now = tx.now_ms();
-    let id: i64 = tx.query_row(
-        "INSERT INTO tickets (business_day, issued_service, number, service, priority, walk_in, status, arrived_ms, queued_ms)
-         VALUES (?1, ?2, ?3, ?2, ?4, ?5, 'waiting', ?6, ?6) RETURNING id",
-        params![day, svc.prefix(), number, i64::from(priority), i64::from(walk_in), now],
-        |r| r.get(0),
-    )?;
     Ok(Ticket {
         id,
         issued_service: svc.prefix().to_string(),
@@ -1047,20 +1094,18 @@ fn find_ticket_on(c: &Connection, day: &str, no: &TicketNo) -> Result<Ticket, Qu
     })
 }
 
-/// The ticket `counter` holds (called or being served), and the oldest ticket in line of each class
-/// (normal, priority) in each service the counter serves. The policy only ever compares the oldest
+/// The statement reading the ticket `counter` holds (called or being served), and the oldest
+/// ticket in line of each class (normal, priority) in each service the counter serves. The policy only ever compares the oldest
 /// ticket of a class, so choosing among these heads picks the same ticket as choosing among the
 /// whole line, without reading it.
 fn held_and_line_heads(
-    c: &Connection,
     day: &str,
     serves: &[String],
     counter: u32,
     now: Ms,
-) -> crate::store::sql::Result<(Option<Ticket>, Vec<Ticket>)> {
-    // All in one statement (one round trip to the branch server while the branch's write lock is
-    // held): the held ticket as line -1, then each line's head through its own ordered, limited
-    // subquery, in the order of `serves`, normal before priority.
+) -> (String, Vec<crate::store::sql::Value>) {
+    // All in one statement: the held ticket as line -1, then each line's head through its own
+    // ordered, limited subquery, in the order of `serves`, normal before priority.
     let mut lines = vec![format!(
         "SELECT * FROM (SELECT {TICKET_COLUMNS}, -1 AS line FROM tickets
          WHERE counter = ?3 AND status IN ('called', 'serving')
@@ -1084,12 +1129,20 @@ fn held_and_line_heads(
     let mut values: Vec<crate::store::sql::Value> =
         vec![day.into(), now.into(), i64::from(counter).into()];
     values.extend(serves.iter().map(|s| s.as_str().into()));
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(values, |r| Ok((r.get::<_, i64>(19)?, row_to_ticket(r)?)))?;
+    (sql, values)
+}
+
+/// The held ticket and the line heads from the rows of [`held_and_line_heads`].
+fn read_held_and_heads(
+    rows: Option<&crate::store::sql::Rows>,
+) -> crate::store::sql::Result<(Option<Ticket>, Vec<Ticket>)> {
     let mut held = None;
     let mut heads = Vec::new();
-    for row in rows {
-        match row? {
+    let Some(rows) = rows else {
+        return Ok((held, heads));
+    };
+    for row in rows.map(|r| Ok((r.get::<_, i64>(19)?, row_to_ticket(r)?)))? {
+        match row {
             (-1, t) => held = Some(t),
             (_, t) => heads.push(t),
         }
@@ -1097,19 +1150,23 @@ fn held_and_line_heads(
     Ok((held, heads))
 }
 
-/// `counter`'s state row, if it has one, and the day's fairness streaks, in one statement (rows
+/// A counter's state row, if it has one, and the day's fairness streaks, in one statement (rows
 /// of kind 0 are counters, 1 streaks).
-fn counter_state_and_streaks(
-    c: &Connection,
-    day: &str,
-    counter: u32,
+const COUNTER_STATE_AND_STREAKS: &str =
+    "SELECT 0, state, reason, clerk, 0 FROM counters WHERE number = ?2
+     UNION ALL
+     SELECT 1, service, NULL, NULL, normal_streak FROM fairness WHERE business_day = ?1";
+
+/// The counter's state and the streaks from the rows of [`COUNTER_STATE_AND_STREAKS`].
+fn read_counter_state_and_streaks(
+    rows: Option<&crate::store::sql::Rows>,
 ) -> crate::store::sql::Result<(Option<CounterRow>, HashMap<String, u32>)> {
-    let mut stmt = c.prepare_cached(
-        "SELECT 0, state, reason, clerk, 0 FROM counters WHERE number = ?2
-         UNION ALL
-         SELECT 1, service, NULL, NULL, normal_streak FROM fairness WHERE business_day = ?1",
-    )?;
-    let rows = stmt.query_map(params![day, counter], |r| {
+    let mut state = None;
+    let mut streaks = HashMap::new();
+    let Some(rows) = rows else {
+        return Ok((state, streaks));
+    };
+    let rows = rows.map(|r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,
@@ -1118,12 +1175,10 @@ fn counter_state_and_streaks(
             r.get::<_, u32>(4)?,
         ))
     })?;
-    let mut state = None;
-    let mut streaks = HashMap::new();
     for row in rows {
-        match row? {
+        match row {
             (0, text, reason, clerk, _) => {
-                state = Some((CounterState::parse(&text), reason, clerk))
+                state = Some((CounterState::parse(&text), reason, clerk));
             }
             (_, service, _, _, streak) => {
                 streaks.insert(service, streak);
@@ -1182,6 +1237,18 @@ fn ticket_view(
     now: Ms,
 ) -> Result<TicketView, QueueError> {
     let figures = slip_figures(c, day, t, now)?;
+    Ok(ticket_view_of(config, rules, t, day, now, figures))
+}
+
+/// A ticket's view from its slip's figures.
+fn ticket_view_of(
+    config: &Config,
+    rules: &Rules,
+    t: &Ticket,
+    day: &str,
+    now: Ms,
+    figures: SlipFigures,
+) -> TicketView {
     let ahead = domain::position(&figures.line, t.id, figures.streak, rules, now);
     let open = config
         .counters
@@ -1192,7 +1259,7 @@ fn ticket_view(
     let recent = figures.recent;
     let default_ms = i64::from(config.queue.default_service_minutes) * 60_000;
     let svc = config.service(&t.service);
-    Ok(TicketView {
+    TicketView {
         ticket: t.no(),
         service: t.service.clone(),
         service_name: svc.map(|s| s.name.clone()).unwrap_or_default(),
@@ -1205,7 +1272,7 @@ fn ticket_view(
         counter: t
             .counter
             .filter(|_| matches!(t.status, Status::Called | Status::Serving)),
-    })
+    }
 }
 
 /// What a ticket's slip says rests on: the line it stands in, its service's fairness streak, the
@@ -1228,22 +1295,54 @@ fn slip_figures(
     t: &Ticket,
     now: Ms,
 ) -> crate::store::sql::Result<SlipFigures> {
-    let mut stmt = c.prepare_cached(
-        "SELECT 0, id, priority, arrived_ms FROM tickets
-         WHERE business_day = ?1 AND service = ?2 AND status IN ('waiting', 'parked')
-           AND (status = 'waiting' OR park_until_ms <= ?3)
-           AND target_counter IS NOT DISTINCT FROM ?4
-         UNION ALL
-         SELECT 1, normal_streak, 0, 0 FROM fairness WHERE business_day = ?1 AND service = ?2
-         UNION ALL
-         SELECT 2, took, 0, 0 FROM (
-             SELECT done_ms - serve_ms AS took FROM tickets
-             WHERE service = ?2 AND status = 'done' AND serve_ms IS NOT NULL
-             ORDER BY done_ms DESC LIMIT 20) AS recent
-         UNION ALL
-         SELECT 3, number, 0, 0 FROM counters WHERE state IN ('break', 'closed')",
-    )?;
-    let rows = stmt.query_map(params![day, t.service, now, t.target_counter], |r| {
+    let values = slip_values(day, &t.service, now, t.target_counter);
+    let read = c.query_together(&[(SLIP_FIGURES, &values)])?;
+    read_slip(read.first())
+}
+
+/// A slip's figures in one statement: each row says in its first column what it is (0: a ticket
+/// in the line, 1: the streak, 2: a recent service time, 3: a counter not open).
+const SLIP_FIGURES: &str = "SELECT 0, id, priority, arrived_ms FROM tickets
+     WHERE business_day = ?1 AND service = ?2 AND status IN ('waiting', 'parked')
+       AND (status = 'waiting' OR park_until_ms <= ?3)
+       AND target_counter IS NOT DISTINCT FROM ?4
+     UNION ALL
+     SELECT 1, normal_streak, 0, 0 FROM fairness WHERE business_day = ?1 AND service = ?2
+     UNION ALL
+     SELECT 2, took, 0, 0 FROM (
+         SELECT done_ms - serve_ms AS took FROM tickets
+         WHERE service = ?2 AND status = 'done' AND serve_ms IS NOT NULL
+         ORDER BY done_ms DESC LIMIT 20) AS recent
+     UNION ALL
+     SELECT 3, number, 0, 0 FROM counters WHERE state IN ('break', 'closed')";
+
+/// The values [`SLIP_FIGURES`] binds for a ticket of `service` (sent to `target`, if any).
+fn slip_values(
+    day: &str,
+    service: &str,
+    now: Ms,
+    target: Option<u32>,
+) -> Vec<crate::store::sql::Value> {
+    vec![
+        day.into(),
+        service.into(),
+        now.into(),
+        target.map_or(crate::store::sql::Value::Null, |t| i64::from(t).into()),
+    ]
+}
+
+/// The figures from the rows of [`SLIP_FIGURES`].
+fn read_slip(rows: Option<&crate::store::sql::Rows>) -> crate::store::sql::Result<SlipFigures> {
+    let mut figures = SlipFigures {
+        line: Vec::new(),
+        streak: 0,
+        recent: Vec::new(),
+        not_open: std::collections::HashSet::new(),
+    };
+    let Some(rows) = rows else {
+        return Ok(figures);
+    };
+    let rows = rows.map(|r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
@@ -1251,14 +1350,8 @@ fn slip_figures(
             r.get::<_, i64>(3)?,
         ))
     })?;
-    let mut figures = SlipFigures {
-        line: Vec::new(),
-        streak: 0,
-        recent: Vec::new(),
-        not_open: std::collections::HashSet::new(),
-    };
     for row in rows {
-        match row? {
+        match row {
             (0, id, priority, arrived) => figures.line.push(domain::InLine {
                 id,
                 priority: priority != 0,

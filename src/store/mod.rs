@@ -613,7 +613,7 @@ impl Store {
         } else {
             "BEGIN DEFERRED"
         };
-        let open = Open::begin(&self.conn, begin).map_err(E::from)?;
+        let open = Open::begin(&self.conn, &[begin], false).map_err(E::from)?;
         let out = f(&self.conn)?;
         open.commit().map_err(E::from)?;
         Ok(out)
@@ -654,24 +654,27 @@ impl Store {
         // writer does: the journal's hash chain orders them anyway, so loket's own changes never
         // meet a deadlock or a serialization failure half-way. One with something else on the
         // server (a technician's session holding a row) is rolled back and run again, a few times.
-        let begin = if self.conn.is_server() {
-            "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7305218655)"
+        let begin: &[&str] = if self.conn.is_server() {
+            &[
+                "BEGIN ISOLATION LEVEL READ COMMITTED",
+                "SELECT pg_advisory_xact_lock(7305218655)",
+            ]
         } else {
-            "BEGIN IMMEDIATE"
+            &["BEGIN IMMEDIATE"]
         };
         let settled = now - day.start(self.tz) >= SWEEP_SETTLES;
         let mut attempt = 0;
         self.conn.take_conflict();
         let (out, changed, swept) = loop {
             attempt += 1;
-            let (open, head) = Open::begin_reading_head(&self.conn, begin).map_err(E::from)?;
+            let open = Open::begin(&self.conn, begin, true).map_err(E::from)?;
             let mut wrapped = Tx {
                 conn: &self.conn,
                 now,
                 day,
                 journalled: 0,
                 unchanged: false,
-                head,
+                head: journal::KnownHead::default(),
                 swept: &self.swept,
                 settled,
                 sweeps_done: Vec::new(),
@@ -683,7 +686,11 @@ impl Store {
                     )));
                 }
                 let changed = wrapped.journalled > 0;
-                open.commit().map_err(E::from)?;
+                if changed {
+                    open.commit_then_sync().map_err(E::from)?;
+                } else {
+                    open.commit().map_err(E::from)?;
+                }
                 Ok((out, changed, std::mem::take(&mut wrapped.sweeps_done)))
             });
             match result {
@@ -864,6 +871,7 @@ impl Tx<'_> {
     /// branch): its head is read again at the next append.
     pub fn journal_copied(&mut self) {
         self.head = journal::KnownHead::default();
+        self.conn.take_begun_head();
     }
 
     /// Whether the once-a-day sweep `what` (closing what earlier days left open) was already done
@@ -885,6 +893,11 @@ impl Tx<'_> {
 
     /// Appends a journal entry in this transaction.
     pub fn journal(&mut self, entry: Entry) -> Result<i64, StoreError> {
+        if !self.head.is_known()
+            && let Some(head) = self.conn.take_begun_head()
+        {
+            self.head = journal::KnownHead::read(head);
+        }
         let seq = journal::append(self.conn, self.now, self.day, &entry, &mut self.head)?;
         self.journalled += 1;
         Ok(seq)
@@ -907,36 +920,37 @@ struct Open<'c> {
 }
 
 impl<'c> Open<'c> {
-    fn begin(conn: &'c Connection, begin: &str) -> Result<Open<'c>, StoreError> {
-        if let Err(e) = conn.execute_batch(begin) {
-            Open::abandon(conn);
-            return Err(StoreError::from_sql(e));
-        }
+    /// Opens a transaction with `statements`; on the server they travel with its first statement,
+    /// the journal's head read with them when `read_head`.
+    fn begin(
+        conn: &'c Connection,
+        statements: &[&str],
+        read_head: bool,
+    ) -> Result<Open<'c>, StoreError> {
+        conn.begin(statements, read_head)
+            .map_err(StoreError::from_sql)?;
         Ok(Open { conn, done: false })
     }
 
-    /// After a `BEGIN …` that failed half-way (the lock's wait ran out): on the server the
-    /// transaction it opened is left aborted until rolled back.
-    fn abandon(conn: &Connection) {
-        if conn.is_server() {
-            let _ = conn.execute_batch("ROLLBACK");
+    /// Commits a state change and returns once it is durable, with the branch's lock released
+    /// before the disk is waited for, on both engines. On the server the commit itself does not
+    /// wait for the disk (`synchronous_commit` off for this transaction); a logical-decoding
+    /// message in a transaction of its own, in the same message, then does: its commit flushes
+    /// the WAL up to itself, so past this change's commit too. SQLite's writer syncs its WAL
+    /// after its lock is released ([`sync_wal`]).
+    fn commit_then_sync(mut self) -> Result<(), StoreError> {
+        if !self.conn.is_server() {
+            return self.commit();
         }
-    }
-
-    /// [`Open::begin`], with the journal's head read in the same round trip on the server.
-    fn begin_reading_head(
-        conn: &'c Connection,
-        begin: &str,
-    ) -> Result<(Open<'c>, journal::KnownHead), StoreError> {
-        let head = match conn.begin_reading_head(begin) {
-            Ok(head) => head,
-            Err(e) => {
-                Open::abandon(conn);
-                return Err(StoreError::from_sql(e));
-            }
-        };
-        let known = head.map(journal::KnownHead::read).unwrap_or_default();
-        Ok((Open { conn, done: false }, known))
+        let result = self
+            .conn
+            .execute_batch(
+                "SET LOCAL synchronous_commit = off; COMMIT; \
+                 SELECT pg_logical_emit_message(true, 'loket', '')",
+            )
+            .map_err(StoreError::from_sql);
+        self.done = result.is_ok();
+        result
     }
 
     fn commit(mut self) -> Result<(), StoreError> {

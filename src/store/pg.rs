@@ -2,7 +2,7 @@
 //! statements, and the translation of values between the server's types and the five storage
 //! classes the services read and bind.
 
-use super::sql::{Error, Result, ToSqlOutput, Value, ValueRef};
+use super::sql::{Error, Result, Rows, ToSqlOutput, Value, ValueRef};
 use postgres::types::{FromSql as PgFromSql, IsNull, ToSql as PgToSql, Type as PgType};
 use std::collections::HashMap;
 
@@ -16,10 +16,16 @@ pub struct PgSession {
     /// A statement of the open transaction failed as a serialization failure or a deadlock: the
     /// whole state change may simply run again.
     conflicted: bool,
-    /// Statements of the open transaction whose answers nobody reads (the journal append, a
-    /// ticket's new state), held back to travel with the next statement or with `COMMIT`: a state
-    /// change's last round trips become one.
-    held: Option<String>,
+    /// Statements of the open transaction not sent yet: its `BEGIN` and the branch's lock, and
+    /// those whose answers nobody reads (the journal append, a ticket's new state). They travel
+    /// with the next statement or with `COMMIT`, in one message: a state change's first round
+    /// trip carries its `BEGIN`, its last its writes.
+    held: Vec<Held>,
+    /// How many of the held statements, from the first, open the transaction: while they are
+    /// unsent, the server has no transaction yet, and `COMMIT` or `ROLLBACK` has nothing to send.
+    begin_held: usize,
+    /// The journal's head as the transaction's opening message read it, until taken.
+    begun_head: Option<Option<(i64, String)>>,
     /// Statements prepared by name for holding (`PREPARE`), by their SQLite text, with the order
     /// their parameters bind in: held, they are `EXECUTE`d with literal values and keep their plan.
     held_names: HashMap<String, (String, Vec<usize>)>,
@@ -134,7 +140,9 @@ impl PgSession {
             client: PgSession::client(address)?,
             statements: HashMap::new(),
             conflicted: false,
-            held: None,
+            held: Vec::new(),
+            begin_held: 0,
+            begun_head: None,
             held_names: HashMap::new(),
         })
     }
@@ -145,7 +153,9 @@ impl PgSession {
         if self.client.is_closed() {
             self.client = PgSession::client(&self.address)?;
             self.statements.clear();
-            self.held = None;
+            self.held.clear();
+            self.begin_held = 0;
+            self.begun_head = None;
             self.held_names.clear();
         }
         Ok(())
@@ -196,10 +206,42 @@ impl PgSession {
         Ok(client)
     }
 
+    /// Holds the statements that open a transaction (`BEGIN`, the branch's lock) until its first
+    /// statement, which they travel with; `read_head`: the journal's head is read with them, for
+    /// [`PgSession::take_begun_head`].
+    pub fn defer_begin(&mut self, statements: &[&str], read_head: bool) {
+        self.held.clear();
+        self.begun_head = None;
+        self.held.extend(statements.iter().map(|sql| Held {
+            sql: (*sql).to_string(),
+            head: false,
+        }));
+        if read_head {
+            self.held.push(Held {
+                sql: HEAD.to_string(),
+                head: true,
+            });
+        }
+        self.begin_held = self.held.len();
+    }
+
+    /// The journal's head as the open transaction's first message read it, once.
+    pub fn take_begun_head(&mut self) -> Option<Option<(i64, String)>> {
+        self.begun_head.take()
+    }
+
     /// Holds `sql` with `args` back until the next statement or the transaction's end: `COMMIT`
-    /// carries it, `ROLLBACK` drops it. It is prepared by name once per session (a prepared
-    /// statement outlives a rolled-back transaction) and held as `EXECUTE name(values…)`.
+    /// carries it, `ROLLBACK` drops it.
     pub fn hold(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<()> {
+        let sql = self.executable(sql, args)?;
+        self.held.push(Held { sql, head: false });
+        Ok(())
+    }
+
+    /// `sql` with `args` as one statement to send whole: prepared by name once per session (a
+    /// prepared statement outlives a rolled-back transaction) and run as `EXECUTE name(values…)`,
+    /// keeping its plan.
+    fn executable(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<String> {
         let (name, order) = match self.held_names.get(sql) {
             Some(known) => known.clone(),
             None => {
@@ -227,31 +269,96 @@ impl PgSession {
             })?;
             values.push(literal(arg.value()));
         }
-        let statement = if values.is_empty() {
+        Ok(if values.is_empty() {
             format!("EXECUTE {name}")
         } else {
             format!("EXECUTE {name}({})", values.join(", "))
-        };
-        self.held = Some(match self.held.take() {
-            Some(before) => format!("{before}; {statement}"),
-            None => statement,
-        });
-        Ok(())
+        })
+    }
+
+    /// Sends what is held, then `tail`, in one message. The rows and the count of each statement
+    /// of `tail`; the journal's head, when a held statement read it, is kept for
+    /// [`PgSession::take_begun_head`].
+    fn send(&mut self, tail: &[&str]) -> Result<Vec<(Vec<postgres::SimpleQueryRow>, u64)>> {
+        let held = std::mem::take(&mut self.held);
+        self.begin_held = 0;
+        let mut text = String::new();
+        for statement in held
+            .iter()
+            .map(|h| h.sql.as_str())
+            .chain(tail.iter().copied())
+        {
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(statement);
+        }
+        let messages = self.client.simple_query(&text);
+        let messages = self.noted(messages)?;
+        let mut k = 0;
+        let mut rows = Vec::new();
+        let mut answers = Vec::with_capacity(tail.len());
+        for message in messages {
+            match message {
+                postgres::SimpleQueryMessage::Row(row) => rows.push(row),
+                postgres::SimpleQueryMessage::CommandComplete(n) => {
+                    let done = std::mem::take(&mut rows);
+                    match held.get(k) {
+                        Some(h) if h.head => self.begun_head = Some(read_head(done.first())?),
+                        Some(_) => {}
+                        None => answers.push((done, n)),
+                    }
+                    k += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(answers)
+    }
+
+    /// Queries whose parameters do not depend on one another's answers, sent whole with what is
+    /// held in one message; each one's rows, read from the server's text by the types of its
+    /// prepared columns.
+    pub fn query_together(
+        &mut self,
+        queries: &[(&str, Vec<ToSqlOutput<'_>>)],
+    ) -> Result<Vec<Rows>> {
+        let mut columns = Vec::with_capacity(queries.len());
+        let mut texts = Vec::with_capacity(queries.len());
+        for (sql, args) in queries {
+            let (stmt, _) = self.prepared(sql)?;
+            columns.push(stmt);
+            texts.push(self.executable(sql, args)?);
+        }
+        let tail: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let answers = self.send(&tail)?;
+        let mut out = Vec::with_capacity(queries.len());
+        for (stmt, (rows, _)) in columns.iter().zip(answers) {
+            out.push(text_rows(stmt.columns(), rows)?);
+        }
+        Ok(out)
     }
 
     /// Sends what [`PgSession::hold`] kept back, before a statement that may depend on it.
     fn send_held(&mut self) -> Result<()> {
-        match self.held.take() {
-            Some(sql) => {
-                let done = self.client.batch_execute(&sql);
-                self.noted(done)
-            }
-            None => Ok(()),
+        if self.held.is_empty() {
+            return Ok(());
         }
+        self.send(&[]).map(|_| ())
     }
 
-    fn statement(&mut self, sql: &str) -> Result<(postgres::Statement, Vec<usize>)> {
-        self.send_held()?;
+    /// Whether `sql` with `args` may travel whole with what is held: something is held, and no
+    /// argument is a large blob (a document's content goes bound, not spelled out in hex).
+    fn rides_with_held(&self, args: &[ToSqlOutput<'_>]) -> bool {
+        !self.held.is_empty()
+            && args
+                .iter()
+                .all(|a| !matches!(a.value(), ValueRef::Blob(b) if b.len() > SPELLED_OUT_BLOB))
+    }
+
+    /// `sql` prepared on the connection (its parameters' and columns' types), without sending
+    /// what is held.
+    fn prepared(&mut self, sql: &str) -> Result<(postgres::Statement, Vec<usize>)> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
@@ -266,6 +373,11 @@ impl PgSession {
         self.statements
             .insert(sql.to_owned(), (prepared.clone(), order.clone()));
         Ok((prepared, order))
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<(postgres::Statement, Vec<usize>)> {
+        self.send_held()?;
+        self.prepared(sql)
     }
 
     /// The arguments in the order the prepared statement binds them.
@@ -303,6 +415,12 @@ impl PgSession {
     }
 
     pub fn execute(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<usize> {
+        if self.rides_with_held(args) {
+            self.prepared(sql)?;
+            let exec = self.executable(sql, args)?;
+            let n = self.send(&[&exec])?.first().map_or(0, |(_, n)| *n);
+            return Ok(usize::try_from(n).unwrap_or(usize::MAX));
+        }
         let (stmt, order) = self.statement(sql)?;
         let bound = PgSession::bind(args, &order)?;
         let refs: Vec<&(dyn PgToSql + Sync)> =
@@ -312,13 +430,26 @@ impl PgSession {
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
-    pub fn query(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<Vec<postgres::Row>> {
+    /// The rows of a query: bound and read in binary when it travels alone; sent whole with what
+    /// is held and read from the server's text, by the types its prepared columns have, when it
+    /// travels with it.
+    pub fn query(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<PgRows> {
+        if self.rides_with_held(args) {
+            let (stmt, _) = self.prepared(sql)?;
+            let exec = self.executable(sql, args)?;
+            let rows = self
+                .send(&[&exec])?
+                .pop()
+                .map(|(rows, _)| rows)
+                .unwrap_or_default();
+            return text_rows(stmt.columns(), rows).map(PgRows::Text);
+        }
         let (stmt, order) = self.statement(sql)?;
         let bound = PgSession::bind(args, &order)?;
         let refs: Vec<&(dyn PgToSql + Sync)> =
             bound.iter().map(|a| a as &(dyn PgToSql + Sync)).collect();
         let rows = self.client.query(&stmt, &refs);
-        self.noted(rows)
+        self.noted(rows).map(PgRows::Binary)
     }
 
     /// Loads `rows` into `table` with `COPY … FROM STDIN` (text format): one round trip for a whole
@@ -346,37 +477,121 @@ impl PgSession {
         Ok(writer.finish()?)
     }
 
-    /// Runs `sql` (a `BEGIN` and what goes with it) followed by the read of the journal's head, in
-    /// one round trip; returns the head's sequence number and hash, if the journal has entries.
-    pub fn begin_reading_head(&mut self, sql: &str) -> Result<Option<(i64, String)>> {
-        self.held = None;
-        let messages = self.client.simple_query(&format!(
-            "{sql}; SELECT seq, hash FROM journal_head WHERE id = 1"
-        ));
-        let messages = self.noted(messages)?;
-        for message in messages {
-            if let postgres::SimpleQueryMessage::Row(row) = message
-                && row.len() == 2
-            {
-                let seq = row
-                    .get(0)
-                    .and_then(|s| s.parse::<i64>().ok())
-                    .ok_or_else(|| Error::ToSqlConversionFailure("journal head seq".into()))?;
-                let hash = row.get(1).unwrap_or_default().to_string();
-                return Ok(Some((seq, hash)));
-            }
-        }
-        Ok(None)
-    }
-
     pub fn batch(&mut self, sql: &str) -> Result<()> {
-        let sql = match (sql.trim(), self.held.take()) {
-            ("ROLLBACK", _) | (_, None) => sql.to_string(),
-            (_, Some(held)) => format!("{held}; {sql}"),
-        };
-        let done = self.client.batch_execute(&sql);
-        self.noted(done)
+        let end = matches!(sql.trim(), "COMMIT" | "ROLLBACK");
+        if end
+            && self.begin_held > 0
+            && (self.held.len() == self.begin_held || sql.trim() == "ROLLBACK")
+        {
+            // The transaction never reached the server: there is nothing to end.
+            self.held.clear();
+            self.begin_held = 0;
+            return Ok(());
+        }
+        if sql.trim() == "ROLLBACK" {
+            self.held.clear();
+            self.begin_held = 0;
+        }
+        if self.held.is_empty() {
+            let done = self.client.batch_execute(sql);
+            return self.noted(done);
+        }
+        self.send(&[sql]).map(|_| ())
     }
+}
+
+/// The read of the journal's head that travels with a state change's `BEGIN`.
+const HEAD: &str = "SELECT seq, hash FROM journal_head WHERE id = 1";
+
+/// A blob longer than this is bound in binary rather than spelled out in a held message.
+const SPELLED_OUT_BLOB: usize = 16 * 1024;
+
+/// A statement held back to travel with the next one.
+#[derive(Debug)]
+struct Held {
+    sql: String,
+    /// Its answer is the journal's head.
+    head: bool,
+}
+
+/// The rows of a query: read in binary, or from the server's text when the query travelled
+/// whole with held statements.
+pub enum PgRows {
+    Binary(Vec<postgres::Row>),
+    Text(Rows),
+}
+
+/// `rows` read by the types of `columns`.
+fn text_rows(columns: &[postgres::Column], rows: Vec<postgres::SimpleQueryRow>) -> Result<Rows> {
+    let mut read = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut values = Vec::with_capacity(columns.len());
+        for (i, column) in columns.iter().enumerate() {
+            let text = row.try_get(i)?;
+            values.push(
+                text_value(column.type_(), text).map_err(|why| {
+                    Error::FromSqlConversionFailure(i, super::sql::Type::Text, why)
+                })?,
+            );
+        }
+        read.push(values);
+    }
+    Ok(Rows {
+        columns: columns.iter().map(|c| c.name().to_string()).collect(),
+        rows: read,
+    })
+}
+
+/// The journal's head from the row of [`HEAD`] (none before the first entry).
+fn read_head(row: Option<&postgres::SimpleQueryRow>) -> Result<Option<(i64, String)>> {
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let seq = row
+        .try_get(0)?
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or_else(|| Error::ToSqlConversionFailure("journal head seq".into()))?;
+    let hash = row.try_get(1)?.unwrap_or_default().to_string();
+    Ok(Some((seq, hash)))
+}
+
+/// A column the server sent as text, read into the storage class its type reads into in binary
+/// ([`PgValue`]).
+fn text_value(ty: &PgType, text: Option<&str>) -> std::result::Result<Value, BoxError> {
+    let Some(t) = text else {
+        return Ok(Value::Null);
+    };
+    Ok(match *ty {
+        PgType::INT8 | PgType::INT4 | PgType::INT2 | PgType::OID => Value::Integer(t.parse()?),
+        PgType::BOOL => Value::Integer(i64::from(t == "t")),
+        PgType::FLOAT8 | PgType::FLOAT4 => Value::Real(t.parse()?),
+        PgType::NUMERIC => match t.split_once('.') {
+            None => t
+                .parse::<i64>()
+                .map(Value::Integer)
+                .or_else(|_| t.parse::<f64>().map(Value::Real))?,
+            Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => whole
+                .parse::<i64>()
+                .map(Value::Integer)
+                .or_else(|_| t.parse::<f64>().map(Value::Real))?,
+            Some(_) => Value::Real(t.parse()?),
+        },
+        PgType::TEXT | PgType::VARCHAR | PgType::BPCHAR | PgType::NAME | PgType::UNKNOWN => {
+            Value::Text(t.to_string())
+        }
+        PgType::JSON | PgType::JSONB => {
+            Value::Text(serde_json::from_str::<serde_json::Value>(t)?.to_string())
+        }
+        PgType::BYTEA => {
+            let digits = t
+                .strip_prefix("\\x")
+                .ok_or_else(|| -> BoxError { "bytea not in hex".into() })?;
+            Value::Blob(hex::decode(digits)?)
+        }
+        _ => {
+            return Err(format!("a column of type {} has no storage class here", ty.name()).into());
+        }
+    })
 }
 
 /// `value` written as an SQL literal for a statement sent whole. Every value is a quoted literal
@@ -726,6 +941,47 @@ mod tests {
         // zero: no digits.
         let raw = [0, 0, 0, 0, 0, 0, 0, 0];
         assert_eq!(decode_numeric(&raw).ok(), Some(Value::Integer(0)));
+    }
+
+    #[test]
+    fn text_the_server_sends_reads_as_binary_would() {
+        let read = |ty: &PgType, t: &str| text_value(ty, Some(t)).ok();
+        assert_eq!(read(&PgType::INT8, "-42"), Some(Value::Integer(-42)));
+        assert_eq!(read(&PgType::INT4, "7"), Some(Value::Integer(7)));
+        assert_eq!(read(&PgType::BOOL, "t"), Some(Value::Integer(1)));
+        assert_eq!(read(&PgType::BOOL, "f"), Some(Value::Integer(0)));
+        assert_eq!(read(&PgType::FLOAT8, "2.5"), Some(Value::Real(2.5)));
+        // A numeric with no fraction, or a zero one, is whole; otherwise real.
+        assert_eq!(
+            read(&PgType::NUMERIC, "123456789"),
+            Some(Value::Integer(123_456_789))
+        );
+        assert_eq!(read(&PgType::NUMERIC, "-3.000"), Some(Value::Integer(-3)));
+        assert_eq!(read(&PgType::NUMERIC, "-2.5"), Some(Value::Real(-2.5)));
+        assert_eq!(
+            read(&PgType::NUMERIC, "99999999999999999999"),
+            Some(Value::Real(1e20))
+        );
+        assert_eq!(
+            read(&PgType::TEXT, "it's"),
+            Some(Value::Text("it's".to_string()))
+        );
+        // jsonb's text has spaces the binary path's JSON has not.
+        assert_eq!(
+            read(&PgType::JSONB, r#"{"a": 1, "b": [true, null]}"#),
+            Some(Value::Text(r#"{"a":1,"b":[true,null]}"#.to_string()))
+        );
+        assert_eq!(
+            read(&PgType::BYTEA, "\\x00ff10"),
+            Some(Value::Blob(vec![0, 255, 16]))
+        );
+        assert_eq!(text_value(&PgType::INT8, None).ok(), Some(Value::Null));
+        assert!(
+            text_value(&PgType::BYTEA, Some("00ff")).is_err(),
+            "bytea is hex"
+        );
+        assert!(text_value(&PgType::TIMESTAMPTZ, Some("2026-12-07")).is_err());
+        assert!(text_value(&PgType::INT8, Some("x")).is_err());
     }
 
     #[test]

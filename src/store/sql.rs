@@ -7,7 +7,7 @@
 //! type the server expects for that parameter and read back into the same five classes, so a
 //! `bigint`, a `numeric` sum and an `integer` all read as [`Value::Integer`].
 
-use super::pg::PgSession;
+use super::pg::{PgRows, PgSession};
 use std::cell::RefCell;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -430,6 +430,11 @@ impl std::fmt::Debug for Row<'_> {
 enum RowRef<'r> {
     Lite(&'r rusqlite::Row<'r>),
     Pg(&'r postgres::Row),
+    /// A row the server sent as text, already read into values.
+    Values {
+        columns: &'r [String],
+        values: &'r [Value],
+    },
 }
 
 /// A column of a row: by position or by name.
@@ -452,6 +457,7 @@ impl RowIndex for &str {
         let found = match &row.0 {
             RowRef::Lite(r) => r.as_ref().column_index(self).ok(),
             RowRef::Pg(r) => r.columns().iter().position(|c| c.name() == *self),
+            RowRef::Values { columns, .. } => columns.iter().position(|c| c == self),
         };
         found.ok_or_else(|| Error::InvalidColumnName((*self).to_owned()))
     }
@@ -462,6 +468,7 @@ impl Row<'_> {
         match &self.0 {
             RowRef::Lite(r) => r.as_ref().column_count(),
             RowRef::Pg(r) => r.len(),
+            RowRef::Values { values, .. } => values.len(),
         }
     }
 
@@ -481,6 +488,10 @@ impl Row<'_> {
                 let v: super::pg::PgValue = r.try_get(i)?;
                 read(v.0.as_ref())
             }
+            RowRef::Values { values, .. } => match values.get(i) {
+                Some(v) => read(v.as_ref()),
+                None => Err(Error::InvalidColumnIndex(i)),
+            },
         }
     }
 }
@@ -510,6 +521,28 @@ impl rusqlite::ToSql for LiteArg<'_> {
             ValueRef::Text(t) => L::Text(t.as_bytes()),
             ValueRef::Blob(b) => L::Blob(b),
         }))
+    }
+}
+
+/// The rows of a query, read into values, with their columns' names.
+#[derive(Debug, Default)]
+pub struct Rows {
+    pub(crate) columns: Vec<String>,
+    pub(crate) rows: Vec<Vec<Value>>,
+}
+
+impl Rows {
+    /// Every row, each read by `f`.
+    pub fn map<T>(&self, mut f: impl FnMut(&Row<'_>) -> Result<T>) -> Result<Vec<T>> {
+        self.rows
+            .iter()
+            .map(|values| {
+                f(&Row(RowRef::Values {
+                    columns: &self.columns,
+                    values,
+                }))
+            })
+            .collect()
     }
 }
 
@@ -575,16 +608,23 @@ impl Connection {
         }
     }
 
-    /// On the server: runs `begin` and reads the journal's head in one round trip (`Some(head)`).
-    /// On SQLite: runs `begin` alone (`None`: the head is read when first needed).
-    pub(crate) fn begin_reading_head(&self, begin: &str) -> Result<Option<Option<(i64, String)>>> {
+    /// Opens a transaction with `statements` (`BEGIN …` and what goes with it). On SQLite they run
+    /// at once. On the server they are held to travel with the transaction's first statement, and
+    /// with `read_head` the journal's head is read with them ([`Connection::take_begun_head`]).
+    pub(crate) fn begin(&self, statements: &[&str], read_head: bool) -> Result<()> {
         match &self.engine {
-            Engine::Lite(c) => {
-                c.execute_batch(begin)?;
-                Ok(None)
+            Engine::Lite(c) => Ok(c.execute_batch(&statements.join("; "))?),
+            Engine::Pg(s) => {
+                s.borrow_mut().defer_begin(statements, read_head);
+                Ok(())
             }
-            Engine::Pg(s) => Ok(Some(s.borrow_mut().begin_reading_head(begin)?)),
         }
+    }
+
+    /// The journal's head as the open transaction's first message read it on the server, once;
+    /// `None` on SQLite or before that message went.
+    pub(crate) fn take_begun_head(&self) -> Option<Option<(i64, String)>> {
+        self.pg().and_then(|s| s.borrow_mut().take_begun_head())
     }
 
     /// Whether a statement since the last call failed as a conflict between transactions (a
@@ -657,9 +697,15 @@ impl Connection {
             }
             Engine::Pg(s) => {
                 let rows = s.borrow_mut().query(sql, &args)?;
-                match rows.first() {
-                    Some(r) => f(&Row(RowRef::Pg(r))),
-                    None => Err(Error::QueryReturnedNoRows),
+                match &rows {
+                    PgRows::Binary(rows) => match rows.first() {
+                        Some(r) => f(&Row(RowRef::Pg(r))),
+                        None => Err(Error::QueryReturnedNoRows),
+                    },
+                    PgRows::Text(Rows { columns, rows }) => match rows.first() {
+                        Some(values) => f(&Row(RowRef::Values { columns, values })),
+                        None => Err(Error::QueryReturnedNoRows),
+                    },
                 }
             }
         }
@@ -683,10 +729,53 @@ impl Connection {
             }
             Engine::Pg(s) => {
                 let rows = s.borrow_mut().query(sql, &args)?;
-                out.extend(rows.iter().map(|r| f(&Row(RowRef::Pg(r)))));
+                match &rows {
+                    PgRows::Binary(rows) => {
+                        out.extend(rows.iter().map(|r| f(&Row(RowRef::Pg(r)))));
+                    }
+                    PgRows::Text(Rows { columns, rows }) => out.extend(
+                        rows.iter()
+                            .map(|values| f(&Row(RowRef::Values { columns, values }))),
+                    ),
+                }
             }
         }
         Ok(out)
+    }
+
+    /// Queries whose parameters do not depend on one another's answers, run in order: on the
+    /// server in one message (with whatever is held), one round trip for all; on SQLite one after
+    /// another. Each one's rows.
+    pub fn query_together(&self, queries: &[(&str, &dyn Params)]) -> Result<Vec<Rows>> {
+        let mut bound = Vec::with_capacity(queries.len());
+        for (sql, params) in queries {
+            bound.push((*sql, params.bind()?));
+        }
+        match &self.engine {
+            Engine::Pg(s) => s.borrow_mut().query_together(&bound),
+            Engine::Lite(c) => {
+                let mut out = Vec::with_capacity(bound.len());
+                for (sql, args) in &bound {
+                    let mut stmt = c.prepare_cached(sql)?;
+                    let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
+                    let mut rows =
+                        stmt.query(rusqlite::params_from_iter(args.iter().map(LiteArg)))?;
+                    let mut read = Vec::new();
+                    while let Some(r) = rows.next()? {
+                        let mut values = Vec::with_capacity(columns.len());
+                        for i in 0..columns.len() {
+                            values.push(lite_value(r.get_ref(i)?).to_owned_value());
+                        }
+                        read.push(values);
+                    }
+                    out.push(Rows {
+                        columns,
+                        rows: read,
+                    });
+                }
+                Ok(out)
+            }
+        }
     }
 
     /// A statement to run once or many times. Both engines keep prepared statements in a cache,

@@ -714,6 +714,50 @@ fn owner_store(db: &TestDb) -> loket::store::Store {
 }
 
 #[test]
+fn a_state_change_on_the_server_returns_only_once_its_commit_is_on_disk() {
+    // The change's commit does not wait for the disk while it holds the branch's lock; the store
+    // waits for it after, before the change counts as done.
+    let db = TestDb::new();
+    let mut store = owner_store(&db);
+    for n in 0..10 {
+        let before: String = store
+            .write(|tx| {
+                tx.journal(loket::journal::Entry::new(
+                    "petugas",
+                    "test.durable",
+                    format!("{n}"),
+                    serde_json::json!({}),
+                ))?;
+                // Read after the entry's row reached the server: the commit's record comes after.
+                Ok::<_, loket::store::StoreError>(tx.query_row(
+                    "SELECT pg_current_wal_insert_lsn()::text",
+                    (),
+                    |r| r.get::<_, String>(0),
+                )?)
+            })
+            .expect("a change");
+        let flushed: bool = db
+            .owner()
+            .query_one(
+                "SELECT pg_current_wal_flush_lsn() > $1::text::pg_lsn",
+                &[&before],
+            )
+            .expect("the server's flush position")
+            .get(0);
+        assert!(flushed, "change {n} returned before its commit was on disk");
+    }
+    let entries: i64 = db
+        .owner()
+        .query_one(
+            "SELECT COUNT(*) FROM loket.journal WHERE kind = 'test.durable'",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(entries, 10);
+}
+
+#[test]
 fn a_state_change_that_meets_a_deadlock_on_the_server_runs_again_and_lands_once() {
     // The server breaks the deadlock on its own timer, which needs the machine's clock.
     crate::common::pg::on_the_real_clock();
