@@ -440,12 +440,14 @@ impl QueueService<'_> {
         self.counter_services(counter.get())?;
         let rules = self.queue_rules();
         self.store.write(|tx| {
-            let t = held_ticket(tx, counter.get())?.ok_or(QueueError::CounterIdle {
+            let finishing = matches!(step, Step::Done | Step::NoShow);
+            let (held, open_job) = held_ticket_and_open_job(tx, counter.get(), finishing)?;
+            let t = held.ok_or(QueueError::CounterIdle {
                 counter: counter.get(),
             })?;
             let now = tx.now_ms();
-            if matches!(step, Step::Done | Step::NoShow) {
-                refuse_open_visit(tx, &t, TicketAct::Finish)?;
+            if let Some(job) = open_job {
+                return Err(open_visit_refusal(&t, job, TicketAct::Finish));
             }
             let (command, kind) = match step {
                 Step::Recall => (
@@ -967,22 +969,84 @@ fn open_visit_job(c: &Connection, t: &Ticket) -> Result<Option<OpenJob>, QueueEr
     .optional()?)
 }
 
+/// The ticket `counter` holds and, when `finishing`, the first paid job of its visit that nobody
+/// else answers for yet (as [`open_visit_job`] finds it): one round trip to the branch server.
+fn held_ticket_and_open_job(
+    c: &Connection,
+    counter: u32,
+    finishing: bool,
+) -> Result<(Option<Ticket>, Option<OpenJob>), QueueError> {
+    let held = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE counter = ?1 AND status IN ('called', 'serving')
+         ORDER BY arrived_ms, id"
+    );
+    // The open jobs made since the held ticket arrived, of any ticket (the ticket's label is
+    // compared here, not in SQL: the two engines spell numbers differently).
+    let jobs = "SELECT j.id, j.state, j.sn, j.ticket FROM stamp_jobs j, tickets t
+         WHERE t.counter = ?1 AND t.status IN ('called', 'serving')
+           AND j.state IN ('paid', 'serial_issued', 'stamped', 'held') AND j.created_ms >= t.arrived_ms
+           AND j.email IS NULL AND j.whatsapp IS NULL
+           AND NOT EXISTS (SELECT 1 FROM print_jobs p
+                           WHERE p.subject = 'claim/' || j.ticket || '-J' || j.id)
+         ORDER BY j.id";
+    let values = params![counter];
+    let read = if finishing {
+        c.query_together(&[(&held, &values), (jobs, &values)])?
+    } else {
+        c.query_together(&[(&held, &values)])?
+    };
+    let Some(t) = read
+        .first()
+        .map(|rows| rows.map(row_to_ticket))
+        .transpose()?
+        .and_then(|ts| ts.into_iter().next())
+    else {
+        return Ok((None, None));
+    };
+    let label = t.label();
+    let job = read
+        .get(1)
+        .map(|rows| {
+            rows.map(|r| {
+                Ok((
+                    r.get::<_, String>(3)?,
+                    OpenJob {
+                        id: r.get(0)?,
+                        state: r.get(1)?,
+                        sn: r.get(2)?,
+                    },
+                ))
+            })
+        })
+        .transpose()?
+        .into_iter()
+        .flatten()
+        .find(|(ticket, _)| *ticket == label)
+        .map(|(_, job)| job);
+    Ok((Some(t), job))
+}
+
 /// Refuses to end or move a ticket whose customer paid for a document not yet handed over.
 fn refuse_open_visit(c: &Connection, t: &Ticket, verb: TicketAct) -> Result<(), QueueError> {
-    let Some(job) = open_visit_job(c, t)? else {
-        return Ok(());
-    };
+    match open_visit_job(c, t)? {
+        Some(job) => Err(open_visit_refusal(t, job, verb)),
+        None => Ok(()),
+    }
+}
+
+/// The refusal to end or move `t` while `job`, paid, is not handed over.
+fn open_visit_refusal(t: &Ticket, job: OpenJob, verb: TicketAct) -> QueueError {
     let what = match (job.state.as_str(), &job.sn) {
         ("stamped", Some(sn)) => OpenDocument::Stamped { sn: sn.clone() },
         ("held", _) => OpenDocument::Held,
         _ => OpenDocument::Paid,
     };
-    Err(QueueError::DocumentNotHandedOver {
+    QueueError::DocumentNotHandedOver {
         ticket: t.label(),
         verb,
         what,
         job: job.id,
-    })
+    }
 }
 
 fn ensure_counter_free(tx: &mut Tx<'_>, counter: u32, clerk: &str) -> Result<(), QueueError> {
