@@ -161,30 +161,37 @@ impl AsExtension for CriticalEku {
     }
 }
 
-fn random_serial() -> Result<SerialNumber, PkiError> {
+/// A random certificate serial: 16 octets, positive and without a leading zero octet. Shared with
+/// the branch server's certificates (`server::tls`).
+pub(crate) fn random_serial() -> der::Result<SerialNumber> {
     let mut bytes = [0u8; 16];
     OsRng.fill_bytes(&mut bytes);
-    // Positive and without a leading zero octet.
     bytes[0] = (bytes[0] & 0x7f) | 0x40;
-    Ok(SerialNumber::new(&bytes)?)
+    SerialNumber::new(&bytes)
 }
 
-fn validity() -> Result<Validity, PkiError> {
-    // Start a day early so a counter PC whose clock is slightly behind still accepts the certificates.
+/// A certificate's validity of `days` from a day before now, so a PC whose clock is slightly
+/// behind still accepts it. Shared with the branch server's certificates.
+pub(crate) fn validity_for(days: u64) -> der::Result<Validity> {
     let now = SystemTime::now();
     let start = now.checked_sub(Duration::from_secs(86_400)).unwrap_or(now);
-    let end = now + Duration::from_secs(VALIDITY_DAYS * 86_400);
+    let end = now + Duration::from_secs(days * 86_400);
     Ok(Validity {
         not_before: Time::try_from(start)?,
         not_after: Time::try_from(end)?,
     })
 }
 
+fn validity() -> Result<Validity, PkiError> {
+    Ok(validity_for(VALIDITY_DAYS)?)
+}
+
 fn spki_of(key: &SigningKey) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
     Ok(SubjectPublicKeyInfoOwned::from_key(*key.verifying_key())?)
 }
 
-fn key_pem(key: &SigningKey) -> Result<String, PkiError> {
+/// A P-256 key as PKCS#8 PEM. Shared with the branch server's certificates.
+pub(crate) fn key_pem(key: &SigningKey) -> Result<String, p256::pkcs8::Error> {
     let secret = p256::SecretKey::from(key.as_nonzero_scalar());
     Ok(secret.to_pkcs8_pem(LineEnding::LF)?.to_string())
 }

@@ -4,23 +4,20 @@
 //! set the server up (it signs a new server certificate when the server's name changes).
 
 use super::ServerError;
+use crate::pdf::pki;
 use der::EncodePem;
 use der::asn1::{Ia5String, OctetString};
 use der::pem::LineEnding;
 use p256::ecdsa::{DerSignature, SigningKey};
-use p256::pkcs8::EncodePrivateKey;
-use rand_core::{OsRng, RngCore};
+use rand_core::OsRng;
 use spki::SubjectPublicKeyInfoOwned;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::{Duration, SystemTime};
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 use x509_cert::name::Name;
-use x509_cert::serial_number::SerialNumber;
-use x509_cert::time::{Time, Validity};
 
 /// The CA certificate every PC keeps (`[store] ca`).
 pub const CA_CERT_FILE: &str = "branch-ca.pem";
@@ -72,33 +69,6 @@ fn tls_err(e: impl std::fmt::Display) -> ServerError {
     ServerError::Tls(e.to_string())
 }
 
-fn random_serial() -> Result<SerialNumber, ServerError> {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    // Positive and without a leading zero octet.
-    bytes[0] = (bytes[0] & 0x7f) | 0x40;
-    SerialNumber::new(&bytes).map_err(tls_err)
-}
-
-fn validity() -> Result<Validity, ServerError> {
-    // A day early, so a PC whose clock is slightly behind still accepts it.
-    let now = SystemTime::now();
-    let start = now.checked_sub(Duration::from_secs(86_400)).unwrap_or(now);
-    let end = now + Duration::from_secs(VALIDITY_DAYS * 86_400);
-    Ok(Validity {
-        not_before: Time::try_from(start).map_err(tls_err)?,
-        not_after: Time::try_from(end).map_err(tls_err)?,
-    })
-}
-
-fn key_pem(key: &SigningKey) -> Result<String, ServerError> {
-    let secret = p256::SecretKey::from(key.as_nonzero_scalar());
-    Ok(secret
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(tls_err)?
-        .to_string())
-}
-
 /// Makes the branch CA and the server's certificate, naming every one of `hosts` (DNS names or IP
 /// addresses) as the server.
 pub fn generate(branch: &str, hosts: &[String]) -> Result<BranchTls, ServerError> {
@@ -112,8 +82,8 @@ pub fn generate(branch: &str, hosts: &[String]) -> Result<BranchTls, ServerError
         .map_err(tls_err)?;
     let ca_cert = CertificateBuilder::new(
         Profile::Root,
-        random_serial()?,
-        validity()?,
+        pki::random_serial().map_err(tls_err)?,
+        pki::validity_for(VALIDITY_DAYS).map_err(tls_err)?,
         ca_name.clone(),
         SubjectPublicKeyInfoOwned::from_key(*ca_key.verifying_key()).map_err(tls_err)?,
         &ca_key,
@@ -151,8 +121,8 @@ pub fn generate(branch: &str, hosts: &[String]) -> Result<BranchTls, ServerError
             enable_key_agreement: false,
             enable_key_encipherment: false,
         },
-        random_serial()?,
-        validity()?,
+        pki::random_serial().map_err(tls_err)?,
+        pki::validity_for(VALIDITY_DAYS).map_err(tls_err)?,
         subject,
         SubjectPublicKeyInfoOwned::from_key(*server_key.verifying_key()).map_err(tls_err)?,
         &ca_key,
@@ -170,9 +140,9 @@ pub fn generate(branch: &str, hosts: &[String]) -> Result<BranchTls, ServerError
 
     Ok(BranchTls {
         ca_cert_pem: ca_cert.to_pem(LineEnding::LF).map_err(tls_err)?,
-        ca_key_pem: key_pem(&ca_key)?,
+        ca_key_pem: pki::key_pem(&ca_key).map_err(tls_err)?,
         server_cert_pem: server_cert.to_pem(LineEnding::LF).map_err(tls_err)?,
-        server_key_pem: key_pem(&server_key)?,
+        server_key_pem: pki::key_pem(&server_key).map_err(tls_err)?,
     })
 }
 
