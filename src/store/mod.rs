@@ -937,9 +937,10 @@ impl<'c> Open<'c> {
     /// wait for the disk (`synchronous_commit` off for this transaction); a logical-decoding
     /// message in a transaction of its own, in the same message, then does: its commit flushes
     /// the WAL up to itself, so past this change's commit too. SQLite's writer syncs its WAL
-    /// after its lock is released ([`sync_wal`]).
+    /// after its lock is released ([`sync_wal`]). A login the server does not let run that
+    /// message commits the plain way, waiting for the disk under the lock.
     fn commit_then_sync(mut self) -> Result<(), StoreError> {
-        if !self.conn.is_server() {
+        if !self.conn.flushes_after_commit() {
             return self.commit();
         }
         let result = self

@@ -26,6 +26,10 @@ pub struct PgSession {
     begin_held: usize,
     /// The journal's head as the transaction's opening message read it, until taken.
     begun_head: Option<Option<(i64, String)>>,
+    /// Whether this login may run the WAL flush that lets a state change's commit leave the disk
+    /// wait until after the branch's lock is released (`pg_logical_emit_message`, PUBLIC unless a
+    /// server revoked it); without it every commit waits for the disk itself.
+    flushes: bool,
     /// Statements prepared by name for holding (`PREPARE`), by their SQLite text, with the order
     /// their parameters bind in: held, they are `EXECUTE`d with literal values and keep their plan.
     held_names: HashMap<String, (String, Vec<usize>)>,
@@ -135,9 +139,12 @@ impl PgSession {
     pub fn connect(
         address: &super::ServerAddress,
     ) -> std::result::Result<PgSession, super::StoreError> {
+        let mut client = PgSession::client(address)?;
+        let flushes = may_flush(&mut client);
         Ok(PgSession {
             address: address.clone(),
-            client: PgSession::client(address)?,
+            client,
+            flushes,
             statements: HashMap::new(),
             conflicted: false,
             held: Vec::new(),
@@ -152,6 +159,7 @@ impl PgSession {
     pub fn reconnect_if_closed(&mut self) -> std::result::Result<(), super::StoreError> {
         if self.client.is_closed() {
             self.client = PgSession::client(&self.address)?;
+            self.flushes = may_flush(&mut self.client);
             self.statements.clear();
             self.held.clear();
             self.begin_held = 0;
@@ -223,6 +231,12 @@ impl PgSession {
             });
         }
         self.begin_held = self.held.len();
+    }
+
+    /// Whether a state change's commit may leave its disk wait until after the lock (see
+    /// [`PgSession::flushes`]).
+    pub fn flushes(&self) -> bool {
+        self.flushes
     }
 
     /// The journal's head as the open transaction's first message read it, once.
@@ -498,6 +512,18 @@ impl PgSession {
         }
         self.send(&[sql]).map(|_| ())
     }
+}
+
+/// Whether the session's login may run the WAL flush of [`PgSession::flushes`]; a server that
+/// cannot say counts as no.
+fn may_flush(client: &mut postgres::Client) -> bool {
+    client
+        .query_one(
+            "SELECT has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE')",
+            &[],
+        )
+        .and_then(|row| row.try_get::<_, bool>(0))
+        .unwrap_or(false)
 }
 
 /// The read of the journal's head that travels with a state change's `BEGIN`.

@@ -627,6 +627,12 @@ impl Connection {
         self.pg().and_then(|s| s.borrow_mut().take_begun_head())
     }
 
+    /// Whether a state change's commit on the server may leave its wait for the disk until after
+    /// the branch's lock is released (false on SQLite, whose writer does that itself).
+    pub(crate) fn flushes_after_commit(&self) -> bool {
+        self.pg().is_some_and(|s| s.borrow().flushes())
+    }
+
     /// Whether a statement since the last call failed as a conflict between transactions (a
     /// serialization failure or a deadlock on the server; SQLite's single writer has none).
     pub(crate) fn take_conflict(&self) -> bool {

@@ -713,6 +713,34 @@ fn owner_store(db: &TestDb) -> loket::store::Store {
     loket::store::Store::connect(&address, clock(), loket::day::TimeZone::Wib).expect("connect")
 }
 
+/// A change through `store` that reads the WAL's insert position after its journal entry reached
+/// the server; whether the server's flush position is past it once the change returned.
+fn durable_change(store: &mut loket::store::Store, db: &TestDb, subject: &str) -> bool {
+    let before: String = store
+        .write(|tx| {
+            tx.journal(loket::journal::Entry::new(
+                "petugas",
+                "test.durable",
+                subject,
+                serde_json::json!({}),
+            ))?;
+            // Read after the entry's row reached the server: the commit's record comes after.
+            Ok::<_, loket::store::StoreError>(tx.query_row(
+                "SELECT pg_current_wal_insert_lsn()::text",
+                (),
+                |r| r.get::<_, String>(0),
+            )?)
+        })
+        .expect("a change");
+    db.owner()
+        .query_one(
+            "SELECT pg_current_wal_flush_lsn() > $1::text::pg_lsn",
+            &[&before],
+        )
+        .expect("the server's flush position")
+        .get(0)
+}
+
 #[test]
 fn a_state_change_on_the_server_returns_only_once_its_commit_is_on_disk() {
     // The change's commit does not wait for the disk while it holds the branch's lock; the store
@@ -720,31 +748,10 @@ fn a_state_change_on_the_server_returns_only_once_its_commit_is_on_disk() {
     let db = TestDb::new();
     let mut store = owner_store(&db);
     for n in 0..10 {
-        let before: String = store
-            .write(|tx| {
-                tx.journal(loket::journal::Entry::new(
-                    "petugas",
-                    "test.durable",
-                    format!("{n}"),
-                    serde_json::json!({}),
-                ))?;
-                // Read after the entry's row reached the server: the commit's record comes after.
-                Ok::<_, loket::store::StoreError>(tx.query_row(
-                    "SELECT pg_current_wal_insert_lsn()::text",
-                    (),
-                    |r| r.get::<_, String>(0),
-                )?)
-            })
-            .expect("a change");
-        let flushed: bool = db
-            .owner()
-            .query_one(
-                "SELECT pg_current_wal_flush_lsn() > $1::text::pg_lsn",
-                &[&before],
-            )
-            .expect("the server's flush position")
-            .get(0);
-        assert!(flushed, "change {n} returned before its commit was on disk");
+        assert!(
+            durable_change(&mut store, &db, &n.to_string()),
+            "change {n} returned before its commit was on disk"
+        );
     }
     let entries: i64 = db
         .owner()
@@ -755,6 +762,38 @@ fn a_state_change_on_the_server_returns_only_once_its_commit_is_on_disk() {
         .expect("count")
         .get(0);
     assert_eq!(entries, 10);
+}
+
+#[test]
+fn a_server_that_revoked_the_wal_flush_message_still_gets_every_change_on_disk() {
+    // A hardened server may take `pg_logical_emit_message` from PUBLIC: a counter's login then
+    // commits the plain way, waiting for the disk under the lock, and never reports a committed
+    // change as failed.
+    let db = TestDb::new();
+    let urls = initialised(&db);
+    db.owner()
+        .batch_execute(
+            "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_logical_emit_message(boolean, text, text) FROM PUBLIC",
+        )
+        .expect("revoke");
+    let address = loket::store::ServerAddress::plain(&urls[&format!("loket_{}_counter", db.code)]);
+    let mut store = loket::store::Store::connect(&address, clock(), loket::day::TimeZone::Wib)
+        .expect("connect");
+    for n in 0..5 {
+        assert!(
+            durable_change(&mut store, &db, &n.to_string()),
+            "change {n} returned before its commit was on disk"
+        );
+    }
+    let entries: i64 = db
+        .owner()
+        .query_one(
+            "SELECT COUNT(*) FROM loket.journal WHERE kind = 'test.durable'",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(entries, 5, "each change landed once");
 }
 
 #[test]
