@@ -430,7 +430,6 @@ impl PgSession {
 
     pub fn execute(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<usize> {
         if self.rides_with_held(args) {
-            self.prepared(sql)?;
             let exec = self.executable(sql, args)?;
             let n = self.send(&[&exec])?.first().map_or(0, |(_, n)| *n);
             return Ok(usize::try_from(n).unwrap_or(usize::MAX));

@@ -741,15 +741,11 @@ fn durable_change(store: &mut loket::store::Store, db: &TestDb, subject: &str) -
         .get(0)
 }
 
-#[test]
-fn a_state_change_on_the_server_returns_only_once_its_commit_is_on_disk() {
-    // The change's commit does not wait for the disk while it holds the branch's lock; the store
-    // waits for it after, before the change counts as done.
-    let db = TestDb::new();
-    let mut store = owner_store(&db);
-    for n in 0..10 {
+/// `count` changes through `store`, each on disk when it returns, each in the journal once.
+fn changes_each_on_disk_once(store: &mut loket::store::Store, db: &TestDb, count: i64) {
+    for n in 0..count {
         assert!(
-            durable_change(&mut store, &db, &n.to_string()),
+            durable_change(store, db, &n.to_string()),
             "change {n} returned before its commit was on disk"
         );
     }
@@ -761,7 +757,16 @@ fn a_state_change_on_the_server_returns_only_once_its_commit_is_on_disk() {
         )
         .expect("count")
         .get(0);
-    assert_eq!(entries, 10);
+    assert_eq!(entries, count, "each change landed once");
+}
+
+#[test]
+fn a_state_change_on_the_server_returns_only_once_its_commit_is_on_disk() {
+    // The change's commit does not wait for the disk while it holds the branch's lock; the store
+    // waits for it after, before the change counts as done.
+    let db = TestDb::new();
+    let mut store = owner_store(&db);
+    changes_each_on_disk_once(&mut store, &db, 10);
 }
 
 #[test]
@@ -779,21 +784,7 @@ fn a_server_that_revoked_the_wal_flush_message_still_gets_every_change_on_disk()
     let address = loket::store::ServerAddress::plain(&urls[&format!("loket_{}_counter", db.code)]);
     let mut store = loket::store::Store::connect(&address, clock(), loket::day::TimeZone::Wib)
         .expect("connect");
-    for n in 0..5 {
-        assert!(
-            durable_change(&mut store, &db, &n.to_string()),
-            "change {n} returned before its commit was on disk"
-        );
-    }
-    let entries: i64 = db
-        .owner()
-        .query_one(
-            "SELECT COUNT(*) FROM loket.journal WHERE kind = 'test.durable'",
-            &[],
-        )
-        .expect("count")
-        .get(0);
-    assert_eq!(entries, 5, "each change landed once");
+    changes_each_on_disk_once(&mut store, &db, 5);
 }
 
 #[test]
