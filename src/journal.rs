@@ -115,14 +115,36 @@ impl KnownHead {
     }
 }
 
-/// Appends an entry inside the caller's transaction and returns its sequence number.
+/// Appends an entry inside the caller's transaction and returns its sequence number, which a
+/// change that reads before the branch's lock learns only when `numbered`.
+///
+/// Such a change does not know the head its entry follows: the server chains the entry
+/// (`journal_append`, the same hash in SQL) in the message that takes the lock and commits, so the
+/// entry follows whichever change committed last.
 pub(crate) fn append(
     conn: &Connection,
     at: OffsetDateTime,
     day: BusinessDay,
     entry: &Entry,
     known: &mut KnownHead,
-) -> Result<i64, StoreError> {
+    numbered: bool,
+) -> Result<Option<i64>, StoreError> {
+    if conn.is_late() {
+        const APPEND: &str = "SELECT journal_append(?1, ?2, ?3, ?4, ?5, ?6)";
+        let values = params![
+            to_ms(at),
+            day.to_string(),
+            entry.actor,
+            entry.kind,
+            entry.subject,
+            entry.detail.to_string()
+        ];
+        if numbered {
+            return Ok(Some(conn.query_row(APPEND, values, |r| r.get(0))?));
+        }
+        conn.execute_held(APPEND, values)?;
+        return Ok(None);
+    }
     let head = match known.head.take() {
         Some(head) => head,
         None => conn
@@ -201,7 +223,7 @@ pub(crate) fn append(
         )?;
     }
     known.head = Some(Some((seq, hash)));
-    Ok(seq)
+    Ok(Some(seq))
 }
 
 /// What is wrong with a chain, naming the first entry concerned.

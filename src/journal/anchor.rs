@@ -126,7 +126,7 @@ pub fn anchor_daily(
     day: BusinessDay,
 ) -> Result<Head, AnchorError> {
     let head = branch.store_mut().write(|tx| {
-        let seq = tx.journal(Entry::new(
+        let seq = tx.journal_seq(Entry::new(
             actor,
             "journal.anchored",
             Reason::Daily(day).code(),

@@ -96,6 +96,38 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// A ticket of `service` just issued, waiting in line since `arrived`.
+    pub fn waiting(
+        id: i64,
+        service: &str,
+        number: u32,
+        priority: bool,
+        walk_in: bool,
+        arrived: Ms,
+    ) -> Ticket {
+        Ticket {
+            id,
+            issued_service: service.to_string(),
+            number,
+            service: service.to_string(),
+            priority,
+            walk_in,
+            status: Status::Waiting,
+            arrived,
+            queued: arrived,
+            target_counter: None,
+            counter: None,
+            clerk: None,
+            first_called: None,
+            called: None,
+            serve_started: None,
+            done: None,
+            calls: 0,
+            park_until: None,
+            out_of_order: false,
+        }
+    }
+
     /// The ticket's number, as issued: the service prefix it was issued for and its number.
     pub fn no(&self) -> TicketNo {
         TicketNo::new(&self.issued_service, self.number)
@@ -669,27 +701,8 @@ mod tests {
     };
 
     fn ticket(id: i64, service: &str, priority: bool, arrived: Ms) -> Ticket {
-        Ticket {
-            id,
-            issued_service: service.to_string(),
-            number: u32::try_from(id).expect("test ids are small"),
-            service: service.to_string(),
-            priority,
-            walk_in: false,
-            status: Status::Waiting,
-            arrived,
-            queued: arrived,
-            target_counter: None,
-            counter: None,
-            clerk: None,
-            first_called: None,
-            called: None,
-            serve_started: None,
-            done: None,
-            calls: 0,
-            park_until: None,
-            out_of_order: false,
-        }
+        let number = u32::try_from(id).expect("test ids are small");
+        Ticket::waiting(id, service, number, priority, false, arrived)
     }
 
     fn in_state(status: Status, counter: Option<u32>) -> Ticket {

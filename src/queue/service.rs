@@ -95,6 +95,45 @@ fn save_ticket(conn: &Connection, t: &Ticket) -> crate::store::sql::Result<()> {
     Ok(())
 }
 
+/// Writes `next`, the new state of `was`, only while the ticket still stands as `was` did when the
+/// change read it (its state, line, counter and count of calls): a ticket another PC moved in
+/// the meantime makes the change run again (see [`crate::store::Store::write_late`]).
+fn save_ticket_over(
+    conn: &Connection,
+    was: &Ticket,
+    next: &Ticket,
+) -> crate::store::sql::Result<()> {
+    conn.execute_guarded(
+        "UPDATE tickets SET service = ?2, status = ?3, queued_ms = ?4, target_counter = ?5, counter = ?6,
+            clerk = ?7, first_called_ms = ?8, called_ms = ?9, serve_ms = ?10, done_ms = ?11, calls = ?12,
+            park_until_ms = ?13, out_of_order = ?14
+         WHERE id = ?1 AND status = ?15 AND service = ?16 AND queued_ms = ?17 AND calls = ?18
+           AND counter IS NOT DISTINCT FROM ?19",
+        params![
+            next.id,
+            next.service,
+            next.status.as_str(),
+            next.queued,
+            next.target_counter,
+            next.counter,
+            next.clerk,
+            next.first_called,
+            next.called,
+            next.serve_started,
+            next.done,
+            next.calls,
+            next.park_until,
+            i64::from(next.out_of_order),
+            was.status.as_str(),
+            was.service,
+            was.queued,
+            was.calls,
+            was.counter,
+        ],
+        1,
+    )
+}
+
 fn event(
     tx: &Tx<'_>,
     t: &Ticket,
@@ -264,25 +303,45 @@ impl QueueService<'_> {
         }
         let rules = self.queue_rules();
         let config = &self.config;
-        self.store.write(|tx| {
+        // On the branch server the service's last number and the slip's figures are read ahead of
+        // the branch's lock, in one message with the `BEGIN`; the next number is drawn only while
+        // the last is still the one read, and the draw, the ticket, its event and its journal entry
+        // travel with the `COMMIT`. (The slip's figures may miss a ticket issued a moment before;
+        // the place in line it prints is an estimate anyway.)
+        self.store.write_late(|tx| {
             expire_earlier_days(tx)?;
-            // The number drawn, the ticket inserted and its slip's figures read in one round trip
-            // to the branch server; the event and the journal entry then travel with the COMMIT.
             let day = tx.day().to_string();
             let now = tx.now_ms();
-            let (insert, values) = draw_and_insert(tx, &svc, priority, false)?;
             let slip = slip_values(&day, svc.prefix(), now, None);
-            let read = tx.query_together(&[(insert, &values), (SLIP_FIGURES, &slip)])?;
-            let ticket = inserted_ticket(&svc, priority, false, now, read.first())?;
-            let figures = read_slip(read.get(1))?;
+            let last = params![day, svc.prefix()];
+            tx.queue_behind(ISSUES_OF_A_SERVICE, svc.prefix())?;
+            let read = tx.query_before_lock(&[(LAST_NUMBER, &last), (SLIP_FIGURES, &slip)])?;
+            let last: Option<u32> = read
+                .first()
+                .map(|rows| rows.map(|r| r.get(0)))
+                .transpose()?
+                .and_then(|numbers| numbers.into_iter().next());
+            let ticket = draw_next(tx, &svc, priority, last)?;
+            let mut figures = read_slip(read.get(1))?;
+            figures.line.push(domain::InLine {
+                id: ticket.id,
+                priority,
+                arrived: now,
+            });
             let view = ticket_view_of(config, &rules, &ticket, &day, now, figures);
-            event(
-                tx,
-                &ticket,
-                "issued",
-                None,
-                None,
-                json!({"priority": priority}),
+            tx.execute_held(
+                "INSERT INTO ticket_events (ticket, at_ms, kind, detail)
+                 VALUES ((SELECT id FROM tickets WHERE business_day = ?1 AND service = ?2
+                            AND priority = ?3 AND arrived_ms = ?4 AND issued_service = ?2
+                            AND number = ?5), ?4, 'issued', ?6)",
+                params![
+                    day,
+                    svc.prefix(),
+                    i64::from(priority),
+                    now,
+                    ticket.number,
+                    json!({"priority": priority}).to_string()
+                ],
             )?;
             tx.journal(Entry::new(
                 actor,
@@ -303,15 +362,20 @@ impl QueueService<'_> {
     ) -> Result<Option<CallView>, QueueError> {
         let serves = self.counter_services(counter.get())?;
         let rules = self.queue_rules();
-        self.store.write(|tx| {
+        // On the branch server everything is read ahead of the branch's lock; the call is written
+        // only while the ticket still waits as read, the service's streak is as read and the
+        // counter still holds nothing and is open. (A ticket that joined another line meanwhile is
+        // not weighed: the call counts as made before it.)
+        self.store.write_late(|tx| {
             expire_earlier_days(tx)?;
             let day = tx.day().to_string();
             let now = tx.now_ms();
             // The counter's own ticket, every line's head, the counter's state and the day's
-            // streaks in two reads: on the branch server two round trips under the branch's lock.
+            // streaks in two statements of one message.
             let (heads, heads_values) = held_and_line_heads(&day, &serves, counter.get(), now);
             let state_values = params![day, counter.get()];
-            let read = tx.query_together(&[
+            tx.queue_behind(CALLS, "")?;
+            let read = tx.query_before_lock(&[
                 (&heads, &heads_values),
                 (COUNTER_STATE_AND_STREAKS, &state_values),
             ])?;
@@ -324,6 +388,7 @@ impl QueueService<'_> {
                 tx.unchanged();
                 return Ok(None);
             };
+            tx.guard(COUNTER_FREE_AND_OPEN, params![counter.get()])?;
             let called = domain::apply(
                 picked,
                 &Command::Call {
@@ -338,7 +403,7 @@ impl QueueService<'_> {
                 tx,
                 &day,
                 &streaks,
-                &called,
+                (picked, &called),
                 counter.get(),
                 clerk,
                 Some(pick),
@@ -379,7 +444,15 @@ impl QueueService<'_> {
                 tx.now_ms(),
                 &rules,
             )?;
-            record_call(tx, &day, &streaks, &called, counter.get(), clerk, None)?;
+            record_call(
+                tx,
+                &day,
+                &streaks,
+                (&t, &called),
+                counter.get(),
+                clerk,
+                None,
+            )?;
             Ok(call_view(&called, counter.get(), None))
         })
     }
@@ -439,7 +512,10 @@ impl QueueService<'_> {
     ) -> Result<CallView, QueueError> {
         self.counter_services(counter.get())?;
         let rules = self.queue_rules();
-        self.store.write(|tx| {
+        // On the branch server the ticket is read ahead of the branch's lock; the step is written
+        // only while the ticket stands as read, and a visit is finished only while no paid job
+        // of it waits.
+        self.store.write_late(|tx| {
             let finishing = matches!(step, Step::Done | Step::NoShow);
             let (held, open_job) = held_ticket_and_open_job(tx, counter.get(), finishing)?;
             let t = held.ok_or(QueueError::CounterIdle {
@@ -483,7 +559,13 @@ impl QueueService<'_> {
                 ),
             };
             let next = domain::apply(&t, &command, now, &rules)?;
-            save_ticket(tx, &next)?;
+            if finishing {
+                tx.guard(
+                    &format!("NOT EXISTS ({OPEN_VISIT_JOBS})"),
+                    params![t.label(), t.arrived],
+                )?;
+            }
+            save_ticket_over(tx, &t, &next)?;
             event(tx, &next, kind, Some(counter.get()), Some(clerk), json!({}))?;
             tx.journal(Entry::new(
                 clerk,
@@ -805,6 +887,68 @@ fn insert_ticket(
     inserted_ticket(svc, priority, walk_in, tx.now_ms(), rows.first())
 }
 
+/// The kinds of change that wait behind one another on the branch server before they read (see
+/// [`Connection::queue_behind`]): the issues of one service, which all draw its next number, and
+/// the calls, which all take the heads of the same lines.
+const ISSUES_OF_A_SERVICE: i32 = 7306;
+const CALLS: i32 = 7307;
+
+/// The day's last number of a service (`?1` the day, `?2` the service), if it has drawn one.
+const LAST_NUMBER: &str =
+    "SELECT last_number FROM ticket_numbers WHERE business_day = ?1 AND service = ?2";
+
+/// The id a ticket has before its insert has reached the branch server: larger than any real one,
+/// so it stands last among the tickets of its arrival.
+const NOT_INSERTED_YET: i64 = i64::MAX;
+
+/// Draws the number after `last` (the day's last number of `svc` as read, or none yet), only
+/// while it still is the last, and holds the insert of the waiting ticket that takes it. The
+/// ticket's id is not known until the change commits ([`NOT_INSERTED_YET`]).
+fn draw_next(
+    tx: &Tx<'_>,
+    svc: &crate::config::Service,
+    priority: bool,
+    last: Option<u32>,
+) -> Result<Ticket, QueueError> {
+    let day = tx.day().to_string();
+    let now = tx.now_ms();
+    let number = last.map_or(svc.first_number(), |n| n.saturating_add(1));
+    if number > svc.last_number() {
+        return Err(QueueError::NumbersUsedUp {
+            service: svc.name.clone(),
+            last: TicketNo::new(svc.prefix(), svc.last_number()),
+        });
+    }
+    match last {
+        Some(last) => tx.execute_guarded(
+            "UPDATE ticket_numbers SET last_number = ?3
+             WHERE business_day = ?1 AND service = ?2 AND last_number = ?4",
+            params![day, svc.prefix(), number, last],
+            1,
+        )?,
+        None => tx.execute_guarded(
+            "INSERT INTO ticket_numbers (business_day, service, last_number) VALUES (?1, ?2, ?3)
+             ON CONFLICT (business_day, service) DO NOTHING",
+            params![day, svc.prefix(), number],
+            1,
+        )?,
+    }
+    tx.execute_held(
+        "INSERT INTO tickets (business_day, issued_service, number, service, priority, walk_in,
+             status, arrived_ms, queued_ms)
+         VALUES (?1, ?2, ?3, ?2, ?4, 0, 'waiting', ?5, ?5)",
+        params![day, svc.prefix(), number, i64::from(priority), now],
+    )?;
+    Ok(Ticket::waiting(
+        NOT_INSERTED_YET,
+        svc.prefix(),
+        number,
+        priority,
+        false,
+        now,
+    ))
+}
+
 /// The ticket's insert, which takes the number drawn for it. The draw itself is held: it travels
 /// with the insert (and whatever else is read with it) in one round trip to the branch server.
 const INSERT_TICKET: &str =
@@ -860,27 +1004,14 @@ fn inserted_ticket(
             last: TicketNo::new(svc.prefix(), svc.last_number()),
         });
     }
-    Ok(Ticket {
+    Ok(Ticket::waiting(
         id,
-        issued_service: svc.prefix().to_string(),
+        svc.prefix(),
         number,
-        service: svc.prefix().to_string(),
         priority,
         walk_in,
-        status: Status::Waiting,
-        arrived: now,
-        queued: now,
-        target_counter: None,
-        counter: None,
-        clerk: None,
-        first_called: None,
-        called: None,
-        serve_started: None,
-        done: None,
-        calls: 0,
-        park_until: None,
-        out_of_order: false,
-    })
+        now,
+    ))
 }
 
 /// Tickets still open from an earlier business day are closed as expired, each journalled, so the
@@ -948,15 +1079,17 @@ struct OpenJob {
     sn: Option<String>,
 }
 
+/// The paid jobs of the visit of ticket `?1` (arrived at `?2`) that nobody else answers for yet.
+const OPEN_VISIT_JOBS: &str = "SELECT j.id, j.state, j.sn FROM stamp_jobs j
+     WHERE j.ticket = ?1 AND j.created_ms >= ?2
+       AND j.state IN ('paid', 'serial_issued', 'stamped', 'held')
+       AND j.email IS NULL AND j.whatsapp IS NULL
+       AND NOT EXISTS (SELECT 1 FROM print_jobs p
+                       WHERE p.subject = 'claim/' || j.ticket || '-J' || j.id)";
+
 fn open_visit_job(c: &Connection, t: &Ticket) -> Result<Option<OpenJob>, QueueError> {
     Ok(c.query_row(
-        "SELECT j.id, j.state, j.sn FROM stamp_jobs j
-         WHERE j.ticket = ?1 AND j.created_ms >= ?2
-           AND j.state IN ('paid', 'serial_issued', 'stamped', 'held')
-           AND j.email IS NULL AND j.whatsapp IS NULL
-           AND NOT EXISTS (SELECT 1 FROM print_jobs p
-                           WHERE p.subject = 'claim/' || j.ticket || '-J' || j.id)
-         ORDER BY j.id LIMIT 1",
+        &format!("{OPEN_VISIT_JOBS} ORDER BY j.id LIMIT 1"),
         params![t.label(), t.arrived],
         |r| {
             Ok(OpenJob {
@@ -991,9 +1124,9 @@ fn held_ticket_and_open_job(
          ORDER BY j.id";
     let values = params![counter];
     let read = if finishing {
-        c.query_together(&[(&held, &values), (jobs, &values)])?
+        c.query_before_lock(&[(&held, &values), (jobs, &values)])?
     } else {
-        c.query_together(&[(&held, &values)])?
+        c.query_before_lock(&[(&held, &values)])?
     };
     let Some(t) = read
         .first()
@@ -1259,22 +1392,40 @@ fn load_streaks(c: &Connection, day: &str) -> crate::store::sql::Result<HashMap<
     rows.collect()
 }
 
+/// A counter that holds no ticket and is open, for a call's check (`?1`: the counter).
+const COUNTER_FREE_AND_OPEN: &str =
+    "NOT EXISTS (SELECT 1 FROM tickets WHERE counter = ?1 AND status IN ('called', 'serving'))
+     AND EXISTS (SELECT 1 FROM counters WHERE number = ?1 AND state = 'open')";
+
+/// Records the call of `was` (now `called`): the service's fairness streak moved on from the one
+/// read in `streaks`, the ticket's state, its event and its journal entry; the streak and the
+/// ticket are written only while they stand as read.
 fn record_call(
     tx: &mut Tx<'_>,
     day: &str,
     streaks: &HashMap<String, u32>,
-    called: &Ticket,
+    (was, called): (&Ticket, &Ticket),
     counter: u32,
     clerk: &str,
     pick: Option<domain::Pick>,
 ) -> Result<(), QueueError> {
-    let streak = domain::next_streak(streaks.get(&called.service).copied().unwrap_or(0), called);
-    tx.execute_held(
-        "INSERT INTO fairness (business_day, service, normal_streak) VALUES (?1, ?2, ?3)
-         ON CONFLICT (business_day, service) DO UPDATE SET normal_streak = excluded.normal_streak",
-        params![day, called.service, streak],
-    )?;
-    save_ticket(tx, called)?;
+    let read = streaks.get(&called.service).copied();
+    let streak = domain::next_streak(read.unwrap_or(0), called);
+    match read {
+        Some(read) => tx.execute_guarded(
+            "UPDATE fairness SET normal_streak = ?3
+             WHERE business_day = ?1 AND service = ?2 AND normal_streak = ?4",
+            params![day, called.service, streak, read],
+            1,
+        )?,
+        None => tx.execute_guarded(
+            "INSERT INTO fairness (business_day, service, normal_streak) VALUES (?1, ?2, ?3)
+             ON CONFLICT (business_day, service) DO NOTHING",
+            params![day, called.service, streak],
+            1,
+        )?,
+    }
+    save_ticket_over(tx, was, called)?;
     event(
         tx,
         called,

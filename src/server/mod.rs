@@ -85,11 +85,25 @@ impl BranchCode {
         format!("loket_{}_{}", self.0, kind.as_str())
     }
 
-    /// The schema file with this branch's role names in place of the placeholders.
+    /// The schema file, then every revision written after it in a file of its own, with this
+    /// branch's role names in place of the placeholders.
     pub fn schema_sql(&self) -> String {
+        let mut sql = SCHEMA_SQL.to_string();
+        for revision in upgrade::REVISIONS
+            .iter()
+            .filter(|r| r.id > upgrade::IN_SCHEMA_FILE)
+        {
+            sql.push('\n');
+            sql.push_str(revision.sql);
+        }
+        self.filled_in(&sql)
+    }
+
+    /// `sql` with this branch's code and role names in place of `@branch@`, `@owner@`,
+    /// `@counter@`, ….
+    pub fn filled_in(&self, sql: &str) -> String {
         PcKind::ALL.iter().fold(
-            SCHEMA_SQL
-                .replace("@owner@", &self.owner_role())
+            sql.replace("@owner@", &self.owner_role())
                 .replace("@branch@", &self.0),
             |sql, &kind| sql.replace(&format!("@{}@", kind.as_str()), &self.role(kind)),
         )

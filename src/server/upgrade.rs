@@ -16,21 +16,35 @@ pub struct Revision {
     pub sql: &'static str,
 }
 
+/// The newest revision `schema.sql` itself holds; each later one is kept in a file of its own
+/// (`revisions/N.sql`), which `server init` runs after the schema file and `upgrade` runs alone.
+pub const IN_SCHEMA_FILE: i64 = 1;
+
 /// Every revision, oldest first.
-pub const REVISIONS: &[Revision] = &[Revision {
-    id: 1,
-    what: "the counter's held ticket by a partial index; open tickets indexed by state and day; \
+pub const REVISIONS: &[Revision] = &[
+    Revision {
+        id: 1,
+        what: "the counter's held ticket by a partial index; open tickets indexed by state and day; \
            the branch code a constant",
-    what_id: "tiket yang dipegang loket lewat indeks parsial; tiket terbuka diindeks menurut \
+        what_id: "tiket yang dipegang loket lewat indeks parsial; tiket terbuka diindeks menurut \
               status dan hari; kode cabang sebagai konstanta",
-    sql: "CREATE INDEX IF NOT EXISTS tickets_held ON tickets (counter)
+        sql: "CREATE INDEX IF NOT EXISTS tickets_held ON tickets (counter)
               WHERE status IN ('called', 'serving');
           DROP INDEX IF EXISTS tickets_open;
           CREATE INDEX tickets_open ON tickets (status, business_day);
           CREATE OR REPLACE FUNCTION branch_code() RETURNS text
               LANGUAGE sql IMMUTABLE
               AS $$ SELECT '@branch@'::text $$;",
-}];
+    },
+    Revision {
+        id: 2,
+        what: "a state change's journal entry chained on the server in the message that commits it, \
+           and the check that what the change read has not moved",
+        what_id: "entri jurnal suatu perubahan dirangkai di server dalam pesan yang meng-commit-nya, \
+              dan pemeriksaan bahwa yang dibaca perubahan itu belum berubah",
+        sql: include_str!("revisions/2.sql"),
+    },
+];
 
 /// The table that records which revisions a server has.
 const RECORD: &str = "CREATE TABLE IF NOT EXISTS server_revisions (
@@ -105,7 +119,7 @@ fn apply(
         .collect();
     let mut applied = Vec::new();
     for revision in REVISIONS.iter().filter(|r| !done.contains(&r.id)) {
-        tx.batch_execute(&revision.sql.replace("@branch@", branch.as_str()))?;
+        tx.batch_execute(&branch.filled_in(revision.sql))?;
         tx.execute(
             "INSERT INTO server_revisions (id, what) VALUES ($1, $2)",
             &[&revision.id, &revision.what],

@@ -269,6 +269,17 @@ const SWEEP_SETTLES: time::Duration = time::Duration::minutes(5);
 /// How many times a state change runs when it keeps meeting a deadlock or a serialization failure.
 const CONFLICT_TRIES: u32 = 4;
 
+/// How many times a change of [`Store::write_late`] runs with its reads ahead of the branch's lock
+/// before it takes the lock first: each run that found a row it read moved has lost to another
+/// PC's change, which did commit, so the branch goes on; the run after the last takes the lock
+/// first and cannot lose.
+pub const LATE_TRIES: u32 = 3;
+
+/// How a state change begins on the branch server, and the branch's lock it takes: one lock for
+/// every state change, as SQLite has one writer.
+const SERVER_BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+const BRANCH_LOCK: &str = "SELECT pg_advisory_xact_lock(7305218655)";
+
 /// The pause before run `attempt + 1` of a conflicted state change: 10, 20, 40 ms, with jitter so
 /// two PCs that met do not meet again.
 fn conflict_pause(attempt: u32) -> Duration {
@@ -623,6 +634,28 @@ impl Store {
     /// appended at least one journal entry. An error rolls everything back.
     pub fn write<T, E: From<StoreError>>(
         &mut self,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.write_as(false, f)
+    }
+
+    /// One state change, as [`Store::write`], whose reads on the branch server may go ahead of the
+    /// branch's lock: `f` reads first ([`Connection::query_before_lock`]), then checks what it
+    /// decided on ([`Connection::execute_guarded`], [`Connection::guard`]) with its writes, which
+    /// take the lock and travel with the `COMMIT` in one message, the journal chained by the
+    /// server. The lock is held for no round trip of this PC's. When a row it read moved before
+    /// it wrote, the change runs again at once; after [`LATE_TRIES`] such runs it takes the lock
+    /// first, as every other change does. On SQLite it is [`Store::write`].
+    pub fn write_late<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.write_as(true, f)
+    }
+
+    fn write_as<T, E: From<StoreError>>(
+        &mut self,
+        late: bool,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         // Writers wait in the kernel's queue for the lock file instead of polling SQLite's lock:
@@ -655,19 +688,28 @@ impl Store {
         // meet a deadlock or a serialization failure half-way. One with something else on the
         // server (a technician's session holding a row) is rolled back and run again, a few times.
         let begin: &[&str] = if self.conn.is_server() {
-            &[
-                "BEGIN ISOLATION LEVEL READ COMMITTED",
-                "SELECT pg_advisory_xact_lock(7305218655)",
-            ]
+            &[SERVER_BEGIN, BRANCH_LOCK]
         } else {
             &["BEGIN IMMEDIATE"]
         };
         let settled = now - day.start(self.tz) >= SWEEP_SETTLES;
         let mut attempt = 0;
+        let mut late_runs = if late && self.conn.can_write_late() {
+            LATE_TRIES
+        } else {
+            0
+        };
         self.conn.take_conflict();
+        self.conn.take_moved();
         let (out, changed, swept) = loop {
             attempt += 1;
-            let open = Open::begin(&self.conn, begin, true).map_err(E::from)?;
+            let run_late = late_runs > 0;
+            let open = if run_late {
+                Open::begin_late(&self.conn)
+            } else {
+                Open::begin(&self.conn, begin, true)
+            }
+            .map_err(E::from)?;
             let mut wrapped = Tx {
                 conn: &self.conn,
                 now,
@@ -694,6 +736,11 @@ impl Store {
                 Ok((out, changed, std::mem::take(&mut wrapped.sweeps_done)))
             });
             match result {
+                Err(_) if self.conn.take_moved() && run_late => {
+                    // Another PC's change moved a row this one read: read again, at once.
+                    late_runs -= 1;
+                    attempt -= 1;
+                }
                 Err(_) if self.conn.take_conflict() && attempt < CONFLICT_TRIES => {
                     std::thread::sleep(conflict_pause(attempt));
                 }
@@ -892,13 +939,31 @@ impl Tx<'_> {
     }
 
     /// Appends a journal entry in this transaction.
-    pub fn journal(&mut self, entry: Entry) -> Result<i64, StoreError> {
+    pub fn journal(&mut self, entry: Entry) -> Result<(), StoreError> {
+        self.append(entry, false).map(|_| ())
+    }
+
+    /// Appends a journal entry in this transaction and returns its sequence number (in a change
+    /// that reads before the branch's lock, this costs a round trip under the lock).
+    pub fn journal_seq(&mut self, entry: Entry) -> Result<i64, StoreError> {
+        self.append(entry, true)?
+            .ok_or_else(|| StoreError::Journal("the new entry has no sequence number".into()))
+    }
+
+    fn append(&mut self, entry: Entry, numbered: bool) -> Result<Option<i64>, StoreError> {
         if !self.head.is_known()
             && let Some(head) = self.conn.take_begun_head()
         {
             self.head = journal::KnownHead::read(head);
         }
-        let seq = journal::append(self.conn, self.now, self.day, &entry, &mut self.head)?;
+        let seq = journal::append(
+            self.conn,
+            self.now,
+            self.day,
+            &entry,
+            &mut self.head,
+            numbered,
+        )?;
         self.journalled += 1;
         Ok(seq)
     }
@@ -932,6 +997,13 @@ impl<'c> Open<'c> {
         Ok(Open { conn, done: false })
     }
 
+    /// Opens a transaction that reads before it takes the branch's lock ([`Store::write_late`]).
+    fn begin_late(conn: &'c Connection) -> Result<Open<'c>, StoreError> {
+        conn.begin_late(SERVER_BEGIN, BRANCH_LOCK)
+            .map_err(StoreError::from_sql)?;
+        Ok(Open { conn, done: false })
+    }
+
     /// Commits a state change and returns once it is durable, with the branch's lock released
     /// before the disk is waited for, on both engines. On the server the commit itself does not
     /// wait for the disk (`synchronous_commit` off for this transaction); a logical-decoding
@@ -945,10 +1017,10 @@ impl<'c> Open<'c> {
         }
         let result = self
             .conn
-            .execute_batch(
-                "SET LOCAL synchronous_commit = off; COMMIT; \
-                 SELECT pg_logical_emit_message(true, 'loket', '')",
-            )
+            .execute_batch(&format!(
+                "{}; SELECT pg_logical_emit_message(true, 'loket', '')",
+                pg::COMMIT_THEN_FLUSH
+            ))
             .map_err(StoreError::from_sql);
         self.done = result.is_ok();
         result

@@ -30,9 +30,21 @@ pub struct PgSession {
     /// wait until after the branch's lock is released (`pg_logical_emit_message`, PUBLIC unless a
     /// server revoked it); without it every commit waits for the disk itself.
     flushes: bool,
+    /// Whether the server chains journal entries itself and checks what a change read
+    /// (`journal_append`, `guard`: schema revision 2) and this login may run them: without, every
+    /// change takes the branch's lock first.
+    chains: bool,
     /// Statements prepared by name for holding (`PREPARE`), by their SQLite text, with the order
     /// their parameters bind in: held, they are `EXECUTE`d with literal values and keep their plan.
     held_names: HashMap<String, (String, Vec<usize>)>,
+    /// The open transaction reads before it takes the branch's lock ([`PgSession::defer_begin_late`]).
+    late: bool,
+    /// The lock such a transaction has not taken yet: held in front of its first statement that
+    /// is not a read sent with [`PgSession::query_before_lock`].
+    late_lock: Option<&'static str>,
+    /// A statement of the open transaction found that a row it read had changed since (`guard`,
+    /// SQLSTATE LK001): the change may run again at once.
+    moved: bool,
 }
 
 impl std::fmt::Debug for PgSession {
@@ -140,17 +152,21 @@ impl PgSession {
         address: &super::ServerAddress,
     ) -> std::result::Result<PgSession, super::StoreError> {
         let mut client = PgSession::client(address)?;
-        let flushes = may_flush(&mut client);
+        let (flushes, chains) = may_run(&mut client);
         Ok(PgSession {
             address: address.clone(),
             client,
             flushes,
+            chains,
             statements: HashMap::new(),
             conflicted: false,
             held: Vec::new(),
             begin_held: 0,
             begun_head: None,
             held_names: HashMap::new(),
+            late: false,
+            late_lock: None,
+            moved: false,
         })
     }
 
@@ -159,12 +175,14 @@ impl PgSession {
     pub fn reconnect_if_closed(&mut self) -> std::result::Result<(), super::StoreError> {
         if self.client.is_closed() {
             self.client = PgSession::client(&self.address)?;
-            self.flushes = may_flush(&mut self.client);
+            (self.flushes, self.chains) = may_run(&mut self.client);
             self.statements.clear();
             self.held.clear();
             self.begin_held = 0;
             self.begun_head = None;
             self.held_names.clear();
+            self.late = false;
+            self.late_lock = None;
         }
         Ok(())
     }
@@ -220,6 +238,8 @@ impl PgSession {
     pub fn defer_begin(&mut self, statements: &[&str], read_head: bool) {
         self.held.clear();
         self.begun_head = None;
+        self.late = false;
+        self.late_lock = None;
         self.held.extend(statements.iter().map(|sql| Held {
             sql: (*sql).to_string(),
             head: false,
@@ -231,6 +251,43 @@ impl PgSession {
             });
         }
         self.begin_held = self.held.len();
+    }
+
+    /// Holds `begin` until the transaction's first statement, as [`PgSession::defer_begin`] does,
+    /// and `lock` (the branch's) until its first statement that is not a read sent with
+    /// [`PgSession::query_before_lock`]: a change whose writes all travel with its `COMMIT` holds
+    /// the lock for no round trip at all.
+    pub fn defer_begin_late(&mut self, begin: &str, lock: &'static str) {
+        self.defer_begin(&[begin], false);
+        self.late = true;
+        self.late_lock = Some(lock);
+    }
+
+    /// Whether the open transaction reads before it takes the branch's lock.
+    pub fn is_late(&self) -> bool {
+        self.late
+    }
+
+    /// Whether the open transaction reads before it takes the branch's lock and has not taken it
+    /// yet.
+    pub fn lock_pending(&self) -> bool {
+        self.late_lock.is_some()
+    }
+
+    /// Whether a change may read before it takes the branch's lock (see [`PgSession::chains`]).
+    pub fn chains(&self) -> bool {
+        self.chains
+    }
+
+    /// Puts the branch's lock, if the open transaction has not taken it yet, in front of what
+    /// follows.
+    fn lock_now(&mut self) {
+        if let Some(lock) = self.late_lock.take() {
+            self.held.push(Held {
+                sql: lock.to_string(),
+                head: false,
+            });
+        }
     }
 
     /// Whether a state change's commit may leave its disk wait until after the lock (see
@@ -247,6 +304,14 @@ impl PgSession {
     /// Holds `sql` with `args` back until the next statement or the transaction's end: `COMMIT`
     /// carries it, `ROLLBACK` drops it.
     pub fn hold(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<()> {
+        self.lock_now();
+        self.hold_ahead(sql, args)
+    }
+
+    /// Holds `sql` as [`PgSession::hold`] does, but ahead of the branch's lock when the open
+    /// transaction has not taken it yet (a lock of its own kind of change, see
+    /// `Connection::queue_behind`).
+    pub fn hold_ahead(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<()> {
         let sql = self.executable(sql, args)?;
         self.held.push(Held { sql, head: false });
         Ok(())
@@ -337,6 +402,17 @@ impl PgSession {
         &mut self,
         queries: &[(&str, Vec<ToSqlOutput<'_>>)],
     ) -> Result<Vec<Rows>> {
+        self.lock_now();
+        self.query_before_lock(queries)
+    }
+
+    /// Reads sent as [`PgSession::query_together`] sends them, but ahead of the branch's lock when
+    /// the transaction has not taken it yet: what they read may change before the change commits,
+    /// so the change checks it with its writes (`guard`).
+    pub fn query_before_lock(
+        &mut self,
+        queries: &[(&str, Vec<ToSqlOutput<'_>>)],
+    ) -> Result<Vec<Rows>> {
         let mut columns = Vec::with_capacity(queries.len());
         let mut texts = Vec::with_capacity(queries.len());
         for (sql, args) in queries {
@@ -408,8 +484,14 @@ impl PgSession {
             .collect()
     }
 
-    /// Notes whether a failed statement was a conflict between transactions.
+    /// Notes whether a failed statement was a conflict between transactions, or found a row it
+    /// read moved.
     fn noted<T>(&mut self, result: std::result::Result<T, postgres::Error>) -> Result<T> {
+        if let Err(e) = &result
+            && e.code().is_some_and(|c| c.code() == MOVED)
+        {
+            self.moved = true;
+        }
         if let Err(e) = &result
             && matches!(
                 e.code(),
@@ -428,7 +510,14 @@ impl PgSession {
         std::mem::take(&mut self.conflicted)
     }
 
+    /// Whether a statement since the last call found that a row its transaction read before the
+    /// branch's lock had changed since (then the change may run again at once).
+    pub fn take_moved(&mut self) -> bool {
+        std::mem::take(&mut self.moved)
+    }
+
     pub fn execute(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<usize> {
+        self.lock_now();
         if self.rides_with_held(args) {
             let exec = self.executable(sql, args)?;
             let n = self.send(&[&exec])?.first().map_or(0, |(_, n)| *n);
@@ -447,6 +536,7 @@ impl PgSession {
     /// is held and read from the server's text, by the types its prepared columns have, when it
     /// travels with it.
     pub fn query(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<PgRows> {
+        self.lock_now();
         if self.rides_with_held(args) {
             let (stmt, _) = self.prepared(sql)?;
             let exec = self.executable(sql, args)?;
@@ -469,6 +559,7 @@ impl PgSession {
     /// table, as `store migrate` needs for a year of history.
     pub fn copy_in(&mut self, table: &str, columns: &[String], rows: &[Vec<Value>]) -> Result<u64> {
         use std::io::Write as _;
+        self.lock_now();
         self.send_held()?;
         let mut writer = self
             .client
@@ -505,6 +596,9 @@ impl PgSession {
             self.held.clear();
             self.begin_held = 0;
         }
+        if !end && !sql.starts_with(COMMIT_THEN_FLUSH) {
+            self.lock_now();
+        }
         if self.held.is_empty() {
             let done = self.client.batch_execute(sql);
             return self.noted(done);
@@ -513,17 +607,30 @@ impl PgSession {
     }
 }
 
-/// Whether the session's login may run the WAL flush of [`PgSession::flushes`]; a server that
-/// cannot say counts as no.
-fn may_flush(client: &mut postgres::Client) -> bool {
+/// What the session's login may run, asked once at connect: the WAL flush of
+/// [`PgSession::flushes`], and the server's journal chaining and row checks of
+/// [`PgSession::chains`] (a server not upgraded to revision 2 has none). A server that cannot say
+/// counts as no.
+fn may_run(client: &mut postgres::Client) -> (bool, bool) {
     client
         .query_one(
-            "SELECT has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE')",
+            "SELECT has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE'),
+                    COALESCE(has_function_privilege(
+                        to_regprocedure('loket.journal_append(bigint, text, text, text, text, text)'),
+                        'EXECUTE'), false)
+                    AND COALESCE(has_function_privilege(to_regprocedure('loket.guard(boolean)'),
+                        'EXECUTE'), false)",
             &[],
         )
-        .and_then(|row| row.try_get::<_, bool>(0))
-        .unwrap_or(false)
+        .and_then(|row| Ok((row.try_get::<_, bool>(0)?, row.try_get::<_, bool>(1)?)))
+        .unwrap_or((false, false))
 }
+
+/// The SQLSTATE `guard` raises when a row a change read before the branch's lock has changed.
+const MOVED: &str = "LK001";
+
+/// How the message that commits a journalled state change begins (see `Store::write`).
+pub(crate) const COMMIT_THEN_FLUSH: &str = "SET LOCAL synchronous_commit = off; COMMIT";
 
 /// The read of the journal's head that travels with a state change's `BEGIN`.
 const HEAD: &str = "SELECT seq, hash FROM journal_head WHERE id = 1";

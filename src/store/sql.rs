@@ -47,6 +47,14 @@ pub enum Error {
     Sqlite(#[from] rusqlite::Error),
     #[error("{}", crate::server::detail(.0))]
     Postgres(#[from] postgres::Error),
+    /// A write checked with [`Connection::execute_guarded`] changed another number of rows than its
+    /// change expected: what the change read no longer holds.
+    #[error("{sql} changed {changed} rows where {expected} were expected")]
+    Moved {
+        sql: String,
+        changed: usize,
+        expected: usize,
+    },
     /// The server refused to prepare a statement: a statement outside what both engines share.
     #[error("{} in: {sql}", crate::server::detail(.source))]
     Prepare {
@@ -621,6 +629,115 @@ impl Connection {
         }
     }
 
+    /// Opens a transaction that reads before it takes the branch's lock: on the server `begin` is
+    /// held as [`Connection::begin`] holds it, and `lock` until the first statement that is not a
+    /// read sent with [`Connection::query_before_lock`]. On SQLite `begin` runs at once (its
+    /// `BEGIN IMMEDIATE` is the lock, so nothing is read before it).
+    pub(crate) fn begin_late(&self, begin: &str, lock: &'static str) -> Result<()> {
+        match &self.engine {
+            Engine::Lite(c) => Ok(c.execute_batch(begin)?),
+            Engine::Pg(s) => {
+                s.borrow_mut().defer_begin_late(begin, lock);
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether a state change may read before it takes the branch's lock: on a server whose schema
+    /// chains the journal itself (revision 2); never on SQLite, whose writer locks at `BEGIN`.
+    pub(crate) fn can_write_late(&self) -> bool {
+        self.pg().is_some_and(|s| s.borrow().chains())
+    }
+
+    /// Whether the open transaction reads before it takes the branch's lock (then its journal
+    /// entries are chained on the server, see `journal::append`).
+    pub(crate) fn is_late(&self) -> bool {
+        self.pg().is_some_and(|s| s.borrow().is_late())
+    }
+
+    /// Whether a statement since the last call found that a row its transaction read had changed
+    /// since ([`Connection::execute_guarded`], [`Connection::guard`]); the change may run again.
+    pub(crate) fn take_moved(&self) -> bool {
+        self.pg().is_some_and(|s| s.borrow_mut().take_moved())
+    }
+
+    /// Runs `sql` (an `INSERT`, `UPDATE` or `DELETE` without `RETURNING`), which must change
+    /// exactly `expected` rows: what the change read before the branch's lock must still hold
+    /// when it writes. In a change that read ahead of the lock on the server it is held like
+    /// [`Connection::execute_held`], inside a statement that raises LK001 (`guard`) otherwise, so
+    /// the whole change is rolled back and run again; a change on the server that took the lock
+    /// before it read holds it plainly (nothing can have moved). On SQLite, whose writer reads
+    /// under its lock, a difference is an error.
+    pub fn execute_guarded<P: Params>(&self, sql: &str, params: P, expected: usize) -> Result<()> {
+        match &self.engine {
+            Engine::Lite(_) => {
+                let changed = self.prepare_cached(sql)?.execute(params)?;
+                if changed == expected {
+                    Ok(())
+                } else {
+                    Err(Error::Moved {
+                        sql: sql.split_whitespace().collect::<Vec<_>>().join(" "),
+                        changed,
+                        expected,
+                    })
+                }
+            }
+            // A change that took the lock before it read has nothing to check.
+            Engine::Pg(s) if !s.borrow().is_late() => s.borrow_mut().hold(sql, &params.bind()?),
+            Engine::Pg(s) => s.borrow_mut().hold(
+                &format!(
+                    "WITH changed AS ({sql} RETURNING 1) \
+                     SELECT guard((SELECT count(*) FROM changed) = {expected})"
+                ),
+                &params.bind()?,
+            ),
+        }
+    }
+
+    /// Makes this change, on the server, wait behind every other change of the same kind (`class`,
+    /// `key`: e.g. the issues of one service) that reads ahead of the branch's lock, until they
+    /// commit: it then reads what they wrote, and its checks do not fail for want of waiting. The
+    /// checks still decide; this only keeps changes of one kind from racing each other into
+    /// running again. A lock of the transaction's own (`pg_advisory_xact_lock(class, key's
+    /// hash)`), sent with its first read; nothing on SQLite or in a change that took the branch's
+    /// lock first (or has taken it since). No change holding the branch's lock ever waits for one
+    /// of these, so they meet no deadlock.
+    pub fn queue_behind(&self, class: i32, key: &str) -> Result<()> {
+        match &self.engine {
+            // Once the change holds the branch's lock, it may wait for nothing else.
+            Engine::Pg(s) if s.borrow().lock_pending() => s.borrow_mut().hold_ahead(
+                "SELECT pg_advisory_xact_lock(?1, hashtext(?2))",
+                &params![class, key].bind()?,
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks that `condition` (an SQL boolean expression) holds when the change writes, as
+    /// [`Connection::execute_guarded`] checks a write's count.
+    pub fn guard<P: Params>(&self, condition: &str, params: P) -> Result<()> {
+        match &self.engine {
+            Engine::Lite(_) => {
+                let holds: bool = self.query_row(&format!("SELECT {condition}"), params, |r| {
+                    r.get::<_, i64>(0).map(|v| v != 0)
+                })?;
+                if holds {
+                    Ok(())
+                } else {
+                    Err(Error::Moved {
+                        sql: condition.split_whitespace().collect::<Vec<_>>().join(" "),
+                        changed: 0,
+                        expected: 1,
+                    })
+                }
+            }
+            Engine::Pg(s) if !s.borrow().is_late() => Ok(()),
+            Engine::Pg(s) => s
+                .borrow_mut()
+                .hold(&format!("SELECT guard({condition})"), &params.bind()?),
+        }
+    }
+
     /// The journal's head as the open transaction's first message read it on the server, once;
     /// `None` on SQLite or before that message went.
     pub(crate) fn take_begun_head(&self) -> Option<Option<(i64, String)>> {
@@ -781,6 +898,22 @@ impl Connection {
                 }
                 Ok(out)
             }
+        }
+    }
+
+    /// Reads as [`Connection::query_together`] sends them; on the server ahead of the branch's lock
+    /// when the transaction reads before it ([`Connection::begin_late`]): what they read may
+    /// change before the change writes, which checks it ([`Connection::execute_guarded`]).
+    pub fn query_before_lock(&self, queries: &[(&str, &dyn Params)]) -> Result<Vec<Rows>> {
+        match &self.engine {
+            Engine::Pg(s) => {
+                let mut bound = Vec::with_capacity(queries.len());
+                for (sql, params) in queries {
+                    bound.push((*sql, params.bind()?));
+                }
+                s.borrow_mut().query_before_lock(&bound)
+            }
+            Engine::Lite(_) => self.query_together(queries),
         }
     }
 

@@ -883,23 +883,26 @@ fn a_journal_entry_with_quotes_backslashes_and_placeholders_lands_on_the_server_
         "Dokumen “akta” — ümlaut 日本",
     ];
     for subject in subjects {
-        // Two entries in one change: the second travels after the first.
+        // Two entries in one change: the second travels after the first. Chained by loket, then
+        // by the server (a change that reads ahead of the branch's lock): one hash on both sides.
+        let change = |tx: &mut loket::store::Tx<'_>| {
+            tx.journal(loket::journal::Entry::new(
+                "petugas ü",
+                "test.quoted",
+                subject,
+                serde_json::json!({"name": subject}),
+            ))?;
+            tx.journal(loket::journal::Entry::new(
+                "petugas",
+                "test.quoted",
+                subject,
+                serde_json::json!({}),
+            ))
+        };
+        store.write(change).expect("write");
         store
-            .write(|tx| {
-                tx.journal(loket::journal::Entry::new(
-                    "petugas",
-                    "test.quoted",
-                    subject,
-                    serde_json::json!({"name": subject}),
-                ))?;
-                tx.journal(loket::journal::Entry::new(
-                    "petugas",
-                    "test.quoted",
-                    subject,
-                    serde_json::json!({}),
-                ))
-            })
-            .expect("write");
+            .write_late(change)
+            .expect("write, chained by the server");
     }
     let stored: Vec<String> = db
         .owner()
@@ -913,14 +916,14 @@ fn a_journal_entry_with_quotes_backslashes_and_placeholders_lands_on_the_server_
         .collect();
     let expected: Vec<String> = subjects
         .iter()
-        .flat_map(|s| [s.to_string(), s.to_string()])
+        .flat_map(|s| [s.to_string(), s.to_string(), s.to_string(), s.to_string()])
         .collect();
     assert_eq!(stored, expected);
     let report = store
         .read(|c| loket::journal::verify(c, None))
         .expect("verify");
     assert!(report.intact(), "{:?}", report.tamper);
-    assert_eq!(report.entries, 8);
+    assert_eq!(report.entries, 16);
 }
 
 #[test]
@@ -953,9 +956,10 @@ fn the_display_role_reads_everything_the_hall_and_the_phone_pages_show() {
     assert_eq!(view.ahead, 0);
 }
 
-/// The schema's state a revision changes: the ticket indexes' definitions and `branch_code()`'s
-/// volatility, as the catalog has them.
-fn revision_one_state(owner: &mut postgres::Client) -> (Vec<String>, String) {
+/// The schema's state the revisions change: the ticket indexes' definitions, `branch_code()`'s
+/// volatility (revision 1), and the journal and check functions with their grants (revision 2),
+/// as the catalog has them.
+fn revisions_state(owner: &mut postgres::Client) -> (Vec<String>, String, Vec<String>) {
     let indexes = owner
         .query(
             "SELECT indexname::text || ': ' || indexdef FROM pg_indexes
@@ -975,7 +979,19 @@ fn revision_one_state(owner: &mut postgres::Client) -> (Vec<String>, String) {
         )
         .expect("read branch_code()")
         .get(0);
-    (indexes, volatility)
+    let functions = owner
+        .query(
+            "SELECT p.oid::regprocedure::text || ' ' || p.prosrc || ' ' || COALESCE(p.proacl::text, '')
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'loket' AND p.proname IN ('guard', 'journal_append')
+             ORDER BY 1",
+            &[],
+        )
+        .expect("read the functions")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    (indexes, volatility, functions)
 }
 
 #[test]
@@ -983,10 +999,16 @@ fn a_server_made_before_a_revision_is_brought_up_to_it_once_by_server_upgrade() 
     let db = TestDb::new();
     let urls = initialised(&db);
     let mut owner = db.owner();
-    let made_now = revision_one_state(&mut owner);
+    let made_now = revisions_state(&mut owner);
     assert_eq!(made_now.1, "i", "a new server has the constant branch code");
+    assert_eq!(
+        made_now.2.len(),
+        2,
+        "a new server chains the journal itself"
+    );
     // Back to how a server made before revision 1 looked: no record of revisions, the open
-    // tickets' partial index, no index of held tickets, the branch code read per row.
+    // tickets' partial index, no index of held tickets, the branch code read per row; and no
+    // journal chaining on the server, so every change takes the branch's lock first.
     owner
         .batch_execute(&format!(
             "SET ROLE loket_{code}_owner; SET search_path = loket;
@@ -995,6 +1017,8 @@ fn a_server_made_before_a_revision_is_brought_up_to_it_once_by_server_upgrade() 
                  WHERE status IN ('waiting', 'called', 'serving', 'parked');
              CREATE OR REPLACE FUNCTION branch_code() RETURNS text LANGUAGE sql STABLE
                  AS $$ SELECT code FROM loket.branch_server WHERE id = 1 $$;
+             DROP FUNCTION journal_append(bigint, text, text, text, text, text);
+             DROP FUNCTION guard(boolean);
              RESET ROLE; RESET search_path",
             code = db.code
         ))
@@ -1014,12 +1038,12 @@ fn a_server_made_before_a_revision_is_brought_up_to_it_once_by_server_upgrade() 
     let out = loket(data.path(), &["server", "upgrade", &db.owner_url()]);
     let said = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
-        out.status.success() && said.contains("revisi 1"),
+        out.status.success() && said.contains("revisi 1") && said.contains("revisi 2"),
         "{said}{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
-        revision_one_state(&mut owner),
+        revisions_state(&mut owner),
         made_now,
         "the upgraded server is the one server init makes now"
     );
@@ -1027,7 +1051,7 @@ fn a_server_made_before_a_revision_is_brought_up_to_it_once_by_server_upgrade() 
         .query_one("SELECT COUNT(*) FROM loket.server_revisions", &[])
         .expect("count revisions")
         .get(0);
-    assert_eq!(recorded, 1);
+    assert_eq!(recorded, 2);
 
     // A second run changes nothing and says so; the PCs go on as before, rows with the code.
     let again = loket(data.path(), &["server", "upgrade", &db.owner_url()]);
@@ -1044,6 +1068,14 @@ fn a_server_made_before_a_revision_is_brought_up_to_it_once_by_server_upgrade() 
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(rows, [(1, db.code.clone()), (2, db.code.clone())]);
+    let supervisor =
+        crate::common::server_pc(&urls[&format!("loket_{}_supervisor", db.code)], "", None);
+    let report = loket(supervisor.path(), &["journal", "verify"]);
+    assert!(
+        String::from_utf8_lossy(&report.stdout).contains("Jurnal utuh"),
+        "the chain spans the entry loket chained and the one the server chained: {}",
+        String::from_utf8_lossy(&report.stderr)
+    );
 }
 
 #[test]
@@ -1063,7 +1095,11 @@ fn server_upgrade_by_a_pcs_role_changes_nothing_and_says_whose_job_it_is() {
         .query_one("SELECT COUNT(*) FROM loket.server_revisions", &[])
         .expect("count revisions")
         .get(0);
-    assert_eq!(recorded, 1, "the revisions init recorded, and no more");
+    assert_eq!(
+        recorded,
+        i64::try_from(loket::server::upgrade::REVISIONS.len()).expect("a few"),
+        "the revisions init recorded, and no more"
+    );
 }
 
 #[test]
@@ -1132,4 +1168,224 @@ fn a_pc_whose_role_password_was_changed_is_told_so_not_left_reconnecting() {
         said.contains("[store]") && !said.contains("kabel"),
         "{said}"
     );
+}
+
+/// A technician's session holding the branch's lock (as a long change would) while `changes`
+/// start one after another, each once the one before waits for a lock; then it lets go. A change
+/// that takes the branch's lock first waits for it at once; one that reads ahead of it has read
+/// before it waits.
+fn line_up_behind_the_branch_lock(db: &TestDb, changes: Vec<Box<dyn FnOnce() + Send + '_>>) {
+    let mut technician = db.owner();
+    let mut session = technician.transaction().expect("begin");
+    session
+        .execute("SELECT pg_advisory_xact_lock(7305218655)", &[])
+        .expect("hold the branch's lock");
+    let mut watcher = db.owner();
+    std::thread::scope(|s| {
+        let mut running = Vec::new();
+        for (n, change) in changes.into_iter().enumerate() {
+            running.push(s.spawn(change));
+            let started = std::time::Instant::now();
+            loop {
+                let waiting: i64 = watcher
+                    .query_one(
+                        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+                        &[],
+                    )
+                    .expect("the server's locks")
+                    .get(0);
+                if waiting == i64::try_from(n + 1).expect("a few") {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(30)
+                        && running.iter().all(|r| !r.is_finished()),
+                    "change {n} never waited for the branch's lock"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+        session.commit().expect("let go of the lock");
+        for r in running {
+            r.join().expect("a change's thread");
+        }
+    });
+}
+
+/// A PC of `kind` on the branch server `made` in `db`, on the test clock.
+fn pc_of(
+    made: &loket::server::Initialised,
+    kind: loket::server::PcKind,
+) -> (tempfile::TempDir, loket::Branch) {
+    let url = made
+        .logins
+        .iter()
+        .find(|l| l.kind == kind)
+        .map(|l| l.url.clone())
+        .expect("a login of the kind");
+    let data = crate::common::server_pc(&url, "", None);
+    let branch = loket::Branch::open_with_clock(data.path(), clock()).expect("open the PC");
+    (data, branch)
+}
+
+fn made(db: &TestDb) -> loket::server::Initialised {
+    let code: loket::server::BranchCode = db.code.parse().expect("a branch code");
+    loket::server::init(&db.owner_url(), &code).expect("server init")
+}
+
+fn verified(db: &TestDb) {
+    let mut store = loket::store::Store::connect(
+        &loket::store::ServerAddress::plain(&db.owner_url()),
+        clock(),
+        loket::day::TimeZone::Wib,
+    )
+    .expect("connect");
+    let report = store
+        .read(|c| loket::journal::verify(c, None))
+        .expect("verify");
+    assert!(report.intact(), "{:?}", report.tamper);
+}
+
+#[test]
+fn a_kiosk_whose_read_number_another_pc_drew_meanwhile_issues_the_next_one() {
+    use loket::server::PcKind;
+    let db = TestDb::new();
+    let made = made(&db);
+    let (_k, mut kiosk) = pc_of(&made, PcKind::Dispenser);
+    let (_c, mut counter) = pc_of(&made, PcKind::Counter);
+    // Each PC's first change of the day also closes what earlier days left open.
+    kiosk
+        .queue()
+        .issue_ticket("A", false, "kios")
+        .expect("issue");
+    let walk_in = counter
+        .queue()
+        .walk_in(loket::queue::CounterNo(1), "petugas", "A")
+        .expect("a walk-in");
+    counter
+        .queue()
+        .counter_step(
+            loket::queue::CounterNo(1),
+            "petugas",
+            loket::queue::Step::Done,
+        )
+        .expect("done");
+    assert_eq!(walk_in.ticket.to_string(), "A-002");
+    // The counter's walk-in waits for the branch's lock first; the kiosk then reads A-002 as the
+    // last number and waits behind it; the walk-in draws A-003.
+    let (walked, issued) = (std::sync::Mutex::new(None), std::sync::Mutex::new(None));
+    line_up_behind_the_branch_lock(
+        &db,
+        vec![
+            Box::new(|| {
+                let view = counter
+                    .queue()
+                    .walk_in(loket::queue::CounterNo(1), "petugas", "A");
+                *walked.lock().expect("lock") = Some(view.map(|v| v.ticket.to_string()));
+            }),
+            Box::new(|| {
+                let view = kiosk.queue().issue_ticket("A", false, "kios");
+                *issued.lock().expect("lock") = Some(view.map(|v| v.ticket.to_string()));
+            }),
+        ],
+    );
+    let walked = walked
+        .into_inner()
+        .expect("lock")
+        .expect("ran")
+        .expect("the walk-in");
+    let issued = issued
+        .into_inner()
+        .expect("lock")
+        .expect("ran")
+        .expect("the issue");
+    assert_eq!(
+        (walked.as_str(), issued.as_str()),
+        ("A-003", "A-004"),
+        "the kiosk read A-002 as the last number, then issued after the walk-in"
+    );
+    let numbers: Vec<i64> = db
+        .owner()
+        .query("SELECT number FROM loket.tickets ORDER BY number", &[])
+        .expect("tickets")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(numbers, [1, 2, 3, 4], "no gap, no number twice");
+    verified(&db);
+}
+
+#[test]
+fn a_counter_whose_head_of_the_line_another_counter_called_meanwhile_calls_the_next() {
+    use loket::queue::{CounterNo, Step};
+    use loket::server::PcKind;
+    let db = TestDb::new();
+    let made = made(&db);
+    let (_one, mut one) = pc_of(&made, PcKind::Counter);
+    let (_two, mut two) = pc_of(&made, PcKind::Counter);
+    for _ in 0..4 {
+        one.queue().issue_ticket("A", false, "kios").expect("issue");
+    }
+    // Each counter's first call of the day, served and finished, so both start free.
+    for (counter, pc) in [(1, &mut one), (2, &mut two)] {
+        pc.queue()
+            .call_next(CounterNo(counter), "petugas")
+            .expect("call")
+            .expect("a customer");
+        for step in [Step::Serve, Step::Done] {
+            pc.queue()
+                .counter_step(CounterNo(counter), "petugas", step)
+                .expect("step");
+        }
+    }
+    // Counter 1 picks A-003 by hand and waits for the branch's lock; counter 2 then reads A-003
+    // at the head of the line and waits behind it.
+    let (picked, next) = (std::sync::Mutex::new(None), std::sync::Mutex::new(None));
+    line_up_behind_the_branch_lock(
+        &db,
+        vec![
+            Box::new(|| {
+                let view =
+                    one.queue()
+                        .call_ticket(CounterNo(1), "petugas", &crate::common::no("A-003"));
+                *picked.lock().expect("lock") = Some(view.map(|v| v.ticket.to_string()));
+            }),
+            Box::new(|| {
+                let view = two.queue().call_next(CounterNo(2), "petugas");
+                *next.lock().expect("lock") = Some(view.map(|v| v.map(|v| v.ticket.to_string())));
+            }),
+        ],
+    );
+    let picked = picked
+        .into_inner()
+        .expect("lock")
+        .expect("ran")
+        .expect("call A-003");
+    let next = next
+        .into_inner()
+        .expect("lock")
+        .expect("ran")
+        .expect("call next");
+    assert_eq!(picked, "A-003");
+    assert_eq!(
+        next.as_deref(),
+        Some("A-004"),
+        "counter 2 read A-003 at the head, then called after counter 1 took it"
+    );
+    let called: Vec<(i64, i64)> = db
+        .owner()
+        .query(
+            "SELECT number, counter FROM loket.tickets WHERE status = 'called' ORDER BY number",
+            &[],
+        )
+        .expect("tickets")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        called,
+        [(3, 1), (4, 2)],
+        "each ticket called to one counter"
+    );
+    verified(&db);
 }

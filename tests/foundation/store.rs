@@ -16,7 +16,7 @@ fn open(path: &std::path::Path) -> Store {
 
 fn one_write(store: &mut Store, subject: &str) -> Result<i64, StoreError> {
     store.write(|tx| {
-        tx.journal(Entry::new(
+        tx.journal_seq(Entry::new(
             "uji",
             "test.write",
             subject,
