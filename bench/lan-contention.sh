@@ -8,11 +8,13 @@
 #   - LAN + 1 ms: across the veth pair with every answer of the server held 1 ms, as
 #     `tc qdisc add dev <server's interface> root netem delay 1ms` would. This kernel has no netem
 #     qdisc, so bench/delay-line.py (a TCP relay in the PCs' namespace) holds the bytes instead.
-# Runs as root (namespaces).   bash bench/lan-contention.sh [TICKETS_PER_DISPENSER] [DELAY_MS]
+# Runs as root (namespaces).   bash bench/lan-contention.sh [TICKETS_PER_DISPENSER] [DELAY_MS] [PACE_MS]
+# PACE_MS as in bench/queue-contention.sh: 0 saturates the branch, 16 offers it 1,000 changes/s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 per=${1:-400}
 delay=${2:-1}
+pace=${3:-0}
 total=$((per * 4))
 cargo build --release --quiet --bin loket
 bin=$(realpath "${CARGO_TARGET_DIR:-target}/release/loket")
@@ -68,7 +70,7 @@ contend() {
     local start end pids=()
     start=$(date +%s.%N)
     for s in 1 2 3 4; do
-        LOKET_STORE="$store" $place $bin --data "$d" dev stress --role issue --count "$per" --seed "$s" \
+        LOKET_STORE="$store" $place $bin --data "$d" dev stress --role issue --count "$per" --seed "$s" --every-ms "$pace" \
             --latency-out "$d/issue$s.txt" >"$d/out-i$s.json" &
         pids+=($!)
     done

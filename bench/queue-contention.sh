@@ -5,10 +5,16 @@
 #     same file system: a bare SQLite commit of one row with the same settings (Python's sqlite3);
 #   - the branch server, PostgreSQL 15 on loopback (fsync on; started by .ci/pg-cluster, schema by
 #     `loket server init`); its floor: a bare one-row INSERT commit from one client (pgbench).
-#   bash bench/queue-contention.sh [TICKETS_PER_DISPENSER]
+#   bash bench/queue-contention.sh [TICKETS_PER_DISPENSER] [PACE_MS]
+# PACE_MS 0 (the default): every process as fast as it can, the branch saturated. PACE_MS N: each
+# dispenser hands out a ticket every N ms on schedule (a kiosk's stream of customers), the counters
+# as fast as they can; 16 offers the branch 1,000 state changes a second (4 dispensers x 62.5
+# tickets/s x 4 changes a ticket: issue, call, serve, done). A counter's look that finds nobody
+# waiting changes nothing and is not counted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 per=${1:-400}
+pace=${2:-0}
 total=$((per * 4))
 cargo build --release --quiet --bin loket
 bin=${CARGO_TARGET_DIR:-target}/release/loket
@@ -23,7 +29,7 @@ contend() {
     start=$(date +%s.%N)
     local pids=()
     for s in 1 2 3 4; do
-        $bin --data "$d" dev stress --role issue --count "$per" --seed "$s" --latency-out "$d/issue$s.txt" >"$d/out-i$s.json" &
+        $bin --data "$d" dev stress --role issue --count "$per" --seed "$s" --every-ms "$pace" --latency-out "$d/issue$s.txt" >"$d/out-i$s.json" &
         pids+=($!)
     done
     for c in 1 2 3 4; do

@@ -18,6 +18,8 @@ pub struct Branch {
     store: Store,
     /// Passwords of locked documents given to this process (memory only).
     passwords: DocPasswords,
+    /// The ticket each counter holds as this process last wrote it (memory only).
+    held: crate::queue::HeldTickets,
 }
 
 /// Passwords of locked documents, by job, held in this process's memory only: never written to the
@@ -49,6 +51,7 @@ pub struct Parts<'b> {
     pub(crate) config: &'b Config,
     pub(crate) store: &'b mut Store,
     pub(crate) passwords: &'b mut DocPasswords,
+    pub(crate) held: &'b mut crate::queue::HeldTickets,
 }
 
 impl Parts<'_> {
@@ -82,6 +85,8 @@ macro_rules! service {
             store: &'b mut $crate::store::Store,
             #[allow(dead_code)]
             passwords: &'b mut $crate::branch::DocPasswords,
+            #[allow(dead_code)]
+            held: &'b mut $crate::queue::HeldTickets,
         }
 
         impl $crate::branch::Branch {
@@ -97,6 +102,7 @@ macro_rules! service {
                     config: self.config,
                     store: self.store,
                     passwords: self.passwords,
+                    held: self.held,
                 }
             }
         }
@@ -110,6 +116,7 @@ macro_rules! service {
                     config: self.config,
                     store: &mut *self.store,
                     passwords: &mut *self.passwords,
+                    held: &mut *self.held,
                 }
             }
 
@@ -168,6 +175,7 @@ impl Branch {
             config,
             store,
             passwords: Default::default(),
+            held: Default::default(),
         })
     }
 
@@ -201,6 +209,7 @@ impl Branch {
             config,
             store,
             passwords: Default::default(),
+            held: Default::default(),
         })
     }
 
@@ -282,6 +291,7 @@ impl Branch {
             config,
             store,
             passwords: Default::default(),
+            held: Default::default(),
         }
     }
 
@@ -297,6 +307,7 @@ impl Branch {
             config: &self.config,
             store: &mut self.store,
             passwords: &mut self.passwords,
+            held: &mut self.held,
         }
     }
 

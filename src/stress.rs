@@ -98,7 +98,10 @@ pub fn run(data: &Path, args: &StressArgs) -> Result<ExitCode, LoketError> {
                 let c = branch
                     .queue()
                     .call_next(crate::queue::CounterNo(args.counter), &clerk)?;
-                latencies.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
+                // A look that found nobody waiting changed nothing: it is not a state change.
+                if c.is_some() {
+                    latencies.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
+                }
                 c
             };
             if called.is_some() {

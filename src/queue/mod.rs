@@ -7,6 +7,6 @@ pub use domain::{
     Command, CounterNo, NotTicketNo, Pick, QueueError, Rules, Status, Ticket, TicketNo, WaitRange,
 };
 pub use service::{
-    CallView, CounterState, CounterStatus, QueueStatus, ServiceStatus, Step, TicketView,
-    WaitingTicket, clock_time,
+    CallView, CounterState, CounterStatus, HeldTickets, QueueStatus, ServiceStatus, Step,
+    TicketView, WaitingTicket, clock_time,
 };

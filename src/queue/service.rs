@@ -21,6 +21,35 @@ crate::branch::service!(
     queue
 );
 
+/// The ticket each counter holds as this process last wrote it. On the branch server a counter's
+/// next step (serve, done, …) then starts from it instead of reading it: one round trip instead
+/// of two. The step's writes check that the ticket still stands so and that no paid job of the
+/// visit appeared; when another PC moved it, the step runs again and reads it (see
+/// [`crate::store::Store::write_late`]). Memory only, forgotten whenever a change fails.
+#[derive(Debug, Default)]
+pub struct HeldTickets(HashMap<u32, Ticket>);
+
+impl HeldTickets {
+    /// Remembers `t` as what `counter` holds, if it does hold it.
+    fn remember(&mut self, counter: u32, t: &Ticket) {
+        if matches!(t.status, Status::Called | Status::Serving) && t.counter == Some(counter) {
+            self.0.insert(counter, t.clone());
+        } else {
+            self.0.remove(&counter);
+        }
+    }
+
+    fn forget(&mut self, counter: u32) {
+        self.0.remove(&counter);
+    }
+
+    /// What `counter` holds as this process last wrote it, once: a step that finds it moved
+    /// reads afresh.
+    fn take(&mut self, counter: u32) -> Option<Ticket> {
+        self.0.remove(&counter)
+    }
+}
+
 const TICKET_COLUMNS: &str = "id, issued_service, number, service, priority, walk_in, status, arrived_ms, \
     queued_ms, target_counter, counter, clerk, first_called_ms, called_ms, serve_ms, done_ms, calls, \
     park_until_ms, out_of_order";
@@ -366,7 +395,7 @@ impl QueueService<'_> {
         // only while the ticket still waits as read, the service's streak is as read and the
         // counter still holds nothing and is open. (A ticket that joined another line meanwhile is
         // not weighed: the call counts as made before it.)
-        self.store.write_late(|tx| {
+        let called = self.store.write_late(|tx| {
             expire_earlier_days(tx)?;
             let day = tx.day().to_string();
             let now = tx.now_ms();
@@ -408,8 +437,22 @@ impl QueueService<'_> {
                 clerk,
                 Some(pick),
             )?;
-            Ok(Some(call_view(&called, counter.get(), Some(pick))))
-        })
+            Ok(Some((
+                call_view(&called, counter.get(), Some(pick)),
+                called,
+            )))
+        });
+        self.held_after(counter.get(), called.as_ref().ok().and_then(|c| c.as_ref()));
+        called.map(|c| c.map(|(view, _)| view))
+    }
+
+    /// Remembers what `counter` holds after a change, or forgets it (the change failed or left
+    /// the counter free).
+    fn held_after(&mut self, counter: u32, written: Option<&(CallView, Ticket)>) {
+        match written {
+            Some((_, t)) => self.held.remember(counter, t),
+            None => self.held.forget(counter),
+        }
     }
 
     /// Calls a specific ticket (the clerk picked it); recorded as an out-of-order call.
@@ -421,7 +464,7 @@ impl QueueService<'_> {
     ) -> Result<CallView, QueueError> {
         let serves = self.counter_services(counter.get())?;
         let rules = self.queue_rules();
-        self.store.write(|tx| {
+        let called = self.store.write(|tx| {
             expire_earlier_days(tx)?;
             ensure_counter_free(tx, counter.get(), clerk)?;
             let t = find_ticket(tx, no)?;
@@ -453,8 +496,10 @@ impl QueueService<'_> {
                 clerk,
                 None,
             )?;
-            Ok(call_view(&called, counter.get(), None))
-        })
+            Ok((call_view(&called, counter.get(), None), called))
+        });
+        self.held_after(counter.get(), called.as_ref().ok());
+        called.map(|(view, _)| view)
     }
 
     /// A customer served without a ticket: a number is issued and the customer is at once being served.
@@ -472,7 +517,7 @@ impl QueueService<'_> {
                 service: service.to_string(),
             })?
             .clone();
-        self.store.write(|tx| {
+        let walked = self.store.write(|tx| {
             expire_earlier_days(tx)?;
             ensure_counter_free(tx, counter.get(), clerk)?;
             let mut t = insert_ticket(tx, &svc, false, true)?;
@@ -499,8 +544,10 @@ impl QueueService<'_> {
                 t.label(),
                 json!({"counter": counter, "service": svc.prefix()}),
             ))?;
-            Ok(call_view(&t, counter.get(), None))
-        })
+            Ok((call_view(&t, counter.get(), None), t))
+        });
+        self.held_after(counter.get(), walked.as_ref().ok());
+        walked.map(|(view, _)| view)
     }
 
     /// Applies a step to the ticket the counter holds (recall, serve, done, no-show, park).
@@ -515,12 +562,21 @@ impl QueueService<'_> {
         // On the branch server the ticket is read ahead of the branch's lock; the step is written
         // only while the ticket stands as read, and a visit is finished only while no paid job
         // of it waits.
-        self.store.write_late(|tx| {
+        let mut known = self.held.take(counter.get());
+        let stepped = self.store.write_late(|tx| {
             let finishing = matches!(step, Step::Done | Step::NoShow);
-            let (held, open_job) = held_ticket_and_open_job(tx, counter.get(), finishing)?;
-            let t = held.ok_or(QueueError::CounterIdle {
-                counter: counter.get(),
-            })?;
+            // On the server, the ticket this process last wrote for the counter, on the first run
+            // only (the checks below catch one that moved, and the run after reads it).
+            let (t, open_job) = match known.take().filter(|_| tx.is_late()) {
+                Some(t) => (t, None),
+                None => {
+                    let (held, open_job) = held_ticket_and_open_job(tx, counter.get(), finishing)?;
+                    let t = held.ok_or(QueueError::CounterIdle {
+                        counter: counter.get(),
+                    })?;
+                    (t, open_job)
+                }
+            };
             let now = tx.now_ms();
             if let Some(job) = open_job {
                 return Err(open_visit_refusal(&t, job, TicketAct::Finish));
@@ -573,8 +629,10 @@ impl QueueService<'_> {
                 next.label(),
                 json!({"counter": counter, "park_until_ms": next.park_until}),
             ))?;
-            Ok(call_view(&next, counter.get(), None))
-        })
+            Ok((call_view(&next, counter.get(), None), next))
+        });
+        self.held_after(counter.get(), stepped.as_ref().ok());
+        stepped.map(|(view, _)| view)
     }
 
     /// Sends the ticket the counter holds to another service's line, or to one counter; it keeps its
@@ -586,6 +644,8 @@ impl QueueService<'_> {
         to_service: &str,
         to_counter: Option<u32>,
     ) -> Result<CallView, QueueError> {
+        // The ticket leaves the counter (or, refused, stays as it is).
+        self.held.forget(counter.get());
         self.counter_services(counter.get())?;
         let svc = self
             .config

@@ -1389,3 +1389,45 @@ fn a_counter_whose_head_of_the_line_another_counter_called_meanwhile_calls_the_n
     );
     verified(&db);
 }
+
+#[test]
+fn a_step_on_a_ticket_another_pc_finished_meanwhile_is_refused_not_undone() {
+    use loket::queue::{CounterNo, QueueError, Step};
+    use loket::server::PcKind;
+    let db = TestDb::new();
+    let made = made(&db);
+    // The clerk of counter 1 called A-001 on one PC, then finished it on another (a second
+    // terminal of the same desk); the first PC still remembers A-001 as the counter's.
+    let (_a, mut first) = pc_of(&made, PcKind::Counter);
+    let (_b, mut second) = pc_of(&made, PcKind::Counter);
+    first
+        .queue()
+        .issue_ticket("A", false, "kios")
+        .expect("issue");
+    first
+        .queue()
+        .call_next(CounterNo(1), "petugas")
+        .expect("call")
+        .expect("a customer");
+    for step in [Step::Serve, Step::Done] {
+        second
+            .queue()
+            .counter_step(CounterNo(1), "petugas", step)
+            .expect("served and finished on the second PC");
+    }
+    let refused = first
+        .queue()
+        .counter_step(CounterNo(1), "petugas", Step::Serve)
+        .expect_err("nothing left to serve");
+    assert!(
+        matches!(refused, QueueError::CounterIdle { counter: 1 }),
+        "{refused:?}"
+    );
+    let status: String = db
+        .owner()
+        .query_one("SELECT status FROM loket.tickets WHERE number = 1", &[])
+        .expect("the ticket")
+        .get(0);
+    assert_eq!(status, "done", "the finished visit stays finished");
+    verified(&db);
+}
