@@ -554,6 +554,25 @@ impl Rows {
     }
 }
 
+/// Each query with its parameters bound.
+fn bound<'a>(
+    queries: &[(&'a str, &'a dyn Params)],
+) -> Result<Vec<(&'a str, Vec<ToSqlOutput<'a>>)>> {
+    queries
+        .iter()
+        .map(|(sql, params)| Ok((*sql, params.bind()?)))
+        .collect()
+}
+
+/// The error of a checked write (or condition) on SQLite that found other than expected.
+fn moved(sql: &str, changed: usize, expected: usize) -> Error {
+    Error::Moved {
+        sql: sql.split_whitespace().collect::<Vec<_>>().join(" "),
+        changed,
+        expected,
+    }
+}
+
 /// A connection to the branch's store, on either engine. Statements run inside the transaction the
 /// store opened around the caller ([`super::Store::read`], [`super::Store::write`]).
 #[derive(Debug)]
@@ -675,11 +694,7 @@ impl Connection {
                 if changed == expected {
                     Ok(())
                 } else {
-                    Err(Error::Moved {
-                        sql: sql.split_whitespace().collect::<Vec<_>>().join(" "),
-                        changed,
-                        expected,
-                    })
+                    Err(moved(sql, changed, expected))
                 }
             }
             // A change that took the lock before it read has nothing to check.
@@ -724,11 +739,7 @@ impl Connection {
                 if holds {
                     Ok(())
                 } else {
-                    Err(Error::Moved {
-                        sql: condition.split_whitespace().collect::<Vec<_>>().join(" "),
-                        changed: 0,
-                        expected: 1,
-                    })
+                    Err(moved(condition, 0, 1))
                 }
             }
             Engine::Pg(s) if !s.borrow().is_late() => Ok(()),
@@ -870,10 +881,7 @@ impl Connection {
     /// server in one message (with whatever is held), one round trip for all; on SQLite one after
     /// another. Each one's rows.
     pub fn query_together(&self, queries: &[(&str, &dyn Params)]) -> Result<Vec<Rows>> {
-        let mut bound = Vec::with_capacity(queries.len());
-        for (sql, params) in queries {
-            bound.push((*sql, params.bind()?));
-        }
+        let bound = bound(queries)?;
         match &self.engine {
             Engine::Pg(s) => s.borrow_mut().query_together(&bound),
             Engine::Lite(c) => {
@@ -906,13 +914,7 @@ impl Connection {
     /// change before the change writes, which checks it ([`Connection::execute_guarded`]).
     pub fn query_before_lock(&self, queries: &[(&str, &dyn Params)]) -> Result<Vec<Rows>> {
         match &self.engine {
-            Engine::Pg(s) => {
-                let mut bound = Vec::with_capacity(queries.len());
-                for (sql, params) in queries {
-                    bound.push((*sql, params.bind()?));
-                }
-                s.borrow_mut().query_before_lock(&bound)
-            }
+            Engine::Pg(s) => s.borrow_mut().query_before_lock(&bound(queries)?),
             Engine::Lite(_) => self.query_together(queries),
         }
     }
