@@ -119,8 +119,9 @@ impl KnownHead {
 /// change that reads before the branch's lock learns only when `numbered`.
 ///
 /// Such a change does not know the head its entry follows: the server chains the entry
-/// (`journal_append`, the same hash in SQL) in the message that takes the lock and commits, so the
-/// entry follows whichever change committed last.
+/// (`journal_append`, the same hash in SQL) at the end of the message that commits, after the
+/// change's other writes: the append takes the lock that orders the journal, so the entry follows
+/// whichever change committed last, and that lock is held for the append and the commit alone.
 pub(crate) fn append(
     conn: &Connection,
     at: OffsetDateTime,
@@ -140,9 +141,10 @@ pub(crate) fn append(
             entry.detail.to_string()
         ];
         if numbered {
+            conn.release_at_commit();
             return Ok(Some(conn.query_row(APPEND, values, |r| r.get(0))?));
         }
-        conn.execute_held(APPEND, values)?;
+        conn.execute_at_commit(APPEND, values)?;
         return Ok(None);
     }
     let head = match known.head.take() {

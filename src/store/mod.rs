@@ -275,9 +275,18 @@ const CONFLICT_TRIES: u32 = 4;
 /// first and cannot lose.
 pub const LATE_TRIES: u32 = 3;
 
-/// How a state change begins on the branch server, and the branch's lock it takes: one lock for
-/// every state change, as SQLite has one writer.
+/// How a state change begins on the branch server.
 const SERVER_BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+/// The branch's two locks on the server. A state change takes the first alone before it reads,
+/// and then the second, as SQLite's one writer does: it runs alone. A change of
+/// [`Store::write_late`] takes the first shared, with its writes, beside the other such changes in
+/// flight, and the second only to append its journal entry at its end (`journal_append`, schema
+/// revision 2, takes it): only that append and the commit after it run one at a time. The order
+/// is fixed (first, then second), so the two kinds never wait for each other in a circle; a change
+/// taking the first alone waits until every shared holder has committed, so it never meets their
+/// rows half-written.
+const CHANGES_ALONE: &str = "SELECT pg_advisory_xact_lock(7305218654)";
+const CHANGES_BESIDE: &str = "SELECT pg_advisory_xact_lock_shared(7305218654)";
 const BRANCH_LOCK: &str = "SELECT pg_advisory_xact_lock(7305218655)";
 
 /// The pause before run `attempt + 1` of a conflicted state change: 10, 20, 40 ms, with jitter so
@@ -683,12 +692,13 @@ impl Store {
         }
         let now = self.now();
         let day = BusinessDay::of(now, self.tz);
-        // On the server every state change of the branch takes one lock first, as SQLite's single
-        // writer does: the journal's hash chain orders them anyway, so loket's own changes never
-        // meet a deadlock or a serialization failure half-way. One with something else on the
-        // server (a technician's session holding a row) is rolled back and run again, a few times.
+        // On the server a state change takes the branch's locks first (see [`CHANGES_ALONE`]), as
+        // SQLite's single writer does: the journal's hash chain orders them anyway, so loket's own
+        // changes rarely meet a deadlock or a serialization failure half-way. One that does (with
+        // something else on the server, such as a technician's session holding a row, or two
+        // changes of `write_late` meeting on rows) is rolled back and run again, a few times.
         let begin: &[&str] = if self.conn.is_server() {
-            &[SERVER_BEGIN, BRANCH_LOCK]
+            &[SERVER_BEGIN, CHANGES_ALONE, BRANCH_LOCK]
         } else {
             &["BEGIN IMMEDIATE"]
         };
@@ -999,7 +1009,7 @@ impl<'c> Open<'c> {
 
     /// Opens a transaction that reads before it takes the branch's lock ([`Store::write_late`]).
     fn begin_late(conn: &'c Connection) -> Result<Open<'c>, StoreError> {
-        conn.begin_late(SERVER_BEGIN, BRANCH_LOCK)
+        conn.begin_late(SERVER_BEGIN, CHANGES_BESIDE)
             .map_err(StoreError::from_sql)?;
         Ok(Open { conn, done: false })
     }

@@ -34,6 +34,9 @@ pub struct PgSession {
     /// (`journal_append`, `guard`: schema revision 2) and this login may run them: without, every
     /// change takes the branch's lock first.
     chains: bool,
+    /// Whether this login may read the stamping jobs (the kiosk's may not), which closing an
+    /// earlier day's tickets weighs.
+    sees_jobs: bool,
     /// Statements prepared by name for holding (`PREPARE`), by their SQLite text, with the order
     /// their parameters bind in: held, they are `EXECUTE`d with literal values and keep their plan.
     held_names: HashMap<String, (String, Vec<usize>)>,
@@ -45,6 +48,11 @@ pub struct PgSession {
     /// A statement of the open transaction found that a row it read had changed since (`guard`,
     /// SQLSTATE LK001): the change may run again at once.
     moved: bool,
+    /// Statements held for the message that commits, after every other: the journal entries of a
+    /// change that reads before the branch's lock, whose append takes the lock that orders the
+    /// journal, so that lock is held for the append and the commit alone and never while the
+    /// change waits for a row.
+    at_commit: Vec<Held>,
 }
 
 impl std::fmt::Debug for PgSession {
@@ -152,12 +160,13 @@ impl PgSession {
         address: &super::ServerAddress,
     ) -> std::result::Result<PgSession, super::StoreError> {
         let mut client = PgSession::client(address)?;
-        let (flushes, chains) = may_run(&mut client);
+        let (flushes, chains, sees_jobs) = may_run(&mut client);
         Ok(PgSession {
             address: address.clone(),
             client,
             flushes,
             chains,
+            sees_jobs,
             statements: HashMap::new(),
             conflicted: false,
             held: Vec::new(),
@@ -167,6 +176,7 @@ impl PgSession {
             late: false,
             late_lock: None,
             moved: false,
+            at_commit: Vec::new(),
         })
     }
 
@@ -175,7 +185,7 @@ impl PgSession {
     pub fn reconnect_if_closed(&mut self) -> std::result::Result<(), super::StoreError> {
         if self.client.is_closed() {
             self.client = PgSession::client(&self.address)?;
-            (self.flushes, self.chains) = may_run(&mut self.client);
+            (self.flushes, self.chains, self.sees_jobs) = may_run(&mut self.client);
             self.statements.clear();
             self.held.clear();
             self.begin_held = 0;
@@ -183,6 +193,7 @@ impl PgSession {
             self.held_names.clear();
             self.late = false;
             self.late_lock = None;
+            self.at_commit.clear();
         }
         Ok(())
     }
@@ -237,6 +248,7 @@ impl PgSession {
     /// [`PgSession::take_begun_head`].
     pub fn defer_begin(&mut self, statements: &[&str], read_head: bool) {
         self.held.clear();
+        self.at_commit.clear();
         self.begun_head = None;
         self.late = false;
         self.late_lock = None;
@@ -290,6 +302,11 @@ impl PgSession {
         }
     }
 
+    /// Whether this login may read the stamping jobs (see [`PgSession::sees_jobs`]).
+    pub fn sees_jobs(&self) -> bool {
+        self.sees_jobs
+    }
+
     /// Whether a state change's commit may leave its disk wait until after the lock (see
     /// [`PgSession::flushes`]).
     pub fn flushes(&self) -> bool {
@@ -306,6 +323,22 @@ impl PgSession {
     pub fn hold(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<()> {
         self.lock_now();
         self.hold_ahead(sql, args)
+    }
+
+    /// Holds `sql` with `args` as [`PgSession::hold`] does, but for the message that commits, after
+    /// every statement held or sent before that message.
+    pub fn hold_at_commit(&mut self, sql: &str, args: &[ToSqlOutput<'_>]) -> Result<()> {
+        self.lock_now();
+        let sql = self.executable(sql, args)?;
+        self.at_commit.push(Held { sql, head: false });
+        Ok(())
+    }
+
+    /// Sends what is held for the message that commits with the next statement instead, for a
+    /// statement that must follow it.
+    pub fn release_at_commit(&mut self) {
+        let mut last = std::mem::take(&mut self.at_commit);
+        self.held.append(&mut last);
     }
 
     /// Holds `sql` as [`PgSession::hold`] does, but ahead of the branch's lock when the open
@@ -583,6 +616,11 @@ impl PgSession {
 
     pub fn batch(&mut self, sql: &str) -> Result<()> {
         let end = matches!(sql.trim(), "COMMIT" | "ROLLBACK");
+        if sql.trim() == "ROLLBACK" {
+            self.at_commit.clear();
+        } else if end || sql.starts_with(COMMIT_THEN_FLUSH) {
+            self.release_at_commit();
+        }
         if end
             && self.begin_held > 0
             && (self.held.len() == self.begin_held || sql.trim() == "ROLLBACK")
@@ -607,11 +645,11 @@ impl PgSession {
     }
 }
 
-/// What the session's login may run, asked once at connect: the WAL flush of
-/// [`PgSession::flushes`], and the server's journal chaining and row checks of
-/// [`PgSession::chains`] (a server not upgraded to revision 2 has none). A server that cannot say
-/// counts as no.
-fn may_run(client: &mut postgres::Client) -> (bool, bool) {
+/// What the session's login may do, asked once at connect: run the WAL flush of
+/// [`PgSession::flushes`] and the server's journal chaining and row checks of
+/// [`PgSession::chains`] (a server not upgraded to revision 2 has none), and read the stamping
+/// jobs ([`PgSession::sees_jobs`]). A server that cannot say counts as no.
+fn may_run(client: &mut postgres::Client) -> (bool, bool, bool) {
     client
         .query_one(
             "SELECT has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE'),
@@ -619,11 +657,18 @@ fn may_run(client: &mut postgres::Client) -> (bool, bool) {
                         to_regprocedure('loket.journal_append(bigint, text, text, text, text, text)'),
                         'EXECUTE'), false)
                     AND COALESCE(has_function_privilege(to_regprocedure('loket.guard(boolean)'),
-                        'EXECUTE'), false)",
+                        'EXECUTE'), false),
+                    COALESCE(has_table_privilege(to_regclass('loket.stamp_jobs'), 'SELECT'), false)",
             &[],
         )
-        .and_then(|row| Ok((row.try_get::<_, bool>(0)?, row.try_get::<_, bool>(1)?)))
-        .unwrap_or((false, false))
+        .and_then(|row| {
+            Ok((
+                row.try_get::<_, bool>(0)?,
+                row.try_get::<_, bool>(1)?,
+                row.try_get::<_, bool>(2)?,
+            ))
+        })
+        .unwrap_or((false, false, false))
 }
 
 /// The SQLSTATE `guard` raises when a row a change read before the branch's lock has changed.

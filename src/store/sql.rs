@@ -635,6 +635,22 @@ impl Connection {
         }
     }
 
+    /// Runs `sql` as [`Connection::execute_held`] does, but on the server in the message that
+    /// commits, after every other statement of the transaction (on SQLite at once).
+    pub(crate) fn execute_at_commit<P: Params>(&self, sql: &str, params: P) -> Result<()> {
+        match &self.engine {
+            Engine::Lite(_) => self.execute_held(sql, params),
+            Engine::Pg(s) => s.borrow_mut().hold_at_commit(sql, &params.bind()?),
+        }
+    }
+
+    /// Sends what [`Connection::execute_at_commit`] held with the next statement instead.
+    pub(crate) fn release_at_commit(&self) {
+        if let Engine::Pg(s) = &self.engine {
+            s.borrow_mut().release_at_commit();
+        }
+    }
+
     /// Opens a transaction with `statements` (`BEGIN …` and what goes with it). On SQLite they run
     /// at once. On the server they are held to travel with the transaction's first statement, and
     /// with `read_head` the journal's head is read with them ([`Connection::take_begun_head`]).
@@ -753,6 +769,12 @@ impl Connection {
     /// `None` on SQLite or before that message went.
     pub(crate) fn take_begun_head(&self) -> Option<Option<(i64, String)>> {
         self.pg().and_then(|s| s.borrow_mut().take_begun_head())
+    }
+
+    /// Whether this connection may read the stamping jobs: always on SQLite; on the server, every
+    /// PC's login but the kiosk's and the display's.
+    pub(crate) fn sees_stamping_jobs(&self) -> bool {
+        self.pg().is_none_or(|s| s.borrow().sees_jobs())
     }
 
     /// Whether a state change's commit on the server may leave its wait for the disk until after

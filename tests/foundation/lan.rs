@@ -304,7 +304,9 @@ fn a_cable_pulled_mid_payment_and_a_server_restart_lose_nothing_and_give_no_numb
         .expect("start the payment");
     let mut locked = false;
     while started.elapsed() < Duration::from_secs(3) {
-        if lan.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "1"
+        if lan.psql(
+            "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        ) == "1"
         {
             locked = true;
             break;

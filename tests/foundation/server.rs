@@ -1170,37 +1170,51 @@ fn a_pc_whose_role_password_was_changed_is_told_so_not_left_reconnecting() {
     );
 }
 
-/// A technician's session holding the branch's lock (as a long change would) while `changes`
-/// start one after another, each once the one before waits for a lock; then it lets go. A change
-/// that takes the branch's lock first waits for it at once; one that reads ahead of it has read
-/// before it waits.
-fn line_up_behind_the_branch_lock(db: &TestDb, changes: Vec<Box<dyn FnOnce() + Send + '_>>) {
+/// A technician's session holding the lock that orders the journal (as a long change would)
+/// while `changes` start one after another, each once the one before waits for a lock; then it
+/// lets go. What each change waited for, in order (`advisory`: one of the branch's locks;
+/// `transactionid`: a row another change wrote and has not committed). A change that runs alone
+/// waits for the branch's locks at once; one that reads ahead of them has read before it waits,
+/// and one that writes beside other such changes has written up to its journal entry.
+fn line_up_behind_the_branch_lock(
+    db: &TestDb,
+    changes: Vec<Box<dyn FnOnce() + Send + '_>>,
+) -> Vec<String> {
     let mut technician = db.owner();
     let mut session = technician.transaction().expect("begin");
     session
         .execute("SELECT pg_advisory_xact_lock(7305218655)", &[])
         .expect("hold the branch's lock");
     let mut watcher = db.owner();
+    let mut waits: Vec<(i32, String)> = Vec::new();
     std::thread::scope(|s| {
         let mut running = Vec::new();
         for (n, change) in changes.into_iter().enumerate() {
             running.push(s.spawn(change));
             let started = std::time::Instant::now();
             loop {
-                let waiting: i64 = watcher
-                    .query_one(
-                        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+                let waiting: Vec<(i32, String)> = watcher
+                    .query(
+                        "SELECT pid, wait_event FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+                         AND datname = current_database() AND pid <> pg_backend_pid()",
                         &[],
                     )
-                    .expect("the server's locks")
-                    .get(0);
-                if waiting == i64::try_from(n + 1).expect("a few") {
+                    .expect("the server's waits")
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1)))
+                    .collect();
+                if waiting.len() == n + 1 {
+                    let new: Vec<(i32, String)> = waiting
+                        .into_iter()
+                        .filter(|(pid, _)| waits.iter().all(|(seen, _)| seen != pid))
+                        .collect();
+                    waits.extend(new);
                     break;
                 }
                 assert!(
                     started.elapsed() < std::time::Duration::from_secs(30)
                         && running.iter().all(|r| !r.is_finished()),
-                    "change {n} never waited for the branch's lock"
+                    "change {n} never waited for a lock"
                 );
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
@@ -1210,12 +1224,22 @@ fn line_up_behind_the_branch_lock(db: &TestDb, changes: Vec<Box<dyn FnOnce() + S
             r.join().expect("a change's thread");
         }
     });
+    waits.into_iter().map(|(_, what)| what).collect()
 }
 
 /// A PC of `kind` on the branch server `made` in `db`, on the test clock.
 fn pc_of(
     made: &loket::server::Initialised,
     kind: loket::server::PcKind,
+) -> (tempfile::TempDir, loket::Branch) {
+    pc_at(made, kind, clock())
+}
+
+/// A PC of `kind` on the branch server `made` in `db`, on `clock`.
+fn pc_at(
+    made: &loket::server::Initialised,
+    kind: loket::server::PcKind,
+    clock: std::sync::Arc<dyn loket::clock::Clock>,
 ) -> (tempfile::TempDir, loket::Branch) {
     let url = made
         .logins
@@ -1224,7 +1248,7 @@ fn pc_of(
         .map(|l| l.url.clone())
         .expect("a login of the kind");
     let data = crate::common::server_pc(&url, "", None);
-    let branch = loket::Branch::open_with_clock(data.path(), clock()).expect("open the PC");
+    let branch = loket::Branch::open_with_clock(data.path(), clock).expect("open the PC");
     (data, branch)
 }
 
@@ -1429,5 +1453,98 @@ fn a_step_on_a_ticket_another_pc_finished_meanwhile_is_refused_not_undone() {
         .expect("the ticket")
         .get(0);
     assert_eq!(status, "done", "the finished visit stays finished");
+    verified(&db);
+}
+
+#[test]
+fn two_pcs_closing_the_same_earlier_days_ticket_at_once_close_it_once() {
+    use loket::server::PcKind;
+    let db = TestDb::new();
+    let made = made(&db);
+    // A ticket of the day before, never called.
+    let (_y, mut yesterday) = pc_of(&made, PcKind::Dispenser);
+    yesterday
+        .queue()
+        .issue_ticket("A", false, "kios")
+        .expect("issue");
+    let next_morning = || -> std::sync::Arc<dyn loket::clock::Clock> {
+        std::sync::Arc::new(loket::clock::ManualClock::new(
+            crate::common::MORNING + time::Duration::days(1),
+        ))
+    };
+    // The next morning the kiosk hands out the day's first ticket. Its login may not read the
+    // stamping jobs that keep a visit open, so it leaves yesterday's ticket to the counters.
+    let (_k, mut kiosk) = pc_at(&made, PcKind::Dispenser, next_morning());
+    let first = kiosk
+        .queue()
+        .issue_ticket("A", false, "kios")
+        .expect("the kiosk issues the morning after a day that left a ticket open");
+    assert_eq!(first.ticket.to_string(), "A-001");
+    let mut owner = db.owner();
+    let yesterdays = |owner: &mut postgres::Client| -> String {
+        owner
+            .query_one(
+                "SELECT status FROM loket.tickets WHERE business_day = '2026-11-23'",
+                &[],
+            )
+            .expect("yesterday's ticket")
+            .get(0)
+    };
+    assert_eq!(yesterdays(&mut owner), "waiting");
+    // Two counters then issue at once, each its PC's first change of the day, so each closes what
+    // the day before left open. The first writes the ticket closed and waits to append its journal
+    // entry; the second, writing beside it (another service's line), reaches the same ticket and
+    // waits for the first's commit, then finds it closed and runs again.
+    let (_a, mut counter_a) = pc_at(&made, PcKind::Counter, next_morning());
+    let (_b, mut counter_b) = pc_at(&made, PcKind::Counter, next_morning());
+    let (issued_a, issued_b) = (std::sync::Mutex::new(None), std::sync::Mutex::new(None));
+    let waits = line_up_behind_the_branch_lock(
+        &db,
+        vec![
+            Box::new(|| {
+                let view = counter_a.queue().issue_ticket("A", false, "petugas");
+                *issued_a.lock().expect("lock") = Some(view.map(|v| v.ticket.to_string()));
+            }),
+            Box::new(|| {
+                let view = counter_b.queue().issue_ticket("B", false, "petugas");
+                *issued_b.lock().expect("lock") = Some(view.map(|v| v.ticket.to_string()));
+            }),
+        ],
+    );
+    assert_eq!(
+        waits,
+        ["advisory", "transactionid"],
+        "the second counter wrote beside the first up to the ticket the first holds"
+    );
+    let issued = |m: std::sync::Mutex<Option<Result<String, loket::queue::QueueError>>>| {
+        m.into_inner()
+            .expect("lock")
+            .expect("ran")
+            .expect("the issue")
+    };
+    assert_eq!(
+        (issued(issued_a).as_str(), issued(issued_b).as_str()),
+        ("A-002", "B-001")
+    );
+    let count = |owner: &mut postgres::Client, sql: &str| -> i64 {
+        owner.query_one(sql, &[]).expect("count").get(0)
+    };
+    assert_eq!(
+        count(
+            &mut owner,
+            "SELECT COUNT(*) FROM loket.ticket_events WHERE kind = 'expired'"
+        ),
+        1,
+        "the ticket is closed once"
+    );
+    assert_eq!(
+        count(
+            &mut owner,
+            "SELECT COUNT(*) FROM loket.journal WHERE kind = 'ticket.expired'"
+        ),
+        1,
+        "and journalled once"
+    );
+    assert_eq!(yesterdays(&mut owner), "expired");
     verified(&db);
 }
