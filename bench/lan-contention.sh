@@ -7,7 +7,8 @@
 #   - LAN: across the veth pair, no added latency;
 #   - LAN + 1 ms: across the veth pair with every answer of the server held 1 ms, as
 #     `tc qdisc add dev <server's interface> root netem delay 1ms` would. This kernel has no netem
-#     qdisc, so bench/delay-line.py (a TCP relay in the PCs' namespace) holds the bytes instead.
+#     qdisc, so bench/delay-line.c (a TCP relay in the PCs' namespace, one epoll loop, built here
+#     with cc) holds the bytes instead.
 # Runs as root (namespaces).   bash bench/lan-contention.sh [TICKETS_PER_DISPENSER] [DELAY_MS] [PACE_MS]
 # PACE_MS as in bench/queue-contention.sh: 0 saturates the branch, 16 offers it 1,000 changes/s.
 set -euo pipefail
@@ -53,12 +54,13 @@ url=$(grep -m1 '^url = "postgresql://loket_40000_counter:' "$work/server-init.tx
 # the relay carries it across the veth pair): one without delay, one holding the server's answers.
 relay() {
     local listen=$1 hold=$2
-    ip netns exec "$ns" python3 bench/delay-line.py "$listen" "10.77.0.1:$port" "$hold" >"$work/relay-$hold.out" &
+    ip netns exec "$ns" "$work/delay-line" "$listen" "10.77.0.1:$port" "$hold" >"$work/relay-$hold.out" &
     relays+=($!)
     for _ in $(seq 50); do grep -q ready "$work/relay-$hold.out" 2>/dev/null && return; sleep 0.1; done
     echo "the relay did not start" >&2
     exit 1
 }
+cc -O2 -o "$work/delay-line" bench/delay-line.c
 relay 127.0.0.1:6001 0
 relay 127.0.0.1:6002 "$delay"
 
