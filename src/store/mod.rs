@@ -649,12 +649,13 @@ impl Store {
     }
 
     /// One state change, as [`Store::write`], whose reads on the branch server may go ahead of the
-    /// branch's lock: `f` reads first ([`Connection::query_before_lock`]), then checks what it
+    /// branch's locks: `f` reads first ([`Connection::query_before_lock`]), then checks what it
     /// decided on ([`Connection::execute_guarded`], [`Connection::guard`]) with its writes, which
-    /// take the lock and travel with the `COMMIT` in one message, the journal chained by the
-    /// server. The lock is held for no round trip of this PC's. When a row it read moved before
-    /// it wrote, the change runs again at once; after [`LATE_TRIES`] such runs it takes the lock
-    /// first, as every other change does. On SQLite it is [`Store::write`].
+    /// take the changes lock shared (beside other such changes, see [`CHANGES_ALONE`]) and travel
+    /// with the `COMMIT` in one message, the journal entries last, chained by the server. No lock
+    /// is held for a round trip of this PC's. When a row it read moved before it wrote, the change
+    /// runs again at once; after [`LATE_TRIES`] such runs it takes the locks first, as every other
+    /// change does. On SQLite it is [`Store::write`].
     pub fn write_late<T, E: From<StoreError>>(
         &mut self,
         f: impl FnMut(&mut Tx<'_>) -> Result<T, E>,
