@@ -101,7 +101,7 @@ static void close_conn(int i) {
 }
 
 /* Writes what is due on side s; returns -1 when the peer is gone. */
-static int flush_side(int i, struct side *s, uint64_t tag) {
+static int flush_side(struct side *s, uint64_t tag) {
     while (s->out_len > 0) {
         ssize_t n = send(s->fd, s->out, s->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
@@ -120,7 +120,6 @@ static int flush_side(int i, struct side *s, uint64_t tag) {
         shutdown(s->fd, SHUT_WR);
         s->shut = 1;
     }
-    (void)i;
     return 0;
 }
 
@@ -171,7 +170,7 @@ static void release_due(void) {
                 queue_out(&c->client, k->data, k->len);
             free(k);
         }
-        if (flush_side(i, &c->client, (uint64_t)i * 2) < 0 || finished(c))
+        if (flush_side(&c->client, (uint64_t)i * 2) < 0 || finished(c))
             close_conn(i);
     }
 }
@@ -274,7 +273,7 @@ int main(int argc, char **argv) {
             struct side *src = from_upstream ? &c->upstream : &c->client;
             struct side *dst = from_upstream ? &c->client : &c->upstream;
             if (events[e].events & EPOLLOUT) {
-                if (flush_side(i, src, tag) < 0) {
+                if (flush_side(src, tag) < 0) {
                     close_conn(i);
                     continue;
                 }
@@ -292,7 +291,7 @@ int main(int argc, char **argv) {
                     hold(c, buf, 0);
                 } else {
                     dst->eof_pending = 1;
-                    if (flush_side(i, dst, tag ^ 1) < 0) {
+                    if (flush_side(dst, tag ^ 1) < 0) {
                         close_conn(i);
                         continue;
                     }
@@ -305,7 +304,7 @@ int main(int argc, char **argv) {
                 hold(c, buf, (size_t)got);
             } else {
                 queue_out(dst, buf, (size_t)got);
-                if (flush_side(i, dst, tag ^ 1) < 0) {
+                if (flush_side(dst, tag ^ 1) < 0) {
                     close_conn(i);
                     continue;
                 }

@@ -26,17 +26,8 @@ pub struct PgSession {
     begin_held: usize,
     /// The journal's head as the transaction's opening message read it, until taken.
     begun_head: Option<Option<(i64, String)>>,
-    /// Whether this login may run the WAL flush that lets a state change's commit leave the disk
-    /// wait until after the branch's lock is released (`pg_logical_emit_message`, PUBLIC unless a
-    /// server revoked it); without it every commit waits for the disk itself.
-    flushes: bool,
-    /// Whether the server chains journal entries itself and checks what a change read
-    /// (`journal_append`, `guard`: schema revision 2) and this login may run them: without, every
-    /// change takes the branch's lock first.
-    chains: bool,
-    /// Whether this login may read the stamping jobs (the kiosk's may not), which closing an
-    /// earlier day's tickets weighs.
-    sees_jobs: bool,
+    /// What this login may do on the server, asked once at connect.
+    may: MayRun,
     /// Statements prepared by name for holding (`PREPARE`), by their SQLite text, with the order
     /// their parameters bind in: held, they are `EXECUTE`d with literal values and keep their plan.
     held_names: HashMap<String, (String, Vec<usize>)>,
@@ -160,13 +151,11 @@ impl PgSession {
         address: &super::ServerAddress,
     ) -> std::result::Result<PgSession, super::StoreError> {
         let mut client = PgSession::client(address)?;
-        let (flushes, chains, sees_jobs) = may_run(&mut client);
+        let may = MayRun::ask(&mut client);
         Ok(PgSession {
             address: address.clone(),
             client,
-            flushes,
-            chains,
-            sees_jobs,
+            may,
             statements: HashMap::new(),
             conflicted: false,
             held: Vec::new(),
@@ -185,7 +174,7 @@ impl PgSession {
     pub fn reconnect_if_closed(&mut self) -> std::result::Result<(), super::StoreError> {
         if self.client.is_closed() {
             self.client = PgSession::client(&self.address)?;
-            (self.flushes, self.chains, self.sees_jobs) = may_run(&mut self.client);
+            self.may = MayRun::ask(&mut self.client);
             self.statements.clear();
             self.held.clear();
             self.begin_held = 0;
@@ -286,9 +275,9 @@ impl PgSession {
         self.late_lock.is_some()
     }
 
-    /// Whether a change may read before it takes the branch's lock (see [`PgSession::chains`]).
+    /// Whether a change may read before it takes the branch's lock (see [`MayRun::chains`]).
     pub fn chains(&self) -> bool {
-        self.chains
+        self.may.chains
     }
 
     /// Puts the branch's lock, if the open transaction has not taken it yet, in front of what
@@ -302,15 +291,15 @@ impl PgSession {
         }
     }
 
-    /// Whether this login may read the stamping jobs (see [`PgSession::sees_jobs`]).
+    /// Whether this login may read the stamping jobs (see [`MayRun::sees_jobs`]).
     pub fn sees_jobs(&self) -> bool {
-        self.sees_jobs
+        self.may.sees_jobs
     }
 
     /// Whether a state change's commit may leave its disk wait until after the lock (see
-    /// [`PgSession::flushes`]).
+    /// [`MayRun::flushes`]).
     pub fn flushes(&self) -> bool {
-        self.flushes
+        self.may.flushes
     }
 
     /// The journal's head as the open transaction's first message read it, once.
@@ -615,26 +604,25 @@ impl PgSession {
     }
 
     pub fn batch(&mut self, sql: &str) -> Result<()> {
-        let end = matches!(sql.trim(), "COMMIT" | "ROLLBACK");
+        let commit = sql.trim() == "COMMIT";
         if sql.trim() == "ROLLBACK" {
+            // Nothing held is sent; what reached the server is rolled back there.
+            let reached = self.begin_held == 0;
+            self.held.clear();
             self.at_commit.clear();
-        } else if end || sql.starts_with(COMMIT_THEN_FLUSH) {
+            self.begin_held = 0;
+            if !reached {
+                return Ok(());
+            }
+        } else if commit || sql.starts_with(COMMIT_THEN_FLUSH) {
             self.release_at_commit();
-        }
-        if end
-            && self.begin_held > 0
-            && (self.held.len() == self.begin_held || sql.trim() == "ROLLBACK")
-        {
-            // The transaction never reached the server: there is nothing to end.
-            self.held.clear();
-            self.begin_held = 0;
-            return Ok(());
-        }
-        if sql.trim() == "ROLLBACK" {
-            self.held.clear();
-            self.begin_held = 0;
-        }
-        if !end && !sql.starts_with(COMMIT_THEN_FLUSH) {
+            if commit && self.begin_held > 0 && self.held.len() == self.begin_held {
+                // The transaction never reached the server: there is nothing to end.
+                self.held.clear();
+                self.begin_held = 0;
+                return Ok(());
+            }
+        } else {
             self.lock_now();
         }
         if self.held.is_empty() {
@@ -645,30 +633,49 @@ impl PgSession {
     }
 }
 
-/// What the session's login may do, asked once at connect: run the WAL flush of
-/// [`PgSession::flushes`] and the server's journal chaining and row checks of
-/// [`PgSession::chains`] (a server not upgraded to revision 2 has none), and read the stamping
-/// jobs ([`PgSession::sees_jobs`]). A server that cannot say counts as no.
-fn may_run(client: &mut postgres::Client) -> (bool, bool, bool) {
-    client
-        .query_one(
-            "SELECT has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE'),
-                    COALESCE(has_function_privilege(
-                        to_regprocedure('loket.journal_append(bigint, text, text, text, text, text)'),
-                        'EXECUTE'), false)
-                    AND COALESCE(has_function_privilege(to_regprocedure('loket.guard(boolean)'),
-                        'EXECUTE'), false),
-                    COALESCE(has_table_privilege(to_regclass('loket.stamp_jobs'), 'SELECT'), false)",
-            &[],
-        )
-        .and_then(|row| {
-            Ok((
-                row.try_get::<_, bool>(0)?,
-                row.try_get::<_, bool>(1)?,
-                row.try_get::<_, bool>(2)?,
-            ))
-        })
-        .unwrap_or((false, false, false))
+/// What a session's login may do on the server, asked once at connect. A server that cannot say
+/// counts as no.
+#[derive(Debug, Clone, Copy)]
+struct MayRun {
+    /// Run the WAL flush that lets a state change's commit leave the disk wait until after the
+    /// branch's lock is released (`pg_logical_emit_message`, PUBLIC unless a server revoked it);
+    /// without it every commit waits for the disk itself.
+    flushes: bool,
+    /// Run the server's journal chaining and row checks (`journal_append`, `guard`: schema
+    /// revision 2; a server not upgraded has none); without, every change takes the branch's
+    /// locks first.
+    chains: bool,
+    /// Read the stamping jobs (the kiosk's login may not), which closing an earlier day's tickets
+    /// weighs.
+    sees_jobs: bool,
+}
+
+impl MayRun {
+    fn ask(client: &mut postgres::Client) -> MayRun {
+        client
+            .query_one(
+                "SELECT has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE'),
+                        COALESCE(has_function_privilege(
+                            to_regprocedure('loket.journal_append(bigint, text, text, text, text, text)'),
+                            'EXECUTE'), false)
+                        AND COALESCE(has_function_privilege(to_regprocedure('loket.guard(boolean)'),
+                            'EXECUTE'), false),
+                        COALESCE(has_table_privilege(to_regclass('loket.stamp_jobs'), 'SELECT'), false)",
+                &[],
+            )
+            .and_then(|row| {
+                Ok(MayRun {
+                    flushes: row.try_get(0)?,
+                    chains: row.try_get(1)?,
+                    sees_jobs: row.try_get(2)?,
+                })
+            })
+            .unwrap_or(MayRun {
+                flushes: false,
+                chains: false,
+                sees_jobs: false,
+            })
+    }
 }
 
 /// The SQLSTATE `guard` raises when a row a change read before the branch's lock has changed.
